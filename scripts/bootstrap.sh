@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# bootstrap.sh — install everything sonde needs on Debian 12 and build it into build/.
+#
+# Usage: sudo scripts/bootstrap.sh
+#
+# Idempotent: apt is skipped when every package is already installed, and the
+# cmake configure/build steps are incremental, so a second run takes seconds.
+# Set SONDE_BUILD_TYPE to change the build type (default RelWithDebInfo) and
+# SONDE_SKIP_APT=1 to never touch apt (e.g. on a machine you do not administer).
+set -euo pipefail
+
+# Everything the build, the unit tests and the runtime tests use, by Debian 12 name.
+#   build:    compiler, cmake, pkg-config, flex/bison for grammar/
+#   LLVM:     llvm-19-dev (LLVM-C headers, libLLVM-19.so, llvm-config-19),
+#             clang-19 (compiles bpf-runtime/ to BPF bitcode)
+#   kernel:   libbpf-dev, libelf-dev, libdw-dev and the compression libraries their
+#             pkg-config files require (zlib, liblzma; libzstd for LLVM/libelf)
+#   tests:    libcmocka-dev (unit tests), python3 (runtime test runner), bpftool
+#             (cleanup checks), bpftrace (output comparison), iproute2 (veth/netns)
+#   vmrun:    qemu-system-x86, linux-image-amd64, busybox-static (tests under Debian's 6.1 kernel)
+PACKAGES=(
+	build-essential cmake pkg-config flex bison
+	llvm-19-dev clang-19
+	libbpf-dev libelf-dev libdw-dev zlib1g-dev liblzma-dev libzstd-dev
+	libcmocka-dev python3 bpftool bpftrace iproute2
+	qemu-system-x86 linux-image-amd64 busybox-static
+)
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+BUILD_DIR="${SONDE_BUILD_DIR:-$ROOT/build}"
+BUILD_TYPE="${SONDE_BUILD_TYPE:-RelWithDebInfo}"
+
+log() { printf 'bootstrap: %s\n' "$*" >&2; }
+
+missing_packages() {
+	local p status
+	for p in "${PACKAGES[@]}"; do
+		status="$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)"
+		if [ "$status" != "installed" ]; then
+			printf '%s\n' "$p"
+		fi
+	done
+}
+
+as_root() {
+	if [ "$(id -u)" -eq 0 ]; then
+		"$@"
+	elif command -v sudo >/dev/null 2>&1; then
+		sudo "$@"
+	else
+		log "need root to run: $*"
+		exit 1
+	fi
+}
+
+install_packages() {
+	if [ "${SONDE_SKIP_APT:-0}" = "1" ]; then
+		log "SONDE_SKIP_APT=1: not checking packages"
+		return
+	fi
+	if ! command -v dpkg-query >/dev/null 2>&1; then
+		log "dpkg-query not found: this script installs packages on Debian 12 only;"
+		log "install the equivalents of: ${PACKAGES[*]}"
+		return
+	fi
+	local missing
+	missing="$(missing_packages)"
+	if [ -z "$missing" ]; then
+		log "all ${#PACKAGES[@]} packages already installed"
+		return
+	fi
+	# shellcheck disable=SC2086 # word splitting of the package list is intended
+	log "installing:" $missing
+	as_root env DEBIAN_FRONTEND=noninteractive apt-get update
+	# shellcheck disable=SC2086
+	as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $missing
+}
+
+build() {
+	local jobs
+	jobs="$(nproc 2>/dev/null || echo 2)"
+	log "configuring $BUILD_DIR ($BUILD_TYPE)"
+	cmake -S "$ROOT" -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE="$BUILD_TYPE"
+	log "building with $jobs jobs"
+	cmake --build "$BUILD_DIR" -j"$jobs"
+	log "done: $BUILD_DIR/sonde"
+}
+
+install_packages
+build

@@ -1,0 +1,18 @@
+# Writes a C file holding every stdlib/*.sd as a string, so the sonde
+# binary carries its standard library with it.
+file(GLOB files ${SRC_DIR}/*.sd)
+list(SORT files)
+set(out "/* generated from the stdlib directory by scripts/embed_stdlib.cmake */\n#include <stddef.h>\n")
+set(table "")
+set(n 0)
+foreach(f ${files})
+  get_filename_component(name ${f} NAME)
+  file(READ ${f} hex HEX)
+  string(REGEX REPLACE "([0-9a-f][0-9a-f])" "0x\\1," hex "${hex}")
+  string(APPEND out "static const char stdlib_${n}[] = {${hex}0};\n")
+  string(APPEND table "\t{\"stdlib/${name}\", stdlib_${n}, sizeof(stdlib_${n}) - 1},\n")
+  math(EXPR n "${n}+1")
+endforeach()
+string(APPEND out "struct stdlib_file { const char *name; const char *text; size_t len; };\n")
+string(APPEND out "const struct stdlib_file stdlib_files[] = {\n${table}\t{NULL, NULL, 0}\n};\n")
+file(WRITE ${OUT} "${out}")

@@ -1,0 +1,1087 @@
+/*
+ * codegen.c - typed AST to LLVM IR through the LLVM-C API.
+ *
+ * One BPF program (function) per probe instance, i.e. per probe block and
+ * attach point, because context layouts differ between attach points.
+ * Integers are computed in i64 and narrowed only when stored; strings and
+ * tuples are pointers to 8-aligned, zero-filled stack buffers (the kernel
+ * hashes whole keys, so padding must never hold garbage). Every BPF helper
+ * call goes through cg_helper(). Aggregating maps are per-CPU and updated in
+ * place through the pointer the lookup returns: one lookup per event, and an
+ * insert only the first time a key is seen.
+ */
+#include "codegen.h"
+
+#include <linux/bpf.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "builtins.h"
+#include "emit.h"
+
+enum {
+	H_MAP_LOOKUP = 1,
+	H_MAP_UPDATE = 2,
+	H_MAP_DELETE = 3,
+	H_KTIME_GET_NS = 5,
+	H_PRANDOM = 7,
+	H_SMP_PROCESSOR_ID = 8,
+	H_PID_TGID = 14,
+	H_UID_GID = 15,
+	H_COMM = 16,
+	H_CURRENT_TASK = 35,
+	H_CGROUP_ID = 80,
+	H_READ_USER = 112,
+	H_READ_KERNEL = 113,
+	H_READ_USER_STR = 114,
+	H_READ_KERNEL_STR = 115,
+	H_RINGBUF_OUTPUT = 130,
+};
+
+struct cg {
+	struct compilation *c;
+	struct emit *em;
+	LLVMContextRef ctx;
+	LLVMModuleRef mod;
+	LLVMBuilderRef b;
+	LLVMBuilderRef ab; /* allocas, at the top of the entry block */
+	LLVMTypeRef i8, i16, i32, i64, ptr;
+	LLVMValueRef *maps; /* by map index */
+	struct map_info **map_infos;
+	LLVMValueRef events;
+	/* the function being built */
+	struct probe_inst *pi;
+	LLVMValueRef fn, ctxarg;
+	LLVMBasicBlockRef entry;
+	LLVMMetadataRef scope;
+	const char *err;
+};
+
+/* ---- small helpers ---------------------------------------------------- */
+
+static void set_loc(struct cg *g, struct loc l)
+{
+	emit_loc(g->em, g->b, g->scope, l.first_line, l.first_column);
+}
+
+static LLVMValueRef c64(struct cg *g, uint64_t v)
+{
+	return LLVMConstInt(g->i64, v, 0);
+}
+
+static LLVMTypeRef int_type(struct cg *g, uint32_t size)
+{
+	switch (size) {
+	case 1:
+		return g->i8;
+	case 2:
+		return g->i16;
+	case 4:
+		return g->i32;
+	default:
+		return g->i64;
+	}
+}
+
+/* A zero-filled, 8-aligned stack buffer of `size` bytes. */
+static LLVMValueRef stack_buf(struct cg *g, uint32_t size, const char *name)
+{
+	uint32_t rounded = (size + 7) / 8 * 8;
+	if (!rounded)
+		rounded = 8;
+	LLVMTypeRef t = LLVMArrayType2(g->i8, rounded);
+	LLVMValueRef a = LLVMBuildAlloca(g->ab, t, name);
+	LLVMSetAlignment(a, 8);
+	LLVMValueRef ms = LLVMBuildMemSet(g->b, a, LLVMConstInt(g->i8, 0, 0), c64(g, rounded), 8);
+	(void)ms;
+	return a;
+}
+
+static LLVMValueRef gep(struct cg *g, LLVMValueRef base, uint64_t off)
+{
+	if (!off)
+		return base;
+	LLVMValueRef idx = c64(g, off);
+	return LLVMBuildInBoundsGEP2(g->b, g->i8, base, &idx, 1, "");
+}
+
+static LLVMValueRef cg_helper(struct cg *g, int id, LLVMTypeRef ret, LLVMValueRef *args, int n)
+{
+	LLVMTypeRef params[6];
+	for (int i = 0; i < n; i++)
+		params[i] = LLVMTypeOf(args[i]);
+	LLVMTypeRef fty = LLVMFunctionType(ret, params, (unsigned)n, 0);
+	LLVMValueRef fp = LLVMConstIntToPtr(c64(g, (uint64_t)id), g->ptr);
+	return LLVMBuildCall2(g->b, fty, fp, args, (unsigned)n, "");
+}
+
+/* Hides a value from the optimiser so that a later bounds check stays in
+ * the program: the verifier needs it even where LLVM can prove it. */
+static LLVMValueRef opaque(struct cg *g, LLVMValueRef v)
+{
+	LLVMTypeRef fty = LLVMFunctionType(g->i64, &g->i64, 1, 0);
+	LLVMValueRef asmv = LLVMGetInlineAsm(fty, "", 0, "=r,0", 4, 1, 0, LLVMInlineAsmDialectATT, 0);
+	return LLVMBuildCall2(g->b, fty, asmv, &v, 1, "");
+}
+
+static LLVMValueRef clamp(struct cg *g, LLVMValueRef v, uint64_t max)
+{
+	v = opaque(g, v);
+	LLVMValueRef over = LLVMBuildICmp(g->b, LLVMIntUGT, v, c64(g, max), "");
+	return LLVMBuildSelect(g->b, over, c64(g, max), v, "");
+}
+
+static LLVMBasicBlockRef new_block(struct cg *g, const char *name)
+{
+	return LLVMAppendBasicBlockInContext(g->ctx, g->fn, name);
+}
+
+/* ---- values in memory ------------------------------------------------- */
+
+static LLVMValueRef load_value(struct cg *g, LLVMValueRef p, const struct type *t)
+{
+	if (t->kind == TYPE_INT || t->kind == TYPE_BOOL) {
+		LLVMValueRef v = LLVMBuildLoad2(g->b, int_type(g, t->size), p, "");
+		if (t->size == 8)
+			return v;
+		return t->is_signed ? LLVMBuildSExt(g->b, v, g->i64, "")
+				    : LLVMBuildZExt(g->b, v, g->i64, "");
+	}
+	if (t->kind == TYPE_STR || t->kind == TYPE_TUPLE || t->kind == TYPE_ARRAY ||
+	    t->kind == TYPE_INET || t->kind == TYPE_RECORD || t->kind == TYPE_BUF)
+		return p;
+	return LLVMBuildLoad2(g->b, g->i64, p, "");
+}
+
+static bool is_mem_type(const struct type *t)
+{
+	return t->kind == TYPE_STR || t->kind == TYPE_TUPLE || t->kind == TYPE_ARRAY ||
+	       t->kind == TYPE_INET || t->kind == TYPE_RECORD || t->kind == TYPE_BUF;
+}
+
+static void copy_bytes(struct cg *g, LLVMValueRef dst, LLVMValueRef src, uint32_t n)
+{
+	LLVMBuildMemCpy(g->b, dst, 1, src, 1, c64(g, n));
+}
+
+/* Stores `v` of type `from` into `dst` laid out as `to` (same kind; strings
+ * may differ in size, tuple elements are converted one by one). */
+static void store_value(struct cg *g, LLVMValueRef dst, const struct type *to, LLVMValueRef v,
+			const struct type *from)
+{
+	switch (to->kind) {
+	case TYPE_INT:
+	case TYPE_BOOL: {
+		LLVMValueRef x = v;
+		if (to->size < 8)
+			x = LLVMBuildTrunc(g->b, v, int_type(g, to->size), "");
+		LLVMValueRef st = LLVMBuildStore(g->b, x, dst);
+		LLVMSetAlignment(st, to->size);
+		return;
+	}
+	case TYPE_STR: {
+		uint32_t n = from->size < to->size ? from->size : to->size;
+		copy_bytes(g, dst, v, n);
+		if (from->size > to->size) /* keep the terminating NUL */
+			LLVMBuildStore(g->b, LLVMConstInt(g->i8, 0, 0), gep(g, dst, to->size - 1));
+		return;
+	}
+	case TYPE_TUPLE:
+		for (uint32_t i = 0; i < to->nfields && i < from->nfields; i++) {
+			const struct type *ft = from->fields[i].type;
+			LLVMValueRef ev = load_value(g, gep(g, v, from->fields[i].offset), ft);
+			store_value(g, gep(g, dst, to->fields[i].offset), to->fields[i].type, ev, ft);
+		}
+		return;
+	default:
+		if (is_mem_type(to)) {
+			copy_bytes(g, dst, v, to->size < from->size ? to->size : from->size);
+			return;
+		}
+		LLVMBuildStore(g->b, v, dst);
+	}
+}
+
+/* A string constant in a fresh stack buffer. */
+static LLVMValueRef const_str(struct cg *g, const char *s, size_t len, uint32_t size)
+{
+	LLVMValueRef buf = stack_buf(g, size, "str");
+	for (size_t i = 0; i < len && i < size - 1; i += 8) {
+		uint64_t word = 0;
+		for (size_t j = 0; j < 8 && i + j < len && i + j < size - 1; j++)
+			word |= (uint64_t)(unsigned char)s[i + j] << (8 * j);
+		if (word)
+			LLVMBuildStore(g->b, c64(g, word), gep(g, buf, i));
+	}
+	return buf;
+}
+
+/* ---- maps --------------------------------------------------------------- */
+
+static LLVMValueRef map_key(struct cg *g, struct node *mapnode);
+static LLVMValueRef cg_expr(struct cg *g, struct node *n);
+
+static uint32_t map_key_size(const struct map_info *m)
+{
+	return m->key ? m->key->size : 8;
+}
+
+static LLVMValueRef map_lookup(struct cg *g, struct map_info *m, LLVMValueRef key)
+{
+	LLVMValueRef args[] = {g->maps[m->index], key};
+	return cg_helper(g, H_MAP_LOOKUP, g->ptr, args, 2);
+}
+
+static void map_update(struct cg *g, struct map_info *m, LLVMValueRef key, LLVMValueRef val,
+		       uint64_t flags)
+{
+	LLVMValueRef args[] = {g->maps[m->index], key, val, c64(g, flags)};
+	cg_helper(g, H_MAP_UPDATE, g->i64, args, 4);
+}
+
+static LLVMValueRef map_key(struct cg *g, struct node *mapnode)
+{
+	struct map_info *m = mapnode->u.map.info;
+	LLVMValueRef key = stack_buf(g, map_key_size(m), "key");
+	if (!m->key)
+		return key;
+	struct node *keys = mapnode->u.map.keys;
+	if (!keys->next) {
+		store_value(g, key, m->key, cg_expr(g, keys), keys->type);
+		return key;
+	}
+	uint32_t i = 0;
+	for (struct node *k = keys; k && i < m->key->nfields; k = k->next, i++) {
+		LLVMValueRef v = cg_expr(g, k);
+		store_value(g, gep(g, key, m->key->fields[i].offset), m->key->fields[i].type, v,
+			    k->type);
+	}
+	return key;
+}
+
+/* Value bytes of an aggregation, per CPU. */
+static uint32_t agg_value_size(const struct map_info *m)
+{
+	switch (m->agg) {
+	case AGG_NONE:
+		return m->value->size;
+	case AGG_COUNT:
+	case AGG_SUM:
+		return 8;
+	case AGG_AVG:
+	case AGG_MIN:
+	case AGG_MAX:
+	case AGG_STATS:
+		return sizeof(struct agg_pair);
+	case AGG_HIST:
+		return HIST_NBUCKETS * 8;
+	case AGG_LHIST:
+		return lhist_nbuckets(m->lhist_min, m->lhist_max, m->lhist_step) * 8;
+	}
+	return 8;
+}
+
+/* Returns a pointer to this CPU's value for `key`, inserting a zeroed value
+ * the first time; the current block on return is the one where the pointer
+ * is non-NULL, and *done is where control continues afterwards. */
+static LLVMValueRef agg_slot(struct cg *g, struct map_info *m, LLVMValueRef key,
+			     LLVMBasicBlockRef *done)
+{
+	LLVMValueRef v1 = map_lookup(g, m, key);
+	LLVMBasicBlockRef from_lookup = LLVMGetInsertBlock(g->b);
+	LLVMBasicBlockRef insert = new_block(g, "agg_insert");
+	LLVMBasicBlockRef have = new_block(g, "agg_have");
+	LLVMBasicBlockRef update = new_block(g, "agg_update");
+	*done = new_block(g, "agg_done");
+	LLVMBuildCondBr(g->b, LLVMBuildIsNull(g->b, v1, ""), insert, have);
+
+	LLVMPositionBuilderAtEnd(g->b, insert);
+	LLVMValueRef zero = stack_buf(g, agg_value_size(m), "zero");
+	map_update(g, m, key, zero, BPF_NOEXIST);
+	LLVMValueRef v2 = map_lookup(g, m, key);
+	LLVMBasicBlockRef from_insert = LLVMGetInsertBlock(g->b);
+	/* a full map leaves the update undone */
+	LLVMBuildCondBr(g->b, LLVMBuildIsNull(g->b, v2, ""), *done, have);
+
+	LLVMPositionBuilderAtEnd(g->b, have);
+	LLVMValueRef phi = LLVMBuildPhi(g->b, g->ptr, "slot");
+	LLVMValueRef vals[] = {v1, v2};
+	LLVMBasicBlockRef blocks[] = {from_lookup, from_insert};
+	LLVMAddIncoming(phi, vals, blocks, 2);
+	LLVMBuildBr(g->b, update);
+	LLVMPositionBuilderAtEnd(g->b, update);
+	return phi;
+}
+
+static LLVMValueRef load64(struct cg *g, LLVMValueRef p)
+{
+	return LLVMBuildLoad2(g->b, g->i64, p, "");
+}
+
+static void store64(struct cg *g, LLVMValueRef p, LLVMValueRef v)
+{
+	LLVMBuildStore(g->b, v, p);
+}
+
+static void add64(struct cg *g, LLVMValueRef p, LLVMValueRef delta)
+{
+	store64(g, p, LLVMBuildAdd(g->b, load64(g, p), delta, ""));
+}
+
+/* log2 bucket of hist(): 0 for v < 0, 1 for 0, 2 + floor(log2 v) else. */
+static LLVMValueRef hist_index(struct cg *g, LLVMValueRef v)
+{
+	LLVMValueRef neg = LLVMBuildICmp(g->b, LLVMIntSLT, v, c64(g, 0), "");
+	LLVMValueRef isz = LLVMBuildICmp(g->b, LLVMIntEQ, v, c64(g, 0), "");
+	LLVMTypeRef ft = LLVMFunctionType(g->i64, (LLVMTypeRef[]){g->i64, LLVMInt1TypeInContext(g->ctx)},
+					  2, 0);
+	LLVMValueRef ctlz = LLVMGetNamedFunction(g->mod, "llvm.ctlz.i64");
+	if (!ctlz)
+		ctlz = LLVMAddFunction(g->mod, "llvm.ctlz.i64", ft);
+	LLVMValueRef cargs[] = {v, LLVMConstInt(LLVMInt1TypeInContext(g->ctx), 0, 0)};
+	LLVMValueRef lz = LLVMBuildCall2(g->b, ft, ctlz, cargs, 2, "");
+	LLVMValueRef pos = LLVMBuildSub(g->b, c64(g, 65), lz, ""); /* 2 + (63 - lz) */
+	LLVMValueRef idx = LLVMBuildSelect(g->b, isz, c64(g, 1), pos, "");
+	idx = LLVMBuildSelect(g->b, neg, c64(g, 0), idx, "");
+	return clamp(g, idx, HIST_NBUCKETS - 1);
+}
+
+static LLVMValueRef lhist_index(struct cg *g, struct map_info *m, LLVMValueRef v)
+{
+	uint32_t nb = lhist_nbuckets(m->lhist_min, m->lhist_max, m->lhist_step);
+	LLVMValueRef below = LLVMBuildICmp(g->b, LLVMIntSLT, v, c64(g, (uint64_t)m->lhist_min), "");
+	LLVMValueRef above = LLVMBuildICmp(g->b, LLVMIntSGE, v, c64(g, (uint64_t)m->lhist_max), "");
+	LLVMValueRef rel = LLVMBuildSub(g->b, v, c64(g, (uint64_t)m->lhist_min), "");
+	LLVMValueRef mid = LLVMBuildAdd(
+		g->b, LLVMBuildUDiv(g->b, rel, c64(g, (uint64_t)m->lhist_step), ""), c64(g, 1), "");
+	LLVMValueRef idx = LLVMBuildSelect(g->b, above, c64(g, nb - 1), mid, "");
+	idx = LLVMBuildSelect(g->b, below, c64(g, 0), idx, "");
+	return clamp(g, idx, nb - 1);
+}
+
+static void cg_aggregate(struct cg *g, struct node *mapnode, struct node *call)
+{
+	struct map_info *m = mapnode->u.map.info;
+	LLVMValueRef x = NULL;
+	if (m->agg != AGG_COUNT)
+		x = cg_expr(g, call->u.call.args);
+	LLVMValueRef key = map_key(g, mapnode);
+	LLVMBasicBlockRef done;
+	LLVMValueRef slot = agg_slot(g, m, key, &done);
+	switch (m->agg) {
+	case AGG_COUNT:
+		add64(g, slot, c64(g, 1));
+		break;
+	case AGG_SUM:
+		add64(g, slot, x);
+		break;
+	case AGG_AVG:
+	case AGG_STATS:
+		add64(g, slot, x);
+		add64(g, gep(g, slot, 8), c64(g, 1));
+		break;
+	case AGG_MIN:
+	case AGG_MAX: {
+		LLVMValueRef cur = load64(g, slot);
+		LLVMValueRef set = load64(g, gep(g, slot, 8));
+		LLVMValueRef better = LLVMBuildICmp(g->b, m->agg == AGG_MIN ? LLVMIntSLT : LLVMIntSGT,
+						    x, cur, "");
+		LLVMValueRef unset = LLVMBuildICmp(g->b, LLVMIntEQ, set, c64(g, 0), "");
+		LLVMValueRef take = LLVMBuildOr(g->b, better, unset, "");
+		store64(g, slot, LLVMBuildSelect(g->b, take, x, cur, ""));
+		store64(g, gep(g, slot, 8), c64(g, 1));
+		break;
+	}
+	case AGG_HIST:
+	case AGG_LHIST: {
+		LLVMValueRef idx = m->agg == AGG_HIST ? hist_index(g, x) : lhist_index(g, m, x);
+		LLVMValueRef off = LLVMBuildMul(g->b, idx, c64(g, 8), "");
+		LLVMValueRef p = LLVMBuildInBoundsGEP2(g->b, g->i8, slot, &off, 1, "");
+		add64(g, p, c64(g, 1));
+		break;
+	}
+	case AGG_NONE:
+		break;
+	}
+	LLVMBuildBr(g->b, done);
+	LLVMPositionBuilderAtEnd(g->b, done);
+}
+
+/* Reads a plain map value; absent keys read as zero. */
+static LLVMValueRef map_read(struct cg *g, struct node *mapnode)
+{
+	struct map_info *m = mapnode->u.map.info;
+	LLVMValueRef key = map_key(g, mapnode);
+	LLVMValueRef out = stack_buf(g, m->value->size, "mapval");
+	LLVMValueRef p = map_lookup(g, m, key);
+	LLVMBasicBlockRef found = new_block(g, "found"), cont = new_block(g, "cont");
+	LLVMBuildCondBr(g->b, LLVMBuildIsNull(g->b, p, ""), cont, found);
+	LLVMPositionBuilderAtEnd(g->b, found);
+	copy_bytes(g, out, p, m->value->size);
+	LLVMBuildBr(g->b, cont);
+	LLVMPositionBuilderAtEnd(g->b, cont);
+	return load_value(g, out, m->value);
+}
+
+static void map_write(struct cg *g, struct node *mapnode, LLVMValueRef v, const struct type *vt)
+{
+	struct map_info *m = mapnode->u.map.info;
+	LLVMValueRef key = map_key(g, mapnode);
+	LLVMValueRef buf = stack_buf(g, m->value->size, "val");
+	store_value(g, buf, m->value, v, vt);
+	map_update(g, m, key, buf, BPF_ANY);
+}
+
+/* ---- events -------------------------------------------------------------- */
+
+static void emit_event(struct cg *g, LLVMValueRef rec, uint32_t size)
+{
+	LLVMValueRef args[] = {g->events, rec, c64(g, size), c64(g, 0)};
+	cg_helper(g, H_RINGBUF_OUTPUT, g->i64, args, 4);
+}
+
+static LLVMValueRef event_header(struct cg *g, uint32_t payload, enum event_kind kind,
+				 uint32_t id)
+{
+	LLVMValueRef rec = stack_buf(g, (uint32_t)sizeof(struct event_hdr) + payload, "event");
+	LLVMBuildStore(g->b, LLVMConstInt(g->i32, kind, 0), rec);
+	LLVMBuildStore(g->b, LLVMConstInt(g->i32, id, 0), gep(g, rec, 4));
+	return rec;
+}
+
+static void cg_printf(struct cg *g, struct node *call)
+{
+	struct fmt_info *f = (struct fmt_info *)call->u.call.args->type;
+	/* evaluate arguments first: they may contain calls with control flow */
+	LLVMValueRef vals[16];
+	uint32_t i = 0;
+	for (struct node *a = call->u.call.args->next; a && i < 16; a = a->next, i++)
+		vals[i] = cg_expr(g, a);
+	LLVMValueRef rec = event_header(g, f->size, EV_PRINTF, (uint32_t)f->index);
+	i = 0;
+	for (struct node *a = call->u.call.args->next; a && i < 16; a = a->next, i++)
+		store_value(g, gep(g, rec, sizeof(struct event_hdr) + f->arg_offsets[i]),
+			    f->arg_types[i], vals[i], a->type);
+	emit_event(g, rec, (uint32_t)sizeof(struct event_hdr) + f->size);
+}
+
+static void cg_map_event(struct cg *g, struct node *call, enum event_kind kind)
+{
+	struct node *map = call->u.call.args;
+	LLVMValueRef rec = event_header(g, sizeof(struct ev_print), kind,
+					(uint32_t)map->u.map.info->index);
+	if (kind == EV_PRINT) {
+		struct node *top = map->next, *div = top ? top->next : NULL;
+		if (top)
+			store64(g, gep(g, rec, 8), c64(g, top->u.int_lit.value));
+		if (div)
+			store64(g, gep(g, rec, 16), c64(g, div->u.int_lit.value));
+	}
+	emit_event(g, rec, (uint32_t)(sizeof(struct event_hdr) + sizeof(struct ev_print)));
+}
+
+static void cg_exit(struct cg *g)
+{
+	LLVMValueRef rec = event_header(g, 0, EV_EXIT, 0);
+	emit_event(g, rec, sizeof(struct event_hdr));
+	/* exit() also ends this probe's run, as in bpftrace */
+	LLVMBuildRet(g->b, LLVMConstInt(g->i32, 0, 0));
+	LLVMPositionBuilderAtEnd(g->b, new_block(g, "after_exit"));
+}
+
+/* ---- context ------------------------------------------------------------- */
+
+static LLVMValueRef ctx_read(struct cg *g, const struct ctx_access *acc)
+{
+	LLVMValueRef p = gep(g, g->ctxarg, acc->offset);
+	switch (acc->kind) {
+	case CTX_LOAD:
+	case CTX_U64_ARRAY: {
+		LLVMValueRef v = LLVMBuildLoad2(g->b, int_type(g, acc->size), p, "");
+		LLVMSetAlignment(v, acc->size);
+		if (acc->size == 8)
+			return v;
+		return acc->is_signed ? LLVMBuildSExt(g->b, v, g->i64, "")
+				      : LLVMBuildZExt(g->b, v, g->i64, "");
+	}
+	case CTX_READ: {
+		LLVMValueRef buf = stack_buf(g, acc->type->size, "ctxbuf");
+		LLVMValueRef args[] = {buf, LLVMConstInt(g->i32, acc->size, 0), p};
+		cg_helper(g, H_READ_KERNEL, g->i64, args, 3);
+		return load_value(g, buf, acc->type);
+	}
+	case CTX_DATA_LOC: {
+		LLVMValueRef loc = LLVMBuildLoad2(g->b, g->i32, p, "");
+		LLVMValueRef off = LLVMBuildZExt(
+			g->b, LLVMBuildAnd(g->b, loc, LLVMConstInt(g->i32, 0xffff, 0), ""), g->i64,
+			"");
+		LLVMValueRef src = LLVMBuildInBoundsGEP2(g->b, g->i8, g->ctxarg, &off, 1, "");
+		LLVMValueRef buf = stack_buf(g, acc->type->size, "dataloc");
+		LLVMValueRef args[] = {buf, LLVMConstInt(g->i32, acc->type->size, 0), src};
+		cg_helper(g, H_READ_KERNEL_STR, g->i64, args, 3);
+		return buf;
+	}
+	}
+	return c64(g, 0);
+}
+
+static bool expr_access(struct cg *g, struct node *n, struct ctx_access *acc)
+{
+	const struct provider *p = g->pi->ap->prov;
+	if (n->kind == N_FIELD && n->u.field.base->kind == N_IDENT &&
+	    n->u.field.base->u.ident.builtin_id == BI_ARGS)
+		return p->arg_field &&
+		       !p->arg_field(g->c, g->pi->ap, n->u.field.name, n->loc, acc);
+	if (n->kind == N_IDENT && n->u.ident.builtin_id >= BI_ARG0 &&
+	    n->u.ident.builtin_id <= BI_ARG9)
+		return p->arg_index &&
+		       !p->arg_index(g->c, g->pi->ap, n->u.ident.builtin_id - BI_ARG0, n->loc, acc);
+	return false;
+}
+
+static LLVMValueRef cg_str_call(struct cg *g, struct node *n)
+{
+	struct node *arg = n->u.call.args;
+	LLVMValueRef v = cg_expr(g, arg);
+	if (arg->type->kind == TYPE_STR)
+		return v;
+	struct ctx_access acc;
+	bool user = expr_access(g, arg, &acc) && acc.user_pointer;
+	LLVMValueRef buf = stack_buf(g, n->type->size, "str");
+	LLVMValueRef src = LLVMBuildIntToPtr(g->b, v, g->ptr, "");
+	LLVMValueRef args[] = {buf, LLVMConstInt(g->i32, n->type->size, 0), src};
+	cg_helper(g, user ? H_READ_USER_STR : H_READ_KERNEL_STR, g->i64, args, 3);
+	return buf;
+}
+
+static LLVMValueRef cg_builtin(struct cg *g, struct node *n)
+{
+	int id = n->u.ident.builtin_id;
+	switch ((enum builtin_id)id) {
+	case BI_PID:
+	case BI_TID: {
+		LLVMValueRef v = cg_helper(g, H_PID_TGID, g->i64, NULL, 0);
+		return id == BI_PID ? LLVMBuildLShr(g->b, v, c64(g, 32), "")
+				    : LLVMBuildAnd(g->b, v, c64(g, 0xffffffff), "");
+	}
+	case BI_UID:
+	case BI_GID: {
+		LLVMValueRef v = cg_helper(g, H_UID_GID, g->i64, NULL, 0);
+		return id == BI_GID ? LLVMBuildLShr(g->b, v, c64(g, 32), "")
+				    : LLVMBuildAnd(g->b, v, c64(g, 0xffffffff), "");
+	}
+	case BI_COMM: {
+		LLVMValueRef buf = stack_buf(g, 16, "comm");
+		LLVMValueRef args[] = {buf, LLVMConstInt(g->i32, 16, 0)};
+		cg_helper(g, H_COMM, g->i64, args, 2);
+		return buf;
+	}
+	case BI_NSECS:
+	case BI_ELAPSED:
+		return cg_helper(g, H_KTIME_GET_NS, g->i64, NULL, 0);
+	case BI_CPU:
+		return LLVMBuildZExt(g->b, cg_helper(g, H_SMP_PROCESSOR_ID, g->i32, NULL, 0),
+				     g->i64, "");
+	case BI_RAND:
+		return LLVMBuildZExt(g->b, cg_helper(g, H_PRANDOM, g->i32, NULL, 0), g->i64, "");
+	case BI_CGROUP:
+		return cg_helper(g, H_CGROUP_ID, g->i64, NULL, 0);
+	case BI_CURTASK:
+		return cg_helper(g, H_CURRENT_TASK, g->i64, NULL, 0);
+	case BI_PROBE: {
+		const char *s = g->pi->ap->spec;
+		return const_str(g, s, strlen(s), n->type->size);
+	}
+	default: {
+		struct ctx_access acc;
+		if (expr_access(g, n, &acc))
+			return ctx_read(g, &acc);
+		return c64(g, 0);
+	}
+	}
+}
+
+/* Byte-wise string equality up to the first NUL or the shorter size. */
+static LLVMValueRef str_equal(struct cg *g, LLVMValueRef a, uint32_t asz, LLVMValueRef b,
+			      uint32_t bsz)
+{
+	uint32_t n = asz < bsz ? asz : bsz;
+	LLVMBasicBlockRef done = new_block(g, "streq_done");
+	LLVMValueRef phi_vals[2 * 4096 + 2];
+	LLVMBasicBlockRef phi_blocks[2 * 4096 + 2];
+	unsigned np = 0;
+	for (uint32_t i = 0; i < n; i++) {
+		LLVMValueRef ca = LLVMBuildLoad2(g->b, g->i8, gep(g, a, i), "");
+		LLVMValueRef cb = LLVMBuildLoad2(g->b, g->i8, gep(g, b, i), "");
+		LLVMValueRef ne = LLVMBuildICmp(g->b, LLVMIntNE, ca, cb, "");
+		LLVMBasicBlockRef same = new_block(g, "streq_same");
+		phi_vals[np] = c64(g, 0);
+		phi_blocks[np++] = LLVMGetInsertBlock(g->b);
+		LLVMBuildCondBr(g->b, ne, done, same);
+		LLVMPositionBuilderAtEnd(g->b, same);
+		LLVMValueRef end = LLVMBuildICmp(g->b, LLVMIntEQ, ca, LLVMConstInt(g->i8, 0, 0), "");
+		LLVMBasicBlockRef next = new_block(g, "streq_next");
+		phi_vals[np] = c64(g, 1);
+		phi_blocks[np++] = LLVMGetInsertBlock(g->b);
+		LLVMBuildCondBr(g->b, end, done, next);
+		LLVMPositionBuilderAtEnd(g->b, next);
+	}
+	phi_vals[np] = c64(g, 1);
+	phi_blocks[np++] = LLVMGetInsertBlock(g->b);
+	LLVMBuildBr(g->b, done);
+	LLVMPositionBuilderAtEnd(g->b, done);
+	LLVMValueRef phi = LLVMBuildPhi(g->b, g->i64, "streq");
+	LLVMAddIncoming(phi, phi_vals, phi_blocks, np);
+	return phi;
+}
+
+static LLVMValueRef bool64(struct cg *g, LLVMValueRef i1)
+{
+	return LLVMBuildZExt(g->b, i1, g->i64, "");
+}
+
+/* Division and modulo by zero give 0, never a trap or a verifier error. */
+static LLVMValueRef safe_divmod(struct cg *g, enum ast_op op, LLVMValueRef l, LLVMValueRef r,
+				bool is_signed)
+{
+	LLVMValueRef zero = LLVMBuildICmp(g->b, LLVMIntEQ, r, c64(g, 0), "");
+	LLVMValueRef rr = LLVMBuildSelect(g->b, zero, c64(g, 1), r, "");
+	LLVMValueRef q;
+	if (op == OP_DIV)
+		q = is_signed ? LLVMBuildSDiv(g->b, l, rr, "") : LLVMBuildUDiv(g->b, l, rr, "");
+	else
+		q = is_signed ? LLVMBuildSRem(g->b, l, rr, "") : LLVMBuildURem(g->b, l, rr, "");
+	return LLVMBuildSelect(g->b, zero, c64(g, 0), q, "");
+}
+
+static LLVMValueRef cg_binop(struct cg *g, struct node *n)
+{
+	enum ast_op op = n->u.binop.op;
+	if (op == OP_LAND || op == OP_LOR) {
+		LLVMValueRef l = cg_expr(g, n->u.binop.lhs);
+		LLVMValueRef lb = LLVMBuildICmp(g->b, LLVMIntNE, l, c64(g, 0), "");
+		LLVMBasicBlockRef from = LLVMGetInsertBlock(g->b);
+		LLVMBasicBlockRef rhs = new_block(g, "sc_rhs"), done = new_block(g, "sc_done");
+		if (op == OP_LAND)
+			LLVMBuildCondBr(g->b, lb, rhs, done);
+		else
+			LLVMBuildCondBr(g->b, lb, done, rhs);
+		LLVMPositionBuilderAtEnd(g->b, rhs);
+		LLVMValueRef r = cg_expr(g, n->u.binop.rhs);
+		LLVMValueRef rb = bool64(g, LLVMBuildICmp(g->b, LLVMIntNE, r, c64(g, 0), ""));
+		LLVMBasicBlockRef rfrom = LLVMGetInsertBlock(g->b);
+		LLVMBuildBr(g->b, done);
+		LLVMPositionBuilderAtEnd(g->b, done);
+		LLVMValueRef phi = LLVMBuildPhi(g->b, g->i64, "");
+		LLVMValueRef vals[] = {c64(g, op == OP_LOR), rb};
+		LLVMBasicBlockRef blocks[] = {from, rfrom};
+		LLVMAddIncoming(phi, vals, blocks, 2);
+		return phi;
+	}
+	struct type *lt = n->u.binop.lhs->type, *rt = n->u.binop.rhs->type;
+	LLVMValueRef l = cg_expr(g, n->u.binop.lhs);
+	LLVMValueRef r = cg_expr(g, n->u.binop.rhs);
+	if ((op == OP_EQ || op == OP_NE) && lt->kind == TYPE_STR) {
+		LLVMValueRef eq = str_equal(g, l, lt->size, r, rt->size);
+		return op == OP_EQ ? eq : LLVMBuildXor(g->b, eq, c64(g, 1), "");
+	}
+	bool uns = (n->type && n->type->kind == TYPE_INT && !n->type->is_signed) ||
+		   (lt->kind == TYPE_INT && !lt->is_signed && lt->size == 8) ||
+		   (rt->kind == TYPE_INT && !rt->is_signed && rt->size == 8);
+	switch (op) {
+	case OP_ADD:
+		return LLVMBuildAdd(g->b, l, r, "");
+	case OP_SUB:
+		return LLVMBuildSub(g->b, l, r, "");
+	case OP_MUL:
+		return LLVMBuildMul(g->b, l, r, "");
+	case OP_DIV:
+	case OP_MOD:
+		return safe_divmod(g, op, l, r, !uns);
+	case OP_BAND:
+		return LLVMBuildAnd(g->b, l, r, "");
+	case OP_BOR:
+		return LLVMBuildOr(g->b, l, r, "");
+	case OP_BXOR:
+		return LLVMBuildXor(g->b, l, r, "");
+	case OP_SHL:
+		return LLVMBuildShl(g->b, l, LLVMBuildAnd(g->b, r, c64(g, 63), ""), "");
+	case OP_SHR:
+		r = LLVMBuildAnd(g->b, r, c64(g, 63), "");
+		return uns ? LLVMBuildLShr(g->b, l, r, "") : LLVMBuildAShr(g->b, l, r, "");
+	case OP_EQ:
+		return bool64(g, LLVMBuildICmp(g->b, LLVMIntEQ, l, r, ""));
+	case OP_NE:
+		return bool64(g, LLVMBuildICmp(g->b, LLVMIntNE, l, r, ""));
+	case OP_LT:
+		return bool64(g, LLVMBuildICmp(g->b, uns ? LLVMIntULT : LLVMIntSLT, l, r, ""));
+	case OP_LE:
+		return bool64(g, LLVMBuildICmp(g->b, uns ? LLVMIntULE : LLVMIntSLE, l, r, ""));
+	case OP_GT:
+		return bool64(g, LLVMBuildICmp(g->b, uns ? LLVMIntUGT : LLVMIntSGT, l, r, ""));
+	case OP_GE:
+		return bool64(g, LLVMBuildICmp(g->b, uns ? LLVMIntUGE : LLVMIntSGE, l, r, ""));
+	default:
+		return c64(g, 0);
+	}
+}
+
+static LLVMValueRef var_slot(struct cg *g, struct var_info *v)
+{
+	if (!v->slot) {
+		LLVMValueRef a = stack_buf(g, v->type->size, v->name);
+		v->slot = a;
+	}
+	return v->slot;
+}
+
+static LLVMValueRef arith_op(struct cg *g, enum ast_op op, LLVMValueRef l, LLVMValueRef r,
+			     bool is_signed)
+{
+	switch (op) {
+	case OP_ADD:
+		return LLVMBuildAdd(g->b, l, r, "");
+	case OP_SUB:
+		return LLVMBuildSub(g->b, l, r, "");
+	case OP_MUL:
+		return LLVMBuildMul(g->b, l, r, "");
+	case OP_DIV:
+	case OP_MOD:
+		return safe_divmod(g, op, l, r, is_signed);
+	case OP_BAND:
+		return LLVMBuildAnd(g->b, l, r, "");
+	case OP_BOR:
+		return LLVMBuildOr(g->b, l, r, "");
+	case OP_BXOR:
+		return LLVMBuildXor(g->b, l, r, "");
+	case OP_SHL:
+		return LLVMBuildShl(g->b, l, LLVMBuildAnd(g->b, r, c64(g, 63), ""), "");
+	case OP_SHR:
+		r = LLVMBuildAnd(g->b, r, c64(g, 63), "");
+		return is_signed ? LLVMBuildAShr(g->b, l, r, "") : LLVMBuildLShr(g->b, l, r, "");
+	default:
+		return r;
+	}
+}
+
+static LLVMValueRef cg_assign(struct cg *g, struct node *n)
+{
+	struct node *lhs = n->u.assign.lhs, *rhs = n->u.assign.rhs;
+	if (lhs->kind == N_MAP && rhs->kind == N_CALL && lhs->u.map.info->agg != AGG_NONE &&
+	    n->u.assign.op == OP_NONE) {
+		cg_aggregate(g, lhs, rhs);
+		return c64(g, 0);
+	}
+	LLVMValueRef v = cg_expr(g, rhs);
+	struct type *vt = rhs->type;
+	if (n->u.assign.op != OP_NONE) {
+		LLVMValueRef cur = lhs->kind == N_MAP
+					   ? map_read(g, lhs)
+					   : load_value(g, var_slot(g, lhs->u.var.info), lhs->type);
+		v = arith_op(g, n->u.assign.op, cur, v, lhs->type->is_signed);
+		vt = lhs->type;
+	}
+	if (lhs->kind == N_MAP)
+		map_write(g, lhs, v, vt);
+	else
+		store_value(g, var_slot(g, lhs->u.var.info), lhs->u.var.info->type, v, vt);
+	return c64(g, 0);
+}
+
+static LLVMValueRef cg_incdec(struct cg *g, struct node *n)
+{
+	struct node *o = n->u.incdec.operand;
+	enum ast_op op = n->u.incdec.op;
+	LLVMValueRef cur = o->kind == N_MAP ? map_read(g, o)
+					    : load_value(g, var_slot(g, o->u.var.info), o->type);
+	bool inc = op == OP_PREINC || op == OP_POSTINC;
+	LLVMValueRef nv = inc ? LLVMBuildAdd(g->b, cur, c64(g, 1), "")
+			      : LLVMBuildSub(g->b, cur, c64(g, 1), "");
+	if (o->kind == N_MAP)
+		map_write(g, o, nv, o->type);
+	else
+		store_value(g, var_slot(g, o->u.var.info), o->u.var.info->type, nv, o->type);
+	return (op == OP_PREINC || op == OP_PREDEC) ? nv : cur;
+}
+
+static LLVMValueRef cg_expr(struct cg *g, struct node *n)
+{
+	set_loc(g, n->loc);
+	switch (n->kind) {
+	case N_INT:
+		return c64(g, n->u.int_lit.value);
+	case N_STR:
+		return const_str(g, n->u.str.s, n->u.str.len, n->type->size);
+	case N_IDENT:
+		return cg_builtin(g, n);
+	case N_VAR:
+		return load_value(g, var_slot(g, n->u.var.info), n->u.var.info->type);
+	case N_MAP:
+		return map_read(g, n);
+	case N_CALL:
+		if (n->u.call.func_id == FN_STR)
+			return cg_str_call(g, n);
+		return c64(g, 0);
+	case N_BINOP:
+		return cg_binop(g, n);
+	case N_UNOP: {
+		LLVMValueRef v = cg_expr(g, n->u.unop.operand);
+		switch (n->u.unop.op) {
+		case OP_NEG:
+			return LLVMBuildNeg(g->b, v, "");
+		case OP_NOT:
+			return bool64(g, LLVMBuildICmp(g->b, LLVMIntEQ, v, c64(g, 0), ""));
+		case OP_BNOT:
+			return LLVMBuildNot(g->b, v, "");
+		default:
+			return v;
+		}
+	}
+	case N_TERNARY: {
+		LLVMValueRef c = cg_expr(g, n->u.ternary.cond);
+		LLVMBasicBlockRef tb = new_block(g, "t_then"), eb = new_block(g, "t_else"),
+				  done = new_block(g, "t_done");
+		LLVMValueRef res = NULL;
+		if (is_mem_type(n->type))
+			res = stack_buf(g, n->type->size, "ternary");
+		LLVMBuildCondBr(g->b, LLVMBuildICmp(g->b, LLVMIntNE, c, c64(g, 0), ""), tb, eb);
+		LLVMPositionBuilderAtEnd(g->b, tb);
+		LLVMValueRef a = cg_expr(g, n->u.ternary.then);
+		if (res)
+			store_value(g, res, n->type, a, n->u.ternary.then->type);
+		LLVMBasicBlockRef ta = LLVMGetInsertBlock(g->b);
+		LLVMBuildBr(g->b, done);
+		LLVMPositionBuilderAtEnd(g->b, eb);
+		LLVMValueRef b = cg_expr(g, n->u.ternary.els);
+		if (res)
+			store_value(g, res, n->type, b, n->u.ternary.els->type);
+		LLVMBasicBlockRef ea = LLVMGetInsertBlock(g->b);
+		LLVMBuildBr(g->b, done);
+		LLVMPositionBuilderAtEnd(g->b, done);
+		if (res)
+			return res;
+		LLVMValueRef phi = LLVMBuildPhi(g->b, g->i64, "");
+		LLVMValueRef vals[] = {a, b};
+		LLVMBasicBlockRef blocks[] = {ta, ea};
+		LLVMAddIncoming(phi, vals, blocks, 2);
+		return phi;
+	}
+	case N_FIELD: {
+		struct ctx_access acc;
+		if (expr_access(g, n, &acc))
+			return ctx_read(g, &acc);
+		/* tuple element */
+		LLVMValueRef base = cg_expr(g, n->u.field.base);
+		struct type *bt = n->u.field.base->type;
+		long idx = strtol(n->u.field.name, NULL, 10);
+		return load_value(g, gep(g, base, bt->fields[idx].offset), bt->fields[idx].type);
+	}
+	case N_TUPLE: {
+		LLVMValueRef buf = stack_buf(g, n->type->size, "tuple");
+		uint32_t i = 0;
+		for (struct node *e = n->u.tuple.elems; e; e = e->next, i++) {
+			LLVMValueRef v = cg_expr(g, e);
+			store_value(g, gep(g, buf, n->type->fields[i].offset),
+				    n->type->fields[i].type, v, e->type);
+		}
+		return buf;
+	}
+	case N_CAST: {
+		LLVMValueRef v = cg_expr(g, n->u.cast.expr);
+		if (n->type->size == 8)
+			return v;
+		LLVMValueRef t = LLVMBuildTrunc(g->b, v, int_type(g, n->type->size), "");
+		return n->type->is_signed ? LLVMBuildSExt(g->b, t, g->i64, "")
+					  : LLVMBuildZExt(g->b, t, g->i64, "");
+	}
+	case N_ASSIGN:
+		return cg_assign(g, n);
+	case N_INCDEC:
+		return cg_incdec(g, n);
+	default:
+		return c64(g, 0);
+	}
+}
+
+/* ---- statements ----------------------------------------------------------- */
+
+static void cg_stmts(struct cg *g, struct node *list);
+
+static void cg_block(struct cg *g, struct node *blk)
+{
+	if (blk && blk->kind == N_BLOCK)
+		cg_stmts(g, blk->u.block.stmts);
+	else if (blk)
+		cg_stmts(g, blk);
+}
+
+static void cg_stmt(struct cg *g, struct node *n)
+{
+	set_loc(g, n->loc);
+	switch (n->kind) {
+	case N_EXPR_STMT: {
+		struct node *e = n->u.expr_stmt.expr;
+		if (e->kind == N_CALL) {
+			switch ((enum func_id)e->u.call.func_id) {
+			case FN_PRINTF:
+				cg_printf(g, e);
+				return;
+			case FN_EXIT:
+				cg_exit(g);
+				return;
+			case FN_PRINT:
+				cg_map_event(g, e, EV_PRINT);
+				return;
+			case FN_CLEAR:
+				cg_map_event(g, e, EV_CLEAR);
+				return;
+			case FN_ZERO:
+				cg_map_event(g, e, EV_ZERO);
+				return;
+			case FN_DELETE: {
+				struct node *m = e->u.call.args;
+				LLVMValueRef key = map_key(g, m);
+				LLVMValueRef args[] = {g->maps[m->u.map.info->index], key};
+				cg_helper(g, H_MAP_DELETE, g->i64, args, 2);
+				return;
+			}
+			default:
+				break;
+			}
+		}
+		cg_expr(g, e);
+		return;
+	}
+	case N_BLOCK:
+		cg_stmts(g, n->u.block.stmts);
+		return;
+	case N_IF: {
+		LLVMValueRef c = cg_expr(g, n->u.if_.cond);
+		LLVMBasicBlockRef tb = new_block(g, "if_then"), done = new_block(g, "if_done");
+		LLVMBasicBlockRef eb = n->u.if_.els ? new_block(g, "if_else") : done;
+		LLVMBuildCondBr(g->b, LLVMBuildICmp(g->b, LLVMIntNE, c, c64(g, 0), ""), tb, eb);
+		LLVMPositionBuilderAtEnd(g->b, tb);
+		cg_block(g, n->u.if_.then);
+		LLVMBuildBr(g->b, done);
+		if (n->u.if_.els) {
+			LLVMPositionBuilderAtEnd(g->b, eb);
+			cg_stmt(g, n->u.if_.els);
+			LLVMBuildBr(g->b, done);
+		}
+		LLVMPositionBuilderAtEnd(g->b, done);
+		return;
+	}
+	case N_RETURN:
+		LLVMBuildRet(g->b, LLVMConstInt(g->i32, 0, 0));
+		LLVMPositionBuilderAtEnd(g->b, new_block(g, "after_return"));
+		return;
+	case N_ASSIGN:
+	case N_INCDEC:
+		cg_expr(g, n);
+		return;
+	default:
+		return;
+	}
+}
+
+static void cg_stmts(struct cg *g, struct node *list)
+{
+	for (struct node *n = list; n; n = n->next)
+		cg_stmt(g, n);
+}
+
+static void cg_probe(struct cg *g, struct probe_inst *pi)
+{
+	g->pi = pi;
+	for (struct var_info *v = pi->vars; v; v = v->next)
+		v->slot = NULL;
+	LLVMTypeRef fty = LLVMFunctionType(g->i32, &g->ptr, 1, 0);
+	g->fn = LLVMAddFunction(g->mod, pi->prog_name, fty);
+	const struct attach_point *ap = pi->ap;
+	LLVMSetSection(g->fn, ap->prov->section(&g->c->arena, ap));
+	unsigned nounwind = LLVMGetEnumAttributeKindForName("nounwind", 8);
+	LLVMAddAttributeAtIndex(g->fn, LLVMAttributeFunctionIndex,
+				LLVMCreateEnumAttribute(g->ctx, nounwind, 0));
+	g->ctxarg = LLVMGetParam(g->fn, 0);
+	LLVMSetValueName2(g->ctxarg, "ctx", 3);
+	struct node *probe = pi->probe;
+	g->scope = emit_function(g->em, g->fn, pi->prog_name, probe->loc.first_line);
+
+	g->entry = new_block(g, "entry");
+	LLVMBasicBlockRef body = new_block(g, "body");
+	LLVMPositionBuilderAtEnd(g->ab, g->entry);
+	emit_loc(g->em, g->ab, g->scope, probe->loc.first_line, probe->loc.first_column);
+	LLVMPositionBuilderAtEnd(g->b, body);
+	if (probe->u.probe.predicate) {
+		LLVMValueRef c = cg_expr(g, probe->u.probe.predicate);
+		LLVMBasicBlockRef pass = new_block(g, "pred_pass"), skip = new_block(g, "pred_skip");
+		LLVMBuildCondBr(g->b, LLVMBuildICmp(g->b, LLVMIntNE, c, c64(g, 0), ""), pass, skip);
+		LLVMPositionBuilderAtEnd(g->b, skip);
+		LLVMBuildRet(g->b, LLVMConstInt(g->i32, 0, 0));
+		LLVMPositionBuilderAtEnd(g->b, pass);
+	}
+	cg_block(g, probe->u.probe.body);
+	struct loc end = probe->loc;
+	emit_loc(g->em, g->b, g->scope, end.last_line, end.last_column);
+	LLVMBuildRet(g->b, LLVMConstInt(g->i32, 0, 0));
+	/* allocas first, then fall into the body */
+	LLVMPositionBuilderAtEnd(g->ab, g->entry);
+	LLVMBuildBr(g->ab, body);
+}
+
+int cg_build(struct compilation *c, LLVMContextRef ctx, LLVMModuleRef mod, struct emit *em)
+{
+	struct cg g = {.c = c, .em = em, .ctx = ctx, .mod = mod};
+	g.b = LLVMCreateBuilderInContext(ctx);
+	g.ab = LLVMCreateBuilderInContext(ctx);
+	g.i8 = LLVMInt8TypeInContext(ctx);
+	g.i16 = LLVMInt16TypeInContext(ctx);
+	g.i32 = LLVMInt32TypeInContext(ctx);
+	g.i64 = LLVMInt64TypeInContext(ctx);
+	g.ptr = LLVMPointerTypeInContext(ctx, 0);
+
+	g.maps = arena_alloc(&c->arena, (size_t)(c->nmaps + 1) * sizeof(*g.maps));
+	for (struct map_info *m = c->maps; m; m = m->next) {
+		uint32_t type;
+		if (m->agg == AGG_NONE)
+			type = BPF_MAP_TYPE_HASH;
+		else
+			type = BPF_MAP_TYPE_PERCPU_HASH;
+		const char *name = arena_printf(&c->arena, "map%d", m->index);
+		g.maps[m->index] = emit_map(em, name, type, c->opts->map_entries, map_key_size(m),
+					    agg_value_size(m), m->loc.first_line);
+	}
+	if (c->uses_events)
+		g.events = emit_map(em, "events", BPF_MAP_TYPE_RINGBUF, c->opts->ringbuf_size, 0, 0,
+				    1);
+
+	/* license: the tracing helpers sonde uses are GPL-only */
+	LLVMValueRef lic = LLVMAddGlobal(mod, LLVMArrayType2(g.i8, 4), "_license");
+	LLVMSetInitializer(lic, LLVMConstStringInContext(ctx, "GPL", 3, 0));
+	LLVMSetSection(lic, "license");
+
+	for (struct probe_inst *pi = c->insts; pi; pi = pi->next)
+		cg_probe(&g, pi);
+
+	LLVMDisposeBuilder(g.b);
+	LLVMDisposeBuilder(g.ab);
+	return 0;
+}
+
+/* Map descriptors for the manifest: sizes and BPF types as codegen chose. */
+void cg_map_desc(const struct compilation *c, const struct map_info *m, struct map_desc *d)
+{
+	d->agg = m->agg;
+	d->percpu = m->agg != AGG_NONE;
+	d->bpf_type = d->percpu ? BPF_MAP_TYPE_PERCPU_HASH : BPF_MAP_TYPE_HASH;
+	d->key_size = map_key_size(m);
+	d->value_size = agg_value_size(m);
+	d->max_entries = c->opts->map_entries;
+	d->lhist_min = m->lhist_min;
+	d->lhist_max = m->lhist_max;
+	d->lhist_step = m->lhist_step;
+	d->nbuckets = m->agg == AGG_HIST    ? HIST_NBUCKETS
+		      : m->agg == AGG_LHIST ? lhist_nbuckets(m->lhist_min, m->lhist_max,
+							     m->lhist_step)
+					    : 0;
+}

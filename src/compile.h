@@ -1,0 +1,107 @@
+/*
+ * compile.h - one compilation: options, the arena, and what sema found.
+ *
+ * The driver (driver.c) owns a `struct compilation` for the time it takes
+ * to turn source into a `struct program`; every pass reads and annotates
+ * it. Nothing allocated here outlives the compilation: the manifest is
+ * copied into the program's own arena at the end.
+ */
+#ifndef SONDE_COMPILE_H
+#define SONDE_COMPILE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "arena.h"
+#include "ast.h"
+#include "diag.h"
+#include "manifest.h"
+#include "probes/provider.h"
+
+enum {
+	DEBUG_AST = 1 << 0,
+	DEBUG_IR = 1 << 1,
+	DEBUG_VERIFIER = 1 << 2,
+};
+
+struct compile_options {
+	uint32_t max_strlen;   /* bytes in a string value, NUL included */
+	uint32_t map_entries;  /* max_entries of hash maps */
+	uint32_t ringbuf_size; /* bytes, power of two */
+	bool unsafe;
+	unsigned debug;        /* DEBUG_* */
+	FILE *debug_out;
+	const char *emit_llvm; /* write textual IR here, or NULL */
+};
+
+struct map_info {
+	const char *name;
+	struct loc loc;     /* first use */
+	struct type *key;   /* NULL: no key */
+	struct type *value; /* stored type (AGG_NONE) or aggregated input type */
+	enum agg_kind agg;
+	struct loc agg_loc; /* where the aggregation/assignment kind was fixed */
+	bool has_kind;
+	int64_t lhist_min, lhist_max, lhist_step;
+	int index;
+	struct map_info *next;
+};
+
+struct var_info {
+	const char *name;
+	struct type *type;
+	struct loc loc;
+	void *slot; /* codegen: the alloca of the current function */
+	struct var_info *next;
+};
+
+struct fmt_info {
+	const char *fmt;
+	struct node *call;
+	uint32_t nargs;
+	struct type **arg_types;
+	uint32_t *arg_offsets;
+	uint32_t size;
+	int index;
+	struct fmt_info *next;
+};
+
+/* One program to generate: a probe block at one attach point. */
+struct probe_inst {
+	struct node *probe;
+	struct attach_point *ap;
+	struct var_info *vars; /* scratch variables of the probe block */
+	const char *prog_name;
+	int index;
+	struct probe_inst *next;
+};
+
+struct compilation {
+	struct arena arena;
+	struct diag *diag;
+	const struct compile_options *opts;
+	struct ast_program prog;
+	const char *tracefs; /* mount point once sema needed it */
+
+	struct map_info *maps;
+	int nmaps;
+	struct fmt_info *fmts;
+	int nfmts;
+	struct probe_inst *insts;
+	int ninsts;
+	bool uses_events; /* needs the ring buffer */
+
+	/* scratch for providers expanding specs */
+	struct attach_point *pending;
+	size_t npending, cap_pending;
+};
+
+/* Used by providers' expand hooks. */
+void sema_add_attach_point(struct compilation *c, const struct attach_point *ap);
+/* Tracefs mount point, mounting it (with a note on stderr) when needed.
+ * NULL with an error at `loc` when it cannot be had. */
+const char *compilation_tracefs(struct compilation *c, struct loc loc);
+
+int sema_run(struct compilation *c);
+
+#endif

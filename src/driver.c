@@ -1,0 +1,206 @@
+/*
+ * driver.c - the pass list (see driver.h). Each pass reports through the
+ * diagnostic sink; the driver stops after the first pass that reported an
+ * error, so later passes only ever see a consistent tree.
+ */
+#define _GNU_SOURCE
+#include "driver.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "codegen.h"
+#include "emit.h"
+#include "parse.h"
+#include "sema.h"
+
+struct stdlib_file {
+	const char *name;
+	const char *text;
+	size_t len;
+};
+extern const struct stdlib_file stdlib_files[];
+
+void program_free(struct program *p)
+{
+	if (!p)
+		return;
+	free(p->elf);
+	arena_fini(&p->arena);
+	free(p);
+}
+
+/* LLVM reads the script back from the file named in the debug info to put
+ * source lines into BTF line info; a -e script gets a memfd to be read. */
+static int source_path(const struct source *src, char *buf, size_t size, int *memfd)
+{
+	*memfd = -1;
+	if (src->path) {
+		snprintf(buf, size, "%s", src->path);
+		return 0;
+	}
+	int fd = memfd_create("sonde-script", MFD_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	size_t off = 0;
+	while (off < src->len) {
+		ssize_t n = write(fd, src->text + off, src->len - off);
+		if (n <= 0) {
+			close(fd);
+			return -EIO;
+		}
+		off += (size_t)n;
+	}
+	*memfd = fd;
+	snprintf(buf, size, "/proc/self/fd/%d", fd);
+	return 0;
+}
+
+static struct program *build_manifest(struct compilation *c)
+{
+	struct program *p = calloc(1, sizeof(*p));
+	if (!p)
+		return NULL;
+	arena_init(&p->arena);
+	struct arena *a = &p->arena;
+	struct manifest *m = &p->m;
+	m->nmaps = (uint32_t)c->nmaps;
+	m->maps = arena_alloc(a, (c->nmaps + 1) * sizeof(*m->maps));
+	for (struct map_info *mi = c->maps; mi; mi = mi->next) {
+		struct map_desc *d = &m->maps[mi->index];
+		d->name = arena_strdup(a, mi->name);
+		d->elf_name = arena_printf(a, "map%d", mi->index);
+		d->key = mi->key ? type_clone(a, mi->key) : NULL;
+		d->value = mi->value ? type_clone(a, mi->value) : NULL;
+		cg_map_desc(c, mi, d);
+	}
+	m->nfmts = (uint32_t)c->nfmts;
+	m->fmts = arena_alloc(a, (c->nfmts + 1) * sizeof(*m->fmts));
+	for (struct fmt_info *f = c->fmts; f; f = f->next) {
+		struct fmt_desc *d = &m->fmts[f->index];
+		d->fmt = arena_strdup(a, f->fmt);
+		d->nargs = f->nargs;
+		d->size = f->size;
+		d->arg_types = arena_alloc(a, (f->nargs + 1) * sizeof(*d->arg_types));
+		d->arg_offsets = arena_alloc(a, (f->nargs + 1) * sizeof(*d->arg_offsets));
+		for (uint32_t i = 0; i < f->nargs; i++) {
+			d->arg_types[i] = type_clone(a, f->arg_types[i]);
+			d->arg_offsets[i] = f->arg_offsets[i];
+		}
+	}
+	m->nprobes = (uint32_t)c->ninsts;
+	m->probes = arena_alloc(a, (c->ninsts + 1) * sizeof(*m->probes));
+	for (struct probe_inst *pi = c->insts; pi; pi = pi->next) {
+		struct probe_desc *d = &m->probes[pi->index];
+		d->prog_name = arena_strdup(a, pi->prog_name);
+		d->provider = arena_strdup(a, pi->ap->prov->name);
+		d->spec = arena_strdup(a, pi->ap->spec);
+		d->target = pi->ap->target ? arena_strdup(a, pi->ap->target) : NULL;
+		d->func = pi->ap->func ? arena_strdup(a, pi->ap->func) : NULL;
+		d->value = pi->ap->value;
+		d->script_line = pi->probe->loc.first_line;
+		d->file = pi->probe->loc.file;
+	}
+	if (c->uses_events) {
+		m->events_map = "events";
+		m->ringbuf_size = c->opts->ringbuf_size;
+	}
+	return p;
+}
+
+static int codegen_and_emit(struct compilation *c, const struct source *src, struct program *p)
+{
+	char path[4096];
+	int memfd = -1;
+	int rc = source_path(src, path, sizeof(path), &memfd);
+	if (rc) {
+		fprintf(stderr, "sonde: cannot prepare the script for debug info: %s\n",
+			strerror(-rc));
+		return -1;
+	}
+	LLVMContextRef ctx = LLVMContextCreate();
+	LLVMModuleRef mod = LLVMModuleCreateWithNameInContext("sonde", ctx);
+	char *err = NULL;
+	struct emit *em = emit_new(mod, path, &err);
+	rc = -1;
+	if (!em) {
+		fprintf(stderr, "sonde: cannot set up the BPF target: %s\n", err);
+		goto out;
+	}
+	cg_build(c, ctx, mod, em);
+	if (c->opts->emit_llvm && emit_ir_file(em, c->opts->emit_llvm, &err)) {
+		fprintf(stderr, "sonde: cannot write %s: %s\n", c->opts->emit_llvm, err);
+		goto out;
+	}
+	if (c->opts->debug & DEBUG_IR) {
+		char *ir = LLVMPrintModuleToString(mod);
+		fprintf(c->opts->debug_out, "; LLVM IR before optimisation\n%s\n", ir);
+		LLVMDisposeMessage(ir);
+	}
+	if (emit_object(em, &p->elf, &p->elf_size, &err)) {
+		fprintf(stderr, "sonde: internal error while generating BPF code: %s\n", err);
+		goto out;
+	}
+	if (c->opts->debug & DEBUG_IR) {
+		char *ir = LLVMPrintModuleToString(mod);
+		fprintf(c->opts->debug_out, "; LLVM IR after optimisation\n%s\n", ir);
+		LLVMDisposeMessage(ir);
+	}
+	rc = 0;
+out:
+	free(err);
+	emit_free(em);
+	LLVMDisposeModule(mod);
+	LLVMContextDispose(ctx);
+	if (memfd >= 0)
+		close(memfd);
+	return rc;
+}
+
+int driver_compile(const struct source *src, const struct compile_options *opts, struct diag *d,
+		   struct program **out, bool *script_error)
+{
+	struct compilation c = {.diag = d, .opts = opts};
+	arena_init(&c.arena);
+	*out = NULL;
+	*script_error = true;
+	int rc = -1;
+
+	int file = diag_add_source(d, src->name, src->text, src->len);
+	/* stdlib first, so the script can use what it defines */
+	for (const struct stdlib_file *f = stdlib_files; f->name; f++) {
+		int sf = diag_add_source(d, f->name, f->text, f->len);
+		if (parse_program(&c.arena, d, sf, &c.prog))
+			goto out;
+	}
+	if (parse_program(&c.arena, d, file, &c.prog))
+		goto out;
+	if (opts->debug & DEBUG_AST) {
+		fprintf(opts->debug_out, "AST\n");
+		ast_dump(opts->debug_out, &c.prog);
+	}
+	if (sema_run(&c))
+		goto out;
+	if (opts->debug & DEBUG_AST) {
+		fprintf(opts->debug_out, "AST after semantic analysis\n");
+		ast_dump(opts->debug_out, &c.prog);
+	}
+	*script_error = false;
+	struct program *p = build_manifest(&c);
+	if (!p) {
+		fprintf(stderr, "sonde: out of memory\n");
+		goto out;
+	}
+	if (codegen_and_emit(&c, src, p)) {
+		program_free(p);
+		goto out;
+	}
+	*out = p;
+	rc = 0;
+out:
+	arena_fini(&c.arena);
+	return rc;
+}

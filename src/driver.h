@@ -1,0 +1,26 @@
+/*
+ * driver.h - runs the compiler's passes in order for one script.
+ *
+ *   parse (stdlib, then the script) -> sema -> codegen -> emit (ELF)
+ *
+ * and copies what the runtime needs into a self-contained program.
+ */
+#ifndef SONDE_DRIVER_H
+#define SONDE_DRIVER_H
+
+#include "compile.h"
+#include "manifest.h"
+
+struct source {
+	const char *name; /* "-e" or the file name as given */
+	const char *path; /* file to name in debug info (absolute), NULL for -e */
+	const char *text;
+	size_t len;
+};
+
+/* Returns 0 and a program, or -1 after reporting (script errors through
+ * `d`, internal errors on stderr). *script_error tells the two apart. */
+int driver_compile(const struct source *src, const struct compile_options *opts, struct diag *d,
+		   struct program **out, bool *script_error);
+
+#endif

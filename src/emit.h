@@ -1,0 +1,42 @@
+/*
+ * emit.h - the LLVM module's target side: debug info that becomes BTF,
+ * the pass pipeline, and ELF emission in memory.
+ *
+ * All LLVM debug-info calls live in emit.c. The BPF backend turns that
+ * debug info into .BTF (map definitions, function prototypes) and .BTF.ext
+ * (func and line info), which is how a verifier rejection can point back at
+ * a script line.
+ */
+#ifndef SONDE_EMIT_H
+#define SONDE_EMIT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <llvm-c/Core.h>
+#include <llvm-c/DebugInfo.h>
+
+struct emit;
+
+/* Sets up target, data layout and a compile unit whose file is `path`
+ * (read back by LLVM for the source text of line info). */
+struct emit *emit_new(LLVMModuleRef mod, const char *path, char **err);
+void emit_free(struct emit *e);
+
+/* Declares a BTF-defined map `name` in section .maps. key_size 0 means
+ * the map type has no key (ring buffer). */
+LLVMValueRef emit_map(struct emit *e, const char *name, uint32_t map_type, uint32_t max_entries,
+		      uint32_t key_size, uint32_t value_size, int line);
+/* Debug info for a program function `int name(void *ctx)`; returns the
+ * scope for emit_loc(). */
+LLVMMetadataRef emit_function(struct emit *e, LLVMValueRef fn, const char *name, int line);
+/* Sets the builder's current debug location. */
+void emit_loc(struct emit *e, LLVMBuilderRef b, LLVMMetadataRef scope, int line, int col);
+
+/* Finalizes debug info, verifies the module, runs the -O2 pipeline and
+ * emits a BPF ELF object into malloc'd memory. */
+int emit_object(struct emit *e, void **elf, size_t *size, char **err);
+/* Textual IR into a file (for -d and --emit-llvm). */
+int emit_ir_file(struct emit *e, const char *path, char **err);
+
+#endif

@@ -1,0 +1,239 @@
+/*
+ * loader.c - libbpf: open the object from memory, load it, and turn a
+ * verifier rejection into a diagnostic at the script line.
+ *
+ * libbpf reports through a process-wide print callback; the callback keeps
+ * the last load log in a buffer handed over through libbpf's only channel
+ * for it (a file-scope pointer set for the duration of ld_load).
+ */
+#define _GNU_SOURCE
+#include "loader.h"
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+
+struct log_capture {
+	char *buf;
+	size_t len, cap;
+	bool verbose;
+};
+
+/* libbpf's print callback takes no user pointer; this is only set while
+ * ld_load runs on the CLI's single thread. */
+static struct log_capture *current_capture;
+
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	struct log_capture *cap = current_capture;
+	if (cap && cap->verbose) {
+		va_list copy;
+		va_copy(copy, ap);
+		vfprintf(stderr, fmt, copy);
+		va_end(copy);
+	}
+	if (!cap || level == LIBBPF_DEBUG)
+		return 0;
+	char tmp[8192];
+	int n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
+	if (n <= 0)
+		return 0;
+	if ((size_t)n >= sizeof(tmp))
+		n = sizeof(tmp) - 1;
+	if (cap->len + (size_t)n + 1 > cap->cap) {
+		size_t nc = (cap->cap ? cap->cap * 2 : 65536) + (size_t)n;
+		char *p = realloc(cap->buf, nc);
+		if (!p)
+			return 0;
+		cap->buf = p;
+		cap->cap = nc;
+	}
+	memcpy(cap->buf + cap->len, tmp, (size_t)n);
+	cap->len += (size_t)n;
+	cap->buf[cap->len] = 0;
+	return 0;
+}
+
+/* Finds the script line the verifier log points at: the last "; text"
+ * source annotation before the error, matched against the script. */
+static int log_script_line(const char *log, const struct diag_source *src, int *col)
+{
+	const char *last = NULL;
+	for (const char *p = log; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL)
+		if (p[0] == ';' && p[1] == ' ')
+			last = p + 2;
+	if (!last || !src)
+		return 0;
+	const char *end = strchr(last, '\n');
+	size_t len = end ? (size_t)(end - last) : strlen(last);
+	/* newer kernels append " @ file:line" */
+	const char *at = NULL;
+	for (const char *q = last; q + 3 < last + len; q++)
+		if (!strncmp(q, " @ ", 3))
+			at = q;
+	if (at) {
+		const char *colon = NULL;
+		for (const char *q = at; q < last + len; q++)
+			if (*q == ':')
+				colon = q;
+		if (colon) {
+			*col = 1;
+			return atoi(colon + 1);
+		}
+		len = (size_t)(at - last);
+	}
+	while (len && (last[len - 1] == ' ' || last[len - 1] == '\t'))
+		len--;
+	if (!len)
+		return 0;
+	int line = 1;
+	for (const char *p = src->text; p && *p; line++) {
+		const char *e = strchr(p, '\n');
+		size_t l = e ? (size_t)(e - p) : strlen(p);
+		const char *hit = memmem(p, l, last, len);
+		if (hit) {
+			*col = (int)(hit - p) + 1;
+			return line;
+		}
+		p = e ? e + 1 : NULL;
+	}
+	return 0;
+}
+
+/* The part of the log worth showing: from the last source annotation. */
+static void print_log_tail(const char *log)
+{
+	const char *begin = strstr(log, "-- BEGIN PROG LOAD LOG --");
+	const char *end = begin ? strstr(begin, "-- END PROG LOAD LOG --") : NULL;
+	if (begin) {
+		begin = strchr(begin, '\n');
+		begin = begin ? begin + 1 : log;
+	} else {
+		begin = log;
+	}
+	size_t len = end ? (size_t)(end - begin) : strlen(begin);
+	/* show at most the last 20 lines */
+	int lines = 0;
+	const char *from = begin + len;
+	while (from > begin && lines <= 20) {
+		from--;
+		if (*from == '\n')
+			lines++;
+	}
+	if (from > begin)
+		from++;
+	fprintf(stderr, "verifier log (last lines):\n%.*s", (int)(begin + len - from), from);
+	if (len && begin[len - 1] != '\n')
+		fputc('\n', stderr);
+}
+
+int ld_load(const struct program *p, struct diag *d, unsigned flags, struct loaded *out)
+{
+	memset(out, 0, sizeof(*out));
+	struct log_capture cap = {.verbose = flags & LD_VERBOSE};
+	current_capture = &cap;
+	libbpf_print_fn_t old = libbpf_set_print(libbpf_print);
+	int rc;
+
+	/* kernels before 5.11 charge BPF memory to RLIMIT_MEMLOCK */
+	struct rlimit rl = {RLIM_INFINITY, RLIM_INFINITY};
+	setrlimit(RLIMIT_MEMLOCK, &rl);
+
+	LIBBPF_OPTS(bpf_object_open_opts, opts, .object_name = "sonde");
+	out->obj = bpf_object__open_mem(p->elf, p->elf_size, &opts);
+	if (!out->obj) {
+		rc = -errno;
+		fprintf(stderr, "sonde: libbpf cannot open the generated object: %s\n%s",
+			strerror(-rc), cap.buf ? cap.buf : "");
+		goto fail;
+	}
+	out->progs = calloc(p->m.nprobes + 1, sizeof(*out->progs));
+	out->maps = calloc(p->m.nmaps + 1, sizeof(*out->maps));
+	if (!out->progs || !out->maps) {
+		rc = -ENOMEM;
+		fprintf(stderr, "sonde: out of memory\n");
+		goto fail;
+	}
+	for (uint32_t i = 0; i < p->m.nprobes; i++) {
+		out->progs[i] = bpf_object__find_program_by_name(out->obj, p->m.probes[i].prog_name);
+		if (!out->progs[i]) {
+			rc = -ENOENT;
+			fprintf(stderr, "sonde: internal error: program %s missing from the object\n",
+				p->m.probes[i].prog_name);
+			goto fail;
+		}
+		if (flags & LD_VERIFIER_LOG)
+			bpf_program__set_log_level(out->progs[i], 1);
+	}
+	for (uint32_t i = 0; i < p->m.nmaps; i++)
+		out->maps[i] = bpf_object__find_map_by_name(out->obj, p->m.maps[i].elf_name);
+	if (p->m.events_map)
+		out->events = bpf_object__find_map_by_name(out->obj, p->m.events_map);
+
+	rc = bpf_object__load(out->obj);
+	if (rc) {
+		if (rc == -EPERM || rc == -EACCES) {
+			fprintf(stderr,
+				"sonde: the kernel refused to load BPF programs (%s): run as root or "
+				"with CAP_BPF and CAP_PERFMON\n",
+				strerror(-rc));
+			goto fail;
+		}
+		/* find which program failed: libbpf names it in its message */
+		const struct probe_desc *bad = NULL;
+		for (uint32_t i = 0; cap.buf && i < p->m.nprobes; i++) {
+			char needle[64];
+			snprintf(needle, sizeof(needle), "prog '%s'", p->m.probes[i].prog_name);
+			if (strstr(cap.buf, needle))
+				bad = &p->m.probes[i];
+		}
+		int col = 1;
+		const struct diag_source *src =
+			bad && bad->file < d->nsources ? &d->sources[bad->file] : NULL;
+		int line = cap.buf ? log_script_line(cap.buf, src, &col) : 0;
+		if (bad && line > 0) {
+			struct loc l = {bad->file, line, col, line, col};
+			diag_error(d, l, "the kernel's verifier rejected probe '%s'", bad->spec);
+		} else if (bad) {
+			struct loc l = {bad->file, bad->script_line, 1, bad->script_line, 1};
+			diag_error(d, l, "the kernel's verifier rejected probe '%s'", bad->spec);
+		} else {
+			fprintf(stderr, "sonde: loading the BPF object failed: %s\n", strerror(-rc));
+		}
+		if (cap.buf)
+			print_log_tail(cap.buf);
+		goto fail;
+	}
+	if (flags & LD_VERIFIER_LOG) {
+		for (uint32_t i = 0; i < p->m.nprobes; i++) {
+			size_t size = 0;
+			const char *log = bpf_program__log_buf(out->progs[i], &size);
+			fprintf(stderr, "verifier log of %s (%s):\n%s\n", p->m.probes[i].prog_name,
+				p->m.probes[i].spec, log ? log : "(none)");
+		}
+	}
+	libbpf_set_print(old);
+	current_capture = NULL;
+	free(cap.buf);
+	return 0;
+fail:
+	libbpf_set_print(old);
+	current_capture = NULL;
+	free(cap.buf);
+	ld_unload(out);
+	return rc ? rc : -EINVAL;
+}
+
+void ld_unload(struct loaded *l)
+{
+	if (!l)
+		return;
+	bpf_object__close(l->obj);
+	free(l->progs);
+	free(l->maps);
+	memset(l, 0, sizeof(*l));
+}

@@ -1,0 +1,34 @@
+/*
+ * loader.h - libbpf side of a compiled program: open the ELF from memory,
+ * load (verify) every program, and find the maps the manifest names.
+ */
+#ifndef SONDE_LOADER_H
+#define SONDE_LOADER_H
+
+#include <stdbool.h>
+
+#include "diag.h"
+#include "manifest.h"
+
+struct bpf_object;
+struct bpf_program;
+struct bpf_map;
+
+struct loaded {
+	struct bpf_object *obj;
+	struct bpf_program **progs; /* by probe index */
+	struct bpf_map **maps;      /* by map index */
+	struct bpf_map *events;     /* ring buffer, or NULL */
+};
+
+enum {
+	LD_VERBOSE = 1 << 0,     /* libbpf's messages to stderr */
+	LD_VERIFIER_LOG = 1 << 1, /* print the verifier log of every program */
+};
+
+/* Returns 0, or -errno after printing a message; a verifier rejection is
+ * reported through `d` at the script line the log points to. */
+int ld_load(const struct program *p, struct diag *d, unsigned flags, struct loaded *out);
+void ld_unload(struct loaded *l);
+
+#endif

@@ -1,0 +1,244 @@
+/*
+ * main.c - the command line: parse options, read the script, call the
+ * driver and the runtime, and map failures to exit codes. The only place
+ * that calls exit().
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "diag.h"
+#include "driver.h"
+#include "runtime.h"
+
+static void usage(FILE *out)
+{
+	fputs("usage: sonde [options] FILE\n"
+	      "       sonde [options] -e 'PROGRAM'\n"
+	      "\n"
+	      "Compiles a probe script to BPF, attaches it, and prints what it reports.\n"
+	      "\n"
+	      "options:\n"
+	      "  -e PROGRAM         run PROGRAM given on the command line\n"
+	      "  -f text|json       output format (default text)\n"
+	      "  -o FILE            write output to FILE\n"
+	      "  -q                 quiet: no \"Attaching N probes...\" line\n"
+	      "  -B line|full|none  output buffering (default: line on a terminal, else full)\n"
+	      "  -v                 verbose: libbpf's messages\n"
+	      "  -d                 debug: print the AST, the LLVM IR and the verifier log\n"
+	      "  --dry-run          compile, verify and load, but attach nothing\n"
+	      "  --emit-llvm FILE   write the LLVM IR to FILE\n"
+	      "  --max-strlen N     bytes in a string value (default 64)\n"
+	      "  --unsafe           allow functions that act on the system\n"
+	      "  -h, --help         show this help\n"
+	      "  -V, --version      show the version\n"
+	      "\n"
+	      "exit status: 0 success, 1 script error, 2 usage error, 3 load/verifier\n"
+	      "failure or missing privilege, 4 attach failure, 5 other system failure\n",
+	      out);
+}
+
+static char *read_file(const char *path, size_t *len)
+{
+	FILE *f = strcmp(path, "-") ? fopen(path, "rb") : stdin;
+	if (!f)
+		return NULL;
+	size_t cap = 4096, n = 0;
+	char *buf = malloc(cap);
+	while (buf) {
+		size_t got = fread(buf + n, 1, cap - n - 1, f);
+		n += got;
+		if (n + 1 < cap)
+			break;
+		cap *= 2;
+		char *nb = realloc(buf, cap);
+		if (!nb) {
+			free(buf);
+			buf = NULL;
+		}
+		buf = nb;
+	}
+	int err = ferror(f);
+	if (f != stdin)
+		fclose(f);
+	if (!buf || err) {
+		free(buf);
+		errno = err ? EIO : ENOMEM;
+		return NULL;
+	}
+	buf[n] = 0;
+	*len = n;
+	return buf;
+}
+
+enum {
+	OPT_DRY_RUN = 256,
+	OPT_EMIT_LLVM,
+	OPT_MAX_STRLEN,
+	OPT_UNSAFE,
+};
+
+int main(int argc, char **argv)
+{
+	/* Signals stay blocked from the start: a Ctrl-C during compile or
+	 * load is read by the runtime and ends the run cleanly. */
+	rt_block_signals();
+
+	static const struct option longopts[] = {
+		{"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, 'V'},
+		{"dry-run", no_argument, NULL, OPT_DRY_RUN},
+		{"emit-llvm", required_argument, NULL, OPT_EMIT_LLVM},
+		{"max-strlen", required_argument, NULL, OPT_MAX_STRLEN},
+		{"unsafe", no_argument, NULL, OPT_UNSAFE},
+		{NULL, 0, NULL, 0},
+	};
+	struct compile_options copts = {
+		.max_strlen = 64,
+		.map_entries = 4096,
+		.ringbuf_size = 1 << 20,
+		.debug_out = stderr,
+	};
+	struct rt_options ropts = {.format = OUT_TEXT, .out = stdout};
+	const char *program = NULL, *out_path = NULL, *buffering = NULL;
+	int c;
+	while ((c = getopt_long(argc, argv, "+e:f:o:qB:vdhV", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'e':
+			program = optarg;
+			break;
+		case 'f':
+			if (!strcmp(optarg, "text")) {
+				ropts.format = OUT_TEXT;
+			} else if (!strcmp(optarg, "json")) {
+				ropts.format = OUT_JSON;
+			} else {
+				fprintf(stderr, "sonde: -f takes 'text' or 'json', not '%s'\n", optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case 'o':
+			out_path = optarg;
+			break;
+		case 'q':
+			ropts.quiet = true;
+			break;
+		case 'B':
+			if (strcmp(optarg, "line") && strcmp(optarg, "full") && strcmp(optarg, "none")) {
+				fprintf(stderr, "sonde: -B takes 'line', 'full' or 'none', not '%s'\n",
+					optarg);
+				return EXIT_USAGE;
+			}
+			buffering = optarg;
+			break;
+		case 'v':
+			ropts.verbose = true;
+			break;
+		case 'd':
+			copts.debug = DEBUG_AST | DEBUG_IR | DEBUG_VERIFIER;
+			ropts.verifier_log = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return EXIT_OK;
+		case 'V':
+			printf("sonde %s\n", SONDE_VERSION);
+			return EXIT_OK;
+		case OPT_DRY_RUN:
+			ropts.dry_run = true;
+			break;
+		case OPT_EMIT_LLVM:
+			copts.emit_llvm = optarg;
+			break;
+		case OPT_MAX_STRLEN: {
+			char *end;
+			unsigned long v = strtoul(optarg, &end, 10);
+			if (*end || v < 2 || v > 1024) {
+				fprintf(stderr, "sonde: --max-strlen takes a number from 2 to 1024\n");
+				return EXIT_USAGE;
+			}
+			copts.max_strlen = (uint32_t)v;
+			break;
+		}
+		case OPT_UNSAFE:
+			copts.unsafe = true;
+			break;
+		default:
+			fprintf(stderr, "Try 'sonde --help' for more information.\n");
+			return EXIT_USAGE;
+		}
+	}
+	struct source src = {0};
+	char *text = NULL;
+	char *abs = NULL;
+	if (program) {
+		if (optind < argc) {
+			fprintf(stderr, "sonde: unexpected argument '%s' after -e PROGRAM\n",
+				argv[optind]);
+			return EXIT_USAGE;
+		}
+		src.name = "-e";
+		src.text = program;
+		src.len = strlen(program);
+	} else {
+		if (optind >= argc) {
+			fprintf(stderr, "sonde: no program given: use -e 'PROGRAM' or a FILE\n");
+			usage(stderr);
+			return EXIT_USAGE;
+		}
+		if (optind + 1 < argc) {
+			fprintf(stderr, "sonde: unexpected argument '%s' after %s\n", argv[optind + 1],
+				argv[optind]);
+			return EXIT_USAGE;
+		}
+		text = read_file(argv[optind], &src.len);
+		if (!text) {
+			fprintf(stderr, "sonde: cannot read %s: %s\n", argv[optind], strerror(errno));
+			return EXIT_USAGE;
+		}
+		src.name = argv[optind];
+		src.text = text;
+		abs = realpath(argv[optind], NULL);
+		src.path = abs;
+	}
+
+	FILE *out = stdout;
+	if (out_path) {
+		out = fopen(out_path, "w");
+		if (!out) {
+			fprintf(stderr, "sonde: cannot write %s: %s\n", out_path, strerror(errno));
+			free(text);
+			free(abs);
+			return EXIT_USAGE;
+		}
+	}
+	if (buffering) {
+		int mode = !strcmp(buffering, "line") ? _IOLBF : !strcmp(buffering, "full") ? _IOFBF
+											: _IONBF;
+		setvbuf(out, NULL, mode, 0);
+	} else if (isatty(fileno(out))) {
+		setvbuf(out, NULL, _IOLBF, 0);
+	}
+	ropts.out = out;
+
+	struct diag d;
+	diag_init(&d, stderr);
+	struct program *prog = NULL;
+	bool script_error = false;
+	int rc;
+	if (driver_compile(&src, &copts, &d, &prog, &script_error)) {
+		rc = script_error ? EXIT_SCRIPT : EXIT_SYSTEM;
+	} else {
+		rc = rt_run(prog, &ropts, &d);
+		program_free(prog);
+	}
+	if (out != stdout)
+		fclose(out);
+	free(text);
+	free(abs);
+	return rc;
+}

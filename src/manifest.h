@@ -1,0 +1,140 @@
+/*
+ * manifest.h - what the compiler tells the runtime and printer.
+ *
+ * A compiled program is an ELF object plus this manifest: the maps with
+ * their key/value types and aggregation kinds, the printf formats that
+ * ring-buffer records refer to by id, and the probes to attach. Nothing
+ * here points into the compiler's arena, so a program can be run (or
+ * written out) without the compiler.
+ */
+#ifndef SONDE_MANIFEST_H
+#define SONDE_MANIFEST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "arena.h"
+#include "types.h"
+
+enum agg_kind {
+	AGG_NONE, /* plain assignment: value has `value` type */
+	AGG_COUNT, /* u64 */
+	AGG_SUM,   /* s64 (u64 when the summed type is unsigned) */
+	AGG_AVG,   /* struct agg_pair: sum, count */
+	AGG_MIN,   /* struct agg_pair: value, set flag */
+	AGG_MAX,   /* struct agg_pair: value, set flag */
+	AGG_STATS, /* struct agg_pair: sum, count */
+	AGG_HIST,  /* u64[HIST_NBUCKETS], see hist_bucket() */
+	AGG_LHIST, /* u64[nbuckets], see lhist_bucket() */
+};
+
+/* Layout of AVG/STATS (a = sum, b = count) and MIN/MAX (a = value, b = 1
+ * once a value was stored) per CPU. */
+struct agg_pair {
+	int64_t a;
+	uint64_t b;
+};
+
+/* Power-of-2 histogram: bucket 0 holds negative values, bucket 1 holds 0,
+ * bucket 2 + floor(log2(v)) holds v >= 1. */
+enum { HIST_NBUCKETS = 66 };
+static inline int hist_bucket(int64_t v)
+{
+	if (v < 0)
+		return 0;
+	if (v == 0)
+		return 1;
+	return 2 + (63 - __builtin_clzll((uint64_t)v));
+}
+
+/* Linear histogram over [min, max) in steps: bucket 0 holds v < min, the
+ * last bucket v >= max, bucket 1 + (v - min) / step the rest. */
+static inline uint32_t lhist_nbuckets(int64_t min, int64_t max, int64_t step)
+{
+	return (uint32_t)((max - min + step - 1) / step) + 2;
+}
+static inline uint32_t lhist_bucket(int64_t v, int64_t min, int64_t max, int64_t step)
+{
+	if (v < min)
+		return 0;
+	if (v >= max)
+		return lhist_nbuckets(min, max, step) - 1;
+	return 1 + (uint32_t)((v - min) / step);
+}
+
+struct map_desc {
+	const char *name;     /* as in the script: "@", "@bytes" */
+	const char *elf_name; /* name of the BPF map in the object */
+	struct type *key;     /* NULL when the map has no key (stored under u64 0) */
+	struct type *value;   /* AGG_NONE: the stored type; else the aggregated input type */
+	enum agg_kind agg;
+	uint32_t bpf_type;    /* BPF_MAP_TYPE_* */
+	bool percpu;          /* values come per CPU and are merged when read */
+	uint32_t key_size, value_size, max_entries;
+	int64_t lhist_min, lhist_max, lhist_step; /* AGG_LHIST */
+	uint32_t nbuckets;                         /* AGG_HIST / AGG_LHIST */
+};
+
+/* A printf-like format whose arguments travel in a ring-buffer record. */
+struct fmt_desc {
+	const char *fmt;       /* the format string as written (escapes decoded) */
+	uint32_t nargs;
+	struct type **arg_types;
+	uint32_t *arg_offsets; /* into the record payload (after struct event_hdr) */
+	uint32_t size;         /* payload size */
+};
+
+/* Ring-buffer records start with this header. */
+enum event_kind {
+	EV_PRINTF = 1, /* id: fmt index; payload: args */
+	EV_EXIT = 2,   /* id: unused */
+	EV_PRINT = 3,  /* id: map index; payload: struct ev_print */
+	EV_CLEAR = 4,  /* id: map index */
+	EV_ZERO = 5,   /* id: map index */
+	EV_TIME = 6,   /* id: fmt index (strftime format) */
+	EV_PRINT_VALUE = 7, /* id: fmt index whose single arg is the value */
+};
+
+struct event_hdr {
+	uint32_t kind;
+	uint32_t id;
+};
+
+struct ev_print {
+	uint64_t top, div;
+};
+
+/* One attach point after the provider expanded wildcards. */
+struct probe_desc {
+	const char *prog_name; /* function name in the ELF */
+	const char *provider;  /* provider name, e.g. "tracepoint" */
+	const char *spec;      /* expanded spec as shown to the user: "tracepoint:syscalls:sys_enter_read" */
+	const char *target;    /* provider-specific: "syscalls/sys_enter_read", "eth0", "/bin/bash" */
+	const char *func;      /* provider-specific: function/symbol name or NULL */
+	uint64_t value;        /* provider-specific: period in ns, frequency, offset */
+	int script_line;       /* where the probe block starts (for messages) */
+	int file;
+};
+
+struct manifest {
+	struct map_desc *maps;
+	uint32_t nmaps;
+	struct fmt_desc *fmts;
+	uint32_t nfmts;
+	struct probe_desc *probes;
+	uint32_t nprobes;
+	const char *events_map; /* ring buffer name in the ELF, NULL if none */
+	uint32_t ringbuf_size;
+};
+
+struct program {
+	struct arena arena; /* owns the manifest's strings and types */
+	void *elf;          /* malloc'd */
+	size_t elf_size;
+	struct manifest m;
+};
+
+void program_free(struct program *p);
+
+#endif

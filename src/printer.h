@@ -1,0 +1,66 @@
+/*
+ * printer.h - user-visible output, as bpftrace prints it.
+ *
+ * Two formats: text (bpftrace's exact layout) and json (NDJSON, one object
+ * per line, bpftrace's {"type": ..., "data": ...} schema). The runtime hands
+ * the printer raw bytes exactly as they come from the kernel (map keys and
+ * per-CPU values, ring-buffer payloads) together with their manifest
+ * descriptors; merging per-CPU values, sorting and formatting happen here.
+ */
+#ifndef SONDE_PRINTER_H
+#define SONDE_PRINTER_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "manifest.h"
+
+enum out_format { OUT_TEXT, OUT_JSON };
+
+struct printer {
+	FILE *out;
+	enum out_format format;
+};
+
+void out_init(struct printer *p, FILE *out, enum out_format format);
+
+/* A map read from the kernel. keys: n * desc->key_size bytes. values:
+ * when desc->percpu, n * ncpus slots of round_up(desc->value_size, 8)
+ * bytes (the layout bpf_map_lookup_elem gives for per-CPU maps), else
+ * n * desc->value_size bytes. */
+struct map_snapshot {
+	size_t n;
+	const uint8_t *keys;
+	const uint8_t *values;
+	uint32_t ncpus;
+};
+
+/* Prints one map: entries merged across CPUs, sorted as bpftrace sorts
+ * them, `top` > 0 keeps only the last `top` entries, `div` > 1 divides
+ * values. An empty map prints a blank line in text mode (as bpftrace does)
+ * and nothing in json. */
+void out_map(struct printer *p, const struct map_desc *desc, const struct map_snapshot *snap,
+	     uint64_t top, uint64_t div);
+/* What bpftrace prints once before the maps at exit ("\n\n", in both
+ * formats); call it, then out_map for each map in name order. */
+void out_maps_begin(struct printer *p);
+/* Formats a printf record (payload after struct event_hdr). */
+void out_printf(struct printer *p, const struct fmt_desc *fmt, const void *payload, size_t len);
+/* "Attaching N probes..." (text) / {"type": "attached_probes", ...} (json). */
+void out_attached(struct printer *p, uint32_t nprobes);
+/* Lost ring-buffer events. */
+void out_lost_events(struct printer *p, uint64_t lost);
+/* Text of one value of type `t` stored at `data`, as in map keys/values
+ * (strings unquoted in text mode). Returns bytes written (snprintf-like). */
+int out_value_text(char *buf, size_t size, const struct type *t, const void *data);
+
+/* printf format checking, shared with sema: parses `fmt`, and for each
+ * conversion reports whether an argument of type `t` fits. Returns the
+ * number of conversions (%% excluded) or -1 with `*err` set to a message
+ * and `*err_offset` to the byte offset in fmt. */
+int fmt_count_conversions(const char *fmt, const char **err, size_t *err_offset);
+/* Checks argument i's type against conversion i; NULL when fine, else a
+ * message like "%d expects an integer, got string[64]". */
+const char *fmt_check_arg(struct arena *a, const char *fmt, uint32_t i, const struct type *t);
+
+#endif

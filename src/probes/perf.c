@@ -1,0 +1,173 @@
+/*
+ * perf.c - timer probes on perf software events: interval:UNIT:N fires
+ * on one CPU every N units; profile:UNIT:N fires on every CPU (UNIT hz
+ * means N times a second). Both use the cpu-clock software event, which
+ * exists even where the CPU has no PMU.
+ */
+#include <bpf/libbpf.h>
+#include <errno.h>
+#include <stdio.h>
+#include <linux/perf_event.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "../compile.h"
+#include "provider.h"
+
+extern const struct provider provider_interval, provider_profile;
+
+static const char *const interval_aliases[] = {"i", NULL};
+static const char *const profile_aliases[] = {"p", NULL};
+
+/* value: period in ns, or frequency in hz with func "hz" */
+static int timer_expand(struct compilation *c, struct node *spec, const char *rest,
+			const struct provider *prov)
+{
+	const char *colon = rest ? strchr(rest, ':') : NULL;
+	const char *unit = NULL;
+	char unitbuf[8];
+	const char *num = rest;
+	if (colon) {
+		size_t len = (size_t)(colon - rest);
+		if (len >= sizeof(unitbuf))
+			len = sizeof(unitbuf) - 1;
+		memcpy(unitbuf, rest, len);
+		unitbuf[len] = 0;
+		unit = unitbuf;
+		num = colon + 1;
+	}
+	static const struct {
+		const char *unit;
+		uint64_t ns;
+	} units[] = {{"s", 1000000000ull}, {"ms", 1000000ull}, {"us", 1000ull}, {"hz", 0}};
+	int u = -1;
+	for (int i = 0; unit && i < 4; i++)
+		if (!strcmp(units[i].unit, unit))
+			u = i;
+	char *end = NULL;
+	unsigned long long n = num && *num ? strtoull(num, &end, 10) : 0;
+	if (u < 0 || !end || *end || n == 0) {
+		diag_error(c->diag, spec->loc,
+			   "%s probes are written %s:UNIT:N with UNIT one of s, ms, us, hz and "
+			   "N > 0, got '%s'",
+			   prov->name, prov->name, spec->u.spec.text);
+		return -1;
+	}
+	if (units[u].ns && n > UINT64_MAX / units[u].ns) {
+		diag_error(c->diag, spec->loc, "the period of '%s' is too long", spec->u.spec.text);
+		return -1;
+	}
+	struct attach_point ap = {
+		.prov = prov,
+		.spec = arena_printf(&c->arena, "%s:%s:%llu", prov->name, unit, n),
+		.target = arena_strdup(&c->arena, unit),
+		.func = units[u].ns ? "period" : "hz",
+		.value = units[u].ns ? n * units[u].ns : n,
+		.loc = spec->loc,
+	};
+	sema_add_attach_point(c, &ap);
+	return 0;
+}
+
+static int interval_expand(struct compilation *c, struct node *spec, const char *rest)
+{
+	return timer_expand(c, spec, rest, &provider_interval);
+}
+
+static int profile_expand(struct compilation *c, struct node *spec, const char *rest)
+{
+	return timer_expand(c, spec, rest, &provider_profile);
+}
+
+static const char *perf_section(struct arena *a, const struct attach_point *ap)
+{
+	return "perf_event";
+}
+
+static int open_clock(const struct probe_desc *pd, int cpu)
+{
+	struct perf_event_attr attr = {
+		.type = PERF_TYPE_SOFTWARE,
+		.size = sizeof(attr),
+		.config = PERF_COUNT_SW_CPU_CLOCK,
+	};
+	if (!strcmp(pd->func, "hz")) {
+		attr.freq = 1;
+		attr.sample_freq = pd->value;
+	} else {
+		attr.sample_period = pd->value;
+	}
+	return (int)syscall(SYS_perf_event_open, &attr, -1, cpu, -1, PERF_FLAG_FD_CLOEXEC);
+}
+
+static int attach_on(const struct probe_desc *pd, struct bpf_program *prog, int cpu,
+		     struct rt_attachment *att, char *err, size_t errsz)
+{
+	int fd = open_clock(pd, cpu);
+	if (fd < 0) {
+		int e = -errno;
+		snprintf(err, errsz, "perf_event_open(cpu-clock) on CPU %d failed: %s", cpu,
+			 strerror(-e));
+		return e;
+	}
+	struct bpf_link *link = bpf_program__attach_perf_event(prog, fd);
+	if (!link) {
+		int e = -errno;
+		close(fd);
+		snprintf(err, errsz, "attaching to the perf event failed: %s", strerror(-e));
+		return e;
+	}
+	/* the link owns the perf event fd and closes it on destroy */
+	return rt_attachment_add_link(att, link);
+}
+
+static int interval_attach(const struct probe_desc *pd, struct bpf_program *prog,
+			   struct rt_attachment *att, char *err, size_t errsz)
+{
+	return attach_on(pd, prog, 0, att, err, errsz);
+}
+
+static int profile_attach(const struct probe_desc *pd, struct bpf_program *prog,
+			  struct rt_attachment *att, char *err, size_t errsz)
+{
+	/* the online list looks like "0-3,6,8-9" */
+	char list[1024] = "";
+	FILE *f = fopen("/sys/devices/system/cpu/online", "r");
+	if (!f || !fgets(list, sizeof(list), f)) {
+		if (f)
+			fclose(f);
+		snprintf(err, errsz, "cannot read the list of online CPUs");
+		return -EIO;
+	}
+	fclose(f);
+	int rc = 0;
+	for (char *tok = strtok(list, ",\n"); tok && !rc; tok = strtok(NULL, ",\n")) {
+		char *dash = strchr(tok, '-');
+		int lo = atoi(tok), hi = dash ? atoi(dash + 1) : lo;
+		for (int cpu = lo; cpu <= hi && !rc; cpu++)
+			rc = attach_on(pd, prog, cpu, att, err, errsz);
+	}
+	return rc;
+}
+
+const struct provider provider_interval = {
+	.name = "interval",
+	.aliases = interval_aliases,
+	.run = RUN_ATTACHED,
+	.ctx = 0,
+	.expand = interval_expand,
+	.section = perf_section,
+	.attach = interval_attach,
+};
+
+const struct provider provider_profile = {
+	.name = "profile",
+	.aliases = profile_aliases,
+	.run = RUN_ATTACHED,
+	.ctx = CTX_HAS_STACK | CTX_HAS_USER,
+	.expand = profile_expand,
+	.section = perf_section,
+	.attach = profile_attach,
+};

@@ -1,0 +1,115 @@
+/*
+ * provider.h - the probe provider table.
+ *
+ * Each probe type (tracepoint, interval, xdp, ...) is one `struct provider`
+ * in its own file under src/probes/. The compiler and runtime never switch
+ * on probe names: they ask the provider to expand a spec into attach
+ * points, to name the ELF section, to say which context builtins exist and
+ * how to read them, and to attach the loaded program. Optional hooks are
+ * NULL. Adding a probe type means one new file and one line in
+ * provider_table (probes/table.c).
+ */
+#ifndef SONDE_PROVIDER_H
+#define SONDE_PROVIDER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../ast.h"
+#include "../manifest.h"
+#include "../types.h"
+
+struct compilation;
+struct bpf_program;
+struct bpf_object;
+struct rt_probe;
+
+/* One place a probe block is attached, after wildcard expansion. */
+struct attach_point {
+	const struct provider *prov;
+	const char *spec;   /* as shown to users: "tracepoint:syscalls:sys_enter_read" */
+	const char *target; /* provider-specific (see struct probe_desc) */
+	const char *func;
+	uint64_t value;
+	void *data;         /* provider-private (e.g. the tracepoint format) */
+	struct loc loc;     /* the spec in the script */
+};
+
+/* How a context value (args.NAME, argN, retval) is read in BPF. */
+enum ctx_access_kind {
+	CTX_LOAD,        /* direct load of `size` bytes at ctx + offset */
+	CTX_READ,        /* copy `size` bytes from ctx + offset with probe_read_kernel */
+	CTX_DATA_LOC,    /* u32 at ctx + offset: low 16 bits offset of the data, high 16 length */
+	CTX_U64_ARRAY,   /* ctx is u64[]: load element `offset` / 8 */
+};
+
+struct ctx_access {
+	enum ctx_access_kind kind;
+	uint32_t offset, size;
+	bool is_signed;
+	bool user_pointer; /* a pointer into user memory (str() reads with probe_read_user) */
+	struct type *type; /* the language type of the value */
+};
+
+/* What a program can use in its context. */
+enum {
+	CTX_HAS_ARGS = 1 << 0,   /* args.NAME */
+	CTX_HAS_ARGN = 1 << 1,   /* arg0..arg9 */
+	CTX_HAS_RETVAL = 1 << 2,
+	CTX_HAS_PKT = 1 << 3,
+	CTX_HAS_STACK = 1 << 4,  /* kstack / ustack meaningful */
+	CTX_HAS_USER = 1 << 5,   /* runs in task context (pid, comm meaningful) */
+};
+
+/* When a provider's program runs. */
+enum provider_run {
+	RUN_ATTACHED,  /* attached to an event in the kernel */
+	RUN_AT_START,  /* run once before the others are attached (BEGIN) */
+	RUN_AT_EXIT,   /* run once at exit (END) */
+};
+
+/* A running attachment, owned by the runtime. Providers add links and fds;
+ * the runtime destroys/closes them on every exit path. */
+struct rt_attachment {
+	struct bpf_link **links;
+	size_t nlinks, cap_links;
+	int *fds;
+	size_t nfds, cap_fds;
+};
+int rt_attachment_add_link(struct rt_attachment *a, struct bpf_link *link);
+int rt_attachment_add_fd(struct rt_attachment *a, int fd);
+
+struct provider {
+	const char *name;
+	const char *const *aliases; /* NULL-terminated, or NULL */
+	enum provider_run run;
+	unsigned ctx;               /* CTX_HAS_* */
+
+	/* Expands one spec ("tracepoint:sched:*"; `rest` is the part after
+	 * "name:", or NULL for specs without one like BEGIN) into attach
+	 * points appended with sema_add_attach_point(). Reports errors itself
+	 * at spec->loc; returns 0 or -1. */
+	int (*expand)(struct compilation *c, struct node *spec, const char *rest);
+	/* ELF section of the program for one attach point. */
+	const char *(*section)(struct arena *a, const struct attach_point *ap);
+	/* args.NAME: fills `out` or reports an error at `loc` and returns -1. */
+	int (*arg_field)(struct compilation *c, const struct attach_point *ap, const char *name,
+			 struct loc loc, struct ctx_access *out);
+	/* argN (index 0..9): same contract. */
+	int (*arg_index)(struct compilation *c, const struct attach_point *ap, int index,
+			 struct loc loc, struct ctx_access *out);
+
+	/* Runtime: attach a loaded program. On failure writes a sentence into
+	 * err (without the probe name, which the caller adds) and returns
+	 * -errno; anything already added to `att` is cleaned up by the caller. */
+	int (*attach)(const struct probe_desc *pd, struct bpf_program *prog,
+		      struct rt_attachment *att, char *err, size_t errsz);
+};
+
+/* The table (probes/table.c), NULL-terminated. */
+extern const struct provider *const provider_table[];
+/* Finds a provider by name or alias; NULL if unknown. */
+const struct provider *provider_find(const char *name);
+
+#endif

@@ -1,0 +1,63 @@
+/*
+ * table.c - the list of probe providers, and the attachment bookkeeping
+ * they share.
+ */
+#include <bpf/libbpf.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "provider.h"
+
+extern const struct provider provider_begin, provider_end, provider_tracepoint,
+	provider_rawtracepoint, provider_interval, provider_profile;
+
+const struct provider *const provider_table[] = {
+	&provider_begin,	  &provider_end,      &provider_tracepoint,
+	&provider_rawtracepoint, &provider_interval, &provider_profile,
+	NULL,
+};
+
+const struct provider *provider_find(const char *name)
+{
+	for (int i = 0; provider_table[i]; i++) {
+		const struct provider *p = provider_table[i];
+		if (!strcmp(p->name, name))
+			return p;
+		for (const char *const *al = p->aliases; al && *al; al++)
+			if (!strcmp(*al, name))
+				return p;
+	}
+	return NULL;
+}
+
+static int grow(void **arr, size_t *cap, size_t n, size_t elem)
+{
+	if (n < *cap)
+		return 0;
+	size_t nc = *cap ? *cap * 2 : 8;
+	void *p = realloc(*arr, nc * elem);
+	if (!p)
+		return -ENOMEM;
+	*arr = p;
+	*cap = nc;
+	return 0;
+}
+
+int rt_attachment_add_link(struct rt_attachment *a, struct bpf_link *link)
+{
+	if (grow((void **)&a->links, &a->cap_links, a->nlinks, sizeof(*a->links))) {
+		bpf_link__destroy(link);
+		return -ENOMEM;
+	}
+	a->links[a->nlinks++] = link;
+	return 0;
+}
+
+int rt_attachment_add_fd(struct rt_attachment *a, int fd)
+{
+	if (grow((void **)&a->fds, &a->cap_fds, a->nfds, sizeof(*a->fds)))
+		return -ENOMEM;
+	a->fds[a->nfds++] = fd;
+	return 0;
+}

@@ -1,0 +1,183 @@
+/*
+ * tracepoint.c - tracepoint:CATEGORY:NAME (alias t:), with wildcards.
+ *
+ * Specs are expanded against tracefs (events/CAT/NAME), each match becoming
+ * one attach point whose format file types `args.FIELD`. Fields are read
+ * straight from the tracepoint record the program receives as its context.
+ */
+#include <bpf/libbpf.h>
+#include <errno.h>
+#include <string.h>
+
+#include "../compile.h"
+#include "../tracefs.h"
+#include "provider.h"
+
+extern const struct provider provider_tracepoint;
+
+static const char *const tracepoint_aliases[] = {"t", NULL};
+
+static bool has_glob(const char *s)
+{
+	return strpbrk(s, "*?[") != NULL;
+}
+
+static void suggest(struct compilation *c, const char *tracefs, const char *cat, const char *name)
+{
+	char **names = NULL;
+	size_t n = 0;
+	const char *near = NULL;
+	if (tp_names_in_category(&c->arena, tracefs, cat, &names, &n) == 0 && n) {
+		near = diag_closest(name, (const char *const *)names, (int)n);
+		if (near)
+			diag_note(c->diag, (struct loc){0}, "did you mean 'tracepoint:%s:%s'?", cat,
+				  near);
+		return;
+	}
+	if (tp_categories(&c->arena, tracefs, &names, &n) == 0 && n) {
+		near = diag_closest(cat, (const char *const *)names, (int)n);
+		if (near)
+			diag_note(c->diag, (struct loc){0}, "did you mean category '%s'?", near);
+	}
+}
+
+static int tracepoint_expand(struct compilation *c, struct node *spec, const char *rest)
+{
+	const char *colon = rest ? strchr(rest, ':') : NULL;
+	if (!rest || !colon || colon == rest || !colon[1] || strchr(colon + 1, ':')) {
+		diag_error(c->diag, spec->loc,
+			   "a tracepoint is written tracepoint:CATEGORY:NAME, got '%s'",
+			   spec->u.spec.text);
+		return -1;
+	}
+	const char *tracefs = compilation_tracefs(c, spec->loc);
+	if (!tracefs)
+		return -1;
+	char *cat = arena_strndup(&c->arena, rest, (size_t)(colon - rest));
+	const char *name = colon + 1;
+	char **matches = NULL;
+	size_t n = 0;
+	int err = tp_expand(&c->arena, tracefs, cat, name, &matches, &n);
+	if (err) {
+		diag_error(c->diag, spec->loc, "cannot list tracepoints in %s/events: %s", tracefs,
+			   strerror(-err));
+		return -1;
+	}
+	size_t added = 0;
+	for (size_t i = 0; i < n; i++) {
+		const char *sep = strchr(matches[i], ':');
+		char *mcat = arena_strndup(&c->arena, matches[i], (size_t)(sep - matches[i]));
+		/* ftrace's own events have format files but no BPF attach */
+		if (!strcmp(mcat, "ftrace") && (has_glob(cat) || has_glob(name)))
+			continue;
+		struct tp_format *fmt = arena_alloc(&c->arena, sizeof(*fmt));
+		err = tp_format_load(&c->arena, tracefs, mcat, sep + 1, fmt);
+		if (err) {
+			diag_error(c->diag, spec->loc, "cannot read the format of tracepoint %s: %s",
+				   matches[i], strerror(-err));
+			return -1;
+		}
+		struct attach_point ap = {
+			.prov = &provider_tracepoint,
+			.spec = arena_printf(&c->arena, "tracepoint:%s", matches[i]),
+			.target = arena_printf(&c->arena, "%s/%s", mcat, sep + 1),
+			.func = arena_strdup(&c->arena, sep + 1),
+			.data = fmt,
+			.loc = spec->loc,
+		};
+		sema_add_attach_point(c, &ap);
+		added++;
+	}
+	if (!added) {
+		if (has_glob(cat) || has_glob(name))
+			diag_error(c->diag, spec->loc, "no tracepoint matches '%s:%s'", cat, name);
+		else
+			diag_error(c->diag, spec->loc, "tracepoint '%s:%s' does not exist", cat,
+				   name);
+		if (!has_glob(cat) && !has_glob(name))
+			suggest(c, tracefs, cat, name);
+		return -1;
+	}
+	return 0;
+}
+
+static const char *tracepoint_section(struct arena *a, const struct attach_point *ap)
+{
+	return arena_printf(a, "tracepoint/%s", ap->target);
+}
+
+static int tracepoint_arg_field(struct compilation *c, const struct attach_point *ap,
+				const char *name, struct loc loc, struct ctx_access *out)
+{
+	const struct tp_format *fmt = ap->data;
+	const struct tp_field *f = tp_format_field(fmt, name);
+	if (!f) {
+		diag_error(c->diag, loc, "tracepoint %s has no field '%s'", ap->spec + 11, name);
+		const char *cands[256];
+		int n = 0;
+		for (uint32_t i = 0; i < fmt->nfields && n < 256; i++)
+			if (!fmt->fields[i].is_common)
+				cands[n++] = fmt->fields[i].name;
+		const char *near = diag_closest(name, cands, n);
+		if (near)
+			diag_note(c->diag, (struct loc){0}, "did you mean 'args.%s'?", near);
+		return -1;
+	}
+	struct type *t = tp_field_type(&c->arena, f, c->opts->max_strlen);
+	if (!t || f->is_rel_loc || (f->is_array && !f->is_char_array && !f->is_data_loc)) {
+		diag_error(c->diag, loc, "field '%s' of %s has type '%s', which sonde cannot read yet",
+			   name, ap->spec, f->c_type);
+		return -1;
+	}
+	memset(out, 0, sizeof(*out));
+	out->offset = f->offset;
+	out->size = f->size;
+	out->type = t;
+	out->is_signed = f->is_signed;
+	if (f->is_data_loc) {
+		out->kind = CTX_DATA_LOC;
+	} else if (f->is_char_array) {
+		out->kind = CTX_READ;
+	} else if (f->size == 1 || f->size == 2 || f->size == 4 || f->size == 8) {
+		out->kind = CTX_LOAD;
+		/* syscall arguments that are pointers point into the caller */
+		out->user_pointer = f->is_pointer && !strncmp(ap->target, "syscalls/", 9);
+	} else {
+		diag_error(c->diag, loc, "field '%s' of %s is %u bytes, which sonde cannot read yet",
+			   name, ap->spec, f->size);
+		return -1;
+	}
+	return 0;
+}
+
+static int tracepoint_attach(const struct probe_desc *pd, struct bpf_program *prog,
+			     struct rt_attachment *att, char *err, size_t errsz)
+{
+	const char *slash = strchr(pd->target, '/');
+	char cat[256];
+	size_t len = (size_t)(slash - pd->target);
+	if (!slash || len >= sizeof(cat)) {
+		snprintf(err, errsz, "bad tracepoint target '%s'", pd->target);
+		return -EINVAL;
+	}
+	memcpy(cat, pd->target, len);
+	cat[len] = 0;
+	struct bpf_link *link = bpf_program__attach_tracepoint(prog, cat, slash + 1);
+	if (!link) {
+		int e = -errno;
+		snprintf(err, errsz, "attaching to the tracepoint failed: %s", strerror(-e));
+		return e;
+	}
+	return rt_attachment_add_link(att, link);
+}
+
+const struct provider provider_tracepoint = {
+	.name = "tracepoint",
+	.aliases = tracepoint_aliases,
+	.run = RUN_ATTACHED,
+	.ctx = CTX_HAS_ARGS | CTX_HAS_USER,
+	.expand = tracepoint_expand,
+	.section = tracepoint_section,
+	.arg_field = tracepoint_arg_field,
+	.attach = tracepoint_attach,
+};

@@ -1,0 +1,362 @@
+/*
+ * runtime.c - the run loop (see runtime.h).
+ *
+ * Order of events, as bpftrace users expect: "Attaching N probes...",
+ * BEGIN runs (BPF_PROG_TEST_RUN), the other probes attach, ring-buffer
+ * records are printed as they arrive, and on exit() or a signal every
+ * probe is detached, END runs, the ring buffer is drained and the maps are
+ * printed. Signals are blocked for the whole run and read from a signalfd,
+ * so a Ctrl-C can never land between creating a link and recording it:
+ * every path out of rt_run goes through the same cleanup.
+ */
+#define _GNU_SOURCE
+#include "runtime.h"
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include "loader.h"
+#include "probes/provider.h"
+
+struct run {
+	const struct program *p;
+	const struct rt_options *o;
+	struct printer pr;
+	struct loaded ld;
+	struct rt_attachment att;
+	struct ring_buffer *rb;
+	int sigfd;
+	bool stop;
+	int ncpus;
+};
+
+void rt_block_signals(void)
+{
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+}
+
+static bool signal_pending_now(struct run *r)
+{
+	struct signalfd_siginfo si;
+	if (read(r->sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+		r->stop = true;
+		return true;
+	}
+	return false;
+}
+
+/* ---- maps ----------------------------------------------------------------- */
+
+/* Reads every entry of a map into flat key and value arrays. */
+static int read_map(struct run *r, const struct map_desc *d, struct bpf_map *map,
+		    uint8_t **keys_out, uint8_t **vals_out, size_t *n_out)
+{
+	int fd = bpf_map__fd(map);
+	size_t vslot = d->percpu ? (size_t)((d->value_size + 7) / 8 * 8) * (size_t)r->ncpus
+				 : d->value_size;
+	size_t cap = 64, n = 0;
+	uint8_t *keys = malloc(cap * d->key_size), *vals = malloc(cap * vslot);
+	uint8_t *cur = malloc(d->key_size), *prev = malloc(d->key_size);
+	bool first = true;
+	if (!keys || !vals || !cur || !prev)
+		goto oom;
+	while (bpf_map_get_next_key(fd, first ? NULL : prev, cur) == 0) {
+		first = false;
+		memcpy(prev, cur, d->key_size);
+		if (n == cap) {
+			cap *= 2;
+			uint8_t *nk = realloc(keys, cap * d->key_size);
+			if (!nk)
+				goto oom;
+			keys = nk;
+			uint8_t *nv = realloc(vals, cap * vslot);
+			if (!nv)
+				goto oom;
+			vals = nv;
+		}
+		memcpy(keys + n * d->key_size, cur, d->key_size);
+		if (bpf_map_lookup_elem(fd, cur, vals + n * vslot) == 0)
+			n++;
+	}
+	free(prev);
+	free(cur);
+	*keys_out = keys;
+	*vals_out = vals;
+	*n_out = n;
+	return 0;
+oom:
+	free(keys);
+	free(vals);
+	free(cur);
+	free(prev);
+	return -ENOMEM;
+}
+
+static void print_map(struct run *r, uint32_t index, uint64_t top, uint64_t div)
+{
+	const struct map_desc *d = &r->p->m.maps[index];
+	uint8_t *keys = NULL, *vals = NULL;
+	size_t n = 0;
+	if (!r->ld.maps[index] || read_map(r, d, r->ld.maps[index], &keys, &vals, &n)) {
+		fprintf(stderr, "sonde: cannot read map %s\n", d->name);
+		return;
+	}
+	struct map_snapshot snap = {.n = n, .keys = keys, .values = vals, .ncpus = (uint32_t)r->ncpus};
+	out_map(&r->pr, d, &snap, top, div);
+	free(keys);
+	free(vals);
+}
+
+static void clear_map(struct run *r, uint32_t index, bool zero_only)
+{
+	const struct map_desc *d = &r->p->m.maps[index];
+	uint8_t *keys = NULL, *vals = NULL;
+	size_t n = 0;
+	if (!r->ld.maps[index] || read_map(r, d, r->ld.maps[index], &keys, &vals, &n))
+		return;
+	int fd = bpf_map__fd(r->ld.maps[index]);
+	size_t vslot = d->percpu ? (size_t)((d->value_size + 7) / 8 * 8) * (size_t)r->ncpus
+				 : d->value_size;
+	uint8_t *zero = calloc(1, vslot);
+	for (size_t i = 0; i < n; i++) {
+		if (zero_only && zero)
+			bpf_map_update_elem(fd, keys + i * d->key_size, zero, BPF_EXIST);
+		else
+			bpf_map_delete_elem(fd, keys + i * d->key_size);
+	}
+	free(zero);
+	free(keys);
+	free(vals);
+}
+
+/* Maps at exit, in name order as bpftrace prints them. */
+static int cmp_map_names(const void *a, const void *b, void *arg)
+{
+	const struct map_desc *maps = arg;
+	return strcmp(maps[*(const uint32_t *)a].name, maps[*(const uint32_t *)b].name);
+}
+
+static void print_all_maps(struct run *r)
+{
+	uint32_t n = r->p->m.nmaps;
+	if (!n)
+		return;
+	uint32_t *order = calloc(n, sizeof(*order));
+	if (!order)
+		return;
+	for (uint32_t i = 0; i < n; i++)
+		order[i] = i;
+	qsort_r(order, n, sizeof(*order), cmp_map_names, r->p->m.maps);
+	if (r->pr.format == OUT_TEXT)
+		fputs("\n\n", r->pr.out);
+	for (uint32_t i = 0; i < n; i++)
+		print_map(r, order[i], 0, 0);
+	free(order);
+}
+
+/* ---- events --------------------------------------------------------------- */
+
+static int on_event(void *ctx, void *data, size_t size)
+{
+	struct run *r = ctx;
+	if (size < sizeof(struct event_hdr))
+		return 0;
+	const struct event_hdr *h = data;
+	const uint8_t *payload = (const uint8_t *)data + sizeof(*h);
+	size_t plen = size - sizeof(*h);
+	switch (h->kind) {
+	case EV_PRINTF:
+		if (h->id < r->p->m.nfmts)
+			out_printf(&r->pr, &r->p->m.fmts[h->id], payload, plen);
+		break;
+	case EV_EXIT:
+		r->stop = true;
+		break;
+	case EV_PRINT:
+		if (h->id < r->p->m.nmaps && plen >= sizeof(struct ev_print)) {
+			const struct ev_print *ep = (const void *)payload;
+			print_map(r, h->id, ep->top, ep->div);
+		}
+		break;
+	case EV_CLEAR:
+	case EV_ZERO:
+		if (h->id < r->p->m.nmaps)
+			clear_map(r, h->id, h->kind == EV_ZERO);
+		break;
+	default:
+		break;
+	}
+	fflush(r->pr.out);
+	return 0;
+}
+
+static void drain(struct run *r)
+{
+	if (r->rb)
+		ring_buffer__consume(r->rb);
+}
+
+/* ---- probes --------------------------------------------------------------- */
+
+static int run_once(struct run *r, enum provider_run when)
+{
+	for (uint32_t i = 0; i < r->p->m.nprobes; i++) {
+		const struct probe_desc *pd = &r->p->m.probes[i];
+		const struct provider *prov = provider_find(pd->provider);
+		if (!prov || prov->run != when)
+			continue;
+		LIBBPF_OPTS(bpf_test_run_opts, opts);
+		int err = bpf_prog_test_run_opts(bpf_program__fd(r->ld.progs[i]), &opts);
+		if (err) {
+			fprintf(stderr, "sonde: running %s failed: %s\n", pd->spec, strerror(errno));
+			return EXIT_SYSTEM;
+		}
+		drain(r);
+		if (r->stop && when == RUN_AT_START)
+			break;
+	}
+	return EXIT_OK;
+}
+
+static int attach_all(struct run *r)
+{
+	for (uint32_t i = 0; i < r->p->m.nprobes; i++) {
+		const struct probe_desc *pd = &r->p->m.probes[i];
+		const struct provider *prov = provider_find(pd->provider);
+		if (!prov || prov->run != RUN_ATTACHED)
+			continue;
+		if (signal_pending_now(r))
+			return EXIT_OK;
+		char err[512] = "";
+		int rc = prov->attach(pd, r->ld.progs[i], &r->att, err, sizeof(err));
+		if (rc) {
+			fprintf(stderr, "sonde: probe '%s' (line %d): %s\n", pd->spec,
+				pd->script_line, err[0] ? err : strerror(-rc));
+			return EXIT_ATTACH;
+		}
+	}
+	return EXIT_OK;
+}
+
+static void detach_all(struct run *r)
+{
+	for (size_t i = r->att.nlinks; i > 0; i--)
+		bpf_link__destroy(r->att.links[i - 1]);
+	for (size_t i = 0; i < r->att.nfds; i++)
+		close(r->att.fds[i]);
+	free(r->att.links);
+	free(r->att.fds);
+	memset(&r->att, 0, sizeof(r->att));
+}
+
+static int poll_loop(struct run *r)
+{
+	int ep = epoll_create1(EPOLL_CLOEXEC);
+	if (ep < 0) {
+		fprintf(stderr, "sonde: epoll_create1: %s\n", strerror(errno));
+		return EXIT_SYSTEM;
+	}
+	struct epoll_event ev = {.events = EPOLLIN, .data.u32 = 0};
+	epoll_ctl(ep, EPOLL_CTL_ADD, r->sigfd, &ev);
+	if (r->rb) {
+		ev.data.u32 = 1;
+		epoll_ctl(ep, EPOLL_CTL_ADD, ring_buffer__epoll_fd(r->rb), &ev);
+	}
+	while (!r->stop) {
+		struct epoll_event evs[2];
+		int n = epoll_wait(ep, evs, 2, -1);
+		if (n < 0 && errno != EINTR) {
+			fprintf(stderr, "sonde: epoll_wait: %s\n", strerror(errno));
+			close(ep);
+			return EXIT_SYSTEM;
+		}
+		for (int i = 0; i < n; i++) {
+			if (evs[i].data.u32 == 0)
+				signal_pending_now(r);
+			else
+				drain(r);
+		}
+	}
+	close(ep);
+	return EXIT_OK;
+}
+
+int rt_run(const struct program *p, const struct rt_options *o, struct diag *d)
+{
+	struct run r = {.p = p, .o = o, .sigfd = -1};
+	out_init(&r.pr, o->out, o->format);
+	r.ncpus = libbpf_num_possible_cpus();
+	if (r.ncpus <= 0) {
+		fprintf(stderr, "sonde: cannot count the possible CPUs\n");
+		return EXIT_SYSTEM;
+	}
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	r.sigfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (r.sigfd < 0) {
+		fprintf(stderr, "sonde: signalfd: %s\n", strerror(errno));
+		return EXIT_SYSTEM;
+	}
+
+	int rc = EXIT_OK;
+	unsigned flags = (o->verbose ? LD_VERBOSE : 0) | (o->verifier_log ? LD_VERIFIER_LOG : 0);
+	int err = ld_load(p, d, flags, &r.ld);
+	if (err) {
+		rc = EXIT_LOAD;
+		goto out;
+	}
+	if (o->dry_run) {
+		if (!o->quiet)
+			fprintf(stderr, "sonde: %u probe%s verified and loaded; nothing attached "
+					"(--dry-run)\n",
+				p->m.nprobes, p->m.nprobes == 1 ? "" : "s");
+		goto out;
+	}
+	if (r.ld.events) {
+		r.rb = ring_buffer__new(bpf_map__fd(r.ld.events), on_event, &r, NULL);
+		if (!r.rb) {
+			fprintf(stderr, "sonde: cannot set up the ring buffer: %s\n", strerror(errno));
+			rc = EXIT_SYSTEM;
+			goto out;
+		}
+	}
+	if (!o->quiet || o->format == OUT_JSON)
+		out_attached(&r.pr, p->m.nprobes);
+	fflush(o->out);
+	rc = run_once(&r, RUN_AT_START);
+	if (rc == EXIT_OK && !r.stop)
+		rc = attach_all(&r);
+	if (rc == EXIT_OK && !r.stop)
+		rc = poll_loop(&r);
+	detach_all(&r);
+	if (rc == EXIT_OK || rc == EXIT_ATTACH) {
+		int end_rc = run_once(&r, RUN_AT_EXIT);
+		drain(&r);
+		print_all_maps(&r);
+		if (rc == EXIT_OK)
+			rc = end_rc;
+	}
+	fflush(o->out);
+out:
+	detach_all(&r);
+	ring_buffer__free(r.rb);
+	ld_unload(&r.ld);
+	if (r.sigfd >= 0)
+		close(r.sigfd);
+	return rc;
+}

@@ -1,0 +1,41 @@
+/*
+ * runtime.h - running a compiled program: load, BEGIN, attach, poll the
+ * ring buffer, stop on exit()/signal, detach, END, print maps.
+ */
+#ifndef SONDE_RUNTIME_H
+#define SONDE_RUNTIME_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "diag.h"
+#include "manifest.h"
+#include "printer.h"
+
+/* Exit codes (LANGUAGE.md): 0 success, 1 script error, 2 usage error,
+ * other values for kernel and system failures. */
+enum {
+	EXIT_OK = 0,
+	EXIT_SCRIPT = 1,
+	EXIT_USAGE = 2,
+	EXIT_LOAD = 3,   /* verifier rejection, missing privilege or kernel feature */
+	EXIT_ATTACH = 4, /* attaching a probe failed */
+	EXIT_SYSTEM = 5, /* any other system failure */
+};
+
+struct rt_options {
+	enum out_format format;
+	FILE *out;
+	bool dry_run;
+	bool verbose;
+	bool verifier_log;
+	bool quiet; /* -q: no "Attaching N probes..." */
+};
+
+/* Returns an exit code. SIGINT, SIGTERM and SIGHUP must already be
+ * blocked by the caller (rt_block_signals) so that none can interrupt a
+ * half-done attach: they are taken from a signalfd between steps. */
+int rt_run(const struct program *p, const struct rt_options *o, struct diag *d);
+void rt_block_signals(void);
+
+#endif

@@ -1,0 +1,1197 @@
+/*
+ * sema.c - semantic pass: probes, names, types, maps.
+ *
+ * Runs after parsing. It asks each probe's provider to expand its specs
+ * into attach points, resolves every name (builtins, functions, scratch
+ * variables, maps), gives every expression a type, fixes each map's key and
+ * value types and aggregation kind from all of its uses, and collects the
+ * printf formats. Errors go to the diagnostic sink and checking goes on,
+ * so one run reports all of them. Codegen reads only what this pass left
+ * in the tree and in `struct compilation`.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "builtins.h"
+#include "compile.h"
+#include "printer.h"
+#include "tracefs.h"
+
+struct sema {
+	struct compilation *c;
+	struct arena *a;
+	struct diag *d;
+	/* the probe being checked */
+	struct node *probe;
+	struct attach_point *aps;
+	size_t naps;
+	unsigned ctx; /* CTX_HAS_* common to all attach points */
+	struct var_info *vars;
+	int loop_depth;
+};
+
+static const char *const builtin_names[] = {
+#define X(id, name, ctx) name,
+	BUILTIN_VALUES(X)
+#undef X
+};
+static const unsigned builtin_ctx[] = {
+#define X(id, name, ctx) ctx,
+	BUILTIN_VALUES(X)
+#undef X
+};
+static const char *const func_names[] = {
+#define X(id, name, mn, mx, agg) name,
+	BUILTIN_FUNCS(X)
+#undef X
+};
+static const int func_min_args[] = {
+#define X(id, name, mn, mx, agg) mn,
+	BUILTIN_FUNCS(X)
+#undef X
+};
+static const int func_max_args[] = {
+#define X(id, name, mn, mx, agg) mx,
+	BUILTIN_FUNCS(X)
+#undef X
+};
+static const bool func_is_agg[] = {
+#define X(id, name, mn, mx, agg) agg,
+	BUILTIN_FUNCS(X)
+#undef X
+};
+
+static const enum agg_kind func_agg_kind[FN__COUNT] = {
+	[FN_COUNT] = AGG_COUNT, [FN_SUM] = AGG_SUM,	[FN_AVG] = AGG_AVG,	[FN_MIN] = AGG_MIN,
+	[FN_MAX] = AGG_MAX,	[FN_STATS] = AGG_STATS, [FN_HIST] = AGG_HIST, [FN_LHIST] = AGG_LHIST,
+};
+
+static const char *agg_name(enum agg_kind k)
+{
+	static const char *const names[] = {"assignment", "count()", "sum()",  "avg()",	 "min()",
+					    "max()",	  "stats()", "hist()", "lhist()"};
+	return names[k];
+}
+
+void sema_add_attach_point(struct compilation *c, const struct attach_point *ap)
+{
+	if (c->npending == c->cap_pending) {
+		size_t cap = c->cap_pending ? c->cap_pending * 2 : 8;
+		struct attach_point *n = arena_alloc(&c->arena, cap * sizeof(*n));
+		if (c->npending)
+			memcpy(n, c->pending, c->npending * sizeof(*n));
+		c->pending = n;
+		c->cap_pending = cap;
+	}
+	c->pending[c->npending++] = *ap;
+}
+
+const char *compilation_tracefs(struct compilation *c, struct loc loc)
+{
+	if (c->tracefs)
+		return c->tracefs;
+	char dir[256], note[256] = "";
+	int err = tracefs_dir(dir, sizeof(dir), note, sizeof(note));
+	if (note[0])
+		fprintf(stderr, "%s\n", note);
+	if (err) {
+		diag_error(c->diag, loc, "cannot find or mount tracefs: %s", strerror(-err));
+		return NULL;
+	}
+	c->tracefs = arena_strdup(&c->arena, dir);
+	return c->tracefs;
+}
+
+/* ---- types ---------------------------------------------------------- */
+
+static bool is_int(const struct type *t)
+{
+	return t && (t->kind == TYPE_INT || t->kind == TYPE_BOOL);
+}
+
+static bool is_str(const struct type *t)
+{
+	return t && t->kind == TYPE_STR;
+}
+
+/* The type a value takes when stored in a map key/value or variable:
+ * integers widen to 64 bits so every use of a map agrees. */
+static struct type *storage_type(struct sema *s, struct type *t)
+{
+	if (!t)
+		return NULL;
+	if (t->kind == TYPE_INT || t->kind == TYPE_BOOL)
+		return (t->kind == TYPE_INT && !t->is_signed && t->size == 8) ? &type_u64
+									       : &type_s64;
+	if (t->kind == TYPE_TUPLE) {
+		struct type **elems = arena_alloc(s->a, t->nfields * sizeof(*elems));
+		for (uint32_t i = 0; i < t->nfields; i++)
+			elems[i] = storage_type(s, t->fields[i].type);
+		return type_tuple(s->a, elems, t->nfields);
+	}
+	return t;
+}
+
+/* Unifies two storage types: same kind, strings take the larger size.
+ * Returns NULL when they cannot share storage. */
+static struct type *unify(struct sema *s, struct type *a, struct type *b)
+{
+	if (!a)
+		return b;
+	if (!b)
+		return a;
+	if (a->kind == TYPE_INT && b->kind == TYPE_INT)
+		return (a->is_signed && b->is_signed) ? &type_s64 : (a->is_signed ? a : b);
+	if (a->kind != b->kind)
+		return NULL;
+	if (a->kind == TYPE_STR)
+		return a->size >= b->size ? a : b;
+	if (a->kind == TYPE_TUPLE) {
+		if (a->nfields != b->nfields)
+			return NULL;
+		struct type **elems = arena_alloc(s->a, a->nfields * sizeof(*elems));
+		for (uint32_t i = 0; i < a->nfields; i++) {
+			elems[i] = unify(s, a->fields[i].type, b->fields[i].type);
+			if (!elems[i])
+				return NULL;
+		}
+		return type_tuple(s->a, elems, a->nfields);
+	}
+	return type_equal(a, b) ? a : NULL;
+}
+
+/* ---- names ---------------------------------------------------------- */
+
+static int find_builtin(const char *name)
+{
+	for (int i = 0; i < BI__COUNT; i++)
+		if (!strcmp(builtin_names[i], name))
+			return i;
+	return -1;
+}
+
+static int find_func(const char *name)
+{
+	for (int i = 0; i < FN__COUNT; i++)
+		if (!strcmp(func_names[i], name))
+			return i;
+	return -1;
+}
+
+static struct map_info *find_map(struct sema *s, const char *name, struct loc loc)
+{
+	for (struct map_info *m = s->c->maps; m; m = m->next)
+		if (!strcmp(m->name, name))
+			return m;
+	struct map_info *m = arena_alloc(s->a, sizeof(*m));
+	m->name = name;
+	m->loc = loc;
+	m->index = s->c->nmaps++;
+	struct map_info **tail = &s->c->maps;
+	while (*tail)
+		tail = &(*tail)->next;
+	*tail = m;
+	return m;
+}
+
+static struct var_info *find_var(struct sema *s, const char *name)
+{
+	for (struct var_info *v = s->vars; v; v = v->next)
+		if (!strcmp(v->name, name))
+			return v;
+	return NULL;
+}
+
+/* ---- expressions ------------------------------------------------------ */
+
+static struct type *check_expr(struct sema *s, struct node *n);
+static void check_stmts(struct sema *s, struct node *list);
+
+static void err_closest_ident(struct sema *s, struct node *n)
+{
+	const char *cands[BI__COUNT];
+	for (int i = 0; i < BI__COUNT; i++)
+		cands[i] = builtin_names[i];
+	const char *near = diag_closest(n->u.ident.name, cands, BI__COUNT);
+	diag_error(s->d, n->loc, "unknown identifier '%s'", n->u.ident.name);
+	if (near)
+		diag_note(s->d, (struct loc){0}, "did you mean '%s'?", near);
+}
+
+static bool ctx_allows(struct sema *s, unsigned need, struct loc loc, const char *what)
+{
+	if (!need || (s->ctx & need) == need)
+		return true;
+	const char *prov = s->naps ? s->aps[0].prov->name : "this";
+	diag_error(s->d, loc, "'%s' is not available in %s probes", what, prov);
+	return false;
+}
+
+/* The key type of a map access: NULL without keys, the element's type for
+ * one key, a tuple for several. */
+static struct type *key_type(struct sema *s, struct node *keys, bool *ok)
+{
+	*ok = true;
+	int n = ast_list_len(keys);
+	if (n == 0)
+		return NULL;
+	struct type **elems = arena_alloc(s->a, (size_t)n * sizeof(*elems));
+	int i = 0;
+	for (struct node *k = keys; k; k = k->next) {
+		struct type *t = check_expr(s, k);
+		if (!t) {
+			*ok = false;
+			continue;
+		}
+		if (t->kind == TYPE_VOID) {
+			diag_error(s->d, k->loc, "a map key needs a value, this has none");
+			*ok = false;
+			continue;
+		}
+		elems[i++] = storage_type(s, t);
+	}
+	if (!*ok)
+		return NULL;
+	if (n == 1)
+		return elems[0];
+	return type_tuple(s->a, elems, (uint32_t)n);
+}
+
+static void use_map_keys(struct sema *s, struct node *mapnode)
+{
+	struct map_info *m = find_map(s, mapnode->u.map.name, mapnode->loc);
+	mapnode->u.map.info = m;
+	bool ok;
+	struct type *kt = key_type(s, mapnode->u.map.keys, &ok);
+	if (!ok)
+		return;
+	if (!m->has_kind && !m->key && !m->value) {
+		/* first use decides whether the map has keys */
+		m->key = kt;
+		m->loc = mapnode->loc;
+		/* mark keyed-ness even for keyless maps */
+	}
+	if ((m->key == NULL) != (kt == NULL) && (m->has_kind || m->value)) {
+		diag_error(s->d, mapnode->loc, "map '%s' is used %s keys here but %s keys elsewhere",
+			   m->name, kt ? "with" : "without", kt ? "without" : "with");
+		diag_note(s->d, m->loc, "first used here");
+		return;
+	}
+	if (kt) {
+		struct type *u = unify(s, m->key, kt);
+		if (!u) {
+			diag_error(s->d, mapnode->loc,
+				   "map '%s' key has type %s here but %s elsewhere", m->name,
+				   type_name(s->a, kt), type_name(s->a, m->key));
+			diag_note(s->d, m->loc, "first used here");
+			return;
+		}
+		m->key = u;
+	}
+}
+
+static void set_map_kind(struct sema *s, struct map_info *m, enum agg_kind agg,
+			 struct type *value, struct loc loc)
+{
+	if (m->has_kind && m->agg != agg) {
+		diag_error(s->d, loc, "map '%s' is used as %s here but as %s elsewhere", m->name,
+			   agg_name(agg), agg_name(m->agg));
+		diag_note(s->d, m->agg_loc, "first used here");
+		return;
+	}
+	if (!m->has_kind) {
+		m->has_kind = true;
+		m->agg = agg;
+		m->agg_loc = loc;
+	}
+	if (value) {
+		struct type *u = unify(s, m->value, storage_type(s, value));
+		if (!u) {
+			diag_error(s->d, loc, "map '%s' holds %s here but %s elsewhere", m->name,
+				   type_name(s->a, value), type_name(s->a, m->value));
+			diag_note(s->d, m->agg_loc, "first used here");
+			return;
+		}
+		m->value = u;
+	}
+}
+
+static struct type *check_field(struct sema *s, struct node *n)
+{
+	struct node *base = n->u.field.base;
+	if (base->kind == N_IDENT && !strcmp(base->u.ident.name, "args")) {
+		base->u.ident.builtin_id = BI_ARGS;
+		if (!ctx_allows(s, CTX_HAS_ARGS, base->loc, "args"))
+			return NULL;
+		struct type *t = NULL;
+		for (size_t i = 0; i < s->naps; i++) {
+			struct ctx_access acc;
+			const struct provider *p = s->aps[i].prov;
+			if (!p->arg_field) {
+				diag_error(s->d, base->loc, "'args' is not available in %s probes",
+					   p->name);
+				return NULL;
+			}
+			if (p->arg_field(s->c, &s->aps[i], n->u.field.name, n->u.field.name_loc,
+					 &acc))
+				return NULL;
+			if (t && !type_equal(t, acc.type)) {
+				diag_error(s->d, n->loc,
+					   "args.%s has type %s in %s but %s in %s; "
+					   "split the probe so each has one type",
+					   n->u.field.name, type_name(s->a, t), s->aps[0].spec,
+					   type_name(s->a, acc.type), s->aps[i].spec);
+				return NULL;
+			}
+			t = acc.type;
+		}
+		return t;
+	}
+	struct type *bt = check_expr(s, base);
+	if (!bt)
+		return NULL;
+	if (bt->kind == TYPE_TUPLE) {
+		/* $t.0 style access on tuples */
+		char *end;
+		long idx = strtol(n->u.field.name, &end, 10);
+		if (*end || idx < 0 || (uint32_t)idx >= bt->nfields) {
+			diag_error(s->d, n->u.field.name_loc, "tuple %s has no element '%s'",
+				   type_name(s->a, bt), n->u.field.name);
+			return NULL;
+		}
+		return bt->fields[idx].type;
+	}
+	diag_error(s->d, n->loc, "cannot access field '%s' of a value of type %s",
+		   n->u.field.name, type_name(s->a, bt));
+	return NULL;
+}
+
+static struct type *check_call(struct sema *s, struct node *n, bool as_stmt);
+
+static struct type *check_binop(struct sema *s, struct node *n)
+{
+	struct type *l = check_expr(s, n->u.binop.lhs);
+	struct type *r = check_expr(s, n->u.binop.rhs);
+	if (!l || !r)
+		return NULL;
+	enum ast_op op = n->u.binop.op;
+	if (op == OP_EQ || op == OP_NE) {
+		if (is_str(l) && is_str(r))
+			return &type_s64;
+		if (is_int(l) && is_int(r))
+			return &type_s64;
+		if (l->kind == r->kind && l->kind != TYPE_TUPLE && l->kind != TYPE_STR &&
+		    l->size == r->size)
+			return &type_s64;
+		diag_error(s->d, n->loc, "cannot compare %s with %s", type_name(s->a, l),
+			   type_name(s->a, r));
+		return NULL;
+	}
+	if (op == OP_LAND || op == OP_LOR) {
+		if (!is_int(l) || !is_int(r)) {
+			diag_error(s->d, is_int(l) ? n->u.binop.rhs->loc : n->u.binop.lhs->loc,
+				   "operator '%s' needs integer operands, got %s",
+				   ast_op_name(op), type_name(s->a, is_int(l) ? r : l));
+			return NULL;
+		}
+		return &type_s64;
+	}
+	if (!is_int(l) || !is_int(r)) {
+		struct node *bad = is_int(l) ? n->u.binop.rhs : n->u.binop.lhs;
+		diag_error(s->d, bad->loc, "operator '%s' needs integer operands, got %s",
+			   ast_op_name(op), type_name(s->a, is_int(l) ? r : l));
+		return NULL;
+	}
+	if (op == OP_LT || op == OP_LE || op == OP_GT || op == OP_GE)
+		return &type_s64;
+	/* Arithmetic happens in 64 bits; the result is unsigned when either
+	 * side is an unsigned 64-bit value, as C's usual conversions do. */
+	bool uns = (l->kind == TYPE_INT && !l->is_signed && l->size == 8) ||
+		   (r->kind == TYPE_INT && !r->is_signed && r->size == 8);
+	return uns ? &type_u64 : &type_s64;
+}
+
+static bool is_lvalue(struct node *n)
+{
+	return n->kind == N_VAR || n->kind == N_MAP;
+}
+
+static struct type *check_assign(struct sema *s, struct node *n)
+{
+	struct node *lhs = n->u.assign.lhs, *rhs = n->u.assign.rhs;
+	if (!is_lvalue(lhs)) {
+		diag_error(s->d, lhs->loc, "cannot assign to this; expected a $variable or @map");
+		check_expr(s, rhs);
+		return NULL;
+	}
+	bool is_compound = n->u.assign.op != OP_NONE;
+	if (lhs->kind == N_MAP && rhs->kind == N_CALL && !is_compound) {
+		int fid = find_func(rhs->u.call.name);
+		if (fid >= 0 && func_is_agg[fid]) {
+			use_map_keys(s, lhs);
+			rhs->u.call.func_id = fid;
+			struct type *in = check_call(s, rhs, false);
+			struct map_info *m = lhs->u.map.info;
+			if (!m)
+				return NULL;
+			enum agg_kind agg = func_agg_kind[fid];
+			if (agg == AGG_LHIST && rhs->type) {
+				struct node *a = rhs->u.call.args->next;
+				int64_t mn = (int64_t)a->u.int_lit.value,
+					mx = (int64_t)a->next->u.int_lit.value,
+					st = (int64_t)a->next->next->u.int_lit.value;
+				if (m->has_kind && m->agg == AGG_LHIST &&
+				    (m->lhist_min != mn || m->lhist_max != mx ||
+				     m->lhist_step != st)) {
+					diag_error(s->d, rhs->loc,
+						   "map '%s' is an lhist with other bounds elsewhere",
+						   m->name);
+					diag_note(s->d, m->agg_loc, "first used here");
+				}
+				m->lhist_min = mn;
+				m->lhist_max = mx;
+				m->lhist_step = st;
+			}
+			set_map_kind(s, m, agg, in && in->kind != TYPE_VOID ? in : NULL,
+				     rhs->loc);
+			return &type_void;
+		}
+	}
+	struct type *rt = check_expr(s, rhs);
+	if (lhs->kind == N_MAP) {
+		use_map_keys(s, lhs);
+		struct map_info *m = lhs->u.map.info;
+		if (!rt || !m)
+			return NULL;
+		if (rt->kind == TYPE_VOID) {
+			diag_error(s->d, rhs->loc, "this expression has no value to assign");
+			return NULL;
+		}
+		if (is_compound && !is_int(rt)) {
+			diag_error(s->d, rhs->loc, "operator '%s=' needs an integer, got %s",
+				   ast_op_name(n->u.assign.op), type_name(s->a, rt));
+			return NULL;
+		}
+		set_map_kind(s, m, AGG_NONE, rt, n->loc);
+		if (is_compound && m->value && !is_int(m->value)) {
+			diag_error(s->d, n->loc, "operator '%s=' needs an integer map, '%s' holds %s",
+				   ast_op_name(n->u.assign.op), m->name, type_name(s->a, m->value));
+			return NULL;
+		}
+		lhs->type = m->value;
+		return &type_void;
+	}
+	/* scratch variable */
+	if (!rt)
+		return NULL;
+	if (rt->kind == TYPE_VOID) {
+		diag_error(s->d, rhs->loc, "this expression has no value to assign");
+		return NULL;
+	}
+	struct var_info *v = find_var(s, lhs->u.var.name);
+	if (!v) {
+		if (is_compound) {
+			diag_error(s->d, lhs->loc, "variable '$%s' is used before it is assigned",
+				   lhs->u.var.name);
+			return NULL;
+		}
+		v = arena_alloc(s->a, sizeof(*v));
+		v->name = lhs->u.var.name;
+		v->loc = lhs->loc;
+		v->next = s->vars;
+		s->vars = v;
+	}
+	struct type *u = unify(s, v->type, storage_type(s, rt));
+	if (!u) {
+		diag_error(s->d, n->loc, "variable '$%s' holds %s here but %s elsewhere", v->name,
+			   type_name(s->a, rt), type_name(s->a, v->type));
+		diag_note(s->d, v->loc, "first assigned here");
+		return NULL;
+	}
+	if (is_compound && !is_int(u)) {
+		diag_error(s->d, rhs->loc, "operator '%s=' needs integers",
+			   ast_op_name(n->u.assign.op));
+		return NULL;
+	}
+	v->type = u;
+	lhs->u.var.info = v;
+	lhs->type = u;
+	return &type_void;
+}
+
+static int64_t const_int(struct sema *s, struct node *n, const char *what, bool *ok)
+{
+	if (n->kind == N_INT)
+		return (int64_t)n->u.int_lit.value;
+	if (n->kind == N_UNOP && n->u.unop.op == OP_NEG && n->u.unop.operand->kind == N_INT)
+		return -(int64_t)n->u.unop.operand->u.int_lit.value;
+	diag_error(s->d, n->loc, "%s must be an integer literal", what);
+	*ok = false;
+	return 0;
+}
+
+static struct type *check_printf(struct sema *s, struct node *n, struct node *args)
+{
+	struct node *fmtn = args;
+	if (fmtn->kind != N_STR) {
+		diag_error(s->d, fmtn->loc, "%s() needs a string literal as its first argument",
+			   n->u.call.name);
+		for (struct node *a = args->next; a; a = a->next)
+			check_expr(s, a);
+		return NULL;
+	}
+	const char *err = NULL;
+	size_t off = 0;
+	int nconv = fmt_count_conversions(fmtn->u.str.s, &err, &off);
+	if (nconv < 0) {
+		struct loc l = fmtn->loc;
+		/* +1 for the opening quote; exact when the literal has no escapes */
+		l.first_column += (int)off + 1;
+		l.last_line = l.first_line;
+		l.last_column = l.first_column;
+		diag_error(s->d, l, "invalid format: %s", err);
+		return NULL;
+	}
+	int nargs = ast_list_len(args->next);
+	bool ok = true;
+	struct fmt_info *f = arena_alloc(s->a, sizeof(*f));
+	f->fmt = fmtn->u.str.s;
+	f->call = n;
+	f->nargs = (uint32_t)nargs;
+	f->arg_types = arena_alloc(s->a, (size_t)(nargs + 1) * sizeof(*f->arg_types));
+	f->arg_offsets = arena_alloc(s->a, (size_t)(nargs + 1) * sizeof(*f->arg_offsets));
+	uint32_t off_payload = 0;
+	int i = 0;
+	for (struct node *a = args->next; a; a = a->next, i++) {
+		struct type *t = check_expr(s, a);
+		if (!t) {
+			ok = false;
+			continue;
+		}
+		if (t->kind == TYPE_VOID) {
+			diag_error(s->d, a->loc, "this argument has no value");
+			ok = false;
+			continue;
+		}
+		t = storage_type(s, t);
+		if (i < nconv) {
+			const char *msg = fmt_check_arg(s->a, fmtn->u.str.s, (uint32_t)i, t);
+			if (msg) {
+				diag_error(s->d, a->loc, "%s", msg);
+				ok = false;
+			}
+		}
+		f->arg_types[i] = t;
+		uint32_t al = t->align ? t->align : 1;
+		if (al < 8 && t->kind != TYPE_STR)
+			al = 8;
+		off_payload = (off_payload + al - 1) / al * al;
+		f->arg_offsets[i] = off_payload;
+		off_payload += t->size;
+	}
+	if (nargs != nconv) {
+		diag_error(s->d, nargs < nconv ? n->loc : n->loc,
+			   "%s() format has %d conversion%s but %d argument%s given",
+			   n->u.call.name, nconv, nconv == 1 ? "" : "s", nargs,
+			   nargs == 1 ? " is" : "s are");
+		ok = false;
+	}
+	if (!ok)
+		return NULL;
+	f->size = (off_payload + 7) / 8 * 8;
+	f->index = s->c->nfmts++;
+	struct fmt_info **tail = &s->c->fmts;
+	while (*tail)
+		tail = &(*tail)->next;
+	*tail = f;
+	s->c->uses_events = true;
+	n->u.call.func_id = FN_PRINTF;
+	/* remember the format on the call for codegen */
+	fmtn->type = (struct type *)f;
+	return &type_void;
+}
+
+static struct type *check_call(struct sema *s, struct node *n, bool as_stmt)
+{
+	int fid = find_func(n->u.call.name);
+	if (fid < 0) {
+		diag_error(s->d, n->loc, "unknown function '%s'", n->u.call.name);
+		const char *near = diag_closest(n->u.call.name, func_names, FN__COUNT);
+		if (near)
+			diag_note(s->d, (struct loc){0}, "did you mean '%s'?", near);
+		for (struct node *a = n->u.call.args; a; a = a->next)
+			check_expr(s, a);
+		return NULL;
+	}
+	n->u.call.func_id = fid;
+	int nargs = ast_list_len(n->u.call.args);
+	if (nargs < func_min_args[fid] || nargs > func_max_args[fid]) {
+		if (func_min_args[fid] == func_max_args[fid])
+			diag_error(s->d, n->loc, "%s() takes %d argument%s, %d given",
+				   n->u.call.name, func_min_args[fid],
+				   func_min_args[fid] == 1 ? "" : "s", nargs);
+		else
+			diag_error(s->d, n->loc, "%s() takes %d to %d arguments, %d given",
+				   n->u.call.name, func_min_args[fid], func_max_args[fid], nargs);
+		return NULL;
+	}
+	struct node *args = n->u.call.args;
+	if (func_is_agg[fid] && as_stmt) {
+		diag_error(s->d, n->loc, "%s() must be assigned to a map, as in @x = %s(...)",
+			   n->u.call.name, n->u.call.name);
+		return NULL;
+	}
+	switch ((enum func_id)fid) {
+	case FN_PRINTF:
+		if (!as_stmt) {
+			diag_error(s->d, n->loc, "printf() has no value; use it as a statement");
+			return NULL;
+		}
+		return check_printf(s, n, args);
+	case FN_EXIT:
+		if (!as_stmt) {
+			diag_error(s->d, n->loc, "exit() has no value; use it as a statement");
+			return NULL;
+		}
+		s->c->uses_events = true;
+		return &type_void;
+	case FN_STR: {
+		struct type *t = check_expr(s, args);
+		if (!t)
+			return NULL;
+		uint32_t size = s->c->opts->max_strlen;
+		if (args->next) {
+			bool ok = true;
+			int64_t len = const_int(s, args->next, "the length of str()", &ok);
+			if (!ok)
+				return NULL;
+			if (len < 1 || len > 4096) {
+				diag_error(s->d, args->next->loc,
+					   "str() length must be between 1 and 4096, got %lld",
+					   (long long)len);
+				return NULL;
+			}
+			/* room for the terminating NUL, as bpftrace does */
+			size = (uint32_t)len + 1 < size ? (uint32_t)len + 1 : size;
+		}
+		if (t->kind == TYPE_STR)
+			return t;
+		if (!is_int(t) && t->kind != TYPE_PTR) {
+			diag_error(s->d, args->loc, "str() needs a pointer or string, got %s",
+				   type_name(s->a, t));
+			return NULL;
+		}
+		return type_str(s->a, size);
+	}
+	case FN_PRINT:
+	case FN_CLEAR:
+	case FN_ZERO: {
+		if (!as_stmt) {
+			diag_error(s->d, n->loc, "%s() has no value; use it as a statement",
+				   n->u.call.name);
+			return NULL;
+		}
+		if (args->kind != N_MAP || args->u.map.keys) {
+			if (fid == FN_PRINT && !args->next) {
+				diag_error(s->d, args->loc,
+					   "print() of a value is not supported yet; "
+					   "use printf() or print(@map)");
+				return NULL;
+			}
+			diag_error(s->d, args->loc, "%s() needs a whole map, as in %s(@name)",
+				   n->u.call.name, n->u.call.name);
+			return NULL;
+		}
+		args->u.map.info = find_map(s, args->u.map.name, args->loc);
+		for (struct node *a = args->next; a; a = a->next) {
+			bool ok = true;
+			int64_t v = const_int(s, a, "print()'s top and div arguments", &ok);
+			if (ok && v < 0) {
+				diag_error(s->d, a->loc, "must not be negative");
+			}
+		}
+		s->c->uses_events = true;
+		return &type_void;
+	}
+	case FN_DELETE:
+		if (!as_stmt) {
+			diag_error(s->d, n->loc, "delete() has no value; use it as a statement");
+			return NULL;
+		}
+		if (args->kind != N_MAP) {
+			diag_error(s->d, args->loc, "delete() needs a map element, as in "
+						    "delete(@m[key])");
+			return NULL;
+		}
+		use_map_keys(s, args);
+		return &type_void;
+	case FN_COUNT:
+		return &type_void;
+	case FN_SUM:
+	case FN_AVG:
+	case FN_MIN:
+	case FN_MAX:
+	case FN_STATS:
+	case FN_HIST:
+	case FN_LHIST: {
+		struct type *t = check_expr(s, args);
+		if (!t)
+			return NULL;
+		if (!is_int(t)) {
+			diag_error(s->d, args->loc, "%s() needs an integer, got %s", n->u.call.name,
+				   type_name(s->a, t));
+			return NULL;
+		}
+		if (fid == FN_LHIST) {
+			bool ok = true;
+			int64_t mn = const_int(s, args->next, "lhist() min", &ok);
+			int64_t mx = const_int(s, args->next->next, "lhist() max", &ok);
+			int64_t st = const_int(s, args->next->next->next, "lhist() step", &ok);
+			if (!ok)
+				return NULL;
+			if (st <= 0 || mx <= mn) {
+				diag_error(s->d, n->loc,
+					   "lhist() needs min < max and step > 0 (got %lld, %lld, %lld)",
+					   (long long)mn, (long long)mx, (long long)st);
+				return NULL;
+			}
+			if ((mx - mn) / st > 1000) {
+				diag_error(s->d, n->loc,
+					   "lhist() would have %lld buckets; at most 1000 are allowed",
+					   (long long)((mx - mn) / st));
+				return NULL;
+			}
+		}
+		n->type = t;
+		return t;
+	}
+	case FN__COUNT:
+		break;
+	}
+	return NULL;
+}
+
+static struct type *check_ident(struct sema *s, struct node *n)
+{
+	int id = find_builtin(n->u.ident.name);
+	n->u.ident.builtin_id = id;
+	if (id < 0) {
+		err_closest_ident(s, n);
+		return NULL;
+	}
+	if (!ctx_allows(s, builtin_ctx[id], n->loc, n->u.ident.name))
+		return NULL;
+	switch ((enum builtin_id)id) {
+	case BI_COMM:
+		return type_str(s->a, 16);
+	case BI_PROBE: {
+		size_t len = 0;
+		for (size_t i = 0; i < s->naps; i++)
+			if (strlen(s->aps[i].spec) > len)
+				len = strlen(s->aps[i].spec);
+		return type_str(s->a, (uint32_t)len + 1);
+	}
+	case BI_ARGS:
+		diag_error(s->d, n->loc, "'args' is used with a field, as in args.NAME");
+		return NULL;
+	case BI_ARG0:
+	case BI_ARG1:
+	case BI_ARG2:
+	case BI_ARG3:
+	case BI_ARG4:
+	case BI_ARG5:
+	case BI_ARG6:
+	case BI_ARG7:
+	case BI_ARG8:
+	case BI_ARG9: {
+		struct type *t = NULL;
+		for (size_t i = 0; i < s->naps; i++) {
+			struct ctx_access acc;
+			if (!s->aps[i].prov->arg_index ||
+			    s->aps[i].prov->arg_index(s->c, &s->aps[i], id - BI_ARG0, n->loc, &acc))
+				return NULL;
+			t = acc.type;
+		}
+		return t;
+	}
+	case BI_RETVAL:
+		return &type_s64;
+	case BI_PID:
+	case BI_TID:
+	case BI_UID:
+	case BI_GID:
+	case BI_CPU:
+	case BI_RAND:
+		return &type_u64;
+	default:
+		return &type_u64;
+	}
+}
+
+static struct type *check_expr_inner(struct sema *s, struct node *n)
+{
+	switch (n->kind) {
+	case N_INT:
+		if (!n->u.int_lit.is_unsigned && n->u.int_lit.value > INT64_MAX)
+			return &type_u64;
+		return n->u.int_lit.is_unsigned ? &type_u64 : &type_s64;
+	case N_STR:
+		return type_str(s->a, (uint32_t)n->u.str.len + 1);
+	case N_IDENT:
+		return check_ident(s, n);
+	case N_VAR: {
+		struct var_info *v = find_var(s, n->u.var.name);
+		if (!v) {
+			diag_error(s->d, n->loc, "variable '$%s' is used before it is assigned",
+				   n->u.var.name);
+			return NULL;
+		}
+		n->u.var.info = v;
+		return v->type;
+	}
+	case N_MAP: {
+		use_map_keys(s, n);
+		struct map_info *m = n->u.map.info;
+		if (!m)
+			return NULL;
+		if (m->has_kind && m->agg != AGG_NONE) {
+			diag_error(s->d, n->loc,
+				   "map '%s' holds %s, which is per-CPU and can only be read "
+				   "when printed",
+				   m->name, agg_name(m->agg));
+			return NULL;
+		}
+		/* The value type may be fixed by an assignment later in the
+		 * script; sema_finish_reads() checks reads once all are seen. */
+		return m->value ? m->value : &type_s64;
+	}
+	case N_CALL:
+		return check_call(s, n, false);
+	case N_BINOP:
+		return check_binop(s, n);
+	case N_UNOP: {
+		struct type *t = check_expr(s, n->u.unop.operand);
+		if (!t)
+			return NULL;
+		switch (n->u.unop.op) {
+		case OP_NOT:
+		case OP_NEG:
+		case OP_PLUS:
+		case OP_BNOT:
+			if (!is_int(t)) {
+				diag_error(s->d, n->u.unop.operand->loc,
+					   "operator '%s' needs an integer, got %s",
+					   ast_op_name(n->u.unop.op), type_name(s->a, t));
+				return NULL;
+			}
+			if (n->u.unop.op == OP_NOT)
+				return &type_s64;
+			return storage_type(s, t);
+		default:
+			diag_error(s->d, n->loc, "pointer operator '%s' is not supported yet",
+				   ast_op_name(n->u.unop.op));
+			return NULL;
+		}
+	}
+	case N_TERNARY: {
+		struct type *c = check_expr(s, n->u.ternary.cond);
+		struct type *a = check_expr(s, n->u.ternary.then);
+		struct type *b = check_expr(s, n->u.ternary.els);
+		if (!c || !a || !b)
+			return NULL;
+		if (!is_int(c)) {
+			diag_error(s->d, n->u.ternary.cond->loc, "condition must be an integer, got %s",
+				   type_name(s->a, c));
+			return NULL;
+		}
+		struct type *u = unify(s, storage_type(s, a), storage_type(s, b));
+		if (!u) {
+			diag_error(s->d, n->loc, "branches of '?:' have different types, %s and %s",
+				   type_name(s->a, a), type_name(s->a, b));
+			return NULL;
+		}
+		return u;
+	}
+	case N_FIELD:
+		return check_field(s, n);
+	case N_TUPLE: {
+		struct type **elems = arena_alloc(s->a, (size_t)n->u.tuple.count * sizeof(*elems));
+		uint32_t i = 0;
+		bool ok = true;
+		for (struct node *e = n->u.tuple.elems; e; e = e->next) {
+			struct type *t = check_expr(s, e);
+			if (!t || t->kind == TYPE_VOID) {
+				ok = false;
+				continue;
+			}
+			elems[i++] = storage_type(s, t);
+		}
+		if (!ok)
+			return NULL;
+		return type_tuple(s->a, elems, i);
+	}
+	case N_CAST: {
+		struct type *t = check_expr(s, n->u.cast.expr);
+		if (!t)
+			return NULL;
+		const struct typename_ref *to = &n->u.cast.to;
+		static const struct {
+			const char *name;
+			bool is_signed;
+			uint32_t size;
+		} ints[] = {
+			{"int8", 1, 1},	  {"int16", 1, 2}, {"int32", 1, 4},  {"int64", 1, 8},
+			{"uint8", 0, 1},  {"uint16", 0, 2}, {"uint32", 0, 4}, {"uint64", 0, 8},
+			{"s8", 1, 1},	  {"s16", 1, 2},   {"s32", 1, 4},    {"s64", 1, 8},
+			{"u8", 0, 1},	  {"u16", 0, 2},   {"u32", 0, 4},    {"u64", 0, 8},
+		};
+		if (!to->tag && to->pointer_depth == 0 && to->array_len < 0) {
+			for (size_t i = 0; i < sizeof(ints) / sizeof(ints[0]); i++)
+				if (!strcmp(ints[i].name, to->name)) {
+					if (!is_int(t)) {
+						diag_error(s->d, n->loc, "cannot cast %s to %s",
+							   type_name(s->a, t), to->name);
+						return NULL;
+					}
+					return type_int(ints[i].is_signed, ints[i].size);
+				}
+		}
+		diag_error(s->d, n->loc, "casts to '%s%s%s' are not supported yet",
+			   to->tag ? to->tag : "", to->tag ? " " : "", to->name);
+		return NULL;
+	}
+	case N_ASSIGN:
+		return check_assign(s, n);
+	case N_INCDEC: {
+		struct node *o = n->u.incdec.operand;
+		if (!is_lvalue(o)) {
+			diag_error(s->d, o->loc, "'%s' needs a $variable or @map",
+				   ast_op_name(n->u.incdec.op));
+			return NULL;
+		}
+		if (o->kind == N_MAP) {
+			use_map_keys(s, o);
+			if (!o->u.map.info)
+				return NULL;
+			set_map_kind(s, o->u.map.info, AGG_NONE, &type_s64, n->loc);
+			o->type = o->u.map.info->value;
+			return o->type && is_int(o->type) ? o->type : &type_s64;
+		}
+		struct var_info *v = find_var(s, o->u.var.name);
+		if (!v) {
+			diag_error(s->d, o->loc, "variable '$%s' is used before it is assigned",
+				   o->u.var.name);
+			return NULL;
+		}
+		if (!is_int(v->type)) {
+			diag_error(s->d, o->loc, "'%s' needs an integer variable",
+				   ast_op_name(n->u.incdec.op));
+			return NULL;
+		}
+		o->u.var.info = v;
+		o->type = v->type;
+		return v->type;
+	}
+	case N_SIZEOF:
+	case N_INDEX:
+		diag_error(s->d, n->loc, "'%s' is not supported yet", ast_kind_name(n->kind));
+		return NULL;
+	default:
+		diag_error(s->d, n->loc, "expected an expression");
+		return NULL;
+	}
+}
+
+enum { SEMA_MAX_DEPTH = 200 };
+
+static struct type *check_expr(struct sema *s, struct node *n)
+{
+	static const int unused = 0;
+	(void)unused;
+	struct type *t = check_expr_inner(s, n);
+	n->type = t;
+	return t;
+}
+
+static void check_block(struct sema *s, struct node *blk)
+{
+	if (!blk)
+		return;
+	if (blk->kind == N_BLOCK)
+		check_stmts(s, blk->u.block.stmts);
+	else
+		check_stmts(s, blk);
+}
+
+static void check_cond(struct sema *s, struct node *cond, const char *what)
+{
+	struct type *t = check_expr(s, cond);
+	if (t && !is_int(t))
+		diag_error(s->d, cond->loc, "%s must be an integer, got %s", what,
+			   type_name(s->a, t));
+}
+
+static void check_stmt(struct sema *s, struct node *n)
+{
+	switch (n->kind) {
+	case N_EXPR_STMT: {
+		struct node *e = n->u.expr_stmt.expr;
+		if (e->kind == N_CALL)
+			e->type = check_call(s, e, true);
+		else if (e->kind == N_ASSIGN || e->kind == N_INCDEC)
+			check_expr(s, e);
+		else if (e->kind == N_IDENT && find_builtin(e->u.ident.name) < 0) {
+			/* verdicts (drop; pass;) come with the packet providers */
+			diag_error(s->d, e->loc, "'%s;' is not a statement in %s probes",
+				   e->u.ident.name, s->naps ? s->aps[0].prov->name : "these");
+		} else {
+			check_expr(s, e);
+			diag_warning(s->d, e->loc, "this expression's value is not used");
+		}
+		break;
+	}
+	case N_BLOCK:
+		check_stmts(s, n->u.block.stmts);
+		break;
+	case N_IF:
+		check_cond(s, n->u.if_.cond, "an if condition");
+		check_block(s, n->u.if_.then);
+		if (n->u.if_.els)
+			check_stmt(s, n->u.if_.els);
+		break;
+	case N_ASSIGN:
+	case N_INCDEC:
+		check_expr(s, n);
+		break;
+	case N_RETURN:
+		if (n->u.ret.value)
+			check_expr(s, n->u.ret.value);
+		break;
+	case N_WHILE:
+	case N_UNROLL:
+	case N_FOR:
+	case N_BREAK:
+	case N_CONTINUE:
+		diag_error(s->d, n->loc, "'%s' is not supported yet", ast_kind_name(n->kind));
+		break;
+	default:
+		diag_error(s->d, n->loc, "expected a statement");
+		break;
+	}
+}
+
+static void check_stmts(struct sema *s, struct node *list)
+{
+	for (struct node *n = list; n; n = n->next)
+		check_stmt(s, n);
+}
+
+/* ---- probes ----------------------------------------------------------- */
+
+static const struct provider *spec_provider(struct sema *s, struct node *spec, const char **rest)
+{
+	const char *text = spec->u.spec.text;
+	const char *colon = strchr(text, ':');
+	char name[64];
+	size_t len = colon ? (size_t)(colon - text) : strlen(text);
+	if (len >= sizeof(name))
+		len = sizeof(name) - 1;
+	memcpy(name, text, len);
+	name[len] = 0;
+	*rest = colon ? colon + 1 : NULL;
+	const struct provider *p = provider_find(name);
+	if (p)
+		return p;
+	struct loc l = spec->loc;
+	l.last_line = l.first_line;
+	l.last_column = l.first_column + (int)len - 1;
+	diag_error(s->d, l, "unknown probe type '%s'", name);
+	const char *cands[64];
+	int n = 0;
+	for (int i = 0; provider_table[i] && n < 64; i++) {
+		cands[n++] = provider_table[i]->name;
+		for (const char *const *al = provider_table[i]->aliases; al && *al && n < 64; al++)
+			cands[n++] = *al;
+	}
+	const char *near = diag_closest(name, cands, n);
+	if (near)
+		diag_note(s->d, (struct loc){0}, "did you mean '%s'?", near);
+	return NULL;
+}
+
+static void check_probe(struct sema *s, struct node *probe)
+{
+	struct compilation *c = s->c;
+	c->npending = 0;
+	bool ok = true;
+	for (struct node *spec = probe->u.probe.specs; spec; spec = spec->next) {
+		const char *rest;
+		const struct provider *p = spec_provider(s, spec, &rest);
+		if (!p) {
+			ok = false;
+			continue;
+		}
+		if (p->expand(c, spec, rest))
+			ok = false;
+	}
+	if (!ok || c->npending == 0)
+		return;
+	s->probe = probe;
+	s->naps = c->npending;
+	s->aps = c->pending;
+	c->pending = NULL;
+	c->npending = c->cap_pending = 0;
+	s->ctx = ~0u;
+	for (size_t i = 0; i < s->naps; i++)
+		s->ctx &= s->aps[i].prov->ctx;
+	s->vars = NULL;
+
+	if (probe->u.probe.predicate)
+		check_cond(s, probe->u.probe.predicate, "a predicate");
+	check_block(s, probe->u.probe.body);
+
+	for (size_t i = 0; i < s->naps; i++) {
+		struct probe_inst *pi = arena_alloc(s->a, sizeof(*pi));
+		pi->probe = probe;
+		pi->ap = &s->aps[i];
+		pi->vars = s->vars;
+		pi->index = c->ninsts++;
+		pi->prog_name = arena_printf(s->a, "p%d", pi->index);
+		struct probe_inst **tail = &c->insts;
+		while (*tail)
+			tail = &(*tail)->next;
+		*tail = pi;
+	}
+}
+
+/* Maps read before their type was known got s64; now that every use is
+ * seen, make sure each map has a value type and reads agree with it. */
+static void finish_maps(struct sema *s)
+{
+	for (struct map_info *m = s->c->maps; m; m = m->next) {
+		if (!m->has_kind) {
+			diag_error(s->d, m->loc, "map '%s' is read but never assigned", m->name);
+			continue;
+		}
+		if (m->agg == AGG_COUNT)
+			m->value = &type_u64;
+		else if (m->agg != AGG_NONE && !m->value)
+			m->value = &type_s64;
+	}
+}
+
+int sema_run(struct compilation *c)
+{
+	struct sema s = {.c = c, .a = &c->arena, .d = c->diag};
+	int before = c->diag->nerrors;
+	int index = 0;
+	for (struct node *p = c->prog.probes; p; p = p->next) {
+		p->u.probe.index = index++;
+		check_probe(&s, p);
+	}
+	if (!c->prog.probes)
+		diag_error(c->diag, (struct loc){0, 1, 1, 1, 1}, "the program has no probes");
+	finish_maps(&s);
+	return c->diag->nerrors > before ? -1 : 0;
+}

@@ -1,0 +1,76 @@
+/*
+ * types.h - value types of the language and how they sit in BPF memory.
+ *
+ * A type says how a value is laid out in a map key, a map value or a
+ * ring-buffer record (size, alignment, signedness) and how the printer
+ * shows it. Types built by sema live in the compilation arena; the ones
+ * copied into the manifest (manifest.h) live in the program's own arena so
+ * the runtime and printer can use them after the compiler is gone.
+ */
+#ifndef SONDE_TYPES_H
+#define SONDE_TYPES_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "arena.h"
+
+enum type_kind {
+	TYPE_VOID,
+	TYPE_INT,    /* size 1,2,4,8; is_signed */
+	TYPE_STR,    /* char[size], NUL-terminated unless full */
+	TYPE_TUPLE,  /* fields[] at offsets, each 8-aligned where its type needs */
+	TYPE_INET,   /* 20 bytes: u32 family (AF_INET/AF_INET6) then 16 address bytes */
+	TYPE_KSTACK, /* u64 stack id from a stack-trace map */
+	TYPE_USTACK, /* u64 stack id + pid */
+	TYPE_KSYM,   /* u64 kernel address shown as a symbol */
+	TYPE_USYM,   /* u64 address + pid shown as a user symbol */
+	TYPE_PTR,    /* u64 pointer; `pointee` may be a RECORD from BTF */
+	TYPE_RECORD, /* struct/union from BTF: btf_id and size */
+	TYPE_ARRAY,  /* elem[count] */
+	TYPE_BUF,    /* length-prefixed bytes, printed as \x.. escapes */
+	TYPE_BOOL,   /* result of comparisons before it widens to int */
+};
+
+struct type;
+
+struct type_field {
+	const char *name; /* NULL for tuple elements */
+	struct type *type;
+	uint32_t offset;
+};
+
+struct type {
+	enum type_kind kind;
+	uint32_t size;  /* bytes in BPF memory */
+	uint32_t align; /* 1, 2, 4 or 8 */
+	bool is_signed; /* TYPE_INT */
+	/* TYPE_TUPLE: elements; TYPE_RECORD: may be empty (fields read from BTF) */
+	struct type_field *fields;
+	uint32_t nfields;
+	/* TYPE_PTR and TYPE_ARRAY */
+	struct type *elem;
+	uint32_t count;
+	/* TYPE_RECORD (and PTR to record): kernel BTF id and name */
+	int32_t btf_id;
+	const char *name;
+};
+
+/* Shared immutable singletons for the common types. */
+extern struct type type_void, type_bool, type_u8, type_s8, type_u16, type_s16, type_u32,
+	type_s32, type_u64, type_s64, type_kstack, type_ustack, type_ksym, type_usym, type_inet;
+
+struct type *type_int(bool is_signed, uint32_t size);
+struct type *type_str(struct arena *a, uint32_t size);
+/* Lays out a tuple from `n` element types; offsets follow C struct rules. */
+struct type *type_tuple(struct arena *a, struct type **elems, uint32_t n);
+struct type *type_ptr(struct arena *a, struct type *to);
+struct type *type_array(struct arena *a, struct type *elem, uint32_t count);
+
+bool type_equal(const struct type *a, const struct type *b);
+/* "uint64", "string[64]", "(int64, string[16])" ... for diagnostics. */
+const char *type_name(struct arena *a, const struct type *t);
+/* Deep copy into another arena (used to build the manifest). */
+struct type *type_clone(struct arena *a, const struct type *t);
+
+#endif
