@@ -49,6 +49,8 @@ struct cg {
 	LLVMValueRef *maps; /* by map index */
 	struct map_info **map_infos;
 	LLVMValueRef events;
+	LLVMValueRef zeros; /* read-only zero bytes: the first value of a new key */
+	uint32_t zeros_size;
 	/* the function being built */
 	struct probe_inst *pi;
 	LLVMValueRef fn, ctxarg;
@@ -296,8 +298,9 @@ static LLVMValueRef agg_slot(struct cg *g, struct map_info *m, LLVMValueRef key,
 	LLVMBuildCondBr(g->b, LLVMBuildIsNull(g->b, v1, ""), insert, have);
 
 	LLVMPositionBuilderAtEnd(g->b, insert);
-	LLVMValueRef zero = stack_buf(g, agg_value_size(m), "zero");
-	map_update(g, m, key, zero, BPF_NOEXIST);
+	/* from .rodata rather than the stack: a histogram's buckets would not
+	 * fit in the 512-byte BPF stack */
+	map_update(g, m, key, g->zeros, BPF_NOEXIST);
 	LLVMValueRef v2 = map_lookup(g, m, key);
 	LLVMBasicBlockRef from_insert = LLVMGetInsertBlock(g->b);
 	/* a full map leaves the update undone */
@@ -1050,6 +1053,18 @@ int cg_build(struct compilation *c, LLVMContextRef ctx, LLVMModuleRef mod, struc
 		const char *name = arena_printf(&c->arena, "map%d", m->index);
 		g.maps[m->index] = emit_map(em, name, type, c->opts->map_entries, map_key_size(m),
 					    agg_value_size(m), m->loc.first_line);
+	}
+	for (struct map_info *m = c->maps; m; m = m->next)
+		if (m->agg != AGG_NONE && agg_value_size(m) > g.zeros_size)
+			g.zeros_size = agg_value_size(m);
+	if (g.zeros_size) {
+		LLVMTypeRef zt = LLVMArrayType2(g.i8, g.zeros_size);
+		g.zeros = LLVMAddGlobal(mod, zt, "zeros");
+		LLVMSetInitializer(g.zeros, LLVMConstNull(zt));
+		LLVMSetGlobalConstant(g.zeros, 1);
+		LLVMSetSection(g.zeros, ".rodata");
+		LLVMSetAlignment(g.zeros, 8);
+		LLVMSetLinkage(g.zeros, LLVMInternalLinkage);
 	}
 	if (c->uses_events)
 		g.events = emit_map(em, "events", BPF_MAP_TYPE_RINGBUF, c->opts->ringbuf_size, 0, 0,

@@ -20,7 +20,22 @@ struct emit {
 	LLVMMetadataRef int_type, void_ptr_type, prog_type;
 	LLVMTargetMachineRef tm;
 	bool finalized;
+	char *backend_error; /* first error the BPF backend reported */
 };
+
+/* The BPF backend reports some failures (stack too large, unsupported
+ * constructs) as diagnostics rather than return codes; keep the first
+ * error so emission fails instead of producing a broken object. */
+static void on_llvm_diagnostic(LLVMDiagnosticInfoRef di, void *arg)
+{
+	struct emit *e = arg;
+	if (LLVMGetDiagInfoSeverity(di) != LLVMDSError)
+		return;
+	char *msg = LLVMGetDiagInfoDescription(di);
+	if (!e->backend_error)
+		e->backend_error = strdup(msg);
+	LLVMDisposeMessage(msg);
+}
 
 static char *dupmsg(const char *s)
 {
@@ -49,6 +64,7 @@ struct emit *emit_new(LLVMModuleRef mod, const char *path, char **err)
 	}
 	e->mod = mod;
 	e->ctx = LLVMGetModuleContext(mod);
+	LLVMContextSetDiagnosticHandler(e->ctx, on_llvm_diagnostic, e);
 	/* v3 has 32-bit jumps and ALU ops: smaller, faster programs on every
 	 * kernel sonde supports (5.1 and later). */
 	e->tm = LLVMCreateTargetMachine(target, triple, "v3", "", LLVMCodeGenLevelDefault,
@@ -87,6 +103,7 @@ void emit_free(struct emit *e)
 		LLVMDisposeDIBuilder(e->dib);
 	if (e->tm)
 		LLVMDisposeTargetMachine(e->tm);
+	free(e->backend_error);
 	free(e);
 }
 
@@ -203,6 +220,11 @@ int emit_object(struct emit *e, void **elf, size_t *size, char **err)
 	if (LLVMTargetMachineEmitToMemoryBuffer(e->tm, e->mod, LLVMObjectFile, &msg, &buf)) {
 		*err = dupmsg(msg);
 		LLVMDisposeMessage(msg);
+		return -1;
+	}
+	if (e->backend_error) {
+		LLVMDisposeMemoryBuffer(buf);
+		*err = dupmsg(e->backend_error);
 		return -1;
 	}
 	*size = LLVMGetBufferSize(buf);
