@@ -54,6 +54,7 @@ struct cg {
 	/* the function being built */
 	struct probe_inst *pi;
 	LLVMValueRef fn, ctxarg;
+	LLVMBasicBlockRef loop_break, loop_continue; /* innermost while */
 	LLVMBasicBlockRef entry;
 	LLVMMetadataRef scope;
 	const char *err;
@@ -981,6 +982,36 @@ static void cg_stmt(struct cg *g, struct node *n)
 	case N_ASSIGN:
 	case N_INCDEC:
 		cg_expr(g, n);
+		return;
+	case N_WHILE: {
+		/* a bounded loop: the kernel's verifier (5.3+) proves it ends */
+		LLVMBasicBlockRef cond = new_block(g, "while_cond"), body = new_block(g, "while_body"),
+				  done = new_block(g, "while_done");
+		LLVMBasicBlockRef outer_break = g->loop_break, outer_cont = g->loop_continue;
+		LLVMBuildBr(g->b, cond);
+		LLVMPositionBuilderAtEnd(g->b, cond);
+		LLVMValueRef c = cg_expr(g, n->u.while_.cond);
+		LLVMBuildCondBr(g->b, LLVMBuildICmp(g->b, LLVMIntNE, c, c64(g, 0), ""), body, done);
+		LLVMPositionBuilderAtEnd(g->b, body);
+		g->loop_break = done;
+		g->loop_continue = cond;
+		cg_block(g, n->u.while_.body);
+		LLVMBuildBr(g->b, cond);
+		g->loop_break = outer_break;
+		g->loop_continue = outer_cont;
+		LLVMPositionBuilderAtEnd(g->b, done);
+		return;
+	}
+	case N_UNROLL: {
+		uint64_t count = n->u.unroll.count->u.int_lit.value;
+		for (uint64_t i = 0; i < count; i++)
+			cg_block(g, n->u.unroll.body);
+		return;
+	}
+	case N_BREAK:
+	case N_CONTINUE:
+		LLVMBuildBr(g->b, n->kind == N_BREAK ? g->loop_break : g->loop_continue);
+		LLVMPositionBuilderAtEnd(g->b, new_block(g, "after_jump"));
 		return;
 	default:
 		return;

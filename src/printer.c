@@ -668,10 +668,14 @@ static void put_hist_json(FILE *f, const struct map_desc *d, const struct entry 
 		for (uint32_t b = first; b <= last; b++) {
 			struct bucket_range r = bucket_range(d, b, nb);
 			fputs(b == first ? "{" : ", {", f);
+			/* power-of-2 bounds reach 2^64: print those as unsigned */
+			bool u = d->agg == AGG_HIST && b >= 2;
 			if (r.has_lo)
-				fprintf(f, "\"min\": %lld, ", (long long)r.lo);
+				fprintf(f, u ? "\"min\": %llu, " : "\"min\": %lld, ",
+				        (unsigned long long)r.lo);
 			if (r.has_hi)
-				fprintf(f, "\"max\": %lld, ", (long long)(r.hi - 1));
+				fprintf(f, u ? "\"max\": %llu, " : "\"max\": %lld, ",
+				        (unsigned long long)r.hi - 1);
 			uint64_t shown = div > 1 ? e->buckets[b] / div : e->buckets[b];
 			fprintf(f, "\"count\": %llu}", (unsigned long long)shown);
 		}

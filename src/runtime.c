@@ -151,6 +151,7 @@ static int cmp_map_names(const void *a, const void *b, void *arg)
 static void print_all_maps(struct run *r)
 {
 	uint32_t n = r->p->m.nmaps;
+	out_maps_begin(&r->pr);
 	if (!n)
 		return;
 	uint32_t *order = calloc(n, sizeof(*order));
@@ -159,8 +160,6 @@ static void print_all_maps(struct run *r)
 	for (uint32_t i = 0; i < n; i++)
 		order[i] = i;
 	qsort_r(order, n, sizeof(*order), cmp_map_names, r->p->m.maps);
-	if (r->pr.format == OUT_TEXT)
-		fputs("\n\n", r->pr.out);
 	for (uint32_t i = 0; i < n; i++)
 		print_map(r, order[i], 0, 0);
 	free(order);

@@ -615,6 +615,21 @@ static struct type *check_printf(struct sema *s, struct node *n, struct node *ar
 static struct type *check_call(struct sema *s, struct node *n, bool as_stmt)
 {
 	int fid = find_func(n->u.call.name);
+	static const char *const unsafe_funcs[] = {"system", "signal", "cat", "override"};
+	for (size_t i = 0; fid < 0 && i < sizeof(unsafe_funcs) / sizeof(*unsafe_funcs); i++) {
+		if (strcmp(n->u.call.name, unsafe_funcs[i]))
+			continue;
+		if (!s->c->opts->unsafe)
+			diag_error(s->d, n->loc,
+				   "%s() acts on the system and is unsafe; run sonde with --unsafe "
+				   "to allow it",
+				   n->u.call.name);
+		else
+			diag_error(s->d, n->loc, "%s() is not supported yet", n->u.call.name);
+		for (struct node *a = n->u.call.args; a; a = a->next)
+			check_expr(s, a);
+		return NULL;
+	}
 	if (fid < 0) {
 		diag_error(s->d, n->loc, "unknown function '%s'", n->u.call.name);
 		const char *near = diag_closest(n->u.call.name, func_names, FN__COUNT);
@@ -1069,11 +1084,29 @@ static void check_stmt(struct sema *s, struct node *n)
 			check_expr(s, n->u.ret.value);
 		break;
 	case N_WHILE:
-	case N_UNROLL:
-	case N_FOR:
+		check_cond(s, n->u.while_.cond, "a while condition");
+		s->loop_depth++;
+		check_block(s, n->u.while_.body);
+		s->loop_depth--;
+		break;
+	case N_UNROLL: {
+		bool ok = true;
+		int64_t count = const_int(s, n->u.unroll.count, "unroll's count", &ok);
+		if (ok && (count < 1 || count > 100))
+			diag_error(s->d, n->u.unroll.count->loc,
+				   "unroll's count must be between 1 and 100, got %lld",
+				   (long long)count);
+		check_block(s, n->u.unroll.body);
+		break;
+	}
 	case N_BREAK:
 	case N_CONTINUE:
-		diag_error(s->d, n->loc, "'%s' is not supported yet", ast_kind_name(n->kind));
+		if (!s->loop_depth)
+			diag_error(s->d, n->loc, "'%s' outside of a while loop",
+				   n->kind == N_BREAK ? "break" : "continue");
+		break;
+	case N_FOR:
+		diag_error(s->d, n->loc, "'for' over a map is not supported yet");
 		break;
 	default:
 		diag_error(s->d, n->loc, "expected a statement");

@@ -19,6 +19,7 @@ Only the Python standard library is used.
 import argparse
 import json
 import os
+import random
 import re
 import shlex
 import shutil
@@ -549,12 +550,13 @@ class Runner:
         self.verbose = verbose
         self.bpf = BpfState(sonde)
         self.is_root = os.geteuid() == 0
+        self.trig = "trig"
 
     def subst(self, text, tmpdir, testdir, quote=True):
-        """Replace {{SONDE}}, {{TMPDIR}} and {{DIR}}; quoted for the shell
-        unless QUOTE is false (for argv elements)."""
+        """Replace {{SONDE}}, {{TMPDIR}} and {{DIR}} (quoted for the shell
+        unless QUOTE is false, for argv elements) and {{TRIG}}."""
         q = shlex.quote if quote else (lambda s: s)
-        return (text.replace("{{SONDE}}", q(self.sonde))
+        return (text.replace("{{TRIG}}", self.trig).replace("{{SONDE}}", q(self.sonde))
                 .replace("{{TMPDIR}}", q(tmpdir))
                 .replace("{{DIR}}", q(testdir)))
 
@@ -583,10 +585,10 @@ class Runner:
     def command(self, t, tmpdir, testdir, program=None):
         """argv for sonde (or bpftrace when PROGRAM is given) and a display string."""
         if program is not None:
-            argv = [program] + t.compare_bpftrace + ["-e", t.prog]
+            argv = [program] + t.compare_bpftrace + ["-e", t.prog.replace("{{TRIG}}", self.trig)]
         elif t.prog is not None:
             args = [self.subst(a, tmpdir, testdir, quote=False) for a in t.args]
-            argv = [self.sonde] + args + ["-e", t.prog]
+            argv = [self.sonde] + args + ["-e", t.prog.replace("{{TRIG}}", self.trig)]
         else:
             argv = ["/bin/sh", "-c", self.subst(t.run, tmpdir, testdir)]
         shown = argv[2] if argv[0] == "/bin/sh" else " ".join(shlex.quote(a) for a in argv)
@@ -630,9 +632,14 @@ class Runner:
     def run(self, t):
         """Returns ("PASS"|"FAIL"|"SKIP", detail lines)."""
         testdir = os.path.dirname(os.path.abspath(t.path))
+        # A process name unique to this run of this test, for triggers to
+        # take (comm is at most 15 characters) and probes to filter on, so
+        # that counts stay exact even when other tests run on the machine.
+        self.trig = "trig-%08x" % random.getrandbits(32)
         env = dict(os.environ)
-        env.update(t.env)
+        env.update({k: v.replace("{{TRIG}}", self.trig) for k, v in t.env.items()})
         env["SONDE"] = self.sonde
+        env["SONDE_TRIG"] = self.trig
         skip = self.skip_reason(t, env, testdir)
         if skip:
             reason, fatal_in_ci = skip
@@ -675,10 +682,12 @@ class Runner:
 
             if proc.p.returncode != t.exit:
                 problems.append("expected exit %d, got %s" % (t.exit, describe_status(proc.p.returncode)))
-            problems += check_expected(t.stdout_expect, out_lines, "stdout")
-            problems += check_expected(t.stderr_expect, err_lines, "stderr")
-            problems += check_none(t.stdout_none, out_lines, "stdout")
-            problems += check_none(t.stderr_none, err_lines, "stderr")
+            def trig(pairs):
+                return [(k, p.replace("{{TRIG}}", self.trig)) for k, p in pairs]
+            problems += check_expected(trig(t.stdout_expect), out_lines, "stdout")
+            problems += check_expected(trig(t.stderr_expect), err_lines, "stderr")
+            problems += check_none(trig(t.stdout_none), out_lines, "stdout")
+            problems += check_none(trig(t.stderr_none), err_lines, "stderr")
             if t.expect_empty and out:
                 problems.append("expected empty stdout")
             if t.expect_stderr_empty and err:

@@ -1,0 +1,107 @@
+/*
+ * test_types.c - unit tests for types.c: the singletons' layout, C-like
+ * tuple layout, the names diagnostics print, structural equality and the
+ * deep copy used to build the manifest.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include "types.h"
+
+static void test_ints(void **state)
+{
+	assert_ptr_equal(type_int(true, 8), &type_s64);
+	assert_ptr_equal(type_int(false, 1), &type_u8);
+	assert_ptr_equal(type_int(true, 2), &type_s16);
+	assert_ptr_equal(type_int(false, 4), &type_u32);
+	assert_int_equal(type_s32.size, 4);
+	assert_int_equal(type_s32.align, 4);
+	assert_true(type_s32.is_signed);
+	assert_false(type_u64.is_signed);
+}
+
+static void test_names(void **state)
+{
+	struct arena a;
+	arena_init(&a);
+	assert_string_equal(type_name(&a, &type_u64), "uint64");
+	assert_string_equal(type_name(&a, &type_s32), "int32");
+	assert_string_equal(type_name(&a, type_str(&a, 64)), "string[64]");
+	assert_string_equal(type_name(&a, &type_inet), "inet");
+	assert_string_equal(type_name(&a, &type_kstack), "kstack");
+	struct type *el[] = {&type_u64, type_str(&a, 16)};
+	assert_string_equal(type_name(&a, type_tuple(&a, el, 2)), "(uint64, string[16])");
+	struct type *rec = arena_alloc(&a, sizeof(*rec));
+	rec->kind = TYPE_RECORD;
+	rec->name = "task_struct";
+	assert_string_equal(type_name(&a, type_ptr(&a, rec)), "struct task_struct *");
+	rec->name = "struct sk_buff";
+	assert_string_equal(type_name(&a, type_ptr(&a, rec)), "struct sk_buff *");
+	assert_string_equal(type_name(&a, type_array(&a, &type_s32, 4)), "int32[4]");
+	assert_string_equal(type_name(&a, type_ptr(&a, &type_void)), "void *");
+	arena_fini(&a);
+}
+
+static void test_tuple_layout(void **state)
+{
+	struct arena a;
+	arena_init(&a);
+	/* (uint8, uint64, string[3], int32): C struct rules */
+	struct type *el[] = {&type_u8, &type_u64, type_str(&a, 3), &type_s32};
+	struct type *t = type_tuple(&a, el, 4);
+	assert_int_equal(t->fields[0].offset, 0);
+	assert_int_equal(t->fields[1].offset, 8);
+	assert_int_equal(t->fields[2].offset, 16);
+	assert_int_equal(t->fields[3].offset, 20);
+	assert_int_equal(t->size, 24);
+	assert_int_equal(t->align, 8);
+	struct type *small[] = {&type_u8, type_str(&a, 2)};
+	struct type *s = type_tuple(&a, small, 2);
+	assert_int_equal(s->size, 3);
+	assert_int_equal(s->align, 1);
+	arena_fini(&a);
+}
+
+static void test_equal_and_clone(void **state)
+{
+	struct arena a, b;
+	arena_init(&a);
+	arena_init(&b);
+	struct type *inner[] = {&type_s64, type_str(&a, 8)};
+	struct type *el[] = {&type_u32, type_tuple(&a, inner, 2), type_ptr(&a, &type_u16)};
+	struct type *t = type_tuple(&a, el, 3);
+	struct type *el2[] = {&type_u32, type_tuple(&a, inner, 2), type_ptr(&a, &type_u16)};
+	assert_true(type_equal(t, type_tuple(&a, el2, 3)));
+	el2[0] = &type_s32;
+	assert_false(type_equal(t, type_tuple(&a, el2, 3)));
+	assert_false(type_equal(type_str(&a, 8), type_str(&a, 16)));
+	assert_true(type_equal(type_str(&a, 8), type_str(&b, 8)));
+	assert_false(type_equal(&type_ksym, &type_u64));
+
+	struct type *c = type_clone(&b, t);
+	assert_ptr_not_equal(c, t);
+	assert_ptr_not_equal(c->fields, t->fields);
+	assert_ptr_equal(c->fields[0].type, &type_u32); /* singletons are shared */
+	assert_true(type_equal(c, t));
+	assert_string_equal(type_name(&b, c), "(uint32, (int64, string[8]), uint16 *)");
+	uint32_t size = t->size;
+	arena_fini(&a); /* the clone must not point into `a` */
+	assert_string_equal(type_name(&b, c), "(uint32, (int64, string[8]), uint16 *)");
+	assert_int_equal(c->size, size);
+	arena_fini(&b);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_ints),
+	    cmocka_unit_test(test_names),
+	    cmocka_unit_test(test_tuple_layout),
+	    cmocka_unit_test(test_equal_and_clone),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
