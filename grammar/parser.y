@@ -690,9 +690,11 @@ static bool shows_text(yysymbol_kind_t sym)
 /* Whether `sym` is one of the single-character tokens in `chars`. */
 static bool is_char_token(yysymbol_kind_t sym, const char *chars)
 {
-	for (; *chars; chars++)
-		if (YYTRANSLATE((unsigned char)*chars) == sym)
+	for (; *chars; chars++) {
+		int code = (unsigned char)*chars;
+		if (YYTRANSLATE(code) == sym)
 			return true;
+	}
 	return false;
 }
 

@@ -74,7 +74,7 @@ struct node *ast_call(struct arena *a, struct loc loc, const char *name, struct 
 }
 
 struct node *ast_binop(struct arena *a, struct loc loc, enum ast_op op, struct node *lhs,
-		       struct node *rhs)
+                       struct node *rhs)
 {
 	struct node *n = ast_new(a, N_BINOP, loc);
 	n->u.binop.op = op;
@@ -114,7 +114,7 @@ const char *ast_kind_name(enum node_kind kind)
 {
 	static const char *const names[] = {
 #define X(k, s) [N_##k] = s,
-		AST_KINDS(X)
+	    AST_KINDS(X)
 #undef X
 	};
 	if ((unsigned)kind >= N__COUNT)
@@ -126,7 +126,7 @@ const char *ast_op_name(enum ast_op op)
 {
 	static const char *const names[] = {
 #define X(k, s) [OP_##k] = s,
-		AST_OPS(X)
+	    AST_OPS(X)
 #undef X
 	};
 	if ((unsigned)op >= OP__COUNT)
@@ -211,7 +211,8 @@ static void dump_header(struct dumper *dp, const struct node *n)
 	fputs(ast_kind_name(n->kind), out);
 	switch (n->kind) {
 	case N_INT:
-		fprintf(out, " %" PRIu64 "%s", n->u.int_lit.value, n->u.int_lit.is_unsigned ? "u" : "");
+		fprintf(out, " %" PRIu64 "%s", n->u.int_lit.value,
+		        n->u.int_lit.is_unsigned ? "u" : "");
 		break;
 	case N_STR:
 		fputc(' ', out);
@@ -286,6 +287,8 @@ static void dump_header(struct dumper *dp, const struct node *n)
 
 static void dump_node(struct dumper *dp, const struct node *n, int depth)
 {
+	if (!n)
+		return;
 	indent(dp, depth);
 	if (depth > AST_DUMP_MAX_DEPTH) {
 		fputs("... (nesting too deep)\n", dp->out);

@@ -151,6 +151,7 @@ struct node {
 			const char *name;
 			struct node *args; /* list */
 			int func_id; /* sema */
+			int64_t aux; /* sema: a resolved constant (redirect's ifindex) */
 		} call;
 		struct {
 			enum ast_op op;

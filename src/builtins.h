@@ -23,6 +23,9 @@
 	X(PROBE, "probe", 0)                                                                       \
 	X(RETVAL, "retval", CTX_HAS_RETVAL)                                                        \
 	X(ARGS, "args", CTX_HAS_ARGS)                                                              \
+	X(PKT, "pkt", CTX_HAS_PKT)                                                                 \
+	X(KSTACK, "kstack", CTX_HAS_STACK)                                                         \
+	X(USTACK, "ustack", CTX_HAS_STACK)                                                              \
 	X(ARG0, "arg0", CTX_HAS_ARGN)                                                              \
 	X(ARG1, "arg1", CTX_HAS_ARGN)                                                              \
 	X(ARG2, "arg2", CTX_HAS_ARGN)                                                              \
@@ -57,7 +60,8 @@ enum builtin_id {
 	X(MAX, "max", 1, 1, 1)                                                                     \
 	X(STATS, "stats", 1, 1, 1)                                                                 \
 	X(HIST, "hist", 1, 1, 1)                                                                   \
-	X(LHIST, "lhist", 4, 4, 1)
+	X(LHIST, "lhist", 4, 4, 1)                                                                 \
+	X(REDIRECT, "redirect", 1, 1, 0)
 
 enum func_id {
 #define X(id, name, mn, mx, agg) FN_##id,

@@ -16,7 +16,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../bpf-runtime/pkt.h"
 #include "builtins.h"
+#include "embedded.h"
 #include "emit.h"
 
 enum {
@@ -36,6 +38,8 @@ enum {
 	H_READ_USER_STR = 114,
 	H_READ_KERNEL_STR = 115,
 	H_RINGBUF_OUTPUT = 130,
+	H_REDIRECT = 23,
+	H_GET_STACKID = 27,
 };
 
 struct cg {
@@ -55,6 +59,8 @@ struct cg {
 	struct probe_inst *pi;
 	LLVMValueRef fn, ctxarg;
 	LLVMBasicBlockRef loop_break, loop_continue; /* innermost while */
+	LLVMValueRef pkt; /* the parsed packet (struct sonde_pkt) when the probe reads pkt */
+	LLVMValueRef stacks; /* stack-trace map */
 	LLVMBasicBlockRef entry;
 	LLVMMetadataRef scope;
 	const char *err;
@@ -139,7 +145,22 @@ static LLVMBasicBlockRef new_block(struct cg *g, const char *name)
 	return LLVMAppendBasicBlockInContext(g->ctx, g->fn, name);
 }
 
+/* Ends the program with the provider's default verdict (XDP_PASS for xdp,
+ * 0 for tracing). */
+static void ret_default(struct cg *g)
+{
+	LLVMBuildRet(g->b, LLVMConstInt(g->i32, (uint64_t)g->pi->ap->prov->default_return, 1));
+}
+
 /* ---- values in memory ------------------------------------------------- */
+
+/* Values that live in memory and travel as pointers; the rest are i64. */
+static bool is_mem_type(const struct type *t)
+{
+	return t->kind == TYPE_STR || t->kind == TYPE_TUPLE || t->kind == TYPE_ARRAY ||
+	       t->kind == TYPE_INET || t->kind == TYPE_RECORD || t->kind == TYPE_BUF ||
+	       t->kind == TYPE_USTACK || t->kind == TYPE_USYM;
+}
 
 static LLVMValueRef load_value(struct cg *g, LLVMValueRef p, const struct type *t)
 {
@@ -150,17 +171,11 @@ static LLVMValueRef load_value(struct cg *g, LLVMValueRef p, const struct type *
 		return t->is_signed ? LLVMBuildSExt(g->b, v, g->i64, "")
 				    : LLVMBuildZExt(g->b, v, g->i64, "");
 	}
-	if (t->kind == TYPE_STR || t->kind == TYPE_TUPLE || t->kind == TYPE_ARRAY ||
-	    t->kind == TYPE_INET || t->kind == TYPE_RECORD || t->kind == TYPE_BUF)
+	if (is_mem_type(t))
 		return p;
 	return LLVMBuildLoad2(g->b, g->i64, p, "");
 }
 
-static bool is_mem_type(const struct type *t)
-{
-	return t->kind == TYPE_STR || t->kind == TYPE_TUPLE || t->kind == TYPE_ARRAY ||
-	       t->kind == TYPE_INET || t->kind == TYPE_RECORD || t->kind == TYPE_BUF;
-}
 
 static void copy_bytes(struct cg *g, LLVMValueRef dst, LLVMValueRef src, uint32_t n)
 {
@@ -489,7 +504,7 @@ static void cg_exit(struct cg *g)
 	LLVMValueRef rec = event_header(g, 0, EV_EXIT, 0);
 	emit_event(g, rec, sizeof(struct event_hdr));
 	/* exit() also ends this probe's run, as in bpftrace */
-	LLVMBuildRet(g->b, LLVMConstInt(g->i32, 0, 0));
+	ret_default(g);
 	LLVMPositionBuilderAtEnd(g->b, new_block(g, "after_exit"));
 }
 
@@ -497,7 +512,7 @@ static void cg_exit(struct cg *g)
 
 static LLVMValueRef ctx_read(struct cg *g, const struct ctx_access *acc)
 {
-	LLVMValueRef p = gep(g, g->ctxarg, acc->offset);
+	LLVMValueRef p = acc->kind == CTX_PKT ? NULL : gep(g, g->ctxarg, acc->offset);
 	switch (acc->kind) {
 	case CTX_LOAD:
 	case CTX_U64_ARRAY: {
@@ -513,6 +528,12 @@ static LLVMValueRef ctx_read(struct cg *g, const struct ctx_access *acc)
 		LLVMValueRef args[] = {buf, LLVMConstInt(g->i32, acc->size, 0), p};
 		cg_helper(g, H_READ_KERNEL, g->i64, args, 3);
 		return load_value(g, buf, acc->type);
+	}
+	case CTX_PKT: {
+		if (!g->pkt)
+			return c64(g, 0);
+		LLVMValueRef fp = gep(g, g->pkt, acc->offset);
+		return load_value(g, fp, acc->type);
 	}
 	case CTX_DATA_LOC: {
 		LLVMValueRef loc = LLVMBuildLoad2(g->b, g->i32, p, "");
@@ -536,6 +557,11 @@ static bool expr_access(struct cg *g, struct node *n, struct ctx_access *acc)
 	    n->u.field.base->u.ident.builtin_id == BI_ARGS)
 		return p->arg_field &&
 		       !p->arg_field(g->c, g->pi->ap, n->u.field.name, n->loc, acc);
+	if (n->kind == N_FIELD && n->u.field.base->kind == N_IDENT &&
+	    n->u.field.base->u.ident.builtin_id == BI_PKT)
+		return sema_pkt_field(n->u.field.name, acc) >= 0;
+	if (n->kind == N_IDENT && n->u.ident.builtin_id == BI_RETVAL)
+		return p->retval && !p->retval(g->c, g->pi->ap, n->loc, acc);
 	if (n->kind == N_IDENT && n->u.ident.builtin_id >= BI_ARG0 &&
 	    n->u.ident.builtin_id <= BI_ARG9)
 		return p->arg_index &&
@@ -592,6 +618,21 @@ static LLVMValueRef cg_builtin(struct cg *g, struct node *n)
 		return cg_helper(g, H_CGROUP_ID, g->i64, NULL, 0);
 	case BI_CURTASK:
 		return cg_helper(g, H_CURRENT_TASK, g->i64, NULL, 0);
+	case BI_KSTACK:
+	case BI_USTACK: {
+		LLVMValueRef args[] = {g->ctxarg, g->stacks,
+				       c64(g, id == BI_USTACK ? BPF_F_USER_STACK : 0)};
+		LLVMValueRef sid = cg_helper(g, H_GET_STACKID, g->i64, args, 3);
+		if (id == BI_KSTACK)
+			return sid;
+		/* user stacks carry the pid so the printer can find the binaries */
+		LLVMValueRef buf = stack_buf(g, 16, "ustack");
+		store64(g, buf, sid);
+		LLVMValueRef pid = LLVMBuildLShr(g->b, cg_helper(g, H_PID_TGID, g->i64, NULL, 0),
+						 c64(g, 32), "");
+		store64(g, gep(g, buf, 8), pid);
+		return buf;
+	}
 	case BI_PROBE: {
 		const char *s = g->pi->ap->spec;
 		return const_str(g, s, strlen(s), n->type->size);
@@ -942,6 +983,13 @@ static void cg_stmt(struct cg *g, struct node *n)
 			case FN_ZERO:
 				cg_map_event(g, e, EV_ZERO);
 				return;
+			case FN_REDIRECT: {
+				LLVMValueRef args[] = {c64(g, (uint64_t)e->u.call.aux), c64(g, 0)};
+				LLVMValueRef r = cg_helper(g, H_REDIRECT, g->i64, args, 2);
+				LLVMBuildRet(g->b, LLVMBuildTrunc(g->b, r, g->i32, ""));
+				LLVMPositionBuilderAtEnd(g->b, new_block(g, "after_redirect"));
+				return;
+			}
 			case FN_DELETE: {
 				struct node *m = e->u.call.args;
 				LLVMValueRef key = map_key(g, m);
@@ -952,6 +1000,15 @@ static void cg_stmt(struct cg *g, struct node *n)
 			default:
 				break;
 			}
+		}
+		if (e->kind == N_IDENT && e->u.ident.is_const) {
+			/* a verdict: asked again for this attach point's provider */
+			int64_t ret = 0;
+			const struct attach_point *ap = g->pi->ap;
+			ap->prov->verdict(g->c, ap, e->u.ident.name, e->loc, &ret);
+			LLVMBuildRet(g->b, LLVMConstInt(g->i32, (uint64_t)ret, 1));
+			LLVMPositionBuilderAtEnd(g->b, new_block(g, "after_verdict"));
+			return;
 		}
 		cg_expr(g, e);
 		return;
@@ -976,7 +1033,7 @@ static void cg_stmt(struct cg *g, struct node *n)
 		return;
 	}
 	case N_RETURN:
-		LLVMBuildRet(g->b, LLVMConstInt(g->i32, 0, 0));
+		ret_default(g);
 		LLVMPositionBuilderAtEnd(g->b, new_block(g, "after_return"));
 		return;
 	case N_ASSIGN:
@@ -1046,18 +1103,32 @@ static void cg_probe(struct cg *g, struct probe_inst *pi)
 	LLVMPositionBuilderAtEnd(g->ab, g->entry);
 	emit_loc(g->em, g->ab, g->scope, probe->loc.first_line, probe->loc.first_column);
 	LLVMPositionBuilderAtEnd(g->b, body);
+	g->pkt = NULL;
+	if (pi->pkt_depth >= 0 && ap->prov->pkt_parser) {
+		/* parse once, only as deep as the fields the block reads */
+		g->pkt = stack_buf(g, sizeof(struct sonde_pkt), "pkt");
+		LLVMTypeRef params[] = {g->ptr, g->ptr, g->i32};
+		LLVMTypeRef fty = LLVMFunctionType(LLVMVoidTypeInContext(g->ctx), params, 3, 0);
+		LLVMValueRef fn = LLVMGetNamedFunction(g->mod, ap->prov->pkt_parser);
+		if (!fn)
+			fn = LLVMAddFunction(g->mod, ap->prov->pkt_parser, fty);
+		LLVMValueRef args[] = {g->ctxarg, g->pkt,
+				       LLVMConstInt(g->i32, (uint64_t)pi->pkt_depth, 0)};
+		LLVMBuildCall2(g->b, fty, fn, args, 3, "");
+		g->c->uses_runtime = true;
+	}
 	if (probe->u.probe.predicate) {
 		LLVMValueRef c = cg_expr(g, probe->u.probe.predicate);
 		LLVMBasicBlockRef pass = new_block(g, "pred_pass"), skip = new_block(g, "pred_skip");
 		LLVMBuildCondBr(g->b, LLVMBuildICmp(g->b, LLVMIntNE, c, c64(g, 0), ""), pass, skip);
 		LLVMPositionBuilderAtEnd(g->b, skip);
-		LLVMBuildRet(g->b, LLVMConstInt(g->i32, 0, 0));
+		ret_default(g);
 		LLVMPositionBuilderAtEnd(g->b, pass);
 	}
 	cg_block(g, probe->u.probe.body);
 	struct loc end = probe->loc;
 	emit_loc(g->em, g->b, g->scope, end.last_line, end.last_column);
-	LLVMBuildRet(g->b, LLVMConstInt(g->i32, 0, 0));
+	ret_default(g);
 	/* allocas first, then fall into the body */
 	LLVMPositionBuilderAtEnd(g->ab, g->entry);
 	LLVMBuildBr(g->ab, body);
@@ -1097,6 +1168,9 @@ int cg_build(struct compilation *c, LLVMContextRef ctx, LLVMModuleRef mod, struc
 		LLVMSetAlignment(g.zeros, 8);
 		LLVMSetLinkage(g.zeros, LLVMInternalLinkage);
 	}
+	if (c->uses_stacks)
+		g.stacks = emit_map(em, "stacks", BPF_MAP_TYPE_STACK_TRACE, c->opts->map_entries, 4,
+				    127 * 8, 1);
 	if (c->uses_events)
 		g.events = emit_map(em, "events", BPF_MAP_TYPE_RINGBUF, c->opts->ringbuf_size, 0, 0,
 				    1);
@@ -1109,9 +1183,19 @@ int cg_build(struct compilation *c, LLVMContextRef ctx, LLVMModuleRef mod, struc
 	for (struct probe_inst *pi = c->insts; pi; pi = pi->next)
 		cg_probe(&g, pi);
 
+	int rc = 0;
+	for (const struct embedded_file *f = bpf_runtime_files; c->uses_runtime && f->name; f++) {
+		char *err = NULL;
+		if (emit_link_bitcode(em, f->name, f->text, f->len, &err)) {
+			fprintf(stderr, "sonde: internal error: %s (%s)\n", err, f->name);
+			free(err);
+			rc = -1;
+		}
+	}
+
 	LLVMDisposeBuilder(g.b);
 	LLVMDisposeBuilder(g.ab);
-	return 0;
+	return rc;
 }
 
 /* Map descriptors for the manifest: sizes and BPF types as codegen chose. */

@@ -71,6 +71,7 @@ struct probe_inst {
 	struct node *probe;
 	struct attach_point *ap;
 	struct var_info *vars; /* scratch variables of the probe block */
+	int pkt_depth;         /* SONDE_PKT_DEPTH_* the block needs, -1 when it reads no pkt */
 	const char *prog_name;
 	int index;
 	struct probe_inst *next;
@@ -90,6 +91,8 @@ struct compilation {
 	struct probe_inst *insts;
 	int ninsts;
 	bool uses_events; /* needs the ring buffer */
+	bool uses_stacks; /* needs the stack-trace map */
+	bool uses_runtime; /* codegen: calls into bpf-runtime (linked in) */
 
 	/* scratch for providers expanding specs */
 	struct attach_point *pending;
@@ -103,5 +106,7 @@ void sema_add_attach_point(struct compilation *c, const struct attach_point *ap)
 const char *compilation_tracefs(struct compilation *c, struct loc loc);
 
 int sema_run(struct compilation *c);
+/* pkt.NAME: fills `acc`, returns the parse depth it needs or -1. */
+int sema_pkt_field(const char *name, struct ctx_access *acc);
 
 #endif

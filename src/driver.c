@@ -17,12 +17,7 @@
 #include "parse.h"
 #include "sema.h"
 
-struct stdlib_file {
-	const char *name;
-	const char *text;
-	size_t len;
-};
-extern const struct stdlib_file stdlib_files[];
+#include "embedded.h"
 
 void program_free(struct program *p)
 {
@@ -104,6 +99,8 @@ static struct program *build_manifest(struct compilation *c)
 		d->script_line = pi->probe->loc.first_line;
 		d->file = pi->probe->loc.file;
 	}
+	if (c->uses_stacks)
+		m->stack_map = "stacks";
 	if (c->uses_events) {
 		m->events_map = "events";
 		m->ringbuf_size = c->opts->ringbuf_size;
@@ -130,7 +127,8 @@ static int codegen_and_emit(struct compilation *c, const struct source *src, str
 		fprintf(stderr, "sonde: cannot set up the BPF target: %s\n", err);
 		goto out;
 	}
-	cg_build(c, ctx, mod, em);
+	if (cg_build(c, ctx, mod, em))
+		goto out;
 	if (c->opts->emit_llvm && emit_ir_file(em, c->opts->emit_llvm, &err)) {
 		fprintf(stderr, "sonde: cannot write %s: %s\n", c->opts->emit_llvm, err);
 		goto out;
@@ -171,7 +169,7 @@ int driver_compile(const struct source *src, const struct compile_options *opts,
 
 	int file = diag_add_source(d, src->name, src->text, src->len);
 	/* stdlib first, so the script can use what it defines */
-	for (const struct stdlib_file *f = stdlib_files; f->name; f++) {
+	for (const struct embedded_file *f = stdlib_files; f->name; f++) {
 		int sf = diag_add_source(d, f->name, f->text, f->len);
 		if (parse_program(&c.arena, d, sf, &c.prog))
 			goto out;

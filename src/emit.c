@@ -8,6 +8,8 @@
 #include <string.h>
 
 #include <llvm-c/Analysis.h>
+#include <llvm-c/BitReader.h>
+#include <llvm-c/Linker.h>
 #include <llvm-c/Target.h>
 #include <llvm-c/TargetMachine.h>
 #include <llvm-c/Transforms/PassBuilder.h>
@@ -182,6 +184,44 @@ static void finalize(struct emit *e)
 		LLVMDIBuilderFinalize(e->dib);
 		e->finalized = true;
 	}
+}
+
+int emit_link_bitcode(struct emit *e, const char *name, const void *data, size_t len,
+		      char **err)
+{
+	LLVMMemoryBufferRef buf =
+		LLVMCreateMemoryBufferWithMemoryRangeCopy(data, len, name);
+	LLVMModuleRef rt = NULL;
+	if (LLVMParseBitcodeInContext2(e->ctx, buf, &rt)) {
+		LLVMDisposeMemoryBuffer(buf);
+		*err = dupmsg("cannot read the embedded BPF runtime bitcode");
+		return -1;
+	}
+	LLVMDisposeMemoryBuffer(buf);
+	/* the runtime was compiled without debug info: its functions are
+	 * inlined into the probes and must not become programs themselves */
+	LLVMSetTarget(rt, LLVMGetTarget(e->mod));
+	LLVMSetDataLayout(rt, LLVMGetDataLayoutStr(e->mod));
+	for (LLVMValueRef f = LLVMGetFirstFunction(rt); f; f = LLVMGetNextFunction(f)) {
+		if (LLVMIsDeclaration(f))
+			continue;
+		unsigned inl = LLVMGetEnumAttributeKindForName("alwaysinline", 12);
+		unsigned noinl = LLVMGetEnumAttributeKindForName("noinline", 8);
+		LLVMRemoveEnumAttributeAtIndex(f, LLVMAttributeFunctionIndex, noinl);
+		LLVMAddAttributeAtIndex(f, LLVMAttributeFunctionIndex,
+					LLVMCreateEnumAttribute(e->ctx, inl, 0));
+	}
+	if (LLVMLinkModules2(e->mod, rt)) {
+		*err = dupmsg("cannot link the BPF runtime into the program");
+		return -1;
+	}
+	for (LLVMValueRef f = LLVMGetFirstFunction(e->mod); f; f = LLVMGetNextFunction(f)) {
+		size_t n;
+		const char *fname = LLVMGetValueName2(f, &n);
+		if (!LLVMIsDeclaration(f) && !strncmp(fname, "sonde_", 6))
+			LLVMSetLinkage(f, LLVMInternalLinkage);
+	}
+	return 0;
 }
 
 int emit_ir_file(struct emit *e, const char *path, char **err)

@@ -33,6 +33,10 @@ LLVMMetadataRef emit_function(struct emit *e, LLVMValueRef fn, const char *name,
 /* Sets the builder's current debug location. */
 void emit_loc(struct emit *e, LLVMBuilderRef b, LLVMMetadataRef scope, int line, int col);
 
+/* Links BPF-runtime bitcode into the module; its functions (named
+ * sonde_*) become internal and are always inlined. */
+int emit_link_bitcode(struct emit *e, const char *name, const void *data, size_t len,
+		      char **err);
 /* Finalizes debug info, verifies the module, runs the -O2 pipeline and
  * emits a BPF ELF object into malloc'd memory. */
 int emit_object(struct emit *e, void **elf, size_t *size, char **err);

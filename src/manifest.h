@@ -125,6 +125,7 @@ struct manifest {
 	struct probe_desc *probes;
 	uint32_t nprobes;
 	const char *events_map; /* ring buffer name in the ELF, NULL if none */
+	const char *stack_map;  /* stack-trace map name in the ELF, NULL if none */
 	uint32_t ringbuf_size;
 };
 

@@ -13,6 +13,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <net/if.h>
+#include <stddef.h>
+
+#include "../bpf-runtime/pkt.h"
 #include "builtins.h"
 #include "compile.h"
 #include "printer.h"
@@ -29,7 +33,48 @@ struct sema {
 	unsigned ctx; /* CTX_HAS_* common to all attach points */
 	struct var_info *vars;
 	int loop_depth;
+	int pkt_depth; /* deepest pkt field the probe reads, -1 for none */
 };
+
+/* pkt.NAME: where the field sits in struct sonde_pkt, its type, and how
+ * far the parser must go to fill it. */
+static const struct {
+	const char *name;
+	uint32_t offset;
+	int depth;
+	bool is_inet;
+} pkt_fields[] = {
+	{"len", offsetof(struct sonde_pkt, len), SONDE_PKT_DEPTH_NONE, false},
+	{"ifindex", offsetof(struct sonde_pkt, ifindex), SONDE_PKT_DEPTH_NONE, false},
+	{"eth_type", offsetof(struct sonde_pkt, eth_type), SONDE_PKT_DEPTH_ETH, false},
+	{"vlan", offsetof(struct sonde_pkt, vlan), SONDE_PKT_DEPTH_ETH, false},
+	{"proto", offsetof(struct sonde_pkt, proto), SONDE_PKT_DEPTH_IP, false},
+	{"ttl", offsetof(struct sonde_pkt, ttl), SONDE_PKT_DEPTH_IP, false},
+	{"has_ip", offsetof(struct sonde_pkt, has_ip), SONDE_PKT_DEPTH_IP, false},
+	{"has_ip6", offsetof(struct sonde_pkt, has_ip6), SONDE_PKT_DEPTH_IP, false},
+	{"saddr", offsetof(struct sonde_pkt, saddr), SONDE_PKT_DEPTH_IP, true},
+	{"daddr", offsetof(struct sonde_pkt, daddr), SONDE_PKT_DEPTH_IP, true},
+	{"sport", offsetof(struct sonde_pkt, sport), SONDE_PKT_DEPTH_L4, false},
+	{"dport", offsetof(struct sonde_pkt, dport), SONDE_PKT_DEPTH_L4, false},
+	{"tcp_flags", offsetof(struct sonde_pkt, tcp_flags), SONDE_PKT_DEPTH_L4, false},
+	{"has_l4", offsetof(struct sonde_pkt, has_l4), SONDE_PKT_DEPTH_L4, false},
+};
+
+/* Fills `acc` for pkt.NAME; -1 when there is no such field. */
+int sema_pkt_field(const char *name, struct ctx_access *acc)
+{
+	for (size_t i = 0; i < sizeof(pkt_fields) / sizeof(pkt_fields[0]); i++) {
+		if (strcmp(pkt_fields[i].name, name))
+			continue;
+		memset(acc, 0, sizeof(*acc));
+		acc->kind = CTX_PKT;
+		acc->offset = pkt_fields[i].offset;
+		acc->size = pkt_fields[i].is_inet ? sizeof(struct sonde_inet) : 8;
+		acc->type = pkt_fields[i].is_inet ? &type_inet : &type_u64;
+		return pkt_fields[i].depth;
+	}
+	return -1;
+}
 
 static const char *const builtin_names[] = {
 #define X(id, name, ctx) name,
@@ -347,6 +392,27 @@ static struct type *check_field(struct sema *s, struct node *n)
 			t = acc.type;
 		}
 		return t;
+	}
+	if (base->kind == N_IDENT && !strcmp(base->u.ident.name, "pkt")) {
+		base->u.ident.builtin_id = BI_PKT;
+		if (!ctx_allows(s, CTX_HAS_PKT, base->loc, "pkt"))
+			return NULL;
+		struct ctx_access acc;
+		int depth = sema_pkt_field(n->u.field.name, &acc);
+		if (depth < 0) {
+			diag_error(s->d, n->u.field.name_loc, "pkt has no field '%s'", n->u.field.name);
+			const char *cands[sizeof(pkt_fields) / sizeof(pkt_fields[0])];
+			for (size_t i = 0; i < sizeof(pkt_fields) / sizeof(pkt_fields[0]); i++)
+				cands[i] = pkt_fields[i].name;
+			const char *near = diag_closest(n->u.field.name, cands,
+							(int)(sizeof(cands) / sizeof(cands[0])));
+			if (near)
+				diag_note(s->d, (struct loc){0}, "did you mean 'pkt.%s'?", near);
+			return NULL;
+		}
+		if (depth > s->pkt_depth)
+			s->pkt_depth = depth;
+		return acc.type;
 	}
 	struct type *bt = check_expr(s, base);
 	if (!bt)
@@ -741,6 +807,27 @@ static struct type *check_call(struct sema *s, struct node *n, bool as_stmt)
 		}
 		use_map_keys(s, args);
 		return &type_void;
+	case FN_REDIRECT: {
+		if (!as_stmt) {
+			diag_error(s->d, n->loc, "redirect() ends the probe; use it as a statement");
+			return NULL;
+		}
+		if (!ctx_allows(s, CTX_HAS_REDIRECT, n->loc, "redirect()"))
+			return NULL;
+		if (args->kind != N_STR) {
+			diag_error(s->d, args->loc, "redirect() needs an interface name in quotes");
+			return NULL;
+		}
+		unsigned idx = if_nametoindex(args->u.str.s);
+		if (!idx) {
+			diag_error(s->d, args->loc, "no network interface is named '%s'",
+				   args->u.str.s);
+			return NULL;
+		}
+		n->u.call.aux = idx;
+		n->u.call.func_id = FN_REDIRECT;
+		return &type_void;
+	}
 	case FN_COUNT:
 		return &type_void;
 	case FN_SUM:
@@ -810,6 +897,15 @@ static struct type *check_ident(struct sema *s, struct node *n)
 	case BI_ARGS:
 		diag_error(s->d, n->loc, "'args' is used with a field, as in args.NAME");
 		return NULL;
+	case BI_PKT:
+		diag_error(s->d, n->loc, "'pkt' is used with a field, as in pkt.proto");
+		return NULL;
+	case BI_KSTACK:
+		s->c->uses_stacks = true;
+		return &type_kstack;
+	case BI_USTACK:
+		s->c->uses_stacks = true;
+		return &type_ustack;
 	case BI_ARG0:
 	case BI_ARG1:
 	case BI_ARG2:
@@ -830,8 +926,17 @@ static struct type *check_ident(struct sema *s, struct node *n)
 		}
 		return t;
 	}
-	case BI_RETVAL:
-		return &type_s64;
+	case BI_RETVAL: {
+		struct type *t = &type_s64;
+		for (size_t i = 0; i < s->naps; i++) {
+			struct ctx_access acc;
+			if (!s->aps[i].prov->retval ||
+			    s->aps[i].prov->retval(s->c, &s->aps[i], n->loc, &acc))
+				return NULL;
+			t = acc.type;
+		}
+		return t;
+	}
 	case BI_PID:
 	case BI_TID:
 	case BI_UID:
@@ -1047,6 +1152,35 @@ static void check_cond(struct sema *s, struct node *cond, const char *what)
 			   type_name(s->a, t));
 }
 
+/* `drop;`, `pass;`, `tx;`: asked of every attach point's provider. */
+static void check_verdict(struct sema *s, struct node *e)
+{
+	const char *name = e->u.ident.name;
+	static const char *const verdicts[] = {"drop", "pass", "tx"};
+	bool is_verdict = false;
+	for (size_t i = 0; i < 3; i++)
+		is_verdict |= !strcmp(verdicts[i], name);
+	for (size_t i = 0; i < s->naps; i++) {
+		const struct provider *p = s->aps[i].prov;
+		if (!p->verdict) {
+			if (is_verdict)
+				diag_error(s->d, e->loc,
+					   "'%s;' is a packet verdict; it is only allowed in xdp and "
+					   "tc probes, not in %s probes",
+					   name, p->name);
+			else
+				err_closest_ident(s, e);
+			return;
+		}
+		int64_t ret;
+		if (p->verdict(s->c, &s->aps[i], name, e->loc, &ret))
+			return;
+		e->u.ident.const_value = ret;
+	}
+	e->u.ident.is_const = true;
+	e->u.ident.builtin_id = -1;
+}
+
 static void check_stmt(struct sema *s, struct node *n)
 {
 	switch (n->kind) {
@@ -1056,11 +1190,9 @@ static void check_stmt(struct sema *s, struct node *n)
 			e->type = check_call(s, e, true);
 		else if (e->kind == N_ASSIGN || e->kind == N_INCDEC)
 			check_expr(s, e);
-		else if (e->kind == N_IDENT && find_builtin(e->u.ident.name) < 0) {
-			/* verdicts (drop; pass;) come with the packet providers */
-			diag_error(s->d, e->loc, "'%s;' is not a statement in %s probes",
-				   e->u.ident.name, s->naps ? s->aps[0].prov->name : "these");
-		} else {
+		else if (e->kind == N_IDENT && find_builtin(e->u.ident.name) < 0)
+			check_verdict(s, e);
+		else {
 			check_expr(s, e);
 			diag_warning(s->d, e->loc, "this expression's value is not used");
 		}
@@ -1179,6 +1311,7 @@ static void check_probe(struct sema *s, struct node *probe)
 	for (size_t i = 0; i < s->naps; i++)
 		s->ctx &= s->aps[i].prov->ctx;
 	s->vars = NULL;
+	s->pkt_depth = -1;
 
 	if (probe->u.probe.predicate)
 		check_cond(s, probe->u.probe.predicate, "a predicate");
@@ -1189,6 +1322,7 @@ static void check_probe(struct sema *s, struct node *probe)
 		pi->probe = probe;
 		pi->ap = &s->aps[i];
 		pi->vars = s->vars;
+		pi->pkt_depth = s->pkt_depth;
 		pi->index = c->ninsts++;
 		pi->prog_name = arena_printf(s->a, "p%d", pi->index);
 		struct probe_inst **tail = &c->insts;

@@ -42,6 +42,7 @@ enum ctx_access_kind {
 	CTX_READ,        /* copy `size` bytes from ctx + offset with probe_read_kernel */
 	CTX_DATA_LOC,    /* u32 at ctx + offset: low 16 bits offset of the data, high 16 length */
 	CTX_U64_ARRAY,   /* ctx is u64[]: load element `offset` / 8 */
+	CTX_PKT,         /* field of the parsed packet (struct sonde_pkt) at `offset` */
 };
 
 struct ctx_access {
@@ -60,6 +61,7 @@ enum {
 	CTX_HAS_PKT = 1 << 3,
 	CTX_HAS_STACK = 1 << 4,  /* kstack / ustack meaningful */
 	CTX_HAS_USER = 1 << 5,   /* runs in task context (pid, comm meaningful) */
+	CTX_HAS_REDIRECT = 1 << 6, /* redirect("ifname") verdict */
 };
 
 /* When a provider's program runs. */
@@ -99,6 +101,23 @@ struct provider {
 	/* argN (index 0..9): same contract. */
 	int (*arg_index)(struct compilation *c, const struct attach_point *ap, int index,
 			 struct loc loc, struct ctx_access *out);
+	/* retval: same contract (providers with CTX_HAS_RETVAL). */
+	int (*retval)(struct compilation *c, const struct attach_point *ap, struct loc loc,
+		      struct ctx_access *out);
+
+	/* Packet providers (CTX_HAS_PKT): the bpf-runtime function that fills
+	 * a struct sonde_pkt from this program type's context, called once at
+	 * the start of a program that reads pkt.*:
+	 *   void NAME(void *ctx, struct sonde_pkt *pkt, int depth)
+	 * with depth one of SONDE_PKT_DEPTH_* (bpf-runtime/pkt.h). */
+	const char *pkt_parser;
+	/* Verdict statements (`drop;` ...): fills the program's return value
+	 * for `name`, or returns -1 after reporting that it does not exist
+	 * here. NULL: the provider has no verdicts. */
+	int (*verdict)(struct compilation *c, const struct attach_point *ap, const char *name,
+		       struct loc loc, int64_t *ret);
+	/* Returned when the probe block ends (XDP_PASS, TC_ACT_OK, 0). */
+	int64_t default_return;
 
 	/* Runtime: attach a loaded program. On failure writes a sentence into
 	 * err (without the probe name, which the caller adds) and returns

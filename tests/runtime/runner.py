@@ -578,7 +578,7 @@ class Runner:
             status, _ = run_shell(cmd, env, testdir, 10)
             if status == 0:
                 return ("skip_if %s" % cmd, False)
-        if t.cleanup_check and not self.bpf.bpftool:
+        if t.cleanup_check and self.is_root and not self.bpf.bpftool:
             return ("requires bpftool (for the cleanup check)", True)
         return None
 
@@ -650,10 +650,12 @@ class Runner:
 
         problems = []
         details = []
+        # Without root nothing can be loaded, and bpftool cannot list.
+        cleanup_check = t.cleanup_check and self.is_root
         with tempfile.TemporaryDirectory(prefix="sonde-test-") as tmpdir:
             env["TMPDIR_TEST"] = tmpdir
             try:
-                before = self.bpf.snapshot() if t.cleanup_check else None
+                before = self.bpf.snapshot() if cleanup_check else None
             except Exception as e:  # noqa: BLE001 — reported as a failure
                 return "FAIL", ["  cleanup check: %s" % e], None
             ours = set()
@@ -712,7 +714,7 @@ class Runner:
                     details += ["  diff (bpftrace -> sonde):"] + ["    " + d for d in
                                                                   unified_diff(reference, out, "bpftrace", "sonde")]
 
-            if t.cleanup_check:
+            if cleanup_check:
                 try:
                     left = self.bpf.leftovers(before, ours)
                 except Exception as e:  # noqa: BLE001

@@ -1,0 +1,58 @@
+/*
+ * pkt.h - the parsed packet that xdp and tc probes see as `pkt`.
+ *
+ * Shared by the BPF-side parser (bpf-runtime/pkt.c, compiled to bitcode
+ * and linked into every module that uses pkt) and the compiler, which
+ * reads fields at these offsets. Every field is 8 bytes or an address
+ * record so that loads stay aligned; absent fields read as 0.
+ */
+#ifndef SONDE_BPF_PKT_H
+#define SONDE_BPF_PKT_H
+
+#ifdef __bpf__
+typedef unsigned long long sonde_u64;
+typedef unsigned int sonde_u32;
+typedef unsigned char sonde_u8;
+#else
+#include <stdint.h>
+typedef uint64_t sonde_u64;
+typedef uint32_t sonde_u32;
+typedef uint8_t sonde_u8;
+#endif
+
+/* How deep the parser goes: a script that only reads pkt.len needs no
+ * header parsing at all. */
+enum {
+	SONDE_PKT_DEPTH_NONE = 0, /* len, ifindex */
+	SONDE_PKT_DEPTH_ETH = 1,  /* + eth_type, vlan */
+	SONDE_PKT_DEPTH_IP = 2,   /* + proto, saddr, daddr, ttl, has_ip, has_ip6 */
+	SONDE_PKT_DEPTH_L4 = 3,   /* + sport, dport, tcp_flags, has_l4 */
+};
+
+/* An address as the language's inet type stores it: family (2 = AF_INET,
+ * 10 = AF_INET6, 0 = none) then 4 or 16 address bytes in network order. */
+struct sonde_inet {
+	sonde_u32 family;
+	sonde_u8 addr[16];
+};
+
+struct sonde_pkt {
+	sonde_u64 len;
+	sonde_u64 ifindex;
+	sonde_u64 eth_type;  /* host order, after VLAN tags */
+	sonde_u64 vlan;      /* outermost VLAN id, 0 when untagged */
+	sonde_u64 proto;     /* IP protocol number (IPv6: next header after extension-free header) */
+	sonde_u64 ttl;       /* IPv4 TTL / IPv6 hop limit */
+	sonde_u64 sport;     /* TCP/UDP, host order */
+	sonde_u64 dport;
+	sonde_u64 tcp_flags; /* TCP flags byte (FIN=1 SYN=2 RST=4 PSH=8 ACK=16 URG=32 ...) */
+	sonde_u64 has_ip;
+	sonde_u64 has_ip6;
+	sonde_u64 has_l4;
+	struct sonde_inet saddr; /* 20 bytes each, at 8-aligned offsets */
+	sonde_u32 pad0;
+	struct sonde_inet daddr;
+	sonde_u32 pad1;
+};
+
+#endif

@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# fuzz/run.sh SECONDS [TARGET...] - build the libFuzzer targets into
+# build-fuzz/ (clang-19, -DSONDE_FUZZ=ON) and run each for SECONDS seconds.
+#
+# Targets default to fuzz_parse fuzz_sema fuzz_codegen. Each starts from the
+# committed seeds (fuzz/corpus/) plus what earlier runs added to its working
+# corpus build-fuzz/corpus/TARGET/ (the committed corpus is never written).
+# Crashes, leaks and sanitizer reports are saved as
+# build-fuzz/artifacts/TARGET/crash-* (leak-*, timeout-*, oom-*); logs are
+# build-fuzz/logs/TARGET.log. Exits 1 if any target found something.
+#
+# Environment: JOBS (parallel fuzzing processes per target, default 1),
+# SONDE_FUZZ_CC (default clang-19), SONDE_FUZZ_BUILD (default build-fuzz).
+set -euo pipefail
+
+if [ $# -lt 1 ] || ! [[ "$1" =~ ^[0-9]+$ ]]; then
+	echo "usage: fuzz/run.sh SECONDS [fuzz_parse|fuzz_sema|fuzz_codegen]..." >&2
+	exit 2
+fi
+secs="$1"
+shift
+targets=("$@")
+[ ${#targets[@]} -gt 0 ] || targets=(fuzz_parse fuzz_sema fuzz_codegen)
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+B="${SONDE_FUZZ_BUILD:-$ROOT/build-fuzz}"
+CC_FUZZ="${SONDE_FUZZ_CC:-clang-19}"
+jobs="${JOBS:-1}"
+
+CC="$CC_FUZZ" cmake -S "$ROOT" -B "$B" -DSONDE_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake --build "$B" -j"$(nproc 2>/dev/null || echo 2)" --target "${targets[@]}" >/dev/null
+
+# LLVM's own allocations that live until exit are not ours; see lsan.supp.
+export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}"
+export LSAN_OPTIONS="${LSAN_OPTIONS:-suppressions=$ROOT/fuzz/lsan.supp:print_suppressions=0}"
+export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
+
+found=0
+mkdir -p "$B/logs"
+for t in "${targets[@]}"; do
+	corpus="$B/corpus/$t"
+	art="$B/artifacts/$t"
+	mkdir -p "$corpus" "$art"
+	log="$B/logs/$t.log"
+	echo "fuzz: $t for ${secs}s (log $log)"
+	rc=0
+	par=()
+	[ "$jobs" -le 1 ] || par=(-jobs="$jobs" -workers="$jobs")
+	rm -f "$B"/fuzz-*.log
+	(cd "$B" && exec "$B/$t" "$corpus" "$ROOT/fuzz/corpus" \
+		-dict="$ROOT/fuzz/sonde.dict" \
+		-max_total_time="$secs" -timeout=20 -rss_limit_mb=4096 -max_len=4096 \
+		-artifact_prefix="$art/" -print_final_stats=1 \
+		"${par[@]}") >"$log" 2>&1 || rc=$?
+	if [ "$jobs" -gt 1 ]; then
+		cat "$B"/fuzz-*.log >>"$log" 2>/dev/null || true
+		rm -f "$B"/fuzz-*.log
+	fi
+	runs="$(grep -h 'stat::number_of_executed_units' "$log" | awk '{s += $2} END {print s + 0}')"
+	if [ "$rc" -ne 0 ] || compgen -G "$art/*" >/dev/null; then
+		echo "fuzz: $t: FOUND SOMETHING (exit $rc) after $runs runs; see $log and $art/"
+		found=1
+	else
+		echo "fuzz: $t: $runs runs, nothing found"
+	fi
+done
+exit "$found"
