@@ -9,7 +9,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
+#include <fcntl.h>
 #include <unistd.h>
 
 #include "codegen.h"
@@ -29,15 +29,25 @@ void program_free(struct program *p)
 }
 
 /* LLVM reads the script back from the file named in the debug info to put
- * source lines into BTF line info; a -e script gets a memfd to be read. */
-static int source_path(const struct source *src, char *buf, size_t size, int *memfd)
+ * source lines into BTF line info; a -e script is written to a private
+ * temporary file named "-e" (the name the kernel's verifier log and
+ * bpftool then show), removed right after compiling. */
+static int source_path(const struct source *src, char *buf, size_t size, char *tmpdir,
+		       size_t tmpsize)
 {
-	*memfd = -1;
+	tmpdir[0] = 0;
 	if (src->path) {
 		snprintf(buf, size, "%s", src->path);
 		return 0;
 	}
-	int fd = memfd_create("sonde-script", MFD_CLOEXEC);
+	const char *base = getenv("TMPDIR");
+	snprintf(tmpdir, tmpsize, "%s/sonde.XXXXXX", base && *base ? base : "/tmp");
+	if (!mkdtemp(tmpdir)) {
+		tmpdir[0] = 0;
+		return -errno;
+	}
+	snprintf(buf, size, "%s/-e", tmpdir);
+	int fd = open(buf, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return -errno;
 	size_t off = 0;
@@ -49,9 +59,16 @@ static int source_path(const struct source *src, char *buf, size_t size, int *me
 		}
 		off += (size_t)n;
 	}
-	*memfd = fd;
-	snprintf(buf, size, "/proc/self/fd/%d", fd);
+	close(fd);
 	return 0;
+}
+
+static void remove_source_copy(const char *path, const char *tmpdir)
+{
+	if (!tmpdir[0])
+		return;
+	unlink(path);
+	rmdir(tmpdir);
 }
 
 static struct program *build_manifest(struct compilation *c)
@@ -110,10 +127,10 @@ static struct program *build_manifest(struct compilation *c)
 
 static int codegen_and_emit(struct compilation *c, const struct source *src, struct program *p)
 {
-	char path[4096];
-	int memfd = -1;
-	int rc = source_path(src, path, sizeof(path), &memfd);
+	char path[4096], tmpdir[4096];
+	int rc = source_path(src, path, sizeof(path), tmpdir, sizeof(tmpdir));
 	if (rc) {
+		remove_source_copy(path, tmpdir);
 		fprintf(stderr, "sonde: cannot prepare the script for debug info: %s\n",
 			strerror(-rc));
 		return -1;
@@ -153,8 +170,7 @@ out:
 	emit_free(em);
 	LLVMDisposeModule(mod);
 	LLVMContextDispose(ctx);
-	if (memfd >= 0)
-		close(memfd);
+	remove_source_copy(path, tmpdir);
 	return rc;
 }
 

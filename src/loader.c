@@ -81,8 +81,17 @@ static int log_script_line(const char *log, const struct diag_source *src, int *
 			if (*q == ':')
 				colon = q;
 		if (colon) {
+			int line = atoi(colon + 1);
+			/* no column in the log: point at the line's first token */
+			const char *p = src->text;
+			for (int l = 1; p && l < line; l++) {
+				p = strchr(p, '\n');
+				p = p ? p + 1 : NULL;
+			}
 			*col = 1;
-			return atoi(colon + 1);
+			while (p && (p[*col - 1] == ' ' || p[*col - 1] == '\t'))
+				(*col)++;
+			return line;
 		}
 		len = (size_t)(at - last);
 	}
@@ -126,9 +135,25 @@ static void print_log_tail(const char *log)
 	}
 	if (from > begin)
 		from++;
-	fprintf(stderr, "verifier log (last lines):\n%.*s", (int)(begin + len - from), from);
-	if (len && begin[len - 1] != '\n')
-		fputc('\n', stderr);
+	fputs("verifier log (last lines):\n", stderr);
+	const char *stop = begin + len;
+	while (from < stop) {
+		const char *nl = memchr(from, '\n', (size_t)(stop - from));
+		size_t l = nl ? (size_t)(nl - from) : (size_t)(stop - from);
+		/* libbpf's own messages interleave with the kernel's log */
+		if (strncmp(from, "libbpf: ", 8))
+			fprintf(stderr, "  %.*s\n", (int)l, from);
+		from += l + (nl ? 1 : 0);
+	}
+}
+
+static void free_log_bufs(const struct program *p, struct loaded *l)
+{
+	for (uint32_t i = 0; i < p->m.nprobes; i++) {
+		size_t size = 0;
+		free((void *)bpf_program__log_buf(l->progs[i], &size));
+		bpf_program__set_log_buf(l->progs[i], NULL, 0);
+	}
 }
 
 int ld_load(const struct program *p, struct diag *d, unsigned flags, struct loaded *out)
@@ -166,8 +191,15 @@ int ld_load(const struct program *p, struct diag *d, unsigned flags, struct load
 				p->m.probes[i].prog_name);
 			goto fail;
 		}
-		if (flags & LD_VERIFIER_LOG)
-			bpf_program__set_log_level(out->progs[i], 1);
+		if (flags & LD_VERIFIER_LOG) {
+			/* -d: the verifier's trace and statistics of every program */
+			enum { LOG_SIZE = 4 << 20 };
+			char *buf = calloc(1, LOG_SIZE);
+			if (buf) {
+				bpf_program__set_log_buf(out->progs[i], buf, LOG_SIZE);
+				bpf_program__set_log_level(out->progs[i], 1 | 4);
+			}
+		}
 	}
 	for (uint32_t i = 0; i < p->m.nmaps; i++)
 		out->maps[i] = bpf_object__find_map_by_name(out->obj, p->m.maps[i].elf_name);
@@ -195,12 +227,16 @@ int ld_load(const struct program *p, struct diag *d, unsigned flags, struct load
 		const struct diag_source *src =
 			bad && bad->file < d->nsources ? &d->sources[bad->file] : NULL;
 		int line = cap.buf ? log_script_line(cap.buf, src, &col) : 0;
-		if (bad && line > 0) {
-			struct loc l = {bad->file, line, col, line, col};
-			diag_error(d, l, "the kernel's verifier rejected probe '%s'", bad->spec);
-		} else if (bad) {
+		const char *why = rc == -E2BIG || rc == -ENOSPC
+					  ? ": the program is too large or too complex to verify"
+				  : rc == -EACCES ? ": it could not prove the program safe"
+						  : "";
+		if (bad) {
 			struct loc l = {bad->file, bad->script_line, 1, bad->script_line, 1};
-			diag_error(d, l, "the kernel's verifier rejected probe '%s'", bad->spec);
+			if (line > 0)
+				l = (struct loc){bad->file, line, col, line, col};
+			diag_error(d, l, "the kernel's verifier rejected probe '%s'%s (%s)", bad->spec,
+				   why, strerror(-rc));
 		} else {
 			fprintf(stderr, "sonde: loading the BPF object failed: %s\n", strerror(-rc));
 		}
@@ -213,9 +249,10 @@ int ld_load(const struct program *p, struct diag *d, unsigned flags, struct load
 			size_t size = 0;
 			const char *log = bpf_program__log_buf(out->progs[i], &size);
 			fprintf(stderr, "verifier log of %s (%s):\n%s\n", p->m.probes[i].prog_name,
-				p->m.probes[i].spec, log ? log : "(none)");
+				p->m.probes[i].spec, log && *log ? log : "(none)");
 		}
 	}
+	free_log_bufs(p, out);
 	libbpf_set_print(old);
 	current_capture = NULL;
 	free(cap.buf);
@@ -232,6 +269,11 @@ void ld_unload(struct loaded *l)
 {
 	if (!l)
 		return;
+	for (size_t i = 0; l->progs && l->progs[i]; i++) {
+		size_t size = 0;
+		free((void *)bpf_program__log_buf(l->progs[i], &size));
+		bpf_program__set_log_buf(l->progs[i], NULL, 0);
+	}
 	bpf_object__close(l->obj);
 	free(l->progs);
 	free(l->maps);

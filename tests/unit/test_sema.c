@@ -1,0 +1,2012 @@
+/*
+ * test_sema.c - the semantic pass: every error, warning and note that
+ * sema (src/sema.c) and the probe providers (src/probes/) report,
+ * pinned character for character as the user sees it (message, source
+ * line, caret, notes); programs using every construct that must pass
+ * without a diagnostic; and what sema infers (map key and value types
+ * after unification, aggregation kinds, printf layouts, attach points).
+ *
+ * Tracepoint tests read the live tracefs (/sys/kernel/tracing), so the
+ * tracepoints they name must exist on the machine running the tests:
+ * syscalls, sched and sock are everywhere.
+ */
+#define _GNU_SOURCE
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "compile_helper.h"
+#include "types.h"
+
+/* Compiles `src` (with --unsafe when asked) and compares every
+ * diagnostic; the run must fail exactly when an error is expected. */
+static void expect_diags_opts(const char *src, const char *want, bool unsafe)
+{
+	struct compile_options o;
+	compile_default_options(&o);
+	o.unsafe = unsafe;
+	struct compile_run r;
+	compile_run_opts(&r, src, &o);
+	assert_string_equal(compile_diags(&r), want);
+	assert_int_equal(r.rc, strstr(want, ": error: ") ? -1 : 0);
+	/* sema errors, not syntax errors: the parser accepted the program */
+	assert_true(r.parsed);
+	compile_fini(&r);
+}
+
+static void expect_diags(const char *src, const char *want)
+{
+	expect_diags_opts(src, want, false);
+}
+
+static void expect_diags_unsafe(const char *src, const char *want)
+{
+	expect_diags_opts(src, want, true);
+}
+
+/* The program passes parsing and sema with no diagnostic at all. */
+static void expect_ok(const char *src)
+{
+	struct compile_run r;
+	compile_run(&r, src);
+	assert_string_equal(compile_diags(&r), "");
+	assert_int_equal(r.rc, 0);
+	compile_fini(&r);
+}
+
+static void assert_int_type(const struct type *t, bool is_signed, uint32_t size)
+{
+	assert_non_null(t);
+	assert_int_equal(t->kind, TYPE_INT);
+	assert_int_equal(t->is_signed, is_signed);
+	assert_int_equal(t->size, size);
+}
+
+static void assert_str_type(const struct type *t, uint32_t size)
+{
+	assert_non_null(t);
+	assert_int_equal(t->kind, TYPE_STR);
+	assert_int_equal(t->size, size);
+}
+
+/* The scratch variable `name` (without '$') of the first probe instance. */
+static struct var_info *first_probe_var(struct compile_run *r, const char *name)
+{
+	assert_non_null(r->c.insts);
+	for (struct var_info *v = r->c.insts->vars; v; v = v->next)
+		if (!strcmp(v->name, name))
+			return v;
+	fail_msg("no variable $%s", name);
+	return NULL;
+}
+
+/* ==== diagnostics, one test per message ================================ */
+
+/* a misspelt provider name gets the closest one */
+static void test_unknown_probe_type(void **state)
+{
+	(void)state;
+	expect_diags("tracepont:a:b { exit(); }",
+	    "-e:1:1: error: unknown probe type 'tracepont'\n"
+	    "    1 | tracepont:a:b { exit(); }\n"
+	    "      | ^~~~~~~~~\n"
+	    "note: did you mean 'tracepoint'?\n");
+}
+
+/* no note when nothing is close */
+static void test_unknown_probe_type_no_suggestion(void **state)
+{
+	(void)state;
+	expect_diags("nosuch:x { exit(); }",
+	    "-e:1:1: error: unknown probe type 'nosuch'\n"
+	    "    1 | nosuch:x { exit(); }\n"
+	    "      | ^~~~~~\n");
+}
+
+static void test_begin_takes_no_arguments(void **state)
+{
+	(void)state;
+	expect_diags("BEGIN:x { exit(); }",
+	    "-e:1:1: error: BEGIN takes no arguments, as in 'BEGIN { ... }'\n"
+	    "    1 | BEGIN:x { exit(); }\n"
+	    "      | ^~~~~~~\n");
+}
+
+static void test_end_takes_no_arguments(void **state)
+{
+	(void)state;
+	expect_diags("END:x { exit(); }",
+	    "-e:1:1: error: END takes no arguments, as in 'END { ... }'\n"
+	    "    1 | END:x { exit(); }\n"
+	    "      | ^~~~~\n");
+}
+
+static void test_interval_malformed(void **state)
+{
+	(void)state;
+	expect_diags("interval:x { exit(); }",
+	    "-e:1:1: error: interval probes are written interval:UNIT:N with UNIT one of s, ms, us, hz and N > 0, got 'interval:x'\n"
+	    "    1 | interval:x { exit(); }\n"
+	    "      | ^~~~~~~~~~\n");
+}
+
+static void test_interval_zero(void **state)
+{
+	(void)state;
+	expect_diags("interval:s:0 { exit(); }",
+	    "-e:1:1: error: interval probes are written interval:UNIT:N with UNIT one of s, ms, us, hz and N > 0, got 'interval:s:0'\n"
+	    "    1 | interval:s:0 { exit(); }\n"
+	    "      | ^~~~~~~~~~~~\n");
+}
+
+static void test_interval_unknown_unit(void **state)
+{
+	(void)state;
+	expect_diags("interval:q:1 { exit(); }",
+	    "-e:1:1: error: interval probes are written interval:UNIT:N with UNIT one of s, ms, us, hz and N > 0, got 'interval:q:1'\n"
+	    "    1 | interval:q:1 { exit(); }\n"
+	    "      | ^~~~~~~~~~~~\n");
+}
+
+/* the provider's own name is in the message */
+static void test_profile_malformed(void **state)
+{
+	(void)state;
+	expect_diags("profile:hz { exit(); }",
+	    "-e:1:1: error: profile probes are written profile:UNIT:N with UNIT one of s, ms, us, hz and N > 0, got 'profile:hz'\n"
+	    "    1 | profile:hz { exit(); }\n"
+	    "      | ^~~~~~~~~~\n");
+}
+
+static void test_interval_period_too_long(void **state)
+{
+	(void)state;
+	expect_diags("interval:s:999999999999 { exit(); }",
+	    "-e:1:1: error: the period of 'interval:s:999999999999' is too long\n"
+	    "    1 | interval:s:999999999999 { exit(); }\n"
+	    "      | ^~~~~~~~~~~~~~~~~~~~~~~\n");
+}
+
+static void test_tracepoint_missing_name(void **state)
+{
+	(void)state;
+	expect_diags("tracepoint:sched { exit(); }",
+	    "-e:1:1: error: a tracepoint is written tracepoint:CATEGORY:NAME, got 'tracepoint:sched'\n"
+	    "    1 | tracepoint:sched { exit(); }\n"
+	    "      | ^~~~~~~~~~~~~~~~\n");
+}
+
+static void test_tracepoint_too_many_parts(void **state)
+{
+	(void)state;
+	expect_diags("tracepoint:a:b:c { exit(); }",
+	    "-e:1:1: error: a tracepoint is written tracepoint:CATEGORY:NAME, got 'tracepoint:a:b:c'\n"
+	    "    1 | tracepoint:a:b:c { exit(); }\n"
+	    "      | ^~~~~~~~~~~~~~~~\n");
+}
+
+/* reads the live tracefs */
+static void test_tracepoint_unknown_suggests_name(void **state)
+{
+	(void)state;
+	expect_diags("tracepoint:syscalls:sys_enter_opnat { exit(); }",
+	    "-e:1:1: error: tracepoint 'syscalls:sys_enter_opnat' does not exist\n"
+	    "    1 | tracepoint:syscalls:sys_enter_opnat { exit(); }\n"
+	    "      | ^~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~\n"
+	    "note: did you mean 'tracepoint:syscalls:sys_enter_openat'?\n");
+}
+
+static void test_tracepoint_unknown_suggests_category(void **state)
+{
+	(void)state;
+	expect_diags("tracepoint:sycalls:sys_enter_openat { exit(); }",
+	    "-e:1:1: error: tracepoint 'sycalls:sys_enter_openat' does not exist\n"
+	    "    1 | tracepoint:sycalls:sys_enter_openat { exit(); }\n"
+	    "      | ^~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~\n"
+	    "note: did you mean category 'syscalls'?\n");
+}
+
+static void test_tracepoint_unknown_no_suggestion(void **state)
+{
+	(void)state;
+	expect_diags("tracepoint:zzzzzzzz:qqqqqq { exit(); }",
+	    "-e:1:1: error: tracepoint 'zzzzzzzz:qqqqqq' does not exist\n"
+	    "    1 | tracepoint:zzzzzzzz:qqqqqq { exit(); }\n"
+	    "      | ^~~~~~~~~~~~~~~~~~~~~~~~~~\n");
+}
+
+/* the alias t: reports like tracepoint: */
+static void test_tracepoint_alias_unknown(void **state)
+{
+	(void)state;
+	expect_diags("t:syscalls:sys_enter_opnat { exit(); }",
+	    "-e:1:1: error: tracepoint 'syscalls:sys_enter_opnat' does not exist\n"
+	    "    1 | t:syscalls:sys_enter_opnat { exit(); }\n"
+	    "      | ^~~~~~~~~~~~~~~~~~~~~~~~~~\n"
+	    "note: did you mean 'tracepoint:syscalls:sys_enter_openat'?\n");
+}
+
+static void test_tracepoint_glob_matches_nothing(void **state)
+{
+	(void)state;
+	expect_diags("tracepoint:syscalls:nomatch* { exit(); }",
+	    "-e:1:1: error: no tracepoint matches 'syscalls:nomatch*'\n"
+	    "    1 | tracepoint:syscalls:nomatch* { exit(); }\n"
+	    "      | ^~~~~~~~~~~~~~~~~~~~~~~~~~~~\n");
+}
+
+static void test_tracepoint_no_such_field_suggests(void **state)
+{
+	(void)state;
+	expect_diags("tracepoint:syscalls:sys_enter_openat { $x = args.filenam; }",
+	    "-e:1:50: error: tracepoint syscalls:sys_enter_openat has no field 'filenam'\n"
+	    "    1 | tracepoint:syscalls:sys_enter_openat { $x = args.filenam; }\n"
+	    "      |                                                  ^~~~~~~\n"
+	    "note: did you mean 'args.filename'?\n");
+}
+
+static void test_tracepoint_no_such_field(void **state)
+{
+	(void)state;
+	expect_diags("tracepoint:syscalls:sys_enter_openat { $x = args.zzzzzzzz; }",
+	    "-e:1:50: error: tracepoint syscalls:sys_enter_openat has no field 'zzzzzzzz'\n"
+	    "    1 | tracepoint:syscalls:sys_enter_openat { $x = args.zzzzzzzz; }\n"
+	    "      |                                                  ^~~~~~~~\n");
+}
+
+/* each attach point of a multi-spec probe must have the field */
+static void test_tracepoint_field_missing_in_one_spec(void **state)
+{
+	(void)state;
+	expect_diags("tracepoint:syscalls:sys_enter_read, tracepoint:syscalls:sys_enter_openat { $x = args.filename; }",
+	    "-e:1:86: error: tracepoint syscalls:sys_enter_read has no field 'filename'\n"
+	    "    1 | tracepoint:syscalls:sys_enter_read, tracepoint:syscalls:sys_enter_openat { $x = args.filename; }\n"
+	    "      |                                                                                      ^~~~~~~~\n");
+}
+
+static void test_tracepoint_field_types_differ(void **state)
+{
+	(void)state;
+	expect_diags("tracepoint:sched:sched_process_exec,tracepoint:syscalls:sys_enter_openat { $x = args.filename; }",
+	    "-e:1:81: error: args.filename has type string[64] in tracepoint:sched:sched_process_exec but uint64 in tracepoint:syscalls:sys_enter_openat; split the probe so each has one type\n"
+	    "    1 | tracepoint:sched:sched_process_exec,tracepoint:syscalls:sys_enter_openat { $x = args.filename; }\n"
+	    "      |                                                                                 ^~~~~~~~~~~~~\n");
+}
+
+/* an array of integers */
+static void test_tracepoint_field_unreadable(void **state)
+{
+	(void)state;
+	expect_diags("tracepoint:sock:inet_sock_set_state { $x = args.saddr; }",
+	    "-e:1:49: error: field 'saddr' of tracepoint:sock:inet_sock_set_state has type '__u8', which sonde cannot read yet\n"
+	    "    1 | tracepoint:sock:inet_sock_set_state { $x = args.saddr; }\n"
+	    "      |                                                 ^~~~~\n");
+}
+
+static void test_rawtracepoint_malformed(void **state)
+{
+	(void)state;
+	expect_diags("rawtracepoint:a:b { exit(); }",
+	    "-e:1:1: error: a raw tracepoint is written rawtracepoint:NAME, got 'rawtracepoint:a:b'\n"
+	    "    1 | rawtracepoint:a:b { exit(); }\n"
+	    "      | ^~~~~~~~~~~~~~~~~\n");
+}
+
+static void test_rawtracepoint_unknown(void **state)
+{
+	(void)state;
+	expect_diags("rawtracepoint:nosuchthing { exit(); }",
+	    "-e:1:1: error: no tracepoint is named 'nosuchthing'\n"
+	    "    1 | rawtracepoint:nosuchthing { exit(); }\n"
+	    "      | ^~~~~~~~~~~~~~~~~~~~~~~~~\n");
+}
+
+static void test_no_probes(void **state)
+{
+	(void)state;
+	expect_diags("// only a comment",
+	    "-e:1:1: error: the program has no probes\n"
+	    "    1 | // only a comment\n"
+	    "      | ^\n");
+}
+
+static void test_unknown_identifier(void **state)
+{
+	(void)state;
+	expect_diags("BEGIN { $x = foo; }",
+	    "-e:1:14: error: unknown identifier 'foo'\n"
+	    "    1 | BEGIN { $x = foo; }\n"
+	    "      |              ^~~\n");
+}
+
+static void test_unknown_identifier_suggests(void **state)
+{
+	(void)state;
+	expect_diags("BEGIN { $x = pidd; }",
+	    "-e:1:14: error: unknown identifier 'pidd'\n"
+	    "    1 | BEGIN { $x = pidd; }\n"
+	    "      |              ^~~~\n"
+	    "note: did you mean 'pid'?\n");
+}
+
+static void test_argn_outside_raw_context(void **state)
+{
+	(void)state;
+	expect_diags("BEGIN { $x = arg0; }",
+	    "-e:1:14: error: 'arg0' is not available in BEGIN probes\n"
+	    "    1 | BEGIN { $x = arg0; }\n"
+	    "      |              ^~~~\n");
+}
+
+/* interval probes do not run in a task */
+static void test_pid_in_interval(void **state)
+{
+	(void)state;
+	expect_diags("interval:s:1 { $x = pid; }",
+	    "-e:1:21: error: 'pid' is not available in interval probes\n"
+	    "    1 | interval:s:1 { $x = pid; }\n"
+	    "      |                     ^~~\n");
+}
+
+static void test_retval_in_begin(void **state)
+{
+	(void)state;
+	expect_diags("BEGIN { $x = retval; }",
+	    "-e:1:14: error: 'retval' is not available in BEGIN probes\n"
+	    "    1 | BEGIN { $x = retval; }\n"
+	    "      |              ^~~~~~\n");
+}
+
+static void test_kstack_in_begin(void **state)
+{
+	(void)state;
+	expect_diags("BEGIN { $x = kstack; }",
+	    "-e:1:14: error: 'kstack' is not available in BEGIN probes\n"
+	    "    1 | BEGIN { $x = kstack; }\n"
+	    "      |              ^~~~~~\n");
+}
+
+static void test_args_in_begin(void **state)
+{
+	(void)state;
+	expect_diags("BEGIN { $x = args.foo; }",
+	    "-e:1:14: error: 'args' is not available in BEGIN probes\n"
+	    "    1 | BEGIN { $x = args.foo; }\n"
+	    "      |              ^~~~\n");
+}
+
+static void test_pkt_in_begin(void **state)
+{
+	(void)state;
+	expect_diags("BEGIN { $x = pkt.len; }",
+	    "-e:1:14: error: 'pkt' is not available in BEGIN probes\n"
+	    "    1 | BEGIN { $x = pkt.len; }\n"
+	    "      |              ^~~\n");
+}
+
+static void test_args_without_field(void **state)
+{
+	(void)state;
+	expect_diags("tracepoint:syscalls:sys_enter_openat { $x = args; }",
+	    "-e:1:45: error: 'args' is used with a field, as in args.NAME\n"
+	    "    1 | tracepoint:syscalls:sys_enter_openat { $x = args; }\n"
+	    "      |                                             ^~~~\n");
+}
+
+static void test_unknown_function(void **state)
+{
+	(void)state;
+	expect_diags("BEGIN { frobnicate(1); }",
+	    "-e:1:9: error: unknown function 'frobnicate'\n"
+	    "    1 | BEGIN { frobnicate(1); }\n"
+	    "      |         ^~~~~~~~~~\n");
+}
+
+static void test_unknown_function_suggests(void **state)
+{
+	(void)state;
+	expect_diags("BEGIN { prnt(\"a\"); }",
+	    "-e:1:9: error: unknown function 'prnt'\n"
+	    "    1 | BEGIN { prnt(\"a\"); }\n"
+	    "      |         ^~~~\n"
+	    "note: did you mean 'print'?\n");
+}
+
+static void test_unsafe_system(void **state)
+{
+	(void)state;
+	expect_diags("BEGIN { system(\"ls\"); }",
+	    "-e:1:9: error: system() acts on the system and is unsafe; run sonde with --unsafe to allow it\n"
+	    "    1 | BEGIN { system(\"ls\"); }\n"
+	    "      |         ^~~~~~\n");
+}
+
+static void test_unsafe_signal(void **state)
+{
+	(void)state;
+	expect_diags("BEGIN { signal(\"SIGKILL\"); }",
+	    "-e:1:9: error: signal() acts on the system and is unsafe; run sonde with --unsafe to allow it\n"
+	    "    1 | BEGIN { signal(\"SIGKILL\"); }\n"
+	    "      |         ^~~~~~\n");
+}
+
+static void test_unsafe_cat(void **state)
+{
+	(void)state;
+	expect_diags("BEGIN { cat(\"/etc/passwd\"); }",
+	    "-e:1:9: error: cat() acts on the system and is unsafe; run sonde with --unsafe to allow it\n"
+	    "    1 | BEGIN { cat(\"/etc/passwd\"); }\n"
+	    "      |         ^~~\n");
+}
+
+static void test_unsafe_override(void **state)
+{
+	(void)state;
+	expect_diags("BEGIN { override(1); }",
+	    "-e:1:9: error: override() acts on the system and is unsafe; run sonde with --unsafe to allow it\n"
+	    "    1 | BEGIN { override(1); }\n"
+	    "      |         ^~~~~~~~\n");
+}
+
+/* --unsafe lets them through to a plainer error */
+static void test_unsafe_with_flag_not_supported(void **state)
+{
+	(void)state;
+	expect_diags_unsafe("BEGIN { system(\"ls\"); }",
+	    "-e:1:9: error: system() is not supported yet\n"
+	    "    1 | BEGIN { system(\"ls\"); }\n"
+	    "      |         ^~~~~~\n");
+}
+
+static void test_call_exact_arity(void **state)
+{
+	(void)state;
+	expect_diags("BEGIN { exit(1); }",
+	    "-e:1:9: error: exit() takes 0 arguments, 1 given\n"
+	    "    1 | BEGIN { exit(1); }\n"
+	    "      |         ^~~~\n");
+}
+
+static void test_call_arity_range(void **state)
+{
+	(void)state;
+	expect_diags("BEGIN { printf(); }",
+	    "-e:1:9: error: printf() takes 1 to 8 arguments, 0 given\n"
+	    "    1 | BEGIN { printf(); }\n"
+	    "      |         ^~~~~~\n");
+}
+
+static void test_call_arity_range_too_many(void **state)
+{
+	(void)state;
+	expect_diags("BEGIN { $x = str(comm, 1, 2); }",
+	    "-e:1:14: error: str() takes 1 to 2 arguments, 3 given\n"
+	    "    1 | BEGIN { $x = str(comm, 1, 2); }\n"
+	    "      |              ^~~\n");
+}
+
+static void test_aggregation_as_statement(void **state)
+{
+	(void)state;
+	expect_diags("BEGIN { count(); }",
+	    "-e:1:9: error: count() must be assigned to a map, as in @x = count(...)\n"
+	    "    1 | BEGIN { count(); }\n"
+	    "      |         ^~~~~\n");
+}
+
+static void test_aggregation_with_arg_as_statement(void **state)
+{
+	(void)state;
+	expect_diags("BEGIN { sum(1); }",
+	    "-e:1:9: error: sum() must be assigned to a map, as in @x = sum(...)\n"
+	    "    1 | BEGIN { sum(1); }\n"
+	    "      |         ^~~\n");
+}
+
+static void test_printf_as_value(void **state)
+{
+	(void)state;
+	expect_diags("BEGIN { $x = printf(\"a\"); }",
+	    "-e:1:14: error: printf() has no value; use it as a statement\n"
+	    "    1 | BEGIN { $x = printf(\"a\"); }\n"
+	    "      |              ^~~~~~\n");
+}
+
+static void test_exit_as_value(void **state)
+{
+	(void)state;
+	expect_diags("BEGIN { $x = exit(); }",
+	    "-e:1:14: error: exit() has no value; use it as a statement\n"
+	    "    1 | BEGIN { $x = exit(); }\n"
+	    "      |              ^~~~\n");
+}
+
+static void test_print_as_value(void **state)
+{
+	(void)state;
+	expect_diags("BEGIN { @m = 1; $x = print(@m); }",
+	    "-e:1:22: error: print() has no value; use it as a statement\n"
+	    "    1 | BEGIN { @m = 1; $x = print(@m); }\n"
+	    "      |                      ^~~~~\n");
+}
+
+static void test_delete_as_value(void **state)
+{
+	(void)state;
+	expect_diags("BEGIN { @m[1] = 1; $x = delete(@m[1]); }",
+	    "-e:1:25: error: delete() has no value; use it as a statement\n"
+	    "    1 | BEGIN { @m[1] = 1; $x = delete(@m[1]); }\n"
+	    "      |                         ^~~~~~\n");
+}
+
+static void test_redirect_as_value(void **state)
+{
+	(void)state;
+	expect_diags("BEGIN { $x = redirect(\"lo\"); }",
+	    "-e:1:14: error: redirect() ends the probe; use it as a statement\n"
+	    "    1 | BEGIN { $x = redirect(\"lo\"); }\n"
+	    "      |              ^~~~~~~~\n");
+}
+
+static void test_redirect_outside_xdp(void **state)
+{
+	(void)state;
+	expect_diags("BEGIN { redirect(\"lo\"); }",
+	    "-e:1:9: error: 'redirect()' is not available in BEGIN probes\n"
+	    "    1 | BEGIN { redirect(\"lo\"); }\n"
+	    "      |         ^~~~~~~~\n");
+}
+
+static void test_printf_format_not_literal(void **state)
+{
+	(void)state;
+	expect_diags("BEGIN { $f = \"%d\"; printf($f, 1); }",
+	    "-e:1:27: error: printf() needs a string literal as its first argument\n"
+	    "    1 | BEGIN { $f = \"%d\"; printf($f, 1); }\n"
+	    "      |                           ^~\n");
+}
+
+static void test_printf_star_width(void **state)
+{
+	(void)state;
+	expect_diags("BEGIN { printf(\"%*d\\n\", 1); }",
+	    "-e:1:18: error: invalid format: '*' width or precision is not supported; write the number in the format\n"
+	    "    1 | BEGIN { printf(\"%*d\\n\", 1); }\n"
+	    "      |                  ^\n");
+}
+
+static void test_printf_star_precision(void **state)
+{
+	(void)state;
+	expect_diags("BEGIN { printf(\"%.*d\\n\", 1); }",
+	    "-e:1:19: error: invalid format: '*' width or precision is not supported; write the number in the format\n"
+	    "    1 | BEGIN { printf(\"%.*d\\n\", 1); }\n"
+	    "      |                   ^\n");
+}
+
+static void test_printf_incomplete_conversion(void **state)
+{
+	(void)state;
+	expect_diags("BEGIN { printf(\"100%\"); }",
+	    "-e:1:20: error: invalid format: incomplete conversion at the end of the format (write %% for a '%')\n"
+	    "    1 | BEGIN { printf(\"100%\"); }\n"
+	    "      |                    ^\n");
+}
+
+static void test_printf_unknown_conversion(void **state)
+{
+	(void)state;
+	expect_diags("BEGIN { printf(\"%q\\n\", 1); }",
+	    "-e:1:18: error: invalid format: unknown conversion (supported: %d %i %u %x %X %o %c %p %s %r %%)\n"
+	    "    1 | BEGIN { printf(\"%q\\n\", 1); }\n"
+	    "      |                  ^\n");
+}
+
+static void test_printf_percent_with_width(void **state)
+{
+	(void)state;
+	expect_diags("BEGIN { printf(\"%5%\"); }",
+	    "-e:1:17: error: invalid format: '%%' takes no flags, width or length\n"
+	    "    1 | BEGIN { printf(\"%5%\"); }\n"
+	    "      |                 ^\n");
+}
+
+static void test_printf_length_on_string(void **state)
+{
+	(void)state;
+	expect_diags("BEGIN { printf(\"%ls\\n\", comm); }",
+	    "-e:1:17: error: invalid format: a length modifier (h, l, ll, j, z, t) only goes with integer conversions\n"
+	    "    1 | BEGIN { printf(\"%ls\\n\", comm); }\n"
+	    "      |                 ^\n");
+}
+
+static void test_printf_string_conversion_gets_int(void **state)
+{
+	(void)state;
+	expect_diags("BEGIN { printf(\"%s\\n\", pid); }",
+	    "-e:1:24: error: %s expects a string argument, got uint64\n"
+	    "    1 | BEGIN { printf(\"%s\\n\", pid); }\n"
+	    "      |                        ^~~\n");
+}
+
+static void test_printf_int_conversion_gets_string(void **state)
+{
+	(void)state;
+	expect_diags("BEGIN { printf(\"pid %d\\n\", comm); }",
+	    "-e:1:28: error: %d expects an integer argument, got string[16]\n"
+	    "    1 | BEGIN { printf(\"pid %d\\n\", comm); }\n"
+	    "      |                            ^~~~\n");
+}
+
+static void test_printf_int_conversion_gets_tuple(void **state)
+{
+	(void)state;
+	expect_diags("BEGIN { printf(\"%x\\n\", (1, 2)); }",
+	    "-e:1:24: error: %x expects an integer argument, got (int64, int64)\n"
+	    "    1 | BEGIN { printf(\"%x\\n\", (1, 2)); }\n"
+	    "      |                        ^~~~~~\n");
+}
+
+static void test_printf_buffer_conversion_gets_int(void **state)
+{
+	(void)state;
+	expect_diags("BEGIN { printf(\"%r\\n\", 1); }",
+	    "-e:1:24: error: %r expects a buffer argument, got int64\n"
+	    "    1 | BEGIN { printf(\"%r\\n\", 1); }\n"
+	    "      |                        ^\n");
+}
+
+static void test_printf_too_few_arguments(void **state)
+{
+	(void)state;
+	expect_diags("BEGIN { printf(\"%s %d\\n\", comm); }",
+	    "-e:1:9: error: printf() format has 2 conversions but 1 argument is given\n"
+	    "    1 | BEGIN { printf(\"%s %d\\n\", comm); }\n"
+	    "      |         ^~~~~~\n");
+}
+
+static void test_printf_too_many_arguments(void **state)
+{
+	(void)state;
+	expect_diags("BEGIN { printf(\"%d\\n\", 1, 2); }",
+	    "-e:1:9: error: printf() format has 1 conversion but 2 arguments are given\n"
+	    "    1 | BEGIN { printf(\"%d\\n\", 1, 2); }\n"
+	    "      |         ^~~~~~\n");
+}
+
+static void test_printf_no_conversions(void **state)
+{
+	(void)state;
+	expect_diags("BEGIN { printf(\"hello\\n\", 1); }",
+	    "-e:1:9: error: printf() format has 0 conversions but 1 argument is given\n"
+	    "    1 | BEGIN { printf(\"hello\\n\", 1); }\n"
+	    "      |         ^~~~~~\n");
+}
+
+static void test_printf_argument_without_value(void **state)
+{
+	(void)state;
+	expect_diags("BEGIN { printf(\"%d\\n\", count()); }",
+	    "-e:1:24: error: this argument has no value\n"
+	    "    1 | BEGIN { printf(\"%d\\n\", count()); }\n"
+	    "      |                        ^~~~~\n");
+}
+
+static void test_str_length_not_literal(void **state)
+{
+	(void)state;
+	expect_diags("BEGIN { $n = 4; $s = str(comm, $n); }",
+	    "-e:1:32: error: the length of str() must be an integer literal\n"
+	    "    1 | BEGIN { $n = 4; $s = str(comm, $n); }\n"
+	    "      |                                ^~\n");
+}
+
+static void test_str_length_zero(void **state)
+{
+	(void)state;
+	expect_diags("BEGIN { $s = str(comm, 0); }",
+	    "-e:1:24: error: str() length must be between 1 and 4096, got 0\n"
+	    "    1 | BEGIN { $s = str(comm, 0); }\n"
+	    "      |                        ^\n");
+}
+
+static void test_str_length_too_large(void **state)
+{
+	(void)state;
+	expect_diags("BEGIN { $s = str(comm, 5000); }",
+	    "-e:1:24: error: str() length must be between 1 and 4096, got 5000\n"
+	    "    1 | BEGIN { $s = str(comm, 5000); }\n"
+	    "      |                        ^~~~\n");
+}
+
+static void test_str_of_tuple(void **state)
+{
+	(void)state;
+	expect_diags("BEGIN { $s = str((1, 2)); }",
+	    "-e:1:18: error: str() needs a pointer or string, got (int64, int64)\n"
+	    "    1 | BEGIN { $s = str((1, 2)); }\n"
+	    "      |                  ^~~~~~\n");
+}
+
+static void test_print_value(void **state)
+{
+	(void)state;
+	expect_diags("BEGIN { print(1); }",
+	    "-e:1:15: error: print() of a value is not supported yet; use printf() or print(@map)\n"
+	    "    1 | BEGIN { print(1); }\n"
+	    "      |               ^\n");
+}
+
+static void test_print_map_element(void **state)
+{
+	(void)state;
+	expect_diags("BEGIN { @m[1] = 1; print(@m[1]); }",
+	    "-e:1:26: error: print() of a value is not supported yet; use printf() or print(@map)\n"
+	    "    1 | BEGIN { @m[1] = 1; print(@m[1]); }\n"
+	    "      |                          ^~~~~\n");
+}
+
+static void test_clear_needs_whole_map(void **state)
+{
+	(void)state;
+	expect_diags("BEGIN { @m[1] = 1; clear(@m[1]); }",
+	    "-e:1:26: error: clear() needs a whole map, as in clear(@name)\n"
+	    "    1 | BEGIN { @m[1] = 1; clear(@m[1]); }\n"
+	    "      |                          ^~~~~\n");
+}
+
+static void test_zero_needs_whole_map(void **state)
+{
+	(void)state;
+	expect_diags("BEGIN { zero(1); }",
+	    "-e:1:14: error: zero() needs a whole map, as in zero(@name)\n"
+	    "    1 | BEGIN { zero(1); }\n"
+	    "      |              ^\n");
+}
+
+static void test_print_negative_top(void **state)
+{
+	(void)state;
+	expect_diags("BEGIN { @m[1] = 1; print(@m, -1); }",
+	    "-e:1:30: error: must not be negative\n"
+	    "    1 | BEGIN { @m[1] = 1; print(@m, -1); }\n"
+	    "      |                              ^~\n");
+}
+
+static void test_print_top_not_literal(void **state)
+{
+	(void)state;
+	expect_diags("BEGIN { @m[1] = 1; $n = 5; print(@m, $n); }",
+	    "-e:1:38: error: print()'s top and div arguments must be an integer literal\n"
+	    "    1 | BEGIN { @m[1] = 1; $n = 5; print(@m, $n); }\n"
+	    "      |                                      ^~\n");
+}
+
+static void test_delete_needs_map_element(void **state)
+{
+	(void)state;
+	expect_diags("BEGIN { delete(1); }",
+	    "-e:1:16: error: delete() needs a map element, as in delete(@m[key])\n"
+	    "    1 | BEGIN { delete(1); }\n"
+	    "      |                ^\n");
+}
+
+static void test_sum_of_string(void **state)
+{
+	(void)state;
+	expect_diags("BEGIN { @m = sum(\"a\"); }",
+	    "-e:1:18: error: sum() needs an integer, got string[2]\n"
+	    "    1 | BEGIN { @m = sum(\"a\"); }\n"
+	    "      |                  ^~~\n");
+}
+
+static void test_hist_of_string(void **state)
+{
+	(void)state;
+	expect_diags("BEGIN { @m = hist(comm); }",
+	    "-e:1:19: error: hist() needs an integer, got string[16]\n"
+	    "    1 | BEGIN { @m = hist(comm); }\n"
+	    "      |                   ^~~~\n");
+}
+
+static void test_lhist_bound_not_literal(void **state)
+{
+	(void)state;
+	expect_diags("BEGIN { $lo = 0; @m = lhist(1, $lo, 10, 1); }",
+	    "-e:1:32: error: lhist() min must be an integer literal\n"
+	    "    1 | BEGIN { $lo = 0; @m = lhist(1, $lo, 10, 1); }\n"
+	    "      |                                ^~~\n");
+}
+
+static void test_lhist_min_above_max(void **state)
+{
+	(void)state;
+	expect_diags("BEGIN { @m = lhist(1, 10, 0, 1); }",
+	    "-e:1:14: error: lhist() needs min < max and step > 0 (got 10, 0, 1)\n"
+	    "    1 | BEGIN { @m = lhist(1, 10, 0, 1); }\n"
+	    "      |              ^~~~~\n");
+}
+
+static void test_lhist_zero_step(void **state)
+{
+	(void)state;
+	expect_diags("BEGIN { @m = lhist(1, 0, 10, 0); }",
+	    "-e:1:14: error: lhist() needs min < max and step > 0 (got 0, 10, 0)\n"
+	    "    1 | BEGIN { @m = lhist(1, 0, 10, 0); }\n"
+	    "      |              ^~~~~\n");
+}
+
+static void test_lhist_too_many_buckets(void **state)
+{
+	(void)state;
+	expect_diags("BEGIN { @m = lhist(1, 0, 100000, 1); }",
+	    "-e:1:14: error: lhist() would have 100000 buckets; at most 1000 are allowed\n"
+	    "    1 | BEGIN { @m = lhist(1, 0, 100000, 1); }\n"
+	    "      |              ^~~~~\n");
+}
+
+static void test_lhist_other_bounds(void **state)
+{
+	(void)state;
+	expect_diags(
+	    "BEGIN { @m = lhist(1, 0, 10, 1); }\n"
+	    "interval:s:1 { @m = lhist(2, 0, 20, 1); }",
+	    "-e:2:21: error: map '@m' is an lhist with other bounds elsewhere\n"
+	    "    2 | interval:s:1 { @m = lhist(2, 0, 20, 1); }\n"
+	    "      |                     ^~~~~\n"
+	    "-e:1:14: note: first used here\n"
+	    "    1 | BEGIN { @m = lhist(1, 0, 10, 1); }\n"
+	    "      |              ^~~~~\n");
+}
+
+static void test_map_keyed_then_unkeyed(void **state)
+{
+	(void)state;
+	expect_diags("BEGIN { @m[1] = 1; @m = 2; }",
+	    "-e:1:20: error: map '@m' is used without keys here but with keys elsewhere\n"
+	    "    1 | BEGIN { @m[1] = 1; @m = 2; }\n"
+	    "      |                    ^~\n"
+	    "-e:1:9: note: first used here\n"
+	    "    1 | BEGIN { @m[1] = 1; @m = 2; }\n"
+	    "      |         ^~~~~\n");
+}
+
+static void test_map_unkeyed_then_keyed(void **state)
+{
+	(void)state;
+	expect_diags("BEGIN { @m = 1; @m[1] = 2; }",
+	    "-e:1:17: error: map '@m' is used with keys here but without keys elsewhere\n"
+	    "    1 | BEGIN { @m = 1; @m[1] = 2; }\n"
+	    "      |                 ^~~~~\n"
+	    "-e:1:9: note: first used here\n"
+	    "    1 | BEGIN { @m = 1; @m[1] = 2; }\n"
+	    "      |         ^~\n");
+}
+
+static void test_map_key_type_differs(void **state)
+{
+	(void)state;
+	expect_diags("BEGIN { @m[1] = 1; @m[\"a\"] = 2; }",
+	    "-e:1:20: error: map '@m' key has type string[2] here but int64 elsewhere\n"
+	    "    1 | BEGIN { @m[1] = 1; @m[\"a\"] = 2; }\n"
+	    "      |                    ^~~~~~~\n"
+	    "-e:1:9: note: first used here\n"
+	    "    1 | BEGIN { @m[1] = 1; @m[\"a\"] = 2; }\n"
+	    "      |         ^~~~~\n");
+}
+
+static void test_map_key_arity_differs(void **state)
+{
+	(void)state;
+	expect_diags("BEGIN { @m[1, comm] = 1; @m[1] = 2; }",
+	    "-e:1:26: error: map '@m' key has type int64 here but (int64, string[16]) elsewhere\n"
+	    "    1 | BEGIN { @m[1, comm] = 1; @m[1] = 2; }\n"
+	    "      |                          ^~~~~\n"
+	    "-e:1:9: note: first used here\n"
+	    "    1 | BEGIN { @m[1, comm] = 1; @m[1] = 2; }\n"
+	    "      |         ^~~~~~~~~~~\n");
+}
+
+static void test_map_kind_assignment_then_count(void **state)
+{
+	(void)state;
+	expect_diags("BEGIN { @m = 1; @m = count(); }",
+	    "-e:1:22: error: map '@m' is used as count() here but as assignment elsewhere\n"
+	    "    1 | BEGIN { @m = 1; @m = count(); }\n"
+	    "      |                      ^~~~~\n"
+	    "-e:1:9: note: first used here\n"
+	    "    1 | BEGIN { @m = 1; @m = count(); }\n"
+	    "      |         ^~~~~~\n");
+}
+
+static void test_map_kind_count_then_assignment(void **state)
+{
+	(void)state;
+	expect_diags("BEGIN { @m = count(); @m = 1; }",
+	    "-e:1:23: error: map '@m' is used as assignment here but as count() elsewhere\n"
+	    "    1 | BEGIN { @m = count(); @m = 1; }\n"
+	    "      |                       ^~~~~~\n"
+	    "-e:1:14: note: first used here\n"
+	    "    1 | BEGIN { @m = count(); @m = 1; }\n"
+	    "      |              ^~~~~\n");
+}
+
+static void test_map_kind_count_then_sum(void **state)
+{
+	(void)state;
+	expect_diags("BEGIN { @m = count(); @m = sum(1); }",
+	    "-e:1:28: error: map '@m' is used as sum() here but as count() elsewhere\n"
+	    "    1 | BEGIN { @m = count(); @m = sum(1); }\n"
+	    "      |                            ^~~\n"
+	    "-e:1:14: note: first used here\n"
+	    "    1 | BEGIN { @m = count(); @m = sum(1); }\n"
+	    "      |              ^~~~~\n");
+}
+
+static void test_map_value_type_differs(void **state)
+{
+	(void)state;
+	expect_diags("BEGIN { @m = 1; @m = \"s\"; }",
+	    "-e:1:17: error: map '@m' holds string[2] here but int64 elsewhere\n"
+	    "    1 | BEGIN { @m = 1; @m = \"s\"; }\n"
+	    "      |                 ^~~~~~~~\n"
+	    "-e:1:9: note: first used here\n"
+	    "    1 | BEGIN { @m = 1; @m = \"s\"; }\n"
+	    "      |         ^~~~~~\n");
+}
+
+static void test_map_value_tuple_vs_int(void **state)
+{
+	(void)state;
+	expect_diags("BEGIN { @m = 1; @m = (1, 2); }",
+	    "-e:1:17: error: map '@m' holds (int64, int64) here but int64 elsewhere\n"
+	    "    1 | BEGIN { @m = 1; @m = (1, 2); }\n"
+	    "      |                 ^~~~~~~~~~~\n"
+	    "-e:1:9: note: first used here\n"
+	    "    1 | BEGIN { @m = 1; @m = (1, 2); }\n"
+	    "      |         ^~~~~~\n");
+}
+
+static void test_map_aggregation_read(void **state)
+{
+	(void)state;
+	expect_diags("BEGIN { @m = count(); $x = @m; }",
+	    "-e:1:28: error: map '@m' holds count(), which is per-CPU and can only be read when printed\n"
+	    "    1 | BEGIN { @m = count(); $x = @m; }\n"
+	    "      |                            ^~\n");
+}
+
+static void test_map_read_never_assigned(void **state)
+{
+	(void)state;
+	expect_diags("BEGIN { @x = @y; }",
+	    "-e:1:14: error: map '@y' is read but never assigned\n"
+	    "    1 | BEGIN { @x = @y; }\n"
+	    "      |              ^~\n");
+}
+
+static void test_map_key_without_value(void **state)
+{
+	(void)state;
+	expect_diags("BEGIN { @m[count()] = 1; }",
+	    "-e:1:12: error: a map key needs a value, this has none\n"
+	    "    1 | BEGIN { @m[count()] = 1; }\n"
+	    "      |            ^~~~~\n");
+}
+
+static void test_map_compound_with_string(void **state)
+{
+	(void)state;
+	expect_diags("BEGIN { @m = 1; @m += \"a\"; }",
+	    "-e:1:23: error: operator '+=' needs an integer, got string[2]\n"
+	    "    1 | BEGIN { @m = 1; @m += \"a\"; }\n"
+	    "      |                       ^~~\n");
+}
+
+/* the note points into the other probe, on its own line */
+static void test_map_errors_across_probes(void **state)
+{
+	(void)state;
+	expect_diags(
+	    "BEGIN { @m[1] = count(); }\n"
+	    "END { @m[\"x\"] = count(); }",
+	    "-e:2:7: error: map '@m' key has type string[2] here but int64 elsewhere\n"
+	    "    2 | END { @m[\"x\"] = count(); }\n"
+	    "      |       ^~~~~~~\n"
+	    "-e:1:9: note: first used here\n"
+	    "    1 | BEGIN { @m[1] = count(); }\n"
+	    "      |         ^~~~~\n");
+}
+
+static void test_variable_read_before_assignment(void **state)
+{
+	(void)state;
+	expect_diags("BEGIN { $y = $x + 1; }",
+	    "-e:1:14: error: variable '$x' is used before it is assigned\n"
+	    "    1 | BEGIN { $y = $x + 1; }\n"
+	    "      |              ^~\n");
+}
+
+static void test_variable_compound_before_assignment(void **state)
+{
+	(void)state;
+	expect_diags("BEGIN { $x += 1; }",
+	    "-e:1:9: error: variable '$x' is used before it is assigned\n"
+	    "    1 | BEGIN { $x += 1; }\n"
+	    "      |         ^~\n");
+}
+
+static void test_variable_increment_before_assignment(void **state)
+{
+	(void)state;
+	expect_diags("BEGIN { $x++; }",
+	    "-e:1:9: error: variable '$x' is used before it is assigned\n"
+	    "    1 | BEGIN { $x++; }\n"
+	    "      |         ^~\n");
+}
+
+static void test_variable_type_differs(void **state)
+{
+	(void)state;
+	expect_diags("BEGIN { $x = 1; $x = \"a\"; }",
+	    "-e:1:17: error: variable '$x' holds string[2] here but int64 elsewhere\n"
+	    "    1 | BEGIN { $x = 1; $x = \"a\"; }\n"
+	    "      |                 ^~~~~~~~\n"
+	    "-e:1:9: note: first assigned here\n"
+	    "    1 | BEGIN { $x = 1; $x = \"a\"; }\n"
+	    "      |         ^~\n");
+}
+
+static void test_variable_compound_on_strings(void **state)
+{
+	(void)state;
+	expect_diags("BEGIN { $x = \"a\"; $x += \"b\"; }",
+	    "-e:1:25: error: operator '+=' needs integers\n"
+	    "    1 | BEGIN { $x = \"a\"; $x += \"b\"; }\n"
+	    "      |                         ^~~\n");
+}
+
+static void test_variable_assigned_no_value(void **state)
+{
+	(void)state;
+	expect_diags("BEGIN { $x = count(); }",
+	    "-e:1:14: error: this expression has no value to assign\n"
+	    "    1 | BEGIN { $x = count(); }\n"
+	    "      |              ^~~~~\n");
+}
+
+/* scratch variables do not survive from one probe to the next */
+static void test_variable_scope_is_the_probe(void **state)
+{
+	(void)state;
+	expect_diags(
+	    "BEGIN { $x = 1; }\n"
+	    "END { $y = $x; }",
+	    "-e:2:12: error: variable '$x' is used before it is assigned\n"
+	    "    2 | END { $y = $x; }\n"
+	    "      |            ^~\n");
+}
+
+static void test_increment_string_variable(void **state)
+{
+	(void)state;
+	expect_diags("BEGIN { $x = \"a\"; $x++; }",
+	    "-e:1:19: error: '++' needs an integer variable\n"
+	    "    1 | BEGIN { $x = \"a\"; $x++; }\n"
+	    "      |                   ^~\n");
+}
+
+static void test_increment_non_lvalue(void **state)
+{
+	(void)state;
+	expect_diags("BEGIN { 1++; }",
+	    "-e:1:9: error: '++' needs a $variable or @map\n"
+	    "    1 | BEGIN { 1++; }\n"
+	    "      |         ^\n");
+}
+
+static void test_tuple_element_out_of_range(void **state)
+{
+	(void)state;
+	expect_diags("BEGIN { $t = (1, \"a\"); $x = $t.2; }",
+	    "-e:1:32: error: tuple (int64, string[2]) has no element '2'\n"
+	    "    1 | BEGIN { $t = (1, \"a\"); $x = $t.2; }\n"
+	    "      |                                ^\n");
+}
+
+static void test_tuple_element_not_a_number(void **state)
+{
+	(void)state;
+	expect_diags("BEGIN { $t = (1, \"a\"); $x = $t.x; }",
+	    "-e:1:32: error: tuple (int64, string[2]) has no element 'x'\n"
+	    "    1 | BEGIN { $t = (1, \"a\"); $x = $t.x; }\n"
+	    "      |                                ^\n");
+}
+
+static void test_field_of_integer(void **state)
+{
+	(void)state;
+	expect_diags("BEGIN { $x = 1; $y = $x.foo; }",
+	    "-e:1:22: error: cannot access field 'foo' of a value of type int64\n"
+	    "    1 | BEGIN { $x = 1; $y = $x.foo; }\n"
+	    "      |                      ^~~~~~\n");
+}
+
+static void test_compare_string_with_int(void **state)
+{
+	(void)state;
+	expect_diags("BEGIN { $x = comm == 1; }",
+	    "-e:1:14: error: cannot compare string[16] with int64\n"
+	    "    1 | BEGIN { $x = comm == 1; }\n"
+	    "      |              ^~~~~~~~~\n");
+}
+
+static void test_compare_tuples(void **state)
+{
+	(void)state;
+	expect_diags("BEGIN { $x = (1, 2) == (1, 2); }",
+	    "-e:1:14: error: cannot compare (int64, int64) with (int64, int64)\n"
+	    "    1 | BEGIN { $x = (1, 2) == (1, 2); }\n"
+	    "      |              ^~~~~~~~~~~~~~~~\n");
+}
+
+static void test_logical_and_string_lhs(void **state)
+{
+	(void)state;
+	expect_diags("BEGIN { $x = comm && 1; }",
+	    "-e:1:14: error: operator '&&' needs integer operands, got string[16]\n"
+	    "    1 | BEGIN { $x = comm && 1; }\n"
+	    "      |              ^~~~\n");
+}
+
+static void test_logical_or_string_rhs(void **state)
+{
+	(void)state;
+	expect_diags("BEGIN { $x = 1 || comm; }",
+	    "-e:1:19: error: operator '||' needs integer operands, got string[16]\n"
+	    "    1 | BEGIN { $x = 1 || comm; }\n"
+	    "      |                   ^~~~\n");
+}
+
+static void test_arithmetic_string_lhs(void **state)
+{
+	(void)state;
+	expect_diags("BEGIN { $x = \"a\" + 1; }",
+	    "-e:1:14: error: operator '+' needs integer operands, got string[2]\n"
+	    "    1 | BEGIN { $x = \"a\" + 1; }\n"
+	    "      |              ^~~\n");
+}
+
+static void test_arithmetic_string_rhs(void **state)
+{
+	(void)state;
+	expect_diags("BEGIN { $x = 1 << comm; }",
+	    "-e:1:19: error: operator '<<' needs integer operands, got string[16]\n"
+	    "    1 | BEGIN { $x = 1 << comm; }\n"
+	    "      |                   ^~~~\n");
+}
+
+static void test_relational_string(void **state)
+{
+	(void)state;
+	expect_diags("BEGIN { $x = comm < \"b\"; }",
+	    "-e:1:14: error: operator '<' needs integer operands, got string[16]\n"
+	    "    1 | BEGIN { $x = comm < \"b\"; }\n"
+	    "      |              ^~~~\n");
+}
+
+static void test_unary_minus_string(void **state)
+{
+	(void)state;
+	expect_diags("BEGIN { $x = -comm; }",
+	    "-e:1:15: error: operator '-' needs an integer, got string[16]\n"
+	    "    1 | BEGIN { $x = -comm; }\n"
+	    "      |               ^~~~\n");
+}
+
+static void test_unary_not_string(void **state)
+{
+	(void)state;
+	expect_diags("BEGIN { $x = !comm; }",
+	    "-e:1:15: error: operator '!' needs an integer, got string[16]\n"
+	    "    1 | BEGIN { $x = !comm; }\n"
+	    "      |               ^~~~\n");
+}
+
+static void test_unary_bnot_string(void **state)
+{
+	(void)state;
+	expect_diags("BEGIN { $x = ~comm; }",
+	    "-e:1:15: error: operator '~' needs an integer, got string[16]\n"
+	    "    1 | BEGIN { $x = ~comm; }\n"
+	    "      |               ^~~~\n");
+}
+
+static void test_deref_not_supported(void **state)
+{
+	(void)state;
+	expect_diags("BEGIN { $x = *1; }",
+	    "-e:1:14: error: pointer operator '*' is not supported yet\n"
+	    "    1 | BEGIN { $x = *1; }\n"
+	    "      |              ^~\n");
+}
+
+static void test_address_of_not_supported(void **state)
+{
+	(void)state;
+	expect_diags("BEGIN { $y = 1; $x = &$y; }",
+	    "-e:1:22: error: pointer operator '&' is not supported yet\n"
+	    "    1 | BEGIN { $y = 1; $x = &$y; }\n"
+	    "      |                      ^~~\n");
+}
+
+static void test_ternary_condition_string(void **state)
+{
+	(void)state;
+	expect_diags("BEGIN { $x = comm ? 1 : 2; }",
+	    "-e:1:14: error: condition must be an integer, got string[16]\n"
+	    "    1 | BEGIN { $x = comm ? 1 : 2; }\n"
+	    "      |              ^~~~\n");
+}
+
+static void test_ternary_branches_differ(void **state)
+{
+	(void)state;
+	expect_diags("BEGIN { $x = pid ? 1 : \"a\"; }",
+	    "-e:1:14: error: branches of '?:' have different types, int64 and string[2]\n"
+	    "    1 | BEGIN { $x = pid ? 1 : \"a\"; }\n"
+	    "      |              ^~~~~~~~~~~~~\n");
+}
+
+static void test_cast_string_to_int(void **state)
+{
+	(void)state;
+	expect_diags("BEGIN { $x = (uint8)comm; }",
+	    "-e:1:14: error: cannot cast string[16] to uint8\n"
+	    "    1 | BEGIN { $x = (uint8)comm; }\n"
+	    "      |              ^~~~~~~~~~~\n");
+}
+
+static void test_cast_to_struct_pointer(void **state)
+{
+	(void)state;
+	expect_diags("BEGIN { $x = (struct task_struct *)curtask; }",
+	    "-e:1:14: error: casts to 'struct task_struct' are not supported yet\n"
+	    "    1 | BEGIN { $x = (struct task_struct *)curtask; }\n"
+	    "      |              ^~~~~~~~~~~~~~~~~~~~~~~~~~~~~\n");
+}
+
+static void test_cast_to_unknown_type(void **state)
+{
+	(void)state;
+	expect_diags("BEGIN { $x = (char)1; }",
+	    "-e:1:14: error: casts to 'char' are not supported yet\n"
+	    "    1 | BEGIN { $x = (char)1; }\n"
+	    "      |              ^~~~~~~\n");
+}
+
+static void test_sizeof_not_supported(void **state)
+{
+	(void)state;
+	expect_diags("BEGIN { $x = sizeof(int); }",
+	    "-e:1:14: error: 'sizeof' is not supported yet\n"
+	    "    1 | BEGIN { $x = sizeof(int); }\n"
+	    "      |              ^~~~~~~~~~~\n");
+}
+
+static void test_index_not_supported(void **state)
+{
+	(void)state;
+	expect_diags("BEGIN { $x = curtask[1]; }",
+	    "-e:1:14: error: 'index' is not supported yet\n"
+	    "    1 | BEGIN { $x = curtask[1]; }\n"
+	    "      |              ^~~~~~~~~~\n");
+}
+
+/* a warning alone does not fail sema */
+static void test_unused_value_warning(void **state)
+{
+	(void)state;
+	expect_diags("BEGIN { 1 + 2; }",
+	    "-e:1:9: warning: this expression's value is not used\n"
+	    "    1 | BEGIN { 1 + 2; }\n"
+	    "      |         ^~~~~\n");
+}
+
+static void test_unused_builtin_warning(void **state)
+{
+	(void)state;
+	expect_diags("BEGIN { pid; }",
+	    "-e:1:9: warning: this expression's value is not used\n"
+	    "    1 | BEGIN { pid; }\n"
+	    "      |         ^~~\n");
+}
+
+static void test_verdict_outside_packet_probe(void **state)
+{
+	(void)state;
+	expect_diags("BEGIN { drop; }",
+	    "-e:1:9: error: 'drop;' is a packet verdict; it is only allowed in xdp and tc probes, not in BEGIN probes\n"
+	    "    1 | BEGIN { drop; }\n"
+	    "      |         ^~~~\n");
+}
+
+static void test_pass_outside_packet_probe(void **state)
+{
+	(void)state;
+	expect_diags("tracepoint:sched:sched_switch { pass; }",
+	    "-e:1:33: error: 'pass;' is a packet verdict; it is only allowed in xdp and tc probes, not in tracepoint probes\n"
+	    "    1 | tracepoint:sched:sched_switch { pass; }\n"
+	    "      |                                 ^~~~\n");
+}
+
+static void test_unknown_statement_identifier(void **state)
+{
+	(void)state;
+	expect_diags("BEGIN { foo; }",
+	    "-e:1:9: error: unknown identifier 'foo'\n"
+	    "    1 | BEGIN { foo; }\n"
+	    "      |         ^~~\n");
+}
+
+static void test_if_condition_string(void **state)
+{
+	(void)state;
+	expect_diags("BEGIN { if (comm) { exit(); } }",
+	    "-e:1:13: error: an if condition must be an integer, got string[16]\n"
+	    "    1 | BEGIN { if (comm) { exit(); } }\n"
+	    "      |             ^~~~\n");
+}
+
+static void test_while_condition_string(void **state)
+{
+	(void)state;
+	expect_diags("BEGIN { while (\"a\") { exit(); } }",
+	    "-e:1:16: error: a while condition must be an integer, got string[2]\n"
+	    "    1 | BEGIN { while (\"a\") { exit(); } }\n"
+	    "      |                ^~~\n");
+}
+
+static void test_predicate_string(void **state)
+{
+	(void)state;
+	expect_diags("BEGIN /comm/ { exit(); }",
+	    "-e:1:8: error: a predicate must be an integer, got string[16]\n"
+	    "    1 | BEGIN /comm/ { exit(); }\n"
+	    "      |        ^~~~\n");
+}
+
+static void test_unroll_count_not_literal(void **state)
+{
+	(void)state;
+	expect_diags("BEGIN { $n = 2; unroll($n) { exit(); } }",
+	    "-e:1:24: error: unroll's count must be an integer literal\n"
+	    "    1 | BEGIN { $n = 2; unroll($n) { exit(); } }\n"
+	    "      |                        ^~\n");
+}
+
+static void test_unroll_count_zero(void **state)
+{
+	(void)state;
+	expect_diags("BEGIN { unroll(0) { exit(); } }",
+	    "-e:1:16: error: unroll's count must be between 1 and 100, got 0\n"
+	    "    1 | BEGIN { unroll(0) { exit(); } }\n"
+	    "      |                ^\n");
+}
+
+static void test_unroll_count_too_large(void **state)
+{
+	(void)state;
+	expect_diags("BEGIN { unroll(101) { exit(); } }",
+	    "-e:1:16: error: unroll's count must be between 1 and 100, got 101\n"
+	    "    1 | BEGIN { unroll(101) { exit(); } }\n"
+	    "      |                ^~~\n");
+}
+
+static void test_break_outside_loop(void **state)
+{
+	(void)state;
+	expect_diags("BEGIN { break; }",
+	    "-e:1:9: error: 'break' outside of a while loop\n"
+	    "    1 | BEGIN { break; }\n"
+	    "      |         ^~~~~\n");
+}
+
+static void test_continue_outside_loop(void **state)
+{
+	(void)state;
+	expect_diags("BEGIN { if (pid) { continue; } }",
+	    "-e:1:20: error: 'continue' outside of a while loop\n"
+	    "    1 | BEGIN { if (pid) { continue; } }\n"
+	    "      |                    ^~~~~~~~\n");
+}
+
+/* unroll is not a loop one can break out of */
+static void test_break_in_unroll(void **state)
+{
+	(void)state;
+	expect_diags("BEGIN { unroll(2) { break; } }",
+	    "-e:1:21: error: 'break' outside of a while loop\n"
+	    "    1 | BEGIN { unroll(2) { break; } }\n"
+	    "      |                     ^~~~~\n");
+}
+
+static void test_for_not_supported(void **state)
+{
+	(void)state;
+	expect_diags("BEGIN { @m[1] = 1; for ($kv : @m) { exit(); } }",
+	    "-e:1:20: error: 'for' over a map is not supported yet\n"
+	    "    1 | BEGIN { @m[1] = 1; for ($kv : @m) { exit(); } }\n"
+	    "      |                    ^~~~~~~~~~~~~~~~~~~~~~~~~~\n");
+}
+
+/* checking goes on after an error, across lines and probes */
+static void test_several_errors_in_one_run(void **state)
+{
+	(void)state;
+	expect_diags(
+	    "BEGIN {\n"
+	    "  $x = foo;\n"
+	    "  @m = count();\n"
+	    "}\n"
+	    "interval:s:1 { @m = 1; printf(\"%d\\n\", comm); }",
+	    "-e:2:8: error: unknown identifier 'foo'\n"
+	    "    2 |   $x = foo;\n"
+	    "      |        ^~~\n"
+	    "-e:5:16: error: map '@m' is used as assignment here but as count() elsewhere\n"
+	    "    5 | interval:s:1 { @m = 1; printf(\"%d\\n\", comm); }\n"
+	    "      |                ^~~~~~\n"
+	    "-e:3:8: note: first used here\n"
+	    "    3 |   @m = count();\n"
+	    "      |        ^~~~~\n"
+	    "-e:5:39: error: 'comm' is not available in interval probes\n"
+	    "    5 | interval:s:1 { @m = 1; printf(\"%d\\n\", comm); }\n"
+	    "      |                                       ^~~~\n");
+}
+
+/* ==== programs that must pass ========================================== */
+
+static void test_ok_maps_with_keys_and_tuples(void **state)
+{
+	(void)state;
+	expect_ok("BEGIN { @m[comm] = 1; @m[\"a string longer than sixteen bytes\"] = 2; }");
+	expect_ok("BEGIN { @a[pid, comm] = 1; @a[(1, \"x\")] = 2; @ = 3; @k[1] = 4; }");
+	expect_ok("BEGIN { $t = (1, \"two\", 3); $u = $t.1; @m[$t] = $t.0; }");
+	expect_ok("BEGIN { @m = 1; $x = @m; @s = \"str\"; $s = @s; }");
+	expect_ok("BEGIN { @m[1] = 1; delete(@m[1]); print(@m); print(@m, 10); print(@m, 10, 2); "
+		  "clear(@m); zero(@m); }");
+}
+
+static void test_ok_aggregations(void **state)
+{
+	(void)state;
+	expect_ok("BEGIN { @a[pid, comm] = count(); @b[(pid, comm)] = sum(1); @c = avg(2); "
+		  "@d = min(3); @e = max(4); @f = stats(5); @g = hist(6); "
+		  "@h = lhist(7, 0, 100, 10); @i = lhist(8, -10, 10, 2); }");
+	/* the same aggregation from two probes */
+	expect_ok("BEGIN { @c[1] = count(); }\ninterval:s:1 { @c[2] = count(); print(@c); }");
+}
+
+static void test_ok_printf_formats(void **state)
+{
+	(void)state;
+	expect_ok("BEGIN { printf(\"plain text, 100%% sure\\n\"); }");
+	expect_ok("BEGIN { printf(\"%d %i %u %x %X %o %c\\n\", 1, 2, 3, 4, 5, 6, 65); }");
+	expect_ok("BEGIN { printf(\"%p %s %lu %llu %-10s|%5d %%\\n\", curtask, comm, 8, 9, "
+		  "\"left\", 10); }");
+	expect_ok("BEGIN { printf(\"%05x %hhd %hd %ld %lld %zu\\n\", 1, 2, 3, 4, 5, 6); "
+		  "printf(\"%jd %td %+d % d %#x\\n\", 7, 8, 9, 10, 11); "
+		  "printf(\"%.3s %10.2s\\n\", comm, \"abc\"); }");
+	expect_ok("BEGIN { printf(\"%s\\n\", probe); printf(\"%d %s\\n\", pid, str(comm)); }");
+	expect_ok("BEGIN { printf(\"%r\\n\", comm); }");
+}
+
+static void test_ok_str_and_tracepoint_args(void **state)
+{
+	(void)state;
+	expect_ok("tracepoint:syscalls:sys_enter_openat { printf(\"%s %s\\n\", comm, "
+		  "str(args.filename)); $s = str(args.filename, 16); @[args.flags] = count(); }");
+	expect_ok("tracepoint:syscalls:sys_enter_openat { $x = args->dfd; $y = args.mode; }");
+	expect_ok("tracepoint:sched:sched_switch { @[args.prev_comm] = count(); "
+		  "$p = args.prev_pid + args.next_pid; }");
+	expect_ok("tracepoint:sched:sched_process_exec { printf(\"%s\\n\", args.filename); }");
+	expect_ok("rawtracepoint:sched_switch { @[arg0, arg1] = count(); }");
+}
+
+static void test_ok_string_comparisons(void **state)
+{
+	(void)state;
+	expect_ok("BEGIN { if (comm == \"bash\") { exit(); } $x = comm != \"sh\"; "
+		  "$y = \"a\" == \"bcd\"; $z = comm == comm; }");
+	expect_ok("tracepoint:sched:sched_switch /args.prev_comm == \"swapper/0\"/ { exit(); }");
+}
+
+static void test_ok_ternaries(void **state)
+{
+	(void)state;
+	expect_ok("BEGIN { $x = pid > 100 ? 1 : 2; $s = pid > 1 ? \"yes\" : \"no way\"; "
+		  "@m[pid ? comm : \"?\"] = count(); $n = pid ? pid : -1; }");
+}
+
+static void test_ok_loops(void **state)
+{
+	(void)state;
+	expect_ok("BEGIN { $i = 0; while ($i < 10) { $i++; if ($i == 5) { break; } "
+		  "else if ($i == 3) { continue; } else { $i += 1; } } unroll(3) { $i--; } }");
+	expect_ok("BEGIN { $i = 0; while ($i < 3) { unroll(2) { $i++; if ($i > 2) { break; } } } }");
+	expect_ok("BEGIN { unroll(1) { exit(); } unroll(100) { @c = count(); } }");
+}
+
+static void test_ok_casts(void **state)
+{
+	(void)state;
+	expect_ok("BEGIN { $a = (uint8)300; $b = (int16)-1; $c = (u32)pid; $d = (s64)$a; "
+		  "$e = (int32)$b + (uint64)1; $f = (u8)(s16)1; }");
+}
+
+static void test_ok_compound_assignment_and_incdec(void **state)
+{
+	(void)state;
+	expect_ok("BEGIN { $x = 1; $x += 2; $x -= 1; $x *= 3; $x /= 2; $x %= 5; $x &= 7; "
+		  "$x |= 8; $x ^= 1; $x <<= 2; $x >>= 1; $x++; ++$x; $x--; --$x; }");
+	expect_ok("BEGIN { @m = 0; @m += 5; @m++; ++@m; @m--; --@m; @k[comm] += 1; @k[comm]++; "
+		  "@n++; }");
+	expect_ok("BEGIN { $y = 1; $z = $y++ + ++$y; @c[1] = 0; $w = @c[1]++; }");
+}
+
+static void test_ok_operators(void **state)
+{
+	(void)state;
+	expect_ok("BEGIN { $x = -1; $y = !$x; $z = ~$x; $w = +$x; "
+		  "$v = (1 + 2 * 3 - 4 / 2 % 3) << 1 >> 1 & 0xff | 2 ^ 1; "
+		  "$b = $x < 1 || $x <= 2 && $x > 3 || $x >= 4 && $x != 5; }");
+	expect_ok("BEGIN { $x = 1_000 + 4K + 1M + 0x10 + 18446744073709551615; }");
+}
+
+static void test_ok_predicates(void **state)
+{
+	(void)state;
+	expect_ok("BEGIN /pid > 0 && uid == 0/ { exit(); }");
+	expect_ok("tracepoint:sched:sched_switch /args.prev_pid != 0/ { @[args.prev_comm] = count(); }");
+	expect_ok("probe tracepoint:sched:sched_switch /args.prev_pid != 0/ < @[args.prev_comm] = "
+		  "count(); >");
+}
+
+static void test_ok_wildcards_and_multi_spec(void **state)
+{
+	(void)state;
+	expect_ok("tracepoint:syscalls:sys_enter_openat* { @[probe] = count(); "
+		  "@f[args.filename] = count(); }");
+	expect_ok("tracepoint:syscalls:sys_enter_open,tracepoint:syscalls:sys_enter_openat { "
+		  "@f[str(args.filename)] = count(); @g[args.flags] = sum(args.mode); }");
+	expect_ok("tracepoint:sched:sched_wakeup, tracepoint:sched:sched_waking { $p = args.prio; "
+		  "@[probe, args.pid] = count(); }");
+	expect_ok("BEGIN, END { @[probe] = count(); }");
+	expect_ok("t:sched:sched_switch, interval:ms:100, i:s:1, profile:hz:99 { @[cpu] = count(); }");
+}
+
+static void test_ok_every_provider_and_builtin(void **state)
+{
+	(void)state;
+	expect_ok("BEGIN { @b = nsecs; } END { @x = nsecs - elapsed; $y = rand; $z = curtask; "
+		  "$w = cgroup; $v = pid + tid + uid + gid + cpu; $c = comm; $p = probe; }");
+	expect_ok("interval:s:1 { exit(); } interval:ms:10 { @i = count(); } "
+		  "interval:us:500 { @j = count(); } interval:hz:2 { @k = count(); }");
+	expect_ok("profile:hz:99 { @[kstack] = count(); @u[ustack] = count(); @c[cpu] = count(); }");
+	expect_ok("rawtracepoint:sched_switch { $a = arg0 + arg1 + arg2 + arg9; }");
+	expect_ok("tracepoint:sched:sched_switch { printf(\"%s %d %s\\n\", comm, pid, probe); }");
+}
+
+static void test_ok_statements_and_blocks(void **state)
+{
+	(void)state;
+	expect_ok("BEGIN < if (pid > 0) < exit(); > else < return; > >");
+	expect_ok("BEGIN { if (pid) { exit(); } else if (tid) { return; } else { @n = 1; } }");
+	expect_ok("BEGIN { return; }");
+	expect_ok("config = { max_strlen = 128 }\nBEGIN { exit(); }");
+}
+
+/* ==== what sema infers ================================================= */
+
+/* A string key takes the size of the longest string it is used with,
+ * whichever use comes first. */
+static void test_map_string_key_widens(void **state)
+{
+	(void)state;
+	const char *longer = "a string longer than sixteen bytes";
+	char *src;
+	assert_true(asprintf(&src, "BEGIN { @m[comm] = 1; @m[\"%s\"] = 2; @n[\"%s\"] = 1; "
+				   "@n[comm] = 2; }",
+			     longer, longer) > 0);
+	struct compile_run r;
+	assert_int_equal(compile_run(&r, src), 0);
+	struct map_info *m = compile_map(&r, "@m"), *n = compile_map(&r, "@n");
+	assert_non_null(m);
+	assert_non_null(n);
+	assert_str_type(m->key, (uint32_t)strlen(longer) + 1);
+	assert_str_type(n->key, (uint32_t)strlen(longer) + 1);
+	assert_int_type(m->value, true, 8);
+	assert_int_equal(m->agg, AGG_NONE);
+	compile_fini(&r);
+	free(src);
+}
+
+static void test_map_tuple_key_unifies_elementwise(void **state)
+{
+	(void)state;
+	struct compile_run r;
+	assert_int_equal(compile_run(&r, "BEGIN { @m[pid, comm] = count(); "
+					 "@m[tid, \"a string longer than sixteen\"] = count(); }"),
+			 0);
+	struct map_info *m = compile_map(&r, "@m");
+	assert_non_null(m);
+	assert_non_null(m->key);
+	assert_int_equal(m->key->kind, TYPE_TUPLE);
+	assert_int_equal(m->key->nfields, 2);
+	assert_int_type(m->key->fields[0].type, false, 8);
+	assert_str_type(m->key->fields[1].type, (uint32_t)strlen("a string longer than sixteen") + 1);
+	compile_fini(&r);
+}
+
+static void test_count_value_is_uint64(void **state)
+{
+	(void)state;
+	struct compile_run r;
+	assert_int_equal(compile_run(&r, "BEGIN { @c[comm] = count(); @ = count(); }"), 0);
+	struct map_info *c = compile_map(&r, "@c"), *anon = compile_map(&r, "@");
+	assert_non_null(c);
+	assert_non_null(anon);
+	assert_int_equal(c->agg, AGG_COUNT);
+	assert_int_type(c->value, false, 8);
+	assert_str_type(c->key, 16);
+	assert_int_equal(anon->agg, AGG_COUNT);
+	assert_int_type(anon->value, false, 8);
+	assert_null(anon->key);
+	compile_fini(&r);
+}
+
+static void test_aggregation_kinds_and_inputs(void **state)
+{
+	(void)state;
+	struct compile_run r;
+	assert_int_equal(compile_run(&r, "BEGIN { @s = sum(pid); @a = avg(-1); @mn = min(1); "
+					 "@mx = max(nsecs); @st = stats(2); @h = hist(3); "
+					 "@l = lhist(4, 10, 90, 5); }"),
+			 0);
+	static const struct {
+		const char *name;
+		enum agg_kind agg;
+		bool is_signed;
+	} want[] = {
+	    {"@s", AGG_SUM, false},   {"@a", AGG_AVG, true},   {"@mn", AGG_MIN, true},
+	    {"@mx", AGG_MAX, false},  {"@st", AGG_STATS, true}, {"@h", AGG_HIST, true},
+	    {"@l", AGG_LHIST, true},
+	};
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		struct map_info *m = compile_map(&r, want[i].name);
+		assert_non_null(m);
+		assert_true(m->has_kind);
+		assert_int_equal(m->agg, want[i].agg);
+		assert_int_type(m->value, want[i].is_signed, 8);
+		assert_null(m->key);
+	}
+	struct map_info *l = compile_map(&r, "@l");
+	assert_int_equal(l->lhist_min, 10);
+	assert_int_equal(l->lhist_max, 90);
+	assert_int_equal(l->lhist_step, 5);
+	compile_fini(&r);
+}
+
+/* Maps are numbered in order of first use, across probes. */
+static void test_map_indices_follow_first_use(void **state)
+{
+	(void)state;
+	struct compile_run r;
+	assert_int_equal(compile_run(&r, "BEGIN { @b = 1; @a = 2; } END { @c = @a; @b = 3; }"), 0);
+	assert_int_equal(r.c.nmaps, 3);
+	assert_int_equal(compile_map(&r, "@b")->index, 0);
+	assert_int_equal(compile_map(&r, "@a")->index, 1);
+	assert_int_equal(compile_map(&r, "@c")->index, 2);
+	compile_fini(&r);
+}
+
+static void test_variable_types(void **state)
+{
+	(void)state;
+	struct compile_options o;
+	compile_default_options(&o);
+	o.max_strlen = 128;
+	struct compile_run r;
+	assert_int_equal(compile_run_opts(&r,
+					  "tracepoint:syscalls:sys_enter_openat { $c = comm; "
+					  "$f = str(args.filename); $g = str(args.filename, 10); "
+					  "$p = probe; $n = pid; $i = -1; $b = (uint8)1; $e = comm == \"a\"; "
+					  "$t = (pid, comm); $s = \"short\"; $s = \"a longer string\"; }",
+					  &o),
+			 0);
+	assert_str_type(first_probe_var(&r, "c")->type, 16);
+	/* str() reads max_strlen bytes, or the length asked for plus a NUL */
+	assert_str_type(first_probe_var(&r, "f")->type, 128);
+	assert_str_type(first_probe_var(&r, "g")->type, 11);
+	assert_str_type(first_probe_var(&r, "p")->type,
+			(uint32_t)strlen("tracepoint:syscalls:sys_enter_openat") + 1);
+	assert_int_type(first_probe_var(&r, "n")->type, false, 8);
+	assert_int_type(first_probe_var(&r, "i")->type, true, 8);
+	/* variables hold integers in 64 bits */
+	assert_int_type(first_probe_var(&r, "b")->type, true, 8);
+	assert_int_type(first_probe_var(&r, "e")->type, true, 8);
+	struct type *t = first_probe_var(&r, "t")->type;
+	assert_int_equal(t->kind, TYPE_TUPLE);
+	assert_int_equal(t->nfields, 2);
+	assert_int_type(t->fields[0].type, false, 8);
+	assert_str_type(t->fields[1].type, 16);
+	/* a variable assigned strings of two sizes holds the longer */
+	assert_str_type(first_probe_var(&r, "s")->type, 16);
+	compile_fini(&r);
+}
+
+static void test_printf_layout(void **state)
+{
+	(void)state;
+	struct compile_run r;
+	assert_int_equal(compile_run(&r, "BEGIN { printf(\"hi\\n\"); printf(\"%s %d %c\\n\", comm, "
+					 "pid, 65); }"),
+			 0);
+	assert_true(r.c.uses_events);
+	assert_int_equal(r.c.nfmts, 2);
+	struct fmt_info *f0 = r.c.fmts, *f1 = f0->next;
+	assert_string_equal(f0->fmt, "hi\n");
+	assert_int_equal(f0->index, 0);
+	assert_int_equal(f0->nargs, 0);
+	assert_int_equal(f1->index, 1);
+	assert_string_equal(f1->fmt, "%s %d %c\n");
+	assert_int_equal(f1->nargs, 3);
+	assert_str_type(f1->arg_types[0], 16);
+	assert_int_type(f1->arg_types[1], false, 8);
+	assert_int_type(f1->arg_types[2], true, 8);
+	/* strings pack at byte alignment, integers at 8 */
+	assert_int_equal(f1->arg_offsets[0], 0);
+	assert_int_equal(f1->arg_offsets[1], 16);
+	assert_int_equal(f1->arg_offsets[2], 24);
+	assert_int_equal(f1->size, 32);
+	compile_fini(&r);
+}
+
+/* Every match of a wildcard and every spec of a probe becomes one
+ * program; scratch variables are shared by the probe's programs. */
+static void test_attach_points(void **state)
+{
+	(void)state;
+	struct compile_run r;
+	assert_int_equal(compile_run(&r, "BEGIN, END { $x = 1; }\n"
+					 "tracepoint:sched:sched_switch,interval:s:2 { @ = count(); }\n"
+					 "i:ms:5 { exit(); }"),
+			 0);
+	assert_int_equal(r.c.ninsts, 5);
+	static const char *const specs[] = {"BEGIN", "END", "tracepoint:sched:sched_switch",
+					    "interval:s:2", "interval:ms:5"};
+	int i = 0;
+	for (struct probe_inst *pi = r.c.insts; pi; pi = pi->next, i++) {
+		assert_int_equal(pi->index, i);
+		assert_string_equal(pi->ap->spec, specs[i]);
+	}
+	assert_int_equal(i, 5);
+	assert_ptr_equal(r.c.insts->vars, r.c.insts->next->vars);
+	assert_string_equal(r.c.insts->vars->name, "x");
+	/* the interval period is in nanoseconds */
+	struct probe_inst *iv = r.c.insts->next->next->next;
+	assert_int_equal(iv->ap->value, 2000000000ull);
+	assert_string_equal(iv->next->ap->target, "ms");
+	assert_int_equal(iv->next->ap->value, 5000000ull);
+	compile_fini(&r);
+}
+
+static void test_wildcard_expands_every_match(void **state)
+{
+	(void)state;
+	struct compile_run r;
+	assert_int_equal(compile_run(&r, "tracepoint:sched:sched_switch,"
+					 "tracepoint:syscalls:sys_enter_openat* { @ = count(); }"),
+			 0);
+	/* sys_enter_openat and sys_enter_openat2 */
+	assert_int_equal(r.c.ninsts, 3);
+	assert_string_equal(r.c.insts->ap->spec, "tracepoint:sched:sched_switch");
+	assert_string_equal(r.c.insts->ap->target, "sched/sched_switch");
+	assert_string_equal(r.c.insts->next->ap->spec, "tracepoint:syscalls:sys_enter_openat");
+	assert_string_equal(r.c.insts->next->next->ap->spec,
+			    "tracepoint:syscalls:sys_enter_openat2");
+	compile_fini(&r);
+}
+
+/* A map read before the assignment that types it still gets that type. */
+static void test_read_before_typing_assignment(void **state)
+{
+	(void)state;
+	struct compile_run r;
+	assert_int_equal(compile_run(&r, "BEGIN { @x = @y + 1; } END { @y = 5; }"), 0);
+	assert_int_type(compile_map(&r, "@y")->value, true, 8);
+	assert_int_type(compile_map(&r, "@x")->value, true, 8);
+	compile_fini(&r);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_unknown_probe_type),
+	    cmocka_unit_test(test_unknown_probe_type_no_suggestion),
+	    cmocka_unit_test(test_begin_takes_no_arguments),
+	    cmocka_unit_test(test_end_takes_no_arguments),
+	    cmocka_unit_test(test_interval_malformed),
+	    cmocka_unit_test(test_interval_zero),
+	    cmocka_unit_test(test_interval_unknown_unit),
+	    cmocka_unit_test(test_profile_malformed),
+	    cmocka_unit_test(test_interval_period_too_long),
+	    cmocka_unit_test(test_tracepoint_missing_name),
+	    cmocka_unit_test(test_tracepoint_too_many_parts),
+	    cmocka_unit_test(test_tracepoint_unknown_suggests_name),
+	    cmocka_unit_test(test_tracepoint_unknown_suggests_category),
+	    cmocka_unit_test(test_tracepoint_unknown_no_suggestion),
+	    cmocka_unit_test(test_tracepoint_alias_unknown),
+	    cmocka_unit_test(test_tracepoint_glob_matches_nothing),
+	    cmocka_unit_test(test_tracepoint_no_such_field_suggests),
+	    cmocka_unit_test(test_tracepoint_no_such_field),
+	    cmocka_unit_test(test_tracepoint_field_missing_in_one_spec),
+	    cmocka_unit_test(test_tracepoint_field_types_differ),
+	    cmocka_unit_test(test_tracepoint_field_unreadable),
+	    cmocka_unit_test(test_rawtracepoint_malformed),
+	    cmocka_unit_test(test_rawtracepoint_unknown),
+	    cmocka_unit_test(test_no_probes),
+	    cmocka_unit_test(test_unknown_identifier),
+	    cmocka_unit_test(test_unknown_identifier_suggests),
+	    cmocka_unit_test(test_argn_outside_raw_context),
+	    cmocka_unit_test(test_pid_in_interval),
+	    cmocka_unit_test(test_retval_in_begin),
+	    cmocka_unit_test(test_kstack_in_begin),
+	    cmocka_unit_test(test_args_in_begin),
+	    cmocka_unit_test(test_pkt_in_begin),
+	    cmocka_unit_test(test_args_without_field),
+	    cmocka_unit_test(test_unknown_function),
+	    cmocka_unit_test(test_unknown_function_suggests),
+	    cmocka_unit_test(test_unsafe_system),
+	    cmocka_unit_test(test_unsafe_signal),
+	    cmocka_unit_test(test_unsafe_cat),
+	    cmocka_unit_test(test_unsafe_override),
+	    cmocka_unit_test(test_unsafe_with_flag_not_supported),
+	    cmocka_unit_test(test_call_exact_arity),
+	    cmocka_unit_test(test_call_arity_range),
+	    cmocka_unit_test(test_call_arity_range_too_many),
+	    cmocka_unit_test(test_aggregation_as_statement),
+	    cmocka_unit_test(test_aggregation_with_arg_as_statement),
+	    cmocka_unit_test(test_printf_as_value),
+	    cmocka_unit_test(test_exit_as_value),
+	    cmocka_unit_test(test_print_as_value),
+	    cmocka_unit_test(test_delete_as_value),
+	    cmocka_unit_test(test_redirect_as_value),
+	    cmocka_unit_test(test_redirect_outside_xdp),
+	    cmocka_unit_test(test_printf_format_not_literal),
+	    cmocka_unit_test(test_printf_star_width),
+	    cmocka_unit_test(test_printf_star_precision),
+	    cmocka_unit_test(test_printf_incomplete_conversion),
+	    cmocka_unit_test(test_printf_unknown_conversion),
+	    cmocka_unit_test(test_printf_percent_with_width),
+	    cmocka_unit_test(test_printf_length_on_string),
+	    cmocka_unit_test(test_printf_string_conversion_gets_int),
+	    cmocka_unit_test(test_printf_int_conversion_gets_string),
+	    cmocka_unit_test(test_printf_int_conversion_gets_tuple),
+	    cmocka_unit_test(test_printf_buffer_conversion_gets_int),
+	    cmocka_unit_test(test_printf_too_few_arguments),
+	    cmocka_unit_test(test_printf_too_many_arguments),
+	    cmocka_unit_test(test_printf_no_conversions),
+	    cmocka_unit_test(test_printf_argument_without_value),
+	    cmocka_unit_test(test_str_length_not_literal),
+	    cmocka_unit_test(test_str_length_zero),
+	    cmocka_unit_test(test_str_length_too_large),
+	    cmocka_unit_test(test_str_of_tuple),
+	    cmocka_unit_test(test_print_value),
+	    cmocka_unit_test(test_print_map_element),
+	    cmocka_unit_test(test_clear_needs_whole_map),
+	    cmocka_unit_test(test_zero_needs_whole_map),
+	    cmocka_unit_test(test_print_negative_top),
+	    cmocka_unit_test(test_print_top_not_literal),
+	    cmocka_unit_test(test_delete_needs_map_element),
+	    cmocka_unit_test(test_sum_of_string),
+	    cmocka_unit_test(test_hist_of_string),
+	    cmocka_unit_test(test_lhist_bound_not_literal),
+	    cmocka_unit_test(test_lhist_min_above_max),
+	    cmocka_unit_test(test_lhist_zero_step),
+	    cmocka_unit_test(test_lhist_too_many_buckets),
+	    cmocka_unit_test(test_lhist_other_bounds),
+	    cmocka_unit_test(test_map_keyed_then_unkeyed),
+	    cmocka_unit_test(test_map_unkeyed_then_keyed),
+	    cmocka_unit_test(test_map_key_type_differs),
+	    cmocka_unit_test(test_map_key_arity_differs),
+	    cmocka_unit_test(test_map_kind_assignment_then_count),
+	    cmocka_unit_test(test_map_kind_count_then_assignment),
+	    cmocka_unit_test(test_map_kind_count_then_sum),
+	    cmocka_unit_test(test_map_value_type_differs),
+	    cmocka_unit_test(test_map_value_tuple_vs_int),
+	    cmocka_unit_test(test_map_aggregation_read),
+	    cmocka_unit_test(test_map_read_never_assigned),
+	    cmocka_unit_test(test_map_key_without_value),
+	    cmocka_unit_test(test_map_compound_with_string),
+	    cmocka_unit_test(test_map_errors_across_probes),
+	    cmocka_unit_test(test_variable_read_before_assignment),
+	    cmocka_unit_test(test_variable_compound_before_assignment),
+	    cmocka_unit_test(test_variable_increment_before_assignment),
+	    cmocka_unit_test(test_variable_type_differs),
+	    cmocka_unit_test(test_variable_compound_on_strings),
+	    cmocka_unit_test(test_variable_assigned_no_value),
+	    cmocka_unit_test(test_variable_scope_is_the_probe),
+	    cmocka_unit_test(test_increment_string_variable),
+	    cmocka_unit_test(test_increment_non_lvalue),
+	    cmocka_unit_test(test_tuple_element_out_of_range),
+	    cmocka_unit_test(test_tuple_element_not_a_number),
+	    cmocka_unit_test(test_field_of_integer),
+	    cmocka_unit_test(test_compare_string_with_int),
+	    cmocka_unit_test(test_compare_tuples),
+	    cmocka_unit_test(test_logical_and_string_lhs),
+	    cmocka_unit_test(test_logical_or_string_rhs),
+	    cmocka_unit_test(test_arithmetic_string_lhs),
+	    cmocka_unit_test(test_arithmetic_string_rhs),
+	    cmocka_unit_test(test_relational_string),
+	    cmocka_unit_test(test_unary_minus_string),
+	    cmocka_unit_test(test_unary_not_string),
+	    cmocka_unit_test(test_unary_bnot_string),
+	    cmocka_unit_test(test_deref_not_supported),
+	    cmocka_unit_test(test_address_of_not_supported),
+	    cmocka_unit_test(test_ternary_condition_string),
+	    cmocka_unit_test(test_ternary_branches_differ),
+	    cmocka_unit_test(test_cast_string_to_int),
+	    cmocka_unit_test(test_cast_to_struct_pointer),
+	    cmocka_unit_test(test_cast_to_unknown_type),
+	    cmocka_unit_test(test_sizeof_not_supported),
+	    cmocka_unit_test(test_index_not_supported),
+	    cmocka_unit_test(test_unused_value_warning),
+	    cmocka_unit_test(test_unused_builtin_warning),
+	    cmocka_unit_test(test_verdict_outside_packet_probe),
+	    cmocka_unit_test(test_pass_outside_packet_probe),
+	    cmocka_unit_test(test_unknown_statement_identifier),
+	    cmocka_unit_test(test_if_condition_string),
+	    cmocka_unit_test(test_while_condition_string),
+	    cmocka_unit_test(test_predicate_string),
+	    cmocka_unit_test(test_unroll_count_not_literal),
+	    cmocka_unit_test(test_unroll_count_zero),
+	    cmocka_unit_test(test_unroll_count_too_large),
+	    cmocka_unit_test(test_break_outside_loop),
+	    cmocka_unit_test(test_continue_outside_loop),
+	    cmocka_unit_test(test_break_in_unroll),
+	    cmocka_unit_test(test_for_not_supported),
+	    cmocka_unit_test(test_several_errors_in_one_run),
+	    cmocka_unit_test(test_ok_maps_with_keys_and_tuples),
+	    cmocka_unit_test(test_ok_aggregations),
+	    cmocka_unit_test(test_ok_printf_formats),
+	    cmocka_unit_test(test_ok_str_and_tracepoint_args),
+	    cmocka_unit_test(test_ok_string_comparisons),
+	    cmocka_unit_test(test_ok_ternaries),
+	    cmocka_unit_test(test_ok_loops),
+	    cmocka_unit_test(test_ok_casts),
+	    cmocka_unit_test(test_ok_compound_assignment_and_incdec),
+	    cmocka_unit_test(test_ok_operators),
+	    cmocka_unit_test(test_ok_predicates),
+	    cmocka_unit_test(test_ok_wildcards_and_multi_spec),
+	    cmocka_unit_test(test_ok_every_provider_and_builtin),
+	    cmocka_unit_test(test_ok_statements_and_blocks),
+	    cmocka_unit_test(test_map_string_key_widens),
+	    cmocka_unit_test(test_map_tuple_key_unifies_elementwise),
+	    cmocka_unit_test(test_count_value_is_uint64),
+	    cmocka_unit_test(test_aggregation_kinds_and_inputs),
+	    cmocka_unit_test(test_map_indices_follow_first_use),
+	    cmocka_unit_test(test_variable_types),
+	    cmocka_unit_test(test_printf_layout),
+	    cmocka_unit_test(test_attach_points),
+	    cmocka_unit_test(test_wildcard_expands_every_match),
+	    cmocka_unit_test(test_read_before_typing_assignment),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
