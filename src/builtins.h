@@ -46,7 +46,7 @@ enum builtin_id {
 
 /* name, spelling, min args, max args, is an aggregation */
 #define BUILTIN_FUNCS(X)                                                                           \
-	X(PRINTF, "printf", 1, 8, 0)                                                               \
+	X(PRINTF, "printf", 1, 17, 0)                                                               \
 	X(EXIT, "exit", 0, 0, 0)                                                                   \
 	X(STR, "str", 1, 2, 0)                                                                     \
 	X(PRINT, "print", 1, 3, 0)                                                                 \

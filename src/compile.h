@@ -32,6 +32,12 @@ struct compile_options {
 	unsigned debug;        /* DEBUG_* */
 	FILE *debug_out;
 	const char *emit_llvm; /* write textual IR here, or NULL */
+	bool force;            /* --force: xdp probes may replace an attached program */
+};
+
+struct early_read {
+	struct node *node;
+	struct early_read *next;
 };
 
 struct map_info {
@@ -44,6 +50,8 @@ struct map_info {
 	bool has_kind;
 	int64_t lhist_min, lhist_max, lhist_step;
 	int index;
+	bool assign_failed;            /* an assignment had an error already reported */
+	struct early_read *early_reads; /* reads seen before the value type was known */
 	struct map_info *next;
 };
 

@@ -32,6 +32,14 @@ static void usage(FILE *out)
 	      "  -d                 debug: print the AST, the LLVM IR and the verifier log\n"
 	      "  --dry-run          compile, verify and load, but attach nothing\n"
 	      "  --emit-llvm FILE   write the LLVM IR to FILE\n"
+	      "  --emit-elf FILE    write the BPF object to FILE and exit (for ip, tc, bpftool)\n"
+	      "  --test-run PCAP    run the xdp/tc probes over the packets of a pcap file,\n"
+	      "                     attaching nothing; print verdict counts and the maps\n"
+	      "  --pin DIR          pin the maps in the BPF filesystem (DIR a name under\n"
+	      "                     /sys/fs/bpf or a path there); removed at exit\n"
+	      "  --keep-pins        leave the --pin pins in place at exit\n"
+	      "  --force            let xdp probes replace an interface's XDP program for\n"
+	      "                     the run (it is put back at exit)\n"
 	      "  --max-strlen N     bytes in a string value (default 64)\n"
 	      "  --unsafe           allow functions that act on the system\n"
 	      "  -h, --help         show this help\n"
@@ -80,7 +88,30 @@ enum {
 	OPT_EMIT_LLVM,
 	OPT_MAX_STRLEN,
 	OPT_UNSAFE,
+	OPT_EMIT_ELF,
+	OPT_TEST_RUN,
+	OPT_PIN,
+	OPT_KEEP_PINS,
+	OPT_FORCE,
 };
+
+/* --emit-elf: the object as compiled, for loaders other than sonde */
+static int write_elf(const struct program *p, const char *path)
+{
+	FILE *f = fopen(path, "wb");
+	if (!f || fwrite(p->elf, 1, p->elf_size, f) != p->elf_size) {
+		int e = errno;
+		if (f)
+			fclose(f);
+		fprintf(stderr, "sonde: cannot write %s: %s\n", path, strerror(e));
+		return EXIT_SYSTEM;
+	}
+	if (fclose(f)) {
+		fprintf(stderr, "sonde: cannot write %s: %s\n", path, strerror(errno));
+		return EXIT_SYSTEM;
+	}
+	return EXIT_OK;
+}
 
 int main(int argc, char **argv)
 {
@@ -95,6 +126,11 @@ int main(int argc, char **argv)
 		{"emit-llvm", required_argument, NULL, OPT_EMIT_LLVM},
 		{"max-strlen", required_argument, NULL, OPT_MAX_STRLEN},
 		{"unsafe", no_argument, NULL, OPT_UNSAFE},
+		{"emit-elf", required_argument, NULL, OPT_EMIT_ELF},
+		{"test-run", required_argument, NULL, OPT_TEST_RUN},
+		{"pin", required_argument, NULL, OPT_PIN},
+		{"keep-pins", no_argument, NULL, OPT_KEEP_PINS},
+		{"force", no_argument, NULL, OPT_FORCE},
 		{NULL, 0, NULL, 0},
 	};
 	struct compile_options copts = {
@@ -104,7 +140,7 @@ int main(int argc, char **argv)
 		.debug_out = stderr,
 	};
 	struct rt_options ropts = {.format = OUT_TEXT, .out = stdout};
-	const char *program = NULL, *out_path = NULL, *buffering = NULL;
+	const char *program = NULL, *out_path = NULL, *buffering = NULL, *emit_elf = NULL;
 	int c;
 	while ((c = getopt_long(argc, argv, "+e:f:o:qB:vdhV", longopts, NULL)) != -1) {
 		switch (c) {
@@ -166,6 +202,21 @@ int main(int argc, char **argv)
 		}
 		case OPT_UNSAFE:
 			copts.unsafe = true;
+			break;
+		case OPT_EMIT_ELF:
+			emit_elf = optarg;
+			break;
+		case OPT_TEST_RUN:
+			ropts.test_run = optarg;
+			break;
+		case OPT_PIN:
+			ropts.pin_dir = optarg;
+			break;
+		case OPT_KEEP_PINS:
+			ropts.keep_pins = true;
+			break;
+		case OPT_FORCE:
+			copts.force = true;
 			break;
 		default:
 			fprintf(stderr, "Try 'sonde --help' for more information.\n");
@@ -232,6 +283,9 @@ int main(int argc, char **argv)
 	int rc;
 	if (driver_compile(&src, &copts, &d, &prog, &script_error)) {
 		rc = script_error ? EXIT_SCRIPT : EXIT_SYSTEM;
+	} else if (emit_elf) {
+		rc = write_elf(prog, emit_elf);
+		program_free(prog);
 	} else {
 		rc = rt_run(prog, &ropts, &d);
 		program_free(prog);

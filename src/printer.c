@@ -20,10 +20,15 @@
 #include <string.h>
 #include <sys/socket.h>
 
+/* The resolver of the printer being used: put_value() has no printer
+ * argument, so out_map() and out_printf() set this on entry. */
+static const struct out_resolver *active_resolver;
+
 void out_init(struct printer *p, FILE *out, enum out_format format)
 {
 	p->out = out;
 	p->format = format;
+	p->resolver = NULL;
 }
 
 /* ---- raw data -------------------------------------------------------- */
@@ -237,6 +242,9 @@ static void put_value(FILE *f, bool json, const struct type *t, const uint8_t *p
 			put_value_text_as_json(f, t, p);
 			return;
 		}
+		if (t->kind != TYPE_INET && t->kind != TYPE_BUF && active_resolver &&
+		    active_resolver->format(active_resolver, f, t, p) == 0)
+			return;
 		if (t->kind == TYPE_INET)
 			put_inet(f, p);
 		else if (t->kind == TYPE_BUF)
@@ -782,6 +790,7 @@ static void put_map_json(FILE *f, const struct map_desc *d, const struct entry *
 void out_map(struct printer *p, const struct map_desc *desc, const struct map_snapshot *snap,
              uint64_t top, uint64_t div)
 {
+	active_resolver = p->resolver;
 	size_t n = snap ? snap->n : 0;
 	struct entry *e = calloc(n ? n : 1, sizeof(*e));
 	if (!e) {
@@ -1103,6 +1112,7 @@ static void put_printf(FILE *f, const struct fmt_desc *fmt, const uint8_t *paylo
 
 void out_printf(struct printer *p, const struct fmt_desc *fmt, const void *payload, size_t len)
 {
+	active_resolver = p->resolver;
 	if (p->format != OUT_JSON) {
 		put_printf(p->out, fmt, payload, len);
 		return;

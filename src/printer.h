@@ -17,9 +17,19 @@
 
 enum out_format { OUT_TEXT, OUT_JSON };
 
+/* Turns stack ids and addresses into text (symbols.c implements it; the
+ * runtime sets it). format() writes the text of a TYPE_KSTACK, USTACK,
+ * KSYM or USYM value at `data` to f and returns 0, or returns -1 to let
+ * the printer fall back to a number. */
+struct out_resolver {
+	int (*format)(const struct out_resolver *r, FILE *f, const struct type *t,
+		      const uint8_t *data);
+};
+
 struct printer {
 	FILE *out;
 	enum out_format format;
+	const struct out_resolver *resolver; /* optional */
 };
 
 void out_init(struct printer *p, FILE *out, enum out_format format);

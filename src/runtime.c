@@ -23,7 +23,10 @@
 #include <unistd.h>
 
 #include "loader.h"
+#include "pin.h"
 #include "probes/provider.h"
+#include "symbols.h"
+#include "testrun.h"
 
 struct run {
 	const struct program *p;
@@ -31,6 +34,7 @@ struct run {
 	struct printer pr;
 	struct loaded ld;
 	struct rt_attachment att;
+	struct pin_state pins;
 	struct ring_buffer *rb;
 	int sigfd;
 	bool stop;
@@ -251,13 +255,19 @@ static int attach_all(struct run *r)
 
 static void detach_all(struct run *r)
 {
-	for (size_t i = r->att.nlinks; i > 0; i--)
-		bpf_link__destroy(r->att.links[i - 1]);
-	for (size_t i = 0; i < r->att.nfds; i++)
-		close(r->att.fds[i]);
-	free(r->att.links);
-	free(r->att.fds);
-	memset(&r->att, 0, sizeof(r->att));
+	rt_attachment_release(&r->att);
+}
+
+/* --test-run: packets come from a file instead of an interface */
+static void testrun_drain(void *arg)
+{
+	drain(arg);
+}
+
+static bool testrun_stop(void *arg)
+{
+	struct run *r = arg;
+	return r->stop || signal_pending_now(r);
 }
 
 static int poll_loop(struct run *r)
@@ -319,6 +329,19 @@ int rt_run(const struct program *p, const struct rt_options *o, struct diag *d)
 		rc = EXIT_LOAD;
 		goto out;
 	}
+	/* stacks and symbols printed as text (symbols.c) */
+	struct sym_resolver resolver;
+	sym_resolver_init(&resolver, p->m.stack_map ? bpf_object__find_map_fd_by_name(
+						   r.ld.obj, p->m.stack_map) : -1);
+	r.pr.resolver = &resolver.base;
+	if (o->pin_dir) {
+		char perr[512] = "";
+		if (pin_maps(&r.pins, o->pin_dir, &p->m, r.ld.maps, perr, sizeof(perr))) {
+			fprintf(stderr, "sonde: --pin %s: %s\n", o->pin_dir, perr);
+			rc = EXIT_SYSTEM;
+			goto out;
+		}
+	}
 	if (o->dry_run) {
 		if (!o->quiet)
 			fprintf(stderr, "sonde: %u probe%s verified and loaded; nothing attached "
@@ -334,13 +357,17 @@ int rt_run(const struct program *p, const struct rt_options *o, struct diag *d)
 			goto out;
 		}
 	}
-	if (!o->quiet || o->format == OUT_JSON)
+	if ((!o->quiet || o->format == OUT_JSON) && !o->test_run)
 		out_attached(&r.pr, p->m.nprobes);
 	fflush(o->out);
 	rc = run_once(&r, RUN_AT_START);
-	if (rc == EXIT_OK && !r.stop)
+	if (o->test_run && rc == EXIT_OK && !r.stop) {
+		struct testrun_hooks h = {testrun_drain, testrun_stop, &r};
+		rc = testrun_packets(&p->m, r.ld.progs, o->test_run, &r.pr, o->quiet, &h);
+	}
+	if (rc == EXIT_OK && !r.stop && !o->test_run)
 		rc = attach_all(&r);
-	if (rc == EXIT_OK && !r.stop)
+	if (rc == EXIT_OK && !r.stop && !o->test_run)
 		rc = poll_loop(&r);
 	detach_all(&r);
 	if (rc == EXIT_OK || rc == EXIT_ATTACH) {
@@ -353,6 +380,7 @@ int rt_run(const struct program *p, const struct rt_options *o, struct diag *d)
 	fflush(o->out);
 out:
 	detach_all(&r);
+	pin_release(&r.pins, o->keep_pins);
 	ring_buffer__free(r.rb);
 	ld_unload(&r.ld);
 	if (r.sigfd >= 0)

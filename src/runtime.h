@@ -30,6 +30,9 @@ struct rt_options {
 	bool verbose;
 	bool verifier_log;
 	bool quiet; /* -q: no "Attaching N probes..." */
+	const char *test_run; /* --test-run: run the packet probes over this pcap, attach nothing */
+	const char *pin_dir;  /* --pin: pin the maps in this bpffs directory (pin.h) */
+	bool keep_pins;       /* --keep-pins: leave the pins at exit */
 };
 
 /* Returns an exit code. SIGINT, SIGTERM and SIGHUP must already be

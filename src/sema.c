@@ -34,6 +34,7 @@ struct sema {
 	struct var_info *vars;
 	int loop_depth;
 	int pkt_depth; /* deepest pkt field the probe reads, -1 for none */
+	int macro_depth;
 };
 
 /* pkt.NAME: where the field sits in struct sonde_pkt, its type, and how
@@ -114,7 +115,7 @@ static const enum agg_kind func_agg_kind[FN__COUNT] = {
 
 static const char *agg_name(enum agg_kind k)
 {
-	static const char *const names[] = {"assignment", "count()", "sum()",  "avg()",	 "min()",
+	static const char *const names[] = {"plain values", "count()", "sum()",  "avg()",	 "min()",
 					    "max()",	  "stats()", "hist()", "lhist()"};
 	return names[k];
 }
@@ -187,7 +188,7 @@ static struct type *unify(struct sema *s, struct type *a, struct type *b)
 	if (!b)
 		return a;
 	if (a->kind == TYPE_INT && b->kind == TYPE_INT)
-		return (a->is_signed && b->is_signed) ? &type_s64 : (a->is_signed ? a : b);
+		return (a->is_signed && b->is_signed) ? &type_s64 : &type_u64;
 	if (a->kind != b->kind)
 		return NULL;
 	if (a->kind == TYPE_STR)
@@ -248,17 +249,205 @@ static struct var_info *find_var(struct sema *s, const char *name)
 	return NULL;
 }
 
+
+/* ---- macros ----------------------------------------------------------- */
+
+static struct node *find_macro(struct sema *s, const char *name)
+{
+	for (struct node *m = s->c->prog.macros; m; m = m->next)
+		if (!strcmp(m->u.macro.name, name))
+			return m;
+	return NULL;
+}
+
+struct subst {
+	struct node *params; /* VAR/MAP parameter nodes */
+	struct node *args;   /* the call's arguments, same order */
+};
+
+static struct node *clone_list(struct sema *s, struct node *list, const struct subst *sub);
+
+/* Deep copy of a macro body, with each parameter replaced by a copy of the
+ * call's argument. Copies keep the definition's locations, so an error in
+ * an expansion points into the macro, and a note points at the call. */
+static struct node *clone_node(struct sema *s, struct node *n, const struct subst *sub)
+{
+	if (!n)
+		return NULL;
+	if (sub && (n->kind == N_VAR || (n->kind == N_MAP && !n->u.map.keys))) {
+		struct node *a = sub->args;
+		for (struct node *p = sub->params; p && a; p = p->next, a = a->next) {
+			bool same = p->kind == n->kind &&
+				    !strcmp(p->kind == N_VAR ? p->u.var.name : p->u.map.name,
+					    n->kind == N_VAR ? n->u.var.name : n->u.map.name);
+			if (same) {
+				struct node *c = clone_node(s, a, NULL);
+				c->next = NULL;
+				return c;
+			}
+		}
+	}
+	struct node *c = arena_alloc(s->a, sizeof(*c));
+	*c = *n;
+	c->next = NULL;
+	c->type = NULL;
+	switch (n->kind) {
+	case N_MAP:
+		c->u.map.keys = clone_list(s, n->u.map.keys, sub);
+		c->u.map.info = NULL;
+		break;
+	case N_VAR:
+		c->u.var.info = NULL;
+		break;
+	case N_CALL:
+		c->u.call.args = clone_list(s, n->u.call.args, sub);
+		break;
+	case N_BINOP:
+		c->u.binop.lhs = clone_node(s, n->u.binop.lhs, sub);
+		c->u.binop.rhs = clone_node(s, n->u.binop.rhs, sub);
+		break;
+	case N_UNOP:
+		c->u.unop.operand = clone_node(s, n->u.unop.operand, sub);
+		break;
+	case N_TERNARY:
+		c->u.ternary.cond = clone_node(s, n->u.ternary.cond, sub);
+		c->u.ternary.then = clone_node(s, n->u.ternary.then, sub);
+		c->u.ternary.els = clone_node(s, n->u.ternary.els, sub);
+		break;
+	case N_FIELD:
+		c->u.field.base = clone_node(s, n->u.field.base, sub);
+		break;
+	case N_INDEX:
+		c->u.index.base = clone_node(s, n->u.index.base, sub);
+		c->u.index.index = clone_node(s, n->u.index.index, sub);
+		break;
+	case N_TUPLE:
+		c->u.tuple.elems = clone_list(s, n->u.tuple.elems, sub);
+		break;
+	case N_CAST:
+		c->u.cast.expr = clone_node(s, n->u.cast.expr, sub);
+		break;
+	case N_SIZEOF:
+		c->u.size_of.expr = clone_node(s, n->u.size_of.expr, sub);
+		break;
+	case N_ASSIGN:
+		c->u.assign.lhs = clone_node(s, n->u.assign.lhs, sub);
+		c->u.assign.rhs = clone_node(s, n->u.assign.rhs, sub);
+		break;
+	case N_INCDEC:
+		c->u.incdec.operand = clone_node(s, n->u.incdec.operand, sub);
+		break;
+	case N_EXPR_STMT:
+		c->u.expr_stmt.expr = clone_node(s, n->u.expr_stmt.expr, sub);
+		break;
+	case N_BLOCK:
+		c->u.block.stmts = clone_list(s, n->u.block.stmts, sub);
+		break;
+	case N_IF:
+		c->u.if_.cond = clone_node(s, n->u.if_.cond, sub);
+		c->u.if_.then = clone_node(s, n->u.if_.then, sub);
+		c->u.if_.els = clone_node(s, n->u.if_.els, sub);
+		break;
+	case N_WHILE:
+		c->u.while_.cond = clone_node(s, n->u.while_.cond, sub);
+		c->u.while_.body = clone_node(s, n->u.while_.body, sub);
+		break;
+	case N_UNROLL:
+		c->u.unroll.count = clone_node(s, n->u.unroll.count, sub);
+		c->u.unroll.body = clone_node(s, n->u.unroll.body, sub);
+		break;
+	case N_FOR:
+		c->u.for_.var = clone_node(s, n->u.for_.var, sub);
+		c->u.for_.map = clone_node(s, n->u.for_.map, sub);
+		c->u.for_.body = clone_node(s, n->u.for_.body, sub);
+		break;
+	case N_RETURN:
+		c->u.ret.value = clone_node(s, n->u.ret.value, sub);
+		break;
+	default:
+		break;
+	}
+	return c;
+}
+
+static struct node *clone_list(struct sema *s, struct node *list, const struct subst *sub)
+{
+	struct node *head = NULL, **tail = &head;
+	for (struct node *n = list; n; n = n->next) {
+		*tail = clone_node(s, n, sub);
+		tail = &(*tail)->next;
+	}
+	return head;
+}
+
+enum { MACRO_MAX_DEPTH = 32 };
+
+/* Replaces the call (or bare name) `n` in place by the expansion of macro
+ * `m`. As a value the body must end in an expression; as a statement any
+ * body works. Returns false after reporting an error. */
+static bool expand_macro(struct sema *s, struct node *n, struct node *m, bool as_stmt)
+{
+	struct node *args = n->kind == N_CALL ? n->u.call.args : NULL;
+	int nparams = ast_list_len(m->u.macro.params), nargs = ast_list_len(args);
+	if (nparams != nargs) {
+		diag_error(s->d, n->loc, "macro '%s' takes %d argument%s, %d given",
+			   m->u.macro.name, nparams, nparams == 1 ? "" : "s", nargs);
+		diag_note(s->d, m->loc, "'%s' is defined here", m->u.macro.name);
+		return false;
+	}
+	if (s->macro_depth >= MACRO_MAX_DEPTH) {
+		diag_error(s->d, n->loc, "macro expansion nested more than %d deep; is '%s' recursive?",
+			   MACRO_MAX_DEPTH, m->u.macro.name);
+		return false;
+	}
+	struct subst sub = {m->u.macro.params, args};
+	struct node *body = clone_node(s, m->u.macro.body, &sub);
+	struct node *stmts = body->kind == N_BLOCK ? body->u.block.stmts : body;
+	struct node *next = n->next;
+	struct loc call_loc = n->loc;
+	if (as_stmt) {
+		n->kind = N_BLOCK;
+		memset(&n->u, 0, sizeof(n->u));
+		n->u.block.stmts = stmts;
+	} else {
+		if (!stmts || stmts->next || stmts->kind != N_EXPR_STMT) {
+			diag_error(s->d, call_loc,
+				   "macro '%s' is used as a value, but its body is not a single "
+				   "expression",
+				   m->u.macro.name);
+			diag_note(s->d, m->loc, "'%s' is defined here", m->u.macro.name);
+			return false;
+		}
+		*n = *stmts->u.expr_stmt.expr;
+	}
+	n->next = next;
+	(void)call_loc;
+	return true;
+}
+
+/* Checks an expansion, adding a note at the call to each error in it. */
+static struct type *check_expanded(struct sema *s, struct node *n, struct loc call_loc,
+				   const char *name, bool as_stmt);
+
 /* ---- expressions ------------------------------------------------------ */
 
 static struct type *check_expr(struct sema *s, struct node *n);
 static void check_stmts(struct sema *s, struct node *list);
+static void check_stmt(struct sema *s, struct node *n);
 
+static struct node *find_macro(struct sema *s, const char *name);
+
+/* "unknown identifier", suggesting a builtin or a constant-like macro. */
 static void err_closest_ident(struct sema *s, struct node *n)
 {
-	const char *cands[BI__COUNT];
+	const char *cands[BI__COUNT + 256];
+	int nc = 0;
 	for (int i = 0; i < BI__COUNT; i++)
-		cands[i] = builtin_names[i];
-	const char *near = diag_closest(n->u.ident.name, cands, BI__COUNT);
+		cands[nc++] = builtin_names[i];
+	for (struct node *m = s->c->prog.macros; m && nc < BI__COUNT + 256; m = m->next)
+		if (!m->u.macro.params)
+			cands[nc++] = m->u.macro.name;
+	const char *near = diag_closest(n->u.ident.name, cands, nc);
 	diag_error(s->d, n->loc, "unknown identifier '%s'", n->u.ident.name);
 	if (near)
 		diag_note(s->d, (struct loc){0}, "did you mean '%s'?", near);
@@ -340,7 +529,7 @@ static void set_map_kind(struct sema *s, struct map_info *m, enum agg_kind agg,
 			 struct type *value, struct loc loc)
 {
 	if (m->has_kind && m->agg != agg) {
-		diag_error(s->d, loc, "map '%s' is used as %s here but as %s elsewhere", m->name,
+		diag_error(s->d, loc, "map '%s' holds %s here but %s elsewhere", m->name,
 			   agg_name(agg), agg_name(m->agg));
 		diag_note(s->d, m->agg_loc, "first used here");
 		return;
@@ -433,7 +622,10 @@ static struct type *check_field(struct sema *s, struct node *n)
 	return NULL;
 }
 
-static struct type *check_call(struct sema *s, struct node *n, bool as_stmt);
+/* Where a call stands: alone as a statement, as a value, or as the
+ * right-hand side of `@map = ...` where aggregations are allowed. */
+enum call_mode { CALL_STMT, CALL_VALUE, CALL_AGG };
+static struct type *check_call(struct sema *s, struct node *n, enum call_mode mode);
 
 static struct type *check_binop(struct sema *s, struct node *n)
 {
@@ -483,6 +675,17 @@ static bool is_lvalue(struct node *n)
 	return n->kind == N_VAR || n->kind == N_MAP;
 }
 
+static int64_t const_int(struct sema *s, struct node *n, const char *what, bool *ok)
+{
+	if (n->kind == N_INT)
+		return (int64_t)n->u.int_lit.value;
+	if (n->kind == N_UNOP && n->u.unop.op == OP_NEG && n->u.unop.operand->kind == N_INT)
+		return -(int64_t)n->u.unop.operand->u.int_lit.value;
+	diag_error(s->d, n->loc, "%s must be an integer literal", what);
+	*ok = false;
+	return 0;
+}
+
 static struct type *check_assign(struct sema *s, struct node *n)
 {
 	struct node *lhs = n->u.assign.lhs, *rhs = n->u.assign.rhs;
@@ -497,16 +700,17 @@ static struct type *check_assign(struct sema *s, struct node *n)
 		if (fid >= 0 && func_is_agg[fid]) {
 			use_map_keys(s, lhs);
 			rhs->u.call.func_id = fid;
-			struct type *in = check_call(s, rhs, false);
+			struct type *in = check_call(s, rhs, CALL_AGG);
 			struct map_info *m = lhs->u.map.info;
 			if (!m)
 				return NULL;
 			enum agg_kind agg = func_agg_kind[fid];
 			if (agg == AGG_LHIST && rhs->type) {
 				struct node *a = rhs->u.call.args->next;
-				int64_t mn = (int64_t)a->u.int_lit.value,
-					mx = (int64_t)a->next->u.int_lit.value,
-					st = (int64_t)a->next->next->u.int_lit.value;
+				bool ok = true;
+				int64_t mn = const_int(s, a, "lhist() min", &ok),
+					mx = const_int(s, a->next, "lhist() max", &ok),
+					st = const_int(s, a->next->next, "lhist() step", &ok);
 				if (m->has_kind && m->agg == AGG_LHIST &&
 				    (m->lhist_min != mn || m->lhist_max != mx ||
 				     m->lhist_step != st)) {
@@ -528,6 +732,8 @@ static struct type *check_assign(struct sema *s, struct node *n)
 	if (lhs->kind == N_MAP) {
 		use_map_keys(s, lhs);
 		struct map_info *m = lhs->u.map.info;
+		if (m && !rt)
+			m->assign_failed = true; /* already reported; don't add "never assigned" */
 		if (!rt || !m)
 			return NULL;
 		if (rt->kind == TYPE_VOID) {
@@ -539,12 +745,12 @@ static struct type *check_assign(struct sema *s, struct node *n)
 				   ast_op_name(n->u.assign.op), type_name(s->a, rt));
 			return NULL;
 		}
-		set_map_kind(s, m, AGG_NONE, rt, n->loc);
 		if (is_compound && m->value && !is_int(m->value)) {
 			diag_error(s->d, n->loc, "operator '%s=' needs an integer map, '%s' holds %s",
 				   ast_op_name(n->u.assign.op), m->name, type_name(s->a, m->value));
 			return NULL;
 		}
+		set_map_kind(s, m, AGG_NONE, rt, n->loc);
 		lhs->type = m->value;
 		return &type_void;
 	}
@@ -568,6 +774,11 @@ static struct type *check_assign(struct sema *s, struct node *n)
 		v->next = s->vars;
 		s->vars = v;
 	}
+	if (is_compound && v->type && !is_int(v->type)) {
+		diag_error(s->d, n->loc, "operator '%s=' needs an integer variable, '$%s' holds %s",
+			   ast_op_name(n->u.assign.op), v->name, type_name(s->a, v->type));
+		return NULL;
+	}
 	struct type *u = unify(s, v->type, storage_type(s, rt));
 	if (!u) {
 		diag_error(s->d, n->loc, "variable '$%s' holds %s here but %s elsewhere", v->name,
@@ -586,16 +797,6 @@ static struct type *check_assign(struct sema *s, struct node *n)
 	return &type_void;
 }
 
-static int64_t const_int(struct sema *s, struct node *n, const char *what, bool *ok)
-{
-	if (n->kind == N_INT)
-		return (int64_t)n->u.int_lit.value;
-	if (n->kind == N_UNOP && n->u.unop.op == OP_NEG && n->u.unop.operand->kind == N_INT)
-		return -(int64_t)n->u.unop.operand->u.int_lit.value;
-	diag_error(s->d, n->loc, "%s must be an integer literal", what);
-	*ok = false;
-	return 0;
-}
 
 static struct type *check_printf(struct sema *s, struct node *n, struct node *args)
 {
@@ -678,8 +879,16 @@ static struct type *check_printf(struct sema *s, struct node *n, struct node *ar
 	return &type_void;
 }
 
-static struct type *check_call(struct sema *s, struct node *n, bool as_stmt)
+static struct type *check_call(struct sema *s, struct node *n, enum call_mode mode)
 {
+	bool as_stmt = mode == CALL_STMT;
+	struct node *macro = find_macro(s, n->u.call.name);
+	if (macro && find_func(n->u.call.name) < 0) {
+		struct loc call_loc = n->loc;
+		if (!expand_macro(s, n, macro, as_stmt))
+			return NULL;
+		return check_expanded(s, n, call_loc, macro->u.macro.name, as_stmt);
+	}
 	int fid = find_func(n->u.call.name);
 	static const char *const unsafe_funcs[] = {"system", "signal", "cat", "override"};
 	for (size_t i = 0; fid < 0 && i < sizeof(unsafe_funcs) / sizeof(*unsafe_funcs); i++) {
@@ -713,14 +922,16 @@ static struct type *check_call(struct sema *s, struct node *n, bool as_stmt)
 				   n->u.call.name, func_min_args[fid],
 				   func_min_args[fid] == 1 ? "" : "s", nargs);
 		else
-			diag_error(s->d, n->loc, "%s() takes %d to %d arguments, %d given",
-				   n->u.call.name, func_min_args[fid], func_max_args[fid], nargs);
+			diag_error(s->d, n->loc, "%s() takes %d %s %d arguments, %d given",
+				   n->u.call.name, func_min_args[fid],
+				   func_max_args[fid] == func_min_args[fid] + 1 ? "or" : "to",
+				   func_max_args[fid], nargs);
 		return NULL;
 	}
 	struct node *args = n->u.call.args;
-	if (func_is_agg[fid] && as_stmt) {
-		diag_error(s->d, n->loc, "%s() must be assigned to a map, as in @x = %s(...)",
-			   n->u.call.name, n->u.call.name);
+	if (func_is_agg[fid] && mode != CALL_AGG) {
+		diag_error(s->d, n->loc, "%s() must be assigned to a map, as in @x = %s(%s)",
+			   n->u.call.name, n->u.call.name, fid == FN_COUNT ? "" : "...");
 		return NULL;
 	}
 	switch ((enum func_id)fid) {
@@ -789,7 +1000,8 @@ static struct type *check_call(struct sema *s, struct node *n, bool as_stmt)
 			bool ok = true;
 			int64_t v = const_int(s, a, "print()'s top and div arguments", &ok);
 			if (ok && v < 0) {
-				diag_error(s->d, a->loc, "must not be negative");
+				diag_error(s->d, a->loc, "print()'s %s argument must not be negative",
+					   a == args->next ? "top" : "div");
 			}
 		}
 		s->c->uses_events = true;
@@ -879,6 +1091,13 @@ static struct type *check_ident(struct sema *s, struct node *n)
 	int id = find_builtin(n->u.ident.name);
 	n->u.ident.builtin_id = id;
 	if (id < 0) {
+		struct node *macro = find_macro(s, n->u.ident.name);
+		if (macro && !macro->u.macro.params) {
+			struct loc call_loc = n->loc;
+			if (!expand_macro(s, n, macro, false))
+				return NULL;
+			return check_expanded(s, n, call_loc, macro->u.macro.name, false);
+		}
 		err_closest_ident(s, n);
 		return NULL;
 	}
@@ -983,11 +1202,17 @@ static struct type *check_expr_inner(struct sema *s, struct node *n)
 			return NULL;
 		}
 		/* The value type may be fixed by an assignment later in the
-		 * script; sema_finish_reads() checks reads once all are seen. */
+		 * script; finish_maps() checks such early reads. */
+		if (!m->value) {
+			struct early_read *r = arena_alloc(s->a, sizeof(*r));
+			r->node = n;
+			r->next = m->early_reads;
+			m->early_reads = r;
+		}
 		return m->value ? m->value : &type_s64;
 	}
 	case N_CALL:
-		return check_call(s, n, false);
+		return check_call(s, n, CALL_VALUE);
 	case N_BINOP:
 		return check_binop(s, n);
 	case N_UNOP: {
@@ -1077,8 +1302,10 @@ static struct type *check_expr_inner(struct sema *s, struct node *n)
 					return type_int(ints[i].is_signed, ints[i].size);
 				}
 		}
-		diag_error(s->d, n->loc, "casts to '%s%s%s' are not supported yet",
-			   to->tag ? to->tag : "", to->tag ? " " : "", to->name);
+		diag_error(s->d, n->loc, "casts to '%s%s%s%s%.*s' are not supported yet",
+			   to->tag ? to->tag : "", to->tag ? " " : "", to->name,
+			   to->pointer_depth ? " " : "",
+			   to->pointer_depth > 8 ? 8 : to->pointer_depth, "********");
 		return NULL;
 	}
 	case N_ASSIGN:
@@ -1092,9 +1319,16 @@ static struct type *check_expr_inner(struct sema *s, struct node *n)
 		}
 		if (o->kind == N_MAP) {
 			use_map_keys(s, o);
-			if (!o->u.map.info)
+			struct map_info *m = o->u.map.info;
+			if (!m)
 				return NULL;
-			set_map_kind(s, o->u.map.info, AGG_NONE, &type_s64, n->loc);
+			if (m->value && !is_int(m->value)) {
+				diag_error(s->d, n->loc, "'%s' needs an integer map, '%s' holds %s",
+					   ast_op_name(n->u.incdec.op), m->name,
+					   type_name(s->a, m->value));
+				return NULL;
+			}
+			set_map_kind(s, m, AGG_NONE, &type_s64, n->loc);
 			o->type = o->u.map.info->value;
 			return o->type && is_int(o->type) ? o->type : &type_s64;
 		}
@@ -1115,7 +1349,8 @@ static struct type *check_expr_inner(struct sema *s, struct node *n)
 	}
 	case N_SIZEOF:
 	case N_INDEX:
-		diag_error(s->d, n->loc, "'%s' is not supported yet", ast_kind_name(n->kind));
+		diag_error(s->d, n->loc, "%s is not supported yet",
+			   n->kind == N_SIZEOF ? "sizeof" : "indexing with []");
 		return NULL;
 	default:
 		diag_error(s->d, n->loc, "expected an expression");
@@ -1186,8 +1421,16 @@ static void check_stmt(struct sema *s, struct node *n)
 	switch (n->kind) {
 	case N_EXPR_STMT: {
 		struct node *e = n->u.expr_stmt.expr;
-		if (e->kind == N_CALL)
-			e->type = check_call(s, e, true);
+		struct node *macro = e->kind == N_CALL ? find_macro(s, e->u.call.name) : NULL;
+		if (macro && find_func(e->u.call.name) < 0) {
+			struct node *next = n->next;
+			struct loc call_loc = e->loc;
+			*n = *e;
+			n->next = next;
+			if (expand_macro(s, n, macro, true))
+				check_expanded(s, n, call_loc, macro->u.macro.name, true);
+		} else if (e->kind == N_CALL)
+			e->type = check_call(s, e, CALL_STMT);
 		else if (e->kind == N_ASSIGN || e->kind == N_INCDEC)
 			check_expr(s, e);
 		else if (e->kind == N_IDENT && find_builtin(e->u.ident.name) < 0)
@@ -1250,6 +1493,22 @@ static void check_stmts(struct sema *s, struct node *list)
 {
 	for (struct node *n = list; n; n = n->next)
 		check_stmt(s, n);
+}
+
+static struct type *check_expanded(struct sema *s, struct node *n, struct loc call_loc,
+				   const char *name, bool as_stmt)
+{
+	int before = s->d->nerrors;
+	s->macro_depth++;
+	struct type *t = NULL;
+	if (as_stmt)
+		check_stmt(s, n);
+	else
+		t = check_expr(s, n);
+	s->macro_depth--;
+	if (s->d->nerrors > before)
+		diag_note(s->d, call_loc, "in the expansion of macro '%s' called here", name);
+	return as_stmt ? &type_void : t;
 }
 
 /* ---- probes ----------------------------------------------------------- */
@@ -1338,8 +1597,17 @@ static void finish_maps(struct sema *s)
 {
 	for (struct map_info *m = s->c->maps; m; m = m->next) {
 		if (!m->has_kind) {
-			diag_error(s->d, m->loc, "map '%s' is read but never assigned", m->name);
+			if (!m->assign_failed)
+				diag_error(s->d, m->loc, "map '%s' is used but never assigned",
+					   m->name);
 			continue;
+		}
+		for (struct early_read *r = m->early_reads; r; r = r->next) {
+			if (m->value && !is_int(m->value))
+				diag_error(s->d, r->node->loc,
+					   "map '%s' is read here as an integer, but it holds %s; "
+					   "assign it before the first read",
+					   m->name, type_name(s->a, m->value));
 		}
 		if (m->agg == AGG_COUNT)
 			m->value = &type_u64;
@@ -1352,6 +1620,17 @@ int sema_run(struct compilation *c)
 {
 	struct sema s = {.c = c, .a = &c->arena, .d = c->diag};
 	int before = c->diag->nerrors;
+	for (struct node *m = c->prog.macros; m; m = m->next) {
+		if (find_func(m->u.macro.name) >= 0 || find_builtin(m->u.macro.name) >= 0)
+			diag_error(c->diag, m->loc, "macro '%s' has the name of a builtin",
+				   m->u.macro.name);
+		for (struct node *o = c->prog.macros; o != m; o = o->next)
+			if (!strcmp(o->u.macro.name, m->u.macro.name)) {
+				diag_error(c->diag, m->loc, "macro '%s' is defined twice",
+					   m->u.macro.name);
+				diag_note(c->diag, o->loc, "first defined here");
+			}
+	}
 	int index = 0;
 	for (struct node *p = c->prog.probes; p; p = p->next) {
 		p->u.probe.index = index++;

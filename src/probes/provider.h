@@ -71,16 +71,30 @@ enum provider_run {
 	RUN_AT_EXIT,   /* run once at exit (END) */
 };
 
-/* A running attachment, owned by the runtime. Providers add links and fds;
- * the runtime destroys/closes them on every exit path. */
+/* Undoes an attachment that is neither a bpf_link nor an fd (a tc filter
+ * on a clsact qdisc, an XDP program put back after --force). */
+struct rt_cleanup {
+	void (*fn)(void *arg);
+	void *arg;
+};
+
+/* A running attachment, owned by the runtime. Providers add links, fds and
+ * cleanups; on every exit path the runtime destroys the links (newest
+ * first), runs the cleanups (newest first), then closes the fds. */
 struct rt_attachment {
 	struct bpf_link **links;
 	size_t nlinks, cap_links;
 	int *fds;
 	size_t nfds, cap_fds;
+	struct rt_cleanup *cleanups;
+	size_t ncleanups, cap_cleanups;
 };
 int rt_attachment_add_link(struct rt_attachment *a, struct bpf_link *link);
 int rt_attachment_add_fd(struct rt_attachment *a, int fd);
+/* On -ENOMEM fn(arg) has already run: nothing is left attached. */
+int rt_attachment_add_cleanup(struct rt_attachment *a, void (*fn)(void *arg), void *arg);
+/* Destroys links, runs cleanups, closes fds, and empties `a`. */
+void rt_attachment_release(struct rt_attachment *a);
 
 struct provider {
 	const char *name;

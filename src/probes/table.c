@@ -6,15 +6,24 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "provider.h"
 
 extern const struct provider provider_begin, provider_end, provider_tracepoint,
 	provider_rawtracepoint, provider_interval, provider_profile;
+extern const struct provider provider_kprobe, provider_kretprobe, provider_fentry, provider_fexit,
+	provider_uprobe, provider_uretprobe;
+extern const struct provider provider_xdp;
+extern const struct provider provider_tc;
 
 const struct provider *const provider_table[] = {
 	&provider_begin,	  &provider_end,      &provider_tracepoint,
 	&provider_rawtracepoint, &provider_interval, &provider_profile,
+	&provider_xdp,
+	&provider_tc,
+	&provider_kprobe, &provider_kretprobe, &provider_fentry, &provider_fexit,
+	&provider_uprobe, &provider_uretprobe,
 	NULL,
 };
 
@@ -60,4 +69,28 @@ int rt_attachment_add_fd(struct rt_attachment *a, int fd)
 		return -ENOMEM;
 	a->fds[a->nfds++] = fd;
 	return 0;
+}
+
+int rt_attachment_add_cleanup(struct rt_attachment *a, void (*fn)(void *arg), void *arg)
+{
+	if (grow((void **)&a->cleanups, &a->cap_cleanups, a->ncleanups, sizeof(*a->cleanups))) {
+		fn(arg);
+		return -ENOMEM;
+	}
+	a->cleanups[a->ncleanups++] = (struct rt_cleanup){fn, arg};
+	return 0;
+}
+
+void rt_attachment_release(struct rt_attachment *a)
+{
+	for (size_t i = a->nlinks; i > 0; i--)
+		bpf_link__destroy(a->links[i - 1]);
+	for (size_t i = a->ncleanups; i > 0; i--)
+		a->cleanups[i - 1].fn(a->cleanups[i - 1].arg);
+	for (size_t i = 0; i < a->nfds; i++)
+		close(a->fds[i]);
+	free(a->links);
+	free(a->fds);
+	free(a->cleanups);
+	memset(a, 0, sizeof(*a));
 }

@@ -477,7 +477,7 @@ static void test_call_arity_range(void **state)
 {
 	(void)state;
 	expect_diags("BEGIN { printf(); }",
-	    "-e:1:9: error: printf() takes 1 to 8 arguments, 0 given\n"
+	    "-e:1:9: error: printf() takes 1 to 17 arguments, 0 given\n"
 	    "    1 | BEGIN { printf(); }\n"
 	    "      |         ^~~~~~\n");
 }
@@ -486,7 +486,7 @@ static void test_call_arity_range_too_many(void **state)
 {
 	(void)state;
 	expect_diags("BEGIN { $x = str(comm, 1, 2); }",
-	    "-e:1:14: error: str() takes 1 to 2 arguments, 3 given\n"
+	    "-e:1:14: error: str() takes 1 or 2 arguments, 3 given\n"
 	    "    1 | BEGIN { $x = str(comm, 1, 2); }\n"
 	    "      |              ^~~\n");
 }
@@ -495,7 +495,7 @@ static void test_aggregation_as_statement(void **state)
 {
 	(void)state;
 	expect_diags("BEGIN { count(); }",
-	    "-e:1:9: error: count() must be assigned to a map, as in @x = count(...)\n"
+	    "-e:1:9: error: count() must be assigned to a map, as in @x = count()\n"
 	    "    1 | BEGIN { count(); }\n"
 	    "      |         ^~~~~\n");
 }
@@ -693,7 +693,7 @@ static void test_printf_argument_without_value(void **state)
 {
 	(void)state;
 	expect_diags("BEGIN { printf(\"%d\\n\", count()); }",
-	    "-e:1:24: error: this argument has no value\n"
+	    "-e:1:24: error: count() must be assigned to a map, as in @x = count()\n"
 	    "    1 | BEGIN { printf(\"%d\\n\", count()); }\n"
 	    "      |                        ^~~~~\n");
 }
@@ -774,7 +774,7 @@ static void test_print_negative_top(void **state)
 {
 	(void)state;
 	expect_diags("BEGIN { @m[1] = 1; print(@m, -1); }",
-	    "-e:1:30: error: must not be negative\n"
+	    "-e:1:30: error: print()'s top argument must not be negative\n"
 	    "    1 | BEGIN { @m[1] = 1; print(@m, -1); }\n"
 	    "      |                              ^~\n");
 }
@@ -917,7 +917,7 @@ static void test_map_kind_assignment_then_count(void **state)
 {
 	(void)state;
 	expect_diags("BEGIN { @m = 1; @m = count(); }",
-	    "-e:1:22: error: map '@m' is used as count() here but as assignment elsewhere\n"
+	    "-e:1:22: error: map '@m' holds count() here but plain values elsewhere\n"
 	    "    1 | BEGIN { @m = 1; @m = count(); }\n"
 	    "      |                      ^~~~~\n"
 	    "-e:1:9: note: first used here\n"
@@ -929,7 +929,7 @@ static void test_map_kind_count_then_assignment(void **state)
 {
 	(void)state;
 	expect_diags("BEGIN { @m = count(); @m = 1; }",
-	    "-e:1:23: error: map '@m' is used as assignment here but as count() elsewhere\n"
+	    "-e:1:23: error: map '@m' holds plain values here but count() elsewhere\n"
 	    "    1 | BEGIN { @m = count(); @m = 1; }\n"
 	    "      |                       ^~~~~~\n"
 	    "-e:1:14: note: first used here\n"
@@ -941,7 +941,7 @@ static void test_map_kind_count_then_sum(void **state)
 {
 	(void)state;
 	expect_diags("BEGIN { @m = count(); @m = sum(1); }",
-	    "-e:1:28: error: map '@m' is used as sum() here but as count() elsewhere\n"
+	    "-e:1:28: error: map '@m' holds sum() here but count() elsewhere\n"
 	    "    1 | BEGIN { @m = count(); @m = sum(1); }\n"
 	    "      |                            ^~~\n"
 	    "-e:1:14: note: first used here\n"
@@ -986,7 +986,7 @@ static void test_map_read_never_assigned(void **state)
 {
 	(void)state;
 	expect_diags("BEGIN { @x = @y; }",
-	    "-e:1:14: error: map '@y' is read but never assigned\n"
+	    "-e:1:14: error: map '@y' is used but never assigned\n"
 	    "    1 | BEGIN { @x = @y; }\n"
 	    "      |              ^~\n");
 }
@@ -995,7 +995,7 @@ static void test_map_key_without_value(void **state)
 {
 	(void)state;
 	expect_diags("BEGIN { @m[count()] = 1; }",
-	    "-e:1:12: error: a map key needs a value, this has none\n"
+	    "-e:1:12: error: count() must be assigned to a map, as in @x = count()\n"
 	    "    1 | BEGIN { @m[count()] = 1; }\n"
 	    "      |            ^~~~~\n");
 }
@@ -1067,16 +1067,16 @@ static void test_variable_compound_on_strings(void **state)
 {
 	(void)state;
 	expect_diags("BEGIN { $x = \"a\"; $x += \"b\"; }",
-	    "-e:1:25: error: operator '+=' needs integers\n"
+	    "-e:1:19: error: operator '+=' needs an integer variable, '$x' holds string[2]\n"
 	    "    1 | BEGIN { $x = \"a\"; $x += \"b\"; }\n"
-	    "      |                         ^~~\n");
+	    "      |                   ^~~~~~~~~\n");
 }
 
 static void test_variable_assigned_no_value(void **state)
 {
 	(void)state;
 	expect_diags("BEGIN { $x = count(); }",
-	    "-e:1:14: error: this expression has no value to assign\n"
+	    "-e:1:14: error: count() must be assigned to a map, as in @x = count()\n"
 	    "    1 | BEGIN { $x = count(); }\n"
 	    "      |              ^~~~~\n");
 }
@@ -1277,7 +1277,7 @@ static void test_cast_to_struct_pointer(void **state)
 {
 	(void)state;
 	expect_diags("BEGIN { $x = (struct task_struct *)curtask; }",
-	    "-e:1:14: error: casts to 'struct task_struct' are not supported yet\n"
+	    "-e:1:14: error: casts to 'struct task_struct *' are not supported yet\n"
 	    "    1 | BEGIN { $x = (struct task_struct *)curtask; }\n"
 	    "      |              ^~~~~~~~~~~~~~~~~~~~~~~~~~~~~\n");
 }
@@ -1295,7 +1295,7 @@ static void test_sizeof_not_supported(void **state)
 {
 	(void)state;
 	expect_diags("BEGIN { $x = sizeof(int); }",
-	    "-e:1:14: error: 'sizeof' is not supported yet\n"
+	    "-e:1:14: error: sizeof is not supported yet\n"
 	    "    1 | BEGIN { $x = sizeof(int); }\n"
 	    "      |              ^~~~~~~~~~~\n");
 }
@@ -1304,7 +1304,7 @@ static void test_index_not_supported(void **state)
 {
 	(void)state;
 	expect_diags("BEGIN { $x = curtask[1]; }",
-	    "-e:1:14: error: 'index' is not supported yet\n"
+	    "-e:1:14: error: indexing with [] is not supported yet\n"
 	    "    1 | BEGIN { $x = curtask[1]; }\n"
 	    "      |              ^~~~~~~~~~\n");
 }
@@ -1459,7 +1459,7 @@ static void test_several_errors_in_one_run(void **state)
 	    "-e:2:8: error: unknown identifier 'foo'\n"
 	    "    2 |   $x = foo;\n"
 	    "      |        ^~~\n"
-	    "-e:5:16: error: map '@m' is used as assignment here but as count() elsewhere\n"
+	    "-e:5:16: error: map '@m' holds plain values here but count() elsewhere\n"
 	    "    5 | interval:s:1 { @m = 1; printf(\"%d\\n\", comm); }\n"
 	    "      |                ^~~~~~\n"
 	    "-e:3:8: note: first used here\n"
@@ -1835,6 +1835,90 @@ static void test_read_before_typing_assignment(void **state)
 	compile_fini(&r);
 }
 
+
+/* ---- macros and fixed sema bugs ---- */
+
+static void test_macro_value_and_statement(void **state)
+{
+	(void)state;
+	expect_ok("macro add($a, $b) { $a + $b } macro TEN() { 10 }\n"
+		  "macro say($x) { printf(\"%d\\n\", $x); }\n"
+		  "BEGIN { $x = add(1, TEN); say($x); }");
+}
+
+static void test_macro_error_points_at_definition_and_call(void **state)
+{
+	(void)state;
+	expect_diags("macro bad($a) { $a + \"x\" } BEGIN { $x = bad(1); }",
+		     "-e:1:22: error: operator '+' needs integer operands, got string[2]\n"
+		     "    1 | macro bad($a) { $a + \"x\" } BEGIN { $x = bad(1); }\n"
+		     "      |                      ^~~\n"
+		     "-e:1:41: note: in the expansion of macro 'bad' called here\n"
+		     "    1 | macro bad($a) { $a + \"x\" } BEGIN { $x = bad(1); }\n"
+		     "      |                                         ^~~\n");
+}
+
+static void test_macro_wrong_arity(void **state)
+{
+	(void)state;
+	expect_diags("macro one($a) { $a } BEGIN { $x = one(1, 2); }",
+		     "-e:1:35: error: macro 'one' takes 1 argument, 2 given\n"
+		     "    1 | macro one($a) { $a } BEGIN { $x = one(1, 2); }\n"
+		     "      |                                   ^~~\n"
+		     "-e:1:1: note: 'one' is defined here\n"
+		     "    1 | macro one($a) { $a } BEGIN { $x = one(1, 2); }\n"
+		     "      | ^~~~~~~~~~~~~~~~~~~~\n");
+}
+
+static void test_macro_recursive(void **state)
+{
+	(void)state;
+	struct compile_run r;
+	compile_run(&r, "macro r($a) { r($a) } BEGIN { $x = r(1); }");
+	assert_non_null(strstr(compile_diags(&r), "macro expansion nested more than 32 deep; is 'r' recursive?"));
+	compile_fini(&r);
+}
+
+static void test_macro_named_like_builtin(void **state)
+{
+	(void)state;
+	struct compile_run r;
+	compile_run(&r, "macro count() { 1 } BEGIN { exit(); }");
+	assert_non_null(strstr(compile_diags(&r), "error: macro 'count' has the name of a builtin"));
+	compile_fini(&r);
+}
+
+static void test_stdlib_constant_suggestion(void **state)
+{
+	(void)state;
+	struct compile_run r;
+	compile_run(&r, "macro IPPROTO_UDP() { 17 } BEGIN { $x = IPPROTO_UPD; }");
+	assert_non_null(strstr(compile_diags(&r), "note: did you mean 'IPPROTO_UDP'?"));
+	compile_fini(&r);
+}
+
+static void test_lhist_negative_bounds(void **state)
+{
+	(void)state;
+	struct compile_run r;
+	compile_run(&r, "BEGIN { @l = lhist(4, -10, 90, 5); }");
+	struct map_info *l = compile_map(&r, "@l");
+	assert_non_null(l);
+	assert_int_equal(l->lhist_min, -10);
+	assert_int_equal(l->lhist_max, 90);
+	compile_fini(&r);
+}
+
+static void test_read_as_int_then_assigned_string(void **state)
+{
+	(void)state;
+	struct compile_run r;
+	compile_run(&r, "BEGIN { $x = @m; @m = \"a\"; }");
+	assert_non_null(strstr(compile_diags(&r), "error: map '@m' is read here as an integer, but it holds "
+					"string[2]; assign it before the first read"));
+	compile_fini(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1878,6 +1962,14 @@ int main(void)
 	    cmocka_unit_test(test_unsafe_cat),
 	    cmocka_unit_test(test_unsafe_override),
 	    cmocka_unit_test(test_unsafe_with_flag_not_supported),
+	    cmocka_unit_test(test_macro_value_and_statement),
+	    cmocka_unit_test(test_macro_error_points_at_definition_and_call),
+	    cmocka_unit_test(test_macro_wrong_arity),
+	    cmocka_unit_test(test_macro_recursive),
+	    cmocka_unit_test(test_macro_named_like_builtin),
+	    cmocka_unit_test(test_stdlib_constant_suggestion),
+	    cmocka_unit_test(test_lhist_negative_bounds),
+	    cmocka_unit_test(test_read_as_int_then_assigned_string),
 	    cmocka_unit_test(test_call_exact_arity),
 	    cmocka_unit_test(test_call_arity_range),
 	    cmocka_unit_test(test_call_arity_range_too_many),

@@ -1,0 +1,217 @@
+/*
+ * btf.c - kernel function prototypes from BTF (see btf.h).
+ *
+ * A BTF_KIND_FUNC names a function and points at its FUNC_PROTO, whose
+ * params carry names and type ids. Types are followed through typedefs,
+ * const/volatile/restrict and type tags to what decides how a value is
+ * read: an integer, an enum or a pointer (read as u64 for now).
+ */
+#define _GNU_SOURCE
+#include "btf.h"
+
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+#include <errno.h>
+#include <fnmatch.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+static struct btf *vmlinux;
+static int vmlinux_err;
+static bool loaded;
+
+static void free_vmlinux(void)
+{
+	btf__free(vmlinux);
+	vmlinux = NULL;
+}
+
+struct btf *btf_vmlinux(void)
+{
+	if (loaded)
+		return vmlinux;
+	loaded = true;
+	libbpf_print_fn_t old = libbpf_set_print(NULL);
+	vmlinux = btf__load_vmlinux_btf();
+	libbpf_set_print(old);
+	if (!vmlinux) {
+		vmlinux_err = -errno;
+		if (!vmlinux_err)
+			vmlinux_err = -ENOENT;
+	} else {
+		atexit(free_vmlinux);
+	}
+	return vmlinux;
+}
+
+int btf_vmlinux_err(void)
+{
+	btf_vmlinux();
+	return vmlinux_err;
+}
+
+struct strbuf {
+	char *buf;
+	size_t size, len;
+};
+
+static void dump_printf(void *ctx, const char *fmt, va_list ap)
+{
+	struct strbuf *sb = ctx;
+	if (sb->len >= sb->size)
+		return;
+	int n = vsnprintf(sb->buf + sb->len, sb->size - sb->len, fmt, ap);
+	if (n > 0)
+		sb->len += (size_t)n;
+	if (sb->len >= sb->size)
+		sb->len = sb->size - 1;
+}
+
+static void type_c_name(const struct btf *btf, uint32_t id, char *buf, size_t size)
+{
+	struct strbuf sb = {buf, size, 0};
+	buf[0] = 0;
+	if (!id) {
+		snprintf(buf, size, "void");
+		return;
+	}
+	struct btf_dump *d = btf_dump__new(btf, dump_printf, &sb, NULL);
+	if (!d) {
+		snprintf(buf, size, "?");
+		return;
+	}
+	LIBBPF_OPTS(btf_dump_emit_type_decl_opts, opts, .field_name = "");
+	btf_dump__emit_type_decl(d, id, &opts);
+	btf_dump__free(d);
+}
+
+/* Skips typedefs, modifiers and type tags; notes a "user" tag on the way. */
+static const struct btf_type *skip_mods(const struct btf *btf, uint32_t id, bool *user)
+{
+	const struct btf_type *t = btf__type_by_id(btf, id);
+	while (t && (btf_is_typedef(t) || btf_is_mod(t) || btf_kind(t) == BTF_KIND_TYPE_TAG)) {
+		if (btf_kind(t) == BTF_KIND_TYPE_TAG && user &&
+		    !strcmp(btf__name_by_offset(btf, t->name_off), "user"))
+			*user = true;
+		t = btf__type_by_id(btf, t->type);
+	}
+	return t;
+}
+
+static void describe(const struct btf *btf, uint32_t id, const char *name, struct btf_value *v)
+{
+	memset(v, 0, sizeof(*v));
+	v->name = name ? name : "";
+	type_c_name(btf, id, v->c_type, sizeof(v->c_type));
+	const struct btf_type *t = skip_mods(btf, id, NULL);
+	if (!t)
+		return;
+	switch (btf_kind(t)) {
+	case BTF_KIND_INT:
+		v->size = t->size;
+		v->is_signed = btf_int_encoding(t) & BTF_INT_SIGNED;
+		v->readable = t->size == 1 || t->size == 2 || t->size == 4 || t->size == 8;
+		break;
+	case BTF_KIND_ENUM:
+	case BTF_KIND_ENUM64:
+		v->size = t->size;
+		v->is_signed = btf_kflag(t);
+		v->readable = t->size == 1 || t->size == 2 || t->size == 4 || t->size == 8;
+		break;
+	case BTF_KIND_PTR: {
+		v->size = 8;
+		v->is_pointer = true;
+		v->readable = true;
+		bool user = false;
+		skip_mods(btf, t->type, &user);
+		v->user = user;
+		break;
+	}
+	default:
+		break;
+	}
+}
+
+static void fill_func(const struct btf *btf, const struct btf_type *fn, struct btf_func *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->name = btf__name_by_offset(btf, fn->name_off);
+	const struct btf_type *proto = btf__type_by_id(btf, fn->type);
+	if (!proto || !btf_is_func_proto(proto))
+		return;
+	const struct btf_param *p = btf_params(proto);
+	int n = btf_vlen(proto);
+	/* a trailing type 0 param means "..." */
+	if (n && p[n - 1].type == 0)
+		n--;
+	if (n > BTF_MAX_PARAMS)
+		n = BTF_MAX_PARAMS;
+	out->nparams = n;
+	for (int i = 0; i < n; i++)
+		describe(btf, p[i].type, btf__name_by_offset(btf, p[i].name_off), &out->params[i]);
+	out->has_ret = proto->type != 0;
+	if (out->has_ret)
+		describe(btf, proto->type, "retval", &out->ret);
+}
+
+int btf_func_get(const char *name, struct btf_func *out)
+{
+	struct btf *btf = btf_vmlinux();
+	if (!btf)
+		return -ENODATA;
+	int id = btf__find_by_name_kind(btf, name, BTF_KIND_FUNC);
+	if (id < 0)
+		return -ENOENT;
+	fill_func(btf, btf__type_by_id(btf, (uint32_t)id), out);
+	return 0;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+int btf_func_each(const char *glob, int (*cb)(const char *name, void *arg), void *arg)
+{
+	struct btf *btf = btf_vmlinux();
+	if (!btf)
+		return -ENODATA;
+	uint32_t n = btf__type_cnt(btf);
+	const char **names = NULL;
+	size_t count = 0, cap = 0;
+	for (uint32_t id = 1; id < n; id++) {
+		const struct btf_type *t = btf__type_by_id(btf, id);
+		if (!btf_is_func(t))
+			continue;
+		const char *name = btf__name_by_offset(btf, t->name_off);
+		if (!name || !*name || fnmatch(glob, name, 0))
+			continue;
+		if (count == cap) {
+			cap = cap ? cap * 2 : 256;
+			const char **nn = realloc(names, cap * sizeof(*nn));
+			if (!nn) {
+				free(names);
+				return -ENOMEM;
+			}
+			names = nn;
+		}
+		names[count++] = name;
+	}
+	if (count)
+		qsort(names, count, sizeof(*names), cmp_str);
+	int rc = 0;
+	for (size_t i = 0; i < count && !rc; i++)
+		if (i == 0 || strcmp(names[i], names[i - 1]))
+			rc = cb(names[i], arg);
+	free(names);
+	return rc;
+}
+
+void btf_func_print(FILE *out, const struct btf_func *f)
+{
+	for (int i = 0; i < f->nparams; i++)
+		fprintf(out, "    %s %s\n", f->params[i].c_type, f->params[i].name);
+	if (f->has_ret)
+		fprintf(out, "    %s retval\n", f->ret.c_type);
+}

@@ -1,0 +1,60 @@
+/*
+ * pcap.h - a reader for classic pcap capture files (what tcpdump -w and
+ * Wireshark's "pcap" format write): both byte orders, microsecond and
+ * nanosecond timestamps. pcapng is recognised and refused with a hint.
+ * Used by --test-run (testrun.c) to feed packets to xdp and tc programs.
+ */
+#ifndef SONDE_PCAP_H
+#define SONDE_PCAP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+/* Link types (the network field of the file header) testrun.c accepts. */
+enum {
+	PCAP_LINKTYPE_ETHERNET = 1,
+	PCAP_LINKTYPE_RAW = 101,  /* bare IPv4 or IPv6 packets */
+	PCAP_LINKTYPE_IPV4 = 228,
+	PCAP_LINKTYPE_IPV6 = 229,
+};
+
+/* The largest packet record accepted (the reader refuses bigger ones as
+ * a corrupt file rather than allocating what the file asks for). */
+enum { PCAP_MAX_PACKET = 256 * 1024 };
+
+struct pcap_reader {
+	FILE *f;
+	bool own;      /* fclose at pcap_close */
+	bool swapped;  /* written on a host of the other byte order */
+	bool nsec;     /* timestamps in nanoseconds */
+	uint16_t version_major, version_minor;
+	uint32_t snaplen;
+	uint32_t linktype;
+	uint64_t index;  /* packets read so far */
+	uint8_t *buf;    /* the current packet, reused */
+	size_t cap;
+};
+
+struct pcap_packet {
+	const uint8_t *data; /* valid until the next pcap_next or pcap_close */
+	uint32_t caplen;     /* bytes captured (the length of data) */
+	uint32_t origlen;    /* bytes on the wire */
+	uint64_t ts_ns;      /* timestamp, ns since the epoch */
+};
+
+/* Reads the file header. Returns 0, or -errno with a sentence in err
+ * (-EINVAL: not a pcap file). pcap_open takes a path; pcap_open_file a
+ * stream it will not close. */
+int pcap_open(struct pcap_reader *r, const char *path, char *err, size_t errsz);
+int pcap_open_file(struct pcap_reader *r, FILE *f, char *err, size_t errsz);
+/* 1 and a packet, 0 at the end of the file, -errno with a sentence in err
+ * (a truncated or corrupt record). */
+int pcap_next(struct pcap_reader *r, struct pcap_packet *p, char *err, size_t errsz);
+void pcap_close(struct pcap_reader *r);
+
+/* A name for a link type in messages ("Ethernet", "raw IP", "linktype 113"). */
+const char *pcap_linktype_name(uint32_t linktype, char *buf, size_t size);
+
+#endif

@@ -1,0 +1,48 @@
+/*
+ * fentry.c - fentry:FN and fexit:FN (aliases kfunc, kretfunc, f, fr):
+ * kernel functions through the BPF trampoline, with args.NAME and retval
+ * typed from BTF. Where fentry cannot load but kprobes exist, the same
+ * probes become kprobes (registers instead of the u64 array); kprobe.c
+ * holds the shared machinery.
+ */
+#include "kfunc.h"
+
+extern const struct provider provider_fentry, provider_fexit;
+
+static int fentry_expand(struct compilation *c, struct node *spec, const char *rest)
+{
+	return kfunc_expand(c, spec, rest, &provider_fentry, false, true);
+}
+
+static int fexit_expand(struct compilation *c, struct node *spec, const char *rest)
+{
+	return kfunc_expand(c, spec, rest, &provider_fexit, true, true);
+}
+
+static const char *const fentry_aliases[] = {"kfunc", "f", NULL};
+static const char *const fexit_aliases[] = {"kretfunc", "fr", NULL};
+
+const struct provider provider_fentry = {
+	.name = "fentry",
+	.aliases = fentry_aliases,
+	.run = RUN_ATTACHED,
+	.ctx = CTX_HAS_ARGS | CTX_HAS_ARGN | CTX_HAS_USER | CTX_HAS_STACK,
+	.expand = fentry_expand,
+	.section = kfunc_section,
+	.arg_field = kfunc_arg_field,
+	.arg_index = kfunc_arg_index,
+	.attach = kfunc_attach,
+};
+
+const struct provider provider_fexit = {
+	.name = "fexit",
+	.aliases = fexit_aliases,
+	.run = RUN_ATTACHED,
+	.ctx = CTX_HAS_ARGS | CTX_HAS_ARGN | CTX_HAS_RETVAL | CTX_HAS_USER | CTX_HAS_STACK,
+	.expand = fexit_expand,
+	.section = kfunc_section,
+	.arg_field = kfunc_arg_field,
+	.arg_index = kfunc_arg_index,
+	.retval = kfunc_retval,
+	.attach = kfunc_attach,
+};

@@ -1,0 +1,31 @@
+/*
+ * kfunc.h - what kprobe.c and fentry.c share: one implementation of
+ * "trace a kernel function", attached as a kprobe or through the BPF
+ * trampoline (fentry) depending on what the kernel can do.
+ */
+#ifndef SONDE_KFUNC_H
+#define SONDE_KFUNC_H
+
+#include "provider.h"
+
+/* Expands FN[+OFF] (globs allowed) for `prov`. `is_return`: kretprobe or
+ * fexit. `prefer_fentry`: fentry/fexit (kprobes are the fallback) rather
+ * than kprobe/kretprobe (fentry is the fallback). */
+int kfunc_expand(struct compilation *c, struct node *spec, const char *rest,
+		 const struct provider *prov, bool is_return, bool prefer_fentry);
+const char *kfunc_section(struct arena *a, const struct attach_point *ap);
+int kfunc_arg_field(struct compilation *c, const struct attach_point *ap, const char *name,
+		    struct loc loc, struct ctx_access *out);
+int kfunc_arg_index(struct compilation *c, const struct attach_point *ap, int index,
+		    struct loc loc, struct ctx_access *out);
+int kfunc_retval(struct compilation *c, const struct attach_point *ap, struct loc loc,
+		 struct ctx_access *out);
+int kfunc_attach(const struct probe_desc *pd, struct bpf_program *prog, struct rt_attachment *att,
+		 char *err, size_t errsz);
+
+/* x86-64 struct pt_regs offsets of the first six integer arguments and of
+ * the return value (also used by uprobes). */
+extern const uint32_t kfunc_pt_regs_arg[6];
+enum { PT_REGS_RC_OFFSET = 80, PT_REGS_SP_OFFSET = 152, PT_REGS_IP_OFFSET = 128 };
+
+#endif

@@ -1,0 +1,443 @@
+/*
+ * kprobe.c - kprobe:FN[+OFF] and kretprobe:FN, and the kernel-function
+ * machinery fentry.c shares (kfunc.h).
+ *
+ * Whether a probe on a kernel function becomes a kprobe or a BPF
+ * trampoline program (fentry/fexit) is decided here, at compile time,
+ * because the program type and section name depend on it: kprobe:
+ * prefers kprobes and falls back to fentry where the kernel has no
+ * kprobes; fentry: prefers the trampoline and falls back to kprobes. When
+ * neither works the error says what was tried and why each failed.
+ *
+ * Arguments: in kprobe mode the context is struct pt_regs (x86-64
+ * registers, loaded directly); in fentry mode it is an array of u64, one
+ * per parameter, then the return value. args.NAME is typed from BTF in
+ * both modes; wildcards expand against BTF's function list (kallsyms when
+ * there is no BTF), filtered by available_filter_functions when readable.
+ */
+#include <bpf/libbpf.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../btf.h"
+#include "../compile.h"
+#include "../features.h"
+#include "../symbols.h"
+#include "kfunc.h"
+
+extern const struct provider provider_kprobe, provider_kretprobe;
+
+const uint32_t kfunc_pt_regs_arg[6] = {112, 104, 96, 88, 72, 64}; /* di si dx cx r8 r9 */
+
+enum { KFUNC_MAX_PROBES = 512 };
+
+struct kfunc_ap {
+	bool fentry;  /* attached through the trampoline, else a kprobe */
+	bool ret;     /* kretprobe / fexit */
+	bool has_btf; /* fn is valid */
+	struct btf_func fn;
+};
+
+static bool has_glob(const char *s)
+{
+	return strpbrk(s, "*?[") != NULL;
+}
+
+/* available_filter_functions, sorted; NULL when unreadable (as here). */
+static char **filter_funcs;
+static size_t nfilter;
+static bool filter_loaded;
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void free_filter(void)
+{
+	for (size_t i = 0; i < nfilter; i++)
+		free(filter_funcs[i]);
+	free(filter_funcs);
+}
+
+static void load_filter(void)
+{
+	if (filter_loaded)
+		return;
+	filter_loaded = true;
+	FILE *f = fopen("/sys/kernel/tracing/available_filter_functions", "r");
+	if (!f)
+		f = fopen("/sys/kernel/debug/tracing/available_filter_functions", "r");
+	if (!f)
+		return;
+	size_t cap = 0;
+	char line[512];
+	while (fgets(line, sizeof(line), f)) {
+		line[strcspn(line, " \n")] = 0;
+		if (nfilter == cap) {
+			cap = cap ? cap * 2 : 65536;
+			char **n = realloc(filter_funcs, cap * sizeof(*n));
+			if (!n)
+				break;
+			filter_funcs = n;
+		}
+		filter_funcs[nfilter] = strdup(line);
+		if (filter_funcs[nfilter])
+			nfilter++;
+	}
+	fclose(f);
+	if (!nfilter) {
+		free(filter_funcs);
+		filter_funcs = NULL;
+		return;
+	}
+	qsort(filter_funcs, nfilter, sizeof(*filter_funcs), cmp_str);
+	atexit(free_filter);
+}
+
+static bool traceable(const char *name)
+{
+	load_filter();
+	if (!filter_funcs)
+		return true;
+	return bsearch(&name, filter_funcs, nfilter, sizeof(*filter_funcs), cmp_str) != NULL;
+}
+
+struct expand_ctx {
+	struct compilation *c;
+	struct node *spec;
+	const struct provider *prov;
+	bool fentry, ret;
+	uint64_t offset;
+	size_t added;
+	bool too_many;
+};
+
+static int add_point(const char *fn, void *arg)
+{
+	struct expand_ctx *x = arg;
+	struct compilation *c = x->c;
+	if (x->added >= KFUNC_MAX_PROBES) {
+		x->too_many = true;
+		return 1;
+	}
+	struct kfunc_ap *k = arena_alloc(&c->arena, sizeof(*k));
+	memset(k, 0, sizeof(*k));
+	k->fentry = x->fentry;
+	k->ret = x->ret;
+	k->has_btf = btf_func_get(fn, &k->fn) == 0;
+	if (k->has_btf)
+		k->fn.name = arena_strdup(&c->arena, k->fn.name);
+	const char *mode = x->fentry ? (x->ret ? "fexit" : "fentry")
+				     : (x->ret ? "kretprobe" : "kprobe");
+	struct attach_point ap = {
+		.prov = x->prov,
+		.spec = x->offset ? arena_printf(&c->arena, "%s:%s+%llu", x->prov->name, fn,
+						 (unsigned long long)x->offset)
+				  : arena_printf(&c->arena, "%s:%s", x->prov->name, fn),
+		.target = mode,
+		.func = arena_strdup(&c->arena, fn),
+		.value = x->offset,
+		.data = k,
+		.loc = x->spec->loc,
+	};
+	sema_add_attach_point(c, &ap);
+	x->added++;
+	return 0;
+}
+
+static int add_if_traceable(const char *fn, void *arg)
+{
+	return traceable(fn) ? add_point(fn, arg) : 0;
+}
+
+int kfunc_expand(struct compilation *c, struct node *spec, const char *rest,
+		 const struct provider *prov, bool is_return, bool prefer_fentry)
+{
+	const char *text = spec->u.spec.text;
+	if (!rest || !*rest) {
+		diag_error(c->diag, spec->loc, "%s probes are written %s:FUNCTION%s, got '%s'",
+			   prov->name, prov->name, !is_return && !prefer_fentry ? "[+OFFSET]" : "",
+			   text);
+		return -1;
+	}
+	if (strchr(rest, ':')) {
+		diag_error(c->diag, spec->loc,
+			   "'%s': kernel module prefixes (%s:MODULE:FUNCTION) are not supported; "
+			   "write %s:FUNCTION",
+			   text, prov->name, prov->name);
+		return -1;
+	}
+	char *fn = arena_strdup(&c->arena, rest);
+	uint64_t offset = 0;
+	char *plus = strchr(fn, '+');
+	if (plus) {
+		char *end = NULL;
+		errno = 0;
+		offset = strtoull(plus + 1, &end, 0);
+		if (is_return || prefer_fentry || !plus[1] || *end || errno || plus == fn) {
+			diag_error(c->diag, spec->loc,
+				   is_return || prefer_fentry
+					   ? "'%s': only kprobe: takes an offset (FUNCTION+OFFSET)"
+					   : "'%s': the offset in FUNCTION+OFFSET must be a number",
+				   text);
+			return -1;
+		}
+		*plus = 0;
+	}
+
+	const struct features *f = feat_get();
+	bool fentry;
+	const char *kind = is_return ? "kretprobe" : "kprobe";
+	const char *tkind = is_return ? "fexit" : "fentry";
+	if (prefer_fentry && f->fentry) {
+		fentry = true;
+	} else if (f->kprobes) {
+		fentry = false;
+	} else if (f->fentry) {
+		fentry = true;
+	} else {
+		if (prefer_fentry)
+			diag_error(c->diag, spec->loc, "%s: %s, and the %s fallback is not possible: %s",
+				   text, f->fentry_why, kind, f->kprobes_why);
+		else
+			diag_error(c->diag, spec->loc, "%s: %s and %s", text, f->kprobes_why,
+				   f->fentry_why);
+		return -1;
+	}
+	if (fentry && offset) {
+		diag_error(c->diag, spec->loc,
+			   "%s: an offset needs kprobes (%s); the %s fallback attaches only at "
+			   "function entry",
+			   text, f->kprobes_why, tkind);
+		return -1;
+	}
+	if (fentry && !f->btf) {
+		diag_error(c->diag, spec->loc, "%s: %s needs kernel BTF: %s", text, tkind, f->btf_why);
+		return -1;
+	}
+
+	struct expand_ctx x = {.c = c, .spec = spec, .prov = prov, .fentry = fentry,
+			       .ret = is_return, .offset = offset};
+	if (has_glob(fn)) {
+		int rc = f->btf ? btf_func_each(fn, add_if_traceable, &x)
+				: sym_kernel_each(fn, add_if_traceable, &x);
+		if (rc < 0) {
+			diag_error(c->diag, spec->loc, "%s: cannot list kernel functions: %s", text,
+				   strerror(-rc));
+			return -1;
+		}
+		if (x.too_many) {
+			diag_error(c->diag, spec->loc,
+				   "'%s' matches more than %d kernel functions; narrow the pattern",
+				   text, KFUNC_MAX_PROBES);
+			return -1;
+		}
+		if (!x.added) {
+			diag_error(c->diag, spec->loc, "no kernel function matches '%s'%s", fn,
+				   f->btf ? " (searched kernel BTF)" : " (searched /proc/kallsyms)");
+			return -1;
+		}
+		return 0;
+	}
+	struct btf_func bf;
+	bool in_btf = f->btf && btf_func_get(fn, &bf) == 0;
+	if (fentry && !in_btf) {
+		diag_error(c->diag, spec->loc,
+			   "%s: kernel function '%s' is not in BTF, so %s cannot attach to it", text,
+			   fn, tkind);
+		return -1;
+	}
+	if (!fentry && !in_btf && sym_kernel_has(fn) == 0) {
+		diag_error(c->diag, spec->loc, "%s: no kernel function '%s' in /proc/kallsyms", text,
+			   fn);
+		return -1;
+	}
+	add_point(fn, &x);
+	return 0;
+}
+
+const char *kfunc_section(struct arena *a, const struct attach_point *ap)
+{
+	/* libbpf finds an fentry program's attach_btf_id from its section */
+	return arena_printf(a, "%s/%s", ap->target, ap->func);
+}
+
+static void fill_value(struct ctx_access *out, const struct btf_value *v, bool fentry,
+		       uint32_t slot)
+{
+	memset(out, 0, sizeof(*out));
+	out->kind = fentry ? CTX_U64_ARRAY : CTX_LOAD;
+	out->offset = slot;
+	out->size = v->size;
+	out->is_signed = v->is_signed;
+	out->user_pointer = v->user;
+	out->type = v->is_pointer ? &type_u64 : type_int(v->is_signed, v->size);
+}
+
+int kfunc_arg_field(struct compilation *c, const struct attach_point *ap, const char *name,
+		    struct loc loc, struct ctx_access *out)
+{
+	const struct kfunc_ap *k = ap->data;
+	const char *what = arena_printf(&c->arena, "args.%s", name);
+	if (!k->fentry && k->ret) {
+		diag_error(c->diag, loc,
+			   "%s: arguments are not available here: %s falls back to a kretprobe on "
+			   "this kernel, where the argument registers are gone",
+			   what, ap->spec);
+		return -1;
+	}
+	if (!k->has_btf) {
+		diag_error(c->diag, loc,
+			   "args.%s: the arguments of %s are not known (no kernel BTF for it); use "
+			   "arg0..arg5",
+			   name, ap->func);
+		return -1;
+	}
+	const struct btf_func *fn = &k->fn;
+	for (int i = 0; i < fn->nparams; i++) {
+		const struct btf_value *v = &fn->params[i];
+		if (strcmp(v->name, name))
+			continue;
+		if (!v->readable) {
+			diag_error(c->diag, loc,
+				   "args.%s of %s has type '%s', which sonde cannot read yet", name,
+				   ap->func, v->c_type);
+			return -1;
+		}
+		if (!k->fentry && i >= 6) {
+			diag_error(c->diag, loc,
+				   "args.%s is argument %d of %s, passed on the stack; kprobes read "
+				   "only the six register arguments",
+				   name, i, ap->func);
+			return -1;
+		}
+		fill_value(out, v, k->fentry, k->fentry ? (uint32_t)i * 8 : kfunc_pt_regs_arg[i]);
+		return 0;
+	}
+	diag_error(c->diag, loc, "%s has no parameter '%s'", ap->func, name);
+	const char *cands[BTF_MAX_PARAMS];
+	for (int i = 0; i < fn->nparams; i++)
+		cands[i] = fn->params[i].name;
+	const char *near = diag_closest(name, cands, fn->nparams);
+	if (near)
+		diag_note(c->diag, (struct loc){0}, "did you mean 'args.%s'?", near);
+	else if (fn->nparams)
+		diag_note(c->diag, (struct loc){0}, "its parameters: 'sonde -lv %s:%s' lists them",
+			  ap->prov->name, ap->func);
+	return -1;
+}
+
+int kfunc_arg_index(struct compilation *c, const struct attach_point *ap, int index,
+		    struct loc loc, struct ctx_access *out)
+{
+	const struct kfunc_ap *k = ap->data;
+	const char *what = arena_printf(&c->arena, "arg%d", index);
+	if (!k->fentry && k->ret) {
+		diag_error(c->diag, loc,
+			   "%s: arguments are not available here: %s falls back to a kretprobe on "
+			   "this kernel, where the argument registers are gone",
+			   what, ap->spec);
+		return -1;
+	}
+	memset(out, 0, sizeof(*out));
+	out->size = 8;
+	out->type = &type_u64;
+	if (k->fentry) {
+		if (k->has_btf && index >= k->fn.nparams) {
+			diag_error(c->diag, loc, "arg%d: %s takes %d argument%s", index, ap->func,
+				   k->fn.nparams, k->fn.nparams == 1 ? "" : "s");
+			return -1;
+		}
+		out->kind = CTX_U64_ARRAY;
+		out->offset = (uint32_t)index * 8;
+		if (k->has_btf)
+			out->user_pointer = k->fn.params[index].user;
+		return 0;
+	}
+	if (index >= 6) {
+		diag_error(c->diag, loc,
+			   "arg%d is passed on the stack; kprobes read only arg0..arg5 (registers)",
+			   index);
+		return -1;
+	}
+	out->kind = CTX_LOAD;
+	out->offset = kfunc_pt_regs_arg[index];
+	if (k->has_btf && index < k->fn.nparams)
+		out->user_pointer = k->fn.params[index].user;
+	return 0;
+}
+
+int kfunc_retval(struct compilation *c, const struct attach_point *ap, struct loc loc,
+		 struct ctx_access *out)
+{
+	const struct kfunc_ap *k = ap->data;
+	if (k->has_btf && !k->fn.has_ret) {
+		diag_error(c->diag, loc, "retval: %s returns void", ap->func);
+		return -1;
+	}
+	struct btf_value u64v = {.size = 8, .readable = true};
+	const struct btf_value *v = k->has_btf && k->fn.ret.readable ? &k->fn.ret : &u64v;
+	fill_value(out, v, k->fentry,
+		   k->fentry ? (uint32_t)k->fn.nparams * 8 : (uint32_t)PT_REGS_RC_OFFSET);
+	return 0;
+}
+
+int kfunc_attach(const struct probe_desc *pd, struct bpf_program *prog, struct rt_attachment *att,
+		 char *err, size_t errsz)
+{
+	struct bpf_link *link;
+	bool fentry = !strncmp(pd->target, "f", 1);
+	if (fentry) {
+		link = bpf_program__attach_trace(prog);
+	} else {
+		LIBBPF_OPTS(bpf_kprobe_opts, opts, .offset = pd->value,
+			    .retprobe = !strcmp(pd->target, "kretprobe"));
+		link = bpf_program__attach_kprobe_opts(prog, pd->func, &opts);
+	}
+	if (!link) {
+		int e = -errno;
+		snprintf(err, errsz, "attaching as %s to %s failed: %s", pd->target, pd->func,
+			 strerror(-e));
+		return e;
+	}
+	return rt_attachment_add_link(att, link);
+}
+
+static int kprobe_expand(struct compilation *c, struct node *spec, const char *rest)
+{
+	return kfunc_expand(c, spec, rest, &provider_kprobe, false, false);
+}
+
+static int kretprobe_expand(struct compilation *c, struct node *spec, const char *rest)
+{
+	return kfunc_expand(c, spec, rest, &provider_kretprobe, true, false);
+}
+
+static const char *const kprobe_aliases[] = {"k", NULL};
+static const char *const kretprobe_aliases[] = {"kr", NULL};
+
+const struct provider provider_kprobe = {
+	.name = "kprobe",
+	.aliases = kprobe_aliases,
+	.run = RUN_ATTACHED,
+	.ctx = CTX_HAS_ARGS | CTX_HAS_ARGN | CTX_HAS_USER | CTX_HAS_STACK,
+	.expand = kprobe_expand,
+	.section = kfunc_section,
+	.arg_field = kfunc_arg_field,
+	.arg_index = kfunc_arg_index,
+	.attach = kfunc_attach,
+};
+
+const struct provider provider_kretprobe = {
+	.name = "kretprobe",
+	.aliases = kretprobe_aliases,
+	.run = RUN_ATTACHED,
+	.ctx = CTX_HAS_RETVAL | CTX_HAS_USER | CTX_HAS_STACK,
+	.expand = kretprobe_expand,
+	.section = kfunc_section,
+	.retval = kfunc_retval,
+	.attach = kfunc_attach,
+};

@@ -1,0 +1,299 @@
+/*
+ * uprobe.c - uprobe:PATH:FN[+OFF] and uretprobe:PATH:FN (aliases u, ur).
+ *
+ * PATH is resolved as a shell and ld.so would (symbols.c): an absolute or
+ * relative path, a program in $PATH, or a library name. FN is an ELF
+ * function symbol (globs allowed), or a hex address; the probe attaches
+ * at its file offset. arg0..arg5 and retval are x86-64 registers in the
+ * pt_regs context; args.NAME comes from the binary's DWARF through libdw.
+ * -p PID / -c CMD limit the attachment to that process.
+ */
+#include <bpf/libbpf.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../compile.h"
+#include "../features.h"
+#include "../symbols.h"
+#include "kfunc.h"
+#include "uprobe.h"
+
+extern const struct provider provider_uprobe, provider_uretprobe;
+
+enum { UPROBE_MAX_PROBES = 512 };
+
+struct uprobe_ap {
+	bool dwarf_loaded;
+	int nparams; /* < 0: -errno from libdw */
+	struct sym_dwarf_param params[SYM_MAX_PARAMS];
+};
+
+int uprobe_split(struct compilation *c, struct node *spec, const char *rest, int nparts,
+		 char **parts)
+{
+	const char *text = spec->u.spec.text;
+	const char *usage = nparts == 2 ? "PATH:FUNCTION" : "PATH:PROVIDER:NAME";
+	if (!rest || !*rest)
+		goto bad;
+	/* the last nparts-1 colons separate the parts; PATH may hold colons */
+	const char *seps[3];
+	int found = 0;
+	for (const char *p = rest + strlen(rest); p > rest && found < nparts - 1; p--)
+		if (p[-1] == ':')
+			seps[found++] = p - 1;
+	if (found < nparts - 1) {
+		/* usdt:PATH:NAME without a provider */
+		if (nparts == 3 && found == 1) {
+			parts[0] = arena_strndup(&c->arena, rest, (size_t)(seps[0] - rest));
+			parts[1] = NULL;
+			parts[2] = arena_strdup(&c->arena, seps[0] + 1);
+			return *parts[0] && *parts[2] ? 0 : -1;
+		}
+		goto bad;
+	}
+	const char *start = rest;
+	for (int i = 0; i < nparts; i++) {
+		const char *end = i < nparts - 1 ? seps[nparts - 2 - i] : rest + strlen(rest);
+		parts[i] = arena_strndup(&c->arena, start, (size_t)(end - start));
+		if (!*parts[i])
+			goto bad;
+		start = end + 1;
+	}
+	return 0;
+bad:
+	diag_error(c->diag, spec->loc, "%.*s probes are written %.*s:%s, got '%s'",
+		   (int)strcspn(text, ":"), text, (int)strcspn(text, ":"), text, usage, text);
+	return -1;
+}
+
+int uprobe_resolve(struct compilation *c, struct node *spec, const char *name, char **out)
+{
+	char buf[4096];
+	if (sym_resolve_path(name, buf, sizeof(buf))) {
+		diag_error(c->diag, spec->loc,
+			   "%s: cannot find '%s' (%s)", spec->u.spec.text, name,
+			   strchr(name, '/') ? "no such file"
+					     : "not in $PATH and not a library ld.so knows");
+		return -1;
+	}
+	*out = arena_strdup(&c->arena, buf);
+	const struct features *f = feat_get();
+	if (!f->uprobes) {
+		diag_error(c->diag, spec->loc, "%s: %s", spec->u.spec.text, f->uprobes_why);
+		return -1;
+	}
+	return 0;
+}
+
+static void add_point(struct compilation *c, struct node *spec, const struct provider *prov,
+		      const char *path, const char *fn, uint64_t offset, const char *shown)
+{
+	struct uprobe_ap *u = arena_alloc(&c->arena, sizeof(*u));
+	memset(u, 0, sizeof(*u));
+	struct attach_point ap = {
+		.prov = prov,
+		.spec = arena_printf(&c->arena, "%s:%s:%s", prov->name, path, shown),
+		.target = path,
+		.func = arena_strdup(&c->arena, fn),
+		.value = offset,
+		.data = u,
+		.loc = spec->loc,
+	};
+	sema_add_attach_point(c, &ap);
+}
+
+static int uprobe_expand_common(struct compilation *c, struct node *spec, const char *rest,
+				const struct provider *prov, bool is_return)
+{
+	char *parts[2];
+	if (uprobe_split(c, spec, rest, 2, parts))
+		return -1;
+	char *path;
+	if (uprobe_resolve(c, spec, parts[0], &path))
+		return -1;
+	char *fn = parts[1];
+	uint64_t extra = 0;
+	char *plus = strchr(fn, '+');
+	if (plus) {
+		char *end;
+		extra = strtoull(plus + 1, &end, 0);
+		if (is_return || *end || !plus[1]) {
+			diag_error(c->diag, spec->loc,
+				   is_return ? "%s: only uprobe: takes an offset (FUNCTION+OFFSET)"
+					     : "%s: the offset in FUNCTION+OFFSET must be a number",
+				   spec->u.spec.text);
+			return -1;
+		}
+		*plus = 0;
+	}
+	/* a raw address: uprobe:/bin/x:0x1234 */
+	if (!strncmp(fn, "0x", 2)) {
+		char *end;
+		uint64_t addr = strtoull(fn, &end, 16);
+		if (*end) {
+			diag_error(c->diag, spec->loc, "%s: bad address '%s'", spec->u.spec.text, fn);
+			return -1;
+		}
+		add_point(c, spec, prov, path, fn, addr + extra, fn);
+		return 0;
+	}
+	const struct sym_elf_func *fs = NULL;
+	int n = sym_elf_funcs(path, fn, &fs);
+	if (n < 0) {
+		diag_error(c->diag, spec->loc, "%s: cannot read the symbols of %s: %s",
+			   spec->u.spec.text, path, n == -ENOEXEC ? "not an ELF file" : strerror(-n));
+		return -1;
+	}
+	if (n == 0) {
+		if (strpbrk(fn, "*?["))
+			diag_error(c->diag, spec->loc, "no function in %s matches '%s'", path, fn);
+		else
+			diag_error(c->diag, spec->loc, "%s has no function '%s'", path, fn);
+		return -1;
+	}
+	if (n > UPROBE_MAX_PROBES) {
+		diag_error(c->diag, spec->loc, "'%s' matches %d functions; narrow the pattern",
+			   spec->u.spec.text, n);
+		return -1;
+	}
+	for (int i = 0; i < n; i++) {
+		const char *shown = extra ? arena_printf(&c->arena, "%s+%llu", fs[i].name,
+							 (unsigned long long)extra)
+					  : fs[i].name;
+		add_point(c, spec, prov, path, fs[i].name, fs[i].offset + extra, shown);
+	}
+	return 0;
+}
+
+static const char *uprobe_section(struct arena *a, const struct attach_point *ap)
+{
+	return ap->prov == &provider_uretprobe ? "uretprobe" : "uprobe";
+}
+
+int uprobe_arg_index(struct compilation *c, const struct attach_point *ap, int index,
+		     struct loc loc, struct ctx_access *out)
+{
+	if (index >= 6) {
+		diag_error(c->diag, loc,
+			   "arg%d is passed on the stack; only arg0..arg5 (registers) can be read",
+			   index);
+		return -1;
+	}
+	memset(out, 0, sizeof(*out));
+	out->kind = CTX_LOAD;
+	out->offset = kfunc_pt_regs_arg[index];
+	out->size = 8;
+	out->type = &type_u64;
+	out->user_pointer = true;
+	return 0;
+}
+
+static int uprobe_arg_field(struct compilation *c, const struct attach_point *ap,
+			    const char *name, struct loc loc, struct ctx_access *out)
+{
+	struct uprobe_ap *u = ap->data;
+	if (!u->dwarf_loaded) {
+		u->dwarf_loaded = true;
+		u->nparams = sym_dwarf_params(ap->target, ap->func, u->params);
+	}
+	if (u->nparams < 0) {
+		diag_error(c->diag, loc, "args.%s: %s in %s", name,
+			   u->nparams == -ENOENT ? "no DWARF entry for the function"
+						 : "no DWARF debug information",
+			   ap->target);
+		diag_note(c->diag, (struct loc){0}, "arg0..arg5 work without debug information");
+		return -1;
+	}
+	for (int i = 0; i < u->nparams; i++) {
+		const struct sym_dwarf_param *p = &u->params[i];
+		if (strcmp(p->name, name))
+			continue;
+		if (!p->readable || i >= 6) {
+			diag_error(c->diag, loc, "args.%s of %s (%s) cannot be read yet%s", name,
+				   ap->func, p->c_type, i >= 6 ? ": it is passed on the stack" : "");
+			return -1;
+		}
+		memset(out, 0, sizeof(*out));
+		out->kind = CTX_LOAD;
+		out->offset = kfunc_pt_regs_arg[i];
+		out->size = p->size;
+		out->is_signed = p->is_signed;
+		out->user_pointer = true;
+		out->type = p->is_pointer ? &type_u64 : type_int(p->is_signed, p->size);
+		return 0;
+	}
+	diag_error(c->diag, loc, "%s has no parameter '%s'", ap->func, name);
+	const char *cands[SYM_MAX_PARAMS];
+	for (int i = 0; i < u->nparams; i++)
+		cands[i] = u->params[i].name;
+	const char *near = diag_closest(name, cands, u->nparams);
+	if (near)
+		diag_note(c->diag, (struct loc){0}, "did you mean 'args.%s'?", near);
+	return -1;
+}
+
+static int uprobe_retval(struct compilation *c, const struct attach_point *ap, struct loc loc,
+			 struct ctx_access *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->kind = CTX_LOAD;
+	out->offset = PT_REGS_RC_OFFSET;
+	out->size = 8;
+	out->type = &type_u64;
+	out->user_pointer = true;
+	return 0;
+}
+
+static int uprobe_attach(const struct probe_desc *pd, struct bpf_program *prog,
+			 struct rt_attachment *att, char *err, size_t errsz)
+{
+	LIBBPF_OPTS(bpf_uprobe_opts, opts, .retprobe = !strcmp(pd->provider, "uretprobe"));
+	int pid = feat_target_pid();
+	struct bpf_link *link = bpf_program__attach_uprobe_opts(prog, pid > 0 ? pid : -1,
+								 pd->target, pd->value, &opts);
+	if (!link) {
+		int e = -errno;
+		snprintf(err, errsz, "attaching a %s to %s at offset 0x%llx failed: %s",
+			 pd->provider, pd->target, (unsigned long long)pd->value, strerror(-e));
+		return e;
+	}
+	return rt_attachment_add_link(att, link);
+}
+
+static int uprobe_expand(struct compilation *c, struct node *spec, const char *rest)
+{
+	return uprobe_expand_common(c, spec, rest, &provider_uprobe, false);
+}
+
+static int uretprobe_expand(struct compilation *c, struct node *spec, const char *rest)
+{
+	return uprobe_expand_common(c, spec, rest, &provider_uretprobe, true);
+}
+
+static const char *const uprobe_aliases[] = {"u", NULL};
+static const char *const uretprobe_aliases[] = {"ur", NULL};
+
+const struct provider provider_uprobe = {
+	.name = "uprobe",
+	.aliases = uprobe_aliases,
+	.run = RUN_ATTACHED,
+	.ctx = CTX_HAS_ARGS | CTX_HAS_ARGN | CTX_HAS_USER | CTX_HAS_STACK,
+	.expand = uprobe_expand,
+	.section = uprobe_section,
+	.arg_field = uprobe_arg_field,
+	.arg_index = uprobe_arg_index,
+	.attach = uprobe_attach,
+};
+
+const struct provider provider_uretprobe = {
+	.name = "uretprobe",
+	.aliases = uretprobe_aliases,
+	.run = RUN_ATTACHED,
+	.ctx = CTX_HAS_RETVAL | CTX_HAS_USER | CTX_HAS_STACK,
+	.expand = uretprobe_expand,
+	.section = uprobe_section,
+	.retval = uprobe_retval,
+	.attach = uprobe_attach,
+};

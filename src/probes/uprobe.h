@@ -1,0 +1,18 @@
+/*
+ * uprobe.h - what usdt.c borrows from uprobe.c.
+ */
+#ifndef SONDE_UPROBE_H
+#define SONDE_UPROBE_H
+
+#include "provider.h"
+
+/* Splits "PATH:A[:B]" into nparts (2 or 3) parts in the arena; for 3
+ * parts "PATH:NAME" gives parts[1] = NULL. Reports errors itself. */
+int uprobe_split(struct compilation *c, struct node *spec, const char *rest, int nparts,
+		 char **parts);
+/* Resolves PATH (symbols.c) and checks uprobes exist; reports errors. */
+int uprobe_resolve(struct compilation *c, struct node *spec, const char *name, char **out);
+int uprobe_arg_index(struct compilation *c, const struct attach_point *ap, int index,
+		     struct loc loc, struct ctx_access *out);
+
+#endif

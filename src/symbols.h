@@ -1,0 +1,83 @@
+/*
+ * symbols.h - addresses to names and names to addresses.
+ *
+ * Kernel symbols come from /proc/kallsyms, read once and kept sorted.
+ * User symbols come from ELF files through libelf: a process's mappings
+ * (/proc/PID/maps) say which file and which ELF address an address falls
+ * in, and each file's function symbols are read once and kept sorted, so
+ * a stack-heavy profile never rereads a file per event. DWARF (libdw)
+ * gives uprobe parameter names and types.
+ */
+#ifndef SONDE_SYMBOLS_H
+#define SONDE_SYMBOLS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "printer.h"
+
+/* Kernel: name and offset of the function containing addr; -ENOENT when
+ * none (e.g. /proc/kallsyms hides addresses from non-root). */
+int sym_kernel_lookup(uint64_t addr, const char **name, uint64_t *offset);
+/* Whether a kernel text symbol of that name exists; -ENODATA when
+ * /proc/kallsyms cannot be read, else 1 or 0. */
+int sym_kernel_has(const char *name);
+/* Kernel text symbols matching a glob, each once, sorted. */
+int sym_kernel_each(const char *glob, int (*cb)(const char *name, void *arg), void *arg);
+/* Kernel address of a symbol, 0 when unknown. */
+uint64_t sym_kernel_addr(const char *name);
+
+/* User: name, offset and the file of the function containing addr in
+ * process pid. -ENOENT when not found (process gone, stripped binary). */
+int sym_user_lookup(int pid, uint64_t addr, const char **name, uint64_t *offset,
+		    const char **file);
+/* Reads the mappings of pid now, so addresses can be resolved after it
+ * exits (-c CMD). */
+void sym_user_preload(int pid);
+
+/* ELF function symbols of one file, for uprobes: the file offset libbpf
+ * attaches at (st_value translated through the program headers). */
+struct sym_elf_func {
+	const char *name;
+	uint64_t addr;   /* st_value */
+	uint64_t offset; /* file offset */
+	uint64_t size;
+};
+/* Functions of `path` matching glob, sorted by name, each name once. The
+ * array and names stay valid until exit (cached). Returns count or -errno. */
+int sym_elf_funcs(const char *path, const char *glob, const struct sym_elf_func **out);
+
+/* DWARF parameters of a user function (libdw). */
+struct sym_dwarf_param {
+	const char *name;
+	char c_type[64];
+	uint32_t size;
+	bool is_signed;
+	bool is_pointer;
+	bool readable; /* integer or pointer of 1, 2, 4 or 8 bytes */
+};
+enum { SYM_MAX_PARAMS = 12 };
+/* Fills params (up to SYM_MAX_PARAMS), returns their number, -ENOENT when
+ * the function is not in the DWARF, -ENODATA when the file has none. The
+ * strings stay valid until exit. */
+int sym_dwarf_params(const char *path, const char *func, struct sym_dwarf_param *params);
+
+/* Resolves a uprobe/usdt PATH the way a shell and ld.so would: an
+ * absolute or relative path as is, a bare name through $PATH, or a
+ * library name ("libc", "libc.so.6") through ld.so.cache and the standard
+ * directories. Writes the absolute path into buf; -ENOENT when nothing
+ * matches. */
+int sym_resolve_path(const char *name, char *buf, size_t size);
+
+/* The printer's resolver (printer.h): kstack/ustack as bpftrace prints
+ * them ("\n    func+off\n..." one frame a line, addresses in hex where no
+ * symbol is known), ksym/usym as a bare name. stack_fd is the
+ * stack-trace map (-1 when the program has none). */
+struct sym_resolver {
+	struct out_resolver base;
+	int stack_fd;
+};
+void sym_resolver_init(struct sym_resolver *r, int stack_fd);
+
+#endif
