@@ -38,6 +38,8 @@ enum {
 	H_READ_USER_STR = 114,
 	H_READ_KERNEL_STR = 115,
 	H_RINGBUF_OUTPUT = 130,
+	H_RINGBUF_RESERVE = 131,
+	H_RINGBUF_SUBMIT = 132,
 	H_REDIRECT = 23,
 	H_GET_STACKID = 27,
 };
@@ -61,6 +63,8 @@ struct cg {
 	LLVMBasicBlockRef loop_break, loop_continue; /* innermost while */
 	LLVMValueRef pkt; /* the parsed packet (struct sonde_pkt) when the probe reads pkt */
 	LLVMValueRef stacks; /* stack-trace map */
+	LLVMValueRef lost;   /* per-CPU count of records the ring buffer had no room for */
+	LLVMValueRef exitflag; /* set by exit(), in case its record finds the ring buffer full */
 	LLVMBasicBlockRef entry;
 	LLVMMetadataRef scope;
 	const char *err;
@@ -92,7 +96,20 @@ static LLVMTypeRef int_type(struct cg *g, uint32_t size)
 	}
 }
 
-/* A zero-filled, 8-aligned stack buffer of `size` bytes. */
+static void lifetime(struct cg *g, const char *which, LLVMValueRef buf, uint64_t size)
+{
+	LLVMTypeRef params[] = {g->i64, g->ptr};
+	LLVMTypeRef fty = LLVMFunctionType(LLVMVoidTypeInContext(g->ctx), params, 2, 0);
+	LLVMValueRef fn = LLVMGetNamedFunction(g->mod, which);
+	if (!fn)
+		fn = LLVMAddFunction(g->mod, which, fty);
+	LLVMValueRef args[] = {c64(g, size), buf};
+	LLVMBuildCall2(g->b, fty, fn, args, 2, "");
+}
+
+/* A zero-filled, 8-aligned stack buffer of `size` bytes. Its lifetime
+ * starts here; temporaries end theirs with stack_buf_done() so that LLVM
+ * can give their slots to later buffers (the BPF stack is 512 bytes). */
 static LLVMValueRef stack_buf(struct cg *g, uint32_t size, const char *name)
 {
 	uint32_t rounded = (size + 7) / 8 * 8;
@@ -101,9 +118,15 @@ static LLVMValueRef stack_buf(struct cg *g, uint32_t size, const char *name)
 	LLVMTypeRef t = LLVMArrayType2(g->i8, rounded);
 	LLVMValueRef a = LLVMBuildAlloca(g->ab, t, name);
 	LLVMSetAlignment(a, 8);
-	LLVMValueRef ms = LLVMBuildMemSet(g->b, a, LLVMConstInt(g->i8, 0, 0), c64(g, rounded), 8);
-	(void)ms;
+	lifetime(g, "llvm.lifetime.start.p0", a, rounded);
+	LLVMBuildMemSet(g->b, a, LLVMConstInt(g->i8, 0, 0), c64(g, rounded), 8);
 	return a;
+}
+
+static void stack_buf_done(struct cg *g, LLVMValueRef buf, uint32_t size)
+{
+	uint32_t rounded = (size + 7) / 8 * 8;
+	lifetime(g, "llvm.lifetime.end.p0", buf, rounded ? rounded : 8);
 }
 
 static LLVMValueRef gep(struct cg *g, LLVMValueRef base, uint64_t off)
@@ -387,6 +410,7 @@ static void cg_aggregate(struct cg *g, struct node *mapnode, struct node *call)
 	LLVMValueRef key = map_key(g, mapnode);
 	LLVMBasicBlockRef done;
 	LLVMValueRef slot = agg_slot(g, m, key, &done);
+	/* the key is dead once the slot is found */
 	switch (m->agg) {
 	case AGG_COUNT:
 		add64(g, slot, c64(g, 1));
@@ -424,6 +448,7 @@ static void cg_aggregate(struct cg *g, struct node *mapnode, struct node *call)
 	}
 	LLVMBuildBr(g->b, done);
 	LLVMPositionBuilderAtEnd(g->b, done);
+	stack_buf_done(g, key, map_key_size(m));
 }
 
 /* Reads a plain map value; absent keys read as zero. */
@@ -439,6 +464,7 @@ static LLVMValueRef map_read(struct cg *g, struct node *mapnode)
 	copy_bytes(g, out, p, m->value->size);
 	LLVMBuildBr(g->b, cont);
 	LLVMPositionBuilderAtEnd(g->b, cont);
+	stack_buf_done(g, key, map_key_size(m));
 	return load_value(g, out, m->value);
 }
 
@@ -449,14 +475,42 @@ static void map_write(struct cg *g, struct node *mapnode, LLVMValueRef v, const 
 	LLVMValueRef buf = stack_buf(g, m->value->size, "val");
 	store_value(g, buf, m->value, v, vt);
 	map_update(g, m, key, buf, BPF_ANY);
+	stack_buf_done(g, buf, m->value->size);
+	stack_buf_done(g, key, map_key_size(m));
 }
 
 /* ---- events -------------------------------------------------------------- */
 
+static void count_lost(struct cg *g);
+
+/* Sends a record; when the ring buffer is full the record is counted in
+ * the `lost` map so the runtime can say how many events were dropped. */
 static void emit_event(struct cg *g, LLVMValueRef rec, uint32_t size)
 {
 	LLVMValueRef args[] = {g->events, rec, c64(g, size), c64(g, 0)};
-	cg_helper(g, H_RINGBUF_OUTPUT, g->i64, args, 4);
+	LLVMValueRef rc = cg_helper(g, H_RINGBUF_OUTPUT, g->i64, args, 4);
+	LLVMBasicBlockRef lost = new_block(g, "ev_lost"), done = new_block(g, "ev_done");
+	LLVMBuildCondBr(g->b, LLVMBuildICmp(g->b, LLVMIntSLT, rc, c64(g, 0), ""), lost, done);
+	LLVMPositionBuilderAtEnd(g->b, lost);
+	count_lost(g);
+	LLVMBuildBr(g->b, done);
+	LLVMPositionBuilderAtEnd(g->b, done);
+	stack_buf_done(g, rec, size);
+}
+
+/* lost[0] += 1 on this CPU; the block ends where it started. */
+static void count_lost(struct cg *g)
+{
+	LLVMValueRef key = stack_buf(g, 4, "lostkey");
+	LLVMValueRef largs[] = {g->lost, key};
+	LLVMValueRef slot = cg_helper(g, H_MAP_LOOKUP, g->ptr, largs, 2);
+	LLVMBasicBlockRef have = new_block(g, "lost_have"), done = new_block(g, "lost_done");
+	LLVMBuildCondBr(g->b, LLVMBuildIsNull(g->b, slot, ""), done, have);
+	LLVMPositionBuilderAtEnd(g->b, have);
+	add64(g, slot, c64(g, 1));
+	LLVMBuildBr(g->b, done);
+	LLVMPositionBuilderAtEnd(g->b, done);
+	stack_buf_done(g, key, 4);
 }
 
 static LLVMValueRef event_header(struct cg *g, uint32_t payload, enum event_kind kind,
@@ -468,20 +522,37 @@ static LLVMValueRef event_header(struct cg *g, uint32_t payload, enum event_kind
 	return rec;
 }
 
+/* printf: arguments are evaluated first, then written straight into ring
+ * buffer memory (reserve, zero, fill, submit): no stack copy of the
+ * record, which may be larger than the BPF stack allows. */
 static void cg_printf(struct cg *g, struct node *call)
 {
 	struct fmt_info *f = (struct fmt_info *)call->u.call.args->type;
-	/* evaluate arguments first: they may contain calls with control flow */
 	LLVMValueRef vals[16];
 	uint32_t i = 0;
 	for (struct node *a = call->u.call.args->next; a && i < 16; a = a->next, i++)
 		vals[i] = cg_expr(g, a);
-	LLVMValueRef rec = event_header(g, f->size, EV_PRINTF, (uint32_t)f->index);
+	uint32_t size = (uint32_t)sizeof(struct event_hdr) + f->size;
+	LLVMValueRef rargs[] = {g->events, c64(g, size), c64(g, 0)};
+	LLVMValueRef rec = cg_helper(g, H_RINGBUF_RESERVE, g->ptr, rargs, 3);
+	LLVMBasicBlockRef fill = new_block(g, "printf_fill"), lost = new_block(g, "printf_lost"),
+			  done = new_block(g, "printf_done");
+	LLVMBuildCondBr(g->b, LLVMBuildIsNull(g->b, rec, ""), lost, fill);
+	LLVMPositionBuilderAtEnd(g->b, lost);
+	count_lost(g);
+	LLVMBuildBr(g->b, done);
+	LLVMPositionBuilderAtEnd(g->b, fill);
+	LLVMBuildMemSet(g->b, rec, LLVMConstInt(g->i8, 0, 0), c64(g, size), 8);
+	LLVMBuildStore(g->b, LLVMConstInt(g->i32, EV_PRINTF, 0), rec);
+	LLVMBuildStore(g->b, LLVMConstInt(g->i32, (uint64_t)f->index, 0), gep(g, rec, 4));
 	i = 0;
 	for (struct node *a = call->u.call.args->next; a && i < 16; a = a->next, i++)
 		store_value(g, gep(g, rec, sizeof(struct event_hdr) + f->arg_offsets[i]),
 			    f->arg_types[i], vals[i], a->type);
-	emit_event(g, rec, (uint32_t)sizeof(struct event_hdr) + f->size);
+	LLVMValueRef sargs[] = {rec, c64(g, 0)};
+	cg_helper(g, H_RINGBUF_SUBMIT, LLVMVoidTypeInContext(g->ctx), sargs, 2);
+	LLVMBuildBr(g->b, done);
+	LLVMPositionBuilderAtEnd(g->b, done);
 }
 
 static void cg_map_event(struct cg *g, struct node *call, enum event_kind kind)
@@ -501,6 +572,16 @@ static void cg_map_event(struct cg *g, struct node *call, enum event_kind kind)
 
 static void cg_exit(struct cg *g)
 {
+	LLVMValueRef key = stack_buf(g, 4, "exitkey");
+	LLVMValueRef largs[] = {g->exitflag, key};
+	LLVMValueRef slot = cg_helper(g, H_MAP_LOOKUP, g->ptr, largs, 2);
+	LLVMBasicBlockRef set = new_block(g, "exit_set"), sent = new_block(g, "exit_send");
+	LLVMBuildCondBr(g->b, LLVMBuildIsNull(g->b, slot, ""), sent, set);
+	LLVMPositionBuilderAtEnd(g->b, set);
+	store64(g, slot, c64(g, 1));
+	LLVMBuildBr(g->b, sent);
+	LLVMPositionBuilderAtEnd(g->b, sent);
+	stack_buf_done(g, key, 4);
 	LLVMValueRef rec = event_header(g, 0, EV_EXIT, 0);
 	emit_event(g, rec, sizeof(struct event_hdr));
 	/* exit() also ends this probe's run, as in bpftrace */
@@ -1171,9 +1252,12 @@ int cg_build(struct compilation *c, LLVMContextRef ctx, LLVMModuleRef mod, struc
 	if (c->uses_stacks)
 		g.stacks = emit_map(em, "stacks", BPF_MAP_TYPE_STACK_TRACE, c->opts->map_entries, 4,
 				    127 * 8, 1);
-	if (c->uses_events)
+	if (c->uses_events) {
 		g.events = emit_map(em, "events", BPF_MAP_TYPE_RINGBUF, c->opts->ringbuf_size, 0, 0,
 				    1);
+		g.lost = emit_map(em, "lost", BPF_MAP_TYPE_PERCPU_ARRAY, 1, 4, 8, 1);
+		g.exitflag = emit_map(em, "exitflag", BPF_MAP_TYPE_ARRAY, 1, 4, 8, 1);
+	}
 
 	/* license: the tracing helpers sonde uses are GPL-only */
 	LLVMValueRef lic = LLVMAddGlobal(mod, LLVMArrayType2(g.i8, 4), "_license");

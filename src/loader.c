@@ -203,8 +203,11 @@ int ld_load(const struct program *p, struct diag *d, unsigned flags, struct load
 	}
 	for (uint32_t i = 0; i < p->m.nmaps; i++)
 		out->maps[i] = bpf_object__find_map_by_name(out->obj, p->m.maps[i].elf_name);
-	if (p->m.events_map)
+	if (p->m.events_map) {
 		out->events = bpf_object__find_map_by_name(out->obj, p->m.events_map);
+		out->lost = bpf_object__find_map_by_name(out->obj, "lost");
+		out->exitflag = bpf_object__find_map_by_name(out->obj, "exitflag");
+	}
 
 	rc = bpf_object__load(out->obj);
 	if (rc) {

@@ -39,6 +39,7 @@ struct run {
 	int sigfd;
 	bool stop;
 	int ncpus;
+	uint64_t lost_reported;
 };
 
 void rt_block_signals(void)
@@ -211,6 +212,38 @@ static void drain(struct run *r)
 		ring_buffer__consume(r->rb);
 }
 
+/* exit() also sets a flag, read when the ring buffer is quiet: its record
+ * can be lost when the buffer is full, the request must not be. */
+static void check_exit_flag(struct run *r)
+{
+	uint32_t key = 0;
+	uint64_t v = 0;
+	if (r->ld.exitflag && bpf_map_lookup_elem(bpf_map__fd(r->ld.exitflag), &key, &v) == 0 &&
+	    v)
+		r->stop = true;
+}
+
+/* Records the kernel could not put in the full ring buffer, reported as
+ * bpftrace does; counted per CPU by the programs themselves. */
+static void report_lost(struct run *r)
+{
+	if (!r->ld.lost)
+		return;
+	uint32_t key = 0;
+	uint64_t *vals = calloc((size_t)r->ncpus, sizeof(*vals));
+	if (!vals)
+		return;
+	uint64_t total = 0;
+	if (bpf_map_lookup_elem(bpf_map__fd(r->ld.lost), &key, vals) == 0)
+		for (int i = 0; i < r->ncpus; i++)
+			total += vals[i];
+	free(vals);
+	if (total > r->lost_reported) {
+		out_lost_events(&r->pr, total - r->lost_reported);
+		r->lost_reported = total;
+	}
+}
+
 /* ---- probes --------------------------------------------------------------- */
 
 static int run_once(struct run *r, enum provider_run when)
@@ -227,6 +260,7 @@ static int run_once(struct run *r, enum provider_run when)
 			return EXIT_SYSTEM;
 		}
 		drain(r);
+		check_exit_flag(r);
 		if (r->stop && when == RUN_AT_START)
 			break;
 	}
@@ -285,7 +319,9 @@ static int poll_loop(struct run *r)
 	}
 	while (!r->stop) {
 		struct epoll_event evs[2];
-		int n = epoll_wait(ep, evs, 2, -1);
+		int n = epoll_wait(ep, evs, 2, 200);
+		if (n == 0)
+			check_exit_flag(r);
 		if (n < 0 && errno != EINTR) {
 			fprintf(stderr, "sonde: epoll_wait: %s\n", strerror(errno));
 			close(ep);
@@ -297,6 +333,7 @@ static int poll_loop(struct run *r)
 			else
 				drain(r);
 		}
+		report_lost(r);
 	}
 	close(ep);
 	return EXIT_OK;
@@ -367,12 +404,16 @@ int rt_run(const struct program *p, const struct rt_options *o, struct diag *d)
 	}
 	if (rc == EXIT_OK && !r.stop && !o->test_run)
 		rc = attach_all(&r);
+	/* -c CMD: the command starts once everything is attached */
+	if (rc == EXIT_OK && !r.stop && o->on_attached)
+		o->on_attached(o->on_attached_arg);
 	if (rc == EXIT_OK && !r.stop && !o->test_run)
 		rc = poll_loop(&r);
 	detach_all(&r);
 	if (rc == EXIT_OK || rc == EXIT_ATTACH) {
 		int end_rc = run_once(&r, RUN_AT_EXIT);
 		drain(&r);
+		report_lost(&r);
 		print_all_maps(&r);
 		if (rc == EXIT_OK)
 			rc = end_rc;
