@@ -30,10 +30,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct diag d;
 	diag_init(&d, fuzz_sink());
 	struct compile_options opts = {
-		.max_strlen = 64,
-		.map_entries = 4096,
-		.ringbuf_size = 1 << 20,
-		.debug_out = fuzz_sink(),
+	    .max_strlen = 64,
+	    .map_entries = 4096,
+	    .ringbuf_size = 1 << 20,
+	    .debug_out = fuzz_sink(),
 	};
 	struct source src = {.name = "fuzz.sd", .path = NULL, .text = text, .len = size};
 	struct program *p = NULL;

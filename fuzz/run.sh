@@ -10,6 +10,8 @@
 # build-fuzz/logs/TARGET.log. Exits 1 if any target found something.
 #
 # Environment: JOBS (parallel fuzzing processes per target, default 1),
+# KEEP_GOING=1 (libFuzzer's fork mode: record a crash and carry on instead of
+# stopping at the first one; artifacts are kept the same way),
 # SONDE_FUZZ_CC (default clang-19), SONDE_FUZZ_BUILD (default build-fuzz).
 set -euo pipefail
 
@@ -43,21 +45,34 @@ for t in "${targets[@]}"; do
 	mkdir -p "$corpus" "$art"
 	log="$B/logs/$t.log"
 	echo "fuzz: $t for ${secs}s (log $log)"
+	before="$(find "$art" -type f | wc -l)"
 	rc=0
 	par=()
-	[ "$jobs" -le 1 ] || par=(-jobs="$jobs" -workers="$jobs")
+	if [ "${KEEP_GOING:-0}" = 1 ]; then
+		par=(-fork="$jobs" -ignore_crashes=1 -ignore_timeouts=1 -ignore_ooms=1)
+	elif [ "$jobs" -gt 1 ]; then
+		par=(-jobs="$jobs" -workers="$jobs")
+	fi
 	rm -f "$B"/fuzz-*.log
 	(cd "$B" && exec "$B/$t" "$corpus" "$ROOT/fuzz/corpus" \
 		-dict="$ROOT/fuzz/sonde.dict" \
 		-max_total_time="$secs" -timeout=20 -rss_limit_mb=4096 -max_len=4096 \
 		-artifact_prefix="$art/" -print_final_stats=1 \
 		"${par[@]}") >"$log" 2>&1 || rc=$?
-	if [ "$jobs" -gt 1 ]; then
+	if [ "$jobs" -gt 1 ] && [ "${KEEP_GOING:-0}" != 1 ]; then
 		cat "$B"/fuzz-*.log >>"$log" 2>/dev/null || true
 		rm -f "$B"/fuzz-*.log
 	fi
-	runs="$(grep -h 'stat::number_of_executed_units' "$log" | awk '{s += $2} END {print s + 0}')"
-	if [ "$rc" -ne 0 ] || compgen -G "$art/*" >/dev/null; then
+	# Executions: fork mode's last "#N: cov:" line; otherwise the final
+	# stats of each worker (printed twice after a crash, hence uniq).
+	if [ "${KEEP_GOING:-0}" = 1 ]; then
+		runs="$(sed -n 's/^#\([0-9]*\): cov:.*/\1/p' "$log" | tail -n 1)"
+	else
+		runs="$(grep -h 'stat::number_of_executed_units' "$log" | uniq |
+			awk '{s += $2} END {print s + 0}')"
+	fi
+	after="$(find "$art" -type f | wc -l)"
+	if [ "$rc" -ne 0 ] || [ "$after" -gt "$before" ]; then
 		echo "fuzz: $t: FOUND SOMETHING (exit $rc) after $runs runs; see $log and $art/"
 		found=1
 	else

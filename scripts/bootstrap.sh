@@ -24,6 +24,7 @@ PACKAGES=(
 	libbpf-dev libelf-dev libdw-dev zlib1g-dev liblzma-dev libzstd-dev
 	libcmocka-dev python3 bpftool bpftrace iproute2
 	qemu-system-x86 linux-image-amd64 busybox-static
+	libclang-rt-19-dev valgrind
 )
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"

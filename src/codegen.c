@@ -1184,6 +1184,8 @@ static void cg_probe(struct cg *g, struct probe_inst *pi)
 	LLVMPositionBuilderAtEnd(g->ab, g->entry);
 	emit_loc(g->em, g->ab, g->scope, probe->loc.first_line, probe->loc.first_column);
 	LLVMPositionBuilderAtEnd(g->b, body);
+	/* the builder still holds the previous function's location */
+	set_loc(g, probe->loc);
 	g->pkt = NULL;
 	if (pi->pkt_depth >= 0 && ap->prov->pkt_parser) {
 		/* parse once, only as deep as the fields the block reads */

@@ -51,6 +51,8 @@ struct map_info {
 	int64_t lhist_min, lhist_max, lhist_step;
 	int index;
 	bool assign_failed;            /* an assignment had an error already reported */
+	bool keys_seen, keyed;         /* whether the map is used with [keys] */
+	struct loc keys_loc;
 	struct early_read *early_reads; /* reads seen before the value type was known */
 	struct map_info *next;
 };

@@ -174,6 +174,60 @@ out:
 	return rc;
 }
 
+/* config = { max_strlen = 128; map_entries = 8192; ringbuf_size = 4194304 } */
+static int apply_config(struct compilation *c, struct compile_options *o)
+{
+	static const struct {
+		const char *name;
+		uint64_t min, max;
+		bool pow2;
+	} keys[] = {
+		{"max_strlen", 2, 1024, false},
+		{"map_entries", 1, 1 << 24, false},
+		{"ringbuf_size", 4096, 1u << 30, true},
+	};
+	enum { NKEYS = sizeof(keys) / sizeof(keys[0]) };
+	int before = c->diag->nerrors;
+	if (!c->prog.config)
+		return 0;
+	for (struct node *it = c->prog.config->u.config.items; it; it = it->next) {
+		struct node *lhs = it->u.assign.lhs, *rhs = it->u.assign.rhs;
+		const char *name = lhs->kind == N_IDENT ? lhs->u.ident.name : "";
+		int k = -1;
+		for (int i = 0; i < NKEYS; i++)
+			if (!strcmp(keys[i].name, name))
+				k = i;
+		if (k < 0) {
+			const char *cands[NKEYS];
+			for (int i = 0; i < NKEYS; i++)
+				cands[i] = keys[i].name;
+			diag_error(c->diag, lhs->loc, "unknown config setting '%s'", name);
+			const char *near = diag_closest(name, cands, NKEYS);
+			if (near)
+				diag_note(c->diag, (struct loc){0}, "did you mean '%s'?", near);
+			else
+				diag_note(c->diag, (struct loc){0},
+					  "settings are max_strlen, map_entries and ringbuf_size");
+			continue;
+		}
+		uint64_t v = rhs->kind == N_INT ? rhs->u.int_lit.value : 0;
+		if (rhs->kind != N_INT || v < keys[k].min || v > keys[k].max ||
+		    (keys[k].pow2 && (v & (v - 1)))) {
+			diag_error(c->diag, rhs->loc, "%s must be %san integer from %llu to %llu",
+				   name, keys[k].pow2 ? "a power of two, " : "",
+				   (unsigned long long)keys[k].min, (unsigned long long)keys[k].max);
+			continue;
+		}
+		if (k == 0)
+			o->max_strlen = (uint32_t)v;
+		else if (k == 1)
+			o->map_entries = (uint32_t)v;
+		else
+			o->ringbuf_size = (uint32_t)v;
+	}
+	return c->diag->nerrors > before ? -1 : 0;
+}
+
 int driver_compile(const struct source *src, const struct compile_options *opts, struct diag *d,
 		   struct program **out, bool *script_error)
 {
@@ -192,6 +246,11 @@ int driver_compile(const struct source *src, const struct compile_options *opts,
 	}
 	if (parse_program(&c.arena, d, file, &c.prog))
 		goto out;
+	/* config = { ... } in the script overrides the command line's defaults */
+	struct compile_options merged = *opts;
+	if (apply_config(&c, &merged))
+		goto out;
+	c.opts = &merged;
 	if (opts->debug & DEBUG_AST) {
 		fprintf(opts->debug_out, "AST\n");
 		ast_dump(opts->debug_out, &c.prog);

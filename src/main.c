@@ -5,14 +5,22 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
+#include <wordexp.h>
 
 #include "diag.h"
 #include "driver.h"
+#include "features.h"
+#include "listing.h"
 #include "runtime.h"
 
 static void usage(FILE *out)
@@ -40,8 +48,16 @@ static void usage(FILE *out)
 	      "  --keep-pins        leave the --pin pins in place at exit\n"
 	      "  --force            let xdp probes replace an interface's XDP program for\n"
 	      "                     the run (it is put back at exit)\n"
+	      "  -l [PATTERN]       list probes (-lv: with argument types), e.g.\n"
+	      "                     -l 'tracepoint:sched:*', -l 'uprobe:/bin/bash:read*'\n"
+	      "  -p PID             attach uprobes/usdt to this process only\n"
+	      "  -c 'CMD'           run CMD once the probes are attached, trace it, exit when\n"
+	      "                     it exits\n"
+	      "  --info             what this kernel supports (BTF, kprobes, fentry, ...)\n"
 	      "  --max-strlen N     bytes in a string value (default 64)\n"
 	      "  --unsafe           allow functions that act on the system\n"
+	      "  --ringbuf-size N   bytes of the event ring buffer (power of two, default 1M)\n"
+	      "  --map-entries N    entries a hash map can hold (default 4096)\n"
 	      "  -h, --help         show this help\n"
 	      "  -V, --version      show the version\n"
 	      "\n"
@@ -93,7 +109,121 @@ enum {
 	OPT_PIN,
 	OPT_KEEP_PINS,
 	OPT_FORCE,
+	OPT_RINGBUF_SIZE,
+	OPT_MAP_ENTRIES,
 };
+
+/* options of -l/-p/-c/--info (kept apart from the enum above) */
+enum { OPT_INFO = 512 };
+
+/* ---- -c CMD, -p PID ------------------------------------------------------ */
+
+/* -c: the command is forked before compiling (so uprobes can be limited
+ * to its pid) and held on a pipe until the runtime has attached every
+ * probe; a thread waits for it and ends the run with SIGTERM, which the
+ * runtime takes as a normal stop. */
+struct child {
+	pid_t pid;
+	int go_fd;
+	bool exited;
+	pthread_t waiter;
+	bool has_waiter;
+};
+
+static int child_spawn(const char *cmd, struct child *ch)
+{
+	wordexp_t we;
+	if (wordexp(cmd, &we, WRDE_NOCMD) || we.we_wordc == 0) {
+		fprintf(stderr, "sonde: -c: cannot split '%s' into words\n", cmd);
+		return EXIT_USAGE;
+	}
+	int fds[2];
+	if (pipe2(fds, O_CLOEXEC)) {
+		wordfree(&we);
+		fprintf(stderr, "sonde: -c: pipe: %s\n", strerror(errno));
+		return EXIT_SYSTEM;
+	}
+	pid_t pid = fork();
+	if (pid < 0) {
+		fprintf(stderr, "sonde: -c: fork: %s\n", strerror(errno));
+		wordfree(&we);
+		close(fds[0]);
+		close(fds[1]);
+		return EXIT_SYSTEM;
+	}
+	if (pid == 0) {
+		sigset_t none;
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		close(fds[1]);
+		char go;
+		if (read(fds[0], &go, 1) != 1)
+			_exit(127); /* sonde gave up before attaching */
+		execvp(we.we_wordv[0], we.we_wordv);
+		fprintf(stderr, "sonde: -c: cannot run %s: %s\n", we.we_wordv[0], strerror(errno));
+		_exit(127);
+	}
+	wordfree(&we);
+	close(fds[0]);
+	ch->pid = pid;
+	ch->go_fd = fds[1];
+	return EXIT_OK;
+}
+
+static void *child_wait(void *arg)
+{
+	struct child *ch = arg;
+	int status;
+	while (waitpid(ch->pid, &status, 0) < 0 && errno == EINTR)
+		;
+	ch->exited = true;
+	kill(getpid(), SIGTERM);
+	return NULL;
+}
+
+static void child_go(void *arg)
+{
+	struct child *ch = arg;
+	if (write(ch->go_fd, "g", 1) != 1)
+		fprintf(stderr, "sonde: -c: cannot start the command: %s\n", strerror(errno));
+	close(ch->go_fd);
+	ch->go_fd = -1;
+	ch->has_waiter = pthread_create(&ch->waiter, NULL, child_wait, ch) == 0;
+}
+
+/* At exit: a command that never started or still runs is ended. */
+static void child_finish(struct child *ch)
+{
+	if (!ch->pid)
+		return;
+	if (ch->go_fd >= 0)
+		close(ch->go_fd);
+	if (!ch->has_waiter) {
+		waitpid(ch->pid, NULL, 0);
+		return;
+	}
+	if (!ch->exited)
+		kill(ch->pid, SIGTERM);
+	pthread_join(ch->waiter, NULL);
+}
+
+static int parse_pid(const char *arg, int *pid)
+{
+	char *end;
+	long v = strtol(arg, &end, 10);
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%ld", v);
+	if (*end || v <= 0 || v > INT32_MAX) {
+		fprintf(stderr, "sonde: -p takes a process id, not '%s'\n", arg);
+		return EXIT_USAGE;
+	}
+	if (access(path, F_OK)) {
+		fprintf(stderr, "sonde: -p: there is no process %ld\n", v);
+		return EXIT_USAGE;
+	}
+	*pid = (int)v;
+	return EXIT_OK;
+}
 
 /* --emit-elf: the object as compiled, for loaders other than sonde */
 static int write_elf(const struct program *p, const char *path)
@@ -126,11 +256,14 @@ int main(int argc, char **argv)
 		{"emit-llvm", required_argument, NULL, OPT_EMIT_LLVM},
 		{"max-strlen", required_argument, NULL, OPT_MAX_STRLEN},
 		{"unsafe", no_argument, NULL, OPT_UNSAFE},
+		{"ringbuf-size", required_argument, NULL, OPT_RINGBUF_SIZE},
+		{"map-entries", required_argument, NULL, OPT_MAP_ENTRIES},
 		{"emit-elf", required_argument, NULL, OPT_EMIT_ELF},
 		{"test-run", required_argument, NULL, OPT_TEST_RUN},
 		{"pin", required_argument, NULL, OPT_PIN},
 		{"keep-pins", no_argument, NULL, OPT_KEEP_PINS},
 		{"force", no_argument, NULL, OPT_FORCE},
+		{"info", no_argument, NULL, OPT_INFO},
 		{NULL, 0, NULL, 0},
 	};
 	struct compile_options copts = {
@@ -141,8 +274,11 @@ int main(int argc, char **argv)
 	};
 	struct rt_options ropts = {.format = OUT_TEXT, .out = stdout};
 	const char *program = NULL, *out_path = NULL, *buffering = NULL, *emit_elf = NULL;
+	bool list = false;
+	const char *command = NULL;
+	int target_pid = 0;
 	int c;
-	while ((c = getopt_long(argc, argv, "+e:f:o:qB:vdhV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+e:f:o:qB:vdhVlp:c:", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'e':
 			program = optarg;
@@ -203,6 +339,29 @@ int main(int argc, char **argv)
 		case OPT_UNSAFE:
 			copts.unsafe = true;
 			break;
+		case OPT_RINGBUF_SIZE: {
+			char *end;
+			unsigned long v = strtoul(optarg, &end, 0);
+			long page = sysconf(_SC_PAGESIZE);
+			if (*end || v < (unsigned long)page || v > (1ul << 30) || (v & (v - 1))) {
+				fprintf(stderr, "sonde: --ringbuf-size takes a power of two from %ld "
+						"to 1073741824 bytes\n",
+					page);
+				return EXIT_USAGE;
+			}
+			copts.ringbuf_size = (uint32_t)v;
+			break;
+		}
+		case OPT_MAP_ENTRIES: {
+			char *end;
+			unsigned long v = strtoul(optarg, &end, 0);
+			if (*end || v < 1 || v > (1ul << 24)) {
+				fprintf(stderr, "sonde: --map-entries takes a number from 1 to 16777216\n");
+				return EXIT_USAGE;
+			}
+			copts.map_entries = (uint32_t)v;
+			break;
+		}
 		case OPT_EMIT_ELF:
 			emit_elf = optarg;
 			break;
@@ -218,11 +377,38 @@ int main(int argc, char **argv)
 		case OPT_FORCE:
 			copts.force = true;
 			break;
+		case OPT_INFO:
+			feat_print(stdout);
+			return EXIT_OK;
+		case 'l':
+			list = true;
+			break;
+		case 'p': {
+			int prc = parse_pid(optarg, &target_pid);
+			if (prc)
+				return prc;
+			break;
+		}
+		case 'c':
+			command = optarg;
+			break;
 		default:
 			fprintf(stderr, "Try 'sonde --help' for more information.\n");
 			return EXIT_USAGE;
 		}
 	}
+	if (list) {
+		if (program || optind + 1 < argc) {
+			fprintf(stderr, "sonde: -l takes at most one PATTERN and no program\n");
+			return EXIT_USAGE;
+		}
+		return list_probes(stdout, optind < argc ? argv[optind] : NULL, ropts.verbose);
+	}
+	if (target_pid && command) {
+		fprintf(stderr, "sonde: -p and -c cannot be used together\n");
+		return EXIT_USAGE;
+	}
+	feat_set_target_pid(target_pid);
 	struct source src = {0};
 	char *text = NULL;
 	char *abs = NULL;
@@ -281,6 +467,20 @@ int main(int argc, char **argv)
 	struct program *prog = NULL;
 	bool script_error = false;
 	int rc;
+	struct child child = {.go_fd = -1};
+	if (command) {
+		rc = child_spawn(command, &child);
+		if (rc) {
+			if (out != stdout)
+				fclose(out);
+			free(text);
+			free(abs);
+			return rc;
+		}
+		feat_set_target_pid(child.pid);
+		ropts.on_attached = child_go;
+		ropts.on_attached_arg = &child;
+	}
 	if (driver_compile(&src, &copts, &d, &prog, &script_error)) {
 		rc = script_error ? EXIT_SCRIPT : EXIT_SYSTEM;
 	} else if (emit_elf) {
@@ -290,6 +490,7 @@ int main(int argc, char **argv)
 		rc = rt_run(prog, &ropts, &d);
 		program_free(prog);
 	}
+	child_finish(&child);
 	if (out != stdout)
 		fclose(out);
 	free(text);

@@ -33,6 +33,9 @@ struct rt_options {
 	const char *test_run; /* --test-run: run the packet probes over this pcap, attach nothing */
 	const char *pin_dir;  /* --pin: pin the maps in this bpffs directory (pin.h) */
 	bool keep_pins;       /* --keep-pins: leave the pins at exit */
+	/* called once every probe is attached (main.c starts -c CMD) */
+	void (*on_attached)(void *arg);
+	void *on_attached_arg;
 };
 
 /* Returns an exit code. SIGINT, SIGTERM and SIGHUP must already be

@@ -500,16 +500,17 @@ static void use_map_keys(struct sema *s, struct node *mapnode)
 	struct type *kt = key_type(s, mapnode->u.map.keys, &ok);
 	if (!ok)
 		return;
-	if (!m->has_kind && !m->key && !m->value) {
-		/* first use decides whether the map has keys */
-		m->key = kt;
-		m->loc = mapnode->loc;
-		/* mark keyed-ness even for keyless maps */
-	}
-	if ((m->key == NULL) != (kt == NULL) && (m->has_kind || m->value)) {
+	if (!m->keys_seen) {
+		/* the first access decides whether the map has keys */
+		m->keys_seen = true;
+		m->keyed = kt != NULL;
+		m->keys_loc = mapnode->loc;
+	} else if (m->keyed != (kt != NULL)) {
 		diag_error(s->d, mapnode->loc, "map '%s' is used %s keys here but %s keys elsewhere",
 			   m->name, kt ? "with" : "without", kt ? "without" : "with");
-		diag_note(s->d, m->loc, "first used here");
+		diag_note(s->d, m->keys_loc, "first used here");
+		m->assign_failed = true; /* reported; no "never assigned" on top */
+		mapnode->u.map.info = NULL;
 		return;
 	}
 	if (kt) {

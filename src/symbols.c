@@ -498,10 +498,22 @@ static void dwarf_param(Dwarf_Die *die, struct sym_dwarf_param *out)
 		if (!tn) {
 			Dwarf_Die to;
 			const char *pn = NULL;
-			if (dwarf_attr_integrate(&peeled, DW_AT_type, &attr) &&
-			    dwarf_formref_die(&attr, &to))
+			bool is_const = false;
+			Dwarf_Die *cur = &peeled;
+			/* through const/volatile to the named pointee */
+			while (dwarf_attr_integrate(cur, DW_AT_type, &attr) &&
+			       dwarf_formref_die(&attr, &to)) {
+				if (dwarf_tag(&to) == DW_TAG_const_type)
+					is_const = true;
 				pn = dwarf_diename(&to);
-			snprintf(out->c_type, sizeof(out->c_type), "%s *", pn ? pn : "void");
+				if (pn || (dwarf_tag(&to) != DW_TAG_const_type &&
+					   dwarf_tag(&to) != DW_TAG_volatile_type))
+					break;
+				peeled = to;
+				cur = &peeled;
+			}
+			snprintf(out->c_type, sizeof(out->c_type), "%s%s *", is_const ? "const " : "",
+				 pn ? pn : "void");
 		}
 		return;
 	}

@@ -148,9 +148,12 @@ static int add_point(const char *fn, void *arg)
 	return 0;
 }
 
+/* The trampoline needs an ftrace-able function; a kprobe does not (the
+ * syscall wrappers, for one, are kprobe-able but not in the ftrace list). */
 static int add_if_traceable(const char *fn, void *arg)
 {
-	return traceable(fn) ? add_point(fn, arg) : 0;
+	struct expand_ctx *x = arg;
+	return !x->fentry || traceable(fn) ? add_point(fn, arg) : 0;
 }
 
 int kfunc_expand(struct compilation *c, struct node *spec, const char *rest,
@@ -222,8 +225,11 @@ int kfunc_expand(struct compilation *c, struct node *spec, const char *rest,
 	struct expand_ctx x = {.c = c, .spec = spec, .prov = prov, .fentry = fentry,
 			       .ret = is_return, .offset = offset};
 	if (has_glob(fn)) {
-		int rc = f->btf ? btf_func_each(fn, add_if_traceable, &x)
-				: sym_kernel_each(fn, add_if_traceable, &x);
+		/* fentry can only attach to what BTF describes; kprobes to any
+		 * traceable text symbol (syscall wrappers are not in BTF) */
+		bool use_btf = f->btf && (fentry || sym_kernel_has("vfs_read") != 1);
+		int rc = use_btf ? btf_func_each(fn, add_if_traceable, &x)
+				 : sym_kernel_each(fn, add_if_traceable, &x);
 		if (rc < 0) {
 			diag_error(c->diag, spec->loc, "%s: cannot list kernel functions: %s", text,
 				   strerror(-rc));
@@ -237,7 +243,7 @@ int kfunc_expand(struct compilation *c, struct node *spec, const char *rest,
 		}
 		if (!x.added) {
 			diag_error(c->diag, spec->loc, "no kernel function matches '%s'%s", fn,
-				   f->btf ? " (searched kernel BTF)" : " (searched /proc/kallsyms)");
+				   use_btf ? " (searched kernel BTF)" : " (searched /proc/kallsyms)");
 			return -1;
 		}
 		return 0;

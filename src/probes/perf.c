@@ -14,9 +14,11 @@
 #include <unistd.h>
 
 #include "../compile.h"
+#include "../features.h"
 #include "provider.h"
 
-extern const struct provider provider_interval, provider_profile;
+extern const struct provider provider_interval, provider_profile, provider_software,
+	provider_hardware;
 
 static const char *const interval_aliases[] = {"i", NULL};
 static const char *const profile_aliases[] = {"p", NULL};
@@ -170,4 +172,180 @@ const struct provider provider_profile = {
 	.expand = profile_expand,
 	.section = perf_section,
 	.attach = profile_attach,
+};
+
+/* ---- software:EVENT[:COUNT] and hardware:EVENT[:COUNT] ------------------- */
+
+/* The event names perf and bpftrace use, with their aliases. */
+struct perf_event_name {
+	const char *name, *alias;
+	uint64_t config;
+	uint64_t default_period;
+};
+
+static const struct perf_event_name software_events[] = {
+	{"cpu-clock", "cpu", PERF_COUNT_SW_CPU_CLOCK, 1000000},
+	{"task-clock", NULL, PERF_COUNT_SW_TASK_CLOCK, 1000000},
+	{"page-faults", "faults", PERF_COUNT_SW_PAGE_FAULTS, 100},
+	{"context-switches", "cs", PERF_COUNT_SW_CONTEXT_SWITCHES, 1000},
+	{"cpu-migrations", NULL, PERF_COUNT_SW_CPU_MIGRATIONS, 1},
+	{"minor-faults", NULL, PERF_COUNT_SW_PAGE_FAULTS_MIN, 100},
+	{"major-faults", NULL, PERF_COUNT_SW_PAGE_FAULTS_MAJ, 1},
+	{"alignment-faults", NULL, PERF_COUNT_SW_ALIGNMENT_FAULTS, 1},
+	{"emulation-faults", NULL, PERF_COUNT_SW_EMULATION_FAULTS, 1},
+	{"dummy", NULL, PERF_COUNT_SW_DUMMY, 1},
+	{"bpf-output", NULL, PERF_COUNT_SW_BPF_OUTPUT, 1},
+	{NULL, NULL, 0, 0},
+};
+
+static const struct perf_event_name hardware_events[] = {
+	{"cpu-cycles", "cycles", PERF_COUNT_HW_CPU_CYCLES, 1000000},
+	{"instructions", NULL, PERF_COUNT_HW_INSTRUCTIONS, 1000000},
+	{"cache-references", NULL, PERF_COUNT_HW_CACHE_REFERENCES, 1000000},
+	{"cache-misses", NULL, PERF_COUNT_HW_CACHE_MISSES, 1000000},
+	{"branch-instructions", "branches", PERF_COUNT_HW_BRANCH_INSTRUCTIONS, 100000},
+	{"branch-misses", NULL, PERF_COUNT_HW_BRANCH_MISSES, 100000},
+	{"bus-cycles", NULL, PERF_COUNT_HW_BUS_CYCLES, 100000},
+	{"frontend-stalls", NULL, PERF_COUNT_HW_STALLED_CYCLES_FRONTEND, 1000000},
+	{"backend-stalls", NULL, PERF_COUNT_HW_STALLED_CYCLES_BACKEND, 1000000},
+	{"ref-cycles", NULL, PERF_COUNT_HW_REF_CPU_CYCLES, 1000000},
+	{NULL, NULL, 0, 0},
+};
+
+/* target: the event name; value: the sample period; func: the config as
+ * a decimal string (the runtime has no compiler tables). */
+static int perf_event_expand(struct compilation *c, struct node *spec, const char *rest,
+			     const struct provider *prov, const struct perf_event_name *table)
+{
+	bool hw = prov == &provider_hardware;
+	char name[64] = "";
+	const char *colon = rest ? strchr(rest, ':') : NULL;
+	if (rest)
+		snprintf(name, sizeof(name), "%.*s", colon ? (int)(colon - rest) : (int)strlen(rest),
+			 rest);
+	const struct perf_event_name *ev = NULL;
+	for (int i = 0; table[i].name && !ev; i++)
+		if (!strcmp(table[i].name, name) || (table[i].alias && !strcmp(table[i].alias, name)))
+			ev = &table[i];
+	if (!ev) {
+		diag_error(c->diag, spec->loc, "unknown %s event '%s'", prov->name, name);
+		const char *cands[32];
+		int n = 0;
+		for (int i = 0; table[i].name && n < 32; i++)
+			cands[n++] = table[i].name;
+		const char *near = diag_closest(name, cands, n);
+		if (near)
+			diag_note(c->diag, (struct loc){0}, "did you mean '%s:%s'?", prov->name, near);
+		return -1;
+	}
+	uint64_t period = ev->default_period;
+	if (colon && colon[1]) {
+		char *end;
+		period = strtoull(colon + 1, &end, 10);
+		if (*end || !period) {
+			diag_error(c->diag, spec->loc, "%s:EVENT:COUNT needs a COUNT > 0, got '%s'",
+				   prov->name, colon + 1);
+			return -1;
+		}
+	}
+	if (hw) {
+		const struct features *f = feat_get();
+		if (!f->perf_hw) {
+			diag_error(c->diag, spec->loc, "%s: %s", spec->u.spec.text, f->perf_hw_why);
+			diag_note(c->diag, (struct loc){0},
+				  "software events (software:cpu-clock:N, profile:hz:N) work "
+				  "without a PMU");
+			return -1;
+		}
+	}
+	struct attach_point ap = {
+		.prov = prov,
+		.spec = arena_printf(&c->arena, "%s:%s:%llu", prov->name, ev->name,
+				     (unsigned long long)period),
+		.target = ev->name,
+		.func = arena_printf(&c->arena, "%llu", (unsigned long long)ev->config),
+		.value = period,
+		.loc = spec->loc,
+	};
+	sema_add_attach_point(c, &ap);
+	return 0;
+}
+
+static int software_expand(struct compilation *c, struct node *spec, const char *rest)
+{
+	return perf_event_expand(c, spec, rest, &provider_software, software_events);
+}
+
+static int hardware_expand(struct compilation *c, struct node *spec, const char *rest)
+{
+	return perf_event_expand(c, spec, rest, &provider_hardware, hardware_events);
+}
+
+static int perf_event_attach(const struct probe_desc *pd, struct bpf_program *prog,
+			     struct rt_attachment *att, char *err, size_t errsz)
+{
+	bool hw = !strcmp(pd->provider, "hardware");
+	char list[1024] = "";
+	FILE *f = fopen("/sys/devices/system/cpu/online", "r");
+	if (!f || !fgets(list, sizeof(list), f)) {
+		if (f)
+			fclose(f);
+		snprintf(err, errsz, "cannot read the list of online CPUs");
+		return -EIO;
+	}
+	fclose(f);
+	int rc = 0;
+	for (char *tok = strtok(list, ",\n"); tok && !rc; tok = strtok(NULL, ",\n")) {
+		char *dash = strchr(tok, '-');
+		int lo = atoi(tok), hi = dash ? atoi(dash + 1) : lo;
+		for (int cpu = lo; cpu <= hi && !rc; cpu++) {
+			struct perf_event_attr attr = {
+				.type = hw ? PERF_TYPE_HARDWARE : PERF_TYPE_SOFTWARE,
+				.size = sizeof(attr),
+				.config = strtoull(pd->func, NULL, 10),
+				.sample_period = pd->value,
+			};
+			int fd = (int)syscall(SYS_perf_event_open, &attr, -1, cpu, -1,
+					      PERF_FLAG_FD_CLOEXEC);
+			if (fd < 0) {
+				rc = -errno;
+				snprintf(err, errsz, "perf_event_open(%s) on CPU %d failed: %s",
+					 pd->target, cpu, strerror(-rc));
+				break;
+			}
+			struct bpf_link *link = bpf_program__attach_perf_event(prog, fd);
+			if (!link) {
+				rc = -errno;
+				close(fd);
+				snprintf(err, errsz, "attaching to the perf event failed: %s",
+					 strerror(-rc));
+				break;
+			}
+			rc = rt_attachment_add_link(att, link);
+		}
+	}
+	return rc;
+}
+
+static const char *const software_aliases[] = {"s", NULL};
+static const char *const hardware_aliases[] = {"h", NULL};
+
+const struct provider provider_software = {
+	.name = "software",
+	.aliases = software_aliases,
+	.run = RUN_ATTACHED,
+	.ctx = CTX_HAS_STACK | CTX_HAS_USER,
+	.expand = software_expand,
+	.section = perf_section,
+	.attach = perf_event_attach,
+};
+
+const struct provider provider_hardware = {
+	.name = "hardware",
+	.aliases = hardware_aliases,
+	.run = RUN_ATTACHED,
+	.ctx = CTX_HAS_STACK | CTX_HAS_USER,
+	.expand = hardware_expand,
+	.section = perf_section,
+	.attach = perf_event_attach,
 };

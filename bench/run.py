@@ -1,0 +1,671 @@
+#!/usr/bin/env python3
+"""sonde benchmarks: sonde vs bpftrace 0.17 vs hand-written libbpf C, side by side.
+
+    sudo bench/run.py [--quick] [--reps N] [--sonde PATH] [--bpftrace PATH] [--only SECTIONS]
+
+Sections (all by default, in this order): startup, events, ringbuf, compile, xdp.
+Runs are interleaved (sonde, bpftrace, hand C, sonde, ...) and repeated; every
+table shows medians and the ratios sonde/bpftrace and sonde/hand-C. The raw
+samples go to bench/out/results.json. Needs root (BPF, kernel.bpf_stats_enabled).
+Python 3 standard library only. See bench/README.md.
+"""
+
+import argparse
+import json
+import os
+import re
+import select
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+BENCH = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(BENCH)
+HAND = os.path.join(BENCH, "hand")
+OUT = os.path.join(BENCH, "out")
+TOOLS = ("sonde", "bpftrace", "hand")
+TP = "tracepoint:syscalls:sys_enter_getppid"
+
+# Per-event cases: name, probe body (same text for sonde and bpftrace), hand C file.
+CASES = [
+    ("count", "@ = count();", "count"),
+    ("sum", "@ = sum(args->__syscall_nr);", "sum"),
+    ("hist", "@ = hist(nsecs & 0xffff);", "hist"),
+    ("lhist", "@ = lhist(nsecs & 0xff, 0, 256, 16);", "lhist"),
+    ("two-key map", "@[tid, cpu] = count();", "twokey"),
+    ("string key (comm)", "@[comm] = count();", "comm"),
+    ("printf", 'printf("ev %d\\n", tid);', "printf"),
+]
+
+# XDP cases: name, sonde script, hand C file.
+XDP_CASES = [
+    ("proto count", "xdp:lo { @len[pkt.proto] = count(); }", "xdp_proto"),
+    ("drop udp/53", "xdp:lo { if (pkt.proto == 17 && pkt.dport == 53) { @drops = count(); drop; } }",
+     "xdp_dropdns"),
+]
+XDP_PACKETS = ("udp4", "tcp4", "udp6")
+
+live = set()          # Popen objects still running: stopped on any exit
+results = {}          # everything measured, written as JSON at the end
+failures = []         # what did not run although it should have
+
+
+class Interrupted(Exception):
+    pass
+
+
+def on_signal(sig, frame):
+    raise Interrupted()
+
+
+def log(msg):
+    print(msg, file=sys.stderr, flush=True)
+
+
+def fail(what):
+    failures.append(what)
+    log("FAIL: " + what)
+
+
+def med(xs):
+    xs = [x for x in xs if x is not None]
+    return statistics.median(xs) if xs else None
+
+
+def ratio(a, b):
+    if a is None or b is None or b <= 0:
+        return None
+    return a / b
+
+
+def fmt(v, unit="", digits=1):
+    if v is None:
+        return "n/a"
+    if isinstance(v, float):
+        return f"{v:.{digits}f}{unit}"
+    return f"{v}{unit}"
+
+
+def fmt_ratio(r):
+    return "n/a" if r is None else f"{r:.2f}x"
+
+
+def table(title, header, rows):
+    """Prints a Markdown table (so it can be pasted into docs/PERFORMANCE.md)."""
+    print(f"\n### {title}\n")
+    print("| " + " | ".join(header) + " |")
+    print("|" + "|".join("---" for _ in header) + "|")
+    for r in rows:
+        print("| " + " | ".join(str(c) for c in r) + " |")
+    sys.stdout.flush()
+
+
+# ---- processes -------------------------------------------------------------
+
+class Dead:
+    """Stands for a process that could not be started (poll() says it exited)."""
+    pid = -1
+    returncode = 127
+    stdout = stderr = None
+
+    def poll(self):
+        return 127
+
+    def send_signal(self, sig):
+        pass
+
+
+def spawn(argv, stdout=subprocess.DEVNULL, stdin=None, env=None):
+    try:
+        p = subprocess.Popen(argv, stdout=stdout, stderr=subprocess.PIPE if stdout == subprocess.PIPE
+                             else subprocess.DEVNULL, stdin=stdin, env=env)
+    except OSError as e:
+        fail(f"cannot start {argv[0]}: {e}")
+        return Dead()
+    live.add(p)
+    return p
+
+
+def reap(p, timeout=15.0):
+    """Waits for p (SIGKILL after timeout); returns (exit code, peak RSS in KiB)."""
+    if isinstance(p, Dead):
+        return 127, 0
+    deadline = time.monotonic() + timeout
+    while True:
+        pid, status, ru = os.wait4(p.pid, os.WNOHANG)
+        if pid:
+            break
+        if time.monotonic() > deadline:
+            p.kill()
+            pid, status, ru = os.wait4(p.pid, 0)
+            break
+        time.sleep(0.001)
+    p.returncode = os.waitstatus_to_exitcode(status)
+    live.discard(p)
+    return p.returncode, ru.ru_maxrss
+
+
+def stop(p, timeout=15.0):
+    if p.poll() is None:
+        try:
+            p.send_signal(signal.SIGINT)
+        except ProcessLookupError:
+            pass
+    return reap(p, timeout)
+
+
+def stop_all():
+    for p in list(live):
+        try:
+            if p.returncode is None:
+                p.send_signal(signal.SIGINT)
+        except (ProcessLookupError, OSError):
+            pass
+    deadline = time.monotonic() + 5
+    for p in list(live):
+        try:
+            p.wait(max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait()
+        live.discard(p)
+
+
+def run(argv, **kw):
+    return subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kw)
+
+
+# ---- kernel views ----------------------------------------------------------
+
+def prog_ids_of(pid):
+    """Ids of the BPF programs a process holds (from /proc/PID/fdinfo)."""
+    ids = set()
+    try:
+        fds = os.listdir(f"/proc/{pid}/fdinfo")
+    except OSError:
+        return ids
+    for fd in fds:
+        try:
+            with open(f"/proc/{pid}/fdinfo/{fd}") as f:
+                m = re.search(r"^prog_id:\s*(\d+)", f.read(), re.M)
+        except OSError:
+            continue
+        if m:
+            ids.add(int(m.group(1)))
+    return ids
+
+
+def prog_stats(ids):
+    """{id: bpftool's JSON for that program} for the given ids."""
+    out = run(["bpftool", "-j", "prog", "show"]).stdout
+    try:
+        progs = json.loads(out)
+    except json.JSONDecodeError:
+        return {}
+    return {p["id"]: p for p in progs if p["id"] in ids}
+
+
+def tracepoint_attached(pid):
+    """True when process pid has a BPF program attached to sys_enter_getppid."""
+    try:
+        perf = json.loads(run(["bpftool", "-j", "perf", "show"]).stdout or "[]")
+    except json.JSONDecodeError:
+        return False
+    return any(e.get("pid") == pid and e.get("tracepoint") == "sys_enter_getppid" for e in perf)
+
+
+def wait_attached(p, timeout=30.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if p.poll() is not None:
+            return False
+        if tracepoint_attached(p.pid):
+            return True
+        time.sleep(0.01)
+    return False
+
+
+# ---- building --------------------------------------------------------------
+
+def build(trig_pid, self_pid):
+    os.makedirs(OUT, exist_ok=True)
+    cc = os.environ.get("CC", "cc")
+    for src, exe, libs in (("loader.c", "loader", ["-lbpf"]), ("trig.c", "trig", [])):
+        r = run([cc, "-O2", "-Wall", "-o", os.path.join(OUT, exe), os.path.join(BENCH, src)] + libs)
+        if r.returncode:
+            sys.exit(f"bench: cannot build {src}:\n{r.stderr}")
+    arch_inc = "/usr/include/" + run(["gcc", "-dumpmachine"]).stdout.strip()
+    objs = {}
+
+    def bpf(name, pid, suffix=""):
+        obj = os.path.join(OUT, name + suffix + ".bpf.o")
+        r = run(["clang-19", "-O2", "-g", "-target", "bpf", f"-DTARGET_PID={pid}", "-I", arch_inc,
+                 "-c", os.path.join(HAND, name + ".bpf.c"), "-o", obj])
+        if r.returncode:
+            sys.exit(f"bench: cannot compile hand/{name}.bpf.c:\n{r.stderr}")
+        return obj
+
+    for f in sorted(os.listdir(HAND)):
+        if f.endswith(".bpf.c"):
+            objs[f[:-6]] = bpf(f[:-6], trig_pid)
+    objs["printf_self"] = bpf("printf", self_pid, "_self")
+    return objs
+
+
+class Trig:
+    """The event source: one process for the whole run, so its pid is known."""
+
+    def __init__(self, path):
+        self.p = subprocess.Popen([path], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+                                  bufsize=1)
+        live.add(self.p)
+        line = self.p.stdout.readline().split()
+        self.pid = int(line[1])
+
+    def fire(self, n, rate=0):
+        self.p.stdin.write(f"{n} {rate}\n")
+        self.p.stdin.flush()
+        line = self.p.stdout.readline().split()
+        return int(line[1]) / 1e9
+
+    def close(self):
+        self.p.stdin.close()
+        reap(self.p)
+
+
+# ---- the tools -------------------------------------------------------------
+
+class Tools:
+    def __init__(self, a, objs):
+        # A private copy, so that a rebuild of build/sonde during the run
+        # cannot pull the binary out from under the bench.
+        self.sonde = os.path.join(OUT, "sonde")
+        for _ in range(20):
+            shutil.copy2(a.sonde, self.sonde)
+            if run([self.sonde, "--version"]).returncode == 0:
+                break
+            time.sleep(1)
+        else:
+            sys.exit(f"bench: {a.sonde} does not run")
+        self.bpftrace = a.bpftrace
+        self.loader = os.path.join(OUT, "loader")
+        self.objs = objs
+        self.env = dict(os.environ, BPFTRACE_MAX_PROBES="5000", BPFTRACE_MAX_BPF_PROGS="5000")
+
+    def argv(self, tool, script, hand_obj, buffering="full", printing=False):
+        if tool == "sonde":
+            return [self.sonde, "-q", "-B", buffering, "-e", script]
+        if tool == "bpftrace":
+            return [self.bpftrace, "-q", "-B", "none" if buffering != "full" else "full", "-e", script]
+        if hand_obj is None:
+            return None
+        return [self.loader] + (["-p"] if printing else []) + [hand_obj]
+
+
+# ---- sections --------------------------------------------------------------
+
+def section_startup(a, t, reps):
+    log("== startup")
+    begin = {"sonde": [t.sonde, "-q", "-e", "BEGIN { exit(); }"],
+             "bpftrace": [t.bpftrace, "-q", "-e", "BEGIN { exit(); }"],
+             "hand": [t.loader, "--once", t.objs["begin"]]}
+    me = os.getpid()
+    attach_script = f'{TP} /pid == {me}/ {{ printf("x\\n"); exit(); }}'
+    s = {k: {tool: [] for tool in TOOLS} for k in ("begin_ms", "begin_rss", "attach_ms", "exit_ms", "tp_rss")}
+    for rep in range(reps):
+        for tool in TOOLS:
+            t0 = time.perf_counter()
+            p = spawn(begin[tool], env=t.env)
+            rc, rss = reap(p)
+            wall = (time.perf_counter() - t0) * 1e3
+            if rc != 0:
+                fail(f"startup: {tool} BEGIN exit status {rc}")
+                continue
+            s["begin_ms"][tool].append(wall)
+            s["begin_rss"][tool].append(rss)
+        for tool in TOOLS:
+            argv = t.argv(tool, attach_script, t.objs["printf_self"], buffering="line", printing=True)
+            t0 = time.perf_counter()
+            p = spawn(argv, stdout=subprocess.PIPE, env=t.env)
+            fd = p.stdout.fileno()
+            os.set_blocking(fd, False)
+            buf, t_line = b"", None
+            deadline = t0 + 30
+            while time.perf_counter() < deadline and p.poll() is None:
+                os.getppid()  # the event: a getppid from this process
+                r, _, _ = select.select([fd], [], [], 0.0005)
+                if r:
+                    buf += os.read(fd, 65536) or b""
+                    if re.search(rb"^(x|ev \d+)$", buf, re.M):
+                        t_line = time.perf_counter()
+                        break
+            if t_line is None:
+                fail(f"startup: {tool} never reported the first event: {p.stderr.read(2000)!r}"
+                     if p.poll() is not None else f"startup: {tool} never reported the first event")
+                stop(p)
+                continue
+            if tool == "hand":
+                # no exit() in hand C: time its SIGINT-to-gone instead, the
+                # kernel's detach time plus a minimal user-space exit
+                t_seen = time.perf_counter()
+                p.send_signal(signal.SIGINT)
+            else:
+                t_seen = t_line
+            rc, rss = reap(p)
+            t_exit = time.perf_counter()
+            if rc != 0:
+                fail(f"startup: {tool} attach script exit status {rc}")
+            s["attach_ms"][tool].append((t_line - t0) * 1e3)
+            s["exit_ms"][tool].append((t_exit - t_seen) * 1e3)
+            s["tp_rss"][tool].append(rss)
+    results["startup"] = s
+    rows = []
+    names = {"begin_ms": ("`BEGIN { exit(); }` wall", " ms", 1),
+             "attach_ms": ("start to first event of a tracepoint (attached)", " ms", 1),
+             "exit_ms": ("exit() seen to process gone (hand C: SIGINT to gone)", " ms", 1),
+             "begin_rss": ("peak RSS, `BEGIN { exit(); }`", " MiB", 1),
+             "tp_rss": ("peak RSS, tracepoint + printf script", " MiB", 1)}
+    for k in ("begin_ms", "attach_ms", "exit_ms", "begin_rss", "tp_rss"):
+        label, unit, d = names[k]
+        scale = 1 / 1024 if "rss" in k else 1
+        m = {tool: (med(s[k][tool]) * scale if med(s[k][tool]) is not None else None) for tool in TOOLS}
+        rows.append([label] + [fmt(m[tool], unit, d) for tool in TOOLS] +
+                    [fmt_ratio(ratio(m["sonde"], m["bpftrace"])), fmt_ratio(ratio(m["sonde"], m["hand"]))])
+    table(f"Start-up (median of {reps})", ["measure", "sonde", "bpftrace", "hand C", "sonde/bpftrace",
+                                           "sonde/hand"], rows)
+
+
+def section_events(a, t, trig, reps, n):
+    log("== per-event kernel cost")
+    empty = spawn([t.loader, t.objs["empty"]])
+    if not wait_attached(empty):
+        fail("events: the empty baseline program did not attach")
+        stop(empty)
+        return
+    empty_ids = prog_ids_of(empty.pid)
+    samples = {c[0]: {tool: [] for tool in TOOLS} for c in CASES}
+    xlated = {c[0]: {tool: None for tool in TOOLS} for c in CASES}
+    for rep in range(reps):
+        for name, body, hand in CASES:
+            script = f"{TP} /pid == {trig.pid}/ {{ {body} }}"
+            for tool in TOOLS:
+                out = tempfile.TemporaryFile()
+                p = spawn(t.argv(tool, script, t.objs[hand], printing=True), stdout=out, env=t.env)
+                if not wait_attached(p):
+                    fail(f"events: {name}: {tool} did not attach")
+                    stop(p)
+                    continue
+                ids = {i for i, pr in prog_stats(prog_ids_of(p.pid)).items() if pr["type"] == "tracepoint"}
+                s0 = prog_stats(ids | empty_ids)
+                trig.fire(n)
+                s1 = prog_stats(ids | empty_ids)
+                rc, _ = stop(p)
+                if rc != 0:
+                    fail(f"events: {name}: {tool} exit status {rc}")
+
+                def per_event(pids):
+                    dt = sum(s1[i].get("run_time_ns", 0) - s0[i].get("run_time_ns", 0) for i in pids
+                             if i in s0 and i in s1)
+                    dc = sum(s1[i].get("run_cnt", 0) - s0[i].get("run_cnt", 0) for i in pids
+                             if i in s0 and i in s1)
+                    return dt / dc if dc else None, dc
+
+                cost, cnt = per_event(ids)
+                base, _ = per_event(empty_ids)
+                if cost is None or base is None or cnt < n:
+                    fail(f"events: {name}: {tool}: program ran {cnt} times for {n} events")
+                    continue
+                samples[name][tool].append({"ns": cost, "empty_ns": base, "net_ns": cost - base})
+                progs = [s1[i] for i in ids if i in s1]
+                xlated[name][tool] = {"insns": sum(pr.get("bytes_xlated", 0) for pr in progs) // 8,
+                                      "jited_bytes": sum(pr.get("bytes_jited", 0) for pr in progs),
+                                      "ids": sorted(ids)}
+                out.close()
+    stop(empty)
+    results["events"] = {"samples": samples, "xlated": xlated, "events_per_run": n}
+    rows, xrows = [], []
+    for name, _, _ in CASES:
+        m = {tool: med([x["net_ns"] for x in samples[name][tool]]) for tool in TOOLS}
+        g = {tool: med([x["ns"] for x in samples[name][tool]]) for tool in TOOLS}
+        e = med([x["empty_ns"] for tool in TOOLS for x in samples[name][tool]])
+        rows.append([name] + [f"{fmt(m[tool])} ({fmt(g[tool])})" for tool in TOOLS] + [fmt(e)] +
+                    [fmt_ratio(ratio(m["sonde"], m["bpftrace"])), fmt_ratio(ratio(m["sonde"], m["hand"]))])
+        x = {tool: (xlated[name][tool] or {}).get("insns") for tool in TOOLS}
+        xrows.append([name] + [fmt(x[tool]) for tool in TOOLS] +
+                     [fmt_ratio(ratio(x["sonde"], x["bpftrace"])), fmt_ratio(ratio(x["sonde"], x["hand"]))])
+    table(f"Per-event kernel cost, ns/event net of the empty program (gross in parentheses); "
+          f"median of {reps} runs x {n} events",
+          ["script", "sonde", "bpftrace", "hand C", "empty prog", "sonde/bpftrace", "sonde/hand"], rows)
+    table("xlated instructions of the tracepoint program",
+          ["script", "sonde", "bpftrace", "hand C", "sonde/bpftrace", "sonde/hand"], xrows)
+
+
+def section_ringbuf(a, t, trig, rates, dur, nmax):
+    log("== ring-buffer printf throughput")
+    script = f'{TP} /pid == {trig.pid}/ {{ printf("ev %d\\n", tid); }}'
+    res = {}
+    rows = []
+    for rate in rates:
+        n = nmax if rate == 0 else max(1000, int(rate * dur))
+        res[rate] = {}
+        for tool in TOOLS:
+            with tempfile.NamedTemporaryFile(dir=OUT, prefix="rb-") as out:
+                p = spawn(t.argv(tool, script, t.objs["printf"], printing=True), stdout=out, env=t.env)
+                if not wait_attached(p):
+                    fail(f"ringbuf: {tool} did not attach")
+                    stop(p)
+                    continue
+                elapsed = trig.fire(n, rate)
+                # wait for the output to settle, then stop the tool
+                last, still = -1, time.monotonic()
+                settle_deadline = still + 20
+                while time.monotonic() - still < 0.3 and time.monotonic() < settle_deadline:
+                    size = os.fstat(out.fileno()).st_size
+                    if size != last:
+                        last, still = size, time.monotonic()
+                    time.sleep(0.05)
+                rc, _ = stop(p)
+                if rc != 0:
+                    fail(f"ringbuf: {tool} exit status {rc}")
+                out.seek(0)
+                text = out.read().decode(errors="replace")
+            got = len(re.findall(r"^ev \d+$", text, re.M))
+            lost = re.findall(r"[Ll]ost (\d+) events", text)
+            res[rate][tool] = {"events": n, "received": got, "seconds": elapsed,
+                               "reported_lost": sum(int(x) for x in lost) if lost else None}
+        row = [("max" if rate == 0 else f"{rate:,}/s")]
+        for tool in TOOLS:
+            r = res[rate].get(tool)
+            if not r:
+                row.append("n/a")
+                continue
+            offered = r["events"] / r["seconds"] if r["seconds"] else 0
+            loss = 100.0 * (r["events"] - r["received"]) / r["events"]
+            row.append(f"{offered / 1e3:,.0f}k/s offered, {loss:.1f}% lost"
+                       + (f" (reports {r['reported_lost']})" if r["reported_lost"] else ""))
+        rows.append(row)
+    results["ringbuf"] = res
+    table("printf through the ring buffer (bpftrace 0.17: perf buffer): offered rate and loss",
+          ["target rate", "sonde", "bpftrace", "hand C"], rows)
+
+
+def section_compile(a, t, sizes, reps):
+    log("== compile time")
+    has_emit_elf = "--emit-elf" in run([t.sonde, "--help"]).stdout
+    res = {}
+    rows = []
+    with tempfile.TemporaryDirectory(dir=OUT) as tmp:
+        for k in sizes:
+            script = "\n".join(f"{TP} /pid == 1/ {{ @c[{i}] = count(); }}" for i in range(k))
+            path = os.path.join(tmp, f"s{k}.bt")
+            with open(path, "w") as f:
+                f.write(script + "\n")
+            variants = {"sonde --dry-run": [t.sonde, "-q", "--dry-run", path],
+                        "bpftrace --emit-elf": [t.bpftrace, "--emit-elf", os.path.join(tmp, "b.o"), path]}
+            if has_emit_elf:
+                variants["sonde --emit-elf"] = [t.sonde, "-q", "--dry-run", "--emit-elf",
+                                                os.path.join(tmp, "s.o"), path]
+            res[k] = {v: [] for v in variants}
+            for rep in range(reps):
+                for v, argv in variants.items():
+                    t0 = time.perf_counter()
+                    p = spawn(argv, env=t.env)
+                    rc, rss = reap(p, timeout=300)
+                    wall = (time.perf_counter() - t0) * 1e3
+                    if rc != 0:
+                        fail(f"compile: {v} with {k} probes: exit status {rc}")
+                        continue
+                    res[k][v].append({"ms": wall, "rss_kib": rss})
+    results["compile"] = res
+    variants = list(res[sizes[0]].keys())
+    for k in sizes:
+        row = [str(k)]
+        for v in variants:
+            m = med([x["ms"] for x in res[k][v]])
+            per = f" ({m / k:.2f}/probe)" if m is not None else ""
+            row.append(fmt(m, " ms") + per)
+        rows.append(row)
+    table(f"Compile time as scripts grow (median of {reps}); sonde --dry-run also verifies and "
+          f"loads every program, bpftrace --emit-elf does not load",
+          ["probes"] + variants, rows)
+
+
+def section_xdp(a, t, reps, repeat):
+    log("== XDP")
+    help_text = run([t.sonde, "--help"]).stdout
+    if "--emit-elf" not in help_text:
+        print("\n### XDP ns/packet\n\nskipped: this sonde has no --emit-elf yet "
+              "(the XDP bench test-runs the object sonde writes).")
+        results["xdp"] = "skipped: no --emit-elf"
+        return
+    objs = {}
+    with tempfile.TemporaryDirectory(dir=OUT) as tmp:
+        for name, script, hand in XDP_CASES:
+            obj = os.path.join(tmp, hand + ".sonde.o")
+            # --dry-run: nothing is attached to any interface
+            r = run([t.sonde, "-q", "--dry-run", "--emit-elf", obj, "-e", script])
+            if r.returncode != 0:
+                msg = (r.stderr.strip().splitlines() or ["?"])[0]
+                print(f"\n### XDP ns/packet\n\nskipped: sonde cannot compile `{script}` yet: {msg}")
+                results["xdp"] = f"skipped: {msg}"
+                return
+            objs[name] = obj
+        samples = {}
+        for rep in range(reps):
+            for name, script, hand in XDP_CASES:
+                for pkt in XDP_PACKETS:
+                    d = samples.setdefault(f"{name} / {pkt}", {"sonde": [], "bpftrace": [], "hand": [],
+                                                               "empty": []})
+                    for who, obj in (("sonde", objs[name]), ("hand", t.objs[hand]),
+                                     ("empty", t.objs["xdp_empty"])):
+                        r = run([t.loader, "--test-run", str(repeat), "--packet", pkt, obj])
+                        m = re.findall(r"^test-run (\S+) ns=(\d+) wall_ns=([\d.]+) retval=(\d+)", r.stdout, re.M)
+                        if r.returncode != 0 or len(m) != 1:
+                            fail(f"xdp: {name} {pkt} {who}: {r.stderr.strip() or r.stdout.strip()}")
+                            continue
+                        d[who].append({"ns": int(m[0][1]), "wall_ns": float(m[0][2]), "retval": int(m[0][3])})
+    results["xdp"] = samples
+    rows = []
+    for key, d in samples.items():
+        e = med([x["ns"] for x in d["empty"]])
+        s = med([x["ns"] for x in d["sonde"]])
+        h = med([x["ns"] for x in d["hand"]])
+        verdict_ok = {x["retval"] for x in d["sonde"]} == {x["retval"] for x in d["hand"]}
+        if not verdict_ok:
+            fail(f"xdp: {key}: sonde and hand C return different verdicts")
+        net = lambda v: None if v is None or e is None else v - e
+        rows.append([key, f"{fmt(net(s))} ({fmt(s)})", "n/a", f"{fmt(net(h))} ({fmt(h)})", fmt(e), fmt_ratio(ratio(net(s), net(h))), fmt_ratio(ratio(s, h))])
+    table(f"XDP ns/packet (kernel's test-run duration, best of 5 rounds of repeat={repeat:,}), "
+          f"net of an XDP_PASS program (gross); median of {reps}",
+          ["case / packet", "sonde", "bpftrace", "hand C", "empty prog", "sonde/hand net", "sonde/hand gross"],
+          rows)
+
+
+# ---- main ------------------------------------------------------------------
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--quick", action="store_true", help="tiny configuration for CI (< 60 s)")
+    ap.add_argument("--reps", type=int, help="repetitions (default 5, --quick 1)")
+    ap.add_argument("--sonde", default=os.path.join(ROOT, "build", "sonde"))
+    ap.add_argument("--bpftrace", default=shutil.which("bpftrace") or "bpftrace")
+    ap.add_argument("--only", default="startup,events,ringbuf,compile,xdp",
+                    help="comma-separated sections to run")
+    a = ap.parse_args()
+    if os.geteuid() != 0:
+        sys.exit("bench: needs root (run it with sudo)")
+    for tool in (a.sonde, a.bpftrace, "bpftool", "clang-19"):
+        if not shutil.which(tool) and not os.access(tool, os.X_OK):
+            sys.exit(f"bench: {tool} not found")
+    sections = set(a.only.split(","))
+    reps = a.reps or (1 if a.quick else 5)
+    n = 100_000 if a.quick else 1_000_000
+    rates = [100_000, 0] if a.quick else [10_000, 100_000, 300_000, 1_000_000, 0]
+    rb_dur, rb_max = (0.2, 100_000) if a.quick else (1.0, 1_000_000)
+    sizes = [1, 10, 100] if a.quick else [1, 10, 100, 1000]
+    xdp_repeat = 1_000_000 if a.quick else 10_000_000
+
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+    stats_path = "/proc/sys/kernel/bpf_stats_enabled"
+    with open(stats_path) as f:
+        old_stats = f.read().strip()
+    trig = None
+    started = time.monotonic()
+    try:
+        os.makedirs(OUT, exist_ok=True)
+        run([os.environ.get("CC", "cc"), "-O2", "-o", os.path.join(OUT, "trig"), os.path.join(BENCH, "trig.c")])
+        trig = Trig(os.path.join(OUT, "trig"))
+        objs = build(trig.pid, os.getpid())
+        t = Tools(a, objs)
+        uname = os.uname()
+        print(f"# sonde bench: kernel {uname.release}, {os.cpu_count()} CPUs, "
+              f"{run([a.bpftrace, '--version']).stdout.strip()}, reps={reps}"
+              f"{', --quick' if a.quick else ''}")
+        if "startup" in sections:
+            section_startup(a, t, reps)
+        if "events" in sections:
+            # bpf_stats adds two clock reads to every program run: on for this
+            # section only (the XDP test runs would pay it too)
+            with open(stats_path, "w") as f:
+                f.write("1")
+            section_events(a, t, trig, reps, n)
+            with open(stats_path, "w") as f:
+                f.write(old_stats)
+        if "ringbuf" in sections:
+            section_ringbuf(a, t, trig, rates, rb_dur, rb_max)
+        if "compile" in sections:
+            section_compile(a, t, sizes, 1 if a.quick else 3)
+        if "xdp" in sections:
+            section_xdp(a, t, min(reps, 3), xdp_repeat)
+    except Interrupted:
+        log("bench: interrupted, cleaning up")
+        failures.append("interrupted")
+    finally:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        stop_all()
+        if trig and trig.p.returncode is None:
+            try:
+                trig.close()
+            except (OSError, ValueError):
+                pass
+        with open(stats_path, "w") as f:
+            f.write(old_stats)
+    results["failures"] = failures
+    results["seconds"] = time.monotonic() - started
+    with open(os.path.join(OUT, "results.json"), "w") as f:
+        json.dump(results, f, indent=1, default=str)
+    log(f"bench: {time.monotonic() - started:.0f} s; raw samples in {os.path.relpath(OUT, os.getcwd())}/results.json")
+    if failures:
+        log(f"bench: {len(failures)} failure(s):\n  " + "\n  ".join(failures))
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,209 @@
+/*
+ * listing.c - `sonde -l [PATTERN]` (see listing.h).
+ *
+ * Tracepoints come from tracefs, kernel functions (kprobe:, fentry:) from
+ * BTF, user functions (uprobe:PATH:*) from the binary's ELF symbols,
+ * software:/hardware: from the fixed perf lists. A pattern without a
+ * probe type ("*sleep*") is matched against every "type:name" line of the
+ * tracepoints and kernel functions.
+ */
+#define _GNU_SOURCE
+#include "listing.h"
+
+#include <errno.h>
+#include <fnmatch.h>
+#include <string.h>
+
+#include "arena.h"
+#include "btf.h"
+#include "runtime.h"
+#include "symbols.h"
+#include "tracefs.h"
+
+struct lister {
+	FILE *out;
+	bool verbose;
+	const char *type; /* "kprobe", "fentry", ... */
+	const char *glob; /* whole-line glob, for patterns without a type */
+	size_t n;
+};
+
+static int list_kfunc(const char *name, void *arg)
+{
+	struct lister *l = arg;
+	char line[512];
+	snprintf(line, sizeof(line), "%s:%s", l->type, name);
+	if (l->glob && fnmatch(l->glob, line, 0))
+		return 0;
+	fprintf(l->out, "%s\n", line);
+	l->n++;
+	if (l->verbose) {
+		struct btf_func f;
+		if (btf_func_get(name, &f) == 0)
+			btf_func_print(l->out, &f);
+	}
+	return 0;
+}
+
+static void list_tracepoints(struct lister *l, const char *cat, const char *name)
+{
+	char dir[4096], note[512];
+	if (tracefs_dir(dir, sizeof(dir), note, sizeof(note)))
+		return;
+	struct arena a;
+	arena_init(&a);
+	char **names = NULL;
+	size_t n = 0;
+	if (tp_expand(&a, dir, cat, name, &names, &n) == 0) {
+		for (size_t i = 0; i < n; i++) {
+			char line[512];
+			snprintf(line, sizeof(line), "tracepoint:%s", names[i]);
+			if (l->glob && fnmatch(l->glob, line, 0))
+				continue;
+			fprintf(l->out, "%s\n", line);
+			l->n++;
+			if (!l->verbose)
+				continue;
+			char *sep = strchr(names[i], ':');
+			*sep = 0;
+			struct tp_format fmt;
+			if (tp_format_load(&a, dir, names[i], sep + 1, &fmt))
+				continue;
+			for (uint32_t j = 0; j < fmt.nfields; j++) {
+				const struct tp_field *f = &fmt.fields[j];
+				if (f->is_common)
+					continue;
+				if (f->is_array && f->array_len)
+					fprintf(l->out, "    %s %s[%u]\n", f->c_type, f->name,
+						f->array_len);
+				else
+					fprintf(l->out, "    %s %s\n", f->c_type, f->name);
+			}
+		}
+	}
+	arena_fini(&a);
+}
+
+static const char *const software_events[] = {
+	"alignment-faults", "bpf-output", "context-switches", "cpu-clock", "cpu-migrations",
+	"dummy", "emulation-faults", "major-faults", "minor-faults", "page-faults",
+	"task-clock", NULL};
+static const char *const hardware_events[] = {
+	"backend-stalls", "branch-instructions", "branch-misses", "bus-cycles", "cache-misses",
+	"cache-references", "cpu-cycles", "frontend-stalls", "instructions", "ref-cycles", NULL};
+
+static void list_fixed(struct lister *l, const char *type, const char *const *names,
+		       const char *glob)
+{
+	for (int i = 0; names[i]; i++) {
+		char line[128];
+		snprintf(line, sizeof(line), "%s:%s:", type, names[i]);
+		if (glob && fnmatch(glob, names[i], 0))
+			continue;
+		if (l->glob && fnmatch(l->glob, line, 0))
+			continue;
+		fprintf(l->out, "%s\n", line);
+		l->n++;
+	}
+}
+
+static int list_uprobes(struct lister *l, const char *rest)
+{
+	const char *colon = strrchr(rest, ':');
+	char path[4096];
+	char bin[4096];
+	snprintf(bin, sizeof(bin), "%.*s", colon ? (int)(colon - rest) : (int)strlen(rest), rest);
+	const char *glob = colon ? colon + 1 : "*";
+	if (sym_resolve_path(bin, path, sizeof(path))) {
+		fprintf(stderr, "sonde: -l: cannot find '%s'\n", bin);
+		return EXIT_USAGE;
+	}
+	const struct sym_elf_func *fs;
+	int n = sym_elf_funcs(path, glob, &fs);
+	if (n < 0) {
+		fprintf(stderr, "sonde: -l: cannot read the symbols of %s: %s\n", path,
+			strerror(-n));
+		return EXIT_SYSTEM;
+	}
+	for (int i = 0; i < n; i++) {
+		fprintf(l->out, "%s:%s:%s\n", l->type, path, fs[i].name);
+		if (l->verbose) {
+			struct sym_dwarf_param ps[SYM_MAX_PARAMS];
+			int np = sym_dwarf_params(path, fs[i].name, ps);
+			for (int j = 0; j < np; j++)
+				fprintf(l->out, "    %s %s\n", ps[j].c_type, ps[j].name);
+		}
+	}
+	l->n += (size_t)n;
+	return EXIT_OK;
+}
+
+int list_probes(FILE *out, const char *pattern, bool verbose)
+{
+	struct lister l = {.out = out, .verbose = verbose};
+	if (!pattern || !*pattern)
+		pattern = "*";
+	const char *colon = strchr(pattern, ':');
+	char type[64] = "";
+	if (colon && (size_t)(colon - pattern) < sizeof(type))
+		snprintf(type, sizeof(type), "%.*s", (int)(colon - pattern), pattern);
+	const char *rest = colon ? colon + 1 : NULL;
+	static const struct {
+		const char *alias, *name;
+	} aliases[] = {{"t", "tracepoint"}, {"k", "kprobe"}, {"kr", "kretprobe"},
+		       {"f", "fentry"},     {"fr", "fexit"},   {"kfunc", "fentry"},
+		       {"kretfunc", "fexit"}, {"u", "uprobe"}, {"ur", "uretprobe"},
+		       {"s", "software"},   {"h", "hardware"}};
+	for (size_t i = 0; i < sizeof(aliases) / sizeof(aliases[0]); i++)
+		if (!strcmp(type, aliases[i].alias))
+			snprintf(type, sizeof(type), "%s", aliases[i].name);
+
+	if (!colon) {
+		/* no type: every line that matches, in bpftrace's order */
+		char glob[512];
+		snprintf(glob, sizeof(glob), "%s", pattern);
+		l.glob = glob;
+		l.type = "kprobe";
+		if (btf_func_each("*", list_kfunc, &l) == -ENODATA)
+			sym_kernel_each("*", list_kfunc, &l);
+		list_tracepoints(&l, "*", "*");
+		list_fixed(&l, "software", software_events, NULL);
+		list_fixed(&l, "hardware", hardware_events, NULL);
+		return EXIT_OK;
+	}
+	if (!strcmp(type, "tracepoint")) {
+		const char *c2 = strchr(rest, ':');
+		char cat[256];
+		snprintf(cat, sizeof(cat), "%.*s", c2 ? (int)(c2 - rest) : (int)strlen(rest), rest);
+		list_tracepoints(&l, cat, c2 ? c2 + 1 : "*");
+		return EXIT_OK;
+	}
+	if (!strcmp(type, "kprobe") || !strcmp(type, "kretprobe") || !strcmp(type, "fentry") ||
+	    !strcmp(type, "fexit")) {
+		l.type = type;
+		int rc = btf_func_each(*rest ? rest : "*", list_kfunc, &l);
+		if (rc == -ENODATA)
+			rc = sym_kernel_each(*rest ? rest : "*", list_kfunc, &l);
+		if (rc < 0) {
+			fprintf(stderr, "sonde: -l: cannot list kernel functions: %s\n",
+				strerror(-rc));
+			return EXIT_SYSTEM;
+		}
+		return EXIT_OK;
+	}
+	if (!strcmp(type, "uprobe") || !strcmp(type, "uretprobe")) {
+		l.type = type;
+		return list_uprobes(&l, rest);
+	}
+	if (!strcmp(type, "software") || !strcmp(type, "hardware")) {
+		char glob[256];
+		snprintf(glob, sizeof(glob), "%.*s", (int)strcspn(rest, ":"), rest);
+		list_fixed(&l, type, !strcmp(type, "software") ? software_events : hardware_events,
+			   *glob ? glob : "*");
+		return EXIT_OK;
+	}
+	fprintf(stderr, "sonde: -l: cannot list '%s' probes (listable: tracepoint, kprobe, "
+			"kretprobe, fentry, fexit, uprobe, uretprobe, software, hardware)\n",
+		type);
+	return EXIT_USAGE;
+}

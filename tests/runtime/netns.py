@@ -1,0 +1,466 @@
+#!/usr/bin/env python3
+"""Packet tests' private network: a network namespace and a veth pair made
+for one test, sonde attached to one end, known traffic sent across, and
+everything removed afterwards, whatever happens.
+
+    netns.py [options] -- SONDE-ARGS...
+
+The host end of the veth (@IF@) stays in the current namespace, the other
+end (@PEER@) goes into a new namespace.  In SONDE-ARGS these are replaced:
+
+    @IF@ @PEER@      interface names (unique per run, "sv" + 8 hex digits)
+    @HOST4@ @NS4@    IPv4 addresses of the host and namespace ends
+    @HOST6@ @NS6@    IPv6 addresses (only with --ipv6)
+    @TMP@            a temporary directory, removed afterwards
+
+By default sonde runs in the current namespace (attach it to @IF@) and
+traffic goes from the namespace to the host, so the probed interface
+receives it.  --inside runs sonde in the namespace (attach to @PEER@) and
+sends traffic from the host.  --from overrides the direction (egress tests).
+
+Traffic specs (--send, repeatable, sent in order):
+    udp4:N:PORT   N UDP datagrams to PORT (source ports 40000, 40001, ...)
+    udp6:N:PORT   the same over IPv6
+    tcp4:N:PORT   N TCP connections to a listener on PORT, 100 bytes each
+    tcp6:N:PORT   the same over IPv6
+    syn4:N:PORT   N connection attempts to PORT where nothing listens
+                  (exactly one SYN each, answered by a RST)
+    icmp4:N       N echo requests (answered by the kernel)
+    icmp6:N       N ICMPv6 echo requests
+
+--recv udp4:PORT[,PORT...] (or udp6:) listens on the receiving end and,
+after the traffic, prints "received udp PORT: COUNT" for each port.
+
+--pre CMD runs (sh -c, placeholders replaced) after the set-up and before
+sonde, --during CMD after the traffic while sonde still runs, --check CMD
+after sonde exited and before the tear-down; their output is printed as
+"pre: LINE", "during: LINE", "check: LINE", and "pre/during/check status:
+N" when a command fails.
+
+Without a network (--no-net) the helper only provides @TMP@ and --pcap.
+--pcap FILE:SPEC[;SPEC...] writes a pcap file (before sonde starts) with
+crafted Ethernet packets: udp4:N:SPORT:DPORT, tcp4:N:SPORT:DPORT:FLAGS,
+icmp4:N, udp6:N:SPORT:DPORT, vlan-udp4:N:VLAN:DPORT, arp:N, and the
+format options be (big-endian file) and nsec (nanosecond timestamps).
+
+IPv6 is disabled on the veth unless --ipv6, and neighbours are static, so
+the only packets on the wire are the ones sent: counts are exact.
+
+sonde's stdout and stderr are copied to ours, then the receivers' lines;
+the exit status is sonde's (or 99 when the set-up itself failed).
+"""
+
+import argparse
+import os
+import random
+import shutil
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+HERE = os.path.abspath(__file__)
+
+
+def sh(*argv, check=True, ns=None):
+    if ns:
+        argv = ("ip", "netns", "exec", ns) + argv
+    r = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    if check and r.returncode != 0:
+        raise RuntimeError("%s: %s" % (" ".join(argv), r.stderr.decode(errors="replace").strip()))
+    return r
+
+
+class Net:
+    def __init__(self, ipv6):
+        tag = "%08x" % random.getrandbits(32)
+        self.ns = "sonde-" + tag
+        self.host_if = "sv%sh" % tag
+        self.ns_if = "sv%sn" % tag
+        a, b = random.randint(0, 1), random.randint(0, 255)
+        self.host4 = "198.%d.%d.1" % (18 + a, b)
+        self.ns4 = "198.%d.%d.2" % (18 + a, b)
+        self.host6 = "fd5e:%x::1" % random.getrandbits(16)
+        self.ns6 = self.host6[:-1] + "2"
+        self.ipv6 = ipv6
+        self.made_ns = False
+
+    def up(self):
+        sh("ip", "netns", "add", self.ns)
+        self.made_ns = True
+        sh("ip", "link", "add", self.host_if, "type", "veth", "peer", "name", self.ns_if)
+        sh("ip", "link", "set", self.ns_if, "netns", self.ns)
+        hmac = open("/sys/class/net/%s/address" % self.host_if).read().strip()
+        nmac = sh("ip", "netns", "exec", self.ns, "cat",
+                  "/sys/class/net/%s/address" % self.ns_if).stdout.decode().strip()
+        for ns, ifname in ((None, self.host_if), (self.ns, self.ns_if)):
+            sh("sysctl", "-qw", "net.ipv6.conf.%s.disable_ipv6=%d" % (ifname, 0 if self.ipv6 else 1), ns=ns)
+            if self.ipv6:
+                sh("sysctl", "-qw", "net.ipv6.conf.%s.router_solicitations=0" % ifname, ns=ns)
+                sh("ip", "link", "set", ifname, "addrgenmode", "none", ns=ns)
+        sh("ip", "addr", "add", self.host4 + "/24", "dev", self.host_if)
+        sh("ip", "addr", "add", self.ns4 + "/24", "dev", self.ns_if, ns=self.ns)
+        sh("ip", "neigh", "replace", self.ns4, "lladdr", nmac, "dev", self.host_if, "nud", "permanent")
+        sh("ip", "neigh", "replace", self.host4, "lladdr", hmac, "dev", self.ns_if, "nud", "permanent",
+           ns=self.ns)
+        if self.ipv6:
+            sh("ip", "-6", "addr", "add", self.host6 + "/64", "dev", self.host_if, "nodad")
+            sh("ip", "-6", "addr", "add", self.ns6 + "/64", "dev", self.ns_if, "nodad", ns=self.ns)
+            sh("ip", "-6", "neigh", "replace", self.ns6, "lladdr", nmac, "dev", self.host_if,
+               "nud", "permanent")
+            sh("ip", "-6", "neigh", "replace", self.host6, "lladdr", hmac, "dev", self.ns_if,
+               "nud", "permanent", ns=self.ns)
+        sh("ip", "link", "set", "lo", "up", ns=self.ns)
+        sh("ip", "link", "set", self.ns_if, "up", ns=self.ns)
+        sh("ip", "link", "set", self.host_if, "up")
+        # let the links come up (and anything they send on their own pass)
+        time.sleep(0.3)
+
+    def down(self):
+        if os.path.exists("/sys/class/net/" + self.host_if):
+            sh("ip", "link", "del", self.host_if, check=False)
+        if self.made_ns:
+            sh("ip", "netns", "del", self.ns, check=False)
+
+    def subst(self, s, tmp):
+        for k, v in (("@IF@", self.host_if), ("@PEER@", self.ns_if), ("@HOST4@", self.host4),
+                     ("@NS4@", self.ns4), ("@HOST6@", self.host6), ("@NS6@", self.ns6),
+                     ("@TMP@", tmp)):
+            s = s.replace(k, v)
+        return s
+
+
+# --------------------------------------------------------------------------
+# Traffic (run as `netns.py _send SPEC DST4 DST6`, in the sending namespace)
+
+def checksum(data):
+    if len(data) % 2:
+        data += b"\0"
+    s = sum(struct.unpack("!%dH" % (len(data) // 2), data))
+    s = (s >> 16) + (s & 0xffff)
+    s += s >> 16
+    return ~s & 0xffff
+
+
+def send(spec, dst4, dst6):
+    parts = spec.split(":")
+    kind, n = parts[0], int(parts[1])
+    port = int(parts[2]) if len(parts) > 2 else 0
+    v6 = kind.endswith("6")
+    fam, dst = (socket.AF_INET6, dst6) if v6 else (socket.AF_INET, dst4)
+    if kind in ("udp4", "udp6"):
+        for i in range(n):
+            s = socket.socket(fam, socket.SOCK_DGRAM)
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            s.bind(("::" if v6 else "0.0.0.0", 40000 + i))
+            s.sendto(b"sonde %d" % i, (dst, port))
+            s.close()
+    elif kind in ("tcp4", "tcp6"):
+        for i in range(n):
+            s = socket.create_connection((dst, port), timeout=5)
+            s.sendall(b"x" * 100)
+            s.shutdown(socket.SHUT_WR)
+            while s.recv(4096):
+                pass
+            s.close()
+    elif kind == "syn4":
+        for i in range(n):
+            s = socket.socket(fam, socket.SOCK_STREAM)
+            s.settimeout(5)
+            try:
+                s.connect((dst, port))
+            except (ConnectionRefusedError, OSError):
+                pass
+            s.close()
+    elif kind in ("icmp4", "icmp6"):
+        proto = socket.IPPROTO_ICMPV6 if v6 else socket.IPPROTO_ICMP
+        s = socket.socket(fam, socket.SOCK_RAW, proto)
+        s.settimeout(2)
+        for i in range(n):
+            typ = 128 if v6 else 8
+            hdr = struct.pack("!BBHHH", typ, 0, 0, 0x5e, i) + b"sonde"
+            if not v6:  # the kernel fills the ICMPv6 checksum
+                hdr = hdr[:2] + struct.pack("!H", checksum(hdr)) + hdr[4:]
+            s.sendto(hdr, (dst, 0))
+            try:
+                s.recv(2048)
+            except socket.timeout:
+                pass
+        s.close()
+    else:
+        raise SystemExit("netns.py: unknown traffic kind %r" % kind)
+
+
+def recv(spec):
+    """`netns.py _recv udp4:P1,P2 ADDR`: count datagrams per port until SIGINT."""
+    kind, ports = spec.split(":")
+    v6 = kind == "udp6"
+    counts = {}
+    socks = []
+    for p in ports.split(","):
+        s = socket.socket(socket.AF_INET6 if v6 else socket.AF_INET, socket.SOCK_DGRAM)
+        s.bind(("::" if v6 else "0.0.0.0", int(p)))
+        s.setblocking(False)
+        socks.append((int(p), s))
+        counts[int(p)] = 0
+    stop = []
+    signal.signal(signal.SIGINT, lambda *a: stop.append(1))
+    print("ready", flush=True)
+    import select
+    while not stop:
+        r, _, _ = select.select([s for _, s in socks], [], [], 0.05)
+        for p, s in socks:
+            if s in r:
+                try:
+                    while True:
+                        s.recv(2048)
+                        counts[p] += 1
+                except BlockingIOError:
+                    pass
+    for p, _ in socks:
+        print("received udp %d: %d" % (p, counts[p]), flush=True)
+
+
+def tcp_server(port, v6, stop):
+    s = socket.socket(socket.AF_INET6 if v6 else socket.AF_INET, socket.SOCK_STREAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind(("::" if v6 else "0.0.0.0", port))
+    s.listen(16)
+    s.settimeout(0.1)
+    print("ready", flush=True)
+    while not stop:
+        try:
+            c, _ = s.accept()
+        except socket.timeout:
+            continue
+        c.settimeout(5)
+        while c.recv(4096):
+            pass
+        c.close()
+
+
+# --------------------------------------------------------------------------
+# pcap files
+
+def eth(payload, ethertype, vlan=None):
+    hdr = bytes.fromhex("020000000002") + bytes.fromhex("020000000001")
+    if vlan is not None:
+        hdr += struct.pack("!HH", 0x8100, vlan)
+    return hdr + struct.pack("!H", ethertype) + payload
+
+
+def ipv4(proto, payload, src="192.0.2.10", dst="192.0.2.20", ttl=64):
+    h = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(payload), 1, 0, ttl, proto, 0,
+                    socket.inet_aton(src), socket.inet_aton(dst))
+    h = h[:10] + struct.pack("!H", checksum(h)) + h[12:]
+    return h + payload
+
+
+def ipv6(proto, payload, src="2001:db8::10", dst="2001:db8::20"):
+    return struct.pack("!IHBB16s16s", 6 << 28, len(payload), proto, 64,
+                       socket.inet_pton(socket.AF_INET6, src),
+                       socket.inet_pton(socket.AF_INET6, dst)) + payload
+
+
+def udp(sport, dport, data=b"sonde"):
+    return struct.pack("!HHHH", sport, dport, 8 + len(data), 0) + data
+
+
+def tcp(sport, dport, flags):
+    return struct.pack("!HHIIBBHHH", sport, dport, 1, 0, 5 << 4, flags, 65535, 0, 0)
+
+
+def pcap_packets(spec):
+    out = []
+    for item in spec.split(";"):
+        f = item.split(":")
+        kind = f[0]
+        if kind in ("be", "nsec"):
+            continue
+        n = int(f[1])
+        for i in range(n):
+            if kind == "udp4":
+                out.append(eth(ipv4(17, udp(int(f[2]), int(f[3]))), 0x0800))
+            elif kind == "tcp4":
+                out.append(eth(ipv4(6, tcp(int(f[2]), int(f[3]), int(f[4], 0)),
+                                    src="192.0.2.%d" % (10 + i % 3)), 0x0800))
+            elif kind == "icmp4":
+                out.append(eth(ipv4(1, struct.pack("!BBHHH", 8, 0, 0, 1, i)), 0x0800))
+            elif kind == "udp6":
+                out.append(eth(ipv6(17, udp(int(f[2]), int(f[3]))), 0x86dd))
+            elif kind == "vlan-udp4":
+                out.append(eth(ipv4(17, udp(1234, int(f[3]))), 0x0800, vlan=int(f[2])))
+            elif kind == "arp":
+                out.append(eth(bytes(28), 0x0806))
+            else:
+                raise SystemExit("netns.py: unknown pcap packet kind %r" % kind)
+    return out
+
+
+def write_pcap(path, spec):
+    big = "be" in spec.split(";")
+    nsec = "nsec" in spec.split(";")
+    e = ">" if big else "<"
+    magic = 0xa1b23c4d if nsec else 0xa1b2c3d4
+    with open(path, "wb") as f:
+        f.write(struct.pack(e + "IHHiIII", magic, 2, 4, 0, 0, 65535, 1))
+        for i, p in enumerate(pcap_packets(spec)):
+            f.write(struct.pack(e + "IIII", 1700000000 + i, 5, len(p), len(p)) + p)
+
+
+# --------------------------------------------------------------------------
+# The run
+
+
+def pump(stream, sink):
+    for line in iter(stream.readline, b""):
+        sink.append(line.decode(errors="replace"))
+
+
+def main():
+    if len(sys.argv) > 1 and sys.argv[1] == "_send":
+        for spec in sys.argv[2].split(" "):
+            send(spec, sys.argv[3], sys.argv[4])
+        return 0
+    if len(sys.argv) > 1 and sys.argv[1] == "_recv":
+        recv(sys.argv[2])
+        return 0
+    if len(sys.argv) > 1 and sys.argv[1] == "_tcpd":
+        stop = []
+        signal.signal(signal.SIGINT, lambda *a: stop.append(1))
+        tcp_server(int(sys.argv[2]), sys.argv[3] == "6", stop)
+        return 0
+
+    ap = argparse.ArgumentParser(usage="netns.py [options] -- SONDE ARGS...")
+    ap.add_argument("--sonde", default=os.environ.get("SONDE", "sonde"))
+    ap.add_argument("--inside", action="store_true", help="run sonde in the namespace")
+    ap.add_argument("--from", dest="src", choices=("ns", "host"), help="where traffic starts")
+    ap.add_argument("--ipv6", action="store_true")
+    ap.add_argument("--send", action="append", default=[])
+    ap.add_argument("--recv", action="append", default=[])
+    ap.add_argument("--pcap", action="append", default=[])
+    ap.add_argument("--no-net", action="store_true")
+    ap.add_argument("--pre", action="append", default=[])
+    ap.add_argument("--during", action="append", default=[])
+    ap.add_argument("--check", action="append", default=[])
+    ap.add_argument("--wait", default="^Attaching ", help="sonde's line that says it is attached")
+    ap.add_argument("--no-signal", action="store_true", help="sonde ends by itself")
+    ap.add_argument("--timeout", type=float, default=20)
+    ap.add_argument("rest", nargs=argparse.REMAINDER)
+    a = ap.parse_args()
+    rest = a.rest[1:] if a.rest[:1] == ["--"] else a.rest
+
+    # SIGTERM/SIGHUP (the runner's timeout) must still run the clean-up
+    def bail(signum, frame):
+        raise SystemExit(98)
+    signal.signal(signal.SIGTERM, bail)
+    signal.signal(signal.SIGHUP, bail)
+
+    tmp = tempfile.mkdtemp(prefix="sonde-net-")
+    net = None if a.no_net else Net(a.ipv6)
+    procs = []
+    out, err, extra = [], [], []
+    status = 99
+    try:
+        for p in a.pcap:
+            path, _, spec = p.partition(":")
+            write_pcap(path.replace("@TMP@", tmp), spec)
+        if net:
+            net.up()
+        subst = (lambda s: net.subst(s, tmp)) if net else (lambda s: s.replace("@TMP@", tmp))
+        argv = [a.sonde] + [subst(x) for x in rest]
+
+        def run_cmds(kind, cmds):
+            for c in cmds:
+                r = subprocess.run(["/bin/sh", "-c", subst(c)], stdout=subprocess.PIPE,
+                                   stderr=subprocess.STDOUT, env=dict(os.environ, SONDE=a.sonde))
+                extra.extend("%s: %s" % (kind, l) for l in r.stdout.decode(errors="replace").splitlines())
+                if r.returncode:
+                    extra.append("%s status: %d" % (kind, r.returncode))
+        run_cmds("pre", a.pre)
+        src = a.src or ("host" if a.inside else "ns")
+        dst_ns = None if src == "ns" else (net.ns if net else None)  # where receivers live
+        in_ns = lambda argv, ns: (["ip", "netns", "exec", ns] + argv) if ns else argv
+        # receivers and TCP listeners on the receiving end
+        receivers = []
+        for spec in a.recv:
+            p = subprocess.Popen(in_ns([sys.executable, HERE, "_recv", spec], dst_ns),
+                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+            procs.append(p)
+            receivers.append(p)
+            p.stdout.readline()  # "ready"
+        for spec in a.send:
+            if spec.startswith("tcp"):
+                v, port = spec[3], spec.split(":")[2]
+                p = subprocess.Popen(in_ns([sys.executable, HERE, "_tcpd", port, v], dst_ns),
+                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+                procs.append(p)
+                p.stdout.readline()
+        sonde = subprocess.Popen(in_ns(argv, net.ns if (net and a.inside) else None),
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        procs.append(sonde)
+        ths = [threading.Thread(target=pump, args=(sonde.stdout, out), daemon=True),
+               threading.Thread(target=pump, args=(sonde.stderr, err), daemon=True)]
+        for t in ths:
+            t.start()
+        import re
+        wait_re = re.compile(a.wait)
+        deadline = time.monotonic() + a.timeout
+        if not a.no_signal:
+            while time.monotonic() < deadline and sonde.poll() is None:
+                if any(wait_re.search(l) for l in out + err):
+                    break
+                time.sleep(0.02)
+            if sonde.poll() is None:
+                time.sleep(0.3)
+                if a.send and net:
+                    dst4, dst6 = (net.host4, net.host6) if src == "ns" else (net.ns4, net.ns6)
+                    r = subprocess.run(in_ns([sys.executable, HERE, "_send", " ".join(a.send), dst4, dst6],
+                                             net.ns if src == "ns" else None),
+                                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+                    if r.returncode:
+                        extra.append("netns.py: sending failed: " + r.stdout.decode(errors="replace"))
+                time.sleep(0.3)
+                run_cmds("during", a.during)
+                sonde.send_signal(signal.SIGINT)
+        try:
+            sonde.wait(max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            extra.append("netns.py: sonde did not exit in time; killed")
+            sonde.kill()
+            sonde.wait()
+        for t in ths:
+            t.join(2)
+        status = sonde.returncode
+        run_cmds("check", a.check)
+        for p in receivers:
+            p.send_signal(signal.SIGINT)
+            o, _ = p.communicate(timeout=5)
+            extra += [l for l in o.decode(errors="replace").splitlines() if l != "ready"]
+    except Exception as e:  # noqa: BLE001 - reported, then cleaned up
+        extra.append("netns.py: %s" % e)
+    finally:
+        for p in procs:
+            if p.poll() is None:
+                p.send_signal(signal.SIGINT)
+                try:
+                    p.wait(3)
+                except subprocess.TimeoutExpired:
+                    p.kill()
+                    p.wait()
+        if net:
+            net.down()
+        shutil.rmtree(tmp, ignore_errors=True)
+    sys.stdout.write("".join(out))
+    for l in extra:
+        print(l)
+    sys.stderr.write("".join(err))
+    return status if status >= 0 else 128 - status
+
+
+if __name__ == "__main__":
+    sys.exit(main())

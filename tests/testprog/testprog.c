@@ -1,0 +1,110 @@
+/*
+ * testprog.c - a user program with known functions, arguments and call
+ * counts, for uprobe/uretprobe/usdt/ustack tests.
+ *
+ *   testprog [-n N] [-w MS] [-s MS] [-c COMM]
+ *
+ * Optionally renames itself to COMM (so probes can filter on comm), waits
+ * MS milliseconds (so a tracer started before can attach), then calls
+ * sonde_add(i, 2 * i) and sonde_str("hello") N times each (default 5),
+ * fires the USDT marker sonde:tick with arguments (i, i * 10) N times,
+ * prints the sum so the calls cannot be optimised away, and sleeps MS
+ * milliseconds (-s) before it exits, so its symbols can still be read.
+ */
+#define _GNU_SOURCE
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+
+/* A minimal USDT marker, laid out as <sys/sdt.h> does (no systemtap
+ * headers needed): a nop at the probe site and a .note.stapsdt entry
+ * holding its address, provider, name and argument locations. */
+#define SONDE_USDT2(prov, name, a1, a2)                                                           \
+	__asm__ __volatile__("990: nop\n"                                                          \
+			     ".pushsection .note.stapsdt,\"?\",\"note\"\n"                         \
+			     ".balign 4\n"                                                         \
+			     ".4byte 992f-991f, 994f-993f, 3\n"                                    \
+			     "991: .asciz \"stapsdt\"\n"                                           \
+			     "992: .balign 4\n"                                                    \
+			     "993: .8byte 990b\n"                                                  \
+			     ".8byte _.stapsdt.base\n"                                             \
+			     ".8byte 0\n"                                                          \
+			     ".asciz \"" #prov "\"\n"                                              \
+			     ".asciz \"" #name "\"\n"                                              \
+			     ".asciz \"-4@%0 8@%1\"\n"                                             \
+			     "994: .balign 4\n"                                                    \
+			     ".popsection\n"                                                       \
+			     ".ifndef _.stapsdt.base\n"                                            \
+			     ".pushsection .stapsdt.base,\"aG\",\"progbits\",.stapsdt.base,comdat\n" \
+			     ".weak _.stapsdt.base\n"                                              \
+			     ".hidden _.stapsdt.base\n"                                            \
+			     "_.stapsdt.base: .space 1\n"                                          \
+			     ".size _.stapsdt.base, 1\n"                                           \
+			     ".popsection\n"                                                       \
+			     ".endif\n"                                                            \
+			     :                                                                     \
+			     : "r"(a1), "r"(a2))
+
+__attribute__((noinline)) int sonde_add(int a, long b)
+{
+	__asm__ __volatile__("" ::: "memory");
+	return a + (int)b;
+}
+
+__attribute__((noinline)) size_t sonde_str(const char *s)
+{
+	__asm__ __volatile__("" ::: "memory");
+	return strlen(s);
+}
+
+__attribute__((noinline)) void sonde_nested(int depth)
+{
+	__asm__ __volatile__("" ::: "memory");
+	if (depth > 0)
+		sonde_nested(depth - 1);
+}
+
+int main(int argc, char **argv)
+{
+	int n = 5, wait_ms = 0, sleep_ms = 0, opt;
+	const char *comm = NULL;
+	while ((opt = getopt(argc, argv, "n:w:s:c:")) != -1) {
+		switch (opt) {
+		case 'n':
+			n = atoi(optarg);
+			break;
+		case 'w':
+			wait_ms = atoi(optarg);
+			break;
+		case 's':
+			sleep_ms = atoi(optarg);
+			break;
+		case 'c':
+			comm = optarg;
+			break;
+		default:
+			fprintf(stderr, "usage: testprog [-n N] [-w MS] [-s MS] [-c COMM]\n");
+			return 2;
+		}
+	}
+	if (comm)
+		prctl(PR_SET_NAME, comm, 0, 0, 0);
+	if (wait_ms)
+		usleep((useconds_t)wait_ms * 1000);
+	long sum = 0;
+	for (int i = 0; i < n; i++) {
+		sum += sonde_add(i, 2L * i);
+		sum += (long)sonde_str("hello");
+		int x = i;
+		long y = i * 10L;
+		SONDE_USDT2(sonde, tick, x, y);
+	}
+	sonde_nested(3);
+	printf("sum %ld\n", sum);
+	fflush(stdout);
+	if (sleep_ms)
+		usleep((useconds_t)sleep_ms * 1000);
+	return 0;
+}
