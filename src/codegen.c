@@ -137,6 +137,14 @@ static LLVMValueRef gep(struct cg *g, LLVMValueRef base, uint64_t off)
 	return LLVMBuildInBoundsGEP2(g->b, g->i8, base, &idx, 1, "");
 }
 
+/* Helpers whose result cannot change within one run of a program: their
+ * calls are marked as touching no memory so LLVM keeps only one. */
+static bool helper_is_pure(int id)
+{
+	return id == H_PID_TGID || id == H_UID_GID || id == H_CURRENT_TASK ||
+	       id == H_CGROUP_ID || id == H_SMP_PROCESSOR_ID;
+}
+
 static LLVMValueRef cg_helper(struct cg *g, int id, LLVMTypeRef ret, LLVMValueRef *args, int n)
 {
 	LLVMTypeRef params[6];
@@ -144,7 +152,19 @@ static LLVMValueRef cg_helper(struct cg *g, int id, LLVMTypeRef ret, LLVMValueRe
 		params[i] = LLVMTypeOf(args[i]);
 	LLVMTypeRef fty = LLVMFunctionType(ret, params, (unsigned)n, 0);
 	LLVMValueRef fp = LLVMConstIntToPtr(c64(g, (uint64_t)id), g->ptr);
-	return LLVMBuildCall2(g->b, fty, fp, args, (unsigned)n, "");
+	LLVMValueRef call = LLVMBuildCall2(g->b, fty, fp, args, (unsigned)n, "");
+	if (helper_is_pure(id)) {
+		unsigned mem = LLVMGetEnumAttributeKindForName("memory", 6);
+		unsigned wr = LLVMGetEnumAttributeKindForName("willreturn", 10);
+		unsigned nu = LLVMGetEnumAttributeKindForName("nounwind", 8);
+		LLVMAddCallSiteAttribute(call, LLVMAttributeFunctionIndex,
+					 LLVMCreateEnumAttribute(g->ctx, mem, 0));
+		LLVMAddCallSiteAttribute(call, LLVMAttributeFunctionIndex,
+					 LLVMCreateEnumAttribute(g->ctx, wr, 0));
+		LLVMAddCallSiteAttribute(call, LLVMAttributeFunctionIndex,
+					 LLVMCreateEnumAttribute(g->ctx, nu, 0));
+	}
+	return call;
 }
 
 /* Hides a value from the optimiser so that a later bounds check stays in
@@ -262,8 +282,25 @@ static LLVMValueRef const_str(struct cg *g, const char *s, size_t len, uint32_t 
 static LLVMValueRef map_key(struct cg *g, struct node *mapnode);
 static LLVMValueRef cg_expr(struct cg *g, struct node *n);
 
+/* A keyless aggregation lives in a one-slot per-CPU array: the kernel
+ * inlines array lookups, so counting costs a few instructions. Keyed
+ * aggregations are per-CPU hashes, plain values shared hashes. */
+static bool map_is_array(const struct map_info *m)
+{
+	return !m->key && m->agg != AGG_NONE;
+}
+
+static uint32_t map_bpf_type(const struct map_info *m)
+{
+	if (map_is_array(m))
+		return BPF_MAP_TYPE_PERCPU_ARRAY;
+	return m->agg == AGG_NONE ? BPF_MAP_TYPE_HASH : BPF_MAP_TYPE_PERCPU_HASH;
+}
+
 static uint32_t map_key_size(const struct map_info *m)
 {
+	if (map_is_array(m))
+		return 4;
 	return m->key ? m->key->size : 8;
 }
 
@@ -287,6 +324,14 @@ static LLVMValueRef map_key(struct cg *g, struct node *mapnode)
 	if (!m->key)
 		return key;
 	struct node *keys = mapnode->u.map.keys;
+	if (!keys->next && keys->kind == N_IDENT && keys->u.ident.builtin_id == BI_COMM &&
+	    m->key->size >= 16) {
+		/* the helper writes the name straight into the key */
+		set_loc(g, keys->loc);
+		LLVMValueRef args[] = {key, LLVMConstInt(g->i32, 16, 0)};
+		cg_helper(g, H_COMM, g->i64, args, 2);
+		return key;
+	}
 	if (!keys->next) {
 		store_value(g, key, m->key, cg_expr(g, keys), keys->type);
 		return key;
@@ -325,24 +370,49 @@ static uint32_t agg_value_size(const struct map_info *m)
 /* Returns a pointer to this CPU's value for `key`, inserting a zeroed value
  * the first time; the current block on return is the one where the pointer
  * is non-NULL, and *done is where control continues afterwards. */
-static LLVMValueRef agg_slot(struct cg *g, struct map_info *m, LLVMValueRef key,
+static void map_update(struct cg *g, struct map_info *m, LLVMValueRef key, LLVMValueRef val,
+		       uint64_t flags);
+static void add64(struct cg *g, LLVMValueRef p, LLVMValueRef delta);
+static void store64(struct cg *g, LLVMValueRef p, LLVMValueRef v);
+
+/* Returns a pointer to this CPU's value for `key`; the current block on
+ * return is the one where the pointer is non-NULL, and *done is where
+ * control continues afterwards. A key seen for the first time is inserted:
+ * count() and sum() insert their first value directly (one update, no
+ * second lookup) and *inserted_done is set; others insert zeroes from
+ * .rodata (a histogram's buckets would not fit on the stack) and look the
+ * key up again. `x` is sum()'s operand. */
+static LLVMValueRef agg_slot(struct cg *g, struct map_info *m, LLVMValueRef key, LLVMValueRef x,
 			     LLVMBasicBlockRef *done)
 {
 	LLVMValueRef v1 = map_lookup(g, m, key);
 	LLVMBasicBlockRef from_lookup = LLVMGetInsertBlock(g->b);
 	LLVMBasicBlockRef insert = new_block(g, "agg_insert");
 	LLVMBasicBlockRef have = new_block(g, "agg_have");
-	LLVMBasicBlockRef update = new_block(g, "agg_update");
 	*done = new_block(g, "agg_done");
 	LLVMBuildCondBr(g->b, LLVMBuildIsNull(g->b, v1, ""), insert, have);
 
 	LLVMPositionBuilderAtEnd(g->b, insert);
-	/* from .rodata rather than the stack: a histogram's buckets would not
-	 * fit in the 512-byte BPF stack */
+	if (map_is_array(m)) {
+		/* a one-slot array always has its slot */
+		LLVMBuildBr(g->b, *done);
+		LLVMPositionBuilderAtEnd(g->b, have);
+		return v1;
+	}
+	if (m->agg == AGG_COUNT || m->agg == AGG_SUM) {
+		LLVMValueRef first = stack_buf(g, 8, "first");
+		store64(g, first, m->agg == AGG_COUNT ? c64(g, 1) : x);
+		map_update(g, m, key, first, BPF_NOEXIST);
+		stack_buf_done(g, first, 8);
+		/* a full map, or another CPU inserting the key at the same
+		 * moment, loses this one event, as with any hash update */
+		LLVMBuildBr(g->b, *done);
+		LLVMPositionBuilderAtEnd(g->b, have);
+		return v1;
+	}
 	map_update(g, m, key, g->zeros, BPF_NOEXIST);
 	LLVMValueRef v2 = map_lookup(g, m, key);
 	LLVMBasicBlockRef from_insert = LLVMGetInsertBlock(g->b);
-	/* a full map leaves the update undone */
 	LLVMBuildCondBr(g->b, LLVMBuildIsNull(g->b, v2, ""), *done, have);
 
 	LLVMPositionBuilderAtEnd(g->b, have);
@@ -350,8 +420,6 @@ static LLVMValueRef agg_slot(struct cg *g, struct map_info *m, LLVMValueRef key,
 	LLVMValueRef vals[] = {v1, v2};
 	LLVMBasicBlockRef blocks[] = {from_lookup, from_insert};
 	LLVMAddIncoming(phi, vals, blocks, 2);
-	LLVMBuildBr(g->b, update);
-	LLVMPositionBuilderAtEnd(g->b, update);
 	return phi;
 }
 
@@ -371,19 +439,23 @@ static void add64(struct cg *g, LLVMValueRef p, LLVMValueRef delta)
 }
 
 /* log2 bucket of hist(): 0 for v < 0, 1 for 0, 2 + floor(log2 v) else. */
+/* log2 bucket of hist(): 0 for v < 0, 1 for 0, 2 + floor(log2 v) else,
+ * found by halving the search range (5 steps) rather than counting
+ * leading zeroes, which BPF has no instruction for. */
 static LLVMValueRef hist_index(struct cg *g, LLVMValueRef v)
 {
 	LLVMValueRef neg = LLVMBuildICmp(g->b, LLVMIntSLT, v, c64(g, 0), "");
 	LLVMValueRef isz = LLVMBuildICmp(g->b, LLVMIntEQ, v, c64(g, 0), "");
-	LLVMTypeRef ft = LLVMFunctionType(g->i64, (LLVMTypeRef[]){g->i64, LLVMInt1TypeInContext(g->ctx)},
-					  2, 0);
-	LLVMValueRef ctlz = LLVMGetNamedFunction(g->mod, "llvm.ctlz.i64");
-	if (!ctlz)
-		ctlz = LLVMAddFunction(g->mod, "llvm.ctlz.i64", ft);
-	LLVMValueRef cargs[] = {v, LLVMConstInt(LLVMInt1TypeInContext(g->ctx), 0, 0)};
-	LLVMValueRef lz = LLVMBuildCall2(g->b, ft, ctlz, cargs, 2, "");
-	LLVMValueRef pos = LLVMBuildSub(g->b, c64(g, 65), lz, ""); /* 2 + (63 - lz) */
-	LLVMValueRef idx = LLVMBuildSelect(g->b, isz, c64(g, 1), pos, "");
+	LLVMValueRef x = v, r = c64(g, 0);
+	static const unsigned shifts[] = {32, 16, 8, 4, 2, 1};
+	for (int i = 0; i < 6; i++) {
+		LLVMValueRef big =
+			LLVMBuildICmp(g->b, LLVMIntUGE, x, c64(g, 1ull << shifts[i]), "");
+		x = LLVMBuildSelect(g->b, big, LLVMBuildLShr(g->b, x, c64(g, shifts[i]), ""), x, "");
+		r = LLVMBuildSelect(g->b, big, LLVMBuildAdd(g->b, r, c64(g, shifts[i]), ""), r, "");
+	}
+	LLVMValueRef idx = LLVMBuildAdd(g->b, r, c64(g, 2), "");
+	idx = LLVMBuildSelect(g->b, isz, c64(g, 1), idx, "");
 	idx = LLVMBuildSelect(g->b, neg, c64(g, 0), idx, "");
 	return clamp(g, idx, HIST_NBUCKETS - 1);
 }
@@ -409,7 +481,7 @@ static void cg_aggregate(struct cg *g, struct node *mapnode, struct node *call)
 		x = cg_expr(g, call->u.call.args);
 	LLVMValueRef key = map_key(g, mapnode);
 	LLVMBasicBlockRef done;
-	LLVMValueRef slot = agg_slot(g, m, key, &done);
+	LLVMValueRef slot = agg_slot(g, m, key, x, &done);
 	/* the key is dead once the slot is found */
 	switch (m->agg) {
 	case AGG_COUNT:
@@ -1230,17 +1302,15 @@ int cg_build(struct compilation *c, LLVMContextRef ctx, LLVMModuleRef mod, struc
 
 	g.maps = arena_alloc(&c->arena, (size_t)(c->nmaps + 1) * sizeof(*g.maps));
 	for (struct map_info *m = c->maps; m; m = m->next) {
-		uint32_t type;
-		if (m->agg == AGG_NONE)
-			type = BPF_MAP_TYPE_HASH;
-		else
-			type = BPF_MAP_TYPE_PERCPU_HASH;
+		uint32_t type = map_bpf_type(m);
 		const char *name = arena_printf(&c->arena, "map%d", m->index);
-		g.maps[m->index] = emit_map(em, name, type, c->opts->map_entries, map_key_size(m),
+		g.maps[m->index] = emit_map(em, name, type, map_is_array(m) ? 1 : c->opts->map_entries,
+					    map_key_size(m),
 					    agg_value_size(m), m->loc.first_line);
 	}
 	for (struct map_info *m = c->maps; m; m = m->next)
-		if (m->agg != AGG_NONE && agg_value_size(m) > g.zeros_size)
+		if (m->agg != AGG_NONE && m->agg != AGG_COUNT && m->agg != AGG_SUM &&
+		    !map_is_array(m) && agg_value_size(m) > g.zeros_size)
 			g.zeros_size = agg_value_size(m);
 	if (g.zeros_size) {
 		LLVMTypeRef zt = LLVMArrayType2(g.i8, g.zeros_size);
@@ -1289,10 +1359,10 @@ void cg_map_desc(const struct compilation *c, const struct map_info *m, struct m
 {
 	d->agg = m->agg;
 	d->percpu = m->agg != AGG_NONE;
-	d->bpf_type = d->percpu ? BPF_MAP_TYPE_PERCPU_HASH : BPF_MAP_TYPE_HASH;
+	d->bpf_type = map_bpf_type(m);
 	d->key_size = map_key_size(m);
 	d->value_size = agg_value_size(m);
-	d->max_entries = c->opts->map_entries;
+	d->max_entries = map_is_array(m) ? 1 : c->opts->map_entries;
 	d->lhist_min = m->lhist_min;
 	d->lhist_max = m->lhist_max;
 	d->lhist_step = m->lhist_step;

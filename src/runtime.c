@@ -64,11 +64,22 @@ static bool signal_pending_now(struct run *r)
 
 /* ---- maps ----------------------------------------------------------------- */
 
-/* Reads every entry of a map into flat key and value arrays. */
+static bool all_zero(const uint8_t *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (p[i])
+			return false;
+	return true;
+}
+
+/* Reads every entry of a map into flat key and value arrays. A keyless
+ * aggregation is a one-slot array whose slot always exists: all zeroes
+ * means no event touched it, and it prints nothing, as an empty hash. */
 static int read_map(struct run *r, const struct map_desc *d, struct bpf_map *map,
 		    uint8_t **keys_out, uint8_t **vals_out, size_t *n_out)
 {
 	int fd = bpf_map__fd(map);
+	bool is_array = d->bpf_type == BPF_MAP_TYPE_PERCPU_ARRAY;
 	size_t vslot = d->percpu ? (size_t)((d->value_size + 7) / 8 * 8) * (size_t)r->ncpus
 				 : d->value_size;
 	size_t cap = 64, n = 0;
@@ -92,7 +103,8 @@ static int read_map(struct run *r, const struct map_desc *d, struct bpf_map *map
 			vals = nv;
 		}
 		memcpy(keys + n * d->key_size, cur, d->key_size);
-		if (bpf_map_lookup_elem(fd, cur, vals + n * vslot) == 0)
+		if (bpf_map_lookup_elem(fd, cur, vals + n * vslot) == 0 &&
+		    !(is_array && all_zero(vals + n * vslot, vslot)))
 			n++;
 	}
 	free(prev);
@@ -136,7 +148,7 @@ static void clear_map(struct run *r, uint32_t index, bool zero_only)
 				 : d->value_size;
 	uint8_t *zero = calloc(1, vslot);
 	for (size_t i = 0; i < n; i++) {
-		if (zero_only && zero)
+		if ((zero_only || d->bpf_type == BPF_MAP_TYPE_PERCPU_ARRAY) && zero)
 			bpf_map_update_elem(fd, keys + i * d->key_size, zero, BPF_EXIST);
 		else
 			bpf_map_delete_elem(fd, keys + i * d->key_size);
@@ -202,7 +214,6 @@ static int on_event(void *ctx, void *data, size_t size)
 	default:
 		break;
 	}
-	fflush(r->pr.out);
 	return 0;
 }
 
@@ -260,6 +271,7 @@ static int run_once(struct run *r, enum provider_run when)
 			return EXIT_SYSTEM;
 		}
 		drain(r);
+		fflush(r->pr.out);
 		check_exit_flag(r);
 		if (r->stop && when == RUN_AT_START)
 			break;
@@ -333,6 +345,8 @@ static int poll_loop(struct run *r)
 			else
 				drain(r);
 		}
+		/* once per batch of records, not per record: -B full stays cheap */
+		fflush(r->pr.out);
 		report_lost(r);
 	}
 	close(ep);
