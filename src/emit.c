@@ -248,7 +248,10 @@ int emit_object(struct emit *e, void **elf, size_t *size, char **err)
 	}
 	LLVMDisposeMessage(msg);
 	LLVMPassBuilderOptionsRef opts = LLVMCreatePassBuilderOptions();
-	LLVMErrorRef perr = LLVMRunPasses(e->mod, "default<O2>", e->tm, opts);
+	/* SONDE_PASSES overrides the pipeline, for measuring codegen choices */
+	const char *pipeline = getenv("SONDE_PASSES");
+	LLVMErrorRef perr =
+		LLVMRunPasses(e->mod, pipeline && *pipeline ? pipeline : "default<O2>", e->tm, opts);
 	LLVMDisposePassBuilderOptions(opts);
 	if (perr) {
 		char *m = LLVMGetErrorMessage(perr);

@@ -56,7 +56,7 @@ static void usage(FILE *out)
 	      "  --info             what this kernel supports (BTF, kprobes, fentry, ...)\n"
 	      "  --max-strlen N     bytes in a string value (default 64)\n"
 	      "  --unsafe           allow functions that act on the system\n"
-	      "  --ringbuf-size N   bytes of the event ring buffer (power of two, default 1M)\n"
+	      "  --ringbuf-size N   bytes of the event ring buffer (power of two, default 512K)\n"
 	      "  --map-entries N    entries a hash map can hold (default 4096)\n"
 	      "  -h, --help         show this help\n"
 	      "  -V, --version      show the version\n"
@@ -269,7 +269,7 @@ int main(int argc, char **argv)
 	struct compile_options copts = {
 		.max_strlen = 64,
 		.map_entries = 4096,
-		.ringbuf_size = 1 << 20,
+		.ringbuf_size = 1 << 19,
 		.debug_out = stderr,
 	};
 	struct rt_options ropts = {.format = OUT_TEXT, .out = stdout};
