@@ -7,6 +7,8 @@
  */
 #include "diag.h"
 
+#include <stdlib.h>
+
 #include <stdarg.h>
 #include <stdint.h>
 #include <string.h>
@@ -75,6 +77,11 @@ static bool is_continuation(unsigned char c)
 	return (c & 0xc0) == 0x80;
 }
 
+/* Lines longer than this are shown as a window around the caret, with
+ * "..." where text was left out, so a 1 MB line costs no more than a short
+ * one. */
+enum { DIAG_LINE_WINDOW = 160 };
+
 static void show_source(struct diag *d, struct loc loc)
 {
 	const struct diag_source *src = source_of(d, loc);
@@ -82,10 +89,6 @@ static void show_source(struct diag *d, struct loc loc)
 	size_t len;
 	if (!src || loc.first_line <= 0 || !find_line(src, loc.first_line, &line, &len))
 		return;
-	fprintf(d->out, "%5d | ", loc.first_line);
-	for (size_t i = 0; i < len; i++)
-		fputc(line[i] ? line[i] : ' ', d->out);
-	fputc('\n', d->out);
 
 	/* Columns are 1-based byte offsets; one past the end is where EOF or
 	 * a missing token is reported. */
@@ -102,19 +105,39 @@ static void show_source(struct diag *d, struct loc loc)
 	if (last < first)
 		last = first;
 
-	fputs("      | ", d->out);
-	for (size_t i = 0; i + 1 < first; i++) {
+	size_t from = 0, to = len;
+	if (len > DIAG_LINE_WINDOW) {
+		from = first > DIAG_LINE_WINDOW / 3 ? first - DIAG_LINE_WINDOW / 3 : 0;
+		to = from + DIAG_LINE_WINDOW < len ? from + DIAG_LINE_WINDOW : len;
+		if (last > to)
+			last = to;
+	}
+	const char *pre = from ? "..." : "", *post = to < len ? "..." : "";
+
+	char *buf = malloc((to - from) * 2 + 64);
+	if (!buf)
+		return;
+	size_t n = 0;
+	for (size_t i = from; i < to; i++)
+		buf[n++] = line[i] ? line[i] : ' ';
+	fprintf(d->out, "%5d | %s%.*s%s\n", loc.first_line, pre, (int)n, buf, post);
+
+	n = 0;
+	for (size_t i = 0; i < strlen(pre); i++)
+		buf[n++] = ' ';
+	for (size_t i = from; i + 1 < first; i++) {
 		unsigned char c = (unsigned char)line[i];
 		if (c == '\t')
-			fputc('\t', d->out);
+			buf[n++] = '\t';
 		else if (!is_continuation(c))
-			fputc(' ', d->out);
+			buf[n++] = ' ';
 	}
-	fputc('^', d->out);
+	buf[n++] = '^';
 	for (size_t i = first; i < last; i++)
 		if (!is_continuation((unsigned char)line[i]))
-			fputc('~', d->out);
-	fputc('\n', d->out);
+			buf[n++] = '~';
+	fprintf(d->out, "      | %.*s\n", (int)n, buf);
+	free(buf);
 }
 
 static void report(struct diag *d, struct loc loc, const char *what, const char *fmt, va_list ap)
