@@ -49,7 +49,8 @@ static int timer_expand(struct compilation *c, struct node *spec, const char *re
 		if (!strcmp(units[i].unit, unit))
 			u = i;
 	char *end = NULL;
-	unsigned long long n = num && *num ? strtoull(num, &end, 10) : 0;
+	/* strtoull would take "-5" as a huge number */
+	unsigned long long n = num && *num >= '0' && *num <= '9' ? strtoull(num, &end, 10) : 0;
 	if (u < 0 || !end || *end || n == 0) {
 		diag_error(c->diag, spec->loc,
 			   "%s probes are written %s:UNIT:N with UNIT one of s, ms, us, hz and "
