@@ -215,3 +215,160 @@ void btf_func_print(FILE *out, const struct btf_func *f)
 	if (f->has_ret)
 		fprintf(out, "    %s retval\n", f->ret.c_type);
 }
+
+/* ---- types for casts and field access ------------------------------------ */
+
+int btf_type_describe(uint32_t id, struct btf_type_desc *out)
+{
+	struct btf *btf = btf_vmlinux();
+	memset(out, 0, sizeof(*out));
+	if (!btf)
+		return -ENODATA;
+	if (id == 0) {
+		out->cls = BTC_VOID;
+		return 0;
+	}
+	bool user = false;
+	const struct btf_type *t = skip_mods(btf, id, &user);
+	if (!t)
+		return -ENOENT;
+	int rid = btf__resolve_type(btf, id);
+	out->id = rid > 0 ? (uint32_t)rid : id;
+	switch (btf_kind(t)) {
+	case BTF_KIND_INT: {
+		out->cls = BTC_INT;
+		out->size = t->size;
+		out->is_signed = btf_int_encoding(t) & BTF_INT_SIGNED;
+		out->is_char = (btf_int_encoding(t) & BTF_INT_CHAR) ||
+			       (t->size == 1 && strstr(btf__name_by_offset(btf, t->name_off), "char"));
+		break;
+	}
+	case BTF_KIND_ENUM:
+	case BTF_KIND_ENUM64:
+		out->cls = BTC_INT;
+		out->size = t->size;
+		out->is_signed = btf_kflag(t);
+		break;
+	case BTF_KIND_PTR: {
+		out->cls = BTC_PTR;
+		out->size = 8;
+		out->elem_id = t->type;
+		bool u = false;
+		skip_mods(btf, t->type, &u);
+		out->user = u;
+		break;
+	}
+	case BTF_KIND_ARRAY: {
+		const struct btf_array *a = btf_array(t);
+		out->cls = BTC_ARRAY;
+		out->elem_id = a->type;
+		out->count = a->nelems;
+		long sz = btf__resolve_size(btf, id);
+		out->size = sz > 0 ? (uint32_t)sz : 0;
+		break;
+	}
+	case BTF_KIND_STRUCT:
+	case BTF_KIND_UNION:
+		out->cls = BTC_RECORD;
+		out->size = t->size;
+		out->is_union = btf_kind(t) == BTF_KIND_UNION;
+		out->name = btf__name_by_offset(btf, t->name_off);
+		if (!out->name)
+			out->name = "";
+		break;
+	default:
+		out->cls = BTC_OTHER;
+		break;
+	}
+	return 0;
+}
+
+int btf_find_record(const char *name, bool is_union)
+{
+	struct btf *btf = btf_vmlinux();
+	if (!btf)
+		return -ENODATA;
+	int id = btf__find_by_name_kind(btf, name, is_union ? BTF_KIND_UNION : BTF_KIND_STRUCT);
+	return id < 0 ? -ENOENT : id;
+}
+
+int btf_find_named(const char *name)
+{
+	struct btf *btf = btf_vmlinux();
+	if (!btf)
+		return -ENODATA;
+	static const int kinds[] = {BTF_KIND_TYPEDEF, BTF_KIND_INT, BTF_KIND_STRUCT,
+				    BTF_KIND_UNION, BTF_KIND_ENUM};
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+		int id = btf__find_by_name_kind(btf, name, kinds[i]);
+		if (id > 0)
+			return id;
+	}
+	return -ENOENT;
+}
+
+static int find_member_in(const struct btf *btf, const struct btf_type *t, const char *name,
+			  uint32_t base_bits, uint32_t *byte_off, uint32_t *type_id,
+			  uint32_t *bitfield, uint32_t *bit_off, int depth)
+{
+	if (depth > 8 || !btf_is_composite(t))
+		return -ENOENT;
+	const struct btf_member *m = btf_members(t);
+	int n = btf_vlen(t);
+	for (int i = 0; i < n; i++) {
+		const char *mn = btf__name_by_offset(btf, m[i].name_off);
+		uint32_t bits = base_bits + btf_member_bit_offset(t, (uint32_t)i);
+		if (mn && *mn) {
+			if (strcmp(mn, name))
+				continue;
+			*type_id = m[i].type;
+			*bitfield = btf_member_bitfield_size(t, (uint32_t)i);
+			*bit_off = bits;
+			*byte_off = bits / 8;
+			return 0;
+		}
+		const struct btf_type *inner = skip_mods(btf, m[i].type, NULL);
+		if (inner && !find_member_in(btf, inner, name, bits, byte_off, type_id, bitfield,
+					     bit_off, depth + 1))
+			return 0;
+	}
+	return -ENOENT;
+}
+
+int btf_find_member(uint32_t id, const char *name, uint32_t *byte_off, uint32_t *type_id,
+		    uint32_t *bitfield, uint32_t *bit_off)
+{
+	struct btf *btf = btf_vmlinux();
+	if (!btf)
+		return -ENODATA;
+	const struct btf_type *t = skip_mods(btf, id, NULL);
+	if (!t)
+		return -ENOENT;
+	return find_member_in(btf, t, name, 0, byte_off, type_id, bitfield, bit_off, 0);
+}
+
+static int collect_names(const struct btf *btf, const struct btf_type *t, const char **names,
+			 int n, int max, int depth)
+{
+	if (depth > 8 || !btf_is_composite(t))
+		return n;
+	const struct btf_member *m = btf_members(t);
+	for (int i = 0; i < btf_vlen(t) && n < max; i++) {
+		const char *mn = btf__name_by_offset(btf, m[i].name_off);
+		if (mn && *mn)
+			names[n++] = mn;
+		else
+			n = collect_names(btf, skip_mods(btf, m[i].type, NULL), names, n, max,
+					  depth + 1);
+	}
+	return n;
+}
+
+int btf_member_names(uint32_t id, const char **names, int max)
+{
+	struct btf *btf = btf_vmlinux();
+	if (!btf)
+		return 0;
+	const struct btf_type *t = skip_mods(btf, id, NULL);
+	return t ? collect_names(btf, t, names, 0, max, 0) : 0;
+}

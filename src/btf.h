@@ -52,4 +52,35 @@ int btf_func_each(const char *glob, int (*cb)(const char *name, void *arg), void
 /* "int vfs_read(struct file * file, char * buf, size_t count, loff_t * pos)" */
 void btf_func_print(FILE *out, const struct btf_func *f);
 
+/* One kernel type as sonde sees it, typedefs and modifiers skipped. */
+enum btf_type_class { BTC_VOID, BTC_INT, BTC_PTR, BTC_ARRAY, BTC_RECORD, BTC_OTHER };
+struct btf_type_desc {
+	enum btf_type_class cls;
+	uint32_t id;       /* after skipping typedefs and modifiers */
+	uint32_t size;     /* bytes (pointers 8) */
+	bool is_signed;    /* BTC_INT (enums too) */
+	bool is_char;      /* BTC_INT declared as char (for char arrays and pointers) */
+	bool is_union;     /* BTC_RECORD */
+	bool user;         /* BTC_PTR tagged __user */
+	uint32_t elem_id;  /* BTC_PTR: pointee; BTC_ARRAY: element */
+	uint32_t count;    /* BTC_ARRAY */
+	const char *name;  /* BTC_RECORD: the tag name, "" when anonymous */
+};
+/* Describes type `id`; -ENOENT when there is no such type, -ENODATA
+ * without BTF. */
+int btf_type_describe(uint32_t id, struct btf_type_desc *out);
+/* The id of `struct NAME` (or union when is_union), -ENOENT when the
+ * kernel has none, -ENODATA without BTF. btf_find_named looks a plain
+ * name up: a typedef, an int, a struct, union or enum. */
+int btf_find_record(const char *name, bool is_union);
+int btf_find_named(const char *name);
+/* Member NAME of record `id`, found in anonymous nested structs and unions
+ * too: its byte offset from the start of the record and its type id.
+ * *bitfield is nonzero (the width in bits) for bitfields, with *bit_off the
+ * bit offset within the record. -ENOENT when there is no such member. */
+int btf_find_member(uint32_t id, const char *name, uint32_t *byte_off, uint32_t *type_id,
+		    uint32_t *bitfield, uint32_t *bit_off);
+/* Member names of record `id`, for "did you mean" (at most max). */
+int btf_member_names(uint32_t id, const char **names, int max);
+
 #endif

@@ -25,7 +25,9 @@
 	X(ARGS, "args", CTX_HAS_ARGS)                                                              \
 	X(PKT, "pkt", CTX_HAS_PKT)                                                                 \
 	X(KSTACK, "kstack", CTX_HAS_STACK)                                                         \
-	X(USTACK, "ustack", CTX_HAS_STACK)                                                              \
+	X(USTACK, "ustack", CTX_HAS_STACK)                                                         \
+	X(USERNAME, "username", CTX_HAS_USER)                                                      \
+	X(FUNC, "func", 0)                                                                         \
 	X(ARG0, "arg0", CTX_HAS_ARGN)                                                              \
 	X(ARG1, "arg1", CTX_HAS_ARGN)                                                              \
 	X(ARG2, "arg2", CTX_HAS_ARGN)                                                              \
@@ -61,7 +63,20 @@ enum builtin_id {
 	X(STATS, "stats", 1, 1, 1)                                                                 \
 	X(HIST, "hist", 1, 1, 1)                                                                   \
 	X(LHIST, "lhist", 4, 4, 1)                                                                 \
-	X(REDIRECT, "redirect", 1, 1, 0)
+	X(REDIRECT, "redirect", 1, 1, 0)                                                           \
+	X(TIME, "time", 0, 1, 0)                                                                   \
+	X(STRFTIME, "strftime", 2, 2, 0)                                                           \
+	X(KSYM, "ksym", 1, 1, 0)                                                                   \
+	X(USYM, "usym", 1, 1, 0)                                                                   \
+	X(KADDR, "kaddr", 1, 1, 0)                                                                 \
+	X(NTOP, "ntop", 1, 2, 0)                                                                   \
+	X(BUF, "buf", 1, 2, 0)                                                                     \
+	X(JOIN, "join", 1, 2, 0)                                                                   \
+	X(LEN, "len", 1, 1, 0)                                                                     \
+	X(HAS_KEY, "has_key", 2, 2, 0)                                                             \
+	X(SIGNAL, "signal", 1, 1, 0)                                                               \
+	X(SYSTEM, "system", 1, 17, 0)                                                              \
+	X(CAT, "cat", 1, 17, 0)
 
 enum func_id {
 #define X(id, name, mn, mx, agg) FN_##id,

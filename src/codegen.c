@@ -16,7 +16,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <bpf/libbpf.h>
+
 #include "../bpf-runtime/pkt.h"
+#include "btf.h"
 #include "builtins.h"
 #include "embedded.h"
 #include "emit.h"
@@ -42,6 +45,9 @@ enum {
 	H_RINGBUF_SUBMIT = 132,
 	H_REDIRECT = 23,
 	H_GET_STACKID = 27,
+	H_SEND_SIGNAL = 109,
+	H_FOR_EACH_MAP_ELEM = 164,
+	H_MAP_LOOKUP_PERCPU = 195,
 };
 
 struct cg {
@@ -68,6 +74,15 @@ struct cg {
 	LLVMBasicBlockRef entry;
 	LLVMMetadataRef scope;
 	const char *err;
+	/* inside a for ($kv : @map) body: a bpf_for_each_map_elem callback */
+	bool in_callback;
+	LLVMValueRef cb_ctx;          /* ptr[]: probe ctx, pkt, then the probe's variable slots */
+	struct var_info **cb_vars;    /* the variables whose slots cb_ctx holds, in order */
+	uint32_t ncb_vars;
+	struct var_info *cb_kv;       /* the loop's $kv, a local of the callback */
+	LLVMValueRef elapsed;         /* map holding sonde's start time (ktime ns) */
+	LLVMValueRef len_cb;          /* len(): the counting callback */
+	int ncallbacks;
 };
 
 /* ---- small helpers ---------------------------------------------------- */
@@ -192,6 +207,11 @@ static LLVMBasicBlockRef new_block(struct cg *g, const char *name)
  * 0 for tracing). */
 static void ret_default(struct cg *g)
 {
+	if (g->in_callback) {
+		/* ends the loop over the map, not the probe */
+		LLVMBuildRet(g->b, c64(g, 1));
+		return;
+	}
 	LLVMBuildRet(g->b, LLVMConstInt(g->i32, (uint64_t)g->pi->ap->prov->default_return, 1));
 }
 
@@ -201,7 +221,7 @@ static void ret_default(struct cg *g)
 static bool is_mem_type(const struct type *t)
 {
 	return t->kind == TYPE_STR || t->kind == TYPE_TUPLE || t->kind == TYPE_ARRAY ||
-	       t->kind == TYPE_INET || t->kind == TYPE_RECORD || t->kind == TYPE_BUF ||
+	       t->kind == TYPE_INET || t->kind == TYPE_BUF ||
 	       t->kind == TYPE_USTACK || t->kind == TYPE_USYM;
 }
 
@@ -594,37 +614,99 @@ static LLVMValueRef event_header(struct cg *g, uint32_t payload, enum event_kind
 	return rec;
 }
 
-/* printf: arguments are evaluated first, then written straight into ring
- * buffer memory (reserve, zero, fill, submit): no stack copy of the
- * record, which may be larger than the BPF stack allows. */
-static void cg_printf(struct cg *g, struct node *call)
+static struct fmt_info *find_fmt(struct cg *g, int64_t index)
 {
-	struct fmt_info *f = (struct fmt_info *)call->u.call.args->type;
-	LLVMValueRef vals[16];
+	for (struct fmt_info *f = g->c->fmts; f; f = f->next)
+		if (f->index == index)
+			return f;
+	return NULL;
+}
+
+/* A record of `kind` for format `f` whose arguments are the expressions
+ * `args` (f->nargs of them): arguments are evaluated first, then written
+ * straight into ring buffer memory (reserve, zero, fill, submit), with no
+ * stack copy of the record, which may be larger than the BPF stack. */
+static void cg_record(struct cg *g, enum event_kind kind, struct fmt_info *f, struct node *args)
+{
+	LLVMValueRef vals[17];
 	uint32_t i = 0;
-	for (struct node *a = call->u.call.args->next; a && i < 16; a = a->next, i++)
+	for (struct node *a = args; a && i < 17 && i < f->nargs; a = a->next, i++)
 		vals[i] = cg_expr(g, a);
 	uint32_t size = (uint32_t)sizeof(struct event_hdr) + f->size;
 	LLVMValueRef rargs[] = {g->events, c64(g, size), c64(g, 0)};
 	LLVMValueRef rec = cg_helper(g, H_RINGBUF_RESERVE, g->ptr, rargs, 3);
-	LLVMBasicBlockRef fill = new_block(g, "printf_fill"), lost = new_block(g, "printf_lost"),
-			  done = new_block(g, "printf_done");
+	LLVMBasicBlockRef fill = new_block(g, "rec_fill"), lost = new_block(g, "rec_lost"),
+			  done = new_block(g, "rec_done");
 	LLVMBuildCondBr(g->b, LLVMBuildIsNull(g->b, rec, ""), lost, fill);
 	LLVMPositionBuilderAtEnd(g->b, lost);
 	count_lost(g);
 	LLVMBuildBr(g->b, done);
 	LLVMPositionBuilderAtEnd(g->b, fill);
 	LLVMBuildMemSet(g->b, rec, LLVMConstInt(g->i8, 0, 0), c64(g, size), 8);
-	LLVMBuildStore(g->b, LLVMConstInt(g->i32, EV_PRINTF, 0), rec);
+	LLVMBuildStore(g->b, LLVMConstInt(g->i32, kind, 0), rec);
 	LLVMBuildStore(g->b, LLVMConstInt(g->i32, (uint64_t)f->index, 0), gep(g, rec, 4));
 	i = 0;
-	for (struct node *a = call->u.call.args->next; a && i < 16; a = a->next, i++)
+	for (struct node *a = args; a && i < 17 && i < f->nargs; a = a->next, i++)
 		store_value(g, gep(g, rec, sizeof(struct event_hdr) + f->arg_offsets[i]),
 			    f->arg_types[i], vals[i], a->type);
 	LLVMValueRef sargs[] = {rec, c64(g, 0)};
 	cg_helper(g, H_RINGBUF_SUBMIT, LLVMVoidTypeInContext(g->ctx), sargs, 2);
 	LLVMBuildBr(g->b, done);
 	LLVMPositionBuilderAtEnd(g->b, done);
+}
+
+static void cg_printf(struct cg *g, struct node *call, enum event_kind kind)
+{
+	struct fmt_info *f = (struct fmt_info *)call->u.call.args->type;
+	cg_record(g, kind, f, call->u.call.args->next);
+}
+
+/* join(argv): up to JOIN_MAX_ARGS user strings, read until a NULL
+ * pointer, written into the record; the printer joins them. */
+static void cg_join(struct cg *g, struct node *call)
+{
+	struct fmt_info *f = find_fmt(g, call->u.call.aux);
+	LLVMValueRef argv = cg_expr(g, call->u.call.args);
+	uint32_t strsz = f->arg_types[0]->size, stride = (strsz + 7) / 8 * 8;
+	uint32_t size = (uint32_t)sizeof(struct event_hdr) + f->size;
+	LLVMValueRef rargs[] = {g->events, c64(g, size), c64(g, 0)};
+	LLVMValueRef rec = cg_helper(g, H_RINGBUF_RESERVE, g->ptr, rargs, 3);
+	LLVMBasicBlockRef fill = new_block(g, "join_fill"), lost = new_block(g, "join_lost"),
+			  submit = new_block(g, "join_submit"), done = new_block(g, "join_done");
+	LLVMBuildCondBr(g->b, LLVMBuildIsNull(g->b, rec, ""), lost, fill);
+	LLVMPositionBuilderAtEnd(g->b, lost);
+	count_lost(g);
+	LLVMBuildBr(g->b, done);
+	LLVMPositionBuilderAtEnd(g->b, fill);
+	/* only the count needs zeroing: the printer reads `count` strings,
+	 * each up to its NUL (too large a record for an inline memset) */
+	store64(g, gep(g, rec, sizeof(struct event_hdr)), c64(g, 0));
+	LLVMBuildStore(g->b, LLVMConstInt(g->i32, EV_JOIN, 0), rec);
+	LLVMBuildStore(g->b, LLVMConstInt(g->i32, (uint64_t)f->index, 0), gep(g, rec, 4));
+	LLVMValueRef ptr = stack_buf(g, 8, "join_ptr");
+	for (uint32_t i = 0; i < JOIN_MAX_ARGS; i++) {
+		LLVMValueRef src = LLVMBuildIntToPtr(
+			g->b, LLVMBuildAdd(g->b, argv, c64(g, 8 * i), ""), g->ptr, "");
+		LLVMValueRef a1[] = {ptr, LLVMConstInt(g->i32, 8, 0), src};
+		cg_helper(g, H_READ_USER, g->i64, a1, 3);
+		LLVMValueRef p = load64(g, ptr);
+		LLVMBasicBlockRef next = new_block(g, "join_next");
+		LLVMBuildCondBr(g->b, LLVMBuildICmp(g->b, LLVMIntEQ, p, c64(g, 0), ""), submit,
+				next);
+		LLVMPositionBuilderAtEnd(g->b, next);
+		LLVMValueRef dst = gep(g, rec, sizeof(struct event_hdr) + 8 + (uint64_t)i * stride);
+		LLVMValueRef a2[] = {dst, LLVMConstInt(g->i32, strsz, 0),
+				     LLVMBuildIntToPtr(g->b, p, g->ptr, "")};
+		cg_helper(g, H_READ_USER_STR, g->i64, a2, 3);
+		store64(g, gep(g, rec, sizeof(struct event_hdr)), c64(g, i + 1));
+	}
+	LLVMBuildBr(g->b, submit);
+	LLVMPositionBuilderAtEnd(g->b, submit);
+	LLVMValueRef sargs[] = {rec, c64(g, 0)};
+	cg_helper(g, H_RINGBUF_SUBMIT, LLVMVoidTypeInContext(g->ctx), sargs, 2);
+	LLVMBuildBr(g->b, done);
+	LLVMPositionBuilderAtEnd(g->b, done);
+	stack_buf_done(g, ptr, 8);
 }
 
 static void cg_map_event(struct cg *g, struct node *call, enum event_kind kind)
@@ -760,8 +842,33 @@ static LLVMValueRef cg_builtin(struct cg *g, struct node *n)
 		return buf;
 	}
 	case BI_NSECS:
-	case BI_ELAPSED:
 		return cg_helper(g, H_KTIME_GET_NS, g->i64, NULL, 0);
+	case BI_ELAPSED: {
+		/* the runtime writes sonde's start time into the map before BEGIN */
+		if (!g->elapsed)
+			g->elapsed = emit_map(g->em, "elapsed_start", BPF_MAP_TYPE_ARRAY, 1, 4, 8, 1);
+		LLVMValueRef now = cg_helper(g, H_KTIME_GET_NS, g->i64, NULL, 0);
+		LLVMValueRef key = stack_buf(g, 4, "elapsed_key");
+		LLVMValueRef args[] = {g->elapsed, key};
+		LLVMValueRef p = cg_helper(g, H_MAP_LOOKUP, g->ptr, args, 2);
+		LLVMValueRef out = stack_buf(g, 8, "elapsed");
+		LLVMBasicBlockRef have = new_block(g, "elapsed_have"), done = new_block(g, "elapsed_done");
+		LLVMBuildCondBr(g->b, LLVMBuildIsNull(g->b, p, ""), done, have);
+		LLVMPositionBuilderAtEnd(g->b, have);
+		store64(g, out, load64(g, p));
+		LLVMBuildBr(g->b, done);
+		LLVMPositionBuilderAtEnd(g->b, done);
+		stack_buf_done(g, key, 4);
+		return LLVMBuildSub(g->b, now, load64(g, out), "");
+	}
+	case BI_USERNAME: {
+		LLVMValueRef v = cg_helper(g, H_UID_GID, g->i64, NULL, 0);
+		return LLVMBuildAnd(g->b, v, c64(g, 0xffffffff), "");
+	}
+	case BI_FUNC: {
+		const char *s = g->pi->ap->func;
+		return const_str(g, s, strlen(s), n->type->size);
+	}
 	case BI_CPU:
 		return LLVMBuildZExt(g->b, cg_helper(g, H_SMP_PROCESSOR_ID, g->i32, NULL, 0),
 				     g->i64, "");
@@ -884,6 +991,7 @@ static LLVMValueRef cg_binop(struct cg *g, struct node *n)
 		return op == OP_EQ ? eq : LLVMBuildXor(g->b, eq, c64(g, 1), "");
 	}
 	bool uns = (n->type && n->type->kind == TYPE_INT && !n->type->is_signed) ||
+		   lt->kind == TYPE_PTR || rt->kind == TYPE_PTR ||
 		   (lt->kind == TYPE_INT && !lt->is_signed && lt->size == 8) ||
 		   (rt->kind == TYPE_INT && !rt->is_signed && rt->size == 8);
 	switch (op) {
@@ -926,6 +1034,13 @@ static LLVMValueRef cg_binop(struct cg *g, struct node *n)
 
 static LLVMValueRef var_slot(struct cg *g, struct var_info *v)
 {
+	if (g->in_callback && v != g->cb_kv) {
+		/* the probe's variable, through the pointer the probe passed */
+		for (uint32_t i = 0; i < g->ncb_vars; i++)
+			if (g->cb_vars[i] == v)
+				return LLVMBuildLoad2(g->b, g->ptr, gep(g, g->cb_ctx, 16 + 8 * i),
+						      "");
+	}
 	if (!v->slot) {
 		LLVMValueRef a = stack_buf(g, v->type->size, v->name);
 		v->slot = a;
@@ -1002,6 +1117,335 @@ static LLVMValueRef cg_incdec(struct cg *g, struct node *n)
 	return (op == OP_PREINC || op == OP_PREDEC) ? nv : cur;
 }
 
+/* ---- kernel memory (BTF types) -------------------------------------------- */
+
+/* Whether `n` names kernel memory read at an address: a field through a
+ * typed pointer or of an embedded record, an element of such an array or
+ * through a pointer. */
+static bool is_kmem(struct node *n)
+{
+	if (n->kind == N_FIELD) {
+		struct type *bt = n->u.field.base->type;
+		return bt && (bt->kind == TYPE_PTR || bt->kind == TYPE_RECORD);
+	}
+	if (n->kind == N_INDEX) {
+		struct type *bt = n->u.index.base->type;
+		return bt && (bt->kind == TYPE_PTR ||
+			      ((bt->kind == TYPE_ARRAY || bt->kind == TYPE_STR) &&
+			       is_kmem(n->u.index.base)));
+	}
+	return false;
+}
+
+/* The kernel address of a kmem expression (see is_kmem). */
+static LLVMValueRef kaddr_of(struct cg *g, struct node *n)
+{
+	if (n->kind == N_FIELD) {
+		struct node *base = n->u.field.base;
+		struct type *bt = base->type;
+		struct type *rec = bt->kind == TYPE_PTR ? bt->elem : bt;
+		LLVMValueRef b = bt->kind == TYPE_PTR ? cg_expr(g, base) : kaddr_of(g, base);
+		uint32_t off = 0, tid, bits, bit_off;
+		btf_find_member((uint32_t)rec->btf_id, n->u.field.name, &off, &tid, &bits, &bit_off);
+		return off ? LLVMBuildAdd(g->b, b, c64(g, off), "") : b;
+	}
+	struct node *base = n->u.index.base;
+	LLVMValueRef b = base->type->kind == TYPE_PTR ? cg_expr(g, base) : kaddr_of(g, base);
+	LLVMValueRef idx = cg_expr(g, n->u.index.index);
+	LLVMValueRef off = LLVMBuildMul(g->b, idx, c64(g, n->type->size), "");
+	return LLVMBuildAdd(g->b, b, off, "");
+}
+
+/* Reads a value of type `t` at kernel address `addr`. A record is not
+ * read: its value is its address. */
+static LLVMValueRef kread(struct cg *g, LLVMValueRef addr, const struct type *t)
+{
+	if (t->kind == TYPE_RECORD)
+		return addr;
+	LLVMValueRef buf = stack_buf(g, t->size, "kread");
+	LLVMValueRef args[] = {buf, LLVMConstInt(g->i32, t->size, 0),
+			       LLVMBuildIntToPtr(g->b, addr, g->ptr, "")};
+	cg_helper(g, H_READ_KERNEL, g->i64, args, 3);
+	return load_value(g, buf, t);
+}
+
+/* An element of an array or string held in BPF memory (args.x[i]). */
+static LLVMValueRef index_read(struct cg *g, struct node *n)
+{
+	struct type *bt = n->u.index.base->type;
+	LLVMValueRef base = cg_expr(g, n->u.index.base);
+	uint32_t count = bt->kind == TYPE_ARRAY ? bt->count : bt->size;
+	LLVMValueRef idx = cg_expr(g, n->u.index.index);
+	if (n->u.index.index->kind != N_INT)
+		idx = clamp(g, idx, count - 1);
+	LLVMValueRef off = LLVMBuildMul(g->b, idx, c64(g, n->type->size), "");
+	LLVMValueRef p = LLVMBuildInBoundsGEP2(g->b, g->i8, base, &off, 1, "");
+	return load_value(g, p, n->type);
+}
+
+/* ---- aggregations read in a probe ---------------------------------------- */
+
+/* count/sum/avg/min/max summed over the CPUs: one
+ * bpf_map_lookup_percpu_elem per possible CPU, unrolled. */
+static LLVMValueRef agg_read(struct cg *g, struct node *mapnode)
+{
+	struct map_info *m = mapnode->u.map.info;
+	LLVMValueRef key = map_key(g, mapnode);
+	LLVMValueRef acc = stack_buf(g, 16, "aggacc"); /* a: sum/value, b: count/set */
+	int ncpus = libbpf_num_possible_cpus();
+	for (int cpu = 0; cpu < ncpus; cpu++) {
+		LLVMValueRef args[] = {g->maps[m->index], key, LLVMConstInt(g->i32, (uint64_t)cpu, 0)};
+		LLVMValueRef p = cg_helper(g, H_MAP_LOOKUP_PERCPU, g->ptr, args, 3);
+		LLVMBasicBlockRef have = new_block(g, "cpu_have"), next = new_block(g, "cpu_next");
+		LLVMBuildCondBr(g->b, LLVMBuildIsNull(g->b, p, ""), next, have);
+		LLVMPositionBuilderAtEnd(g->b, have);
+		switch (m->agg) {
+		case AGG_COUNT:
+		case AGG_SUM:
+			add64(g, acc, load64(g, p));
+			break;
+		case AGG_AVG:
+			add64(g, acc, load64(g, p));
+			add64(g, gep(g, acc, 8), load64(g, gep(g, p, 8)));
+			break;
+		case AGG_MIN:
+		case AGG_MAX: {
+			LLVMValueRef v = load64(g, p), set = load64(g, gep(g, p, 8));
+			LLVMValueRef cur = load64(g, acc), cur_set = load64(g, gep(g, acc, 8));
+			LLVMValueRef better = LLVMBuildICmp(
+				g->b, m->agg == AGG_MIN ? LLVMIntSLT : LLVMIntSGT, v, cur, "");
+			LLVMValueRef take = LLVMBuildOr(
+				g->b, better, LLVMBuildICmp(g->b, LLVMIntEQ, cur_set, c64(g, 0), ""), "");
+			take = LLVMBuildAnd(g->b, take,
+					    LLVMBuildICmp(g->b, LLVMIntNE, set, c64(g, 0), ""), "");
+			store64(g, acc, LLVMBuildSelect(g->b, take, v, cur, ""));
+			store64(g, gep(g, acc, 8),
+				LLVMBuildSelect(g->b, take, c64(g, 1), cur_set, ""));
+			break;
+		}
+		default:
+			break;
+		}
+		LLVMBuildBr(g->b, next);
+		LLVMPositionBuilderAtEnd(g->b, next);
+	}
+	stack_buf_done(g, key, map_key_size(m));
+	LLVMValueRef a = load64(g, acc);
+	if (m->agg == AGG_AVG) {
+		/* BPF (before cpu v4) divides unsigned only: divide |sum| */
+		LLVMValueRef neg = LLVMBuildICmp(g->b, LLVMIntSLT, a, c64(g, 0), "");
+		LLVMValueRef ua = LLVMBuildSelect(g->b, neg, LLVMBuildNeg(g->b, a, ""), a, "");
+		LLVMValueRef q = safe_divmod(g, OP_DIV, ua, load64(g, gep(g, acc, 8)), false);
+		return LLVMBuildSelect(g->b, neg, LLVMBuildNeg(g->b, q, ""), q, "");
+	}
+	return a;
+}
+
+/* ---- for ($kv : @map) and len(@map) --------------------------------------- */
+
+static void cg_block(struct cg *g, struct node *blk);
+
+/* A bpf_for_each_map_elem callback: i64 (map, key, value, ctx). */
+static LLVMValueRef new_callback(struct cg *g, const char *name, int line, LLVMMetadataRef *scope)
+{
+	LLVMTypeRef params[] = {g->ptr, g->ptr, g->ptr, g->ptr};
+	LLVMTypeRef fty = LLVMFunctionType(g->i64, params, 4, 0);
+	LLVMValueRef fn = LLVMAddFunction(g->mod, name, fty);
+	LLVMSetLinkage(fn, LLVMInternalLinkage);
+	unsigned nounwind = LLVMGetEnumAttributeKindForName("nounwind", 8);
+	LLVMAddAttributeAtIndex(fn, LLVMAttributeFunctionIndex,
+				LLVMCreateEnumAttribute(g->ctx, nounwind, 0));
+	unsigned noinline = LLVMGetEnumAttributeKindForName("noinline", 8);
+	LLVMAddAttributeAtIndex(fn, LLVMAttributeFunctionIndex,
+				LLVMCreateEnumAttribute(g->ctx, noinline, 0));
+	*scope = emit_static_function(g->em, fn, name, line);
+	return fn;
+}
+
+static LLVMValueRef for_each(struct cg *g, struct map_info *m, LLVMValueRef cb, LLVMValueRef ctx)
+{
+	LLVMValueRef args[] = {g->maps[m->index], cb, ctx, c64(g, 0)};
+	return cg_helper(g, H_FOR_EACH_MAP_ELEM, g->i64, args, 4);
+}
+
+static LLVMValueRef cg_len(struct cg *g, struct node *mapnode)
+{
+	if (!g->len_cb) {
+		LLVMMetadataRef scope;
+		LLVMBuilderRef b = LLVMCreateBuilderInContext(g->ctx);
+		g->len_cb = new_callback(g, "len_cb", 1, &scope);
+		LLVMPositionBuilderAtEnd(b, LLVMAppendBasicBlockInContext(g->ctx, g->len_cb, "entry"));
+		emit_loc(g->em, b, scope, 1, 1);
+		LLVMValueRef ctr = LLVMGetParam(g->len_cb, 3);
+		LLVMValueRef v = LLVMBuildLoad2(b, g->i64, ctr, "");
+		LLVMBuildStore(b, LLVMBuildAdd(b, v, c64(g, 1), ""), ctr);
+		LLVMBuildRet(b, c64(g, 0));
+		LLVMDisposeBuilder(b);
+	}
+	LLVMValueRef ctr = stack_buf(g, 8, "len");
+	for_each(g, mapnode->u.map.info, g->len_cb, ctr);
+	return load64(g, ctr);
+}
+
+static void cg_for(struct cg *g, struct node *n)
+{
+	struct map_info *m = n->u.for_.map->u.map.info;
+	struct var_info *kv = n->u.for_.var->u.var.info;
+	/* the probe's variables get their slots here, and the callback
+	 * reaches them (and the probe's context) through an array of
+	 * pointers on the probe's stack */
+	uint32_t nv = 0;
+	for (struct var_info *v = g->pi->vars; v; v = v->next)
+		nv++;
+	struct var_info **vars = arena_alloc(&g->c->arena, (nv + 1) * sizeof(*vars));
+	LLVMValueRef ctxbuf = stack_buf(g, 16 + 8 * nv, "for_ctx");
+	LLVMBuildStore(g->b, g->ctxarg, ctxbuf);
+	if (g->pkt)
+		LLVMBuildStore(g->b, g->pkt, gep(g, ctxbuf, 8));
+	uint32_t i = 0;
+	for (struct var_info *v = g->pi->vars; v; v = v->next, i++) {
+		vars[i] = v;
+		LLVMBuildStore(g->b, var_slot(g, v), gep(g, ctxbuf, 16 + 8 * i));
+	}
+
+	/* build the callback, then come back */
+	LLVMValueRef saved_fn = g->fn, saved_ctxarg = g->ctxarg, saved_pkt = g->pkt;
+	LLVMBasicBlockRef saved_block = LLVMGetInsertBlock(g->b), saved_entry = g->entry;
+	LLVMMetadataRef saved_scope = g->scope;
+	LLVMBasicBlockRef saved_break = g->loop_break, saved_cont = g->loop_continue;
+	const char *name = arena_printf(&g->c->arena, "%s_for%d", g->pi->prog_name, g->ncallbacks++);
+	LLVMMetadataRef scope;
+	LLVMValueRef cb = new_callback(g, name, n->loc.first_line, &scope);
+	g->fn = cb;
+	g->scope = scope;
+	g->in_callback = true;
+	g->cb_ctx = LLVMGetParam(cb, 3);
+	g->cb_vars = vars;
+	g->ncb_vars = nv;
+	g->cb_kv = kv;
+	g->entry = new_block(g, "entry");
+	LLVMBasicBlockRef body = new_block(g, "body");
+	LLVMPositionBuilderAtEnd(g->ab, g->entry);
+	emit_loc(g->em, g->ab, scope, n->loc.first_line, n->loc.first_column);
+	LLVMPositionBuilderAtEnd(g->b, body);
+	set_loc(g, n->loc);
+	g->ctxarg = LLVMBuildLoad2(g->b, g->ptr, g->cb_ctx, "ctx");
+	g->pkt = saved_pkt ? LLVMBuildLoad2(g->b, g->ptr, gep(g, g->cb_ctx, 8), "pkt") : NULL;
+	kv->slot = stack_buf(g, kv->type->size, kv->name);
+	copy_bytes(g, gep(g, kv->slot, kv->type->fields[0].offset), LLVMGetParam(cb, 1),
+		   m->key->size);
+	copy_bytes(g, gep(g, kv->slot, kv->type->fields[1].offset), LLVMGetParam(cb, 2),
+		   m->value->size);
+	LLVMBasicBlockRef brk = new_block(g, "for_break"), cont = new_block(g, "for_continue");
+	g->loop_break = brk;
+	g->loop_continue = cont;
+	cg_block(g, n->u.for_.body);
+	LLVMBuildBr(g->b, cont);
+	LLVMPositionBuilderAtEnd(g->b, cont);
+	LLVMBuildRet(g->b, c64(g, 0));
+	LLVMPositionBuilderAtEnd(g->b, brk);
+	LLVMBuildRet(g->b, c64(g, 1));
+	LLVMPositionBuilderAtEnd(g->ab, g->entry);
+	LLVMBuildBr(g->ab, body);
+
+	g->fn = saved_fn;
+	g->ctxarg = saved_ctxarg;
+	g->pkt = saved_pkt;
+	g->entry = saved_entry;
+	g->scope = saved_scope;
+	g->loop_break = saved_break;
+	g->loop_continue = saved_cont;
+	g->in_callback = false;
+	g->cb_kv = NULL;
+	LLVMPositionBuilderAtEnd(g->ab, saved_entry);
+	emit_loc(g->em, g->ab, saved_scope, g->pi->probe->loc.first_line,
+		 g->pi->probe->loc.first_column);
+	LLVMPositionBuilderAtEnd(g->b, saved_block);
+	set_loc(g, n->loc);
+	for_each(g, m, cb, ctxbuf);
+}
+
+/* ---- functions with a value ---------------------------------------------- */
+
+static LLVMValueRef cg_call_value(struct cg *g, struct node *n)
+{
+	struct node *args = n->u.call.args;
+	switch ((enum func_id)n->u.call.func_id) {
+	case FN_STR:
+		return cg_str_call(g, n);
+	case FN_STRFTIME:
+		return cg_expr(g, args->next);
+	case FN_KSYM:
+		return cg_expr(g, args);
+	case FN_USYM: {
+		LLVMValueRef v = cg_expr(g, args);
+		LLVMValueRef buf = stack_buf(g, 16, "usym");
+		store64(g, buf, v);
+		LLVMValueRef pid = LLVMBuildLShr(g->b, cg_helper(g, H_PID_TGID, g->i64, NULL, 0),
+						 c64(g, 32), "");
+		store64(g, gep(g, buf, 8), pid);
+		return buf;
+	}
+	case FN_KADDR:
+		return c64(g, (uint64_t)n->u.call.aux);
+	case FN_NTOP: {
+		struct node *addr = args->next ? args->next : args;
+		LLVMValueRef af = args->next ? cg_expr(g, args) : NULL;
+		LLVMValueRef v = cg_expr(g, addr);
+		struct type *t = addr->type;
+		if (t->kind == TYPE_INET)
+			return v;
+		LLVMValueRef buf = stack_buf(g, 20, "inet");
+		bool v6 = (t->kind == TYPE_ARRAY || t->kind == TYPE_STR) && t->size == 16;
+		if (af)
+			LLVMBuildStore(g->b, LLVMBuildTrunc(g->b, af, g->i32, ""), buf);
+		else
+			LLVMBuildStore(g->b, LLVMConstInt(g->i32, v6 ? 10 : 2, 0), buf);
+		if (is_mem_type(t))
+			copy_bytes(g, gep(g, buf, 4), v, t->size);
+		else
+			LLVMBuildStore(g->b, LLVMBuildTrunc(g->b, v, g->i32, ""), gep(g, buf, 4));
+		return buf;
+	}
+	case FN_BUF: {
+		LLVMValueRef src = cg_expr(g, args);
+		uint32_t cap = n->type->size - 4;
+		LLVMValueRef len = c64(g, cap);
+		if (args->next && args->next->kind != N_INT)
+			len = clamp(g, cg_expr(g, args->next), cap);
+		else if (args->next)
+			len = c64(g, args->next->u.int_lit.value);
+		LLVMValueRef buf = stack_buf(g, n->type->size, "buf");
+		LLVMBuildStore(g->b, LLVMBuildTrunc(g->b, len, g->i32, ""), buf);
+		if (is_mem_type(args->type)) {
+			uint32_t nb = args->type->size < cap ? args->type->size : cap;
+			copy_bytes(g, gep(g, buf, 4), src, nb);
+			if (nb < cap)
+				LLVMBuildStore(g->b, LLVMConstInt(g->i32, nb, 0), buf);
+			return buf;
+		}
+		struct ctx_access acc;
+		bool user = expr_access(g, args, &acc) && acc.user_pointer;
+		LLVMValueRef rargs[] = {gep(g, buf, 4), LLVMBuildTrunc(g->b, len, g->i32, ""),
+					LLVMBuildIntToPtr(g->b, src, g->ptr, "")};
+		cg_helper(g, user ? H_READ_USER : H_READ_KERNEL, g->i64, rargs, 3);
+		return buf;
+	}
+	case FN_LEN:
+		return cg_len(g, args);
+	case FN_HAS_KEY: {
+		struct map_info *m = args->u.map.info;
+		LLVMValueRef key = map_key(g, args);
+		LLVMValueRef p = map_lookup(g, m, key);
+		LLVMValueRef r = bool64(g, LLVMBuildIsNotNull(g->b, p, ""));
+		stack_buf_done(g, key, map_key_size(m));
+		return r;
+	}
+	default:
+		return c64(g, 0);
+	}
+}
+
 static LLVMValueRef cg_expr(struct cg *g, struct node *n)
 {
 	set_loc(g, n->loc);
@@ -1015,11 +1459,11 @@ static LLVMValueRef cg_expr(struct cg *g, struct node *n)
 	case N_VAR:
 		return load_value(g, var_slot(g, n->u.var.info), n->u.var.info->type);
 	case N_MAP:
+		if (n->u.map.info->agg != AGG_NONE)
+			return agg_read(g, n);
 		return map_read(g, n);
 	case N_CALL:
-		if (n->u.call.func_id == FN_STR)
-			return cg_str_call(g, n);
-		return c64(g, 0);
+		return cg_call_value(g, n);
 	case N_BINOP:
 		return cg_binop(g, n);
 	case N_UNOP: {
@@ -1064,10 +1508,16 @@ static LLVMValueRef cg_expr(struct cg *g, struct node *n)
 		LLVMAddIncoming(phi, vals, blocks, 2);
 		return phi;
 	}
+	case N_INDEX:
+		if (is_kmem(n))
+			return kread(g, kaddr_of(g, n), n->type);
+		return index_read(g, n);
 	case N_FIELD: {
 		struct ctx_access acc;
 		if (expr_access(g, n, &acc))
 			return ctx_read(g, &acc);
+		if (is_kmem(n))
+			return kread(g, kaddr_of(g, n), n->type);
 		/* tuple element */
 		LLVMValueRef base = cg_expr(g, n->u.field.base);
 		struct type *bt = n->u.field.base->type;
@@ -1122,13 +1572,37 @@ static void cg_stmt(struct cg *g, struct node *n)
 		if (e->kind == N_CALL) {
 			switch ((enum func_id)e->u.call.func_id) {
 			case FN_PRINTF:
-				cg_printf(g, e);
+				cg_printf(g, e, EV_PRINTF);
 				return;
+			case FN_SYSTEM:
+				cg_printf(g, e, EV_SYSTEM);
+				return;
+			case FN_CAT:
+				cg_printf(g, e, EV_CAT);
+				return;
+			case FN_TIME:
+				cg_record(g, EV_TIME, find_fmt(g, e->u.call.aux), NULL);
+				return;
+			case FN_JOIN:
+				cg_join(g, e);
+				return;
+			case FN_SIGNAL: {
+				LLVMValueRef sig = e->u.call.aux > 0
+							   ? c64(g, (uint64_t)e->u.call.aux)
+							   : cg_expr(g, e->u.call.args);
+				LLVMValueRef args[] = {LLVMBuildTrunc(g->b, sig, g->i32, "")};
+				cg_helper(g, H_SEND_SIGNAL, g->i64, args, 1);
+				return;
+			}
 			case FN_EXIT:
 				cg_exit(g);
 				return;
 			case FN_PRINT:
-				cg_map_event(g, e, EV_PRINT);
+				if (e->u.call.args->kind != N_MAP || e->u.call.args->u.map.keys)
+					cg_record(g, EV_PRINT_VALUE, find_fmt(g, e->u.call.aux),
+						  e->u.call.args);
+				else
+					cg_map_event(g, e, EV_PRINT);
 				return;
 			case FN_CLEAR:
 				cg_map_event(g, e, EV_CLEAR);
@@ -1212,6 +1686,9 @@ static void cg_stmt(struct cg *g, struct node *n)
 		LLVMPositionBuilderAtEnd(g->b, done);
 		return;
 	}
+	case N_FOR:
+		cg_for(g, n);
+		return;
 	case N_UNROLL: {
 		uint64_t count = n->u.unroll.count->u.int_lit.value;
 		for (uint64_t i = 0; i < count; i++)

@@ -155,12 +155,28 @@ LLVMValueRef emit_map(struct emit *e, const char *name, uint32_t map_type, uint3
 	return g;
 }
 
+static LLVMMetadataRef new_function(struct emit *e, LLVMValueRef fn, const char *name, int line,
+				    bool local);
+
 LLVMMetadataRef emit_function(struct emit *e, LLVMValueRef fn, const char *name, int line)
+{
+	return new_function(e, fn, name, line, false);
+}
+
+LLVMMetadataRef emit_static_function(struct emit *e, LLVMValueRef fn, const char *name, int line)
+{
+	return new_function(e, fn, name, line, true);
+}
+
+/* `local`: a static function (BTF linkage static), as the kernel wants
+ * for callbacks such as bpf_for_each_map_elem's. */
+static LLVMMetadataRef new_function(struct emit *e, LLVMValueRef fn, const char *name, int line,
+				    bool local)
 {
 	size_t len = strlen(name);
 	LLVMMetadataRef sp = LLVMDIBuilderCreateFunction(
-		e->dib, e->file, name, len, name, len, e->file, (unsigned)line, e->prog_type, 0, 1,
-		(unsigned)line, LLVMDIFlagPrototyped, 1);
+		e->dib, e->file, name, len, name, len, e->file, (unsigned)line, e->prog_type, local,
+		1, (unsigned)line, LLVMDIFlagPrototyped, 1);
 	LLVMSetSubprogram(fn, sp);
 	/* The kernel rejects BTF whose FUNC prototypes have unnamed
 	 * parameters (and libbpf then drops all BTF), so the parameter is

@@ -30,6 +30,8 @@ LLVMValueRef emit_map(struct emit *e, const char *name, uint32_t map_type, uint3
 /* Debug info for a program function `int name(void *ctx)`; returns the
  * scope for emit_loc(). */
 LLVMMetadataRef emit_function(struct emit *e, LLVMValueRef fn, const char *name, int line);
+/* The same for a static helper function of the programs (a callback). */
+LLVMMetadataRef emit_static_function(struct emit *e, LLVMValueRef fn, const char *name, int line);
 /* Sets the builder's current debug location. */
 void emit_loc(struct emit *e, LLVMBuilderRef b, LLVMMetadataRef scope, int line, int col);
 

@@ -94,7 +94,14 @@ enum event_kind {
 	EV_ZERO = 5,   /* id: map index */
 	EV_TIME = 6,   /* id: fmt index (strftime format) */
 	EV_PRINT_VALUE = 7, /* id: fmt index whose single arg is the value */
+	EV_SYSTEM = 8, /* id: fmt index of the command; payload: args (--unsafe) */
+	EV_CAT = 9,    /* id: fmt index of the path; payload: args (--unsafe) */
+	EV_JOIN = 10,  /* id: fmt index (fmt: the delimiter, arg 0: one string's type);
+			  payload: u64 count, then `count` strings of arg 0's size */
 };
+
+/* join(): at most this many strings of an argv-style array. */
+enum { JOIN_MAX_ARGS = 16 };
 
 struct event_hdr {
 	uint32_t kind;

@@ -16,9 +16,11 @@
 #include "printer.h"
 
 #include <arpa/inet.h>
+#include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 
 /* The resolver of the printer being used: put_value() has no printer
  * argument, so out_map() and out_printf() set this on entry. */
@@ -184,6 +186,35 @@ static void put_buf(FILE *f, const struct type *t, const uint8_t *p)
 	}
 }
 
+/* strftime(fmt, ns): ns is a kernel ktime (CLOCK_MONOTONIC, as nsecs),
+ * turned into local wall-clock time when printed. */
+static void put_timestamp(FILE *f, const char *fmt, uint64_t ns)
+{
+	struct timespec mono, real;
+	clock_gettime(CLOCK_MONOTONIC, &mono);
+	clock_gettime(CLOCK_REALTIME, &real);
+	int64_t off = ((int64_t)real.tv_sec - (int64_t)mono.tv_sec) * 1000000000LL +
+		      ((int64_t)real.tv_nsec - (int64_t)mono.tv_nsec);
+	int64_t wall = (int64_t)ns + off;
+	time_t secs = (time_t)(wall / 1000000000LL);
+	struct tm tm;
+	localtime_r(&secs, &tm);
+	char buf[512];
+	size_t n = strftime(buf, sizeof(buf), fmt, &tm);
+	fwrite(buf, 1, n, f);
+}
+
+/* A uid as its user name, or the number when it has none. */
+static void put_username(FILE *f, uint32_t uid)
+{
+	struct passwd pw, *res = NULL;
+	char buf[1024];
+	if (getpwuid_r(uid, &pw, buf, sizeof(buf), &res) == 0 && res)
+		fputs(res->pw_name, f);
+	else
+		fprintf(f, "%u", uid);
+}
+
 /* Renders the value of type `t` at `p`: text as in `@m: VALUE`, json as a
  * JSON value (numbers, strings, arrays for tuples). */
 static void put_value(FILE *f, bool json, const struct type *t, const uint8_t *p)
@@ -253,7 +284,18 @@ static void put_value(FILE *f, bool json, const struct type *t, const uint8_t *p
 			/* symbolizing needs the stack map: the runtime's job */
 			fprintf(f, "[stack %llu]", (unsigned long long)load_u64(p));
 		else
-			fprintf(f, "0x%llx", (unsigned long long)load_u64(p));
+			fprintf(f, "%#llx", (unsigned long long)load_u64(p));
+		return;
+	case TYPE_TIMESTAMP:
+	case TYPE_USERNAME:
+		if (json) {
+			put_value_text_as_json(f, t, p);
+			return;
+		}
+		if (t->kind == TYPE_TIMESTAMP)
+			put_timestamp(f, t->name ? t->name : "", load_u64(p));
+		else
+			put_username(f, (uint32_t)load_u64(p));
 		return;
 	case TYPE_PTR:
 		if (json)
@@ -971,6 +1013,8 @@ static bool is_stringish(const struct type *t)
 	case TYPE_INET:
 	case TYPE_KSTACK:
 	case TYPE_USTACK:
+	case TYPE_TIMESTAMP:
+	case TYPE_USERNAME:
 		return true;
 	default:
 		return false;
@@ -1123,5 +1167,77 @@ void out_printf(struct printer *p, const struct fmt_desc *fmt, const void *paylo
 	fputs("{\"type\": \"printf\", \"data\": ", p->out);
 	put_json_string(p->out, m.data, m.len);
 	fputs("}\n", p->out);
+	free(m.data);
+}
+
+/* ---- other records ------------------------------------------------------ */
+
+void out_value(struct printer *p, const struct fmt_desc *fmt, const void *payload, size_t len)
+{
+	active_resolver = p->resolver;
+	if (!fmt->nargs || fmt->arg_offsets[0] + fmt->arg_types[0]->size > len)
+		return;
+	const uint8_t *v = (const uint8_t *)payload + fmt->arg_offsets[0];
+	if (p->format == OUT_JSON) {
+		fputs("{\"type\": \"value\", \"data\": ", p->out);
+		put_value(p->out, true, fmt->arg_types[0], v);
+		fputs("}\n", p->out);
+		return;
+	}
+	put_value(p->out, false, fmt->arg_types[0], v);
+	fputc('\n', p->out);
+}
+
+void out_time(struct printer *p, const char *fmt)
+{
+	struct timespec now;
+	clock_gettime(CLOCK_REALTIME, &now);
+	struct tm tm;
+	localtime_r(&now.tv_sec, &tm);
+	char buf[1024];
+	size_t n = strftime(buf, sizeof(buf), fmt, &tm);
+	out_text_event(p, "time", buf, n);
+}
+
+void out_text_event(struct printer *p, const char *type, const char *text, size_t len)
+{
+	if (p->format == OUT_JSON) {
+		fprintf(p->out, "{\"type\": \"%s\", \"data\": ", type);
+		put_json_string(p->out, text, len);
+		fputs("}\n", p->out);
+		return;
+	}
+	fwrite(text, 1, len, p->out);
+}
+
+char *out_format(const struct fmt_desc *fmt, const void *payload, size_t len)
+{
+	struct membuf m;
+	put_printf(membuf_open(&m), fmt, payload, len);
+	membuf_close(&m);
+	return m.data;
+}
+
+void out_join(struct printer *p, const struct fmt_desc *fmt, const void *payload, size_t len)
+{
+	if (len < 8 || !fmt->nargs)
+		return;
+	uint64_t n = load_u64(payload);
+	uint32_t strsz = fmt->arg_types[0]->size, stride = (strsz + 7) / 8 * 8;
+	struct membuf m;
+	FILE *f = membuf_open(&m);
+	for (uint64_t i = 0; i < n && i < JOIN_MAX_ARGS; i++) {
+		size_t at = 8 + (size_t)i * stride;
+		if (at + strsz > len)
+			break;
+		if (i)
+			fputs(fmt->fmt, f);
+		const char *s = (const char *)payload + at;
+		fwrite(s, 1, strnlen(s, strsz), f);
+	}
+	if (p->format != OUT_JSON)
+		fputc('\n', f);
+	membuf_close(&m);
+	out_text_event(p, "join", m.data, m.len);
 	free(m.data);
 }

@@ -56,6 +56,18 @@ void out_map(struct printer *p, const struct map_desc *desc, const struct map_sn
 void out_maps_begin(struct printer *p);
 /* Formats a printf record (payload after struct event_hdr). */
 void out_printf(struct printer *p, const struct fmt_desc *fmt, const void *payload, size_t len);
+/* print(value): the value as a map value prints (text), or
+ * {"type": "value", "data": ...} (json). */
+void out_value(struct printer *p, const struct fmt_desc *fmt, const void *payload, size_t len);
+/* time(fmt): the local time now through strftime. */
+void out_time(struct printer *p, const char *fmt);
+/* Text that goes out as is (text) or as {"type": TYPE, "data": "..."}
+ * (json): system()'s output ("syscall"), cat() ("cat"), time(), join(). */
+void out_text_event(struct printer *p, const char *type, const char *text, size_t len);
+/* A printf record rendered into a malloc'd string (system(), cat()). */
+char *out_format(const struct fmt_desc *fmt, const void *payload, size_t len);
+/* join(): the strings of an EV_JOIN record with the delimiter between. */
+void out_join(struct printer *p, const struct fmt_desc *fmt, const void *payload, size_t len);
 /* "Attaching N probes..." (text) / {"type": "attached_probes", ...} (json). */
 void out_attached(struct printer *p, uint32_t nprobes);
 /* Lost ring-buffer events. */

@@ -20,6 +20,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "loader.h"
@@ -184,6 +185,60 @@ static void print_all_maps(struct run *r)
 
 /* ---- events --------------------------------------------------------------- */
 
+/* Everything a command or file gives, read to the end (malloc'd). */
+static char *slurp(FILE *f, size_t *len)
+{
+	char *buf = NULL;
+	size_t cap = 0, n = 0;
+	for (;;) {
+		if (n + 4096 > cap) {
+			cap = cap ? cap * 2 : 8192;
+			char *nb = realloc(buf, cap);
+			if (!nb)
+				break;
+			buf = nb;
+		}
+		size_t got = fread(buf + n, 1, cap - n, f);
+		n += got;
+		if (got == 0)
+			break;
+	}
+	*len = n;
+	return buf;
+}
+
+/* system(): the command runs through /bin/sh as the event arrives; its
+ * output is printed (text) or becomes a "syscall" record (json). */
+static void run_system(struct run *r, const char *cmd)
+{
+	fflush(r->pr.out);
+	FILE *f = popen(cmd, "r");
+	if (!f) {
+		fprintf(stderr, "sonde: system(\"%s\") failed: %s\n", cmd, strerror(errno));
+		return;
+	}
+	size_t len = 0;
+	char *out = slurp(f, &len);
+	pclose(f);
+	out_text_event(&r->pr, "syscall", out ? out : "", out ? len : 0);
+	free(out);
+}
+
+/* cat(): prints a file's contents. */
+static void run_cat(struct run *r, const char *path)
+{
+	FILE *f = fopen(path, "r");
+	if (!f) {
+		fprintf(stderr, "sonde: cat(\"%s\"): %s\n", path, strerror(errno));
+		return;
+	}
+	size_t len = 0;
+	char *out = slurp(f, &len);
+	fclose(f);
+	out_text_event(&r->pr, "cat", out ? out : "", out ? len : 0);
+	free(out);
+}
+
 static int on_event(void *ctx, void *data, size_t size)
 {
 	struct run *r = ctx;
@@ -210,6 +265,31 @@ static int on_event(void *ctx, void *data, size_t size)
 	case EV_ZERO:
 		if (h->id < r->p->m.nmaps)
 			clear_map(r, h->id, h->kind == EV_ZERO);
+		break;
+	case EV_PRINT_VALUE:
+		if (h->id < r->p->m.nfmts)
+			out_value(&r->pr, &r->p->m.fmts[h->id], payload, plen);
+		break;
+	case EV_TIME:
+		if (h->id < r->p->m.nfmts)
+			out_time(&r->pr, r->p->m.fmts[h->id].fmt);
+		break;
+	case EV_JOIN:
+		if (h->id < r->p->m.nfmts)
+			out_join(&r->pr, &r->p->m.fmts[h->id], payload, plen);
+		break;
+	case EV_SYSTEM:
+	case EV_CAT:
+		if (h->id < r->p->m.nfmts) {
+			char *text = out_format(&r->p->m.fmts[h->id], payload, plen);
+			if (text) {
+				if (h->kind == EV_SYSTEM)
+					run_system(r, text);
+				else
+					run_cat(r, text);
+			}
+			free(text);
+		}
 		break;
 	default:
 		break;
@@ -407,6 +487,15 @@ int rt_run(const struct program *p, const struct rt_options *o, struct diag *d)
 			rc = EXIT_SYSTEM;
 			goto out;
 		}
+	}
+	/* elapsed: ns since sonde started, measured from here in the kernel's clock */
+	struct bpf_map *em = bpf_object__find_map_by_name(r.ld.obj, "elapsed_start");
+	if (em) {
+		struct timespec ts;
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		uint32_t key = 0;
+		uint64_t start = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+		bpf_map_update_elem(bpf_map__fd(em), &key, &start, BPF_ANY);
 	}
 	if ((!o->quiet || o->format == OUT_JSON) && !o->test_run)
 		out_attached(&r.pr, p->m.nprobes);

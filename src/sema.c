@@ -9,7 +9,9 @@
  * so one run reports all of them. Codegen reads only what this pass left
  * in the tree and in `struct compilation`.
  */
+#include <bpf/libbpf.h>
 #include <errno.h>
+#include <linux/bpf.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -17,8 +19,10 @@
 #include <stddef.h>
 
 #include "../bpf-runtime/pkt.h"
+#include "btf.h"
 #include "builtins.h"
 #include "compile.h"
+#include "symbols.h"
 #include "printer.h"
 #include "tracefs.h"
 
@@ -35,6 +39,7 @@ struct sema {
 	int loop_depth;
 	int pkt_depth; /* deepest pkt field the probe reads, -1 for none */
 	int macro_depth;
+	int for_depth; /* inside the body of for ($kv : @map) */
 };
 
 /* pkt.NAME: where the field sits in struct sonde_pkt, its type, and how
@@ -113,6 +118,19 @@ static const enum agg_kind func_agg_kind[FN__COUNT] = {
 	[FN_MAX] = AGG_MAX,	[FN_STATS] = AGG_STATS, [FN_HIST] = AGG_HIST, [FN_LHIST] = AGG_LHIST,
 };
 
+/* Aggregations a probe can read: summed over the CPUs with
+ * bpf_map_lookup_percpu_elem (Linux 5.19), one lookup per possible CPU. */
+enum { AGG_READ_MAX_CPUS = 64 };
+static bool kernel_has_helper(enum bpf_func_id id);
+static bool agg_readable(enum agg_kind k)
+{
+	if (k != AGG_COUNT && k != AGG_SUM && k != AGG_AVG && k != AGG_MIN && k != AGG_MAX)
+		return false;
+	int ncpus = libbpf_num_possible_cpus();
+	return ncpus > 0 && ncpus <= AGG_READ_MAX_CPUS &&
+	       kernel_has_helper(BPF_FUNC_map_lookup_percpu_elem);
+}
+
 static const char *agg_name(enum agg_kind k)
 {
 	static const char *const names[] = {"plain values", "count()", "sum()",  "avg()",	 "min()",
@@ -159,6 +177,12 @@ static bool is_int(const struct type *t)
 static bool is_str(const struct type *t)
 {
 	return t && t->kind == TYPE_STR;
+}
+
+/* Integers, and kernel pointers, which compare and add as u64. */
+static bool is_scalar(const struct type *t)
+{
+	return is_int(t) || (t && t->kind == TYPE_PTR);
 }
 
 /* The type a value takes when stored in a map key/value or variable:
@@ -462,6 +486,8 @@ static bool ctx_allows(struct sema *s, unsigned need, struct loc loc, const char
 	return false;
 }
 
+static bool reject_record(struct sema *s, struct node *n, struct type *t);
+
 /* The key type of a map access: NULL without keys, the element's type for
  * one key, a tuple for several. */
 static struct type *key_type(struct sema *s, struct node *keys, bool *ok)
@@ -480,6 +506,10 @@ static struct type *key_type(struct sema *s, struct node *keys, bool *ok)
 		}
 		if (t->kind == TYPE_VOID) {
 			diag_error(s->d, k->loc, "a map key needs a value, this has none");
+			*ok = false;
+			continue;
+		}
+		if (reject_record(s, k, t)) {
 			*ok = false;
 			continue;
 		}
@@ -552,6 +582,163 @@ static void set_map_kind(struct sema *s, struct map_info *m, enum agg_kind agg,
 	}
 }
 
+/* ---- kernel types (BTF) ------------------------------------------------ */
+
+/* A struct/union from BTF; its fields are looked up in BTF when used. A
+ * value of this type is the kernel address of the record: it is never
+ * copied, only its fields are read. */
+static struct type *record_type(struct sema *s, uint32_t id)
+{
+	struct btf_type_desc d;
+	if (btf_type_describe(id, &d) || d.cls != BTC_RECORD)
+		return NULL;
+	struct type *t = arena_alloc(s->a, sizeof(*t));
+	t->kind = TYPE_RECORD;
+	t->size = d.size;
+	t->align = 8;
+	t->btf_id = (int32_t)d.id;
+	t->name = arena_printf(s->a, "%s %s", d.is_union ? "union" : "struct",
+			       *d.name ? d.name : "<anonymous>");
+	return t;
+}
+
+/* The language type of a kernel value of BTF type `id`: integers by size
+ * and sign, char arrays as strings, pointers as typed pointers, embedded
+ * records as records. NULL when sonde cannot represent it. */
+static struct type *btf_value_type(struct sema *s, uint32_t id, int depth)
+{
+	struct btf_type_desc d;
+	if (depth > 4 || btf_type_describe(id, &d))
+		return NULL;
+	switch (d.cls) {
+	case BTC_INT:
+		if (d.size == 1 || d.size == 2 || d.size == 4 || d.size == 8)
+			return type_int(d.is_signed, d.size);
+		return NULL;
+	case BTC_PTR: {
+		struct btf_type_desc e;
+		struct type *to = &type_void;
+		if (!btf_type_describe(d.elem_id, &e)) {
+			if (e.cls == BTC_RECORD)
+				to = record_type(s, e.id);
+			else if (e.cls == BTC_INT || e.cls == BTC_PTR)
+				to = btf_value_type(s, d.elem_id, depth + 1);
+		}
+		return type_ptr(s->a, to ? to : &type_void);
+	}
+	case BTC_ARRAY: {
+		struct btf_type_desc e;
+		if (!d.count || btf_type_describe(d.elem_id, &e))
+			return NULL;
+		if (e.cls == BTC_INT && e.size == 1 && e.is_char)
+			return type_str(s->a, d.count);
+		struct type *et = btf_value_type(s, d.elem_id, depth + 1);
+		return et ? type_array(s->a, et, d.count) : NULL;
+	}
+	case BTC_RECORD:
+		return record_type(s, d.id);
+	default:
+		return NULL;
+	}
+}
+
+/* A type as written in a cast or sizeof; NULL after an error. */
+static struct type *named_type(struct sema *s, const struct typename_ref *to, struct loc loc)
+{
+	static const struct {
+		const char *name;
+		bool is_signed;
+		uint32_t size;
+	} ints[] = {
+		{"int8", 1, 1},	  {"int16", 1, 2}, {"int32", 1, 4},  {"int64", 1, 8},
+		{"uint8", 0, 1},  {"uint16", 0, 2}, {"uint32", 0, 4}, {"uint64", 0, 8},
+		{"s8", 1, 1},	  {"s16", 1, 2},   {"s32", 1, 4},    {"s64", 1, 8},
+		{"u8", 0, 1},	  {"u16", 0, 2},   {"u32", 0, 4},    {"u64", 0, 8},
+	};
+	struct type *base = NULL;
+	if (!to->tag) {
+		for (size_t i = 0; i < sizeof(ints) / sizeof(ints[0]) && !base; i++)
+			if (!strcmp(ints[i].name, to->name))
+				base = type_int(ints[i].is_signed, ints[i].size);
+	}
+	if (!base && to->tag && strcmp(to->tag, "enum")) {
+		int id = btf_find_record(to->name, !strcmp(to->tag, "union"));
+		if (id == -ENODATA) {
+			diag_error(s->d, loc, "'%s %s' needs kernel BTF, which is not available",
+				   to->tag, to->name);
+			return NULL;
+		}
+		if (id < 0) {
+			diag_error(s->d, loc, "the kernel has no type '%s %s'", to->tag, to->name);
+			return NULL;
+		}
+		base = record_type(s, (uint32_t)id);
+	} else if (!base) {
+		int id = btf_find_named(to->name);
+		if (id > 0)
+			base = btf_value_type(s, (uint32_t)id, 0);
+		if (!base) {
+			diag_error(s->d, loc, "unknown type '%s%s%s'", to->tag ? to->tag : "",
+				   to->tag ? " " : "", to->name);
+			return NULL;
+		}
+	}
+	for (int i = 0; i < to->pointer_depth; i++)
+		base = type_ptr(s->a, base);
+	if (to->array_len >= 0)
+		base = type_array(s->a, base, (uint32_t)to->array_len);
+	return base;
+}
+
+/* p->name / rec.name on kernel memory: the member's type from BTF. */
+static struct type *check_kernel_field(struct sema *s, struct node *n, struct type *bt)
+{
+	struct type *rec = bt->kind == TYPE_PTR ? bt->elem : bt;
+	if (!rec || rec->kind != TYPE_RECORD || !rec->btf_id) {
+		diag_error(s->d, n->loc, "cannot access field '%s' of a value of type %s",
+			   n->u.field.name, type_name(s->a, bt));
+		return NULL;
+	}
+	uint32_t off, tid, bits, bit_off;
+	if (btf_find_member((uint32_t)rec->btf_id, n->u.field.name, &off, &tid, &bits,
+			    &bit_off)) {
+		diag_error(s->d, n->u.field.name_loc, "%s has no field '%s'",
+			   type_name(s->a, rec), n->u.field.name);
+		const char *names[512];
+		int nn = btf_member_names((uint32_t)rec->btf_id, names, 512);
+		const char *near = diag_closest(n->u.field.name, names, nn);
+		if (near)
+			diag_note(s->d, (struct loc){0}, "did you mean '%s'?", near);
+		return NULL;
+	}
+	if (bits) {
+		diag_error(s->d, n->u.field.name_loc,
+			   "field '%s' of %s is a bitfield, which sonde cannot read yet",
+			   n->u.field.name, type_name(s->a, rec));
+		return NULL;
+	}
+	struct type *t = btf_value_type(s, tid, 0);
+	if (!t) {
+		diag_error(s->d, n->u.field.name_loc,
+			   "field '%s' of %s has a type sonde cannot read yet", n->u.field.name,
+			   type_name(s->a, rec));
+		return NULL;
+	}
+	return t;
+}
+
+/* Struct values are kernel addresses: they can be read field by field
+ * but not stored or printed whole. */
+static bool reject_record(struct sema *s, struct node *n, struct type *t)
+{
+	if (!t || t->kind != TYPE_RECORD)
+		return false;
+	diag_error(s->d, n->loc,
+		   "a whole %s cannot be stored or printed; use a pointer to it or its fields",
+		   type_name(s->a, t));
+	return true;
+}
+
 static struct type *check_field(struct sema *s, struct node *n)
 {
 	struct node *base = n->u.field.base;
@@ -618,9 +805,7 @@ static struct type *check_field(struct sema *s, struct node *n)
 		}
 		return bt->fields[idx].type;
 	}
-	diag_error(s->d, n->loc, "cannot access field '%s' of a value of type %s",
-		   n->u.field.name, type_name(s->a, bt));
-	return NULL;
+	return check_kernel_field(s, n, bt);
 }
 
 /* Where a call stands: alone as a statement, as a value, or as the
@@ -638,7 +823,7 @@ static struct type *check_binop(struct sema *s, struct node *n)
 	if (op == OP_EQ || op == OP_NE) {
 		if (is_str(l) && is_str(r))
 			return &type_s64;
-		if (is_int(l) && is_int(r))
+		if (is_scalar(l) && is_scalar(r))
 			return &type_s64;
 		if (l->kind == r->kind && l->kind != TYPE_TUPLE && l->kind != TYPE_STR &&
 		    l->size == r->size)
@@ -648,20 +833,23 @@ static struct type *check_binop(struct sema *s, struct node *n)
 		return NULL;
 	}
 	if (op == OP_LAND || op == OP_LOR) {
-		if (!is_int(l) || !is_int(r)) {
-			diag_error(s->d, is_int(l) ? n->u.binop.rhs->loc : n->u.binop.lhs->loc,
+		if (!is_scalar(l) || !is_scalar(r)) {
+			diag_error(s->d, is_scalar(l) ? n->u.binop.rhs->loc : n->u.binop.lhs->loc,
 				   "operator '%s' needs integer operands, got %s",
-				   ast_op_name(op), type_name(s->a, is_int(l) ? r : l));
+				   ast_op_name(op), type_name(s->a, is_scalar(l) ? r : l));
 			return NULL;
 		}
 		return &type_s64;
 	}
-	if (!is_int(l) || !is_int(r)) {
-		struct node *bad = is_int(l) ? n->u.binop.rhs : n->u.binop.lhs;
+	if (!is_scalar(l) || !is_scalar(r)) {
+		struct node *bad = is_scalar(l) ? n->u.binop.rhs : n->u.binop.lhs;
 		diag_error(s->d, bad->loc, "operator '%s' needs integer operands, got %s",
-			   ast_op_name(op), type_name(s->a, is_int(l) ? r : l));
+			   ast_op_name(op), type_name(s->a, is_scalar(l) ? r : l));
 		return NULL;
 	}
+	if (l->kind == TYPE_PTR || r->kind == TYPE_PTR)
+		return (op == OP_LT || op == OP_LE || op == OP_GT || op == OP_GE) ? &type_s64
+										 : &type_u64;
 	if (op == OP_LT || op == OP_LE || op == OP_GT || op == OP_GE)
 		return &type_s64;
 	/* Arithmetic happens in 64 bits; the result is unsigned when either
@@ -730,6 +918,8 @@ static struct type *check_assign(struct sema *s, struct node *n)
 		}
 	}
 	struct type *rt = check_expr(s, rhs);
+	if (reject_record(s, rhs, rt))
+		rt = NULL;
 	if (lhs->kind == N_MAP) {
 		use_map_keys(s, lhs);
 		struct map_info *m = lhs->u.map.info;
@@ -799,6 +989,67 @@ static struct type *check_assign(struct sema *s, struct node *n)
 }
 
 
+/* A record format other than printf's: print(value), time(), join().
+ * Codegen finds it through the call's aux (the format index). */
+static struct fmt_info *add_fmt(struct sema *s, struct node *call, const char *fmt,
+				uint32_t nargs)
+{
+	struct fmt_info *f = arena_alloc(s->a, sizeof(*f));
+	f->fmt = fmt;
+	f->call = call;
+	f->nargs = nargs;
+	f->arg_types = arena_alloc(s->a, (size_t)(nargs + 1) * sizeof(*f->arg_types));
+	f->arg_offsets = arena_alloc(s->a, (size_t)(nargs + 1) * sizeof(*f->arg_offsets));
+	f->index = s->c->nfmts++;
+	struct fmt_info **tail = &s->c->fmts;
+	while (*tail)
+		tail = &(*tail)->next;
+	*tail = f;
+	s->c->uses_events = true;
+	call->u.call.aux = f->index;
+	return f;
+}
+
+/* Whether the running kernel has a BPF helper; yes when it cannot be told
+ * (no privilege to ask), so compiling without loading still works. */
+static bool kernel_has_helper(enum bpf_func_id id)
+{
+	static signed char cache[256];
+	if (id < 256 && cache[id])
+		return cache[id] > 0;
+	libbpf_print_fn_t old = libbpf_set_print(NULL);
+	int r = libbpf_probe_bpf_helper(BPF_PROG_TYPE_SOCKET_FILTER, id, NULL);
+	libbpf_set_print(old);
+	bool yes = r != 0;
+	if (id < 256)
+		cache[id] = yes ? 1 : -1;
+	return yes;
+}
+
+static const char *const unsafe_msg =
+	"%s() acts on the system and is unsafe; run sonde with --unsafe to allow it";
+
+/* signal("SIGKILL"), signal("KILL"), signal(9) */
+static int signal_number(const char *name)
+{
+	static const struct {
+		const char *name;
+		int num;
+	} sigs[] = {
+		{"HUP", 1},   {"INT", 2},   {"QUIT", 3},  {"ILL", 4},    {"TRAP", 5},  {"ABRT", 6},
+		{"BUS", 7},   {"FPE", 8},   {"KILL", 9},  {"USR1", 10},  {"SEGV", 11}, {"USR2", 12},
+		{"PIPE", 13}, {"ALRM", 14}, {"TERM", 15}, {"CHLD", 17},  {"CONT", 18}, {"STOP", 19},
+		{"TSTP", 20}, {"TTIN", 21}, {"TTOU", 22}, {"URG", 23},   {"XCPU", 24}, {"XFSZ", 25},
+		{"VTALRM", 26}, {"PROF", 27}, {"WINCH", 28}, {"IO", 29}, {"PWR", 30}, {"SYS", 31},
+	};
+	if (!strncmp(name, "SIG", 3))
+		name += 3;
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		if (!strcmp(sigs[i].name, name))
+			return sigs[i].num;
+	return -1;
+}
+
 static struct type *check_printf(struct sema *s, struct node *n, struct node *args)
 {
 	struct node *fmtn = args;
@@ -842,6 +1093,10 @@ static struct type *check_printf(struct sema *s, struct node *n, struct node *ar
 			ok = false;
 			continue;
 		}
+		if (reject_record(s, a, t)) {
+			ok = false;
+			continue;
+		}
 		t = storage_type(s, t);
 		if (i < nconv) {
 			const char *msg = fmt_check_arg(s->a, fmtn->u.str.s, (uint32_t)i, t);
@@ -874,7 +1129,6 @@ static struct type *check_printf(struct sema *s, struct node *n, struct node *ar
 		tail = &(*tail)->next;
 	*tail = f;
 	s->c->uses_events = true;
-	n->u.call.func_id = FN_PRINTF;
 	/* remember the format on the call for codegen */
 	fmtn->type = (struct type *)f;
 	return &type_void;
@@ -891,15 +1145,12 @@ static struct type *check_call(struct sema *s, struct node *n, enum call_mode mo
 		return check_expanded(s, n, call_loc, macro->u.macro.name, as_stmt);
 	}
 	int fid = find_func(n->u.call.name);
-	static const char *const unsafe_funcs[] = {"system", "signal", "cat", "override"};
+	static const char *const unsafe_funcs[] = {"override"};
 	for (size_t i = 0; fid < 0 && i < sizeof(unsafe_funcs) / sizeof(*unsafe_funcs); i++) {
 		if (strcmp(n->u.call.name, unsafe_funcs[i]))
 			continue;
 		if (!s->c->opts->unsafe)
-			diag_error(s->d, n->loc,
-				   "%s() acts on the system and is unsafe; run sonde with --unsafe "
-				   "to allow it",
-				   n->u.call.name);
+			diag_error(s->d, n->loc, unsafe_msg, n->u.call.name);
 		else
 			diag_error(s->d, n->loc, "%s() is not supported yet", n->u.call.name);
 		for (struct node *a = n->u.call.args; a; a = a->next)
@@ -930,6 +1181,19 @@ static struct type *check_call(struct sema *s, struct node *n, enum call_mode mo
 		return NULL;
 	}
 	struct node *args = n->u.call.args;
+	if ((fid == FN_SYSTEM || fid == FN_SIGNAL || fid == FN_CAT) && !s->c->opts->unsafe) {
+		diag_error(s->d, n->loc, unsafe_msg, n->u.call.name);
+		for (struct node *a = n->u.call.args; a; a = a->next)
+			check_expr(s, a);
+		return NULL;
+	}
+	bool is_void_fn = fid == FN_TIME || fid == FN_JOIN || fid == FN_SIGNAL ||
+			  fid == FN_SYSTEM || fid == FN_CAT;
+	if (is_void_fn && !as_stmt) {
+		diag_error(s->d, n->loc, "%s() has no value; use it as a statement",
+			   n->u.call.name);
+		return NULL;
+	}
 	if (func_is_agg[fid] && mode != CALL_AGG) {
 		diag_error(s->d, n->loc, "%s() must be assigned to a map, as in @x = %s(%s)",
 			   n->u.call.name, n->u.call.name, fid == FN_COUNT ? "" : "...");
@@ -987,9 +1251,31 @@ static struct type *check_call(struct sema *s, struct node *n, enum call_mode mo
 		}
 		if (args->kind != N_MAP || args->u.map.keys) {
 			if (fid == FN_PRINT && !args->next) {
+				/* print(value): printed as a map value would be */
+				struct type *t = check_expr(s, args);
+				if (!t)
+					return NULL;
+				if (t->kind == TYPE_VOID) {
+					diag_error(s->d, args->loc, "this argument has no value");
+					return NULL;
+				}
+				t = storage_type(s, t);
+				if (t->kind == TYPE_RECORD) {
+					diag_error(s->d, args->loc,
+						   "print() cannot print a whole %s; print its "
+						   "fields",
+						   type_name(s->a, t));
+					return NULL;
+				}
+				struct fmt_info *f = add_fmt(s, n, "", 1);
+				f->arg_types[0] = t;
+				f->arg_offsets[0] = 0;
+				f->size = (t->size + 7) / 8 * 8;
+				return &type_void;
+			}
+			if (fid == FN_PRINT) {
 				diag_error(s->d, args->loc,
-					   "print() of a value is not supported yet; "
-					   "use printf() or print(@map)");
+					   "print() of a value takes no top or div arguments");
 				return NULL;
 			}
 			diag_error(s->d, args->loc, "%s() needs a whole map, as in %s(@name)",
@@ -1027,6 +1313,11 @@ static struct type *check_call(struct sema *s, struct node *n, enum call_mode mo
 		}
 		if (!ctx_allows(s, CTX_HAS_REDIRECT, n->loc, "redirect()"))
 			return NULL;
+		if (s->for_depth) {
+			diag_error(s->d, n->loc,
+				   "redirect() cannot be used inside a 'for' loop over a map");
+			return NULL;
+		}
 		if (args->kind != N_STR) {
 			diag_error(s->d, args->loc, "redirect() needs an interface name in quotes");
 			return NULL;
@@ -1041,6 +1332,214 @@ static struct type *check_call(struct sema *s, struct node *n, enum call_mode mo
 		n->u.call.func_id = FN_REDIRECT;
 		return &type_void;
 	}
+	case FN_TIME: {
+		const char *fmt = "%H:%M:%S\n";
+		if (args) {
+			if (args->kind != N_STR) {
+				diag_error(s->d, args->loc, "time() needs a string literal format");
+				return NULL;
+			}
+			fmt = args->u.str.s;
+		}
+		add_fmt(s, n, fmt, 0);
+		return &type_void;
+	}
+	case FN_STRFTIME: {
+		struct type *t = check_expr(s, args->next);
+		if (args->kind != N_STR) {
+			diag_error(s->d, args->loc, "strftime() needs a string literal format");
+			return NULL;
+		}
+		if (!t)
+			return NULL;
+		if (!is_int(t)) {
+			diag_error(s->d, args->next->loc,
+				   "strftime() needs a timestamp in ns since boot, got %s",
+				   type_name(s->a, t));
+			return NULL;
+		}
+		struct type *ts = arena_alloc(s->a, sizeof(*ts));
+		ts->kind = TYPE_TIMESTAMP;
+		ts->size = 8;
+		ts->align = 8;
+		ts->name = args->u.str.s;
+		return ts;
+	}
+	case FN_KSYM:
+	case FN_USYM: {
+		struct type *t = check_expr(s, args);
+		if (!t)
+			return NULL;
+		if (!is_scalar(t)) {
+			diag_error(s->d, args->loc, "%s() needs an address, got %s", n->u.call.name,
+				   type_name(s->a, t));
+			return NULL;
+		}
+		return fid == FN_KSYM ? &type_ksym : &type_usym;
+	}
+	case FN_KADDR: {
+		if (args->kind != N_STR) {
+			diag_error(s->d, args->loc, "kaddr() needs a symbol name in quotes");
+			return NULL;
+		}
+		uint64_t addr = sym_kernel_addr(args->u.str.s);
+		if (!addr) {
+			diag_error(s->d, args->loc, "kaddr(): no kernel symbol is named '%s'",
+				   args->u.str.s);
+			return NULL;
+		}
+		n->u.call.aux = (int64_t)addr;
+		return &type_u64;
+	}
+	case FN_NTOP: {
+		struct node *addr = args->next ? args->next : args;
+		if (args->next) {
+			struct type *af = check_expr(s, args);
+			if (!af)
+				return NULL;
+			if (!is_int(af)) {
+				diag_error(s->d, args->loc,
+					   "ntop()'s address family must be an integer, got %s",
+					   type_name(s->a, af));
+				return NULL;
+			}
+		}
+		struct type *t = check_expr(s, addr);
+		if (!t)
+			return NULL;
+		bool ok = is_int(t) || t->kind == TYPE_INET ||
+			  ((t->kind == TYPE_ARRAY || t->kind == TYPE_STR) &&
+			   (t->size == 4 || t->size == 16));
+		if (!ok) {
+			diag_error(s->d, addr->loc,
+				   "ntop() needs an IPv4 address as an integer or a 4- or 16-byte "
+				   "array, got %s",
+				   type_name(s->a, t));
+			return NULL;
+		}
+		return &type_inet;
+	}
+	case FN_BUF: {
+		struct type *t = check_expr(s, args);
+		if (!t)
+			return NULL;
+		uint32_t len = s->c->opts->max_strlen;
+		if (args->next) {
+			struct type *lt = check_expr(s, args->next);
+			if (!lt)
+				return NULL;
+			if (!is_int(lt)) {
+				diag_error(s->d, args->next->loc, "buf()'s length must be an integer, got %s",
+					   type_name(s->a, lt));
+				return NULL;
+			}
+			if (args->next->kind == N_INT) {
+				uint64_t v = args->next->u.int_lit.value;
+				if (v < 1 || v > 4096) {
+					diag_error(s->d, args->next->loc,
+						   "buf() length must be between 1 and 4096, got %lld",
+						   (long long)v);
+					return NULL;
+				}
+				len = (uint32_t)v;
+			}
+		} else if (t->kind == TYPE_STR || t->kind == TYPE_ARRAY) {
+			len = t->size;
+		} else {
+			diag_error(s->d, n->loc, "buf() of a pointer needs a length, as in buf(p, 16)");
+			return NULL;
+		}
+		if (!is_scalar(t) && t->kind != TYPE_STR && t->kind != TYPE_ARRAY) {
+			diag_error(s->d, args->loc, "buf() needs a pointer, string or array, got %s",
+				   type_name(s->a, t));
+			return NULL;
+		}
+		struct type *bt = arena_alloc(s->a, sizeof(*bt));
+		bt->kind = TYPE_BUF;
+		bt->size = 4 + len;
+		bt->align = 4;
+		return bt;
+	}
+	case FN_JOIN: {
+		struct type *t = check_expr(s, args);
+		if (!t)
+			return NULL;
+		if (!is_scalar(t)) {
+			diag_error(s->d, args->loc,
+				   "join() needs a pointer to an array of strings (char **), got %s",
+				   type_name(s->a, t));
+			return NULL;
+		}
+		const char *delim = " ";
+		if (args->next) {
+			if (args->next->kind != N_STR) {
+				diag_error(s->d, args->next->loc,
+					   "join()'s delimiter must be a string literal");
+				return NULL;
+			}
+			delim = args->next->u.str.s;
+		}
+		struct fmt_info *f = add_fmt(s, n, delim, 1);
+		f->arg_types[0] = type_str(s->a, s->c->opts->max_strlen);
+		f->arg_offsets[0] = 8;
+		f->size = 8 + JOIN_MAX_ARGS * ((s->c->opts->max_strlen + 7) / 8 * 8);
+		return &type_void;
+	}
+	case FN_LEN:
+	case FN_HAS_KEY: {
+		if (args->kind != N_MAP || args->u.map.keys) {
+			diag_error(s->d, args->loc, "%s() needs a whole map, as in %s(@name%s)",
+				   n->u.call.name, n->u.call.name, fid == FN_LEN ? "" : ", key");
+			return NULL;
+		}
+		if (fid == FN_LEN) {
+			args->u.map.info = find_map(s, args->u.map.name, args->loc);
+			if (!kernel_has_helper(BPF_FUNC_for_each_map_elem)) {
+				diag_error(s->d, n->loc,
+					   "len() needs bpf_for_each_map_elem, which this kernel "
+					   "lacks (Linux 5.13 or later)");
+				return NULL;
+			}
+			return &type_s64;
+		}
+		/* the key becomes the map access's key */
+		args->u.map.keys = args->next;
+		use_map_keys(s, args);
+		if (!args->u.map.info)
+			return NULL;
+		return &type_s64;
+	}
+	case FN_SIGNAL: {
+		if (args->kind == N_STR) {
+			int sig = signal_number(args->u.str.s);
+			if (sig < 0) {
+				diag_error(s->d, args->loc, "signal(): unknown signal '%s'",
+					   args->u.str.s);
+				return NULL;
+			}
+			n->u.call.aux = sig;
+			return &type_void;
+		}
+		struct type *t = check_expr(s, args);
+		if (!t)
+			return NULL;
+		if (!is_int(t)) {
+			diag_error(s->d, args->loc,
+				   "signal() needs a signal name or number, got %s",
+				   type_name(s->a, t));
+			return NULL;
+		}
+		if (args->kind == N_INT && (args->u.int_lit.value < 1 || args->u.int_lit.value > 64)) {
+			diag_error(s->d, args->loc, "signal(): %llu is not a signal number",
+				   (unsigned long long)args->u.int_lit.value);
+			return NULL;
+		}
+		n->u.call.aux = -1;
+		return &type_void;
+	}
+	case FN_SYSTEM:
+	case FN_CAT:
+		return check_printf(s, n, args);
 	case FN_COUNT:
 		return &type_void;
 	case FN_SUM:
@@ -1157,6 +1656,32 @@ static struct type *check_ident(struct sema *s, struct node *n)
 		}
 		return t;
 	}
+	case BI_USERNAME:
+		return &type_username;
+	case BI_FUNC: {
+		static const char *const with_func[] = {"kprobe", "kretprobe", "fentry", "fexit",
+							"uprobe", "uretprobe", "tracepoint"};
+		size_t len = 0;
+		for (size_t i = 0; i < s->naps; i++) {
+			bool ok = false;
+			for (size_t j = 0; j < sizeof(with_func) / sizeof(with_func[0]); j++)
+				ok |= !strcmp(s->aps[i].prov->name, with_func[j]);
+			if (!ok || !s->aps[i].func) {
+				diag_error(s->d, n->loc, "'func' is not available in %s probes",
+					   s->aps[i].prov->name);
+				return NULL;
+			}
+			if (strlen(s->aps[i].func) > len)
+				len = strlen(s->aps[i].func);
+		}
+		return type_str(s->a, (uint32_t)len + 1);
+	}
+	case BI_CURTASK: {
+		int id = btf_find_record("task_struct", false);
+		if (id <= 0)
+			return &type_u64;
+		return type_ptr(s->a, record_type(s, (uint32_t)id));
+	}
 	case BI_PID:
 	case BI_TID:
 	case BI_UID:
@@ -1196,11 +1721,14 @@ static struct type *check_expr_inner(struct sema *s, struct node *n)
 		if (!m)
 			return NULL;
 		if (m->has_kind && m->agg != AGG_NONE) {
-			diag_error(s->d, n->loc,
-				   "map '%s' holds %s, which is per-CPU and can only be read "
-				   "when printed",
-				   m->name, agg_name(m->agg));
-			return NULL;
+			if (!agg_readable(m->agg)) {
+				diag_error(s->d, n->loc,
+					   "map '%s' holds %s, which is per-CPU and can only be "
+					   "read when printed",
+					   m->name, agg_name(m->agg));
+				return NULL;
+			}
+			return m->agg == AGG_COUNT ? &type_u64 : &type_s64;
 		}
 		/* The value type may be fixed by an assignment later in the
 		 * script; finish_maps() checks such early reads. */
@@ -1282,32 +1810,15 @@ static struct type *check_expr_inner(struct sema *s, struct node *n)
 		if (!t)
 			return NULL;
 		const struct typename_ref *to = &n->u.cast.to;
-		static const struct {
-			const char *name;
-			bool is_signed;
-			uint32_t size;
-		} ints[] = {
-			{"int8", 1, 1},	  {"int16", 1, 2}, {"int32", 1, 4},  {"int64", 1, 8},
-			{"uint8", 0, 1},  {"uint16", 0, 2}, {"uint32", 0, 4}, {"uint64", 0, 8},
-			{"s8", 1, 1},	  {"s16", 1, 2},   {"s32", 1, 4},    {"s64", 1, 8},
-			{"u8", 0, 1},	  {"u16", 0, 2},   {"u32", 0, 4},    {"u64", 0, 8},
-		};
-		if (!to->tag && to->pointer_depth == 0 && to->array_len < 0) {
-			for (size_t i = 0; i < sizeof(ints) / sizeof(ints[0]); i++)
-				if (!strcmp(ints[i].name, to->name)) {
-					if (!is_int(t)) {
-						diag_error(s->d, n->loc, "cannot cast %s to %s",
-							   type_name(s->a, t), to->name);
-						return NULL;
-					}
-					return type_int(ints[i].is_signed, ints[i].size);
-				}
+		struct type *dst = named_type(s, to, n->loc);
+		if (!dst)
+			return NULL;
+		if (!is_scalar(t) || (dst->kind != TYPE_INT && dst->kind != TYPE_PTR)) {
+			diag_error(s->d, n->loc, "cannot cast %s to %s", type_name(s->a, t),
+				   type_name(s->a, dst));
+			return NULL;
 		}
-		diag_error(s->d, n->loc, "casts to '%s%s%s%s%.*s' are not supported yet",
-			   to->tag ? to->tag : "", to->tag ? " " : "", to->name,
-			   to->pointer_depth ? " " : "",
-			   to->pointer_depth > 8 ? 8 : to->pointer_depth, "********");
-		return NULL;
+		return dst;
 	}
 	case N_ASSIGN:
 		return check_assign(s, n);
@@ -1348,11 +1859,56 @@ static struct type *check_expr_inner(struct sema *s, struct node *n)
 		o->type = v->type;
 		return v->type;
 	}
-	case N_SIZEOF:
-	case N_INDEX:
-		diag_error(s->d, n->loc, "%s is not supported yet",
-			   n->kind == N_SIZEOF ? "sizeof" : "indexing with []");
-		return NULL;
+	case N_SIZEOF: {
+		struct type *t = n->u.size_of.is_type ? named_type(s, &n->u.size_of.to, n->loc)
+						      : check_expr(s, n->u.size_of.expr);
+		if (!t)
+			return NULL;
+		/* a constant from here on */
+		uint64_t size = t->size;
+		n->kind = N_INT;
+		memset(&n->u, 0, sizeof(n->u));
+		n->u.int_lit.value = size;
+		n->u.int_lit.is_unsigned = true;
+		return &type_u64;
+	}
+	case N_INDEX: {
+		struct type *bt = check_expr(s, n->u.index.base);
+		struct type *it = check_expr(s, n->u.index.index);
+		if (!bt || !it)
+			return NULL;
+		if (!is_int(it)) {
+			diag_error(s->d, n->u.index.index->loc, "an index must be an integer, got %s",
+				   type_name(s->a, it));
+			return NULL;
+		}
+		struct type *et = NULL;
+		uint32_t count = 0;
+		if (bt->kind == TYPE_ARRAY) {
+			et = bt->elem;
+			count = bt->count;
+		} else if (bt->kind == TYPE_STR) {
+			et = &type_s8;
+			count = bt->size;
+		} else if (bt->kind == TYPE_PTR && bt->elem && bt->elem->kind != TYPE_VOID &&
+			   bt->elem->size) {
+			et = bt->elem;
+		}
+		if (!et) {
+			diag_error(s->d, n->u.index.base->loc, "cannot index a value of type %s",
+				   type_name(s->a, bt));
+			return NULL;
+		}
+		if (count && n->u.index.index->kind == N_INT &&
+		    n->u.index.index->u.int_lit.value >= count) {
+			diag_error(s->d, n->u.index.index->loc,
+				   "index %llu is out of bounds for %s",
+				   (unsigned long long)n->u.index.index->u.int_lit.value,
+				   type_name(s->a, bt));
+			return NULL;
+		}
+		return et;
+	}
 	default:
 		diag_error(s->d, n->loc, "expected an expression");
 		return NULL;
@@ -1383,7 +1939,7 @@ static void check_block(struct sema *s, struct node *blk)
 static void check_cond(struct sema *s, struct node *cond, const char *what)
 {
 	struct type *t = check_expr(s, cond);
-	if (t && !is_int(t))
+	if (t && !is_scalar(t))
 		diag_error(s->d, cond->loc, "%s must be an integer, got %s", what,
 			   type_name(s->a, t));
 }
@@ -1392,6 +1948,11 @@ static void check_cond(struct sema *s, struct node *cond, const char *what)
 static void check_verdict(struct sema *s, struct node *e)
 {
 	const char *name = e->u.ident.name;
+	if (s->for_depth && (!strcmp(name, "drop") || !strcmp(name, "pass") || !strcmp(name, "tx"))) {
+		diag_error(s->d, e->loc, "'%s;' cannot be used inside a 'for' loop over a map",
+			   name);
+		return;
+	}
 	static const char *const verdicts[] = {"drop", "pass", "tx"};
 	bool is_verdict = false;
 	for (size_t i = 0; i < 3; i++)
@@ -1415,6 +1976,76 @@ static void check_verdict(struct sema *s, struct node *e)
 	}
 	e->u.ident.is_const = true;
 	e->u.ident.builtin_id = -1;
+}
+
+/* for ($kv : @map) { ... }: the body becomes a bpf_for_each_map_elem
+ * callback; $kv is the tuple (key, value) of one element. The body sees
+ * the probe's variables (codegen passes their slots to the callback). */
+static void check_for(struct sema *s, struct node *n)
+{
+	struct node *mv = n->u.for_.map, *var = n->u.for_.var;
+	if (mv->u.map.keys) {
+		diag_error(s->d, mv->loc, "'for' needs a whole map, as in for ($kv : @name)");
+		return;
+	}
+	if (s->for_depth) {
+		diag_error(s->d, n->loc, "'for' loops over maps cannot be nested");
+		return;
+	}
+	struct map_info *m = find_map(s, mv->u.map.name, mv->loc);
+	mv->u.map.info = m;
+	if (m->has_kind && m->agg != AGG_NONE) {
+		diag_error(s->d, mv->loc,
+			   "map '%s' holds %s, which is per-CPU; 'for' only iterates maps of plain "
+			   "values",
+			   m->name, agg_name(m->agg));
+		return;
+	}
+	if (!m->has_kind || !m->keys_seen || !m->value) {
+		diag_error(s->d, mv->loc, "map '%s' must be assigned before the 'for' loop over it",
+			   m->name);
+		return;
+	}
+	if (!m->keyed) {
+		diag_error(s->d, mv->loc, "map '%s' has no keys to iterate over", m->name);
+		return;
+	}
+	if (!kernel_has_helper(BPF_FUNC_for_each_map_elem)) {
+		diag_error(s->d, n->loc,
+			   "'for' over a map needs bpf_for_each_map_elem, which this kernel lacks "
+			   "(Linux 5.13 or later)");
+		return;
+	}
+	if (find_var(s, var->u.var.name)) {
+		diag_error(s->d, var->loc, "variable '$%s' is already used in this probe",
+			   var->u.var.name);
+		return;
+	}
+	struct type *elems[2] = {m->key, m->value};
+	struct var_info *kv = arena_alloc(s->a, sizeof(*kv));
+	kv->name = var->u.var.name;
+	kv->loc = var->loc;
+	kv->type = type_tuple(s->a, elems, 2);
+	kv->next = s->vars;
+	var->u.var.info = kv;
+	var->type = kv->type;
+	s->vars = kv;
+	s->for_depth++;
+	s->loop_depth++;
+	check_block(s, n->u.for_.body);
+	s->loop_depth--;
+	s->for_depth--;
+	/* $kv ends with the loop; variables first assigned in the body stay */
+	if (s->vars == kv) {
+		s->vars = kv->next;
+	} else {
+		for (struct var_info *v = s->vars; v; v = v->next)
+			if (v->next == kv) {
+				v->next = kv->next;
+				break;
+			}
+	}
+	kv->next = NULL;
 }
 
 static void check_stmt(struct sema *s, struct node *n)
@@ -1482,7 +2113,7 @@ static void check_stmt(struct sema *s, struct node *n)
 				   n->kind == N_BREAK ? "break" : "continue");
 		break;
 	case N_FOR:
-		diag_error(s->d, n->loc, "'for' over a map is not supported yet");
+		check_for(s, n);
 		break;
 	default:
 		diag_error(s->d, n->loc, "expected a statement");
@@ -1604,7 +2235,12 @@ static void finish_maps(struct sema *s)
 			continue;
 		}
 		for (struct early_read *r = m->early_reads; r; r = r->next) {
-			if (m->value && !is_int(m->value))
+			if (m->agg != AGG_NONE && !agg_readable(m->agg))
+				diag_error(s->d, r->node->loc,
+					   "map '%s' holds %s, which is per-CPU and can only be "
+					   "read when printed",
+					   m->name, agg_name(m->agg));
+			else if (m->value && !is_int(m->value))
 				diag_error(s->d, r->node->loc,
 					   "map '%s' is read here as an integer, but it holds %s; "
 					   "assign it before the first read",

@@ -29,6 +29,7 @@ struct type type_usym = {.kind = TYPE_USYM, .size = 16, .align = 8};
 /* u32 address family (AF_INET or AF_INET6), then 16 address bytes (an
  * IPv4 address uses the first 4) so one type holds both families. */
 struct type type_inet = {.kind = TYPE_INET, .size = 20, .align = 4};
+struct type type_username = {.kind = TYPE_USERNAME, .size = 8, .align = 8};
 
 static bool is_singleton(const struct type *t)
 {
@@ -36,6 +37,7 @@ static bool is_singleton(const struct type *t)
 	    &type_void,   &type_bool,   &type_u8,   &type_s8,   &type_u16,
 	    &type_s16,    &type_u32,    &type_s32,  &type_u64,  &type_s64,
 	    &type_kstack, &type_ustack, &type_ksym, &type_usym, &type_inet,
+	    &type_username,
 	};
 	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
 		if (all[i] == t)
@@ -138,6 +140,8 @@ bool type_equal(const struct type *a, const struct type *b)
 		return type_equal(a->elem, b->elem);
 	case TYPE_ARRAY:
 		return a->count == b->count && type_equal(a->elem, b->elem);
+	case TYPE_TIMESTAMP:
+		return same_name(a->name, b->name);
 	case TYPE_RECORD:
 		if (a->btf_id && b->btf_id)
 			return a->btf_id == b->btf_id;
@@ -184,6 +188,10 @@ const char *type_name(struct arena *a, const struct type *t)
 		return "usym";
 	case TYPE_RECORD:
 		return record_name(a, t);
+	case TYPE_TIMESTAMP:
+		return "timestamp";
+	case TYPE_USERNAME:
+		return "username";
 	case TYPE_PTR:
 		if (!t->elem || t->elem->kind == TYPE_VOID)
 			return "void *";

@@ -30,6 +30,8 @@ enum type_kind {
 	TYPE_ARRAY,  /* elem[count] */
 	TYPE_BUF,    /* length-prefixed bytes, printed as \x.. escapes */
 	TYPE_BOOL,   /* result of comparisons before it widens to int */
+	TYPE_TIMESTAMP, /* u64 boot-time ns shown through the strftime format in `name` */
+	TYPE_USERNAME,  /* u64 uid shown as the user's name */
 };
 
 struct type;
@@ -58,7 +60,8 @@ struct type {
 
 /* Shared immutable singletons for the common types. */
 extern struct type type_void, type_bool, type_u8, type_s8, type_u16, type_s16, type_u32,
-	type_s32, type_u64, type_s64, type_kstack, type_ustack, type_ksym, type_usym, type_inet;
+	type_s32, type_u64, type_s64, type_kstack, type_ustack, type_ksym, type_usym, type_inet,
+	type_username;
 
 struct type *type_int(bool is_signed, uint32_t size);
 struct type *type_str(struct arena *a, uint32_t size);

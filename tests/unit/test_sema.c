@@ -455,13 +455,13 @@ static void test_unsafe_override(void **state)
 }
 
 /* --unsafe lets them through to a plainer error */
-static void test_unsafe_with_flag_not_supported(void **state)
+static void test_unsafe_override_not_supported(void **state)
 {
 	(void)state;
-	expect_diags_unsafe("BEGIN { system(\"ls\"); }",
-	    "-e:1:9: error: system() is not supported yet\n"
-	    "    1 | BEGIN { system(\"ls\"); }\n"
-	    "      |         ^~~~~~\n");
+	expect_diags_unsafe("BEGIN { override(1); }",
+	    "-e:1:9: error: override() is not supported yet\n"
+	    "    1 | BEGIN { override(1); }\n"
+	    "      |         ^~~~~~~~\n");
 }
 
 static void test_call_exact_arity(void **state)
@@ -734,21 +734,21 @@ static void test_str_of_tuple(void **state)
 	    "      |                  ^~~~~~\n");
 }
 
-static void test_print_value(void **state)
+static void test_print_value_top_div(void **state)
 {
 	(void)state;
-	expect_diags("BEGIN { print(1); }",
-	    "-e:1:15: error: print() of a value is not supported yet; use printf() or print(@map)\n"
-	    "    1 | BEGIN { print(1); }\n"
+	expect_diags("BEGIN { print(1, 2); }",
+	    "-e:1:15: error: print() of a value takes no top or div arguments\n"
+	    "    1 | BEGIN { print(1, 2); }\n"
 	    "      |               ^\n");
 }
 
-static void test_print_map_element(void **state)
+static void test_print_map_element_top(void **state)
 {
 	(void)state;
-	expect_diags("BEGIN { @m[1] = 1; print(@m[1]); }",
-	    "-e:1:26: error: print() of a value is not supported yet; use printf() or print(@map)\n"
-	    "    1 | BEGIN { @m[1] = 1; print(@m[1]); }\n"
+	expect_diags("BEGIN { @m[1] = 1; print(@m[1], 5); }",
+	    "-e:1:26: error: print() of a value takes no top or div arguments\n"
+	    "    1 | BEGIN { @m[1] = 1; print(@m[1], 5); }\n"
 	    "      |                          ^~~~~\n");
 }
 
@@ -976,9 +976,9 @@ static void test_map_value_tuple_vs_int(void **state)
 static void test_map_aggregation_read(void **state)
 {
 	(void)state;
-	expect_diags("BEGIN { @m = count(); $x = @m; }",
-	    "-e:1:28: error: map '@m' holds count(), which is per-CPU and can only be read when printed\n"
-	    "    1 | BEGIN { @m = count(); $x = @m; }\n"
+	expect_diags("BEGIN { @m = hist(1); $x = @m; }",
+	    "-e:1:28: error: map '@m' holds hist(), which is per-CPU and can only be read when printed\n"
+	    "    1 | BEGIN { @m = hist(1); $x = @m; }\n"
 	    "      |                            ^~\n");
 }
 
@@ -1273,40 +1273,41 @@ static void test_cast_string_to_int(void **state)
 	    "      |              ^~~~~~~~~~~\n");
 }
 
-static void test_cast_to_struct_pointer(void **state)
+static void test_cast_to_unknown_struct(void **state)
 {
 	(void)state;
-	expect_diags("BEGIN { $x = (struct task_struct *)curtask; }",
-	    "-e:1:14: error: casts to 'struct task_struct *' are not supported yet\n"
-	    "    1 | BEGIN { $x = (struct task_struct *)curtask; }\n"
-	    "      |              ^~~~~~~~~~~~~~~~~~~~~~~~~~~~~\n");
+	expect_diags("BEGIN { $x = (struct no_such_struct *)curtask; }",
+	    "-e:1:14: error: the kernel has no type 'struct no_such_struct'\n"
+	    "    1 | BEGIN { $x = (struct no_such_struct *)curtask; }\n"
+	    "      |              ^~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~\n");
 }
 
-static void test_cast_to_unknown_type(void **state)
+static void test_cast_string_to_struct_pointer(void **state)
 {
 	(void)state;
-	expect_diags("BEGIN { $x = (char)1; }",
-	    "-e:1:14: error: casts to 'char' are not supported yet\n"
-	    "    1 | BEGIN { $x = (char)1; }\n"
-	    "      |              ^~~~~~~\n");
+	expect_diags("BEGIN { $x = (struct task_struct *)comm; }",
+	    "-e:1:14: error: cannot cast string[16] to struct task_struct *\n"
+	    "    1 | BEGIN { $x = (struct task_struct *)comm; }\n"
+	    "      |              ^~~~~~~~~~~~~~~~~~~~~~~~~~\n");
 }
 
-static void test_sizeof_not_supported(void **state)
+static void test_unknown_struct_field(void **state)
 {
 	(void)state;
-	expect_diags("BEGIN { $x = sizeof(int); }",
-	    "-e:1:14: error: sizeof is not supported yet\n"
-	    "    1 | BEGIN { $x = sizeof(int); }\n"
-	    "      |              ^~~~~~~~~~~\n");
+	expect_diags("BEGIN { $x = curtask->pidd; }",
+	    "-e:1:23: error: struct task_struct has no field 'pidd'\n"
+	    "    1 | BEGIN { $x = curtask->pidd; }\n"
+	    "      |                       ^~~~\n"
+	    "note: did you mean 'pid'?\n");
 }
 
-static void test_index_not_supported(void **state)
+static void test_index_out_of_bounds(void **state)
 {
 	(void)state;
-	expect_diags("BEGIN { $x = curtask[1]; }",
-	    "-e:1:14: error: indexing with [] is not supported yet\n"
-	    "    1 | BEGIN { $x = curtask[1]; }\n"
-	    "      |              ^~~~~~~~~~\n");
+	expect_diags("BEGIN { $x = comm[20]; }",
+	    "-e:1:19: error: index 20 is out of bounds for string[16]\n"
+	    "    1 | BEGIN { $x = comm[20]; }\n"
+	    "      |                   ^~\n");
 }
 
 /* a warning alone does not fail sema */
@@ -1437,13 +1438,58 @@ static void test_break_in_unroll(void **state)
 	    "      |                     ^~~~~\n");
 }
 
-static void test_for_not_supported(void **state)
+static void test_for_over_aggregation(void **state)
 {
 	(void)state;
-	expect_diags("BEGIN { @m[1] = 1; for ($kv : @m) { exit(); } }",
-	    "-e:1:20: error: 'for' over a map is not supported yet\n"
-	    "    1 | BEGIN { @m[1] = 1; for ($kv : @m) { exit(); } }\n"
-	    "      |                    ^~~~~~~~~~~~~~~~~~~~~~~~~~\n");
+	expect_diags("BEGIN { @m[1] = count(); for ($kv : @m) { exit(); } }",
+	    "-e:1:37: error: map '@m' holds count(), which is per-CPU; 'for' only iterates maps of plain values\n"
+	    "    1 | BEGIN { @m[1] = count(); for ($kv : @m) { exit(); } }\n"
+	    "      |                                     ^~\n");
+}
+
+static void test_func_needs_a_function_probe(void **state)
+{
+	(void)state;
+	expect_diags("BEGIN { $x = func; }",
+	    "-e:1:14: error: 'func' is not available in BEGIN probes\n"
+	    "    1 | BEGIN { $x = func; }\n"
+	    "      |              ^~~~\n");
+}
+
+static void test_time_has_no_value(void **state)
+{
+	(void)state;
+	expect_diags("BEGIN { $x = time(); }",
+	    "-e:1:14: error: time() has no value; use it as a statement\n"
+	    "    1 | BEGIN { $x = time(); }\n"
+	    "      |              ^~~~\n");
+}
+
+static void test_signal_unknown_name(void **state)
+{
+	(void)state;
+	expect_diags_unsafe("BEGIN { signal(\"SIGFOO\"); }",
+	    "-e:1:16: error: signal(): unknown signal 'SIGFOO'\n"
+	    "    1 | BEGIN { signal(\"SIGFOO\"); }\n"
+	    "      |                ^~~~~~~~\n");
+}
+
+static void test_struct_value_cannot_be_stored(void **state)
+{
+	(void)state;
+	expect_diags("BEGIN { $x = curtask->se; }",
+	    "-e:1:14: error: a whole struct sched_entity cannot be stored or printed; use a pointer to it or its fields\n"
+	    "    1 | BEGIN { $x = curtask->se; }\n"
+	    "      |              ^~~~~~~~~~~\n");
+}
+
+static void test_for_nested(void **state)
+{
+	(void)state;
+	expect_diags("BEGIN { @m[1] = 1; for ($a : @m) { for ($b : @m) { } } }",
+	    "-e:1:36: error: 'for' loops over maps cannot be nested\n"
+	    "    1 | BEGIN { @m[1] = 1; for ($a : @m) { for ($b : @m) { } } }\n"
+	    "      |                                    ^~~~~~~~~~~~~~~~~\n");
 }
 
 /* checking goes on after an error, across lines and probes */
@@ -1961,7 +2007,7 @@ int main(void)
 	    cmocka_unit_test(test_unsafe_signal),
 	    cmocka_unit_test(test_unsafe_cat),
 	    cmocka_unit_test(test_unsafe_override),
-	    cmocka_unit_test(test_unsafe_with_flag_not_supported),
+	    cmocka_unit_test(test_unsafe_override_not_supported),
 	    cmocka_unit_test(test_macro_value_and_statement),
 	    cmocka_unit_test(test_macro_error_points_at_definition_and_call),
 	    cmocka_unit_test(test_macro_wrong_arity),
@@ -2000,8 +2046,8 @@ int main(void)
 	    cmocka_unit_test(test_str_length_zero),
 	    cmocka_unit_test(test_str_length_too_large),
 	    cmocka_unit_test(test_str_of_tuple),
-	    cmocka_unit_test(test_print_value),
-	    cmocka_unit_test(test_print_map_element),
+	    cmocka_unit_test(test_print_value_top_div),
+	    cmocka_unit_test(test_print_map_element_top),
 	    cmocka_unit_test(test_clear_needs_whole_map),
 	    cmocka_unit_test(test_zero_needs_whole_map),
 	    cmocka_unit_test(test_print_negative_top),
@@ -2055,10 +2101,10 @@ int main(void)
 	    cmocka_unit_test(test_ternary_condition_string),
 	    cmocka_unit_test(test_ternary_branches_differ),
 	    cmocka_unit_test(test_cast_string_to_int),
-	    cmocka_unit_test(test_cast_to_struct_pointer),
-	    cmocka_unit_test(test_cast_to_unknown_type),
-	    cmocka_unit_test(test_sizeof_not_supported),
-	    cmocka_unit_test(test_index_not_supported),
+	    cmocka_unit_test(test_cast_to_unknown_struct),
+	    cmocka_unit_test(test_cast_string_to_struct_pointer),
+	    cmocka_unit_test(test_unknown_struct_field),
+	    cmocka_unit_test(test_index_out_of_bounds),
 	    cmocka_unit_test(test_unused_value_warning),
 	    cmocka_unit_test(test_unused_builtin_warning),
 	    cmocka_unit_test(test_verdict_outside_packet_probe),
@@ -2073,7 +2119,12 @@ int main(void)
 	    cmocka_unit_test(test_break_outside_loop),
 	    cmocka_unit_test(test_continue_outside_loop),
 	    cmocka_unit_test(test_break_in_unroll),
-	    cmocka_unit_test(test_for_not_supported),
+	    cmocka_unit_test(test_for_over_aggregation),
+	    cmocka_unit_test(test_func_needs_a_function_probe),
+	    cmocka_unit_test(test_time_has_no_value),
+	    cmocka_unit_test(test_signal_unknown_name),
+	    cmocka_unit_test(test_struct_value_cannot_be_stored),
+	    cmocka_unit_test(test_for_nested),
 	    cmocka_unit_test(test_several_errors_in_one_run),
 	    cmocka_unit_test(test_ok_maps_with_keys_and_tuples),
 	    cmocka_unit_test(test_ok_aggregations),
