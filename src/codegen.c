@@ -302,12 +302,15 @@ static LLVMValueRef const_str(struct cg *g, const char *s, size_t len, uint32_t 
 static LLVMValueRef map_key(struct cg *g, struct node *mapnode);
 static LLVMValueRef cg_expr(struct cg *g, struct node *n);
 
-/* A keyless aggregation lives in a one-slot per-CPU array: the kernel
- * inlines array lookups, so counting costs a few instructions. Keyed
- * aggregations are per-CPU hashes, plain values shared hashes. */
+/* A keyless count() or sum() lives in a one-slot per-CPU array: the
+ * kernel inlines array lookups, so counting costs a few instructions, and
+ * the map prints 0 when nothing was counted. Other aggregations keep a
+ * per-CPU hash so that "never written" stays distinguishable from zero
+ * (bpftrace prints an untouched hist or stats as empty); plain values
+ * are shared hashes. */
 static bool map_is_array(const struct map_info *m)
 {
-	return !m->key && m->agg != AGG_NONE;
+	return !m->key && (m->agg == AGG_COUNT || m->agg == AGG_SUM);
 }
 
 static uint32_t map_bpf_type(const struct map_info *m)
@@ -642,7 +645,18 @@ static void cg_record(struct cg *g, enum event_kind kind, struct fmt_info *f, st
 	count_lost(g);
 	LLVMBuildBr(g->b, done);
 	LLVMPositionBuilderAtEnd(g->b, fill);
-	LLVMBuildMemSet(g->b, rec, LLVMConstInt(g->i8, 0, 0), c64(g, size), 8);
+	/* Zero the record only where the arguments leave gaps (alignment
+	 * padding, values narrower than their slot): ring-buffer memory is not
+	 * cleared by the kernel and must not carry stale bytes to user space. */
+	uint32_t covered = 0;
+	bool exact = true;
+	for (uint32_t k = 0; k < f->nargs; k++) {
+		const struct type *t = f->arg_types[k];
+		exact &= (t->kind == TYPE_INT && t->size == 8) || t->kind == TYPE_STR;
+		covered += t->size;
+	}
+	if (!exact || covered != f->size)
+		LLVMBuildMemSet(g->b, rec, LLVMConstInt(g->i8, 0, 0), c64(g, size), 8);
 	LLVMBuildStore(g->b, LLVMConstInt(g->i32, kind, 0), rec);
 	LLVMBuildStore(g->b, LLVMConstInt(g->i32, (uint64_t)f->index, 0), gep(g, rec, 4));
 	i = 0;
@@ -952,10 +966,25 @@ static LLVMValueRef safe_divmod(struct cg *g, enum ast_op op, LLVMValueRef l, LL
 	LLVMValueRef zero = LLVMBuildICmp(g->b, LLVMIntEQ, r, c64(g, 0), "");
 	LLVMValueRef rr = LLVMBuildSelect(g->b, zero, c64(g, 1), r, "");
 	LLVMValueRef q;
-	if (op == OP_DIV)
-		q = is_signed ? LLVMBuildSDiv(g->b, l, rr, "") : LLVMBuildUDiv(g->b, l, rr, "");
-	else
-		q = is_signed ? LLVMBuildSRem(g->b, l, rr, "") : LLVMBuildURem(g->b, l, rr, "");
+	if (!is_signed) {
+		q = op == OP_DIV ? LLVMBuildUDiv(g->b, l, rr, "") : LLVMBuildURem(g->b, l, rr, "");
+		return LLVMBuildSelect(g->b, zero, c64(g, 0), q, "");
+	}
+	/* BPF before cpu v4 has no signed division: divide the magnitudes and
+	 * fix the sign as C does (quotient towards zero, remainder takes the
+	 * dividend's sign). */
+	LLVMValueRef lneg = LLVMBuildICmp(g->b, LLVMIntSLT, l, c64(g, 0), "");
+	LLVMValueRef rneg = LLVMBuildICmp(g->b, LLVMIntSLT, rr, c64(g, 0), "");
+	LLVMValueRef la = LLVMBuildSelect(g->b, lneg, LLVMBuildNeg(g->b, l, ""), l, "");
+	LLVMValueRef ra = LLVMBuildSelect(g->b, rneg, LLVMBuildNeg(g->b, rr, ""), rr, "");
+	if (op == OP_DIV) {
+		LLVMValueRef uq = LLVMBuildUDiv(g->b, la, ra, "");
+		LLVMValueRef flip = LLVMBuildXor(g->b, lneg, rneg, "");
+		q = LLVMBuildSelect(g->b, flip, LLVMBuildNeg(g->b, uq, ""), uq, "");
+	} else {
+		LLVMValueRef ur = LLVMBuildURem(g->b, la, ra, "");
+		q = LLVMBuildSelect(g->b, lneg, LLVMBuildNeg(g->b, ur, ""), ur, "");
+	}
 	return LLVMBuildSelect(g->b, zero, c64(g, 0), q, "");
 }
 

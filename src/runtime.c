@@ -39,6 +39,7 @@ struct run {
 	struct ring_buffer *rb;
 	int sigfd;
 	bool stop;
+	bool exit_seen, in_end;
 	int ncpus;
 	uint64_t lost_reported;
 };
@@ -65,22 +66,13 @@ static bool signal_pending_now(struct run *r)
 
 /* ---- maps ----------------------------------------------------------------- */
 
-static bool all_zero(const uint8_t *p, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (p[i])
-			return false;
-	return true;
-}
-
 /* Reads every entry of a map into flat key and value arrays. A keyless
- * aggregation is a one-slot array whose slot always exists: all zeroes
- * means no event touched it, and it prints nothing, as an empty hash. */
+ * aggregation is a one-slot array whose slot always exists, so it prints
+ * its zero value even when no event touched it, as bpftrace does. */
 static int read_map(struct run *r, const struct map_desc *d, struct bpf_map *map,
 		    uint8_t **keys_out, uint8_t **vals_out, size_t *n_out)
 {
 	int fd = bpf_map__fd(map);
-	bool is_array = d->bpf_type == BPF_MAP_TYPE_PERCPU_ARRAY;
 	size_t vslot = d->percpu ? (size_t)((d->value_size + 7) / 8 * 8) * (size_t)r->ncpus
 				 : d->value_size;
 	size_t cap = 64, n = 0;
@@ -104,8 +96,7 @@ static int read_map(struct run *r, const struct map_desc *d, struct bpf_map *map
 			vals = nv;
 		}
 		memcpy(keys + n * d->key_size, cur, d->key_size);
-		if (bpf_map_lookup_elem(fd, cur, vals + n * vslot) == 0 &&
-		    !(is_array && all_zero(vals + n * vslot, vslot)))
+		if (bpf_map_lookup_elem(fd, cur, vals + n * vslot) == 0)
 			n++;
 	}
 	free(prev);
@@ -247,6 +238,9 @@ static int on_event(void *ctx, void *data, size_t size)
 	const struct event_hdr *h = data;
 	const uint8_t *payload = (const uint8_t *)data + sizeof(*h);
 	size_t plen = size - sizeof(*h);
+	/* what arrives after exit() is dropped, as bpftrace does, until END */
+	if (r->exit_seen && !r->in_end)
+		return 0;
 	switch (h->kind) {
 	case EV_PRINTF:
 		if (h->id < r->p->m.nfmts)
@@ -254,6 +248,7 @@ static int on_event(void *ctx, void *data, size_t size)
 		break;
 	case EV_EXIT:
 		r->stop = true;
+		r->exit_seen = true;
 		break;
 	case EV_PRINT:
 		if (h->id < r->p->m.nmaps && plen >= sizeof(struct ev_print)) {
@@ -514,6 +509,8 @@ int rt_run(const struct program *p, const struct rt_options *o, struct diag *d)
 		rc = poll_loop(&r);
 	detach_all(&r);
 	if (rc == EXIT_OK || rc == EXIT_ATTACH) {
+		drain(&r); /* records still in flight after exit() are dropped */
+		r.in_end = true;
 		int end_rc = run_once(&r, RUN_AT_EXIT);
 		drain(&r);
 		report_lost(&r);
