@@ -302,15 +302,15 @@ static LLVMValueRef const_str(struct cg *g, const char *s, size_t len, uint32_t 
 static LLVMValueRef map_key(struct cg *g, struct node *mapnode);
 static LLVMValueRef cg_expr(struct cg *g, struct node *n);
 
-/* A keyless count() or sum() lives in a one-slot per-CPU array: the
- * kernel inlines array lookups, so counting costs a few instructions, and
- * the map prints 0 when nothing was counted. Other aggregations keep a
- * per-CPU hash so that "never written" stays distinguishable from zero
- * (bpftrace prints an untouched hist or stats as empty); plain values
- * are shared hashes. */
+/* A keyless aggregation lives in a one-slot per-CPU array: the kernel
+ * inlines array lookups, so an event costs a few instructions and no
+ * insert is ever needed. Keyed aggregations are per-CPU hashes, plain
+ * values shared hashes. (The runtime prints an all-zero slot of a keyless
+ * hist, lhist, avg, stats, min or max as an empty map: no event reached
+ * it.) */
 static bool map_is_array(const struct map_info *m)
 {
-	return !m->key && (m->agg == AGG_COUNT || m->agg == AGG_SUM);
+	return !m->key && m->agg != AGG_NONE;
 }
 
 static uint32_t map_bpf_type(const struct map_info *m)

@@ -66,13 +66,24 @@ static bool signal_pending_now(struct run *r)
 
 /* ---- maps ----------------------------------------------------------------- */
 
+static bool all_zero(const uint8_t *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (p[i])
+			return false;
+	return true;
+}
+
 /* Reads every entry of a map into flat key and value arrays. A keyless
- * aggregation is a one-slot array whose slot always exists, so it prints
- * its zero value even when no event touched it, as bpftrace does. */
+ * aggregation is a one-slot array whose slot always exists: count() and
+ * sum() print their zero as bpftrace does; for the others an all-zero slot
+ * means no event reached it, and the map prints as empty. */
 static int read_map(struct run *r, const struct map_desc *d, struct bpf_map *map,
 		    uint8_t **keys_out, uint8_t **vals_out, size_t *n_out)
 {
 	int fd = bpf_map__fd(map);
+	bool untouched_is_empty = d->bpf_type == BPF_MAP_TYPE_PERCPU_ARRAY &&
+				  d->agg != AGG_COUNT && d->agg != AGG_SUM;
 	size_t vslot = d->percpu ? (size_t)((d->value_size + 7) / 8 * 8) * (size_t)r->ncpus
 				 : d->value_size;
 	size_t cap = 64, n = 0;
@@ -96,7 +107,8 @@ static int read_map(struct run *r, const struct map_desc *d, struct bpf_map *map
 			vals = nv;
 		}
 		memcpy(keys + n * d->key_size, cur, d->key_size);
-		if (bpf_map_lookup_elem(fd, cur, vals + n * vslot) == 0)
+		if (bpf_map_lookup_elem(fd, cur, vals + n * vslot) == 0 &&
+		    !(untouched_is_empty && all_zero(vals + n * vslot, vslot)))
 			n++;
 	}
 	free(prev);
