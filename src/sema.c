@@ -1659,14 +1659,9 @@ static struct type *check_ident(struct sema *s, struct node *n)
 	case BI_USERNAME:
 		return &type_username;
 	case BI_FUNC: {
-		static const char *const with_func[] = {"kprobe", "kretprobe", "fentry", "fexit",
-							"uprobe", "uretprobe", "tracepoint"};
 		size_t len = 0;
 		for (size_t i = 0; i < s->naps; i++) {
-			bool ok = false;
-			for (size_t j = 0; j < sizeof(with_func) / sizeof(with_func[0]); j++)
-				ok |= !strcmp(s->aps[i].prov->name, with_func[j]);
-			if (!ok || !s->aps[i].func) {
+			if (!(s->aps[i].prov->ctx & CTX_HAS_FUNC) || !s->aps[i].func) {
 				diag_error(s->d, n->loc, "'func' is not available in %s probes",
 					   s->aps[i].prov->name);
 				return NULL;

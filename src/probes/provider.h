@@ -62,6 +62,7 @@ enum {
 	CTX_HAS_STACK = 1 << 4,  /* kstack / ustack meaningful */
 	CTX_HAS_USER = 1 << 5,   /* runs in task context (pid, comm meaningful) */
 	CTX_HAS_REDIRECT = 1 << 6, /* redirect("ifname") verdict */
+	CTX_HAS_FUNC = 1 << 7,     /* the attach point names a function: `func` */
 };
 
 /* When a provider's program runs. */
