@@ -12,6 +12,7 @@
  */
 #include "codegen.h"
 
+#include <errno.h>
 #include <linux/bpf.h>
 #include <stdlib.h>
 #include <string.h>
@@ -71,6 +72,7 @@ struct cg {
 	LLVMValueRef stacks; /* stack-trace map */
 	LLVMValueRef lost;   /* per-CPU count of records the ring buffer had no room for */
 	LLVMValueRef exitflag; /* set by exit(), in case its record finds the ring buffer full */
+	LLVMValueRef dropped;  /* per-CPU count, per map, of hash updates that found the map full */
 	LLVMBasicBlockRef entry;
 	LLVMMetadataRef scope;
 	const char *err;
@@ -333,11 +335,29 @@ static LLVMValueRef map_lookup(struct cg *g, struct map_info *m, LLVMValueRef ke
 	return cg_helper(g, H_MAP_LOOKUP, g->ptr, args, 2);
 }
 
+static void count_dropped(struct cg *g, struct map_info *m);
+
+/* An update of a hash map that fails for any reason other than the key
+ * being there already (BPF_NOEXIST racing another CPU) is counted in
+ * dropped[map index]: the map is full, and the runtime says so at exit. */
 static void map_update(struct cg *g, struct map_info *m, LLVMValueRef key, LLVMValueRef val,
 		       uint64_t flags)
 {
 	LLVMValueRef args[] = {g->maps[m->index], key, val, c64(g, flags)};
-	cg_helper(g, H_MAP_UPDATE, g->i64, args, 4);
+	LLVMValueRef rc = cg_helper(g, H_MAP_UPDATE, g->i64, args, 4);
+	if (!g->dropped || map_is_array(m))
+		return;
+	LLVMValueRef failed = LLVMBuildICmp(g->b, LLVMIntSLT, rc, c64(g, 0), "");
+	if (flags & BPF_NOEXIST)
+		failed = LLVMBuildAnd(
+			g->b, failed,
+			LLVMBuildICmp(g->b, LLVMIntNE, rc, c64(g, (uint64_t)-EEXIST), ""), "");
+	LLVMBasicBlockRef drop = new_block(g, "upd_dropped"), done = new_block(g, "upd_done");
+	LLVMBuildCondBr(g->b, failed, drop, done);
+	LLVMPositionBuilderAtEnd(g->b, drop);
+	count_dropped(g, m);
+	LLVMBuildBr(g->b, done);
+	LLVMPositionBuilderAtEnd(g->b, done);
 }
 
 static LLVMValueRef map_key(struct cg *g, struct node *mapnode)
@@ -600,6 +620,22 @@ static void count_lost(struct cg *g)
 	LLVMValueRef largs[] = {g->lost, key};
 	LLVMValueRef slot = cg_helper(g, H_MAP_LOOKUP, g->ptr, largs, 2);
 	LLVMBasicBlockRef have = new_block(g, "lost_have"), done = new_block(g, "lost_done");
+	LLVMBuildCondBr(g->b, LLVMBuildIsNull(g->b, slot, ""), done, have);
+	LLVMPositionBuilderAtEnd(g->b, have);
+	add64(g, slot, c64(g, 1));
+	LLVMBuildBr(g->b, done);
+	LLVMPositionBuilderAtEnd(g->b, done);
+	stack_buf_done(g, key, 4);
+}
+
+/* dropped[m->index] += 1 on this CPU; the block ends where it started. */
+static void count_dropped(struct cg *g, struct map_info *m)
+{
+	LLVMValueRef key = stack_buf(g, 4, "dropkey");
+	LLVMBuildStore(g->b, LLVMConstInt(g->i32, (uint64_t)m->index, 0), key);
+	LLVMValueRef dargs[] = {g->dropped, key};
+	LLVMValueRef slot = cg_helper(g, H_MAP_LOOKUP, g->ptr, dargs, 2);
+	LLVMBasicBlockRef have = new_block(g, "drop_have"), done = new_block(g, "drop_done");
 	LLVMBuildCondBr(g->b, LLVMBuildIsNull(g->b, slot, ""), done, have);
 	LLVMPositionBuilderAtEnd(g->b, have);
 	add64(g, slot, c64(g, 1));
@@ -1814,6 +1850,13 @@ int cg_build(struct compilation *c, LLVMContextRef ctx, LLVMModuleRef mod, struc
 					    map_key_size(m),
 					    agg_value_size(m), m->loc.first_line);
 	}
+	/* "dropped": one per-CPU counter per map, read by the runtime at exit */
+	bool any_hash = false;
+	for (struct map_info *m = c->maps; m; m = m->next)
+		any_hash |= !map_is_array(m);
+	if (any_hash)
+		g.dropped = emit_map(em, "dropped", BPF_MAP_TYPE_PERCPU_ARRAY, (uint32_t)c->nmaps,
+				     4, 8, 1);
 	for (struct map_info *m = c->maps; m; m = m->next)
 		if (m->agg != AGG_NONE && m->agg != AGG_COUNT && m->agg != AGG_SUM &&
 		    !map_is_array(m) && agg_value_size(m) > g.zeros_size)

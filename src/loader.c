@@ -38,23 +38,24 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 	}
 	if (!cap || level == LIBBPF_DEBUG)
 		return 0;
-	char tmp[8192];
-	int n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
+	/* the whole message: a verifier log comes as one "%s" of megabytes,
+	 * and its last lines (the reason) are the ones that matter */
+	va_list copy;
+	va_copy(copy, ap);
+	int n = vsnprintf(NULL, 0, fmt, copy);
+	va_end(copy);
 	if (n <= 0)
 		return 0;
-	if ((size_t)n >= sizeof(tmp))
-		n = sizeof(tmp) - 1;
 	if (cap->len + (size_t)n + 1 > cap->cap) {
-		size_t nc = (cap->cap ? cap->cap * 2 : 65536) + (size_t)n;
+		size_t nc = (cap->cap ? cap->cap * 2 : 65536) + (size_t)n + 1;
 		char *p = realloc(cap->buf, nc);
 		if (!p)
 			return 0;
 		cap->buf = p;
 		cap->cap = nc;
 	}
-	memcpy(cap->buf + cap->len, tmp, (size_t)n);
+	vsnprintf(cap->buf + cap->len, (size_t)n + 1, fmt, ap);
 	cap->len += (size_t)n;
-	cap->buf[cap->len] = 0;
 	return 0;
 }
 
@@ -218,6 +219,11 @@ int ld_load(const struct program *p, struct diag *d, unsigned flags, struct load
 				strerror(-rc));
 			goto fail;
 		}
+		/* the verifier answers a program with too many branches to follow
+		 * ("The sequence of N jumps is too complex") with EFAULT: it is
+		 * the same limit as the instruction count, E2BIG */
+		if (rc == -EFAULT && cap.buf && strstr(cap.buf, "jumps is too complex"))
+			rc = -E2BIG;
 		/* find which program failed: libbpf names it in its message */
 		const struct probe_desc *bad = NULL;
 		for (uint32_t i = 0; cap.buf && i < p->m.nprobes; i++) {

@@ -342,7 +342,44 @@ static void report_lost(struct run *r)
 	}
 }
 
+/* Hash maps that were full: updates the programs could not make, counted
+ * per CPU and per map in the "dropped" map (codegen.c), reported at exit. */
+static void report_dropped(struct run *r)
+{
+	struct bpf_map *dm = r->ld.obj ? bpf_object__find_map_by_name(r->ld.obj, "dropped") : NULL;
+	if (!dm)
+		return;
+	uint64_t *vals = calloc((size_t)r->ncpus, sizeof(*vals));
+	if (!vals)
+		return;
+	for (uint32_t i = 0; i < r->p->m.nmaps; i++) {
+		uint64_t total = 0;
+		if (bpf_map_lookup_elem(bpf_map__fd(dm), &i, vals) == 0)
+			for (int c = 0; c < r->ncpus; c++)
+				total += vals[c];
+		if (total)
+			fprintf(stderr,
+				"sonde: map '%s' was full: %llu update%s dropped (raise "
+				"--map-entries)\n",
+				r->p->m.maps[i].name, (unsigned long long)total,
+				total == 1 ? "" : "s");
+	}
+	free(vals);
+}
+
 /* ---- probes --------------------------------------------------------------- */
+
+/* SONDE_FAULT=attach:N (tests): the N-th attach of an attached probe
+ * (1-based) fails as if the kernel had refused it. 0 when not set. */
+static unsigned long fault_attach_at(void)
+{
+	const char *f = getenv("SONDE_FAULT");
+	if (!f || strncmp(f, "attach:", 7))
+		return 0;
+	char *end;
+	unsigned long n = strtoul(f + 7, &end, 10);
+	return *end ? 0 : n;
+}
 
 static int run_once(struct run *r, enum provider_run when)
 {
@@ -368,6 +405,7 @@ static int run_once(struct run *r, enum provider_run when)
 
 static int attach_all(struct run *r)
 {
+	unsigned long fault_at = fault_attach_at(), nth = 0;
 	for (uint32_t i = 0; i < r->p->m.nprobes; i++) {
 		const struct probe_desc *pd = &r->p->m.probes[i];
 		const struct provider *prov = provider_find(pd->provider);
@@ -376,7 +414,14 @@ static int attach_all(struct run *r)
 		if (signal_pending_now(r))
 			return EXIT_OK;
 		char err[512] = "";
-		int rc = prov->attach(pd, r->ld.progs[i], &r->att, err, sizeof(err));
+		int rc;
+		if (++nth == fault_at) {
+			snprintf(err, sizeof(err), "injected fault: attach %lu failed (SONDE_FAULT=%s)",
+				 nth, getenv("SONDE_FAULT"));
+			rc = -EIO;
+		} else {
+			rc = prov->attach(pd, r->ld.progs[i], &r->att, err, sizeof(err));
+		}
 		if (rc) {
 			fprintf(stderr, "sonde: probe '%s' (line %d): %s\n", pd->spec,
 				pd->script_line, err[0] ? err : strerror(-rc));
@@ -507,7 +552,9 @@ int rt_run(const struct program *p, const struct rt_options *o, struct diag *d)
 	if ((!o->quiet || o->format == OUT_JSON) && !o->test_run)
 		out_attached(&r.pr, p->m.nprobes);
 	fflush(o->out);
-	rc = run_once(&r, RUN_AT_START);
+	/* a signal that came during compile or load: nothing runs or attaches */
+	if (!signal_pending_now(&r))
+		rc = run_once(&r, RUN_AT_START);
 	if (o->test_run && rc == EXIT_OK && !r.stop) {
 		struct testrun_hooks h = {testrun_drain, testrun_stop, &r};
 		rc = testrun_packets(&p->m, r.ld.progs, o->test_run, &r.pr, o->quiet, &h);
@@ -527,6 +574,8 @@ int rt_run(const struct program *p, const struct rt_options *o, struct diag *d)
 		drain(&r);
 		report_lost(&r);
 		print_all_maps(&r);
+		fflush(o->out);
+		report_dropped(&r);
 		if (rc == EXIT_OK)
 			rc = end_rc;
 	}
