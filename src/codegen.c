@@ -613,35 +613,37 @@ static void emit_event(struct cg *g, LLVMValueRef rec, uint32_t size)
 	stack_buf_done(g, rec, size);
 }
 
-/* lost[0] += 1 on this CPU; the block ends where it started. */
-static void count_lost(struct cg *g)
+/* Counter maps (lost, dropped, exitflag) are arrays of u64 slots:
+ * slot[index] += 1, or = 1 when `set`; the block ends where it started. */
+static void array_slot_update(struct cg *g, LLVMValueRef map, uint32_t index, bool set)
 {
-	LLVMValueRef key = stack_buf(g, 4, "lostkey");
-	LLVMValueRef largs[] = {g->lost, key};
-	LLVMValueRef slot = cg_helper(g, H_MAP_LOOKUP, g->ptr, largs, 2);
-	LLVMBasicBlockRef have = new_block(g, "lost_have"), done = new_block(g, "lost_done");
+	LLVMValueRef key = stack_buf(g, 4, "slotkey");
+	if (index)
+		LLVMBuildStore(g->b, LLVMConstInt(g->i32, index, 0), key);
+	LLVMValueRef args[] = {map, key};
+	LLVMValueRef slot = cg_helper(g, H_MAP_LOOKUP, g->ptr, args, 2);
+	LLVMBasicBlockRef have = new_block(g, "slot_have"), done = new_block(g, "slot_done");
 	LLVMBuildCondBr(g->b, LLVMBuildIsNull(g->b, slot, ""), done, have);
 	LLVMPositionBuilderAtEnd(g->b, have);
-	add64(g, slot, c64(g, 1));
+	if (set)
+		store64(g, slot, c64(g, 1));
+	else
+		add64(g, slot, c64(g, 1));
 	LLVMBuildBr(g->b, done);
 	LLVMPositionBuilderAtEnd(g->b, done);
 	stack_buf_done(g, key, 4);
 }
 
-/* dropped[m->index] += 1 on this CPU; the block ends where it started. */
+/* A record the full ring buffer had no room for, counted on this CPU. */
+static void count_lost(struct cg *g)
+{
+	array_slot_update(g, g->lost, 0, false);
+}
+
+/* A hash update that found map `m` full, reported by the runtime at exit. */
 static void count_dropped(struct cg *g, struct map_info *m)
 {
-	LLVMValueRef key = stack_buf(g, 4, "dropkey");
-	LLVMBuildStore(g->b, LLVMConstInt(g->i32, (uint64_t)m->index, 0), key);
-	LLVMValueRef dargs[] = {g->dropped, key};
-	LLVMValueRef slot = cg_helper(g, H_MAP_LOOKUP, g->ptr, dargs, 2);
-	LLVMBasicBlockRef have = new_block(g, "drop_have"), done = new_block(g, "drop_done");
-	LLVMBuildCondBr(g->b, LLVMBuildIsNull(g->b, slot, ""), done, have);
-	LLVMPositionBuilderAtEnd(g->b, have);
-	add64(g, slot, c64(g, 1));
-	LLVMBuildBr(g->b, done);
-	LLVMPositionBuilderAtEnd(g->b, done);
-	stack_buf_done(g, key, 4);
+	array_slot_update(g, g->dropped, (uint32_t)m->index, false);
 }
 
 static LLVMValueRef event_header(struct cg *g, uint32_t payload, enum event_kind kind,
@@ -776,16 +778,7 @@ static void cg_map_event(struct cg *g, struct node *call, enum event_kind kind)
 
 static void cg_exit(struct cg *g)
 {
-	LLVMValueRef key = stack_buf(g, 4, "exitkey");
-	LLVMValueRef largs[] = {g->exitflag, key};
-	LLVMValueRef slot = cg_helper(g, H_MAP_LOOKUP, g->ptr, largs, 2);
-	LLVMBasicBlockRef set = new_block(g, "exit_set"), sent = new_block(g, "exit_send");
-	LLVMBuildCondBr(g->b, LLVMBuildIsNull(g->b, slot, ""), sent, set);
-	LLVMPositionBuilderAtEnd(g->b, set);
-	store64(g, slot, c64(g, 1));
-	LLVMBuildBr(g->b, sent);
-	LLVMPositionBuilderAtEnd(g->b, sent);
-	stack_buf_done(g, key, 4);
+	array_slot_update(g, g->exitflag, 0, true);
 	LLVMValueRef rec = event_header(g, 0, EV_EXIT, 0);
 	emit_event(g, rec, sizeof(struct event_hdr));
 	/* exit() also ends this probe's run, as in bpftrace */
