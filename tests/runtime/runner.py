@@ -371,8 +371,15 @@ class BpfState:
         self.sonde_real = os.path.realpath(sonde)
 
     def _show(self, what):
-        r = subprocess.run([self.bpftool, "-j", what, "show"], stdout=subprocess.PIPE,
-                           stderr=subprocess.PIPE, timeout=30)
+        # bpftool fails when an object it is listing disappears between
+        # finding its id and opening it (another process detaching at that
+        # moment): retry a few times before calling it an error.
+        for attempt in range(5):
+            r = subprocess.run([self.bpftool, "-j", what, "show"], stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, timeout=30)
+            if r.returncode == 0:
+                break
+            time.sleep(0.1)
         if r.returncode != 0:
             raise RuntimeError("bpftool %s show failed: %s" % (what, r.stderr.decode(errors="replace").strip()))
         text = r.stdout.decode(errors="replace").strip()
