@@ -89,7 +89,8 @@ static const char *perf_section(struct arena *a, const struct attach_point *ap)
 	return "perf_event";
 }
 
-static int open_clock(const struct probe_desc *pd, int cpu)
+/* The cpu-clock event of a timer probe: a period in ns, or a frequency. */
+static struct perf_event_attr clock_attr(const struct probe_desc *pd)
 {
 	struct perf_event_attr attr = {
 		.type = PERF_TYPE_SOFTWARE,
@@ -102,16 +103,18 @@ static int open_clock(const struct probe_desc *pd, int cpu)
 	} else {
 		attr.sample_period = pd->value;
 	}
-	return (int)syscall(SYS_perf_event_open, &attr, -1, cpu, -1, PERF_FLAG_FD_CLOEXEC);
+	return attr;
 }
 
-static int attach_on(const struct probe_desc *pd, struct bpf_program *prog, int cpu,
-		     struct rt_attachment *att, char *err, size_t errsz)
+/* Opens the event `attr` (named `what` in errors) on `cpu` and attaches the
+ * program to it; the link owns the event's fd and closes it on destroy. */
+static int attach_on(struct bpf_program *prog, struct perf_event_attr *attr, const char *what,
+		     int cpu, struct rt_attachment *att, char *err, size_t errsz)
 {
-	int fd = open_clock(pd, cpu);
+	int fd = (int)syscall(SYS_perf_event_open, attr, -1, cpu, -1, PERF_FLAG_FD_CLOEXEC);
 	if (fd < 0) {
 		int e = -errno;
-		snprintf(err, errsz, "perf_event_open(cpu-clock) on CPU %d failed: %s", cpu,
+		snprintf(err, errsz, "perf_event_open(%s) on CPU %d failed: %s", what, cpu,
 			 strerror(-e));
 		return e;
 	}
@@ -122,20 +125,13 @@ static int attach_on(const struct probe_desc *pd, struct bpf_program *prog, int 
 		snprintf(err, errsz, "attaching to the perf event failed: %s", strerror(-e));
 		return e;
 	}
-	/* the link owns the perf event fd and closes it on destroy */
 	return rt_attachment_add_link(att, link);
 }
 
-static int interval_attach(const struct probe_desc *pd, struct bpf_program *prog,
-			   struct rt_attachment *att, char *err, size_t errsz)
+/* attach_on() for every online CPU (the list looks like "0-3,6,8-9"). */
+static int attach_online(struct bpf_program *prog, struct perf_event_attr *attr,
+			 const char *what, struct rt_attachment *att, char *err, size_t errsz)
 {
-	return attach_on(pd, prog, 0, att, err, errsz);
-}
-
-static int profile_attach(const struct probe_desc *pd, struct bpf_program *prog,
-			  struct rt_attachment *att, char *err, size_t errsz)
-{
-	/* the online list looks like "0-3,6,8-9" */
 	char list[1024] = "";
 	FILE *f = fopen("/sys/devices/system/cpu/online", "r");
 	if (!f || !fgets(list, sizeof(list), f)) {
@@ -150,9 +146,23 @@ static int profile_attach(const struct probe_desc *pd, struct bpf_program *prog,
 		char *dash = strchr(tok, '-');
 		int lo = atoi(tok), hi = dash ? atoi(dash + 1) : lo;
 		for (int cpu = lo; cpu <= hi && !rc; cpu++)
-			rc = attach_on(pd, prog, cpu, att, err, errsz);
+			rc = attach_on(prog, attr, what, cpu, att, err, errsz);
 	}
 	return rc;
+}
+
+static int interval_attach(const struct probe_desc *pd, struct bpf_program *prog,
+			   struct rt_attachment *att, char *err, size_t errsz)
+{
+	struct perf_event_attr attr = clock_attr(pd);
+	return attach_on(prog, &attr, "cpu-clock", 0, att, err, errsz);
+}
+
+static int profile_attach(const struct probe_desc *pd, struct bpf_program *prog,
+			  struct rt_attachment *att, char *err, size_t errsz)
+{
+	struct perf_event_attr attr = clock_attr(pd);
+	return attach_online(prog, &attr, "cpu-clock", att, err, errsz);
 }
 
 const struct provider provider_interval = {
@@ -286,46 +296,13 @@ static int perf_event_attach(const struct probe_desc *pd, struct bpf_program *pr
 			     struct rt_attachment *att, char *err, size_t errsz)
 {
 	bool hw = !strcmp(pd->provider, "hardware");
-	char list[1024] = "";
-	FILE *f = fopen("/sys/devices/system/cpu/online", "r");
-	if (!f || !fgets(list, sizeof(list), f)) {
-		if (f)
-			fclose(f);
-		snprintf(err, errsz, "cannot read the list of online CPUs");
-		return -EIO;
-	}
-	fclose(f);
-	int rc = 0;
-	for (char *tok = strtok(list, ",\n"); tok && !rc; tok = strtok(NULL, ",\n")) {
-		char *dash = strchr(tok, '-');
-		int lo = atoi(tok), hi = dash ? atoi(dash + 1) : lo;
-		for (int cpu = lo; cpu <= hi && !rc; cpu++) {
-			struct perf_event_attr attr = {
-				.type = hw ? PERF_TYPE_HARDWARE : PERF_TYPE_SOFTWARE,
-				.size = sizeof(attr),
-				.config = strtoull(pd->func, NULL, 10),
-				.sample_period = pd->value,
-			};
-			int fd = (int)syscall(SYS_perf_event_open, &attr, -1, cpu, -1,
-					      PERF_FLAG_FD_CLOEXEC);
-			if (fd < 0) {
-				rc = -errno;
-				snprintf(err, errsz, "perf_event_open(%s) on CPU %d failed: %s",
-					 pd->target, cpu, strerror(-rc));
-				break;
-			}
-			struct bpf_link *link = bpf_program__attach_perf_event(prog, fd);
-			if (!link) {
-				rc = -errno;
-				close(fd);
-				snprintf(err, errsz, "attaching to the perf event failed: %s",
-					 strerror(-rc));
-				break;
-			}
-			rc = rt_attachment_add_link(att, link);
-		}
-	}
-	return rc;
+	struct perf_event_attr attr = {
+		.type = hw ? PERF_TYPE_HARDWARE : PERF_TYPE_SOFTWARE,
+		.size = sizeof(attr),
+		.config = strtoull(pd->func, NULL, 10),
+		.sample_period = pd->value,
+	};
+	return attach_online(prog, &attr, pd->target, att, err, errsz);
 }
 
 static const char *const software_aliases[] = {"s", NULL};
