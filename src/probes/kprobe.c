@@ -283,18 +283,28 @@ static void fill_value(struct ctx_access *out, const struct btf_value *v, bool f
 	out->type = v->is_pointer ? &type_u64 : type_int(v->is_signed, v->size);
 }
 
+/* A kretprobe (the fallback of fexit) no longer has the argument
+ * registers: reports that `what` cannot be read and returns true. */
+static bool args_gone(struct compilation *c, const struct attach_point *ap, const char *what,
+		      struct loc loc)
+{
+	const struct kfunc_ap *k = ap->data;
+	if (k->fentry || !k->ret)
+		return false;
+	diag_error(c->diag, loc,
+		   "%s: arguments are not available here: %s falls back to a kretprobe on "
+		   "this kernel, where the argument registers are gone",
+		   what, ap->spec);
+	return true;
+}
+
 int kfunc_arg_field(struct compilation *c, const struct attach_point *ap, const char *name,
 		    struct loc loc, struct ctx_access *out)
 {
 	const struct kfunc_ap *k = ap->data;
 	const char *what = arena_printf(&c->arena, "args.%s", name);
-	if (!k->fentry && k->ret) {
-		diag_error(c->diag, loc,
-			   "%s: arguments are not available here: %s falls back to a kretprobe on "
-			   "this kernel, where the argument registers are gone",
-			   what, ap->spec);
+	if (args_gone(c, ap, what, loc))
 		return -1;
-	}
 	if (!k->has_btf) {
 		diag_error(c->diag, loc,
 			   "args.%s: the arguments of %s are not known (no kernel BTF for it); use "
@@ -341,13 +351,8 @@ int kfunc_arg_index(struct compilation *c, const struct attach_point *ap, int in
 {
 	const struct kfunc_ap *k = ap->data;
 	const char *what = arena_printf(&c->arena, "arg%d", index);
-	if (!k->fentry && k->ret) {
-		diag_error(c->diag, loc,
-			   "%s: arguments are not available here: %s falls back to a kretprobe on "
-			   "this kernel, where the argument registers are gone",
-			   what, ap->spec);
+	if (args_gone(c, ap, what, loc))
 		return -1;
-	}
 	memset(out, 0, sizeof(*out));
 	out->size = 8;
 	out->type = &type_u64;
