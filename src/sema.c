@@ -428,14 +428,13 @@ static bool expand_macro(struct sema *s, struct node *n, struct node *m, bool as
 	struct node *body = clone_node(s, m->u.macro.body, &sub);
 	struct node *stmts = body->kind == N_BLOCK ? body->u.block.stmts : body;
 	struct node *next = n->next;
-	struct loc call_loc = n->loc;
 	if (as_stmt) {
 		n->kind = N_BLOCK;
 		memset(&n->u, 0, sizeof(n->u));
 		n->u.block.stmts = stmts;
 	} else {
 		if (!stmts || stmts->next || stmts->kind != N_EXPR_STMT) {
-			diag_error(s->d, call_loc,
+			diag_error(s->d, n->loc,
 				   "macro '%s' is used as a value, but its body is not a single "
 				   "expression",
 				   m->u.macro.name);
@@ -445,7 +444,6 @@ static bool expand_macro(struct sema *s, struct node *n, struct node *m, bool as
 		*n = *stmts->u.expr_stmt.expr;
 	}
 	n->next = next;
-	(void)call_loc;
 	return true;
 }
 
@@ -1114,7 +1112,7 @@ static struct type *check_printf(struct sema *s, struct node *n, struct node *ar
 		off_payload += t->size;
 	}
 	if (nargs != nconv) {
-		diag_error(s->d, nargs < nconv ? n->loc : n->loc,
+		diag_error(s->d, n->loc,
 			   "%s() format has %d conversion%s but %d argument%s given",
 			   n->u.call.name, nconv, nconv == 1 ? "" : "s", nargs,
 			   nargs == 1 ? " is" : "s are");
@@ -1910,12 +1908,8 @@ static struct type *check_expr_inner(struct sema *s, struct node *n)
 	}
 }
 
-enum { SEMA_MAX_DEPTH = 200 };
-
 static struct type *check_expr(struct sema *s, struct node *n)
 {
-	static const int unused = 0;
-	(void)unused;
 	struct type *t = check_expr_inner(s, n);
 	n->type = t;
 	return t;
