@@ -27,6 +27,7 @@
 	X(KSTACK, "kstack", CTX_HAS_STACK)                                                         \
 	X(USTACK, "ustack", CTX_HAS_STACK)                                                         \
 	X(USERNAME, "username", CTX_HAS_USER)                                                      \
+	X(CPID, "cpid", 0)                                                                         \
 	X(FUNC, "func", 0)                                                                         \
 	X(ARG0, "arg0", CTX_HAS_ARGN)                                                              \
 	X(ARG1, "arg1", CTX_HAS_ARGN)                                                              \
@@ -66,6 +67,8 @@ enum builtin_id {
 	X(REDIRECT, "redirect", 1, 1, 0)                                                           \
 	X(TIME, "time", 0, 1, 0)                                                                   \
 	X(STRFTIME, "strftime", 2, 2, 0)                                                           \
+	X(KSTACK, "kstack", 0, 2, 0)                                                               \
+	X(USTACK, "ustack", 0, 2, 0)                                                               \
 	X(KSYM, "ksym", 1, 1, 0)                                                                   \
 	X(USYM, "usym", 1, 1, 0)                                                                   \
 	X(KADDR, "kaddr", 1, 1, 0)                                                                 \

@@ -29,6 +29,7 @@ enum {
 	H_MAP_LOOKUP = 1,
 	H_MAP_UPDATE = 2,
 	H_MAP_DELETE = 3,
+	H_PROBE_READ = 4,      /* by address: user below TASK_SIZE, else kernel (x86-64) */
 	H_KTIME_GET_NS = 5,
 	H_PRANDOM = 7,
 	H_SMP_PROCESSOR_ID = 8,
@@ -46,6 +47,7 @@ enum {
 	H_RINGBUF_SUBMIT = 132,
 	H_REDIRECT = 23,
 	H_GET_STACKID = 27,
+	H_PROBE_READ_STR = 45, /* by address, as H_PROBE_READ */
 	H_SEND_SIGNAL = 109,
 	H_FOR_EACH_MAP_ELEM = 164,
 	H_MAP_LOOKUP_PERCPU = 195,
@@ -69,7 +71,7 @@ struct cg {
 	LLVMValueRef fn, ctxarg;
 	LLVMBasicBlockRef loop_break, loop_continue; /* innermost while */
 	LLVMValueRef pkt; /* the parsed packet (struct sonde_pkt) when the probe reads pkt */
-	LLVMValueRef stacks; /* stack-trace map */
+	LLVMValueRef stacks[STACK_MAX_DEPTH + 1]; /* stack-trace maps by frame limit */
 	LLVMValueRef lost;   /* per-CPU count of records the ring buffer had no room for */
 	LLVMValueRef exitflag; /* set by exit(), in case its record finds the ring buffer full */
 	LLVMValueRef dropped;  /* per-CPU count, per map, of hash updates that found the map full */
@@ -788,18 +790,41 @@ static void cg_exit(struct cg *g)
 
 /* ---- context ------------------------------------------------------------- */
 
+static LLVMValueRef widen(struct cg *g, LLVMValueRef v, const struct ctx_access *acc)
+{
+	if (acc->size == 8)
+		return v;
+	return acc->is_signed ? LLVMBuildSExt(g->b, v, g->i64, "") : LLVMBuildZExt(g->b, v, g->i64, "");
+}
+
 static LLVMValueRef ctx_read(struct cg *g, const struct ctx_access *acc)
 {
-	LLVMValueRef p = acc->kind == CTX_PKT ? NULL : gep(g, g->ctxarg, acc->offset);
+	LLVMValueRef p = acc->kind == CTX_PKT || acc->kind == CTX_CONST
+				 ? NULL
+				 : gep(g, g->ctxarg, acc->offset);
 	switch (acc->kind) {
 	case CTX_LOAD:
 	case CTX_U64_ARRAY: {
+		/* a sub-register load (a usdt "%ah") need not be aligned */
 		LLVMValueRef v = LLVMBuildLoad2(g->b, int_type(g, acc->size), p, "");
+		LLVMSetAlignment(v, acc->offset % acc->size ? 1 : acc->size);
+		return widen(g, v, acc);
+	}
+	case CTX_CONST:
+		return c64(g, (uint64_t)acc->imm);
+	case CTX_USER_MEM: {
+		/* a usdt argument spilled to memory: disp(%reg) */
+		LLVMValueRef base = LLVMBuildLoad2(g->b, g->i64, p, "");
+		LLVMSetAlignment(base, 8);
+		LLVMValueRef addr = LLVMBuildIntToPtr(
+			g->b, LLVMBuildAdd(g->b, base, c64(g, (uint64_t)acc->imm), ""), g->ptr, "");
+		LLVMValueRef buf = stack_buf(g, 8, "usdtarg");
+		store64(g, buf, c64(g, 0));
+		LLVMValueRef args[] = {buf, LLVMConstInt(g->i32, acc->size, 0), addr};
+		cg_helper(g, H_READ_USER, g->i64, args, 3);
+		LLVMValueRef v = LLVMBuildLoad2(g->b, int_type(g, acc->size), buf, "");
 		LLVMSetAlignment(v, acc->size);
-		if (acc->size == 8)
-			return v;
-		return acc->is_signed ? LLVMBuildSExt(g->b, v, g->i64, "")
-				      : LLVMBuildZExt(g->b, v, g->i64, "");
+		return widen(g, v, acc);
 	}
 	case CTX_READ: {
 		LLVMValueRef buf = stack_buf(g, acc->type->size, "ctxbuf");
@@ -854,11 +879,42 @@ static LLVMValueRef cg_str_call(struct cg *g, struct node *n)
 	if (arg->type->kind == TYPE_STR)
 		return v;
 	struct ctx_access acc;
-	bool user = expr_access(g, arg, &acc) && acc.user_pointer;
+	bool known = expr_access(g, arg, &acc);
 	LLVMValueRef buf = stack_buf(g, n->type->size, "str");
 	LLVMValueRef src = LLVMBuildIntToPtr(g->b, v, g->ptr, "");
 	LLVMValueRef args[] = {buf, LLVMConstInt(g->i32, n->type->size, 0), src};
-	cg_helper(g, user ? H_READ_USER_STR : H_READ_KERNEL_STR, g->i64, args, 3);
+	cg_helper(g,
+		  known && acc.user_pointer ? H_READ_USER_STR
+		  : known && acc.any_space  ? H_PROBE_READ_STR
+					    : H_READ_KERNEL_STR,
+		  g->i64, args, 3);
+	return buf;
+}
+
+/* kstack/ustack: a stack id in the map that keeps this many frames. The
+ * kernel hashes only the frames it keeps, so kstack(3) counts stacks that
+ * share their top three frames as one, as bpftrace does. */
+static LLVMValueRef cg_stack(struct cg *g, const struct type *t)
+{
+	uint32_t depth = type_stack_depth(t);
+	if (!g->stacks[depth]) {
+		char name[32] = "stacks";
+		if (depth != STACK_MAX_DEPTH)
+			snprintf(name, sizeof(name), "stacks_%u", depth);
+		g->stacks[depth] = emit_map(g->em, name, BPF_MAP_TYPE_STACK_TRACE,
+					    g->c->opts->map_entries, 4, depth * 8, 1);
+	}
+	bool user = t->kind == TYPE_USTACK;
+	LLVMValueRef args[] = {g->ctxarg, g->stacks[depth], c64(g, user ? BPF_F_USER_STACK : 0)};
+	LLVMValueRef sid = cg_helper(g, H_GET_STACKID, g->i64, args, 3);
+	if (!user)
+		return sid;
+	/* user stacks carry the pid so the printer can find the binaries */
+	LLVMValueRef buf = stack_buf(g, 16, "ustack");
+	store64(g, buf, sid);
+	LLVMValueRef pid =
+		LLVMBuildLShr(g->b, cg_helper(g, H_PID_TGID, g->i64, NULL, 0), c64(g, 32), "");
+	store64(g, gep(g, buf, 8), pid);
 	return buf;
 }
 
@@ -922,20 +978,10 @@ static LLVMValueRef cg_builtin(struct cg *g, struct node *n)
 	case BI_CURTASK:
 		return cg_helper(g, H_CURRENT_TASK, g->i64, NULL, 0);
 	case BI_KSTACK:
-	case BI_USTACK: {
-		LLVMValueRef args[] = {g->ctxarg, g->stacks,
-				       c64(g, id == BI_USTACK ? BPF_F_USER_STACK : 0)};
-		LLVMValueRef sid = cg_helper(g, H_GET_STACKID, g->i64, args, 3);
-		if (id == BI_KSTACK)
-			return sid;
-		/* user stacks carry the pid so the printer can find the binaries */
-		LLVMValueRef buf = stack_buf(g, 16, "ustack");
-		store64(g, buf, sid);
-		LLVMValueRef pid = LLVMBuildLShr(g->b, cg_helper(g, H_PID_TGID, g->i64, NULL, 0),
-						 c64(g, 32), "");
-		store64(g, gep(g, buf, 8), pid);
-		return buf;
-	}
+	case BI_USTACK:
+		return cg_stack(g, n->type);
+	case BI_CPID:
+		return c64(g, (uint64_t)g->c->opts->child_pid);
 	case BI_PROBE: {
 		const char *s = g->pi->ap->spec;
 		return const_str(g, s, strlen(s), n->type->size);
@@ -1433,6 +1479,9 @@ static LLVMValueRef cg_call_value(struct cg *g, struct node *n)
 		return cg_str_call(g, n);
 	case FN_STRFTIME:
 		return cg_expr(g, args->next);
+	case FN_KSTACK:
+	case FN_USTACK:
+		return cg_stack(g, n->type);
 	case FN_KSYM:
 		return cg_expr(g, args);
 	case FN_USYM: {
@@ -1483,10 +1532,14 @@ static LLVMValueRef cg_call_value(struct cg *g, struct node *n)
 			return buf;
 		}
 		struct ctx_access acc;
-		bool user = expr_access(g, args, &acc) && acc.user_pointer;
+		bool known = expr_access(g, args, &acc);
 		LLVMValueRef rargs[] = {gep(g, buf, 4), LLVMBuildTrunc(g->b, len, g->i32, ""),
 					LLVMBuildIntToPtr(g->b, src, g->ptr, "")};
-		cg_helper(g, user ? H_READ_USER : H_READ_KERNEL, g->i64, rargs, 3);
+		cg_helper(g,
+			  known && acc.user_pointer ? H_READ_USER
+			  : known && acc.any_space  ? H_PROBE_READ
+						    : H_READ_KERNEL,
+			  g->i64, rargs, 3);
 		return buf;
 	}
 	case FN_LEN:
@@ -1863,9 +1916,6 @@ int cg_build(struct compilation *c, LLVMContextRef ctx, LLVMModuleRef mod, struc
 		LLVMSetAlignment(g.zeros, 8);
 		LLVMSetLinkage(g.zeros, LLVMInternalLinkage);
 	}
-	if (c->uses_stacks)
-		g.stacks = emit_map(em, "stacks", BPF_MAP_TYPE_STACK_TRACE, c->opts->map_entries, 4,
-				    127 * 8, 1);
 	if (c->uses_events) {
 		g.events = emit_map(em, "events", BPF_MAP_TYPE_RINGBUF, c->opts->ringbuf_size, 0, 0,
 				    1);

@@ -33,6 +33,7 @@ struct compile_options {
 	FILE *debug_out;
 	const char *emit_llvm; /* write textual IR here, or NULL */
 	bool force;            /* --force: xdp probes may replace an attached program */
+	int child_pid;         /* -c: the command's pid (the cpid builtin); 0 without -c */
 };
 
 struct early_read {

@@ -113,11 +113,10 @@ static struct program *build_manifest(struct compilation *c)
 		d->target = pi->ap->target ? arena_strdup(a, pi->ap->target) : NULL;
 		d->func = pi->ap->func ? arena_strdup(a, pi->ap->func) : NULL;
 		d->value = pi->ap->value;
+		d->aux = pi->ap->aux;
 		d->script_line = pi->probe->loc.first_line;
 		d->file = pi->probe->loc.file;
 	}
-	if (c->uses_stacks)
-		m->stack_map = "stacks";
 	if (c->uses_events) {
 		m->events_map = "events";
 		m->ringbuf_size = c->opts->ringbuf_size;

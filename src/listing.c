@@ -17,6 +17,7 @@
 #include "arena.h"
 #include "btf.h"
 #include "runtime.h"
+#include "stapsdt.h"
 #include "symbols.h"
 #include "tracefs.h"
 
@@ -138,6 +139,61 @@ static int list_uprobes(struct lister *l, const char *rest)
 	return EXIT_OK;
 }
 
+/* usdt:PATH[:PROVIDER[:NAME]]: each provider:name once, in note order. */
+static int list_usdt(struct lister *l, const char *rest)
+{
+	/* the path ends at the first ':' after its last '/' */
+	const char *slash = strrchr(rest, '/');
+	const char *colon = strchr(slash ? slash : rest, ':');
+	char bin[4096], path[4096], glob[512];
+	snprintf(bin, sizeof(bin), "%.*s", colon ? (int)(colon - rest) : (int)strlen(rest), rest);
+	/* one component matches the provider or the name */
+	snprintf(glob, sizeof(glob), "%s", colon && colon[1] ? colon + 1 : "*");
+	bool one = !strchr(glob, ':');
+	if (sym_resolve_path(bin, path, sizeof(path))) {
+		fprintf(stderr, "sonde: -l: cannot find '%s'\n", bin);
+		return EXIT_USAGE;
+	}
+	struct usdt_site *sites;
+	int n = usdt_read_sites(path, &sites);
+	if (n < 0) {
+		fprintf(stderr, "sonde: -l: cannot read the USDT notes of %s: %s\n", path,
+			n == -ENOEXEC ? "not a 64-bit ELF file" : strerror(-n));
+		return EXIT_SYSTEM;
+	}
+	for (int i = 0; i < n; i++) {
+		char pn[512];
+		snprintf(pn, sizeof(pn), "%s:%s", sites[i].provider, sites[i].name);
+		bool seen = false;
+		for (int j = 0; j < i && !seen; j++)
+			seen = !strcmp(sites[j].provider, sites[i].provider) &&
+			       !strcmp(sites[j].name, sites[i].name);
+		if (seen || (one ? fnmatch(glob, sites[i].provider, 0) &&
+					   fnmatch(glob, sites[i].name, 0)
+				     : fnmatch(glob, pn, 0)))
+			continue;
+		fprintf(l->out, "usdt:%s:%s\n", path, pn);
+		if (l->verbose) {
+			struct usdt_arg args[USDT_MAX_ARGS];
+			char why[160];
+			int na = usdt_parse_args(sites[i].args_text, args, USDT_MAX_ARGS, why,
+						 sizeof(why));
+			const char *text = sites[i].args_text;
+			for (int a = 0; a < na; a++) {
+				size_t len = strcspn(text += strspn(text, " \t"), " \t");
+				fprintf(l->out, "    %s%u arg%d (%.*s)\n", args[a].is_signed ? "int" : "uint",
+					args[a].size * 8, a, (int)len, text);
+				text += len;
+			}
+			if (na < 0)
+				fprintf(l->out, "    (%s)\n", why);
+		}
+		l->n++;
+	}
+	usdt_sites_free(sites, n);
+	return EXIT_OK;
+}
+
 int list_probes(FILE *out, const char *pattern, bool verbose)
 {
 	struct lister l = {.out = out, .verbose = verbose};
@@ -152,7 +208,7 @@ int list_probes(FILE *out, const char *pattern, bool verbose)
 		const char *alias, *name;
 	} aliases[] = {{"t", "tracepoint"}, {"k", "kprobe"}, {"kr", "kretprobe"},
 		       {"f", "fentry"},     {"fr", "fexit"},   {"kfunc", "fentry"},
-		       {"kretfunc", "fexit"}, {"u", "uprobe"}, {"ur", "uretprobe"},
+		       {"kretfunc", "fexit"}, {"u", "uprobe"}, {"ur", "uretprobe"}, {"U", "usdt"},
 		       {"s", "software"},   {"h", "hardware"}};
 	for (size_t i = 0; i < sizeof(aliases) / sizeof(aliases[0]); i++)
 		if (!strcmp(type, aliases[i].alias))
@@ -195,6 +251,8 @@ int list_probes(FILE *out, const char *pattern, bool verbose)
 		l.type = type;
 		return list_uprobes(&l, rest);
 	}
+	if (!strcmp(type, "usdt"))
+		return list_usdt(&l, rest);
 	if (!strcmp(type, "software") || !strcmp(type, "hardware")) {
 		char glob[256];
 		snprintf(glob, sizeof(glob), "%.*s", (int)strcspn(rest, ":"), rest);
@@ -203,7 +261,7 @@ int list_probes(FILE *out, const char *pattern, bool verbose)
 		return EXIT_OK;
 	}
 	fprintf(stderr, "sonde: -l: cannot list '%s' probes (listable: tracepoint, kprobe, "
-			"kretprobe, fentry, fexit, uprobe, uretprobe, software, hardware)\n",
+			"kretprobe, fentry, fexit, uprobe, uretprobe, usdt, software, hardware)\n",
 		type);
 	return EXIT_USAGE;
 }

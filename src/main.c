@@ -507,6 +507,7 @@ int main(int argc, char **argv)
 			return rc;
 		}
 		feat_set_target_pid(child.pid);
+		copts.child_pid = child.pid;
 		ropts.on_attached = child_go;
 		ropts.on_attached_arg = &child;
 	}

@@ -120,6 +120,7 @@ struct probe_desc {
 	const char *target;    /* provider-specific: "syscalls/sys_enter_read", "eth0", "/bin/bash" */
 	const char *func;      /* provider-specific: function/symbol name or NULL */
 	uint64_t value;        /* provider-specific: period in ns, frequency, offset */
+	uint64_t aux;          /* provider-specific: usdt semaphore file offset */
 	int script_line;       /* where the probe block starts (for messages) */
 	int file;
 };
@@ -132,7 +133,6 @@ struct manifest {
 	struct probe_desc *probes;
 	uint32_t nprobes;
 	const char *events_map; /* ring buffer name in the ELF, NULL if none */
-	const char *stack_map;  /* stack-trace map name in the ELF, NULL if none */
 	uint32_t ringbuf_size;
 };
 

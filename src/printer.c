@@ -274,7 +274,7 @@ static void put_value(FILE *f, bool json, const struct type *t, const uint8_t *p
 			return;
 		}
 		if (t->kind != TYPE_INET && t->kind != TYPE_BUF && active_resolver &&
-		    active_resolver->format(active_resolver, f, t, p) == 0)
+		    active_resolver->format(active_resolver, f, t, p, false) == 0)
 			return;
 		if (t->kind == TYPE_INET)
 			put_inet(f, p);
@@ -1072,7 +1072,10 @@ static void put_conv(FILE *f, const struct conv *c, const struct type *t, const 
 	case 's':
 	case 'r': {
 		struct membuf m;
-		put_value(membuf_open(&m), false, t, p);
+		FILE *mf = membuf_open(&m);
+		if (!((t->kind == TYPE_KSTACK || t->kind == TYPE_USTACK) && active_resolver &&
+		      active_resolver->format(active_resolver, mf, t, p, true) == 0))
+			put_value(mf, false, t, p);
 		membuf_close(&m);
 		c_spec(spec, sizeof(spec), c, "", 's');
 		fprintf(f, spec, m.data);

@@ -20,10 +20,11 @@ enum out_format { OUT_TEXT, OUT_JSON };
 /* Turns stack ids and addresses into text (symbols.c implements it; the
  * runtime sets it). format() writes the text of a TYPE_KSTACK, USTACK,
  * KSYM or USYM value at `data` to f and returns 0, or returns -1 to let
- * the printer fall back to a number. */
+ * the printer fall back to a number. Stacks in printf's %s are indented
+ * by 8 spaces instead of 4, as bpftrace prints them (in_printf). */
 struct out_resolver {
 	int (*format)(const struct out_resolver *r, FILE *f, const struct type *t,
-		      const uint8_t *data);
+		      const uint8_t *data, bool in_printf);
 };
 
 struct printer {

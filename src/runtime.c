@@ -514,8 +514,18 @@ int rt_run(const struct program *p, const struct rt_options *o, struct diag *d)
 	}
 	/* stacks and symbols printed as text (symbols.c) */
 	struct sym_resolver resolver;
-	sym_resolver_init(&resolver, p->m.stack_map ? bpf_object__find_map_fd_by_name(
-						   r.ld.obj, p->m.stack_map) : -1);
+	sym_resolver_init(&resolver);
+	/* codegen names them "stacks" (the full depth) and "stacks_N" */
+	struct bpf_map *map;
+	bpf_object__for_each_map(map, r.ld.obj)
+	{
+		const char *name = bpf_map__name(map);
+		if (strncmp(name, "stacks", 6))
+			continue;
+		unsigned long depth = name[6] == '_' ? strtoul(name + 7, NULL, 10) : STACK_MAX_DEPTH;
+		if (depth >= 1 && depth <= STACK_MAX_DEPTH)
+			resolver.stack_fds[depth] = bpf_map__fd(map);
+	}
 	r.pr.resolver = &resolver.base;
 	if (o->pin_dir) {
 		char perr[512] = "";

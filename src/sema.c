@@ -1363,6 +1363,53 @@ static struct type *check_call(struct sema *s, struct node *n, enum call_mode mo
 		ts->name = args->u.str.s;
 		return ts;
 	}
+	case FN_KSTACK:
+	case FN_USTACK: {
+		/* kstack([MODE][, LIMIT]): MODE is a bare word, LIMIT a literal */
+		if (!ctx_allows(s, CTX_HAS_STACK, n->loc, n->u.call.name))
+			return NULL;
+		enum stack_mode mode = STACK_MODE_BPFTRACE;
+		uint32_t depth = STACK_MAX_DEPTH;
+		struct node *a = args;
+		if (a && a->kind == N_IDENT) {
+			static const char *const modes[] = {"bpftrace", "perf"};
+			int m = -1;
+			for (int i = 0; i < 2; i++)
+				if (!strcmp(a->u.ident.name, modes[i]))
+					m = i;
+			if (m < 0) {
+				diag_error(s->d, a->loc,
+					   "unknown stack mode '%s' (expected bpftrace or perf)",
+					   a->u.ident.name);
+				const char *near = diag_closest(a->u.ident.name, modes, 2);
+				if (near)
+					diag_note(s->d, (struct loc){0}, "did you mean '%s'?", near);
+				return NULL;
+			}
+			mode = (enum stack_mode)m;
+			a = a->next;
+		}
+		if (a) {
+			bool ok = true;
+			int64_t v = const_int(s, a, "the stack limit", &ok);
+			if (!ok)
+				return NULL;
+			if (a->next) {
+				diag_error(s->d, a->next->loc,
+					   "%s() takes a mode and a limit, in that order",
+					   n->u.call.name);
+				return NULL;
+			}
+			if (v < 1 || v > STACK_MAX_DEPTH) {
+				diag_error(s->d, a->loc, "the stack limit must be 1 to %d frames",
+					   STACK_MAX_DEPTH);
+				return NULL;
+			}
+			depth = (uint32_t)v;
+		}
+		s->c->uses_stacks = true;
+		return type_stack(s->a, fid == FN_USTACK, mode, depth);
+	}
 	case FN_KSYM:
 	case FN_USYM: {
 		struct type *t = check_expr(s, args);
@@ -1617,6 +1664,13 @@ static struct type *check_ident(struct sema *s, struct node *n)
 	case BI_PKT:
 		diag_error(s->d, n->loc, "'pkt' is used with a field, as in pkt.proto");
 		return NULL;
+	case BI_CPID:
+		if (!s->c->opts->child_pid) {
+			diag_error(s->d, n->loc, "'cpid' is the pid of the command run with -c, "
+						 "and there is no -c here");
+			return NULL;
+		}
+		return &type_u32;
 	case BI_KSTACK:
 		s->c->uses_stacks = true;
 		return &type_kstack;

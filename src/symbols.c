@@ -363,7 +363,7 @@ static const struct sym_elf_func *elf_lookup(struct elf_file *e, uint64_t addr)
 struct mapping {
 	uint64_t start, end, pgoff;
 	struct elf_file *file;
-	const char *path;
+	char *path; /* as in /proc/PID/maps (owned) */
 };
 
 struct proc_maps {
@@ -380,6 +380,8 @@ static void free_procs(void)
 	while (procs) {
 		struct proc_maps *p = procs;
 		procs = p->next;
+		for (size_t i = 0; i < p->n; i++)
+			free(p->maps[i].path);
 		free(p->maps);
 		free(p);
 	}
@@ -430,7 +432,11 @@ static struct proc_maps *proc_get(int pid)
 				break;
 			p->maps = nm;
 		}
-		p->maps[p->n++] = (struct mapping){start, end, pgoff, e, e->path};
+		/* shown as the process sees it (ustack(perf)), not through /proc */
+		char *shown = strdup(line + pathpos);
+		if (!shown)
+			break;
+		p->maps[p->n++] = (struct mapping){start, end, pgoff, e, shown};
 	}
 	fclose(f);
 	return p;
@@ -616,16 +622,28 @@ static int ldconfig_lookup(const char *name, char *buf, size_t size)
 	return rc;
 }
 
+/* An absolute form of `path` that keeps its last component: the directory
+ * is made canonical, but /usr/bin/python3 stays python3 and not the
+ * python3.11 it links to, so probe names read as the user wrote them. */
+static void absolute_path(const char *path, char *buf, size_t size)
+{
+	const char *slash = strrchr(path, '/');
+	char dir[4096];
+	snprintf(dir, sizeof(dir), "%.*s", slash == path ? 1 : (int)(slash - path), path);
+	char *r = realpath(dir, NULL);
+	if (r)
+		snprintf(buf, size, "%s%s%s", r, strcmp(r, "/") ? "/" : "", slash + 1);
+	else
+		snprintf(buf, size, "%s", path);
+	free(r);
+}
+
 int sym_resolve_path(const char *name, char *buf, size_t size)
 {
 	if (strchr(name, '/')) {
-		char *r = realpath(name, NULL);
-		if (!r || !is_file(r)) {
-			free(r);
+		if (!is_file(name) || name[strlen(name) - 1] == '/')
 			return -ENOENT;
-		}
-		snprintf(buf, size, "%s", r);
-		free(r);
+		absolute_path(name, buf, size);
 		return 0;
 	}
 	const char *path = getenv("PATH");
@@ -637,9 +655,7 @@ int sym_resolve_path(const char *name, char *buf, size_t size)
 		char cand[4096];
 		snprintf(cand, sizeof(cand), "%.*s/%s", (int)n, p, name);
 		if (n && is_file(cand) && access(cand, X_OK) == 0) {
-			char *r = realpath(cand, NULL);
-			snprintf(buf, size, "%s", r ? r : cand);
-			free(r);
+			absolute_path(cand, buf, size);
 			return 0;
 		}
 		p = end ? end + 1 : NULL;
@@ -670,25 +686,37 @@ int sym_resolve_path(const char *name, char *buf, size_t size)
 
 #include <bpf/bpf.h>
 
-enum { SYM_STACK_DEPTH = 127 };
-
-static void put_frames(FILE *f, const uint64_t *ips, bool user, uint32_t pid)
+/* One frame a line: "    func+off" (bpftrace mode), or perf's
+ * "\tADDR func+off (file)" with the file only for user frames. */
+static void put_frames(FILE *f, const uint64_t *ips, uint32_t depth, bool user, uint32_t pid,
+		       enum stack_mode mode, int indent)
 {
 	fputc('\n', f);
-	for (int i = 0; i < SYM_STACK_DEPTH && ips[i]; i++) {
-		const char *name;
+	for (uint32_t i = 0; i < depth && ips[i]; i++) {
+		const char *name, *file = NULL;
 		uint64_t off;
-		int rc = user ? sym_user_lookup((int)pid, ips[i], &name, &off, NULL)
+		unsigned long long ip = (unsigned long long)ips[i];
+		int rc = user ? sym_user_lookup((int)pid, ips[i], &name, &off, &file)
 			      : sym_kernel_lookup(ips[i], &name, &off);
-		if (rc == 0)
-			fprintf(f, "    %s+%llu\n", name, (unsigned long long)off);
-		else
-			fprintf(f, "    0x%llx\n", (unsigned long long)ips[i]);
+		if (mode == STACK_MODE_PERF) {
+			fprintf(f, "\t%llx ", ip);
+			if (rc == 0)
+				fprintf(f, "%s+%llu", name, (unsigned long long)off);
+			else
+				fprintf(f, "0x%llx", ip);
+			if (user)
+				fprintf(f, " (%s)", rc == 0 && file ? file : "[unknown]");
+			fputc('\n', f);
+		} else if (rc == 0) {
+			fprintf(f, "%*s%s+%llu\n", indent, "", name, (unsigned long long)off);
+		} else {
+			fprintf(f, "%*s0x%llx\n", indent, "", ip);
+		}
 	}
 }
 
 static int resolver_format(const struct out_resolver *base, FILE *f, const struct type *t,
-			   const uint8_t *data)
+			   const uint8_t *data, bool in_printf)
 {
 	const struct sym_resolver *r = (const struct sym_resolver *)base;
 	uint64_t v;
@@ -703,11 +731,13 @@ static int resolver_format(const struct out_resolver *base, FILE *f, const struc
 	case TYPE_USTACK: {
 		/* a failed bpf_get_stackid (no stack, e.g. a user stack of a
 		 * kernel thread) is a negative id: an empty stack, as bpftrace */
-		uint64_t ips[SYM_STACK_DEPTH] = {0};
-		uint32_t id = (uint32_t)v;
-		if ((int64_t)v < 0 || r->stack_fd < 0 || bpf_map_lookup_elem(r->stack_fd, &id, ips))
+		uint64_t ips[STACK_MAX_DEPTH] = {0};
+		uint32_t id = (uint32_t)v, depth = type_stack_depth(t);
+		int fd = r->stack_fds[depth];
+		if ((int64_t)v < 0 || fd <= 0 || bpf_map_lookup_elem(fd, &id, ips))
 			return 0;
-		put_frames(f, ips, t->kind == TYPE_USTACK, (uint32_t)pid);
+		put_frames(f, ips, depth, t->kind == TYPE_USTACK, (uint32_t)pid,
+			   (enum stack_mode)t->stack_mode, in_printf ? 8 : 4);
 		return 0;
 	}
 	case TYPE_KSYM:
@@ -725,8 +755,8 @@ static int resolver_format(const struct out_resolver *base, FILE *f, const struc
 	}
 }
 
-void sym_resolver_init(struct sym_resolver *r, int stack_fd)
+void sym_resolver_init(struct sym_resolver *r)
 {
+	memset(r, 0, sizeof(*r));
 	r->base.format = resolver_format;
-	r->stack_fd = stack_fd;
 }

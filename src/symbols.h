@@ -72,12 +72,12 @@ int sym_resolve_path(const char *name, char *buf, size_t size);
 
 /* The printer's resolver (printer.h): kstack/ustack as bpftrace prints
  * them ("\n    func+off\n..." one frame a line, addresses in hex where no
- * symbol is known), ksym/usym as a bare name. stack_fd is the
- * stack-trace map (-1 when the program has none). */
+ * symbol is known), ksym/usym as a bare name. stack_fds[N] is the
+ * stack-trace map that keeps N frames (0 where the program has none). */
 struct sym_resolver {
 	struct out_resolver base;
-	int stack_fd;
+	int stack_fds[STACK_MAX_DEPTH + 1];
 };
-void sym_resolver_init(struct sym_resolver *r, int stack_fd);
+void sym_resolver_init(struct sym_resolver *r);
 
 #endif

@@ -446,7 +446,7 @@ int tp_format_load(struct arena *a, const char *tracefs, const char *category, c
                    struct tp_format *out)
 {
 	char path[4096];
-	char *text;
+	char *text = NULL;
 	int err;
 
 	if (!safe_component(category) || !safe_component(name))

@@ -142,6 +142,9 @@ bool type_equal(const struct type *a, const struct type *b)
 		return a->count == b->count && type_equal(a->elem, b->elem);
 	case TYPE_TIMESTAMP:
 		return same_name(a->name, b->name);
+	case TYPE_KSTACK:
+	case TYPE_USTACK:
+		return type_stack_depth(a) == type_stack_depth(b) && a->stack_mode == b->stack_mode;
 	case TYPE_RECORD:
 		if (a->btf_id && b->btf_id)
 			return a->btf_id == b->btf_id;
@@ -179,9 +182,13 @@ const char *type_name(struct arena *a, const struct type *t)
 	case TYPE_INET:
 		return "inet";
 	case TYPE_KSTACK:
-		return "kstack";
-	case TYPE_USTACK:
-		return "ustack";
+	case TYPE_USTACK: {
+		static const char *const modes[] = {"bpftrace", "perf"};
+		const char *base = t->kind == TYPE_KSTACK ? "kstack" : "ustack";
+		if (type_stack_depth(t) == STACK_MAX_DEPTH && t->stack_mode == STACK_MODE_BPFTRACE)
+			return base;
+		return arena_printf(a, "%s(%s, %u)", base, modes[t->stack_mode], type_stack_depth(t));
+	}
 	case TYPE_KSYM:
 		return "ksym";
 	case TYPE_USYM:
@@ -233,4 +240,13 @@ struct type *type_clone(struct arena *a, const struct type *t)
 		c->fields = NULL;
 	}
 	return c;
+}
+
+struct type *type_stack(struct arena *a, bool user, enum stack_mode mode, uint32_t depth)
+{
+	struct type *t = arena_alloc(a, sizeof(*t));
+	*t = user ? type_ustack : type_kstack;
+	t->stack_mode = (uint8_t)mode;
+	t->count = depth == STACK_MAX_DEPTH ? 0 : depth;
+	return t;
 }

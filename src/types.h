@@ -53,6 +53,9 @@ struct type {
 	/* TYPE_PTR and TYPE_ARRAY */
 	struct type *elem;
 	uint32_t count;
+	/* TYPE_KSTACK/TYPE_USTACK: `count` is the frame limit (0: STACK_MAX_DEPTH)
+	 * and stack_mode how frames print */
+	uint8_t stack_mode;
 	/* TYPE_RECORD (and PTR to record): kernel BTF id and name */
 	int32_t btf_id;
 	const char *name;
@@ -63,7 +66,18 @@ extern struct type type_void, type_bool, type_u8, type_s8, type_u16, type_s16, t
 	type_s32, type_u64, type_s64, type_kstack, type_ustack, type_ksym, type_usym, type_inet,
 	type_username;
 
+/* kstack/ustack modes, as bpftrace's kstack(perf) ... */
+enum stack_mode { STACK_MODE_BPFTRACE, STACK_MODE_PERF };
+/* The kernel's perf_event_max_stack default: the deepest stack a stack
+ * map keeps. */
+enum { STACK_MAX_DEPTH = 127 };
 struct type *type_int(bool is_signed, uint32_t size);
+/* kstack/ustack limited to `depth` frames (1..STACK_MAX_DEPTH). */
+struct type *type_stack(struct arena *a, bool user, enum stack_mode mode, uint32_t depth);
+static inline uint32_t type_stack_depth(const struct type *t)
+{
+	return t->count ? t->count : STACK_MAX_DEPTH;
+}
 struct type *type_str(struct arena *a, uint32_t size);
 /* Lays out a tuple from `n` element types; offsets follow C struct rules. */
 struct type *type_tuple(struct arena *a, struct type **elems, uint32_t n);

@@ -280,6 +280,7 @@ static void fill_value(struct ctx_access *out, const struct btf_value *v, bool f
 	out->size = v->size;
 	out->is_signed = v->is_signed;
 	out->user_pointer = v->user;
+	out->any_space = v->is_pointer && !v->user;
 	out->type = v->is_pointer ? &type_u64 : type_int(v->is_signed, v->size);
 }
 
@@ -366,6 +367,7 @@ int kfunc_arg_index(struct compilation *c, const struct attach_point *ap, int in
 		out->offset = (uint32_t)index * 8;
 		if (k->has_btf)
 			out->user_pointer = k->fn.params[index].user;
+		out->any_space = !out->user_pointer;
 		return 0;
 	}
 	if (index >= 6) {
@@ -378,6 +380,7 @@ int kfunc_arg_index(struct compilation *c, const struct attach_point *ap, int in
 	out->offset = kfunc_pt_regs_arg[index];
 	if (k->has_btf && index < k->fn.nparams)
 		out->user_pointer = k->fn.params[index].user;
+	out->any_space = !out->user_pointer;
 	return 0;
 }
 

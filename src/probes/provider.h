@@ -32,6 +32,7 @@ struct attach_point {
 	const char *target; /* provider-specific (see struct probe_desc) */
 	const char *func;
 	uint64_t value;
+	uint64_t aux;       /* provider-specific second value (usdt: semaphore offset) */
 	void *data;         /* provider-private (e.g. the tracepoint format) */
 	struct loc loc;     /* the spec in the script */
 };
@@ -43,13 +44,20 @@ enum ctx_access_kind {
 	CTX_DATA_LOC,    /* u32 at ctx + offset: low 16 bits offset of the data, high 16 length */
 	CTX_U64_ARRAY,   /* ctx is u64[]: load element `offset` / 8 */
 	CTX_PKT,         /* field of the parsed packet (struct sonde_pkt) at `offset` */
+	CTX_CONST,       /* the constant `imm` (a usdt argument the compiler folded) */
+	CTX_USER_MEM,    /* `size` bytes of user memory at (u64 at ctx + offset) + imm */
 };
 
 struct ctx_access {
 	enum ctx_access_kind kind;
 	uint32_t offset, size;
+	int64_t imm;       /* CTX_CONST, CTX_USER_MEM */
 	bool is_signed;
 	bool user_pointer; /* a pointer into user memory (str() reads with probe_read_user) */
+	/* a kernel-function argument that may point to user or kernel memory:
+	 * kernels whose BTF has no __user tags (Debian's 6.1) do not say which,
+	 * so str() and buf() read with the helpers that go by the address */
+	bool any_space;
 	struct type *type; /* the language type of the value */
 };
 

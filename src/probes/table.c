@@ -13,7 +13,7 @@
 extern const struct provider provider_begin, provider_end, provider_tracepoint,
 	provider_rawtracepoint, provider_interval, provider_profile;
 extern const struct provider provider_kprobe, provider_kretprobe, provider_fentry, provider_fexit,
-	provider_uprobe, provider_uretprobe, provider_software, provider_hardware;
+	provider_uprobe, provider_uretprobe, provider_usdt, provider_software, provider_hardware;
 extern const struct provider provider_xdp;
 extern const struct provider provider_tc;
 
@@ -23,7 +23,7 @@ const struct provider *const provider_table[] = {
 	&provider_xdp,
 	&provider_tc,
 	&provider_kprobe, &provider_kretprobe, &provider_fentry, &provider_fexit,
-	&provider_uprobe, &provider_uretprobe, &provider_software, &provider_hardware,
+	&provider_uprobe, &provider_uretprobe, &provider_usdt, &provider_software, &provider_hardware,
 	NULL,
 };
 

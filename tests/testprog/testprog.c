@@ -7,7 +7,8 @@
  * Optionally renames itself to COMM (so probes can filter on comm), waits
  * MS milliseconds (so a tracer started before can attach), then calls
  * sonde_add(i, 2 * i) and sonde_str("hello") N times each (default 5),
- * fires the USDT marker sonde:tick with arguments (i, i * 10) N times,
+ * fires the USDT markers sonde:tick (i, i * 10) and sonde:mixed
+ * (i, 1000 + i, -7) N times each,
  * prints the sum so the calls cannot be optimised away, and sleeps MS
  * milliseconds (-s) before it exits, so its symbols can still be read.
  */
@@ -21,7 +22,7 @@
 /* A minimal USDT marker, laid out as <sys/sdt.h> does (no systemtap
  * headers needed): a nop at the probe site and a .note.stapsdt entry
  * holding its address, provider, name and argument locations. */
-#define SONDE_USDT2(prov, name, a1, a2)                                                           \
+#define SONDE_USDT(prov, name, argfmt, ...)                                                       \
 	__asm__ __volatile__("990: nop\n"                                                          \
 			     ".pushsection .note.stapsdt,\"?\",\"note\"\n"                         \
 			     ".balign 4\n"                                                         \
@@ -33,7 +34,7 @@
 			     ".8byte 0\n"                                                          \
 			     ".asciz \"" #prov "\"\n"                                              \
 			     ".asciz \"" #name "\"\n"                                              \
-			     ".asciz \"-4@%0 8@%1\"\n"                                             \
+			     ".asciz \"" argfmt "\"\n"                                             \
 			     "994: .balign 4\n"                                                    \
 			     ".popsection\n"                                                       \
 			     ".ifndef _.stapsdt.base\n"                                            \
@@ -45,7 +46,14 @@
 			     ".popsection\n"                                                       \
 			     ".endif\n"                                                            \
 			     :                                                                     \
-			     : "r"(a1), "r"(a2))
+			     : __VA_ARGS__)
+
+/* sonde:tick has two register arguments; sonde:mixed has one in a
+ * register, one in memory and one constant, as <sys/sdt.h>'s "nor"
+ * operands can produce. */
+#define SONDE_USDT_TICK(a1, a2) SONDE_USDT(sonde, tick, "-4@%0 8@%1", "r"(a1), "r"(a2))
+#define SONDE_USDT_MIXED(a1, a2) \
+	SONDE_USDT(sonde, mixed, "-4@%0 8@%1 -2@%2", "r"(a1), "m"(a2), "n"(-7))
 
 __attribute__((noinline)) int sonde_add(int a, long b)
 {
@@ -99,7 +107,9 @@ int main(int argc, char **argv)
 		sum += (long)sonde_str("hello");
 		int x = i;
 		long y = i * 10L;
-		SONDE_USDT2(sonde, tick, x, y);
+		SONDE_USDT_TICK(x, y);
+		long z = 1000L + i;
+		SONDE_USDT_MIXED(x, z);
 	}
 	sonde_nested(3);
 	printf("sum %ld\n", sum);

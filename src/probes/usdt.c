@@ -1,0 +1,183 @@
+/*
+ * usdt.c - usdt:PATH:PROVIDER:NAME and usdt:PATH:NAME (alias U).
+ *
+ * The sites come from the binary's .note.stapsdt (stapsdt.c); PROVIDER and
+ * NAME may be globs, and a probe that the compiler placed at several sites
+ * (inlined, or in several functions) attaches at each. Every site is a
+ * uprobe at the site's file offset, with the note's semaphore handed to
+ * the kernel as the uprobe's reference counter, so programs that test it
+ * (python's PyDTrace_*_ENABLED) start firing while sonde runs. arg0..argN
+ * are read where the note says they live: a register, memory at an offset
+ * from a register, or a constant.
+ *
+ * libbpf's own usdt attach needs BPF-side spec maps filled at attach time;
+ * sonde knows every site when it compiles, so it reads each argument with
+ * code generated for that site instead.
+ */
+#include <bpf/libbpf.h>
+#include <errno.h>
+#include <fnmatch.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../compile.h"
+#include "../features.h"
+#include "../stapsdt.h"
+#include "uprobe.h"
+
+extern const struct provider provider_usdt;
+
+enum { USDT_MAX_SITES = 512 };
+
+struct usdt_ap {
+	const char *args_text;
+	int nargs; /* -1: the note's argument string cannot be read */
+	char why[160];
+	struct usdt_arg args[USDT_MAX_ARGS];
+};
+
+static bool matches(const char *glob, const char *s)
+{
+	return !glob || !fnmatch(glob, s, 0);
+}
+
+static int usdt_expand(struct compilation *c, struct node *spec, const char *rest)
+{
+	char *parts[3];
+	if (uprobe_split(c, spec, rest, 3, parts))
+		return -1;
+	char *path;
+	if (uprobe_resolve(c, spec, parts[0], &path))
+		return -1;
+	const char *prov_glob = parts[1], *name_glob = parts[2];
+	struct usdt_site *sites;
+	int n = usdt_read_sites(path, &sites);
+	if (n < 0) {
+		diag_error(c->diag, spec->loc, "%s: cannot read the USDT notes of %s: %s",
+		           spec->u.spec.text, path,
+		           n == -ENOEXEC ? "not a 64-bit ELF file" : strerror(-n));
+		return -1;
+	}
+	if (n == 0) {
+		diag_error(c->diag, spec->loc, "%s has no USDT probes (no .note.stapsdt section)",
+		           path);
+		usdt_sites_free(sites, n);
+		return -1;
+	}
+	int matched = 0;
+	for (int i = 0; i < n; i++) {
+		const struct usdt_site *s = &sites[i];
+		if (!matches(prov_glob, s->provider) || !matches(name_glob, s->name))
+			continue;
+		if (++matched > USDT_MAX_SITES)
+			break;
+		struct usdt_ap *u = arena_alloc(&c->arena, sizeof(*u));
+		memset(u, 0, sizeof(*u));
+		u->args_text = arena_strdup(&c->arena, s->args_text);
+		u->nargs =
+		    usdt_parse_args(s->args_text, u->args, USDT_MAX_ARGS, u->why, sizeof(u->why));
+		struct attach_point ap = {
+		    .prov = &provider_usdt,
+		    .spec = arena_printf(&c->arena, "usdt:%s:%s:%s", path, s->provider, s->name),
+		    .target = path,
+		    .func = arena_printf(&c->arena, "%s:%s", s->provider, s->name),
+		    .value = s->offset,
+		    .aux = s->sema_offset,
+		    .data = u,
+		    .loc = spec->loc,
+		};
+		sema_add_attach_point(c, &ap);
+	}
+	if (matched > USDT_MAX_SITES) {
+		diag_error(c->diag, spec->loc, "'%s' matches more than %d USDT sites; narrow it",
+		           spec->u.spec.text, USDT_MAX_SITES);
+	} else if (!matched) {
+		diag_error(c->diag, spec->loc, "no USDT probe in %s matches '%s%s%s'", path,
+		           prov_glob ? prov_glob : "", prov_glob ? ":" : "", name_glob);
+		const char **cands = arena_alloc(&c->arena, (size_t)n * sizeof(*cands));
+		for (int i = 0; i < n; i++)
+			cands[i] =
+			    arena_printf(&c->arena, "%s:%s", sites[i].provider, sites[i].name);
+		const char *want =
+		    prov_glob ? arena_printf(&c->arena, "%s:%s", prov_glob, name_glob) : name_glob;
+		const char *near = diag_closest(want, cands, n);
+		if (near)
+			diag_note(c->diag, (struct loc){0}, "did you mean 'usdt:%s:%s'?", path,
+			          near);
+		else
+			diag_note(c->diag, (struct loc){0}, "'sonde -l usdt:%s' lists them", path);
+	}
+	usdt_sites_free(sites, n);
+	return matched && matched <= USDT_MAX_SITES ? 0 : -1;
+}
+
+static const char *usdt_section(struct arena *a, const struct attach_point *ap)
+{
+	return "uprobe";
+}
+
+static int usdt_arg_index(struct compilation *c, const struct attach_point *ap, int index,
+                          struct loc loc, struct ctx_access *out)
+{
+	const struct usdt_ap *u = ap->data;
+	if (u->nargs < 0) {
+		diag_error(c->diag, loc, "arg%d of %s: %s", index, ap->spec, u->why);
+		diag_note(c->diag, (struct loc){0}, "the note's arguments are \"%s\"",
+		          u->args_text);
+		return -1;
+	}
+	if (index >= u->nargs) {
+		if (u->nargs == 0)
+			diag_error(c->diag, loc, "%s has no arguments", ap->spec);
+		else
+			diag_error(c->diag, loc, "%s has %d argument%s (arg0..arg%d)", ap->spec,
+			           u->nargs, u->nargs == 1 ? "" : "s", u->nargs - 1);
+		return -1;
+	}
+	const struct usdt_arg *a = &u->args[index];
+	memset(out, 0, sizeof(*out));
+	static const enum ctx_access_kind kinds[] = {
+	    [USDT_ARG_CONST] = CTX_CONST,
+	    [USDT_ARG_REG] = CTX_LOAD,
+	    [USDT_ARG_MEM] = CTX_USER_MEM,
+	};
+	out->kind = kinds[a->kind];
+	out->offset = a->reg_offset;
+	out->size = a->size;
+	out->imm = a->value;
+	out->is_signed = a->is_signed;
+	out->user_pointer = true;
+	out->type = a->is_signed ? &type_s64 : &type_u64;
+	return 0;
+}
+
+static int usdt_attach(const struct probe_desc *pd, struct bpf_program *prog,
+                       struct rt_attachment *att, char *err, size_t errsz)
+{
+	LIBBPF_OPTS(bpf_uprobe_opts, opts, .ref_ctr_offset = (size_t)pd->aux);
+	int pid = feat_target_pid();
+	struct bpf_link *link =
+	    bpf_program__attach_uprobe_opts(prog, pid > 0 ? pid : -1, pd->target, pd->value, &opts);
+	if (!link) {
+		int e = -errno;
+		snprintf(err, errsz, "attaching a uprobe to %s at offset 0x%llx%s failed: %s",
+		         pd->target, (unsigned long long)pd->value,
+		         pd->aux ? " (with its semaphore)" : "", strerror(-e));
+		return e;
+	}
+	return rt_attachment_add_link(att, link);
+}
+
+static const char *const usdt_aliases[] = {"U", NULL};
+
+const struct provider provider_usdt = {
+    .name = "usdt",
+    .aliases = usdt_aliases,
+    .run = RUN_ATTACHED,
+    .ctx = CTX_HAS_ARGN | CTX_HAS_USER | CTX_HAS_STACK | CTX_HAS_FUNC,
+    .expand = usdt_expand,
+    .section = usdt_section,
+    .arg_index = usdt_arg_index,
+    .attach = usdt_attach,
+};
