@@ -880,6 +880,16 @@ void out_lost_events(struct printer *p, uint64_t lost)
 		fprintf(p->out, "Lost %llu events\n", (unsigned long long)lost);
 }
 
+void out_dropped_updates(struct printer *p, const char *map, uint64_t updates)
+{
+	/* text output keeps stdout to the maps; the runtime says it on stderr */
+	if (p->format != OUT_JSON)
+		return;
+	fprintf(p->out, "{\"type\": \"dropped_updates\", \"data\": {\"map\": ");
+	put_json_string(p->out, map, strlen(map));
+	fprintf(p->out, ", \"updates\": %llu}}\n", (unsigned long long)updates);
+}
+
 /* ---- printf formats ----------------------------------------------------- */
 
 enum conv_len { LEN_NONE, LEN_HH, LEN_H, LEN_L, LEN_LL, LEN_J, LEN_Z, LEN_T };

@@ -73,6 +73,9 @@ void out_join(struct printer *p, const struct fmt_desc *fmt, const void *payload
 void out_attached(struct printer *p, uint32_t nprobes);
 /* Lost ring-buffer events. */
 void out_lost_events(struct printer *p, uint64_t lost);
+/* Updates a full hash map could not take (JSON: a "dropped_updates"
+ * record; nothing in text, where the runtime warns on stderr). */
+void out_dropped_updates(struct printer *p, const char *map, uint64_t updates);
 /* Text of one value of type `t` stored at `data`, as in map keys/values
  * (strings unquoted in text mode). Returns bytes written (snprintf-like). */
 int out_value_text(char *buf, size_t size, const struct type *t, const void *data);

@@ -358,6 +358,8 @@ static void report_dropped(struct run *r)
 			for (int c = 0; c < r->ncpus; c++)
 				total += vals[c];
 		if (total)
+			out_dropped_updates(&r->pr, r->p->m.maps[i].name, total);
+		if (total)
 			fprintf(stderr,
 				"sonde: map '%s' was full: %llu update%s dropped (raise "
 				"--map-entries)\n",

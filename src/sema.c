@@ -203,6 +203,40 @@ static struct type *storage_type(struct sema *s, struct type *t)
 	return t;
 }
 
+/* Builtins that are u64 in expressions but never exceed 32 bits. */
+static bool is_32bit_builtin(const struct node *k)
+{
+	if (k->kind != N_IDENT)
+		return false;
+	switch (k->u.ident.builtin_id) {
+	case BI_PID:
+	case BI_TID:
+	case BI_UID:
+	case BI_GID:
+	case BI_CPU:
+	case BI_RAND:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* Map keys keep the width of integers (a key of pid and cpu is 8 bytes, as
+ * hand-written C would make it, so the kernel hashes less); values and
+ * variables hold 64 bits (storage_type). */
+static struct type *key_storage_type(struct sema *s, struct type *t)
+{
+	if (t->kind == TYPE_INT)
+		return t;
+	if (t->kind == TYPE_TUPLE) {
+		struct type **elems = arena_alloc(s->a, t->nfields * sizeof(*elems));
+		for (uint32_t i = 0; i < t->nfields; i++)
+			elems[i] = key_storage_type(s, t->fields[i].type);
+		return type_tuple(s->a, elems, t->nfields);
+	}
+	return storage_type(s, t);
+}
+
 /* Unifies two storage types: same kind, strings take the larger size.
  * Returns NULL when they cannot share storage. */
 static struct type *unify(struct sema *s, struct type *a, struct type *b)
@@ -211,8 +245,11 @@ static struct type *unify(struct sema *s, struct type *a, struct type *b)
 		return b;
 	if (!b)
 		return a;
-	if (a->kind == TYPE_INT && b->kind == TYPE_INT)
+	if (a->kind == TYPE_INT && b->kind == TYPE_INT) {
+		if (type_equal(a, b))
+			return a; /* map keys keep their width while every use agrees */
 		return (a->is_signed && b->is_signed) ? &type_s64 : &type_u64;
+	}
 	if (a->kind != b->kind)
 		return NULL;
 	if (a->kind == TYPE_STR)
@@ -511,7 +548,7 @@ static struct type *key_type(struct sema *s, struct node *keys, bool *ok)
 			*ok = false;
 			continue;
 		}
-		elems[i++] = storage_type(s, t);
+		elems[i++] = is_32bit_builtin(k) ? &type_u32 : key_storage_type(s, t);
 	}
 	if (!*ok)
 		return NULL;
