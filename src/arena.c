@@ -4,6 +4,7 @@
 #include "arena.h"
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +17,28 @@ struct arena_chunk {
 };
 
 enum { ARENA_CHUNK = 64 * 1024 };
+
+_Noreturn void sonde_out_of_memory(const char *what)
+{
+	/* nothing is attached while the compiler runs, and the runtime has
+	 * detached before it prints: exiting here leaves nothing behind (a -c
+	 * command sees its pipe close and does not start) */
+	fprintf(stderr, "sonde: out of memory (%s)\n", what);
+	fflush(stdout);
+	exit(5); /* EXIT_SYSTEM */
+}
+
+/* SONDE_FAULT=oom:N (tests): the N-th chunk any arena asks for is refused
+ * as if malloc had failed. */
+static bool fault_refuses_chunk(void)
+{
+	static long at = -1, seen;
+	if (at < 0) {
+		const char *f = getenv("SONDE_FAULT");
+		at = f && !strncmp(f, "oom:", 4) ? strtol(f + 4, NULL, 10) : 0;
+	}
+	return at > 0 && ++seen == at;
+}
 
 void arena_init(struct arena *a)
 {
@@ -43,11 +66,9 @@ void *arena_alloc(struct arena *a, size_t size)
 	struct arena_chunk *c = a->head;
 	if (!c || c->cap - c->used < size) {
 		size_t cap = size > ARENA_CHUNK ? size : ARENA_CHUNK;
-		c = malloc(sizeof(*c) + cap);
-		if (!c) {
-			fputs("sonde: out of memory\n", stderr);
-			abort();
-		}
+		c = fault_refuses_chunk() ? NULL : malloc(sizeof(*c) + cap);
+		if (!c)
+			sonde_out_of_memory("the compiler's memory arena");
 		c->cap = cap;
 		c->used = 0;
 		c->next = a->head;

@@ -19,6 +19,10 @@ struct arena {
 	size_t total;
 };
 
+/* Says so on stderr and exits with status 5 (EXIT_SYSTEM): what runs out
+ * of memory never continues half-done. */
+_Noreturn void sonde_out_of_memory(const char *what);
+
 void arena_init(struct arena *a);
 void arena_fini(struct arena *a);
 /* Zero-filled, 16-byte aligned. Never returns NULL. */

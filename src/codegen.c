@@ -75,6 +75,7 @@ struct cg {
 	LLVMValueRef lost;   /* per-CPU count of records the ring buffer had no room for */
 	LLVMValueRef exitflag; /* set by exit(), in case its record finds the ring buffer full */
 	LLVMValueRef dropped;  /* per-CPU count, per map, of hash updates that found the map full */
+	LLVMValueRef truncated; /* per-CPU count of str() results cut to max_strlen (lazy) */
 	LLVMBasicBlockRef entry;
 	LLVMMetadataRef scope;
 	const char *err;
@@ -880,14 +881,30 @@ static LLVMValueRef cg_str_call(struct cg *g, struct node *n)
 		return v;
 	struct ctx_access acc;
 	bool known = expr_access(g, arg, &acc);
-	LLVMValueRef buf = stack_buf(g, n->type->size, "str");
+	uint32_t size = n->type->size;
+	/* str(p) without a length reads one byte more than it keeps: a string
+	 * that fills it was longer than max_strlen allows, and is counted so the
+	 * runtime can say strings were cut (str(p, n) cuts on purpose) */
+	bool watch = !arg->next;
+	LLVMValueRef buf = stack_buf(g, size + watch, "str");
 	LLVMValueRef src = LLVMBuildIntToPtr(g->b, v, g->ptr, "");
-	LLVMValueRef args[] = {buf, LLVMConstInt(g->i32, n->type->size, 0), src};
-	cg_helper(g,
-		  known && acc.user_pointer ? H_READ_USER_STR
-		  : known && acc.any_space  ? H_PROBE_READ_STR
-					    : H_READ_KERNEL_STR,
-		  g->i64, args, 3);
+	LLVMValueRef args[] = {buf, LLVMConstInt(g->i32, size + watch, 0), src};
+	LLVMValueRef got = cg_helper(g,
+				     known && acc.user_pointer ? H_READ_USER_STR
+				     : known && acc.any_space  ? H_PROBE_READ_STR
+							       : H_READ_KERNEL_STR,
+				     g->i64, args, 3);
+	if (!watch)
+		return buf;
+	if (!g->truncated)
+		g->truncated = emit_map(g->em, "truncated", BPF_MAP_TYPE_PERCPU_ARRAY, 1, 4, 8, 1);
+	LLVMBasicBlockRef cut = new_block(g, "str_cut"), done = new_block(g, "str_done");
+	LLVMBuildCondBr(g->b, LLVMBuildICmp(g->b, LLVMIntEQ, got, c64(g, size + 1), ""), cut, done);
+	LLVMPositionBuilderAtEnd(g->b, cut);
+	LLVMBuildStore(g->b, LLVMConstInt(g->i8, 0, 0), gep(g, buf, size - 1));
+	array_slot_update(g, g->truncated, 0, false);
+	LLVMBuildBr(g->b, done);
+	LLVMPositionBuilderAtEnd(g->b, done);
 	return buf;
 }
 

@@ -134,8 +134,7 @@ static FILE *membuf_open(struct membuf *m)
 	m->len = 0;
 	m->f = open_memstream(&m->data, &m->len);
 	if (!m->f) {
-		fputs("sonde: out of memory\n", stderr);
-		abort();
+		sonde_out_of_memory("printing");
 	}
 	return m->f;
 }
@@ -461,8 +460,7 @@ static void merge_entry(const struct map_desc *d, const struct map_snapshot *s, 
 		uint32_t nb = nbuckets_of(d);
 		e->buckets = calloc(nb ? nb : 1, sizeof(*e->buckets));
 		if (!e->buckets) {
-			fputs("sonde: out of memory\n", stderr);
-			abort();
+			sonde_out_of_memory("printing");
 		}
 		for (uint32_t c = 0; c < ncpus; c++)
 			for (uint32_t b = 0; b < nb && (b + 1) * 8 <= d->value_size; b++)
@@ -545,8 +543,7 @@ static void sort_entries(const struct map_desc *d, struct entry *e, size_t n)
 		return;
 	struct entry *tmp = malloc(n * sizeof(*tmp));
 	if (!tmp) {
-		fputs("sonde: out of memory\n", stderr);
-		abort();
+		sonde_out_of_memory("printing");
 	}
 	/* bottom-up merge sort: stable and O(n log n) */
 	for (size_t width = 1; width < n; width *= 2) {
@@ -836,8 +833,7 @@ void out_map(struct printer *p, const struct map_desc *desc, const struct map_sn
 	size_t n = snap ? snap->n : 0;
 	struct entry *e = calloc(n ? n : 1, sizeof(*e));
 	if (!e) {
-		fputs("sonde: out of memory\n", stderr);
-		abort();
+		sonde_out_of_memory("printing");
 	}
 	for (size_t i = 0; i < n; i++)
 		merge_entry(desc, snap, i, &e[i]);
@@ -888,6 +884,13 @@ void out_dropped_updates(struct printer *p, const char *map, uint64_t updates)
 	fprintf(p->out, "{\"type\": \"dropped_updates\", \"data\": {\"map\": ");
 	put_json_string(p->out, map, strlen(map));
 	fprintf(p->out, ", \"updates\": %llu}}\n", (unsigned long long)updates);
+}
+
+void out_truncated_strings(struct printer *p, uint64_t strings)
+{
+	if (p->format == OUT_JSON)
+		fprintf(p->out, "{\"type\": \"truncated_strings\", \"data\": {\"strings\": %llu}}\n",
+			(unsigned long long)strings);
 }
 
 /* ---- printf formats ----------------------------------------------------- */

@@ -76,6 +76,9 @@ void out_lost_events(struct printer *p, uint64_t lost);
 /* Updates a full hash map could not take (JSON: a "dropped_updates"
  * record; nothing in text, where the runtime warns on stderr). */
 void out_dropped_updates(struct printer *p, const char *map, uint64_t updates);
+/* str() results cut to max_strlen (JSON: a "truncated_strings" record;
+ * nothing in text, where the runtime warns on stderr). */
+void out_truncated_strings(struct printer *p, uint64_t strings);
 /* Text of one value of type `t` stored at `data`, as in map keys/values
  * (strings unquoted in text mode). Returns bytes written (snprintf-like). */
 int out_value_text(char *buf, size_t size, const struct type *t, const void *data);

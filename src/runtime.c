@@ -369,6 +369,32 @@ static void report_dropped(struct run *r)
 	free(vals);
 }
 
+/* str() results cut to max_strlen, counted per CPU in the "truncated" map
+ * (codegen.c), reported at exit. */
+static void report_truncated(struct run *r)
+{
+	struct bpf_map *tm =
+		r->ld.obj ? bpf_object__find_map_by_name(r->ld.obj, "truncated") : NULL;
+	if (!tm)
+		return;
+	uint64_t *vals = calloc((size_t)r->ncpus, sizeof(*vals));
+	if (!vals)
+		return;
+	uint32_t key = 0;
+	uint64_t total = 0;
+	if (bpf_map_lookup_elem(bpf_map__fd(tm), &key, vals) == 0)
+		for (int c = 0; c < r->ncpus; c++)
+			total += vals[c];
+	free(vals);
+	if (!total)
+		return;
+	out_truncated_strings(&r->pr, total);
+	fprintf(stderr,
+		"sonde: %llu string%s longer than max_strlen %s cut (raise --max-strlen or "
+		"config max_strlen)\n",
+		(unsigned long long)total, total == 1 ? "" : "s", total == 1 ? "was" : "were");
+}
+
 /* ---- probes --------------------------------------------------------------- */
 
 /* SONDE_FAULT=attach:N (tests): the N-th attach of an attached probe
@@ -588,6 +614,7 @@ int rt_run(const struct program *p, const struct rt_options *o, struct diag *d)
 		print_all_maps(&r);
 		fflush(o->out);
 		report_dropped(&r);
+		report_truncated(&r);
 		if (rc == EXIT_OK)
 			rc = end_rc;
 	}

@@ -161,7 +161,13 @@ struct elf_file {
 	size_t nnames;
 	struct { uint64_t offset, vaddr, filesz; } loads[16];
 	int nloads;
+	struct glob_match *matches; /* results of sym_elf_funcs() globs */
 	struct elf_file *next;
+};
+
+struct glob_match {
+	struct glob_match *next;
+	struct sym_elf_func funcs[];
 };
 
 static struct elf_file *elf_files;
@@ -190,6 +196,11 @@ static void free_elf_files(void)
 			free((char *)e->by_addr[i].name);
 		free(e->by_addr);
 		free(e->by_name);
+		while (e->matches) {
+			struct glob_match *m = e->matches;
+			e->matches = m->next;
+			free(m);
+		}
 		free(e->path);
 		free(e);
 	}
@@ -283,7 +294,8 @@ done:
 	e->by_name = calloc(e->n + 1, sizeof(*e->by_name));
 	if (!e->by_name)
 		return -ENOMEM;
-	memcpy(e->by_name, e->by_addr, e->n * sizeof(*e->by_name));
+	if (e->n)
+		memcpy(e->by_name, e->by_addr, e->n * sizeof(*e->by_name));
 	qsort(e->by_name, e->n, sizeof(*e->by_name), cmp_name);
 	size_t w = 0;
 	for (size_t i = 0; i < e->n; i++)
@@ -328,14 +340,17 @@ int sym_elf_funcs(const char *path, const char *glob, const struct sym_elf_func 
 		*out = f;
 		return f ? 1 : 0;
 	}
-	struct sym_elf_func *m = calloc(e->nnames + 1, sizeof(*m));
-	if (!m)
+	struct glob_match *gm = calloc(1, sizeof(*gm) + (e->nnames + 1) * sizeof(gm->funcs[0]));
+	if (!gm)
 		return -ENOMEM;
 	size_t n = 0;
 	for (size_t i = 0; i < e->nnames; i++)
 		if (!fnmatch(glob, e->by_name[i].name, 0))
-			m[n++] = e->by_name[i];
-	*out = m; /* leaked on purpose: small, lives as long as the compilation needs */
+			gm->funcs[n++] = e->by_name[i];
+	/* kept with the file, freed at exit like the rest of the cache */
+	gm->next = e->matches;
+	e->matches = gm;
+	*out = gm->funcs;
 	return (int)n;
 }
 
@@ -477,10 +492,35 @@ int sym_user_lookup(int pid, uint64_t addr, const char **name, uint64_t *offset,
 
 /* ---- DWARF ------------------------------------------------------------------ */
 
+/* DWARF names handed out by sym_dwarf_params: valid until exit. */
+struct interned {
+	struct interned *next;
+	char s[];
+};
+static struct interned *interned;
+
+static void free_interned(void)
+{
+	while (interned) {
+		struct interned *i = interned;
+		interned = i->next;
+		free(i);
+	}
+}
+
 static char *intern(const char *s)
 {
-	/* few and small: leaked on purpose, valid until exit */
-	return strdup(s ? s : "");
+	s = s ? s : "";
+	size_t n = strlen(s) + 1;
+	struct interned *i = malloc(sizeof(*i) + n);
+	if (!i)
+		return (char *)"";
+	memcpy(i->s, s, n);
+	if (!interned)
+		atexit(free_interned);
+	i->next = interned;
+	interned = i;
+	return i->s;
 }
 
 static void dwarf_param(Dwarf_Die *die, struct sym_dwarf_param *out)
