@@ -25,7 +25,7 @@
 #include "embedded.h"
 #include "emit.h"
 
-enum {
+enum helper_id {
 	H_MAP_LOOKUP = 1,
 	H_MAP_UPDATE = 2,
 	H_MAP_DELETE = 3,
@@ -873,14 +873,26 @@ static bool expr_access(struct cg *g, struct node *n, struct ctx_access *acc)
 	return false;
 }
 
+/* Which helper reads the memory an expression points to: user memory for
+ * known user pointers, "by address" for kernel-function arguments whose
+ * space the BTF does not say, kernel memory otherwise. */
+static enum helper_id read_helper(struct cg *g, struct node *ptr, bool str)
+{
+	struct ctx_access acc;
+	bool known = expr_access(g, ptr, &acc);
+	if (known && acc.user_pointer)
+		return str ? H_READ_USER_STR : H_READ_USER;
+	if (known && acc.any_space)
+		return str ? H_PROBE_READ_STR : H_PROBE_READ;
+	return str ? H_READ_KERNEL_STR : H_READ_KERNEL;
+}
+
 static LLVMValueRef cg_str_call(struct cg *g, struct node *n)
 {
 	struct node *arg = n->u.call.args;
 	LLVMValueRef v = cg_expr(g, arg);
 	if (arg->type->kind == TYPE_STR)
 		return v;
-	struct ctx_access acc;
-	bool known = expr_access(g, arg, &acc);
 	uint32_t size = n->type->size;
 	/* str(p) without a length reads one byte more than it keeps: a string
 	 * that fills it was longer than max_strlen allows, and is counted so the
@@ -889,11 +901,7 @@ static LLVMValueRef cg_str_call(struct cg *g, struct node *n)
 	LLVMValueRef buf = stack_buf(g, size + watch, "str");
 	LLVMValueRef src = LLVMBuildIntToPtr(g->b, v, g->ptr, "");
 	LLVMValueRef args[] = {buf, LLVMConstInt(g->i32, size + watch, 0), src};
-	LLVMValueRef got = cg_helper(g,
-				     known && acc.user_pointer ? H_READ_USER_STR
-				     : known && acc.any_space  ? H_PROBE_READ_STR
-							       : H_READ_KERNEL_STR,
-				     g->i64, args, 3);
+	LLVMValueRef got = cg_helper(g, read_helper(g, arg, true), g->i64, args, 3);
 	if (!watch)
 		return buf;
 	if (!g->truncated)
@@ -1548,15 +1556,9 @@ static LLVMValueRef cg_call_value(struct cg *g, struct node *n)
 				LLVMBuildStore(g->b, LLVMConstInt(g->i32, nb, 0), buf);
 			return buf;
 		}
-		struct ctx_access acc;
-		bool known = expr_access(g, args, &acc);
 		LLVMValueRef rargs[] = {gep(g, buf, 4), LLVMBuildTrunc(g->b, len, g->i32, ""),
 					LLVMBuildIntToPtr(g->b, src, g->ptr, "")};
-		cg_helper(g,
-			  known && acc.user_pointer ? H_READ_USER
-			  : known && acc.any_space  ? H_PROBE_READ
-						    : H_READ_KERNEL,
-			  g->i64, rargs, 3);
+		cg_helper(g, read_helper(g, args, false), g->i64, rargs, 3);
 		return buf;
 	}
 	case FN_LEN:

@@ -321,21 +321,26 @@ static void check_exit_flag(struct run *r)
 		r->stop = true;
 }
 
+/* Slot `key` of a per-CPU u64 counter map (lost, dropped, truncated),
+ * summed over the CPUs; 0 when it cannot be read. */
+static uint64_t percpu_total(const struct run *r, const struct bpf_map *map, uint32_t key)
+{
+	uint64_t *vals = calloc((size_t)r->ncpus, sizeof(*vals));
+	uint64_t total = 0;
+	if (vals && bpf_map_lookup_elem(bpf_map__fd(map), &key, vals) == 0)
+		for (int c = 0; c < r->ncpus; c++)
+			total += vals[c];
+	free(vals);
+	return total;
+}
+
 /* Records the kernel could not put in the full ring buffer, reported as
  * bpftrace does; counted per CPU by the programs themselves. */
 static void report_lost(struct run *r)
 {
 	if (!r->ld.lost)
 		return;
-	uint32_t key = 0;
-	uint64_t *vals = calloc((size_t)r->ncpus, sizeof(*vals));
-	if (!vals)
-		return;
-	uint64_t total = 0;
-	if (bpf_map_lookup_elem(bpf_map__fd(r->ld.lost), &key, vals) == 0)
-		for (int i = 0; i < r->ncpus; i++)
-			total += vals[i];
-	free(vals);
+	uint64_t total = percpu_total(r, r->ld.lost, 0);
 	if (total > r->lost_reported) {
 		out_lost_events(&r->pr, total - r->lost_reported);
 		r->lost_reported = total;
@@ -349,24 +354,15 @@ static void report_dropped(struct run *r)
 	struct bpf_map *dm = r->ld.obj ? bpf_object__find_map_by_name(r->ld.obj, "dropped") : NULL;
 	if (!dm)
 		return;
-	uint64_t *vals = calloc((size_t)r->ncpus, sizeof(*vals));
-	if (!vals)
-		return;
 	for (uint32_t i = 0; i < r->p->m.nmaps; i++) {
-		uint64_t total = 0;
-		if (bpf_map_lookup_elem(bpf_map__fd(dm), &i, vals) == 0)
-			for (int c = 0; c < r->ncpus; c++)
-				total += vals[c];
-		if (total)
-			out_dropped_updates(&r->pr, r->p->m.maps[i].name, total);
-		if (total)
-			fprintf(stderr,
-				"sonde: map '%s' was full: %llu update%s dropped (raise "
-				"--map-entries)\n",
-				r->p->m.maps[i].name, (unsigned long long)total,
-				total == 1 ? "" : "s");
+		uint64_t total = percpu_total(r, dm, i);
+		if (!total)
+			continue;
+		out_dropped_updates(&r->pr, r->p->m.maps[i].name, total);
+		fprintf(stderr,
+			"sonde: map '%s' was full: %llu update%s dropped (raise --map-entries)\n",
+			r->p->m.maps[i].name, (unsigned long long)total, total == 1 ? "" : "s");
 	}
-	free(vals);
 }
 
 /* str() results cut to max_strlen, counted per CPU in the "truncated" map
@@ -375,17 +371,7 @@ static void report_truncated(struct run *r)
 {
 	struct bpf_map *tm =
 		r->ld.obj ? bpf_object__find_map_by_name(r->ld.obj, "truncated") : NULL;
-	if (!tm)
-		return;
-	uint64_t *vals = calloc((size_t)r->ncpus, sizeof(*vals));
-	if (!vals)
-		return;
-	uint32_t key = 0;
-	uint64_t total = 0;
-	if (bpf_map_lookup_elem(bpf_map__fd(tm), &key, vals) == 0)
-		for (int c = 0; c < r->ncpus; c++)
-			total += vals[c];
-	free(vals);
+	uint64_t total = tm ? percpu_total(r, tm, 0) : 0;
 	if (!total)
 		return;
 	out_truncated_strings(&r->pr, total);

@@ -1409,16 +1409,16 @@ static struct type *check_call(struct sema *s, struct node *n, enum call_mode mo
 		uint32_t depth = STACK_MAX_DEPTH;
 		struct node *a = args;
 		if (a && a->kind == N_IDENT) {
-			static const char *const modes[] = {"bpftrace", "perf"};
 			int m = -1;
-			for (int i = 0; i < 2; i++)
-				if (!strcmp(a->u.ident.name, modes[i]))
+			for (int i = 0; i < STACK_MODE__COUNT; i++)
+				if (!strcmp(a->u.ident.name, stack_mode_names[i]))
 					m = i;
 			if (m < 0) {
 				diag_error(s->d, a->loc,
 					   "unknown stack mode '%s' (expected bpftrace or perf)",
 					   a->u.ident.name);
-				const char *near = diag_closest(a->u.ident.name, modes, 2);
+				const char *near =
+					diag_closest(a->u.ident.name, stack_mode_names, STACK_MODE__COUNT);
 				if (near)
 					diag_note(s->d, (struct loc){0}, "did you mean '%s'?", near);
 				return NULL;

@@ -183,11 +183,10 @@ const char *type_name(struct arena *a, const struct type *t)
 		return "inet";
 	case TYPE_KSTACK:
 	case TYPE_USTACK: {
-		static const char *const modes[] = {"bpftrace", "perf"};
 		const char *base = t->kind == TYPE_KSTACK ? "kstack" : "ustack";
 		if (type_stack_depth(t) == STACK_MAX_DEPTH && t->stack_mode == STACK_MODE_BPFTRACE)
 			return base;
-		return arena_printf(a, "%s(%s, %u)", base, modes[t->stack_mode], type_stack_depth(t));
+		return arena_printf(a, "%s(%s, %u)", base, stack_mode_names[t->stack_mode], type_stack_depth(t));
 	}
 	case TYPE_KSYM:
 		return "ksym";
@@ -241,6 +240,8 @@ struct type *type_clone(struct arena *a, const struct type *t)
 	}
 	return c;
 }
+
+const char *const stack_mode_names[STACK_MODE__COUNT] = {"bpftrace", "perf"};
 
 struct type *type_stack(struct arena *a, bool user, enum stack_mode mode, uint32_t depth)
 {

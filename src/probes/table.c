@@ -6,7 +6,6 @@
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
-#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -130,14 +129,9 @@ static void destroy_links(struct bpf_link **links, size_t n)
 	/* no threads (few links, or none could start): the rest, newest first */
 	for (size_t t = 0; t < started; t++)
 		pthread_join(threads[t], NULL);
-	for (size_t i = n; i > 0; i--) {
-		size_t k = i - 1;
-		bool done = false;
-		for (size_t t = 0; t < started && !done; t++)
-			done = k % nthreads == t;
-		if (!done)
-			bpf_link__destroy(links[k]);
-	}
+	for (size_t i = n; i > 0; i--)
+		if (!nthreads || (i - 1) % nthreads >= started)
+			bpf_link__destroy(links[i - 1]);
 }
 
 void rt_attachment_release(struct rt_attachment *a)

@@ -246,17 +246,20 @@ static int uprobe_retval(struct compilation *c, const struct attach_point *ap, s
 	return 0;
 }
 
-static int uprobe_attach(const struct probe_desc *pd, struct bpf_program *prog,
-			 struct rt_attachment *att, char *err, size_t errsz)
+int uprobe_attach(const struct probe_desc *pd, struct bpf_program *prog,
+		  struct rt_attachment *att, char *err, size_t errsz)
 {
-	LIBBPF_OPTS(bpf_uprobe_opts, opts, .retprobe = !strcmp(pd->provider, "uretprobe"));
+	/* pd->aux: a usdt site's semaphore, raised by the kernel while attached */
+	LIBBPF_OPTS(bpf_uprobe_opts, opts, .retprobe = !strcmp(pd->provider, "uretprobe"),
+		    .ref_ctr_offset = (size_t)pd->aux);
 	int pid = feat_target_pid();
 	struct bpf_link *link = bpf_program__attach_uprobe_opts(prog, pid > 0 ? pid : -1,
 								 pd->target, pd->value, &opts);
 	if (!link) {
 		int e = -errno;
-		snprintf(err, errsz, "attaching a %s to %s at offset 0x%llx failed: %s",
-			 pd->provider, pd->target, (unsigned long long)pd->value, strerror(-e));
+		snprintf(err, errsz, "attaching a %s to %s at offset 0x%llx%s failed: %s",
+			 pd->provider, pd->target, (unsigned long long)pd->value,
+			 pd->aux ? " (with its semaphore)" : "", strerror(-e));
 		return e;
 	}
 	return rt_attachment_add_link(att, link);

@@ -14,7 +14,6 @@
  * sonde knows every site when it compiles, so it reads each argument with
  * code generated for that site instead.
  */
-#include <bpf/libbpf.h>
 #include <errno.h>
 #include <fnmatch.h>
 #include <stdio.h>
@@ -22,7 +21,6 @@
 #include <string.h>
 
 #include "../compile.h"
-#include "../features.h"
 #include "../stapsdt.h"
 #include "uprobe.h"
 
@@ -152,23 +150,6 @@ static int usdt_arg_index(struct compilation *c, const struct attach_point *ap, 
 	return 0;
 }
 
-static int usdt_attach(const struct probe_desc *pd, struct bpf_program *prog,
-                       struct rt_attachment *att, char *err, size_t errsz)
-{
-	LIBBPF_OPTS(bpf_uprobe_opts, opts, .ref_ctr_offset = (size_t)pd->aux);
-	int pid = feat_target_pid();
-	struct bpf_link *link =
-	    bpf_program__attach_uprobe_opts(prog, pid > 0 ? pid : -1, pd->target, pd->value, &opts);
-	if (!link) {
-		int e = -errno;
-		snprintf(err, errsz, "attaching a uprobe to %s at offset 0x%llx%s failed: %s",
-		         pd->target, (unsigned long long)pd->value,
-		         pd->aux ? " (with its semaphore)" : "", strerror(-e));
-		return e;
-	}
-	return rt_attachment_add_link(att, link);
-}
-
 static const char *const usdt_aliases[] = {"U", NULL};
 
 const struct provider provider_usdt = {
@@ -179,5 +160,5 @@ const struct provider provider_usdt = {
     .expand = usdt_expand,
     .section = usdt_section,
     .arg_index = usdt_arg_index,
-    .attach = usdt_attach,
+    .attach = uprobe_attach,
 };
