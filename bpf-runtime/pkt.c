@@ -4,9 +4,10 @@
  * Compiled to bitcode and inlined into every program that reads pkt (see
  * pkt.h). One entry point per context type: sonde_pkt_xdp for struct
  * xdp_md, sonde_pkt_skb for struct __sk_buff. Both fill a struct sonde_pkt
- * from Ethernet (up to two 802.1Q/802.1ad tags), IPv4 or IPv6, then TCP or
- * UDP, stopping at `depth` (a constant once inlined, so the unused layers
- * vanish) or at the first header the packet does not hold. Every read is
+ * from Ethernet (up to two 802.1Q/802.1ad tags), IPv4 or IPv6, stopping at
+ * `depth` (a constant once inlined, so the unused layers vanish) or at the
+ * first header the packet does not hold; TCP or UDP is left to
+ * sonde_pkt_l4, called where the script first reads a port. Every read is
  * preceded by a comparison with data_end that the verifier can follow:
  * pointers only ever move forward by a bounded amount (14 + 2 * 4 bytes of
  * link header, 20..60 bytes of IPv4 header).
@@ -96,15 +97,28 @@ static inline __attribute__((always_inline)) void parse(const unsigned char *dat
 	}
 	if (depth < SONDE_PKT_DEPTH_L4)
 		return;
+	pkt->l4 = l4;
+	pkt->end = end;
+}
 
-	if (proto == 6) { /* TCP */
+/* TCP or UDP ports and flags, parsed where the script first reads one of
+ * them (codegen.c), so that a script testing pkt.proto first does no work
+ * on the transport header of packets it skips. Once inlined, a second call
+ * on the same path sees l4 cleared and folds away. */
+void sonde_pkt_l4(struct sonde_pkt *pkt)
+{
+	const unsigned char *l4 = pkt->l4, *end = pkt->end;
+	if (!l4)
+		return;
+	pkt->l4 = 0;
+	if (pkt->proto == 6) { /* TCP */
 		if (l4 + 20 > end)
 			return;
 		pkt->sport = be16(l4);
 		pkt->dport = be16(l4 + 2);
 		pkt->tcp_flags = l4[13];
 		pkt->has_l4 = 1;
-	} else if (proto == 17 || proto == 136) { /* UDP, UDP-Lite */
+	} else if (pkt->proto == 17 || pkt->proto == 136) { /* UDP, UDP-Lite */
 		if (l4 + 8 > end)
 			return;
 		pkt->sport = be16(l4);
@@ -113,7 +127,7 @@ static inline __attribute__((always_inline)) void parse(const unsigned char *dat
 	}
 }
 
-void sonde_pkt_xdp(void *ctx, struct sonde_pkt *pkt, int depth)
+void sonde_pkt_xdp(void *ctx, struct sonde_pkt *pkt, int depth, int want_len)
 {
 	struct xdp_md *x = ctx;
 	__builtin_memset(pkt, 0, sizeof(*pkt));
@@ -121,13 +135,15 @@ void sonde_pkt_xdp(void *ctx, struct sonde_pkt *pkt, int depth)
 	const unsigned char *end = (const unsigned char *)(long)x->data_end;
 	/* data_end - data would be arithmetic on pkt_end, which the verifier
 	 * refuses; the helper also counts the fragments of multi-buffer XDP */
-	pkt->len = (sonde_u64)bpf_xdp_get_buff_len(x);
+	if (want_len)
+		pkt->len = (sonde_u64)bpf_xdp_get_buff_len(x);
 	pkt->ifindex = x->ingress_ifindex;
 	parse(data, end, pkt, depth);
 }
 
-void sonde_pkt_skb(void *ctx, struct sonde_pkt *pkt, int depth)
+void sonde_pkt_skb(void *ctx, struct sonde_pkt *pkt, int depth, int want_len)
 {
+	(void)want_len; /* a field of the context: free to read */
 	struct __sk_buff *skb = ctx;
 	__builtin_memset(pkt, 0, sizeof(*pkt));
 	pkt->len = skb->len;

@@ -4,7 +4,9 @@
  * Shared by the BPF-side parser (bpf-runtime/pkt.c, compiled to bitcode
  * and linked into every module that uses pkt) and the compiler, which
  * reads fields at these offsets. Every field is 8 bytes or an address
- * record so that loads stay aligned; absent fields read as 0.
+ * record so that loads stay aligned; absent fields read as 0. The
+ * compiler passes want_len when the script reads pkt.len (for XDP a
+ * helper call).
  */
 #ifndef SONDE_BPF_PKT_H
 #define SONDE_BPF_PKT_H
@@ -26,7 +28,7 @@ enum {
 	SONDE_PKT_DEPTH_NONE = 0, /* len, ifindex */
 	SONDE_PKT_DEPTH_ETH = 1,  /* + eth_type, vlan */
 	SONDE_PKT_DEPTH_IP = 2,   /* + proto, saddr, daddr, ttl, has_ip, has_ip6 */
-	SONDE_PKT_DEPTH_L4 = 3,   /* + sport, dport, tcp_flags, has_l4 */
+	SONDE_PKT_DEPTH_L4 = 3,   /* + sport, dport, tcp_flags, has_l4 (lazily) */
 };
 
 /* An address as the language's inet type stores it: family (2 = AF_INET,
@@ -53,6 +55,11 @@ struct sonde_pkt {
 	sonde_u32 pad0;
 	struct sonde_inet daddr;
 	sonde_u32 pad1;
+	/* The transport header is parsed at the first read of a field that
+	 * needs it (sonde_pkt_l4): until then l4 points at it, and end is
+	 * the packet's end. NULL once parsed, or when there is none. */
+	const unsigned char *l4;
+	const unsigned char *end;
 };
 
 #endif

@@ -72,10 +72,7 @@ struct cg {
 	LLVMBasicBlockRef loop_break, loop_continue; /* innermost while */
 	LLVMValueRef pkt; /* the parsed packet (struct sonde_pkt) when the probe reads pkt */
 	LLVMValueRef stacks[STACK_MAX_DEPTH + 1]; /* stack-trace maps by frame limit */
-	LLVMValueRef lost;   /* per-CPU count of records the ring buffer had no room for */
-	LLVMValueRef exitflag; /* set by exit(), in case its record finds the ring buffer full */
-	LLVMValueRef dropped;  /* per-CPU count, per map, of hash updates that found the map full */
-	LLVMValueRef truncated; /* per-CPU count of str() results cut to max_strlen (lazy) */
+	LLVMValueRef counters; /* u64[COUNTER_DROPPED + nmaps] in .bss (manifest.h); lazy */
 	LLVMBasicBlockRef entry;
 	LLVMMetadataRef scope;
 	const char *err;
@@ -127,10 +124,11 @@ static void lifetime(struct cg *g, const char *which, LLVMValueRef buf, uint64_t
 	LLVMBuildCall2(g->b, fty, fn, args, 2, "");
 }
 
-/* A zero-filled, 8-aligned stack buffer of `size` bytes. Its lifetime
- * starts here; temporaries end theirs with stack_buf_done() so that LLVM
- * can give their slots to later buffers (the BPF stack is 512 bytes). */
-static LLVMValueRef stack_buf(struct cg *g, uint32_t size, const char *name)
+/* An 8-aligned stack buffer of `size` bytes, left as it is: for a helper
+ * that writes every byte of it. Its lifetime starts here; temporaries end
+ * theirs with stack_buf_done() so that LLVM can give their slots to later
+ * buffers (the BPF stack is 512 bytes). */
+static LLVMValueRef stack_buf_filled_by_callee(struct cg *g, uint32_t size, const char *name)
 {
 	uint32_t rounded = (size + 7) / 8 * 8;
 	if (!rounded)
@@ -139,7 +137,15 @@ static LLVMValueRef stack_buf(struct cg *g, uint32_t size, const char *name)
 	LLVMValueRef a = LLVMBuildAlloca(g->ab, t, name);
 	LLVMSetAlignment(a, 8);
 	lifetime(g, "llvm.lifetime.start.p0", a, rounded);
-	LLVMBuildMemSet(g->b, a, LLVMConstInt(g->i8, 0, 0), c64(g, rounded), 8);
+	return a;
+}
+
+/* The same, zero-filled. */
+static LLVMValueRef stack_buf(struct cg *g, uint32_t size, const char *name)
+{
+	LLVMValueRef a = stack_buf_filled_by_callee(g, size, name);
+	uint32_t rounded = (size + 7) / 8 * 8;
+	LLVMBuildMemSet(g->b, a, LLVMConstInt(g->i8, 0, 0), c64(g, rounded ? rounded : 8), 8);
 	return a;
 }
 
@@ -338,40 +344,40 @@ static LLVMValueRef map_lookup(struct cg *g, struct map_info *m, LLVMValueRef ke
 	return cg_helper(g, H_MAP_LOOKUP, g->ptr, args, 2);
 }
 
-static void count_dropped(struct cg *g, struct map_info *m);
+static void counter_add(struct cg *g, uint32_t slot, LLVMValueRef delta);
 
-/* An update of a hash map that fails for any reason other than the key
- * being there already (BPF_NOEXIST racing another CPU) is counted in
- * dropped[map index]: the map is full, and the runtime says so at exit. */
+/* Updates a hash map. With BPF_ANY the update fails only when the map is
+ * full (or memory is short): the failure is counted in the map's dropped
+ * slot, which the runtime reports at exit. The helper returns 0 or a
+ * negative errno, so its sign bit is the count, added without a branch
+ * (this path runs once per new key). With BPF_NOEXIST the caller looks the
+ * key up again and counts a miss there, since EEXIST (another CPU or an
+ * interrupted run inserting the key first) is no loss. */
 static void map_update(struct cg *g, struct map_info *m, LLVMValueRef key, LLVMValueRef val,
 		       uint64_t flags)
 {
 	LLVMValueRef args[] = {g->maps[m->index], key, val, c64(g, flags)};
 	LLVMValueRef rc = cg_helper(g, H_MAP_UPDATE, g->i64, args, 4);
-	if (!g->dropped || map_is_array(m))
+	if (map_is_array(m) || (flags & BPF_NOEXIST))
 		return;
-	LLVMValueRef failed = LLVMBuildICmp(g->b, LLVMIntSLT, rc, c64(g, 0), "");
-	if (flags & BPF_NOEXIST)
-		failed = LLVMBuildAnd(
-			g->b, failed,
-			LLVMBuildICmp(g->b, LLVMIntNE, rc, c64(g, (uint64_t)-EEXIST), ""), "");
-	LLVMBasicBlockRef drop = new_block(g, "upd_dropped"), done = new_block(g, "upd_done");
-	LLVMBuildCondBr(g->b, failed, drop, done);
-	LLVMPositionBuilderAtEnd(g->b, drop);
-	count_dropped(g, m);
-	LLVMBuildBr(g->b, done);
-	LLVMPositionBuilderAtEnd(g->b, done);
+	counter_add(g, COUNTER_DROPPED + (uint32_t)m->index,
+		    LLVMBuildLShr(g->b, rc, c64(g, 63), "failed"));
 }
 
 static LLVMValueRef map_key(struct cg *g, struct node *mapnode)
 {
 	struct map_info *m = mapnode->u.map.info;
-	LLVMValueRef key = stack_buf(g, map_key_size(m), "key");
+	struct node *keys = m->key ? mapnode->u.map.keys : NULL;
+	bool comm_key = keys && !keys->next && keys->kind == N_IDENT &&
+			keys->u.ident.builtin_id == BI_COMM && m->key->size >= 16;
+	/* the comm helper pads the name with zeroes to 16 bytes: a key of
+	 * exactly that size needs no clearing first */
+	LLVMValueRef key = comm_key && map_key_size(m) == 16
+				   ? stack_buf_filled_by_callee(g, 16, "key")
+				   : stack_buf(g, map_key_size(m), "key");
 	if (!m->key)
 		return key;
-	struct node *keys = mapnode->u.map.keys;
-	if (!keys->next && keys->kind == N_IDENT && keys->u.ident.builtin_id == BI_COMM &&
-	    m->key->size >= 16) {
+	if (comm_key) {
 		/* the helper writes the name straight into the key */
 		set_loc(g, keys->loc);
 		LLVMValueRef args[] = {key, LLVMConstInt(g->i32, 16, 0)};
@@ -448,10 +454,10 @@ static LLVMValueRef agg_slot(struct cg *g, struct map_info *m, LLVMValueRef key,
 	if (m->agg == AGG_COUNT || m->agg == AGG_SUM) {
 		LLVMValueRef first = stack_buf(g, 8, "first");
 		store64(g, first, m->agg == AGG_COUNT ? c64(g, 1) : x);
-		map_update(g, m, key, first, BPF_NOEXIST);
+		/* BPF_ANY: a per-CPU update writes only this CPU's value, so
+		 * another CPU inserting the key first loses nothing */
+		map_update(g, m, key, first, BPF_ANY);
 		stack_buf_done(g, first, 8);
-		/* a full map, or another CPU inserting the key at the same
-		 * moment, loses this one event, as with any hash update */
 		LLVMBuildBr(g->b, *done);
 		LLVMPositionBuilderAtEnd(g->b, have);
 		return v1;
@@ -459,7 +465,12 @@ static LLVMValueRef agg_slot(struct cg *g, struct map_info *m, LLVMValueRef key,
 	map_update(g, m, key, g->zeros, BPF_NOEXIST);
 	LLVMValueRef v2 = map_lookup(g, m, key);
 	LLVMBasicBlockRef from_insert = LLVMGetInsertBlock(g->b);
-	LLVMBuildCondBr(g->b, LLVMBuildIsNull(g->b, v2, ""), *done, have);
+	LLVMBasicBlockRef refused = new_block(g, "agg_refused");
+	LLVMBuildCondBr(g->b, LLVMBuildIsNull(g->b, v2, ""), refused, have);
+	/* still no value: the map was full */
+	LLVMPositionBuilderAtEnd(g->b, refused);
+	counter_add(g, COUNTER_DROPPED + (uint32_t)m->index, c64(g, 1));
+	LLVMBuildBr(g->b, *done);
 
 	LLVMPositionBuilderAtEnd(g->b, have);
 	LLVMValueRef phi = LLVMBuildPhi(g->b, g->ptr, "slot");
@@ -616,37 +627,33 @@ static void emit_event(struct cg *g, LLVMValueRef rec, uint32_t size)
 	stack_buf_done(g, rec, size);
 }
 
-/* Counter maps (lost, dropped, exitflag) are arrays of u64 slots:
- * slot[index] += 1, or = 1 when `set`; the block ends where it started. */
-static void array_slot_update(struct cg *g, LLVMValueRef map, uint32_t index, bool set)
+/* The counters global (manifest.h), made on first use. It is external so
+ * that LLVM keeps stores that nothing in the program reads back. */
+static LLVMValueRef counter_ptr(struct cg *g, uint32_t slot)
 {
-	LLVMValueRef key = stack_buf(g, 4, "slotkey");
-	if (index)
-		LLVMBuildStore(g->b, LLVMConstInt(g->i32, index, 0), key);
-	LLVMValueRef args[] = {map, key};
-	LLVMValueRef slot = cg_helper(g, H_MAP_LOOKUP, g->ptr, args, 2);
-	LLVMBasicBlockRef have = new_block(g, "slot_have"), done = new_block(g, "slot_done");
-	LLVMBuildCondBr(g->b, LLVMBuildIsNull(g->b, slot, ""), done, have);
-	LLVMPositionBuilderAtEnd(g->b, have);
-	if (set)
-		store64(g, slot, c64(g, 1));
-	else
-		add64(g, slot, c64(g, 1));
-	LLVMBuildBr(g->b, done);
-	LLVMPositionBuilderAtEnd(g->b, done);
-	stack_buf_done(g, key, 4);
+	if (!g->counters) {
+		LLVMTypeRef t = LLVMArrayType2(g->i64, COUNTER_DROPPED + (uint64_t)g->c->nmaps);
+		g->counters = LLVMAddGlobal(g->mod, t, "sonde_counters");
+		LLVMSetInitializer(g->counters, LLVMConstNull(t));
+		LLVMSetSection(g->counters, ".bss");
+		LLVMSetAlignment(g->counters, 8);
+	}
+	LLVMValueRef idx = c64(g, (uint64_t)slot * 8);
+	return LLVMConstInBoundsGEP2(g->i8, g->counters, &idx, 1);
 }
 
-/* A record the full ring buffer had no room for, counted on this CPU. */
+/* counters[slot] += delta: one atomic add whose result goes unused, so
+ * the backend emits a single locked add. */
+static void counter_add(struct cg *g, uint32_t slot, LLVMValueRef delta)
+{
+	LLVMBuildAtomicRMW(g->b, LLVMAtomicRMWBinOpAdd, counter_ptr(g, slot), delta,
+			   LLVMAtomicOrderingMonotonic, 0);
+}
+
+/* A record the full ring buffer had no room for. */
 static void count_lost(struct cg *g)
 {
-	array_slot_update(g, g->lost, 0, false);
-}
-
-/* A hash update that found map `m` full, reported by the runtime at exit. */
-static void count_dropped(struct cg *g, struct map_info *m)
-{
-	array_slot_update(g, g->dropped, (uint32_t)m->index, false);
+	counter_add(g, COUNTER_LOST, c64(g, 1));
 }
 
 static LLVMValueRef event_header(struct cg *g, uint32_t payload, enum event_kind kind,
@@ -693,13 +700,13 @@ static void cg_record(struct cg *g, enum event_kind kind, struct fmt_info *f, st
 	bool exact = true;
 	for (uint32_t k = 0; k < f->nargs; k++) {
 		const struct type *t = f->arg_types[k];
-		exact &= (t->kind == TYPE_INT && t->size == 8) || t->kind == TYPE_STR;
+		exact &= t->kind == TYPE_INT || t->kind == TYPE_STR;
 		covered += t->size;
 	}
 	if (!exact || covered != f->size)
 		LLVMBuildMemSet(g->b, rec, LLVMConstInt(g->i8, 0, 0), c64(g, size), 8);
-	LLVMBuildStore(g->b, LLVMConstInt(g->i32, kind, 0), rec);
-	LLVMBuildStore(g->b, LLVMConstInt(g->i32, (uint64_t)f->index, 0), gep(g, rec, 4));
+	/* struct event_hdr in one store (BPF is little-endian) */
+	LLVMBuildStore(g->b, c64(g, (uint64_t)kind | (uint64_t)f->index << 32), rec);
 	i = 0;
 	for (struct node *a = args; a && i < 17 && i < f->nargs; a = a->next, i++)
 		store_value(g, gep(g, rec, sizeof(struct event_hdr) + f->arg_offsets[i]),
@@ -781,7 +788,7 @@ static void cg_map_event(struct cg *g, struct node *call, enum event_kind kind)
 
 static void cg_exit(struct cg *g)
 {
-	array_slot_update(g, g->exitflag, 0, true);
+	LLVMBuildStore(g->b, c64(g, 1), counter_ptr(g, COUNTER_EXIT));
 	LLVMValueRef rec = event_header(g, 0, EV_EXIT, 0);
 	emit_event(g, rec, sizeof(struct event_hdr));
 	/* exit() also ends this probe's run, as in bpftrace */
@@ -796,6 +803,18 @@ static LLVMValueRef widen(struct cg *g, LLVMValueRef v, const struct ctx_access 
 	if (acc->size == 8)
 		return v;
 	return acc->is_signed ? LLVMBuildSExt(g->b, v, g->i64, "") : LLVMBuildZExt(g->b, v, g->i64, "");
+}
+
+/* Parses the packet's TCP or UDP header if no earlier read on this path
+ * did (bpf-runtime/pkt.c). */
+static void pkt_parse_l4(struct cg *g)
+{
+	LLVMTypeRef params[] = {g->ptr};
+	LLVMTypeRef fty = LLVMFunctionType(LLVMVoidTypeInContext(g->ctx), params, 1, 0);
+	LLVMValueRef fn = LLVMGetNamedFunction(g->mod, "sonde_pkt_l4");
+	if (!fn)
+		fn = LLVMAddFunction(g->mod, "sonde_pkt_l4", fty);
+	LLVMBuildCall2(g->b, fty, fn, &g->pkt, 1, "");
 }
 
 static LLVMValueRef ctx_read(struct cg *g, const struct ctx_access *acc)
@@ -836,6 +855,9 @@ static LLVMValueRef ctx_read(struct cg *g, const struct ctx_access *acc)
 	case CTX_PKT: {
 		if (!g->pkt)
 			return c64(g, 0);
+		if (acc->offset >= offsetof(struct sonde_pkt, sport) &&
+		    acc->offset <= offsetof(struct sonde_pkt, has_l4) && !g->in_callback)
+			pkt_parse_l4(g);
 		LLVMValueRef fp = gep(g, g->pkt, acc->offset);
 		return load_value(g, fp, acc->type);
 	}
@@ -904,13 +926,11 @@ static LLVMValueRef cg_str_call(struct cg *g, struct node *n)
 	LLVMValueRef got = cg_helper(g, read_helper(g, arg, true), g->i64, args, 3);
 	if (!watch)
 		return buf;
-	if (!g->truncated)
-		g->truncated = emit_map(g->em, "truncated", BPF_MAP_TYPE_PERCPU_ARRAY, 1, 4, 8, 1);
 	LLVMBasicBlockRef cut = new_block(g, "str_cut"), done = new_block(g, "str_done");
 	LLVMBuildCondBr(g->b, LLVMBuildICmp(g->b, LLVMIntEQ, got, c64(g, size + 1), ""), cut, done);
 	LLVMPositionBuilderAtEnd(g->b, cut);
 	LLVMBuildStore(g->b, LLVMConstInt(g->i8, 0, 0), gep(g, buf, size - 1));
-	array_slot_update(g, g->truncated, 0, false);
+	counter_add(g, COUNTER_TRUNCATED, c64(g, 1));
 	LLVMBuildBr(g->b, done);
 	LLVMPositionBuilderAtEnd(g->b, done);
 	return buf;
@@ -943,6 +963,23 @@ static LLVMValueRef cg_stack(struct cg *g, const struct type *t)
 	return buf;
 }
 
+/* v >> 32, kept a shift through optimisation: LLVM would otherwise turn
+ * `pid == N` into a 64-bit mask and compare, two 64-bit immediates (four
+ * instructions) where a shift and a 32-bit compare take two. The BPF
+ * backend drops the passthrough marker after the IR passes. */
+static LLVMValueRef upper_half(struct cg *g, LLVMValueRef v)
+{
+	LLVMValueRef shifted = LLVMBuildLShr(g->b, v, c64(g, 32), "");
+	const char *name = "llvm.bpf.passthrough.i64.i64";
+	LLVMTypeRef params[] = {g->i32, g->i64};
+	LLVMTypeRef fty = LLVMFunctionType(g->i64, params, 2, 0);
+	LLVMValueRef fn = LLVMGetNamedFunction(g->mod, name);
+	if (!fn)
+		fn = LLVMAddFunction(g->mod, name, fty);
+	LLVMValueRef args[] = {LLVMConstInt(g->i32, 0, 0), shifted};
+	return LLVMBuildCall2(g->b, fty, fn, args, 2, "");
+}
+
 static LLVMValueRef cg_builtin(struct cg *g, struct node *n)
 {
 	int id = n->u.ident.builtin_id;
@@ -950,13 +987,13 @@ static LLVMValueRef cg_builtin(struct cg *g, struct node *n)
 	case BI_PID:
 	case BI_TID: {
 		LLVMValueRef v = cg_helper(g, H_PID_TGID, g->i64, NULL, 0);
-		return id == BI_PID ? LLVMBuildLShr(g->b, v, c64(g, 32), "")
+		return id == BI_PID ? upper_half(g, v)
 				    : LLVMBuildAnd(g->b, v, c64(g, 0xffffffff), "");
 	}
 	case BI_UID:
 	case BI_GID: {
 		LLVMValueRef v = cg_helper(g, H_UID_GID, g->i64, NULL, 0);
-		return id == BI_GID ? LLVMBuildLShr(g->b, v, c64(g, 32), "")
+		return id == BI_GID ? upper_half(g, v)
 				    : LLVMBuildAnd(g->b, v, c64(g, 0xffffffff), "");
 	}
 	case BI_COMM: {
@@ -1405,9 +1442,13 @@ static LLVMValueRef cg_len(struct cg *g, struct node *mapnode)
 		g->len_cb = new_callback(g, "len_cb", 1, &scope);
 		LLVMPositionBuilderAtEnd(b, LLVMAppendBasicBlockInContext(g->ctx, g->len_cb, "entry"));
 		emit_loc(g->em, b, scope, 1, 1);
+		/* an atomic add leaves the verifier an unknown count: with a
+		 * plain add it tracks the exact value, and a test of len()'s
+		 * result then makes every iteration a new state to explore
+		 * (past the 1M instruction limit) */
 		LLVMValueRef ctr = LLVMGetParam(g->len_cb, 3);
-		LLVMValueRef v = LLVMBuildLoad2(b, g->i64, ctr, "");
-		LLVMBuildStore(b, LLVMBuildAdd(b, v, c64(g, 1), ""), ctr);
+		LLVMBuildAtomicRMW(b, LLVMAtomicRMWBinOpAdd, ctr, c64(g, 1),
+				   LLVMAtomicOrderingMonotonic, 0);
 		LLVMBuildRet(b, c64(g, 0));
 		LLVMDisposeBuilder(b);
 	}
@@ -1869,15 +1910,20 @@ static void cg_probe(struct cg *g, struct probe_inst *pi)
 	if (pi->pkt_depth >= 0 && ap->prov->pkt_parser) {
 		/* parse once, only as deep as the fields the block reads */
 		g->pkt = stack_buf(g, sizeof(struct sonde_pkt), "pkt");
-		LLVMTypeRef params[] = {g->ptr, g->ptr, g->i32};
-		LLVMTypeRef fty = LLVMFunctionType(LLVMVoidTypeInContext(g->ctx), params, 3, 0);
+		LLVMTypeRef params[] = {g->ptr, g->ptr, g->i32, g->i32};
+		LLVMTypeRef fty = LLVMFunctionType(LLVMVoidTypeInContext(g->ctx), params, 4, 0);
 		LLVMValueRef fn = LLVMGetNamedFunction(g->mod, ap->prov->pkt_parser);
 		if (!fn)
 			fn = LLVMAddFunction(g->mod, ap->prov->pkt_parser, fty);
 		LLVMValueRef args[] = {g->ctxarg, g->pkt,
-				       LLVMConstInt(g->i32, (uint64_t)pi->pkt_depth, 0)};
-		LLVMBuildCall2(g->b, fty, fn, args, 3, "");
+				       LLVMConstInt(g->i32, (uint64_t)pi->pkt_depth, 0),
+				       LLVMConstInt(g->i32, pi->pkt_len, 0)};
+		LLVMBuildCall2(g->b, fty, fn, args, 4, "");
 		g->c->uses_runtime = true;
+		/* a for body runs as a callback that cannot follow packet
+		 * pointers: parse the transport header before it */
+		if (pi->pkt_l4_eager)
+			pkt_parse_l4(g);
 	}
 	if (probe->u.probe.predicate) {
 		LLVMValueRef c = cg_expr(g, probe->u.probe.predicate);
@@ -1915,13 +1961,6 @@ int cg_build(struct compilation *c, LLVMContextRef ctx, LLVMModuleRef mod, struc
 					    map_key_size(m),
 					    agg_value_size(m), m->loc.first_line);
 	}
-	/* "dropped": one per-CPU counter per map, read by the runtime at exit */
-	bool any_hash = false;
-	for (struct map_info *m = c->maps; m; m = m->next)
-		any_hash |= !map_is_array(m);
-	if (any_hash)
-		g.dropped = emit_map(em, "dropped", BPF_MAP_TYPE_PERCPU_ARRAY, (uint32_t)c->nmaps,
-				     4, 8, 1);
 	for (struct map_info *m = c->maps; m; m = m->next)
 		if (m->agg != AGG_NONE && m->agg != AGG_COUNT && m->agg != AGG_SUM &&
 		    !map_is_array(m) && agg_value_size(m) > g.zeros_size)
@@ -1938,8 +1977,6 @@ int cg_build(struct compilation *c, LLVMContextRef ctx, LLVMModuleRef mod, struc
 	if (c->uses_events) {
 		g.events = emit_map(em, "events", BPF_MAP_TYPE_RINGBUF, c->opts->ringbuf_size, 0, 0,
 				    1);
-		g.lost = emit_map(em, "lost", BPF_MAP_TYPE_PERCPU_ARRAY, 1, 4, 8, 1);
-		g.exitflag = emit_map(em, "exitflag", BPF_MAP_TYPE_ARRAY, 1, 4, 8, 1);
 	}
 
 	/* license: the tracing helpers sonde uses are GPL-only */

@@ -54,6 +54,8 @@ struct map_info {
 	bool assign_failed;            /* an assignment had an error already reported */
 	bool keys_seen, keyed;         /* whether the map is used with [keys] */
 	struct loc keys_loc;
+	struct loc len_loc;            /* first len(@map), checked once keys are known */
+	bool len_used;
 	struct early_read *early_reads; /* reads seen before the value type was known */
 	struct map_info *next;
 };
@@ -83,6 +85,8 @@ struct probe_inst {
 	struct attach_point *ap;
 	struct var_info *vars; /* scratch variables of the probe block */
 	int pkt_depth;         /* SONDE_PKT_DEPTH_* the block needs, -1 when it reads no pkt */
+	bool pkt_len;          /* the block reads pkt.len */
+	bool pkt_l4_eager;     /* parse TCP/UDP up front: a for body reads it (codegen.c) */
 	const char *prog_name;
 	int index;
 	struct probe_inst *next;

@@ -206,9 +206,9 @@ int ld_load(const struct program *p, struct diag *d, unsigned flags, struct load
 		out->maps[i] = bpf_object__find_map_by_name(out->obj, p->m.maps[i].elf_name);
 	if (p->m.events_map) {
 		out->events = bpf_object__find_map_by_name(out->obj, p->m.events_map);
-		out->lost = bpf_object__find_map_by_name(out->obj, "lost");
-		out->exitflag = bpf_object__find_map_by_name(out->obj, "exitflag");
 	}
+	/* libbpf names the map after the object; ".bss" finds it by section */
+	out->counters = bpf_object__find_map_by_name(out->obj, ".bss");
 
 	rc = bpf_object__load(out->obj);
 	if (rc) {

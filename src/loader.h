@@ -19,8 +19,7 @@ struct loaded {
 	struct bpf_program **progs; /* by probe index */
 	struct bpf_map **maps;      /* by map index */
 	struct bpf_map *events;     /* ring buffer, or NULL */
-	struct bpf_map *lost;       /* per-CPU count of records lost, or NULL */
-	struct bpf_map *exitflag;   /* non-zero once a probe called exit(), or NULL */
+	struct bpf_map *counters;   /* .bss: the counters of manifest.h, or NULL */
 };
 
 enum {

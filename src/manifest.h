@@ -108,6 +108,17 @@ struct event_hdr {
 	uint32_t id;
 };
 
+/* The programs' counters: one u64 array, a global in the object's .bss
+ * section (libbpf makes it a one-element array map), updated with a single
+ * atomic add so that counting costs a few instructions and no map lookup.
+ * Slots COUNTER_DROPPED + i count the failed updates of map i. */
+enum counter_slot {
+	COUNTER_LOST = 0,      /* records the full ring buffer had no room for */
+	COUNTER_EXIT = 1,      /* non-zero once a probe called exit() */
+	COUNTER_TRUNCATED = 2, /* str() results cut to max_strlen */
+	COUNTER_DROPPED = 3,   /* + map index: updates a full hash map refused */
+};
+
 struct ev_print {
 	uint64_t top, div;
 };

@@ -310,52 +310,47 @@ static void drain(struct run *r)
 		ring_buffer__consume(r->rb);
 }
 
+/* counters[slot] (manifest.h): 0 when the programs have none or it cannot
+ * be read. */
+static uint64_t counter_value(const struct run *r, uint32_t slot)
+{
+	const struct bpf_map *m = r->ld.counters;
+	if (!m || (uint64_t)slot * 8 + 8 > bpf_map__value_size(m))
+		return 0;
+	uint64_t *vals = calloc(1, bpf_map__value_size(m));
+	uint32_t key = 0;
+	uint64_t v = 0;
+	if (vals && bpf_map_lookup_elem(bpf_map__fd(m), &key, vals) == 0)
+		v = vals[slot];
+	free(vals);
+	return v;
+}
+
 /* exit() also sets a flag, read when the ring buffer is quiet: its record
  * can be lost when the buffer is full, the request must not be. */
 static void check_exit_flag(struct run *r)
 {
-	uint32_t key = 0;
-	uint64_t v = 0;
-	if (r->ld.exitflag && bpf_map_lookup_elem(bpf_map__fd(r->ld.exitflag), &key, &v) == 0 &&
-	    v)
+	if (counter_value(r, COUNTER_EXIT))
 		r->stop = true;
 }
 
-/* Slot `key` of a per-CPU u64 counter map (lost, dropped, truncated),
- * summed over the CPUs; 0 when it cannot be read. */
-static uint64_t percpu_total(const struct run *r, const struct bpf_map *map, uint32_t key)
-{
-	uint64_t *vals = calloc((size_t)r->ncpus, sizeof(*vals));
-	uint64_t total = 0;
-	if (vals && bpf_map_lookup_elem(bpf_map__fd(map), &key, vals) == 0)
-		for (int c = 0; c < r->ncpus; c++)
-			total += vals[c];
-	free(vals);
-	return total;
-}
-
 /* Records the kernel could not put in the full ring buffer, reported as
- * bpftrace does; counted per CPU by the programs themselves. */
+ * bpftrace does. */
 static void report_lost(struct run *r)
 {
-	if (!r->ld.lost)
-		return;
-	uint64_t total = percpu_total(r, r->ld.lost, 0);
+	uint64_t total = counter_value(r, COUNTER_LOST);
 	if (total > r->lost_reported) {
 		out_lost_events(&r->pr, total - r->lost_reported);
 		r->lost_reported = total;
 	}
 }
 
-/* Hash maps that were full: updates the programs could not make, counted
- * per CPU and per map in the "dropped" map (codegen.c), reported at exit. */
+/* Hash maps that were full: updates the programs could not make,
+ * reported at exit. */
 static void report_dropped(struct run *r)
 {
-	struct bpf_map *dm = r->ld.obj ? bpf_object__find_map_by_name(r->ld.obj, "dropped") : NULL;
-	if (!dm)
-		return;
 	for (uint32_t i = 0; i < r->p->m.nmaps; i++) {
-		uint64_t total = percpu_total(r, dm, i);
+		uint64_t total = counter_value(r, COUNTER_DROPPED + i);
 		if (!total)
 			continue;
 		out_dropped_updates(&r->pr, r->p->m.maps[i].name, total);
@@ -365,13 +360,10 @@ static void report_dropped(struct run *r)
 	}
 }
 
-/* str() results cut to max_strlen, counted per CPU in the "truncated" map
- * (codegen.c), reported at exit. */
+/* str() results cut to max_strlen, reported at exit. */
 static void report_truncated(struct run *r)
 {
-	struct bpf_map *tm =
-		r->ld.obj ? bpf_object__find_map_by_name(r->ld.obj, "truncated") : NULL;
-	uint64_t total = tm ? percpu_total(r, tm, 0) : 0;
+	uint64_t total = counter_value(r, COUNTER_TRUNCATED);
 	if (!total)
 		return;
 	out_truncated_strings(&r->pr, total);

@@ -38,6 +38,8 @@ struct sema {
 	struct var_info *vars;
 	int loop_depth;
 	int pkt_depth; /* deepest pkt field the probe reads, -1 for none */
+	bool pkt_len;  /* the probe reads pkt.len */
+	bool pkt_l4_in_for; /* ... and a transport field inside a for body */
 	int macro_depth;
 	int for_depth; /* inside the body of for ($kv : @map) */
 };
@@ -824,6 +826,8 @@ static struct type *check_field(struct sema *s, struct node *n)
 		}
 		if (depth > s->pkt_depth)
 			s->pkt_depth = depth;
+		s->pkt_len |= !strcmp(n->u.field.name, "len");
+		s->pkt_l4_in_for |= depth == SONDE_PKT_DEPTH_L4 && s->for_depth;
 		return acc.type;
 	}
 	struct type *bt = check_expr(s, base);
@@ -1132,18 +1136,21 @@ static struct type *check_printf(struct sema *s, struct node *n, struct node *ar
 			ok = false;
 			continue;
 		}
-		t = storage_type(s, t);
 		if (i < nconv) {
-			const char *msg = fmt_check_arg(s->a, fmtn->u.str.s, (uint32_t)i, t);
+			const char *msg =
+				fmt_check_arg(s->a, fmtn->u.str.s, (uint32_t)i, storage_type(s, t));
 			if (msg) {
 				diag_error(s->d, a->loc, "%s", msg);
 				ok = false;
 			}
 		}
+		/* integers travel at their own width (pid and friends in 32
+		 * bits), so a record carries no padding to clear */
+		t = is_32bit_builtin(a) ? &type_u32
+		    : t->kind == TYPE_INT ? t
+					  : storage_type(s, t);
 		f->arg_types[i] = t;
 		uint32_t al = t->align ? t->align : 1;
-		if (al < 8 && t->kind != TYPE_STR)
-			al = 8;
 		off_payload = (off_payload + al - 1) / al * al;
 		f->arg_offsets[i] = off_payload;
 		off_payload += t->size;
@@ -1157,7 +1164,8 @@ static struct type *check_printf(struct sema *s, struct node *n, struct node *ar
 	}
 	if (!ok)
 		return NULL;
-	f->size = (off_payload + 7) / 8 * 8;
+	/* not rounded up: the ring buffer aligns records itself */
+	f->size = off_payload;
 	f->index = s->c->nfmts++;
 	struct fmt_info **tail = &s->c->fmts;
 	while (*tail)
@@ -1575,7 +1583,12 @@ static struct type *check_call(struct sema *s, struct node *n, enum call_mode mo
 			return NULL;
 		}
 		if (fid == FN_LEN) {
-			args->u.map.info = find_map(s, args->u.map.name, args->loc);
+			struct map_info *m = find_map(s, args->u.map.name, args->loc);
+			args->u.map.info = m;
+			if (m && !m->len_used) {
+				m->len_used = true;
+				m->len_loc = args->loc;
+			}
 			if (!kernel_has_helper(BPF_FUNC_for_each_map_elem)) {
 				diag_error(s->d, n->loc,
 					   "len() needs bpf_for_each_map_elem, which this kernel "
@@ -2283,6 +2296,7 @@ static void check_probe(struct sema *s, struct node *probe)
 		s->ctx &= s->aps[i].prov->ctx;
 	s->vars = NULL;
 	s->pkt_depth = -1;
+	s->pkt_len = s->pkt_l4_in_for = false;
 
 	if (probe->u.probe.predicate)
 		check_cond(s, probe->u.probe.predicate, "a predicate");
@@ -2294,6 +2308,8 @@ static void check_probe(struct sema *s, struct node *probe)
 		pi->ap = &s->aps[i];
 		pi->vars = s->vars;
 		pi->pkt_depth = s->pkt_depth;
+		pi->pkt_len = s->pkt_len;
+		pi->pkt_l4_eager = s->pkt_l4_in_for;
 		pi->index = c->ninsts++;
 		pi->prog_name = arena_printf(s->a, "p%d", pi->index);
 		struct probe_inst **tail = &c->insts;
@@ -2326,6 +2342,11 @@ static void finish_maps(struct sema *s)
 					   "assign it before the first read",
 					   m->name, type_name(s->a, m->value));
 		}
+		/* a map without keys holds one value: bpftrace refuses len() of
+		 * it too, rather than answer 1 whether or not it was set */
+		if (m->len_used && !m->keyed)
+			diag_error(s->d, m->len_loc,
+				   "len() counts the keys of a map, and '%s' has none", m->name);
 		if (m->agg == AGG_COUNT)
 			m->value = &type_u64;
 		else if (m->agg != AGG_NONE && !m->value)

@@ -1815,13 +1815,22 @@ static void test_printf_layout(void **state)
 	assert_string_equal(f1->fmt, "%s %d %c\n");
 	assert_int_equal(f1->nargs, 3);
 	assert_str_type(f1->arg_types[0], 16);
-	assert_int_type(f1->arg_types[1], false, 8);
+	assert_int_type(f1->arg_types[1], false, 4);
 	assert_int_type(f1->arg_types[2], true, 8);
-	/* strings pack at byte alignment, integers at 8 */
+	/* strings pack at byte alignment, integers at their own width and
+	 * alignment (pid in 32 bits); the size is not rounded up */
 	assert_int_equal(f1->arg_offsets[0], 0);
 	assert_int_equal(f1->arg_offsets[1], 16);
 	assert_int_equal(f1->arg_offsets[2], 24);
 	assert_int_equal(f1->size, 32);
+	/* a 32-bit value last: a 12-byte payload after the header */
+	struct fmt_info *f2 = NULL;
+	compile_fini(&r);
+	assert_int_equal(compile_run(&r, "BEGIN { printf(\"%d %d\\n\", 7, tid); }"), 0);
+	f2 = r.c.fmts;
+	assert_int_type(f2->arg_types[1], false, 4);
+	assert_int_equal(f2->arg_offsets[1], 8);
+	assert_int_equal(f2->size, 12);
 	compile_fini(&r);
 }
 
