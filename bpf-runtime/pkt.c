@@ -24,9 +24,13 @@
 
 static long (*const bpf_xdp_get_buff_len)(struct xdp_md *ctx) = (void *)BPF_FUNC_xdp_get_buff_len;
 
+/* A big-endian 16-bit field: one load and a byte swap, which LLVM folds
+ * into the constant a field is compared with. Header fields sit at even
+ * offsets from the frame's start (Ethernet 14, tags 4, IPv4 a multiple of
+ * 4), so the load is aligned like the frame. */
 static inline __attribute__((always_inline)) unsigned be16(const unsigned char *p)
 {
-	return (unsigned)p[0] << 8 | p[1];
+	return __builtin_bswap16(*(const unsigned short *)p);
 }
 
 static inline __attribute__((always_inline)) void copy_addr(struct sonde_inet *dst, unsigned family,
@@ -65,22 +69,21 @@ static inline __attribute__((always_inline)) void parse(const unsigned char *dat
 		return;
 
 	unsigned proto;
-	const unsigned char *l4;
+	const unsigned char *l4, *ip4 = 0;
 	if (eth_type == ETH_P_IP) {
 		if (p + 20 > end)
 			return;
-		unsigned ihl = (p[0] & 0xf) * 4;
-		if ((p[0] >> 4) != 4 || ihl < 20)
+		/* version 4 and a header of 5 words or more, in one range test */
+		if (p[0] < 0x45 || p[0] > 0x4f)
 			return;
+		unsigned ihl = (p[0] & 0xf) * 4;
 		proto = p[9];
 		pkt->has_ip = 1;
 		pkt->proto = proto;
 		pkt->ttl = p[8];
 		copy_addr(&pkt->saddr, 2, p + 12, 4);
 		copy_addr(&pkt->daddr, 2, p + 16, 4);
-		/* a fragment after the first carries no transport header */
-		if (be16(p + 6) & 0x1fff)
-			return;
+		ip4 = p;
 		l4 = p + ihl;
 	} else if (eth_type == ETH_P_IPV6) {
 		if (p + 40 > end)
@@ -98,6 +101,7 @@ static inline __attribute__((always_inline)) void parse(const unsigned char *dat
 	if (depth < SONDE_PKT_DEPTH_L4)
 		return;
 	pkt->l4 = l4;
+	pkt->ip4 = ip4;
 	pkt->end = end;
 }
 
@@ -111,6 +115,9 @@ void sonde_pkt_l4(struct sonde_pkt *pkt)
 	if (!l4)
 		return;
 	pkt->l4 = 0;
+	/* a fragment after the first carries no transport header */
+	if (pkt->ip4 && (be16(pkt->ip4 + 6) & 0x1fff))
+		return;
 	if (pkt->proto == 6) { /* TCP */
 		if (l4 + 20 > end)
 			return;

@@ -56,9 +56,12 @@ struct sonde_pkt {
 	struct sonde_inet daddr;
 	sonde_u32 pad1;
 	/* The transport header is parsed at the first read of a field that
-	 * needs it (sonde_pkt_l4): until then l4 points at it, and end is
-	 * the packet's end. NULL once parsed, or when there is none. */
+	 * needs it (sonde_pkt_l4): until then l4 points at it (NULL once
+	 * parsed, or when there is none), ip4 at the IPv4 header whose
+	 * fragment offset says whether it is really there, and end at the
+	 * packet's end. */
 	const unsigned char *l4;
+	const unsigned char *ip4; /* its IPv4 header: a later fragment has none */
 	const unsigned char *end;
 };
 

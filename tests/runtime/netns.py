@@ -40,7 +40,8 @@ N" when a command fails.
 Without a network (--no-net) the helper only provides @TMP@ and --pcap.
 --pcap FILE:SPEC[;SPEC...] writes a pcap file (before sonde starts) with
 crafted Ethernet packets: udp4:N:SPORT:DPORT, tcp4:N:SPORT:DPORT:FLAGS,
-icmp4:N, udp6:N:SPORT:DPORT, vlan-udp4:N:VLAN:DPORT, arp:N, and the
+icmp4:N, udp6:N:SPORT:DPORT, vlan-udp4:N:VLAN:DPORT, arp:N,
+frag-udp4:N:SPORT:DPORT (a non-first IPv4 fragment), and the
 format options be (big-endian file) and nsec (nanosecond timestamps).
 
 IPv6 is disabled on the veth unless --ipv6, and neighbours are static, so
@@ -253,8 +254,8 @@ def eth(payload, ethertype, vlan=None):
     return hdr + struct.pack("!H", ethertype) + payload
 
 
-def ipv4(proto, payload, src="192.0.2.10", dst="192.0.2.20", ttl=64):
-    h = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(payload), 1, 0, ttl, proto, 0,
+def ipv4(proto, payload, src="192.0.2.10", dst="192.0.2.20", ttl=64, frag=0):
+    h = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(payload), 1, frag, ttl, proto, 0,
                     socket.inet_aton(src), socket.inet_aton(dst))
     h = h[:10] + struct.pack("!H", checksum(h)) + h[12:]
     return h + payload
@@ -292,6 +293,10 @@ def pcap_packets(spec):
                 out.append(eth(ipv4(1, struct.pack("!BBHHH", 8, 0, 0, 1, i)), 0x0800))
             elif kind == "udp6":
                 out.append(eth(ipv6(17, udp(int(f[2]), int(f[3]))), 0x86dd))
+            elif kind == "frag-udp4":
+                # a later fragment (offset 1480 bytes): its first bytes are
+                # data, not a UDP header, even when they look like one
+                out.append(eth(ipv4(17, udp(int(f[2]), int(f[3])), frag=185), 0x0800))
             elif kind == "vlan-udp4":
                 out.append(eth(ipv4(17, udp(1234, int(f[3]))), 0x0800, vlan=int(f[2])))
             elif kind == "arp":
