@@ -284,9 +284,13 @@ class Tools:
         # A private copy, so that a rebuild of build/sonde during the run
         # cannot pull the binary out from under the bench.
         self.sonde = os.path.join(OUT, "sonde")
+        # the compiler's LLVM half (src/backend.h) goes with it when split out
+        backend = os.path.join(os.path.dirname(os.path.abspath(a.sonde)), "sonde-backend.so")
         for _ in range(20):
             shutil.copy2(a.sonde, self.sonde)
-            if run([self.sonde, "--version"]).returncode == 0:
+            if os.path.exists(backend):
+                shutil.copy2(backend, os.path.join(OUT, "sonde-backend.so"))
+            if run([self.sonde, "-e", "BEGIN { exit(); }"]).returncode == 0:
                 break
             time.sleep(1)
         else:
@@ -315,8 +319,24 @@ def section_startup(a, t, reps):
              "hand": [t.loader, "--once", t.objs["begin"]]}
     me = os.getpid()
     attach_script = f'{TP} /pid == {me}/ {{ printf("x\\n"); exit(); }}'
-    s = {k: {tool: [] for tool in TOOLS} for k in ("begin_ms", "begin_rss", "attach_ms", "exit_ms", "tp_rss")}
+    s = {k: {tool: [] for tool in TOOLS} for k in ("begin_ms", "begin_rss", "attach_ms", "exit_ms", "tp_rss",
+                                                   "help_ms", "help_rss", "list_ms")}
+    # runs that compile nothing (no hand-C equivalent): sonde must not load LLVM for them
+    nothing = {"help": {"sonde": [t.sonde, "--help"], "bpftrace": [t.bpftrace, "--help"]},
+               "list": {"sonde": [t.sonde, "-l", TP], "bpftrace": [t.bpftrace, "-l", TP]}}
     for rep in range(reps):
+        for tool in ("sonde", "bpftrace"):
+            for what in ("help", "list"):
+                t0 = time.perf_counter()
+                p = spawn(nothing[what][tool], stdout=subprocess.DEVNULL, env=t.env)
+                rc, rss = reap(p)
+                wall = (time.perf_counter() - t0) * 1e3
+                if rc != 0:
+                    fail(f"startup: {tool} {' '.join(nothing[what][tool][1:])} exit status {rc}")
+                    continue
+                s[f"{what}_ms"][tool].append(wall)
+                if what == "help":
+                    s["help_rss"][tool].append(rss)
         for tool in TOOLS:
             t0 = time.perf_counter()
             p = spawn(begin[tool], env=t.env)
@@ -368,8 +388,11 @@ def section_startup(a, t, reps):
              "attach_ms": ("start to first event of a tracepoint (attached)", " ms", 1),
              "exit_ms": ("exit() seen to process gone (hand C: SIGINT to gone)", " ms", 1),
              "begin_rss": ("peak RSS, `BEGIN { exit(); }`", " MiB", 1),
-             "tp_rss": ("peak RSS, tracepoint + printf script", " MiB", 1)}
-    for k in ("begin_ms", "attach_ms", "exit_ms", "begin_rss", "tp_rss"):
+             "tp_rss": ("peak RSS, tracepoint + printf script", " MiB", 1),
+             "help_ms": ("`--help` wall (compiles nothing)", " ms", 2),
+             "list_ms": (f"`-l {TP}` wall (compiles nothing)", " ms", 1),
+             "help_rss": ("peak RSS, `--help`", " MiB", 1)}
+    for k in ("begin_ms", "attach_ms", "exit_ms", "begin_rss", "tp_rss", "help_ms", "list_ms", "help_rss"):
         label, unit, d = names[k]
         scale = 1 / 1024 if "rss" in k else 1
         m = {tool: (med(s[k][tool]) * scale if med(s[k][tool]) is not None else None) for tool in TOOLS}

@@ -12,8 +12,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-#include "codegen.h"
-#include "emit.h"
+#include "backend.h"
 #include "parse.h"
 #include "sema.h"
 
@@ -71,7 +70,7 @@ static void remove_source_copy(const char *path, const char *tmpdir)
 	rmdir(tmpdir);
 }
 
-static struct program *build_manifest(struct compilation *c)
+static struct program *build_manifest(const struct backend *be, struct compilation *c)
 {
 	struct program *p = calloc(1, sizeof(*p));
 	if (!p)
@@ -87,7 +86,7 @@ static struct program *build_manifest(struct compilation *c)
 		d->elf_name = arena_printf(a, "map%d", mi->index);
 		d->key = mi->key ? type_clone(a, mi->key) : NULL;
 		d->value = mi->value ? type_clone(a, mi->value) : NULL;
-		cg_map_desc(c, mi, d);
+		be->map_desc(c, mi, d);
 	}
 	m->nfmts = (uint32_t)c->nfmts;
 	m->fmts = arena_alloc(a, (c->nfmts + 1) * sizeof(*m->fmts));
@@ -124,7 +123,9 @@ static struct program *build_manifest(struct compilation *c)
 	return p;
 }
 
-static int codegen_and_emit(struct compilation *c, const struct source *src, struct program *p)
+/* Runs the backend with the script on disk for its debug info. */
+static int codegen_and_emit(const struct backend *be, struct compilation *c,
+			    const struct source *src, struct program *p)
 {
 	char path[4096], tmpdir[4096];
 	int rc = source_path(src, path, sizeof(path), tmpdir, sizeof(tmpdir));
@@ -134,41 +135,7 @@ static int codegen_and_emit(struct compilation *c, const struct source *src, str
 			strerror(-rc));
 		return -1;
 	}
-	LLVMContextRef ctx = LLVMContextCreate();
-	LLVMModuleRef mod = LLVMModuleCreateWithNameInContext("sonde", ctx);
-	char *err = NULL;
-	struct emit *em = emit_new(mod, path, &err);
-	rc = -1;
-	if (!em) {
-		fprintf(stderr, "sonde: cannot set up the BPF target: %s\n", err);
-		goto out;
-	}
-	if (cg_build(c, ctx, mod, em))
-		goto out;
-	if (c->opts->emit_llvm && emit_ir_file(em, c->opts->emit_llvm, &err)) {
-		fprintf(stderr, "sonde: cannot write %s: %s\n", c->opts->emit_llvm, err);
-		goto out;
-	}
-	if (c->opts->debug & DEBUG_IR) {
-		char *ir = LLVMPrintModuleToString(mod);
-		fprintf(c->opts->debug_out, "; LLVM IR before optimisation\n%s\n", ir);
-		LLVMDisposeMessage(ir);
-	}
-	if (emit_object(em, &p->elf, &p->elf_size, &err)) {
-		fprintf(stderr, "sonde: internal error while generating BPF code: %s\n", err);
-		goto out;
-	}
-	if (c->opts->debug & DEBUG_IR) {
-		char *ir = LLVMPrintModuleToString(mod);
-		fprintf(c->opts->debug_out, "; LLVM IR after optimisation\n%s\n", ir);
-		LLVMDisposeMessage(ir);
-	}
-	rc = 0;
-out:
-	free(err);
-	emit_free(em);
-	LLVMDisposeModule(mod);
-	LLVMContextDispose(ctx);
+	rc = be->compile(c, path, p);
 	remove_source_copy(path, tmpdir);
 	return rc;
 }
@@ -261,12 +228,15 @@ int driver_compile(const struct source *src, const struct compile_options *opts,
 		ast_dump(opts->debug_out, &c.prog);
 	}
 	*script_error = false;
-	struct program *p = build_manifest(&c);
+	const struct backend *be = backend_get();
+	if (!be)
+		goto out;
+	struct program *p = build_manifest(be, &c);
 	if (!p) {
 		fprintf(stderr, "sonde: out of memory\n");
 		goto out;
 	}
-	if (codegen_and_emit(&c, src, p)) {
+	if (codegen_and_emit(be, &c, src, p)) {
 		program_free(p);
 		goto out;
 	}
