@@ -113,15 +113,23 @@ static LLVMTypeRef int_type(struct cg *g, uint32_t size)
 	}
 }
 
+/* A call of the function `name` (an intrinsic, or one the BPF runtime
+ * bitcode defines, linked in later), declared in the module on first use. */
+static LLVMValueRef call_named(struct cg *g, const char *name, LLVMTypeRef fty,
+			       LLVMValueRef *args, unsigned nargs)
+{
+	LLVMValueRef fn = LLVMGetNamedFunction(g->mod, name);
+	if (!fn)
+		fn = LLVMAddFunction(g->mod, name, fty);
+	return LLVMBuildCall2(g->b, fty, fn, args, nargs, "");
+}
+
 static void lifetime(struct cg *g, const char *which, LLVMValueRef buf, uint64_t size)
 {
 	LLVMTypeRef params[] = {g->i64, g->ptr};
 	LLVMTypeRef fty = LLVMFunctionType(LLVMVoidTypeInContext(g->ctx), params, 2, 0);
-	LLVMValueRef fn = LLVMGetNamedFunction(g->mod, which);
-	if (!fn)
-		fn = LLVMAddFunction(g->mod, which, fty);
 	LLVMValueRef args[] = {c64(g, size), buf};
-	LLVMBuildCall2(g->b, fty, fn, args, 2, "");
+	call_named(g, which, fty, args, 2);
 }
 
 /* An 8-aligned stack buffer of `size` bytes, left as it is: for a helper
@@ -344,7 +352,7 @@ static LLVMValueRef map_lookup(struct cg *g, struct map_info *m, LLVMValueRef ke
 	return cg_helper(g, H_MAP_LOOKUP, g->ptr, args, 2);
 }
 
-static void counter_add(struct cg *g, uint32_t slot, LLVMValueRef delta);
+static void count_dropped(struct cg *g, const struct map_info *m, LLVMValueRef n);
 
 /* Updates a hash map. With BPF_ANY the update fails only when the map is
  * full (or memory is short): the failure is counted in the map's dropped
@@ -360,8 +368,7 @@ static void map_update(struct cg *g, struct map_info *m, LLVMValueRef key, LLVMV
 	LLVMValueRef rc = cg_helper(g, H_MAP_UPDATE, g->i64, args, 4);
 	if (map_is_array(m) || (flags & BPF_NOEXIST))
 		return;
-	counter_add(g, COUNTER_DROPPED + (uint32_t)m->index,
-		    LLVMBuildLShr(g->b, rc, c64(g, 63), "failed"));
+	count_dropped(g, m, LLVMBuildLShr(g->b, rc, c64(g, 63), "failed"));
 }
 
 static LLVMValueRef map_key(struct cg *g, struct node *mapnode)
@@ -469,7 +476,7 @@ static LLVMValueRef agg_slot(struct cg *g, struct map_info *m, LLVMValueRef key,
 	LLVMBuildCondBr(g->b, LLVMBuildIsNull(g->b, v2, ""), refused, have);
 	/* still no value: the map was full */
 	LLVMPositionBuilderAtEnd(g->b, refused);
-	counter_add(g, COUNTER_DROPPED + (uint32_t)m->index, c64(g, 1));
+	count_dropped(g, m, c64(g, 1));
 	LLVMBuildBr(g->b, *done);
 
 	LLVMPositionBuilderAtEnd(g->b, have);
@@ -656,6 +663,12 @@ static void count_lost(struct cg *g)
 	counter_add(g, COUNTER_LOST, c64(g, 1));
 }
 
+/* `n` updates that full map `m` refused. */
+static void count_dropped(struct cg *g, const struct map_info *m, LLVMValueRef n)
+{
+	counter_add(g, COUNTER_DROPPED + (uint32_t)m->index, n);
+}
+
 static LLVMValueRef event_header(struct cg *g, uint32_t payload, enum event_kind kind,
 				 uint32_t id)
 {
@@ -811,10 +824,16 @@ static void pkt_parse_l4(struct cg *g)
 {
 	LLVMTypeRef params[] = {g->ptr};
 	LLVMTypeRef fty = LLVMFunctionType(LLVMVoidTypeInContext(g->ctx), params, 1, 0);
-	LLVMValueRef fn = LLVMGetNamedFunction(g->mod, "sonde_pkt_l4");
-	if (!fn)
-		fn = LLVMAddFunction(g->mod, "sonde_pkt_l4", fty);
-	LLVMBuildCall2(g->b, fty, fn, &g->pkt, 1, "");
+	call_named(g, "sonde_pkt_l4", fty, &g->pkt, 1);
+}
+
+/* The fields of struct sonde_pkt that sonde_pkt_l4 fills. */
+static bool pkt_field_in_l4(uint32_t offset)
+{
+	return offset == offsetof(struct sonde_pkt, sport) ||
+	       offset == offsetof(struct sonde_pkt, dport) ||
+	       offset == offsetof(struct sonde_pkt, tcp_flags) ||
+	       offset == offsetof(struct sonde_pkt, has_l4);
 }
 
 static LLVMValueRef ctx_read(struct cg *g, const struct ctx_access *acc)
@@ -855,8 +874,7 @@ static LLVMValueRef ctx_read(struct cg *g, const struct ctx_access *acc)
 	case CTX_PKT: {
 		if (!g->pkt)
 			return c64(g, 0);
-		if (acc->offset >= offsetof(struct sonde_pkt, sport) &&
-		    acc->offset <= offsetof(struct sonde_pkt, has_l4) && !g->in_callback)
+		if (pkt_field_in_l4(acc->offset) && !g->in_callback)
 			pkt_parse_l4(g);
 		LLVMValueRef fp = gep(g, g->pkt, acc->offset);
 		return load_value(g, fp, acc->type);
@@ -970,14 +988,10 @@ static LLVMValueRef cg_stack(struct cg *g, const struct type *t)
 static LLVMValueRef upper_half(struct cg *g, LLVMValueRef v)
 {
 	LLVMValueRef shifted = LLVMBuildLShr(g->b, v, c64(g, 32), "");
-	const char *name = "llvm.bpf.passthrough.i64.i64";
 	LLVMTypeRef params[] = {g->i32, g->i64};
 	LLVMTypeRef fty = LLVMFunctionType(g->i64, params, 2, 0);
-	LLVMValueRef fn = LLVMGetNamedFunction(g->mod, name);
-	if (!fn)
-		fn = LLVMAddFunction(g->mod, name, fty);
 	LLVMValueRef args[] = {LLVMConstInt(g->i32, 0, 0), shifted};
-	return LLVMBuildCall2(g->b, fty, fn, args, 2, "");
+	return call_named(g, "llvm.bpf.passthrough.i64.i64", fty, args, 2);
 }
 
 static LLVMValueRef cg_builtin(struct cg *g, struct node *n)
@@ -1912,13 +1926,10 @@ static void cg_probe(struct cg *g, struct probe_inst *pi)
 		g->pkt = stack_buf(g, sizeof(struct sonde_pkt), "pkt");
 		LLVMTypeRef params[] = {g->ptr, g->ptr, g->i32, g->i32};
 		LLVMTypeRef fty = LLVMFunctionType(LLVMVoidTypeInContext(g->ctx), params, 4, 0);
-		LLVMValueRef fn = LLVMGetNamedFunction(g->mod, ap->prov->pkt_parser);
-		if (!fn)
-			fn = LLVMAddFunction(g->mod, ap->prov->pkt_parser, fty);
 		LLVMValueRef args[] = {g->ctxarg, g->pkt,
 				       LLVMConstInt(g->i32, (uint64_t)pi->pkt_depth, 0),
 				       LLVMConstInt(g->i32, pi->pkt_len, 0)};
-		LLVMBuildCall2(g->b, fty, fn, args, 4, "");
+		call_named(g, ap->prov->pkt_parser, fty, args, 4);
 		g->c->uses_runtime = true;
 		/* a for body runs as a callback that cannot follow packet
 		 * pointers: parse the transport header before it */

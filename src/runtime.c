@@ -310,18 +310,28 @@ static void drain(struct run *r)
 		ring_buffer__consume(r->rb);
 }
 
-/* counters[slot] (manifest.h): 0 when the programs have none or it cannot
- * be read. */
-static uint64_t counter_value(const struct run *r, uint32_t slot)
+/* The programs' counters (manifest.h), copied out: the array of
+ * COUNTER_DROPPED + nmaps slots, or NULL when there is none or it cannot
+ * be read. Free it. */
+static uint64_t *counters_read(const struct run *r)
 {
 	const struct bpf_map *m = r->ld.counters;
-	if (!m || (uint64_t)slot * 8 + 8 > bpf_map__value_size(m))
-		return 0;
+	if (!m || bpf_map__value_size(m) < (COUNTER_DROPPED + r->p->m.nmaps) * 8)
+		return NULL;
 	uint64_t *vals = calloc(1, bpf_map__value_size(m));
 	uint32_t key = 0;
-	uint64_t v = 0;
-	if (vals && bpf_map_lookup_elem(bpf_map__fd(m), &key, vals) == 0)
-		v = vals[slot];
+	if (vals && bpf_map_lookup_elem(bpf_map__fd(m), &key, vals)) {
+		free(vals);
+		return NULL;
+	}
+	return vals;
+}
+
+/* counters[slot]: 0 when it cannot be read. */
+static uint64_t counter_value(const struct run *r, uint32_t slot)
+{
+	uint64_t *vals = counters_read(r);
+	uint64_t v = vals ? vals[slot] : 0;
 	free(vals);
 	return v;
 }
@@ -349,8 +359,9 @@ static void report_lost(struct run *r)
  * reported at exit. */
 static void report_dropped(struct run *r)
 {
-	for (uint32_t i = 0; i < r->p->m.nmaps; i++) {
-		uint64_t total = counter_value(r, COUNTER_DROPPED + i);
+	uint64_t *vals = counters_read(r);
+	for (uint32_t i = 0; vals && i < r->p->m.nmaps; i++) {
+		uint64_t total = vals[COUNTER_DROPPED + i];
 		if (!total)
 			continue;
 		out_dropped_updates(&r->pr, r->p->m.maps[i].name, total);
@@ -358,6 +369,7 @@ static void report_dropped(struct run *r)
 			"sonde: map '%s' was full: %llu update%s dropped (raise --map-entries)\n",
 			r->p->m.maps[i].name, (unsigned long long)total, total == 1 ? "" : "s");
 	}
+	free(vals);
 }
 
 /* str() results cut to max_strlen, reported at exit. */
