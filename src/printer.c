@@ -170,19 +170,132 @@ static void put_inet(FILE *f, const uint8_t *p)
 	fputs(text, f);
 }
 
-static void put_buf(FILE *f, const struct type *t, const uint8_t *p)
+/* Bytes as %r shows them (form 0): printable ASCII as is, any other byte
+ * as \xNN; as %rx ('x'): every byte as \xNN; as %rh ('h'): every byte as
+ * two hex digits, a space between bytes. */
+static void put_bytes(FILE *f, const uint8_t *b, size_t n, char form)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (form == 0 && b[i] >= 0x20 && b[i] < 0x7f)
+			fputc(b[i], f);
+		else if (form == 'h')
+			fprintf(f, i ? " %02x" : "%02x", b[i]);
+		else
+			fprintf(f, "\\x%02x", b[i]);
+	}
+}
+
+/* The bytes a buf() value holds: a u32 length, then the data. */
+static size_t buf_len(const struct type *t, const uint8_t *p)
 {
 	uint32_t len;
 	memcpy(&len, p, sizeof(len));
 	if (t->size >= 4 && len > t->size - 4)
 		len = t->size - 4;
-	for (uint32_t i = 0; i < len; i++) {
-		uint8_t c = p[4 + i];
-		if (c >= 0x20 && c < 0x7f)
-			fputc(c, f);
-		else
-			fprintf(f, "\\x%02x", c);
+	return len;
+}
+
+static void put_buf(FILE *f, const struct type *t, const uint8_t *p)
+{
+	put_bytes(f, p + 4, buf_len(t, p), 0);
+}
+
+/* ---- time formats ----------------------------------------------------- */
+
+/* The strftime conversion that starts at fmt[at] == '%': returns the
+ * offset just past it, or 0 with *err set (the problem is at *err_at).
+ * Accepted: what glibc's strftime formats (flags _ - 0 ^ #, a width, E or
+ * O on the POSIX conversions that take them) and bpftrace's %f, the
+ * microseconds; anything else glibc would copy to the output as text. */
+static size_t time_conv_end(const char *fmt, size_t at, bool *is_usec, const char **err,
+                            size_t *err_at)
+{
+	size_t i = at + 1;
+	*is_usec = false;
+	if (fmt[i] == '%')
+		return i + 1;
+	if (fmt[i] == 'f') {
+		*is_usec = true;
+		return i + 1;
 	}
+	while (fmt[i] && strchr("_-0^#", fmt[i]))
+		i++;
+	while (fmt[i] >= '0' && fmt[i] <= '9')
+		i++;
+	const char *convs = "aAbBcCdDeFgGhHIjklmMnpPrRsStTuUVwWxXyYzZ%";
+	if (fmt[i] == 'E' || fmt[i] == 'O') {
+		convs = fmt[i] == 'E' ? "cCxXyY" : "deHImMSuUVwWy";
+		i++;
+	}
+	if (!fmt[i]) {
+		*err = "incomplete conversion at the end of the format (write %% for a '%')";
+		*err_at = at;
+		return 0;
+	}
+	if (!strchr(convs, fmt[i])) {
+		*err =
+		    fmt[i] == 'f' ? "%f (microseconds) takes no flags, width or modifier"
+		    : convs[0] == 'a'
+		        ? "unknown time conversion (strftime(3) conversions and %f are supported)"
+		        : "this conversion does not take the E or O modifier";
+		*err_at = i;
+		return 0;
+	}
+	return i + 1;
+}
+
+int fmt_check_time(const char *fmt, const char **err, size_t *err_offset)
+{
+	for (size_t i = 0; fmt[i];) {
+		if (fmt[i] != '%') {
+			i++;
+			continue;
+		}
+		bool is_usec;
+		size_t end = time_conv_end(fmt, i, &is_usec, err, err_offset);
+		if (!end)
+			return -1;
+		i = end;
+	}
+	return 0;
+}
+
+/* `tm` through the strftime format `fmt`, %f being the microseconds
+ * `usec` as six digits. */
+static void put_time(FILE *f, const char *fmt, const struct tm *tm, long usec)
+{
+	struct membuf m;
+	FILE *mf = membuf_open(&m);
+	for (size_t i = 0; fmt[i];) {
+		const char *err;
+		size_t err_at, end;
+		bool is_usec = false;
+		if (fmt[i] != '%' || !(end = time_conv_end(fmt, i, &is_usec, &err, &err_at))) {
+			fputc(fmt[i++], mf);
+			continue;
+		}
+		if (is_usec)
+			fprintf(mf, "%06ld", usec);
+		else
+			fwrite(fmt + i, 1, end - i, mf);
+		i = end;
+	}
+	membuf_close(&m);
+	/* strftime returns 0 both for a result that does not fit and for an
+	 * empty one (%p in some locales): grow the buffer, up to a bound */
+	for (size_t size = 256; m.len && size <= 65536 * 4; size *= 4) {
+		char *buf = malloc(size);
+		if (!buf)
+			sonde_out_of_memory("printing");
+		size_t n = strftime(buf, size, m.data, tm);
+		if (n) {
+			fwrite(buf, 1, n, f);
+			free(buf);
+			break;
+		}
+		free(buf);
+	}
+	free(m.data);
 }
 
 /* strftime(fmt, ns): ns is a kernel ktime (CLOCK_MONOTONIC, as nsecs),
@@ -198,9 +311,7 @@ static void put_timestamp(FILE *f, const char *fmt, uint64_t ns)
 	time_t secs = (time_t)(wall / 1000000000LL);
 	struct tm tm;
 	localtime_r(&secs, &tm);
-	char buf[512];
-	size_t n = strftime(buf, sizeof(buf), fmt, &tm);
-	fwrite(buf, 1, n, f);
+	put_time(f, fmt, &tm, (long)(wall % 1000000000LL / 1000));
 }
 
 /* A uid as its user name, or the number when it has none. */
@@ -904,6 +1015,7 @@ struct conv {
 	int width, prec; /* -1 when absent */
 	enum conv_len len;
 	char spec; /* d i u x X o c p s r, or '%' */
+	char buf_form; /* %r only: 0, 'x' for %rx (every byte \xNN), 'h' for %rh (NN NN) */
 };
 
 /* Finds the next conversion at or after *pos. Returns 1 with *c filled,
@@ -963,16 +1075,21 @@ static int next_conv(const char *fmt, size_t *pos, struct conv *c, const char **
 	}
 	c->spec = fmt[i];
 	if (!strchr("diuxXocpsr%", c->spec)) {
-		*err = "unknown conversion (supported: %d %i %u %x %X %o %c %p %s %r %%)";
+		*err = "unknown conversion (supported: %d %i %u %x %X %o %c %p %s %r %rx %rh %%)";
 		*err_off = i;
 		return -1;
 	}
+	/* bpftrace reads "%rx" and "%rh" as conversions of their own, so the
+	 * letter after %r is never literal text */
+	if (c->spec == 'r' && (fmt[i + 1] == 'x' || fmt[i + 1] == 'h'))
+		c->buf_form = fmt[++i];
 	if (c->spec == '%' && (i != c->start + 1)) {
 		*err = "'%%' takes no flags, width or length";
 		*err_off = c->start;
 		return -1;
 	}
-	if (c->len != LEN_NONE && strchr("cpsr", c->spec)) {
+	/* %p takes a length as bpftrace does (%lp is a pointer like %p) */
+	if (c->len != LEN_NONE && strchr("csr", c->spec)) {
 		*err = "a length modifier (h, l, ll, j, z, t) only goes with integer conversions";
 		*err_off = c->start;
 		return -1;
@@ -1082,8 +1199,22 @@ static void put_conv(FILE *f, const struct conv *c, const struct type *t, const 
 {
 	char spec[64];
 	switch (c->spec) {
-	case 's':
-	case 'r': {
+	case 'r':
+		if (t->kind == TYPE_BUF || t->kind == TYPE_STR) {
+			struct membuf m;
+			FILE *mf = membuf_open(&m);
+			if (t->kind == TYPE_BUF)
+				put_bytes(mf, p + 4, buf_len(t, p), c->buf_form);
+			else
+				put_bytes(mf, p, strnlen((const char *)p, t->size), c->buf_form);
+			membuf_close(&m);
+			c_spec(spec, sizeof(spec), c, "", 's');
+			fprintf(f, spec, m.data);
+			free(m.data);
+			return;
+		}
+		/* fall through - sema lets no other type reach %r */
+	case 's': {
 		struct membuf m;
 		FILE *mf = membuf_open(&m);
 		if (!((t->kind == TYPE_KSTACK || t->kind == TYPE_USTACK) && active_resolver &&
@@ -1210,9 +1341,11 @@ void out_time(struct printer *p, const char *fmt)
 	clock_gettime(CLOCK_REALTIME, &now);
 	struct tm tm;
 	localtime_r(&now.tv_sec, &tm);
-	char buf[1024];
-	size_t n = strftime(buf, sizeof(buf), fmt, &tm);
-	out_text_event(p, "time", buf, n);
+	struct membuf m;
+	put_time(membuf_open(&m), fmt, &tm, now.tv_nsec / 1000);
+	membuf_close(&m);
+	out_text_event(p, "time", m.data, m.len);
+	free(m.data);
 }
 
 void out_text_event(struct printer *p, const char *type, const char *text, size_t len)

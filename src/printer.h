@@ -88,6 +88,10 @@ int out_value_text(char *buf, size_t size, const struct type *t, const void *dat
  * number of conversions (%% excluded) or -1 with `*err` set to a message
  * and `*err_offset` to the byte offset in fmt. */
 int fmt_count_conversions(const char *fmt, const char **err, size_t *err_offset);
+/* time()/strftime() format checking: 0 when every conversion is one
+ * strftime(3) formats or %f (microseconds), else -1 with `*err` and
+ * `*err_offset` set as above. */
+int fmt_check_time(const char *fmt, const char **err, size_t *err_offset);
 /* Checks argument i's type against conversion i; NULL when fine, else a
  * message like "%d expects an integer, got string[64]". */
 const char *fmt_check_arg(struct arena *a, const char *fmt, uint32_t i, const struct type *t);

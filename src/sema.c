@@ -1089,6 +1089,29 @@ static int signal_number(const char *name)
 	return -1;
 }
 
+/* An error at byte `off` of the format literal `fmtn`. */
+static void format_error(struct sema *s, const struct node *fmtn, size_t off, const char *err)
+{
+	struct loc l = fmtn->loc;
+	/* +1 for the opening quote; exact when the literal has no escapes */
+	l.first_column += (int)off + 1;
+	l.last_line = l.first_line;
+	l.last_column = l.first_column;
+	diag_error(s->d, l, "invalid format: %s", err);
+}
+
+/* time() and strftime() formats: a conversion strftime(3) does not know
+ * would print as text, so it is an error here. */
+static bool check_time_format(struct sema *s, const struct node *fmtn)
+{
+	const char *err = NULL;
+	size_t off = 0;
+	if (fmt_check_time(fmtn->u.str.s, &err, &off) == 0)
+		return true;
+	format_error(s, fmtn, off, err);
+	return false;
+}
+
 static struct type *check_printf(struct sema *s, struct node *n, struct node *args)
 {
 	struct node *fmtn = args;
@@ -1103,12 +1126,7 @@ static struct type *check_printf(struct sema *s, struct node *n, struct node *ar
 	size_t off = 0;
 	int nconv = fmt_count_conversions(fmtn->u.str.s, &err, &off);
 	if (nconv < 0) {
-		struct loc l = fmtn->loc;
-		/* +1 for the opening quote; exact when the literal has no escapes */
-		l.first_column += (int)off + 1;
-		l.last_line = l.first_line;
-		l.last_column = l.first_column;
-		diag_error(s->d, l, "invalid format: %s", err);
+		format_error(s, fmtn, off, err);
 		return NULL;
 	}
 	int nargs = ast_list_len(args->next);
@@ -1382,6 +1400,8 @@ static struct type *check_call(struct sema *s, struct node *n, enum call_mode mo
 				diag_error(s->d, args->loc, "time() needs a string literal format");
 				return NULL;
 			}
+			if (!check_time_format(s, args))
+				return NULL;
 			fmt = args->u.str.s;
 		}
 		add_fmt(s, n, fmt, 0);
@@ -1393,6 +1413,8 @@ static struct type *check_call(struct sema *s, struct node *n, enum call_mode mo
 			diag_error(s->d, args->loc, "strftime() needs a string literal format");
 			return NULL;
 		}
+		if (!check_time_format(s, args))
+			return NULL;
 		if (!t)
 			return NULL;
 		if (!is_int(t)) {

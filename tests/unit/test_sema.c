@@ -603,7 +603,7 @@ static void test_printf_unknown_conversion(void **state)
 {
 	(void)state;
 	expect_diags("BEGIN { printf(\"%q\\n\", 1); }",
-	    "-e:1:18: error: invalid format: unknown conversion (supported: %d %i %u %x %X %o %c %p %s %r %%)\n"
+	    "-e:1:18: error: invalid format: unknown conversion (supported: %d %i %u %x %X %o %c %p %s %r %rx %rh %%)\n"
 	    "    1 | BEGIN { printf(\"%q\\n\", 1); }\n"
 	    "      |                  ^\n");
 }
