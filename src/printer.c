@@ -77,12 +77,58 @@ static void put_int(FILE *f, int64_t v, bool is_signed)
 		fprintf(f, "%llu", (unsigned long long)(uint64_t)v);
 }
 
+/* The length of the well-formed UTF-8 sequence at s[i] that starts with
+ * a byte >= 0x80 (Unicode's table 3-7: no overlong forms, no surrogates,
+ * nothing above U+10FFFF), or 0 when there is none. */
+static size_t utf8_seq_len(const unsigned char *s, size_t n, size_t i)
+{
+	unsigned char c = s[i];
+	size_t len;
+	unsigned char lo = 0x80, hi = 0xbf; /* bounds of the second byte */
+	if (c >= 0xc2 && c <= 0xdf)
+		len = 2;
+	else if (c >= 0xe0 && c <= 0xef) {
+		len = 3;
+		if (c == 0xe0)
+			lo = 0xa0;
+		else if (c == 0xed)
+			hi = 0x9f;
+	} else if (c >= 0xf0 && c <= 0xf4) {
+		len = 4;
+		if (c == 0xf0)
+			lo = 0x90;
+		else if (c == 0xf4)
+			hi = 0x8f;
+	} else
+		return 0;
+	if (n - i < len || s[i + 1] < lo || s[i + 1] > hi)
+		return 0;
+	for (size_t k = 2; k < len; k++)
+		if (s[i + k] < 0x80 || s[i + k] > 0xbf)
+			return 0;
+	return len;
+}
+
 /* JSON string body: bpftrace's escapes for quote, backslash and control
- * characters; other bytes (UTF-8 included) pass through unchanged. */
+ * characters; UTF-8 passes through unchanged. A byte that is not part of
+ * well-formed UTF-8 (a process name, a string read from memory can hold
+ * any bytes) becomes \ufffd, the replacement character: written raw it
+ * would make the line something JSON parsers refuse. */
 static void put_json_chars(FILE *f, const char *s, size_t n)
 {
+	const unsigned char *u = (const unsigned char *)s;
 	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
+		unsigned char c = u[i];
+		if (c >= 0x80) {
+			size_t len = utf8_seq_len(u, n, i);
+			if (len) {
+				fwrite(s + i, 1, len, f);
+				i += len - 1;
+			} else {
+				fputs("\\ufffd", f);
+			}
+			continue;
+		}
 		switch (c) {
 		case '"':
 			fputs("\\\"", f);

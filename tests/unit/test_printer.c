@@ -20,8 +20,9 @@
  *   [lo, max) and holds values up to max; bpftrace drops the partial bucket.
  * - max()/min() of only negative values print them; bpftrace 0.17 can lose
  *   such entries.
- * - json strings keep UTF-8 bytes as they are; bpftrace 0.17 escapes each
- *   byte >= 0x80 as a sign-extended \uffffffXX.
+ * - json strings keep UTF-8 bytes as they are and write any other byte
+ *   as \ufffd; bpftrace 0.17 escapes each byte >= 0x80 as a sign-extended
+ *   \uffffffXX.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -822,6 +823,41 @@ static void test_printf_buffers(void **state)
 	free(c.data);
 }
 
+/* JSON output is valid whatever bytes a string holds: well-formed UTF-8
+ * passes through, every byte of anything else becomes \ufffd. */
+static void test_json_invalid_utf8(void **state)
+{
+	static const struct {
+		const char *in, *out;
+	} cases[] = {
+	    {"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80",
+	     "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80"},
+	    {"\xed\x9f\xbf \xee\x80\x80 \xf4\x8f\xbf\xbf",
+	     "\xed\x9f\xbf \xee\x80\x80 \xf4\x8f\xbf\xbf"},
+	    {"a\xff"
+	     "b\xfe",
+	     "a\\ufffdb\\ufffd"},           /* never in UTF-8 */
+	    {"\x80\xbf", "\\ufffd\\ufffd"}, /* lone continuations */
+	    {"\xc3(", "\\ufffd("},          /* lead without its tail */
+	    {"\xc0\xaf \xe0\x80\xaf", "\\ufffd\\ufffd \\ufffd\\ufffd\\ufffd"}, /* overlong */
+	    {"\xed\xa0\x80", "\\ufffd\\ufffd\\ufffd"},                         /* a surrogate */
+	    {"\xf4\x90\x80\x80", "\\ufffd\\ufffd\\ufffd\\ufffd"},              /* above U+10FFFF */
+	    {"x\xe2\x82", "x\\ufffd\\ufffd"},                                  /* cut at the end */
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct fmt_desc d = {.fmt = cases[i].in};
+		struct capture c;
+		cap_open(&c, OUT_JSON);
+		out_printf(&c.p, &d, NULL, 0);
+		fclose(c.f);
+		char want[256];
+		snprintf(want, sizeof(want), "{\"type\": \"printf\", \"data\": \"%s\"}\n",
+		         cases[i].out);
+		assert_string_equal(c.data, want);
+		free(c.data);
+	}
+}
+
 /* The time formats accepted are exactly those glibc's strftime formats:
  * a conversion it does not know comes out as its own text, which a
  * format check must refuse instead. */
@@ -888,6 +924,7 @@ int main(void)
 	    cmocka_unit_test(test_format_checks),
 	    cmocka_unit_test(test_printf_buffers),
 	    cmocka_unit_test(test_time_formats_match_strftime),
+	    cmocka_unit_test(test_json_invalid_utf8),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
