@@ -631,7 +631,23 @@ static void merge_entry(const struct map_desc *d, const struct map_snapshot *s, 
 
 /* ---- ordering --------------------------------------------------------- */
 
-enum sort_by { SORT_VALUE, SORT_HIST_TOTAL, SORT_KEY };
+/* How bpftrace 0.17 orders the entries of a map it prints, which sonde
+ * follows so that both outputs can be diffed, ties included:
+ * - hist, lhist, avg and stats: it collects the entries in a std::map, so
+ *   in the byte order of their keys, then std::sort()s them by total count
+ *   (hist, lhist) or by average (avg, stats, as int64). std::sort is not
+ *   stable, but what it does with equal entries is fixed by its algorithm
+ *   (libstdc++'s introsort): sort_like_libstdcxx() repeats it step by step.
+ *   Up to 16 entries it is an insertion sort, so ties stay in key byte
+ *   order (1, 2, 256 as 256, 1, 2: little-endian bytes).
+ * - count, sum, min, max and integer values: by value, ties in the kernel's
+ *   hash order, which changes from run to run. sonde breaks these ties by
+ *   key, in the order bpftrace sorts keys by (see below), so two runs give
+ *   the same text.
+ * - anything else: by key; integers as unsigned numbers, so negative keys
+ *   come last, strings as strncmp() orders them, tuples field by field. */
+
+enum sort_by { SORT_VALUE, SORT_HIST_TOTAL, SORT_AVERAGE, SORT_KEY };
 
 struct sort_ctx {
 	const struct map_desc *desc;
@@ -644,8 +660,6 @@ static int cmp_key_value(const struct type *t, const uint8_t *a, const uint8_t *
 	switch (t->kind) {
 	case TYPE_INT:
 	case TYPE_BOOL: {
-		/* bpftrace orders integer keys as unsigned 64-bit numbers, so
-		 * negative keys come last */
 		uint64_t x = (uint64_t)load_int(t, a), y = (uint64_t)load_int(t, b);
 		return x < y ? -1 : x > y;
 	}
@@ -664,52 +678,74 @@ static int cmp_key_value(const struct type *t, const uint8_t *a, const uint8_t *
 	}
 }
 
+/* The byte order of keys as bpftrace lays them out: fields one after the
+ * other (sonde's padding between them is left out), integers in
+ * little-endian (the order does not depend on their width, as long as
+ * they are extended), strings up to their NUL. */
+static int cmp_key_bytes(const struct type *t, const uint8_t *a, const uint8_t *b)
+{
+	switch (t->kind) {
+	case TYPE_STR:
+		return strncmp((const char *)a, (const char *)b, t->size);
+	case TYPE_TUPLE:
+		for (uint32_t i = 0; i < t->nfields; i++) {
+			int c = cmp_key_bytes(t->fields[i].type, a + t->fields[i].offset,
+			                      b + t->fields[i].offset);
+			if (c)
+				return c;
+		}
+		return 0;
+	default:
+		return memcmp(a, b, t->size);
+	}
+}
+
+/* The average bpftrace sorts avg and stats entries by: int64 division. */
+static int64_t sort_average(const struct entry *e)
+{
+	return e->count ? e->total / (int64_t)e->count : 0;
+}
+
 static int cmp_entries(const struct sort_ctx *ctx, const struct entry *a, const struct entry *b)
 {
 	switch (ctx->by) {
 	case SORT_VALUE:
-		if (ctx->is_signed)
-			return a->value < b->value ? -1 : a->value > b->value;
-		return (uint64_t)a->value < (uint64_t)b->value
-		           ? -1
-		           : (uint64_t)a->value > (uint64_t)b->value;
+		if (a->value != b->value) {
+			if (ctx->is_signed)
+				return a->value < b->value ? -1 : 1;
+			return (uint64_t)a->value < (uint64_t)b->value ? -1 : 1;
+		}
+		break; /* a tie: by key */
 	case SORT_HIST_TOTAL:
 		return a->hist_sum < b->hist_sum ? -1 : a->hist_sum > b->hist_sum;
-	case SORT_KEY:
-		if (!ctx->desc->key || !a->key || !b->key)
-			return 0;
-		return cmp_key_value(ctx->desc->key, a->key, b->key);
+	case SORT_AVERAGE: {
+		int64_t x = sort_average(a), y = sort_average(b);
+		return x < y ? -1 : x > y;
 	}
-	return 0;
+	case SORT_KEY:
+		break;
+	}
+	if (!ctx->desc->key || !a->key || !b->key)
+		return 0;
+	return cmp_key_value(ctx->desc->key, a->key, b->key);
 }
 
-/* bpftrace's order: numeric aggregations and integer values ascending by
- * value, stats by average, histograms by their total count, anything else
- * by key. Stable, so equal entries keep the order the kernel listed them
- * in, as they do in bpftrace for maps of ordinary size. */
-static void sort_entries(const struct map_desc *d, struct entry *e, size_t n)
+/* Stable bottom-up merge sort by cmp(). */
+static void merge_sort(struct entry *e, size_t n, const struct sort_ctx *ctx,
+                       int (*cmp)(const struct sort_ctx *, const struct entry *,
+                                  const struct entry *))
 {
-	struct sort_ctx ctx = {.desc = d, .is_signed = value_is_signed(d)};
-	if (agg_is_hist(d->agg))
-		ctx.by = SORT_HIST_TOTAL;
-	else if (d->agg != AGG_NONE || (d->value && is_integer(d->value)))
-		ctx.by = SORT_VALUE;
-	else
-		ctx.by = SORT_KEY;
-	if (n < 2)
-		return;
 	struct entry *tmp = malloc(n * sizeof(*tmp));
 	if (!tmp) {
 		sonde_out_of_memory("printing");
 	}
-	/* bottom-up merge sort: stable and O(n log n) */
 	for (size_t width = 1; width < n; width *= 2) {
 		for (size_t lo = 0; lo < n; lo += 2 * width) {
 			size_t mid = lo + width < n ? lo + width : n;
 			size_t hi = lo + 2 * width < n ? lo + 2 * width : n;
 			size_t i = lo, j = mid, k = lo;
 			while (i < mid && j < hi)
-				tmp[k++] = cmp_entries(&ctx, &e[j], &e[i]) < 0 ? e[j++] : e[i++];
+				tmp[k++] = cmp(ctx, &e[j], &e[i]) < 0 ? e[j++] : e[i++];
 			while (i < mid)
 				tmp[k++] = e[i++];
 			while (j < hi)
@@ -718,6 +754,159 @@ static void sort_entries(const struct map_desc *d, struct entry *e, size_t n)
 		memcpy(e, tmp, n * sizeof(*e));
 	}
 	free(tmp);
+}
+
+static int cmp_by_key_bytes(const struct sort_ctx *ctx, const struct entry *a,
+                            const struct entry *b)
+{
+	if (!ctx->desc->key || !a->key || !b->key)
+		return 0;
+	return cmp_key_bytes(ctx->desc->key, a->key, b->key);
+}
+
+/* ---- std::sort, step by step ---- */
+
+static bool less(const struct sort_ctx *ctx, const struct entry *a, const struct entry *b)
+{
+	return cmp_entries(ctx, a, b) < 0;
+}
+
+static void swap_entries(struct entry *a, struct entry *b)
+{
+	struct entry t = *a;
+	*a = *b;
+	*b = t;
+}
+
+/* Sifts `value` down from the hole at `hole` of the heap e[0..len), then
+ * back up no higher than `top` (libstdc++'s __adjust_heap/__push_heap). */
+static void adjust_heap(const struct sort_ctx *ctx, struct entry *e, size_t hole, size_t len,
+                        struct entry value)
+{
+	size_t top = hole, child = hole;
+	while (len >= 2 && child < (len - 1) / 2) {
+		child = 2 * (child + 1);
+		if (less(ctx, &e[child], &e[child - 1]))
+			child--;
+		e[hole] = e[child];
+		hole = child;
+	}
+	if ((len & 1) == 0 && child == (len - 2) / 2) {
+		child = 2 * (child + 1);
+		e[hole] = e[child - 1];
+		hole = child - 1;
+	}
+	while (hole > top) {
+		size_t parent = (hole - 1) / 2;
+		if (!less(ctx, &e[parent], &value))
+			break;
+		e[hole] = e[parent];
+		hole = parent;
+	}
+	e[hole] = value;
+}
+
+/* Heap sort, the way std::sort finishes a range that recursed too deep. */
+static void heap_sort(const struct sort_ctx *ctx, struct entry *e, size_t n)
+{
+	if (n < 2)
+		return;
+	for (size_t parent = (n - 2) / 2;; parent--) {
+		adjust_heap(ctx, e, parent, n, e[parent]);
+		if (parent == 0)
+			break;
+	}
+	for (size_t last = n - 1; last > 0; last--) {
+		struct entry value = e[last];
+		e[last] = e[0];
+		adjust_heap(ctx, e, 0, last, value);
+	}
+}
+
+enum { INTROSORT_THRESHOLD = 16 };
+
+static void introsort_loop(const struct sort_ctx *ctx, struct entry *e, size_t n, int depth)
+{
+	while (n > INTROSORT_THRESHOLD) {
+		if (depth == 0) {
+			heap_sort(ctx, e, n);
+			return;
+		}
+		depth--;
+		/* the median of e[1], e[n / 2], e[n - 1] moves to e[0], the pivot */
+		struct entry *a = &e[1], *b = &e[n / 2], *c = &e[n - 1];
+		if (less(ctx, a, b)) {
+			if (less(ctx, b, c))
+				swap_entries(e, b);
+			else if (less(ctx, a, c))
+				swap_entries(e, c);
+			else
+				swap_entries(e, a);
+		} else if (less(ctx, a, c)) {
+			swap_entries(e, a);
+		} else if (less(ctx, b, c)) {
+			swap_entries(e, c);
+		} else {
+			swap_entries(e, b);
+		}
+		size_t lo = 1, hi = n;
+		for (;;) {
+			while (less(ctx, &e[lo], &e[0]))
+				lo++;
+			hi--;
+			while (less(ctx, &e[0], &e[hi]))
+				hi--;
+			if (lo >= hi)
+				break;
+			swap_entries(&e[lo], &e[hi]);
+			lo++;
+		}
+		introsort_loop(ctx, e + lo, n - lo, depth);
+		n = lo;
+	}
+}
+
+/* What libstdc++'s std::sort leaves in e[0..n): introsort down to runs of
+ * 16, then an insertion sort of the whole (stable, as its two insertion
+ * loops are). */
+static void sort_like_libstdcxx(const struct sort_ctx *ctx, struct entry *e, size_t n)
+{
+	if (n < 2)
+		return;
+	int depth = 0;
+	for (size_t k = n; k > 1; k >>= 1)
+		depth++;
+	introsort_loop(ctx, e, n, 2 * depth);
+	for (size_t i = 1; i < n; i++) {
+		struct entry v = e[i];
+		size_t j = i;
+		while (j > 0 && less(ctx, &v, &e[j - 1])) {
+			e[j] = e[j - 1];
+			j--;
+		}
+		e[j] = v;
+	}
+}
+
+static void sort_entries(const struct map_desc *d, struct entry *e, size_t n)
+{
+	struct sort_ctx ctx = {.desc = d, .is_signed = value_is_signed(d)};
+	if (agg_is_hist(d->agg))
+		ctx.by = SORT_HIST_TOTAL;
+	else if (d->agg == AGG_AVG || d->agg == AGG_STATS)
+		ctx.by = SORT_AVERAGE;
+	else if (d->agg != AGG_NONE || (d->value && is_integer(d->value)))
+		ctx.by = SORT_VALUE;
+	else
+		ctx.by = SORT_KEY;
+	if (n < 2)
+		return;
+	if (ctx.by == SORT_HIST_TOTAL || ctx.by == SORT_AVERAGE) {
+		merge_sort(e, n, &ctx, cmp_by_key_bytes);
+		sort_like_libstdcxx(&ctx, e, n);
+	} else {
+		merge_sort(e, n, &ctx, cmp_entries);
+	}
 }
 
 /* ---- histograms ------------------------------------------------------- */

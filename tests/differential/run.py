@@ -3,9 +3,11 @@
 and under sonde, in text mode (stdout must be identical byte for byte) and in
 json mode (`-f json`: each non-blank stdout line is parsed as JSON and the
 values must be equal, line by line).  bpftrace prints map entries with equal
-values in the kernel's hash order, which changes from run to run, so in text
-mode each run of consecutive `@m[k]: v` lines with one value is compared as a
-set (the order between different values is still compared).  The exit statuses must be equal too.
+values in the kernel's hash order (for count, sum, min, max and integer
+values; hist, lhist, avg and stats ties have a fixed order), which changes
+from run to run, so in text mode each run of consecutive `@m[k]: v` lines
+with one value is compared as a set (the order between different values is
+still compared; multi-line hist entries are compared as they are).  The exit statuses must be equal too.
 
 KNOWN_DIFFERENCES.md lists the scripts whose outputs are expected to differ:
 under "## Expected differences" where bpftrace 0.17 is wrong or sonde

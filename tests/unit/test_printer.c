@@ -5,8 +5,9 @@
  * golden/capture.sh (per-CPU values split over 2 CPUs, laid out as
  * printer.h says), prints them with out_* into a memstream and compares the
  * bytes with golden/NAME.txt and golden/NAME.json, which capture.sh took
- * from bpftrace. Ties in sort order are avoided: bpftrace leaves them in
- * the kernel's hash order.
+ * from bpftrace. Ties in sort order are avoided there (bpftrace leaves
+ * count/sum ties in the kernel's hash order); test_tie_order pins the
+ * order sonde gives them.
  *
  * Deliberate differences from bpftrace 0.17 (applied to the expected text
  * below, or not exercised by the goldens):
@@ -823,6 +824,94 @@ static void test_printf_buffers(void **state)
 	free(c.data);
 }
 
+/* Text of map `m` printed alone (top as print(@m, top) takes it). */
+static char *map_text(struct tmap *m, uint64_t top)
+{
+	struct capture c;
+	cap_open(&c, OUT_TEXT);
+	out_tmap(&c.p, m, top, 0);
+	fclose(c.f);
+	return c.data;
+}
+
+/* Reverses the order of the entries, as another run's hash order would. */
+static void tmap_reverse(struct tmap *m)
+{
+	size_t ks = m->d.key_size, vs = (m->d.percpu ? NCPU : 1) * stride(m);
+	uint8_t tk[64], tv[NCPU * MAXVAL];
+	for (size_t i = 0, j = m->n - 1; i < j; i++, j--) {
+		memcpy(tk, m->keys + i * ks, ks);
+		memcpy(m->keys + i * ks, m->keys + j * ks, ks);
+		memcpy(m->keys + j * ks, tk, ks);
+		memcpy(tv, m->vals + i * vs, vs);
+		memcpy(m->vals + i * vs, m->vals + j * vs, vs);
+		memcpy(m->vals + j * vs, tv, vs);
+	}
+}
+
+/* Equal values print in one order whatever order the kernel lists the
+ * entries in: count/sum/min/max/integer ties by key (integers unsigned,
+ * so -1 last), hist and stats ties in the byte order of their keys, as
+ * bpftrace 0.17 does (256 = 00 01 .. before 1 = 01 00 ..). */
+static void test_tie_order(void **state)
+{
+	static struct tmap m;
+	int64_t k;
+	static const int64_t keys[] = {3, -1, 256, 1, 2};
+	tmap_init(&m, "@c", &type_s64, &type_s64, AGG_COUNT);
+	for (size_t i = 0; i < 5; i++)
+		slot_u64(&m, tmap_add(&m, ikey(&k, keys[i])), i % NCPU, 0, keys[i] == 2 ? 1 : 7);
+	const char *want = "@c[2]: 1\n@c[1]: 7\n@c[3]: 7\n@c[256]: 7\n@c[-1]: 7\n";
+	for (int pass = 0; pass < 2; pass++, tmap_reverse(&m)) {
+		char *got = map_text(&m, 0);
+		assert_string_equal(got, want);
+		free(got);
+		got = map_text(&m, 2);
+		assert_string_equal(got, "@c[256]: 7\n@c[-1]: 7\n");
+		free(got);
+	}
+
+	char sk[8];
+	tmap_init(&m, "@s", &str8, &type_s64, AGG_SUM);
+	slot_u64(&m, tmap_add(&m, skey(sk, 8, "b")), 0, 0, 4);
+	slot_u64(&m, tmap_add(&m, skey(sk, 8, "ab")), 1, 0, 4);
+	slot_u64(&m, tmap_add(&m, skey(sk, 8, "a")), 0, 0, 4);
+	for (int pass = 0; pass < 2; pass++, tmap_reverse(&m)) {
+		char *got = map_text(&m, 0);
+		assert_string_equal(got, "@s[a]: 4\n@s[ab]: 4\n@s[b]: 4\n");
+		free(got);
+	}
+
+	tmap_init(&m, "@st", &type_s64, &type_s64, AGG_STATS);
+	for (size_t i = 0; i < 5; i++)
+		slot_pair(&m, tmap_add(&m, ikey(&k, keys[i])), 0, 6, 2);
+	for (int pass = 0; pass < 2; pass++, tmap_reverse(&m)) {
+		char *got = map_text(&m, 0);
+		assert_string_equal(got, "@st[256]: count 2, average 3, total 6\n"
+		                         "@st[1]: count 2, average 3, total 6\n"
+		                         "@st[2]: count 2, average 3, total 6\n"
+		                         "@st[3]: count 2, average 3, total 6\n"
+		                         "@st[-1]: count 2, average 3, total 6\n\n");
+		free(got);
+	}
+
+	tmap_init(&m, "@h", &type_s64, &type_s64, AGG_HIST);
+	for (size_t i = 0; i < 5; i++)
+		slot_u64(&m, tmap_add(&m, ikey(&k, keys[i])), 1, 2, 1); /* one value 1 */
+	for (int pass = 0; pass < 2; pass++, tmap_reverse(&m)) {
+		char *got = map_text(&m, 0);
+		const char *at = got;
+		static const char *order[] = {"@h[256]:", "@h[1]:", "@h[2]:", "@h[3]:", "@h[-1]:"};
+		for (size_t i = 0; i < 5; i++) {
+			const char *hit = strstr(at, order[i]);
+			if (!hit)
+				fail_msg("%s missing or out of order in:\n%s", order[i], got);
+			at = hit + 1;
+		}
+		free(got);
+	}
+}
+
 /* JSON output is valid whatever bytes a string holds: well-formed UTF-8
  * passes through, every byte of anything else becomes \ufffd. */
 static void test_json_invalid_utf8(void **state)
@@ -925,6 +1014,7 @@ int main(void)
 	    cmocka_unit_test(test_printf_buffers),
 	    cmocka_unit_test(test_time_formats_match_strftime),
 	    cmocka_unit_test(test_json_invalid_utf8),
+	    cmocka_unit_test(test_tie_order),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
