@@ -148,14 +148,8 @@ static void print_log_tail(const char *log)
 	}
 }
 
-static void free_log_bufs(const struct program *p, struct loaded *l)
-{
-	for (uint32_t i = 0; i < p->m.nprobes; i++) {
-		size_t size = 0;
-		free((void *)bpf_program__log_buf(l->progs[i], &size));
-		bpf_program__set_log_buf(l->progs[i], NULL, 0);
-	}
-}
+/* -d: bytes of each program's verifier log */
+enum { LOG_SIZE = 4 << 20 };
 
 int ld_load(const struct program *p, struct diag *d, unsigned flags, struct loaded *out)
 {
@@ -179,7 +173,9 @@ int ld_load(const struct program *p, struct diag *d, unsigned flags, struct load
 	}
 	out->progs = calloc(p->m.nprobes + 1, sizeof(*out->progs));
 	out->maps = calloc(p->m.nmaps + 1, sizeof(*out->maps));
-	if (!out->progs || !out->maps) {
+	if (flags & LD_VERIFIER_LOG)
+		out->log_bufs = calloc(p->m.nprobes + 1, sizeof(*out->log_bufs));
+	if (!out->progs || !out->maps || ((flags & LD_VERIFIER_LOG) && !out->log_bufs)) {
 		rc = -ENOMEM;
 		fprintf(stderr, "sonde: out of memory\n");
 		goto fail;
@@ -194,10 +190,9 @@ int ld_load(const struct program *p, struct diag *d, unsigned flags, struct load
 		}
 		if (flags & LD_VERIFIER_LOG) {
 			/* -d: the verifier's trace and statistics of every program */
-			enum { LOG_SIZE = 4 << 20 };
-			char *buf = calloc(1, LOG_SIZE);
-			if (buf) {
-				bpf_program__set_log_buf(out->progs[i], buf, LOG_SIZE);
+			out->log_bufs[i] = calloc(1, LOG_SIZE);
+			if (out->log_bufs[i]) {
+				bpf_program__set_log_buf(out->progs[i], out->log_bufs[i], LOG_SIZE);
 				bpf_program__set_log_level(out->progs[i], 1 | 4);
 			}
 		}
@@ -211,6 +206,15 @@ int ld_load(const struct program *p, struct diag *d, unsigned flags, struct load
 	out->counters = bpf_object__find_map_by_name(out->obj, ".bss");
 
 	rc = bpf_object__load(out->obj);
+	/* -d: programs the kernel has seen have a log; after a rejection,
+	 * the ones after it were never loaded */
+	for (uint32_t i = 0; (flags & LD_VERIFIER_LOG) && i < p->m.nprobes; i++) {
+		const char *log = out->log_bufs[i];
+		if (rc && !(log && *log))
+			continue;
+		fprintf(stderr, "verifier log of %s (%s):\n%s\n", p->m.probes[i].prog_name,
+			p->m.probes[i].spec, log && *log ? log : "(none)");
+	}
 	if (rc) {
 		if (rc == -EPERM || rc == -EACCES) {
 			fprintf(stderr,
@@ -219,49 +223,61 @@ int ld_load(const struct program *p, struct diag *d, unsigned flags, struct load
 				strerror(-rc));
 			goto fail;
 		}
-		/* the verifier answers a program with too many branches to follow
-		 * ("The sequence of N jumps is too complex") with EFAULT: it is
-		 * the same limit as the instruction count, E2BIG */
-		if (rc == -EFAULT && cap.buf && strstr(cap.buf, "jumps is too complex"))
-			rc = -E2BIG;
 		/* find which program failed: libbpf names it in its message */
-		const struct probe_desc *bad = NULL;
+		uint32_t bad = p->m.nprobes;
 		for (uint32_t i = 0; cap.buf && i < p->m.nprobes; i++) {
 			char needle[64];
 			snprintf(needle, sizeof(needle), "prog '%s'", p->m.probes[i].prog_name);
 			if (strstr(cap.buf, needle))
-				bad = &p->m.probes[i];
+				bad = i;
 		}
+		if (rc == -ENOSPC && (flags & LD_VERIFIER_LOG)) {
+			/* The kernel refuses a program whose log did not fit in the
+			 * buffer, whatever the verifier found: that verdict is -d's
+			 * doing, so the object is loaded again without the log. */
+			fprintf(stderr,
+				"sonde: -d: the verifier's log of probe '%s' outgrew its %d MiB buffer "
+				"(its end is above), and the kernel refuses a program whose log it cut: "
+				"loading again without the log for the verifier's verdict\n",
+				bad < p->m.nprobes ? p->m.probes[bad].spec : "?", LOG_SIZE >> 20);
+			libbpf_set_print(old);
+			current_capture = NULL;
+			free(cap.buf);
+			ld_unload(out);
+			return ld_load(p, d, flags & ~LD_VERIFIER_LOG, out);
+		}
+		/* with -d the kernel's log went to the program's buffer, not
+		 * through libbpf's messages */
+		const char *log = (flags & LD_VERIFIER_LOG) && bad < p->m.nprobes ? out->log_bufs[bad]
+										 : cap.buf;
+		/* the verifier answers a program with too many branches to follow
+		 * ("The sequence of N jumps is too complex") with EFAULT: it is
+		 * the same limit as the instruction count, E2BIG */
+		if (rc == -EFAULT && log && strstr(log, "jumps is too complex"))
+			rc = -E2BIG;
+		const struct probe_desc *pd = bad < p->m.nprobes ? &p->m.probes[bad] : NULL;
 		int col = 1;
 		const struct diag_source *src =
-			bad && bad->file < d->nsources ? &d->sources[bad->file] : NULL;
-		int line = cap.buf ? log_script_line(cap.buf, src, &col) : 0;
+			pd && pd->file < d->nsources ? &d->sources[pd->file] : NULL;
+		int line = log ? log_script_line(log, src, &col) : 0;
 		const char *why = rc == -E2BIG || rc == -ENOSPC
 					  ? ": the program is too large or too complex to verify"
 				  : rc == -EACCES ? ": it could not prove the program safe"
 						  : "";
-		if (bad) {
-			struct loc l = {bad->file, bad->script_line, 1, bad->script_line, 1};
+		if (pd) {
+			struct loc l = {pd->file, pd->script_line, 1, pd->script_line, 1};
 			if (line > 0)
-				l = (struct loc){bad->file, line, col, line, col};
-			diag_error(d, l, "the kernel's verifier rejected probe '%s'%s (%s)", bad->spec,
+				l = (struct loc){pd->file, line, col, line, col};
+			diag_error(d, l, "the kernel's verifier rejected probe '%s'%s (%s)", pd->spec,
 				   why, strerror(-rc));
 		} else {
 			fprintf(stderr, "sonde: loading the BPF object failed: %s\n", strerror(-rc));
 		}
-		if (cap.buf)
+		/* -d printed the whole log above */
+		if (cap.buf && !(flags & LD_VERIFIER_LOG))
 			print_log_tail(cap.buf);
 		goto fail;
 	}
-	if (flags & LD_VERIFIER_LOG) {
-		for (uint32_t i = 0; i < p->m.nprobes; i++) {
-			size_t size = 0;
-			const char *log = bpf_program__log_buf(out->progs[i], &size);
-			fprintf(stderr, "verifier log of %s (%s):\n%s\n", p->m.probes[i].prog_name,
-				p->m.probes[i].spec, log && *log ? log : "(none)");
-		}
-	}
-	free_log_bufs(p, out);
 	libbpf_set_print(old);
 	current_capture = NULL;
 	free(cap.buf);
@@ -278,12 +294,13 @@ void ld_unload(struct loaded *l)
 {
 	if (!l)
 		return;
-	for (size_t i = 0; l->progs && l->progs[i]; i++) {
-		size_t size = 0;
-		free((void *)bpf_program__log_buf(l->progs[i], &size));
-		bpf_program__set_log_buf(l->progs[i], NULL, 0);
-	}
 	bpf_object__close(l->obj);
+	/* after the close: libbpf keeps pointing at them, and refuses
+	 * bpf_program__set_log_buf once the object is loaded, so they cannot
+	 * be handed back to it */
+	for (size_t i = 0; l->log_bufs && l->progs && l->progs[i]; i++)
+		free(l->log_bufs[i]);
+	free(l->log_bufs);
 	free(l->progs);
 	free(l->maps);
 	memset(l, 0, sizeof(*l));

@@ -20,6 +20,7 @@ struct loaded {
 	struct bpf_map **maps;      /* by map index */
 	struct bpf_map *events;     /* ring buffer, or NULL */
 	struct bpf_map *counters;   /* .bss: the counters of manifest.h, or NULL */
+	char **log_bufs;            /* -d: each program's verifier log, by probe index */
 };
 
 enum {
