@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <wordexp.h>
@@ -143,10 +144,84 @@ enum { OPT_INFO = 512 };
 struct child {
 	pid_t pid;
 	int go_fd;
+	int exec_err_fd; /* the child's errno when exec failed after all */
+	int exec_errno;
 	bool exited;
 	pthread_t waiter;
 	bool has_waiter;
 };
+
+/* A script's "#!" interpreter, when it names one that cannot run: the
+ * kernel's exec of the script would fail with ENOENT or EACCES. */
+static bool bad_interpreter(const char *file, char *interp, size_t size)
+{
+	FILE *f = fopen(file, "rb");
+	if (!f)
+		return false;
+	char line[256];
+	bool bad = false;
+	if (fgets(line, sizeof(line), f) && line[0] == '#' && line[1] == '!') {
+		char *p = line + 2;
+		while (*p == ' ' || *p == '\t')
+			p++;
+		size_t n = strcspn(p, " \t\r\n");
+		p[n] = 0;
+		struct stat st;
+		bad = n && (stat(p, &st) || !S_ISREG(st.st_mode) || access(p, X_OK));
+		snprintf(interp, size, "%s", p);
+	}
+	fclose(f);
+	return bad;
+}
+
+/* The file execvp(3) would run for `word` (malloc'd), found before
+ * anything is compiled or loaded: a command that cannot start is an error
+ * then, not a run that attaches, traces nothing and succeeds. NULL after
+ * saying why. */
+static char *command_path(const char *word)
+{
+	const char *path = getenv("PATH");
+	if (!path)
+		path = "/bin:/usr/bin"; /* execvp's default */
+	bool search = !strchr(word, '/');
+	int why = ENOENT;
+	for (const char *dir = path; dir;) {
+		const char *colon = search ? strchr(dir, ':') : NULL;
+		size_t dlen = colon ? (size_t)(colon - dir) : strlen(dir);
+		char *file;
+		if (!search)
+			file = strdup(word);
+		else if (asprintf(&file, "%.*s%s%s", (int)dlen, dir, dlen ? "/" : "", word) < 0)
+			file = NULL;
+		if (!file)
+			break;
+		struct stat st;
+		if (stat(file, &st) == 0) {
+			char interp[256];
+			if (S_ISREG(st.st_mode) && access(file, X_OK) == 0) {
+				if (!bad_interpreter(file, interp, sizeof(interp)))
+					return file;
+				fprintf(stderr,
+					"sonde: -c: cannot run '%s': its interpreter %s is not an "
+					"executable file\n",
+					file, interp);
+				free(file);
+				return NULL;
+			}
+			/* a later PATH entry may still have it, as for execvp */
+			why = S_ISDIR(st.st_mode) ? EISDIR : EACCES;
+		}
+		free(file);
+		dir = colon ? colon + 1 : NULL;
+	}
+	if (why == ENOENT && search)
+		fprintf(stderr, "sonde: -c: cannot run '%s': there is no such command in PATH\n",
+			word);
+	else
+		fprintf(stderr, "sonde: -c: cannot run '%s': %s\n", word,
+			why == EACCES ? "it is not an executable file" : strerror(why));
+	return NULL;
+}
 
 static int child_spawn(const char *cmd, struct child *ch)
 {
@@ -155,9 +230,23 @@ static int child_spawn(const char *cmd, struct child *ch)
 		fprintf(stderr, "sonde: -c: cannot split '%s' into words\n", cmd);
 		return EXIT_USAGE;
 	}
-	int fds[2];
+	char *file = command_path(we.we_wordv[0]);
+	if (!file) {
+		wordfree(&we);
+		return EXIT_USAGE;
+	}
+	int fds[2], errfds[2];
 	if (pipe2(fds, O_CLOEXEC)) {
 		wordfree(&we);
+		free(file);
+		fprintf(stderr, "sonde: -c: pipe: %s\n", strerror(errno));
+		return EXIT_SYSTEM;
+	}
+	if (pipe2(errfds, O_CLOEXEC)) {
+		wordfree(&we);
+		free(file);
+		close(fds[0]);
+		close(fds[1]);
 		fprintf(stderr, "sonde: -c: pipe: %s\n", strerror(errno));
 		return EXIT_SYSTEM;
 	}
@@ -165,8 +254,11 @@ static int child_spawn(const char *cmd, struct child *ch)
 	if (pid < 0) {
 		fprintf(stderr, "sonde: -c: fork: %s\n", strerror(errno));
 		wordfree(&we);
+		free(file);
 		close(fds[0]);
 		close(fds[1]);
+		close(errfds[0]);
+		close(errfds[1]);
 		return EXIT_SYSTEM;
 	}
 	if (pid == 0) {
@@ -174,17 +266,29 @@ static int child_spawn(const char *cmd, struct child *ch)
 		sigemptyset(&none);
 		sigprocmask(SIG_SETMASK, &none, NULL);
 		close(fds[1]);
+		close(errfds[0]);
 		char go;
 		if (read(fds[0], &go, 1) != 1)
 			_exit(127); /* sonde gave up before attaching */
-		execvp(we.we_wordv[0], we.we_wordv);
-		fprintf(stderr, "sonde: -c: cannot run %s: %s\n", we.we_wordv[0], strerror(errno));
+		/* a path with a slash: no second search, but execvp still runs
+		 * a script without #! through /bin/sh */
+		execvp(file, we.we_wordv);
+		int e = errno;
+		/* the file was there when checked: what is missing now is
+		 * most likely what it needs to start */
+		fprintf(stderr, "sonde: -c: cannot run %s: %s%s\n", we.we_wordv[0], strerror(e),
+			e == ENOENT ? " (the file, or the ELF interpreter it names)" : "");
+		if (write(errfds[1], &e, sizeof(e)) != (ssize_t)sizeof(e))
+			_exit(127);
 		_exit(127);
 	}
 	wordfree(&we);
+	free(file);
 	close(fds[0]);
+	close(errfds[1]);
 	ch->pid = pid;
 	ch->go_fd = fds[1];
+	ch->exec_err_fd = errfds[0];
 	return EXIT_OK;
 }
 
@@ -194,6 +298,10 @@ static void *child_wait(void *arg)
 	int status;
 	while (waitpid(ch->pid, &status, 0) < 0 && errno == EINTR)
 		;
+	/* the write end closed at exec or exit: this does not block */
+	int e;
+	if (read(ch->exec_err_fd, &e, sizeof(e)) == (ssize_t)sizeof(e))
+		ch->exec_errno = e;
 	ch->exited = true;
 	kill(getpid(), SIGTERM);
 	return NULL;
@@ -218,11 +326,12 @@ static void child_finish(struct child *ch)
 		close(ch->go_fd);
 	if (!ch->has_waiter) {
 		waitpid(ch->pid, NULL, 0);
-		return;
+	} else {
+		if (!ch->exited)
+			kill(ch->pid, SIGTERM);
+		pthread_join(ch->waiter, NULL);
 	}
-	if (!ch->exited)
-		kill(ch->pid, SIGTERM);
-	pthread_join(ch->waiter, NULL);
+	close(ch->exec_err_fd);
 }
 
 static int parse_pid(const char *arg, int *pid)
@@ -496,7 +605,7 @@ int main(int argc, char **argv)
 		free(abs);
 		return EXIT_LOAD;
 	}
-	struct child child = {.go_fd = -1};
+	struct child child = {.go_fd = -1, .exec_err_fd = -1};
 	if (command) {
 		rc = child_spawn(command, &child);
 		if (rc) {
@@ -521,6 +630,10 @@ int main(int argc, char **argv)
 		program_free(prog);
 	}
 	child_finish(&child);
+	/* the file checked before loading could not be run after all (it
+	 * changed, or the kernel refused its format): the run traced nothing */
+	if (child.exec_errno && rc == EXIT_OK)
+		rc = EXIT_SYSTEM;
 	if (out != stdout)
 		fclose(out);
 	free(text);
