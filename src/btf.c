@@ -372,3 +372,117 @@ int btf_member_names(uint32_t id, const char **names, int max)
 	const struct btf_type *t = skip_mods(btf, id, NULL);
 	return t ? collect_names(btf, t, names, 0, max, 0) : 0;
 }
+
+/* ---- -l 'struct NAME' ------------------------------------------------- */
+
+struct named_type {
+	const char *name;
+	uint32_t id;
+};
+
+static int cmp_named_types(const void *a, const void *b)
+{
+	return strcmp(((const struct named_type *)a)->name, ((const struct named_type *)b)->name);
+}
+
+static bool kind_matches(const struct btf_type *t, const char *kind)
+{
+	if (!strcmp(kind, "struct"))
+		return btf_is_struct(t);
+	if (!strcmp(kind, "union"))
+		return btf_is_union(t);
+	return btf_is_enum(t) || btf_is_enum64(t);
+}
+
+static void dump_to_stream(void *ctx, const char *fmt, va_list ap)
+{
+	vfprintf(ctx, fmt, ap);
+}
+
+/* The block "KIND NAME {" ... "};" of btf_dump's output, both at column 0
+ * (a nested anonymous type is indented; the last line may carry an
+ * attribute), or the one line "KIND NAME {};". */
+static const char *find_definition(const char *text, const char *kind, const char *name,
+				   size_t *len)
+{
+	size_t klen = strlen(kind), nlen = strlen(name);
+	for (const char *p = text; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL) {
+		if (strncmp(p, kind, klen) || p[klen] != ' ' || strncmp(p + klen + 1, name, nlen) ||
+		    strncmp(p + klen + 1 + nlen, " {", 2))
+			continue;
+		const char *nl = strchr(p, '\n');
+		size_t first = nl ? (size_t)(nl - p) : strlen(p);
+		if (first >= 3 && !strncmp(p + first - 3, "{};", 3)) {
+			*len = first;
+			return p;
+		}
+		for (const char *q = nl ? nl + 1 : NULL; q && *q;
+		     q = strchr(q, '\n') ? strchr(q, '\n') + 1 : NULL) {
+			if (q[0] == '}') { /* "};" or "} __attribute__((packed));" */
+				const char *qe = strchr(q, '\n');
+				*len = (size_t)((qe ? qe : q + strlen(q)) - p);
+				return p;
+			}
+		}
+		return NULL;
+	}
+	return NULL;
+}
+
+int btf_types_list(FILE *out, const char *kind, const char *glob, bool definitions)
+{
+	struct btf *btf = btf_vmlinux();
+	if (!btf)
+		return -ENODATA;
+	uint32_t count = btf__type_cnt(btf);
+	struct named_type *types = calloc(count, sizeof(*types));
+	if (!types)
+		return -ENOMEM;
+	size_t n = 0;
+	for (uint32_t id = 1; id < count; id++) {
+		const struct btf_type *t = btf__type_by_id(btf, id);
+		const char *name = t ? btf__name_by_offset(btf, t->name_off) : NULL;
+		if (name && *name && kind_matches(t, kind) && !fnmatch(glob, name, 0))
+			types[n++] = (struct named_type){name, id};
+	}
+	qsort(types, n, sizeof(*types), cmp_named_types);
+	/* a name BTF has twice (two definitions) is listed once, the first */
+	size_t kept = 0;
+	for (size_t i = 0; i < n; i++)
+		if (!kept || strcmp(types[kept - 1].name, types[i].name))
+			types[kept++] = types[i];
+	n = kept;
+	int rc = (int)n;
+	if (!definitions) {
+		for (size_t i = 0; i < n; i++)
+			fprintf(out, "%s %s\n", kind, types[i].name);
+	} else if (n) {
+		/* One dump for all: btf_dump writes each type once, a type
+		 * needed by an earlier one in full before it, so every
+		 * definition asked for is somewhere in the text. */
+		char *text = NULL;
+		size_t size = 0;
+		FILE *mem = open_memstream(&text, &size);
+		struct btf_dump *d = mem ? btf_dump__new(btf, dump_to_stream, mem, NULL) : NULL;
+		for (size_t i = 0; d && i < n; i++)
+			btf_dump__dump_type(d, types[i].id);
+		btf_dump__free(d);
+		if (mem)
+			fclose(mem);
+		if (!d || !text) {
+			rc = -ENOMEM;
+		} else {
+			for (size_t i = 0; i < n; i++) {
+				size_t len;
+				const char *def = find_definition(text, kind, types[i].name, &len);
+				if (def)
+					fprintf(out, "%.*s\n\n", (int)len, def);
+				else
+					fprintf(out, "%s %s;\n\n", kind, types[i].name);
+			}
+		}
+		free(text);
+	}
+	free(types);
+	return rc;
+}

@@ -83,4 +83,10 @@ int btf_find_member(uint32_t id, const char *name, uint32_t *byte_off, uint32_t 
 /* Member names of record `id`, for "did you mean" (at most max). */
 int btf_member_names(uint32_t id, const char **names, int max);
 
+/* -l 'struct GLOB' (or union, enum): the names of the kernel's types of
+ * that kind that match, sorted, each once ("struct task_struct"); with
+ * `definitions`, each one's C definition as libbpf's btf_dump writes it.
+ * Returns how many matched, -ENODATA without BTF, -ENOMEM. */
+int btf_types_list(FILE *out, const char *kind, const char *glob, bool definitions);
+
 #endif

@@ -194,6 +194,40 @@ static int apply_config(struct compilation *c, struct compile_options *o)
 	return c->diag->nerrors > before ? -1 : 0;
 }
 
+int driver_probes(const struct source *src, const struct compile_options *opts, struct diag *d,
+		  void (*each)(const char *spec, void *arg), void *arg)
+{
+	struct compilation c = {.diag = d, .opts = opts};
+	arena_init(&c.arena);
+	int rc = -1;
+	int file = diag_add_source(d, src->name, src->text, src->len);
+	for (const struct embedded_file *f = stdlib_files; f->name; f++) {
+		int sf = diag_add_source(d, f->name, f->text, f->len);
+		if (parse_program(&c.arena, d, sf, &c.prog))
+			goto out;
+	}
+	if (parse_program(&c.arena, d, file, &c.prog))
+		goto out;
+	struct compile_options merged = *opts;
+	if (apply_config(&c, &merged))
+		goto out;
+	c.opts = &merged;
+	if (sema_run(&c))
+		goto out;
+	/* a probe named twice (or matched by two wildcards) is one line */
+	for (struct probe_inst *pi = c.insts; pi; pi = pi->next) {
+		bool seen = false;
+		for (struct probe_inst *q = c.insts; q != pi && !seen; q = q->next)
+			seen = !strcmp(q->ap->spec, pi->ap->spec);
+		if (!seen)
+			each(pi->ap->spec, arg);
+	}
+	rc = 0;
+out:
+	arena_fini(&c.arena);
+	return rc;
+}
+
 int driver_compile(const struct source *src, const struct compile_options *opts, struct diag *d,
 		   struct program **out, bool *script_error)
 {

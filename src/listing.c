@@ -26,6 +26,7 @@ struct lister {
 	bool verbose;
 	const char *type; /* "kprobe", "fentry", ... */
 	const char *glob; /* whole-line glob, for patterns without a type */
+	bool args_only;   /* the arguments without the probe's own line */
 	size_t n;
 };
 
@@ -36,7 +37,8 @@ static int list_kfunc(const char *name, void *arg)
 	snprintf(line, sizeof(line), "%s:%s", l->type, name);
 	if (l->glob && fnmatch(l->glob, line, 0))
 		return 0;
-	fprintf(l->out, "%s\n", line);
+	if (!l->args_only)
+		fprintf(l->out, "%s\n", line);
 	l->n++;
 	if (l->verbose) {
 		struct btf_func f;
@@ -61,7 +63,8 @@ static void list_tracepoints(struct lister *l, const char *cat, const char *name
 			snprintf(line, sizeof(line), "tracepoint:%s", names[i]);
 			if (l->glob && fnmatch(l->glob, line, 0))
 				continue;
-			fprintf(l->out, "%s\n", line);
+			if (!l->args_only)
+				fprintf(l->out, "%s\n", line);
 			l->n++;
 			if (!l->verbose)
 				continue;
@@ -127,7 +130,8 @@ static int list_uprobes(struct lister *l, const char *rest)
 		return EXIT_SYSTEM;
 	}
 	for (int i = 0; i < n; i++) {
-		fprintf(l->out, "%s:%s:%s\n", l->type, path, fs[i].name);
+		if (!l->args_only)
+			fprintf(l->out, "%s:%s:%s\n", l->type, path, fs[i].name);
 		if (l->verbose) {
 			struct sym_dwarf_param ps[SYM_MAX_PARAMS];
 			int np = sym_dwarf_params(path, fs[i].name, ps);
@@ -172,7 +176,8 @@ static int list_usdt(struct lister *l, const char *rest)
 					   fnmatch(glob, sites[i].name, 0)
 				     : fnmatch(glob, pn, 0)))
 			continue;
-		fprintf(l->out, "usdt:%s:%s\n", path, pn);
+		if (!l->args_only)
+			fprintf(l->out, "usdt:%s:%s\n", path, pn);
 		if (l->verbose) {
 			struct usdt_arg args[USDT_MAX_ARGS];
 			char why[160];
@@ -194,11 +199,68 @@ static int list_usdt(struct lister *l, const char *rest)
 	return EXIT_OK;
 }
 
+/* 'struct GLOB', 'union GLOB', 'enum GLOB': kernel types from BTF, their
+ * definitions with -v. Returns -1 when the pattern is not one of these. */
+static int list_types(FILE *out, const char *pattern, bool verbose)
+{
+	static const char *const kinds[] = {"struct", "union", "enum"};
+	for (size_t k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++) {
+		size_t len = strlen(kinds[k]);
+		if (strncmp(pattern, kinds[k], len) || (pattern[len] && pattern[len] != ' ') ||
+		    strchr(pattern, ':'))
+			continue;
+		const char *glob = pattern + len;
+		while (*glob == ' ')
+			glob++;
+		if (!*glob)
+			glob = "*";
+		int n = btf_types_list(out, kinds[k], glob, verbose);
+		if (n == -ENODATA) {
+			fprintf(stderr, "sonde: -l: this kernel has no BTF to list types from (%s)\n",
+				strerror(-btf_vmlinux_err()));
+			return EXIT_SYSTEM;
+		}
+		if (n < 0) {
+			fprintf(stderr, "sonde: -l: cannot list the kernel's types: %s\n",
+				strerror(-n));
+			return EXIT_SYSTEM;
+		}
+		/* a glob that matches nothing lists nothing, as for probes; a
+		 * name asked for by itself must exist */
+		if (n == 0 && !strpbrk(glob, "*?[")) {
+			fprintf(stderr, "sonde: -l: the kernel's BTF has no %s %s\n", kinds[k], glob);
+			return EXIT_USAGE;
+		}
+		return EXIT_OK;
+	}
+	return -1;
+}
+
+static int list_matching(FILE *out, const char *pattern, bool verbose, bool args_only);
+
 int list_probes(FILE *out, const char *pattern, bool verbose)
 {
-	struct lister l = {.out = out, .verbose = verbose};
 	if (!pattern || !*pattern)
 		pattern = "*";
+	int trc = list_types(out, pattern, verbose);
+	if (trc >= 0)
+		return trc;
+	return list_matching(out, pattern, verbose, false);
+}
+
+void list_script_probe(FILE *out, const char *spec, bool verbose)
+{
+	fprintf(out, "%s\n", spec);
+	static const char *const with_args[] = {"tracepoint:", "kprobe:", "kretprobe:", "fentry:",
+						"fexit:", "uprobe:", "uretprobe:", "usdt:"};
+	for (size_t i = 0; verbose && i < sizeof(with_args) / sizeof(with_args[0]); i++)
+		if (!strncmp(spec, with_args[i], strlen(with_args[i])))
+			list_matching(out, spec, true, true);
+}
+
+static int list_matching(FILE *out, const char *pattern, bool verbose, bool args_only)
+{
+	struct lister l = {.out = out, .verbose = verbose, .args_only = args_only};
 	const char *colon = strchr(pattern, ':');
 	char type[64] = "";
 	if (colon && (size_t)(colon - pattern) < sizeof(type))

@@ -12,5 +12,8 @@
 /* Returns an exit code (0, or 2 for a pattern that names an unknown
  * probe type, 5 when nothing could be read). */
 int list_probes(FILE *out, const char *pattern, bool verbose);
+/* One probe of `sonde -l FILE`, as the script expanded it; with -v its
+ * arguments under it, as -lv PATTERN shows them. */
+void list_script_probe(FILE *out, const char *spec, bool verbose);
 
 #endif

@@ -370,6 +370,34 @@ static int write_elf(const struct program *p, const char *path)
 	return EXIT_OK;
 }
 
+static void print_script_probe(const char *spec, void *verbose)
+{
+	list_script_probe(stdout, spec, *(bool *)verbose);
+}
+
+/* -l FILE, -l -e PROGRAM: the probes the script would attach */
+static int list_script(const char *program, const char *path, const struct compile_options *copts,
+		       bool verbose)
+{
+	struct source src = {.name = "-e", .text = program, .len = program ? strlen(program) : 0};
+	char *text = NULL;
+	if (!program) {
+		text = read_file(path, &src.len);
+		if (!text) {
+			fprintf(stderr, "sonde: cannot read %s: %s\n", path, strerror(errno));
+			return EXIT_USAGE;
+		}
+		src.name = path;
+		src.text = text;
+	}
+	struct diag d;
+	diag_init(&d, stderr);
+	int rc = driver_probes(&src, copts, &d, print_script_probe, &verbose) ? EXIT_SCRIPT
+									       : EXIT_OK;
+	free(text);
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	/* Signals stay blocked from the start: a Ctrl-C during compile or
@@ -525,11 +553,16 @@ int main(int argc, char **argv)
 		}
 	}
 	if (list) {
-		if (program || optind + 1 < argc) {
-			fprintf(stderr, "sonde: -l takes at most one PATTERN and no program\n");
+		const char *arg = optind < argc ? argv[optind] : NULL;
+		if (optind + 1 < argc || (program && arg)) {
+			fprintf(stderr, "sonde: -l takes one PATTERN, a script FILE or -e PROGRAM\n");
 			return EXIT_USAGE;
 		}
-		return list_probes(stdout, optind < argc ? argv[optind] : NULL, ropts.verbose);
+		/* an argument that names a file is a script, as for bpftrace */
+		struct stat st;
+		if (program || (arg && stat(arg, &st) == 0 && !S_ISDIR(st.st_mode)))
+			return list_script(program, arg, &copts, ropts.verbose);
+		return list_probes(stdout, arg, ropts.verbose);
 	}
 	if (target_pid && command) {
 		fprintf(stderr, "sonde: -p and -c cannot be used together\n");
