@@ -15,6 +15,7 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include <errno.h>
+#include <linux/capability.h>
 #include <linux/perf_event.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,6 +37,32 @@ void feat_set_target_pid(int pid)
 int feat_target_pid(void)
 {
 	return target_pid;
+}
+
+/* read with capget(2) so no libcap is needed */
+bool feat_bpf_privileged(void)
+{
+	struct __user_cap_header_struct hdr = {.version = _LINUX_CAPABILITY_VERSION_3};
+	struct __user_cap_data_struct data[2];
+	memset(data, 0, sizeof(data));
+	if (syscall(SYS_capget, &hdr, data))
+		return geteuid() == 0;
+	uint64_t eff = (uint64_t)data[0].effective | ((uint64_t)data[1].effective << 32);
+	bool sys_admin = eff & (1ull << 21), perfmon = eff & (1ull << 38), bpf = eff & (1ull << 39);
+	return sys_admin || (bpf && perfmon);
+}
+
+/* A check that loads something and was refused for want of privilege
+ * tells nothing about the kernel: say so rather than "no". */
+static bool needs_privilege(const struct features *f, int err, const char *what, char *why,
+			    size_t size)
+{
+	if (f->privileged || (err != EPERM && err != EACCES))
+		return false;
+	snprintf(why, size, "unknown: the check loads a BPF %s and needs root, or CAP_BPF and "
+			    "CAP_PERFMON, which this process lacks",
+		 what);
+	return true;
 }
 
 static bool exists(const char *path)
@@ -119,6 +146,10 @@ static void probe_fentry(struct features *f)
 	int fd = bpf_prog_load(BPF_PROG_TYPE_TRACING, "sonde_feat", "GPL", insns, 2, &opts);
 	if (fd < 0) {
 		int e = errno;
+		f->fentry_unknown = needs_privilege(f, e, "program", f->fentry_why,
+						    sizeof(f->fentry_why));
+		if (f->fentry_unknown)
+			return;
 		snprintf(f->fentry_why, sizeof(f->fentry_why),
 			 "fentry is not permitted (loading a test fentry program failed: %s)",
 			 strerror(e));
@@ -140,6 +171,45 @@ static void probe_fentry(struct features *f)
 	close(lfd);
 	close(fd);
 	f->fentry = true;
+}
+
+/* the smallest ring buffer (one page) */
+static void probe_ringbuf(struct features *f)
+{
+	int fd = bpf_map_create(BPF_MAP_TYPE_RINGBUF, "sonde_feat", 0, 0,
+				(__u32)sysconf(_SC_PAGESIZE), NULL);
+	if (fd >= 0) {
+		close(fd);
+		f->ringbuf = true;
+		return;
+	}
+	int e = errno;
+	if (needs_privilege(f, e, "map", f->ringbuf_why, sizeof(f->ringbuf_why)))
+		return;
+	snprintf(f->ringbuf_why, sizeof(f->ringbuf_why),
+		 "no (creating a ring buffer failed: %s; it needs Linux 5.8): printf and other "
+		 "events cannot work",
+		 strerror(e));
+}
+
+/* `r0 = XDP_PASS; exit` as an XDP program */
+static void probe_xdp(struct features *f)
+{
+	struct bpf_insn insns[] = {
+		{.code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = XDP_PASS},
+		{.code = BPF_JMP | BPF_EXIT},
+	};
+	int fd = bpf_prog_load(BPF_PROG_TYPE_XDP, "sonde_feat", "GPL", insns, 2, NULL);
+	if (fd >= 0) {
+		close(fd);
+		f->xdp = true;
+		return;
+	}
+	int e = errno;
+	if (needs_privilege(f, e, "program", f->xdp_why, sizeof(f->xdp_why)))
+		return;
+	snprintf(f->xdp_why, sizeof(f->xdp_why), "no (loading a test XDP program failed: %s)",
+		 strerror(e));
 }
 
 static void probe_perf_hw(struct features *f)
@@ -193,6 +263,7 @@ const struct features *feat_get(void)
 		return &feats;
 	probed = true;
 	struct features *f = &feats;
+	f->privileged = feat_bpf_privileged();
 	libbpf_print_fn_t old = libbpf_set_print(NULL);
 	f->btf = btf_vmlinux() != NULL;
 	if (!f->btf)
@@ -202,8 +273,8 @@ const struct features *feat_get(void)
 	probe_kprobes(f);
 	probe_uprobes(f);
 	probe_fentry(f);
-	f->ringbuf = libbpf_probe_bpf_map_type(BPF_MAP_TYPE_RINGBUF, NULL) == 1;
-	f->xdp = libbpf_probe_bpf_prog_type(BPF_PROG_TYPE_XDP, NULL) == 1;
+	probe_ringbuf(f);
+	probe_xdp(f);
 	probe_perf_hw(f);
 	probe_lockdown(f);
 	libbpf_set_print(old);
@@ -225,32 +296,33 @@ void feat_print(FILE *out)
 			kv[strcspn(kv, "\n")] = 0;
 		fclose(fp);
 	}
-	char buf[512];
 	fprintf(out, "Kernel: %s\n\nKernel features\n", kv);
 	line(out, "BTF:", f->btf, "yes", f->btf_why);
 	line(out, "kprobes:", f->kprobes, "yes", f->kprobes_why);
 	line(out, "fentry/fexit:", f->fentry, "yes", f->fentry_why);
 	line(out, "uprobes:", f->uprobes, "yes", f->uprobes_why);
-	line(out, "ring buffer:", f->ringbuf, "yes", "no (printf and other events cannot work)");
+	line(out, "ring buffer:", f->ringbuf, "yes", f->ringbuf_why);
 	line(out, "XDP:", f->xdp, "yes (native mode where the driver has it, generic otherwise)",
-	     "no");
+	     f->xdp_why);
 	line(out, "hardware perf events:", f->perf_hw, "yes", f->perf_hw_why);
 	fprintf(out, "  %-22s %s\n", "lockdown:", f->lockdown);
 
 	fprintf(out, "\nWhat this means for probes\n");
+	/* straight to the stream: the reasons are long and a line has no limit */
 	if (f->kprobes && f->fentry)
-		snprintf(buf, sizeof(buf), "kprobe/kretprobe use kprobes; fentry/fexit use the BPF "
-					   "trampoline");
+		fprintf(out, "  kprobe/kretprobe use kprobes; fentry/fexit use the BPF trampoline\n");
+	else if (f->fentry_unknown)
+		fprintf(out, "  %s; whether fentry/fexit work is unknown without privilege\n",
+			f->kprobes ? "kprobe/kretprobe use kprobes" : f->kprobes_why);
 	else if (f->kprobes)
-		snprintf(buf, sizeof(buf), "kprobe/kretprobe use kprobes; fentry/fexit fall back "
-					   "to kprobes (%s)", f->fentry_why);
+		fprintf(out, "  kprobe/kretprobe use kprobes; fentry/fexit fall back to kprobes (%s)\n",
+			f->fentry_why);
 	else if (f->fentry)
-		snprintf(buf, sizeof(buf), "kprobe/kretprobe fall back to fentry/fexit (no offsets "
-					   "'+N'); fentry/fexit work");
+		fprintf(out, "  kprobe/kretprobe fall back to fentry/fexit (no offsets '+N'); "
+			     "fentry/fexit work\n");
 	else
-		snprintf(buf, sizeof(buf), "kprobe, kretprobe, fentry and fexit cannot work: %s, "
-					   "and %s", f->kprobes_why, f->fentry_why);
-	fprintf(out, "  %s\n", buf);
+		fprintf(out, "  kprobe, kretprobe, fentry and fexit cannot work: %s, and %s\n",
+			f->kprobes_why, f->fentry_why);
 	fprintf(out, "  %s\n", f->uprobes ? "uprobe, uretprobe and usdt work"
 					  : "uprobe, uretprobe and usdt cannot work");
 	fprintf(out, "  %s\n", f->btf ? "args.NAME of kernel functions and -lv types come from BTF"
@@ -258,6 +330,9 @@ void feat_print(FILE *out)
 	fprintf(out, "  %s\n", f->perf_hw ? "hardware:EVENT:N works"
 					  : "hardware:EVENT:N cannot work; software:, profile: and "
 					    "interval: use software clocks and work");
+	if (!f->privileged)
+		fprintf(out, "  without privilege nothing can be loaded; run --info as root (or with "
+			     "CAP_BPF and CAP_PERFMON) for the checks that load BPF\n");
 	if (strcmp(f->lockdown, "none") && strcmp(f->lockdown, "unknown"))
 		fprintf(out, "  lockdown '%s' may forbid reading kernel memory "
 			     "(bpf_probe_read_kernel)\n",

@@ -7,7 +7,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
-#include <linux/capability.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/syscall.h>
@@ -69,20 +68,6 @@ static void usage(FILE *out)
 	      "exit status: 0 success, 1 script error, 2 usage error, 3 load/verifier\n"
 	      "failure or missing privilege, 4 attach failure, 5 other system failure\n",
 	      out);
-}
-
-/* CAP_SYS_ADMIN, or CAP_BPF with CAP_PERFMON (Linux 5.8+), in the
- * effective set; read with capget(2) so no libcap is needed. */
-static bool has_bpf_privilege(void)
-{
-	struct __user_cap_header_struct hdr = {.version = _LINUX_CAPABILITY_VERSION_3};
-	struct __user_cap_data_struct data[2];
-	memset(data, 0, sizeof(data));
-	if (syscall(SYS_capget, &hdr, data))
-		return geteuid() == 0;
-	uint64_t eff = (uint64_t)data[0].effective | ((uint64_t)data[1].effective << 32);
-	bool sys_admin = eff & (1ull << 21), perfmon = eff & (1ull << 38), bpf = eff & (1ull << 39);
-	return sys_admin || (bpf && perfmon);
 }
 
 static char *read_file(const char *path, size_t *len)
@@ -629,7 +614,7 @@ int main(int argc, char **argv)
 	int rc;
 	/* Loading needs privilege: say so before compiling, not as a tracefs
 	 * or verifier error later. Writing an object (--emit-elf) does not. */
-	if (!emit_elf && !has_bpf_privilege()) {
+	if (!emit_elf && !feat_bpf_privileged()) {
 		fprintf(stderr, "sonde: loading BPF programs needs root, or the CAP_BPF and "
 				"CAP_PERFMON capabilities; this process has neither\n");
 		if (out != stdout)
