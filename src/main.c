@@ -417,8 +417,26 @@ int main(int argc, char **argv)
 	bool list = false;
 	const char *command = NULL;
 	int target_pid = 0;
-	int c;
-	while ((c = getopt_long(argc, argv, "+e:f:o:qB:vdhVlp:c:", longopts, NULL)) != -1) {
+	int c, at = optind, li = -1;
+	while ((c = getopt_long(argc, argv, "+e:f:o:qB:vdhVlp:c:", longopts, &li)) != -1) {
+		/* getopt_long takes any unique prefix ("--test" for --test-run,
+		 * which then swallows the next argument as its file): a long
+		 * option must be written in full. It starts its own argument,
+		 * argv[at]. */
+		if (li >= 0) {
+			const char *given = argv[at] + 2;
+			size_t len = strcspn(given, "=");
+			if (len != strlen(longopts[li].name)) {
+				fprintf(stderr,
+					"sonde: unknown option '--%.*s': long options are not "
+					"abbreviated; did you mean '--%s'?\n",
+					(int)len, given, longopts[li].name);
+				fprintf(stderr, "Try 'sonde --help' for more information.\n");
+				return EXIT_USAGE;
+			}
+			li = -1;
+		}
+		at = optind;
 		switch (c) {
 		case 'e':
 			program = optarg;
