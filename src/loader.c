@@ -248,8 +248,9 @@ int ld_load(const struct program *p, struct diag *d, unsigned flags, struct load
 		}
 		/* with -d the kernel's log went to the program's buffer, not
 		 * through libbpf's messages */
-		const char *log = (flags & LD_VERIFIER_LOG) && bad < p->m.nprobes ? out->log_bufs[bad]
-										 : cap.buf;
+		const char *log = cap.buf;
+		if ((flags & LD_VERIFIER_LOG) && bad < p->m.nprobes)
+			log = out->log_bufs[bad];
 		/* the verifier answers a program with too many branches to follow
 		 * ("The sequence of N jumps is too complex") with EFAULT: it is
 		 * the same limit as the instruction count, E2BIG */

@@ -53,7 +53,9 @@ static void usage(FILE *out)
 	      "  --force            let xdp probes replace an interface's XDP program for\n"
 	      "                     the run (it is put back at exit)\n"
 	      "  -l [PATTERN]       list probes (-lv: with argument types), e.g.\n"
-	      "                     -l 'tracepoint:sched:*', -l 'uprobe:/bin/bash:read*'\n"
+	      "                     -l 'tracepoint:sched:*', -l 'uprobe:/bin/bash:read*';\n"
+	      "                     kernel types: -lv 'struct task_struct'\n"
+	      "  -l FILE            list the probes a script would attach (or -l -e PROGRAM)\n"
 	      "  -p PID             attach uprobes/usdt to this process only\n"
 	      "  -c 'CMD'           run CMD once the probes are attached, trace it, exit when\n"
 	      "                     it exits\n"
@@ -377,10 +379,9 @@ static int list_script(const char *program, const char *path, const struct compi
 	}
 	struct diag d;
 	diag_init(&d, stderr);
-	int rc = driver_probes(&src, copts, &d, print_script_probe, &verbose) ? EXIT_SCRIPT
-									       : EXIT_OK;
+	bool failed = driver_probes(&src, copts, &d, print_script_probe, &verbose) != 0;
 	free(text);
-	return rc;
+	return failed ? EXIT_SCRIPT : EXIT_OK;
 }
 
 int main(int argc, char **argv)
