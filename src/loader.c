@@ -237,8 +237,8 @@ int ld_load(const struct program *p, struct diag *d, unsigned flags, struct load
 			 * doing, so the object is loaded again without the log. */
 			fprintf(stderr,
 				"sonde: -d: the verifier's log of probe '%s' outgrew its %d MiB buffer "
-				"(its end is above), and the kernel refuses a program whose log it cut: "
-				"loading again without the log for the verifier's verdict\n",
+				"(the part kept is above), and the kernel refuses a program whose log it "
+				"cut: loading again without the log for the verifier's verdict\n",
 				bad < p->m.nprobes ? p->m.probes[bad].spec : "?", LOG_SIZE >> 20);
 			libbpf_set_print(old);
 			current_capture = NULL;
