@@ -265,8 +265,10 @@ static int child_spawn(const char *cmd, struct child *ch)
 		 * most likely what it needs to start */
 		fprintf(stderr, "sonde: -c: cannot run %s: %s%s\n", we.we_wordv[0], strerror(e),
 			e == ENOENT ? " (the file, or the ELF interpreter it names)" : "");
-		if (write(errfds[1], &e, sizeof(e)) != (ssize_t)sizeof(e))
-			_exit(127);
+		/* nothing more to do if even this fails: sonde then sees only
+		 * the exit status */
+		ssize_t sent = write(errfds[1], &e, sizeof(e));
+		(void)sent;
 		_exit(127);
 	}
 	wordfree(&we);
