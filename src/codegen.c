@@ -64,7 +64,7 @@ struct cg {
 	LLVMValueRef *maps; /* by map index */
 	struct map_info **map_infos;
 	LLVMValueRef events;
-	LLVMValueRef zeros; /* read-only zero bytes: the first value of a new key */
+	LLVMValueRef zeros; /* read-only zero bytes (a placeholder until their size is known) */
 	uint32_t zeros_size;
 	/* the function being built */
 	struct probe_inst *pi;
@@ -85,12 +85,27 @@ struct cg {
 	LLVMValueRef elapsed;         /* map holding sonde's start time (ktime ns) */
 	LLVMValueRef len_cb;          /* len(): the counting callback */
 	int ncallbacks;
+	/* buffers of the function being built (see "where values live") */
+	LLVMBuilderRef sb;             /* in scratch_bb: the scratch lookup, buffer addresses */
+	LLVMBasicBlockRef scratch_bb;  /* between entry and body; NULL until scratch is needed */
+	LLVMValueRef scratch;          /* this CPU's scratch memory, looked up in scratch_bb */
+	uint32_t stack_used;           /* bytes of stack buffers alive now (an upper bound) */
+	uint32_t stack_budget;         /* the most this function keeps on its stack */
+	/* the program's scratch memory: a placeholder map until its size is known */
+	LLVMValueRef scratch_map;
+	uint32_t scratch_top, scratch_size; /* bytes in use now, most in use at once */
+	bool scratch_full;                  /* the error was reported for this program */
+	struct temp_buf *temps;             /* buffers of the statements being generated */
+	uint32_t ntemps, cap_temps;
+	struct loc loc;                     /* of the code being generated, for errors */
+	bool failed;                        /* an error was reported */
 };
 
 /* ---- small helpers ---------------------------------------------------- */
 
 static void set_loc(struct cg *g, struct loc l)
 {
+	g->loc = l;
 	emit_loc(g->em, g->b, g->scope, l.first_line, l.first_column);
 }
 
@@ -130,37 +145,6 @@ static void lifetime(struct cg *g, const char *which, LLVMValueRef buf, uint64_t
 	LLVMTypeRef fty = LLVMFunctionType(LLVMVoidTypeInContext(g->ctx), params, 2, 0);
 	LLVMValueRef args[] = {c64(g, size), buf};
 	call_named(g, which, fty, args, 2);
-}
-
-/* An 8-aligned stack buffer of `size` bytes, left as it is: for a helper
- * that writes every byte of it. Its lifetime starts here; temporaries end
- * theirs with stack_buf_done() so that LLVM can give their slots to later
- * buffers (the BPF stack is 512 bytes). */
-static LLVMValueRef stack_buf_filled_by_callee(struct cg *g, uint32_t size, const char *name)
-{
-	uint32_t rounded = (size + 7) / 8 * 8;
-	if (!rounded)
-		rounded = 8;
-	LLVMTypeRef t = LLVMArrayType2(g->i8, rounded);
-	LLVMValueRef a = LLVMBuildAlloca(g->ab, t, name);
-	LLVMSetAlignment(a, 8);
-	lifetime(g, "llvm.lifetime.start.p0", a, rounded);
-	return a;
-}
-
-/* The same, zero-filled. */
-static LLVMValueRef stack_buf(struct cg *g, uint32_t size, const char *name)
-{
-	LLVMValueRef a = stack_buf_filled_by_callee(g, size, name);
-	uint32_t rounded = (size + 7) / 8 * 8;
-	LLVMBuildMemSet(g->b, a, LLVMConstInt(g->i8, 0, 0), c64(g, rounded ? rounded : 8), 8);
-	return a;
-}
-
-static void stack_buf_done(struct cg *g, LLVMValueRef buf, uint32_t size)
-{
-	uint32_t rounded = (size + 7) / 8 * 8;
-	lifetime(g, "llvm.lifetime.end.p0", buf, rounded ? rounded : 8);
 }
 
 static LLVMValueRef gep(struct cg *g, LLVMValueRef base, uint64_t off)
@@ -234,6 +218,255 @@ static void ret_default(struct cg *g)
 	LLVMBuildRet(g->b, LLVMConstInt(g->i32, (uint64_t)g->pi->ap->prov->default_return, 1));
 }
 
+/* ---- where values live ------------------------------------------------ */
+
+/* Strings, tuples and the other values that travel as pointers live in
+ * 8-aligned buffers. A BPF program has 512 bytes of stack, which a for
+ * loop's callback and LLVM's spills share, so small buffers go on the
+ * stack and the rest into the program's scratch memory: a one-entry
+ * per-CPU array of its own (a program does not run nested in itself on
+ * one CPU), looked up once where a function starts. Buffers made while a
+ * statement is generated are released when it ends, so the next
+ * statement reuses their bytes: stack slots through lifetime markers
+ * (LLVM colours them), scratch offsets handed out as a stack. Variables
+ * keep theirs for the whole run. Two buffers alive at once never share
+ * bytes. */
+enum {
+	STACK_BUFS = 256,          /* bytes of buffers a probe keeps on its stack */
+	STACK_BUFS_WITH_FOR = 192, /* the same when a for loop's callback needs stack too */
+	STACK_BUFS_CALLBACK = 128, /* that callback's own */
+	STACK_BUF_MAX = 128,       /* a larger buffer goes to scratch memory */
+	STACK_VAR_MAX = 64,        /* the same for a variable */
+	SCRATCH_MAX = 32768,       /* the kernel's limit on a per-CPU value (PCPU_MIN_UNIT_SIZE) */
+	/* LLVM's BPF backend expands memcpy and memset into at most 128
+	 * stores: a copy of unknown alignment fits 128 bytes, a zero fill of
+	 * aligned memory (8 bytes a store) 256 without many instructions */
+	COPY_INLINE_MAX = 128,
+	ZERO_INLINE_MAX = 256,
+};
+
+enum buf_life {
+	BUF_TEMP,       /* released when the statement ends */
+	BUF_TEMP_STACK, /* the same, and on the stack: a helper wants a stack pointer */
+	BUF_FUNC,       /* on the stack for the whole function, counted in its budget
+			   where the function starts */
+};
+
+struct temp_buf {
+	LLVMValueRef ptr;
+	uint32_t size;  /* rounded to 8 */
+	bool on_stack;  /* an alloca: its lifetime is ended */
+	bool done;      /* released early by buf_done() */
+};
+
+static uint32_t round8(uint32_t size)
+{
+	return size ? (size + 7) / 8 * 8 : 8;
+}
+
+/* A read-only zero area of at least `size` bytes, in .rodata; made once
+ * the largest size is known (cg_build). */
+static LLVMValueRef zeros_ptr(struct cg *g, uint32_t size)
+{
+	if (!g->zeros)
+		g->zeros = LLVMAddGlobal(g->mod, g->i8, "zeros.placeholder");
+	if (size > g->zeros_size)
+		g->zeros_size = size;
+	return g->zeros;
+}
+
+/* Zeroes `n` bytes at 8-aligned `p`. A scratch buffer's fill is volatile
+ * so that LLVM does not merge it with its neighbours' into one it cannot
+ * expand; a long fill copies from the zero area instead. */
+static void zero_fill(struct cg *g, LLVMValueRef p, uint32_t n, bool is_volatile)
+{
+	if (n <= ZERO_INLINE_MAX) {
+		LLVMValueRef ms = LLVMBuildMemSet(g->b, p, LLVMConstInt(g->i8, 0, 0), c64(g, n), 8);
+		if (is_volatile)
+			LLVMSetOperand(ms, 3, LLVMConstInt(LLVMInt1TypeInContext(g->ctx), 1, 0));
+		return;
+	}
+	LLVMValueRef args[] = {p, LLVMConstInt(g->i32, n, 0), zeros_ptr(g, n)};
+	cg_helper(g, H_READ_KERNEL, g->i64, args, 3);
+}
+
+static void copy_bytes(struct cg *g, LLVMValueRef dst, LLVMValueRef src, uint32_t n)
+{
+	if (n <= COPY_INLINE_MAX) {
+		LLVMBuildMemCpy(g->b, dst, 1, src, 1, c64(g, n));
+		return;
+	}
+	/* too long for the backend to expand: the kernel copies it */
+	LLVMValueRef args[] = {dst, LLVMConstInt(g->i32, n, 0), src};
+	cg_helper(g, H_READ_KERNEL, g->i64, args, 3);
+}
+
+/* The address `off` bytes into this CPU's scratch memory. The lookup is
+ * made the first time a function needs it, in a block of its own that
+ * ends the run if the lookup fails (it cannot: the array has its one
+ * entry); addresses are computed there too, so they dominate every use. */
+static LLVMValueRef scratch_addr(struct cg *g, uint32_t off)
+{
+	if (!g->scratch) {
+		if (!g->scratch_map)
+			g->scratch_map = LLVMAddGlobal(g->mod, g->i8, "scratch.placeholder");
+		g->scratch_bb = new_block(g, "scratch");
+		LLVMPositionBuilderAtEnd(g->sb, g->scratch_bb);
+		LLVMSetCurrentDebugLocation2(g->sb, LLVMGetCurrentDebugLocation2(g->ab));
+		LLVMValueRef key = LLVMBuildAlloca(g->ab, g->i32, "scratch_key");
+		LLVMBuildStore(g->sb, LLVMConstInt(g->i32, 0, 0), key);
+		LLVMBuilderRef body = g->b;
+		g->b = g->sb;
+		LLVMValueRef args[] = {g->scratch_map, key};
+		g->scratch = cg_helper(g, H_MAP_LOOKUP, g->ptr, args, 2);
+		g->b = body;
+		/* map values are 8-aligned: lets LLVM copy in words */
+		unsigned align = LLVMGetEnumAttributeKindForName("align", 5);
+		LLVMAddCallSiteAttribute(g->scratch, LLVMAttributeReturnIndex,
+					 LLVMCreateEnumAttribute(g->ctx, align, 8));
+	}
+	LLVMValueRef idx = c64(g, off);
+	return LLVMBuildInBoundsGEP2(g->sb, g->i8, g->scratch, &idx, 1, "");
+}
+
+/* Ends the function's entry: into the scratch lookup when there is one,
+ * then to `body`. */
+static void finish_entry(struct cg *g, LLVMBasicBlockRef body)
+{
+	LLVMPositionBuilderAtEnd(g->ab, g->entry);
+	if (!g->scratch_bb) {
+		LLVMBuildBr(g->ab, body);
+		return;
+	}
+	LLVMBuildBr(g->ab, g->scratch_bb);
+	LLVMBasicBlockRef none = new_block(g, "no_scratch");
+	LLVMBuildCondBr(g->sb, LLVMBuildIsNull(g->sb, g->scratch, ""), none, body);
+	LLVMPositionBuilderAtEnd(g->b, none);
+	ret_default(g);
+}
+
+/* Scratch bytes [off, off + size) of the program are taken: the first
+ * time its scratch memory grows past what the kernel allows one per-CPU
+ * value, the code being generated is told why. */
+static void scratch_take(struct cg *g, uint32_t off, uint32_t size)
+{
+	if (off + size > g->scratch_size)
+		g->scratch_size = off + size;
+	if (g->scratch_size <= SCRATCH_MAX || g->scratch_full)
+		return;
+	g->scratch_full = g->failed = true;
+	diag_error(g->c->diag, g->loc,
+		   "this needs more than %u bytes of memory for strings and other values at once",
+		   (unsigned)SCRATCH_MAX);
+	diag_note(g->c->diag, (struct loc){0},
+		  "a probe has 512 bytes of stack and %u KiB of per-CPU memory (the kernel's "
+		  "limit); lower --max-strlen (now %u) or config max_strlen, ask str() and buf() "
+		  "for fewer bytes, or spread the values over more statements or probes",
+		  (unsigned)SCRATCH_MAX / 1024, g->c->opts->max_strlen);
+}
+
+/* A buffer of `size` bytes, zero-filled unless a helper writes every byte
+ * of it; on the stack while the function's budget allows, else in scratch
+ * memory. */
+static LLVMValueRef buf_new(struct cg *g, uint32_t size, bool zeroed, enum buf_life life,
+			    const char *name)
+{
+	uint32_t rounded = round8(size);
+	bool on_stack = life != BUF_TEMP ||
+			(rounded <= STACK_BUF_MAX && g->stack_used + rounded <= g->stack_budget);
+	LLVMValueRef p;
+	if (on_stack) {
+		LLVMValueRef a = LLVMBuildAlloca(g->ab, LLVMArrayType2(g->i8, rounded), name);
+		LLVMSetAlignment(a, 8);
+		lifetime(g, "llvm.lifetime.start.p0", a, rounded);
+		if (life != BUF_FUNC)
+			g->stack_used += rounded;
+		p = a;
+	} else {
+		scratch_take(g, g->scratch_top, rounded);
+		p = scratch_addr(g, g->scratch_top);
+		g->scratch_top += rounded;
+	}
+	if (zeroed)
+		zero_fill(g, p, rounded, !on_stack);
+	if (life == BUF_FUNC)
+		return p;
+	if (g->ntemps == g->cap_temps) {
+		uint32_t cap = g->cap_temps ? 2 * g->cap_temps : 64;
+		struct temp_buf *t = realloc(g->temps, cap * sizeof(*t));
+		if (!t) {
+			fprintf(stderr, "sonde: out of memory\n");
+			exit(5);
+		}
+		g->temps = t;
+		g->cap_temps = cap;
+	}
+	g->temps[g->ntemps++] = (struct temp_buf){p, rounded, on_stack, false};
+	return p;
+}
+
+/* A zero-filled temporary, and one that a helper fills. */
+static LLVMValueRef new_buf(struct cg *g, uint32_t size, const char *name)
+{
+	return buf_new(g, size, true, BUF_TEMP, name);
+}
+
+static LLVMValueRef new_buf_filled_by_callee(struct cg *g, uint32_t size, const char *name)
+{
+	return buf_new(g, size, false, BUF_TEMP, name);
+}
+
+/* Undoes the newest temporaries while they are released. */
+static void pop_done_temps(struct cg *g)
+{
+	while (g->ntemps && g->temps[g->ntemps - 1].done) {
+		struct temp_buf *t = &g->temps[--g->ntemps];
+		if (t->on_stack)
+			g->stack_used -= t->size;
+		else
+			g->scratch_top -= t->size;
+	}
+}
+
+/* Releases a temporary before its statement ends: nothing reads it after
+ * this point, on any path. */
+static void buf_done(struct cg *g, LLVMValueRef buf)
+{
+	for (uint32_t i = g->ntemps; i-- > 0;) {
+		struct temp_buf *t = &g->temps[i];
+		if (t->ptr != buf || t->done)
+			continue;
+		if (t->on_stack)
+			lifetime(g, "llvm.lifetime.end.p0", buf, t->size);
+		t->done = true;
+		pop_done_temps(g);
+		return;
+	}
+}
+
+struct buf_mark {
+	uint32_t ntemps, scratch_top, stack_used;
+};
+
+static struct buf_mark buf_mark(struct cg *g)
+{
+	return (struct buf_mark){g->ntemps, g->scratch_top, g->stack_used};
+}
+
+/* Releases the temporaries made since `m`; `end_lifetimes` is false when
+ * the function they belong to is already finished. */
+static void buf_release(struct cg *g, struct buf_mark m, bool end_lifetimes)
+{
+	for (uint32_t i = g->ntemps; end_lifetimes && i-- > m.ntemps;) {
+		struct temp_buf *t = &g->temps[i];
+		if (t->on_stack && !t->done)
+			lifetime(g, "llvm.lifetime.end.p0", t->ptr, t->size);
+	}
+	g->ntemps = m.ntemps;
+	g->scratch_top = m.scratch_top;
+	g->stack_used = m.stack_used;
+}
+
 /* ---- values in memory ------------------------------------------------- */
 
 /* Values that live in memory and travel as pointers; the rest are i64. */
@@ -258,11 +491,6 @@ static LLVMValueRef load_value(struct cg *g, LLVMValueRef p, const struct type *
 	return LLVMBuildLoad2(g->b, g->i64, p, "");
 }
 
-
-static void copy_bytes(struct cg *g, LLVMValueRef dst, LLVMValueRef src, uint32_t n)
-{
-	LLVMBuildMemCpy(g->b, dst, 1, src, 1, c64(g, n));
-}
 
 /* Stores `v` of type `from` into `dst` laid out as `to` (same kind; strings
  * may differ in size, tuple elements are converted one by one). */
@@ -305,7 +533,7 @@ static void store_value(struct cg *g, LLVMValueRef dst, const struct type *to, L
 /* A string constant in a fresh stack buffer. */
 static LLVMValueRef const_str(struct cg *g, const char *s, size_t len, uint32_t size)
 {
-	LLVMValueRef buf = stack_buf(g, size, "str");
+	LLVMValueRef buf = new_buf(g, size, "str");
 	for (size_t i = 0; i < len && i < size - 1; i += 8) {
 		uint64_t word = 0;
 		for (size_t j = 0; j < 8 && i + j < len && i + j < size - 1; j++)
@@ -380,8 +608,8 @@ static LLVMValueRef map_key(struct cg *g, struct node *mapnode)
 	/* the comm helper pads the name with zeroes to 16 bytes: a key of
 	 * exactly that size needs no clearing first */
 	LLVMValueRef key = comm_key && map_key_size(m) == 16
-				   ? stack_buf_filled_by_callee(g, 16, "key")
-				   : stack_buf(g, map_key_size(m), "key");
+				   ? new_buf_filled_by_callee(g, 16, "key")
+				   : new_buf(g, map_key_size(m), "key");
 	if (!m->key)
 		return key;
 	if (comm_key) {
@@ -459,17 +687,17 @@ static LLVMValueRef agg_slot(struct cg *g, struct map_info *m, LLVMValueRef key,
 		return v1;
 	}
 	if (m->agg == AGG_COUNT || m->agg == AGG_SUM) {
-		LLVMValueRef first = stack_buf(g, 8, "first");
+		LLVMValueRef first = new_buf(g, 8, "first");
 		store64(g, first, m->agg == AGG_COUNT ? c64(g, 1) : x);
 		/* BPF_ANY: a per-CPU update writes only this CPU's value, so
 		 * another CPU inserting the key first loses nothing */
 		map_update(g, m, key, first, BPF_ANY);
-		stack_buf_done(g, first, 8);
+		buf_done(g, first);
 		LLVMBuildBr(g->b, *done);
 		LLVMPositionBuilderAtEnd(g->b, have);
 		return v1;
 	}
-	map_update(g, m, key, g->zeros, BPF_NOEXIST);
+	map_update(g, m, key, zeros_ptr(g, agg_value_size(m)), BPF_NOEXIST);
 	LLVMValueRef v2 = map_lookup(g, m, key);
 	LLVMBasicBlockRef from_insert = LLVMGetInsertBlock(g->b);
 	LLVMBasicBlockRef refused = new_block(g, "agg_refused");
@@ -584,7 +812,7 @@ static void cg_aggregate(struct cg *g, struct node *mapnode, struct node *call)
 	}
 	LLVMBuildBr(g->b, done);
 	LLVMPositionBuilderAtEnd(g->b, done);
-	stack_buf_done(g, key, map_key_size(m));
+	buf_done(g, key);
 }
 
 /* Reads a plain map value; absent keys read as zero. */
@@ -592,7 +820,7 @@ static LLVMValueRef map_read(struct cg *g, struct node *mapnode)
 {
 	struct map_info *m = mapnode->u.map.info;
 	LLVMValueRef key = map_key(g, mapnode);
-	LLVMValueRef out = stack_buf(g, m->value->size, "mapval");
+	LLVMValueRef out = new_buf(g, m->value->size, "mapval");
 	LLVMValueRef p = map_lookup(g, m, key);
 	LLVMBasicBlockRef found = new_block(g, "found"), cont = new_block(g, "cont");
 	LLVMBuildCondBr(g->b, LLVMBuildIsNull(g->b, p, ""), cont, found);
@@ -600,7 +828,7 @@ static LLVMValueRef map_read(struct cg *g, struct node *mapnode)
 	copy_bytes(g, out, p, m->value->size);
 	LLVMBuildBr(g->b, cont);
 	LLVMPositionBuilderAtEnd(g->b, cont);
-	stack_buf_done(g, key, map_key_size(m));
+	buf_done(g, key);
 	return load_value(g, out, m->value);
 }
 
@@ -608,11 +836,11 @@ static void map_write(struct cg *g, struct node *mapnode, LLVMValueRef v, const 
 {
 	struct map_info *m = mapnode->u.map.info;
 	LLVMValueRef key = map_key(g, mapnode);
-	LLVMValueRef buf = stack_buf(g, m->value->size, "val");
+	LLVMValueRef buf = new_buf(g, m->value->size, "val");
 	store_value(g, buf, m->value, v, vt);
 	map_update(g, m, key, buf, BPF_ANY);
-	stack_buf_done(g, buf, m->value->size);
-	stack_buf_done(g, key, map_key_size(m));
+	buf_done(g, buf);
+	buf_done(g, key);
 }
 
 /* ---- events -------------------------------------------------------------- */
@@ -631,7 +859,7 @@ static void emit_event(struct cg *g, LLVMValueRef rec, uint32_t size)
 	count_lost(g);
 	LLVMBuildBr(g->b, done);
 	LLVMPositionBuilderAtEnd(g->b, done);
-	stack_buf_done(g, rec, size);
+	buf_done(g, rec);
 }
 
 /* The counters global (manifest.h), made on first use. It is external so
@@ -672,7 +900,7 @@ static void count_dropped(struct cg *g, const struct map_info *m, LLVMValueRef n
 static LLVMValueRef event_header(struct cg *g, uint32_t payload, enum event_kind kind,
 				 uint32_t id)
 {
-	LLVMValueRef rec = stack_buf(g, (uint32_t)sizeof(struct event_hdr) + payload, "event");
+	LLVMValueRef rec = new_buf(g, (uint32_t)sizeof(struct event_hdr) + payload, "event");
 	LLVMBuildStore(g->b, LLVMConstInt(g->i32, kind, 0), rec);
 	LLVMBuildStore(g->b, LLVMConstInt(g->i32, id, 0), gep(g, rec, 4));
 	return rec;
@@ -717,7 +945,7 @@ static void cg_record(struct cg *g, enum event_kind kind, struct fmt_info *f, st
 		covered += t->size;
 	}
 	if (!exact || covered != f->size)
-		LLVMBuildMemSet(g->b, rec, LLVMConstInt(g->i8, 0, 0), c64(g, size), 8);
+		zero_fill(g, rec, size, false);
 	/* struct event_hdr in one store (BPF is little-endian) */
 	LLVMBuildStore(g->b, c64(g, (uint64_t)kind | (uint64_t)f->index << 32), rec);
 	i = 0;
@@ -758,7 +986,7 @@ static void cg_join(struct cg *g, struct node *call)
 	store64(g, gep(g, rec, sizeof(struct event_hdr)), c64(g, 0));
 	LLVMBuildStore(g->b, LLVMConstInt(g->i32, EV_JOIN, 0), rec);
 	LLVMBuildStore(g->b, LLVMConstInt(g->i32, (uint64_t)f->index, 0), gep(g, rec, 4));
-	LLVMValueRef ptr = stack_buf(g, 8, "join_ptr");
+	LLVMValueRef ptr = new_buf(g, 8, "join_ptr");
 	for (uint32_t i = 0; i < JOIN_MAX_ARGS; i++) {
 		LLVMValueRef src = LLVMBuildIntToPtr(
 			g->b, LLVMBuildAdd(g->b, argv, c64(g, 8 * i), ""), g->ptr, "");
@@ -781,7 +1009,7 @@ static void cg_join(struct cg *g, struct node *call)
 	cg_helper(g, H_RINGBUF_SUBMIT, LLVMVoidTypeInContext(g->ctx), sargs, 2);
 	LLVMBuildBr(g->b, done);
 	LLVMPositionBuilderAtEnd(g->b, done);
-	stack_buf_done(g, ptr, 8);
+	buf_done(g, ptr);
 }
 
 static void cg_map_event(struct cg *g, struct node *call, enum event_kind kind)
@@ -857,7 +1085,7 @@ static LLVMValueRef ctx_read(struct cg *g, const struct ctx_access *acc)
 		LLVMSetAlignment(base, 8);
 		LLVMValueRef addr = LLVMBuildIntToPtr(
 			g->b, LLVMBuildAdd(g->b, base, c64(g, (uint64_t)acc->imm), ""), g->ptr, "");
-		LLVMValueRef buf = stack_buf(g, 8, "usdtarg");
+		LLVMValueRef buf = new_buf(g, 8, "usdtarg");
 		store64(g, buf, c64(g, 0));
 		LLVMValueRef args[] = {buf, LLVMConstInt(g->i32, acc->size, 0), addr};
 		cg_helper(g, H_READ_USER, g->i64, args, 3);
@@ -866,7 +1094,7 @@ static LLVMValueRef ctx_read(struct cg *g, const struct ctx_access *acc)
 		return widen(g, v, acc);
 	}
 	case CTX_READ: {
-		LLVMValueRef buf = stack_buf(g, acc->type->size, "ctxbuf");
+		LLVMValueRef buf = new_buf(g, acc->type->size, "ctxbuf");
 		LLVMValueRef args[] = {buf, LLVMConstInt(g->i32, acc->size, 0), p};
 		cg_helper(g, H_READ_KERNEL, g->i64, args, 3);
 		return load_value(g, buf, acc->type);
@@ -885,7 +1113,7 @@ static LLVMValueRef ctx_read(struct cg *g, const struct ctx_access *acc)
 			g->b, LLVMBuildAnd(g->b, loc, LLVMConstInt(g->i32, 0xffff, 0), ""), g->i64,
 			"");
 		LLVMValueRef src = LLVMBuildInBoundsGEP2(g->b, g->i8, g->ctxarg, &off, 1, "");
-		LLVMValueRef buf = stack_buf(g, acc->type->size, "dataloc");
+		LLVMValueRef buf = new_buf(g, acc->type->size, "dataloc");
 		LLVMValueRef args[] = {buf, LLVMConstInt(g->i32, acc->type->size, 0), src};
 		cg_helper(g, H_READ_KERNEL_STR, g->i64, args, 3);
 		return buf;
@@ -938,7 +1166,7 @@ static LLVMValueRef cg_str_call(struct cg *g, struct node *n)
 	 * that fills it was longer than max_strlen allows, and is counted so the
 	 * runtime can say strings were cut (str(p, n) cuts on purpose) */
 	bool watch = !arg->next;
-	LLVMValueRef buf = stack_buf(g, size + watch, "str");
+	LLVMValueRef buf = new_buf(g, size + watch, "str");
 	LLVMValueRef src = LLVMBuildIntToPtr(g->b, v, g->ptr, "");
 	LLVMValueRef args[] = {buf, LLVMConstInt(g->i32, size + watch, 0), src};
 	LLVMValueRef got = cg_helper(g, read_helper(g, arg, true), g->i64, args, 3);
@@ -973,7 +1201,7 @@ static LLVMValueRef cg_stack(struct cg *g, const struct type *t)
 	if (!user)
 		return sid;
 	/* user stacks carry the pid so the printer can find the binaries */
-	LLVMValueRef buf = stack_buf(g, 16, "ustack");
+	LLVMValueRef buf = new_buf(g, 16, "ustack");
 	store64(g, buf, sid);
 	LLVMValueRef pid =
 		LLVMBuildLShr(g->b, cg_helper(g, H_PID_TGID, g->i64, NULL, 0), c64(g, 32), "");
@@ -1011,7 +1239,7 @@ static LLVMValueRef cg_builtin(struct cg *g, struct node *n)
 				    : LLVMBuildAnd(g->b, v, c64(g, 0xffffffff), "");
 	}
 	case BI_COMM: {
-		LLVMValueRef buf = stack_buf(g, 16, "comm");
+		LLVMValueRef buf = new_buf(g, 16, "comm");
 		LLVMValueRef args[] = {buf, LLVMConstInt(g->i32, 16, 0)};
 		cg_helper(g, H_COMM, g->i64, args, 2);
 		return buf;
@@ -1023,17 +1251,17 @@ static LLVMValueRef cg_builtin(struct cg *g, struct node *n)
 		if (!g->elapsed)
 			g->elapsed = emit_map(g->em, "elapsed_start", BPF_MAP_TYPE_ARRAY, 1, 4, 8, 1);
 		LLVMValueRef now = cg_helper(g, H_KTIME_GET_NS, g->i64, NULL, 0);
-		LLVMValueRef key = stack_buf(g, 4, "elapsed_key");
+		LLVMValueRef key = new_buf(g, 4, "elapsed_key");
 		LLVMValueRef args[] = {g->elapsed, key};
 		LLVMValueRef p = cg_helper(g, H_MAP_LOOKUP, g->ptr, args, 2);
-		LLVMValueRef out = stack_buf(g, 8, "elapsed");
+		LLVMValueRef out = new_buf(g, 8, "elapsed");
 		LLVMBasicBlockRef have = new_block(g, "elapsed_have"), done = new_block(g, "elapsed_done");
 		LLVMBuildCondBr(g->b, LLVMBuildIsNull(g->b, p, ""), done, have);
 		LLVMPositionBuilderAtEnd(g->b, have);
 		store64(g, out, load64(g, p));
 		LLVMBuildBr(g->b, done);
 		LLVMPositionBuilderAtEnd(g->b, done);
-		stack_buf_done(g, key, 4);
+		buf_done(g, key);
 		return LLVMBuildSub(g->b, now, load64(g, out), "");
 	}
 	case BI_USERNAME: {
@@ -1215,15 +1443,23 @@ static LLVMValueRef cg_binop(struct cg *g, struct node *n)
 static LLVMValueRef var_slot(struct cg *g, struct var_info *v)
 {
 	if (g->in_callback && v != g->cb_kv) {
-		/* the probe's variable, through the pointer the probe passed */
+		/* the probe's variable: at the same place in scratch memory, or
+		 * on the probe's stack through the pointer the probe passed */
+		if (v->scratch_offset >= 0)
+			return scratch_addr(g, (uint32_t)v->scratch_offset);
 		for (uint32_t i = 0; i < g->ncb_vars; i++)
 			if (g->cb_vars[i] == v)
 				return LLVMBuildLoad2(g->b, g->ptr, gep(g, g->cb_ctx, 16 + 8 * i),
 						      "");
 	}
 	if (!v->slot) {
-		LLVMValueRef a = stack_buf(g, v->type->size, v->name);
-		v->slot = a;
+		/* placed where the probe starts (place_vars) */
+		if (v->scratch_offset >= 0) {
+			v->slot = scratch_addr(g, (uint32_t)v->scratch_offset);
+			zero_fill(g, v->slot, round8(v->type->size), true);
+		} else {
+			v->slot = buf_new(g, v->type->size, true, BUF_FUNC, v->name);
+		}
 	}
 	return v->slot;
 }
@@ -1342,7 +1578,7 @@ static LLVMValueRef kread(struct cg *g, LLVMValueRef addr, const struct type *t)
 {
 	if (t->kind == TYPE_RECORD)
 		return addr;
-	LLVMValueRef buf = stack_buf(g, t->size, "kread");
+	LLVMValueRef buf = new_buf(g, t->size, "kread");
 	LLVMValueRef args[] = {buf, LLVMConstInt(g->i32, t->size, 0),
 			       LLVMBuildIntToPtr(g->b, addr, g->ptr, "")};
 	cg_helper(g, H_READ_KERNEL, g->i64, args, 3);
@@ -1371,7 +1607,7 @@ static LLVMValueRef agg_read(struct cg *g, struct node *mapnode)
 {
 	struct map_info *m = mapnode->u.map.info;
 	LLVMValueRef key = map_key(g, mapnode);
-	LLVMValueRef acc = stack_buf(g, 16, "aggacc"); /* a: sum/value, b: count/set */
+	LLVMValueRef acc = new_buf(g, 16, "aggacc"); /* a: sum/value, b: count/set */
 	int ncpus = libbpf_num_possible_cpus();
 	for (int cpu = 0; cpu < ncpus; cpu++) {
 		LLVMValueRef args[] = {g->maps[m->index], key, LLVMConstInt(g->i32, (uint64_t)cpu, 0)};
@@ -1409,7 +1645,7 @@ static LLVMValueRef agg_read(struct cg *g, struct node *mapnode)
 		LLVMBuildBr(g->b, next);
 		LLVMPositionBuilderAtEnd(g->b, next);
 	}
-	stack_buf_done(g, key, map_key_size(m));
+	buf_done(g, key);
 	LLVMValueRef a = load64(g, acc);
 	if (m->agg == AGG_AVG) {
 		/* BPF (before cpu v4) divides unsigned only: divide |sum| */
@@ -1466,7 +1702,8 @@ static LLVMValueRef cg_len(struct cg *g, struct node *mapnode)
 		LLVMBuildRet(b, c64(g, 0));
 		LLVMDisposeBuilder(b);
 	}
-	LLVMValueRef ctr = stack_buf(g, 8, "len");
+	/* the callback's context must be on the stack */
+	LLVMValueRef ctr = buf_new(g, 8, true, BUF_TEMP_STACK, "len");
 	for_each(g, mapnode->u.map.info, g->len_cb, ctr);
 	return load64(g, ctr);
 }
@@ -1475,21 +1712,26 @@ static void cg_for(struct cg *g, struct node *n)
 {
 	struct map_info *m = n->u.for_.map->u.map.info;
 	struct var_info *kv = n->u.for_.var->u.var.info;
-	/* the probe's variables get their slots here, and the callback
-	 * reaches them (and the probe's context) through an array of
-	 * pointers on the probe's stack */
+	/* the probe's variables get their slots here; the callback finds
+	 * those in scratch memory where the probe does, and reaches the rest
+	 * (and the probe's context) through an array of pointers on the
+	 * probe's stack, the callback's context */
 	uint32_t nv = 0;
 	for (struct var_info *v = g->pi->vars; v; v = v->next)
-		nv++;
+		nv += v->scratch_offset < 0;
 	struct var_info **vars = arena_alloc(&g->c->arena, (nv + 1) * sizeof(*vars));
-	LLVMValueRef ctxbuf = stack_buf(g, 16 + 8 * nv, "for_ctx");
+	LLVMValueRef ctxbuf = buf_new(g, 16 + 8 * nv, true, BUF_TEMP_STACK, "for_ctx");
 	LLVMBuildStore(g->b, g->ctxarg, ctxbuf);
 	if (g->pkt)
 		LLVMBuildStore(g->b, g->pkt, gep(g, ctxbuf, 8));
 	uint32_t i = 0;
-	for (struct var_info *v = g->pi->vars; v; v = v->next, i++) {
+	for (struct var_info *v = g->pi->vars; v; v = v->next) {
+		LLVMValueRef slot = var_slot(g, v);
+		if (v->scratch_offset >= 0)
+			continue;
 		vars[i] = v;
-		LLVMBuildStore(g->b, var_slot(g, v), gep(g, ctxbuf, 16 + 8 * i));
+		LLVMBuildStore(g->b, slot, gep(g, ctxbuf, 16 + 8 * i));
+		i++;
 	}
 
 	/* build the callback, then come back */
@@ -1497,6 +1739,9 @@ static void cg_for(struct cg *g, struct node *n)
 	LLVMBasicBlockRef saved_block = LLVMGetInsertBlock(g->b), saved_entry = g->entry;
 	LLVMMetadataRef saved_scope = g->scope;
 	LLVMBasicBlockRef saved_break = g->loop_break, saved_cont = g->loop_continue;
+	LLVMBasicBlockRef saved_scratch_bb = g->scratch_bb;
+	LLVMValueRef saved_scratch = g->scratch;
+	uint32_t saved_stack_used = g->stack_used, saved_budget = g->stack_budget;
 	const char *name = arena_printf(&g->c->arena, "%s_for%d", g->pi->prog_name, g->ncallbacks++);
 	LLVMMetadataRef scope;
 	LLVMValueRef cb = new_callback(g, name, n->loc.first_line, &scope);
@@ -1507,6 +1752,11 @@ static void cg_for(struct cg *g, struct node *n)
 	g->cb_vars = vars;
 	g->ncb_vars = nv;
 	g->cb_kv = kv;
+	g->scratch_bb = NULL;
+	g->scratch = NULL;
+	g->stack_used = 0;
+	g->stack_budget = STACK_BUFS_CALLBACK;
+	struct buf_mark mark = buf_mark(g);
 	g->entry = new_block(g, "entry");
 	LLVMBasicBlockRef body = new_block(g, "body");
 	LLVMPositionBuilderAtEnd(g->ab, g->entry);
@@ -1515,7 +1765,8 @@ static void cg_for(struct cg *g, struct node *n)
 	set_loc(g, n->loc);
 	g->ctxarg = LLVMBuildLoad2(g->b, g->ptr, g->cb_ctx, "ctx");
 	g->pkt = saved_pkt ? LLVMBuildLoad2(g->b, g->ptr, gep(g, g->cb_ctx, 8), "pkt") : NULL;
-	kv->slot = stack_buf(g, kv->type->size, kv->name);
+	kv->scratch_offset = -1;
+	kv->slot = new_buf(g, kv->type->size, kv->name);
 	copy_bytes(g, gep(g, kv->slot, kv->type->fields[0].offset), LLVMGetParam(cb, 1),
 		   m->key->size);
 	copy_bytes(g, gep(g, kv->slot, kv->type->fields[1].offset), LLVMGetParam(cb, 2),
@@ -1529,8 +1780,10 @@ static void cg_for(struct cg *g, struct node *n)
 	LLVMBuildRet(g->b, c64(g, 0));
 	LLVMPositionBuilderAtEnd(g->b, brk);
 	LLVMBuildRet(g->b, c64(g, 1));
-	LLVMPositionBuilderAtEnd(g->ab, g->entry);
-	LLVMBuildBr(g->ab, body);
+	finish_entry(g, body);
+	/* the callback's buffers end with it (its scratch bytes are not
+	 * reused before the for_each call below, which runs it) */
+	buf_release(g, mark, false);
 
 	g->fn = saved_fn;
 	g->ctxarg = saved_ctxarg;
@@ -1541,6 +1794,12 @@ static void cg_for(struct cg *g, struct node *n)
 	g->loop_continue = saved_cont;
 	g->in_callback = false;
 	g->cb_kv = NULL;
+	g->scratch_bb = saved_scratch_bb;
+	g->scratch = saved_scratch;
+	g->stack_used = saved_stack_used;
+	g->stack_budget = saved_budget;
+	if (g->scratch_bb)
+		LLVMPositionBuilderAtEnd(g->sb, g->scratch_bb);
 	LLVMPositionBuilderAtEnd(g->ab, saved_entry);
 	emit_loc(g->em, g->ab, saved_scope, g->pi->probe->loc.first_line,
 		 g->pi->probe->loc.first_column);
@@ -1566,7 +1825,7 @@ static LLVMValueRef cg_call_value(struct cg *g, struct node *n)
 		return cg_expr(g, args);
 	case FN_USYM: {
 		LLVMValueRef v = cg_expr(g, args);
-		LLVMValueRef buf = stack_buf(g, 16, "usym");
+		LLVMValueRef buf = new_buf(g, 16, "usym");
 		store64(g, buf, v);
 		LLVMValueRef pid = LLVMBuildLShr(g->b, cg_helper(g, H_PID_TGID, g->i64, NULL, 0),
 						 c64(g, 32), "");
@@ -1582,7 +1841,7 @@ static LLVMValueRef cg_call_value(struct cg *g, struct node *n)
 		struct type *t = addr->type;
 		if (t->kind == TYPE_INET)
 			return v;
-		LLVMValueRef buf = stack_buf(g, 20, "inet");
+		LLVMValueRef buf = new_buf(g, 20, "inet");
 		bool v6 = (t->kind == TYPE_ARRAY || t->kind == TYPE_STR) && t->size == 16;
 		if (af)
 			LLVMBuildStore(g->b, LLVMBuildTrunc(g->b, af, g->i32, ""), buf);
@@ -1602,7 +1861,7 @@ static LLVMValueRef cg_call_value(struct cg *g, struct node *n)
 			len = clamp(g, cg_expr(g, args->next), cap);
 		else if (args->next)
 			len = c64(g, args->next->u.int_lit.value);
-		LLVMValueRef buf = stack_buf(g, n->type->size, "buf");
+		LLVMValueRef buf = new_buf(g, n->type->size, "buf");
 		LLVMBuildStore(g->b, LLVMBuildTrunc(g->b, len, g->i32, ""), buf);
 		if (is_mem_type(args->type)) {
 			uint32_t nb = args->type->size < cap ? args->type->size : cap;
@@ -1623,7 +1882,7 @@ static LLVMValueRef cg_call_value(struct cg *g, struct node *n)
 		LLVMValueRef key = map_key(g, args);
 		LLVMValueRef p = map_lookup(g, m, key);
 		LLVMValueRef r = bool64(g, LLVMBuildIsNotNull(g->b, p, ""));
-		stack_buf_done(g, key, map_key_size(m));
+		buf_done(g, key);
 		return r;
 	}
 	default:
@@ -1670,7 +1929,7 @@ static LLVMValueRef cg_expr(struct cg *g, struct node *n)
 				  done = new_block(g, "t_done");
 		LLVMValueRef res = NULL;
 		if (is_mem_type(n->type))
-			res = stack_buf(g, n->type->size, "ternary");
+			res = new_buf(g, n->type->size, "ternary");
 		LLVMBuildCondBr(g->b, LLVMBuildICmp(g->b, LLVMIntNE, c, c64(g, 0), ""), tb, eb);
 		LLVMPositionBuilderAtEnd(g->b, tb);
 		LLVMValueRef a = cg_expr(g, n->u.ternary.then);
@@ -1710,7 +1969,7 @@ static LLVMValueRef cg_expr(struct cg *g, struct node *n)
 		return load_value(g, gep(g, base, bt->fields[idx].offset), bt->fields[idx].type);
 	}
 	case N_TUPLE: {
-		LLVMValueRef buf = stack_buf(g, n->type->size, "tuple");
+		LLVMValueRef buf = new_buf(g, n->type->size, "tuple");
 		uint32_t i = 0;
 		for (struct node *e = n->u.tuple.elems; e; e = e->next, i++) {
 			LLVMValueRef v = cg_expr(g, e);
@@ -1892,15 +2151,90 @@ static void cg_stmt(struct cg *g, struct node *n)
 
 static void cg_stmts(struct cg *g, struct node *list)
 {
-	for (struct node *n = list; n; n = n->next)
+	for (struct node *n = list; n; n = n->next) {
+		/* what a statement computes is stored, sent or dropped by its
+		 * end: its buffers are free for the next one */
+		struct buf_mark mark = buf_mark(g);
 		cg_stmt(g, n);
+		buf_release(g, mark, true);
+	}
+}
+
+static bool has_for(struct node *n)
+{
+	for (; n; n = n->next) {
+		switch (n->kind) {
+		case N_FOR:
+			return true;
+		case N_BLOCK:
+			if (has_for(n->u.block.stmts))
+				return true;
+			break;
+		case N_IF:
+			if (has_for(n->u.if_.then) || has_for(n->u.if_.els))
+				return true;
+			break;
+		case N_WHILE:
+			if (has_for(n->u.while_.body))
+				return true;
+			break;
+		case N_UNROLL:
+			if (has_for(n->u.unroll.body))
+				return true;
+			break;
+		default:
+			break;
+		}
+	}
+	return false;
+}
+
+/* Places the probe's variables: integers and small values on the stack
+ * while half the budget allows, the rest at the bottom of scratch
+ * memory, for the whole run. */
+static void place_vars(struct cg *g, struct probe_inst *pi)
+{
+	for (struct var_info *v = pi->vars; v; v = v->next) {
+		uint32_t size = round8(v->type->size);
+		v->slot = NULL;
+		if (size <= 8 ||
+		    (size <= STACK_VAR_MAX && g->stack_used + size <= g->stack_budget / 2)) {
+			v->scratch_offset = -1;
+			g->stack_used += size;
+			continue;
+		}
+		v->scratch_offset = (int32_t)g->scratch_top;
+		g->loc = v->loc;
+		scratch_take(g, g->scratch_top, size);
+		g->scratch_top += size;
+	}
+}
+
+/* The program's scratch map, now that its size is known, in place of the
+ * placeholder its code refers to. */
+static void finish_scratch(struct cg *g, struct probe_inst *pi)
+{
+	if (!g->scratch_map)
+		return;
+	const char *name = arena_printf(&g->c->arena, "%s_scratch", pi->prog_name);
+	LLVMValueRef map = emit_map(g->em, name, BPF_MAP_TYPE_PERCPU_ARRAY, 1, 4,
+				    g->scratch_size, pi->probe->loc.first_line);
+	LLVMReplaceAllUsesWith(g->scratch_map, map);
+	LLVMDeleteGlobal(g->scratch_map);
+	g->scratch_map = NULL;
 }
 
 static void cg_probe(struct cg *g, struct probe_inst *pi)
 {
 	g->pi = pi;
-	for (struct var_info *v = pi->vars; v; v = v->next)
-		v->slot = NULL;
+	g->scratch_bb = NULL;
+	g->scratch = NULL;
+	g->scratch_map = NULL;
+	g->scratch_top = g->scratch_size = 0;
+	g->scratch_full = false;
+	g->ntemps = 0;
+	g->stack_used = 0;
+	g->stack_budget = has_for(pi->probe->u.probe.body) ? STACK_BUFS_WITH_FOR : STACK_BUFS;
 	LLVMTypeRef fty = LLVMFunctionType(g->i32, &g->ptr, 1, 0);
 	g->fn = LLVMAddFunction(g->mod, pi->prog_name, fty);
 	const struct attach_point *ap = pi->ap;
@@ -1922,8 +2256,10 @@ static void cg_probe(struct cg *g, struct probe_inst *pi)
 	set_loc(g, probe->loc);
 	g->pkt = NULL;
 	if (pi->pkt_depth >= 0 && ap->prov->pkt_parser) {
-		/* parse once, only as deep as the fields the block reads */
-		g->pkt = stack_buf(g, sizeof(struct sonde_pkt), "pkt");
+		/* parse once, only as deep as the fields the block reads; on the
+		 * stack, as it holds packet pointers */
+		g->stack_used += round8(sizeof(struct sonde_pkt));
+		g->pkt = buf_new(g, sizeof(struct sonde_pkt), true, BUF_FUNC, "pkt");
 		LLVMTypeRef params[] = {g->ptr, g->ptr, g->i32, g->i32};
 		LLVMTypeRef fty = LLVMFunctionType(LLVMVoidTypeInContext(g->ctx), params, 4, 0);
 		LLVMValueRef args[] = {g->ctxarg, g->pkt,
@@ -1936,21 +2272,24 @@ static void cg_probe(struct cg *g, struct probe_inst *pi)
 		if (pi->pkt_l4_eager)
 			pkt_parse_l4(g);
 	}
+	place_vars(g, pi);
 	if (probe->u.probe.predicate) {
+		struct buf_mark mark = buf_mark(g);
 		LLVMValueRef c = cg_expr(g, probe->u.probe.predicate);
 		LLVMBasicBlockRef pass = new_block(g, "pred_pass"), skip = new_block(g, "pred_skip");
 		LLVMBuildCondBr(g->b, LLVMBuildICmp(g->b, LLVMIntNE, c, c64(g, 0), ""), pass, skip);
 		LLVMPositionBuilderAtEnd(g->b, skip);
 		ret_default(g);
 		LLVMPositionBuilderAtEnd(g->b, pass);
+		buf_release(g, mark, true);
 	}
 	cg_block(g, probe->u.probe.body);
 	struct loc end = probe->loc;
 	emit_loc(g->em, g->b, g->scope, end.last_line, end.last_column);
 	ret_default(g);
-	/* allocas first, then fall into the body */
-	LLVMPositionBuilderAtEnd(g->ab, g->entry);
-	LLVMBuildBr(g->ab, body);
+	/* allocas first, then the scratch lookup, then the body */
+	finish_entry(g, body);
+	finish_scratch(g, pi);
 }
 
 int cg_build(struct compilation *c, LLVMContextRef ctx, LLVMModuleRef mod, struct emit *em)
@@ -1958,6 +2297,7 @@ int cg_build(struct compilation *c, LLVMContextRef ctx, LLVMModuleRef mod, struc
 	struct cg g = {.c = c, .em = em, .ctx = ctx, .mod = mod};
 	g.b = LLVMCreateBuilderInContext(ctx);
 	g.ab = LLVMCreateBuilderInContext(ctx);
+	g.sb = LLVMCreateBuilderInContext(ctx);
 	g.i8 = LLVMInt8TypeInContext(ctx);
 	g.i16 = LLVMInt16TypeInContext(ctx);
 	g.i32 = LLVMInt32TypeInContext(ctx);
@@ -1972,19 +2312,6 @@ int cg_build(struct compilation *c, LLVMContextRef ctx, LLVMModuleRef mod, struc
 					    map_key_size(m),
 					    agg_value_size(m), m->loc.first_line);
 	}
-	for (struct map_info *m = c->maps; m; m = m->next)
-		if (m->agg != AGG_NONE && m->agg != AGG_COUNT && m->agg != AGG_SUM &&
-		    !map_is_array(m) && agg_value_size(m) > g.zeros_size)
-			g.zeros_size = agg_value_size(m);
-	if (g.zeros_size) {
-		LLVMTypeRef zt = LLVMArrayType2(g.i8, g.zeros_size);
-		g.zeros = LLVMAddGlobal(mod, zt, "zeros");
-		LLVMSetInitializer(g.zeros, LLVMConstNull(zt));
-		LLVMSetGlobalConstant(g.zeros, 1);
-		LLVMSetSection(g.zeros, ".rodata");
-		LLVMSetAlignment(g.zeros, 8);
-		LLVMSetLinkage(g.zeros, LLVMInternalLinkage);
-	}
 	if (c->uses_events) {
 		g.events = emit_map(em, "events", BPF_MAP_TYPE_RINGBUF, c->opts->ringbuf_size, 0, 0,
 				    1);
@@ -1997,8 +2324,20 @@ int cg_build(struct compilation *c, LLVMContextRef ctx, LLVMModuleRef mod, struc
 
 	for (struct probe_inst *pi = c->insts; pi; pi = pi->next)
 		cg_probe(&g, pi);
+	free(g.temps);
+	if (g.zeros) {
+		LLVMTypeRef zt = LLVMArrayType2(g.i8, g.zeros_size);
+		LLVMValueRef zeros = LLVMAddGlobal(mod, zt, "zeros");
+		LLVMSetInitializer(zeros, LLVMConstNull(zt));
+		LLVMSetGlobalConstant(zeros, 1);
+		LLVMSetSection(zeros, ".rodata");
+		LLVMSetAlignment(zeros, 8);
+		LLVMSetLinkage(zeros, LLVMInternalLinkage);
+		LLVMReplaceAllUsesWith(g.zeros, zeros);
+		LLVMDeleteGlobal(g.zeros);
+	}
 
-	int rc = 0;
+	int rc = g.failed ? -1 : 0;
 	for (const struct embedded_file *f = bpf_runtime_files; c->uses_runtime && f->name; f++) {
 		char *err = NULL;
 		if (emit_link_bitcode(em, f->name, f->text, f->len, &err)) {
@@ -2010,6 +2349,7 @@ int cg_build(struct compilation *c, LLVMContextRef ctx, LLVMModuleRef mod, struc
 
 	LLVMDisposeBuilder(g.b);
 	LLVMDisposeBuilder(g.ab);
+	LLVMDisposeBuilder(g.sb);
 	return rc;
 }
 

@@ -64,7 +64,8 @@ struct var_info {
 	const char *name;
 	struct type *type;
 	struct loc loc;
-	void *slot; /* codegen: the alloca of the current function */
+	void *slot; /* codegen: its buffer in the function being built */
+	int32_t scratch_offset; /* codegen: its place in the probe's scratch memory, -1 on the stack */
 	struct var_info *next;
 };
 
