@@ -6,11 +6,51 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <llvm-c/Core.h>
 
 #include "codegen.h"
 #include "emit.h"
+
+/* What the BPF backend refused, in the script's terms. Its stack limit is
+ * the one a script can still reach, with an expression that keeps more
+ * values alive at once than registers and 512 bytes of stack hold (values
+ * that do not fit the stack are kept in scratch memory, codegen.c); the
+ * backend names the function and the script position of the code that
+ * spilled past it. Anything else it refuses is a bug in sonde. */
+static void report_emit_error(struct compilation *c, const char *err)
+{
+	const struct probe_inst *pi = NULL;
+	const char *fn = strstr(err, ": in function ");
+	if (fn && strstr(err, "BPF stack limit")) {
+		const char *name = fn + strlen(": in function ");
+		size_t n = strcspn(name, "_ "); /* a for body's callback is p3_for0 */
+		for (pi = c->insts; pi; pi = pi->next)
+			if (strlen(pi->prog_name) == n && !strncmp(pi->prog_name, name, n))
+				break;
+	}
+	if (!pi) {
+		fprintf(stderr, "sonde: internal error while generating BPF code: %s\n", err);
+		return;
+	}
+	/* "PATH:LINE:COL: in function ..." */
+	struct loc l = pi->probe->loc;
+	const char *p = fn;
+	int seps = 0;
+	while (p > err && seps < 2)
+		if (*--p == ':')
+			seps++;
+	int line = 0, col = 0;
+	if (seps == 2 && sscanf(p, ":%d:%d", &line, &col) == 2 && line > 0 && col > 0)
+		l = (struct loc){l.file, line, col, line, col};
+	diag_error(c->diag, l,
+		   "probe '%s' needs more than the 512 bytes of stack a BPF program has",
+		   pi->ap->spec);
+	diag_note(c->diag, (struct loc){0},
+		  "too many values are alive at once here; split the expression into "
+		  "statements that keep fewer of them");
+}
 
 static int backend_compile(struct compilation *c, const char *path, struct program *p)
 {
@@ -35,7 +75,7 @@ static int backend_compile(struct compilation *c, const char *path, struct progr
 		LLVMDisposeMessage(ir);
 	}
 	if (emit_object(em, &p->elf, &p->elf_size, &err)) {
-		fprintf(stderr, "sonde: internal error while generating BPF code: %s\n", err);
+		report_emit_error(c, err);
 		goto out;
 	}
 	if (c->opts->debug & DEBUG_IR) {

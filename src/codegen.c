@@ -301,10 +301,12 @@ static void copy_bytes(struct cg *g, LLVMValueRef dst, LLVMValueRef src, uint32_
 	cg_helper(g, H_READ_KERNEL, g->i64, args, 3);
 }
 
-/* The address `off` bytes into this CPU's scratch memory. The lookup is
- * made the first time a function needs it, in a block of its own that
- * ends the run if the lookup fails (it cannot: the array has its one
- * entry); addresses are computed there too, so they dominate every use. */
+/* The address `off` bytes into this CPU's scratch memory, computed here
+ * (addresses computed once up front would each hold a register, or a
+ * stack slot, for the whole run). The lookup is made the first time a
+ * function needs it, in a block of its own between the entry and the
+ * body, which ends the run if the lookup fails (it cannot: the array has
+ * its one entry). */
 static LLVMValueRef scratch_addr(struct cg *g, uint32_t off)
 {
 	if (!g->scratch) {
@@ -325,8 +327,7 @@ static LLVMValueRef scratch_addr(struct cg *g, uint32_t off)
 		LLVMAddCallSiteAttribute(g->scratch, LLVMAttributeReturnIndex,
 					 LLVMCreateEnumAttribute(g->ctx, align, 8));
 	}
-	LLVMValueRef idx = c64(g, off);
-	return LLVMBuildInBoundsGEP2(g->sb, g->i8, g->scratch, &idx, 1, "");
+	return gep(g, g->scratch, off);
 }
 
 /* Ends the function's entry: into the scratch lookup when there is one,
@@ -359,9 +360,9 @@ static void scratch_take(struct cg *g, uint32_t off, uint32_t size)
 		   "this needs more than %u bytes of memory for strings and other values at once",
 		   (unsigned)SCRATCH_MAX);
 	diag_note(g->c->diag, (struct loc){0},
-		  "a probe has 512 bytes of stack and %u KiB of per-CPU memory (the kernel's "
-		  "limit); lower --max-strlen (now %u) or config max_strlen, ask str() and buf() "
-		  "for fewer bytes, or spread the values over more statements or probes",
+		  "a probe has 512 bytes of stack and %u KiB of per-CPU memory for them; lower "
+		  "--max-strlen (now %u), ask str() and buf() for fewer bytes, or spread the "
+		  "values over more statements",
 		  (unsigned)SCRATCH_MAX / 1024, g->c->opts->max_strlen);
 }
 
@@ -1455,12 +1456,17 @@ static LLVMValueRef var_slot(struct cg *g, struct var_info *v)
 	if (!v->slot) {
 		/* placed where the probe starts (place_vars) */
 		if (v->scratch_offset >= 0) {
-			v->slot = scratch_addr(g, (uint32_t)v->scratch_offset);
-			zero_fill(g, v->slot, round8(v->type->size), true);
+			/* zeroed once; its address is computed where it is used */
+			LLVMValueRef p = scratch_addr(g, (uint32_t)v->scratch_offset);
+			zero_fill(g, p, round8(v->type->size), true);
+			v->slot = p;
+			return p;
 		} else {
 			v->slot = buf_new(g, v->type->size, true, BUF_FUNC, v->name);
 		}
 	}
+	if (v->scratch_offset >= 0)
+		return scratch_addr(g, (uint32_t)v->scratch_offset);
 	return v->slot;
 }
 
@@ -1890,7 +1896,19 @@ static LLVMValueRef cg_call_value(struct cg *g, struct node *n)
 	}
 }
 
+static LLVMValueRef cg_expr_here(struct cg *g, struct node *n);
+
 static LLVMValueRef cg_expr(struct cg *g, struct node *n)
+{
+	/* buffers made after an operand's code belong to `n`: an error about
+	 * them points here, not at the last operand */
+	struct loc outer = g->loc;
+	LLVMValueRef v = cg_expr_here(g, n);
+	g->loc = outer;
+	return v;
+}
+
+static LLVMValueRef cg_expr_here(struct cg *g, struct node *n)
 {
 	set_loc(g, n->loc);
 	switch (n->kind) {
@@ -2189,17 +2207,19 @@ static bool has_for(struct node *n)
 	return false;
 }
 
-/* Places the probe's variables: integers and small values on the stack
- * while half the budget allows, the rest at the bottom of scratch
- * memory, for the whole run. */
+/* Places the probe's variables: small ones on the stack while half the
+ * budget allows (LLVM keeps most integers in registers, but spills them
+ * to the stack when too many are alive at once), the rest at the bottom
+ * of scratch memory, for the whole run. */
 static void place_vars(struct cg *g, struct probe_inst *pi)
 {
+	uint32_t on_stack = 0;
 	for (struct var_info *v = pi->vars; v; v = v->next) {
 		uint32_t size = round8(v->type->size);
 		v->slot = NULL;
-		if (size <= 8 ||
-		    (size <= STACK_VAR_MAX && g->stack_used + size <= g->stack_budget / 2)) {
+		if (size <= STACK_VAR_MAX && on_stack + size <= g->stack_budget / 2) {
 			v->scratch_offset = -1;
+			on_stack += size;
 			g->stack_used += size;
 			continue;
 		}

@@ -270,7 +270,10 @@ int driver_compile(const struct source *src, const struct compile_options *opts,
 		fprintf(stderr, "sonde: out of memory\n");
 		goto out;
 	}
+	int errors = d->nerrors;
 	if (codegen_and_emit(be, &c, src, p)) {
+		/* a limit the script reached is reported at its line */
+		*script_error = d->nerrors > errors;
 		program_free(p);
 		goto out;
 	}
