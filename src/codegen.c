@@ -290,15 +290,21 @@ static void zero_fill(struct cg *g, LLVMValueRef p, uint32_t n, bool is_volatile
 	cg_helper(g, H_READ_KERNEL, g->i64, args, 3);
 }
 
-static void copy_bytes(struct cg *g, LLVMValueRef dst, LLVMValueRef src, uint32_t n)
+static void copy_aligned(struct cg *g, LLVMValueRef dst, unsigned dst_align, LLVMValueRef src,
+			 unsigned src_align, uint32_t n)
 {
 	if (n <= COPY_INLINE_MAX) {
-		LLVMBuildMemCpy(g->b, dst, 1, src, 1, c64(g, n));
+		LLVMBuildMemCpy(g->b, dst, dst_align, src, src_align, c64(g, n));
 		return;
 	}
 	/* too long for the backend to expand: the kernel copies it */
 	LLVMValueRef args[] = {dst, LLVMConstInt(g->i32, n, 0), src};
 	cg_helper(g, H_READ_KERNEL, g->i64, args, 3);
+}
+
+static void copy_bytes(struct cg *g, LLVMValueRef dst, LLVMValueRef src, uint32_t n)
+{
+	copy_aligned(g, dst, 1, src, 1, n);
 }
 
 /* The address `off` bytes into this CPU's scratch memory, computed here
@@ -340,6 +346,8 @@ static void finish_entry(struct cg *g, LLVMBasicBlockRef body)
 		return;
 	}
 	LLVMBuildBr(g->ab, g->scratch_bb);
+	/* sb may hold a location of another function's */
+	LLVMSetCurrentDebugLocation2(g->sb, LLVMGetCurrentDebugLocation2(g->ab));
 	LLVMBasicBlockRef none = new_block(g, "no_scratch");
 	LLVMBuildCondBr(g->sb, LLVMBuildIsNull(g->sb, g->scratch, ""), none, body);
 	LLVMPositionBuilderAtEnd(g->b, none);
@@ -1773,10 +1781,12 @@ static void cg_for(struct cg *g, struct node *n)
 	g->pkt = saved_pkt ? LLVMBuildLoad2(g->b, g->ptr, gep(g, g->cb_ctx, 8), "pkt") : NULL;
 	kv->scratch_offset = -1;
 	kv->slot = new_buf(g, kv->type->size, kv->name);
-	copy_bytes(g, gep(g, kv->slot, kv->type->fields[0].offset), LLVMGetParam(cb, 1),
-		   m->key->size);
-	copy_bytes(g, gep(g, kv->slot, kv->type->fields[1].offset), LLVMGetParam(cb, 2),
-		   m->value->size);
+	/* the kernel keeps keys and values 8-aligned: copied in words, not
+	 * bytes that LLVM would gather in registers (and spill) */
+	uint32_t voff = kv->type->fields[1].offset;
+	copy_aligned(g, kv->slot, 8, LLVMGetParam(cb, 1), 8, m->key->size);
+	copy_aligned(g, gep(g, kv->slot, voff), voff % 8 ? 1 << __builtin_ctz(voff) : 8,
+		     LLVMGetParam(cb, 2), 8, m->value->size);
 	LLVMBasicBlockRef brk = new_block(g, "for_break"), cont = new_block(g, "for_continue");
 	g->loop_break = brk;
 	g->loop_continue = cont;

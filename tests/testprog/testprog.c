@@ -2,11 +2,13 @@
  * testprog.c - a user program with known functions, arguments and call
  * counts, for uprobe/uretprobe/usdt/ustack tests.
  *
- *   testprog [-n N] [-w MS] [-s MS] [-c COMM]
+ *   testprog [-n N] [-w MS] [-s MS] [-c COMM] [-S LEN]
  *
  * Optionally renames itself to COMM (so probes can filter on comm), waits
  * MS milliseconds (so a tracer started before can attach), then calls
  * sonde_add(i, 2 * i) and sonde_str("hello") N times each (default 5),
+ * or with -S sonde_str() of a LEN-byte string "abc...zabc..." (byte i is
+ * 'a' + i % 26, followed by 4096 more such bytes after its NUL),
  * fires the USDT markers sonde:tick (i, i * 10) and sonde:mixed
  * (i, 1000 + i, -7) N times each,
  * prints the sum so the calls cannot be optimised away, and sleeps MS
@@ -77,8 +79,8 @@ __attribute__((noinline)) void sonde_nested(int depth)
 int main(int argc, char **argv)
 {
 	int n = 5, wait_ms = 0, sleep_ms = 0, opt;
-	const char *comm = NULL;
-	while ((opt = getopt(argc, argv, "n:w:s:c:")) != -1) {
+	const char *comm = NULL, *str = "hello";
+	while ((opt = getopt(argc, argv, "n:w:s:c:S:")) != -1) {
 		switch (opt) {
 		case 'n':
 			n = atoi(optarg);
@@ -92,8 +94,20 @@ int main(int argc, char **argv)
 		case 'c':
 			comm = optarg;
 			break;
+		case 'S': {
+			/* the string, and bytes to read past it (buf()) */
+			size_t len = (size_t)atoi(optarg);
+			char *s = malloc(len + 1 + 4096);
+			if (!s)
+				return 1;
+			for (size_t i = 0; i < len + 1 + 4096; i++)
+				s[i] = (char)('a' + i % 26);
+			s[len] = 0;
+			str = s;
+			break;
+		}
 		default:
-			fprintf(stderr, "usage: testprog [-n N] [-w MS] [-s MS] [-c COMM]\n");
+			fprintf(stderr, "usage: testprog [-n N] [-w MS] [-s MS] [-c COMM] [-S LEN]\n");
 			return 2;
 		}
 	}
@@ -104,7 +118,7 @@ int main(int argc, char **argv)
 	long sum = 0;
 	for (int i = 0; i < n; i++) {
 		sum += sonde_add(i, 2L * i);
-		sum += (long)sonde_str("hello");
+		sum += (long)sonde_str(str);
 		int x = i;
 		long y = i * 10L;
 		SONDE_USDT_TICK(x, y);
