@@ -261,7 +261,12 @@ int ld_load(const struct program *p, struct diag *d, unsigned flags, struct load
 		const struct diag_source *src =
 			pd && pd->file < d->nsources ? &d->sources[pd->file] : NULL;
 		int line = log ? log_script_line(log, src, &col) : 0;
-		const char *why = rc == -E2BIG || rc == -ENOSPC
+		/* the probe and a for body's callback share 512 bytes of stack
+		 * (codegen.c keeps both well under it; said plainly if not) */
+		bool stack = log && strstr(log, "combined stack size");
+		const char *why = stack ? ": with its 'for' body it needs more than the 512 bytes "
+					  "of stack BPF allows"
+				  : rc == -E2BIG || rc == -ENOSPC
 					  ? ": the program is too large or too complex to verify"
 				  : rc == -EACCES ? ": it could not prove the program safe"
 						  : "";
