@@ -1376,6 +1376,22 @@ static LLVMValueRef safe_divmod(struct cg *g, enum ast_op op, LLVMValueRef l, LL
 	return LLVMBuildSelect(g->b, zero, c64(g, 0), q, "");
 }
 
+
+/* l << r and l >> r. A count of 64 or more, or a negative one (the same
+ * as unsigned), gives 0, as bpftrace 0.17 gives for constants: masking the
+ * count to 0..63 made 1 << 64 equal 1. The select folds away when r is a
+ * constant. */
+static LLVMValueRef shift_op(struct cg *g, enum ast_op op, LLVMValueRef l, LLVMValueRef r,
+			     bool is_signed)
+{
+	LLVMValueRef count = LLVMBuildAnd(g->b, r, c64(g, 63), "");
+	LLVMValueRef v = op == OP_SHL ? LLVMBuildShl(g->b, l, count, "")
+			 : is_signed  ? LLVMBuildAShr(g->b, l, count, "")
+				      : LLVMBuildLShr(g->b, l, count, "");
+	LLVMValueRef in_range = LLVMBuildICmp(g->b, LLVMIntULT, r, c64(g, 64), "");
+	return LLVMBuildSelect(g->b, in_range, v, c64(g, 0), "");
+}
+
 static LLVMValueRef cg_binop(struct cg *g, struct node *n)
 {
 	enum ast_op op = n->u.binop.op;
@@ -1428,10 +1444,8 @@ static LLVMValueRef cg_binop(struct cg *g, struct node *n)
 	case OP_BXOR:
 		return LLVMBuildXor(g->b, l, r, "");
 	case OP_SHL:
-		return LLVMBuildShl(g->b, l, LLVMBuildAnd(g->b, r, c64(g, 63), ""), "");
 	case OP_SHR:
-		r = LLVMBuildAnd(g->b, r, c64(g, 63), "");
-		return uns ? LLVMBuildLShr(g->b, l, r, "") : LLVMBuildAShr(g->b, l, r, "");
+		return shift_op(g, op, l, r, !uns);
 	case OP_EQ:
 		return bool64(g, LLVMBuildICmp(g->b, LLVMIntEQ, l, r, ""));
 	case OP_NE:
@@ -1498,10 +1512,8 @@ static LLVMValueRef arith_op(struct cg *g, enum ast_op op, LLVMValueRef l, LLVMV
 	case OP_BXOR:
 		return LLVMBuildXor(g->b, l, r, "");
 	case OP_SHL:
-		return LLVMBuildShl(g->b, l, LLVMBuildAnd(g->b, r, c64(g, 63), ""), "");
 	case OP_SHR:
-		r = LLVMBuildAnd(g->b, r, c64(g, 63), "");
-		return is_signed ? LLVMBuildAShr(g->b, l, r, "") : LLVMBuildLShr(g->b, l, r, "");
+		return shift_op(g, op, l, r, is_signed);
 	default:
 		return r;
 	}

@@ -49,10 +49,14 @@ static inline int hist_bucket(int64_t v)
 }
 
 /* Linear histogram over [min, max) in steps: bucket 0 holds v < min, the
- * last bucket v >= max, bucket 1 + (v - min) / step the rest. */
+ * last bucket v >= max, bucket 1 + (v - min) / step the rest (the one
+ * before the last may be partial). sema guarantees min < max, step > 0 and
+ * at most 1000 whole steps. Differences are taken as unsigned: max - min
+ * exceeds INT64_MAX when min is negative, but never UINT64_MAX. */
 static inline uint32_t lhist_nbuckets(int64_t min, int64_t max, int64_t step)
 {
-	return (uint32_t)((max - min + step - 1) / step) + 2;
+	uint64_t range = (uint64_t)max - (uint64_t)min;
+	return (uint32_t)(range / (uint64_t)step + (range % (uint64_t)step != 0)) + 2;
 }
 static inline uint32_t lhist_bucket(int64_t v, int64_t min, int64_t max, int64_t step)
 {
@@ -60,7 +64,7 @@ static inline uint32_t lhist_bucket(int64_t v, int64_t min, int64_t max, int64_t
 		return 0;
 	if (v >= max)
 		return lhist_nbuckets(min, max, step) - 1;
-	return 1 + (uint32_t)((v - min) / step);
+	return 1 + (uint32_t)(((uint64_t)v - (uint64_t)min) / (uint64_t)step);
 }
 
 struct map_desc {

@@ -964,10 +964,13 @@ static struct bucket_range bucket_range(const struct map_desc *d, uint32_t b, ui
 		r.lo = d->lhist_max;
 		r.has_hi = false;
 	} else {
-		r.lo = d->lhist_min + (int64_t)(b - 1) * d->lhist_step;
-		r.hi = r.lo + d->lhist_step;
-		if (r.hi > d->lhist_max)
-			r.hi = d->lhist_max;
+		/* unsigned, as lhist_nbuckets(): the bounds lie in [min, max]
+		 * but min + k * step can pass INT64_MAX on the way */
+		uint64_t step = (uint64_t)d->lhist_step;
+		r.lo = (int64_t)((uint64_t)d->lhist_min + (uint64_t)(b - 1) * step);
+		r.hi = (uint64_t)d->lhist_max - (uint64_t)r.lo <= step
+			       ? d->lhist_max
+			       : (int64_t)((uint64_t)r.lo + step);
 	}
 	return r;
 }

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include <net/if.h>
+#include <sys/socket.h>
 #include <stddef.h>
 
 #include "../bpf-runtime/pkt.h"
@@ -41,6 +42,8 @@ struct sema {
 	bool pkt_len;  /* the probe reads pkt.len */
 	bool pkt_l4_in_for; /* ... and a transport field inside a for body */
 	int macro_depth;
+	int macro_nodes;    /* nodes copied by all macro expansions so far */
+	bool macro_stopped; /* an expansion failed: expand no more macros */
 	int for_depth; /* inside the body of for ($kv : @map) */
 };
 
@@ -330,13 +333,20 @@ struct subst {
 
 static struct node *clone_list(struct sema *s, struct node *list, const struct subst *sub);
 
+/* A chain of macros each calling the next twice doubles the program at
+ * every level while staying under the depth limit, so the copies made by
+ * all expansions together are capped: this many nodes is a few MB and far
+ * more than any real script expands to. */
+enum { MACRO_MAX_DEPTH = 32, MACRO_NODE_BUDGET = 1 << 18 };
+
 /* Deep copy of a macro body, with each parameter replaced by a copy of the
  * call's argument. Copies keep the definition's locations, so an error in
  * an expansion points into the macro, and a note points at the call. */
 static struct node *clone_node(struct sema *s, struct node *n, const struct subst *sub)
 {
-	if (!n)
+	if (!n || s->macro_nodes > MACRO_NODE_BUDGET)
 		return NULL;
+	s->macro_nodes++;
 	if (sub && (n->kind == N_VAR || (n->kind == N_MAP && !n->u.map.keys))) {
 		struct node *a = sub->args;
 		for (struct node *p = sub->params; p && a; p = p->next, a = a->next) {
@@ -345,7 +355,8 @@ static struct node *clone_node(struct sema *s, struct node *n, const struct subs
 					    n->kind == N_VAR ? n->u.var.name : n->u.map.name);
 			if (same) {
 				struct node *c = clone_node(s, a, NULL);
-				c->next = NULL;
+				if (c)
+					c->next = NULL;
 				return c;
 			}
 		}
@@ -438,33 +449,47 @@ static struct node *clone_list(struct sema *s, struct node *list, const struct s
 	struct node *head = NULL, **tail = &head;
 	for (struct node *n = list; n; n = n->next) {
 		*tail = clone_node(s, n, sub);
+		if (!*tail)
+			break; /* over the budget: the copy is dropped */
 		tail = &(*tail)->next;
 	}
 	return head;
 }
-
-enum { MACRO_MAX_DEPTH = 32 };
 
 /* Replaces the call (or bare name) `n` in place by the expansion of macro
  * `m`. As a value the body must end in an expression; as a statement any
  * body works. Returns false after reporting an error. */
 static bool expand_macro(struct sema *s, struct node *n, struct node *m, bool as_stmt)
 {
+	/* after one failed expansion, each further copy of the same body
+	 * would fail the same way, exponentially often in a chain */
+	if (s->macro_stopped)
+		return false;
 	struct node *args = n->kind == N_CALL ? n->u.call.args : NULL;
 	int nparams = ast_list_len(m->u.macro.params), nargs = ast_list_len(args);
 	if (nparams != nargs) {
 		diag_error(s->d, n->loc, "macro '%s' takes %d argument%s, %d given",
 			   m->u.macro.name, nparams, nparams == 1 ? "" : "s", nargs);
 		diag_note(s->d, m->loc, "'%s' is defined here", m->u.macro.name);
+		s->macro_stopped = true;
 		return false;
 	}
 	if (s->macro_depth >= MACRO_MAX_DEPTH) {
 		diag_error(s->d, n->loc, "macro expansion nested more than %d deep; is '%s' recursive?",
 			   MACRO_MAX_DEPTH, m->u.macro.name);
+		s->macro_stopped = true;
 		return false;
 	}
 	struct subst sub = {m->u.macro.params, args};
 	struct node *body = clone_node(s, m->u.macro.body, &sub);
+	if (s->macro_nodes > MACRO_NODE_BUDGET) {
+		diag_error(s->d, n->loc,
+			   "macro expansion exceeds its budget of %d nodes at this call of '%s'; "
+			   "do macros call each other more than once per level?",
+			   MACRO_NODE_BUDGET, m->u.macro.name);
+		s->macro_stopped = true;
+		return false;
+	}
 	struct node *stmts = body->kind == N_BLOCK ? body->u.block.stmts : body;
 	struct node *next = n->next;
 	if (as_stmt) {
@@ -478,6 +503,7 @@ static bool expand_macro(struct sema *s, struct node *n, struct node *m, bool as
 				   "expression",
 				   m->u.macro.name);
 			diag_note(s->d, m->loc, "'%s' is defined here", m->u.macro.name);
+			s->macro_stopped = true;
 			return false;
 		}
 		*n = *stmts->u.expr_stmt.expr;
@@ -903,15 +929,26 @@ static bool is_lvalue(struct node *n)
 	return n->kind == N_VAR || n->kind == N_MAP;
 }
 
+/* The value of an integer literal, or of a negated one, as int64: a
+ * literal outside -2^63 .. 2^63-1 is an error here rather than a value
+ * wrapped into that range. */
 static int64_t const_int(struct sema *s, struct node *n, const char *what, bool *ok)
 {
-	if (n->kind == N_INT)
-		return (int64_t)n->u.int_lit.value;
-	if (n->kind == N_UNOP && n->u.unop.op == OP_NEG && n->u.unop.operand->kind == N_INT)
-		return -(int64_t)n->u.unop.operand->u.int_lit.value;
-	diag_error(s->d, n->loc, "%s must be an integer literal", what);
-	*ok = false;
-	return 0;
+	bool neg = n->kind == N_UNOP && n->u.unop.op == OP_NEG && n->u.unop.operand->kind == N_INT;
+	if (n->kind != N_INT && !neg) {
+		diag_error(s->d, n->loc, "%s must be an integer literal", what);
+		*ok = false;
+		return 0;
+	}
+	uint64_t v = neg ? n->u.unop.operand->u.int_lit.value : n->u.int_lit.value;
+	if (v > (neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX)) {
+		diag_error(s->d, n->loc, "%s is %s%llu, which does not fit in a signed 64-bit integer",
+			   what, neg ? "-" : "", (unsigned long long)v);
+		*ok = false;
+		return 0;
+	}
+	/* in unsigned arithmetic, so that -2^63 is not a negated overflow */
+	return neg ? (int64_t)(0 - v) : (int64_t)v;
 }
 
 static struct type *check_assign(struct sema *s, struct node *n)
@@ -1519,6 +1556,33 @@ static struct type *check_call(struct sema *s, struct node *n, enum call_mode mo
 		struct type *t = check_expr(s, addr);
 		if (!t)
 			return NULL;
+		/* a constant family (AF_INET is a macro, expanded by now) must be
+		 * one the printer knows and fit the address: the printer would
+		 * show an unknown family as an empty string */
+		if (args->next && args->kind == N_INT) {
+			uint64_t af = args->u.int_lit.value;
+			if (af != AF_INET && af != AF_INET6) {
+				diag_error(s->d, args->loc,
+					   "ntop(): %llu is not an address family; use AF_INET (%d) or "
+					   "AF_INET6 (%d)",
+					   (unsigned long long)af, AF_INET, AF_INET6);
+				return NULL;
+			}
+			bool bytes = t->kind == TYPE_ARRAY || t->kind == TYPE_STR;
+			bool fits = t->kind == TYPE_INET ||
+				    (af == AF_INET ? is_int(t) || (bytes && t->size == 4)
+						   : bytes && t->size == 16);
+			if (!fits) {
+				diag_error(s->d, addr->loc,
+					   "ntop(%s, ...) needs %s, got %s",
+					   af == AF_INET ? "AF_INET" : "AF_INET6",
+					   af == AF_INET ? "a 4-byte address (an integer or a 4-byte "
+							   "array)"
+							 : "a 16-byte array",
+					   type_name(s->a, t));
+				return NULL;
+			}
+		}
 		bool ok = is_int(t) || t->kind == TYPE_INET ||
 			  ((t->kind == TYPE_ARRAY || t->kind == TYPE_STR) &&
 			   (t->size == 4 || t->size == 16));
@@ -1545,12 +1609,22 @@ static struct type *check_call(struct sema *s, struct node *n, enum call_mode mo
 					   type_name(s->a, lt));
 				return NULL;
 			}
-			if (args->next->kind == N_INT) {
-				uint64_t v = args->next->u.int_lit.value;
+			/* a literal length is checked here (a negated one is never
+			 * valid); one known only at run time is clamped to max_strlen */
+			struct node *ln = args->next;
+			if (ln->kind == N_UNOP && ln->u.unop.op == OP_NEG &&
+			    ln->u.unop.operand->kind == N_INT) {
+				diag_error(s->d, ln->loc,
+					   "buf() length must be between 1 and 4096, got -%llu",
+					   (unsigned long long)ln->u.unop.operand->u.int_lit.value);
+				return NULL;
+			}
+			if (ln->kind == N_INT) {
+				uint64_t v = ln->u.int_lit.value;
 				if (v < 1 || v > 4096) {
-					diag_error(s->d, args->next->loc,
-						   "buf() length must be between 1 and 4096, got %lld",
-						   (long long)v);
+					diag_error(s->d, ln->loc,
+						   "buf() length must be between 1 and 4096, got %llu",
+						   (unsigned long long)v);
 					return NULL;
 				}
 				len = (uint32_t)v;
@@ -1687,10 +1761,13 @@ static struct type *check_call(struct sema *s, struct node *n, enum call_mode mo
 					   (long long)mn, (long long)mx, (long long)st);
 				return NULL;
 			}
-			if ((mx - mn) / st > 1000) {
+			/* max - min as unsigned: it exceeds INT64_MAX when min is
+			 * negative and max large, but never 2^64 - 1 */
+			uint64_t range = (uint64_t)mx - (uint64_t)mn;
+			if (range / (uint64_t)st > 1000) {
 				diag_error(s->d, n->loc,
-					   "lhist() would have %lld buckets; at most 1000 are allowed",
-					   (long long)((mx - mn) / st));
+					   "lhist() would have %llu buckets; at most 1000 are allowed",
+					   (unsigned long long)(range / (uint64_t)st));
 				return NULL;
 			}
 		}
@@ -2253,8 +2330,10 @@ static struct type *check_expanded(struct sema *s, struct node *n, struct loc ca
 	else
 		t = check_expr(s, n);
 	s->macro_depth--;
-	if (s->d->nerrors > before)
+	if (s->d->nerrors > before) {
 		diag_note(s->d, call_loc, "in the expansion of macro '%s' called here", name);
+		s->macro_stopped = true;
+	}
 	return as_stmt ? &type_void : t;
 }
 

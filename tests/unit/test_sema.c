@@ -22,6 +22,7 @@
 #include <cmocka.h>
 
 #include "compile_helper.h"
+#include "manifest.h"
 #include "types.h"
 
 /* Compiles `src` (with --unsafe when asked) and compares every
@@ -1965,6 +1966,185 @@ static void test_lhist_negative_bounds(void **state)
 	compile_fini(&r);
 }
 
+/* A chain of macros, each calling the next twice: `levels` levels over
+ * m0($x) { $x + 1 }, called once from BEGIN. */
+static char *macro_chain(int levels, const char *leaf)
+{
+	size_t cap = 200 + (size_t)levels * 80;
+	char *src = malloc(cap);
+	assert_non_null(src);
+	int n = snprintf(src, cap, "macro m0($x) { %s }\n", leaf);
+	for (int i = 1; i <= levels; i++)
+		n += snprintf(src + n, cap - (size_t)n, "macro m%d($x) { m%d($x) + m%d($x) }\n", i,
+			      i - 1, i - 1);
+	snprintf(src + n, cap - (size_t)n, "BEGIN { @a = m%d(1); }", levels);
+	return src;
+}
+
+static int count_of(const char *text, const char *what)
+{
+	int n = 0;
+	for (const char *p = text; (p = strstr(p, what)); p += strlen(what))
+		n++;
+	return n;
+}
+
+/* 2^22 copies of m0 used to take 3 GB and 10 s: the budget stops the
+ * expansion at its first excess, with one located error. */
+static void test_macro_chain_over_budget(void **state)
+{
+	(void)state;
+	char *src = macro_chain(22, "$x + 1");
+	struct compile_run r;
+	compile_run(&r, src);
+	const char *d = compile_diags(&r);
+	assert_int_equal(r.rc, -1);
+	assert_int_equal(r.d.nerrors, 1);
+	assert_non_null(strstr(d, "error: macro expansion exceeds its budget of 262144 nodes at "
+				  "this call of '"));
+	assert_true(strncmp(d, "-e:", 3) == 0);
+	assert_non_null(strstr(d, "note: in the expansion of macro 'm22' called here"));
+	compile_fini(&r);
+	free(src);
+}
+
+/* At 40 levels the depth limit is hit first, once: it used to be reported
+ * for each of the 2^32 copies that reached it. */
+static void test_macro_chain_too_deep_reported_once(void **state)
+{
+	(void)state;
+	char *src = macro_chain(40, "$x + 1");
+	struct compile_run r;
+	compile_run(&r, src);
+	assert_int_equal(r.d.nerrors, 1);
+	assert_int_equal(count_of(compile_diags(&r), "macro expansion nested more than 32 deep"),
+			 1);
+	compile_fini(&r);
+	free(src);
+}
+
+/* An error in the innermost macro of a chain is reported once, not once
+ * per copy. */
+static void test_macro_chain_error_reported_once(void **state)
+{
+	(void)state;
+	char *src = macro_chain(12, "$x + \"s\"");
+	struct compile_run r;
+	compile_run(&r, src);
+	assert_int_equal(r.d.nerrors, 1);
+	assert_int_equal(count_of(compile_diags(&r), "error: "), 1);
+	compile_fini(&r);
+	free(src);
+}
+
+/* A chain well under the budget still expands. */
+static void test_macro_chain_under_budget(void **state)
+{
+	(void)state;
+	char *src = macro_chain(10, "$x + 1");
+	expect_ok(src);
+	free(src);
+}
+
+/* Bounds near the int64 limits: the range and the bucket count are
+ * computed without overflow (UBSan reported signed overflow here). */
+static void test_lhist_bounds_at_int64_limits(void **state)
+{
+	(void)state;
+	expect_diags("BEGIN { @m = lhist(1, -9223372036854775808, 9223372036854775807, 1); }",
+		     "-e:1:14: error: lhist() would have 18446744073709551615 buckets; at most "
+		     "1000 are allowed\n"
+		     "    1 | BEGIN { @m = lhist(1, -9223372036854775808, 9223372036854775807, 1); }\n"
+		     "      |              ^~~~~\n");
+	expect_diags("BEGIN { @m = lhist(1, 0, 18446744073709551615, 1); }",
+		     "-e:1:26: error: lhist() max is 18446744073709551615, which does not fit in a "
+		     "signed 64-bit integer\n"
+		     "    1 | BEGIN { @m = lhist(1, 0, 18446744073709551615, 1); }\n"
+		     "      |                          ^~~~~~~~~~~~~~~~~~~~\n");
+	expect_diags("BEGIN { @m = lhist(1, -9223372036854775809, 0, 1); }",
+		     "-e:1:23: error: lhist() min is -9223372036854775809, which does not fit in a "
+		     "signed 64-bit integer\n"
+		     "    1 | BEGIN { @m = lhist(1, -9223372036854775809, 0, 1); }\n"
+		     "      |                       ^~~~~~~~~~~~~~~~~~~~\n");
+	/* in range: exact bounds and bucket counts */
+	struct compile_run r;
+	compile_run(&r, "BEGIN { @l = lhist(1, -9223372036854775808, 9223372036854775807, "
+			"18446744073709551); }");
+	assert_int_equal(r.rc, 0);
+	struct map_info *l = compile_map(&r, "@l");
+	assert_non_null(l);
+	assert_true(l->lhist_min == INT64_MIN && l->lhist_max == INT64_MAX);
+	/* 1000 whole steps and a partial one, plus below and above */
+	assert_int_equal(lhist_nbuckets(l->lhist_min, l->lhist_max, l->lhist_step), 1003);
+	assert_int_equal(lhist_bucket(INT64_MAX - 1, l->lhist_min, l->lhist_max, l->lhist_step),
+			 1001);
+	assert_int_equal(lhist_bucket(INT64_MIN, l->lhist_min, l->lhist_max, l->lhist_step), 1);
+	compile_fini(&r);
+	assert_int_equal(lhist_nbuckets(0, INT64_MAX, INT64_C(1) << 62), 4);
+	assert_int_equal(lhist_nbuckets(INT64_MAX - 1, INT64_MAX, INT64_MAX), 3);
+}
+
+/* unroll's count and other literal arguments: no negation of INT64_MIN,
+ * no literal wrapped into int64 */
+static void test_const_int_limits(void **state)
+{
+	(void)state;
+	expect_diags("BEGIN { unroll(-9223372036854775808) { @x = 1; } }",
+		     "-e:1:16: error: unroll's count must be between 1 and 100, got "
+		     "-9223372036854775808\n"
+		     "    1 | BEGIN { unroll(-9223372036854775808) { @x = 1; } }\n"
+		     "      |                ^~~~~~~~~~~~~~~~~~~~\n");
+	expect_diags("BEGIN { unroll(18446744073709551615) { @x = 1; } }",
+		     "-e:1:16: error: unroll's count is 18446744073709551615, which does not fit in "
+		     "a signed 64-bit integer\n"
+		     "    1 | BEGIN { unroll(18446744073709551615) { @x = 1; } }\n"
+		     "      |                ^~~~~~~~~~~~~~~~~~~~\n");
+	expect_diags("BEGIN { $s = str(0, 18446744073709551615); }",
+		     "-e:1:21: error: the length of str() is 18446744073709551615, which does not "
+		     "fit in a signed 64-bit integer\n"
+		     "    1 | BEGIN { $s = str(0, 18446744073709551615); }\n"
+		     "      |                     ^~~~~~~~~~~~~~~~~~~~\n");
+}
+
+static void test_buf_negative_or_huge_length(void **state)
+{
+	(void)state;
+	expect_diags("BEGIN { $b = buf(0, -1); }",
+		     "-e:1:21: error: buf() length must be between 1 and 4096, got -1\n"
+		     "    1 | BEGIN { $b = buf(0, -1); }\n"
+		     "      |                     ^~\n");
+	expect_diags("BEGIN { $b = buf(0, 18446744073709551615); }",
+		     "-e:1:21: error: buf() length must be between 1 and 4096, got "
+		     "18446744073709551615\n"
+		     "    1 | BEGIN { $b = buf(0, 18446744073709551615); }\n"
+		     "      |                     ^~~~~~~~~~~~~~~~~~~~\n");
+	expect_diags("BEGIN { $b = buf(0, 4097); }",
+		     "-e:1:21: error: buf() length must be between 1 and 4096, got 4097\n"
+		     "    1 | BEGIN { $b = buf(0, 4097); }\n"
+		     "      |                     ^~~~\n");
+}
+
+static void test_ntop_family(void **state)
+{
+	(void)state;
+	expect_diags("BEGIN { $a = ntop(99, 1); }",
+		     "-e:1:19: error: ntop(): 99 is not an address family; use AF_INET (2) or "
+		     "AF_INET6 (10)\n"
+		     "    1 | BEGIN { $a = ntop(99, 1); }\n"
+		     "      |                   ^~\n");
+	expect_diags("BEGIN { $a = ntop(10, 1); }",
+		     "-e:1:23: error: ntop(AF_INET6, ...) needs a 16-byte array, got int64\n"
+		     "    1 | BEGIN { $a = ntop(10, 1); }\n"
+		     "      |                       ^\n");
+	expect_diags("BEGIN { $a = ntop(2, \"0123456789abcde\"); }",
+		     "-e:1:22: error: ntop(AF_INET, ...) needs a 4-byte address (an integer or a "
+		     "4-byte array), got string[16]\n"
+		     "    1 | BEGIN { $a = ntop(2, \"0123456789abcde\"); }\n"
+		     "      |                      ^~~~~~~~~~~~~~~~~\n");
+	expect_ok("BEGIN { $a = ntop(2, 0x0100007f); $b = ntop(10, \"0123456789abcde\"); "
+		  "$c = ntop(2, \"abc\"); }");
+}
+
 static void test_read_as_int_then_assigned_string(void **state)
 {
 	(void)state;
@@ -2025,6 +2205,14 @@ int main(void)
 	    cmocka_unit_test(test_macro_named_like_builtin),
 	    cmocka_unit_test(test_stdlib_constant_suggestion),
 	    cmocka_unit_test(test_lhist_negative_bounds),
+	    cmocka_unit_test(test_macro_chain_over_budget),
+	    cmocka_unit_test(test_macro_chain_too_deep_reported_once),
+	    cmocka_unit_test(test_macro_chain_error_reported_once),
+	    cmocka_unit_test(test_macro_chain_under_budget),
+	    cmocka_unit_test(test_lhist_bounds_at_int64_limits),
+	    cmocka_unit_test(test_const_int_limits),
+	    cmocka_unit_test(test_buf_negative_or_huge_length),
+	    cmocka_unit_test(test_ntop_family),
 	    cmocka_unit_test(test_read_as_int_then_assigned_string),
 	    cmocka_unit_test(test_call_exact_arity),
 	    cmocka_unit_test(test_call_arity_range),
