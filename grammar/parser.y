@@ -88,6 +88,7 @@ struct parse_state {
 
 	int nprobes;
 	struct node *macros_tail, *probes_tail;
+	struct node *first_probe; /* the first probe of this file, for config's place */
 };
 
 enum { PARSE_MAX_NESTING = 256, PARSE_MAX_AST_DEPTH = 1000 };
@@ -219,6 +220,8 @@ static void add_probe(struct parse_state *ps, struct loc loc, struct nlist specs
 	n->u.probe.predicate = pred;
 	n->u.probe.body = body;
 	n->u.probe.index = ps->nprobes++;
+	if (!ps->first_probe)
+		ps->first_probe = n;
 	if (ps->probes_tail)
 		ps->probes_tail->next = n;
 	else
@@ -245,6 +248,13 @@ static void add_config(struct parse_state *ps, struct loc loc, struct nlist item
 	if (ps->prog->config) {
 		diag_error(ps->diag, loc, "duplicate config block");
 		diag_note(ps->diag, ps->prog->config->loc, "the first config block is here");
+		return;
+	}
+	/* settings apply to the whole program, so they are written first,
+	 * as in bpftrace, where config is part of the preamble */
+	if (ps->first_probe) {
+		diag_error(ps->diag, loc, "the config block must come before the probes");
+		diag_note(ps->diag, ps->first_probe->loc, "the first probe is here");
 		return;
 	}
 	struct node *n = ast_new(ps->arena, N_CONFIG, loc);

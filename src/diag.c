@@ -51,20 +51,29 @@ static const struct diag_source *source_of(const struct diag *d, struct loc loc)
 	return &d->sources[loc.file];
 }
 
+/* The end of the line starting at `p`: its LF, or a CR not followed by LF
+ * (old Mac files), as the lexer counts lines; `end` when it is the last. */
+static const char *line_end(const char *p, const char *end)
+{
+	for (; p < end; p++)
+		if (*p == '\n' || (*p == '\r' && (p + 1 == end || p[1] != '\n')))
+			return p;
+	return end;
+}
+
 /* Finds line `line` (1-based) of `src`; sets its start and length without
- * the newline (and without a trailing '\r'). */
+ * the line end (and without the '\r' of a CRLF). */
 static bool find_line(const struct diag_source *src, int line, const char **start, size_t *len)
 {
 	const char *p = src->text, *end = src->text + src->len;
 	for (int l = 1; l < line; l++) {
-		const char *nl = memchr(p, '\n', (size_t)(end - p));
-		if (!nl)
+		const char *nl = line_end(p, end);
+		if (nl == end)
 			return false;
 		p = nl + 1;
 	}
-	const char *nl = memchr(p, '\n', (size_t)(end - p));
-	const char *stop = nl ? nl : end;
-	if (stop > p && stop[-1] == '\r')
+	const char *stop = line_end(p, end);
+	if (stop < end && *stop == '\n' && stop > p && stop[-1] == '\r')
 		stop--;
 	*start = p;
 	*len = (size_t)(stop - p);

@@ -156,6 +156,7 @@ static int apply_config(struct compilation *c, struct compile_options *o)
 	int before = c->diag->nerrors;
 	if (!c->prog.config)
 		return 0;
+	const struct node *seen[NKEYS] = {0};
 	for (struct node *it = c->prog.config->u.config.items; it; it = it->next) {
 		struct node *lhs = it->u.assign.lhs, *rhs = it->u.assign.rhs;
 		const char *name = lhs->kind == N_IDENT ? lhs->u.ident.name : "";
@@ -176,6 +177,13 @@ static int apply_config(struct compilation *c, struct compile_options *o)
 					  "settings are max_strlen, map_entries and ringbuf_size");
 			continue;
 		}
+		/* the last one winning silently would hide a typo'd copy */
+		if (seen[k]) {
+			diag_error(c->diag, lhs->loc, "config setting '%s' is set twice", name);
+			diag_note(c->diag, seen[k]->loc, "first set here");
+			continue;
+		}
+		seen[k] = lhs;
 		uint64_t v = rhs->kind == N_INT ? rhs->u.int_lit.value : 0;
 		if (rhs->kind != N_INT || v < keys[k].min || v > keys[k].max ||
 		    (keys[k].pow2 && (v & (v - 1)))) {

@@ -9,6 +9,7 @@
 #include <getopt.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <pthread.h>
 #include <signal.h>
@@ -72,32 +73,55 @@ static void usage(FILE *out)
 	      out);
 }
 
-static char *read_file(const char *path, size_t *len)
+/* A script larger than this is refused rather than read: a path such as
+ * /dev/zero would otherwise be read until memory runs out. The parser takes
+ * up to 2 GB, but no real script comes near this. */
+enum { SCRIPT_MAX_BYTES = 16 << 20 };
+_Static_assert(SCRIPT_MAX_BYTES == 16 << 20, "the message below says 16 MiB");
+
+/* Reads the script at `path` ("-" for stdin). On failure returns NULL and
+ * sets *why to the reason, to be shown after the file's name. */
+static char *read_file(const char *path, size_t *len, const char **why)
 {
 	FILE *f = strcmp(path, "-") ? fopen(path, "rb") : stdin;
-	if (!f)
+	if (!f) {
+		*why = strerror(errno);
 		return NULL;
+	}
+	struct stat st;
+	if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
+		if (f != stdin)
+			fclose(f);
+		*why = "it is a directory, not a script";
+		return NULL;
+	}
 	size_t cap = 4096, n = 0;
 	char *buf = malloc(cap);
-	while (buf) {
+	int err = 0;
+	while (buf && n <= SCRIPT_MAX_BYTES) {
 		size_t got = fread(buf + n, 1, cap - n - 1, f);
 		n += got;
-		if (n + 1 < cap)
+		if (n + 1 < cap) {
+			if (ferror(f))
+				err = errno ? errno : EIO;
 			break;
+		}
 		cap *= 2;
 		char *nb = realloc(buf, cap);
-		if (!nb) {
+		if (!nb)
 			free(buf);
-			buf = NULL;
-		}
 		buf = nb;
 	}
-	int err = ferror(f);
 	if (f != stdin)
 		fclose(f);
+	if (buf && !err && n > SCRIPT_MAX_BYTES) {
+		free(buf);
+		*why = "larger than the 16 MiB limit for a script";
+		return NULL;
+	}
 	if (!buf || err) {
 		free(buf);
-		errno = err ? EIO : ENOMEM;
+		*why = strerror(err ? err : ENOMEM);
 		return NULL;
 	}
 	buf[n] = 0;
@@ -598,9 +622,10 @@ int main(int argc, char **argv)
 				argv[optind]);
 			return EXIT_USAGE;
 		}
-		text = read_file(argv[optind], &src.len);
+		const char *why = NULL;
+		text = read_file(argv[optind], &src.len, &why);
 		if (!text) {
-			fprintf(stderr, "sonde: cannot read %s: %s\n", argv[optind], strerror(errno));
+			fprintf(stderr, "sonde: cannot read %s: %s\n", argv[optind], why);
 			return EXIT_USAGE;
 		}
 		src.name = argv[optind];

@@ -52,13 +52,11 @@ CARET_LINE = re.compile(rb"^      \| [ \t]*\^~*$")
 
 def file_line(data, n):
     """Line n (1-based) of data as diag.c shows it, or None."""
-    lines = data.split(b"\n")
+    # a line ends at LF, CRLF, or a CR alone (old Mac files), as sonde counts
+    lines = re.split(rb"\r\n|\n|\r", data)
     if n < 1 or n > len(lines):
         return None
-    line = lines[n - 1]
-    if line.endswith(b"\r"):
-        line = line[:-1]
-    return line.replace(b"\0", b" ")
+    return lines[n - 1].replace(b"\0", b" ")
 
 
 def check(sonde, path, timeout):
