@@ -40,6 +40,25 @@ EXTRA = [
     "rawtracepoint:sched_switch { @ = count(); }",
     "BEGIN { for ($i : 0..5) { @f = count(); } return; }",
     "config = { max_strlen = 32 } BEGIN { exit(); }",
+    # issue 12: constant arithmetic at the int64 limits (UBSan found signed
+    # overflow in lhist bounds and a negated INT64_MIN), out-of-range shifts,
+    # bad buf/ntop arguments, CR-only line ends, config misuse, and a macro
+    # chain that doubles at each level
+    "BEGIN { @l = lhist(1, -9223372036854775808, 9223372036854775807, 1); }",
+    "BEGIN { @l = lhist(1, -9223372036854775807, 9223372036854775807, 1); }",
+    "BEGIN { @l = lhist(1, 0, 9223372036854775807, 4611686018427387904); exit(); }",
+    "BEGIN { @l = lhist(9223372036854775806, 9223372036854775806, 9223372036854775807, 1); }",
+    "BEGIN { @l = lhist(1, -9223372036854775809, 18446744073709551615, 1); }",
+    "BEGIN { unroll(-9223372036854775808) { @x = 1; } unroll(18446744073709551615) { @y = 1; } }",
+    "BEGIN { $s = str(0, -9223372036854775808); @p = 1; print(@p, 18446744073709551615); }",
+    "BEGIN { @a = 1 << 64; @b = 1 << -1; @c = -8 >> 64; $n = 65; @d = 2 >> $n; @e <<= 64; }",
+    "BEGIN { $b = buf(0, -1); $c = buf(0, 18446744073709551615); $d = buf(\"ab\", 4097); }",
+    "BEGIN { $a = ntop(99, 1); $b = ntop(AF_INET6, 1); $c = ntop(AF_INET, \"0123456789abcde\"); }",
+    "// comment\rBEGIN {\r  @x = 1; # c\r  @y = ;\r}\r",
+    "BEGIN {\r\n  @x = 1;\r  $s = \"a\rb\";\n}\r\n",
+    "config = { max_strlen = 32; max_strlen = 64 } BEGIN { exit(); } config = { map_entries = 2 }",
+    "".join("macro m%d($x) { m%d($x) + m%d($x) }\n" % (i, i - 1, i - 1) for i in range(1, 23))
+    + "macro m0($x) { $x + 1 }\nBEGIN { @a = m22(1); }\n",
 ]
 
 

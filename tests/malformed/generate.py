@@ -14,7 +14,9 @@ Categories: truncated programs, unbalanced < > { } ( ) [ ], bad probe
 specs, wrong types, unknown names, bad integer literals, misplaced
 statements, deep nesting (10000 levels), very long lines, NUL bytes,
 invalid UTF-8, 1 MB scripts, empty and comment-only files, assorted syntax
-errors.
+errors, and (issue12-*) input that used to get through: doubling macro
+chains, int64-limit bounds, bad buf/ntop arguments, config misuse, CR-only
+line ends.
 """
 import pathlib
 import shutil
@@ -426,6 +428,43 @@ EMPTY = [
 ]
 for name, text in EMPTY:
     add("empty", name, "no probes at all", text)
+
+# ---- bad input that used to get through (issue 12) ------------------------
+# Appended last so the numbers of the cases above stay as they were.
+def macro_chain(levels):
+    """Each macro calls the next twice: 2^levels copies of m0 if expanded."""
+    text = "macro m0($x) { $x + 1 }\n"
+    for i in range(1, levels + 1):
+        text += f"macro m{i}($x) {{ m{i - 1}($x) + m{i - 1}($x) }}\n"
+    return text + f"BEGIN {{ @a = m{levels}(1); exit(); }}\n"
+
+
+add("issue12", "macro-chain-22", "macro chain doubling 22 times (was 3 GB, 10 s): over the budget",
+    macro_chain(22))
+add("issue12", "macro-chain-40", "macro chain doubling 40 times (was out of memory): too deep, once",
+    macro_chain(40))
+ISSUE12 = [
+    ("lhist-int64-range", "BEGIN { @l = lhist(1, -9223372036854775808, 9223372036854775807, 1); }"),
+    ("lhist-max-over-int64", "BEGIN { @l = lhist(1, 0, 18446744073709551615, 1); }"),
+    ("lhist-min-under-int64", "BEGIN { @l = lhist(1, -9223372036854775809, 0, 1); }"),
+    ("unroll-int64-min", "BEGIN { unroll(-9223372036854775808) { @x = 1; } }"),
+    ("unroll-over-int64", "BEGIN { unroll(18446744073709551615) { @x = 1; } }"),
+    ("buf-negative-length", "BEGIN { @b = buf(0, -1); }"),
+    ("buf-huge-length", "BEGIN { @b = buf(0, 18446744073709551615); }"),
+    ("str-over-int64-length", "BEGIN { @s = str(0, 18446744073709551615); }"),
+    ("ntop-unknown-family", "BEGIN { @a = ntop(99, 1); }"),
+    ("ntop-inet6-integer", "BEGIN { @a = ntop(AF_INET6, 1); }"),
+    ("config-key-twice", "config = { max_strlen = 32; max_strlen = 64 } BEGIN { exit(); }"),
+    ("config-after-probe", "BEGIN { exit(); } config = { max_strlen = 32 }"),
+]
+for name, text in ISSUE12:
+    add("issue12", name, "bad input that used to get through", text + "\n")
+add("issue12", "cr-only-error-line-3", "CR-only line ends, error on line 3",
+    "BEGIN {\r  @x = 1;\r  @y = ;\r}\r")
+add("issue12", "cr-only-comment-then-error", "CR-only: a // comment ends at the CR",
+    "// comment\rBEGIN { @x = ; }\r")
+add("issue12", "cr-mixed-line-ends", "LF, CRLF and lone CR mixed, error on line 4",
+    "BEGIN {\n  @x = 1;\r\n  @y = 2;\r  @z = ;\n}\n")
 
 
 def main():
