@@ -1376,7 +1376,6 @@ static LLVMValueRef safe_divmod(struct cg *g, enum ast_op op, LLVMValueRef l, LL
 	return LLVMBuildSelect(g->b, zero, c64(g, 0), q, "");
 }
 
-
 /* l << r and l >> r. A count of 64 or more, or a negative one (the same
  * as unsigned), gives 0, as bpftrace 0.17 gives for constants: masking the
  * count to 0..63 made 1 << 64 equal 1. The select folds away when r is a
