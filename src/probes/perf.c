@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <linux/perf_event.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
@@ -22,6 +23,19 @@ extern const struct provider provider_interval, provider_profile, provider_softw
 
 static const char *const interval_aliases[] = {"i", NULL};
 static const char *const profile_aliases[] = {"p", NULL};
+
+/* kernel.perf_event_max_sample_rate, or 0 when it cannot be read. */
+static unsigned long long max_sample_rate(void)
+{
+	FILE *f = fopen("/proc/sys/kernel/perf_event_max_sample_rate", "r");
+	unsigned long long rate = 0;
+	if (f) {
+		if (fscanf(f, "%llu", &rate) != 1)
+			rate = 0;
+		fclose(f);
+	}
+	return rate;
+}
 
 /* value: period in ns, or frequency in hz with func "hz" */
 static int timer_expand(struct compilation *c, struct node *spec, const char *rest,
@@ -58,8 +72,19 @@ static int timer_expand(struct compilation *c, struct node *spec, const char *re
 			   prov->name, prov->name, spec->u.spec.text);
 		return -1;
 	}
-	if (units[u].ns && n > UINT64_MAX / units[u].ns) {
+	/* perf_event_open refuses a sample period with bit 63 set, and a
+	 * frequency over the kernel.perf_event_max_sample_rate sysctl: both
+	 * would pass here and fail only at attach time */
+	if (units[u].ns && n > INT64_MAX / units[u].ns) {
 		diag_error(c->diag, spec->loc, "the period of '%s' is too long", spec->u.spec.text);
+		return -1;
+	}
+	unsigned long long max_hz = max_sample_rate();
+	if (!units[u].ns && max_hz && n > max_hz) {
+		diag_error(c->diag, spec->loc,
+			   "'%s' is more often than this kernel samples: at most %llu hz "
+			   "(kernel.perf_event_max_sample_rate)",
+			   spec->u.spec.text, max_hz);
 		return -1;
 	}
 	struct attach_point ap = {
@@ -253,9 +278,11 @@ static int perf_event_expand(struct compilation *c, struct node *spec, const cha
 	if (colon && colon[1]) {
 		char *end;
 		period = strtoull(colon + 1, &end, 10);
-		if (*end || !period) {
-			diag_error(c->diag, spec->loc, "%s:EVENT:COUNT needs a COUNT > 0, got '%s'",
-				   prov->name, colon + 1);
+		/* perf_event_open refuses a period with bit 63 set */
+		if (*end || !period || period > INT64_MAX) {
+			diag_error(c->diag, spec->loc,
+				   "%s:EVENT:COUNT needs a COUNT from 1 to %lld, got '%s'", prov->name,
+				   (long long)INT64_MAX, colon + 1);
 			return -1;
 		}
 	}

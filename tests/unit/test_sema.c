@@ -174,6 +174,50 @@ static void test_interval_period_too_long(void **state)
 	    "      | ^~~~~~~~~~~~~~~~~~~~~~~\n");
 }
 
+/* perf_event_open refuses a period with bit 63 set: 2^63 ns passed the
+ * old check (it only kept n * 10^9 under 2^64) and failed at attach */
+static void test_timer_period_over_int64(void **state)
+{
+	(void)state;
+	expect_diags("interval:s:9223372037 { exit(); }",
+	    "-e:1:1: error: the period of 'interval:s:9223372037' is too long\n"
+	    "    1 | interval:s:9223372037 { exit(); }\n"
+	    "      | ^~~~~~~~~~~~~~~~~~~~~\n");
+	expect_ok("interval:s:9223372036 { exit(); }");
+	expect_diags("software:cpu-clock:9223372036854775808 { exit(); }",
+	    "-e:1:1: error: software:EVENT:COUNT needs a COUNT from 1 to 9223372036854775807, got '9223372036854775808'\n"
+	    "    1 | software:cpu-clock:9223372036854775808 { exit(); }\n"
+	    "      | ^~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~\n");
+}
+
+/* a frequency over kernel.perf_event_max_sample_rate failed at attach
+ * with EINVAL */
+static void test_profile_hz_over_max_sample_rate(void **state)
+{
+	(void)state;
+	FILE *f = fopen("/proc/sys/kernel/perf_event_max_sample_rate", "r");
+	unsigned long long rate = 0;
+	if (!f || fscanf(f, "%llu", &rate) != 1 || rate == 0) {
+		if (f)
+			fclose(f);
+		skip();
+	}
+	fclose(f);
+	char src[128], want[512];
+	snprintf(src, sizeof(src), "profile:hz:%llu { exit(); }", rate + 1);
+	struct compile_run r;
+	compile_run(&r, src);
+	snprintf(want, sizeof(want),
+		 "-e:1:1: error: 'profile:hz:%llu' is more often than this kernel samples: at most "
+		 "%llu hz (kernel.perf_event_max_sample_rate)\n",
+		 rate + 1, rate);
+	assert_int_equal(r.rc, -1);
+	assert_true(strncmp(compile_diags(&r), want, strlen(want)) == 0);
+	compile_fini(&r);
+	snprintf(src, sizeof(src), "profile:hz:%llu { exit(); }", rate);
+	expect_ok(src);
+}
+
 static void test_tracepoint_missing_name(void **state)
 {
 	(void)state;
@@ -2167,6 +2211,8 @@ int main(void)
 	    cmocka_unit_test(test_interval_unknown_unit),
 	    cmocka_unit_test(test_profile_malformed),
 	    cmocka_unit_test(test_interval_period_too_long),
+	    cmocka_unit_test(test_timer_period_over_int64),
+	    cmocka_unit_test(test_profile_hz_over_max_sample_rate),
 	    cmocka_unit_test(test_tracepoint_missing_name),
 	    cmocka_unit_test(test_tracepoint_too_many_parts),
 	    cmocka_unit_test(test_tracepoint_unknown_suggests_name),
