@@ -456,6 +456,9 @@ ISSUE12 = [
     ("ntop-inet6-integer", "BEGIN { @a = ntop(AF_INET6, 1); }"),
     ("config-key-twice", "config = { max_strlen = 32; max_strlen = 64 } BEGIN { exit(); }"),
     ("config-after-probe", "BEGIN { exit(); } config = { max_strlen = 32 }"),
+    ("interval-period-bit-63", "interval:s:9223372037 { exit(); }"),
+    ("software-period-bit-63", "software:cpu-clock:9223372036854775808 { exit(); }"),
+    ("profile-hz-huge", "profile:hz:18446744073709551615 { exit(); }"),
 ]
 for name, text in ISSUE12:
     add("issue12", name, "bad input that used to get through", text + "\n")
