@@ -57,6 +57,8 @@ EXTRA = [
     "// comment\rBEGIN {\r  @x = 1; # c\r  @y = ;\r}\r",
     "BEGIN {\r\n  @x = 1;\r  $s = \"a\rb\";\n}\r\n",
     "config = { max_strlen = 32; max_strlen = 64 } BEGIN { exit(); } config = { map_entries = 2 }",
+    "interval:s:9223372037 { exit(); } profile:hz:18446744073709551615 { exit(); }",
+    "software:cpu-clock:9223372036854775808 { exit(); }",
     "".join("macro m%d($x) { m%d($x) + m%d($x) }\n" % (i, i - 1, i - 1) for i in range(1, 23))
     + "macro m0($x) { $x + 1 }\nBEGIN { @a = m22(1); }\n",
 ]
