@@ -395,9 +395,10 @@ static int list_script(const char *program, const char *path, const struct compi
 	struct source src = {.name = "-e", .text = program, .len = program ? strlen(program) : 0};
 	char *text = NULL;
 	if (!program) {
-		text = read_file(path, &src.len);
+		const char *why = NULL;
+		text = read_file(path, &src.len, &why);
 		if (!text) {
-			fprintf(stderr, "sonde: cannot read %s: %s\n", path, strerror(errno));
+			fprintf(stderr, "sonde: cannot read %s: %s\n", path, why);
 			return EXIT_USAGE;
 		}
 		src.name = path;
