@@ -15,7 +15,9 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 struct log_capture {
 	char *buf;
@@ -151,6 +153,31 @@ static void print_log_tail(const char *log)
 /* -d: bytes of each program's verifier log */
 enum { LOG_SIZE = 4 << 20 };
 
+/* Maps the .bss map that holds the counters (created with
+ * BPF_F_MMAPABLE, see ld_load): the run loop reads them after every wake-up,
+ * and a bpf() lookup there would be seen by the user's own probes on the
+ * bpf syscall or on capability checks, and feed them (issue 12). */
+static int map_counters(struct loaded *l)
+{
+	if (!l->counters)
+		return 0;
+	size_t size = bpf_map__value_size(l->counters);
+	long page = sysconf(_SC_PAGESIZE);
+	size_t len = (size + (size_t)page - 1) / (size_t)page * (size_t)page;
+	void *mem = mmap(NULL, len, PROT_READ, MAP_SHARED, bpf_map__fd(l->counters), 0);
+	if (mem == MAP_FAILED) {
+		int e = errno;
+		fprintf(stderr,
+			"sonde: cannot map the programs' counters (.bss, map flags 0x%x): %s\n",
+			bpf_map__map_flags(l->counters), strerror(e));
+		return -e;
+	}
+	l->counter_vals = mem;
+	l->ncounters = size / sizeof(uint64_t);
+	l->counter_map_len = len;
+	return 0;
+}
+
 int ld_load(const struct program *p, struct diag *d, unsigned flags, struct loaded *out)
 {
 	memset(out, 0, sizeof(*out));
@@ -204,6 +231,11 @@ int ld_load(const struct program *p, struct diag *d, unsigned flags, struct load
 	}
 	/* libbpf names the map after the object; ".bss" finds it by section */
 	out->counters = bpf_object__find_map_by_name(out->obj, ".bss");
+	/* libbpf makes .bss mappable only when BTF describes a global variable
+	 * in it, and the counters have no BTF: ask for it (map_counters) */
+	if (out->counters)
+		bpf_map__set_map_flags(out->counters,
+				       bpf_map__map_flags(out->counters) | BPF_F_MMAPABLE);
 
 	rc = bpf_object__load(out->obj);
 	/* -d: programs the kernel has seen have a log; after a rejection,
@@ -284,6 +316,9 @@ int ld_load(const struct program *p, struct diag *d, unsigned flags, struct load
 			print_log_tail(cap.buf);
 		goto fail;
 	}
+	rc = map_counters(out);
+	if (rc)
+		goto fail;
 	libbpf_set_print(old);
 	current_capture = NULL;
 	free(cap.buf);
@@ -300,6 +335,8 @@ void ld_unload(struct loaded *l)
 {
 	if (!l)
 		return;
+	if (l->counter_vals)
+		munmap((void *)l->counter_vals, l->counter_map_len);
 	bpf_object__close(l->obj);
 	/* after the close: libbpf keeps pointing at them, and refuses
 	 * bpf_program__set_log_buf once the object is loaded, so they cannot

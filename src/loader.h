@@ -6,6 +6,8 @@
 #define SONDE_LOADER_H
 
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 
 #include "diag.h"
 #include "manifest.h"
@@ -21,6 +23,12 @@ struct loaded {
 	struct bpf_map *events;     /* ring buffer, or NULL */
 	struct bpf_map *counters;   /* .bss: the counters of manifest.h, or NULL */
 	char **log_bufs;            /* -d: each program's verifier log, by probe index */
+	/* The counters' memory, mapped from the kernel (NULL with no counters):
+	 * reading them takes no syscall, so probes on bpf() or on capability
+	 * checks never see the run loop reading them. ncounters u64 slots. */
+	const uint64_t *counter_vals;
+	size_t ncounters;
+	size_t counter_map_len; /* the length of the mapping, for munmap */
 };
 
 enum {

@@ -310,30 +310,15 @@ static void drain(struct run *r)
 		ring_buffer__consume(r->rb);
 }
 
-/* The programs' counters (manifest.h), copied out: the array of
- * COUNTER_DROPPED + nmaps slots, or NULL when there is none or it cannot
- * be read. Free it. */
-static uint64_t *counters_read(const struct run *r)
-{
-	const struct bpf_map *m = r->ld.counters;
-	if (!m || bpf_map__value_size(m) < (COUNTER_DROPPED + r->p->m.nmaps) * 8)
-		return NULL;
-	uint64_t *vals = calloc(1, bpf_map__value_size(m));
-	uint32_t key = 0;
-	if (vals && bpf_map_lookup_elem(bpf_map__fd(m), &key, vals)) {
-		free(vals);
-		return NULL;
-	}
-	return vals;
-}
-
-/* counters[slot]: 0 when it cannot be read. */
+/* counters[slot] (manifest.h), read from the mapped .bss (loader.h): no
+ * syscall, so the run loop's reads are invisible to the user's probes.
+ * 0 when the program has no such slot. */
 static uint64_t counter_value(const struct run *r, uint32_t slot)
 {
-	uint64_t *vals = counters_read(r);
-	uint64_t v = vals ? vals[slot] : 0;
-	free(vals);
-	return v;
+	if (slot >= r->ld.ncounters)
+		return 0;
+	/* the programs add to them atomically on other CPUs */
+	return __atomic_load_n(&r->ld.counter_vals[slot], __ATOMIC_RELAXED);
 }
 
 /* exit() also sets a flag, read when the ring buffer is quiet: its record
@@ -359,9 +344,8 @@ static void report_lost(struct run *r)
  * reported at exit. */
 static void report_dropped(struct run *r)
 {
-	uint64_t *vals = counters_read(r);
-	for (uint32_t i = 0; vals && i < r->p->m.nmaps; i++) {
-		uint64_t total = vals[COUNTER_DROPPED + i];
+	for (uint32_t i = 0; i < r->p->m.nmaps; i++) {
+		uint64_t total = counter_value(r, COUNTER_DROPPED + i);
 		if (!total)
 			continue;
 		out_dropped_updates(&r->pr, r->p->m.maps[i].name, total);
@@ -369,7 +353,6 @@ static void report_dropped(struct run *r)
 			"sonde: map '%s' was full: %llu update%s dropped (raise --map-entries)\n",
 			r->p->m.maps[i].name, (unsigned long long)total, total == 1 ? "" : "s");
 	}
-	free(vals);
 }
 
 /* str() results cut to max_strlen, reported at exit. */
