@@ -114,14 +114,26 @@ int sym_kernel_has(const char *name)
 	return 0;
 }
 
+/* Any symbol, not just text: kaddr("avenrun") names data (B, D, R). The
+ * table of ksyms holds text only, for ksym()'s "which function contains
+ * this address", so this reads the file; the first line in file order
+ * wins when a name repeats, as for bpftrace. Once per kaddr() at compile
+ * time. */
 uint64_t sym_kernel_addr(const char *name)
 {
-	if (load_ksyms())
+	FILE *f = fopen("/proc/kallsyms", "r");
+	if (!f)
 		return 0;
-	for (size_t i = 0; i < nksyms; i++)
-		if (!strcmp(ksyms[i].name, name))
-			return ksyms[i].addr;
-	return 0;
+	uint64_t found = 0;
+	char line[512];
+	while (!found && fgets(line, sizeof(line), f)) {
+		unsigned long long addr;
+		char type, sym[256];
+		if (sscanf(line, "%llx %c %255s", &addr, &type, sym) == 3 && !strcmp(sym, name))
+			found = addr;
+	}
+	fclose(f);
+	return found;
 }
 
 static int cmp_strp(const void *a, const void *b)

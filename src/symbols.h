@@ -25,7 +25,8 @@ int sym_kernel_lookup(uint64_t addr, const char **name, uint64_t *offset);
 int sym_kernel_has(const char *name);
 /* Kernel text symbols matching a glob, each once, sorted. */
 int sym_kernel_each(const char *glob, int (*cb)(const char *name, void *arg), void *arg);
-/* Kernel address of a symbol, 0 when unknown. */
+/* Kernel address of a symbol of any type (text or data), 0 when unknown
+ * or when /proc/kallsyms hides the addresses. */
 uint64_t sym_kernel_addr(const char *name);
 
 /* User: name, offset and the file of the function containing addr in
