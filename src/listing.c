@@ -2,8 +2,9 @@
  * listing.c - `sonde -l [PATTERN]` (see listing.h).
  *
  * Tracepoints come from tracefs, kernel functions (kprobe:, fentry:) from
- * BTF, user functions (uprobe:PATH:*) from the binary's ELF symbols,
- * software:/hardware: from the fixed perf lists. A pattern without a
+ * the list their wildcards expand over (kfunc_each), user functions
+ * (uprobe:PATH:*) from the binary's ELF symbols, software:/hardware: from
+ * the fixed perf lists. A pattern without a
  * probe type ("*sleep*") is matched against every "type:name" line of the
  * tracepoints and kernel functions.
  */
@@ -16,6 +17,7 @@
 
 #include "arena.h"
 #include "btf.h"
+#include "probes/kfunc.h"
 #include "runtime.h"
 #include "stapsdt.h"
 #include "symbols.h"
@@ -282,8 +284,8 @@ static int list_matching(FILE *out, const char *pattern, bool verbose, bool args
 		snprintf(glob, sizeof(glob), "%s", pattern);
 		l.glob = glob;
 		l.type = "kprobe";
-		if (btf_func_each("*", list_kfunc, &l) == -ENODATA)
-			sym_kernel_each("*", list_kfunc, &l);
+		const char *searched;
+		kfunc_each("*", kfunc_mode_is_fentry(false), list_kfunc, &l, &searched);
 		list_tracepoints(&l, "*", "*");
 		list_fixed(&l, "software", software_events, NULL);
 		list_fixed(&l, "hardware", hardware_events, NULL);
@@ -299,9 +301,12 @@ static int list_matching(FILE *out, const char *pattern, bool verbose, bool args
 	if (!strcmp(type, "kprobe") || !strcmp(type, "kretprobe") || !strcmp(type, "fentry") ||
 	    !strcmp(type, "fexit")) {
 		l.type = type;
-		int rc = btf_func_each(*rest ? rest : "*", list_kfunc, &l);
-		if (rc == -ENODATA)
-			rc = sym_kernel_each(*rest ? rest : "*", list_kfunc, &l);
+		/* what the probe type attaches to, as its wildcards expand */
+		bool fentry = kfunc_mode_is_fentry(type[0] == 'f');
+		const char *glob = *rest ? rest : "*", *searched;
+		int rc = kfunc_each(glob, fentry, list_kfunc, &l, &searched);
+		if (rc == -ENODATA && fentry)
+			rc = sym_kernel_each(glob, list_kfunc, &l);
 		if (rc < 0) {
 			fprintf(stderr, "sonde: -l: cannot list kernel functions: %s\n",
 				strerror(-rc));

@@ -150,15 +150,34 @@ int sym_kernel_each(const char *glob, int (*cb)(const char *name, void *arg), vo
 	if (!names)
 		return -ENOMEM;
 	size_t n = 0;
-	for (size_t i = 0; i < nksyms; i++)
-		if (!fnmatch(glob, ksyms[i].name, 0) && !strchr(ksyms[i].name, '.'))
-			names[n++] = ksyms[i].name;
+	for (size_t i = 0; i < nksyms; i++) {
+		const char *name = ksyms[i].name;
+		/* __pfx_F and __cfi_F label the padding before F (kernels
+		 * since 6.2), not functions */
+		if (!fnmatch(glob, name, 0) && !strchr(name, '.') && strncmp(name, "__pfx_", 6) &&
+		    strncmp(name, "__cfi_", 6))
+			names[n++] = name;
+	}
 	qsort(names, n, sizeof(*names), cmp_strp);
 	int rc = 0;
 	for (size_t i = 0; i < n && !rc; i++)
 		if (i == 0 || strcmp(names[i], names[i - 1]))
 			rc = cb(names[i], arg);
 	free(names);
+	return rc;
+}
+
+int sym_kernel_each_addr(int (*cb)(const char *name, uint64_t addr, void *arg), void *arg)
+{
+	int err = load_ksyms();
+	if (err)
+		return err;
+	/* addresses hidden (kptr_restrict): every symbol reads as 0 */
+	if (!nksyms || ksyms[nksyms - 1].addr == 0)
+		return -ENODATA;
+	int rc = 0;
+	for (size_t i = 0; i < nksyms && !rc; i++)
+		rc = cb(ksyms[i].name, ksyms[i].addr, arg);
 	return rc;
 }
 

@@ -23,8 +23,14 @@ int sym_kernel_lookup(uint64_t addr, const char **name, uint64_t *offset);
 /* Whether a kernel text symbol of that name exists; -ENODATA when
  * /proc/kallsyms cannot be read, else 1 or 0. */
 int sym_kernel_has(const char *name);
-/* Kernel text symbols matching a glob, each once, sorted. */
+/* Kernel functions (text symbols, without the compiler's .part/.isra
+ * copies and the __pfx_/__cfi_ padding labels) matching a glob, each once,
+ * sorted. */
 int sym_kernel_each(const char *glob, int (*cb)(const char *name, void *arg), void *arg);
+/* Every kernel text symbol with its address, in address order (aliases
+ * share one), until cb returns non-zero, which is returned; -ENODATA when
+ * /proc/kallsyms hides the addresses, or its open error. */
+int sym_kernel_each_addr(int (*cb)(const char *name, uint64_t addr, void *arg), void *arg);
 /* Kernel address of a symbol of any type (text or data), 0 when unknown
  * or when /proc/kallsyms hides the addresses. */
 uint64_t sym_kernel_addr(const char *name);

@@ -13,6 +13,19 @@
  * than kprobe/kretprobe (fentry is the fallback). */
 int kfunc_expand(struct compilation *c, struct node *spec, const char *rest,
 		 const struct provider *prov, bool is_return, bool prefer_fentry);
+/* Calls cb (until it returns non-zero, which is returned) with each
+ * kernel function matching glob that a probe can attach to, once each,
+ * sorted: for `fentry`, BTF's functions that ftrace can trace; for kprobes,
+ * the kallsyms functions (aliases included) at an address that ftrace's
+ * available_filter_functions names, without the kprobe blacklist (all of
+ * kallsyms, or BTF, when that list cannot be read). *searched names the
+ * source, for messages. -ENODATA for fentry without BTF. */
+int kfunc_each(const char *glob, bool fentry, int (*cb)(const char *name, void *arg), void *arg,
+	       const char **searched);
+/* Whether kernel-function probes attach through the trampoline on this
+ * kernel: fentry:/fexit: (`prefer_fentry`) unless only kprobes work,
+ * kprobe:/kretprobe: only when kprobes are missing and fentry works. */
+bool kfunc_mode_is_fentry(bool prefer_fentry);
 const char *kfunc_section(struct arena *a, const struct attach_point *ap);
 int kfunc_arg_field(struct compilation *c, const struct attach_point *ap, const char *name,
 		    struct loc loc, struct ctx_access *out);

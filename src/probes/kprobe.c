@@ -12,11 +12,14 @@
  * Arguments: in kprobe mode the context is struct pt_regs (x86-64
  * registers, loaded directly); in fentry mode it is an array of u64, one
  * per parameter, then the return value. args.NAME is typed from BTF in
- * both modes; wildcards expand against BTF's function list (kallsyms when
- * there is no BTF), filtered by available_filter_functions when readable.
+ * both modes. Wildcards expand (kfunc_each) over the functions the mode
+ * can attach to: for fentry, BTF's functions that ftrace can trace; for
+ * kprobes, the kallsyms functions at an address ftrace can trace, less
+ * the kprobe blacklist.
  */
 #include <bpf/libbpf.h>
 #include <errno.h>
+#include <fnmatch.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,64 +48,261 @@ static bool has_glob(const char *s)
 	return strpbrk(s, "*?[") != NULL;
 }
 
-/* available_filter_functions, sorted; NULL when unreadable (as here). */
-static char **filter_funcs;
-static size_t nfilter;
-static bool filter_loaded;
+/* A list of kernel function names read once per process, sorted by
+ * strcmp (repeats kept); names is NULL when the file cannot be read (this
+ * development machine refuses available_filter_functions). */
+struct name_set {
+	char **names;
+	size_t n;
+	bool loaded;
+};
+
+/* available_filter_functions: what ftrace can trace, so what a trampoline
+ * or a kprobe can attach to. Lines are "name" or "name [module]". */
+static struct name_set traceable_funcs;
+/* debugfs kprobes/blacklist: functions kprobes refuse even when ftrace
+ * lists them. Lines are "0xSTART-0xEND\tname". */
+static struct name_set kprobe_blacklist;
 
 static int cmp_str(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static void free_filter(void)
+static void name_set_free(struct name_set *set)
 {
-	for (size_t i = 0; i < nfilter; i++)
-		free(filter_funcs[i]);
-	free(filter_funcs);
+	for (size_t i = 0; i < set->n; i++)
+		free(set->names[i]);
+	free(set->names);
+	set->names = NULL;
+	set->n = 0;
 }
 
-static void load_filter(void)
+static void free_name_sets(void)
 {
-	if (filter_loaded)
-		return;
-	filter_loaded = true;
-	FILE *f = fopen("/sys/kernel/tracing/available_filter_functions", "r");
+	name_set_free(&traceable_funcs);
+	name_set_free(&kprobe_blacklist);
+}
+
+/* Reads the first readable of paths; the name is field `field` (0-based)
+ * of each whitespace-separated line. */
+static const struct name_set *name_set_get(struct name_set *set, const char *const *paths,
+					   int field)
+{
+	if (set->loaded)
+		return set;
+	set->loaded = true;
+	FILE *f = NULL;
+	for (int i = 0; paths[i] && !f; i++)
+		f = fopen(paths[i], "r");
 	if (!f)
-		f = fopen("/sys/kernel/debug/tracing/available_filter_functions", "r");
-	if (!f)
-		return;
+		return set;
+	static bool registered;
+	if (!registered)
+		atexit(free_name_sets);
+	registered = true;
 	size_t cap = 0;
 	char line[512];
 	while (fgets(line, sizeof(line), f)) {
-		line[strcspn(line, " \n")] = 0;
-		if (nfilter == cap) {
+		char *name = line;
+		for (int i = 0; i < field && *name; i++) {
+			name += strcspn(name, " \t\n");
+			name += strspn(name, " \t");
+		}
+		name[strcspn(name, " \t\n")] = 0;
+		if (!*name)
+			continue;
+		if (set->n == cap) {
 			cap = cap ? cap * 2 : 65536;
-			char **n = realloc(filter_funcs, cap * sizeof(*n));
+			char **n = realloc(set->names, cap * sizeof(*n));
 			if (!n)
 				break;
-			filter_funcs = n;
+			set->names = n;
 		}
-		filter_funcs[nfilter] = strdup(line);
-		if (filter_funcs[nfilter])
-			nfilter++;
+		set->names[set->n] = strdup(name);
+		if (set->names[set->n])
+			set->n++;
 	}
 	fclose(f);
-	if (!nfilter) {
-		free(filter_funcs);
-		filter_funcs = NULL;
-		return;
+	if (!set->n) {
+		free(set->names);
+		set->names = NULL;
+		return set;
 	}
-	qsort(filter_funcs, nfilter, sizeof(*filter_funcs), cmp_str);
-	atexit(free_filter);
+	qsort(set->names, set->n, sizeof(*set->names), cmp_str);
+	return set;
 }
 
+static bool name_set_has(const struct name_set *set, const char *name)
+{
+	return bsearch(&name, set->names, set->n, sizeof(*set->names), cmp_str) != NULL;
+}
+
+static const struct name_set *traceable_set(void)
+{
+	static const char *const paths[] = {"/sys/kernel/tracing/available_filter_functions",
+					    "/sys/kernel/debug/tracing/available_filter_functions",
+					    NULL};
+	return name_set_get(&traceable_funcs, paths, 0);
+}
+
+static const struct name_set *blacklist_set(void)
+{
+	static const char *const paths[] = {"/sys/kernel/debug/kprobes/blacklist", NULL};
+	return name_set_get(&kprobe_blacklist, paths, 1);
+}
+
+/* Whether ftrace can trace the function; true when it cannot be told. */
 static bool traceable(const char *name)
 {
-	load_filter();
-	if (!filter_funcs)
-		return true;
-	return bsearch(&name, filter_funcs, nfilter, sizeof(*filter_funcs), cmp_str) != NULL;
+	const struct name_set *t = traceable_set();
+	return !t->names || name_set_has(t, name);
+}
+
+/* A name from available_filter_functions that a kprobe can attach to:
+ * not a placeholder for a function ftrace dropped
+ * (__ftrace_invalid_address___N), not a ".part.N" piece of a function
+ * split by the compiler, not on the kprobe blacklist. */
+static bool kprobe_can_attach(const char *name)
+{
+	if (!strncmp(name, "__ftrace_invalid_address__", 26) || strstr(name, ".part."))
+		return false;
+	const struct name_set *bl = blacklist_set();
+	return !bl->names || !name_set_has(bl, name);
+}
+
+struct filter_ctx {
+	int (*cb)(const char *name, void *arg);
+	void *arg;
+};
+
+static int call_if_traceable(const char *name, void *arg)
+{
+	const struct filter_ctx *fc = arg;
+	return traceable(name) ? fc->cb(name, fc->arg) : 0;
+}
+
+/* The kprobe wildcard candidates: kallsyms' functions at an address
+ * ftrace can trace. By address, not name, because ftrace lists one name
+ * per function and kallsyms also has its aliases (__x64_sys_getppid is
+ * __do_sys_getppid); what BTF or kallsyms name beyond that is gone
+ * (__init code, freed after boot) or refused, and fails to attach. */
+struct traceable_pass {
+	const struct name_set *traceable;
+	const char *glob;
+	uint64_t *addrs; /* addresses of traceable functions, ascending */
+	size_t naddrs, cap;
+	const char **names; /* matches */
+	size_t nnames, names_cap;
+	bool nomem;
+};
+
+static int collect_traceable_addr(const char *name, uint64_t addr, void *arg)
+{
+	struct traceable_pass *tp = arg;
+	if (!name_set_has(tp->traceable, name) ||
+	    (tp->naddrs && tp->addrs[tp->naddrs - 1] == addr))
+		return 0;
+	if (tp->naddrs == tp->cap) {
+		size_t cap = tp->cap ? tp->cap * 2 : 65536;
+		uint64_t *n = realloc(tp->addrs, cap * sizeof(*n));
+		if (!n) {
+			tp->nomem = true;
+			return 1;
+		}
+		tp->addrs = n;
+		tp->cap = cap;
+	}
+	tp->addrs[tp->naddrs++] = addr;
+	return 0;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+static int collect_match(const char *name, uint64_t addr, void *arg)
+{
+	struct traceable_pass *tp = arg;
+	if (fnmatch(tp->glob, name, 0) || !strncmp(name, "__pfx_", 6) ||
+	    !strncmp(name, "__cfi_", 6) || !kprobe_can_attach(name) ||
+	    !bsearch(&addr, tp->addrs, tp->naddrs, sizeof(*tp->addrs), cmp_u64))
+		return 0;
+	if (tp->nnames == tp->names_cap) {
+		size_t cap = tp->names_cap ? tp->names_cap * 2 : 256;
+		const char **n = realloc(tp->names, cap * sizeof(*n));
+		if (!n) {
+			tp->nomem = true;
+			return 1;
+		}
+		tp->names = n;
+		tp->names_cap = cap;
+	}
+	tp->names[tp->nnames++] = name;
+	return 0;
+}
+
+/* -ENODATA when kallsyms cannot tell the addresses. */
+static int kprobe_each_traceable(const struct name_set *traceable, const char *glob,
+				 int (*cb)(const char *name, void *arg), void *arg)
+{
+	struct traceable_pass tp = {.traceable = traceable, .glob = glob};
+	int rc = sym_kernel_each_addr(collect_traceable_addr, &tp);
+	if (!rc && !tp.nomem)
+		rc = sym_kernel_each_addr(collect_match, &tp);
+	if (tp.nomem)
+		rc = -ENOMEM;
+	if (!rc && tp.nnames) {
+		qsort(tp.names, tp.nnames, sizeof(*tp.names), cmp_str);
+		for (size_t i = 0; i < tp.nnames && !rc; i++)
+			if (i == 0 || strcmp(tp.names[i], tp.names[i - 1]))
+				rc = cb(tp.names[i], arg);
+	}
+	free(tp.addrs);
+	free(tp.names);
+	return rc;
+}
+
+bool kfunc_mode_is_fentry(bool prefer_fentry)
+{
+	const struct features *f = feat_get();
+	return prefer_fentry ? f->fentry || !f->kprobes : !f->kprobes && f->fentry;
+}
+
+int kfunc_each(const char *glob, bool fentry, int (*cb)(const char *name, void *arg), void *arg,
+	       const char **searched)
+{
+	const struct features *f = feat_get();
+	const struct name_set *t = traceable_set();
+	if (fentry) {
+		/* the trampoline attaches to what BTF describes and ftrace traces */
+		*searched = "kernel BTF";
+		struct filter_ctx fc = {cb, arg};
+		return btf_func_each(glob, call_if_traceable, &fc);
+	}
+	if (t->names) {
+		*searched = "available_filter_functions";
+		int rc = kprobe_each_traceable(t, glob, cb, arg);
+		if (rc != -ENODATA)
+			return rc;
+		/* kallsyms hides its addresses: ftrace's names alone */
+		rc = 0;
+		for (size_t i = 0; i < t->n && !rc; i++) {
+			const char *name = t->names[i];
+			if ((i && !strcmp(name, t->names[i - 1])) || fnmatch(glob, name, 0) ||
+			    !kprobe_can_attach(name))
+				continue;
+			rc = cb(name, arg);
+		}
+		return rc;
+	}
+	/* no ftrace list to read: kallsyms' text symbols (syscall wrappers
+	 * are not in BTF), BTF when kallsyms cannot be read */
+	bool use_btf = f->btf && sym_kernel_has("vfs_read") != 1;
+	*searched = use_btf ? "kernel BTF" : "/proc/kallsyms";
+	return use_btf ? btf_func_each(glob, cb, arg) : sym_kernel_each(glob, cb, arg);
 }
 
 struct expand_ctx {
@@ -146,14 +346,6 @@ static int add_point(const char *fn, void *arg)
 	sema_add_attach_point(c, &ap);
 	x->added++;
 	return 0;
-}
-
-/* The trampoline needs an ftrace-able function; a kprobe does not (the
- * syscall wrappers, for one, are kprobe-able but not in the ftrace list). */
-static int add_if_traceable(const char *fn, void *arg)
-{
-	struct expand_ctx *x = arg;
-	return !x->fentry || traceable(fn) ? add_point(fn, arg) : 0;
 }
 
 int kfunc_expand(struct compilation *c, struct node *spec, const char *rest,
@@ -225,11 +417,8 @@ int kfunc_expand(struct compilation *c, struct node *spec, const char *rest,
 	struct expand_ctx x = {.c = c, .spec = spec, .prov = prov, .fentry = fentry,
 			       .ret = is_return, .offset = offset};
 	if (has_glob(fn)) {
-		/* fentry can only attach to what BTF describes; kprobes to any
-		 * traceable text symbol (syscall wrappers are not in BTF) */
-		bool use_btf = f->btf && (fentry || sym_kernel_has("vfs_read") != 1);
-		int rc = use_btf ? btf_func_each(fn, add_if_traceable, &x)
-				 : sym_kernel_each(fn, add_if_traceable, &x);
+		const char *searched = "";
+		int rc = kfunc_each(fn, fentry, add_point, &x, &searched);
 		if (rc < 0) {
 			diag_error(c->diag, spec->loc, "%s: cannot list kernel functions: %s", text,
 				   strerror(-rc));
@@ -242,8 +431,8 @@ int kfunc_expand(struct compilation *c, struct node *spec, const char *rest,
 			return -1;
 		}
 		if (!x.added) {
-			diag_error(c->diag, spec->loc, "no kernel function matches '%s'%s", fn,
-				   use_btf ? " (searched kernel BTF)" : " (searched /proc/kallsyms)");
+			diag_error(c->diag, spec->loc, "no kernel function matches '%s' (searched %s)",
+				   fn, searched);
 			return -1;
 		}
 		return 0;
