@@ -23,6 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "leftover.h"
 #include "loader.h"
 #include "pin.h"
 #include "probes/provider.h"
@@ -528,9 +529,14 @@ int rt_run(const struct program *p, const struct rt_options *o, struct diag *d)
 			resolver.stack_fds[depth] = bpf_map__fd(map);
 	}
 	r.pr.resolver = &resolver.base;
+	/* what killed runs left (leftover.h) goes before this run pins or
+	 * attaches anything: the same pins or interfaces may be wanted again */
+	if (!o->dry_run && !o->test_run)
+		leftover_sweep();
 	if (o->pin_dir) {
 		char perr[512] = "";
-		if (pin_maps(&r.pins, o->pin_dir, &p->m, r.ld.maps, perr, sizeof(perr))) {
+		if (pin_maps(&r.pins, o->pin_dir, &p->m, r.ld.maps, o->keep_pins, perr,
+			     sizeof(perr))) {
 			fprintf(stderr, "sonde: --pin %s: %s\n", o->pin_dir, perr);
 			rc = EXIT_SYSTEM;
 			goto out;
