@@ -59,10 +59,70 @@ static int resolve_dir(const char *dir, char *out, size_t size, char *err, size_
 	return 0;
 }
 
+/* The record of the pins about to be made: "CREATED_DIR DIR", then
+ * "MAP_ID PATH" per pin. */
+static void record_pins(struct pin_state *ps, const char *dir, const struct manifest *m,
+			struct bpf_map **maps)
+{
+	size_t cap = 64 + strlen(dir), len = 0;
+	for (uint32_t i = 0; i < m->nmaps; i++)
+		cap += 32 + strlen(dir) + strlen(m->maps[i].name);
+	char *body = malloc(cap);
+	if (!body)
+		return;
+	len += (size_t)snprintf(body, cap, "%d %s\n", ps->created_dir ? 1 : 0, dir);
+	for (uint32_t i = 0; i < m->nmaps; i++) {
+		if (!maps[i])
+			continue;
+		struct bpf_map_info info = {0};
+		uint32_t ilen = sizeof(info);
+		if (bpf_obj_get_info_by_fd(bpf_map__fd(maps[i]), &info, &ilen))
+			continue;
+		char name[256];
+		pin_name(m->maps[i].name, name, sizeof(name));
+		len += (size_t)snprintf(body + len, cap - len, "%u %s/%s\n", info.id, dir, name);
+	}
+	leftover_begin(&ps->rec, "pin", body);
+	free(body);
+}
+
+int pin_undo_leftover(long pid, uint64_t netns, const char *body)
+{
+	(void)netns; /* the BPF filesystem is not per network namespace */
+	int created_dir;
+	char dir[PATH_MAX];
+	if (sscanf(body, "%d %4095[^\n]", &created_dir, dir) != 2)
+		return 0;
+	int removed = 0;
+	for (const char *line = strchr(body, '\n'); line && *++line; line = strchr(line, '\n')) {
+		unsigned id;
+		char path[PATH_MAX];
+		if (sscanf(line, "%u %4095[^\n]", &id, path) != 2)
+			continue;
+		int fd = bpf_obj_get(path);
+		if (fd < 0)
+			continue;
+		struct bpf_map_info info = {0};
+		uint32_t ilen = sizeof(info);
+		if (!bpf_obj_get_info_by_fd(fd, &info, &ilen) && info.id == id && !unlink(path))
+			removed++;
+		close(fd);
+	}
+	if (created_dir)
+		rmdir(dir); /* fails, harmlessly, when someone added files */
+	if (removed)
+		fprintf(stderr,
+			"sonde: note: removed %d map pin%s in %s that sonde %ld left when it was "
+			"killed\n",
+			removed, removed == 1 ? "" : "s", dir, pid);
+	return 0;
+}
+
 int pin_maps(struct pin_state *ps, const char *dir, const struct manifest *m,
-	     struct bpf_map **maps, char *err, size_t errsz)
+	     struct bpf_map **maps, bool keep, char *err, size_t errsz)
 {
 	memset(ps, 0, sizeof(*ps));
+	ps->rec.fd = -1;
 	char path[PATH_MAX];
 	int rc = resolve_dir(dir, path, sizeof(path), err, errsz);
 	if (rc)
@@ -85,6 +145,8 @@ int pin_maps(struct pin_state *ps, const char *dir, const struct manifest *m,
 			 path);
 		return -EINVAL;
 	}
+	if (!keep)
+		record_pins(ps, path, m, maps);
 	for (uint32_t i = 0; i < m->nmaps; i++) {
 		if (!maps[i])
 			continue;
@@ -124,7 +186,9 @@ void pin_release(struct pin_state *ps, bool keep)
 	}
 	if (ps->dir && ps->created_dir && !keep)
 		rmdir(ps->dir); /* fails, harmlessly, when someone added files */
+	leftover_end(&ps->rec);
 	free(ps->paths);
 	free(ps->dir);
 	memset(ps, 0, sizeof(*ps));
+	ps->rec.fd = -1;
 }

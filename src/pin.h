@@ -9,6 +9,11 @@
  * pinned as its script name without the '@' ("@" itself as "_"), mode
  * 0600. An existing pin is never replaced. At exit the pins, and the
  * directory if sonde created it, are removed unless --keep-pins.
+ *
+ * Pins outlive a killed sonde: without --keep-pins they are recorded in
+ * the run directory (leftover.h) before they are made, and the next sonde
+ * run removes the ones that still hold the recorded maps (and the
+ * directory, if the killed run created it and it is empty).
  */
 #ifndef SONDE_PIN_H
 #define SONDE_PIN_H
@@ -16,6 +21,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "leftover.h"
 #include "manifest.h"
 
 struct bpf_map;
@@ -25,13 +31,14 @@ struct pin_state {
 	bool created_dir;
 	char **paths;       /* the pins made, malloc'd */
 	size_t npaths;
+	struct leftover rec; /* for a SIGKILL, without --keep-pins */
 };
 
 /* Pins maps[i] (by map index, NULL entries skipped). Returns 0, or -errno
  * after writing a sentence into err; what was pinned before the failure
  * stays recorded in `ps` for pin_release. */
 int pin_maps(struct pin_state *ps, const char *dir, const struct manifest *m,
-	     struct bpf_map **maps, char *err, size_t errsz);
+	     struct bpf_map **maps, bool keep, char *err, size_t errsz);
 /* Removes the pins (unless keep, which only frees) and empties ps. */
 void pin_release(struct pin_state *ps, bool keep);
 
