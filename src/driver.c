@@ -6,10 +6,15 @@
 #define _GNU_SOURCE
 #include "driver.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "backend.h"
@@ -30,44 +35,128 @@ void program_free(struct program *p)
 /* LLVM reads the script back from the file named in the debug info to put
  * source lines into BTF line info; a -e script is written to a private
  * temporary file named "-e" (the name the kernel's verifier log and
- * bpftool then show), removed right after compiling. */
+ * bpftool then show), in a directory $TMPDIR/sonde-PID.XXXXXX, removed
+ * right after compiling.
+ *
+ * A sonde killed while it compiles cannot remove it, so the file is
+ * locked (flock) while it exists, and every compile first removes the
+ * copies no process holds: a killed sonde's. The file appears already
+ * written and locked (O_TMPFILE, then linked in), so an unlocked "-e" is
+ * never one still being written; an empty directory is removed only when
+ * the pid in its name is gone. */
+static void remove_killed_copies(const char *base)
+{
+	DIR *d = opendir(base);
+	if (!d)
+		return;
+	int dfd = dirfd(d);
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		long pid;
+		char rest[16];
+		if (sscanf(e->d_name, "sonde-%ld.%15s", &pid, rest) != 2 || strlen(rest) != 6)
+			continue;
+		int sub = openat(dfd, e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		struct stat st;
+		if (sub < 0)
+			continue;
+		if (fstat(sub, &st) || st.st_uid != geteuid()) {
+			close(sub);
+			continue;
+		}
+		int f = openat(sub, "-e", O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+		if (f >= 0) {
+			if (flock(f, LOCK_EX | LOCK_NB) == 0) {
+				unlinkat(sub, "-e", 0);
+				unlinkat(dfd, e->d_name, AT_REMOVEDIR);
+			}
+			close(f);
+		} else if (errno == ENOENT && kill((pid_t)pid, 0) && errno == ESRCH) {
+			unlinkat(dfd, e->d_name, AT_REMOVEDIR);
+		}
+		close(sub);
+	}
+	closedir(d);
+}
+
+static int write_all(int fd, const char *text, size_t len)
+{
+	size_t off = 0;
+	while (off < len) {
+		ssize_t n = write(fd, text + off, len - off);
+		if (n <= 0)
+			return -EIO;
+		off += (size_t)n;
+	}
+	return 0;
+}
+
+/* The copy, written and locked before it has its name; *lock is its fd. */
+static int write_locked_copy(const char *tmpdir, const char *path, const struct source *src,
+			     int *lock)
+{
+	int fd = open(tmpdir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	bool linked = false;
+	if (fd < 0) {
+		/* a file system without O_TMPFILE: named at once */
+		fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+		if (fd < 0)
+			return -errno;
+		linked = true;
+	}
+	*lock = fd;
+	if (flock(fd, LOCK_EX))
+		return -errno;
+	int rc = write_all(fd, src->text, src->len);
+	if (rc)
+		return rc;
+	if (!linked) {
+		char proc[64];
+		snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+		if (linkat(AT_FDCWD, proc, AT_FDCWD, path, AT_SYMLINK_FOLLOW))
+			return -errno;
+	}
+	return 0;
+}
+
 static int source_path(const struct source *src, char *buf, size_t size, char *tmpdir,
-		       size_t tmpsize)
+		       size_t tmpsize, int *lock)
 {
 	tmpdir[0] = 0;
+	*lock = -1;
+	const char *base = getenv("TMPDIR");
+	if (!base || !*base)
+		base = "/tmp";
+	remove_killed_copies(base);
 	if (src->path) {
 		snprintf(buf, size, "%s", src->path);
 		return 0;
 	}
-	const char *base = getenv("TMPDIR");
-	snprintf(tmpdir, tmpsize, "%s/sonde.XXXXXX", base && *base ? base : "/tmp");
+	snprintf(tmpdir, tmpsize, "%s/sonde-%ld.XXXXXX", base, (long)getpid());
 	if (!mkdtemp(tmpdir)) {
 		tmpdir[0] = 0;
 		return -errno;
 	}
 	snprintf(buf, size, "%s/-e", tmpdir);
-	int fd = open(buf, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-	if (fd < 0)
-		return -errno;
-	size_t off = 0;
-	while (off < src->len) {
-		ssize_t n = write(fd, src->text + off, src->len - off);
-		if (n <= 0) {
-			close(fd);
-			return -EIO;
-		}
-		off += (size_t)n;
-	}
-	close(fd);
+	int rc = write_locked_copy(tmpdir, buf, src, lock);
+	if (rc)
+		return rc;
+	/* SONDE_FAULT=stop-compiling (tests): stop with the copy in place, for
+	 * a test to kill sonde there */
+	const char *f = getenv("SONDE_FAULT");
+	if (f && !strcmp(f, "stop-compiling"))
+		raise(SIGSTOP);
 	return 0;
 }
 
-static void remove_source_copy(const char *path, const char *tmpdir)
+static void remove_source_copy(const char *path, const char *tmpdir, int lock)
 {
-	if (!tmpdir[0])
-		return;
-	unlink(path);
-	rmdir(tmpdir);
+	if (tmpdir[0]) {
+		unlink(path);
+		rmdir(tmpdir);
+	}
+	if (lock >= 0)
+		close(lock);
 }
 
 static struct program *build_manifest(const struct backend *be, struct compilation *c)
@@ -128,15 +217,16 @@ static int codegen_and_emit(const struct backend *be, struct compilation *c,
 			    const struct source *src, struct program *p)
 {
 	char path[4096], tmpdir[4096];
-	int rc = source_path(src, path, sizeof(path), tmpdir, sizeof(tmpdir));
+	int lock;
+	int rc = source_path(src, path, sizeof(path), tmpdir, sizeof(tmpdir), &lock);
 	if (rc) {
-		remove_source_copy(path, tmpdir);
+		remove_source_copy(path, tmpdir, lock);
 		fprintf(stderr, "sonde: cannot prepare the script for debug info: %s\n",
 			strerror(-rc));
 		return -1;
 	}
 	rc = be->compile(c, path, p);
-	remove_source_copy(path, tmpdir);
+	remove_source_copy(path, tmpdir, lock);
 	return rc;
 }
 
