@@ -37,6 +37,15 @@ after sonde exited and before the tear-down; their output is printed as
 "pre: LINE", "during: LINE", "check: LINE", and "pre/during/check status:
 N" when a command fails.
 
+--shell SCRIPT runs SCRIPT (sh -c, placeholders replaced) in place of a
+single sonde, for tests that need several sondes at once or a sonde
+killed mid-run; @NS@ is the namespace's name, and two helpers are there:
+    python3 @NETNS@ _send SPEC DST4 DST6   traffic, as --send (run it in
+                                           the namespace: ip netns exec @NS@)
+    python3 @NETNS@ _until CMD             waits until sh -c CMD succeeds
+                                           (20 s at most, then fails)
+Its output is copied to ours and its exit status is ours.
+
 Without a network (--no-net) the helper only provides @TMP@ and --pcap.
 --pcap FILE:SPEC[;SPEC...] writes a pcap file (before sonde starts) with
 crafted Ethernet packets: udp4:N:SPORT:DPORT, tcp4:N:SPORT:DPORT:FLAGS,
@@ -130,7 +139,7 @@ class Net:
     def subst(self, s, tmp):
         for k, v in (("@IF@", self.host_if), ("@PEER@", self.ns_if), ("@HOST4@", self.host4),
                      ("@NS4@", self.ns4), ("@HOST6@", self.host6), ("@NS6@", self.ns6),
-                     ("@TMP@", tmp)):
+                     ("@TMP@", tmp), ("@NS@", self.ns), ("@NETNS@", HERE)):
             s = s.replace(k, v)
         return s
 
@@ -321,6 +330,10 @@ def write_pcap(path, spec):
 # The run
 
 
+class _ShellDone(Exception):
+    """--shell ran: skip the single-sonde run, keep the tear-down."""
+
+
 def pump(stream, sink):
     for line in iter(stream.readline, b""):
         sink.append(line.decode(errors="replace"))
@@ -330,6 +343,15 @@ def main():
     if len(sys.argv) > 1 and sys.argv[1] == "_send":
         for spec in sys.argv[2].split(" "):
             send(spec, sys.argv[3], sys.argv[4])
+        return 0
+    if len(sys.argv) > 1 and sys.argv[1] == "_until":
+        # a condition, not a delay: polled until it holds
+        deadline = time.monotonic() + 20
+        while subprocess.run(["/bin/sh", "-c", sys.argv[2]]).returncode:
+            if time.monotonic() > deadline:
+                print("netns.py: timed out waiting for: %s" % sys.argv[2], file=sys.stderr)
+                return 1
+            time.sleep(0.02)
         return 0
     if len(sys.argv) > 1 and sys.argv[1] == "_recv":
         recv(sys.argv[2])
@@ -355,6 +377,7 @@ def main():
     ap.add_argument("--wait", default="^Attaching ", help="sonde's line that says it is attached")
     ap.add_argument("--no-signal", action="store_true", help="sonde ends by itself")
     ap.add_argument("--timeout", type=float, default=20)
+    ap.add_argument("--shell", help="run this script instead of one sonde")
     ap.add_argument("rest", nargs=argparse.REMAINDER)
     a = ap.parse_args()
     rest = a.rest[1:] if a.rest[:1] == ["--"] else a.rest
@@ -387,6 +410,21 @@ def main():
                 if r.returncode:
                     extra.append("%s status: %d" % (kind, r.returncode))
         run_cmds("pre", a.pre)
+        if a.shell:
+            p = subprocess.Popen(["/bin/sh", "-c", subst(a.shell)], stdout=subprocess.PIPE,
+                                 stderr=subprocess.PIPE, start_new_session=True,
+                                 env=dict(os.environ, SONDE=a.sonde))
+            try:
+                o, e = p.communicate(timeout=a.timeout)
+            except subprocess.TimeoutExpired:
+                # the script and every sonde it started
+                os.killpg(p.pid, signal.SIGKILL)
+                o, e = p.communicate()
+                extra.append("netns.py: the --shell script did not end in time; killed")
+            out.append(o.decode(errors="replace"))
+            err.append(e.decode(errors="replace"))
+            status = p.returncode
+            raise _ShellDone()
         src = a.src or ("host" if a.inside else "ns")
         dst_ns = None if src == "ns" else (net.ns if net else None)  # where receivers live
         in_ns = lambda argv, ns: (["ip", "netns", "exec", ns] + argv) if ns else argv
@@ -446,6 +484,8 @@ def main():
             p.send_signal(signal.SIGINT)
             o, _ = p.communicate(timeout=5)
             extra += [l for l in o.decode(errors="replace").splitlines() if l != "ready"]
+    except _ShellDone:
+        pass
     except Exception as e:  # noqa: BLE001 - reported, then cleaned up
         extra.append("netns.py: %s" % e)
     finally:
