@@ -7,6 +7,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,6 +54,19 @@ static int write_all(int fd, const char *s, size_t n)
 	return 0;
 }
 
+/* Without O_TMPFILE (overlayfs before Linux 6.6): written under a name the
+ * sweep skips, then renamed. */
+static int begin_named(const char *dir, char *tmp, size_t size)
+{
+	for (int i = 0; i < 100; i++) {
+		snprintf(tmp, size, "%s/%ld-%d.new", dir, (long)getpid(), i);
+		int fd = open(tmp, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+		if (fd >= 0 || errno != EEXIST)
+			return fd;
+	}
+	return -1;
+}
+
 void leftover_begin(struct leftover *l, const char *kind, const char *body)
 {
 	l->fd = -1;
@@ -60,8 +74,9 @@ void leftover_begin(struct leftover *l, const char *kind, const char *body)
 	const char *dir = leftover_dir(true);
 	if (!dir)
 		return;
+	char tmp[512] = "";
 	int fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
-	if (fd < 0)
+	if (fd < 0 && (fd = begin_named(dir, tmp, sizeof(tmp))) < 0)
 		return;
 	char head[128];
 	int n = snprintf(head, sizeof(head), "%s %ld %llu\n", kind, (long)getpid(),
@@ -70,6 +85,8 @@ void leftover_begin(struct leftover *l, const char *kind, const char *body)
 	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
 	if (flock(fd, LOCK_EX) || write_all(fd, head, (size_t)n) ||
 	    write_all(fd, body, strlen(body))) {
+		if (tmp[0])
+			unlink(tmp);
 		close(fd);
 		return;
 	}
@@ -77,13 +94,23 @@ void leftover_begin(struct leftover *l, const char *kind, const char *body)
 	 * a suffix when a dead process with the same pid left one */
 	for (int i = 0; i < 100; i++) {
 		snprintf(l->path, sizeof(l->path), "%s/%ld-%d-%d.rec", dir, (long)getpid(), fd, i);
-		if (linkat(AT_FDCWD, proc, AT_FDCWD, l->path, AT_SYMLINK_FOLLOW) == 0) {
+		struct stat st;
+		int rc;
+		if (!tmp[0])
+			rc = linkat(AT_FDCWD, proc, AT_FDCWD, l->path, AT_SYMLINK_FOLLOW);
+		else if (stat(l->path, &st) == 0)
+			rc = -1, errno = EEXIST; /* rename would replace it */
+		else
+			rc = rename(tmp, l->path);
+		if (rc == 0) {
 			l->fd = fd;
 			return;
 		}
 		if (errno != EEXIST)
 			break;
 	}
+	if (tmp[0])
+		unlink(tmp);
 	l->path[0] = 0;
 	close(fd);
 }
@@ -229,8 +256,16 @@ void leftover_sweep(void)
 	struct dirent *e;
 	while ((e = readdir(d))) {
 		size_t n = strlen(e->d_name);
-		if (n > 4 && !strcmp(e->d_name + n - 4, ".rec"))
+		long pid;
+		if (n > 4 && !strcmp(e->d_name + n - 4, ".rec")) {
 			sweep_one(dir, e->d_name);
+		} else if (n > 4 && !strcmp(e->d_name + n - 4, ".new") &&
+		           sscanf(e->d_name, "%ld-", &pid) == 1 && kill((pid_t)pid, 0) &&
+		           errno == ESRCH) {
+			/* a record its run was killed while writing: it had made
+			 * nothing yet */
+			unlinkat(dirfd(d), e->d_name, 0);
+		}
 	}
 	closedir(d);
 }
