@@ -973,11 +973,19 @@ static void cg_printf(struct cg *g, struct node *call, enum event_kind kind)
 	cg_record(g, kind, f, call->u.call.args->next);
 }
 
-/* join(argv): up to JOIN_MAX_ARGS user strings, read until a NULL
- * pointer, written into the record; the printer joins them. */
+static enum addr_space value_space(struct cg *g, struct node *n);
+static enum helper_id read_helper(struct cg *g, enum addr_space space, bool str);
+
+/* join(argv): up to JOIN_MAX_ARGS strings, read until a NULL pointer,
+ * written into the record; the printer joins them. The array and its
+ * strings are in argv's space; user memory when that is not known, as
+ * join() is for a process's arguments. */
 static void cg_join(struct cg *g, struct node *call)
 {
 	struct fmt_info *f = find_fmt(g, call->u.call.aux);
+	enum addr_space space = value_space(g, call->u.call.args);
+	if (space == SPACE_NONE)
+		space = SPACE_USER;
 	LLVMValueRef argv = cg_expr(g, call->u.call.args);
 	uint32_t strsz = f->arg_types[0]->size, stride = (strsz + 7) / 8 * 8;
 	uint32_t size = (uint32_t)sizeof(struct event_hdr) + f->size;
@@ -1000,7 +1008,7 @@ static void cg_join(struct cg *g, struct node *call)
 		LLVMValueRef src = LLVMBuildIntToPtr(
 			g->b, LLVMBuildAdd(g->b, argv, c64(g, 8 * i), ""), g->ptr, "");
 		LLVMValueRef a1[] = {ptr, LLVMConstInt(g->i32, 8, 0), src};
-		cg_helper(g, H_READ_USER, g->i64, a1, 3);
+		cg_helper(g, read_helper(g, space, false), g->i64, a1, 3);
 		LLVMValueRef p = load64(g, ptr);
 		LLVMBasicBlockRef next = new_block(g, "join_next");
 		LLVMBuildCondBr(g->b, LLVMBuildICmp(g->b, LLVMIntEQ, p, c64(g, 0), ""), submit,
@@ -1009,7 +1017,7 @@ static void cg_join(struct cg *g, struct node *call)
 		LLVMValueRef dst = gep(g, rec, sizeof(struct event_hdr) + 8 + (uint64_t)i * stride);
 		LLVMValueRef a2[] = {dst, LLVMConstInt(g->i32, strsz, 0),
 				     LLVMBuildIntToPtr(g->b, p, g->ptr, "")};
-		cg_helper(g, H_READ_USER_STR, g->i64, a2, 3);
+		cg_helper(g, read_helper(g, space, true), g->i64, a2, 3);
 		store64(g, gep(g, rec, sizeof(struct event_hdr)), c64(g, i + 1));
 	}
 	LLVMBuildBr(g->b, submit);
@@ -1150,18 +1158,35 @@ static bool expr_access(struct cg *g, struct node *n, struct ctx_access *acc)
 	return false;
 }
 
-/* Which helper reads the memory an expression points to: user memory for
- * known user pointers, "by address" for kernel-function arguments whose
- * space the BTF does not say, kernel memory otherwise. */
-static enum helper_id read_helper(struct cg *g, struct node *ptr, bool str)
+/* The address space of the memory `n` refers to (see enum addr_space).
+ * A context value is asked of this program's own attach point (the type
+ * merges the block's attach points); a variable or map by its final type,
+ * which every assignment has merged into. */
+static enum addr_space value_space(struct cg *g, struct node *n)
 {
 	struct ctx_access acc;
-	bool known = expr_access(g, ptr, &acc);
-	if (known && acc.user_pointer)
+	if (expr_access(g, n, &acc))
+		return (enum addr_space)acc.space;
+	const struct type *t = n->type;
+	if (n->kind == N_VAR && n->u.var.info)
+		t = n->u.var.info->type;
+	else if (n->kind == N_MAP && n->u.map.info && n->u.map.info->value &&
+		 n->u.map.info->agg == AGG_NONE)
+		t = n->u.map.info->value;
+	return t ? (enum addr_space)t->space : SPACE_NONE;
+}
+
+/* Which helper reads memory in `space`. Where the space is not known, or
+ * may be either, bpf_probe_read(_str) reads user memory below TASK_SIZE
+ * and kernel memory above (x86-64); packet programs do not have it, and
+ * reach only kernel memory. */
+static enum helper_id read_helper(struct cg *g, enum addr_space space, bool str)
+{
+	if (space == SPACE_USER)
 		return str ? H_READ_USER_STR : H_READ_USER;
-	if (known && acc.any_space)
-		return str ? H_PROBE_READ_STR : H_PROBE_READ;
-	return str ? H_READ_KERNEL_STR : H_READ_KERNEL;
+	if (space == SPACE_KERNEL || (g->pi->ap->prov->ctx & CTX_HAS_PKT))
+		return str ? H_READ_KERNEL_STR : H_READ_KERNEL;
+	return str ? H_PROBE_READ_STR : H_PROBE_READ;
 }
 
 static LLVMValueRef cg_str_call(struct cg *g, struct node *n)
@@ -1178,7 +1203,7 @@ static LLVMValueRef cg_str_call(struct cg *g, struct node *n)
 	LLVMValueRef buf = new_buf(g, size + watch, "str");
 	LLVMValueRef src = LLVMBuildIntToPtr(g->b, v, g->ptr, "");
 	LLVMValueRef args[] = {buf, LLVMConstInt(g->i32, size + watch, 0), src};
-	LLVMValueRef got = cg_helper(g, read_helper(g, arg, true), g->i64, args, 3);
+	LLVMValueRef got = cg_helper(g, read_helper(g, value_space(g, arg), true), g->i64, args, 3);
 	if (!watch)
 		return buf;
 	LLVMBasicBlockRef cut = new_block(g, "str_cut"), done = new_block(g, "str_done");
@@ -1560,11 +1585,13 @@ static LLVMValueRef cg_incdec(struct cg *g, struct node *n)
 
 /* ---- kernel memory (BTF types) -------------------------------------------- */
 
-/* Whether `n` names kernel memory read at an address: a field through a
- * typed pointer or of an embedded record, an element of such an array or
- * through a pointer. */
+/* Whether `n` names memory read at an address: a field through a typed
+ * pointer or of a record, an element of such an array or through a
+ * pointer, or *p. */
 static bool is_kmem(struct node *n)
 {
+	if (n->kind == N_UNOP && n->u.unop.op == OP_DEREF)
+		return true;
 	if (n->kind == N_FIELD) {
 		struct type *bt = n->u.field.base->type;
 		return bt && (bt->kind == TYPE_PTR || bt->kind == TYPE_RECORD);
@@ -1578,14 +1605,17 @@ static bool is_kmem(struct node *n)
 	return false;
 }
 
-/* The kernel address of a kmem expression (see is_kmem). */
+/* The address a kmem expression reads (see is_kmem). */
 static LLVMValueRef kaddr_of(struct cg *g, struct node *n)
 {
+	if (n->kind == N_UNOP)
+		return cg_expr(g, n->u.unop.operand);
 	if (n->kind == N_FIELD) {
 		struct node *base = n->u.field.base;
 		struct type *bt = base->type;
 		struct type *rec = bt->kind == TYPE_PTR ? bt->elem : bt;
-		LLVMValueRef b = bt->kind == TYPE_PTR ? cg_expr(g, base) : kaddr_of(g, base);
+		/* a pointer's value, or a record's (its address: kread) */
+		LLVMValueRef b = cg_expr(g, base);
 		uint32_t off = 0, tid, bits, bit_off;
 		btf_find_member((uint32_t)rec->btf_id, n->u.field.name, &off, &tid, &bits, &bit_off);
 		return off ? LLVMBuildAdd(g->b, b, c64(g, off), "") : b;
@@ -1597,16 +1627,26 @@ static LLVMValueRef kaddr_of(struct cg *g, struct node *n)
 	return LLVMBuildAdd(g->b, b, off, "");
 }
 
-/* Reads a value of type `t` at kernel address `addr`. A record is not
+/* The space of the memory a kmem expression reads: where its pointer
+ * points, or where the record or array it is part of lies. */
+static enum addr_space kmem_space(struct cg *g, struct node *n)
+{
+	if (n->kind == N_UNOP)
+		return value_space(g, n->u.unop.operand);
+	return value_space(g, n->kind == N_FIELD ? n->u.field.base : n->u.index.base);
+}
+
+/* Reads a value of type `t` at address `addr` in `space`. A record is not
  * read: its value is its address. */
-static LLVMValueRef kread(struct cg *g, LLVMValueRef addr, const struct type *t)
+static LLVMValueRef kread(struct cg *g, LLVMValueRef addr, const struct type *t,
+			  enum addr_space space)
 {
 	if (t->kind == TYPE_RECORD)
 		return addr;
 	LLVMValueRef buf = new_buf(g, t->size, "kread");
 	LLVMValueRef args[] = {buf, LLVMConstInt(g->i32, t->size, 0),
 			       LLVMBuildIntToPtr(g->b, addr, g->ptr, "")};
-	cg_helper(g, H_READ_KERNEL, g->i64, args, 3);
+	cg_helper(g, read_helper(g, space, false), g->i64, args, 3);
 	return load_value(g, buf, t);
 }
 
@@ -1899,7 +1939,7 @@ static LLVMValueRef cg_call_value(struct cg *g, struct node *n)
 		}
 		LLVMValueRef rargs[] = {gep(g, buf, 4), LLVMBuildTrunc(g->b, len, g->i32, ""),
 					LLVMBuildIntToPtr(g->b, src, g->ptr, "")};
-		cg_helper(g, read_helper(g, args, false), g->i64, rargs, 3);
+		cg_helper(g, read_helper(g, value_space(g, args), false), g->i64, rargs, 3);
 		return buf;
 	}
 	case FN_LEN:
@@ -1950,6 +1990,8 @@ static LLVMValueRef cg_expr_here(struct cg *g, struct node *n)
 	case N_BINOP:
 		return cg_binop(g, n);
 	case N_UNOP: {
+		if (n->u.unop.op == OP_DEREF)
+			return kread(g, kaddr_of(g, n), n->type, kmem_space(g, n));
 		LLVMValueRef v = cg_expr(g, n->u.unop.operand);
 		switch (n->u.unop.op) {
 		case OP_NEG:
@@ -1993,14 +2035,14 @@ static LLVMValueRef cg_expr_here(struct cg *g, struct node *n)
 	}
 	case N_INDEX:
 		if (is_kmem(n))
-			return kread(g, kaddr_of(g, n), n->type);
+			return kread(g, kaddr_of(g, n), n->type, kmem_space(g, n));
 		return index_read(g, n);
 	case N_FIELD: {
 		struct ctx_access acc;
 		if (expr_access(g, n, &acc))
 			return ctx_read(g, &acc);
 		if (is_kmem(n))
-			return kread(g, kaddr_of(g, n), n->type);
+			return kread(g, kaddr_of(g, n), n->type, kmem_space(g, n));
 		/* tuple element */
 		LLVMValueRef base = cg_expr(g, n->u.field.base);
 		struct type *bt = n->u.field.base->type;

@@ -196,9 +196,13 @@ static struct type *storage_type(struct sema *s, struct type *t)
 {
 	if (!t)
 		return NULL;
-	if (t->kind == TYPE_INT || t->kind == TYPE_BOOL)
-		return (t->kind == TYPE_INT && !t->is_signed && t->size == 8) ? &type_u64
-									       : &type_s64;
+	if (t->kind == TYPE_INT || t->kind == TYPE_BOOL) {
+		/* an address keeps its space in a variable or map */
+		struct type *wide = (t->kind == TYPE_INT && !t->is_signed && t->size == 8)
+					    ? &type_u64
+					    : &type_s64;
+		return type_in_space(s->a, wide, t->space);
+	}
 	if (t->kind == TYPE_TUPLE) {
 		struct type **elems = arena_alloc(s->a, t->nfields * sizeof(*elems));
 		for (uint32_t i = 0; i < t->nfields; i++)
@@ -242,7 +246,10 @@ static struct type *key_storage_type(struct sema *s, struct type *t)
 	return storage_type(s, t);
 }
 
-/* Unifies two storage types: same kind, strings take the larger size.
+static struct type *unify_layout(struct sema *s, struct type *a, struct type *b);
+
+/* Unifies two storage types: same kind, strings take the larger size, and
+ * an address that may come from either keeps both spaces (space_merge).
  * Returns NULL when they cannot share storage. */
 static struct type *unify(struct sema *s, struct type *a, struct type *b)
 {
@@ -250,6 +257,12 @@ static struct type *unify(struct sema *s, struct type *a, struct type *b)
 		return b;
 	if (!b)
 		return a;
+	struct type *u = unify_layout(s, a, b);
+	return u ? type_in_space(s->a, u, space_merge(a->space, b->space)) : NULL;
+}
+
+static struct type *unify_layout(struct sema *s, struct type *a, struct type *b)
+{
 	if (a->kind == TYPE_INT && b->kind == TYPE_INT) {
 		if (type_equal(a, b))
 			return a; /* map keys keep their width while every use agrees */
@@ -646,6 +659,52 @@ static void set_map_kind(struct sema *s, struct map_info *m, enum agg_kind agg,
 	}
 }
 
+/* ---- address spaces ---------------------------------------------------- */
+
+/* The type of a context value (argN, args.NAME, retval) at one more
+ * attach point of the block: in the space its provider gives it there,
+ * merged with the space the earlier attach points gave (`prev`). */
+static struct type *ctx_value_type(struct sema *s, struct type *prev,
+				   const struct ctx_access *acc)
+{
+	enum addr_space space = (enum addr_space)acc->space;
+	if (prev)
+		space = space_merge((enum addr_space)prev->space, space);
+	return type_in_space(s->a, acc->type, space);
+}
+
+/* The type of a value read from memory in `space` (through p->f, p[i],
+ * *p): a pointer or address found there points into the same space unless
+ * BTF tags it (__user), and a record or array found there lies in it. */
+static struct type *read_in_space(struct sema *s, struct type *t, enum addr_space space)
+{
+	if (!t || t->space != SPACE_NONE)
+		return t;
+	return type_in_space(s->a, t, space);
+}
+
+/* *p: the value p points to, read from p's space; *addr (an integer, as a
+ * uprobe's arg0) reads the 64-bit value at that address. */
+static struct type *check_deref(struct sema *s, struct node *n, struct type *t)
+{
+	enum addr_space space = (enum addr_space)t->space;
+	if (t->kind == TYPE_INT)
+		return type_in_space(s->a, &type_u64, space);
+	if (t->kind != TYPE_PTR) {
+		diag_error(s->d, n->u.unop.operand->loc,
+			   "operator '*' needs a pointer or an address, got %s", type_name(s->a, t));
+		return NULL;
+	}
+	if (!t->elem || t->elem->kind == TYPE_VOID || !t->elem->size) {
+		diag_error(s->d, n->u.unop.operand->loc,
+			   "cannot dereference %s; cast it to a pointer to a type with a size, "
+			   "as in *(uint64 *)p",
+			   type_name(s->a, t));
+		return NULL;
+	}
+	return read_in_space(s, t->elem, space);
+}
+
 /* ---- kernel types (BTF) ------------------------------------------------ */
 
 /* A struct/union from BTF; its fields are looked up in BTF when used. A
@@ -688,7 +747,9 @@ static struct type *btf_value_type(struct sema *s, uint32_t id, int depth)
 			else if (e.cls == BTC_INT || e.cls == BTC_PTR)
 				to = btf_value_type(s, d.elem_id, depth + 1);
 		}
-		return type_ptr(s->a, to ? to : &type_void);
+		struct type *p = type_ptr(s->a, to ? to : &type_void);
+		/* untagged pointers take the space they are read from */
+		return d.user ? type_in_space(s->a, p, SPACE_USER) : p;
 	}
 	case BTC_ARRAY: {
 		struct btf_type_desc e;
@@ -788,7 +849,8 @@ static struct type *check_kernel_field(struct sema *s, struct node *n, struct ty
 			   type_name(s->a, rec));
 		return NULL;
 	}
-	return t;
+	/* the record lies where the pointer points (or where it lies itself) */
+	return read_in_space(s, t, (enum addr_space)bt->space);
 }
 
 /* Struct values are kernel addresses: they can be read field by field
@@ -830,7 +892,7 @@ static struct type *check_field(struct sema *s, struct node *n)
 					   type_name(s->a, acc.type), s->aps[i].spec);
 				return NULL;
 			}
-			t = acc.type;
+			t = ctx_value_type(s, t, &acc);
 		}
 		return t;
 	}
@@ -913,16 +975,16 @@ static struct type *check_binop(struct sema *s, struct node *n)
 			   ast_op_name(op), type_name(s->a, is_scalar(l) ? r : l));
 		return NULL;
 	}
-	if (l->kind == TYPE_PTR || r->kind == TYPE_PTR)
-		return (op == OP_LT || op == OP_LE || op == OP_GT || op == OP_GE) ? &type_s64
-										 : &type_u64;
 	if (op == OP_LT || op == OP_LE || op == OP_GT || op == OP_GE)
 		return &type_s64;
 	/* Arithmetic happens in 64 bits; the result is unsigned when either
-	 * side is an unsigned 64-bit value, as C's usual conversions do. */
-	bool uns = (l->kind == TYPE_INT && !l->is_signed && l->size == 8) ||
+	 * side is an unsigned 64-bit value, as C's usual conversions do, or a
+	 * pointer. An address plus an offset stays in its space. */
+	bool uns = l->kind == TYPE_PTR || r->kind == TYPE_PTR ||
+		   (l->kind == TYPE_INT && !l->is_signed && l->size == 8) ||
 		   (r->kind == TYPE_INT && !r->is_signed && r->size == 8);
-	return uns ? &type_u64 : &type_s64;
+	return type_in_space(s->a, uns ? &type_u64 : &type_s64,
+			     space_merge((enum addr_space)l->space, (enum addr_space)r->space));
 }
 
 static bool is_lvalue(struct node *n)
@@ -1843,20 +1905,20 @@ static struct type *check_ident(struct sema *s, struct node *n)
 			if (!s->aps[i].prov->arg_index ||
 			    s->aps[i].prov->arg_index(s->c, &s->aps[i], id - BI_ARG0, n->loc, &acc))
 				return NULL;
-			t = acc.type;
+			t = ctx_value_type(s, t, &acc);
 		}
 		return t;
 	}
 	case BI_RETVAL: {
-		struct type *t = &type_s64;
+		struct type *t = NULL;
 		for (size_t i = 0; i < s->naps; i++) {
 			struct ctx_access acc;
 			if (!s->aps[i].prov->retval ||
 			    s->aps[i].prov->retval(s->c, &s->aps[i], n->loc, &acc))
 				return NULL;
-			t = acc.type;
+			t = ctx_value_type(s, t, &acc);
 		}
-		return t;
+		return t ? t : &type_s64;
 	}
 	case BI_USERNAME:
 		return &type_username;
@@ -1876,8 +1938,9 @@ static struct type *check_ident(struct sema *s, struct node *n)
 	case BI_CURTASK: {
 		int id = btf_find_record("task_struct", false);
 		if (id <= 0)
-			return &type_u64;
-		return type_ptr(s->a, record_type(s, (uint32_t)id));
+			return type_in_space(s->a, &type_u64, SPACE_KERNEL);
+		return type_in_space(s->a, type_ptr(s->a, record_type(s, (uint32_t)id)),
+				     SPACE_KERNEL);
 	}
 	case BI_PID:
 	case BI_TID:
@@ -1959,6 +2022,8 @@ static struct type *check_expr_inner(struct sema *s, struct node *n)
 			if (n->u.unop.op == OP_NOT)
 				return &type_s64;
 			return storage_type(s, t);
+		case OP_DEREF:
+			return check_deref(s, n, t);
 		default:
 			diag_error(s->d, n->loc, "pointer operator '%s' is not supported yet",
 				   ast_op_name(n->u.unop.op));
@@ -2015,7 +2080,8 @@ static struct type *check_expr_inner(struct sema *s, struct node *n)
 				   type_name(s->a, dst));
 			return NULL;
 		}
-		return dst;
+		/* (T *)arg0 in a uprobe points into user memory */
+		return type_in_space(s->a, dst, (enum addr_space)t->space);
 	}
 	case N_ASSIGN:
 		return check_assign(s, n);
@@ -2104,7 +2170,8 @@ static struct type *check_expr_inner(struct sema *s, struct node *n)
 				   type_name(s->a, bt));
 			return NULL;
 		}
-		return et;
+		return bt->kind == TYPE_STR ? et
+					    : read_in_space(s, et, (enum addr_space)bt->space);
 	}
 	default:
 		diag_error(s->d, n->loc, "expected an expression");

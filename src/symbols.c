@@ -554,6 +554,35 @@ static char *intern(const char *s)
 	return i->s;
 }
 
+/* What the pointer type `ptr` (already peeled) points to: an integer of
+ * 1, 2, 4 or 8 bytes, another pointer, or something else. */
+static void dwarf_pointee(Dwarf_Die *ptr, struct sym_dwarf_param *out)
+{
+	Dwarf_Attribute attr;
+	Dwarf_Die to, peeled;
+	out->pointee = SYM_POINTEE_OTHER;
+	if (!dwarf_attr_integrate(ptr, DW_AT_type, &attr) || !dwarf_formref_die(&attr, &to) ||
+	    dwarf_peel_type(&to, &peeled) != 0)
+		return; /* void * */
+	int tag = dwarf_tag(&peeled);
+	if (tag == DW_TAG_pointer_type) {
+		out->pointee = SYM_POINTEE_POINTER;
+		return;
+	}
+	if (tag != DW_TAG_base_type && tag != DW_TAG_enumeration_type)
+		return;
+	Dwarf_Word size = 0, enc = 0;
+	if (dwarf_attr_integrate(&peeled, DW_AT_byte_size, &attr))
+		dwarf_formudata(&attr, &size);
+	if (dwarf_attr_integrate(&peeled, DW_AT_encoding, &attr))
+		dwarf_formudata(&attr, &enc);
+	if (enc == DW_ATE_float || (size != 1 && size != 2 && size != 4 && size != 8))
+		return;
+	out->pointee = SYM_POINTEE_INT;
+	out->pointee_size = (uint32_t)size;
+	out->pointee_signed = enc == DW_ATE_signed || enc == DW_ATE_signed_char;
+}
+
 static void dwarf_param(Dwarf_Die *die, struct sym_dwarf_param *out)
 {
 	memset(out, 0, sizeof(*out));
@@ -572,6 +601,7 @@ static void dwarf_param(Dwarf_Die *die, struct sym_dwarf_param *out)
 		out->is_pointer = true;
 		out->size = 8;
 		out->readable = true;
+		dwarf_pointee(&peeled, out);
 		if (!tn) {
 			Dwarf_Die to;
 			const char *pn = NULL;

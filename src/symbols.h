@@ -63,6 +63,10 @@ struct sym_dwarf_param {
 	bool is_signed;
 	bool is_pointer;
 	bool readable; /* integer or pointer of 1, 2, 4 or 8 bytes */
+	/* is_pointer: what it points to, through typedefs and qualifiers */
+	enum { SYM_POINTEE_OTHER, SYM_POINTEE_INT, SYM_POINTEE_POINTER } pointee;
+	uint32_t pointee_size; /* SYM_POINTEE_INT: 1, 2, 4 or 8 */
+	bool pointee_signed;
 };
 enum { SYM_MAX_PARAMS = 12 };
 /* Fills params (up to SYM_MAX_PARAMS), returns their number, -ENOENT when

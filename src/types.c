@@ -110,6 +110,25 @@ struct type *type_array(struct arena *a, struct type *elem, uint32_t count)
 	return t;
 }
 
+enum addr_space space_merge(enum addr_space a, enum addr_space b)
+{
+	if (a == b || b == SPACE_NONE)
+		return a;
+	if (a == SPACE_NONE)
+		return b;
+	return SPACE_ANY;
+}
+
+struct type *type_in_space(struct arena *a, struct type *t, enum addr_space space)
+{
+	if (!t || t->space == space)
+		return t;
+	struct type *c = arena_alloc(a, sizeof(*c));
+	*c = *t;
+	c->space = (uint8_t)space;
+	return c;
+}
+
 static bool same_name(const char *a, const char *b)
 {
 	if (!a || !b)

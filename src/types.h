@@ -34,6 +34,21 @@ enum type_kind {
 	TYPE_USERNAME,  /* u64 uid shown as the user's name */
 };
 
+/* Which memory a value refers to, so a read through it picks
+ * bpf_probe_read_user or _kernel as the pointer's origin says: the pointee
+ * of a pointer, or of an integer that holds an address (a uprobe's arg0);
+ * for a record or array (whose value is its address) the memory it lies
+ * in. */
+enum addr_space {
+	SPACE_NONE,   /* no origin known (a literal, a comparison) */
+	SPACE_KERNEL,
+	SPACE_USER,
+	SPACE_ANY,    /* either (origins that disagree, untagged kernel-function
+		       * pointers): read with the helpers that go by the address */
+};
+/* The space of a value that may come from `a` or `b`. */
+enum addr_space space_merge(enum addr_space a, enum addr_space b);
+
 struct type;
 
 struct type_field {
@@ -47,6 +62,7 @@ struct type {
 	uint32_t size;  /* bytes in BPF memory */
 	uint32_t align; /* 1, 2, 4 or 8 */
 	bool is_signed; /* TYPE_INT */
+	uint8_t space;  /* enum addr_space; not part of type_equal */
 	/* TYPE_TUPLE: elements; TYPE_RECORD: may be empty (fields read from BTF) */
 	struct type_field *fields;
 	uint32_t nfields;
@@ -86,6 +102,11 @@ struct type *type_tuple(struct arena *a, struct type **elems, uint32_t n);
 struct type *type_ptr(struct arena *a, struct type *to);
 struct type *type_array(struct arena *a, struct type *elem, uint32_t count);
 
+/* `t` in address space `space`: `t` itself when it already is, else a
+ * copy that shares its parts. */
+struct type *type_in_space(struct arena *a, struct type *t, enum addr_space space);
+
+/* Equal layout and meaning; the address space does not count. */
 bool type_equal(const struct type *a, const struct type *b);
 /* "uint64", "string[64]", "(int64, string[16])" ... for diagnostics. */
 const char *type_name(struct arena *a, const struct type *t);

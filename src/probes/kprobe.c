@@ -468,8 +468,7 @@ static void fill_value(struct ctx_access *out, const struct btf_value *v, bool f
 	out->offset = slot;
 	out->size = v->size;
 	out->is_signed = v->is_signed;
-	out->user_pointer = v->user;
-	out->any_space = v->is_pointer && !v->user;
+	out->space = v->user ? SPACE_USER : v->is_pointer ? SPACE_ANY : SPACE_KERNEL;
 	out->type = v->is_pointer ? &type_u64 : type_int(v->is_signed, v->size);
 }
 
@@ -554,9 +553,8 @@ int kfunc_arg_index(struct compilation *c, const struct attach_point *ap, int in
 		}
 		out->kind = CTX_U64_ARRAY;
 		out->offset = (uint32_t)index * 8;
-		if (k->has_btf)
-			out->user_pointer = k->fn.params[index].user;
-		out->any_space = !out->user_pointer;
+		/* argN is an integer: it may hold an address of either space */
+		out->space = k->has_btf && k->fn.params[index].user ? SPACE_USER : SPACE_ANY;
 		return 0;
 	}
 	if (index >= 6) {
@@ -567,9 +565,9 @@ int kfunc_arg_index(struct compilation *c, const struct attach_point *ap, int in
 	}
 	out->kind = CTX_LOAD;
 	out->offset = kfunc_pt_regs_arg[index];
-	if (k->has_btf && index < k->fn.nparams)
-		out->user_pointer = k->fn.params[index].user;
-	out->any_space = !out->user_pointer;
+	out->space = k->has_btf && index < k->fn.nparams && k->fn.params[index].user
+			     ? SPACE_USER
+			     : SPACE_ANY;
 	return 0;
 }
 

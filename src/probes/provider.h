@@ -53,11 +53,14 @@ struct ctx_access {
 	uint32_t offset, size;
 	int64_t imm;       /* CTX_CONST, CTX_USER_MEM */
 	bool is_signed;
-	bool user_pointer; /* a pointer into user memory (str() reads with probe_read_user) */
-	/* a kernel-function argument that may point to user or kernel memory:
-	 * kernels whose BTF has no __user tags (Debian's 6.1) do not say which,
-	 * so str() and buf() read with the helpers that go by the address */
-	bool any_space;
+	/* The memory the value points to when it is an address (enum
+	 * addr_space): user for uprobe and usdt arguments and syscall
+	 * tracepoints' pointers; either (SPACE_ANY) for a kernel-function
+	 * pointer that BTF does not tag __user, since kernels without type
+	 * tags (Debian's 6.1) do not say which; kernel otherwise. Sema puts it
+	 * into the value's type, so it follows the value into variables and
+	 * maps. */
+	uint8_t space;
 	struct type *type; /* the language type of the value */
 };
 

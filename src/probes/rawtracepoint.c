@@ -73,6 +73,7 @@ static int rawtracepoint_arg_index(struct compilation *c, const struct attach_po
 	out->offset = (uint32_t)index * 8;
 	out->size = 8;
 	out->type = &type_u64;
+	out->space = SPACE_KERNEL; /* the tracepoint's own arguments */
 	return 0;
 }
 

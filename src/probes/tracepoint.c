@@ -134,14 +134,18 @@ static int tracepoint_arg_field(struct compilation *c, const struct attach_point
 	out->size = f->size;
 	out->type = t;
 	out->is_signed = f->is_signed;
+	out->space = SPACE_KERNEL;
 	if (f->is_data_loc) {
 		out->kind = CTX_DATA_LOC;
 	} else if (f->is_char_array) {
 		out->kind = CTX_READ;
 	} else if (f->size == 1 || f->size == 2 || f->size == 4 || f->size == 8) {
 		out->kind = CTX_LOAD;
-		/* syscall arguments that are pointers point into the caller */
-		out->user_pointer = f->is_pointer && !strncmp(ap->target, "syscalls/", 9);
+		/* syscall arguments that are pointers point into the caller;
+		 * the integers among them may hold an address of either space
+		 * (mmap's addr, an ioctl's arg) */
+		if (!strncmp(ap->target, "syscalls/", 9))
+			out->space = f->is_pointer ? SPACE_USER : SPACE_ANY;
 	} else {
 		diag_error(c->diag, loc, "field '%s' of %s is %u bytes, which sonde cannot read yet",
 			   name, ap->spec, f->size);

@@ -186,8 +186,22 @@ int uprobe_arg_index(struct compilation *c, const struct attach_point *ap, int i
 	out->offset = kfunc_pt_regs_arg[index];
 	out->size = 8;
 	out->type = &type_u64;
-	out->user_pointer = true;
+	out->space = SPACE_USER;
 	return 0;
+}
+
+/* A pointer parameter as typed as sonde can: to an integer, so args.p[i]
+ * and *args.p read it; to a pointer, so str(*args.argv) reads a string;
+ * to void otherwise (a struct: cast it to a kernel type of the same
+ * layout). */
+static struct type *dwarf_pointer_type(struct arena *a, const struct sym_dwarf_param *p)
+{
+	struct type *to = &type_void;
+	if (p->pointee == SYM_POINTEE_INT)
+		to = type_int(p->pointee_signed, p->pointee_size);
+	else if (p->pointee == SYM_POINTEE_POINTER)
+		to = type_ptr(a, &type_void);
+	return type_ptr(a, to);
 }
 
 static int uprobe_arg_field(struct compilation *c, const struct attach_point *ap,
@@ -220,8 +234,9 @@ static int uprobe_arg_field(struct compilation *c, const struct attach_point *ap
 		out->offset = kfunc_pt_regs_arg[i];
 		out->size = p->size;
 		out->is_signed = p->is_signed;
-		out->user_pointer = true;
-		out->type = p->is_pointer ? &type_u64 : type_int(p->is_signed, p->size);
+		out->space = SPACE_USER;
+		out->type = p->is_pointer ? dwarf_pointer_type(&c->arena, p)
+					  : type_int(p->is_signed, p->size);
 		return 0;
 	}
 	diag_error(c->diag, loc, "%s has no parameter '%s'", ap->func, name);
@@ -242,7 +257,7 @@ static int uprobe_retval(struct compilation *c, const struct attach_point *ap, s
 	out->offset = PT_REGS_RC_OFFSET;
 	out->size = 8;
 	out->type = &type_u64;
-	out->user_pointer = true;
+	out->space = SPACE_USER;
 	return 0;
 }
 

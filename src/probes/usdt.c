@@ -145,7 +145,7 @@ static int usdt_arg_index(struct compilation *c, const struct attach_point *ap, 
 	out->size = a->size;
 	out->imm = a->value;
 	out->is_signed = a->is_signed;
-	out->user_pointer = true;
+	out->space = SPACE_USER;
 	out->type = a->is_signed ? &type_s64 : &type_u64;
 	return 0;
 }

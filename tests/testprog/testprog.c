@@ -10,7 +10,8 @@
  * or with -S sonde_str() of a LEN-byte string "abc...zabc..." (byte i is
  * 'a' + i % 26, followed by 4096 more such bytes after its NUL),
  * fires the USDT markers sonde:tick (i, i * 10) and sonde:mixed
- * (i, 1000 + i, -7) N times each,
+ * (i, 1000 + i, -7) N times each, calls sonde_ptrs with pointers to known
+ * memory and fires sonde:ptrs with the same pointers N times each,
  * prints the sum so the calls cannot be optimised away, and sleeps MS
  * milliseconds (-s) before it exits, so its symbols can still be read.
  */
@@ -56,6 +57,9 @@
 #define SONDE_USDT_TICK(a1, a2) SONDE_USDT(sonde, tick, "-4@%0 8@%1", "r"(a1), "r"(a2))
 #define SONDE_USDT_MIXED(a1, a2) \
 	SONDE_USDT(sonde, mixed, "-4@%0 8@%1 -2@%2", "r"(a1), "m"(a2), "n"(-7))
+/* sonde:ptrs passes the same pointers as sonde_ptrs: ints, iov, s */
+#define SONDE_USDT_PTRS(a1, a2, a3) \
+	SONDE_USDT(sonde, ptrs, "8@%0 8@%1 8@%2", "r"(a1), "r"(a2), "r"(a3))
 
 __attribute__((noinline)) int sonde_add(int a, long b)
 {
@@ -69,12 +73,32 @@ __attribute__((noinline)) size_t sonde_str(const char *s)
 	return strlen(s);
 }
 
+/* Laid out as the kernel's struct iovec, so a probe can read it through
+ * a cast to that BTF type: `((struct iovec *)arg1)->iov_len`. */
+struct sonde_iov {
+	const char *base;
+	unsigned long len;
+};
+
+/* Pointers into this process's memory with known contents, for the
+ * address-space tests: ints = {3, 4}, iov = {"iov-data", 8},
+ * s = "ptr-str", names = {"first", "second", NULL}. */
+__attribute__((noinline)) long sonde_ptrs(const int *ints, const struct sonde_iov *iov,
+					  const char *s, const char *const *names)
+{
+	__asm__ __volatile__("" ::: "memory");
+	return ints[0] + ints[1] + (long)iov->len + (long)strlen(s) + (names[0] != NULL);
+}
+
 __attribute__((noinline)) void sonde_nested(int depth)
 {
 	__asm__ __volatile__("" ::: "memory");
 	if (depth > 0)
 		sonde_nested(depth - 1);
 }
+
+/* keeps sonde_ptrs's calls without changing the printed sum */
+volatile long ptrs_sink;
 
 int main(int argc, char **argv)
 {
@@ -115,6 +139,9 @@ int main(int argc, char **argv)
 		prctl(PR_SET_NAME, comm, 0, 0, 0);
 	if (wait_ms)
 		usleep((useconds_t)wait_ms * 1000);
+	static const int ints[] = {3, 4};
+	static const struct sonde_iov iov = {"iov-data", 8};
+	static const char *const names[] = {"first", "second", NULL};
 	long sum = 0;
 	for (int i = 0; i < n; i++) {
 		sum += sonde_add(i, 2L * i);
@@ -124,6 +151,8 @@ int main(int argc, char **argv)
 		SONDE_USDT_TICK(x, y);
 		long z = 1000L + i;
 		SONDE_USDT_MIXED(x, z);
+		ptrs_sink = sonde_ptrs(ints, &iov, "ptr-str", names);
+		SONDE_USDT_PTRS(ints, &iov, "ptr-str");
 	}
 	sonde_nested(3);
 	printf("sum %ld\n", sum);

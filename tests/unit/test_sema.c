@@ -1273,13 +1273,13 @@ static void test_unary_bnot_string(void **state)
 	    "      |               ^~~~\n");
 }
 
-static void test_deref_not_supported(void **state)
+static void test_deref_needs_pointer(void **state)
 {
 	(void)state;
-	expect_diags("BEGIN { $x = *1; }",
-	    "-e:1:14: error: pointer operator '*' is not supported yet\n"
-	    "    1 | BEGIN { $x = *1; }\n"
-	    "      |              ^~\n");
+	expect_diags("BEGIN { $x = *comm; }",
+	    "-e:1:15: error: operator '*' needs a pointer or an address, got string[16]\n"
+	    "    1 | BEGIN { $x = *comm; }\n"
+	    "      |               ^~~~\n");
 }
 
 static void test_address_of_not_supported(void **state)
@@ -2340,7 +2340,7 @@ int main(void)
 	    cmocka_unit_test(test_unary_minus_string),
 	    cmocka_unit_test(test_unary_not_string),
 	    cmocka_unit_test(test_unary_bnot_string),
-	    cmocka_unit_test(test_deref_not_supported),
+	    cmocka_unit_test(test_deref_needs_pointer),
 	    cmocka_unit_test(test_address_of_not_supported),
 	    cmocka_unit_test(test_ternary_condition_string),
 	    cmocka_unit_test(test_ternary_branches_differ),

@@ -95,6 +95,37 @@ static void test_equal_and_clone(void **state)
 	arena_fini(&b);
 }
 
+static void test_address_spaces(void **state)
+{
+	(void)state;
+	/* a value that may come from either of two origins */
+	assert_int_equal(space_merge(SPACE_USER, SPACE_USER), SPACE_USER);
+	assert_int_equal(space_merge(SPACE_NONE, SPACE_USER), SPACE_USER);
+	assert_int_equal(space_merge(SPACE_KERNEL, SPACE_NONE), SPACE_KERNEL);
+	assert_int_equal(space_merge(SPACE_USER, SPACE_KERNEL), SPACE_ANY);
+	assert_int_equal(space_merge(SPACE_ANY, SPACE_USER), SPACE_ANY);
+
+	struct arena a;
+	arena_init(&a);
+	/* the singletons stay as they are: a space makes a copy */
+	struct type *u = type_in_space(&a, &type_u64, SPACE_USER);
+	assert_ptr_not_equal(u, &type_u64);
+	assert_int_equal(type_u64.space, SPACE_NONE);
+	assert_int_equal(u->space, SPACE_USER);
+	assert_ptr_equal(type_in_space(&a, u, SPACE_USER), u);
+	assert_ptr_equal(type_in_space(&a, &type_u64, SPACE_NONE), &type_u64);
+	/* the space is not part of the layout */
+	assert_true(type_equal(u, &type_u64));
+	struct type *p = type_ptr(&a, &type_s32);
+	struct type *pu = type_in_space(&a, p, SPACE_USER);
+	assert_true(type_equal(p, pu));
+	assert_ptr_equal(pu->elem, &type_s32);
+	assert_string_equal(type_name(&a, pu), "int32 *");
+	/* and survives the copy into a manifest */
+	assert_int_equal(type_clone(&a, pu)->space, SPACE_USER);
+	arena_fini(&a);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -102,6 +133,7 @@ int main(void)
 	    cmocka_unit_test(test_names),
 	    cmocka_unit_test(test_tuple_layout),
 	    cmocka_unit_test(test_equal_and_clone),
+	    cmocka_unit_test(test_address_spaces),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
