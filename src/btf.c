@@ -20,6 +20,7 @@
 static struct btf *vmlinux;
 static int vmlinux_err;
 static bool loaded;
+static signed char user_tags; /* btf_has_user_tags(): 0 not looked, 1 yes, -1 no */
 
 static void free_vmlinux(void)
 {
@@ -485,4 +486,22 @@ int btf_types_list(FILE *out, const char *kind, const char *glob, bool definitio
 	}
 	free(types);
 	return rc;
+}
+
+bool btf_has_user_tags(void)
+{
+	if (user_tags)
+		return user_tags > 0;
+	struct btf *btf = btf_vmlinux();
+	user_tags = -1;
+	uint32_t n = btf ? btf__type_cnt(btf) : 0;
+	for (uint32_t id = 1; id < n; id++) {
+		const struct btf_type *t = btf__type_by_id(btf, id);
+		if (btf_kind(t) == BTF_KIND_TYPE_TAG &&
+		    !strcmp(btf__name_by_offset(btf, t->name_off), "user")) {
+			user_tags = 1;
+			break;
+		}
+	}
+	return user_tags > 0;
 }

@@ -82,6 +82,10 @@ int btf_find_member(uint32_t id, const char *name, uint32_t *byte_off, uint32_t 
 		    uint32_t *bitfield, uint32_t *bit_off);
 /* Member names of record `id`, for "did you mean" (at most max). */
 int btf_member_names(uint32_t id, const char **names, int max);
+/* Whether the kernel's BTF tags user pointers (btf_type_tag("user"), a
+ * kernel built with clang and pahole's tag support). Without the tags an
+ * untagged pointer may point to either space. */
+bool btf_has_user_tags(void);
 
 /* -l 'struct GLOB' (or union, enum): the names of the kernel's types of
  * that kind that match, sorted, each once ("struct task_struct"); with

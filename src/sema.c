@@ -674,12 +674,19 @@ static struct type *ctx_value_type(struct sema *s, struct type *prev,
 }
 
 /* The type of a value read from memory in `space` (through p->f, p[i],
- * *p): a pointer or address found there points into the same space unless
- * BTF tags it (__user), and a record or array found there lies in it. */
+ * *p). A record or array found there lies in it. A pointer or address
+ * found in user memory points to user memory. In kernel memory, a pointer
+ * BTF tags __user points to user memory (its type says so already), an
+ * untagged one to kernel memory where BTF has such tags and to either
+ * where it has none (Debian's 6.1: every pointer is untagged), and an
+ * integer (mm->arg_start) may hold an address of either space. */
 static struct type *read_in_space(struct sema *s, struct type *t, enum addr_space space)
 {
 	if (!t || t->space != SPACE_NONE)
 		return t;
+	if (space == SPACE_KERNEL &&
+	    (t->kind == TYPE_INT || (t->kind == TYPE_PTR && !btf_has_user_tags())))
+		space = SPACE_ANY;
 	return type_in_space(s->a, t, space);
 }
 

@@ -468,7 +468,9 @@ static void fill_value(struct ctx_access *out, const struct btf_value *v, bool f
 	out->offset = slot;
 	out->size = v->size;
 	out->is_signed = v->is_signed;
-	out->space = v->user ? SPACE_USER : v->is_pointer ? SPACE_ANY : SPACE_KERNEL;
+	/* an untagged pointer or an integer may hold an address of either
+	 * space: BTF without type tags does not say */
+	out->space = v->user ? SPACE_USER : SPACE_ANY;
 	out->type = v->is_pointer ? &type_u64 : type_int(v->is_signed, v->size);
 }
 

@@ -141,11 +141,13 @@ static int tracepoint_arg_field(struct compilation *c, const struct attach_point
 		out->kind = CTX_READ;
 	} else if (f->size == 1 || f->size == 2 || f->size == 4 || f->size == 8) {
 		out->kind = CTX_LOAD;
-		/* syscall arguments that are pointers point into the caller;
-		 * the integers among them may hold an address of either space
-		 * (mmap's addr, an ioctl's arg) */
-		if (!strncmp(ap->target, "syscalls/", 9))
-			out->space = f->is_pointer ? SPACE_USER : SPACE_ANY;
+		/* syscall arguments that are pointers point into the caller,
+		 * other pointers into the kernel; an integer may hold an
+		 * address of either space (mmap's addr, page_fault_user's) */
+		if (!f->is_pointer)
+			out->space = SPACE_ANY;
+		else if (!strncmp(ap->target, "syscalls/", 9))
+			out->space = SPACE_USER;
 	} else {
 		diag_error(c->diag, loc, "field '%s' of %s is %u bytes, which sonde cannot read yet",
 			   name, ap->spec, f->size);
