@@ -261,7 +261,7 @@ add("literal", "comment-unterminated", "unterminated block comment",
 SYNTAX = [
     ("missing-expression", "BEGIN { @x = ; }"),
     ("missing-operand", "BEGIN { @x = 1 + ; }"),
-    ("double-operator", "BEGIN { @x = 1 * * 2; }"),
+    ("double-operator", "BEGIN { @x = 1 * / 2; }"),
     ("missing-semicolon-between", "BEGIN { @x = 1 @y = 2; }"),
     ("stray-semicolon-in-spec-list", "BEGIN; END { exit(); }"),
     ("stray-token-top", "BEGIN { exit(); } 42"),
