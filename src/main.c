@@ -365,6 +365,29 @@ static int parse_pid(const char *arg, int *pid)
 	return EXIT_OK;
 }
 
+/* SONDE_READY_FD=N: the descriptor the runtime reports "attached" on
+ * (runtime.h). Close-on-exec, so neither -c's command nor system() keeps
+ * it open after sonde has closed it. -1 when the variable is not set. */
+static int ready_fd_from_env(int *fd)
+{
+	*fd = -1;
+	const char *env = getenv("SONDE_READY_FD");
+	if (!env)
+		return EXIT_OK;
+	char *end;
+	long v = strtol(env, &end, 10);
+	if (*env == '\0' || *end || v < 0 || v > INT32_MAX || fcntl((int)v, F_GETFD) < 0) {
+		fprintf(stderr, "sonde: SONDE_READY_FD=%s is not an open file descriptor\n", env);
+		return EXIT_USAGE;
+	}
+	if (fcntl((int)v, F_SETFD, FD_CLOEXEC) < 0) {
+		fprintf(stderr, "sonde: SONDE_READY_FD=%s: %s\n", env, strerror(errno));
+		return EXIT_USAGE;
+	}
+	*fd = (int)v;
+	return EXIT_OK;
+}
+
 /* --emit-elf: the object as compiled, for loaders other than sonde */
 static int write_elf(const struct program *p, const char *path)
 {
@@ -600,6 +623,8 @@ int main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	feat_set_target_pid(target_pid);
+	if (ready_fd_from_env(&ropts.ready_fd))
+		return EXIT_USAGE;
 	struct source src = {0};
 	char *text = NULL;
 	char *abs = NULL;

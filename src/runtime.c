@@ -383,6 +383,23 @@ static unsigned long fault_attach_at(void)
 	return *end ? 0 : n;
 }
 
+/* SONDE_FAULT=slow-attach:MS (tests): every attach takes MS ms longer, as
+ * on a loaded or slow machine, so a test can show that whoever drives the
+ * traced system waits for SONDE_READY_FD and not for the banner. */
+static void fault_slow_attach(void)
+{
+	const char *f = getenv("SONDE_FAULT");
+	if (!f || strncmp(f, "slow-attach:", 12))
+		return;
+	char *end;
+	unsigned long ms = strtoul(f + 12, &end, 10);
+	if (*end || ms > 60000)
+		return;
+	struct timespec ts = {.tv_sec = (time_t)(ms / 1000), .tv_nsec = (long)(ms % 1000) * 1000000};
+	while (nanosleep(&ts, &ts) && errno == EINTR)
+		;
+}
+
 static int run_once(struct run *r, enum provider_run when)
 {
 	for (uint32_t i = 0; i < r->p->m.nprobes; i++) {
@@ -422,6 +439,7 @@ static int attach_all(struct run *r)
 				 nth, getenv("SONDE_FAULT"));
 			rc = -EIO;
 		} else {
+			fault_slow_attach();
 			rc = prov->attach(pd, r->ld.progs[i], &r->att, err, sizeof(err));
 		}
 		if (rc) {
@@ -431,6 +449,19 @@ static int attach_all(struct run *r)
 		}
 	}
 	return EXIT_OK;
+}
+
+/* SONDE_READY_FD: whoever waits to drive the traced system (a test, a
+ * script) learns that every probe is attached; the "Attaching N probes..."
+ * line comes before the attach, so it cannot serve. */
+static void notify_ready(int fd)
+{
+	if (fd < 0)
+		return;
+	static const char msg[] = "attached\n";
+	if (write(fd, msg, sizeof(msg) - 1) != (ssize_t)sizeof(msg) - 1)
+		fprintf(stderr, "sonde: SONDE_READY_FD: cannot write: %s\n", strerror(errno));
+	close(fd);
 }
 
 static void detach_all(struct run *r)
@@ -581,6 +612,8 @@ int rt_run(const struct program *p, const struct rt_options *o, struct diag *d)
 	/* -c CMD: the command starts once everything is attached */
 	if (rc == EXIT_OK && !r.stop && o->on_attached)
 		o->on_attached(o->on_attached_arg);
+	if (rc == EXIT_OK && !r.stop && !o->test_run)
+		notify_ready(o->ready_fd);
 	if (rc == EXIT_OK && !r.stop && !o->test_run)
 		rc = poll_loop(&r);
 	detach_all(&r);

@@ -36,6 +36,9 @@ struct rt_options {
 	/* called once every probe is attached (main.c starts -c CMD) */
 	void (*on_attached)(void *arg);
 	void *on_attached_arg;
+	/* SONDE_READY_FD: "attached" is written to this descriptor, which is
+	 * then closed, once every probe is attached; -1 for none */
+	int ready_fd;
 };
 
 /* Returns an exit code. SIGINT, SIGTERM and SIGHUP must already be

@@ -374,7 +374,8 @@ def main():
     ap.add_argument("--pre", action="append", default=[])
     ap.add_argument("--during", action="append", default=[])
     ap.add_argument("--check", action="append", default=[])
-    ap.add_argument("--wait", default="^Attaching ", help="sonde's line that says it is attached")
+    ap.add_argument("--wait", help="a line of sonde's to wait for instead of its report that "
+                    "every probe is attached (SONDE_READY_FD)")
     ap.add_argument("--no-signal", action="store_true", help="sonde ends by itself")
     ap.add_argument("--timeout", type=float, default=20)
     ap.add_argument("--shell", help="run this script instead of one sonde")
@@ -443,23 +444,35 @@ def main():
                                      stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
                 procs.append(p)
                 p.stdout.readline()
-        sonde = subprocess.Popen(in_ns(argv, net.ns if (net and a.inside) else None),
-                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        # sonde reports on this pipe once every probe is attached (the
+        # "Attaching N probes..." line comes before the attach)
+        ready_r, ready_w = os.pipe()
+        try:
+            sonde = subprocess.Popen(in_ns(argv, net.ns if (net and a.inside) else None),
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                     env=dict(os.environ, SONDE_READY_FD=str(ready_w)),
+                                     pass_fds=(ready_w,))
+        finally:
+            os.close(ready_w)
         procs.append(sonde)
         ths = [threading.Thread(target=pump, args=(sonde.stdout, out), daemon=True),
                threading.Thread(target=pump, args=(sonde.stderr, err), daemon=True)]
         for t in ths:
             t.start()
         import re
-        wait_re = re.compile(a.wait)
         deadline = time.monotonic() + a.timeout
         if not a.no_signal:
-            while time.monotonic() < deadline and sonde.poll() is None:
-                if any(wait_re.search(l) for l in out + err):
-                    break
-                time.sleep(0.02)
+            if a.wait:
+                wait_re = re.compile(a.wait)
+                while time.monotonic() < deadline and sonde.poll() is None:
+                    if any(wait_re.search(l) for l in out + err):
+                        break
+                    time.sleep(0.02)
+            else:
+                # "attached", or EOF when sonde ended before attaching
+                with os.fdopen(ready_r, "rb", closefd=False) as ready:
+                    ready.readline()
             if sonde.poll() is None:
-                time.sleep(0.3)
                 if a.send and net:
                     dst4, dst6 = (net.host4, net.host6) if src == "ns" else (net.ns4, net.ns6)
                     r = subprocess.run(in_ns([sys.executable, HERE, "_send", " ".join(a.send), dst4, dst6],

@@ -31,8 +31,9 @@ import threading
 import time
 
 DEFAULT_TIMEOUT = 10.0  # seconds, per test
-DEFAULT_WAIT_FOR = r"^Attaching "
-DEFAULT_SETTLE_MS = 300  # after WAIT_FOR matched, before AFTER/SIGNAL
+# bpftrace prints this line on stderr once its probes are attached when
+# the variable of the same name is set; the line is not part of its output
+BPFTRACE_ATTACHED = "__BPFTRACE_NOTIFY_PROBES_ATTACHED"
 KILL_GRACE = 3.0  # seconds between SIGINT and SIGKILL on timeout
 LEAK_SETTLE = 3.0  # seconds the kernel gets to free programs after exit
 MAX_SHOWN_LINES = 120  # of stdout/stderr shown on failure
@@ -57,7 +58,6 @@ class Test:
         self.args = []
         self.env = {}
         self.wait_for = None
-        self.settle_ms = DEFAULT_SETTLE_MS
         self.after = []
         self.signal = None  # (signum, name, delay_ms)
         self.stdout_expect = []  # ("line"|"regex", text); lines are ordered
@@ -188,7 +188,10 @@ def apply_directive(t, key, value):
         re.compile(need_value(v))
         t.wait_for = v
     elif key == "SETTLE":
-        t.settle_ms = int(need_value(v).removesuffix("ms").strip())
+        # A pause after "Attaching N probes..." raced the attach (that line
+        # comes before it); the runner now waits for sonde's own report.
+        raise ValueError("SETTLE is gone: AFTER and SIGNAL start once sonde reports every "
+                         "probe attached (SONDE_READY_FD); wait for a condition, not a time")
     elif key == "AFTER":
         t.after.append(need_value(value))
     elif key == "SIGNAL":
@@ -252,33 +255,67 @@ def apply_directive(t, key, value):
 
 class Proc:
     """A child in its own session (so signals reach the whole process
-    group), with stdout and stderr read line by line by two threads."""
+    group), with stdout and stderr read line by line by two threads.
 
-    def __init__(self, argv, env, cwd, wait_re=None):
+    It is "attached" when a line matching WAIT_RE appears (on either
+    stream) or, with READY, when sonde writes "attached" to the pipe it
+    finds in SONDE_READY_FD: sonde does that once every probe is attached,
+    after the "Attaching N probes..." line.  Lines equal to HIDE_LINE (a
+    notice of bpftrace's) are matched but not kept."""
+
+    def __init__(self, argv, env, cwd, wait_re=None, ready=False, hide_line=None):
         self.argv = argv
         self.out = []
         self.err = []
         self.lock = threading.Lock()
         self.wait_re = re.compile(wait_re) if wait_re else None
+        self.hide_line = hide_line
         self.matched = threading.Event()
         self.start = time.monotonic()
-        self.p = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                  stderr=subprocess.PIPE, env=env, cwd=cwd,
-                                  start_new_session=True)
+        self.ready_r = None
+        pass_fds = ()
+        if ready:
+            self.ready_r, ready_w = os.pipe()
+            env = dict(env, SONDE_READY_FD=str(ready_w))
+            pass_fds = (ready_w,)
+        try:
+            self.p = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                      stderr=subprocess.PIPE, env=env, cwd=cwd,
+                                      start_new_session=True, pass_fds=pass_fds)
+        finally:
+            if ready:
+                os.close(ready_w)  # only the child's copy remains
         self.threads = [threading.Thread(target=self._read, args=(self.p.stdout, self.out), daemon=True),
                         threading.Thread(target=self._read, args=(self.p.stderr, self.err), daemon=True)]
+        if ready:
+            self.threads.append(threading.Thread(target=self._read_ready, daemon=True))
         for th in self.threads:
             th.start()
 
     def _read(self, stream, sink):
         for raw in iter(stream.readline, b""):
             line = raw.decode("utf-8", errors="replace")
-            with self.lock:
-                sink.append(line)
             if self.wait_re and not self.matched.is_set() and \
                     self.wait_re.search(line.rstrip("\n")):
                 self.matched.set()
+            if self.hide_line is not None and line.rstrip("\n") == self.hide_line:
+                continue
+            with self.lock:
+                sink.append(line)
         stream.close()
+
+    def _read_ready(self):
+        """Until EOF: every process holding the write end (sonde, and what
+        a RUN shell started) has closed it or exited."""
+        data = b""
+        while True:
+            chunk = os.read(self.ready_r, 64)
+            if not chunk:
+                break
+            data += chunk
+            if b"attached\n" in data:
+                self.matched.set()
+        os.close(self.ready_r)
 
     def wait_attached(self, deadline):
         """Wait until the WAIT_FOR line appears; False if the process exited
@@ -605,20 +642,28 @@ class Runner:
         """Run one process through the test's script: wait for attach, AFTER,
         SIGNAL, then the exit.  Appends problems; returns the Proc."""
         needs_attach = drive and (t.after or t.signal)
-        wait_for = t.wait_for or DEFAULT_WAIT_FOR
         start = time.monotonic()
         deadline = start + t.timeout
-        proc = Proc(argv, env, testdir, wait_for if needs_attach else None)
+        is_bpftrace = argv[0] == "bpftrace"
+        if t.wait_for:
+            what = "a line matching WAIT_FOR %r" % t.wait_for
+            proc = Proc(argv, env, testdir, wait_re=t.wait_for)
+        elif is_bpftrace:
+            what = "bpftrace's %s line" % BPFTRACE_ATTACHED
+            proc = Proc(argv, dict(env, **{BPFTRACE_ATTACHED: "1"}), testdir,
+                        wait_re="^%s$" % BPFTRACE_ATTACHED, hide_line=BPFTRACE_ATTACHED)
+        else:
+            what = "sonde's report that its probes are attached (SONDE_READY_FD)"
+            proc = Proc(argv, env, testdir, ready=True)
         proc.after_log = []
         if needs_attach:
             if not proc.wait_attached(deadline):
                 if proc.p.poll() is not None:
-                    problems.append("exited (%s) before a line matching WAIT_FOR %r appeared; "
-                                    "AFTER/SIGNAL not run" % (describe_status(proc.p.returncode), wait_for))
+                    problems.append("exited (%s) before %s; AFTER/SIGNAL not run" %
+                                    (describe_status(proc.p.returncode), what))
                 else:
-                    problems.append("no line matching WAIT_FOR %r within %gs" % (wait_for, t.timeout))
+                    problems.append("no %s within %gs" % (what, t.timeout))
             else:
-                time.sleep(t.settle_ms / 1000.0)
                 for cmd in t.after:
                     cmd = self.subst(cmd, tmpdir, testdir)
                     status, out = run_shell(cmd, env, testdir, deadline - time.monotonic())

@@ -2,23 +2,28 @@
  * testprog.c - a user program with known functions, arguments and call
  * counts, for uprobe/uretprobe/usdt/ustack tests.
  *
- *   testprog [-n N] [-w MS] [-s MS] [-c COMM] [-S LEN]
+ *   testprog [-n N] [-g FIFO] [-k] [-c COMM] [-S LEN]
  *
  * Optionally renames itself to COMM (so probes can filter on comm), waits
- * MS milliseconds (so a tracer started before can attach), then calls
- * sonde_add(i, 2 * i) and sonde_str("hello") N times each (default 5),
- * or with -S sonde_str() of a LEN-byte string "abc...zabc..." (byte i is
- * 'a' + i % 26, followed by 4096 more such bytes after its NUL),
- * fires the USDT markers sonde:tick (i, i * 10) and sonde:mixed
- * (i, 1000 + i, -7) N times each, calls sonde_ptrs with pointers to known
- * memory and fires sonde:ptrs with the same pointers N times each,
- * prints the sum so the calls cannot be optimised away, and sleeps MS
- * milliseconds (-s) before it exits, so its symbols can still be read.
+ * with -g until FIFO is opened for writing and closed again (so a tracer
+ * started after it, for -p, can attach first: the test writes to FIFO once
+ * the tracer reports that it is attached), then calls sonde_add(i, 2 * i)
+ * and sonde_str("hello") N times each (default 5), or with -S sonde_str()
+ * of a LEN-byte string "abc...zabc..." (byte i is 'a' + i % 26, followed
+ * by 4096 more such bytes after its NUL), fires the USDT markers
+ * sonde:tick (i, i * 10) and sonde:mixed (i, 1000 + i, -7) N times each,
+ * calls sonde_ptrs with pointers to known memory and fires sonde:ptrs
+ * with the same pointers N times each, calls sonde_nested(3), prints the
+ * sum so the calls cannot be optimised away, and with -k stays until a signal ends it (so its mappings can
+ * still be read when the tracer symbolizes its stacks: sonde -c ends it
+ * after printing). Nothing here waits for a time.
  */
 #define _GNU_SOURCE
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/prctl.h>
 #include <unistd.h>
 
@@ -100,20 +105,37 @@ __attribute__((noinline)) void sonde_nested(int depth)
 /* keeps sonde_ptrs's calls without changing the printed sum */
 volatile long ptrs_sink;
 
+/* -g: opening a FIFO for reading blocks until a writer opens it; reading
+ * to end of file waits until that writer has closed it. */
+static int wait_for_go(const char *fifo)
+{
+	int fd = open(fifo, O_RDONLY);
+	if (fd < 0) {
+		perror(fifo);
+		return -1;
+	}
+	char buf[64];
+	while (read(fd, buf, sizeof(buf)) > 0)
+		;
+	close(fd);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
-	int n = 5, wait_ms = 0, sleep_ms = 0, opt;
-	const char *comm = NULL, *str = "hello";
-	while ((opt = getopt(argc, argv, "n:w:s:c:S:")) != -1) {
+	int n = 5, opt;
+	bool stay = false;
+	const char *comm = NULL, *go_fifo = NULL, *str = "hello";
+	while ((opt = getopt(argc, argv, "n:g:kc:S:")) != -1) {
 		switch (opt) {
 		case 'n':
 			n = atoi(optarg);
 			break;
-		case 'w':
-			wait_ms = atoi(optarg);
+		case 'g':
+			go_fifo = optarg;
 			break;
-		case 's':
-			sleep_ms = atoi(optarg);
+		case 'k':
+			stay = true;
 			break;
 		case 'c':
 			comm = optarg;
@@ -131,14 +153,14 @@ int main(int argc, char **argv)
 			break;
 		}
 		default:
-			fprintf(stderr, "usage: testprog [-n N] [-w MS] [-s MS] [-c COMM] [-S LEN]\n");
+			fprintf(stderr, "usage: testprog [-n N] [-g FIFO] [-k] [-c COMM] [-S LEN]\n");
 			return 2;
 		}
 	}
 	if (comm)
 		prctl(PR_SET_NAME, comm, 0, 0, 0);
-	if (wait_ms)
-		usleep((useconds_t)wait_ms * 1000);
+	if (go_fifo && wait_for_go(go_fifo))
+		return 1;
 	static const int ints[] = {3, 4};
 	static const struct sonde_iov iov = {"iov-data", 8};
 	static const char *const names[] = {"first", "second", NULL};
@@ -157,7 +179,7 @@ int main(int argc, char **argv)
 	sonde_nested(3);
 	printf("sum %ld\n", sum);
 	fflush(stdout);
-	if (sleep_ms)
-		usleep((useconds_t)sleep_ms * 1000);
+	while (stay)
+		pause();
 	return 0;
 }
