@@ -376,8 +376,13 @@ static int ready_fd_from_env(int *fd)
 		return EXIT_OK;
 	char *end;
 	long v = strtol(env, &end, 10);
-	if (*env == '\0' || *end || v < 0 || v > INT32_MAX || fcntl((int)v, F_GETFD) < 0) {
-		fprintf(stderr, "sonde: SONDE_READY_FD=%s is not an open file descriptor\n", env);
+	/* a pipe or socket only: a number left over from a parent's
+	 * environment may name an unrelated file here, which must not get
+	 * the line */
+	struct stat st;
+	if (*env == '\0' || *end || v < 0 || v > INT32_MAX || fstat((int)v, &st) ||
+	    !(S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode))) {
+		fprintf(stderr, "sonde: SONDE_READY_FD=%s is not an open pipe or socket\n", env);
 		return EXIT_USAGE;
 	}
 	if (fcntl((int)v, F_SETFD, FD_CLOEXEC) < 0) {

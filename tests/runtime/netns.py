@@ -383,6 +383,11 @@ def main():
     a = ap.parse_args()
     rest = a.rest[1:] if a.rest[:1] == ["--"] else a.rest
 
+    # the runner's SONDE_READY_FD is for a sonde it starts itself; this
+    # script's sonde gets its own pipe, and --pre/--during/--check
+    # commands (a --emit-elf run) must not see a descriptor they lack
+    os.environ.pop("SONDE_READY_FD", None)
+
     # SIGTERM/SIGHUP (the runner's timeout) must still run the clean-up
     def bail(signum, frame):
         raise SystemExit(98)

@@ -1,25 +1,24 @@
 #!/bin/sh
 # tests/vm/run.sh - runs runtime test files inside a qemu guest booting
 # Debian's 6.1 kernel (linux-image-amd64), where kprobes and fentry work,
-# in ONE boot: ../shared/tools/vmrun shares this machine's root filesystem,
-# so the guest runs the sonde just built and the same runner.py.
+# in ONE boot: tests/vm/guest.py shares this machine's root filesystem, so
+# the guest runs the sonde just built and the same runner.py.
 #
-#   tests/vm/run.sh VMRUN SONDE TESTFILE...
+#   tests/vm/run.sh SONDE TESTFILE...
 #
 # Exits 77 (ctest: skipped) with a message when qemu, the kernel package
-# or vmrun is missing, except with CI=true, where that is a failure (1).
+# or busybox-static is missing, except with CI=true, where that is a
+# failure (1). scripts/bootstrap.sh installs all three.
 set -u
-vmrun=$1
-sonde=$2
-shift 2
+sonde=$1
+shift
 here=$(cd "$(dirname "$0")" && pwd)
 runner=$here/../runtime/runner.py
 
 missing=""
-[ -x "$vmrun" ] || missing="$missing vmrun ($vmrun)"
 command -v qemu-system-x86_64 >/dev/null 2>&1 || missing="$missing qemu-system-x86_64 (apt-get install qemu-system-x86)"
 ls /boot/vmlinuz-* >/dev/null 2>&1 || missing="$missing a kernel in /boot (apt-get install linux-image-amd64)"
-command -v busybox >/dev/null 2>&1 || [ -x /bin/busybox ] || missing="$missing busybox (apt-get install busybox-static)"
+[ -x /bin/busybox ] || [ -x /usr/bin/busybox ] || missing="$missing busybox (apt-get install busybox-static)"
 if [ -n "$missing" ]; then
 	case "${CI:-}" in
 	true | 1 | yes)
@@ -30,8 +29,8 @@ if [ -n "$missing" ]; then
 	echo "SKIP vm tests: missing:$missing"
 	exit 77
 fi
-kernel=$(ls /boot/vmlinuz-* | sort -V | tail -n 1)
-echo "guest kernel: $kernel"
+# guest.py exits 125 when the guest cannot be set up (a dynamic busybox,
+# no modules for the kernel, ...): a failure, never a skip
 # the guest sees the same files; CI stays set so skips inside fail there too
-exec "$vmrun" --kernel "$kernel" --timeout 900 -- \
-	env CI="${CI:-}" python3 "$runner" --sonde "$sonde" "$@"
+exec python3 "$here/guest.py" --timeout 900 --env CI="${CI:-}" -- \
+	python3 "$runner" --sonde "$sonde" "$@"
