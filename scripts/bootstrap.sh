@@ -17,7 +17,7 @@ set -euo pipefail
 #             pkg-config files require (zlib, liblzma; libzstd for LLVM/libelf)
 #   tests:    libcmocka-dev (unit tests), python3 (runtime test runner), bpftool
 #             (cleanup checks), bpftrace (output comparison), iproute2 (veth/netns)
-#   vmrun:    qemu-system-x86, linux-image-amd64, busybox-static (tests under Debian's 6.1 kernel)
+#   guest:    qemu-system-x86, linux-image-amd64, busybox-static (tests/vm/guest.py: tests under Debian's 6.1 kernel)
 PACKAGES=(
 	build-essential cmake pkg-config flex bison
 	llvm-19-dev clang-19
