@@ -422,6 +422,16 @@ class BpfState:
         text = r.stdout.decode(errors="replace").strip()
         return json.loads(text) if text else []
 
+    def _perf_attached(self):
+        """bpftool perf show: [{"pid", "fd", "prog_id", ...}], [] when it fails
+        (then only fdinfo tells the holders)."""
+        r = subprocess.run([self.bpftool, "-j", "perf", "show"], stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, timeout=30)
+        try:
+            return json.loads(r.stdout.decode(errors="replace") or "[]") if r.returncode == 0 else []
+        except ValueError:
+            return []
+
     def snapshot(self):
         """{("prog"|"link", id): object} for everything in the kernel now."""
         snap = {}
@@ -451,7 +461,19 @@ class BpfState:
                 if key in before:
                     continue
                 candidates.append((key, obj))
-            holders = fd_holders() if candidates else {}
+            holders = {}
+            if candidates:
+                holders = fd_holders()
+                # a program attached through a perf event (a tracepoint,
+                # a uprobe) is held by that event's fd, which fdinfo does
+                # not name; bpftool perf show does
+                for ev in self._perf_attached():
+                    holders.setdefault(("prog", ev.get("prog_id")), set()).add(ev.get("pid"))
+                # a program that a link holds belongs to the link's holders
+                for (kind, _), link in now.items():
+                    if kind == "link" and ("link", link.get("id")) in holders:
+                        holders.setdefault(("prog", link.get("prog_id")), set()).update(
+                            holders[("link", link.get("id"))])
             for key, obj in candidates:
                 pids = {p.get("pid") for p in obj.get("pids", [])} | holders.get(key, set())
                 if pids and not (pids & ours) and not any(self._is_sonde(p) for p in pids):
