@@ -395,7 +395,8 @@ static void fault_slow_attach(void)
 	unsigned long ms = strtoul(f + 12, &end, 10);
 	if (*end || ms > 60000)
 		return;
-	struct timespec ts = {.tv_sec = (time_t)(ms / 1000), .tv_nsec = (long)(ms % 1000) * 1000000};
+	struct timespec ts = {.tv_sec = (time_t)(ms / 1000),
+			      .tv_nsec = (long)(ms % 1000) * 1000000};
 	while (nanosleep(&ts, &ts) && errno == EINTR)
 		;
 }
@@ -458,9 +459,22 @@ static void notify_ready(int fd)
 {
 	if (fd < 0)
 		return;
+	/* a reader that went away must not kill the run with SIGPIPE: the
+	 * write fails with EPIPE instead and the signal is taken back */
+	sigset_t pipe_set, old;
+	sigemptyset(&pipe_set);
+	sigaddset(&pipe_set, SIGPIPE);
+	pthread_sigmask(SIG_BLOCK, &pipe_set, &old);
 	static const char msg[] = "attached\n";
-	if (write(fd, msg, sizeof(msg) - 1) != (ssize_t)sizeof(msg) - 1)
-		fprintf(stderr, "sonde: SONDE_READY_FD: cannot write: %s\n", strerror(errno));
+	if (write(fd, msg, sizeof(msg) - 1) != (ssize_t)sizeof(msg) - 1) {
+		int e = errno;
+		if (e == EPIPE) {
+			struct timespec none = {0, 0};
+			sigtimedwait(&pipe_set, NULL, &none);
+		}
+		fprintf(stderr, "sonde: SONDE_READY_FD: cannot write: %s\n", strerror(e));
+	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	close(fd);
 }
 
