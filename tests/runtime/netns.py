@@ -205,15 +205,17 @@ def send(spec, dst4, dst6):
         raise SystemExit("netns.py: unknown traffic kind %r" % kind)
 
 
-def recv(spec):
-    """`netns.py _recv udp4:P1,P2 ADDR`: count datagrams per port until SIGINT."""
+def recv(spec, addr4, addr6):
+    """`netns.py _recv udp4:P1,P2 ADDR4 ADDR6`: count datagrams per port until
+    SIGINT.  Bound to this run's address, not the wildcard: a receiver in
+    the host's namespace must not collide with another run's on the port."""
     kind, ports = spec.split(":")
     v6 = kind == "udp6"
     counts = {}
     socks = []
     for p in ports.split(","):
         s = socket.socket(socket.AF_INET6 if v6 else socket.AF_INET, socket.SOCK_DGRAM)
-        s.bind(("::" if v6 else "0.0.0.0", int(p)))
+        s.bind((addr6 if v6 else addr4, int(p)))
         s.setblocking(False)
         socks.append((int(p), s))
         counts[int(p)] = 0
@@ -235,10 +237,10 @@ def recv(spec):
         print("received udp %d: %d" % (p, counts[p]), flush=True)
 
 
-def tcp_server(port, v6, stop):
+def tcp_server(port, v6, addr, stop):
     s = socket.socket(socket.AF_INET6 if v6 else socket.AF_INET, socket.SOCK_STREAM)
     s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    s.bind(("::" if v6 else "0.0.0.0", port))
+    s.bind((addr, port))
     s.listen(16)
     s.settimeout(0.1)
     print("ready", flush=True)
@@ -354,12 +356,12 @@ def main():
             time.sleep(0.02)
         return 0
     if len(sys.argv) > 1 and sys.argv[1] == "_recv":
-        recv(sys.argv[2])
+        recv(sys.argv[2], sys.argv[3], sys.argv[4])
         return 0
     if len(sys.argv) > 1 and sys.argv[1] == "_tcpd":
         stop = []
         signal.signal(signal.SIGINT, lambda *a: stop.append(1))
-        tcp_server(int(sys.argv[2]), sys.argv[3] == "6", stop)
+        tcp_server(int(sys.argv[2]), sys.argv[3] == "6", sys.argv[4], stop)
         return 0
 
     ap = argparse.ArgumentParser(usage="netns.py [options] -- SONDE ARGS...")
@@ -434,10 +436,14 @@ def main():
         src = a.src or ("host" if a.inside else "ns")
         dst_ns = None if src == "ns" else (net.ns if net else None)  # where receivers live
         in_ns = lambda argv, ns: (["ip", "netns", "exec", ns] + argv) if ns else argv
-        # receivers and TCP listeners on the receiving end
+        # receivers and TCP listeners on the receiving end, on its addresses
+        if net:
+            recv4, recv6 = (net.host4, net.host6) if src == "ns" else (net.ns4, net.ns6)
+        else:
+            recv4, recv6 = "0.0.0.0", "::"
         receivers = []
         for spec in a.recv:
-            p = subprocess.Popen(in_ns([sys.executable, HERE, "_recv", spec], dst_ns),
+            p = subprocess.Popen(in_ns([sys.executable, HERE, "_recv", spec, recv4, recv6], dst_ns),
                                  stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
             procs.append(p)
             receivers.append(p)
@@ -445,7 +451,8 @@ def main():
         for spec in a.send:
             if spec.startswith("tcp"):
                 v, port = spec[3], spec.split(":")[2]
-                p = subprocess.Popen(in_ns([sys.executable, HERE, "_tcpd", port, v], dst_ns),
+                p = subprocess.Popen(in_ns([sys.executable, HERE, "_tcpd", port, v,
+                                            recv6 if v == "6" else recv4], dst_ns),
                                      stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
                 procs.append(p)
                 p.stdout.readline()

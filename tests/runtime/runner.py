@@ -318,8 +318,8 @@ class Proc:
         os.close(self.ready_r)
 
     def wait_attached(self, deadline):
-        """Wait until the WAIT_FOR line appears; False if the process exited
-        or the deadline passed first."""
+        """Wait until attached (the WAIT_FOR line, or sonde's report); False
+        if the process exited or the deadline passed first."""
         while time.monotonic() < deadline:
             if self.matched.wait(0.02):
                 return True
