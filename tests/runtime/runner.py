@@ -610,10 +610,11 @@ def unified_diff(expected, actual, a, b):
 
 
 class Runner:
-    def __init__(self, sonde, ci, verbose):
+    def __init__(self, sonde, ci, verbose, timeout_factor=1.0):
         self.sonde = sonde
         self.ci = ci
         self.verbose = verbose
+        self.timeout_factor = timeout_factor
         self.bpf = BpfState(sonde)
         self.is_root = os.geteuid() == 0
         self.trig = "trig"
@@ -665,7 +666,8 @@ class Runner:
         SIGNAL, then the exit.  Appends problems; returns the Proc."""
         needs_attach = drive and (t.after or t.signal)
         start = time.monotonic()
-        deadline = start + t.timeout
+        timeout = t.timeout * self.timeout_factor
+        deadline = start + timeout
         is_bpftrace = argv[0] == "bpftrace"
         if t.wait_for:
             what = "a line matching WAIT_FOR %r" % t.wait_for
@@ -684,7 +686,7 @@ class Runner:
                     problems.append("exited (%s) before %s; AFTER/SIGNAL not run" %
                                     (describe_status(proc.p.returncode), what))
                 else:
-                    problems.append("no %s within %gs" % (what, t.timeout))
+                    problems.append("no %s within %gs" % (what, timeout))
             else:
                 for cmd in t.after:
                     cmd = self.subst(cmd, tmpdir, testdir)
@@ -700,7 +702,7 @@ class Runner:
                     proc.kill(signum)
         if proc.finish(deadline):
             problems.append("timed out after %gs (sent SIGINT, then SIGKILL after %gs if needed)" %
-                            (t.timeout, KILL_GRACE))
+                            (timeout, KILL_GRACE))
         return proc
 
     def run(self, t):
@@ -816,12 +818,15 @@ def main():
     ap.add_argument("--sonde", required=True, help="path to the sonde binary")
     ap.add_argument("--filter", help="run only tests whose name matches this regex")
     ap.add_argument("-v", "--verbose", action="store_true", help="show output of passing tests too")
+    ap.add_argument("--timeout-factor", type=float, default=1.0, metavar="F",
+                    help="multiply every TIMEOUT by F (a hang guard, not a race: the qemu "
+                    "guest of tests/vm/ runs everything several times slower)")
     ap.add_argument("files", nargs="+", metavar="FILE.test")
     opts = ap.parse_args()
 
     sonde = os.path.abspath(opts.sonde)
     ci = os.environ.get("CI", "").lower() in ("true", "1", "yes")
-    runner = Runner(sonde, ci, opts.verbose)
+    runner = Runner(sonde, ci, opts.verbose, opts.timeout_factor)
 
     all_tests = []
     try:

@@ -31,6 +31,8 @@ if [ -n "$missing" ]; then
 fi
 # guest.py exits 125 when the guest cannot be set up (a dynamic busybox,
 # no modules for the kernel, ...): a failure, never a skip
-# the guest sees the same files; CI stays set so skips inside fail there too
+# the guest sees the same files; CI stays set so skips inside fail there
+# too; emulated, the guest is several times slower, so the tests' TIMEOUTs
+# (hang guards) are stretched
 exec python3 "$here/guest.py" --timeout 900 --env CI="${CI:-}" -- \
-	python3 "$runner" --sonde "$sonde" "$@"
+	python3 "$runner" --timeout-factor 4 --sonde "$sonde" "$@"
