@@ -201,6 +201,13 @@ mkdir -p /rw/upper /rw/work
 mount -t overlay -o lowerdir=/lower,upperdir=/rw/upper,workdir=/rw/work overlay /root ||
 	die "cannot mount the overlay"
 R=/root
+# the kernel asks for modules (a veth, a qdisc) through /sbin/modprobe in
+# this initramfs's root, not the command's chroot: hand them to the guest
+# system's modprobe and its /lib/modules
+mkdir -p /sbin
+printf '#!/bin/sh\nexec /bin/chroot /root /sbin/modprobe "$@"\n' >/sbin/modprobe
+chmod 0755 /sbin/modprobe
+echo /sbin/modprobe >/proc/sys/kernel/modprobe
 mount -t proc proc $R/proc
 mount -t sysfs sysfs $R/sys
 mount -t devtmpfs devtmpfs $R/dev
