@@ -91,9 +91,15 @@ class Net:
         self.ns = "sonde-" + tag
         self.host_if = "sv%sh" % tag
         self.ns_if = "sv%sn" % tag
-        a, b = random.randint(0, 1), random.randint(0, 255)
-        self.host4 = "198.%d.%d.1" % (18 + a, b)
-        self.ns4 = "198.%d.%d.2" % (18 + a, b)
+        # A /24 of 198.18.0.0/15 that no interface here has yet: the host
+        # end's address is in the shared namespace, where receivers and
+        # listeners bind it, so two runs at once must not share it.
+        used = sh("ip", "-4", "-o", "addr", "show").stdout.decode()
+        free = [(a, b) for a in (18, 19) for b in range(256)
+                if " 198.%d.%d." % (a, b) not in used]
+        a, b = random.choice(free)
+        self.host4 = "198.%d.%d.1" % (a, b)
+        self.ns4 = "198.%d.%d.2" % (a, b)
         self.host6 = "fd5e:%x::1" % random.getrandbits(16)
         self.ns6 = self.host6[:-1] + "2"
         self.ipv6 = ipv6
@@ -145,7 +151,7 @@ class Net:
 
 
 # --------------------------------------------------------------------------
-# Traffic (run as `netns.py _send SPEC DST4 DST6`, in the sending namespace)
+# Traffic (run as `netns.py _send SPEC DST4 DST6 SRC4 SRC6`, in the sending namespace)
 
 def checksum(data):
     if len(data) % 2:
@@ -156,17 +162,19 @@ def checksum(data):
     return ~s & 0xffff
 
 
-def send(spec, dst4, dst6):
+def send(spec, dst4, dst6, src4, src6):
     parts = spec.split(":")
     kind, n = parts[0], int(parts[1])
     port = int(parts[2]) if len(parts) > 2 else 0
     v6 = kind.endswith("6")
-    fam, dst = (socket.AF_INET6, dst6) if v6 else (socket.AF_INET, dst4)
+    fam, dst, src = (socket.AF_INET6, dst6, src6) if v6 else (socket.AF_INET, dst4, src4)
     if kind in ("udp4", "udp6"):
         for i in range(n):
             s = socket.socket(fam, socket.SOCK_DGRAM)
             s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            s.bind(("::" if v6 else "0.0.0.0", 40000 + i))
+            # this run's own address, not the wildcard: in the host's
+            # namespace other programs (other runs) may use these ports
+            s.bind((src, 40000 + i))
             s.sendto(b"sonde %d" % i, (dst, port))
             s.close()
     elif kind in ("tcp4", "tcp6"):
@@ -205,17 +213,26 @@ def send(spec, dst4, dst6):
         raise SystemExit("netns.py: unknown traffic kind %r" % kind)
 
 
-def recv(spec, addr4, addr6):
-    """`netns.py _recv udp4:P1,P2 ADDR4 ADDR6`: count datagrams per port until
-    SIGINT.  Bound to this run's address, not the wildcard: a receiver in
-    the host's namespace must not collide with another run's on the port."""
+def drain(p, s, counts):
+    try:
+        while True:
+            s.recv(2048)
+            counts[p] += 1
+    except BlockingIOError:
+        pass
+
+
+def recv(spec, addr):
+    """`netns.py _recv udp4:P1,P2 ADDR`: count datagrams per port until SIGINT."""
     kind, ports = spec.split(":")
     v6 = kind == "udp6"
     counts = {}
     socks = []
     for p in ports.split(","):
         s = socket.socket(socket.AF_INET6 if v6 else socket.AF_INET, socket.SOCK_DGRAM)
-        s.bind((addr6 if v6 else addr4, int(p)))
+        # bound to this run's address, not the wildcard: in the host's
+        # namespace another run may listen on the same port at the same time
+        s.bind((addr, int(p)))
         s.setblocking(False)
         socks.append((int(p), s))
         counts[int(p)] = 0
@@ -227,12 +244,11 @@ def recv(spec, addr4, addr6):
         r, _, _ = select.select([s for _, s in socks], [], [], 0.05)
         for p, s in socks:
             if s in r:
-                try:
-                    while True:
-                        s.recv(2048)
-                        counts[p] += 1
-                except BlockingIOError:
-                    pass
+                drain(p, s, counts)
+    # what arrived after the last select() (or while it was not running, the
+    # SIGINT having come first) is in the sockets' queues still
+    for p, s in socks:
+        drain(p, s, counts)
     for p, _ in socks:
         print("received udp %d: %d" % (p, counts[p]), flush=True)
 
@@ -344,7 +360,7 @@ def pump(stream, sink):
 def main():
     if len(sys.argv) > 1 and sys.argv[1] == "_send":
         for spec in sys.argv[2].split(" "):
-            send(spec, sys.argv[3], sys.argv[4])
+            send(spec, *sys.argv[3:7])
         return 0
     if len(sys.argv) > 1 and sys.argv[1] == "_until":
         # a condition, not a delay: polled until it holds
@@ -356,7 +372,7 @@ def main():
             time.sleep(0.02)
         return 0
     if len(sys.argv) > 1 and sys.argv[1] == "_recv":
-        recv(sys.argv[2], sys.argv[3], sys.argv[4])
+        recv(sys.argv[2], sys.argv[3])
         return 0
     if len(sys.argv) > 1 and sys.argv[1] == "_tcpd":
         stop = []
@@ -436,26 +452,34 @@ def main():
         src = a.src or ("host" if a.inside else "ns")
         dst_ns = None if src == "ns" else (net.ns if net else None)  # where receivers live
         in_ns = lambda argv, ns: (["ip", "netns", "exec", ns] + argv) if ns else argv
-        # receivers and TCP listeners on the receiving end, on its addresses
+        # the receiving and the sending end's addresses
         if net:
-            recv4, recv6 = (net.host4, net.host6) if src == "ns" else (net.ns4, net.ns6)
+            dst4, dst6 = (net.host4, net.host6) if src == "ns" else (net.ns4, net.ns6)
+            src4, src6 = (net.ns4, net.ns6) if src == "ns" else (net.host4, net.host6)
         else:
-            recv4, recv6 = "0.0.0.0", "::"
+            dst4, dst6, src4, src6 = "0.0.0.0", "::", "0.0.0.0", "::"
+
+        def start_ready(argv, what):
+            p = subprocess.Popen(in_ns(argv, dst_ns), stdout=subprocess.PIPE,
+                                 stderr=subprocess.STDOUT)
+            procs.append(p)
+            line = p.stdout.readline().decode(errors="replace")
+            if line != "ready\n":
+                raise RuntimeError("%s did not start: %s%s" % (
+                    what, line, p.stdout.read().decode(errors="replace")))
+            return p
+
+        # receivers and TCP listeners on the receiving end
         receivers = []
         for spec in a.recv:
-            p = subprocess.Popen(in_ns([sys.executable, HERE, "_recv", spec, recv4, recv6], dst_ns),
-                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-            procs.append(p)
-            receivers.append(p)
-            p.stdout.readline()  # "ready"
+            addr = dst6 if spec.startswith("udp6") else dst4
+            receivers.append(start_ready([sys.executable, HERE, "_recv", spec, addr],
+                                         "receiver " + spec))
         for spec in a.send:
             if spec.startswith("tcp"):
                 v, port = spec[3], spec.split(":")[2]
-                p = subprocess.Popen(in_ns([sys.executable, HERE, "_tcpd", port, v,
-                                            recv6 if v == "6" else recv4], dst_ns),
-                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-                procs.append(p)
-                p.stdout.readline()
+                start_ready([sys.executable, HERE, "_tcpd", port, v, dst6 if v == "6" else dst4],
+                            "listener " + spec)
         # sonde reports on this pipe once every probe is attached (the
         # "Attaching N probes..." line comes before the attach)
         ready_r, ready_w = os.pipe()
@@ -486,8 +510,8 @@ def main():
                     ready.readline()
             if sonde.poll() is None:
                 if a.send and net:
-                    dst4, dst6 = (net.host4, net.host6) if src == "ns" else (net.ns4, net.ns6)
-                    r = subprocess.run(in_ns([sys.executable, HERE, "_send", " ".join(a.send), dst4, dst6],
+                    r = subprocess.run(in_ns([sys.executable, HERE, "_send", " ".join(a.send),
+                                              dst4, dst6, src4, src6],
                                              net.ns if src == "ns" else None),
                                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
                     if r.returncode:
