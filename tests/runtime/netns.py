@@ -162,7 +162,7 @@ def checksum(data):
     return ~s & 0xffff
 
 
-def send(spec, dst4, dst6, src4, src6):
+def send(spec, dst4, dst6, src4="0.0.0.0", src6="::"):
     parts = spec.split(":")
     kind, n = parts[0], int(parts[1])
     port = int(parts[2]) if len(parts) > 2 else 0
@@ -220,6 +220,23 @@ def drain(p, s, counts):
             counts[p] += 1
     except BlockingIOError:
         pass
+
+
+def fence():
+    """Returns once the kernel has handled every packet this process sent.
+    A packet sent over the veth is handled by the receiving end in a
+    softirq, usually before sendto() returns, but under load it can be left
+    queued (the CPU's backlog, or the veth's ring when XDP is attached) for
+    ksoftirqd; counts read before then (sonde's, the receivers') would be
+    short. A datagram to ourselves over lo goes into the same CPU's backlog
+    behind them (the process is pinned to one CPU), so when it arrives the
+    packets before it have been handled. lo is not an interface under test."""
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind(("127.0.0.1", 0))
+    s.settimeout(20)  # only so that a broken lo fails instead of hanging
+    s.sendto(b"fence", s.getsockname())
+    s.recv(16)
+    s.close()
 
 
 def recv(spec, addr):
@@ -359,8 +376,11 @@ def pump(stream, sink):
 
 def main():
     if len(sys.argv) > 1 and sys.argv[1] == "_send":
+        # One CPU for all of it: then fence() is behind every packet sent
+        os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
         for spec in sys.argv[2].split(" "):
             send(spec, *sys.argv[3:7])
+        fence()
         return 0
     if len(sys.argv) > 1 and sys.argv[1] == "_until":
         # a condition, not a delay: polled until it holds
@@ -516,7 +536,8 @@ def main():
                                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
                     if r.returncode:
                         extra.append("netns.py: sending failed: " + r.stdout.decode(errors="replace"))
-                time.sleep(0.3)
+                # no wait here: _send returns once the kernel has handled
+                # all its packets (fence())
                 run_cmds("during", a.during)
                 sonde.send_signal(signal.SIGINT)
         try:
