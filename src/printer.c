@@ -344,16 +344,30 @@ static void put_time(FILE *f, const char *fmt, const struct tm *tm, long usec)
 	free(m.data);
 }
 
+/* The wall clock's offset from CLOCK_MONOTONIC, read once per run (as
+ * bpftrace reads the boot time once): read again for each timestamp, the
+ * two clock reads a few ns apart made two timestamps of one record, or of
+ * one run, differ by a microsecond from their true distance. */
+static int64_t wall_clock_offset(void)
+{
+	static int64_t off;
+	static bool known;
+	if (!known) {
+		struct timespec mono, real;
+		clock_gettime(CLOCK_MONOTONIC, &mono);
+		clock_gettime(CLOCK_REALTIME, &real);
+		off = ((int64_t)real.tv_sec - (int64_t)mono.tv_sec) * 1000000000LL +
+		      ((int64_t)real.tv_nsec - (int64_t)mono.tv_nsec);
+		known = true;
+	}
+	return off;
+}
+
 /* strftime(fmt, ns): ns is a kernel ktime (CLOCK_MONOTONIC, as nsecs),
  * turned into local wall-clock time when printed. */
 static void put_timestamp(FILE *f, const char *fmt, uint64_t ns)
 {
-	struct timespec mono, real;
-	clock_gettime(CLOCK_MONOTONIC, &mono);
-	clock_gettime(CLOCK_REALTIME, &real);
-	int64_t off = ((int64_t)real.tv_sec - (int64_t)mono.tv_sec) * 1000000000LL +
-		      ((int64_t)real.tv_nsec - (int64_t)mono.tv_nsec);
-	int64_t wall = (int64_t)ns + off;
+	int64_t wall = (int64_t)ns + wall_clock_offset();
 	time_t secs = (time_t)(wall / 1000000000LL);
 	struct tm tm;
 	localtime_r(&secs, &tm);
