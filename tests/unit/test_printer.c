@@ -129,8 +129,10 @@ static const void *ikey(int64_t *buf, int64_t v)
 
 static const void *skey(char *buf, size_t size, const char *s)
 {
+	/* a fixed-size key: s's bytes, zero-filled; s may fill it whole */
 	memset(buf, 0, size);
-	strncpy(buf, s, size);
+	size_t n = strlen(s);
+	memcpy(buf, s, n < size ? n : size);
 	return buf;
 }
 
