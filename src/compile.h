@@ -18,6 +18,8 @@
 #include "manifest.h"
 #include "probes/provider.h"
 
+struct sig_watch;
+
 enum {
 	DEBUG_AST = 1 << 0,
 	DEBUG_IR = 1 << 1,
@@ -34,6 +36,7 @@ struct compile_options {
 	const char *emit_llvm; /* write textual IR here, or NULL */
 	bool force;            /* --force: xdp probes may replace an attached program */
 	int child_pid;         /* -c: the command's pid (the cpid builtin); 0 without -c */
+	struct sig_watch *watch; /* told of temporary files a signal must remove; NULL: none */
 };
 
 struct early_read {

@@ -20,6 +20,7 @@
 #include "backend.h"
 #include "parse.h"
 #include "sema.h"
+#include "signals.h"
 
 #include "embedded.h"
 
@@ -217,16 +218,28 @@ static int codegen_and_emit(const struct backend *be, struct compilation *c,
 			    const struct source *src, struct program *p)
 {
 	char path[4096], tmpdir[4096];
+	/* a signal that ends the compile removes the copy (signals.h) */
+	struct sig_watch *w = c->opts->watch;
 	int lock;
+	sig_watch_hold(w);
 	int rc = source_path(src, path, sizeof(path), tmpdir, sizeof(tmpdir), &lock);
+	if (tmpdir[0])
+		sig_watch_set_tmp(w, path, tmpdir);
+	sig_watch_release(w);
 	if (rc) {
+		sig_watch_hold(w);
 		remove_source_copy(path, tmpdir, lock);
+		sig_watch_set_tmp(w, NULL, NULL);
+		sig_watch_release(w);
 		fprintf(stderr, "sonde: cannot prepare the script for debug info: %s\n",
 			strerror(-rc));
 		return -1;
 	}
 	rc = be->compile(c, path, p);
+	sig_watch_hold(w);
 	remove_source_copy(path, tmpdir, lock);
+	sig_watch_set_tmp(w, NULL, NULL);
+	sig_watch_release(w);
 	return rc;
 }
 

@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/stat.h>
+#include <sys/eventfd.h>
 #include <sys/syscall.h>
 #include <pthread.h>
 #include <signal.h>
@@ -27,6 +28,8 @@
 #include "features.h"
 #include "listing.h"
 #include "runtime.h"
+#include "signals.h"
+#include "sink.h"
 
 static void usage(FILE *out)
 {
@@ -83,7 +86,7 @@ _Static_assert(SCRIPT_MAX_BYTES == 16 << 20, "the message below says 16 MiB");
  * sets *why to the reason, to be shown after the file's name. */
 static char *read_file(const char *path, size_t *len, const char **why)
 {
-	FILE *f = strcmp(path, "-") ? fopen(path, "rb") : stdin;
+	FILE *f = strcmp(path, "-") ? fopen(path, "rbe") : stdin;
 	if (!f) {
 		*why = strerror(errno);
 		return NULL;
@@ -150,13 +153,14 @@ enum { OPT_INFO = 512 };
 
 /* -c: the command is forked before compiling (so uprobes can be limited
  * to its pid) and held on a pipe until the runtime has attached every
- * probe; a thread waits for it and ends the run with SIGTERM, which the
- * runtime takes as a normal stop. */
+ * probe; a thread waits for it and ends the run through exit_fd, which
+ * the runtime takes as a normal stop. */
 struct child {
 	pid_t pid;
 	int go_fd;
 	int exec_err_fd; /* the child's errno when exec failed after all */
 	int exec_errno;
+	int exit_fd; /* eventfd, written when the command has ended */
 	bool exited;
 	pthread_t waiter;
 	bool has_waiter;
@@ -166,7 +170,7 @@ struct child {
  * kernel's exec of the script would fail with ENOENT or EACCES. */
 static bool bad_interpreter(const char *file, char *interp, size_t size)
 {
-	FILE *f = fopen(file, "rb");
+	FILE *f = fopen(file, "rbe");
 	if (!f)
 		return false;
 	char line[256];
@@ -234,7 +238,7 @@ static char *command_path(const char *word)
 	return NULL;
 }
 
-static int child_spawn(const char *cmd, struct child *ch)
+static int child_spawn(const char *cmd, struct child *ch, const struct sig_state *sig)
 {
 	wordexp_t we;
 	if (wordexp(cmd, &we, WRDE_NOCMD) || we.we_wordc == 0) {
@@ -261,6 +265,17 @@ static int child_spawn(const char *cmd, struct child *ch)
 		fprintf(stderr, "sonde: -c: pipe: %s\n", strerror(errno));
 		return EXIT_SYSTEM;
 	}
+	ch->exit_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (ch->exit_fd < 0) {
+		fprintf(stderr, "sonde: -c: eventfd: %s\n", strerror(errno));
+		wordfree(&we);
+		free(file);
+		close(fds[0]);
+		close(fds[1]);
+		close(errfds[0]);
+		close(errfds[1]);
+		return EXIT_SYSTEM;
+	}
 	pid_t pid = fork();
 	if (pid < 0) {
 		fprintf(stderr, "sonde: -c: fork: %s\n", strerror(errno));
@@ -273,9 +288,9 @@ static int child_spawn(const char *cmd, struct child *ch)
 		return EXIT_SYSTEM;
 	}
 	if (pid == 0) {
-		sigset_t none;
-		sigemptyset(&none);
-		sigprocmask(SIG_SETMASK, &none, NULL);
+		/* the signals as sonde got them: blocked ones unblocked, ignored
+		 * ones (nohup) still ignored */
+		sig_restore_for_child(sig);
 		close(fds[1]);
 		close(errfds[0]);
 		char go;
@@ -316,7 +331,9 @@ static void *child_wait(void *arg)
 	if (read(ch->exec_err_fd, &e, sizeof(e)) == (ssize_t)sizeof(e))
 		ch->exec_errno = e;
 	ch->exited = true;
-	kill(getpid(), SIGTERM);
+	uint64_t one = 1;
+	if (write(ch->exit_fd, &one, sizeof(one)) != sizeof(one))
+		kill(getpid(), SIGTERM); /* cannot happen to an eventfd; stop anyway */
 	return NULL;
 }
 
@@ -345,6 +362,7 @@ static void child_finish(struct child *ch)
 		pthread_join(ch->waiter, NULL);
 	}
 	close(ch->exec_err_fd);
+	close(ch->exit_fd);
 }
 
 static int parse_pid(const char *arg, int *pid)
@@ -396,7 +414,7 @@ static int ready_fd_from_env(int *fd)
 /* --emit-elf: the object as compiled, for loaders other than sonde */
 static int write_elf(const struct program *p, const char *path)
 {
-	FILE *f = fopen(path, "wb");
+	FILE *f = fopen(path, "wbe");
 	if (!f || fwrite(p->elf, 1, p->elf_size, f) != p->elf_size) {
 		int e = errno;
 		if (f)
@@ -439,11 +457,29 @@ static int list_script(const char *program, const char *path, const struct compi
 	return failed ? EXIT_SCRIPT : EXIT_OK;
 }
 
+/* A signal before the runtime holds anything in the kernel (signals.h):
+ * nothing to undo; the -c command, still waiting for its start, sees its
+ * pipe close and exits. The status says what ended sonde, as a shell
+ * reports a process a signal killed. */
+static void early_exit(void *arg, int signo)
+{
+	(void)arg;
+	_exit(128 + signo);
+}
+
 int main(int argc, char **argv)
 {
-	/* Signals stay blocked from the start: a Ctrl-C during compile or
-	 * load is read by the runtime and ends the run cleanly. */
-	rt_block_signals();
+	/* Signals are blocked from the start and read from a signalfd: none
+	 * can end sonde half-way through creating something in the kernel. */
+	struct sig_state sig;
+	int err = sig_init(&sig);
+	struct sig_watch watch;
+	if (!err)
+		err = sig_watch_start(&watch, &sig, early_exit, NULL);
+	if (err) {
+		fprintf(stderr, "sonde: cannot set up signal handling: %s\n", strerror(-err));
+		return EXIT_SYSTEM;
+	}
 
 	static const struct option longopts[] = {
 		{"help", no_argument, NULL, 'h'},
@@ -467,8 +503,10 @@ int main(int argc, char **argv)
 		.map_entries = 4096,
 		.ringbuf_size = 1 << 19,
 		.debug_out = stderr,
+		.watch = &watch,
 	};
-	struct rt_options ropts = {.format = OUT_TEXT, .out = stdout};
+	struct rt_options ropts = {
+		.format = OUT_TEXT, .out = stdout, .sig = &sig, .watch = &watch, .stop_fd = -1};
 	const char *program = NULL, *out_path = NULL, *buffering = NULL, *emit_elf = NULL;
 	bool list = false;
 	const char *command = NULL;
@@ -665,24 +703,37 @@ int main(int argc, char **argv)
 		src.path = abs;
 	}
 
-	FILE *out = stdout;
+	/* close-on-exec: the -c command must not write into the trace */
+	int out_fd = STDOUT_FILENO;
 	if (out_path) {
-		out = fopen(out_path, "w");
-		if (!out) {
+		out_fd = open(out_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+		if (out_fd < 0) {
 			fprintf(stderr, "sonde: cannot write %s: %s\n", out_path, strerror(errno));
 			free(text);
 			free(abs);
 			return EXIT_USAGE;
 		}
 	}
+	bool out_tty = isatty(out_fd);
+	struct sink sink;
+	FILE *out = sink_open(&sink, out_fd, out_path != NULL, out_path ? out_path : "stdout", &sig);
+	if (!out) {
+		fprintf(stderr, "sonde: cannot set up the output: %s\n", strerror(errno));
+		if (out_path)
+			close(out_fd);
+		free(text);
+		free(abs);
+		return EXIT_SYSTEM;
+	}
 	if (buffering) {
 		int mode = !strcmp(buffering, "line") ? _IOLBF : !strcmp(buffering, "full") ? _IOFBF
 											: _IONBF;
 		setvbuf(out, NULL, mode, 0);
-	} else if (isatty(fileno(out))) {
+	} else if (out_tty) {
 		setvbuf(out, NULL, _IOLBF, 0);
 	}
 	ropts.out = out;
+	ropts.sink = &sink;
 
 	struct diag d;
 	diag_init(&d, stderr);
@@ -694,18 +745,16 @@ int main(int argc, char **argv)
 	if (!emit_elf && !feat_bpf_privileged()) {
 		fprintf(stderr, "sonde: loading BPF programs needs root, or the CAP_BPF and "
 				"CAP_PERFMON capabilities; this process has neither\n");
-		if (out != stdout)
-			fclose(out);
+		fclose(out);
 		free(text);
 		free(abs);
 		return EXIT_LOAD;
 	}
-	struct child child = {.go_fd = -1, .exec_err_fd = -1};
+	struct child child = {.go_fd = -1, .exec_err_fd = -1, .exit_fd = -1};
 	if (command) {
-		rc = child_spawn(command, &child);
+		rc = child_spawn(command, &child, &sig);
 		if (rc) {
-			if (out != stdout)
-				fclose(out);
+			fclose(out);
 			free(text);
 			free(abs);
 			return rc;
@@ -714,11 +763,15 @@ int main(int argc, char **argv)
 		copts.child_pid = child.pid;
 		ropts.on_attached = child_go;
 		ropts.on_attached_arg = &child;
+		ropts.stop_fd = child.exit_fd;
 	}
 	if (driver_compile(&src, &copts, &d, &prog, &script_error)) {
 		rc = script_error ? EXIT_SCRIPT : EXIT_SYSTEM;
 	} else if (emit_elf) {
+		/* whole or not at all: a signal waits until it is written */
+		sig_watch_hold(&watch);
 		rc = write_elf(prog, emit_elf);
+		sig_watch_release(&watch);
 		program_free(prog);
 	} else {
 		rc = rt_run(prog, &ropts, &d);
@@ -729,8 +782,11 @@ int main(int argc, char **argv)
 	 * changed, or the kernel refused its format): the run traced nothing */
 	if (child.exec_errno && rc == EXIT_OK)
 		rc = EXIT_SYSTEM;
-	if (out != stdout)
-		fclose(out);
+	fclose(out);
+	if (sink_report(&sink, stderr) && rc == EXIT_OK)
+		rc = EXIT_SYSTEM;
+	sig_watch_end(&watch);
+	sig_fini(&sig);
 	free(text);
 	free(abs);
 	return rc;

@@ -7,7 +7,8 @@
  * probe is detached, END runs, the ring buffer is drained and the maps are
  * printed. Signals are blocked for the whole run and read from a signalfd,
  * so a Ctrl-C can never land between creating a link and recording it:
- * every path out of rt_run goes through the same cleanup.
+ * every path out of rt_run goes through the same cleanup. SIGUSR1 prints
+ * the maps and the run goes on (signals.h).
  */
 #define _GNU_SOURCE
 #include "runtime.h"
@@ -15,11 +16,13 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
-#include <sys/signalfd.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -38,31 +41,22 @@ struct run {
 	struct rt_attachment att;
 	struct pin_state pins;
 	struct ring_buffer *rb;
-	int sigfd;
+	struct sig_state *sig;
 	bool stop;
 	bool exit_seen, in_end;
 	int ncpus;
 	uint64_t lost_reported;
 };
 
-void rt_block_signals(void)
-{
-	sigset_t set;
-	sigemptyset(&set);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGHUP);
-	sigprocmask(SIG_BLOCK, &set, NULL);
-}
-
+/* Reads the signals that came (the output may have read some while it
+ * waited); true when one asks sonde to stop. A reader of the output that
+ * went away, or output that cannot be written, stops the run too. */
 static bool signal_pending_now(struct run *r)
 {
-	struct signalfd_siginfo si;
-	if (read(r->sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+	sig_read_pending(r->sig);
+	if (r->sig->nstops || (r->o->sink && sink_broken(r->o->sink)))
 		r->stop = true;
-		return true;
-	}
-	return false;
+	return r->stop;
 }
 
 /* ---- maps ----------------------------------------------------------------- */
@@ -170,10 +164,9 @@ static int cmp_map_names(const void *a, const void *b, void *arg)
 	return strcmp(maps[*(const uint32_t *)a].name, maps[*(const uint32_t *)b].name);
 }
 
-static void print_all_maps(struct run *r)
+static void print_maps_by_name(struct run *r)
 {
 	uint32_t n = r->p->m.nmaps;
-	out_maps_begin(&r->pr);
 	if (!n)
 		return;
 	uint32_t *order = calloc(n, sizeof(*order));
@@ -185,6 +178,23 @@ static void print_all_maps(struct run *r)
 	for (uint32_t i = 0; i < n; i++)
 		print_map(r, order[i], 0, 0);
 	free(order);
+}
+
+static void print_all_maps(struct run *r)
+{
+	out_maps_begin(&r->pr);
+	print_maps_by_name(r);
+}
+
+/* SIGUSR1: the maps as they are now, without the blank lines of the exit,
+ * as bpftrace prints them; the run goes on. */
+static void serve_print_requests(struct run *r)
+{
+	if (!r->sig->print_requests)
+		return;
+	r->sig->print_requests = 0;
+	print_maps_by_name(r);
+	fflush(r->pr.out);
 }
 
 /* ---- events --------------------------------------------------------------- */
@@ -211,19 +221,80 @@ static char *slurp(FILE *f, size_t *len)
 	return buf;
 }
 
-/* system(): the command runs through /bin/sh as the event arrives; its
- * output is printed (text) or becomes a "syscall" record (json). */
+/* The output of a system() command, read until it ends or a signal asks
+ * sonde to stop (then the command gets SIGTERM and what it printed is
+ * kept). malloc'd, *len bytes. */
+static char *read_command(struct run *r, int fd, pid_t pid, size_t *len)
+{
+	char *buf = NULL;
+	size_t cap = 0, n = 0;
+	for (;;) {
+		struct pollfd p[2] = {{.fd = fd, .events = POLLIN},
+				      {.fd = r->sig->fd, .events = POLLIN}};
+		if (poll(p, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		if ((p[1].revents & POLLIN) && signal_pending_now(r)) {
+			kill(pid, SIGTERM);
+			break;
+		}
+		serve_print_requests(r);
+		if (!(p[0].revents & (POLLIN | POLLHUP | POLLERR)))
+			continue;
+		if (n + 4096 > cap) {
+			cap = cap ? cap * 2 : 8192;
+			char *nb = realloc(buf, cap);
+			if (!nb)
+				break;
+			buf = nb;
+		}
+		ssize_t got = read(fd, buf + n, cap - n);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got <= 0)
+			break;
+		n += (size_t)got;
+	}
+	*len = n;
+	return buf;
+}
+
+/* system(): the command runs through /bin/sh as the event arrives, with
+ * the signals as sonde got them (not blocked); its output is printed
+ * (text) or becomes a "syscall" record (json). Once a signal has asked
+ * sonde to stop, commands still queued do not run. */
 static void run_system(struct run *r, const char *cmd)
 {
+	if (r->sig->nstops)
+		return;
 	fflush(r->pr.out);
-	FILE *f = popen(cmd, "r");
-	if (!f) {
+	int fds[2];
+	if (pipe2(fds, O_CLOEXEC)) {
 		fprintf(stderr, "sonde: system(\"%s\") failed: %s\n", cmd, strerror(errno));
 		return;
 	}
+	pid_t pid = fork();
+	if (pid < 0) {
+		fprintf(stderr, "sonde: system(\"%s\") failed: %s\n", cmd, strerror(errno));
+		close(fds[0]);
+		close(fds[1]);
+		return;
+	}
+	if (pid == 0) {
+		sig_restore_for_child(r->sig);
+		if (dup2(fds[1], STDOUT_FILENO) < 0)
+			_exit(127);
+		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+		_exit(127);
+	}
+	close(fds[1]);
 	size_t len = 0;
-	char *out = slurp(f, &len);
-	pclose(f);
+	char *out = read_command(r, fds[0], pid, &len);
+	close(fds[0]);
+	/* a command that outlives a SIGTERM is left to finish on its own */
+	waitpid(pid, NULL, r->sig->nstops ? WNOHANG : 0);
 	out_text_event(&r->pr, "syscall", out ? out : "", out ? len : 0);
 	free(out);
 }
@@ -302,6 +373,11 @@ static int on_event(void *ctx, void *data, size_t size)
 	default:
 		break;
 	}
+	/* a stop request ends the batch: detach first, print the rest after */
+	if (!r->stop && (r->sig->nstops || (r->o->sink && sink_broken(r->o->sink)))) {
+		r->stop = true;
+		return -1;
+	}
 	return 0;
 }
 
@@ -371,15 +447,18 @@ static void report_truncated(struct run *r)
 
 /* ---- probes --------------------------------------------------------------- */
 
-/* SONDE_FAULT=attach:N (tests): the N-th attach of an attached probe
- * (1-based) fails as if the kernel had refused it. 0 when not set. */
-static unsigned long fault_attach_at(void)
+/* SONDE_FAULT=NAME:N (tests): N, or 0 when SONDE_FAULT is not NAME:N.
+ *   attach:N        the N-th attach of an attached probe (1-based) fails as
+ *                   if the kernel had refused it
+ *   attach-delay:MS every attach takes MS ms longer, as on a slow kernel */
+static unsigned long fault_value(const char *name)
 {
 	const char *f = getenv("SONDE_FAULT");
-	if (!f || strncmp(f, "attach:", 7))
+	size_t len = strlen(name);
+	if (!f || strncmp(f, name, len) || f[len] != ':')
 		return 0;
 	char *end;
-	unsigned long n = strtoul(f + 7, &end, 10);
+	unsigned long n = strtoul(f + len + 1, &end, 10);
 	return *end ? 0 : n;
 }
 
@@ -399,6 +478,33 @@ static void fault_slow_attach(void)
 			      .tv_nsec = (long)(ms % 1000) * 1000000};
 	while (nanosleep(&ts, &ts) && errno == EINTR)
 		;
+}
+
+/* Attaching hundreds of probes can take long: on a terminal, once it has
+ * taken a second, stderr counts the probes attached (in place, at most
+ * ten times a second), and says at the end how far it got. */
+struct attach_progress {
+	bool on;
+	uint32_t total;
+	uint64_t start_ns, shown_ns;
+	bool shown;
+};
+
+static void progress_show(struct attach_progress *pg, uint32_t done, bool last)
+{
+	if (!pg->on)
+		return;
+	uint64_t now = sig_now_ns();
+	if (!last && (now - pg->start_ns < 1000000000ull ||
+		      (pg->shown && now - pg->shown_ns < 100000000ull)))
+		return;
+	if (last && !pg->shown)
+		return;
+	fprintf(stderr, "\rsonde: attached %u of %u probes%s", done, pg->total,
+		last ? (done < pg->total ? ", stopped\n" : "\n") : "");
+	fflush(stderr);
+	pg->shown = true;
+	pg->shown_ns = now;
 }
 
 static int run_once(struct run *r, enum provider_run when)
@@ -423,18 +529,36 @@ static int run_once(struct run *r, enum provider_run when)
 	return EXIT_OK;
 }
 
+static bool attached_at_runtime(const struct probe_desc *pd)
+{
+	const struct provider *prov = provider_find(pd->provider);
+	return prov && prov->run == RUN_ATTACHED;
+}
+
+/* One probe after the other; a signal is read between two, so it stops
+ * the attaching within one attach. */
 static int attach_all(struct run *r)
 {
-	unsigned long fault_at = fault_attach_at(), nth = 0;
-	for (uint32_t i = 0; i < r->p->m.nprobes; i++) {
+	unsigned long fault_at = fault_value("attach"), delay_ms = fault_value("attach-delay");
+	unsigned long nth = 0;
+	struct attach_progress pg = {.on = !r->o->quiet && isatty(STDERR_FILENO),
+				     .start_ns = sig_now_ns()};
+	for (uint32_t i = 0; i < r->p->m.nprobes; i++)
+		pg.total += attached_at_runtime(&r->p->m.probes[i]);
+	int rc = EXIT_OK;
+	for (uint32_t i = 0; i < r->p->m.nprobes && rc == EXIT_OK; i++) {
 		const struct probe_desc *pd = &r->p->m.probes[i];
-		const struct provider *prov = provider_find(pd->provider);
-		if (!prov || prov->run != RUN_ATTACHED)
+		if (!attached_at_runtime(pd))
 			continue;
 		if (signal_pending_now(r))
-			return EXIT_OK;
+			break;
+		serve_print_requests(r);
 		char err[512] = "";
-		int rc;
+		if (delay_ms) {
+			struct timespec ts = {(time_t)(delay_ms / 1000), (long)(delay_ms % 1000) * 1000000};
+			while (nanosleep(&ts, &ts) && errno == EINTR)
+				;
+		}
 		if (++nth == fault_at) {
 			snprintf(err, sizeof(err), "injected fault: attach %lu failed (SONDE_FAULT=%s)",
 				 nth, getenv("SONDE_FAULT"));
@@ -444,11 +568,14 @@ static int attach_all(struct run *r)
 			rc = prov->attach(pd, r->ld.progs[i], &r->att, err, sizeof(err));
 		}
 		if (rc) {
+			progress_show(&pg, (uint32_t)nth - 1, true);
 			fprintf(stderr, "sonde: probe '%s' (line %d): %s\n", pd->spec,
 				pd->script_line, err[0] ? err : strerror(-rc));
 			return EXIT_ATTACH;
 		}
+		progress_show(&pg, (uint32_t)nth, false);
 	}
+	progress_show(&pg, (uint32_t)nth, true);
 	return EXIT_OK;
 }
 
@@ -502,15 +629,30 @@ static int poll_loop(struct run *r)
 		fprintf(stderr, "sonde: epoll_create1: %s\n", strerror(errno));
 		return EXIT_SYSTEM;
 	}
-	struct epoll_event ev = {.events = EPOLLIN, .data.u32 = 0};
-	epoll_ctl(ep, EPOLL_CTL_ADD, r->sigfd, &ev);
+	enum { EV_SIGNAL, EV_RING, EV_STOP, EV_OUTPUT };
+	struct epoll_event ev = {.events = EPOLLIN, .data.u32 = EV_SIGNAL};
+	epoll_ctl(ep, EPOLL_CTL_ADD, r->sig->fd, &ev);
 	if (r->rb) {
-		ev.data.u32 = 1;
+		ev.data.u32 = EV_RING;
 		epoll_ctl(ep, EPOLL_CTL_ADD, ring_buffer__epoll_fd(r->rb), &ev);
 	}
-	while (!r->stop) {
-		struct epoll_event evs[2];
-		int n = epoll_wait(ep, evs, 2, 200);
+	if (r->o->stop_fd >= 0) {
+		ev.data.u32 = EV_STOP;
+		epoll_ctl(ep, EPOLL_CTL_ADD, r->o->stop_fd, &ev);
+	}
+	/* `sonde ... | head -1`: the reader's exit ends the run even when
+	 * nothing more is written (no events asked for: EPOLLERR and EPOLLHUP
+	 * come anyway; files and /dev/null cannot be watched and need not be) */
+	int out_fd = r->o->sink ? sink_watch_fd(r->o->sink) : -1;
+	if (out_fd >= 0) {
+		struct epoll_event oev = {.events = 0, .data.u32 = EV_OUTPUT};
+		epoll_ctl(ep, EPOLL_CTL_ADD, out_fd, &oev);
+	}
+	/* the output may have read a signal while it waited for its reader */
+	while (!signal_pending_now(r)) {
+		serve_print_requests(r);
+		struct epoll_event evs[4];
+		int n = epoll_wait(ep, evs, 4, 200);
 		if (n == 0)
 			check_exit_flag(r);
 		if (n < 0 && errno != EINTR) {
@@ -519,10 +661,12 @@ static int poll_loop(struct run *r)
 			return EXIT_SYSTEM;
 		}
 		for (int i = 0; i < n; i++) {
-			if (evs[i].data.u32 == 0)
-				signal_pending_now(r);
-			else
+			if (evs[i].data.u32 == EV_RING)
 				drain(r);
+			else if (evs[i].data.u32 == EV_STOP)
+				r->stop = true;
+			else if (evs[i].data.u32 == EV_OUTPUT)
+				sink_hangup(r->o->sink);
 		}
 		/* once per batch of records, not per record: -B full stays cheap */
 		fflush(r->pr.out);
@@ -534,27 +678,19 @@ static int poll_loop(struct run *r)
 
 int rt_run(const struct program *p, const struct rt_options *o, struct diag *d)
 {
-	struct run r = {.p = p, .o = o, .sigfd = -1};
+	struct run r = {.p = p, .o = o, .sig = o->sig};
 	out_init(&r.pr, o->out, o->format);
 	r.ncpus = libbpf_num_possible_cpus();
 	if (r.ncpus <= 0) {
 		fprintf(stderr, "sonde: cannot count the possible CPUs\n");
 		return EXIT_SYSTEM;
 	}
-	sigset_t set;
-	sigemptyset(&set);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGHUP);
-	r.sigfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
-	if (r.sigfd < 0) {
-		fprintf(stderr, "sonde: signalfd: %s\n", strerror(errno));
-		return EXIT_SYSTEM;
-	}
-
 	int rc = EXIT_OK;
 	unsigned flags = (o->verbose ? LD_VERBOSE : 0) | (o->verifier_log ? LD_VERIFIER_LOG : 0);
 	int err = ld_load(p, d, flags, &r.ld);
+	/* from here on something may be left in the kernel to undo: the
+	 * signals are read here, between steps, no longer by the watcher */
+	sig_watch_end(o->watch);
 	if (err) {
 		rc = EXIT_LOAD;
 		goto out;
@@ -614,7 +750,8 @@ int rt_run(const struct program *p, const struct rt_options *o, struct diag *d)
 	if ((!o->quiet || o->format == OUT_JSON) && !o->test_run)
 		out_attached(&r.pr, p->m.nprobes);
 	fflush(o->out);
-	/* a signal that came during compile or load: nothing runs or attaches */
+	/* a signal that came right after loading, or output that cannot be
+	 * written: nothing runs or attaches */
 	if (!signal_pending_now(&r))
 		rc = run_once(&r, RUN_AT_START);
 	if (o->test_run && rc == EXIT_OK && !r.stop) {
@@ -650,7 +787,5 @@ out:
 	pin_release(&r.pins, o->keep_pins);
 	ring_buffer__free(r.rb);
 	ld_unload(&r.ld);
-	if (r.sigfd >= 0)
-		close(r.sigfd);
 	return rc;
 }

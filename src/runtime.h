@@ -11,6 +11,8 @@
 #include "diag.h"
 #include "manifest.h"
 #include "printer.h"
+#include "signals.h"
+#include "sink.h"
 
 /* Exit codes (LANGUAGE.md): 0 success, 1 script error, 2 usage error,
  * other values for kernel and system failures. */
@@ -39,12 +41,16 @@ struct rt_options {
 	/* SONDE_READY_FD: "attached" is written to this descriptor, which is
 	 * then closed, once every probe is attached; -1 for none */
 	int ready_fd;
+	int stop_fd;             /* readable: stop as exit() does (-c CMD ended); -1: none */
+	struct sig_state *sig;   /* the blocked signals (signals.h) */
+	struct sig_watch *watch; /* ended once the programs are loaded; NULL: none */
+	struct sink *sink;       /* behind `out`, checked for failure; NULL: none */
 };
 
-/* Returns an exit code. SIGINT, SIGTERM and SIGHUP must already be
- * blocked by the caller (rt_block_signals) so that none can interrupt a
- * half-done attach: they are taken from a signalfd between steps. */
+/* Returns an exit code. The caller has blocked the signals (sig_init) so
+ * that none can interrupt a half-done attach: they are taken from the
+ * signalfd between steps. Until the programs are loaded the watcher ends
+ * the process on a signal; rt_run then takes the signals over. */
 int rt_run(const struct program *p, const struct rt_options *o, struct diag *d);
-void rt_block_signals(void);
 
 #endif
