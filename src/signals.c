@@ -19,11 +19,11 @@
  * ...) are here for `kill -SEGV`: a real fault is delivered by the kernel
  * even when blocked. */
 static const int ending_signals[] = {
-	SIGHUP,  SIGINT,  SIGQUIT, SIGILL,    SIGTRAP, SIGABRT, SIGBUS, SIGFPE,
-	SIGUSR1, SIGSEGV, SIGUSR2, SIGPIPE,   SIGALRM, SIGTERM, SIGXCPU, SIGXFSZ,
-	SIGVTALRM, SIGPROF, SIGIO, SIGPWR, SIGSYS,
+    SIGHUP,    SIGINT,  SIGQUIT,   SIGILL,  SIGTRAP, SIGABRT, SIGBUS,
+    SIGFPE,    SIGUSR1, SIGSEGV,   SIGUSR2, SIGPIPE, SIGALRM, SIGTERM,
+    SIGXCPU,   SIGXFSZ, SIGVTALRM, SIGPROF, SIGIO,   SIGPWR,  SIGSYS,
 #ifdef SIGSTKFLT
-	SIGSTKFLT,
+    SIGSTKFLT,
 #endif
 };
 
@@ -99,7 +99,7 @@ static void *watch_thread(void *arg)
 	struct sig_watch *w = arg;
 	for (;;) {
 		struct pollfd p[2] = {{.fd = w->sig->fd, .events = POLLIN},
-				      {.fd = w->wake_fd, .events = POLLIN}};
+		                      {.fd = w->wake_fd, .events = POLLIN}};
 		if (poll(p, 2, -1) < 0) {
 			if (errno == EINTR)
 				continue;
@@ -127,7 +127,7 @@ static void *watch_thread(void *arg)
 }
 
 int sig_watch_start(struct sig_watch *w, struct sig_state *s,
-		    void (*early_exit)(void *arg, int signo), void *arg)
+                    void (*early_exit)(void *arg, int signo), void *arg)
 {
 	memset(w, 0, sizeof(*w));
 	w->sig = s;

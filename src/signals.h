@@ -29,9 +29,9 @@ struct sig_state {
 	sigset_t handled;       /* blocked and read from fd */
 	sigset_t original_mask; /* the mask sonde started with, for its children */
 	/* what has arrived (sig_read_pending) */
-	int stop_signo;         /* the first signal that asked sonde to stop, 0 if none */
-	unsigned nstops;        /* how many such signals */
-	uint64_t stop_ns;       /* CLOCK_MONOTONIC when the first came */
+	int stop_signo;          /* the first signal that asked sonde to stop, 0 if none */
+	unsigned nstops;         /* how many such signals */
+	uint64_t stop_ns;        /* CLOCK_MONOTONIC when the first came */
 	unsigned print_requests; /* SIGUSR1s not yet served */
 };
 
@@ -65,7 +65,7 @@ struct sig_watch {
 };
 
 int sig_watch_start(struct sig_watch *w, struct sig_state *s,
-		    void (*early_exit)(void *arg, int signo), void *arg);
+                    void (*early_exit)(void *arg, int signo), void *arg);
 /* While held, a signal waits: a step that must not be cut in half (writing
  * --emit-elf's file) runs between hold and release. */
 void sig_watch_hold(struct sig_watch *w);

@@ -30,8 +30,8 @@ static bool wait_writable(struct sink *s)
 			return give_up(s);
 		if (sig && sig->nstops) {
 			uint64_t now = sig_now_ns();
-			uint64_t since = s->last_progress_ns > sig->stop_ns ? s->last_progress_ns
-									    : sig->stop_ns;
+			uint64_t since =
+			    s->last_progress_ns > sig->stop_ns ? s->last_progress_ns : sig->stop_ns;
 			uint64_t stall_end = since + SINK_STALL_MS * 1000000ull;
 			uint64_t stop_end = sig->stop_ns + SINK_AFTER_STOP_MS * 1000000ull;
 			uint64_t deadline = stall_end < stop_end ? stall_end : stop_end;
@@ -40,7 +40,7 @@ static bool wait_writable(struct sink *s)
 			timeout_ms = (int)((deadline - now + 999999) / 1000000);
 		}
 		struct pollfd p[2] = {{.fd = s->fd, .events = POLLOUT},
-				      {.fd = sig ? sig->fd : -1, .events = POLLIN}};
+		                      {.fd = sig ? sig->fd : -1, .events = POLLIN}};
 		int n = poll(p, 2, timeout_ms);
 		if (n < 0) {
 			if (errno == EINTR)
@@ -70,8 +70,8 @@ static ssize_t sink_write(void *cookie, const char *buf, size_t len)
 				want = PIPE_BUF; /* takes no more than POLLOUT promised */
 		}
 		ssize_t n = s->mode == SINK_SOCKET
-				    ? send(s->fd, buf + done, want, MSG_DONTWAIT | MSG_NOSIGNAL)
-				    : write(s->fd, buf + done, want);
+		                ? send(s->fd, buf + done, want, MSG_DONTWAIT | MSG_NOSIGNAL)
+		                : write(s->fd, buf + done, want);
 		if (n > 0) {
 			done += (size_t)n;
 			s->last_progress_ns = sig_now_ns();
@@ -127,7 +127,7 @@ FILE *sink_open(struct sink *s, int fd, bool own, const char *name, struct sig_s
 	} else if (own) {
 		int fl = fcntl(fd, F_GETFL);
 		s->mode = fl >= 0 && fcntl(fd, F_SETFL, fl | O_NONBLOCK) == 0 ? SINK_NONBLOCKING
-									     : SINK_POLLED;
+		                                                              : SINK_POLLED;
 	} else {
 		int nfd = reopen_nonblocking(fd);
 		if (nfd >= 0) {
@@ -165,16 +165,16 @@ int sink_report(const struct sink *s, FILE *err)
 {
 	if (s->error) {
 		fprintf(err, "sonde: cannot write the output to %s: %s\n", s->name,
-			strerror(s->error));
+		        strerror(s->error));
 		if (s->dropped)
 			fprintf(err, "sonde: %llu bytes of output were lost\n",
-				(unsigned long long)s->dropped);
+			        (unsigned long long)s->dropped);
 		return s->error;
 	}
 	if (s->gave_up && s->dropped)
 		fprintf(err,
-			"sonde: %llu bytes of output were dropped: %s was not being read when "
-			"sonde was stopped\n",
-			(unsigned long long)s->dropped, s->name);
+		        "sonde: %llu bytes of output were dropped: %s did not take them in time "
+		        "after the signal that stopped sonde\n",
+		        (unsigned long long)s->dropped, s->name);
 	return 0;
 }

@@ -34,8 +34,8 @@ enum sink_mode {
 };
 
 struct sink {
-	int fd;          /* what is written to */
-	int close_fd;    /* closed by fclose, or -1 */
+	int fd;       /* what is written to */
+	int close_fd; /* closed by fclose, or -1 */
 	enum sink_mode mode;
 	struct sig_state *sig; /* watched while waiting; NULL: none */
 	const char *name;      /* "stdout" or the -o path, for messages */
