@@ -240,7 +240,7 @@ static void probe_perf_hw(struct features *f)
 static void probe_lockdown(struct features *f)
 {
 	snprintf(f->lockdown, sizeof(f->lockdown), "unknown");
-	FILE *fp = fopen("/sys/kernel/security/lockdown", "r");
+	FILE *fp = fopen("/sys/kernel/security/lockdown", "re");
 	if (!fp) {
 		if (!exists("/sys/kernel/security/lockdown"))
 			snprintf(f->lockdown, sizeof(f->lockdown), "none");
@@ -290,7 +290,7 @@ void feat_print(FILE *out)
 {
 	const struct features *f = feat_get();
 	char kv[256] = "unknown";
-	FILE *fp = fopen("/proc/sys/kernel/osrelease", "r");
+	FILE *fp = fopen("/proc/sys/kernel/osrelease", "re");
 	if (fp) {
 		if (fgets(kv, sizeof(kv), fp))
 			kv[strcspn(kv, "\n")] = 0;

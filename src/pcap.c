@@ -78,7 +78,7 @@ int pcap_open_file(struct pcap_reader *r, FILE *f, char *err, size_t errsz)
 
 int pcap_open(struct pcap_reader *r, const char *path, char *err, size_t errsz)
 {
-	FILE *f = fopen(path, "rb");
+	FILE *f = fopen(path, "rbe");
 	if (!f) {
 		int e = errno;
 		memset(r, 0, sizeof(*r));

@@ -302,7 +302,7 @@ static void run_system(struct run *r, const char *cmd)
 /* cat(): prints a file's contents. */
 static void run_cat(struct run *r, const char *path)
 {
-	FILE *f = fopen(path, "r");
+	FILE *f = fopen(path, "re");
 	if (!f) {
 		fprintf(stderr, "sonde: cat(\"%s\"): %s\n", path, strerror(errno));
 		return;

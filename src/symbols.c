@@ -55,7 +55,7 @@ static int load_ksyms(void)
 	if (ksyms_loaded)
 		return ksyms_err;
 	ksyms_loaded = true;
-	FILE *f = fopen("/proc/kallsyms", "r");
+	FILE *f = fopen("/proc/kallsyms", "re");
 	if (!f) {
 		ksyms_err = -errno;
 		return ksyms_err;
@@ -448,7 +448,7 @@ static struct proc_maps *proc_get(int pid)
 	procs = p;
 	char path[64];
 	snprintf(path, sizeof(path), "/proc/%d/maps", pid);
-	FILE *f = fopen(path, "r");
+	FILE *f = fopen(path, "re");
 	if (!f)
 		return p;
 	char line[4096];

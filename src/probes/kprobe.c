@@ -94,7 +94,7 @@ static const struct name_set *name_set_get(struct name_set *set, const char *con
 	set->loaded = true;
 	FILE *f = NULL;
 	for (int i = 0; paths[i] && !f; i++)
-		f = fopen(paths[i], "r");
+		f = fopen(paths[i], "re");
 	if (!f)
 		return set;
 	static bool registered;

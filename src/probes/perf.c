@@ -158,7 +158,7 @@ static int attach_online(struct bpf_program *prog, struct perf_event_attr *attr,
 			 const char *what, struct rt_attachment *att, char *err, size_t errsz)
 {
 	char list[1024] = "";
-	FILE *f = fopen("/sys/devices/system/cpu/online", "r");
+	FILE *f = fopen("/sys/devices/system/cpu/online", "re");
 	if (!f || !fgets(list, sizeof(list), f)) {
 		if (f)
 			fclose(f);
