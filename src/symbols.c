@@ -121,7 +121,7 @@ int sym_kernel_has(const char *name)
  * time. */
 uint64_t sym_kernel_addr(const char *name)
 {
-	FILE *f = fopen("/proc/kallsyms", "r");
+	FILE *f = fopen("/proc/kallsyms", "re");
 	if (!f)
 		return 0;
 	uint64_t found = 0;
