@@ -6,6 +6,7 @@
 #include "signals.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <poll.h>
 #include <stdio.h>
 #include <string.h>
@@ -33,9 +34,13 @@ static bool ignored_at_start(int signo)
 	return sigaction(signo, NULL, &sa) == 0 && sa.sa_handler == SIG_IGN;
 }
 
+/* A signal ignored when sonde started stays ignored (nohup's SIGHUP), except
+ * SIGINT and SIGTERM, the ways to stop a run, handled whatever sonde
+ * inherited, as bpftrace does: a shell without job control starts a
+ * background job (`sonde ... & kill -INT $!`) with SIGINT ignored. */
 static void add_unless_ignored(sigset_t *set, int signo)
 {
-	if (!ignored_at_start(signo))
+	if (signo == SIGINT || signo == SIGTERM || !ignored_at_start(signo))
 		sigaddset(set, signo);
 }
 
@@ -51,6 +56,11 @@ int sig_init(struct sig_state *s)
 		add_unless_ignored(&s->handled, signo);
 	if (sigprocmask(SIG_BLOCK, &s->handled, &s->original_mask))
 		return -errno;
+	/* an ignored signal is discarded before the signalfd could see it */
+	if (ignored_at_start(SIGINT))
+		signal(SIGINT, SIG_DFL);
+	if (ignored_at_start(SIGTERM))
+		signal(SIGTERM, SIG_DFL);
 	s->fd = signalfd(-1, &s->handled, SFD_CLOEXEC | SFD_NONBLOCK);
 	return s->fd < 0 ? -errno : 0;
 }
