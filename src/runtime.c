@@ -450,7 +450,9 @@ static void report_truncated(struct run *r)
 /* SONDE_FAULT=NAME:N (tests): N, or 0 when SONDE_FAULT is not NAME:N.
  *   attach:N        the N-th attach of an attached probe (1-based) fails as
  *                   if the kernel had refused it
- *   attach-delay:MS every attach takes MS ms longer, as on a slow kernel */
+ *   attach-delay:MS every attach takes MS ms longer, as on a slow or loaded
+ *                   machine (a test shows that whoever drives the traced
+ *                   system waits for SONDE_READY_FD, not for the banner) */
 static unsigned long fault_value(const char *name)
 {
 	const char *f = getenv("SONDE_FAULT");
@@ -460,24 +462,6 @@ static unsigned long fault_value(const char *name)
 	char *end;
 	unsigned long n = strtoul(f + len + 1, &end, 10);
 	return *end ? 0 : n;
-}
-
-/* SONDE_FAULT=slow-attach:MS (tests): every attach takes MS ms longer, as
- * on a loaded or slow machine, so a test can show that whoever drives the
- * traced system waits for SONDE_READY_FD and not for the banner. */
-static void fault_slow_attach(void)
-{
-	const char *f = getenv("SONDE_FAULT");
-	if (!f || strncmp(f, "slow-attach:", 12))
-		return;
-	char *end;
-	unsigned long ms = strtoul(f + 12, &end, 10);
-	if (*end || ms > 60000)
-		return;
-	struct timespec ts = {.tv_sec = (time_t)(ms / 1000),
-			      .tv_nsec = (long)(ms % 1000) * 1000000};
-	while (nanosleep(&ts, &ts) && errno == EINTR)
-		;
 }
 
 /* Attaching hundreds of probes can take long: on a terminal, once it has
@@ -564,8 +548,8 @@ static int attach_all(struct run *r)
 				 nth, getenv("SONDE_FAULT"));
 			rc = -EIO;
 		} else {
-			fault_slow_attach();
-			rc = prov->attach(pd, r->ld.progs[i], &r->att, err, sizeof(err));
+			rc = provider_find(pd->provider)->attach(pd, r->ld.progs[i], &r->att, err,
+								  sizeof(err));
 		}
 		if (rc) {
 			progress_show(&pg, (uint32_t)nth - 1, true);

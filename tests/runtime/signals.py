@@ -60,6 +60,14 @@ def ending_signals():
     return sigs
 
 
+def sonde_env(extra=None):
+    """The environment of a sonde this script starts: the runner's
+    SONDE_READY_FD names a descriptor these sondes do not have."""
+    env = {k: v for k, v in os.environ.items() if k != "SONDE_READY_FD"}
+    env.update(extra or {})
+    return env
+
+
 class Sonde:
     """sonde in its own process group, stdout and stderr collected by
     threads (stdout optionally not read at all, or by the caller)."""
@@ -70,7 +78,7 @@ class Sonde:
         cmd = (argv0 or []) + [SONDE] + args
         self.p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                   stderr=stderr_fd if stderr_fd is not None else subprocess.PIPE,
-                                  env=dict(os.environ, **(env or {})), start_new_session=True)
+                                  env=sonde_env(env), start_new_session=True)
         self.threads = []
         if stdout_mode == "collect":
             self._reader(self.p.stdout, "out")
@@ -529,7 +537,7 @@ def head(_args):
                      if hot else "")
             p = subprocess.Popen("%s --pin %s -e '%s tc:%s:ingress { @t = count(); }' | head -1"
                                  % (SONDE, pindir, extra, net.host_if), shell=True,
-                                 stdout=subprocess.PIPE, env=dict(os.environ, SONDE_NO_TCX="1"),
+                                 stdout=subprocess.PIPE, env=sonde_env({"SONDE_NO_TCX": "1"}),
                                  start_new_session=True)
             first = p.stdout.readline().decode().strip()
             if hot:
@@ -573,7 +581,7 @@ def child_fds(_args):
     r = subprocess.run([SONDE, "--unsafe", "-o", out, "-c", "python3 %s -c" % script,
                         "-e", 'BEGIN { system("python3 %s system"); } '
                               'tracepoint:syscalls:sys_enter_getppid { @ = count(); }' % script],
-                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=60)
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=60, env=sonde_env())
     print("status: %d" % r.returncode)
     print(r.stdout.decode(errors="replace"), end="")
     with open(out) as f:
