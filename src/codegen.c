@@ -1451,6 +1451,16 @@ static LLVMValueRef cg_binop(struct cg *g, struct node *n)
 		   lt->kind == TYPE_PTR || rt->kind == TYPE_PTR ||
 		   (lt->kind == TYPE_INT && !lt->is_signed && lt->size == 8) ||
 		   (rt->kind == TYPE_INT && !rt->is_signed && rt->size == 8);
+	/* a typed pointer and an integer: sema gave the sum the pointer's
+	 * type, and the integer counts elements */
+	if ((op == OP_ADD || op == OP_SUB) && n->type && n->type->kind == TYPE_PTR &&
+	    (lt->kind != TYPE_PTR || rt->kind != TYPE_PTR)) {
+		LLVMValueRef elem = c64(g, n->type->elem->size);
+		if (lt->kind == TYPE_PTR)
+			r = LLVMBuildMul(g->b, r, elem, "");
+		else
+			l = LLVMBuildMul(g->b, l, elem, "");
+	}
 	switch (op) {
 	case OP_ADD:
 		return LLVMBuildAdd(g->b, l, r, "");

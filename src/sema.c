@@ -948,6 +948,11 @@ static struct type *check_field(struct sema *s, struct node *n)
 enum call_mode { CALL_STMT, CALL_VALUE, CALL_AGG };
 static struct type *check_call(struct sema *s, struct node *n, enum call_mode mode);
 
+static bool ptr_steps_by_elem(const struct type *t)
+{
+	return t->kind == TYPE_PTR && t->elem && t->elem->kind != TYPE_VOID && t->elem->size;
+}
+
 static struct type *check_binop(struct sema *s, struct node *n)
 {
 	struct type *l = check_expr(s, n->u.binop.lhs);
@@ -984,6 +989,13 @@ static struct type *check_binop(struct sema *s, struct node *n)
 	}
 	if (op == OP_LT || op == OP_LE || op == OP_GT || op == OP_GE)
 		return &type_s64;
+	/* A typed pointer plus or minus an integer moves by whole elements
+	 * and stays a pointer of its type, as in C and bpftrace: *($p + 1) of
+	 * an int32 * is the int32 after *$p (codegen scales the integer). */
+	if ((op == OP_ADD || op == OP_SUB) && ptr_steps_by_elem(l) && is_int(r))
+		return l;
+	if (op == OP_ADD && is_int(l) && ptr_steps_by_elem(r))
+		return r;
 	/* Arithmetic happens in 64 bits; the result is unsigned when either
 	 * side is an unsigned 64-bit value, as C's usual conversions do, or a
 	 * pointer. An address plus an offset stays in its space. */
