@@ -1641,6 +1641,16 @@ static struct type *check_call(struct sema *s, struct node *n, enum call_mode mo
 		/* a constant family (AF_INET is a macro, expanded by now) must be
 		 * one the printer knows and fit the address: the printer would
 		 * show an unknown family as an empty string */
+		bool negated_literal = args->kind == N_UNOP && args->u.unop.op == OP_NEG &&
+				       args->u.unop.operand->kind == N_INT;
+		if (args->next && negated_literal) {
+			diag_error(s->d, args->loc,
+				   "ntop(): -%llu is not an address family; use AF_INET (%d) or "
+				   "AF_INET6 (%d)",
+				   (unsigned long long)args->u.unop.operand->u.int_lit.value, AF_INET,
+				   AF_INET6);
+			return NULL;
+		}
 		if (args->next && args->kind == N_INT) {
 			uint64_t af = args->u.int_lit.value;
 			if (af != AF_INET && af != AF_INET6) {

@@ -2176,6 +2176,12 @@ static void test_ntop_family(void **state)
 		     "AF_INET6 (10)\n"
 		     "    1 | BEGIN { $a = ntop(99, 1); }\n"
 		     "      |                   ^~\n");
+	/* a negated literal is a constant too, never a family */
+	expect_diags("BEGIN { $a = ntop(-1, 1); }",
+		     "-e:1:19: error: ntop(): -1 is not an address family; use AF_INET (2) or "
+		     "AF_INET6 (10)\n"
+		     "    1 | BEGIN { $a = ntop(-1, 1); }\n"
+		     "      |                   ^~\n");
 	expect_diags("BEGIN { $a = ntop(10, 1); }",
 		     "-e:1:23: error: ntop(AF_INET6, ...) needs a 16-byte array, got int64\n"
 		     "    1 | BEGIN { $a = ntop(10, 1); }\n"
