@@ -1193,9 +1193,16 @@ static LLVMValueRef cg_str_call(struct cg *g, struct node *n)
 {
 	struct node *arg = n->u.call.args;
 	LLVMValueRef v = cg_expr(g, arg);
-	if (arg->type->kind == TYPE_STR)
-		return v;
 	uint32_t size = n->type->size;
+	if (arg->type->kind == TYPE_STR) {
+		if (size >= arg->type->size)
+			return v;
+		/* str(s, n) of a longer string: its first n bytes and a NUL */
+		LLVMValueRef cut = new_buf(g, size, "str_cut");
+		copy_bytes(g, cut, v, size - 1);
+		LLVMBuildStore(g->b, LLVMConstInt(g->i8, 0, 0), gep(g, cut, size - 1));
+		return cut;
+	}
 	/* str(p) without a length reads one byte more than it keeps: a string
 	 * that fills it was longer than max_strlen allows, and is counted so the
 	 * runtime can say strings were cut (str(p, n) cuts on purpose) */

@@ -1412,8 +1412,10 @@ static struct type *check_call(struct sema *s, struct node *n, enum call_mode mo
 			/* room for the terminating NUL, as bpftrace does */
 			size = (uint32_t)len + 1 < size ? (uint32_t)len + 1 : size;
 		}
+		/* str(s, n) of a string keeps its first n bytes, as it does of
+		 * a pointer */
 		if (t->kind == TYPE_STR)
-			return t;
+			return args->next && size < t->size ? type_str(s->a, size) : t;
 		if (!is_int(t) && t->kind != TYPE_PTR) {
 			diag_error(s->d, args->loc, "str() needs a pointer or string, got %s",
 				   type_name(s->a, t));
