@@ -284,7 +284,7 @@ class Tools:
         # A private copy, so that a rebuild of build/sonde during the run
         # cannot pull the binary out from under the bench.
         self.sonde = os.path.join(OUT, "sonde")
-        # the compiler's LLVM half (src/backend.h) goes with it when split out
+        # the compiler's LLVM half (src/backend/backend.h) goes with it when split out
         backend = os.path.join(os.path.dirname(os.path.abspath(a.sonde)), "sonde-backend.so")
         for _ in range(20):
             shutil.copy2(a.sonde, self.sonde)

@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "diag.h"
+#include "front/diag.h"
 
 /* Larger inputs only make each run slower; the malformed corpus
  * (tests/malformed/) covers the 1 MB case. */

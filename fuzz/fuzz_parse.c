@@ -7,8 +7,8 @@
  */
 #include "fuzz_common.h"
 
-#include "arena.h"
-#include "parse.h"
+#include "front/arena.h"
+#include "front/parse.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

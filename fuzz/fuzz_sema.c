@@ -8,8 +8,8 @@
 #include "fuzz_common.h"
 
 #include "compile.h"
-#include "parse.h"
-#include "sema.h"
+#include "front/parse.h"
+#include "sema/sema.h"
 
 struct stdlib_file {
 	const char *name;

@@ -24,10 +24,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "arena.h"
-#include "ast.h"
-#include "diag.h"
-#include "loc.h"
+#include "front/arena.h"
+#include "front/ast.h"
+#include "front/diag.h"
+#include "front/loc.h"
 
 /* One open block (or the top level, frames[0]) as the lexer sees it. */
 struct lex_frame {

@@ -2,7 +2,7 @@
  * backend_load.c - finds the compiler's LLVM half (see backend.h).
  */
 #define _GNU_SOURCE
-#include "backend.h"
+#include "backend/backend.h"
 
 #include <dlfcn.h>
 #include <errno.h>

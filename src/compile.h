@@ -12,9 +12,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "arena.h"
-#include "ast.h"
-#include "diag.h"
+#include "front/arena.h"
+#include "front/ast.h"
+#include "front/diag.h"
 #include "manifest.h"
 #include "probes/provider.h"
 

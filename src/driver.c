@@ -17,10 +17,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "backend.h"
-#include "parse.h"
-#include "sema.h"
-#include "signals.h"
+#include "backend/backend.h"
+#include "front/parse.h"
+#include "sema/sema.h"
+#include "runtime/signals.h"
 
 #include "embedded.h"
 

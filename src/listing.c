@@ -15,13 +15,13 @@
 #include <fnmatch.h>
 #include <string.h>
 
-#include "arena.h"
-#include "btf.h"
+#include "front/arena.h"
+#include "kernel/btf.h"
 #include "probes/kfunc.h"
-#include "runtime.h"
-#include "stapsdt.h"
-#include "symbols.h"
-#include "tracefs.h"
+#include "runtime/runtime.h"
+#include "kernel/stapsdt.h"
+#include "kernel/symbols.h"
+#include "kernel/tracefs.h"
 
 struct lister {
 	FILE *out;

@@ -23,13 +23,13 @@
 #include <unistd.h>
 #include <wordexp.h>
 
-#include "diag.h"
+#include "front/diag.h"
 #include "driver.h"
-#include "features.h"
+#include "kernel/features.h"
 #include "listing.h"
-#include "runtime.h"
-#include "signals.h"
-#include "sink.h"
+#include "runtime/runtime.h"
+#include "runtime/signals.h"
+#include "runtime/sink.h"
 
 static void usage(FILE *out)
 {

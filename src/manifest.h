@@ -14,8 +14,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "arena.h"
-#include "types.h"
+#include "front/arena.h"
+#include "front/types.h"
 
 enum agg_kind {
 	AGG_NONE, /* plain assignment: value has `value` type */

@@ -5,7 +5,7 @@
  * probes become kprobes (registers instead of the u64 array); kprobe.c
  * holds the shared machinery.
  */
-#include "kfunc.h"
+#include "probes/kfunc.h"
 
 extern const struct provider provider_fentry, provider_fexit;
 

@@ -6,7 +6,7 @@
 #ifndef SONDE_KFUNC_H
 #define SONDE_KFUNC_H
 
-#include "provider.h"
+#include "probes/provider.h"
 
 /* Expands FN[+OFF] (globs allowed) for `prov`. `is_return`: kretprobe or
  * fexit. `prefer_fentry`: fentry/fexit (kprobes are the fallback) rather

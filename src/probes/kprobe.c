@@ -24,11 +24,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../btf.h"
-#include "../compile.h"
-#include "../features.h"
-#include "../symbols.h"
-#include "kfunc.h"
+#include "kernel/btf.h"
+#include "compile.h"
+#include "kernel/features.h"
+#include "kernel/symbols.h"
+#include "probes/kfunc.h"
 
 extern const struct provider provider_kprobe, provider_kretprobe;
 

@@ -1,7 +1,7 @@
 /*
  * netif.c - interface name checks shared by xdp.c and tc.c (see netif.h).
  */
-#include "netif.h"
+#include "probes/netif.h"
 
 #include <net/if.h>
 #include <string.h>

@@ -6,7 +6,7 @@
 #ifndef SONDE_NETIF_H
 #define SONDE_NETIF_H
 
-#include "../compile.h"
+#include "compile.h"
 
 /* 0 when `name` is an interface here; otherwise reports at `loc` for the
  * probe type `what` ("xdp", "tc") and returns -1. */

@@ -14,9 +14,9 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "../compile.h"
-#include "../features.h"
-#include "provider.h"
+#include "compile.h"
+#include "kernel/features.h"
+#include "probes/provider.h"
 
 extern const struct provider provider_interval, provider_profile, provider_software,
 	provider_hardware;

@@ -16,9 +16,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../ast.h"
-#include "../manifest.h"
-#include "../types.h"
+#include "front/ast.h"
+#include "manifest.h"
+#include "front/types.h"
 
 struct compilation;
 struct bpf_program;

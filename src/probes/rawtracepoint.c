@@ -7,9 +7,9 @@
 #include <errno.h>
 #include <string.h>
 
-#include "../compile.h"
-#include "../tracefs.h"
-#include "provider.h"
+#include "compile.h"
+#include "kernel/tracefs.h"
+#include "probes/provider.h"
 
 extern const struct provider provider_rawtracepoint;
 

@@ -8,8 +8,8 @@
  */
 #include <string.h>
 
-#include "../compile.h"
-#include "provider.h"
+#include "compile.h"
+#include "probes/provider.h"
 
 static int special_expand(struct compilation *c, struct node *spec, const char *rest,
 			  const char *name)

@@ -10,7 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "provider.h"
+#include "probes/provider.h"
 
 extern const struct provider provider_begin, provider_end, provider_tracepoint,
 	provider_rawtracepoint, provider_interval, provider_profile;

@@ -42,10 +42,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "../compile.h"
-#include "../leftover.h"
-#include "netif.h"
-#include "provider.h"
+#include "compile.h"
+#include "runtime/leftover.h"
+#include "probes/netif.h"
+#include "probes/provider.h"
 
 extern const struct provider provider_tc;
 

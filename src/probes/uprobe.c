@@ -14,11 +14,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../compile.h"
-#include "../features.h"
-#include "../symbols.h"
-#include "kfunc.h"
-#include "uprobe.h"
+#include "compile.h"
+#include "kernel/features.h"
+#include "kernel/symbols.h"
+#include "probes/kfunc.h"
+#include "probes/uprobe.h"
 
 extern const struct provider provider_uprobe, provider_uretprobe;
 

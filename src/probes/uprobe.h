@@ -4,7 +4,7 @@
 #ifndef SONDE_UPROBE_H
 #define SONDE_UPROBE_H
 
-#include "provider.h"
+#include "probes/provider.h"
 
 /* Splits "PATH:A[:B]" into nparts (2 or 3) parts in the arena; for 3
  * parts "PATH:NAME" gives parts[1] = NULL. Reports errors itself. */

@@ -20,9 +20,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../compile.h"
-#include "../stapsdt.h"
-#include "uprobe.h"
+#include "compile.h"
+#include "kernel/stapsdt.h"
+#include "probes/uprobe.h"
 
 extern const struct provider provider_usdt;
 

@@ -39,11 +39,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../compile.h"
-#include "../leftover.h"
-#include "../tracefs.h"
-#include "netif.h"
-#include "provider.h"
+#include "compile.h"
+#include "runtime/leftover.h"
+#include "kernel/tracefs.h"
+#include "probes/netif.h"
+#include "probes/provider.h"
 
 extern const struct provider provider_xdp;
 

@@ -16,8 +16,8 @@
 #include <string.h>
 
 #include "compile.h"
-#include "parse.h"
-#include "sema.h"
+#include "front/parse.h"
+#include "sema/sema.h"
 
 struct compile_run {
 	struct compile_options opts;

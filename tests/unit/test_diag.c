@@ -16,9 +16,9 @@
 
 #include <cmocka.h>
 
-#include "diag.h"
-#include "parse.h"
-#include "types.h"
+#include "front/diag.h"
+#include "front/parse.h"
+#include "front/types.h"
 
 /* types.c belongs to sema; the front end only needs a name when a node has
  * a type, which parsed trees never do. The real one wins when linked. */

@@ -17,10 +17,10 @@
 
 #include <cmocka.h>
 
-#include "ast.h"
-#include "diag.h"
-#include "parse.h"
-#include "types.h"
+#include "front/ast.h"
+#include "front/diag.h"
+#include "front/parse.h"
+#include "front/types.h"
 
 /* types.c belongs to sema; parsed trees carry no types, so a stand-in is
  * enough when the tests are linked without it. The real one wins. */

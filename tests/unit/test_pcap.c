@@ -16,7 +16,7 @@
 
 #include <cmocka.h>
 
-#include "pcap.h"
+#include "runtime/pcap.h"
 
 struct buf {
 	uint8_t d[4096];

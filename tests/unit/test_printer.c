@@ -36,7 +36,7 @@
 
 #include <cmocka.h>
 
-#include "printer.h"
+#include "runtime/printer.h"
 
 enum { NCPU = 2, MAXENT = 16, MAXVAL = 66 * 8 };
 

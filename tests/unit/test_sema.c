@@ -1,6 +1,6 @@
 /*
  * test_sema.c - the semantic pass: every error, warning and note that
- * sema (src/sema.c) and the probe providers (src/probes/) report,
+ * sema (src/sema/) and the probe providers (src/probes/) report,
  * pinned character for character as the user sees it (message, source
  * line, caret, notes); programs using every construct that must pass
  * without a diagnostic; and what sema infers (map key and value types
@@ -23,7 +23,7 @@
 
 #include "compile_helper.h"
 #include "manifest.h"
-#include "types.h"
+#include "front/types.h"
 
 /* Compiles `src` (with --unsafe when asked) and compares every
  * diagnostic; the run must fail exactly when an error is expected. */

@@ -20,7 +20,7 @@
 
 #include <cmocka.h>
 
-#include "sink.h"
+#include "runtime/sink.h"
 
 static char chunk[8192];
 

@@ -22,7 +22,7 @@
 
 #include <cmocka.h>
 
-#include "tracefs.h"
+#include "kernel/tracefs.h"
 
 #ifdef TRACEFS_TEST_STANDALONE_TYPES
 /*

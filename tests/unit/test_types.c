@@ -10,7 +10,7 @@
 
 #include <cmocka.h>
 
-#include "types.h"
+#include "front/types.h"
 
 static void test_ints(void **state)
 {

@@ -1,0 +1,299 @@
+/*
+ * emit.c - debug info, optimisation and BPF ELF emission (see emit.h).
+ */
+#include "backend/emit.h"
+
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <llvm-c/Analysis.h>
+#include <llvm-c/BitReader.h>
+#include <llvm-c/Linker.h>
+#include <llvm-c/Target.h>
+#include <llvm-c/TargetMachine.h>
+#include <llvm-c/Transforms/PassBuilder.h>
+
+struct emit {
+	LLVMModuleRef mod;
+	LLVMContextRef ctx;
+	LLVMDIBuilderRef dib;
+	LLVMMetadataRef file, cu;
+	LLVMMetadataRef int_type, void_ptr_type, prog_type;
+	LLVMTargetMachineRef tm;
+	bool finalized;
+	char *backend_error; /* first error the BPF backend reported */
+};
+
+/* The BPF backend reports some failures (stack too large, unsupported
+ * constructs) as diagnostics rather than return codes; keep the first
+ * error so emission fails instead of producing a broken object. */
+static void on_llvm_diagnostic(LLVMDiagnosticInfoRef di, void *arg)
+{
+	struct emit *e = arg;
+	if (LLVMGetDiagInfoSeverity(di) != LLVMDSError)
+		return;
+	char *msg = LLVMGetDiagInfoDescription(di);
+	if (!e->backend_error)
+		e->backend_error = strdup(msg);
+	LLVMDisposeMessage(msg);
+}
+
+static char *dupmsg(const char *s)
+{
+	return strdup(s ? s : "unknown error");
+}
+
+struct emit *emit_new(LLVMModuleRef mod, const char *path, char **err)
+{
+	LLVMInitializeBPFTargetInfo();
+	LLVMInitializeBPFTarget();
+	LLVMInitializeBPFTargetMC();
+	LLVMInitializeBPFAsmPrinter();
+
+	const char *triple = "bpfel-unknown-none";
+	LLVMTargetRef target;
+	char *msg = NULL;
+	if (LLVMGetTargetFromTriple(triple, &target, &msg)) {
+		*err = dupmsg(msg);
+		LLVMDisposeMessage(msg);
+		return NULL;
+	}
+	struct emit *e = calloc(1, sizeof(*e));
+	if (!e) {
+		*err = dupmsg("out of memory");
+		return NULL;
+	}
+	e->mod = mod;
+	e->ctx = LLVMGetModuleContext(mod);
+	LLVMContextSetDiagnosticHandler(e->ctx, on_llvm_diagnostic, e);
+	/* v3 has 32-bit jumps and ALU ops: smaller, faster programs on every
+	 * kernel sonde supports (5.1 and later). */
+	e->tm = LLVMCreateTargetMachine(target, triple, "v3", "", LLVMCodeGenLevelDefault,
+					LLVMRelocStatic, LLVMCodeModelDefault);
+	LLVMSetTarget(mod, triple);
+	LLVMTargetDataRef td = LLVMCreateTargetDataLayout(e->tm);
+	LLVMSetModuleDataLayout(mod, td);
+	LLVMDisposeTargetData(td);
+
+	LLVMValueRef v4 = LLVMConstInt(LLVMInt32TypeInContext(e->ctx), 4, 0);
+	LLVMValueRef v3 = LLVMConstInt(LLVMInt32TypeInContext(e->ctx), 3, 0);
+	LLVMAddModuleFlag(mod, LLVMModuleFlagBehaviorWarning, "Dwarf Version", 13,
+			  LLVMValueAsMetadata(v4));
+	LLVMAddModuleFlag(mod, LLVMModuleFlagBehaviorWarning, "Debug Info Version", 18,
+			  LLVMValueAsMetadata(v3));
+
+	e->dib = LLVMCreateDIBuilder(mod);
+	e->file = LLVMDIBuilderCreateFile(e->dib, path, strlen(path), "", 0);
+	e->cu = LLVMDIBuilderCreateCompileUnit(e->dib, LLVMDWARFSourceLanguageC, e->file, "sonde",
+					       5, 1, "", 0, 0, "", 0, LLVMDWARFEmissionFull, 0, 0,
+					       0, "", 0, "", 0);
+	e->int_type = LLVMDIBuilderCreateBasicType(e->dib, "int", 3, 32, 5 /* DW_ATE_signed */,
+						   LLVMDIFlagZero);
+	e->void_ptr_type = LLVMDIBuilderCreatePointerType(e->dib, NULL, 64, 64, 0, NULL, 0);
+	LLVMMetadataRef params[] = {e->int_type, e->void_ptr_type};
+	e->prog_type = LLVMDIBuilderCreateSubroutineType(e->dib, e->file, params, 2,
+							 LLVMDIFlagPrototyped);
+	return e;
+}
+
+void emit_free(struct emit *e)
+{
+	if (!e)
+		return;
+	if (e->dib)
+		LLVMDisposeDIBuilder(e->dib);
+	if (e->tm)
+		LLVMDisposeTargetMachine(e->tm);
+	free(e->backend_error);
+	free(e);
+}
+
+/* `int (*name)[value]`: libbpf reads map attributes from the element count
+ * of these array types. */
+static LLVMMetadataRef attr_member(struct emit *e, const char *name, uint32_t value,
+				   uint64_t offset_bits)
+{
+	LLVMMetadataRef sub = LLVMDIBuilderGetOrCreateSubrange(e->dib, 0, value);
+	LLVMMetadataRef arr = LLVMDIBuilderCreateArrayType(e->dib, (uint64_t)value * 32, 32,
+							   e->int_type, &sub, 1);
+	LLVMMetadataRef ptr = LLVMDIBuilderCreatePointerType(e->dib, arr, 64, 64, 0, NULL, 0);
+	return LLVMDIBuilderCreateMemberType(e->dib, e->file, name, strlen(name), e->file, 0, 64,
+					     64, offset_bits, LLVMDIFlagZero, ptr);
+}
+
+LLVMValueRef emit_map(struct emit *e, const char *name, uint32_t map_type, uint32_t max_entries,
+		      uint32_t key_size, uint32_t value_size, int line)
+{
+	LLVMMetadataRef members[4];
+	unsigned n = 0;
+	members[n] = attr_member(e, "type", map_type, 64 * n);
+	n++;
+	members[n] = attr_member(e, "max_entries", max_entries, 64 * n);
+	n++;
+	if (key_size) {
+		members[n] = attr_member(e, "key_size", key_size, 64 * n);
+		n++;
+		members[n] = attr_member(e, "value_size", value_size, 64 * n);
+		n++;
+	}
+	LLVMMetadataRef st = LLVMDIBuilderCreateStructType(e->dib, e->file, "", 0, e->file, line,
+							   64 * n, 64, LLVMDIFlagZero, NULL, members,
+							   n, 0, NULL, "", 0);
+	LLVMTypeRef ptr = LLVMPointerTypeInContext(e->ctx, 0);
+	LLVMTypeRef fields[4] = {ptr, ptr, ptr, ptr};
+	LLVMTypeRef lt = LLVMStructTypeInContext(e->ctx, fields, n, 0);
+	LLVMValueRef g = LLVMAddGlobal(e->mod, lt, name);
+	LLVMSetInitializer(g, LLVMConstNull(lt));
+	LLVMSetSection(g, ".maps");
+	LLVMSetAlignment(g, 8);
+	LLVMMetadataRef expr = LLVMDIBuilderCreateExpression(e->dib, NULL, 0);
+	LLVMMetadataRef gve = LLVMDIBuilderCreateGlobalVariableExpression(
+		e->dib, e->cu, name, strlen(name), name, strlen(name), e->file, (unsigned)line, st,
+		0, expr, NULL, 64);
+	LLVMGlobalSetMetadata(g, LLVMGetMDKindIDInContext(e->ctx, "dbg", 3), gve);
+	return g;
+}
+
+static LLVMMetadataRef new_function(struct emit *e, LLVMValueRef fn, const char *name, int line,
+				    bool local);
+
+LLVMMetadataRef emit_function(struct emit *e, LLVMValueRef fn, const char *name, int line)
+{
+	return new_function(e, fn, name, line, false);
+}
+
+LLVMMetadataRef emit_static_function(struct emit *e, LLVMValueRef fn, const char *name, int line)
+{
+	return new_function(e, fn, name, line, true);
+}
+
+/* `local`: a static function (BTF linkage static), as the kernel wants
+ * for callbacks such as bpf_for_each_map_elem's. */
+static LLVMMetadataRef new_function(struct emit *e, LLVMValueRef fn, const char *name, int line,
+				    bool local)
+{
+	size_t len = strlen(name);
+	LLVMMetadataRef sp = LLVMDIBuilderCreateFunction(
+		e->dib, e->file, name, len, name, len, e->file, (unsigned)line, e->prog_type, local,
+		1, (unsigned)line, LLVMDIFlagPrototyped, 1);
+	LLVMSetSubprogram(fn, sp);
+	/* The kernel rejects BTF whose FUNC prototypes have unnamed
+	 * parameters (and libbpf then drops all BTF), so the parameter is
+	 * declared and kept even after optimisation. */
+	LLVMDIBuilderCreateParameterVariable(e->dib, sp, "ctx", 3, 1, e->file, (unsigned)line,
+					     e->void_ptr_type, 1, LLVMDIFlagZero);
+	return sp;
+}
+
+void emit_loc(struct emit *e, LLVMBuilderRef b, LLVMMetadataRef scope, int line, int col)
+{
+	LLVMMetadataRef loc = LLVMDIBuilderCreateDebugLocation(
+		e->ctx, (unsigned)(line > 0 ? line : 0), (unsigned)(col > 0 ? col : 0), scope,
+		NULL);
+	LLVMSetCurrentDebugLocation2(b, loc);
+}
+
+static void finalize(struct emit *e)
+{
+	if (!e->finalized) {
+		LLVMDIBuilderFinalize(e->dib);
+		e->finalized = true;
+	}
+}
+
+int emit_link_bitcode(struct emit *e, const char *name, const void *data, size_t len,
+		      char **err)
+{
+	LLVMMemoryBufferRef buf =
+		LLVMCreateMemoryBufferWithMemoryRangeCopy(data, len, name);
+	LLVMModuleRef rt = NULL;
+	if (LLVMParseBitcodeInContext2(e->ctx, buf, &rt)) {
+		LLVMDisposeMemoryBuffer(buf);
+		*err = dupmsg("cannot read the embedded BPF runtime bitcode");
+		return -1;
+	}
+	LLVMDisposeMemoryBuffer(buf);
+	/* the runtime was compiled without debug info: its functions are
+	 * inlined into the probes and must not become programs themselves */
+	LLVMSetTarget(rt, LLVMGetTarget(e->mod));
+	LLVMSetDataLayout(rt, LLVMGetDataLayoutStr(e->mod));
+	for (LLVMValueRef f = LLVMGetFirstFunction(rt); f; f = LLVMGetNextFunction(f)) {
+		if (LLVMIsDeclaration(f))
+			continue;
+		unsigned inl = LLVMGetEnumAttributeKindForName("alwaysinline", 12);
+		unsigned noinl = LLVMGetEnumAttributeKindForName("noinline", 8);
+		LLVMRemoveEnumAttributeAtIndex(f, LLVMAttributeFunctionIndex, noinl);
+		LLVMAddAttributeAtIndex(f, LLVMAttributeFunctionIndex,
+					LLVMCreateEnumAttribute(e->ctx, inl, 0));
+	}
+	if (LLVMLinkModules2(e->mod, rt)) {
+		*err = dupmsg("cannot link the BPF runtime into the program");
+		return -1;
+	}
+	for (LLVMValueRef f = LLVMGetFirstFunction(e->mod); f; f = LLVMGetNextFunction(f)) {
+		size_t n;
+		const char *fname = LLVMGetValueName2(f, &n);
+		if (!LLVMIsDeclaration(f) && !strncmp(fname, "sonde_", 6))
+			LLVMSetLinkage(f, LLVMInternalLinkage);
+	}
+	return 0;
+}
+
+int emit_ir_file(struct emit *e, const char *path, char **err)
+{
+	finalize(e);
+	char *msg = NULL;
+	if (LLVMPrintModuleToFile(e->mod, path, &msg)) {
+		*err = dupmsg(msg);
+		LLVMDisposeMessage(msg);
+		return -1;
+	}
+	return 0;
+}
+
+int emit_object(struct emit *e, void **elf, size_t *size, char **err)
+{
+	finalize(e);
+	char *msg = NULL;
+	if (LLVMVerifyModule(e->mod, LLVMReturnStatusAction, &msg)) {
+		/* a bug in codegen, not in the user's script */
+		*err = dupmsg(msg);
+		LLVMDisposeMessage(msg);
+		return -1;
+	}
+	LLVMDisposeMessage(msg);
+	LLVMPassBuilderOptionsRef opts = LLVMCreatePassBuilderOptions();
+	/* SONDE_PASSES overrides the pipeline, for measuring codegen choices */
+	const char *pipeline = getenv("SONDE_PASSES");
+	LLVMErrorRef perr =
+		LLVMRunPasses(e->mod, pipeline && *pipeline ? pipeline : "default<O2>", e->tm, opts);
+	LLVMDisposePassBuilderOptions(opts);
+	if (perr) {
+		char *m = LLVMGetErrorMessage(perr);
+		*err = dupmsg(m);
+		LLVMDisposeErrorMessage(m);
+		return -1;
+	}
+	LLVMMemoryBufferRef buf;
+	if (LLVMTargetMachineEmitToMemoryBuffer(e->tm, e->mod, LLVMObjectFile, &msg, &buf)) {
+		*err = dupmsg(msg);
+		LLVMDisposeMessage(msg);
+		return -1;
+	}
+	if (e->backend_error) {
+		LLVMDisposeMemoryBuffer(buf);
+		*err = dupmsg(e->backend_error);
+		return -1;
+	}
+	*size = LLVMGetBufferSize(buf);
+	*elf = malloc(*size);
+	if (!*elf) {
+		LLVMDisposeMemoryBuffer(buf);
+		*err = dupmsg("out of memory");
+		return -1;
+	}
+	memcpy(*elf, LLVMGetBufferStart(buf), *size);
+	LLVMDisposeMemoryBuffer(buf);
+	return 0;
+}

@@ -1,0 +1,267 @@
+/*
+ * ast.h - the syntax tree.
+ *
+ * One tagged node type for expressions, statements and top-level items.
+ * Lists (statements of a block, arguments of a call, keys of a map, specs
+ * of a probe) are singly linked through `next`. Every node carries the
+ * location of the text it came from. The parser builds the tree with the
+ * constructors below (all nodes live in the compilation's arena); sema
+ * fills in `type` and the resolution fields in place; codegen reads only
+ * the annotated tree.
+ */
+#ifndef SONDE_AST_H
+#define SONDE_AST_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "front/arena.h"
+#include "front/loc.h"
+
+struct type;
+struct map_info;
+struct var_info;
+struct provider;
+
+/* Node kinds with their name for -d dumps. */
+#define AST_KINDS(X)                                                                               \
+	/* expressions */                                                                          \
+	X(INT, "int")                                                                              \
+	X(STR, "string")                                                                           \
+	X(IDENT, "ident")       /* bare name: builtin (pid, comm, args, pkt) or constant */        \
+	X(VAR, "var")           /* $name */                                                        \
+	X(MAP, "map")           /* @name or @name[keys] (keys: list in `u.map.keys`) */            \
+	X(CALL, "call")         /* name(args) */                                                   \
+	X(BINOP, "binop")       /* lhs op rhs, including && and || */                              \
+	X(UNOP, "unop")         /* op operand: - ! ~ * & + */                                      \
+	X(TERNARY, "ternary")   /* cond ? a : b */                                                 \
+	X(FIELD, "field")       /* expr.name or expr->name */                                      \
+	X(INDEX, "index")       /* expr[expr] on arrays/pointers */                                \
+	X(TUPLE, "tuple")       /* (a, b, ...) with at least two elements */                       \
+	X(CAST, "cast")         /* (typename) expr */                                              \
+	X(SIZEOF, "sizeof")     /* sizeof(typename) or sizeof(expr) */                             \
+	X(ASSIGN, "assign")     /* lhs = rhs, lhs op= rhs (lhs: VAR or MAP) */                     \
+	X(INCDEC, "incdec")     /* ++x x++ --x x-- */                                              \
+	/* statements */                                                                           \
+	X(EXPR_STMT, "expr_stmt")                                                                  \
+	X(BLOCK, "block")                                                                          \
+	X(IF, "if")                                                                                \
+	X(WHILE, "while")                                                                          \
+	X(UNROLL, "unroll")                                                                        \
+	X(FOR, "for")           /* for ($var : @map) body */                                       \
+	X(RETURN, "return")                                                                        \
+	X(BREAK, "break")                                                                          \
+	X(CONTINUE, "continue")                                                                    \
+	/* top level */                                                                            \
+	X(PROBE, "probe")                                                                          \
+	X(SPEC, "spec")         /* one probe spec, text as written */                              \
+	X(MACRO, "macro")                                                                          \
+	X(CONFIG, "config")     /* config = { key = value; ... }: list of ASSIGN-like items */
+
+enum node_kind {
+#define X(k, s) N_##k,
+	AST_KINDS(X)
+#undef X
+	N__COUNT
+};
+
+/* Operators of BINOP, UNOP, ASSIGN (compound) and INCDEC. */
+#define AST_OPS(X)                                                                                 \
+	X(NONE, "")                                                                                \
+	X(ADD, "+")                                                                                \
+	X(SUB, "-")                                                                                \
+	X(MUL, "*")                                                                                \
+	X(DIV, "/")                                                                                \
+	X(MOD, "%")                                                                                \
+	X(BAND, "&")                                                                               \
+	X(BOR, "|")                                                                                \
+	X(BXOR, "^")                                                                               \
+	X(SHL, "<<")                                                                               \
+	X(SHR, ">>")                                                                               \
+	X(LAND, "&&")                                                                              \
+	X(LOR, "||")                                                                               \
+	X(EQ, "==")                                                                                \
+	X(NE, "!=")                                                                                \
+	X(LT, "<")                                                                                 \
+	X(LE, "<=")                                                                                \
+	X(GT, ">")                                                                                 \
+	X(GE, ">=")                                                                                \
+	X(NEG, "-")   /* unary minus */                                                            \
+	X(PLUS, "+")  /* unary plus */                                                             \
+	X(NOT, "!")                                                                                \
+	X(BNOT, "~")                                                                               \
+	X(DEREF, "*")                                                                              \
+	X(ADDR, "&")                                                                               \
+	X(PREINC, "++")                                                                            \
+	X(PREDEC, "--")                                                                            \
+	X(POSTINC, "++")                                                                           \
+	X(POSTDEC, "--")
+
+enum ast_op {
+#define X(k, s) OP_##k,
+	AST_OPS(X)
+#undef X
+	OP__COUNT
+};
+
+/* A type as written in a cast or sizeof: `uint32`, `struct sk_buff *`,
+ * `char[16]`. */
+struct typename_ref {
+	const char *name;  /* "uint32", "sk_buff", ... */
+	bool is_struct;    /* written with `struct` (or union/enum keyword: see tag) */
+	const char *tag;   /* "struct", "union", "enum" or NULL */
+	int pointer_depth; /* number of '*' */
+	int array_len;     /* -1 when not an array */
+};
+
+struct node {
+	enum node_kind kind;
+	struct loc loc;
+	struct node *next; /* next in a list */
+
+	/* Filled in by sema. */
+	struct type *type;
+
+	union {
+		struct {
+			uint64_t value;
+			bool is_unsigned; /* literal had a 'u' suffix or did not fit in int64 */
+		} int_lit;
+		struct {
+			const char *s; /* escapes already decoded; may contain NUL */
+			size_t len;
+		} str;
+		struct {
+			const char *name;
+			int builtin_id; /* sema: resolved builtin, or -1 */
+			int64_t const_value; /* sema: value when the name is a constant */
+			bool is_const;
+		} ident;
+		struct {
+			const char *name; /* without '$' */
+			struct var_info *info; /* sema */
+		} var;
+		struct {
+			const char *name;  /* with '@': "@", "@x" */
+			struct node *keys; /* list, NULL when written without [] */
+			struct map_info *info; /* sema */
+		} map;
+		struct {
+			const char *name;
+			struct node *args; /* list */
+			int func_id; /* sema */
+			int64_t aux; /* sema: a resolved constant (redirect's ifindex) */
+		} call;
+		struct {
+			enum ast_op op;
+			struct node *lhs, *rhs;
+		} binop;
+		struct {
+			enum ast_op op;
+			struct node *operand;
+		} unop;
+		struct {
+			struct node *cond, *then, *els;
+		} ternary;
+		struct {
+			struct node *base;
+			const char *name;
+			bool arrow; /* written with -> */
+			struct loc name_loc;
+		} field;
+		struct {
+			struct node *base, *index;
+		} index;
+		struct {
+			struct node *elems; /* list */
+			int count;
+		} tuple;
+		struct {
+			struct typename_ref to;
+			struct node *expr;
+		} cast;
+		struct {
+			struct typename_ref to; /* when is_type */
+			struct node *expr;      /* otherwise */
+			bool is_type;
+		} size_of;
+		struct {
+			enum ast_op op; /* OP_NONE for '=', else the compound operator */
+			struct node *lhs, *rhs;
+		} assign;
+		struct {
+			enum ast_op op; /* PREINC PREDEC POSTINC POSTDEC */
+			struct node *operand;
+		} incdec;
+		struct {
+			struct node *expr;
+		} expr_stmt;
+		struct {
+			struct node *stmts; /* list */
+			bool angle; /* written with < > */
+		} block;
+		struct {
+			struct node *cond, *then, *els; /* then/els: BLOCK or IF (else if) or NULL */
+		} if_;
+		struct {
+			struct node *cond, *body;
+		} while_;
+		struct {
+			struct node *count, *body;
+		} unroll;
+		struct {
+			struct node *var; /* VAR */
+			struct node *map; /* MAP */
+			struct node *body;
+		} for_;
+		struct {
+			struct node *value; /* may be NULL */
+		} ret;
+		struct {
+			struct node *specs;     /* list of SPEC */
+			struct node *predicate; /* may be NULL */
+			struct node *body;      /* BLOCK */
+			int index;              /* order in the program */
+		} probe;
+		struct {
+			const char *text;  /* as written, e.g. "tracepoint:syscalls:sys_enter_*" */
+		} spec;
+		struct {
+			const char *name;
+			struct node *params; /* list of VAR (or MAP) */
+			struct node *body;   /* BLOCK */
+		} macro;
+		struct {
+			struct node *items; /* list of ASSIGN with IDENT lhs */
+		} config;
+	} u;
+};
+
+struct ast_program {
+	struct node *config; /* CONFIG or NULL */
+	struct node *macros; /* list of MACRO */
+	struct node *probes; /* list of PROBE */
+};
+
+/* Constructors (ast.c). All allocate from `a`, zero-fill, set kind and loc. */
+struct node *ast_new(struct arena *a, enum node_kind kind, struct loc loc);
+struct node *ast_int(struct arena *a, struct loc loc, uint64_t value, bool is_unsigned);
+struct node *ast_str(struct arena *a, struct loc loc, const char *s, size_t len);
+struct node *ast_ident(struct arena *a, struct loc loc, const char *name);
+struct node *ast_var(struct arena *a, struct loc loc, const char *name);
+struct node *ast_map(struct arena *a, struct loc loc, const char *name, struct node *keys);
+struct node *ast_call(struct arena *a, struct loc loc, const char *name, struct node *args);
+struct node *ast_binop(struct arena *a, struct loc loc, enum ast_op op, struct node *lhs,
+		       struct node *rhs);
+struct node *ast_unop(struct arena *a, struct loc loc, enum ast_op op, struct node *operand);
+/* Appends `item` (may itself be a list) to `list`; returns the head. */
+struct node *ast_append(struct node *list, struct node *item);
+int ast_list_len(const struct node *list);
+
+const char *ast_kind_name(enum node_kind kind);
+const char *ast_op_name(enum ast_op op);
+/* Indented tree dump for `sonde -d`; shows sema types when present. */
+void ast_dump(FILE *out, const struct ast_program *prog);
+
+#endif

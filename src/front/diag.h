@@ -1,0 +1,55 @@
+/*
+ * diag.h - diagnostics for errors in the user's program.
+ *
+ * Every pass reports through one sink. A report renders as
+ *
+ *   script.sd:3:14: error: unknown function 'cout'
+ *       3 | kprobe:f { @ = cout(); }
+ *         |                ^~~~
+ *   note: did you mean 'count'?
+ *
+ * System errors (libbpf, kernel) do not come here unless they can be tied
+ * to a script location (verifier rejections).
+ */
+#ifndef SONDE_DIAG_H
+#define SONDE_DIAG_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "front/loc.h"
+
+struct diag_source {
+	const char *name; /* shown before ':line:col', e.g. "script.sd" or "-e" */
+	const char *text; /* whole source, NUL-terminated */
+	size_t len;
+};
+
+enum { DIAG_MAX_SOURCES = 64 };
+
+struct diag {
+	FILE *out;
+	struct diag_source sources[DIAG_MAX_SOURCES];
+	int nsources;
+	int nerrors;
+	int nwarnings;
+	int max_errors; /* stop printing (not counting) after this many; 0 = 20 */
+};
+
+void diag_init(struct diag *d, FILE *out);
+/* Registers a source; returns its index for loc.file. */
+int diag_add_source(struct diag *d, const char *name, const char *text, size_t len);
+
+void diag_error(struct diag *d, struct loc loc, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+void diag_warning(struct diag *d, struct loc loc, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* A note attached to the previous error/warning; with a location it shows
+ * the source line too (loc.first_line == 0 means no location). */
+void diag_note(struct diag *d, struct loc loc, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* "did you mean" helper: returns the candidate closest to `name` (edit
+ * distance at most max(1, strlen(name)/3)), or NULL. */
+const char *diag_closest(const char *name, const char *const *candidates, int n);
+
+#endif

@@ -1,0 +1,116 @@
+/*
+ * types.h - value types of the language and how they sit in BPF memory.
+ *
+ * A type says how a value is laid out in a map key, a map value or a
+ * ring-buffer record (size, alignment, signedness) and how the printer
+ * shows it. Types built by sema live in the compilation arena; the ones
+ * copied into the manifest (manifest.h) live in the program's own arena so
+ * the runtime and printer can use them after the compiler is gone.
+ */
+#ifndef SONDE_TYPES_H
+#define SONDE_TYPES_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "front/arena.h"
+
+enum type_kind {
+	TYPE_VOID,
+	TYPE_INT,    /* size 1,2,4,8; is_signed */
+	TYPE_STR,    /* char[size], NUL-terminated unless full */
+	TYPE_TUPLE,  /* fields[] at offsets, each 8-aligned where its type needs */
+	TYPE_INET,   /* 20 bytes: u32 family (AF_INET/AF_INET6) then 16 address bytes */
+	TYPE_KSTACK, /* u64 stack id from a stack-trace map */
+	TYPE_USTACK, /* u64 stack id + pid */
+	TYPE_KSYM,   /* u64 kernel address shown as a symbol */
+	TYPE_USYM,   /* u64 address + pid shown as a user symbol */
+	TYPE_PTR,    /* u64 pointer; `pointee` may be a RECORD from BTF */
+	TYPE_RECORD, /* struct/union from BTF: btf_id and size */
+	TYPE_ARRAY,  /* elem[count] */
+	TYPE_BUF,    /* length-prefixed bytes, printed as \x.. escapes */
+	TYPE_BOOL,   /* result of comparisons before it widens to int */
+	TYPE_TIMESTAMP, /* u64 boot-time ns shown through the strftime format in `name` */
+	TYPE_USERNAME,  /* u64 uid shown as the user's name */
+};
+
+/* Which memory a value refers to, so a read through it picks
+ * bpf_probe_read_user or _kernel as the pointer's origin says: the pointee
+ * of a pointer, or of an integer that holds an address (a uprobe's arg0);
+ * for a record or array (whose value is its address) the memory it lies
+ * in. */
+enum addr_space {
+	SPACE_NONE,   /* no origin known (a literal, a comparison) */
+	SPACE_KERNEL,
+	SPACE_USER,
+	SPACE_ANY,    /* either (origins that disagree, untagged kernel-function
+		       * pointers): read with the helpers that go by the address */
+};
+/* The space of a value that may come from `a` or `b`. */
+enum addr_space space_merge(enum addr_space a, enum addr_space b);
+
+struct type;
+
+struct type_field {
+	const char *name; /* NULL for tuple elements */
+	struct type *type;
+	uint32_t offset;
+};
+
+struct type {
+	enum type_kind kind;
+	uint32_t size;  /* bytes in BPF memory */
+	uint32_t align; /* 1, 2, 4 or 8 */
+	bool is_signed; /* TYPE_INT */
+	uint8_t space;  /* enum addr_space; not part of type_equal */
+	/* TYPE_TUPLE: elements; TYPE_RECORD: may be empty (fields read from BTF) */
+	struct type_field *fields;
+	uint32_t nfields;
+	/* TYPE_PTR and TYPE_ARRAY */
+	struct type *elem;
+	uint32_t count;
+	/* TYPE_KSTACK/TYPE_USTACK: `count` is the frame limit (0: STACK_MAX_DEPTH)
+	 * and stack_mode how frames print */
+	uint8_t stack_mode;
+	/* TYPE_RECORD (and PTR to record): kernel BTF id and name */
+	int32_t btf_id;
+	const char *name;
+};
+
+/* Shared immutable singletons for the common types. */
+extern struct type type_void, type_bool, type_u8, type_s8, type_u16, type_s16, type_u32,
+	type_s32, type_u64, type_s64, type_kstack, type_ustack, type_ksym, type_usym, type_inet,
+	type_username;
+
+/* kstack/ustack modes, as bpftrace's kstack(perf) ... */
+enum stack_mode { STACK_MODE_BPFTRACE, STACK_MODE_PERF, STACK_MODE__COUNT };
+/* As written in kstack(MODE): "bpftrace", "perf". */
+extern const char *const stack_mode_names[STACK_MODE__COUNT];
+/* The kernel's perf_event_max_stack default: the deepest stack a stack
+ * map keeps. */
+enum { STACK_MAX_DEPTH = 127 };
+struct type *type_int(bool is_signed, uint32_t size);
+/* kstack/ustack limited to `depth` frames (1..STACK_MAX_DEPTH). */
+struct type *type_stack(struct arena *a, bool user, enum stack_mode mode, uint32_t depth);
+static inline uint32_t type_stack_depth(const struct type *t)
+{
+	return t->count ? t->count : STACK_MAX_DEPTH;
+}
+struct type *type_str(struct arena *a, uint32_t size);
+/* Lays out a tuple from `n` element types; offsets follow C struct rules. */
+struct type *type_tuple(struct arena *a, struct type **elems, uint32_t n);
+struct type *type_ptr(struct arena *a, struct type *to);
+struct type *type_array(struct arena *a, struct type *elem, uint32_t count);
+
+/* `t` in address space `space`: `t` itself when it already is, else a
+ * copy that shares its parts. */
+struct type *type_in_space(struct arena *a, struct type *t, enum addr_space space);
+
+/* Equal layout and meaning; the address space does not count. */
+bool type_equal(const struct type *a, const struct type *b);
+/* "uint64", "string[64]", "(int64, string[16])" ... for diagnostics. */
+const char *type_name(struct arena *a, const struct type *t);
+/* Deep copy into another arena (used to build the manifest). */
+struct type *type_clone(struct arena *a, const struct type *t);
+
+#endif

@@ -1,0 +1,340 @@
+/*
+ * features.c - probes the running kernel once (see features.h).
+ *
+ * Each check does the cheapest thing that gives a reliable answer: a file
+ * that exists only when the feature is built in (kprobe PMU, tracefs
+ * kprobe_events), or loading the smallest program or map that uses it
+ * (fentry, ring buffer, XDP). SONDE_DISABLE=kprobes,fentry,... in the
+ * environment pretends a feature is missing, so the fallbacks can be
+ * tested on a kernel that has everything.
+ */
+#define _GNU_SOURCE
+#include "kernel/features.h"
+
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+#include <errno.h>
+#include <linux/capability.h>
+#include <linux/perf_event.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "kernel/btf.h"
+
+static struct features feats;
+static bool probed;
+static int target_pid;
+
+void feat_set_target_pid(int pid)
+{
+	target_pid = pid;
+}
+
+int feat_target_pid(void)
+{
+	return target_pid;
+}
+
+/* read with capget(2) so no libcap is needed */
+bool feat_bpf_privileged(void)
+{
+	struct __user_cap_header_struct hdr = {.version = _LINUX_CAPABILITY_VERSION_3};
+	struct __user_cap_data_struct data[2];
+	memset(data, 0, sizeof(data));
+	if (syscall(SYS_capget, &hdr, data))
+		return geteuid() == 0;
+	uint64_t eff = (uint64_t)data[0].effective | ((uint64_t)data[1].effective << 32);
+	bool sys_admin = eff & (1ull << 21), perfmon = eff & (1ull << 38), bpf = eff & (1ull << 39);
+	return sys_admin || (bpf && perfmon);
+}
+
+/* A check that loads something and was refused for want of privilege
+ * tells nothing about the kernel: say so rather than "no". */
+static bool needs_privilege(const struct features *f, int err, const char *what, char *why,
+			    size_t size)
+{
+	if (f->privileged || (err != EPERM && err != EACCES))
+		return false;
+	snprintf(why, size, "unknown: the check loads a BPF %s and needs root, or CAP_BPF and "
+			    "CAP_PERFMON, which this process lacks",
+		 what);
+	return true;
+}
+
+static bool exists(const char *path)
+{
+	return access(path, F_OK) == 0;
+}
+
+/* SONDE_DISABLE is a comma-separated list of feature names. */
+static bool disabled(const char *name)
+{
+	const char *env = getenv("SONDE_DISABLE");
+	size_t len = strlen(name);
+	for (const char *p = env; p && *p;) {
+		const char *end = strchr(p, ',');
+		size_t n = end ? (size_t)(end - p) : strlen(p);
+		if (n == len && !strncmp(p, name, n))
+			return true;
+		p = end ? end + 1 : NULL;
+	}
+	return false;
+}
+
+static void probe_kprobes(struct features *f)
+{
+	if (disabled("kprobes")) {
+		snprintf(f->kprobes_why, sizeof(f->kprobes_why),
+			 "kprobes are disabled by SONDE_DISABLE");
+		return;
+	}
+	f->kprobes = exists("/sys/bus/event_source/devices/kprobe/type") ||
+		     exists("/sys/kernel/tracing/kprobe_events") ||
+		     exists("/sys/kernel/debug/tracing/kprobe_events");
+	if (!f->kprobes)
+		snprintf(f->kprobes_why, sizeof(f->kprobes_why),
+			 "this kernel has no kprobes (CONFIG_KPROBES is off)");
+}
+
+static void probe_uprobes(struct features *f)
+{
+	f->uprobes = exists("/sys/bus/event_source/devices/uprobe/type") ||
+		     exists("/sys/kernel/tracing/uprobe_events") ||
+		     exists("/sys/kernel/debug/tracing/uprobe_events");
+	if (!f->uprobes)
+		snprintf(f->uprobes_why, sizeof(f->uprobes_why),
+			 "this kernel has no uprobes (CONFIG_UPROBE_EVENTS is off)");
+}
+
+/* Loads `r0 = 0; exit` as an fentry program on a function that exists in
+ * every BTF kernel, attaches it and lets it go at once. */
+static void probe_fentry(struct features *f)
+{
+	if (disabled("fentry")) {
+		snprintf(f->fentry_why, sizeof(f->fentry_why), "fentry is disabled by SONDE_DISABLE");
+		return;
+	}
+	struct btf *btf = btf_vmlinux();
+	if (!btf) {
+		snprintf(f->fentry_why, sizeof(f->fentry_why),
+			 "fentry needs kernel BTF, which is missing (%s)", f->btf_why);
+		return;
+	}
+	static const char *const targets[] = {"bpf_fentry_test1", "vfs_read", "do_sys_openat2",
+					      NULL};
+	int id = -1;
+	const char *target = NULL;
+	for (int i = 0; targets[i] && id < 0; i++) {
+		id = btf__find_by_name_kind(btf, targets[i], BTF_KIND_FUNC);
+		target = targets[i];
+	}
+	if (id < 0) {
+		snprintf(f->fentry_why, sizeof(f->fentry_why),
+			 "no test function for fentry found in kernel BTF");
+		return;
+	}
+	struct bpf_insn insns[] = {
+		{.code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0},
+		{.code = BPF_JMP | BPF_EXIT},
+	};
+	LIBBPF_OPTS(bpf_prog_load_opts, opts, .expected_attach_type = BPF_TRACE_FENTRY,
+		    .attach_btf_id = (__u32)id);
+	int fd = bpf_prog_load(BPF_PROG_TYPE_TRACING, "sonde_feat", "GPL", insns, 2, &opts);
+	if (fd < 0) {
+		int e = errno;
+		f->fentry_unknown = needs_privilege(f, e, "program", f->fentry_why,
+						    sizeof(f->fentry_why));
+		if (f->fentry_unknown)
+			return;
+		snprintf(f->fentry_why, sizeof(f->fentry_why),
+			 "fentry is not permitted (loading a test fentry program failed: %s)",
+			 strerror(e));
+		if (e != EPERM && e != EACCES)
+			snprintf(f->fentry_why, sizeof(f->fentry_why),
+				 "fentry does not work (loading a test fentry program failed: %s)",
+				 strerror(e));
+		return;
+	}
+	int lfd = bpf_raw_tracepoint_open(NULL, fd);
+	if (lfd < 0) {
+		int e = errno;
+		snprintf(f->fentry_why, sizeof(f->fentry_why),
+			 "fentry does not work (attaching a test fentry program to %s failed: %s)",
+			 target, strerror(e));
+		close(fd);
+		return;
+	}
+	close(lfd);
+	close(fd);
+	f->fentry = true;
+}
+
+/* the smallest ring buffer (one page) */
+static void probe_ringbuf(struct features *f)
+{
+	int fd = bpf_map_create(BPF_MAP_TYPE_RINGBUF, "sonde_feat", 0, 0,
+				(__u32)sysconf(_SC_PAGESIZE), NULL);
+	if (fd >= 0) {
+		close(fd);
+		f->ringbuf = true;
+		return;
+	}
+	int e = errno;
+	if (needs_privilege(f, e, "map", f->ringbuf_why, sizeof(f->ringbuf_why)))
+		return;
+	snprintf(f->ringbuf_why, sizeof(f->ringbuf_why),
+		 "no (creating a ring buffer failed: %s; it needs Linux 5.8): printf and other "
+		 "events cannot work",
+		 strerror(e));
+}
+
+/* `r0 = XDP_PASS; exit` as an XDP program */
+static void probe_xdp(struct features *f)
+{
+	struct bpf_insn insns[] = {
+		{.code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = XDP_PASS},
+		{.code = BPF_JMP | BPF_EXIT},
+	};
+	int fd = bpf_prog_load(BPF_PROG_TYPE_XDP, "sonde_feat", "GPL", insns, 2, NULL);
+	if (fd >= 0) {
+		close(fd);
+		f->xdp = true;
+		return;
+	}
+	int e = errno;
+	if (needs_privilege(f, e, "program", f->xdp_why, sizeof(f->xdp_why)))
+		return;
+	snprintf(f->xdp_why, sizeof(f->xdp_why), "no (loading a test XDP program failed: %s)",
+		 strerror(e));
+}
+
+static void probe_perf_hw(struct features *f)
+{
+	struct perf_event_attr attr = {
+		.type = PERF_TYPE_HARDWARE,
+		.size = sizeof(attr),
+		.config = PERF_COUNT_HW_CPU_CYCLES,
+		.disabled = 1,
+	};
+	int fd = (int)syscall(SYS_perf_event_open, &attr, 0, -1, -1, PERF_FLAG_FD_CLOEXEC);
+	if (fd >= 0) {
+		close(fd);
+		f->perf_hw = true;
+		return;
+	}
+	int e = errno;
+	if (e == ENOENT || e == EOPNOTSUPP || !exists("/sys/bus/event_source/devices/cpu"))
+		snprintf(f->perf_hw_why, sizeof(f->perf_hw_why),
+			 "this CPU has no performance monitoring unit the kernel can use (no "
+			 "/sys/bus/event_source/devices/cpu; perf_event_open: %s)",
+			 strerror(e));
+	else
+		snprintf(f->perf_hw_why, sizeof(f->perf_hw_why),
+			 "hardware perf events cannot be opened: %s", strerror(e));
+}
+
+static void probe_lockdown(struct features *f)
+{
+	snprintf(f->lockdown, sizeof(f->lockdown), "unknown");
+	FILE *fp = fopen("/sys/kernel/security/lockdown", "re");
+	if (!fp) {
+		if (!exists("/sys/kernel/security/lockdown"))
+			snprintf(f->lockdown, sizeof(f->lockdown), "none");
+		return;
+	}
+	char line[128];
+	if (fgets(line, sizeof(line), fp)) {
+		char *b = strchr(line, '['), *e = b ? strchr(b, ']') : NULL;
+		if (b && e) {
+			*e = 0;
+			snprintf(f->lockdown, sizeof(f->lockdown), "%s", b + 1);
+		}
+	}
+	fclose(fp);
+}
+
+const struct features *feat_get(void)
+{
+	if (probed)
+		return &feats;
+	probed = true;
+	struct features *f = &feats;
+	f->privileged = feat_bpf_privileged();
+	libbpf_print_fn_t old = libbpf_set_print(NULL);
+	f->btf = btf_vmlinux() != NULL;
+	if (!f->btf)
+		snprintf(f->btf_why, sizeof(f->btf_why),
+			 "no kernel BTF (loading /sys/kernel/btf/vmlinux failed: %s)",
+			 strerror(-btf_vmlinux_err()));
+	probe_kprobes(f);
+	probe_uprobes(f);
+	probe_fentry(f);
+	probe_ringbuf(f);
+	probe_xdp(f);
+	probe_perf_hw(f);
+	probe_lockdown(f);
+	libbpf_set_print(old);
+	return f;
+}
+
+static void line(FILE *out, const char *what, bool ok, const char *yes, const char *no)
+{
+	fprintf(out, "  %-22s %s\n", what, ok ? yes : no);
+}
+
+void feat_print(FILE *out)
+{
+	const struct features *f = feat_get();
+	char kv[256] = "unknown";
+	FILE *fp = fopen("/proc/sys/kernel/osrelease", "re");
+	if (fp) {
+		if (fgets(kv, sizeof(kv), fp))
+			kv[strcspn(kv, "\n")] = 0;
+		fclose(fp);
+	}
+	fprintf(out, "Kernel: %s\n\nKernel features\n", kv);
+	line(out, "BTF:", f->btf, "yes", f->btf_why);
+	line(out, "kprobes:", f->kprobes, "yes", f->kprobes_why);
+	line(out, "fentry/fexit:", f->fentry, "yes", f->fentry_why);
+	line(out, "uprobes:", f->uprobes, "yes", f->uprobes_why);
+	line(out, "ring buffer:", f->ringbuf, "yes", f->ringbuf_why);
+	line(out, "XDP:", f->xdp, "yes (native mode where the driver has it, generic otherwise)",
+	     f->xdp_why);
+	line(out, "hardware perf events:", f->perf_hw, "yes", f->perf_hw_why);
+	fprintf(out, "  %-22s %s\n", "lockdown:", f->lockdown);
+
+	fprintf(out, "\nWhat this means for probes\n");
+	/* straight to the stream: the reasons are long and a line has no limit */
+	if (f->kprobes && f->fentry)
+		fprintf(out, "  kprobe/kretprobe use kprobes; fentry/fexit use the BPF trampoline\n");
+	else if (f->fentry_unknown)
+		fprintf(out, "  %s; whether fentry/fexit work is unknown without privilege\n",
+			f->kprobes ? "kprobe/kretprobe use kprobes" : f->kprobes_why);
+	else if (f->kprobes)
+		fprintf(out, "  kprobe/kretprobe use kprobes; fentry/fexit fall back to kprobes (%s)\n",
+			f->fentry_why);
+	else if (f->fentry)
+		fprintf(out, "  kprobe/kretprobe fall back to fentry/fexit (no offsets '+N'); "
+			     "fentry/fexit work\n");
+	else
+		fprintf(out, "  kprobe, kretprobe, fentry and fexit cannot work: %s, and %s\n",
+			f->kprobes_why, f->fentry_why);
+	fprintf(out, "  %s\n", f->uprobes ? "uprobe, uretprobe and usdt work"
+					  : "uprobe, uretprobe and usdt cannot work");
+	fprintf(out, "  %s\n", f->btf ? "args.NAME of kernel functions and -lv types come from BTF"
+				      : "no args.NAME for kernel functions (no BTF)");
+	fprintf(out, "  %s\n", f->perf_hw ? "hardware:EVENT:N works"
+					  : "hardware:EVENT:N cannot work; software:, profile: and "
+					    "interval: use software clocks and work");
+	if (!f->privileged)
+		fprintf(out, "  without privilege nothing can be loaded; run --info as root (or with "
+			     "CAP_BPF and CAP_PERFMON) for the checks that load BPF\n");
+	if (strcmp(f->lockdown, "none") && strcmp(f->lockdown, "unknown"))
+		fprintf(out, "  lockdown '%s' may forbid reading kernel memory "
+			     "(bpf_probe_read_kernel)\n",
+			f->lockdown);
+}

@@ -1,0 +1,863 @@
+/*
+ * symbols.c - kernel and user symbols (see symbols.h).
+ *
+ * Everything read is cached for the life of the process: /proc/kallsyms
+ * once, each ELF file's function table once (keyed by path), each pid's
+ * executable mappings once. Lookups are binary searches.
+ */
+#define _GNU_SOURCE
+#include "kernel/symbols.h"
+
+#include <dwarf.h>
+#include <elfutils/libdw.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <fnmatch.h>
+#include <gelf.h>
+#include <libelf.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* ---- kernel --------------------------------------------------------------- */
+
+struct ksym {
+	uint64_t addr;
+	char *name;
+};
+
+static struct ksym *ksyms;
+static size_t nksyms;
+static bool ksyms_loaded;
+static int ksyms_err;
+
+static int cmp_ksym(const void *a, const void *b)
+{
+	const struct ksym *x = a, *y = b;
+	if (x->addr != y->addr)
+		return x->addr < y->addr ? -1 : 1;
+	return strcmp(x->name, y->name);
+}
+
+static void free_ksyms(void)
+{
+	for (size_t i = 0; i < nksyms; i++)
+		free(ksyms[i].name);
+	free(ksyms);
+	ksyms = NULL;
+	nksyms = 0;
+}
+
+static int load_ksyms(void)
+{
+	if (ksyms_loaded)
+		return ksyms_err;
+	ksyms_loaded = true;
+	FILE *f = fopen("/proc/kallsyms", "re");
+	if (!f) {
+		ksyms_err = -errno;
+		return ksyms_err;
+	}
+	atexit(free_ksyms);
+	size_t cap = 0;
+	char line[512];
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long long addr;
+		char type, name[256];
+		if (sscanf(line, "%llx %c %255s", &addr, &type, name) != 3)
+			continue;
+		if (type != 't' && type != 'T' && type != 'w' && type != 'W')
+			continue;
+		if (nksyms == cap) {
+			cap = cap ? cap * 2 : 65536;
+			struct ksym *n = realloc(ksyms, cap * sizeof(*n));
+			if (!n)
+				break;
+			ksyms = n;
+		}
+		ksyms[nksyms].addr = addr;
+		ksyms[nksyms].name = strdup(name);
+		if (ksyms[nksyms].name)
+			nksyms++;
+	}
+	fclose(f);
+	qsort(ksyms, nksyms, sizeof(*ksyms), cmp_ksym);
+	return 0;
+}
+
+int sym_kernel_lookup(uint64_t addr, const char **name, uint64_t *offset)
+{
+	if (load_ksyms() || !nksyms || addr < ksyms[0].addr || ksyms[0].addr == 0)
+		return -ENOENT;
+	size_t lo = 0, hi = nksyms;
+	while (hi - lo > 1) {
+		size_t mid = (lo + hi) / 2;
+		if (ksyms[mid].addr <= addr)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	*name = ksyms[lo].name;
+	*offset = addr - ksyms[lo].addr;
+	return 0;
+}
+
+int sym_kernel_has(const char *name)
+{
+	if (load_ksyms())
+		return -ENODATA;
+	for (size_t i = 0; i < nksyms; i++)
+		if (!strcmp(ksyms[i].name, name))
+			return 1;
+	return 0;
+}
+
+/* Any symbol, not just text: kaddr("avenrun") names data (B, D, R). The
+ * table of ksyms holds text only, for ksym()'s "which function contains
+ * this address", so this reads the file; the first line in file order
+ * wins when a name repeats, as for bpftrace. Once per kaddr() at compile
+ * time. */
+uint64_t sym_kernel_addr(const char *name)
+{
+	FILE *f = fopen("/proc/kallsyms", "re");
+	if (!f)
+		return 0;
+	uint64_t found = 0;
+	char line[512];
+	while (!found && fgets(line, sizeof(line), f)) {
+		unsigned long long addr;
+		char type, sym[256];
+		if (sscanf(line, "%llx %c %255s", &addr, &type, sym) == 3 && !strcmp(sym, name))
+			found = addr;
+	}
+	fclose(f);
+	return found;
+}
+
+static int cmp_strp(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+int sym_kernel_each(const char *glob, int (*cb)(const char *name, void *arg), void *arg)
+{
+	int err = load_ksyms();
+	if (err)
+		return err;
+	const char **names = calloc(nksyms + 1, sizeof(*names));
+	if (!names)
+		return -ENOMEM;
+	size_t n = 0;
+	for (size_t i = 0; i < nksyms; i++) {
+		const char *name = ksyms[i].name;
+		/* __pfx_F and __cfi_F label the padding before F (kernels
+		 * since 6.2), not functions */
+		if (!fnmatch(glob, name, 0) && !strchr(name, '.') && strncmp(name, "__pfx_", 6) &&
+		    strncmp(name, "__cfi_", 6))
+			names[n++] = name;
+	}
+	qsort(names, n, sizeof(*names), cmp_strp);
+	int rc = 0;
+	for (size_t i = 0; i < n && !rc; i++)
+		if (i == 0 || strcmp(names[i], names[i - 1]))
+			rc = cb(names[i], arg);
+	free(names);
+	return rc;
+}
+
+int sym_kernel_each_addr(int (*cb)(const char *name, uint64_t addr, void *arg), void *arg)
+{
+	int err = load_ksyms();
+	if (err)
+		return err;
+	/* addresses hidden (kptr_restrict): every symbol reads as 0 */
+	if (!nksyms || ksyms[nksyms - 1].addr == 0)
+		return -ENODATA;
+	int rc = 0;
+	for (size_t i = 0; i < nksyms && !rc; i++)
+		rc = cb(ksyms[i].name, ksyms[i].addr, arg);
+	return rc;
+}
+
+/* ---- ELF files -------------------------------------------------------------- */
+
+struct elf_file {
+	char *path;
+	int err;
+	struct sym_elf_func *by_addr; /* sorted by addr */
+	size_t n;
+	struct sym_elf_func *by_name; /* sorted by name, unique */
+	size_t nnames;
+	struct { uint64_t offset, vaddr, filesz; } loads[16];
+	int nloads;
+	struct glob_match *matches; /* results of sym_elf_funcs() globs */
+	struct elf_file *next;
+};
+
+struct glob_match {
+	struct glob_match *next;
+	struct sym_elf_func funcs[];
+};
+
+static struct elf_file *elf_files;
+
+static int cmp_addr(const void *a, const void *b)
+{
+	const struct sym_elf_func *x = a, *y = b;
+	if (x->addr != y->addr)
+		return x->addr < y->addr ? -1 : 1;
+	/* prefer global names (shorter first as a tie-break) */
+	return strcmp(x->name, y->name);
+}
+
+static int cmp_name(const void *a, const void *b)
+{
+	const struct sym_elf_func *x = a, *y = b;
+	return strcmp(x->name, y->name);
+}
+
+static void free_elf_files(void)
+{
+	while (elf_files) {
+		struct elf_file *e = elf_files;
+		elf_files = e->next;
+		for (size_t i = 0; i < e->n; i++)
+			free((char *)e->by_addr[i].name);
+		free(e->by_addr);
+		free(e->by_name);
+		while (e->matches) {
+			struct glob_match *m = e->matches;
+			e->matches = m->next;
+			free(m);
+		}
+		free(e->path);
+		free(e);
+	}
+}
+
+static uint64_t vaddr_to_offset(const struct elf_file *e, uint64_t vaddr)
+{
+	for (int i = 0; i < e->nloads; i++)
+		if (vaddr >= e->loads[i].vaddr && vaddr < e->loads[i].vaddr + e->loads[i].filesz)
+			return vaddr - e->loads[i].vaddr + e->loads[i].offset;
+	return vaddr;
+}
+
+static int read_elf(struct elf_file *e)
+{
+	elf_version(EV_CURRENT);
+	int fd = open(e->path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	Elf *elf = elf_begin(fd, ELF_C_READ, NULL);
+	if (!elf || elf_kind(elf) != ELF_K_ELF) {
+		if (elf)
+			elf_end(elf);
+		close(fd);
+		return -ENOEXEC;
+	}
+	size_t nph = 0;
+	elf_getphdrnum(elf, &nph);
+	for (size_t i = 0; i < nph && e->nloads < 16; i++) {
+		GElf_Phdr ph;
+		if (gelf_getphdr(elf, (int)i, &ph) && ph.p_type == PT_LOAD && (ph.p_flags & PF_X)) {
+			e->loads[e->nloads].offset = ph.p_offset;
+			e->loads[e->nloads].vaddr = ph.p_vaddr;
+			e->loads[e->nloads].filesz = ph.p_filesz;
+			e->nloads++;
+		}
+	}
+	size_t cap = 0;
+	bool have_symtab = false;
+	/* .symtab when present (it includes .dynsym's functions), else .dynsym */
+	for (int pass = 0; pass < 2; pass++) {
+		Elf_Scn *scn = NULL;
+		while ((scn = elf_nextscn(elf, scn))) {
+			GElf_Shdr sh;
+			if (!gelf_getshdr(scn, &sh))
+				continue;
+			if (sh.sh_type != (pass == 0 ? SHT_SYMTAB : SHT_DYNSYM))
+				continue;
+			if (pass == 1 && have_symtab)
+				continue;
+			have_symtab = true;
+			Elf_Data *data = elf_getdata(scn, NULL);
+			size_t count = sh.sh_entsize ? sh.sh_size / sh.sh_entsize : 0;
+			for (size_t i = 0; data && i < count; i++) {
+				GElf_Sym s;
+				if (!gelf_getsym(data, (int)i, &s))
+					continue;
+				if ((GELF_ST_TYPE(s.st_info) != STT_FUNC &&
+				     GELF_ST_TYPE(s.st_info) != STT_GNU_IFUNC) ||
+				    s.st_shndx == SHN_UNDEF || !s.st_value)
+					continue;
+				const char *name = elf_strptr(elf, sh.sh_link, s.st_name);
+				if (!name || !*name)
+					continue;
+				if (e->n == cap) {
+					cap = cap ? cap * 2 : 1024;
+					struct sym_elf_func *nf = realloc(e->by_addr, cap * sizeof(*nf));
+					if (!nf)
+						goto done;
+					e->by_addr = nf;
+				}
+				/* "malloc@@GLIBC_2.2.5" in some tables: keep the bare name */
+				char *nm = strdup(name);
+				if (!nm)
+					goto done;
+				char *at = strchr(nm, '@');
+				if (at)
+					*at = 0;
+				e->by_addr[e->n++] = (struct sym_elf_func){
+					.name = nm, .addr = s.st_value, .size = s.st_size};
+			}
+		}
+	}
+done:
+	elf_end(elf);
+	close(fd);
+	for (size_t i = 0; i < e->n; i++)
+		e->by_addr[i].offset = vaddr_to_offset(e, e->by_addr[i].addr);
+	if (e->n)
+		qsort(e->by_addr, e->n, sizeof(*e->by_addr), cmp_addr);
+	e->by_name = calloc(e->n + 1, sizeof(*e->by_name));
+	if (!e->by_name)
+		return -ENOMEM;
+	if (e->n)
+		memcpy(e->by_name, e->by_addr, e->n * sizeof(*e->by_name));
+	qsort(e->by_name, e->n, sizeof(*e->by_name), cmp_name);
+	size_t w = 0;
+	for (size_t i = 0; i < e->n; i++)
+		if (w == 0 || strcmp(e->by_name[w - 1].name, e->by_name[i].name))
+			e->by_name[w++] = e->by_name[i];
+	e->nnames = w;
+	return 0;
+}
+
+static struct elf_file *elf_get(const char *path)
+{
+	for (struct elf_file *e = elf_files; e; e = e->next)
+		if (!strcmp(e->path, path))
+			return e;
+	struct elf_file *e = calloc(1, sizeof(*e));
+	if (!e)
+		return NULL;
+	e->path = strdup(path);
+	if (!e->path) {
+		free(e);
+		return NULL;
+	}
+	if (!elf_files)
+		atexit(free_elf_files);
+	e->next = elf_files;
+	elf_files = e;
+	e->err = read_elf(e);
+	return e;
+}
+
+int sym_elf_funcs(const char *path, const char *glob, const struct sym_elf_func **out)
+{
+	struct elf_file *e = elf_get(path);
+	if (!e)
+		return -ENOMEM;
+	if (e->err)
+		return e->err;
+	/* a plain name: binary search; a glob: the matching run is copied */
+	if (!strpbrk(glob, "*?[")) {
+		struct sym_elf_func key = {.name = glob};
+		struct sym_elf_func *f = bsearch(&key, e->by_name, e->nnames, sizeof(key), cmp_name);
+		*out = f;
+		return f ? 1 : 0;
+	}
+	struct glob_match *gm = calloc(1, sizeof(*gm) + (e->nnames + 1) * sizeof(gm->funcs[0]));
+	if (!gm)
+		return -ENOMEM;
+	size_t n = 0;
+	for (size_t i = 0; i < e->nnames; i++)
+		if (!fnmatch(glob, e->by_name[i].name, 0))
+			gm->funcs[n++] = e->by_name[i];
+	/* kept with the file, freed at exit like the rest of the cache */
+	gm->next = e->matches;
+	e->matches = gm;
+	*out = gm->funcs;
+	return (int)n;
+}
+
+static const struct sym_elf_func *elf_lookup(struct elf_file *e, uint64_t addr)
+{
+	if (e->err || !e->n || addr < e->by_addr[0].addr)
+		return NULL;
+	size_t lo = 0, hi = e->n;
+	while (hi - lo > 1) {
+		size_t mid = (lo + hi) / 2;
+		if (e->by_addr[mid].addr <= addr)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	const struct sym_elf_func *f = &e->by_addr[lo];
+	/* sized symbols must contain the address */
+	if (f->size && addr >= f->addr + f->size)
+		return NULL;
+	return f;
+}
+
+/* ---- processes ------------------------------------------------------------ */
+
+struct mapping {
+	uint64_t start, end, pgoff;
+	struct elf_file *file;
+	char *path; /* as in /proc/PID/maps (owned) */
+};
+
+struct proc_maps {
+	int pid;
+	struct mapping *maps;
+	size_t n;
+	struct proc_maps *next;
+};
+
+static struct proc_maps *procs;
+
+static void free_procs(void)
+{
+	while (procs) {
+		struct proc_maps *p = procs;
+		procs = p->next;
+		for (size_t i = 0; i < p->n; i++)
+			free(p->maps[i].path);
+		free(p->maps);
+		free(p);
+	}
+}
+
+static struct proc_maps *proc_get(int pid)
+{
+	for (struct proc_maps *p = procs; p; p = p->next)
+		if (p->pid == pid)
+			return p;
+	struct proc_maps *p = calloc(1, sizeof(*p));
+	if (!p)
+		return NULL;
+	p->pid = pid;
+	if (!procs)
+		atexit(free_procs);
+	p->next = procs;
+	procs = p;
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/maps", pid);
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return p;
+	char line[4096];
+	size_t cap = 0;
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long long start, end, pgoff;
+		char perms[8];
+		int pathpos = 0;
+		if (sscanf(line, "%llx-%llx %7s %llx %*s %*s %n", &start, &end, perms, &pgoff,
+			   &pathpos) < 4)
+			continue;
+		if (perms[2] != 'x' || !pathpos || line[pathpos] != '/')
+			continue;
+		line[strcspn(line, "\n")] = 0;
+		/* a deleted or replaced binary: still readable through the root */
+		char full[4200];
+		snprintf(full, sizeof(full), "/proc/%d/root%s", pid, line + pathpos);
+		if (access(full, R_OK))
+			snprintf(full, sizeof(full), "%s", line + pathpos);
+		struct elf_file *e = elf_get(full);
+		if (!e)
+			continue;
+		if (p->n == cap) {
+			cap = cap ? cap * 2 : 32;
+			struct mapping *nm = realloc(p->maps, cap * sizeof(*nm));
+			if (!nm)
+				break;
+			p->maps = nm;
+		}
+		/* shown as the process sees it (ustack(perf)), not through /proc */
+		char *shown = strdup(line + pathpos);
+		if (!shown)
+			break;
+		p->maps[p->n++] = (struct mapping){start, end, pgoff, e, shown};
+	}
+	fclose(f);
+	return p;
+}
+
+void sym_user_preload(int pid)
+{
+	proc_get(pid);
+}
+
+int sym_user_lookup(int pid, uint64_t addr, const char **name, uint64_t *offset,
+		    const char **file)
+{
+	struct proc_maps *p = proc_get(pid);
+	if (!p)
+		return -ENOMEM;
+	for (size_t i = 0; i < p->n; i++) {
+		struct mapping *m = &p->maps[i];
+		if (addr < m->start || addr >= m->end)
+			continue;
+		struct elf_file *e = m->file;
+		uint64_t off = addr - m->start + m->pgoff;
+		uint64_t vaddr = off;
+		for (int j = 0; j < e->nloads; j++)
+			if (off >= e->loads[j].offset && off < e->loads[j].offset + e->loads[j].filesz)
+				vaddr = off - e->loads[j].offset + e->loads[j].vaddr;
+		if (file)
+			*file = m->path;
+		const struct sym_elf_func *f = elf_lookup(e, vaddr);
+		if (!f)
+			return -ENOENT;
+		*name = f->name;
+		*offset = vaddr - f->addr;
+		return 0;
+	}
+	return -ENOENT;
+}
+
+/* ---- DWARF ------------------------------------------------------------------ */
+
+/* DWARF names handed out by sym_dwarf_params: valid until exit. */
+struct interned {
+	struct interned *next;
+	char s[];
+};
+static struct interned *interned;
+
+static void free_interned(void)
+{
+	while (interned) {
+		struct interned *i = interned;
+		interned = i->next;
+		free(i);
+	}
+}
+
+static char *intern(const char *s)
+{
+	s = s ? s : "";
+	size_t n = strlen(s) + 1;
+	struct interned *i = malloc(sizeof(*i) + n);
+	if (!i)
+		return (char *)"";
+	memcpy(i->s, s, n);
+	if (!interned)
+		atexit(free_interned);
+	i->next = interned;
+	interned = i;
+	return i->s;
+}
+
+/* What the pointer type `ptr` (already peeled) points to: an integer of
+ * 1, 2, 4 or 8 bytes, another pointer, or something else. */
+static void dwarf_pointee(Dwarf_Die *ptr, struct sym_dwarf_param *out)
+{
+	Dwarf_Attribute attr;
+	Dwarf_Die to, peeled;
+	out->pointee = SYM_POINTEE_OTHER;
+	if (!dwarf_attr_integrate(ptr, DW_AT_type, &attr) || !dwarf_formref_die(&attr, &to) ||
+	    dwarf_peel_type(&to, &peeled) != 0)
+		return; /* void * */
+	int tag = dwarf_tag(&peeled);
+	if (tag == DW_TAG_pointer_type) {
+		out->pointee = SYM_POINTEE_POINTER;
+		return;
+	}
+	if (tag != DW_TAG_base_type && tag != DW_TAG_enumeration_type)
+		return;
+	Dwarf_Word size = 0, enc = 0;
+	if (dwarf_attr_integrate(&peeled, DW_AT_byte_size, &attr))
+		dwarf_formudata(&attr, &size);
+	if (dwarf_attr_integrate(&peeled, DW_AT_encoding, &attr))
+		dwarf_formudata(&attr, &enc);
+	if (enc == DW_ATE_float || (size != 1 && size != 2 && size != 4 && size != 8))
+		return;
+	out->pointee = SYM_POINTEE_INT;
+	out->pointee_size = (uint32_t)size;
+	out->pointee_signed = enc == DW_ATE_signed || enc == DW_ATE_signed_char;
+}
+
+static void dwarf_param(Dwarf_Die *die, struct sym_dwarf_param *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->name = intern(dwarf_diename(die));
+	Dwarf_Attribute attr;
+	Dwarf_Die type, peeled;
+	if (!dwarf_attr_integrate(die, DW_AT_type, &attr) || !dwarf_formref_die(&attr, &type))
+		return;
+	const char *tn = dwarf_diename(&type);
+	snprintf(out->c_type, sizeof(out->c_type), "%s", tn ? tn : "");
+	if (dwarf_peel_type(&type, &peeled) != 0)
+		return;
+	int tag = dwarf_tag(&peeled);
+	Dwarf_Word size = 0;
+	if (tag == DW_TAG_pointer_type) {
+		out->is_pointer = true;
+		out->size = 8;
+		out->readable = true;
+		dwarf_pointee(&peeled, out);
+		if (!tn) {
+			Dwarf_Die to;
+			const char *pn = NULL;
+			bool is_const = false;
+			Dwarf_Die *cur = &peeled;
+			/* through const/volatile to the named pointee */
+			while (dwarf_attr_integrate(cur, DW_AT_type, &attr) &&
+			       dwarf_formref_die(&attr, &to)) {
+				if (dwarf_tag(&to) == DW_TAG_const_type)
+					is_const = true;
+				pn = dwarf_diename(&to);
+				if (pn || (dwarf_tag(&to) != DW_TAG_const_type &&
+					   dwarf_tag(&to) != DW_TAG_volatile_type))
+					break;
+				peeled = to;
+				cur = &peeled;
+			}
+			snprintf(out->c_type, sizeof(out->c_type), "%s%s *", is_const ? "const " : "",
+				 pn ? pn : "void");
+		}
+		return;
+	}
+	if (tag == DW_TAG_base_type || tag == DW_TAG_enumeration_type) {
+		Dwarf_Attribute a2;
+		if (dwarf_attr_integrate(&peeled, DW_AT_byte_size, &a2))
+			dwarf_formudata(&a2, &size);
+		Dwarf_Word enc = 0;
+		if (dwarf_attr_integrate(&peeled, DW_AT_encoding, &a2))
+			dwarf_formudata(&a2, &enc);
+		out->size = (uint32_t)size;
+		out->is_signed = enc == DW_ATE_signed || enc == DW_ATE_signed_char ||
+				 (tag == DW_TAG_enumeration_type && enc == 0 && 0);
+		bool is_float = enc == DW_ATE_float;
+		out->readable = !is_float && (size == 1 || size == 2 || size == 4 || size == 8);
+		if (!tn)
+			snprintf(out->c_type, sizeof(out->c_type), "%s", dwarf_diename(&peeled) ?
+				 dwarf_diename(&peeled) : "?");
+	}
+}
+
+int sym_dwarf_params(const char *path, const char *func, struct sym_dwarf_param *params)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	Dwarf *dw = dwarf_begin(fd, DWARF_C_READ);
+	if (!dw) {
+		close(fd);
+		return -ENODATA;
+	}
+	int rc = -ENOENT;
+	Dwarf_Off off = 0, next;
+	size_t hsize;
+	while (rc == -ENOENT && dwarf_nextcu(dw, off, &next, &hsize, NULL, NULL, NULL) == 0) {
+		Dwarf_Die cu, child;
+		if (dwarf_offdie(dw, off + hsize, &cu) && dwarf_child(&cu, &child) == 0) {
+			do {
+				if (dwarf_tag(&child) != DW_TAG_subprogram)
+					continue;
+				const char *name = dwarf_diename(&child);
+				if (!name || strcmp(name, func))
+					continue;
+				Dwarf_Attribute a;
+				if (dwarf_attr(&child, DW_AT_declaration, &a))
+					continue;
+				int n = 0;
+				Dwarf_Die p;
+				if (dwarf_child(&child, &p) == 0) {
+					do {
+						if (dwarf_tag(&p) == DW_TAG_formal_parameter &&
+						    n < SYM_MAX_PARAMS)
+							dwarf_param(&p, &params[n++]);
+					} while (dwarf_siblingof(&p, &p) == 0);
+				}
+				rc = n;
+				break;
+			} while (dwarf_siblingof(&child, &child) == 0);
+		}
+		off = next;
+	}
+	dwarf_end(dw);
+	close(fd);
+	return rc;
+}
+
+/* ---- paths ------------------------------------------------------------------ */
+
+static bool is_file(const char *p)
+{
+	struct stat st;
+	return stat(p, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+static int ldconfig_lookup(const char *name, char *buf, size_t size)
+{
+	FILE *f = popen("/sbin/ldconfig -p 2>/dev/null || ldconfig -p 2>/dev/null", "r");
+	if (!f)
+		return -ENOENT;
+	char line[1024];
+	size_t len = strlen(name);
+	int rc = -ENOENT;
+	while (fgets(line, sizeof(line), f)) {
+		char *s = line + strspn(line, " \t");
+		char *arrow = strstr(s, " => ");
+		if (!arrow)
+			continue;
+		/* "libc.so.6 (libc6,x86-64) => /lib/x86_64-linux-gnu/libc.so.6" */
+		bool match = !strncmp(s, name, len) &&
+			     (s[len] == ' ' || !strncmp(s + len, ".so", 3));
+		if (match && strstr(s, "x86-64")) {
+			char *p = arrow + 4;
+			p[strcspn(p, "\n")] = 0;
+			snprintf(buf, size, "%s", p);
+			rc = 0;
+			break;
+		}
+	}
+	pclose(f);
+	return rc;
+}
+
+/* An absolute form of `path` that keeps its last component: the directory
+ * is made canonical, but /usr/bin/python3 stays python3 and not the
+ * python3.11 it links to, so probe names read as the user wrote them. */
+static void absolute_path(const char *path, char *buf, size_t size)
+{
+	const char *slash = strrchr(path, '/');
+	char dir[4096];
+	snprintf(dir, sizeof(dir), "%.*s", slash == path ? 1 : (int)(slash - path), path);
+	char *r = realpath(dir, NULL);
+	if (r)
+		snprintf(buf, size, "%s%s%s", r, strcmp(r, "/") ? "/" : "", slash + 1);
+	else
+		snprintf(buf, size, "%s", path);
+	free(r);
+}
+
+int sym_resolve_path(const char *name, char *buf, size_t size)
+{
+	if (strchr(name, '/')) {
+		if (!is_file(name) || name[strlen(name) - 1] == '/')
+			return -ENOENT;
+		absolute_path(name, buf, size);
+		return 0;
+	}
+	const char *path = getenv("PATH");
+	if (!path)
+		path = "/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin";
+	for (const char *p = path; p && *p;) {
+		const char *end = strchr(p, ':');
+		size_t n = end ? (size_t)(end - p) : strlen(p);
+		char cand[4096];
+		snprintf(cand, sizeof(cand), "%.*s/%s", (int)n, p, name);
+		if (n && is_file(cand) && access(cand, X_OK) == 0) {
+			absolute_path(cand, buf, size);
+			return 0;
+		}
+		p = end ? end + 1 : NULL;
+	}
+	if (!strncmp(name, "lib", 3)) {
+		if (ldconfig_lookup(name, buf, size) == 0)
+			return 0;
+		static const char *const dirs[] = {"/lib/x86_64-linux-gnu", "/usr/lib/x86_64-linux-gnu",
+						   "/lib64", "/usr/lib64", "/lib", "/usr/lib",
+						   "/usr/local/lib", NULL};
+		static const char *const sfx[] = {"", ".so", ".so.6", ".so.1", ".so.0", NULL};
+		for (int d = 0; dirs[d]; d++)
+			for (int s = 0; sfx[s]; s++) {
+				char cand[4096];
+				snprintf(cand, sizeof(cand), "%s/%s%s", dirs[d], name, sfx[s]);
+				if (is_file(cand)) {
+					char *r = realpath(cand, NULL);
+					snprintf(buf, size, "%s", r ? r : cand);
+					free(r);
+					return 0;
+				}
+			}
+	}
+	return -ENOENT;
+}
+
+/* ---- the printer's resolver -------------------------------------------------- */
+
+#include <bpf/bpf.h>
+
+/* One frame a line: "    func+off" (bpftrace mode), or perf's
+ * "\tADDR func+off (file)" with the file only for user frames. */
+static void put_frames(FILE *f, const uint64_t *ips, uint32_t depth, bool user, uint32_t pid,
+		       enum stack_mode mode, int indent)
+{
+	fputc('\n', f);
+	for (uint32_t i = 0; i < depth && ips[i]; i++) {
+		const char *name, *file = NULL;
+		uint64_t off;
+		unsigned long long ip = (unsigned long long)ips[i];
+		int rc = user ? sym_user_lookup((int)pid, ips[i], &name, &off, &file)
+			      : sym_kernel_lookup(ips[i], &name, &off);
+		if (mode == STACK_MODE_PERF) {
+			fprintf(f, "\t%llx ", ip);
+			if (rc == 0)
+				fprintf(f, "%s+%llu", name, (unsigned long long)off);
+			else
+				fprintf(f, "0x%llx", ip);
+			if (user)
+				fprintf(f, " (%s)", rc == 0 && file ? file : "[unknown]");
+			fputc('\n', f);
+		} else if (rc == 0) {
+			fprintf(f, "%*s%s+%llu\n", indent, "", name, (unsigned long long)off);
+		} else {
+			fprintf(f, "%*s0x%llx\n", indent, "", ip);
+		}
+	}
+}
+
+static int resolver_format(const struct out_resolver *base, FILE *f, const struct type *t,
+			   const uint8_t *data, bool in_printf)
+{
+	const struct sym_resolver *r = (const struct sym_resolver *)base;
+	uint64_t v;
+	uint64_t pid = 0;
+	memcpy(&v, data, 8);
+	if (t->kind == TYPE_USTACK || t->kind == TYPE_USYM)
+		memcpy(&pid, data + 8, 8);
+	const char *name;
+	uint64_t off;
+	switch (t->kind) {
+	case TYPE_KSTACK:
+	case TYPE_USTACK: {
+		/* a failed bpf_get_stackid (no stack, e.g. a user stack of a
+		 * kernel thread) is a negative id: an empty stack, as bpftrace */
+		uint64_t ips[STACK_MAX_DEPTH] = {0};
+		uint32_t id = (uint32_t)v, depth = type_stack_depth(t);
+		int fd = r->stack_fds[depth];
+		if ((int64_t)v < 0 || fd <= 0 || bpf_map_lookup_elem(fd, &id, ips))
+			return 0;
+		put_frames(f, ips, depth, t->kind == TYPE_USTACK, (uint32_t)pid,
+			   (enum stack_mode)t->stack_mode, in_printf ? 8 : 4);
+		return 0;
+	}
+	case TYPE_KSYM:
+		if (sym_kernel_lookup(v, &name, &off))
+			return -1;
+		fputs(name, f);
+		return 0;
+	case TYPE_USYM:
+		if (sym_user_lookup((int)pid, v, &name, &off, NULL))
+			return -1;
+		fputs(name, f);
+		return 0;
+	default:
+		return -1;
+	}
+}
+
+void sym_resolver_init(struct sym_resolver *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->base.format = resolver_format;
+}

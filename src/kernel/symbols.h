@@ -1,0 +1,94 @@
+/*
+ * symbols.h - addresses to names and names to addresses.
+ *
+ * Kernel symbols come from /proc/kallsyms, read once and kept sorted.
+ * User symbols come from ELF files through libelf: a process's mappings
+ * (/proc/PID/maps) say which file and which ELF address an address falls
+ * in, and each file's function symbols are read once and kept sorted, so
+ * a stack-heavy profile never rereads a file per event. DWARF (libdw)
+ * gives uprobe parameter names and types.
+ */
+#ifndef SONDE_SYMBOLS_H
+#define SONDE_SYMBOLS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "runtime/printer.h"
+
+/* Kernel: name and offset of the function containing addr; -ENOENT when
+ * none (e.g. /proc/kallsyms hides addresses from non-root). */
+int sym_kernel_lookup(uint64_t addr, const char **name, uint64_t *offset);
+/* Whether a kernel text symbol of that name exists; -ENODATA when
+ * /proc/kallsyms cannot be read, else 1 or 0. */
+int sym_kernel_has(const char *name);
+/* Kernel functions (text symbols, without the compiler's .part/.isra
+ * copies and the __pfx_/__cfi_ padding labels) matching a glob, each once,
+ * sorted. */
+int sym_kernel_each(const char *glob, int (*cb)(const char *name, void *arg), void *arg);
+/* Every kernel text symbol with its address, in address order (aliases
+ * share one), until cb returns non-zero, which is returned; -ENODATA when
+ * /proc/kallsyms hides the addresses, or its open error. */
+int sym_kernel_each_addr(int (*cb)(const char *name, uint64_t addr, void *arg), void *arg);
+/* Kernel address of a symbol of any type (text or data), 0 when unknown
+ * or when /proc/kallsyms hides the addresses. */
+uint64_t sym_kernel_addr(const char *name);
+
+/* User: name, offset and the file of the function containing addr in
+ * process pid. -ENOENT when not found (process gone, stripped binary). */
+int sym_user_lookup(int pid, uint64_t addr, const char **name, uint64_t *offset,
+		    const char **file);
+/* Reads the mappings of pid now, so addresses can be resolved after it
+ * exits (-c CMD). */
+void sym_user_preload(int pid);
+
+/* ELF function symbols of one file, for uprobes: the file offset libbpf
+ * attaches at (st_value translated through the program headers). */
+struct sym_elf_func {
+	const char *name;
+	uint64_t addr;   /* st_value */
+	uint64_t offset; /* file offset */
+	uint64_t size;
+};
+/* Functions of `path` matching glob, sorted by name, each name once. The
+ * array and names stay valid until exit (cached). Returns count or -errno. */
+int sym_elf_funcs(const char *path, const char *glob, const struct sym_elf_func **out);
+
+/* DWARF parameters of a user function (libdw). */
+struct sym_dwarf_param {
+	const char *name;
+	char c_type[64];
+	uint32_t size;
+	bool is_signed;
+	bool is_pointer;
+	bool readable; /* integer or pointer of 1, 2, 4 or 8 bytes */
+	/* is_pointer: what it points to, through typedefs and qualifiers */
+	enum { SYM_POINTEE_OTHER, SYM_POINTEE_INT, SYM_POINTEE_POINTER } pointee;
+	uint32_t pointee_size; /* SYM_POINTEE_INT: 1, 2, 4 or 8 */
+	bool pointee_signed;
+};
+enum { SYM_MAX_PARAMS = 12 };
+/* Fills params (up to SYM_MAX_PARAMS), returns their number, -ENOENT when
+ * the function is not in the DWARF, -ENODATA when the file has none. The
+ * strings stay valid until exit. */
+int sym_dwarf_params(const char *path, const char *func, struct sym_dwarf_param *params);
+
+/* Resolves a uprobe/usdt PATH the way a shell and ld.so would: an
+ * absolute or relative path as is, a bare name through $PATH, or a
+ * library name ("libc", "libc.so.6") through ld.so.cache and the standard
+ * directories. Writes the absolute path into buf; -ENOENT when nothing
+ * matches. */
+int sym_resolve_path(const char *name, char *buf, size_t size);
+
+/* The printer's resolver (printer.h): kstack/ustack as bpftrace prints
+ * them ("\n    func+off\n..." one frame a line, addresses in hex where no
+ * symbol is known), ksym/usym as a bare name. stack_fds[N] is the
+ * stack-trace map that keeps N frames (0 where the program has none). */
+struct sym_resolver {
+	struct out_resolver base;
+	int stack_fds[STACK_MAX_DEPTH + 1];
+};
+void sym_resolver_init(struct sym_resolver *r);
+
+#endif

@@ -1,0 +1,164 @@
+/*
+ * pcap.c - classic pcap file reader (see pcap.h).
+ *
+ * File header (24 bytes): magic, version major/minor (u16), thiszone,
+ * sigfigs, snaplen, network (linktype). Then records: ts_sec, ts_frac,
+ * incl_len, orig_len (u32 each) and incl_len bytes. The magic says the
+ * byte order and the timestamp unit: a1b2c3d4 (usec) and a1b23c4d (nsec),
+ * byte-swapped when the writer's order differs from ours.
+ */
+#include "runtime/pcap.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum {
+	MAGIC_USEC = 0xa1b2c3d4,
+	MAGIC_NSEC = 0xa1b23c4d,
+	MAGIC_PCAPNG = 0x0a0d0d0a,
+};
+
+static uint32_t get32(const uint8_t *p, bool swapped)
+{
+	uint32_t v;
+	memcpy(&v, p, 4);
+	return swapped ? __builtin_bswap32(v) : v;
+}
+
+static uint16_t get16(const uint8_t *p, bool swapped)
+{
+	uint16_t v;
+	memcpy(&v, p, 2);
+	return swapped ? __builtin_bswap16(v) : v;
+}
+
+int pcap_open_file(struct pcap_reader *r, FILE *f, char *err, size_t errsz)
+{
+	memset(r, 0, sizeof(*r));
+	r->f = f;
+	uint8_t h[24];
+	size_t got = fread(h, 1, sizeof(h), f);
+	if (got < 4) {
+		snprintf(err, errsz, "not a pcap file: %s", got ? "too short" : "empty");
+		return -EINVAL;
+	}
+	uint32_t magic = get32(h, false);
+	if (magic == MAGIC_USEC || magic == MAGIC_NSEC) {
+		r->swapped = false;
+	} else if (__builtin_bswap32(magic) == MAGIC_USEC || __builtin_bswap32(magic) == MAGIC_NSEC) {
+		r->swapped = true;
+		magic = __builtin_bswap32(magic);
+	} else if (magic == MAGIC_PCAPNG) {
+		snprintf(err, errsz,
+			 "this is a pcapng file; sonde reads classic pcap (convert it with "
+			 "'editcap -F pcap IN OUT' or write it with 'tcpdump -w')");
+		return -EINVAL;
+	} else {
+		snprintf(err, errsz, "not a pcap file (magic number %08x)", magic);
+		return -EINVAL;
+	}
+	if (got < sizeof(h)) {
+		snprintf(err, errsz, "truncated pcap file header");
+		return -EINVAL;
+	}
+	r->nsec = magic == MAGIC_NSEC;
+	r->version_major = get16(h + 4, r->swapped);
+	r->version_minor = get16(h + 6, r->swapped);
+	r->snaplen = get32(h + 16, r->swapped);
+	/* the upper bits of network carry FCS information in newer files */
+	r->linktype = get32(h + 20, r->swapped) & 0x0fffffff;
+	if (r->version_major != 2) {
+		snprintf(err, errsz, "unsupported pcap version %u.%u", r->version_major,
+			 r->version_minor);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int pcap_open(struct pcap_reader *r, const char *path, char *err, size_t errsz)
+{
+	FILE *f = fopen(path, "rbe");
+	if (!f) {
+		int e = errno;
+		memset(r, 0, sizeof(*r));
+		snprintf(err, errsz, "cannot open %s: %s", path, strerror(e));
+		return -e;
+	}
+	int rc = pcap_open_file(r, f, err, errsz);
+	r->own = true;
+	if (rc) {
+		fclose(f);
+		r->f = NULL;
+		r->own = false;
+	}
+	return rc;
+}
+
+int pcap_next(struct pcap_reader *r, struct pcap_packet *p, char *err, size_t errsz)
+{
+	uint8_t h[16];
+	size_t got = fread(h, 1, sizeof(h), r->f);
+	if (got == 0 && feof(r->f))
+		return 0;
+	uint64_t n = r->index + 1;
+	if (got < sizeof(h)) {
+		snprintf(err, errsz, "packet %llu: truncated record header", (unsigned long long)n);
+		return -EINVAL;
+	}
+	uint32_t sec = get32(h, r->swapped), frac = get32(h + 4, r->swapped);
+	uint32_t incl = get32(h + 8, r->swapped), orig = get32(h + 12, r->swapped);
+	if (incl > PCAP_MAX_PACKET) {
+		snprintf(err, errsz, "packet %llu: record of %u bytes is larger than %u (corrupt file?)",
+			 (unsigned long long)n, incl, (unsigned)PCAP_MAX_PACKET);
+		return -EINVAL;
+	}
+	if (incl > r->cap) {
+		size_t cap = incl < 2048 ? 2048 : incl;
+		uint8_t *nb = realloc(r->buf, cap);
+		if (!nb) {
+			snprintf(err, errsz, "out of memory");
+			return -ENOMEM;
+		}
+		r->buf = nb;
+		r->cap = cap;
+	}
+	if (incl && fread(r->buf, 1, incl, r->f) != incl) {
+		snprintf(err, errsz, "packet %llu: truncated (the file ends inside it)",
+			 (unsigned long long)n);
+		return -EINVAL;
+	}
+	r->index = n;
+	p->data = r->buf;
+	p->caplen = incl;
+	p->origlen = orig < incl ? incl : orig;
+	p->ts_ns = (uint64_t)sec * 1000000000ull + (uint64_t)frac * (r->nsec ? 1 : 1000);
+	return 1;
+}
+
+void pcap_close(struct pcap_reader *r)
+{
+	if (r->own && r->f)
+		fclose(r->f);
+	free(r->buf);
+	memset(r, 0, sizeof(*r));
+}
+
+const char *pcap_linktype_name(uint32_t linktype, char *buf, size_t size)
+{
+	switch (linktype) {
+	case PCAP_LINKTYPE_ETHERNET:
+		return "Ethernet";
+	case PCAP_LINKTYPE_RAW:
+		return "raw IP";
+	case PCAP_LINKTYPE_IPV4:
+		return "raw IPv4";
+	case PCAP_LINKTYPE_IPV6:
+		return "raw IPv6";
+	case 113:
+		return "Linux cooked capture (tcpdump -i any)";
+	default:
+		snprintf(buf, size, "link type %u", linktype);
+		return buf;
+	}
+}

@@ -1,0 +1,1644 @@
+/*
+ * printer.c - everything the user sees while a program runs and at its
+ * end, laid out byte for byte as bpftrace 0.17 lays it out: maps (merged
+ * across CPUs, sorted, hist/lhist bars, stats), printf records, the
+ * "Attaching N probes..." banner and lost-event reports, in text or in
+ * NDJSON. Rendering one value of one type happens in put_value() and
+ * nowhere else; ordering map entries happens in sort_entries() and nowhere
+ * else. printf formats are parsed by one scanner (next_conv) shared by the
+ * compile-time checks and the run-time formatting.
+ *
+ * Memory layouts the printer relies on, besides those in manifest.h:
+ * TYPE_INET is a u32 family (AF_INET/AF_INET6) then 16 address bytes;
+ * TYPE_BUF is a u32 length then up to size - 4 bytes; TYPE_USYM and
+ * TYPE_USTACK are a u64 address/stack id then the pid.
+ */
+#include "runtime/printer.h"
+
+#include <arpa/inet.h>
+#include <pwd.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+
+/* The resolver of the printer being used: put_value() has no printer
+ * argument, so out_map() and out_printf() set this on entry. */
+static const struct out_resolver *active_resolver;
+
+void out_init(struct printer *p, FILE *out, enum out_format format)
+{
+	p->out = out;
+	p->format = format;
+	p->resolver = NULL;
+}
+
+/* ---- raw data -------------------------------------------------------- */
+
+static uint64_t load_u64(const uint8_t *p)
+{
+	uint64_t v;
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+/* An integer of type `t` widened to 64 bits: sign-extended when signed,
+ * zero-extended otherwise, so printf's C semantics apply afterwards. */
+static int64_t load_int(const struct type *t, const uint8_t *p)
+{
+	switch (t->size) {
+	case 1:
+		return t->is_signed ? (int64_t)(int8_t)p[0] : (int64_t)p[0];
+	case 2: {
+		uint16_t v;
+		memcpy(&v, p, 2);
+		return t->is_signed ? (int64_t)(int16_t)v : (int64_t)v;
+	}
+	case 4: {
+		uint32_t v;
+		memcpy(&v, p, 4);
+		return t->is_signed ? (int64_t)(int32_t)v : (int64_t)v;
+	}
+	default:
+		return (int64_t)load_u64(p);
+	}
+}
+
+static bool is_integer(const struct type *t)
+{
+	return t->kind == TYPE_INT || t->kind == TYPE_BOOL;
+}
+
+static void put_int(FILE *f, int64_t v, bool is_signed)
+{
+	if (is_signed)
+		fprintf(f, "%lld", (long long)v);
+	else
+		fprintf(f, "%llu", (unsigned long long)(uint64_t)v);
+}
+
+/* The length of the well-formed UTF-8 sequence at s[i] that starts with
+ * a byte >= 0x80 (Unicode's table 3-7: no overlong forms, no surrogates,
+ * nothing above U+10FFFF), or 0 when there is none. */
+static size_t utf8_seq_len(const unsigned char *s, size_t n, size_t i)
+{
+	unsigned char c = s[i];
+	size_t len;
+	unsigned char lo = 0x80, hi = 0xbf; /* bounds of the second byte */
+	if (c >= 0xc2 && c <= 0xdf)
+		len = 2;
+	else if (c >= 0xe0 && c <= 0xef) {
+		len = 3;
+		if (c == 0xe0)
+			lo = 0xa0;
+		else if (c == 0xed)
+			hi = 0x9f;
+	} else if (c >= 0xf0 && c <= 0xf4) {
+		len = 4;
+		if (c == 0xf0)
+			lo = 0x90;
+		else if (c == 0xf4)
+			hi = 0x8f;
+	} else
+		return 0;
+	if (n - i < len || s[i + 1] < lo || s[i + 1] > hi)
+		return 0;
+	for (size_t k = 2; k < len; k++)
+		if (s[i + k] < 0x80 || s[i + k] > 0xbf)
+			return 0;
+	return len;
+}
+
+/* JSON string body: bpftrace's escapes for quote, backslash and control
+ * characters; UTF-8 passes through unchanged. A byte that is not part of
+ * well-formed UTF-8 (a process name, a string read from memory can hold
+ * any bytes) becomes \ufffd, the replacement character: written raw it
+ * would make the line something JSON parsers refuse. */
+static void put_json_chars(FILE *f, const char *s, size_t n)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = u[i];
+		if (c >= 0x80) {
+			size_t len = utf8_seq_len(u, n, i);
+			if (len) {
+				fwrite(s + i, 1, len, f);
+				i += len - 1;
+			} else {
+				fputs("\\ufffd", f);
+			}
+			continue;
+		}
+		switch (c) {
+		case '"':
+			fputs("\\\"", f);
+			break;
+		case '\\':
+			fputs("\\\\", f);
+			break;
+		case '\n':
+			fputs("\\n", f);
+			break;
+		case '\t':
+			fputs("\\t", f);
+			break;
+		case '\r':
+			fputs("\\r", f);
+			break;
+		case '\b':
+			fputs("\\b", f);
+			break;
+		case '\f':
+			fputs("\\f", f);
+			break;
+		default:
+			if (c < 0x20)
+				fprintf(f, "\\u%04x", c);
+			else
+				fputc(c, f);
+		}
+	}
+}
+
+static void put_json_string(FILE *f, const char *s, size_t n)
+{
+	fputc('"', f);
+	put_json_chars(f, s, n);
+	fputc('"', f);
+}
+
+/* A memstream that collects text to be escaped or padded afterwards. */
+struct membuf {
+	char *data;
+	size_t len;
+	FILE *f;
+};
+
+static FILE *membuf_open(struct membuf *m)
+{
+	m->data = NULL;
+	m->len = 0;
+	m->f = open_memstream(&m->data, &m->len);
+	if (!m->f) {
+		sonde_out_of_memory("printing");
+	}
+	return m->f;
+}
+
+static void membuf_close(struct membuf *m)
+{
+	fclose(m->f);
+	m->f = NULL;
+}
+
+/* ---- one value ------------------------------------------------------- */
+
+static void put_value(FILE *f, bool json, const struct type *t, const uint8_t *p);
+
+static void put_value_text_as_json(FILE *f, const struct type *t, const uint8_t *p)
+{
+	struct membuf m;
+	put_value(membuf_open(&m), false, t, p);
+	membuf_close(&m);
+	put_json_string(f, m.data, m.len);
+	free(m.data);
+}
+
+static void put_inet(FILE *f, const uint8_t *p)
+{
+	uint32_t family;
+	memcpy(&family, p, sizeof(family));
+	char text[INET6_ADDRSTRLEN] = "";
+	if (family == AF_INET)
+		inet_ntop(AF_INET, p + 4, text, sizeof(text));
+	else if (family == AF_INET6)
+		inet_ntop(AF_INET6, p + 4, text, sizeof(text));
+	fputs(text, f);
+}
+
+/* Bytes as %r shows them (form 0): printable ASCII as is, any other byte
+ * as \xNN; as %rx ('x'): every byte as \xNN; as %rh ('h'): every byte as
+ * two hex digits, a space between bytes. */
+static void put_bytes(FILE *f, const uint8_t *b, size_t n, char form)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (form == 0 && b[i] >= 0x20 && b[i] < 0x7f)
+			fputc(b[i], f);
+		else if (form == 'h')
+			fprintf(f, i ? " %02x" : "%02x", b[i]);
+		else
+			fprintf(f, "\\x%02x", b[i]);
+	}
+}
+
+/* The bytes a buf() value holds: a u32 length, then the data. */
+static size_t buf_len(const struct type *t, const uint8_t *p)
+{
+	uint32_t len;
+	memcpy(&len, p, sizeof(len));
+	if (t->size >= 4 && len > t->size - 4)
+		len = t->size - 4;
+	return len;
+}
+
+static void put_buf(FILE *f, const struct type *t, const uint8_t *p)
+{
+	put_bytes(f, p + 4, buf_len(t, p), 0);
+}
+
+/* ---- time formats ----------------------------------------------------- */
+
+/* The strftime conversion that starts at fmt[at] == '%': returns the
+ * offset just past it, or 0 with *err set (the problem is at *err_at).
+ * Accepted: what glibc's strftime formats (flags _ - 0 ^ #, a width, E or
+ * O on the POSIX conversions that take them) and bpftrace's %f, the
+ * microseconds; anything else glibc would copy to the output as text. */
+static size_t time_conv_end(const char *fmt, size_t at, bool *is_usec, const char **err,
+                            size_t *err_at)
+{
+	size_t i = at + 1;
+	*is_usec = false;
+	if (fmt[i] == '%')
+		return i + 1;
+	if (fmt[i] == 'f') {
+		*is_usec = true;
+		return i + 1;
+	}
+	while (fmt[i] && strchr("_-0^#", fmt[i]))
+		i++;
+	while (fmt[i] >= '0' && fmt[i] <= '9')
+		i++;
+	const char *convs = "aAbBcCdDeFgGhHIjklmMnpPrRsStTuUVwWxXyYzZ%";
+	if (fmt[i] == 'E' || fmt[i] == 'O') {
+		convs = fmt[i] == 'E' ? "cCxXyY" : "deHImMSuUVwWy";
+		i++;
+	}
+	if (!fmt[i]) {
+		*err = "incomplete conversion at the end of the format (write %% for a '%')";
+		*err_at = at;
+		return 0;
+	}
+	if (!strchr(convs, fmt[i])) {
+		*err =
+		    fmt[i] == 'f' ? "%f (microseconds) takes no flags, width or modifier"
+		    : convs[0] == 'a'
+		        ? "unknown time conversion (strftime(3) conversions and %f are supported)"
+		        : "this conversion does not take the E or O modifier";
+		*err_at = i;
+		return 0;
+	}
+	return i + 1;
+}
+
+int fmt_check_time(const char *fmt, const char **err, size_t *err_offset)
+{
+	for (size_t i = 0; fmt[i];) {
+		if (fmt[i] != '%') {
+			i++;
+			continue;
+		}
+		bool is_usec;
+		size_t end = time_conv_end(fmt, i, &is_usec, err, err_offset);
+		if (!end)
+			return -1;
+		i = end;
+	}
+	return 0;
+}
+
+/* `tm` through the strftime format `fmt`, %f being the microseconds
+ * `usec` as six digits. */
+static void put_time(FILE *f, const char *fmt, const struct tm *tm, long usec)
+{
+	struct membuf m;
+	FILE *mf = membuf_open(&m);
+	for (size_t i = 0; fmt[i];) {
+		const char *err;
+		size_t err_at, end;
+		bool is_usec = false;
+		if (fmt[i] != '%' || !(end = time_conv_end(fmt, i, &is_usec, &err, &err_at))) {
+			fputc(fmt[i++], mf);
+			continue;
+		}
+		if (is_usec)
+			fprintf(mf, "%06ld", usec);
+		else
+			fwrite(fmt + i, 1, end - i, mf);
+		i = end;
+	}
+	membuf_close(&m);
+	/* strftime returns 0 both for a result that does not fit and for an
+	 * empty one (%p in some locales): grow the buffer, up to a bound */
+	for (size_t size = 256; m.len && size <= 65536 * 4; size *= 4) {
+		char *buf = malloc(size);
+		if (!buf)
+			sonde_out_of_memory("printing");
+		size_t n = strftime(buf, size, m.data, tm);
+		if (n) {
+			fwrite(buf, 1, n, f);
+			free(buf);
+			break;
+		}
+		free(buf);
+	}
+	free(m.data);
+}
+
+/* The wall clock's offset from CLOCK_MONOTONIC, read once per run (as
+ * bpftrace reads the boot time once): read again for each timestamp, the
+ * two clock reads a few ns apart made two timestamps of one record, or of
+ * one run, differ by a microsecond from their true distance. */
+static int64_t wall_clock_offset(void)
+{
+	static int64_t off;
+	static bool known;
+	if (!known) {
+		struct timespec mono, real;
+		clock_gettime(CLOCK_MONOTONIC, &mono);
+		clock_gettime(CLOCK_REALTIME, &real);
+		off = ((int64_t)real.tv_sec - (int64_t)mono.tv_sec) * 1000000000LL +
+		      ((int64_t)real.tv_nsec - (int64_t)mono.tv_nsec);
+		known = true;
+	}
+	return off;
+}
+
+/* strftime(fmt, ns): ns is a kernel ktime (CLOCK_MONOTONIC, as nsecs),
+ * turned into local wall-clock time when printed. */
+static void put_timestamp(FILE *f, const char *fmt, uint64_t ns)
+{
+	int64_t wall = (int64_t)ns + wall_clock_offset();
+	time_t secs = (time_t)(wall / 1000000000LL);
+	struct tm tm;
+	localtime_r(&secs, &tm);
+	put_time(f, fmt, &tm, (long)(wall % 1000000000LL / 1000));
+}
+
+/* A uid as its user name, or the number when it has none. */
+static void put_username(FILE *f, uint32_t uid)
+{
+	struct passwd pw, *res = NULL;
+	char buf[1024];
+	if (getpwuid_r(uid, &pw, buf, sizeof(buf), &res) == 0 && res)
+		fputs(res->pw_name, f);
+	else
+		fprintf(f, "%u", uid);
+}
+
+/* Renders the value of type `t` at `p`: text as in `@m: VALUE`, json as a
+ * JSON value (numbers, strings, arrays for tuples). */
+static void put_value(FILE *f, bool json, const struct type *t, const uint8_t *p)
+{
+	switch (t->kind) {
+	case TYPE_INT:
+	case TYPE_BOOL:
+		put_int(f, load_int(t, p), t->is_signed);
+		return;
+	case TYPE_STR: {
+		size_t n = strnlen((const char *)p, t->size);
+		if (json)
+			put_json_string(f, (const char *)p, n);
+		else
+			fwrite(p, 1, n, f);
+		return;
+	}
+	case TYPE_TUPLE:
+		fputs(json ? "[" : "(", f);
+		for (uint32_t i = 0; i < t->nfields; i++) {
+			if (i)
+				fputs(json ? "," : ", ", f);
+			put_value(f, json, t->fields[i].type, p + t->fields[i].offset);
+		}
+		fputs(json ? "]" : ")", f);
+		return;
+	case TYPE_ARRAY:
+		fputc('[', f);
+		for (uint32_t i = 0; i < t->count; i++) {
+			if (i)
+				fputc(',', f);
+			put_value(f, json, t->elem, p + (size_t)i * t->elem->size);
+		}
+		fputc(']', f);
+		return;
+	case TYPE_RECORD:
+		if (json) {
+			put_value_text_as_json(f, t, p);
+			return;
+		}
+		fputs("{ ", f);
+		for (uint32_t i = 0; i < t->nfields; i++) {
+			fprintf(f, "%s.%s = ", i ? ", " : "",
+			        t->fields[i].name ? t->fields[i].name : "");
+			put_value(f, false, t->fields[i].type, p + t->fields[i].offset);
+		}
+		fputs(t->nfields ? " }" : "}", f);
+		return;
+	case TYPE_INET:
+	case TYPE_BUF:
+	case TYPE_KSYM:
+	case TYPE_USYM:
+	case TYPE_KSTACK:
+	case TYPE_USTACK:
+		if (json) {
+			put_value_text_as_json(f, t, p);
+			return;
+		}
+		if (t->kind != TYPE_INET && t->kind != TYPE_BUF && active_resolver &&
+		    active_resolver->format(active_resolver, f, t, p, false) == 0)
+			return;
+		if (t->kind == TYPE_INET)
+			put_inet(f, p);
+		else if (t->kind == TYPE_BUF)
+			put_buf(f, t, p);
+		else if (t->kind == TYPE_KSTACK || t->kind == TYPE_USTACK)
+			/* symbolizing needs the stack map: the runtime's job */
+			fprintf(f, "[stack %llu]", (unsigned long long)load_u64(p));
+		else
+			fprintf(f, "%#llx", (unsigned long long)load_u64(p));
+		return;
+	case TYPE_TIMESTAMP:
+	case TYPE_USERNAME:
+		if (json) {
+			put_value_text_as_json(f, t, p);
+			return;
+		}
+		if (t->kind == TYPE_TIMESTAMP)
+			put_timestamp(f, t->name ? t->name : "", load_u64(p));
+		else
+			put_username(f, (uint32_t)load_u64(p));
+		return;
+	case TYPE_PTR:
+		if (json)
+			put_int(f, (int64_t)load_u64(p), false);
+		else
+			fprintf(f, "0x%llx", (unsigned long long)load_u64(p));
+		return;
+	case TYPE_VOID:
+		return;
+	}
+}
+
+int out_value_text(char *buf, size_t size, const struct type *t, const void *data)
+{
+	struct membuf m;
+	put_value(membuf_open(&m), false, t, data);
+	membuf_close(&m);
+	if (size) {
+		size_t n = m.len < size - 1 ? m.len : size - 1;
+		memcpy(buf, m.data, n);
+		buf[n] = 0;
+	}
+	int len = (int)m.len;
+	free(m.data);
+	return len;
+}
+
+/* `[1, a]` in text; the json object key "1,a". A multi-key map has a
+ * tuple key whose elements are the keys; a single key is the value. */
+static void put_key(FILE *f, bool json, const struct type *key, const uint8_t *p)
+{
+	if (!json) {
+		fputc('[', f);
+		if (key->kind == TYPE_TUPLE) {
+			for (uint32_t i = 0; i < key->nfields; i++) {
+				if (i)
+					fputs(", ", f);
+				put_value(f, false, key->fields[i].type, p + key->fields[i].offset);
+			}
+		} else {
+			put_value(f, false, key, p);
+		}
+		fputc(']', f);
+		return;
+	}
+	struct membuf m;
+	FILE *mf = membuf_open(&m);
+	if (key->kind == TYPE_TUPLE) {
+		for (uint32_t i = 0; i < key->nfields; i++) {
+			if (i)
+				fputc(',', mf);
+			put_value(mf, false, key->fields[i].type, p + key->fields[i].offset);
+		}
+	} else {
+		put_value(mf, false, key, p);
+	}
+	membuf_close(&m);
+	put_json_string(f, m.data, m.len);
+	free(m.data);
+}
+
+/* ---- merging per-CPU values --------------------------------------------- */
+
+struct entry {
+	const uint8_t *key;
+	const uint8_t *raw; /* AGG_NONE: the value as stored (CPU 0 if per-CPU) */
+	int64_t value;      /* count/sum/min/max/avg/plain int; stats: average */
+	uint64_t count;     /* stats */
+	int64_t total;      /* stats */
+	uint64_t *buckets;  /* hist/lhist, merged */
+	uint64_t hist_sum;  /* hist/lhist: what the entries are sorted by */
+};
+
+static bool agg_is_hist(enum agg_kind k)
+{
+	return k == AGG_HIST || k == AGG_LHIST;
+}
+
+static uint32_t nbuckets_of(const struct map_desc *d)
+{
+	if (d->nbuckets)
+		return d->nbuckets;
+	if (d->agg == AGG_LHIST)
+		return lhist_nbuckets(d->lhist_min, d->lhist_max, d->lhist_step);
+	return HIST_NBUCKETS;
+}
+
+/* Whether the aggregated number is signed, which decides how it sorts and
+ * prints; count is always unsigned. */
+static bool value_is_signed(const struct map_desc *d)
+{
+	if (d->agg == AGG_COUNT)
+		return false;
+	if (d->agg == AGG_NONE)
+		return d->value && d->value->is_signed;
+	return !d->value || d->value->is_signed || d->value->kind != TYPE_INT;
+}
+
+static int64_t div_value(int64_t v, bool is_signed, uint64_t div)
+{
+	if (div <= 1)
+		return v;
+	if (is_signed)
+		return v / (int64_t)div;
+	return (int64_t)((uint64_t)v / div);
+}
+
+static void merge_entry(const struct map_desc *d, const struct map_snapshot *s, size_t i,
+                        struct entry *e)
+{
+	uint32_t ncpus = d->percpu ? (s->ncpus ? s->ncpus : 1) : 1;
+	size_t stride = d->percpu ? ((size_t)d->value_size + 7) / 8 * 8 : d->value_size;
+	const uint8_t *v = s->values + i * ncpus * stride;
+	bool is_signed = value_is_signed(d);
+
+	memset(e, 0, sizeof(*e));
+	e->key = s->keys ? s->keys + i * d->key_size : NULL;
+	e->raw = v;
+	switch (d->agg) {
+	case AGG_NONE:
+		if (d->value && is_integer(d->value))
+			e->value = load_int(d->value, v);
+		break;
+	case AGG_COUNT:
+	case AGG_SUM:
+		for (uint32_t c = 0; c < ncpus; c++)
+			e->value = (int64_t)((uint64_t)e->value + load_u64(v + c * stride));
+		break;
+	case AGG_MIN:
+	case AGG_MAX: {
+		bool seen = false;
+		for (uint32_t c = 0; c < ncpus; c++) {
+			struct agg_pair pr;
+			memcpy(&pr, v + c * stride, sizeof(pr));
+			if (!pr.b)
+				continue;
+			bool better;
+			if (is_signed)
+				better = d->agg == AGG_MIN ? pr.a < e->value : pr.a > e->value;
+			else
+				better = d->agg == AGG_MIN ? (uint64_t)pr.a < (uint64_t)e->value
+				                           : (uint64_t)pr.a > (uint64_t)e->value;
+			if (!seen || better)
+				e->value = pr.a;
+			seen = true;
+		}
+		break;
+	}
+	case AGG_AVG:
+	case AGG_STATS:
+		for (uint32_t c = 0; c < ncpus; c++) {
+			struct agg_pair pr;
+			memcpy(&pr, v + c * stride, sizeof(pr));
+			e->total = (int64_t)((uint64_t)e->total + (uint64_t)pr.a);
+			e->count += pr.b;
+		}
+		if (e->count)
+			e->value = is_signed ? e->total / (int64_t)e->count
+			                     : (int64_t)((uint64_t)e->total / e->count);
+		break;
+	case AGG_HIST:
+	case AGG_LHIST: {
+		uint32_t nb = nbuckets_of(d);
+		e->buckets = calloc(nb ? nb : 1, sizeof(*e->buckets));
+		if (!e->buckets) {
+			sonde_out_of_memory("printing");
+		}
+		for (uint32_t c = 0; c < ncpus; c++)
+			for (uint32_t b = 0; b < nb && (b + 1) * 8 <= d->value_size; b++)
+				e->buckets[b] += load_u64(v + c * stride + b * 8);
+		for (uint32_t b = 0; b < nb; b++)
+			e->hist_sum += e->buckets[b];
+		break;
+	}
+	}
+}
+
+/* ---- ordering --------------------------------------------------------- */
+
+/* How bpftrace 0.17 orders the entries of a map it prints, which sonde
+ * follows so that both outputs can be diffed, ties included:
+ * - hist, lhist, avg and stats: it collects the entries in a std::map, so
+ *   in the byte order of their keys, then std::sort()s them by total count
+ *   (hist, lhist) or by average (avg, stats, as int64). std::sort is not
+ *   stable, but what it does with equal entries is fixed by its algorithm
+ *   (libstdc++'s introsort): sort_like_libstdcxx() repeats it step by step.
+ *   Up to 16 entries it is an insertion sort, so ties stay in key byte
+ *   order (1, 2, 256 as 256, 1, 2: little-endian bytes).
+ * - count, sum, min, max and integer values: by value, ties in the kernel's
+ *   hash order, which changes from run to run. sonde breaks these ties by
+ *   key, in the order bpftrace sorts keys by (see below), so two runs give
+ *   the same text.
+ * - anything else: by key; integers as unsigned numbers, so negative keys
+ *   come last, strings as strncmp() orders them, tuples field by field. */
+
+enum sort_by { SORT_VALUE, SORT_HIST_TOTAL, SORT_AVERAGE, SORT_KEY };
+
+struct sort_ctx {
+	const struct map_desc *desc;
+	enum sort_by by;
+	bool is_signed;
+};
+
+static int cmp_key_value(const struct type *t, const uint8_t *a, const uint8_t *b)
+{
+	switch (t->kind) {
+	case TYPE_INT:
+	case TYPE_BOOL: {
+		uint64_t x = (uint64_t)load_int(t, a), y = (uint64_t)load_int(t, b);
+		return x < y ? -1 : x > y;
+	}
+	case TYPE_STR:
+		return strncmp((const char *)a, (const char *)b, t->size);
+	case TYPE_TUPLE:
+		for (uint32_t i = 0; i < t->nfields; i++) {
+			int c = cmp_key_value(t->fields[i].type, a + t->fields[i].offset,
+			                      b + t->fields[i].offset);
+			if (c)
+				return c;
+		}
+		return 0;
+	default:
+		return memcmp(a, b, t->size);
+	}
+}
+
+/* The byte order of keys as bpftrace lays them out: fields one after the
+ * other (sonde's padding between them is left out), integers in
+ * little-endian (the order does not depend on their width, as long as
+ * they are extended), strings up to their NUL. */
+static int cmp_key_bytes(const struct type *t, const uint8_t *a, const uint8_t *b)
+{
+	switch (t->kind) {
+	case TYPE_STR:
+		return strncmp((const char *)a, (const char *)b, t->size);
+	case TYPE_TUPLE:
+		for (uint32_t i = 0; i < t->nfields; i++) {
+			int c = cmp_key_bytes(t->fields[i].type, a + t->fields[i].offset,
+			                      b + t->fields[i].offset);
+			if (c)
+				return c;
+		}
+		return 0;
+	default:
+		return memcmp(a, b, t->size);
+	}
+}
+
+/* The average bpftrace sorts avg and stats entries by: int64 division. */
+static int64_t sort_average(const struct entry *e)
+{
+	return e->count ? e->total / (int64_t)e->count : 0;
+}
+
+static int cmp_entries(const struct sort_ctx *ctx, const struct entry *a, const struct entry *b)
+{
+	switch (ctx->by) {
+	case SORT_VALUE:
+		if (a->value != b->value) {
+			if (ctx->is_signed)
+				return a->value < b->value ? -1 : 1;
+			return (uint64_t)a->value < (uint64_t)b->value ? -1 : 1;
+		}
+		break; /* a tie: by key */
+	case SORT_HIST_TOTAL:
+		return a->hist_sum < b->hist_sum ? -1 : a->hist_sum > b->hist_sum;
+	case SORT_AVERAGE: {
+		int64_t x = sort_average(a), y = sort_average(b);
+		return x < y ? -1 : x > y;
+	}
+	case SORT_KEY:
+		break;
+	}
+	if (!ctx->desc->key || !a->key || !b->key)
+		return 0;
+	return cmp_key_value(ctx->desc->key, a->key, b->key);
+}
+
+/* Stable bottom-up merge sort by cmp(). */
+static void merge_sort(struct entry *e, size_t n, const struct sort_ctx *ctx,
+                       int (*cmp)(const struct sort_ctx *, const struct entry *,
+                                  const struct entry *))
+{
+	struct entry *tmp = malloc(n * sizeof(*tmp));
+	if (!tmp) {
+		sonde_out_of_memory("printing");
+	}
+	for (size_t width = 1; width < n; width *= 2) {
+		for (size_t lo = 0; lo < n; lo += 2 * width) {
+			size_t mid = lo + width < n ? lo + width : n;
+			size_t hi = lo + 2 * width < n ? lo + 2 * width : n;
+			size_t i = lo, j = mid, k = lo;
+			while (i < mid && j < hi)
+				tmp[k++] = cmp(ctx, &e[j], &e[i]) < 0 ? e[j++] : e[i++];
+			while (i < mid)
+				tmp[k++] = e[i++];
+			while (j < hi)
+				tmp[k++] = e[j++];
+		}
+		memcpy(e, tmp, n * sizeof(*e));
+	}
+	free(tmp);
+}
+
+static int cmp_by_key_bytes(const struct sort_ctx *ctx, const struct entry *a,
+                            const struct entry *b)
+{
+	if (!ctx->desc->key || !a->key || !b->key)
+		return 0;
+	return cmp_key_bytes(ctx->desc->key, a->key, b->key);
+}
+
+/* ---- std::sort, step by step ---- */
+
+static bool less(const struct sort_ctx *ctx, const struct entry *a, const struct entry *b)
+{
+	return cmp_entries(ctx, a, b) < 0;
+}
+
+static void swap_entries(struct entry *a, struct entry *b)
+{
+	struct entry t = *a;
+	*a = *b;
+	*b = t;
+}
+
+/* Sifts `value` down from the hole at `hole` of the heap e[0..len), then
+ * back up no higher than `top` (libstdc++'s __adjust_heap/__push_heap). */
+static void adjust_heap(const struct sort_ctx *ctx, struct entry *e, size_t hole, size_t len,
+                        struct entry value)
+{
+	size_t top = hole, child = hole;
+	while (len >= 2 && child < (len - 1) / 2) {
+		child = 2 * (child + 1);
+		if (less(ctx, &e[child], &e[child - 1]))
+			child--;
+		e[hole] = e[child];
+		hole = child;
+	}
+	if ((len & 1) == 0 && child == (len - 2) / 2) {
+		child = 2 * (child + 1);
+		e[hole] = e[child - 1];
+		hole = child - 1;
+	}
+	while (hole > top) {
+		size_t parent = (hole - 1) / 2;
+		if (!less(ctx, &e[parent], &value))
+			break;
+		e[hole] = e[parent];
+		hole = parent;
+	}
+	e[hole] = value;
+}
+
+/* Heap sort, the way std::sort finishes a range that recursed too deep. */
+static void heap_sort(const struct sort_ctx *ctx, struct entry *e, size_t n)
+{
+	if (n < 2)
+		return;
+	for (size_t parent = (n - 2) / 2;; parent--) {
+		adjust_heap(ctx, e, parent, n, e[parent]);
+		if (parent == 0)
+			break;
+	}
+	for (size_t last = n - 1; last > 0; last--) {
+		struct entry value = e[last];
+		e[last] = e[0];
+		adjust_heap(ctx, e, 0, last, value);
+	}
+}
+
+enum { INTROSORT_THRESHOLD = 16 };
+
+static void introsort_loop(const struct sort_ctx *ctx, struct entry *e, size_t n, int depth)
+{
+	while (n > INTROSORT_THRESHOLD) {
+		if (depth == 0) {
+			heap_sort(ctx, e, n);
+			return;
+		}
+		depth--;
+		/* the median of e[1], e[n / 2], e[n - 1] moves to e[0], the pivot */
+		struct entry *a = &e[1], *b = &e[n / 2], *c = &e[n - 1];
+		if (less(ctx, a, b)) {
+			if (less(ctx, b, c))
+				swap_entries(e, b);
+			else if (less(ctx, a, c))
+				swap_entries(e, c);
+			else
+				swap_entries(e, a);
+		} else if (less(ctx, a, c)) {
+			swap_entries(e, a);
+		} else if (less(ctx, b, c)) {
+			swap_entries(e, c);
+		} else {
+			swap_entries(e, b);
+		}
+		size_t lo = 1, hi = n;
+		for (;;) {
+			while (less(ctx, &e[lo], &e[0]))
+				lo++;
+			hi--;
+			while (less(ctx, &e[0], &e[hi]))
+				hi--;
+			if (lo >= hi)
+				break;
+			swap_entries(&e[lo], &e[hi]);
+			lo++;
+		}
+		introsort_loop(ctx, e + lo, n - lo, depth);
+		n = lo;
+	}
+}
+
+/* What libstdc++'s std::sort leaves in e[0..n): introsort down to runs of
+ * 16, then an insertion sort of the whole (stable, as its two insertion
+ * loops are). */
+static void sort_like_libstdcxx(const struct sort_ctx *ctx, struct entry *e, size_t n)
+{
+	if (n < 2)
+		return;
+	int depth = 0;
+	for (size_t k = n; k > 1; k >>= 1)
+		depth++;
+	introsort_loop(ctx, e, n, 2 * depth);
+	for (size_t i = 1; i < n; i++) {
+		struct entry v = e[i];
+		size_t j = i;
+		while (j > 0 && less(ctx, &v, &e[j - 1])) {
+			e[j] = e[j - 1];
+			j--;
+		}
+		e[j] = v;
+	}
+}
+
+static void sort_entries(const struct map_desc *d, struct entry *e, size_t n)
+{
+	struct sort_ctx ctx = {.desc = d, .is_signed = value_is_signed(d)};
+	if (agg_is_hist(d->agg))
+		ctx.by = SORT_HIST_TOTAL;
+	else if (d->agg == AGG_AVG || d->agg == AGG_STATS)
+		ctx.by = SORT_AVERAGE;
+	else if (d->agg != AGG_NONE || (d->value && is_integer(d->value)))
+		ctx.by = SORT_VALUE;
+	else
+		ctx.by = SORT_KEY;
+	if (n < 2)
+		return;
+	if (ctx.by == SORT_HIST_TOTAL || ctx.by == SORT_AVERAGE) {
+		merge_sort(e, n, &ctx, cmp_by_key_bytes);
+		sort_like_libstdcxx(&ctx, e, n);
+	} else {
+		merge_sort(e, n, &ctx, cmp_entries);
+	}
+}
+
+/* ---- histograms ------------------------------------------------------- */
+
+/* 1024 -> "1K", 3145728 -> "3M", 1500 -> "1500": the largest power-of-1024
+ * suffix that divides the number exactly. */
+static void put_hist_number(FILE *f, int64_t v)
+{
+	static const char suffix[] = "KMGTPE";
+	if (v == 0) {
+		fputc('0', f);
+		return;
+	}
+	uint64_t mag = v < 0 ? -(uint64_t)v : (uint64_t)v;
+	int s = 0;
+	while (s < 6 && (mag & 1023) == 0) {
+		mag >>= 10;
+		s++;
+	}
+	fprintf(f, "%s%llu", v < 0 ? "-" : "", (unsigned long long)mag);
+	if (s)
+		fputc(suffix[s - 1], f);
+}
+
+/* Bucket b's bounds: has_lo/has_hi false for the open ends; hi exclusive. */
+struct bucket_range {
+	bool has_lo, has_hi, single;
+	int64_t lo, hi;
+};
+
+static struct bucket_range bucket_range(const struct map_desc *d, uint32_t b, uint32_t nb)
+{
+	struct bucket_range r = {.has_lo = true, .has_hi = true};
+	if (d->agg == AGG_HIST) {
+		if (b == 0) {
+			r.has_lo = false;
+			r.hi = 0;
+		} else if (b == 1 || b == 2) {
+			r.single = true;
+			r.lo = b - 1;
+			r.hi = b;
+		} else if (b - 2 >= 63) {
+			r.lo = (int64_t)((uint64_t)1 << 63);
+			r.has_hi = false;
+		} else {
+			r.lo = (int64_t)1 << (b - 2);
+			r.hi = b - 2 == 62 ? INT64_MIN : (int64_t)1 << (b - 1);
+		}
+		return r;
+	}
+	if (b == 0) {
+		r.has_lo = false;
+		r.hi = d->lhist_min;
+	} else if (b == nb - 1) {
+		r.lo = d->lhist_max;
+		r.has_hi = false;
+	} else {
+		/* unsigned, as lhist_nbuckets(): the bounds lie in [min, max]
+		 * but min + k * step can pass INT64_MAX on the way */
+		uint64_t step = (uint64_t)d->lhist_step;
+		r.lo = (int64_t)((uint64_t)d->lhist_min + (uint64_t)(b - 1) * step);
+		r.hi = (uint64_t)d->lhist_max - (uint64_t)r.lo <= step
+			       ? d->lhist_max
+			       : (int64_t)((uint64_t)r.lo + step);
+	}
+	return r;
+}
+
+/* hist bounds above INT64_MAX are printed as unsigned */
+static void put_bound(FILE *f, int64_t v, bool is_hist)
+{
+	if (is_hist && v < 0) {
+		uint64_t u = (uint64_t)v;
+		int s = 0;
+		while (s < 6 && (u & 1023) == 0) {
+			u >>= 10;
+			s++;
+		}
+		fprintf(f, "%llu%c", (unsigned long long)u, s ? "KMGTPE"[s - 1] : '\0');
+		return;
+	}
+	put_hist_number(f, v);
+}
+
+static void put_bucket_label(FILE *f, const struct map_desc *d, struct bucket_range r)
+{
+	bool hist = d->agg == AGG_HIST;
+	if (r.single) {
+		fprintf(f, "[%lld]", (long long)r.lo);
+	} else if (!r.has_lo) {
+		fputs("(..., ", f);
+		put_bound(f, r.hi, false);
+		fputc(')', f);
+	} else if (!r.has_hi) {
+		fputc('[', f);
+		put_bound(f, r.lo, hist);
+		fputs(", ...)", f);
+	} else {
+		fputc('[', f);
+		put_bound(f, r.lo, hist);
+		fputs(", ", f);
+		put_bound(f, r.hi, hist);
+		fputc(')', f);
+	}
+}
+
+/* The rows bpftrace shows: from the first to the last non-empty bucket.
+ * Returns false when every bucket is empty. */
+static bool hist_span(const uint64_t *b, uint32_t nb, uint32_t *first, uint32_t *last)
+{
+	uint32_t i = 0;
+	while (i < nb && !b[i])
+		i++;
+	if (i == nb)
+		return false;
+	*first = i;
+	uint32_t j = nb - 1;
+	while (!b[j])
+		j--;
+	*last = j;
+	return true;
+}
+
+enum { BAR_WIDTH = 52 };
+
+static void put_hist_text(FILE *f, const struct map_desc *d, const struct entry *e, uint64_t div)
+{
+	uint32_t nb = nbuckets_of(d), first, last;
+	if (!hist_span(e->buckets, nb, &first, &last))
+		return;
+	uint64_t max = 0;
+	for (uint32_t b = first; b <= last; b++)
+		if (e->buckets[b] > max)
+			max = e->buckets[b];
+	for (uint32_t b = first; b <= last; b++) {
+		struct membuf m;
+		put_bucket_label(membuf_open(&m), d, bucket_range(d, b, nb));
+		membuf_close(&m);
+		/* like bpftrace, `div` scales the printed count but not the bar */
+		uint64_t shown = div > 1 ? e->buckets[b] / div : e->buckets[b];
+		fprintf(f, "%-16s%8llu |", m.data, (unsigned long long)shown);
+		free(m.data);
+		unsigned bar = (unsigned)((unsigned __int128)e->buckets[b] * BAR_WIDTH / max);
+		for (unsigned i = 0; i < BAR_WIDTH; i++)
+			fputc(i < bar ? '@' : ' ', f);
+		fputs("|\n", f);
+	}
+}
+
+static void put_hist_json(FILE *f, const struct map_desc *d, const struct entry *e, uint64_t div)
+{
+	uint32_t nb = nbuckets_of(d), first, last;
+	fputc('[', f);
+	if (hist_span(e->buckets, nb, &first, &last)) {
+		for (uint32_t b = first; b <= last; b++) {
+			struct bucket_range r = bucket_range(d, b, nb);
+			fputs(b == first ? "{" : ", {", f);
+			/* power-of-2 bounds reach 2^64: print those as unsigned */
+			bool u = d->agg == AGG_HIST && b >= 2;
+			if (r.has_lo)
+				fprintf(f, u ? "\"min\": %llu, " : "\"min\": %lld, ",
+				        (unsigned long long)r.lo);
+			if (r.has_hi)
+				fprintf(f, u ? "\"max\": %llu, " : "\"max\": %lld, ",
+				        (unsigned long long)r.hi - 1);
+			uint64_t shown = div > 1 ? e->buckets[b] / div : e->buckets[b];
+			fprintf(f, "\"count\": %llu}", (unsigned long long)shown);
+		}
+	}
+	fputc(']', f);
+}
+
+/* ---- maps --------------------------------------------------------------- */
+
+static void put_stats_text(FILE *f, const struct entry *e)
+{
+	fprintf(f, "count %llu, average %lld, total %lld", (unsigned long long)e->count,
+	        (long long)e->value, (long long)e->total);
+}
+
+static void put_stats_json(FILE *f, const struct entry *e)
+{
+	fprintf(f, "{\"count\": %llu, \"average\": %lld, \"total\": %lld}",
+	        (unsigned long long)e->count, (long long)e->value, (long long)e->total);
+}
+
+/* The value part of one entry (after `@m[k]: ` or `"k": `), not hists. */
+static void put_entry_value(FILE *f, bool json, const struct map_desc *d, const struct entry *e,
+                            uint64_t div)
+{
+	bool is_signed = value_is_signed(d);
+	switch (d->agg) {
+	case AGG_NONE:
+		if (d->value && d->value->kind == TYPE_INT && div > 1)
+			put_int(f, div_value(e->value, is_signed, div), is_signed);
+		else if (d->value)
+			put_value(f, json, d->value, e->raw);
+		return;
+	case AGG_STATS:
+		if (json)
+			put_stats_json(f, e);
+		else
+			put_stats_text(f, e);
+		return;
+	default:
+		put_int(f, div_value(e->value, is_signed, div), is_signed);
+		return;
+	}
+}
+
+static void put_map_text(FILE *f, const struct map_desc *d, const struct entry *e, size_t n,
+                         uint64_t div)
+{
+	for (size_t i = 0; i < n; i++) {
+		fputs(d->name, f);
+		if (d->key && e[i].key)
+			put_key(f, false, d->key, e[i].key);
+		fputs(": ", f);
+		if (agg_is_hist(d->agg)) {
+			fputc('\n', f);
+			put_hist_text(f, d, &e[i], div);
+			fputc('\n', f);
+			continue;
+		}
+		put_entry_value(f, false, d, &e[i], div);
+		fputc('\n', f);
+	}
+	/* bpftrace's spacing: an empty map is a blank line; avg and stats
+	 * maps end with one */
+	if (n == 0)
+		fputc('\n', f);
+	if (d->agg == AGG_AVG || d->agg == AGG_STATS)
+		fputc('\n', f);
+}
+
+static void put_map_json(FILE *f, const struct map_desc *d, const struct entry *e, size_t n,
+                         uint64_t div)
+{
+	const char *kind = "map";
+	if (agg_is_hist(d->agg))
+		kind = "hist";
+	else if (d->agg == AGG_AVG || d->agg == AGG_STATS)
+		kind = "stats";
+	fprintf(f, "{\"type\": \"%s\", \"data\": {", kind);
+	put_json_string(f, d->name, strlen(d->name));
+	fputs(": ", f);
+	bool keyed = d->key != NULL;
+	if (keyed)
+		fputc('{', f);
+	for (size_t i = 0; i < n; i++) {
+		if (keyed) {
+			if (i)
+				fputs(", ", f);
+			put_key(f, true, d->key, e[i].key);
+			fputs(": ", f);
+		}
+		if (agg_is_hist(d->agg))
+			put_hist_json(f, d, &e[i], div);
+		else
+			put_entry_value(f, true, d, &e[i], div);
+		if (!keyed)
+			break;
+	}
+	if (keyed)
+		fputc('}', f);
+	fputs("}}\n", f);
+}
+
+void out_map(struct printer *p, const struct map_desc *desc, const struct map_snapshot *snap,
+             uint64_t top, uint64_t div)
+{
+	active_resolver = p->resolver;
+	size_t n = snap ? snap->n : 0;
+	struct entry *e = calloc(n ? n : 1, sizeof(*e));
+	if (!e) {
+		sonde_out_of_memory("printing");
+	}
+	for (size_t i = 0; i < n; i++)
+		merge_entry(desc, snap, i, &e[i]);
+	sort_entries(desc, e, n);
+	/* bpftrace ignores top and div for stats */
+	if (desc->agg == AGG_STATS)
+		top = 0, div = 0;
+	size_t skip = top && n > top ? n - top : 0;
+	if (p->format == OUT_JSON) {
+		if (n)
+			put_map_json(p->out, desc, e + skip, n - skip, div);
+	} else {
+		put_map_text(p->out, desc, e + skip, n - skip, div);
+	}
+	for (size_t i = 0; i < n; i++)
+		free(e[i].buckets);
+	free(e);
+}
+
+void out_maps_begin(struct printer *p)
+{
+	fputs("\n\n", p->out);
+}
+
+void out_attached(struct printer *p, uint32_t nprobes)
+{
+	if (p->format == OUT_JSON)
+		fprintf(p->out, "{\"type\": \"attached_probes\", \"data\": {\"probes\": %u}}\n",
+		        nprobes);
+	else
+		fprintf(p->out, "Attaching %u probe%s...\n", nprobes, nprobes == 1 ? "" : "s");
+}
+
+void out_lost_events(struct printer *p, uint64_t lost)
+{
+	if (p->format == OUT_JSON)
+		fprintf(p->out, "{\"type\": \"lost_events\", \"data\": {\"events\": %llu}}\n",
+		        (unsigned long long)lost);
+	else
+		fprintf(p->out, "Lost %llu events\n", (unsigned long long)lost);
+}
+
+void out_dropped_updates(struct printer *p, const char *map, uint64_t updates)
+{
+	/* text output keeps stdout to the maps; the runtime says it on stderr */
+	if (p->format != OUT_JSON)
+		return;
+	fprintf(p->out, "{\"type\": \"dropped_updates\", \"data\": {\"map\": ");
+	put_json_string(p->out, map, strlen(map));
+	fprintf(p->out, ", \"updates\": %llu}}\n", (unsigned long long)updates);
+}
+
+void out_truncated_strings(struct printer *p, uint64_t strings)
+{
+	if (p->format == OUT_JSON)
+		fprintf(p->out, "{\"type\": \"truncated_strings\", \"data\": {\"strings\": %llu}}\n",
+			(unsigned long long)strings);
+}
+
+/* ---- printf formats ----------------------------------------------------- */
+
+enum conv_len { LEN_NONE, LEN_HH, LEN_H, LEN_L, LEN_LL, LEN_J, LEN_Z, LEN_T };
+
+/* One `%...` conversion of a format, or a `%%`. */
+struct conv {
+	size_t start, end; /* byte range in the format, '%' included */
+	char flags[6];
+	int width, prec; /* -1 when absent */
+	enum conv_len len;
+	char spec; /* d i u x X o c p s r, or '%' */
+	char buf_form; /* %r only: 0, 'x' for %rx (every byte \xNN), 'h' for %rh (NN NN) */
+};
+
+/* Finds the next conversion at or after *pos. Returns 1 with *c filled,
+ * 0 at the end of the format, -1 with err and err_off set on a malformed one. */
+static int next_conv(const char *fmt, size_t *pos, struct conv *c, const char **err,
+                     size_t *err_off)
+{
+	const char *pct = strchr(fmt + *pos, '%');
+	if (!pct)
+		return 0;
+	size_t i = (size_t)(pct - fmt);
+	memset(c, 0, sizeof(*c));
+	c->start = i++;
+	c->width = c->prec = -1;
+	size_t nflags = 0;
+	while (fmt[i] && strchr("-+ #0", fmt[i])) {
+		if (nflags < sizeof(c->flags) - 1 && !strchr(c->flags, fmt[i]))
+			c->flags[nflags++] = fmt[i];
+		i++;
+	}
+	if (fmt[i] == '*') {
+		*err = "'*' width or precision is not supported; write the number in the format";
+		*err_off = i;
+		return -1;
+	}
+	if (fmt[i] >= '0' && fmt[i] <= '9') {
+		c->width = 0;
+		while (fmt[i] >= '0' && fmt[i] <= '9' && c->width < 100000)
+			c->width = c->width * 10 + (fmt[i++] - '0');
+	}
+	if (fmt[i] == '.') {
+		i++;
+		if (fmt[i] == '*') {
+			*err = "'*' width or precision is not supported; write the number in the "
+			       "format";
+			*err_off = i;
+			return -1;
+		}
+		c->prec = 0;
+		while (fmt[i] >= '0' && fmt[i] <= '9' && c->prec < 100000)
+			c->prec = c->prec * 10 + (fmt[i++] - '0');
+	}
+	if (fmt[i] == 'h') {
+		c->len = fmt[i + 1] == 'h' ? LEN_HH : LEN_H;
+		i += c->len == LEN_HH ? 2 : 1;
+	} else if (fmt[i] == 'l') {
+		c->len = fmt[i + 1] == 'l' ? LEN_LL : LEN_L;
+		i += c->len == LEN_LL ? 2 : 1;
+	} else if (fmt[i] == 'j' || fmt[i] == 'z' || fmt[i] == 't') {
+		c->len = fmt[i] == 'j' ? LEN_J : fmt[i] == 'z' ? LEN_Z : LEN_T;
+		i++;
+	}
+	if (!fmt[i]) {
+		*err = "incomplete conversion at the end of the format (write %% for a '%')";
+		*err_off = c->start;
+		return -1;
+	}
+	c->spec = fmt[i];
+	if (!strchr("diuxXocpsr%", c->spec)) {
+		*err = "unknown conversion (supported: %d %i %u %x %X %o %c %p %s %r %rx %rh %%)";
+		*err_off = i;
+		return -1;
+	}
+	/* bpftrace reads "%rx" and "%rh" as conversions of their own, so the
+	 * letter after %r is never literal text */
+	if (c->spec == 'r' && (fmt[i + 1] == 'x' || fmt[i + 1] == 'h'))
+		c->buf_form = fmt[++i];
+	if (c->spec == '%' && (i != c->start + 1)) {
+		*err = "'%%' takes no flags, width or length";
+		*err_off = c->start;
+		return -1;
+	}
+	/* %p takes a length as bpftrace does (%lp is a pointer like %p) */
+	if (c->len != LEN_NONE && strchr("csr", c->spec)) {
+		*err = "a length modifier (h, l, ll, j, z, t) only goes with integer conversions";
+		*err_off = c->start;
+		return -1;
+	}
+	c->end = i + 1;
+	*pos = c->end;
+	return 1;
+}
+
+int fmt_count_conversions(const char *fmt, const char **err, size_t *err_offset)
+{
+	size_t pos = 0, off = 0;
+	const char *msg = NULL;
+	struct conv c;
+	int n = 0, r;
+	while ((r = next_conv(fmt, &pos, &c, &msg, &off)) > 0)
+		if (c.spec != '%')
+			n++;
+	if (r < 0) {
+		if (err)
+			*err = msg;
+		if (err_offset)
+			*err_offset = off;
+		return -1;
+	}
+	return n;
+}
+
+/* The i-th conversion other than %%; false when the format has fewer or
+ * is malformed. */
+static bool nth_conv(const char *fmt, uint32_t idx, struct conv *c)
+{
+	size_t pos = 0, off;
+	const char *err;
+	uint32_t k = 0;
+	while (next_conv(fmt, &pos, c, &err, &off) > 0) {
+		if (c->spec == '%')
+			continue;
+		if (k++ == idx)
+			return true;
+	}
+	return false;
+}
+
+static bool is_stringish(const struct type *t)
+{
+	switch (t->kind) {
+	case TYPE_STR:
+	case TYPE_KSYM:
+	case TYPE_USYM:
+	case TYPE_INET:
+	case TYPE_KSTACK:
+	case TYPE_USTACK:
+	case TYPE_TIMESTAMP:
+	case TYPE_USERNAME:
+		return true;
+	default:
+		return false;
+	}
+}
+
+const char *fmt_check_arg(struct arena *a, const char *fmt, uint32_t i, const struct type *t)
+{
+	struct conv c;
+	if (!nth_conv(fmt, i, &c))
+		return NULL; /* argument counts are the caller's business */
+	int convlen = (int)(c.end - c.start);
+	const char *conv = fmt + c.start;
+	switch (c.spec) {
+	case 's':
+		if (is_stringish(t))
+			return NULL;
+		if (t->kind == TYPE_BUF)
+			return arena_printf(
+			    a, "%.*s expects a string argument, got %s (use %%r for a buffer)",
+			    convlen, conv, type_name(a, t));
+		return arena_printf(a, "%.*s expects a string argument, got %s", convlen, conv,
+		                    type_name(a, t));
+	case 'r':
+		if (t->kind == TYPE_BUF || t->kind == TYPE_STR)
+			return NULL;
+		return arena_printf(a, "%.*s expects a buffer argument, got %s", convlen, conv,
+		                    type_name(a, t));
+	case 'p':
+	default:
+		if (is_integer(t) || t->kind == TYPE_PTR)
+			return NULL;
+		return arena_printf(a, "%.*s expects an integer argument, got %s", convlen, conv,
+		                    type_name(a, t));
+	}
+}
+
+/* Rebuilds a C conversion spec from its parts with `len` and `spec`. */
+static void c_spec(char *out, size_t size, const struct conv *c, const char *len, char spec)
+{
+	char width[16] = "", prec[16] = "";
+	if (c->width >= 0)
+		snprintf(width, sizeof(width), "%d", c->width);
+	if (c->prec >= 0)
+		snprintf(prec, sizeof(prec), ".%d", c->prec);
+	snprintf(out, size, "%%%s%s%s%s%c", c->flags, width, prec, len, spec);
+}
+
+/* One argument through one conversion, with C's meaning of the length
+ * modifier: the value is first widened from its own type to 64 bits. */
+static void put_conv(FILE *f, const struct conv *c, const struct type *t, const uint8_t *p)
+{
+	char spec[64];
+	switch (c->spec) {
+	case 'r':
+		if (t->kind == TYPE_BUF || t->kind == TYPE_STR) {
+			struct membuf m;
+			FILE *mf = membuf_open(&m);
+			if (t->kind == TYPE_BUF)
+				put_bytes(mf, p + 4, buf_len(t, p), c->buf_form);
+			else
+				put_bytes(mf, p, strnlen((const char *)p, t->size), c->buf_form);
+			membuf_close(&m);
+			c_spec(spec, sizeof(spec), c, "", 's');
+			fprintf(f, spec, m.data);
+			free(m.data);
+			return;
+		}
+		/* fall through - sema lets no other type reach %r */
+	case 's': {
+		struct membuf m;
+		FILE *mf = membuf_open(&m);
+		if (!((t->kind == TYPE_KSTACK || t->kind == TYPE_USTACK) && active_resolver &&
+		      active_resolver->format(active_resolver, mf, t, p, true) == 0))
+			put_value(mf, false, t, p);
+		membuf_close(&m);
+		c_spec(spec, sizeof(spec), c, "", 's');
+		fprintf(f, spec, m.data);
+		free(m.data);
+		return;
+	}
+	case 'p': {
+		uint64_t v = is_integer(t) ? (uint64_t)load_int(t, p) : load_u64(p);
+		c_spec(spec, sizeof(spec), c, "", 'p');
+		fprintf(f, spec, (void *)(uintptr_t)v);
+		return;
+	}
+	case 'c': {
+		int64_t v = is_integer(t) ? load_int(t, p) : (int64_t)load_u64(p);
+		c_spec(spec, sizeof(spec), c, "", 'c');
+		fprintf(f, spec, (int)v);
+		return;
+	}
+	default:
+		break;
+	}
+	int64_t v = is_integer(t) ? load_int(t, p) : (int64_t)load_u64(p);
+	bool is_signed = c->spec == 'd' || c->spec == 'i';
+	switch (c->len) {
+	case LEN_NONE:
+		c_spec(spec, sizeof(spec), c, "", c->spec);
+		if (is_signed)
+			fprintf(f, spec, (int)v);
+		else
+			fprintf(f, spec, (unsigned)v);
+		return;
+	case LEN_HH:
+		c_spec(spec, sizeof(spec), c, "", c->spec);
+		if (is_signed)
+			fprintf(f, spec, (int)(signed char)v);
+		else
+			fprintf(f, spec, (unsigned)(unsigned char)v);
+		return;
+	case LEN_H:
+		c_spec(spec, sizeof(spec), c, "", c->spec);
+		if (is_signed)
+			fprintf(f, spec, (int)(short)v);
+		else
+			fprintf(f, spec, (unsigned)(unsigned short)v);
+		return;
+	default:
+		c_spec(spec, sizeof(spec), c, "ll", c->spec);
+		if (is_signed)
+			fprintf(f, spec, (long long)v);
+		else
+			fprintf(f, spec, (unsigned long long)v);
+		return;
+	}
+}
+
+static void put_printf(FILE *f, const struct fmt_desc *fmt, const uint8_t *payload, size_t len)
+{
+	const char *s = fmt->fmt;
+	size_t pos = 0, off;
+	const char *err;
+	struct conv c;
+	uint32_t arg = 0;
+	size_t lit = 0;
+	while (next_conv(s, &pos, &c, &err, &off) > 0) {
+		fwrite(s + lit, 1, c.start - lit, f);
+		lit = c.end;
+		if (c.spec == '%') {
+			fputc('%', f);
+			continue;
+		}
+		if (arg < fmt->nargs) {
+			const struct type *t = fmt->arg_types[arg];
+			uint32_t at = fmt->arg_offsets[arg];
+			if ((size_t)at + t->size <= len)
+				put_conv(f, &c, t, payload + at);
+		}
+		arg++;
+	}
+	fputs(s + lit, f);
+}
+
+void out_printf(struct printer *p, const struct fmt_desc *fmt, const void *payload, size_t len)
+{
+	active_resolver = p->resolver;
+	if (p->format != OUT_JSON) {
+		put_printf(p->out, fmt, payload, len);
+		return;
+	}
+	struct membuf m;
+	put_printf(membuf_open(&m), fmt, payload, len);
+	membuf_close(&m);
+	fputs("{\"type\": \"printf\", \"data\": ", p->out);
+	put_json_string(p->out, m.data, m.len);
+	fputs("}\n", p->out);
+	free(m.data);
+}
+
+/* ---- other records ------------------------------------------------------ */
+
+void out_value(struct printer *p, const struct fmt_desc *fmt, const void *payload, size_t len)
+{
+	active_resolver = p->resolver;
+	if (!fmt->nargs || fmt->arg_offsets[0] + fmt->arg_types[0]->size > len)
+		return;
+	const uint8_t *v = (const uint8_t *)payload + fmt->arg_offsets[0];
+	if (p->format == OUT_JSON) {
+		fputs("{\"type\": \"value\", \"data\": ", p->out);
+		put_value(p->out, true, fmt->arg_types[0], v);
+		fputs("}\n", p->out);
+		return;
+	}
+	put_value(p->out, false, fmt->arg_types[0], v);
+	fputc('\n', p->out);
+}
+
+void out_time(struct printer *p, const char *fmt)
+{
+	struct timespec now;
+	clock_gettime(CLOCK_REALTIME, &now);
+	struct tm tm;
+	localtime_r(&now.tv_sec, &tm);
+	struct membuf m;
+	put_time(membuf_open(&m), fmt, &tm, now.tv_nsec / 1000);
+	membuf_close(&m);
+	out_text_event(p, "time", m.data, m.len);
+	free(m.data);
+}
+
+void out_text_event(struct printer *p, const char *type, const char *text, size_t len)
+{
+	if (p->format == OUT_JSON) {
+		fprintf(p->out, "{\"type\": \"%s\", \"data\": ", type);
+		put_json_string(p->out, text, len);
+		fputs("}\n", p->out);
+		return;
+	}
+	fwrite(text, 1, len, p->out);
+}
+
+char *out_format(const struct fmt_desc *fmt, const void *payload, size_t len)
+{
+	struct membuf m;
+	put_printf(membuf_open(&m), fmt, payload, len);
+	membuf_close(&m);
+	return m.data;
+}
+
+void out_join(struct printer *p, const struct fmt_desc *fmt, const void *payload, size_t len)
+{
+	if (len < 8 || !fmt->nargs)
+		return;
+	uint64_t n = load_u64(payload);
+	uint32_t strsz = fmt->arg_types[0]->size, stride = (strsz + 7) / 8 * 8;
+	struct membuf m;
+	FILE *f = membuf_open(&m);
+	for (uint64_t i = 0; i < n && i < JOIN_MAX_ARGS; i++) {
+		size_t at = 8 + (size_t)i * stride;
+		if (at + strsz > len)
+			break;
+		if (i)
+			fputs(fmt->fmt, f);
+		const char *s = (const char *)payload + at;
+		fwrite(s, 1, strnlen(s, strsz), f);
+	}
+	if (p->format != OUT_JSON)
+		fputc('\n', f);
+	membuf_close(&m);
+	out_text_event(p, "join", m.data, m.len);
+	free(m.data);
+}

@@ -1,0 +1,775 @@
+/*
+ * runtime.c - the run loop (see runtime.h).
+ *
+ * Order of events, as bpftrace users expect: "Attaching N probes...",
+ * BEGIN runs (BPF_PROG_TEST_RUN), the other probes attach, ring-buffer
+ * records are printed as they arrive, and on exit() or a signal every
+ * probe is detached, END runs, the ring buffer is drained and the maps are
+ * printed. Signals are blocked for the whole run and read from a signalfd,
+ * so a Ctrl-C can never land between creating a link and recording it:
+ * every path out of rt_run goes through the same cleanup. SIGUSR1 prints
+ * the maps and the run goes on (signals.h).
+ */
+#define _GNU_SOURCE
+#include "runtime/runtime.h"
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "runtime/leftover.h"
+#include "runtime/loader.h"
+#include "runtime/pin.h"
+#include "probes/provider.h"
+#include "kernel/symbols.h"
+#include "runtime/testrun.h"
+
+struct run {
+	const struct program *p;
+	const struct rt_options *o;
+	struct printer pr;
+	struct loaded ld;
+	struct rt_attachment att;
+	struct pin_state pins;
+	struct ring_buffer *rb;
+	struct sig_state *sig;
+	bool stop;
+	bool exit_seen, in_end;
+	int ncpus;
+	uint64_t lost_reported;
+};
+
+/* Reads the signals that came (the output may have read some while it
+ * waited); true when one asks sonde to stop. A reader of the output that
+ * went away, or output that cannot be written, stops the run too. */
+static bool signal_pending_now(struct run *r)
+{
+	sig_read_pending(r->sig);
+	if (r->sig->nstops || (r->o->sink && sink_broken(r->o->sink)))
+		r->stop = true;
+	return r->stop;
+}
+
+/* ---- maps ----------------------------------------------------------------- */
+
+static bool all_zero(const uint8_t *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (p[i])
+			return false;
+	return true;
+}
+
+/* Reads every entry of a map into flat key and value arrays. A keyless
+ * aggregation is a one-slot array whose slot always exists: count() and
+ * sum() print their zero as bpftrace does; for the others an all-zero slot
+ * means no event reached it, and the map prints as empty. */
+static int read_map(struct run *r, const struct map_desc *d, struct bpf_map *map,
+		    uint8_t **keys_out, uint8_t **vals_out, size_t *n_out)
+{
+	int fd = bpf_map__fd(map);
+	bool untouched_is_empty = d->bpf_type == BPF_MAP_TYPE_PERCPU_ARRAY &&
+				  d->agg != AGG_COUNT && d->agg != AGG_SUM;
+	size_t vslot = d->percpu ? (size_t)((d->value_size + 7) / 8 * 8) * (size_t)r->ncpus
+				 : d->value_size;
+	size_t cap = 64, n = 0;
+	uint8_t *keys = malloc(cap * d->key_size), *vals = malloc(cap * vslot);
+	uint8_t *cur = malloc(d->key_size), *prev = malloc(d->key_size);
+	bool first = true;
+	if (!keys || !vals || !cur || !prev)
+		goto oom;
+	while (bpf_map_get_next_key(fd, first ? NULL : prev, cur) == 0) {
+		first = false;
+		memcpy(prev, cur, d->key_size);
+		if (n == cap) {
+			cap *= 2;
+			uint8_t *nk = realloc(keys, cap * d->key_size);
+			if (!nk)
+				goto oom;
+			keys = nk;
+			uint8_t *nv = realloc(vals, cap * vslot);
+			if (!nv)
+				goto oom;
+			vals = nv;
+		}
+		memcpy(keys + n * d->key_size, cur, d->key_size);
+		if (bpf_map_lookup_elem(fd, cur, vals + n * vslot) == 0 &&
+		    !(untouched_is_empty && all_zero(vals + n * vslot, vslot)))
+			n++;
+	}
+	free(prev);
+	free(cur);
+	*keys_out = keys;
+	*vals_out = vals;
+	*n_out = n;
+	return 0;
+oom:
+	free(keys);
+	free(vals);
+	free(cur);
+	free(prev);
+	return -ENOMEM;
+}
+
+static void print_map(struct run *r, uint32_t index, uint64_t top, uint64_t div)
+{
+	const struct map_desc *d = &r->p->m.maps[index];
+	uint8_t *keys = NULL, *vals = NULL;
+	size_t n = 0;
+	if (!r->ld.maps[index] || read_map(r, d, r->ld.maps[index], &keys, &vals, &n)) {
+		fprintf(stderr, "sonde: cannot read map %s\n", d->name);
+		return;
+	}
+	struct map_snapshot snap = {.n = n, .keys = keys, .values = vals, .ncpus = (uint32_t)r->ncpus};
+	out_map(&r->pr, d, &snap, top, div);
+	free(keys);
+	free(vals);
+}
+
+static void clear_map(struct run *r, uint32_t index, bool zero_only)
+{
+	const struct map_desc *d = &r->p->m.maps[index];
+	uint8_t *keys = NULL, *vals = NULL;
+	size_t n = 0;
+	if (!r->ld.maps[index] || read_map(r, d, r->ld.maps[index], &keys, &vals, &n))
+		return;
+	int fd = bpf_map__fd(r->ld.maps[index]);
+	size_t vslot = d->percpu ? (size_t)((d->value_size + 7) / 8 * 8) * (size_t)r->ncpus
+				 : d->value_size;
+	uint8_t *zero = calloc(1, vslot);
+	for (size_t i = 0; i < n; i++) {
+		if ((zero_only || d->bpf_type == BPF_MAP_TYPE_PERCPU_ARRAY) && zero)
+			bpf_map_update_elem(fd, keys + i * d->key_size, zero, BPF_EXIST);
+		else
+			bpf_map_delete_elem(fd, keys + i * d->key_size);
+	}
+	free(zero);
+	free(keys);
+	free(vals);
+}
+
+/* Maps at exit, in name order as bpftrace prints them. */
+static int cmp_map_names(const void *a, const void *b, void *arg)
+{
+	const struct map_desc *maps = arg;
+	return strcmp(maps[*(const uint32_t *)a].name, maps[*(const uint32_t *)b].name);
+}
+
+static void print_maps_by_name(struct run *r)
+{
+	uint32_t n = r->p->m.nmaps;
+	if (!n)
+		return;
+	uint32_t *order = calloc(n, sizeof(*order));
+	if (!order)
+		return;
+	for (uint32_t i = 0; i < n; i++)
+		order[i] = i;
+	qsort_r(order, n, sizeof(*order), cmp_map_names, r->p->m.maps);
+	for (uint32_t i = 0; i < n; i++)
+		print_map(r, order[i], 0, 0);
+	free(order);
+}
+
+static void print_all_maps(struct run *r)
+{
+	out_maps_begin(&r->pr);
+	print_maps_by_name(r);
+}
+
+/* SIGUSR1: the maps as they are now, without the blank lines of the exit,
+ * as bpftrace prints them; the run goes on. */
+static void serve_print_requests(struct run *r)
+{
+	if (!r->sig->print_requests)
+		return;
+	r->sig->print_requests = 0;
+	print_maps_by_name(r);
+	fflush(r->pr.out);
+}
+
+/* ---- events --------------------------------------------------------------- */
+
+/* Everything a command or file gives, read to the end (malloc'd). */
+static char *slurp(FILE *f, size_t *len)
+{
+	char *buf = NULL;
+	size_t cap = 0, n = 0;
+	for (;;) {
+		if (n + 4096 > cap) {
+			cap = cap ? cap * 2 : 8192;
+			char *nb = realloc(buf, cap);
+			if (!nb)
+				break;
+			buf = nb;
+		}
+		size_t got = fread(buf + n, 1, cap - n, f);
+		n += got;
+		if (got == 0)
+			break;
+	}
+	*len = n;
+	return buf;
+}
+
+/* The output of a system() command, read until it ends or a signal asks
+ * sonde to stop (then the command gets SIGTERM and what it printed is
+ * kept). malloc'd, *len bytes. */
+static char *read_command(struct run *r, int fd, pid_t pid, size_t *len)
+{
+	char *buf = NULL;
+	size_t cap = 0, n = 0;
+	for (;;) {
+		struct pollfd p[2] = {{.fd = fd, .events = POLLIN},
+				      {.fd = r->sig->fd, .events = POLLIN}};
+		if (poll(p, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		if ((p[1].revents & POLLIN) && signal_pending_now(r)) {
+			kill(pid, SIGTERM);
+			break;
+		}
+		serve_print_requests(r);
+		if (!(p[0].revents & (POLLIN | POLLHUP | POLLERR)))
+			continue;
+		if (n + 4096 > cap) {
+			cap = cap ? cap * 2 : 8192;
+			char *nb = realloc(buf, cap);
+			if (!nb)
+				break;
+			buf = nb;
+		}
+		ssize_t got = read(fd, buf + n, cap - n);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got <= 0)
+			break;
+		n += (size_t)got;
+	}
+	*len = n;
+	return buf;
+}
+
+/* system(): the command runs through /bin/sh as the event arrives, with
+ * the signals as sonde got them (not blocked); its output is printed
+ * (text) or becomes a "syscall" record (json). Once a signal has asked
+ * sonde to stop, commands still queued do not run. */
+static void run_system(struct run *r, const char *cmd)
+{
+	if (r->sig->nstops)
+		return;
+	fflush(r->pr.out);
+	int fds[2];
+	if (pipe2(fds, O_CLOEXEC)) {
+		fprintf(stderr, "sonde: system(\"%s\") failed: %s\n", cmd, strerror(errno));
+		return;
+	}
+	pid_t pid = fork();
+	if (pid < 0) {
+		fprintf(stderr, "sonde: system(\"%s\") failed: %s\n", cmd, strerror(errno));
+		close(fds[0]);
+		close(fds[1]);
+		return;
+	}
+	if (pid == 0) {
+		sig_restore_for_child(r->sig);
+		if (dup2(fds[1], STDOUT_FILENO) < 0)
+			_exit(127);
+		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+		_exit(127);
+	}
+	close(fds[1]);
+	size_t len = 0;
+	char *out = read_command(r, fds[0], pid, &len);
+	close(fds[0]);
+	/* a command that outlives a SIGTERM is left to finish on its own */
+	waitpid(pid, NULL, r->sig->nstops ? WNOHANG : 0);
+	out_text_event(&r->pr, "syscall", out ? out : "", out ? len : 0);
+	free(out);
+}
+
+/* cat(): prints a file's contents. */
+static void run_cat(struct run *r, const char *path)
+{
+	FILE *f = fopen(path, "re");
+	if (!f) {
+		fprintf(stderr, "sonde: cat(\"%s\"): %s\n", path, strerror(errno));
+		return;
+	}
+	size_t len = 0;
+	char *out = slurp(f, &len);
+	fclose(f);
+	out_text_event(&r->pr, "cat", out ? out : "", out ? len : 0);
+	free(out);
+}
+
+static int on_event(void *ctx, void *data, size_t size)
+{
+	struct run *r = ctx;
+	if (size < sizeof(struct event_hdr))
+		return 0;
+	const struct event_hdr *h = data;
+	const uint8_t *payload = (const uint8_t *)data + sizeof(*h);
+	size_t plen = size - sizeof(*h);
+	/* what arrives after exit() is dropped, as bpftrace does, until END */
+	if (r->exit_seen && !r->in_end)
+		return 0;
+	switch (h->kind) {
+	case EV_PRINTF:
+		if (h->id < r->p->m.nfmts)
+			out_printf(&r->pr, &r->p->m.fmts[h->id], payload, plen);
+		break;
+	case EV_EXIT:
+		r->stop = true;
+		r->exit_seen = true;
+		break;
+	case EV_PRINT:
+		if (h->id < r->p->m.nmaps && plen >= sizeof(struct ev_print)) {
+			const struct ev_print *ep = (const void *)payload;
+			print_map(r, h->id, ep->top, ep->div);
+		}
+		break;
+	case EV_CLEAR:
+	case EV_ZERO:
+		if (h->id < r->p->m.nmaps)
+			clear_map(r, h->id, h->kind == EV_ZERO);
+		break;
+	case EV_PRINT_VALUE:
+		if (h->id < r->p->m.nfmts)
+			out_value(&r->pr, &r->p->m.fmts[h->id], payload, plen);
+		break;
+	case EV_TIME:
+		if (h->id < r->p->m.nfmts)
+			out_time(&r->pr, r->p->m.fmts[h->id].fmt);
+		break;
+	case EV_JOIN:
+		if (h->id < r->p->m.nfmts)
+			out_join(&r->pr, &r->p->m.fmts[h->id], payload, plen);
+		break;
+	case EV_SYSTEM:
+	case EV_CAT:
+		if (h->id < r->p->m.nfmts) {
+			char *text = out_format(&r->p->m.fmts[h->id], payload, plen);
+			if (text) {
+				if (h->kind == EV_SYSTEM)
+					run_system(r, text);
+				else
+					run_cat(r, text);
+			}
+			free(text);
+		}
+		break;
+	default:
+		break;
+	}
+	/* a stop request ends the batch: detach first, print the rest after */
+	if (!r->stop && (r->sig->nstops || (r->o->sink && sink_broken(r->o->sink)))) {
+		r->stop = true;
+		return -1;
+	}
+	return 0;
+}
+
+static void drain(struct run *r)
+{
+	if (r->rb)
+		ring_buffer__consume(r->rb);
+}
+
+/* counters[slot] (manifest.h), read from the mapped .bss (loader.h): no
+ * syscall, so the run loop's reads are invisible to the user's probes.
+ * 0 when the program has no such slot. */
+static uint64_t counter_value(const struct run *r, uint32_t slot)
+{
+	if (slot >= r->ld.ncounters)
+		return 0;
+	/* the programs add to them atomically on other CPUs */
+	return __atomic_load_n(&r->ld.counter_vals[slot], __ATOMIC_RELAXED);
+}
+
+/* exit() also sets a flag, read when the ring buffer is quiet: its record
+ * can be lost when the buffer is full, the request must not be. */
+static void check_exit_flag(struct run *r)
+{
+	if (counter_value(r, COUNTER_EXIT))
+		r->stop = true;
+}
+
+/* Records the kernel could not put in the full ring buffer, reported as
+ * bpftrace does. */
+static void report_lost(struct run *r)
+{
+	uint64_t total = counter_value(r, COUNTER_LOST);
+	if (total > r->lost_reported) {
+		out_lost_events(&r->pr, total - r->lost_reported);
+		r->lost_reported = total;
+	}
+}
+
+/* Hash maps that were full: updates the programs could not make,
+ * reported at exit. */
+static void report_dropped(struct run *r)
+{
+	for (uint32_t i = 0; i < r->p->m.nmaps; i++) {
+		uint64_t total = counter_value(r, COUNTER_DROPPED + i);
+		if (!total)
+			continue;
+		out_dropped_updates(&r->pr, r->p->m.maps[i].name, total);
+		fprintf(stderr,
+			"sonde: map '%s' was full: %llu update%s dropped (raise --map-entries)\n",
+			r->p->m.maps[i].name, (unsigned long long)total, total == 1 ? "" : "s");
+	}
+}
+
+/* str() results cut to max_strlen, reported at exit. */
+static void report_truncated(struct run *r)
+{
+	uint64_t total = counter_value(r, COUNTER_TRUNCATED);
+	if (!total)
+		return;
+	out_truncated_strings(&r->pr, total);
+	fprintf(stderr,
+		"sonde: %llu string%s longer than max_strlen %s cut (raise --max-strlen or "
+		"config max_strlen)\n",
+		(unsigned long long)total, total == 1 ? "" : "s", total == 1 ? "was" : "were");
+}
+
+/* ---- probes --------------------------------------------------------------- */
+
+/* SONDE_FAULT=NAME:N (tests): N, or 0 when SONDE_FAULT is not NAME:N.
+ *   attach:N        the N-th attach of an attached probe (1-based) fails as
+ *                   if the kernel had refused it
+ *   attach-delay:MS every attach takes MS ms longer, as on a slow or loaded
+ *                   machine (a test shows that whoever drives the traced
+ *                   system waits for SONDE_READY_FD, not for the banner) */
+static unsigned long fault_value(const char *name)
+{
+	const char *f = getenv("SONDE_FAULT");
+	size_t len = strlen(name);
+	if (!f || strncmp(f, name, len) || f[len] != ':')
+		return 0;
+	char *end;
+	unsigned long n = strtoul(f + len + 1, &end, 10);
+	return *end ? 0 : n;
+}
+
+/* Attaching hundreds of probes can take long: on a terminal, once it has
+ * taken a second, stderr counts the probes attached (in place, at most
+ * ten times a second), and says at the end how far it got. */
+struct attach_progress {
+	bool on;
+	uint32_t total;
+	uint64_t start_ns, shown_ns;
+	bool shown;
+};
+
+static void progress_show(struct attach_progress *pg, uint32_t done, bool last)
+{
+	if (!pg->on)
+		return;
+	uint64_t now = sig_now_ns();
+	if (!last && (now - pg->start_ns < 1000000000ull ||
+		      (pg->shown && now - pg->shown_ns < 100000000ull)))
+		return;
+	if (last && !pg->shown)
+		return;
+	fprintf(stderr, "\rsonde: attached %u of %u probes%s", done, pg->total,
+		last ? (done < pg->total ? ", stopped\n" : "\n") : "");
+	fflush(stderr);
+	pg->shown = true;
+	pg->shown_ns = now;
+}
+
+static int run_once(struct run *r, enum provider_run when)
+{
+	for (uint32_t i = 0; i < r->p->m.nprobes; i++) {
+		const struct probe_desc *pd = &r->p->m.probes[i];
+		const struct provider *prov = provider_find(pd->provider);
+		if (!prov || prov->run != when)
+			continue;
+		LIBBPF_OPTS(bpf_test_run_opts, opts);
+		int err = bpf_prog_test_run_opts(bpf_program__fd(r->ld.progs[i]), &opts);
+		if (err) {
+			fprintf(stderr, "sonde: running %s failed: %s\n", pd->spec, strerror(errno));
+			return EXIT_SYSTEM;
+		}
+		drain(r);
+		fflush(r->pr.out);
+		check_exit_flag(r);
+		if (r->stop && when == RUN_AT_START)
+			break;
+	}
+	return EXIT_OK;
+}
+
+static bool attached_at_runtime(const struct probe_desc *pd)
+{
+	const struct provider *prov = provider_find(pd->provider);
+	return prov && prov->run == RUN_ATTACHED;
+}
+
+/* One probe after the other; a signal is read between two, so it stops
+ * the attaching within one attach. */
+static int attach_all(struct run *r)
+{
+	unsigned long fault_at = fault_value("attach"), delay_ms = fault_value("attach-delay");
+	unsigned long nth = 0;
+	struct attach_progress pg = {.on = !r->o->quiet && isatty(STDERR_FILENO),
+				     .start_ns = sig_now_ns()};
+	for (uint32_t i = 0; i < r->p->m.nprobes; i++)
+		pg.total += attached_at_runtime(&r->p->m.probes[i]);
+	int rc = EXIT_OK;
+	for (uint32_t i = 0; i < r->p->m.nprobes && rc == EXIT_OK; i++) {
+		const struct probe_desc *pd = &r->p->m.probes[i];
+		if (!attached_at_runtime(pd))
+			continue;
+		if (signal_pending_now(r))
+			break;
+		serve_print_requests(r);
+		char err[512] = "";
+		if (delay_ms) {
+			struct timespec ts = {(time_t)(delay_ms / 1000), (long)(delay_ms % 1000) * 1000000};
+			while (nanosleep(&ts, &ts) && errno == EINTR)
+				;
+		}
+		if (++nth == fault_at) {
+			snprintf(err, sizeof(err), "injected fault: attach %lu failed (SONDE_FAULT=%s)",
+				 nth, getenv("SONDE_FAULT"));
+			rc = -EIO;
+		} else {
+			rc = provider_find(pd->provider)->attach(pd, r->ld.progs[i], &r->att, err,
+								  sizeof(err));
+		}
+		if (rc) {
+			progress_show(&pg, (uint32_t)nth - 1, true);
+			fprintf(stderr, "sonde: probe '%s' (line %d): %s\n", pd->spec,
+				pd->script_line, err[0] ? err : strerror(-rc));
+			return EXIT_ATTACH;
+		}
+		progress_show(&pg, (uint32_t)nth, false);
+	}
+	progress_show(&pg, (uint32_t)nth, true);
+	return EXIT_OK;
+}
+
+/* SONDE_READY_FD: whoever waits to drive the traced system (a test, a
+ * script) learns that every probe is attached; the "Attaching N probes..."
+ * line comes before the attach, so it cannot serve. */
+static void notify_ready(int fd)
+{
+	if (fd < 0)
+		return;
+	/* a reader that went away must not kill the run with SIGPIPE: the
+	 * write fails with EPIPE instead and the signal is taken back */
+	sigset_t pipe_set, old;
+	sigemptyset(&pipe_set);
+	sigaddset(&pipe_set, SIGPIPE);
+	pthread_sigmask(SIG_BLOCK, &pipe_set, &old);
+	static const char msg[] = "attached\n";
+	if (write(fd, msg, sizeof(msg) - 1) != (ssize_t)sizeof(msg) - 1) {
+		int e = errno;
+		if (e == EPIPE) {
+			struct timespec none = {0, 0};
+			sigtimedwait(&pipe_set, NULL, &none);
+		}
+		fprintf(stderr, "sonde: SONDE_READY_FD: cannot write: %s\n", strerror(e));
+	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	close(fd);
+}
+
+static void detach_all(struct run *r)
+{
+	rt_attachment_release(&r->att);
+}
+
+/* --test-run: packets come from a file instead of an interface */
+static void testrun_drain(void *arg)
+{
+	drain(arg);
+}
+
+static bool testrun_stop(void *arg)
+{
+	struct run *r = arg;
+	return r->stop || signal_pending_now(r);
+}
+
+static int poll_loop(struct run *r)
+{
+	int ep = epoll_create1(EPOLL_CLOEXEC);
+	if (ep < 0) {
+		fprintf(stderr, "sonde: epoll_create1: %s\n", strerror(errno));
+		return EXIT_SYSTEM;
+	}
+	enum { EV_SIGNAL, EV_RING, EV_STOP, EV_OUTPUT };
+	struct epoll_event ev = {.events = EPOLLIN, .data.u32 = EV_SIGNAL};
+	epoll_ctl(ep, EPOLL_CTL_ADD, r->sig->fd, &ev);
+	if (r->rb) {
+		ev.data.u32 = EV_RING;
+		epoll_ctl(ep, EPOLL_CTL_ADD, ring_buffer__epoll_fd(r->rb), &ev);
+	}
+	if (r->o->stop_fd >= 0) {
+		ev.data.u32 = EV_STOP;
+		epoll_ctl(ep, EPOLL_CTL_ADD, r->o->stop_fd, &ev);
+	}
+	/* `sonde ... | head -1`: the reader's exit ends the run even when
+	 * nothing more is written (no events asked for: EPOLLERR and EPOLLHUP
+	 * come anyway; files and /dev/null cannot be watched and need not be) */
+	int out_fd = r->o->sink ? sink_watch_fd(r->o->sink) : -1;
+	if (out_fd >= 0) {
+		struct epoll_event oev = {.events = 0, .data.u32 = EV_OUTPUT};
+		epoll_ctl(ep, EPOLL_CTL_ADD, out_fd, &oev);
+	}
+	/* the output may have read a signal while it waited for its reader */
+	while (!signal_pending_now(r)) {
+		serve_print_requests(r);
+		struct epoll_event evs[4];
+		int n = epoll_wait(ep, evs, 4, 200);
+		if (n == 0)
+			check_exit_flag(r);
+		if (n < 0 && errno != EINTR) {
+			fprintf(stderr, "sonde: epoll_wait: %s\n", strerror(errno));
+			close(ep);
+			return EXIT_SYSTEM;
+		}
+		for (int i = 0; i < n; i++) {
+			if (evs[i].data.u32 == EV_RING)
+				drain(r);
+			else if (evs[i].data.u32 == EV_STOP)
+				r->stop = true;
+			else if (evs[i].data.u32 == EV_OUTPUT)
+				sink_hangup(r->o->sink);
+		}
+		/* once per batch of records, not per record: -B full stays cheap */
+		fflush(r->pr.out);
+		report_lost(r);
+	}
+	close(ep);
+	return EXIT_OK;
+}
+
+int rt_run(const struct program *p, const struct rt_options *o, struct diag *d)
+{
+	struct run r = {.p = p, .o = o, .sig = o->sig};
+	out_init(&r.pr, o->out, o->format);
+	r.ncpus = libbpf_num_possible_cpus();
+	if (r.ncpus <= 0) {
+		fprintf(stderr, "sonde: cannot count the possible CPUs\n");
+		return EXIT_SYSTEM;
+	}
+	int rc = EXIT_OK;
+	unsigned flags = (o->verbose ? LD_VERBOSE : 0) | (o->verifier_log ? LD_VERIFIER_LOG : 0);
+	int err = ld_load(p, d, flags, &r.ld);
+	/* from here on something may be left in the kernel to undo: the
+	 * signals are read here, between steps, no longer by the watcher */
+	sig_watch_end(o->watch);
+	if (err) {
+		rc = EXIT_LOAD;
+		goto out;
+	}
+	/* stacks and symbols printed as text (symbols.c) */
+	struct sym_resolver resolver;
+	sym_resolver_init(&resolver);
+	/* codegen names them "stacks" (the full depth) and "stacks_N" */
+	struct bpf_map *map;
+	bpf_object__for_each_map(map, r.ld.obj)
+	{
+		const char *name = bpf_map__name(map);
+		if (strncmp(name, "stacks", 6))
+			continue;
+		unsigned long depth = name[6] == '_' ? strtoul(name + 7, NULL, 10) : STACK_MAX_DEPTH;
+		if (depth >= 1 && depth <= STACK_MAX_DEPTH)
+			resolver.stack_fds[depth] = bpf_map__fd(map);
+	}
+	r.pr.resolver = &resolver.base;
+	/* what killed runs left (leftover.h) goes before this run pins or
+	 * attaches anything: the same pins or interfaces may be wanted again */
+	if (!o->dry_run && !o->test_run)
+		leftover_sweep();
+	if (o->pin_dir) {
+		char perr[512] = "";
+		if (pin_maps(&r.pins, o->pin_dir, &p->m, r.ld.maps, o->keep_pins, perr,
+			     sizeof(perr))) {
+			fprintf(stderr, "sonde: --pin %s: %s\n", o->pin_dir, perr);
+			rc = EXIT_SYSTEM;
+			goto out;
+		}
+	}
+	if (o->dry_run) {
+		if (!o->quiet)
+			fprintf(stderr, "sonde: %u probe%s verified and loaded; nothing attached "
+					"(--dry-run)\n",
+				p->m.nprobes, p->m.nprobes == 1 ? "" : "s");
+		goto out;
+	}
+	if (r.ld.events) {
+		r.rb = ring_buffer__new(bpf_map__fd(r.ld.events), on_event, &r, NULL);
+		if (!r.rb) {
+			fprintf(stderr, "sonde: cannot set up the ring buffer: %s\n", strerror(errno));
+			rc = EXIT_SYSTEM;
+			goto out;
+		}
+	}
+	/* elapsed: ns since sonde started, measured from here in the kernel's clock */
+	struct bpf_map *em = bpf_object__find_map_by_name(r.ld.obj, "elapsed_start");
+	if (em) {
+		struct timespec ts;
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		uint32_t key = 0;
+		uint64_t start = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+		bpf_map_update_elem(bpf_map__fd(em), &key, &start, BPF_ANY);
+	}
+	if ((!o->quiet || o->format == OUT_JSON) && !o->test_run)
+		out_attached(&r.pr, p->m.nprobes);
+	fflush(o->out);
+	/* a signal that came right after loading, or output that cannot be
+	 * written: nothing runs or attaches */
+	if (!signal_pending_now(&r))
+		rc = run_once(&r, RUN_AT_START);
+	if (o->test_run && rc == EXIT_OK && !r.stop) {
+		struct testrun_hooks h = {testrun_drain, testrun_stop, &r};
+		rc = testrun_packets(&p->m, r.ld.progs, o->test_run, &r.pr, o->quiet, &h);
+	}
+	if (rc == EXIT_OK && !r.stop && !o->test_run)
+		rc = attach_all(&r);
+	/* -c CMD: the command starts once everything is attached */
+	if (rc == EXIT_OK && !r.stop && o->on_attached)
+		o->on_attached(o->on_attached_arg);
+	if (rc == EXIT_OK && !r.stop && !o->test_run)
+		notify_ready(o->ready_fd);
+	if (rc == EXIT_OK && !r.stop && !o->test_run)
+		rc = poll_loop(&r);
+	detach_all(&r);
+	if (rc == EXIT_OK || rc == EXIT_ATTACH) {
+		drain(&r); /* records still in flight after exit() are dropped */
+		r.in_end = true;
+		int end_rc = run_once(&r, RUN_AT_EXIT);
+		drain(&r);
+		report_lost(&r);
+		print_all_maps(&r);
+		fflush(o->out);
+		report_dropped(&r);
+		report_truncated(&r);
+		if (rc == EXIT_OK)
+			rc = end_rc;
+	}
+	fflush(o->out);
+out:
+	detach_all(&r);
+	pin_release(&r.pins, o->keep_pins);
+	ring_buffer__free(r.rb);
+	ld_unload(&r.ld);
+	return rc;
+}

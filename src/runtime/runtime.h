@@ -1,0 +1,56 @@
+/*
+ * runtime.h - running a compiled program: load, BEGIN, attach, poll the
+ * ring buffer, stop on exit()/signal, detach, END, print maps.
+ */
+#ifndef SONDE_RUNTIME_H
+#define SONDE_RUNTIME_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "front/diag.h"
+#include "manifest.h"
+#include "runtime/printer.h"
+#include "runtime/signals.h"
+#include "runtime/sink.h"
+
+/* Exit codes (LANGUAGE.md): 0 success, 1 script error, 2 usage error,
+ * other values for kernel and system failures. */
+enum {
+	EXIT_OK = 0,
+	EXIT_SCRIPT = 1,
+	EXIT_USAGE = 2,
+	EXIT_LOAD = 3,   /* verifier rejection, missing privilege or kernel feature */
+	EXIT_ATTACH = 4, /* attaching a probe failed */
+	EXIT_SYSTEM = 5, /* any other system failure */
+};
+
+struct rt_options {
+	enum out_format format;
+	FILE *out;
+	bool dry_run;
+	bool verbose;
+	bool verifier_log;
+	bool quiet; /* -q: no "Attaching N probes..." */
+	const char *test_run; /* --test-run: run the packet probes over this pcap, attach nothing */
+	const char *pin_dir;  /* --pin: pin the maps in this bpffs directory (pin.h) */
+	bool keep_pins;       /* --keep-pins: leave the pins at exit */
+	/* called once every probe is attached (main.c starts -c CMD) */
+	void (*on_attached)(void *arg);
+	void *on_attached_arg;
+	/* SONDE_READY_FD: "attached" is written to this descriptor, which is
+	 * then closed, once every probe is attached; -1 for none */
+	int ready_fd;
+	int stop_fd;             /* readable: stop as exit() does (-c CMD ended); -1: none */
+	struct sig_state *sig;   /* the blocked signals (signals.h) */
+	struct sig_watch *watch; /* ended once the programs are loaded; NULL: none */
+	struct sink *sink;       /* behind `out`, checked for failure; NULL: none */
+};
+
+/* Returns an exit code. The caller has blocked the signals (sig_init) so
+ * that none can interrupt a half-done attach: they are taken from the
+ * signalfd between steps. Until the programs are loaded the watcher ends
+ * the process on a signal; rt_run then takes the signals over. */
+int rt_run(const struct program *p, const struct rt_options *o, struct diag *d);
+
+#endif
