@@ -915,14 +915,6 @@ static LLVMValueRef event_header(struct cg *g, uint32_t payload, enum event_kind
 	return rec;
 }
 
-static struct fmt_info *find_fmt(struct cg *g, int64_t index)
-{
-	for (struct fmt_info *f = g->c->fmts; f; f = f->next)
-		if (f->index == index)
-			return f;
-	return NULL;
-}
-
 /* A record of `kind` for format `f` whose arguments are the expressions
  * `args` (f->nargs of them): arguments are evaluated first, then written
  * straight into ring buffer memory (reserve, zero, fill, submit), with no
@@ -969,7 +961,7 @@ static void cg_record(struct cg *g, enum event_kind kind, struct fmt_info *f, st
 
 static void cg_printf(struct cg *g, struct node *call, enum event_kind kind)
 {
-	struct fmt_info *f = (struct fmt_info *)call->u.call.args->type;
+	struct fmt_info *f = call->u.call.fmt;
 	cg_record(g, kind, f, call->u.call.args->next);
 }
 
@@ -982,7 +974,7 @@ static enum helper_id read_helper(struct cg *g, enum addr_space space, bool str)
  * join() is for a process's arguments. */
 static void cg_join(struct cg *g, struct node *call)
 {
-	struct fmt_info *f = find_fmt(g, call->u.call.aux);
+	struct fmt_info *f = call->u.call.fmt;
 	enum addr_space space = value_space(g, call->u.call.args);
 	if (space == SPACE_NONE)
 		space = SPACE_USER;
@@ -1917,7 +1909,7 @@ static LLVMValueRef cg_call_value(struct cg *g, struct node *n)
 		return buf;
 	}
 	case FN_KADDR:
-		return c64(g, (uint64_t)n->u.call.aux);
+		return c64(g, n->u.call.kaddr);
 	case FN_NTOP: {
 		struct node *addr = args->next ? args->next : args;
 		LLVMValueRef af = args->next ? cg_expr(g, args) : NULL;
@@ -2123,14 +2115,14 @@ static void cg_stmt(struct cg *g, struct node *n)
 				cg_printf(g, e, EV_CAT);
 				return;
 			case FN_TIME:
-				cg_record(g, EV_TIME, find_fmt(g, e->u.call.aux), NULL);
+				cg_record(g, EV_TIME, e->u.call.fmt, NULL);
 				return;
 			case FN_JOIN:
 				cg_join(g, e);
 				return;
 			case FN_SIGNAL: {
-				LLVMValueRef sig = e->u.call.aux > 0
-							   ? c64(g, (uint64_t)e->u.call.aux)
+				LLVMValueRef sig = e->u.call.signal > 0
+							   ? c64(g, (uint64_t)e->u.call.signal)
 							   : cg_expr(g, e->u.call.args);
 				LLVMValueRef args[] = {LLVMBuildTrunc(g->b, sig, g->i32, "")};
 				cg_helper(g, H_SEND_SIGNAL, g->i64, args, 1);
@@ -2141,7 +2133,7 @@ static void cg_stmt(struct cg *g, struct node *n)
 				return;
 			case FN_PRINT:
 				if (e->u.call.args->kind != N_MAP || e->u.call.args->u.map.keys)
-					cg_record(g, EV_PRINT_VALUE, find_fmt(g, e->u.call.aux),
+					cg_record(g, EV_PRINT_VALUE, e->u.call.fmt,
 						  e->u.call.args);
 				else
 					cg_map_event(g, e, EV_PRINT);
@@ -2153,7 +2145,7 @@ static void cg_stmt(struct cg *g, struct node *n)
 				cg_map_event(g, e, EV_ZERO);
 				return;
 			case FN_REDIRECT: {
-				LLVMValueRef args[] = {c64(g, (uint64_t)e->u.call.aux), c64(g, 0)};
+				LLVMValueRef args[] = {c64(g, e->u.call.ifindex), c64(g, 0)};
 				LLVMValueRef r = cg_helper(g, H_REDIRECT, g->i64, args, 2);
 				LLVMBuildRet(g->b, LLVMBuildTrunc(g->b, r, g->i32, ""));
 				LLVMPositionBuilderAtEnd(g->b, new_block(g, "after_redirect"));

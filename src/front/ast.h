@@ -115,6 +115,8 @@ struct typename_ref {
 	int array_len;     /* -1 when not an array */
 };
 
+struct fmt_info; /* compile.h */
+
 struct node {
 	enum node_kind kind;
 	struct loc loc;
@@ -151,7 +153,13 @@ struct node {
 			const char *name;
 			struct node *args; /* list */
 			int func_id; /* sema */
-			int64_t aux; /* sema: a resolved constant (redirect's ifindex) */
+			/* sema: what the call resolved to at compile time, for codegen */
+			struct fmt_info *fmt; /* the record format of printf, system, cat,
+						 print(value), time() and join() */
+			unsigned ifindex;     /* redirect("NAME"): the interface */
+			uint64_t kaddr;       /* kaddr("NAME"): the symbol's address */
+			int signal;           /* signal("NAME"): its number; 0 when the
+						 number is an expression, read at run time */
 		} call;
 		struct {
 			enum ast_op op;

@@ -1148,7 +1148,7 @@ static struct type *check_assign(struct sema *s, struct node *n)
 
 
 /* A record format other than printf's: print(value), time(), join().
- * Codegen finds it through the call's aux (the format index). */
+ * Codegen finds it on the call (u.call.fmt). */
 static struct fmt_info *add_fmt(struct sema *s, struct node *call, const char *fmt,
 				uint32_t nargs)
 {
@@ -1164,7 +1164,7 @@ static struct fmt_info *add_fmt(struct sema *s, struct node *call, const char *f
 		tail = &(*tail)->next;
 	*tail = f;
 	s->c->uses_events = true;
-	call->u.call.aux = f->index;
+	call->u.call.fmt = f;
 	return f;
 }
 
@@ -1310,7 +1310,7 @@ static struct type *check_printf(struct sema *s, struct node *n, struct node *ar
 	*tail = f;
 	s->c->uses_events = true;
 	/* remember the format on the call for codegen */
-	fmtn->type = (struct type *)f;
+	n->u.call.fmt = f;
 	return &type_void;
 }
 
@@ -1510,7 +1510,7 @@ static struct type *check_call(struct sema *s, struct node *n, enum call_mode mo
 				   args->u.str.s);
 			return NULL;
 		}
-		n->u.call.aux = idx;
+		n->u.call.ifindex = idx;
 		n->u.call.func_id = FN_REDIRECT;
 		return &type_void;
 	}
@@ -1621,7 +1621,7 @@ static struct type *check_call(struct sema *s, struct node *n, enum call_mode mo
 				   args->u.str.s);
 			return NULL;
 		}
-		n->u.call.aux = (int64_t)addr;
+		n->u.call.kaddr = addr;
 		return &type_u64;
 	}
 	case FN_NTOP: {
@@ -1802,7 +1802,7 @@ static struct type *check_call(struct sema *s, struct node *n, enum call_mode mo
 					   args->u.str.s);
 				return NULL;
 			}
-			n->u.call.aux = sig;
+			n->u.call.signal = sig;
 			return &type_void;
 		}
 		struct type *t = check_expr(s, args);
@@ -1819,7 +1819,7 @@ static struct type *check_call(struct sema *s, struct node *n, enum call_mode mo
 				   (unsigned long long)args->u.int_lit.value);
 			return NULL;
 		}
-		n->u.call.aux = -1;
+		n->u.call.signal = 0;
 		return &type_void;
 	}
 	case FN_SYSTEM:
