@@ -25,34 +25,6 @@
 #include "embedded.h"
 #include "backend/emit.h"
 
-enum helper_id {
-	H_MAP_LOOKUP = 1,
-	H_MAP_UPDATE = 2,
-	H_MAP_DELETE = 3,
-	H_PROBE_READ = 4,      /* by address: user below TASK_SIZE, else kernel (x86-64) */
-	H_KTIME_GET_NS = 5,
-	H_PRANDOM = 7,
-	H_SMP_PROCESSOR_ID = 8,
-	H_PID_TGID = 14,
-	H_UID_GID = 15,
-	H_COMM = 16,
-	H_CURRENT_TASK = 35,
-	H_CGROUP_ID = 80,
-	H_READ_USER = 112,
-	H_READ_KERNEL = 113,
-	H_READ_USER_STR = 114,
-	H_READ_KERNEL_STR = 115,
-	H_RINGBUF_OUTPUT = 130,
-	H_RINGBUF_RESERVE = 131,
-	H_RINGBUF_SUBMIT = 132,
-	H_REDIRECT = 23,
-	H_GET_STACKID = 27,
-	H_PROBE_READ_STR = 45, /* by address, as H_PROBE_READ */
-	H_SEND_SIGNAL = 109,
-	H_FOR_EACH_MAP_ELEM = 164,
-	H_MAP_LOOKUP_PERCPU = 195,
-};
-
 struct cg {
 	struct compilation *c;
 	struct emit *em;
@@ -157,13 +129,15 @@ static LLVMValueRef gep(struct cg *g, LLVMValueRef base, uint64_t off)
 
 /* Helpers whose result cannot change within one run of a program: their
  * calls are marked as touching no memory so LLVM keeps only one. */
-static bool helper_is_pure(int id)
+static bool helper_is_pure(enum bpf_func_id id)
 {
-	return id == H_PID_TGID || id == H_UID_GID || id == H_CURRENT_TASK ||
-	       id == H_CGROUP_ID || id == H_SMP_PROCESSOR_ID;
+	return id == BPF_FUNC_get_current_pid_tgid || id == BPF_FUNC_get_current_uid_gid ||
+	       id == BPF_FUNC_get_current_task || id == BPF_FUNC_get_current_cgroup_id ||
+	       id == BPF_FUNC_get_smp_processor_id;
 }
 
-static LLVMValueRef cg_helper(struct cg *g, int id, LLVMTypeRef ret, LLVMValueRef *args, int n)
+static LLVMValueRef cg_helper(struct cg *g, enum bpf_func_id id, LLVMTypeRef ret,
+			      LLVMValueRef *args, int n)
 {
 	LLVMTypeRef params[6];
 	for (int i = 0; i < n; i++)
@@ -287,7 +261,7 @@ static void zero_fill(struct cg *g, LLVMValueRef p, uint32_t n, bool is_volatile
 		return;
 	}
 	LLVMValueRef args[] = {p, LLVMConstInt(g->i32, n, 0), zeros_ptr(g, n)};
-	cg_helper(g, H_READ_KERNEL, g->i64, args, 3);
+	cg_helper(g, BPF_FUNC_probe_read_kernel, g->i64, args, 3);
 }
 
 static void copy_aligned(struct cg *g, LLVMValueRef dst, unsigned dst_align, LLVMValueRef src,
@@ -299,7 +273,7 @@ static void copy_aligned(struct cg *g, LLVMValueRef dst, unsigned dst_align, LLV
 	}
 	/* too long for the backend to expand: the kernel copies it */
 	LLVMValueRef args[] = {dst, LLVMConstInt(g->i32, n, 0), src};
-	cg_helper(g, H_READ_KERNEL, g->i64, args, 3);
+	cg_helper(g, BPF_FUNC_probe_read_kernel, g->i64, args, 3);
 }
 
 static void copy_bytes(struct cg *g, LLVMValueRef dst, LLVMValueRef src, uint32_t n)
@@ -326,7 +300,7 @@ static LLVMValueRef scratch_addr(struct cg *g, uint32_t off)
 		LLVMBuilderRef body = g->b;
 		g->b = g->sb;
 		LLVMValueRef args[] = {g->scratch_map, key};
-		g->scratch = cg_helper(g, H_MAP_LOOKUP, g->ptr, args, 2);
+		g->scratch = cg_helper(g, BPF_FUNC_map_lookup_elem, g->ptr, args, 2);
 		g->b = body;
 		/* map values are 8-aligned: lets LLVM copy in words */
 		unsigned align = LLVMGetEnumAttributeKindForName("align", 5);
@@ -586,7 +560,7 @@ static uint32_t map_key_size(const struct map_info *m)
 static LLVMValueRef map_lookup(struct cg *g, struct map_info *m, LLVMValueRef key)
 {
 	LLVMValueRef args[] = {g->maps[m->index], key};
-	return cg_helper(g, H_MAP_LOOKUP, g->ptr, args, 2);
+	return cg_helper(g, BPF_FUNC_map_lookup_elem, g->ptr, args, 2);
 }
 
 static void count_dropped(struct cg *g, const struct map_info *m, LLVMValueRef n);
@@ -602,7 +576,7 @@ static void map_update(struct cg *g, struct map_info *m, LLVMValueRef key, LLVMV
 		       uint64_t flags)
 {
 	LLVMValueRef args[] = {g->maps[m->index], key, val, c64(g, flags)};
-	LLVMValueRef rc = cg_helper(g, H_MAP_UPDATE, g->i64, args, 4);
+	LLVMValueRef rc = cg_helper(g, BPF_FUNC_map_update_elem, g->i64, args, 4);
 	if (map_is_array(m) || (flags & BPF_NOEXIST))
 		return;
 	count_dropped(g, m, LLVMBuildLShr(g->b, rc, c64(g, 63), "failed"));
@@ -625,7 +599,7 @@ static LLVMValueRef map_key(struct cg *g, struct node *mapnode)
 		/* the helper writes the name straight into the key */
 		set_loc(g, keys->loc);
 		LLVMValueRef args[] = {key, LLVMConstInt(g->i32, 16, 0)};
-		cg_helper(g, H_COMM, g->i64, args, 2);
+		cg_helper(g, BPF_FUNC_get_current_comm, g->i64, args, 2);
 		return key;
 	}
 	if (!keys->next) {
@@ -861,7 +835,7 @@ static void count_lost(struct cg *g);
 static void emit_event(struct cg *g, LLVMValueRef rec, uint32_t size)
 {
 	LLVMValueRef args[] = {g->events, rec, c64(g, size), c64(g, 0)};
-	LLVMValueRef rc = cg_helper(g, H_RINGBUF_OUTPUT, g->i64, args, 4);
+	LLVMValueRef rc = cg_helper(g, BPF_FUNC_ringbuf_output, g->i64, args, 4);
 	LLVMBasicBlockRef lost = new_block(g, "ev_lost"), done = new_block(g, "ev_done");
 	LLVMBuildCondBr(g->b, LLVMBuildICmp(g->b, LLVMIntSLT, rc, c64(g, 0), ""), lost, done);
 	LLVMPositionBuilderAtEnd(g->b, lost);
@@ -927,7 +901,7 @@ static void cg_record(struct cg *g, enum event_kind kind, struct fmt_info *f, st
 		vals[i] = cg_expr(g, a);
 	uint32_t size = (uint32_t)sizeof(struct event_hdr) + f->size;
 	LLVMValueRef rargs[] = {g->events, c64(g, size), c64(g, 0)};
-	LLVMValueRef rec = cg_helper(g, H_RINGBUF_RESERVE, g->ptr, rargs, 3);
+	LLVMValueRef rec = cg_helper(g, BPF_FUNC_ringbuf_reserve, g->ptr, rargs, 3);
 	LLVMBasicBlockRef fill = new_block(g, "rec_fill"), lost = new_block(g, "rec_lost"),
 			  done = new_block(g, "rec_done");
 	LLVMBuildCondBr(g->b, LLVMBuildIsNull(g->b, rec, ""), lost, fill);
@@ -954,7 +928,7 @@ static void cg_record(struct cg *g, enum event_kind kind, struct fmt_info *f, st
 		store_value(g, gep(g, rec, sizeof(struct event_hdr) + f->arg_offsets[i]),
 			    f->arg_types[i], vals[i], a->type);
 	LLVMValueRef sargs[] = {rec, c64(g, 0)};
-	cg_helper(g, H_RINGBUF_SUBMIT, LLVMVoidTypeInContext(g->ctx), sargs, 2);
+	cg_helper(g, BPF_FUNC_ringbuf_submit, LLVMVoidTypeInContext(g->ctx), sargs, 2);
 	LLVMBuildBr(g->b, done);
 	LLVMPositionBuilderAtEnd(g->b, done);
 }
@@ -966,7 +940,7 @@ static void cg_printf(struct cg *g, struct node *call, enum event_kind kind)
 }
 
 static enum addr_space value_space(struct cg *g, struct node *n);
-static enum helper_id read_helper(struct cg *g, enum addr_space space, bool str);
+static enum bpf_func_id read_helper(struct cg *g, enum addr_space space, bool str);
 
 /* join(argv): up to JOIN_MAX_ARGS strings, read until a NULL pointer,
  * written into the record; the printer joins them. The array and its
@@ -982,7 +956,7 @@ static void cg_join(struct cg *g, struct node *call)
 	uint32_t strsz = f->arg_types[0]->size, stride = (strsz + 7) / 8 * 8;
 	uint32_t size = (uint32_t)sizeof(struct event_hdr) + f->size;
 	LLVMValueRef rargs[] = {g->events, c64(g, size), c64(g, 0)};
-	LLVMValueRef rec = cg_helper(g, H_RINGBUF_RESERVE, g->ptr, rargs, 3);
+	LLVMValueRef rec = cg_helper(g, BPF_FUNC_ringbuf_reserve, g->ptr, rargs, 3);
 	LLVMBasicBlockRef fill = new_block(g, "join_fill"), lost = new_block(g, "join_lost"),
 			  submit = new_block(g, "join_submit"), done = new_block(g, "join_done");
 	LLVMBuildCondBr(g->b, LLVMBuildIsNull(g->b, rec, ""), lost, fill);
@@ -1015,7 +989,7 @@ static void cg_join(struct cg *g, struct node *call)
 	LLVMBuildBr(g->b, submit);
 	LLVMPositionBuilderAtEnd(g->b, submit);
 	LLVMValueRef sargs[] = {rec, c64(g, 0)};
-	cg_helper(g, H_RINGBUF_SUBMIT, LLVMVoidTypeInContext(g->ctx), sargs, 2);
+	cg_helper(g, BPF_FUNC_ringbuf_submit, LLVMVoidTypeInContext(g->ctx), sargs, 2);
 	LLVMBuildBr(g->b, done);
 	LLVMPositionBuilderAtEnd(g->b, done);
 	buf_done(g, ptr);
@@ -1097,7 +1071,7 @@ static LLVMValueRef ctx_read(struct cg *g, const struct ctx_access *acc)
 		LLVMValueRef buf = new_buf(g, 8, "usdtarg");
 		store64(g, buf, c64(g, 0));
 		LLVMValueRef args[] = {buf, LLVMConstInt(g->i32, acc->size, 0), addr};
-		cg_helper(g, H_READ_USER, g->i64, args, 3);
+		cg_helper(g, BPF_FUNC_probe_read_user, g->i64, args, 3);
 		LLVMValueRef v = LLVMBuildLoad2(g->b, int_type(g, acc->size), buf, "");
 		LLVMSetAlignment(v, acc->size);
 		return widen(g, v, acc);
@@ -1105,7 +1079,7 @@ static LLVMValueRef ctx_read(struct cg *g, const struct ctx_access *acc)
 	case CTX_READ: {
 		LLVMValueRef buf = new_buf(g, acc->type->size, "ctxbuf");
 		LLVMValueRef args[] = {buf, LLVMConstInt(g->i32, acc->size, 0), p};
-		cg_helper(g, H_READ_KERNEL, g->i64, args, 3);
+		cg_helper(g, BPF_FUNC_probe_read_kernel, g->i64, args, 3);
 		return load_value(g, buf, acc->type);
 	}
 	case CTX_PKT: {
@@ -1124,7 +1098,7 @@ static LLVMValueRef ctx_read(struct cg *g, const struct ctx_access *acc)
 		LLVMValueRef src = LLVMBuildInBoundsGEP2(g->b, g->i8, g->ctxarg, &off, 1, "");
 		LLVMValueRef buf = new_buf(g, acc->type->size, "dataloc");
 		LLVMValueRef args[] = {buf, LLVMConstInt(g->i32, acc->type->size, 0), src};
-		cg_helper(g, H_READ_KERNEL_STR, g->i64, args, 3);
+		cg_helper(g, BPF_FUNC_probe_read_kernel_str, g->i64, args, 3);
 		return buf;
 	}
 	}
@@ -1172,13 +1146,13 @@ static enum addr_space value_space(struct cg *g, struct node *n)
  * may be either, bpf_probe_read(_str) reads user memory below TASK_SIZE
  * and kernel memory above (x86-64); packet programs do not have it, and
  * reach only kernel memory. */
-static enum helper_id read_helper(struct cg *g, enum addr_space space, bool str)
+static enum bpf_func_id read_helper(struct cg *g, enum addr_space space, bool str)
 {
 	if (space == SPACE_USER)
-		return str ? H_READ_USER_STR : H_READ_USER;
+		return str ? BPF_FUNC_probe_read_user_str : BPF_FUNC_probe_read_user;
 	if (space == SPACE_KERNEL || (g->pi->ap->prov->ctx & CTX_HAS_PKT))
-		return str ? H_READ_KERNEL_STR : H_READ_KERNEL;
-	return str ? H_PROBE_READ_STR : H_PROBE_READ;
+		return str ? BPF_FUNC_probe_read_kernel_str : BPF_FUNC_probe_read_kernel;
+	return str ? BPF_FUNC_probe_read_str : BPF_FUNC_probe_read;
 }
 
 static LLVMValueRef cg_str_call(struct cg *g, struct node *n)
@@ -1230,14 +1204,14 @@ static LLVMValueRef cg_stack(struct cg *g, const struct type *t)
 	}
 	bool user = t->kind == TYPE_USTACK;
 	LLVMValueRef args[] = {g->ctxarg, g->stacks[depth], c64(g, user ? BPF_F_USER_STACK : 0)};
-	LLVMValueRef sid = cg_helper(g, H_GET_STACKID, g->i64, args, 3);
+	LLVMValueRef sid = cg_helper(g, BPF_FUNC_get_stackid, g->i64, args, 3);
 	if (!user)
 		return sid;
 	/* user stacks carry the pid so the printer can find the binaries */
 	LLVMValueRef buf = new_buf(g, 16, "ustack");
 	store64(g, buf, sid);
-	LLVMValueRef pid =
-		LLVMBuildLShr(g->b, cg_helper(g, H_PID_TGID, g->i64, NULL, 0), c64(g, 32), "");
+	LLVMValueRef tgid = cg_helper(g, BPF_FUNC_get_current_pid_tgid, g->i64, NULL, 0);
+	LLVMValueRef pid = LLVMBuildLShr(g->b, tgid, c64(g, 32), "");
 	store64(g, gep(g, buf, 8), pid);
 	return buf;
 }
@@ -1261,32 +1235,32 @@ static LLVMValueRef cg_builtin(struct cg *g, struct node *n)
 	switch ((enum builtin_id)id) {
 	case BI_PID:
 	case BI_TID: {
-		LLVMValueRef v = cg_helper(g, H_PID_TGID, g->i64, NULL, 0);
+		LLVMValueRef v = cg_helper(g, BPF_FUNC_get_current_pid_tgid, g->i64, NULL, 0);
 		return id == BI_PID ? upper_half(g, v)
 				    : LLVMBuildAnd(g->b, v, c64(g, 0xffffffff), "");
 	}
 	case BI_UID:
 	case BI_GID: {
-		LLVMValueRef v = cg_helper(g, H_UID_GID, g->i64, NULL, 0);
+		LLVMValueRef v = cg_helper(g, BPF_FUNC_get_current_uid_gid, g->i64, NULL, 0);
 		return id == BI_GID ? upper_half(g, v)
 				    : LLVMBuildAnd(g->b, v, c64(g, 0xffffffff), "");
 	}
 	case BI_COMM: {
 		LLVMValueRef buf = new_buf(g, 16, "comm");
 		LLVMValueRef args[] = {buf, LLVMConstInt(g->i32, 16, 0)};
-		cg_helper(g, H_COMM, g->i64, args, 2);
+		cg_helper(g, BPF_FUNC_get_current_comm, g->i64, args, 2);
 		return buf;
 	}
 	case BI_NSECS:
-		return cg_helper(g, H_KTIME_GET_NS, g->i64, NULL, 0);
+		return cg_helper(g, BPF_FUNC_ktime_get_ns, g->i64, NULL, 0);
 	case BI_ELAPSED: {
 		/* the runtime writes sonde's start time into the map before BEGIN */
 		if (!g->elapsed)
 			g->elapsed = emit_map(g->em, "elapsed_start", BPF_MAP_TYPE_ARRAY, 1, 4, 8, 1);
-		LLVMValueRef now = cg_helper(g, H_KTIME_GET_NS, g->i64, NULL, 0);
+		LLVMValueRef now = cg_helper(g, BPF_FUNC_ktime_get_ns, g->i64, NULL, 0);
 		LLVMValueRef key = new_buf(g, 4, "elapsed_key");
 		LLVMValueRef args[] = {g->elapsed, key};
-		LLVMValueRef p = cg_helper(g, H_MAP_LOOKUP, g->ptr, args, 2);
+		LLVMValueRef p = cg_helper(g, BPF_FUNC_map_lookup_elem, g->ptr, args, 2);
 		LLVMValueRef out = new_buf(g, 8, "elapsed");
 		LLVMBasicBlockRef have = new_block(g, "elapsed_have"), done = new_block(g, "elapsed_done");
 		LLVMBuildCondBr(g->b, LLVMBuildIsNull(g->b, p, ""), done, have);
@@ -1298,7 +1272,7 @@ static LLVMValueRef cg_builtin(struct cg *g, struct node *n)
 		return LLVMBuildSub(g->b, now, load64(g, out), "");
 	}
 	case BI_USERNAME: {
-		LLVMValueRef v = cg_helper(g, H_UID_GID, g->i64, NULL, 0);
+		LLVMValueRef v = cg_helper(g, BPF_FUNC_get_current_uid_gid, g->i64, NULL, 0);
 		return LLVMBuildAnd(g->b, v, c64(g, 0xffffffff), "");
 	}
 	case BI_FUNC: {
@@ -1306,14 +1280,15 @@ static LLVMValueRef cg_builtin(struct cg *g, struct node *n)
 		return const_str(g, s, strlen(s), n->type->size);
 	}
 	case BI_CPU:
-		return LLVMBuildZExt(g->b, cg_helper(g, H_SMP_PROCESSOR_ID, g->i32, NULL, 0),
-				     g->i64, "");
+		return LLVMBuildZExt(
+			g->b, cg_helper(g, BPF_FUNC_get_smp_processor_id, g->i32, NULL, 0), g->i64, "");
 	case BI_RAND:
-		return LLVMBuildZExt(g->b, cg_helper(g, H_PRANDOM, g->i32, NULL, 0), g->i64, "");
+		return LLVMBuildZExt(g->b, cg_helper(g, BPF_FUNC_get_prandom_u32, g->i32, NULL, 0),
+				     g->i64, "");
 	case BI_CGROUP:
-		return cg_helper(g, H_CGROUP_ID, g->i64, NULL, 0);
+		return cg_helper(g, BPF_FUNC_get_current_cgroup_id, g->i64, NULL, 0);
 	case BI_CURTASK:
-		return cg_helper(g, H_CURRENT_TASK, g->i64, NULL, 0);
+		return cg_helper(g, BPF_FUNC_get_current_task, g->i64, NULL, 0);
 	case BI_KSTACK:
 	case BI_USTACK:
 		return cg_stack(g, n->type);
@@ -1415,6 +1390,35 @@ static LLVMValueRef shift_op(struct cg *g, enum ast_op op, LLVMValueRef l, LLVMV
 	return LLVMBuildSelect(g->b, in_range, v, c64(g, 0), "");
 }
 
+/* The arithmetic and bitwise operators, for binary expressions and
+ * compound assignments alike; NULL for any other operator. */
+static LLVMValueRef arith_op(struct cg *g, enum ast_op op, LLVMValueRef l, LLVMValueRef r,
+			     bool is_signed)
+{
+	switch (op) {
+	case OP_ADD:
+		return LLVMBuildAdd(g->b, l, r, "");
+	case OP_SUB:
+		return LLVMBuildSub(g->b, l, r, "");
+	case OP_MUL:
+		return LLVMBuildMul(g->b, l, r, "");
+	case OP_DIV:
+	case OP_MOD:
+		return safe_divmod(g, op, l, r, is_signed);
+	case OP_BAND:
+		return LLVMBuildAnd(g->b, l, r, "");
+	case OP_BOR:
+		return LLVMBuildOr(g->b, l, r, "");
+	case OP_BXOR:
+		return LLVMBuildXor(g->b, l, r, "");
+	case OP_SHL:
+	case OP_SHR:
+		return shift_op(g, op, l, r, is_signed);
+	default:
+		return NULL;
+	}
+}
+
 static LLVMValueRef cg_binop(struct cg *g, struct node *n)
 {
 	enum ast_op op = n->u.binop.op;
@@ -1460,25 +1464,10 @@ static LLVMValueRef cg_binop(struct cg *g, struct node *n)
 		else
 			l = LLVMBuildMul(g->b, l, elem, "");
 	}
+	LLVMValueRef v = arith_op(g, op, l, r, !uns);
+	if (v)
+		return v;
 	switch (op) {
-	case OP_ADD:
-		return LLVMBuildAdd(g->b, l, r, "");
-	case OP_SUB:
-		return LLVMBuildSub(g->b, l, r, "");
-	case OP_MUL:
-		return LLVMBuildMul(g->b, l, r, "");
-	case OP_DIV:
-	case OP_MOD:
-		return safe_divmod(g, op, l, r, !uns);
-	case OP_BAND:
-		return LLVMBuildAnd(g->b, l, r, "");
-	case OP_BOR:
-		return LLVMBuildOr(g->b, l, r, "");
-	case OP_BXOR:
-		return LLVMBuildXor(g->b, l, r, "");
-	case OP_SHL:
-	case OP_SHR:
-		return shift_op(g, op, l, r, !uns);
 	case OP_EQ:
 		return bool64(g, LLVMBuildICmp(g->b, LLVMIntEQ, l, r, ""));
 	case OP_NE:
@@ -1525,33 +1514,6 @@ static LLVMValueRef var_slot(struct cg *g, struct var_info *v)
 	return v->slot;
 }
 
-static LLVMValueRef arith_op(struct cg *g, enum ast_op op, LLVMValueRef l, LLVMValueRef r,
-			     bool is_signed)
-{
-	switch (op) {
-	case OP_ADD:
-		return LLVMBuildAdd(g->b, l, r, "");
-	case OP_SUB:
-		return LLVMBuildSub(g->b, l, r, "");
-	case OP_MUL:
-		return LLVMBuildMul(g->b, l, r, "");
-	case OP_DIV:
-	case OP_MOD:
-		return safe_divmod(g, op, l, r, is_signed);
-	case OP_BAND:
-		return LLVMBuildAnd(g->b, l, r, "");
-	case OP_BOR:
-		return LLVMBuildOr(g->b, l, r, "");
-	case OP_BXOR:
-		return LLVMBuildXor(g->b, l, r, "");
-	case OP_SHL:
-	case OP_SHR:
-		return shift_op(g, op, l, r, is_signed);
-	default:
-		return r;
-	}
-}
-
 static LLVMValueRef cg_assign(struct cg *g, struct node *n)
 {
 	struct node *lhs = n->u.assign.lhs, *rhs = n->u.assign.rhs;
@@ -1566,7 +1528,9 @@ static LLVMValueRef cg_assign(struct cg *g, struct node *n)
 		LLVMValueRef cur = lhs->kind == N_MAP
 					   ? map_read(g, lhs)
 					   : load_value(g, var_slot(g, lhs->u.var.info), lhs->type);
-		v = arith_op(g, n->u.assign.op, cur, v, lhs->type->is_signed);
+		LLVMValueRef x = arith_op(g, n->u.assign.op, cur, v, lhs->type->is_signed);
+		if (x)
+			v = x;
 		vt = lhs->type;
 	}
 	if (lhs->kind == N_MAP)
@@ -1685,7 +1649,7 @@ static LLVMValueRef agg_read(struct cg *g, struct node *mapnode)
 	int ncpus = libbpf_num_possible_cpus();
 	for (int cpu = 0; cpu < ncpus; cpu++) {
 		LLVMValueRef args[] = {g->maps[m->index], key, LLVMConstInt(g->i32, (uint64_t)cpu, 0)};
-		LLVMValueRef p = cg_helper(g, H_MAP_LOOKUP_PERCPU, g->ptr, args, 3);
+		LLVMValueRef p = cg_helper(g, BPF_FUNC_map_lookup_percpu_elem, g->ptr, args, 3);
 		LLVMBasicBlockRef have = new_block(g, "cpu_have"), next = new_block(g, "cpu_next");
 		LLVMBuildCondBr(g->b, LLVMBuildIsNull(g->b, p, ""), next, have);
 		LLVMPositionBuilderAtEnd(g->b, have);
@@ -1755,7 +1719,7 @@ static LLVMValueRef new_callback(struct cg *g, const char *name, int line, LLVMM
 static LLVMValueRef for_each(struct cg *g, struct map_info *m, LLVMValueRef cb, LLVMValueRef ctx)
 {
 	LLVMValueRef args[] = {g->maps[m->index], cb, ctx, c64(g, 0)};
-	return cg_helper(g, H_FOR_EACH_MAP_ELEM, g->i64, args, 4);
+	return cg_helper(g, BPF_FUNC_for_each_map_elem, g->i64, args, 4);
 }
 
 static LLVMValueRef cg_len(struct cg *g, struct node *mapnode)
@@ -1903,8 +1867,8 @@ static LLVMValueRef cg_call_value(struct cg *g, struct node *n)
 		LLVMValueRef v = cg_expr(g, args);
 		LLVMValueRef buf = new_buf(g, 16, "usym");
 		store64(g, buf, v);
-		LLVMValueRef pid = LLVMBuildLShr(g->b, cg_helper(g, H_PID_TGID, g->i64, NULL, 0),
-						 c64(g, 32), "");
+		LLVMValueRef tgid = cg_helper(g, BPF_FUNC_get_current_pid_tgid, g->i64, NULL, 0);
+		LLVMValueRef pid = LLVMBuildLShr(g->b, tgid, c64(g, 32), "");
 		store64(g, gep(g, buf, 8), pid);
 		return buf;
 	}
@@ -2097,71 +2061,77 @@ static void cg_block(struct cg *g, struct node *blk)
 		cg_stmts(g, blk);
 }
 
+/* A call made for its effect, as a statement: printf() and the other
+ * functions without a value. False for a call this does not handle. */
+static bool cg_call_stmt(struct cg *g, struct node *e)
+{
+	switch ((enum func_id)e->u.call.func_id) {
+	case FN_PRINTF:
+		cg_printf(g, e, EV_PRINTF);
+		return true;
+	case FN_SYSTEM:
+		cg_printf(g, e, EV_SYSTEM);
+		return true;
+	case FN_CAT:
+		cg_printf(g, e, EV_CAT);
+		return true;
+	case FN_TIME:
+		cg_record(g, EV_TIME, e->u.call.fmt, NULL);
+		return true;
+	case FN_JOIN:
+		cg_join(g, e);
+		return true;
+	case FN_SIGNAL: {
+		LLVMValueRef sig = e->u.call.signal > 0
+					   ? c64(g, (uint64_t)e->u.call.signal)
+					   : cg_expr(g, e->u.call.args);
+		LLVMValueRef args[] = {LLVMBuildTrunc(g->b, sig, g->i32, "")};
+		cg_helper(g, BPF_FUNC_send_signal, g->i64, args, 1);
+		return true;
+	}
+	case FN_EXIT:
+		cg_exit(g);
+		return true;
+	case FN_PRINT:
+		if (e->u.call.args->kind != N_MAP || e->u.call.args->u.map.keys)
+			cg_record(g, EV_PRINT_VALUE, e->u.call.fmt,
+				  e->u.call.args);
+		else
+			cg_map_event(g, e, EV_PRINT);
+		return true;
+	case FN_CLEAR:
+		cg_map_event(g, e, EV_CLEAR);
+		return true;
+	case FN_ZERO:
+		cg_map_event(g, e, EV_ZERO);
+		return true;
+	case FN_REDIRECT: {
+		LLVMValueRef args[] = {c64(g, e->u.call.ifindex), c64(g, 0)};
+		LLVMValueRef r = cg_helper(g, BPF_FUNC_redirect, g->i64, args, 2);
+		LLVMBuildRet(g->b, LLVMBuildTrunc(g->b, r, g->i32, ""));
+		LLVMPositionBuilderAtEnd(g->b, new_block(g, "after_redirect"));
+		return true;
+	}
+	case FN_DELETE: {
+		struct node *m = e->u.call.args;
+		LLVMValueRef key = map_key(g, m);
+		LLVMValueRef args[] = {g->maps[m->u.map.info->index], key};
+		cg_helper(g, BPF_FUNC_map_delete_elem, g->i64, args, 2);
+		return true;
+	}
+	default:
+		return false;
+	}
+}
+
 static void cg_stmt(struct cg *g, struct node *n)
 {
 	set_loc(g, n->loc);
 	switch (n->kind) {
 	case N_EXPR_STMT: {
 		struct node *e = n->u.expr_stmt.expr;
-		if (e->kind == N_CALL) {
-			switch ((enum func_id)e->u.call.func_id) {
-			case FN_PRINTF:
-				cg_printf(g, e, EV_PRINTF);
-				return;
-			case FN_SYSTEM:
-				cg_printf(g, e, EV_SYSTEM);
-				return;
-			case FN_CAT:
-				cg_printf(g, e, EV_CAT);
-				return;
-			case FN_TIME:
-				cg_record(g, EV_TIME, e->u.call.fmt, NULL);
-				return;
-			case FN_JOIN:
-				cg_join(g, e);
-				return;
-			case FN_SIGNAL: {
-				LLVMValueRef sig = e->u.call.signal > 0
-							   ? c64(g, (uint64_t)e->u.call.signal)
-							   : cg_expr(g, e->u.call.args);
-				LLVMValueRef args[] = {LLVMBuildTrunc(g->b, sig, g->i32, "")};
-				cg_helper(g, H_SEND_SIGNAL, g->i64, args, 1);
-				return;
-			}
-			case FN_EXIT:
-				cg_exit(g);
-				return;
-			case FN_PRINT:
-				if (e->u.call.args->kind != N_MAP || e->u.call.args->u.map.keys)
-					cg_record(g, EV_PRINT_VALUE, e->u.call.fmt,
-						  e->u.call.args);
-				else
-					cg_map_event(g, e, EV_PRINT);
-				return;
-			case FN_CLEAR:
-				cg_map_event(g, e, EV_CLEAR);
-				return;
-			case FN_ZERO:
-				cg_map_event(g, e, EV_ZERO);
-				return;
-			case FN_REDIRECT: {
-				LLVMValueRef args[] = {c64(g, e->u.call.ifindex), c64(g, 0)};
-				LLVMValueRef r = cg_helper(g, H_REDIRECT, g->i64, args, 2);
-				LLVMBuildRet(g->b, LLVMBuildTrunc(g->b, r, g->i32, ""));
-				LLVMPositionBuilderAtEnd(g->b, new_block(g, "after_redirect"));
-				return;
-			}
-			case FN_DELETE: {
-				struct node *m = e->u.call.args;
-				LLVMValueRef key = map_key(g, m);
-				LLVMValueRef args[] = {g->maps[m->u.map.info->index], key};
-				cg_helper(g, H_MAP_DELETE, g->i64, args, 2);
-				return;
-			}
-			default:
-				break;
-			}
-		}
+		if (e->kind == N_CALL && cg_call_stmt(g, e))
+			return;
 		if (e->kind == N_IDENT && e->u.ident.is_const) {
 			/* a verdict: asked again for this attach point's provider */
 			int64_t ret = 0;
