@@ -1,5 +1,5 @@
 /*
- * codegen.h - typed AST to LLVM IR (codegen.c).
+ * codegen.h - typed AST to LLVM IR (src/backend/cg_internal.h: the files that do it).
  */
 #ifndef SONDE_CODEGEN_H
 #define SONDE_CODEGEN_H

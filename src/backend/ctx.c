@@ -1,0 +1,209 @@
+/*
+ * ctx.c - reads of the probe's context (arguments, return value, packet
+ * fields) as the attach point lays them out, and of memory by address:
+ * which address space a value points into, which helper reads it, and
+ * kernel memory through BTF types (fields, elements, *p).
+ */
+#include "backend/cg_internal.h"
+
+#include "bpf-runtime/pkt.h"
+#include "kernel/btf.h"
+
+static LLVMValueRef widen(struct cg *g, LLVMValueRef v, const struct ctx_access *acc)
+{
+	if (acc->size == 8)
+		return v;
+	return acc->is_signed ? LLVMBuildSExt(g->b, v, g->i64, "") : LLVMBuildZExt(g->b, v, g->i64, "");
+}
+
+/* Parses the packet's TCP or UDP header if no earlier read on this path
+ * did (bpf-runtime/pkt.c). */
+void pkt_parse_l4(struct cg *g)
+{
+	LLVMTypeRef params[] = {g->ptr};
+	LLVMTypeRef fty = LLVMFunctionType(LLVMVoidTypeInContext(g->ctx), params, 1, 0);
+	call_named(g, "sonde_pkt_l4", fty, &g->pkt, 1);
+}
+
+/* The fields of struct sonde_pkt that sonde_pkt_l4 fills. */
+static bool pkt_field_in_l4(uint32_t offset)
+{
+	return offset == offsetof(struct sonde_pkt, sport) ||
+	       offset == offsetof(struct sonde_pkt, dport) ||
+	       offset == offsetof(struct sonde_pkt, tcp_flags) ||
+	       offset == offsetof(struct sonde_pkt, has_l4);
+}
+
+LLVMValueRef ctx_read(struct cg *g, const struct ctx_access *acc)
+{
+	LLVMValueRef p = acc->kind == CTX_PKT || acc->kind == CTX_CONST
+				 ? NULL
+				 : gep(g, g->ctxarg, acc->offset);
+	switch (acc->kind) {
+	case CTX_LOAD:
+	case CTX_U64_ARRAY: {
+		/* a sub-register load (a usdt "%ah") need not be aligned */
+		LLVMValueRef v = LLVMBuildLoad2(g->b, int_type(g, acc->size), p, "");
+		LLVMSetAlignment(v, acc->offset % acc->size ? 1 : acc->size);
+		return widen(g, v, acc);
+	}
+	case CTX_CONST:
+		return c64(g, (uint64_t)acc->imm);
+	case CTX_USER_MEM: {
+		/* a usdt argument spilled to memory: disp(%reg) */
+		LLVMValueRef base = LLVMBuildLoad2(g->b, g->i64, p, "");
+		LLVMSetAlignment(base, 8);
+		LLVMValueRef addr = LLVMBuildIntToPtr(
+			g->b, LLVMBuildAdd(g->b, base, c64(g, (uint64_t)acc->imm), ""), g->ptr, "");
+		LLVMValueRef buf = new_buf(g, 8, "usdtarg");
+		store64(g, buf, c64(g, 0));
+		LLVMValueRef args[] = {buf, LLVMConstInt(g->i32, acc->size, 0), addr};
+		cg_helper(g, BPF_FUNC_probe_read_user, g->i64, args, 3);
+		LLVMValueRef v = LLVMBuildLoad2(g->b, int_type(g, acc->size), buf, "");
+		LLVMSetAlignment(v, acc->size);
+		return widen(g, v, acc);
+	}
+	case CTX_READ: {
+		LLVMValueRef buf = new_buf(g, acc->type->size, "ctxbuf");
+		LLVMValueRef args[] = {buf, LLVMConstInt(g->i32, acc->size, 0), p};
+		cg_helper(g, BPF_FUNC_probe_read_kernel, g->i64, args, 3);
+		return load_value(g, buf, acc->type);
+	}
+	case CTX_PKT: {
+		if (!g->pkt)
+			return c64(g, 0);
+		if (pkt_field_in_l4(acc->offset) && !g->in_callback)
+			pkt_parse_l4(g);
+		LLVMValueRef fp = gep(g, g->pkt, acc->offset);
+		return load_value(g, fp, acc->type);
+	}
+	case CTX_DATA_LOC: {
+		LLVMValueRef loc = LLVMBuildLoad2(g->b, g->i32, p, "");
+		LLVMValueRef off = LLVMBuildZExt(
+			g->b, LLVMBuildAnd(g->b, loc, LLVMConstInt(g->i32, 0xffff, 0), ""), g->i64,
+			"");
+		LLVMValueRef src = LLVMBuildInBoundsGEP2(g->b, g->i8, g->ctxarg, &off, 1, "");
+		LLVMValueRef buf = new_buf(g, acc->type->size, "dataloc");
+		LLVMValueRef args[] = {buf, LLVMConstInt(g->i32, acc->type->size, 0), src};
+		cg_helper(g, BPF_FUNC_probe_read_kernel_str, g->i64, args, 3);
+		return buf;
+	}
+	}
+	return c64(g, 0);
+}
+
+bool expr_access(struct cg *g, struct node *n, struct ctx_access *acc)
+{
+	const struct provider *p = g->pi->ap->prov;
+	if (n->kind == N_FIELD && n->u.field.base->kind == N_IDENT &&
+	    n->u.field.base->u.ident.builtin_id == BI_ARGS)
+		return p->arg_field &&
+		       !p->arg_field(g->c, g->pi->ap, n->u.field.name, n->loc, acc);
+	if (n->kind == N_FIELD && n->u.field.base->kind == N_IDENT &&
+	    n->u.field.base->u.ident.builtin_id == BI_PKT)
+		return sema_pkt_field(n->u.field.name, acc) >= 0;
+	if (n->kind == N_IDENT && n->u.ident.builtin_id == BI_RETVAL)
+		return p->retval && !p->retval(g->c, g->pi->ap, n->loc, acc);
+	if (n->kind == N_IDENT && n->u.ident.builtin_id >= BI_ARG0 &&
+	    n->u.ident.builtin_id <= BI_ARG9)
+		return p->arg_index &&
+		       !p->arg_index(g->c, g->pi->ap, n->u.ident.builtin_id - BI_ARG0, n->loc, acc);
+	return false;
+}
+
+/* The address space of the memory `n` refers to (see enum addr_space).
+ * A context value is asked of this program's own attach point (the type
+ * merges the block's attach points); a variable or map by its final type,
+ * which every assignment has merged into. */
+enum addr_space value_space(struct cg *g, struct node *n)
+{
+	struct ctx_access acc;
+	if (expr_access(g, n, &acc))
+		return (enum addr_space)acc.space;
+	const struct type *t = n->type;
+	if (n->kind == N_VAR && n->u.var.info)
+		t = n->u.var.info->type;
+	else if (n->kind == N_MAP && n->u.map.info && n->u.map.info->value &&
+		 n->u.map.info->agg == AGG_NONE)
+		t = n->u.map.info->value;
+	return t ? (enum addr_space)t->space : SPACE_NONE;
+}
+
+/* Which helper reads memory in `space`. Where the space is not known, or
+ * may be either, bpf_probe_read(_str) reads user memory below TASK_SIZE
+ * and kernel memory above (x86-64); packet programs do not have it, and
+ * reach only kernel memory. */
+enum bpf_func_id read_helper(struct cg *g, enum addr_space space, bool str)
+{
+	if (space == SPACE_USER)
+		return str ? BPF_FUNC_probe_read_user_str : BPF_FUNC_probe_read_user;
+	if (space == SPACE_KERNEL || (g->pi->ap->prov->ctx & CTX_HAS_PKT))
+		return str ? BPF_FUNC_probe_read_kernel_str : BPF_FUNC_probe_read_kernel;
+	return str ? BPF_FUNC_probe_read_str : BPF_FUNC_probe_read;
+}
+
+/* ---- kernel memory (BTF types) ------------------------------------------ */
+
+/* Whether `n` names memory read at an address: a field through a typed
+ * pointer or of a record, an element of such an array or through a
+ * pointer, or *p. */
+bool is_kmem(struct node *n)
+{
+	if (n->kind == N_UNOP && n->u.unop.op == OP_DEREF)
+		return true;
+	if (n->kind == N_FIELD) {
+		struct type *bt = n->u.field.base->type;
+		return bt && (bt->kind == TYPE_PTR || bt->kind == TYPE_RECORD);
+	}
+	if (n->kind == N_INDEX) {
+		struct type *bt = n->u.index.base->type;
+		return bt && (bt->kind == TYPE_PTR ||
+			      ((bt->kind == TYPE_ARRAY || bt->kind == TYPE_STR) &&
+			       is_kmem(n->u.index.base)));
+	}
+	return false;
+}
+
+/* The address a kmem expression reads (see is_kmem). */
+LLVMValueRef kaddr_of(struct cg *g, struct node *n)
+{
+	if (n->kind == N_UNOP)
+		return cg_expr(g, n->u.unop.operand);
+	if (n->kind == N_FIELD) {
+		struct node *base = n->u.field.base;
+		struct type *bt = base->type;
+		struct type *rec = bt->kind == TYPE_PTR ? bt->elem : bt;
+		/* a pointer's value, or a record's (its address: kread) */
+		LLVMValueRef b = cg_expr(g, base);
+		uint32_t off = 0, tid, bits, bit_off;
+		btf_find_member((uint32_t)rec->btf_id, n->u.field.name, &off, &tid, &bits, &bit_off);
+		return off ? LLVMBuildAdd(g->b, b, c64(g, off), "") : b;
+	}
+	struct node *base = n->u.index.base;
+	LLVMValueRef b = base->type->kind == TYPE_PTR ? cg_expr(g, base) : kaddr_of(g, base);
+	LLVMValueRef idx = cg_expr(g, n->u.index.index);
+	LLVMValueRef off = LLVMBuildMul(g->b, idx, c64(g, n->type->size), "");
+	return LLVMBuildAdd(g->b, b, off, "");
+}
+
+/* The space of the memory a kmem expression reads: where its pointer
+ * points, or where the record or array it is part of lies. */
+enum addr_space kmem_space(struct cg *g, struct node *n)
+{
+	if (n->kind == N_UNOP)
+		return value_space(g, n->u.unop.operand);
+	return value_space(g, n->kind == N_FIELD ? n->u.field.base : n->u.index.base);
+}
+
+/* Reads a value of type `t` at address `addr` in `space`. A record is not
+ * read: its value is its address. */
+LLVMValueRef kread(struct cg *g, LLVMValueRef addr, const struct type *t, enum addr_space space)
+{
+	if (t->kind == TYPE_RECORD)
+		return addr;
+	LLVMValueRef buf = new_buf(g, t->size, "kread");
+	LLVMValueRef args[] = {buf, LLVMConstInt(g->i32, t->size, 0),
+			       LLVMBuildIntToPtr(g->b, addr, g->ptr, "")};
+	cg_helper(g, read_helper(g, space, false), g->i64, args, 3);
+	return load_value(g, buf, t);
+}

@@ -1,0 +1,356 @@
+/*
+ * expr.c - expressions: operators (one arith_op for binary operators and
+ * compound assignment), string comparison, assignment, ++/--, indexing,
+ * ternaries, tuples and casts.
+ */
+#include "backend/cg_internal.h"
+
+#include <stdlib.h>
+
+static LLVMValueRef cg_expr_here(struct cg *g, struct node *n);
+
+/* Byte-wise string equality up to the first NUL or the shorter size. */
+static LLVMValueRef str_equal(struct cg *g, LLVMValueRef a, uint32_t asz, LLVMValueRef b,
+			      uint32_t bsz)
+{
+	uint32_t n = asz < bsz ? asz : bsz;
+	LLVMBasicBlockRef done = new_block(g, "streq_done");
+	LLVMValueRef phi_vals[2 * 4096 + 2];
+	LLVMBasicBlockRef phi_blocks[2 * 4096 + 2];
+	unsigned np = 0;
+	for (uint32_t i = 0; i < n; i++) {
+		LLVMValueRef ca = LLVMBuildLoad2(g->b, g->i8, gep(g, a, i), "");
+		LLVMValueRef cb = LLVMBuildLoad2(g->b, g->i8, gep(g, b, i), "");
+		LLVMValueRef ne = LLVMBuildICmp(g->b, LLVMIntNE, ca, cb, "");
+		LLVMBasicBlockRef same = new_block(g, "streq_same");
+		phi_vals[np] = c64(g, 0);
+		phi_blocks[np++] = LLVMGetInsertBlock(g->b);
+		LLVMBuildCondBr(g->b, ne, done, same);
+		LLVMPositionBuilderAtEnd(g->b, same);
+		LLVMValueRef end = LLVMBuildICmp(g->b, LLVMIntEQ, ca, LLVMConstInt(g->i8, 0, 0), "");
+		LLVMBasicBlockRef next = new_block(g, "streq_next");
+		phi_vals[np] = c64(g, 1);
+		phi_blocks[np++] = LLVMGetInsertBlock(g->b);
+		LLVMBuildCondBr(g->b, end, done, next);
+		LLVMPositionBuilderAtEnd(g->b, next);
+	}
+	phi_vals[np] = c64(g, 1);
+	phi_blocks[np++] = LLVMGetInsertBlock(g->b);
+	LLVMBuildBr(g->b, done);
+	LLVMPositionBuilderAtEnd(g->b, done);
+	LLVMValueRef phi = LLVMBuildPhi(g->b, g->i64, "streq");
+	LLVMAddIncoming(phi, phi_vals, phi_blocks, np);
+	return phi;
+}
+
+/* Division and modulo by zero give 0, never a trap or a verifier error. */
+LLVMValueRef safe_divmod(struct cg *g, enum ast_op op, LLVMValueRef l, LLVMValueRef r,
+			 bool is_signed)
+{
+	LLVMValueRef zero = LLVMBuildICmp(g->b, LLVMIntEQ, r, c64(g, 0), "");
+	LLVMValueRef rr = LLVMBuildSelect(g->b, zero, c64(g, 1), r, "");
+	LLVMValueRef q;
+	if (!is_signed) {
+		q = op == OP_DIV ? LLVMBuildUDiv(g->b, l, rr, "") : LLVMBuildURem(g->b, l, rr, "");
+		return LLVMBuildSelect(g->b, zero, c64(g, 0), q, "");
+	}
+	/* BPF before cpu v4 has no signed division: divide the magnitudes and
+	 * fix the sign as C does (quotient towards zero, remainder takes the
+	 * dividend's sign). */
+	LLVMValueRef lneg = LLVMBuildICmp(g->b, LLVMIntSLT, l, c64(g, 0), "");
+	LLVMValueRef rneg = LLVMBuildICmp(g->b, LLVMIntSLT, rr, c64(g, 0), "");
+	LLVMValueRef la = LLVMBuildSelect(g->b, lneg, LLVMBuildNeg(g->b, l, ""), l, "");
+	LLVMValueRef ra = LLVMBuildSelect(g->b, rneg, LLVMBuildNeg(g->b, rr, ""), rr, "");
+	if (op == OP_DIV) {
+		LLVMValueRef uq = LLVMBuildUDiv(g->b, la, ra, "");
+		LLVMValueRef flip = LLVMBuildXor(g->b, lneg, rneg, "");
+		q = LLVMBuildSelect(g->b, flip, LLVMBuildNeg(g->b, uq, ""), uq, "");
+	} else {
+		LLVMValueRef ur = LLVMBuildURem(g->b, la, ra, "");
+		q = LLVMBuildSelect(g->b, lneg, LLVMBuildNeg(g->b, ur, ""), ur, "");
+	}
+	return LLVMBuildSelect(g->b, zero, c64(g, 0), q, "");
+}
+
+/* l << r and l >> r. A count of 64 or more, or a negative one (the same
+ * as unsigned), gives 0, as bpftrace 0.17 gives for constants: masking the
+ * count to 0..63 made 1 << 64 equal 1. The select folds away when r is a
+ * constant. */
+static LLVMValueRef shift_op(struct cg *g, enum ast_op op, LLVMValueRef l, LLVMValueRef r,
+			     bool is_signed)
+{
+	LLVMValueRef count = LLVMBuildAnd(g->b, r, c64(g, 63), "");
+	LLVMValueRef v = op == OP_SHL ? LLVMBuildShl(g->b, l, count, "")
+			 : is_signed  ? LLVMBuildAShr(g->b, l, count, "")
+				      : LLVMBuildLShr(g->b, l, count, "");
+	LLVMValueRef in_range = LLVMBuildICmp(g->b, LLVMIntULT, r, c64(g, 64), "");
+	return LLVMBuildSelect(g->b, in_range, v, c64(g, 0), "");
+}
+
+/* The arithmetic and bitwise operators, for binary expressions and
+ * compound assignments alike; NULL for any other operator. */
+static LLVMValueRef arith_op(struct cg *g, enum ast_op op, LLVMValueRef l, LLVMValueRef r,
+			     bool is_signed)
+{
+	switch (op) {
+	case OP_ADD:
+		return LLVMBuildAdd(g->b, l, r, "");
+	case OP_SUB:
+		return LLVMBuildSub(g->b, l, r, "");
+	case OP_MUL:
+		return LLVMBuildMul(g->b, l, r, "");
+	case OP_DIV:
+	case OP_MOD:
+		return safe_divmod(g, op, l, r, is_signed);
+	case OP_BAND:
+		return LLVMBuildAnd(g->b, l, r, "");
+	case OP_BOR:
+		return LLVMBuildOr(g->b, l, r, "");
+	case OP_BXOR:
+		return LLVMBuildXor(g->b, l, r, "");
+	case OP_SHL:
+	case OP_SHR:
+		return shift_op(g, op, l, r, is_signed);
+	default:
+		return NULL;
+	}
+}
+
+static LLVMValueRef cg_binop(struct cg *g, struct node *n)
+{
+	enum ast_op op = n->u.binop.op;
+	if (op == OP_LAND || op == OP_LOR) {
+		LLVMValueRef l = cg_expr(g, n->u.binop.lhs);
+		LLVMValueRef lb = LLVMBuildICmp(g->b, LLVMIntNE, l, c64(g, 0), "");
+		LLVMBasicBlockRef from = LLVMGetInsertBlock(g->b);
+		LLVMBasicBlockRef rhs = new_block(g, "sc_rhs"), done = new_block(g, "sc_done");
+		if (op == OP_LAND)
+			LLVMBuildCondBr(g->b, lb, rhs, done);
+		else
+			LLVMBuildCondBr(g->b, lb, done, rhs);
+		LLVMPositionBuilderAtEnd(g->b, rhs);
+		LLVMValueRef r = cg_expr(g, n->u.binop.rhs);
+		LLVMValueRef rb = bool64(g, LLVMBuildICmp(g->b, LLVMIntNE, r, c64(g, 0), ""));
+		LLVMBasicBlockRef rfrom = LLVMGetInsertBlock(g->b);
+		LLVMBuildBr(g->b, done);
+		LLVMPositionBuilderAtEnd(g->b, done);
+		LLVMValueRef phi = LLVMBuildPhi(g->b, g->i64, "");
+		LLVMValueRef vals[] = {c64(g, op == OP_LOR), rb};
+		LLVMBasicBlockRef blocks[] = {from, rfrom};
+		LLVMAddIncoming(phi, vals, blocks, 2);
+		return phi;
+	}
+	struct type *lt = n->u.binop.lhs->type, *rt = n->u.binop.rhs->type;
+	LLVMValueRef l = cg_expr(g, n->u.binop.lhs);
+	LLVMValueRef r = cg_expr(g, n->u.binop.rhs);
+	if ((op == OP_EQ || op == OP_NE) && lt->kind == TYPE_STR) {
+		LLVMValueRef eq = str_equal(g, l, lt->size, r, rt->size);
+		return op == OP_EQ ? eq : LLVMBuildXor(g->b, eq, c64(g, 1), "");
+	}
+	bool uns = (n->type && n->type->kind == TYPE_INT && !n->type->is_signed) ||
+		   lt->kind == TYPE_PTR || rt->kind == TYPE_PTR ||
+		   (lt->kind == TYPE_INT && !lt->is_signed && lt->size == 8) ||
+		   (rt->kind == TYPE_INT && !rt->is_signed && rt->size == 8);
+	/* a typed pointer and an integer: sema gave the sum the pointer's
+	 * type, and the integer counts elements */
+	if ((op == OP_ADD || op == OP_SUB) && n->type && n->type->kind == TYPE_PTR &&
+	    (lt->kind != TYPE_PTR || rt->kind != TYPE_PTR)) {
+		LLVMValueRef elem = c64(g, n->type->elem->size);
+		if (lt->kind == TYPE_PTR)
+			r = LLVMBuildMul(g->b, r, elem, "");
+		else
+			l = LLVMBuildMul(g->b, l, elem, "");
+	}
+	LLVMValueRef v = arith_op(g, op, l, r, !uns);
+	if (v)
+		return v;
+	switch (op) {
+	case OP_EQ:
+		return bool64(g, LLVMBuildICmp(g->b, LLVMIntEQ, l, r, ""));
+	case OP_NE:
+		return bool64(g, LLVMBuildICmp(g->b, LLVMIntNE, l, r, ""));
+	case OP_LT:
+		return bool64(g, LLVMBuildICmp(g->b, uns ? LLVMIntULT : LLVMIntSLT, l, r, ""));
+	case OP_LE:
+		return bool64(g, LLVMBuildICmp(g->b, uns ? LLVMIntULE : LLVMIntSLE, l, r, ""));
+	case OP_GT:
+		return bool64(g, LLVMBuildICmp(g->b, uns ? LLVMIntUGT : LLVMIntSGT, l, r, ""));
+	case OP_GE:
+		return bool64(g, LLVMBuildICmp(g->b, uns ? LLVMIntUGE : LLVMIntSGE, l, r, ""));
+	default:
+		return c64(g, 0);
+	}
+}
+
+static LLVMValueRef cg_assign(struct cg *g, struct node *n)
+{
+	struct node *lhs = n->u.assign.lhs, *rhs = n->u.assign.rhs;
+	if (lhs->kind == N_MAP && rhs->kind == N_CALL && lhs->u.map.info->agg != AGG_NONE &&
+	    n->u.assign.op == OP_NONE) {
+		cg_aggregate(g, lhs, rhs);
+		return c64(g, 0);
+	}
+	LLVMValueRef v = cg_expr(g, rhs);
+	struct type *vt = rhs->type;
+	if (n->u.assign.op != OP_NONE) {
+		LLVMValueRef cur = lhs->kind == N_MAP
+					   ? map_read(g, lhs)
+					   : load_value(g, var_slot(g, lhs->u.var.info), lhs->type);
+		LLVMValueRef x = arith_op(g, n->u.assign.op, cur, v, lhs->type->is_signed);
+		if (x)
+			v = x;
+		vt = lhs->type;
+	}
+	if (lhs->kind == N_MAP)
+		map_write(g, lhs, v, vt);
+	else
+		store_value(g, var_slot(g, lhs->u.var.info), lhs->u.var.info->type, v, vt);
+	return c64(g, 0);
+}
+
+static LLVMValueRef cg_incdec(struct cg *g, struct node *n)
+{
+	struct node *o = n->u.incdec.operand;
+	enum ast_op op = n->u.incdec.op;
+	LLVMValueRef cur = o->kind == N_MAP ? map_read(g, o)
+					    : load_value(g, var_slot(g, o->u.var.info), o->type);
+	bool inc = op == OP_PREINC || op == OP_POSTINC;
+	LLVMValueRef nv = inc ? LLVMBuildAdd(g->b, cur, c64(g, 1), "")
+			      : LLVMBuildSub(g->b, cur, c64(g, 1), "");
+	if (o->kind == N_MAP)
+		map_write(g, o, nv, o->type);
+	else
+		store_value(g, var_slot(g, o->u.var.info), o->u.var.info->type, nv, o->type);
+	return (op == OP_PREINC || op == OP_PREDEC) ? nv : cur;
+}
+
+/* An element of an array or string held in BPF memory (args.x[i]). */
+static LLVMValueRef index_read(struct cg *g, struct node *n)
+{
+	struct type *bt = n->u.index.base->type;
+	LLVMValueRef base = cg_expr(g, n->u.index.base);
+	uint32_t count = bt->kind == TYPE_ARRAY ? bt->count : bt->size;
+	LLVMValueRef idx = cg_expr(g, n->u.index.index);
+	if (n->u.index.index->kind != N_INT)
+		idx = clamp(g, idx, count - 1);
+	LLVMValueRef off = LLVMBuildMul(g->b, idx, c64(g, n->type->size), "");
+	LLVMValueRef p = LLVMBuildInBoundsGEP2(g->b, g->i8, base, &off, 1, "");
+	return load_value(g, p, n->type);
+}
+
+LLVMValueRef cg_expr(struct cg *g, struct node *n)
+{
+	/* buffers made after an operand's code belong to `n`: an error about
+	 * them points here, not at the last operand */
+	struct loc outer = g->loc;
+	LLVMValueRef v = cg_expr_here(g, n);
+	g->loc = outer;
+	return v;
+}
+
+static LLVMValueRef cg_expr_here(struct cg *g, struct node *n)
+{
+	set_loc(g, n->loc);
+	switch (n->kind) {
+	case N_INT:
+		return c64(g, n->u.int_lit.value);
+	case N_STR:
+		return const_str(g, n->u.str.s, n->u.str.len, n->type->size);
+	case N_IDENT:
+		return cg_builtin(g, n);
+	case N_VAR:
+		return load_value(g, var_slot(g, n->u.var.info), n->u.var.info->type);
+	case N_MAP:
+		if (n->u.map.info->agg != AGG_NONE)
+			return agg_read(g, n);
+		return map_read(g, n);
+	case N_CALL:
+		return cg_call_value(g, n);
+	case N_BINOP:
+		return cg_binop(g, n);
+	case N_UNOP: {
+		if (n->u.unop.op == OP_DEREF)
+			return kread(g, kaddr_of(g, n), n->type, kmem_space(g, n));
+		LLVMValueRef v = cg_expr(g, n->u.unop.operand);
+		switch (n->u.unop.op) {
+		case OP_NEG:
+			return LLVMBuildNeg(g->b, v, "");
+		case OP_NOT:
+			return bool64(g, LLVMBuildICmp(g->b, LLVMIntEQ, v, c64(g, 0), ""));
+		case OP_BNOT:
+			return LLVMBuildNot(g->b, v, "");
+		default:
+			return v;
+		}
+	}
+	case N_TERNARY: {
+		LLVMValueRef c = cg_expr(g, n->u.ternary.cond);
+		LLVMBasicBlockRef tb = new_block(g, "t_then"), eb = new_block(g, "t_else"),
+				  done = new_block(g, "t_done");
+		LLVMValueRef res = NULL;
+		if (is_mem_type(n->type))
+			res = new_buf(g, n->type->size, "ternary");
+		LLVMBuildCondBr(g->b, LLVMBuildICmp(g->b, LLVMIntNE, c, c64(g, 0), ""), tb, eb);
+		LLVMPositionBuilderAtEnd(g->b, tb);
+		LLVMValueRef a = cg_expr(g, n->u.ternary.then);
+		if (res)
+			store_value(g, res, n->type, a, n->u.ternary.then->type);
+		LLVMBasicBlockRef ta = LLVMGetInsertBlock(g->b);
+		LLVMBuildBr(g->b, done);
+		LLVMPositionBuilderAtEnd(g->b, eb);
+		LLVMValueRef b = cg_expr(g, n->u.ternary.els);
+		if (res)
+			store_value(g, res, n->type, b, n->u.ternary.els->type);
+		LLVMBasicBlockRef ea = LLVMGetInsertBlock(g->b);
+		LLVMBuildBr(g->b, done);
+		LLVMPositionBuilderAtEnd(g->b, done);
+		if (res)
+			return res;
+		LLVMValueRef phi = LLVMBuildPhi(g->b, g->i64, "");
+		LLVMValueRef vals[] = {a, b};
+		LLVMBasicBlockRef blocks[] = {ta, ea};
+		LLVMAddIncoming(phi, vals, blocks, 2);
+		return phi;
+	}
+	case N_INDEX:
+		if (is_kmem(n))
+			return kread(g, kaddr_of(g, n), n->type, kmem_space(g, n));
+		return index_read(g, n);
+	case N_FIELD: {
+		struct ctx_access acc;
+		if (expr_access(g, n, &acc))
+			return ctx_read(g, &acc);
+		if (is_kmem(n))
+			return kread(g, kaddr_of(g, n), n->type, kmem_space(g, n));
+		/* tuple element */
+		LLVMValueRef base = cg_expr(g, n->u.field.base);
+		struct type *bt = n->u.field.base->type;
+		long idx = strtol(n->u.field.name, NULL, 10);
+		return load_value(g, gep(g, base, bt->fields[idx].offset), bt->fields[idx].type);
+	}
+	case N_TUPLE: {
+		LLVMValueRef buf = new_buf(g, n->type->size, "tuple");
+		uint32_t i = 0;
+		for (struct node *e = n->u.tuple.elems; e; e = e->next, i++) {
+			LLVMValueRef v = cg_expr(g, e);
+			store_value(g, gep(g, buf, n->type->fields[i].offset),
+				    n->type->fields[i].type, v, e->type);
+		}
+		return buf;
+	}
+	case N_CAST: {
+		LLVMValueRef v = cg_expr(g, n->u.cast.expr);
+		if (n->type->size == 8)
+			return v;
+		LLVMValueRef t = LLVMBuildTrunc(g->b, v, int_type(g, n->type->size), "");
+		return n->type->is_signed ? LLVMBuildSExt(g->b, t, g->i64, "")
+					  : LLVMBuildZExt(g->b, t, g->i64, "");
+	}
+	case N_ASSIGN:
+		return cg_assign(g, n);
+	case N_INCDEC:
+		return cg_incdec(g, n);
+	default:
+		return c64(g, 0);
+	}
+}

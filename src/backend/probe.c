@@ -1,0 +1,193 @@
+/*
+ * probe.c - one BPF program per probe instance (placing its variables,
+ * parsing its packet, its predicate and body) and cg_build, which makes
+ * the maps, the license, the programs and the zero area of the module.
+ */
+#include "backend/cg_internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "bpf-runtime/pkt.h"
+#include "embedded.h"
+
+static bool has_for(struct node *n)
+{
+	for (; n; n = n->next) {
+		switch (n->kind) {
+		case N_FOR:
+			return true;
+		case N_BLOCK:
+			if (has_for(n->u.block.stmts))
+				return true;
+			break;
+		case N_IF:
+			if (has_for(n->u.if_.then) || has_for(n->u.if_.els))
+				return true;
+			break;
+		case N_WHILE:
+			if (has_for(n->u.while_.body))
+				return true;
+			break;
+		case N_UNROLL:
+			if (has_for(n->u.unroll.body))
+				return true;
+			break;
+		default:
+			break;
+		}
+	}
+	return false;
+}
+
+/* Places the probe's variables: small ones on the stack while half the
+ * budget allows (LLVM keeps most integers in registers, but spills them
+ * to the stack when too many are alive at once), the rest at the bottom
+ * of scratch memory, for the whole run. */
+static void place_vars(struct cg *g, struct probe_inst *pi)
+{
+	uint32_t on_stack = 0;
+	for (struct var_info *v = pi->vars; v; v = v->next) {
+		uint32_t size = round8(v->type->size);
+		v->slot = NULL;
+		if (size <= STACK_VAR_MAX && on_stack + size <= g->stack_budget / 2) {
+			v->scratch_offset = -1;
+			on_stack += size;
+			g->stack_used += size;
+			continue;
+		}
+		v->scratch_offset = (int32_t)g->scratch_top;
+		g->loc = v->loc;
+		scratch_take(g, g->scratch_top, size);
+		g->scratch_top += size;
+	}
+}
+
+static void cg_probe(struct cg *g, struct probe_inst *pi)
+{
+	g->pi = pi;
+	g->scratch_bb = NULL;
+	g->scratch = NULL;
+	g->scratch_map = NULL;
+	g->scratch_top = g->scratch_size = 0;
+	g->scratch_full = false;
+	g->ntemps = 0;
+	g->stack_used = 0;
+	g->stack_budget = has_for(pi->probe->u.probe.body) ? STACK_BUFS_WITH_FOR : STACK_BUFS;
+	LLVMTypeRef fty = LLVMFunctionType(g->i32, &g->ptr, 1, 0);
+	g->fn = LLVMAddFunction(g->mod, pi->prog_name, fty);
+	const struct attach_point *ap = pi->ap;
+	LLVMSetSection(g->fn, ap->prov->section(&g->c->arena, ap));
+	unsigned nounwind = LLVMGetEnumAttributeKindForName("nounwind", 8);
+	LLVMAddAttributeAtIndex(g->fn, LLVMAttributeFunctionIndex,
+				LLVMCreateEnumAttribute(g->ctx, nounwind, 0));
+	g->ctxarg = LLVMGetParam(g->fn, 0);
+	LLVMSetValueName2(g->ctxarg, "ctx", 3);
+	struct node *probe = pi->probe;
+	g->scope = emit_function(g->em, g->fn, pi->prog_name, probe->loc.first_line);
+
+	g->entry = new_block(g, "entry");
+	LLVMBasicBlockRef body = new_block(g, "body");
+	LLVMPositionBuilderAtEnd(g->ab, g->entry);
+	emit_loc(g->em, g->ab, g->scope, probe->loc.first_line, probe->loc.first_column);
+	LLVMPositionBuilderAtEnd(g->b, body);
+	/* the builder still holds the previous function's location */
+	set_loc(g, probe->loc);
+	g->pkt = NULL;
+	if (pi->pkt_depth >= 0 && ap->prov->pkt_parser) {
+		/* parse once, only as deep as the fields the block reads; on the
+		 * stack, as it holds packet pointers */
+		g->stack_used += round8(sizeof(struct sonde_pkt));
+		g->pkt = buf_new(g, sizeof(struct sonde_pkt), true, BUF_FUNC, "pkt");
+		LLVMTypeRef params[] = {g->ptr, g->ptr, g->i32, g->i32};
+		LLVMTypeRef fty = LLVMFunctionType(LLVMVoidTypeInContext(g->ctx), params, 4, 0);
+		LLVMValueRef args[] = {g->ctxarg, g->pkt,
+				       LLVMConstInt(g->i32, (uint64_t)pi->pkt_depth, 0),
+				       LLVMConstInt(g->i32, pi->pkt_len, 0)};
+		call_named(g, ap->prov->pkt_parser, fty, args, 4);
+		g->c->uses_runtime = true;
+		/* a for body runs as a callback that cannot follow packet
+		 * pointers: parse the transport header before it */
+		if (pi->pkt_l4_eager)
+			pkt_parse_l4(g);
+	}
+	place_vars(g, pi);
+	if (probe->u.probe.predicate) {
+		struct buf_mark mark = buf_mark(g);
+		LLVMValueRef c = cg_expr(g, probe->u.probe.predicate);
+		LLVMBasicBlockRef pass = new_block(g, "pred_pass"), skip = new_block(g, "pred_skip");
+		LLVMBuildCondBr(g->b, LLVMBuildICmp(g->b, LLVMIntNE, c, c64(g, 0), ""), pass, skip);
+		LLVMPositionBuilderAtEnd(g->b, skip);
+		ret_default(g);
+		LLVMPositionBuilderAtEnd(g->b, pass);
+		buf_release(g, mark, true);
+	}
+	cg_block(g, probe->u.probe.body);
+	struct loc end = probe->loc;
+	emit_loc(g->em, g->b, g->scope, end.last_line, end.last_column);
+	ret_default(g);
+	/* allocas first, then the scratch lookup, then the body */
+	finish_entry(g, body);
+	finish_scratch(g, pi);
+}
+
+int cg_build(struct compilation *c, LLVMContextRef ctx, LLVMModuleRef mod, struct emit *em)
+{
+	struct cg g = {.c = c, .em = em, .ctx = ctx, .mod = mod};
+	g.b = LLVMCreateBuilderInContext(ctx);
+	g.ab = LLVMCreateBuilderInContext(ctx);
+	g.sb = LLVMCreateBuilderInContext(ctx);
+	g.i8 = LLVMInt8TypeInContext(ctx);
+	g.i16 = LLVMInt16TypeInContext(ctx);
+	g.i32 = LLVMInt32TypeInContext(ctx);
+	g.i64 = LLVMInt64TypeInContext(ctx);
+	g.ptr = LLVMPointerTypeInContext(ctx, 0);
+
+	g.maps = arena_alloc(&c->arena, (size_t)(c->nmaps + 1) * sizeof(*g.maps));
+	for (struct map_info *m = c->maps; m; m = m->next) {
+		uint32_t type = map_bpf_type(m);
+		const char *name = arena_printf(&c->arena, "map%d", m->index);
+		g.maps[m->index] = emit_map(em, name, type, map_is_array(m) ? 1 : c->opts->map_entries,
+					    map_key_size(m),
+					    agg_value_size(m), m->loc.first_line);
+	}
+	if (c->uses_events) {
+		g.events = emit_map(em, "events", BPF_MAP_TYPE_RINGBUF, c->opts->ringbuf_size, 0, 0,
+				    1);
+	}
+
+	/* license: the tracing helpers sonde uses are GPL-only */
+	LLVMValueRef lic = LLVMAddGlobal(mod, LLVMArrayType2(g.i8, 4), "_license");
+	LLVMSetInitializer(lic, LLVMConstStringInContext(ctx, "GPL", 3, 0));
+	LLVMSetSection(lic, "license");
+
+	for (struct probe_inst *pi = c->insts; pi; pi = pi->next)
+		cg_probe(&g, pi);
+	free(g.temps);
+	if (g.zeros) {
+		LLVMTypeRef zt = LLVMArrayType2(g.i8, g.zeros_size);
+		LLVMValueRef zeros = LLVMAddGlobal(mod, zt, "zeros");
+		LLVMSetInitializer(zeros, LLVMConstNull(zt));
+		LLVMSetGlobalConstant(zeros, 1);
+		LLVMSetSection(zeros, ".rodata");
+		LLVMSetAlignment(zeros, 8);
+		LLVMSetLinkage(zeros, LLVMInternalLinkage);
+		LLVMReplaceAllUsesWith(g.zeros, zeros);
+		LLVMDeleteGlobal(g.zeros);
+	}
+
+	int rc = g.failed ? -1 : 0;
+	for (const struct embedded_file *f = bpf_runtime_files; c->uses_runtime && f->name; f++) {
+		char *err = NULL;
+		if (emit_link_bitcode(em, f->name, f->text, f->len, &err)) {
+			fprintf(stderr, "sonde: internal error: %s (%s)\n", err, f->name);
+			free(err);
+			rc = -1;
+		}
+	}
+
+	LLVMDisposeBuilder(g.b);
+	LLVMDisposeBuilder(g.ab);
+	LLVMDisposeBuilder(g.sb);
+	return rc;
+}

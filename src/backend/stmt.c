@@ -1,0 +1,214 @@
+/*
+ * stmt.c - statements: blocks (whose buffers are released statement by
+ * statement), if, while, unroll, break/continue, return, verdicts, and
+ * for ($kv : @map) built as a bpf_for_each_map_elem callback.
+ */
+#include "backend/cg_internal.h"
+
+static void cg_stmts(struct cg *g, struct node *list);
+
+static void cg_for(struct cg *g, struct node *n)
+{
+	struct map_info *m = n->u.for_.map->u.map.info;
+	struct var_info *kv = n->u.for_.var->u.var.info;
+	/* the probe's variables get their slots here; the callback finds
+	 * those in scratch memory where the probe does, and reaches the rest
+	 * (and the probe's context) through an array of pointers on the
+	 * probe's stack, the callback's context */
+	uint32_t nv = 0;
+	for (struct var_info *v = g->pi->vars; v; v = v->next)
+		nv += v->scratch_offset < 0;
+	struct var_info **vars = arena_alloc(&g->c->arena, (nv + 1) * sizeof(*vars));
+	LLVMValueRef ctxbuf = buf_new(g, 16 + 8 * nv, true, BUF_TEMP_STACK, "for_ctx");
+	LLVMBuildStore(g->b, g->ctxarg, ctxbuf);
+	if (g->pkt)
+		LLVMBuildStore(g->b, g->pkt, gep(g, ctxbuf, 8));
+	uint32_t i = 0;
+	for (struct var_info *v = g->pi->vars; v; v = v->next) {
+		LLVMValueRef slot = var_slot(g, v);
+		if (v->scratch_offset >= 0)
+			continue;
+		vars[i] = v;
+		LLVMBuildStore(g->b, slot, gep(g, ctxbuf, 16 + 8 * i));
+		i++;
+	}
+
+	/* build the callback, then come back */
+	LLVMValueRef saved_fn = g->fn, saved_ctxarg = g->ctxarg, saved_pkt = g->pkt;
+	LLVMBasicBlockRef saved_block = LLVMGetInsertBlock(g->b), saved_entry = g->entry;
+	LLVMMetadataRef saved_scope = g->scope;
+	LLVMBasicBlockRef saved_break = g->loop_break, saved_cont = g->loop_continue;
+	LLVMBasicBlockRef saved_scratch_bb = g->scratch_bb;
+	LLVMValueRef saved_scratch = g->scratch;
+	uint32_t saved_stack_used = g->stack_used, saved_budget = g->stack_budget;
+	const char *name = arena_printf(&g->c->arena, "%s_for%d", g->pi->prog_name, g->ncallbacks++);
+	LLVMMetadataRef scope;
+	LLVMValueRef cb = new_callback(g, name, n->loc.first_line, &scope);
+	g->fn = cb;
+	g->scope = scope;
+	g->in_callback = true;
+	g->cb_ctx = LLVMGetParam(cb, 3);
+	g->cb_vars = vars;
+	g->ncb_vars = nv;
+	g->cb_kv = kv;
+	g->scratch_bb = NULL;
+	g->scratch = NULL;
+	g->stack_used = 0;
+	g->stack_budget = STACK_BUFS_CALLBACK;
+	struct buf_mark mark = buf_mark(g);
+	g->entry = new_block(g, "entry");
+	LLVMBasicBlockRef body = new_block(g, "body");
+	LLVMPositionBuilderAtEnd(g->ab, g->entry);
+	emit_loc(g->em, g->ab, scope, n->loc.first_line, n->loc.first_column);
+	LLVMPositionBuilderAtEnd(g->b, body);
+	set_loc(g, n->loc);
+	g->ctxarg = LLVMBuildLoad2(g->b, g->ptr, g->cb_ctx, "ctx");
+	g->pkt = saved_pkt ? LLVMBuildLoad2(g->b, g->ptr, gep(g, g->cb_ctx, 8), "pkt") : NULL;
+	kv->scratch_offset = -1;
+	kv->slot = new_buf(g, kv->type->size, kv->name);
+	/* the kernel keeps keys and values 8-aligned: copied in words, not
+	 * bytes that LLVM would gather in registers (and spill) */
+	uint32_t voff = kv->type->fields[1].offset;
+	copy_aligned(g, kv->slot, 8, LLVMGetParam(cb, 1), 8, m->key->size);
+	copy_aligned(g, gep(g, kv->slot, voff), voff % 8 ? 1 << __builtin_ctz(voff) : 8,
+		     LLVMGetParam(cb, 2), 8, m->value->size);
+	LLVMBasicBlockRef brk = new_block(g, "for_break"), cont = new_block(g, "for_continue");
+	g->loop_break = brk;
+	g->loop_continue = cont;
+	cg_block(g, n->u.for_.body);
+	LLVMBuildBr(g->b, cont);
+	LLVMPositionBuilderAtEnd(g->b, cont);
+	LLVMBuildRet(g->b, c64(g, 0));
+	LLVMPositionBuilderAtEnd(g->b, brk);
+	LLVMBuildRet(g->b, c64(g, 1));
+	finish_entry(g, body);
+	/* the callback's buffers end with it (its scratch bytes are not
+	 * reused before the for_each call below, which runs it) */
+	buf_release(g, mark, false);
+
+	g->fn = saved_fn;
+	g->ctxarg = saved_ctxarg;
+	g->pkt = saved_pkt;
+	g->entry = saved_entry;
+	g->scope = saved_scope;
+	g->loop_break = saved_break;
+	g->loop_continue = saved_cont;
+	g->in_callback = false;
+	g->cb_kv = NULL;
+	g->scratch_bb = saved_scratch_bb;
+	g->scratch = saved_scratch;
+	g->stack_used = saved_stack_used;
+	g->stack_budget = saved_budget;
+	if (g->scratch_bb)
+		LLVMPositionBuilderAtEnd(g->sb, g->scratch_bb);
+	LLVMPositionBuilderAtEnd(g->ab, saved_entry);
+	emit_loc(g->em, g->ab, saved_scope, g->pi->probe->loc.first_line,
+		 g->pi->probe->loc.first_column);
+	LLVMPositionBuilderAtEnd(g->b, saved_block);
+	set_loc(g, n->loc);
+	for_each(g, m, cb, ctxbuf);
+}
+
+void cg_block(struct cg *g, struct node *blk)
+{
+	if (blk && blk->kind == N_BLOCK)
+		cg_stmts(g, blk->u.block.stmts);
+	else if (blk)
+		cg_stmts(g, blk);
+}
+
+static void cg_stmt(struct cg *g, struct node *n)
+{
+	set_loc(g, n->loc);
+	switch (n->kind) {
+	case N_EXPR_STMT: {
+		struct node *e = n->u.expr_stmt.expr;
+		if (e->kind == N_CALL && cg_call_stmt(g, e))
+			return;
+		if (e->kind == N_IDENT && e->u.ident.is_const) {
+			/* a verdict: asked again for this attach point's provider */
+			int64_t ret = 0;
+			const struct attach_point *ap = g->pi->ap;
+			ap->prov->verdict(g->c, ap, e->u.ident.name, e->loc, &ret);
+			LLVMBuildRet(g->b, LLVMConstInt(g->i32, (uint64_t)ret, 1));
+			LLVMPositionBuilderAtEnd(g->b, new_block(g, "after_verdict"));
+			return;
+		}
+		cg_expr(g, e);
+		return;
+	}
+	case N_BLOCK:
+		cg_stmts(g, n->u.block.stmts);
+		return;
+	case N_IF: {
+		LLVMValueRef c = cg_expr(g, n->u.if_.cond);
+		LLVMBasicBlockRef tb = new_block(g, "if_then"), done = new_block(g, "if_done");
+		LLVMBasicBlockRef eb = n->u.if_.els ? new_block(g, "if_else") : done;
+		LLVMBuildCondBr(g->b, LLVMBuildICmp(g->b, LLVMIntNE, c, c64(g, 0), ""), tb, eb);
+		LLVMPositionBuilderAtEnd(g->b, tb);
+		cg_block(g, n->u.if_.then);
+		LLVMBuildBr(g->b, done);
+		if (n->u.if_.els) {
+			LLVMPositionBuilderAtEnd(g->b, eb);
+			cg_stmt(g, n->u.if_.els);
+			LLVMBuildBr(g->b, done);
+		}
+		LLVMPositionBuilderAtEnd(g->b, done);
+		return;
+	}
+	case N_RETURN:
+		ret_default(g);
+		LLVMPositionBuilderAtEnd(g->b, new_block(g, "after_return"));
+		return;
+	case N_ASSIGN:
+	case N_INCDEC:
+		cg_expr(g, n);
+		return;
+	case N_WHILE: {
+		/* a bounded loop: the kernel's verifier (5.3+) proves it ends */
+		LLVMBasicBlockRef cond = new_block(g, "while_cond"), body = new_block(g, "while_body"),
+				  done = new_block(g, "while_done");
+		LLVMBasicBlockRef outer_break = g->loop_break, outer_cont = g->loop_continue;
+		LLVMBuildBr(g->b, cond);
+		LLVMPositionBuilderAtEnd(g->b, cond);
+		LLVMValueRef c = cg_expr(g, n->u.while_.cond);
+		LLVMBuildCondBr(g->b, LLVMBuildICmp(g->b, LLVMIntNE, c, c64(g, 0), ""), body, done);
+		LLVMPositionBuilderAtEnd(g->b, body);
+		g->loop_break = done;
+		g->loop_continue = cond;
+		cg_block(g, n->u.while_.body);
+		LLVMBuildBr(g->b, cond);
+		g->loop_break = outer_break;
+		g->loop_continue = outer_cont;
+		LLVMPositionBuilderAtEnd(g->b, done);
+		return;
+	}
+	case N_FOR:
+		cg_for(g, n);
+		return;
+	case N_UNROLL: {
+		uint64_t count = n->u.unroll.count->u.int_lit.value;
+		for (uint64_t i = 0; i < count; i++)
+			cg_block(g, n->u.unroll.body);
+		return;
+	}
+	case N_BREAK:
+	case N_CONTINUE:
+		LLVMBuildBr(g->b, n->kind == N_BREAK ? g->loop_break : g->loop_continue);
+		LLVMPositionBuilderAtEnd(g->b, new_block(g, "after_jump"));
+		return;
+	default:
+		return;
+	}
+}
+
+static void cg_stmts(struct cg *g, struct node *list)
+{
+	for (struct node *n = list; n; n = n->next) {
+		/* what a statement computes is stored, sent or dropped by its
+		 * end: its buffers are free for the next one */
+		struct buf_mark mark = buf_mark(g);
+		cg_stmt(g, n);
+		buf_release(g, mark, true);
+	}
+}
