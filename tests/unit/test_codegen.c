@@ -637,6 +637,22 @@ static void null_test(const struct bpf_fn *fn, size_t call, size_t *hit, size_t 
 	fail_msg("the result of the call at %zu is never tested for NULL", call);
 }
 
+/* After the lookup at `lookup`: a hit reaches no helper call at all, and
+ * every call of helper `id` is on the miss path. */
+static void only_on_miss_path(const struct bpf_fn *fn, size_t lookup, int id)
+{
+	size_t hit, miss, calls;
+	null_test(fn, lookup, &hit, &miss);
+	reachable(fn, hit, hit, &calls);
+	assert_int_equal(calls, 0);
+	for (size_t i = 0; i < fn->n; i++) {
+		if (!is_helper_call(&fn->insns[i]) || fn->insns[i].imm != id)
+			continue;
+		if (!reachable(fn, miss, i, NULL))
+			fail_msg("the call of helper %d at %zu is not on the miss path", id, i);
+	}
+}
+
 /* The constants r0 may hold at each exit, or'ed together; fails when an
  * exit can return something not constant. */
 static uint64_t exit_values(const struct bpf_fn *fn, const char *what)
@@ -719,11 +735,7 @@ static void test_keyed_count(void **state)
 
 	size_t lookup = find_helper_call(&cp.fn, BPF_FUNC_map_lookup_elem, 0);
 	size_t update = find_helper_call(&cp.fn, BPF_FUNC_map_update_elem, 0);
-	size_t hit, miss, calls;
-	null_test(&cp.fn, lookup, &hit, &miss);
-	assert_false(reachable(&cp.fn, hit, update, &calls));
-	assert_int_equal(calls, 0);
-	assert_true(reachable(&cp.fn, miss, update, NULL));
+	only_on_miss_path(&cp.fn, lookup, BPF_FUNC_map_update_elem);
 	/* the update uses the lookup's key (one key buffer) */
 	struct val k1 = call_arg(&cp.fn, lookup, BPF_REG_2),
 	           k2 = call_arg(&cp.fn, update, BPF_REG_2);
@@ -770,10 +782,8 @@ static void test_keyed_hist_inserts_zeroes_from_rodata(void **state)
 	struct val flags = call_arg(&cp.fn, update, BPF_REG_4);
 	assert_int_equal(flags.k, V_CONSTS);
 	assert_int_equal(flags.mask, vbit(BPF_NOEXIST));
-	size_t lookup = find_helper_call(&cp.fn, BPF_FUNC_map_lookup_elem, 0), hit, miss, calls;
-	null_test(&cp.fn, lookup, &hit, &miss);
-	assert_false(reachable(&cp.fn, hit, update, &calls));
-	assert_int_equal(calls, 0);
+	only_on_miss_path(&cp.fn, find_helper_call(&cp.fn, BPF_FUNC_map_lookup_elem, 0),
+	                  BPF_FUNC_map_update_elem);
 	/* key (8) and nothing else on the stack */
 	assert_true(stack_depth(&cp.fn) <= 8);
 	compiled_free(&cp);
@@ -792,6 +802,17 @@ static void test_hist_log2_has_no_loop(void **state)
 	/* a keyless hist is an array slot too: one lookup, no insert */
 	assert_int_equal(count_helper_calls(&cp.fn, BPF_FUNC_map_lookup_elem), 1);
 	assert_int_equal(count_helper_calls(&cp.fn, BPF_FUNC_map_update_elem), 0);
+	compiled_free(&cp);
+}
+
+/* What the loop check above looks for: a while loop whose trip count
+ * LLVM cannot know is a cycle in the emitted code. */
+static void test_while_is_a_loop(void **state)
+{
+	(void)state;
+	struct compiled cp;
+	compile_ok(&cp, "BEGIN { $i = 0; while ($i < nsecs % 10) { $i++; @ = count(); } }");
+	assert_true(has_cycle(&cp.fn));
 	compiled_free(&cp);
 }
 
@@ -997,6 +1018,7 @@ int main(void)
 	    cmocka_unit_test(test_keyed_count),
 	    cmocka_unit_test(test_keyed_hist_inserts_zeroes_from_rodata),
 	    cmocka_unit_test(test_hist_log2_has_no_loop),
+	    cmocka_unit_test(test_while_is_a_loop),
 	    cmocka_unit_test(test_printf_writes_into_the_ring_buffer),
 	    cmocka_unit_test(test_pure_helpers_are_called_once),
 	    cmocka_unit_test(test_stack_is_what_the_buffers_need),
