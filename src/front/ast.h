@@ -23,6 +23,7 @@ struct type;
 struct map_info;
 struct var_info;
 struct provider;
+struct attach_point;
 
 /* Node kinds with their name for -d dumps. */
 #define AST_KINDS(X)                                                                               \
@@ -231,6 +232,10 @@ struct node {
 			struct node *predicate; /* may be NULL */
 			struct node *body;      /* BLOCK */
 			int index;              /* order in the program */
+			/* what sema_probes expanded the specs into; none
+			 * when a spec failed */
+			struct attach_point *aps;
+			size_t naps;
 		} probe;
 		struct {
 			const char *text;  /* as written, e.g. "tracepoint:syscalls:sys_enter_*" */

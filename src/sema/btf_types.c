@@ -1,0 +1,197 @@
+/*
+ * btf_types.c - kernel types: the language type of a value of a BTF type,
+ * types named in casts and sizeof, fields of kernel records, and the
+ * address space a value read from kernel or user memory lies in.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "kernel/btf.h"
+#include "sema/sema_internal.h"
+
+/* The type of a context value (argN, args.NAME, retval) at one more
+ * attach point of the block: in the space its provider gives it there,
+ * merged with the space the earlier attach points gave (`prev`). */
+struct type *ctx_value_type(struct sema *s, struct type *prev,
+				   const struct ctx_access *acc)
+{
+	enum addr_space space = (enum addr_space)acc->space;
+	if (prev)
+		space = space_merge((enum addr_space)prev->space, space);
+	return type_in_space(s->a, acc->type, space);
+}
+
+/* The type of a value read from memory in `space` (through p->f, p[i],
+ * *p). A record or array found there lies in it. A pointer or address
+ * found in user memory points to user memory. In kernel memory, a pointer
+ * BTF tags __user points to user memory (its type says so already), an
+ * untagged one to kernel memory where BTF has such tags and to either
+ * where it has none (Debian's 6.1: every pointer is untagged), and an
+ * integer (mm->arg_start) may hold an address of either space. */
+struct type *read_in_space(struct sema *s, struct type *t, enum addr_space space)
+{
+	if (!t || t->space != SPACE_NONE)
+		return t;
+	if (space == SPACE_KERNEL &&
+	    (t->kind == TYPE_INT || (t->kind == TYPE_PTR && !btf_has_user_tags())))
+		space = SPACE_ANY;
+	return type_in_space(s->a, t, space);
+}
+
+/* A struct/union from BTF; its fields are looked up in BTF when used. A
+ * value of this type is the kernel address of the record: it is never
+ * copied, only its fields are read. */
+struct type *record_type(struct sema *s, uint32_t id)
+{
+	struct btf_type_desc d;
+	if (btf_type_describe(id, &d) || d.cls != BTC_RECORD)
+		return NULL;
+	struct type *t = arena_alloc(s->a, sizeof(*t));
+	t->kind = TYPE_RECORD;
+	t->size = d.size;
+	t->align = 8;
+	t->btf_id = (int32_t)d.id;
+	t->name = arena_printf(s->a, "%s %s", d.is_union ? "union" : "struct",
+			       *d.name ? d.name : "<anonymous>");
+	return t;
+}
+
+/* The language type of a kernel value of BTF type `id`: integers by size
+ * and sign, char arrays as strings, pointers as typed pointers, embedded
+ * records as records. NULL when sonde cannot represent it. */
+static struct type *btf_value_type(struct sema *s, uint32_t id, int depth)
+{
+	struct btf_type_desc d;
+	if (depth > 4 || btf_type_describe(id, &d))
+		return NULL;
+	switch (d.cls) {
+	case BTC_INT:
+		if (d.size == 1 || d.size == 2 || d.size == 4 || d.size == 8)
+			return type_int(d.is_signed, d.size);
+		return NULL;
+	case BTC_PTR: {
+		struct btf_type_desc e;
+		struct type *to = &type_void;
+		if (!btf_type_describe(d.elem_id, &e)) {
+			if (e.cls == BTC_RECORD)
+				to = record_type(s, e.id);
+			else if (e.cls == BTC_INT || e.cls == BTC_PTR)
+				to = btf_value_type(s, d.elem_id, depth + 1);
+		}
+		struct type *p = type_ptr(s->a, to ? to : &type_void);
+		/* untagged pointers take the space they are read from */
+		return d.user ? type_in_space(s->a, p, SPACE_USER) : p;
+	}
+	case BTC_ARRAY: {
+		struct btf_type_desc e;
+		if (!d.count || btf_type_describe(d.elem_id, &e))
+			return NULL;
+		if (e.cls == BTC_INT && e.size == 1 && e.is_char)
+			return type_str(s->a, d.count);
+		struct type *et = btf_value_type(s, d.elem_id, depth + 1);
+		return et ? type_array(s->a, et, d.count) : NULL;
+	}
+	case BTC_RECORD:
+		return record_type(s, d.id);
+	default:
+		return NULL;
+	}
+}
+
+/* A type as written in a cast or sizeof; NULL after an error. */
+struct type *named_type(struct sema *s, const struct typename_ref *to, struct loc loc)
+{
+	static const struct {
+		const char *name;
+		bool is_signed;
+		uint32_t size;
+	} ints[] = {
+		{"int8", 1, 1},	  {"int16", 1, 2}, {"int32", 1, 4},  {"int64", 1, 8},
+		{"uint8", 0, 1},  {"uint16", 0, 2}, {"uint32", 0, 4}, {"uint64", 0, 8},
+		{"s8", 1, 1},	  {"s16", 1, 2},   {"s32", 1, 4},    {"s64", 1, 8},
+		{"u8", 0, 1},	  {"u16", 0, 2},   {"u32", 0, 4},    {"u64", 0, 8},
+	};
+	struct type *base = NULL;
+	if (!to->tag) {
+		for (size_t i = 0; i < sizeof(ints) / sizeof(ints[0]) && !base; i++)
+			if (!strcmp(ints[i].name, to->name))
+				base = type_int(ints[i].is_signed, ints[i].size);
+	}
+	if (!base && to->tag && strcmp(to->tag, "enum")) {
+		int id = btf_find_record(to->name, !strcmp(to->tag, "union"));
+		if (id == -ENODATA) {
+			diag_error(s->d, loc, "'%s %s' needs kernel BTF, which is not available",
+				   to->tag, to->name);
+			return NULL;
+		}
+		if (id < 0) {
+			diag_error(s->d, loc, "the kernel has no type '%s %s'", to->tag, to->name);
+			return NULL;
+		}
+		base = record_type(s, (uint32_t)id);
+	} else if (!base) {
+		int id = btf_find_named(to->name);
+		if (id > 0)
+			base = btf_value_type(s, (uint32_t)id, 0);
+		if (!base) {
+			diag_error(s->d, loc, "unknown type '%s%s%s'", to->tag ? to->tag : "",
+				   to->tag ? " " : "", to->name);
+			return NULL;
+		}
+	}
+	for (int i = 0; i < to->pointer_depth; i++)
+		base = type_ptr(s->a, base);
+	if (to->array_len >= 0)
+		base = type_array(s->a, base, (uint32_t)to->array_len);
+	return base;
+}
+
+/* p->name / rec.name on kernel memory: the member's type from BTF. */
+struct type *check_kernel_field(struct sema *s, struct node *n, struct type *bt)
+{
+	struct type *rec = bt->kind == TYPE_PTR ? bt->elem : bt;
+	if (!rec || rec->kind != TYPE_RECORD || !rec->btf_id) {
+		diag_error(s->d, n->loc, "cannot access field '%s' of a value of type %s",
+			   n->u.field.name, type_name(s->a, bt));
+		return NULL;
+	}
+	uint32_t off, tid, bits, bit_off;
+	if (btf_find_member((uint32_t)rec->btf_id, n->u.field.name, &off, &tid, &bits,
+			    &bit_off)) {
+		diag_error(s->d, n->u.field.name_loc, "%s has no field '%s'",
+			   type_name(s->a, rec), n->u.field.name);
+		const char *names[512];
+		int nn = btf_member_names((uint32_t)rec->btf_id, names, 512);
+		const char *near = diag_closest(n->u.field.name, names, nn);
+		if (near)
+			diag_note(s->d, (struct loc){0}, "did you mean '%s'?", near);
+		return NULL;
+	}
+	if (bits) {
+		diag_error(s->d, n->u.field.name_loc,
+			   "field '%s' of %s is a bitfield, which sonde cannot read yet",
+			   n->u.field.name, type_name(s->a, rec));
+		return NULL;
+	}
+	struct type *t = btf_value_type(s, tid, 0);
+	if (!t) {
+		diag_error(s->d, n->u.field.name_loc,
+			   "field '%s' of %s has a type sonde cannot read yet", n->u.field.name,
+			   type_name(s->a, rec));
+		return NULL;
+	}
+	/* the record lies where the pointer points (or where it lies itself) */
+	return read_in_space(s, t, (enum addr_space)bt->space);
+}
+
+/* Struct values are kernel addresses: they can be read field by field
+ * but not stored or printed whole. */
+bool reject_record(struct sema *s, struct node *n, struct type *t)
+{
+	if (!t || t->kind != TYPE_RECORD)
+		return false;
+	diag_error(s->d, n->loc,
+		   "a whole %s cannot be stored or printed; use a pointer to it or its fields",
+		   type_name(s->a, t));
+	return true;
+}

@@ -1,0 +1,688 @@
+/*
+ * expr.c - expressions: every kind of expression gets its type here
+ * (check_expr), except calls (calls.c); identifiers, fields, operators,
+ * assignments, casts, indexing.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "kernel/btf.h"
+#include "sema/sema_internal.h"
+
+/* *p: the value p points to, read from p's space; *addr (an integer, as a
+ * uprobe's arg0) reads the 64-bit value at that address. */
+static struct type *check_deref(struct sema *s, struct node *n, struct type *t)
+{
+	enum addr_space space = (enum addr_space)t->space;
+	if (t->kind == TYPE_INT)
+		return type_in_space(s->a, &type_u64, space);
+	if (t->kind != TYPE_PTR) {
+		diag_error(s->d, n->u.unop.operand->loc,
+			   "operator '*' needs a pointer or an address, got %s", type_name(s->a, t));
+		return NULL;
+	}
+	if (!t->elem || t->elem->kind == TYPE_VOID || !t->elem->size) {
+		diag_error(s->d, n->u.unop.operand->loc,
+			   "cannot dereference %s; cast it to a pointer to a type with a size, "
+			   "as in *(uint64 *)p",
+			   type_name(s->a, t));
+		return NULL;
+	}
+	return read_in_space(s, t->elem, space);
+}
+
+static struct type *check_field(struct sema *s, struct node *n)
+{
+	struct node *base = n->u.field.base;
+	if (base->kind == N_IDENT && !strcmp(base->u.ident.name, "args")) {
+		base->u.ident.builtin_id = BI_ARGS;
+		if (!ctx_allows(s, CTX_HAS_ARGS, base->loc, "args"))
+			return NULL;
+		struct type *t = NULL;
+		for (size_t i = 0; i < s->naps; i++) {
+			struct ctx_access acc;
+			const struct provider *p = s->aps[i].prov;
+			if (!p->arg_field) {
+				diag_error(s->d, base->loc, "'args' is not available in %s probes",
+					   p->name);
+				return NULL;
+			}
+			if (p->arg_field(s->c, &s->aps[i], n->u.field.name, n->u.field.name_loc,
+					 &acc))
+				return NULL;
+			if (t && !type_equal(t, acc.type)) {
+				diag_error(s->d, n->loc,
+					   "args.%s has type %s in %s but %s in %s; "
+					   "split the probe so each has one type",
+					   n->u.field.name, type_name(s->a, t), s->aps[0].spec,
+					   type_name(s->a, acc.type), s->aps[i].spec);
+				return NULL;
+			}
+			t = ctx_value_type(s, t, &acc);
+		}
+		return t;
+	}
+	if (base->kind == N_IDENT && !strcmp(base->u.ident.name, "pkt"))
+		return check_pkt_field(s, n);
+	struct type *bt = check_expr(s, base);
+	if (!bt)
+		return NULL;
+	if (bt->kind == TYPE_TUPLE) {
+		/* $t.0 style access on tuples */
+		char *end;
+		long idx = strtol(n->u.field.name, &end, 10);
+		if (*end || idx < 0 || (uint32_t)idx >= bt->nfields) {
+			diag_error(s->d, n->u.field.name_loc, "tuple %s has no element '%s'",
+				   type_name(s->a, bt), n->u.field.name);
+			return NULL;
+		}
+		return bt->fields[idx].type;
+	}
+	return check_kernel_field(s, n, bt);
+}
+
+static bool ptr_steps_by_elem(const struct type *t)
+{
+	return t->kind == TYPE_PTR && t->elem && t->elem->kind != TYPE_VOID && t->elem->size;
+}
+
+static struct type *check_binop(struct sema *s, struct node *n)
+{
+	struct type *l = check_expr(s, n->u.binop.lhs);
+	struct type *r = check_expr(s, n->u.binop.rhs);
+	if (!l || !r)
+		return NULL;
+	enum ast_op op = n->u.binop.op;
+	if (op == OP_EQ || op == OP_NE) {
+		if (is_str(l) && is_str(r))
+			return &type_s64;
+		if (is_scalar(l) && is_scalar(r))
+			return &type_s64;
+		if (l->kind == r->kind && l->kind != TYPE_TUPLE && l->kind != TYPE_STR &&
+		    l->size == r->size)
+			return &type_s64;
+		diag_error(s->d, n->loc, "cannot compare %s with %s", type_name(s->a, l),
+			   type_name(s->a, r));
+		return NULL;
+	}
+	if (op == OP_LAND || op == OP_LOR) {
+		if (!is_scalar(l) || !is_scalar(r)) {
+			diag_error(s->d, is_scalar(l) ? n->u.binop.rhs->loc : n->u.binop.lhs->loc,
+				   "operator '%s' needs integer operands, got %s",
+				   ast_op_name(op), type_name(s->a, is_scalar(l) ? r : l));
+			return NULL;
+		}
+		return &type_s64;
+	}
+	if (!is_scalar(l) || !is_scalar(r)) {
+		struct node *bad = is_scalar(l) ? n->u.binop.rhs : n->u.binop.lhs;
+		diag_error(s->d, bad->loc, "operator '%s' needs integer operands, got %s",
+			   ast_op_name(op), type_name(s->a, is_scalar(l) ? r : l));
+		return NULL;
+	}
+	if (op == OP_LT || op == OP_LE || op == OP_GT || op == OP_GE)
+		return &type_s64;
+	/* A typed pointer plus or minus an integer moves by whole elements
+	 * and stays a pointer of its type, as in C and bpftrace: *($p + 1) of
+	 * an int32 * is the int32 after *$p (codegen scales the integer). */
+	if ((op == OP_ADD || op == OP_SUB) && ptr_steps_by_elem(l) && is_int(r))
+		return l;
+	if (op == OP_ADD && is_int(l) && ptr_steps_by_elem(r))
+		return r;
+	/* Arithmetic happens in 64 bits; the result is unsigned when either
+	 * side is an unsigned 64-bit value, as C's usual conversions do, or a
+	 * pointer. An address plus an offset stays in its space. */
+	bool uns = l->kind == TYPE_PTR || r->kind == TYPE_PTR ||
+		   (l->kind == TYPE_INT && !l->is_signed && l->size == 8) ||
+		   (r->kind == TYPE_INT && !r->is_signed && r->size == 8);
+	return type_in_space(s->a, uns ? &type_u64 : &type_s64,
+			     space_merge((enum addr_space)l->space, (enum addr_space)r->space));
+}
+
+static bool is_lvalue(struct node *n)
+{
+	return n->kind == N_VAR || n->kind == N_MAP;
+}
+
+/* The value of an integer literal, or of a negated one, as int64: a
+ * literal outside -2^63 .. 2^63-1 is an error here rather than a value
+ * wrapped into that range. */
+int64_t const_int(struct sema *s, struct node *n, const char *what, bool *ok)
+{
+	bool neg = n->kind == N_UNOP && n->u.unop.op == OP_NEG && n->u.unop.operand->kind == N_INT;
+	if (n->kind != N_INT && !neg) {
+		diag_error(s->d, n->loc, "%s must be an integer literal", what);
+		*ok = false;
+		return 0;
+	}
+	uint64_t v = neg ? n->u.unop.operand->u.int_lit.value : n->u.int_lit.value;
+	if (v > (neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX)) {
+		diag_error(s->d, n->loc, "%s is %s%llu, which does not fit in a signed 64-bit integer",
+			   what, neg ? "-" : "", (unsigned long long)v);
+		*ok = false;
+		return 0;
+	}
+	/* in unsigned arithmetic, so that -2^63 is not a negated overflow */
+	return neg ? (int64_t)(0 - v) : (int64_t)v;
+}
+
+/* @map = count(), hist(x), ...: the map holds that aggregation. */
+static struct type *check_agg_assign(struct sema *s, struct node *n, int fid)
+{
+	struct node *lhs = n->u.assign.lhs, *rhs = n->u.assign.rhs;
+	use_map_keys(s, lhs);
+	rhs->u.call.func_id = fid;
+	struct type *in = check_call(s, rhs, CALL_AGG);
+	struct map_info *m = lhs->u.map.info;
+	if (!m)
+		return NULL;
+	enum agg_kind agg = func_agg_kind[fid];
+	if (agg == AGG_LHIST && rhs->type) {
+		struct node *a = rhs->u.call.args->next;
+		bool ok = true;
+		int64_t mn = const_int(s, a, "lhist() min", &ok),
+			mx = const_int(s, a->next, "lhist() max", &ok),
+			st = const_int(s, a->next->next, "lhist() step", &ok);
+		if (m->has_kind && m->agg == AGG_LHIST &&
+		    (m->lhist_min != mn || m->lhist_max != mx ||
+		     m->lhist_step != st)) {
+			diag_error(s->d, rhs->loc,
+				   "map '%s' is an lhist with other bounds elsewhere",
+				   m->name);
+			diag_note(s->d, m->agg_loc, "first used here");
+		}
+		m->lhist_min = mn;
+		m->lhist_max = mx;
+		m->lhist_step = st;
+	}
+	set_map_kind(s, m, agg, in && in->kind != TYPE_VOID ? in : NULL,
+		     rhs->loc);
+	return &type_void;
+}
+
+/* @map[keys] = value and @map[keys] op= value. */
+static struct type *check_map_assign(struct sema *s, struct node *n, struct type *rt)
+{
+	struct node *lhs = n->u.assign.lhs, *rhs = n->u.assign.rhs;
+	bool is_compound = n->u.assign.op != OP_NONE;
+	use_map_keys(s, lhs);
+	struct map_info *m = lhs->u.map.info;
+	if (m && !rt)
+		m->assign_failed = true; /* already reported; don't add "never assigned" */
+	if (!rt || !m)
+		return NULL;
+	if (rt->kind == TYPE_VOID) {
+		diag_error(s->d, rhs->loc, "this expression has no value to assign");
+		return NULL;
+	}
+	if (is_compound && !is_int(rt)) {
+		diag_error(s->d, rhs->loc, "operator '%s=' needs an integer, got %s",
+			   ast_op_name(n->u.assign.op), type_name(s->a, rt));
+		return NULL;
+	}
+	if (is_compound && m->value && !is_int(m->value)) {
+		diag_error(s->d, n->loc, "operator '%s=' needs an integer map, '%s' holds %s",
+			   ast_op_name(n->u.assign.op), m->name, type_name(s->a, m->value));
+		return NULL;
+	}
+	set_map_kind(s, m, AGG_NONE, rt, n->loc);
+	lhs->type = m->value;
+	return &type_void;
+}
+
+/* $var = value and $var op= value: the first assignment declares it. */
+static struct type *check_var_assign(struct sema *s, struct node *n, struct type *rt)
+{
+	struct node *lhs = n->u.assign.lhs, *rhs = n->u.assign.rhs;
+	bool is_compound = n->u.assign.op != OP_NONE;
+	if (!rt)
+		return NULL;
+	if (rt->kind == TYPE_VOID) {
+		diag_error(s->d, rhs->loc, "this expression has no value to assign");
+		return NULL;
+	}
+	struct var_info *v = find_var(s, lhs->u.var.name);
+	if (!v) {
+		if (is_compound) {
+			diag_error(s->d, lhs->loc, "variable '$%s' is used before it is assigned",
+				   lhs->u.var.name);
+			return NULL;
+		}
+		v = arena_alloc(s->a, sizeof(*v));
+		v->name = lhs->u.var.name;
+		v->loc = lhs->loc;
+		v->next = s->vars;
+		s->vars = v;
+	}
+	if (is_compound && v->type && !is_int(v->type)) {
+		diag_error(s->d, n->loc, "operator '%s=' needs an integer variable, '$%s' holds %s",
+			   ast_op_name(n->u.assign.op), v->name, type_name(s->a, v->type));
+		return NULL;
+	}
+	struct type *u = unify(s, v->type, storage_type(s, rt));
+	if (!u) {
+		diag_error(s->d, n->loc, "variable '$%s' holds %s here but %s elsewhere", v->name,
+			   type_name(s->a, rt), type_name(s->a, v->type));
+		diag_note(s->d, v->loc, "first assigned here");
+		return NULL;
+	}
+	if (is_compound && !is_int(u)) {
+		diag_error(s->d, rhs->loc, "operator '%s=' needs integers",
+			   ast_op_name(n->u.assign.op));
+		return NULL;
+	}
+	v->type = u;
+	lhs->u.var.info = v;
+	lhs->type = u;
+	return &type_void;
+}
+
+static struct type *check_assign(struct sema *s, struct node *n)
+{
+	struct node *lhs = n->u.assign.lhs, *rhs = n->u.assign.rhs;
+	if (!is_lvalue(lhs)) {
+		diag_error(s->d, lhs->loc, "cannot assign to this; expected a $variable or @map");
+		check_expr(s, rhs);
+		return NULL;
+	}
+	bool is_compound = n->u.assign.op != OP_NONE;
+	if (lhs->kind == N_MAP && rhs->kind == N_CALL && !is_compound) {
+		int fid = find_func(rhs->u.call.name);
+		if (fid >= 0 && func_is_agg[fid])
+			return check_agg_assign(s, n, fid);
+	}
+	struct type *rt = check_expr(s, rhs);
+	if (reject_record(s, rhs, rt))
+		rt = NULL;
+	if (lhs->kind == N_MAP)
+		return check_map_assign(s, n, rt);
+	return check_var_assign(s, n, rt);
+}
+
+static struct type *check_ident(struct sema *s, struct node *n)
+{
+	int id = find_builtin(n->u.ident.name);
+	n->u.ident.builtin_id = id;
+	if (id < 0) {
+		struct node *macro = find_macro(s, n->u.ident.name);
+		if (macro && !macro->u.macro.params) {
+			struct loc call_loc = n->loc;
+			if (!expand_macro(s, n, macro, false))
+				return NULL;
+			return check_expanded(s, n, call_loc, macro->u.macro.name, false);
+		}
+		err_closest_ident(s, n);
+		return NULL;
+	}
+	if (!ctx_allows(s, builtin_ctx[id], n->loc, n->u.ident.name))
+		return NULL;
+	switch ((enum builtin_id)id) {
+	case BI_COMM:
+		return type_str(s->a, 16);
+	case BI_PROBE: {
+		size_t len = 0;
+		for (size_t i = 0; i < s->naps; i++)
+			if (strlen(s->aps[i].spec) > len)
+				len = strlen(s->aps[i].spec);
+		return type_str(s->a, (uint32_t)len + 1);
+	}
+	case BI_ARGS:
+		diag_error(s->d, n->loc, "'args' is used with a field, as in args.NAME");
+		return NULL;
+	case BI_PKT:
+		diag_error(s->d, n->loc, "'pkt' is used with a field, as in pkt.proto");
+		return NULL;
+	case BI_CPID:
+		if (!s->c->opts->child_pid) {
+			diag_error(s->d, n->loc, "'cpid' is the pid of the command run with -c, "
+						 "and there is no -c here");
+			return NULL;
+		}
+		return &type_u32;
+	case BI_KSTACK:
+		s->c->uses_stacks = true;
+		return &type_kstack;
+	case BI_USTACK:
+		s->c->uses_stacks = true;
+		return &type_ustack;
+	case BI_ARG0:
+	case BI_ARG1:
+	case BI_ARG2:
+	case BI_ARG3:
+	case BI_ARG4:
+	case BI_ARG5:
+	case BI_ARG6:
+	case BI_ARG7:
+	case BI_ARG8:
+	case BI_ARG9: {
+		struct type *t = NULL;
+		for (size_t i = 0; i < s->naps; i++) {
+			struct ctx_access acc;
+			if (!s->aps[i].prov->arg_index ||
+			    s->aps[i].prov->arg_index(s->c, &s->aps[i], id - BI_ARG0, n->loc, &acc))
+				return NULL;
+			t = ctx_value_type(s, t, &acc);
+		}
+		return t;
+	}
+	case BI_RETVAL: {
+		struct type *t = NULL;
+		for (size_t i = 0; i < s->naps; i++) {
+			struct ctx_access acc;
+			if (!s->aps[i].prov->retval ||
+			    s->aps[i].prov->retval(s->c, &s->aps[i], n->loc, &acc))
+				return NULL;
+			t = ctx_value_type(s, t, &acc);
+		}
+		return t ? t : &type_s64;
+	}
+	case BI_USERNAME:
+		return &type_username;
+	case BI_FUNC: {
+		size_t len = 0;
+		for (size_t i = 0; i < s->naps; i++) {
+			if (!(s->aps[i].prov->ctx & CTX_HAS_FUNC) || !s->aps[i].func) {
+				diag_error(s->d, n->loc, "'func' is not available in %s probes",
+					   s->aps[i].prov->name);
+				return NULL;
+			}
+			if (strlen(s->aps[i].func) > len)
+				len = strlen(s->aps[i].func);
+		}
+		return type_str(s->a, (uint32_t)len + 1);
+	}
+	case BI_CURTASK: {
+		int id = btf_find_record("task_struct", false);
+		if (id <= 0)
+			return type_in_space(s->a, &type_u64, SPACE_KERNEL);
+		return type_in_space(s->a, type_ptr(s->a, record_type(s, (uint32_t)id)),
+				     SPACE_KERNEL);
+	}
+	case BI_PID:
+	case BI_TID:
+	case BI_UID:
+	case BI_GID:
+	case BI_CPU:
+	case BI_RAND:
+		return &type_u64;
+	default:
+		return &type_u64;
+	}
+}
+
+/* $name: a scratch variable, which must be assigned before */
+static struct type *check_var(struct sema *s, struct node *n)
+{
+	struct var_info *v = find_var(s, n->u.var.name);
+	if (!v) {
+		diag_error(s->d, n->loc, "variable '$%s' is used before it is assigned",
+			   n->u.var.name);
+		return NULL;
+	}
+	n->u.var.info = v;
+	return v->type;
+}
+
+/* @name[keys] read as a value */
+static struct type *check_map_read(struct sema *s, struct node *n)
+{
+	use_map_keys(s, n);
+	struct map_info *m = n->u.map.info;
+	if (!m)
+		return NULL;
+	if (m->has_kind && m->agg != AGG_NONE) {
+		if (!agg_readable(m->agg)) {
+			diag_error(s->d, n->loc,
+				   "map '%s' holds %s, which is per-CPU and can only be "
+				   "read when printed",
+				   m->name, agg_name(m->agg));
+			return NULL;
+		}
+		return m->agg == AGG_COUNT ? &type_u64 : &type_s64;
+	}
+	/* The value type may be fixed by an assignment later in the
+	 * script; finish_maps() checks such early reads. */
+	if (!m->value) {
+		struct early_read *r = arena_alloc(s->a, sizeof(*r));
+		r->node = n;
+		r->next = m->early_reads;
+		m->early_reads = r;
+	}
+	return m->value ? m->value : &type_s64;
+}
+
+/* !x, -x, +x, ~x and *p */
+static struct type *check_unop(struct sema *s, struct node *n)
+{
+	struct type *t = check_expr(s, n->u.unop.operand);
+	if (!t)
+		return NULL;
+	switch (n->u.unop.op) {
+	case OP_NOT:
+	case OP_NEG:
+	case OP_PLUS:
+	case OP_BNOT:
+		if (!is_int(t)) {
+			diag_error(s->d, n->u.unop.operand->loc,
+				   "operator '%s' needs an integer, got %s",
+				   ast_op_name(n->u.unop.op), type_name(s->a, t));
+			return NULL;
+		}
+		if (n->u.unop.op == OP_NOT)
+			return &type_s64;
+		return storage_type(s, t);
+	case OP_DEREF:
+		return check_deref(s, n, t);
+	default:
+		diag_error(s->d, n->loc, "pointer operator '%s' is not supported yet",
+			   ast_op_name(n->u.unop.op));
+		return NULL;
+	}
+}
+
+/* cond ? a : b */
+static struct type *check_ternary(struct sema *s, struct node *n)
+{
+	struct type *c = check_expr(s, n->u.ternary.cond);
+	struct type *a = check_expr(s, n->u.ternary.then);
+	struct type *b = check_expr(s, n->u.ternary.els);
+	if (!c || !a || !b)
+		return NULL;
+	if (!is_int(c)) {
+		diag_error(s->d, n->u.ternary.cond->loc, "condition must be an integer, got %s",
+			   type_name(s->a, c));
+		return NULL;
+	}
+	struct type *u = unify(s, storage_type(s, a), storage_type(s, b));
+	if (!u) {
+		diag_error(s->d, n->loc, "branches of '?:' have different types, %s and %s",
+			   type_name(s->a, a), type_name(s->a, b));
+		return NULL;
+	}
+	return u;
+}
+
+/* (a, b, ...) */
+static struct type *check_tuple(struct sema *s, struct node *n)
+{
+	struct type **elems = arena_alloc(s->a, (size_t)n->u.tuple.count * sizeof(*elems));
+	uint32_t i = 0;
+	bool ok = true;
+	for (struct node *e = n->u.tuple.elems; e; e = e->next) {
+		struct type *t = check_expr(s, e);
+		if (!t || t->kind == TYPE_VOID) {
+			ok = false;
+			continue;
+		}
+		elems[i++] = storage_type(s, t);
+	}
+	if (!ok)
+		return NULL;
+	return type_tuple(s->a, elems, i);
+}
+
+/* (type)x */
+static struct type *check_cast(struct sema *s, struct node *n)
+{
+	struct type *t = check_expr(s, n->u.cast.expr);
+	if (!t)
+		return NULL;
+	const struct typename_ref *to = &n->u.cast.to;
+	struct type *dst = named_type(s, to, n->loc);
+	if (!dst)
+		return NULL;
+	if (!is_scalar(t) || (dst->kind != TYPE_INT && dst->kind != TYPE_PTR)) {
+		diag_error(s->d, n->loc, "cannot cast %s to %s", type_name(s->a, t),
+			   type_name(s->a, dst));
+		return NULL;
+	}
+	/* (T *)arg0 in a uprobe points into user memory */
+	return type_in_space(s->a, dst, (enum addr_space)t->space);
+}
+
+/* $x++, @m[k]-- and the like */
+static struct type *check_incdec(struct sema *s, struct node *n)
+{
+	struct node *o = n->u.incdec.operand;
+	if (!is_lvalue(o)) {
+		diag_error(s->d, o->loc, "'%s' needs a $variable or @map",
+			   ast_op_name(n->u.incdec.op));
+		return NULL;
+	}
+	if (o->kind == N_MAP) {
+		use_map_keys(s, o);
+		struct map_info *m = o->u.map.info;
+		if (!m)
+			return NULL;
+		if (m->value && !is_int(m->value)) {
+			diag_error(s->d, n->loc, "'%s' needs an integer map, '%s' holds %s",
+				   ast_op_name(n->u.incdec.op), m->name,
+				   type_name(s->a, m->value));
+			return NULL;
+		}
+		set_map_kind(s, m, AGG_NONE, &type_s64, n->loc);
+		o->type = o->u.map.info->value;
+		return o->type && is_int(o->type) ? o->type : &type_s64;
+	}
+	struct var_info *v = find_var(s, o->u.var.name);
+	if (!v) {
+		diag_error(s->d, o->loc, "variable '$%s' is used before it is assigned",
+			   o->u.var.name);
+		return NULL;
+	}
+	if (!is_int(v->type)) {
+		diag_error(s->d, o->loc, "'%s' needs an integer variable",
+			   ast_op_name(n->u.incdec.op));
+		return NULL;
+	}
+	o->u.var.info = v;
+	o->type = v->type;
+	return v->type;
+}
+
+/* sizeof(type) and sizeof(expr), which become a constant */
+static struct type *check_sizeof(struct sema *s, struct node *n)
+{
+	struct type *t = n->u.size_of.is_type ? named_type(s, &n->u.size_of.to, n->loc)
+					      : check_expr(s, n->u.size_of.expr);
+	if (!t)
+		return NULL;
+	/* a constant from here on */
+	uint64_t size = t->size;
+	n->kind = N_INT;
+	memset(&n->u, 0, sizeof(n->u));
+	n->u.int_lit.value = size;
+	n->u.int_lit.is_unsigned = true;
+	return &type_u64;
+}
+
+/* a[i] on arrays, strings and typed pointers */
+static struct type *check_index(struct sema *s, struct node *n)
+{
+	struct type *bt = check_expr(s, n->u.index.base);
+	struct type *it = check_expr(s, n->u.index.index);
+	if (!bt || !it)
+		return NULL;
+	if (!is_int(it)) {
+		diag_error(s->d, n->u.index.index->loc, "an index must be an integer, got %s",
+			   type_name(s->a, it));
+		return NULL;
+	}
+	struct type *et = NULL;
+	uint32_t count = 0;
+	if (bt->kind == TYPE_ARRAY) {
+		et = bt->elem;
+		count = bt->count;
+	} else if (bt->kind == TYPE_STR) {
+		et = &type_s8;
+		count = bt->size;
+	} else if (bt->kind == TYPE_PTR && bt->elem && bt->elem->kind != TYPE_VOID &&
+		   bt->elem->size) {
+		et = bt->elem;
+	}
+	if (!et) {
+		diag_error(s->d, n->u.index.base->loc, "cannot index a value of type %s",
+			   type_name(s->a, bt));
+		return NULL;
+	}
+	if (count && n->u.index.index->kind == N_INT &&
+	    n->u.index.index->u.int_lit.value >= count) {
+		diag_error(s->d, n->u.index.index->loc,
+			   "index %llu is out of bounds for %s",
+			   (unsigned long long)n->u.index.index->u.int_lit.value,
+			   type_name(s->a, bt));
+		return NULL;
+	}
+	return bt->kind == TYPE_STR ? et
+				    : read_in_space(s, et, (enum addr_space)bt->space);
+}
+
+static struct type *check_expr_inner(struct sema *s, struct node *n)
+{
+	switch (n->kind) {
+	case N_INT:
+		if (!n->u.int_lit.is_unsigned && n->u.int_lit.value > INT64_MAX)
+			return &type_u64;
+		return n->u.int_lit.is_unsigned ? &type_u64 : &type_s64;
+	case N_STR:
+		return type_str(s->a, (uint32_t)n->u.str.len + 1);
+	case N_IDENT:
+		return check_ident(s, n);
+	case N_VAR:
+		return check_var(s, n);
+	case N_MAP:
+		return check_map_read(s, n);
+	case N_CALL:
+		return check_call(s, n, CALL_VALUE);
+	case N_BINOP:
+		return check_binop(s, n);
+	case N_UNOP:
+		return check_unop(s, n);
+	case N_TERNARY:
+		return check_ternary(s, n);
+	case N_FIELD:
+		return check_field(s, n);
+	case N_TUPLE:
+		return check_tuple(s, n);
+	case N_CAST:
+		return check_cast(s, n);
+	case N_ASSIGN:
+		return check_assign(s, n);
+	case N_INCDEC:
+		return check_incdec(s, n);
+	case N_SIZEOF:
+		return check_sizeof(s, n);
+	case N_INDEX:
+		return check_index(s, n);
+	default:
+		diag_error(s->d, n->loc, "expected an expression");
+		return NULL;
+	}
+}
+
+struct type *check_expr(struct sema *s, struct node *n)
+{
+	struct type *t = check_expr_inner(s, n);
+	n->type = t;
+	return t;
+}

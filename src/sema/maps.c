@@ -1,0 +1,261 @@
+/*
+ * maps.c - maps and what they store: the storage type of values and
+ * keys, unification of the types seen at every use, the aggregation kind
+ * of each map, and the checks that need every use seen (finish_maps).
+ */
+#include <bpf/libbpf.h>
+#include <string.h>
+
+#include "sema/sema_internal.h"
+
+/* Aggregations a probe can read: summed over the CPUs with
+ * bpf_map_lookup_percpu_elem (Linux 5.19), one lookup per possible CPU. */
+enum { AGG_READ_MAX_CPUS = 64 };
+bool agg_readable(enum agg_kind k)
+{
+	if (k != AGG_COUNT && k != AGG_SUM && k != AGG_AVG && k != AGG_MIN && k != AGG_MAX)
+		return false;
+	int ncpus = libbpf_num_possible_cpus();
+	return ncpus > 0 && ncpus <= AGG_READ_MAX_CPUS &&
+	       kernel_has_helper(BPF_FUNC_map_lookup_percpu_elem);
+}
+
+const char *agg_name(enum agg_kind k)
+{
+	static const char *const names[] = {"plain values", "count()", "sum()",  "avg()",	 "min()",
+					    "max()",	  "stats()", "hist()", "lhist()"};
+	return names[k];
+}
+
+/* The type a value takes when stored in a map key/value or variable:
+ * integers widen to 64 bits so every use of a map agrees. */
+struct type *storage_type(struct sema *s, struct type *t)
+{
+	if (!t)
+		return NULL;
+	if (t->kind == TYPE_INT || t->kind == TYPE_BOOL) {
+		/* an address keeps its space in a variable or map */
+		struct type *wide = (t->kind == TYPE_INT && !t->is_signed && t->size == 8)
+					    ? &type_u64
+					    : &type_s64;
+		return type_in_space(s->a, wide, t->space);
+	}
+	if (t->kind == TYPE_TUPLE) {
+		struct type **elems = arena_alloc(s->a, t->nfields * sizeof(*elems));
+		for (uint32_t i = 0; i < t->nfields; i++)
+			elems[i] = storage_type(s, t->fields[i].type);
+		return type_tuple(s->a, elems, t->nfields);
+	}
+	return t;
+}
+
+/* Builtins that are u64 in expressions but never exceed 32 bits. */
+bool is_32bit_builtin(const struct node *k)
+{
+	if (k->kind != N_IDENT)
+		return false;
+	switch (k->u.ident.builtin_id) {
+	case BI_PID:
+	case BI_TID:
+	case BI_UID:
+	case BI_GID:
+	case BI_CPU:
+	case BI_RAND:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* Map keys keep the width of integers (a key of pid and cpu is 8 bytes, as
+ * hand-written C would make it, so the kernel hashes less); values and
+ * variables hold 64 bits (storage_type). */
+static struct type *key_storage_type(struct sema *s, struct type *t)
+{
+	if (t->kind == TYPE_INT)
+		return t;
+	if (t->kind == TYPE_TUPLE) {
+		struct type **elems = arena_alloc(s->a, t->nfields * sizeof(*elems));
+		for (uint32_t i = 0; i < t->nfields; i++)
+			elems[i] = key_storage_type(s, t->fields[i].type);
+		return type_tuple(s->a, elems, t->nfields);
+	}
+	return storage_type(s, t);
+}
+
+static struct type *unify_layout(struct sema *s, struct type *a, struct type *b);
+
+/* Unifies two storage types: same kind, strings take the larger size, and
+ * an address that may come from either keeps both spaces (space_merge).
+ * Returns NULL when they cannot share storage. */
+struct type *unify(struct sema *s, struct type *a, struct type *b)
+{
+	if (!a)
+		return b;
+	if (!b)
+		return a;
+	struct type *u = unify_layout(s, a, b);
+	return u ? type_in_space(s->a, u, space_merge(a->space, b->space)) : NULL;
+}
+
+static struct type *unify_layout(struct sema *s, struct type *a, struct type *b)
+{
+	if (a->kind == TYPE_INT && b->kind == TYPE_INT) {
+		if (type_equal(a, b))
+			return a; /* map keys keep their width while every use agrees */
+		return (a->is_signed && b->is_signed) ? &type_s64 : &type_u64;
+	}
+	if (a->kind != b->kind)
+		return NULL;
+	if (a->kind == TYPE_STR)
+		return a->size >= b->size ? a : b;
+	if (a->kind == TYPE_TUPLE) {
+		if (a->nfields != b->nfields)
+			return NULL;
+		struct type **elems = arena_alloc(s->a, a->nfields * sizeof(*elems));
+		for (uint32_t i = 0; i < a->nfields; i++) {
+			elems[i] = unify(s, a->fields[i].type, b->fields[i].type);
+			if (!elems[i])
+				return NULL;
+		}
+		return type_tuple(s->a, elems, a->nfields);
+	}
+	return type_equal(a, b) ? a : NULL;
+}
+
+/* The key type of a map access: NULL without keys, the element's type for
+ * one key, a tuple for several. */
+static struct type *key_type(struct sema *s, struct node *keys, bool *ok)
+{
+	*ok = true;
+	int n = ast_list_len(keys);
+	if (n == 0)
+		return NULL;
+	struct type **elems = arena_alloc(s->a, (size_t)n * sizeof(*elems));
+	int i = 0;
+	for (struct node *k = keys; k; k = k->next) {
+		struct type *t = check_expr(s, k);
+		if (!t) {
+			*ok = false;
+			continue;
+		}
+		if (t->kind == TYPE_VOID) {
+			diag_error(s->d, k->loc, "a map key needs a value, this has none");
+			*ok = false;
+			continue;
+		}
+		if (reject_record(s, k, t)) {
+			*ok = false;
+			continue;
+		}
+		elems[i++] = is_32bit_builtin(k) ? &type_u32 : key_storage_type(s, t);
+	}
+	if (!*ok)
+		return NULL;
+	if (n == 1)
+		return elems[0];
+	return type_tuple(s->a, elems, (uint32_t)n);
+}
+
+void use_map_keys(struct sema *s, struct node *mapnode)
+{
+	struct map_info *m = find_map(s, mapnode->u.map.name, mapnode->loc);
+	mapnode->u.map.info = m;
+	bool ok;
+	struct type *kt = key_type(s, mapnode->u.map.keys, &ok);
+	if (!ok)
+		return;
+	if (!m->keys_seen) {
+		/* the first access decides whether the map has keys */
+		m->keys_seen = true;
+		m->keyed = kt != NULL;
+		m->keys_loc = mapnode->loc;
+	} else if (m->keyed != (kt != NULL)) {
+		diag_error(s->d, mapnode->loc, "map '%s' is used %s keys here but %s keys elsewhere",
+			   m->name, kt ? "with" : "without", kt ? "without" : "with");
+		diag_note(s->d, m->keys_loc, "first used here");
+		m->assign_failed = true; /* reported; no "never assigned" on top */
+		mapnode->u.map.info = NULL;
+		return;
+	}
+	if (kt) {
+		struct type *u = unify(s, m->key, kt);
+		if (!u) {
+			diag_error(s->d, mapnode->loc,
+				   "map '%s' key has type %s here but %s elsewhere", m->name,
+				   type_name(s->a, kt), type_name(s->a, m->key));
+			diag_note(s->d, m->loc, "first used here");
+			return;
+		}
+		m->key = u;
+	}
+}
+
+void set_map_kind(struct sema *s, struct map_info *m, enum agg_kind agg,
+			 struct type *value, struct loc loc)
+{
+	if (m->has_kind && m->agg != agg) {
+		diag_error(s->d, loc, "map '%s' holds %s here but %s elsewhere", m->name,
+			   agg_name(agg), agg_name(m->agg));
+		diag_note(s->d, m->agg_loc, "first used here");
+		return;
+	}
+	if (!m->has_kind) {
+		m->has_kind = true;
+		m->agg = agg;
+		m->agg_loc = loc;
+	}
+	if (value) {
+		struct type *u = unify(s, m->value, storage_type(s, value));
+		if (!u) {
+			diag_error(s->d, loc, "map '%s' holds %s here but %s elsewhere", m->name,
+				   type_name(s->a, value), type_name(s->a, m->value));
+			diag_note(s->d, m->agg_loc, "first used here");
+			return;
+		}
+		m->value = u;
+	}
+}
+
+/* Maps read before their type was known got s64; now that every use is
+ * seen, make sure each map has a value type and reads agree with it. */
+void finish_maps(struct sema *s)
+{
+	for (struct map_info *m = s->c->maps; m; m = m->next) {
+		if (!m->has_kind) {
+			if (!m->assign_failed)
+				diag_error(s->d, m->loc, "map '%s' is used but never assigned",
+					   m->name);
+			continue;
+		}
+		for (struct early_read *r = m->early_reads; r; r = r->next) {
+			if (m->agg != AGG_NONE && !agg_readable(m->agg))
+				diag_error(s->d, r->node->loc,
+					   "map '%s' holds %s, which is per-CPU and can only be "
+					   "read when printed",
+					   m->name, agg_name(m->agg));
+			else if (m->value && !is_int(m->value))
+				diag_error(s->d, r->node->loc,
+					   "map '%s' is read here as an integer, but it holds %s; "
+					   "assign it before the first read",
+					   m->name, type_name(s->a, m->value));
+		}
+		/* a map without keys holds one value: bpftrace refuses len() of
+		 * it too, rather than answer 1 whether or not it was set */
+		if (m->len_used && !m->keyed)
+			diag_error(s->d, m->len_loc,
+				   "len() counts the keys of a map, and '%s' has none", m->name);
+		if (m->agg == AGG_COUNT)
+			m->value = &type_u64;
+		else if (m->agg != AGG_NONE && !m->value)
+			m->value = &type_s64;
+	}
+}
+
+int sema_maps(struct compilation *c)
+{
+	struct sema s = {.c = c, .a = &c->arena, .d = c->diag};
+	int before = c->diag->nerrors;
+	finish_maps(&s);
+	return c->diag->nerrors > before ? -1 : 0;
+}

@@ -1,0 +1,110 @@
+/*
+ * names.c - the names a program can use: builtin values and functions
+ * (from builtins/builtins.h), maps, scratch variables, and "did you
+ * mean" for an unknown one; and whether the probe's context offers a
+ * builtin at all.
+ */
+#include <string.h>
+
+#include "sema/sema_internal.h"
+
+static const char *const builtin_names[] = {
+#define X(id, name, ctx) name,
+	BUILTIN_VALUES(X)
+#undef X
+};
+const unsigned builtin_ctx[] = {
+#define X(id, name, ctx) ctx,
+	BUILTIN_VALUES(X)
+#undef X
+};
+const char *const func_names[] = {
+#define X(id, name, mn, mx, agg) name,
+	BUILTIN_FUNCS(X)
+#undef X
+};
+const int func_min_args[] = {
+#define X(id, name, mn, mx, agg) mn,
+	BUILTIN_FUNCS(X)
+#undef X
+};
+const int func_max_args[] = {
+#define X(id, name, mn, mx, agg) mx,
+	BUILTIN_FUNCS(X)
+#undef X
+};
+const bool func_is_agg[] = {
+#define X(id, name, mn, mx, agg) agg,
+	BUILTIN_FUNCS(X)
+#undef X
+};
+
+const enum agg_kind func_agg_kind[FN__COUNT] = {
+	[FN_COUNT] = AGG_COUNT, [FN_SUM] = AGG_SUM,	[FN_AVG] = AGG_AVG,	[FN_MIN] = AGG_MIN,
+	[FN_MAX] = AGG_MAX,	[FN_STATS] = AGG_STATS, [FN_HIST] = AGG_HIST, [FN_LHIST] = AGG_LHIST,
+};
+
+int find_builtin(const char *name)
+{
+	for (int i = 0; i < BI__COUNT; i++)
+		if (!strcmp(builtin_names[i], name))
+			return i;
+	return -1;
+}
+
+int find_func(const char *name)
+{
+	for (int i = 0; i < FN__COUNT; i++)
+		if (!strcmp(func_names[i], name))
+			return i;
+	return -1;
+}
+
+struct map_info *find_map(struct sema *s, const char *name, struct loc loc)
+{
+	for (struct map_info *m = s->c->maps; m; m = m->next)
+		if (!strcmp(m->name, name))
+			return m;
+	struct map_info *m = arena_alloc(s->a, sizeof(*m));
+	m->name = name;
+	m->loc = loc;
+	m->index = s->c->nmaps++;
+	struct map_info **tail = &s->c->maps;
+	while (*tail)
+		tail = &(*tail)->next;
+	*tail = m;
+	return m;
+}
+
+struct var_info *find_var(struct sema *s, const char *name)
+{
+	for (struct var_info *v = s->vars; v; v = v->next)
+		if (!strcmp(v->name, name))
+			return v;
+	return NULL;
+}
+
+/* "unknown identifier", suggesting a builtin or a constant-like macro. */
+void err_closest_ident(struct sema *s, struct node *n)
+{
+	const char *cands[BI__COUNT + 256];
+	int nc = 0;
+	for (int i = 0; i < BI__COUNT; i++)
+		cands[nc++] = builtin_names[i];
+	for (struct node *m = s->c->prog.macros; m && nc < BI__COUNT + 256; m = m->next)
+		if (!m->u.macro.params)
+			cands[nc++] = m->u.macro.name;
+	const char *near = diag_closest(n->u.ident.name, cands, nc);
+	diag_error(s->d, n->loc, "unknown identifier '%s'", n->u.ident.name);
+	if (near)
+		diag_note(s->d, (struct loc){0}, "did you mean '%s'?", near);
+}
+
+bool ctx_allows(struct sema *s, unsigned need, struct loc loc, const char *what)
+{
+	if (!need || (s->ctx & need) == need)
+		return true;
+	const char *prov = s->naps ? s->aps[0].prov->name : "this";
+	diag_error(s->d, loc, "'%s' is not available in %s probes", what, prov);
+	return false;
+}

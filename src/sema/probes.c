@@ -1,0 +1,165 @@
+/*
+ * probes.c - probes: each spec is expanded into attach points by its
+ * provider (src/probes/), then the probe's predicate and body are checked
+ * once for all of its attach points and one probe instance is made per
+ * attach point. Also the services providers call back into
+ * (sema_add_attach_point, compilation_tracefs).
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "kernel/tracefs.h"
+#include "sema/sema_internal.h"
+
+void sema_add_attach_point(struct compilation *c, const struct attach_point *ap)
+{
+	if (c->npending == c->cap_pending) {
+		size_t cap = c->cap_pending ? c->cap_pending * 2 : 8;
+		struct attach_point *n = arena_alloc(&c->arena, cap * sizeof(*n));
+		if (c->npending)
+			memcpy(n, c->pending, c->npending * sizeof(*n));
+		c->pending = n;
+		c->cap_pending = cap;
+	}
+	c->pending[c->npending++] = *ap;
+}
+
+const char *compilation_tracefs(struct compilation *c, struct loc loc)
+{
+	if (c->tracefs)
+		return c->tracefs;
+	char dir[256], note[256] = "";
+	int err = tracefs_dir(dir, sizeof(dir), note, sizeof(note));
+	if (note[0])
+		fprintf(stderr, "%s\n", note);
+	if (err) {
+		diag_error(c->diag, loc, "cannot find or mount tracefs: %s", strerror(-err));
+		return NULL;
+	}
+	c->tracefs = arena_strdup(&c->arena, dir);
+	return c->tracefs;
+}
+
+static const struct provider *spec_provider(struct sema *s, struct node *spec, const char **rest)
+{
+	const char *text = spec->u.spec.text;
+	const char *colon = strchr(text, ':');
+	char name[64];
+	size_t len = colon ? (size_t)(colon - text) : strlen(text);
+	if (len >= sizeof(name))
+		len = sizeof(name) - 1;
+	memcpy(name, text, len);
+	name[len] = 0;
+	*rest = colon ? colon + 1 : NULL;
+	const struct provider *p = provider_find(name);
+	if (p)
+		return p;
+	struct loc l = spec->loc;
+	l.last_line = l.first_line;
+	l.last_column = l.first_column + (int)len - 1;
+	diag_error(s->d, l, "unknown probe type '%s'", name);
+	const char *cands[64];
+	int n = 0;
+	for (int i = 0; provider_table[i] && n < 64; i++) {
+		cands[n++] = provider_table[i]->name;
+		for (const char *const *al = provider_table[i]->aliases; al && *al && n < 64; al++)
+			cands[n++] = *al;
+	}
+	const char *near = diag_closest(name, cands, n);
+	if (near)
+		diag_note(s->d, (struct loc){0}, "did you mean '%s'?", near);
+	return NULL;
+}
+
+/* Expands the probe's specs into its attach points (u.probe.aps); none
+ * when a spec failed, and then its body is not checked. */
+void expand_probe(struct sema *s, struct node *probe)
+{
+	struct compilation *c = s->c;
+	c->npending = 0;
+	bool ok = true;
+	for (struct node *spec = probe->u.probe.specs; spec; spec = spec->next) {
+		const char *rest;
+		const struct provider *p = spec_provider(s, spec, &rest);
+		if (!p) {
+			ok = false;
+			continue;
+		}
+		if (p->expand(c, spec, rest))
+			ok = false;
+	}
+	probe->u.probe.aps = NULL;
+	probe->u.probe.naps = 0;
+	if (!ok || c->npending == 0)
+		return;
+	probe->u.probe.aps = c->pending;
+	probe->u.probe.naps = c->npending;
+	c->pending = NULL;
+	c->npending = c->cap_pending = 0;
+}
+
+/* Checks the predicate and body of an expanded probe against all of its
+ * attach points, and makes one probe instance per attach point. */
+void type_probe(struct sema *s, struct node *probe)
+{
+	struct compilation *c = s->c;
+	if (!probe->u.probe.naps)
+		return;
+	s->probe = probe;
+	s->naps = probe->u.probe.naps;
+	s->aps = probe->u.probe.aps;
+	s->ctx = ~0u;
+	for (size_t i = 0; i < s->naps; i++)
+		s->ctx &= s->aps[i].prov->ctx;
+	s->vars = NULL;
+	s->pkt_depth = -1;
+	s->pkt_len = s->pkt_l4_in_for = false;
+
+	if (probe->u.probe.predicate)
+		check_cond(s, probe->u.probe.predicate, "a predicate");
+	check_block(s, probe->u.probe.body);
+
+	for (size_t i = 0; i < s->naps; i++) {
+		struct probe_inst *pi = arena_alloc(s->a, sizeof(*pi));
+		pi->probe = probe;
+		pi->ap = &s->aps[i];
+		pi->vars = s->vars;
+		pi->pkt_depth = s->pkt_depth;
+		pi->pkt_len = s->pkt_len;
+		pi->pkt_l4_eager = s->pkt_l4_in_for;
+		pi->index = c->ninsts++;
+		pi->prog_name = arena_printf(s->a, "p%d", pi->index);
+		struct probe_inst **tail = &c->insts;
+		while (*tail)
+			tail = &(*tail)->next;
+		*tail = pi;
+	}
+}
+
+void check_has_probes(struct compilation *c)
+{
+	if (!c->prog.probes)
+		diag_error(c->diag, (struct loc){0, 1, 1, 1, 1}, "the program has no probes");
+}
+
+int sema_probes(struct compilation *c)
+{
+	struct sema s = {.c = c, .a = &c->arena, .d = c->diag};
+	int before = c->diag->nerrors;
+	int index = 0;
+	for (struct node *p = c->prog.probes; p; p = p->next) {
+		p->u.probe.index = index++;
+		expand_probe(&s, p);
+	}
+	check_has_probes(c);
+	return c->diag->nerrors > before ? -1 : 0;
+}
+
+int sema_types(struct compilation *c)
+{
+	struct sema s = {.c = c, .a = &c->arena, .d = c->diag};
+	int before = c->diag->nerrors;
+	for (struct node *p = c->prog.probes; p; p = p->next)
+		type_probe(&s, p);
+	return c->diag->nerrors > before ? -1 : 0;
+}

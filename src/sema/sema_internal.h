@@ -1,0 +1,126 @@
+/*
+ * sema_internal.h - what the files of the semantic pass share, and only
+ * they: the state of one run (struct sema) and the functions one file of
+ * src/sema/ calls in another. The pass is split by what it checks
+ * (probes, macros, names, expressions, statements, kernel types, formats,
+ * packets, maps, calls); sema.h is its interface to the rest of sonde.
+ */
+#ifndef SONDE_SEMA_INTERNAL_H
+#define SONDE_SEMA_INTERNAL_H
+
+#include <linux/bpf.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "builtins/builtins.h"
+#include "compile.h"
+
+struct sema {
+	struct compilation *c;
+	struct arena *a;
+	struct diag *d;
+	/* the probe being checked */
+	struct node *probe;
+	struct attach_point *aps;
+	size_t naps;
+	unsigned ctx; /* CTX_HAS_* common to all attach points */
+	struct var_info *vars;
+	int loop_depth;
+	int pkt_depth; /* deepest pkt field the probe reads, -1 for none */
+	bool pkt_len;  /* the probe reads pkt.len */
+	bool pkt_l4_in_for; /* ... and a transport field inside a for body */
+	int macro_depth;
+	int macro_nodes;    /* nodes copied by all macro expansions so far */
+	bool macro_stopped; /* an expansion failed: expand no more macros */
+	int for_depth; /* inside the body of for ($kv : @map) */
+};
+
+static inline bool is_int(const struct type *t)
+{
+	return t && (t->kind == TYPE_INT || t->kind == TYPE_BOOL);
+}
+
+static inline bool is_str(const struct type *t)
+{
+	return t && t->kind == TYPE_STR;
+}
+
+/* Integers, and kernel pointers, which compare and add as u64. */
+static inline bool is_scalar(const struct type *t)
+{
+	return is_int(t) || (t && t->kind == TYPE_PTR);
+}
+
+/* Where a call stands: alone as a statement, as a value, or as the
+ * right-hand side of `@map = ...` where aggregations are allowed. */
+enum call_mode { CALL_STMT, CALL_VALUE, CALL_AGG };
+
+/* names.c */
+extern const unsigned builtin_ctx[];
+extern const char *const func_names[];
+extern const int func_min_args[];
+extern const int func_max_args[];
+extern const bool func_is_agg[];
+extern const enum agg_kind func_agg_kind[FN__COUNT];
+int find_builtin(const char *name);
+int find_func(const char *name);
+struct map_info *find_map(struct sema *s, const char *name, struct loc loc);
+struct var_info *find_var(struct sema *s, const char *name);
+void err_closest_ident(struct sema *s, struct node *n);
+bool ctx_allows(struct sema *s, unsigned need, struct loc loc, const char *what);
+
+/* maps.c */
+bool agg_readable(enum agg_kind k);
+const char *agg_name(enum agg_kind k);
+struct type *storage_type(struct sema *s, struct type *t);
+bool is_32bit_builtin(const struct node *k);
+struct type *unify(struct sema *s, struct type *a, struct type *b);
+void use_map_keys(struct sema *s, struct node *mapnode);
+void set_map_kind(struct sema *s, struct map_info *m, enum agg_kind agg,
+			 struct type *value, struct loc loc);
+void finish_maps(struct sema *s);
+
+/* probes.c */
+void expand_probe(struct sema *s, struct node *probe);
+void type_probe(struct sema *s, struct node *probe);
+/* "the program has no probes" when it has none */
+void check_has_probes(struct compilation *c);
+
+/* macros.c */
+struct node *find_macro(struct sema *s, const char *name);
+bool expand_macro(struct sema *s, struct node *n, struct node *m, bool as_stmt);
+struct type *check_expanded(struct sema *s, struct node *n, struct loc call_loc,
+				   const char *name, bool as_stmt);
+
+/* pkt.c */
+struct type *check_pkt_field(struct sema *s, struct node *n);
+
+/* btf_types.c */
+struct type *ctx_value_type(struct sema *s, struct type *prev,
+				   const struct ctx_access *acc);
+struct type *read_in_space(struct sema *s, struct type *t, enum addr_space space);
+struct type *record_type(struct sema *s, uint32_t id);
+struct type *named_type(struct sema *s, const struct typename_ref *to, struct loc loc);
+struct type *check_kernel_field(struct sema *s, struct node *n, struct type *bt);
+bool reject_record(struct sema *s, struct node *n, struct type *t);
+
+/* expr.c */
+int64_t const_int(struct sema *s, struct node *n, const char *what, bool *ok);
+struct type *check_expr(struct sema *s, struct node *n);
+
+/* formats.c */
+struct fmt_info *add_fmt(struct sema *s, struct node *call, const char *fmt,
+				uint32_t nargs);
+bool check_time_format(struct sema *s, const struct node *fmtn);
+struct type *check_printf(struct sema *s, struct node *n, struct node *args);
+
+/* calls.c */
+bool kernel_has_helper(enum bpf_func_id id);
+struct type *check_call(struct sema *s, struct node *n, enum call_mode mode);
+
+/* stmt.c */
+void check_block(struct sema *s, struct node *blk);
+void check_cond(struct sema *s, struct node *cond, const char *what);
+void check_stmt(struct sema *s, struct node *n);
+
+#endif

@@ -1,0 +1,211 @@
+/*
+ * stmt.c - statements: blocks, conditions, loops (while, unroll, for
+ * over a map), packet verdicts, and expression statements (a call, a
+ * macro, an assignment).
+ */
+#include <string.h>
+
+#include "sema/sema_internal.h"
+
+static void check_stmts(struct sema *s, struct node *list);
+
+void check_block(struct sema *s, struct node *blk)
+{
+	if (!blk)
+		return;
+	if (blk->kind == N_BLOCK)
+		check_stmts(s, blk->u.block.stmts);
+	else
+		check_stmts(s, blk);
+}
+
+void check_cond(struct sema *s, struct node *cond, const char *what)
+{
+	struct type *t = check_expr(s, cond);
+	if (t && !is_scalar(t))
+		diag_error(s->d, cond->loc, "%s must be an integer, got %s", what,
+			   type_name(s->a, t));
+}
+
+/* `drop;`, `pass;`, `tx;`: asked of every attach point's provider. */
+static void check_verdict(struct sema *s, struct node *e)
+{
+	const char *name = e->u.ident.name;
+	if (s->for_depth && (!strcmp(name, "drop") || !strcmp(name, "pass") || !strcmp(name, "tx"))) {
+		diag_error(s->d, e->loc, "'%s;' cannot be used inside a 'for' loop over a map",
+			   name);
+		return;
+	}
+	static const char *const verdicts[] = {"drop", "pass", "tx"};
+	bool is_verdict = false;
+	for (size_t i = 0; i < 3; i++)
+		is_verdict |= !strcmp(verdicts[i], name);
+	for (size_t i = 0; i < s->naps; i++) {
+		const struct provider *p = s->aps[i].prov;
+		if (!p->verdict) {
+			if (is_verdict)
+				diag_error(s->d, e->loc,
+					   "'%s;' is a packet verdict; it is only allowed in xdp and "
+					   "tc probes, not in %s probes",
+					   name, p->name);
+			else
+				err_closest_ident(s, e);
+			return;
+		}
+		int64_t ret;
+		if (p->verdict(s->c, &s->aps[i], name, e->loc, &ret))
+			return;
+		e->u.ident.const_value = ret;
+	}
+	e->u.ident.is_const = true;
+	e->u.ident.builtin_id = -1;
+}
+
+/* for ($kv : @map) { ... }: the body becomes a bpf_for_each_map_elem
+ * callback; $kv is the tuple (key, value) of one element. The body sees
+ * the probe's variables (codegen passes their slots to the callback). */
+static void check_for(struct sema *s, struct node *n)
+{
+	struct node *mv = n->u.for_.map, *var = n->u.for_.var;
+	if (mv->u.map.keys) {
+		diag_error(s->d, mv->loc, "'for' needs a whole map, as in for ($kv : @name)");
+		return;
+	}
+	if (s->for_depth) {
+		diag_error(s->d, n->loc, "'for' loops over maps cannot be nested");
+		return;
+	}
+	struct map_info *m = find_map(s, mv->u.map.name, mv->loc);
+	mv->u.map.info = m;
+	if (m->has_kind && m->agg != AGG_NONE) {
+		diag_error(s->d, mv->loc,
+			   "map '%s' holds %s, which is per-CPU; 'for' only iterates maps of plain "
+			   "values",
+			   m->name, agg_name(m->agg));
+		return;
+	}
+	if (!m->has_kind || !m->keys_seen || !m->value) {
+		diag_error(s->d, mv->loc, "map '%s' must be assigned before the 'for' loop over it",
+			   m->name);
+		return;
+	}
+	if (!m->keyed) {
+		diag_error(s->d, mv->loc, "map '%s' has no keys to iterate over", m->name);
+		return;
+	}
+	if (!kernel_has_helper(BPF_FUNC_for_each_map_elem)) {
+		diag_error(s->d, n->loc,
+			   "'for' over a map needs bpf_for_each_map_elem, which this kernel lacks "
+			   "(Linux 5.13 or later)");
+		return;
+	}
+	if (find_var(s, var->u.var.name)) {
+		diag_error(s->d, var->loc, "variable '$%s' is already used in this probe",
+			   var->u.var.name);
+		return;
+	}
+	struct type *elems[2] = {m->key, m->value};
+	struct var_info *kv = arena_alloc(s->a, sizeof(*kv));
+	kv->name = var->u.var.name;
+	kv->loc = var->loc;
+	kv->type = type_tuple(s->a, elems, 2);
+	kv->next = s->vars;
+	var->u.var.info = kv;
+	var->type = kv->type;
+	s->vars = kv;
+	s->for_depth++;
+	s->loop_depth++;
+	check_block(s, n->u.for_.body);
+	s->loop_depth--;
+	s->for_depth--;
+	/* $kv ends with the loop; variables first assigned in the body stay */
+	if (s->vars == kv) {
+		s->vars = kv->next;
+	} else {
+		for (struct var_info *v = s->vars; v; v = v->next)
+			if (v->next == kv) {
+				v->next = kv->next;
+				break;
+			}
+	}
+	kv->next = NULL;
+}
+
+void check_stmt(struct sema *s, struct node *n)
+{
+	switch (n->kind) {
+	case N_EXPR_STMT: {
+		struct node *e = n->u.expr_stmt.expr;
+		struct node *macro = e->kind == N_CALL ? find_macro(s, e->u.call.name) : NULL;
+		if (macro && find_func(e->u.call.name) < 0) {
+			struct node *next = n->next;
+			struct loc call_loc = e->loc;
+			*n = *e;
+			n->next = next;
+			if (expand_macro(s, n, macro, true))
+				check_expanded(s, n, call_loc, macro->u.macro.name, true);
+		} else if (e->kind == N_CALL)
+			e->type = check_call(s, e, CALL_STMT);
+		else if (e->kind == N_ASSIGN || e->kind == N_INCDEC)
+			check_expr(s, e);
+		else if (e->kind == N_IDENT && find_builtin(e->u.ident.name) < 0)
+			check_verdict(s, e);
+		else {
+			check_expr(s, e);
+			diag_warning(s->d, e->loc, "this expression's value is not used");
+		}
+		break;
+	}
+	case N_BLOCK:
+		check_stmts(s, n->u.block.stmts);
+		break;
+	case N_IF:
+		check_cond(s, n->u.if_.cond, "an if condition");
+		check_block(s, n->u.if_.then);
+		if (n->u.if_.els)
+			check_stmt(s, n->u.if_.els);
+		break;
+	case N_ASSIGN:
+	case N_INCDEC:
+		check_expr(s, n);
+		break;
+	case N_RETURN:
+		if (n->u.ret.value)
+			check_expr(s, n->u.ret.value);
+		break;
+	case N_WHILE:
+		check_cond(s, n->u.while_.cond, "a while condition");
+		s->loop_depth++;
+		check_block(s, n->u.while_.body);
+		s->loop_depth--;
+		break;
+	case N_UNROLL: {
+		bool ok = true;
+		int64_t count = const_int(s, n->u.unroll.count, "unroll's count", &ok);
+		if (ok && (count < 1 || count > 100))
+			diag_error(s->d, n->u.unroll.count->loc,
+				   "unroll's count must be between 1 and 100, got %lld",
+				   (long long)count);
+		check_block(s, n->u.unroll.body);
+		break;
+	}
+	case N_BREAK:
+	case N_CONTINUE:
+		if (!s->loop_depth)
+			diag_error(s->d, n->loc, "'%s' outside of a while loop",
+				   n->kind == N_BREAK ? "break" : "continue");
+		break;
+	case N_FOR:
+		check_for(s, n);
+		break;
+	default:
+		diag_error(s->d, n->loc, "expected a statement");
+		break;
+	}
+}
+
+static void check_stmts(struct sema *s, struct node *list)
+{
+	for (struct node *n = list; n; n = n->next)
+		check_stmt(s, n);
+}
