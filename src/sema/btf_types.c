@@ -13,7 +13,7 @@
  * attach point of the block: in the space its provider gives it there,
  * merged with the space the earlier attach points gave (`prev`). */
 struct type *ctx_value_type(struct sema *s, struct type *prev,
-				   const struct ctx_access *acc)
+			    const struct ctx_access *acc)
 {
 	enum addr_space space = (enum addr_space)acc->space;
 	if (prev)

@@ -11,7 +11,7 @@
 /* A record format other than printf's: print(value), time(), join().
  * Codegen finds it on the call (u.call.fmt). */
 struct fmt_info *add_fmt(struct sema *s, struct node *call, const char *fmt,
-				uint32_t nargs)
+			 uint32_t nargs)
 {
 	struct fmt_info *f = arena_alloc(s->a, sizeof(*f));
 	f->fmt = fmt;

@@ -202,8 +202,9 @@ bool expand_macro(struct sema *s, struct node *n, struct node *m, bool as_stmt)
 	return true;
 }
 
+/* Checks an expansion, adding a note at the call to each error in it. */
 struct type *check_expanded(struct sema *s, struct node *n, struct loc call_loc,
-				   const char *name, bool as_stmt)
+			    const char *name, bool as_stmt)
 {
 	int before = s->d->nerrors;
 	s->macro_depth++;

@@ -192,7 +192,7 @@ void use_map_keys(struct sema *s, struct node *mapnode)
 }
 
 void set_map_kind(struct sema *s, struct map_info *m, enum agg_kind agg,
-			 struct type *value, struct loc loc)
+		  struct type *value, struct loc loc)
 {
 	if (m->has_kind && m->agg != agg) {
 		diag_error(s->d, loc, "map '%s' holds %s here but %s elsewhere", m->name,

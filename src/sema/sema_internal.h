@@ -77,7 +77,7 @@ bool is_32bit_builtin(const struct node *k);
 struct type *unify(struct sema *s, struct type *a, struct type *b);
 void use_map_keys(struct sema *s, struct node *mapnode);
 void set_map_kind(struct sema *s, struct map_info *m, enum agg_kind agg,
-			 struct type *value, struct loc loc);
+		  struct type *value, struct loc loc);
 void finish_maps(struct sema *s);
 
 /* probes.c */
@@ -90,14 +90,14 @@ void check_has_probes(struct compilation *c);
 struct node *find_macro(struct sema *s, const char *name);
 bool expand_macro(struct sema *s, struct node *n, struct node *m, bool as_stmt);
 struct type *check_expanded(struct sema *s, struct node *n, struct loc call_loc,
-				   const char *name, bool as_stmt);
+			    const char *name, bool as_stmt);
 
 /* pkt.c */
 struct type *check_pkt_field(struct sema *s, struct node *n);
 
 /* btf_types.c */
 struct type *ctx_value_type(struct sema *s, struct type *prev,
-				   const struct ctx_access *acc);
+			    const struct ctx_access *acc);
 struct type *read_in_space(struct sema *s, struct type *t, enum addr_space space);
 struct type *record_type(struct sema *s, uint32_t id);
 struct type *named_type(struct sema *s, const struct typename_ref *to, struct loc loc);
@@ -110,7 +110,7 @@ struct type *check_expr(struct sema *s, struct node *n);
 
 /* formats.c */
 struct fmt_info *add_fmt(struct sema *s, struct node *call, const char *fmt,
-				uint32_t nargs);
+			 uint32_t nargs);
 bool check_time_format(struct sema *s, const struct node *fmtn);
 struct type *check_printf(struct sema *s, struct node *n, struct node *args);
 
