@@ -110,6 +110,31 @@ static void test_unknown_probe_type_no_suggestion(void **state)
 	    "      | ^~~~~~\n");
 }
 
+/* Every stage of sema reports, whatever an earlier one found, and the
+ * diagnostics come as today: macro definitions first, then probe by probe
+ * as written (a type error in the first probe before a bad spec in the
+ * second), then the maps. Pins sema_run's order for the driver's stages. */
+static void test_every_stage_reports_in_program_order(void **state)
+{
+	(void)state;
+	expect_diags("BEGIN { @x = nosuchident; }\n"
+		     "nosuch:x { exit(); }\n"
+		     "END { $v = @never; }\n"
+		     "macro comm() { 1 }",
+	    "-e:4:1: error: macro 'comm' has the name of a builtin\n"
+	    "    4 | macro comm() { 1 }\n"
+	    "      | ^~~~~~~~~~~~~~~~~~\n"
+	    "-e:1:14: error: unknown identifier 'nosuchident'\n"
+	    "    1 | BEGIN { @x = nosuchident; }\n"
+	    "      |              ^~~~~~~~~~~\n"
+	    "-e:2:1: error: unknown probe type 'nosuch'\n"
+	    "    2 | nosuch:x { exit(); }\n"
+	    "      | ^~~~~~\n"
+	    "-e:3:12: error: map '@never' is used but never assigned\n"
+	    "    3 | END { $v = @never; }\n"
+	    "      |            ^~~~~~\n");
+}
+
 static void test_begin_takes_no_arguments(void **state)
 {
 	(void)state;
@@ -2210,6 +2235,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_unknown_probe_type),
 	    cmocka_unit_test(test_unknown_probe_type_no_suggestion),
+	    cmocka_unit_test(test_every_stage_reports_in_program_order),
 	    cmocka_unit_test(test_begin_takes_no_arguments),
 	    cmocka_unit_test(test_end_takes_no_arguments),
 	    cmocka_unit_test(test_interval_malformed),
