@@ -165,17 +165,17 @@ LLVMValueRef cg_builtin(struct cg *g, struct node *n)
 LLVMValueRef cg_call_value(struct cg *g, struct node *n)
 {
 	struct node *args = n->u.call.args;
-	switch ((enum func_id)n->u.call.func_id) {
-	case FN_STR:
+	switch ((enum builtin_id)n->u.call.builtin_id) {
+	case BI_STR:
 		return cg_str_call(g, n);
-	case FN_STRFTIME:
+	case BI_STRFTIME:
 		return cg_expr(g, args->next);
-	case FN_KSTACK:
-	case FN_USTACK:
+	case BI_KSTACK:
+	case BI_USTACK:
 		return cg_stack(g, n->type);
-	case FN_KSYM:
+	case BI_KSYM:
 		return cg_expr(g, args);
-	case FN_USYM: {
+	case BI_USYM: {
 		LLVMValueRef v = cg_expr(g, args);
 		LLVMValueRef buf = new_buf(g, 16, "usym");
 		store64(g, buf, v);
@@ -184,9 +184,9 @@ LLVMValueRef cg_call_value(struct cg *g, struct node *n)
 		store64(g, gep(g, buf, 8), pid);
 		return buf;
 	}
-	case FN_KADDR:
+	case BI_KADDR:
 		return c64(g, n->u.call.kaddr);
-	case FN_NTOP: {
+	case BI_NTOP: {
 		struct node *addr = args->next ? args->next : args;
 		LLVMValueRef af = args->next ? cg_expr(g, args) : NULL;
 		LLVMValueRef v = cg_expr(g, addr);
@@ -205,7 +205,7 @@ LLVMValueRef cg_call_value(struct cg *g, struct node *n)
 			LLVMBuildStore(g->b, LLVMBuildTrunc(g->b, v, g->i32, ""), gep(g, buf, 4));
 		return buf;
 	}
-	case FN_BUF: {
+	case BI_BUF: {
 		LLVMValueRef src = cg_expr(g, args);
 		uint32_t cap = n->type->size - 4;
 		LLVMValueRef len = c64(g, cap);
@@ -227,9 +227,9 @@ LLVMValueRef cg_call_value(struct cg *g, struct node *n)
 		cg_helper(g, read_helper(g, value_space(g, args), false), g->i64, rargs, 3);
 		return buf;
 	}
-	case FN_LEN:
+	case BI_LEN:
 		return cg_len(g, args);
-	case FN_HAS_KEY: {
+	case BI_HAS_KEY: {
 		struct map_info *m = args->u.map.info;
 		LLVMValueRef key = map_key(g, args);
 		LLVMValueRef p = map_lookup(g, m, key);
@@ -246,23 +246,23 @@ LLVMValueRef cg_call_value(struct cg *g, struct node *n)
  * functions without a value. False for a call this does not handle. */
 bool cg_call_stmt(struct cg *g, struct node *e)
 {
-	switch ((enum func_id)e->u.call.func_id) {
-	case FN_PRINTF:
+	switch ((enum builtin_id)e->u.call.builtin_id) {
+	case BI_PRINTF:
 		cg_printf(g, e, EV_PRINTF);
 		return true;
-	case FN_SYSTEM:
+	case BI_SYSTEM:
 		cg_printf(g, e, EV_SYSTEM);
 		return true;
-	case FN_CAT:
+	case BI_CAT:
 		cg_printf(g, e, EV_CAT);
 		return true;
-	case FN_TIME:
+	case BI_TIME:
 		cg_record(g, EV_TIME, e->u.call.fmt, NULL);
 		return true;
-	case FN_JOIN:
+	case BI_JOIN:
 		cg_join(g, e);
 		return true;
-	case FN_SIGNAL: {
+	case BI_SIGNAL: {
 		LLVMValueRef sig = e->u.call.signal > 0
 					   ? c64(g, (uint64_t)e->u.call.signal)
 					   : cg_expr(g, e->u.call.args);
@@ -270,30 +270,30 @@ bool cg_call_stmt(struct cg *g, struct node *e)
 		cg_helper(g, BPF_FUNC_send_signal, g->i64, args, 1);
 		return true;
 	}
-	case FN_EXIT:
+	case BI_EXIT:
 		cg_exit(g);
 		return true;
-	case FN_PRINT:
+	case BI_PRINT:
 		if (e->u.call.args->kind != N_MAP || e->u.call.args->u.map.keys)
 			cg_record(g, EV_PRINT_VALUE, e->u.call.fmt,
 				  e->u.call.args);
 		else
 			cg_map_event(g, e, EV_PRINT);
 		return true;
-	case FN_CLEAR:
+	case BI_CLEAR:
 		cg_map_event(g, e, EV_CLEAR);
 		return true;
-	case FN_ZERO:
+	case BI_ZERO:
 		cg_map_event(g, e, EV_ZERO);
 		return true;
-	case FN_REDIRECT: {
+	case BI_REDIRECT: {
 		LLVMValueRef args[] = {c64(g, e->u.call.ifindex), c64(g, 0)};
 		LLVMValueRef r = cg_helper(g, BPF_FUNC_redirect, g->i64, args, 2);
 		LLVMBuildRet(g->b, LLVMBuildTrunc(g->b, r, g->i32, ""));
 		LLVMPositionBuilderAtEnd(g->b, new_block(g, "after_redirect"));
 		return true;
 	}
-	case FN_DELETE: {
+	case BI_DELETE: {
 		struct node *m = e->u.call.args;
 		LLVMValueRef key = map_key(g, m);
 		LLVMValueRef args[] = {g->maps[m->u.map.info->index], key};

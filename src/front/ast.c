@@ -69,7 +69,7 @@ struct node *ast_call(struct arena *a, struct loc loc, const char *name, struct 
 	struct node *n = ast_new(a, N_CALL, loc);
 	n->u.call.name = arena_strdup(a, name);
 	n->u.call.args = args;
-	n->u.call.func_id = -1;
+	n->u.call.builtin_id = -1;
 	return n;
 }
 

@@ -153,7 +153,7 @@ struct node {
 		struct {
 			const char *name;
 			struct node *args; /* list */
-			int func_id; /* sema */
+			int builtin_id; /* sema: enum builtin_id, or -1 */
 			/* sema: what the call resolved to at compile time, for codegen */
 			struct fmt_info *fmt; /* the record format of printf, system, cat,
 						 print(value), time() and join() */

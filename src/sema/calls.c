@@ -76,61 +76,63 @@ struct type *check_call(struct sema *s, struct node *n, enum call_mode mode)
 	}
 	if (fid < 0) {
 		diag_error(s->d, n->loc, "unknown function '%s'", n->u.call.name);
-		const char *near = diag_closest(n->u.call.name, func_names, FN__COUNT);
+		const char *names[BI__COUNT];
+		const char *near =
+			diag_closest(n->u.call.name, names, builtin_names_of(BF_CALL, names));
 		if (near)
 			diag_note(s->d, (struct loc){0}, "did you mean '%s'?", near);
 		for (struct node *a = n->u.call.args; a; a = a->next)
 			check_expr(s, a);
 		return NULL;
 	}
-	n->u.call.func_id = fid;
+	n->u.call.builtin_id = fid;
 	int nargs = ast_list_len(n->u.call.args);
-	if (nargs < func_min_args[fid] || nargs > func_max_args[fid]) {
-		if (func_min_args[fid] == func_max_args[fid])
+	if (nargs < builtin_rows[fid].min_args || nargs > builtin_rows[fid].max_args) {
+		if (builtin_rows[fid].min_args == builtin_rows[fid].max_args)
 			diag_error(s->d, n->loc, "%s() takes %d argument%s, %d given",
-				   n->u.call.name, func_min_args[fid],
-				   func_min_args[fid] == 1 ? "" : "s", nargs);
+				   n->u.call.name, builtin_rows[fid].min_args,
+				   builtin_rows[fid].min_args == 1 ? "" : "s", nargs);
 		else
 			diag_error(s->d, n->loc, "%s() takes %d %s %d arguments, %d given",
-				   n->u.call.name, func_min_args[fid],
-				   func_max_args[fid] == func_min_args[fid] + 1 ? "or" : "to",
-				   func_max_args[fid], nargs);
+				   n->u.call.name, builtin_rows[fid].min_args,
+				   builtin_rows[fid].max_args == builtin_rows[fid].min_args + 1 ? "or" : "to",
+				   builtin_rows[fid].max_args, nargs);
 		return NULL;
 	}
 	struct node *args = n->u.call.args;
-	if ((fid == FN_SYSTEM || fid == FN_SIGNAL || fid == FN_CAT) && !s->c->opts->unsafe) {
+	if ((fid == BI_SYSTEM || fid == BI_SIGNAL || fid == BI_CAT) && !s->c->opts->unsafe) {
 		diag_error(s->d, n->loc, unsafe_msg, n->u.call.name);
 		for (struct node *a = n->u.call.args; a; a = a->next)
 			check_expr(s, a);
 		return NULL;
 	}
-	bool is_void_fn = fid == FN_TIME || fid == FN_JOIN || fid == FN_SIGNAL ||
-			  fid == FN_SYSTEM || fid == FN_CAT;
+	bool is_void_fn = fid == BI_TIME || fid == BI_JOIN || fid == BI_SIGNAL ||
+			  fid == BI_SYSTEM || fid == BI_CAT;
 	if (is_void_fn && !as_stmt) {
 		diag_error(s->d, n->loc, "%s() has no value; use it as a statement",
 			   n->u.call.name);
 		return NULL;
 	}
-	if (func_is_agg[fid] && mode != CALL_AGG) {
+	if ((builtin_rows[fid].flags & BF_AGG) && mode != CALL_AGG) {
 		diag_error(s->d, n->loc, "%s() must be assigned to a map, as in @x = %s(%s)",
-			   n->u.call.name, n->u.call.name, fid == FN_COUNT ? "" : "...");
+			   n->u.call.name, n->u.call.name, fid == BI_COUNT ? "" : "...");
 		return NULL;
 	}
-	switch ((enum func_id)fid) {
-	case FN_PRINTF:
+	switch ((enum builtin_id)fid) {
+	case BI_PRINTF:
 		if (!as_stmt) {
 			diag_error(s->d, n->loc, "printf() has no value; use it as a statement");
 			return NULL;
 		}
 		return check_printf(s, n, args);
-	case FN_EXIT:
+	case BI_EXIT:
 		if (!as_stmt) {
 			diag_error(s->d, n->loc, "exit() has no value; use it as a statement");
 			return NULL;
 		}
 		s->c->uses_events = true;
 		return &type_void;
-	case FN_STR: {
+	case BI_STR: {
 		struct type *t = check_expr(s, args);
 		if (!t)
 			return NULL;
@@ -160,16 +162,16 @@ struct type *check_call(struct sema *s, struct node *n, enum call_mode mode)
 		}
 		return type_str(s->a, size);
 	}
-	case FN_PRINT:
-	case FN_CLEAR:
-	case FN_ZERO: {
+	case BI_PRINT:
+	case BI_CLEAR:
+	case BI_ZERO: {
 		if (!as_stmt) {
 			diag_error(s->d, n->loc, "%s() has no value; use it as a statement",
 				   n->u.call.name);
 			return NULL;
 		}
 		if (args->kind != N_MAP || args->u.map.keys) {
-			if (fid == FN_PRINT && !args->next) {
+			if (fid == BI_PRINT && !args->next) {
 				/* print(value): printed as a map value would be */
 				struct type *t = check_expr(s, args);
 				if (!t)
@@ -192,7 +194,7 @@ struct type *check_call(struct sema *s, struct node *n, enum call_mode mode)
 				f->size = (t->size + 7) / 8 * 8;
 				return &type_void;
 			}
-			if (fid == FN_PRINT) {
+			if (fid == BI_PRINT) {
 				diag_error(s->d, args->loc,
 					   "print() of a value takes no top or div arguments");
 				return NULL;
@@ -213,7 +215,7 @@ struct type *check_call(struct sema *s, struct node *n, enum call_mode mode)
 		s->c->uses_events = true;
 		return &type_void;
 	}
-	case FN_DELETE:
+	case BI_DELETE:
 		if (!as_stmt) {
 			diag_error(s->d, n->loc, "delete() has no value; use it as a statement");
 			return NULL;
@@ -225,7 +227,7 @@ struct type *check_call(struct sema *s, struct node *n, enum call_mode mode)
 		}
 		use_map_keys(s, args);
 		return &type_void;
-	case FN_REDIRECT: {
+	case BI_REDIRECT: {
 		if (!as_stmt) {
 			diag_error(s->d, n->loc, "redirect() ends the probe; use it as a statement");
 			return NULL;
@@ -248,10 +250,10 @@ struct type *check_call(struct sema *s, struct node *n, enum call_mode mode)
 			return NULL;
 		}
 		n->u.call.ifindex = idx;
-		n->u.call.func_id = FN_REDIRECT;
+		n->u.call.builtin_id = BI_REDIRECT;
 		return &type_void;
 	}
-	case FN_TIME: {
+	case BI_TIME: {
 		const char *fmt = "%H:%M:%S\n";
 		if (args) {
 			if (args->kind != N_STR) {
@@ -265,7 +267,7 @@ struct type *check_call(struct sema *s, struct node *n, enum call_mode mode)
 		add_fmt(s, n, fmt, 0);
 		return &type_void;
 	}
-	case FN_STRFTIME: {
+	case BI_STRFTIME: {
 		struct type *t = check_expr(s, args->next);
 		if (args->kind != N_STR) {
 			diag_error(s->d, args->loc, "strftime() needs a string literal format");
@@ -288,8 +290,8 @@ struct type *check_call(struct sema *s, struct node *n, enum call_mode mode)
 		ts->name = args->u.str.s;
 		return ts;
 	}
-	case FN_KSTACK:
-	case FN_USTACK: {
+	case BI_KSTACK:
+	case BI_USTACK: {
 		/* kstack([MODE][, LIMIT]): MODE is a bare word, LIMIT a literal */
 		if (!ctx_allows(s, CTX_HAS_STACK, n->loc, n->u.call.name))
 			return NULL;
@@ -333,10 +335,10 @@ struct type *check_call(struct sema *s, struct node *n, enum call_mode mode)
 			depth = (uint32_t)v;
 		}
 		s->c->uses_stacks = true;
-		return type_stack(s->a, fid == FN_USTACK, mode, depth);
+		return type_stack(s->a, fid == BI_USTACK, mode, depth);
 	}
-	case FN_KSYM:
-	case FN_USYM: {
+	case BI_KSYM:
+	case BI_USYM: {
 		struct type *t = check_expr(s, args);
 		if (!t)
 			return NULL;
@@ -345,9 +347,9 @@ struct type *check_call(struct sema *s, struct node *n, enum call_mode mode)
 				   type_name(s->a, t));
 			return NULL;
 		}
-		return fid == FN_KSYM ? &type_ksym : &type_usym;
+		return fid == BI_KSYM ? &type_ksym : &type_usym;
 	}
-	case FN_KADDR: {
+	case BI_KADDR: {
 		if (args->kind != N_STR) {
 			diag_error(s->d, args->loc, "kaddr() needs a symbol name in quotes");
 			return NULL;
@@ -361,7 +363,7 @@ struct type *check_call(struct sema *s, struct node *n, enum call_mode mode)
 		n->u.call.kaddr = addr;
 		return &type_u64;
 	}
-	case FN_NTOP: {
+	case BI_NTOP: {
 		struct node *addr = args->next ? args->next : args;
 		if (args->next) {
 			struct type *af = check_expr(s, args);
@@ -426,7 +428,7 @@ struct type *check_call(struct sema *s, struct node *n, enum call_mode mode)
 		}
 		return &type_inet;
 	}
-	case FN_BUF: {
+	case BI_BUF: {
 		struct type *t = check_expr(s, args);
 		if (!t)
 			return NULL;
@@ -477,7 +479,7 @@ struct type *check_call(struct sema *s, struct node *n, enum call_mode mode)
 		bt->align = 4;
 		return bt;
 	}
-	case FN_JOIN: {
+	case BI_JOIN: {
 		struct type *t = check_expr(s, args);
 		if (!t)
 			return NULL;
@@ -502,14 +504,14 @@ struct type *check_call(struct sema *s, struct node *n, enum call_mode mode)
 		f->size = 8 + JOIN_MAX_ARGS * ((s->c->opts->max_strlen + 7) / 8 * 8);
 		return &type_void;
 	}
-	case FN_LEN:
-	case FN_HAS_KEY: {
+	case BI_LEN:
+	case BI_HAS_KEY: {
 		if (args->kind != N_MAP || args->u.map.keys) {
 			diag_error(s->d, args->loc, "%s() needs a whole map, as in %s(@name%s)",
-				   n->u.call.name, n->u.call.name, fid == FN_LEN ? "" : ", key");
+				   n->u.call.name, n->u.call.name, fid == BI_LEN ? "" : ", key");
 			return NULL;
 		}
-		if (fid == FN_LEN) {
+		if (fid == BI_LEN) {
 			struct map_info *m = find_map(s, args->u.map.name, args->loc);
 			args->u.map.info = m;
 			if (m && !m->len_used) {
@@ -531,7 +533,7 @@ struct type *check_call(struct sema *s, struct node *n, enum call_mode mode)
 			return NULL;
 		return &type_s64;
 	}
-	case FN_SIGNAL: {
+	case BI_SIGNAL: {
 		if (args->kind == N_STR) {
 			int sig = signal_number(args->u.str.s);
 			if (sig < 0) {
@@ -559,18 +561,18 @@ struct type *check_call(struct sema *s, struct node *n, enum call_mode mode)
 		n->u.call.signal = 0;
 		return &type_void;
 	}
-	case FN_SYSTEM:
-	case FN_CAT:
+	case BI_SYSTEM:
+	case BI_CAT:
 		return check_printf(s, n, args);
-	case FN_COUNT:
+	case BI_COUNT:
 		return &type_void;
-	case FN_SUM:
-	case FN_AVG:
-	case FN_MIN:
-	case FN_MAX:
-	case FN_STATS:
-	case FN_HIST:
-	case FN_LHIST: {
+	case BI_SUM:
+	case BI_AVG:
+	case BI_MIN:
+	case BI_MAX:
+	case BI_STATS:
+	case BI_HIST:
+	case BI_LHIST: {
 		struct type *t = check_expr(s, args);
 		if (!t)
 			return NULL;
@@ -579,7 +581,7 @@ struct type *check_call(struct sema *s, struct node *n, enum call_mode mode)
 				   type_name(s->a, t));
 			return NULL;
 		}
-		if (fid == FN_LHIST) {
+		if (fid == BI_LHIST) {
 			bool ok = true;
 			int64_t mn = const_int(s, args->next, "lhist() min", &ok);
 			int64_t mx = const_int(s, args->next->next, "lhist() max", &ok);
@@ -605,7 +607,7 @@ struct type *check_call(struct sema *s, struct node *n, enum call_mode mode)
 		n->type = t;
 		return t;
 	}
-	case FN__COUNT:
+	default: /* value rows and BI__COUNT: not calls (the table check comes next) */
 		break;
 	}
 	return NULL;

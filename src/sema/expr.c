@@ -171,12 +171,12 @@ static struct type *check_agg_assign(struct sema *s, struct node *n, int fid)
 {
 	struct node *lhs = n->u.assign.lhs, *rhs = n->u.assign.rhs;
 	use_map_keys(s, lhs);
-	rhs->u.call.func_id = fid;
+	rhs->u.call.builtin_id = fid;
 	struct type *in = check_call(s, rhs, CALL_AGG);
 	struct map_info *m = lhs->u.map.info;
 	if (!m)
 		return NULL;
-	enum agg_kind agg = func_agg_kind[fid];
+	enum agg_kind agg = builtin_rows[fid].agg;
 	if (agg == AGG_LHIST && rhs->type) {
 		struct node *a = rhs->u.call.args->next;
 		bool ok = true;
@@ -288,7 +288,7 @@ static struct type *check_assign(struct sema *s, struct node *n)
 	bool is_compound = n->u.assign.op != OP_NONE;
 	if (lhs->kind == N_MAP && rhs->kind == N_CALL && !is_compound) {
 		int fid = find_func(rhs->u.call.name);
-		if (fid >= 0 && func_is_agg[fid])
+		if (fid >= 0 && (builtin_rows[fid].flags & BF_AGG))
 			return check_agg_assign(s, n, fid);
 	}
 	struct type *rt = check_expr(s, rhs);
@@ -314,7 +314,7 @@ static struct type *check_ident(struct sema *s, struct node *n)
 		err_closest_ident(s, n);
 		return NULL;
 	}
-	if (!ctx_allows(s, builtin_ctx[id], n->loc, n->u.ident.name))
+	if (!ctx_allows(s, builtin_rows[id].ctx, n->loc, n->u.ident.name))
 		return NULL;
 	switch ((enum builtin_id)id) {
 	case BI_COMM:

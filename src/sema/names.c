@@ -8,56 +8,23 @@
 
 #include "sema/sema_internal.h"
 
-static const char *const builtin_names[] = {
-#define X(id, name, ctx) name,
-	BUILTIN_VALUES(X)
-#undef X
-};
-const unsigned builtin_ctx[] = {
-#define X(id, name, ctx) ctx,
-	BUILTIN_VALUES(X)
-#undef X
-};
-const char *const func_names[] = {
-#define X(id, name, mn, mx, agg) name,
-	BUILTIN_FUNCS(X)
-#undef X
-};
-const int func_min_args[] = {
-#define X(id, name, mn, mx, agg) mn,
-	BUILTIN_FUNCS(X)
-#undef X
-};
-const int func_max_args[] = {
-#define X(id, name, mn, mx, agg) mx,
-	BUILTIN_FUNCS(X)
-#undef X
-};
-const bool func_is_agg[] = {
-#define X(id, name, mn, mx, agg) agg,
-	BUILTIN_FUNCS(X)
-#undef X
-};
-
-const enum agg_kind func_agg_kind[FN__COUNT] = {
-	[FN_COUNT] = AGG_COUNT, [FN_SUM] = AGG_SUM,	[FN_AVG] = AGG_AVG,	[FN_MIN] = AGG_MIN,
-	[FN_MAX] = AGG_MAX,	[FN_STATS] = AGG_STATS, [FN_HIST] = AGG_HIST, [FN_LHIST] = AGG_LHIST,
-};
-
 int find_builtin(const char *name)
 {
-	for (int i = 0; i < BI__COUNT; i++)
-		if (!strcmp(builtin_names[i], name))
-			return i;
-	return -1;
+	return builtin_find(name, BF_VALUE);
 }
 
 int find_func(const char *name)
 {
-	for (int i = 0; i < FN__COUNT; i++)
-		if (!strcmp(func_names[i], name))
-			return i;
-	return -1;
+	return builtin_find(name, BF_CALL);
+}
+
+int builtin_names_of(unsigned form, const char **out)
+{
+	int n = 0;
+	for (int i = 0; i < BI__COUNT; i++)
+		if (builtin_rows[i].flags & form)
+			out[n++] = builtin_rows[i].name;
+	return n;
 }
 
 struct map_info *find_map(struct sema *s, const char *name, struct loc loc)
@@ -89,8 +56,7 @@ void err_closest_ident(struct sema *s, struct node *n)
 {
 	const char *cands[BI__COUNT + 256];
 	int nc = 0;
-	for (int i = 0; i < BI__COUNT; i++)
-		cands[nc++] = builtin_names[i];
+	nc += builtin_names_of(BF_VALUE, cands);
 	for (struct node *m = s->c->prog.macros; m && nc < BI__COUNT + 256; m = m->next)
 		if (!m->u.macro.params)
 			cands[nc++] = m->u.macro.name;

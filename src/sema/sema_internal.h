@@ -56,14 +56,12 @@ static inline bool is_scalar(const struct type *t)
 enum call_mode { CALL_STMT, CALL_VALUE, CALL_AGG };
 
 /* names.c */
-extern const unsigned builtin_ctx[];
-extern const char *const func_names[];
-extern const int func_min_args[];
-extern const int func_max_args[];
-extern const bool func_is_agg[];
-extern const enum agg_kind func_agg_kind[FN__COUNT];
+/* builtins of a form (BF_VALUE: bare names, BF_CALL: functions) */
 int find_builtin(const char *name);
 int find_func(const char *name);
+/* Their names, in table order, into `out` (room for BI__COUNT); returns
+ * how many. */
+int builtin_names_of(unsigned form, const char **out);
 struct map_info *find_map(struct sema *s, const char *name, struct loc loc);
 struct var_info *find_var(struct sema *s, const char *name);
 void err_closest_ident(struct sema *s, struct node *n);

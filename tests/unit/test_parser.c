@@ -990,7 +990,7 @@ static void test_spec_texts_and_locations(void **state)
 	assert_int_equal(call->loc.first_line, 2);
 	assert_int_equal(call->loc.first_column, 33);
 	assert_int_equal(call->loc.last_column, 37);
-	assert_int_equal(call->u.call.func_id, -1);
+	assert_int_equal(call->u.call.builtin_id, -1);
 	/* The assignment spans `@x = count()`. */
 	assert_int_equal(assign->loc.first_column, 28);
 	assert_int_equal(assign->loc.last_column, 39);
