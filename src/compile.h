@@ -20,10 +20,15 @@
 
 struct sig_watch;
 
+/* -d STAGE: what the driver (driver.c) prints on debug_out and the loader
+ * on stderr; -d alone is DEBUG_AST | DEBUG_IR | DEBUG_VERIFIER. */
 enum {
-	DEBUG_AST = 1 << 0,
-	DEBUG_IR = 1 << 1,
-	DEBUG_VERIFIER = 1 << 2,
+	DEBUG_AST = 1 << 0,        /* the AST as parsed and after the semantic passes */
+	DEBUG_AST_PASSES = 1 << 1, /* the AST after every pass that changes it (-d ast) */
+	DEBUG_IR_RAW = 1 << 2,     /* LLVM IR before optimisation (-d codegen) */
+	DEBUG_IR_OPT = 1 << 3,     /* LLVM IR after optimisation (-d codegen-opt) */
+	DEBUG_IR = DEBUG_IR_RAW | DEBUG_IR_OPT,
+	DEBUG_VERIFIER = 1 << 4,   /* each program's verifier log */
 };
 
 struct compile_options {

@@ -1,12 +1,16 @@
 /*
- * driver.c - the pass list (see driver.h). Each pass reports through the
- * diagnostic sink; the driver stops after the first pass that reported an
- * error, so later passes only ever see a consistent tree.
+ * driver.c - the pass list (see driver.h): the table `passes` below, run
+ * in order by run_passes(). Each pass has the same signature and reports
+ * through the diagnostic sink (script errors) or on stderr (anything
+ * else); the driver stops after the first pass that reported an error, so
+ * later passes only ever see a consistent tree, and prints the AST or the
+ * IR after a pass when -d asks for it.
  */
 #define _GNU_SOURCE
 #include "driver.h"
 
 #include <dirent.h>
+#include <stddef.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -23,6 +27,7 @@
 #include "runtime/signals.h"
 
 #include "embedded.h"
+#include "options.h"
 
 void program_free(struct program *p)
 {
@@ -138,7 +143,12 @@ static int source_path(const struct source *src, char *buf, size_t size, char *t
 		tmpdir[0] = 0;
 		return -errno;
 	}
-	snprintf(buf, size, "%s/-e", tmpdir);
+	if (snprintf(buf, size, "%s/-e", tmpdir) >= (int)size) {
+		buf[0] = 0;
+		rmdir(tmpdir);
+		tmpdir[0] = 0;
+		return -ENAMETOOLONG;
+	}
 	int rc = write_locked_copy(tmpdir, buf, src, lock);
 	if (rc)
 		return rc;
@@ -213,36 +223,6 @@ static struct program *build_manifest(const struct backend *be, struct compilati
 	return p;
 }
 
-/* Runs the backend with the script on disk for its debug info. */
-static int codegen_and_emit(const struct backend *be, struct compilation *c,
-			    const struct source *src, struct program *p)
-{
-	char path[4096], tmpdir[4096];
-	/* a signal that ends the compile removes the copy (signals.h) */
-	struct sig_watch *w = c->opts->watch;
-	int lock;
-	sig_watch_hold(w);
-	int rc = source_path(src, path, sizeof(path), tmpdir, sizeof(tmpdir), &lock);
-	if (tmpdir[0])
-		sig_watch_set_tmp(w, path, tmpdir);
-	sig_watch_release(w);
-	if (rc) {
-		sig_watch_hold(w);
-		remove_source_copy(path, tmpdir, lock);
-		sig_watch_set_tmp(w, NULL, NULL);
-		sig_watch_release(w);
-		fprintf(stderr, "sonde: cannot prepare the script for debug info: %s\n",
-			strerror(-rc));
-		return -1;
-	}
-	rc = be->compile(c, path, p);
-	sig_watch_hold(w);
-	remove_source_copy(path, tmpdir, lock);
-	sig_watch_set_tmp(w, NULL, NULL);
-	sig_watch_release(w);
-	return rc;
-}
-
 /* config = { max_strlen = 128; map_entries = 8192; ringbuf_size = 4194304 } */
 static int apply_config(struct compilation *c, struct compile_options *o)
 {
@@ -250,10 +230,14 @@ static int apply_config(struct compilation *c, struct compile_options *o)
 		const char *name;
 		uint64_t min, max;
 		bool pow2;
+		size_t offset; /* of the uint32_t in struct compile_options */
 	} keys[] = {
-		{"max_strlen", 2, 1024, false},
-		{"map_entries", 1, 1 << 24, false},
-		{"ringbuf_size", 4096, 1u << 30, true},
+		{"max_strlen", MAX_STRLEN_MIN, MAX_STRLEN_MAX, false,
+		 offsetof(struct compile_options, max_strlen)},
+		{"map_entries", MAP_ENTRIES_MIN, MAP_ENTRIES_MAX, false,
+		 offsetof(struct compile_options, map_entries)},
+		{"ringbuf_size", RINGBUF_SIZE_MIN, RINGBUF_SIZE_MAX, true,
+		 offsetof(struct compile_options, ringbuf_size)},
 	};
 	enum { NKEYS = sizeof(keys) / sizeof(keys[0]) };
 	int before = c->diag->nerrors;
@@ -295,102 +279,212 @@ static int apply_config(struct compilation *c, struct compile_options *o)
 				   (unsigned long long)keys[k].min, (unsigned long long)keys[k].max);
 			continue;
 		}
-		if (k == 0)
-			o->max_strlen = (uint32_t)v;
-		else if (k == 1)
-			o->map_entries = (uint32_t)v;
-		else
-			o->ringbuf_size = (uint32_t)v;
+		*(uint32_t *)((char *)o + keys[k].offset) = (uint32_t)v;
 	}
 	return c->diag->nerrors > before ? -1 : 0;
+}
+
+/* ---- the passes ------------------------------------------------------------ */
+
+/* What the passes share: one compilation and what it becomes. */
+struct pass_state {
+	struct compilation c;
+	struct compile_options opts; /* the command line's, with the script's config applied */
+	const struct source *src;
+	const struct backend *be;
+	struct backend_module *mod; /* codegen's LLVM module, until emit is done with it */
+	struct program *p;          /* the manifest, then the object in p->elf */
+	/* the script on disk for the debug info, from codegen until emit is done */
+	char path[4096], tmpdir[4096];
+	int lock;
+};
+
+/* stdlib first, so the script can use what it defines */
+static int pass_parse(struct pass_state *s)
+{
+	struct diag *d = s->c.diag;
+	int file = diag_add_source(d, s->src->name, s->src->text, s->src->len);
+	for (const struct embedded_file *f = stdlib_files; f->name; f++) {
+		int sf = diag_add_source(d, f->name, f->text, f->len);
+		if (parse_program(&s->c.arena, d, sf, &s->c.prog))
+			return -1;
+	}
+	return parse_program(&s->c.arena, d, file, &s->c.prog);
+}
+
+/* config = { ... } in the script overrides the command line's defaults */
+static int pass_config(struct pass_state *s)
+{
+	return apply_config(&s->c, &s->opts);
+}
+
+static int pass_sema(struct pass_state *s)
+{
+	return sema_run(&s->c);
+}
+
+/* What the runtime needs, copied out of the compilation; the map layouts
+ * are the backend's, so this is where it is loaded. */
+static int pass_manifest(struct pass_state *s)
+{
+	s->be = backend_get();
+	if (!s->be)
+		return -1;
+	s->p = build_manifest(s->be, &s->c);
+	if (!s->p) {
+		fprintf(stderr, "sonde: out of memory\n");
+		return -1;
+	}
+	return 0;
+}
+
+/* LLVM IR, with the script on disk for its debug info until emit */
+static int pass_codegen(struct pass_state *s)
+{
+	/* a signal that ends the compile removes the copy (signals.h) */
+	struct sig_watch *w = s->opts.watch;
+	sig_watch_hold(w);
+	int rc = source_path(s->src, s->path, sizeof(s->path), s->tmpdir, sizeof(s->tmpdir),
+			     &s->lock);
+	if (s->tmpdir[0])
+		sig_watch_set_tmp(w, s->path, s->tmpdir);
+	sig_watch_release(w);
+	if (rc) {
+		fprintf(stderr, "sonde: cannot prepare the script for debug info: %s\n",
+			strerror(-rc));
+		return -1;
+	}
+	s->mod = s->be->codegen(&s->c, s->path);
+	return s->mod ? 0 : -1;
+}
+
+/* optimisation and the BPF object, into the program */
+static int pass_emit(struct pass_state *s)
+{
+	return s->be->emit(&s->c, s->mod, s->p);
+}
+
+static void dump_ast(struct pass_state *s, const char *label)
+{
+	fprintf(s->opts.debug_out, "%s\n", label);
+	ast_dump(s->opts.debug_out, &s->c.prog);
+}
+
+static void dump_ir(struct pass_state *s, const char *label)
+{
+	fprintf(s->opts.debug_out, "%s\n", label);
+	s->be->print_ir(s->mod, s->opts.debug_out);
+	fputc('\n', s->opts.debug_out);
+}
+
+/* The front passes check the script and need no LLVM (-l FILE runs only
+ * them); the back passes turn it into a BPF object. */
+enum pass_phase { PHASE_FRONT, PHASE_BACK };
+
+struct pass {
+	const char *name;
+	int (*run)(struct pass_state *s); /* 0, or -1 after reporting */
+	enum pass_phase phase;
+	/* after the pass succeeded, with any of these -d stages (DEBUG_*) */
+	unsigned dump_stages;
+	void (*dump)(struct pass_state *s, const char *label);
+	const char *dump_label;
+};
+
+/* In order. The AST is printed once parse and config are through (config
+ * leaves the tree as parsed) and after the semantic passes: -d alone
+ * (DEBUG_AST) prints those two, -d ast (DEBUG_AST_PASSES) after every pass
+ * that changes the tree. */
+static const struct pass passes[] = {
+	{"parse", pass_parse, PHASE_FRONT, 0, NULL, NULL},
+	{"config", pass_config, PHASE_FRONT, DEBUG_AST | DEBUG_AST_PASSES, dump_ast, "AST"},
+	{"sema", pass_sema, PHASE_FRONT, DEBUG_AST | DEBUG_AST_PASSES, dump_ast,
+	 "AST after semantic analysis"},
+	{"manifest", pass_manifest, PHASE_BACK, 0, NULL, NULL},
+	{"codegen", pass_codegen, PHASE_BACK, DEBUG_IR_RAW, dump_ir, "; LLVM IR before optimisation"},
+	{"emit", pass_emit, PHASE_BACK, DEBUG_IR_OPT, dump_ir, "; LLVM IR after optimisation"},
+};
+
+static void pass_state_init(struct pass_state *s, const struct source *src,
+			    const struct compile_options *opts, struct diag *d)
+{
+	memset(s, 0, sizeof(*s));
+	s->opts = *opts;
+	s->src = src;
+	s->lock = -1;
+	s->c.diag = d;
+	s->c.opts = &s->opts;
+	arena_init(&s->c.arena);
+}
+
+static void pass_state_fini(struct pass_state *s)
+{
+	if (s->mod)
+		s->be->module_free(s->mod);
+	if (s->path[0]) {
+		struct sig_watch *w = s->opts.watch;
+		sig_watch_hold(w);
+		remove_source_copy(s->path, s->tmpdir, s->lock);
+		sig_watch_set_tmp(w, NULL, NULL);
+		sig_watch_release(w);
+	}
+	program_free(s->p);
+	arena_fini(&s->c.arena);
+}
+
+/* Runs the passes of `last_phase` and those before it, in order, until one
+ * fails. 0, or -1 with *script_error telling whether the failing pass
+ * reported an error in the script (through the diagnostic sink) rather
+ * than on stderr. */
+static int run_passes(struct pass_state *s, enum pass_phase last_phase, bool *script_error)
+{
+	for (size_t i = 0; i < sizeof(passes) / sizeof(passes[0]); i++) {
+		const struct pass *ps = &passes[i];
+		if (ps->phase > last_phase)
+			break;
+		int errors = s->c.diag->nerrors;
+		if (ps->run(s)) {
+			*script_error = s->c.diag->nerrors > errors;
+			return -1;
+		}
+		if (s->opts.debug & ps->dump_stages)
+			ps->dump(s, ps->dump_label);
+	}
+	return 0;
 }
 
 int driver_probes(const struct source *src, const struct compile_options *opts, struct diag *d,
 		  void (*each)(const char *spec, void *arg), void *arg)
 {
-	struct compilation c = {.diag = d, .opts = opts};
-	arena_init(&c.arena);
-	int rc = -1;
-	int file = diag_add_source(d, src->name, src->text, src->len);
-	for (const struct embedded_file *f = stdlib_files; f->name; f++) {
-		int sf = diag_add_source(d, f->name, f->text, f->len);
-		if (parse_program(&c.arena, d, sf, &c.prog))
-			goto out;
-	}
-	if (parse_program(&c.arena, d, file, &c.prog))
-		goto out;
-	struct compile_options merged = *opts;
-	if (apply_config(&c, &merged))
-		goto out;
-	c.opts = &merged;
-	if (sema_run(&c))
-		goto out;
+	struct pass_state s;
+	pass_state_init(&s, src, opts, d);
+	s.opts.debug = 0; /* a listing prints nothing else */
+	bool script_error;
+	int rc = run_passes(&s, PHASE_FRONT, &script_error);
 	/* a probe named twice (or matched by two wildcards) is one line */
-	for (struct probe_inst *pi = c.insts; pi; pi = pi->next) {
+	for (struct probe_inst *pi = s.c.insts; !rc && pi; pi = pi->next) {
 		bool seen = false;
-		for (struct probe_inst *q = c.insts; q != pi && !seen; q = q->next)
+		for (struct probe_inst *q = s.c.insts; q != pi && !seen; q = q->next)
 			seen = !strcmp(q->ap->spec, pi->ap->spec);
 		if (!seen)
 			each(pi->ap->spec, arg);
 	}
-	rc = 0;
-out:
-	arena_fini(&c.arena);
+	pass_state_fini(&s);
 	return rc;
 }
 
 int driver_compile(const struct source *src, const struct compile_options *opts, struct diag *d,
 		   struct program **out, bool *script_error)
 {
-	struct compilation c = {.diag = d, .opts = opts};
-	arena_init(&c.arena);
+	struct pass_state s;
+	pass_state_init(&s, src, opts, d);
 	*out = NULL;
-	*script_error = true;
-	int rc = -1;
-
-	int file = diag_add_source(d, src->name, src->text, src->len);
-	/* stdlib first, so the script can use what it defines */
-	for (const struct embedded_file *f = stdlib_files; f->name; f++) {
-		int sf = diag_add_source(d, f->name, f->text, f->len);
-		if (parse_program(&c.arena, d, sf, &c.prog))
-			goto out;
-	}
-	if (parse_program(&c.arena, d, file, &c.prog))
-		goto out;
-	/* config = { ... } in the script overrides the command line's defaults */
-	struct compile_options merged = *opts;
-	if (apply_config(&c, &merged))
-		goto out;
-	c.opts = &merged;
-	if (opts->debug & DEBUG_AST) {
-		fprintf(opts->debug_out, "AST\n");
-		ast_dump(opts->debug_out, &c.prog);
-	}
-	if (sema_run(&c))
-		goto out;
-	if (opts->debug & DEBUG_AST) {
-		fprintf(opts->debug_out, "AST after semantic analysis\n");
-		ast_dump(opts->debug_out, &c.prog);
-	}
 	*script_error = false;
-	const struct backend *be = backend_get();
-	if (!be)
-		goto out;
-	struct program *p = build_manifest(be, &c);
-	if (!p) {
-		fprintf(stderr, "sonde: out of memory\n");
-		goto out;
+	int rc = run_passes(&s, PHASE_BACK, script_error);
+	if (!rc) {
+		*out = s.p;
+		s.p = NULL;
 	}
-	int errors = d->nerrors;
-	if (codegen_and_emit(be, &c, src, p)) {
-		/* a limit the script reached is reported at its line */
-		*script_error = d->nerrors > errors;
-		program_free(p);
-		goto out;
-	}
-	*out = p;
-	rc = 0;
-out:
-	arena_fini(&c.arena);
+	pass_state_fini(&s);
 	return rc;
 }

@@ -1,9 +1,14 @@
 /*
- * driver.h - runs the compiler's passes in order for one script.
+ * driver.h - runs the compiler's passes in order for one script (the
+ * table `passes` in driver.c):
  *
- *   parse (stdlib, then the script) -> sema -> codegen -> emit (ELF)
+ *   parse (stdlib, then the script) -> config -> sema      (front: no LLVM)
+ *   -> manifest -> codegen (LLVM IR) -> emit (BPF ELF)      (back: the backend)
  *
- * and copies what the runtime needs into a self-contained program.
+ * stopping after the first pass that reports an error, printing what -d
+ * asks for after each, and copying what the runtime needs into a
+ * self-contained program. Loading and verifying are the runtime's
+ * (runtime/loader.c).
  */
 #ifndef SONDE_DRIVER_H
 #define SONDE_DRIVER_H

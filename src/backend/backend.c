@@ -52,47 +52,73 @@ static void report_emit_error(struct compilation *c, const char *err)
 		  "statements that keep fewer of them");
 }
 
-static int backend_compile(struct compilation *c, const char *path, struct program *p)
+struct backend_module {
+	LLVMContextRef ctx;
+	LLVMModuleRef mod;
+	struct emit *em;
+};
+
+static void backend_module_free(struct backend_module *m)
 {
-	int rc = -1;
-	LLVMContextRef ctx = LLVMContextCreate();
-	LLVMModuleRef mod = LLVMModuleCreateWithNameInContext("sonde", ctx);
+	if (!m)
+		return;
+	emit_free(m->em);
+	LLVMDisposeModule(m->mod);
+	LLVMContextDispose(m->ctx);
+	free(m);
+}
+
+static struct backend_module *backend_codegen(struct compilation *c, const char *path)
+{
+	struct backend_module *m = calloc(1, sizeof(*m));
+	if (!m) {
+		fprintf(stderr, "sonde: out of memory\n");
+		return NULL;
+	}
+	m->ctx = LLVMContextCreate();
+	m->mod = LLVMModuleCreateWithNameInContext("sonde", m->ctx);
 	char *err = NULL;
-	struct emit *em = emit_new(mod, path, &err);
-	if (!em) {
+	m->em = emit_new(m->mod, path, &err);
+	if (!m->em) {
 		fprintf(stderr, "sonde: cannot set up the BPF target: %s\n", err);
-		goto out;
+		goto fail;
 	}
-	if (cg_build(c, ctx, mod, em))
-		goto out;
-	if (c->opts->emit_llvm && emit_ir_file(em, c->opts->emit_llvm, &err)) {
+	if (cg_build(c, m->ctx, m->mod, m->em))
+		goto fail;
+	if (c->opts->emit_llvm && emit_ir_file(m->em, c->opts->emit_llvm, &err)) {
 		fprintf(stderr, "sonde: cannot write %s: %s\n", c->opts->emit_llvm, err);
-		goto out;
+		goto fail;
 	}
-	if (c->opts->debug & DEBUG_IR) {
-		char *ir = LLVMPrintModuleToString(mod);
-		fprintf(c->opts->debug_out, "; LLVM IR before optimisation\n%s\n", ir);
-		LLVMDisposeMessage(ir);
-	}
-	if (emit_object(em, &p->elf, &p->elf_size, &err)) {
-		report_emit_error(c, err);
-		goto out;
-	}
-	if (c->opts->debug & DEBUG_IR) {
-		char *ir = LLVMPrintModuleToString(mod);
-		fprintf(c->opts->debug_out, "; LLVM IR after optimisation\n%s\n", ir);
-		LLVMDisposeMessage(ir);
-	}
-	rc = 0;
-out:
+	return m;
+fail:
 	free(err);
-	emit_free(em);
-	LLVMDisposeModule(mod);
-	LLVMContextDispose(ctx);
+	backend_module_free(m);
+	return NULL;
+}
+
+static int backend_emit(struct compilation *c, struct backend_module *m, struct program *p)
+{
+	char *err = NULL;
+	int rc = 0;
+	if (emit_object(m->em, &p->elf, &p->elf_size, &err)) {
+		report_emit_error(c, err);
+		rc = -1;
+	}
+	free(err);
 	return rc;
 }
 
+static void backend_print_ir(struct backend_module *m, FILE *out)
+{
+	char *ir = LLVMPrintModuleToString(m->mod);
+	fputs(ir, out);
+	LLVMDisposeMessage(ir);
+}
+
 __attribute__((visibility("default"))) const struct backend sonde_backend = {
-	.compile = backend_compile,
+	.codegen = backend_codegen,
+	.emit = backend_emit,
+	.print_ir = backend_print_ir,
+	.module_free = backend_module_free,
 	.map_desc = cg_map_desc,
 };

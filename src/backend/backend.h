@@ -11,10 +11,21 @@
 #include "compile.h"
 #include "driver.h"
 
+/* One compilation's LLVM context, module and target, from codegen to emit. */
+struct backend_module;
+
+/* The driver's codegen and emit passes (driver.c) call these in turn. */
 struct backend {
-	/* LLVM IR, optimisation and the BPF object, into p->elf; `path` names
-	 * the script in debug info. 0, or -1 after a message on stderr. */
-	int (*compile)(struct compilation *c, const char *path, struct program *p);
+	/* LLVM IR for every probe instance and map (and --emit-llvm's file);
+	 * `path` names the script in debug info and is read back by emit.
+	 * NULL after a message on stderr or an error at the script's line. */
+	struct backend_module *(*codegen)(struct compilation *c, const char *path);
+	/* optimisation and the BPF object, into p->elf. 0, or -1 after a
+	 * message on stderr or an error at the script's line. */
+	int (*emit)(struct compilation *c, struct backend_module *m, struct program *p);
+	/* the module's IR as text (-d ir): as generated before emit, optimised after */
+	void (*print_ir)(struct backend_module *m, FILE *out);
+	void (*module_free)(struct backend_module *m);
 	/* map sizes and BPF types as code generation chose them */
 	void (*map_desc)(const struct compilation *c, const struct map_info *m,
 			 struct map_desc *d);
