@@ -14,6 +14,7 @@
 #include "fuzz_common.h"
 
 #include "driver.h"
+#include "options.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -30,9 +31,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct diag d;
 	diag_init(&d, fuzz_sink());
 	struct compile_options opts = {
-	    .max_strlen = 64,
-	    .map_entries = 4096,
-	    .ringbuf_size = 1 << 20,
+	    COMPILE_OPTIONS_DEFAULTS,
 	    .debug_out = fuzz_sink(),
 	};
 	struct source src = {.name = "fuzz.sd", .path = NULL, .text = text, .len = size};

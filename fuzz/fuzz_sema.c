@@ -10,6 +10,7 @@
 #include "compile.h"
 #include "front/parse.h"
 #include "sema/sema.h"
+#include "options.h"
 
 struct stdlib_file {
 	const char *name;
@@ -28,9 +29,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct diag d;
 	diag_init(&d, fuzz_sink());
 	struct compile_options opts = {
-	    .max_strlen = 64,
-	    .map_entries = 4096,
-	    .ringbuf_size = 1 << 20,
+	    COMPILE_OPTIONS_DEFAULTS,
 	    .debug_out = fuzz_sink(),
 	};
 	struct compilation c;

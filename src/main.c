@@ -27,6 +27,7 @@
 #include "driver.h"
 #include "kernel/features.h"
 #include "listing.h"
+#include "options.h"
 #include "runtime/runtime.h"
 #include "runtime/signals.h"
 #include "runtime/sink.h"
@@ -46,6 +47,10 @@ static void usage(FILE *out)
 	      "  -B line|full|none  output buffering (default: line on a terminal, else full)\n"
 	      "  -v                 verbose: libbpf's messages\n"
 	      "  -d                 debug: print the AST, the LLVM IR and the verifier log\n"
+	      "  -d STAGE[,STAGE]   debug: print only these, on stderr: ast (the AST after\n"
+	      "                     each pass), ir (LLVM IR before and after optimisation;\n"
+	      "                     codegen or codegen-opt: one of them), verifier (each\n"
+	      "                     program's verifier log), all\n"
 	      "  --dry-run          compile, verify and load, but attach nothing\n"
 	      "  --emit-llvm FILE   write the LLVM IR to FILE\n"
 	      "  --emit-elf FILE    write the BPF object to FILE and exit (for ip, tc, bpftool)\n"
@@ -63,12 +68,15 @@ static void usage(FILE *out)
 	      "  -p PID             attach uprobes/usdt to this process only\n"
 	      "  -c 'CMD'           run CMD once the probes are attached, trace it, exit when\n"
 	      "                     it exits\n"
-	      "  --info             what this kernel supports (BTF, kprobes, fentry, ...)\n"
-	      "  --max-strlen N     bytes in a string value (default 64)\n"
-	      "  --unsafe           allow functions that act on the system\n"
-	      "  --ringbuf-size N   bytes of the event ring buffer (power of two, default 512K)\n"
-	      "  --map-entries N    entries a hash map can hold (default 4096)\n"
-	      "  -h, --help         show this help\n"
+	      "  --info             what this kernel supports (BTF, kprobes, fentry, ...)\n",
+	      out);
+	fprintf(out,
+		"  --max-strlen N     bytes in a string value (default %d)\n"
+		"  --unsafe           allow functions that act on the system\n"
+		"  --ringbuf-size N   bytes of the event ring buffer (power of two, default %dK)\n"
+		"  --map-entries N    entries a hash map can hold (default %d)\n",
+		MAX_STRLEN_DEFAULT, RINGBUF_SIZE_DEFAULT >> 10, MAP_ENTRIES_DEFAULT);
+	fputs("  -h, --help         show this help\n"
 	      "  -V, --version      show the version\n"
 	      "\n"
 	      "exit status: 0 success, 1 script error, 2 usage error, 3 load/verifier\n"
@@ -76,26 +84,22 @@ static void usage(FILE *out)
 	      out);
 }
 
-/* A script larger than this is refused rather than read: a path such as
- * /dev/zero would otherwise be read until memory runs out. The parser takes
- * up to 2 GB, but no real script comes near this. */
-enum { SCRIPT_MAX_BYTES = 16 << 20 };
-_Static_assert(SCRIPT_MAX_BYTES == 16 << 20, "the message below says 16 MiB");
-
-/* Reads the script at `path` ("-" for stdin). On failure returns NULL and
- * sets *why to the reason, to be shown after the file's name. */
-static char *read_file(const char *path, size_t *len, const char **why)
+/* Reads the script at `path` ("-" for stdin), refusing one larger than
+ * SCRIPT_MAX_BYTES (options.h). On failure returns NULL with the reason,
+ * to be shown after the file's name, in why[WHY_SIZE]. */
+enum { WHY_SIZE = 128 };
+static char *read_file(const char *path, size_t *len, char *why)
 {
 	FILE *f = strcmp(path, "-") ? fopen(path, "rbe") : stdin;
 	if (!f) {
-		*why = strerror(errno);
+		snprintf(why, WHY_SIZE, "%s", strerror(errno));
 		return NULL;
 	}
 	struct stat st;
 	if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
 		if (f != stdin)
 			fclose(f);
-		*why = "it is a directory, not a script";
+		snprintf(why, WHY_SIZE, "it is a directory, not a script");
 		return NULL;
 	}
 	size_t cap = 4096, n = 0;
@@ -119,35 +123,19 @@ static char *read_file(const char *path, size_t *len, const char **why)
 		fclose(f);
 	if (buf && !err && n > SCRIPT_MAX_BYTES) {
 		free(buf);
-		*why = "larger than the 16 MiB limit for a script";
+		snprintf(why, WHY_SIZE, "larger than the %d MiB limit for a script",
+			 SCRIPT_MAX_BYTES >> 20);
 		return NULL;
 	}
 	if (!buf || err) {
 		free(buf);
-		*why = strerror(err ? err : ENOMEM);
+		snprintf(why, WHY_SIZE, "%s", strerror(err ? err : ENOMEM));
 		return NULL;
 	}
 	buf[n] = 0;
 	*len = n;
 	return buf;
 }
-
-enum {
-	OPT_DRY_RUN = 256,
-	OPT_EMIT_LLVM,
-	OPT_MAX_STRLEN,
-	OPT_UNSAFE,
-	OPT_EMIT_ELF,
-	OPT_TEST_RUN,
-	OPT_PIN,
-	OPT_KEEP_PINS,
-	OPT_FORCE,
-	OPT_RINGBUF_SIZE,
-	OPT_MAP_ENTRIES,
-};
-
-/* options of -l/-p/-c/--info (kept apart from the enum above) */
-enum { OPT_INFO = 512 };
 
 /* ---- -c CMD, -p PID ------------------------------------------------------ */
 
@@ -238,6 +226,38 @@ static char *command_path(const char *word)
 	return NULL;
 }
 
+/* The forked side of child_spawn: waits for the go, then runs the command. */
+static _Noreturn void child_exec(const char *file, char **words, int go_fd, int err_fd,
+				 const struct sig_state *sig)
+{
+	/* the signals as sonde got them: blocked ones unblocked, ignored
+	 * ones (nohup) still ignored */
+	sig_restore_for_child(sig);
+	char go;
+	if (read(go_fd, &go, 1) != 1)
+		_exit(127); /* sonde gave up before attaching */
+	/* a path with a slash: no second search, but execvp still runs
+	 * a script without #! through /bin/sh */
+	execvp(file, words);
+	int e = errno;
+	/* the file was there when checked: what is missing now is
+	 * most likely what it needs to start */
+	fprintf(stderr, "sonde: -c: cannot run %s: %s%s\n", words[0], strerror(e),
+		e == ENOENT ? " (the file, or the ELF interpreter it names)" : "");
+	/* nothing more to do if even this fails: sonde then sees only
+	 * the exit status */
+	ssize_t sent = write(err_fd, &e, sizeof(e));
+	(void)sent;
+	_exit(127);
+}
+
+static void close_pipe(int fds[2])
+{
+	for (int i = 0; i < 2; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+}
+
 static int child_spawn(const char *cmd, struct child *ch, const struct sig_state *sig)
 {
 	wordexp_t we;
@@ -245,79 +265,47 @@ static int child_spawn(const char *cmd, struct child *ch, const struct sig_state
 		fprintf(stderr, "sonde: -c: cannot split '%s' into words\n", cmd);
 		return EXIT_USAGE;
 	}
+	int rc = EXIT_USAGE;
+	int go[2] = {-1, -1}, err[2] = {-1, -1};
 	char *file = command_path(we.we_wordv[0]);
-	if (!file) {
-		wordfree(&we);
-		return EXIT_USAGE;
-	}
-	int fds[2], errfds[2];
-	if (pipe2(fds, O_CLOEXEC)) {
-		wordfree(&we);
-		free(file);
-		fprintf(stderr, "sonde: -c: pipe: %s\n", strerror(errno));
-		return EXIT_SYSTEM;
-	}
-	if (pipe2(errfds, O_CLOEXEC)) {
-		wordfree(&we);
-		free(file);
-		close(fds[0]);
-		close(fds[1]);
-		fprintf(stderr, "sonde: -c: pipe: %s\n", strerror(errno));
-		return EXIT_SYSTEM;
-	}
+	if (!file)
+		goto out;
+	/* one failure path: each step names itself, all that was made is closed */
+	rc = EXIT_SYSTEM;
+	const char *step = "pipe";
+	pid_t pid = -1;
+	if (pipe2(go, O_CLOEXEC) || pipe2(err, O_CLOEXEC))
+		goto failed;
+	step = "eventfd";
 	ch->exit_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (ch->exit_fd < 0) {
-		fprintf(stderr, "sonde: -c: eventfd: %s\n", strerror(errno));
-		wordfree(&we);
-		free(file);
-		close(fds[0]);
-		close(fds[1]);
-		close(errfds[0]);
-		close(errfds[1]);
-		return EXIT_SYSTEM;
-	}
-	pid_t pid = fork();
-	if (pid < 0) {
-		fprintf(stderr, "sonde: -c: fork: %s\n", strerror(errno));
-		wordfree(&we);
-		free(file);
-		close(fds[0]);
-		close(fds[1]);
-		close(errfds[0]);
-		close(errfds[1]);
-		return EXIT_SYSTEM;
-	}
+	if (ch->exit_fd < 0)
+		goto failed;
+	step = "fork";
+	pid = fork();
+	if (pid < 0)
+		goto failed;
 	if (pid == 0) {
-		/* the signals as sonde got them: blocked ones unblocked, ignored
-		 * ones (nohup) still ignored */
-		sig_restore_for_child(sig);
-		close(fds[1]);
-		close(errfds[0]);
-		char go;
-		if (read(fds[0], &go, 1) != 1)
-			_exit(127); /* sonde gave up before attaching */
-		/* a path with a slash: no second search, but execvp still runs
-		 * a script without #! through /bin/sh */
-		execvp(file, we.we_wordv);
-		int e = errno;
-		/* the file was there when checked: what is missing now is
-		 * most likely what it needs to start */
-		fprintf(stderr, "sonde: -c: cannot run %s: %s%s\n", we.we_wordv[0], strerror(e),
-			e == ENOENT ? " (the file, or the ELF interpreter it names)" : "");
-		/* nothing more to do if even this fails: sonde then sees only
-		 * the exit status */
-		ssize_t sent = write(errfds[1], &e, sizeof(e));
-		(void)sent;
-		_exit(127);
+		close(go[1]);
+		close(err[0]);
+		child_exec(file, we.we_wordv, go[0], err[1], sig);
 	}
-	wordfree(&we);
-	free(file);
-	close(fds[0]);
-	close(errfds[1]);
 	ch->pid = pid;
-	ch->go_fd = fds[1];
-	ch->exec_err_fd = errfds[0];
-	return EXIT_OK;
+	ch->go_fd = go[1];
+	ch->exec_err_fd = err[0];
+	go[1] = err[0] = -1;
+	rc = EXIT_OK;
+	goto out;
+failed:
+	fprintf(stderr, "sonde: -c: %s: %s\n", step, strerror(errno));
+	if (ch->exit_fd >= 0)
+		close(ch->exit_fd);
+	ch->exit_fd = -1;
+out:
+	close_pipe(go);
+	close_pipe(err);
+	free(file);
+	wordfree(&we);
+	return rc;
 }
 
 static void *child_wait(void *arg)
@@ -429,6 +417,305 @@ static int write_elf(const struct program *p, const char *path)
 	return EXIT_OK;
 }
 
+/* ---- the command line ---------------------------------------------------- */
+
+/* What the command line asked for. Parsing stops at -h, -V and --info,
+ * which act at once whatever follows. */
+enum run_mode { MODE_RUN, MODE_LIST, MODE_HELP, MODE_VERSION, MODE_INFO };
+
+struct cli {
+	enum run_mode mode;
+	struct compile_options copts;
+	struct rt_options ropts;
+	const char *program; /* -e */
+	const char *out_path, *buffering, *emit_elf, *command;
+	int target_pid;
+	int argc;
+	char **argv;
+	int operand; /* argv index of the first argument that is not an option */
+};
+
+/* -d's stages, as bpftrace 0.26 names them (its "codegen" and
+ * "codegen-opt" are sonde's IR before and after optimisation). */
+static const struct {
+	const char *name;
+	unsigned debug; /* DEBUG_* (compile.h) */
+} debug_stages[] = {
+	{"ast", DEBUG_AST_PASSES},
+	{"ir", DEBUG_IR},
+	{"codegen", DEBUG_IR_RAW},
+	{"codegen-opt", DEBUG_IR_OPT},
+	{"verifier", DEBUG_VERIFIER},
+	{"all", DEBUG_AST_PASSES | DEBUG_IR | DEBUG_VERIFIER},
+};
+enum { NSTAGES = sizeof(debug_stages) / sizeof(debug_stages[0]) };
+
+/* STAGE[,STAGE...] into DEBUG_* bits; false with the first word that is
+ * no stage in bad[WHY_SIZE]. */
+static bool parse_debug_stages(const char *list, unsigned *bits, char *bad)
+{
+	unsigned got = 0;
+	for (const char *p = list; *p;) {
+		size_t n = strcspn(p, ",");
+		int k = -1;
+		for (int i = 0; i < NSTAGES && n; i++)
+			if (strlen(debug_stages[i].name) == n &&
+			    !strncmp(debug_stages[i].name, p, n))
+				k = i;
+		if (n && k < 0) {
+			snprintf(bad, WHY_SIZE, "%.*s", (int)n, p);
+			return false;
+		}
+		if (k >= 0)
+			got |= debug_stages[k].debug;
+		p += n + (p[n] == ',');
+	}
+	if (!got) {
+		snprintf(bad, WHY_SIZE, "%s", list);
+		return false;
+	}
+	*bits |= got;
+	return true;
+}
+
+/* -d, or -d STAGE: the stages are the next argument when -d ends its
+ * argument and the next one is a stage list. -d alone keeps its meaning
+ * from before it took stages (the AST as parsed and after the semantic
+ * passes, the IR, the verifier logs), so a script FILE may follow it; a
+ * word of stage characters that names no file is taken as a stage
+ * misspelt rather than as a missing script. */
+static int debug_option(struct cli *o, bool ends_argument)
+{
+	const char *next = ends_argument && optind < o->argc ? o->argv[optind] : NULL;
+	char bad[WHY_SIZE];
+	if (next && next[0] != '-' && parse_debug_stages(next, &o->copts.debug, bad)) {
+		optind++;
+		return EXIT_OK;
+	}
+	struct stat st;
+	if (next && next[0] && !next[strspn(next, "abcdefghijklmnopqrstuvwxyz-,")] &&
+	    next[0] != '-' && stat(next, &st)) {
+		fprintf(stderr, "sonde: -d: unknown stage '%s': the stages are ", bad);
+		for (int i = 0; i < NSTAGES; i++)
+			fprintf(stderr, "%s%s", debug_stages[i].name,
+				i + 2 < NSTAGES ? ", " : i + 1 < NSTAGES ? " and " : "");
+		fprintf(stderr, ", separated by commas\n");
+		return EXIT_USAGE;
+	}
+	o->copts.debug |= DEBUG_AST | DEBUG_IR | DEBUG_VERIFIER;
+	return EXIT_OK;
+}
+
+/* --max-strlen, --ringbuf-size, --map-entries: a number from min to max
+ * (a power of two when pow2), in `base` as strtoul takes it. */
+static bool parse_limited(const char *arg, int base, unsigned long min, unsigned long max,
+			  bool pow2, uint32_t *out)
+{
+	char *end;
+	unsigned long v = strtoul(arg, &end, base);
+	if (*end || v < min || v > max || (pow2 && (v & (v - 1))))
+		return false;
+	*out = (uint32_t)v;
+	return true;
+}
+
+enum {
+	OPT_DRY_RUN = 256,
+	OPT_EMIT_LLVM,
+	OPT_MAX_STRLEN,
+	OPT_UNSAFE,
+	OPT_EMIT_ELF,
+	OPT_TEST_RUN,
+	OPT_PIN,
+	OPT_KEEP_PINS,
+	OPT_FORCE,
+	OPT_RINGBUF_SIZE,
+	OPT_MAP_ENTRIES,
+};
+
+/* options of -l/-p/-c/--info (kept apart from the enum above) */
+enum { OPT_INFO = 512 };
+
+static const struct option longopts[] = {
+	{"help", no_argument, NULL, 'h'},
+	{"version", no_argument, NULL, 'V'},
+	{"dry-run", no_argument, NULL, OPT_DRY_RUN},
+	{"emit-llvm", required_argument, NULL, OPT_EMIT_LLVM},
+	{"max-strlen", required_argument, NULL, OPT_MAX_STRLEN},
+	{"unsafe", no_argument, NULL, OPT_UNSAFE},
+	{"ringbuf-size", required_argument, NULL, OPT_RINGBUF_SIZE},
+	{"map-entries", required_argument, NULL, OPT_MAP_ENTRIES},
+	{"emit-elf", required_argument, NULL, OPT_EMIT_ELF},
+	{"test-run", required_argument, NULL, OPT_TEST_RUN},
+	{"pin", required_argument, NULL, OPT_PIN},
+	{"keep-pins", no_argument, NULL, OPT_KEEP_PINS},
+	{"force", no_argument, NULL, OPT_FORCE},
+	{"info", no_argument, NULL, OPT_INFO},
+	{NULL, 0, NULL, 0},
+};
+
+/* The options with a value to check; EXIT_OK or EXIT_USAGE. */
+static int value_option(struct cli *o, int c, const char *arg)
+{
+	switch (c) {
+	case 'f':
+		if (!strcmp(arg, "text")) {
+			o->ropts.format = OUT_TEXT;
+		} else if (!strcmp(arg, "json")) {
+			o->ropts.format = OUT_JSON;
+		} else {
+			fprintf(stderr, "sonde: -f takes 'text' or 'json', not '%s'\n", arg);
+			return EXIT_USAGE;
+		}
+		return EXIT_OK;
+	case 'B':
+		if (strcmp(arg, "line") && strcmp(arg, "full") && strcmp(arg, "none")) {
+			fprintf(stderr, "sonde: -B takes 'line', 'full' or 'none', not '%s'\n", arg);
+			return EXIT_USAGE;
+		}
+		o->buffering = arg;
+		return EXIT_OK;
+	case 'p':
+		return parse_pid(arg, &o->target_pid);
+	case OPT_MAX_STRLEN:
+		if (!parse_limited(arg, 10, MAX_STRLEN_MIN, MAX_STRLEN_MAX, false,
+				   &o->copts.max_strlen)) {
+			fprintf(stderr, "sonde: --max-strlen takes a number from %d to %d\n",
+				MAX_STRLEN_MIN, MAX_STRLEN_MAX);
+			return EXIT_USAGE;
+		}
+		return EXIT_OK;
+	case OPT_RINGBUF_SIZE: {
+		/* the kernel takes no ring buffer smaller than a page */
+		long page = sysconf(_SC_PAGESIZE);
+		if (!parse_limited(arg, 0, (unsigned long)page, RINGBUF_SIZE_MAX, true,
+				   &o->copts.ringbuf_size)) {
+			fprintf(stderr,
+				"sonde: --ringbuf-size takes a power of two from %ld to %d bytes\n",
+				page, RINGBUF_SIZE_MAX);
+			return EXIT_USAGE;
+		}
+		return EXIT_OK;
+	}
+	case OPT_MAP_ENTRIES:
+		if (!parse_limited(arg, 0, MAP_ENTRIES_MIN, MAP_ENTRIES_MAX, false,
+				   &o->copts.map_entries)) {
+			fprintf(stderr, "sonde: --map-entries takes a number from %d to %d\n",
+				MAP_ENTRIES_MIN, MAP_ENTRIES_MAX);
+			return EXIT_USAGE;
+		}
+		return EXIT_OK;
+	}
+	return EXIT_OK;
+}
+
+/* getopt_long takes any unique prefix ("--test" for --test-run, which then
+ * swallows the next argument as its file): a long option must be written
+ * in full. `given` is its argument, "--NAME" or "--NAME=VALUE". */
+static bool long_option_in_full(const char *given, const struct option *opt)
+{
+	size_t len = strcspn(given + 2, "=");
+	if (len == strlen(opt->name))
+		return true;
+	fprintf(stderr,
+		"sonde: unknown option '--%.*s': long options are not abbreviated; did you "
+		"mean '--%s'?\n",
+		(int)len, given + 2, opt->name);
+	fprintf(stderr, "Try 'sonde --help' for more information.\n");
+	return false;
+}
+
+/* Fills `o` from argv; EXIT_OK, or the exit code of a usage error. */
+static int parse_options(struct cli *o)
+{
+	int c, at = optind, li = -1;
+	while ((c = getopt_long(o->argc, o->argv, "+e:f:o:qB:vdhVlp:c:", longopts, &li)) != -1) {
+		/* a long option starts its own argument, argv[at] */
+		if (li >= 0 && !long_option_in_full(o->argv[at], &longopts[li]))
+			return EXIT_USAGE;
+		li = -1;
+		/* an option that ended its argument moved optind past it */
+		bool ends_argument = optind > at;
+		at = optind;
+		int rc = EXIT_OK;
+		switch (c) {
+		case 'e':
+			o->program = optarg;
+			break;
+		case 'o':
+			o->out_path = optarg;
+			break;
+		case 'q':
+			o->ropts.quiet = true;
+			break;
+		case 'v':
+			o->ropts.verbose = true;
+			break;
+		case 'd':
+			rc = debug_option(o, ends_argument);
+			at = optind; /* past a stage list it took */
+			break;
+		case 'h':
+			o->mode = MODE_HELP;
+			return EXIT_OK;
+		case 'V':
+			o->mode = MODE_VERSION;
+			return EXIT_OK;
+		case OPT_INFO:
+			o->mode = MODE_INFO;
+			return EXIT_OK;
+		case OPT_DRY_RUN:
+			o->ropts.dry_run = true;
+			break;
+		case OPT_EMIT_LLVM:
+			o->copts.emit_llvm = optarg;
+			break;
+		case OPT_UNSAFE:
+			o->copts.unsafe = true;
+			break;
+		case OPT_EMIT_ELF:
+			o->emit_elf = optarg;
+			break;
+		case OPT_TEST_RUN:
+			o->ropts.test_run = optarg;
+			break;
+		case OPT_PIN:
+			o->ropts.pin_dir = optarg;
+			break;
+		case OPT_KEEP_PINS:
+			o->ropts.keep_pins = true;
+			break;
+		case OPT_FORCE:
+			o->copts.force = true;
+			break;
+		case 'l':
+			o->mode = MODE_LIST;
+			break;
+		case 'c':
+			o->command = optarg;
+			break;
+		case 'f':
+		case 'B':
+		case 'p':
+		case OPT_MAX_STRLEN:
+		case OPT_RINGBUF_SIZE:
+		case OPT_MAP_ENTRIES:
+			rc = value_option(o, c, optarg);
+			break;
+		default:
+			fprintf(stderr, "Try 'sonde --help' for more information.\n");
+			return EXIT_USAGE;
+		}
+		if (rc)
+			return rc;
+	}
+	o->ropts.verifier_log = (o->copts.debug & DEBUG_VERIFIER) != 0;
+	o->operand = optind;
+	return EXIT_OK;
+}
+
+/* ---- run modes ----------------------------------------------------------- */
+
 static void print_script_probe(const char *spec, void *verbose)
 {
 	list_script_probe(stdout, spec, *(bool *)verbose);
@@ -441,8 +728,8 @@ static int list_script(const char *program, const char *path, const struct compi
 	struct source src = {.name = "-e", .text = program, .len = program ? strlen(program) : 0};
 	char *text = NULL;
 	if (!program) {
-		const char *why = NULL;
-		text = read_file(path, &src.len, &why);
+		char why[WHY_SIZE];
+		text = read_file(path, &src.len, why);
 		if (!text) {
 			fprintf(stderr, "sonde: cannot read %s: %s\n", path, why);
 			return EXIT_USAGE;
@@ -455,6 +742,186 @@ static int list_script(const char *program, const char *path, const struct compi
 	bool failed = driver_probes(&src, copts, &d, print_script_probe, &verbose) != 0;
 	free(text);
 	return failed ? EXIT_SCRIPT : EXIT_OK;
+}
+
+/* -l [PATTERN], -l FILE, -l -e PROGRAM */
+static int run_list(const struct cli *o)
+{
+	const char *arg = o->operand < o->argc ? o->argv[o->operand] : NULL;
+	if (o->operand + 1 < o->argc || (o->program && arg)) {
+		fprintf(stderr, "sonde: -l takes one PATTERN, a script FILE or -e PROGRAM\n");
+		return EXIT_USAGE;
+	}
+	/* an argument that names a file is a script, as for bpftrace */
+	struct stat st;
+	if (o->program || (arg && stat(arg, &st) == 0 && !S_ISDIR(st.st_mode)))
+		return list_script(o->program, arg, &o->copts, o->ropts.verbose);
+	return list_probes(stdout, arg, o->ropts.verbose);
+}
+
+/* The script to run: -e PROGRAM or the one FILE. */
+struct script {
+	struct source src;
+	char *text; /* a FILE's contents */
+	char *abs;  /* its absolute path, for the debug info */
+};
+
+static int script_load(const struct cli *o, struct script *s)
+{
+	memset(s, 0, sizeof(*s));
+	if (o->program) {
+		if (o->operand < o->argc) {
+			fprintf(stderr, "sonde: unexpected argument '%s' after -e PROGRAM\n",
+				o->argv[o->operand]);
+			return EXIT_USAGE;
+		}
+		s->src = (struct source){.name = "-e", .text = o->program, .len = strlen(o->program)};
+		return EXIT_OK;
+	}
+	if (o->operand >= o->argc) {
+		fprintf(stderr, "sonde: no program given: use -e 'PROGRAM' or a FILE\n");
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	const char *file = o->argv[o->operand];
+	if (o->operand + 1 < o->argc) {
+		fprintf(stderr, "sonde: unexpected argument '%s' after %s\n",
+			o->argv[o->operand + 1], file);
+		return EXIT_USAGE;
+	}
+	char why[WHY_SIZE];
+	s->text = read_file(file, &s->src.len, why);
+	if (!s->text) {
+		fprintf(stderr, "sonde: cannot read %s: %s\n", file, why);
+		return EXIT_USAGE;
+	}
+	s->src.name = file;
+	s->src.text = s->text;
+	s->abs = realpath(file, NULL);
+	s->src.path = s->abs;
+	return EXIT_OK;
+}
+
+/* Where the trace goes: stdout or -o FILE, behind a sink (sink.h). */
+struct output {
+	struct sink sink;
+	FILE *f;
+};
+
+static int output_open(const struct cli *o, struct sig_state *sig, struct output *out)
+{
+	/* close-on-exec: the -c command must not write into the trace */
+	int fd = STDOUT_FILENO;
+	if (o->out_path) {
+		fd = open(o->out_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+		if (fd < 0) {
+			fprintf(stderr, "sonde: cannot write %s: %s\n", o->out_path, strerror(errno));
+			return EXIT_USAGE;
+		}
+	}
+	bool tty = isatty(fd);
+	out->f = sink_open(&out->sink, fd, o->out_path != NULL, o->out_path ? o->out_path : "stdout",
+			   sig);
+	if (!out->f) {
+		fprintf(stderr, "sonde: cannot set up the output: %s\n", strerror(errno));
+		if (o->out_path)
+			close(fd);
+		return EXIT_SYSTEM;
+	}
+	if (o->buffering) {
+		int mode = !strcmp(o->buffering, "line")   ? _IOLBF
+			   : !strcmp(o->buffering, "full") ? _IOFBF
+							   : _IONBF;
+		setvbuf(out->f, NULL, mode, 0);
+	} else if (tty) {
+		setvbuf(out->f, NULL, _IOLBF, 0);
+	}
+	return EXIT_OK;
+}
+
+/* Compiles, then writes the object (--emit-elf) or runs it. */
+static int compile_and_run(struct cli *o, const struct source *src, struct sig_watch *watch)
+{
+	struct diag d;
+	diag_init(&d, stderr);
+	struct program *prog = NULL;
+	bool script_error = false;
+	if (driver_compile(src, &o->copts, &d, &prog, &script_error))
+		return script_error ? EXIT_SCRIPT : EXIT_SYSTEM;
+	int rc;
+	if (o->emit_elf) {
+		/* whole or not at all: a signal waits until it is written */
+		sig_watch_hold(watch);
+		rc = write_elf(prog, o->emit_elf);
+		sig_watch_release(watch);
+	} else {
+		rc = rt_run(prog, &o->ropts, &d);
+	}
+	program_free(prog);
+	return rc;
+}
+
+/* A script, with -c's command when given. */
+static int run_script(struct cli *o, struct sig_state *sig, struct sig_watch *watch)
+{
+	if (o->target_pid && o->command) {
+		fprintf(stderr, "sonde: -p and -c cannot be used together\n");
+		return EXIT_USAGE;
+	}
+	feat_set_target_pid(o->target_pid);
+	if (ready_fd_from_env(&o->ropts.ready_fd))
+		return EXIT_USAGE;
+	struct script s;
+	int rc = script_load(o, &s);
+	if (rc)
+		return rc;
+	struct output out;
+	rc = output_open(o, sig, &out);
+	if (rc) {
+		free(s.text);
+		free(s.abs);
+		return rc;
+	}
+	o->ropts.out = out.f;
+	o->ropts.sink = &out.sink;
+	struct child child = {.go_fd = -1, .exec_err_fd = -1, .exit_fd = -1};
+	bool ran = false;
+	/* Loading needs privilege: say so before compiling, not as a tracefs
+	 * or verifier error later. Writing an object (--emit-elf) does not. */
+	if (!o->emit_elf && !feat_bpf_privileged()) {
+		fprintf(stderr, "sonde: loading BPF programs needs root, or the CAP_BPF and "
+				"CAP_PERFMON capabilities; this process has neither\n");
+		rc = EXIT_LOAD;
+		goto out;
+	}
+	if (o->command) {
+		rc = child_spawn(o->command, &child, sig);
+		if (rc)
+			goto out;
+		feat_set_target_pid(child.pid);
+		o->copts.child_pid = child.pid;
+		o->ropts.on_attached = child_go;
+		o->ropts.on_attached_arg = &child;
+		o->ropts.stop_fd = child.exit_fd;
+	}
+	ran = true;
+	rc = compile_and_run(o, &s.src, watch);
+	child_finish(&child);
+	/* the file checked before loading could not be run after all (it
+	 * changed, or the kernel refused its format): the run traced nothing */
+	if (child.exec_errno && rc == EXIT_OK)
+		rc = EXIT_SYSTEM;
+out:
+	fclose(out.f);
+	if (ran && sink_report(&out.sink, stderr) && rc == EXIT_OK)
+		rc = EXIT_SYSTEM;
+	if (ran) {
+		sig_watch_end(watch);
+		sig_fini(sig);
+	}
+	free(s.text);
+	free(s.abs);
+	return rc;
 }
 
 /* A signal before the runtime holds anything in the kernel (signals.h):
@@ -480,314 +947,30 @@ int main(int argc, char **argv)
 		fprintf(stderr, "sonde: cannot set up signal handling: %s\n", strerror(-err));
 		return EXIT_SYSTEM;
 	}
-
-	static const struct option longopts[] = {
-		{"help", no_argument, NULL, 'h'},
-		{"version", no_argument, NULL, 'V'},
-		{"dry-run", no_argument, NULL, OPT_DRY_RUN},
-		{"emit-llvm", required_argument, NULL, OPT_EMIT_LLVM},
-		{"max-strlen", required_argument, NULL, OPT_MAX_STRLEN},
-		{"unsafe", no_argument, NULL, OPT_UNSAFE},
-		{"ringbuf-size", required_argument, NULL, OPT_RINGBUF_SIZE},
-		{"map-entries", required_argument, NULL, OPT_MAP_ENTRIES},
-		{"emit-elf", required_argument, NULL, OPT_EMIT_ELF},
-		{"test-run", required_argument, NULL, OPT_TEST_RUN},
-		{"pin", required_argument, NULL, OPT_PIN},
-		{"keep-pins", no_argument, NULL, OPT_KEEP_PINS},
-		{"force", no_argument, NULL, OPT_FORCE},
-		{"info", no_argument, NULL, OPT_INFO},
-		{NULL, 0, NULL, 0},
+	struct cli o = {
+		.copts = {COMPILE_OPTIONS_DEFAULTS, .debug_out = stderr, .watch = &watch},
+		.ropts = {.format = OUT_TEXT, .out = stdout, .sig = &sig, .watch = &watch,
+			  .stop_fd = -1},
+		.argc = argc,
+		.argv = argv,
 	};
-	struct compile_options copts = {
-		.max_strlen = 64,
-		.map_entries = 4096,
-		.ringbuf_size = 1 << 19,
-		.debug_out = stderr,
-		.watch = &watch,
-	};
-	struct rt_options ropts = {
-		.format = OUT_TEXT, .out = stdout, .sig = &sig, .watch = &watch, .stop_fd = -1};
-	const char *program = NULL, *out_path = NULL, *buffering = NULL, *emit_elf = NULL;
-	bool list = false;
-	const char *command = NULL;
-	int target_pid = 0;
-	int c, at = optind, li = -1;
-	while ((c = getopt_long(argc, argv, "+e:f:o:qB:vdhVlp:c:", longopts, &li)) != -1) {
-		/* getopt_long takes any unique prefix ("--test" for --test-run,
-		 * which then swallows the next argument as its file): a long
-		 * option must be written in full. It starts its own argument,
-		 * argv[at]. */
-		if (li >= 0) {
-			const char *given = argv[at] + 2;
-			size_t len = strcspn(given, "=");
-			if (len != strlen(longopts[li].name)) {
-				fprintf(stderr,
-					"sonde: unknown option '--%.*s': long options are not "
-					"abbreviated; did you mean '--%s'?\n",
-					(int)len, given, longopts[li].name);
-				fprintf(stderr, "Try 'sonde --help' for more information.\n");
-				return EXIT_USAGE;
-			}
-			li = -1;
-		}
-		at = optind;
-		switch (c) {
-		case 'e':
-			program = optarg;
-			break;
-		case 'f':
-			if (!strcmp(optarg, "text")) {
-				ropts.format = OUT_TEXT;
-			} else if (!strcmp(optarg, "json")) {
-				ropts.format = OUT_JSON;
-			} else {
-				fprintf(stderr, "sonde: -f takes 'text' or 'json', not '%s'\n", optarg);
-				return EXIT_USAGE;
-			}
-			break;
-		case 'o':
-			out_path = optarg;
-			break;
-		case 'q':
-			ropts.quiet = true;
-			break;
-		case 'B':
-			if (strcmp(optarg, "line") && strcmp(optarg, "full") && strcmp(optarg, "none")) {
-				fprintf(stderr, "sonde: -B takes 'line', 'full' or 'none', not '%s'\n",
-					optarg);
-				return EXIT_USAGE;
-			}
-			buffering = optarg;
-			break;
-		case 'v':
-			ropts.verbose = true;
-			break;
-		case 'd':
-			copts.debug = DEBUG_AST | DEBUG_IR | DEBUG_VERIFIER;
-			ropts.verifier_log = true;
-			break;
-		case 'h':
-			usage(stdout);
-			return EXIT_OK;
-		case 'V':
-			printf("sonde %s\n", SONDE_VERSION);
-			return EXIT_OK;
-		case OPT_DRY_RUN:
-			ropts.dry_run = true;
-			break;
-		case OPT_EMIT_LLVM:
-			copts.emit_llvm = optarg;
-			break;
-		case OPT_MAX_STRLEN: {
-			char *end;
-			unsigned long v = strtoul(optarg, &end, 10);
-			if (*end || v < 2 || v > 1024) {
-				fprintf(stderr, "sonde: --max-strlen takes a number from 2 to 1024\n");
-				return EXIT_USAGE;
-			}
-			copts.max_strlen = (uint32_t)v;
-			break;
-		}
-		case OPT_UNSAFE:
-			copts.unsafe = true;
-			break;
-		case OPT_RINGBUF_SIZE: {
-			char *end;
-			unsigned long v = strtoul(optarg, &end, 0);
-			long page = sysconf(_SC_PAGESIZE);
-			if (*end || v < (unsigned long)page || v > (1ul << 30) || (v & (v - 1))) {
-				fprintf(stderr, "sonde: --ringbuf-size takes a power of two from %ld "
-						"to 1073741824 bytes\n",
-					page);
-				return EXIT_USAGE;
-			}
-			copts.ringbuf_size = (uint32_t)v;
-			break;
-		}
-		case OPT_MAP_ENTRIES: {
-			char *end;
-			unsigned long v = strtoul(optarg, &end, 0);
-			if (*end || v < 1 || v > (1ul << 24)) {
-				fprintf(stderr, "sonde: --map-entries takes a number from 1 to 16777216\n");
-				return EXIT_USAGE;
-			}
-			copts.map_entries = (uint32_t)v;
-			break;
-		}
-		case OPT_EMIT_ELF:
-			emit_elf = optarg;
-			break;
-		case OPT_TEST_RUN:
-			ropts.test_run = optarg;
-			break;
-		case OPT_PIN:
-			ropts.pin_dir = optarg;
-			break;
-		case OPT_KEEP_PINS:
-			ropts.keep_pins = true;
-			break;
-		case OPT_FORCE:
-			copts.force = true;
-			break;
-		case OPT_INFO:
-			feat_print(stdout);
-			return EXIT_OK;
-		case 'l':
-			list = true;
-			break;
-		case 'p': {
-			int prc = parse_pid(optarg, &target_pid);
-			if (prc)
-				return prc;
-			break;
-		}
-		case 'c':
-			command = optarg;
-			break;
-		default:
-			fprintf(stderr, "Try 'sonde --help' for more information.\n");
-			return EXIT_USAGE;
-		}
+	int rc = parse_options(&o);
+	if (rc)
+		return rc;
+	switch (o.mode) {
+	case MODE_HELP:
+		usage(stdout);
+		return EXIT_OK;
+	case MODE_VERSION:
+		printf("sonde %s\n", SONDE_VERSION);
+		return EXIT_OK;
+	case MODE_INFO:
+		feat_print(stdout);
+		return EXIT_OK;
+	case MODE_LIST:
+		return run_list(&o);
+	case MODE_RUN:
+		break;
 	}
-	if (list) {
-		const char *arg = optind < argc ? argv[optind] : NULL;
-		if (optind + 1 < argc || (program && arg)) {
-			fprintf(stderr, "sonde: -l takes one PATTERN, a script FILE or -e PROGRAM\n");
-			return EXIT_USAGE;
-		}
-		/* an argument that names a file is a script, as for bpftrace */
-		struct stat st;
-		if (program || (arg && stat(arg, &st) == 0 && !S_ISDIR(st.st_mode)))
-			return list_script(program, arg, &copts, ropts.verbose);
-		return list_probes(stdout, arg, ropts.verbose);
-	}
-	if (target_pid && command) {
-		fprintf(stderr, "sonde: -p and -c cannot be used together\n");
-		return EXIT_USAGE;
-	}
-	feat_set_target_pid(target_pid);
-	if (ready_fd_from_env(&ropts.ready_fd))
-		return EXIT_USAGE;
-	struct source src = {0};
-	char *text = NULL;
-	char *abs = NULL;
-	if (program) {
-		if (optind < argc) {
-			fprintf(stderr, "sonde: unexpected argument '%s' after -e PROGRAM\n",
-				argv[optind]);
-			return EXIT_USAGE;
-		}
-		src.name = "-e";
-		src.text = program;
-		src.len = strlen(program);
-	} else {
-		if (optind >= argc) {
-			fprintf(stderr, "sonde: no program given: use -e 'PROGRAM' or a FILE\n");
-			usage(stderr);
-			return EXIT_USAGE;
-		}
-		if (optind + 1 < argc) {
-			fprintf(stderr, "sonde: unexpected argument '%s' after %s\n", argv[optind + 1],
-				argv[optind]);
-			return EXIT_USAGE;
-		}
-		const char *why = NULL;
-		text = read_file(argv[optind], &src.len, &why);
-		if (!text) {
-			fprintf(stderr, "sonde: cannot read %s: %s\n", argv[optind], why);
-			return EXIT_USAGE;
-		}
-		src.name = argv[optind];
-		src.text = text;
-		abs = realpath(argv[optind], NULL);
-		src.path = abs;
-	}
-
-	/* close-on-exec: the -c command must not write into the trace */
-	int out_fd = STDOUT_FILENO;
-	if (out_path) {
-		out_fd = open(out_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
-		if (out_fd < 0) {
-			fprintf(stderr, "sonde: cannot write %s: %s\n", out_path, strerror(errno));
-			free(text);
-			free(abs);
-			return EXIT_USAGE;
-		}
-	}
-	bool out_tty = isatty(out_fd);
-	struct sink sink;
-	FILE *out = sink_open(&sink, out_fd, out_path != NULL, out_path ? out_path : "stdout", &sig);
-	if (!out) {
-		fprintf(stderr, "sonde: cannot set up the output: %s\n", strerror(errno));
-		if (out_path)
-			close(out_fd);
-		free(text);
-		free(abs);
-		return EXIT_SYSTEM;
-	}
-	if (buffering) {
-		int mode = !strcmp(buffering, "line") ? _IOLBF : !strcmp(buffering, "full") ? _IOFBF
-											: _IONBF;
-		setvbuf(out, NULL, mode, 0);
-	} else if (out_tty) {
-		setvbuf(out, NULL, _IOLBF, 0);
-	}
-	ropts.out = out;
-	ropts.sink = &sink;
-
-	struct diag d;
-	diag_init(&d, stderr);
-	struct program *prog = NULL;
-	bool script_error = false;
-	int rc;
-	/* Loading needs privilege: say so before compiling, not as a tracefs
-	 * or verifier error later. Writing an object (--emit-elf) does not. */
-	if (!emit_elf && !feat_bpf_privileged()) {
-		fprintf(stderr, "sonde: loading BPF programs needs root, or the CAP_BPF and "
-				"CAP_PERFMON capabilities; this process has neither\n");
-		fclose(out);
-		free(text);
-		free(abs);
-		return EXIT_LOAD;
-	}
-	struct child child = {.go_fd = -1, .exec_err_fd = -1, .exit_fd = -1};
-	if (command) {
-		rc = child_spawn(command, &child, &sig);
-		if (rc) {
-			fclose(out);
-			free(text);
-			free(abs);
-			return rc;
-		}
-		feat_set_target_pid(child.pid);
-		copts.child_pid = child.pid;
-		ropts.on_attached = child_go;
-		ropts.on_attached_arg = &child;
-		ropts.stop_fd = child.exit_fd;
-	}
-	if (driver_compile(&src, &copts, &d, &prog, &script_error)) {
-		rc = script_error ? EXIT_SCRIPT : EXIT_SYSTEM;
-	} else if (emit_elf) {
-		/* whole or not at all: a signal waits until it is written */
-		sig_watch_hold(&watch);
-		rc = write_elf(prog, emit_elf);
-		sig_watch_release(&watch);
-		program_free(prog);
-	} else {
-		rc = rt_run(prog, &ropts, &d);
-		program_free(prog);
-	}
-	child_finish(&child);
-	/* the file checked before loading could not be run after all (it
-	 * changed, or the kernel refused its format): the run traced nothing */
-	if (child.exec_errno && rc == EXIT_OK)
-		rc = EXIT_SYSTEM;
-	fclose(out);
-	if (sink_report(&sink, stderr) && rc == EXIT_OK)
-		rc = EXIT_SYSTEM;
-	sig_watch_end(&watch);
-	sig_fini(&sig);
-	free(text);
-	free(abs);
-	return rc;
+	return run_script(&o, &sig, &watch);
 }

@@ -17,6 +17,7 @@
 
 #include "compile.h"
 #include "front/parse.h"
+#include "options.h"
 #include "sema/sema.h"
 
 struct compile_run {
@@ -30,13 +31,10 @@ struct compile_run {
 	bool parsed;
 };
 
-/* Default options as the command line sets them. */
+/* Default options as the command line sets them (options.h). */
 static inline void compile_default_options(struct compile_options *o)
 {
-	memset(o, 0, sizeof(*o));
-	o->max_strlen = 64;
-	o->map_entries = 4096;
-	o->ringbuf_size = 1u << 20;
+	*o = (struct compile_options){COMPILE_OPTIONS_DEFAULTS};
 }
 
 /* Parses `src` and runs sema unless parsing failed. `opts` may be NULL
