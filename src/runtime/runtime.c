@@ -199,19 +199,27 @@ static void serve_print_requests(struct run *r)
 
 /* ---- events --------------------------------------------------------------- */
 
+/* Room for at least 4 KiB more after the `n` bytes in *buf (of *cap),
+ * doubling; false when memory ran out (*buf is kept). */
+static bool buf_room(char **buf, size_t *cap, size_t n)
+{
+	if (n + 4096 <= *cap)
+		return true;
+	size_t ncap = *cap ? *cap * 2 : 8192;
+	char *nb = realloc(*buf, ncap);
+	if (!nb)
+		return false;
+	*buf = nb;
+	*cap = ncap;
+	return true;
+}
+
 /* Everything a command or file gives, read to the end (malloc'd). */
 static char *slurp(FILE *f, size_t *len)
 {
 	char *buf = NULL;
 	size_t cap = 0, n = 0;
-	for (;;) {
-		if (n + 4096 > cap) {
-			cap = cap ? cap * 2 : 8192;
-			char *nb = realloc(buf, cap);
-			if (!nb)
-				break;
-			buf = nb;
-		}
+	while (buf_room(&buf, &cap, n)) {
 		size_t got = fread(buf + n, 1, cap - n, f);
 		n += got;
 		if (got == 0)
@@ -243,13 +251,8 @@ static char *read_command(struct run *r, int fd, pid_t pid, size_t *len)
 		serve_print_requests(r);
 		if (!(p[0].revents & (POLLIN | POLLHUP | POLLERR)))
 			continue;
-		if (n + 4096 > cap) {
-			cap = cap ? cap * 2 : 8192;
-			char *nb = realloc(buf, cap);
-			if (!nb)
-				break;
-			buf = nb;
-		}
+		if (!buf_room(&buf, &cap, n))
+			break;
 		ssize_t got = read(fd, buf + n, cap - n);
 		if (got < 0 && errno == EINTR)
 			continue;
