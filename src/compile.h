@@ -20,8 +20,9 @@
 
 struct sig_watch;
 
-/* -d STAGE: what the driver (driver.c) prints on debug_out and the loader
- * on stderr; -d alone is DEBUG_AST | DEBUG_IR | DEBUG_VERIFIER. */
+/* -d STAGE: what the driver (driver.c) prints on debug_out after a pass;
+ * DEBUG_VERIFIER becomes the runtime's verifier_log (main.c). -d alone is
+ * DEBUG_AST | DEBUG_IR | DEBUG_VERIFIER. */
 enum {
 	DEBUG_AST = 1 << 0,        /* the AST as parsed and after the semantic passes */
 	DEBUG_AST_PASSES = 1 << 1, /* the AST after every pass that changes it (-d ast) */
