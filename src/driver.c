@@ -385,6 +385,10 @@ struct pass {
 	const char *name;
 	int (*run)(struct pass_state *s); /* 0, or -1 after reporting */
 	enum pass_phase phase;
+	/* an error here does not stop the run before the next pass: the
+	 * semantic passes report every error of a script in one run; the run
+	 * stops after the first pass without it once any pass failed */
+	bool continues;
 	/* after the pass succeeded, with any of these -d stages (DEBUG_*) */
 	unsigned dump_stages;
 	void (*dump)(struct pass_state *s, const char *label);
@@ -396,13 +400,14 @@ struct pass {
  * (DEBUG_AST) prints those two, -d ast (DEBUG_AST_PASSES) after every pass
  * that changes the tree. */
 static const struct pass passes[] = {
-	{"parse", pass_parse, PHASE_FRONT, 0, NULL, NULL},
-	{"config", pass_config, PHASE_FRONT, DEBUG_AST | DEBUG_AST_PASSES, dump_ast, "AST"},
-	{"sema", pass_sema, PHASE_FRONT, DEBUG_AST | DEBUG_AST_PASSES, dump_ast,
+	{"parse", pass_parse, PHASE_FRONT, false, 0, NULL, NULL},
+	{"config", pass_config, PHASE_FRONT, false, DEBUG_AST | DEBUG_AST_PASSES, dump_ast, "AST"},
+	{"sema", pass_sema, PHASE_FRONT, false, DEBUG_AST | DEBUG_AST_PASSES, dump_ast,
 	 "AST after semantic analysis"},
-	{"manifest", pass_manifest, PHASE_BACK, 0, NULL, NULL},
-	{"codegen", pass_codegen, PHASE_BACK, DEBUG_IR_RAW, dump_ir, "; LLVM IR before optimisation"},
-	{"emit", pass_emit, PHASE_BACK, DEBUG_IR_OPT, dump_ir, "; LLVM IR after optimisation"},
+	{"manifest", pass_manifest, PHASE_BACK, false, 0, NULL, NULL},
+	{"codegen", pass_codegen, PHASE_BACK, false, DEBUG_IR_RAW, dump_ir,
+	 "; LLVM IR before optimisation"},
+	{"emit", pass_emit, PHASE_BACK, false, DEBUG_IR_OPT, dump_ir, "; LLVM IR after optimisation"},
 };
 
 static void pass_state_init(struct pass_state *s, const struct source *src,
@@ -433,24 +438,32 @@ static void pass_state_fini(struct pass_state *s)
 }
 
 /* Runs the passes of `last_phase` and those before it, in order, until one
- * fails. 0, or -1 with *script_error telling whether the failing pass
- * reported an error in the script (through the diagnostic sink) rather
- * than on stderr. */
+ * fails (or, after passes that continue, the first that does not). 0, or
+ * -1 with *script_error telling whether the failing passes reported an
+ * error in the script (through the diagnostic sink) rather than on
+ * stderr. */
 static int run_passes(struct pass_state *s, enum pass_phase last_phase, bool *script_error)
 {
+	bool failed = false;
+	int errors_before_failure = 0;
 	for (size_t i = 0; i < sizeof(passes) / sizeof(passes[0]); i++) {
 		const struct pass *ps = &passes[i];
 		if (ps->phase > last_phase)
 			break;
 		int errors = s->c.diag->nerrors;
 		if (ps->run(s)) {
-			*script_error = s->c.diag->nerrors > errors;
-			return -1;
-		}
-		if (s->opts.debug & ps->dump_stages)
+			if (!failed)
+				errors_before_failure = errors;
+			failed = true;
+		} else if (!failed && (s->opts.debug & ps->dump_stages)) {
 			ps->dump(s, ps->dump_label);
+		}
+		if (failed && !ps->continues)
+			break;
 	}
-	return 0;
+	if (failed)
+		*script_error = s->c.diag->nerrors > errors_before_failure;
+	return failed ? -1 : 0;
 }
 
 int driver_probes(const struct source *src, const struct compile_options *opts, struct diag *d,
