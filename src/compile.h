@@ -24,12 +24,11 @@ struct sig_watch;
  * DEBUG_VERIFIER becomes the runtime's verifier_log (main.c). -d alone is
  * DEBUG_AST | DEBUG_IR | DEBUG_VERIFIER. */
 enum {
-	DEBUG_AST = 1 << 0,        /* the AST as parsed and after the semantic passes */
-	DEBUG_AST_PASSES = 1 << 1, /* the AST after every pass that changes it (-d ast) */
-	DEBUG_IR_RAW = 1 << 2,     /* LLVM IR before optimisation (-d codegen) */
-	DEBUG_IR_OPT = 1 << 3,     /* LLVM IR after optimisation (-d codegen-opt) */
-	DEBUG_IR = DEBUG_IR_RAW | DEBUG_IR_OPT,
-	DEBUG_VERIFIER = 1 << 4,   /* each program's verifier log */
+	DEBUG_AST = 1 << 0,      /* the AST as parsed and after the semantic passes (-d ast) */
+	DEBUG_IR_RAW = 1 << 1,   /* LLVM IR before optimisation (-d codegen) */
+	DEBUG_IR_OPT = 1 << 2,   /* LLVM IR after optimisation (-d codegen-opt) */
+	DEBUG_IR = DEBUG_IR_RAW | DEBUG_IR_OPT, /* -d ir */
+	DEBUG_VERIFIER = 1 << 3, /* each program's verifier log (-d verifier) */
 };
 
 struct compile_options {

@@ -318,9 +318,22 @@ static int pass_config(struct pass_state *s)
 	return apply_config(&s->c, &s->opts);
 }
 
-static int pass_sema(struct pass_state *s)
+/* The semantic passes (sema.h); each goes on after an error so that one
+ * run reports all of the script's errors, in the order written. */
+static int pass_macros(struct pass_state *s)
 {
-	return sema_run(&s->c);
+	return sema_macros(&s->c);
+}
+
+/* each probe's specs expanded by its provider, then its body typed */
+static int pass_probes(struct pass_state *s)
+{
+	return sema_probes_typed(&s->c);
+}
+
+static int pass_maps(struct pass_state *s)
+{
+	return sema_maps(&s->c);
 }
 
 /* What the runtime needs, copied out of the compilation; the map layouts
@@ -395,15 +408,16 @@ struct pass {
 	const char *dump_label;
 };
 
-/* In order. The AST is printed once parse and config are through (config
- * leaves the tree as parsed) and after the semantic passes: -d alone
- * (DEBUG_AST) prints those two, -d ast (DEBUG_AST_PASSES) after every pass
- * that changes the tree. */
+/* In order. -d ast prints the AST as parse made it, once config (which
+ * leaves the tree as it is) has checked the settings, and as probes made
+ * it (names resolved, macros expanded, every expression typed), once maps
+ * (which leaves it too) has checked every map. */
 static const struct pass passes[] = {
 	{"parse", pass_parse, PHASE_FRONT, false, 0, NULL, NULL},
-	{"config", pass_config, PHASE_FRONT, false, DEBUG_AST | DEBUG_AST_PASSES, dump_ast, "AST"},
-	{"sema", pass_sema, PHASE_FRONT, false, DEBUG_AST | DEBUG_AST_PASSES, dump_ast,
-	 "AST after semantic analysis"},
+	{"config", pass_config, PHASE_FRONT, false, DEBUG_AST, dump_ast, "AST"},
+	{"macros", pass_macros, PHASE_FRONT, true, 0, NULL, NULL},
+	{"probes", pass_probes, PHASE_FRONT, true, 0, NULL, NULL},
+	{"maps", pass_maps, PHASE_FRONT, false, DEBUG_AST, dump_ast, "AST after semantic analysis"},
 	{"manifest", pass_manifest, PHASE_BACK, false, 0, NULL, NULL},
 	{"codegen", pass_codegen, PHASE_BACK, false, DEBUG_IR_RAW, dump_ir,
 	 "; LLVM IR before optimisation"},

@@ -47,10 +47,10 @@ static void usage(FILE *out)
 	      "  -B line|full|none  output buffering (default: line on a terminal, else full)\n"
 	      "  -v                 verbose: libbpf's messages\n"
 	      "  -d                 debug: print the AST, the LLVM IR and the verifier log\n"
-	      "  -d STAGE[,STAGE]   debug: print only these, on stderr: ast (the AST after\n"
-	      "                     each pass), ir (LLVM IR before and after optimisation;\n"
-	      "                     codegen or codegen-opt: one of them), verifier (each\n"
-	      "                     program's verifier log), all\n"
+	      "  -d STAGE[,STAGE]   debug: print only these, on stderr: ast (the AST as\n"
+	      "                     parsed and as typed), ir (LLVM IR before and after\n"
+	      "                     optimisation; codegen or codegen-opt: one of them),\n"
+	      "                     verifier (each program's verifier log), all\n"
 	      "  --dry-run          compile, verify and load, but attach nothing\n"
 	      "  --emit-llvm FILE   write the LLVM IR to FILE\n"
 	      "  --emit-elf FILE    write the BPF object to FILE and exit (for ip, tc, bpftool)\n"
@@ -441,12 +441,12 @@ static const struct {
 	const char *name;
 	unsigned debug; /* DEBUG_* (compile.h) */
 } debug_stages[] = {
-	{"ast", DEBUG_AST_PASSES},
+	{"ast", DEBUG_AST},
 	{"ir", DEBUG_IR},
 	{"codegen", DEBUG_IR_RAW},
 	{"codegen-opt", DEBUG_IR_OPT},
 	{"verifier", DEBUG_VERIFIER},
-	{"all", DEBUG_AST_PASSES | DEBUG_IR | DEBUG_VERIFIER},
+	{"all", DEBUG_AST | DEBUG_IR | DEBUG_VERIFIER},
 };
 enum { NSTAGES = sizeof(debug_stages) / sizeof(debug_stages[0]) };
 
@@ -480,10 +480,9 @@ static bool parse_debug_stages(const char *list, unsigned *bits, char *bad)
 
 /* -d, or -d STAGE: the stages are the next argument when -d ends its
  * argument and the next one is a stage list. -d alone keeps its meaning
- * from before it took stages (the AST as parsed and after the semantic
- * passes, the IR, the verifier logs), so a script FILE may follow it; a
- * word of stage characters that names no file is taken as a stage
- * misspelt rather than as a missing script. */
+ * from before it took stages (every stage, as -d all), so a script FILE
+ * may follow it; a word of stage characters that names no file is taken
+ * as a stage misspelt rather than as a missing script. */
 static int debug_option(struct cli *o, bool ends_argument)
 {
 	const char *next = ends_argument && optind < o->argc ? o->argv[optind] : NULL;

@@ -15,14 +15,13 @@
 #include "sema/sema.h"
 #include "sema/sema_internal.h"
 
-/* The stages of sema.h, but each probe typed right after its expansion
- * (sema_probes then sema_types would report every bad spec before any
- * type error in an earlier probe). */
-int sema_run(struct compilation *c)
+/* sema_probes and sema_types, but each probe typed right after its
+ * expansion (sema_probes then sema_types would report every bad spec
+ * before any type error in an earlier probe). */
+int sema_probes_typed(struct compilation *c)
 {
 	struct sema s = {.c = c, .a = &c->arena, .d = c->diag};
 	int before = c->diag->nerrors;
-	sema_macros(c);
 	int index = 0;
 	for (struct node *p = c->prog.probes; p; p = p->next) {
 		p->u.probe.index = index++;
@@ -30,6 +29,15 @@ int sema_run(struct compilation *c)
 		type_probe(&s, p);
 	}
 	check_has_probes(c);
-	finish_maps(&s);
+	return c->diag->nerrors > before ? -1 : 0;
+}
+
+/* The stages in order, each after an earlier one failed too. */
+int sema_run(struct compilation *c)
+{
+	int before = c->diag->nerrors;
+	sema_macros(c);
+	sema_probes_typed(c);
+	sema_maps(c);
 	return c->diag->nerrors > before ? -1 : 0;
 }
