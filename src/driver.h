@@ -2,11 +2,13 @@
  * driver.h - runs the compiler's passes in order for one script (the
  * table `passes` in driver.c):
  *
- *   parse (stdlib, then the script) -> config -> sema      (front: no LLVM)
- *   -> manifest -> codegen (LLVM IR) -> emit (BPF ELF)      (back: the backend)
+ *   parse (stdlib, then the script) -> config -> macros -> probes -> maps
+ *                                        (front: checks the script, no LLVM)
+ *   -> manifest -> codegen (LLVM IR) -> emit (BPF ELF)    (back: the backend)
  *
- * stopping after the first pass that reports an error, printing what -d
- * asks for after each, and copying what the runtime needs into a
+ * stopping after the first pass that reports an error (the semantic passes
+ * macros and probes go on to maps first, so one run reports every error in
+ * the script), printing what -d asks for after each, and copying what the runtime needs into a
  * self-contained program. Loading and verifying are the runtime's
  * (runtime/loader.c).
  */
