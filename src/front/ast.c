@@ -1,6 +1,7 @@
 /*
- * ast.c - constructors for syntax-tree nodes, list helpers, and the
- * indented tree dump that `sonde -d` prints (and the parser tests compare
+ * ast.c - constructors for syntax-tree nodes, list helpers, the one
+ * description of each kind's children (ast_children), and the indented
+ * tree dump that `sonde -d` prints (and the parser tests compare
  * against). Nodes live in the compilation's arena, so there is no
  * destructor. The dump shows sema's types when they are already filled in,
  * which makes it useful after every pass, not only after parsing.
@@ -108,6 +109,109 @@ int ast_list_len(const struct node *list)
 	for (; list; list = list->next)
 		n++;
 	return n;
+}
+
+int ast_children(struct node *n, struct ast_child kids[AST_MAX_CHILDREN])
+{
+	int k = 0;
+#define ONE(field) (kids[k++] = (struct ast_child){&n->u.field, false, NULL})
+#define LIST(field) (kids[k++] = (struct ast_child){&n->u.field, true, NULL})
+#define LABELLED(field, is_list, label)                                                            \
+	(kids[k++] = (struct ast_child){&n->u.field, is_list, label})
+	switch (n->kind) {
+	case N_INT:
+	case N_STR:
+	case N_IDENT:
+	case N_VAR:
+	case N_BREAK:
+	case N_CONTINUE:
+	case N_SPEC:
+		break;
+	case N_MAP:
+		LIST(map.keys);
+		break;
+	case N_CALL:
+		LIST(call.args);
+		break;
+	case N_BINOP:
+		ONE(binop.lhs);
+		ONE(binop.rhs);
+		break;
+	case N_UNOP:
+		ONE(unop.operand);
+		break;
+	case N_TERNARY:
+		ONE(ternary.cond);
+		ONE(ternary.then);
+		ONE(ternary.els);
+		break;
+	case N_FIELD:
+		ONE(field.base);
+		break;
+	case N_INDEX:
+		ONE(index.base);
+		ONE(index.index);
+		break;
+	case N_TUPLE:
+		LIST(tuple.elems);
+		break;
+	case N_CAST:
+		ONE(cast.expr);
+		break;
+	case N_SIZEOF:
+		ONE(size_of.expr); /* NULL when sizeof names a type */
+		break;
+	case N_ASSIGN:
+		ONE(assign.lhs);
+		ONE(assign.rhs);
+		break;
+	case N_INCDEC:
+		ONE(incdec.operand);
+		break;
+	case N_EXPR_STMT:
+		ONE(expr_stmt.expr);
+		break;
+	case N_BLOCK:
+		LIST(block.stmts);
+		break;
+	case N_IF:
+		ONE(if_.cond);
+		ONE(if_.then);
+		LABELLED(if_.els, false, "else");
+		break;
+	case N_WHILE:
+		ONE(while_.cond);
+		ONE(while_.body);
+		break;
+	case N_UNROLL:
+		ONE(unroll.count);
+		ONE(unroll.body);
+		break;
+	case N_FOR:
+		ONE(for_.var);
+		ONE(for_.map);
+		ONE(for_.body);
+		break;
+	case N_RETURN:
+		ONE(ret.value);
+		break;
+	case N_PROBE:
+		LIST(probe.specs);
+		LABELLED(probe.predicate, false, "predicate");
+		ONE(probe.body);
+		break;
+	case N_MACRO:
+		LABELLED(macro.params, true, "params");
+		ONE(macro.body);
+		break;
+	case N_CONFIG:
+		LIST(config.items);
+		break;
+	}
+#undef ONE
+#undef LIST
+#undef LABELLED
+	return k;
 }
 
 const char *ast_kind_name(enum node_kind kind)
@@ -277,8 +381,18 @@ static void dump_header(struct dumper *dp, const struct node *n)
 	case N_MACRO:
 		fprintf(out, " %s", n->u.macro.name);
 		break;
-	default:
-		break;
+	case N_TERNARY:
+	case N_INDEX:
+	case N_EXPR_STMT:
+	case N_IF:
+	case N_WHILE:
+	case N_UNROLL:
+	case N_FOR:
+	case N_RETURN:
+	case N_BREAK:
+	case N_CONTINUE:
+	case N_CONFIG:
+		break; /* the kind's name says it all */
 	}
 	if (n->type)
 		fprintf(out, " : %s", type_name(&dp->scratch, n->type));
@@ -295,94 +409,17 @@ static void dump_node(struct dumper *dp, const struct node *n, int depth)
 		return;
 	}
 	dump_header(dp, n);
-	int d = depth + 1;
-	switch (n->kind) {
-	case N_MAP:
-		dump_list(dp, n->u.map.keys, d);
-		break;
-	case N_CALL:
-		dump_list(dp, n->u.call.args, d);
-		break;
-	case N_BINOP:
-		dump_node(dp, n->u.binop.lhs, d);
-		dump_node(dp, n->u.binop.rhs, d);
-		break;
-	case N_UNOP:
-		dump_node(dp, n->u.unop.operand, d);
-		break;
-	case N_TERNARY:
-		dump_node(dp, n->u.ternary.cond, d);
-		dump_node(dp, n->u.ternary.then, d);
-		dump_node(dp, n->u.ternary.els, d);
-		break;
-	case N_FIELD:
-		dump_node(dp, n->u.field.base, d);
-		break;
-	case N_INDEX:
-		dump_node(dp, n->u.index.base, d);
-		dump_node(dp, n->u.index.index, d);
-		break;
-	case N_TUPLE:
-		dump_list(dp, n->u.tuple.elems, d);
-		break;
-	case N_CAST:
-		dump_node(dp, n->u.cast.expr, d);
-		break;
-	case N_SIZEOF:
-		if (!n->u.size_of.is_type && n->u.size_of.expr)
-			dump_node(dp, n->u.size_of.expr, d);
-		break;
-	case N_ASSIGN:
-		dump_node(dp, n->u.assign.lhs, d);
-		dump_node(dp, n->u.assign.rhs, d);
-		break;
-	case N_INCDEC:
-		dump_node(dp, n->u.incdec.operand, d);
-		break;
-	case N_EXPR_STMT:
-		dump_node(dp, n->u.expr_stmt.expr, d);
-		break;
-	case N_BLOCK:
-		dump_list(dp, n->u.block.stmts, d);
-		break;
-	case N_IF:
-		dump_node(dp, n->u.if_.cond, d);
-		dump_node(dp, n->u.if_.then, d);
-		dump_labelled(dp, "else", n->u.if_.els, d);
-		break;
-	case N_WHILE:
-		dump_node(dp, n->u.while_.cond, d);
-		dump_node(dp, n->u.while_.body, d);
-		break;
-	case N_UNROLL:
-		dump_node(dp, n->u.unroll.count, d);
-		dump_node(dp, n->u.unroll.body, d);
-		break;
-	case N_FOR:
-		dump_node(dp, n->u.for_.var, d);
-		dump_node(dp, n->u.for_.map, d);
-		dump_node(dp, n->u.for_.body, d);
-		break;
-	case N_RETURN:
-		if (n->u.ret.value)
-			dump_node(dp, n->u.ret.value, d);
-		break;
-	case N_PROBE:
-		dump_list(dp, n->u.probe.specs, d);
-		dump_labelled(dp, "predicate", n->u.probe.predicate, d);
-		if (n->u.probe.body)
-			dump_node(dp, n->u.probe.body, d);
-		break;
-	case N_MACRO:
-		dump_labelled(dp, "params", n->u.macro.params, d);
-		if (n->u.macro.body)
-			dump_node(dp, n->u.macro.body, d);
-		break;
-	case N_CONFIG:
-		dump_list(dp, n->u.config.items, d);
-		break;
-	default:
-		break;
+	/* ast_children hands out writable slots; the dump only reads them */
+	struct ast_child kids[AST_MAX_CHILDREN];
+	int nkids = ast_children((struct node *)n, kids);
+	for (int i = 0; i < nkids; i++) {
+		const struct node *child = *kids[i].slot;
+		if (kids[i].label)
+			dump_labelled(dp, kids[i].label, child, depth + 1);
+		else if (kids[i].is_list)
+			dump_list(dp, child, depth + 1);
+		else
+			dump_node(dp, child, depth + 1);
 	}
 }
 

@@ -64,8 +64,13 @@ enum node_kind {
 #define X(k, s) N_##k,
 	AST_KINDS(X)
 #undef X
-	N__COUNT
 };
+
+/* The number of kinds, kept out of enum node_kind so that a switch over
+ * the kinds lists exactly the real ones and -Wswitch can hold it to that. */
+#define X(k, s) +1
+enum { N__COUNT = 0 AST_KINDS(X) };
+#undef X
 
 /* Operators of BINOP, UNOP, ASSIGN (compound) and INCDEC. */
 #define AST_OPS(X)                                                                                 \
@@ -103,8 +108,12 @@ enum ast_op {
 #define X(k, s) OP_##k,
 	AST_OPS(X)
 #undef X
-	OP__COUNT
 };
+
+/* Kept out of enum ast_op for the same reason as N__COUNT. */
+#define X(k, s) +1
+enum { OP__COUNT = 0 AST_OPS(X) };
+#undef X
 
 /* A type as written in a cast or sizeof: `uint32`, `struct sk_buff *`,
  * `char[16]`. */
@@ -271,6 +280,28 @@ struct node *ast_unop(struct arena *a, struct loc loc, enum ast_op op, struct no
 /* Appends `item` (may itself be a list) to `list`; returns the head. */
 struct node *ast_append(struct node *list, struct node *item);
 int ast_list_len(const struct node *list);
+
+/* One child position of a node: a field that holds a child, or the head of
+ * a list of children linked through `next`. */
+struct ast_child {
+	/* the field itself, so a pass can replace the child; NULL inside when
+	 * an optional child is absent */
+	struct node **slot;
+	bool is_list; /* *slot heads a list linked through `next` */
+	/* the -d dump prints the child under this heading ("else",
+	 * "predicate", "params"), or NULL */
+	const char *label;
+};
+
+/* The most children any kind has (TERNARY, IF, FOR, PROBE). */
+enum { AST_MAX_CHILDREN = 3 };
+
+/* The child positions of `n`, in source order: fills `kids` and returns how
+ * many. This is the one description of which fields of each kind hold
+ * nodes; the dump, the copy a macro expansion makes and the parser's depth
+ * check all walk the tree through it. The switch has no default, so
+ * -Wswitch names this place when a kind is added. */
+int ast_children(struct node *n, struct ast_child kids[AST_MAX_CHILDREN]);
 
 const char *ast_kind_name(enum node_kind kind);
 const char *ast_op_name(enum ast_op op);
