@@ -168,9 +168,15 @@ bool type_equal(const struct type *a, const struct type *b)
 		if (a->btf_id && b->btf_id)
 			return a->btf_id == b->btf_id;
 		return a->size == b->size && same_name(a->name, b->name);
-	default:
-		return true;
+	case TYPE_VOID:
+	case TYPE_INET:
+	case TYPE_KSYM:
+	case TYPE_USYM:
+	case TYPE_BOOL:
+	case TYPE_USERNAME:
+		return true; /* nothing but the kind to compare */
 	}
+	return false; /* not a kind */
 }
 
 /* "struct task_struct" whether BTF gave the name with or without a tag. */

@@ -851,9 +851,21 @@ static int resolver_format(const struct out_resolver *base, FILE *f, const struc
 			return -1;
 		fputs(name, f);
 		return 0;
-	default:
-		return -1;
+	case TYPE_VOID:
+	case TYPE_INT:
+	case TYPE_STR:
+	case TYPE_TUPLE:
+	case TYPE_INET:
+	case TYPE_PTR:
+	case TYPE_RECORD:
+	case TYPE_ARRAY:
+	case TYPE_BUF:
+	case TYPE_BOOL:
+	case TYPE_TIMESTAMP:
+	case TYPE_USERNAME:
+		break; /* not resolved through symbols */
 	}
+	return -1;
 }
 
 void sym_resolver_init(struct sym_resolver *r)

@@ -687,9 +687,21 @@ static int cmp_key_value(const struct type *t, const uint8_t *a, const uint8_t *
 				return c;
 		}
 		return 0;
-	default:
-		return memcmp(a, b, t->size);
+	case TYPE_VOID:
+	case TYPE_INET:
+	case TYPE_KSTACK:
+	case TYPE_USTACK:
+	case TYPE_KSYM:
+	case TYPE_USYM:
+	case TYPE_PTR:
+	case TYPE_RECORD:
+	case TYPE_ARRAY:
+	case TYPE_BUF:
+	case TYPE_TIMESTAMP:
+	case TYPE_USERNAME:
+		break;
 	}
+	return memcmp(a, b, t->size);
 }
 
 /* The byte order of keys as bpftrace lays them out: fields one after the
@@ -709,9 +721,23 @@ static int cmp_key_bytes(const struct type *t, const uint8_t *a, const uint8_t *
 				return c;
 		}
 		return 0;
-	default:
-		return memcmp(a, b, t->size);
+	case TYPE_VOID:
+	case TYPE_INT:
+	case TYPE_BOOL:
+	case TYPE_INET:
+	case TYPE_KSTACK:
+	case TYPE_USTACK:
+	case TYPE_KSYM:
+	case TYPE_USYM:
+	case TYPE_PTR:
+	case TYPE_RECORD:
+	case TYPE_ARRAY:
+	case TYPE_BUF:
+	case TYPE_TIMESTAMP:
+	case TYPE_USERNAME:
+		break;
 	}
+	return memcmp(a, b, t->size);
 }
 
 /* The average bpftrace sorts avg and stats entries by: int64 division. */
@@ -1125,10 +1151,16 @@ static void put_entry_value(FILE *f, bool json, const struct map_desc *d, const 
 		else
 			put_stats_text(f, e);
 		return;
-	default:
-		put_int(f, div_value(e->value, is_signed, div), is_signed);
-		return;
+	case AGG_COUNT:
+	case AGG_SUM:
+	case AGG_AVG:
+	case AGG_MIN:
+	case AGG_MAX:
+	case AGG_HIST:
+	case AGG_LHIST:
+		break;
 	}
+	put_int(f, div_value(e->value, is_signed, div), is_signed);
 }
 
 static void put_map_text(FILE *f, const struct map_desc *d, const struct entry *e, size_t n,
@@ -1398,9 +1430,17 @@ static bool is_stringish(const struct type *t)
 	case TYPE_TIMESTAMP:
 	case TYPE_USERNAME:
 		return true;
-	default:
+	case TYPE_VOID:
+	case TYPE_INT:
+	case TYPE_TUPLE:
+	case TYPE_PTR:
+	case TYPE_RECORD:
+	case TYPE_ARRAY:
+	case TYPE_BUF:
+	case TYPE_BOOL:
 		return false;
 	}
+	return false;
 }
 
 const char *fmt_check_arg(struct arena *a, const char *fmt, uint32_t i, const struct type *t)
