@@ -111,9 +111,28 @@ static LLVMValueRef arith_op(struct cg *g, enum ast_op op, LLVMValueRef l, LLVMV
 	case OP_SHL:
 	case OP_SHR:
 		return shift_op(g, op, l, r, is_signed);
-	default:
-		return NULL;
+	case OP_NONE:
+	case OP_LAND:
+	case OP_LOR:
+	case OP_EQ:
+	case OP_NE:
+	case OP_LT:
+	case OP_LE:
+	case OP_GT:
+	case OP_GE:
+	case OP_NEG:
+	case OP_PLUS:
+	case OP_NOT:
+	case OP_BNOT:
+	case OP_DEREF:
+	case OP_ADDR:
+	case OP_PREINC:
+	case OP_PREDEC:
+	case OP_POSTINC:
+	case OP_POSTDEC:
+		break;
 	}
+	return NULL;
 }
 
 static LLVMValueRef cg_binop(struct cg *g, struct node *n)
@@ -177,9 +196,32 @@ static LLVMValueRef cg_binop(struct cg *g, struct node *n)
 		return bool64(g, LLVMBuildICmp(g->b, uns ? LLVMIntUGT : LLVMIntSGT, l, r, ""));
 	case OP_GE:
 		return bool64(g, LLVMBuildICmp(g->b, uns ? LLVMIntUGE : LLVMIntSGE, l, r, ""));
-	default:
-		return c64(g, 0);
+	case OP_NONE:
+	case OP_ADD:
+	case OP_SUB:
+	case OP_MUL:
+	case OP_DIV:
+	case OP_MOD:
+	case OP_BAND:
+	case OP_BOR:
+	case OP_BXOR:
+	case OP_SHL:
+	case OP_SHR:
+	case OP_LAND:
+	case OP_LOR:
+	case OP_NEG:
+	case OP_PLUS:
+	case OP_NOT:
+	case OP_BNOT:
+	case OP_DEREF:
+	case OP_ADDR:
+	case OP_PREINC:
+	case OP_PREDEC:
+	case OP_POSTINC:
+	case OP_POSTDEC:
+		break;
 	}
+	return c64(g, 0);
 }
 
 static LLVMValueRef cg_assign(struct cg *g, struct node *n)
@@ -279,9 +321,35 @@ static LLVMValueRef cg_expr_here(struct cg *g, struct node *n)
 			return bool64(g, LLVMBuildICmp(g->b, LLVMIntEQ, v, c64(g, 0), ""));
 		case OP_BNOT:
 			return LLVMBuildNot(g->b, v, "");
-		default:
-			return v;
+		case OP_NONE:
+		case OP_ADD:
+		case OP_SUB:
+		case OP_MUL:
+		case OP_DIV:
+		case OP_MOD:
+		case OP_BAND:
+		case OP_BOR:
+		case OP_BXOR:
+		case OP_SHL:
+		case OP_SHR:
+		case OP_LAND:
+		case OP_LOR:
+		case OP_EQ:
+		case OP_NE:
+		case OP_LT:
+		case OP_LE:
+		case OP_GT:
+		case OP_GE:
+		case OP_PLUS:
+		case OP_DEREF:
+		case OP_ADDR:
+		case OP_PREINC:
+		case OP_PREDEC:
+		case OP_POSTINC:
+		case OP_POSTDEC:
+			break;
 		}
+		return v;
 	}
 	case N_TERNARY: {
 		LLVMValueRef c = cg_expr(g, n->u.ternary.cond);
@@ -350,7 +418,21 @@ static LLVMValueRef cg_expr_here(struct cg *g, struct node *n)
 		return cg_assign(g, n);
 	case N_INCDEC:
 		return cg_incdec(g, n);
-	default:
-		return c64(g, 0);
+	case N_SIZEOF:
+	case N_EXPR_STMT:
+	case N_BLOCK:
+	case N_IF:
+	case N_WHILE:
+	case N_UNROLL:
+	case N_FOR:
+	case N_RETURN:
+	case N_BREAK:
+	case N_CONTINUE:
+	case N_PROBE:
+	case N_SPEC:
+	case N_MACRO:
+	case N_CONFIG:
+		break; /* not expressions (sema made sizeof a literal) */
 	}
+	return c64(g, 0);
 }

@@ -224,7 +224,18 @@ void store_value(struct cg *g, LLVMValueRef dst, const struct type *to, LLVMValu
 			store_value(g, gep(g, dst, to->fields[i].offset), to->fields[i].type, ev, ft);
 		}
 		return;
-	default:
+	case TYPE_VOID:
+	case TYPE_INET:
+	case TYPE_KSTACK:
+	case TYPE_USTACK:
+	case TYPE_KSYM:
+	case TYPE_USYM:
+	case TYPE_PTR:
+	case TYPE_RECORD:
+	case TYPE_ARRAY:
+	case TYPE_BUF:
+	case TYPE_TIMESTAMP:
+	case TYPE_USERNAME:
 		if (is_mem_type(to)) {
 			copy_bytes(g, dst, v, to->size < from->size ? to->size : from->size);
 			return;

@@ -315,7 +315,10 @@ LLVMValueRef agg_read(struct cg *g, struct node *mapnode)
 				LLVMBuildSelect(g->b, take, c64(g, 1), cur_set, ""));
 			break;
 		}
-		default:
+		case AGG_NONE:
+		case AGG_STATS:
+		case AGG_HIST:
+		case AGG_LHIST:
 			break;
 		}
 		LLVMBuildBr(g->b, next);

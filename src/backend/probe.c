@@ -11,31 +11,20 @@
 #include "bpf-runtime/pkt.h"
 #include "embedded.h"
 
+/* Whether a for loop is anywhere in `n`. */
 static bool has_for(struct node *n)
 {
-	for (; n; n = n->next) {
-		switch (n->kind) {
-		case N_FOR:
-			return true;
-		case N_BLOCK:
-			if (has_for(n->u.block.stmts))
+	if (!n)
+		return false;
+	if (n->kind == N_FOR)
+		return true;
+	struct ast_child kids[AST_MAX_CHILDREN];
+	int nkids = ast_children(n, kids);
+	for (int i = 0; i < nkids; i++) {
+		struct node *child = *kids[i].slot;
+		for (; child; child = kids[i].is_list ? child->next : NULL)
+			if (has_for(child))
 				return true;
-			break;
-		case N_IF:
-			if (has_for(n->u.if_.then) || has_for(n->u.if_.els))
-				return true;
-			break;
-		case N_WHILE:
-			if (has_for(n->u.while_.body))
-				return true;
-			break;
-		case N_UNROLL:
-			if (has_for(n->u.unroll.body))
-				return true;
-			break;
-		default:
-			break;
-		}
 	}
 	return false;
 }

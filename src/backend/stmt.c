@@ -197,8 +197,25 @@ static void cg_stmt(struct cg *g, struct node *n)
 		LLVMBuildBr(g->b, n->kind == N_BREAK ? g->loop_break : g->loop_continue);
 		LLVMPositionBuilderAtEnd(g->b, new_block(g, "after_jump"));
 		return;
-	default:
-		return;
+	case N_INT:
+	case N_STR:
+	case N_IDENT:
+	case N_VAR:
+	case N_MAP:
+	case N_CALL:
+	case N_BINOP:
+	case N_UNOP:
+	case N_TERNARY:
+	case N_FIELD:
+	case N_INDEX:
+	case N_TUPLE:
+	case N_CAST:
+	case N_SIZEOF:
+	case N_PROBE:
+	case N_SPEC:
+	case N_MACRO:
+	case N_CONFIG:
+		return; /* not statements: an expression stands in an EXPR_STMT */
 	}
 }
 
