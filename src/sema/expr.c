@@ -473,11 +473,35 @@ static struct type *check_unop(struct sema *s, struct node *n)
 		return storage_type(s, t);
 	case OP_DEREF:
 		return check_deref(s, n, t);
-	default:
-		diag_error(s->d, n->loc, "pointer operator '%s' is not supported yet",
-			   ast_op_name(n->u.unop.op));
-		return NULL;
+	case OP_NONE:
+	case OP_ADD:
+	case OP_SUB:
+	case OP_MUL:
+	case OP_DIV:
+	case OP_MOD:
+	case OP_BAND:
+	case OP_BOR:
+	case OP_BXOR:
+	case OP_SHL:
+	case OP_SHR:
+	case OP_LAND:
+	case OP_LOR:
+	case OP_EQ:
+	case OP_NE:
+	case OP_LT:
+	case OP_LE:
+	case OP_GT:
+	case OP_GE:
+	case OP_ADDR:
+	case OP_PREINC:
+	case OP_PREDEC:
+	case OP_POSTINC:
+	case OP_POSTDEC:
+		break; /* &, and operators that no UNOP carries */
 	}
+	diag_error(s->d, n->loc, "pointer operator '%s' is not supported yet",
+		   ast_op_name(n->u.unop.op));
+	return NULL;
 }
 
 /* cond ? a : b */
@@ -674,10 +698,23 @@ static struct type *check_expr_inner(struct sema *s, struct node *n)
 		return check_sizeof(s, n);
 	case N_INDEX:
 		return check_index(s, n);
-	default:
-		diag_error(s->d, n->loc, "expected an expression");
-		return NULL;
+	case N_EXPR_STMT:
+	case N_BLOCK:
+	case N_IF:
+	case N_WHILE:
+	case N_UNROLL:
+	case N_FOR:
+	case N_RETURN:
+	case N_BREAK:
+	case N_CONTINUE:
+	case N_PROBE:
+	case N_SPEC:
+	case N_MACRO:
+	case N_CONFIG:
+		break;
 	}
+	diag_error(s->d, n->loc, "expected an expression");
+	return NULL;
 }
 
 struct type *check_expr(struct sema *s, struct node *n)

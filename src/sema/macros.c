@@ -54,83 +54,18 @@ static struct node *clone_node(struct sema *s, struct node *n, const struct subs
 	struct node *c = arena_alloc(s->a, sizeof(*c));
 	*c = *n;
 	c->next = NULL;
+	/* what sema resolved belongs to where it checked the node */
 	c->type = NULL;
-	switch (n->kind) {
-	case N_MAP:
-		c->u.map.keys = clone_list(s, n->u.map.keys, sub);
+	if (c->kind == N_MAP)
 		c->u.map.info = NULL;
-		break;
-	case N_VAR:
+	else if (c->kind == N_VAR)
 		c->u.var.info = NULL;
-		break;
-	case N_CALL:
-		c->u.call.args = clone_list(s, n->u.call.args, sub);
-		break;
-	case N_BINOP:
-		c->u.binop.lhs = clone_node(s, n->u.binop.lhs, sub);
-		c->u.binop.rhs = clone_node(s, n->u.binop.rhs, sub);
-		break;
-	case N_UNOP:
-		c->u.unop.operand = clone_node(s, n->u.unop.operand, sub);
-		break;
-	case N_TERNARY:
-		c->u.ternary.cond = clone_node(s, n->u.ternary.cond, sub);
-		c->u.ternary.then = clone_node(s, n->u.ternary.then, sub);
-		c->u.ternary.els = clone_node(s, n->u.ternary.els, sub);
-		break;
-	case N_FIELD:
-		c->u.field.base = clone_node(s, n->u.field.base, sub);
-		break;
-	case N_INDEX:
-		c->u.index.base = clone_node(s, n->u.index.base, sub);
-		c->u.index.index = clone_node(s, n->u.index.index, sub);
-		break;
-	case N_TUPLE:
-		c->u.tuple.elems = clone_list(s, n->u.tuple.elems, sub);
-		break;
-	case N_CAST:
-		c->u.cast.expr = clone_node(s, n->u.cast.expr, sub);
-		break;
-	case N_SIZEOF:
-		c->u.size_of.expr = clone_node(s, n->u.size_of.expr, sub);
-		break;
-	case N_ASSIGN:
-		c->u.assign.lhs = clone_node(s, n->u.assign.lhs, sub);
-		c->u.assign.rhs = clone_node(s, n->u.assign.rhs, sub);
-		break;
-	case N_INCDEC:
-		c->u.incdec.operand = clone_node(s, n->u.incdec.operand, sub);
-		break;
-	case N_EXPR_STMT:
-		c->u.expr_stmt.expr = clone_node(s, n->u.expr_stmt.expr, sub);
-		break;
-	case N_BLOCK:
-		c->u.block.stmts = clone_list(s, n->u.block.stmts, sub);
-		break;
-	case N_IF:
-		c->u.if_.cond = clone_node(s, n->u.if_.cond, sub);
-		c->u.if_.then = clone_node(s, n->u.if_.then, sub);
-		c->u.if_.els = clone_node(s, n->u.if_.els, sub);
-		break;
-	case N_WHILE:
-		c->u.while_.cond = clone_node(s, n->u.while_.cond, sub);
-		c->u.while_.body = clone_node(s, n->u.while_.body, sub);
-		break;
-	case N_UNROLL:
-		c->u.unroll.count = clone_node(s, n->u.unroll.count, sub);
-		c->u.unroll.body = clone_node(s, n->u.unroll.body, sub);
-		break;
-	case N_FOR:
-		c->u.for_.var = clone_node(s, n->u.for_.var, sub);
-		c->u.for_.map = clone_node(s, n->u.for_.map, sub);
-		c->u.for_.body = clone_node(s, n->u.for_.body, sub);
-		break;
-	case N_RETURN:
-		c->u.ret.value = clone_node(s, n->u.ret.value, sub);
-		break;
-	default:
-		break;
-	}
+	/* the copy's child slots still point into the original: copy them */
+	struct ast_child kids[AST_MAX_CHILDREN];
+	int nkids = ast_children(c, kids);
+	for (int i = 0; i < nkids; i++)
+		*kids[i].slot = kids[i].is_list ? clone_list(s, *kids[i].slot, sub)
+						: clone_node(s, *kids[i].slot, sub);
 	return c;
 }
 

@@ -198,7 +198,24 @@ void check_stmt(struct sema *s, struct node *n)
 	case N_FOR:
 		check_for(s, n);
 		break;
-	default:
+	case N_INT:
+	case N_STR:
+	case N_IDENT:
+	case N_VAR:
+	case N_MAP:
+	case N_CALL:
+	case N_BINOP:
+	case N_UNOP:
+	case N_TERNARY:
+	case N_FIELD:
+	case N_INDEX:
+	case N_TUPLE:
+	case N_CAST:
+	case N_SIZEOF:
+	case N_PROBE:
+	case N_SPEC:
+	case N_MACRO:
+	case N_CONFIG:
 		diag_error(s->d, n->loc, "expected a statement");
 		break;
 	}
