@@ -23,6 +23,7 @@
 
 #include "backend/codegen.h"
 #include "backend/emit.h"
+#include "backend/builtins/emit_table.h"
 #include "builtins/builtins.h"
 
 struct cg {
@@ -162,18 +163,17 @@ void buf_release(struct cg *g, struct buf_mark m, bool end_lifetimes);
 LLVMValueRef var_slot(struct cg *g, struct var_info *v);
 void finish_scratch(struct cg *g, struct probe_inst *pi);
 
-/* ---- maps.c: maps and aggregations -------------------------------------- */
+/* ---- maps.c: maps ------------------------------------------------------- */
 
 bool map_is_array(const struct map_info *m);
 uint32_t map_bpf_type(const struct map_info *m);
 uint32_t map_key_size(const struct map_info *m);
 LLVMValueRef map_lookup(struct cg *g, struct map_info *m, LLVMValueRef key);
 LLVMValueRef map_key(struct cg *g, struct node *mapnode);
-uint32_t agg_value_size(const struct map_info *m);
-void cg_aggregate(struct cg *g, struct node *mapnode, struct node *call);
+void map_update(struct cg *g, struct map_info *m, LLVMValueRef key, LLVMValueRef val,
+		uint64_t flags);
 LLVMValueRef map_read(struct cg *g, struct node *mapnode);
 void map_write(struct cg *g, struct node *mapnode, LLVMValueRef v, const struct type *vt);
-LLVMValueRef agg_read(struct cg *g, struct node *mapnode);
 LLVMValueRef new_callback(struct cg *g, const char *name, int line, LLVMMetadataRef *scope);
 LLVMValueRef for_each(struct cg *g, struct map_info *m, LLVMValueRef cb, LLVMValueRef ctx);
 LLVMValueRef cg_len(struct cg *g, struct node *mapnode);
@@ -200,11 +200,27 @@ LLVMValueRef kaddr_of(struct cg *g, struct node *n);
 enum addr_space kmem_space(struct cg *g, struct node *n);
 LLVMValueRef kread(struct cg *g, LLVMValueRef addr, const struct type *t, enum addr_space space);
 
-/* ---- calls.c: builtins and calls ---------------------------------------- */
+/* ---- builtins/: one emit hook per row of builtins.def -------------------- */
 
+/* emit_HOOK for every row (rows may share a hook), in builtins/ files by
+ * theme; the table of them is builtins/table.c */
+#define BUILTIN(id, hook, ...) \
+	LLVMValueRef emit_##hook(struct cg *g, struct node *n, struct node *target);
+#include "builtins/builtins.def"
+#undef BUILTIN
+
+/* table.c: codegen's ways in. A bare name (pid, kstack), a call made for
+ * its value, a call as a statement (false: it has a value, make it as an
+ * expression), @map[...] = aggregation(...). */
 LLVMValueRef cg_builtin(struct cg *g, struct node *n);
 LLVMValueRef cg_call_value(struct cg *g, struct node *n);
 bool cg_call_stmt(struct cg *g, struct node *e);
+void cg_aggregate(struct cg *g, struct node *mapnode, struct node *call);
+
+/* aggregations.c: what the aggregations keep, and reading one in a probe */
+uint32_t agg_nbuckets(const struct map_info *m);
+uint32_t agg_value_size(const struct map_info *m);
+LLVMValueRef agg_read(struct cg *g, struct node *mapnode);
 
 /* ---- expr.c: expressions ------------------------------------------------ */
 

@@ -1,0 +1,62 @@
+/*
+ * output.c - builtins that send a record to user space through the ring
+ * buffer (events.c builds the records): printf print time join system cat
+ * exit. All are statements.
+ */
+#include "backend/cg_internal.h"
+
+LLVMValueRef emit_printf(struct cg *g, struct node *n, struct node *target)
+{
+	(void)target;
+	cg_printf(g, n, EV_PRINTF);
+	return NULL;
+}
+
+/* system() and cat() are printf()s the runtime runs or reads */
+LLVMValueRef emit_system(struct cg *g, struct node *n, struct node *target)
+{
+	(void)target;
+	cg_printf(g, n, EV_SYSTEM);
+	return NULL;
+}
+
+LLVMValueRef emit_cat(struct cg *g, struct node *n, struct node *target)
+{
+	(void)target;
+	cg_printf(g, n, EV_CAT);
+	return NULL;
+}
+
+LLVMValueRef emit_time(struct cg *g, struct node *n, struct node *target)
+{
+	(void)target;
+	cg_record(g, EV_TIME, n->u.call.fmt, NULL);
+	return NULL;
+}
+
+LLVMValueRef emit_join(struct cg *g, struct node *n, struct node *target)
+{
+	(void)target;
+	cg_join(g, n);
+	return NULL;
+}
+
+/* print(@map) asks the runtime to print the whole map; print(value) and
+ * print(@map[key]) send the value */
+LLVMValueRef emit_print(struct cg *g, struct node *n, struct node *target)
+{
+	(void)target;
+	struct node *arg = n->u.call.args;
+	if (arg->kind != N_MAP || arg->u.map.keys)
+		cg_record(g, EV_PRINT_VALUE, n->u.call.fmt, arg);
+	else
+		cg_map_event(g, n, EV_PRINT);
+	return NULL;
+}
+
+LLVMValueRef emit_exit(struct cg *g, struct node *n, struct node *target)
+{
+	(void)n, (void)target;
+	cg_exit(g);
+	return NULL;
+}

@@ -1,0 +1,69 @@
+/*
+ * stacks.c - stacks and symbols: kstack ustack (bare or called, one hook
+ * each) ksym usym kaddr. The runtime turns ids and addresses into names.
+ */
+#include "backend/cg_internal.h"
+
+#include <stdio.h>
+
+/* An address with the pid of the current task, for the printer to find
+ * the binaries it belongs to: {v, pid}. */
+static LLVMValueRef with_pid(struct cg *g, LLVMValueRef v, const char *name)
+{
+	LLVMValueRef buf = new_buf(g, 16, name);
+	store64(g, buf, v);
+	LLVMValueRef tgid = cg_helper(g, BPF_FUNC_get_current_pid_tgid, g->i64, NULL, 0);
+	LLVMValueRef pid = LLVMBuildLShr(g->b, tgid, c64(g, 32), "");
+	store64(g, gep(g, buf, 8), pid);
+	return buf;
+}
+
+/* A stack id in the map that keeps this many frames. The kernel hashes
+ * only the frames it keeps, so kstack(3) counts stacks that share their
+ * top three frames as one, as bpftrace does. */
+static LLVMValueRef stack_id(struct cg *g, const struct type *t)
+{
+	uint32_t depth = type_stack_depth(t);
+	if (!g->stacks[depth]) {
+		char name[32] = "stacks";
+		if (depth != STACK_MAX_DEPTH)
+			snprintf(name, sizeof(name), "stacks_%u", depth);
+		g->stacks[depth] = emit_map(g->em, name, BPF_MAP_TYPE_STACK_TRACE,
+					    g->c->opts->map_entries, 4, depth * 8, 1);
+	}
+	bool user = t->kind == TYPE_USTACK;
+	LLVMValueRef args[] = {g->ctxarg, g->stacks[depth], c64(g, user ? BPF_F_USER_STACK : 0)};
+	return cg_helper(g, BPF_FUNC_get_stackid, g->i64, args, 3);
+}
+
+LLVMValueRef emit_kstack(struct cg *g, struct node *n, struct node *target)
+{
+	(void)target;
+	return stack_id(g, n->type);
+}
+
+/* user stacks carry the pid so the printer can find the binaries */
+LLVMValueRef emit_ustack(struct cg *g, struct node *n, struct node *target)
+{
+	(void)target;
+	return with_pid(g, stack_id(g, n->type), "ustack");
+}
+
+LLVMValueRef emit_ksym(struct cg *g, struct node *n, struct node *target)
+{
+	(void)target;
+	return cg_expr(g, n->u.call.args);
+}
+
+LLVMValueRef emit_usym(struct cg *g, struct node *n, struct node *target)
+{
+	(void)target;
+	return with_pid(g, cg_expr(g, n->u.call.args), "usym");
+}
+
+/* the address sema found in the kernel's symbols */
+LLVMValueRef emit_kaddr(struct cg *g, struct node *n, struct node *target)
+{
+	(void)target;
+	return c64(g, n->u.call.kaddr);
+}

@@ -1,0 +1,122 @@
+/*
+ * task.c - builtins about the current task, CPU and time: pid tid uid gid
+ * comm cgroup username curtask cpid nsecs elapsed cpu rand.
+ */
+#include "backend/cg_internal.h"
+
+/* v >> 32, kept a shift through optimisation: LLVM would otherwise turn
+ * `pid == N` into a 64-bit mask and compare, two 64-bit immediates (four
+ * instructions) where a shift and a 32-bit compare take two. The BPF
+ * backend drops the passthrough marker after the IR passes. */
+static LLVMValueRef upper_half(struct cg *g, LLVMValueRef v)
+{
+	LLVMValueRef shifted = LLVMBuildLShr(g->b, v, c64(g, 32), "");
+	LLVMTypeRef params[] = {g->i32, g->i64};
+	LLVMTypeRef fty = LLVMFunctionType(g->i64, params, 2, 0);
+	LLVMValueRef args[] = {LLVMConstInt(g->i32, 0, 0), shifted};
+	return call_named(g, "llvm.bpf.passthrough.i64.i64", fty, args, 2);
+}
+
+static LLVMValueRef lower_half(struct cg *g, LLVMValueRef v)
+{
+	return LLVMBuildAnd(g->b, v, c64(g, 0xffffffff), "");
+}
+
+LLVMValueRef emit_pid(struct cg *g, struct node *n, struct node *target)
+{
+	(void)n, (void)target;
+	return upper_half(g, cg_helper(g, BPF_FUNC_get_current_pid_tgid, g->i64, NULL, 0));
+}
+
+LLVMValueRef emit_tid(struct cg *g, struct node *n, struct node *target)
+{
+	(void)n, (void)target;
+	return lower_half(g, cg_helper(g, BPF_FUNC_get_current_pid_tgid, g->i64, NULL, 0));
+}
+
+LLVMValueRef emit_uid(struct cg *g, struct node *n, struct node *target)
+{
+	(void)n, (void)target;
+	return lower_half(g, cg_helper(g, BPF_FUNC_get_current_uid_gid, g->i64, NULL, 0));
+}
+
+LLVMValueRef emit_gid(struct cg *g, struct node *n, struct node *target)
+{
+	(void)n, (void)target;
+	return upper_half(g, cg_helper(g, BPF_FUNC_get_current_uid_gid, g->i64, NULL, 0));
+}
+
+/* the uid; the runtime prints its name */
+LLVMValueRef emit_username(struct cg *g, struct node *n, struct node *target)
+{
+	return emit_uid(g, n, target);
+}
+
+LLVMValueRef emit_comm(struct cg *g, struct node *n, struct node *target)
+{
+	(void)n, (void)target;
+	LLVMValueRef buf = new_buf(g, 16, "comm");
+	LLVMValueRef args[] = {buf, LLVMConstInt(g->i32, 16, 0)};
+	cg_helper(g, BPF_FUNC_get_current_comm, g->i64, args, 2);
+	return buf;
+}
+
+LLVMValueRef emit_cgroup(struct cg *g, struct node *n, struct node *target)
+{
+	(void)n, (void)target;
+	return cg_helper(g, BPF_FUNC_get_current_cgroup_id, g->i64, NULL, 0);
+}
+
+LLVMValueRef emit_curtask(struct cg *g, struct node *n, struct node *target)
+{
+	(void)n, (void)target;
+	return cg_helper(g, BPF_FUNC_get_current_task, g->i64, NULL, 0);
+}
+
+/* the pid of the -c command, known when the program is compiled */
+LLVMValueRef emit_cpid(struct cg *g, struct node *n, struct node *target)
+{
+	(void)n, (void)target;
+	return c64(g, (uint64_t)g->c->opts->child_pid);
+}
+
+LLVMValueRef emit_nsecs(struct cg *g, struct node *n, struct node *target)
+{
+	(void)n, (void)target;
+	return cg_helper(g, BPF_FUNC_ktime_get_ns, g->i64, NULL, 0);
+}
+
+LLVMValueRef emit_elapsed(struct cg *g, struct node *n, struct node *target)
+{
+	(void)n, (void)target;
+	/* the runtime writes sonde's start time into the map before BEGIN */
+	if (!g->elapsed)
+		g->elapsed = emit_map(g->em, "elapsed_start", BPF_MAP_TYPE_ARRAY, 1, 4, 8, 1);
+	LLVMValueRef now = cg_helper(g, BPF_FUNC_ktime_get_ns, g->i64, NULL, 0);
+	LLVMValueRef key = new_buf(g, 4, "elapsed_key");
+	LLVMValueRef args[] = {g->elapsed, key};
+	LLVMValueRef p = cg_helper(g, BPF_FUNC_map_lookup_elem, g->ptr, args, 2);
+	LLVMValueRef out = new_buf(g, 8, "elapsed");
+	LLVMBasicBlockRef have = new_block(g, "elapsed_have"), done = new_block(g, "elapsed_done");
+	LLVMBuildCondBr(g->b, LLVMBuildIsNull(g->b, p, ""), done, have);
+	LLVMPositionBuilderAtEnd(g->b, have);
+	store64(g, out, load64(g, p));
+	LLVMBuildBr(g->b, done);
+	LLVMPositionBuilderAtEnd(g->b, done);
+	buf_done(g, key);
+	return LLVMBuildSub(g->b, now, load64(g, out), "");
+}
+
+LLVMValueRef emit_cpu(struct cg *g, struct node *n, struct node *target)
+{
+	(void)n, (void)target;
+	return LLVMBuildZExt(g->b, cg_helper(g, BPF_FUNC_get_smp_processor_id, g->i32, NULL, 0),
+			     g->i64, "");
+}
+
+LLVMValueRef emit_rand(struct cg *g, struct node *n, struct node *target)
+{
+	(void)n, (void)target;
+	return LLVMBuildZExt(g->b, cg_helper(g, BPF_FUNC_get_prandom_u32, g->i32, NULL, 0), g->i64,
+			     "");
+}
