@@ -192,7 +192,6 @@ void cg_exit(struct cg *g);
 
 void pkt_parse_l4(struct cg *g);
 LLVMValueRef ctx_read(struct cg *g, const struct ctx_access *acc);
-bool expr_access(struct cg *g, struct node *n, struct ctx_access *acc);
 enum addr_space value_space(struct cg *g, struct node *n);
 enum bpf_func_id read_helper(struct cg *g, enum addr_space space, bool str);
 bool is_kmem(struct node *n);
@@ -216,6 +215,9 @@ LLVMValueRef cg_builtin(struct cg *g, struct node *n);
 LLVMValueRef cg_call_value(struct cg *g, struct node *n);
 bool cg_call_stmt(struct cg *g, struct node *e);
 void cg_aggregate(struct cg *g, struct node *mapnode, struct node *call);
+
+/* context.c: what a context builtin reads here (also for value_space) */
+bool expr_access(struct cg *g, struct node *n, struct ctx_access *acc);
 
 /* aggregations.c: what the aggregations keep, and reading one in a probe */
 uint32_t agg_nbuckets(const struct map_info *m);

@@ -2,7 +2,8 @@
  * ctx.c - reads of the probe's context (arguments, return value, packet
  * fields) as the attach point lays them out, and of memory by address:
  * which address space a value points into, which helper reads it, and
- * kernel memory through BTF types (fields, elements, *p).
+ * kernel memory through BTF types (fields, elements, *p). Which context
+ * builtin reads what is builtins/context.c's expr_access().
  */
 #include "backend/cg_internal.h"
 
@@ -90,25 +91,6 @@ LLVMValueRef ctx_read(struct cg *g, const struct ctx_access *acc)
 	}
 	}
 	return c64(g, 0);
-}
-
-bool expr_access(struct cg *g, struct node *n, struct ctx_access *acc)
-{
-	const struct provider *p = g->pi->ap->prov;
-	if (n->kind == N_FIELD && n->u.field.base->kind == N_IDENT &&
-	    n->u.field.base->u.ident.builtin_id == BI_ARGS)
-		return p->arg_field &&
-		       !p->arg_field(g->c, g->pi->ap, n->u.field.name, n->loc, acc);
-	if (n->kind == N_FIELD && n->u.field.base->kind == N_IDENT &&
-	    n->u.field.base->u.ident.builtin_id == BI_PKT)
-		return sema_pkt_field(n->u.field.name, acc) >= 0;
-	if (n->kind == N_IDENT && n->u.ident.builtin_id == BI_RETVAL)
-		return p->retval && !p->retval(g->c, g->pi->ap, n->loc, acc);
-	if (n->kind == N_IDENT && n->u.ident.builtin_id >= BI_ARG0 &&
-	    n->u.ident.builtin_id <= BI_ARG9)
-		return p->arg_index &&
-		       !p->arg_index(g->c, g->pi->ap, n->u.ident.builtin_id - BI_ARG0, n->loc, acc);
-	return false;
 }
 
 /* The address space of the memory `n` refers to (see enum addr_space).

@@ -7,6 +7,28 @@
 
 #include <string.h>
 
+/* What args.NAME, pkt.NAME, retval or argN reads in this attach point's
+ * context, as its provider lays it out (the packet's fields are the same
+ * everywhere); false for anything else. */
+bool expr_access(struct cg *g, struct node *n, struct ctx_access *acc)
+{
+	const struct provider *p = g->pi->ap->prov;
+	if (n->kind == N_FIELD && n->u.field.base->kind == N_IDENT &&
+	    n->u.field.base->u.ident.builtin_id == BI_ARGS)
+		return p->arg_field &&
+		       !p->arg_field(g->c, g->pi->ap, n->u.field.name, n->loc, acc);
+	if (n->kind == N_FIELD && n->u.field.base->kind == N_IDENT &&
+	    n->u.field.base->u.ident.builtin_id == BI_PKT)
+		return sema_pkt_field(n->u.field.name, acc) >= 0;
+	if (n->kind == N_IDENT && n->u.ident.builtin_id == BI_RETVAL)
+		return p->retval && !p->retval(g->c, g->pi->ap, n->loc, acc);
+	if (n->kind == N_IDENT && n->u.ident.builtin_id >= BI_ARG0 &&
+	    n->u.ident.builtin_id <= BI_ARG9)
+		return p->arg_index &&
+		       !p->arg_index(g->c, g->pi->ap, n->u.ident.builtin_id - BI_ARG0, n->loc, acc);
+	return false;
+}
+
 /* What the provider says `n` reads; a name it does not offer here (sema
  * has said so already) reads as zero. */
 static LLVMValueRef ctx_value(struct cg *g, struct node *n)
