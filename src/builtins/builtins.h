@@ -21,6 +21,7 @@ enum builtin_flag {
 	BF_STMT = 1 << 2,   /* a call with no value: only as a statement */
 	BF_AGG = 1 << 3,    /* an aggregation: only as @m[...] = f(...) */
 	BF_UNSAFE = 1 << 4, /* needs --unsafe */
+	BF_U32 = 1 << 5,    /* a u64 value that never exceeds 32 bits */
 };
 
 enum builtin_id {
@@ -36,6 +37,8 @@ struct builtin_row {
 	unsigned flags; /* BF_* */
 	unsigned ctx;   /* CTX_HAS_* the probe must offer */
 	enum agg_kind agg;
+	const char *args;     /* ARGS: one letter per argument, see builtins.def */
+	const char *why_stmt; /* NULL: "has no value" */
 };
 
 /* Indexed by enum builtin_id (src/builtins/table.c). */
@@ -44,5 +47,27 @@ extern const struct builtin_row builtin_rows[BI__COUNT];
 /* The row spelled `name` with one of the forms in `forms` (BF_VALUE,
  * BF_CALL), or -1. */
 int builtin_find(const char *name, unsigned forms);
+
+/* What is data about each aggregation, for sema and the printer alike. */
+enum agg_layout {
+	AGG_LAYOUT_VALUE,   /* AGG_NONE: the stored type */
+	AGG_LAYOUT_U64,     /* one u64 per CPU, summed */
+	AGG_LAYOUT_PAIR,    /* struct agg_pair per CPU */
+	AGG_LAYOUT_BUCKETS, /* u64 per bucket per CPU, summed bucket by bucket */
+};
+
+enum { AGG_KINDS = AGG_LHIST + 1 };
+
+struct agg_info {
+	const char *name; /* in messages: "map '@m' holds count()" */
+	/* a probe can read it: summed over the CPUs with
+	 * bpf_map_lookup_percpu_elem (see agg_readable in src/sema/maps.c) */
+	bool readable;
+	bool is_unsigned; /* its number is unsigned whatever it aggregates */
+	enum agg_layout layout;
+};
+
+/* Indexed by enum agg_kind (src/builtins/aggregations.c). */
+extern const struct agg_info agg_infos[AGG_KINDS];
 
 #endif

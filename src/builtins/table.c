@@ -6,8 +6,8 @@
 #include <string.h>
 
 const struct builtin_row builtin_rows[BI__COUNT] = {
-#define BUILTIN(id, hook, spelling, mn, mx, flags, ctx, agg)                                       \
-	[BI_##id] = {spelling, mn, mx, flags, ctx, agg},
+#define BUILTIN(id, hook, spelling, mn, mx, flags, ctx, agg, args, why_stmt)                       \
+	[BI_##id] = {spelling, mn, mx, flags, ctx, agg, args, why_stmt},
 #include "builtins/builtins.def"
 #undef BUILTIN
 };

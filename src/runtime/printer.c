@@ -14,6 +14,7 @@
  * TYPE_USTACK are a u64 address/stack id then the pid.
  */
 #include "runtime/printer.h"
+#include "builtins/builtins.h"
 
 #include <arpa/inet.h>
 #include <pwd.h>
@@ -541,7 +542,7 @@ struct entry {
 
 static bool agg_is_hist(enum agg_kind k)
 {
-	return k == AGG_HIST || k == AGG_LHIST;
+	return agg_infos[k].layout == AGG_LAYOUT_BUCKETS;
 }
 
 static uint32_t nbuckets_of(const struct map_desc *d)
@@ -557,7 +558,7 @@ static uint32_t nbuckets_of(const struct map_desc *d)
  * prints; count is always unsigned. */
 static bool value_is_signed(const struct map_desc *d)
 {
-	if (d->agg == AGG_COUNT)
+	if (agg_infos[d->agg].is_unsigned)
 		return false;
 	if (d->agg == AGG_NONE)
 		return d->value && d->value->is_signed;

@@ -172,30 +172,14 @@ static struct type *check_agg_assign(struct sema *s, struct node *n, int fid)
 	struct node *lhs = n->u.assign.lhs, *rhs = n->u.assign.rhs;
 	use_map_keys(s, lhs);
 	rhs->u.call.builtin_id = fid;
+	struct map_info *outer = s->agg_map;
+	s->agg_map = lhs->u.map.info;
 	struct type *in = check_call(s, rhs, CALL_AGG);
+	s->agg_map = outer;
 	struct map_info *m = lhs->u.map.info;
 	if (!m)
 		return NULL;
-	enum agg_kind agg = builtin_rows[fid].agg;
-	if (agg == AGG_LHIST && rhs->type) {
-		struct node *a = rhs->u.call.args->next;
-		bool ok = true;
-		int64_t mn = const_int(s, a, "lhist() min", &ok),
-			mx = const_int(s, a->next, "lhist() max", &ok),
-			st = const_int(s, a->next->next, "lhist() step", &ok);
-		if (m->has_kind && m->agg == AGG_LHIST &&
-		    (m->lhist_min != mn || m->lhist_max != mx ||
-		     m->lhist_step != st)) {
-			diag_error(s->d, rhs->loc,
-				   "map '%s' is an lhist with other bounds elsewhere",
-				   m->name);
-			diag_note(s->d, m->agg_loc, "first used here");
-		}
-		m->lhist_min = mn;
-		m->lhist_max = mx;
-		m->lhist_step = st;
-	}
-	set_map_kind(s, m, agg, in && in->kind != TYPE_VOID ? in : NULL,
+	set_map_kind(s, m, builtin_rows[fid].agg, in && in->kind != TYPE_VOID ? in : NULL,
 		     rhs->loc);
 	return &type_void;
 }
@@ -314,100 +298,7 @@ static struct type *check_ident(struct sema *s, struct node *n)
 		err_closest_ident(s, n);
 		return NULL;
 	}
-	if (!ctx_allows(s, builtin_rows[id].ctx, n->loc, n->u.ident.name))
-		return NULL;
-	switch ((enum builtin_id)id) {
-	case BI_COMM:
-		return type_str(s->a, 16);
-	case BI_PROBE: {
-		size_t len = 0;
-		for (size_t i = 0; i < s->naps; i++)
-			if (strlen(s->aps[i].spec) > len)
-				len = strlen(s->aps[i].spec);
-		return type_str(s->a, (uint32_t)len + 1);
-	}
-	case BI_ARGS:
-		diag_error(s->d, n->loc, "'args' is used with a field, as in args.NAME");
-		return NULL;
-	case BI_PKT:
-		diag_error(s->d, n->loc, "'pkt' is used with a field, as in pkt.proto");
-		return NULL;
-	case BI_CPID:
-		if (!s->c->opts->child_pid) {
-			diag_error(s->d, n->loc, "'cpid' is the pid of the command run with -c, "
-						 "and there is no -c here");
-			return NULL;
-		}
-		return &type_u32;
-	case BI_KSTACK:
-		s->c->uses_stacks = true;
-		return &type_kstack;
-	case BI_USTACK:
-		s->c->uses_stacks = true;
-		return &type_ustack;
-	case BI_ARG0:
-	case BI_ARG1:
-	case BI_ARG2:
-	case BI_ARG3:
-	case BI_ARG4:
-	case BI_ARG5:
-	case BI_ARG6:
-	case BI_ARG7:
-	case BI_ARG8:
-	case BI_ARG9: {
-		struct type *t = NULL;
-		for (size_t i = 0; i < s->naps; i++) {
-			struct ctx_access acc;
-			if (!s->aps[i].prov->arg_index ||
-			    s->aps[i].prov->arg_index(s->c, &s->aps[i], id - BI_ARG0, n->loc, &acc))
-				return NULL;
-			t = ctx_value_type(s, t, &acc);
-		}
-		return t;
-	}
-	case BI_RETVAL: {
-		struct type *t = NULL;
-		for (size_t i = 0; i < s->naps; i++) {
-			struct ctx_access acc;
-			if (!s->aps[i].prov->retval ||
-			    s->aps[i].prov->retval(s->c, &s->aps[i], n->loc, &acc))
-				return NULL;
-			t = ctx_value_type(s, t, &acc);
-		}
-		return t ? t : &type_s64;
-	}
-	case BI_USERNAME:
-		return &type_username;
-	case BI_FUNC: {
-		size_t len = 0;
-		for (size_t i = 0; i < s->naps; i++) {
-			if (!(s->aps[i].prov->ctx & CTX_HAS_FUNC) || !s->aps[i].func) {
-				diag_error(s->d, n->loc, "'func' is not available in %s probes",
-					   s->aps[i].prov->name);
-				return NULL;
-			}
-			if (strlen(s->aps[i].func) > len)
-				len = strlen(s->aps[i].func);
-		}
-		return type_str(s->a, (uint32_t)len + 1);
-	}
-	case BI_CURTASK: {
-		int id = btf_find_record("task_struct", false);
-		if (id <= 0)
-			return type_in_space(s->a, &type_u64, SPACE_KERNEL);
-		return type_in_space(s->a, type_ptr(s->a, record_type(s, (uint32_t)id)),
-				     SPACE_KERNEL);
-	}
-	case BI_PID:
-	case BI_TID:
-	case BI_UID:
-	case BI_GID:
-	case BI_CPU:
-	case BI_RAND:
-		return &type_u64;
-	default:
-		return &type_u64;
-	}
+	return check_builtin_value(s, n);
 }
 
 /* $name: a scratch variable, which must be assigned before */
@@ -435,10 +326,10 @@ static struct type *check_map_read(struct sema *s, struct node *n)
 			diag_error(s->d, n->loc,
 				   "map '%s' holds %s, which is per-CPU and can only be "
 				   "read when printed",
-				   m->name, agg_name(m->agg));
+				   m->name, agg_infos[m->agg].name);
 			return NULL;
 		}
-		return m->agg == AGG_COUNT ? &type_u64 : &type_s64;
+		return agg_infos[m->agg].is_unsigned ? &type_u64 : &type_s64;
 	}
 	/* The value type may be fixed by an assignment later in the
 	 * script; finish_maps() checks such early reads. */

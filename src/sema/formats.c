@@ -52,7 +52,7 @@ bool check_time_format(struct sema *s, const struct node *fmtn)
 	return false;
 }
 
-struct type *check_printf(struct sema *s, struct node *n, struct node *args)
+struct type *check_format_call(struct sema *s, struct node *n, struct node *args)
 {
 	struct node *fmtn = args;
 	if (fmtn->kind != N_STR) {

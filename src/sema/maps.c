@@ -13,18 +13,11 @@
 enum { AGG_READ_MAX_CPUS = 64 };
 bool agg_readable(enum agg_kind k)
 {
-	if (k != AGG_COUNT && k != AGG_SUM && k != AGG_AVG && k != AGG_MIN && k != AGG_MAX)
+	if (!agg_infos[k].readable)
 		return false;
 	int ncpus = libbpf_num_possible_cpus();
 	return ncpus > 0 && ncpus <= AGG_READ_MAX_CPUS &&
 	       kernel_has_helper(BPF_FUNC_map_lookup_percpu_elem);
-}
-
-const char *agg_name(enum agg_kind k)
-{
-	static const char *const names[] = {"plain values", "count()", "sum()",  "avg()",	 "min()",
-					    "max()",	  "stats()", "hist()", "lhist()"};
-	return names[k];
 }
 
 /* The type a value takes when stored in a map key/value or variable:
@@ -54,17 +47,8 @@ bool is_32bit_builtin(const struct node *k)
 {
 	if (k->kind != N_IDENT)
 		return false;
-	switch (k->u.ident.builtin_id) {
-	case BI_PID:
-	case BI_TID:
-	case BI_UID:
-	case BI_GID:
-	case BI_CPU:
-	case BI_RAND:
-		return true;
-	default:
-		return false;
-	}
+	int id = k->u.ident.builtin_id;
+	return id >= 0 && id < BI__COUNT && (builtin_rows[id].flags & BF_U32);
 }
 
 /* Map keys keep the width of integers (a key of pid and cpu is 8 bytes, as
@@ -196,7 +180,7 @@ void set_map_kind(struct sema *s, struct map_info *m, enum agg_kind agg,
 {
 	if (m->has_kind && m->agg != agg) {
 		diag_error(s->d, loc, "map '%s' holds %s here but %s elsewhere", m->name,
-			   agg_name(agg), agg_name(m->agg));
+			   agg_infos[agg].name, agg_infos[m->agg].name);
 		diag_note(s->d, m->agg_loc, "first used here");
 		return;
 	}
@@ -233,7 +217,7 @@ void finish_maps(struct sema *s)
 				diag_error(s->d, r->node->loc,
 					   "map '%s' holds %s, which is per-CPU and can only be "
 					   "read when printed",
-					   m->name, agg_name(m->agg));
+					   m->name, agg_infos[m->agg].name);
 			else if (m->value && !is_int(m->value))
 				diag_error(s->d, r->node->loc,
 					   "map '%s' is read here as an integer, but it holds %s; "
@@ -245,7 +229,7 @@ void finish_maps(struct sema *s)
 		if (m->len_used && !m->keyed)
 			diag_error(s->d, m->len_loc,
 				   "len() counts the keys of a map, and '%s' has none", m->name);
-		if (m->agg == AGG_COUNT)
+		if (agg_infos[m->agg].is_unsigned)
 			m->value = &type_u64;
 		else if (m->agg != AGG_NONE && !m->value)
 			m->value = &type_s64;

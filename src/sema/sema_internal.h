@@ -33,6 +33,8 @@ struct sema {
 	int macro_nodes;    /* nodes copied by all macro expansions so far */
 	bool macro_stopped; /* an expansion failed: expand no more macros */
 	int for_depth; /* inside the body of for ($kv : @map) */
+	/* the map of the @m = f(...) whose aggregation call is being checked */
+	struct map_info *agg_map;
 };
 
 static inline bool is_int(const struct type *t)
@@ -69,7 +71,6 @@ bool ctx_allows(struct sema *s, unsigned need, struct loc loc, const char *what)
 
 /* maps.c */
 bool agg_readable(enum agg_kind k);
-const char *agg_name(enum agg_kind k);
 struct type *storage_type(struct sema *s, struct type *t);
 bool is_32bit_builtin(const struct node *k);
 struct type *unify(struct sema *s, struct type *a, struct type *b);
@@ -110,11 +111,14 @@ struct type *check_expr(struct sema *s, struct node *n);
 struct fmt_info *add_fmt(struct sema *s, struct node *call, const char *fmt,
 			 uint32_t nargs);
 bool check_time_format(struct sema *s, const struct node *fmtn);
-struct type *check_printf(struct sema *s, struct node *n, struct node *args);
+struct type *check_format_call(struct sema *s, struct node *n, struct node *args);
 
 /* calls.c */
 bool kernel_has_helper(enum bpf_func_id id);
+/* what the row says, then the row's hook (builtins/check.h) */
 struct type *check_call(struct sema *s, struct node *n, enum call_mode mode);
+/* a bare builtin value, n->u.ident.builtin_id already found */
+struct type *check_builtin_value(struct sema *s, struct node *n);
 
 /* stmt.c */
 void check_block(struct sema *s, struct node *blk);

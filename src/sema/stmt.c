@@ -81,7 +81,7 @@ static void check_for(struct sema *s, struct node *n)
 		diag_error(s->d, mv->loc,
 			   "map '%s' holds %s, which is per-CPU; 'for' only iterates maps of plain "
 			   "values",
-			   m->name, agg_name(m->agg));
+			   m->name, agg_infos[m->agg].name);
 		return;
 	}
 	if (!m->has_kind || !m->keys_seen || !m->value) {

@@ -1,0 +1,84 @@
+/*
+ * actions.c - statements that act on the packet or the task rather than
+ * print: redirect (ends an xdp/tc probe; its row says why it is only a
+ * statement and that it needs CTX_HAS_REDIRECT), signal (needs --unsafe).
+ */
+#include <net/if.h>
+#include <string.h>
+
+#include "builtins/check.h"
+#include "sema/sema_internal.h"
+
+/* redirect("ifname"): the interface is looked up now */
+struct type *check_redirect(struct sema *s, struct node *n)
+{
+	struct node *args = n->u.call.args;
+	if (s->for_depth) {
+		diag_error(s->d, n->loc,
+		           "redirect() cannot be used inside a 'for' loop over a map");
+		return NULL;
+	}
+	if (args->kind != N_STR) {
+		diag_error(s->d, args->loc, "redirect() needs an interface name in quotes");
+		return NULL;
+	}
+	unsigned idx = if_nametoindex(args->u.str.s);
+	if (!idx) {
+		diag_error(s->d, args->loc, "no network interface is named '%s'", args->u.str.s);
+		return NULL;
+	}
+	n->u.call.ifindex = idx;
+	return &type_void;
+}
+
+/* signal("SIGKILL"), signal("KILL"), signal(9) */
+static int signal_number(const char *name)
+{
+	static const struct {
+		const char *name;
+		int num;
+	} sigs[] = {
+	    {"HUP", 1},     {"INT", 2},   {"QUIT", 3},   {"ILL", 4},   {"TRAP", 5},  {"ABRT", 6},
+	    {"BUS", 7},     {"FPE", 8},   {"KILL", 9},   {"USR1", 10}, {"SEGV", 11}, {"USR2", 12},
+	    {"PIPE", 13},   {"ALRM", 14}, {"TERM", 15},  {"CHLD", 17}, {"CONT", 18}, {"STOP", 19},
+	    {"TSTP", 20},   {"TTIN", 21}, {"TTOU", 22},  {"URG", 23},  {"XCPU", 24}, {"XFSZ", 25},
+	    {"VTALRM", 26}, {"PROF", 27}, {"WINCH", 28}, {"IO", 29},   {"PWR", 30},  {"SYS", 31},
+	};
+	if (!strncmp(name, "SIG", 3))
+		name += 3;
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		if (!strcmp(sigs[i].name, name))
+			return sigs[i].num;
+	return -1;
+}
+
+/* signal(name or number): a name is resolved now (u.call.signal), a
+ * number at run time (u.call.signal 0) */
+struct type *check_signal(struct sema *s, struct node *n)
+{
+	struct node *args = n->u.call.args;
+	if (args->kind == N_STR) {
+		int sig = signal_number(args->u.str.s);
+		if (sig < 0) {
+			diag_error(s->d, args->loc, "signal(): unknown signal '%s'", args->u.str.s);
+			return NULL;
+		}
+		n->u.call.signal = sig;
+		return &type_void;
+	}
+	struct type *t = check_expr(s, args);
+	if (!t)
+		return NULL;
+	if (!is_int(t)) {
+		diag_error(s->d, args->loc, "signal() needs a signal name or number, got %s",
+		           type_name(s->a, t));
+		return NULL;
+	}
+	if (args->kind == N_INT && (args->u.int_lit.value < 1 || args->u.int_lit.value > 64)) {
+		diag_error(s->d, args->loc, "signal(): %llu is not a signal number",
+		           (unsigned long long)args->u.int_lit.value);
+		return NULL;
+	}
+	n->u.call.signal = 0;
+	return &type_void;
+}

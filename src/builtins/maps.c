@@ -1,0 +1,63 @@
+/*
+ * maps.c - functions of a whole map or of one element: clear, zero,
+ * delete, len, has_key. The generic check has made sure of the kind of
+ * their first argument (ARGS 'm' or 'e' in their rows).
+ */
+#include "builtins/check.h"
+#include "sema/sema_internal.h"
+
+/* clear(@m): the runtime deletes every element */
+struct type *check_clear(struct sema *s, struct node *n)
+{
+	struct node *map = n->u.call.args;
+	map->u.map.info = find_map(s, map->u.map.name, map->loc);
+	s->c->uses_events = true;
+	return &type_void;
+}
+
+/* zero(@m): the runtime zeroes every value */
+struct type *check_zero(struct sema *s, struct node *n)
+{
+	struct node *map = n->u.call.args;
+	map->u.map.info = find_map(s, map->u.map.name, map->loc);
+	s->c->uses_events = true;
+	return &type_void;
+}
+
+/* delete(@m[key]) */
+struct type *check_delete(struct sema *s, struct node *n)
+{
+	use_map_keys(s, n->u.call.args);
+	return &type_void;
+}
+
+/* len(@m): counted in the probe with bpf_for_each_map_elem; whether the
+ * map has keys at all is known only when every use is seen (finish_maps) */
+struct type *check_len(struct sema *s, struct node *n)
+{
+	struct node *map = n->u.call.args;
+	struct map_info *m = find_map(s, map->u.map.name, map->loc);
+	map->u.map.info = m;
+	if (m && !m->len_used) {
+		m->len_used = true;
+		m->len_loc = map->loc;
+	}
+	if (!kernel_has_helper(BPF_FUNC_for_each_map_elem)) {
+		diag_error(s->d, n->loc,
+		           "len() needs bpf_for_each_map_elem, which this kernel "
+		           "lacks (Linux 5.13 or later)");
+		return NULL;
+	}
+	return &type_s64;
+}
+
+/* has_key(@m, key): the key becomes the map access's key */
+struct type *check_has_key(struct sema *s, struct node *n)
+{
+	struct node *map = n->u.call.args;
+	map->u.map.keys = map->next;
+	use_map_keys(s, map);
+	if (!map->u.map.info)
+		return NULL;
+	return &type_s64;
+}

@@ -1,0 +1,112 @@
+/*
+ * stacks.c - stacks and symbols: kstack, ustack (a bare value or a call,
+ * one row each; the context they need, CTX_HAS_STACK, is in the row),
+ * ksym, usym, kaddr.
+ */
+#include <string.h>
+
+#include "builtins/check.h"
+#include "kernel/symbols.h"
+#include "sema/sema_internal.h"
+
+/* kstack([MODE][, LIMIT]): MODE is a bare word, LIMIT a literal */
+static struct type *check_stack(struct sema *s, struct node *n, bool user)
+{
+	if (n->kind == N_IDENT) { /* the bare name: the defaults */
+		s->c->uses_stacks = true;
+		return user ? &type_ustack : &type_kstack;
+	}
+	enum stack_mode mode = STACK_MODE_BPFTRACE;
+	uint32_t depth = STACK_MAX_DEPTH;
+	struct node *a = n->u.call.args;
+	if (a && a->kind == N_IDENT) {
+		int m = -1;
+		for (int i = 0; i < STACK_MODE__COUNT; i++)
+			if (!strcmp(a->u.ident.name, stack_mode_names[i]))
+				m = i;
+		if (m < 0) {
+			diag_error(s->d, a->loc,
+			           "unknown stack mode '%s' (expected bpftrace or perf)",
+			           a->u.ident.name);
+			const char *near =
+			    diag_closest(a->u.ident.name, stack_mode_names, STACK_MODE__COUNT);
+			if (near)
+				diag_note(s->d, (struct loc){0}, "did you mean '%s'?", near);
+			return NULL;
+		}
+		mode = (enum stack_mode)m;
+		a = a->next;
+	}
+	if (a) {
+		bool ok = true;
+		int64_t v = const_int(s, a, "the stack limit", &ok);
+		if (!ok)
+			return NULL;
+		if (a->next) {
+			diag_error(s->d, a->next->loc,
+			           "%s() takes a mode and a limit, in that order", n->u.call.name);
+			return NULL;
+		}
+		if (v < 1 || v > STACK_MAX_DEPTH) {
+			diag_error(s->d, a->loc, "the stack limit must be 1 to %d frames",
+			           STACK_MAX_DEPTH);
+			return NULL;
+		}
+		depth = (uint32_t)v;
+	}
+	s->c->uses_stacks = true;
+	return type_stack(s->a, user, mode, depth);
+}
+
+struct type *check_kstack(struct sema *s, struct node *n)
+{
+	return check_stack(s, n, false);
+}
+
+struct type *check_ustack(struct sema *s, struct node *n)
+{
+	return check_stack(s, n, true);
+}
+
+/* ksym(addr), usym(addr): the address, resolved to a name by the runtime */
+static struct type *check_sym(struct sema *s, struct node *n, struct type *result)
+{
+	struct node *args = n->u.call.args;
+	struct type *t = check_expr(s, args);
+	if (!t)
+		return NULL;
+	if (!is_scalar(t)) {
+		diag_error(s->d, args->loc, "%s() needs an address, got %s", n->u.call.name,
+		           type_name(s->a, t));
+		return NULL;
+	}
+	return result;
+}
+
+struct type *check_ksym(struct sema *s, struct node *n)
+{
+	return check_sym(s, n, &type_ksym);
+}
+
+struct type *check_usym(struct sema *s, struct node *n)
+{
+	return check_sym(s, n, &type_usym);
+}
+
+/* kaddr("name"): the kernel symbol's address, found now */
+struct type *check_kaddr(struct sema *s, struct node *n)
+{
+	struct node *args = n->u.call.args;
+	if (args->kind != N_STR) {
+		diag_error(s->d, args->loc, "kaddr() needs a symbol name in quotes");
+		return NULL;
+	}
+	uint64_t addr = sym_kernel_addr(args->u.str.s);
+	if (!addr) {
+		diag_error(s->d, args->loc, "kaddr(): no kernel symbol is named '%s'",
+		           args->u.str.s);
+		return NULL;
+	}
+	n->u.call.kaddr = addr;
+	return &type_u64;
+}
