@@ -2,7 +2,7 @@
  * check.h - the front-end hooks of the builtins: check_HOOK for every
  * HOOK of builtins.def, and the table sema dispatches through.
  *
- * sema (src/sema/calls.c, check_builtin_call and check_builtin_value) does
+ * sema (src/sema/calls.c: check_call, check_builtin_value) does
  * what the row says first: the name, arity, --unsafe, statement or value,
  * aggregation only as @m = f(), the probe context, the argument kinds of
  * the ARGS column. Then it calls the row's hook, which checks the rest and
