@@ -14,7 +14,6 @@
  * TYPE_USTACK are a u64 address/stack id then the pid.
  */
 #include "runtime/printer.h"
-#include "builtins/builtins.h"
 
 #include <arpa/inet.h>
 #include <pwd.h>
@@ -22,6 +21,8 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
+
+#include "builtins/builtins.h"
 
 /* The resolver of the printer being used: put_value() has no printer
  * argument, so out_map() and out_printf() set this on entry. */

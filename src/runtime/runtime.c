@@ -26,6 +26,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "builtins/builtins.h"
 #include "runtime/leftover.h"
 #include "runtime/loader.h"
 #include "runtime/pin.h"
@@ -71,14 +72,15 @@ static bool all_zero(const uint8_t *p, size_t n)
 
 /* Reads every entry of a map into flat key and value arrays. A keyless
  * aggregation is a one-slot array whose slot always exists: count() and
- * sum() print their zero as bpftrace does; for the others an all-zero slot
- * means no event reached it, and the map prints as empty. */
+ * sum() (a plain u64, AGG_LAYOUT_U64) print their zero as bpftrace does;
+ * for the others an all-zero slot means no event reached it, and the map
+ * prints as empty. */
 static int read_map(struct run *r, const struct map_desc *d, struct bpf_map *map,
 		    uint8_t **keys_out, uint8_t **vals_out, size_t *n_out)
 {
 	int fd = bpf_map__fd(map);
 	bool untouched_is_empty = d->bpf_type == BPF_MAP_TYPE_PERCPU_ARRAY &&
-				  d->agg != AGG_COUNT && d->agg != AGG_SUM;
+				  agg_infos[d->agg].layout != AGG_LAYOUT_U64;
 	size_t vslot = d->percpu ? (size_t)((d->value_size + 7) / 8 * 8) * (size_t)r->ncpus
 				 : d->value_size;
 	size_t cap = 64, n = 0;
