@@ -37,7 +37,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct source src = {.name = "fuzz.sd", .path = NULL, .text = text, .len = size};
 	struct program *p = NULL;
 	bool script_error = false;
-	int rc = driver_compile(&src, &opts, &d, &p, &script_error);
+	int rc = driver_compile(&src, &opts, fuzz_host(), &d, &p, &script_error);
 	if (rc && !script_error && abort_on_internal)
 		abort();
 	if (rc == 0 && d.nerrors)

@@ -9,12 +9,14 @@
 #ifndef SONDE_FUZZ_COMMON_H
 #define SONDE_FUZZ_COMMON_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "front/diag.h"
+#include "kernel/host.h"
 
 /* Larger inputs only make each run slower; the malformed corpus
  * (tests/malformed/) covers the 1 MB case. */
@@ -41,6 +43,28 @@ static char *fuzz_text(const uint8_t *data, size_t size)
 		memcpy(text, data, size);
 	text[size] = 0;
 	return text;
+}
+
+/* The harness is the process here, as main.c is for sonde: one host
+ * (kernel/host.h) for every input, so BTF and kallsyms are read once, as
+ * they are once per sonde run; freed at exit. */
+static inline void fuzz_host_free(void);
+
+static inline struct host *fuzz_host(void)
+{
+	static struct host host;
+	static bool ready;
+	if (!ready) {
+		host_init(&host);
+		atexit(fuzz_host_free);
+		ready = true;
+	}
+	return &host;
+}
+
+static inline void fuzz_host_free(void)
+{
+	host_fini(fuzz_host());
 }
 
 #endif

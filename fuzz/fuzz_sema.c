@@ -36,6 +36,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memset(&c, 0, sizeof(c));
 	c.diag = &d;
 	c.opts = &opts;
+	c.host = fuzz_host();
 	arena_init(&c.arena);
 	int file = diag_add_source(&d, "fuzz.sd", text, size);
 	for (const struct stdlib_file *f = stdlib_files; f->name; f++) {

@@ -18,6 +18,7 @@
 #include "manifest.h"
 #include "probes/provider.h"
 
+struct host;
 struct sig_watch;
 
 /* -d STAGE: what the driver (driver.c) prints on debug_out after a pass;
@@ -105,6 +106,9 @@ struct compilation {
 	struct arena arena;
 	struct diag *diag;
 	const struct compile_options *opts;
+	/* what is known about the kernel compiled for (host.h): BTF,
+	 * kallsyms, features; owned by the caller */
+	struct host *host;
 	struct ast_program prog;
 	const char *tracefs; /* mount point once sema needed it */
 

@@ -425,7 +425,7 @@ static const struct pass passes[] = {
 };
 
 static void pass_state_init(struct pass_state *s, const struct source *src,
-			    const struct compile_options *opts, struct diag *d)
+			    const struct compile_options *opts, struct host *host, struct diag *d)
 {
 	memset(s, 0, sizeof(*s));
 	s->opts = *opts;
@@ -433,6 +433,7 @@ static void pass_state_init(struct pass_state *s, const struct source *src,
 	s->lock = -1;
 	s->c.diag = d;
 	s->c.opts = &s->opts;
+	s->c.host = host;
 	arena_init(&s->c.arena);
 }
 
@@ -480,11 +481,11 @@ static int run_passes(struct pass_state *s, enum pass_phase last_phase, bool *sc
 	return failed ? -1 : 0;
 }
 
-int driver_probes(const struct source *src, const struct compile_options *opts, struct diag *d,
-		  void (*each)(const char *spec, void *arg), void *arg)
+int driver_probes(const struct source *src, const struct compile_options *opts, struct host *host,
+		  struct diag *d, void (*each)(const char *spec, void *arg), void *arg)
 {
 	struct pass_state s;
-	pass_state_init(&s, src, opts, d);
+	pass_state_init(&s, src, opts, host, d);
 	s.opts.debug = 0; /* a listing prints nothing else */
 	bool script_error;
 	int rc = run_passes(&s, PHASE_FRONT, &script_error);
@@ -500,11 +501,11 @@ int driver_probes(const struct source *src, const struct compile_options *opts, 
 	return rc;
 }
 
-int driver_compile(const struct source *src, const struct compile_options *opts, struct diag *d,
-		   struct program **out, bool *script_error)
+int driver_compile(const struct source *src, const struct compile_options *opts, struct host *host,
+		   struct diag *d, struct program **out, bool *script_error)
 {
 	struct pass_state s;
-	pass_state_init(&s, src, opts, d);
+	pass_state_init(&s, src, opts, host, d);
 	*out = NULL;
 	*script_error = false;
 	int rc = run_passes(&s, PHASE_BACK, script_error);

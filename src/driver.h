@@ -26,14 +26,15 @@ struct source {
 };
 
 /* Returns 0 and a program, or -1 after reporting (script errors through
- * `d`, internal errors on stderr). *script_error tells the two apart. */
-int driver_compile(const struct source *src, const struct compile_options *opts, struct diag *d,
-		   struct program **out, bool *script_error);
+ * `d`, internal errors on stderr). *script_error tells the two apart.
+ * `host` is what is known about the kernel compiled for (host.h). */
+int driver_compile(const struct source *src, const struct compile_options *opts, struct host *host,
+		   struct diag *d, struct program **out, bool *script_error);
 /* -l FILE: parses and checks the script as driver_compile does, without
  * generating code, and calls `each` with every probe it would attach,
  * wildcards expanded, in script order, each once. 0, or -1 after
  * reporting the script's errors through `d`. */
-int driver_probes(const struct source *src, const struct compile_options *opts, struct diag *d,
-		  void (*each)(const char *spec, void *arg), void *arg);
+int driver_probes(const struct source *src, const struct compile_options *opts, struct host *host,
+		  struct diag *d, void (*each)(const char *spec, void *arg), void *arg);
 
 #endif

@@ -24,6 +24,7 @@
 #include "kernel/tracefs.h"
 
 struct lister {
+	struct host *host;
 	FILE *out;
 	bool verbose;
 	const char *type; /* "kprobe", "fentry", ... */
@@ -44,7 +45,7 @@ static int list_kfunc(const char *name, void *arg)
 	l->n++;
 	if (l->verbose) {
 		struct btf_func f;
-		if (btf_func_get(name, &f) == 0)
+		if (btf_func_get(l->host, name, &f) == 0)
 			btf_func_print(l->out, &f);
 	}
 	return 0;
@@ -125,7 +126,7 @@ static int list_uprobes(struct lister *l, const char *rest)
 		return EXIT_USAGE;
 	}
 	const struct sym_elf_func *fs;
-	int n = sym_elf_funcs(path, glob, &fs);
+	int n = sym_elf_funcs(l->host, path, glob, &fs);
 	if (n < 0) {
 		fprintf(stderr, "sonde: -l: cannot read the symbols of %s: %s\n", path,
 			strerror(-n));
@@ -136,7 +137,7 @@ static int list_uprobes(struct lister *l, const char *rest)
 			fprintf(l->out, "%s:%s:%s\n", l->type, path, fs[i].name);
 		if (l->verbose) {
 			struct sym_dwarf_param ps[SYM_MAX_PARAMS];
-			int np = sym_dwarf_params(path, fs[i].name, ps);
+			int np = sym_dwarf_params(l->host, path, fs[i].name, ps);
 			for (int j = 0; j < np; j++)
 				fprintf(l->out, "    %s %s\n", ps[j].c_type, ps[j].name);
 		}
@@ -203,7 +204,7 @@ static int list_usdt(struct lister *l, const char *rest)
 
 /* 'struct GLOB', 'union GLOB', 'enum GLOB': kernel types from BTF, their
  * definitions with -v. Returns -1 when the pattern is not one of these. */
-static int list_types(FILE *out, const char *pattern, bool verbose)
+static int list_types(struct host *h, FILE *out, const char *pattern, bool verbose)
 {
 	static const char *const kinds[] = {"struct", "union", "enum"};
 	for (size_t k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++) {
@@ -216,10 +217,11 @@ static int list_types(FILE *out, const char *pattern, bool verbose)
 			glob++;
 		if (!*glob)
 			glob = "*";
-		int n = btf_types_list(out, kinds[k], glob, verbose);
+		int n = btf_types_list(h, out, kinds[k], glob, verbose);
 		if (n == -ENODATA) {
-			fprintf(stderr, "sonde: -l: this kernel has no BTF to list types from (%s)\n",
-				strerror(-btf_vmlinux_err()));
+			fprintf(stderr,
+				"sonde: -l: this kernel has no BTF to list types from (%s)\n",
+				strerror(-btf_vmlinux_err(h)));
 			return EXIT_SYSTEM;
 		}
 		if (n < 0) {
@@ -238,31 +240,33 @@ static int list_types(FILE *out, const char *pattern, bool verbose)
 	return -1;
 }
 
-static int list_matching(FILE *out, const char *pattern, bool verbose, bool args_only);
+static int list_matching(struct host *h, FILE *out, const char *pattern, bool verbose,
+			 bool args_only);
 
-int list_probes(FILE *out, const char *pattern, bool verbose)
+int list_probes(struct host *h, FILE *out, const char *pattern, bool verbose)
 {
 	if (!pattern || !*pattern)
 		pattern = "*";
-	int trc = list_types(out, pattern, verbose);
+	int trc = list_types(h, out, pattern, verbose);
 	if (trc >= 0)
 		return trc;
-	return list_matching(out, pattern, verbose, false);
+	return list_matching(h, out, pattern, verbose, false);
 }
 
-void list_script_probe(FILE *out, const char *spec, bool verbose)
+void list_script_probe(struct host *h, FILE *out, const char *spec, bool verbose)
 {
 	fprintf(out, "%s\n", spec);
 	static const char *const with_args[] = {"tracepoint:", "kprobe:", "kretprobe:", "fentry:",
 						"fexit:", "uprobe:", "uretprobe:", "usdt:"};
 	for (size_t i = 0; verbose && i < sizeof(with_args) / sizeof(with_args[0]); i++)
 		if (!strncmp(spec, with_args[i], strlen(with_args[i])))
-			list_matching(out, spec, true, true);
+			list_matching(h, out, spec, true, true);
 }
 
-static int list_matching(FILE *out, const char *pattern, bool verbose, bool args_only)
+static int list_matching(struct host *h, FILE *out, const char *pattern, bool verbose,
+			 bool args_only)
 {
-	struct lister l = {.out = out, .verbose = verbose, .args_only = args_only};
+	struct lister l = {.host = h, .out = out, .verbose = verbose, .args_only = args_only};
 	const char *colon = strchr(pattern, ':');
 	char type[64] = "";
 	if (colon && (size_t)(colon - pattern) < sizeof(type))
@@ -285,7 +289,7 @@ static int list_matching(FILE *out, const char *pattern, bool verbose, bool args
 		l.glob = glob;
 		l.type = "kprobe";
 		const char *searched;
-		kfunc_each("*", kfunc_mode_is_fentry(false), list_kfunc, &l, &searched);
+		kfunc_each(h, "*", kfunc_mode_is_fentry(h, false), list_kfunc, &l, &searched);
 		list_tracepoints(&l, "*", "*");
 		list_fixed(&l, "software", software_events, NULL);
 		list_fixed(&l, "hardware", hardware_events, NULL);
@@ -302,11 +306,11 @@ static int list_matching(FILE *out, const char *pattern, bool verbose, bool args
 	    !strcmp(type, "fexit")) {
 		l.type = type;
 		/* what the probe type attaches to, as its wildcards expand */
-		bool fentry = kfunc_mode_is_fentry(type[0] == 'f');
+		bool fentry = kfunc_mode_is_fentry(h, type[0] == 'f');
 		const char *glob = *rest ? rest : "*", *searched;
-		int rc = kfunc_each(glob, fentry, list_kfunc, &l, &searched);
+		int rc = kfunc_each(h, glob, fentry, list_kfunc, &l, &searched);
 		if (rc == -ENODATA && fentry)
-			rc = sym_kernel_each(glob, list_kfunc, &l);
+			rc = sym_kernel_each(h, glob, list_kfunc, &l);
 		if (rc < 0) {
 			fprintf(stderr, "sonde: -l: cannot list kernel functions: %s\n",
 				strerror(-rc));

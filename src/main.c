@@ -26,6 +26,7 @@
 #include "front/diag.h"
 #include "driver.h"
 #include "kernel/features.h"
+#include "kernel/host.h"
 #include "listing.h"
 #include "options.h"
 #include "runtime/runtime.h"
@@ -425,6 +426,7 @@ enum run_mode { MODE_RUN, MODE_LIST, MODE_HELP, MODE_VERSION, MODE_INFO };
 
 struct cli {
 	enum run_mode mode;
+	struct host *host; /* this process's record of the kernel (host.h) */
 	struct compile_options copts;
 	struct rt_options ropts;
 	const char *program; /* -e */
@@ -715,14 +717,20 @@ static int parse_options(struct cli *o)
 
 /* ---- run modes ----------------------------------------------------------- */
 
-static void print_script_probe(const char *spec, void *verbose)
+struct script_lister {
+	struct host *host;
+	bool verbose;
+};
+
+static void print_script_probe(const char *spec, void *arg)
 {
-	list_script_probe(stdout, spec, *(bool *)verbose);
+	const struct script_lister *sl = arg;
+	list_script_probe(sl->host, stdout, spec, sl->verbose);
 }
 
 /* -l FILE, -l -e PROGRAM: the probes the script would attach */
-static int list_script(const char *program, const char *path, const struct compile_options *copts,
-		       bool verbose)
+static int list_script(struct host *host, const char *program, const char *path,
+		       const struct compile_options *copts, bool verbose)
 {
 	struct source src = {.name = "-e", .text = program, .len = program ? strlen(program) : 0};
 	char *text = NULL;
@@ -738,7 +746,8 @@ static int list_script(const char *program, const char *path, const struct compi
 	}
 	struct diag d;
 	diag_init(&d, stderr);
-	bool failed = driver_probes(&src, copts, &d, print_script_probe, &verbose) != 0;
+	struct script_lister sl = {host, verbose};
+	bool failed = driver_probes(&src, copts, host, &d, print_script_probe, &sl) != 0;
 	free(text);
 	return failed ? EXIT_SCRIPT : EXIT_OK;
 }
@@ -754,8 +763,8 @@ static int run_list(const struct cli *o)
 	/* an argument that names a file is a script, as for bpftrace */
 	struct stat st;
 	if (o->program || (arg && stat(arg, &st) == 0 && !S_ISDIR(st.st_mode)))
-		return list_script(o->program, arg, &o->copts, o->ropts.verbose);
-	return list_probes(stdout, arg, o->ropts.verbose);
+		return list_script(o->host, o->program, arg, &o->copts, o->ropts.verbose);
+	return list_probes(o->host, stdout, arg, o->ropts.verbose);
 }
 
 /* The script to run: -e PROGRAM or the one FILE. */
@@ -845,7 +854,7 @@ static int compile_and_run(struct cli *o, const struct source *src, struct sig_w
 	diag_init(&d, stderr);
 	struct program *prog = NULL;
 	bool script_error = false;
-	if (driver_compile(src, &o->copts, &d, &prog, &script_error))
+	if (driver_compile(src, &o->copts, o->host, &d, &prog, &script_error))
 		return script_error ? EXIT_SCRIPT : EXIT_SYSTEM;
 	int rc;
 	if (o->emit_elf) {
@@ -867,7 +876,7 @@ static int run_script(struct cli *o, struct sig_state *sig, struct sig_watch *wa
 		fprintf(stderr, "sonde: -p and -c cannot be used together\n");
 		return EXIT_USAGE;
 	}
-	feat_set_target_pid(o->target_pid);
+	o->host->target_pid = o->target_pid;
 	if (ready_fd_from_env(&o->ropts.ready_fd))
 		return EXIT_USAGE;
 	struct script s;
@@ -897,7 +906,7 @@ static int run_script(struct cli *o, struct sig_state *sig, struct sig_watch *wa
 		rc = child_spawn(o->command, &child, sig);
 		if (rc)
 			goto out;
-		feat_set_target_pid(child.pid);
+		o->host->target_pid = child.pid;
 		o->copts.child_pid = child.pid;
 		o->ropts.on_attached = child_go;
 		o->ropts.on_attached_arg = &child;
@@ -933,7 +942,9 @@ static void early_exit(void *arg, int signo)
 	_exit(128 + signo);
 }
 
-int main(int argc, char **argv)
+/* The whole command line; `host` is this process's record of the kernel
+ * (host.h), given to the compiler, the runtime and the listing. */
+static int run(int argc, char **argv, struct host *host)
 {
 	/* Signals are blocked from the start and read from a signalfd: none
 	 * can end sonde half-way through creating something in the kernel. */
@@ -947,11 +958,16 @@ int main(int argc, char **argv)
 		return EXIT_SYSTEM;
 	}
 	struct cli o = {
-		.copts = {COMPILE_OPTIONS_DEFAULTS, .debug_out = stderr, .watch = &watch},
-		.ropts = {.format = OUT_TEXT, .out = stdout, .sig = &sig, .watch = &watch,
-			  .stop_fd = -1},
-		.argc = argc,
-		.argv = argv,
+	    .host = host,
+	    .copts = {COMPILE_OPTIONS_DEFAULTS, .debug_out = stderr, .watch = &watch},
+	    .ropts = {.host = host,
+		      .format = OUT_TEXT,
+		      .out = stdout,
+		      .sig = &sig,
+		      .watch = &watch,
+		      .stop_fd = -1},
+	    .argc = argc,
+	    .argv = argv,
 	};
 	int rc = parse_options(&o);
 	if (rc)
@@ -964,7 +980,7 @@ int main(int argc, char **argv)
 		printf("sonde %s\n", SONDE_VERSION);
 		return EXIT_OK;
 	case MODE_INFO:
-		feat_print(stdout);
+		feat_print(host, stdout);
 		return EXIT_OK;
 	case MODE_LIST:
 		return run_list(&o);
@@ -972,4 +988,13 @@ int main(int argc, char **argv)
 		break;
 	}
 	return run_script(&o, &sig, &watch);
+}
+
+int main(int argc, char **argv)
+{
+	struct host host;
+	host_init(&host);
+	int rc = run(argc, argv, &host);
+	host_fini(&host);
+	return rc;
 }

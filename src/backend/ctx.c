@@ -158,7 +158,8 @@ LLVMValueRef kaddr_of(struct cg *g, struct node *n)
 		/* a pointer's value, or a record's (its address: kread) */
 		LLVMValueRef b = cg_expr(g, base);
 		uint32_t off = 0, tid, bits, bit_off;
-		btf_find_member((uint32_t)rec->btf_id, n->u.field.name, &off, &tid, &bits, &bit_off);
+		btf_find_member(g->c->host, (uint32_t)rec->btf_id, n->u.field.name, &off, &tid,
+				&bits, &bit_off);
 		return off ? LLVMBuildAdd(g->b, b, c64(g, off), "") : b;
 	}
 	struct node *base = n->u.index.base;

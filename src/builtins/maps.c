@@ -4,6 +4,7 @@
  * their first argument (ARGS 'm' or 'e' in their rows).
  */
 #include "builtins/check.h"
+#include "kernel/features.h"
 #include "sema/sema_internal.h"
 
 /* clear(@m): the runtime deletes every element */
@@ -42,7 +43,7 @@ struct type *check_len(struct sema *s, struct node *n)
 		m->len_used = true;
 		m->len_loc = map->loc;
 	}
-	if (!kernel_has_helper(BPF_FUNC_for_each_map_elem)) {
+	if (!feat_has_helper(s->c->host, BPF_FUNC_for_each_map_elem)) {
 		diag_error(s->d, n->loc,
 		           "len() needs bpf_for_each_map_elem, which this kernel "
 		           "lacks (Linux 5.13 or later)");

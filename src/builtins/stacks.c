@@ -101,7 +101,7 @@ struct type *check_kaddr(struct sema *s, struct node *n)
 		diag_error(s->d, args->loc, "kaddr() needs a symbol name in quotes");
 		return NULL;
 	}
-	uint64_t addr = sym_kernel_addr(args->u.str.s);
+	uint64_t addr = sym_kernel_addr(s->c->host, args->u.str.s);
 	if (!addr) {
 		diag_error(s->d, args->loc, "kaddr(): no kernel symbol is named '%s'",
 		           args->u.str.s);

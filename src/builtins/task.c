@@ -56,7 +56,7 @@ struct type *check_username(struct sema *s, struct node *n)
 struct type *check_curtask(struct sema *s, struct node *n)
 {
 	(void)n;
-	int id = btf_find_record("task_struct", false);
+	int id = btf_find_record(s->c->host, "task_struct", false);
 	if (id <= 0)
 		return type_in_space(s->a, &type_u64, SPACE_KERNEL);
 	return type_in_space(s->a, type_ptr(s->a, record_type(s, (uint32_t)id)), SPACE_KERNEL);

@@ -17,39 +17,36 @@
 #include <stdlib.h>
 #include <string.h>
 
-static struct btf *vmlinux;
-static int vmlinux_err;
-static bool loaded;
-static signed char user_tags; /* btf_has_user_tags(): 0 not looked, 1 yes, -1 no */
+#include "kernel/host.h"
 
-static void free_vmlinux(void)
+void btf_host_free(struct host *h)
 {
-	btf__free(vmlinux);
-	vmlinux = NULL;
+	btf__free(h->btf);
+	h->btf = NULL;
+	h->btf_loaded = false;
+	h->btf_user_tags = 0;
 }
 
-struct btf *btf_vmlinux(void)
+struct btf *btf_vmlinux(struct host *h)
 {
-	if (loaded)
-		return vmlinux;
-	loaded = true;
+	if (h->btf_loaded)
+		return h->btf;
+	h->btf_loaded = true;
 	libbpf_print_fn_t old = libbpf_set_print(NULL);
-	vmlinux = btf__load_vmlinux_btf();
+	h->btf = btf__load_vmlinux_btf();
 	libbpf_set_print(old);
-	if (!vmlinux) {
-		vmlinux_err = -errno;
-		if (!vmlinux_err)
-			vmlinux_err = -ENOENT;
-	} else {
-		atexit(free_vmlinux);
+	if (!h->btf) {
+		h->btf_err = -errno;
+		if (!h->btf_err)
+			h->btf_err = -ENOENT;
 	}
-	return vmlinux;
+	return h->btf;
 }
 
-int btf_vmlinux_err(void)
+int btf_vmlinux_err(struct host *h)
 {
-	btf_vmlinux();
-	return vmlinux_err;
+	btf_vmlinux(h);
+	return h->btf_err;
 }
 
 struct strbuf {
@@ -156,9 +153,9 @@ static void fill_func(const struct btf *btf, const struct btf_type *fn, struct b
 		describe(btf, proto->type, "retval", &out->ret);
 }
 
-int btf_func_get(const char *name, struct btf_func *out)
+int btf_func_get(struct host *h, const char *name, struct btf_func *out)
 {
-	struct btf *btf = btf_vmlinux();
+	struct btf *btf = btf_vmlinux(h);
 	if (!btf)
 		return -ENODATA;
 	int id = btf__find_by_name_kind(btf, name, BTF_KIND_FUNC);
@@ -173,9 +170,10 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-int btf_func_each(const char *glob, int (*cb)(const char *name, void *arg), void *arg)
+int btf_func_each(struct host *h, const char *glob, int (*cb)(const char *name, void *arg),
+		  void *arg)
 {
-	struct btf *btf = btf_vmlinux();
+	struct btf *btf = btf_vmlinux(h);
 	if (!btf)
 		return -ENODATA;
 	uint32_t n = btf__type_cnt(btf);
@@ -219,9 +217,9 @@ void btf_func_print(FILE *out, const struct btf_func *f)
 
 /* ---- types for casts and field access ------------------------------------ */
 
-int btf_type_describe(uint32_t id, struct btf_type_desc *out)
+int btf_type_describe(struct host *h, uint32_t id, struct btf_type_desc *out)
 {
-	struct btf *btf = btf_vmlinux();
+	struct btf *btf = btf_vmlinux(h);
 	memset(out, 0, sizeof(*out));
 	if (!btf)
 		return -ENODATA;
@@ -284,18 +282,18 @@ int btf_type_describe(uint32_t id, struct btf_type_desc *out)
 	return 0;
 }
 
-int btf_find_record(const char *name, bool is_union)
+int btf_find_record(struct host *h, const char *name, bool is_union)
 {
-	struct btf *btf = btf_vmlinux();
+	struct btf *btf = btf_vmlinux(h);
 	if (!btf)
 		return -ENODATA;
 	int id = btf__find_by_name_kind(btf, name, is_union ? BTF_KIND_UNION : BTF_KIND_STRUCT);
 	return id < 0 ? -ENOENT : id;
 }
 
-int btf_find_named(const char *name)
+int btf_find_named(struct host *h, const char *name)
 {
-	struct btf *btf = btf_vmlinux();
+	struct btf *btf = btf_vmlinux(h);
 	if (!btf)
 		return -ENODATA;
 	static const int kinds[] = {BTF_KIND_TYPEDEF, BTF_KIND_INT, BTF_KIND_STRUCT,
@@ -336,10 +334,10 @@ static int find_member_in(const struct btf *btf, const struct btf_type *t, const
 	return -ENOENT;
 }
 
-int btf_find_member(uint32_t id, const char *name, uint32_t *byte_off, uint32_t *type_id,
-		    uint32_t *bitfield, uint32_t *bit_off)
+int btf_find_member(struct host *h, uint32_t id, const char *name, uint32_t *byte_off,
+		    uint32_t *type_id, uint32_t *bitfield, uint32_t *bit_off)
 {
-	struct btf *btf = btf_vmlinux();
+	struct btf *btf = btf_vmlinux(h);
 	if (!btf)
 		return -ENODATA;
 	const struct btf_type *t = skip_mods(btf, id, NULL);
@@ -365,9 +363,9 @@ static int collect_names(const struct btf *btf, const struct btf_type *t, const 
 	return n;
 }
 
-int btf_member_names(uint32_t id, const char **names, int max)
+int btf_member_names(struct host *h, uint32_t id, const char **names, int max)
 {
-	struct btf *btf = btf_vmlinux();
+	struct btf *btf = btf_vmlinux(h);
 	if (!btf)
 		return 0;
 	const struct btf_type *t = skip_mods(btf, id, NULL);
@@ -430,9 +428,9 @@ static const char *find_definition(const char *text, const char *kind, const cha
 	return NULL;
 }
 
-int btf_types_list(FILE *out, const char *kind, const char *glob, bool definitions)
+int btf_types_list(struct host *h, FILE *out, const char *kind, const char *glob, bool definitions)
 {
-	struct btf *btf = btf_vmlinux();
+	struct btf *btf = btf_vmlinux(h);
 	if (!btf)
 		return -ENODATA;
 	uint32_t count = btf__type_cnt(btf);
@@ -488,20 +486,20 @@ int btf_types_list(FILE *out, const char *kind, const char *glob, bool definitio
 	return rc;
 }
 
-bool btf_has_user_tags(void)
+bool btf_has_user_tags(struct host *h)
 {
-	if (user_tags)
-		return user_tags > 0;
-	struct btf *btf = btf_vmlinux();
-	user_tags = -1;
+	if (h->btf_user_tags)
+		return h->btf_user_tags > 0;
+	struct btf *btf = btf_vmlinux(h);
+	h->btf_user_tags = -1;
 	uint32_t n = btf ? btf__type_cnt(btf) : 0;
 	for (uint32_t id = 1; id < n; id++) {
 		const struct btf_type *t = btf__type_by_id(btf, id);
 		if (btf_kind(t) == BTF_KIND_TYPE_TAG &&
 		    !strcmp(btf__name_by_offset(btf, t->name_off), "user")) {
-			user_tags = 1;
+			h->btf_user_tags = 1;
 			break;
 		}
 	}
-	return user_tags > 0;
+	return h->btf_user_tags > 0;
 }

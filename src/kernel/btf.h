@@ -1,7 +1,7 @@
 /*
  * btf.h - kernel types and function signatures from BTF.
  *
- * The kernel's BTF (loaded once with libbpf's btf__load_vmlinux_btf) gives
+ * The kernel's BTF (loaded once per host with libbpf's btf__load_vmlinux_btf) gives
  * the prototype of every kernel function: the parameter names and types
  * behind fentry's args.NAME, the return type behind retval, the list that
  * kprobe:/fentry: wildcards expand against, and the -lv listing.
@@ -14,11 +14,13 @@
 #include <stdio.h>
 
 struct btf;
+struct host;
 
-/* The kernel's BTF, loaded on first use; NULL when there is none
- * (btf_vmlinux_err() then says why, as -errno). */
-struct btf *btf_vmlinux(void);
-int btf_vmlinux_err(void);
+/* The kernel's BTF, loaded on first use and kept in the host (host.h);
+ * NULL when there is none (btf_vmlinux_err() then says why, as -errno).
+ * Every function below reads the BTF of host `h`. */
+struct btf *btf_vmlinux(struct host *h);
+int btf_vmlinux_err(struct host *h);
 
 enum { BTF_MAX_PARAMS = 12 };
 
@@ -45,10 +47,11 @@ struct btf_func {
 
 /* Looks a function up in kernel BTF: 0, -ENOENT when it is not there,
  * -ENODATA when there is no BTF. The strings point into the BTF. */
-int btf_func_get(const char *name, struct btf_func *out);
+int btf_func_get(struct host *h, const char *name, struct btf_func *out);
 /* Calls cb for every function whose name matches the glob, in BTF order,
  * each name once; stops when cb returns nonzero and returns that. */
-int btf_func_each(const char *glob, int (*cb)(const char *name, void *arg), void *arg);
+int btf_func_each(struct host *h, const char *glob, int (*cb)(const char *name, void *arg),
+		  void *arg);
 /* "int vfs_read(struct file * file, char * buf, size_t count, loff_t * pos)" */
 void btf_func_print(FILE *out, const struct btf_func *f);
 
@@ -68,29 +71,29 @@ struct btf_type_desc {
 };
 /* Describes type `id`; -ENOENT when there is no such type, -ENODATA
  * without BTF. */
-int btf_type_describe(uint32_t id, struct btf_type_desc *out);
+int btf_type_describe(struct host *h, uint32_t id, struct btf_type_desc *out);
 /* The id of `struct NAME` (or union when is_union), -ENOENT when the
  * kernel has none, -ENODATA without BTF. btf_find_named looks a plain
  * name up: a typedef, an int, a struct, union or enum. */
-int btf_find_record(const char *name, bool is_union);
-int btf_find_named(const char *name);
+int btf_find_record(struct host *h, const char *name, bool is_union);
+int btf_find_named(struct host *h, const char *name);
 /* Member NAME of record `id`, found in anonymous nested structs and unions
  * too: its byte offset from the start of the record and its type id.
  * *bitfield is nonzero (the width in bits) for bitfields, with *bit_off the
  * bit offset within the record. -ENOENT when there is no such member. */
-int btf_find_member(uint32_t id, const char *name, uint32_t *byte_off, uint32_t *type_id,
-		    uint32_t *bitfield, uint32_t *bit_off);
+int btf_find_member(struct host *h, uint32_t id, const char *name, uint32_t *byte_off,
+		    uint32_t *type_id, uint32_t *bitfield, uint32_t *bit_off);
 /* Member names of record `id`, for "did you mean" (at most max). */
-int btf_member_names(uint32_t id, const char **names, int max);
+int btf_member_names(struct host *h, uint32_t id, const char **names, int max);
 /* Whether the kernel's BTF tags user pointers (btf_type_tag("user"), a
  * kernel built with clang and pahole's tag support). Without the tags an
  * untagged pointer may point to either space. */
-bool btf_has_user_tags(void);
+bool btf_has_user_tags(struct host *h);
 
 /* -l 'struct GLOB' (or union, enum): the names of the kernel's types of
  * that kind that match, sorted, each once ("struct task_struct"); with
  * `definitions`, each one's C definition as libbpf's btf_dump writes it.
  * Returns how many matched, -ENODATA without BTF, -ENOMEM. */
-int btf_types_list(FILE *out, const char *kind, const char *glob, bool definitions);
+int btf_types_list(struct host *h, FILE *out, const char *kind, const char *glob, bool definitions);
 
 #endif

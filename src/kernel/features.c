@@ -24,20 +24,7 @@
 #include <unistd.h>
 
 #include "kernel/btf.h"
-
-static struct features feats;
-static bool probed;
-static int target_pid;
-
-void feat_set_target_pid(int pid)
-{
-	target_pid = pid;
-}
-
-int feat_target_pid(void)
-{
-	return target_pid;
-}
+#include "kernel/host.h"
 
 /* read with capget(2) so no libcap is needed */
 bool feat_bpf_privileged(void)
@@ -112,13 +99,13 @@ static void probe_uprobes(struct features *f)
 
 /* Loads `r0 = 0; exit` as an fentry program on a function that exists in
  * every BTF kernel, attaches it and lets it go at once. */
-static void probe_fentry(struct features *f)
+static void probe_fentry(struct host *h, struct features *f)
 {
 	if (disabled("fentry")) {
 		snprintf(f->fentry_why, sizeof(f->fentry_why), "fentry is disabled by SONDE_DISABLE");
 		return;
 	}
-	struct btf *btf = btf_vmlinux();
+	struct btf *btf = btf_vmlinux(h);
 	if (!btf) {
 		snprintf(f->fentry_why, sizeof(f->fentry_why),
 			 "fentry needs kernel BTF, which is missing (%s)", f->btf_why);
@@ -257,22 +244,22 @@ static void probe_lockdown(struct features *f)
 	fclose(fp);
 }
 
-const struct features *feat_get(void)
+const struct features *feat_get(struct host *h)
 {
-	if (probed)
-		return &feats;
-	probed = true;
-	struct features *f = &feats;
+	if (h->features_probed)
+		return &h->features;
+	h->features_probed = true;
+	struct features *f = &h->features;
 	f->privileged = feat_bpf_privileged();
 	libbpf_print_fn_t old = libbpf_set_print(NULL);
-	f->btf = btf_vmlinux() != NULL;
+	f->btf = btf_vmlinux(h) != NULL;
 	if (!f->btf)
 		snprintf(f->btf_why, sizeof(f->btf_why),
 			 "no kernel BTF (loading /sys/kernel/btf/vmlinux failed: %s)",
-			 strerror(-btf_vmlinux_err()));
+			 strerror(-btf_vmlinux_err(h)));
 	probe_kprobes(f);
 	probe_uprobes(f);
-	probe_fentry(f);
+	probe_fentry(h, f);
 	probe_ringbuf(f);
 	probe_xdp(f);
 	probe_perf_hw(f);
@@ -281,14 +268,27 @@ const struct features *feat_get(void)
 	return f;
 }
 
+bool feat_has_helper(struct host *h, enum bpf_func_id id)
+{
+	if ((unsigned)id < HOST_HELPERS && h->helpers[id])
+		return h->helpers[id] > 0;
+	libbpf_print_fn_t old = libbpf_set_print(NULL);
+	int r = libbpf_probe_bpf_helper(BPF_PROG_TYPE_SOCKET_FILTER, id, NULL);
+	libbpf_set_print(old);
+	bool yes = r != 0;
+	if ((unsigned)id < HOST_HELPERS)
+		h->helpers[id] = yes ? 1 : -1;
+	return yes;
+}
+
 static void line(FILE *out, const char *what, bool ok, const char *yes, const char *no)
 {
 	fprintf(out, "  %-22s %s\n", what, ok ? yes : no);
 }
 
-void feat_print(FILE *out)
+void feat_print(struct host *h, FILE *out)
 {
-	const struct features *f = feat_get();
+	const struct features *f = feat_get(h);
 	char kv[256] = "unknown";
 	FILE *fp = fopen("/proc/sys/kernel/osrelease", "re");
 	if (fp) {

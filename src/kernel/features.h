@@ -1,5 +1,5 @@
 /*
- * features.h - what the running kernel supports, probed once.
+ * features.h - what the running kernel supports, probed once per host.
  *
  * Providers ask before they choose a program type (kprobe or fentry must
  * be known when the section name is emitted), and `--info` prints the
@@ -9,8 +9,11 @@
 #ifndef SONDE_FEATURES_H
 #define SONDE_FEATURES_H
 
+#include <linux/bpf.h>
 #include <stdbool.h>
 #include <stdio.h>
+
+struct host;
 
 struct features {
 	bool privileged;      /* may load BPF: the checks below that load a program or
@@ -33,16 +36,17 @@ struct features {
 	char lockdown[32];    /* "none", "integrity", "confidentiality" or "unknown" */
 };
 
-/* Probes on first call and caches the answers. Never NULL. */
-const struct features *feat_get(void);
+/* Probes on the first call and keeps the answers in the host (host.h).
+ * Never NULL. */
+const struct features *feat_get(struct host *h);
 /* CAP_SYS_ADMIN, or CAP_BPF with CAP_PERFMON, in the effective set. */
 bool feat_bpf_privileged(void);
 /* --info: the list in words. */
-void feat_print(FILE *out);
+void feat_print(struct host *h, FILE *out);
 
-/* The process that uprobes/usdt are limited to and whose mappings user
- * symbols are resolved in (-p PID, -c CMD); 0 = any. */
-void feat_set_target_pid(int pid);
-int feat_target_pid(void);
+/* Whether the kernel has BPF helper `id` (asked once per helper and host);
+ * yes when it cannot be told (no privilege to ask), so compiling without
+ * loading still works. */
+bool feat_has_helper(struct host *h, enum bpf_func_id id);
 
 #endif

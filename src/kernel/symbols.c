@@ -1,9 +1,10 @@
 /*
  * symbols.c - kernel and user symbols (see symbols.h).
  *
- * Everything read is cached for the life of the process: /proc/kallsyms
- * once, each ELF file's function table once (keyed by path), each pid's
- * executable mappings once. Lookups are binary searches.
+ * Everything read is kept in the host (host.h) until host_fini:
+ * /proc/kallsyms once, ftrace's function lists once, each ELF file's
+ * function table once (keyed by path), each pid's executable mappings once.
+ * Lookups are binary searches.
  */
 #define _GNU_SOURCE
 #include "kernel/symbols.h"
@@ -21,46 +22,43 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "kernel/host.h"
+
 /* ---- kernel --------------------------------------------------------------- */
 
-struct ksym {
+struct host_ksym {
 	uint64_t addr;
 	char *name;
 };
 
-static struct ksym *ksyms;
-static size_t nksyms;
-static bool ksyms_loaded;
-static int ksyms_err;
-
 static int cmp_ksym(const void *a, const void *b)
 {
-	const struct ksym *x = a, *y = b;
+	const struct host_ksym *x = a, *y = b;
 	if (x->addr != y->addr)
 		return x->addr < y->addr ? -1 : 1;
 	return strcmp(x->name, y->name);
 }
 
-static void free_ksyms(void)
+static void free_ksyms(struct host *h)
 {
-	for (size_t i = 0; i < nksyms; i++)
-		free(ksyms[i].name);
-	free(ksyms);
-	ksyms = NULL;
-	nksyms = 0;
+	for (size_t i = 0; i < h->nksyms; i++)
+		free(h->ksyms[i].name);
+	free(h->ksyms);
+	h->ksyms = NULL;
+	h->nksyms = 0;
+	h->ksyms_loaded = false;
 }
 
-static int load_ksyms(void)
+static int load_ksyms(struct host *h)
 {
-	if (ksyms_loaded)
-		return ksyms_err;
-	ksyms_loaded = true;
-	FILE *f = fopen("/proc/kallsyms", "re");
+	if (h->ksyms_loaded)
+		return h->ksyms_err;
+	h->ksyms_loaded = true;
+	FILE *f = fopen(h->kallsyms_path, "re");
 	if (!f) {
-		ksyms_err = -errno;
-		return ksyms_err;
+		h->ksyms_err = -errno;
+		return h->ksyms_err;
 	}
-	atexit(free_ksyms);
 	size_t cap = 0;
 	char line[512];
 	while (fgets(line, sizeof(line), f)) {
@@ -70,28 +68,30 @@ static int load_ksyms(void)
 			continue;
 		if (type != 't' && type != 'T' && type != 'w' && type != 'W')
 			continue;
-		if (nksyms == cap) {
+		if (h->nksyms == cap) {
 			cap = cap ? cap * 2 : 65536;
-			struct ksym *n = realloc(ksyms, cap * sizeof(*n));
+			struct host_ksym *n = realloc(h->ksyms, cap * sizeof(*n));
 			if (!n)
 				break;
-			ksyms = n;
+			h->ksyms = n;
 		}
-		ksyms[nksyms].addr = addr;
-		ksyms[nksyms].name = strdup(name);
-		if (ksyms[nksyms].name)
-			nksyms++;
+		h->ksyms[h->nksyms].addr = addr;
+		h->ksyms[h->nksyms].name = strdup(name);
+		if (h->ksyms[h->nksyms].name)
+			h->nksyms++;
 	}
 	fclose(f);
-	qsort(ksyms, nksyms, sizeof(*ksyms), cmp_ksym);
+	if (h->nksyms)
+		qsort(h->ksyms, h->nksyms, sizeof(*h->ksyms), cmp_ksym);
 	return 0;
 }
 
-int sym_kernel_lookup(uint64_t addr, const char **name, uint64_t *offset)
+int sym_kernel_lookup(struct host *h, uint64_t addr, const char **name, uint64_t *offset)
 {
-	if (load_ksyms() || !nksyms || addr < ksyms[0].addr || ksyms[0].addr == 0)
+	if (load_ksyms(h) || !h->nksyms || addr < h->ksyms[0].addr || h->ksyms[0].addr == 0)
 		return -ENOENT;
-	size_t lo = 0, hi = nksyms;
+	const struct host_ksym *ksyms = h->ksyms;
+	size_t lo = 0, hi = h->nksyms;
 	while (hi - lo > 1) {
 		size_t mid = (lo + hi) / 2;
 		if (ksyms[mid].addr <= addr)
@@ -104,12 +104,12 @@ int sym_kernel_lookup(uint64_t addr, const char **name, uint64_t *offset)
 	return 0;
 }
 
-int sym_kernel_has(const char *name)
+int sym_kernel_has(struct host *h, const char *name)
 {
-	if (load_ksyms())
+	if (load_ksyms(h))
 		return -ENODATA;
-	for (size_t i = 0; i < nksyms; i++)
-		if (!strcmp(ksyms[i].name, name))
+	for (size_t i = 0; i < h->nksyms; i++)
+		if (!strcmp(h->ksyms[i].name, name))
 			return 1;
 	return 0;
 }
@@ -119,9 +119,9 @@ int sym_kernel_has(const char *name)
  * this address", so this reads the file; the first line in file order
  * wins when a name repeats, as for bpftrace. Once per kaddr() at compile
  * time. */
-uint64_t sym_kernel_addr(const char *name)
+uint64_t sym_kernel_addr(struct host *h, const char *name)
 {
-	FILE *f = fopen("/proc/kallsyms", "re");
+	FILE *f = fopen(h->kallsyms_path, "re");
 	if (!f)
 		return 0;
 	uint64_t found = 0;
@@ -141,17 +141,18 @@ static int cmp_strp(const void *a, const void *b)
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-int sym_kernel_each(const char *glob, int (*cb)(const char *name, void *arg), void *arg)
+int sym_kernel_each(struct host *h, const char *glob, int (*cb)(const char *name, void *arg),
+		    void *arg)
 {
-	int err = load_ksyms();
+	int err = load_ksyms(h);
 	if (err)
 		return err;
-	const char **names = calloc(nksyms + 1, sizeof(*names));
+	const char **names = calloc(h->nksyms + 1, sizeof(*names));
 	if (!names)
 		return -ENOMEM;
 	size_t n = 0;
-	for (size_t i = 0; i < nksyms; i++) {
-		const char *name = ksyms[i].name;
+	for (size_t i = 0; i < h->nksyms; i++) {
+		const char *name = h->ksyms[i].name;
 		/* __pfx_F and __cfi_F label the padding before F (kernels
 		 * since 6.2), not functions */
 		if (!fnmatch(glob, name, 0) && !strchr(name, '.') && strncmp(name, "__pfx_", 6) &&
@@ -167,23 +168,97 @@ int sym_kernel_each(const char *glob, int (*cb)(const char *name, void *arg), vo
 	return rc;
 }
 
-int sym_kernel_each_addr(int (*cb)(const char *name, uint64_t addr, void *arg), void *arg)
+int sym_kernel_each_addr(struct host *h, int (*cb)(const char *name, uint64_t addr, void *arg),
+			 void *arg)
 {
-	int err = load_ksyms();
+	int err = load_ksyms(h);
 	if (err)
 		return err;
 	/* addresses hidden (kptr_restrict): every symbol reads as 0 */
-	if (!nksyms || ksyms[nksyms - 1].addr == 0)
+	if (!h->nksyms || h->ksyms[h->nksyms - 1].addr == 0)
 		return -ENODATA;
 	int rc = 0;
-	for (size_t i = 0; i < nksyms && !rc; i++)
-		rc = cb(ksyms[i].name, ksyms[i].addr, arg);
+	for (size_t i = 0; i < h->nksyms && !rc; i++)
+		rc = cb(h->ksyms[i].name, h->ksyms[i].addr, arg);
 	return rc;
+}
+
+/* ---- kernel function lists ------------------------------------------------ */
+
+static void name_list_free(struct host_name_list *list)
+{
+	for (size_t i = 0; i < list->n; i++)
+		free(list->names[i]);
+	free(list->names);
+	memset(list, 0, sizeof(*list));
+}
+
+/* Reads the first readable of paths; the name is field `field` (0-based)
+ * of each whitespace-separated line. */
+static const struct host_name_list *name_list_get(struct host_name_list *list,
+						  const char *const *paths, int field)
+{
+	if (list->loaded)
+		return list;
+	list->loaded = true;
+	FILE *f = NULL;
+	for (int i = 0; paths && paths[i] && !f; i++)
+		f = fopen(paths[i], "re");
+	if (!f)
+		return list;
+	size_t cap = 0;
+	char line[512];
+	while (fgets(line, sizeof(line), f)) {
+		char *name = line;
+		for (int i = 0; i < field && *name; i++) {
+			name += strcspn(name, " \t\n");
+			name += strspn(name, " \t");
+		}
+		name[strcspn(name, " \t\n")] = 0;
+		if (!*name)
+			continue;
+		if (list->n == cap) {
+			cap = cap ? cap * 2 : 65536;
+			char **n = realloc(list->names, cap * sizeof(*n));
+			if (!n)
+				break;
+			list->names = n;
+		}
+		list->names[list->n] = strdup(name);
+		if (list->names[list->n])
+			list->n++;
+	}
+	fclose(f);
+	if (!list->n) {
+		free(list->names);
+		list->names = NULL;
+		return list;
+	}
+	qsort(list->names, list->n, sizeof(*list->names), cmp_strp);
+	return list;
+}
+
+const struct host_name_list *sym_kernel_traceable(struct host *h)
+{
+	/* lines are "name" or "name [module]" */
+	return name_list_get(&h->traceable, h->traceable_paths, 0);
+}
+
+const struct host_name_list *sym_kernel_kprobe_blacklist(struct host *h)
+{
+	/* lines are "0xSTART-0xEND\tname" */
+	return name_list_get(&h->kprobe_blacklist, h->kprobe_blacklist_paths, 1);
+}
+
+bool sym_name_list_has(const struct host_name_list *list, const char *name)
+{
+	return list->n &&
+	       bsearch(&name, list->names, list->n, sizeof(*list->names), cmp_strp) != NULL;
 }
 
 /* ---- ELF files -------------------------------------------------------------- */
 
-struct elf_file {
+struct host_elf_file {
 	char *path;
 	int err;
 	struct sym_elf_func *by_addr; /* sorted by addr */
@@ -193,15 +268,13 @@ struct elf_file {
 	struct { uint64_t offset, vaddr, filesz; } loads[16];
 	int nloads;
 	struct glob_match *matches; /* results of sym_elf_funcs() globs */
-	struct elf_file *next;
+	struct host_elf_file *next;
 };
 
 struct glob_match {
 	struct glob_match *next;
 	struct sym_elf_func funcs[];
 };
-
-static struct elf_file *elf_files;
 
 static int cmp_addr(const void *a, const void *b)
 {
@@ -218,11 +291,11 @@ static int cmp_name(const void *a, const void *b)
 	return strcmp(x->name, y->name);
 }
 
-static void free_elf_files(void)
+static void free_elf_files(struct host *h)
 {
-	while (elf_files) {
-		struct elf_file *e = elf_files;
-		elf_files = e->next;
+	while (h->elf_files) {
+		struct host_elf_file *e = h->elf_files;
+		h->elf_files = e->next;
 		for (size_t i = 0; i < e->n; i++)
 			free((char *)e->by_addr[i].name);
 		free(e->by_addr);
@@ -237,7 +310,7 @@ static void free_elf_files(void)
 	}
 }
 
-static uint64_t vaddr_to_offset(const struct elf_file *e, uint64_t vaddr)
+static uint64_t vaddr_to_offset(const struct host_elf_file *e, uint64_t vaddr)
 {
 	for (int i = 0; i < e->nloads; i++)
 		if (vaddr >= e->loads[i].vaddr && vaddr < e->loads[i].vaddr + e->loads[i].filesz)
@@ -245,7 +318,7 @@ static uint64_t vaddr_to_offset(const struct elf_file *e, uint64_t vaddr)
 	return vaddr;
 }
 
-static int read_elf(struct elf_file *e)
+static int read_elf(struct host_elf_file *e)
 {
 	elf_version(EV_CURRENT);
 	int fd = open(e->path, O_RDONLY | O_CLOEXEC);
@@ -336,12 +409,12 @@ done:
 	return 0;
 }
 
-static struct elf_file *elf_get(const char *path)
+static struct host_elf_file *elf_get(struct host *h, const char *path)
 {
-	for (struct elf_file *e = elf_files; e; e = e->next)
+	for (struct host_elf_file *e = h->elf_files; e; e = e->next)
 		if (!strcmp(e->path, path))
 			return e;
-	struct elf_file *e = calloc(1, sizeof(*e));
+	struct host_elf_file *e = calloc(1, sizeof(*e));
 	if (!e)
 		return NULL;
 	e->path = strdup(path);
@@ -349,17 +422,16 @@ static struct elf_file *elf_get(const char *path)
 		free(e);
 		return NULL;
 	}
-	if (!elf_files)
-		atexit(free_elf_files);
-	e->next = elf_files;
-	elf_files = e;
+	e->next = h->elf_files;
+	h->elf_files = e;
 	e->err = read_elf(e);
 	return e;
 }
 
-int sym_elf_funcs(const char *path, const char *glob, const struct sym_elf_func **out)
+int sym_elf_funcs(struct host *h, const char *path, const char *glob,
+		  const struct sym_elf_func **out)
 {
-	struct elf_file *e = elf_get(path);
+	struct host_elf_file *e = elf_get(h, path);
 	if (!e)
 		return -ENOMEM;
 	if (e->err)
@@ -378,14 +450,14 @@ int sym_elf_funcs(const char *path, const char *glob, const struct sym_elf_func 
 	for (size_t i = 0; i < e->nnames; i++)
 		if (!fnmatch(glob, e->by_name[i].name, 0))
 			gm->funcs[n++] = e->by_name[i];
-	/* kept with the file, freed at exit like the rest of the cache */
+	/* kept with the file, freed with the host like the rest of the cache */
 	gm->next = e->matches;
 	e->matches = gm;
 	*out = gm->funcs;
 	return (int)n;
 }
 
-static const struct sym_elf_func *elf_lookup(struct elf_file *e, uint64_t addr)
+static const struct sym_elf_func *elf_lookup(struct host_elf_file *e, uint64_t addr)
 {
 	if (e->err || !e->n || addr < e->by_addr[0].addr)
 		return NULL;
@@ -408,24 +480,22 @@ static const struct sym_elf_func *elf_lookup(struct elf_file *e, uint64_t addr)
 
 struct mapping {
 	uint64_t start, end, pgoff;
-	struct elf_file *file;
+	struct host_elf_file *file;
 	char *path; /* as in /proc/PID/maps (owned) */
 };
 
-struct proc_maps {
+struct host_proc_maps {
 	int pid;
 	struct mapping *maps;
 	size_t n;
-	struct proc_maps *next;
+	struct host_proc_maps *next;
 };
 
-static struct proc_maps *procs;
-
-static void free_procs(void)
+static void free_procs(struct host *h)
 {
-	while (procs) {
-		struct proc_maps *p = procs;
-		procs = p->next;
+	while (h->procs) {
+		struct host_proc_maps *p = h->procs;
+		h->procs = p->next;
 		for (size_t i = 0; i < p->n; i++)
 			free(p->maps[i].path);
 		free(p->maps);
@@ -433,19 +503,17 @@ static void free_procs(void)
 	}
 }
 
-static struct proc_maps *proc_get(int pid)
+static struct host_proc_maps *proc_get(struct host *h, int pid)
 {
-	for (struct proc_maps *p = procs; p; p = p->next)
+	for (struct host_proc_maps *p = h->procs; p; p = p->next)
 		if (p->pid == pid)
 			return p;
-	struct proc_maps *p = calloc(1, sizeof(*p));
+	struct host_proc_maps *p = calloc(1, sizeof(*p));
 	if (!p)
 		return NULL;
 	p->pid = pid;
-	if (!procs)
-		atexit(free_procs);
-	p->next = procs;
-	procs = p;
+	p->next = h->procs;
+	h->procs = p;
 	char path[64];
 	snprintf(path, sizeof(path), "/proc/%d/maps", pid);
 	FILE *f = fopen(path, "re");
@@ -468,7 +536,7 @@ static struct proc_maps *proc_get(int pid)
 		snprintf(full, sizeof(full), "/proc/%d/root%s", pid, line + pathpos);
 		if (access(full, R_OK))
 			snprintf(full, sizeof(full), "%s", line + pathpos);
-		struct elf_file *e = elf_get(full);
+		struct host_elf_file *e = elf_get(h, full);
 		if (!e)
 			continue;
 		if (p->n == cap) {
@@ -488,22 +556,22 @@ static struct proc_maps *proc_get(int pid)
 	return p;
 }
 
-void sym_user_preload(int pid)
+void sym_user_preload(struct host *h, int pid)
 {
-	proc_get(pid);
+	proc_get(h, pid);
 }
 
-int sym_user_lookup(int pid, uint64_t addr, const char **name, uint64_t *offset,
+int sym_user_lookup(struct host *h, int pid, uint64_t addr, const char **name, uint64_t *offset,
 		    const char **file)
 {
-	struct proc_maps *p = proc_get(pid);
+	struct host_proc_maps *p = proc_get(h, pid);
 	if (!p)
 		return -ENOMEM;
 	for (size_t i = 0; i < p->n; i++) {
 		struct mapping *m = &p->maps[i];
 		if (addr < m->start || addr >= m->end)
 			continue;
-		struct elf_file *e = m->file;
+		struct host_elf_file *e = m->file;
 		uint64_t off = addr - m->start + m->pgoff;
 		uint64_t vaddr = off;
 		for (int j = 0; j < e->nloads; j++)
@@ -523,34 +591,31 @@ int sym_user_lookup(int pid, uint64_t addr, const char **name, uint64_t *offset,
 
 /* ---- DWARF ------------------------------------------------------------------ */
 
-/* DWARF names handed out by sym_dwarf_params: valid until exit. */
-struct interned {
-	struct interned *next;
+/* DWARF names handed out by sym_dwarf_params: valid until host_fini. */
+struct host_interned {
+	struct host_interned *next;
 	char s[];
 };
-static struct interned *interned;
 
-static void free_interned(void)
+static void free_interned(struct host *h)
 {
-	while (interned) {
-		struct interned *i = interned;
-		interned = i->next;
+	while (h->interned) {
+		struct host_interned *i = h->interned;
+		h->interned = i->next;
 		free(i);
 	}
 }
 
-static char *intern(const char *s)
+static char *intern(struct host *h, const char *s)
 {
 	s = s ? s : "";
 	size_t n = strlen(s) + 1;
-	struct interned *i = malloc(sizeof(*i) + n);
+	struct host_interned *i = malloc(sizeof(*i) + n);
 	if (!i)
 		return (char *)"";
 	memcpy(i->s, s, n);
-	if (!interned)
-		atexit(free_interned);
-	i->next = interned;
-	interned = i;
+	i->next = h->interned;
+	h->interned = i;
 	return i->s;
 }
 
@@ -583,10 +648,10 @@ static void dwarf_pointee(Dwarf_Die *ptr, struct sym_dwarf_param *out)
 	out->pointee_signed = enc == DW_ATE_signed || enc == DW_ATE_signed_char;
 }
 
-static void dwarf_param(Dwarf_Die *die, struct sym_dwarf_param *out)
+static void dwarf_param(struct host *h, Dwarf_Die *die, struct sym_dwarf_param *out)
 {
 	memset(out, 0, sizeof(*out));
-	out->name = intern(dwarf_diename(die));
+	out->name = intern(h, dwarf_diename(die));
 	Dwarf_Attribute attr;
 	Dwarf_Die type, peeled;
 	if (!dwarf_attr_integrate(die, DW_AT_type, &attr) || !dwarf_formref_die(&attr, &type))
@@ -642,7 +707,8 @@ static void dwarf_param(Dwarf_Die *die, struct sym_dwarf_param *out)
 	}
 }
 
-int sym_dwarf_params(const char *path, const char *func, struct sym_dwarf_param *params)
+int sym_dwarf_params(struct host *h, const char *path, const char *func,
+		     struct sym_dwarf_param *params)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
@@ -673,7 +739,7 @@ int sym_dwarf_params(const char *path, const char *func, struct sym_dwarf_param 
 					do {
 						if (dwarf_tag(&p) == DW_TAG_formal_parameter &&
 						    n < SYM_MAX_PARAMS)
-							dwarf_param(&p, &params[n++]);
+							dwarf_param(h, &p, &params[n++]);
 					} while (dwarf_siblingof(&p, &p) == 0);
 				}
 				rc = n;
@@ -789,16 +855,16 @@ int sym_resolve_path(const char *name, char *buf, size_t size)
 
 /* One frame a line: "    func+off" (bpftrace mode), or perf's
  * "\tADDR func+off (file)" with the file only for user frames. */
-static void put_frames(FILE *f, const uint64_t *ips, uint32_t depth, bool user, uint32_t pid,
-		       enum stack_mode mode, int indent)
+static void put_frames(struct host *h, FILE *f, const uint64_t *ips, uint32_t depth, bool user,
+		       uint32_t pid, enum stack_mode mode, int indent)
 {
 	fputc('\n', f);
 	for (uint32_t i = 0; i < depth && ips[i]; i++) {
 		const char *name, *file = NULL;
 		uint64_t off;
 		unsigned long long ip = (unsigned long long)ips[i];
-		int rc = user ? sym_user_lookup((int)pid, ips[i], &name, &off, &file)
-			      : sym_kernel_lookup(ips[i], &name, &off);
+		int rc = user ? sym_user_lookup(h, (int)pid, ips[i], &name, &off, &file)
+			      : sym_kernel_lookup(h, ips[i], &name, &off);
 		if (mode == STACK_MODE_PERF) {
 			fprintf(f, "\t%llx ", ip);
 			if (rc == 0)
@@ -837,17 +903,17 @@ static int resolver_format(const struct out_resolver *base, FILE *f, const struc
 		int fd = r->stack_fds[depth];
 		if ((int64_t)v < 0 || fd <= 0 || bpf_map_lookup_elem(fd, &id, ips))
 			return 0;
-		put_frames(f, ips, depth, t->kind == TYPE_USTACK, (uint32_t)pid,
+		put_frames(r->host, f, ips, depth, t->kind == TYPE_USTACK, (uint32_t)pid,
 			   (enum stack_mode)t->stack_mode, in_printf ? 8 : 4);
 		return 0;
 	}
 	case TYPE_KSYM:
-		if (sym_kernel_lookup(v, &name, &off))
+		if (sym_kernel_lookup(r->host, v, &name, &off))
 			return -1;
 		fputs(name, f);
 		return 0;
 	case TYPE_USYM:
-		if (sym_user_lookup((int)pid, v, &name, &off, NULL))
+		if (sym_user_lookup(r->host, (int)pid, v, &name, &off, NULL))
 			return -1;
 		fputs(name, f);
 		return 0;
@@ -868,8 +934,19 @@ static int resolver_format(const struct out_resolver *base, FILE *f, const struc
 	return -1;
 }
 
-void sym_resolver_init(struct sym_resolver *r)
+void sym_resolver_init(struct sym_resolver *r, struct host *h)
 {
 	memset(r, 0, sizeof(*r));
 	r->base.format = resolver_format;
+	r->host = h;
+}
+
+void sym_host_free(struct host *h)
+{
+	free_ksyms(h);
+	name_list_free(&h->traceable);
+	name_list_free(&h->kprobe_blacklist);
+	free_procs(h);
+	free_elf_files(h);
+	free_interned(h);
 }

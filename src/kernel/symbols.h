@@ -2,6 +2,8 @@
  * symbols.h - addresses to names and names to addresses.
  *
  * Kernel symbols come from /proc/kallsyms, read once and kept sorted.
+ * Everything read is kept in the host passed as the first argument
+ * (host.h) and stays valid until host_fini.
  * User symbols come from ELF files through libelf: a process's mappings
  * (/proc/PID/maps) say which file and which ELF address an address falls
  * in, and each file's function symbols are read once and kept sorted, so
@@ -17,31 +19,44 @@
 
 #include "runtime/printer.h"
 
+struct host;
+struct host_name_list;
+
 /* Kernel: name and offset of the function containing addr; -ENOENT when
  * none (e.g. /proc/kallsyms hides addresses from non-root). */
-int sym_kernel_lookup(uint64_t addr, const char **name, uint64_t *offset);
+int sym_kernel_lookup(struct host *h, uint64_t addr, const char **name, uint64_t *offset);
 /* Whether a kernel text symbol of that name exists; -ENODATA when
  * /proc/kallsyms cannot be read, else 1 or 0. */
-int sym_kernel_has(const char *name);
+int sym_kernel_has(struct host *h, const char *name);
 /* Kernel functions (text symbols, without the compiler's .part/.isra
  * copies and the __pfx_/__cfi_ padding labels) matching a glob, each once,
  * sorted. */
-int sym_kernel_each(const char *glob, int (*cb)(const char *name, void *arg), void *arg);
+int sym_kernel_each(struct host *h, const char *glob, int (*cb)(const char *name, void *arg),
+		    void *arg);
 /* Every kernel text symbol with its address, in address order (aliases
  * share one), until cb returns non-zero, which is returned; -ENODATA when
  * /proc/kallsyms hides the addresses, or its open error. */
-int sym_kernel_each_addr(int (*cb)(const char *name, uint64_t addr, void *arg), void *arg);
+int sym_kernel_each_addr(struct host *h, int (*cb)(const char *name, uint64_t addr, void *arg),
+			 void *arg);
 /* Kernel address of a symbol of any type (text or data), 0 when unknown
  * or when /proc/kallsyms hides the addresses. */
-uint64_t sym_kernel_addr(const char *name);
+uint64_t sym_kernel_addr(struct host *h, const char *name);
+
+/* ftrace's available_filter_functions (what a trampoline or a kprobe can
+ * attach to) and debugfs' kprobes/blacklist (what kprobes refuse even so),
+ * read once: the list's names are NULL when the file cannot be read (this
+ * development machine refuses available_filter_functions). */
+const struct host_name_list *sym_kernel_traceable(struct host *h);
+const struct host_name_list *sym_kernel_kprobe_blacklist(struct host *h);
+bool sym_name_list_has(const struct host_name_list *list, const char *name);
 
 /* User: name, offset and the file of the function containing addr in
  * process pid. -ENOENT when not found (process gone, stripped binary). */
-int sym_user_lookup(int pid, uint64_t addr, const char **name, uint64_t *offset,
+int sym_user_lookup(struct host *h, int pid, uint64_t addr, const char **name, uint64_t *offset,
 		    const char **file);
 /* Reads the mappings of pid now, so addresses can be resolved after it
  * exits (-c CMD). */
-void sym_user_preload(int pid);
+void sym_user_preload(struct host *h, int pid);
 
 /* ELF function symbols of one file, for uprobes: the file offset libbpf
  * attaches at (st_value translated through the program headers). */
@@ -52,8 +67,9 @@ struct sym_elf_func {
 	uint64_t size;
 };
 /* Functions of `path` matching glob, sorted by name, each name once. The
- * array and names stay valid until exit (cached). Returns count or -errno. */
-int sym_elf_funcs(const char *path, const char *glob, const struct sym_elf_func **out);
+ * array and names stay valid until host_fini. Returns count or -errno. */
+int sym_elf_funcs(struct host *h, const char *path, const char *glob,
+		  const struct sym_elf_func **out);
 
 /* DWARF parameters of a user function (libdw). */
 struct sym_dwarf_param {
@@ -71,8 +87,9 @@ struct sym_dwarf_param {
 enum { SYM_MAX_PARAMS = 12 };
 /* Fills params (up to SYM_MAX_PARAMS), returns their number, -ENOENT when
  * the function is not in the DWARF, -ENODATA when the file has none. The
- * strings stay valid until exit. */
-int sym_dwarf_params(const char *path, const char *func, struct sym_dwarf_param *params);
+ * strings stay valid until host_fini. */
+int sym_dwarf_params(struct host *h, const char *path, const char *func,
+		     struct sym_dwarf_param *params);
 
 /* Resolves a uprobe/usdt PATH the way a shell and ld.so would: an
  * absolute or relative path as is, a bare name through $PATH, or a
@@ -87,8 +104,9 @@ int sym_resolve_path(const char *name, char *buf, size_t size);
  * stack-trace map that keeps N frames (0 where the program has none). */
 struct sym_resolver {
 	struct out_resolver base;
+	struct host *host; /* whose symbols */
 	int stack_fds[STACK_MAX_DEPTH + 1];
 };
-void sym_resolver_init(struct sym_resolver *r);
+void sym_resolver_init(struct sym_resolver *r, struct host *h);
 
 #endif

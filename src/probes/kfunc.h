@@ -8,6 +8,8 @@
 
 #include "probes/provider.h"
 
+struct host;
+
 /* Expands FN[+OFF] (globs allowed) for `prov`. `is_return`: kretprobe or
  * fexit. `prefer_fentry`: fentry/fexit (kprobes are the fallback) rather
  * than kprobe/kretprobe (fentry is the fallback). */
@@ -20,12 +22,12 @@ int kfunc_expand(struct compilation *c, struct node *spec, const char *rest,
  * available_filter_functions names, without the kprobe blacklist (all of
  * kallsyms, or BTF, when that list cannot be read). *searched names the
  * source, for messages. -ENODATA for fentry without BTF. */
-int kfunc_each(const char *glob, bool fentry, int (*cb)(const char *name, void *arg), void *arg,
-	       const char **searched);
+int kfunc_each(struct host *h, const char *glob, bool fentry,
+	       int (*cb)(const char *name, void *arg), void *arg, const char **searched);
 /* Whether kernel-function probes attach through the trampoline on this
  * kernel: fentry:/fexit: (`prefer_fentry`) unless only kprobes work,
  * kprobe:/kretprobe: only when kprobes are missing and fentry works. */
-bool kfunc_mode_is_fentry(bool prefer_fentry);
+bool kfunc_mode_is_fentry(struct host *h, bool prefer_fentry);
 const char *kfunc_section(struct arena *a, const struct attach_point *ap);
 int kfunc_arg_field(struct compilation *c, const struct attach_point *ap, const char *name,
 		    struct loc loc, struct ctx_access *out);
@@ -33,8 +35,8 @@ int kfunc_arg_index(struct compilation *c, const struct attach_point *ap, int in
 		    struct loc loc, struct ctx_access *out);
 int kfunc_retval(struct compilation *c, const struct attach_point *ap, struct loc loc,
 		 struct ctx_access *out);
-int kfunc_attach(const struct probe_desc *pd, struct bpf_program *prog, struct rt_attachment *att,
-		 char *err, size_t errsz);
+int kfunc_attach(struct host *h, const struct probe_desc *pd, struct bpf_program *prog,
+		 struct rt_attachment *att, char *err, size_t errsz);
 
 /* x86-64 struct pt_regs offsets of the first six integer arguments and of
  * the return value (also used by uprobes). */

@@ -27,6 +27,7 @@
 #include "kernel/btf.h"
 #include "compile.h"
 #include "kernel/features.h"
+#include "kernel/host.h"
 #include "kernel/symbols.h"
 #include "probes/kfunc.h"
 
@@ -48,130 +49,32 @@ static bool has_glob(const char *s)
 	return strpbrk(s, "*?[") != NULL;
 }
 
-/* A list of kernel function names read once per process, sorted by
- * strcmp (repeats kept); names is NULL when the file cannot be read (this
- * development machine refuses available_filter_functions). */
-struct name_set {
-	char **names;
-	size_t n;
-	bool loaded;
-};
-
-/* available_filter_functions: what ftrace can trace, so what a trampoline
- * or a kprobe can attach to. Lines are "name" or "name [module]". */
-static struct name_set traceable_funcs;
-/* debugfs kprobes/blacklist: functions kprobes refuse even when ftrace
- * lists them. Lines are "0xSTART-0xEND\tname". */
-static struct name_set kprobe_blacklist;
-
 static int cmp_str(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static void name_set_free(struct name_set *set)
-{
-	for (size_t i = 0; i < set->n; i++)
-		free(set->names[i]);
-	free(set->names);
-	set->names = NULL;
-	set->n = 0;
-}
-
-static void free_name_sets(void)
-{
-	name_set_free(&traceable_funcs);
-	name_set_free(&kprobe_blacklist);
-}
-
-/* Reads the first readable of paths; the name is field `field` (0-based)
- * of each whitespace-separated line. */
-static const struct name_set *name_set_get(struct name_set *set, const char *const *paths,
-					   int field)
-{
-	if (set->loaded)
-		return set;
-	set->loaded = true;
-	FILE *f = NULL;
-	for (int i = 0; paths[i] && !f; i++)
-		f = fopen(paths[i], "re");
-	if (!f)
-		return set;
-	static bool registered;
-	if (!registered)
-		atexit(free_name_sets);
-	registered = true;
-	size_t cap = 0;
-	char line[512];
-	while (fgets(line, sizeof(line), f)) {
-		char *name = line;
-		for (int i = 0; i < field && *name; i++) {
-			name += strcspn(name, " \t\n");
-			name += strspn(name, " \t");
-		}
-		name[strcspn(name, " \t\n")] = 0;
-		if (!*name)
-			continue;
-		if (set->n == cap) {
-			cap = cap ? cap * 2 : 65536;
-			char **n = realloc(set->names, cap * sizeof(*n));
-			if (!n)
-				break;
-			set->names = n;
-		}
-		set->names[set->n] = strdup(name);
-		if (set->names[set->n])
-			set->n++;
-	}
-	fclose(f);
-	if (!set->n) {
-		free(set->names);
-		set->names = NULL;
-		return set;
-	}
-	qsort(set->names, set->n, sizeof(*set->names), cmp_str);
-	return set;
-}
-
-static bool name_set_has(const struct name_set *set, const char *name)
-{
-	return bsearch(&name, set->names, set->n, sizeof(*set->names), cmp_str) != NULL;
-}
-
-static const struct name_set *traceable_set(void)
-{
-	static const char *const paths[] = {"/sys/kernel/tracing/available_filter_functions",
-					    "/sys/kernel/debug/tracing/available_filter_functions",
-					    NULL};
-	return name_set_get(&traceable_funcs, paths, 0);
-}
-
-static const struct name_set *blacklist_set(void)
-{
-	static const char *const paths[] = {"/sys/kernel/debug/kprobes/blacklist", NULL};
-	return name_set_get(&kprobe_blacklist, paths, 1);
-}
-
 /* Whether ftrace can trace the function; true when it cannot be told. */
-static bool traceable(const char *name)
+static bool traceable(struct host *h, const char *name)
 {
-	const struct name_set *t = traceable_set();
-	return !t->names || name_set_has(t, name);
+	const struct host_name_list *t = sym_kernel_traceable(h);
+	return !t->names || sym_name_list_has(t, name);
 }
 
 /* A name from available_filter_functions that a kprobe can attach to:
  * not a placeholder for a function ftrace dropped
  * (__ftrace_invalid_address___N), not a ".part.N" piece of a function
  * split by the compiler, not on the kprobe blacklist. */
-static bool kprobe_can_attach(const char *name)
+static bool kprobe_can_attach(struct host *h, const char *name)
 {
 	if (!strncmp(name, "__ftrace_invalid_address__", 26) || strstr(name, ".part."))
 		return false;
-	const struct name_set *bl = blacklist_set();
-	return !bl->names || !name_set_has(bl, name);
+	const struct host_name_list *bl = sym_kernel_kprobe_blacklist(h);
+	return !bl->names || !sym_name_list_has(bl, name);
 }
 
 struct filter_ctx {
+	struct host *host;
 	int (*cb)(const char *name, void *arg);
 	void *arg;
 };
@@ -179,7 +82,7 @@ struct filter_ctx {
 static int call_if_traceable(const char *name, void *arg)
 {
 	const struct filter_ctx *fc = arg;
-	return traceable(name) ? fc->cb(name, fc->arg) : 0;
+	return traceable(fc->host, name) ? fc->cb(name, fc->arg) : 0;
 }
 
 /* The kprobe wildcard candidates: kallsyms' functions at an address
@@ -188,7 +91,8 @@ static int call_if_traceable(const char *name, void *arg)
  * __do_sys_getppid); what BTF or kallsyms name beyond that is gone
  * (__init code, freed after boot) or refused, and fails to attach. */
 struct traceable_pass {
-	const struct name_set *traceable;
+	struct host *host;
+	const struct host_name_list *traceable;
 	const char *glob;
 	uint64_t *addrs; /* addresses of traceable functions, ascending */
 	size_t naddrs, cap;
@@ -200,7 +104,7 @@ struct traceable_pass {
 static int collect_traceable_addr(const char *name, uint64_t addr, void *arg)
 {
 	struct traceable_pass *tp = arg;
-	if (!name_set_has(tp->traceable, name) ||
+	if (!sym_name_list_has(tp->traceable, name) ||
 	    (tp->naddrs && tp->addrs[tp->naddrs - 1] == addr))
 		return 0;
 	if (tp->naddrs == tp->cap) {
@@ -227,7 +131,7 @@ static int collect_match(const char *name, uint64_t addr, void *arg)
 {
 	struct traceable_pass *tp = arg;
 	if (fnmatch(tp->glob, name, 0) || !strncmp(name, "__pfx_", 6) ||
-	    !strncmp(name, "__cfi_", 6) || !kprobe_can_attach(name) ||
+	    !strncmp(name, "__cfi_", 6) || !kprobe_can_attach(tp->host, name) ||
 	    !bsearch(&addr, tp->addrs, tp->naddrs, sizeof(*tp->addrs), cmp_u64))
 		return 0;
 	if (tp->nnames == tp->names_cap) {
@@ -245,13 +149,14 @@ static int collect_match(const char *name, uint64_t addr, void *arg)
 }
 
 /* -ENODATA when kallsyms cannot tell the addresses. */
-static int kprobe_each_traceable(const struct name_set *traceable, const char *glob,
-				 int (*cb)(const char *name, void *arg), void *arg)
+static int kprobe_each_traceable(struct host *h, const struct host_name_list *traceable,
+				 const char *glob, int (*cb)(const char *name, void *arg),
+				 void *arg)
 {
-	struct traceable_pass tp = {.traceable = traceable, .glob = glob};
-	int rc = sym_kernel_each_addr(collect_traceable_addr, &tp);
+	struct traceable_pass tp = {.host = h, .traceable = traceable, .glob = glob};
+	int rc = sym_kernel_each_addr(h, collect_traceable_addr, &tp);
 	if (!rc && !tp.nomem)
-		rc = sym_kernel_each_addr(collect_match, &tp);
+		rc = sym_kernel_each_addr(h, collect_match, &tp);
 	if (tp.nomem)
 		rc = -ENOMEM;
 	if (!rc && tp.nnames) {
@@ -265,26 +170,26 @@ static int kprobe_each_traceable(const struct name_set *traceable, const char *g
 	return rc;
 }
 
-bool kfunc_mode_is_fentry(bool prefer_fentry)
+bool kfunc_mode_is_fentry(struct host *h, bool prefer_fentry)
 {
-	const struct features *f = feat_get();
+	const struct features *f = feat_get(h);
 	return prefer_fentry ? f->fentry || !f->kprobes : !f->kprobes && f->fentry;
 }
 
-int kfunc_each(const char *glob, bool fentry, int (*cb)(const char *name, void *arg), void *arg,
-	       const char **searched)
+int kfunc_each(struct host *h, const char *glob, bool fentry,
+	       int (*cb)(const char *name, void *arg), void *arg, const char **searched)
 {
-	const struct features *f = feat_get();
-	const struct name_set *t = traceable_set();
+	const struct features *f = feat_get(h);
+	const struct host_name_list *t = sym_kernel_traceable(h);
 	if (fentry) {
 		/* the trampoline attaches to what BTF describes and ftrace traces */
 		*searched = "kernel BTF";
-		struct filter_ctx fc = {cb, arg};
-		return btf_func_each(glob, call_if_traceable, &fc);
+		struct filter_ctx fc = {h, cb, arg};
+		return btf_func_each(h, glob, call_if_traceable, &fc);
 	}
 	if (t->names) {
 		*searched = "available_filter_functions";
-		int rc = kprobe_each_traceable(t, glob, cb, arg);
+		int rc = kprobe_each_traceable(h, t, glob, cb, arg);
 		if (rc != -ENODATA)
 			return rc;
 		/* kallsyms hides its addresses: ftrace's names alone */
@@ -292,7 +197,7 @@ int kfunc_each(const char *glob, bool fentry, int (*cb)(const char *name, void *
 		for (size_t i = 0; i < t->n && !rc; i++) {
 			const char *name = t->names[i];
 			if ((i && !strcmp(name, t->names[i - 1])) || fnmatch(glob, name, 0) ||
-			    !kprobe_can_attach(name))
+			    !kprobe_can_attach(h, name))
 				continue;
 			rc = cb(name, arg);
 		}
@@ -300,9 +205,9 @@ int kfunc_each(const char *glob, bool fentry, int (*cb)(const char *name, void *
 	}
 	/* no ftrace list to read: kallsyms' text symbols (syscall wrappers
 	 * are not in BTF), BTF when kallsyms cannot be read */
-	bool use_btf = f->btf && sym_kernel_has("vfs_read") != 1;
+	bool use_btf = f->btf && sym_kernel_has(h, "vfs_read") != 1;
 	*searched = use_btf ? "kernel BTF" : "/proc/kallsyms";
-	return use_btf ? btf_func_each(glob, cb, arg) : sym_kernel_each(glob, cb, arg);
+	return use_btf ? btf_func_each(h, glob, cb, arg) : sym_kernel_each(h, glob, cb, arg);
 }
 
 struct expand_ctx {
@@ -327,7 +232,7 @@ static int add_point(const char *fn, void *arg)
 	memset(k, 0, sizeof(*k));
 	k->fentry = x->fentry;
 	k->ret = x->ret;
-	k->has_btf = btf_func_get(fn, &k->fn) == 0;
+	k->has_btf = btf_func_get(c->host, fn, &k->fn) == 0;
 	if (k->has_btf)
 		k->fn.name = arena_strdup(&c->arena, k->fn.name);
 	const char *mode = x->fentry ? (x->ret ? "fexit" : "fentry")
@@ -383,7 +288,7 @@ int kfunc_expand(struct compilation *c, struct node *spec, const char *rest,
 		*plus = 0;
 	}
 
-	const struct features *f = feat_get();
+	const struct features *f = feat_get(c->host);
 	bool fentry;
 	const char *kind = is_return ? "kretprobe" : "kprobe";
 	const char *tkind = is_return ? "fexit" : "fentry";
@@ -418,7 +323,7 @@ int kfunc_expand(struct compilation *c, struct node *spec, const char *rest,
 			       .ret = is_return, .offset = offset};
 	if (has_glob(fn)) {
 		const char *searched = "";
-		int rc = kfunc_each(fn, fentry, add_point, &x, &searched);
+		int rc = kfunc_each(c->host, fn, fentry, add_point, &x, &searched);
 		if (rc < 0) {
 			diag_error(c->diag, spec->loc, "%s: cannot list kernel functions: %s", text,
 				   strerror(-rc));
@@ -438,14 +343,14 @@ int kfunc_expand(struct compilation *c, struct node *spec, const char *rest,
 		return 0;
 	}
 	struct btf_func bf;
-	bool in_btf = f->btf && btf_func_get(fn, &bf) == 0;
+	bool in_btf = f->btf && btf_func_get(c->host, fn, &bf) == 0;
 	if (fentry && !in_btf) {
 		diag_error(c->diag, spec->loc,
 			   "%s: kernel function '%s' is not in BTF, so %s cannot attach to it", text,
 			   fn, tkind);
 		return -1;
 	}
-	if (!fentry && !in_btf && sym_kernel_has(fn) == 0) {
+	if (!fentry && !in_btf && sym_kernel_has(c->host, fn) == 0) {
 		diag_error(c->diag, spec->loc, "%s: no kernel function '%s' in /proc/kallsyms", text,
 			   fn);
 		return -1;
@@ -588,8 +493,8 @@ int kfunc_retval(struct compilation *c, const struct attach_point *ap, struct lo
 	return 0;
 }
 
-int kfunc_attach(const struct probe_desc *pd, struct bpf_program *prog, struct rt_attachment *att,
-		 char *err, size_t errsz)
+int kfunc_attach(struct host *h, const struct probe_desc *pd, struct bpf_program *prog,
+		 struct rt_attachment *att, char *err, size_t errsz)
 {
 	struct bpf_link *link;
 	bool fentry = !strncmp(pd->target, "f", 1);

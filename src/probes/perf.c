@@ -176,14 +176,14 @@ static int attach_online(struct bpf_program *prog, struct perf_event_attr *attr,
 	return rc;
 }
 
-static int interval_attach(const struct probe_desc *pd, struct bpf_program *prog,
+static int interval_attach(struct host *h, const struct probe_desc *pd, struct bpf_program *prog,
 			   struct rt_attachment *att, char *err, size_t errsz)
 {
 	struct perf_event_attr attr = clock_attr(pd);
 	return attach_on(prog, &attr, "cpu-clock", 0, att, err, errsz);
 }
 
-static int profile_attach(const struct probe_desc *pd, struct bpf_program *prog,
+static int profile_attach(struct host *h, const struct probe_desc *pd, struct bpf_program *prog,
 			  struct rt_attachment *att, char *err, size_t errsz)
 {
 	struct perf_event_attr attr = clock_attr(pd);
@@ -287,7 +287,7 @@ static int perf_event_expand(struct compilation *c, struct node *spec, const cha
 		}
 	}
 	if (hw) {
-		const struct features *f = feat_get();
+		const struct features *f = feat_get(c->host);
 		if (!f->perf_hw) {
 			diag_error(c->diag, spec->loc, "%s: %s", spec->u.spec.text, f->perf_hw_why);
 			diag_note(c->diag, (struct loc){0},
@@ -319,7 +319,7 @@ static int hardware_expand(struct compilation *c, struct node *spec, const char 
 	return perf_event_expand(c, spec, rest, &provider_hardware, hardware_events);
 }
 
-static int perf_event_attach(const struct probe_desc *pd, struct bpf_program *prog,
+static int perf_event_attach(struct host *h, const struct probe_desc *pd, struct bpf_program *prog,
 			     struct rt_attachment *att, char *err, size_t errsz)
 {
 	bool hw = !strcmp(pd->provider, "hardware");

@@ -21,6 +21,7 @@
 #include "front/types.h"
 
 struct compilation;
+struct host;
 struct bpf_program;
 struct bpf_object;
 struct rt_probe;
@@ -147,8 +148,10 @@ struct provider {
 
 	/* Runtime: attach a loaded program. On failure writes a sentence into
 	 * err (without the probe name, which the caller adds) and returns
-	 * -errno; anything already added to `att` is cleaned up by the caller. */
-	int (*attach)(const struct probe_desc *pd, struct bpf_program *prog,
+	 * -errno; anything already added to `att` is cleaned up by the caller.
+	 * `h` is the runtime's host (host.h): the traced process and what is
+	 * known about the kernel. */
+	int (*attach)(struct host *h, const struct probe_desc *pd, struct bpf_program *prog,
 		      struct rt_attachment *att, char *err, size_t errsz);
 };
 

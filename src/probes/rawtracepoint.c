@@ -77,8 +77,9 @@ static int rawtracepoint_arg_index(struct compilation *c, const struct attach_po
 	return 0;
 }
 
-static int rawtracepoint_attach(const struct probe_desc *pd, struct bpf_program *prog,
-				struct rt_attachment *att, char *err, size_t errsz)
+static int rawtracepoint_attach(struct host *h, const struct probe_desc *pd,
+				struct bpf_program *prog, struct rt_attachment *att, char *err,
+				size_t errsz)
 {
 	struct bpf_link *link = bpf_program__attach_raw_tracepoint(prog, pd->target);
 	if (!link) {

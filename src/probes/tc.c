@@ -346,7 +346,7 @@ int tc_undo_leftover(long pid, uint64_t netns, const char *body)
 	return 0;
 }
 
-static int tc_attach(const struct probe_desc *pd, struct bpf_program *prog,
+static int tc_attach(struct host *h, const struct probe_desc *pd, struct bpf_program *prog,
 		     struct rt_attachment *att, char *err, size_t errsz)
 {
 	int ifindex = (int)if_nametoindex(pd->target);

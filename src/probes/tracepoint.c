@@ -156,7 +156,7 @@ static int tracepoint_arg_field(struct compilation *c, const struct attach_point
 	return 0;
 }
 
-static int tracepoint_attach(const struct probe_desc *pd, struct bpf_program *prog,
+static int tracepoint_attach(struct host *h, const struct probe_desc *pd, struct bpf_program *prog,
 			     struct rt_attachment *att, char *err, size_t errsz)
 {
 	const char *slash = strchr(pd->target, '/');

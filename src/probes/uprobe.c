@@ -16,6 +16,7 @@
 
 #include "compile.h"
 #include "kernel/features.h"
+#include "kernel/host.h"
 #include "kernel/symbols.h"
 #include "probes/kfunc.h"
 #include "probes/uprobe.h"
@@ -79,7 +80,7 @@ int uprobe_resolve(struct compilation *c, struct node *spec, const char *name, c
 		return -1;
 	}
 	*out = arena_strdup(&c->arena, buf);
-	const struct features *f = feat_get();
+	const struct features *f = feat_get(c->host);
 	if (!f->uprobes) {
 		diag_error(c->diag, spec->loc, "%s: %s", spec->u.spec.text, f->uprobes_why);
 		return -1;
@@ -140,7 +141,7 @@ static int uprobe_expand_common(struct compilation *c, struct node *spec, const 
 		return 0;
 	}
 	const struct sym_elf_func *fs = NULL;
-	int n = sym_elf_funcs(path, fn, &fs);
+	int n = sym_elf_funcs(c->host, path, fn, &fs);
 	if (n < 0) {
 		diag_error(c->diag, spec->loc, "%s: cannot read the symbols of %s: %s",
 			   spec->u.spec.text, path, n == -ENOEXEC ? "not an ELF file" : strerror(-n));
@@ -210,7 +211,7 @@ static int uprobe_arg_field(struct compilation *c, const struct attach_point *ap
 	struct uprobe_ap *u = ap->data;
 	if (!u->dwarf_loaded) {
 		u->dwarf_loaded = true;
-		u->nparams = sym_dwarf_params(ap->target, ap->func, u->params);
+		u->nparams = sym_dwarf_params(c->host, ap->target, ap->func, u->params);
 	}
 	if (u->nparams < 0) {
 		diag_error(c->diag, loc, "args.%s: %s in %s", name,
@@ -261,13 +262,13 @@ static int uprobe_retval(struct compilation *c, const struct attach_point *ap, s
 	return 0;
 }
 
-int uprobe_attach(const struct probe_desc *pd, struct bpf_program *prog,
+int uprobe_attach(struct host *h, const struct probe_desc *pd, struct bpf_program *prog,
 		  struct rt_attachment *att, char *err, size_t errsz)
 {
 	/* pd->aux: a usdt site's semaphore, raised by the kernel while attached */
 	LIBBPF_OPTS(bpf_uprobe_opts, opts, .retprobe = !strcmp(pd->provider, "uretprobe"),
 		    .ref_ctr_offset = (size_t)pd->aux);
-	int pid = feat_target_pid();
+	int pid = h->target_pid;
 	struct bpf_link *link = bpf_program__attach_uprobe_opts(prog, pid > 0 ? pid : -1,
 								 pd->target, pd->value, &opts);
 	if (!link) {

@@ -14,7 +14,7 @@ int uprobe_split(struct compilation *c, struct node *spec, const char *rest, int
 int uprobe_resolve(struct compilation *c, struct node *spec, const char *name, char **out);
 /* Attaches a uprobe or uretprobe at pd->value in pd->target, with pd->aux
  * as the usdt semaphore's offset (0: none); limited to -p/-c's process. */
-int uprobe_attach(const struct probe_desc *pd, struct bpf_program *prog,
+int uprobe_attach(struct host *h, const struct probe_desc *pd, struct bpf_program *prog,
 		  struct rt_attachment *att, char *err, size_t errsz);
 int uprobe_arg_index(struct compilation *c, const struct attach_point *ap, int index,
 		     struct loc loc, struct ctx_access *out);

@@ -400,7 +400,7 @@ static int link_xdp(int prog_fd, int ifindex, uint32_t mode)
 	return fd < 0 ? -errno : fd;
 }
 
-static int xdp_attach(const struct probe_desc *pd, struct bpf_program *prog,
+static int xdp_attach(struct host *h, const struct probe_desc *pd, struct bpf_program *prog,
 		      struct rt_attachment *att, char *err, size_t errsz)
 {
 	int ifindex = (int)if_nametoindex(pd->target);

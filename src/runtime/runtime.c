@@ -553,8 +553,9 @@ static int attach_all(struct run *r)
 				 nth, getenv("SONDE_FAULT"));
 			rc = -EIO;
 		} else {
-			rc = provider_find(pd->provider)->attach(pd, r->ld.progs[i], &r->att, err,
-								  sizeof(err));
+			rc =
+			    provider_find(pd->provider)
+				->attach(r->o->host, pd, r->ld.progs[i], &r->att, err, sizeof(err));
 		}
 		if (rc) {
 			progress_show(&pg, (uint32_t)nth - 1, true);
@@ -686,7 +687,7 @@ int rt_run(const struct program *p, const struct rt_options *o, struct diag *d)
 	}
 	/* stacks and symbols printed as text (symbols.c) */
 	struct sym_resolver resolver;
-	sym_resolver_init(&resolver);
+	sym_resolver_init(&resolver, o->host);
 	/* codegen names them "stacks" (the full depth) and "stacks_N" */
 	struct bpf_map *map;
 	bpf_object__for_each_map(map, r.ld.obj)

@@ -25,7 +25,11 @@ enum {
 	EXIT_SYSTEM = 5, /* any other system failure */
 };
 
+struct host;
+
 struct rt_options {
+	/* the machine's symbols and the traced process (host.h); the CLI's */
+	struct host *host;
 	enum out_format format;
 	FILE *out;
 	bool dry_run;

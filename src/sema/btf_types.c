@@ -33,7 +33,7 @@ struct type *read_in_space(struct sema *s, struct type *t, enum addr_space space
 	if (!t || t->space != SPACE_NONE)
 		return t;
 	if (space == SPACE_KERNEL &&
-	    (t->kind == TYPE_INT || (t->kind == TYPE_PTR && !btf_has_user_tags())))
+	    (t->kind == TYPE_INT || (t->kind == TYPE_PTR && !btf_has_user_tags(s->c->host))))
 		space = SPACE_ANY;
 	return type_in_space(s->a, t, space);
 }
@@ -44,7 +44,7 @@ struct type *read_in_space(struct sema *s, struct type *t, enum addr_space space
 struct type *record_type(struct sema *s, uint32_t id)
 {
 	struct btf_type_desc d;
-	if (btf_type_describe(id, &d) || d.cls != BTC_RECORD)
+	if (btf_type_describe(s->c->host, id, &d) || d.cls != BTC_RECORD)
 		return NULL;
 	struct type *t = arena_alloc(s->a, sizeof(*t));
 	t->kind = TYPE_RECORD;
@@ -62,7 +62,7 @@ struct type *record_type(struct sema *s, uint32_t id)
 static struct type *btf_value_type(struct sema *s, uint32_t id, int depth)
 {
 	struct btf_type_desc d;
-	if (depth > 4 || btf_type_describe(id, &d))
+	if (depth > 4 || btf_type_describe(s->c->host, id, &d))
 		return NULL;
 	switch (d.cls) {
 	case BTC_INT:
@@ -72,7 +72,7 @@ static struct type *btf_value_type(struct sema *s, uint32_t id, int depth)
 	case BTC_PTR: {
 		struct btf_type_desc e;
 		struct type *to = &type_void;
-		if (!btf_type_describe(d.elem_id, &e)) {
+		if (!btf_type_describe(s->c->host, d.elem_id, &e)) {
 			if (e.cls == BTC_RECORD)
 				to = record_type(s, e.id);
 			else if (e.cls == BTC_INT || e.cls == BTC_PTR)
@@ -84,7 +84,7 @@ static struct type *btf_value_type(struct sema *s, uint32_t id, int depth)
 	}
 	case BTC_ARRAY: {
 		struct btf_type_desc e;
-		if (!d.count || btf_type_describe(d.elem_id, &e))
+		if (!d.count || btf_type_describe(s->c->host, d.elem_id, &e))
 			return NULL;
 		if (e.cls == BTC_INT && e.size == 1 && e.is_char)
 			return type_str(s->a, d.count);
@@ -118,7 +118,7 @@ struct type *named_type(struct sema *s, const struct typename_ref *to, struct lo
 				base = type_int(ints[i].is_signed, ints[i].size);
 	}
 	if (!base && to->tag && strcmp(to->tag, "enum")) {
-		int id = btf_find_record(to->name, !strcmp(to->tag, "union"));
+		int id = btf_find_record(s->c->host, to->name, !strcmp(to->tag, "union"));
 		if (id == -ENODATA) {
 			diag_error(s->d, loc, "'%s %s' needs kernel BTF, which is not available",
 				   to->tag, to->name);
@@ -130,7 +130,7 @@ struct type *named_type(struct sema *s, const struct typename_ref *to, struct lo
 		}
 		base = record_type(s, (uint32_t)id);
 	} else if (!base) {
-		int id = btf_find_named(to->name);
+		int id = btf_find_named(s->c->host, to->name);
 		if (id > 0)
 			base = btf_value_type(s, (uint32_t)id, 0);
 		if (!base) {
@@ -156,12 +156,12 @@ struct type *check_kernel_field(struct sema *s, struct node *n, struct type *bt)
 		return NULL;
 	}
 	uint32_t off, tid, bits, bit_off;
-	if (btf_find_member((uint32_t)rec->btf_id, n->u.field.name, &off, &tid, &bits,
+	if (btf_find_member(s->c->host, (uint32_t)rec->btf_id, n->u.field.name, &off, &tid, &bits,
 			    &bit_off)) {
 		diag_error(s->d, n->u.field.name_loc, "%s has no field '%s'",
 			   type_name(s->a, rec), n->u.field.name);
 		const char *names[512];
-		int nn = btf_member_names((uint32_t)rec->btf_id, names, 512);
+		int nn = btf_member_names(s->c->host, (uint32_t)rec->btf_id, names, 512);
 		const char *near = diag_closest(n->u.field.name, names, nn);
 		if (near)
 			diag_note(s->d, (struct loc){0}, "did you mean '%s'?", near);

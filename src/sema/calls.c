@@ -2,31 +2,15 @@
  * calls.c - calls of builtin functions and bare builtin values: what the
  * row in builtins.def says is checked here, the same way for every
  * builtin (check_call, check_builtin_value), then the row's own hook
- * (check_HOOK in src/builtins/) checks the rest; and the kernel's helpers,
- * which some checks ask about.
+ * (check_HOOK in src/builtins/) checks the rest. Whether the kernel has
+ * a helper, which some checks ask, is the host's (feat_has_helper,
+ * kernel/features.c).
  */
-#include <bpf/libbpf.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "builtins/check.h"
 #include "sema/sema_internal.h"
-
-/* Whether the running kernel has a BPF helper; yes when it cannot be told
- * (no privilege to ask), so compiling without loading still works. */
-bool kernel_has_helper(enum bpf_func_id id)
-{
-	static signed char cache[256];
-	if (id < 256 && cache[id])
-		return cache[id] > 0;
-	libbpf_print_fn_t old = libbpf_set_print(NULL);
-	int r = libbpf_probe_bpf_helper(BPF_PROG_TYPE_SOCKET_FILTER, id, NULL);
-	libbpf_set_print(old);
-	bool yes = r != 0;
-	if (id < 256)
-		cache[id] = yes ? 1 : -1;
-	return yes;
-}
 
 static const char *const unsafe_msg =
     "%s() acts on the system and is unsafe; run sonde with --unsafe to allow it";

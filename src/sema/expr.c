@@ -322,7 +322,7 @@ static struct type *check_map_read(struct sema *s, struct node *n)
 	if (!m)
 		return NULL;
 	if (m->has_kind && m->agg != AGG_NONE) {
-		if (!agg_readable(m->agg)) {
+		if (!agg_readable(s->c->host, m->agg)) {
 			diag_error(s->d, n->loc,
 				   "map '%s' holds %s, which is per-CPU and can only be "
 				   "read when printed",

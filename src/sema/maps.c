@@ -6,18 +6,19 @@
 #include <bpf/libbpf.h>
 #include <string.h>
 
+#include "kernel/features.h"
 #include "sema/sema_internal.h"
 
 /* Aggregations a probe can read: summed over the CPUs with
  * bpf_map_lookup_percpu_elem (Linux 5.19), one lookup per possible CPU. */
 enum { AGG_READ_MAX_CPUS = 64 };
-bool agg_readable(enum agg_kind k)
+bool agg_readable(struct host *h, enum agg_kind k)
 {
 	if (!agg_infos[k].readable)
 		return false;
 	int ncpus = libbpf_num_possible_cpus();
 	return ncpus > 0 && ncpus <= AGG_READ_MAX_CPUS &&
-	       kernel_has_helper(BPF_FUNC_map_lookup_percpu_elem);
+	       feat_has_helper(h, BPF_FUNC_map_lookup_percpu_elem);
 }
 
 /* The type a value takes when stored in a map key/value or variable:
@@ -213,7 +214,7 @@ void finish_maps(struct sema *s)
 			continue;
 		}
 		for (struct early_read *r = m->early_reads; r; r = r->next) {
-			if (m->agg != AGG_NONE && !agg_readable(m->agg))
+			if (m->agg != AGG_NONE && !agg_readable(s->c->host, m->agg))
 				diag_error(s->d, r->node->loc,
 					   "map '%s' holds %s, which is per-CPU and can only be "
 					   "read when printed",

@@ -70,7 +70,7 @@ void err_closest_ident(struct sema *s, struct node *n);
 bool ctx_allows(struct sema *s, unsigned need, struct loc loc, const char *what);
 
 /* maps.c */
-bool agg_readable(enum agg_kind k);
+bool agg_readable(struct host *h, enum agg_kind k);
 struct type *storage_type(struct sema *s, struct type *t);
 bool is_32bit_builtin(const struct node *k);
 struct type *unify(struct sema *s, struct type *a, struct type *b);
@@ -114,7 +114,6 @@ bool check_time_format(struct sema *s, const struct node *fmtn);
 struct type *check_format_call(struct sema *s, struct node *n, struct node *args);
 
 /* calls.c */
-bool kernel_has_helper(enum bpf_func_id id);
 /* what the row says, then the row's hook (builtins/check.h) */
 struct type *check_call(struct sema *s, struct node *n, enum call_mode mode);
 /* a bare builtin value, n->u.ident.builtin_id already found */

@@ -5,6 +5,7 @@
  */
 #include <string.h>
 
+#include "kernel/features.h"
 #include "sema/sema_internal.h"
 
 static void check_stmts(struct sema *s, struct node *list);
@@ -93,7 +94,7 @@ static void check_for(struct sema *s, struct node *n)
 		diag_error(s->d, mv->loc, "map '%s' has no keys to iterate over", m->name);
 		return;
 	}
-	if (!kernel_has_helper(BPF_FUNC_for_each_map_elem)) {
+	if (!feat_has_helper(s->c->host, BPF_FUNC_for_each_map_elem)) {
 		diag_error(s->d, n->loc,
 			   "'for' over a map needs bpf_for_each_map_elem, which this kernel lacks "
 			   "(Linux 5.13 or later)");

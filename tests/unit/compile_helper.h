@@ -17,6 +17,7 @@
 
 #include "compile.h"
 #include "front/parse.h"
+#include "kernel/host.h"
 #include "options.h"
 #include "sema/sema.h"
 
@@ -24,6 +25,9 @@ struct compile_run {
 	struct compile_options opts;
 	struct diag d;
 	struct compilation c;
+	/* a fresh host per run, so no test sees what another one read;
+	 * compile_run_host gives one of the test's own instead */
+	struct host own_host;
 	char *buf; /* rendered diagnostics */
 	size_t len;
 	FILE *out;
@@ -38,11 +42,13 @@ static inline void compile_default_options(struct compile_options *o)
 }
 
 /* Parses `src` and runs sema unless parsing failed. `opts` may be NULL
- * for the defaults. */
-static inline int compile_run_opts(struct compile_run *r, const char *src,
-				   const struct compile_options *opts)
+ * for the defaults, `host` NULL for a fresh host of the real kernel. */
+static inline int compile_run_host(struct compile_run *r, const char *src,
+				   const struct compile_options *opts, struct host *host)
 {
 	memset(r, 0, sizeof(*r));
+	host_init(&r->own_host);
+	r->c.host = host ? host : &r->own_host;
 	if (opts)
 		r->opts = *opts;
 	else
@@ -62,6 +68,12 @@ static inline int compile_run_opts(struct compile_run *r, const char *src,
 	return r->rc;
 }
 
+static inline int compile_run_opts(struct compile_run *r, const char *src,
+				   const struct compile_options *opts)
+{
+	return compile_run_host(r, src, opts, NULL);
+}
+
 static inline int compile_run(struct compile_run *r, const char *src)
 {
 	return compile_run_opts(r, src, NULL);
@@ -79,6 +91,7 @@ static inline void compile_fini(struct compile_run *r)
 	fclose(r->out);
 	free(r->buf);
 	arena_fini(&r->c.arena);
+	host_fini(&r->own_host);
 }
 
 /* The map named `name` ("@m", "@"), or NULL. */

@@ -161,7 +161,10 @@ static void compile_with(struct compiled *cp, const char *src, uint32_t max_strl
 	diag_init(&d, out);
 	struct source s = {.name = "-e", .text = src, .len = strlen(src)};
 	bool script_error = false;
-	int rc = driver_compile(&s, &o, &d, &cp->prog, &script_error);
+	struct host host;
+	host_init(&host);
+	int rc = driver_compile(&s, &o, &host, &d, &cp->prog, &script_error);
+	host_fini(&host);
 	fclose(out);
 	if (rc)
 		print_error("compiling %s failed:\n%s", src, diags ? diags : "");
