@@ -19,6 +19,16 @@ static int fexit_expand(struct compilation *c, struct node *spec, const char *re
 	return kfunc_expand(c, spec, rest, &provider_fexit, true, true);
 }
 
+static int fentry_list(struct probe_lister *l, const char *rest)
+{
+	return kfunc_list(l, rest, &provider_fentry, true);
+}
+
+static int fexit_list(struct probe_lister *l, const char *rest)
+{
+	return kfunc_list(l, rest, &provider_fexit, true);
+}
+
 static const char *const fentry_aliases[] = {"kfunc", "f", NULL};
 static const char *const fexit_aliases[] = {"kretfunc", "fr", NULL};
 
@@ -32,6 +42,7 @@ const struct provider provider_fentry = {
 	.arg_field = kfunc_arg_field,
 	.arg_index = kfunc_arg_index,
 	.attach = kfunc_attach,
+	.list = fentry_list,
 };
 
 const struct provider provider_fexit = {
@@ -45,4 +56,5 @@ const struct provider provider_fexit = {
 	.arg_index = kfunc_arg_index,
 	.retval = kfunc_retval,
 	.attach = kfunc_attach,
+	.list = fexit_list,
 };

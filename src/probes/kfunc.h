@@ -28,6 +28,9 @@ int kfunc_each(struct host *h, const char *glob, bool fentry,
  * kernel: fentry:/fexit: (`prefer_fentry`) unless only kprobes work,
  * kprobe:/kretprobe: only when kprobes are missing and fentry works. */
 bool kfunc_mode_is_fentry(struct host *h, bool prefer_fentry);
+/* The list hook of `prov`: the functions its wildcards expand over. */
+int kfunc_list(struct probe_lister *l, const char *rest, const struct provider *prov,
+	       bool prefer_fentry);
 const char *kfunc_section(struct arena *a, const struct attach_point *ap);
 int kfunc_arg_field(struct compilation *c, const struct attach_point *ap, const char *name,
 		    struct loc loc, struct ctx_access *out);

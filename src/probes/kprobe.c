@@ -30,6 +30,7 @@
 #include "kernel/host.h"
 #include "kernel/symbols.h"
 #include "probes/kfunc.h"
+#include "runtime/runtime.h"
 
 extern const struct provider provider_kprobe, provider_kretprobe;
 
@@ -208,6 +209,43 @@ int kfunc_each(struct host *h, const char *glob, bool fentry,
 	bool use_btf = f->btf && sym_kernel_has(h, "vfs_read") != 1;
 	*searched = use_btf ? "kernel BTF" : "/proc/kallsyms";
 	return use_btf ? btf_func_each(h, glob, cb, arg) : sym_kernel_each(h, glob, cb, arg);
+}
+
+struct kfunc_lister {
+	struct probe_lister *l;
+	const char *type; /* the provider's name */
+};
+
+static int list_one(const char *name, void *arg)
+{
+	struct kfunc_lister *kl = arg;
+	char line[512];
+	snprintf(line, sizeof(line), "%s:%s", kl->type, name);
+	if (!probe_list_line(kl->l, line) || !kl->l->verbose)
+		return 0;
+	struct btf_func f;
+	if (btf_func_get(kl->l->host, name, &f) == 0)
+		btf_func_print(kl->l->out, &f);
+	return 0;
+}
+
+int kfunc_list(struct probe_lister *l, const char *rest, const struct provider *prov,
+	       bool prefer_fentry)
+{
+	struct kfunc_lister kl = {l, prov->name};
+	bool fentry = kfunc_mode_is_fentry(l->host, prefer_fentry);
+	const char *glob = rest && *rest ? rest : "*", *searched;
+	int rc = kfunc_each(l->host, glob, fentry, list_one, &kl, &searched);
+	if (!rest)
+		return EXIT_OK; /* a search over every type lists what it can read */
+	/* without BTF, the names kallsyms has */
+	if (rc == -ENODATA && fentry)
+		rc = sym_kernel_each(l->host, glob, list_one, &kl);
+	if (rc < 0) {
+		fprintf(stderr, "sonde: -l: cannot list kernel functions: %s\n", strerror(-rc));
+		return EXIT_SYSTEM;
+	}
+	return EXIT_OK;
 }
 
 struct expand_ctx {
@@ -524,6 +562,16 @@ static int kretprobe_expand(struct compilation *c, struct node *spec, const char
 	return kfunc_expand(c, spec, rest, &provider_kretprobe, true, false);
 }
 
+static int kprobe_list(struct probe_lister *l, const char *rest)
+{
+	return kfunc_list(l, rest, &provider_kprobe, false);
+}
+
+static int kretprobe_list(struct probe_lister *l, const char *rest)
+{
+	return kfunc_list(l, rest, &provider_kretprobe, false);
+}
+
 static const char *const kprobe_aliases[] = {"k", NULL};
 static const char *const kretprobe_aliases[] = {"kr", NULL};
 
@@ -537,6 +585,8 @@ const struct provider provider_kprobe = {
 	.arg_field = kfunc_arg_field,
 	.arg_index = kfunc_arg_index,
 	.attach = kfunc_attach,
+	.list = kprobe_list,
+	.untyped_list_order = 1,
 };
 
 const struct provider provider_kretprobe = {
@@ -548,4 +598,5 @@ const struct provider provider_kretprobe = {
 	.section = kfunc_section,
 	.retval = kfunc_retval,
 	.attach = kfunc_attach,
+	.list = kretprobe_list,
 };

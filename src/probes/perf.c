@@ -6,6 +6,7 @@
  */
 #include <bpf/libbpf.h>
 #include <errno.h>
+#include <fnmatch.h>
 #include <stdio.h>
 #include <linux/perf_event.h>
 #include <stdint.h>
@@ -17,6 +18,7 @@
 #include "compile.h"
 #include "kernel/features.h"
 #include "probes/provider.h"
+#include "runtime/runtime.h"
 
 extern const struct provider provider_interval, provider_profile, provider_software,
 	provider_hardware;
@@ -332,6 +334,44 @@ static int perf_event_attach(struct host *h, const struct probe_desc *pd, struct
 	return attach_online(prog, &attr, pd->target, att, err, errsz);
 }
 
+static int cmp_name(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* -l software:GLOB, hardware:GLOB: the event names (not their aliases),
+ * sorted, written as specs with an empty count ("software:cpu-clock:"). */
+static int perf_event_list(struct probe_lister *l, const char *rest, const struct provider *prov,
+			   const struct perf_event_name *table)
+{
+	/* the event is the first component; the count after it is ignored */
+	char glob[256] = "*";
+	if (rest && strcspn(rest, ":"))
+		snprintf(glob, sizeof(glob), "%.*s", (int)strcspn(rest, ":"), rest);
+	const char *names[32];
+	size_t n = 0;
+	for (; table[n].name && n < sizeof(names) / sizeof(names[0]); n++)
+		names[n] = table[n].name;
+	qsort(names, n, sizeof(names[0]), cmp_name);
+	for (size_t i = 0; i < n; i++) {
+		char line[128];
+		snprintf(line, sizeof(line), "%s:%s:", prov->name, names[i]);
+		if (!fnmatch(glob, names[i], 0))
+			probe_list_line(l, line);
+	}
+	return EXIT_OK;
+}
+
+static int software_list(struct probe_lister *l, const char *rest)
+{
+	return perf_event_list(l, rest, &provider_software, software_events);
+}
+
+static int hardware_list(struct probe_lister *l, const char *rest)
+{
+	return perf_event_list(l, rest, &provider_hardware, hardware_events);
+}
+
 static const char *const software_aliases[] = {"s", NULL};
 static const char *const hardware_aliases[] = {"h", NULL};
 
@@ -343,6 +383,8 @@ const struct provider provider_software = {
 	.expand = software_expand,
 	.section = perf_section,
 	.attach = perf_event_attach,
+	.list = software_list,
+	.untyped_list_order = 3,
 };
 
 const struct provider provider_hardware = {
@@ -353,4 +395,6 @@ const struct provider provider_hardware = {
 	.expand = hardware_expand,
 	.section = perf_section,
 	.attach = perf_event_attach,
+	.list = hardware_list,
+	.untyped_list_order = 4,
 };

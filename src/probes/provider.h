@@ -15,6 +15,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "front/ast.h"
 #include "manifest.h"
@@ -109,6 +110,21 @@ int rt_attachment_add_cleanup(struct rt_attachment *a, void (*fn)(void *arg), vo
 /* Destroys links, runs cleanups, closes fds, and empties `a`. */
 void rt_attachment_release(struct rt_attachment *a);
 
+/* A `sonde -l` listing in progress (listing.c), handed to the providers'
+ * list hooks. */
+struct probe_lister {
+	struct host *host; /* what the machine says (kernel/host.h) */
+	FILE *out;
+	bool verbose;     /* -v: each probe's arguments too */
+	bool args_only;   /* the arguments without the probe's own line (-lv of a script) */
+	const char *glob; /* a pattern without a probe type: what each whole line must match */
+	size_t n;         /* the probes listed so far */
+};
+/* Lists one probe, "type:name": skipped when it does not match l->glob,
+ * not printed (but counted) with l->args_only. Returns whether it is
+ * listed, so the caller prints its arguments after it. */
+bool probe_list_line(struct probe_lister *l, const char *line);
+
 struct provider {
 	const char *name;
 	const char *const *aliases; /* NULL-terminated, or NULL */
@@ -153,6 +169,19 @@ struct provider {
 	 * known about the kernel. */
 	int (*attach)(struct host *h, const struct probe_desc *pd, struct bpf_program *prog,
 		      struct rt_attachment *att, char *err, size_t errsz);
+
+	/* -l TYPE:REST: lists the probes matching `rest` (the pattern after
+	 * "name:"), with their arguments when l->verbose. With rest NULL,
+	 * the search of a pattern without a probe type: every probe whose
+	 * line matches l->glob, quietly skipping what cannot be read.
+	 * Returns an exit code (runtime/runtime.h) after writing its own
+	 * message. NULL: this provider's probes cannot be listed. */
+	int (*list)(struct probe_lister *l, const char *rest);
+	/* The place of this provider's probes in the listing of a pattern
+	 * without a probe type (`sonde -l '*sleep*'`): lowest first, as
+	 * bpftrace orders them (kprobe, tracepoint, software, hardware);
+	 * 0: not searched. */
+	unsigned untyped_list_order;
 };
 
 /* The table (probes/table.c), NULL-terminated. */

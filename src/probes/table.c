@@ -1,9 +1,10 @@
 /*
- * table.c - the list of probe providers, and the attachment bookkeeping
- * they share.
+ * table.c - the list of probe providers, and what they share: the
+ * listing of one probe line, the attachment bookkeeping.
  */
 #include <bpf/libbpf.h>
 #include <errno.h>
+#include <fnmatch.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -40,6 +41,16 @@ const struct provider *provider_find(const char *name)
 				return p;
 	}
 	return NULL;
+}
+
+bool probe_list_line(struct probe_lister *l, const char *line)
+{
+	if (l->glob && fnmatch(l->glob, line, 0))
+		return false;
+	if (!l->args_only)
+		fprintf(l->out, "%s\n", line);
+	l->n++;
+	return true;
 }
 
 static int grow(void **arr, size_t *cap, size_t n, size_t elem)

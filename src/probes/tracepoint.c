@@ -12,6 +12,7 @@
 #include "compile.h"
 #include "kernel/tracefs.h"
 #include "probes/provider.h"
+#include "runtime/runtime.h"
 
 extern const struct provider provider_tracepoint;
 
@@ -177,6 +178,53 @@ static int tracepoint_attach(struct host *h, const struct probe_desc *pd, struct
 	return rt_attachment_add_link(att, link);
 }
 
+/* -l tracepoint:CAT:NAME; -v adds the fields of the format, as args.NAME
+ * reads them. */
+static int tracepoint_list(struct probe_lister *l, const char *rest)
+{
+	char cat[256] = "*";
+	const char *name = "*";
+	if (rest) {
+		const char *colon = strchr(rest, ':');
+		snprintf(cat, sizeof(cat), "%.*s", colon ? (int)(colon - rest) : (int)strlen(rest),
+			 rest);
+		if (colon)
+			name = colon + 1;
+	}
+	char dir[4096], note[512];
+	if (tracefs_dir(dir, sizeof(dir), note, sizeof(note)))
+		return EXIT_OK;
+	struct arena a;
+	arena_init(&a);
+	char **names = NULL;
+	size_t n = 0;
+	if (tp_expand(&a, dir, cat, name, &names, &n) == 0) {
+		for (size_t i = 0; i < n; i++) {
+			char line[512];
+			snprintf(line, sizeof(line), "tracepoint:%s", names[i]);
+			if (!probe_list_line(l, line) || !l->verbose)
+				continue;
+			char *sep = strchr(names[i], ':');
+			*sep = 0;
+			struct tp_format fmt;
+			if (tp_format_load(&a, dir, names[i], sep + 1, &fmt))
+				continue;
+			for (uint32_t j = 0; j < fmt.nfields; j++) {
+				const struct tp_field *f = &fmt.fields[j];
+				if (f->is_common)
+					continue;
+				if (f->is_array && f->array_len)
+					fprintf(l->out, "    %s %s[%u]\n", f->c_type, f->name,
+						f->array_len);
+				else
+					fprintf(l->out, "    %s %s\n", f->c_type, f->name);
+			}
+		}
+	}
+	arena_fini(&a);
+	return EXIT_OK;
+}
+
 const struct provider provider_tracepoint = {
 	.name = "tracepoint",
 	.aliases = tracepoint_aliases,
@@ -186,4 +234,6 @@ const struct provider provider_tracepoint = {
 	.section = tracepoint_section,
 	.arg_field = tracepoint_arg_field,
 	.attach = tracepoint_attach,
+	.list = tracepoint_list,
+	.untyped_list_order = 2,
 };

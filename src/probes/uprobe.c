@@ -20,6 +20,7 @@
 #include "kernel/symbols.h"
 #include "probes/kfunc.h"
 #include "probes/uprobe.h"
+#include "runtime/runtime.h"
 
 extern const struct provider provider_uprobe, provider_uretprobe;
 
@@ -291,6 +292,52 @@ static int uretprobe_expand(struct compilation *c, struct node *spec, const char
 	return uprobe_expand_common(c, spec, rest, &provider_uretprobe, true);
 }
 
+/* -l uprobe:PATH[:GLOB]: the binary's function symbols, with -v their
+ * parameters from DWARF. */
+static int uprobe_list_common(struct probe_lister *l, const char *rest, const struct provider *prov)
+{
+	if (!rest)
+		return EXIT_OK; /* not part of a search over every type */
+	const char *colon = strrchr(rest, ':');
+	char path[4096];
+	char bin[4096];
+	snprintf(bin, sizeof(bin), "%.*s", colon ? (int)(colon - rest) : (int)strlen(rest), rest);
+	const char *glob = colon ? colon + 1 : "*";
+	if (sym_resolve_path(bin, path, sizeof(path))) {
+		fprintf(stderr, "sonde: -l: cannot find '%s'\n", bin);
+		return EXIT_USAGE;
+	}
+	const struct sym_elf_func *fs;
+	int n = sym_elf_funcs(l->host, path, glob, &fs);
+	if (n < 0) {
+		fprintf(stderr, "sonde: -l: cannot read the symbols of %s: %s\n", path,
+			strerror(-n));
+		return EXIT_SYSTEM;
+	}
+	for (int i = 0; i < n; i++) {
+		if (!l->args_only)
+			fprintf(l->out, "%s:%s:%s\n", prov->name, path, fs[i].name);
+		if (l->verbose) {
+			struct sym_dwarf_param ps[SYM_MAX_PARAMS];
+			int np = sym_dwarf_params(l->host, path, fs[i].name, ps);
+			for (int j = 0; j < np; j++)
+				fprintf(l->out, "    %s %s\n", ps[j].c_type, ps[j].name);
+		}
+	}
+	l->n += (size_t)n;
+	return EXIT_OK;
+}
+
+static int uprobe_list(struct probe_lister *l, const char *rest)
+{
+	return uprobe_list_common(l, rest, &provider_uprobe);
+}
+
+static int uretprobe_list(struct probe_lister *l, const char *rest)
+{
+	return uprobe_list_common(l, rest, &provider_uretprobe);
+}
+
 static const char *const uprobe_aliases[] = {"u", NULL};
 static const char *const uretprobe_aliases[] = {"ur", NULL};
 
@@ -304,6 +351,7 @@ const struct provider provider_uprobe = {
 	.arg_field = uprobe_arg_field,
 	.arg_index = uprobe_arg_index,
 	.attach = uprobe_attach,
+	.list = uprobe_list,
 };
 
 const struct provider provider_uretprobe = {
@@ -315,4 +363,5 @@ const struct provider provider_uretprobe = {
 	.section = uprobe_section,
 	.retval = uprobe_retval,
 	.attach = uprobe_attach,
+	.list = uretprobe_list,
 };

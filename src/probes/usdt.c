@@ -22,7 +22,9 @@
 
 #include "compile.h"
 #include "kernel/stapsdt.h"
+#include "kernel/symbols.h"
 #include "probes/uprobe.h"
+#include "runtime/runtime.h"
 
 extern const struct provider provider_usdt;
 
@@ -150,6 +152,65 @@ static int usdt_arg_index(struct compilation *c, const struct attach_point *ap, 
 	return 0;
 }
 
+/* -l usdt:PATH[:PROVIDER[:NAME]]: each provider:name once, in note order;
+ * -v adds each argument's size, signedness and the note's text for it. */
+static int usdt_list(struct probe_lister *l, const char *rest)
+{
+	if (!rest)
+		return EXIT_OK; /* not part of a search over every type */
+	/* the path ends at the first ':' after its last '/' */
+	const char *slash = strrchr(rest, '/');
+	const char *colon = strchr(slash ? slash : rest, ':');
+	char bin[4096], path[4096], glob[512];
+	snprintf(bin, sizeof(bin), "%.*s", colon ? (int)(colon - rest) : (int)strlen(rest), rest);
+	/* one component matches the provider or the name */
+	snprintf(glob, sizeof(glob), "%s", colon && colon[1] ? colon + 1 : "*");
+	bool one = !strchr(glob, ':');
+	if (sym_resolve_path(bin, path, sizeof(path))) {
+		fprintf(stderr, "sonde: -l: cannot find '%s'\n", bin);
+		return EXIT_USAGE;
+	}
+	struct usdt_site *sites;
+	int n = usdt_read_sites(path, &sites);
+	if (n < 0) {
+		fprintf(stderr, "sonde: -l: cannot read the USDT notes of %s: %s\n", path,
+			n == -ENOEXEC ? "not a 64-bit ELF file" : strerror(-n));
+		return EXIT_SYSTEM;
+	}
+	for (int i = 0; i < n; i++) {
+		char pn[512];
+		snprintf(pn, sizeof(pn), "%s:%s", sites[i].provider, sites[i].name);
+		bool seen = false;
+		for (int j = 0; j < i && !seen; j++)
+			seen = !strcmp(sites[j].provider, sites[i].provider) &&
+			       !strcmp(sites[j].name, sites[i].name);
+		if (seen || (one ? fnmatch(glob, sites[i].provider, 0) &&
+					   fnmatch(glob, sites[i].name, 0)
+				     : fnmatch(glob, pn, 0)))
+			continue;
+		if (!l->args_only)
+			fprintf(l->out, "usdt:%s:%s\n", path, pn);
+		if (l->verbose) {
+			struct usdt_arg args[USDT_MAX_ARGS];
+			char why[160];
+			int na = usdt_parse_args(sites[i].args_text, args, USDT_MAX_ARGS, why,
+						 sizeof(why));
+			const char *text = sites[i].args_text;
+			for (int a = 0; a < na; a++) {
+				size_t len = strcspn(text += strspn(text, " \t"), " \t");
+				fprintf(l->out, "    %s%u arg%d (%.*s)\n", args[a].is_signed ? "int" : "uint",
+					args[a].size * 8, a, (int)len, text);
+				text += len;
+			}
+			if (na < 0)
+				fprintf(l->out, "    (%s)\n", why);
+		}
+		l->n++;
+	}
+	usdt_sites_free(sites, n);
+	return EXIT_OK;
+}
+
 static const char *const usdt_aliases[] = {"U", NULL};
 
 const struct provider provider_usdt = {
@@ -161,4 +222,5 @@ const struct provider provider_usdt = {
     .section = usdt_section,
     .arg_index = usdt_arg_index,
     .attach = uprobe_attach,
+    .list = usdt_list,
 };
