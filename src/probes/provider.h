@@ -110,6 +110,14 @@ int rt_attachment_add_cleanup(struct rt_attachment *a, void (*fn)(void *arg), vo
 /* Destroys links, runs cleanups, closes fds, and empties `a`. */
 void rt_attachment_release(struct rt_attachment *a);
 
+/* How a spec of this provider is written, which the lexer must know to
+ * find where the spec ends (grammar/lexer.l). */
+enum spec_form {
+	SPEC_FIELDS, /* name:A:B...; a '/' ends the spec (and opens a predicate) */
+	SPEC_PATH,   /* name:PATH...; a '/' belongs to the file path after the colon */
+	SPEC_BARE,   /* the name alone, with no ':' (BEGIN) */
+};
+
 /* A `sonde -l` listing in progress (listing.c), handed to the providers'
  * list hooks. */
 struct probe_lister {
@@ -128,6 +136,7 @@ bool probe_list_line(struct probe_lister *l, const char *line);
 struct provider {
 	const char *name;
 	const char *const *aliases; /* NULL-terminated, or NULL */
+	enum spec_form form;
 	enum provider_run run;
 	unsigned ctx;               /* CTX_HAS_* */
 
@@ -188,5 +197,9 @@ struct provider {
 extern const struct provider *const provider_table[];
 /* Finds a provider by name or alias; NULL if unknown. */
 const struct provider *provider_find(const char *name);
+/* The form of specs starting with the `len` bytes at `name` (not
+ * NUL-terminated: the lexer asks about its token); SPEC_FIELDS for a name
+ * no provider has. */
+enum spec_form provider_spec_form(const char *name, size_t len);
 
 #endif

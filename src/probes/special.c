@@ -42,6 +42,7 @@ static const char *special_section(struct arena *a, const struct attach_point *a
 
 const struct provider provider_begin = {
 	.name = "BEGIN",
+	.form = SPEC_BARE,
 	.run = RUN_AT_START,
 	.ctx = CTX_HAS_USER,
 	.expand = begin_expand,
@@ -50,6 +51,7 @@ const struct provider provider_begin = {
 
 const struct provider provider_end = {
 	.name = "END",
+	.form = SPEC_BARE,
 	.run = RUN_AT_EXIT,
 	.ctx = CTX_HAS_USER,
 	.expand = end_expand,

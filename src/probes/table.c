@@ -43,6 +43,17 @@ const struct provider *provider_find(const char *name)
 	return NULL;
 }
 
+enum spec_form provider_spec_form(const char *name, size_t len)
+{
+	char buf[64];
+	if (len >= sizeof(buf))
+		return SPEC_FIELDS;
+	memcpy(buf, name, len);
+	buf[len] = 0;
+	const struct provider *p = provider_find(buf);
+	return p ? p->form : SPEC_FIELDS;
+}
+
 bool probe_list_line(struct probe_lister *l, const char *line)
 {
 	if (l->glob && fnmatch(l->glob, line, 0))

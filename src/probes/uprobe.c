@@ -343,6 +343,7 @@ static const char *const uretprobe_aliases[] = {"ur", NULL};
 
 const struct provider provider_uprobe = {
 	.name = "uprobe",
+	.form = SPEC_PATH,
 	.aliases = uprobe_aliases,
 	.run = RUN_ATTACHED,
 	.ctx = CTX_HAS_ARGS | CTX_HAS_ARGN | CTX_HAS_USER | CTX_HAS_STACK | CTX_HAS_FUNC,
@@ -356,6 +357,7 @@ const struct provider provider_uprobe = {
 
 const struct provider provider_uretprobe = {
 	.name = "uretprobe",
+	.form = SPEC_PATH,
 	.aliases = uretprobe_aliases,
 	.run = RUN_ATTACHED,
 	.ctx = CTX_HAS_RETVAL | CTX_HAS_USER | CTX_HAS_STACK | CTX_HAS_FUNC,

@@ -174,7 +174,7 @@ static int usdt_list(struct probe_lister *l, const char *rest)
 	int n = usdt_read_sites(path, &sites);
 	if (n < 0) {
 		fprintf(stderr, "sonde: -l: cannot read the USDT notes of %s: %s\n", path,
-			n == -ENOEXEC ? "not a 64-bit ELF file" : strerror(-n));
+		        n == -ENOEXEC ? "not a 64-bit ELF file" : strerror(-n));
 		return EXIT_SYSTEM;
 	}
 	for (int i = 0; i < n; i++) {
@@ -184,9 +184,9 @@ static int usdt_list(struct probe_lister *l, const char *rest)
 		for (int j = 0; j < i && !seen; j++)
 			seen = !strcmp(sites[j].provider, sites[i].provider) &&
 			       !strcmp(sites[j].name, sites[i].name);
-		if (seen || (one ? fnmatch(glob, sites[i].provider, 0) &&
-					   fnmatch(glob, sites[i].name, 0)
-				     : fnmatch(glob, pn, 0)))
+		if (seen ||
+		    (one ? fnmatch(glob, sites[i].provider, 0) && fnmatch(glob, sites[i].name, 0)
+		         : fnmatch(glob, pn, 0)))
 			continue;
 		if (!l->args_only)
 			fprintf(l->out, "usdt:%s:%s\n", path, pn);
@@ -194,12 +194,13 @@ static int usdt_list(struct probe_lister *l, const char *rest)
 			struct usdt_arg args[USDT_MAX_ARGS];
 			char why[160];
 			int na = usdt_parse_args(sites[i].args_text, args, USDT_MAX_ARGS, why,
-						 sizeof(why));
+			                         sizeof(why));
 			const char *text = sites[i].args_text;
 			for (int a = 0; a < na; a++) {
 				size_t len = strcspn(text += strspn(text, " \t"), " \t");
-				fprintf(l->out, "    %s%u arg%d (%.*s)\n", args[a].is_signed ? "int" : "uint",
-					args[a].size * 8, a, (int)len, text);
+				fprintf(l->out, "    %s%u arg%d (%.*s)\n",
+				        args[a].is_signed ? "int" : "uint", args[a].size * 8, a,
+				        (int)len, text);
 				text += len;
 			}
 			if (na < 0)
@@ -215,6 +216,7 @@ static const char *const usdt_aliases[] = {"U", NULL};
 
 const struct provider provider_usdt = {
     .name = "usdt",
+    .form = SPEC_PATH,
     .aliases = usdt_aliases,
     .run = RUN_ATTACHED,
     .ctx = CTX_HAS_ARGN | CTX_HAS_USER | CTX_HAS_STACK | CTX_HAS_FUNC,

@@ -304,6 +304,26 @@ static const struct dump_case dump_cases[] = {
         "  block {}\n",
     },
     {
+        /* the provider table says which specs take a path: aliases too,
+         * and only they keep a '/' (elsewhere it opens the predicate) */
+        "path specs by alias",
+        "u:/bin/sh:main,ur:/bin/sh:main,U:/usr/lib/x.so:p:n,i:s:1/pid/ { }\n"
+        "t:a:b/x/ { }\n",
+        "probe #0\n"
+        "  spec u:/bin/sh:main\n"
+        "  spec ur:/bin/sh:main\n"
+        "  spec U:/usr/lib/x.so:p:n\n"
+        "  spec i:s:1\n"
+        "  predicate:\n"
+        "    ident pid\n"
+        "  block {}\n"
+        "probe #1\n"
+        "  spec t:a:b\n"
+        "  predicate:\n"
+        "    ident x\n"
+        "  block {}\n",
+    },
+    {
         "predicates",
         "tracepoint:a:b/pid == 1/{ }\n"
         "kprobe:f /(arg0 / 2) > 1 && arg1 < 3/ < >\n"
