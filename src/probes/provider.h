@@ -118,6 +118,15 @@ enum spec_form {
 	SPEC_BARE,   /* the name alone, with no ':' (BEGIN) */
 };
 
+/* A value a packet program returns, by name: a verdict statement
+ * (`drop;`), or a value only --test-run names when it counts what the
+ * programs returned. */
+struct verdict {
+	const char *name;
+	int64_t value;
+	bool statement; /* `NAME;` in a probe returns it */
+};
+
 /* A `sonde -l` listing in progress (listing.c), handed to the providers'
  * list hooks. */
 struct probe_lister {
@@ -168,8 +177,16 @@ struct provider {
 	 * here. NULL: the provider has no verdicts. */
 	int (*verdict)(struct compilation *c, const struct attach_point *ap, const char *name,
 		       struct loc loc, int64_t *ret);
-	/* Returned when the probe block ends (XDP_PASS, TC_ACT_OK, 0). */
+	/* Returned when the probe block ends (XDP_PASS, TC_ACT_UNSPEC, 0). */
 	int64_t default_return;
+	/* Packet providers: the values their programs return, by name, in the
+	 * order --test-run prints its counts; several values may share a
+	 * name (the first entry holds their count). Ends with {NULL}. */
+	const struct verdict *verdicts;
+	/* --test-run: writes into `ctx` (`size` bytes at most) the context of
+	 * a packet of `len` bytes arriving on interface `ifindex`, and returns
+	 * its size. */
+	size_t (*test_run_ctx)(void *ctx, size_t size, uint32_t len, int ifindex);
 
 	/* Runtime: attach a loaded program. On failure writes a sentence into
 	 * err (without the probe name, which the caller adds) and returns

@@ -33,6 +33,7 @@
 #include <bpf/libbpf.h>
 #include <errno.h>
 #include <linux/netlink.h>
+#include <linux/pkt_cls.h>
 #include <linux/pkt_sched.h>
 #include <linux/rtnetlink.h>
 #include <net/if.h>
@@ -49,7 +50,22 @@
 
 extern const struct provider provider_tc;
 
-enum { TC_UNSPEC_ = -1, TC_OK_ = 0, TC_SHOT_ = 2 };
+/* TC_ACT_* (linux/pkt_cls.h). TC_ACT_UNSPEC, which a block that ends
+ * without a verdict returns (go on), lets the packet through as TC_ACT_OK
+ * does: both count as "pass". */
+static const struct verdict tc_verdicts[] = {
+	{"pass", TC_ACT_OK, true},
+	{"pass", TC_ACT_UNSPEC, false},
+	{"drop", TC_ACT_SHOT, true},
+	{"redirect", TC_ACT_REDIRECT, false},
+	{"reclassify", TC_ACT_RECLASSIFY, false},
+	{"pipe", TC_ACT_PIPE, false},
+	{"stolen", TC_ACT_STOLEN, false},
+	{"queued", TC_ACT_QUEUED, false},
+	{"repeat", TC_ACT_REPEAT, false},
+	{"trap", TC_ACT_TRAP, false},
+	{NULL, 0, false},
+};
 /* enum bpf_attach_type values from Linux 6.6; the installed uapi headers
  * may predate them */
 enum { ATTACH_TCX_INGRESS = 46, ATTACH_TCX_EGRESS = 47 };
@@ -90,9 +106,9 @@ static int tc_verdict(struct compilation *c, const struct attach_point *ap, cons
 		      struct loc loc, int64_t *ret)
 {
 	if (!strcmp(name, "drop")) {
-		*ret = TC_SHOT_;
+		*ret = TC_ACT_SHOT;
 	} else if (!strcmp(name, "pass")) {
-		*ret = TC_OK_;
+		*ret = TC_ACT_OK;
 	} else if (!strcmp(name, "tx")) {
 		diag_error(c->diag, loc,
 			   "'tx;' is an XDP verdict; tc probes have drop, pass and "
@@ -268,7 +284,7 @@ static int attach_clsact(const struct probe_desc *pd, int prog_fd, int ifindex, 
 	char body[128];
 	snprintf(body, sizeof(body), "%d %s %u %u %u %s\n", ifindex, ingress ? "ingress" : "egress",
 		 f->priority, f->handle, info.id, f->ifname);
-	leftover_begin(&f->rec, "tc", body);
+	leftover_begin(&f->rec, LEFTOVER_KIND_TC_FILTER, body);
 
 	int lock = clsact_lock(ifindex);
 	/* EEXIST is the usual answer when the qdisc exists; keep libbpf from
@@ -379,6 +395,16 @@ static int tc_attach(struct host *h, const struct probe_desc *pd, struct bpf_pro
 	return attach_clsact(pd, prog_fd, ifindex, ingress, att, err, errsz);
 }
 
+static size_t tc_test_run_ctx(void *ctx, size_t size, uint32_t len, int ifindex)
+{
+	struct __sk_buff skb = {.ifindex = (uint32_t)ifindex};
+	(void)len;
+	if (size < sizeof(skb))
+		return 0;
+	memcpy(ctx, &skb, sizeof(skb));
+	return sizeof(skb);
+}
+
 const struct provider provider_tc = {
 	.name = "tc",
 	.run = RUN_ATTACHED,
@@ -387,6 +413,8 @@ const struct provider provider_tc = {
 	.section = tc_section,
 	.pkt_parser = "sonde_pkt_skb",
 	.verdict = tc_verdict,
-	.default_return = TC_UNSPEC_,
+	.default_return = TC_ACT_UNSPEC,
+	.verdicts = tc_verdicts,
+	.test_run_ctx = tc_test_run_ctx,
 	.attach = tc_attach,
 };

@@ -47,7 +47,11 @@
 
 extern const struct provider provider_xdp;
 
-enum { XDP_ABORTED_ = 0, XDP_DROP_ = 1, XDP_PASS_ = 2, XDP_TX_ = 3 };
+/* enum xdp_action (linux/bpf.h) */
+static const struct verdict xdp_verdicts[] = {
+	{"pass", XDP_PASS, true},	  {"drop", XDP_DROP, true},	    {"tx", XDP_TX, true},
+	{"redirect", XDP_REDIRECT, false}, {"aborted", XDP_ABORTED, false}, {NULL, 0, false},
+};
 
 /* attach_point.value bits */
 enum { XDP_OPT_FORCE = 1 };
@@ -110,11 +114,11 @@ static int xdp_verdict(struct compilation *c, const struct attach_point *ap, con
 		       struct loc loc, int64_t *ret)
 {
 	if (!strcmp(name, "drop"))
-		*ret = XDP_DROP_;
+		*ret = XDP_DROP;
 	else if (!strcmp(name, "pass"))
-		*ret = XDP_PASS_;
+		*ret = XDP_PASS;
 	else if (!strcmp(name, "tx"))
-		*ret = XDP_TX_;
+		*ret = XDP_TX;
 	else {
 		diag_error(c->diag, loc,
 			   "'%s' is not a verdict of xdp probes: use drop, pass, tx or "
@@ -237,7 +241,7 @@ static void find_forcing_sonde(struct xdp_restore *r, uint32_t id, char *owner, 
 		unsigned long long netns;
 		int ifindex;
 		unsigned mode, ours;
-		if (fgets(line, sizeof(line), f) && sscanf(line, "xdp %ld %llu", &pid, &netns) == 2 &&
+		if (fgets(line, sizeof(line), f) && sscanf(line, LEFTOVER_KIND_XDP_FORCED " %ld %llu", &pid, &netns) == 2 &&
 		    netns == leftover_netns() && fgets(line, sizeof(line), f) &&
 		    sscanf(line, "%d %u %u", &ifindex, &mode, &ours) == 3 &&
 		    ifindex == r->ifindex && ours == id) {
@@ -307,7 +311,7 @@ static int attach_forced(const struct probe_desc *pd, int prog_fd, int ifindex, 
 		off += (size_t)snprintf(body + off, sizeof(body) - off, "%u %s %s\n",
 					r->saved[i].id, r->saved[i].pin[0] ? r->saved[i].pin : "-",
 					r->saved[i].owner[0] ? r->saved[i].owner : "-");
-	leftover_begin(&r->rec, "xdp", body);
+	leftover_begin(&r->rec, LEFTOVER_KIND_XDP_FORCED, body);
 
 	int rc = r->our_fd < 0 ? -errno : xdp_swap(ifindex, prog_fd, r->saved[0].fd, mode);
 	if (rc) {
@@ -475,6 +479,15 @@ static int xdp_attach(struct host *h, const struct probe_desc *pd, struct bpf_pr
 	return rc;
 }
 
+static size_t xdp_test_run_ctx(void *ctx, size_t size, uint32_t len, int ifindex)
+{
+	struct xdp_md md = {.data_end = len, .ingress_ifindex = (uint32_t)ifindex};
+	if (size < sizeof(md))
+		return 0;
+	memcpy(ctx, &md, sizeof(md));
+	return sizeof(md);
+}
+
 const struct provider provider_xdp = {
 	.name = "xdp",
 	.run = RUN_ATTACHED,
@@ -483,6 +496,8 @@ const struct provider provider_xdp = {
 	.section = xdp_section,
 	.pkt_parser = "sonde_pkt_xdp",
 	.verdict = xdp_verdict,
-	.default_return = XDP_PASS_,
+	.default_return = XDP_PASS,
+	.verdicts = xdp_verdicts,
+	.test_run_ctx = xdp_test_run_ctx,
 	.attach = xdp_attach,
 };

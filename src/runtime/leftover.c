@@ -206,6 +206,16 @@ static char *read_all(int fd)
 	return buf;
 }
 
+/* How each kind of record is undone; a kind not here is deleted. */
+static const struct {
+	const char *kind;
+	int (*undo)(long pid, uint64_t netns, const char *body);
+} undoers[] = {
+	{LEFTOVER_KIND_TC_FILTER, tc_undo_leftover},
+	{LEFTOVER_KIND_XDP_FORCED, xdp_undo_leftover},
+	{LEFTOVER_KIND_PIN, pin_undo_leftover},
+};
+
 static void sweep_one(const char *dir, const char *name)
 {
 	char path[512];
@@ -231,13 +241,9 @@ static void sweep_one(const char *dir, const char *name)
 	int used = 0;
 	int keep = 0;
 	if (text && sscanf(text, "%15s %ld %llu\n%n", kind, &pid, &netns, &used) == 3 && used) {
-		const char *body = text + used;
-		if (!strcmp(kind, "tc"))
-			keep = tc_undo_leftover(pid, netns, body);
-		else if (!strcmp(kind, "xdp"))
-			keep = xdp_undo_leftover(pid, netns, body);
-		else if (!strcmp(kind, "pin"))
-			keep = pin_undo_leftover(pid, netns, body);
+		for (size_t i = 0; i < sizeof(undoers) / sizeof(undoers[0]); i++)
+			if (!strcmp(kind, undoers[i].kind))
+				keep = undoers[i].undo(pid, netns, text + used);
 	}
 	if (!keep)
 		unlink(path);

@@ -26,6 +26,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* The kinds of record: the first word of a record's first line, written
+ * where the object is made and read by the sweep. They name kernel
+ * objects, not probe types, although two are spelled like one: a clsact
+ * filter (probes/tc.c), an XDP program swapped in by --force
+ * (probes/xdp.c), and map pins (runtime/pin.c). Later sondes read the
+ * records earlier ones left, so a kind's word never changes. */
+#define LEFTOVER_KIND_TC_FILTER "tc"
+#define LEFTOVER_KIND_XDP_FORCED "xdp"
+#define LEFTOVER_KIND_PIN "pin"
+
 struct leftover {
 	int fd;         /* locked; -1 when no record could be written */
 	char path[512]; /* the record's file */
@@ -34,7 +44,7 @@ struct leftover {
 /* The run directory; created (0700) when `create`. NULL when it is not
  * usable (then nothing is recorded, and a kill leaves what it leaves). */
 const char *leftover_dir(bool create);
-/* Writes a record: `kind`, then `body` (the lines after the first).
+/* Writes a record: `kind` (LEFTOVER_KIND_*), then `body` (the lines after the first).
  * Never fails the run: when no record can be written, l->fd is -1. */
 void leftover_begin(struct leftover *l, const char *kind, const char *body);
 /* The object is undone (or handed on): the record goes. */

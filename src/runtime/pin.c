@@ -82,7 +82,7 @@ static void record_pins(struct pin_state *ps, const char *dir, const struct mani
 		pin_name(m->maps[i].name, name, sizeof(name));
 		len += (size_t)snprintf(body + len, cap - len, "%u %s/%s\n", info.id, dir, name);
 	}
-	leftover_begin(&ps->rec, "pin", body);
+	leftover_begin(&ps->rec, LEFTOVER_KIND_PIN, body);
 	free(body);
 }
 

@@ -22,7 +22,6 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <errno.h>
-#include <linux/bpf.h>
 #include <net/if.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,29 +30,14 @@
 #include "probes/provider.h"
 #include "runtime/runtime.h"
 
-/* Verdict names by return value, per packet provider. tc's TC_ACT_UNSPEC
- * (a block that ends without a verdict: go on) and TC_ACT_OK both let
- * the packet through and count as "pass". */
-struct verdict_name {
-	int64_t value;
-	const char *name;
-};
-
-static const struct verdict_name xdp_names[] = {
-	{2, "pass"}, {1, "drop"}, {3, "tx"}, {4, "redirect"}, {0, "aborted"}, {0, NULL},
-};
-static const struct verdict_name tc_names[] = {
-	{0, "pass"}, {-1, "pass"}, {2, "drop"}, {7, "redirect"}, {1, "reclassify"},
-	{3, "queued"}, {4, "repeat"}, {5, "stolen"}, {6, "trap"}, {0, NULL},
-};
-
-enum { MAX_NAMES = 10, OTHER = MAX_NAMES, SKIPPED = MAX_NAMES + 1, NCOUNTS = MAX_NAMES + 2 };
+/* Counts per name of the provider's verdicts (provider.h), then values
+ * with no name, then packets the kernel could not run. */
+enum { MAX_NAMES = 16, OTHER = MAX_NAMES, SKIPPED = MAX_NAMES + 1, NCOUNTS = MAX_NAMES + 2 };
 
 struct prog_run {
 	const struct probe_desc *pd;
-	const struct verdict_name *names;
+	const struct provider *prov;
 	int fd;
-	bool is_xdp;
 	int ifindex;  /* passed in the context while the kernel accepts it */
 	uint64_t packets;
 	uint64_t counts[NCOUNTS];
@@ -62,11 +46,12 @@ struct prog_run {
 
 static void count(struct prog_run *pr, int64_t ret)
 {
-	for (int i = 0; pr->names[i].name; i++) {
-		if (pr->names[i].value == ret) {
+	const struct verdict *names = pr->prov->verdicts;
+	for (int i = 0; names[i].name && i < MAX_NAMES; i++) {
+		if (names[i].value == ret) {
 			/* the first entry with this name holds the count */
 			for (int j = 0; j <= i; j++)
-				if (!strcmp(pr->names[j].name, pr->names[i].name)) {
+				if (!strcmp(names[j].name, names[i].name)) {
 					pr->counts[j]++;
 					return;
 				}
@@ -80,21 +65,10 @@ static void count(struct prog_run *pr, int64_t ret)
 static int run_one(struct prog_run *pr, const uint8_t *data, uint32_t len, int64_t *ret)
 {
 	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = data, .data_size_in = len, .repeat = 1);
-	struct xdp_md xctx;
-	struct __sk_buff sctx;
+	_Alignas(8) unsigned char ctx[256];
 	if (pr->ifindex > 0) {
-		if (pr->is_xdp) {
-			memset(&xctx, 0, sizeof(xctx));
-			xctx.data_end = len;
-			xctx.ingress_ifindex = (uint32_t)pr->ifindex;
-			o.ctx_in = &xctx;
-			o.ctx_size_in = sizeof(xctx);
-		} else {
-			memset(&sctx, 0, sizeof(sctx));
-			sctx.ifindex = (uint32_t)pr->ifindex;
-			o.ctx_in = &sctx;
-			o.ctx_size_in = sizeof(sctx);
-		}
+		o.ctx_in = ctx;
+		o.ctx_size_in = (uint32_t)pr->prov->test_run_ctx(ctx, sizeof(ctx), len, pr->ifindex);
 	}
 	int err = bpf_prog_test_run_opts(pr->fd, &o);
 	if (err && pr->ifindex > 0 && (errno == EINVAL || errno == ENODEV)) {
@@ -127,7 +101,8 @@ static void print_summary(struct printer *p, const struct prog_run *pr)
 		if (!pr->counts[i])
 			continue;
 		char other[32];
-		const char *name = i == OTHER ? other : i == SKIPPED ? "skipped" : pr->names[i].name;
+		const char *name =
+			i == OTHER ? other : i == SKIPPED ? "skipped" : pr->prov->verdicts[i].name;
 		if (i == OTHER)
 			snprintf(other, sizeof(other), "other(%lld)", (long long)pr->other_value);
 		if (json)
@@ -177,7 +152,7 @@ int testrun_packets(const struct manifest *m, struct bpf_program **progs, const 
 		const struct provider *prov = provider_find(m->probes[i].provider);
 		if (!prov)
 			continue;
-		if (!prov->pkt_parser) {
+		if (!prov->test_run_ctx || !prov->verdicts) {
 			if (prov->run == RUN_ATTACHED)
 				fprintf(stderr,
 					"sonde: note: --test-run attaches nothing: probe '%s' (line "
@@ -187,8 +162,7 @@ int testrun_packets(const struct manifest *m, struct bpf_program **progs, const 
 		}
 		struct prog_run *pr = &runs[nruns++];
 		pr->pd = &m->probes[i];
-		pr->is_xdp = !strcmp(prov->name, "xdp");
-		pr->names = pr->is_xdp ? xdp_names : tc_names;
+		pr->prov = prov;
 		pr->fd = bpf_program__fd(progs[i]);
 		pr->ifindex = pr->pd->target ? (int)if_nametoindex(pr->pd->target) : 0;
 	}
