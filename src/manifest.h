@@ -80,6 +80,20 @@ struct map_desc {
 	uint32_t nbuckets;                         /* AGG_HIST / AGG_LHIST */
 };
 
+/* The maps the generated code keeps for itself, beside the script's: the
+ * runtime finds each by what it holds, whatever codegen named it. */
+enum aux_map_kind {
+	AUX_MAP_STACKS,        /* stack traces of kstack/ustack, `depth` frames deep */
+	AUX_MAP_ELAPSED_START, /* one u64 (key 0): the start time in ktime ns for
+				  `elapsed`, written by the runtime before BEGIN */
+};
+
+struct aux_map_desc {
+	enum aux_map_kind kind;
+	const char *elf_name; /* name of the BPF map in the object */
+	uint32_t depth;       /* AUX_MAP_STACKS: the frames each trace keeps */
+};
+
 /* A printf-like format whose arguments travel in a ring-buffer record. */
 struct fmt_desc {
 	const char *fmt;       /* the format string as written (escapes decoded) */
@@ -147,6 +161,8 @@ struct manifest {
 	uint32_t nfmts;
 	struct probe_desc *probes;
 	uint32_t nprobes;
+	struct aux_map_desc *aux_maps; /* filled by the backend */
+	uint32_t naux_maps;
 	const char *events_map; /* ring buffer name in the ELF, NULL if none */
 	uint32_t ringbuf_size;
 };

@@ -56,6 +56,7 @@ struct backend_module {
 	LLVMContextRef ctx;
 	LLVMModuleRef mod;
 	struct emit *em;
+	struct cg_aux_maps aux; /* for the manifest, at emit */
 };
 
 static void backend_module_free(struct backend_module *m)
@@ -83,7 +84,7 @@ static struct backend_module *backend_codegen(struct compilation *c, const char 
 		fprintf(stderr, "sonde: cannot set up the BPF target: %s\n", err);
 		goto fail;
 	}
-	if (cg_build(c, m->ctx, m->mod, m->em))
+	if (cg_build(c, m->ctx, m->mod, m->em, &m->aux))
 		goto fail;
 	if (c->opts->emit_llvm && emit_ir_file(m->em, c->opts->emit_llvm, &err)) {
 		fprintf(stderr, "sonde: cannot write %s: %s\n", c->opts->emit_llvm, err);
@@ -103,6 +104,8 @@ static int backend_emit(struct compilation *c, struct backend_module *m, struct 
 	if (emit_object(m->em, &p->elf, &p->elf_size, &err)) {
 		report_emit_error(c, err);
 		rc = -1;
+	} else {
+		cg_describe_aux_maps(&m->aux, p);
 	}
 	free(err);
 	return rc;

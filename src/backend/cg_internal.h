@@ -56,6 +56,7 @@ struct cg {
 	uint32_t ncb_vars;
 	struct var_info *cb_kv;       /* the loop's $kv, a local of the callback */
 	LLVMValueRef elapsed;         /* map holding sonde's start time (ktime ns) */
+	struct cg_aux_maps *aux; /* the maps above, as the manifest describes them */
 	LLVMValueRef len_cb;          /* len(): the counting callback */
 	int ncallbacks;
 	/* buffers of the function being built (see "where values live") */

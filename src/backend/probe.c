@@ -120,9 +120,22 @@ static void cg_probe(struct cg *g, struct probe_inst *pi)
 	finish_scratch(g, pi);
 }
 
-int cg_build(struct compilation *c, LLVMContextRef ctx, LLVMModuleRef mod, struct emit *em)
+void cg_describe_aux_maps(const struct cg_aux_maps *aux, struct program *p)
 {
-	struct cg g = {.c = c, .em = em, .ctx = ctx, .mod = mod};
+	struct manifest *m = &p->m;
+	m->naux_maps = aux->n;
+	m->aux_maps = arena_alloc(&p->arena, (aux->n + 1) * sizeof(*m->aux_maps));
+	for (uint32_t i = 0; i < aux->n; i++) {
+		m->aux_maps[i] = aux->maps[i];
+		m->aux_maps[i].elf_name = arena_strdup(&p->arena, aux->maps[i].elf_name);
+	}
+}
+
+int cg_build(struct compilation *c, LLVMContextRef ctx, LLVMModuleRef mod, struct emit *em,
+	     struct cg_aux_maps *aux)
+{
+	struct cg g = {.c = c, .em = em, .ctx = ctx, .mod = mod, .aux = aux};
+	aux->n = 0;
 	g.b = LLVMCreateBuilderInContext(ctx);
 	g.ab = LLVMCreateBuilderInContext(ctx);
 	g.sb = LLVMCreateBuilderInContext(ctx);

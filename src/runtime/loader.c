@@ -200,9 +200,10 @@ int ld_load(const struct program *p, struct diag *d, unsigned flags, struct load
 	}
 	out->progs = calloc(p->m.nprobes + 1, sizeof(*out->progs));
 	out->maps = calloc(p->m.nmaps + 1, sizeof(*out->maps));
+	out->aux_maps = calloc(p->m.naux_maps + 1, sizeof(*out->aux_maps));
 	if (flags & LD_VERIFIER_LOG)
 		out->log_bufs = calloc(p->m.nprobes + 1, sizeof(*out->log_bufs));
-	if (!out->progs || !out->maps || ((flags & LD_VERIFIER_LOG) && !out->log_bufs)) {
+	if (!out->progs || !out->maps || !out->aux_maps || ((flags & LD_VERIFIER_LOG) && !out->log_bufs)) {
 		rc = -ENOMEM;
 		fprintf(stderr, "sonde: out of memory\n");
 		goto fail;
@@ -226,6 +227,8 @@ int ld_load(const struct program *p, struct diag *d, unsigned flags, struct load
 	}
 	for (uint32_t i = 0; i < p->m.nmaps; i++)
 		out->maps[i] = bpf_object__find_map_by_name(out->obj, p->m.maps[i].elf_name);
+	for (uint32_t i = 0; i < p->m.naux_maps; i++)
+		out->aux_maps[i] = bpf_object__find_map_by_name(out->obj, p->m.aux_maps[i].elf_name);
 	if (p->m.events_map) {
 		out->events = bpf_object__find_map_by_name(out->obj, p->m.events_map);
 	}
@@ -346,5 +349,6 @@ void ld_unload(struct loaded *l)
 	free(l->log_bufs);
 	free(l->progs);
 	free(l->maps);
+	free(l->aux_maps);
 	memset(l, 0, sizeof(*l));
 }

@@ -20,6 +20,7 @@ struct loaded {
 	struct bpf_object *obj;
 	struct bpf_program **progs; /* by probe index */
 	struct bpf_map **maps;      /* by map index */
+	struct bpf_map **aux_maps;  /* by index in the manifest's aux_maps */
 	struct bpf_map *events;     /* ring buffer, or NULL */
 	struct bpf_map *counters;   /* .bss: the counters of manifest.h, or NULL */
 	char **log_bufs;            /* -d: each program's verifier log, by probe index */

@@ -688,16 +688,12 @@ int rt_run(const struct program *p, const struct rt_options *o, struct diag *d)
 	/* stacks and symbols printed as text (symbols.c) */
 	struct sym_resolver resolver;
 	sym_resolver_init(&resolver, o->host);
-	/* codegen names them "stacks" (the full depth) and "stacks_N" */
-	struct bpf_map *map;
-	bpf_object__for_each_map(map, r.ld.obj)
-	{
-		const char *name = bpf_map__name(map);
-		if (strncmp(name, "stacks", 6))
-			continue;
-		unsigned long depth = name[6] == '_' ? strtoul(name + 7, NULL, 10) : STACK_MAX_DEPTH;
-		if (depth >= 1 && depth <= STACK_MAX_DEPTH)
-			resolver.stack_fds[depth] = bpf_map__fd(map);
+	/* the stack-trace maps, one per frame limit (manifest.h) */
+	for (uint32_t i = 0; i < p->m.naux_maps; i++) {
+		const struct aux_map_desc *am = &p->m.aux_maps[i];
+		if (am->kind == AUX_MAP_STACKS && r.ld.aux_maps[i] && am->depth >= 1 &&
+		    am->depth <= STACK_MAX_DEPTH)
+			resolver.stack_fds[am->depth] = bpf_map__fd(r.ld.aux_maps[i]);
 	}
 	r.pr.resolver = &resolver.base;
 	/* what killed runs left (leftover.h) goes before this run pins or
@@ -729,13 +725,14 @@ int rt_run(const struct program *p, const struct rt_options *o, struct diag *d)
 		}
 	}
 	/* elapsed: ns since sonde started, measured from here in the kernel's clock */
-	struct bpf_map *em = bpf_object__find_map_by_name(r.ld.obj, "elapsed_start");
-	if (em) {
+	for (uint32_t i = 0; i < p->m.naux_maps; i++) {
+		if (p->m.aux_maps[i].kind != AUX_MAP_ELAPSED_START || !r.ld.aux_maps[i])
+			continue;
 		struct timespec ts;
 		clock_gettime(CLOCK_MONOTONIC, &ts);
 		uint32_t key = 0;
 		uint64_t start = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-		bpf_map_update_elem(bpf_map__fd(em), &key, &start, BPF_ANY);
+		bpf_map_update_elem(bpf_map__fd(r.ld.aux_maps[i]), &key, &start, BPF_ANY);
 	}
 	if ((!o->quiet || o->format == OUT_JSON) && !o->test_run)
 		out_attached(&r.pr, p->m.nprobes);

@@ -30,6 +30,8 @@ static LLVMValueRef stack_id(struct cg *g, const struct type *t)
 			snprintf(name, sizeof(name), "stacks_%u", depth);
 		g->stacks[depth] = emit_map(g->em, name, BPF_MAP_TYPE_STACK_TRACE,
 					    g->c->opts->map_entries, 4, depth * 8, 1);
+		g->aux->maps[g->aux->n++] = (struct aux_map_desc){
+			AUX_MAP_STACKS, arena_strdup(&g->c->arena, name), depth};
 	}
 	bool user = t->kind == TYPE_USTACK;
 	LLVMValueRef args[] = {g->ctxarg, g->stacks[depth], c64(g, user ? BPF_F_USER_STACK : 0)};

@@ -90,8 +90,11 @@ LLVMValueRef emit_elapsed(struct cg *g, struct node *n, struct node *target)
 {
 	(void)n, (void)target;
 	/* the runtime writes sonde's start time into the map before BEGIN */
-	if (!g->elapsed)
+	if (!g->elapsed) {
 		g->elapsed = emit_map(g->em, "elapsed_start", BPF_MAP_TYPE_ARRAY, 1, 4, 8, 1);
+		g->aux->maps[g->aux->n++] =
+			(struct aux_map_desc){AUX_MAP_ELAPSED_START, "elapsed_start", 0};
+	}
 	LLVMValueRef now = cg_helper(g, BPF_FUNC_ktime_get_ns, g->i64, NULL, 0);
 	LLVMValueRef key = new_buf(g, 4, "elapsed_key");
 	LLVMValueRef args[] = {g->elapsed, key};
