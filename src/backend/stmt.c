@@ -126,11 +126,10 @@ static void cg_stmt(struct cg *g, struct node *n)
 		if (e->kind == N_CALL && cg_call_stmt(g, e))
 			return;
 		if (e->kind == N_IDENT && e->u.ident.is_const) {
-			/* a verdict: asked again for this attach point's provider */
-			int64_t ret = 0;
-			const struct attach_point *ap = g->pi->ap;
-			ap->prov->verdict(g->c, ap, e->u.ident.name, e->loc, &ret);
-			LLVMBuildRet(g->b, LLVMConstInt(g->i32, (uint64_t)ret, 1));
+			/* a verdict: its value for this attach point's provider
+			 * (sema checked that every provider of the probe has it) */
+			const struct verdict *v = provider_verdict(g->pi->ap->prov, e->u.ident.name);
+			LLVMBuildRet(g->b, LLVMConstInt(g->i32, (uint64_t)(v ? v->value : 0), 1));
 			LLVMPositionBuilderAtEnd(g->b, new_block(g, "after_verdict"));
 			return;
 		}

@@ -172,11 +172,10 @@ struct provider {
 	 *   void NAME(void *ctx, struct sonde_pkt *pkt, int depth)
 	 * with depth one of SONDE_PKT_DEPTH_* (bpf-runtime/pkt.h). */
 	const char *pkt_parser;
-	/* Verdict statements (`drop;` ...): fills the program's return value
-	 * for `name`, or returns -1 after reporting that it does not exist
-	 * here. NULL: the provider has no verdicts. */
-	int (*verdict)(struct compilation *c, const struct attach_point *ap, const char *name,
-		       struct loc loc, int64_t *ret);
+	/* Reports that `name;` is not one of this provider's verdict
+	 * statements (`verdicts` has no statement of that name), in the
+	 * provider's words: what it has instead. */
+	void (*verdict_error)(struct compilation *c, const char *name, struct loc loc);
 	/* Returned when the probe block ends (XDP_PASS, TC_ACT_UNSPEC, 0). */
 	int64_t default_return;
 	/* Packet providers: the values their programs return, by name, in the
@@ -214,6 +213,11 @@ struct provider {
 extern const struct provider *const provider_table[];
 /* Finds a provider by name or alias; NULL if unknown. */
 const struct provider *provider_find(const char *name);
+/* The verdict statement `name;` of `p` (its value is what the program
+ * returns), or NULL when `p` has none of that name. */
+const struct verdict *provider_verdict(const struct provider *p, const char *name);
+/* Whether `name;` is a verdict statement of some provider. */
+bool provider_any_verdict(const char *name);
 /* The form of specs starting with the `len` bytes at `name` (not
  * NUL-terminated: the lexer asks about its token); SPEC_FIELDS for a name
  * no provider has. */

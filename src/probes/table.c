@@ -43,6 +43,22 @@ const struct provider *provider_find(const char *name)
 	return NULL;
 }
 
+const struct verdict *provider_verdict(const struct provider *p, const char *name)
+{
+	for (const struct verdict *v = p->verdicts; v && v->name; v++)
+		if (v->statement && !strcmp(v->name, name))
+			return v;
+	return NULL;
+}
+
+bool provider_any_verdict(const char *name)
+{
+	for (int i = 0; provider_table[i]; i++)
+		if (provider_verdict(provider_table[i], name))
+			return true;
+	return false;
+}
+
 enum spec_form provider_spec_form(const char *name, size_t len)
 {
 	char buf[64];

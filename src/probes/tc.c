@@ -102,26 +102,17 @@ static const char *tc_section(struct arena *a, const struct attach_point *ap)
 	return "tc";
 }
 
-static int tc_verdict(struct compilation *c, const struct attach_point *ap, const char *name,
-		      struct loc loc, int64_t *ret)
+static void tc_verdict_error(struct compilation *c, const char *name, struct loc loc)
 {
-	if (!strcmp(name, "drop")) {
-		*ret = TC_ACT_SHOT;
-	} else if (!strcmp(name, "pass")) {
-		*ret = TC_ACT_OK;
-	} else if (!strcmp(name, "tx")) {
+	if (!strcmp(name, "tx"))
 		diag_error(c->diag, loc,
 			   "'tx;' is an XDP verdict; tc probes have drop, pass and "
 			   "redirect(\"ifname\")");
-		return -1;
-	} else {
+	else
 		diag_error(c->diag, loc,
 			   "'%s' is not a verdict of tc probes: use drop, pass or "
 			   "redirect(\"ifname\")",
 			   name);
-		return -1;
-	}
-	return 0;
 }
 
 /* A clsact filter, taken down at exit. */
@@ -412,7 +403,7 @@ const struct provider provider_tc = {
 	.expand = tc_expand,
 	.section = tc_section,
 	.pkt_parser = "sonde_pkt_skb",
-	.verdict = tc_verdict,
+	.verdict_error = tc_verdict_error,
 	.default_return = TC_ACT_UNSPEC,
 	.verdicts = tc_verdicts,
 	.test_run_ctx = tc_test_run_ctx,

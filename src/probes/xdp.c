@@ -110,23 +110,12 @@ static const char *xdp_section(struct arena *a, const struct attach_point *ap)
 	return "xdp";
 }
 
-static int xdp_verdict(struct compilation *c, const struct attach_point *ap, const char *name,
-		       struct loc loc, int64_t *ret)
+static void xdp_verdict_error(struct compilation *c, const char *name, struct loc loc)
 {
-	if (!strcmp(name, "drop"))
-		*ret = XDP_DROP;
-	else if (!strcmp(name, "pass"))
-		*ret = XDP_PASS;
-	else if (!strcmp(name, "tx"))
-		*ret = XDP_TX;
-	else {
-		diag_error(c->diag, loc,
-			   "'%s' is not a verdict of xdp probes: use drop, pass, tx or "
-			   "redirect(\"ifname\")",
-			   name);
-		return -1;
-	}
-	return 0;
+	diag_error(c->diag, loc,
+		   "'%s' is not a verdict of xdp probes: use drop, pass, tx or "
+		   "redirect(\"ifname\")",
+		   name);
 }
 
 static const char *mode_name(uint32_t flags)
@@ -495,7 +484,7 @@ const struct provider provider_xdp = {
 	.expand = xdp_expand,
 	.section = xdp_section,
 	.pkt_parser = "sonde_pkt_xdp",
-	.verdict = xdp_verdict,
+	.verdict_error = xdp_verdict_error,
 	.default_return = XDP_PASS,
 	.verdicts = xdp_verdicts,
 	.test_run_ctx = xdp_test_run_ctx,

@@ -28,35 +28,50 @@ void check_cond(struct sema *s, struct node *cond, const char *what)
 			   type_name(s->a, t));
 }
 
-/* `drop;`, `pass;`, `tx;`: asked of every attach point's provider. */
+/* `name;` is a verdict of other providers than `p`: which ones. */
+static void err_verdict_elsewhere(struct sema *s, struct node *e, const struct provider *p)
+{
+	const struct provider *with[16];
+	int n = 0;
+	for (int i = 0; provider_table[i] && n < 16; i++)
+		if (provider_table[i]->verdicts)
+			with[n++] = provider_table[i];
+	char names[256] = "";
+	size_t len = 0;
+	for (int i = 0; i < n && len < sizeof(names); i++)
+		len += (size_t)snprintf(names + len, sizeof(names) - len, "%s%s",
+					i == 0 ? "" : i == n - 1 ? " and " : ", ", with[i]->name);
+	diag_error(s->d, e->loc,
+		   "'%s;' is a packet verdict; it is only allowed in %s probes, not in %s probes",
+		   e->u.ident.name, names, p->name);
+}
+
+/* `drop;`, `pass;`, `tx;`: a verdict statement every attach point's
+ * provider must have (its `verdicts`, provider.h). */
 static void check_verdict(struct sema *s, struct node *e)
 {
 	const char *name = e->u.ident.name;
-	if (s->for_depth && (!strcmp(name, "drop") || !strcmp(name, "pass") || !strcmp(name, "tx"))) {
+	bool is_verdict = provider_any_verdict(name);
+	if (s->for_depth && is_verdict) {
 		diag_error(s->d, e->loc, "'%s;' cannot be used inside a 'for' loop over a map",
 			   name);
 		return;
 	}
-	static const char *const verdicts[] = {"drop", "pass", "tx"};
-	bool is_verdict = false;
-	for (size_t i = 0; i < 3; i++)
-		is_verdict |= !strcmp(verdicts[i], name);
 	for (size_t i = 0; i < s->naps; i++) {
 		const struct provider *p = s->aps[i].prov;
-		if (!p->verdict) {
+		if (!p->verdicts) {
 			if (is_verdict)
-				diag_error(s->d, e->loc,
-					   "'%s;' is a packet verdict; it is only allowed in xdp and "
-					   "tc probes, not in %s probes",
-					   name, p->name);
+				err_verdict_elsewhere(s, e, p);
 			else
 				err_closest_ident(s, e);
 			return;
 		}
-		int64_t ret;
-		if (p->verdict(s->c, &s->aps[i], name, e->loc, &ret))
+		const struct verdict *v = provider_verdict(p, name);
+		if (!v) {
+			p->verdict_error(s->c, name, e->loc);
 			return;
-		e->u.ident.const_value = ret;
+		}
+		e->u.ident.const_value = v->value;
 	}
 	e->u.ident.is_const = true;
 	e->u.ident.builtin_id = -1;
