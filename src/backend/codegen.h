@@ -20,7 +20,7 @@ struct cg_aux_maps {
 /* Builds one function per probe instance and the maps into `mod`, and
  * notes in `aux` the maps the code keeps for itself. */
 int cg_build(struct compilation *c, LLVMContextRef ctx, LLVMModuleRef mod, struct emit *em,
-	     struct cg_aux_maps *aux);
+             struct cg_aux_maps *aux);
 /* The maps of `aux`, into p's manifest (and p's arena). */
 void cg_describe_aux_maps(const struct cg_aux_maps *aux, struct program *p);
 /* Fills the BPF-side layout of a map (type, sizes) for the manifest. */

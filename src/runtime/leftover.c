@@ -211,9 +211,9 @@ static const struct {
 	const char *kind;
 	int (*undo)(long pid, uint64_t netns, const char *body);
 } undoers[] = {
-	{LEFTOVER_KIND_TC_FILTER, tc_undo_leftover},
-	{LEFTOVER_KIND_XDP_FORCED, xdp_undo_leftover},
-	{LEFTOVER_KIND_PIN, pin_undo_leftover},
+    {LEFTOVER_KIND_TC_FILTER, tc_undo_leftover},
+    {LEFTOVER_KIND_XDP_FORCED, xdp_undo_leftover},
+    {LEFTOVER_KIND_PIN, pin_undo_leftover},
 };
 
 static void sweep_one(const char *dir, const char *name)
