@@ -96,7 +96,7 @@ struct probe_inst {
 	struct var_info *vars; /* scratch variables of the probe block */
 	int pkt_depth;         /* SONDE_PKT_DEPTH_* the block needs, -1 when it reads no pkt */
 	bool pkt_len;          /* the block reads pkt.len */
-	bool pkt_l4_eager;     /* parse TCP/UDP up front: a for body reads it (codegen.c) */
+	bool pkt_l4_eager;     /* parse TCP/UDP up front: a for body reads it (backend/probe.c) */
 	const char *prog_name;
 	int index;
 	struct probe_inst *next;

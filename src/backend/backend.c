@@ -16,7 +16,7 @@
 /* What the BPF backend refused, in the script's terms. Its stack limit is
  * the one a script can still reach, with an expression that keeps more
  * values alive at once than registers and 512 bytes of stack hold (values
- * that do not fit the stack are kept in scratch memory, codegen.c); the
+ * that do not fit the stack are kept in scratch memory, scratch.c); the
  * backend names the function and the script position of the code that
  * spilled past it. Anything else it refuses is a bug in sonde. */
 static void report_emit_error(struct compilation *c, const char *err)

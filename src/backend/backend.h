@@ -1,7 +1,7 @@
 /*
- * backend.h - the LLVM half of the compiler (codegen.c, emit.c) behind one
- * table, so that runs which compile nothing (--help, -V, -l, --info) never
- * load LLVM. A release build puts it in sonde-backend.so, beside the binary
+ * backend.h - the LLVM half of the compiler (src/backend/: codegen and
+ * ELF emission) behind one table, so that runs which compile nothing
+ * (--help, -V, -l, --info) never load LLVM. A release build puts it in sonde-backend.so, beside the binary
  * or in ../lib/sonde/, and opens it when a script is compiled; sanitizer,
  * fuzz and test builds link it in (SONDE_SPLIT_BACKEND undefined).
  */

@@ -178,6 +178,63 @@ static int map_counters(struct loaded *l)
 	return 0;
 }
 
+/* The probe libbpf's messages name as the one the kernel refused, or
+ * p->m.nprobes when they name none. */
+static uint32_t failed_probe(const struct program *p, const char *msgs)
+{
+	uint32_t bad = p->m.nprobes;
+	for (uint32_t i = 0; msgs && i < p->m.nprobes; i++) {
+		char needle[64];
+		snprintf(needle, sizeof(needle), "prog '%s'", p->m.probes[i].prog_name);
+		if (strstr(msgs, needle))
+			bad = i;
+	}
+	return bad;
+}
+
+/* A program the kernel refused (probe `bad`, error rc), located in the
+ * script from the verifier's log; `msgs` is what libbpf said. */
+static void report_rejection(const struct program *p, struct diag *d, unsigned flags,
+			     const struct loaded *out, const char *msgs, uint32_t bad, int rc)
+{
+	/* with -d the kernel's log went to the program's buffer, not
+	 * through libbpf's messages */
+	const char *log = msgs;
+	if ((flags & LD_VERIFIER_LOG) && bad < p->m.nprobes)
+		log = out->log_bufs[bad];
+	/* the verifier answers a program with too many branches to follow
+	 * ("The sequence of N jumps is too complex") with EFAULT: it is
+	 * the same limit as the instruction count, E2BIG */
+	if (rc == -EFAULT && log && strstr(log, "jumps is too complex"))
+		rc = -E2BIG;
+	const struct probe_desc *pd = bad < p->m.nprobes ? &p->m.probes[bad] : NULL;
+	int col = 1;
+	const struct diag_source *src =
+		pd && pd->file < d->nsources ? &d->sources[pd->file] : NULL;
+	int line = log ? log_script_line(log, src, &col) : 0;
+	/* the probe and a for body's callback share 512 bytes of stack
+	 * (the backend keeps both well under it; said plainly if not) */
+	bool stack = log && strstr(log, "combined stack size");
+	const char *why = stack ? ": with its 'for' body it needs more than the 512 bytes "
+				  "of stack BPF allows"
+			  : rc == -E2BIG || rc == -ENOSPC
+				  ? ": the program is too large or too complex to verify"
+			  : rc == -EACCES ? ": it could not prove the program safe"
+					  : "";
+	if (pd) {
+		struct loc l = {pd->file, pd->script_line, 1, pd->script_line, 1};
+		if (line > 0)
+			l = (struct loc){pd->file, line, col, line, col};
+		diag_error(d, l, "the kernel's verifier rejected probe '%s'%s (%s)", pd->spec,
+			   why, strerror(-rc));
+	} else {
+		fprintf(stderr, "sonde: loading the BPF object failed: %s\n", strerror(-rc));
+	}
+	/* -d printed the whole log above */
+	if (msgs && !(flags & LD_VERIFIER_LOG))
+		print_log_tail(msgs);
+}
+
 int ld_load(const struct program *p, struct diag *d, unsigned flags, struct loaded *out)
 {
 	memset(out, 0, sizeof(*out));
@@ -258,14 +315,7 @@ int ld_load(const struct program *p, struct diag *d, unsigned flags, struct load
 				strerror(-rc));
 			goto fail;
 		}
-		/* find which program failed: libbpf names it in its message */
-		uint32_t bad = p->m.nprobes;
-		for (uint32_t i = 0; cap.buf && i < p->m.nprobes; i++) {
-			char needle[64];
-			snprintf(needle, sizeof(needle), "prog '%s'", p->m.probes[i].prog_name);
-			if (strstr(cap.buf, needle))
-				bad = i;
-		}
+		uint32_t bad = failed_probe(p, cap.buf);
 		if (rc == -ENOSPC && (flags & LD_VERIFIER_LOG)) {
 			/* The kernel refuses a program whose log did not fit in the
 			 * buffer, whatever the verifier found: that verdict is -d's
@@ -281,42 +331,7 @@ int ld_load(const struct program *p, struct diag *d, unsigned flags, struct load
 			ld_unload(out);
 			return ld_load(p, d, flags & ~LD_VERIFIER_LOG, out);
 		}
-		/* with -d the kernel's log went to the program's buffer, not
-		 * through libbpf's messages */
-		const char *log = cap.buf;
-		if ((flags & LD_VERIFIER_LOG) && bad < p->m.nprobes)
-			log = out->log_bufs[bad];
-		/* the verifier answers a program with too many branches to follow
-		 * ("The sequence of N jumps is too complex") with EFAULT: it is
-		 * the same limit as the instruction count, E2BIG */
-		if (rc == -EFAULT && log && strstr(log, "jumps is too complex"))
-			rc = -E2BIG;
-		const struct probe_desc *pd = bad < p->m.nprobes ? &p->m.probes[bad] : NULL;
-		int col = 1;
-		const struct diag_source *src =
-			pd && pd->file < d->nsources ? &d->sources[pd->file] : NULL;
-		int line = log ? log_script_line(log, src, &col) : 0;
-		/* the probe and a for body's callback share 512 bytes of stack
-		 * (codegen.c keeps both well under it; said plainly if not) */
-		bool stack = log && strstr(log, "combined stack size");
-		const char *why = stack ? ": with its 'for' body it needs more than the 512 bytes "
-					  "of stack BPF allows"
-				  : rc == -E2BIG || rc == -ENOSPC
-					  ? ": the program is too large or too complex to verify"
-				  : rc == -EACCES ? ": it could not prove the program safe"
-						  : "";
-		if (pd) {
-			struct loc l = {pd->file, pd->script_line, 1, pd->script_line, 1};
-			if (line > 0)
-				l = (struct loc){pd->file, line, col, line, col};
-			diag_error(d, l, "the kernel's verifier rejected probe '%s'%s (%s)", pd->spec,
-				   why, strerror(-rc));
-		} else {
-			fprintf(stderr, "sonde: loading the BPF object failed: %s\n", strerror(-rc));
-		}
-		/* -d printed the whole log above */
-		if (cap.buf && !(flags & LD_VERIFIER_LOG))
-			print_log_tail(cap.buf);
+		report_rejection(p, d, flags, out, cap.buf, bad, rc);
 		goto fail;
 	}
 	rc = map_counters(out);
