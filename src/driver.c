@@ -328,7 +328,7 @@ static int pass_macros(struct pass_state *s)
 /* each probe's specs expanded by its provider, then its body typed */
 static int pass_probes(struct pass_state *s)
 {
-	return sema_probes_typed(&s->c);
+	return sema_probes(&s->c);
 }
 
 static int pass_maps(struct pass_state *s)

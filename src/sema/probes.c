@@ -73,7 +73,7 @@ static const struct provider *spec_provider(struct sema *s, struct node *spec, c
 
 /* Expands the probe's specs into its attach points (u.probe.aps); none
  * when a spec failed, and then its body is not checked. */
-void expand_probe(struct sema *s, struct node *probe)
+static void expand_probe(struct sema *s, struct node *probe)
 {
 	struct compilation *c = s->c;
 	c->npending = 0;
@@ -100,7 +100,7 @@ void expand_probe(struct sema *s, struct node *probe)
 
 /* Checks the predicate and body of an expanded probe against all of its
  * attach points, and makes one probe instance per attach point. */
-void type_probe(struct sema *s, struct node *probe)
+static void type_probe(struct sema *s, struct node *probe)
 {
 	struct compilation *c = s->c;
 	if (!probe->u.probe.naps)
@@ -147,19 +147,14 @@ int sema_probes(struct compilation *c)
 	struct sema s = {.c = c, .a = &c->arena, .d = c->diag};
 	int before = c->diag->nerrors;
 	int index = 0;
+	/* each probe typed right after its specs are expanded: expanding all
+	 * first would report every bad spec before a type error in an
+	 * earlier probe */
 	for (struct node *p = c->prog.probes; p; p = p->next) {
 		p->u.probe.index = index++;
 		expand_probe(&s, p);
+		type_probe(&s, p);
 	}
 	check_has_probes(c);
-	return c->diag->nerrors > before ? -1 : 0;
-}
-
-int sema_types(struct compilation *c)
-{
-	struct sema s = {.c = c, .a = &c->arena, .d = c->diag};
-	int before = c->diag->nerrors;
-	for (struct node *p = c->prog.probes; p; p = p->next)
-		type_probe(&s, p);
 	return c->diag->nerrors > before ? -1 : 0;
 }

@@ -15,29 +15,12 @@
 #include "sema/sema.h"
 #include "sema/sema_internal.h"
 
-/* sema_probes and sema_types, but each probe typed right after its
- * expansion (sema_probes then sema_types would report every bad spec
- * before any type error in an earlier probe). */
-int sema_probes_typed(struct compilation *c)
-{
-	struct sema s = {.c = c, .a = &c->arena, .d = c->diag};
-	int before = c->diag->nerrors;
-	int index = 0;
-	for (struct node *p = c->prog.probes; p; p = p->next) {
-		p->u.probe.index = index++;
-		expand_probe(&s, p);
-		type_probe(&s, p);
-	}
-	check_has_probes(c);
-	return c->diag->nerrors > before ? -1 : 0;
-}
-
 /* The stages in order, each after an earlier one failed too. */
 int sema_run(struct compilation *c)
 {
 	int before = c->diag->nerrors;
 	sema_macros(c);
-	sema_probes_typed(c);
+	sema_probes(c);
 	sema_maps(c);
 	return c->diag->nerrors > before ? -1 : 0;
 }

@@ -80,8 +80,6 @@ void set_map_kind(struct sema *s, struct map_info *m, enum agg_kind agg,
 void finish_maps(struct sema *s);
 
 /* probes.c */
-void expand_probe(struct sema *s, struct node *probe);
-void type_probe(struct sema *s, struct node *probe);
 /* "the program has no probes" when it has none */
 void check_has_probes(struct compilation *c);
 
