@@ -923,10 +923,6 @@ out:
 	fclose(out.f);
 	if (ran && sink_report(&out.sink, stderr) && rc == EXIT_OK)
 		rc = EXIT_SYSTEM;
-	if (ran) {
-		sig_watch_end(watch);
-		sig_fini(sig);
-	}
 	free(s.text);
 	free(s.abs);
 	return rc;
@@ -940,6 +936,27 @@ static void early_exit(void *arg, int signo)
 {
 	(void)arg;
 	_exit(128 + signo);
+}
+
+/* What the command line asked for. */
+static int run_mode(struct cli *o, struct sig_state *sig, struct sig_watch *watch)
+{
+	switch (o->mode) {
+	case MODE_HELP:
+		usage(stdout);
+		return EXIT_OK;
+	case MODE_VERSION:
+		printf("sonde %s\n", SONDE_VERSION);
+		return EXIT_OK;
+	case MODE_INFO:
+		feat_print(o->host, stdout);
+		return EXIT_OK;
+	case MODE_LIST:
+		return run_list(o);
+	case MODE_RUN:
+		break;
+	}
+	return run_script(o, sig, watch);
 }
 
 /* The whole command line; `host` is this process's record of the kernel
@@ -970,24 +987,13 @@ static int run(int argc, char **argv, struct host *host)
 	    .argv = argv,
 	};
 	int rc = parse_options(&o);
-	if (rc)
-		return rc;
-	switch (o.mode) {
-	case MODE_HELP:
-		usage(stdout);
-		return EXIT_OK;
-	case MODE_VERSION:
-		printf("sonde %s\n", SONDE_VERSION);
-		return EXIT_OK;
-	case MODE_INFO:
-		feat_print(host, stdout);
-		return EXIT_OK;
-	case MODE_LIST:
-		return run_list(&o);
-	case MODE_RUN:
-		break;
-	}
-	return run_script(&o, &sig, &watch);
+	if (!rc)
+		rc = run_mode(&o, &sig, &watch);
+	/* the watcher thread reads `watch` and `sig`, which end with this
+	 * frame: it stops before they do, on every path */
+	sig_watch_end(&watch);
+	sig_fini(&sig);
+	return rc;
 }
 
 int main(int argc, char **argv)
