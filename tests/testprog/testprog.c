@@ -13,7 +13,8 @@
  * by 4096 more such bytes after its NUL), fires the USDT markers
  * sonde:tick (i, i * 10) and sonde:mixed (i, 1000 + i, -7) N times each,
  * calls sonde_ptrs with pointers to known memory and fires sonde:ptrs
- * with the same pointers N times each, calls sonde_nested(3), prints the
+ * with the same pointers N times each, calls the drivers the other files
+ * of tests/testprog/ register (calls.h) with i, calls sonde_nested(3), prints the
  * sum so the calls cannot be optimised away, and with -k stays until a signal ends it (so its mappings can
  * still be read when the tracer symbolizes its stacks: sonde -c ends it
  * after printing). Nothing here waits for a time.
@@ -26,6 +27,8 @@
 #include <fcntl.h>
 #include <sys/prctl.h>
 #include <unistd.h>
+
+#include "calls.h"
 
 /* A minimal USDT marker, laid out as <sys/sdt.h> does (no systemtap
  * headers needed): a nop at the probe site and a .note.stapsdt entry
@@ -104,6 +107,18 @@ __attribute__((noinline)) void sonde_nested(int depth)
 
 /* keeps sonde_ptrs's calls without changing the printed sum */
 volatile long ptrs_sink;
+volatile long testprog_sink;
+
+/* the drivers the other files of tests/testprog/ register (calls.h) */
+extern const testprog_call_fn __start_testprog_calls[] __attribute__((weak));
+extern const testprog_call_fn __stop_testprog_calls[] __attribute__((weak));
+
+static void run_registered_calls(int i)
+{
+	for (const testprog_call_fn *fn = __start_testprog_calls; fn && fn < __stop_testprog_calls;
+	     fn++)
+		(*fn)(i);
+}
 
 /* -g: opening a FIFO for reading blocks until a writer opens it; reading
  * to end of file waits until that writer has closed it. */
@@ -175,6 +190,7 @@ int main(int argc, char **argv)
 		SONDE_USDT_MIXED(x, z);
 		ptrs_sink = sonde_ptrs(ints, &iov, "ptr-str", names);
 		SONDE_USDT_PTRS(ints, &iov, "ptr-str");
+		run_registered_calls(i);
 	}
 	sonde_nested(3);
 	printf("sum %ld\n", sum);
