@@ -224,6 +224,13 @@ static LLVMValueRef cg_binop(struct cg *g, struct node *n)
 	return c64(g, 0);
 }
 
+/* How far $p += 1 or $p++ moves a pointer: one element, or one byte for
+ * a pointer to void. */
+static uint64_t ptr_step(const struct type *t)
+{
+	return t->elem && t->elem->kind != TYPE_VOID && t->elem->size ? t->elem->size : 1;
+}
+
 static LLVMValueRef cg_assign(struct cg *g, struct node *n)
 {
 	struct node *lhs = n->u.assign.lhs, *rhs = n->u.assign.rhs;
@@ -238,6 +245,8 @@ static LLVMValueRef cg_assign(struct cg *g, struct node *n)
 		LLVMValueRef cur = lhs->kind == N_MAP
 					   ? map_read(g, lhs)
 					   : load_value(g, var_slot(g, lhs->u.var.info), lhs->type);
+		if (lhs->type->kind == TYPE_PTR)
+			v = LLVMBuildMul(g->b, v, c64(g, ptr_step(lhs->type)), "");
 		LLVMValueRef x = arith_op(g, n->u.assign.op, cur, v, lhs->type->is_signed);
 		if (x)
 			v = x;
@@ -257,8 +266,8 @@ static LLVMValueRef cg_incdec(struct cg *g, struct node *n)
 	LLVMValueRef cur = o->kind == N_MAP ? map_read(g, o)
 					    : load_value(g, var_slot(g, o->u.var.info), o->type);
 	bool inc = op == OP_PREINC || op == OP_POSTINC;
-	LLVMValueRef nv = inc ? LLVMBuildAdd(g->b, cur, c64(g, 1), "")
-			      : LLVMBuildSub(g->b, cur, c64(g, 1), "");
+	LLVMValueRef step = c64(g, o->type->kind == TYPE_PTR ? ptr_step(o->type) : 1);
+	LLVMValueRef nv = inc ? LLVMBuildAdd(g->b, cur, step, "") : LLVMBuildSub(g->b, cur, step, "");
 	if (o->kind == N_MAP)
 		map_write(g, o, nv, o->type);
 	else

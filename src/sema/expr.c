@@ -139,6 +139,15 @@ static struct type *check_binop(struct sema *s, struct node *n)
 			     space_merge((enum addr_space)l->space, (enum addr_space)r->space));
 }
 
+/* $p += n, $p -= n, $p++ and $p-- on a pointer move it by whole
+ * elements, as $p = $p + n does (bytes for a pointer to void). */
+static bool ptr_steps(enum ast_op op, const struct type *t)
+{
+	return t && t->kind == TYPE_PTR &&
+	       (op == OP_ADD || op == OP_SUB || op == OP_PREINC || op == OP_PREDEC ||
+		op == OP_POSTINC || op == OP_POSTDEC);
+}
+
 static bool is_lvalue(struct node *n)
 {
 	return n->kind == N_VAR || n->kind == N_MAP;
@@ -204,12 +213,14 @@ static struct type *check_map_assign(struct sema *s, struct node *n, struct type
 			   ast_op_name(n->u.assign.op), type_name(s->a, rt));
 		return NULL;
 	}
-	if (is_compound && m->value && !is_int(m->value)) {
+	if (is_compound && m->value && !is_int(m->value) &&
+	    !ptr_steps(n->u.assign.op, m->value)) {
 		diag_error(s->d, n->loc, "operator '%s=' needs an integer map, '%s' holds %s",
 			   ast_op_name(n->u.assign.op), m->name, type_name(s->a, m->value));
 		return NULL;
 	}
-	set_map_kind(s, m, AGG_NONE, rt, n->loc);
+	bool steps = is_compound && ptr_steps(n->u.assign.op, m->value);
+	set_map_kind(s, m, AGG_NONE, steps ? m->value : rt, n->loc);
 	lhs->type = m->value;
 	return &type_void;
 }
@@ -238,19 +249,22 @@ static struct type *check_var_assign(struct sema *s, struct node *n, struct type
 		v->next = s->vars;
 		s->vars = v;
 	}
-	if (is_compound && v->type && !is_int(v->type)) {
+	if (is_compound && v->type && !is_int(v->type) && !ptr_steps(n->u.assign.op, v->type)) {
 		diag_error(s->d, n->loc, "operator '%s=' needs an integer variable, '$%s' holds %s",
 			   ast_op_name(n->u.assign.op), v->name, type_name(s->a, v->type));
 		return NULL;
 	}
-	struct type *u = unify(s, v->type, storage_type(s, rt));
+	/* $p += n keeps $p's pointer type */
+	struct type *u = is_compound && ptr_steps(n->u.assign.op, v->type) && is_int(rt)
+				 ? v->type
+				 : unify(s, v->type, storage_type(s, rt));
 	if (!u) {
 		diag_error(s->d, n->loc, "variable '$%s' holds %s here but %s elsewhere", v->name,
 			   type_name(s->a, rt), type_name(s->a, v->type));
 		diag_note(s->d, v->loc, "first assigned here");
 		return NULL;
 	}
-	if (is_compound && !is_int(u)) {
+	if (is_compound && !is_int(u) && !ptr_steps(n->u.assign.op, u)) {
 		diag_error(s->d, rhs->loc, "operator '%s=' needs integers",
 			   ast_op_name(n->u.assign.op));
 		return NULL;
@@ -348,6 +362,9 @@ static struct type *check_unop(struct sema *s, struct node *n)
 	struct type *t = check_expr(s, n->u.unop.operand);
 	if (!t)
 		return NULL;
+	/* !p: a pointer is true when it is not NULL */
+	if (n->u.unop.op == OP_NOT && t->kind == TYPE_PTR)
+		return &type_s64;
 	switch (n->u.unop.op) {
 	case OP_NOT:
 	case OP_NEG:
@@ -403,7 +420,7 @@ static struct type *check_ternary(struct sema *s, struct node *n)
 	struct type *b = check_expr(s, n->u.ternary.els);
 	if (!c || !a || !b)
 		return NULL;
-	if (!is_int(c)) {
+	if (!is_scalar(c)) {
 		diag_error(s->d, n->u.ternary.cond->loc, "condition must be an integer, got %s",
 			   type_name(s->a, c));
 		return NULL;
@@ -469,15 +486,16 @@ static struct type *check_incdec(struct sema *s, struct node *n)
 		struct map_info *m = o->u.map.info;
 		if (!m)
 			return NULL;
-		if (m->value && !is_int(m->value)) {
+		if (m->value && !is_int(m->value) && !ptr_steps(n->u.incdec.op, m->value)) {
 			diag_error(s->d, n->loc, "'%s' needs an integer map, '%s' holds %s",
 				   ast_op_name(n->u.incdec.op), m->name,
 				   type_name(s->a, m->value));
 			return NULL;
 		}
-		set_map_kind(s, m, AGG_NONE, &type_s64, n->loc);
+		if (!m->value || is_int(m->value))
+			set_map_kind(s, m, AGG_NONE, &type_s64, n->loc);
 		o->type = o->u.map.info->value;
-		return o->type && is_int(o->type) ? o->type : &type_s64;
+		return o->type && is_scalar(o->type) ? o->type : &type_s64;
 	}
 	struct var_info *v = find_var(s, o->u.var.name);
 	if (!v) {
@@ -485,7 +503,7 @@ static struct type *check_incdec(struct sema *s, struct node *n)
 			   o->u.var.name);
 		return NULL;
 	}
-	if (!is_int(v->type)) {
+	if (!is_int(v->type) && !ptr_steps(n->u.incdec.op, v->type)) {
 		diag_error(s->d, o->loc, "'%s' needs an integer variable",
 			   ast_op_name(n->u.incdec.op));
 		return NULL;
