@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "kernel/btf.h"
+#include "kernel/btf_enums.h"
 #include "sema/sema_internal.h"
 
 /* *p: the value p points to, read from p's space; *addr (an integer, as a
@@ -297,6 +298,25 @@ static struct type *check_assign(struct sema *s, struct node *n)
 	return check_var_assign(s, n, rt);
 }
 
+/* A kernel enumerator (TCP_ESTABLISHED, BPF_PROG_TYPE_XDP) named where no
+ * builtin or macro has the name: `n` becomes its value, an integer
+ * literal. */
+static bool kernel_enumerator(struct sema *s, struct node *n)
+{
+	int64_t value;
+	bool is_signed;
+	if (btf_find_enumerator(s->c->host, n->u.ident.name, &value, &is_signed))
+		return false;
+	n->kind = N_INT;
+	memset(&n->u, 0, sizeof(n->u));
+	n->u.int_lit.value = (uint64_t)value;
+	/* an unsigned enum's values above INT64_MAX stay unsigned */
+	n->u.int_lit.is_unsigned = !is_signed && value < 0;
+	return true;
+}
+
+static struct type *check_expr_inner(struct sema *s, struct node *n);
+
 static struct type *check_ident(struct sema *s, struct node *n)
 {
 	int id = find_builtin(n->u.ident.name);
@@ -309,6 +329,8 @@ static struct type *check_ident(struct sema *s, struct node *n)
 				return NULL;
 			return check_expanded(s, n, call_loc, macro->u.macro.name, false);
 		}
+		if (kernel_enumerator(s, n))
+			return check_expr_inner(s, n);
 		err_closest_ident(s, n);
 		return NULL;
 	}

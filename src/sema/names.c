@@ -6,6 +6,7 @@
  */
 #include <string.h>
 
+#include "kernel/btf_enums.h"
 #include "sema/sema_internal.h"
 
 int find_builtin(const char *name)
@@ -61,6 +62,8 @@ void err_closest_ident(struct sema *s, struct node *n)
 		if (!m->u.macro.params)
 			cands[nc++] = m->u.macro.name;
 	const char *near = diag_closest(n->u.ident.name, cands, nc);
+	if (!near)
+		near = btf_closest_enumerator(s->c->host, n->u.ident.name);
 	diag_error(s->d, n->loc, "unknown identifier '%s'", n->u.ident.name);
 	if (near)
 		diag_note(s->d, (struct loc){0}, "did you mean '%s'?", near);
