@@ -322,6 +322,9 @@ static LLVMValueRef cg_expr_here(struct cg *g, struct node *n)
 	case N_UNOP: {
 		if (n->u.unop.op == OP_DEREF)
 			return kread(g, kaddr_of(g, n), n->type, kmem_space(g, n));
+		if (n->u.unop.op == OP_ADDR) /* &$x (sema allows only variables) */
+			return LLVMBuildPtrToInt(g->b, var_slot(g, n->u.unop.operand->u.var.info),
+						 g->i64, "");
 		LLVMValueRef v = cg_expr(g, n->u.unop.operand);
 		switch (n->u.unop.op) {
 		case OP_NEG:

@@ -378,7 +378,22 @@ static struct type *check_map_read(struct sema *s, struct node *n)
 	return m->value ? m->value : &type_s64;
 }
 
-/* !x, -x, +x, ~x and *p */
+/* &$x: the address of the variable's slot (the BPF stack or scratch
+ * memory, both kernel memory), as bpftrace 0.26 has it, so *&$x and
+ * $p = &$x; ... *$p read the variable as it is then. bpftrace's &@map is
+ * the map object itself, which only its helpers use; sonde has none. */
+static struct type *check_addr_of(struct sema *s, struct node *n, struct type *t)
+{
+	struct node *o = n->u.unop.operand;
+	if (o->kind != N_VAR) {
+		diag_error(s->d, o->loc,
+			   "operator '&' takes the address of a $variable only, as in &$x");
+		return NULL;
+	}
+	return type_in_space(s->a, type_ptr(s->a, t), SPACE_KERNEL);
+}
+
+/* !x, -x, +x, ~x, *p and &$x */
 static struct type *check_unop(struct sema *s, struct node *n)
 {
 	struct type *t = check_expr(s, n->u.unop.operand);
@@ -387,6 +402,8 @@ static struct type *check_unop(struct sema *s, struct node *n)
 	/* !p: a pointer is true when it is not NULL */
 	if (n->u.unop.op == OP_NOT && t->kind == TYPE_PTR)
 		return &type_s64;
+	if (n->u.unop.op == OP_ADDR)
+		return check_addr_of(s, n, t);
 	switch (n->u.unop.op) {
 	case OP_NOT:
 	case OP_NEG:

@@ -1307,13 +1307,13 @@ static void test_deref_needs_pointer(void **state)
 	    "      |               ^~~~\n");
 }
 
-static void test_address_of_not_supported(void **state)
+static void test_address_of_needs_variable(void **state)
 {
 	(void)state;
-	expect_diags("BEGIN { $y = 1; $x = &$y; }",
-	    "-e:1:22: error: pointer operator '&' is not supported yet\n"
-	    "    1 | BEGIN { $y = 1; $x = &$y; }\n"
-	    "      |                      ^~~\n");
+	expect_diags("BEGIN { $y = 1; $x = &($y + 1); }",
+	    "-e:1:24: error: operator '&' takes the address of a $variable only, as in &$x\n"
+	    "    1 | BEGIN { $y = 1; $x = &($y + 1); }\n"
+	    "      |                        ^~~~~~\n");
 }
 
 static void test_ternary_condition_string(void **state)
@@ -2373,7 +2373,7 @@ int main(void)
 	    cmocka_unit_test(test_unary_not_string),
 	    cmocka_unit_test(test_unary_bnot_string),
 	    cmocka_unit_test(test_deref_needs_pointer),
-	    cmocka_unit_test(test_address_of_not_supported),
+	    cmocka_unit_test(test_address_of_needs_variable),
 	    cmocka_unit_test(test_ternary_condition_string),
 	    cmocka_unit_test(test_ternary_branches_differ),
 	    cmocka_unit_test(test_cast_string_to_int),
