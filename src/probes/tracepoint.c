@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "compile.h"
+#include "kernel/btf.h"
 #include "kernel/tracefs.h"
 #include "probes/provider.h"
 #include "runtime/runtime.h"
@@ -107,6 +108,98 @@ static const char *tracepoint_section(struct arena *a, const struct attach_point
 	return arena_printf(a, "tracepoint/%s", ap->target);
 }
 
+/* A kernel struct or union as a pointee; NULL when BTF has none. */
+static struct type *tp_record(struct compilation *c, int id)
+{
+	struct btf_type_desc d;
+	if (id <= 0 || btf_type_describe(c->host, (uint32_t)id, &d) || d.cls != BTC_RECORD)
+		return NULL;
+	struct type *t = arena_alloc(&c->arena, sizeof(*t));
+	t->kind = TYPE_RECORD;
+	t->size = d.size;
+	t->align = 8;
+	t->btf_id = (int32_t)d.id;
+	t->name = arena_printf(&c->arena, "%s %s", d.is_union ? "union" : "struct",
+			       *d.name ? d.name : "<anonymous>");
+	return t;
+}
+
+/* The type a pointer field points to, from its C spelling without
+ * qualifiers and stars ("char", "unsigned long", "struct sockaddr",
+ * "u32"): an integer, a kernel record, or void for what sonde cannot
+ * name (a function, an unknown typedef). */
+static struct type *tp_pointee(struct compilation *c, const char *base)
+{
+	static const struct {
+		const char *name;
+		bool is_signed;
+		uint32_t size;
+	} ints[] = {
+		{"char", 1, 1},		    {"signed char", 1, 1},	  {"unsigned char", 0, 1},
+		{"short", 1, 2},	    {"short int", 1, 2},	  {"unsigned short", 0, 2},
+		{"short unsigned int", 0, 2}, {"int", 1, 4},		  {"signed int", 1, 4},
+		{"unsigned int", 0, 4},	    {"unsigned", 0, 4},		  {"long", 1, 8},
+		{"long int", 1, 8},	    {"long long", 1, 8},	  {"long long int", 1, 8},
+		{"unsigned long", 0, 8},    {"long unsigned int", 0, 8}, {"unsigned long long", 0, 8},
+		{"long long unsigned int", 0, 8},
+	};
+	for (size_t i = 0; i < sizeof(ints) / sizeof(ints[0]); i++)
+		if (!strcmp(base, ints[i].name))
+			return type_int(ints[i].is_signed, ints[i].size);
+	if (!strcmp(base, "void"))
+		return &type_void;
+	struct type *rec = NULL;
+	if (!strncmp(base, "struct ", 7))
+		rec = tp_record(c, btf_find_record(c->host, base + 7, false));
+	else if (!strncmp(base, "union ", 6))
+		rec = tp_record(c, btf_find_record(c->host, base + 6, true));
+	else {
+		int id = btf_find_named(c->host, base);
+		struct btf_type_desc d;
+		if (id > 0 && !btf_type_describe(c->host, (uint32_t)id, &d)) {
+			if (d.cls == BTC_INT && (d.size == 1 || d.size == 2 || d.size == 4 || d.size == 8))
+				return type_int(d.is_signed, d.size);
+			rec = tp_record(c, (int)d.id);
+		}
+	}
+	return rec ? rec : &type_void;
+}
+
+/* A field declared as a pointer ("const char *", "const char *const *",
+ * "struct sockaddr __user *") as a typed pointer, as bpftrace types it
+ * from the format: *args.argv is a char *, str(args.argv[1]) a string. */
+static struct type *tp_pointer_type(struct compilation *c, const char *c_type)
+{
+	char base[128] = "";
+	size_t len = 0;
+	int depth = 0;
+	const char *p = c_type;
+	while (*p) {
+		while (*p == ' ')
+			p++;
+		if (*p == '*') {
+			depth++;
+			p++;
+			continue;
+		}
+		size_t n = strcspn(p, " *");
+		if (!n)
+			break;
+		bool qualifier = (n == 5 && !strncmp(p, "const", 5)) ||
+				 (n == 8 && !strncmp(p, "volatile", 8)) ||
+				 (n == 6 && !strncmp(p, "__user", 6)) ||
+				 (n == 8 && !strncmp(p, "restrict", 8));
+		if (!qualifier && !depth && len + n + 2 < sizeof(base))
+			len += (size_t)snprintf(base + len, sizeof(base) - len, "%s%.*s",
+						len ? " " : "", (int)n, p);
+		p += n;
+	}
+	struct type *t = tp_pointee(c, base);
+	for (int i = 0; i < depth; i++)
+		t = type_ptr(&c->arena, t);
+	return t;
+}
+
 static int tracepoint_arg_field(struct compilation *c, const struct attach_point *ap,
 				const char *name, struct loc loc, struct ctx_access *out)
 {
@@ -125,6 +218,8 @@ static int tracepoint_arg_field(struct compilation *c, const struct attach_point
 		return -1;
 	}
 	struct type *t = tp_field_type(&c->arena, f, c->opts->max_strlen);
+	if (t && f->is_pointer && !f->is_array && f->size == 8)
+		t = tp_pointer_type(c, f->c_type);
 	if (!t || f->is_rel_loc || (f->is_array && !f->is_char_array && !f->is_data_loc)) {
 		diag_error(c->diag, loc, "field '%s' of %s has type '%s', which sonde cannot read yet",
 			   name, ap->spec, f->c_type);

@@ -51,6 +51,14 @@ static struct type *check_field(struct sema *s, struct node *n)
 			if (p->arg_field(s->c, &s->aps[i], n->u.field.name, n->u.field.name_loc,
 					 &acc))
 				return NULL;
+			/* pointers to different types at different attach
+			 * points (struct stat * and struct __old_kernel_stat *)
+			 * are the address, as the field was before it was typed */
+			if (t && !type_equal(t, acc.type) && t->kind == TYPE_PTR &&
+			    acc.type->kind == TYPE_PTR) {
+				acc.type = &type_u64;
+				t = type_in_space(s->a, &type_u64, (enum addr_space)t->space);
+			}
 			if (t && !type_equal(t, acc.type)) {
 				diag_error(s->d, n->loc,
 					   "args.%s has type %s in %s but %s in %s; "

@@ -344,7 +344,7 @@ static void test_tracepoint_field_types_differ(void **state)
 {
 	(void)state;
 	expect_diags("tracepoint:sched:sched_process_exec,tracepoint:syscalls:sys_enter_openat { $x = args.filename; }",
-	    "-e:1:81: error: args.filename has type string[64] in tracepoint:sched:sched_process_exec but uint64 in tracepoint:syscalls:sys_enter_openat; split the probe so each has one type\n"
+	    "-e:1:81: error: args.filename has type string[64] in tracepoint:sched:sched_process_exec but int8 * in tracepoint:syscalls:sys_enter_openat; split the probe so each has one type\n"
 	    "    1 | tracepoint:sched:sched_process_exec,tracepoint:syscalls:sys_enter_openat { $x = args.filename; }\n"
 	    "      |                                                                                 ^~~~~~~~~~~~~\n");
 }
