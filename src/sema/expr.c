@@ -131,6 +131,18 @@ static struct type *check_binop(struct sema *s, struct node *n)
 	}
 	if (op == OP_LT || op == OP_LE || op == OP_GT || op == OP_GE)
 		return &type_s64;
+	/* A pointer only moves by an integer (p + n, n + p, p - n), as in
+	 * bpftrace, which refuses p - q, n - p and p * n: arithmetic on an
+	 * address is written on the integer, (uint64)p. */
+	if ((l->kind == TYPE_PTR || r->kind == TYPE_PTR) &&
+	    !((op == OP_ADD || op == OP_SUB) && l->kind == TYPE_PTR && is_int(r)) &&
+	    !(op == OP_ADD && is_int(l) && r->kind == TYPE_PTR)) {
+		diag_error(s->d, n->loc,
+			   "operator '%s' cannot be used on %s and %s; a pointer only moves by "
+			   "an integer (p + n, p - n); cast it to uint64 to compute with its address",
+			   ast_op_name(op), type_name(s->a, l), type_name(s->a, r));
+		return NULL;
+	}
 	/* A typed pointer plus or minus an integer moves by whole elements
 	 * and stays a pointer of its type, as in C and bpftrace: *($p + 1) of
 	 * an int32 * is the int32 after *$p (codegen scales the integer). */
