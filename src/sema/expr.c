@@ -102,6 +102,13 @@ static struct type *check_binop(struct sema *s, struct node *n)
 	if (!l || !r)
 		return NULL;
 	enum ast_op op = n->u.binop.op;
+	bool compares = op == OP_EQ || op == OP_NE || op == OP_LT || op == OP_LE || op == OP_GT ||
+			op == OP_GE;
+	/* as C and bpftrace warn; a void * compares with any pointer */
+	if (compares && l->kind == TYPE_PTR && r->kind == TYPE_PTR && l->elem && r->elem &&
+	    l->elem->kind != TYPE_VOID && r->elem->kind != TYPE_VOID && !type_equal(l, r))
+		diag_warning(s->d, n->loc, "comparison of distinct pointer types %s and %s",
+			     type_name(s->a, l), type_name(s->a, r));
 	if (op == OP_EQ || op == OP_NE) {
 		if (is_str(l) && is_str(r))
 			return &type_s64;
