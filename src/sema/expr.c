@@ -32,6 +32,12 @@ static struct type *check_deref(struct sema *s, struct node *n, struct type *t)
 	return read_in_space(s, t->elem, space);
 }
 
+/* A pointer or a uint64: what can hold an address */
+static bool is_address(const struct type *t)
+{
+	return t->kind == TYPE_PTR || (t->kind == TYPE_INT && t->size == 8 && !t->is_signed);
+}
+
 static struct type *check_field(struct sema *s, struct node *n)
 {
 	struct node *base = n->u.field.base;
@@ -52,10 +58,11 @@ static struct type *check_field(struct sema *s, struct node *n)
 					 &acc))
 				return NULL;
 			/* pointers to different types at different attach
-			 * points (struct stat * and struct __old_kernel_stat *)
-			 * are the address, as the field was before it was typed */
-			if (t && !type_equal(t, acc.type) && t->kind == TYPE_PTR &&
-			    acc.type->kind == TYPE_PTR) {
+			 * points (struct stat * and struct __old_kernel_stat *),
+			 * or a pointer and a uint64, are the address, as the
+			 * field was before it was typed */
+			if (t && !type_equal(t, acc.type) && is_address(t) && is_address(acc.type) &&
+			    (t->kind == TYPE_PTR || acc.type->kind == TYPE_PTR)) {
 				acc.type = &type_u64;
 				t = type_in_space(s->a, &type_u64, (enum addr_space)t->space);
 			}
