@@ -188,11 +188,32 @@ static bool is_lvalue(struct node *n)
 	return n->kind == N_VAR || n->kind == N_MAP;
 }
 
+/* A kernel enumerator (TCP_ESTABLISHED, BPF_PROG_TYPE_XDP) named where no
+ * builtin or macro has the name: `n` becomes its value, an integer
+ * literal. */
+static bool kernel_enumerator(struct sema *s, struct node *n)
+{
+	int64_t value;
+	bool is_signed;
+	if (btf_find_enumerator(s->c->host, n->u.ident.name, &value, &is_signed))
+		return false;
+	n->kind = N_INT;
+	memset(&n->u, 0, sizeof(n->u));
+	n->u.int_lit.value = (uint64_t)value;
+	/* an unsigned enum's values above INT64_MAX stay unsigned */
+	n->u.int_lit.is_unsigned = !is_signed && value < 0;
+	return true;
+}
+
 /* The value of an integer literal, or of a negated one, as int64: a
  * literal outside -2^63 .. 2^63-1 is an error here rather than a value
  * wrapped into that range. */
 int64_t const_int(struct sema *s, struct node *n, const char *what, bool *ok)
 {
+	/* an enumerator is a literal too: str(p, TASK_COMM_LEN) */
+	if (n->kind == N_IDENT && find_builtin(n->u.ident.name) < 0 &&
+	    !find_macro(s, n->u.ident.name) && kernel_enumerator(s, n))
+		n->type = n->u.int_lit.is_unsigned ? &type_u64 : &type_s64;
 	bool neg = n->kind == N_UNOP && n->u.unop.op == OP_NEG && n->u.unop.operand->kind == N_INT;
 	if (n->kind != N_INT && !neg) {
 		diag_error(s->d, n->loc, "%s must be an integer literal", what);
@@ -330,23 +351,6 @@ static struct type *check_assign(struct sema *s, struct node *n)
 	if (lhs->kind == N_MAP)
 		return check_map_assign(s, n, rt);
 	return check_var_assign(s, n, rt);
-}
-
-/* A kernel enumerator (TCP_ESTABLISHED, BPF_PROG_TYPE_XDP) named where no
- * builtin or macro has the name: `n` becomes its value, an integer
- * literal. */
-static bool kernel_enumerator(struct sema *s, struct node *n)
-{
-	int64_t value;
-	bool is_signed;
-	if (btf_find_enumerator(s->c->host, n->u.ident.name, &value, &is_signed))
-		return false;
-	n->kind = N_INT;
-	memset(&n->u, 0, sizeof(n->u));
-	n->u.int_lit.value = (uint64_t)value;
-	/* an unsigned enum's values above INT64_MAX stay unsigned */
-	n->u.int_lit.is_unsigned = !is_signed && value < 0;
-	return true;
 }
 
 static struct type *check_expr_inner(struct sema *s, struct node *n);
