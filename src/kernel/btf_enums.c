@@ -44,31 +44,45 @@ static bool each_enumerator(const struct btf *btf,
 
 struct find_arg {
 	const char *name;
-	int64_t value;
+	bool found, ambiguous;
+	int64_t value, other;
 	bool is_signed;
 };
 
+/* Every enumerator of the name is looked at: the kernel's private enums
+ * (Opt_err, RES_MAX_USAGE) reuse names with other values. */
 static bool match_name(const char *name, int64_t value, bool is_signed, void *arg)
 {
 	struct find_arg *f = arg;
 	if (!name || strcmp(name, f->name))
 		return false;
-	f->value = value;
-	f->is_signed = is_signed;
+	if (!f->found) {
+		f->found = true;
+		f->value = value;
+		f->is_signed = is_signed;
+		return false;
+	}
+	if (value == f->value)
+		return false;
+	f->ambiguous = true;
+	f->other = value;
 	return true;
 }
 
-int btf_find_enumerator(struct host *h, const char *name, int64_t *value, bool *is_signed)
+int btf_find_enumerator(struct host *h, const char *name, int64_t *value, int64_t *other,
+			bool *is_signed)
 {
 	const struct btf *btf = btf_vmlinux(h);
 	if (!btf)
 		return -ENODATA;
 	struct find_arg f = {.name = name};
-	if (!each_enumerator(btf, match_name, &f))
+	each_enumerator(btf, match_name, &f);
+	if (!f.found)
 		return -ENOENT;
 	*value = f.value;
+	*other = f.other;
 	*is_signed = f.is_signed;
-	return 0;
+	return f.ambiguous ? -ENOTUNIQ : 0;
 }
 
 struct name_arg {

@@ -10,11 +10,13 @@
 
 struct host;
 
-/* The value of the enumerator NAME in any enum of the kernel's BTF (the
- * first one BTF lists when several enums have one of that name): 0,
- * -ENOENT when none has, -ENODATA without BTF. *is_signed says whether
- * its enum is a signed type. */
-int btf_find_enumerator(struct host *h, const char *name, int64_t *value, bool *is_signed);
+/* The value of the enumerator NAME in the enums of the kernel's BTF: 0,
+ * -ENOENT when none has one of that name, -ENODATA without BTF, and
+ * -ENOTUNIQ when enums give it different values (the kernel's private
+ * enums reuse Opt_err, RES_MAX_USAGE), two of which are *value and
+ * *other. *is_signed says whether its enum is a signed type. */
+int btf_find_enumerator(struct host *h, const char *name, int64_t *value, int64_t *other,
+			bool *is_signed);
 /* The enumerator whose name is closest to NAME (diag_closest's rule), or
  * NULL: for "did you mean". */
 const char *btf_closest_enumerator(struct host *h, const char *name);

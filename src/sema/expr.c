@@ -3,6 +3,7 @@
  * (check_expr), except calls (calls.c); identifiers, fields, operators,
  * assignments, casts, indexing.
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -190,19 +191,28 @@ static bool is_lvalue(struct node *n)
 
 /* A kernel enumerator (TCP_ESTABLISHED, BPF_PROG_TYPE_XDP) named where no
  * builtin or macro has the name: `n` becomes its value, an integer
- * literal. */
-static bool kernel_enumerator(struct sema *s, struct node *n)
+ * literal. 1 when it did, 0 when the kernel has no such enumerator, -1
+ * after an error (enums that give the name different values). */
+static int kernel_enumerator(struct sema *s, struct node *n)
 {
-	int64_t value;
+	int64_t value, other;
 	bool is_signed;
-	if (btf_find_enumerator(s->c->host, n->u.ident.name, &value, &is_signed))
-		return false;
+	int err = btf_find_enumerator(s->c->host, n->u.ident.name, &value, &other, &is_signed);
+	if (err == -ENOTUNIQ) {
+		diag_error(s->d, n->loc,
+			   "'%s' is an enumerator of several kernel enums, with different values "
+			   "(%lld and %lld); write the value",
+			   n->u.ident.name, (long long)value, (long long)other);
+		return -1;
+	}
+	if (err)
+		return 0;
 	n->kind = N_INT;
 	memset(&n->u, 0, sizeof(n->u));
 	n->u.int_lit.value = (uint64_t)value;
 	/* an unsigned enum's values above INT64_MAX stay unsigned */
 	n->u.int_lit.is_unsigned = !is_signed && value < 0;
-	return true;
+	return 1;
 }
 
 /* The value of an integer literal, or of a negated one, as int64: a
@@ -212,8 +222,15 @@ int64_t const_int(struct sema *s, struct node *n, const char *what, bool *ok)
 {
 	/* an enumerator is a literal too: str(p, TASK_COMM_LEN) */
 	if (n->kind == N_IDENT && find_builtin(n->u.ident.name) < 0 &&
-	    !find_macro(s, n->u.ident.name) && kernel_enumerator(s, n))
-		n->type = n->u.int_lit.is_unsigned ? &type_u64 : &type_s64;
+	    !find_macro(s, n->u.ident.name)) {
+		int found = kernel_enumerator(s, n);
+		if (found < 0) {
+			*ok = false;
+			return 0;
+		}
+		if (found)
+			n->type = n->u.int_lit.is_unsigned ? &type_u64 : &type_s64;
+	}
 	bool neg = n->kind == N_UNOP && n->u.unop.op == OP_NEG && n->u.unop.operand->kind == N_INT;
 	if (n->kind != N_INT && !neg) {
 		diag_error(s->d, n->loc, "%s must be an integer literal", what);
@@ -367,9 +384,11 @@ static struct type *check_ident(struct sema *s, struct node *n)
 				return NULL;
 			return check_expanded(s, n, call_loc, macro->u.macro.name, false);
 		}
-		if (kernel_enumerator(s, n))
+		int found = kernel_enumerator(s, n);
+		if (found > 0)
 			return check_expr_inner(s, n);
-		err_closest_ident(s, n);
+		if (!found)
+			err_closest_ident(s, n);
 		return NULL;
 	}
 	return check_builtin_value(s, n);
