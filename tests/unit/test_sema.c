@@ -1316,6 +1316,25 @@ static void test_address_of_needs_variable(void **state)
 	    "      |                        ^~~~~~\n");
 }
 
+static void test_pointer_difference_refused(void **state)
+{
+	(void)state;
+	expect_diags("BEGIN { $p = (int8 *)8; $x = 1 - $p; }",
+	    "-e:1:30: error: operator '-' cannot be used on int64 and int8 *; a pointer only moves "
+	    "by an integer (p + n, p - n); cast it to uint64 to compute with its address\n"
+	    "    1 | BEGIN { $p = (int8 *)8; $x = 1 - $p; }\n"
+	    "      |                              ^~~~~~\n");
+}
+
+static void test_uptr_needs_address(void **state)
+{
+	(void)state;
+	expect_diags("BEGIN { $x = kptr(comm); }",
+	    "-e:1:19: error: kptr() needs a pointer or an integer address, got string[16]\n"
+	    "    1 | BEGIN { $x = kptr(comm); }\n"
+	    "      |                   ^~~~\n");
+}
+
 static void test_ternary_condition_string(void **state)
 {
 	(void)state;
@@ -2374,6 +2393,8 @@ int main(void)
 	    cmocka_unit_test(test_unary_bnot_string),
 	    cmocka_unit_test(test_deref_needs_pointer),
 	    cmocka_unit_test(test_address_of_needs_variable),
+	    cmocka_unit_test(test_pointer_difference_refused),
+	    cmocka_unit_test(test_uptr_needs_address),
 	    cmocka_unit_test(test_ternary_condition_string),
 	    cmocka_unit_test(test_ternary_branches_differ),
 	    cmocka_unit_test(test_cast_string_to_int),
