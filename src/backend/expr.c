@@ -267,7 +267,8 @@ static LLVMValueRef cg_incdec(struct cg *g, struct node *n)
 					    : load_value(g, var_slot(g, o->u.var.info), o->type);
 	bool inc = op == OP_PREINC || op == OP_POSTINC;
 	LLVMValueRef step = c64(g, o->type->kind == TYPE_PTR ? ptr_step(o->type) : 1);
-	LLVMValueRef nv = inc ? LLVMBuildAdd(g->b, cur, step, "") : LLVMBuildSub(g->b, cur, step, "");
+	LLVMValueRef nv =
+	    inc ? LLVMBuildAdd(g->b, cur, step, "") : LLVMBuildSub(g->b, cur, step, "");
 	if (o->kind == N_MAP)
 		map_write(g, o, nv, o->type);
 	else
@@ -324,7 +325,7 @@ static LLVMValueRef cg_expr_here(struct cg *g, struct node *n)
 			return kread(g, kaddr_of(g, n), n->type, kmem_space(g, n));
 		if (n->u.unop.op == OP_ADDR) /* &$x (sema allows only variables) */
 			return LLVMBuildPtrToInt(g->b, var_slot(g, n->u.unop.operand->u.var.info),
-						 g->i64, "");
+			                         g->i64, "");
 		LLVMValueRef v = cg_expr(g, n->u.unop.operand);
 		switch (n->u.unop.op) {
 		case OP_NEG:

@@ -16,7 +16,7 @@ static struct type *mark_space(struct sema *s, struct node *n, enum addr_space s
 		return NULL;
 	if (!is_scalar(t)) {
 		diag_error(s->d, arg->loc, "%s() needs a pointer or an integer address, got %s",
-			   n->u.call.name, type_name(s->a, t));
+		           n->u.call.name, type_name(s->a, t));
 		return NULL;
 	}
 	return type_in_space(s->a, t, space);

@@ -17,8 +17,8 @@
 /* Calls cb for every enumerator of every enum, in BTF order, until it
  * returns true; returns whether one did. */
 static bool each_enumerator(const struct btf *btf,
-			    bool (*cb)(const char *name, int64_t value, bool is_signed, void *arg),
-			    void *arg)
+                            bool (*cb)(const char *name, int64_t value, bool is_signed, void *arg),
+                            void *arg)
 {
 	uint32_t n = btf__type_cnt(btf);
 	for (uint32_t id = 1; id < n; id++) {
@@ -27,7 +27,8 @@ static bool each_enumerator(const struct btf *btf,
 		if (btf_is_enum(t)) {
 			const struct btf_enum *e = btf_enum(t);
 			for (uint16_t i = 0; i < btf_vlen(t); i++) {
-				int64_t v = is_signed ? (int64_t)e[i].val : (int64_t)(uint32_t)e[i].val;
+				int64_t v =
+				    is_signed ? (int64_t)e[i].val : (int64_t)(uint32_t)e[i].val;
 				if (cb(btf__name_by_offset(btf, e[i].name_off), v, is_signed, arg))
 					return true;
 			}
@@ -70,7 +71,7 @@ static bool match_name(const char *name, int64_t value, bool is_signed, void *ar
 }
 
 int btf_find_enumerator(struct host *h, const char *name, int64_t *value, int64_t *other,
-			bool *is_signed)
+                        bool *is_signed)
 {
 	const struct btf *btf = btf_vmlinux(h);
 	if (!btf)

@@ -16,7 +16,7 @@ struct host;
  * enums reuse Opt_err, RES_MAX_USAGE), two of which are *value and
  * *other. *is_signed says whether its enum is a signed type. */
 int btf_find_enumerator(struct host *h, const char *name, int64_t *value, int64_t *other,
-			bool *is_signed);
+                        bool *is_signed);
 /* The enumerator whose name is closest to NAME (diag_closest's rule), or
  * NULL: for "did you mean". */
 const char *btf_closest_enumerator(struct host *h, const char *name);

@@ -120,7 +120,7 @@ static struct type *tp_record(struct compilation *c, int id)
 	t->align = 8;
 	t->btf_id = (int32_t)d.id;
 	t->name = arena_printf(&c->arena, "%s %s", d.is_union ? "union" : "struct",
-			       *d.name ? d.name : "<anonymous>");
+	                       *d.name ? d.name : "<anonymous>");
 	return t;
 }
 
@@ -135,13 +135,25 @@ static struct type *tp_pointee(struct compilation *c, const char *base)
 		bool is_signed;
 		uint32_t size;
 	} ints[] = {
-		{"char", 1, 1},		    {"signed char", 1, 1},	  {"unsigned char", 0, 1},
-		{"short", 1, 2},	    {"short int", 1, 2},	  {"unsigned short", 0, 2},
-		{"short unsigned int", 0, 2}, {"int", 1, 4},		  {"signed int", 1, 4},
-		{"unsigned int", 0, 4},	    {"unsigned", 0, 4},		  {"long", 1, 8},
-		{"long int", 1, 8},	    {"long long", 1, 8},	  {"long long int", 1, 8},
-		{"unsigned long", 0, 8},    {"long unsigned int", 0, 8}, {"unsigned long long", 0, 8},
-		{"long long unsigned int", 0, 8},
+	    {"char", 1, 1},
+	    {"signed char", 1, 1},
+	    {"unsigned char", 0, 1},
+	    {"short", 1, 2},
+	    {"short int", 1, 2},
+	    {"unsigned short", 0, 2},
+	    {"short unsigned int", 0, 2},
+	    {"int", 1, 4},
+	    {"signed int", 1, 4},
+	    {"unsigned int", 0, 4},
+	    {"unsigned", 0, 4},
+	    {"long", 1, 8},
+	    {"long int", 1, 8},
+	    {"long long", 1, 8},
+	    {"long long int", 1, 8},
+	    {"unsigned long", 0, 8},
+	    {"long unsigned int", 0, 8},
+	    {"unsigned long long", 0, 8},
+	    {"long long unsigned int", 0, 8},
 	};
 	for (size_t i = 0; i < sizeof(ints) / sizeof(ints[0]); i++)
 		if (!strcmp(base, ints[i].name))
@@ -157,7 +169,8 @@ static struct type *tp_pointee(struct compilation *c, const char *base)
 		int id = btf_find_named(c->host, base);
 		struct btf_type_desc d;
 		if (id > 0 && !btf_type_describe(c->host, (uint32_t)id, &d)) {
-			if (d.cls == BTC_INT && (d.size == 1 || d.size == 2 || d.size == 4 || d.size == 8))
+			if (d.cls == BTC_INT &&
+			    (d.size == 1 || d.size == 2 || d.size == 4 || d.size == 8))
 				return type_int(d.is_signed, d.size);
 			rec = tp_record(c, (int)d.id);
 		}
@@ -185,13 +198,12 @@ static struct type *tp_pointer_type(struct compilation *c, const char *c_type)
 		size_t n = strcspn(p, " *");
 		if (!n)
 			break;
-		bool qualifier = (n == 5 && !strncmp(p, "const", 5)) ||
-				 (n == 8 && !strncmp(p, "volatile", 8)) ||
-				 (n == 6 && !strncmp(p, "__user", 6)) ||
-				 (n == 8 && !strncmp(p, "restrict", 8));
+		bool qualifier =
+		    (n == 5 && !strncmp(p, "const", 5)) || (n == 8 && !strncmp(p, "volatile", 8)) ||
+		    (n == 6 && !strncmp(p, "__user", 6)) || (n == 8 && !strncmp(p, "restrict", 8));
 		if (!qualifier && !depth && len + n + 2 < sizeof(base))
 			len += (size_t)snprintf(base + len, sizeof(base) - len, "%s%.*s",
-						len ? " " : "", (int)n, p);
+			                        len ? " " : "", (int)n, p);
 		p += n;
 	}
 	struct type *t = tp_pointee(c, base);

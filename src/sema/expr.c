@@ -62,7 +62,8 @@ static struct type *check_field(struct sema *s, struct node *n)
 			 * points (struct stat * and struct __old_kernel_stat *),
 			 * or a pointer and a uint64, are the address, as the
 			 * field was before it was typed */
-			if (t && !type_equal(t, acc.type) && is_address(t) && is_address(acc.type) &&
+			if (t && !type_equal(t, acc.type) && is_address(t) &&
+			    is_address(acc.type) &&
 			    (t->kind == TYPE_PTR || acc.type->kind == TYPE_PTR)) {
 				acc.type = &type_u64;
 				t = type_in_space(s->a, &type_u64, (enum addr_space)t->space);
@@ -110,13 +111,13 @@ static struct type *check_binop(struct sema *s, struct node *n)
 	if (!l || !r)
 		return NULL;
 	enum ast_op op = n->u.binop.op;
-	bool compares = op == OP_EQ || op == OP_NE || op == OP_LT || op == OP_LE || op == OP_GT ||
-			op == OP_GE;
+	bool compares =
+	    op == OP_EQ || op == OP_NE || op == OP_LT || op == OP_LE || op == OP_GT || op == OP_GE;
 	/* as C and bpftrace warn; a void * compares with any pointer */
 	if (compares && l->kind == TYPE_PTR && r->kind == TYPE_PTR && l->elem && r->elem &&
 	    l->elem->kind != TYPE_VOID && r->elem->kind != TYPE_VOID && !type_equal(l, r))
 		diag_warning(s->d, n->loc, "comparison of distinct pointer types %s and %s",
-			     type_name(s->a, l), type_name(s->a, r));
+		             type_name(s->a, l), type_name(s->a, r));
 	if (op == OP_EQ || op == OP_NE) {
 		if (is_str(l) && is_str(r))
 			return &type_s64;
@@ -152,10 +153,11 @@ static struct type *check_binop(struct sema *s, struct node *n)
 	if ((l->kind == TYPE_PTR || r->kind == TYPE_PTR) &&
 	    !((op == OP_ADD || op == OP_SUB) && l->kind == TYPE_PTR && is_int(r)) &&
 	    !(op == OP_ADD && is_int(l) && r->kind == TYPE_PTR)) {
-		diag_error(s->d, n->loc,
-			   "operator '%s' cannot be used on %s and %s; a pointer only moves by "
-			   "an integer (p + n, p - n); cast it to uint64 to compute with its address",
-			   ast_op_name(op), type_name(s->a, l), type_name(s->a, r));
+		diag_error(
+		    s->d, n->loc,
+		    "operator '%s' cannot be used on %s and %s; a pointer only moves by "
+		    "an integer (p + n, p - n); cast it to uint64 to compute with its address",
+		    ast_op_name(op), type_name(s->a, l), type_name(s->a, r));
 		return NULL;
 	}
 	/* A typed pointer plus or minus an integer moves by whole elements
@@ -181,7 +183,7 @@ static bool ptr_steps(enum ast_op op, const struct type *t)
 {
 	return t && t->kind == TYPE_PTR &&
 	       (op == OP_ADD || op == OP_SUB || op == OP_PREINC || op == OP_PREDEC ||
-		op == OP_POSTINC || op == OP_POSTDEC);
+	        op == OP_POSTINC || op == OP_POSTDEC);
 }
 
 static bool is_lvalue(struct node *n)
@@ -200,9 +202,9 @@ static int kernel_enumerator(struct sema *s, struct node *n)
 	int err = btf_find_enumerator(s->c->host, n->u.ident.name, &value, &other, &is_signed);
 	if (err == -ENOTUNIQ) {
 		diag_error(s->d, n->loc,
-			   "'%s' is an enumerator of several kernel enums, with different values "
-			   "(%lld and %lld); write the value",
-			   n->u.ident.name, (long long)value, (long long)other);
+		           "'%s' is an enumerator of several kernel enums, with different values "
+		           "(%lld and %lld); write the value",
+		           n->u.ident.name, (long long)value, (long long)other);
 		return -1;
 	}
 	if (err)
@@ -286,8 +288,7 @@ static struct type *check_map_assign(struct sema *s, struct node *n, struct type
 			   ast_op_name(n->u.assign.op), type_name(s->a, rt));
 		return NULL;
 	}
-	if (is_compound && m->value && !is_int(m->value) &&
-	    !ptr_steps(n->u.assign.op, m->value)) {
+	if (is_compound && m->value && !is_int(m->value) && !ptr_steps(n->u.assign.op, m->value)) {
 		diag_error(s->d, n->loc, "operator '%s=' needs an integer map, '%s' holds %s",
 			   ast_op_name(n->u.assign.op), m->name, type_name(s->a, m->value));
 		return NULL;
@@ -329,8 +330,8 @@ static struct type *check_var_assign(struct sema *s, struct node *n, struct type
 	}
 	/* $p += n keeps $p's pointer type */
 	struct type *u = is_compound && ptr_steps(n->u.assign.op, v->type) && is_int(rt)
-				 ? v->type
-				 : unify(s, v->type, storage_type(s, rt));
+	                     ? v->type
+	                     : unify(s, v->type, storage_type(s, rt));
 	if (!u) {
 		diag_error(s->d, n->loc, "variable '$%s' holds %s here but %s elsewhere", v->name,
 			   type_name(s->a, rt), type_name(s->a, v->type));
@@ -444,7 +445,7 @@ static struct type *check_addr_of(struct sema *s, struct node *n, struct type *t
 	struct node *o = n->u.unop.operand;
 	if (o->kind != N_VAR) {
 		diag_error(s->d, o->loc,
-			   "operator '&' takes the address of a $variable only, as in &$x");
+		           "operator '&' takes the address of a $variable only, as in &$x");
 		return NULL;
 	}
 	return type_in_space(s->a, type_ptr(s->a, t), SPACE_KERNEL);

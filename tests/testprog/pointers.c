@@ -14,7 +14,7 @@ static int32_t *ptr_int_ptrs[2] = {&ptr_ints[2], &ptr_ints[0]};
 static const char *ptr_words[4] = {"alpha", "beta", "gamma", NULL};
 
 __attribute__((noinline)) long sonde_pointers(int32_t **pp, const char **words, int32_t *ints,
-					      void *null)
+                                              void *null)
 {
 	__asm__ __volatile__("" ::: "memory");
 	return (long)(pp != NULL) + (long)(words != NULL) + (long)(ints != NULL) +
