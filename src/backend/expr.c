@@ -290,6 +290,22 @@ static LLVMValueRef index_read(struct cg *g, struct node *n)
 	return load_value(g, p, n->type);
 }
 
+/* &$x as a plain integer. The verifier tracks a stack address as a
+ * pointer wherever it is copied, and refuses one stored in another
+ * function's frame (a for body's callback writes the probe's variables);
+ * read back through bpf_probe_read_kernel, it is a number like any other,
+ * and a read through it reads the slot as it is then. */
+static LLVMValueRef address_of_var(struct cg *g, struct var_info *v)
+{
+	LLVMValueRef addr = LLVMBuildPtrToInt(g->b, var_slot(g, v), g->i64, "");
+	LLVMValueRef held = new_buf(g, 8, "addr_of");
+	store64(g, held, addr);
+	LLVMValueRef out = new_buf_filled_by_callee(g, 8, "addr_of_value");
+	LLVMValueRef args[] = {out, LLVMConstInt(g->i32, 8, 0), held};
+	cg_helper(g, BPF_FUNC_probe_read_kernel, g->i64, args, 3);
+	return load64(g, out);
+}
+
 LLVMValueRef cg_expr(struct cg *g, struct node *n)
 {
 	/* buffers made after an operand's code belong to `n`: an error about
@@ -324,8 +340,7 @@ static LLVMValueRef cg_expr_here(struct cg *g, struct node *n)
 		if (n->u.unop.op == OP_DEREF)
 			return kread(g, kaddr_of(g, n), n->type, kmem_space(g, n));
 		if (n->u.unop.op == OP_ADDR) /* &$x (sema allows only variables) */
-			return LLVMBuildPtrToInt(g->b, var_slot(g, n->u.unop.operand->u.var.info),
-			                         g->i64, "");
+			return address_of_var(g, n->u.unop.operand->u.var.info);
 		LLVMValueRef v = cg_expr(g, n->u.unop.operand);
 		switch (n->u.unop.op) {
 		case OP_NEG:
