@@ -1,7 +1,7 @@
 /*
  * calls.h - how a file of tests/testprog/ adds calls to testprog's loop.
  *
- * Each tests/testprog/*.c file (CMake globs them) defines the functions a
+ * Each .c file of tests/testprog/ (CMake globs them) defines the functions a
  * group of tests probes, and registers one driver with
  * TESTPROG_CALLS(fn): testprog calls fn(i) once per iteration of its
  * loop (i = 0 .. N-1), after its own calls, in link order. The drivers
