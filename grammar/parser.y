@@ -53,6 +53,12 @@ struct nlist {
 	struct node *head, *tail;
 };
 
+/* A typedef name of the script, which the lexer hands over as TYPE. */
+struct type_name_ref {
+	const char *name;
+	struct type_name_ref *next;
+};
+
 /* State shared by the lexer (as its extra data) and the parser. */
 struct parse_state {
 	struct arena *arena;
@@ -89,6 +95,7 @@ struct parse_state {
 	int nprobes;
 	struct node *macros_tail, *probes_tail;
 	struct node *first_probe; /* the first probe of this file, for config's place */
+	struct type_name_ref *type_names;
 };
 
 enum { PARSE_MAX_NESTING = 256, PARSE_MAX_AST_DEPTH = 1000 };
@@ -299,6 +306,7 @@ static void add_config(struct parse_state *ps, struct loc loc, struct nlist item
 %token RETURN "'return'" BREAK "'break'" CONTINUE "'continue'" SIZEOF "'sizeof'"
 %token STRUCT "'struct'" UNION "'union'" ENUM "'enum'"
 %token PROBE "'probe'" MACRO "'macro'" CONFIG "'config'"
+%token CDEF "C definition"
 %token LANGLE "'<' opening a block" RANGLE "'>' closing a block"
 %token PRED_OPEN "'/' opening a predicate" PRED_CLOSE "'/' closing a predicate"
 %token LOR "'||'" LAND "'&&'" EQ "'=='" NE "'!='" LT "'<'" LE "'<='" GT "'>'" GE "'>='"
@@ -339,6 +347,7 @@ item
 	: probe
 	| macro
 	| config
+	| CDEF
 	| ';'
 	;
 
@@ -789,6 +798,9 @@ static int yyreport_syntax_error(const yypcontext_t *ctx, void *scanner,
 			continue;
 		/* A stray ';' between probes is accepted, not worth suggesting. */
 		if (any_probe && is_char_token(expected[i], ";"))
+			continue;
+		/* Nor a C definition: where a probe may start, one may too. */
+		if (any_probe && expected[i] == YYSYMBOL_CDEF)
 			continue;
 		const char *name = token_display(expected[i]);
 		bool dup = false;

@@ -19,6 +19,7 @@
 #include "probes/provider.h"
 
 struct host;
+struct cdecl_table;
 struct sig_watch;
 
 /* -d STAGE: what the driver (driver.c) prints on debug_out after a pass;
@@ -110,6 +111,7 @@ struct compilation {
 	 * kallsyms, features; owned by the caller */
 	struct host *host;
 	struct ast_program prog;
+	struct cdecl_table *cdefs; /* the script's C definitions (sema/cdefs.c) */
 	const char *tracefs; /* mount point once sema needed it */
 
 	struct map_info *maps;

@@ -320,6 +320,11 @@ static int pass_config(struct pass_state *s)
 
 /* The semantic passes (sema.h); each goes on after an error so that one
  * run reports all of the script's errors, in the order written. */
+static int pass_cdefs(struct pass_state *s)
+{
+	return sema_cdefs(&s->c);
+}
+
 static int pass_macros(struct pass_state *s)
 {
 	return sema_macros(&s->c);
@@ -415,6 +420,7 @@ struct pass {
 static const struct pass passes[] = {
 	{"parse", pass_parse, PHASE_FRONT, false, 0, NULL, NULL},
 	{"config", pass_config, PHASE_FRONT, false, DEBUG_AST, dump_ast, "AST"},
+	{"cdefs", pass_cdefs, PHASE_FRONT, true, 0, NULL, NULL},
 	{"macros", pass_macros, PHASE_FRONT, true, 0, NULL, NULL},
 	{"probes", pass_probes, PHASE_FRONT, true, 0, NULL, NULL},
 	{"maps", pass_maps, PHASE_FRONT, false, DEBUG_AST, dump_ast, "AST after semantic analysis"},

@@ -8,6 +8,7 @@
 #include "backend/cg_internal.h"
 
 #include "bpf-runtime/pkt.h"
+#include "front/cdecl.h"
 #include "kernel/btf.h"
 
 static LLVMValueRef widen(struct cg *g, LLVMValueRef v, const struct ctx_access *acc)
@@ -158,8 +159,11 @@ LLVMValueRef kaddr_of(struct cg *g, struct node *n)
 		/* a pointer's value, or a record's (its address: kread) */
 		LLVMValueRef b = cg_expr(g, base);
 		uint32_t off = 0, tid, bits, bit_off;
-		btf_find_member(g->c->host, (uint32_t)rec->btf_id, n->u.field.name, &off, &tid,
-				&bits, &bit_off);
+		if (cdecl_is_script_record(rec))
+			cdecl_find_member(rec, n->u.field.name, &off, NULL);
+		else
+			btf_find_member(g->c->host, (uint32_t)rec->btf_id, n->u.field.name, &off,
+					&tid, &bits, &bit_off);
 		return off ? LLVMBuildAdd(g->b, b, c64(g, off), "") : b;
 	}
 	struct node *base = n->u.index.base;

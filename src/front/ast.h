@@ -260,8 +260,20 @@ struct node {
 	} u;
 };
 
+/* A C definition, #define or #include at the top level, kept as text for
+ * sema/cdefs.c (front/cdecl.h parses it), in script order. */
+enum cdef_kind { CDEF_DECL, CDEF_DEFINE, CDEF_INCLUDE };
+struct cdef_src {
+	enum cdef_kind kind;
+	struct loc loc; /* where the text starts */
+	const char *text;
+	size_t len;
+	struct cdef_src *next;
+};
+
 struct ast_program {
 	struct node *config; /* CONFIG or NULL */
+	struct cdef_src *cdefs; /* in script order */
 	struct node *macros; /* list of MACRO */
 	struct node *probes; /* list of PROBE */
 };

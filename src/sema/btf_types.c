@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "front/cdecl.h"
 #include "kernel/btf.h"
 #include "sema/sema_internal.h"
 
@@ -59,7 +60,7 @@ struct type *record_type(struct sema *s, uint32_t id)
 /* The language type of a kernel value of BTF type `id`: integers by size
  * and sign, char arrays as strings, pointers as typed pointers, embedded
  * records as records. NULL when sonde cannot represent it. */
-static struct type *btf_value_type(struct sema *s, uint32_t id, int depth)
+struct type *btf_value_type(struct sema *s, uint32_t id, int depth)
 {
 	struct btf_type_desc d;
 	if (depth > 4 || btf_type_describe(s->c->host, id, &d))
@@ -111,13 +112,15 @@ struct type *named_type(struct sema *s, const struct typename_ref *to, struct lo
 		{"s8", 1, 1},	  {"s16", 1, 2},   {"s32", 1, 4},    {"s64", 1, 8},
 		{"u8", 0, 1},	  {"u16", 0, 2},   {"u32", 0, 4},    {"u64", 0, 8},
 	};
-	struct type *base = NULL;
-	if (!to->tag) {
+	struct type *base = cdefs_named_type(s, to); /* the script's own first */
+	if (!base && !to->tag) {
 		for (size_t i = 0; i < sizeof(ints) / sizeof(ints[0]) && !base; i++)
 			if (!strcmp(ints[i].name, to->name))
 				base = type_int(ints[i].is_signed, ints[i].size);
 	}
-	if (!base && to->tag && strcmp(to->tag, "enum")) {
+	if (base) {
+		/* defined by the script */
+	} else if (to->tag && strcmp(to->tag, "enum")) {
 		int id = btf_find_record(s->c->host, to->name, !strcmp(to->tag, "union"));
 		if (id == -ENODATA) {
 			diag_error(s->d, loc, "'%s %s' needs kernel BTF, which is not available",
@@ -150,6 +153,8 @@ struct type *named_type(struct sema *s, const struct typename_ref *to, struct lo
 struct type *check_kernel_field(struct sema *s, struct node *n, struct type *bt)
 {
 	struct type *rec = bt->kind == TYPE_PTR ? bt->elem : bt;
+	if (cdecl_is_script_record(rec))
+		return check_script_field(s, n, bt);
 	if (!rec || rec->kind != TYPE_RECORD || !rec->btf_id) {
 		diag_error(s->d, n->loc, "cannot access field '%s' of a value of type %s",
 			   n->u.field.name, type_name(s->a, bt));

@@ -385,6 +385,9 @@ static struct type *check_ident(struct sema *s, struct node *n)
 				return NULL;
 			return check_expanded(s, n, call_loc, macro->u.macro.name, false);
 		}
+		struct type *constant = cdefs_ident(s, n); /* enumerator or #define */
+		if (constant)
+			return constant;
 		int found = kernel_enumerator(s, n);
 		if (found > 0)
 			return check_expr_inner(s, n);

@@ -2,6 +2,7 @@
  * sema.h - the semantic pass (src/sema/); see compile.h for what it fills
  * in. It runs as stages, each returning -1 when it reported an error:
  *
+ *   sema_cdefs   the script's C definitions, #define and #include (cdefs.c)
  *   sema_macros  the macro definitions (names, duplicates)
  *   sema_probes  probe by probe, in script order: its specs expanded into
  *                attach points by its provider (kept on the probe node,
@@ -20,6 +21,7 @@
 
 #include "compile.h"
 
+int sema_cdefs(struct compilation *c);
 int sema_macros(struct compilation *c);
 int sema_probes(struct compilation *c);
 int sema_maps(struct compilation *c);

@@ -99,6 +99,11 @@ struct type *read_in_space(struct sema *s, struct type *t, enum addr_space space
 struct type *record_type(struct sema *s, uint32_t id);
 struct type *named_type(struct sema *s, const struct typename_ref *to, struct loc loc);
 struct type *check_kernel_field(struct sema *s, struct node *n, struct type *bt);
+struct type *btf_value_type(struct sema *s, uint32_t id, int depth);
+/* cdefs.c: the script's C definitions, consulted before BTF */
+struct type *cdefs_named_type(struct sema *s, const struct typename_ref *to);
+struct type *check_script_field(struct sema *s, struct node *n, struct type *bt);
+struct type *cdefs_ident(struct sema *s, struct node *n);
 bool reject_record(struct sema *s, struct node *n, struct type *t);
 
 /* expr.c */

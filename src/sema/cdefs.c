@@ -1,0 +1,324 @@
+/*
+ * cdefs.c - the script's C definitions as a source of types and constants.
+ *
+ * The cdefs stage (before macros and probes) hands each top-level C text
+ * the lexer kept (struct/union/enum/typedef definitions, #define and
+ * #include lines, in script order) to front/cdecl.c, with the kernel's BTF
+ * as the resolver for names the script only refers to. Afterwards the type
+ * lookup (named_type in btf_types.c) asks here first, so a script's
+ * `struct foo` wins over the kernel's, as it does in bpftrace; fields of
+ * script records are read at the offsets cdecl.c laid out, and an
+ * identifier that names an enumerator or #define becomes its value.
+ *
+ * #include: a header found in the include path gives its #define
+ * constants (and those of the headers it includes); a "quoted" header is
+ * the script's own and its struct/union/enum/typedef definitions are read
+ * too. System headers are not parsed for types (they are preprocessor
+ * code): those names come from the kernel's BTF, and without BTF a header
+ * that is not installed is an error at the #include.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "front/cdecl.h"
+#include "kernel/btf.h"
+#include "sema/sema.h"
+#include "sema/sema_internal.h"
+
+enum { INCLUDE_MAX_DEPTH = 8, INCLUDE_MAX_FILES = 256 };
+
+struct cdefs_run {
+	struct sema s;
+	struct cdecl_resolver r;
+	const char *seen[INCLUDE_MAX_FILES];
+	int nseen;
+};
+
+static struct type *from_btf(void *arg, const char *tag, const char *name)
+{
+	struct sema *s = arg;
+	if (tag && strcmp(tag, "enum")) {
+		int id = btf_find_record(s->c->host, name, !strcmp(tag, "union"));
+		return id > 0 ? record_type(s, (uint32_t)id) : NULL;
+	}
+	int id = btf_find_named(s->c->host, name);
+	return id > 0 ? btf_value_type(s, (uint32_t)id, 0) : NULL;
+}
+
+static const char *read_file(struct arena *a, const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return NULL;
+	size_t cap = 4096, n = 0;
+	char *buf = malloc(cap);
+	size_t got;
+	while (buf && (got = fread(buf + n, 1, cap - n - 1, f)) > 0) {
+		n += got;
+		if (n + 1 == cap) {
+			char *nb = realloc(buf, cap * 2);
+			if (!nb) {
+				free(buf);
+				buf = NULL;
+				break;
+			}
+			buf = nb;
+			cap *= 2;
+		}
+	}
+	fclose(f);
+	if (!buf)
+		return NULL;
+	buf[n] = 0;
+	char *out = arena_alloc(a, n + 1);
+	memcpy(out, buf, n + 1);
+	free(buf);
+	*len = n;
+	return out;
+}
+
+/* Where `name` of an #include is: for "name" next to the script first. */
+static const char *find_header(struct cdefs_run *cr, const char *name, bool quoted,
+                               const char *from)
+{
+	static const char *const dirs[] = {"/usr/local/include", "/usr/include/x86_64-linux-gnu",
+	                                   "/usr/include"};
+	struct arena *a = cr->s.a;
+	if (name[0] == '/')
+		return access(name, R_OK) == 0 ? name : NULL;
+	if (quoted && from) {
+		const char *slash = strrchr(from, '/');
+		const char *p =
+		    slash ? arena_printf(a, "%.*s/%s", (int)(slash - from), from, name) : name;
+		if (access(p, R_OK) == 0)
+			return p;
+	}
+	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+		const char *p = arena_printf(a, "%s/%s", dirs[i], name);
+		if (access(p, R_OK) == 0)
+			return p;
+	}
+	return NULL;
+}
+
+static bool line_is(const char *line, size_t len, const char *word)
+{
+	size_t i = 1;
+	while (i < len && (line[i] == ' ' || line[i] == '\t'))
+		i++;
+	size_t w = strlen(word);
+	return len - i >= w && !memcmp(line + i, word, w);
+}
+
+static void read_header(struct cdefs_run *cr, const char *path, bool defs, int depth);
+
+/* An #include line: `text` from '#'. Reports against `d` at `loc`, or
+ * quietly (in a header) when `quiet`. */
+static void do_include(struct cdefs_run *cr, const char *text, size_t len, struct loc loc,
+                       bool quiet, bool own, const char *from, int depth)
+{
+	struct sema *s = &cr->s;
+	const char *p = memchr(text, 'e', len); /* the last letter of "include" */
+	size_t i = p ? (size_t)(p - text) + 1 : len;
+	while (i < len && (text[i] == ' ' || text[i] == '\t'))
+		i++;
+	char close = i < len && text[i] == '<' ? '>' : i < len && text[i] == '"' ? '"' : 0;
+	const char *end = close ? memchr(text + i + 1, close, len - i - 1) : NULL;
+	if (!end) {
+		if (!quiet) {
+			struct loc at = loc;
+			at.first_column = at.last_column = loc.first_column + (int)i;
+			diag_error(s->d, at, "expected <header> or \"header\" after #include");
+		}
+		return;
+	}
+	const char *name = arena_strndup(s->a, text + i + 1, (size_t)(end - text - i - 1));
+	const char *path = find_header(cr, name, close == '"', from);
+	if (path) {
+		read_header(cr, path, own && close == '"', depth + 1);
+		return;
+	}
+	if (quiet)
+		return;
+	struct loc at = loc;
+	at.first_column = loc.first_column + (int)i;
+	at.last_column = loc.first_column + (int)(end - text);
+	at.last_line = at.first_line;
+	if (close == '"') {
+		diag_error(s->d, at,
+		           "cannot find the header \"%s\" (looked next to the script "
+		           "and in /usr/include)",
+		           name);
+	} else if (!btf_vmlinux(s->c->host)) {
+		diag_error(s->d, at,
+		           "the header <%s> is not installed, and without the kernel's BTF "
+		           "nothing can stand in for its types",
+		           name);
+	}
+	/* otherwise its struct, union, enum and typedef names come from BTF */
+}
+
+/* A header's #define constants (and with `defs` its definitions): read
+ * once each, errors in system headers ignored (they are C for the
+ * preprocessor, much of it not constants). */
+static void read_header(struct cdefs_run *cr, const char *path, bool defs, int depth)
+{
+	struct sema *s = &cr->s;
+	if (depth > INCLUDE_MAX_DEPTH || cr->nseen == INCLUDE_MAX_FILES)
+		return;
+	for (int i = 0; i < cr->nseen; i++)
+		if (!strcmp(cr->seen[i], path))
+			return;
+	cr->seen[cr->nseen++] = path;
+	size_t len;
+	const char *text = read_file(s->a, path, &len);
+	if (!text)
+		return;
+	int file = -1;
+	FILE *null = fopen("/dev/null", "w");
+	if (!null)
+		return;
+	struct diag quiet;
+	diag_init(&quiet, null);
+	if (defs)
+		file = diag_add_source(s->d, path, text, len);
+	if (file < 0)
+		defs = false;
+	int line = 1;
+	for (size_t pos = 0; pos < len;) {
+		size_t eol = pos;
+		while (eol < len && text[eol] != '\n') {
+			if (text[eol] == '\\' && eol + 1 < len && text[eol + 1] == '\n')
+				eol++;
+			eol++;
+		}
+		size_t b = pos;
+		while (b < eol && (text[b] == ' ' || text[b] == '\t'))
+			b++;
+		struct loc loc = {file < 0 ? 0 : file, line, (int)(b - pos) + 1, line,
+		                  (int)(b - pos) + 1};
+		int lines = 1;
+		for (size_t k = pos; k < eol; k++)
+			lines += text[k] == '\n';
+		if (b < eol && text[b] == '#') {
+			if (line_is(text + b, eol - b, "define"))
+				cdecl_define(s->c->cdefs, file < 0 ? &quiet : s->d, text + b,
+				             eol - b, loc);
+			else if (line_is(text + b, eol - b, "include"))
+				do_include(cr, text + b, eol - b, loc, true, defs, path, depth);
+			pos = eol + 1;
+			line += lines;
+			continue;
+		}
+		if (defs && file >= 0 && b < eol &&
+		    (!strncmp(text + b, "struct", 6) || !strncmp(text + b, "union", 5) ||
+		     !strncmp(text + b, "enum", 4) || !strncmp(text + b, "typedef", 7))) {
+			size_t end = cdecl_extent(text, len, b);
+			cdecl_parse(s->c->cdefs, s->d, text + b, end - b, loc, &cr->r);
+			for (size_t k = b; k < end; k++)
+				line += text[k] == '\n';
+			pos = end;
+			continue;
+		}
+		pos = eol + 1;
+		line += lines;
+	}
+	fclose(null);
+}
+
+int sema_cdefs(struct compilation *c)
+{
+	int before = c->diag->nerrors;
+	struct cdefs_run *cr = arena_alloc(&c->arena, sizeof(*cr));
+	cr->s.c = c;
+	cr->s.a = &c->arena;
+	cr->s.d = c->diag;
+	cr->r = (struct cdecl_resolver){from_btf, &cr->s};
+	c->cdefs = cdecl_table_new(&c->arena);
+	for (struct cdef_src *d = c->prog.cdefs; d; d = d->next) {
+		const char *script = c->diag->sources[d->loc.file].name;
+		switch (d->kind) {
+		case CDEF_DECL:
+			cdecl_parse(c->cdefs, c->diag, d->text, d->len, d->loc, &cr->r);
+			break;
+		case CDEF_DEFINE:
+			cdecl_define(c->cdefs, c->diag, d->text, d->len, d->loc);
+			break;
+		case CDEF_INCLUDE:
+			do_include(cr, d->text, d->len, d->loc, false, true, script, 0);
+			break;
+		}
+	}
+	cdecl_finish(c->cdefs, &cr->r);
+	return c->diag->nerrors > before ? -1 : 0;
+}
+
+struct type *cdefs_named_type(struct sema *s, const struct typename_ref *to)
+{
+	if (!s->c->cdefs)
+		return NULL;
+	if (to->tag)
+		return cdecl_find_tag(s->c->cdefs, to->tag, to->name);
+	return cdecl_find_typedef(s->c->cdefs, to->name);
+}
+
+/* p->name / rec.name on a record the script defined: its member at the
+ * offset cdecl.c laid out, read in the space the record lies in. */
+struct type *check_script_field(struct sema *s, struct node *n, struct type *bt)
+{
+	struct type *rec = bt->kind == TYPE_PTR ? bt->elem : bt;
+	if (rec->size == 0 && rec->nfields == 0) {
+		diag_error(s->d, n->loc,
+		           "%s is declared but not defined (neither by the script "
+		           "nor in the kernel's BTF)",
+		           type_name(s->a, rec));
+		return NULL;
+	}
+	uint32_t off;
+	struct type *ft;
+	if (cdecl_find_member(rec, n->u.field.name, &off, &ft)) {
+		diag_error(s->d, n->u.field.name_loc, "%s has no field '%s'", type_name(s->a, rec),
+		           n->u.field.name);
+		const char *names[256];
+		int nn = 0;
+		for (uint32_t i = 0; i < rec->nfields && nn < 256; i++)
+			if (rec->fields[i].name)
+				names[nn++] = rec->fields[i].name;
+		const char *near = diag_closest(n->u.field.name, names, nn);
+		if (near)
+			diag_note(s->d, (struct loc){0}, "did you mean '%s'?", near);
+		return NULL;
+	}
+	if (ft->kind == TYPE_VOID) {
+		diag_error(s->d, n->u.field.name_loc,
+		           "field '%s' of %s has type %s, which sonde cannot read", n->u.field.name,
+		           type_name(s->a, rec), ft->name ? ft->name : "void");
+		return NULL;
+	}
+	return read_in_space(s, ft, (enum addr_space)bt->space);
+}
+
+/* An identifier naming an enumerator or #define: the node becomes its
+ * value. NULL when it names neither. */
+struct type *cdefs_ident(struct sema *s, struct node *n)
+{
+	struct cdecl_const v;
+	if (!s->c->cdefs || !cdecl_find_const(s->c->cdefs, n->u.ident.name, &v))
+		return NULL;
+	struct loc loc = n->loc;
+	struct node *next = n->next; /* the node stays in its list */
+	if (v.is_str) {
+		struct node *str = ast_str(s->a, loc, v.str, strlen(v.str));
+		*n = *str;
+		n->next = next;
+		return type_str(s->a, (uint32_t)n->u.str.len + 1);
+	}
+	struct node *lit = ast_int(s->a, loc, (uint64_t)v.value, false);
+	*n = *lit;
+	n->next = next;
+	return &type_s64;
+}
