@@ -96,9 +96,13 @@ struct parse_state {
 	struct node *macros_tail, *probes_tail;
 	struct node *first_probe; /* the first probe of this file, for config's place */
 	struct type_name_ref *type_names;
+	struct type_name_ref *defined; /* names #defined so far, for #ifdef */
+	bool cond_taken[32];           /* open #if levels: a branch was taken */
+	struct loc cond_loc[32];       /* ... and where each #if is */
+	int ncond;
 };
 
-enum { PARSE_MAX_NESTING = 256, PARSE_MAX_AST_DEPTH = 1000 };
+enum { PARSE_MAX_NESTING = 256, PARSE_MAX_AST_DEPTH = 1000, PARSE_MAX_COND = 32 };
 }
 
 %code provides {

@@ -561,9 +561,23 @@ static uint32_t round_up(uint32_t v, uint32_t a)
 	return a > 1 ? (v + a - 1) / a * a : v;
 }
 
+static bool complete_from(struct cdecl_table *t, struct tag_entry *e,
+			  const struct cdecl_resolver *r);
+
 static bool add_field(struct cparser *p, struct type *rec, uint32_t *cap, const char *name,
                       struct type *ft, bool is_union, const struct tok *where)
 {
+	/* an embedded record the script only names (struct path path;):
+	 * its layout must be known now, so take it from the resolver */
+	for (struct type *inner = ft; inner; inner = inner->kind == TYPE_ARRAY ? inner->elem : NULL)
+		if (inner->kind == TYPE_RECORD && !inner->size && !inner->nfields)
+			for (struct tag_entry *e = p->t->tags; e; e = e->next)
+				if (e->type == inner)
+					complete_from(p->t, e, p->r);
+	if (ft->kind == TYPE_ARRAY && ft->elem->size && !ft->size) {
+		ft->size = ft->elem->size * ft->count;
+		ft->align = ft->elem->align ? ft->elem->align : 1;
+	}
 	if (ft->size == 0 && !(ft->kind == TYPE_ARRAY && ft->count == 0)) {
 		if (!p->failed)
 			diag_error(p->d, tok_loc(p, where), "member '%s' has incomplete type %s",
