@@ -1,0 +1,236 @@
+/*
+ * test_cdecl.c - unit tests for front/cdecl.c, the C declaration grammar
+ * of scripts: x86-64 layout of structs, unions, nested and anonymous
+ * members, arrays and pointers; typedefs, enums and #define constants;
+ * names resolved through the resolver; the extent the lexer cuts; and
+ * located errors.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "front/cdecl.h"
+
+struct fixture {
+	struct arena a;
+	struct diag d;
+	char *buf;
+	size_t len;
+	FILE *out;
+	struct cdecl_table *t;
+};
+
+static int setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+	arena_init(&f->a);
+	f->out = open_memstream(&f->buf, &f->len);
+	diag_init(&f->d, f->out);
+	f->t = cdecl_table_new(&f->a);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+	fclose(f->out);
+	free(f->buf);
+	arena_fini(&f->a);
+	free(f);
+	return 0;
+}
+
+static int parse(struct fixture *f, const char *text, const struct cdecl_resolver *r)
+{
+	int file = diag_add_source(&f->d, "t.bt", text, strlen(text));
+	struct loc at = {file, 1, 1, 1, 1};
+	return cdecl_parse(f->t, &f->d, text, strlen(text), at, r);
+}
+
+static const char *errors(struct fixture *f)
+{
+	fflush(f->out);
+	return f->buf ? f->buf : "";
+}
+
+static uint32_t offset_of(const struct type *rec, const char *name)
+{
+	uint32_t off = 0;
+	assert_int_equal(cdecl_find_member(rec, name, &off, NULL), 0);
+	return off;
+}
+
+static void test_struct_layout(void **state)
+{
+	struct fixture *f = *state;
+	assert_int_equal(parse(f, "struct s { char c; long l; short s[3]; int *p; char tail; }", NULL),
+			 0);
+	struct type *s = cdecl_find_tag(f->t, "struct", "s");
+	assert_non_null(s);
+	assert_int_equal(s->kind, TYPE_RECORD);
+	assert_true(cdecl_is_script_record(s));
+	assert_int_equal(offset_of(s, "c"), 0);
+	assert_int_equal(offset_of(s, "l"), 8);
+	assert_int_equal(offset_of(s, "s"), 16);
+	assert_int_equal(offset_of(s, "p"), 24);
+	assert_int_equal(offset_of(s, "tail"), 32);
+	assert_int_equal(s->size, 40);
+	assert_int_equal(s->align, 8);
+	struct type *ft;
+	uint32_t off;
+	assert_int_equal(cdecl_find_member(s, "s", &off, &ft), 0);
+	assert_int_equal(ft->kind, TYPE_ARRAY);
+	assert_int_equal(ft->count, 3);
+	assert_int_equal(ft->size, 6);
+	assert_int_equal(cdecl_find_member(s, "p", &off, &ft), 0);
+	assert_int_equal(ft->kind, TYPE_PTR);
+	assert_int_equal(ft->elem->size, 4);
+	assert_int_equal(cdecl_find_member(s, "nope", &off, &ft), -1);
+}
+
+static void test_union_nested_anonymous(void **state)
+{
+	struct fixture *f = *state;
+	assert_int_equal(parse(f,
+			       "struct o { int id; union { short s; long w; }; struct in { char a; "
+			       "int b; } in; char name[5]; unsigned char last; };",
+			       NULL),
+			 0);
+	struct type *o = cdecl_find_tag(f->t, "struct", "o");
+	assert_non_null(o);
+	assert_int_equal(offset_of(o, "s"), 8);
+	assert_int_equal(offset_of(o, "w"), 8);
+	assert_int_equal(offset_of(o, "in"), 16);
+	assert_int_equal(offset_of(o, "name"), 24);
+	assert_int_equal(offset_of(o, "last"), 29);
+	assert_int_equal(o->size, 32);
+	struct type *in = cdecl_find_tag(f->t, "struct", "in");
+	assert_non_null(in); /* defined inside o, visible outside as in C */
+	assert_int_equal(in->size, 8);
+	struct type *name;
+	uint32_t off;
+	assert_int_equal(cdecl_find_member(o, "name", &off, &name), 0);
+	assert_int_equal(name->kind, TYPE_STR); /* char arrays are strings */
+	assert_int_equal(name->size, 5);
+}
+
+static void test_typedef_enum_define(void **state)
+{
+	struct fixture *f = *state;
+	assert_int_equal(parse(f, "typedef struct { unsigned char a; unsigned int b; } pair_t;", NULL),
+			 0);
+	struct type *p = cdecl_find_typedef(f->t, "pair_t");
+	assert_non_null(p);
+	assert_int_equal(p->size, 8);
+	assert_int_equal(parse(f, "enum e { A, B = 5, C, D = C << 2 };", NULL), 0);
+	struct cdecl_const v;
+	assert_true(cdecl_find_const(f->t, "C", &v));
+	assert_int_equal(v.value, 6);
+	assert_true(cdecl_find_const(f->t, "D", &v));
+	assert_int_equal(v.value, 24);
+	const char *def = "#define BITS (D + 1) * 2";
+	struct loc at = {0, 1, 1, 1, 1};
+	assert_int_equal(cdecl_define(f->t, &f->d, def, strlen(def), at), 0);
+	assert_true(cdecl_find_const(f->t, "BITS", &v));
+	assert_int_equal(v.value, 50);
+	const char *str = "#define NAME \"ab\" \"cd\"";
+	assert_int_equal(cdecl_define(f->t, &f->d, str, strlen(str), at), 0);
+	assert_true(cdecl_find_const(f->t, "NAME", &v));
+	assert_true(v.is_str);
+	assert_string_equal(v.str, "abcd");
+	assert_int_equal(parse(f, "typedef unsigned long word_t, *word_p;", NULL), 0);
+	assert_int_equal(cdecl_find_typedef(f->t, "word_p")->kind, TYPE_PTR);
+}
+
+static void test_pointers_and_forward(void **state)
+{
+	struct fixture *f = *state;
+	assert_int_equal(parse(f, "struct later;", NULL), 0);
+	assert_null(cdecl_find_tag(f->t, "struct", "later")); /* declared, not defined */
+	assert_int_equal(parse(f, "struct node { struct node *next; struct later *l; int (*fn)(int); "
+				  "int grid[2][3]; };",
+			       NULL),
+			 0);
+	struct type *n = cdecl_find_tag(f->t, "struct", "node");
+	struct type *next;
+	uint32_t off;
+	assert_int_equal(cdecl_find_member(n, "next", &off, &next), 0);
+	assert_ptr_equal(next->elem, n); /* self-reference is the same record */
+	assert_int_equal(offset_of(n, "fn"), 16);
+	assert_int_equal(offset_of(n, "grid"), 24);
+	assert_int_equal(n->size, 48);
+	struct type *grid;
+	assert_int_equal(cdecl_find_member(n, "grid", &off, &grid), 0);
+	assert_int_equal(grid->count, 2);
+	assert_int_equal(grid->elem->count, 3);
+}
+
+static struct type resolved = {.kind = TYPE_RECORD, .size = 16, .align = 8, .btf_id = 42};
+
+static struct type *resolve(void *arg, const char *tag, const char *name)
+{
+	(void)arg;
+	if (tag && !strcmp(name, "kernel_thing"))
+		return &resolved;
+	if (!tag && !strcmp(name, "kernel_int_t"))
+		return type_int(true, 2);
+	return NULL;
+}
+
+static void test_resolver(void **state)
+{
+	struct fixture *f = *state;
+	struct cdecl_resolver r = {resolve, NULL};
+	assert_int_equal(parse(f, "struct w { kernel_int_t k; struct kernel_thing t; char c; };", &r), 0);
+	struct type *w = cdecl_find_tag(f->t, "struct", "w");
+	assert_int_equal(offset_of(w, "t"), 8);
+	assert_int_equal(w->size, 32);
+}
+
+static void test_extent_and_typedef_names(void **state)
+{
+	(void)state;
+	const char *s = "struct a { int x; } BEGIN { }";
+	assert_int_equal(cdecl_extent(s, strlen(s), 0), 19);
+	s = "struct a { int x; }; BEGIN";
+	assert_int_equal(cdecl_extent(s, strlen(s), 0), 20);
+	s = "typedef struct { int x; } t_t; BEGIN";
+	assert_int_equal(cdecl_extent(s, strlen(s), 0), 30);
+	s = "struct fwd; BEGIN";
+	assert_int_equal(cdecl_extent(s, strlen(s), 0), 11);
+}
+
+static void test_errors_located(void **state)
+{
+	struct fixture *f = *state;
+	assert_int_equal(parse(f, "struct e {\n  int a\n  int b;\n}", NULL), -1);
+	assert_non_null(strstr(errors(f), "t.bt:3:3: error: expected ';' after a member, found 'int'"));
+	assert_int_equal(parse(f, "struct g { int x : 2; }", NULL), -1);
+	assert_non_null(strstr(errors(f), "t.bt:1:18: error: bitfields are not supported"));
+	assert_int_equal(parse(f, "struct h { nosuch_t x; }", NULL), -1);
+	assert_non_null(strstr(errors(f), "t.bt:1:12: error: unknown type name 'nosuch_t'"));
+	assert_int_equal(parse(f, "struct k { int a[UNDEFINED]; }", NULL), -1);
+	assert_non_null(
+		strstr(errors(f), "error: 'UNDEFINED' is not an integer constant defined before"));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_struct_layout, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_union_nested_anonymous, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_typedef_enum_define, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pointers_and_forward, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_resolver, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_extent_and_typedef_names, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_errors_located, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
