@@ -704,6 +704,58 @@ static bool enum_body(struct cparser *p, struct type *et)
 	return expect(p, "}", "expected ',' or '}'");
 }
 
+/* __attribute__((packed)) and __attribute__((aligned(N))) after a
+ * record's body: packed lays the members out again at alignment 1. */
+static bool attributes(struct cparser *p, struct type *rec, bool is_union)
+{
+	while (is_word(p, "__attribute__") || is_word(p, "__attribute")) {
+		next(p);
+		if (!expect(p, "(", "expected '((' after __attribute__") ||
+		    !expect(p, "(", "expected '((' after __attribute__"))
+			return false;
+		while (!is_punct(p, ")")) {
+			struct tok at = p->tok;
+			if (is_word(p, "packed") || is_word(p, "__packed__")) {
+				next(p);
+				uint32_t size = 0;
+				for (uint32_t i = 0; i < rec->nfields; i++) {
+					struct type_field *f = &rec->fields[i];
+					f->offset = is_union ? 0 : size;
+					if (f->offset + f->type->size > size)
+						size = f->offset + f->type->size;
+				}
+				rec->size = size;
+				rec->align = 1;
+			} else if (is_word(p, "aligned") || is_word(p, "__aligned__")) {
+				next(p);
+				int64_t n = 16;
+				if (accept(p, "(") &&
+				    (!const_expr(p, 0, &n) || !expect(p, ")", "expected ')'")))
+					return false;
+				if (n <= 0 || (n & (n - 1)) || n > 4096) {
+					if (!p->failed)
+						diag_error(p->d, tok_loc(p, &at),
+							   "alignment %lld is not a power of two up to 4096",
+							   (long long)n);
+					p->failed = true;
+					return false;
+				}
+				if ((uint32_t)n > rec->align)
+					rec->align = (uint32_t)n;
+				rec->size = round_up(rec->size, rec->align);
+			} else {
+				err_at(p, &p->tok, "expected 'packed' or 'aligned' (the attributes sonde knows)");
+				return false;
+			}
+			if (!accept(p, ","))
+				break;
+		}
+		if (!expect(p, ")", "expected '))'") || !expect(p, ")", "expected '))'"))
+			return false;
+	}
+	return true;
+}
+
 /* struct/union/enum [NAME] [body] after the keyword */
 static struct type *tagged(struct cparser *p, const char *tag, bool *defined)
 {
@@ -744,10 +796,11 @@ static struct type *tagged(struct cparser *p, const char *tag, bool *defined)
 		return NULL;
 	}
 	const char *keep_name = t->name;
-	bool ok = !strcmp(tag, "enum") ? enum_body(p, t) : record_body(p, t, !strcmp(tag, "union"));
+	bool is_union = !strcmp(tag, "union");
+	bool ok = !strcmp(tag, "enum") ? enum_body(p, t) : record_body(p, t, is_union);
 	t->name = keep_name;
 	p->depth--;
-	if (!ok)
+	if (!ok || (strcmp(tag, "enum") && !attributes(p, t, is_union)))
 		return NULL;
 	if (e)
 		e->complete = true;
@@ -1084,6 +1137,22 @@ static bool word_char(char c)
 	return isalnum((unsigned char)c) || c == '_';
 }
 
+static size_t skip_blank_comments(const char *text, size_t len, size_t j)
+{
+	for (;;) {
+		while (j < len && isspace((unsigned char)text[j]))
+			j++;
+		if (j + 1 < len && text[j] == '/' && text[j + 1] == '*') {
+			const char *e = strstr(text + j + 2, "*/");
+			if (!e || (size_t)(e - text) >= len)
+				return len;
+			j = (size_t)(e - text) + 2;
+			continue;
+		}
+		return j;
+	}
+}
+
 size_t cdecl_extent(const char *text, size_t len, size_t start)
 {
 	bool td = len - start >= 7 && !memcmp(text + start, "typedef", 7);
@@ -1102,10 +1171,29 @@ size_t cdecl_extent(const char *text, size_t len, size_t start)
 			depth++;
 		} else if (c == '}') {
 			if (--depth <= 0 && !td) {
-				size_t j = i + 1;
+				size_t end = i + 1;
+				for (;;) { /* __attribute__((...)) after the body */
+					size_t j = skip_blank_comments(text, len, end);
+					if (len - j < 13 || memcmp(text + j, "__attribute", 11))
+						break;
+					j += 11;
+					while (j < len && word_char(text[j]))
+						j++;
+					j = skip_blank_comments(text, len, j);
+					if (j >= len || text[j] != '(')
+						break;
+					int parens = 0;
+					for (; j < len; j++) {
+						parens += text[j] == '(';
+						if (text[j] == ')' && --parens == 0)
+							break;
+					}
+					end = j < len ? j + 1 : len;
+				}
+				size_t j = end;
 				while (j < len && (text[j] == ' ' || text[j] == '\t'))
 					j++;
-				return j < len && text[j] == ';' ? j + 1 : i + 1;
+				return j < len && text[j] == ';' ? j + 1 : end;
 			}
 		} else if (c == ';' && depth <= 0) {
 			return i + 1;
