@@ -1104,10 +1104,25 @@ int cdecl_define(struct cdecl_table *t, struct diag *d, const char *text, size_t
 		v.is_str = true;
 		const char *s = "";
 		while (p.tok.kind == T_STR) {
-			/* adjacent literals concatenate; escapes kept for the
-			 * script's own string decoding is not done here */
-			s = arena_printf(t->a, "%s%.*s", s, (int)(p.tok.len - 2),
-			                 p.text + p.tok.at.pos + 1);
+			/* adjacent literals concatenate; C's simple escapes */
+			const char *q = p.text + p.tok.at.pos;
+			size_t n = p.tok.len;
+			if (n < 2 || q[n - 1] != '"' || (n > 2 && q[n - 2] == '\\' && q[n - 3] != '\\')) {
+				diag_error(d, tok_loc(&p, &p.tok), "unterminated string");
+				return -1;
+			}
+			char *buf = arena_alloc(t->a, n);
+			size_t k = 0;
+			for (size_t i = 1; i + 1 < n; i++) {
+				char c = q[i];
+				if (c == '\\' && i + 2 < n) {
+					c = q[++i];
+					c = c == 'n' ? '\n' : c == 't' ? '\t' : c == 'r' ? '\r' : c == '0' ? 0 : c;
+				}
+				buf[k++] = c;
+			}
+			buf[k] = 0;
+			s = arena_printf(t->a, "%s%s", s, buf);
 			next(&p);
 		}
 		v.str = s;
