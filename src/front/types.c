@@ -250,8 +250,18 @@ struct type *type_clone(struct arena *a, const struct type *t)
 	*c = *t;
 	if (t->name)
 		c->name = arena_strdup(a, t->name);
-	if (t->elem)
+	if (t->elem && t->kind == TYPE_PTR && t->elem->kind == TYPE_RECORD) {
+		/* what a pointer points to is not printed: its record is copied
+		 * without members, which also ends the cycle of a script
+		 * struct that points to itself (struct n { struct n *next; }) */
+		c->elem = arena_alloc(a, sizeof(*c->elem));
+		*c->elem = *t->elem;
+		c->elem->name = t->elem->name ? arena_strdup(a, t->elem->name) : NULL;
+		c->elem->fields = NULL;
+		c->elem->nfields = 0;
+	} else if (t->elem) {
 		c->elem = type_clone(a, t->elem);
+	}
 	if (t->nfields) {
 		c->fields = arena_alloc(a, t->nfields * sizeof(*c->fields));
 		for (uint32_t i = 0; i < t->nfields; i++) {
