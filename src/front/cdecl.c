@@ -95,6 +95,14 @@ static void advance_cursor(struct cparser *p, struct cursor *c, size_t n)
 	}
 }
 
+/* Whether only blanks stand before `pos` on its line. */
+static bool line_start(const struct cparser *p, size_t pos)
+{
+	while (pos > 0 && (p->text[pos - 1] == ' ' || p->text[pos - 1] == '\t'))
+		pos--;
+	return pos == 0 || p->text[pos - 1] == '\n';
+}
+
 static struct loc tok_loc(const struct cparser *p, const struct tok *t)
 {
 	struct loc l = {p->file, t->at.line, t->at.col, t->at.line, t->at.col};
@@ -136,6 +144,13 @@ static void next(struct cparser *p)
 					break;
 				}
 			advance_cursor(p, c, end ? (size_t)(end - (p->text + c->pos)) : p->len);
+			continue;
+		}
+		if (c->pos > 0 && p->text[c->pos] == '#' && line_start(p, c->pos)) {
+			/* a preprocessor line inside a definition (headers put
+			 * `#define SOCK_DGRAM SOCK_DGRAM` inside the enum) */
+			while (c->pos < p->len && p->text[c->pos] != '\n')
+				advance_cursor(p, c, 1);
 			continue;
 		}
 		if (c->pos + 1 < p->len && p->text[c->pos] == '/' && p->text[c->pos + 1] == '/') {
@@ -1080,6 +1095,12 @@ int cdecl_parse(struct cdecl_table *t, struct diag *d, const char *text, size_t 
 
 int cdecl_define(struct cdecl_table *t, struct diag *d, const char *text, size_t len, struct loc at)
 {
+	size_t blanks = 0; /* an indented #define starts at its '#' */
+	while (blanks < len && (text[blanks] == ' ' || text[blanks] == '\t'))
+		blanks++;
+	text += blanks;
+	len -= blanks;
+	at.first_column += (int)blanks;
 	struct cparser p;
 	start(&p, t, d, text, len, at, NULL);
 	accept(&p, "#");

@@ -11,7 +11,8 @@
  * identifier that names an enumerator or #define becomes its value.
  *
  * #include: a header found in the include path gives its #define
- * constants (and those of the headers it includes); a "quoted" header is
+ * constants and enumerators (and those of the headers it includes); a
+ * "quoted" header is
  * the script's own and its struct/union/enum/typedef definitions are read
  * too. System headers are not parsed for types (they are preprocessor
  * code): those names come from the kernel's BTF, and without BTF a header
@@ -219,6 +220,17 @@ static void read_header(struct cdefs_run *cr, const char *path, bool defs, int d
 		     !strncmp(text + b, "enum", 4) || !strncmp(text + b, "typedef", 7))) {
 			size_t end = cdecl_extent(text, len, b);
 			cdecl_parse(s->c->cdefs, s->d, text + b, end - b, loc, &cr->r);
+			for (size_t k = b; k < end; k++)
+				line += text[k] == '\n';
+			pos = end;
+			continue;
+		}
+		if (!defs && b < eol && !strncmp(text + b, "enum", 4) &&
+		    memchr(text + b, '{', len - b)) {
+			/* a system header's enumerators (SOCK_DGRAM is one, with
+			 * a #define of itself); its other C is not read */
+			size_t end = cdecl_extent(text, len, b);
+			cdecl_parse(s->c->cdefs, &quiet, text + b, end - b, loc, NULL);
 			for (size_t k = b; k < end; k++)
 				line += text[k] == '\n';
 			pos = end;
