@@ -152,6 +152,11 @@ struct type *named_type(struct sema *s, const struct typename_ref *to, struct lo
 /* p->name / rec.name on kernel memory: the member's type from BTF. */
 struct type *check_kernel_field(struct sema *s, struct node *n, struct type *bt)
 {
+	struct type *own = cdefs_shadow(s, bt);
+	if (own) {
+		n->u.field.base->type = own; /* codegen reads the script's layout */
+		bt = own;
+	}
 	struct type *rec = bt->kind == TYPE_PTR ? bt->elem : bt;
 	if (cdecl_is_script_record(rec))
 		return check_script_field(s, n, bt);

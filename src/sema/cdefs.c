@@ -278,6 +278,25 @@ struct type *cdefs_named_type(struct sema *s, const struct typename_ref *to)
 	return cdecl_find_typedef(s->c->cdefs, to->name);
 }
 
+/* `bt` (a BTF record, or a pointer to one) with the script's record of
+ * the same name in its place, or NULL when the script has none: as in
+ * bpftrace, the script's struct task_struct is what curtask points to. */
+struct type *cdefs_shadow(struct sema *s, struct type *bt)
+{
+	struct type *rec = bt->kind == TYPE_PTR ? bt->elem : bt;
+	if (!s->c->cdefs || !rec || rec->kind != TYPE_RECORD || !rec->btf_id || !rec->name)
+		return NULL;
+	const char *space = strchr(rec->name, ' ');
+	if (!space)
+		return NULL;
+	const char *tag = arena_strndup(s->a, rec->name, (size_t)(space - rec->name));
+	struct type *own = cdecl_find_tag(s->c->cdefs, tag, space + 1);
+	if (!own || !cdecl_is_script_record(own))
+		return NULL;
+	struct type *t = bt->kind == TYPE_PTR ? type_ptr(s->a, own) : own;
+	return type_in_space(s->a, t, (enum addr_space)bt->space);
+}
+
 /* p->name / rec.name on a record the script defined: its member at the
  * offset cdecl.c laid out, read in the space the record lies in. */
 struct type *check_script_field(struct sema *s, struct node *n, struct type *bt)

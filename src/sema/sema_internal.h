@@ -103,6 +103,7 @@ struct type *btf_value_type(struct sema *s, uint32_t id, int depth);
 /* cdefs.c: the script's C definitions, consulted before BTF */
 struct type *cdefs_named_type(struct sema *s, const struct typename_ref *to);
 struct type *check_script_field(struct sema *s, struct node *n, struct type *bt);
+struct type *cdefs_shadow(struct sema *s, struct type *bt);
 struct type *cdefs_ident(struct sema *s, struct node *n);
 bool reject_record(struct sema *s, struct node *n, struct type *t);
 
