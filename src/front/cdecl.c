@@ -577,7 +577,7 @@ static uint32_t round_up(uint32_t v, uint32_t a)
 }
 
 static bool complete_from(struct cdecl_table *t, struct tag_entry *e,
-			  const struct cdecl_resolver *r);
+                          const struct cdecl_resolver *r);
 
 static bool add_field(struct cparser *p, struct type *rec, uint32_t *cap, const char *name,
                       struct type *ft, bool is_union, const struct tok *where)
@@ -750,8 +750,9 @@ static bool attributes(struct cparser *p, struct type *rec, bool is_union)
 				if (n <= 0 || (n & (n - 1)) || n > 4096) {
 					if (!p->failed)
 						diag_error(p->d, tok_loc(p, &at),
-							   "alignment %lld is not a power of two up to 4096",
-							   (long long)n);
+						           "alignment %lld is not a power of two "
+						           "up to 4096",
+						           (long long)n);
 					p->failed = true;
 					return false;
 				}
@@ -759,7 +760,9 @@ static bool attributes(struct cparser *p, struct type *rec, bool is_union)
 					rec->align = (uint32_t)n;
 				rec->size = round_up(rec->size, rec->align);
 			} else {
-				err_at(p, &p->tok, "expected 'packed' or 'aligned' (the attributes sonde knows)");
+				err_at(
+				    p, &p->tok,
+				    "expected 'packed' or 'aligned' (the attributes sonde knows)");
 				return false;
 			}
 			if (!accept(p, ","))
@@ -1128,7 +1131,8 @@ int cdecl_define(struct cdecl_table *t, struct diag *d, const char *text, size_t
 			/* adjacent literals concatenate; C's simple escapes */
 			const char *q = p.text + p.tok.at.pos;
 			size_t n = p.tok.len;
-			if (n < 2 || q[n - 1] != '"' || (n > 2 && q[n - 2] == '\\' && q[n - 3] != '\\')) {
+			if (n < 2 || q[n - 1] != '"' ||
+			    (n > 2 && q[n - 2] == '\\' && q[n - 3] != '\\')) {
 				diag_error(d, tok_loc(&p, &p.tok), "unterminated string");
 				return -1;
 			}
@@ -1138,7 +1142,11 @@ int cdecl_define(struct cdecl_table *t, struct diag *d, const char *text, size_t
 				char c = q[i];
 				if (c == '\\' && i + 2 < n) {
 					c = q[++i];
-					c = c == 'n' ? '\n' : c == 't' ? '\t' : c == 'r' ? '\r' : c == '0' ? 0 : c;
+					c = c == 'n'   ? '\n'
+					    : c == 't' ? '\t'
+					    : c == 'r' ? '\r'
+					    : c == '0' ? 0
+					               : c;
 				}
 				buf[k++] = c;
 			}

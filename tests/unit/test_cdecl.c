@@ -70,8 +70,8 @@ static uint32_t offset_of(const struct type *rec, const char *name)
 static void test_struct_layout(void **state)
 {
 	struct fixture *f = *state;
-	assert_int_equal(parse(f, "struct s { char c; long l; short s[3]; int *p; char tail; }", NULL),
-			 0);
+	assert_int_equal(
+	    parse(f, "struct s { char c; long l; short s[3]; int *p; char tail; }", NULL), 0);
 	struct type *s = cdecl_find_tag(f->t, "struct", "s");
 	assert_non_null(s);
 	assert_int_equal(s->kind, TYPE_RECORD);
@@ -99,10 +99,10 @@ static void test_union_nested_anonymous(void **state)
 {
 	struct fixture *f = *state;
 	assert_int_equal(parse(f,
-			       "struct o { int id; union { short s; long w; }; struct in { char a; "
-			       "int b; } in; char name[5]; unsigned char last; };",
-			       NULL),
-			 0);
+	                       "struct o { int id; union { short s; long w; }; struct in { char a; "
+	                       "int b; } in; char name[5]; unsigned char last; };",
+	                       NULL),
+	                 0);
 	struct type *o = cdecl_find_tag(f->t, "struct", "o");
 	assert_non_null(o);
 	assert_int_equal(offset_of(o, "s"), 8);
@@ -124,8 +124,8 @@ static void test_union_nested_anonymous(void **state)
 static void test_typedef_enum_define(void **state)
 {
 	struct fixture *f = *state;
-	assert_int_equal(parse(f, "typedef struct { unsigned char a; unsigned int b; } pair_t;", NULL),
-			 0);
+	assert_int_equal(
+	    parse(f, "typedef struct { unsigned char a; unsigned int b; } pair_t;", NULL), 0);
 	struct type *p = cdecl_find_typedef(f->t, "pair_t");
 	assert_non_null(p);
 	assert_int_equal(p->size, 8);
@@ -154,10 +154,11 @@ static void test_pointers_and_forward(void **state)
 	struct fixture *f = *state;
 	assert_int_equal(parse(f, "struct later;", NULL), 0);
 	assert_null(cdecl_find_tag(f->t, "struct", "later")); /* declared, not defined */
-	assert_int_equal(parse(f, "struct node { struct node *next; struct later *l; int (*fn)(int); "
-				  "int grid[2][3]; };",
-			       NULL),
-			 0);
+	assert_int_equal(parse(f,
+	                       "struct node { struct node *next; struct later *l; int (*fn)(int); "
+	                       "int grid[2][3]; };",
+	                       NULL),
+	                 0);
 	struct type *n = cdecl_find_tag(f->t, "struct", "node");
 	struct type *next;
 	uint32_t off;
@@ -188,7 +189,8 @@ static void test_resolver(void **state)
 {
 	struct fixture *f = *state;
 	struct cdecl_resolver r = {resolve, NULL};
-	assert_int_equal(parse(f, "struct w { kernel_int_t k; struct kernel_thing t; char c; };", &r), 0);
+	assert_int_equal(
+	    parse(f, "struct w { kernel_int_t k; struct kernel_thing t; char c; };", &r), 0);
 	struct type *w = cdecl_find_tag(f->t, "struct", "w");
 	assert_int_equal(offset_of(w, "t"), 8);
 	assert_int_equal(w->size, 32);
@@ -211,26 +213,27 @@ static void test_errors_located(void **state)
 {
 	struct fixture *f = *state;
 	assert_int_equal(parse(f, "struct e {\n  int a\n  int b;\n}", NULL), -1);
-	assert_non_null(strstr(errors(f), "t.bt:3:3: error: expected ';' after a member, found 'int'"));
+	assert_non_null(
+	    strstr(errors(f), "t.bt:3:3: error: expected ';' after a member, found 'int'"));
 	assert_int_equal(parse(f, "struct g { int x : 2; }", NULL), -1);
 	assert_non_null(strstr(errors(f), "t.bt:1:18: error: bitfields are not supported"));
 	assert_int_equal(parse(f, "struct h { nosuch_t x; }", NULL), -1);
 	assert_non_null(strstr(errors(f), "t.bt:1:12: error: unknown type name 'nosuch_t'"));
 	assert_int_equal(parse(f, "struct k { int a[UNDEFINED]; }", NULL), -1);
 	assert_non_null(
-		strstr(errors(f), "error: 'UNDEFINED' is not an integer constant defined before"));
+	    strstr(errors(f), "error: 'UNDEFINED' is not an integer constant defined before"));
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_struct_layout, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_union_nested_anonymous, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_typedef_enum_define, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_pointers_and_forward, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_resolver, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_extent_and_typedef_names, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_errors_located, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_struct_layout, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_union_nested_anonymous, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_typedef_enum_define, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_pointers_and_forward, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_resolver, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_extent_and_typedef_names, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_errors_located, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
