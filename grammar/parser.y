@@ -97,6 +97,7 @@ struct parse_state {
 	struct node *first_probe; /* the first probe of this file, for config's place */
 	struct type_name_ref *type_names;
 	struct type_name_ref *defined; /* names #defined so far, for #ifdef */
+	struct type_name_ref *text_defines; /* ... those that became macros */
 	bool cond_taken[32];           /* open #if levels: a branch was taken */
 	struct loc cond_loc[32];       /* ... and where each #if is */
 	int ncond;
