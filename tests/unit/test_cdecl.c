@@ -5,6 +5,7 @@
  * names resolved through the resolver; the extent the lexer cuts; and
  * located errors.
  */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -15,6 +16,7 @@
 
 #include <cmocka.h>
 
+#include "compile_helper.h"
 #include "front/cdecl.h"
 
 struct fixture {
@@ -224,6 +226,41 @@ static void test_errors_located(void **state)
 	    strstr(errors(f), "error: 'UNDEFINED' is not an integer constant defined before"));
 }
 
+/* sema/cdefs.c: an #include of a header that is not installed stands on
+ * BTF; without BTF it is an error at the header's name. */
+static void test_include_without_btf(void **state)
+{
+	(void)state;
+	const char *src = "#include <net/no_such_header.h>\nBEGIN { exit(); }";
+	struct host nobtf;
+	host_init(&nobtf);
+	nobtf.btf_loaded = true; /* as if loading it had failed */
+	nobtf.btf_err = -ENOENT;
+	struct compile_run r;
+	compile_run_host(&r, src, NULL, &nobtf);
+	assert_string_equal(compile_diags(&r),
+	                    "-e:1:10: error: the header <net/no_such_header.h> is not installed, "
+	                    "and without the kernel's BTF nothing can stand in for its types\n"
+	                    "    1 | #include <net/no_such_header.h>\n"
+	                    "      |          ^~~~~~~~~~~~~~~~~~~~~~\n");
+	compile_fini(&r);
+	host_fini(&nobtf);
+}
+
+static void test_script_types_in_sema(void **state)
+{
+	(void)state;
+	struct compile_run r;
+	compile_run(&r, "struct s { char c; long v; } typedef struct s s_t;\n"
+	                "BEGIN { $p = (s_t *)0; @v = $p->v; @z = sizeof(s_t); exit(); }");
+	assert_string_equal(compile_diags(&r), "");
+	struct map_info *v = compile_map(&r, "@v");
+	assert_non_null(v);
+	assert_int_equal(v->value->size, 8);
+	assert_true(v->value->is_signed);
+	compile_fini(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -234,6 +271,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_resolver, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_extent_and_typedef_names, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_errors_located, setup, teardown),
+	    cmocka_unit_test(test_include_without_btf),
+	    cmocka_unit_test(test_script_types_in_sema),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
