@@ -80,6 +80,7 @@ struct cparser {
 	struct tok tok;
 	int depth;
 	bool failed;
+	int open_line; /* the line of the innermost record's '{', 0 outside */
 };
 
 static void advance_cursor(struct cparser *p, struct cursor *c, size_t n)
@@ -618,7 +619,18 @@ static bool add_field(struct cparser *p, struct type *rec, uint32_t *cap, const 
 }
 
 /* '{' members '}' of a struct or union, into `rec`. */
-static bool record_body(struct cparser *p, struct type *rec, bool is_union)
+static bool record_body_in(struct cparser *p, struct type *rec, bool is_union, int open_line);
+
+static bool record_body(struct cparser *p, struct type *rec, bool is_union, int open_line)
+{
+	int outer = p->open_line;
+	p->open_line = open_line;
+	bool ok = record_body_in(p, rec, is_union, open_line);
+	p->open_line = outer;
+	return ok;
+}
+
+static bool record_body_in(struct cparser *p, struct type *rec, bool is_union, int open_line)
 {
 	uint32_t cap = 0;
 	rec->size = 0;
@@ -626,7 +638,11 @@ static bool record_body(struct cparser *p, struct type *rec, bool is_union)
 	rec->nfields = 0;
 	while (!is_punct(p, "}") && !p->failed) {
 		if (p->tok.kind == T_END) {
-			err_at(p, &p->tok, "expected a member or '}'");
+			err_at(
+			    p, &p->tok,
+			    arena_printf(p->t->a,
+			                 "expected a member or the '}' closing the '{' of line %d",
+			                 open_line));
 			return false;
 		}
 		if (accept(p, ";"))
@@ -792,6 +808,7 @@ static struct type *tagged(struct cparser *p, const char *tag, bool *defined)
 		}
 		return tag_ref(p->t, tag, name)->type;
 	}
+	int open_line = p->tok.at.line;
 	(void)kw;
 	next(p);
 	struct tag_entry *e = NULL;
@@ -815,7 +832,7 @@ static struct type *tagged(struct cparser *p, const char *tag, bool *defined)
 	}
 	const char *keep_name = t->name;
 	bool is_union = !strcmp(tag, "union");
-	bool ok = !strcmp(tag, "enum") ? enum_body(p, t) : record_body(p, t, is_union);
+	bool ok = !strcmp(tag, "enum") ? enum_body(p, t) : record_body(p, t, is_union, open_line);
 	t->name = keep_name;
 	p->depth--;
 	if (!ok || (strcmp(tag, "enum") && !attributes(p, t, is_union)))
@@ -876,6 +893,25 @@ static struct type *specifiers(struct cparser *p, bool *is_typedef, bool *define
 			named = e && !e->is_const ? e->type : builtin_typedef(name);
 			if (!named && p->r && p->r->named)
 				named = p->r->named(p->r->arg, NULL, name);
+			if (!named && p->open_line) {
+				/* `struct foo { int a;` then a probe: the '}' is missing */
+				struct cursor save = p->cur;
+				struct tok name_tok = p->tok;
+				next(p);
+				bool probe_like =
+				    is_punct(p, "{") || is_punct(p, ":") || is_punct(p, "/");
+				p->cur = save;
+				p->tok = name_tok;
+				if (probe_like) {
+					err_at(p, &p->tok,
+					       arena_printf(
+					           p->t->a,
+					           "expected a member or the '}' closing the '{' "
+					           "of line %d",
+					           p->open_line));
+					return NULL;
+				}
+			}
 			if (!named) {
 				if (!p->failed)
 					diag_error(
