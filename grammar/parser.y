@@ -27,6 +27,7 @@
 #include "front/arena.h"
 #include "front/ast.h"
 #include "front/diag.h"
+#include "front/directives.h"
 #include "front/loc.h"
 
 /* One open block (or the top level, frames[0]) as the lexer sees it. */
@@ -96,14 +97,10 @@ struct parse_state {
 	struct node *macros_tail, *probes_tail;
 	struct node *first_probe; /* the first probe of this file, for config's place */
 	struct type_name_ref *type_names;
-	struct type_name_ref *defined; /* names #defined so far, for #ifdef */
-	struct type_name_ref *text_defines; /* ... those that became macros */
-	bool cond_taken[32];           /* open #if levels: a branch was taken */
-	struct loc cond_loc[32];       /* ... and where each #if is */
-	int ncond;
+	struct directives dirs; /* #if and the #defines seen (front/directives.h) */
 };
 
-enum { PARSE_MAX_NESTING = 256, PARSE_MAX_AST_DEPTH = 1000, PARSE_MAX_COND = 32 };
+enum { PARSE_MAX_NESTING = 256, PARSE_MAX_AST_DEPTH = 1000 };
 }
 
 %code provides {
