@@ -378,6 +378,11 @@ static struct type *check_ident(struct sema *s, struct node *n)
 	int id = find_builtin(n->u.ident.name);
 	n->u.ident.builtin_id = id;
 	if (id < 0) {
+		/* an enumerator or #define of the script, before stdlib's macros
+		 * (its #define AF_INET 99 is what it means) */
+		struct type *constant = cdefs_ident(s, n);
+		if (constant)
+			return constant;
 		struct node *macro = find_macro(s, n->u.ident.name);
 		if (macro && !macro->u.macro.params) {
 			struct loc call_loc = n->loc;
@@ -385,9 +390,6 @@ static struct type *check_ident(struct sema *s, struct node *n)
 				return NULL;
 			return check_expanded(s, n, call_loc, macro->u.macro.name, false);
 		}
-		struct type *constant = cdefs_ident(s, n); /* enumerator or #define */
-		if (constant)
-			return constant;
 		int found = kernel_enumerator(s, n);
 		if (found > 0)
 			return check_expr_inner(s, n);
