@@ -348,8 +348,11 @@ struct type *cdefs_ident(struct sema *s, struct node *n)
 		n->next = next;
 		return type_str(s->a, (uint32_t)n->u.str.len + 1);
 	}
-	struct node *lit = ast_int(s->a, loc, (uint64_t)v.value, false);
+	struct node *lit = ast_int(s->a, loc, v.value < 0 ? 0 - (uint64_t)v.value : (uint64_t)v.value,
+				   false);
+	if (v.value < 0) /* -N, as a literal is written: const_int takes it */
+		lit = ast_unop(s->a, loc, OP_NEG, lit);
 	*n = *lit;
 	n->next = next;
-	return &type_s64;
+	return check_expr(s, n);
 }

@@ -222,9 +222,15 @@ static int kernel_enumerator(struct sema *s, struct node *n)
  * wrapped into that range. */
 int64_t const_int(struct sema *s, struct node *n, const char *what, bool *ok)
 {
-	/* an enumerator is a literal too: str(p, TASK_COMM_LEN) */
-	if (n->kind == N_IDENT && find_builtin(n->u.ident.name) < 0 &&
-	    !find_macro(s, n->u.ident.name)) {
+	/* an enumerator is a literal too: str(p, TASK_COMM_LEN); so is a
+	 * constant of the script (#define, enum) */
+	struct type *script_const = n->kind == N_IDENT && find_builtin(n->u.ident.name) < 0
+					    ? cdefs_ident(s, n)
+					    : NULL;
+	if (script_const) {
+		n->type = script_const;
+	} else if (n->kind == N_IDENT && find_builtin(n->u.ident.name) < 0 &&
+		   !find_macro(s, n->u.ident.name)) {
 		int found = kernel_enumerator(s, n);
 		if (found < 0) {
 			*ok = false;
