@@ -199,6 +199,11 @@ bool is_kmem(struct node *n);
 LLVMValueRef kaddr_of(struct cg *g, struct node *n);
 enum addr_space kmem_space(struct cg *g, struct node *n);
 LLVMValueRef kread(struct cg *g, LLVMValueRef addr, const struct type *t, enum addr_space space);
+/* values.c */
+bool is_record_field(const struct node *n);
+LLVMValueRef record_field_read(struct cg *g, struct node *n);
+void copy_record(struct cg *g, LLVMValueRef dst, const struct type *to, LLVMValueRef addr,
+		 const struct type *from);
 
 /* ---- builtins/: one emit hook per row of builtins.def -------------------- */
 

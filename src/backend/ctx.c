@@ -136,7 +136,7 @@ bool is_kmem(struct node *n)
 		return true;
 	if (n->kind == N_FIELD) {
 		struct type *bt = n->u.field.base->type;
-		return bt && (bt->kind == TYPE_PTR || bt->kind == TYPE_RECORD);
+		return bt && (bt->kind == TYPE_PTR || (bt->kind == TYPE_RECORD && !bt->by_value));
 	}
 	if (n->kind == N_INDEX) {
 		struct type *bt = n->u.index.base->type;

@@ -416,6 +416,8 @@ static LLVMValueRef cg_expr_here(struct cg *g, struct node *n)
 		struct ctx_access acc;
 		if (expr_access(g, n, &acc))
 			return ctx_read(g, &acc);
+		if (is_record_field(n))
+			return record_field_read(g, n);
 		if (is_kmem(n))
 			return kread(g, kaddr_of(g, n), n->type, kmem_space(g, n));
 		/* tuple element */

@@ -178,7 +178,8 @@ bool is_mem_type(const struct type *t)
 {
 	return t->kind == TYPE_STR || t->kind == TYPE_TUPLE || t->kind == TYPE_ARRAY ||
 	       t->kind == TYPE_INET || t->kind == TYPE_BUF ||
-	       t->kind == TYPE_USTACK || t->kind == TYPE_USYM;
+	       t->kind == TYPE_USTACK || t->kind == TYPE_USYM ||
+	       (t->kind == TYPE_RECORD && t->by_value);
 }
 
 LLVMValueRef load_value(struct cg *g, LLVMValueRef p, const struct type *t)
@@ -236,6 +237,10 @@ void store_value(struct cg *g, LLVMValueRef dst, const struct type *to, LLVMValu
 	case TYPE_BUF:
 	case TYPE_TIMESTAMP:
 	case TYPE_USERNAME:
+		if (to->kind == TYPE_RECORD && to->by_value && !from->by_value) {
+			copy_record(g, dst, to, v, from);
+			return;
+		}
 		if (is_mem_type(to)) {
 			copy_bytes(g, dst, v, to->size < from->size ? to->size : from->size);
 			return;

@@ -42,12 +42,9 @@ static struct type *check_print_value(struct sema *s, struct node *n, struct nod
 		diag_error(s->d, arg->loc, "this argument has no value");
 		return NULL;
 	}
-	t = storage_type(s, t);
-	if (t->kind == TYPE_RECORD) {
-		diag_error(s->d, arg->loc, "print() cannot print a whole %s; print its fields",
-		           type_name(s->a, t));
+	if (reject_record(s, arg, t))
 		return NULL;
-	}
+	t = storage_type(s, t);
 	struct fmt_info *f = add_fmt(s, n, "", 1);
 	f->arg_types[0] = t;
 	f->arg_offsets[0] = 0;

@@ -165,6 +165,8 @@ bool type_equal(const struct type *a, const struct type *b)
 	case TYPE_USTACK:
 		return type_stack_depth(a) == type_stack_depth(b) && a->stack_mode == b->stack_mode;
 	case TYPE_RECORD:
+		if (a->by_value != b->by_value)
+			return false;
 		if (a->btf_id && b->btf_id)
 			return a->btf_id == b->btf_id;
 		return a->size == b->size && same_name(a->name, b->name);
@@ -265,7 +267,7 @@ struct type *type_clone(struct arena *a, const struct type *t)
 	if (t->nfields) {
 		c->fields = arena_alloc(a, t->nfields * sizeof(*c->fields));
 		for (uint32_t i = 0; i < t->nfields; i++) {
-			c->fields[i].offset = t->fields[i].offset;
+			c->fields[i] = t->fields[i];
 			c->fields[i].name =
 			    t->fields[i].name ? arena_strdup(a, t->fields[i].name) : NULL;
 			c->fields[i].type = type_clone(a, t->fields[i].type);

@@ -55,6 +55,10 @@ struct type_field {
 	const char *name; /* NULL for tuple elements */
 	struct type *type;
 	uint32_t offset;
+	/* a bitfield (bit_size > 0): bit_size bits from bit bit_shift (0..7)
+	 * of the bytes at offset, little-endian */
+	uint8_t bit_shift;
+	uint8_t bit_size;
 };
 
 struct type {
@@ -75,6 +79,10 @@ struct type {
 	/* TYPE_RECORD (and PTR to record): kernel BTF id and name */
 	int32_t btf_id;
 	const char *name;
+	/* TYPE_RECORD: the record's bytes copied into BPF memory (a variable,
+	 * a map, an output record), its members in fields[]; otherwise the
+	 * value is the address of the record in kernel or user memory */
+	bool by_value;
 };
 
 /* Shared immutable singletons for the common types. */

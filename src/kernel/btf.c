@@ -346,6 +346,26 @@ int btf_find_member(struct host *h, uint32_t id, const char *name, uint32_t *byt
 	return find_member_in(btf, t, name, 0, byte_off, type_id, bitfield, bit_off, 0);
 }
 
+int btf_record_members(struct host *h, uint32_t id, struct btf_member_desc *out, int max)
+{
+	struct btf *btf = btf_vmlinux(h);
+	if (!btf)
+		return -ENODATA;
+	const struct btf_type *t = skip_mods(btf, id, NULL);
+	if (!t || !btf_is_composite(t))
+		return -ENOENT;
+	const struct btf_member *m = btf_members(t);
+	int n = btf_vlen(t) < max ? btf_vlen(t) : max;
+	for (int i = 0; i < n; i++) {
+		const char *mn = btf__name_by_offset(btf, m[i].name_off);
+		out[i].name = mn ? mn : "";
+		out[i].type_id = m[i].type;
+		out[i].bit_off = btf_member_bit_offset(t, (uint32_t)i);
+		out[i].bit_size = btf_member_bitfield_size(t, (uint32_t)i);
+	}
+	return n;
+}
+
 static int collect_names(const struct btf *btf, const struct btf_type *t, const char **names,
 			 int n, int max, int depth)
 {

@@ -83,6 +83,16 @@ int btf_find_named(struct host *h, const char *name);
  * bit offset within the record. -ENOENT when there is no such member. */
 int btf_find_member(struct host *h, uint32_t id, const char *name, uint32_t *byte_off,
 		    uint32_t *type_id, uint32_t *bitfield, uint32_t *bit_off);
+/* The direct members of record `id` in declaration order (an anonymous
+ * struct or union is one member with name ""): at most max; returns how
+ * many, -ENOENT when `id` is not a record, -ENODATA without BTF. */
+struct btf_member_desc {
+	const char *name;
+	uint32_t type_id;
+	uint32_t bit_off;  /* from the start of the record */
+	uint32_t bit_size; /* nonzero for bitfields */
+};
+int btf_record_members(struct host *h, uint32_t id, struct btf_member_desc *out, int max);
 /* Member names of record `id`, for "did you mean" (at most max). */
 int btf_member_names(struct host *h, uint32_t id, const char **names, int max);
 /* Whether the kernel's BTF tags user pointers (btf_type_tag("user"), a

@@ -387,6 +387,67 @@ static void put_username(FILE *f, uint32_t uid)
 		fprintf(f, "%u", uid);
 }
 
+/* A record copied whole, as bpftrace shows it: `{ .a = 1, .b = [2,3] }`
+ * as a value, `{ "a": 1, "b": [2,3] }` in JSON, `{.a=1,.b=[2,3]}` in a
+ * map key (text and JSON alike). Pointers in it show as signed numbers. */
+enum rec_form { REC_TEXT, REC_JSON, REC_KEY };
+static void put_record(FILE *f, enum rec_form form, const struct type *t, const uint8_t *p);
+
+static void put_member(FILE *f, enum rec_form form, const struct type *t, const uint8_t *p)
+{
+	if (t->kind == TYPE_RECORD) {
+		put_record(f, form, t, p);
+	} else if (t->kind == TYPE_ARRAY) {
+		fputc('[', f);
+		for (uint32_t i = 0; i < t->count; i++) {
+			if (i)
+				fputc(',', f);
+			put_member(f, form, t->elem, p + (size_t)i * t->elem->size);
+		}
+		fputc(']', f);
+	} else if (t->kind == TYPE_PTR) {
+		put_int(f, (int64_t)load_u64(p), true);
+	} else {
+		put_value(f, form == REC_JSON, t, p);
+	}
+}
+
+/* The value of bitfield `m`: its bytes little-endian, shifted and cut. */
+static int64_t load_bitfield(const struct type_field *m, const uint8_t *p)
+{
+	uint64_t word = 0;
+	uint32_t nbytes = (m->bit_shift + m->bit_size + 7u) / 8u;
+	for (uint32_t i = 0; i < nbytes && i < 8; i++)
+		word |= (uint64_t)p[m->offset + i] << (8 * i);
+	word <<= 64 - m->bit_shift - m->bit_size;
+	if (m->type->is_signed)
+		return (int64_t)word >> (64 - m->bit_size);
+	return (int64_t)(word >> (64 - m->bit_size));
+}
+
+static void put_record(FILE *f, enum rec_form form, const struct type *t, const uint8_t *p)
+{
+	bool key = form == REC_KEY;
+	fputs(key || !t->nfields ? "{" : "{ ", f);
+	for (uint32_t i = 0; i < t->nfields; i++) {
+		const struct type_field *m = &t->fields[i];
+		const char *name = m->name ? m->name : "";
+		if (i)
+			fputs(key ? "," : ", ", f);
+		if (form == REC_JSON) {
+			put_json_string(f, name, strlen(name));
+			fputs(": ", f);
+		} else {
+			fprintf(f, key ? ".%s=" : ".%s = ", name);
+		}
+		if (m->bit_size)
+			put_int(f, load_bitfield(m, p), m->type->is_signed);
+		else
+			put_member(f, form, m->type, p + m->offset);
+	}
+	fputs(key || !t->nfields ? "}" : " }", f);
+}
+
 /* Renders the value of type `t` at `p`: text as in `@m: VALUE`, json as a
  * JSON value (numbers, strings, arrays for tuples). */
 static void put_value(FILE *f, bool json, const struct type *t, const uint8_t *p)
@@ -423,17 +484,7 @@ static void put_value(FILE *f, bool json, const struct type *t, const uint8_t *p
 		fputc(']', f);
 		return;
 	case TYPE_RECORD:
-		if (json) {
-			put_value_text_as_json(f, t, p);
-			return;
-		}
-		fputs("{ ", f);
-		for (uint32_t i = 0; i < t->nfields; i++) {
-			fprintf(f, "%s.%s = ", i ? ", " : "",
-			        t->fields[i].name ? t->fields[i].name : "");
-			put_value(f, false, t->fields[i].type, p + t->fields[i].offset);
-		}
-		fputs(t->nfields ? " }" : "}", f);
+		put_record(f, json ? REC_JSON : REC_TEXT, t, p);
 		return;
 	case TYPE_INET:
 	case TYPE_BUF:
@@ -497,6 +548,15 @@ int out_value_text(char *buf, size_t size, const struct type *t, const void *dat
 
 /* `[1, a]` in text; the json object key "1,a". A multi-key map has a
  * tuple key whose elements are the keys; a single key is the value. */
+/* One key (or one element of a multi-key map's key): records compact. */
+static void put_key_part(FILE *f, const struct type *t, const uint8_t *p)
+{
+	if (t->kind == TYPE_RECORD)
+		put_record(f, REC_KEY, t, p);
+	else
+		put_value(f, false, t, p);
+}
+
 static void put_key(FILE *f, bool json, const struct type *key, const uint8_t *p)
 {
 	if (!json) {
@@ -505,10 +565,10 @@ static void put_key(FILE *f, bool json, const struct type *key, const uint8_t *p
 			for (uint32_t i = 0; i < key->nfields; i++) {
 				if (i)
 					fputs(", ", f);
-				put_value(f, false, key->fields[i].type, p + key->fields[i].offset);
+				put_key_part(f, key->fields[i].type, p + key->fields[i].offset);
 			}
 		} else {
-			put_value(f, false, key, p);
+			put_key_part(f, key, p);
 		}
 		fputc(']', f);
 		return;
@@ -519,10 +579,10 @@ static void put_key(FILE *f, bool json, const struct type *key, const uint8_t *p
 		for (uint32_t i = 0; i < key->nfields; i++) {
 			if (i)
 				fputc(',', mf);
-			put_value(mf, false, key->fields[i].type, p + key->fields[i].offset);
+			put_key_part(mf, key->fields[i].type, p + key->fields[i].offset);
 		}
 	} else {
-		put_value(mf, false, key, p);
+		put_key_part(mf, key, p);
 	}
 	membuf_close(&m);
 	put_json_string(f, m.data, m.len);

@@ -177,13 +177,13 @@ struct type *check_kernel_field(struct sema *s, struct node *n, struct type *bt)
 			diag_note(s->d, (struct loc){0}, "did you mean '%s'?", near);
 		return NULL;
 	}
-	if (bits) {
-		diag_error(s->d, n->u.field.name_loc,
-			   "field '%s' of %s is a bitfield, which sonde cannot read yet",
-			   n->u.field.name, type_name(s->a, rec));
-		return NULL;
-	}
 	struct type *t = btf_value_type(s, tid, 0);
+	if (t && bits && (t->kind != TYPE_INT || bit_off % 8 + bits > 64))
+		t = NULL;
+	if (t && rec->by_value && bt->kind == TYPE_RECORD)
+		/* a member of a copy is a copy; a kernel record's pointers and
+		 * addresses still point where they did */
+		return read_in_space(s, record_value(s, t), SPACE_KERNEL);
 	if (!t) {
 		diag_error(s->d, n->u.field.name_loc,
 			   "field '%s' of %s has a type sonde cannot read yet", n->u.field.name,
@@ -194,14 +194,72 @@ struct type *check_kernel_field(struct sema *s, struct node *n, struct type *bt)
 	return read_in_space(s, t, (enum addr_space)bt->space);
 }
 
-/* Struct values are kernel addresses: they can be read field by field
- * but not stored or printed whole. */
+/* The type a value of kernel type `t` takes when its bytes are copied
+ * into BPF memory: records become by-value records with their members
+ * laid out from BTF (nested records and arrays of records too); other
+ * types stay. NULL when a member has a type sonde cannot read. */
+static struct type *copied_type(struct sema *s, struct type *t, int depth);
+
+static struct type *record_value_type(struct sema *s, struct type *rec, int depth)
+{
+	enum { MAX_MEMBERS = 1024 };
+	if (depth > 8)
+		return NULL;
+	struct btf_member_desc *ms = arena_alloc(s->a, MAX_MEMBERS * sizeof(*ms));
+	int n = btf_record_members(s->c->host, (uint32_t)rec->btf_id, ms, MAX_MEMBERS);
+	if (n < 0)
+		return NULL;
+	struct type *v = arena_alloc(s->a, sizeof(*v));
+	*v = *rec;
+	v->space = SPACE_NONE;
+	v->by_value = true;
+	v->nfields = (uint32_t)n;
+	v->fields = arena_alloc(s->a, (size_t)(n ? n : 1) * sizeof(*v->fields));
+	for (int i = 0; i < n; i++) {
+		struct type_field *f = &v->fields[i];
+		struct type *mt = btf_value_type(s, ms[i].type_id, 0);
+		if (mt)
+			mt = copied_type(s, mt, depth + 1);
+		if (!mt || (ms[i].bit_size && mt->kind != TYPE_INT))
+			return NULL;
+		f->name = ms[i].name;
+		f->type = mt;
+		f->offset = ms[i].bit_off / 8;
+		if (ms[i].bit_size) {
+			f->bit_shift = (uint8_t)(ms[i].bit_off % 8);
+			f->bit_size = (uint8_t)ms[i].bit_size;
+		}
+	}
+	return v;
+}
+
+static struct type *copied_type(struct sema *s, struct type *t, int depth)
+{
+	if (t->kind == TYPE_RECORD && !t->by_value)
+		return t->btf_id ? record_value_type(s, t, depth) : NULL;
+	if (t->kind == TYPE_ARRAY && t->elem->kind == TYPE_RECORD) {
+		struct type *e = copied_type(s, t->elem, depth);
+		return e ? type_array(s->a, e, t->count) : NULL;
+	}
+	return t;
+}
+
+/* A record read whole (print, a variable, a map key or value): the
+ * by-value record its bytes make. NULL when it cannot be copied. */
+struct type *record_value(struct sema *s, struct type *t)
+{
+	return copied_type(s, t, 0);
+}
+
+/* Records are copied whole where they are stored or printed; this
+ * rejects one that cannot be (a member sonde cannot read). */
 bool reject_record(struct sema *s, struct node *n, struct type *t)
 {
-	if (!t || t->kind != TYPE_RECORD)
+	if (!t || t->kind != TYPE_RECORD || t->by_value || record_value(s, t))
 		return false;
 	diag_error(s->d, n->loc,
-		   "a whole %s cannot be stored or printed; use a pointer to it or its fields",
+		   "a whole %s cannot be stored or printed (a member has a type sonde cannot "
+		   "read); use its fields",
 		   type_name(s->a, t));
 	return true;
 }

@@ -106,6 +106,7 @@ struct type *check_script_field(struct sema *s, struct node *n, struct type *bt)
 struct type *cdefs_shadow(struct sema *s, struct type *bt);
 struct type *cdefs_ident(struct sema *s, struct node *n);
 bool reject_record(struct sema *s, struct node *n, struct type *t);
+struct type *record_value(struct sema *s, struct type *t);
 
 /* expr.c */
 int64_t const_int(struct sema *s, struct node *n, const char *what, bool *ok);

@@ -1,0 +1,69 @@
+/*
+ * values.c - records read whole: a kernel record copied into BPF memory
+ * (a variable, a map key or value, an output record), members of such a
+ * copy, and bitfields, wherever the record lies.
+ */
+#include "backend/cg_internal.h"
+
+#include "kernel/btf.h"
+
+/* Whether `n` is a member of a record (at its address or copied). */
+bool is_record_field(const struct node *n)
+{
+	if (n->kind != N_FIELD)
+		return false;
+	const struct type *bt = n->u.field.base->type;
+	const struct type *rec = bt && bt->kind == TYPE_PTR ? bt->elem : bt;
+	return rec && rec->kind == TYPE_RECORD && rec->btf_id;
+}
+
+/* The `bits` bits from bit `shift` of the `nbytes` little-endian bytes at
+ * BPF memory `p`, extended as `t` says. */
+static LLVMValueRef extract_bits(struct cg *g, LLVMValueRef p, uint32_t shift, uint32_t bits,
+				 const struct type *t)
+{
+	uint32_t nbytes = (shift + bits + 7) / 8;
+	LLVMValueRef word = new_buf(g, 8, "bits");
+	copy_bytes(g, word, p, nbytes);
+	LLVMValueRef v = load64(g, word);
+	/* the field's top bit to bit 63, then down: fills with its sign */
+	v = LLVMBuildShl(g->b, v, c64(g, 64 - shift - bits), "");
+	return t->is_signed ? LLVMBuildAShr(g->b, v, c64(g, 64 - bits), "")
+			    : LLVMBuildLShr(g->b, v, c64(g, 64 - bits), "");
+}
+
+/* A member of a record: read at the record's address (through a pointer,
+ * or of a record that lies in kernel or user memory), or loaded from a
+ * copy in BPF memory. Bitfields are read as the bytes that hold them. */
+LLVMValueRef record_field_read(struct cg *g, struct node *n)
+{
+	struct node *base = n->u.field.base;
+	const struct type *bt = base->type;
+	const struct type *rec = bt->kind == TYPE_PTR ? bt->elem : bt;
+	uint32_t off = 0, tid, bits = 0, bit_off = 0;
+	btf_find_member(g->c->host, (uint32_t)rec->btf_id, n->u.field.name, &off, &tid, &bits,
+			&bit_off);
+	if (bt->kind == TYPE_RECORD && bt->by_value) {
+		LLVMValueRef p = gep(g, cg_expr(g, base), off);
+		return bits ? extract_bits(g, p, bit_off % 8, bits, n->type)
+			    : load_value(g, p, n->type);
+	}
+	if (!bits)
+		return kread(g, kaddr_of(g, n), n->type, kmem_space(g, n));
+	uint32_t nbytes = (bit_off % 8 + bits + 7) / 8;
+	LLVMValueRef buf = new_buf(g, 8, "bitfield");
+	LLVMValueRef args[] = {buf, LLVMConstInt(g->i32, nbytes, 0),
+			       LLVMBuildIntToPtr(g->b, kaddr_of(g, n), g->ptr, "")};
+	cg_helper(g, read_helper(g, kmem_space(g, n), false), g->i64, args, 3);
+	return extract_bits(g, buf, bit_off % 8, bits, n->type);
+}
+
+/* Copies the record at address `addr` (of type `from`, in its space)
+ * into `dst` as by-value record `to`. */
+void copy_record(struct cg *g, LLVMValueRef dst, const struct type *to, LLVMValueRef addr,
+		 const struct type *from)
+{
+	LLVMValueRef args[] = {dst, LLVMConstInt(g->i32, to->size, 0),
+			       LLVMBuildIntToPtr(g->b, addr, g->ptr, "")};
+	cg_helper(g, read_helper(g, (enum addr_space)from->space, false), g->i64, args, 3);
+}
