@@ -73,6 +73,9 @@ struct map_info {
 struct var_info {
 	const char *name;
 	struct type *type;
+	/* the first value's own type, integers and tuple elements not widened:
+	 * what sizeof($var) gives, as in bpftrace */
+	struct type *natural;
 	struct loc loc;
 	void *slot; /* codegen: its buffer in the function being built */
 	int32_t scratch_offset; /* codegen: its place in the probe's scratch memory, -1 on the stack */

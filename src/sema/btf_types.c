@@ -251,6 +251,26 @@ struct type *record_value(struct sema *s, struct type *t)
 	return copied_type(s, t, 0);
 }
 
+/* The type of `n` as bpftrace sizes it (sizeof): a variable's first
+ * value's, a tuple's laid out from its elements' own types (sonde widens
+ * integers where they are stored, bpftrace does not). `n` is checked. */
+struct type *natural_type(struct sema *s, struct node *n)
+{
+	if (n->kind == N_VAR && n->u.var.info && n->u.var.info->natural)
+		return n->u.var.info->natural;
+	if (n->kind == N_TUPLE) {
+		uint32_t count = 0;
+		for (struct node *e = n->u.tuple.elems; e; e = e->next)
+			count++;
+		struct type **elems = arena_alloc(s->a, (count ? count : 1) * sizeof(*elems));
+		uint32_t i = 0;
+		for (struct node *e = n->u.tuple.elems; e; e = e->next)
+			elems[i++] = natural_type(s, e);
+		return type_tuple(s->a, elems, count);
+	}
+	return n->type;
+}
+
 /* Records are copied whole where they are stored or printed; this
  * rejects one that cannot be (a member sonde cannot read). */
 bool reject_record(struct sema *s, struct node *n, struct type *t)

@@ -349,6 +349,8 @@ static struct type *check_var_assign(struct sema *s, struct node *n, struct type
 			   ast_op_name(n->u.assign.op));
 		return NULL;
 	}
+	if (!v->type)
+		v->natural = natural_type(s, rhs);
 	v->type = u;
 	lhs->u.var.info = v;
 	lhs->type = u;
@@ -629,7 +631,7 @@ static struct type *check_sizeof(struct sema *s, struct node *n)
 	if (!t)
 		return NULL;
 	/* a constant from here on */
-	uint64_t size = t->size;
+	uint64_t size = n->u.size_of.is_type ? t->size : natural_type(s, n->u.size_of.expr)->size;
 	n->kind = N_INT;
 	memset(&n->u, 0, sizeof(n->u));
 	n->u.int_lit.value = size;

@@ -107,6 +107,7 @@ struct type *cdefs_shadow(struct sema *s, struct type *bt);
 struct type *cdefs_ident(struct sema *s, struct node *n);
 bool reject_record(struct sema *s, struct node *n, struct type *t);
 struct type *record_value(struct sema *s, struct type *t);
+struct type *natural_type(struct sema *s, struct node *n);
 
 /* expr.c */
 int64_t const_int(struct sema *s, struct node *n, const char *what, bool *ok);
