@@ -232,7 +232,10 @@ static int tracepoint_arg_field(struct compilation *c, const struct attach_point
 	struct type *t = tp_field_type(&c->arena, f, c->opts->max_strlen);
 	if (t && f->is_pointer && !f->is_array && f->size == 8)
 		t = tp_pointer_type(c, f->c_type);
-	if (!t || f->is_rel_loc || (f->is_array && !f->is_char_array && !f->is_data_loc)) {
+	/* fixed arrays of integers are read whole, as char arrays are */
+	bool int_array = f->is_array && !f->is_char_array && !f->is_data_loc && f->array_len &&
+			 t && t->kind == TYPE_ARRAY;
+	if (!t || f->is_rel_loc || (f->is_array && !f->is_char_array && !f->is_data_loc && !int_array)) {
 		diag_error(c->diag, loc, "field '%s' of %s has type '%s', which sonde cannot read yet",
 			   name, ap->spec, f->c_type);
 		return -1;
@@ -245,7 +248,7 @@ static int tracepoint_arg_field(struct compilation *c, const struct attach_point
 	out->space = SPACE_KERNEL;
 	if (f->is_data_loc) {
 		out->kind = CTX_DATA_LOC;
-	} else if (f->is_char_array) {
+	} else if (f->is_char_array || int_array) {
 		out->kind = CTX_READ;
 	} else if (f->size == 1 || f->size == 2 || f->size == 4 || f->size == 8) {
 		out->kind = CTX_LOAD;
