@@ -1,0 +1,57 @@
+/*
+ * values.c - records with known contents for values.test: each one is laid
+ * out as a kernel struct is (struct load_weight, bpf_insn, sigpending,
+ * p4_event_bind), so a uprobe casts the argument to the kernel's type and
+ * prints the record whole: members, a nested record, int and char arrays,
+ * bitfields, negative numbers and pointers.
+ */
+#include "calls.h"
+
+struct v_load_weight {
+	unsigned long weight;
+	unsigned int inv_weight;
+};
+
+struct v_insn {
+	unsigned char code;
+	unsigned char dst_reg : 4;
+	unsigned char src_reg : 4;
+	short off;
+	int imm;
+};
+
+struct v_sigpending {
+	struct {
+		void *next, *prev;
+	} list;
+	struct {
+		unsigned long sig[1];
+	} signal;
+};
+
+struct v_event_bind {
+	unsigned int opcode;
+	unsigned int escr_msr[2];
+	unsigned int escr_emask;
+	unsigned int shared;
+	signed char cntr[6];
+};
+
+static struct v_load_weight v_weight = {1048576, 4194304};
+static struct v_insn v_insn = {0xb7, 1, 10, -3, -42};
+static struct v_sigpending v_pending = {{(void *)0x10, (void *)0x20}, {{5}}};
+static struct v_event_bind v_bind = {7, {0x3a0, 0x3a1}, 0x10, 0, "ab"};
+
+__attribute__((noinline)) int sonde_values(struct v_load_weight *w, struct v_insn *insn,
+					   struct v_sigpending *p, struct v_event_bind *b)
+{
+	__asm__ __volatile__("" ::: "memory");
+	return (int)w->inv_weight + insn->imm + (int)p->signal.sig[0] + (int)b->opcode;
+}
+
+static void call_values(int i)
+{
+	(void)i;
+	testprog_sink += sonde_values(&v_weight, &v_insn, &v_pending, &v_bind);
+}
+TESTPROG_CALLS(call_values);
