@@ -306,6 +306,7 @@ static void add_config(struct parse_state *ps, struct loc loc, struct nlist item
 %token <node> STR "string"
 %token IF "'if'" ELSE "'else'" WHILE "'while'" UNROLL "'unroll'" FOR "'for'"
 %token RETURN "'return'" BREAK "'break'" CONTINUE "'continue'" SIZEOF "'sizeof'"
+%token OFFSETOF "'offsetof'"
 %token STRUCT "'struct'" UNION "'union'" ENUM "'enum'"
 %token PROBE "'probe'" MACRO "'macro'" CONFIG "'config'"
 %token CDEF "C definition"
@@ -320,7 +321,7 @@ static void add_config(struct parse_state *ps, struct loc loc, struct nlist item
 %type <list> stmts body args arg_list specs params param_list config_items config_list
 %type <tref> typename
 %type <num> ptrs
-%type <name> field_name
+%type <name> field_name member_path
 
 %right '?' ':'
 %left LOR
@@ -540,6 +541,19 @@ unary
 		$$ = ast_new(ps->arena, N_SIZEOF, @$);
 		$$->u.size_of.expr = $3;
 	}
+	| OFFSETOF '(' typename ',' member_path ')' {
+		$$ = ast_new(ps->arena, N_SIZEOF, @$);
+		$$->u.size_of.to = $3;
+		$$->u.size_of.is_type = true;
+		$$->u.size_of.member = $5;
+		$$->u.size_of.member_loc = @5;
+	}
+	| OFFSETOF '(' expr ',' member_path ')' {
+		$$ = ast_new(ps->arena, N_SIZEOF, @$);
+		$$->u.size_of.expr = $3;
+		$$->u.size_of.member = $5;
+		$$->u.size_of.member_loc = @5;
+	}
 	;
 
 typename
@@ -576,6 +590,11 @@ postfix
 	}
 	| postfix INC { $$ = mk_incdec(ps, @$, OP_POSTINC, $1); }
 	| postfix DEC { $$ = mk_incdec(ps, @$, OP_POSTDEC, $1); }
+	;
+
+member_path
+	: field_name
+	| member_path '.' field_name { $$ = arena_printf(ps->arena, "%s.%s", $1, $3); }
 	;
 
 field_name
@@ -728,6 +747,7 @@ static bool starts_expr(yysymbol_kind_t sym)
 	case YYSYMBOL_VAR:
 	case YYSYMBOL_MAP:
 	case YYSYMBOL_SIZEOF:
+	case YYSYMBOL_OFFSETOF:
 	case YYSYMBOL_INC:
 	case YYSYMBOL_DEC:
 		return true;

@@ -357,6 +357,8 @@ static void dump_header(struct dumper *dp, const struct node *n)
 			dump_typename(dp, &n->u.size_of.to);
 			fputc(')', out);
 		}
+		if (n->u.size_of.member)
+			fprintf(out, " offsetof .%s", n->u.size_of.member);
 		break;
 	case N_ASSIGN:
 		fprintf(out, " %s=", ast_op_name(n->u.assign.op));

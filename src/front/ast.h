@@ -41,7 +41,7 @@ struct attach_point;
 	X(INDEX, "index")       /* expr[expr] on arrays/pointers */                                \
 	X(TUPLE, "tuple")       /* (a, b, ...) with at least two elements */                       \
 	X(CAST, "cast")         /* (typename) expr */                                              \
-	X(SIZEOF, "sizeof")     /* sizeof(typename) or sizeof(expr) */                             \
+	X(SIZEOF, "sizeof")     /* sizeof(typename|expr); offsetof(typename|expr, a.b) */          \
 	X(ASSIGN, "assign")     /* lhs = rhs, lhs op= rhs (lhs: VAR or MAP) */                     \
 	X(INCDEC, "incdec")     /* ++x x++ --x x-- */                                              \
 	/* statements */                                                                           \
@@ -203,6 +203,9 @@ struct node {
 			struct typename_ref to; /* when is_type */
 			struct node *expr;      /* otherwise */
 			bool is_type;
+			/* offsetof(TYPE or EXPR, a.b): the member path; NULL for sizeof */
+			const char *member;
+			struct loc member_loc;
 		} size_of;
 		struct {
 			enum ast_op op; /* OP_NONE for '=', else the compound operator */

@@ -251,6 +251,47 @@ struct type *record_value(struct sema *s, struct type *t)
 	return copied_type(s, t, 0);
 }
 
+/* offsetof(t, a.b): the byte offset of member path `path` in record `t`,
+ * through nested records (anonymous ones included, as in C). */
+bool member_offset(struct sema *s, struct type *t, const char *path, struct loc loc,
+		   uint64_t *out)
+{
+	if (!t || t->kind != TYPE_RECORD || !t->btf_id) {
+		diag_error(s->d, loc, "offsetof() needs a struct, not %s", type_name(s->a, t));
+		return false;
+	}
+	uint32_t id = (uint32_t)t->btf_id;
+	const char *rec_name = type_name(s->a, t);
+	*out = 0;
+	for (const char *p = path; *p;) {
+		const char *dot = strchr(p, '.');
+		const char *name = dot ? arena_printf(s->a, "%.*s", (int)(dot - p), p) : p;
+		uint32_t off, tid, bits, bit_off;
+		struct btf_type_desc d;
+		if (btf_find_member(s->c->host, id, name, &off, &tid, &bits, &bit_off)) {
+			diag_error(s->d, loc, "%s has no field '%s'", rec_name, name);
+			return false;
+		}
+		if (bits) {
+			diag_error(s->d, loc, "field '%s' of %s is a bitfield, which has no offset in bytes",
+				   name, rec_name);
+			return false;
+		}
+		*out += off;
+		if (!dot)
+			return true;
+		if (btf_type_describe(s->c->host, tid, &d) || d.cls != BTC_RECORD) {
+			diag_error(s->d, loc, "field '%s' of %s is not a struct", name, rec_name);
+			return false;
+		}
+		id = d.id;
+		rec_name = arena_printf(s->a, "%s %s", d.is_union ? "union" : "struct",
+					*d.name ? d.name : "<anonymous>");
+		p = dot + 1;
+	}
+	return true;
+}
+
 /* The type of `n` as bpftrace sizes it (sizeof): a variable's first
  * value's, a tuple's laid out from its elements' own types (sonde widens
  * integers where they are stored, bpftrace does not). `n` is checked. */

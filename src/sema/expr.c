@@ -630,8 +630,14 @@ static struct type *check_sizeof(struct sema *s, struct node *n)
 					      : check_expr(s, n->u.size_of.expr);
 	if (!t)
 		return NULL;
+	uint64_t size;
+	if (n->u.size_of.member) {
+		if (!member_offset(s, t, n->u.size_of.member, n->u.size_of.member_loc, &size))
+			return NULL;
+	} else {
+		size = n->u.size_of.is_type ? t->size : natural_type(s, n->u.size_of.expr)->size;
+	}
 	/* a constant from here on */
-	uint64_t size = n->u.size_of.is_type ? t->size : natural_type(s, n->u.size_of.expr)->size;
 	n->kind = N_INT;
 	memset(&n->u, 0, sizeof(n->u));
 	n->u.int_lit.value = size;
