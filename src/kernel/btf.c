@@ -238,8 +238,9 @@ int btf_type_describe(struct host *h, uint32_t id, struct btf_type_desc *out)
 		out->cls = BTC_INT;
 		out->size = t->size;
 		out->is_signed = btf_int_encoding(t) & BTF_INT_SIGNED;
-		out->is_char = (btf_int_encoding(t) & BTF_INT_CHAR) ||
-			       (t->size == 1 && strstr(btf__name_by_offset(btf, t->name_off), "char"));
+		/* plain `char` only: bpftrace shows arrays of signed char,
+		 * unsigned char and u8 as arrays of numbers */
+		out->is_char = t->size == 1 && !strcmp(btf__name_by_offset(btf, t->name_off), "char");
 		break;
 	}
 	case BTF_KIND_ENUM:
@@ -356,6 +357,8 @@ int btf_record_members(struct host *h, uint32_t id, struct btf_member_desc *out,
 		return -ENOENT;
 	const struct btf_member *m = btf_members(t);
 	int n = btf_vlen(t) < max ? btf_vlen(t) : max;
+	if (n < 0)
+		n = 0;
 	for (int i = 0; i < n; i++) {
 		const char *mn = btf__name_by_offset(btf, m[i].name_off);
 		out[i].name = mn ? mn : "";
@@ -363,7 +366,7 @@ int btf_record_members(struct host *h, uint32_t id, struct btf_member_desc *out,
 		out[i].bit_off = btf_member_bit_offset(t, (uint32_t)i);
 		out[i].bit_size = btf_member_bitfield_size(t, (uint32_t)i);
 	}
-	return n;
+	return btf_vlen(t);
 }
 
 static int collect_names(const struct btf *btf, const struct btf_type *t, const char **names,

@@ -84,8 +84,9 @@ int btf_find_named(struct host *h, const char *name);
 int btf_find_member(struct host *h, uint32_t id, const char *name, uint32_t *byte_off,
 		    uint32_t *type_id, uint32_t *bitfield, uint32_t *bit_off);
 /* The direct members of record `id` in declaration order (an anonymous
- * struct or union is one member with name ""): at most max; returns how
- * many, -ENOENT when `id` is not a record, -ENODATA without BTF. */
+ * struct or union is one member with name ""), at most max of them;
+ * returns how many it has (max 0 counts them), -ENOENT when `id` is not
+ * a record, -ENODATA without BTF. */
 struct btf_member_desc {
 	const char *name;
 	uint32_t type_id;

@@ -389,7 +389,8 @@ static void put_username(FILE *f, uint32_t uid)
 
 /* A record copied whole, as bpftrace shows it: `{ .a = 1, .b = [2,3] }`
  * as a value, `{ "a": 1, "b": [2,3] }` in JSON, `{.a=1,.b=[2,3]}` in a
- * map key (text and JSON alike). Pointers in it show as signed numbers. */
+ * map key (text and JSON alike). Pointers in it show as signed numbers,
+ * in a key as hex (0x0 for NULL). */
 enum rec_form { REC_TEXT, REC_JSON, REC_KEY };
 static void put_record(FILE *f, enum rec_form form, const struct type *t, const uint8_t *p);
 
@@ -405,6 +406,8 @@ static void put_member(FILE *f, enum rec_form form, const struct type *t, const 
 			put_member(f, form, t->elem, p + (size_t)i * t->elem->size);
 		}
 		fputc(']', f);
+	} else if (t->kind == TYPE_PTR && form == REC_KEY) {
+		fprintf(f, "0x%llx", (unsigned long long)load_u64(p));
 	} else if (t->kind == TYPE_PTR) {
 		put_int(f, (int64_t)load_u64(p), true);
 	} else {

@@ -200,36 +200,63 @@ struct type *check_kernel_field(struct sema *s, struct node *n, struct type *bt)
  * types stay. NULL when a member has a type sonde cannot read. */
 static struct type *copied_type(struct sema *s, struct type *t, int depth);
 
-static struct type *record_value_type(struct sema *s, struct type *rec, int depth)
+/* Adds the members of record `id`, `base_bits` into the copy, to
+ * v->fields (of *cap entries, grown as needed): an anonymous struct or
+ * union adds its own members, as C names them (and bpftrace prints
+ * them). False when one cannot be read. */
+static bool add_members(struct sema *s, struct type *v, uint32_t *cap, uint32_t id,
+			uint32_t base_bits, int depth)
 {
-	enum { MAX_MEMBERS = 1024 };
 	if (depth > 8)
-		return NULL;
-	struct btf_member_desc *ms = arena_alloc(s->a, MAX_MEMBERS * sizeof(*ms));
-	int n = btf_record_members(s->c->host, (uint32_t)rec->btf_id, ms, MAX_MEMBERS);
-	if (n < 0)
-		return NULL;
-	struct type *v = arena_alloc(s->a, sizeof(*v));
-	*v = *rec;
-	v->space = SPACE_NONE;
-	v->by_value = true;
-	v->nfields = (uint32_t)n;
-	v->fields = arena_alloc(s->a, (size_t)(n ? n : 1) * sizeof(*v->fields));
-	for (int i = 0; i < n; i++) {
-		struct type_field *f = &v->fields[i];
+		return false;
+	int nm = btf_record_members(s->c->host, id, NULL, 0);
+	if (nm < 0)
+		return false;
+	struct btf_member_desc *ms = arena_alloc(s->a, (size_t)(nm ? nm : 1) * sizeof(*ms));
+	btf_record_members(s->c->host, id, ms, nm);
+	for (int i = 0; i < nm; i++) {
+		uint32_t bits = base_bits + ms[i].bit_off;
+		struct btf_type_desc d;
+		if (!*ms[i].name && !btf_type_describe(s->c->host, ms[i].type_id, &d) &&
+		    d.cls == BTC_RECORD) {
+			if (!add_members(s, v, cap, d.id, bits, depth + 1))
+				return false;
+			continue;
+		}
 		struct type *mt = btf_value_type(s, ms[i].type_id, 0);
 		if (mt)
 			mt = copied_type(s, mt, depth + 1);
 		if (!mt || (ms[i].bit_size && mt->kind != TYPE_INT))
-			return NULL;
+			return false;
+		if (v->nfields == *cap) {
+			struct type_field *more = arena_alloc(s->a, 2 * *cap * sizeof(*more));
+			memcpy(more, v->fields, *cap * sizeof(*more));
+			v->fields = more;
+			*cap *= 2;
+		}
+		struct type_field *f = &v->fields[v->nfields++];
 		f->name = ms[i].name;
 		f->type = mt;
-		f->offset = ms[i].bit_off / 8;
+		f->offset = bits / 8;
 		if (ms[i].bit_size) {
-			f->bit_shift = (uint8_t)(ms[i].bit_off % 8);
+			f->bit_shift = (uint8_t)(bits % 8);
 			f->bit_size = (uint8_t)ms[i].bit_size;
 		}
 	}
+	return true;
+}
+
+static struct type *record_value_type(struct sema *s, struct type *rec, int depth)
+{
+	uint32_t cap = 8;
+	struct type *v = arena_alloc(s->a, sizeof(*v));
+	*v = *rec;
+	v->space = SPACE_NONE;
+	v->by_value = true;
+	v->fields = arena_alloc(s->a, cap * sizeof(*v->fields));
+	v->nfields = 0;
+	if (!add_members(s, v, &cap, (uint32_t)rec->btf_id, 0, depth))
+		return NULL;
 	return v;
 }
 

@@ -1,9 +1,9 @@
 /*
  * values.c - records with known contents for values.test: each one is laid
  * out as a kernel struct is (struct load_weight, bpf_insn, sigpending,
- * p4_event_bind), so a uprobe casts the argument to the kernel's type and
+ * p4_event_bind, __call_single_node), so a uprobe casts the argument to the kernel's type and
  * prints the record whole: members, a nested record, int and char arrays,
- * bitfields, negative numbers and pointers.
+ * bitfields, an anonymous union, negative numbers and pointers.
  */
 #include "calls.h"
 
@@ -37,21 +37,36 @@ struct v_event_bind {
 	signed char cntr[6];
 };
 
+struct v_call_single_node {
+	struct {
+		void *next;
+	} llist;
+	union {
+		unsigned int u_flags;
+		struct {
+			int counter;
+		} a_flags;
+	};
+	unsigned short src, dst;
+};
+
 static struct v_load_weight v_weight = {1048576, 4194304};
 static struct v_insn v_insn = {0xb7, 1, 10, -3, -42};
 static struct v_sigpending v_pending = {{(void *)0x10, (void *)0x20}, {{5}}};
 static struct v_event_bind v_bind = {7, {0x3a0, 0x3a1}, 0x10, 0, "ab"};
+static struct v_call_single_node v_node = {{0}, {.u_flags = 48}, 1, 2};
 
 __attribute__((noinline)) int sonde_values(struct v_load_weight *w, struct v_insn *insn,
-					   struct v_sigpending *p, struct v_event_bind *b)
+					   struct v_sigpending *p, struct v_event_bind *b,
+					   struct v_call_single_node *n)
 {
 	__asm__ __volatile__("" ::: "memory");
-	return (int)w->inv_weight + insn->imm + (int)p->signal.sig[0] + (int)b->opcode;
+	return (int)w->inv_weight + insn->imm + (int)p->signal.sig[0] + (int)b->opcode + n->src;
 }
 
 static void call_values(int i)
 {
 	(void)i;
-	testprog_sink += sonde_values(&v_weight, &v_insn, &v_pending, &v_bind);
+	testprog_sink += sonde_values(&v_weight, &v_insn, &v_pending, &v_bind, &v_node);
 }
 TESTPROG_CALLS(call_values);
