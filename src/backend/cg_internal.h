@@ -204,6 +204,8 @@ bool is_record_field(const struct node *n);
 LLVMValueRef record_field_read(struct cg *g, struct node *n);
 void copy_record(struct cg *g, LLVMValueRef dst, const struct type *to, LLVMValueRef addr,
 		 const struct type *from);
+LLVMValueRef bytes_equal(struct cg *g, LLVMValueRef a, const struct type *at, LLVMValueRef b,
+			 const struct type *bt);
 
 /* ---- builtins/: one emit hook per row of builtins.def -------------------- */
 

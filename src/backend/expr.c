@@ -162,6 +162,10 @@ static LLVMValueRef cg_binop(struct cg *g, struct node *n)
 	struct type *lt = n->u.binop.lhs->type, *rt = n->u.binop.rhs->type;
 	LLVMValueRef l = cg_expr(g, n->u.binop.lhs);
 	LLVMValueRef r = cg_expr(g, n->u.binop.rhs);
+	if ((op == OP_EQ || op == OP_NE) && (lt->kind == TYPE_RECORD || lt->kind == TYPE_ARRAY)) {
+		LLVMValueRef eq = bytes_equal(g, l, lt, r, rt);
+		return op == OP_EQ ? eq : LLVMBuildXor(g->b, eq, c64(g, 1), "");
+	}
 	if ((op == OP_EQ || op == OP_NE) && lt->kind == TYPE_STR) {
 		LLVMValueRef eq = str_equal(g, l, lt->size, r, rt->size);
 		return op == OP_EQ ? eq : LLVMBuildXor(g->b, eq, c64(g, 1), "");

@@ -67,3 +67,32 @@ void copy_record(struct cg *g, LLVMValueRef dst, const struct type *to, LLVMValu
 			       LLVMBuildIntToPtr(g->b, addr, g->ptr, "")};
 	cg_helper(g, read_helper(g, (enum addr_space)from->space, false), g->i64, args, 3);
 }
+
+/* `v` of record or array type `t` as bytes in a fresh 8-aligned buffer:
+ * a record at its address is read, a copy or an array is copied. */
+static LLVMValueRef bytes_of(struct cg *g, LLVMValueRef v, const struct type *t)
+{
+	LLVMValueRef buf = new_buf(g, round8(t->size), "cmp");
+	if (t->kind == TYPE_RECORD && !t->by_value)
+		copy_record(g, buf, t, v, t);
+	else
+		copy_bytes(g, buf, v, t->size);
+	return buf;
+}
+
+/* a == b on two records of one type (each at its address or a copy) or
+ * two arrays of one type: 1 when every byte is equal. Compared a word at a time without branches (the
+ * buffers are zero past the size), so the verifier sees straight code. */
+LLVMValueRef bytes_equal(struct cg *g, LLVMValueRef a, const struct type *at, LLVMValueRef b,
+			 const struct type *bt)
+{
+	const struct type *t = at;
+	LLVMValueRef pa = bytes_of(g, a, at), pb = bytes_of(g, b, bt);
+	LLVMValueRef diff = c64(g, 0);
+	for (uint32_t off = 0; off < t->size; off += 8) {
+		LLVMValueRef x = LLVMBuildXor(g->b, load64(g, gep(g, pa, off)),
+					      load64(g, gep(g, pb, off)), "");
+		diff = LLVMBuildOr(g->b, diff, x, "");
+	}
+	return bool64(g, LLVMBuildICmp(g->b, LLVMIntEQ, diff, c64(g, 0), ""));
+}
