@@ -264,8 +264,10 @@ static struct type *copied_type(struct sema *s, struct type *t, int depth)
 {
 	if (t->kind == TYPE_RECORD && !t->by_value)
 		return t->btf_id ? record_value_type(s, t, depth) : NULL;
-	if (t->kind == TYPE_ARRAY && t->elem->kind == TYPE_RECORD) {
+	if (t->kind == TYPE_ARRAY) {
 		struct type *e = copied_type(s, t->elem, depth);
+		if (e == t->elem)
+			return t;
 		return e ? type_array(s->a, e, t->count) : NULL;
 	}
 	return t;
@@ -340,10 +342,11 @@ struct type *natural_type(struct sema *s, struct node *n)
 }
 
 /* Records are copied whole where they are stored or printed; this
- * rejects one that cannot be (a member sonde cannot read). */
+ * rejects one that cannot be (a member sonde cannot read), or an array
+ * of them. */
 bool reject_record(struct sema *s, struct node *n, struct type *t)
 {
-	if (!t || t->kind != TYPE_RECORD || t->by_value || record_value(s, t))
+	if (!t || (t->kind != TYPE_RECORD && t->kind != TYPE_ARRAY) || record_value(s, t))
 		return false;
 	diag_error(s->d, n->loc,
 		   "a whole %s cannot be stored or printed (a member has a type sonde cannot "

@@ -126,7 +126,7 @@ static struct type *check_binop(struct sema *s, struct node *n)
 		if (l->kind == r->kind && l->kind != TYPE_TUPLE && l->kind != TYPE_STR &&
 		    l->size == r->size &&
 		    (l->kind != TYPE_RECORD || l->btf_id == r->btf_id) &&
-		    (l->kind != TYPE_ARRAY || type_equal(l->elem, r->elem)))
+		    (l->kind != TYPE_ARRAY || type_equal(storage_type(s, l), storage_type(s, r))))
 			return &type_s64;
 		diag_error(s->d, n->loc, "cannot compare %s with %s", type_name(s->a, l),
 			   type_name(s->a, r));

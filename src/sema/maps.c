@@ -40,7 +40,8 @@ struct type *storage_type(struct sema *s, struct type *t)
 			elems[i] = storage_type(s, t->fields[i].type);
 		return type_tuple(s->a, elems, t->nfields);
 	}
-	if (t->kind == TYPE_RECORD && !t->by_value) {
+	if (t->kind == TYPE_RECORD || t->kind == TYPE_ARRAY) {
+		/* a record, or an array of them, is copied */
 		struct type *v = record_value(s, t);
 		return v ? v : t;
 	}
