@@ -752,6 +752,34 @@ static void test_value_text(void **state)
 	assert_string_equal(buf, "200");
 }
 
+/* A copied record: members at their offsets, a nested record, an int
+ * array, a char array, a signed bitfield and a pointer. */
+static void test_record_text(void **state)
+{
+	(void)state;
+	char buf[256];
+	struct type u32s = type_u32, arr = {.kind = TYPE_ARRAY, .size = 8, .align = 4,
+					      .elem = &u32s, .count = 2};
+	struct type name = {.kind = TYPE_STR, .size = 4, .align = 1};
+	struct type ptr = {.kind = TYPE_PTR, .size = 8, .align = 8, .elem = &type_void};
+	struct type_field inner_f[] = {{.name = "p", .type = &ptr, .offset = 0}};
+	struct type inner = {.kind = TYPE_RECORD, .size = 8, .align = 8, .fields = inner_f,
+			     .nfields = 1, .by_value = true, .name = "struct in"};
+	struct type_field f[] = {
+	    {.name = "a", .type = &arr, .offset = 0},
+	    {.name = "n", .type = &name, .offset = 8},
+	    /* 3 bits from bit 2 of byte 12: 0b101 << 2, sign-extended: -3 */
+	    {.name = "b", .type = &type_s8, .offset = 12, .bit_shift = 2, .bit_size = 3},
+	    {.name = "in", .type = &inner, .offset = 16},
+	};
+	struct type rec = {.kind = TYPE_RECORD, .size = 24, .align = 8, .fields = f,
+			   .nfields = 4, .by_value = true, .name = "struct r"};
+	uint8_t data[24] = {1, 0, 0, 0, 2, 0, 0, 0, 'a', 'b', 0, 0, 5 << 2};
+	data[16] = 0xff; /* in.p = 255 */
+	out_value_text(buf, sizeof(buf), &rec, data);
+	assert_string_equal(buf, "{ .a = [1,2], .n = ab, .b = -3, .in = { .p = 255 } }");
+}
+
 static void test_format_checks(void **state)
 {
 	struct arena a;
@@ -1012,6 +1040,7 @@ int main(void)
 	    cmocka_unit_test(test_printf),
 	    cmocka_unit_test(test_banner_and_lost),
 	    cmocka_unit_test(test_value_text),
+	    cmocka_unit_test(test_record_text),
 	    cmocka_unit_test(test_format_checks),
 	    cmocka_unit_test(test_printf_buffers),
 	    cmocka_unit_test(test_time_formats_match_strftime),
