@@ -40,8 +40,8 @@ struct type *read_in_space(struct sema *s, struct type *t, enum addr_space space
 }
 
 /* A struct/union from BTF; its fields are looked up in BTF when used. A
- * value of this type is the kernel address of the record: it is never
- * copied, only its fields are read. */
+ * value of this type is the address of the record, whose fields are read
+ * there; where it is stored or printed whole it is copied (record_value). */
 struct type *record_type(struct sema *s, uint32_t id)
 {
 	struct btf_type_desc d;
