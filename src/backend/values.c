@@ -81,15 +81,15 @@ static LLVMValueRef bytes_of(struct cg *g, LLVMValueRef v, const struct type *t)
 }
 
 /* a == b on two records of one type (each at its address or a copy) or
- * two arrays of one type: 1 when every byte is equal. Compared a word at a time without branches (the
- * buffers are zero past the size), so the verifier sees straight code. */
+ * two arrays of one type: 1 when every byte is equal. Compared a word at
+ * a time without branches (the buffers are zero past the size), so the
+ * verifier sees straight code. */
 LLVMValueRef bytes_equal(struct cg *g, LLVMValueRef a, const struct type *at, LLVMValueRef b,
 			 const struct type *bt)
 {
-	const struct type *t = at;
 	LLVMValueRef pa = bytes_of(g, a, at), pb = bytes_of(g, b, bt);
 	LLVMValueRef diff = c64(g, 0);
-	for (uint32_t off = 0; off < t->size; off += 8) {
+	for (uint32_t off = 0; off < at->size; off += 8) {
 		LLVMValueRef x = LLVMBuildXor(g->b, load64(g, gep(g, pa, off)),
 					      load64(g, gep(g, pb, off)), "");
 		diff = LLVMBuildOr(g->b, diff, x, "");
