@@ -80,6 +80,36 @@ static LLVMValueRef bytes_of(struct cg *g, LLVMValueRef v, const struct type *t)
 	return buf;
 }
 
+/* Records bigger than this are compared in a loop: unrolled, the loads
+ * of a large one are scheduled together and spill past the stack. */
+enum { BYTES_EQUAL_UNROLL_MAX = 64 };
+
+/* 1 when the `size` bytes (a multiple of 8) at pa and pb are equal: a
+ * bounded loop over the words, which the verifier walks to its end. */
+static LLVMValueRef bytes_equal_loop(struct cg *g, LLVMValueRef pa, LLVMValueRef pb,
+				     uint32_t size)
+{
+	LLVMBasicBlockRef pre = LLVMGetInsertBlock(g->b);
+	LLVMBasicBlockRef loop = new_block(g, "bytes_eq"), done = new_block(g, "bytes_eq_done");
+	LLVMBuildBr(g->b, loop);
+	LLVMPositionBuilderAtEnd(g->b, loop);
+	LLVMValueRef off = LLVMBuildPhi(g->b, g->i64, "off");
+	LLVMValueRef diff = LLVMBuildPhi(g->b, g->i64, "diff");
+	LLVMValueRef xa = LLVMBuildInBoundsGEP2(g->b, g->i8, pa, &off, 1, "");
+	LLVMValueRef xb = LLVMBuildInBoundsGEP2(g->b, g->i8, pb, &off, 1, "");
+	LLVMValueRef x = LLVMBuildXor(g->b, load64(g, xa), load64(g, xb), "");
+	LLVMValueRef diff_next = LLVMBuildOr(g->b, diff, x, "");
+	LLVMValueRef off_next = LLVMBuildAdd(g->b, off, c64(g, 8), "");
+	LLVMValueRef more = LLVMBuildICmp(g->b, LLVMIntULT, off_next, c64(g, size), "");
+	LLVMBuildCondBr(g->b, more, loop, done);
+	LLVMValueRef off_in[] = {c64(g, 0), off_next}, diff_in[] = {c64(g, 0), diff_next};
+	LLVMBasicBlockRef from[] = {pre, loop};
+	LLVMAddIncoming(off, off_in, from, 2);
+	LLVMAddIncoming(diff, diff_in, from, 2);
+	LLVMPositionBuilderAtEnd(g->b, done);
+	return bool64(g, LLVMBuildICmp(g->b, LLVMIntEQ, diff_next, c64(g, 0), ""));
+}
+
 /* a == b on two records of one type (each at its address or a copy) or
  * two arrays of one type: 1 when every byte is equal. Compared a word at
  * a time without branches (the buffers are zero past the size), so the
@@ -88,6 +118,8 @@ LLVMValueRef bytes_equal(struct cg *g, LLVMValueRef a, const struct type *at, LL
 			 const struct type *bt)
 {
 	LLVMValueRef pa = bytes_of(g, a, at), pb = bytes_of(g, b, bt);
+	if (at->size > BYTES_EQUAL_UNROLL_MAX)
+		return bytes_equal_loop(g, pa, pb, round8(at->size));
 	LLVMValueRef diff = c64(g, 0);
 	for (uint32_t off = 0; off < at->size; off += 8) {
 		LLVMValueRef x = LLVMBuildXor(g->b, load64(g, gep(g, pa, off)),
