@@ -346,7 +346,14 @@ struct type *natural_type(struct sema *s, struct node *n)
  * of them. */
 bool reject_record(struct sema *s, struct node *n, struct type *t)
 {
-	if (!t || (t->kind != TYPE_RECORD && t->kind != TYPE_ARRAY) || record_value(s, t))
+	if (!t || (t->kind != TYPE_RECORD && t->kind != TYPE_ARRAY))
+		return false;
+	if (!t->size) { /* a map or output record cannot hold nothing */
+		diag_error(s->d, n->loc, "a whole %s has no bytes to store or print",
+			   type_name(s->a, t));
+		return true;
+	}
+	if (record_value(s, t))
 		return false;
 	diag_error(s->d, n->loc,
 		   "a whole %s cannot be stored or printed (a member has a type sonde cannot "

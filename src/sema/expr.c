@@ -554,7 +554,7 @@ static struct type *check_tuple(struct sema *s, struct node *n)
 	bool ok = true;
 	for (struct node *e = n->u.tuple.elems; e; e = e->next) {
 		struct type *t = check_expr(s, e);
-		if (!t || t->kind == TYPE_VOID) {
+		if (!t || t->kind == TYPE_VOID || reject_record(s, e, t)) {
 			ok = false;
 			continue;
 		}
