@@ -45,8 +45,16 @@ LLVMValueRef record_field_read(struct cg *g, struct node *n)
 			&bit_off);
 	if (bt->kind == TYPE_RECORD && bt->by_value) {
 		LLVMValueRef p = gep(g, cg_expr(g, base), off);
-		return bits ? extract_bits(g, p, bit_off % 8, bits, n->type)
-			    : load_value(g, p, n->type);
+		if (bits)
+			return extract_bits(g, p, bit_off % 8, bits, n->type);
+		if (!is_mem_type(n->type) && n->type->size && off % n->type->size) {
+			/* a member of a packed record: loaded where it is
+			 * aligned, as the verifier wants of the stack */
+			LLVMValueRef aligned = new_buf(g, 8, "member");
+			copy_bytes(g, aligned, p, n->type->size);
+			p = aligned;
+		}
+		return load_value(g, p, n->type);
 	}
 	if (!bits)
 		return kread(g, kaddr_of(g, n), n->type, kmem_space(g, n));

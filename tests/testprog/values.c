@@ -1,9 +1,10 @@
 /*
  * values.c - records with known contents for values.test: each one is laid
  * out as a kernel struct is (struct load_weight, bpf_insn, sigpending,
- * p4_event_bind, __call_single_node), so a uprobe casts the argument to the kernel's type and
+ * p4_event_bind, __call_single_node, __arch_relative_insn), so a uprobe casts the argument to the kernel's type and
  * prints the record whole: members, a nested record, int and char arrays,
- * bitfields, an anonymous union, negative numbers and pointers.
+ * bitfields, an anonymous union, a packed record, negative numbers and
+ * pointers.
  */
 #include "calls.h"
 
@@ -50,23 +51,30 @@ struct v_call_single_node {
 	unsigned short src, dst;
 };
 
+struct v_relative_insn {
+	unsigned char op;
+	int raddr;
+} __attribute__((packed));
+
 static struct v_load_weight v_weight = {1048576, 4194304};
 static struct v_insn v_insn = {0xb7, 1, 10, -3, -42};
 static struct v_sigpending v_pending = {{(void *)0x10, (void *)0x20}, {{5}}};
 static struct v_event_bind v_bind = {7, {0x3a0, 0x3a1}, 0x10, 0, "ab"};
 static struct v_call_single_node v_node = {{0}, {.u_flags = 48}, 1, 2};
+static struct v_relative_insn v_rel = {0xe8, -1234};
 
 __attribute__((noinline)) int sonde_values(struct v_load_weight *w, struct v_insn *insn,
 					   struct v_sigpending *p, struct v_event_bind *b,
-					   struct v_call_single_node *n)
+					   struct v_call_single_node *n, struct v_relative_insn *r)
 {
 	__asm__ __volatile__("" ::: "memory");
-	return (int)w->inv_weight + insn->imm + (int)p->signal.sig[0] + (int)b->opcode + n->src;
+	return (int)w->inv_weight + insn->imm + (int)p->signal.sig[0] + (int)b->opcode + n->src +
+	       r->op;
 }
 
 static void call_values(int i)
 {
 	(void)i;
-	testprog_sink += sonde_values(&v_weight, &v_insn, &v_pending, &v_bind, &v_node);
+	testprog_sink += sonde_values(&v_weight, &v_insn, &v_pending, &v_bind, &v_node, &v_rel);
 }
 TESTPROG_CALLS(call_values);
