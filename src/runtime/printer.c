@@ -549,17 +549,18 @@ int out_value_text(char *buf, size_t size, const struct type *t, const void *dat
 	return len;
 }
 
-/* `[1, a]` in text; the json object key "1,a". A multi-key map has a
- * tuple key whose elements are the keys; a single key is the value. */
-/* One key (or one element of a multi-key map's key): records compact. */
+/* One key (or one element of a multi-key map's key): records (also in
+ * arrays) in their compact form. */
 static void put_key_part(FILE *f, const struct type *t, const uint8_t *p)
 {
-	if (t->kind == TYPE_RECORD)
-		put_record(f, REC_KEY, t, p);
+	if (t->kind == TYPE_RECORD || t->kind == TYPE_ARRAY)
+		put_member(f, REC_KEY, t, p);
 	else
 		put_value(f, false, t, p);
 }
 
+/* `[1, a]` in text; the json object key "1,a". A multi-key map has a
+ * tuple key whose elements are the keys; a single key is the value. */
 static void put_key(FILE *f, bool json, const struct type *key, const uint8_t *p)
 {
 	if (!json) {
