@@ -240,7 +240,8 @@ int btf_type_describe(struct host *h, uint32_t id, struct btf_type_desc *out)
 		out->is_signed = btf_int_encoding(t) & BTF_INT_SIGNED;
 		/* plain `char` only: bpftrace shows arrays of signed char,
 		 * unsigned char and u8 as arrays of numbers */
-		out->is_char = t->size == 1 && !strcmp(btf__name_by_offset(btf, t->name_off), "char");
+		out->is_char =
+			t->size == 1 && !strcmp(btf__name_by_offset(btf, t->name_off), "char");
 		break;
 	}
 	case BTF_KIND_ENUM:

@@ -235,7 +235,8 @@ static int tracepoint_arg_field(struct compilation *c, const struct attach_point
 	/* fixed arrays of integers are read whole, as char arrays are */
 	bool int_array = f->is_array && !f->is_char_array && !f->is_data_loc && f->array_len &&
 			 t && t->kind == TYPE_ARRAY;
-	if (!t || f->is_rel_loc || (f->is_array && !f->is_char_array && !f->is_data_loc && !int_array)) {
+	if (!t || f->is_rel_loc ||
+	    (f->is_array && !f->is_char_array && !f->is_data_loc && !int_array)) {
 		diag_error(c->diag, loc, "field '%s' of %s has type '%s', which sonde cannot read yet",
 			   name, ap->spec, f->c_type);
 		return -1;

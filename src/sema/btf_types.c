@@ -302,8 +302,9 @@ bool member_offset(struct sema *s, struct type *t, const char *path, struct loc 
 			return false;
 		}
 		if (bits) {
-			diag_error(s->d, loc, "field '%s' of %s is a bitfield, which has no offset in bytes",
-				   name, rec_name);
+			diag_error(s->d, loc,
+				   "field '%s' of %s is a bitfield, which has no offset in bytes", name,
+				   rec_name);
 			return false;
 		}
 		*out += off;

@@ -1,10 +1,10 @@
 /*
  * values.c - records with known contents for values.test: each one is laid
  * out as a kernel struct is (struct load_weight, bpf_insn, sigpending,
- * p4_event_bind, __call_single_node, __arch_relative_insn), so a uprobe casts the argument to the kernel's type and
- * prints the record whole: members, a nested record, int and char arrays,
- * bitfields, an anonymous union, a packed record, negative numbers and
- * pointers.
+ * p4_event_bind, __call_single_node, __arch_relative_insn), so a uprobe
+ * casts the argument to the kernel's type and prints the record whole:
+ * members, a nested record, int and char arrays, bitfields, an anonymous
+ * union, a packed record, negative numbers and pointers.
  */
 #include "calls.h"
 
