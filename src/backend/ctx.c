@@ -183,10 +183,11 @@ enum addr_space kmem_space(struct cg *g, struct node *n)
 }
 
 /* Reads a value of type `t` at address `addr` in `space`. A record is not
- * read: its value is its address. */
+ * read: its value is its address; a copied one (the pointee of &$s) is
+ * read whole. */
 LLVMValueRef kread(struct cg *g, LLVMValueRef addr, const struct type *t, enum addr_space space)
 {
-	if (t->kind == TYPE_RECORD)
+	if (t->kind == TYPE_RECORD && !t->by_value)
 		return addr;
 	LLVMValueRef buf = new_buf(g, t->size, "kread");
 	LLVMValueRef args[] = {buf, LLVMConstInt(g->i32, t->size, 0),
