@@ -356,6 +356,17 @@ bool reject_record(struct sema *s, struct node *n, struct type *t)
 	}
 	if (record_value(s, t))
 		return false;
+	const struct type *rec = t;
+	while (rec->kind == TYPE_ARRAY)
+		rec = rec->elem;
+	if (rec->kind == TYPE_RECORD && !rec->btf_id) {
+		/* only records laid out from BTF are copied so far */
+		diag_error(s->d, n->loc,
+			   "a whole %s (defined by the script) cannot be stored or printed yet; "
+			   "use its fields",
+			   type_name(s->a, t));
+		return true;
+	}
 	diag_error(s->d, n->loc,
 		   "a whole %s cannot be stored or printed (a member has a type sonde cannot "
 		   "read); use its fields",
