@@ -141,5 +141,9 @@ const char *compilation_tracefs(struct compilation *c, struct loc loc);
 int sema_run(struct compilation *c);
 /* pkt.NAME: fills `acc`, returns the parse depth it needs or -1. */
 int sema_pkt_field(const char *name, struct ctx_access *acc);
+/* The language type of a kernel value of BTF type `id` (a typed pointer
+ * for a pointer, so `->` follows it), for providers' context values; NULL
+ * when sonde cannot represent it. */
+struct type *btf_lang_type(struct compilation *c, uint32_t id);
 
 #endif

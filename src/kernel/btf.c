@@ -101,6 +101,7 @@ static void describe(const struct btf *btf, uint32_t id, const char *name, struc
 {
 	memset(v, 0, sizeof(*v));
 	v->name = name ? name : "";
+	v->type_id = id;
 	type_c_name(btf, id, v->c_type, sizeof(v->c_type));
 	const struct btf_type *t = skip_mods(btf, id, NULL);
 	if (!t)
@@ -163,6 +164,29 @@ int btf_func_get(struct host *h, const char *name, struct btf_func *out)
 		return -ENOENT;
 	fill_func(btf, btf__type_by_id(btf, (uint32_t)id), out);
 	return 0;
+}
+
+int btf_rawtp_get(struct host *h, const char *tp, struct btf_func *out)
+{
+	static const char *const stubs[] = {"__probestub_", "__traceiter_"};
+	for (size_t i = 0; i < sizeof(stubs) / sizeof(stubs[0]); i++) {
+		char name[256];
+		if ((size_t)snprintf(name, sizeof(name), "%s%s", stubs[i], tp) >= sizeof(name))
+			return -ENOENT;
+		int rc = btf_func_get(h, name, out);
+		if (rc == -ENOENT)
+			continue;
+		if (rc)
+			return rc;
+		if (out->nparams < 1)
+			return -ENOENT;
+		memmove(&out->params[0], &out->params[1],
+			(size_t)(out->nparams - 1) * sizeof(out->params[0]));
+		out->nparams--;
+		out->has_ret = false; /* the stub's, not the tracepoint's */
+		return 0;
+	}
+	return -ENOENT;
 }
 
 static int cmp_str(const void *a, const void *b)

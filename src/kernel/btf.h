@@ -35,6 +35,7 @@ struct btf_value {
 	bool is_pointer;
 	bool user;         /* pointer tagged __user (btf_type_tag("user")) */
 	bool readable;
+	uint32_t type_id;  /* its BTF type, for the language type (btf_lang_type) */
 };
 
 struct btf_func {
@@ -48,6 +49,12 @@ struct btf_func {
 /* Looks a function up in kernel BTF: 0, -ENOENT when it is not there,
  * -ENODATA when there is no BTF. The strings point into the BTF. */
 int btf_func_get(struct host *h, const char *name, struct btf_func *out);
+/* The arguments of raw tracepoint `tp` (sched_switch), named and typed by
+ * the kernel's stub for it (__probestub_TP, or __traceiter_TP before 6.5),
+ * without the stub's leading `void *__data`: the values a raw_tp program
+ * receives as its u64 array. 0, -ENOENT when BTF has no stub, -ENODATA
+ * without BTF. */
+int btf_rawtp_get(struct host *h, const char *tp, struct btf_func *out);
 /* Calls cb for every function whose name matches the glob, in BTF order,
  * each name once; stops when cb returns nonzero and returns that. */
 int btf_func_each(struct host *h, const char *glob, int (*cb)(const char *name, void *arg),

@@ -403,8 +403,8 @@ const char *kfunc_section(struct arena *a, const struct attach_point *ap)
 	return arena_printf(a, "%s/%s", ap->target, ap->func);
 }
 
-static void fill_value(struct ctx_access *out, const struct btf_value *v, bool fentry,
-		       uint32_t slot)
+static void fill_value(struct compilation *c, struct ctx_access *out, const struct btf_value *v,
+		       bool fentry, uint32_t slot)
 {
 	memset(out, 0, sizeof(*out));
 	out->kind = fentry ? CTX_U64_ARRAY : CTX_LOAD;
@@ -414,7 +414,12 @@ static void fill_value(struct ctx_access *out, const struct btf_value *v, bool f
 	/* an untagged pointer or an integer may hold an address of either
 	 * space: BTF without type tags does not say */
 	out->space = v->user ? SPACE_USER : SPACE_ANY;
-	out->type = v->is_pointer ? &type_u64 : type_int(v->is_signed, v->size);
+	out->type = type_int(v->is_signed, v->size);
+	if (v->is_pointer) {
+		/* typed from BTF, so args.file->f_path follows it */
+		struct type *t = v->type_id ? btf_lang_type(c, v->type_id) : NULL;
+		out->type = t && t->kind == TYPE_PTR ? t : &type_u64;
+	}
 }
 
 /* A kretprobe (the fallback of fexit) no longer has the argument
@@ -464,7 +469,7 @@ int kfunc_arg_field(struct compilation *c, const struct attach_point *ap, const 
 				   name, i, ap->func);
 			return -1;
 		}
-		fill_value(out, v, k->fentry, k->fentry ? (uint32_t)i * 8 : kfunc_pt_regs_arg[i]);
+		fill_value(c, out, v, k->fentry, k->fentry ? (uint32_t)i * 8 : kfunc_pt_regs_arg[i]);
 		return 0;
 	}
 	diag_error(c->diag, loc, "%s has no parameter '%s'", ap->func, name);
@@ -526,7 +531,7 @@ int kfunc_retval(struct compilation *c, const struct attach_point *ap, struct lo
 	}
 	struct btf_value u64v = {.size = 8, .readable = true};
 	const struct btf_value *v = k->has_btf && k->fn.ret.readable ? &k->fn.ret : &u64v;
-	fill_value(out, v, k->fentry,
+	fill_value(c, out, v, k->fentry,
 		   k->fentry ? (uint32_t)k->fn.nparams * 8 : (uint32_t)PT_REGS_RC_OFFSET);
 	return 0;
 }

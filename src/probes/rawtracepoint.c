@@ -1,13 +1,16 @@
 /*
  * rawtracepoint.c - rawtracepoint:NAME (alias rt:), the tracepoint's raw
  * arguments before the kernel formats them into a record: arg0..arg9 are
- * the u64 values the tracepoint was called with.
+ * the u64 values the tracepoint was called with, and args.NAME the same
+ * values named and typed from BTF (the kernel's stub for the tracepoint),
+ * pointers typed so `->` follows them.
  */
 #include <bpf/libbpf.h>
 #include <errno.h>
 #include <string.h>
 
 #include "compile.h"
+#include "kernel/btf.h"
 #include "kernel/tracefs.h"
 #include "probes/provider.h"
 
@@ -44,10 +47,15 @@ static int rawtracepoint_expand(struct compilation *c, struct node *spec, const 
 				dup = true;
 		if (dup)
 			continue;
+		/* the arguments' names and types, when BTF has them */
+		struct btf_func *fn = arena_alloc(&c->arena, sizeof(*fn));
+		if (btf_rawtp_get(c->host, name, fn))
+			fn = NULL;
 		struct attach_point ap = {
 			.prov = &provider_rawtracepoint,
 			.spec = arena_printf(&c->arena, "rawtracepoint:%s", name),
 			.target = arena_strdup(&c->arena, name),
+			.data = fn,
 			.loc = spec->loc,
 		};
 		sema_add_attach_point(c, &ap);
@@ -77,6 +85,57 @@ static int rawtracepoint_arg_index(struct compilation *c, const struct attach_po
 	return 0;
 }
 
+static int rawtracepoint_arg_field(struct compilation *c, const struct attach_point *ap,
+				   const char *name, struct loc loc, struct ctx_access *out)
+{
+	const struct btf_func *fn = ap->data;
+	if (!fn) {
+		diag_error(c->diag, loc,
+			   "args.%s: the arguments of %s are not known (kernel BTF has no "
+			   "__probestub_%s or __traceiter_%s); use arg0..arg9",
+			   name, ap->spec, ap->target, ap->target);
+		return -1;
+	}
+	for (int i = 0; i < fn->nparams; i++) {
+		const struct btf_value *v = &fn->params[i];
+		if (strcmp(v->name, name))
+			continue;
+		if (!v->readable) {
+			diag_error(c->diag, loc,
+				   "args.%s of %s has type '%s', which sonde cannot read yet", name,
+				   ap->spec, v->c_type);
+			return -1;
+		}
+		memset(out, 0, sizeof(*out));
+		out->kind = CTX_U64_ARRAY;
+		out->offset = (uint32_t)i * 8;
+		out->size = v->size;
+		out->is_signed = v->is_signed;
+		out->type = type_int(v->is_signed, v->size);
+		out->space = SPACE_KERNEL; /* the tracepoint's own arguments */
+		if (v->is_pointer) {
+			struct type *t = btf_lang_type(c, v->type_id);
+			out->type = t && t->kind == TYPE_PTR ? t : &type_u64;
+			/* BTF without __user tags does not say where a pointer points */
+			out->space = v->user ? SPACE_USER
+				   : btf_has_user_tags(c->host) ? SPACE_KERNEL
+								 : SPACE_ANY;
+		}
+		return 0;
+	}
+	diag_error(c->diag, loc, "%s has no argument '%s'", ap->spec, name);
+	const char *cands[BTF_MAX_PARAMS];
+	for (int i = 0; i < fn->nparams; i++)
+		cands[i] = fn->params[i].name;
+	const char *near = diag_closest(name, cands, fn->nparams);
+	if (near)
+		diag_note(c->diag, (struct loc){0}, "did you mean 'args.%s'?", near);
+	else if (fn->nparams)
+		diag_note(c->diag, (struct loc){0}, "its arguments: 'sonde -lv %s' lists them",
+			  ap->spec);
+	return -1;
+}
+
 static int rawtracepoint_attach(struct host *h, const struct probe_desc *pd,
 				struct bpf_program *prog, struct rt_attachment *att, char *err,
 				size_t errsz)
@@ -94,9 +153,10 @@ const struct provider provider_rawtracepoint = {
 	.name = "rawtracepoint",
 	.aliases = rawtracepoint_aliases,
 	.run = RUN_ATTACHED,
-	.ctx = CTX_HAS_ARGN | CTX_HAS_USER | CTX_HAS_STACK,
+	.ctx = CTX_HAS_ARGS | CTX_HAS_ARGN | CTX_HAS_USER | CTX_HAS_STACK,
 	.expand = rawtracepoint_expand,
 	.section = rawtracepoint_section,
+	.arg_field = rawtracepoint_arg_field,
 	.arg_index = rawtracepoint_arg_index,
 	.attach = rawtracepoint_attach,
 };

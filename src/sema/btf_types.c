@@ -99,6 +99,12 @@ struct type *btf_value_type(struct sema *s, uint32_t id, int depth)
 	}
 }
 
+struct type *btf_lang_type(struct compilation *c, uint32_t id)
+{
+	struct sema s = {.c = c, .a = &c->arena, .d = c->diag};
+	return btf_value_type(&s, id, 0);
+}
+
 /* A type as written in a cast or sizeof; NULL after an error. */
 struct type *named_type(struct sema *s, const struct typename_ref *to, struct loc loc)
 {
