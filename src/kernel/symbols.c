@@ -669,7 +669,7 @@ static void dwarf_param(struct host *h, Dwarf_Die *die, struct sym_dwarf_param *
 		dwarf_pointee(&peeled, out);
 		if (!tn) {
 			Dwarf_Die to;
-			const char *pn = NULL;
+			const char *pn = NULL, *tag = "";
 			bool is_const = false;
 			Dwarf_Die *cur = &peeled;
 			/* through const/volatile to the named pointee */
@@ -678,14 +678,19 @@ static void dwarf_param(struct host *h, Dwarf_Die *die, struct sym_dwarf_param *
 				if (dwarf_tag(&to) == DW_TAG_const_type)
 					is_const = true;
 				pn = dwarf_diename(&to);
+				/* as C spells a record: "struct point *" */
+				tag = dwarf_tag(&to) == DW_TAG_structure_type ? "struct "
+				      : dwarf_tag(&to) == DW_TAG_union_type   ? "union "
+				      : dwarf_tag(&to) == DW_TAG_enumeration_type ? "enum "
+										  : "";
 				if (pn || (dwarf_tag(&to) != DW_TAG_const_type &&
 					   dwarf_tag(&to) != DW_TAG_volatile_type))
 					break;
 				peeled = to;
 				cur = &peeled;
 			}
-			snprintf(out->c_type, sizeof(out->c_type), "%s%s *", is_const ? "const " : "",
-				 pn ? pn : "void");
+			snprintf(out->c_type, sizeof(out->c_type), "%s%s%s *", is_const ? "const " : "",
+				 pn ? tag : "", pn ? pn : "void");
 		}
 		return;
 	}

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "compile.h"
+#include "kernel/dwarf_types.h"
 #include "kernel/features.h"
 #include "kernel/host.h"
 #include "kernel/symbols.h"
@@ -237,8 +238,12 @@ static int uprobe_arg_field(struct compilation *c, const struct attach_point *ap
 		out->size = p->size;
 		out->is_signed = p->is_signed;
 		out->space = SPACE_USER;
-		out->type = p->is_pointer ? dwarf_pointer_type(&c->arena, p)
-					  : type_int(p->is_signed, p->size);
+		out->type = type_int(p->is_signed, p->size);
+		if (p->is_pointer) {
+			/* the whole pointee from DWARF: structs, arrays inside */
+			struct type *t = dwarf_param_type(&c->arena, ap->target, ap->func, name);
+			out->type = t && t->kind == TYPE_PTR ? t : dwarf_pointer_type(&c->arena, p);
+		}
 		return 0;
 	}
 	diag_error(c->diag, loc, "%s has no parameter '%s'", ap->func, name);

@@ -1,0 +1,285 @@
+/*
+ * dwarf_types.c - language types from a user program's DWARF (see
+ * dwarf_types.h).
+ *
+ * Records are built once per DWARF entry (a table of the entries seen), so
+ * a struct that points to its own kind (a list node) ends in the same
+ * record instead of recursing for ever.
+ */
+#include "kernel/dwarf_types.h"
+
+#include <dwarf.h>
+#include <elfutils/libdw.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+enum { DWARF_TYPE_DEPTH = 16 };
+
+struct built {
+	Dwarf_Off off;
+	struct type *t;
+};
+
+struct builder {
+	struct arena *a;
+	struct built *seen;
+	size_t nseen, cap;
+};
+
+static struct type *die_type(struct builder *b, Dwarf_Die *die, int depth);
+
+/* The type DW_AT_type of `die` refers to; NULL (void) when there is none. */
+static struct type *attr_type(struct builder *b, Dwarf_Die *die, int depth, bool *is_void)
+{
+	Dwarf_Attribute attr;
+	Dwarf_Die to;
+	*is_void = false;
+	if (!dwarf_attr_integrate(die, DW_AT_type, &attr) || !dwarf_formref_die(&attr, &to)) {
+		*is_void = true;
+		return NULL;
+	}
+	return die_type(b, &to, depth + 1);
+}
+
+static Dwarf_Word udata(Dwarf_Die *die, int name)
+{
+	Dwarf_Attribute attr;
+	Dwarf_Word v = 0;
+	if (dwarf_attr_integrate(die, name, &attr))
+		dwarf_formudata(&attr, &v);
+	return v;
+}
+
+static bool is_char_type(Dwarf_Die *die)
+{
+	Dwarf_Die peeled;
+	if (dwarf_peel_type(die, &peeled) != 0 || dwarf_tag(&peeled) != DW_TAG_base_type)
+		return false;
+	Dwarf_Word enc = udata(&peeled, DW_AT_encoding);
+	return udata(&peeled, DW_AT_byte_size) == 1 &&
+	       (enc == DW_ATE_signed_char || enc == DW_ATE_unsigned_char);
+}
+
+static struct type *int_type(Dwarf_Die *die)
+{
+	Dwarf_Word size = udata(die, DW_AT_byte_size), enc = udata(die, DW_AT_encoding);
+	if (dwarf_tag(die) == DW_TAG_enumeration_type && !enc) {
+		/* an enum's sign is its underlying type's */
+		Dwarf_Attribute attr;
+		Dwarf_Die under, peeled;
+		if (dwarf_attr_integrate(die, DW_AT_type, &attr) &&
+		    dwarf_formref_die(&attr, &under) && dwarf_peel_type(&under, &peeled) == 0)
+			enc = udata(&peeled, DW_AT_encoding);
+	}
+	if (enc == DW_ATE_float || (size != 1 && size != 2 && size != 4 && size != 8))
+		return NULL;
+	return type_int(enc == DW_ATE_signed || enc == DW_ATE_signed_char, (uint32_t)size);
+}
+
+struct field_list {
+	struct type_field *v;
+	uint32_t n, cap;
+};
+
+static void add_field(struct field_list *fl, const char *name, struct type *t, uint32_t off)
+{
+	if (fl->n == fl->cap) {
+		fl->cap = fl->cap ? fl->cap * 2 : 16;
+		struct type_field *nv = realloc(fl->v, fl->cap * sizeof(*nv));
+		if (!nv)
+			sonde_out_of_memory("DWARF fields");
+		fl->v = nv;
+	}
+	fl->v[fl->n++] = (struct type_field){.name = name, .type = t, .offset = off};
+}
+
+/* The members of record `die` at `base` bytes into the outer record;
+ * those of anonymous structs and unions are found by name in the outer
+ * one, as C finds them. */
+static void add_members(struct builder *b, Dwarf_Die *die, uint32_t base, struct field_list *fl,
+			int depth)
+{
+	Dwarf_Die m;
+	if (dwarf_child(die, &m) != 0)
+		return;
+	do {
+		if (dwarf_tag(&m) != DW_TAG_member)
+			continue;
+		uint32_t off = base + (uint32_t)udata(&m, DW_AT_data_member_location);
+		const char *name = dwarf_diename(&m);
+		Dwarf_Attribute attr;
+		bool bitfield = dwarf_attr_integrate(&m, DW_AT_bit_size, &attr) != NULL;
+		if (!name) {
+			Dwarf_Die to, peeled;
+			if (dwarf_attr_integrate(&m, DW_AT_type, &attr) &&
+			    dwarf_formref_die(&attr, &to) && dwarf_peel_type(&to, &peeled) == 0 &&
+			    (dwarf_tag(&peeled) == DW_TAG_structure_type ||
+			     dwarf_tag(&peeled) == DW_TAG_union_type))
+				add_members(b, &peeled, off, fl, depth + 1);
+			continue;
+		}
+		bool is_void;
+		struct type *t = bitfield ? NULL : attr_type(b, &m, depth, &is_void);
+		if (!t)
+			t = &type_void; /* listed, so the error says it cannot be read */		add_field(fl, arena_strdup(b->a, name), t, off);
+	} while (dwarf_siblingof(&m, &m) == 0);
+}
+
+static struct type *record_of(struct builder *b, Dwarf_Die *die, int depth)
+{
+	Dwarf_Off off = dwarf_dieoffset(die);
+	for (size_t i = 0; i < b->nseen; i++)
+		if (b->seen[i].off == off)
+			return b->seen[i].t;
+	Dwarf_Attribute attr;
+	if (dwarf_attr_integrate(die, DW_AT_declaration, &attr))
+		return NULL; /* only declared here: its layout is not known */
+	struct type *t = arena_alloc(b->a, sizeof(*t));
+	t->kind = TYPE_RECORD;
+	t->size = (uint32_t)udata(die, DW_AT_byte_size);
+	t->align = 8;
+	const char *name = dwarf_diename(die);
+	t->name = arena_printf(b->a, "%s %s", dwarf_tag(die) == DW_TAG_union_type ? "union" : "struct",
+			       name ? name : "<anonymous>");
+	if (b->nseen == b->cap) {
+		b->cap = b->cap ? b->cap * 2 : 16;
+		struct built *ns = realloc(b->seen, b->cap * sizeof(*ns));
+		if (!ns)
+			sonde_out_of_memory("DWARF types");
+		b->seen = ns;
+	}
+	b->seen[b->nseen++] = (struct built){off, t};
+	struct field_list fl = {0};
+	add_members(b, die, 0, &fl, depth);
+	if (fl.n) {
+		t->fields = arena_alloc(b->a, fl.n * sizeof(*t->fields));
+		memcpy(t->fields, fl.v, fl.n * sizeof(*t->fields));
+		t->nfields = fl.n;
+	}
+	free(fl.v);
+	return t;
+}
+
+static struct type *array_of(struct builder *b, Dwarf_Die *die, int depth)
+{
+	/* the bounds, outermost first: int m[2][3] has two subranges */
+	uint32_t counts[8];
+	int ndims = 0;
+	Dwarf_Die s;
+	if (dwarf_child(die, &s) == 0) {
+		do {
+			if (dwarf_tag(&s) != DW_TAG_subrange_type)
+				continue;
+			Dwarf_Attribute attr;
+			Dwarf_Word n = 0;
+			if (dwarf_attr_integrate(&s, DW_AT_count, &attr))
+				dwarf_formudata(&attr, &n);
+			else if (dwarf_attr_integrate(&s, DW_AT_upper_bound, &attr) &&
+				 dwarf_formudata(&attr, &n) == 0)
+				n++;
+			if (!n || ndims == 8)
+				return NULL; /* a flexible array member, or too many dimensions */
+			counts[ndims++] = (uint32_t)n;
+		} while (dwarf_siblingof(&s, &s) == 0);
+	}
+	if (!ndims)
+		return NULL;
+	Dwarf_Attribute attr;
+	Dwarf_Die elem_die;
+	if (!dwarf_attr_integrate(die, DW_AT_type, &attr) || !dwarf_formref_die(&attr, &elem_die))
+		return NULL;
+	struct type *t;
+	int d = ndims - 1;
+	if (is_char_type(&elem_die)) {
+		t = type_str(b->a, counts[d--]);
+	} else {
+		t = die_type(b, &elem_die, depth + 1);
+		if (!t)
+			return NULL;
+	}
+	for (; d >= 0; d--)
+		t = type_array(b->a, t, counts[d]);
+	return t;
+}
+
+static struct type *die_type(struct builder *b, Dwarf_Die *die, int depth)
+{
+	Dwarf_Die peeled;
+	if (depth > DWARF_TYPE_DEPTH || dwarf_peel_type(die, &peeled) != 0)
+		return NULL;
+	switch (dwarf_tag(&peeled)) {
+	case DW_TAG_base_type:
+	case DW_TAG_enumeration_type:
+		return int_type(&peeled);
+	case DW_TAG_pointer_type: {
+		bool is_void;
+		struct type *to = attr_type(b, &peeled, depth, &is_void);
+		return type_ptr(b->a, to ? to : &type_void);
+	}
+	case DW_TAG_structure_type:
+	case DW_TAG_union_type:
+		return record_of(b, &peeled, depth);
+	case DW_TAG_array_type:
+		return array_of(b, &peeled, depth);
+	default:
+		return NULL;
+	}
+}
+
+/* Finds parameter `param` of the defining entry of `func` in `dw`. */
+static bool find_param(Dwarf *dw, const char *func, const char *param, Dwarf_Die *out)
+{
+	Dwarf_Off off = 0, next;
+	size_t hsize;
+	while (dwarf_nextcu(dw, off, &next, &hsize, NULL, NULL, NULL) == 0) {
+		Dwarf_Die cu, child;
+		if (dwarf_offdie(dw, off + hsize, &cu) && dwarf_child(&cu, &child) == 0) {
+			do {
+				Dwarf_Attribute a;
+				const char *name = dwarf_diename(&child);
+				if (dwarf_tag(&child) != DW_TAG_subprogram || !name ||
+				    strcmp(name, func) || dwarf_attr(&child, DW_AT_declaration, &a))
+					continue;
+				Dwarf_Die p;
+				if (dwarf_child(&child, &p) != 0)
+					return false;
+				do {
+					const char *pn = dwarf_diename(&p);
+					if (dwarf_tag(&p) == DW_TAG_formal_parameter && pn &&
+					    !strcmp(pn, param)) {
+						*out = p;
+						return true;
+					}
+				} while (dwarf_siblingof(&p, &p) == 0);
+				return false;
+			} while (dwarf_siblingof(&child, &child) == 0);
+		}
+		off = next;
+	}
+	return false;
+}
+
+struct type *dwarf_param_type(struct arena *a, const char *path, const char *func,
+			      const char *param)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return NULL;
+	Dwarf *dw = dwarf_begin(fd, DWARF_C_READ);
+	struct type *t = NULL;
+	Dwarf_Die p;
+	if (dw && find_param(dw, func, param, &p)) {
+		struct builder b = {.a = a};
+		Dwarf_Attribute attr;
+		Dwarf_Die type;
+		if (dwarf_attr_integrate(&p, DW_AT_type, &attr) && dwarf_formref_die(&attr, &type))
+			t = die_type(&b, &type, 0);
+		free(b.seen);
+	}
+	if (dw)
+		dwarf_end(dw);
+	close(fd);
+	return t;
+}

@@ -1,0 +1,23 @@
+/*
+ * dwarf_types.h - language types of a user function's parameters from its
+ * DWARF: pointers to structs, unions and arrays as well as integers, so a
+ * uprobe's args.p->in.x follows the program's own layout.
+ */
+#ifndef SONDE_DWARF_TYPES_H
+#define SONDE_DWARF_TYPES_H
+
+#include "front/arena.h"
+#include "front/types.h"
+
+/* The type of parameter `param` of `func` in the ELF file `path`, built in
+ * `a`: integers by size and sign, pointers to what they point to, structs
+ * and unions as records whose fields (with their offsets and types) are
+ * listed in the type (btf_id 0), char arrays as strings, other arrays as
+ * arrays. A field sonde cannot read (a float, a bitfield, a function) is
+ * listed with type void, as the script's
+ * own records (front/cdecl.h) list such fields. NULL when the file has no DWARF entry for the
+ * parameter or its type is none of these. */
+struct type *dwarf_param_type(struct arena *a, const char *path, const char *func,
+			      const char *param);
+
+#endif
