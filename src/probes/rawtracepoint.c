@@ -7,12 +7,14 @@
  */
 #include <bpf/libbpf.h>
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "compile.h"
 #include "kernel/btf.h"
 #include "kernel/tracefs.h"
 #include "probes/provider.h"
+#include "runtime/runtime.h"
 
 extern const struct provider provider_rawtracepoint;
 
@@ -149,6 +151,76 @@ static int rawtracepoint_attach(struct host *h, const struct probe_desc *pd,
 	return rt_attachment_add_link(att, link);
 }
 
+static int cmp_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The tracepoints BTF has a stub for, sorted: one pass over BTF for each
+ * stub prefix instead of two name lookups per tracepoint. */
+struct stub_names {
+	struct arena *a;
+	char **v;
+	size_t n, cap;
+};
+
+static int add_stub(const char *name, void *arg)
+{
+	struct stub_names *sn = arg;
+	if (sn->n == sn->cap) {
+		size_t cap = sn->cap ? sn->cap * 2 : 1024;
+		char **nv = arena_alloc(sn->a, cap * sizeof(*nv));
+		if (sn->n)
+			memcpy(nv, sn->v, sn->n * sizeof(*nv));
+		sn->v = nv;
+		sn->cap = cap;
+	}
+	sn->v[sn->n++] = arena_strdup(sn->a, strchr(name + 2, '_') + 1);
+	return 0;
+}
+
+/* -l rawtracepoint:NAME: the tracepoints by name alone, each once; -v adds
+ * their arguments as args.NAME reads them (from BTF). */
+static int rawtracepoint_list(struct probe_lister *l, const char *rest)
+{
+	char dir[4096], note[512];
+	if (tracefs_dir(dir, sizeof(dir), note, sizeof(note)))
+		return EXIT_OK;
+	struct arena a;
+	arena_init(&a);
+	char **matches = NULL;
+	size_t n = 0;
+	if (tp_expand(&a, dir, "*", rest && *rest ? rest : "*", &matches, &n) == 0) {
+		size_t kept = 0;
+		for (size_t i = 0; i < n; i++)
+			if (strncmp(matches[i], "ftrace:", 7))
+				matches[kept++] = strchr(matches[i], ':') + 1;
+		qsort(matches, kept, sizeof(*matches), cmp_name);
+		struct stub_names stubs = {.a = &a};
+		bool have_btf = btf_func_each(l->host, "__probestub_*", add_stub, &stubs) == 0 &&
+				btf_func_each(l->host, "__traceiter_*", add_stub, &stubs) == 0;
+		if (have_btf && stubs.n)
+			qsort(stubs.v, stubs.n, sizeof(*stubs.v), cmp_name);
+		for (size_t i = 0; i < kept; i++) {
+			if (i && !strcmp(matches[i], matches[i - 1]))
+				continue;
+			/* with BTF, only the real raw tracepoints: syscalls' per-call
+			 * events (sys_enter_read) have no stub and cannot attach */
+			if (have_btf && !bsearch(&matches[i], stubs.v, stubs.n, sizeof(*stubs.v),
+						 cmp_name))
+				continue;
+			char line[512];
+			snprintf(line, sizeof(line), "rawtracepoint:%s", matches[i]);
+			struct btf_func fn;
+			if (probe_list_line(l, line) && l->verbose &&
+			    !btf_rawtp_get(l->host, matches[i], &fn))
+				btf_func_print(l->out, &fn);
+		}
+	}
+	arena_fini(&a);
+	return EXIT_OK;
+}
+
 const struct provider provider_rawtracepoint = {
 	.name = "rawtracepoint",
 	.aliases = rawtracepoint_aliases,
@@ -159,4 +231,5 @@ const struct provider provider_rawtracepoint = {
 	.arg_field = rawtracepoint_arg_field,
 	.arg_index = rawtracepoint_arg_index,
 	.attach = rawtracepoint_attach,
+	.list = rawtracepoint_list,
 };
