@@ -181,7 +181,7 @@ int btf_rawtp_get(struct host *h, const char *tp, struct btf_func *out)
 		if (out->nparams < 1)
 			return -ENOENT;
 		memmove(&out->params[0], &out->params[1],
-			(size_t)(out->nparams - 1) * sizeof(out->params[0]));
+		        (size_t)(out->nparams - 1) * sizeof(out->params[0]));
 		out->nparams--;
 		out->has_ret = false; /* the stub's, not the tracepoint's */
 		return 0;

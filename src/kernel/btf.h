@@ -35,7 +35,7 @@ struct btf_value {
 	bool is_pointer;
 	bool user;         /* pointer tagged __user (btf_type_tag("user")) */
 	bool readable;
-	uint32_t type_id;  /* its BTF type, for the language type (btf_lang_type) */
+	uint32_t type_id; /* its BTF type, for the language type (btf_lang_type) */
 };
 
 struct btf_func {

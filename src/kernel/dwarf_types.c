@@ -99,7 +99,7 @@ static void add_field(struct field_list *fl, const char *name, struct type *t, u
  * those of anonymous structs and unions are found by name in the outer
  * one, as C finds them. */
 static void add_members(struct builder *b, Dwarf_Die *die, uint32_t base, struct field_list *fl,
-			int depth)
+                        int depth)
 {
 	Dwarf_Die m;
 	if (dwarf_child(die, &m) != 0)
@@ -141,8 +141,9 @@ static struct type *record_of(struct builder *b, Dwarf_Die *die, int depth)
 	t->size = (uint32_t)udata(die, DW_AT_byte_size);
 	t->align = 8;
 	const char *name = dwarf_diename(die);
-	t->name = arena_printf(b->a, "%s %s", dwarf_tag(die) == DW_TAG_union_type ? "union" : "struct",
-			       name ? name : "<anonymous>");
+	t->name =
+	    arena_printf(b->a, "%s %s", dwarf_tag(die) == DW_TAG_union_type ? "union" : "struct",
+	                 name ? name : "<anonymous>");
 	if (b->nseen == b->cap) {
 		b->cap = b->cap ? b->cap * 2 : 16;
 		struct built *ns = realloc(b->seen, b->cap * sizeof(*ns));
@@ -177,7 +178,7 @@ static struct type *array_of(struct builder *b, Dwarf_Die *die, int depth)
 			if (dwarf_attr_integrate(&s, DW_AT_count, &attr))
 				dwarf_formudata(&attr, &n);
 			else if (dwarf_attr_integrate(&s, DW_AT_upper_bound, &attr) &&
-				 dwarf_formudata(&attr, &n) == 0)
+			         dwarf_formudata(&attr, &n) == 0)
 				n++;
 			if (!n || ndims == 8)
 				return NULL; /* a flexible array member, or too many dimensions */
@@ -262,7 +263,7 @@ static bool find_param(Dwarf *dw, const char *func, const char *param, Dwarf_Die
 }
 
 struct type *dwarf_param_type(struct arena *a, const char *path, const char *func,
-			      const char *param)
+                              const char *param)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)

@@ -18,6 +18,6 @@
  * own records (front/cdecl.h) list such fields. NULL when the file has no DWARF entry for the
  * parameter or its type is none of these. */
 struct type *dwarf_param_type(struct arena *a, const char *path, const char *func,
-			      const char *param);
+                              const char *param);
 
 #endif

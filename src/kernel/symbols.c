@@ -679,18 +679,18 @@ static void dwarf_param(struct host *h, Dwarf_Die *die, struct sym_dwarf_param *
 					is_const = true;
 				pn = dwarf_diename(&to);
 				/* as C spells a record: "struct point *" */
-				tag = dwarf_tag(&to) == DW_TAG_structure_type ? "struct "
-				      : dwarf_tag(&to) == DW_TAG_union_type   ? "union "
+				tag = dwarf_tag(&to) == DW_TAG_structure_type     ? "struct "
+				      : dwarf_tag(&to) == DW_TAG_union_type       ? "union "
 				      : dwarf_tag(&to) == DW_TAG_enumeration_type ? "enum "
-										  : "";
+				                                                  : "";
 				if (pn || (dwarf_tag(&to) != DW_TAG_const_type &&
 					   dwarf_tag(&to) != DW_TAG_volatile_type))
 					break;
 				peeled = to;
 				cur = &peeled;
 			}
-			snprintf(out->c_type, sizeof(out->c_type), "%s%s%s *", is_const ? "const " : "",
-				 pn ? tag : "", pn ? pn : "void");
+			snprintf(out->c_type, sizeof(out->c_type), "%s%s%s *",
+			         is_const ? "const " : "", pn ? tag : "", pn ? pn : "void");
 		}
 		return;
 	}

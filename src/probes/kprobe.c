@@ -404,7 +404,7 @@ const char *kfunc_section(struct arena *a, const struct attach_point *ap)
 }
 
 static void fill_value(struct compilation *c, struct ctx_access *out, const struct btf_value *v,
-		       bool fentry, uint32_t slot)
+                       bool fentry, uint32_t slot)
 {
 	memset(out, 0, sizeof(*out));
 	out->kind = fentry ? CTX_U64_ARRAY : CTX_LOAD;
@@ -469,7 +469,8 @@ int kfunc_arg_field(struct compilation *c, const struct attach_point *ap, const 
 				   name, i, ap->func);
 			return -1;
 		}
-		fill_value(c, out, v, k->fentry, k->fentry ? (uint32_t)i * 8 : kfunc_pt_regs_arg[i]);
+		fill_value(c, out, v, k->fentry,
+		           k->fentry ? (uint32_t)i * 8 : kfunc_pt_regs_arg[i]);
 		return 0;
 	}
 	diag_error(c->diag, loc, "%s has no parameter '%s'", ap->func, name);
@@ -532,7 +533,7 @@ int kfunc_retval(struct compilation *c, const struct attach_point *ap, struct lo
 	struct btf_value u64v = {.size = 8, .readable = true};
 	const struct btf_value *v = k->has_btf && k->fn.ret.readable ? &k->fn.ret : &u64v;
 	fill_value(c, out, v, k->fentry,
-		   k->fentry ? (uint32_t)k->fn.nparams * 8 : (uint32_t)PT_REGS_RC_OFFSET);
+	           k->fentry ? (uint32_t)k->fn.nparams * 8 : (uint32_t)PT_REGS_RC_OFFSET);
 	return 0;
 }
 

@@ -54,11 +54,11 @@ static int rawtracepoint_expand(struct compilation *c, struct node *spec, const 
 		if (btf_rawtp_get(c->host, name, fn))
 			fn = NULL;
 		struct attach_point ap = {
-			.prov = &provider_rawtracepoint,
-			.spec = arena_printf(&c->arena, "rawtracepoint:%s", name),
-			.target = arena_strdup(&c->arena, name),
-			.data = fn,
-			.loc = spec->loc,
+		    .prov = &provider_rawtracepoint,
+		    .spec = arena_printf(&c->arena, "rawtracepoint:%s", name),
+		    .target = arena_strdup(&c->arena, name),
+		    .data = fn,
+		    .loc = spec->loc,
 		};
 		sema_add_attach_point(c, &ap);
 		added++;
@@ -88,14 +88,14 @@ static int rawtracepoint_arg_index(struct compilation *c, const struct attach_po
 }
 
 static int rawtracepoint_arg_field(struct compilation *c, const struct attach_point *ap,
-				   const char *name, struct loc loc, struct ctx_access *out)
+                                   const char *name, struct loc loc, struct ctx_access *out)
 {
 	const struct btf_func *fn = ap->data;
 	if (!fn) {
 		diag_error(c->diag, loc,
-			   "args.%s: the arguments of %s are not known (kernel BTF has no "
-			   "__probestub_%s or __traceiter_%s); use arg0..arg9",
-			   name, ap->spec, ap->target, ap->target);
+		           "args.%s: the arguments of %s are not known (kernel BTF has no "
+		           "__probestub_%s or __traceiter_%s); use arg0..arg9",
+		           name, ap->spec, ap->target, ap->target);
 		return -1;
 	}
 	for (int i = 0; i < fn->nparams; i++) {
@@ -104,8 +104,8 @@ static int rawtracepoint_arg_field(struct compilation *c, const struct attach_po
 			continue;
 		if (!v->readable) {
 			diag_error(c->diag, loc,
-				   "args.%s of %s has type '%s', which sonde cannot read yet", name,
-				   ap->spec, v->c_type);
+			           "args.%s of %s has type '%s', which sonde cannot read yet", name,
+			           ap->spec, v->c_type);
 			return -1;
 		}
 		memset(out, 0, sizeof(*out));
@@ -119,9 +119,9 @@ static int rawtracepoint_arg_field(struct compilation *c, const struct attach_po
 			struct type *t = btf_lang_type(c, v->type_id);
 			out->type = t && t->kind == TYPE_PTR ? t : &type_u64;
 			/* BTF without __user tags does not say where a pointer points */
-			out->space = v->user ? SPACE_USER
-				   : btf_has_user_tags(c->host) ? SPACE_KERNEL
-								 : SPACE_ANY;
+			out->space = v->user                      ? SPACE_USER
+			             : btf_has_user_tags(c->host) ? SPACE_KERNEL
+			                                          : SPACE_ANY;
 		}
 		return 0;
 	}
@@ -134,7 +134,7 @@ static int rawtracepoint_arg_field(struct compilation *c, const struct attach_po
 		diag_note(c->diag, (struct loc){0}, "did you mean 'args.%s'?", near);
 	else if (fn->nparams)
 		diag_note(c->diag, (struct loc){0}, "its arguments: 'sonde -lv %s' lists them",
-			  ap->spec);
+		          ap->spec);
 	return -1;
 }
 
@@ -198,7 +198,7 @@ static int rawtracepoint_list(struct probe_lister *l, const char *rest)
 		qsort(matches, kept, sizeof(*matches), cmp_name);
 		struct stub_names stubs = {.a = &a};
 		bool have_btf = btf_func_each(l->host, "__probestub_*", add_stub, &stubs) == 0 &&
-				btf_func_each(l->host, "__traceiter_*", add_stub, &stubs) == 0;
+		                btf_func_each(l->host, "__traceiter_*", add_stub, &stubs) == 0;
 		if (have_btf && stubs.n)
 			qsort(stubs.v, stubs.n, sizeof(*stubs.v), cmp_name);
 		for (size_t i = 0; i < kept; i++) {
@@ -206,8 +206,8 @@ static int rawtracepoint_list(struct probe_lister *l, const char *rest)
 				continue;
 			/* with BTF, only the real raw tracepoints: syscalls' per-call
 			 * events (sys_enter_read) have no stub and cannot attach */
-			if (have_btf && !bsearch(&matches[i], stubs.v, stubs.n, sizeof(*stubs.v),
-						 cmp_name))
+			if (have_btf &&
+			    !bsearch(&matches[i], stubs.v, stubs.n, sizeof(*stubs.v), cmp_name))
 				continue;
 			char line[512];
 			snprintf(line, sizeof(line), "rawtracepoint:%s", matches[i]);
@@ -222,14 +222,14 @@ static int rawtracepoint_list(struct probe_lister *l, const char *rest)
 }
 
 const struct provider provider_rawtracepoint = {
-	.name = "rawtracepoint",
-	.aliases = rawtracepoint_aliases,
-	.run = RUN_ATTACHED,
-	.ctx = CTX_HAS_ARGS | CTX_HAS_ARGN | CTX_HAS_USER | CTX_HAS_STACK,
-	.expand = rawtracepoint_expand,
-	.section = rawtracepoint_section,
-	.arg_field = rawtracepoint_arg_field,
-	.arg_index = rawtracepoint_arg_index,
-	.attach = rawtracepoint_attach,
-	.list = rawtracepoint_list,
+    .name = "rawtracepoint",
+    .aliases = rawtracepoint_aliases,
+    .run = RUN_ATTACHED,
+    .ctx = CTX_HAS_ARGS | CTX_HAS_ARGN | CTX_HAS_USER | CTX_HAS_STACK,
+    .expand = rawtracepoint_expand,
+    .section = rawtracepoint_section,
+    .arg_field = rawtracepoint_arg_field,
+    .arg_index = rawtracepoint_arg_index,
+    .attach = rawtracepoint_attach,
+    .list = rawtracepoint_list,
 };

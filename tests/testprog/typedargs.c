@@ -35,8 +35,7 @@ struct ta_point {
 	unsigned char flag;
 };
 
-__attribute__((noinline)) long sonde_typedargs(const struct ta_point *p, struct ta_inner *q,
-					       int i)
+__attribute__((noinline)) long sonde_typedargs(const struct ta_point *p, struct ta_inner *q, int i)
 {
 	__asm__ __volatile__("" ::: "memory");
 	return p->id + q->x + i;
@@ -48,16 +47,16 @@ static void call_typedargs(int i)
 	static struct ta_node second = {.value = 22, .next = 0};
 	static struct ta_node first = {.value = 11, .next = &second};
 	struct ta_point p = {
-		.id = 1000 + i,
-		.in = {.x = 7, .y = -3, .tag = "inner"},
-		.other = &other,
-		.vals = {10, 20, 30, 40},
-		.grid = {{1, 2, 3}, {4, 5, 6}},
-		.name = "point",
-		.word = 0x04030201,
-		.list = &first,
-		.ratio = 0.5,
-		.flag = 200,
+	    .id = 1000 + i,
+	    .in = {.x = 7, .y = -3, .tag = "inner"},
+	    .other = &other,
+	    .vals = {10, 20, 30, 40},
+	    .grid = {{1, 2, 3}, {4, 5, 6}},
+	    .name = "point",
+	    .word = 0x04030201,
+	    .list = &first,
+	    .ratio = 0.5,
+	    .flag = 200,
 	};
 	testprog_sink += sonde_typedargs(&p, &other, i);
 }
