@@ -31,6 +31,14 @@ struct type *check_retval(struct sema *s, struct node *n)
 		if (!s->aps[i].prov->retval ||
 		    s->aps[i].prov->retval(s->c, &s->aps[i], n->loc, &acc))
 			return NULL;
+		/* functions of a wildcard returning pointers to different
+		 * types (or a pointer and an integer): the address, since no
+		 * one type reads fields right at all of them */
+		if (t && !type_equal(t, acc.type) &&
+		    (t->kind == TYPE_PTR || acc.type->kind == TYPE_PTR)) {
+			acc.type = &type_u64;
+			t = type_in_space(s->a, &type_u64, (enum addr_space)t->space);
+		}
 		t = ctx_value_type(s, t, &acc);
 	}
 	return t ? t : &type_s64;
