@@ -123,7 +123,8 @@ static void add_members(struct builder *b, Dwarf_Die *die, uint32_t base, struct
 		bool is_void;
 		struct type *t = bitfield ? NULL : attr_type(b, &m, depth, &is_void);
 		if (!t)
-			t = &type_void; /* listed, so the error says it cannot be read */		add_field(fl, arena_strdup(b->a, name), t, off);
+			t = &type_void; /* listed, so the error says it cannot be read */
+		add_field(fl, arena_strdup(b->a, name), t, off);
 	} while (dwarf_siblingof(&m, &m) == 0);
 }
 
