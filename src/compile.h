@@ -42,6 +42,15 @@ struct compile_options {
 	FILE *debug_out;
 	const char *emit_llvm; /* write textual IR here, or NULL */
 	bool force;            /* --force: xdp probes may replace an attached program */
+	/* the words after the script: $1...$N, $# (sema/params.c) */
+	char *const *params;
+	int nparams;
+	/* -I DIR, --include FILE: for a script's #include of C headers */
+	const char **include_dirs;
+	int ninclude_dirs;
+	const char **include_files;
+	int ninclude_files;
+	bool no_warnings; /* --no-warnings: the diagnostic sink shows none */
 	int child_pid;         /* -c: the command's pid (the cpid builtin); 0 without -c */
 	struct sig_watch *watch; /* told of temporary files a signal must remove; NULL: none */
 };

@@ -318,6 +318,12 @@ static int pass_config(struct pass_state *s)
 	return apply_config(&s->c, &s->opts);
 }
 
+/* $1...$N and $# are the command line's words from here on */
+static int pass_params(struct pass_state *s)
+{
+	return sema_params(&s->c);
+}
+
 /* The semantic passes (sema.h); each goes on after an error so that one
  * run reports all of the script's errors, in the order written. */
 static int pass_cdefs(struct pass_state *s)
@@ -421,6 +427,7 @@ static const struct pass passes[] = {
 	{"parse", pass_parse, PHASE_FRONT, false, 0, NULL, NULL},
 	{"config", pass_config, PHASE_FRONT, false, DEBUG_AST, dump_ast, "AST"},
 	{"cdefs", pass_cdefs, PHASE_FRONT, true, 0, NULL, NULL},
+	{"params", pass_params, PHASE_FRONT, true, 0, NULL, NULL},
 	{"macros", pass_macros, PHASE_FRONT, true, 0, NULL, NULL},
 	{"probes", pass_probes, PHASE_FRONT, true, 0, NULL, NULL},
 	{"maps", pass_maps, PHASE_FRONT, false, DEBUG_AST, dump_ast, "AST after semantic analysis"},

@@ -35,23 +35,31 @@
 
 static void usage(FILE *out)
 {
-	fputs("usage: sonde [options] FILE\n"
-	      "       sonde [options] -e 'PROGRAM'\n"
+	fputs("usage: sonde [options] FILE [PARAM...]\n"
+	      "       sonde [options] -e 'PROGRAM' [PARAM...]\n"
 	      "\n"
 	      "Compiles a probe script to BPF, attaches it, and prints what it reports.\n"
+	      "The PARAMs are the script's $1, $2, ... ($# of them); options may come\n"
+	      "anywhere, and '--' ends them (a PARAM may then start with '-').\n"
 	      "\n"
 	      "options:\n"
 	      "  -e PROGRAM         run PROGRAM given on the command line\n"
 	      "  -f text|json       output format (default text)\n"
-	      "  -o FILE            write output to FILE\n"
-	      "  -q                 quiet: no \"Attaching N probes...\" line\n"
+	      "  -o, --output FILE  write output to FILE\n"
+	      "  -q, --quiet        quiet: no \"Attaching N probes...\" line\n"
 	      "  -B line|full|none  output buffering (default: line on a terminal, else full)\n"
-	      "  -v                 verbose: libbpf's messages\n"
+	      "  -v, --verbose      verbose: libbpf's messages\n"
+	      "  --no-warnings      do not show the compiler's warnings\n"
+	      "  -I DIR             a directory for the C headers a script #includes\n"
+	      "  --include FILE     a header included before the script, as #include FILE\n"
+	      "  --usdt-file-activation  accepted: usdt semaphores are always raised for\n"
+	      "                     every process running the file\n"
 	      "  -d                 debug: print the AST, the LLVM IR and the verifier log\n"
 	      "  -d STAGE[,STAGE]   debug: print only these, on stderr: ast (the AST as\n"
 	      "                     parsed and as typed), ir (LLVM IR before and after\n"
 	      "                     optimisation; codegen or codegen-opt: one of them),\n"
 	      "                     verifier (each program's verifier log), all\n"
+	      "  --debug STAGE[,STAGE]  the same; the stages are always its argument\n"
 	      "  --dry-run          compile, verify and load, but attach nothing\n"
 	      "  --emit-llvm FILE   write the LLVM IR to FILE\n"
 	      "  --emit-elf FILE    write the BPF object to FILE and exit (for ip, tc, bpftool)\n"
@@ -62,12 +70,12 @@ static void usage(FILE *out)
 	      "  --keep-pins        leave the --pin pins in place at exit\n"
 	      "  --force            let xdp probes replace an interface's XDP program for\n"
 	      "                     the run (it is put back at exit)\n"
-	      "  -l [PATTERN]       list probes (-lv: with argument types), e.g.\n"
+	      "  -l, --list [PATTERN]  list probes (-lv: with argument types), e.g.\n"
 	      "                     -l 'tracepoint:sched:*', -l 'uprobe:/bin/bash:read*';\n"
 	      "                     kernel types: -lv 'struct task_struct'\n"
 	      "  -l FILE            list the probes a script would attach (or -l -e PROGRAM)\n"
-	      "  -p PID             attach uprobes/usdt to this process only\n"
-	      "  -c 'CMD'           run CMD once the probes are attached, trace it, exit when\n"
+	      "  -p, --pid PID      attach uprobes/usdt to this process only\n"
+	      "  -c, --cmd 'CMD'    run CMD once the probes are attached, trace it, exit when\n"
 	      "                     it exits\n"
 	      "  --info             what this kernel supports (BTF, kprobes, fentry, ...)\n",
 	      out);
@@ -485,6 +493,25 @@ static bool parse_debug_stages(const char *list, unsigned *bits, char *bad)
  * from before it took stages (every stage, as -d all), so a script FILE
  * may follow it; a word of stage characters that names no file is taken
  * as a stage misspelt rather than as a missing script. */
+static void unknown_stage(const char *bad)
+{
+	fprintf(stderr, "sonde: -d: unknown stage '%s': the stages are ", bad);
+	for (int i = 0; i < NSTAGES; i++)
+		fprintf(stderr, "%s%s", debug_stages[i].name,
+			i + 2 < NSTAGES ? ", " : i + 1 < NSTAGES ? " and " : "");
+	fprintf(stderr, ", separated by commas\n");
+}
+
+/* --debug STAGE[,STAGE]: the stages are its argument, always */
+static int debug_stages_option(struct cli *o, const char *arg)
+{
+	char bad[WHY_SIZE];
+	if (parse_debug_stages(arg, &o->copts.debug, bad))
+		return EXIT_OK;
+	unknown_stage(bad);
+	return EXIT_USAGE;
+}
+
 static int debug_option(struct cli *o, bool ends_argument)
 {
 	const char *next = ends_argument && optind < o->argc ? o->argv[optind] : NULL;
@@ -496,11 +523,7 @@ static int debug_option(struct cli *o, bool ends_argument)
 	struct stat st;
 	if (next && next[0] && !next[strspn(next, "abcdefghijklmnopqrstuvwxyz-,")] &&
 	    next[0] != '-' && stat(next, &st)) {
-		fprintf(stderr, "sonde: -d: unknown stage '%s': the stages are ", bad);
-		for (int i = 0; i < NSTAGES; i++)
-			fprintf(stderr, "%s%s", debug_stages[i].name,
-				i + 2 < NSTAGES ? ", " : i + 1 < NSTAGES ? " and " : "");
-		fprintf(stderr, ", separated by commas\n");
+		unknown_stage(bad);
 		return EXIT_USAGE;
 	}
 	o->copts.debug |= DEBUG_AST | DEBUG_IR | DEBUG_VERIFIER;
@@ -532,6 +555,10 @@ enum {
 	OPT_FORCE,
 	OPT_RINGBUF_SIZE,
 	OPT_MAP_ENTRIES,
+	OPT_DEBUG,
+	OPT_INCLUDE,
+	OPT_NO_WARNINGS,
+	OPT_USDT_FILE_ACTIVATION,
 };
 
 /* options of -l/-p/-c/--info (kept apart from the enum above) */
@@ -552,6 +579,17 @@ static const struct option longopts[] = {
 	{"keep-pins", no_argument, NULL, OPT_KEEP_PINS},
 	{"force", no_argument, NULL, OPT_FORCE},
 	{"info", no_argument, NULL, OPT_INFO},
+	/* bpftrace 0.26's long forms of the short options, and its own */
+	{"cmd", required_argument, NULL, 'c'},
+	{"debug", required_argument, NULL, OPT_DEBUG},
+	{"list", no_argument, NULL, 'l'},
+	{"output", required_argument, NULL, 'o'},
+	{"pid", required_argument, NULL, 'p'},
+	{"quiet", no_argument, NULL, 'q'},
+	{"verbose", no_argument, NULL, 'v'},
+	{"include", required_argument, NULL, OPT_INCLUDE},
+	{"no-warnings", no_argument, NULL, OPT_NO_WARNINGS},
+	{"usdt-file-activation", no_argument, NULL, OPT_USDT_FILE_ACTIVATION},
 	{NULL, 0, NULL, 0},
 };
 
@@ -629,15 +667,25 @@ static bool long_option_in_full(const char *given, const struct option *opt)
 /* Fills `o` from argv; EXIT_OK, or the exit code of a usage error. */
 static int parse_options(struct cli *o)
 {
-	int c, at = optind, li = -1;
-	while ((c = getopt_long(o->argc, o->argv, "+e:f:o:qB:vdhVlp:c:", longopts, &li)) != -1) {
-		/* a long option starts its own argument, argv[at] */
-		if (li >= 0 && !long_option_in_full(o->argv[at], &longopts[li]))
-			return EXIT_USAGE;
+	int c, li = -1;
+	/* options anywhere, as getopt(3) permutes them (bpftrace's way): after
+	 * the script and among its parameters; "--" ends them, so a parameter
+	 * may start with '-' */
+	while ((c = getopt_long(o->argc, o->argv, "e:f:o:qB:vdhVlp:c:I:", longopts, &li)) != -1) {
+		/* getopt has stepped past the argument a long option is in, and
+		 * past the next one when that is the option's value */
+		char **argv = o->argv;
+		if (li >= 0) {
+			const char *given = argv[optind - (optarg && optarg == argv[optind - 1] ? 2 : 1)];
+			if (!long_option_in_full(given, &longopts[li]))
+				return EXIT_USAGE;
+		}
 		li = -1;
-		/* an option that ended its argument moved optind past it */
-		bool ends_argument = optind > at;
-		at = optind;
+		/* -d ended its argument ("-d", "-qd") when getopt stepped past
+		 * it; inside one ("-dq") optind still points at it */
+		const char *prev = optind > 0 ? argv[optind - 1] : "";
+		bool ends_argument = c == 'd' && prev[0] == '-' && prev[1] != '-' &&
+				     prev[strlen(prev) - 1] == 'd';
 		int rc = EXIT_OK;
 		switch (c) {
 		case 'e':
@@ -654,7 +702,24 @@ static int parse_options(struct cli *o)
 			break;
 		case 'd':
 			rc = debug_option(o, ends_argument);
-			at = optind; /* past a stage list it took */
+			break;
+		case OPT_DEBUG:
+			rc = debug_stages_option(o, optarg);
+			break;
+		case 'I':
+			o->copts.include_dirs[o->copts.ninclude_dirs++] = optarg;
+			break;
+		case OPT_INCLUDE:
+			o->copts.include_files[o->copts.ninclude_files++] = optarg;
+			break;
+		case OPT_NO_WARNINGS:
+			o->copts.no_warnings = true;
+			break;
+		case OPT_USDT_FILE_ACTIVATION:
+			/* sonde always hands a usdt semaphore to the kernel with
+			 * the probe on the file (uprobe.c), so every process
+			 * running the file has it raised: bpftrace's file
+			 * activation, already */
 			break;
 		case 'h':
 			o->mode = MODE_HELP;
@@ -746,6 +811,7 @@ static int list_script(struct host *host, const char *program, const char *path,
 	}
 	struct diag d;
 	diag_init(&d, stderr);
+	d.no_warnings = copts->no_warnings;
 	struct script_lister sl = {host, verbose};
 	bool failed = driver_probes(&src, copts, host, &d, print_script_probe, &sl) != 0;
 	free(text);
@@ -774,15 +840,13 @@ struct script {
 	char *abs;  /* its absolute path, for the debug info */
 };
 
-static int script_load(const struct cli *o, struct script *s)
+static int script_load(struct cli *o, struct script *s)
 {
 	memset(s, 0, sizeof(*s));
 	if (o->program) {
-		if (o->operand < o->argc) {
-			fprintf(stderr, "sonde: unexpected argument '%s' after -e PROGRAM\n",
-				o->argv[o->operand]);
-			return EXIT_USAGE;
-		}
+		/* every word is a parameter: $1, $2, ... */
+		o->copts.params = o->argv + o->operand;
+		o->copts.nparams = o->argc - o->operand;
 		s->src = (struct source){.name = "-e", .text = o->program, .len = strlen(o->program)};
 		return EXIT_OK;
 	}
@@ -792,11 +856,9 @@ static int script_load(const struct cli *o, struct script *s)
 		return EXIT_USAGE;
 	}
 	const char *file = o->argv[o->operand];
-	if (o->operand + 1 < o->argc) {
-		fprintf(stderr, "sonde: unexpected argument '%s' after %s\n",
-			o->argv[o->operand + 1], file);
-		return EXIT_USAGE;
-	}
+	/* the words after the script are its parameters */
+	o->copts.params = o->argv + o->operand + 1;
+	o->copts.nparams = o->argc - o->operand - 1;
 	char why[WHY_SIZE];
 	s->text = read_file(file, &s->src.len, why);
 	if (!s->text) {
@@ -852,6 +914,7 @@ static int compile_and_run(struct cli *o, const struct source *src, struct sig_w
 {
 	struct diag d;
 	diag_init(&d, stderr);
+	d.no_warnings = o->copts.no_warnings;
 	struct program *prog = NULL;
 	bool script_error = false;
 	if (driver_compile(src, &o->copts, o->host, &d, &prog, &script_error))
@@ -986,9 +1049,21 @@ static int run(int argc, char **argv, struct host *host)
 	    .argc = argc,
 	    .argv = argv,
 	};
-	int rc = parse_options(&o);
-	if (!rc)
-		rc = run_mode(&o, &sig, &watch);
+	/* -I and --include: at most one of each per argument */
+	const char **dirs = calloc((size_t)argc + 1, sizeof(*dirs));
+	const char **files = calloc((size_t)argc + 1, sizeof(*files));
+	int rc = EXIT_SYSTEM;
+	if (!dirs || !files) {
+		fprintf(stderr, "sonde: out of memory\n");
+	} else {
+		o.copts.include_dirs = dirs;
+		o.copts.include_files = files;
+		rc = parse_options(&o);
+		if (!rc)
+			rc = run_mode(&o, &sig, &watch);
+	}
+	free(dirs);
+	free(files);
 	/* the watcher thread reads `watch` and `sig`, which end with this
 	 * frame: it stops before they do, on every path */
 	sig_watch_end(&watch);

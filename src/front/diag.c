@@ -164,6 +164,7 @@ static void report(struct diag *d, struct loc loc, const char *what, const char 
 void diag_error(struct diag *d, struct loc loc, const char *fmt, ...)
 {
 	d->nerrors++;
+	d->hiding = false;
 	if (d->nerrors == max_errors(d) + 1)
 		fprintf(d->out, "error: too many errors, not showing the rest\n");
 	if (silenced(d))
@@ -177,7 +178,8 @@ void diag_error(struct diag *d, struct loc loc, const char *fmt, ...)
 void diag_warning(struct diag *d, struct loc loc, const char *fmt, ...)
 {
 	d->nwarnings++;
-	if (silenced(d))
+	d->hiding = d->no_warnings;
+	if (silenced(d) || d->hiding)
 		return;
 	va_list ap;
 	va_start(ap, fmt);
@@ -187,7 +189,7 @@ void diag_warning(struct diag *d, struct loc loc, const char *fmt, ...)
 
 void diag_note(struct diag *d, struct loc loc, const char *fmt, ...)
 {
-	if (silenced(d))
+	if (silenced(d) || d->hiding)
 		return;
 	va_list ap;
 	va_start(ap, fmt);

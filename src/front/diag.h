@@ -34,6 +34,8 @@ struct diag {
 	int nerrors;
 	int nwarnings;
 	int max_errors; /* stop printing (not counting) after this many; 0 = 20 */
+	bool no_warnings; /* --no-warnings: warnings (and their notes) counted, not shown */
+	bool hiding;      /* the last report was a hidden warning: its notes are too */
 };
 
 void diag_init(struct diag *d, FILE *out);

@@ -20,6 +20,7 @@ int sema_run(struct compilation *c)
 {
 	int before = c->diag->nerrors;
 	sema_cdefs(c);
+	sema_params(c);
 	sema_macros(c);
 	sema_probes(c);
 	sema_maps(c);

@@ -22,6 +22,8 @@
 #include "compile.h"
 
 int sema_cdefs(struct compilation *c);
+/* $1...$N and $# replaced by the command line's words (params.c) */
+int sema_params(struct compilation *c);
 int sema_macros(struct compilation *c);
 int sema_probes(struct compilation *c);
 int sema_maps(struct compilation *c);

@@ -187,7 +187,7 @@ NAMES = [
     ("builtin", 'BEGIN { printf("%d\\n", nosuchbuiltin); }'),
     ("builtin-typo", "BEGIN { @p = ppid + pdi; }"),
     ("variable-unset", "BEGIN { @a = $never; }"),
-    ("variable-positional", "BEGIN { @a = $99; }"),
+    ("variable-positional", "BEGIN { @a = $0; }"),
     ("variable-other-probe", "BEGIN { $x = 1; } END { @a = $x; }"),
     ("map-print-unknown", "BEGIN { print(@nosuch); }"),
     ("map-clear-unknown", "BEGIN { clear(@nosuch); }"),
