@@ -116,9 +116,9 @@ static bool str_of_param(struct compilation *c, struct node *call)
 	if (off) {
 		if (off->kind != N_INT || off->u.int_lit.value > strlen(word)) {
 			diag_error(c->diag, off->loc,
-				   "str($%ld + N): N must be an integer literal from 0 to %zu, the "
-				   "length of \"%s\"",
-				   i, strlen(word), word);
+			           "str($%ld + N): N must be an integer literal from 0 to %zu, the "
+			           "length of \"%s\"",
+			           i, strlen(word), word);
 			off = NULL;
 			word = "";
 		} else {
@@ -177,7 +177,7 @@ static bool refuse_write(struct compilation *c, struct node *target)
 	if (param_index(target) < -1)
 		return false;
 	diag_error(c->diag, target->loc, "$%s is a positional parameter: it cannot be assigned",
-		   target->u.var.name);
+	           target->u.var.name);
 	return true;
 }
 
