@@ -51,6 +51,7 @@ struct compile_options {
 	const char **include_files;
 	int ninclude_files;
 	bool no_warnings; /* --no-warnings: the diagnostic sink shows none */
+	unsigned env_set; /* settings (settings.h) fixed by the environment */
 	int child_pid;         /* -c: the command's pid (the cpid builtin); 0 without -c */
 	struct sig_watch *watch; /* told of temporary files a signal must remove; NULL: none */
 };

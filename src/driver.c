@@ -28,6 +28,7 @@
 
 #include "embedded.h"
 #include "options.h"
+#include "settings.h"
 
 void program_free(struct program *p)
 {
@@ -223,47 +224,38 @@ static struct program *build_manifest(const struct backend *be, struct compilati
 	return p;
 }
 
-/* config = { max_strlen = 128; map_entries = 8192; ringbuf_size = 4194304 } */
+/* config = { max_strlen = 128; map_entries = 8192; ringbuf_size = 4194304 },
+ * with bpftrace's names too (settings.h). A setting an environment
+ * variable fixed keeps that value, as in bpftrace. */
 static int apply_config(struct compilation *c, struct compile_options *o)
 {
-	static const struct {
-		const char *name;
-		uint64_t min, max;
-		bool pow2;
-		size_t offset; /* of the uint32_t in struct compile_options */
-	} keys[] = {
-		{"max_strlen", MAX_STRLEN_MIN, MAX_STRLEN_MAX, false,
-		 offsetof(struct compile_options, max_strlen)},
-		{"map_entries", MAP_ENTRIES_MIN, MAP_ENTRIES_MAX, false,
-		 offsetof(struct compile_options, map_entries)},
-		{"ringbuf_size", RINGBUF_SIZE_MIN, RINGBUF_SIZE_MAX, true,
-		 offsetof(struct compile_options, ringbuf_size)},
-	};
-	enum { NKEYS = sizeof(keys) / sizeof(keys[0]) };
 	int before = c->diag->nerrors;
 	if (!c->prog.config)
 		return 0;
-	const struct node *seen[NKEYS] = {0};
+	const struct node *seen[32] = {0};
 	for (struct node *it = c->prog.config->u.config.items; it; it = it->next) {
 		struct node *lhs = it->u.assign.lhs, *rhs = it->u.assign.rhs;
 		const char *name = lhs->kind == N_IDENT ? lhs->u.ident.name : "";
-		int k = -1;
-		for (int i = 0; i < NKEYS; i++)
-			if (!strcmp(keys[i].name, name))
-				k = i;
-		if (k < 0) {
-			const char *cands[NKEYS];
-			for (int i = 0; i < NKEYS; i++)
-				cands[i] = keys[i].name;
+		const struct setting *st = setting_by_name(name);
+		if (!st) {
+			const char *cands[2 * 8];
+			int n = 0;
+			for (int i = 0; i < nsettings && n + 2 <= 16; i++) {
+				cands[n++] = settings[i].name;
+				if (settings[i].alias)
+					cands[n++] = settings[i].alias;
+			}
 			diag_error(c->diag, lhs->loc, "unknown config setting '%s'", name);
-			const char *near = diag_closest(name, cands, NKEYS);
+			const char *near = diag_closest(name, cands, n);
 			if (near)
 				diag_note(c->diag, (struct loc){0}, "did you mean '%s'?", near);
 			else
 				diag_note(c->diag, (struct loc){0},
-					  "settings are max_strlen, map_entries and ringbuf_size");
+					  "settings are max_strlen, map_entries (max_map_keys), "
+					  "ringbuf_size and perf_rb_pages");
 			continue;
 		}
+		int k = (int)(st - settings);
 		/* the last one winning silently would hide a typo'd copy */
 		if (seen[k]) {
 			diag_error(c->diag, lhs->loc, "config setting '%s' is set twice", name);
@@ -272,14 +264,20 @@ static int apply_config(struct compilation *c, struct compile_options *o)
 		}
 		seen[k] = lhs;
 		uint64_t v = rhs->kind == N_INT ? rhs->u.int_lit.value : 0;
-		if (rhs->kind != N_INT || v < keys[k].min || v > keys[k].max ||
-		    (keys[k].pow2 && (v & (v - 1)))) {
-			diag_error(c->diag, rhs->loc, "%s must be %san integer from %llu to %llu",
-				   name, keys[k].pow2 ? "a power of two, " : "",
-				   (unsigned long long)keys[k].min, (unsigned long long)keys[k].max);
+		struct compile_options probe = *o;
+		if (rhs->kind != N_INT || !setting_store(st, v, &probe)) {
+			char range[96];
+			setting_range(st, range, sizeof(range));
+			diag_error(c->diag, rhs->loc, "%s must be %s", name, range);
 			continue;
 		}
-		*(uint32_t *)((char *)o + keys[k].offset) = (uint32_t)v;
+		/* perf_rb_pages and ringbuf_size are one buffer's size */
+		bool env_fixed = false;
+		for (int i = 0; i < nsettings; i++)
+			if ((o->env_set & (1u << i)) && settings[i].offset == st->offset)
+				env_fixed = true;
+		if (!env_fixed)
+			setting_store(st, v, o);
 	}
 	return c->diag->nerrors > before ? -1 : 0;
 }

@@ -29,6 +29,7 @@
 #include "kernel/host.h"
 #include "listing.h"
 #include "options.h"
+#include "settings.h"
 #include "runtime/runtime.h"
 #include "runtime/signals.h"
 #include "runtime/sink.h"
@@ -1058,7 +1059,9 @@ static int run(int argc, char **argv, struct host *host)
 	} else {
 		o.copts.include_dirs = dirs;
 		o.copts.include_files = files;
-		rc = parse_options(&o);
+		/* bpftrace's BPFTRACE_* variables, before the options that may
+		 * override them */
+		rc = settings_from_env(&o.copts) ? EXIT_USAGE : parse_options(&o);
 		if (!rc)
 			rc = run_mode(&o, &sig, &watch);
 	}

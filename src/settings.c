@@ -1,0 +1,127 @@
+/*
+ * settings.c - the table of settings.h and the environment variables.
+ */
+#include "settings.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "options.h"
+
+const struct setting settings[] = {
+    {"max_strlen",
+     NULL,
+     {"BPFTRACE_MAX_STRLEN", "BPFTRACE_STRLEN"},
+     MAX_STRLEN_MIN,
+     MAX_STRLEN_MAX,
+     false,
+     false,
+     offsetof(struct compile_options, max_strlen)},
+    {"map_entries",
+     "max_map_keys",
+     {"BPFTRACE_MAX_MAP_KEYS", "BPFTRACE_MAP_KEYS_MAX"},
+     MAP_ENTRIES_MIN,
+     MAP_ENTRIES_MAX,
+     false,
+     false,
+     offsetof(struct compile_options, map_entries)},
+    {"ringbuf_size",
+     NULL,
+     {NULL, NULL},
+     RINGBUF_SIZE_MIN,
+     RINGBUF_SIZE_MAX,
+     true,
+     false,
+     offsetof(struct compile_options, ringbuf_size)},
+    /* bpftrace's per-CPU perf buffer pages; sonde's one ring buffer gets
+     * that many pages */
+    {"perf_rb_pages",
+     NULL,
+     {"BPFTRACE_PERF_RB_PAGES", NULL},
+     1,
+     0,
+     true,
+     true,
+     offsetof(struct compile_options, ringbuf_size)},
+};
+const int nsettings = sizeof(settings) / sizeof(settings[0]);
+
+static uint64_t page_size(void)
+{
+	long p = sysconf(_SC_PAGESIZE);
+	return p > 0 ? (uint64_t)p : 4096;
+}
+
+static uint64_t max_of(const struct setting *s)
+{
+	return s->pages ? RINGBUF_SIZE_MAX / page_size() : s->max;
+}
+
+const struct setting *setting_by_name(const char *name)
+{
+	char low[64];
+	if (!strncmp(name, "BPFTRACE_", 9))
+		name += 9;
+	size_t n = strlen(name);
+	if (n >= sizeof(low))
+		return NULL;
+	for (size_t i = 0; i <= n; i++)
+		low[i] = (char)tolower((unsigned char)name[i]);
+	for (int i = 0; i < nsettings; i++) {
+		const struct setting *s = &settings[i];
+		if (!strcmp(low, s->name) || (s->alias && !strcmp(low, s->alias)))
+			return s;
+		for (int e = 0; e < 2; e++)
+			if (s->env[e] && !strcasecmp(low, s->env[e] + strlen("BPFTRACE_")))
+				return s;
+	}
+	return NULL;
+}
+
+bool setting_store(const struct setting *s, uint64_t v, struct compile_options *o)
+{
+	if (v < s->min || v > max_of(s) || (s->pow2 && (v & (v - 1))))
+		return false;
+	*(uint32_t *)((char *)o + s->offset) = (uint32_t)(s->pages ? v * page_size() : v);
+	return true;
+}
+
+void setting_range(const struct setting *s, char *buf, size_t size)
+{
+	snprintf(buf, size, "%san integer from %llu to %llu%s", s->pow2 ? "a power of two, " : "",
+	         (unsigned long long)s->min, (unsigned long long)max_of(s),
+	         s->pages ? " (pages)" : "");
+}
+
+int settings_from_env(struct compile_options *o)
+{
+	for (int i = 0; i < nsettings; i++) {
+		const struct setting *s = &settings[i];
+		for (int e = 0; e < 2; e++) {
+			const char *val = s->env[e] ? getenv(s->env[e]) : NULL;
+			if (!val)
+				continue;
+			char *end;
+			errno = 0;
+			unsigned long long v = strtoull(val, &end, 10);
+			bool ok =
+			    *val >= '0' && *val <= '9' && !*end && !errno && setting_store(s, v, o);
+			if (!ok) {
+				char range[96];
+				setting_range(s, range, sizeof(range));
+				fprintf(stderr, "sonde: %s=%s: %s takes %s\n", s->env[e], val,
+				        s->env[e], range);
+				return -1;
+			}
+			o->env_set |= 1u << i;
+			break; /* the first, bpftrace 0.26's, wins over the older name */
+		}
+	}
+	return 0;
+}
