@@ -9,6 +9,10 @@ from run to run, so in text mode each run of consecutive `@m[k]: v` lines
 with one value is compared as a set (the order between different values is
 still compared; multi-line hist entries are compared as they are).  The exit statuses must be equal too.
 
+A script whose first line is `// params: WORD...` runs with those words
+after it (and after `--`), as its positional parameters ($1, ...), under
+both.
+
 KNOWN_DIFFERENCES.md lists the scripts whose outputs are expected to differ:
 under "## Expected differences" where bpftrace 0.17 is wrong or sonde
 deliberately differs, under "## SONDE_BUGS" known sonde bugs.  A listed
@@ -171,12 +175,24 @@ def dumps(vals):
     return "".join(json.dumps(v, sort_keys=True) + "\n" for v in vals)
 
 
+def script_params(path):
+    """The positional parameters a script's first line names as
+    `// params: WORD...` (split on blanks), given to both runs."""
+    with open(path) as f:
+        first = f.readline()
+    m = re.match(r"//\s*params:(.*)", first)
+    return m.group(1).split() if m else []
+
+
 def compare(script, mode, args):
     """(equal, details, sonde_stdout, sonde_values) for one script and mode."""
     path = os.path.join(HERE, script)
     extra = ["-f", "json"] if mode == "json" else []
-    brc, bout, berr = run([args.bpftrace] + extra + [path])
-    src, sout, serr = run([args.sonde] + extra + [path])
+    params = script_params(path)
+    if params:
+        params = ["--"] + params  # a parameter may start with '-'
+    brc, bout, berr = run([args.bpftrace] + extra + [path] + params)
+    src, sout, serr = run([args.sonde] + extra + [path] + params)
     details = []
     equal = True
     if brc != 0:
