@@ -12,6 +12,7 @@
 #include "listing.h"
 
 #include <errno.h>
+#include <fnmatch.h>
 #include <string.h>
 
 #include "kernel/btf.h"
@@ -123,13 +124,31 @@ static int list_matching(struct host *h, FILE *out, const char *pattern, bool ve
 	const struct provider *p = lister_of(pattern, &rest);
 	if (p)
 		return p->list(&l, rest);
+	int typelen = (size_t)(colon - pattern) < 64 ? (int)(colon - pattern) : 0;
+	/* a wildcard in the type ('*ware:*'): each listable provider whose
+	 * name it matches, in the table's order, as bpftrace takes it */
+	char type[64];
+	snprintf(type, sizeof(type), "%.*s", typelen, pattern);
+	if (typelen && strpbrk(type, "*?[")) {
+		int rc = -1;
+		for (int i = 0; provider_table[i]; i++) {
+			const struct provider *q = provider_table[i];
+			if (!q->list || fnmatch(type, q->name, 0))
+				continue;
+			l.searching = true;
+			int one = q->list(&l, colon + 1);
+			if (rc != EXIT_OK)
+				rc = one;
+		}
+		if (rc >= 0)
+			return rc;
+	}
 	char listable[512] = "";
 	size_t len = 0;
 	for (int i = 0; provider_table[i]; i++)
 		if (provider_table[i]->list && len < sizeof(listable))
 			len += (size_t)snprintf(listable + len, sizeof(listable) - len, "%s%s",
 						len ? ", " : "", provider_table[i]->name);
-	int typelen = (size_t)(colon - pattern) < 64 ? (int)(colon - pattern) : 0;
 	fprintf(stderr, "sonde: -l: cannot list '%.*s' probes (listable: %s)\n", typelen, pattern,
 		listable);
 	return EXIT_USAGE;

@@ -136,6 +136,10 @@ struct probe_lister {
 	bool args_only;   /* the arguments without the probe's own line (-lv of a script) */
 	const char *glob; /* a pattern without a probe type: what each whole line must match */
 	size_t n;         /* the probes listed so far */
+	/* a wildcard probe type ('*:sched:*'): a provider for which the rest
+	 * names nothing lists nothing, without an error */
+	bool searching;
+	bool in_path_glob; /* uprobe: listing one file a path wildcard matched */
 };
 /* Lists one probe, "type:name": skipped when it does not match l->glob,
  * not printed (but counted) with l->args_only. Returns whether it is

@@ -10,6 +10,9 @@
  */
 #include <bpf/libbpf.h>
 #include <errno.h>
+#include <glob.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -307,13 +310,42 @@ static int uprobe_list_common(struct probe_lister *l, const char *rest, const st
 	char path[4096];
 	char bin[4096];
 	snprintf(bin, sizeof(bin), "%.*s", colon ? (int)(colon - rest) : (int)strlen(rest), rest);
-	const char *glob = colon ? colon + 1 : "*";
+	const char *funcs = colon ? colon + 1 : "*";
+	/* a wildcard in the path ('uprobe:./bin*:*'): each executable file
+	 * it matches, as bpftrace lists them; a file that is no ELF object
+	 * has nothing to list */
+	if (strpbrk(bin, "*?[") && !l->in_path_glob) {
+		glob_t g;
+		int grc = glob(bin, 0, NULL, &g);
+		if (grc && !(grc == GLOB_NOMATCH && l->searching)) {
+			fprintf(stderr, "sonde: -l: no file matches '%s'\n", bin);
+			return grc == GLOB_NOMATCH ? EXIT_USAGE : EXIT_SYSTEM;
+		}
+		l->in_path_glob = true;
+		for (size_t i = 0; !grc && i < g.gl_pathc; i++) {
+			struct stat st;
+			if (stat(g.gl_pathv[i], &st) || !S_ISREG(st.st_mode) ||
+			    access(g.gl_pathv[i], X_OK))
+				continue;
+			char one[8192];
+			snprintf(one, sizeof(one), "%s:%s", g.gl_pathv[i], funcs);
+			uprobe_list_common(l, one, prov);
+		}
+		l->in_path_glob = false;
+		if (!grc)
+			globfree(&g);
+		return EXIT_OK;
+	}
 	if (sym_resolve_path(bin, path, sizeof(path))) {
+		if (l->searching)
+			return EXIT_OK;
 		fprintf(stderr, "sonde: -l: cannot find '%s'\n", bin);
 		return EXIT_USAGE;
 	}
 	const struct sym_elf_func *fs;
-	int n = sym_elf_funcs(l->host, path, glob, &fs);
+	int n = sym_elf_funcs(l->host, path, funcs, &fs);
+	if (n < 0 && l->in_path_glob)
+		return EXIT_OK;
 	if (n < 0) {
 		fprintf(stderr, "sonde: -l: cannot read the symbols of %s: %s\n", path,
 			strerror(-n));

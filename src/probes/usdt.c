@@ -167,6 +167,8 @@ static int usdt_list(struct probe_lister *l, const char *rest)
 	snprintf(glob, sizeof(glob), "%s", colon && colon[1] ? colon + 1 : "*");
 	bool one = !strchr(glob, ':');
 	if (sym_resolve_path(bin, path, sizeof(path))) {
+		if (l->searching)
+			return EXIT_OK;
 		fprintf(stderr, "sonde: -l: cannot find '%s'\n", bin);
 		return EXIT_USAGE;
 	}
