@@ -98,6 +98,13 @@ static const char *find_header(struct cdefs_run *cr, const char *name, bool quot
 		if (access(p, R_OK) == 0)
 			return p;
 	}
+	/* -I DIR, before the system's directories, as for a C compiler */
+	const struct compile_options *o = cr->s.c->opts;
+	for (int i = 0; i < o->ninclude_dirs; i++) {
+		const char *p = arena_printf(a, "%s/%s", o->include_dirs[i], name);
+		if (access(p, R_OK) == 0)
+			return p;
+	}
 	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
 		const char *p = arena_printf(a, "%s/%s", dirs[i], name);
 		if (access(p, R_OK) == 0)
@@ -251,6 +258,22 @@ int sema_cdefs(struct compilation *c)
 	cr->s.d = c->diag;
 	cr->r = (struct cdecl_resolver){from_btf, &cr->s};
 	c->cdefs = cdecl_table_new(&c->arena);
+	/* --include FILE: as `#include "FILE"` before the script, found from
+	 * the current directory, then -I's and the system's directories */
+	for (int i = 0; i < c->opts->ninclude_files; i++) {
+		const char *name = c->opts->include_files[i];
+		const char *path = find_header(cr, name, true, "./");
+		if (!path) {
+			diag_error(c->diag, (struct loc){0},
+			           "--include: cannot find the header \"%s\" (looked in the current "
+			           "directory, the -I directories and /usr/include)",
+			           name);
+			continue;
+		}
+		bool system = !strncmp(path, "/usr/include/", 13) ||
+		              !strncmp(path, "/usr/local/include/", 19);
+		read_header(cr, path, !system, 1);
+	}
 	for (struct cdef_src *d = c->prog.cdefs; d; d = d->next) {
 		const char *script = c->diag->sources[d->loc.file].name;
 		switch (d->kind) {
