@@ -63,6 +63,24 @@ int list_probes(struct host *h, FILE *out, const char *pattern, bool verbose)
 {
 	if (!pattern || !*pattern)
 		pattern = "*";
+	/* 'A,B': each pattern in turn, as bpftrace lists them */
+	const char *comma = strchr(pattern, ',');
+	if (comma) {
+		int rc = EXIT_OK;
+		for (const char *p = pattern; p;) {
+			comma = strchr(p, ',');
+			size_t n = comma ? (size_t)(comma - p) : strlen(p);
+			char one[4096];
+			if (n && n < sizeof(one)) {
+				snprintf(one, sizeof(one), "%.*s", (int)n, p);
+				int r = list_probes(h, out, one, verbose);
+				if (rc == EXIT_OK)
+					rc = r;
+			}
+			p = comma ? comma + 1 : NULL;
+		}
+		return rc;
+	}
 	int trc = list_types(h, out, pattern, verbose);
 	if (trc >= 0)
 		return trc;
