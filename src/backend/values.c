@@ -3,6 +3,8 @@
  * (a variable, a map key or value, an output record), members of such a
  * copy, and bitfields, wherever the record lies.
  */
+#include <string.h>
+
 #include "backend/cg_internal.h"
 
 #include "kernel/btf.h"
@@ -14,7 +16,7 @@ bool is_record_field(const struct node *n)
 		return false;
 	const struct type *bt = n->u.field.base->type;
 	const struct type *rec = bt && bt->kind == TYPE_PTR ? bt->elem : bt;
-	return rec && rec->kind == TYPE_RECORD && rec->btf_id;
+	return rec && rec->kind == TYPE_RECORD && (rec->btf_id || rec->by_value);
 }
 
 /* The `bits` bits from bit `shift` of the `nbytes` little-endian bytes at
@@ -32,6 +34,22 @@ static LLVMValueRef extract_bits(struct cg *g, LLVMValueRef p, uint32_t shift, u
 			    : LLVMBuildLShr(g->b, v, c64(g, 64 - bits), "");
 }
 
+/* Member `name` of by-value record `rec`: its byte offset, and for a
+ * bitfield its size and bit offset (bits from the offset's byte 0). */
+static void copy_member(const struct type *rec, const char *name, uint32_t *off, uint32_t *bits,
+			uint32_t *bit_off)
+{
+	for (uint32_t i = 0; i < rec->nfields; i++) {
+		const struct type_field *f = &rec->fields[i];
+		if (f->name && !strcmp(f->name, name)) {
+			*off = f->offset;
+			*bits = f->bit_size;
+			*bit_off = f->bit_shift;
+			return;
+		}
+	}
+}
+
 /* A member of a record: read at the record's address (through a pointer,
  * or of a record that lies in kernel or user memory), or loaded from a
  * copy in BPF memory. Bitfields are read as the bytes that hold them. */
@@ -41,8 +59,11 @@ LLVMValueRef record_field_read(struct cg *g, struct node *n)
 	const struct type *bt = base->type;
 	const struct type *rec = bt->kind == TYPE_PTR ? bt->elem : bt;
 	uint32_t off = 0, tid, bits = 0, bit_off = 0;
-	btf_find_member(g->c->host, (uint32_t)rec->btf_id, n->u.field.name, &off, &tid, &bits,
-			&bit_off);
+	if (rec->by_value) /* a copy's members are in its fields[] */
+		copy_member(rec, n->u.field.name, &off, &bits, &bit_off);
+	else
+		btf_find_member(g->c->host, (uint32_t)rec->btf_id, n->u.field.name, &off, &tid,
+				&bits, &bit_off);
 	if (bt->kind == TYPE_RECORD && bt->by_value) {
 		LLVMValueRef p = gep(g, cg_expr(g, base), off);
 		if (bits)

@@ -266,10 +266,55 @@ static struct type *record_value_type(struct sema *s, struct type *rec, int dept
 	return v;
 }
 
+/* Adds the members of script record `rec`, `base` bytes into the copy,
+ * to v->fields as add_members does for BTF records. */
+static bool add_script_members(struct sema *s, struct type *v, uint32_t *cap,
+			       const struct type *rec, uint32_t base, int depth)
+{
+	if (depth > 8)
+		return false;
+	for (uint32_t i = 0; i < rec->nfields; i++) {
+		const struct type_field *m = &rec->fields[i];
+		if (!m->name && m->type->kind == TYPE_RECORD) {
+			if (!add_script_members(s, v, cap, m->type, base + m->offset, depth + 1))
+				return false;
+			continue;
+		}
+		if (!m->name || m->type->kind == TYPE_VOID)
+			return false;
+		struct type *mt = copied_type(s, m->type, depth + 1);
+		if (!mt)
+			return false;
+		if (v->nfields == *cap) {
+			struct type_field *more = arena_alloc(s->a, 2 * *cap * sizeof(*more));
+			memcpy(more, v->fields, *cap * sizeof(*more));
+			v->fields = more;
+			*cap *= 2;
+		}
+		struct type_field *f = &v->fields[v->nfields++];
+		*f = *m;
+		f->type = mt;
+		f->offset = base + m->offset;
+	}
+	return true;
+}
+
 static struct type *copied_type(struct sema *s, struct type *t, int depth)
 {
+	if (t->kind == TYPE_RECORD && !t->by_value && !t->btf_id) {
+		if (!t->size) /* declared, never defined */
+			return NULL;
+		uint32_t cap = 8;
+		struct type *v = arena_alloc(s->a, sizeof(*v));
+		*v = *t;
+		v->space = SPACE_NONE;
+		v->by_value = true;
+		v->fields = arena_alloc(s->a, cap * sizeof(*v->fields));
+		v->nfields = 0;
+		return add_script_members(s, v, &cap, t, 0, depth) ? v : NULL;
+	}
 	if (t->kind == TYPE_RECORD && !t->by_value)
-		return t->btf_id ? record_value_type(s, t, depth) : NULL;
+		return record_value_type(s, t, depth);
 	if (t->kind == TYPE_ARRAY) {
 		struct type *e = copied_type(s, t->elem, depth);
 		if (e == t->elem)
@@ -362,17 +407,6 @@ bool reject_record(struct sema *s, struct node *n, struct type *t)
 	}
 	if (record_value(s, t))
 		return false;
-	const struct type *rec = t;
-	while (rec->kind == TYPE_ARRAY)
-		rec = rec->elem;
-	if (rec->kind == TYPE_RECORD && !rec->btf_id) {
-		/* only records laid out from BTF are copied so far */
-		diag_error(s->d, n->loc,
-			   "a whole %s (defined by the script) cannot be stored or printed yet; "
-			   "use its fields",
-			   type_name(s->a, t));
-		return true;
-	}
 	diag_error(s->d, n->loc,
 		   "a whole %s cannot be stored or printed (a member has a type sonde cannot "
 		   "read); use its fields",

@@ -353,6 +353,9 @@ struct type *check_script_field(struct sema *s, struct node *n, struct type *bt)
 		           type_name(s->a, rec), ft->name ? ft->name : "void");
 		return NULL;
 	}
+	if (rec->by_value && bt->kind == TYPE_RECORD)
+		/* a member of a copy is a copy (its fields[] say where) */
+		return read_in_space(s, ft, SPACE_KERNEL);
 	return read_in_space(s, ft, (enum addr_space)bt->space);
 }
 
