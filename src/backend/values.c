@@ -16,7 +16,7 @@ bool is_record_field(const struct node *n)
 		return false;
 	const struct type *bt = n->u.field.base->type;
 	const struct type *rec = bt && bt->kind == TYPE_PTR ? bt->elem : bt;
-	return rec && rec->kind == TYPE_RECORD && (rec->btf_id || rec->by_value);
+	return rec && rec->kind == TYPE_RECORD;
 }
 
 /* The `bits` bits from bit `shift` of the `nbytes` little-endian bytes at
@@ -34,9 +34,9 @@ static LLVMValueRef extract_bits(struct cg *g, LLVMValueRef p, uint32_t shift, u
 			    : LLVMBuildLShr(g->b, v, c64(g, 64 - bits), "");
 }
 
-/* Member `name` of by-value record `rec`: its byte offset, and for a
+/* Member `name` of by-value or script record `rec`: its byte offset, and for a
  * bitfield its size and bit offset (bits from the offset's byte 0). */
-static void copy_member(const struct type *rec, const char *name, uint32_t *off, uint32_t *bits,
+static bool copy_member(const struct type *rec, const char *name, uint32_t *off, uint32_t *bits,
 			uint32_t *bit_off)
 {
 	for (uint32_t i = 0; i < rec->nfields; i++) {
@@ -45,9 +45,16 @@ static void copy_member(const struct type *rec, const char *name, uint32_t *off,
 			*off = f->offset;
 			*bits = f->bit_size;
 			*bit_off = f->bit_shift;
-			return;
+			return true;
+		}
+		/* a script record's anonymous member holds its own members */
+		if (!f->name && f->type->kind == TYPE_RECORD &&
+		    copy_member(f->type, name, off, bits, bit_off)) {
+			*off += f->offset;
+			return true;
 		}
 	}
+	return false;
 }
 
 /* A member of a record: read at the record's address (through a pointer,
@@ -59,7 +66,7 @@ LLVMValueRef record_field_read(struct cg *g, struct node *n)
 	const struct type *bt = base->type;
 	const struct type *rec = bt->kind == TYPE_PTR ? bt->elem : bt;
 	uint32_t off = 0, tid, bits = 0, bit_off = 0;
-	if (rec->by_value) /* a copy's members are in its fields[] */
+	if (rec->by_value || !rec->btf_id) /* a copy's or script record's fields[] */
 		copy_member(rec, n->u.field.name, &off, &bits, &bit_off);
 	else
 		btf_find_member(g->c->host, (uint32_t)rec->btf_id, n->u.field.name, &off, &tid,

@@ -580,9 +580,42 @@ static uint32_t round_up(uint32_t v, uint32_t a)
 static bool complete_from(struct cdecl_table *t, struct tag_entry *e,
                           const struct cdecl_resolver *r);
 
+/* Adds member `name` of type `ft` to `rec` at the next place the x86-64
+ * C ABI gives it. `*end_bits` is where the members so far end, in bits
+ * (bitfields end inside bytes). `width` > 0 makes it a bitfield of that
+ * many bits: it goes at the next bit unless it would cross a boundary of
+ * its type's size, then at that boundary; a named one aligns the record
+ * as its type does. An unnamed bitfield (`name` NULL, `width` >= 0) only
+ * moves the place; of width 0, to the next boundary of its type. */
 static bool add_field(struct cparser *p, struct type *rec, uint32_t *cap, const char *name,
-                      struct type *ft, bool is_union, const struct tok *where)
+                      struct type *ft, bool is_union, const struct tok *where,
+                      uint64_t *end_bits, int width)
 {
+	if (width >= 0 && ft->kind == TYPE_INT) {
+		uint64_t unit = (uint64_t)ft->size * 8;
+		uint64_t at = is_union ? 0 : *end_bits;
+		if (width == 0 || at / unit != (at + (uint64_t)width - 1) / unit)
+			at = (at + unit - 1) / unit * unit;
+		if (!is_union)
+			*end_bits = at + (uint64_t)width;
+		uint32_t bytes = (uint32_t)((at + (uint64_t)width + 7) / 8);
+		if (bytes > rec->size)
+			rec->size = bytes;
+		if (!name)
+			return true;
+		if (ft->align > rec->align)
+			rec->align = ft->align;
+		if (rec->nfields == *cap) {
+			*cap = *cap ? *cap * 2 : 8;
+			struct type_field *nf = arena_alloc(p->t->a, *cap * sizeof(*nf));
+			if (rec->nfields)
+				memcpy(nf, rec->fields, rec->nfields * sizeof(*nf));
+			rec->fields = nf;
+		}
+		rec->fields[rec->nfields++] = (struct type_field){
+		    name, ft, (uint32_t)(at / 8), (uint8_t)(at % 8), (uint8_t)width};
+		return true;
+	}
 	/* an embedded record the script only names (struct path path;):
 	 * its layout must be known now, so take it from the resolver */
 	for (struct type *inner = ft; inner; inner = inner->kind == TYPE_ARRAY ? inner->elem : NULL)
@@ -609,10 +642,12 @@ static bool add_field(struct cparser *p, struct type *rec, uint32_t *cap, const 
 		rec->fields = nf;
 	}
 	uint32_t align = ft->align ? ft->align : 1;
-	uint32_t off = is_union ? 0 : round_up(rec->size, align);
+	uint32_t off = is_union ? 0 : round_up((uint32_t)((*end_bits + 7) / 8), align);
 	rec->fields[rec->nfields++] = (struct type_field){name, ft, off};
 	if (off + ft->size > rec->size)
 		rec->size = off + ft->size;
+	if (!is_union)
+		*end_bits = (uint64_t)(off + ft->size) * 8;
 	if (align > rec->align)
 		rec->align = align;
 	return true;
@@ -633,6 +668,7 @@ static bool record_body(struct cparser *p, struct type *rec, bool is_union, int 
 static bool record_body_in(struct cparser *p, struct type *rec, bool is_union, int open_line)
 {
 	uint32_t cap = 0;
+	uint64_t end_bits = 0;
 	rec->size = 0;
 	rec->align = 1;
 	rec->nfields = 0;
@@ -654,7 +690,7 @@ static bool record_body_in(struct cparser *p, struct type *rec, bool is_union, i
 			return false;
 		if ((is_punct(p, ";") || is_punct(p, "}")) && base->kind == TYPE_RECORD) {
 			/* an anonymous struct or union member */
-			if (!add_field(p, rec, &cap, NULL, base, is_union, &spec_tok))
+			if (!add_field(p, rec, &cap, NULL, base, is_union, &spec_tok, &end_bits, -1))
 				return false;
 			accept(p, ";");
 			continue;
@@ -662,17 +698,43 @@ static bool record_body_in(struct cparser *p, struct type *rec, bool is_union, i
 		for (;;) {
 			const char *name = NULL;
 			struct tok name_tok = p->tok;
-			struct type *ft = declarator(p, base, &name, &name_tok);
+			struct type *ft = is_punct(p, ":") ? base : declarator(p, base, &name, &name_tok);
 			if (!ft)
 				return false;
+			int width = -1;
+			if (is_punct(p, ":")) {
+				struct tok colon = p->tok;
+				next(p);
+				struct tok width_tok = p->tok;
+				int64_t w;
+				if (!const_expr(p, 0, &w))
+					return false;
+				if (ft->kind != TYPE_INT) {
+					err_at(p, &colon,
+					       arena_printf(p->t->a,
+					                    "a bitfield needs an integer type, not %s",
+					                    type_name(p->t->a, ft)));
+					return false;
+				}
+				if (w < 0 || w > (int64_t)ft->size * 8 || (w == 0 && name)) {
+					err_at(p, &width_tok,
+					       arena_printf(p->t->a,
+					                    "a bitfield of %s has 1 to %u bits (0 "
+					                    "only without a name)",
+					                    type_name(p->t->a, ft), ft->size * 8));
+					return false;
+				}
+				width = (int)w;
+				if (!name) {
+					add_field(p, rec, &cap, NULL, ft, is_union, &colon, &end_bits,
+					          width);
+					if (!accept(p, ","))
+						break;
+					continue;
+				}
+			}
 			if (!name) {
 				err_at(p, &name_tok, "expected a member name");
-				return false;
-			}
-			if (is_punct(p, ":")) {
-				err_at(p, &p->tok,
-				       "bitfields are not supported in script definitions yet: "
-				       "expected ';'");
 				return false;
 			}
 			if (ft->kind == TYPE_VOID && ft->name && !strcmp(ft->name, "function")) {
@@ -688,7 +750,7 @@ static bool record_body_in(struct cparser *p, struct type *rec, bool is_union, i
 				p->failed = true;
 				return false;
 			}
-			if (!add_field(p, rec, &cap, name, ft, is_union, &name_tok))
+			if (!add_field(p, rec, &cap, name, ft, is_union, &name_tok, &end_bits, width))
 				return false;
 			if (!accept(p, ","))
 				break;
@@ -747,6 +809,13 @@ static bool attributes(struct cparser *p, struct type *rec, bool is_union)
 		while (!is_punct(p, ")")) {
 			struct tok at = p->tok;
 			if (is_word(p, "packed") || is_word(p, "__packed__")) {
+				for (uint32_t i = 0; i < rec->nfields; i++)
+					if (rec->fields[i].bit_size) {
+						err_at(p, &at,
+						       "a packed record with bitfields is not "
+						       "supported: expected 'aligned(N)' or ')'");
+						return false;
+					}
 				next(p);
 				uint32_t size = 0;
 				for (uint32_t i = 0; i < rec->nfields; i++) {

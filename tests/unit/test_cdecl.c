@@ -97,6 +97,43 @@ static void test_struct_layout(void **state)
 	assert_int_equal(cdecl_find_member(s, "nope", &off, &ft), -1);
 }
 
+/* bitfields where gcc puts them on x86-64: packed from bit 0, moved to
+ * the next unit of their type only when they would cross one */
+static void test_bitfield_layout(void **state)
+{
+	struct fixture *f = *state;
+	assert_int_equal(parse(f,
+	                       "struct b { unsigned a : 3, b : 5; int neg : 4; unsigned : 0; "
+	                       "unsigned char c : 7; unsigned char d : 2; "
+	                       "unsigned long long wide : 40; unsigned short tail; }",
+	                       NULL),
+	                 0);
+	struct type *b = cdecl_find_tag(f->t, "struct", "b");
+	assert_non_null(b);
+	static const struct {
+		const char *name;
+		uint32_t offset, shift, size;
+	} want[] = {{"a", 0, 0, 3},	{"b", 0, 3, 5},	  {"neg", 1, 0, 4}, {"c", 4, 0, 7},
+	            {"d", 5, 0, 2},	{"wide", 8, 0, 40}, {"tail", 14, 0, 0}};
+	assert_int_equal(b->nfields, 7);
+	for (uint32_t i = 0; i < 7; i++) {
+		assert_string_equal(b->fields[i].name, want[i].name);
+		assert_int_equal(b->fields[i].offset, want[i].offset);
+		assert_int_equal(b->fields[i].bit_shift, want[i].shift);
+		assert_int_equal(b->fields[i].bit_size, want[i].size);
+	}
+	assert_int_equal(b->size, 16);
+	assert_int_equal(b->align, 8);
+	assert_int_equal(parse(f, "struct c { char a; int b : 3; }", NULL), 0);
+	struct type *c = cdecl_find_tag(f->t, "struct", "c");
+	assert_int_equal(c->fields[1].offset, 1);
+	assert_int_equal(c->size, 4);
+	assert_int_equal(parse(f, "union u { int a : 3; long c : 33; }", NULL), 0);
+	struct type *u = cdecl_find_tag(f->t, "union", "u");
+	assert_int_equal(u->size, 8);
+	assert_int_equal(u->fields[1].offset, 0);
+}
+
 static void test_union_nested_anonymous(void **state)
 {
 	struct fixture *f = *state;
@@ -217,8 +254,8 @@ static void test_errors_located(void **state)
 	assert_int_equal(parse(f, "struct e {\n  int a\n  int b;\n}", NULL), -1);
 	assert_non_null(
 	    strstr(errors(f), "t.bt:3:3: error: expected ';' after a member, found 'int'"));
-	assert_int_equal(parse(f, "struct g { int x : 2; }", NULL), -1);
-	assert_non_null(strstr(errors(f), "t.bt:1:18: error: bitfields are not supported"));
+	assert_int_equal(parse(f, "struct g { int x : 40; }", NULL), -1);
+	assert_non_null(strstr(errors(f), "t.bt:1:20: error: a bitfield of int32 has 1 to 32 bits"));
 	assert_int_equal(parse(f, "struct h { nosuch_t x; }", NULL), -1);
 	assert_non_null(strstr(errors(f), "t.bt:1:12: error: unknown type name 'nosuch_t'"));
 	assert_int_equal(parse(f, "struct k { int a[UNDEFINED]; }", NULL), -1);
@@ -265,6 +302,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_struct_layout, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_bitfield_layout, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_union_nested_anonymous, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_typedef_enum_define, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_pointers_and_forward, setup, teardown),
