@@ -33,6 +33,7 @@ struct name_entry {
 	struct type *type;        /* typedef */
 	struct cdecl_const value; /* constant */
 	bool is_const;
+	bool from_system; /* a system header's typedef: a later one replaces it */
 	struct name_entry *next;
 };
 
@@ -305,6 +306,13 @@ bool cdecl_find_const(const struct cdecl_table *t, const char *name, struct cdec
 		return false;
 	*out = e->value;
 	return true;
+}
+
+void cdecl_typedef_from_system(struct cdecl_table *t, const char *name)
+{
+	struct name_entry *e = t ? find_name(t, name) : NULL;
+	if (e && !e->is_const)
+		e->from_system = true;
 }
 
 bool cdecl_is_script_record(const struct type *rec)
@@ -1173,6 +1181,13 @@ int cdecl_parse(struct cdecl_table *t, struct diag *d, const char *text, size_t 
 				return -1;
 			}
 			struct name_entry *e = find_name(t, name);
+			if (e && e->from_system) {
+				e->type = ty; /* the script's own wins */
+				e->from_system = false;
+				if (!accept(&p, ","))
+					break;
+				continue;
+			}
 			if (e && (e->is_const || e->type != ty)) {
 				diag_error(d, tok_loc(&p, &name_tok), "'%s' is defined twice",
 				           name);

@@ -61,6 +61,9 @@ struct type *cdecl_find_typedef(const struct cdecl_table *t, const char *name);
 /* An enum constant or #define of the script. */
 bool cdecl_find_const(const struct cdecl_table *t, const char *name, struct cdecl_const *out);
 /* Whether `rec` is a record the script defined (not one from BTF). */
+/* Marks typedef `name` as a system header's: a later typedef of the
+ * name replaces it instead of being an error. */
+void cdecl_typedef_from_system(struct cdecl_table *t, const char *name);
 bool cdecl_is_script_record(const struct type *rec);
 /* Member `name` of a script record, found in anonymous members too: its
  * offset from the start of `rec` and its type. -1 when there is none. */

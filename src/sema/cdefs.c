@@ -15,8 +15,9 @@
  * "quoted" header is
  * the script's own and its struct/union/enum/typedef definitions are read
  * too. System headers are not parsed for types (they are preprocessor
- * code): those names come from the kernel's BTF, and without BTF a header
- * that is not installed is an error at the #include.
+ * code), except their typedefs of scalar types (front/systypedefs.c):
+ * other names come from the kernel's BTF, and without BTF a header that
+ * is not installed is an error at the #include.
  */
 #include <errno.h>
 #include <limits.h>
@@ -26,6 +27,7 @@
 #include <unistd.h>
 
 #include "front/cdecl.h"
+#include "front/systypedefs.h"
 #include "kernel/btf.h"
 #include "sema/sema.h"
 #include "sema/sema_internal.h"
@@ -37,6 +39,7 @@ struct cdefs_run {
 	struct cdecl_resolver r;
 	const char *seen[INCLUDE_MAX_FILES];
 	int nseen;
+	bool names_taken; /* add_system_typedef's name check */
 };
 
 static struct type *from_btf(void *arg, const char *tag, const char *name)
@@ -124,6 +127,42 @@ static bool line_is(const char *line, size_t len, const char *word)
 
 static void read_header(struct cdefs_run *cr, const char *path, bool defs, int depth);
 
+static void name_is_new(void *arg, const char *name, size_t len)
+{
+	struct cdefs_run *cr = arg;
+	const char *n = arena_strndup(cr->s.a, name, len);
+	struct cdecl_const v;
+	if (cdecl_find_typedef(cr->s.c->cdefs, n) || cdecl_find_const(cr->s.c->cdefs, n, &v))
+		cr->names_taken = true;
+}
+
+static void mark_from_system(void *arg, const char *name, size_t len)
+{
+	struct cdefs_run *cr = arg;
+	cdecl_typedef_from_system(cr->s.c->cdefs, arena_strndup(cr->s.a, name, len));
+}
+
+/* A scalar typedef of a system header (systypedefs.c), unless its name
+ * is already taken (an earlier one wins); a later typedef of the script
+ * replaces it. A
+ * typedef sonde cannot read is left out quietly, as the header's other C. */
+static void add_system_typedef(void *arg, const char *text, size_t len)
+{
+	struct cdefs_run *cr = arg;
+	cr->names_taken = false;
+	cdecl_typedef_names(text, len, name_is_new, cr);
+	if (cr->names_taken)
+		return;
+	FILE *null = fopen("/dev/null", "w");
+	if (!null)
+		return;
+	struct diag quiet;
+	diag_init(&quiet, null);
+	if (cdecl_parse(cr->s.c->cdefs, &quiet, text, len, (struct loc){0}, &cr->r) == 0)
+		cdecl_typedef_names(text, len, mark_from_system, cr);
+	fclose(null);
+}
+
 /* An #include line: `text` from '#'. Reports against `d` at `loc`, or
  * quietly (in a header) when `quiet`. */
 static void do_include(struct cdefs_run *cr, const char *text, size_t len, struct loc loc,
@@ -148,6 +187,8 @@ static void do_include(struct cdefs_run *cr, const char *text, size_t len, struc
 	const char *path = find_header(cr, name, close == '"', from);
 	if (path) {
 		read_header(cr, path, own && close == '"', depth + 1);
+		if (close == '>' && depth == 0) /* <header>: its scalar typedefs */
+			systypedefs_each(text, len, add_system_typedef, cr);
 		return;
 	}
 	if (quiet)
