@@ -596,8 +596,8 @@ static bool complete_from(struct cdecl_table *t, struct tag_entry *e,
  * as its type does. An unnamed bitfield (`name` NULL, `width` >= 0) only
  * moves the place; of width 0, to the next boundary of its type. */
 static bool add_field(struct cparser *p, struct type *rec, uint32_t *cap, const char *name,
-                      struct type *ft, bool is_union, const struct tok *where,
-                      uint64_t *end_bits, int width)
+                      struct type *ft, bool is_union, const struct tok *where, uint64_t *end_bits,
+                      int width)
 {
 	if (width >= 0 && ft->kind == TYPE_INT) {
 		uint64_t unit = (uint64_t)ft->size * 8;
@@ -698,7 +698,8 @@ static bool record_body_in(struct cparser *p, struct type *rec, bool is_union, i
 			return false;
 		if ((is_punct(p, ";") || is_punct(p, "}")) && base->kind == TYPE_RECORD) {
 			/* an anonymous struct or union member */
-			if (!add_field(p, rec, &cap, NULL, base, is_union, &spec_tok, &end_bits, -1))
+			if (!add_field(p, rec, &cap, NULL, base, is_union, &spec_tok, &end_bits,
+			               -1))
 				return false;
 			accept(p, ";");
 			continue;
@@ -706,7 +707,8 @@ static bool record_body_in(struct cparser *p, struct type *rec, bool is_union, i
 		for (;;) {
 			const char *name = NULL;
 			struct tok name_tok = p->tok;
-			struct type *ft = is_punct(p, ":") ? base : declarator(p, base, &name, &name_tok);
+			struct type *ft =
+			    is_punct(p, ":") ? base : declarator(p, base, &name, &name_tok);
 			if (!ft)
 				return false;
 			int width = -1;
@@ -718,10 +720,11 @@ static bool record_body_in(struct cparser *p, struct type *rec, bool is_union, i
 				if (!const_expr(p, 0, &w))
 					return false;
 				if (ft->kind != TYPE_INT) {
-					err_at(p, &colon,
-					       arena_printf(p->t->a,
-					                    "a bitfield needs an integer type, not %s",
-					                    type_name(p->t->a, ft)));
+					err_at(
+					    p, &colon,
+					    arena_printf(p->t->a,
+					                 "a bitfield needs an integer type, not %s",
+					                 type_name(p->t->a, ft)));
 					return false;
 				}
 				if (w < 0 || w > (int64_t)ft->size * 8 || (w == 0 && name)) {
@@ -734,8 +737,8 @@ static bool record_body_in(struct cparser *p, struct type *rec, bool is_union, i
 				}
 				width = (int)w;
 				if (!name) {
-					add_field(p, rec, &cap, NULL, ft, is_union, &colon, &end_bits,
-					          width);
+					add_field(p, rec, &cap, NULL, ft, is_union, &colon,
+					          &end_bits, width);
 					if (!accept(p, ","))
 						break;
 					continue;
@@ -758,7 +761,8 @@ static bool record_body_in(struct cparser *p, struct type *rec, bool is_union, i
 				p->failed = true;
 				return false;
 			}
-			if (!add_field(p, rec, &cap, name, ft, is_union, &name_tok, &end_bits, width))
+			if (!add_field(p, rec, &cap, name, ft, is_union, &name_tok, &end_bits,
+			               width))
 				return false;
 			if (!accept(p, ","))
 				break;

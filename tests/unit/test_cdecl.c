@@ -113,8 +113,8 @@ static void test_bitfield_layout(void **state)
 	static const struct {
 		const char *name;
 		uint32_t offset, shift, size;
-	} want[] = {{"a", 0, 0, 3},	{"b", 0, 3, 5},	  {"neg", 1, 0, 4}, {"c", 4, 0, 7},
-	            {"d", 5, 0, 2},	{"wide", 8, 0, 40}, {"tail", 14, 0, 0}};
+	} want[] = {{"a", 0, 0, 3}, {"b", 0, 3, 5},     {"neg", 1, 0, 4},  {"c", 4, 0, 7},
+	            {"d", 5, 0, 2}, {"wide", 8, 0, 40}, {"tail", 14, 0, 0}};
 	assert_int_equal(b->nfields, 7);
 	for (uint32_t i = 0; i < 7; i++) {
 		assert_string_equal(b->fields[i].name, want[i].name);
@@ -255,7 +255,8 @@ static void test_errors_located(void **state)
 	assert_non_null(
 	    strstr(errors(f), "t.bt:3:3: error: expected ';' after a member, found 'int'"));
 	assert_int_equal(parse(f, "struct g { int x : 40; }", NULL), -1);
-	assert_non_null(strstr(errors(f), "t.bt:1:20: error: a bitfield of int32 has 1 to 32 bits"));
+	assert_non_null(
+	    strstr(errors(f), "t.bt:1:20: error: a bitfield of int32 has 1 to 32 bits"));
 	assert_int_equal(parse(f, "struct h { nosuch_t x; }", NULL), -1);
 	assert_non_null(strstr(errors(f), "t.bt:1:12: error: unknown type name 'nosuch_t'"));
 	assert_int_equal(parse(f, "struct k { int a[UNDEFINED]; }", NULL), -1);
