@@ -19,6 +19,7 @@ extern const struct provider provider_kprobe, provider_kretprobe, provider_fentr
 	provider_uprobe, provider_uretprobe, provider_usdt, provider_software, provider_hardware;
 extern const struct provider provider_xdp;
 extern const struct provider provider_tc;
+extern const struct provider provider_watchpoint;
 
 const struct provider *const provider_table[] = {
 	&provider_begin,	  &provider_end,      &provider_tracepoint,
@@ -27,6 +28,7 @@ const struct provider *const provider_table[] = {
 	&provider_tc,
 	&provider_kprobe, &provider_kretprobe, &provider_fentry, &provider_fexit,
 	&provider_uprobe, &provider_uretprobe, &provider_usdt, &provider_software, &provider_hardware,
+	&provider_watchpoint,
 	NULL,
 };
 
