@@ -21,6 +21,8 @@
 #include <string.h>
 
 #include "compile.h"
+#include "kernel/features.h"
+#include "kernel/host.h"
 #include "kernel/stapsdt.h"
 #include "kernel/symbols.h"
 #include "probes/uprobe.h"
@@ -42,17 +44,19 @@ static bool matches(const char *glob, const char *s)
 	return !glob || !fnmatch(glob, s, 0);
 }
 
-static int usdt_expand(struct compilation *c, struct node *spec, const char *rest)
+/* Adds the sites of `path` that match; returns how many (more than
+ * USDT_MAX_SITES: too many), or -1 after an error. With `quiet` (one file
+ * of a process's), a file without notes or matches is no error. */
+static int usdt_expand_path(struct compilation *c, struct node *spec, const char *path,
+			    const char *prov_glob, const char *name_glob, bool quiet)
 {
-	char *parts[3];
-	if (uprobe_split(c, spec, rest, 3, parts))
-		return -1;
-	char *path;
-	if (uprobe_resolve(c, spec, parts[0], &path))
-		return -1;
-	const char *prov_glob = parts[1], *name_glob = parts[2];
 	struct usdt_site *sites;
 	int n = usdt_read_sites(path, &sites);
+	if (quiet && n <= 0) {
+		if (n == 0)
+			usdt_sites_free(sites, n);
+		return 0;
+	}
 	if (n < 0) {
 		diag_error(c->diag, spec->loc, "%s: cannot read the USDT notes of %s: %s",
 		           spec->u.spec.text, path,
@@ -92,7 +96,7 @@ static int usdt_expand(struct compilation *c, struct node *spec, const char *res
 	if (matched > USDT_MAX_SITES) {
 		diag_error(c->diag, spec->loc, "'%s' matches more than %d USDT sites; narrow it",
 		           spec->u.spec.text, USDT_MAX_SITES);
-	} else if (!matched) {
+	} else if (!matched && !quiet) {
 		diag_error(c->diag, spec->loc, "no USDT probe in %s matches '%s%s%s'", path,
 		           prov_glob ? prov_glob : "", prov_glob ? ":" : "", name_glob);
 		const char **cands = arena_alloc(&c->arena, (size_t)n * sizeof(*cands));
@@ -109,7 +113,109 @@ static int usdt_expand(struct compilation *c, struct node *spec, const char *res
 			diag_note(c->diag, (struct loc){0}, "'sonde -l usdt:%s' lists them", path);
 	}
 	usdt_sites_free(sites, n);
-	return matched && matched <= USDT_MAX_SITES ? 0 : -1;
+	if (matched > USDT_MAX_SITES)
+		return -1;
+	return matched || quiet ? matched : -1;
+}
+
+/* usdt::PROVIDER:NAME and usdt:NAME with -p PID: every file the
+ * process has mapped (its executable and libraries, from /proc/PID/maps,
+ * each once) is searched, as bpftrace does; and like bpftrace, -c does not
+ * count (the command has not started when the script is compiled). */
+static int usdt_expand_pid(struct compilation *c, struct node *spec, int pid,
+			   const char *prov_glob, const char *name_glob)
+{
+	char maps_path[64];
+	snprintf(maps_path, sizeof(maps_path), "/proc/%d/maps", pid);
+	FILE *f = fopen(maps_path, "re");
+	if (!f) {
+		diag_error(c->diag, spec->loc, "%s: cannot read %s: %s", spec->u.spec.text,
+			   maps_path, strerror(errno));
+		return -1;
+	}
+	const struct features *feat = feat_get(c->host);
+	if (!feat->uprobes) {
+		fclose(f);
+		diag_error(c->diag, spec->loc, "%s: %s", spec->u.spec.text, feat->uprobes_why);
+		return -1;
+	}
+	const char **seen = NULL;
+	size_t nseen = 0, cap = 0;
+	int total = 0, rc = 0;
+	char line[4096 + 256];
+	while (rc == 0 && fgets(line, sizeof(line), f)) {
+		char *path = strchr(line, '/');
+		if (!path)
+			continue;
+		path[strcspn(path, "\n")] = 0;
+		bool dup = false;
+		for (size_t i = 0; i < nseen && !dup; i++)
+			dup = !strcmp(seen[i], path);
+		if (dup || strstr(path, " (deleted)"))
+			continue;
+		if (nseen == cap) {
+			cap = cap ? cap * 2 : 16;
+			const char **grown = arena_alloc(&c->arena, cap * sizeof(*grown));
+			if (nseen)
+				memcpy(grown, seen, nseen * sizeof(*grown));
+			seen = grown;
+		}
+		seen[nseen++] = arena_strdup(&c->arena, path);
+		int n = usdt_expand_path(c, spec, seen[nseen - 1], prov_glob, name_glob, true);
+		if (n < 0)
+			rc = -1;
+		else if ((total += n) > USDT_MAX_SITES) {
+			diag_error(c->diag, spec->loc,
+				   "'%s' matches more than %d USDT sites; narrow it",
+				   spec->u.spec.text, USDT_MAX_SITES);
+			rc = -1;
+		}
+	}
+	fclose(f);
+	if (rc == 0 && !total) {
+		diag_error(c->diag, spec->loc, "no USDT probe in the files process %d has mapped matches '%s%s%s'",
+			   pid, prov_glob ? prov_glob : "", prov_glob ? ":" : "", name_glob);
+		rc = -1;
+	}
+	return rc;
+}
+
+static int usdt_expand(struct compilation *c, struct node *spec, const char *rest)
+{
+	/* -c's command is not running yet when the script is compiled (its
+	 * pid is sonde's waiting fork): only -p names a process to search */
+	int pid = c->opts && c->opts->child_pid ? 0 : c->host->target_pid;
+	/* no path: ":PROVIDER:NAME", "::NAME" or "NAME" */
+	if (rest && (rest[0] == ':' || (*rest && !strchr(rest, ':')))) {
+		if (pid <= 0) {
+			diag_error(c->diag, spec->loc,
+				   "'%s' names no file: a usdt probe without a PATH needs -p PID, "
+				   "whose files are searched",
+				   spec->u.spec.text);
+			return -1;
+		}
+		const char *prov_glob = NULL, *name_glob = rest;
+		if (rest[0] == ':') {
+			const char *sep = strrchr(rest + 1, ':');
+			if (!sep || !sep[1]) {
+				diag_error(c->diag, spec->loc,
+					   "usdt probes are written usdt::PROVIDER:NAME with -p, got '%s'",
+					   spec->u.spec.text);
+				return -1;
+			}
+			if (sep > rest + 1)
+				prov_glob = arena_strndup(&c->arena, rest + 1, (size_t)(sep - rest - 1));
+			name_glob = sep + 1;
+		}
+		return usdt_expand_pid(c, spec, pid, prov_glob, name_glob);
+	}
+	char *parts[3];
+	if (uprobe_split(c, spec, rest, 3, parts))
+		return -1;
+	char *path;
+	if (uprobe_resolve(c, spec, parts[0], &path))
+		return -1;
+	return usdt_expand_path(c, spec, path, parts[1], parts[2], false) < 0 ? -1 : 0;
 }
 
 static const char *usdt_section(struct arena *a, const struct attach_point *ap)
