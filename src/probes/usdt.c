@@ -16,9 +16,11 @@
  */
 #include <errno.h>
 #include <fnmatch.h>
+#include <glob.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "compile.h"
 #include "kernel/features.h"
@@ -180,6 +182,47 @@ static int usdt_expand_pid(struct compilation *c, struct node *spec, int pid,
 	return rc;
 }
 
+/* usdt:GLOB:PROVIDER:NAME: a wildcard in the path, as bpftrace allows:
+ * every regular file it matches (glob(3)) that has a matching marker. */
+static int usdt_expand_glob(struct compilation *c, struct node *spec, const char *pattern,
+			    const char *prov_glob, const char *name_glob)
+{
+	glob_t g;
+	int grc = glob(pattern, 0, NULL, &g);
+	if (grc != 0 && grc != GLOB_NOMATCH) {
+		diag_error(c->diag, spec->loc, "%s: cannot expand '%s'", spec->u.spec.text, pattern);
+		return -1;
+	}
+	int total = 0, rc = 0;
+	for (size_t i = 0; grc == 0 && i < g.gl_pathc && rc == 0; i++) {
+		struct stat st;
+		if (stat(g.gl_pathv[i], &st) || !S_ISREG(st.st_mode))
+			continue;
+		char *path;
+		if (uprobe_resolve(c, spec, g.gl_pathv[i], &path)) {
+			rc = -1;
+			break;
+		}
+		int n = usdt_expand_path(c, spec, path, prov_glob, name_glob, true);
+		if (n < 0)
+			rc = -1;
+		else if ((total += n) > USDT_MAX_SITES) {
+			diag_error(c->diag, spec->loc,
+				   "'%s' matches more than %d USDT sites; narrow it",
+				   spec->u.spec.text, USDT_MAX_SITES);
+			rc = -1;
+		}
+	}
+	if (grc == 0)
+		globfree(&g);
+	if (rc == 0 && !total) {
+		diag_error(c->diag, spec->loc, "no USDT probe in the files matching '%s' matches '%s%s%s'",
+			   pattern, prov_glob ? prov_glob : "", prov_glob ? ":" : "", name_glob);
+		rc = -1;
+	}
+	return rc;
+}
+
 static int usdt_expand(struct compilation *c, struct node *spec, const char *rest)
 {
 	/* -c's command is not running yet when the script is compiled (its
@@ -212,6 +255,8 @@ static int usdt_expand(struct compilation *c, struct node *spec, const char *res
 	char *parts[3];
 	if (uprobe_split(c, spec, rest, 3, parts))
 		return -1;
+	if (strpbrk(parts[0], "*?["))
+		return usdt_expand_glob(c, spec, parts[0], parts[1], parts[2]);
 	char *path;
 	if (uprobe_resolve(c, spec, parts[0], &path))
 		return -1;
