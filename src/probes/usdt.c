@@ -228,8 +228,9 @@ static int usdt_expand(struct compilation *c, struct node *spec, const char *res
 	/* -c's command is not running yet when the script is compiled (its
 	 * pid is sonde's waiting fork): only -p names a process to search */
 	int pid = c->opts && c->opts->child_pid ? 0 : c->host->target_pid;
-	/* no path: ":PROVIDER:NAME", "::NAME" or "NAME" */
-	if (rest && (rest[0] == ':' || (*rest && !strchr(rest, ':')))) {
+	/* no path: ":PROVIDER:NAME", "::NAME" or "NAME" (a lone word with a
+	 * slash is a path missing its NAME, as before) */
+	if (rest && (rest[0] == ':' || (*rest && !strchr(rest, ':') && !strchr(rest, '/')))) {
 		if (pid <= 0) {
 			diag_error(c->diag, spec->loc,
 				   "'%s' names no file: a usdt probe without a PATH needs -p PID, "
