@@ -1,12 +1,15 @@
 /*
  * task.c - values about the task and the moment the probe fires: pid,
  * tid, uid, gid, comm, cgroup, username, curtask, cpid, nsecs, elapsed,
- * cpu, rand. The context they need (CTX_HAS_USER for the task's own ids)
+ * cpu, rand, numaid, ncpus, jiffies. The context they need (CTX_HAS_USER for the task's own ids)
  * is in their rows; what is left is their type.
  */
 #include "builtins/check.h"
 #include "kernel/btf.h"
 #include "sema/sema_internal.h"
+
+#include <bpf/libbpf.h>
+#include <string.h>
 
 struct type *check_pid(struct sema *s, struct node *n)
 {
@@ -92,6 +95,32 @@ struct type *check_cpu(struct sema *s, struct node *n)
 }
 
 struct type *check_rand(struct sema *s, struct node *n)
+{
+	(void)s, (void)n;
+	return &type_u64;
+}
+
+/* the NUMA node of the CPU the probe runs on */
+struct type *check_numaid(struct sema *s, struct node *n)
+{
+	(void)s, (void)n;
+	return &type_u64;
+}
+
+/* the number of possible CPUs, a constant of the machine sonde runs on */
+struct type *check_ncpus(struct sema *s, struct node *n)
+{
+	int ncpus = libbpf_num_possible_cpus();
+	if (ncpus <= 0) {
+		diag_error(s->d, n->loc, "ncpus: cannot count the possible CPUs: %s",
+			   strerror(-ncpus));
+		return NULL;
+	}
+	return &type_u64;
+}
+
+/* the kernel's 64-bit jiffies counter */
+struct type *check_jiffies(struct sema *s, struct node *n)
 {
 	(void)s, (void)n;
 	return &type_u64;

@@ -1,8 +1,10 @@
 /*
  * task.c - builtins about the current task, CPU and time: pid tid uid gid
- * comm cgroup username curtask cpid nsecs elapsed cpu rand.
+ * comm cgroup username curtask cpid nsecs elapsed cpu rand numaid ncpus
+ * jiffies.
  */
 #include "backend/cg_internal.h"
+#include <bpf/libbpf.h>
 
 /* v >> 32, kept a shift through optimisation: LLVM would otherwise turn
  * `pid == N` into a 64-bit mask and compare, two 64-bit immediates (four
@@ -122,4 +124,26 @@ LLVMValueRef emit_rand(struct cg *g, struct node *n, struct node *target)
 	(void)n, (void)target;
 	return LLVMBuildZExt(g->b, cg_helper(g, BPF_FUNC_get_prandom_u32, g->i32, NULL, 0), g->i64,
 			     "");
+}
+
+LLVMValueRef emit_numaid(struct cg *g, struct node *n, struct node *target)
+{
+	(void)n, (void)target;
+	return LLVMBuildZExt(g->b, cg_helper(g, BPF_FUNC_get_numa_node_id, g->i32, NULL, 0),
+			     g->i64, "");
+}
+
+/* Possible CPUs, as bpftrace counts them: a constant of this machine,
+ * the same number the per-CPU maps are sized by. */
+LLVMValueRef emit_ncpus(struct cg *g, struct node *n, struct node *target)
+{
+	(void)n, (void)target;
+	int ncpus = libbpf_num_possible_cpus();
+	return c64(g, (uint64_t)ncpus); /* check_ncpus made sure it is known */
+}
+
+LLVMValueRef emit_jiffies(struct cg *g, struct node *n, struct node *target)
+{
+	(void)n, (void)target;
+	return cg_helper(g, BPF_FUNC_jiffies64, g->i64, NULL, 0);
 }
