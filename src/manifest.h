@@ -132,7 +132,7 @@ struct event_hdr {
  * Slots COUNTER_DROPPED + i count the failed updates of map i. */
 enum counter_slot {
 	COUNTER_LOST = 0,      /* records the full ring buffer had no room for */
-	COUNTER_EXIT = 1,      /* non-zero once a probe called exit() */
+	COUNTER_EXIT = 1,      /* 1 + exit status (0..255) once a probe called exit() */
 	COUNTER_TRUNCATED = 2, /* str() results cut to max_strlen */
 	COUNTER_DROPPED = 3,   /* + map index: updates a full hash map refused */
 };

@@ -187,7 +187,7 @@ void cg_record(struct cg *g, enum event_kind kind, struct fmt_info *f, struct no
 void cg_printf(struct cg *g, struct node *call, enum event_kind kind);
 void cg_join(struct cg *g, struct node *call);
 void cg_map_event(struct cg *g, struct node *call, enum event_kind kind);
-void cg_exit(struct cg *g);
+void cg_exit(struct cg *g, LLVMValueRef code);
 
 /* ---- ctx.c: the probe's context, memory by address ---------------------- */
 

@@ -184,9 +184,15 @@ void cg_map_event(struct cg *g, struct node *call, enum event_kind kind)
 	emit_event(g, rec, (uint32_t)(sizeof(struct event_hdr) + sizeof(struct ev_print)));
 }
 
-void cg_exit(struct cg *g)
+/* exit(code): sonde's exit status is the low byte of `code` (NULL: 0),
+ * kept in the counter as 1 + status; the last exit() stores it, as
+ * bpftrace's last exit event sets its exit code. */
+void cg_exit(struct cg *g, LLVMValueRef code)
 {
-	LLVMBuildStore(g->b, c64(g, 1), counter_ptr(g, COUNTER_EXIT));
+	LLVMValueRef flag = c64(g, 1);
+	if (code)
+		flag = LLVMBuildAdd(g->b, LLVMBuildAnd(g->b, code, c64(g, 0xff), ""), flag, "");
+	LLVMBuildStore(g->b, flag, counter_ptr(g, COUNTER_EXIT));
 	LLVMValueRef rec = event_header(g, 0, EV_EXIT, 0);
 	emit_event(g, rec, sizeof(struct event_hdr));
 	/* exit() also ends this probe's run, as in bpftrace */

@@ -767,6 +767,10 @@ int rt_run(const struct program *p, const struct rt_options *o, struct diag *d)
 		report_truncated(&r);
 		if (rc == EXIT_OK)
 			rc = end_rc;
+		/* exit(code), read after END, whose exit() may set it too */
+		uint64_t exit_flag = counter_value(&r, COUNTER_EXIT);
+		if (rc == EXIT_OK && exit_flag)
+			rc = (int)((exit_flag - 1) & 0xff);
 	}
 	fflush(o->out);
 out:

@@ -56,7 +56,7 @@ LLVMValueRef emit_print(struct cg *g, struct node *n, struct node *target)
 
 LLVMValueRef emit_exit(struct cg *g, struct node *n, struct node *target)
 {
-	(void)n, (void)target;
-	cg_exit(g);
+	(void)target;
+	cg_exit(g, n->u.call.args ? cg_expr(g, n->u.call.args) : NULL);
 	return NULL;
 }
