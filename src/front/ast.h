@@ -170,6 +170,7 @@ struct node {
 			uint64_t kaddr;       /* kaddr("NAME"): the symbol's address */
 			int signal;           /* signal("NAME"): its number; 0 when the
 						 number is an expression, read at run time */
+			uint64_t length;      /* strncmp(a, b, n): n */
 		} call;
 		struct {
 			enum ast_op op;
