@@ -40,7 +40,7 @@ struct type *check_strncmp(struct sema *s, struct node *n)
 	}
 	if (!ok || !lit)
 		return NULL;
-	n->u.call.length = (uint64_t)v;
+	n->u.call.value = (uint64_t)v;
 	return &type_u64;
 }
 

@@ -170,7 +170,7 @@ struct node {
 			uint64_t kaddr;       /* kaddr("NAME"): the symbol's address */
 			int signal;           /* signal("NAME"): its number; 0 when the
 						 number is an expression, read at run time */
-			uint64_t length;      /* strncmp(a, b, n): n */
+			uint64_t value;       /* strncmp(a, b, n): n; cgroupid("PATH"): the id */
 		} call;
 		struct {
 			enum ast_op op;

@@ -52,7 +52,7 @@ LLVMValueRef emit_strncmp(struct cg *g, struct node *n, struct node *target)
 	(void)target;
 	struct node *an = n->u.call.args, *bn = an->next;
 	LLVMValueRef a = cg_expr(g, an), b = cg_expr(g, bn);
-	uint64_t len = n->u.call.length;
+	uint64_t len = n->u.call.value;
 	if (an->type->size < len)
 		len = an->type->size;
 	if (bn->type->size < len)
