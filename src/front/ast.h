@@ -149,6 +149,7 @@ struct node {
 			int builtin_id; /* sema: resolved builtin, or -1 */
 			int64_t const_value; /* sema: value when the name is a constant */
 			bool is_const;
+			struct node *lowered; /* sema: the expression a builtin stands for (ppid) */
 		} ident;
 		struct {
 			const char *name; /* without '$' */
@@ -171,6 +172,7 @@ struct node {
 			int signal;           /* signal("NAME"): its number; 0 when the
 						 number is an expression, read at run time */
 			uint64_t value;       /* strncmp(a, b, n): n; cgroupid("PATH"): the id */
+			struct node *lowered; /* the expression it stands for (ppid(task)) */
 		} call;
 		struct {
 			enum ast_op op;
