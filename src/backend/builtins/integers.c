@@ -3,14 +3,15 @@
  */
 #include "backend/cg_internal.h"
 
-/* the argument's own width: llvm.bswap.iN of its low N bits, zero
+/* the width check_bswap gave the result (the argument's own width, a
+ * variable's natural one): llvm.bswap.iN of its low N bits, zero
  * extended as an unsigned value of that width; one byte is itself */
 LLVMValueRef emit_bswap(struct cg *g, struct node *n, struct node *target)
 {
 	(void)target;
 	struct node *arg = n->u.call.args;
 	LLVMValueRef v = cg_expr(g, arg);
-	uint32_t size = arg->type->size;
+	uint32_t size = n->type->size;
 	if (size == 1)
 		return LLVMBuildAnd(g->b, v, c64(g, 0xff), "");
 	if (size == 8)
