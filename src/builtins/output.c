@@ -1,7 +1,8 @@
 /*
  * output.c - statements that send an event to the runtime, which prints
  * it or acts on it: printf, print, time, join, system, cat, exit. Their
- * rows make them statements (BF_STMT) and system and cat need --unsafe;
+ * rows make them statements (BF_STMT) and system needs --unsafe (cat only
+ * reads, so it does not, as in bpftrace);
  * the records they send are laid out in src/sema/formats.c.
  */
 #include "builtins/check.h"

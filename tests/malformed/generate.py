@@ -215,7 +215,7 @@ NAMES = [
     ("config-unknown-key", "config = { nosuch_option = 1 } BEGIN { exit(); }"),
     ("unsafe-system", 'BEGIN { system("true"); }'),
     ("unsafe-signal", 'BEGIN { signal("KILL"); }'),
-    ("unsafe-cat", 'BEGIN { cat("/etc/shadow"); }'),
+    ("unsafe-signal-number", 'BEGIN { signal(9); }'),
 ]
 for name, text in NAMES:
     add("names", name, "unknown or unavailable name", text + "\n")
