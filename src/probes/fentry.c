@@ -37,6 +37,7 @@ const struct provider provider_fentry = {
 	.aliases = fentry_aliases,
 	.run = RUN_ATTACHED,
 	.ctx = CTX_HAS_ARGS | CTX_HAS_ARGN | CTX_HAS_USER | CTX_HAS_STACK | CTX_HAS_FUNC,
+	.fires_newest_first = true,
 	.expand = fentry_expand,
 	.section = kfunc_section,
 	.arg_field = kfunc_arg_field,

@@ -586,6 +586,7 @@ const struct provider provider_kprobe = {
 	.aliases = kprobe_aliases,
 	.run = RUN_ATTACHED,
 	.ctx = CTX_HAS_ARGS | CTX_HAS_ARGN | CTX_HAS_USER | CTX_HAS_STACK | CTX_HAS_FUNC,
+	.fires_newest_first = true,
 	.expand = kprobe_expand,
 	.section = kfunc_section,
 	.arg_field = kfunc_arg_field,

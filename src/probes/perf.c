@@ -380,6 +380,7 @@ const struct provider provider_software = {
 	.aliases = software_aliases,
 	.run = RUN_ATTACHED,
 	.ctx = CTX_HAS_STACK | CTX_HAS_USER,
+	.fires_newest_first = true,
 	.expand = software_expand,
 	.section = perf_section,
 	.attach = perf_event_attach,

@@ -152,6 +152,11 @@ struct provider {
 	enum spec_form form;
 	enum provider_run run;
 	unsigned ctx;               /* CTX_HAS_* */
+	/* The kernel runs the programs on one event newest-attached first
+	 * (uprobe consumers, kprobes on one address, perf events of one
+	 * context): the runtime attaches these in reverse script order so
+	 * that they run in script order, as in bpftrace. */
+	bool fires_newest_first;
 
 	/* Expands one spec ("tracepoint:sched:*"; `rest` is the part after
 	 * "name:", or NULL for specs without one like BEGIN) into attach

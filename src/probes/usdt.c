@@ -374,6 +374,7 @@ const struct provider provider_usdt = {
     .aliases = usdt_aliases,
     .run = RUN_ATTACHED,
     .ctx = CTX_HAS_ARGN | CTX_HAS_USER | CTX_HAS_STACK | CTX_HAS_FUNC,
+    .fires_newest_first = true,
     .expand = usdt_expand,
     .section = usdt_section,
     .arg_index = usdt_arg_index,

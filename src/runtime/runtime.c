@@ -524,6 +524,25 @@ static bool attached_at_runtime(const struct probe_desc *pd)
 	return prov && prov->run == RUN_ATTACHED;
 }
 
+/* The i-th probe to attach: first, in script order, those whose programs
+ * the kernel runs in attach order, then, in reverse script order, those
+ * it runs newest first (provider.h), so that several probes on one event
+ * run in script order either way, as in bpftrace. */
+static uint32_t attach_order(const struct run *r, uint32_t nth)
+{
+	uint32_t n = r->p->m.nprobes, seen = 0;
+	for (int reversed = 0; reversed < 2; reversed++)
+		for (uint32_t k = 0; k < n; k++) {
+			uint32_t i = reversed ? n - 1 - k : k;
+			const struct provider *prov = provider_find(r->p->m.probes[i].provider);
+			if ((prov && prov->fires_newest_first) != (bool)reversed)
+				continue;
+			if (seen++ == nth)
+				return i;
+		}
+	return nth;
+}
+
 /* One probe after the other; a signal is read between two, so it stops
  * the attaching within one attach. */
 static int attach_all(struct run *r)
@@ -535,7 +554,8 @@ static int attach_all(struct run *r)
 	for (uint32_t i = 0; i < r->p->m.nprobes; i++)
 		pg.total += attached_at_runtime(&r->p->m.probes[i]);
 	int rc = EXIT_OK;
-	for (uint32_t i = 0; i < r->p->m.nprobes && rc == EXIT_OK; i++) {
+	for (uint32_t o = 0; o < r->p->m.nprobes && rc == EXIT_OK; o++) {
+		uint32_t i = attach_order(r, o);
 		const struct probe_desc *pd = &r->p->m.probes[i];
 		if (!attached_at_runtime(pd))
 			continue;
