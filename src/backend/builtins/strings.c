@@ -60,7 +60,10 @@ LLVMValueRef emit_buf(struct cg *g, struct node *n, struct node *target)
 	if (is_mem_type(args->type)) {
 		uint32_t nb = args->type->size < cap ? args->type->size : cap;
 		copy_bytes(g, gep(g, buf, 4), src, nb);
-		if (nb < cap)
+		/* a string literal is padded with zeros to the length asked for,
+		 * as in bpftrace (the buffer starts zeroed); a value stops at
+		 * its own size */
+		if (nb < cap && args->kind != N_STR)
 			LLVMBuildStore(g->b, LLVMConstInt(g->i32, nb, 0), buf);
 		return buf;
 	}
