@@ -245,6 +245,15 @@ int usdt_parse_args(const char *text, struct usdt_arg *args, int max, char *err,
 			if (end == p + 1)
 				goto bad;
 			p = end;
+			/* the value as the argument's type holds it: an unsigned
+			 * 1@$-1 is 255, not -1 (the compiler writes either form) */
+			if (a->size < 8) {
+				unsigned bits = a->size * 8;
+				uint64_t v = (uint64_t)a->value & ((1ULL << bits) - 1);
+				if (a->is_signed && (v >> (bits - 1)))
+					v |= ~((1ULL << bits) - 1);
+				a->value = (int64_t)v;
+			}
 		} else if (*p == '%') {
 			a->kind = USDT_ARG_REG;
 			if (parse_register(&p, &a->reg_offset))
