@@ -428,6 +428,21 @@ static struct host_elf_file *elf_get(struct host *h, const char *path)
 	return e;
 }
 
+int sym_elf_vaddr_offset(struct host *h, const char *path, uint64_t vaddr, uint64_t *offset)
+{
+	struct host_elf_file *e = elf_get(h, path);
+	if (!e)
+		return -ENOMEM;
+	if (e->err)
+		return e->err;
+	for (int i = 0; i < e->nloads; i++)
+		if (vaddr >= e->loads[i].vaddr && vaddr < e->loads[i].vaddr + e->loads[i].filesz) {
+			*offset = vaddr - e->loads[i].vaddr + e->loads[i].offset;
+			return 0;
+		}
+	return -ERANGE;
+}
+
 int sym_elf_funcs(struct host *h, const char *path, const char *glob,
 		  const struct sym_elf_func **out)
 {

@@ -71,6 +71,11 @@ struct sym_elf_func {
 int sym_elf_funcs(struct host *h, const char *path, const char *glob,
 		  const struct sym_elf_func **out);
 
+/* The file offset of virtual address `vaddr` in `path` (through its
+ * loaded segments), for uprobe:PATH:0xADDR. 0, -ERANGE when no segment
+ * holds it, or -errno. */
+int sym_elf_vaddr_offset(struct host *h, const char *path, uint64_t vaddr, uint64_t *offset);
+
 /* DWARF parameters of a user function (libdw). */
 struct sym_dwarf_param {
 	const char *name;

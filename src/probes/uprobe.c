@@ -142,7 +142,19 @@ static int uprobe_expand_common(struct compilation *c, struct node *spec, const 
 			diag_error(c->diag, spec->loc, "%s: bad address '%s'", spec->u.spec.text, fn);
 			return -1;
 		}
-		add_point(c, spec, prov, path, fn, addr + extra, fn);
+		/* a virtual address, as in bpftrace and as nm and objdump show
+		 * it; libbpf attaches at a file offset */
+		uint64_t offset;
+		int rc = sym_elf_vaddr_offset(c->host, path, addr + extra, &offset);
+		if (rc) {
+			diag_error(c->diag, spec->loc, "could not resolve address 0x%llx in %s%s%s",
+				   (unsigned long long)(addr + extra), path,
+				   rc == -ERANGE ? "" : ": ",
+				   rc == -ERANGE ? ""
+						 : rc == -ENOEXEC ? "not an ELF file" : strerror(-rc));
+			return -1;
+		}
+		add_point(c, spec, prov, path, fn, offset, fn);
 		return 0;
 	}
 	const struct sym_elf_func *fs = NULL;
