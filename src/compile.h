@@ -37,6 +37,8 @@ struct compile_options {
 	uint32_t max_strlen;   /* bytes in a string value, NUL included */
 	uint32_t map_entries;  /* max_entries of hash maps */
 	uint32_t ringbuf_size; /* bytes, power of two */
+	uint32_t max_probes;   /* more probes after expansion is an error */
+	uint32_t print_maps_on_exit; /* 0: the maps are not printed at exit */
 	bool unsafe;
 	unsigned debug;        /* DEBUG_* */
 	FILE *debug_out;

@@ -204,6 +204,7 @@ static struct program *build_manifest(const struct backend *be, struct compilati
 		}
 	}
 	m->nprobes = (uint32_t)c->ninsts;
+	m->print_maps_on_exit = c->opts->print_maps_on_exit != 0;
 	m->probes = arena_alloc(a, (c->ninsts + 1) * sizeof(*m->probes));
 	for (struct probe_inst *pi = c->insts; pi; pi = pi->next) {
 		struct probe_desc *d = &m->probes[pi->index];
@@ -252,7 +253,8 @@ static int apply_config(struct compilation *c, struct compile_options *o)
 			else
 				diag_note(c->diag, (struct loc){0},
 					  "settings are max_strlen, map_entries (max_map_keys), "
-					  "ringbuf_size and perf_rb_pages");
+					  "ringbuf_size, perf_rb_pages, max_probes and "
+					  "print_maps_on_exit");
 			continue;
 		}
 		int k = (int)(st - settings);
@@ -337,7 +339,25 @@ static int pass_macros(struct pass_state *s)
 /* each probe's specs expanded by its provider, then its body typed */
 static int pass_probes(struct pass_state *s)
 {
-	return sema_probes(&s->c);
+	if (sema_probes(&s->c))
+		return -1;
+	/* bpftrace refuses before attaching; the count is after wildcards. The
+	 * error points at the block whose probes cross the limit. */
+	if ((uint32_t)s->c.ninsts > s->opts.max_probes) {
+		struct loc at = {0};
+		for (struct probe_inst *pi = s->c.insts; pi; pi = pi->next)
+			if (pi->index == (int)s->opts.max_probes)
+				at = pi->probe->loc;
+		diag_error(s->c.diag, at,
+		           "can't attach to %d probes because it exceeds the current limit of %u "
+		           "probes",
+		           s->c.ninsts, s->opts.max_probes);
+		diag_note(s->c.diag, (struct loc){0},
+		          "the limit is BPFTRACE_MAX_PROBES or config max_probes; many probes "
+		          "attached can stall or crash the system");
+		return -1;
+	}
+	return 0;
 }
 
 static int pass_maps(struct pass_state *s)

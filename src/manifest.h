@@ -165,6 +165,7 @@ struct manifest {
 	uint32_t naux_maps;
 	const char *events_map; /* ring buffer name in the ELF, NULL if none */
 	uint32_t ringbuf_size;
+	bool print_maps_on_exit; /* config print_maps_on_exit */
 };
 
 struct program {

@@ -30,6 +30,9 @@ enum {
 	 * as /dev/zero would otherwise be read until memory runs out. The
 	 * parser takes up to 2 GB, but no real script comes near this */
 	SCRIPT_MAX_BYTES = 16 << 20,
+	/* bpftrace 0.26's max_probes: attaching thousands of probes can stall
+	 * the machine, so more is refused unless asked for */
+	MAX_PROBES_DEFAULT = 1024,
 };
 
 /* The defaults as designators, for a `struct compile_options` (compile.h)
@@ -37,6 +40,7 @@ enum {
  *   struct compile_options o = {COMPILE_OPTIONS_DEFAULTS, .debug_out = stderr}; */
 #define COMPILE_OPTIONS_DEFAULTS                                                                   \
 	.max_strlen = MAX_STRLEN_DEFAULT, .map_entries = MAP_ENTRIES_DEFAULT,                      \
-	.ringbuf_size = RINGBUF_SIZE_DEFAULT
+	.ringbuf_size = RINGBUF_SIZE_DEFAULT, .max_probes = MAX_PROBES_DEFAULT,                     \
+	.print_maps_on_exit = 1
 
 #endif

@@ -49,6 +49,23 @@ const struct setting settings[] = {
      true,
      true,
      offsetof(struct compile_options, ringbuf_size)},
+    {"max_probes",
+     NULL,
+     {"BPFTRACE_MAX_PROBES", NULL},
+     1,
+     UINT32_MAX,
+     false,
+     false,
+     offsetof(struct compile_options, max_probes)},
+    /* 0 or 1: the maps an end probe did not clear print at exit */
+    {"print_maps_on_exit",
+     NULL,
+     {NULL, NULL},
+     0,
+     1,
+     false,
+     false,
+     offsetof(struct compile_options, print_maps_on_exit)},
 };
 const int nsettings = sizeof(settings) / sizeof(settings[0]);
 

@@ -781,7 +781,8 @@ int rt_run(const struct program *p, const struct rt_options *o, struct diag *d)
 		int end_rc = run_once(&r, RUN_AT_EXIT);
 		drain(&r);
 		report_lost(&r);
-		print_all_maps(&r);
+		if (p->m.print_maps_on_exit)
+			print_all_maps(&r);
 		fflush(o->out);
 		report_dropped(&r);
 		report_truncated(&r);
