@@ -39,6 +39,7 @@ struct compile_options {
 	uint32_t ringbuf_size; /* bytes, power of two */
 	uint32_t max_probes;   /* more probes after expansion is an error */
 	uint32_t print_maps_on_exit; /* 0: the maps are not printed at exit */
+	uint32_t max_cat_bytes;      /* cat() prints at most this much of a file */
 	bool unsafe;
 	unsigned debug;        /* DEBUG_* */
 	FILE *debug_out;

@@ -205,6 +205,7 @@ static struct program *build_manifest(const struct backend *be, struct compilati
 	}
 	m->nprobes = (uint32_t)c->ninsts;
 	m->print_maps_on_exit = c->opts->print_maps_on_exit != 0;
+	m->max_cat_bytes = c->opts->max_cat_bytes;
 	m->probes = arena_alloc(a, (c->ninsts + 1) * sizeof(*m->probes));
 	for (struct probe_inst *pi = c->insts; pi; pi = pi->next) {
 		struct probe_desc *d = &m->probes[pi->index];
@@ -253,8 +254,8 @@ static int apply_config(struct compilation *c, struct compile_options *o)
 			else
 				diag_note(c->diag, (struct loc){0},
 					  "settings are max_strlen, map_entries (max_map_keys), "
-					  "ringbuf_size, perf_rb_pages, max_probes and "
-					  "print_maps_on_exit");
+					  "ringbuf_size, perf_rb_pages, max_probes, "
+					  "print_maps_on_exit and max_cat_bytes");
 			continue;
 		}
 		int k = (int)(st - settings);

@@ -166,6 +166,7 @@ struct manifest {
 	const char *events_map; /* ring buffer name in the ELF, NULL if none */
 	uint32_t ringbuf_size;
 	bool print_maps_on_exit; /* config print_maps_on_exit */
+	uint32_t max_cat_bytes;  /* config max_cat_bytes */
 };
 
 struct program {

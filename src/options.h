@@ -33,6 +33,8 @@ enum {
 	/* bpftrace 0.26's max_probes: attaching thousands of probes can stall
 	 * the machine, so more is refused unless asked for */
 	MAX_PROBES_DEFAULT = 1024,
+	/* bpftrace's max_cat_bytes: cat() of /dev/zero must end */
+	MAX_CAT_BYTES_DEFAULT = 10240,
 };
 
 /* The defaults as designators, for a `struct compile_options` (compile.h)
@@ -41,6 +43,6 @@ enum {
 #define COMPILE_OPTIONS_DEFAULTS                                                                   \
 	.max_strlen = MAX_STRLEN_DEFAULT, .map_entries = MAP_ENTRIES_DEFAULT,                      \
 	.ringbuf_size = RINGBUF_SIZE_DEFAULT, .max_probes = MAX_PROBES_DEFAULT,                     \
-	.print_maps_on_exit = 1
+	.print_maps_on_exit = 1, .max_cat_bytes = MAX_CAT_BYTES_DEFAULT
 
 #endif

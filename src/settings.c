@@ -66,6 +66,14 @@ const struct setting settings[] = {
      false,
      false,
      offsetof(struct compile_options, print_maps_on_exit)},
+    {"max_cat_bytes",
+     NULL,
+     {"BPFTRACE_MAX_CAT_BYTES", "BPFTRACE_CAT_BYTES_MAX"},
+     1,
+     UINT32_MAX,
+     false,
+     false,
+     offsetof(struct compile_options, max_cat_bytes)},
 };
 const int nsettings = sizeof(settings) / sizeof(settings[0]);
 

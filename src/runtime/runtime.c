@@ -216,21 +216,6 @@ static bool buf_room(char **buf, size_t *cap, size_t n)
 	return true;
 }
 
-/* Everything a command or file gives, read to the end (malloc'd). */
-static char *slurp(FILE *f, size_t *len)
-{
-	char *buf = NULL;
-	size_t cap = 0, n = 0;
-	while (buf_room(&buf, &cap, n)) {
-		size_t got = fread(buf + n, 1, cap - n, f);
-		n += got;
-		if (got == 0)
-			break;
-	}
-	*len = n;
-	return buf;
-}
-
 /* The output of a system() command, read until it ends or a signal asks
  * sonde to stop (then the command gets SIGTERM and what it printed is
  * kept). malloc'd, *len bytes. */
@@ -304,7 +289,8 @@ static void run_system(struct run *r, const char *cmd)
 	free(out);
 }
 
-/* cat(): prints a file's contents. */
+/* cat(): prints a file's contents, at most max_cat_bytes of them as in
+ * bpftrace (a device like /dev/zero never ends). */
 static void run_cat(struct run *r, const char *path)
 {
 	FILE *f = fopen(path, "re");
@@ -312,8 +298,18 @@ static void run_cat(struct run *r, const char *path)
 		fprintf(stderr, "sonde: cat(\"%s\"): %s\n", path, strerror(errno));
 		return;
 	}
-	size_t len = 0;
-	char *out = slurp(f, &len);
+	size_t max = r->p->m.max_cat_bytes, len = 0;
+	char *out = malloc(max + 1);
+	if (out) {
+		while (len < max) {
+			size_t n = fread(out + len, 1, max - len, f);
+			if (!n)
+				break;
+			len += n;
+		}
+		if (ferror(f))
+			fprintf(stderr, "sonde: cat(\"%s\"): %s\n", path, strerror(errno));
+	}
 	fclose(f);
 	out_text_event(&r->pr, "cat", out ? out : "", out ? len : 0);
 	free(out);
