@@ -255,7 +255,7 @@ static int apply_config(struct compilation *c, struct compile_options *o)
 				diag_note(c->diag, (struct loc){0},
 					  "settings are max_strlen, map_entries (max_map_keys), "
 					  "ringbuf_size, perf_rb_pages, max_probes, "
-					  "print_maps_on_exit and max_cat_bytes");
+					  "print_maps_on_exit, max_cat_bytes and stack_mode");
 			continue;
 		}
 		int k = (int)(st - settings);
@@ -268,7 +268,9 @@ static int apply_config(struct compilation *c, struct compile_options *o)
 		seen[k] = lhs;
 		uint64_t v = rhs->kind == N_INT ? rhs->u.int_lit.value : 0;
 		struct compile_options probe = *o;
-		if (rhs->kind != N_INT || !setting_store(st, v, &probe)) {
+		const char *word = rhs->kind == N_IDENT ? rhs->u.ident.name : NULL;
+		if (st->words ? !word || !setting_store_word(st, word, &probe)
+		              : rhs->kind != N_INT || !setting_store(st, v, &probe)) {
 			char range[96];
 			setting_range(st, range, sizeof(range));
 			diag_error(c->diag, rhs->loc, "%s must be %s", name, range);
@@ -279,8 +281,12 @@ static int apply_config(struct compilation *c, struct compile_options *o)
 		for (int i = 0; i < nsettings; i++)
 			if ((o->env_set & (1u << i)) && settings[i].offset == st->offset)
 				env_fixed = true;
-		if (!env_fixed)
-			setting_store(st, v, o);
+		if (!env_fixed) {
+			if (st->words)
+				setting_store_word(st, word, o);
+			else
+				setting_store(st, v, o);
+		}
 	}
 	return c->diag->nerrors > before ? -1 : 0;
 }

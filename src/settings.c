@@ -12,6 +12,7 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "front/types.h"
 #include "options.h"
 
 const struct setting settings[] = {
@@ -74,6 +75,17 @@ const struct setting settings[] = {
      false,
      false,
      offsetof(struct compile_options, max_cat_bytes)},
+    /* how kstack/ustack print when the call names no mode */
+    {"stack_mode",
+     NULL,
+     {"BPFTRACE_STACK_MODE", NULL},
+     0,
+     STACK_MODE__COUNT - 1,
+     false,
+     false,
+     offsetof(struct compile_options, stack_mode),
+     stack_mode_names,
+     STACK_MODE__COUNT},
 };
 const int nsettings = sizeof(settings) / sizeof(settings[0]);
 
@@ -117,8 +129,25 @@ bool setting_store(const struct setting *s, uint64_t v, struct compile_options *
 	return true;
 }
 
+bool setting_store_word(const struct setting *s, const char *word, struct compile_options *o)
+{
+	for (int i = 0; i < s->nwords; i++)
+		if (!strcmp(word, s->words[i])) {
+			*(uint32_t *)((char *)o + s->offset) = (uint32_t)i;
+			return true;
+		}
+	return false;
+}
+
 void setting_range(const struct setting *s, char *buf, size_t size)
 {
+	if (s->words) {
+		size_t at = (size_t)snprintf(buf, size, "one of");
+		for (int i = 0; i < s->nwords && at < size; i++)
+			at += (size_t)snprintf(buf + at, size - at, "%s%s", i ? ", " : " ",
+			                       s->words[i]);
+		return;
+	}
 	snprintf(buf, size, "%san integer from %llu to %llu%s", s->pow2 ? "a power of two, " : "",
 	         (unsigned long long)s->min, (unsigned long long)max_of(s),
 	         s->pages ? " (pages)" : "");
@@ -135,8 +164,9 @@ int settings_from_env(struct compile_options *o)
 			char *end;
 			errno = 0;
 			unsigned long long v = strtoull(val, &end, 10);
-			bool ok =
-			    *val >= '0' && *val <= '9' && !*end && !errno && setting_store(s, v, o);
+			bool ok = s->words ? setting_store_word(s, val, o)
+			                   : *val >= '0' && *val <= '9' && !*end && !errno &&
+			                         setting_store(s, v, o);
 			if (!ok) {
 				char range[96];
 				setting_range(s, range, sizeof(range));

@@ -24,6 +24,10 @@ struct setting {
 	bool pow2;
 	bool pages;    /* written in pages, stored in bytes */
 	size_t offset; /* of the uint32_t in struct compile_options */
+	/* a setting written as a word (stack_mode = perf): the words, stored as
+	 * their index; NULL for a number */
+	const char *const *words;
+	int nwords;
 };
 
 extern const struct setting settings[];
@@ -37,6 +41,9 @@ const struct setting *setting_by_name(const char *name);
 /* The written value `v` of `s` stored into `o`; false when it is out of
  * range (nothing stored). The message's range is setting_range's. */
 bool setting_store(const struct setting *s, uint64_t v, struct compile_options *o);
+/* The index of `word` among s->words stored into `o`; false when it is
+ * none of them */
+bool setting_store_word(const struct setting *s, const char *word, struct compile_options *o);
 /* The range as words, e.g. "an integer from 2 to 1024" */
 void setting_range(const struct setting *s, char *buf, size_t size);
 

@@ -12,11 +12,14 @@
 /* kstack([MODE][, LIMIT]): MODE is a bare word, LIMIT a literal */
 static struct type *check_stack(struct sema *s, struct node *n, bool user)
 {
+	/* the config's stack_mode (BPFTRACE_STACK_MODE) unless the call names one */
+	enum stack_mode mode = (enum stack_mode)s->c->opts->stack_mode;
 	if (n->kind == N_IDENT) { /* the bare name: the defaults */
 		s->c->uses_stacks = true;
+		if (mode != STACK_MODE_BPFTRACE)
+			return type_stack(s->a, user, mode, STACK_MAX_DEPTH);
 		return user ? &type_ustack : &type_kstack;
 	}
-	enum stack_mode mode = STACK_MODE_BPFTRACE;
 	uint32_t depth = STACK_MAX_DEPTH;
 	struct node *a = n->u.call.args;
 	if (a && a->kind == N_IDENT) {
