@@ -41,6 +41,7 @@ struct compile_options {
 	uint32_t print_maps_on_exit; /* 0: the maps are not printed at exit */
 	uint32_t max_cat_bytes;      /* cat() prints at most this much of a file */
 	uint32_t stack_mode;         /* enum stack_mode of kstack/ustack naming none */
+	uint32_t license;            /* index in bpf_licenses (settings.h) */
 	bool unsafe;
 	unsigned debug;        /* DEBUG_* */
 	FILE *debug_out;

@@ -255,7 +255,8 @@ static int apply_config(struct compilation *c, struct compile_options *o)
 				diag_note(c->diag, (struct loc){0},
 					  "settings are max_strlen, map_entries (max_map_keys), "
 					  "ringbuf_size, perf_rb_pages, max_probes, "
-					  "print_maps_on_exit, max_cat_bytes and stack_mode");
+					  "print_maps_on_exit, max_cat_bytes, stack_mode and "
+					  "license");
 			continue;
 		}
 		int k = (int)(st - settings);
@@ -268,7 +269,9 @@ static int apply_config(struct compilation *c, struct compile_options *o)
 		seen[k] = lhs;
 		uint64_t v = rhs->kind == N_INT ? rhs->u.int_lit.value : 0;
 		struct compile_options probe = *o;
-		const char *word = rhs->kind == N_IDENT ? rhs->u.ident.name : NULL;
+		const char *word = rhs->kind == N_IDENT ? rhs->u.ident.name
+		                   : rhs->kind == N_STR ? rhs->u.str.s
+		                                        : NULL;
 		if (st->words ? !word || !setting_store_word(st, word, &probe)
 		              : rhs->kind != N_INT || !setting_store(st, v, &probe)) {
 			char range[96];

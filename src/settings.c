@@ -15,6 +15,10 @@
 #include "front/types.h"
 #include "options.h"
 
+const char *const bpf_licenses[] = {"GPL",          "GPL v2",       "GPL and additional rights",
+                                    "Dual BSD/GPL", "Dual MIT/GPL", "Dual MPL/GPL"};
+enum { NLICENSES = sizeof(bpf_licenses) / sizeof(bpf_licenses[0]) };
+
 const struct setting settings[] = {
     {"max_strlen",
      NULL,
@@ -86,6 +90,18 @@ const struct setting settings[] = {
      offsetof(struct compile_options, stack_mode),
      stack_mode_names,
      STACK_MODE__COUNT},
+    /* a string: the programs' license; the tracing helpers sonde calls are
+     * GPL-only, so only the kernel's GPL-compatible strings load */
+    {"license",
+     NULL,
+     {NULL, NULL},
+     0,
+     NLICENSES - 1,
+     false,
+     false,
+     offsetof(struct compile_options, license),
+     bpf_licenses,
+     NLICENSES},
 };
 const int nsettings = sizeof(settings) / sizeof(settings[0]);
 

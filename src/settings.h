@@ -30,6 +30,9 @@ struct setting {
 	int nwords;
 };
 
+/* the kernel's GPL-compatible license strings (config license) */
+extern const char *const bpf_licenses[];
+
 extern const struct setting settings[];
 extern const int nsettings;
 

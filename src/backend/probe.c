@@ -7,9 +7,11 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "bpf-runtime/pkt.h"
 #include "embedded.h"
+#include "settings.h"
 
 /* Whether a for loop is anywhere in `n`. */
 static bool has_for(struct node *n)
@@ -158,9 +160,12 @@ int cg_build(struct compilation *c, LLVMContextRef ctx, LLVMModuleRef mod, struc
 				    1);
 	}
 
-	/* license: the tracing helpers sonde uses are GPL-only */
-	LLVMValueRef lic = LLVMAddGlobal(mod, LLVMArrayType2(g.i8, 4), "_license");
-	LLVMSetInitializer(lic, LLVMConstStringInContext(ctx, "GPL", 3, 0));
+	/* license (config license): the tracing helpers sonde uses are GPL-only,
+	 * so the choice is among GPL-compatible strings */
+	const char *license = bpf_licenses[c->opts->license];
+	LLVMValueRef lic =
+	    LLVMAddGlobal(mod, LLVMArrayType2(g.i8, strlen(license) + 1), "_license");
+	LLVMSetInitializer(lic, LLVMConstStringInContext(ctx, license, (unsigned)strlen(license), 0));
 	LLVMSetSection(lic, "license");
 
 	for (struct probe_inst *pi = c->insts; pi; pi = pi->next)
