@@ -524,10 +524,10 @@ static void put_value(FILE *f, bool json, const struct type *t, const uint8_t *p
 			put_username(f, (uint32_t)load_u64(p));
 		return;
 	case TYPE_PTR:
-		if (json)
-			put_int(f, (int64_t)load_u64(p), false);
-		else
-			fprintf(f, "0x%llx", (unsigned long long)load_u64(p));
+		/* a pointer held in a map or a tuple is a signed number, as
+		 * bpftrace 0.17 prints it (0.26 moved to hex); keys and print()
+		 * of a pointer are hex (put_key_part, print_value) */
+		put_int(f, (int64_t)load_u64(p), !json);
 		return;
 	case TYPE_VOID:
 		return;
@@ -553,7 +553,7 @@ int out_value_text(char *buf, size_t size, const struct type *t, const void *dat
  * arrays) in their compact form. */
 static void put_key_part(FILE *f, const struct type *t, const uint8_t *p)
 {
-	if (t->kind == TYPE_RECORD || t->kind == TYPE_ARRAY)
+	if (t->kind == TYPE_RECORD || t->kind == TYPE_ARRAY || t->kind == TYPE_PTR)
 		put_member(f, REC_KEY, t, p);
 	else
 		put_value(f, false, t, p);
@@ -1689,7 +1689,10 @@ void out_value(struct printer *p, const struct fmt_desc *fmt, const void *payloa
 		fputs("}\n", p->out);
 		return;
 	}
-	put_value(p->out, false, fmt->arg_types[0], v);
+	if (fmt->arg_types[0]->kind == TYPE_PTR)
+		fprintf(p->out, "0x%llx", (unsigned long long)load_u64(v));
+	else
+		put_value(p->out, false, fmt->arg_types[0], v);
 	fputc('\n', p->out);
 }
 
