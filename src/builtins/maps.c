@@ -25,10 +25,15 @@ struct type *check_zero(struct sema *s, struct node *n)
 	return &type_void;
 }
 
-/* delete(@m[key]) */
+/* delete(@m[key]), delete(@m). A keyless aggregation is deleted by the
+ * runtime zeroing it (emit_delete), an event: whether @m is one is known
+ * only once every use is seen, so a keyless delete always asks for the
+ * ring buffer */
 struct type *check_delete(struct sema *s, struct node *n)
 {
 	use_map_keys(s, n->u.call.args);
+	if (!n->u.call.args->u.map.keys)
+		s->c->uses_events = true;
 	return &type_void;
 }
 

@@ -18,10 +18,19 @@ LLVMValueRef emit_zero(struct cg *g, struct node *n, struct node *target)
 	return NULL;
 }
 
+/* A keyless aggregation is a one-slot per-CPU array (map_is_array), whose
+ * element cannot be deleted (the helper fails with EINVAL) and whose other
+ * CPUs' slots a program cannot reach: deleting it zeroes every slot, as
+ * zero() does, from sonde (so, like zero(), after the event is read). It
+ * then prints as it would had no event reached it (`@: 0` for count()). */
 LLVMValueRef emit_delete(struct cg *g, struct node *n, struct node *target)
 {
 	(void)target;
 	struct node *m = n->u.call.args;
+	if (map_is_array(m->u.map.info)) {
+		cg_map_event(g, n, EV_ZERO);
+		return NULL;
+	}
 	LLVMValueRef key = map_key(g, m);
 	LLVMValueRef args[] = {g->maps[m->u.map.info->index], key};
 	cg_helper(g, BPF_FUNC_map_delete_elem, g->i64, args, 2);
