@@ -281,8 +281,11 @@ static int cmp_addr(const void *a, const void *b)
 	const struct sym_elf_func *x = a, *y = b;
 	if (x->addr != y->addr)
 		return x->addr < y->addr ? -1 : 1;
-	/* prefer global names (shorter first as a tie-break) */
-	return strcmp(x->name, y->name);
+	/* the lookup takes the last of several names at one address: the
+	 * preferred binding sorts last, then the name first in the table */
+	if (x->rank != y->rank)
+		return x->rank < y->rank ? -1 : 1;
+	return x->index > y->index ? -1 : x->index < y->index;
 }
 
 static int cmp_name(const void *a, const void *b)
@@ -318,6 +321,188 @@ static uint64_t vaddr_to_offset(const struct host_elf_file *e, uint64_t vaddr)
 	return vaddr;
 }
 
+/* How strongly a name is preferred when several name one address: a global
+ * name over a weak alias over a local one (glibc's __getpid over getpid). */
+static int binding_rank(unsigned char info)
+{
+	switch (GELF_ST_BIND(info)) {
+	case STB_GLOBAL:
+		return 2;
+	case STB_WEAK:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+/* The functions of one symbol table of `elf` (SHT_SYMTAB or SHT_DYNSYM)
+ * appended to e->by_addr. -ENOENT when `elf` has no such table. */
+static int add_symbols(struct host_elf_file *e, Elf *elf, Elf64_Word table, size_t *cap)
+{
+	int rc = -ENOENT;
+	Elf_Scn *scn = NULL;
+	while ((scn = elf_nextscn(elf, scn))) {
+		GElf_Shdr sh;
+		if (!gelf_getshdr(scn, &sh) || sh.sh_type != table)
+			continue;
+		rc = 0;
+		Elf_Data *data = elf_getdata(scn, NULL);
+		size_t count = sh.sh_entsize ? sh.sh_size / sh.sh_entsize : 0;
+		for (size_t i = 0; data && i < count; i++) {
+			GElf_Sym s;
+			if (!gelf_getsym(data, (int)i, &s))
+				continue;
+			if ((GELF_ST_TYPE(s.st_info) != STT_FUNC &&
+			     GELF_ST_TYPE(s.st_info) != STT_GNU_IFUNC) ||
+			    s.st_shndx == SHN_UNDEF || !s.st_value)
+				continue;
+			const char *name = elf_strptr(elf, sh.sh_link, s.st_name);
+			if (!name || !*name)
+				continue;
+			if (e->n == *cap) {
+				size_t ncap = *cap ? *cap * 2 : 1024;
+				struct sym_elf_func *nf = realloc(e->by_addr, ncap * sizeof(*nf));
+				if (!nf)
+					return -ENOMEM;
+				e->by_addr = nf;
+				*cap = ncap;
+			}
+			/* "malloc@@GLIBC_2.2.5" in some tables: keep the bare name */
+			char *nm = strdup(name);
+			if (!nm)
+				return -ENOMEM;
+			char *at = strchr(nm, '@');
+			if (at)
+				*at = 0;
+			e->by_addr[e->n] = (struct sym_elf_func){.name = nm,
+								   .addr = s.st_value,
+								   .size = s.st_size,
+								   .rank = binding_rank(s.st_info),
+								   .index = e->n};
+			e->n++;
+		}
+	}
+	return rc;
+}
+
+/* The GNU build ID of `elf` as lowercase hex, or "" without one. */
+static void build_id_hex(Elf *elf, char *out, size_t size)
+{
+	out[0] = 0;
+	Elf_Scn *scn = NULL;
+	while ((scn = elf_nextscn(elf, scn))) {
+		GElf_Shdr sh;
+		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_NOTE)
+			continue;
+		Elf_Data *data = elf_getdata(scn, NULL);
+		size_t off = 0, name_off, desc_off;
+		GElf_Nhdr nh;
+		while (data && (off = gelf_getnote(data, off, &nh, &name_off, &desc_off)) > 0) {
+			if (nh.n_type != NT_GNU_BUILD_ID || nh.n_namesz != 4 ||
+			    memcmp((const char *)data->d_buf + name_off, "GNU", 4))
+				continue;
+			const unsigned char *id = (const unsigned char *)data->d_buf + desc_off;
+			size_t w = 0;
+			for (size_t i = 0; i < nh.n_descsz && w + 3 <= size; i++)
+				w += (size_t)snprintf(out + w, size - w, "%02x", id[i]);
+			return;
+		}
+	}
+}
+
+/* The CRC-32 .gnu_debuglink records (the zlib polynomial), of a whole file. */
+static int file_crc32(const char *path, uint32_t *crc_out)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	uint32_t crc = 0xffffffffu;
+	unsigned char buf[65536];
+	ssize_t n;
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		for (ssize_t i = 0; i < n; i++) {
+			crc ^= buf[i];
+			for (int k = 0; k < 8; k++)
+				crc = (crc >> 1) ^ (0xedb88320u & (0u - (crc & 1)));
+		}
+	close(fd);
+	*crc_out = ~crc;
+	return n < 0 ? -EIO : 0;
+}
+
+static Elf *open_elf(const char *path, int *fd_out)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return NULL;
+	Elf *elf = elf_begin(fd, ELF_C_READ, NULL);
+	if (!elf || elf_kind(elf) != ELF_K_ELF) {
+		if (elf)
+			elf_end(elf);
+		close(fd);
+		return NULL;
+	}
+	*fd_out = fd;
+	return elf;
+}
+
+/* The separate debug file of `elf` (read from `path`), where gdb looks for
+ * it: /usr/lib/debug/.build-id/NN/REST.debug by build ID, else the name in
+ * .gnu_debuglink beside the file, in its .debug/, or under /usr/lib/debug,
+ * its CRC checked. NULL when there is none. */
+static Elf *open_debug_file(Elf *elf, const char *path, char *buf, size_t size, int *fd_out)
+{
+	char id[128];
+	build_id_hex(elf, id, sizeof(id));
+	if (strlen(id) > 2) {
+		snprintf(buf, size, "/usr/lib/debug/.build-id/%.2s/%s.debug", id, id + 2);
+		Elf *d = open_elf(buf, fd_out);
+		if (d)
+			return d;
+	}
+	size_t shstrndx;
+	if (elf_getshdrstrndx(elf, &shstrndx))
+		return NULL;
+	Elf_Scn *scn = NULL;
+	while ((scn = elf_nextscn(elf, scn))) {
+		GElf_Shdr sh;
+		if (!gelf_getshdr(scn, &sh))
+			continue;
+		const char *sname = elf_strptr(elf, shstrndx, sh.sh_name);
+		if (!sname || strcmp(sname, ".gnu_debuglink"))
+			continue;
+		Elf_Data *data = elf_getdata(scn, NULL);
+		if (!data || data->d_size < 8)
+			return NULL;
+		const char *name = data->d_buf;
+		size_t len = strnlen(name, data->d_size);
+		size_t crc_off = (len + 4) & ~(size_t)3;
+		if (len == 0 || len == data->d_size || crc_off + 4 > data->d_size)
+			return NULL;
+		uint32_t want;
+		memcpy(&want, (const char *)data->d_buf + crc_off, 4);
+		char dir[4096];
+		snprintf(dir, sizeof(dir), "%s", path);
+		char *slash = strrchr(dir, '/');
+		if (slash)
+			*slash = 0;
+		else
+			snprintf(dir, sizeof(dir), ".");
+		const char *forms[] = {"%s/%s", "%s/.debug/%s", "/usr/lib/debug%s/%s"};
+		for (size_t i = 0; i < sizeof(forms) / sizeof(forms[0]); i++) {
+			snprintf(buf, size, forms[i], dir, name);
+			uint32_t got;
+			if (!strcmp(buf, path) || file_crc32(buf, &got) || got != want)
+				continue;
+			Elf *d = open_elf(buf, fd_out);
+			if (d)
+				return d;
+		}
+		return NULL;
+	}
+	return NULL;
+}
+
 static int read_elf(struct host_elf_file *e)
 {
 	elf_version(EV_CURRENT);
@@ -343,52 +528,23 @@ static int read_elf(struct host_elf_file *e)
 		}
 	}
 	size_t cap = 0;
-	bool have_symtab = false;
-	/* .symtab when present (it includes .dynsym's functions), else .dynsym */
-	for (int pass = 0; pass < 2; pass++) {
-		Elf_Scn *scn = NULL;
-		while ((scn = elf_nextscn(elf, scn))) {
-			GElf_Shdr sh;
-			if (!gelf_getshdr(scn, &sh))
-				continue;
-			if (sh.sh_type != (pass == 0 ? SHT_SYMTAB : SHT_DYNSYM))
-				continue;
-			if (pass == 1 && have_symtab)
-				continue;
-			have_symtab = true;
-			Elf_Data *data = elf_getdata(scn, NULL);
-			size_t count = sh.sh_entsize ? sh.sh_size / sh.sh_entsize : 0;
-			for (size_t i = 0; data && i < count; i++) {
-				GElf_Sym s;
-				if (!gelf_getsym(data, (int)i, &s))
-					continue;
-				if ((GELF_ST_TYPE(s.st_info) != STT_FUNC &&
-				     GELF_ST_TYPE(s.st_info) != STT_GNU_IFUNC) ||
-				    s.st_shndx == SHN_UNDEF || !s.st_value)
-					continue;
-				const char *name = elf_strptr(elf, sh.sh_link, s.st_name);
-				if (!name || !*name)
-					continue;
-				if (e->n == cap) {
-					cap = cap ? cap * 2 : 1024;
-					struct sym_elf_func *nf = realloc(e->by_addr, cap * sizeof(*nf));
-					if (!nf)
-						goto done;
-					e->by_addr = nf;
-				}
-				/* "malloc@@GLIBC_2.2.5" in some tables: keep the bare name */
-				char *nm = strdup(name);
-				if (!nm)
-					goto done;
-				char *at = strchr(nm, '@');
-				if (at)
-					*at = 0;
-				e->by_addr[e->n++] = (struct sym_elf_func){
-					.name = nm, .addr = s.st_value, .size = s.st_size};
-			}
+	/* .symtab when present (it includes .dynsym's functions); else the
+	 * .symtab of the separate debug file a distribution ships (libc6-dbg's
+	 * has libc's static functions, such as __libc_start_call_main, that
+	 * end most user stacks); else .dynsym */
+	int rc = add_symbols(e, elf, SHT_SYMTAB, &cap);
+	if (rc == -ENOENT) {
+		char debug_path[4096];
+		int dfd = -1;
+		Elf *debug = open_debug_file(elf, e->path, debug_path, sizeof(debug_path), &dfd);
+		if (debug) {
+			rc = add_symbols(e, debug, SHT_SYMTAB, &cap);
+			elf_end(debug);
+			close(dfd);
 		}
 	}
-done:
+	if (rc == -ENOENT)
+		add_symbols(e, elf, SHT_DYNSYM, &cap);
 	elf_end(elf);
 	close(fd);
 	for (size_t i = 0; i < e->n; i++)

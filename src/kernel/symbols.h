@@ -65,6 +65,8 @@ struct sym_elf_func {
 	uint64_t addr;   /* st_value */
 	uint64_t offset; /* file offset */
 	uint64_t size;
+	int rank;      /* binding: 2 global, 1 weak, 0 local (aliases) */
+	size_t index;  /* order read, a tie-break among aliases */
 };
 /* Functions of `path` matching glob, sorted by name, each name once. The
  * array and names stay valid until host_fini. Returns count or -errno. */
