@@ -29,7 +29,7 @@ static struct type *check_stack(struct sema *s, struct node *n, bool user)
 				m = i;
 		if (m < 0) {
 			diag_error(s->d, a->loc,
-			           "unknown stack mode '%s' (expected bpftrace or perf)",
+			           "unknown stack mode '%s' (expected bpftrace, perf or raw)",
 			           a->u.ident.name);
 			const char *near =
 			    diag_closest(a->u.ident.name, stack_mode_names, STACK_MODE__COUNT);

@@ -278,7 +278,7 @@ struct type *type_clone(struct arena *a, const struct type *t)
 	return c;
 }
 
-const char *const stack_mode_names[STACK_MODE__COUNT] = {"bpftrace", "perf"};
+const char *const stack_mode_names[STACK_MODE__COUNT] = {"bpftrace", "perf", "raw"};
 
 struct type *type_stack(struct arena *a, bool user, enum stack_mode mode, uint32_t depth)
 {

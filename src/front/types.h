@@ -91,8 +91,9 @@ extern struct type type_void, type_bool, type_u8, type_s8, type_u16, type_s16, t
 	type_username;
 
 /* kstack/ustack modes, as bpftrace's kstack(perf) ... */
-enum stack_mode { STACK_MODE_BPFTRACE, STACK_MODE_PERF, STACK_MODE__COUNT };
-/* As written in kstack(MODE): "bpftrace", "perf". */
+/* raw (bpftrace 0.26): addresses only, not symbolized */
+enum stack_mode { STACK_MODE_BPFTRACE, STACK_MODE_PERF, STACK_MODE_RAW, STACK_MODE__COUNT };
+/* As written in kstack(MODE): "bpftrace", "perf", "raw". */
 extern const char *const stack_mode_names[STACK_MODE__COUNT];
 /* The kernel's perf_event_max_stack default: the deepest stack a stack
  * map keeps. */

@@ -1039,6 +1039,11 @@ static void put_frames(struct host *h, FILE *f, const uint64_t *ips, uint32_t de
 		const char *name, *file = NULL;
 		uint64_t off;
 		unsigned long long ip = (unsigned long long)ips[i];
+		if (mode == STACK_MODE_RAW) {
+			/* bpftrace 0.26's raw mode: the bare hex address, unindented */
+			fprintf(f, "%llx\n", ip);
+			continue;
+		}
 		int rc = user ? sym_user_lookup(h, (int)pid, ips[i], &name, &off, &file)
 			      : sym_kernel_lookup(h, ips[i], &name, &off);
 		if (mode == STACK_MODE_PERF) {
