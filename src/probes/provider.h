@@ -83,6 +83,7 @@ enum provider_run {
 	RUN_ATTACHED,  /* attached to an event in the kernel */
 	RUN_AT_START,  /* run once before the others are attached (BEGIN) */
 	RUN_AT_EXIT,   /* run once at exit (END) */
+	RUN_ON_SIGNAL, /* run each time sonde receives SIGUSR1 (self:signal) */
 };
 
 /* Undoes an attachment that is neither a bpf_link nor an fd (a tc filter

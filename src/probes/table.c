@@ -20,6 +20,7 @@ extern const struct provider provider_kprobe, provider_kretprobe, provider_fentr
 extern const struct provider provider_xdp;
 extern const struct provider provider_tc;
 extern const struct provider provider_watchpoint;
+extern const struct provider provider_self;
 
 const struct provider *const provider_table[] = {
 	&provider_begin,	  &provider_end,      &provider_tracepoint,
@@ -29,6 +30,7 @@ const struct provider *const provider_table[] = {
 	&provider_kprobe, &provider_kretprobe, &provider_fentry, &provider_fexit,
 	&provider_uprobe, &provider_uretprobe, &provider_usdt, &provider_software, &provider_hardware,
 	&provider_watchpoint,
+	&provider_self,
 	NULL,
 };
 

@@ -188,14 +188,34 @@ static void print_all_maps(struct run *r)
 	print_maps_by_name(r);
 }
 
-/* SIGUSR1: the maps as they are now, without the blank lines of the exit,
- * as bpftrace prints them; the run goes on. */
+static int run_once(struct run *r, enum provider_run when);
+
+static bool has_probes_run(const struct run *r, enum provider_run when)
+{
+	for (uint32_t i = 0; i < r->p->m.nprobes; i++) {
+		const struct provider *prov = provider_find(r->p->m.probes[i].provider);
+		if (prov && prov->run == when)
+			return true;
+	}
+	return false;
+}
+
+/* SIGUSR1: the script's self:signal:SIGUSR1 probes when it has some
+ * (bpftrace 0.26: the script says what the signal does); otherwise the
+ * maps as they are now, without the blank lines of the exit, as bpftrace
+ * 0.17 prints them. The run goes on. */
 static void serve_print_requests(struct run *r)
 {
-	if (!r->sig->print_requests)
+	unsigned n = r->sig->print_requests;
+	if (!n)
 		return;
 	r->sig->print_requests = 0;
-	print_maps_by_name(r);
+	if (has_probes_run(r, RUN_ON_SIGNAL))
+		/* each signal is an event of the probe */
+		for (unsigned i = 0; i < n && !r->stop; i++)
+			run_once(r, RUN_ON_SIGNAL);
+	else
+		print_maps_by_name(r);
 	fflush(r->pr.out);
 }
 

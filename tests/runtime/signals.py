@@ -15,6 +15,7 @@ Scenarios:
                clsact tc filter, pins and a tracepoint attached: exit 0,
                maps printed, nothing left
   usr1 [ARGS]  SIGUSR1 prints the maps and the run goes on (ARGS: e.g. -f json)
+  self-signal  self:signal:SIGUSR1 runs on each SIGUSR1, in sonde's task
   nohup        under nohup, SIGHUP is ignored
   fifo         SIGINT while the script is read from a FIFO
   compile      SIGINT while a large --emit-elf compiles
@@ -349,6 +350,35 @@ def usr1(args):
         print("stderr: " + l)
 
 
+def self_signal(_args):
+    """self:signal:SIGUSR1 runs on each SIGUSR1, in sonde's own task, and
+    the maps are then not printed until the exit."""
+    comm = trig_name()
+    trig = Trigger(comm)
+    prog = ('self:signal:SIGUSR1 { @n = count(); printf("usr1 %%d %%d\\n", pid, @n); } %s'
+            % attached_probe(comm))
+    s = Sonde(["-e", prog])
+    if not wait_attached(s, trig):
+        print("never attached")
+        show(s)
+        s.kill()
+        return
+    s.signal(signal.SIGUSR1)
+    first = s.wait_line(r'^usr1 ')
+    s.signal(signal.SIGUSR1)
+    second = s.wait_line(r'^usr1 ', start=(first or 0) + 1)
+    print("ran twice: %s" % ("yes" if second is not None else "no"))
+    s.signal(signal.SIGINT)
+    s.wait_exit(10)
+    trig.finish()
+    print("exit: %s" % status(s.p.returncode))
+    for l in s.out():
+        if not re.search(ATTACHED_RE, l):
+            print(l.replace("usr1 %d " % s.p.pid, "usr1 SONDE_PID "))
+    for l in s.err():
+        print("stderr: " + l)
+
+
 def nohup(_args):
     comm = trig_name()
     trig = Trigger(comm)
@@ -595,7 +625,7 @@ def child_fds(_args):
 
 
 SCENARIOS = {
-    "each-signal": each_signal, "usr1": usr1, "nohup": nohup, "fifo": fifo,
+    "each-signal": each_signal, "usr1": usr1, "self-signal": self_signal, "nohup": nohup, "fifo": fifo,
     "compile": compile_, "attach": attach, "blocked": lambda a: hot_output(False),
     "slow": lambda a: hot_output(True), "head": head, "child-fds": child_fds,
 }
