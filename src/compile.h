@@ -105,6 +105,8 @@ struct fmt_info {
 	uint32_t *arg_offsets;
 	uint32_t size;
 	int index;
+	/* errorf/warnf: printed on stderr after this ("x.bt:3:5: error: ") */
+	const char *stderr_prefix;
 	struct fmt_info *next;
 };
 

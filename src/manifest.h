@@ -101,6 +101,9 @@ struct fmt_desc {
 	struct type **arg_types;
 	uint32_t *arg_offsets; /* into the record payload (after struct event_hdr) */
 	uint32_t size;         /* payload size */
+	/* errorf()/warnf(): a line on stderr after this prefix, the call's
+	 * place ("x.bt:3:5: error: "), not output; NULL for printf */
+	const char *stderr_prefix;
 };
 
 /* Ring-buffer records start with this header. */

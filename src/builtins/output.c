@@ -26,6 +26,33 @@ struct type *check_cat(struct sema *s, struct node *n)
 	return check_format_call(s, n, n->u.call.args);
 }
 
+/* errorf(fmt, ...), warnf(fmt, ...) (bpftrace 0.26): a printf whose line
+ * goes to stderr as a diagnostic at the call's place. --no-warnings
+ * silences warnf: the call then sends nothing. */
+static struct type *check_message(struct sema *s, struct node *n, const char *severity)
+{
+	struct type *t = check_format_call(s, n, n->u.call.args);
+	struct fmt_info *f = n->u.call.fmt;
+	if (!t || !f)
+		return t;
+	const char *file = n->loc.file >= 0 && n->loc.file < s->d->nsources
+				   ? s->d->sources[n->loc.file].name
+				   : "-e";
+	f->stderr_prefix = arena_printf(s->a, "%s:%d:%d: %s: ", file, n->loc.first_line,
+					n->loc.first_column, severity);
+	return t;
+}
+
+struct type *check_errorf(struct sema *s, struct node *n)
+{
+	return check_message(s, n, "error");
+}
+
+struct type *check_warnf(struct sema *s, struct node *n)
+{
+	return check_message(s, n, "warning");
+}
+
 struct type *check_exit(struct sema *s, struct node *n)
 {
 	(void)n;

@@ -1662,6 +1662,17 @@ static void put_printf(FILE *f, const struct fmt_desc *fmt, const uint8_t *paylo
 void out_printf(struct printer *p, const struct fmt_desc *fmt, const void *payload, size_t len)
 {
 	active_resolver = p->resolver;
+	if (fmt->stderr_prefix) {
+		/* errorf/warnf: a diagnostic, in text and JSON runs alike; the
+		 * output written so far goes first, so the two read in order */
+		fflush(p->out);
+		struct membuf m;
+		put_printf(membuf_open(&m), fmt, payload, len);
+		membuf_close(&m);
+		fprintf(stderr, "%s%.*s\n", fmt->stderr_prefix, (int)m.len, m.data);
+		free(m.data);
+		return;
+	}
 	if (p->format != OUT_JSON) {
 		put_printf(p->out, fmt, payload, len);
 		return;

@@ -20,6 +20,23 @@ LLVMValueRef emit_system(struct cg *g, struct node *n, struct node *target)
 	return NULL;
 }
 
+/* errorf() and warnf() are printf()s the runtime writes to stderr (their
+ * format says so); warnf under --no-warnings sends nothing */
+LLVMValueRef emit_errorf(struct cg *g, struct node *n, struct node *target)
+{
+	(void)target;
+	cg_printf(g, n, EV_PRINTF);
+	return NULL;
+}
+
+LLVMValueRef emit_warnf(struct cg *g, struct node *n, struct node *target)
+{
+	(void)target;
+	if (!g->c->opts->no_warnings)
+		cg_printf(g, n, EV_PRINTF);
+	return NULL;
+}
+
 LLVMValueRef emit_cat(struct cg *g, struct node *n, struct node *target)
 {
 	(void)target;
