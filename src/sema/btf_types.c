@@ -206,6 +206,19 @@ struct type *check_kernel_field(struct sema *s, struct node *n, struct type *bt)
  * types stay. NULL when a member has a type sonde cannot read. */
 static struct type *copied_type(struct sema *s, struct type *t, int depth);
 
+/* A new zeroed field at the end of v->fields, which has room for *cap and
+ * doubles when full. */
+static struct type_field *push_field(struct sema *s, struct type *v, uint32_t *cap)
+{
+	if (v->nfields == *cap) {
+		struct type_field *more = arena_alloc(s->a, 2 * *cap * sizeof(*more));
+		memcpy(more, v->fields, *cap * sizeof(*more));
+		v->fields = more;
+		*cap *= 2;
+	}
+	return &v->fields[v->nfields++];
+}
+
 /* Adds the members of record `id`, `base_bits` into the copy, to
  * v->fields (of *cap entries, grown as needed): an anonymous struct or
  * union adds its own members, as C names them (and bpftrace prints
@@ -234,13 +247,7 @@ static bool add_members(struct sema *s, struct type *v, uint32_t *cap, uint32_t 
 			mt = copied_type(s, mt, depth + 1);
 		if (!mt || (ms[i].bit_size && mt->kind != TYPE_INT))
 			return false;
-		if (v->nfields == *cap) {
-			struct type_field *more = arena_alloc(s->a, 2 * *cap * sizeof(*more));
-			memcpy(more, v->fields, *cap * sizeof(*more));
-			v->fields = more;
-			*cap *= 2;
-		}
-		struct type_field *f = &v->fields[v->nfields++];
+		struct type_field *f = push_field(s, v, cap);
 		f->name = ms[i].name;
 		f->type = mt;
 		f->offset = bits / 8;
@@ -285,13 +292,7 @@ static bool add_script_members(struct sema *s, struct type *v, uint32_t *cap,
 		struct type *mt = copied_type(s, m->type, depth + 1);
 		if (!mt)
 			return false;
-		if (v->nfields == *cap) {
-			struct type_field *more = arena_alloc(s->a, 2 * *cap * sizeof(*more));
-			memcpy(more, v->fields, *cap * sizeof(*more));
-			v->fields = more;
-			*cap *= 2;
-		}
-		struct type_field *f = &v->fields[v->nfields++];
+		struct type_field *f = push_field(s, v, cap);
 		*f = *m;
 		f->type = mt;
 		f->offset = base + m->offset;
