@@ -259,15 +259,23 @@ static bool add_members(struct sema *s, struct type *v, uint32_t *cap, uint32_t 
 	return true;
 }
 
-static struct type *record_value_type(struct sema *s, struct type *rec, int depth)
+/* A by-value copy of record `rec` whose members are still to be added
+ * (push_field), with room for `cap` of them. */
+static struct type *by_value_shell(struct sema *s, const struct type *rec, uint32_t cap)
 {
-	uint32_t cap = 8;
 	struct type *v = arena_alloc(s->a, sizeof(*v));
 	*v = *rec;
 	v->space = SPACE_NONE;
 	v->by_value = true;
 	v->fields = arena_alloc(s->a, cap * sizeof(*v->fields));
 	v->nfields = 0;
+	return v;
+}
+
+static struct type *record_value_type(struct sema *s, struct type *rec, int depth)
+{
+	uint32_t cap = 8;
+	struct type *v = by_value_shell(s, rec, cap);
 	if (!add_members(s, v, &cap, (uint32_t)rec->btf_id, 0, depth))
 		return NULL;
 	return v;
@@ -306,12 +314,7 @@ static struct type *copied_type(struct sema *s, struct type *t, int depth)
 		if (!t->size) /* declared, never defined */
 			return NULL;
 		uint32_t cap = 8;
-		struct type *v = arena_alloc(s->a, sizeof(*v));
-		*v = *t;
-		v->space = SPACE_NONE;
-		v->by_value = true;
-		v->fields = arena_alloc(s->a, cap * sizeof(*v->fields));
-		v->nfields = 0;
+		struct type *v = by_value_shell(s, t, cap);
 		return add_script_members(s, v, &cap, t, 0, depth) ? v : NULL;
 	}
 	if (t->kind == TYPE_RECORD && !t->by_value)
