@@ -930,34 +930,31 @@ static struct type *specifiers(struct cparser *p, bool *is_typedef, bool *define
 {
 	int n_signed = 0, n_unsigned = 0, n_char = 0, n_short = 0, n_int = 0, n_long = 0;
 	int n_bool = 0, n_float = 0, n_double = 0, n_void = 0;
+	/* the words of the basic types, each counted where the type is decided */
+	const struct {
+		const char *word;
+		int *count;
+	} type_words[] = {
+	    {"signed", &n_signed}, {"__signed__", &n_signed}, {"unsigned", &n_unsigned},
+	    {"char", &n_char},     {"short", &n_short},       {"int", &n_int},
+	    {"long", &n_long},     {"_Bool", &n_bool},        {"float", &n_float},
+	    {"double", &n_double}, {"void", &n_void},
+	};
+	int words = 0;
 	struct type *named = NULL;
 	struct tok first = p->tok;
 	for (;;) {
+		int *count = NULL;
+		for (size_t i = 0; i < sizeof(type_words) / sizeof(type_words[0]) && !count; i++)
+			if (is_word(p, type_words[i].word))
+				count = type_words[i].count;
 		if (is_qualifier(p)) {
 			next(p);
 		} else if (is_word(p, "typedef")) {
 			*is_typedef = true;
 			next(p);
-		} else if (is_word(p, "signed") || is_word(p, "__signed__")) {
-			n_signed++, next(p);
-		} else if (is_word(p, "unsigned")) {
-			n_unsigned++, next(p);
-		} else if (is_word(p, "char")) {
-			n_char++, next(p);
-		} else if (is_word(p, "short")) {
-			n_short++, next(p);
-		} else if (is_word(p, "int")) {
-			n_int++, next(p);
-		} else if (is_word(p, "long")) {
-			n_long++, next(p);
-		} else if (is_word(p, "_Bool")) {
-			n_bool++, next(p);
-		} else if (is_word(p, "float")) {
-			n_float++, next(p);
-		} else if (is_word(p, "double")) {
-			n_double++, next(p);
-		} else if (is_word(p, "void")) {
-			n_void++, next(p);
+		} else if (count) {
+			(*count)++, words++, next(p);
 		} else if (!named &&
 		           (is_word(p, "struct") || is_word(p, "union") || is_word(p, "enum"))) {
 			const char *tag = is_word(p, "struct")  ? "struct"
@@ -966,9 +963,7 @@ static struct type *specifiers(struct cparser *p, bool *is_typedef, bool *define
 			named = tagged(p, tag, defined);
 			if (!named)
 				return NULL;
-		} else if (!named && p->tok.kind == T_IDENT && !n_signed && !n_unsigned &&
-		           !n_char && !n_short && !n_int && !n_long && !n_bool && !n_float &&
-		           !n_double && !n_void) {
+		} else if (!named && p->tok.kind == T_IDENT && !words) {
 			const char *name = tok_name(p);
 			struct name_entry *e = find_name(p->t, name);
 			named = e && !e->is_const ? e->type : builtin_typedef(name);
@@ -1008,8 +1003,6 @@ static struct type *specifiers(struct cparser *p, bool *is_typedef, bool *define
 			break;
 		}
 	}
-	int words = n_signed + n_unsigned + n_char + n_short + n_int + n_long + n_bool + n_float +
-	            n_double + n_void;
 	if (named) {
 		if (words) {
 			err_at(p, &first, "a type name cannot be combined with int words");

@@ -29,6 +29,7 @@
 #include "kernel/features.h"
 #include "kernel/host.h"
 #include "kernel/symbols.h"
+#include "probes/args.h"
 #include "probes/kfunc.h"
 #include "runtime/runtime.h"
 
@@ -473,17 +474,11 @@ int kfunc_arg_field(struct compilation *c, const struct attach_point *ap, const 
 		           k->fentry ? (uint32_t)i * 8 : kfunc_pt_regs_arg[i]);
 		return 0;
 	}
-	diag_error(c->diag, loc, "%s has no parameter '%s'", ap->func, name);
 	const char *cands[BTF_MAX_PARAMS];
 	for (int i = 0; i < fn->nparams; i++)
 		cands[i] = fn->params[i].name;
-	const char *near = diag_closest(name, cands, fn->nparams);
-	if (near)
-		diag_note(c->diag, (struct loc){0}, "did you mean 'args.%s'?", near);
-	else if (fn->nparams)
-		diag_note(c->diag, (struct loc){0}, "its parameters: 'sonde -lv %s:%s' lists them",
-			  ap->prov->name, ap->func);
-	return -1;
+	return probe_no_arg(c, loc, ap->func, "parameter", name, cands, fn->nparams,
+	                    arena_printf(&c->arena, "%s:%s", ap->prov->name, ap->func));
 }
 
 int kfunc_arg_index(struct compilation *c, const struct attach_point *ap, int index,

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "compile.h"
+#include "kernel/cpus.h"
 #include "kernel/features.h"
 #include "probes/provider.h"
 #include "runtime/runtime.h"
@@ -155,27 +156,27 @@ static int attach_on(struct bpf_program *prog, struct perf_event_attr *attr, con
 	return rt_attachment_add_link(att, link);
 }
 
-/* attach_on() for every online CPU (the list looks like "0-3,6,8-9"). */
+struct attach_on_args {
+	struct bpf_program *prog;
+	struct perf_event_attr *attr;
+	const char *what;
+	struct rt_attachment *att;
+	char *err;
+	size_t errsz;
+};
+
+static int attach_on_cpu(int cpu, void *arg)
+{
+	struct attach_on_args *a = arg;
+	return attach_on(a->prog, a->attr, a->what, cpu, a->att, a->err, a->errsz);
+}
+
+/* attach_on() for every online CPU. */
 static int attach_online(struct bpf_program *prog, struct perf_event_attr *attr,
 			 const char *what, struct rt_attachment *att, char *err, size_t errsz)
 {
-	char list[1024] = "";
-	FILE *f = fopen("/sys/devices/system/cpu/online", "re");
-	if (!f || !fgets(list, sizeof(list), f)) {
-		if (f)
-			fclose(f);
-		snprintf(err, errsz, "cannot read the list of online CPUs");
-		return -EIO;
-	}
-	fclose(f);
-	int rc = 0;
-	for (char *tok = strtok(list, ",\n"); tok && !rc; tok = strtok(NULL, ",\n")) {
-		char *dash = strchr(tok, '-');
-		int lo = atoi(tok), hi = dash ? atoi(dash + 1) : lo;
-		for (int cpu = lo; cpu <= hi && !rc; cpu++)
-			rc = attach_on(prog, attr, what, cpu, att, err, errsz);
-	}
-	return rc;
+	struct attach_on_args a = {prog, attr, what, att, err, errsz};
+	return cpus_each_online(attach_on_cpu, &a, err, errsz);
 }
 
 static int interval_attach(struct host *h, const struct probe_desc *pd, struct bpf_program *prog,

@@ -13,6 +13,7 @@
 #include "compile.h"
 #include "kernel/btf.h"
 #include "kernel/tracefs.h"
+#include "probes/args.h"
 #include "probes/provider.h"
 #include "runtime/runtime.h"
 
@@ -125,17 +126,10 @@ static int rawtracepoint_arg_field(struct compilation *c, const struct attach_po
 		}
 		return 0;
 	}
-	diag_error(c->diag, loc, "%s has no argument '%s'", ap->spec, name);
 	const char *cands[BTF_MAX_PARAMS];
 	for (int i = 0; i < fn->nparams; i++)
 		cands[i] = fn->params[i].name;
-	const char *near = diag_closest(name, cands, fn->nparams);
-	if (near)
-		diag_note(c->diag, (struct loc){0}, "did you mean 'args.%s'?", near);
-	else if (fn->nparams)
-		diag_note(c->diag, (struct loc){0}, "its arguments: 'sonde -lv %s' lists them",
-		          ap->spec);
-	return -1;
+	return probe_no_arg(c, loc, ap->spec, "argument", name, cands, fn->nparams, ap->spec);
 }
 
 static int rawtracepoint_attach(struct host *h, const struct probe_desc *pd,

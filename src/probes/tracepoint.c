@@ -12,6 +12,7 @@
 #include "compile.h"
 #include "kernel/btf.h"
 #include "kernel/tracefs.h"
+#include "probes/args.h"
 #include "probes/provider.h"
 #include "runtime/runtime.h"
 
@@ -218,16 +219,13 @@ static int tracepoint_arg_field(struct compilation *c, const struct attach_point
 	const struct tp_format *fmt = ap->data;
 	const struct tp_field *f = tp_format_field(fmt, name);
 	if (!f) {
-		diag_error(c->diag, loc, "tracepoint %s has no field '%s'", ap->spec + 11, name);
 		const char *cands[256];
 		int n = 0;
 		for (uint32_t i = 0; i < fmt->nfields && n < 256; i++)
 			if (!fmt->fields[i].is_common)
 				cands[n++] = fmt->fields[i].name;
-		const char *near = diag_closest(name, cands, n);
-		if (near)
-			diag_note(c->diag, (struct loc){0}, "did you mean 'args.%s'?", near);
-		return -1;
+		return probe_no_arg(c, loc, arena_printf(&c->arena, "tracepoint %s", ap->spec + 11),
+		                    "field", name, cands, n, NULL);
 	}
 	struct type *t = tp_field_type(&c->arena, f, c->opts->max_strlen);
 	if (t && f->is_pointer && !f->is_array && f->size == 8)

@@ -22,6 +22,7 @@
 #include "kernel/features.h"
 #include "kernel/host.h"
 #include "kernel/symbols.h"
+#include "probes/args.h"
 #include "probes/kfunc.h"
 #include "probes/uprobe.h"
 #include "runtime/runtime.h"
@@ -261,14 +262,10 @@ static int uprobe_arg_field(struct compilation *c, const struct attach_point *ap
 		}
 		return 0;
 	}
-	diag_error(c->diag, loc, "%s has no parameter '%s'", ap->func, name);
 	const char *cands[SYM_MAX_PARAMS];
 	for (int i = 0; i < u->nparams; i++)
 		cands[i] = u->params[i].name;
-	const char *near = diag_closest(name, cands, u->nparams);
-	if (near)
-		diag_note(c->diag, (struct loc){0}, "did you mean 'args.%s'?", near);
-	return -1;
+	return probe_no_arg(c, loc, ap->func, "parameter", name, cands, u->nparams, NULL);
 }
 
 static int uprobe_retval(struct compilation *c, const struct attach_point *ap, struct loc loc,

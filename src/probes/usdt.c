@@ -46,6 +46,17 @@ static bool matches(const char *glob, const char *s)
 	return !glob || !fnmatch(glob, s, 0);
 }
 
+/* Whether `count` matched sites are more than USDT_MAX_SITES; if so,
+ * after saying so. */
+static bool too_many_sites(struct compilation *c, struct node *spec, int count)
+{
+	if (count <= USDT_MAX_SITES)
+		return false;
+	diag_error(c->diag, spec->loc, "'%s' matches more than %d USDT sites; narrow it",
+	           spec->u.spec.text, USDT_MAX_SITES);
+	return true;
+}
+
 /* Adds the sites of `path` that match; returns how many (more than
  * USDT_MAX_SITES: too many), or -1 after an error. With `quiet` (one file
  * of a process's), a file without notes or matches is no error. */
@@ -95,10 +106,8 @@ static int usdt_expand_path(struct compilation *c, struct node *spec, const char
 		};
 		sema_add_attach_point(c, &ap);
 	}
-	if (matched > USDT_MAX_SITES) {
-		diag_error(c->diag, spec->loc, "'%s' matches more than %d USDT sites; narrow it",
-		           spec->u.spec.text, USDT_MAX_SITES);
-	} else if (!matched && !quiet) {
+	bool too_many = too_many_sites(c, spec, matched);
+	if (!too_many && !matched && !quiet) {
 		diag_error(c->diag, spec->loc, "no USDT probe in %s matches '%s%s%s'", path,
 		           prov_glob ? prov_glob : "", prov_glob ? ":" : "", name_glob);
 		const char **cands = arena_alloc(&c->arena, (size_t)n * sizeof(*cands));
@@ -115,7 +124,7 @@ static int usdt_expand_path(struct compilation *c, struct node *spec, const char
 			diag_note(c->diag, (struct loc){0}, "'sonde -l usdt:%s' lists them", path);
 	}
 	usdt_sites_free(sites, n);
-	if (matched > USDT_MAX_SITES)
+	if (too_many)
 		return -1;
 	return matched || quiet ? matched : -1;
 }
@@ -166,12 +175,8 @@ static int usdt_expand_pid(struct compilation *c, struct node *spec, int pid,
 		int n = usdt_expand_path(c, spec, seen[nseen - 1], prov_glob, name_glob, true);
 		if (n < 0)
 			rc = -1;
-		else if ((total += n) > USDT_MAX_SITES) {
-			diag_error(c->diag, spec->loc,
-				   "'%s' matches more than %d USDT sites; narrow it",
-				   spec->u.spec.text, USDT_MAX_SITES);
+		else if (too_many_sites(c, spec, total += n))
 			rc = -1;
-		}
 	}
 	fclose(f);
 	if (rc == 0 && !total) {
@@ -206,12 +211,8 @@ static int usdt_expand_glob(struct compilation *c, struct node *spec, const char
 		int n = usdt_expand_path(c, spec, path, prov_glob, name_glob, true);
 		if (n < 0)
 			rc = -1;
-		else if ((total += n) > USDT_MAX_SITES) {
-			diag_error(c->diag, spec->loc,
-				   "'%s' matches more than %d USDT sites; narrow it",
-				   spec->u.spec.text, USDT_MAX_SITES);
+		else if (too_many_sites(c, spec, total += n))
 			rc = -1;
-		}
 	}
 	if (grc == 0)
 		globfree(&g);

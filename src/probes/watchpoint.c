@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "compile.h"
+#include "kernel/cpus.h"
 #include "kernel/host.h"
 #include "probes/provider.h"
 
@@ -150,6 +151,20 @@ static int open_and_attach(struct bpf_program *prog, struct perf_event_attr *att
 	return rt_attachment_add_link(att, link);
 }
 
+struct on_cpu_args {
+	struct bpf_program *prog;
+	struct perf_event_attr *attr;
+	struct rt_attachment *att;
+	char *err;
+	size_t errsz;
+};
+
+static int open_on_cpu(int cpu, void *arg)
+{
+	struct on_cpu_args *a = arg;
+	return open_and_attach(a->prog, a->attr, -1, cpu, a->att, a->err, a->errsz);
+}
+
 static int watchpoint_attach(struct host *h, const struct probe_desc *pd, struct bpf_program *prog,
 			     struct rt_attachment *att, char *err, size_t errsz)
 {
@@ -167,23 +182,8 @@ static int watchpoint_attach(struct host *h, const struct probe_desc *pd, struct
 	if (h->target_pid > 0)
 		return open_and_attach(prog, &attr, h->target_pid, -1, att, err, errsz);
 
-	char list[1024] = "";
-	FILE *f = fopen("/sys/devices/system/cpu/online", "re");
-	if (!f || !fgets(list, sizeof(list), f)) {
-		if (f)
-			fclose(f);
-		snprintf(err, errsz, "cannot read the list of online CPUs");
-		return -EIO;
-	}
-	fclose(f);
-	int rc = 0;
-	for (char *tok = strtok(list, ",\n"); tok && !rc; tok = strtok(NULL, ",\n")) {
-		char *dash = strchr(tok, '-');
-		int lo = atoi(tok), hi = dash ? atoi(dash + 1) : lo;
-		for (int cpu = lo; cpu <= hi && !rc; cpu++)
-			rc = open_and_attach(prog, &attr, -1, cpu, att, err, errsz);
-	}
-	return rc;
+	struct on_cpu_args a = {prog, &attr, att, err, errsz};
+	return cpus_each_online(open_on_cpu, &a, err, errsz);
 }
 
 const struct provider provider_watchpoint = {

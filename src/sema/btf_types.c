@@ -206,6 +206,19 @@ struct type *check_kernel_field(struct sema *s, struct node *n, struct type *bt)
  * types stay. NULL when a member has a type sonde cannot read. */
 static struct type *copied_type(struct sema *s, struct type *t, int depth);
 
+/* A new zeroed field at the end of v->fields, which has room for *cap and
+ * doubles when full. */
+static struct type_field *push_field(struct sema *s, struct type *v, uint32_t *cap)
+{
+	if (v->nfields == *cap) {
+		struct type_field *more = arena_alloc(s->a, 2 * *cap * sizeof(*more));
+		memcpy(more, v->fields, *cap * sizeof(*more));
+		v->fields = more;
+		*cap *= 2;
+	}
+	return &v->fields[v->nfields++];
+}
+
 /* Adds the members of record `id`, `base_bits` into the copy, to
  * v->fields (of *cap entries, grown as needed): an anonymous struct or
  * union adds its own members, as C names them (and bpftrace prints
@@ -234,13 +247,7 @@ static bool add_members(struct sema *s, struct type *v, uint32_t *cap, uint32_t 
 			mt = copied_type(s, mt, depth + 1);
 		if (!mt || (ms[i].bit_size && mt->kind != TYPE_INT))
 			return false;
-		if (v->nfields == *cap) {
-			struct type_field *more = arena_alloc(s->a, 2 * *cap * sizeof(*more));
-			memcpy(more, v->fields, *cap * sizeof(*more));
-			v->fields = more;
-			*cap *= 2;
-		}
-		struct type_field *f = &v->fields[v->nfields++];
+		struct type_field *f = push_field(s, v, cap);
 		f->name = ms[i].name;
 		f->type = mt;
 		f->offset = bits / 8;
@@ -252,15 +259,23 @@ static bool add_members(struct sema *s, struct type *v, uint32_t *cap, uint32_t 
 	return true;
 }
 
-static struct type *record_value_type(struct sema *s, struct type *rec, int depth)
+/* A by-value copy of record `rec` whose members are still to be added
+ * (push_field), with room for `cap` of them. */
+static struct type *by_value_shell(struct sema *s, const struct type *rec, uint32_t cap)
 {
-	uint32_t cap = 8;
 	struct type *v = arena_alloc(s->a, sizeof(*v));
 	*v = *rec;
 	v->space = SPACE_NONE;
 	v->by_value = true;
 	v->fields = arena_alloc(s->a, cap * sizeof(*v->fields));
 	v->nfields = 0;
+	return v;
+}
+
+static struct type *record_value_type(struct sema *s, struct type *rec, int depth)
+{
+	uint32_t cap = 8;
+	struct type *v = by_value_shell(s, rec, cap);
 	if (!add_members(s, v, &cap, (uint32_t)rec->btf_id, 0, depth))
 		return NULL;
 	return v;
@@ -285,13 +300,7 @@ static bool add_script_members(struct sema *s, struct type *v, uint32_t *cap,
 		struct type *mt = copied_type(s, m->type, depth + 1);
 		if (!mt)
 			return false;
-		if (v->nfields == *cap) {
-			struct type_field *more = arena_alloc(s->a, 2 * *cap * sizeof(*more));
-			memcpy(more, v->fields, *cap * sizeof(*more));
-			v->fields = more;
-			*cap *= 2;
-		}
-		struct type_field *f = &v->fields[v->nfields++];
+		struct type_field *f = push_field(s, v, cap);
 		*f = *m;
 		f->type = mt;
 		f->offset = base + m->offset;
@@ -305,12 +314,7 @@ static struct type *copied_type(struct sema *s, struct type *t, int depth)
 		if (!t->size) /* declared, never defined */
 			return NULL;
 		uint32_t cap = 8;
-		struct type *v = arena_alloc(s->a, sizeof(*v));
-		*v = *t;
-		v->space = SPACE_NONE;
-		v->by_value = true;
-		v->fields = arena_alloc(s->a, cap * sizeof(*v->fields));
-		v->nfields = 0;
+		struct type *v = by_value_shell(s, t, cap);
 		return add_script_members(s, v, &cap, t, 0, depth) ? v : NULL;
 	}
 	if (t->kind == TYPE_RECORD && !t->by_value)

@@ -217,6 +217,37 @@ static void test_features_are_the_hosts(void **state)
 	unlink(syms);
 }
 
+/* args.NAME that a kprobe's function lacks: the closest parameter, or the
+ * listing that names them (this machine has no kprobes, so a fake host
+ * with them stands in; the parameters are the real kernel's BTF). */
+static void test_kprobe_missing_parameter(void **state)
+{
+	(void)state;
+	char syms[64];
+	write_temp(syms, sizeof(syms), "ffffffff81000000 T vfs_read\n");
+	struct host h;
+	host_init(&h);
+	h.kallsyms_path = syms;
+	fake_features(&h, true);
+	struct compile_run r;
+	assert_int_equal(compile_run_host(&r, "kprobe:vfs_read { @n = args.cont; }", NULL, &h), -1);
+	assert_string_equal(compile_diags(&r), "-e:1:29: error: vfs_read has no parameter 'cont'\n"
+	                                       "    1 | kprobe:vfs_read { @n = args.cont; }\n"
+	                                       "      |                             ^~~~\n"
+	                                       "note: did you mean 'args.count'?\n");
+	compile_fini(&r);
+	assert_int_equal(compile_run_host(&r, "kprobe:vfs_read { @n = args.zzzzzzzz; }", NULL, &h),
+	                 -1);
+	assert_string_equal(compile_diags(&r),
+	                    "-e:1:29: error: vfs_read has no parameter 'zzzzzzzz'\n"
+	                    "    1 | kprobe:vfs_read { @n = args.zzzzzzzz; }\n"
+	                    "      |                             ^~~~~~~~\n"
+	                    "note: its parameters: 'sonde -lv kprobe:vfs_read' lists them\n");
+	compile_fini(&r);
+	host_fini(&h);
+	unlink(syms);
+}
+
 /* Helper probing is the host's: one host says the kernel lacks
  * bpf_for_each_map_elem and sema refuses 'for' over a map, another says
  * it has it and sema takes the loop. */
@@ -256,6 +287,7 @@ int main(void)
 	    cmocka_unit_test(test_kprobe_filters_are_the_hosts),
 	    cmocka_unit_test(test_features_are_the_hosts),
 	    cmocka_unit_test(test_helpers_are_the_hosts),
+	    cmocka_unit_test(test_kprobe_missing_parameter),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
