@@ -105,6 +105,15 @@ struct type *btf_lang_type(struct compilation *c, uint32_t id)
 	return btf_value_type(&s, id, 0);
 }
 
+/* The file whose DWARF the probe's types come from (its first), or NULL. */
+static const char *probed_file(struct sema *s)
+{
+	for (size_t i = 0; i < s->naps; i++)
+		if (s->aps[i].prov->named_type && s->aps[i].target)
+			return s->aps[i].target;
+	return NULL;
+}
+
 /* A type named in a cast or sizeof that the probed program defines (a
  * uprobe's binary's DWARF), asked of the providers of the probe's attach
  * points, each file once: 1 with *out set, 0 when none has it, -1 after
@@ -180,7 +189,12 @@ struct type *named_type(struct sema *s, const struct typename_ref *to, struct lo
 			return NULL;
 		}
 		if (id < 0) {
-			diag_error(s->d, loc, "the kernel has no type '%s %s'", to->tag, to->name);
+			const char *bin = probed_file(s);
+			if (bin)
+				diag_error(s->d, loc, "neither the DWARF of %s nor the kernel has a type '%s %s'",
+					   bin, to->tag, to->name);
+			else
+				diag_error(s->d, loc, "the kernel has no type '%s %s'", to->tag, to->name);
 			return NULL;
 		}
 		base = record_type(s, (uint32_t)id);
