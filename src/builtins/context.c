@@ -39,6 +39,13 @@ struct type *check_retval(struct sema *s, struct node *n)
 			acc.type = &type_u64;
 			t = type_in_space(s->a, &type_u64, (enum addr_space)t->space);
 		}
+		/* integers of different sizes or signs (a uint16 and a char):
+		 * each attach point loads its own, and 64 bits hold them all */
+		if (t && !type_equal(t, acc.type) && t->kind == TYPE_INT &&
+		    acc.type->kind == TYPE_INT) {
+			acc.type = t->is_signed || acc.type->is_signed ? &type_s64 : &type_u64;
+			t = type_in_space(s->a, acc.type, (enum addr_space)t->space);
+		}
 		t = ctx_value_type(s, t, &acc);
 	}
 	return t ? t : &type_s64;

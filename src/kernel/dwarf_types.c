@@ -29,6 +29,7 @@ struct builder {
 };
 
 static struct type *die_type(struct builder *b, Dwarf_Die *die, int depth);
+static struct type *unreadable_type(struct builder *b, Dwarf_Die *m, bool bitfield);
 
 /* The type DW_AT_type of `die` refers to; NULL (void) when there is none. */
 static struct type *attr_type(struct builder *b, Dwarf_Die *die, int depth, bool *is_void)
@@ -123,9 +124,30 @@ static void add_members(struct builder *b, Dwarf_Die *die, uint32_t base, struct
 		bool is_void;
 		struct type *t = bitfield ? NULL : attr_type(b, &m, depth, &is_void);
 		if (!t)
-			t = &type_void; /* listed, so the error says it cannot be read */
+			t = unreadable_type(b, &m, bitfield); /* listed, so the error says why */
 		add_field(fl, arena_strdup(b->a, name), t, off);
 	} while (dwarf_siblingof(&m, &m) == 0);
+}
+
+/* A member sonde cannot read (a float, a bitfield, a function pointer's
+ * target...): void, named as C names its type where that is a base type
+ * ("double"), so the error says what it is. */
+static struct type *unreadable_type(struct builder *b, Dwarf_Die *m, bool bitfield)
+{
+	Dwarf_Attribute attr;
+	Dwarf_Die to, peeled;
+	const char *name = NULL;
+	if (bitfield)
+		name = "a bitfield";
+	else if (dwarf_attr_integrate(m, DW_AT_type, &attr) && dwarf_formref_die(&attr, &to) &&
+		 dwarf_peel_type(&to, &peeled) == 0 && dwarf_tag(&peeled) == DW_TAG_base_type)
+		name = dwarf_diename(&peeled);
+	if (!name)
+		return &type_void;
+	struct type *t = arena_alloc(b->a, sizeof(*t));
+	*t = type_void;
+	t->name = arena_strdup(b->a, name);
+	return t;
 }
 
 static struct type *record_of(struct builder *b, Dwarf_Die *die, int depth)
@@ -278,6 +300,97 @@ struct type *dwarf_param_type(struct arena *a, const char *path, const char *fun
 		Dwarf_Die type;
 		if (dwarf_attr_integrate(&p, DW_AT_type, &attr) && dwarf_formref_die(&attr, &type))
 			t = die_type(&b, &type, 0);
+		free(b.seen);
+	}
+	if (dw)
+		dwarf_end(dw);
+	close(fd);
+	return t;
+}
+
+/* The defining entry named `name` with one of `tags` among the top-level
+ * entries of the compile units of `dw`. */
+static bool find_named(Dwarf *dw, const int *tags, int ntags, const char *name, Dwarf_Die *out)
+{
+	Dwarf_Off off = 0, next;
+	size_t hsize;
+	while (dwarf_nextcu(dw, off, &next, &hsize, NULL, NULL, NULL) == 0) {
+		Dwarf_Die cu, child;
+		if (dwarf_offdie(dw, off + hsize, &cu) && dwarf_child(&cu, &child) == 0) {
+			do {
+				int tag = dwarf_tag(&child);
+				bool wanted = false;
+				for (int i = 0; i < ntags; i++)
+					wanted |= tag == tags[i];
+				Dwarf_Attribute a;
+				const char *n = wanted ? dwarf_diename(&child) : NULL;
+				if (n && !strcmp(n, name) && !dwarf_attr(&child, DW_AT_declaration, &a)) {
+					*out = child;
+					return true;
+				}
+			} while (dwarf_siblingof(&child, &child) == 0);
+		}
+		off = next;
+	}
+	return false;
+}
+
+int dwarf_named_type(struct arena *a, const char *path, const char *tag, const char *name,
+		     struct type **out)
+{
+	*out = NULL;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	Dwarf *dw = dwarf_begin(fd, DWARF_C_READ);
+	if (!dw) {
+		close(fd);
+		return -1;
+	}
+	int tags[2], ntags = 1;
+	if (!tag) {
+		tags[0] = DW_TAG_typedef;
+	} else if (!strcmp(tag, "union")) {
+		tags[0] = DW_TAG_union_type;
+	} else if (!strcmp(tag, "enum")) {
+		tags[0] = DW_TAG_enumeration_type;
+	} else {
+		tags[0] = DW_TAG_structure_type;
+		tags[1] = DW_TAG_class_type;
+		ntags = 2;
+	}
+	Dwarf_Die die;
+	int rc = 0;
+	if (find_named(dw, tags, ntags, name, &die)) {
+		struct builder b = {.a = a};
+		*out = die_type(&b, &die, 0);
+		free(b.seen);
+		rc = *out ? 1 : -2;
+	}
+	dwarf_end(dw);
+	close(fd);
+	return rc;
+}
+
+struct type *dwarf_return_type(struct arena *a, const char *path, const char *func,
+			       bool *is_void)
+{
+	*is_void = false;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return NULL;
+	Dwarf *dw = dwarf_begin(fd, DWARF_C_READ);
+	struct type *t = NULL;
+	Dwarf_Die fn;
+	int tags[] = {DW_TAG_subprogram};
+	if (dw && find_named(dw, tags, 1, func, &fn)) {
+		struct builder b = {.a = a};
+		Dwarf_Attribute attr;
+		Dwarf_Die type;
+		if (dwarf_attr_integrate(&fn, DW_AT_type, &attr) && dwarf_formref_die(&attr, &type))
+			t = die_type(&b, &type, 0);
+		else
+			*is_void = true;
 		free(b.seen);
 	}
 	if (dw)

@@ -20,4 +20,18 @@
 struct type *dwarf_param_type(struct arena *a, const char *path, const char *func,
                               const char *param);
 
+/* The type named `name` in the DWARF of `path`: a struct (tag "struct"),
+ * union ("union"), enum ("enum") or typedef (tag NULL), built as
+ * dwarf_param_type builds parameters. 1 and *out set when found, 0 when
+ * the file's DWARF has no such type, -1 when the file has no DWARF, -2
+ * when it has the type but sonde cannot represent it. */
+int dwarf_named_type(struct arena *a, const char *path, const char *tag, const char *name,
+		     struct type **out);
+
+/* The type `func` of `path` returns, from its DWARF; NULL when it has no
+ * entry or sonde cannot represent the type, with *is_void set when the
+ * function returns nothing. */
+struct type *dwarf_return_type(struct arena *a, const char *path, const char *func,
+			       bool *is_void);
+
 #endif

@@ -819,6 +819,69 @@ static void dwarf_pointee(Dwarf_Die *ptr, struct sym_dwarf_param *out)
 	out->pointee_signed = enc == DW_ATE_signed || enc == DW_ATE_signed_char;
 }
 
+/* The C type of `die` as bpftrace 0.17 spells it in -lv: a base type or
+ * typedef by name, "struct foo", a pointer with the '*' against its
+ * target ("char**", "void*"), "const T" or, for a const pointer, "T*
+ * const"; volatile as const is, an array as "T[N]". What it cannot name
+ * (a function) is "<unknown type>", as in bpftrace. */
+static void dwarf_c_type(Dwarf_Die *die, char *buf, size_t size, int depth)
+{
+	Dwarf_Attribute attr;
+	Dwarf_Die to;
+	bool has_to = dwarf_attr_integrate(die, DW_AT_type, &attr) && dwarf_formref_die(&attr, &to);
+	char inner[128] = "void";
+	int tag = dwarf_tag(die);
+	const char *name = dwarf_diename(die);
+	if (depth > 8) {
+		snprintf(buf, size, "<unknown type>");
+		return;
+	}
+	if (has_to && tag != DW_TAG_base_type && tag != DW_TAG_typedef)
+		dwarf_c_type(&to, inner, sizeof(inner), depth + 1);
+	switch (tag) {
+	case DW_TAG_base_type:
+	case DW_TAG_typedef:
+		snprintf(buf, size, "%s", name ? name : "<unknown type>");
+		return;
+	case DW_TAG_pointer_type:
+		snprintf(buf, size, "%s*", inner);
+		return;
+	case DW_TAG_structure_type:
+	case DW_TAG_union_type:
+	case DW_TAG_enumeration_type:
+		snprintf(buf, size, "%s %s",
+			 tag == DW_TAG_structure_type ? "struct"
+			 : tag == DW_TAG_union_type   ? "union"
+						      : "enum",
+			 name ? name : "<anonymous>");
+		return;
+	case DW_TAG_const_type:
+	case DW_TAG_volatile_type: {
+		const char *q = tag == DW_TAG_const_type ? "const" : "volatile";
+		if (has_to && dwarf_tag(&to) == DW_TAG_pointer_type)
+			snprintf(buf, size, "%s %s", inner, q);
+		else
+			snprintf(buf, size, "%s %s", q, inner);
+		return;
+	}
+	case DW_TAG_array_type: {
+		Dwarf_Die sub;
+		Dwarf_Word n = 0;
+		if (dwarf_child(die, &sub) == 0 && dwarf_tag(&sub) == DW_TAG_subrange_type) {
+			if (dwarf_attr_integrate(&sub, DW_AT_count, &attr))
+				dwarf_formudata(&attr, &n);
+			else if (dwarf_attr_integrate(&sub, DW_AT_upper_bound, &attr) &&
+				 dwarf_formudata(&attr, &n) == 0)
+				n++;
+		}
+		snprintf(buf, size, "%s[%llu]", inner, (unsigned long long)n);
+		return;
+	}
+	default:
+		snprintf(buf, size, "<unknown type>");
+	}
+}
+
 static void dwarf_param(struct host *h, Dwarf_Die *die, struct sym_dwarf_param *out)
 {
 	memset(out, 0, sizeof(*out));
@@ -827,8 +890,7 @@ static void dwarf_param(struct host *h, Dwarf_Die *die, struct sym_dwarf_param *
 	Dwarf_Die type, peeled;
 	if (!dwarf_attr_integrate(die, DW_AT_type, &attr) || !dwarf_formref_die(&attr, &type))
 		return;
-	const char *tn = dwarf_diename(&type);
-	snprintf(out->c_type, sizeof(out->c_type), "%s", tn ? tn : "");
+	dwarf_c_type(&type, out->c_type, sizeof(out->c_type), 0);
 	if (dwarf_peel_type(&type, &peeled) != 0)
 		return;
 	int tag = dwarf_tag(&peeled);
@@ -838,31 +900,6 @@ static void dwarf_param(struct host *h, Dwarf_Die *die, struct sym_dwarf_param *
 		out->size = 8;
 		out->readable = true;
 		dwarf_pointee(&peeled, out);
-		if (!tn) {
-			Dwarf_Die to;
-			const char *pn = NULL, *tag = "";
-			bool is_const = false;
-			Dwarf_Die *cur = &peeled;
-			/* through const/volatile to the named pointee */
-			while (dwarf_attr_integrate(cur, DW_AT_type, &attr) &&
-			       dwarf_formref_die(&attr, &to)) {
-				if (dwarf_tag(&to) == DW_TAG_const_type)
-					is_const = true;
-				pn = dwarf_diename(&to);
-				/* as C spells a record: "struct point *" */
-				tag = dwarf_tag(&to) == DW_TAG_structure_type     ? "struct "
-				      : dwarf_tag(&to) == DW_TAG_union_type       ? "union "
-				      : dwarf_tag(&to) == DW_TAG_enumeration_type ? "enum "
-				                                                  : "";
-				if (pn || (dwarf_tag(&to) != DW_TAG_const_type &&
-					   dwarf_tag(&to) != DW_TAG_volatile_type))
-					break;
-				peeled = to;
-				cur = &peeled;
-			}
-			snprintf(out->c_type, sizeof(out->c_type), "%s%s%s *",
-			         is_const ? "const " : "", pn ? tag : "", pn ? pn : "void");
-		}
 		return;
 	}
 	if (tag == DW_TAG_base_type || tag == DW_TAG_enumeration_type) {
@@ -877,9 +914,6 @@ static void dwarf_param(struct host *h, Dwarf_Die *die, struct sym_dwarf_param *
 				 (tag == DW_TAG_enumeration_type && enc == 0 && 0);
 		bool is_float = enc == DW_ATE_float;
 		out->readable = !is_float && (size == 1 || size == 2 || size == 4 || size == 8);
-		if (!tn)
-			snprintf(out->c_type, sizeof(out->c_type), "%s", dwarf_diename(&peeled) ?
-				 dwarf_diename(&peeled) : "?");
 	}
 }
 

@@ -175,6 +175,13 @@ struct provider {
 	/* retval: same contract (providers with CTX_HAS_RETVAL). */
 	int (*retval)(struct compilation *c, const struct attach_point *ap, struct loc loc,
 		      struct ctx_access *out);
+	/* A type named in a cast or sizeof (tag "struct", "union", "enum", or
+	 * NULL for a typedef) that the traced program itself defines (a
+	 * uprobe's binary's DWARF): 1 with *out set, 0 when it has none, -1
+	 * after reporting an error at `loc`. NULL: types come from the script
+	 * and the kernel only. */
+	int (*named_type)(struct compilation *c, const struct attach_point *ap, const char *tag,
+			  const char *name, struct loc loc, struct type **out);
 
 	/* Packet providers (CTX_HAS_PKT): the bpf-runtime function that fills
 	 * a struct sonde_pkt from this program type's context, called once at

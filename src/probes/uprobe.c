@@ -268,6 +268,9 @@ static int uprobe_arg_field(struct compilation *c, const struct attach_point *ap
 	return probe_no_arg(c, loc, ap->func, "parameter", name, cands, u->nparams, NULL);
 }
 
+/* retval: rax, typed from the function's DWARF where the binary has it
+ * (an integer of the declared size and sign, a pointer to what it points
+ * to), a uint64 otherwise, as bpftrace 0.17 has it. */
 static int uprobe_retval(struct compilation *c, const struct attach_point *ap, struct loc loc,
 			 struct ctx_access *out)
 {
@@ -277,7 +280,33 @@ static int uprobe_retval(struct compilation *c, const struct attach_point *ap, s
 	out->size = 8;
 	out->type = &type_u64;
 	out->space = SPACE_USER;
+	if (!ap->func || !strncmp(ap->func, "0x", 2))
+		return 0; /* a raw address: no function entry to ask */
+	bool is_void;
+	struct type *t = dwarf_return_type(&c->arena, ap->target, ap->func, &is_void);
+	if (t && t->kind == TYPE_INT) {
+		/* the callee leaves only the low bytes defined */
+		out->size = t->size;
+		out->is_signed = t->is_signed;
+		out->type = t;
+	} else if (t && t->kind == TYPE_PTR) {
+		out->type = t;
+	}
 	return 0;
+}
+
+/* Casts and sizeof name the binary's own types: structs, unions, enums
+ * and typedefs of its DWARF. */
+static int uprobe_named_type(struct compilation *c, const struct attach_point *ap,
+			     const char *tag, const char *name, struct loc loc, struct type **out)
+{
+	int rc = dwarf_named_type(&c->arena, ap->target, tag, name, out);
+	if (rc == -2) {
+		diag_error(c->diag, loc, "'%s%s%s' of %s has a type sonde cannot represent",
+			   tag ? tag : "", tag ? " " : "", name, ap->target);
+		return -1;
+	}
+	return rc == 1 ? 1 : 0;
 }
 
 int uprobe_attach(struct host *h, const struct probe_desc *pd, struct bpf_program *prog,
@@ -397,6 +426,7 @@ const struct provider provider_uprobe = {
 	.expand = uprobe_expand,
 	.section = uprobe_section,
 	.arg_field = uprobe_arg_field,
+	.named_type = uprobe_named_type,
 	.arg_index = uprobe_arg_index,
 	.attach = uprobe_attach,
 	.list = uprobe_list,
@@ -412,6 +442,7 @@ const struct provider provider_uretprobe = {
 	.expand = uretprobe_expand,
 	.section = uprobe_section,
 	.retval = uprobe_retval,
+	.named_type = uprobe_named_type,
 	.attach = uprobe_attach,
 	.list = uretprobe_list,
 };

@@ -105,7 +105,57 @@ struct type *btf_lang_type(struct compilation *c, uint32_t id)
 	return btf_value_type(&s, id, 0);
 }
 
-/* A type as written in a cast or sizeof; NULL after an error. */
+/* The file whose DWARF the probe's types come from (its first), or NULL. */
+static const char *probed_file(struct sema *s)
+{
+	for (size_t i = 0; i < s->naps; i++)
+		if (s->aps[i].prov->named_type && s->aps[i].target)
+			return s->aps[i].target;
+	return NULL;
+}
+
+/* A type named in a cast or sizeof that the probed program defines (a
+ * uprobe's binary's DWARF), asked of the providers of the probe's attach
+ * points, each file once: 1 with *out set, 0 when none has it, -1 after
+ * an error (two files that lay it out differently). */
+static int program_named_type(struct sema *s, const struct typename_ref *to, struct loc loc,
+			      struct type **out)
+{
+	*out = NULL;
+	const char *found_in = NULL;
+	for (size_t i = 0; i < s->naps; i++) {
+		const struct attach_point *ap = &s->aps[i];
+		if (!ap->prov->named_type || !ap->target)
+			continue;
+		bool asked = false;
+		for (size_t j = 0; j < i && !asked; j++)
+			asked = s->aps[j].prov->named_type && s->aps[j].target &&
+				!strcmp(s->aps[j].target, ap->target);
+		if (asked)
+			continue;
+		struct type *t;
+		int rc = ap->prov->named_type(s->c, ap, to->tag, to->name, loc, &t);
+		if (rc < 0)
+			return -1;
+		if (rc == 0)
+			continue;
+		if (*out && (t->kind != (*out)->kind || t->size != (*out)->size)) {
+			diag_error(s->d, loc, "'%s%s%s' is laid out differently in %s and %s",
+				   to->tag ? to->tag : "", to->tag ? " " : "", to->name, found_in,
+				   ap->target);
+			return -1;
+		}
+		if (!*out) {
+			*out = t;
+			found_in = ap->target;
+		}
+	}
+	return *out ? 1 : 0;
+}
+
+/* A type as written in a cast or sizeof, looked up in the script's own
+ * definitions, sonde's integer names, the probed program's DWARF and the
+ * kernel's BTF, in that order; NULL after an error. */
 struct type *named_type(struct sema *s, const struct typename_ref *to, struct loc loc)
 {
 	static const struct {
@@ -124,8 +174,13 @@ struct type *named_type(struct sema *s, const struct typename_ref *to, struct lo
 			if (!strcmp(ints[i].name, to->name))
 				base = type_int(ints[i].is_signed, ints[i].size);
 	}
+	if (!base) {
+		int rc = program_named_type(s, to, loc, &base);
+		if (rc < 0)
+			return NULL;
+	}
 	if (base) {
-		/* defined by the script */
+		/* defined by the script, or by the traced program */
 	} else if (to->tag && strcmp(to->tag, "enum")) {
 		int id = btf_find_record(s->c->host, to->name, !strcmp(to->tag, "union"));
 		if (id == -ENODATA) {
@@ -134,7 +189,12 @@ struct type *named_type(struct sema *s, const struct typename_ref *to, struct lo
 			return NULL;
 		}
 		if (id < 0) {
-			diag_error(s->d, loc, "the kernel has no type '%s %s'", to->tag, to->name);
+			const char *bin = probed_file(s);
+			if (bin)
+				diag_error(s->d, loc, "neither the DWARF of %s nor the kernel has a type '%s %s'",
+					   bin, to->tag, to->name);
+			else
+				diag_error(s->d, loc, "the kernel has no type '%s %s'", to->tag, to->name);
 			return NULL;
 		}
 		base = record_type(s, (uint32_t)id);
@@ -397,6 +457,25 @@ struct type *natural_type(struct sema *s, struct node *n)
 	return n->type;
 }
 
+/* The first member of script or DWARF record `t` (or of a record inside
+ * it) that has no type sonde reads: a float, a bitfield of DWARF. */
+static const struct type_field *unreadable_member(const struct type *t, int depth)
+{
+	while (t && t->kind == TYPE_ARRAY)
+		t = t->elem;
+	if (!t || t->kind != TYPE_RECORD || t->btf_id || depth > 8)
+		return NULL;
+	for (uint32_t i = 0; i < t->nfields; i++) {
+		const struct type_field *f = &t->fields[i];
+		if (f->name && f->type->kind == TYPE_VOID)
+			return f;
+		const struct type_field *inner = unreadable_member(f->type, depth + 1);
+		if (inner)
+			return inner;
+	}
+	return NULL;
+}
+
 /* Records are copied whole where they are stored or printed; this
  * rejects one that cannot be (a member sonde cannot read), or an array
  * of them. */
@@ -411,6 +490,14 @@ bool reject_record(struct sema *s, struct node *n, struct type *t)
 	}
 	if (record_value(s, t))
 		return false;
+	const struct type_field *bad = unreadable_member(t, 0);
+	if (bad) {
+		diag_error(s->d, n->loc,
+			   "a whole %s cannot be stored or printed: its member '%s' has type %s, "
+			   "which sonde cannot read; use its other fields",
+			   type_name(s->a, t), bad->name, bad->type->name ? bad->type->name : "void");
+		return true;
+	}
 	diag_error(s->d, n->loc,
 		   "a whole %s cannot be stored or printed (a member has a type sonde cannot "
 		   "read); use its fields",

@@ -342,20 +342,22 @@ struct type *cdefs_named_type(struct sema *s, const struct typename_ref *to)
 	return cdecl_find_typedef(s->c->cdefs, to->name);
 }
 
-/* `bt` (a BTF record, or a pointer to one) with the script's record of
- * the same name in its place, or NULL when the script has none: as in
- * bpftrace, the script's struct task_struct is what curtask points to. */
+/* `bt` (a BTF or DWARF record, or a pointer to one) with the script's
+ * record of the same name in its place, or NULL when the script has none:
+ * as in bpftrace, the script's struct task_struct is what curtask points
+ * to, and its struct Foo what a uprobe's DWARF-typed argument does. */
 struct type *cdefs_shadow(struct sema *s, struct type *bt)
 {
 	struct type *rec = bt->kind == TYPE_PTR ? bt->elem : bt;
-	if (!s->c->cdefs || !rec || rec->kind != TYPE_RECORD || !rec->btf_id || !rec->name)
+	if (!s->c->cdefs || !rec || rec->kind != TYPE_RECORD || !rec->name ||
+	    (!rec->btf_id && rec->by_value))
 		return NULL;
 	const char *space = strchr(rec->name, ' ');
 	if (!space)
 		return NULL;
 	const char *tag = arena_strndup(s->a, rec->name, (size_t)(space - rec->name));
 	struct type *own = cdecl_find_tag(s->c->cdefs, tag, space + 1);
-	if (!own || !cdecl_is_script_record(own))
+	if (!own || !cdecl_is_script_record(own) || own == rec || !own->size)
 		return NULL;
 	struct type *t = bt->kind == TYPE_PTR ? type_ptr(s->a, own) : own;
 	return type_in_space(s->a, t, (enum addr_space)bt->space);
