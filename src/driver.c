@@ -315,6 +315,8 @@ static int pass_parse(struct pass_state *s)
 {
 	struct diag *d = s->c.diag;
 	int file = diag_add_source(d, s->src->name, s->src->text, s->src->len);
+	s->c.prog.include_dirs = s->opts.include_dirs;
+	s->c.prog.ninclude_dirs = s->opts.ninclude_dirs;
 	for (const struct embedded_file *f = stdlib_files; f->name; f++) {
 		int sf = diag_add_source(d, f->name, f->text, f->len);
 		if (parse_program(&s->c.arena, d, sf, &s->c.prog))

@@ -282,6 +282,10 @@ struct ast_program {
 	struct cdef_src *cdefs; /* in script order */
 	struct node *macros; /* list of MACRO */
 	struct node *probes; /* list of PROBE */
+	/* -I DIR, set before parsing: where the lexer looks for an #include
+	 * <header>'s typedef names */
+	const char *const *include_dirs;
+	int ninclude_dirs;
 };
 
 /* Constructors (ast.c). All allocate from `a`, zero-fill, set kind and loc. */

@@ -5,6 +5,8 @@
  */
 #include "front/directives.h"
 
+#include "front/ppexpr.h"
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,6 +46,27 @@ void directives_note_define(struct directives *dv, const char *text, size_t len)
 		return;
 	struct directive_name *n = arena_alloc(dv->arena, sizeof(*n));
 	n->name = arena_strndup(dv->arena, text + st, i - st);
+	n->nparams = -1;
+	n->params = NULL;
+	if (i < len && text[i] == '(') {
+		/* function-like: the parameter names up to ')' (copied: the
+		 * lexer's text does not stay) */
+		const char *close = memchr(text + i, ')', len - i);
+		if (!close) {
+			n->value = NULL; /* malformed: the macro's parse reports it */
+			n->next = dv->defined;
+			dv->defined = n;
+			return;
+		}
+		n->nparams = 0;
+		for (const char *p = text + i + 1; p < close; p++)
+			if (ident_char(*p) && !ident_char(p[-1]))
+				n->nparams++;
+		n->params = arena_strndup(dv->arena, text + i + 1, (size_t)(close - text) - i - 1);
+		i = (size_t)(close - text) + 1;
+	}
+	n->value = arena_strndup(dv->arena, text + i, len - i);
+	n->value_len = len - i;
 	n->next = dv->defined;
 	dv->defined = n;
 }
@@ -197,45 +220,34 @@ bool directives_conditional(struct directives *dv, const char *text, size_t len,
 	bool is_if = kwlen == 2 && !memcmp(word, "if", 2);
 	bool is_elif = kwlen == 4 && !memcmp(word, "elif", 4);
 	bool value = false;
-	if (is_if || is_elif || kwlen == 5 || kwlen == 6) {
-		/* ifdef NAME, ifndef NAME, if [!]defined(NAME), if [!]NUMBER */
-		bool neg = kwlen == 6 && word[2] == 'n'; /* ifndef */
-		bool test =
-		    (kwlen == 5 && !memcmp(word, "ifdef", 5)) || kwlen == 6 || is_if || is_elif;
-		if (test) {
-			if ((is_if || is_elif) && i < len && text[i] == '!') {
-				neg = !neg;
-				i++;
-			}
-			bool by_name = !is_if && !is_elif;
-			if ((is_if || is_elif) && len - i >= 7 && !memcmp(text + i, "defined", 7)) {
-				by_name = true;
-				i += 7;
-				while (i < len &&
-				       (text[i] == ' ' || text[i] == '(' || text[i] == '\t'))
-					i++;
-			}
-			size_t st = i;
-			while (i < len && ident_char(text[i]))
-				i++;
-			if (i == st) {
-				report(dv, at, errors, "expected a name or a number after '#%.*s'",
-				       (int)kwlen, word);
-			} else if (by_name) {
-				value = directives_is_defined(dv, text + st, i - st);
-			} else if (text[st] >= '0' && text[st] <= '9') {
-				value = strtoll(text + st, NULL, 0) != 0;
-			} else {
-				value = directives_is_defined(dv, text + st, i - st);
-			}
-			while (i < len && (text[i] == ' ' || text[i] == ')' || text[i] == '\t'))
+	bool elif_skipped = is_elif && dv->ncond > 0 && dv->cond_taken[dv->ncond - 1];
+	if ((is_if || is_elif) && !elif_skipped) {
+		/* a C constant expression; an #elif after a branch taken is not
+		 * evaluated, as the C preprocessor has it */
+		struct loc expr_at = at;
+		expr_at.first_column += (int)i;
+		ppexpr_eval(dv, text + i, len - i, expr_at, errors, &value);
+	} else if ((kwlen == 5 && !memcmp(word, "ifdef", 5)) || kwlen == 6) {
+		/* ifdef NAME, ifndef NAME */
+		bool neg = kwlen == 6;
+		size_t st = i;
+		while (i < len && ident_char(text[i]))
+			i++;
+		if (i == st) {
+			report(dv, at, errors, "expected a name after '#%.*s'", (int)kwlen, word);
+		} else {
+			value = directives_is_defined(dv, text + st, i - st) ^ neg;
+			while (i < len && (text[i] == ' ' || text[i] == '\t' || text[i] == '\r'))
 				i++;
 			if (i < len && !(text[i] == '/' && i + 1 < len &&
-			                 (text[i + 1] == '/' || text[i + 1] == '*')))
-				report(dv, at, errors,
-				       "only #if NUMBER, #if defined(NAME) and #if !defined(NAME) "
-				       "are supported");
-			value ^= neg;
+			                 (text[i + 1] == '/' || text[i + 1] == '*'))) {
+				struct loc extra = at;
+				extra.first_column += (int)i;
+				extra.last_column = at.first_column + (int)len - 1;
+				extra.last_line = extra.first_line;
+				report(dv, extra, errors, "extra text after '#%.*s NAME'", (int)kwlen,
+				       word);
+			}
 		}
 	}
 	if (is_if || (kwlen == 5 && !memcmp(word, "ifdef", 5)) || kwlen == 6) {

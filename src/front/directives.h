@@ -20,6 +20,10 @@ enum { DIRECTIVES_MAX_COND = 32 };
 
 struct directive_name {
 	const char *name;
+	const char *value; /* a #define's replacement text, for #if (not NUL-ended) */
+	size_t value_len;
+	const char *params; /* a function-like #define's parameter list text ... */
+	int nparams;        /* ... and how many it has; -1 when object-like */
 	struct directive_name *next;
 };
 

@@ -13,6 +13,8 @@
  */
 #include "front/systypedefs.h"
 
+#include "front/cdecl.h"
+
 #include <ctype.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -34,6 +36,8 @@ struct sys_scan {
 	int nwords;
 	void (*cb)(void *arg, const char *text, size_t len);
 	void *arg;
+	const char *const *dirs; /* -I DIR, looked in first */
+	int ndirs;
 };
 
 static bool ident_char(char c)
@@ -41,8 +45,13 @@ static bool ident_char(char c)
 	return isalnum((unsigned char)c) || c == '_';
 }
 
-static bool find_path(const char *name, char *out, size_t cap)
+static bool find_path(const struct sys_scan *sc, const char *name, char *out, size_t cap)
 {
+	for (int i = 0; i < sc->ndirs; i++) {
+		snprintf(out, cap, "%s/%s", sc->dirs[i], name);
+		if (access(out, R_OK) == 0)
+			return true;
+	}
 	static const char *const dirs[] = {"/usr/local/include", "/usr/include/x86_64-linux-gnu",
 	                                   "/usr/include"};
 	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
@@ -126,6 +135,47 @@ static bool expand(const struct sys_scan *sc, const char *text, size_t len, char
 
 /* A statement `KEYWORD WORDS NAME;` from `p` (ending before `end`): the
  * typedef it makes, when it is one of a scalar type. */
+/* A definition with a body, `struct NAME { ... };` or `typedef struct
+ * [NAME] { ... } NAME_t;`, from `p`: handed on whole, when no directive
+ * stands inside it (an #if in a body is not followed, so such a record is
+ * left out rather than laid out from both branches). */
+static const char *record_stmt(struct sys_scan *sc, const char *p, const char *end)
+{
+	size_t stop = cdecl_extent(p, (size_t)(end - p), 0);
+	const char *e = p + stop;
+	for (const char *q = p; q < e; q++)
+		if (*q == '#' || (*q == '\\' && q + 1 < e && q[1] == '\n'))
+			return e;
+	if (stop >= 65536)
+		return e;
+	char *text = malloc(2 * SYS_TEXT_MAX + stop * 2);
+	if (!text)
+		return e;
+	size_t n = 0;
+	bool ok = true;
+	/* word #defines expanded piece by piece, SYS_TEXT_MAX at most each */
+	for (const char *q = p; ok && q < e;) {
+		const char *brk = q;
+		while (brk < e && brk - q < SYS_TEXT_MAX / 4 && *brk != ';' && *brk != '{' &&
+		       *brk != '}' && *brk != '\n')
+			brk++;
+		if (brk < e)
+			brk++;
+		char piece[SYS_TEXT_MAX];
+		size_t pn = 0;
+		ok = expand(sc, q, (size_t)(brk - q), piece, &pn, 0) && n + pn < 2 * SYS_TEXT_MAX + stop * 2;
+		if (ok) {
+			memcpy(text + n, piece, pn);
+			n += pn;
+		}
+		q = brk;
+	}
+	if (ok)
+		sc->cb(sc->arg, text, n);
+	free(text);
+	return e;
+}
+
 static void typedef_stmt(struct sys_scan *sc, const char *p, const char *end, size_t keyword)
 {
 	const char *semi = memchr(p, ';', (size_t)(end - p));
@@ -143,7 +193,7 @@ static void typedef_stmt(struct sys_scan *sc, const char *p, const char *end, si
 		return;
 	text[n++] = ';';
 	text[n] = 0;
-	static const char *const tagged[] = {"struct", "union", "enum", "__attribute__"};
+	static const char *const tagged[] = {"__attribute__"};
 	for (size_t i = 0; i < sizeof(tagged) / sizeof(tagged[0]); i++) {
 		const char *at = strstr(text, tagged[i]);
 		size_t l = strlen(tagged[i]);
@@ -157,6 +207,29 @@ static bool starts_word(const char *p, const char *end, const char *word)
 {
 	size_t l = strlen(word);
 	return (size_t)(end - p) > l && !memcmp(p, word, l) && !ident_char(p[l]);
+}
+
+/* Whether the statement at `p` is a struct or union with a body: `{`
+ * after `[typedef] struct|union [NAME]`. */
+static bool has_body(const char *p, const char *end)
+{
+	if (starts_word(p, end, "typedef"))
+		p += 7;
+	while (p < end && isspace((unsigned char)*p))
+		p++;
+	if (starts_word(p, end, "struct"))
+		p += 6;
+	else if (starts_word(p, end, "union"))
+		p += 5;
+	else
+		return false;
+	while (p < end && isspace((unsigned char)*p))
+		p++;
+	while (p < end && ident_char(*p))
+		p++;
+	while (p < end && isspace((unsigned char)*p))
+		p++;
+	return p < end && *p == '{';
 }
 
 static void scan_file(struct sys_scan *sc, const char *path, int depth)
@@ -201,10 +274,14 @@ static void scan_file(struct sys_scan *sc, const char *path, int depth)
 				if (gt && (size_t)(gt - lt) < sizeof(name)) {
 					memcpy(name, lt + 1, (size_t)(gt - lt - 1));
 					name[gt - lt - 1] = 0;
-					if (find_path(name, found, sizeof(found)))
+					if (find_path(sc, name, found, sizeof(found)))
 						scan_file(sc, found, depth + 1);
 				}
 			}
+		} else if (b == p && (starts_word(b, end, "typedef") || starts_word(b, end, "struct") ||
+		                      starts_word(b, end, "union")) &&
+		           has_body(b, end)) {
+			eol = record_stmt(sc, b, end) - 1;
 		} else if (b == p && starts_word(b, end, "typedef")) {
 			typedef_stmt(sc, b, end, 7);
 		} else if (b == p && starts_word(b, end, "__STD_TYPE")) {
@@ -215,9 +292,10 @@ static void scan_file(struct sys_scan *sc, const char *path, int depth)
 	free(text);
 }
 
-void systypedefs_each(const char *line, size_t len,
+void systypedefs_each(const char *line, size_t len, const char *const *dirs, int ndirs,
                       void (*cb)(void *arg, const char *text, size_t len), void *arg)
 {
+	struct sys_scan probe = {.dirs = dirs, .ndirs = ndirs};
 	const char *lt = memchr(line, '<', len);
 	const char *gt = lt ? memchr(lt, '>', len - (size_t)(lt - line)) : NULL;
 	const char *quote = memchr(line, '"', len);
@@ -226,11 +304,13 @@ void systypedefs_each(const char *line, size_t len,
 	char name[512], path[1024];
 	memcpy(name, lt + 1, (size_t)(gt - lt - 1));
 	name[gt - lt - 1] = 0;
-	if (name[0] != '/' && !find_path(name, path, sizeof(path)))
+	if (name[0] != '/' && !find_path(&probe, name, path, sizeof(path)))
 		return;
 	struct sys_scan *sc = calloc(1, sizeof(*sc));
 	if (!sc)
 		return;
+	sc->dirs = dirs;
+	sc->ndirs = ndirs;
 	sc->cb = cb;
 	sc->arg = arg;
 	scan_file(sc, name[0] == '/' ? name : path, 0);

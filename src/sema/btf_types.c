@@ -397,9 +397,67 @@ struct type *record_value(struct sema *s, struct type *t)
 
 /* offsetof(t, a.b): the byte offset of member path `path` in record `t`,
  * through nested records (anonymous ones included, as in C). */
+/* Member `name` of a script record (in anonymous members too), with the
+ * offset of the record holding it added to *off. */
+static const struct type_field *script_member(const struct type *rec, const char *name,
+					      uint64_t *off)
+{
+	for (uint32_t i = 0; i < rec->nfields; i++) {
+		const struct type_field *f = &rec->fields[i];
+		if (f->name && !strcmp(f->name, name))
+			return f;
+		uint64_t inner = *off + f->offset;
+		const struct type_field *in =
+		    !f->name && f->type->kind == TYPE_RECORD ? script_member(f->type, name, &inner)
+							     : NULL;
+		if (in) {
+			*off = inner;
+			return in;
+		}
+	}
+	return NULL;
+}
+
+/* offsetof in a record of the script's C definitions (or a system
+ * header's): its members are in `fields`, not in BTF. */
+static bool script_member_offset(struct sema *s, struct type *t, const char *path,
+				 struct loc loc, uint64_t *out)
+{
+	const char *rec_name = type_name(s->a, t);
+	*out = 0;
+	for (const char *p = path; *p;) {
+		const char *dot = strchr(p, '.');
+		const char *name = dot ? arena_printf(s->a, "%.*s", (int)(dot - p), p) : p;
+		const struct type_field *f = script_member(t, name, out);
+		if (!f) {
+			diag_error(s->d, loc, "%s has no field '%s'", rec_name, name);
+			return false;
+		}
+		if (f->bit_size) {
+			diag_error(s->d, loc,
+				   "field '%s' of %s is a bitfield, which has no offset in bytes", name,
+				   rec_name);
+			return false;
+		}
+		*out += f->offset;
+		if (!dot)
+			return true;
+		if (f->type->kind != TYPE_RECORD) {
+			diag_error(s->d, loc, "field '%s' of %s is not a struct", name, rec_name);
+			return false;
+		}
+		t = f->type;
+		rec_name = type_name(s->a, t);
+		p = dot + 1;
+	}
+	return true;
+}
+
 bool member_offset(struct sema *s, struct type *t, const char *path, struct loc loc,
 		   uint64_t *out)
 {
+	if (t && cdecl_is_script_record(t) && t->size)
+		return script_member_offset(s, t, path, loc, out);
 	if (!t || t->kind != TYPE_RECORD || !t->btf_id) {
 		diag_error(s->d, loc, "offsetof() needs a struct, not %s", type_name(s->a, t));
 		return false;

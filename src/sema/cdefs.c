@@ -21,6 +21,7 @@
  */
 #include <errno.h>
 #include <limits.h>
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -142,6 +143,38 @@ static void mark_from_system(void *arg, const char *name, size_t len)
 	cdecl_typedef_from_system(cr->s.c->cdefs, arena_strndup(cr->s.a, name, len));
 }
 
+/* For a system header's `[typedef] struct|union NAME { ...`: where the
+ * '{' is, with the tag and NAME copied out; 0 for anything else (no body,
+ * or no NAME). */
+static size_t system_record_tag(const char *text, size_t len, char *tag, char *name, size_t cap)
+{
+	size_t i = 0;
+	if (len >= 7 && !strncmp(text, "typedef", 7))
+		i = 7;
+	while (i < len && (text[i] == ' ' || text[i] == '\t' || text[i] == '\n'))
+		i++;
+	size_t tl = len - i >= 6 && !strncmp(text + i, "struct", 6)  ? 6
+	            : len - i >= 5 && !strncmp(text + i, "union", 5) ? 5
+	                                                             : 0;
+	if (!tl)
+		return 0;
+	memcpy(tag, text + i, tl);
+	tag[tl] = 0;
+	i += tl;
+	while (i < len && (text[i] == ' ' || text[i] == '\t' || text[i] == '\n'))
+		i++;
+	size_t st = i;
+	while (i < len && (isalnum((unsigned char)text[i]) || text[i] == '_'))
+		i++;
+	if (i == st || i - st >= cap)
+		return 0;
+	memcpy(name, text + st, i - st);
+	name[i - st] = 0;
+	while (i < len && (text[i] == ' ' || text[i] == '\t' || text[i] == '\n'))
+		i++;
+	return i < len && text[i] == '{' ? i : 0;
+}
+
 /* A scalar typedef of a system header (systypedefs.c), unless its name
  * is already taken (an earlier one wins); a later typedef of the script
  * replaces it. A
@@ -153,6 +186,30 @@ static void add_system_typedef(void *arg, const char *text, size_t len)
 	cdecl_typedef_names(text, len, name_is_new, cr);
 	if (cr->names_taken)
 		return;
+	/* A record with a body whose tag the script or the kernel's BTF
+	 * already has: the header's body is left out, and a typedef of it
+	 * names the one there is (the kernel's layout is the one its memory
+	 * has; the script's own definition wins). */
+	char tag[8], name[128];
+	size_t body = system_record_tag(text, len, tag, name, sizeof(name));
+	if (body && (cdecl_find_tag(cr->s.c->cdefs, tag, name) || from_btf(&cr->s, tag, name))) {
+		if (strncmp(text, "typedef", 7))
+			return;
+		int level = 0;
+		size_t k = body;
+		for (; k < len; k++) {
+			if (text[k] == '{')
+				level++;
+			else if (text[k] == '}' && --level == 0)
+				break;
+		}
+		if (k >= len)
+			return;
+		char *alias = arena_printf(cr->s.a, "typedef %s %s %.*s", tag, name,
+		                           (int)(len - k - 1), text + k + 1);
+		text = alias;
+		len = strlen(alias);
+	}
 	FILE *null = fopen("/dev/null", "w");
 	if (!null)
 		return;
@@ -188,7 +245,8 @@ static void do_include(struct cdefs_run *cr, const char *text, size_t len, struc
 	if (path) {
 		read_header(cr, path, own && close == '"', depth + 1);
 		if (close == '>' && depth == 0) /* <header>: its scalar typedefs */
-			systypedefs_each(text, len, add_system_typedef, cr);
+			systypedefs_each(text, len, s->c->opts->include_dirs,
+			                 s->c->opts->ninclude_dirs, add_system_typedef, cr);
 		return;
 	}
 	if (quiet)
