@@ -2,7 +2,7 @@
  * context.c - values the probe's context gives, asked of each attach
  * point's provider: args (only with a field, args.NAME: see check_field
  * in src/sema/expr.c), pkt (likewise, src/sema/pkt.c), retval, arg0..arg9,
- * func, probe. The rows say which CTX_HAS_* each needs.
+ * func, probe, probetype. The rows say which CTX_HAS_* each needs.
  */
 #include <string.h>
 
@@ -90,5 +90,22 @@ struct type *check_probe(struct sema *s, struct node *n)
 	for (size_t i = 0; i < s->naps; i++)
 		if (strlen(s->aps[i].spec) > len)
 			len = strlen(s->aps[i].spec);
+	return type_str(s->a, (uint32_t)len + 1);
+}
+
+/* the probe type's name: its provider's, "special" for BEGIN and END as
+ * in bpftrace; a string as long as the longest one */
+static const char *probetype_name(const struct attach_point *ap)
+{
+	return ap->prov->run == RUN_ATTACHED ? ap->prov->name : "special";
+}
+
+struct type *check_probetype(struct sema *s, struct node *n)
+{
+	(void)n;
+	size_t len = 0;
+	for (size_t i = 0; i < s->naps; i++)
+		if (strlen(probetype_name(&s->aps[i])) > len)
+			len = strlen(probetype_name(&s->aps[i]));
 	return type_str(s->a, (uint32_t)len + 1);
 }

@@ -76,6 +76,7 @@ enum {
 	CTX_HAS_USER = 1 << 5,   /* runs in task context (pid, comm meaningful) */
 	CTX_HAS_REDIRECT = 1 << 6, /* redirect("ifname") verdict */
 	CTX_HAS_FUNC = 1 << 7,     /* the attach point names a function: `func` */
+	CTX_HAS_SARG = 1 << 8,     /* at a function's entry: sarg0..sarg9 above the return address */
 };
 
 /* When a provider's program runs. */

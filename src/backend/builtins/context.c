@@ -79,3 +79,12 @@ LLVMValueRef emit_probe(struct cg *g, struct node *n, struct node *target)
 	const char *s = g->pi->ap->spec;
 	return const_str(g, s, strlen(s), n->type->size);
 }
+
+/* "special" for BEGIN and END, as check_probetype sizes it */
+LLVMValueRef emit_probetype(struct cg *g, struct node *n, struct node *target)
+{
+	(void)target;
+	const struct attach_point *ap = g->pi->ap;
+	const char *s = ap->prov->run == RUN_ATTACHED ? ap->prov->name : "special";
+	return const_str(g, s, strlen(s), n->type->size);
+}
