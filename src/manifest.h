@@ -121,8 +121,10 @@ enum event_kind {
 			  payload: u64 count, then `count` strings of arg 0's size */
 };
 
-/* join(): at most this many strings of an argv-style array. */
-enum { JOIN_MAX_ARGS = 16 };
+/* join(): at most this many strings of an argv-style array, each read
+ * into this many bytes (NUL included) whatever max_strlen is, as bpftrace
+ * does: execsnoop.bt's command lines must not stop at 63 bytes an argument. */
+enum { JOIN_MAX_ARGS = 16, JOIN_ARG_SIZE = 1024 };
 
 struct event_hdr {
 	uint32_t kind;

@@ -145,8 +145,8 @@ struct type *check_join(struct sema *s, struct node *n)
 		delim = args->next->u.str.s;
 	}
 	struct fmt_info *f = add_fmt(s, n, delim, 1);
-	f->arg_types[0] = type_str(s->a, s->c->opts->max_strlen);
+	f->arg_types[0] = type_str(s->a, JOIN_ARG_SIZE);
 	f->arg_offsets[0] = 8;
-	f->size = 8 + JOIN_MAX_ARGS * ((s->c->opts->max_strlen + 7) / 8 * 8);
+	f->size = 8 + JOIN_MAX_ARGS * JOIN_ARG_SIZE;
 	return &type_void;
 }

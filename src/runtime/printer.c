@@ -1751,9 +1751,13 @@ void out_join(struct printer *p, const struct fmt_desc *fmt, const void *payload
 		size_t at = 8 + (size_t)i * stride;
 		if (at + strsz > len)
 			break;
+		const char *s = (const char *)payload + at;
+		/* an empty string ends the list, as in bpftrace: `cmd a ""` prints
+		 * "cmd a", no trailing delimiter */
+		if (!s[0])
+			break;
 		if (i)
 			fputs(fmt->fmt, f);
-		const char *s = (const char *)payload + at;
 		fwrite(s, 1, strnlen(s, strsz), f);
 	}
 	if (p->format != OUT_JSON)
