@@ -252,62 +252,6 @@ static struct type *die_type(struct builder *b, Dwarf_Die *die, int depth)
 	}
 }
 
-/* Finds parameter `param` of the defining entry of `func` in `dw`. */
-static bool find_param(Dwarf *dw, const char *func, const char *param, Dwarf_Die *out)
-{
-	Dwarf_Off off = 0, next;
-	size_t hsize;
-	while (dwarf_nextcu(dw, off, &next, &hsize, NULL, NULL, NULL) == 0) {
-		Dwarf_Die cu, child;
-		if (dwarf_offdie(dw, off + hsize, &cu) && dwarf_child(&cu, &child) == 0) {
-			do {
-				Dwarf_Attribute a;
-				const char *name = dwarf_diename(&child);
-				if (dwarf_tag(&child) != DW_TAG_subprogram || !name ||
-				    strcmp(name, func) || dwarf_attr(&child, DW_AT_declaration, &a))
-					continue;
-				Dwarf_Die p;
-				if (dwarf_child(&child, &p) != 0)
-					return false;
-				do {
-					const char *pn = dwarf_diename(&p);
-					if (dwarf_tag(&p) == DW_TAG_formal_parameter && pn &&
-					    !strcmp(pn, param)) {
-						*out = p;
-						return true;
-					}
-				} while (dwarf_siblingof(&p, &p) == 0);
-				return false;
-			} while (dwarf_siblingof(&child, &child) == 0);
-		}
-		off = next;
-	}
-	return false;
-}
-
-struct type *dwarf_param_type(struct arena *a, const char *path, const char *func,
-                              const char *param)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return NULL;
-	Dwarf *dw = dwarf_begin(fd, DWARF_C_READ);
-	struct type *t = NULL;
-	Dwarf_Die p;
-	if (dw && find_param(dw, func, param, &p)) {
-		struct builder b = {.a = a};
-		Dwarf_Attribute attr;
-		Dwarf_Die type;
-		if (dwarf_attr_integrate(&p, DW_AT_type, &attr) && dwarf_formref_die(&attr, &type))
-			t = die_type(&b, &type, 0);
-		free(b.seen);
-	}
-	if (dw)
-		dwarf_end(dw);
-	close(fd);
-	return t;
-}
-
 /* The defining entry named `name` with one of `tags` among the top-level
  * entries of the compile units of `dw`. */
 static bool find_named(Dwarf *dw, const int *tags, int ntags, const char *name, Dwarf_Die *out)
@@ -333,6 +277,51 @@ static bool find_named(Dwarf *dw, const int *tags, int ntags, const char *name, 
 		off = next;
 	}
 	return false;
+}
+
+/* Finds parameter `param` of the defining entry of `func` in `dw`. */
+static bool find_param(Dwarf *dw, const char *func, const char *param, Dwarf_Die *out)
+{
+	static const int subprogram[] = {DW_TAG_subprogram};
+	Dwarf_Die fn, p;
+	if (!find_named(dw, subprogram, 1, func, &fn) || dwarf_child(&fn, &p) != 0)
+		return false;
+	do {
+		const char *pn = dwarf_diename(&p);
+		if (dwarf_tag(&p) == DW_TAG_formal_parameter && pn && !strcmp(pn, param)) {
+			*out = p;
+			return true;
+		}
+	} while (dwarf_siblingof(&p, &p) == 0);
+	return false;
+}
+
+/* attr_type() of a parameter or function entry, with a builder of its
+ * own: the entry is depth -1, so its type is built from the top (depth 0) */
+static struct type *entry_type(struct arena *a, Dwarf_Die *die, bool *is_void)
+{
+	struct builder b = {.a = a};
+	struct type *t = attr_type(&b, die, -1, is_void);
+	free(b.seen);
+	return t;
+}
+
+struct type *dwarf_param_type(struct arena *a, const char *path, const char *func,
+                              const char *param)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return NULL;
+	Dwarf *dw = dwarf_begin(fd, DWARF_C_READ);
+	struct type *t = NULL;
+	Dwarf_Die p;
+	bool untyped;
+	if (dw && find_param(dw, func, param, &p))
+		t = entry_type(a, &p, &untyped);
+	if (dw)
+		dwarf_end(dw);
+	close(fd);
+	return t;
 }
 
 int dwarf_named_type(struct arena *a, const char *path, const char *tag, const char *name,
@@ -383,16 +372,8 @@ struct type *dwarf_return_type(struct arena *a, const char *path, const char *fu
 	struct type *t = NULL;
 	Dwarf_Die fn;
 	int tags[] = {DW_TAG_subprogram};
-	if (dw && find_named(dw, tags, 1, func, &fn)) {
-		struct builder b = {.a = a};
-		Dwarf_Attribute attr;
-		Dwarf_Die type;
-		if (dwarf_attr_integrate(&fn, DW_AT_type, &attr) && dwarf_formref_die(&attr, &type))
-			t = die_type(&b, &type, 0);
-		else
-			*is_void = true;
-		free(b.seen);
-	}
+	if (dw && find_named(dw, tags, 1, func, &fn))
+		t = entry_type(a, &fn, is_void);
 	if (dw)
 		dwarf_end(dw);
 	close(fd);
