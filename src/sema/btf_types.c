@@ -395,8 +395,6 @@ struct type *record_value(struct sema *s, struct type *t)
 	return copied_type(s, t, 0);
 }
 
-/* offsetof(t, a.b): the byte offset of member path `path` in record `t`,
- * through nested records (anonymous ones included, as in C). */
 /* Member `name` of a script record (in anonymous members too), with the
  * offset of the record holding it added to *off. */
 static const struct type_field *script_member(const struct type *rec, const char *name,
@@ -418,78 +416,81 @@ static const struct type_field *script_member(const struct type *rec, const char
 	return NULL;
 }
 
-/* offsetof in a record of the script's C definitions (or a system
- * header's): its members are in `fields`, not in BTF. */
-static bool script_member_offset(struct sema *s, struct type *t, const char *path,
-				 struct loc loc, uint64_t *out)
+/* A record offsetof() walks through: one of the script's C definitions (or
+ * a system header's), whose members are in `fields`, or a BTF record. */
+struct offsetof_record {
+	struct type *script; /* NULL: the BTF record `id` */
+	uint32_t id;
+	const char *name; /* as errors show it */
+};
+
+/* Member `name` of `r`: its offset added to *off and its bit size; *inner
+ * is the member's own record, with inner->name NULL when it is not one. */
+static bool offsetof_member(struct sema *s, const struct offsetof_record *r, const char *name,
+			    uint64_t *off, uint32_t *bits, struct offsetof_record *inner)
 {
-	const char *rec_name = type_name(s->a, t);
-	*out = 0;
-	for (const char *p = path; *p;) {
-		const char *dot = strchr(p, '.');
-		const char *name = dot ? arena_printf(s->a, "%.*s", (int)(dot - p), p) : p;
-		const struct type_field *f = script_member(t, name, out);
-		if (!f) {
-			diag_error(s->d, loc, "%s has no field '%s'", rec_name, name);
+	*inner = (struct offsetof_record){0};
+	if (r->script) {
+		uint64_t at = 0;
+		const struct type_field *f = script_member(r->script, name, &at);
+		if (!f)
 			return false;
-		}
-		if (f->bit_size) {
-			diag_error(s->d, loc,
-				   "field '%s' of %s is a bitfield, which has no offset in bytes", name,
-				   rec_name);
-			return false;
-		}
-		*out += f->offset;
-		if (!dot)
-			return true;
-		if (f->type->kind != TYPE_RECORD) {
-			diag_error(s->d, loc, "field '%s' of %s is not a struct", name, rec_name);
-			return false;
-		}
-		t = f->type;
-		rec_name = type_name(s->a, t);
-		p = dot + 1;
+		*off += at + f->offset;
+		*bits = f->bit_size;
+		if (f->type->kind == TYPE_RECORD)
+			*inner = (struct offsetof_record){f->type, 0, type_name(s->a, f->type)};
+		return true;
 	}
+	uint32_t moff, tid, bit_off;
+	struct btf_type_desc d;
+	if (btf_find_member(s->c->host, r->id, name, &moff, &tid, bits, &bit_off))
+		return false;
+	*off += moff;
+	if (!btf_type_describe(s->c->host, tid, &d) && d.cls == BTC_RECORD)
+		*inner = (struct offsetof_record){
+		    NULL, d.id,
+		    arena_printf(s->a, "%s %s", d.is_union ? "union" : "struct",
+				 *d.name ? d.name : "<anonymous>")};
 	return true;
 }
 
+/* offsetof(t, a.b): the byte offset of member path `path` in record `t`,
+ * through nested records (anonymous ones included, as in C). */
 bool member_offset(struct sema *s, struct type *t, const char *path, struct loc loc,
 		   uint64_t *out)
 {
+	struct offsetof_record r;
 	if (t && cdecl_is_script_record(t) && t->size)
-		return script_member_offset(s, t, path, loc, out);
-	if (!t || t->kind != TYPE_RECORD || !t->btf_id) {
+		r = (struct offsetof_record){t, 0, type_name(s->a, t)};
+	else if (t && t->kind == TYPE_RECORD && t->btf_id)
+		r = (struct offsetof_record){NULL, (uint32_t)t->btf_id, type_name(s->a, t)};
+	else {
 		diag_error(s->d, loc, "offsetof() needs a struct, not %s", type_name(s->a, t));
 		return false;
 	}
-	uint32_t id = (uint32_t)t->btf_id;
-	const char *rec_name = type_name(s->a, t);
 	*out = 0;
 	for (const char *p = path; *p;) {
 		const char *dot = strchr(p, '.');
 		const char *name = dot ? arena_printf(s->a, "%.*s", (int)(dot - p), p) : p;
-		uint32_t off, tid, bits, bit_off;
-		struct btf_type_desc d;
-		if (btf_find_member(s->c->host, id, name, &off, &tid, &bits, &bit_off)) {
-			diag_error(s->d, loc, "%s has no field '%s'", rec_name, name);
+		uint32_t bits;
+		struct offsetof_record inner;
+		if (!offsetof_member(s, &r, name, out, &bits, &inner)) {
+			diag_error(s->d, loc, "%s has no field '%s'", r.name, name);
 			return false;
 		}
 		if (bits) {
 			diag_error(s->d, loc,
 				   "field '%s' of %s is a bitfield, which has no offset in bytes", name,
-				   rec_name);
+				   r.name);
 			return false;
 		}
-		*out += off;
 		if (!dot)
 			return true;
-		if (btf_type_describe(s->c->host, tid, &d) || d.cls != BTC_RECORD) {
-			diag_error(s->d, loc, "field '%s' of %s is not a struct", name, rec_name);
+		if (!inner.name) {
+			diag_error(s->d, loc, "field '%s' of %s is not a struct", name, r.name);
 			return false;
 		}
-		id = d.id;
-		rec_name = arena_printf(s->a, "%s %s", d.is_union ? "union" : "struct",
-					*d.name ? d.name : "<anonymous>");
+		r = inner;
 		p = dot + 1;
 	}
 	return true;
