@@ -430,20 +430,23 @@ static int file_crc32(const char *path, uint32_t *crc_out)
 	return n < 0 ? -EIO : 0;
 }
 
-static Elf *open_elf(const char *path, int *fd_out)
+/* An ELF file opened for reading: 0, -errno when it cannot be opened, or
+ * -ENOEXEC when it is not ELF. */
+static int open_elf(const char *path, Elf **elf_out, int *fd_out)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return NULL;
+		return -errno;
 	Elf *elf = elf_begin(fd, ELF_C_READ, NULL);
 	if (!elf || elf_kind(elf) != ELF_K_ELF) {
 		if (elf)
 			elf_end(elf);
 		close(fd);
-		return NULL;
+		return -ENOEXEC;
 	}
+	*elf_out = elf;
 	*fd_out = fd;
-	return elf;
+	return 0;
 }
 
 /* The separate debug file of `elf` (read from `path`), where gdb looks for
@@ -456,8 +459,8 @@ static Elf *open_debug_file(Elf *elf, const char *path, char *buf, size_t size, 
 	build_id_hex(elf, id, sizeof(id));
 	if (strlen(id) > 2) {
 		snprintf(buf, size, "/usr/lib/debug/.build-id/%.2s/%s.debug", id, id + 2);
-		Elf *d = open_elf(buf, fd_out);
-		if (d)
+		Elf *d;
+		if (!open_elf(buf, &d, fd_out))
 			return d;
 	}
 	size_t shstrndx;
@@ -494,8 +497,8 @@ static Elf *open_debug_file(Elf *elf, const char *path, char *buf, size_t size, 
 			uint32_t got;
 			if (!strcmp(buf, path) || file_crc32(buf, &got) || got != want)
 				continue;
-			Elf *d = open_elf(buf, fd_out);
-			if (d)
+			Elf *d;
+			if (!open_elf(buf, &d, fd_out))
 				return d;
 		}
 		return NULL;
@@ -506,16 +509,11 @@ static Elf *open_debug_file(Elf *elf, const char *path, char *buf, size_t size, 
 static int read_elf(struct host_elf_file *e)
 {
 	elf_version(EV_CURRENT);
-	int fd = open(e->path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	Elf *elf = elf_begin(fd, ELF_C_READ, NULL);
-	if (!elf || elf_kind(elf) != ELF_K_ELF) {
-		if (elf)
-			elf_end(elf);
-		close(fd);
-		return -ENOEXEC;
-	}
+	Elf *elf;
+	int fd;
+	int err = open_elf(e->path, &elf, &fd);
+	if (err)
+		return err;
 	size_t nph = 0;
 	elf_getphdrnum(elf, &nph);
 	for (size_t i = 0; i < nph && e->nloads < 16; i++) {
