@@ -29,6 +29,7 @@
 struct host_ksym {
 	uint64_t addr;
 	char *name;
+	char *module; /* "[ext4]" at the end of the line; NULL in vmlinux */
 };
 
 static int cmp_ksym(const void *a, const void *b)
@@ -41,8 +42,10 @@ static int cmp_ksym(const void *a, const void *b)
 
 static void free_ksyms(struct host *h)
 {
-	for (size_t i = 0; i < h->nksyms; i++)
+	for (size_t i = 0; i < h->nksyms; i++) {
 		free(h->ksyms[i].name);
+		free(h->ksyms[i].module);
+	}
 	free(h->ksyms);
 	h->ksyms = NULL;
 	h->nksyms = 0;
@@ -63,8 +66,9 @@ static int load_ksyms(struct host *h)
 	char line[512];
 	while (fgets(line, sizeof(line), f)) {
 		unsigned long long addr;
-		char type, name[256];
-		if (sscanf(line, "%llx %c %255s", &addr, &type, name) != 3)
+		char type, name[256], module[64];
+		int fields = sscanf(line, "%llx %c %255s [%63[^]]]", &addr, &type, name, module);
+		if (fields < 3)
 			continue;
 		if (type != 't' && type != 'T' && type != 'w' && type != 'W')
 			continue;
@@ -75,10 +79,16 @@ static int load_ksyms(struct host *h)
 				break;
 			h->ksyms = n;
 		}
-		h->ksyms[h->nksyms].addr = addr;
-		h->ksyms[h->nksyms].name = strdup(name);
-		if (h->ksyms[h->nksyms].name)
+		struct host_ksym *k = &h->ksyms[h->nksyms];
+		k->addr = addr;
+		k->name = strdup(name);
+		k->module = fields == 4 ? strdup(module) : NULL;
+		if (k->name && (fields < 4 || k->module))
 			h->nksyms++;
+		else {
+			free(k->name);
+			free(k->module);
+		}
 	}
 	fclose(f);
 	if (h->nksyms)
@@ -114,6 +124,17 @@ int sym_kernel_has(struct host *h, const char *name)
 	return 0;
 }
 
+int sym_kernel_in_module(struct host *h, const char *name, const char *module)
+{
+	if (load_ksyms(h))
+		return -ENODATA;
+	for (size_t i = 0; i < h->nksyms; i++)
+		if (h->ksyms[i].module && !strcmp(h->ksyms[i].module, module) &&
+		    (!name || !strcmp(h->ksyms[i].name, name)))
+			return 1;
+	return 0;
+}
+
 /* Any symbol, not just text: kaddr("avenrun") names data (B, D, R). The
  * table of ksyms holds text only, for ksym()'s "which function contains
  * this address", so this reads the file; the first line in file order
@@ -141,8 +162,11 @@ static int cmp_strp(const void *a, const void *b)
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-int sym_kernel_each(struct host *h, const char *glob, int (*cb)(const char *name, void *arg),
-		    void *arg)
+/* Kernel functions of vmlinux and every module (module NULL) or of one
+ * module, matching glob: without the compiler's copies and padding labels,
+ * sorted, each name once. */
+static int kernel_each_in(struct host *h, const char *module, const char *glob,
+			  int (*cb)(const char *name, void *arg), void *arg)
 {
 	int err = load_ksyms(h);
 	if (err)
@@ -153,6 +177,8 @@ int sym_kernel_each(struct host *h, const char *glob, int (*cb)(const char *name
 	size_t n = 0;
 	for (size_t i = 0; i < h->nksyms; i++) {
 		const char *name = h->ksyms[i].name;
+		if (module && (!h->ksyms[i].module || strcmp(h->ksyms[i].module, module)))
+			continue;
 		/* __pfx_F and __cfi_F label the padding before F (kernels
 		 * since 6.2), not functions */
 		if (!fnmatch(glob, name, 0) && !strchr(name, '.') && strncmp(name, "__pfx_", 6) &&
@@ -166,6 +192,18 @@ int sym_kernel_each(struct host *h, const char *glob, int (*cb)(const char *name
 			rc = cb(names[i], arg);
 	free(names);
 	return rc;
+}
+
+int sym_kernel_each(struct host *h, const char *glob, int (*cb)(const char *name, void *arg),
+		    void *arg)
+{
+	return kernel_each_in(h, NULL, glob, cb, arg);
+}
+
+int sym_kernel_module_each(struct host *h, const char *module, const char *glob,
+			   int (*cb)(const char *name, void *arg), void *arg)
+{
+	return kernel_each_in(h, module, glob, cb, arg);
 }
 
 int sym_kernel_each_addr(struct host *h, int (*cb)(const char *name, uint64_t addr, void *arg),

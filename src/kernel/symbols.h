@@ -28,11 +28,17 @@ int sym_kernel_lookup(struct host *h, uint64_t addr, const char **name, uint64_t
 /* Whether a kernel text symbol of that name exists; -ENODATA when
  * /proc/kallsyms cannot be read, else 1 or 0. */
 int sym_kernel_has(struct host *h, const char *name);
+/* Whether module `module` has a text symbol `name` (any, for NULL: the
+ * module is loaded); -ENODATA when /proc/kallsyms cannot be read. */
+int sym_kernel_in_module(struct host *h, const char *name, const char *module);
 /* Kernel functions (text symbols, without the compiler's .part/.isra
  * copies and the __pfx_/__cfi_ padding labels) matching a glob, each once,
  * sorted. */
 int sym_kernel_each(struct host *h, const char *glob, int (*cb)(const char *name, void *arg),
 		    void *arg);
+/* The same for the functions of one kernel module. */
+int sym_kernel_module_each(struct host *h, const char *module, const char *glob,
+			   int (*cb)(const char *name, void *arg), void *arg);
 /* Every kernel text symbol with its address, in address order (aliases
  * share one), until cb returns non-zero, which is returned; -ENODATA when
  * /proc/kallsyms hides the addresses, or its open error. */

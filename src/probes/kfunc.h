@@ -10,7 +10,12 @@
 
 struct host;
 
-/* Expands FN[+OFF] (globs allowed) for `prov`. `is_return`: kretprobe or
+/* attach_point.aux of kprobe:ADDRESS: value is an absolute kernel
+ * address, not an offset into func */
+enum { KFUNC_AT_ADDRESS = 1 };
+
+/* Expands [MODULE:]FN[+OFF] (globs allowed in FN) or, for kprobes, a bare
+ * ADDRESS (--unsafe) for `prov`. `is_return`: kretprobe or
  * fexit. `prefer_fentry`: fentry/fexit (kprobes are the fallback) rather
  * than kprobe/kretprobe (fentry is the fallback). */
 int kfunc_expand(struct compilation *c, struct node *spec, const char *rest,

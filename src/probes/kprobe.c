@@ -212,20 +212,50 @@ int kfunc_each(struct host *h, const char *glob, bool fentry,
 	return use_btf ? btf_func_each(h, glob, cb, arg) : sym_kernel_each(h, glob, cb, arg);
 }
 
+/* kfunc_each for the functions of one module (kprobes only): kallsyms'
+ * functions of that module that ftrace can trace and kprobes accept. */
+struct module_filter {
+	struct host *host;
+	const struct host_name_list *traceable;
+	int (*cb)(const char *name, void *arg);
+	void *arg;
+};
+
+static int call_if_attachable(const char *name, void *arg)
+{
+	const struct module_filter *mf = arg;
+	if ((mf->traceable->names && !sym_name_list_has(mf->traceable, name)) ||
+	    !kprobe_can_attach(mf->host, name))
+		return 0;
+	return mf->cb(name, mf->arg);
+}
+
+static int kfunc_module_each(struct host *h, const char *module, const char *glob,
+			     int (*cb)(const char *name, void *arg), void *arg,
+			     const char **searched)
+{
+	struct module_filter mf = {h, sym_kernel_traceable(h), cb, arg};
+	*searched = mf.traceable->names ? "/proc/kallsyms and available_filter_functions"
+					: "/proc/kallsyms";
+	return sym_kernel_module_each(h, module, glob, call_if_attachable, &mf);
+}
+
 struct kfunc_lister {
 	struct probe_lister *l;
-	const char *type; /* the provider's name */
+	const char *type;   /* the provider's name */
+	const char *module; /* -l 'kprobe:MODULE:GLOB': only that module's */
 };
 
 static int list_one(const char *name, void *arg)
 {
 	struct kfunc_lister *kl = arg;
 	char line[512];
-	snprintf(line, sizeof(line), "%s:%s", kl->type, name);
+	snprintf(line, sizeof(line), "%s:%s%s%s", kl->type, kl->module ? kl->module : "",
+		 kl->module ? ":" : "", name);
 	if (!probe_list_line(kl->l, line) || !kl->l->verbose)
 		return 0;
 	struct btf_func f;
-	if (btf_func_get(kl->l->host, name, &f) == 0)
+	if (!kl->module && btf_func_get(kl->l->host, name, &f) == 0)
 		btf_func_print(kl->l->out, &f);
 	return 0;
 }
@@ -233,10 +263,20 @@ static int list_one(const char *name, void *arg)
 int kfunc_list(struct probe_lister *l, const char *rest, const struct provider *prov,
 	       bool prefer_fentry)
 {
-	struct kfunc_lister kl = {l, prov->name};
+	struct kfunc_lister kl = {l, prov->name, NULL};
 	bool fentry = kfunc_mode_is_fentry(l->host, prefer_fentry);
 	const char *glob = rest && *rest ? rest : "*", *searched;
-	int rc = kfunc_each(l->host, glob, fentry, list_one, &kl, &searched);
+	char module[64];
+	const char *colon = strchr(glob, ':');
+	if (colon && (size_t)(colon - glob) < sizeof(module)) {
+		snprintf(module, sizeof(module), "%.*s", (int)(colon - glob), glob);
+		kl.module = module;
+		glob = colon[1] ? colon + 1 : "*";
+		fentry = false;
+	}
+	/* a module's functions are listed from kallsyms, as they attach */
+	int rc = kl.module ? kfunc_module_each(l->host, kl.module, glob, list_one, &kl, &searched)
+			   : kfunc_each(l->host, glob, fentry, list_one, &kl, &searched);
 	if (!rest)
 		return EXIT_OK; /* a search over every type lists what it can read */
 	/* without BTF, the names kallsyms has */
@@ -255,6 +295,7 @@ struct expand_ctx {
 	const struct provider *prov;
 	bool fentry, ret;
 	uint64_t offset;
+	const char *module; /* kprobe:MODULE:FUNCTION, else NULL */
 	size_t added;
 	bool too_many;
 };
@@ -271,17 +312,19 @@ static int add_point(const char *fn, void *arg)
 	memset(k, 0, sizeof(*k));
 	k->fentry = x->fentry;
 	k->ret = x->ret;
-	k->has_btf = btf_func_get(c->host, fn, &k->fn) == 0;
+	k->has_btf = !x->module && btf_func_get(c->host, fn, &k->fn) == 0;
 	if (k->has_btf)
 		k->fn.name = arena_strdup(&c->arena, k->fn.name);
 	const char *mode = x->fentry ? (x->ret ? "fexit" : "fentry")
 				     : (x->ret ? "kretprobe" : "kprobe");
+	const char *qualified =
+	    x->module ? arena_printf(&c->arena, "%s:%s", x->module, fn) : fn;
 	struct attach_point ap = {
 		.prov = x->prov,
-		.spec = x->offset ? arena_printf(&c->arena, "%s:%s+%llu", x->prov->name, fn,
+		.spec = x->offset ? arena_printf(&c->arena, "%s:%s+%llu", x->prov->name, qualified,
 						 (unsigned long long)x->offset)
-				  : arena_printf(&c->arena, "%s:%s", x->prov->name, fn),
-		.target = mode,
+				  : arena_printf(&c->arena, "%s:%s", x->prov->name, qualified),
+		.target = x->module ? arena_printf(&c->arena, "%s:%s", mode, x->module) : mode,
 		.func = arena_strdup(&c->arena, fn),
 		.value = x->offset,
 		.data = k,
@@ -292,22 +335,94 @@ static int add_point(const char *fn, void *arg)
 	return 0;
 }
 
+/* kprobe:ADDRESS and kretprobe:ADDRESS: a kprobe at a raw kernel address
+ * (bpftrace's bare-address form, for a function whose name repeats). The
+ * kernel refuses an address that is not an instruction boundary it can
+ * probe; nothing here can tell a good address from a bad one, hence
+ * --unsafe. */
+static int expand_address(struct compilation *c, struct node *spec, const char *rest,
+			  const struct provider *prov, bool is_return)
+{
+	const char *text = spec->u.spec.text;
+	char *end = NULL;
+	errno = 0;
+	unsigned long long addr = strtoull(rest, &end, 0);
+	if (*end || errno || !addr) {
+		diag_error(c->diag, spec->loc,
+			   "'%s': a kernel address must be a number (kprobe:0xffffffff81000000)",
+			   text);
+		return -1;
+	}
+	if (!c->opts->unsafe) {
+		diag_error(c->diag, spec->loc,
+			   "%s attaches at a raw kernel address and is unsafe; run sonde with "
+			   "--unsafe to allow it",
+			   text);
+		return -1;
+	}
+	const struct features *f = feat_get(c->host);
+	if (!f->kprobes) {
+		diag_error(c->diag, spec->loc,
+			   "%s: a kernel address needs kprobes (%s); fentry attaches only to "
+			   "functions by name",
+			   text, f->kprobes_why);
+		return -1;
+	}
+	/* `func` names the function the address falls in, as a stack would */
+	const char *name = NULL;
+	uint64_t off = 0;
+	const char *func = sym_kernel_lookup(c->host, addr, &name, &off) == 0
+				   ? arena_strdup(&c->arena, name)
+				   : arena_printf(&c->arena, "0x%llx", addr);
+	struct kfunc_ap *k = arena_alloc(&c->arena, sizeof(*k));
+	memset(k, 0, sizeof(*k));
+	k->ret = is_return;
+	struct attach_point ap = {
+		.prov = prov,
+		.spec = arena_printf(&c->arena, "%s:0x%llx", prov->name, addr),
+		.target = is_return ? "kretprobe" : "kprobe",
+		.func = func,
+		.value = addr,
+		.aux = KFUNC_AT_ADDRESS,
+		.data = k,
+		.loc = spec->loc,
+	};
+	sema_add_attach_point(c, &ap);
+	return 0;
+}
+
 int kfunc_expand(struct compilation *c, struct node *spec, const char *rest,
 		 const struct provider *prov, bool is_return, bool prefer_fentry)
 {
 	const char *text = spec->u.spec.text;
 	if (!rest || !*rest) {
-		diag_error(c->diag, spec->loc, "%s probes are written %s:FUNCTION%s, got '%s'",
+		diag_error(c->diag, spec->loc, "%s probes are written %s[:MODULE]:FUNCTION%s, got '%s'",
 			   prov->name, prov->name, !is_return && !prefer_fentry ? "[+OFFSET]" : "",
 			   text);
 		return -1;
 	}
-	if (strchr(rest, ':')) {
-		diag_error(c->diag, spec->loc,
-			   "'%s': kernel module prefixes (%s:MODULE:FUNCTION) are not supported; "
-			   "write %s:FUNCTION",
-			   text, prov->name, prov->name);
-		return -1;
+	if (!prefer_fentry && rest[0] >= '0' && rest[0] <= '9' && !strchr(rest, ':'))
+		return expand_address(c, spec, rest, prov, is_return);
+	const char *module = NULL;
+	const char *colon = strchr(rest, ':');
+	if (colon) {
+		module = arena_strndup(&c->arena, rest, (size_t)(colon - rest));
+		rest = colon + 1;
+		if (!*module || !*rest || strchr(rest, ':') || has_glob(module)) {
+			diag_error(c->diag, spec->loc,
+				   "'%s': %s probes are written %s[:MODULE]:FUNCTION, with a module "
+				   "name without wildcards",
+				   text, prov->name, prov->name);
+			return -1;
+		}
+		int loaded = sym_kernel_in_module(c->host, NULL, module);
+		if (loaded == 0) {
+			diag_error(c->diag, spec->loc,
+				   "%s: kernel module '%s' is not loaded (no function of it in "
+				   "/proc/kallsyms)",
+				   text, module);
+			return -1;
+		}
 	}
 	char *fn = arena_strdup(&c->arena, rest);
 	uint64_t offset = 0;
@@ -331,7 +446,9 @@ int kfunc_expand(struct compilation *c, struct node *spec, const char *rest,
 	bool fentry;
 	const char *kind = is_return ? "kretprobe" : "kprobe";
 	const char *tkind = is_return ? "fexit" : "fentry";
-	if (prefer_fentry && f->fentry) {
+	/* A module's functions are typed by the module's own BTF, which sonde
+	 * does not read: they attach as kprobes, also for fentry:MODULE:FN. */
+	if (prefer_fentry && f->fentry && !(module && f->kprobes)) {
 		fentry = true;
 	} else if (f->kprobes) {
 		fentry = false;
@@ -344,6 +461,13 @@ int kfunc_expand(struct compilation *c, struct node *spec, const char *rest,
 		else
 			diag_error(c->diag, spec->loc, "%s: %s and %s", text, f->kprobes_why,
 				   f->fentry_why);
+		return -1;
+	}
+	if (fentry && module) {
+		diag_error(c->diag, spec->loc,
+			   "%s: a kernel module's functions need kprobes here (%s); %s reads "
+			   "types only from vmlinux's BTF",
+			   text, f->kprobes_why, tkind);
 		return -1;
 	}
 	if (fentry && offset) {
@@ -359,10 +483,11 @@ int kfunc_expand(struct compilation *c, struct node *spec, const char *rest,
 	}
 
 	struct expand_ctx x = {.c = c, .spec = spec, .prov = prov, .fentry = fentry,
-			       .ret = is_return, .offset = offset};
+			       .ret = is_return, .offset = offset, .module = module};
 	if (has_glob(fn)) {
 		const char *searched = "";
-		int rc = kfunc_each(c->host, fn, fentry, add_point, &x, &searched);
+		int rc = module ? kfunc_module_each(c->host, module, fn, add_point, &x, &searched)
+				: kfunc_each(c->host, fn, fentry, add_point, &x, &searched);
 		if (rc < 0) {
 			diag_error(c->diag, spec->loc, "%s: cannot list kernel functions: %s", text,
 				   strerror(-rc));
@@ -375,10 +500,27 @@ int kfunc_expand(struct compilation *c, struct node *spec, const char *rest,
 			return -1;
 		}
 		if (!x.added) {
-			diag_error(c->diag, spec->loc, "no kernel function matches '%s' (searched %s)",
-				   fn, searched);
+			if (module)
+				diag_error(c->diag, spec->loc,
+					   "no function of kernel module '%s' matches '%s' (searched "
+					   "%s)",
+					   module, fn, searched);
+			else
+				diag_error(c->diag, spec->loc,
+					   "no kernel function matches '%s' (searched %s)", fn,
+					   searched);
 			return -1;
 		}
+		return 0;
+	}
+	if (module) {
+		if (sym_kernel_in_module(c->host, fn, module) == 0) {
+			diag_error(c->diag, spec->loc,
+				   "%s: kernel module '%s' has no function '%s' in /proc/kallsyms",
+				   text, module, fn);
+			return -1;
+		}
+		add_point(fn, &x);
 		return 0;
 	}
 	struct btf_func bf;
@@ -400,8 +542,9 @@ int kfunc_expand(struct compilation *c, struct node *spec, const char *rest,
 
 const char *kfunc_section(struct arena *a, const struct attach_point *ap)
 {
-	/* libbpf finds an fentry program's attach_btf_id from its section */
-	return arena_printf(a, "%s/%s", ap->target, ap->func);
+	/* libbpf finds an fentry program's attach_btf_id from its section;
+	 * the target's ":MODULE" is not part of it */
+	return arena_printf(a, "%.*s/%s", (int)strcspn(ap->target, ":"), ap->target, ap->func);
 }
 
 static void fill_value(struct compilation *c, struct ctx_access *out, const struct btf_value *v,
@@ -537,17 +680,37 @@ int kfunc_attach(struct host *h, const struct probe_desc *pd, struct bpf_program
 {
 	struct bpf_link *link;
 	bool fentry = !strncmp(pd->target, "f", 1);
+	/* target is the mode, then ":MODULE" for kprobe:MODULE:FUNCTION */
+	size_t mode_len = strcspn(pd->target, ":");
+	const char *module = pd->target[mode_len] ? pd->target + mode_len + 1 : NULL;
+	/* the kernel resolves "MODULE:FUNCTION" itself (kallsyms) */
+	char symbol[256];
+	snprintf(symbol, sizeof(symbol), "%s%s%s", module ? module : "", module ? ":" : "",
+		 pd->func);
+	bool at_address = pd->aux == KFUNC_AT_ADDRESS;
 	if (fentry) {
 		link = bpf_program__attach_trace(prog);
 	} else {
 		LIBBPF_OPTS(bpf_kprobe_opts, opts, .offset = pd->value,
-			    .retprobe = !strcmp(pd->target, "kretprobe"));
-		link = bpf_program__attach_kprobe_opts(prog, pd->func, &opts);
+			    .retprobe = !strncmp(pd->target, "kretprobe", mode_len));
+		/* the message below says what failed; libbpf's own line on
+		 * stderr would say it twice, in errno's words */
+		libbpf_print_fn_t old = libbpf_set_print(NULL);
+		link = bpf_program__attach_kprobe_opts(prog, at_address ? NULL : symbol, &opts);
+		int e = errno;
+		libbpf_set_print(old);
+		errno = e;
 	}
 	if (!link) {
 		int e = -errno;
-		snprintf(err, errsz, "attaching as %s to %s failed: %s", pd->target, pd->func,
-			 strerror(-e));
+		if (e == -EILSEQ && pd->value && !at_address)
+			/* bpftrace's words for what the kernel's EILSEQ means here */
+			snprintf(err, errsz,
+				 "possible attachment attempt in the middle of an instruction, try "
+				 "a different offset");
+		else
+			snprintf(err, errsz, "attaching as %.*s to %s failed: %s", (int)mode_len,
+				 pd->target, at_address ? pd->spec : symbol, strerror(-e));
 		return e;
 	}
 	return rt_attachment_add_link(att, link);
