@@ -38,7 +38,7 @@ static bool pkt_field_in_l4(uint32_t offset)
 
 LLVMValueRef ctx_read(struct cg *g, const struct ctx_access *acc)
 {
-	LLVMValueRef p = acc->kind == CTX_PKT || acc->kind == CTX_CONST
+	LLVMValueRef p = acc->kind == CTX_PKT || acc->kind == CTX_CONST || acc->kind == CTX_FUNC_RET
 				 ? NULL
 				 : gep(g, g->ctxarg, acc->offset);
 	switch (acc->kind) {
@@ -51,6 +51,17 @@ LLVMValueRef ctx_read(struct cg *g, const struct ctx_access *acc)
 	}
 	case CTX_CONST:
 		return c64(g, (uint64_t)acc->imm);
+	case CTX_FUNC_RET: {
+		LLVMValueRef buf = new_buf(g, 8, "funcret");
+		store64(g, buf, c64(g, 0));
+		LLVMValueRef args[] = {g->ctxarg, buf};
+		cg_helper(g, BPF_FUNC_get_func_ret, g->i64, args, 2);
+		LLVMValueRef v = LLVMBuildLoad2(g->b, g->i64, buf, "");
+		LLVMSetAlignment(v, 8);
+		if (acc->size == 8)
+			return v;
+		return widen(g, LLVMBuildTrunc(g->b, v, int_type(g, acc->size), ""), acc);
+	}
 	case CTX_USER_MEM: {
 		/* a usdt argument spilled to memory: disp(%reg) */
 		LLVMValueRef base = LLVMBuildLoad2(g->b, g->i64, p, "");

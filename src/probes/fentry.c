@@ -1,7 +1,7 @@
 /*
  * fentry.c - fentry:FN and fexit:FN (aliases kfunc, kretfunc, f, fr):
  * kernel functions through the BPF trampoline, with args.NAME and retval
- * typed from BTF. Where fentry cannot load but kprobes exist, the same
+ * typed from BTF; fentry:bpf:[ID:]NAME, a running BPF program's function. Where fentry cannot load but kprobes exist, the same
  * probes become kprobes (registers instead of the u64 array); kprobe.c
  * holds the shared machinery.
  */
@@ -42,6 +42,7 @@ const struct provider provider_fentry = {
 	.section = kfunc_section,
 	.arg_field = kfunc_arg_field,
 	.arg_index = kfunc_arg_index,
+	.prepare = kfunc_prepare,
 	.attach = kfunc_attach,
 	.list = fentry_list,
 };
@@ -56,6 +57,7 @@ const struct provider provider_fexit = {
 	.arg_field = kfunc_arg_field,
 	.arg_index = kfunc_arg_index,
 	.retval = kfunc_retval,
+	.prepare = kfunc_prepare,
 	.attach = kfunc_attach,
 	.list = fexit_list,
 };

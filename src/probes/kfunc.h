@@ -12,7 +12,9 @@ struct host;
 
 /* attach_point.aux of kprobe:ADDRESS: value is an absolute kernel
  * address, not an offset into func */
-enum { KFUNC_AT_ADDRESS = 1 };
+enum { KFUNC_AT_ADDRESS = 1,
+       /* fentry:bpf: value is the id of the BPF program attached to */
+       KFUNC_BPF_PROG = 2 };
 
 /* Expands [MODULE:]FN[+OFF] (globs allowed in FN) or, for kprobes, a bare
  * ADDRESS (--unsafe) for `prov`. `is_return`: kretprobe or
@@ -43,6 +45,9 @@ int kfunc_arg_index(struct compilation *c, const struct attach_point *ap, int in
 		    struct loc loc, struct ctx_access *out);
 int kfunc_retval(struct compilation *c, const struct attach_point *ap, struct loc loc,
 		 struct ctx_access *out);
+/* The provider's prepare hook: fentry:bpf: probes name their target. */
+int kfunc_prepare(const struct probe_desc *pd, struct bpf_program *prog, int *keep_fd, char *err,
+		  size_t errsz);
 int kfunc_attach(struct host *h, const struct probe_desc *pd, struct bpf_program *prog,
 		 struct rt_attachment *att, char *err, size_t errsz);
 

@@ -17,13 +17,16 @@
  * kprobes, the kallsyms functions at an address ftrace can trace, less
  * the kprobe blacklist.
  */
+#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <errno.h>
 #include <fnmatch.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "kernel/bpf_progs.h"
 #include "kernel/btf.h"
 #include "compile.h"
 #include "kernel/features.h"
@@ -260,10 +263,30 @@ static int list_one(const char *name, void *arg)
 	return 0;
 }
 
+static int list_bpf_func(const struct bpf_prog_func *f, void *arg)
+{
+	struct kfunc_lister *kl = arg;
+	char line[512];
+	snprintf(line, sizeof(line), "%s:bpf:%u:%s", kl->type, f->prog_id, f->name);
+	probe_list_line(kl->l, line);
+	return 0;
+}
+
 int kfunc_list(struct probe_lister *l, const char *rest, const struct provider *prov,
 	       bool prefer_fentry)
 {
 	struct kfunc_lister kl = {l, prov->name, NULL};
+	/* -l 'fentry:bpf:*': the running programs' functions; the listing's
+	 * pattern is matched against whole lines */
+	if (prefer_fentry && rest && !strncmp(rest, "bpf:", 4)) {
+		int rc = bpf_prog_funcs_each(0, list_bpf_func, &kl);
+		if (rc < 0) {
+			fprintf(stderr, "sonde: -l: cannot list the kernel's BPF programs: %s\n",
+				strerror(-rc));
+			return EXIT_SYSTEM;
+		}
+		return EXIT_OK;
+	}
 	bool fentry = kfunc_mode_is_fentry(l->host, prefer_fentry);
 	const char *glob = rest && *rest ? rest : "*", *searched;
 	char module[64];
@@ -391,6 +414,135 @@ static int expand_address(struct compilation *c, struct node *spec, const char *
 	return 0;
 }
 
+/* fentry:bpf:[ID:]NAME and fexit:bpf:[ID:]NAME: the trampoline on a
+ * function of a running BPF program (its main program or a subprogram),
+ * as in bpftrace 0.26. The target program is found again by id when
+ * sonde's program is loaded (kfunc_prepare), which needs its fd. */
+struct bpf_expand {
+	struct compilation *c;
+	struct node *spec;
+	const struct provider *prov;
+	const char *glob;
+	bool ret;
+	size_t added;
+};
+
+static int add_bpf_point(const struct bpf_prog_func *f, void *arg)
+{
+	struct bpf_expand *x = arg;
+	struct compilation *c = x->c;
+	if (fnmatch(x->glob, f->name, 0))
+		return 0;
+	if (x->added >= KFUNC_MAX_PROBES)
+		return 1;
+	struct kfunc_ap *k = arena_alloc(&c->arena, sizeof(*k));
+	memset(k, 0, sizeof(*k));
+	k->fentry = true;
+	k->ret = x->ret;
+	/* no types (bpftrace has no args here either), but fexit's retval
+	 * comes after the arguments */
+	k->fn.nparams = f->nparams;
+	/* a BPF function returning int leaves the upper half of the register
+	 * undefined: retval is read at the returned type's size */
+	k->fn.has_ret = f->ret_size != 0;
+	k->fn.ret.size = f->ret_size;
+	k->fn.ret.is_signed = f->ret_signed;
+	k->fn.ret.readable = f->ret_size != 0;
+	struct attach_point ap = {
+		.prov = x->prov,
+		.spec = arena_printf(&c->arena, "%s:bpf:%u:%s", x->prov->name, f->prog_id, f->name),
+		.target = x->ret ? "fexit" : "fentry",
+		.func = arena_strdup(&c->arena, f->name),
+		.value = f->prog_id,
+		.aux = KFUNC_BPF_PROG,
+		.data = k,
+		.loc = x->spec->loc,
+	};
+	sema_add_attach_point(c, &ap);
+	x->added++;
+	return 0;
+}
+
+static int expand_bpf_prog(struct compilation *c, struct node *spec, const char *rest,
+			   const struct provider *prov, bool is_return)
+{
+	const char *text = spec->u.spec.text;
+	const struct features *f = feat_get(c->host);
+	if (!f->fentry) {
+		diag_error(c->diag, spec->loc,
+			   "%s: attaching to a BPF program needs fentry, and %s; kprobes cannot "
+			   "stand in",
+			   text, f->fentry_why);
+		return -1;
+	}
+	uint32_t id = 0;
+	const char *glob = rest;
+	const char *colon = strchr(rest, ':');
+	if (colon) {
+		char *end = NULL;
+		errno = 0;
+		unsigned long v = strtoul(rest, &end, 10);
+		if (end != colon || errno || !v || v > UINT32_MAX) {
+			diag_error(c->diag, spec->loc,
+				   "'%s': written %s:bpf:NAME or %s:bpf:PROGRAM_ID:NAME, with a "
+				   "numeric program id",
+				   text, prov->name, prov->name);
+			return -1;
+		}
+		id = (uint32_t)v;
+		glob = colon + 1;
+	}
+	if (!*glob) {
+		diag_error(c->diag, spec->loc, "'%s': the BPF function's name is missing", text);
+		return -1;
+	}
+	struct bpf_expand x = {c, spec, prov, glob, is_return, 0};
+	int rc = bpf_prog_funcs_each(id, add_bpf_point, &x);
+	if (rc < 0) {
+		diag_error(c->diag, spec->loc, "%s: cannot list the kernel's BPF programs: %s", text,
+			   strerror(-rc));
+		return -1;
+	}
+	if (!x.added) {
+		if (id)
+			diag_error(c->diag, spec->loc,
+				   "%s: no running BPF program %u with BTF has a function matching "
+				   "'%s' (sonde -l 'fentry:bpf:*' lists them)",
+				   text, id, glob);
+		else
+			diag_error(c->diag, spec->loc,
+				   "%s: no running BPF program with BTF has a function matching '%s' "
+				   "(sonde -l 'fentry:bpf:*' lists them)",
+				   text, glob);
+		return -1;
+	}
+	return 0;
+}
+
+int kfunc_prepare(const struct probe_desc *pd, struct bpf_program *prog, int *keep_fd, char *err,
+		  size_t errsz)
+{
+	*keep_fd = -1;
+	if (pd->aux != KFUNC_BPF_PROG)
+		return 0;
+	int fd = bpf_prog_get_fd_by_id((uint32_t)pd->value);
+	if (fd < 0) {
+		int e = -errno;
+		snprintf(err, errsz, "BPF program %llu is gone: %s", (unsigned long long)pd->value,
+			 strerror(-e));
+		return e;
+	}
+	int rc = bpf_program__set_attach_target(prog, fd, pd->func);
+	if (rc) {
+		close(fd);
+		snprintf(err, errsz, "BPF program %llu has no function %s: %s",
+			 (unsigned long long)pd->value, pd->func, strerror(-rc));
+		return rc;
+	}
+	*keep_fd = fd; /* the kernel reads it when sonde's program loads */
+	return 0;
+}
+
 int kfunc_expand(struct compilation *c, struct node *spec, const char *rest,
 		 const struct provider *prov, bool is_return, bool prefer_fentry)
 {
@@ -403,6 +555,8 @@ int kfunc_expand(struct compilation *c, struct node *spec, const char *rest,
 	}
 	if (!prefer_fentry && rest[0] >= '0' && rest[0] <= '9' && !strchr(rest, ':'))
 		return expand_address(c, spec, rest, prov, is_return);
+	if (prefer_fentry && !strncmp(rest, "bpf:", 4))
+		return expand_bpf_prog(c, spec, rest + 4, prov, is_return);
 	const char *module = NULL;
 	const char *colon = strchr(rest, ':');
 	if (colon) {
@@ -664,14 +818,21 @@ int kfunc_retval(struct compilation *c, const struct attach_point *ap, struct lo
 		 struct ctx_access *out)
 {
 	const struct kfunc_ap *k = ap->data;
-	if (k->has_btf && !k->fn.has_ret) {
+	bool typed_ret = k->has_btf || (k->fentry && k->fn.ret.readable);
+	if ((k->has_btf || ap->aux == KFUNC_BPF_PROG) && !k->fn.has_ret) {
 		diag_error(c->diag, loc, "retval: %s returns void", ap->func);
 		return -1;
 	}
 	struct btf_value u64v = {.size = 8, .readable = true};
-	const struct btf_value *v = k->has_btf && k->fn.ret.readable ? &k->fn.ret : &u64v;
+	const struct btf_value *v = typed_ret && k->fn.ret.readable ? &k->fn.ret : &u64v;
 	fill_value(c, out, v, k->fentry,
 	           k->fentry ? (uint32_t)k->fn.nparams * 8 : (uint32_t)PT_REGS_RC_OFFSET);
+	/* A BPF function's context is laid out as the verifier judged its
+	 * BTF: five u64 arguments where it found the prototype unreliable
+	 * (a main program's usually), so the return value's slot is not
+	 * known here; the helper knows it. */
+	if (ap->aux == KFUNC_BPF_PROG)
+		out->kind = CTX_FUNC_RET;
 	return 0;
 }
 

@@ -48,6 +48,8 @@ enum ctx_access_kind {
 	CTX_PKT,         /* field of the parsed packet (struct sonde_pkt) at `offset` */
 	CTX_CONST,       /* the constant `imm` (a usdt argument the compiler folded) */
 	CTX_USER_MEM,    /* `size` bytes of user memory at (u64 at ctx + offset) + imm */
+	CTX_FUNC_RET,    /* fexit: the traced function's return value, `size` bytes, from
+	                    bpf_get_func_ret (where the kernel's layout of ctx is its own) */
 };
 
 struct ctx_access {
@@ -204,6 +206,14 @@ struct provider {
 	 * a packet of `len` bytes arriving on interface `ifindex`, and returns
 	 * its size. */
 	size_t (*test_run_ctx)(void *ctx, size_t size, uint32_t len, int ifindex);
+
+	/* Runtime, before the object is loaded: whatever a program of this
+	 * provider needs set on it first (fentry:bpf: its target program).
+	 * *keep_fd: an fd to keep open until the object is closed, or -1.
+	 * On failure writes a sentence into err and returns -errno. NULL:
+	 * nothing to do. */
+	int (*prepare)(const struct probe_desc *pd, struct bpf_program *prog, int *keep_fd,
+		       char *err, size_t errsz);
 
 	/* Runtime: attach a loaded program. On failure writes a sentence into
 	 * err (without the probe name, which the caller adds) and returns

@@ -19,6 +19,8 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "probes/provider.h"
+
 struct log_capture {
 	char *buf;
 	size_t len, cap;
@@ -273,6 +275,28 @@ int ld_load(const struct program *p, struct diag *d, unsigned flags, struct load
 				p->m.probes[i].prog_name);
 			goto fail;
 		}
+		const struct provider *prov = provider_find(p->m.probes[i].provider);
+		if (prov && prov->prepare) {
+			char err[256] = "";
+			int keep = -1;
+			rc = prov->prepare(&p->m.probes[i], out->progs[i], &keep, err, sizeof(err));
+			if (rc) {
+				fprintf(stderr, "sonde: probe '%s' (line %d): %s\n", p->m.probes[i].spec,
+					p->m.probes[i].script_line, err[0] ? err : strerror(-rc));
+				goto fail;
+			}
+			if (keep >= 0) {
+				int *n = realloc(out->keep_fds, (out->nkeep_fds + 1) * sizeof(*n));
+				if (!n) {
+					close(keep);
+					rc = -ENOMEM;
+					fprintf(stderr, "sonde: out of memory\n");
+					goto fail;
+				}
+				out->keep_fds = n;
+				out->keep_fds[out->nkeep_fds++] = keep;
+			}
+		}
 		if (flags & LD_VERIFIER_LOG) {
 			/* -d: the verifier's trace and statistics of every program */
 			out->log_bufs[i] = calloc(1, LOG_SIZE);
@@ -362,6 +386,9 @@ void ld_unload(struct loaded *l)
 	for (size_t i = 0; l->log_bufs && l->progs && l->progs[i]; i++)
 		free(l->log_bufs[i]);
 	free(l->log_bufs);
+	for (size_t i = 0; i < l->nkeep_fds; i++)
+		close(l->keep_fds[i]);
+	free(l->keep_fds);
 	free(l->progs);
 	free(l->maps);
 	free(l->aux_maps);

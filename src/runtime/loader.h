@@ -24,6 +24,8 @@ struct loaded {
 	struct bpf_map *events;     /* ring buffer, or NULL */
 	struct bpf_map *counters;   /* .bss: the counters of manifest.h, or NULL */
 	char **log_bufs;            /* -d: each program's verifier log, by probe index */
+	int *keep_fds;              /* what the providers' prepare hooks keep open */
+	size_t nkeep_fds;
 	/* The counters' memory, mapped from the kernel (NULL with no counters):
 	 * reading them takes no syscall, so probes on bpf() or on capability
 	 * checks never see the run loop reading them. ncounters u64 slots. */
