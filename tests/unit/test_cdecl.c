@@ -16,25 +16,21 @@
 
 #include <cmocka.h>
 
+#include "diag_capture.h"
+
 #include "compile_helper.h"
 #include "front/cdecl.h"
 
 struct fixture {
-	struct arena a;
-	struct diag d;
-	char *buf;
-	size_t len;
-	FILE *out;
+	struct diag_capture dc;
 	struct cdecl_table *t;
 };
 
 static int setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
-	arena_init(&f->a);
-	f->out = open_memstream(&f->buf, &f->len);
-	diag_init(&f->d, f->out);
-	f->t = cdecl_table_new(&f->a);
+	diag_capture_init(&f->dc);
+	f->t = cdecl_table_new(&f->dc.a);
 	*state = f;
 	return 0;
 }
@@ -42,24 +38,21 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct fixture *f = *state;
-	fclose(f->out);
-	free(f->buf);
-	arena_fini(&f->a);
+	diag_capture_fini(&f->dc);
 	free(f);
 	return 0;
 }
 
 static int parse(struct fixture *f, const char *text, const struct cdecl_resolver *r)
 {
-	int file = diag_add_source(&f->d, "t.bt", text, strlen(text));
+	int file = diag_add_source(&f->dc.d, "t.bt", text, strlen(text));
 	struct loc at = {file, 1, 1, 1, 1};
-	return cdecl_parse(f->t, &f->d, text, strlen(text), at, r);
+	return cdecl_parse(f->t, &f->dc.d, text, strlen(text), at, r);
 }
 
 static const char *errors(struct fixture *f)
 {
-	fflush(f->out);
-	return f->buf ? f->buf : "";
+	return diag_capture_text(&f->dc);
 }
 
 static uint32_t offset_of(const struct type *rec, const char *name)
@@ -176,11 +169,11 @@ static void test_typedef_enum_define(void **state)
 	assert_int_equal(v.value, 24);
 	const char *def = "#define BITS (D + 1) * 2";
 	struct loc at = {0, 1, 1, 1, 1};
-	assert_int_equal(cdecl_define(f->t, &f->d, def, strlen(def), at), 0);
+	assert_int_equal(cdecl_define(f->t, &f->dc.d, def, strlen(def), at), 0);
 	assert_true(cdecl_find_const(f->t, "BITS", &v));
 	assert_int_equal(v.value, 50);
 	const char *str = "#define NAME \"ab\" \"cd\"";
-	assert_int_equal(cdecl_define(f->t, &f->d, str, strlen(str), at), 0);
+	assert_int_equal(cdecl_define(f->t, &f->dc.d, str, strlen(str), at), 0);
 	assert_true(cdecl_find_const(f->t, "NAME", &v));
 	assert_true(v.is_str);
 	assert_string_equal(v.str, "abcd");

@@ -15,15 +15,13 @@
 
 #include <cmocka.h>
 
+#include "diag_capture.h"
+
 #include "front/directives.h"
 #include "front/ppexpr.h"
 
 struct fixture {
-	struct arena a;
-	struct diag d;
-	char *buf;
-	size_t len;
-	FILE *out;
+	struct diag_capture dc;
 	struct directives dv;
 	const char *line;
 };
@@ -31,11 +29,9 @@ struct fixture {
 static int setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
-	arena_init(&f->a);
-	f->out = open_memstream(&f->buf, &f->len);
-	diag_init(&f->d, f->out);
-	f->dv.arena = &f->a;
-	f->dv.diag = &f->d;
+	diag_capture_init(&f->dc);
+	f->dv.arena = &f->dc.a;
+	f->dv.diag = &f->dc.d;
 	*state = f;
 	return 0;
 }
@@ -43,9 +39,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct fixture *f = *state;
-	fclose(f->out);
-	free(f->buf);
-	arena_fini(&f->a);
+	diag_capture_fini(&f->dc);
 	free(f);
 	return 0;
 }
@@ -56,13 +50,13 @@ static void define(struct fixture *f, const char *line)
 }
 
 /* Evaluates `expr` as written after "#if " on line 1 of a source: -1 on
- * an error (its text in f->buf), else 0 or 1. */
+ * an error (its text in diag_capture_text), else 0 or 1. */
 static int eval(struct fixture *f, const char *expr)
 {
 	static char line[512];
 	snprintf(line, sizeof(line), "#if %s", expr);
-	f->d.nsources = 0;
-	int file = diag_add_source(&f->d, "t.bt", line, strlen(line));
+	f->dc.d.nsources = 0;
+	int file = diag_add_source(&f->dc.d, "t.bt", line, strlen(line));
 	struct loc at = {file, 1, 5, 1, 5};
 	int errors = 0;
 	bool value = true;
@@ -77,8 +71,7 @@ static int eval(struct fixture *f, const char *expr)
 
 static const char *output(struct fixture *f)
 {
-	fflush(f->out);
-	return f->buf ? f->buf : "";
+	return diag_capture_text(&f->dc);
 }
 
 static void test_arithmetic(void **state)
