@@ -248,6 +248,17 @@ def show(s):
         print("stderr: " + l)
 
 
+def print_run(s, rewrite=lambda l: l):
+    """What sonde printed, for the .test to compare: stdout without the
+    attach probe's own line (each line through rewrite, for values that
+    change from run to run), then stderr marked as such."""
+    for l in s.out():
+        if not re.search(ATTACHED_RE, l):
+            print(rewrite(l))
+    for l in s.err():
+        print("stderr: " + l)
+
+
 # --------------------------------------------------------------------------
 
 def leftovers(ifname, pindir):
@@ -343,11 +354,7 @@ def usr1(args):
     t = s.wait_exit(10)
     trig.finish()
     print("still running after SIGUSR1, then SIGINT: %s" % status(s.p.returncode))
-    for l in s.out():
-        if not re.search(ATTACHED_RE, l):
-            print(l)
-    for l in s.err():
-        print("stderr: " + l)
+    print_run(s)
 
 
 def self_signal(_args):
@@ -372,11 +379,7 @@ def self_signal(_args):
     s.wait_exit(10)
     trig.finish()
     print("exit: %s" % status(s.p.returncode))
-    for l in s.out():
-        if not re.search(ATTACHED_RE, l):
-            print(l.replace("usr1 %d " % s.p.pid, "usr1 SONDE_PID "))
-    for l in s.err():
-        print("stderr: " + l)
+    print_run(s, lambda l: l.replace("usr1 %d " % s.p.pid, "usr1 SONDE_PID "))
 
 
 def nohup(_args):
