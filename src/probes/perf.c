@@ -1,7 +1,8 @@
 /*
  * perf.c - timer probes on perf software events: interval:UNIT:N fires
  * on one CPU every N units; profile:UNIT:N fires on every CPU (UNIT hz
- * means N times a second). Both use the cpu-clock software event, which
+ * means N times a second); interval:1s, interval:100ms, profile:10ms
+ * (bpftrace 0.26) give the period as a duration. Both use the cpu-clock software event, which
  * exists even where the CPU has no PMU.
  */
 #include <bpf/libbpf.h>
@@ -12,6 +13,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -40,11 +42,78 @@ static unsigned long long max_sample_rate(void)
 	return rate;
 }
 
+/* interval:COUNT and profile:COUNT (bpftrace 0.26): COUNT nanoseconds,
+ * or a duration with one of the suffixes of the language's integer
+ * literals (ns us ms s m h d; u l ul ll ull are plain numbers), at least
+ * 1us, as bpftrace takes it: the period in whole microseconds. */
+static int timer_expand_count(struct compilation *c, struct node *spec, const char *rest,
+			      const struct provider *prov)
+{
+	static const struct {
+		const char *suffix;
+		uint64_t ns;
+	} suffixes[] = {{"", 1},
+			{"u", 1},
+			{"l", 1},
+			{"ul", 1},
+			{"ll", 1},
+			{"ull", 1},
+			{"ns", 1},
+			{"us", 1000ull},
+			{"ms", 1000000ull},
+			{"s", 1000000000ull},
+			{"m", 60000000000ull},
+			{"h", 3600000000000ull},
+			{"d", 86400000000000ull}};
+	char *end = NULL;
+	errno = 0;
+	unsigned long long n = strtoull(rest, &end, 10);
+	if (errno == ERANGE) {
+		diag_error(c->diag, spec->loc, "the period of '%s' is too long", spec->u.spec.text);
+		return -1;
+	}
+	int k = -1;
+	for (size_t i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]); i++)
+		if (!strcasecmp(end, suffixes[i].suffix))
+			k = (int)i;
+	if (k < 0) {
+		diag_error(c->diag, spec->loc,
+			   "%s probes are written %s:UNIT:N with UNIT one of s, ms, us, hz, or "
+			   "%s:DURATION (1s, 100ms, or nanoseconds), got '%s'",
+			   prov->name, prov->name, prov->name, spec->u.spec.text);
+		return -1;
+	}
+	if (n > INT64_MAX / suffixes[k].ns) {
+		diag_error(c->diag, spec->loc, "the period of '%s' is too long", spec->u.spec.text);
+		return -1;
+	}
+	uint64_t ns = n * suffixes[k].ns;
+	if (ns < 1000) {
+		diag_error(c->diag, spec->loc,
+			   "the period of '%s' is %llu ns; the shortest is 1us (1000 ns)",
+			   spec->u.spec.text, (unsigned long long)ns);
+		return -1;
+	}
+	uint64_t us = ns / 1000;
+	struct attach_point ap = {
+		.prov = prov,
+		.spec = arena_printf(&c->arena, "%s:us:%llu", prov->name, (unsigned long long)us),
+		.target = "us",
+		.func = "period",
+		.value = us * 1000,
+		.loc = spec->loc,
+	};
+	sema_add_attach_point(c, &ap);
+	return 0;
+}
+
 /* value: period in ns, or frequency in hz with func "hz" */
 static int timer_expand(struct compilation *c, struct node *spec, const char *rest,
 			const struct provider *prov)
 {
 	const char *colon = rest ? strchr(rest, ':') : NULL;
+	if (rest && !colon && *rest >= '0' && *rest <= '9')
+		return timer_expand_count(c, spec, rest, prov);
 	const char *unit = NULL;
 	char unitbuf[8];
 	const char *num = rest;

@@ -40,8 +40,13 @@ static const char *special_section(struct arena *a, const struct attach_point *a
 	return arena_printf(a, "raw_tp/sonde_%s", ap->target);
 }
 
+/* bpftrace 0.26 spells them in lower case too */
+static const char *const begin_aliases[] = {"begin", NULL};
+static const char *const end_aliases[] = {"end", NULL};
+
 const struct provider provider_begin = {
 	.name = "BEGIN",
+	.aliases = begin_aliases,
 	.form = SPEC_BARE,
 	.run = RUN_AT_START,
 	.ctx = CTX_HAS_USER,
@@ -51,6 +56,7 @@ const struct provider provider_begin = {
 
 const struct provider provider_end = {
 	.name = "END",
+	.aliases = end_aliases,
 	.form = SPEC_BARE,
 	.run = RUN_AT_EXIT,
 	.ctx = CTX_HAS_USER,
