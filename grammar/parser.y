@@ -460,10 +460,12 @@ simple
 
 compound
 	: if_stmt
-	| WHILE '(' expr ')' stmt_block {
+	| WHILE expr stmt_block {
+		/* `while (c) {` and, as bpftrace 0.26 allows, `while c {`: the
+		 * parentheses are the expression's own */
 		$$ = ast_new(ps->arena, N_WHILE, @$);
-		$$->u.while_.cond = $3;
-		$$->u.while_.body = $5;
+		$$->u.while_.cond = $2;
+		$$->u.while_.body = $3;
 	}
 	| UNROLL '(' expr ')' stmt_block {
 		$$ = ast_new(ps->arena, N_UNROLL, @$);
@@ -483,10 +485,12 @@ stmt_block
 	: block
 	;
 
+/* `if (c) {` and `if c {` (bpftrace 0.26): the parentheses, when there
+ * are any, are the condition's own */
 if_stmt
-	: IF '(' expr ')' stmt_block { $$ = mk_if(ps, @$, $3, $5, NULL); }
-	| IF '(' expr ')' stmt_block ELSE stmt_block { $$ = mk_if(ps, @$, $3, $5, $7); }
-	| IF '(' expr ')' stmt_block ELSE if_stmt { $$ = mk_if(ps, @$, $3, $5, $7); }
+	: IF expr stmt_block { $$ = mk_if(ps, @$, $2, $3, NULL); }
+	| IF expr stmt_block ELSE stmt_block { $$ = mk_if(ps, @$, $2, $3, $5); }
+	| IF expr stmt_block ELSE if_stmt { $$ = mk_if(ps, @$, $2, $3, $5); }
 	;
 
 expr

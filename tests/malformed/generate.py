@@ -268,7 +268,7 @@ SYNTAX = [
     ("stray-word-top", "hello"),
     ("keyword-as-map-key", "BEGIN { @m[if] = 1; }"),
     ("else-without-if", "BEGIN { else { exit(); } }"),
-    ("if-without-parens", "BEGIN { if 1 { exit(); } }"),
+    ("if-without-block", "BEGIN { if (1) exit(); }"),
     ("if-empty-condition", "BEGIN { if () { exit(); } }"),
     ("while-no-body", "BEGIN { while (1) }"),
     ("unroll-nonconst", "BEGIN { $n = 3; unroll ($n) { @a = 1; } }"),

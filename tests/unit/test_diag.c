@@ -271,10 +271,11 @@ static void test_syntax_error_missing_semicolon(void **state)
 static void test_syntax_error_unexpected_identifier(void **state)
 {
 	(void)state;
-	expect_errors("kprobe:f { if x { } }",
-	              "-e:1:15: error: syntax error: unexpected identifier 'x', expecting '('\n"
-	              "    1 | kprobe:f { if x { } }\n"
-	              "      |               ^\n");
+	expect_errors("kprobe:f { $a = x y; }",
+	              "-e:1:19: error: syntax error: unexpected identifier 'y', expecting ';', '(', "
+	              "'}' or an operator\n"
+	              "    1 | kprobe:f { $a = x y; }\n"
+	              "      |                   ^\n");
 }
 
 static void test_syntax_error_end_of_input(void **state)
