@@ -1,7 +1,8 @@
 /*
  * strings.c - functions that make a string or bytes to print: str, buf,
- * ntop, strftime, signal_name (bpftrace 0.26). The value is read in the probe; the runtime formats it
- * by its type (TYPE_STR, TYPE_BUF, TYPE_INET, TYPE_TIMESTAMP).
+ * ntop, strftime, signal_name (bpftrace 0.26). The value is read in the
+ * probe; the runtime formats it by its type (TYPE_STR, TYPE_BUF,
+ * TYPE_INET, TYPE_TIMESTAMP).
  */
 #include <sys/socket.h>
 
