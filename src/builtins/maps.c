@@ -1,6 +1,6 @@
 /*
  * maps.c - functions of a whole map or of one element: clear, zero,
- * delete, len, has_key. The generic check has made sure of the kind of
+ * delete, len, has_key, find (bpftrace 0.26). The generic check has made sure of the kind of
  * their first argument (ARGS 'm' or 'e' in their rows).
  */
 #include "builtins/check.h"
@@ -66,4 +66,35 @@ struct type *check_has_key(struct sema *s, struct node *n)
 	if (!map->u.map.info)
 		return NULL;
 	return &type_s64;
+}
+
+/* find(@m, key, $v): 1 and $v = @m[key] when the key is there, else 0
+ * and $v as it was. The assignment is built and checked here, so $v is
+ * typed (or declared) as `$v = @m[key]` would be; the backend emits one
+ * lookup */
+struct type *check_find(struct sema *s, struct node *n)
+{
+	struct node *map = n->u.call.args, *key = map->next, *var = key->next;
+	if (var->kind != N_VAR) {
+		diag_error(s->d, var->loc, "find() stores the value in a $variable, as in "
+			   "find(@m, key, $v)");
+		return NULL;
+	}
+	key->next = NULL;
+	var->next = NULL;
+	struct node *elem = ast_map(s->a, map->loc, map->u.map.name, key);
+	struct node *set = ast_new(s->a, N_ASSIGN, n->loc);
+	set->u.assign.lhs = var;
+	set->u.assign.rhs = elem;
+	set->u.assign.op = OP_NONE;
+	if (!check_expr(s, set))
+		return NULL;
+	struct map_info *m = elem->u.map.info;
+	if (m && m->agg != AGG_NONE) {
+		diag_error(s->d, map->loc, "find() reads a map of values; %s holds an aggregation",
+			   map->u.map.name);
+		return NULL;
+	}
+	n->u.call.lowered = set;
+	return &type_bool;
 }

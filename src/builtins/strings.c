@@ -1,7 +1,8 @@
 /*
  * strings.c - functions that make a string or bytes to print: str, buf,
- * ntop, strftime. The value is read in the probe; the runtime formats it
- * by its type (TYPE_STR, TYPE_BUF, TYPE_INET, TYPE_TIMESTAMP).
+ * ntop, strftime, signal_name (bpftrace 0.26). The value is read in the
+ * probe; the runtime formats it by its type (TYPE_STR, TYPE_BUF,
+ * TYPE_INET, TYPE_TIMESTAMP).
  */
 #include <sys/socket.h>
 
@@ -202,4 +203,13 @@ struct type *check_strftime(struct sema *s, struct node *n)
 	ts->align = 8;
 	ts->name = args->u.str.s;
 	return ts;
+}
+
+/* signal_name(sig): strsignal(3)'s description of the signal as a
+ * 64-byte string, "N/A" out of 0..64 (bpftrace 0.26); the integer is
+ * checked by the row */
+struct type *check_signal_name(struct sema *s, struct node *n)
+{
+	(void)n;
+	return type_str(s->a, 64);
 }

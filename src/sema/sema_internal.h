@@ -35,6 +35,9 @@ struct sema {
 	int for_depth; /* inside the body of for ($kv : @map) */
 	/* the map of the @m = f(...) whose aggregation call is being checked */
 	struct map_info *agg_map;
+	/* inside the branch an `if` with a constant condition leaves out:
+	 * fail() and static_assert() are silent there (bpftrace 0.26) */
+	int comptime_dead;
 };
 
 static inline bool is_int(const struct type *t)
@@ -68,6 +71,11 @@ struct map_info *find_map(struct sema *s, const char *name, struct loc loc);
 struct var_info *find_var(struct sema *s, const char *name);
 void err_closest_ident(struct sema *s, struct node *n);
 bool ctx_allows(struct sema *s, unsigned need, struct loc loc, const char *what);
+
+/* builtins/comptime.c: the value of a constant expression (literals,
+ * constants, their arithmetic, comparisons and logic); false if it is not
+ * one */
+bool fold_const(const struct node *n, int64_t *v);
 
 /* maps.c */
 bool agg_readable(struct host *h, enum agg_kind k);

@@ -175,12 +175,22 @@ void check_stmt(struct sema *s, struct node *n)
 	case N_BLOCK:
 		check_stmts(s, n->u.block.stmts);
 		break;
-	case N_IF:
+	case N_IF: {
 		check_cond(s, n->u.if_.cond, "an if condition");
+		/* a constant condition leaves one branch out: fail() and
+		 * static_assert() there say nothing */
+		int64_t v;
+		bool known = n->u.if_.cond->type && fold_const(n->u.if_.cond, &v);
+		s->comptime_dead += known && !v;
 		check_block(s, n->u.if_.then);
-		if (n->u.if_.els)
+		s->comptime_dead -= known && !v;
+		if (n->u.if_.els) {
+			s->comptime_dead += known && v;
 			check_stmt(s, n->u.if_.els);
+			s->comptime_dead -= known && v;
+		}
 		break;
+	}
 	case N_ASSIGN:
 	case N_INCDEC:
 		check_expr(s, n);

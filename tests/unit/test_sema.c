@@ -795,6 +795,60 @@ static void test_str_of_tuple(void **state)
 	    "      |                  ^~~~~~\n");
 }
 
+/* bpftrace 0.26's standard-library functions: their hooks' errors */
+static void test_strlen_of_tuple(void **state)
+{
+	(void)state;
+	expect_diags("BEGIN { $n = strlen((1, 2)); }",
+	    "-e:1:21: error: strlen() needs a string or a char pointer, got (int64, int64)\n"
+	    "    1 | BEGIN { $n = strlen((1, 2)); }\n"
+	    "      |                     ^~~~~~\n");
+}
+
+static void test_memcmp_longer_than_value(void **state)
+{
+	(void)state;
+	expect_diags("BEGIN { $n = memcmp(\"ab\", \"abc\", 4); }",
+	    "-e:1:34: error: memcmp()'s length 4 is more than the 3 bytes of its first argument (string[3])\n"
+	    "    1 | BEGIN { $n = memcmp(\"ab\", \"abc\", 4); }\n"
+	    "      |                                  ^\n");
+}
+
+static void test_static_assert_false(void **state)
+{
+	(void)state;
+	expect_diags("BEGIN { static_assert(sizeof(comm) == 8, \"comm is 8 bytes\"); }",
+	    "-e:1:9: error: comm is 8 bytes\n"
+	    "    1 | BEGIN { static_assert(sizeof(comm) == 8, \"comm is 8 bytes\"); }\n"
+	    "      |         ^~~~~~~~~~~~~\n");
+}
+
+static void test_fail_in_left_out_branch(void **state)
+{
+	(void)state;
+	expect_ok("BEGIN { if (is_str(1)) { fail(\"%d\", 1); } else { static_assert(is_integer(1), \"x\"); } "
+		  "if (1) { } else { fail(\"no\"); } }");
+}
+
+static void test_find_needs_variable(void **state)
+{
+	(void)state;
+	expect_diags("BEGIN { find(@m, 1, 2); @m[1] = 1; }",
+	    "-e:1:21: error: find() stores the value in a $variable, as in find(@m, key, $v)\n"
+	    "    1 | BEGIN { find(@m, 1, 2); @m[1] = 1; }\n"
+	    "      |                     ^\n");
+}
+
+static void test_socket_cookie_outside_fentry(void **state)
+{
+	(void)state;
+	expect_diags("BEGIN { $c = socket_cookie((struct sock *)0); }",
+	    "-e:1:14: error: 'socket_cookie()' is not available in BEGIN probes: the kernel gives "
+	    "socket cookies of a 'struct sock *' only to fentry and fexit programs\n"
+	    "    1 | BEGIN { $c = socket_cookie((struct sock *)0); }\n"
+	    "      |              ^~~~~~~~~~~~~\n");
+}
+
 static void test_print_value_top_div(void **state)
 {
 	(void)state;
@@ -2434,6 +2488,12 @@ int main(void)
 	    cmocka_unit_test(test_attach_points),
 	    cmocka_unit_test(test_wildcard_expands_every_match),
 	    cmocka_unit_test(test_read_before_typing_assignment),
+	    cmocka_unit_test(test_strlen_of_tuple),
+	    cmocka_unit_test(test_memcmp_longer_than_value),
+	    cmocka_unit_test(test_static_assert_false),
+	    cmocka_unit_test(test_fail_in_left_out_branch),
+	    cmocka_unit_test(test_find_needs_variable),
+	    cmocka_unit_test(test_socket_cookie_outside_fentry),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,6 +1,6 @@
 /*
  * maps.c - builtins that act on a map or ask about it: clear zero delete
- * len has_key (the map machinery is src/backend/maps.c).
+ * len has_key find (the map machinery is src/backend/maps.c).
  */
 #include "backend/cg_internal.h"
 
@@ -52,4 +52,30 @@ LLVMValueRef emit_has_key(struct cg *g, struct node *n, struct node *target)
 	LLVMValueRef r = bool64(g, LLVMBuildIsNotNull(g->b, p, ""));
 	buf_done(g, key);
 	return r;
+}
+
+/* one lookup: when found, the value goes to the variable and the result
+ * is 1 */
+LLVMValueRef emit_find(struct cg *g, struct node *n, struct node *target)
+{
+	(void)target;
+	struct node *set = n->u.call.lowered;
+	struct node *var = set->u.assign.lhs, *elem = set->u.assign.rhs;
+	struct map_info *m = elem->u.map.info;
+	LLVMValueRef key = map_key(g, elem);
+	LLVMValueRef p = map_lookup(g, m, key);
+	LLVMValueRef res = new_buf(g, 8, "find");
+	LLVMBuildStore(g->b, c64(g, 0), res);
+	LLVMBasicBlockRef found = new_block(g, "find_found"), cont = new_block(g, "find_done");
+	LLVMBuildCondBr(g->b, LLVMBuildIsNull(g->b, p, ""), cont, found);
+	LLVMPositionBuilderAtEnd(g->b, found);
+	LLVMValueRef out = new_buf(g, m->value->size, "find_val");
+	copy_bytes(g, out, p, m->value->size);
+	store_value(g, var_slot(g, var->u.var.info), var->u.var.info->type, load_value(g, out, m->value),
+		    m->value);
+	LLVMBuildStore(g->b, c64(g, 1), res);
+	LLVMBuildBr(g->b, cont);
+	LLVMPositionBuilderAtEnd(g->b, cont);
+	buf_done(g, key);
+	return LLVMBuildLoad2(g->b, g->i64, res, "");
 }

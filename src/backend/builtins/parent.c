@@ -1,6 +1,6 @@
 /*
- * parent.c - ppid and pcomm: the task->real_parent->FIELD access that
- * check_ppid/check_pcomm built and typed.
+ * parent.c - ppid, pcomm, leader_tid, leader_comm: the task->real_parent
+ * or task->group_leader field access their check hooks built and typed.
  */
 #include "backend/cg_internal.h"
 
@@ -16,6 +16,18 @@ LLVMValueRef emit_ppid(struct cg *g, struct node *n, struct node *target)
 }
 
 LLVMValueRef emit_pcomm(struct cg *g, struct node *n, struct node *target)
+{
+	(void)target;
+	return emit_lowered(g, n);
+}
+
+LLVMValueRef emit_leader_tid(struct cg *g, struct node *n, struct node *target)
+{
+	(void)target;
+	return emit_lowered(g, n);
+}
+
+LLVMValueRef emit_leader_comm(struct cg *g, struct node *n, struct node *target)
 {
 	(void)target;
 	return emit_lowered(g, n);

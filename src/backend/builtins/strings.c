@@ -1,7 +1,10 @@
 /*
  * strings.c - builtins that make a string-like value: str buf ntop
- * strftime.
+ * strftime signal_name.
  */
+#include <stdio.h>
+#include <string.h>
+
 #include "backend/cg_internal.h"
 
 /* str(s, n) of a string already in BPF memory: its first n bytes and a NUL */
@@ -104,4 +107,92 @@ LLVMValueRef emit_strftime(struct cg *g, struct node *n, struct node *target)
 {
 	(void)target;
 	return cg_expr(g, n->u.call.args->next);
+}
+
+/* glibc's strsignal(3) descriptions of the standard signals 1..31, which
+ * bpftrace 0.26's signal_name gives */
+static const char *const signal_descriptions[32] = {
+	[1] = "Hangup",
+	[2] = "Interrupt",
+	[3] = "Quit",
+	[4] = "Illegal instruction",
+	[5] = "Trace/breakpoint trap",
+	[6] = "Aborted",
+	[7] = "Bus error",
+	[8] = "Floating point exception",
+	[9] = "Killed",
+	[10] = "User defined signal 1",
+	[11] = "Segmentation fault",
+	[12] = "User defined signal 2",
+	[13] = "Broken pipe",
+	[14] = "Alarm clock",
+	[15] = "Terminated",
+	[16] = "Stack fault",
+	[17] = "Child exited",
+	[18] = "Continued",
+	[19] = "Stopped (signal)",
+	[20] = "Stopped",
+	[21] = "Stopped (tty input)",
+	[22] = "Stopped (tty output)",
+	[23] = "Urgent I/O condition",
+	[24] = "CPU time limit exceeded",
+	[25] = "File size limit exceeded",
+	[26] = "Virtual timer expired",
+	[27] = "Profiling timer expired",
+	[28] = "Window changed",
+	[29] = "I/O possible",
+	[30] = "Power failure",
+	[31] = "Bad system call",
+};
+
+enum { SIGNAL_NAME_SIZE = 64, SIGNAL_NAME_MAX = 64, SIGNAL_RTMIN = 34 };
+
+/* the text of signal `sig` (0..64): 0 and glibc's reserved 32 and 33 are
+ * "Unknown signal N", 34.. the real-time signals from 0 */
+static void signal_text(int sig, char *out, size_t size)
+{
+	if (sig >= 1 && sig < 32)
+		snprintf(out, size, "%s", signal_descriptions[sig]);
+	else if (sig >= SIGNAL_RTMIN)
+		snprintf(out, size, "Real-time signal %d", sig - SIGNAL_RTMIN);
+	else
+		snprintf(out, size, "Unknown signal %d", sig);
+}
+
+/* the literal's words stored into buf (zeroed), as const_str does */
+static void store_text(struct cg *g, LLVMValueRef buf, const char *s)
+{
+	size_t len = strlen(s);
+	for (size_t i = 0; i < len; i += 8) {
+		uint64_t word = 0;
+		for (size_t j = 0; j < 8 && i + j < len; j++)
+			word |= (uint64_t)(unsigned char)s[i + j] << (8 * j);
+		LLVMBuildStore(g->b, c64(g, word), gep(g, buf, i));
+	}
+}
+
+/* a switch over (int32)sig, each case storing its text into one buffer;
+ * a literal sig folds to its case */
+LLVMValueRef emit_signal_name(struct cg *g, struct node *n, struct node *target)
+{
+	(void)target;
+	LLVMValueRef sig = LLVMBuildTrunc(g->b, cg_expr(g, n->u.call.args), g->i32, "");
+	LLVMValueRef buf = new_buf(g, SIGNAL_NAME_SIZE, "signal_name");
+	LLVMBasicBlockRef done = new_block(g, "signal_name_done");
+	LLVMBasicBlockRef other = new_block(g, "signal_name_na");
+	LLVMValueRef sw = LLVMBuildSwitch(g->b, sig, other, SIGNAL_NAME_MAX + 1);
+	for (int i = 0; i <= SIGNAL_NAME_MAX; i++) {
+		char text[SIGNAL_NAME_SIZE];
+		signal_text(i, text, sizeof text);
+		LLVMBasicBlockRef c = new_block(g, "signal_name_case");
+		LLVMAddCase(sw, LLVMConstInt(g->i32, (unsigned)i, 0), c);
+		LLVMPositionBuilderAtEnd(g->b, c);
+		store_text(g, buf, text);
+		LLVMBuildBr(g->b, done);
+	}
+	LLVMPositionBuilderAtEnd(g->b, other);
+	store_text(g, buf, "N/A");
+	LLVMBuildBr(g->b, done);
+	LLVMPositionBuilderAtEnd(g->b, done);
+	return buf;
 }
