@@ -188,6 +188,7 @@ void cg_printf(struct cg *g, struct node *call, enum event_kind kind);
 void cg_join(struct cg *g, struct node *call);
 void cg_map_event(struct cg *g, struct node *call, enum event_kind kind);
 void cg_exit(struct cg *g, LLVMValueRef code);
+void cg_unwatch(struct cg *g, LLVMValueRef addr);
 
 /* ---- ctx.c: the probe's context, memory by address ---------------------- */
 

@@ -184,6 +184,15 @@ void cg_map_event(struct cg *g, struct node *call, enum event_kind kind)
 	emit_event(g, rec, (uint32_t)(sizeof(struct event_hdr) + sizeof(struct ev_print)));
 }
 
+/* unwatch(addr): a record with the address; the runtime removes the
+ * watchpoints on it */
+void cg_unwatch(struct cg *g, LLVMValueRef addr)
+{
+	LLVMValueRef rec = event_header(g, 8, EV_UNWATCH, 0);
+	LLVMBuildStore(g->b, addr, gep(g, rec, sizeof(struct event_hdr)));
+	emit_event(g, rec, sizeof(struct event_hdr) + 8);
+}
+
 /* exit(code): sonde's exit status is the low byte of `code` (NULL: 0),
  * kept in the counter as 1 + status; the last exit() stores it, as
  * bpftrace's last exit event sets its exit code. */

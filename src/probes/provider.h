@@ -94,6 +94,18 @@ struct rt_cleanup {
 	void *arg;
 };
 
+/* A file descriptor an attachment needs served while the run lasts (the
+ * ring buffer of a watchpoint's arming uprobe): the run loop calls
+ * ready(arg) when it is readable (fd -1: none to watch); unwatch(arg, addr), when set, for each
+ * unwatch(addr) a program calls. The provider frees `arg` through a
+ * cleanup of its own. */
+struct rt_watcher {
+	int fd;
+	void (*ready)(void *arg);
+	void (*unwatch)(void *arg, uint64_t addr);
+	void *arg;
+};
+
 /* A running attachment, owned by the runtime. Providers add links, fds and
  * cleanups; on every exit path the runtime destroys the links (newest
  * first), runs the cleanups (newest first), then closes the fds. */
@@ -104,11 +116,14 @@ struct rt_attachment {
 	size_t nfds, cap_fds;
 	struct rt_cleanup *cleanups;
 	size_t ncleanups, cap_cleanups;
+	struct rt_watcher *watchers;
+	size_t nwatchers, cap_watchers;
 };
 int rt_attachment_add_link(struct rt_attachment *a, struct bpf_link *link);
 int rt_attachment_add_fd(struct rt_attachment *a, int fd);
 /* On -ENOMEM fn(arg) has already run: nothing is left attached. */
 int rt_attachment_add_cleanup(struct rt_attachment *a, void (*fn)(void *arg), void *arg);
+int rt_attachment_add_watcher(struct rt_attachment *a, const struct rt_watcher *w);
 /* Destroys links, runs cleanups, closes fds, and empties `a`. */
 void rt_attachment_release(struct rt_attachment *a);
 

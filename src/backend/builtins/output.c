@@ -71,6 +71,13 @@ LLVMValueRef emit_print(struct cg *g, struct node *n, struct node *target)
 	return NULL;
 }
 
+LLVMValueRef emit_unwatch(struct cg *g, struct node *n, struct node *target)
+{
+	(void)target;
+	cg_unwatch(g, cg_expr(g, n->u.call.args));
+	return NULL;
+}
+
 LLVMValueRef emit_exit(struct cg *g, struct node *n, struct node *target)
 {
 	(void)target;
