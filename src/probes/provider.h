@@ -101,7 +101,11 @@ struct rt_cleanup {
  * cleanup of its own. */
 struct rt_watcher {
 	int fd;
-	void (*ready)(void *arg);
+	/* returns true once the attachment's work is done (an iterator that
+	 * reached its end); the run ends when every watcher that `finishes`
+	 * is done */
+	bool (*ready)(void *arg);
+	bool finishes;
 	void (*unwatch)(void *arg, uint64_t addr);
 	void *arg;
 };
@@ -174,6 +178,16 @@ struct provider {
 	 * context): the runtime attaches these in reverse script order so
 	 * that they run in script order, as in bpftrace. */
 	bool fires_newest_first;
+	/* Iterators (bpf_iter): ctx starts with the struct bpf_iter_meta
+	 * pointer, and at the offset this returns is the object of the call,
+	 * NULL in the last call, where the program returns at once. Otherwise
+	 * the program writes one byte to the iterator's file first, so that
+	 * each read() of one byte runs it for one object and sonde reads the
+	 * records of each few objects before the next. NULL: not an iterator. */
+	uint32_t (*iter_object_offset)(const struct attach_point *ap);
+	/* The kernel struct (BTF) `ctx` points to in this attach point's
+	 * programs; NULL (or no hook): ctx is a void pointer. */
+	const char *(*ctx_record)(const struct attach_point *ap);
 
 	/* Expands one spec ("tracepoint:sched:*"; `rest` is the part after
 	 * "name:", or NULL for specs without one like BEGIN) into attach

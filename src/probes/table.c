@@ -20,6 +20,7 @@ extern const struct provider provider_kprobe, provider_kretprobe, provider_fentr
 extern const struct provider provider_xdp;
 extern const struct provider provider_tc;
 extern const struct provider provider_watchpoint, provider_asyncwatchpoint;
+extern const struct provider provider_iter;
 extern const struct provider provider_self;
 
 const struct provider *const provider_table[] = {
@@ -30,6 +31,7 @@ const struct provider *const provider_table[] = {
 	&provider_kprobe, &provider_kretprobe, &provider_fentry, &provider_fexit,
 	&provider_uprobe, &provider_uretprobe, &provider_usdt, &provider_software, &provider_hardware,
 	&provider_watchpoint, &provider_asyncwatchpoint,
+	&provider_iter,
 	&provider_self,
 	NULL,
 };

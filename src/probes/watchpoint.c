@@ -367,10 +367,11 @@ static int armed_record(void *ctx, void *data, size_t size)
 	return 0;
 }
 
-static void armed_ready(void *arg)
+static bool armed_ready(void *arg)
 {
 	struct armed *a = arg;
 	ring_buffer__consume(a->rb);
+	return false;
 }
 
 /* unwatch(addr): every breakpoint of this attach point on addr */

@@ -676,7 +676,9 @@ static int poll_loop(struct run *r)
 		epoll_ctl(ep, EPOLL_CTL_ADD, r->o->stop_fd, &ev);
 	}
 	/* the attachments' own descriptors: EV_WATCHER + their index */
+	size_t unfinished = 0;
 	for (size_t i = 0; i < r->att.nwatchers; i++) {
+		unfinished += r->att.watchers[i].finishes;
 		if (r->att.watchers[i].fd < 0)
 			continue;
 		ev.data.u32 = EV_WATCHER + (uint32_t)i;
@@ -712,7 +714,15 @@ static int poll_loop(struct run *r)
 			else if (evs[i].data.u32 >= EV_WATCHER &&
 				 evs[i].data.u32 - EV_WATCHER < r->att.nwatchers) {
 				struct rt_watcher *w = &r->att.watchers[evs[i].data.u32 - EV_WATCHER];
-				w->ready(w->arg);
+				if (w->ready(w->arg) && w->finishes) {
+					w->finishes = false;
+					epoll_ctl(ep, EPOLL_CTL_DEL, w->fd, NULL);
+					if (--unfinished == 0) {
+						/* what the last objects sent is read before the run ends */
+						drain(r);
+						r->stop = true;
+					}
+				}
 			}
 		}
 		/* once per batch of records, not per record: -B full stays cheap */
