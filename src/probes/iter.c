@@ -10,9 +10,14 @@
  * probe's. The iterator's own file only paces the run: each call writes
  * one byte there (backend/probe.c) and sonde reads one byte at a time, a
  * few objects between two reads of the ring buffer, so a long iteration
- * cannot overflow it. bpftrace's iter:KIND:PIN form (the link pinned in
- * bpffs, the printed text read later from the pin) needs the program to
- * print into that file, which sonde's printf does not do: it is refused.
+ * cannot overflow it.
+ *
+ * iter:KIND:PIN (bpftrace's pinned form; PIN absolute or under
+ * /sys/fs/bpf): the iterator's link is pinned there and the run ends at
+ * once, printing "Program pinned to PIN"; each read of the pin (`cat`)
+ * runs the program, whose printf the kernel formats into what is read
+ * (bpf_seq_printf: integers and strings). The pin is the product, as in
+ * bpftrace: sonde leaves it, and `rm PIN` removes it.
  */
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -76,17 +81,22 @@ static int iter_expand(struct compilation *c, struct node *spec, const char *res
 			   (int)len, rest);
 		return -1;
 	}
+	const char *pin = NULL;
 	if (rest[len]) {
-		diag_error(c->diag, spec->loc,
-			   "pinning an iterator (%s) is not supported: what its program prints goes "
-			   "through sonde's ring buffer, not into the pinned file; write iter:%s",
-			   text, kinds[k].name);
-		return -1;
+		const char *p = rest + len + 1;
+		if (!*p) {
+			diag_error(c->diag, spec->loc, "'%s' names no pin file after the colon", text);
+			return -1;
+		}
+		pin = *p == '/' ? arena_strdup(&c->arena, p)
+				: arena_printf(&c->arena, "/sys/fs/bpf/%s", p);
 	}
 	struct attach_point ap = {
 		.prov = &provider_iter,
-		.spec = arena_printf(&c->arena, "iter:%s", kinds[k].name),
+		.spec = pin ? arena_printf(&c->arena, "iter:%s:%s", kinds[k].name, rest + len + 1)
+			    : arena_printf(&c->arena, "iter:%s", kinds[k].name),
 		.target = kinds[k].name,
+		.func = pin,
 		.value = k,
 		.loc = spec->loc,
 	};
@@ -104,8 +114,10 @@ static const char *iter_ctx_record(const struct attach_point *ap)
 	return kind_of(ap)->record;
 }
 
-static uint32_t iter_object_offset(const struct attach_point *ap)
+/* pinned (func: the pin's path): printf writes into the iterator's file */
+static uint32_t iter_object_offset(const struct attach_point *ap, bool *to_file)
 {
+	*to_file = ap->func != NULL;
 	return kind_of(ap)->object_offset;
 }
 
@@ -128,6 +140,8 @@ enum { OBJECTS_PER_READY = 32 };
 static bool iter_ready(void *arg)
 {
 	struct iter_read *it = arg;
+	if (it->iter_fd < 0)
+		return true; /* pinned: nothing to read */
 	for (int i = 0; i < OBJECTS_PER_READY; i++) {
 		char byte;
 		ssize_t n = read(it->iter_fd, &byte, 1);
@@ -160,8 +174,21 @@ static int iter_attach(struct host *h, const struct probe_desc *pd, struct bpf_p
 	if (!it)
 		return -ENOMEM;
 	it->spec = pd->spec;
+	it->iter_fd = -1;
 	if ((rc = rt_attachment_add_cleanup(att, iter_read_free, it)))
 		return rc;
+	if (pd->func) {
+		/* the pin is what the user asked for: it stays after the run */
+		rc = bpf_link__pin(link, pd->func);
+		if (rc) {
+			snprintf(err, errsz, "pinning the iterator at %s failed: %s", pd->func,
+				 strerror(-rc));
+			return rc;
+		}
+		printf("Program pinned to %s\n", pd->func);
+		fflush(stdout);
+		goto watch;
+	}
 	it->iter_fd = bpf_iter_create(bpf_link__fd(link));
 	if (it->iter_fd < 0) {
 		rc = -errno;
@@ -172,6 +199,7 @@ static int iter_attach(struct host *h, const struct probe_desc *pd, struct bpf_p
 		close(it->iter_fd);
 		return rc;
 	}
+watch:
 	it->ready_fd = eventfd(1, EFD_CLOEXEC);
 	if (it->ready_fd < 0) {
 		rc = -errno;

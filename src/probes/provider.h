@@ -180,11 +180,13 @@ struct provider {
 	bool fires_newest_first;
 	/* Iterators (bpf_iter): ctx starts with the struct bpf_iter_meta
 	 * pointer, and at the offset this returns is the object of the call,
-	 * NULL in the last call, where the program returns at once. Otherwise
-	 * the program writes one byte to the iterator's file first, so that
-	 * each read() of one byte runs it for one object and sonde reads the
-	 * records of each few objects before the next. NULL: not an iterator. */
-	uint32_t (*iter_object_offset)(const struct attach_point *ap);
+	 * NULL in the last call, where the program returns at once. With
+	 * *to_file false, the program writes one byte to the iterator's file
+	 * first, so that each read() of one byte runs it for one object and
+	 * sonde reads the records of each few objects before the next; with
+	 * *to_file true (a pinned iterator) printf writes its text into the
+	 * iterator's file instead (bpf_seq_printf). NULL: not an iterator. */
+	uint32_t (*iter_object_offset)(const struct attach_point *ap, bool *to_file);
 	/* The kernel struct (BTF) `ctx` points to in this attach point's
 	 * programs; NULL (or no hook): ctx is a void pointer. */
 	const char *(*ctx_record)(const struct attach_point *ap);

@@ -294,8 +294,13 @@ static void armed_free(void *arg)
 	struct armed *a = arg;
 	for (size_t i = 0; i < a->nlinks; i++)
 		bpf_link__destroy(a->links[i]);
-	if (a->uprobe_fd >= 0)
+	if (a->uprobe_fd >= 0) {
 		close(a->uprobe_fd);
+		/* the arming program may have stopped the process after the
+		 * last record sonde read: nothing will continue it but this */
+		if (!(a->pd->aux & AUX_ASYNC))
+			kill(a->pid, SIGCONT);
+	}
 	ring_buffer__free(a->rb);
 	if (a->prog_fd >= 0)
 		close(a->prog_fd);

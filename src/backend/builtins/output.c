@@ -8,7 +8,10 @@
 LLVMValueRef emit_printf(struct cg *g, struct node *n, struct node *target)
 {
 	(void)target;
-	cg_printf(g, n, EV_PRINTF);
+	if (g->iter_to_file)
+		cg_seq_printf(g, n);
+	else
+		cg_printf(g, n, EV_PRINTF);
 	return NULL;
 }
 
