@@ -58,6 +58,7 @@ struct compile_options {
 	bool no_warnings; /* --no-warnings: the diagnostic sink shows none */
 	unsigned env_set; /* settings (settings.h) fixed by the environment */
 	int child_pid;         /* -c: the command's pid (the cpid builtin); 0 without -c */
+	const char *child_path; /* -c: the file the command runs (absolute); NULL without -c */
 	struct sig_watch *watch; /* told of temporary files a signal must remove; NULL: none */
 };
 

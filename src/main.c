@@ -159,6 +159,7 @@ struct child {
 	int exec_err_fd; /* the child's errno when exec failed after all */
 	int exec_errno;
 	int exit_fd; /* eventfd, written when the command has ended */
+	char *path;  /* the file it runs, as exec is given it */
 	bool exited;
 	pthread_t waiter;
 	bool has_waiter;
@@ -300,6 +301,8 @@ static int child_spawn(const char *cmd, struct child *ch, const struct sig_state
 		child_exec(file, we.we_wordv, go[0], err[1], sig);
 	}
 	ch->pid = pid;
+	ch->path = file;
+	file = NULL;
 	ch->go_fd = go[1];
 	ch->exec_err_fd = err[0];
 	go[1] = err[0] = -1;
@@ -361,6 +364,7 @@ static void child_finish(struct child *ch)
 	}
 	close(ch->exec_err_fd);
 	close(ch->exit_fd);
+	free(ch->path);
 }
 
 static int parse_pid(const char *arg, int *pid)
@@ -972,6 +976,7 @@ static int run_script(struct cli *o, struct sig_state *sig, struct sig_watch *wa
 			goto out;
 		o->host->target_pid = child.pid;
 		o->copts.child_pid = child.pid;
+		o->copts.child_path = child.path;
 		o->ropts.on_attached = child_go;
 		o->ropts.on_attached_arg = &child;
 		o->ropts.stop_fd = child.exit_fd;

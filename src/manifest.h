@@ -119,6 +119,7 @@ enum event_kind {
 	EV_CAT = 9,    /* id: fmt index of the path; payload: args (--unsafe) */
 	EV_JOIN = 10,  /* id: fmt index (fmt: the delimiter, arg 0: one string's type);
 			  payload: u64 count, then `count` strings of arg 0's size */
+	EV_UNWATCH = 11, /* id: unused; payload: the u64 address unwatch() names */
 };
 
 /* join(): at most this many strings of an argv-style array, each read

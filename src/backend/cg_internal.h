@@ -73,6 +73,7 @@ struct cg {
 	uint32_t ntemps, cap_temps;
 	struct loc loc;                     /* of the code being generated, for errors */
 	bool failed;                        /* an error was reported */
+	bool iter_to_file;                  /* a pinned iterator: printf writes into its file */
 };
 
 /* ---- where values live ------------------------------------------------ */
@@ -188,6 +189,10 @@ void cg_printf(struct cg *g, struct node *call, enum event_kind kind);
 void cg_join(struct cg *g, struct node *call);
 void cg_map_event(struct cg *g, struct node *call, enum event_kind kind);
 void cg_exit(struct cg *g, LLVMValueRef code);
+void cg_unwatch(struct cg *g, LLVMValueRef addr);
+/* printf in a pinned iterator: formatted by the kernel into its file */
+void cg_seq_printf(struct cg *g, struct node *call);
+LLVMValueRef cg_iter_seq(struct cg *g);
 
 /* ---- ctx.c: the probe's context, memory by address ---------------------- */
 

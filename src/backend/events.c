@@ -3,6 +3,8 @@
  * and the other formatted records, join, print/clear/zero of a map, exit)
  * and the counters global (lost records, dropped map updates).
  */
+#include <string.h>
+
 #include "backend/cg_internal.h"
 
 static void count_lost(struct cg *g);
@@ -182,6 +184,90 @@ void cg_map_event(struct cg *g, struct node *call, enum event_kind kind)
 			store64(g, gep(g, rec, 16), c64(g, div->u.int_lit.value));
 	}
 	emit_event(g, rec, (uint32_t)(sizeof(struct event_hdr) + sizeof(struct ev_print)));
+}
+
+/* printf in a pinned iterator (bpf_seq_printf): the kernel formats it
+ * into the iterator's file, read later from the pin. The format is a
+ * constant in .rodata, as the helper wants; the arguments are u64s,
+ * strings by their address. The kernel knows d, i, u, x, X, c, s and p
+ * (with l, ll, flags and a width), at most 12 arguments. */
+void cg_seq_printf(struct cg *g, struct node *call)
+{
+	struct fmt_info *f = call->u.call.fmt;
+	enum { SEQ_MAX_ARGS = 12 };
+	if (f->nargs > SEQ_MAX_ARGS) {
+		g->failed = true;
+		diag_error(g->c->diag, call->loc,
+			   "printf in a pinned iterator takes at most %d arguments (the kernel formats "
+			   "it), got %u",
+			   SEQ_MAX_ARGS, f->nargs);
+		return;
+	}
+	for (const char *p = f->fmt; *p; p++) {
+		if (*p != '%')
+			continue;
+		if (p[1] == '%') {
+			p++;
+			continue;
+		}
+		const char *q = p + 1;
+		q += strspn(q, "-+ #0");
+		q += strspn(q, "0123456789");
+		q += strspn(q, "lh");
+		if (!*q || !strchr("diuxXcsp", *q)) {
+			g->failed = true;
+			diag_error(g->c->diag, call->loc,
+				   "printf in a pinned iterator is formatted by the kernel, which has "
+				   "no '%.*s' (it has %%d %%i %%u %%x %%X %%c %%s %%p)",
+				   (int)(q - p + (*q != 0)), p);
+			return;
+		}
+		p = q;
+	}
+	uint32_t i = 0;
+	for (struct node *a = call->u.call.args->next; a; a = a->next, i++) {
+		const struct type *t = f->arg_types[i];
+		if (t->kind != TYPE_INT && t->kind != TYPE_STR) {
+			g->failed = true;
+			diag_error(g->c->diag, a->loc,
+				   "printf in a pinned iterator prints integers and strings only (the "
+				   "kernel formats it)");
+			return;
+		}
+	}
+	size_t len = strlen(f->fmt) + 1;
+	LLVMTypeRef at = LLVMArrayType2(g->i8, len);
+	LLVMValueRef fmt = LLVMAddGlobal(g->mod, at, "seq_fmt");
+	LLVMSetInitializer(fmt, LLVMConstStringInContext(g->ctx, f->fmt, (unsigned)(len - 1), 0));
+	LLVMSetGlobalConstant(fmt, 1);
+	LLVMSetSection(fmt, ".rodata");
+	LLVMSetLinkage(fmt, LLVMInternalLinkage);
+	LLVMValueRef data = LLVMConstNull(g->ptr);
+	if (f->nargs) {
+		data = new_buf(g, 8 * f->nargs, "seq_args");
+		i = 0;
+		for (struct node *a = call->u.call.args->next; a; a = a->next, i++) {
+			LLVMValueRef v = cg_expr(g, a);
+			if (f->arg_types[i]->kind == TYPE_STR)
+				v = LLVMBuildPtrToInt(g->b, v, g->i64, "");
+			else if (LLVMGetIntTypeWidth(LLVMTypeOf(v)) < 64)
+				v = a->type && a->type->is_signed ? LLVMBuildSExt(g->b, v, g->i64, "")
+								  : LLVMBuildZExt(g->b, v, g->i64, "");
+			LLVMBuildStore(g->b, v, gep(g, data, 8 * (uint64_t)i));
+		}
+	}
+	LLVMValueRef args[] = {cg_iter_seq(g), fmt, LLVMConstInt(g->i32, len, 0), data,
+			       LLVMConstInt(g->i32, 8 * (uint64_t)f->nargs, 0)};
+	cg_helper(g, BPF_FUNC_seq_printf, g->i64, args, 5);
+}
+
+/* unwatch(addr): a record with the address; the runtime removes the
+ * watchpoints on it */
+void cg_unwatch(struct cg *g, LLVMValueRef addr)
+{
+	LLVMValueRef rec = event_header(g, 8, EV_UNWATCH, 0);
+	LLVMBuildStore(g->b, addr, gep(g, rec, sizeof(struct event_hdr)));
+	emit_event(g, rec, sizeof(struct event_hdr) + 8);
 }
 
 /* exit(code): sonde's exit status is the low byte of `code` (NULL: 0),

@@ -54,6 +54,34 @@ static void place_vars(struct cg *g, struct probe_inst *pi)
 	}
 }
 
+/* An iterator's seq_file: ctx->meta->seq, loaded directly */
+LLVMValueRef cg_iter_seq(struct cg *g)
+{
+	LLVMValueRef meta = LLVMBuildLoad2(g->b, g->ptr, g->ctxarg, "iter_meta");
+	return LLVMBuildLoad2(g->b, g->ptr, meta, "iter_seq");
+}
+
+/* Iterators (provider.h): the last call, without an object, returns at
+ * once; any other first writes one byte to the iterator's file, so that a
+ * read() of one byte runs the program for one object. The context's
+ * pointers are loaded directly, as the verifier wants them. */
+static void iter_prologue(struct cg *g, uint32_t object_offset, bool to_file)
+{
+	LLVMValueRef obj = LLVMBuildLoad2(g->b, g->ptr, gep(g, g->ctxarg, object_offset), "iter_obj");
+	LLVMBasicBlockRef last = new_block(g, "iter_last"), each = new_block(g, "iter_object");
+	LLVMBuildCondBr(g->b, LLVMBuildIsNull(g->b, obj, ""), last, each);
+	LLVMPositionBuilderAtEnd(g->b, last);
+	ret_default(g);
+	LLVMPositionBuilderAtEnd(g->b, each);
+	if (to_file)
+		return;
+	LLVMValueRef seq = cg_iter_seq(g);
+	LLVMValueRef byte = new_buf(g, 8, "iter_byte");
+	LLVMBuildStore(g->b, c64(g, 0), byte);
+	LLVMValueRef args[] = {seq, byte, LLVMConstInt(g->i32, 1, 0)};
+	cg_helper(g, BPF_FUNC_seq_write, g->i64, args, 3);
+}
+
 static void cg_probe(struct cg *g, struct probe_inst *pi)
 {
 	g->pi = pi;
@@ -103,6 +131,11 @@ static void cg_probe(struct cg *g, struct probe_inst *pi)
 			pkt_parse_l4(g);
 	}
 	place_vars(g, pi);
+	g->iter_to_file = false;
+	if (ap->prov->iter_object_offset) {
+		uint32_t off = ap->prov->iter_object_offset(ap, &g->iter_to_file);
+		iter_prologue(g, off, g->iter_to_file);
+	}
 	if (probe->u.probe.predicate) {
 		struct buf_mark mark = buf_mark(g);
 		LLVMValueRef c = cg_expr(g, probe->u.probe.predicate);

@@ -60,6 +60,15 @@ struct type *check_exit(struct sema *s, struct node *n)
 	return &type_void;
 }
 
+/* unwatch(addr): the watchpoints on addr are removed (by sonde, when the
+ * record arrives) */
+struct type *check_unwatch(struct sema *s, struct node *n)
+{
+	(void)n;
+	s->c->uses_events = true;
+	return &type_void;
+}
+
 /* print(value): printed as a map value would be */
 static struct type *check_print_value(struct sema *s, struct node *n, struct node *arg)
 {

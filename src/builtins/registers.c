@@ -11,6 +11,7 @@
 
 #include "builtins/check.h"
 #include "front/arena.h"
+#include "kernel/btf.h"
 #include "sema/sema_internal.h"
 
 /* struct pt_regs of x86-64, in order, every field 8 bytes, by the names
@@ -170,5 +171,27 @@ struct type *check_ctx(struct sema *s, struct node *n)
 				   s->aps[i].prov->name);
 			return NULL;
 		}
+	/* iterators: the kernel's struct of their context (bpf_iter__task),
+	 * when every attach point of the probe has the same */
+	const char *record = NULL;
+	for (size_t i = 0; i < s->naps; i++) {
+		const struct provider *p = s->aps[i].prov;
+		const char *r = p->ctx_record ? p->ctx_record(&s->aps[i]) : NULL;
+		if (!r || (record && strcmp(record, r))) {
+			record = NULL;
+			break;
+		}
+		record = r;
+	}
+	if (record) {
+		int id = btf_find_record(s->c->host, record, false);
+		if (id <= 0) {
+			diag_error(s->d, n->loc, "the kernel's BTF has no struct %s, the context of %s",
+				   record, s->aps[0].spec);
+			return NULL;
+		}
+		return type_in_space(s->a, type_ptr(s->a, record_type(s, (uint32_t)id)),
+				     SPACE_KERNEL);
+	}
 	return type_in_space(s->a, type_ptr(s->a, &type_void), SPACE_KERNEL);
 }

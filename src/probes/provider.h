@@ -96,6 +96,22 @@ struct rt_cleanup {
 	void *arg;
 };
 
+/* A file descriptor an attachment needs served while the run lasts (the
+ * ring buffer of a watchpoint's arming uprobe): the run loop calls
+ * ready(arg) when it is readable (fd -1: none to watch); unwatch(arg, addr), when set, for each
+ * unwatch(addr) a program calls. The provider frees `arg` through a
+ * cleanup of its own. */
+struct rt_watcher {
+	int fd;
+	/* returns true once the attachment's work is done (an iterator that
+	 * reached its end); the run ends when every watcher that `finishes`
+	 * is done */
+	bool (*ready)(void *arg);
+	bool finishes;
+	void (*unwatch)(void *arg, uint64_t addr);
+	void *arg;
+};
+
 /* A running attachment, owned by the runtime. Providers add links, fds and
  * cleanups; on every exit path the runtime destroys the links (newest
  * first), runs the cleanups (newest first), then closes the fds. */
@@ -106,11 +122,14 @@ struct rt_attachment {
 	size_t nfds, cap_fds;
 	struct rt_cleanup *cleanups;
 	size_t ncleanups, cap_cleanups;
+	struct rt_watcher *watchers;
+	size_t nwatchers, cap_watchers;
 };
 int rt_attachment_add_link(struct rt_attachment *a, struct bpf_link *link);
 int rt_attachment_add_fd(struct rt_attachment *a, int fd);
 /* On -ENOMEM fn(arg) has already run: nothing is left attached. */
 int rt_attachment_add_cleanup(struct rt_attachment *a, void (*fn)(void *arg), void *arg);
+int rt_attachment_add_watcher(struct rt_attachment *a, const struct rt_watcher *w);
 /* Destroys links, runs cleanups, closes fds, and empties `a`. */
 void rt_attachment_release(struct rt_attachment *a);
 
@@ -161,6 +180,18 @@ struct provider {
 	 * context): the runtime attaches these in reverse script order so
 	 * that they run in script order, as in bpftrace. */
 	bool fires_newest_first;
+	/* Iterators (bpf_iter): ctx starts with the struct bpf_iter_meta
+	 * pointer, and at the offset this returns is the object of the call,
+	 * NULL in the last call, where the program returns at once. With
+	 * *to_file false, the program writes one byte to the iterator's file
+	 * first, so that each read() of one byte runs it for one object and
+	 * sonde reads the records of each few objects before the next; with
+	 * *to_file true (a pinned iterator) printf writes its text into the
+	 * iterator's file instead (bpf_seq_printf). NULL: not an iterator. */
+	uint32_t (*iter_object_offset)(const struct attach_point *ap, bool *to_file);
+	/* The kernel struct (BTF) `ctx` points to in this attach point's
+	 * programs; NULL (or no hook): ctx is a void pointer. */
+	const char *(*ctx_record)(const struct attach_point *ap);
 
 	/* Expands one spec ("tracepoint:sched:*"; `rest` is the part after
 	 * "name:", or NULL for specs without one like BEGIN) into attach

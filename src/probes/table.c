@@ -19,7 +19,8 @@ extern const struct provider provider_kprobe, provider_kretprobe, provider_fentr
 	provider_uprobe, provider_uretprobe, provider_usdt, provider_software, provider_hardware;
 extern const struct provider provider_xdp;
 extern const struct provider provider_tc;
-extern const struct provider provider_watchpoint;
+extern const struct provider provider_watchpoint, provider_asyncwatchpoint;
+extern const struct provider provider_iter;
 extern const struct provider provider_self;
 
 const struct provider *const provider_table[] = {
@@ -29,7 +30,8 @@ const struct provider *const provider_table[] = {
 	&provider_tc,
 	&provider_kprobe, &provider_kretprobe, &provider_fentry, &provider_fexit,
 	&provider_uprobe, &provider_uretprobe, &provider_usdt, &provider_software, &provider_hardware,
-	&provider_watchpoint,
+	&provider_watchpoint, &provider_asyncwatchpoint,
+	&provider_iter,
 	&provider_self,
 	NULL,
 };
@@ -125,6 +127,14 @@ int rt_attachment_add_cleanup(struct rt_attachment *a, void (*fn)(void *arg), vo
 	return 0;
 }
 
+int rt_attachment_add_watcher(struct rt_attachment *a, const struct rt_watcher *w)
+{
+	if (grow((void **)&a->watchers, &a->cap_watchers, a->nwatchers, sizeof(*a->watchers)))
+		return -ENOMEM;
+	a->watchers[a->nwatchers++] = *w;
+	return 0;
+}
+
 /* Closing a tracepoint's perf event waits for the kernel to unregister it
  * (about 80 ms each here), and the waits of different events overlap:
  * many links are destroyed by several threads at once, each taking every
@@ -186,5 +196,6 @@ void rt_attachment_release(struct rt_attachment *a)
 	free(a->links);
 	free(a->fds);
 	free(a->cleanups);
+	free(a->watchers);
 	memset(a, 0, sizeof(*a));
 }

@@ -351,6 +351,15 @@ static int on_event(void *ctx, void *data, size_t size)
 		if (h->id < r->p->m.nfmts)
 			out_printf(&r->pr, &r->p->m.fmts[h->id], payload, plen);
 		break;
+	case EV_UNWATCH:
+		if (plen >= sizeof(uint64_t)) {
+			uint64_t addr;
+			memcpy(&addr, payload, sizeof(addr));
+			for (size_t i = 0; i < r->att.nwatchers; i++)
+				if (r->att.watchers[i].unwatch)
+					r->att.watchers[i].unwatch(r->att.watchers[i].arg, addr);
+		}
+		break;
 	case EV_EXIT:
 		r->stop = true;
 		r->exit_seen = true;
@@ -655,7 +664,7 @@ static int poll_loop(struct run *r)
 		fprintf(stderr, "sonde: epoll_create1: %s\n", strerror(errno));
 		return EXIT_SYSTEM;
 	}
-	enum { EV_SIGNAL, EV_RING, EV_STOP, EV_OUTPUT };
+	enum { EV_SIGNAL, EV_RING, EV_STOP, EV_OUTPUT, EV_WATCHER };
 	struct epoll_event ev = {.events = EPOLLIN, .data.u32 = EV_SIGNAL};
 	epoll_ctl(ep, EPOLL_CTL_ADD, r->sig->fd, &ev);
 	if (r->rb) {
@@ -665,6 +674,15 @@ static int poll_loop(struct run *r)
 	if (r->o->stop_fd >= 0) {
 		ev.data.u32 = EV_STOP;
 		epoll_ctl(ep, EPOLL_CTL_ADD, r->o->stop_fd, &ev);
+	}
+	/* the attachments' own descriptors: EV_WATCHER + their index */
+	size_t unfinished = 0;
+	for (size_t i = 0; i < r->att.nwatchers; i++) {
+		unfinished += r->att.watchers[i].finishes;
+		if (r->att.watchers[i].fd < 0)
+			continue;
+		ev.data.u32 = EV_WATCHER + (uint32_t)i;
+		epoll_ctl(ep, EPOLL_CTL_ADD, r->att.watchers[i].fd, &ev);
 	}
 	/* `sonde ... | head -1`: the reader's exit ends the run even when
 	 * nothing more is written (no events asked for: EPOLLERR and EPOLLHUP
@@ -693,6 +711,19 @@ static int poll_loop(struct run *r)
 				r->stop = true;
 			else if (evs[i].data.u32 == EV_OUTPUT)
 				sink_hangup(r->o->sink);
+			else if (evs[i].data.u32 >= EV_WATCHER &&
+				 evs[i].data.u32 - EV_WATCHER < r->att.nwatchers) {
+				struct rt_watcher *w = &r->att.watchers[evs[i].data.u32 - EV_WATCHER];
+				if (w->ready(w->arg) && w->finishes) {
+					w->finishes = false;
+					epoll_ctl(ep, EPOLL_CTL_DEL, w->fd, NULL);
+					if (--unfinished == 0) {
+						/* what the last objects sent is read before the run ends */
+						drain(r);
+						r->stop = true;
+					}
+				}
+			}
 		}
 		/* once per batch of records, not per record: -B full stays cheap */
 		fflush(r->pr.out);

@@ -8,7 +8,10 @@
 LLVMValueRef emit_printf(struct cg *g, struct node *n, struct node *target)
 {
 	(void)target;
-	cg_printf(g, n, EV_PRINTF);
+	if (g->iter_to_file)
+		cg_seq_printf(g, n);
+	else
+		cg_printf(g, n, EV_PRINTF);
 	return NULL;
 }
 
@@ -68,6 +71,13 @@ LLVMValueRef emit_print(struct cg *g, struct node *n, struct node *target)
 		cg_record(g, EV_PRINT_VALUE, n->u.call.fmt, arg);
 	else
 		cg_map_event(g, n, EV_PRINT);
+	return NULL;
+}
+
+LLVMValueRef emit_unwatch(struct cg *g, struct node *n, struct node *target)
+{
+	(void)target;
+	cg_unwatch(g, cg_expr(g, n->u.call.args));
 	return NULL;
 }
 
