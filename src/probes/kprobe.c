@@ -374,11 +374,10 @@ int kfunc_expand(struct compilation *c, struct node *spec, const char *rest,
 				   text, KFUNC_MAX_PROBES);
 			return -1;
 		}
-		if (!x.added) {
-			diag_error(c->diag, spec->loc, "no kernel function matches '%s' (searched %s)",
-				   fn, searched);
-			return -1;
-		}
+		if (!x.added)
+			return sema_missing_probe(c, spec->loc,
+			                          "no kernel function matches '%s' (searched %s)", fn,
+			                          searched);
 		return 0;
 	}
 	struct btf_func bf;
@@ -390,9 +389,8 @@ int kfunc_expand(struct compilation *c, struct node *spec, const char *rest,
 		return -1;
 	}
 	if (!fentry && !in_btf && sym_kernel_has(c->host, fn) == 0) {
-		diag_error(c->diag, spec->loc, "%s: no kernel function '%s' in /proc/kallsyms", text,
-			   fn);
-		return -1;
+		return sema_missing_probe(c, spec->loc, "%s: no kernel function '%s' in /proc/kallsyms",
+		                          text, fn);
 	}
 	add_point(fn, &x);
 	return 0;

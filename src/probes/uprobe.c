@@ -167,10 +167,9 @@ static int uprobe_expand_common(struct compilation *c, struct node *spec, const 
 	}
 	if (n == 0) {
 		if (strpbrk(fn, "*?["))
-			diag_error(c->diag, spec->loc, "no function in %s matches '%s'", path, fn);
-		else
-			diag_error(c->diag, spec->loc, "%s has no function '%s'", path, fn);
-		return -1;
+			return sema_missing_probe(c, spec->loc, "no function in %s matches '%s'", path,
+			                          fn);
+		return sema_missing_probe(c, spec->loc, "%s has no function '%s'", path, fn);
 	}
 	if (n > UPROBE_MAX_PROBES) {
 		diag_error(c->diag, spec->loc, "'%s' matches %d functions; narrow the pattern",
@@ -389,9 +388,14 @@ static int uprobe_list_common(struct probe_lister *l, const char *rest, const st
 			strerror(-n));
 		return EXIT_SYSTEM;
 	}
+	/* a file named by its path is shown as typed ('uprobe:./bin:main'),
+	 * as bpftrace shows it; a library or a command looked up is shown
+	 * where it was found */
+	struct stat st;
+	const char *shown = strchr(bin, '/') || stat(bin, &st) == 0 ? bin : path;
 	for (int i = 0; i < n; i++) {
 		if (!l->args_only)
-			fprintf(l->out, "%s:%s:%s\n", prov->name, path, fs[i].name);
+			fprintf(l->out, "%s:%s:%s\n", prov->name, shown, fs[i].name);
 		if (l->verbose) {
 			struct sym_dwarf_param ps[SYM_MAX_PARAMS];
 			int np = sym_dwarf_params(l->host, path, fs[i].name, ps);

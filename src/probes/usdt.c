@@ -107,9 +107,13 @@ static int usdt_expand_path(struct compilation *c, struct node *spec, const char
 		sema_add_attach_point(c, &ap);
 	}
 	bool too_many = too_many_sites(c, spec, matched);
+	if (!too_many && !matched && !quiet &&
+	    !sema_missing_probe(c, spec->loc, "no USDT probe in %s matches '%s%s%s'", path,
+	                        prov_glob ? prov_glob : "", prov_glob ? ":" : "", name_glob)) {
+		usdt_sites_free(sites, n);
+		return 0; /* skipped: missing_probes warn or ignore */
+	}
 	if (!too_many && !matched && !quiet) {
-		diag_error(c->diag, spec->loc, "no USDT probe in %s matches '%s%s%s'", path,
-		           prov_glob ? prov_glob : "", prov_glob ? ":" : "", name_glob);
 		const char **cands = arena_alloc(&c->arena, (size_t)n * sizeof(*cands));
 		for (int i = 0; i < n; i++)
 			cands[i] =
@@ -180,9 +184,9 @@ static int usdt_expand_pid(struct compilation *c, struct node *spec, int pid,
 	}
 	fclose(f);
 	if (rc == 0 && !total) {
-		diag_error(c->diag, spec->loc, "no USDT probe in the files process %d has mapped matches '%s%s%s'",
-			   pid, prov_glob ? prov_glob : "", prov_glob ? ":" : "", name_glob);
-		rc = -1;
+		rc = sema_missing_probe(c, spec->loc,
+		                        "no USDT probe in the files process %d has mapped matches '%s%s%s'",
+		                        pid, prov_glob ? prov_glob : "", prov_glob ? ":" : "", name_glob);
 	}
 	return rc;
 }
@@ -217,9 +221,10 @@ static int usdt_expand_glob(struct compilation *c, struct node *spec, const char
 	if (grc == 0)
 		globfree(&g);
 	if (rc == 0 && !total) {
-		diag_error(c->diag, spec->loc, "no USDT probe in the files matching '%s' matches '%s%s%s'",
-			   pattern, prov_glob ? prov_glob : "", prov_glob ? ":" : "", name_glob);
-		rc = -1;
+		rc = sema_missing_probe(c, spec->loc,
+		                        "no USDT probe in the files matching '%s' matches '%s%s%s'",
+		                        pattern, prov_glob ? prov_glob : "", prov_glob ? ":" : "",
+		                        name_glob);
 	}
 	return rc;
 }
