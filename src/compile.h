@@ -163,6 +163,10 @@ void sema_add_attach_point(struct compilation *c, const struct attach_point *ap)
  * what the expand hook returns: -1 for the error, else 0. */
 int sema_missing_probe(struct compilation *c, struct loc loc, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/* After sema_missing_probe's error, where the binary rather than a typo
+ * is the likely cause (a function one library version lacks): a note
+ * naming missing_probes, once per compilation. */
+void sema_missing_probe_hint(struct compilation *c);
 /* Tracefs mount point, mounting it (with a note on stderr) when needed.
  * NULL with an error at `loc` when it cannot be had. */
 const char *compilation_tracefs(struct compilation *c, struct loc loc);

@@ -841,6 +841,8 @@ static int run_list(const struct cli *o)
 		fprintf(stderr, "sonde: -l takes one PATTERN, a script FILE or -e PROGRAM\n");
 		return EXIT_USAGE;
 	}
+	/* -l -p PID: the process's uprobes and usdt probes too */
+	o->host->target_pid = o->target_pid;
 	/* an argument that names a file is a script, as for bpftrace */
 	struct stat st;
 	if (o->program || (arg && stat(arg, &st) == 0 && !S_ISDIR(st.st_mode)))

@@ -42,12 +42,16 @@ int sema_missing_probe(struct compilation *c, struct loc loc, const char *fmt, .
 		return 0;
 	}
 	diag_error(c->diag, loc, "%s", msg);
-	if (!c->missing_noted) {
-		c->missing_noted = true;
-		diag_note(c->diag, (struct loc){0},
-		          "to run without it, set config missing_probes = warn (or ignore)");
-	}
 	return -1;
+}
+
+void sema_missing_probe_hint(struct compilation *c)
+{
+	if (c->missing_noted)
+		return;
+	c->missing_noted = true;
+	diag_note(c->diag, (struct loc){0},
+	          "to run without it, set config missing_probes = warn (or ignore)");
 }
 
 const char *compilation_tracefs(struct compilation *c, struct loc loc)
