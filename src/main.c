@@ -847,6 +847,14 @@ static int run_list(const struct cli *o)
 	struct stat st;
 	if (o->program || (arg && stat(arg, &st) == 0 && !S_ISDIR(st.st_mode)))
 		return list_script(o->host, o->program, arg, &o->copts, o->ropts.verbose);
+	/* a character no probe, type or wildcard is written with, in
+	 * bpftrace's words, which its tests look for ('\n' typed literally) */
+	for (const char *c = arg; c && *c; c++)
+		if (strchr("\\;{}`", *c) || (unsigned char)*c < ' ') {
+			fprintf(stderr, "ERROR: invalid character '%c' in the -l pattern '%s'\n",
+				(unsigned char)*c < ' ' ? '?' : *c, arg);
+			return EXIT_USAGE;
+		}
 	return list_probes(o->host, stdout, arg, o->ropts.verbose);
 }
 

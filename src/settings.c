@@ -21,7 +21,8 @@ enum { NLICENSES = sizeof(bpf_licenses) / sizeof(bpf_licenses[0]) };
 
 const char *const missing_probes_names[] = {"error", "warn", "ignore"};
 static const char *const bool_names[] = {"false", "true"};
-static const char *const cache_names[] = {"PER_PROGRAM", "PER_PID", "NONE"};
+/* bpftrace 0.26's words, and 0.17's 0 and 1 for its BPFTRACE_CACHE_USER_SYMBOLS */
+static const char *const cache_names[] = {"PER_PROGRAM", "PER_PID", "NONE", "0", "1"};
 
 #define WORDS(w) w, (int)(sizeof(w) / sizeof(w[0]))
 /* a setting sonde takes and checks but that changes nothing here */
@@ -139,7 +140,7 @@ const struct setting settings[] = {
     INERT("cpp_demangle", "BPFTRACE_CPP_DEMANGLE", 0, 1, cpp_demangle, WORDS(bool_names)),
     INERT("show_debug_info", "BPFTRACE_SHOW_DEBUG_INFO", 0, 1, show_debug_info,
           WORDS(bool_names)),
-    INERT("cache_user_symbols", "BPFTRACE_CACHE_USER_SYMBOLS", 0, 2, cache_user_symbols,
+    INERT("cache_user_symbols", "BPFTRACE_CACHE_USER_SYMBOLS", 0, 4, cache_user_symbols,
           WORDS(cache_names)),
 };
 const int nsettings = sizeof(settings) / sizeof(settings[0]);
