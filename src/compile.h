@@ -46,7 +46,7 @@ struct compile_options {
 	/* bpftrace 0.26 settings sonde takes and checks, without an effect:
 	 * what they tune has no counterpart here (settings.c says why) */
 	uint32_t log_size, max_bpf_progs, on_stack_limit, lazy_symbolication, cpp_demangle,
-	    show_debug_info, cache_user_symbols;
+	    show_debug_info, cache_user_symbols, str_trunc_trailer;
 	bool unsafe;
 	unsigned debug;        /* DEBUG_* */
 	FILE *debug_out;

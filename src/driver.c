@@ -261,7 +261,7 @@ static int apply_config(struct compilation *c, struct compile_options *o)
 					  "print_maps_on_exit, max_cat_bytes, stack_mode, "
 					  "license, missing_probes, log_size, max_bpf_progs, "
 					  "on_stack_limit, lazy_symbolication, cpp_demangle, "
-					  "show_debug_info and cache_user_symbols");
+					  "show_debug_info, cache_user_symbols and str_trunc_trailer");
 			continue;
 		}
 		int k = (int)(st - settings);

@@ -22,6 +22,10 @@ enum { NLICENSES = sizeof(bpf_licenses) / sizeof(bpf_licenses[0]) };
 const char *const missing_probes_names[] = {"error", "warn", "ignore"};
 static const char *const bool_names[] = {"false", "true"};
 /* bpftrace 0.26's words, and 0.17's 0 and 1 for its BPFTRACE_CACHE_USER_SYMBOLS */
+/* sonde prints a truncated string as it was read, without a trailer
+ * (bpftrace 0.17's output); 0.26's str_trunc_trailer is taken when it
+ * asks for that */
+static const char *const trailer_names[] = {""};
 static const char *const cache_names[] = {"PER_PROGRAM", "PER_PID", "NONE", "0", "1"};
 
 #define WORDS(w) w, (int)(sizeof(w) / sizeof(w[0]))
@@ -140,6 +144,8 @@ const struct setting settings[] = {
     INERT("cpp_demangle", "BPFTRACE_CPP_DEMANGLE", 0, 1, cpp_demangle, WORDS(bool_names)),
     INERT("show_debug_info", "BPFTRACE_SHOW_DEBUG_INFO", 0, 1, show_debug_info,
           WORDS(bool_names)),
+    INERT("str_trunc_trailer", "BPFTRACE_STR_TRUNC_TRAILER", 0, 0, str_trunc_trailer,
+          WORDS(trailer_names)),
     INERT("cache_user_symbols", "BPFTRACE_CACHE_USER_SYMBOLS", 0, 4, cache_user_symbols,
           WORDS(cache_names)),
 };
@@ -215,7 +221,7 @@ void setting_range(const struct setting *s, char *buf, size_t size)
 		size_t at = (size_t)snprintf(buf, size, "one of");
 		for (int i = 0; i < s->nwords && at < size; i++)
 			at += (size_t)snprintf(buf + at, size - at, "%s%s", i ? ", " : " ",
-			                       s->words[i]);
+			                       *s->words[i] ? s->words[i] : "\"\" (no trailer)");
 		return;
 	}
 	snprintf(buf, size, "%san integer from %llu to %llu%s", s->pow2 ? "a power of two, " : "",
