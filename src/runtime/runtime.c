@@ -607,7 +607,7 @@ static int attach_all(struct run *r)
 			/* one match of a wildcard the kernel cannot trace there
 			 * (not an injected fault, nor a lack of privilege or
 			 * memory) does not end the run, as in bpftrace */
-			bool untraceable = pd->from_wildcard && rc != -EIO &&
+			bool untraceable = pd->from_wildcard &&
 					   (rc == -EINVAL || rc == -ENOENT || rc == -EOPNOTSUPP ||
 					    rc == -524 /* ENOTSUPP */ || rc == -EADDRNOTAVAIL ||
 					    rc == -ENXIO);

@@ -11,7 +11,7 @@
 
 #include "kernel/tracefs.h"
 #include "sema/sema_internal.h"
-#include "settings.h"
+#include "manifest.h"
 
 void sema_add_attach_point(struct compilation *c, const struct attach_point *ap)
 {
