@@ -42,6 +42,11 @@ struct compile_options {
 	uint32_t max_cat_bytes;      /* cat() prints at most this much of a file */
 	uint32_t stack_mode;         /* enum stack_mode of kstack/ustack naming none */
 	uint32_t license;            /* index in bpf_licenses (settings.h) */
+	uint32_t missing_probes;     /* enum missing_probes (settings.h) */
+	/* bpftrace 0.26 settings sonde takes and checks, without an effect:
+	 * what they tune has no counterpart here (settings.c says why) */
+	uint32_t log_size, max_bpf_progs, on_stack_limit, lazy_symbolication, cpp_demangle,
+	    show_debug_info, cache_user_symbols, str_trunc_trailer;
 	bool unsafe;
 	unsigned debug;        /* DEBUG_* */
 	FILE *debug_out;
@@ -145,6 +150,7 @@ struct compilation {
 	bool uses_stacks; /* needs the stack-trace map */
 	bool uses_runtime; /* codegen: calls into bpf-runtime (linked in) */
 
+	bool missing_noted; /* the missing_probes note was given */
 	/* scratch for providers expanding specs */
 	struct attach_point *pending;
 	size_t npending, cap_pending;
@@ -152,6 +158,16 @@ struct compilation {
 
 /* Used by providers' expand hooks. */
 void sema_add_attach_point(struct compilation *c, const struct attach_point *ap);
+/* A spec that names nothing (no such function, tracepoint, USDT probe):
+ * the message as an error, or under config missing_probes = warn as a
+ * warning that it is skipped, or nothing under ignore. The return is
+ * what the expand hook returns: -1 for the error, else 0. */
+int sema_missing_probe(struct compilation *c, struct loc loc, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* After sema_missing_probe's error, where the binary rather than a typo
+ * is the likely cause (a function one library version lacks): a note
+ * naming missing_probes, once per compilation. */
+void sema_missing_probe_hint(struct compilation *c);
 /* Tracefs mount point, mounting it (with a note on stderr) when needed.
  * NULL with an error at `loc` when it cannot be had. */
 const char *compilation_tracefs(struct compilation *c, struct loc loc);

@@ -207,6 +207,7 @@ static struct program *build_manifest(const struct backend *be, struct compilati
 	m->nprobes = (uint32_t)c->ninsts;
 	m->print_maps_on_exit = c->opts->print_maps_on_exit != 0;
 	m->max_cat_bytes = c->opts->max_cat_bytes;
+	m->missing_probes = c->opts->missing_probes;
 	m->probes = arena_alloc(a, (c->ninsts + 1) * sizeof(*m->probes));
 	for (struct probe_inst *pi = c->insts; pi; pi = pi->next) {
 		struct probe_desc *d = &m->probes[pi->index];
@@ -219,6 +220,7 @@ static struct program *build_manifest(const struct backend *be, struct compilati
 		d->aux = pi->ap->aux;
 		d->script_line = pi->probe->loc.first_line;
 		d->file = pi->probe->loc.file;
+		d->from_wildcard = pi->ap->from_wildcard;
 	}
 	if (c->uses_events) {
 		m->events_map = "events";
@@ -241,9 +243,9 @@ static int apply_config(struct compilation *c, struct compile_options *o)
 		const char *name = lhs->kind == N_IDENT ? lhs->u.ident.name : "";
 		const struct setting *st = setting_by_name(name);
 		if (!st) {
-			const char *cands[2 * 8];
+			const char *cands[64];
 			int n = 0;
-			for (int i = 0; i < nsettings && n + 2 <= 16; i++) {
+			for (int i = 0; i < nsettings && n + 2 <= 64; i++) {
 				cands[n++] = settings[i].name;
 				if (settings[i].alias)
 					cands[n++] = settings[i].alias;
@@ -256,8 +258,10 @@ static int apply_config(struct compilation *c, struct compile_options *o)
 				diag_note(c->diag, (struct loc){0},
 					  "settings are max_strlen, map_entries (max_map_keys), "
 					  "ringbuf_size, perf_rb_pages, max_probes, "
-					  "print_maps_on_exit, max_cat_bytes, stack_mode and "
-					  "license");
+					  "print_maps_on_exit, max_cat_bytes, stack_mode, "
+					  "license, missing_probes, log_size, max_bpf_progs, "
+					  "on_stack_limit, lazy_symbolication, cpp_demangle, "
+					  "show_debug_info, cache_user_symbols and str_trunc_trailer");
 			continue;
 		}
 		int k = (int)(st - settings);
@@ -273,8 +277,7 @@ static int apply_config(struct compilation *c, struct compile_options *o)
 		const char *word = rhs->kind == N_IDENT ? rhs->u.ident.name
 		                   : rhs->kind == N_STR ? rhs->u.str.s
 		                                        : NULL;
-		if (st->words ? !word || !setting_store_word(st, word, &probe)
-		              : rhs->kind != N_INT || !setting_store(st, v, &probe)) {
+		if (!setting_store_given(st, word, rhs->kind == N_INT, v, &probe)) {
 			char range[96];
 			setting_range(st, range, sizeof(range));
 			diag_error(c->diag, rhs->loc, "%s must be %s", name, range);
@@ -285,12 +288,8 @@ static int apply_config(struct compilation *c, struct compile_options *o)
 		for (int i = 0; i < nsettings; i++)
 			if ((o->env_set & (1u << i)) && settings[i].offset == st->offset)
 				env_fixed = true;
-		if (!env_fixed) {
-			if (st->words)
-				setting_store_word(st, word, o);
-			else
-				setting_store(st, v, o);
-		}
+		if (!env_fixed)
+			setting_store_given(st, word, rhs->kind == N_INT, v, o);
 	}
 	return c->diag->nerrors > before ? -1 : 0;
 }

@@ -36,7 +36,7 @@
 
 static void usage(FILE *out)
 {
-	fputs("usage: sonde [options] FILE [PARAM...]\n"
+	fputs("USAGE: sonde [options] FILE [PARAM...]\n"
 	      "       sonde [options] -e 'PROGRAM' [PARAM...]\n"
 	      "\n"
 	      "Compiles a probe script to BPF, attaches it, and prints what it reports.\n"
@@ -102,7 +102,9 @@ static char *read_file(const char *path, size_t *len, char *why)
 {
 	FILE *f = strcmp(path, "-") ? fopen(path, "rbe") : stdin;
 	if (!f) {
+		/* bpftrace's words, which scripts and its tests look for */
 		snprintf(why, WHY_SIZE, "%s", strerror(errno));
+		*len = (size_t)-1;
 		return NULL;
 	}
 	struct stat st;
@@ -369,14 +371,25 @@ static void child_finish(struct child *ch)
 
 static int parse_pid(const char *arg, int *pid)
 {
-	char *end;
-	long v = strtol(arg, &end, 10);
-	char path[64];
-	snprintf(path, sizeof(path), "/proc/%ld", v);
-	if (*end || v <= 0 || v > INT32_MAX) {
-		fprintf(stderr, "sonde: -p takes a process id, not '%s'\n", arg);
+	/* bpftrace 0.17's checks and words, which its runtime tests expect:
+	 * decimal digits only, within the kernel's largest pid_max */
+	enum { PID_MAX_LIMIT = 4194304 };
+	bool digits = *arg != 0;
+	for (const char *p = arg; *p; p++)
+		digits &= *p >= '0' && *p <= '9';
+	if (!digits) {
+		fprintf(stderr, "ERROR: pid '%s' is not a valid decimal number\n", arg);
 		return EXIT_USAGE;
 	}
+	errno = 0;
+	long v = strtol(arg, NULL, 10);
+	if (errno || v < 1 || v > PID_MAX_LIMIT) {
+		fprintf(stderr, "ERROR: pid '%s' out of valid pid range [1,%d]\n", arg,
+			PID_MAX_LIMIT);
+		return EXIT_USAGE;
+	}
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%ld", v);
 	if (access(path, F_OK)) {
 		fprintf(stderr, "sonde: -p: there is no process %ld\n", v);
 		return EXIT_USAGE;
@@ -774,7 +787,8 @@ static int parse_options(struct cli *o)
 			rc = value_option(o, c, optarg);
 			break;
 		default:
-			fprintf(stderr, "Try 'sonde --help' for more information.\n");
+			/* after getopt's own line, as bpftrace does */
+			usage(stderr);
 			return EXIT_USAGE;
 		}
 		if (rc)
@@ -831,10 +845,20 @@ static int run_list(const struct cli *o)
 		fprintf(stderr, "sonde: -l takes one PATTERN, a script FILE or -e PROGRAM\n");
 		return EXIT_USAGE;
 	}
+	/* -l -p PID: the process's uprobes and usdt probes too */
+	o->host->target_pid = o->target_pid;
 	/* an argument that names a file is a script, as for bpftrace */
 	struct stat st;
 	if (o->program || (arg && stat(arg, &st) == 0 && !S_ISDIR(st.st_mode)))
 		return list_script(o->host, o->program, arg, &o->copts, o->ropts.verbose);
+	/* a character no probe, type or wildcard is written with, in
+	 * bpftrace's words, which its tests look for ('\n' typed literally) */
+	for (const char *c = arg; c && *c; c++)
+		if (strchr("\\;{}`", *c) || (unsigned char)*c < ' ') {
+			fprintf(stderr, "ERROR: invalid character '%c' in the -l pattern '%s'\n",
+				(unsigned char)*c < ' ' ? '?' : *c, arg);
+			return EXIT_USAGE;
+		}
 	return list_probes(o->host, stdout, arg, o->ropts.verbose);
 }
 
@@ -867,7 +891,10 @@ static int script_load(struct cli *o, struct script *s)
 	char why[WHY_SIZE];
 	s->text = read_file(file, &s->src.len, why);
 	if (!s->text) {
-		fprintf(stderr, "sonde: cannot read %s: %s\n", file, why);
+		if (s->src.len == (size_t)-1)
+			fprintf(stderr, "ERROR: failed to open file '%s': %s\n", file, why);
+		else
+			fprintf(stderr, "sonde: cannot read %s: %s\n", file, why);
 		return EXIT_USAGE;
 	}
 	s->src.name = file;

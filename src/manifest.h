@@ -148,6 +148,14 @@ struct ev_print {
 };
 
 /* One attach point after the provider expanded wildcards. */
+/* config missing_probes, bpftrace 0.26's: what a probe that names nothing
+ * or cannot be attached does to the run */
+enum missing_probes {
+	MISSING_PROBES_ERROR, /* the run fails (the default) */
+	MISSING_PROBES_WARN,  /* a warning, and the run goes on without it */
+	MISSING_PROBES_IGNORE /* the run goes on without it, silently */
+};
+
 struct probe_desc {
 	const char *prog_name; /* function name in the ELF */
 	const char *provider;  /* provider name, e.g. "tracepoint" */
@@ -158,6 +166,7 @@ struct probe_desc {
 	uint64_t aux;          /* provider-specific: usdt semaphore file offset */
 	int script_line;       /* where the probe block starts (for messages) */
 	int file;
+	bool from_wildcard;    /* one of the matches of a wildcard spec */
 };
 
 struct manifest {
@@ -173,6 +182,7 @@ struct manifest {
 	uint32_t ringbuf_size;
 	bool print_maps_on_exit; /* config print_maps_on_exit */
 	uint32_t max_cat_bytes;  /* config max_cat_bytes */
+	uint32_t missing_probes; /* config missing_probes (enum missing_probes, settings.h) */
 };
 
 struct program {

@@ -35,6 +35,11 @@ enum {
 	MAX_PROBES_DEFAULT = 1024,
 	/* bpftrace's max_cat_bytes: cat() of /dev/zero must end */
 	MAX_CAT_BYTES_DEFAULT = 10240,
+	/* bpftrace 0.26's defaults of the settings sonde takes without an
+	 * effect (settings.c) */
+	LOG_SIZE_DEFAULT = 1000000,
+	MAX_BPF_PROGS_DEFAULT = 1024,
+	ON_STACK_LIMIT_DEFAULT = 32,
 };
 
 /* The defaults as designators, for a `struct compile_options` (compile.h)
@@ -43,6 +48,8 @@ enum {
 #define COMPILE_OPTIONS_DEFAULTS                                                                   \
 	.max_strlen = MAX_STRLEN_DEFAULT, .map_entries = MAP_ENTRIES_DEFAULT,                      \
 	.ringbuf_size = RINGBUF_SIZE_DEFAULT, .max_probes = MAX_PROBES_DEFAULT,                     \
-	.print_maps_on_exit = 1, .max_cat_bytes = MAX_CAT_BYTES_DEFAULT
+	.print_maps_on_exit = 1, .max_cat_bytes = MAX_CAT_BYTES_DEFAULT,                     \
+	.log_size = LOG_SIZE_DEFAULT, .max_bpf_progs = MAX_BPF_PROGS_DEFAULT,                      \
+	.on_stack_limit = ON_STACK_LIMIT_DEFAULT, .cpp_demangle = 1, .cache_user_symbols = 1
 
 #endif

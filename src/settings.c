@@ -19,6 +19,21 @@ const char *const bpf_licenses[] = {"GPL",          "GPL v2",       "GPL and add
                                     "Dual BSD/GPL", "Dual MIT/GPL", "Dual MPL/GPL"};
 enum { NLICENSES = sizeof(bpf_licenses) / sizeof(bpf_licenses[0]) };
 
+const char *const missing_probes_names[] = {"error", "warn", "ignore"};
+static const char *const bool_names[] = {"false", "true"};
+/* bpftrace 0.26's words, and 0.17's 0 and 1 for its BPFTRACE_CACHE_USER_SYMBOLS */
+/* sonde prints a truncated string as it was read, without a trailer
+ * (bpftrace 0.17's output); 0.26's str_trunc_trailer is taken when it
+ * asks for that */
+static const char *const trailer_names[] = {""};
+static const char *const cache_names[] = {"PER_PROGRAM", "PER_PID", "NONE", "0", "1"};
+
+#define WORDS(w) w, (int)(sizeof(w) / sizeof(w[0]))
+/* a setting sonde takes and checks but that changes nothing here */
+#define INERT(name, env, min, max, field, ...)                                                     \
+	{name, NULL, {env, NULL}, min, max, false, false, offsetof(struct compile_options, field),   \
+	 __VA_ARGS__}
+
 const struct setting settings[] = {
     {"max_strlen",
      NULL,
@@ -102,6 +117,37 @@ const struct setting settings[] = {
      offsetof(struct compile_options, license),
      bpf_licenses,
      NLICENSES},
+    /* a probe that names nothing, or that the kernel refuses to attach:
+     * an error, a warning or nothing (driver.c, runtime.c) */
+    {"missing_probes",
+     NULL,
+     {"BPFTRACE_MISSING_PROBES", NULL},
+     0,
+     2,
+     false,
+     false,
+     offsetof(struct compile_options, missing_probes),
+     WORDS(missing_probes_names)},
+    /* bpftrace 0.26's settings with nothing to tune in sonde: the
+     * verifier log grows until the whole log fits (log_size); one program
+     * per probe, counted by max_probes (max_bpf_progs); values too big for
+     * the stack already go to per-CPU scratch maps (on_stack_limit);
+     * symbols are read when first printed and cached per file
+     * (lazy_symbolication, cache_user_symbols); C++ names print as the
+     * symbol table has them (cpp_demangle); there is no blazesym
+     * (show_debug_info). Taken, so scripts that set them run. */
+    INERT("log_size", "BPFTRACE_LOG_SIZE", 1, UINT32_MAX, log_size, NULL, 0),
+    INERT("max_bpf_progs", "BPFTRACE_MAX_BPF_PROGS", 1, UINT32_MAX, max_bpf_progs, NULL, 0),
+    INERT("on_stack_limit", "BPFTRACE_ON_STACK_LIMIT", 0, UINT32_MAX, on_stack_limit, NULL, 0),
+    INERT("lazy_symbolication", "BPFTRACE_LAZY_SYMBOLICATION", 0, 1, lazy_symbolication,
+          WORDS(bool_names)),
+    INERT("cpp_demangle", "BPFTRACE_CPP_DEMANGLE", 0, 1, cpp_demangle, WORDS(bool_names)),
+    INERT("show_debug_info", "BPFTRACE_SHOW_DEBUG_INFO", 0, 1, show_debug_info,
+          WORDS(bool_names)),
+    INERT("str_trunc_trailer", "BPFTRACE_STR_TRUNC_TRAILER", 0, 0, str_trunc_trailer,
+          WORDS(trailer_names)),
+    INERT("cache_user_symbols", "BPFTRACE_CACHE_USER_SYMBOLS", 0, 4, cache_user_symbols,
+          WORDS(cache_names)),
 };
 const int nsettings = sizeof(settings) / sizeof(settings[0]);
 
@@ -155,13 +201,27 @@ bool setting_store_word(const struct setting *s, const char *word, struct compil
 	return false;
 }
 
+bool setting_store_given(const struct setting *s, const char *word, bool is_int, uint64_t v,
+                         struct compile_options *o)
+{
+	/* a yes/no setting takes true and false as 1 and 0, either way round */
+	bool yes_no = s->min == 0 && s->max == 1;
+	if (yes_no && word && s->words == NULL && (!strcmp(word, "true") || !strcmp(word, "false")))
+		return setting_store(s, !strcmp(word, "true"), o);
+	if (yes_no && is_int && s->words && v <= 1)
+		return setting_store_word(s, s->words[v], o);
+	if (s->words)
+		return word && setting_store_word(s, word, o);
+	return is_int && setting_store(s, v, o);
+}
+
 void setting_range(const struct setting *s, char *buf, size_t size)
 {
 	if (s->words) {
 		size_t at = (size_t)snprintf(buf, size, "one of");
 		for (int i = 0; i < s->nwords && at < size; i++)
 			at += (size_t)snprintf(buf + at, size - at, "%s%s", i ? ", " : " ",
-			                       s->words[i]);
+			                       *s->words[i] ? s->words[i] : "\"\" (no trailer)");
 		return;
 	}
 	snprintf(buf, size, "%san integer from %llu to %llu%s", s->pow2 ? "a power of two, " : "",
@@ -180,9 +240,8 @@ int settings_from_env(struct compile_options *o)
 			char *end;
 			errno = 0;
 			unsigned long long v = strtoull(val, &end, 10);
-			bool ok = s->words ? setting_store_word(s, val, o)
-			                   : *val >= '0' && *val <= '9' && !*end && !errno &&
-			                         setting_store(s, v, o);
+			bool is_int = *val >= '0' && *val <= '9' && !*end && !errno;
+			bool ok = setting_store_given(s, val, is_int, v, o);
 			if (!ok) {
 				char range[96];
 				setting_range(s, range, sizeof(range));

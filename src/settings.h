@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "compile.h"
+#include "manifest.h"
 
 struct setting {
 	const char *name;   /* sonde's config name */
@@ -29,6 +30,9 @@ struct setting {
 	const char *const *words;
 	int nwords;
 };
+
+/* the words of config missing_probes (enum missing_probes, manifest.h) */
+extern const char *const missing_probes_names[];
 
 /* the kernel's GPL-compatible license strings (config license) */
 extern const char *const bpf_licenses[];
@@ -47,6 +51,11 @@ bool setting_store(const struct setting *s, uint64_t v, struct compile_options *
 /* The index of `word` among s->words stored into `o`; false when it is
  * none of them */
 bool setting_store_word(const struct setting *s, const char *word, struct compile_options *o);
+/* What a config block or an environment variable gave: a word (`word`,
+ * or NULL), a number (`is_int`, `v`), or both for an environment
+ * variable's digits; a yes/no setting takes true/false and 1/0. */
+bool setting_store_given(const struct setting *s, const char *word, bool is_int, uint64_t v,
+                         struct compile_options *o);
 /* The range as words, e.g. "an integer from 2 to 1024" */
 void setting_range(const struct setting *s, char *buf, size_t size);
 

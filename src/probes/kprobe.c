@@ -655,25 +655,22 @@ int kfunc_expand(struct compilation *c, struct node *spec, const char *rest,
 		}
 		if (!x.added) {
 			if (module)
-				diag_error(c->diag, spec->loc,
-					   "no function of kernel module '%s' matches '%s' (searched "
-					   "%s)",
-					   module, fn, searched);
-			else
-				diag_error(c->diag, spec->loc,
-					   "no kernel function matches '%s' (searched %s)", fn,
-					   searched);
-			return -1;
+				return sema_missing_probe(c, spec->loc,
+							  "no function of kernel module '%s' matches "
+							  "'%s' (searched %s)",
+							  module, fn, searched);
+			return sema_missing_probe(c, spec->loc,
+						  "no kernel function matches '%s' (searched %s)", fn,
+						  searched);
 		}
 		return 0;
 	}
 	if (module) {
-		if (sym_kernel_in_module(c->host, fn, module) == 0) {
-			diag_error(c->diag, spec->loc,
-				   "%s: kernel module '%s' has no function '%s' in /proc/kallsyms",
-				   text, module, fn);
-			return -1;
-		}
+		if (sym_kernel_in_module(c->host, fn, module) == 0)
+			return sema_missing_probe(c, spec->loc,
+						  "%s: kernel module '%s' has no function '%s' in "
+						  "/proc/kallsyms",
+						  text, module, fn);
 		add_point(fn, &x);
 		return 0;
 	}
@@ -686,9 +683,8 @@ int kfunc_expand(struct compilation *c, struct node *spec, const char *rest,
 		return -1;
 	}
 	if (!fentry && !in_btf && sym_kernel_has(c->host, fn) == 0) {
-		diag_error(c->diag, spec->loc, "%s: no kernel function '%s' in /proc/kallsyms", text,
-			   fn);
-		return -1;
+		return sema_missing_probe(c, spec->loc, "%s: no kernel function '%s' in /proc/kallsyms",
+		                          text, fn);
 	}
 	add_point(fn, &x);
 	return 0;

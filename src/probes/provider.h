@@ -37,6 +37,7 @@ struct attach_point {
 	uint64_t aux;       /* provider-specific second value (usdt: semaphore offset) */
 	void *data;         /* provider-private (e.g. the tracepoint format) */
 	struct loc loc;     /* the spec in the script */
+	bool from_wildcard; /* the spec has a wildcard (set by sema, not the provider) */
 };
 
 /* How a context value (args.NAME, argN, retval) is read in BPF. */

@@ -65,8 +65,7 @@ static int rawtracepoint_expand(struct compilation *c, struct node *spec, const 
 		added++;
 	}
 	if (!added) {
-		diag_error(c->diag, spec->loc, "no tracepoint is named '%s'", rest);
-		return -1;
+		return sema_missing_probe(c, spec->loc, "no tracepoint is named '%s'", rest);
 	}
 	return 0;
 }

@@ -92,14 +92,14 @@ static int tracepoint_expand(struct compilation *c, struct node *spec, const cha
 		added++;
 	}
 	if (!added) {
-		if (has_glob(cat) || has_glob(name))
-			diag_error(c->diag, spec->loc, "no tracepoint matches '%s:%s'", cat, name);
-		else
-			diag_error(c->diag, spec->loc, "tracepoint '%s:%s' does not exist", cat,
-				   name);
-		if (!has_glob(cat) && !has_glob(name))
+		bool glob = has_glob(cat) || has_glob(name);
+		int rc = glob ? sema_missing_probe(c, spec->loc, "no tracepoint matches '%s:%s'", cat,
+		                                   name)
+		              : sema_missing_probe(c, spec->loc, "tracepoint '%s:%s' does not exist",
+		                                   cat, name);
+		if (rc && !glob)
 			suggest(c, tracefs, cat, name);
-		return -1;
+		return rc;
 	}
 	return 0;
 }

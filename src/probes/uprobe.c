@@ -94,6 +94,51 @@ int uprobe_resolve(struct compilation *c, struct node *spec, const char *name, c
 	return 0;
 }
 
+char **uprobe_pid_files(int pid)
+{
+	char maps[64];
+	snprintf(maps, sizeof(maps), "/proc/%d/maps", pid);
+	FILE *f = fopen(maps, "re");
+	if (!f)
+		return NULL;
+	size_t n = 0, cap = 16;
+	char **files = calloc(cap, sizeof(*files));
+	char line[4096 + 256];
+	while (files && fgets(line, sizeof(line), f)) {
+		char *path = strchr(line, '/');
+		if (!path)
+			continue;
+		path[strcspn(path, "\n")] = 0;
+		bool dup = strstr(path, " (deleted)") != NULL;
+		for (size_t i = 0; i < n && !dup; i++)
+			dup = !strcmp(files[i], path);
+		if (dup)
+			continue;
+		if (n + 1 == cap) {
+			char **grown = realloc(files, 2 * cap * sizeof(*files));
+			if (!grown) {
+				uprobe_pid_files_free(files);
+				files = NULL;
+				errno = ENOMEM;
+				break;
+			}
+			files = grown;
+			cap *= 2;
+		}
+		files[n] = strdup(path);
+		files[++n] = NULL;
+	}
+	fclose(f);
+	return files;
+}
+
+void uprobe_pid_files_free(char **files)
+{
+	for (size_t i = 0; files && files[i]; i++)
+		free(files[i]);
+	free(files);
+}
+
 static void add_point(struct compilation *c, struct node *spec, const struct provider *prov,
 		      const char *path, const char *fn, uint64_t offset, const char *shown)
 {
@@ -111,12 +156,66 @@ static void add_point(struct compilation *c, struct node *spec, const struct pro
 	sema_add_attach_point(c, &ap);
 }
 
+static int uprobe_expand_pid(struct compilation *c, struct node *spec, int pid, const char *fn,
+			     const struct provider *prov)
+{
+	const struct features *f = feat_get(c->host);
+	if (!f->uprobes) {
+		diag_error(c->diag, spec->loc, "%s: %s", spec->u.spec.text, f->uprobes_why);
+		return -1;
+	}
+	if (strchr(fn, '+') || !strncmp(fn, "0x", 2)) {
+		diag_error(c->diag, spec->loc,
+			   "%s: with the path '*', give a function name or pattern, not an offset "
+			   "or an address",
+			   spec->u.spec.text);
+		return -1;
+	}
+	char **files = uprobe_pid_files(pid);
+	if (!files) {
+		diag_error(c->diag, spec->loc, "%s: cannot read /proc/%d/maps: %s",
+			   spec->u.spec.text, pid, strerror(errno));
+		return -1;
+	}
+	int total = 0;
+	for (size_t i = 0; files[i]; i++) {
+		const struct sym_elf_func *fs = NULL;
+		int n = sym_elf_funcs(c->host, files[i], fn, &fs);
+		if (n <= 0)
+			continue; /* not an ELF file, or nothing matches in it */
+		if ((total += n) > UPROBE_MAX_PROBES) {
+			diag_error(c->diag, spec->loc,
+				   "'%s' matches more than %d functions in process %d; narrow the "
+				   "pattern",
+				   spec->u.spec.text, UPROBE_MAX_PROBES, pid);
+			uprobe_pid_files_free(files);
+			return -1;
+		}
+		const char *path = arena_strdup(&c->arena, files[i]);
+		for (int k = 0; k < n; k++)
+			add_point(c, spec, prov, path, fs[k].name, fs[k].offset, fs[k].name);
+	}
+	uprobe_pid_files_free(files);
+	if (!total &&
+	    sema_missing_probe(c, spec->loc,
+			       "no function in the files process %d has mapped matches '%s'", pid, fn)) {
+		sema_missing_probe_hint(c);
+		return -1;
+	}
+	return 0;
+}
+
 static int uprobe_expand_common(struct compilation *c, struct node *spec, const char *rest,
 				const struct provider *prov, bool is_return)
 {
 	char *parts[2];
 	if (uprobe_split(c, spec, rest, 2, parts))
 		return -1;
+	/* uprobe:*:FN with -p: every file the process has mapped, as
+	 * bpftrace 0.26 searches them (-c does not count, as for usdt) */
+	int pid = c->opts && c->opts->child_pid ? 0 : c->host->target_pid;
+	if (!strcmp(parts[0], "*") && pid > 0)
+		return uprobe_expand_pid(c, spec, pid, parts[1], prov);
 	char *path;
 	if (uprobe_resolve(c, spec, parts[0], &path))
 		return -1;
@@ -166,11 +265,13 @@ static int uprobe_expand_common(struct compilation *c, struct node *spec, const 
 		return -1;
 	}
 	if (n == 0) {
-		if (strpbrk(fn, "*?["))
-			diag_error(c->diag, spec->loc, "no function in %s matches '%s'", path, fn);
-		else
-			diag_error(c->diag, spec->loc, "%s has no function '%s'", path, fn);
-		return -1;
+		int rc = strpbrk(fn, "*?[")
+		             ? sema_missing_probe(c, spec->loc, "no function in %s matches '%s'", path,
+		                                  fn)
+		             : sema_missing_probe(c, spec->loc, "%s has no function '%s'", path, fn);
+		if (rc)
+			sema_missing_probe_hint(c);
+		return rc;
 	}
 	if (n > UPROBE_MAX_PROBES) {
 		diag_error(c->diag, spec->loc, "'%s' matches %d functions; narrow the pattern",
@@ -342,13 +443,34 @@ static int uretprobe_expand(struct compilation *c, struct node *spec, const char
  * parameters from DWARF. */
 static int uprobe_list_common(struct probe_lister *l, const char *rest, const struct provider *prov)
 {
-	if (!rest)
+	int pid = l->host->target_pid;
+	if (!rest && pid <= 0)
 		return EXIT_OK; /* not part of a search over every type */
+	if (!rest)
+		rest = "*:*"; /* -l with -p: the process's functions too */
 	const char *colon = strrchr(rest, ':');
 	char path[4096];
 	char bin[4096];
 	snprintf(bin, sizeof(bin), "%.*s", colon ? (int)(colon - rest) : (int)strlen(rest), rest);
 	const char *funcs = colon ? colon + 1 : "*";
+	/* uprobe:*:GLOB with -p: each file the process has mapped */
+	if (!strcmp(bin, "*") && pid > 0 && !l->in_path_glob) {
+		char **files = uprobe_pid_files(pid);
+		if (!files) {
+			fprintf(stderr, "sonde: -l: cannot read /proc/%d/maps: %s\n", pid,
+				strerror(errno));
+			return EXIT_SYSTEM;
+		}
+		l->in_path_glob = true;
+		for (size_t i = 0; files[i]; i++) {
+			char one[8192];
+			snprintf(one, sizeof(one), "%s:%s", files[i], funcs);
+			uprobe_list_common(l, one, prov);
+		}
+		l->in_path_glob = false;
+		uprobe_pid_files_free(files);
+		return EXIT_OK;
+	}
 	/* a wildcard in the path ('uprobe:./bin*:*'): each executable file
 	 * it matches, as bpftrace lists them; a file that is no ELF object
 	 * has nothing to list */
@@ -389,9 +511,16 @@ static int uprobe_list_common(struct probe_lister *l, const char *rest, const st
 			strerror(-n));
 		return EXIT_SYSTEM;
 	}
+	/* a file named by its path is shown as typed ('uprobe:./bin:main'),
+	 * as bpftrace shows it; a library or a command looked up is shown
+	 * where it was found */
+	struct stat st;
+	const char *shown = strchr(bin, '/') || stat(bin, &st) == 0 ? bin : path;
 	for (int i = 0; i < n; i++) {
-		if (!l->args_only)
-			fprintf(l->out, "%s:%s:%s\n", prov->name, path, fs[i].name);
+		char line[8192];
+		snprintf(line, sizeof(line), "%s:%s:%s", prov->name, shown, fs[i].name);
+		if (!probe_list_line(l, line))
+			continue;
 		if (l->verbose) {
 			struct sym_dwarf_param ps[SYM_MAX_PARAMS];
 			int np = sym_dwarf_params(l->host, path, fs[i].name, ps);
@@ -399,7 +528,6 @@ static int uprobe_list_common(struct probe_lister *l, const char *rest, const st
 				fprintf(l->out, "    %s %s\n", ps[j].c_type, ps[j].name);
 		}
 	}
-	l->n += (size_t)n;
 	return EXIT_OK;
 }
 
@@ -430,6 +558,7 @@ const struct provider provider_uprobe = {
 	.arg_index = uprobe_arg_index,
 	.attach = uprobe_attach,
 	.list = uprobe_list,
+	.untyped_list_order = 5, /* with -p only */
 };
 
 const struct provider provider_uretprobe = {
@@ -445,4 +574,5 @@ const struct provider provider_uretprobe = {
 	.named_type = uprobe_named_type,
 	.attach = uprobe_attach,
 	.list = uretprobe_list,
+	.untyped_list_order = 6, /* with -p only */
 };

@@ -16,6 +16,11 @@ int uprobe_resolve(struct compilation *c, struct node *spec, const char *name, c
  * as the usdt semaphore's offset (0: none); limited to -p/-c's process. */
 int uprobe_attach(struct host *h, const struct probe_desc *pd, struct bpf_program *prog,
 		  struct rt_attachment *att, char *err, size_t errsz);
+/* The files process `pid` has mapped (its executable and libraries, from
+ * /proc/PID/maps), each once, in map order: a NULL-terminated array to
+ * give to uprobe_pid_files_free, or NULL with errno set. */
+char **uprobe_pid_files(int pid);
+void uprobe_pid_files_free(char **files);
 int uprobe_arg_index(struct compilation *c, const struct attach_point *ap, int index,
 		     struct loc loc, struct ctx_access *out);
 

@@ -107,9 +107,13 @@ static int usdt_expand_path(struct compilation *c, struct node *spec, const char
 		sema_add_attach_point(c, &ap);
 	}
 	bool too_many = too_many_sites(c, spec, matched);
+	if (!too_many && !matched && !quiet &&
+	    !sema_missing_probe(c, spec->loc, "no USDT probe in %s matches '%s%s%s'", path,
+	                        prov_glob ? prov_glob : "", prov_glob ? ":" : "", name_glob)) {
+		usdt_sites_free(sites, n);
+		return 0; /* skipped: missing_probes warn or ignore */
+	}
 	if (!too_many && !matched && !quiet) {
-		diag_error(c->diag, spec->loc, "no USDT probe in %s matches '%s%s%s'", path,
-		           prov_glob ? prov_glob : "", prov_glob ? ":" : "", name_glob);
 		const char **cands = arena_alloc(&c->arena, (size_t)n * sizeof(*cands));
 		for (int i = 0; i < n; i++)
 			cands[i] =
@@ -180,9 +184,9 @@ static int usdt_expand_pid(struct compilation *c, struct node *spec, int pid,
 	}
 	fclose(f);
 	if (rc == 0 && !total) {
-		diag_error(c->diag, spec->loc, "no USDT probe in the files process %d has mapped matches '%s%s%s'",
-			   pid, prov_glob ? prov_glob : "", prov_glob ? ":" : "", name_glob);
-		rc = -1;
+		rc = sema_missing_probe(c, spec->loc,
+		                        "no USDT probe in the files process %d has mapped matches '%s%s%s'",
+		                        pid, prov_glob ? prov_glob : "", prov_glob ? ":" : "", name_glob);
 	}
 	return rc;
 }
@@ -217,9 +221,10 @@ static int usdt_expand_glob(struct compilation *c, struct node *spec, const char
 	if (grc == 0)
 		globfree(&g);
 	if (rc == 0 && !total) {
-		diag_error(c->diag, spec->loc, "no USDT probe in the files matching '%s' matches '%s%s%s'",
-			   pattern, prov_glob ? prov_glob : "", prov_glob ? ":" : "", name_glob);
-		rc = -1;
+		rc = sema_missing_probe(c, spec->loc,
+		                        "no USDT probe in the files matching '%s' matches '%s%s%s'",
+		                        pattern, prov_glob ? prov_glob : "", prov_glob ? ":" : "",
+		                        name_glob);
 	}
 	return rc;
 }
@@ -307,26 +312,56 @@ static int usdt_arg_index(struct compilation *c, const struct attach_point *ap, 
 
 /* -l usdt:PATH[:PROVIDER[:NAME]]: each provider:name once, in note order;
  * -v adds each argument's size, signedness and the note's text for it. */
+static int usdt_list_file(struct probe_lister *l, const char *path, const char *glob,
+                          bool quiet);
+
 static int usdt_list(struct probe_lister *l, const char *rest)
 {
-	if (!rest)
+	int pid = l->host->target_pid;
+	if (!rest && pid <= 0)
 		return EXIT_OK; /* not part of a search over every type */
 	/* the path ends at the first ':' after its last '/' */
+	if (!rest)
+		rest = "*"; /* -l with -p: the process's usdt probes too */
 	const char *slash = strrchr(rest, '/');
 	const char *colon = strchr(slash ? slash : rest, ':');
 	char bin[4096], path[4096], glob[512];
 	snprintf(bin, sizeof(bin), "%.*s", colon ? (int)(colon - rest) : (int)strlen(rest), rest);
 	/* one component matches the provider or the name */
 	snprintf(glob, sizeof(glob), "%s", colon && colon[1] ? colon + 1 : "*");
-	bool one = !strchr(glob, ':');
+	/* usdt:* (or usdt:*:PROVIDER:NAME) with -p: each file the process
+	 * has mapped, as bpftrace lists them */
+	if (!strcmp(bin, "*") && pid > 0) {
+		char **files = uprobe_pid_files(pid);
+		if (!files) {
+			fprintf(stderr, "sonde: -l: cannot read /proc/%d/maps: %s\n", pid,
+			        strerror(errno));
+			return EXIT_SYSTEM;
+		}
+		for (size_t i = 0; files[i]; i++)
+			usdt_list_file(l, files[i], glob, true);
+		uprobe_pid_files_free(files);
+		return EXIT_OK;
+	}
 	if (sym_resolve_path(bin, path, sizeof(path))) {
 		if (l->searching)
 			return EXIT_OK;
 		fprintf(stderr, "sonde: -l: cannot find '%s'\n", bin);
 		return EXIT_USAGE;
 	}
+	return usdt_list_file(l, path, glob, false);
+}
+
+/* The usdt probes of one file matching `glob`; `quiet`: a file that
+ * cannot be read lists nothing, without a message. */
+static int usdt_list_file(struct probe_lister *l, const char *path, const char *glob,
+                          bool quiet)
+{
+	bool one = !strchr(glob, ':');
 	struct usdt_site *sites;
 	int n = usdt_read_sites(path, &sites);
+	if (n < 0 && quiet)
+		return EXIT_OK;
 	if (n < 0) {
 		fprintf(stderr, "sonde: -l: cannot read the USDT notes of %s: %s\n", path,
 		        n == -ENOEXEC ? "not a 64-bit ELF file" : strerror(-n));
@@ -343,8 +378,10 @@ static int usdt_list(struct probe_lister *l, const char *rest)
 		    (one ? fnmatch(glob, sites[i].provider, 0) && fnmatch(glob, sites[i].name, 0)
 		         : fnmatch(glob, pn, 0)))
 			continue;
-		if (!l->args_only)
-			fprintf(l->out, "usdt:%s:%s\n", path, pn);
+		char line[8192];
+		snprintf(line, sizeof(line), "usdt:%s:%s", path, pn);
+		if (!probe_list_line(l, line))
+			continue;
 		if (l->verbose) {
 			struct usdt_arg args[USDT_MAX_ARGS];
 			char why[160];
@@ -361,7 +398,6 @@ static int usdt_list(struct probe_lister *l, const char *rest)
 			if (na < 0)
 				fprintf(l->out, "    (%s)\n", why);
 		}
-		l->n++;
 	}
 	usdt_sites_free(sites, n);
 	return EXIT_OK;
@@ -381,4 +417,5 @@ const struct provider provider_usdt = {
     .arg_index = usdt_arg_index,
     .attach = uprobe_attach,
     .list = usdt_list,
+    .untyped_list_order = 7, /* with -p only */
 };

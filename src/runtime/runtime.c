@@ -480,6 +480,8 @@ static void report_truncated(struct run *r)
 /* SONDE_FAULT=NAME:N (tests): N, or 0 when SONDE_FAULT is not NAME:N.
  *   attach:N        the N-th attach of an attached probe (1-based) fails as
  *                   if the kernel had refused it
+ *   attach-untraceable:N  the N-th attach fails with EINVAL, as the kernel
+ *                   refuses a function it cannot probe
  *   attach-delay:MS every attach takes MS ms longer, as on a slow or loaded
  *                   machine (a test shows that whoever drives the traced
  *                   system waits for SONDE_READY_FD, not for the banner) */
@@ -573,7 +575,9 @@ static uint32_t attach_order(const struct run *r, uint32_t nth)
 static int attach_all(struct run *r)
 {
 	unsigned long fault_at = fault_value("attach"), delay_ms = fault_value("attach-delay");
-	unsigned long nth = 0;
+	unsigned long einval_at = fault_value("attach-untraceable");
+	unsigned long nth = 0, skipped = 0;
+	enum { SKIPPED_SHOWN = 5 }; /* warnings for the first ones, a count for the rest */
 	struct attach_progress pg = {.on = !r->o->quiet && isatty(STDERR_FILENO),
 				     .start_ns = sig_now_ns()};
 	for (uint32_t i = 0; i < r->p->m.nprobes; i++)
@@ -597,20 +601,45 @@ static int attach_all(struct run *r)
 			snprintf(err, sizeof(err), "injected fault: attach %lu failed (SONDE_FAULT=%s)",
 				 nth, getenv("SONDE_FAULT"));
 			rc = -EIO;
+		} else if (nth == einval_at) {
+			snprintf(err, sizeof(err),
+				 "injected fault: attach %lu failed with EINVAL (SONDE_FAULT=%s)", nth,
+				 getenv("SONDE_FAULT"));
+			rc = -EINVAL;
 		} else {
 			rc =
 			    provider_find(pd->provider)
 				->attach(r->o->host, pd, r->ld.progs[i], &r->att, err, sizeof(err));
 		}
 		if (rc) {
-			progress_show(&pg, (uint32_t)nth - 1, true);
-			fprintf(stderr, "sonde: probe '%s' (line %d): %s\n", pd->spec,
-				pd->script_line, err[0] ? err : strerror(-rc));
-			return EXIT_ATTACH;
+			enum missing_probes how = (enum missing_probes)r->p->m.missing_probes;
+			/* one match of a wildcard the kernel cannot trace there
+			 * (not an injected fault, nor a lack of privilege or
+			 * memory) does not end the run, as in bpftrace */
+			bool untraceable = pd->from_wildcard &&
+					   (rc == -EINVAL || rc == -ENOENT || rc == -EOPNOTSUPP ||
+					    rc == -524 /* ENOTSUPP */ || rc == -EADDRNOTAVAIL ||
+					    rc == -ENXIO);
+			if (how == MISSING_PROBES_ERROR && !untraceable) {
+				progress_show(&pg, (uint32_t)nth - 1, true);
+				fprintf(stderr, "sonde: probe '%s' (line %d): %s\n", pd->spec,
+					pd->script_line, err[0] ? err : strerror(-rc));
+				fprintf(stderr, "sonde: to run without it, set config missing_probes "
+						"= warn (or ignore)\n");
+				return EXIT_ATTACH;
+			}
+			if (how != MISSING_PROBES_IGNORE && ++skipped <= SKIPPED_SHOWN)
+				fprintf(stderr, "sonde: warning: probe '%s' (line %d): %s; skipped\n",
+					pd->spec, pd->script_line, err[0] ? err : strerror(-rc));
+			rc = EXIT_OK;
+			continue;
 		}
 		progress_show(&pg, (uint32_t)nth, false);
 	}
 	progress_show(&pg, (uint32_t)nth, true);
+	if (skipped > SKIPPED_SHOWN)
+		fprintf(stderr, "sonde: warning: %lu more probes could not be attached; skipped\n",
+			skipped - SKIPPED_SHOWN);
 	return EXIT_OK;
 }
 

@@ -5,11 +5,13 @@
  * attach point. Also the services providers call back into
  * (sema_add_attach_point, compilation_tracefs).
  */
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "kernel/tracefs.h"
 #include "sema/sema_internal.h"
+#include "manifest.h"
 
 void sema_add_attach_point(struct compilation *c, const struct attach_point *ap)
 {
@@ -22,6 +24,34 @@ void sema_add_attach_point(struct compilation *c, const struct attach_point *ap)
 		c->cap_pending = cap;
 	}
 	c->pending[c->npending++] = *ap;
+}
+
+int sema_missing_probe(struct compilation *c, struct loc loc, const char *fmt, ...)
+{
+	enum missing_probes how = c->opts ? (enum missing_probes)c->opts->missing_probes
+	                                  : MISSING_PROBES_ERROR;
+	if (how == MISSING_PROBES_IGNORE)
+		return 0;
+	char msg[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (how == MISSING_PROBES_WARN) {
+		diag_warning(c->diag, loc, "%s; skipped (config missing_probes = warn)", msg);
+		return 0;
+	}
+	diag_error(c->diag, loc, "%s", msg);
+	return -1;
+}
+
+void sema_missing_probe_hint(struct compilation *c)
+{
+	if (c->missing_noted)
+		return;
+	c->missing_noted = true;
+	diag_note(c->diag, (struct loc){0},
+	          "to run without it, set config missing_probes = warn (or ignore)");
 }
 
 const char *compilation_tracefs(struct compilation *c, struct loc loc)
@@ -85,13 +115,25 @@ static void expand_probe(struct sema *s, struct node *probe)
 			ok = false;
 			continue;
 		}
+		size_t first = c->npending;
 		if (p->expand(c, spec, rest))
 			ok = false;
+		bool wild = strpbrk(spec->u.spec.text, "*?[") != NULL;
+		for (size_t i = first; i < c->npending; i++)
+			c->pending[i].from_wildcard = wild;
 	}
 	probe->u.probe.aps = NULL;
 	probe->u.probe.naps = 0;
-	if (!ok || c->npending == 0)
+	if (!ok)
 		return;
+	if (c->npending == 0) {
+		/* every spec was skipped (missing_probes warn or ignore): the
+		 * probe is left out, its body unchecked */
+		if (c->opts && c->opts->missing_probes == MISSING_PROBES_WARN)
+			diag_warning(c->diag, probe->loc,
+			             "no attach point of this probe is left; the probe is left out");
+		return;
+	}
 	probe->u.probe.aps = c->pending;
 	probe->u.probe.naps = c->npending;
 	c->pending = NULL;
@@ -138,8 +180,17 @@ static void type_probe(struct sema *s, struct node *probe)
 
 void check_has_probes(struct compilation *c)
 {
-	if (!c->prog.probes)
+	if (!c->prog.probes) {
 		diag_error(c->diag, (struct loc){0, 1, 1, 1, 1}, "the program has no probes");
+		return;
+	}
+	/* all of them left out by missing_probes: nothing would run */
+	for (struct node *p = c->prog.probes; p; p = p->next)
+		if (p->u.probe.naps)
+			return;
+	if (c->diag->nerrors == 0)
+		diag_error(c->diag, c->prog.probes->loc,
+		           "no probes to attach: config missing_probes left out every probe");
 }
 
 int sema_probes(struct compilation *c)
