@@ -151,6 +151,9 @@ struct compilation {
 	bool uses_runtime; /* codegen: calls into bpf-runtime (linked in) */
 
 	bool missing_noted; /* the missing_probes note was given */
+	/* the probe being expanded has several specs: with missing_probes
+	 * unset, one that names nothing is then only a warning */
+	bool expanding_several;
 	/* scratch for providers expanding specs */
 	struct attach_point *pending;
 	size_t npending, cap_pending;
@@ -160,8 +163,10 @@ struct compilation {
 void sema_add_attach_point(struct compilation *c, const struct attach_point *ap);
 /* A spec that names nothing (no such function, tracepoint, USDT probe):
  * the message as an error, or under config missing_probes = warn as a
- * warning that it is skipped, or nothing under ignore. The return is
- * what the expand hook returns: -1 for the error, else 0. */
+ * warning that it is skipped, or nothing under ignore; with missing_probes
+ * unset, a warning when the probe has other specs (an error when none of
+ * them attaches either), else the error. The return is what the expand
+ * hook returns: -1 for the error, else 0. */
 int sema_missing_probe(struct compilation *c, struct loc loc, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 /* After sema_missing_probe's error, where the binary rather than a typo

@@ -151,9 +151,14 @@ struct ev_print {
 /* config missing_probes, bpftrace 0.26's: what a probe that names nothing
  * or cannot be attached does to the run */
 enum missing_probes {
-	MISSING_PROBES_ERROR, /* the run fails (the default) */
+	MISSING_PROBES_ERROR, /* the run fails (0.26's default) */
 	MISSING_PROBES_WARN,  /* a warning, and the run goes on without it */
-	MISSING_PROBES_IGNORE /* the run goes on without it, silently */
+	MISSING_PROBES_IGNORE, /* the run goes on without it, silently */
+	/* not set: bpftrace 0.17's behaviour, which the scripts and tools
+	 * of Debian's bpftrace expect: a spec that names nothing is skipped
+	 * with a warning when another spec of the same probe attaches, and
+	 * is an error when none does; an attach failure is an error */
+	MISSING_PROBES_UNSET
 };
 
 struct probe_desc {

@@ -50,6 +50,7 @@ enum {
 	.ringbuf_size = RINGBUF_SIZE_DEFAULT, .max_probes = MAX_PROBES_DEFAULT,                     \
 	.print_maps_on_exit = 1, .max_cat_bytes = MAX_CAT_BYTES_DEFAULT,                     \
 	.log_size = LOG_SIZE_DEFAULT, .max_bpf_progs = MAX_BPF_PROGS_DEFAULT,                      \
-	.on_stack_limit = ON_STACK_LIMIT_DEFAULT, .cpp_demangle = 1, .cache_user_symbols = 1
+	.on_stack_limit = ON_STACK_LIMIT_DEFAULT, .cpp_demangle = 1, .cache_user_symbols = 1,     \
+	.missing_probes = 3 /* MISSING_PROBES_UNSET (manifest.h) */
 
 #endif

@@ -620,7 +620,8 @@ static int attach_all(struct run *r)
 					   (rc == -EINVAL || rc == -ENOENT || rc == -EOPNOTSUPP ||
 					    rc == -524 /* ENOTSUPP */ || rc == -EADDRNOTAVAIL ||
 					    rc == -ENXIO);
-			if (how == MISSING_PROBES_ERROR && !untraceable) {
+			if ((how == MISSING_PROBES_ERROR || how == MISSING_PROBES_UNSET) &&
+			    !untraceable) {
 				progress_show(&pg, (uint32_t)nth - 1, true);
 				fprintf(stderr, "sonde: probe '%s' (line %d): %s\n", pd->spec,
 					pd->script_line, err[0] ? err : strerror(-rc));

@@ -41,6 +41,13 @@ int sema_missing_probe(struct compilation *c, struct loc loc, const char *fmt, .
 		diag_warning(c->diag, loc, "%s; skipped (config missing_probes = warn)", msg);
 		return 0;
 	}
+	if (how == MISSING_PROBES_UNSET && c->expanding_several) {
+		diag_warning(c->diag, loc,
+		             "%s; skipped, as the probe has other attach points (config "
+		             "missing_probes = \"error\" refuses it)",
+		             msg);
+		return 0;
+	}
 	diag_error(c->diag, loc, "%s", msg);
 	return -1;
 }
@@ -108,6 +115,7 @@ static void expand_probe(struct sema *s, struct node *probe)
 	struct compilation *c = s->c;
 	c->npending = 0;
 	bool ok = true;
+	c->expanding_several = probe->u.probe.specs && probe->u.probe.specs->next;
 	for (struct node *spec = probe->u.probe.specs; spec; spec = spec->next) {
 		const char *rest;
 		const struct provider *p = spec_provider(s, spec, &rest);
@@ -126,6 +134,12 @@ static void expand_probe(struct sema *s, struct node *probe)
 	probe->u.probe.naps = 0;
 	if (!ok)
 		return;
+	if (c->npending == 0 && c->opts && c->opts->missing_probes == MISSING_PROBES_UNSET) {
+		/* bpftrace 0.17: a probe none of whose specs names anything */
+		diag_error(c->diag, probe->loc, "no attach point of this probe exists");
+		sema_missing_probe_hint(c);
+		return;
+	}
 	if (c->npending == 0) {
 		/* every spec was skipped (missing_probes warn or ignore): the
 		 * probe is left out, its body unchecked */
