@@ -153,6 +153,14 @@ static int program_named_type(struct sema *s, const struct typename_ref *to, str
 	return *out ? 1 : 0;
 }
 
+bool program_typedef_name(struct sema *s, const char *name, struct loc loc,
+			  struct typename_ref *to)
+{
+	*to = (struct typename_ref){.name = name, .array_len = -1};
+	struct type *t;
+	return program_named_type(s, to, loc, &t) > 0;
+}
+
 /* A type as written in a cast or sizeof, looked up in the script's own
  * definitions, sonde's integer names, the probed program's DWARF and the
  * kernel's BTF, in that order; NULL after an error. */
@@ -203,8 +211,14 @@ struct type *named_type(struct sema *s, const struct typename_ref *to, struct lo
 		if (id > 0)
 			base = btf_value_type(s, (uint32_t)id, 0);
 		if (!base) {
-			diag_error(s->d, loc, "unknown type '%s%s%s'", to->tag ? to->tag : "",
-				   to->tag ? " " : "", to->name);
+			const char *bin = probed_file(s);
+			if (bin && !to->tag)
+				diag_error(s->d, loc,
+					   "neither the DWARF of %s nor the kernel has a type '%s'", bin,
+					   to->name);
+			else
+				diag_error(s->d, loc, "unknown type '%s%s%s'", to->tag ? to->tag : "",
+					   to->tag ? " " : "", to->name);
 			return NULL;
 		}
 	}

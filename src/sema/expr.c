@@ -628,6 +628,13 @@ static struct type *check_incdec(struct sema *s, struct node *n)
 /* sizeof(type) and sizeof(expr), which become a constant */
 static struct type *check_sizeof(struct sema *s, struct node *n)
 {
+	struct node *e = n->u.size_of.expr;
+	struct typename_ref to;
+	if (!n->u.size_of.is_type && e->kind == N_IDENT && find_builtin(e->u.ident.name) < 0 &&
+	    !find_macro(s, e->u.ident.name) && program_typedef_name(s, e->u.ident.name, e->loc, &to)) {
+		n->u.size_of.to = to; /* a typedef of the binary, not a value */
+		n->u.size_of.is_type = true;
+	}
 	struct type *t = n->u.size_of.is_type ? named_type(s, &n->u.size_of.to, n->loc)
 					      : check_expr(s, n->u.size_of.expr);
 	if (!t)
