@@ -531,7 +531,7 @@ struct type *natural_type(struct sema *s, struct node *n)
 }
 
 /* The first member of script or DWARF record `t` (or of a record inside
- * it) that has no type sonde reads: a float, a bitfield of DWARF. */
+ * it) that has no type sonde reads: a float, a DWARF bitfield of no integer type. */
 static const struct type_field *unreadable_member(const struct type *t, int depth)
 {
 	while (t && t->kind == TYPE_ARRAY)
