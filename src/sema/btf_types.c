@@ -212,11 +212,20 @@ struct type *named_type(struct sema *s, const struct typename_ref *to, struct lo
 			base = btf_value_type(s, (uint32_t)id, 0);
 		if (!base) {
 			const char *bin = probed_file(s);
-			if (bin && !to->tag)
+			if (bin && !to->tag) {
 				diag_error(s->d, loc,
 					   "neither the DWARF of %s nor the kernel has a type '%s'", bin,
 					   to->name);
-			else
+				struct typename_ref tagged = *to;
+				tagged.tag = "struct";
+				tagged.pointer_depth = 0;
+				tagged.array_len = -1;
+				struct type *rec;
+				if (program_named_type(s, &tagged, loc, &rec) > 0 ||
+				    btf_find_record(s->c->host, to->name, false) > 0)
+					diag_note(s->d, (struct loc){0}, "did you mean 'struct %s'?",
+						  to->name);
+			} else
 				diag_error(s->d, loc, "unknown type '%s%s%s'", to->tag ? to->tag : "",
 					   to->tag ? " " : "", to->name);
 			return NULL;
