@@ -47,6 +47,7 @@ enum lex_prev {
 	LP_SEMI,
 	LP_BLOCK_OPEN,
 	LP_BLOCK_CLOSE,
+	LP_PAREN_OPEN, /* '(': a name may start a cast */
 };
 
 /* A list under construction: appending stays O(1). */

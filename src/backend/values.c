@@ -20,18 +20,18 @@ bool is_record_field(const struct node *n)
 }
 
 /* The `bits` bits from bit `shift` of the `nbytes` little-endian bytes at
- * BPF memory `p`, extended as `t` says. */
-static LLVMValueRef extract_bits(struct cg *g, LLVMValueRef p, uint32_t shift, uint32_t bits,
-				 const struct type *t)
+ * BPF memory `p`, zero-extended whatever the sign of the field's declared type:
+ * bpftrace reads every bitfield unsigned (a `short a : 4` holding 0xf is
+ * 15, not -1), and sonde prints what bpftrace prints. */
+static LLVMValueRef extract_bits(struct cg *g, LLVMValueRef p, uint32_t shift, uint32_t bits)
 {
 	uint32_t nbytes = (shift + bits + 7) / 8;
 	LLVMValueRef word = new_buf(g, 8, "bits");
 	copy_bytes(g, word, p, nbytes);
 	LLVMValueRef v = load64(g, word);
-	/* the field's top bit to bit 63, then down: fills with its sign */
+	/* the field's top bit to bit 63, then down, filling with zeros */
 	v = LLVMBuildShl(g->b, v, c64(g, 64 - shift - bits), "");
-	return t->is_signed ? LLVMBuildAShr(g->b, v, c64(g, 64 - bits), "")
-			    : LLVMBuildLShr(g->b, v, c64(g, 64 - bits), "");
+	return LLVMBuildLShr(g->b, v, c64(g, 64 - bits), "");
 }
 
 /* Member `name` of by-value or script record `rec`: its byte offset, and for a
@@ -74,7 +74,7 @@ LLVMValueRef record_field_read(struct cg *g, struct node *n)
 	if (bt->kind == TYPE_RECORD && bt->by_value) {
 		LLVMValueRef p = gep(g, cg_expr(g, base), off);
 		if (bits)
-			return extract_bits(g, p, bit_off % 8, bits, n->type);
+			return extract_bits(g, p, bit_off % 8, bits);
 		if (!is_mem_type(n->type) && n->type->size && off % n->type->size) {
 			/* a member of a packed record: loaded where it is
 			 * aligned, as the verifier wants of the stack */
@@ -91,7 +91,7 @@ LLVMValueRef record_field_read(struct cg *g, struct node *n)
 	LLVMValueRef args[] = {buf, LLVMConstInt(g->i32, nbytes, 0),
 			       LLVMBuildIntToPtr(g->b, kaddr_of(g, n), g->ptr, "")};
 	cg_helper(g, read_helper(g, kmem_space(g, n), false), g->i64, args, 3);
-	return extract_bits(g, buf, bit_off % 8, bits, n->type);
+	return extract_bits(g, buf, bit_off % 8, bits);
 }
 
 /* Copies the record at address `addr` (of type `from`, in its space)

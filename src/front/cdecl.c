@@ -637,7 +637,7 @@ static bool add_field(struct cparser *p, struct type *rec, uint32_t *cap, const 
 	}
 	if (ft->size == 0 && !(ft->kind == TYPE_ARRAY && ft->count == 0)) {
 		if (!p->failed)
-			diag_error(p->d, tok_loc(p, where), "member '%s' has incomplete type %s",
+			diag_error(p->d, tok_loc(p, where), "member '%s' has incomplete type '%s'",
 			           name ? name : "<anonymous>", type_name(p->t->a, ft));
 		p->failed = true;
 		return false;

@@ -122,14 +122,32 @@ static void add_members(struct builder *b, Dwarf_Die *die, uint32_t base, struct
 			continue;
 		}
 		bool is_void;
-		struct type *t = bitfield ? NULL : attr_type(b, &m, depth, &is_void);
+		struct type *t = attr_type(b, &m, depth, &is_void);
+		if (bitfield) {
+			/* its first bit from the record's start: DWARF 4's
+			 * data_bit_offset, or DWARF 2's bit_offset, counted from
+			 * the top of a storage unit of byte_size bytes */
+			uint64_t bits = udata(&m, DW_AT_bit_size), first;
+			if (dwarf_attr_integrate(&m, DW_AT_data_bit_offset, &attr))
+				first = (uint64_t)base * 8 + udata(&m, DW_AT_data_bit_offset);
+			else
+				first = (uint64_t)off * 8 + udata(&m, DW_AT_byte_size) * 8 -
+				        udata(&m, DW_AT_bit_offset) - bits;
+			if (t && t->kind == TYPE_INT && bits && first % 8 + bits <= 64) {
+				add_field(fl, arena_strdup(b->a, name), t, (uint32_t)(first / 8));
+				fl->v[fl->n - 1].bit_shift = (uint8_t)(first % 8);
+				fl->v[fl->n - 1].bit_size = (uint8_t)bits;
+				continue;
+			}
+			t = NULL;
+		}
 		if (!t)
 			t = unreadable_type(b, &m, bitfield); /* listed, so the error says why */
 		add_field(fl, arena_strdup(b->a, name), t, off);
 	} while (dwarf_siblingof(&m, &m) == 0);
 }
 
-/* A member sonde cannot read (a float, a bitfield, a function pointer's
+/* A member sonde cannot read (a float, a bitfield that is no integer, a function pointer's
  * target...): void, named as C names its type where that is a base type
  * ("double"), so the error says what it is. */
 static struct type *unreadable_type(struct builder *b, Dwarf_Die *m, bool bitfield)

@@ -13,7 +13,8 @@
  * `a`: integers by size and sign, pointers to what they point to, structs
  * and unions as records whose fields (with their offsets and types) are
  * listed in the type (btf_id 0), char arrays as strings, other arrays as
- * arrays. A field sonde cannot read (a float, a bitfield, a function) is
+ * arrays, integer bitfields with their bit places. A field sonde cannot
+ * read (a float, a function, a bitfield of another type) is
  * listed with type void, as the script's
  * own records (front/cdecl.h) list such fields. NULL when the file has no DWARF entry for the
  * parameter or its type is none of these. */

@@ -927,6 +927,7 @@ static void dwarf_param(struct host *h, Dwarf_Die *die, struct sym_dwarf_param *
 	if (!dwarf_attr_integrate(die, DW_AT_type, &attr) || !dwarf_formref_die(&attr, &type))
 		return;
 	dwarf_c_type(&type, out->c_type, sizeof(out->c_type), 0);
+	out->int_regs = -1;
 	if (dwarf_peel_type(&type, &peeled) != 0)
 		return;
 	int tag = dwarf_tag(&peeled);
@@ -935,7 +936,17 @@ static void dwarf_param(struct host *h, Dwarf_Die *die, struct sym_dwarf_param *
 		out->is_pointer = true;
 		out->size = 8;
 		out->readable = true;
+		out->int_regs = 1;
 		dwarf_pointee(&peeled, out);
+		return;
+	}
+	if (tag == DW_TAG_structure_type || tag == DW_TAG_union_type ||
+	    tag == DW_TAG_class_type) {
+		/* a record by value: on the stack when it is over 16 bytes */
+		Dwarf_Attribute a2;
+		if (dwarf_attr_integrate(&peeled, DW_AT_byte_size, &a2) &&
+		    dwarf_formudata(&a2, &size) == 0 && size > 16)
+			out->int_regs = 0;
 		return;
 	}
 	if (tag == DW_TAG_base_type || tag == DW_TAG_enumeration_type) {
@@ -948,8 +959,15 @@ static void dwarf_param(struct host *h, Dwarf_Die *die, struct sym_dwarf_param *
 		out->size = (uint32_t)size;
 		out->is_signed = enc == DW_ATE_signed || enc == DW_ATE_signed_char ||
 				 (tag == DW_TAG_enumeration_type && enc == 0 && 0);
-		bool is_float = enc == DW_ATE_float;
+		bool is_float = enc == DW_ATE_float || enc == DW_ATE_complex_float;
 		out->readable = !is_float && (size == 1 || size == 2 || size == 4 || size == 8);
+		if (!is_float)
+			out->int_regs = size <= 8 ? 1 : size == 16 ? 2 : -1;
+		else if (size <= 8 || (enc == DW_ATE_complex_float && size == 16))
+			out->int_regs = 0; /* float, double, complex float/double: xmm */
+		else if (size == 16 && enc == DW_ATE_float &&
+			 !strcmp(dwarf_diename(&peeled) ? dwarf_diename(&peeled) : "", "long double"))
+			out->int_regs = 0; /* x87: on the stack */
 	}
 }
 

@@ -92,6 +92,14 @@ struct sym_dwarf_param {
 	bool is_signed;
 	bool is_pointer;
 	bool readable; /* integer or pointer of 1, 2, 4 or 8 bytes */
+	/* how many of the integer argument registers (rdi, rsi, rdx, rcx, r8,
+	 * r9) the System V x86-64 ABI gives it: 1 for an integer or pointer,
+	 * 2 for a 16-byte integer, 0 for a float or double (an xmm register)
+	 * and for what goes on the stack (long double, records over 16
+	 * bytes); -1 when sonde does not work it out (a record of up to 16
+	 * bytes passed by value), which leaves the later parameters' places
+	 * unknown */
+	int8_t int_regs;
 	/* is_pointer: what it points to, through typedefs and qualifiers */
 	enum { SYM_POINTEE_OTHER, SYM_POINTEE_INT, SYM_POINTEE_POINTER } pointee;
 	uint32_t pointee_size; /* SYM_POINTEE_INT: 1, 2, 4 or 8 */

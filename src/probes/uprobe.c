@@ -340,18 +340,35 @@ static int uprobe_arg_field(struct compilation *c, const struct attach_point *ap
 		diag_note(c->diag, (struct loc){0}, "arg0..arg5 work without debug information");
 		return -1;
 	}
+	/* the integer register the parameter is in: floating-point parameters
+	 * before it are in xmm registers and take none (System V x86-64) */
+	int reg = 0;
+	const struct sym_dwarf_param *unplaced = NULL;
 	for (int i = 0; i < u->nparams; i++) {
 		const struct sym_dwarf_param *p = &u->params[i];
-		if (strcmp(p->name, name))
+		if (strcmp(p->name, name)) {
+			if (p->int_regs < 0 && !unplaced)
+				unplaced = p;
+			reg += p->int_regs > 0 ? p->int_regs : 0;
 			continue;
-		if (!p->readable || i >= 6) {
+		}
+		if (p->readable && unplaced) {
+			diag_error(c->diag, loc,
+				   "args.%s of %s cannot be read: it comes after '%s' (%s), passed by "
+				   "value in registers sonde does not work out",
+				   name, ap->func, unplaced->name, unplaced->c_type);
+			diag_note(c->diag, (struct loc){0},
+				  "argN reads the Nth integer register as it is");
+			return -1;
+		}
+		if (!p->readable || reg >= 6) {
 			diag_error(c->diag, loc, "args.%s of %s (%s) cannot be read yet%s", name,
-				   ap->func, p->c_type, i >= 6 ? ": it is passed on the stack" : "");
+				   ap->func, p->c_type, reg >= 6 ? ": it is passed on the stack" : "");
 			return -1;
 		}
 		memset(out, 0, sizeof(*out));
 		out->kind = CTX_LOAD;
-		out->offset = kfunc_pt_regs_arg[i];
+		out->offset = kfunc_pt_regs_arg[reg];
 		out->size = p->size;
 		out->is_signed = p->is_signed;
 		out->space = SPACE_USER;

@@ -415,7 +415,8 @@ static void put_member(FILE *f, enum rec_form form, const struct type *t, const 
 	}
 }
 
-/* The value of bitfield `m`: its bytes little-endian, shifted and cut. */
+/* The value of bitfield `m`: its bytes little-endian, shifted and cut,
+ * unsigned whatever its declared type (as bpftrace reads bitfields). */
 static int64_t load_bitfield(const struct type_field *m, const uint8_t *p)
 {
 	uint64_t word = 0;
@@ -423,8 +424,6 @@ static int64_t load_bitfield(const struct type_field *m, const uint8_t *p)
 	for (uint32_t i = 0; i < nbytes && i < 8; i++)
 		word |= (uint64_t)p[m->offset + i] << (8 * i);
 	word <<= 64 - m->bit_shift - m->bit_size;
-	if (m->type->is_signed)
-		return (int64_t)word >> (64 - m->bit_size);
 	return (int64_t)(word >> (64 - m->bit_size));
 }
 

@@ -153,6 +153,14 @@ static int program_named_type(struct sema *s, const struct typename_ref *to, str
 	return *out ? 1 : 0;
 }
 
+bool program_typedef_name(struct sema *s, const char *name, struct loc loc,
+			  struct typename_ref *to)
+{
+	*to = (struct typename_ref){.name = name, .array_len = -1};
+	struct type *t;
+	return program_named_type(s, to, loc, &t) > 0;
+}
+
 /* A type as written in a cast or sizeof, looked up in the script's own
  * definitions, sonde's integer names, the probed program's DWARF and the
  * kernel's BTF, in that order; NULL after an error. */
@@ -203,8 +211,23 @@ struct type *named_type(struct sema *s, const struct typename_ref *to, struct lo
 		if (id > 0)
 			base = btf_value_type(s, (uint32_t)id, 0);
 		if (!base) {
-			diag_error(s->d, loc, "unknown type '%s%s%s'", to->tag ? to->tag : "",
-				   to->tag ? " " : "", to->name);
+			const char *bin = probed_file(s);
+			if (bin && !to->tag) {
+				diag_error(s->d, loc,
+					   "neither the DWARF of %s nor the kernel has a type '%s'", bin,
+					   to->name);
+				struct typename_ref tagged = *to;
+				tagged.tag = "struct";
+				tagged.pointer_depth = 0;
+				tagged.array_len = -1;
+				struct type *rec;
+				if (program_named_type(s, &tagged, loc, &rec) > 0 ||
+				    btf_find_record(s->c->host, to->name, false) > 0)
+					diag_note(s->d, (struct loc){0}, "did you mean 'struct %s'?",
+						  to->name);
+			} else
+				diag_error(s->d, loc, "unknown type '%s%s%s'", to->tag ? to->tag : "",
+					   to->tag ? " " : "", to->name);
 			return NULL;
 		}
 	}
@@ -517,7 +540,7 @@ struct type *natural_type(struct sema *s, struct node *n)
 }
 
 /* The first member of script or DWARF record `t` (or of a record inside
- * it) that has no type sonde reads: a float, a bitfield of DWARF. */
+ * it) that has no type sonde reads: a float, a DWARF bitfield of no integer type. */
 static const struct type_field *unreadable_member(const struct type *t, int depth)
 {
 	while (t && t->kind == TYPE_ARRAY)

@@ -38,6 +38,10 @@ enum { INCLUDE_MAX_DEPTH = 8, INCLUDE_MAX_FILES = 256 };
 struct cdefs_run {
 	struct sema s;
 	struct cdecl_resolver r;
+	/* the script redefines a kernel record the program uses as the
+	 * kernel's ("struct task_struct"), so its definitions take nothing
+	 * from BTF; NULL otherwise */
+	const char *redefined;
 	const char *seen[INCLUDE_MAX_FILES];
 	int nseen;
 	bool names_taken; /* add_system_typedef's name check */
@@ -45,7 +49,10 @@ struct cdefs_run {
 
 static struct type *from_btf(void *arg, const char *tag, const char *name)
 {
-	struct sema *s = arg;
+	struct cdefs_run *cr = arg;
+	struct sema *s = &cr->s;
+	if (cr->redefined)
+		return NULL; /* see find_redefinition */
 	if (tag && strcmp(tag, "enum")) {
 		int id = btf_find_record(s->c->host, name, !strcmp(tag, "union"));
 		return id > 0 ? record_type(s, (uint32_t)id) : NULL;
@@ -192,7 +199,7 @@ static void add_system_typedef(void *arg, const char *text, size_t len)
 	 * has; the script's own definition wins). */
 	char tag[8], name[128];
 	size_t body = system_record_tag(text, len, tag, name, sizeof(name));
-	if (body && (cdecl_find_tag(cr->s.c->cdefs, tag, name) || from_btf(&cr->s, tag, name))) {
+	if (body && (cdecl_find_tag(cr->s.c->cdefs, tag, name) || from_btf(cr, tag, name))) {
 		if (strncmp(text, "typedef", 7))
 			return;
 		int level = 0;
@@ -348,6 +355,85 @@ static void read_header(struct cdefs_run *cr, const char *path, bool defs, int d
 	fclose(null);
 }
 
+static bool is_word_char(char ch)
+{
+	return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+	       ch == '_';
+}
+
+/* Whether node `n` or a node under it uses record `tag name` as a kernel
+ * type: curtask, which is the kernel's struct task_struct. (A cast to the
+ * script's record of that name is the script's, in bpftrace too.) */
+static bool names_record(struct node *n, const char *tag, const char *name)
+{
+	if (n->kind == N_IDENT && !strcmp(tag, "struct") && !strcmp(name, "task_struct") &&
+	    !strcmp(n->u.ident.name, "curtask"))
+		return true;
+	struct ast_child kids[AST_MAX_CHILDREN];
+	int nk = ast_children(n, kids);
+	for (int i = 0; i < nk; i++)
+		for (struct node *k = *kids[i].slot; k; k = kids[i].is_list ? k->next : NULL)
+			if (names_record(k, tag, name))
+				return true;
+	return false;
+}
+
+static bool list_names_record(struct node *list, const char *tag, const char *name)
+{
+	for (struct node *n = list; n; n = n->next)
+		if (names_record(n, tag, name))
+			return true;
+	return false;
+}
+
+/* bpftrace's rule, kept: when the script defines a struct or union the
+ * kernel's BTF also has, and the program uses it as the kernel's type
+ * (curtask), the kernel's types are not taken for any of the
+ * script's definitions, which must then define everything they embed.
+ * The redefined record ("struct task_struct"), or NULL. */
+static const char *find_redefinition(struct cdefs_run *cr)
+{
+	struct compilation *c = cr->s.c;
+	if (!btf_vmlinux(c->host))
+		return NULL;
+	for (struct cdef_src *d = c->prog.cdefs; d; d = d->next) {
+		if (d->kind != CDEF_DECL)
+			continue;
+		const char *t = d->text, *end = d->text + d->len;
+		for (const char *p = t; p < end; p++) {
+			if ((p > t && is_word_char(p[-1])) || !is_word_char(*p))
+				continue;
+			const char *w = p;
+			while (p < end && is_word_char(*p))
+				p++;
+			size_t wl = (size_t)(p - w);
+			bool rec = (wl == 6 && !memcmp(w, "struct", 6)) || (wl == 5 && !memcmp(w, "union", 5));
+			if (!rec)
+				continue;
+			const char *q = p;
+			while (q < end && (*q == ' ' || *q == '\t' || *q == '\n' || *q == '\r'))
+				q++;
+			const char *nm = q;
+			while (q < end && is_word_char(*q))
+				q++;
+			if (q == nm)
+				continue;
+			const char *name = arena_strndup(&c->arena, nm, (size_t)(q - nm));
+			while (q < end && (*q == ' ' || *q == '\t' || *q == '\n' || *q == '\r'))
+				q++;
+			if (q >= end || *q != '{')
+				continue;
+			const char *tag = wl == 6 ? "struct" : "union";
+			if (btf_find_record(c->host, name, wl == 5) <= 0)
+				continue;
+			if (list_names_record(c->prog.probes, tag, name) ||
+			    list_names_record(c->prog.macros, tag, name))
+				return arena_printf(&c->arena, "%s %s", tag, name);
+		}
+	}
+	return NULL;
+}
+
 int sema_cdefs(struct compilation *c)
 {
 	int before = c->diag->nerrors;
@@ -355,7 +441,8 @@ int sema_cdefs(struct compilation *c)
 	cr->s.c = c;
 	cr->s.a = &c->arena;
 	cr->s.d = c->diag;
-	cr->r = (struct cdecl_resolver){from_btf, &cr->s};
+	cr->r = (struct cdecl_resolver){from_btf, cr};
+	cr->redefined = find_redefinition(cr);
 	c->cdefs = cdecl_table_new(&c->arena);
 	/* --include FILE: as `#include "FILE"` before the script, found from
 	 * the current directory, then -I's and the system's directories */
@@ -388,6 +475,12 @@ int sema_cdefs(struct compilation *c)
 		}
 	}
 	cdecl_finish(c->cdefs, &cr->r);
+	if (c->diag->nerrors > before && cr->redefined)
+		diag_note(c->diag, (struct loc){0},
+		          "the script redefines %s, which the program uses as a kernel type, so "
+		          "its definitions take no type from the kernel's BTF (as in bpftrace): "
+		          "define what they embed too",
+		          cr->redefined);
 	return c->diag->nerrors > before ? -1 : 0;
 }
 

@@ -628,6 +628,13 @@ static struct type *check_incdec(struct sema *s, struct node *n)
 /* sizeof(type) and sizeof(expr), which become a constant */
 static struct type *check_sizeof(struct sema *s, struct node *n)
 {
+	struct node *e = n->u.size_of.expr;
+	struct typename_ref to;
+	if (!n->u.size_of.is_type && e->kind == N_IDENT && find_builtin(e->u.ident.name) < 0 &&
+	    !find_macro(s, e->u.ident.name) && program_typedef_name(s, e->u.ident.name, e->loc, &to)) {
+		n->u.size_of.to = to; /* a typedef of the binary, not a value */
+		n->u.size_of.is_type = true;
+	}
 	struct type *t = n->u.size_of.is_type ? named_type(s, &n->u.size_of.to, n->loc)
 					      : check_expr(s, n->u.size_of.expr);
 	if (!t)
@@ -676,12 +683,16 @@ static struct type *check_index(struct sema *s, struct node *n)
 			   type_name(s->a, bt));
 		return NULL;
 	}
-	if (count && n->u.index.index->kind == N_INT &&
-	    n->u.index.index->u.int_lit.value >= count) {
-		diag_error(s->d, n->u.index.index->loc,
-			   "index %llu is out of bounds for %s",
-			   (unsigned long long)n->u.index.index->u.int_lit.value,
-			   type_name(s->a, bt));
+	/* a constant index, negative ones too, is checked against the array's
+	 * length here, in bpftrace's words */
+	struct node *ix = n->u.index.index;
+	bool neg = ix->kind == N_UNOP && ix->u.unop.op == OP_NEG && ix->u.unop.operand &&
+		   ix->u.unop.operand->kind == N_INT && ix->u.unop.operand->u.int_lit.value;
+	if (count && (neg || (ix->kind == N_INT && ix->u.int_lit.value >= count))) {
+		uint64_t v = neg ? ix->u.unop.operand->u.int_lit.value : ix->u.int_lit.value;
+		diag_error(s->d, ix->loc, "the index %s%llu is out of bounds for %s of size %u",
+			   neg ? "-" : "", (unsigned long long)v,
+			   bt->kind == TYPE_STR ? "string" : "array", count);
 		return NULL;
 	}
 	return bt->kind == TYPE_STR ? et

@@ -106,6 +106,11 @@ struct type *ctx_value_type(struct sema *s, struct type *prev,
 struct type *read_in_space(struct sema *s, struct type *t, enum addr_space space);
 struct type *record_type(struct sema *s, uint32_t id);
 struct type *named_type(struct sema *s, const struct typename_ref *to, struct loc loc);
+/* `name` as a typedef of the probed binary's DWARF (sizeof(mytype_t),
+ * offsetof(mytype_t, f) name one as an identifier would be): true with
+ * *to filled in when the binary has one. */
+bool program_typedef_name(struct sema *s, const char *name, struct loc loc,
+			  struct typename_ref *to);
 struct type *check_kernel_field(struct sema *s, struct node *n, struct type *bt);
 struct type *btf_value_type(struct sema *s, uint32_t id, int depth);
 /* cdefs.c: the script's C definitions, consulted before BTF */

@@ -753,7 +753,7 @@ static void test_value_text(void **state)
 }
 
 /* A copied record: members at their offsets, a nested record, an int
- * array, a char array, a signed bitfield and a pointer. */
+ * array, a char array, a bitfield of a signed type and a pointer. */
 static void test_record_text(void **state)
 {
 	(void)state;
@@ -768,7 +768,8 @@ static void test_record_text(void **state)
 	struct type_field f[] = {
 	    {.name = "a", .type = &arr, .offset = 0},
 	    {.name = "n", .type = &name, .offset = 8},
-	    /* 3 bits from bit 2 of byte 12: 0b101 << 2, sign-extended: -3 */
+	    /* 3 bits from bit 2 of byte 12: 0b101 << 2, of a signed type but
+	     * read unsigned, as bpftrace reads bitfields: 5 */
 	    {.name = "b", .type = &type_s8, .offset = 12, .bit_shift = 2, .bit_size = 3},
 	    {.name = "in", .type = &inner, .offset = 16},
 	};
@@ -777,7 +778,7 @@ static void test_record_text(void **state)
 	uint8_t data[24] = {1, 0, 0, 0, 2, 0, 0, 0, 'a', 'b', 0, 0, 5 << 2};
 	data[16] = 0xff; /* in.p = 255 */
 	out_value_text(buf, sizeof(buf), &rec, data);
-	assert_string_equal(buf, "{ .a = [1,2], .n = ab, .b = -3, .in = { .p = 255 } }");
+	assert_string_equal(buf, "{ .a = [1,2], .n = ab, .b = 5, .in = { .p = 255 } }");
 }
 
 static void test_format_checks(void **state)

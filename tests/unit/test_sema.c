@@ -1439,7 +1439,7 @@ static void test_index_out_of_bounds(void **state)
 {
 	(void)state;
 	expect_diags("BEGIN { $x = comm[20]; }",
-	    "-e:1:19: error: index 20 is out of bounds for string[16]\n"
+	    "-e:1:19: error: the index 20 is out of bounds for string of size 16\n"
 	    "    1 | BEGIN { $x = comm[20]; }\n"
 	    "      |                   ^~\n");
 }
