@@ -34,7 +34,7 @@ enum {
 };
 
 struct compile_options {
-	uint32_t max_strlen;   /* bytes in a string value, NUL included */
+	uint32_t max_strlen;   /* bytes in a string value (a NUL, unless str() cut it) */
 	uint32_t map_entries;  /* max_entries of hash maps */
 	uint32_t ringbuf_size; /* bytes, power of two */
 	uint32_t max_probes;   /* more probes after expansion is an error */
@@ -42,6 +42,8 @@ struct compile_options {
 	uint32_t max_cat_bytes;      /* cat() prints at most this much of a file */
 	uint32_t stack_mode;         /* enum stack_mode of kstack/ustack naming none */
 	uint32_t license;            /* index in bpf_licenses (settings.h) */
+	/* after a string str() cut to max_strlen; NULL: bpftrace's ".." */
+	const char *str_trunc_trailer;
 	bool unsafe;
 	unsigned debug;        /* DEBUG_* */
 	FILE *debug_out;

@@ -207,6 +207,8 @@ static struct program *build_manifest(const struct backend *be, struct compilati
 	m->nprobes = (uint32_t)c->ninsts;
 	m->print_maps_on_exit = c->opts->print_maps_on_exit != 0;
 	m->max_cat_bytes = c->opts->max_cat_bytes;
+	m->str_trunc_trailer =
+	    arena_strdup(a, c->opts->str_trunc_trailer ? c->opts->str_trunc_trailer : "..");
 	m->probes = arena_alloc(a, (c->ninsts + 1) * sizeof(*m->probes));
 	for (struct probe_inst *pi = c->insts; pi; pi = pi->next) {
 		struct probe_desc *d = &m->probes[pi->index];
@@ -256,8 +258,8 @@ static int apply_config(struct compilation *c, struct compile_options *o)
 				diag_note(c->diag, (struct loc){0},
 					  "settings are max_strlen, map_entries (max_map_keys), "
 					  "ringbuf_size, perf_rb_pages, max_probes, "
-					  "print_maps_on_exit, max_cat_bytes, stack_mode and "
-					  "license");
+					  "print_maps_on_exit, max_cat_bytes, stack_mode, "
+					  "license and str_trunc_trailer");
 			continue;
 		}
 		int k = (int)(st - settings);
@@ -273,8 +275,9 @@ static int apply_config(struct compilation *c, struct compile_options *o)
 		const char *word = rhs->kind == N_IDENT ? rhs->u.ident.name
 		                   : rhs->kind == N_STR ? rhs->u.str.s
 		                                        : NULL;
-		if (st->words ? !word || !setting_store_word(st, word, &probe)
-		              : rhs->kind != N_INT || !setting_store(st, v, &probe)) {
+		if (st->text ? rhs->kind != N_STR
+		    : st->words ? !word || !setting_store_word(st, word, &probe)
+		                : rhs->kind != N_INT || !setting_store(st, v, &probe)) {
 			char range[96];
 			setting_range(st, range, sizeof(range));
 			diag_error(c->diag, rhs->loc, "%s must be %s", name, range);
@@ -286,7 +289,9 @@ static int apply_config(struct compilation *c, struct compile_options *o)
 			if ((o->env_set & (1u << i)) && settings[i].offset == st->offset)
 				env_fixed = true;
 		if (!env_fixed) {
-			if (st->words)
+			if (st->text)
+				setting_store_text(st, rhs->u.str.s, o);
+			else if (st->words)
 				setting_store_word(st, word, o);
 			else
 				setting_store(st, v, o);

@@ -172,6 +172,7 @@ struct manifest {
 	uint32_t ringbuf_size;
 	bool print_maps_on_exit; /* config print_maps_on_exit */
 	uint32_t max_cat_bytes;  /* config max_cat_bytes */
+	const char *str_trunc_trailer; /* after a cut string (config str_trunc_trailer) */
 };
 
 struct program {

@@ -102,6 +102,18 @@ const struct setting settings[] = {
      offsetof(struct compile_options, license),
      bpf_licenses,
      NLICENSES},
+    /* a string: what follows a string str() cut to max_strlen */
+    {"str_trunc_trailer",
+     NULL,
+     {"BPFTRACE_STR_TRUNC_TRAILER", NULL},
+     0,
+     0,
+     false,
+     false,
+     offsetof(struct compile_options, str_trunc_trailer),
+     NULL,
+     0,
+     true},
 };
 const int nsettings = sizeof(settings) / sizeof(settings[0]);
 
@@ -155,8 +167,17 @@ bool setting_store_word(const struct setting *s, const char *word, struct compil
 	return false;
 }
 
+void setting_store_text(const struct setting *s, const char *text, struct compile_options *o)
+{
+	*(const char **)((char *)o + s->offset) = text;
+}
+
 void setting_range(const struct setting *s, char *buf, size_t size)
 {
+	if (s->text) {
+		snprintf(buf, size, "a string in quotes");
+		return;
+	}
 	if (s->words) {
 		size_t at = (size_t)snprintf(buf, size, "one of");
 		for (int i = 0; i < s->nwords && at < size; i++)
@@ -177,6 +198,11 @@ int settings_from_env(struct compile_options *o)
 			const char *val = s->env[e] ? getenv(s->env[e]) : NULL;
 			if (!val)
 				continue;
+			if (s->text) {
+				setting_store_text(s, val, o);
+				o->env_set |= 1u << i;
+				break;
+			}
 			char *end;
 			errno = 0;
 			unsigned long long v = strtoull(val, &end, 10);

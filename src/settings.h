@@ -28,6 +28,9 @@ struct setting {
 	 * their index; NULL for a number */
 	const char *const *words;
 	int nwords;
+	/* a setting written as a string ("..."): offset is of a const char *
+	 * in struct compile_options, stored as written */
+	bool text;
 };
 
 /* the kernel's GPL-compatible license strings (config license) */
@@ -47,6 +50,8 @@ bool setting_store(const struct setting *s, uint64_t v, struct compile_options *
 /* The index of `word` among s->words stored into `o`; false when it is
  * none of them */
 bool setting_store_word(const struct setting *s, const char *word, struct compile_options *o);
+/* A text setting's string stored into `o` (kept, not copied) */
+void setting_store_text(const struct setting *s, const char *text, struct compile_options *o);
 /* The range as words, e.g. "an integer from 2 to 1024" */
 void setting_range(const struct setting *s, char *buf, size_t size);
 

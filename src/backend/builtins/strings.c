@@ -24,8 +24,11 @@ LLVMValueRef emit_str(struct cg *g, struct node *n, struct node *target)
 	if (arg->type->kind == TYPE_STR)
 		return str_of_str(g, arg, v, size);
 	/* str(p) without a length reads one byte more than it keeps: a string
-	 * that fills it was longer than max_strlen allows, and is counted so the
-	 * runtime can say strings were cut (str(p, n) cuts on purpose) */
+	 * that fills it (no NUL in its max_strlen bytes) was at least that
+	 * long; it is kept full, which is how the printer knows to add the
+	 * str_trunc_trailer, as bpftrace 0.26 does, and counted so the runtime
+	 * can say strings were cut (str(p, n) cuts on purpose, with no
+	 * trailer) */
 	bool watch = !arg->next;
 	LLVMValueRef buf = new_buf(g, size + watch, "str");
 	LLVMValueRef src = LLVMBuildIntToPtr(g->b, v, g->ptr, "");
@@ -36,7 +39,6 @@ LLVMValueRef emit_str(struct cg *g, struct node *n, struct node *target)
 	LLVMBasicBlockRef cut = new_block(g, "str_cut"), done = new_block(g, "str_done");
 	LLVMBuildCondBr(g->b, LLVMBuildICmp(g->b, LLVMIntEQ, got, c64(g, size + 1), ""), cut, done);
 	LLVMPositionBuilderAtEnd(g->b, cut);
-	LLVMBuildStore(g->b, LLVMConstInt(g->i8, 0, 0), gep(g, buf, size - 1));
 	counter_add(g, COUNTER_TRUNCATED, c64(g, 1));
 	LLVMBuildBr(g->b, done);
 	LLVMPositionBuilderAtEnd(g->b, done);

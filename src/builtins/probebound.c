@@ -1,0 +1,148 @@
+/*
+ * probebound.c - functions bpftrace allows in one kind of probe only,
+ * because the kernel gives their helper to that kind of program only:
+ * uaddr("SYM") (uprobe, uretprobe, usdt: a symbol of the probed binary,
+ * found now), path(p[, size]) (fentry, fexit: bpf_d_path) and override(rc)
+ * (kprobe: bpf_override_return, needs --unsafe).
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "builtins/check.h"
+#include "kernel/symbols.h"
+#include "options.h"
+#include "probes/kfunc.h"
+#include "sema/sema_internal.h"
+
+/* Every attach point's provider is one of `provs` (NULL-ended); else the
+ * error "'fn()' is not available in P probes (only in ...)". */
+static bool in_probes(struct sema *s, struct node *n, const char *const *provs,
+                      const char *only)
+{
+	for (size_t i = 0; i < s->naps; i++) {
+		bool ok = false;
+		for (const char *const *p = provs; *p; p++)
+			ok |= !strcmp(s->aps[i].prov->name, *p);
+		if (!ok) {
+			diag_error(s->d, n->loc, "'%s()' is not available in %s probes (only in %s)",
+			           n->u.call.name, s->aps[i].prov->name, only);
+			return false;
+		}
+	}
+	return true;
+}
+
+/* uaddr("SYM"): a pointer to the symbol in the probed binary (its ELF
+ * st_value, as bpftrace 0.17 gives it), to an unsigned integer of the
+ * symbol's size when that is 1, 2, 4 or 8 bytes, else to a u64 */
+struct type *check_uaddr(struct sema *s, struct node *n)
+{
+	static const char *const provs[] = {"uprobe", "uretprobe", "usdt", NULL};
+	struct node *arg = n->u.call.args;
+	if (arg->kind != N_STR) {
+		check_expr(s, arg);
+		diag_error(s->d, arg->loc, "uaddr() needs a symbol name in quotes");
+		return NULL;
+	}
+	if (!in_probes(s, n, provs, "uprobe, uretprobe and usdt probes"))
+		return NULL;
+	uint64_t addr = 0, size = 0;
+	for (size_t i = 0; i < s->naps; i++) {
+		const char *bin = s->aps[i].target;
+		uint64_t a = 0, sz = 0;
+		int rc = bin ? sym_elf_symbol(bin, arg->u.str.s, &a, &sz) : -ENOENT;
+		if (rc) {
+			diag_error(s->d, arg->loc, "uaddr(): %s has no symbol '%s'%s%s",
+			           bin ? bin : s->aps[i].spec, arg->u.str.s,
+			           rc == -ENOENT ? "" : ": ", rc == -ENOENT ? "" : strerror(-rc));
+			return NULL;
+		}
+		if (i && a != addr) {
+			diag_error(s->d, arg->loc,
+			           "uaddr(): '%s' is at different addresses in the probe's binaries "
+			           "(%s and %s)",
+			           arg->u.str.s, s->aps[0].target, bin);
+			return NULL;
+		}
+		addr = a, size = sz;
+	}
+	n->u.call.kaddr = addr;
+	struct type *elem = size == 1 || size == 2 || size == 4 || size == 8
+	                        ? type_int(false, (uint32_t)size)
+	                        : &type_u64;
+	return type_in_space(s->a, type_ptr(s->a, elem), SPACE_USER);
+}
+
+static bool is_struct_path(const struct type *t)
+{
+	if (!t || t->kind != TYPE_PTR || !t->elem || t->elem->kind != TYPE_RECORD ||
+	    !t->elem->name)
+		return false;
+	const char *nm = t->elem->name;
+	if (!strncmp(nm, "struct ", 7))
+		nm += 7;
+	return !strcmp(nm, "path");
+}
+
+/* path(p[, size]): the kernel's d_path of a struct path pointer (a BTF
+ * argument of the traced function), at most size bytes (max_strlen by
+ * default) */
+struct type *check_path(struct sema *s, struct node *n)
+{
+	static const char *const provs[] = {"fentry", "fexit", NULL};
+	struct node *arg = n->u.call.args, *size = arg->next;
+	struct type *t = check_expr(s, arg);
+	if (!t)
+		return NULL;
+	if (!is_struct_path(t)) {
+		diag_error(s->d, arg->loc, "path() needs a 'struct path *', got %s",
+		           type_name(s->a, t));
+		return NULL;
+	}
+	uint32_t len = s->c->opts->max_strlen;
+	if (size) {
+		if (size->kind != N_INT || size->u.int_lit.value < 1 ||
+		    size->u.int_lit.value > MAX_STRLEN_MAX) {
+			check_expr(s, size);
+			diag_error(s->d, size->loc,
+			           "path() needs its size as an integer literal from 1 to %u",
+			           (unsigned)MAX_STRLEN_MAX);
+			return NULL;
+		}
+		len = (uint32_t)size->u.int_lit.value;
+	}
+	if (!in_probes(s, n, provs, "fentry and fexit probes"))
+		return NULL;
+	if (!kfunc_mode_is_fentry(s->c->host, true)) {
+		diag_error(s->d, n->loc,
+		           "'path()' needs fentry/fexit programs (bpf_d_path), and this kernel runs "
+		           "%s probes as kprobes",
+		           s->aps[0].prov->name);
+		return NULL;
+	}
+	return type_str(s->a, len);
+}
+
+/* override(rc): the probed function returns rc without running */
+struct type *check_override(struct sema *s, struct node *n)
+{
+	static const char *const provs[] = {"kprobe", NULL};
+	struct node *arg = n->u.call.args;
+	struct type *t = check_expr(s, arg);
+	if (!t)
+		return NULL;
+	if (!is_int(t)) {
+		diag_error(s->d, arg->loc, "override() needs an integer return value, got %s",
+		           type_name(s->a, t));
+		return NULL;
+	}
+	if (!in_probes(s, n, provs, "kprobe probes"))
+		return NULL;
+	if (kfunc_mode_is_fentry(s->c->host, false)) {
+		diag_error(s->d, n->loc,
+		           "'override()' needs kprobe programs (bpf_override_return), and this "
+		           "kernel runs kprobe probes through fentry");
+		return NULL;
+	}
+	return &type_void;
+}
