@@ -73,20 +73,22 @@ struct type *check_uaddr(struct sema *s, struct node *n)
 	return type_in_space(s->a, type_ptr(s->a, elem), SPACE_USER);
 }
 
+/* a struct path in kernel memory (args.filp->f_path) or a pointer to one */
 static bool is_struct_path(const struct type *t)
 {
-	if (!t || t->kind != TYPE_PTR || !t->elem || t->elem->kind != TYPE_RECORD ||
-	    !t->elem->name)
+	if (t && t->kind == TYPE_PTR)
+		t = t->elem;
+	if (!t || t->kind != TYPE_RECORD || t->by_value || !t->name)
 		return false;
-	const char *nm = t->elem->name;
+	const char *nm = t->name;
 	if (!strncmp(nm, "struct ", 7))
 		nm += 7;
 	return !strcmp(nm, "path");
 }
 
-/* path(p[, size]): the kernel's d_path of a struct path pointer (a BTF
- * argument of the traced function), at most size bytes (max_strlen by
- * default) */
+/* path(p[, size]): the kernel's d_path of a struct path (a member such as
+ * args.filp->f_path) or a pointer to one (a BTF argument of the traced
+ * function), at most size bytes (max_strlen by default) */
 struct type *check_path(struct sema *s, struct node *n)
 {
 	static const char *const provs[] = {"fentry", "fexit", NULL};
@@ -95,7 +97,7 @@ struct type *check_path(struct sema *s, struct node *n)
 	if (!t)
 		return NULL;
 	if (!is_struct_path(t)) {
-		diag_error(s->d, arg->loc, "path() needs a 'struct path *', got %s",
+		diag_error(s->d, arg->loc, "path() needs a 'struct path' or a pointer to one, got %s",
 		           type_name(s->a, t));
 		return NULL;
 	}

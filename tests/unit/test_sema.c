@@ -537,7 +537,7 @@ static void test_probe_bound_functions(void **state)
 	    "    1 | BEGIN { print(uaddr(1)); }\n"
 	    "      |                     ^\n");
 	expect_diags("BEGIN { print(path(1)); }",
-	    "-e:1:20: error: path() needs a 'struct path *', got int64\n"
+	    "-e:1:20: error: path() needs a 'struct path' or a pointer to one, got int64\n"
 	    "    1 | BEGIN { print(path(1)); }\n"
 	    "      |                    ^\n");
 }
