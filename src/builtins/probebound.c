@@ -1,6 +1,7 @@
 /*
  * probebound.c - functions bpftrace allows in one kind of probe only,
- * because the kernel gives their helper to that kind of program only:
+ * because the kernel gives their helper to that kind of program only (the
+ * rows' CTX_HAS_BINARY, CTX_HAS_D_PATH and CTX_HAS_OVERRIDE say which):
  * uaddr("SYM") (uprobe, uretprobe, usdt: a symbol of the probed binary,
  * found now), path(p[, size]) (fentry, fexit: bpf_d_path) and override(rc)
  * (kprobe: bpf_override_return, needs --unsafe).
@@ -14,38 +15,17 @@
 #include "probes/kfunc.h"
 #include "sema/sema_internal.h"
 
-/* Every attach point's provider is one of `provs` (NULL-ended); else the
- * error "'fn()' is not available in P probes (only in ...)". */
-static bool in_probes(struct sema *s, struct node *n, const char *const *provs,
-                      const char *only)
-{
-	for (size_t i = 0; i < s->naps; i++) {
-		bool ok = false;
-		for (const char *const *p = provs; *p; p++)
-			ok |= !strcmp(s->aps[i].prov->name, *p);
-		if (!ok) {
-			diag_error(s->d, n->loc, "'%s()' is not available in %s probes (only in %s)",
-			           n->u.call.name, s->aps[i].prov->name, only);
-			return false;
-		}
-	}
-	return true;
-}
-
 /* uaddr("SYM"): a pointer to the symbol in the probed binary (its ELF
  * st_value, as bpftrace 0.17 gives it), to an unsigned integer of the
  * symbol's size when that is 1, 2, 4 or 8 bytes, else to a u64 */
 struct type *check_uaddr(struct sema *s, struct node *n)
 {
-	static const char *const provs[] = {"uprobe", "uretprobe", "usdt", NULL};
 	struct node *arg = n->u.call.args;
 	if (arg->kind != N_STR) {
 		check_expr(s, arg);
 		diag_error(s->d, arg->loc, "uaddr() needs a symbol name in quotes");
 		return NULL;
 	}
-	if (!in_probes(s, n, provs, "uprobe, uretprobe and usdt probes"))
-		return NULL;
 	uint64_t addr = 0, size = 0;
 	for (size_t i = 0; i < s->naps; i++) {
 		const char *bin = s->aps[i].target;
@@ -91,7 +71,6 @@ static bool is_struct_path(const struct type *t)
  * function), at most size bytes (max_strlen by default) */
 struct type *check_path(struct sema *s, struct node *n)
 {
-	static const char *const provs[] = {"fentry", "fexit", NULL};
 	struct node *arg = n->u.call.args, *size = arg->next;
 	struct type *t = check_expr(s, arg);
 	if (!t)
@@ -113,8 +92,6 @@ struct type *check_path(struct sema *s, struct node *n)
 		}
 		len = (uint32_t)size->u.int_lit.value;
 	}
-	if (!in_probes(s, n, provs, "fentry and fexit probes"))
-		return NULL;
 	if (!kfunc_mode_is_fentry(s->c->host, true)) {
 		diag_error(s->d, n->loc,
 		           "'path()' needs fentry/fexit programs (bpf_d_path), and this kernel runs "
@@ -128,7 +105,6 @@ struct type *check_path(struct sema *s, struct node *n)
 /* override(rc): the probed function returns rc without running */
 struct type *check_override(struct sema *s, struct node *n)
 {
-	static const char *const provs[] = {"kprobe", NULL};
 	struct node *arg = n->u.call.args;
 	struct type *t = check_expr(s, arg);
 	if (!t)
@@ -138,8 +114,6 @@ struct type *check_override(struct sema *s, struct node *n)
 		           type_name(s->a, t));
 		return NULL;
 	}
-	if (!in_probes(s, n, provs, "kprobe probes"))
-		return NULL;
 	if (kfunc_mode_is_fentry(s->c->host, false)) {
 		diag_error(s->d, n->loc,
 		           "'override()' needs kprobe programs (bpf_override_return), and this "
