@@ -12,7 +12,6 @@
 #include "builtins/check.h"
 #include "kernel/symbols.h"
 #include "options.h"
-#include "probes/kfunc.h"
 #include "sema/sema_internal.h"
 
 /* uaddr("SYM"): a pointer to the symbol in the probed binary (its ELF
@@ -54,6 +53,36 @@ struct type *check_uaddr(struct sema *s, struct node *n)
 }
 
 /* a struct path in kernel memory (args.filp->f_path) or a pointer to one */
+/* The BPF program type of a section name ("fentry/vfs_read"): its first
+ * word is `kind` */
+static bool section_kind(const char *sec, size_t len, const char *kind)
+{
+	return strlen(kind) == len && !strncmp(sec, kind, len);
+}
+
+/* Every attach point's program is a tracing one (fentry, fexit: `tracing`)
+ * or a kprobe, by its section: a kprobe may run as fentry on this kernel
+ * and the reverse. Else the error names the program type. */
+static bool programs_are(struct sema *s, struct node *n, bool tracing, const char *helper)
+{
+	for (size_t i = 0; i < s->naps; i++) {
+		const struct attach_point *ap = &s->aps[i];
+		const char *sec = ap->prov->section ? ap->prov->section(s->a, ap) : NULL;
+		size_t len = sec ? strcspn(sec, "/.") : 0;
+		bool ok = len && (tracing ? section_kind(sec, len, "fentry") ||
+		                                section_kind(sec, len, "fexit")
+		                          : section_kind(sec, len, "kprobe"));
+		if (!ok) {
+			diag_error(s->d, n->loc,
+			           "'%s()' is not available in %s probes here: this kernel runs them "
+			           "as %.*s programs, which have no %s",
+			           n->u.call.name, ap->prov->name, (int)len, sec ? sec : "", helper);
+			return false;
+		}
+	}
+	return true;
+}
+
 static bool is_struct_path(const struct type *t)
 {
 	if (t && t->kind == TYPE_PTR)
@@ -92,13 +121,8 @@ struct type *check_path(struct sema *s, struct node *n)
 		}
 		len = (uint32_t)size->u.int_lit.value;
 	}
-	if (!kfunc_mode_is_fentry(s->c->host, true)) {
-		diag_error(s->d, n->loc,
-		           "'path()' needs fentry/fexit programs (bpf_d_path), and this kernel runs "
-		           "%s probes as kprobes",
-		           s->aps[0].prov->name);
+	if (!programs_are(s, n, true, "bpf_d_path"))
 		return NULL;
-	}
 	return type_str(s->a, len);
 }
 
@@ -114,11 +138,7 @@ struct type *check_override(struct sema *s, struct node *n)
 		           type_name(s->a, t));
 		return NULL;
 	}
-	if (kfunc_mode_is_fentry(s->c->host, false)) {
-		diag_error(s->d, n->loc,
-		           "'override()' needs kprobe programs (bpf_override_return), and this "
-		           "kernel runs kprobe probes through fentry");
+	if (!programs_are(s, n, false, "bpf_override_return"))
 		return NULL;
-	}
 	return &type_void;
 }
