@@ -34,7 +34,7 @@ enum {
 };
 
 struct compile_options {
-	uint32_t max_strlen;   /* bytes in a string value, NUL included */
+	uint32_t max_strlen;   /* bytes in a string value (a NUL, unless str() cut it) */
 	uint32_t map_entries;  /* max_entries of hash maps */
 	uint32_t ringbuf_size; /* bytes, power of two */
 	uint32_t max_probes;   /* more probes after expansion is an error */
@@ -46,7 +46,9 @@ struct compile_options {
 	/* bpftrace 0.26 settings sonde takes and checks, without an effect:
 	 * what they tune has no counterpart here (settings.c says why) */
 	uint32_t log_size, max_bpf_progs, on_stack_limit, lazy_symbolication, cpp_demangle,
-	    show_debug_info, cache_user_symbols, str_trunc_trailer;
+	    show_debug_info, cache_user_symbols;
+	/* after a string str() cut to max_strlen; NULL: bpftrace's ".." */
+	const char *str_trunc_trailer;
 	bool unsafe;
 	unsigned debug;        /* DEBUG_* */
 	FILE *debug_out;

@@ -208,6 +208,9 @@ static struct program *build_manifest(const struct backend *be, struct compilati
 	m->print_maps_on_exit = c->opts->print_maps_on_exit != 0;
 	m->max_cat_bytes = c->opts->max_cat_bytes;
 	m->missing_probes = c->opts->missing_probes;
+	/* not set: no trailer, bpftrace 0.17's output (strings.c) */
+	m->str_trunc_trailer =
+	    c->opts->str_trunc_trailer ? arena_strdup(a, c->opts->str_trunc_trailer) : NULL;
 	m->probes = arena_alloc(a, (c->ninsts + 1) * sizeof(*m->probes));
 	for (struct probe_inst *pi = c->insts; pi; pi = pi->next) {
 		struct probe_desc *d = &m->probes[pi->index];
@@ -277,7 +280,8 @@ static int apply_config(struct compilation *c, struct compile_options *o)
 		const char *word = rhs->kind == N_IDENT ? rhs->u.ident.name
 		                   : rhs->kind == N_STR ? rhs->u.str.s
 		                                        : NULL;
-		if (!setting_store_given(st, word, rhs->kind == N_INT, v, &probe)) {
+		if (st->text ? rhs->kind != N_STR
+		             : !setting_store_given(st, word, rhs->kind == N_INT, v, &probe)) {
 			char range[96];
 			setting_range(st, range, sizeof(range));
 			diag_error(c->diag, rhs->loc, "%s must be %s", name, range);
@@ -288,8 +292,12 @@ static int apply_config(struct compilation *c, struct compile_options *o)
 		for (int i = 0; i < nsettings; i++)
 			if ((o->env_set & (1u << i)) && settings[i].offset == st->offset)
 				env_fixed = true;
-		if (!env_fixed)
-			setting_store_given(st, word, rhs->kind == N_INT, v, o);
+		if (!env_fixed) {
+			if (st->text)
+				setting_store_text(st, rhs->u.str.s, o);
+			else
+				setting_store_given(st, word, rhs->kind == N_INT, v, o);
+		}
 	}
 	return c->diag->nerrors > before ? -1 : 0;
 }

@@ -188,6 +188,7 @@ struct manifest {
 	bool print_maps_on_exit; /* config print_maps_on_exit */
 	uint32_t max_cat_bytes;  /* config max_cat_bytes */
 	uint32_t missing_probes; /* config missing_probes (enum missing_probes, settings.h) */
+	const char *str_trunc_trailer; /* after a cut string (config str_trunc_trailer) */
 };
 
 struct program {

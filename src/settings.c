@@ -22,10 +22,6 @@ enum { NLICENSES = sizeof(bpf_licenses) / sizeof(bpf_licenses[0]) };
 const char *const missing_probes_names[] = {"error", "warn", "ignore"};
 static const char *const bool_names[] = {"false", "true"};
 /* bpftrace 0.26's words, and 0.17's 0 and 1 for its BPFTRACE_CACHE_USER_SYMBOLS */
-/* sonde prints a truncated string as it was read, without a trailer
- * (bpftrace 0.17's output); 0.26's str_trunc_trailer is taken when it
- * asks for that */
-static const char *const trailer_names[] = {""};
 static const char *const cache_names[] = {"PER_PROGRAM", "PER_PID", "NONE", "0", "1"};
 
 #define WORDS(w) w, (int)(sizeof(w) / sizeof(w[0]))
@@ -144,10 +140,20 @@ const struct setting settings[] = {
     INERT("cpp_demangle", "BPFTRACE_CPP_DEMANGLE", 0, 1, cpp_demangle, WORDS(bool_names)),
     INERT("show_debug_info", "BPFTRACE_SHOW_DEBUG_INFO", 0, 1, show_debug_info,
           WORDS(bool_names)),
-    INERT("str_trunc_trailer", "BPFTRACE_STR_TRUNC_TRAILER", 0, 0, str_trunc_trailer,
-          WORDS(trailer_names)),
     INERT("cache_user_symbols", "BPFTRACE_CACHE_USER_SYMBOLS", 0, 4, cache_user_symbols,
           WORDS(cache_names)),
+    /* a string: what follows a string str() cut to max_strlen */
+    {"str_trunc_trailer",
+     NULL,
+     {"BPFTRACE_STR_TRUNC_TRAILER", NULL},
+     0,
+     0,
+     false,
+     false,
+     offsetof(struct compile_options, str_trunc_trailer),
+     NULL,
+     0,
+     true},
 };
 const int nsettings = sizeof(settings) / sizeof(settings[0]);
 
@@ -215,8 +221,17 @@ bool setting_store_given(const struct setting *s, const char *word, bool is_int,
 	return is_int && setting_store(s, v, o);
 }
 
+void setting_store_text(const struct setting *s, const char *text, struct compile_options *o)
+{
+	*(const char **)((char *)o + s->offset) = text;
+}
+
 void setting_range(const struct setting *s, char *buf, size_t size)
 {
+	if (s->text) {
+		snprintf(buf, size, "a string in quotes");
+		return;
+	}
 	if (s->words) {
 		size_t at = (size_t)snprintf(buf, size, "one of");
 		for (int i = 0; i < s->nwords && at < size; i++)
@@ -237,6 +252,11 @@ int settings_from_env(struct compile_options *o)
 			const char *val = s->env[e] ? getenv(s->env[e]) : NULL;
 			if (!val)
 				continue;
+			if (s->text) {
+				setting_store_text(s, val, o);
+				o->env_set |= 1u << i;
+				break;
+			}
 			char *end;
 			errno = 0;
 			unsigned long long v = strtoull(val, &end, 10);

@@ -29,6 +29,9 @@ struct setting {
 	 * their index; NULL for a number */
 	const char *const *words;
 	int nwords;
+	/* a setting written as a string ("..."): offset is of a const char *
+	 * in struct compile_options, stored as written */
+	bool text;
 };
 
 /* the words of config missing_probes (enum missing_probes, manifest.h) */
@@ -56,6 +59,8 @@ bool setting_store_word(const struct setting *s, const char *word, struct compil
  * variable's digits; a yes/no setting takes true/false and 1/0. */
 bool setting_store_given(const struct setting *s, const char *word, bool is_int, uint64_t v,
                          struct compile_options *o);
+/* A text setting's string stored into `o` (kept, not copied) */
+void setting_store_text(const struct setting *s, const char *text, struct compile_options *o);
 /* The range as words, e.g. "an integer from 2 to 1024" */
 void setting_range(const struct setting *s, char *buf, size_t size);
 

@@ -236,7 +236,7 @@ void store_value(struct cg *g, LLVMValueRef dst, const struct type *to, LLVMValu
 	case TYPE_ARRAY:
 	case TYPE_BUF:
 	case TYPE_TIMESTAMP:
-	case TYPE_USERNAME:
+	case TYPE_NAMED:
 		if (to->kind == TYPE_RECORD && to->by_value && !from->by_value) {
 			copy_record(g, dst, to, v, from);
 			return;

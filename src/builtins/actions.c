@@ -1,7 +1,8 @@
 /*
  * actions.c - statements that act on the packet or the task rather than
  * print: redirect (ends an xdp/tc probe; its row says why it is only a
- * statement and that it needs CTX_HAS_REDIRECT), signal (needs --unsafe).
+ * statement and that it needs CTX_HAS_REDIRECT), signal and signal_thread
+ * (need --unsafe), override (kprobes, --unsafe).
  */
 #include <net/if.h>
 #include <string.h>
@@ -52,15 +53,16 @@ static int signal_number(const char *name)
 	return -1;
 }
 
-/* signal(name or number): a name is resolved now (u.call.signal), a
- * number at run time (u.call.signal 0) */
-struct type *check_signal(struct sema *s, struct node *n)
+/* signal(name or number), signal_thread(name or number): a name is
+ * resolved now (u.call.signal), a number at run time (u.call.signal 0);
+ * `fn` names the function in messages */
+static struct type *check_send(struct sema *s, struct node *n, const char *fn)
 {
 	struct node *args = n->u.call.args;
 	if (args->kind == N_STR) {
 		int sig = signal_number(args->u.str.s);
 		if (sig < 0) {
-			diag_error(s->d, args->loc, "signal(): unknown signal '%s'", args->u.str.s);
+			diag_error(s->d, args->loc, "%s(): unknown signal '%s'", fn, args->u.str.s);
 			return NULL;
 		}
 		n->u.call.signal = sig;
@@ -70,15 +72,27 @@ struct type *check_signal(struct sema *s, struct node *n)
 	if (!t)
 		return NULL;
 	if (!is_int(t)) {
-		diag_error(s->d, args->loc, "signal() needs a signal name or number, got %s",
+		diag_error(s->d, args->loc, "%s() needs a signal name or number, got %s", fn,
 		           type_name(s->a, t));
 		return NULL;
 	}
 	if (args->kind == N_INT && (args->u.int_lit.value < 1 || args->u.int_lit.value > 64)) {
-		diag_error(s->d, args->loc, "signal(): %llu is not a signal number",
+		diag_error(s->d, args->loc, "%s(): %llu is not a signal number", fn,
 		           (unsigned long long)args->u.int_lit.value);
 		return NULL;
 	}
 	n->u.call.signal = 0;
 	return &type_void;
+}
+
+/* to the traced process (bpf_send_signal) */
+struct type *check_signal(struct sema *s, struct node *n)
+{
+	return check_send(s, n, "signal");
+}
+
+/* to the traced thread only (bpf_send_signal_thread), as bpftrace 0.26 */
+struct type *check_signal_thread(struct sema *s, struct node *n)
+{
+	return check_send(s, n, "signal_thread");
 }

@@ -76,6 +76,13 @@ struct type *check_cpid(struct sema *s, struct node *n)
 	return &type_u32;
 }
 
+/* has_cpid (bpftrace 0.26): whether there is a -c command, known now */
+struct type *check_has_cpid(struct sema *s, struct node *n)
+{
+	(void)s, (void)n;
+	return &type_u64;
+}
+
 struct type *check_nsecs(struct sema *s, struct node *n)
 {
 	(void)s, (void)n;

@@ -29,7 +29,10 @@ struct type type_usym = {.kind = TYPE_USYM, .size = 16, .align = 8};
 /* u32 address family (AF_INET or AF_INET6), then 16 address bytes (an
  * IPv4 address uses the first 4) so one type holds both families. */
 struct type type_inet = {.kind = TYPE_INET, .size = 20, .align = 4};
-struct type type_username = {.kind = TYPE_USERNAME, .size = 8, .align = 8};
+struct type type_username = {.kind = TYPE_NAMED, .size = 8, .align = 8, .named = NAMED_USER};
+struct type type_errno_name = {.kind = TYPE_NAMED, .size = 8, .align = 8, .named = NAMED_ERRNO};
+struct type type_syscall_name = {
+    .kind = TYPE_NAMED, .size = 8, .align = 8, .named = NAMED_SYSCALL};
 
 static bool is_singleton(const struct type *t)
 {
@@ -37,7 +40,7 @@ static bool is_singleton(const struct type *t)
 	    &type_void,   &type_bool,   &type_u8,   &type_s8,   &type_u16,
 	    &type_s16,    &type_u32,    &type_s32,  &type_u64,  &type_s64,
 	    &type_kstack, &type_ustack, &type_ksym, &type_usym, &type_inet,
-	    &type_username,
+	    &type_username, &type_errno_name, &type_syscall_name,
 	};
 	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
 		if (all[i] == t)
@@ -175,8 +178,9 @@ bool type_equal(const struct type *a, const struct type *b)
 	case TYPE_KSYM:
 	case TYPE_USYM:
 	case TYPE_BOOL:
-	case TYPE_USERNAME:
 		return true; /* nothing but the kind to compare */
+	case TYPE_NAMED:
+		return a->named == b->named && same_name(a->name, b->name);
 	}
 	return false; /* not a kind */
 }
@@ -223,8 +227,11 @@ const char *type_name(struct arena *a, const struct type *t)
 		return record_name(a, t);
 	case TYPE_TIMESTAMP:
 		return "timestamp";
-	case TYPE_USERNAME:
-		return "username";
+	case TYPE_NAMED: {
+		static const char *const names[] = {"username", "strerror", "syscall_name",
+		                                    "cgroup_path"};
+		return names[t->named];
+	}
 	case TYPE_PTR:
 		if (!t->elem || t->elem->kind == TYPE_VOID)
 			return "void *";

@@ -31,7 +31,7 @@ enum type_kind {
 	TYPE_BUF,    /* length-prefixed bytes, printed as \x.. escapes */
 	TYPE_BOOL,   /* result of comparisons before it widens to int */
 	TYPE_TIMESTAMP, /* u64 boot-time ns shown through the strftime format in `name` */
-	TYPE_USERNAME,  /* u64 uid shown as the user's name */
+	TYPE_NAMED,     /* u64 number the runtime shows as a name (`named`) */
 };
 
 /* Which memory a value refers to, so a read through it picks
@@ -83,12 +83,20 @@ struct type {
 	 * a map, an output record), its members in fields[]; otherwise the
 	 * value is the address of the record in kernel or user memory */
 	bool by_value;
+	/* TYPE_NAMED: what the number names (enum named_kind); a cgroup
+	 * path's hierarchy filter is in `name` */
+	uint8_t named;
 };
+
+/* What a TYPE_NAMED number is shown as: a user name (username), the errno
+ * text (strerror), a system call's name (syscall_name), cgroup paths
+ * (cgroup_path). */
+enum named_kind { NAMED_USER, NAMED_ERRNO, NAMED_SYSCALL, NAMED_CGROUP };
 
 /* Shared immutable singletons for the common types. */
 extern struct type type_void, type_bool, type_u8, type_s8, type_u16, type_s16, type_u32,
 	type_s32, type_u64, type_s64, type_kstack, type_ustack, type_ksym, type_usym, type_inet,
-	type_username;
+	type_username, type_errno_name, type_syscall_name;
 
 /* kstack/ustack modes, as bpftrace's kstack(perf) ... */
 /* raw (bpftrace 0.26): addresses only, not symbolized */

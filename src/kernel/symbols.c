@@ -635,6 +635,49 @@ int sym_elf_vaddr_offset(struct host *h, const char *path, uint64_t vaddr, uint6
 	return -ERANGE;
 }
 
+/* one symbol table of `elf` (SHT_SYMTAB or SHT_DYNSYM): -ENOENT if the
+ * file has no such table or the table has no defined `name` */
+static int find_symbol(Elf *elf, Elf64_Word table, const char *name, uint64_t *addr,
+		       uint64_t *size)
+{
+	Elf_Scn *scn = NULL;
+	while ((scn = elf_nextscn(elf, scn))) {
+		GElf_Shdr sh;
+		if (!gelf_getshdr(scn, &sh) || sh.sh_type != table)
+			continue;
+		Elf_Data *data = elf_getdata(scn, NULL);
+		size_t count = sh.sh_entsize ? sh.sh_size / sh.sh_entsize : 0;
+		for (size_t i = 0; data && i < count; i++) {
+			GElf_Sym sym;
+			if (!gelf_getsym(data, (int)i, &sym) || sym.st_shndx == SHN_UNDEF)
+				continue;
+			const char *nm = elf_strptr(elf, sh.sh_link, sym.st_name);
+			if (nm && !strcmp(nm, name)) {
+				*addr = sym.st_value;
+				*size = sym.st_size;
+				return 0;
+			}
+		}
+	}
+	return -ENOENT;
+}
+
+int sym_elf_symbol(const char *path, const char *name, uint64_t *addr, uint64_t *size)
+{
+	elf_version(EV_CURRENT);
+	Elf *elf;
+	int fd;
+	int err = open_elf(path, &elf, &fd);
+	if (err)
+		return err;
+	err = find_symbol(elf, SHT_SYMTAB, name, addr, size);
+	if (err == -ENOENT)
+		err = find_symbol(elf, SHT_DYNSYM, name, addr, size);
+	elf_end(elf);
+	close(fd);
+	return err;
+}
+
 int sym_elf_funcs(struct host *h, const char *path, const char *glob,
 		  const struct sym_elf_func **out)
 {
@@ -1197,7 +1240,7 @@ static int resolver_format(const struct out_resolver *base, FILE *f, const struc
 	case TYPE_BUF:
 	case TYPE_BOOL:
 	case TYPE_TIMESTAMP:
-	case TYPE_USERNAME:
+	case TYPE_NAMED:
 		break; /* not resolved through symbols */
 	}
 	return -1;

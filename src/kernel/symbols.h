@@ -84,6 +84,11 @@ int sym_elf_funcs(struct host *h, const char *path, const char *glob,
  * holds it, or -errno. */
 int sym_elf_vaddr_offset(struct host *h, const char *path, uint64_t vaddr, uint64_t *offset);
 
+/* The st_value and st_size of the defined symbol `name` (any type) in
+ * path's .symtab, else its .dynsym, for uaddr(). 0, -ENOENT when no
+ * symbol has the name, or -errno. */
+int sym_elf_symbol(const char *path, const char *name, uint64_t *addr, uint64_t *size);
+
 /* DWARF parameters of a user function (libdw). */
 struct sym_dwarf_param {
 	const char *name;

@@ -36,7 +36,8 @@ const struct provider provider_fentry = {
 	.name = "fentry",
 	.aliases = fentry_aliases,
 	.run = RUN_ATTACHED,
-	.ctx = CTX_HAS_ARGS | CTX_HAS_ARGN | CTX_HAS_USER | CTX_HAS_STACK | CTX_HAS_FUNC,
+	.ctx = CTX_HAS_ARGS | CTX_HAS_ARGN | CTX_HAS_USER | CTX_HAS_STACK | CTX_HAS_FUNC |
+	       CTX_HAS_D_PATH,
 	.fires_newest_first = true,
 	.expand = fentry_expand,
 	.section = kfunc_section,
@@ -51,7 +52,8 @@ const struct provider provider_fexit = {
 	.name = "fexit",
 	.aliases = fexit_aliases,
 	.run = RUN_ATTACHED,
-	.ctx = CTX_HAS_ARGS | CTX_HAS_ARGN | CTX_HAS_RETVAL | CTX_HAS_USER | CTX_HAS_STACK | CTX_HAS_FUNC,
+	.ctx = CTX_HAS_ARGS | CTX_HAS_ARGN | CTX_HAS_RETVAL | CTX_HAS_USER | CTX_HAS_STACK | CTX_HAS_FUNC |
+	       CTX_HAS_D_PATH,
 	.expand = fexit_expand,
 	.section = kfunc_section,
 	.arg_field = kfunc_arg_field,

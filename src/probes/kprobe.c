@@ -900,7 +900,8 @@ const struct provider provider_kprobe = {
 	.name = "kprobe",
 	.aliases = kprobe_aliases,
 	.run = RUN_ATTACHED,
-	.ctx = CTX_HAS_ARGS | CTX_HAS_ARGN | CTX_HAS_USER | CTX_HAS_STACK | CTX_HAS_FUNC | CTX_HAS_SARG,
+	.ctx = CTX_HAS_ARGS | CTX_HAS_ARGN | CTX_HAS_USER | CTX_HAS_STACK | CTX_HAS_FUNC | CTX_HAS_SARG |
+	       CTX_HAS_OVERRIDE,
 	.fires_newest_first = true,
 	.expand = kprobe_expand,
 	.section = kfunc_section,

@@ -80,6 +80,9 @@ enum {
 	CTX_HAS_REDIRECT = 1 << 6, /* redirect("ifname") verdict */
 	CTX_HAS_FUNC = 1 << 7,     /* the attach point names a function: `func` */
 	CTX_HAS_SARG = 1 << 8,     /* at a function's entry: sarg0..sarg9 above the return address */
+	CTX_HAS_BINARY = 1 << 9,   /* in a user binary, the attach point's target: uaddr() */
+	CTX_HAS_D_PATH = 1 << 10,  /* a tracing program, which has bpf_d_path: path() */
+	CTX_HAS_OVERRIDE = 1 << 11, /* a kprobe, which has bpf_override_return: override() */
 };
 
 /* When a provider's program runs. */

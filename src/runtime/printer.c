@@ -16,23 +16,32 @@
 #include "runtime/printer.h"
 
 #include <arpa/inet.h>
-#include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
 
 #include "builtins/builtins.h"
+#include "runtime/named.h"
 
-/* The resolver of the printer being used: put_value() has no printer
- * argument, so out_map() and out_printf() set this on entry. */
+/* The resolver and string trailer of the printer being used: put_value()
+ * has no printer argument, so out_map(), out_printf() ... set these on
+ * entry (use_printer). */
 static const struct out_resolver *active_resolver;
+static const char *active_trailer;
+
+static void use_printer(const struct printer *p)
+{
+	active_resolver = p->resolver;
+	active_trailer = p->str_trailer;
+}
 
 void out_init(struct printer *p, FILE *out, enum out_format format)
 {
 	p->out = out;
 	p->format = format;
 	p->resolver = NULL;
+	p->str_trailer = NULL;
 }
 
 /* ---- raw data -------------------------------------------------------- */
@@ -377,16 +386,6 @@ static void put_timestamp(FILE *f, const char *fmt, uint64_t ns)
 }
 
 /* A uid as its user name, or the number when it has none. */
-static void put_username(FILE *f, uint32_t uid)
-{
-	struct passwd pw, *res = NULL;
-	char buf[1024];
-	if (getpwuid_r(uid, &pw, buf, sizeof(buf), &res) == 0 && res)
-		fputs(res->pw_name, f);
-	else
-		fprintf(f, "%u", uid);
-}
-
 /* A record copied whole, as bpftrace shows it: `{ .a = 1, .b = [2,3] }`
  * as a value, `{ "a": 1, "b": [2,3] }` in JSON, `{.a=1,.b=[2,3]}` in a
  * map key (text and JSON alike). Pointers in it show as signed numbers,
@@ -460,11 +459,24 @@ static void put_value(FILE *f, bool json, const struct type *t, const uint8_t *p
 		put_int(f, load_int(t, p), t->is_signed);
 		return;
 	case TYPE_STR: {
+		/* a string that fills its bytes was cut (str() keeps such a
+		 * one full): the trailer follows it, as in bpftrace 0.26 */
 		size_t n = strnlen((const char *)p, t->size);
-		if (json)
+		const char *tr = n == t->size && active_trailer ? active_trailer : "";
+		if (json && *tr) {
+			struct membuf m;
+			FILE *mf = membuf_open(&m);
+			fwrite(p, 1, n, mf);
+			fputs(tr, mf);
+			membuf_close(&m);
+			put_json_string(f, m.data, m.len);
+			free(m.data);
+		} else if (json) {
 			put_json_string(f, (const char *)p, n);
-		else
+		} else {
 			fwrite(p, 1, n, f);
+			fputs(tr, f);
+		}
 		return;
 	}
 	case TYPE_TUPLE:
@@ -512,7 +524,7 @@ static void put_value(FILE *f, bool json, const struct type *t, const uint8_t *p
 			fprintf(f, "%#llx", (unsigned long long)load_u64(p));
 		return;
 	case TYPE_TIMESTAMP:
-	case TYPE_USERNAME:
+	case TYPE_NAMED:
 		if (json) {
 			put_value_text_as_json(f, t, p);
 			return;
@@ -520,7 +532,7 @@ static void put_value(FILE *f, bool json, const struct type *t, const uint8_t *p
 		if (t->kind == TYPE_TIMESTAMP)
 			put_timestamp(f, t->name ? t->name : "", load_u64(p));
 		else
-			put_username(f, (uint32_t)load_u64(p));
+			named_put(f, t, load_u64(p));
 		return;
 	case TYPE_PTR:
 		/* a pointer held in a map or a tuple is a signed number, as
@@ -763,7 +775,7 @@ static int cmp_key_value(const struct type *t, const uint8_t *a, const uint8_t *
 	case TYPE_ARRAY:
 	case TYPE_BUF:
 	case TYPE_TIMESTAMP:
-	case TYPE_USERNAME:
+	case TYPE_NAMED:
 		break;
 	}
 	return memcmp(a, b, t->size);
@@ -799,7 +811,7 @@ static int cmp_key_bytes(const struct type *t, const uint8_t *a, const uint8_t *
 	case TYPE_ARRAY:
 	case TYPE_BUF:
 	case TYPE_TIMESTAMP:
-	case TYPE_USERNAME:
+	case TYPE_NAMED:
 		break;
 	}
 	return memcmp(a, b, t->size);
@@ -1289,7 +1301,7 @@ static void put_map_json(FILE *f, const struct map_desc *d, const struct entry *
 void out_map(struct printer *p, const struct map_desc *desc, const struct map_snapshot *snap,
              uint64_t top, uint64_t div)
 {
-	active_resolver = p->resolver;
+	use_printer(p);
 	size_t n = snap ? snap->n : 0;
 	struct entry *e = calloc(n ? n : 1, sizeof(*e));
 	if (!e) {
@@ -1493,7 +1505,7 @@ static bool is_stringish(const struct type *t)
 	case TYPE_KSTACK:
 	case TYPE_USTACK:
 	case TYPE_TIMESTAMP:
-	case TYPE_USERNAME:
+	case TYPE_NAMED:
 		return true;
 	case TYPE_VOID:
 	case TYPE_INT:
@@ -1660,7 +1672,7 @@ static void put_printf(FILE *f, const struct fmt_desc *fmt, const uint8_t *paylo
 
 void out_printf(struct printer *p, const struct fmt_desc *fmt, const void *payload, size_t len)
 {
-	active_resolver = p->resolver;
+	use_printer(p);
 	if (fmt->stderr_prefix) {
 		/* errorf/warnf: a diagnostic, in text and JSON runs alike; the
 		 * output written so far goes first, so the two read in order */
@@ -1689,7 +1701,7 @@ void out_printf(struct printer *p, const struct fmt_desc *fmt, const void *paylo
 
 void out_value(struct printer *p, const struct fmt_desc *fmt, const void *payload, size_t len)
 {
-	active_resolver = p->resolver;
+	use_printer(p);
 	if (!fmt->nargs || fmt->arg_offsets[0] + fmt->arg_types[0]->size > len)
 		return;
 	const uint8_t *v = (const uint8_t *)payload + fmt->arg_offsets[0];

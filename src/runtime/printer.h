@@ -31,6 +31,9 @@ struct printer {
 	FILE *out;
 	enum out_format format;
 	const struct out_resolver *resolver; /* optional */
+	/* printed after a string that fills its bytes (it was cut), as
+	 * bpftrace 0.26's str_trunc_trailer; NULL for none */
+	const char *str_trailer;
 };
 
 void out_init(struct printer *p, FILE *out, enum out_format format);

@@ -793,6 +793,7 @@ int rt_run(const struct program *p, const struct rt_options *o, struct diag *d)
 			resolver.stack_fds[am->depth] = bpf_map__fd(r.ld.aux_maps[i]);
 	}
 	r.pr.resolver = &resolver.base;
+	r.pr.str_trailer = p->m.str_trunc_trailer;
 	/* what killed runs left (leftover.h) goes before this run pins or
 	 * attaches anything: the same pins or interfaces may be wanted again */
 	if (!o->dry_run && !o->test_run)

@@ -206,7 +206,8 @@ static void test_unsafe_from_every_row(void **state)
 		expect_first_line(src, want, false);
 		seen++;
 	}
-	assert_int_equal(seen, 2); /* signal, system (cat only reads) */
+	/* signal, signal_thread, override, system (cat only reads) */
+	assert_int_equal(seen, 4);
 }
 
 /* Statement-only rows as a value, aggregations outside @m = f(): the

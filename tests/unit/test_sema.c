@@ -515,13 +515,44 @@ static void test_unsafe_override(void **state)
 }
 
 /* --unsafe lets them through to a plainer error */
-static void test_unsafe_override_not_supported(void **state)
+static void test_unsafe_override_only_in_kprobes(void **state)
 {
 	(void)state;
 	expect_diags_unsafe("BEGIN { override(1); }",
-	    "-e:1:9: error: override() is not supported yet\n"
+	    "-e:1:9: error: 'override()' is not available in BEGIN probes\n"
 	    "    1 | BEGIN { override(1); }\n"
 	    "      |         ^~~~~~~~\n");
+}
+
+static void test_probe_bound_functions(void **state)
+{
+	(void)state;
+	expect_diags("BEGIN { print(uaddr(\"x\")); }",
+	    "-e:1:15: error: 'uaddr()' is not available in BEGIN probes\n"
+	    "    1 | BEGIN { print(uaddr(\"x\")); }\n"
+	    "      |               ^~~~~\n");
+}
+
+static void test_named_numbers(void **state)
+{
+	(void)state;
+	expect_diags("BEGIN { print(cgroup_path(1, 2)); }",
+	    "-e:1:30: error: cgroup_path() needs the hierarchies to look in as a string literal, "
+	    "as in \"unified\" or \"cpu*\"\n"
+	    "    1 | BEGIN { print(cgroup_path(1, 2)); }\n"
+	    "      |                              ^\n");
+	expect_diags("BEGIN { print(strerror(\"a\")); }",
+	    "-e:1:24: error: strerror() needs an integer, got string[2]\n"
+	    "    1 | BEGIN { print(strerror(\"a\")); }\n"
+	    "      |                        ^~~\n");
+	expect_diags("BEGIN { if (syscall_name(1) == \"x\") {} }",
+	    "-e:1:13: error: cannot compare syscall_name with string[2]\n"
+	    "    1 | BEGIN { if (syscall_name(1) == \"x\") {} }\n"
+	    "      |             ^~~~~~~~~~~~~~~~~~~~~~\n");
+	expect_diags_unsafe("BEGIN { signal_thread(\"FOO\"); }",
+	    "-e:1:23: error: signal_thread(): unknown signal 'FOO'\n"
+	    "    1 | BEGIN { signal_thread(\"FOO\"); }\n"
+	    "      |                       ^~~~~\n");
 }
 
 static void test_call_exact_arity(void **state)
@@ -2335,7 +2366,9 @@ int main(void)
 	    cmocka_unit_test(test_unsafe_signal),
 	    cmocka_unit_test(test_cat_is_not_unsafe),
 	    cmocka_unit_test(test_unsafe_override),
-	    cmocka_unit_test(test_unsafe_override_not_supported),
+	    cmocka_unit_test(test_unsafe_override_only_in_kprobes),
+	    cmocka_unit_test(test_probe_bound_functions),
+	    cmocka_unit_test(test_named_numbers),
 	    cmocka_unit_test(test_macro_value_and_statement),
 	    cmocka_unit_test(test_macro_error_points_at_definition_and_call),
 	    cmocka_unit_test(test_macro_wrong_arity),

@@ -1,18 +1,41 @@
 /*
  * actions.c - builtins that act on the system or the packet from inside
- * the probe: signal (needs --unsafe), redirect (xdp, tc).
+ * the probe: signal, signal_thread, override (need --unsafe), redirect
+ * (xdp, tc).
  */
 #include "backend/cg_internal.h"
 
 /* signal("NAME") and signal(N) carry the number sema resolved; signal(expr)
- * sends what the expression gives */
-LLVMValueRef emit_signal(struct cg *g, struct node *n, struct node *target)
+ * sends what the expression gives; signal_thread the same to the thread */
+static void send_signal(struct cg *g, struct node *n, enum bpf_func_id helper)
 {
-	(void)target;
 	LLVMValueRef sig = n->u.call.signal > 0 ? c64(g, (uint64_t)n->u.call.signal)
 						: cg_expr(g, n->u.call.args);
 	LLVMValueRef args[] = {LLVMBuildTrunc(g->b, sig, g->i32, "")};
-	cg_helper(g, BPF_FUNC_send_signal, g->i64, args, 1);
+	cg_helper(g, helper, g->i64, args, 1);
+}
+
+LLVMValueRef emit_signal(struct cg *g, struct node *n, struct node *target)
+{
+	(void)target;
+	send_signal(g, n, BPF_FUNC_send_signal);
+	return NULL;
+}
+
+LLVMValueRef emit_signal_thread(struct cg *g, struct node *n, struct node *target)
+{
+	(void)target;
+	send_signal(g, n, BPF_FUNC_send_signal_thread);
+	return NULL;
+}
+
+/* override(rc): the probed kernel function returns rc without running
+ * (bpf_override_return; kprobes on ALLOW_ERROR_INJECTION functions) */
+LLVMValueRef emit_override(struct cg *g, struct node *n, struct node *target)
+{
+	(void)target;
+	LLVMValueRef args[] = {g->ctxarg, cg_expr(g, n->u.call.args)};
+	cg_helper(g, BPF_FUNC_override_return, g->i64, args, 2);
 	return NULL;
 }
 

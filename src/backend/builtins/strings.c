@@ -27,8 +27,12 @@ LLVMValueRef emit_str(struct cg *g, struct node *n, struct node *target)
 	if (arg->type->kind == TYPE_STR)
 		return str_of_str(g, arg, v, size);
 	/* str(p) without a length reads one byte more than it keeps: a string
-	 * that fills it was longer than max_strlen allows, and is counted so the
-	 * runtime can say strings were cut (str(p, n) cuts on purpose) */
+	 * that fills it (no NUL in its max_strlen bytes) was at least that
+	 * long, and is counted so the runtime can say strings were cut
+	 * (str(p, n) cuts on purpose). With a str_trunc_trailer set it is kept
+	 * full, which is how the printer knows to add the trailer, as bpftrace
+	 * 0.26 does; without one it ends in a NUL at max_strlen - 1, as
+	 * bpftrace 0.17 prints it */
 	bool watch = !arg->next;
 	LLVMValueRef buf = new_buf(g, size + watch, "str");
 	LLVMValueRef src = LLVMBuildIntToPtr(g->b, v, g->ptr, "");
@@ -39,7 +43,8 @@ LLVMValueRef emit_str(struct cg *g, struct node *n, struct node *target)
 	LLVMBasicBlockRef cut = new_block(g, "str_cut"), done = new_block(g, "str_done");
 	LLVMBuildCondBr(g->b, LLVMBuildICmp(g->b, LLVMIntEQ, got, c64(g, size + 1), ""), cut, done);
 	LLVMPositionBuilderAtEnd(g->b, cut);
-	LLVMBuildStore(g->b, LLVMConstInt(g->i8, 0, 0), gep(g, buf, size - 1));
+	if (!g->c->opts->str_trunc_trailer)
+		LLVMBuildStore(g->b, LLVMConstInt(g->i8, 0, 0), gep(g, buf, size - 1));
 	counter_add(g, COUNTER_TRUNCATED, c64(g, 1));
 	LLVMBuildBr(g->b, done);
 	LLVMPositionBuilderAtEnd(g->b, done);

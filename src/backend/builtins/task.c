@@ -82,6 +82,12 @@ LLVMValueRef emit_cpid(struct cg *g, struct node *n, struct node *target)
 	return c64(g, (uint64_t)g->c->opts->child_pid);
 }
 
+LLVMValueRef emit_has_cpid(struct cg *g, struct node *n, struct node *target)
+{
+	(void)n, (void)target;
+	return c64(g, g->c->opts->child_pid ? 1 : 0);
+}
+
 LLVMValueRef emit_nsecs(struct cg *g, struct node *n, struct node *target)
 {
 	(void)n, (void)target;
