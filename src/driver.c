@@ -384,6 +384,9 @@ static int pass_manifest(struct pass_state *s)
 	s->be = backend_get();
 	if (!s->be)
 		return -1;
+	/* -k/-kk: failing helpers are reported through the ring buffer */
+	if (s->c.opts->helper_check)
+		s->c.uses_events = true;
 	s->p = build_manifest(s->be, &s->c);
 	if (!s->p) {
 		fprintf(stderr, "sonde: out of memory\n");

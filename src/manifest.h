@@ -120,6 +120,17 @@ enum event_kind {
 	EV_JOIN = 10,  /* id: fmt index (fmt: the delimiter, arg 0: one string's type);
 			  payload: u64 count, then `count` strings of arg 0's size */
 	EV_UNWATCH = 11, /* id: unused; payload: the u64 address unwatch() names */
+	EV_HELPER_ERROR = 12, /* -k/-kk: id: helper_site index; payload: i64 return code */
+};
+
+/* -k / -kk: a BPF helper call whose failure is reported, with the script
+ * place bpftrace's warning shows. */
+struct helper_site {
+	const char *helper; /* bpftrace's name for it: "probe_read", "map_update_elem" */
+	const char *where;  /* "stdin:1:14-15" (bpftrace names -e "stdin") */
+	const char *text;   /* the script line */
+	const char *marker; /* "             ~~~" under the expression */
+	int line, col;
 };
 
 /* join(): at most this many strings of an argv-style array, each read
@@ -183,6 +194,8 @@ struct manifest {
 	bool print_maps_on_exit; /* config print_maps_on_exit */
 	uint32_t max_cat_bytes;  /* config max_cat_bytes */
 	uint32_t missing_probes; /* config missing_probes (enum missing_probes, settings.h) */
+	struct helper_site *helper_sites; /* filled by the backend (-k, -kk) */
+	uint32_t nhelper_sites;
 };
 
 struct program {

@@ -184,6 +184,9 @@ LLVMValueRef cg_len(struct cg *g, struct node *mapnode);
 
 void counter_add(struct cg *g, uint32_t slot, LLVMValueRef delta);
 void count_dropped(struct cg *g, const struct map_info *m, LLVMValueRef n);
+/* -k/-kk: after helper `id` returned `rc`, a failure (rc < 0) sends an
+ * EV_HELPER_ERROR record naming the call's place (g->loc). */
+void helper_check(struct cg *g, enum bpf_func_id id, LLVMValueRef rc);
 void cg_record(struct cg *g, enum event_kind kind, struct fmt_info *f, struct node *args);
 void cg_printf(struct cg *g, struct node *call, enum event_kind kind);
 void cg_join(struct cg *g, struct node *call);

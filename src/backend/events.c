@@ -7,6 +7,8 @@
 
 #include "backend/cg_internal.h"
 
+#include <string.h>
+
 static void count_lost(struct cg *g);
 
 /* Sends a record; when the ring buffer is full the record is counted in
@@ -284,4 +286,126 @@ void cg_exit(struct cg *g, LLVMValueRef code)
 	/* exit() also ends this probe's run, as in bpftrace */
 	ret_default(g);
 	LLVMPositionBuilderAtEnd(g->b, new_block(g, "after_exit"));
+}
+
+/* ---- -k / -kk: failing helpers ----------------------------------------- */
+
+/* The helpers bpftrace 0.17 checks, by its names; reads only with -kk (a
+ * failed read leaves zeros, which a script can test). NULL: unchecked. */
+static const char *checked_helper(enum bpf_func_id id, int level)
+{
+	switch (id) {
+	case BPF_FUNC_probe_read:
+		return level >= 2 ? "probe_read" : NULL;
+	case BPF_FUNC_probe_read_str:
+		return level >= 2 ? "probe_read_str" : NULL;
+	case BPF_FUNC_probe_read_kernel:
+		return level >= 2 ? "probe_read_kernel" : NULL;
+	case BPF_FUNC_probe_read_kernel_str:
+		return level >= 2 ? "probe_read_kernel_str" : NULL;
+	case BPF_FUNC_probe_read_user:
+		return level >= 2 ? "probe_read_user" : NULL;
+	case BPF_FUNC_probe_read_user_str:
+		return level >= 2 ? "probe_read_user_str" : NULL;
+	case BPF_FUNC_map_update_elem:
+		return "map_update_elem";
+	case BPF_FUNC_map_delete_elem:
+		return "map_delete_elem";
+	case BPF_FUNC_get_stackid:
+		return "get_stackid";
+	case BPF_FUNC_get_current_comm:
+		return "get_current_comm";
+	case BPF_FUNC_send_signal:
+		return "send_signal";
+	case BPF_FUNC_d_path:
+		return "d_path";
+	default:
+		return NULL;
+	}
+}
+
+/* The script line of `l` and the site's texts as bpftrace's warning shows
+ * them: "NAME:LINE:COL-END", the line, '~' under columns COL..END-1. */
+static uint32_t add_helper_site(struct cg *g, const char *helper)
+{
+	struct compilation *c = g->c;
+	struct loc l = g->loc;
+	if (c->nhelper_sites == c->cap_helper_sites) {
+		uint32_t cap = c->cap_helper_sites ? c->cap_helper_sites * 2 : 16;
+		struct helper_site *n = arena_alloc(&c->arena, cap * sizeof(*n));
+		if (c->nhelper_sites)
+			memcpy(n, c->helper_sites, c->nhelper_sites * sizeof(*n));
+		c->helper_sites = n;
+		c->cap_helper_sites = cap;
+	}
+	const struct diag_source *src =
+		l.file >= 0 && l.file < c->diag->nsources ? &c->diag->sources[l.file] : NULL;
+	const char *text = "";
+	size_t len = 0;
+	if (src && l.first_line > 0) {
+		const char *p = src->text, *end = src->text + src->len;
+		for (int line = 1; line < l.first_line && p < end; line++) {
+			const char *nl = memchr(p, '\n', (size_t)(end - p));
+			p = nl ? nl + 1 : end;
+		}
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		text = p;
+		len = (size_t)((nl ? nl : end) - p);
+	}
+	int col = l.first_column > 0 ? l.first_column : 1;
+	int last = l.last_line == l.first_line && l.last_column >= col ? l.last_column : col;
+	if (l.last_line > l.first_line)
+		last = (int)len > col ? (int)len : col;
+	const char *name = !src || !strcmp(src->name, "-e") ? "stdin" : src->name;
+	struct helper_site *s = &c->helper_sites[c->nhelper_sites];
+	s->helper = helper;
+	s->where = arena_printf(&c->arena, "%s:%d:%d-%d", name, l.first_line, col, last + 1);
+	s->text = arena_strndup(&c->arena, text, len);
+	char *m = arena_alloc(&c->arena, (size_t)last + 1);
+	for (int i = 0; i < last; i++)
+		m[i] = i < col - 1 ? (i < (int)len && text[i] == '\t' ? '\t' : ' ') : '~';
+	m[last] = 0;
+	s->marker = m;
+	s->line = l.first_line;
+	s->col = col;
+	return c->nhelper_sites++;
+}
+
+void helper_check(struct cg *g, enum bpf_func_id id, LLVMValueRef rc)
+{
+	const char *helper = checked_helper(id, g->c->opts->helper_check);
+	if (!helper)
+		return;
+	/* helpers return an int in a 64-bit register */
+	LLVMValueRef r32 = LLVMBuildTrunc(g->b, LLVMTypeOf(rc) == g->ptr
+						      ? LLVMBuildPtrToInt(g->b, rc, g->i64, "")
+						      : rc,
+					  g->i32, "");
+	LLVMBasicBlockRef bad = new_block(g, "helper_failed"), ok = new_block(g, "helper_ok");
+	LLVMBuildCondBr(g->b, LLVMBuildICmp(g->b, LLVMIntSLT, r32, LLVMConstInt(g->i32, 0, 0), ""),
+			bad, ok);
+	LLVMPositionBuilderAtEnd(g->b, bad);
+	uint32_t site = add_helper_site(g, helper);
+	LLVMValueRef rec = event_header(g, 8, EV_HELPER_ERROR, site);
+	LLVMBuildStore(g->b, LLVMBuildSExt(g->b, r32, g->i64, ""), gep(g, rec, sizeof(struct event_hdr)));
+	emit_event(g, rec, (uint32_t)sizeof(struct event_hdr) + 8);
+	LLVMBuildBr(g->b, ok);
+	LLVMPositionBuilderAtEnd(g->b, ok);
+}
+
+void cg_describe_helper_sites(const struct compilation *c, struct program *p)
+{
+	struct manifest *m = &p->m;
+	m->nhelper_sites = c->nhelper_sites;
+	m->helper_sites = arena_alloc(&p->arena, (c->nhelper_sites + 1) * sizeof(*m->helper_sites));
+	for (uint32_t i = 0; i < c->nhelper_sites; i++) {
+		const struct helper_site *s = &c->helper_sites[i];
+		struct helper_site *d = &m->helper_sites[i];
+		d->helper = s->helper; /* a string constant */
+		d->where = arena_strdup(&p->arena, s->where);
+		d->text = arena_strdup(&p->arena, s->text);
+		d->marker = arena_strdup(&p->arena, s->marker);
+		d->line = s->line;
+		d->col = s->col;
+	}
 }

@@ -341,8 +341,14 @@ static LLVMValueRef cg_expr_here(struct cg *g, struct node *n)
 	case N_BINOP:
 		return cg_binop(g, n);
 	case N_UNOP: {
-		if (n->u.unop.op == OP_DEREF)
-			return kread(g, kaddr_of(g, n), n->type, kmem_space(g, n));
+		if (n->u.unop.op == OP_DEREF) {
+			LLVMValueRef addr = kaddr_of(g, n);
+			/* a failed read (-kk) is reported at the '*', as bpftrace
+			 * does; cg_expr() restores the place afterwards */
+			g->loc.last_line = g->loc.first_line;
+			g->loc.last_column = g->loc.first_column;
+			return kread(g, addr, n->type, kmem_space(g, n));
+		}
 		if (n->u.unop.op == OP_ADDR) /* &$x (sema allows only variables) */
 			return address_of_var(g, n->u.unop.operand->u.var.info);
 		LLVMValueRef v = cg_expr(g, n->u.unop.operand);

@@ -1330,6 +1330,23 @@ void out_attached(struct printer *p, uint32_t nprobes)
 		fprintf(p->out, "Attaching %u probe%s...\n", nprobes, nprobes == 1 ? "" : "s");
 }
 
+void out_helper_error(struct printer *p, const struct helper_site *site, int64_t rc)
+{
+	if (p->format == OUT_JSON) {
+		fprintf(p->out,
+			"{\"type\": \"helper_error\", \"helper\": \"%s\", \"retcode\": %lld, "
+			"\"line\": %d, \"col\": %d}\n",
+			site->helper, (long long)rc, site->line, site->col);
+		return;
+	}
+	fprintf(p->out, "%s: WARNING: Failed to %s: ", site->where, site->helper);
+	if (rc < 0)
+		fprintf(p->out, "%s (%lld)\n", strerror((int)-rc), (long long)rc);
+	else
+		fprintf(p->out, "%lld\n", (long long)rc);
+	fprintf(p->out, "%s\n%s\n", site->text, site->marker);
+}
+
 void out_lost_events(struct printer *p, uint64_t lost)
 {
 	if (p->format == OUT_JSON)

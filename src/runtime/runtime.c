@@ -397,6 +397,13 @@ static int on_event(void *ctx, void *data, size_t size)
 		if (h->id < r->p->m.nfmts)
 			out_time(&r->pr, r->p->m.fmts[h->id].fmt);
 		break;
+	case EV_HELPER_ERROR:
+		if (h->id < r->p->m.nhelper_sites && plen >= 8) {
+			int64_t rc;
+			memcpy(&rc, payload, sizeof(rc));
+			out_helper_error(&r->pr, &r->p->m.helper_sites[h->id], rc);
+		}
+		break;
 	case EV_JOIN:
 		if (h->id < r->p->m.nfmts)
 			out_join(&r->pr, &r->p->m.fmts[h->id], payload, plen);
