@@ -614,7 +614,12 @@ primary
 	: INT
 	| STR
 	| IDENT { $$ = ast_ident(ps->arena, @1, $1); }
-	| IDENT '(' args ')' { $$ = ast_call(ps->arena, @1, $1, $3.head); }
+	| IDENT '(' args ')' {
+		$$ = ast_call(ps->arena, @1, $1, $3.head);
+		$$->u.call.span = @1;
+		$$->u.call.span.last_line = @4.last_line;
+		$$->u.call.span.last_column = @4.last_column;
+	}
 	| VAR { $$ = ast_var(ps->arena, @1, $1); }
 	| map
 	| '(' expr ')' { $$ = $2; }

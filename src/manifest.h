@@ -146,7 +146,8 @@ struct event_hdr {
 /* The programs' counters: one u64 array, a global in the object's .bss
  * section (libbpf makes it a one-element array map), updated with a single
  * atomic add so that counting costs a few instructions and no map lookup.
- * Slots COUNTER_DROPPED + i count the failed updates of map i. */
+ * Slots COUNTER_DROPPED + i count the failed updates of map i; with -kk,
+ * COUNTER_DROPPED + nmaps + i is 1 once keyless map i was updated. */
 enum counter_slot {
 	COUNTER_LOST = 0,      /* records the full ring buffer had no room for */
 	COUNTER_EXIT = 1,      /* 1 + exit status (0..255) once a probe called exit() */

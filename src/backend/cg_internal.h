@@ -187,6 +187,12 @@ void count_dropped(struct cg *g, const struct map_info *m, LLVMValueRef n);
 /* -k/-kk: after helper `id` returned `rc`, a failure (rc < 0) sends an
  * EV_HELPER_ERROR record naming the call's place (g->loc). */
 void helper_check(struct cg *g, enum bpf_func_id id, LLVMValueRef rc);
+/* -kk: where a map lookup found nothing, `times` map_lookup_elem reports
+ * (bpftrace 0.17's; nothing without -kk). */
+void lookup_miss_report(struct cg *g, int times);
+/* -kk: the same for the first update of keyless aggregation `m` (a
+ * one-slot array here, whose slot always exists; a flag per map). */
+void first_update_report(struct cg *g, const struct map_info *m, int times);
 void cg_record(struct cg *g, enum event_kind kind, struct fmt_info *f, struct node *args);
 void cg_printf(struct cg *g, struct node *call, enum event_kind kind);
 void cg_join(struct cg *g, struct node *call);

@@ -31,7 +31,10 @@ static void emit_event(struct cg *g, LLVMValueRef rec, uint32_t size)
 static LLVMValueRef counter_ptr(struct cg *g, uint32_t slot)
 {
 	if (!g->counters) {
-		LLVMTypeRef t = LLVMArrayType2(g->i64, COUNTER_DROPPED + (uint64_t)g->c->nmaps);
+		/* -kk: nmaps more, the flags of first_update_report() */
+		uint64_t n = COUNTER_DROPPED + (uint64_t)g->c->nmaps *
+						     (g->c->opts->helper_check >= 2 ? 2 : 1);
+		LLVMTypeRef t = LLVMArrayType2(g->i64, n);
 		g->counters = LLVMAddGlobal(g->mod, t, "sonde_counters");
 		LLVMSetInitializer(g->counters, LLVMConstNull(t));
 		LLVMSetSection(g->counters, ".bss");
@@ -371,6 +374,8 @@ static uint32_t add_helper_site(struct cg *g, const char *helper)
 	return c->nhelper_sites++;
 }
 
+static void send_helper_error(struct cg *g, const char *helper, LLVMValueRef rc);
+
 void helper_check(struct cg *g, enum bpf_func_id id, LLVMValueRef rc)
 {
 	const char *helper = checked_helper(id, g->c->opts->helper_check);
@@ -385,12 +390,46 @@ void helper_check(struct cg *g, enum bpf_func_id id, LLVMValueRef rc)
 	LLVMBuildCondBr(g->b, LLVMBuildICmp(g->b, LLVMIntSLT, r32, LLVMConstInt(g->i32, 0, 0), ""),
 			bad, ok);
 	LLVMPositionBuilderAtEnd(g->b, bad);
-	uint32_t site = add_helper_site(g, helper);
-	LLVMValueRef rec = event_header(g, 8, EV_HELPER_ERROR, site);
-	LLVMBuildStore(g->b, LLVMBuildSExt(g->b, r32, g->i64, ""), gep(g, rec, sizeof(struct event_hdr)));
-	emit_event(g, rec, (uint32_t)sizeof(struct event_hdr) + 8);
+	send_helper_error(g, helper, LLVMBuildSExt(g->b, r32, g->i64, ""));
 	LLVMBuildBr(g->b, ok);
 	LLVMPositionBuilderAtEnd(g->b, ok);
+}
+
+static void send_helper_error(struct cg *g, const char *helper, LLVMValueRef rc)
+{
+	uint32_t site = add_helper_site(g, helper);
+	LLVMValueRef rec = event_header(g, 8, EV_HELPER_ERROR, site);
+	LLVMBuildStore(g->b, rc, gep(g, rec, sizeof(struct event_hdr)));
+	emit_event(g, rec, (uint32_t)sizeof(struct event_hdr) + 8);
+}
+
+/* -kk: bpftrace 0.17 reports a lookup that finds no value (retcode 0),
+ * such as an aggregation's first update of a key; `times` records, as
+ * avg() and stats() look two values up there. */
+void lookup_miss_report(struct cg *g, int times)
+{
+	if (g->c->opts->helper_check < 2 || !g->events)
+		return;
+	for (int i = 0; i < times; i++)
+		send_helper_error(g, "map_lookup_elem", c64(g, 0));
+}
+
+void first_update_report(struct cg *g, const struct map_info *m, int times)
+{
+	if (g->c->opts->helper_check < 2 || !g->events || !times)
+		return;
+	/* the flag: a counters slot after the dropped-update ones */
+	LLVMValueRef flag = counter_ptr(g, COUNTER_DROPPED + (uint32_t)g->c->nmaps + (uint32_t)m->index);
+	/* two CPUs racing to the first update may both report, as two of
+	 * bpftrace's lookups racing to insert the key may */
+	LLVMValueRef was = load64(g, flag);
+	LLVMBasicBlockRef first = new_block(g, "kk_first"), done = new_block(g, "kk_done");
+	LLVMBuildCondBr(g->b, LLVMBuildICmp(g->b, LLVMIntEQ, was, c64(g, 0), ""), first, done);
+	LLVMPositionBuilderAtEnd(g->b, first);
+	store64(g, flag, c64(g, 1));
+	lookup_miss_report(g, times);
+	LLVMBuildBr(g->b, done);
+	LLVMPositionBuilderAtEnd(g->b, done);
 }
 
 void cg_describe_helper_sites(const struct compilation *c, struct program *p)

@@ -246,9 +246,14 @@ static LLVMValueRef cg_assign(struct cg *g, struct node *n)
 	LLVMValueRef v = cg_expr(g, rhs);
 	struct type *vt = rhs->type;
 	if (n->u.assign.op != OP_NONE) {
+		/* a -kk lookup report of `@m[k] += v` is at the map, as bpftrace's */
+		struct loc outer = g->loc;
+		if (lhs->kind == N_MAP)
+			g->loc = lhs->loc;
 		LLVMValueRef cur = lhs->kind == N_MAP
 					   ? map_read(g, lhs)
 					   : load_value(g, var_slot(g, lhs->u.var.info), lhs->type);
+		g->loc = outer;
 		if (lhs->type->kind == TYPE_PTR)
 			v = LLVMBuildMul(g->b, v, c64(g, ptr_step(lhs->type)), "");
 		LLVMValueRef x = arith_op(g, n->u.assign.op, cur, v, lhs->type->is_signed);
@@ -267,8 +272,16 @@ static LLVMValueRef cg_incdec(struct cg *g, struct node *n)
 {
 	struct node *o = n->u.incdec.operand;
 	enum ast_op op = n->u.incdec.op;
+	/* bpftrace puts a -kk report of ++@m[k] at the "++", of @m[k]++ at
+	 * the whole */
+	struct loc outer = g->loc;
+	if (op == OP_PREINC || op == OP_PREDEC) {
+		g->loc.last_line = g->loc.first_line;
+		g->loc.last_column = g->loc.first_column + 1;
+	}
 	LLVMValueRef cur = o->kind == N_MAP ? map_read(g, o)
 					    : load_value(g, var_slot(g, o->u.var.info), o->type);
+	g->loc = outer;
 	bool inc = op == OP_PREINC || op == OP_POSTINC;
 	LLVMValueRef step = c64(g, o->type->kind == TYPE_PTR ? ptr_step(o->type) : 1);
 	LLVMValueRef nv =
@@ -323,6 +336,9 @@ LLVMValueRef cg_expr(struct cg *g, struct node *n)
 static LLVMValueRef cg_expr_here(struct cg *g, struct node *n)
 {
 	set_loc(g, n->loc);
+	/* a call's helpers are at the whole call (-k/-kk reports) */
+	if (n->kind == N_CALL && n->u.call.span.first_line)
+		g->loc = n->u.call.span;
 	switch (n->kind) {
 	case N_INT:
 		return c64(g, n->u.int_lit.value);

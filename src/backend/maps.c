@@ -95,7 +95,11 @@ LLVMValueRef map_read(struct cg *g, struct node *mapnode)
 	LLVMValueRef out = new_buf(g, m->value->size, "mapval");
 	LLVMValueRef p = map_lookup(g, m, key);
 	LLVMBasicBlockRef found = new_block(g, "found"), cont = new_block(g, "cont");
-	LLVMBuildCondBr(g->b, LLVMBuildIsNull(g->b, p, ""), cont, found);
+	LLVMBasicBlockRef miss = new_block(g, "miss");
+	LLVMBuildCondBr(g->b, LLVMBuildIsNull(g->b, p, ""), miss, found);
+	LLVMPositionBuilderAtEnd(g->b, miss);
+	lookup_miss_report(g, 1);
+	LLVMBuildBr(g->b, cont);
 	LLVMPositionBuilderAtEnd(g->b, found);
 	copy_bytes(g, out, p, m->value->size);
 	LLVMBuildBr(g->b, cont);
