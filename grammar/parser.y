@@ -447,8 +447,11 @@ stmts
 
 simple
 	: expr { $$ = mk_expr_stmt(ps, @$, $1); }
-	| expr '=' expr { $$ = mk_assign(ps, @$, OP_NONE, $1, $3); }
-	| expr COMPOUND_ASSIGN expr { $$ = mk_assign(ps, @$, $2, $1, $3); }
+	| expr '=' expr { $$ = mk_assign(ps, @$, OP_NONE, $1, $3); $$->u.assign.op_loc = @2; }
+	| expr COMPOUND_ASSIGN expr {
+		$$ = mk_assign(ps, @$, $2, $1, $3);
+		$$->u.assign.op_loc = @2;
+	}
 	| RETURN { $$ = ast_new(ps->arena, N_RETURN, @$); }
 	| RETURN expr {
 		$$ = ast_new(ps->arena, N_RETURN, @$);

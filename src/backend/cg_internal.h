@@ -72,6 +72,9 @@ struct cg {
 	struct temp_buf *temps;             /* buffers of the statements being generated */
 	uint32_t ntemps, cap_temps;
 	struct loc loc;                     /* of the code being generated, for errors */
+	/* the innermost call's name to ')'; while loc is at that call's name,
+	 * -k/-kk report a helper there (errors stay at the name) */
+	struct loc call_span;
 	bool failed;                        /* an error was reported */
 	bool iter_to_file;                  /* a pinned iterator: printf writes into its file */
 };

@@ -333,6 +333,10 @@ static uint32_t add_helper_site(struct cg *g, const char *helper)
 {
 	struct compilation *c = g->c;
 	struct loc l = g->loc;
+	const struct loc *sp = &g->call_span;
+	if (sp->first_line && sp->file == l.file && sp->first_line == l.first_line &&
+	    sp->first_column == l.first_column)
+		l = *sp;
 	if (c->nhelper_sites == c->cap_helper_sites) {
 		uint32_t cap = c->cap_helper_sites ? c->cap_helper_sites * 2 : 16;
 		struct helper_site *n = arena_alloc(&c->arena, cap * sizeof(*n));

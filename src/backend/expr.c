@@ -261,9 +261,15 @@ static LLVMValueRef cg_assign(struct cg *g, struct node *n)
 			v = x;
 		vt = lhs->type;
 	}
-	if (lhs->kind == N_MAP)
+	if (lhs->kind == N_MAP) {
+		/* a failed update (-k) is reported at the '=', and at the
+		 * whole of `@m[k] += v`, as bpftrace does */
+		struct loc outer = g->loc;
+		if (n->u.assign.op == OP_NONE && n->u.assign.op_loc.first_line)
+			g->loc = n->u.assign.op_loc;
 		map_write(g, lhs, v, vt);
-	else
+		g->loc = outer;
+	} else
 		store_value(g, var_slot(g, lhs->u.var.info), lhs->u.var.info->type, v, vt);
 	return c64(g, 0);
 }
@@ -327,9 +333,10 @@ LLVMValueRef cg_expr(struct cg *g, struct node *n)
 {
 	/* buffers made after an operand's code belong to `n`: an error about
 	 * them points here, not at the last operand */
-	struct loc outer = g->loc;
+	struct loc outer = g->loc, outer_span = g->call_span;
 	LLVMValueRef v = cg_expr_here(g, n);
 	g->loc = outer;
+	g->call_span = outer_span;
 	return v;
 }
 
@@ -337,8 +344,8 @@ static LLVMValueRef cg_expr_here(struct cg *g, struct node *n)
 {
 	set_loc(g, n->loc);
 	/* a call's helpers are at the whole call (-k/-kk reports) */
-	if (n->kind == N_CALL && n->u.call.span.first_line)
-		g->loc = n->u.call.span;
+	if (n->kind == N_CALL)
+		g->call_span = n->u.call.span;
 	switch (n->kind) {
 	case N_INT:
 		return c64(g, n->u.int_lit.value);

@@ -69,9 +69,11 @@ LLVMValueRef map_key(struct cg *g, struct node *mapnode)
 		return key;
 	if (comm_key) {
 		/* the helper writes the name straight into the key */
+		struct loc outer = g->loc;
 		set_loc(g, keys->loc);
 		LLVMValueRef args[] = {key, LLVMConstInt(g->i32, 16, 0)};
 		cg_helper(g, BPF_FUNC_get_current_comm, g->i64, args, 2);
+		g->loc = outer;
 		return key;
 	}
 	if (!keys->next) {

@@ -216,6 +216,7 @@ struct node {
 		struct {
 			enum ast_op op; /* OP_NONE for '=', else the compound operator */
 			struct node *lhs, *rhs;
+			struct loc op_loc; /* the '=' or "+=" (-k reports a map update at '=') */
 		} assign;
 		struct {
 			enum ast_op op; /* PREINC PREDEC POSTINC POSTDEC */

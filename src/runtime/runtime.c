@@ -854,7 +854,10 @@ int rt_run(const struct program *p, const struct rt_options *o, struct diag *d)
 		uint64_t start = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 		bpf_map_update_elem(bpf_map__fd(r.ld.aux_maps[i]), &key, &start, BPF_ANY);
 	}
-	if ((!o->quiet || o->format == OUT_JSON) && !o->test_run)
+	/* -q drops the attached_probes record of -f json too, as in
+	 * bpftrace 0.17: `sonde -q -f json` of an exit-time map is one JSON
+	 * document */
+	if (!o->quiet && !o->test_run)
 		out_attached(&r.pr, p->m.nprobes);
 	fflush(o->out);
 	/* a signal that came right after loading, or output that cannot be

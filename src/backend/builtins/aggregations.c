@@ -116,10 +116,13 @@ static struct agg_update agg_begin(struct cg *g, struct node *call, struct node 
 	struct agg_update u;
 	u.key = map_key(g, target);
 	/* -kk reports a first update at the call, as bpftrace does */
-	struct loc outer = g->loc;
-	g->loc = call->kind == N_CALL && call->u.call.span.first_line ? call->u.call.span : call->loc;
+	struct loc outer = g->loc, outer_span = g->call_span;
+	g->loc = call->loc;
+	if (call->kind == N_CALL)
+		g->call_span = call->u.call.span;
 	u.slot = agg_slot(g, target->u.map.info, u.key, first, &u.done);
 	g->loc = outer;
+	g->call_span = outer_span;
 	return u;
 }
 
@@ -245,9 +248,10 @@ static void bucket_add(struct cg *g, struct node *call, LLVMValueRef slot, LLVMV
 		/* -kk: bpftrace 0.17 keeps each bucket under its own key, and
 		 * reports the lookup of one not yet there (this CPU's count
 		 * here) */
-		struct loc outer = g->loc;
-		g->loc = call->kind == N_CALL && call->u.call.span.first_line ? call->u.call.span
-									       : call->loc;
+		struct loc outer = g->loc, outer_span = g->call_span;
+		g->loc = call->loc;
+		if (call->kind == N_CALL)
+			g->call_span = call->u.call.span;
 		LLVMBasicBlockRef empty = new_block(g, "bucket_empty"), add = new_block(g, "bucket_add");
 		LLVMBuildCondBr(g->b, LLVMBuildICmp(g->b, LLVMIntEQ, load64(g, p), c64(g, 0), ""), empty,
 				add);
@@ -256,6 +260,7 @@ static void bucket_add(struct cg *g, struct node *call, LLVMValueRef slot, LLVMV
 		LLVMBuildBr(g->b, add);
 		LLVMPositionBuilderAtEnd(g->b, add);
 		g->loc = outer;
+		g->call_span = outer_span;
 	}
 	add64(g, p, c64(g, 1));
 }
