@@ -208,6 +208,7 @@ static struct program *build_manifest(const struct backend *be, struct compilati
 	m->print_maps_on_exit = c->opts->print_maps_on_exit != 0;
 	m->max_cat_bytes = c->opts->max_cat_bytes;
 	m->missing_probes = c->opts->missing_probes;
+	m->no_warnings = c->opts->no_warnings;
 	m->probes = arena_alloc(a, (c->ninsts + 1) * sizeof(*m->probes));
 	for (struct probe_inst *pi = c->insts; pi; pi = pi->next) {
 		struct probe_desc *d = &m->probes[pi->index];

@@ -197,6 +197,9 @@ struct manifest {
 	uint32_t missing_probes; /* config missing_probes (enum missing_probes, settings.h) */
 	struct helper_site *helper_sites; /* filled by the backend (-k, -kk) */
 	uint32_t nhelper_sites;
+	/* --no-warnings: text output drops the helper warnings (JSON keeps
+	 * its helper_error records), as bpftrace 0.17 does */
+	bool no_warnings;
 };
 
 struct program {

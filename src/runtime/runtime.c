@@ -398,7 +398,8 @@ static int on_event(void *ctx, void *data, size_t size)
 			out_time(&r->pr, r->p->m.fmts[h->id].fmt);
 		break;
 	case EV_HELPER_ERROR:
-		if (h->id < r->p->m.nhelper_sites && plen >= 8) {
+		if (h->id < r->p->m.nhelper_sites && plen >= 8 &&
+		    !(r->p->m.no_warnings && r->o->format != OUT_JSON)) {
 			int64_t rc;
 			memcpy(&rc, payload, sizeof(rc));
 			out_helper_error(&r->pr, &r->p->m.helper_sites[h->id], rc);
