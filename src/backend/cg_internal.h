@@ -75,6 +75,10 @@ struct cg {
 	/* the innermost call's name to ')'; while loc is at that call's name,
 	 * -k/-kk report a helper there (errors stay at the name) */
 	struct loc call_span;
+	/* while a map's first key is generated: that key's place and the
+	 * map's; bpftrace 0.17 reports a helper of the key from the map's
+	 * start ("@m[str(0)") */
+	struct loc first_key, first_key_map;
 	bool failed;                        /* an error was reported */
 	bool iter_to_file;                  /* a pinned iterator: printf writes into its file */
 };

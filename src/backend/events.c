@@ -333,10 +333,14 @@ static uint32_t add_helper_site(struct cg *g, const char *helper)
 {
 	struct compilation *c = g->c;
 	struct loc l = g->loc;
-	const struct loc *sp = &g->call_span;
+	const struct loc *sp = &g->call_span, *fk = &g->first_key;
+	bool in_first_key = fk->first_line && fk->file == l.file && fk->first_line == l.first_line &&
+			    fk->first_column == l.first_column;
 	if (sp->first_line && sp->file == l.file && sp->first_line == l.first_line &&
 	    sp->first_column == l.first_column)
 		l = *sp;
+	if (in_first_key && g->first_key_map.first_line == l.first_line)
+		l.first_column = g->first_key_map.first_column;
 	if (c->nhelper_sites == c->cap_helper_sites) {
 		uint32_t cap = c->cap_helper_sites ? c->cap_helper_sites * 2 : 16;
 		struct helper_site *n = arena_alloc(&c->arena, cap * sizeof(*n));

@@ -76,13 +76,21 @@ LLVMValueRef map_key(struct cg *g, struct node *mapnode)
 		g->loc = outer;
 		return key;
 	}
+	struct loc outer_key = g->first_key, outer_map = g->first_key_map;
+	g->first_key = keys->loc;
+	g->first_key_map = mapnode->loc;
 	if (!keys->next) {
-		store_value(g, key, m->key, cg_expr(g, keys), keys->type);
+		LLVMValueRef v = cg_expr(g, keys);
+		g->first_key = outer_key;
+		g->first_key_map = outer_map;
+		store_value(g, key, m->key, v, keys->type);
 		return key;
 	}
 	uint32_t i = 0;
 	for (struct node *k = keys; k && i < m->key->nfields; k = k->next, i++) {
 		LLVMValueRef v = cg_expr(g, k);
+		g->first_key = outer_key;
+		g->first_key_map = outer_map;
 		store_value(g, gep(g, key, m->key->fields[i].offset), m->key->fields[i].type, v,
 			    k->type);
 	}
