@@ -327,6 +327,42 @@ static const char *checked_helper(enum bpf_func_id id, int level)
 	}
 }
 
+/* Column `col` (1-based) of script line `text` as bpftrace 0.17 counts it:
+ * one more for each `(struct NAME`, `(union NAME` or `(enum NAME` (a cast,
+ * sizeof, offsetof) that ends before it on the line. */
+static int bpftrace_column(const char *text, size_t len, int col)
+{
+	int shift = 0;
+	for (size_t i = 0; i < len && (int)i < col - 1; i++) {
+		if (text[i] != '(')
+			continue;
+		size_t j = i + 1;
+		while (j < len && (text[j] == ' ' || text[j] == '\t'))
+			j++;
+		static const char *const kw[] = {"struct", "union", "enum"};
+		size_t k = j;
+		for (int w = 0; w < 3; w++) {
+			size_t n = strlen(kw[w]);
+			if (len - j > n && !strncmp(text + j, kw[w], n) &&
+			    (text[j + n] == ' ' || text[j + n] == '\t')) {
+				k = j + n;
+				break;
+			}
+		}
+		if (k == j)
+			continue;
+		while (k < len && (text[k] == ' ' || text[k] == '\t'))
+			k++;
+		size_t id = k;
+		while (k < len && (text[k] == '_' || (text[k] >= 'a' && text[k] <= 'z') ||
+				   (text[k] >= 'A' && text[k] <= 'Z') || (text[k] >= '0' && text[k] <= '9')))
+			k++;
+		if (k > id && (int)k <= col - 1)
+			shift++;
+	}
+	return col + shift;
+}
+
 /* The script line of `l` and the site's texts as bpftrace's warning shows
  * them: "NAME:LINE:COL-END", the line, '~' under columns COL..END-1. */
 static uint32_t add_helper_site(struct cg *g, const char *helper)
@@ -367,15 +403,38 @@ static uint32_t add_helper_site(struct cg *g, const char *helper)
 	int last = l.last_line == l.first_line && l.last_column >= col ? l.last_column : col;
 	if (l.last_line > l.first_line)
 		last = (int)len > col ? (int)len : col;
+	/* bpftrace's columns, and its marker under them */
+	int end = bpftrace_column(text, len, last + 1);
+	col = bpftrace_column(text, len, col);
+	last = end - 1;
 	const char *name = !src || !strcmp(src->name, "-e") ? "stdin" : src->name;
 	struct helper_site *s = &c->helper_sites[c->nhelper_sites];
 	s->helper = helper;
-	s->where = arena_printf(&c->arena, "%s:%d:%d-%d", name, l.first_line, col, last + 1);
-	s->text = arena_strndup(&c->arena, text, len);
-	char *m = arena_alloc(&c->arena, (size_t)last + 1);
-	for (int i = 0; i < last; i++)
-		m[i] = i < col - 1 ? (i < (int)len && text[i] == '\t' ? '\t' : ' ') : '~';
-	m[last] = 0;
+	s->where = arena_printf(&c->arena, "%s:%d:%d-%d", name, l.first_line, col, end);
+	/* bpftrace shows a tab as four spaces, in the line and the marker */
+	char *t = arena_alloc(&c->arena, len * 4 + 1), *m = arena_alloc(&c->arena, (size_t)last * 4 + 1);
+	size_t tn = 0, mn = 0;
+	for (size_t i = 0; i < len; i++) {
+		if (text[i] == '\t') {
+			memcpy(t + tn, "    ", 4);
+			tn += 4;
+		} else {
+			t[tn++] = text[i];
+		}
+	}
+	t[tn] = 0;
+	for (int i = 0; i < last; i++) {
+		if (i >= col - 1) {
+			m[mn++] = '~';
+		} else if (i < (int)len && text[i] == '\t') {
+			memcpy(m + mn, "    ", 4);
+			mn += 4;
+		} else {
+			m[mn++] = ' ';
+		}
+	}
+	m[mn] = 0;
+	s->text = t;
 	s->marker = m;
 	s->line = l.first_line;
 	s->col = col;
