@@ -328,8 +328,8 @@ static const char *checked_helper(enum bpf_func_id id, int level)
 }
 
 /* Column `col` (1-based) of script line `text` as bpftrace 0.17 counts it:
- * one more for each `(struct NAME`, `(union NAME` or `(enum NAME` (a cast,
- * sizeof, offsetof) that ends before it on the line. */
+ * one more for each `(struct NAME` or `(union NAME` (a cast, sizeof) that
+ * ends before it on the line. (bpftrace 0.17 has no casts to enums.) */
 static int bpftrace_column(const char *text, size_t len, int col)
 {
 	int shift = 0;
@@ -339,9 +339,9 @@ static int bpftrace_column(const char *text, size_t len, int col)
 		size_t j = i + 1;
 		while (j < len && (text[j] == ' ' || text[j] == '\t'))
 			j++;
-		static const char *const kw[] = {"struct", "union", "enum"};
+		static const char *const kw[] = {"struct", "union"};
 		size_t k = j;
-		for (int w = 0; w < 3; w++) {
+		for (int w = 0; w < 2; w++) {
 			size_t n = strlen(kw[w]);
 			if (len - j > n && !strncmp(text + j, kw[w], n) &&
 			    (text[j + n] == ' ' || text[j + n] == '\t')) {
