@@ -448,8 +448,11 @@ stmts
 
 simple
 	: expr { $$ = mk_expr_stmt(ps, @$, $1); }
-	| expr '=' expr { $$ = mk_assign(ps, @$, OP_NONE, $1, $3); }
-	| expr COMPOUND_ASSIGN expr { $$ = mk_assign(ps, @$, $2, $1, $3); }
+	| expr '=' expr { $$ = mk_assign(ps, @$, OP_NONE, $1, $3); $$->u.assign.op_loc = @2; }
+	| expr COMPOUND_ASSIGN expr {
+		$$ = mk_assign(ps, @$, $2, $1, $3);
+		$$->u.assign.op_loc = @2;
+	}
 	| RETURN { $$ = ast_new(ps->arena, N_RETURN, @$); }
 	| RETURN expr {
 		$$ = ast_new(ps->arena, N_RETURN, @$);
@@ -615,7 +618,12 @@ primary
 	: INT
 	| STR
 	| IDENT { $$ = ast_ident(ps->arena, @1, $1); }
-	| IDENT '(' args ')' { $$ = ast_call(ps->arena, @1, $1, $3.head); }
+	| IDENT '(' args ')' {
+		$$ = ast_call(ps->arena, @1, $1, $3.head);
+		$$->u.call.span = @1;
+		$$->u.call.span.last_line = @4.last_line;
+		$$->u.call.span.last_column = @4.last_column;
+	}
 	| VAR { $$ = ast_var(ps->arena, @1, $1); }
 	| map
 	| '(' expr ')' { $$ = $2; }

@@ -50,6 +50,9 @@ struct compile_options {
 	/* after a string str() cut to max_strlen; NULL: bpftrace's ".." */
 	const char *str_trunc_trailer;
 	bool unsafe;
+	/* -k: report failing helpers whose failure leaves no zero result
+	 * (map updates and deletes, ...); -kk (2): memory reads too */
+	int helper_check;
 	unsigned debug;        /* DEBUG_* */
 	FILE *debug_out;
 	const char *emit_llvm; /* write textual IR here, or NULL */
@@ -151,6 +154,9 @@ struct compilation {
 	bool uses_events; /* needs the ring buffer */
 	bool uses_stacks; /* needs the stack-trace map */
 	bool uses_runtime; /* codegen: calls into bpf-runtime (linked in) */
+	/* -k/-kk: the checked helper calls, codegen's, in the manifest at emit */
+	struct helper_site *helper_sites;
+	uint32_t nhelper_sites, cap_helper_sites;
 
 	bool missing_noted; /* the missing_probes note was given */
 	/* the probe being expanded has several specs: with missing_probes

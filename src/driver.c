@@ -211,6 +211,7 @@ static struct program *build_manifest(const struct backend *be, struct compilati
 	/* not set: no trailer, bpftrace 0.17's output (strings.c) */
 	m->str_trunc_trailer =
 	    c->opts->str_trunc_trailer ? arena_strdup(a, c->opts->str_trunc_trailer) : NULL;
+	m->no_warnings = c->opts->no_warnings;
 	m->probes = arena_alloc(a, (c->ninsts + 1) * sizeof(*m->probes));
 	for (struct probe_inst *pi = c->insts; pi; pi = pi->next) {
 		struct probe_desc *d = &m->probes[pi->index];
@@ -392,6 +393,9 @@ static int pass_manifest(struct pass_state *s)
 	s->be = backend_get();
 	if (!s->be)
 		return -1;
+	/* -k/-kk: failing helpers are reported through the ring buffer */
+	if (s->c.opts->helper_check)
+		s->c.uses_events = true;
 	s->p = build_manifest(s->be, &s->c);
 	if (!s->p) {
 		fprintf(stderr, "sonde: out of memory\n");

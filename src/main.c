@@ -50,6 +50,8 @@ static void usage(FILE *out)
 	      "  -q, --quiet        quiet: no \"Attaching N probes...\" line\n"
 	      "  -B line|full|none  output buffering (default: line on a terminal, else full)\n"
 	      "  -v, --verbose      verbose: libbpf's messages\n"
+	      "  -k                 warn when a BPF helper fails (map updates and deletes, ...)\n"
+	      "  -kk                also when a memory read (bpf_probe_read...) fails\n"
 	      "  --no-warnings      do not show the compiler's warnings\n"
 	      "  -I DIR             a directory for the headers a script #includes\n"
 	      "  --include FILE     a header included before the script, as #include \"FILE\"\n"
@@ -689,7 +691,7 @@ static int parse_options(struct cli *o)
 	/* options anywhere, as getopt(3) permutes them (bpftrace's way): after
 	 * the script and among its parameters; "--" ends them, so a parameter
 	 * may start with '-' */
-	while ((c = getopt_long(o->argc, o->argv, "e:f:o:qB:vdhVlp:c:I:", longopts, &li)) != -1) {
+	while ((c = getopt_long(o->argc, o->argv, "e:f:o:qB:vdhVlp:c:I:k", longopts, &li)) != -1) {
 		/* getopt has stepped past the argument a long option is in, and
 		 * past the next one when that is the option's value */
 		char **argv = o->argv;
@@ -753,6 +755,11 @@ static int parse_options(struct cli *o)
 			break;
 		case OPT_EMIT_LLVM:
 			o->copts.emit_llvm = optarg;
+			break;
+		case 'k':
+			/* -k, -kk (or -k -k): bpftrace's helper error checks */
+			if (o->copts.helper_check < 2)
+				o->copts.helper_check++;
 			break;
 		case OPT_UNSAFE:
 			o->copts.unsafe = true;

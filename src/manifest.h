@@ -120,6 +120,17 @@ enum event_kind {
 	EV_JOIN = 10,  /* id: fmt index (fmt: the delimiter, arg 0: one string's type);
 			  payload: u64 count, then `count` strings of arg 0's size */
 	EV_UNWATCH = 11, /* id: unused; payload: the u64 address unwatch() names */
+	EV_HELPER_ERROR = 12, /* -k/-kk: id: helper_site index; payload: i64 return code */
+};
+
+/* -k / -kk: a BPF helper call whose failure is reported, with the script
+ * place bpftrace's warning shows. */
+struct helper_site {
+	const char *helper; /* bpftrace's name for it: "probe_read", "map_update_elem" */
+	const char *where;  /* "stdin:1:14-15" (bpftrace names -e "stdin") */
+	const char *text;   /* the script line */
+	const char *marker; /* "             ~~~" under the expression */
+	int line, col;
 };
 
 /* join(): at most this many strings of an argv-style array, each read
@@ -135,7 +146,8 @@ struct event_hdr {
 /* The programs' counters: one u64 array, a global in the object's .bss
  * section (libbpf makes it a one-element array map), updated with a single
  * atomic add so that counting costs a few instructions and no map lookup.
- * Slots COUNTER_DROPPED + i count the failed updates of map i. */
+ * Slots COUNTER_DROPPED + i count the failed updates of map i; with -kk,
+ * COUNTER_DROPPED + nmaps + i is 1 once keyless map i was updated. */
 enum counter_slot {
 	COUNTER_LOST = 0,      /* records the full ring buffer had no room for */
 	COUNTER_EXIT = 1,      /* 1 + exit status (0..255) once a probe called exit() */
@@ -189,6 +201,11 @@ struct manifest {
 	uint32_t max_cat_bytes;  /* config max_cat_bytes */
 	uint32_t missing_probes; /* config missing_probes (enum missing_probes, settings.h) */
 	const char *str_trunc_trailer; /* after a cut string (config str_trunc_trailer) */
+	struct helper_site *helper_sites; /* filled by the backend (-k, -kk) */
+	uint32_t nhelper_sites;
+	/* --no-warnings: text output drops the helper warnings (JSON keeps
+	 * its helper_error records), as bpftrace 0.17 does */
+	bool no_warnings;
 };
 
 struct program {

@@ -106,6 +106,7 @@ static int backend_emit(struct compilation *c, struct backend_module *m, struct 
 		rc = -1;
 	} else {
 		cg_describe_aux_maps(&m->aux, p);
+		cg_describe_helper_sites(c, p);
 	}
 	free(err);
 	return rc;

@@ -72,6 +72,13 @@ struct cg {
 	struct temp_buf *temps;             /* buffers of the statements being generated */
 	uint32_t ntemps, cap_temps;
 	struct loc loc;                     /* of the code being generated, for errors */
+	/* the innermost call's name to ')'; while loc is at that call's name,
+	 * -k/-kk report a helper there (errors stay at the name) */
+	struct loc call_span;
+	/* while a map's first key is generated: that key's place and the
+	 * map's; bpftrace 0.17 reports a helper of the key from the map's
+	 * start ("@m[str(0)") */
+	struct loc first_key, first_key_map;
 	bool failed;                        /* an error was reported */
 	bool iter_to_file;                  /* a pinned iterator: printf writes into its file */
 };
@@ -184,6 +191,15 @@ LLVMValueRef cg_len(struct cg *g, struct node *mapnode);
 
 void counter_add(struct cg *g, uint32_t slot, LLVMValueRef delta);
 void count_dropped(struct cg *g, const struct map_info *m, LLVMValueRef n);
+/* -k/-kk: after helper `id` returned `rc`, a failure (rc < 0) sends an
+ * EV_HELPER_ERROR record naming the call's place (g->loc). */
+void helper_check(struct cg *g, enum bpf_func_id id, LLVMValueRef rc);
+/* -kk: where a map lookup found nothing, `times` map_lookup_elem reports
+ * (bpftrace 0.17's; nothing without -kk). */
+void lookup_miss_report(struct cg *g, int times);
+/* -kk: the same for the first update of keyless aggregation `m` (a
+ * one-slot array here, whose slot always exists; a flag per map). */
+void first_update_report(struct cg *g, const struct map_info *m, int times);
 void cg_record(struct cg *g, enum event_kind kind, struct fmt_info *f, struct node *args);
 void cg_printf(struct cg *g, struct node *call, enum event_kind kind);
 void cg_join(struct cg *g, struct node *call);

@@ -23,6 +23,8 @@ int cg_build(struct compilation *c, LLVMContextRef ctx, LLVMModuleRef mod, struc
              struct cg_aux_maps *aux);
 /* The maps of `aux`, into p's manifest (and p's arena). */
 void cg_describe_aux_maps(const struct cg_aux_maps *aux, struct program *p);
+/* -k/-kk: the checked helper calls (events.c) into the program's manifest. */
+void cg_describe_helper_sites(const struct compilation *c, struct program *p);
 /* Fills the BPF-side layout of a map (type, sizes) for the manifest. */
 void cg_map_desc(const struct compilation *c, const struct map_info *m, struct map_desc *d);
 

@@ -7,6 +7,8 @@
 
 #include "backend/cg_internal.h"
 
+#include <string.h>
+
 static void count_lost(struct cg *g);
 
 /* Sends a record; when the ring buffer is full the record is counted in
@@ -29,7 +31,10 @@ static void emit_event(struct cg *g, LLVMValueRef rec, uint32_t size)
 static LLVMValueRef counter_ptr(struct cg *g, uint32_t slot)
 {
 	if (!g->counters) {
-		LLVMTypeRef t = LLVMArrayType2(g->i64, COUNTER_DROPPED + (uint64_t)g->c->nmaps);
+		/* -kk: nmaps more, the flags of first_update_report() */
+		uint64_t n = COUNTER_DROPPED + (uint64_t)g->c->nmaps *
+						     (g->c->opts->helper_check >= 2 ? 2 : 1);
+		LLVMTypeRef t = LLVMArrayType2(g->i64, n);
 		g->counters = LLVMAddGlobal(g->mod, t, "sonde_counters");
 		LLVMSetInitializer(g->counters, LLVMConstNull(t));
 		LLVMSetSection(g->counters, ".bss");
@@ -284,4 +289,229 @@ void cg_exit(struct cg *g, LLVMValueRef code)
 	/* exit() also ends this probe's run, as in bpftrace */
 	ret_default(g);
 	LLVMPositionBuilderAtEnd(g->b, new_block(g, "after_exit"));
+}
+
+/* ---- -k / -kk: failing helpers ----------------------------------------- */
+
+/* The helpers bpftrace 0.17 checks, by its names; reads only with -kk (a
+ * failed read leaves zeros, which a script can test). NULL: unchecked. */
+static const char *checked_helper(enum bpf_func_id id, int level)
+{
+	switch (id) {
+	case BPF_FUNC_probe_read:
+		return level >= 2 ? "probe_read" : NULL;
+	case BPF_FUNC_probe_read_str:
+		return level >= 2 ? "probe_read_str" : NULL;
+	case BPF_FUNC_probe_read_kernel:
+		return level >= 2 ? "probe_read_kernel" : NULL;
+	case BPF_FUNC_probe_read_kernel_str:
+		return level >= 2 ? "probe_read_kernel_str" : NULL;
+	case BPF_FUNC_probe_read_user:
+		return level >= 2 ? "probe_read_user" : NULL;
+	case BPF_FUNC_probe_read_user_str:
+		return level >= 2 ? "probe_read_user_str" : NULL;
+	case BPF_FUNC_map_update_elem:
+		return "map_update_elem";
+	case BPF_FUNC_map_delete_elem:
+		return "map_delete_elem";
+	case BPF_FUNC_get_stackid:
+		return "get_stackid";
+	case BPF_FUNC_get_current_comm:
+		return "get_current_comm";
+	case BPF_FUNC_send_signal:
+		return "send_signal";
+	case BPF_FUNC_d_path:
+		return "d_path";
+	default:
+		return NULL;
+	}
+}
+
+/* Column `col` (1-based) of script line `text` as bpftrace 0.17 counts it:
+ * one more for each `(struct NAME` or `(union NAME` (a cast, sizeof) that
+ * ends before it on the line. (bpftrace 0.17 has no casts to enums.) */
+static int bpftrace_column(const char *text, size_t len, int col)
+{
+	int shift = 0;
+	for (size_t i = 0; i < len && (int)i < col - 1; i++) {
+		if (text[i] != '(')
+			continue;
+		size_t j = i + 1;
+		while (j < len && (text[j] == ' ' || text[j] == '\t'))
+			j++;
+		static const char *const kw[] = {"struct", "union"};
+		size_t k = j;
+		for (int w = 0; w < 2; w++) {
+			size_t n = strlen(kw[w]);
+			if (len - j > n && !strncmp(text + j, kw[w], n) &&
+			    (text[j + n] == ' ' || text[j + n] == '\t')) {
+				k = j + n;
+				break;
+			}
+		}
+		if (k == j)
+			continue;
+		while (k < len && (text[k] == ' ' || text[k] == '\t'))
+			k++;
+		size_t id = k;
+		while (k < len && (text[k] == '_' || (text[k] >= 'a' && text[k] <= 'z') ||
+				   (text[k] >= 'A' && text[k] <= 'Z') || (text[k] >= '0' && text[k] <= '9')))
+			k++;
+		if (k > id && (int)k <= col - 1)
+			shift++;
+	}
+	return col + shift;
+}
+
+/* The script line of `l` and the site's texts as bpftrace's warning shows
+ * them: "NAME:LINE:COL-END", the line, '~' under columns COL..END-1. */
+static uint32_t add_helper_site(struct cg *g, const char *helper)
+{
+	struct compilation *c = g->c;
+	struct loc l = g->loc;
+	const struct loc *sp = &g->call_span, *fk = &g->first_key;
+	bool in_first_key = fk->first_line && fk->file == l.file && fk->first_line == l.first_line &&
+			    fk->first_column == l.first_column;
+	if (sp->first_line && sp->file == l.file && sp->first_line == l.first_line &&
+	    sp->first_column == l.first_column)
+		l = *sp;
+	if (in_first_key && g->first_key_map.first_line == l.first_line)
+		l.first_column = g->first_key_map.first_column;
+	if (c->nhelper_sites == c->cap_helper_sites) {
+		uint32_t cap = c->cap_helper_sites ? c->cap_helper_sites * 2 : 16;
+		struct helper_site *n = arena_alloc(&c->arena, cap * sizeof(*n));
+		if (c->nhelper_sites)
+			memcpy(n, c->helper_sites, c->nhelper_sites * sizeof(*n));
+		c->helper_sites = n;
+		c->cap_helper_sites = cap;
+	}
+	const struct diag_source *src =
+		l.file >= 0 && l.file < c->diag->nsources ? &c->diag->sources[l.file] : NULL;
+	const char *text = "";
+	size_t len = 0;
+	if (src && l.first_line > 0) {
+		const char *p = src->text, *end = src->text + src->len;
+		for (int line = 1; line < l.first_line && p < end; line++) {
+			const char *nl = memchr(p, '\n', (size_t)(end - p));
+			p = nl ? nl + 1 : end;
+		}
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		text = p;
+		len = (size_t)((nl ? nl : end) - p);
+	}
+	int col = l.first_column > 0 ? l.first_column : 1;
+	int last = l.last_line == l.first_line && l.last_column >= col ? l.last_column : col;
+	if (l.last_line > l.first_line)
+		last = (int)len > col ? (int)len : col;
+	/* bpftrace's columns, and its marker under them */
+	int end = bpftrace_column(text, len, last + 1);
+	col = bpftrace_column(text, len, col);
+	last = end - 1;
+	const char *name = !src || !strcmp(src->name, "-e") ? "stdin" : src->name;
+	struct helper_site *s = &c->helper_sites[c->nhelper_sites];
+	s->helper = helper;
+	s->where = arena_printf(&c->arena, "%s:%d:%d-%d", name, l.first_line, col, end);
+	/* bpftrace shows a tab as four spaces, in the line and the marker */
+	char *t = arena_alloc(&c->arena, len * 4 + 1), *m = arena_alloc(&c->arena, (size_t)last * 4 + 1);
+	size_t tn = 0, mn = 0;
+	for (size_t i = 0; i < len; i++) {
+		if (text[i] == '\t') {
+			memcpy(t + tn, "    ", 4);
+			tn += 4;
+		} else {
+			t[tn++] = text[i];
+		}
+	}
+	t[tn] = 0;
+	for (int i = 0; i < last; i++) {
+		if (i >= col - 1) {
+			m[mn++] = '~';
+		} else if (i < (int)len && text[i] == '\t') {
+			memcpy(m + mn, "    ", 4);
+			mn += 4;
+		} else {
+			m[mn++] = ' ';
+		}
+	}
+	m[mn] = 0;
+	s->text = t;
+	s->marker = m;
+	s->line = l.first_line;
+	s->col = col;
+	return c->nhelper_sites++;
+}
+
+static void send_helper_error(struct cg *g, const char *helper, LLVMValueRef rc);
+
+void helper_check(struct cg *g, enum bpf_func_id id, LLVMValueRef rc)
+{
+	const char *helper = checked_helper(id, g->c->opts->helper_check);
+	if (!helper)
+		return;
+	/* helpers return an int in a 64-bit register */
+	LLVMValueRef r32 = LLVMBuildTrunc(g->b, LLVMTypeOf(rc) == g->ptr
+						      ? LLVMBuildPtrToInt(g->b, rc, g->i64, "")
+						      : rc,
+					  g->i32, "");
+	LLVMBasicBlockRef bad = new_block(g, "helper_failed"), ok = new_block(g, "helper_ok");
+	LLVMBuildCondBr(g->b, LLVMBuildICmp(g->b, LLVMIntSLT, r32, LLVMConstInt(g->i32, 0, 0), ""),
+			bad, ok);
+	LLVMPositionBuilderAtEnd(g->b, bad);
+	send_helper_error(g, helper, LLVMBuildSExt(g->b, r32, g->i64, ""));
+	LLVMBuildBr(g->b, ok);
+	LLVMPositionBuilderAtEnd(g->b, ok);
+}
+
+static void send_helper_error(struct cg *g, const char *helper, LLVMValueRef rc)
+{
+	uint32_t site = add_helper_site(g, helper);
+	LLVMValueRef rec = event_header(g, 8, EV_HELPER_ERROR, site);
+	LLVMBuildStore(g->b, rc, gep(g, rec, sizeof(struct event_hdr)));
+	emit_event(g, rec, (uint32_t)sizeof(struct event_hdr) + 8);
+}
+
+/* -kk: bpftrace 0.17 reports a lookup that finds no value (retcode 0),
+ * such as an aggregation's first update of a key; `times` records, as
+ * avg() and stats() look two values up there. */
+void lookup_miss_report(struct cg *g, int times)
+{
+	if (g->c->opts->helper_check < 2 || !g->events)
+		return;
+	for (int i = 0; i < times; i++)
+		send_helper_error(g, "map_lookup_elem", c64(g, 0));
+}
+
+void first_update_report(struct cg *g, const struct map_info *m, int times)
+{
+	if (g->c->opts->helper_check < 2 || !g->events || !times)
+		return;
+	/* the flag: a counters slot after the dropped-update ones */
+	LLVMValueRef flag = counter_ptr(g, COUNTER_DROPPED + (uint32_t)g->c->nmaps + (uint32_t)m->index);
+	/* two CPUs racing to the first update may both report, as two of
+	 * bpftrace's lookups racing to insert the key may */
+	LLVMValueRef was = load64(g, flag);
+	LLVMBasicBlockRef first = new_block(g, "kk_first"), done = new_block(g, "kk_done");
+	LLVMBuildCondBr(g->b, LLVMBuildICmp(g->b, LLVMIntEQ, was, c64(g, 0), ""), first, done);
+	LLVMPositionBuilderAtEnd(g->b, first);
+	store64(g, flag, c64(g, 1));
+	lookup_miss_report(g, times);
+	LLVMBuildBr(g->b, done);
+	LLVMPositionBuilderAtEnd(g->b, done);
+}
+
+void cg_describe_helper_sites(const struct compilation *c, struct program *p)
+{
+	struct manifest *m = &p->m;
+	m->nhelper_sites = c->nhelper_sites;
+	m->helper_sites = arena_alloc(&p->arena, (c->nhelper_sites + 1) * sizeof(*m->helper_sites));
+	for (uint32_t i = 0; i < c->nhelper_sites; i++) {
+		const struct helper_site *s = &c->helper_sites[i];
+		struct helper_site *d = &m->helper_sites[i];
+		d->helper = s->helper; /* a string constant */
+		d->where = arena_strdup(&p->arena, s->where);
+		d->text = arena_strdup(&p->arena, s->text);
+		d->marker = arena_strdup(&p->arena, s->marker);
+		d->line = s->line;
+		d->col = s->col;
+	}
 }

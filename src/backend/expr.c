@@ -246,9 +246,14 @@ static LLVMValueRef cg_assign(struct cg *g, struct node *n)
 	LLVMValueRef v = cg_expr(g, rhs);
 	struct type *vt = rhs->type;
 	if (n->u.assign.op != OP_NONE) {
+		/* a -kk lookup report of `@m[k] += v` is at the map, as bpftrace's */
+		struct loc outer = g->loc;
+		if (lhs->kind == N_MAP)
+			g->loc = lhs->loc;
 		LLVMValueRef cur = lhs->kind == N_MAP
 					   ? map_read(g, lhs)
 					   : load_value(g, var_slot(g, lhs->u.var.info), lhs->type);
+		g->loc = outer;
 		if (lhs->type->kind == TYPE_PTR)
 			v = LLVMBuildMul(g->b, v, c64(g, ptr_step(lhs->type)), "");
 		LLVMValueRef x = arith_op(g, n->u.assign.op, cur, v, lhs->type->is_signed);
@@ -256,9 +261,15 @@ static LLVMValueRef cg_assign(struct cg *g, struct node *n)
 			v = x;
 		vt = lhs->type;
 	}
-	if (lhs->kind == N_MAP)
+	if (lhs->kind == N_MAP) {
+		/* a failed update (-k) is reported at the '=', and at the
+		 * whole of `@m[k] += v`, as bpftrace does */
+		struct loc outer = g->loc;
+		if (n->u.assign.op == OP_NONE && n->u.assign.op_loc.first_line)
+			g->loc = n->u.assign.op_loc;
 		map_write(g, lhs, v, vt);
-	else
+		g->loc = outer;
+	} else
 		store_value(g, var_slot(g, lhs->u.var.info), lhs->u.var.info->type, v, vt);
 	return c64(g, 0);
 }
@@ -267,8 +278,16 @@ static LLVMValueRef cg_incdec(struct cg *g, struct node *n)
 {
 	struct node *o = n->u.incdec.operand;
 	enum ast_op op = n->u.incdec.op;
+	/* bpftrace puts a -kk report of ++@m[k] at the "++", of @m[k]++ at
+	 * the whole */
+	struct loc outer = g->loc;
+	if (op == OP_PREINC || op == OP_PREDEC) {
+		g->loc.last_line = g->loc.first_line;
+		g->loc.last_column = g->loc.first_column + 1;
+	}
 	LLVMValueRef cur = o->kind == N_MAP ? map_read(g, o)
 					    : load_value(g, var_slot(g, o->u.var.info), o->type);
+	g->loc = outer;
 	bool inc = op == OP_PREINC || op == OP_POSTINC;
 	LLVMValueRef step = c64(g, o->type->kind == TYPE_PTR ? ptr_step(o->type) : 1);
 	LLVMValueRef nv =
@@ -314,15 +333,19 @@ LLVMValueRef cg_expr(struct cg *g, struct node *n)
 {
 	/* buffers made after an operand's code belong to `n`: an error about
 	 * them points here, not at the last operand */
-	struct loc outer = g->loc;
+	struct loc outer = g->loc, outer_span = g->call_span;
 	LLVMValueRef v = cg_expr_here(g, n);
 	g->loc = outer;
+	g->call_span = outer_span;
 	return v;
 }
 
 static LLVMValueRef cg_expr_here(struct cg *g, struct node *n)
 {
 	set_loc(g, n->loc);
+	/* a call's helpers are at the whole call (-k/-kk reports) */
+	if (n->kind == N_CALL)
+		g->call_span = n->u.call.span;
 	switch (n->kind) {
 	case N_INT:
 		return c64(g, n->u.int_lit.value);
@@ -341,8 +364,14 @@ static LLVMValueRef cg_expr_here(struct cg *g, struct node *n)
 	case N_BINOP:
 		return cg_binop(g, n);
 	case N_UNOP: {
-		if (n->u.unop.op == OP_DEREF)
-			return kread(g, kaddr_of(g, n), n->type, kmem_space(g, n));
+		if (n->u.unop.op == OP_DEREF) {
+			LLVMValueRef addr = kaddr_of(g, n);
+			/* a failed read (-kk) is reported at the '*', as bpftrace
+			 * does; cg_expr() restores the place afterwards */
+			g->loc.last_line = g->loc.first_line;
+			g->loc.last_column = g->loc.first_column;
+			return kread(g, addr, n->type, kmem_space(g, n));
+		}
 		if (n->u.unop.op == OP_ADDR) /* &$x (sema allows only variables) */
 			return address_of_var(g, n->u.unop.operand->u.var.info);
 		LLVMValueRef v = cg_expr(g, n->u.unop.operand);

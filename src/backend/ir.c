@@ -76,6 +76,12 @@ LLVMValueRef cg_helper(struct cg *g, enum bpf_func_id id, LLVMTypeRef ret, LLVMV
 	LLVMTypeRef fty = LLVMFunctionType(ret, params, (unsigned)n, 0);
 	LLVMValueRef fp = LLVMConstIntToPtr(c64(g, (uint64_t)id), g->ptr);
 	LLVMValueRef call = LLVMBuildCall2(g->b, fty, fp, args, (unsigned)n, "");
+	/* -k/-kk; an update with BPF_NOEXIST fails by design when another
+	 * CPU inserted the key first (maps.c) */
+	if (g->c->opts->helper_check && g->events &&
+	    !(id == BPF_FUNC_map_update_elem && n == 4 && LLVMIsAConstantInt(args[3]) &&
+	      (LLVMConstIntGetZExtValue(args[3]) & BPF_NOEXIST)))
+		helper_check(g, id, call);
 	if (helper_is_pure(id)) {
 		unsigned mem = LLVMGetEnumAttributeKindForName("memory", 6);
 		unsigned wr = LLVMGetEnumAttributeKindForName("willreturn", 10);

@@ -69,18 +69,28 @@ LLVMValueRef map_key(struct cg *g, struct node *mapnode)
 		return key;
 	if (comm_key) {
 		/* the helper writes the name straight into the key */
+		struct loc outer = g->loc;
 		set_loc(g, keys->loc);
 		LLVMValueRef args[] = {key, LLVMConstInt(g->i32, 16, 0)};
 		cg_helper(g, BPF_FUNC_get_current_comm, g->i64, args, 2);
+		g->loc = outer;
 		return key;
 	}
+	struct loc outer_key = g->first_key, outer_map = g->first_key_map;
+	g->first_key = keys->loc;
+	g->first_key_map = mapnode->loc;
 	if (!keys->next) {
-		store_value(g, key, m->key, cg_expr(g, keys), keys->type);
+		LLVMValueRef v = cg_expr(g, keys);
+		g->first_key = outer_key;
+		g->first_key_map = outer_map;
+		store_value(g, key, m->key, v, keys->type);
 		return key;
 	}
 	uint32_t i = 0;
 	for (struct node *k = keys; k && i < m->key->nfields; k = k->next, i++) {
 		LLVMValueRef v = cg_expr(g, k);
+		g->first_key = outer_key;
+		g->first_key_map = outer_map;
 		store_value(g, gep(g, key, m->key->fields[i].offset), m->key->fields[i].type, v,
 			    k->type);
 	}
@@ -95,7 +105,11 @@ LLVMValueRef map_read(struct cg *g, struct node *mapnode)
 	LLVMValueRef out = new_buf(g, m->value->size, "mapval");
 	LLVMValueRef p = map_lookup(g, m, key);
 	LLVMBasicBlockRef found = new_block(g, "found"), cont = new_block(g, "cont");
-	LLVMBuildCondBr(g->b, LLVMBuildIsNull(g->b, p, ""), cont, found);
+	LLVMBasicBlockRef miss = new_block(g, "miss");
+	LLVMBuildCondBr(g->b, LLVMBuildIsNull(g->b, p, ""), miss, found);
+	LLVMPositionBuilderAtEnd(g->b, miss);
+	lookup_miss_report(g, 1);
+	LLVMBuildBr(g->b, cont);
 	LLVMPositionBuilderAtEnd(g->b, found);
 	copy_bytes(g, out, p, m->value->size);
 	LLVMBuildBr(g->b, cont);

@@ -173,6 +173,9 @@ struct node {
 						 number is an expression, read at run time */
 			uint64_t value;       /* strncmp(a, b, n): n; cgroupid("PATH"): the id */
 			struct node *lowered; /* the expression it stands for (ppid(task)) */
+			/* the name to the ')' (loc is the name's): where -k/-kk
+			 * report a failing helper, as bpftrace does */
+			struct loc span;
 		} call;
 		struct {
 			enum ast_op op;
@@ -213,6 +216,7 @@ struct node {
 		struct {
 			enum ast_op op; /* OP_NONE for '=', else the compound operator */
 			struct node *lhs, *rhs;
+			struct loc op_loc; /* the '=' or "+=" (-k reports a map update at '=') */
 		} assign;
 		struct {
 			enum ast_op op; /* PREINC PREDEC POSTINC POSTDEC */

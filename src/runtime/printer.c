@@ -120,8 +120,9 @@ static size_t utf8_seq_len(const unsigned char *s, size_t n, size_t i)
 	return len;
 }
 
-/* JSON string body: bpftrace's escapes for quote, backslash and control
- * characters; UTF-8 passes through unchanged. A byte that is not part of
+/* JSON string body: bpftrace's escapes for quote, backslash, newline,
+ * tab and carriage return, \u00XX for the other control characters
+ * (\b and \f too, as bpftrace writes them; DEL stays raw); UTF-8 passes through unchanged. A byte that is not part of
  * well-formed UTF-8 (a process name, a string read from memory can hold
  * any bytes) becomes \ufffd, the replacement character: written raw it
  * would make the line something JSON parsers refuse. */
@@ -155,12 +156,6 @@ static void put_json_chars(FILE *f, const char *s, size_t n)
 			break;
 		case '\r':
 			fputs("\\r", f);
-			break;
-		case '\b':
-			fputs("\\b", f);
-			break;
-		case '\f':
-			fputs("\\f", f);
 			break;
 		default:
 			if (c < 0x20)
@@ -525,6 +520,13 @@ static void put_value(FILE *f, bool json, const struct type *t, const uint8_t *p
 		return;
 	case TYPE_TIMESTAMP:
 	case TYPE_NAMED:
+		/* bpftrace 0.17 writes a strftime() value into JSON as its bare
+		 * text, neither quoted nor escaped ({"data": 2026-12}); its
+		 * output is the reference, so is sonde's (map keys are quoted) */
+		if (json && t->kind == TYPE_TIMESTAMP) {
+			put_timestamp(f, t->name ? t->name : "", load_u64(p));
+			return;
+		}
 		if (json) {
 			put_value_text_as_json(f, t, p);
 			return;
@@ -1337,6 +1339,23 @@ void out_attached(struct printer *p, uint32_t nprobes)
 		        nprobes);
 	else
 		fprintf(p->out, "Attaching %u probe%s...\n", nprobes, nprobes == 1 ? "" : "s");
+}
+
+void out_helper_error(struct printer *p, const struct helper_site *site, int64_t rc)
+{
+	if (p->format == OUT_JSON) {
+		fprintf(p->out,
+			"{\"type\": \"helper_error\", \"helper\": \"%s\", \"retcode\": %lld, "
+			"\"line\": %d, \"col\": %d}\n",
+			site->helper, (long long)rc, site->line, site->col);
+		return;
+	}
+	fprintf(p->out, "%s: WARNING: Failed to %s: ", site->where, site->helper);
+	if (rc < 0)
+		fprintf(p->out, "%s (%lld)\n", strerror((int)-rc), (long long)rc);
+	else
+		fprintf(p->out, "%lld\n", (long long)rc);
+	fprintf(p->out, "%s\n%s\n", site->text, site->marker);
 }
 
 void out_lost_events(struct printer *p, uint64_t lost)

@@ -72,6 +72,9 @@ void out_text_event(struct printer *p, const char *type, const char *text, size_
 char *out_format(const struct fmt_desc *fmt, const void *payload, size_t len);
 /* join(): the strings of an EV_JOIN record with the delimiter between. */
 void out_join(struct printer *p, const struct fmt_desc *fmt, const void *payload, size_t len);
+/* -k/-kk: a helper failed with `rc` at `site`: bpftrace's warning, on the
+ * output as bpftrace writes it (text), or a "helper_error" record (json). */
+void out_helper_error(struct printer *p, const struct helper_site *site, int64_t rc);
 /* "Attaching N probes..." (text) / {"type": "attached_probes", ...} (json). */
 void out_attached(struct printer *p, uint32_t nprobes);
 /* Lost ring-buffer events. */

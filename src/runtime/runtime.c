@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "builtins/builtins.h"
+#include "front/arena.h"
 #include "runtime/leftover.h"
 #include "runtime/loader.h"
 #include "runtime/pin.h"
@@ -47,6 +48,10 @@ struct run {
 	bool exit_seen, in_end;
 	int ncpus;
 	uint64_t lost_reported;
+	/* per map: a keyless aggregation's slot that zero() reset after an
+	 * event had reached it; it prints as zeros (bpftrace keeps the entry)
+	 * until clear() */
+	bool *zeroed;
 };
 
 /* Reads the signals that came (the output may have read some while it
@@ -75,12 +80,17 @@ static bool all_zero(const uint8_t *p, size_t n)
  * sum() (a plain u64, AGG_LAYOUT_U64) print their zero as bpftrace does;
  * for the others an all-zero slot means no event reached it, and the map
  * prints as empty. */
-static int read_map(struct run *r, const struct map_desc *d, struct bpf_map *map,
-		    uint8_t **keys_out, uint8_t **vals_out, size_t *n_out)
+static bool untouched_is_empty(const struct map_desc *d)
 {
-	int fd = bpf_map__fd(map);
-	bool untouched_is_empty = d->bpf_type == BPF_MAP_TYPE_PERCPU_ARRAY &&
-				  agg_infos[d->agg].layout != AGG_LAYOUT_U64;
+	return d->bpf_type == BPF_MAP_TYPE_PERCPU_ARRAY && agg_infos[d->agg].layout != AGG_LAYOUT_U64;
+}
+
+static int read_map(struct run *r, uint32_t index, uint8_t **keys_out, uint8_t **vals_out,
+		    size_t *n_out)
+{
+	const struct map_desc *d = &r->p->m.maps[index];
+	int fd = bpf_map__fd(r->ld.maps[index]);
+	bool zero_is_empty = untouched_is_empty(d) && !(r->zeroed && r->zeroed[index]);
 	size_t vslot = d->percpu ? (size_t)((d->value_size + 7) / 8 * 8) * (size_t)r->ncpus
 				 : d->value_size;
 	size_t cap = 64, n = 0;
@@ -105,7 +115,7 @@ static int read_map(struct run *r, const struct map_desc *d, struct bpf_map *map
 		}
 		memcpy(keys + n * d->key_size, cur, d->key_size);
 		if (bpf_map_lookup_elem(fd, cur, vals + n * vslot) == 0 &&
-		    !(untouched_is_empty && all_zero(vals + n * vslot, vslot)))
+		    !(zero_is_empty && all_zero(vals + n * vslot, vslot)))
 			n++;
 	}
 	free(prev);
@@ -127,7 +137,7 @@ static void print_map(struct run *r, uint32_t index, uint64_t top, uint64_t div)
 	const struct map_desc *d = &r->p->m.maps[index];
 	uint8_t *keys = NULL, *vals = NULL;
 	size_t n = 0;
-	if (!r->ld.maps[index] || read_map(r, d, r->ld.maps[index], &keys, &vals, &n)) {
+	if (!r->ld.maps[index] || read_map(r, index, &keys, &vals, &n)) {
 		fprintf(stderr, "sonde: cannot read map %s\n", d->name);
 		return;
 	}
@@ -142,8 +152,10 @@ static void clear_map(struct run *r, uint32_t index, bool zero_only)
 	const struct map_desc *d = &r->p->m.maps[index];
 	uint8_t *keys = NULL, *vals = NULL;
 	size_t n = 0;
-	if (!r->ld.maps[index] || read_map(r, d, r->ld.maps[index], &keys, &vals, &n))
+	if (!r->ld.maps[index] || read_map(r, index, &keys, &vals, &n))
 		return;
+	if (r->zeroed && untouched_is_empty(d))
+		r->zeroed[index] = zero_only && (n > 0 || r->zeroed[index]);
 	int fd = bpf_map__fd(r->ld.maps[index]);
 	size_t vslot = d->percpu ? (size_t)((d->value_size + 7) / 8 * 8) * (size_t)r->ncpus
 				 : d->value_size;
@@ -316,6 +328,8 @@ static void run_cat(struct run *r, const char *path)
 	FILE *f = fopen(path, "re");
 	if (!f) {
 		fprintf(stderr, "sonde: cat(\"%s\"): %s\n", path, strerror(errno));
+		/* bpftrace still emits the (empty) output: a "cat" record in JSON */
+		out_text_event(&r->pr, "cat", "", 0);
 		return;
 	}
 	size_t max = r->p->m.max_cat_bytes, len = 0;
@@ -382,6 +396,14 @@ static int on_event(void *ctx, void *data, size_t size)
 	case EV_TIME:
 		if (h->id < r->p->m.nfmts)
 			out_time(&r->pr, r->p->m.fmts[h->id].fmt);
+		break;
+	case EV_HELPER_ERROR:
+		if (h->id < r->p->m.nhelper_sites && plen >= 8 &&
+		    !(r->p->m.no_warnings && r->o->format != OUT_JSON)) {
+			int64_t rc;
+			memcpy(&rc, payload, sizeof(rc));
+			out_helper_error(&r->pr, &r->p->m.helper_sites[h->id], rc);
+		}
 		break;
 	case EV_JOIN:
 		if (h->id < r->p->m.nfmts)
@@ -772,6 +794,9 @@ int rt_run(const struct program *p, const struct rt_options *o, struct diag *d)
 		fprintf(stderr, "sonde: cannot count the possible CPUs\n");
 		return EXIT_SYSTEM;
 	}
+	r.zeroed = calloc(p->m.nmaps ? p->m.nmaps : 1, sizeof(*r.zeroed));
+	if (!r.zeroed)
+		sonde_out_of_memory("starting");
 	int rc = EXIT_OK;
 	unsigned flags = (o->verbose ? LD_VERBOSE : 0) | (o->verifier_log ? LD_VERIFIER_LOG : 0);
 	int err = ld_load(p, d, flags, &r.ld);
@@ -832,7 +857,10 @@ int rt_run(const struct program *p, const struct rt_options *o, struct diag *d)
 		uint64_t start = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 		bpf_map_update_elem(bpf_map__fd(r.ld.aux_maps[i]), &key, &start, BPF_ANY);
 	}
-	if ((!o->quiet || o->format == OUT_JSON) && !o->test_run)
+	/* -q drops the attached_probes record of -f json too, as in
+	 * bpftrace 0.17: `sonde -q -f json` of an exit-time map is one JSON
+	 * document */
+	if (!o->quiet && !o->test_run)
 		out_attached(&r.pr, p->m.nprobes);
 	fflush(o->out);
 	/* a signal that came right after loading, or output that cannot be
@@ -877,5 +905,6 @@ out:
 	pin_release(&r.pins, o->keep_pins);
 	ring_buffer__free(r.rb);
 	ld_unload(&r.ld);
+	free(r.zeroed);
 	return rc;
 }

@@ -56,12 +56,23 @@ static LLVMValueRef agg_slot(struct cg *g, struct map_info *m, LLVMValueRef key,
 	LLVMBuildCondBr(g->b, LLVMBuildIsNull(g->b, v1, ""), insert, have);
 
 	LLVMPositionBuilderAtEnd(g->b, insert);
+	/* -kk: the lookups bpftrace 0.17 makes that find nothing: avg and
+	 * stats two, a hist's or lhist's per bucket (bucket_add), a keyless
+	 * count none */
+	int misses = m->agg == AGG_AVG || m->agg == AGG_STATS ? 2 : 1;
+	if (m->agg == AGG_HIST || m->agg == AGG_LHIST)
+		misses = 0;
+	else if (m->agg == AGG_COUNT && map_is_array(m))
+		misses = 0;
 	if (map_is_array(m)) {
 		/* a one-slot array always has its slot */
 		LLVMBuildBr(g->b, *done);
 		LLVMPositionBuilderAtEnd(g->b, have);
+		/* -kk: bpftrace's keyless map had no value before its first update */
+		first_update_report(g, m, misses);
 		return v1;
 	}
+	lookup_miss_report(g, misses);
 	if (first) {
 		LLVMValueRef buf = new_buf(g, 8, "first");
 		store64(g, buf, first);
@@ -99,11 +110,19 @@ struct agg_update {
 	LLVMBasicBlockRef done;
 };
 
-static struct agg_update agg_begin(struct cg *g, struct node *target, LLVMValueRef first)
+static struct agg_update agg_begin(struct cg *g, struct node *call, struct node *target,
+				    LLVMValueRef first)
 {
 	struct agg_update u;
 	u.key = map_key(g, target);
+	/* -kk reports a first update at the call, as bpftrace does */
+	struct loc outer = g->loc, outer_span = g->call_span;
+	g->loc = call->loc;
+	if (call->kind == N_CALL)
+		g->call_span = call->u.call.span;
 	u.slot = agg_slot(g, target->u.map.info, u.key, first, &u.done);
+	g->loc = outer;
+	g->call_span = outer_span;
 	return u;
 }
 
@@ -122,7 +141,7 @@ static LLVMValueRef operand(struct cg *g, struct node *n)
 LLVMValueRef emit_count(struct cg *g, struct node *n, struct node *target)
 {
 	(void)n;
-	struct agg_update u = agg_begin(g, target, c64(g, 1));
+	struct agg_update u = agg_begin(g, n, target, c64(g, 1));
 	add64(g, u.slot, c64(g, 1));
 	agg_end(g, &u);
 	return NULL;
@@ -131,7 +150,7 @@ LLVMValueRef emit_count(struct cg *g, struct node *n, struct node *target)
 LLVMValueRef emit_sum(struct cg *g, struct node *n, struct node *target)
 {
 	LLVMValueRef x = operand(g, n);
-	struct agg_update u = agg_begin(g, target, x);
+	struct agg_update u = agg_begin(g, n, target, x);
 	add64(g, u.slot, x);
 	agg_end(g, &u);
 	return NULL;
@@ -141,7 +160,7 @@ LLVMValueRef emit_sum(struct cg *g, struct node *n, struct node *target)
 static void sum_and_count(struct cg *g, struct node *n, struct node *target)
 {
 	LLVMValueRef x = operand(g, n);
-	struct agg_update u = agg_begin(g, target, NULL);
+	struct agg_update u = agg_begin(g, n, target, NULL);
 	add64(g, u.slot, x);
 	add64(g, gep(g, u.slot, 8), c64(g, 1));
 	agg_end(g, &u);
@@ -163,7 +182,7 @@ LLVMValueRef emit_stats(struct cg *g, struct node *n, struct node *target)
 static void extreme(struct cg *g, struct node *n, struct node *target, LLVMIntPredicate better_if)
 {
 	LLVMValueRef x = operand(g, n);
-	struct agg_update u = agg_begin(g, target, NULL);
+	struct agg_update u = agg_begin(g, n, target, NULL);
 	LLVMValueRef cur = load64(g, u.slot);
 	LLVMValueRef set = load64(g, gep(g, u.slot, 8));
 	LLVMValueRef better = LLVMBuildICmp(g->b, better_if, x, cur, "");
@@ -220,19 +239,37 @@ static LLVMValueRef lhist_index(struct cg *g, struct map_info *m, LLVMValueRef v
 	return clamp(g, idx, nb - 1);
 }
 
-/* one more event in bucket idx */
-static void bucket_add(struct cg *g, LLVMValueRef slot, LLVMValueRef idx)
+/* one more event in bucket idx of the update of `call` */
+static void bucket_add(struct cg *g, struct node *call, LLVMValueRef slot, LLVMValueRef idx)
 {
 	LLVMValueRef off = LLVMBuildMul(g->b, idx, c64(g, 8), "");
 	LLVMValueRef p = LLVMBuildInBoundsGEP2(g->b, g->i8, slot, &off, 1, "");
+	if (g->c->opts->helper_check >= 2) {
+		/* -kk: bpftrace 0.17 keeps each bucket under its own key, and
+		 * reports the lookup of one not yet there (this CPU's count
+		 * here) */
+		struct loc outer = g->loc, outer_span = g->call_span;
+		g->loc = call->loc;
+		if (call->kind == N_CALL)
+			g->call_span = call->u.call.span;
+		LLVMBasicBlockRef empty = new_block(g, "bucket_empty"), add = new_block(g, "bucket_add");
+		LLVMBuildCondBr(g->b, LLVMBuildICmp(g->b, LLVMIntEQ, load64(g, p), c64(g, 0), ""), empty,
+				add);
+		LLVMPositionBuilderAtEnd(g->b, empty);
+		lookup_miss_report(g, 1);
+		LLVMBuildBr(g->b, add);
+		LLVMPositionBuilderAtEnd(g->b, add);
+		g->loc = outer;
+		g->call_span = outer_span;
+	}
 	add64(g, p, c64(g, 1));
 }
 
 LLVMValueRef emit_hist(struct cg *g, struct node *n, struct node *target)
 {
 	LLVMValueRef x = operand(g, n);
-	struct agg_update u = agg_begin(g, target, NULL);
-	bucket_add(g, u.slot, hist_index(g, x));
+	struct agg_update u = agg_begin(g, n, target, NULL);
+	bucket_add(g, n, u.slot, hist_index(g, x));
 	agg_end(g, &u);
 	return NULL;
 }
@@ -241,8 +278,8 @@ LLVMValueRef emit_hist(struct cg *g, struct node *n, struct node *target)
 LLVMValueRef emit_lhist(struct cg *g, struct node *n, struct node *target)
 {
 	LLVMValueRef x = operand(g, n);
-	struct agg_update u = agg_begin(g, target, NULL);
-	bucket_add(g, u.slot, lhist_index(g, target->u.map.info, x));
+	struct agg_update u = agg_begin(g, n, target, NULL);
+	bucket_add(g, n, u.slot, lhist_index(g, target->u.map.info, x));
 	agg_end(g, &u);
 	return NULL;
 }
