@@ -786,8 +786,13 @@ int rt_run(const struct program *p, const struct rt_options *o, struct diag *d)
 	/* -c CMD: the command starts once everything is attached */
 	if (rc == EXIT_OK && !r.stop && o->on_attached)
 		o->on_attached(o->on_attached_arg);
-	if (rc == EXIT_OK && !r.stop && !o->test_run)
+	if (rc == EXIT_OK && !r.stop && !o->test_run) {
 		notify_ready(o->ready_fd);
+		if (o->notify_attached) {
+			fflush(o->out);
+			fprintf(stderr, "__BPFTRACE_NOTIFY_PROBES_ATTACHED\n");
+		}
+	}
 	if (rc == EXIT_OK && !r.stop && !o->test_run)
 		rc = poll_loop(&r);
 	detach_all(&r);
