@@ -123,6 +123,9 @@ static struct type *check_binop(struct sema *s, struct node *n)
 			return &type_s64;
 		if (is_scalar(l) && is_scalar(r))
 			return &type_s64;
+		/* buffers of any sizes: equal when their lengths and bytes are */
+		if (l->kind == TYPE_BUF && r->kind == TYPE_BUF)
+			return &type_s64;
 		if (l->kind == r->kind && l->kind != TYPE_TUPLE && l->kind != TYPE_STR &&
 		    l->size == r->size &&
 		    (l->kind != TYPE_RECORD || l->btf_id == r->btf_id) &&
