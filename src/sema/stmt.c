@@ -198,10 +198,13 @@ void check_stmt(struct sema *s, struct node *n)
 	case N_UNROLL: {
 		bool ok = true;
 		int64_t count = const_int(s, n->u.unroll.count, "unroll's count", &ok);
-		if (ok && (count < 1 || count > 100))
+		/* bpftrace's words, which its users may look for */
+		if (ok && count < 1)
 			diag_error(s->d, n->u.unroll.count->loc,
-				   "unroll's count must be between 1 and 100, got %lld",
-				   (long long)count);
+				   "unroll minimum value is 1, got %lld", (long long)count);
+		else if (ok && count > 100)
+			diag_error(s->d, n->u.unroll.count->loc,
+				   "unroll maximum value is 100, got %lld", (long long)count);
 		check_block(s, n->u.unroll.body);
 		break;
 	}

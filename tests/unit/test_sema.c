@@ -1476,7 +1476,7 @@ static void test_unroll_count_zero(void **state)
 {
 	(void)state;
 	expect_diags("BEGIN { unroll(0) { exit(); } }",
-	    "-e:1:16: error: unroll's count must be between 1 and 100, got 0\n"
+	    "-e:1:16: error: unroll minimum value is 1, got 0\n"
 	    "    1 | BEGIN { unroll(0) { exit(); } }\n"
 	    "      |                ^\n");
 }
@@ -1485,7 +1485,7 @@ static void test_unroll_count_too_large(void **state)
 {
 	(void)state;
 	expect_diags("BEGIN { unroll(101) { exit(); } }",
-	    "-e:1:16: error: unroll's count must be between 1 and 100, got 101\n"
+	    "-e:1:16: error: unroll maximum value is 100, got 101\n"
 	    "    1 | BEGIN { unroll(101) { exit(); } }\n"
 	    "      |                ^~~\n");
 }
@@ -2166,7 +2166,7 @@ static void test_const_int_limits(void **state)
 {
 	(void)state;
 	expect_diags("BEGIN { unroll(-9223372036854775808) { @x = 1; } }",
-		     "-e:1:16: error: unroll's count must be between 1 and 100, got "
+		     "-e:1:16: error: unroll minimum value is 1, got "
 		     "-9223372036854775808\n"
 		     "    1 | BEGIN { unroll(-9223372036854775808) { @x = 1; } }\n"
 		     "      |                ^~~~~~~~~~~~~~~~~~~~\n");
