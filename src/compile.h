@@ -147,6 +147,10 @@ struct compilation {
 	/* scratch for providers expanding specs */
 	struct attach_point *pending;
 	size_t npending, cap_pending;
+	/* the spec being expanded is one of several of its probe: a provider
+	 * may skip one that names nothing, with a warning (bpftrace's
+	 * missing tracepoint in a list) */
+	bool spec_in_list;
 };
 
 /* Used by providers' expand hooks. */

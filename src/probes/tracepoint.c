@@ -92,13 +92,22 @@ static int tracepoint_expand(struct compilation *c, struct node *spec, const cha
 		added++;
 	}
 	if (!added) {
-		if (has_glob(cat) || has_glob(name))
+		if (has_glob(cat) || has_glob(name)) {
 			diag_error(c->diag, spec->loc, "no tracepoint matches '%s:%s'", cat, name);
-		else
-			diag_error(c->diag, spec->loc, "tracepoint '%s:%s' does not exist", cat,
-				   name);
-		if (!has_glob(cat) && !has_glob(name))
+			return -1;
+		}
+		/* one of several specs: the others are attached, as bpftrace
+		 * does (its words, for both) */
+		if (c->spec_in_list) {
+			diag_warning(c->diag, spec->loc,
+				     "tracepoint not found: %s:%s; the probe's other specs are "
+				     "attached",
+				     cat, name);
 			suggest(c, tracefs, cat, name);
+			return 0;
+		}
+		diag_error(c->diag, spec->loc, "tracepoint not found: %s:%s", cat, name);
+		suggest(c, tracefs, cat, name);
 		return -1;
 	}
 	return 0;

@@ -78,7 +78,9 @@ static void expand_probe(struct sema *s, struct node *probe)
 	struct compilation *c = s->c;
 	c->npending = 0;
 	bool ok = true;
-	for (struct node *spec = probe->u.probe.specs; spec; spec = spec->next) {
+	struct node *specs = probe->u.probe.specs;
+	c->spec_in_list = specs && specs->next;
+	for (struct node *spec = specs; spec; spec = spec->next) {
 		const char *rest;
 		const struct provider *p = spec_provider(s, spec, &rest);
 		if (!p) {
@@ -88,8 +90,12 @@ static void expand_probe(struct sema *s, struct node *probe)
 		if (p->expand(c, spec, rest))
 			ok = false;
 	}
+	c->spec_in_list = false;
 	probe->u.probe.aps = NULL;
 	probe->u.probe.naps = 0;
+	/* every spec of the list skipped (each with its warning) */
+	if (ok && c->npending == 0 && specs && specs->next)
+		diag_error(s->d, specs->loc, "none of this probe's specs names something to attach to");
 	if (!ok || c->npending == 0)
 		return;
 	probe->u.probe.aps = c->pending;

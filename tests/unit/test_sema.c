@@ -266,7 +266,7 @@ static void test_tracepoint_unknown_suggests_name(void **state)
 {
 	(void)state;
 	expect_diags("tracepoint:syscalls:sys_enter_opnat { exit(); }",
-	    "-e:1:1: error: tracepoint 'syscalls:sys_enter_opnat' does not exist\n"
+	    "-e:1:1: error: tracepoint not found: syscalls:sys_enter_opnat\n"
 	    "    1 | tracepoint:syscalls:sys_enter_opnat { exit(); }\n"
 	    "      | ^~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~\n"
 	    "note: did you mean 'tracepoint:syscalls:sys_enter_openat'?\n");
@@ -276,7 +276,7 @@ static void test_tracepoint_unknown_suggests_category(void **state)
 {
 	(void)state;
 	expect_diags("tracepoint:sycalls:sys_enter_openat { exit(); }",
-	    "-e:1:1: error: tracepoint 'sycalls:sys_enter_openat' does not exist\n"
+	    "-e:1:1: error: tracepoint not found: sycalls:sys_enter_openat\n"
 	    "    1 | tracepoint:sycalls:sys_enter_openat { exit(); }\n"
 	    "      | ^~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~\n"
 	    "note: did you mean category 'syscalls'?\n");
@@ -286,7 +286,7 @@ static void test_tracepoint_unknown_no_suggestion(void **state)
 {
 	(void)state;
 	expect_diags("tracepoint:zzzzzzzz:qqqqqq { exit(); }",
-	    "-e:1:1: error: tracepoint 'zzzzzzzz:qqqqqq' does not exist\n"
+	    "-e:1:1: error: tracepoint not found: zzzzzzzz:qqqqqq\n"
 	    "    1 | tracepoint:zzzzzzzz:qqqqqq { exit(); }\n"
 	    "      | ^~~~~~~~~~~~~~~~~~~~~~~~~~\n");
 }
@@ -296,7 +296,7 @@ static void test_tracepoint_alias_unknown(void **state)
 {
 	(void)state;
 	expect_diags("t:syscalls:sys_enter_opnat { exit(); }",
-	    "-e:1:1: error: tracepoint 'syscalls:sys_enter_opnat' does not exist\n"
+	    "-e:1:1: error: tracepoint not found: syscalls:sys_enter_opnat\n"
 	    "    1 | t:syscalls:sys_enter_opnat { exit(); }\n"
 	    "      | ^~~~~~~~~~~~~~~~~~~~~~~~~~\n"
 	    "note: did you mean 'tracepoint:syscalls:sys_enter_openat'?\n");
