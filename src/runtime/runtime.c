@@ -310,12 +310,14 @@ static void run_system(struct run *r, const char *cmd)
 }
 
 /* cat(): prints a file's contents, at most max_cat_bytes of them as in
- * bpftrace (a device like /dev/zero never ends). */
+ * bpftrace (a device like /dev/zero never ends). A file that cannot be
+ * read is reported in bpftrace's words, which scripts and its tests look
+ * for, and the run goes on. */
 static void run_cat(struct run *r, const char *path)
 {
 	FILE *f = fopen(path, "re");
 	if (!f) {
-		fprintf(stderr, "sonde: cat(\"%s\"): %s\n", path, strerror(errno));
+		fprintf(stderr, "ERROR: failed to open file '%s': %s\n", path, strerror(errno));
 		return;
 	}
 	size_t max = r->p->m.max_cat_bytes, len = 0;
@@ -328,7 +330,8 @@ static void run_cat(struct run *r, const char *path)
 			len += n;
 		}
 		if (ferror(f))
-			fprintf(stderr, "sonde: cat(\"%s\"): %s\n", path, strerror(errno));
+			fprintf(stderr, "ERROR: failed to read file '%s': %s\n", path,
+				strerror(errno));
 	}
 	fclose(f);
 	out_text_event(&r->pr, "cat", out ? out : "", out ? len : 0);
