@@ -64,7 +64,10 @@ int uprobe_split(struct compilation *c, struct node *spec, const char *rest, int
 	for (int i = 0; i < nparts; i++) {
 		const char *end = i < nparts - 1 ? seps[nparts - 2 - i] : rest + strlen(rest);
 		parts[i] = arena_strndup(&c->arena, start, (size_t)(end - start));
-		if (!*parts[i])
+		/* usdt:PATH::NAME: an empty provider is any provider */
+		if (!*parts[i] && nparts == 3 && i == 1)
+			parts[i] = NULL;
+		else if (!*parts[i])
 			goto bad;
 		start = end + 1;
 	}
@@ -94,14 +97,20 @@ int uprobe_resolve(struct compilation *c, struct node *spec, const char *name, c
 	return 0;
 }
 
+const char *uprobe_shown_path(const char *written, const char *resolved)
+{
+	return strchr(written, '/') ? written : resolved;
+}
+
 static void add_point(struct compilation *c, struct node *spec, const struct provider *prov,
-		      const char *path, const char *fn, uint64_t offset, const char *shown)
+		      const char *path, const char *shown_path, const char *fn, uint64_t offset,
+		      const char *shown)
 {
 	struct uprobe_ap *u = arena_alloc(&c->arena, sizeof(*u));
 	memset(u, 0, sizeof(*u));
 	struct attach_point ap = {
 		.prov = prov,
-		.spec = arena_printf(&c->arena, "%s:%s:%s", prov->name, path, shown),
+		.spec = arena_printf(&c->arena, "%s:%s:%s", prov->name, shown_path, shown),
 		.target = path,
 		.func = arena_strdup(&c->arena, fn),
 		.value = offset,
@@ -155,7 +164,7 @@ static int uprobe_expand_common(struct compilation *c, struct node *spec, const 
 						 : rc == -ENOEXEC ? "not an ELF file" : strerror(-rc));
 			return -1;
 		}
-		add_point(c, spec, prov, path, fn, offset, fn);
+		add_point(c, spec, prov, path, uprobe_shown_path(parts[0], path), fn, offset, fn);
 		return 0;
 	}
 	const struct sym_elf_func *fs = NULL;
@@ -181,7 +190,8 @@ static int uprobe_expand_common(struct compilation *c, struct node *spec, const 
 		const char *shown = extra ? arena_printf(&c->arena, "%s+%llu", fs[i].name,
 							 (unsigned long long)extra)
 					  : fs[i].name;
-		add_point(c, spec, prov, path, fs[i].name, fs[i].offset + extra, shown);
+		add_point(c, spec, prov, path, uprobe_shown_path(parts[0], path), fs[i].name,
+			  fs[i].offset + extra, shown);
 	}
 	return 0;
 }
