@@ -37,6 +37,28 @@ struct uprobe_ap {
 	struct sym_dwarf_param params[SYM_MAX_PARAMS];
 };
 
+/* A part written in double quotes, as bpftrace allows for names that are
+ * not identifiers (usdt:./x:test:"\"probe1\"", uprobe:/bin/x:"f"+0): the
+ * text between them with \" and \\ unescaped, then what follows the
+ * closing quote (an offset). Any other part is returned as it is. */
+static char *unquote(struct compilation *c, char *part)
+{
+	if (!part || part[0] != '"')
+		return part;
+	char *out = arena_alloc(&c->arena, strlen(part) + 1);
+	size_t n = 0;
+	const char *p = part + 1;
+	for (; *p && *p != '"'; p++) {
+		if (p[0] == '\\' && (p[1] == '"' || p[1] == '\\'))
+			p++;
+		out[n++] = *p;
+	}
+	if (*p != '"')
+		return part; /* no closing quote: taken as written */
+	strcpy(out + n, p + 1);
+	return out;
+}
+
 int uprobe_split(struct compilation *c, struct node *spec, const char *rest, int nparts,
 		 char **parts)
 {
@@ -53,9 +75,9 @@ int uprobe_split(struct compilation *c, struct node *spec, const char *rest, int
 	if (found < nparts - 1) {
 		/* usdt:PATH:NAME without a provider */
 		if (nparts == 3 && found == 1) {
-			parts[0] = arena_strndup(&c->arena, rest, (size_t)(seps[0] - rest));
+			parts[0] = unquote(c, arena_strndup(&c->arena, rest, (size_t)(seps[0] - rest)));
 			parts[1] = NULL;
-			parts[2] = arena_strdup(&c->arena, seps[0] + 1);
+			parts[2] = unquote(c, arena_strdup(&c->arena, seps[0] + 1));
 			return *parts[0] && *parts[2] ? 0 : -1;
 		}
 		goto bad;
@@ -71,6 +93,8 @@ int uprobe_split(struct compilation *c, struct node *spec, const char *rest, int
 			goto bad;
 		start = end + 1;
 	}
+	for (int i = 0; i < nparts; i++)
+		parts[i] = unquote(c, parts[i]);
 	return 0;
 bad:
 	diag_error(c->diag, spec->loc, "%.*s probes are written %.*s:%s, got '%s'",
