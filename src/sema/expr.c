@@ -315,13 +315,24 @@ static struct type *check_var_assign(struct sema *s, struct node *n, struct type
 {
 	struct node *lhs = n->u.assign.lhs, *rhs = n->u.assign.rhs;
 	bool is_compound = n->u.assign.op != OP_NONE;
-	if (!rt)
-		return NULL;
-	if (rt->kind == TYPE_VOID) {
+	if (rt && rt->kind == TYPE_VOID) {
 		diag_error(s->d, rhs->loc, "this expression has no value to assign");
-		return NULL;
+		rt = NULL;
 	}
 	struct var_info *v = find_var(s, lhs->u.var.name);
+	if (!rt) {
+		/* the value's error is reported: the variable counts as
+		 * assigned, without a type, so that its uses are not reported
+		 * again as uses before an assignment */
+		if (!v && !is_compound) {
+			v = arena_alloc(s->a, sizeof(*v));
+			v->name = lhs->u.var.name;
+			v->loc = lhs->loc;
+			v->next = s->vars;
+			s->vars = v;
+		}
+		return NULL;
+	}
 	if (!v) {
 		if (is_compound) {
 			diag_error(s->d, lhs->loc, "variable '$%s' is used before it is assigned",
@@ -618,6 +629,8 @@ static struct type *check_incdec(struct sema *s, struct node *n)
 			   o->u.var.name);
 		return NULL;
 	}
+	if (!v->type) /* its assignment's error is reported */
+		return NULL;
 	if (!is_int(v->type) && !ptr_steps(n->u.incdec.op, v->type)) {
 		diag_error(s->d, o->loc, "'%s' needs an integer variable",
 			   ast_op_name(n->u.incdec.op));
@@ -682,9 +695,9 @@ static struct type *check_index(struct sema *s, struct node *n)
 	if (count && n->u.index.index->kind == N_INT &&
 	    n->u.index.index->u.int_lit.value >= count) {
 		diag_error(s->d, n->u.index.index->loc,
-			   "index %llu is out of bounds for %s",
+			   "the index %llu is out of bounds for array of size %llu (%s)",
 			   (unsigned long long)n->u.index.index->u.int_lit.value,
-			   type_name(s->a, bt));
+			   (unsigned long long)count, type_name(s->a, bt));
 		return NULL;
 	}
 	return bt->kind == TYPE_STR ? et

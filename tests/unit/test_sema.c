@@ -1112,6 +1112,21 @@ static void test_variable_increment_before_assignment(void **state)
 	    "      |         ^~\n");
 }
 
+/* a variable whose value was an error is not reported again where it is
+ * used: one error, not one per use */
+static void test_variable_after_failed_assignment(void **state)
+{
+	(void)state;
+	expect_diags("BEGIN { $x = nosuch; $x++; $x += 1; $y = $x + 1; printf(\"%d\", $x); }",
+	    "-e:1:14: error: unknown identifier 'nosuch'\n"
+	    "    1 | BEGIN { $x = nosuch; $x++; $x += 1; $y = $x + 1; printf(\"%d\", $x); }\n"
+	    "      |              ^~~~~~\n");
+	expect_diags("BEGIN { $x = printf(\"a\"); $y = $x; }",
+	    "-e:1:14: error: printf() has no value; use it as a statement\n"
+	    "    1 | BEGIN { $x = printf(\"a\"); $y = $x; }\n"
+	    "      |              ^~~~~~\n");
+}
+
 static void test_variable_type_differs(void **state)
 {
 	(void)state;
@@ -1385,7 +1400,7 @@ static void test_index_out_of_bounds(void **state)
 {
 	(void)state;
 	expect_diags("BEGIN { $x = comm[20]; }",
-	    "-e:1:19: error: index 20 is out of bounds for string[16]\n"
+	    "-e:1:19: error: the index 20 is out of bounds for array of size 16 (string[16])\n"
 	    "    1 | BEGIN { $x = comm[20]; }\n"
 	    "      |                   ^~\n");
 }
@@ -2398,6 +2413,7 @@ int main(void)
 	    cmocka_unit_test(test_while_condition_string),
 	    cmocka_unit_test(test_predicate_string),
 	    cmocka_unit_test(test_unroll_count_not_literal),
+	    cmocka_unit_test(test_variable_after_failed_assignment),
 	    cmocka_unit_test(test_unroll_count_zero),
 	    cmocka_unit_test(test_unroll_count_too_large),
 	    cmocka_unit_test(test_break_outside_loop),
