@@ -305,6 +305,8 @@ static int usdt_arg_index(struct compilation *c, const struct attach_point *ap, 
 	out->offset = a->reg_offset;
 	out->size = a->size;
 	out->imm = a->value;
+	out->index_offset = a->index_offset;
+	out->scale = a->scale;
 	out->is_signed = a->is_signed;
 	out->space = SPACE_USER;
 	out->type = a->is_signed ? &type_s64 : &type_u64;
