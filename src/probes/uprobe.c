@@ -105,7 +105,18 @@ bad:
 int uprobe_resolve(struct compilation *c, struct node *spec, const char *name, char **out)
 {
 	char buf[4096];
-	if (sym_resolve_path(name, buf, sizeof(buf))) {
+	int rc = sym_resolve_path(name, buf, sizeof(buf));
+	/* with -p, an absolute path that is only in the process's mount
+	 * namespace (a container's file) is found through its root, as
+	 * bpftrace finds it */
+	int pid = c->host->target_pid;
+	if (rc && pid > 0 && name[0] == '/') {
+		/* not resolved further: its symlinks are the process's */
+		struct stat st;
+		snprintf(buf, sizeof(buf), "/proc/%d/root%s", pid, name);
+		rc = stat(buf, &st) == 0 && S_ISREG(st.st_mode) ? 0 : -ENOENT;
+	}
+	if (rc) {
 		diag_error(c->diag, spec->loc,
 			   "%s: cannot find '%s' (%s)", spec->u.spec.text, name,
 			   strchr(name, '/') ? "no such file"
