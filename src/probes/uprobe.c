@@ -222,6 +222,16 @@ static int uprobe_expand_common(struct compilation *c, struct node *spec, const 
 		return -1;
 	}
 	for (int i = 0; i < n; i++) {
+		/* an offset past the function's end (its ELF size) is refused
+		 * here, as bpftrace does, rather than by the kernel at attach */
+		if (extra && fs[i].size && extra >= fs[i].size) {
+			diag_error(c->diag, spec->loc,
+				   "%s: offset %llu is outside the function bounds ('%s' size is "
+				   "%llu)",
+				   spec->u.spec.text, (unsigned long long)extra, fs[i].name,
+				   (unsigned long long)fs[i].size);
+			return -1;
+		}
 		const char *shown = extra ? arena_printf(&c->arena, "%s+%llu", fs[i].name,
 							 (unsigned long long)extra)
 					  : fs[i].name;
