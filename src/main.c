@@ -981,6 +981,7 @@ static int run_script(struct cli *o, struct sig_state *sig, struct sig_watch *wa
 	o->host->target_pid = o->target_pid;
 	if (ready_fd_from_env(&o->ropts.ready_fd))
 		return EXIT_USAGE;
+	o->ropts.notify_attached = getenv("__BPFTRACE_NOTIFY_PROBES_ATTACHED") != NULL;
 	struct script s;
 	int rc = script_load(o, &s);
 	if (rc)

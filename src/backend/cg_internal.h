@@ -227,6 +227,8 @@ void copy_record(struct cg *g, LLVMValueRef dst, const struct type *to, LLVMValu
 		 const struct type *from);
 LLVMValueRef bytes_equal(struct cg *g, LLVMValueRef a, const struct type *at, LLVMValueRef b,
 			 const struct type *bt);
+LLVMValueRef buf_equal(struct cg *g, LLVMValueRef a, const struct type *at, LLVMValueRef b,
+		       const struct type *bt);
 
 /* ---- builtins/: one emit hook per row of builtins.def -------------------- */
 

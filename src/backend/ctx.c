@@ -63,9 +63,16 @@ LLVMValueRef ctx_read(struct cg *g, const struct ctx_access *acc)
 		return widen(g, LLVMBuildTrunc(g->b, v, int_type(g, acc->size), ""), acc);
 	}
 	case CTX_USER_MEM: {
-		/* a usdt argument spilled to memory: disp(%reg) */
+		/* a usdt argument spilled to memory: disp(%reg[,%index,scale]) */
 		LLVMValueRef base = LLVMBuildLoad2(g->b, g->i64, p, "");
 		LLVMSetAlignment(base, 8);
+		if (acc->scale) {
+			LLVMValueRef ix =
+			    LLVMBuildLoad2(g->b, g->i64, gep(g, g->ctxarg, acc->index_offset), "");
+			LLVMSetAlignment(ix, 8);
+			base = LLVMBuildAdd(g->b, base, LLVMBuildMul(g->b, ix, c64(g, acc->scale), ""),
+					    "");
+		}
 		LLVMValueRef addr = LLVMBuildIntToPtr(
 			g->b, LLVMBuildAdd(g->b, base, c64(g, (uint64_t)acc->imm), ""), g->ptr, "");
 		LLVMValueRef buf = new_buf(g, 8, "usdtarg");

@@ -52,10 +52,20 @@ void counter_add(struct cg *g, uint32_t slot, LLVMValueRef delta)
 			   LLVMAtomicOrderingMonotonic, 0);
 }
 
-/* A record the full ring buffer had no room for. */
+/* A record the full ring buffer had no room for. Once a probe has called
+ * exit() the records of other probes are dropped anyway (the runtime
+ * prints nothing after exit() until END), so losing them is not counted:
+ * a probe firing fast after exit() made sonde report "Lost N events"
+ * of records it would not have printed. END's own records still count. */
 static void count_lost(struct cg *g)
 {
-	counter_add(g, COUNTER_LOST, c64(g, 1));
+	if (!g->pi || g->pi->ap->prov->run == RUN_AT_EXIT) {
+		counter_add(g, COUNTER_LOST, c64(g, 1));
+		return;
+	}
+	LLVMValueRef flag = LLVMBuildLoad2(g->b, g->i64, counter_ptr(g, COUNTER_EXIT), "");
+	LLVMValueRef before_exit = LLVMBuildICmp(g->b, LLVMIntEQ, flag, c64(g, 0), "");
+	counter_add(g, COUNTER_LOST, LLVMBuildZExt(g->b, before_exit, g->i64, ""));
 }
 
 /* `n` updates that full map `m` refused. */

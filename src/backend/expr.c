@@ -166,6 +166,10 @@ static LLVMValueRef cg_binop(struct cg *g, struct node *n)
 		LLVMValueRef eq = bytes_equal(g, l, lt, r, rt);
 		return op == OP_EQ ? eq : LLVMBuildXor(g->b, eq, c64(g, 1), "");
 	}
+	if ((op == OP_EQ || op == OP_NE) && lt->kind == TYPE_BUF && rt->kind == TYPE_BUF) {
+		LLVMValueRef eq = buf_equal(g, l, lt, r, rt);
+		return op == OP_EQ ? eq : LLVMBuildXor(g->b, eq, c64(g, 1), "");
+	}
 	if ((op == OP_EQ || op == OP_NE) && lt->kind == TYPE_STR) {
 		LLVMValueRef eq = str_equal(g, l, lt->size, r, rt->size);
 		return op == OP_EQ ? eq : LLVMBuildXor(g->b, eq, c64(g, 1), "");

@@ -120,10 +120,27 @@ static LLVMValueRef bytes_of(struct cg *g, LLVMValueRef v, const struct type *t)
  * of a large one are scheduled together and spill past the stack. */
 enum { BYTES_EQUAL_UNROLL_MAX = 64 };
 
-/* 1 when the `size` bytes (a multiple of 8) at pa and pb are equal: a
- * bounded loop over the words, which the verifier walks to its end. */
+/* The bits of the word at byte `off` that lie below byte `limit` (an i64;
+ * NULL: all of them), little-endian. */
+static LLVMValueRef word_mask(struct cg *g, LLVMValueRef limit, LLVMValueRef off)
+{
+	if (!limit)
+		return c64(g, ~0ull);
+	LLVMValueRef past = LLVMBuildICmp(g->b, LLVMIntUGT, limit, off, "");
+	LLVMValueRef n = LLVMBuildSelect(g->b, past, LLVMBuildSub(g->b, limit, off, ""), c64(g, 0),
+					 "");
+	LLVMValueRef whole = LLVMBuildICmp(g->b, LLVMIntUGE, n, c64(g, 8), "");
+	/* n < 8 where it is used: the shift stays below 64 */
+	LLVMValueRef bits = LLVMBuildShl(g->b, LLVMBuildAnd(g->b, n, c64(g, 7), ""), c64(g, 3), "");
+	LLVMValueRef part = LLVMBuildSub(g->b, LLVMBuildShl(g->b, c64(g, 1), bits, ""), c64(g, 1), "");
+	return LLVMBuildSelect(g->b, whole, c64(g, ~0ull), part, "");
+}
+
+/* 1 when the `size` bytes (a multiple of 8) at pa and pb are equal below
+ * byte `limit` (NULL: all): a bounded loop over the words, which the
+ * verifier walks to its end. */
 static LLVMValueRef bytes_equal_loop(struct cg *g, LLVMValueRef pa, LLVMValueRef pb,
-				     uint32_t size)
+				     uint32_t size, LLVMValueRef limit)
 {
 	LLVMBasicBlockRef pre = LLVMGetInsertBlock(g->b);
 	LLVMBasicBlockRef loop = new_block(g, "bytes_eq"), done = new_block(g, "bytes_eq_done");
@@ -134,6 +151,7 @@ static LLVMValueRef bytes_equal_loop(struct cg *g, LLVMValueRef pa, LLVMValueRef
 	LLVMValueRef xa = LLVMBuildInBoundsGEP2(g->b, g->i8, pa, &off, 1, "");
 	LLVMValueRef xb = LLVMBuildInBoundsGEP2(g->b, g->i8, pb, &off, 1, "");
 	LLVMValueRef x = LLVMBuildXor(g->b, load64(g, xa), load64(g, xb), "");
+	x = LLVMBuildAnd(g->b, x, word_mask(g, limit, off), "");
 	LLVMValueRef diff_next = LLVMBuildOr(g->b, diff, x, "");
 	LLVMValueRef off_next = LLVMBuildAdd(g->b, off, c64(g, 8), "");
 	LLVMValueRef more = LLVMBuildICmp(g->b, LLVMIntULT, off_next, c64(g, size), "");
@@ -150,17 +168,46 @@ static LLVMValueRef bytes_equal_loop(struct cg *g, LLVMValueRef pa, LLVMValueRef
  * two arrays of one type: 1 when every byte is equal. Compared a word at
  * a time without branches (the buffers are zero past the size), so the
  * verifier sees straight code. */
+static LLVMValueRef equal_below(struct cg *g, LLVMValueRef pa, LLVMValueRef pb, uint32_t size,
+				LLVMValueRef limit)
+{
+	if (size > BYTES_EQUAL_UNROLL_MAX)
+		return bytes_equal_loop(g, pa, pb, round8(size), limit);
+	LLVMValueRef diff = c64(g, 0);
+	for (uint32_t off = 0; off < size; off += 8) {
+		LLVMValueRef x = LLVMBuildXor(g->b, load64(g, gep(g, pa, off)),
+					      load64(g, gep(g, pb, off)), "");
+		x = LLVMBuildAnd(g->b, x, word_mask(g, limit, c64(g, off)), "");
+		diff = LLVMBuildOr(g->b, diff, x, "");
+	}
+	return bool64(g, LLVMBuildICmp(g->b, LLVMIntEQ, diff, c64(g, 0), ""));
+}
+
 LLVMValueRef bytes_equal(struct cg *g, LLVMValueRef a, const struct type *at, LLVMValueRef b,
 			 const struct type *bt)
 {
 	LLVMValueRef pa = bytes_of(g, a, at), pb = bytes_of(g, b, bt);
-	if (at->size > BYTES_EQUAL_UNROLL_MAX)
-		return bytes_equal_loop(g, pa, pb, round8(at->size));
-	LLVMValueRef diff = c64(g, 0);
-	for (uint32_t off = 0; off < at->size; off += 8) {
-		LLVMValueRef x = LLVMBuildXor(g->b, load64(g, gep(g, pa, off)),
-					      load64(g, gep(g, pb, off)), "");
-		diff = LLVMBuildOr(g->b, diff, x, "");
-	}
-	return bool64(g, LLVMBuildICmp(g->b, LLVMIntEQ, diff, c64(g, 0), ""));
+	return equal_below(g, pa, pb, at->size, NULL);
+}
+
+/* a == b on two buffers (TYPE_BUF: a u32 length, then the bytes), of any
+ * sizes: 1 when the lengths are equal and so are the bytes below the
+ * length. The bytes past it need not be zero (buf("hello", $n) copies the
+ * whole literal), so they are masked off. With equal lengths the length
+ * is at most the smaller size, so the first min(sizes) bytes decide. */
+LLVMValueRef buf_equal(struct cg *g, LLVMValueRef a, const struct type *at, LLVMValueRef b,
+		       const struct type *bt)
+{
+	struct type common = *(at->size <= bt->size ? at : bt);
+	/* a buffer on the stack is 8-aligned and rounded up to 8 bytes
+	 * (buf_new, variables' slots): compared where it is; one elsewhere
+	 * (a map value) is copied first, the words read past its end */
+	LLVMValueRef pa = LLVMIsAAllocaInst(a) ? a : bytes_of(g, a, &common);
+	LLVMValueRef pb = LLVMIsAAllocaInst(b) ? b : bytes_of(g, b, &common);
+	LLVMValueRef la = LLVMBuildZExt(g->b, LLVMBuildLoad2(g->b, g->i32, pa, ""), g->i64, "");
+	/* the length word itself, then the bytes: 4 + the first length */
+	LLVMValueRef limit = LLVMBuildAdd(g->b, la, c64(g, 4), "");
+	LLVMValueRef lb = LLVMBuildZExt(g->b, LLVMBuildLoad2(g->b, g->i32, pb, ""), g->i64, "");
+	LLVMValueRef same_len = bool64(g, LLVMBuildICmp(g->b, LLVMIntEQ, la, lb, ""));
+	return LLVMBuildAnd(g->b, same_len, equal_below(g, pa, pb, common.size, limit), "");
 }

@@ -286,6 +286,47 @@ static void line(FILE *out, const char *what, bool ok, const char *yes, const ch
 	fprintf(out, "  %-22s %s\n", what, ok ? yes : no);
 }
 
+/* The same answers under the names bpftrace --info gives them, one
+ * "name: yes" line each, for scripts (and bpftrace's own tests) that read
+ * them: what sonde can use here, "no" for what it has no probe or builtin
+ * for (kprobe_multi, iter, dpath, skboutput), "unknown" for a check that
+ * needs privilege this process lacks. */
+static void print_bpftrace_words(struct host *h, const struct features *f, FILE *out)
+{
+	const char *unknown = "unknown (needs privilege)";
+	const char *helper_rk = !f->privileged ? unknown
+			       : feat_has_helper(h, BPF_FUNC_probe_read_kernel) ? "yes" : "no";
+	const char *helper_sig = !f->privileged ? unknown
+				: feat_has_helper(h, BPF_FUNC_send_signal) ? "yes" : "no";
+	const char *perf_array = unknown;
+	if (f->privileged) {
+		libbpf_print_fn_t old = libbpf_set_print(NULL);
+		perf_array = libbpf_probe_bpf_map_type(BPF_MAP_TYPE_PERF_EVENT_ARRAY, NULL) > 0
+				     ? "yes"
+				     : "no";
+		libbpf_set_print(old);
+	}
+	fprintf(out, "\nIn bpftrace --info's words\n");
+	/* bounded loops (5.3) come before the ring buffer (5.8) sonde needs */
+	fprintf(out, "  Loop support: %s\n", !f->privileged ? unknown : f->ringbuf ? "yes" : "no");
+	fprintf(out, "  btf: %s\n", f->btf ? "yes" : "no");
+	fprintf(out, "  probe_read_kernel: %s\n", helper_rk);
+	fprintf(out, "  send_signal: %s\n", helper_sig);
+	fprintf(out, "  dpath: no\n");
+	fprintf(out, "  skboutput: no\n");
+	fprintf(out, "  perf_event_array: %s\n", perf_array);
+	fprintf(out, "  kprobe: %s\n", f->kprobes ? "yes" : "no");
+	fprintf(out, "  kfunc: %s\n", f->fentry_unknown ? unknown : f->fentry ? "yes" : "no");
+	fprintf(out, "  kprobe_multi: no\n");
+	fprintf(out, "  iter:task: no\n");
+	fprintf(out, "  iter:task_file: no\n");
+	/* usdt semaphores are counted by the kernel (ref_ctr_offset) */
+	fprintf(out, "  uprobe refcount (depends on Build:bcc bpf_attach_uprobe refcount): %s\n",
+		f->uprobes ? "yes" : "no");
+	fprintf(out, "  bcc library path resolution: yes\n");
+	fprintf(out, "  libdw (DWARF support): yes\n");
+}
+
 void feat_print(struct host *h, FILE *out)
 {
 	const struct features *f = feat_get(h);
@@ -337,4 +378,5 @@ void feat_print(struct host *h, FILE *out)
 		fprintf(out, "  lockdown '%s' may forbid reading kernel memory "
 			     "(bpf_probe_read_kernel)\n",
 			f->lockdown);
+	print_bpftrace_words(h, f, out);
 }

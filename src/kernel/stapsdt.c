@@ -259,7 +259,7 @@ int usdt_parse_args(const char *text, struct usdt_arg *args, int max, char *err,
 			if (parse_register(&p, &a->reg_offset))
 				goto bad;
 		} else {
-			/* [disp](%reg); index registers and symbols are not supported */
+			/* [disp](%reg[,%index[,scale]]); symbols are not supported */
 			a->kind = USDT_ARG_MEM;
 			if (*p != '(') {
 				a->value = strtoll(p, &end, 0);
@@ -267,7 +267,22 @@ int usdt_parse_args(const char *text, struct usdt_arg *args, int max, char *err,
 					goto bad;
 				p = end;
 			}
-			if (*p++ != '(' || parse_register(&p, &a->reg_offset) || *p++ != ')')
+			if (*p++ != '(' || parse_register(&p, &a->reg_offset))
+				goto bad;
+			if (*p == ',') {
+				p++;
+				if (parse_register(&p, &a->index_offset))
+					goto bad;
+				a->scale = 1;
+				if (*p == ',') {
+					long sc = strtol(p + 1, &end, 10);
+					if (end == p + 1 || (sc != 1 && sc != 2 && sc != 4 && sc != 8))
+						goto bad;
+					a->scale = (uint32_t)sc;
+					p = end;
+				}
+			}
+			if (*p++ != ')')
 				goto bad;
 		}
 		if (*p && !isspace((unsigned char)*p))

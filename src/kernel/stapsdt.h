@@ -18,7 +18,8 @@
 enum usdt_arg_kind {
 	USDT_ARG_CONST, /* $imm */
 	USDT_ARG_REG,   /* %reg: the register's value */
-	USDT_ARG_MEM,   /* disp(%reg): `size` bytes of user memory at reg + disp */
+	USDT_ARG_MEM,   /* disp(%reg[,%index[,scale]]): `size` bytes of user memory at
+			 * reg + index * scale + disp */
 };
 
 struct usdt_arg {
@@ -27,6 +28,8 @@ struct usdt_arg {
 	bool is_signed;
 	uint32_t reg_offset; /* offset of the register in x86-64 struct pt_regs */
 	int64_t value;       /* the constant, or the displacement */
+	uint32_t index_offset; /* USDT_ARG_MEM with an index register: its offset */
+	uint32_t scale;        /* its scale (1, 2, 4 or 8); 0: no index register */
 };
 
 enum { USDT_MAX_ARGS = 12 };

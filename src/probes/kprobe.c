@@ -49,6 +49,19 @@ struct kfunc_ap {
 	struct btf_func fn;
 };
 
+/* Return probes bpftrace refuses, as they might lock up the system: the
+ * spin lock functions (the return probe's own bookkeeping may take them). */
+static bool banned_kretprobe(const char *fn)
+{
+	static const char *const banned[] = {"_raw_spin_lock", "_raw_spin_lock_irqsave",
+					     "_raw_spin_unlock_irqrestore",
+					     "queued_spin_lock_slowpath"};
+	for (size_t i = 0; i < sizeof(banned) / sizeof(banned[0]); i++)
+		if (!strcmp(fn, banned[i]))
+			return true;
+	return false;
+}
+
 static bool has_glob(const char *s)
 {
 	return strpbrk(s, "*?[") != NULL;
@@ -594,6 +607,14 @@ int kfunc_expand(struct compilation *c, struct node *spec, const char *rest,
 			return -1;
 		}
 		*plus = 0;
+	}
+	/* before what the kernel offers: such a probe is refused everywhere */
+	if (is_return && !prefer_fentry && banned_kretprobe(fn)) {
+		diag_error(c->diag, spec->loc,
+			   "kretprobe:%s can't be used as it might lock up your system (a return "
+			   "probe on a spin lock function); kprobe:%s can",
+			   fn, fn);
+		return -1;
 	}
 
 	const struct features *f = feat_get(c->host);

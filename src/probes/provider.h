@@ -48,7 +48,8 @@ enum ctx_access_kind {
 	CTX_U64_ARRAY,   /* ctx is u64[]: load element `offset` / 8 */
 	CTX_PKT,         /* field of the parsed packet (struct sonde_pkt) at `offset` */
 	CTX_CONST,       /* the constant `imm` (a usdt argument the compiler folded) */
-	CTX_USER_MEM,    /* `size` bytes of user memory at (u64 at ctx + offset) + imm */
+	CTX_USER_MEM,    /* `size` bytes of user memory at (u64 at ctx + offset) + imm,
+			  * plus (u64 at ctx + index_offset) * scale when scale != 0 */
 	CTX_FUNC_RET,    /* fexit: the traced function's return value, `size` bytes, from
 	                    bpf_get_func_ret (where the kernel's layout of ctx is its own) */
 };
@@ -57,6 +58,7 @@ struct ctx_access {
 	enum ctx_access_kind kind;
 	uint32_t offset, size;
 	int64_t imm;       /* CTX_CONST, CTX_USER_MEM */
+	uint32_t index_offset, scale; /* CTX_USER_MEM: an index register (scale 0: none) */
 	bool is_signed;
 	/* The memory the value points to when it is an address (enum
 	 * addr_space): user for uprobe and usdt arguments and syscall

@@ -93,10 +93,11 @@ static int tracepoint_expand(struct compilation *c, struct node *spec, const cha
 	}
 	if (!added) {
 		bool glob = has_glob(cat) || has_glob(name);
+		/* bpftrace's words for a tracepoint that does not exist */
 		int rc = glob ? sema_missing_probe(c, spec->loc, "no tracepoint matches '%s:%s'", cat,
 		                                   name)
-		              : sema_missing_probe(c, spec->loc, "tracepoint '%s:%s' does not exist",
-		                                   cat, name);
+		              : sema_missing_probe(c, spec->loc, "tracepoint not found: %s:%s", cat,
+		                                   name);
 		if (rc && !glob)
 			suggest(c, tracefs, cat, name);
 		return rc;

@@ -37,6 +37,28 @@ struct uprobe_ap {
 	struct sym_dwarf_param params[SYM_MAX_PARAMS];
 };
 
+/* A part written in double quotes, as bpftrace allows for names that are
+ * not identifiers (usdt:./x:test:"\"probe1\"", uprobe:/bin/x:"f"+0): the
+ * text between them with \" and \\ unescaped, then what follows the
+ * closing quote (an offset). Any other part is returned as it is. */
+static char *unquote(struct compilation *c, char *part)
+{
+	if (!part || part[0] != '"')
+		return part;
+	char *out = arena_alloc(&c->arena, strlen(part) + 1);
+	size_t n = 0;
+	const char *p = part + 1;
+	for (; *p && *p != '"'; p++) {
+		if (p[0] == '\\' && (p[1] == '"' || p[1] == '\\'))
+			p++;
+		out[n++] = *p;
+	}
+	if (*p != '"')
+		return part; /* no closing quote: taken as written */
+	strcpy(out + n, p + 1);
+	return out;
+}
+
 int uprobe_split(struct compilation *c, struct node *spec, const char *rest, int nparts,
 		 char **parts)
 {
@@ -53,9 +75,9 @@ int uprobe_split(struct compilation *c, struct node *spec, const char *rest, int
 	if (found < nparts - 1) {
 		/* usdt:PATH:NAME without a provider */
 		if (nparts == 3 && found == 1) {
-			parts[0] = arena_strndup(&c->arena, rest, (size_t)(seps[0] - rest));
+			parts[0] = unquote(c, arena_strndup(&c->arena, rest, (size_t)(seps[0] - rest)));
 			parts[1] = NULL;
-			parts[2] = arena_strdup(&c->arena, seps[0] + 1);
+			parts[2] = unquote(c, arena_strdup(&c->arena, seps[0] + 1));
 			return *parts[0] && *parts[2] ? 0 : -1;
 		}
 		goto bad;
@@ -64,10 +86,15 @@ int uprobe_split(struct compilation *c, struct node *spec, const char *rest, int
 	for (int i = 0; i < nparts; i++) {
 		const char *end = i < nparts - 1 ? seps[nparts - 2 - i] : rest + strlen(rest);
 		parts[i] = arena_strndup(&c->arena, start, (size_t)(end - start));
-		if (!*parts[i])
+		/* usdt:PATH::NAME: an empty provider is any provider */
+		if (!*parts[i] && nparts == 3 && i == 1)
+			parts[i] = NULL;
+		else if (!*parts[i])
 			goto bad;
 		start = end + 1;
 	}
+	for (int i = 0; i < nparts; i++)
+		parts[i] = unquote(c, parts[i]);
 	return 0;
 bad:
 	diag_error(c->diag, spec->loc, "%.*s probes are written %.*s:%s, got '%s'",
@@ -78,7 +105,18 @@ bad:
 int uprobe_resolve(struct compilation *c, struct node *spec, const char *name, char **out)
 {
 	char buf[4096];
-	if (sym_resolve_path(name, buf, sizeof(buf))) {
+	int rc = sym_resolve_path(name, buf, sizeof(buf));
+	/* with -p, an absolute path that is only in the process's mount
+	 * namespace (a container's file) is found through its root, as
+	 * bpftrace finds it */
+	int pid = c->host->target_pid;
+	if (rc && pid > 0 && name[0] == '/') {
+		/* not resolved further: its symlinks are the process's */
+		struct stat st;
+		snprintf(buf, sizeof(buf), "/proc/%d/root%s", pid, name);
+		rc = stat(buf, &st) == 0 && S_ISREG(st.st_mode) ? 0 : -ENOENT;
+	}
+	if (rc) {
 		diag_error(c->diag, spec->loc,
 			   "%s: cannot find '%s' (%s)", spec->u.spec.text, name,
 			   strchr(name, '/') ? "no such file"
@@ -139,14 +177,20 @@ void uprobe_pid_files_free(char **files)
 	free(files);
 }
 
+const char *uprobe_shown_path(const char *written, const char *resolved)
+{
+	return strchr(written, '/') ? written : resolved;
+}
+
 static void add_point(struct compilation *c, struct node *spec, const struct provider *prov,
-		      const char *path, const char *fn, uint64_t offset, const char *shown)
+		      const char *path, const char *shown_path, const char *fn, uint64_t offset,
+		      const char *shown)
 {
 	struct uprobe_ap *u = arena_alloc(&c->arena, sizeof(*u));
 	memset(u, 0, sizeof(*u));
 	struct attach_point ap = {
 		.prov = prov,
-		.spec = arena_printf(&c->arena, "%s:%s:%s", prov->name, path, shown),
+		.spec = arena_printf(&c->arena, "%s:%s:%s", prov->name, shown_path, shown),
 		.target = path,
 		.func = arena_strdup(&c->arena, fn),
 		.value = offset,
@@ -193,7 +237,7 @@ static int uprobe_expand_pid(struct compilation *c, struct node *spec, int pid, 
 		}
 		const char *path = arena_strdup(&c->arena, files[i]);
 		for (int k = 0; k < n; k++)
-			add_point(c, spec, prov, path, fs[k].name, fs[k].offset, fs[k].name);
+			add_point(c, spec, prov, path, path, fs[k].name, fs[k].offset, fs[k].name);
 	}
 	uprobe_pid_files_free(files);
 	if (!total &&
@@ -254,7 +298,7 @@ static int uprobe_expand_common(struct compilation *c, struct node *spec, const 
 						 : rc == -ENOEXEC ? "not an ELF file" : strerror(-rc));
 			return -1;
 		}
-		add_point(c, spec, prov, path, fn, offset, fn);
+		add_point(c, spec, prov, path, uprobe_shown_path(parts[0], path), fn, offset, fn);
 		return 0;
 	}
 	const struct sym_elf_func *fs = NULL;
@@ -279,10 +323,21 @@ static int uprobe_expand_common(struct compilation *c, struct node *spec, const 
 		return -1;
 	}
 	for (int i = 0; i < n; i++) {
+		/* an offset past the function's end (its ELF size) is refused
+		 * here, as bpftrace does, rather than by the kernel at attach */
+		if (extra && fs[i].size && extra >= fs[i].size) {
+			diag_error(c->diag, spec->loc,
+				   "%s: offset %llu is outside the function bounds ('%s' size is "
+				   "%llu)",
+				   spec->u.spec.text, (unsigned long long)extra, fs[i].name,
+				   (unsigned long long)fs[i].size);
+			return -1;
+		}
 		const char *shown = extra ? arena_printf(&c->arena, "%s+%llu", fs[i].name,
 							 (unsigned long long)extra)
 					  : fs[i].name;
-		add_point(c, spec, prov, path, fs[i].name, fs[i].offset + extra, shown);
+		add_point(c, spec, prov, path, uprobe_shown_path(parts[0], path), fs[i].name,
+			  fs[i].offset + extra, shown);
 	}
 	return 0;
 }

@@ -10,6 +10,10 @@
  * parts "PATH:NAME" gives parts[1] = NULL. Reports errors itself. */
 int uprobe_split(struct compilation *c, struct node *spec, const char *rest, int nparts,
 		 char **parts);
+/* The path a probe's name shows (the `probe` builtin), as bpftrace shows
+ * it: as written when it is a path (./bin/x), else the file it was
+ * resolved to (a program in $PATH, a library name). */
+const char *uprobe_shown_path(const char *written, const char *resolved);
 /* Resolves PATH (symbols.c) and checks uprobes exist; reports errors. */
 int uprobe_resolve(struct compilation *c, struct node *spec, const char *name, char **out);
 /* Attaches a uprobe or uretprobe at pd->value in pd->target, with pd->aux

@@ -61,7 +61,8 @@ static bool too_many_sites(struct compilation *c, struct node *spec, int count)
  * USDT_MAX_SITES: too many), or -1 after an error. With `quiet` (one file
  * of a process's), a file without notes or matches is no error. */
 static int usdt_expand_path(struct compilation *c, struct node *spec, const char *path,
-			    const char *prov_glob, const char *name_glob, bool quiet)
+			    const char *shown_path, const char *prov_glob, const char *name_glob,
+			    bool quiet)
 {
 	struct usdt_site *sites;
 	int n = usdt_read_sites(path, &sites);
@@ -96,7 +97,8 @@ static int usdt_expand_path(struct compilation *c, struct node *spec, const char
 		    usdt_parse_args(s->args_text, u->args, USDT_MAX_ARGS, u->why, sizeof(u->why));
 		struct attach_point ap = {
 		    .prov = &provider_usdt,
-		    .spec = arena_printf(&c->arena, "usdt:%s:%s:%s", path, s->provider, s->name),
+		    .spec = arena_printf(&c->arena, "usdt:%s:%s:%s", shown_path, s->provider,
+					 s->name),
 		    .target = path,
 		    .func = arena_printf(&c->arena, "%s:%s", s->provider, s->name),
 		    .value = s->offset,
@@ -176,7 +178,8 @@ static int usdt_expand_pid(struct compilation *c, struct node *spec, int pid,
 			seen = grown;
 		}
 		seen[nseen++] = arena_strdup(&c->arena, path);
-		int n = usdt_expand_path(c, spec, seen[nseen - 1], prov_glob, name_glob, true);
+		int n = usdt_expand_path(c, spec, seen[nseen - 1], seen[nseen - 1], prov_glob,
+					 name_glob, true);
 		if (n < 0)
 			rc = -1;
 		else if (too_many_sites(c, spec, total += n))
@@ -212,7 +215,7 @@ static int usdt_expand_glob(struct compilation *c, struct node *spec, const char
 			rc = -1;
 			break;
 		}
-		int n = usdt_expand_path(c, spec, path, prov_glob, name_glob, true);
+		int n = usdt_expand_path(c, spec, path, g.gl_pathv[i], prov_glob, name_glob, true);
 		if (n < 0)
 			rc = -1;
 		else if (too_many_sites(c, spec, total += n))
@@ -267,7 +270,10 @@ static int usdt_expand(struct compilation *c, struct node *spec, const char *res
 	char *path;
 	if (uprobe_resolve(c, spec, parts[0], &path))
 		return -1;
-	return usdt_expand_path(c, spec, path, parts[1], parts[2], false) < 0 ? -1 : 0;
+	return usdt_expand_path(c, spec, path, uprobe_shown_path(parts[0], path), parts[1],
+				parts[2], false) < 0
+		       ? -1
+		       : 0;
 }
 
 static const char *usdt_section(struct arena *a, const struct attach_point *ap)
@@ -304,6 +310,8 @@ static int usdt_arg_index(struct compilation *c, const struct attach_point *ap, 
 	out->offset = a->reg_offset;
 	out->size = a->size;
 	out->imm = a->value;
+	out->index_offset = a->index_offset;
+	out->scale = a->scale;
 	out->is_signed = a->is_signed;
 	out->space = SPACE_USER;
 	out->type = a->is_signed ? &type_s64 : &type_u64;

@@ -322,12 +322,14 @@ static void run_system(struct run *r, const char *cmd)
 }
 
 /* cat(): prints a file's contents, at most max_cat_bytes of them as in
- * bpftrace (a device like /dev/zero never ends). */
+ * bpftrace (a device like /dev/zero never ends). A file that cannot be
+ * read is reported in bpftrace's words, which scripts and its tests look
+ * for, and the run goes on. */
 static void run_cat(struct run *r, const char *path)
 {
 	FILE *f = fopen(path, "re");
 	if (!f) {
-		fprintf(stderr, "sonde: cat(\"%s\"): %s\n", path, strerror(errno));
+		fprintf(stderr, "ERROR: failed to open file '%s': %s\n", path, strerror(errno));
 		/* bpftrace still emits the (empty) output: a "cat" record in JSON */
 		out_text_event(&r->pr, "cat", "", 0);
 		return;
@@ -342,7 +344,8 @@ static void run_cat(struct run *r, const char *path)
 			len += n;
 		}
 		if (ferror(f))
-			fprintf(stderr, "sonde: cat(\"%s\"): %s\n", path, strerror(errno));
+			fprintf(stderr, "ERROR: failed to read file '%s': %s\n", path,
+				strerror(errno));
 	}
 	fclose(f);
 	out_text_event(&r->pr, "cat", out ? out : "", out ? len : 0);
@@ -876,8 +879,13 @@ int rt_run(const struct program *p, const struct rt_options *o, struct diag *d)
 	/* -c CMD: the command starts once everything is attached */
 	if (rc == EXIT_OK && !r.stop && o->on_attached)
 		o->on_attached(o->on_attached_arg);
-	if (rc == EXIT_OK && !r.stop && !o->test_run)
+	if (rc == EXIT_OK && !r.stop && !o->test_run) {
 		notify_ready(o->ready_fd);
+		if (o->notify_attached) {
+			fflush(o->out);
+			fprintf(stderr, "__BPFTRACE_NOTIFY_PROBES_ATTACHED\n");
+		}
+	}
 	if (rc == EXIT_OK && !r.stop && !o->test_run)
 		rc = poll_loop(&r);
 	detach_all(&r);

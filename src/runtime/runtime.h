@@ -45,6 +45,10 @@ struct rt_options {
 	/* SONDE_READY_FD: "attached" is written to this descriptor, which is
 	 * then closed, once every probe is attached; -1 for none */
 	int ready_fd;
+	/* __BPFTRACE_NOTIFY_PROBES_ATTACHED in the environment: the line of
+	 * that name goes to stderr at the same moment, as bpftrace's own
+	 * runtime tests wait for it */
+	bool notify_attached;
 	int stop_fd;             /* readable: stop as exit() does (-c CMD ended); -1: none */
 	struct sig_state *sig;   /* the blocked signals (signals.h) */
 	struct sig_watch *watch; /* ended once the programs are loaded; NULL: none */

@@ -123,6 +123,9 @@ static struct type *check_binop(struct sema *s, struct node *n)
 			return &type_s64;
 		if (is_scalar(l) && is_scalar(r))
 			return &type_s64;
+		/* buffers of any sizes: equal when their lengths and bytes are */
+		if (l->kind == TYPE_BUF && r->kind == TYPE_BUF)
+			return &type_s64;
 		if (l->kind == r->kind && l->kind != TYPE_TUPLE && l->kind != TYPE_STR &&
 		    l->size == r->size &&
 		    (l->kind != TYPE_RECORD || l->btf_id == r->btf_id) &&
@@ -312,13 +315,24 @@ static struct type *check_var_assign(struct sema *s, struct node *n, struct type
 {
 	struct node *lhs = n->u.assign.lhs, *rhs = n->u.assign.rhs;
 	bool is_compound = n->u.assign.op != OP_NONE;
-	if (!rt)
-		return NULL;
-	if (rt->kind == TYPE_VOID) {
+	if (rt && rt->kind == TYPE_VOID) {
 		diag_error(s->d, rhs->loc, "this expression has no value to assign");
-		return NULL;
+		rt = NULL;
 	}
 	struct var_info *v = find_var(s, lhs->u.var.name);
+	if (!rt) {
+		/* the value's error is reported: the variable counts as
+		 * assigned, without a type, so that its uses are not reported
+		 * again as uses before an assignment */
+		if (!v && !is_compound) {
+			v = arena_alloc(s->a, sizeof(*v));
+			v->name = lhs->u.var.name;
+			v->loc = lhs->loc;
+			v->next = s->vars;
+			s->vars = v;
+		}
+		return NULL;
+	}
 	if (!v) {
 		if (is_compound) {
 			diag_error(s->d, lhs->loc, "variable '$%s' is used before it is assigned",
@@ -615,6 +629,8 @@ static struct type *check_incdec(struct sema *s, struct node *n)
 			   o->u.var.name);
 		return NULL;
 	}
+	if (!v->type) /* its assignment's error is reported */
+		return NULL;
 	if (!is_int(v->type) && !ptr_steps(n->u.incdec.op, v->type)) {
 		diag_error(s->d, o->loc, "'%s' needs an integer variable",
 			   ast_op_name(n->u.incdec.op));

@@ -7,8 +7,9 @@
  *  - `$N` given as a number (strtoll, base 0: 42, 0x10, -5) is that
  *    integer; given as any other word it is that string; not given it is
  *    0 (bpftrace's "numeric context" default);
- *  - `str($N)` is the word as a string ("" when not given), whatever it
- *    looks like, and `str($N + K)` the word without its first K bytes;
+ *  - `str($N)` is the word as a string literal ("" when not given),
+ *    whatever it looks like, and `str($N + K)` the word without its
+ *    first K bytes;
  *  - `$#` is how many were given;
  *  - in a probe spec `$N` is the word as written, "" when not given
  *    (`uprobe:$1:main`, `interval:ms:$1`).
@@ -131,6 +132,20 @@ static bool str_of_param(struct compilation *c, struct node *call)
 	return true;
 }
 
+/* str($N) and str($N + K) without a length: the string literal itself, so
+ * that it serves where a literal is needed (kaddr(str($1)), a printf
+ * format), as bpftrace takes str($N) as a literal. With a length the call
+ * stays and cuts the word. */
+static void literal_of_param(struct node **slot)
+{
+	struct node *call = *slot;
+	struct node *lit = call->u.call.args;
+	if (!lit || lit->kind != N_STR || lit->next)
+		return;
+	lit->next = call->next;
+	*slot = lit;
+}
+
 /* A probe spec with each `$N` replaced by its word. */
 static void subst_spec(struct compilation *c, struct node *spec)
 {
@@ -227,6 +242,7 @@ static void subst(struct compilation *c, struct node **slot)
 			/* the rest of the arguments (str's length) */
 			if (n->u.call.args)
 				subst_list(c, &n->u.call.args->next);
+			literal_of_param(slot);
 			return;
 		}
 		break;

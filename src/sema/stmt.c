@@ -147,11 +147,42 @@ static void check_for(struct sema *s, struct node *n)
 	kv->next = NULL;
 }
 
+/* A ternary with a call in a branch, as a statement (`c ? printf("a") :
+ * printf("b");`): bpftrace runs it as an if/else, whose branches need
+ * no value. */
+static bool ternary_stmt(const struct node *e)
+{
+	if (!e || e->kind != N_TERNARY)
+		return false;
+	const struct node *b[] = {e->u.ternary.then, e->u.ternary.els};
+	for (int i = 0; i < 2; i++)
+		if (b[i] && (b[i]->kind == N_CALL || ternary_stmt(b[i])))
+			return true;
+	return false;
+}
+
+static struct node *stmt_block(struct sema *s, struct node *e)
+{
+	struct node *st = ast_new(s->a, N_EXPR_STMT, e->loc);
+	st->u.expr_stmt.expr = e;
+	struct node *blk = ast_new(s->a, N_BLOCK, e->loc);
+	blk->u.block.stmts = st;
+	return blk;
+}
+
 void check_stmt(struct sema *s, struct node *n)
 {
 	switch (n->kind) {
 	case N_EXPR_STMT: {
 		struct node *e = n->u.expr_stmt.expr;
+		if (ternary_stmt(e)) {
+			n->kind = N_IF;
+			n->u.if_.cond = e->u.ternary.cond;
+			n->u.if_.then = stmt_block(s, e->u.ternary.then);
+			n->u.if_.els = stmt_block(s, e->u.ternary.els);
+			check_stmt(s, n);
+			break;
+		}
 		struct node *macro = e->kind == N_CALL ? find_macro(s, e->u.call.name) : NULL;
 		if (macro && find_func(e->u.call.name) < 0) {
 			struct node *next = n->next;
@@ -208,10 +239,13 @@ void check_stmt(struct sema *s, struct node *n)
 	case N_UNROLL: {
 		bool ok = true;
 		int64_t count = const_int(s, n->u.unroll.count, "unroll's count", &ok);
-		if (ok && (count < 1 || count > 100))
+		/* bpftrace's words, which its users may look for */
+		if (ok && count < 1)
 			diag_error(s->d, n->u.unroll.count->loc,
-				   "unroll's count must be between 1 and 100, got %lld",
-				   (long long)count);
+				   "unroll minimum value is 1, got %lld", (long long)count);
+		else if (ok && count > 100)
+			diag_error(s->d, n->u.unroll.count->loc,
+				   "unroll maximum value is 100, got %lld", (long long)count);
 		check_block(s, n->u.unroll.body);
 		break;
 	}

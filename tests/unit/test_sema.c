@@ -266,7 +266,7 @@ static void test_tracepoint_unknown_suggests_name(void **state)
 {
 	(void)state;
 	expect_diags("tracepoint:syscalls:sys_enter_opnat { exit(); }",
-	    "-e:1:1: error: tracepoint 'syscalls:sys_enter_opnat' does not exist\n"
+	    "-e:1:1: error: tracepoint not found: syscalls:sys_enter_opnat\n"
 	    "    1 | tracepoint:syscalls:sys_enter_opnat { exit(); }\n"
 	    "      | ^~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~\n"
 	    "note: did you mean 'tracepoint:syscalls:sys_enter_openat'?\n");
@@ -276,7 +276,7 @@ static void test_tracepoint_unknown_suggests_category(void **state)
 {
 	(void)state;
 	expect_diags("tracepoint:sycalls:sys_enter_openat { exit(); }",
-	    "-e:1:1: error: tracepoint 'sycalls:sys_enter_openat' does not exist\n"
+	    "-e:1:1: error: tracepoint not found: sycalls:sys_enter_openat\n"
 	    "    1 | tracepoint:sycalls:sys_enter_openat { exit(); }\n"
 	    "      | ^~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~\n"
 	    "note: did you mean category 'syscalls'?\n");
@@ -286,7 +286,7 @@ static void test_tracepoint_unknown_no_suggestion(void **state)
 {
 	(void)state;
 	expect_diags("tracepoint:zzzzzzzz:qqqqqq { exit(); }",
-	    "-e:1:1: error: tracepoint 'zzzzzzzz:qqqqqq' does not exist\n"
+	    "-e:1:1: error: tracepoint not found: zzzzzzzz:qqqqqq\n"
 	    "    1 | tracepoint:zzzzzzzz:qqqqqq { exit(); }\n"
 	    "      | ^~~~~~~~~~~~~~~~~~~~~~~~~~\n");
 }
@@ -296,7 +296,7 @@ static void test_tracepoint_alias_unknown(void **state)
 {
 	(void)state;
 	expect_diags("t:syscalls:sys_enter_opnat { exit(); }",
-	    "-e:1:1: error: tracepoint 'syscalls:sys_enter_opnat' does not exist\n"
+	    "-e:1:1: error: tracepoint not found: syscalls:sys_enter_opnat\n"
 	    "    1 | t:syscalls:sys_enter_opnat { exit(); }\n"
 	    "      | ^~~~~~~~~~~~~~~~~~~~~~~~~~\n"
 	    "note: did you mean 'tracepoint:syscalls:sys_enter_openat'?\n");
@@ -1197,6 +1197,21 @@ static void test_variable_increment_before_assignment(void **state)
 	    "      |         ^~\n");
 }
 
+/* a variable whose value was an error is not reported again where it is
+ * used: one error, not one per use */
+static void test_variable_after_failed_assignment(void **state)
+{
+	(void)state;
+	expect_diags("BEGIN { $x = nosuch; $x++; $x += 1; $y = $x + 1; printf(\"%d\", $x); }",
+	    "-e:1:14: error: unknown identifier 'nosuch'\n"
+	    "    1 | BEGIN { $x = nosuch; $x++; $x += 1; $y = $x + 1; printf(\"%d\", $x); }\n"
+	    "      |              ^~~~~~\n");
+	expect_diags("BEGIN { $x = printf(\"a\"); $y = $x; }",
+	    "-e:1:14: error: printf() has no value; use it as a statement\n"
+	    "    1 | BEGIN { $x = printf(\"a\"); $y = $x; }\n"
+	    "      |              ^~~~~~\n");
+}
+
 static void test_variable_type_differs(void **state)
 {
 	(void)state;
@@ -1561,7 +1576,7 @@ static void test_unroll_count_zero(void **state)
 {
 	(void)state;
 	expect_diags("BEGIN { unroll(0) { exit(); } }",
-	    "-e:1:16: error: unroll's count must be between 1 and 100, got 0\n"
+	    "-e:1:16: error: unroll minimum value is 1, got 0\n"
 	    "    1 | BEGIN { unroll(0) { exit(); } }\n"
 	    "      |                ^\n");
 }
@@ -1570,7 +1585,7 @@ static void test_unroll_count_too_large(void **state)
 {
 	(void)state;
 	expect_diags("BEGIN { unroll(101) { exit(); } }",
-	    "-e:1:16: error: unroll's count must be between 1 and 100, got 101\n"
+	    "-e:1:16: error: unroll maximum value is 100, got 101\n"
 	    "    1 | BEGIN { unroll(101) { exit(); } }\n"
 	    "      |                ^~~\n");
 }
@@ -2251,7 +2266,7 @@ static void test_const_int_limits(void **state)
 {
 	(void)state;
 	expect_diags("BEGIN { unroll(-9223372036854775808) { @x = 1; } }",
-		     "-e:1:16: error: unroll's count must be between 1 and 100, got "
+		     "-e:1:16: error: unroll minimum value is 1, got "
 		     "-9223372036854775808\n"
 		     "    1 | BEGIN { unroll(-9223372036854775808) { @x = 1; } }\n"
 		     "      |                ^~~~~~~~~~~~~~~~~~~~\n");
@@ -2485,6 +2500,7 @@ int main(void)
 	    cmocka_unit_test(test_while_condition_string),
 	    cmocka_unit_test(test_predicate_string),
 	    cmocka_unit_test(test_unroll_count_not_literal),
+	    cmocka_unit_test(test_variable_after_failed_assignment),
 	    cmocka_unit_test(test_unroll_count_zero),
 	    cmocka_unit_test(test_unroll_count_too_large),
 	    cmocka_unit_test(test_break_outside_loop),
