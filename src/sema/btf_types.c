@@ -175,6 +175,8 @@ struct type *named_type(struct sema *s, const struct typename_ref *to, struct lo
 		{"uint8", 0, 1},  {"uint16", 0, 2}, {"uint32", 0, 4}, {"uint64", 0, 8},
 		{"s8", 1, 1},	  {"s16", 1, 2},   {"s32", 1, 4},    {"s64", 1, 8},
 		{"u8", 0, 1},	  {"u16", 0, 2},   {"u32", 0, 4},    {"u64", 0, 8},
+		{"int8_t", 1, 1},  {"int16_t", 1, 2},  {"int32_t", 1, 4},  {"int64_t", 1, 8},
+		{"uint8_t", 0, 1}, {"uint16_t", 0, 2}, {"uint32_t", 0, 4}, {"uint64_t", 0, 8},
 	};
 	struct type *base = cdefs_named_type(s, to); /* the script's own first */
 	if (!base && !to->tag) {
