@@ -93,6 +93,13 @@ static int tracepoint_expand(struct compilation *c, struct node *spec, const cha
 	}
 	if (!added) {
 		bool glob = has_glob(cat) || has_glob(name);
+		/* a wildcard that matches no tracepoint is an error even beside
+		 * other specs, as in bpftrace 0.17, unless missing_probes says
+		 * otherwise */
+		if (glob && c->opts && c->opts->missing_probes == MISSING_PROBES_UNSET) {
+			diag_error(c->diag, spec->loc, "no tracepoint matches '%s:%s'", cat, name);
+			return -1;
+		}
 		/* bpftrace's words for a tracepoint that does not exist */
 		int rc = glob ? sema_missing_probe(c, spec->loc, "no tracepoint matches '%s:%s'", cat,
 		                                   name)
