@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "compile.h"
 #include "kernel/features.h"
@@ -320,8 +321,8 @@ static int usdt_arg_index(struct compilation *c, const struct attach_point *ap, 
 
 /* -l usdt:PATH[:PROVIDER[:NAME]]: each provider:name once, in note order;
  * -v adds each argument's size, signedness and the note's text for it. */
-static int usdt_list_file(struct probe_lister *l, const char *path, const char *glob,
-                          bool quiet);
+static int usdt_list_file(struct probe_lister *l, const char *path, const char *shown,
+                          const char *glob, bool quiet);
 
 static int usdt_list(struct probe_lister *l, const char *rest)
 {
@@ -333,10 +334,10 @@ static int usdt_list(struct probe_lister *l, const char *rest)
 		rest = "*"; /* -l with -p: the process's usdt probes too */
 	const char *slash = strrchr(rest, '/');
 	const char *colon = strchr(slash ? slash : rest, ':');
-	char bin[4096], path[4096], glob[512];
+	char bin[4096], path[4096], names[512];
 	snprintf(bin, sizeof(bin), "%.*s", colon ? (int)(colon - rest) : (int)strlen(rest), rest);
 	/* one component matches the provider or the name */
-	snprintf(glob, sizeof(glob), "%s", colon && colon[1] ? colon + 1 : "*");
+	snprintf(names, sizeof(names), "%s", colon && colon[1] ? colon + 1 : "*");
 	/* usdt:* (or usdt:*:PROVIDER:NAME) with -p: each file the process
 	 * has mapped, as bpftrace lists them */
 	if (!strcmp(bin, "*") && pid > 0) {
@@ -347,8 +348,27 @@ static int usdt_list(struct probe_lister *l, const char *rest)
 			return EXIT_SYSTEM;
 		}
 		for (size_t i = 0; files[i]; i++)
-			usdt_list_file(l, files[i], glob, true);
+			usdt_list_file(l, files[i], files[i], names, true);
 		uprobe_pid_files_free(files);
+		return EXIT_OK;
+	}
+	/* a wildcard in the path ('usdt:./bin*:*'): each executable file it
+	 * matches, as for uprobes; a file without notes lists nothing */
+	if (strpbrk(bin, "*?[")) {
+		glob_t g;
+		int grc = glob(bin, 0, NULL, &g);
+		if (grc && !(grc == GLOB_NOMATCH && l->searching)) {
+			fprintf(stderr, "sonde: -l: no file matches '%s'\n", bin);
+			return grc == GLOB_NOMATCH ? EXIT_USAGE : EXIT_SYSTEM;
+		}
+		for (size_t i = 0; !grc && i < g.gl_pathc; i++) {
+			struct stat st;
+			if (!stat(g.gl_pathv[i], &st) && S_ISREG(st.st_mode) &&
+			    !access(g.gl_pathv[i], X_OK))
+				usdt_list_file(l, g.gl_pathv[i], g.gl_pathv[i], names, true);
+		}
+		if (!grc)
+			globfree(&g);
 		return EXIT_OK;
 	}
 	if (sym_resolve_path(bin, path, sizeof(path))) {
@@ -357,13 +377,16 @@ static int usdt_list(struct probe_lister *l, const char *rest)
 		fprintf(stderr, "sonde: -l: cannot find '%s'\n", bin);
 		return EXIT_USAGE;
 	}
-	return usdt_list_file(l, path, glob, false);
+	/* a path is shown as typed, a name found through PATH as found, as
+	 * bpftrace 0.17 lists them (and as uprobe listings do) */
+	return usdt_list_file(l, path, uprobe_shown_path(bin, path), names, false);
 }
 
-/* The usdt probes of one file matching `glob`; `quiet`: a file that
- * cannot be read lists nothing, without a message. */
-static int usdt_list_file(struct probe_lister *l, const char *path, const char *glob,
-                          bool quiet)
+/* The usdt probes of one file matching `glob`, each line naming the file
+ * `shown`; `quiet`: a file that cannot be read lists nothing, without a
+ * message. */
+static int usdt_list_file(struct probe_lister *l, const char *path, const char *shown,
+                          const char *glob, bool quiet)
 {
 	bool one = !strchr(glob, ':');
 	struct usdt_site *sites;
@@ -387,7 +410,7 @@ static int usdt_list_file(struct probe_lister *l, const char *path, const char *
 		         : fnmatch(glob, pn, 0)))
 			continue;
 		char line[8192];
-		snprintf(line, sizeof(line), "usdt:%s:%s", path, pn);
+		snprintf(line, sizeof(line), "usdt:%s:%s", shown, pn);
 		if (!probe_list_line(l, line))
 			continue;
 		if (l->verbose) {
