@@ -227,6 +227,25 @@ static void add_system_typedef(void *arg, const char *text, size_t len)
 	fclose(null);
 }
 
+/* Whether <name> is one of the kernel's headers (linux/..., net/...,
+ * asm/...), for which the kernel's BTF can stand in when they are not
+ * installed: the top-level directories of the kernel's include trees. */
+static bool kernel_header(const char *name)
+{
+	static const char *const dirs[] = {
+	    "linux", "net",   "asm",   "asm-generic", "uapi", "trace", "generated", "crypto",
+	    "scsi",  "sound", "video", "xen",         "rdma", "media", "drm",       "acpi",
+	    "kvm",   "soc",   "keys",  "target",      "vdso", "misc",  "ras",       "pcmcia",
+	    "clocksource", "dt-bindings", "math-emu"};
+	size_t len = strcspn(name, "/");
+	if (!name[len])
+		return false; /* a header at the top: a C library one */
+	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++)
+		if (strlen(dirs[i]) == len && !memcmp(dirs[i], name, len))
+			return true;
+	return false;
+}
+
 /* An #include line: `text` from '#'. Reports against `d` at `loc`, or
  * quietly (in a header) when `quiet`. */
 static void do_include(struct cdefs_run *cr, const char *text, size_t len, struct loc loc,
@@ -266,6 +285,13 @@ static void do_include(struct cdefs_run *cr, const char *text, size_t len, struc
 		diag_error(s->d, at,
 		           "cannot find the header \"%s\" (looked next to the script "
 		           "and in /usr/include)",
+		           name);
+	} else if (!kernel_header(name)) {
+		/* "file not found": bpftrace's (clang's) words, which scripts'
+		 * test suites look for */
+		diag_error(s->d, at,
+		           "<%s>: file not found (not installed, and not a kernel header the "
+		           "kernel's BTF could stand in for)",
 		           name);
 	} else if (!btf_vmlinux(s->c->host)) {
 		diag_error(s->d, at,
