@@ -48,6 +48,8 @@ enum lex_prev {
 	LP_BLOCK_OPEN,
 	LP_BLOCK_CLOSE,
 	LP_PAREN_OPEN, /* '(': a name may start a cast */
+	LP_OPERAND,    /* '=', ',', '?', ':', '[', return: a '{' opens a block expression */
+	LP_CONFIG,     /* 'config', whose '=' is followed by its block */
 };
 
 /* A list under construction: appending stays O(1). */
@@ -311,10 +313,11 @@ static void add_config(struct parse_state *ps, struct loc loc, struct nlist item
 %token STRUCT "'struct'" UNION "'union'" ENUM "'enum'"
 %token PROBE "'probe'" MACRO "'macro'" CONFIG "'config'"
 %token CDEF "C definition"
+%token BEXPR_OPEN "'{' opening a block expression"
 %token LANGLE "'<' opening a block" RANGLE "'>' closing a block"
 %token PRED_OPEN "'/' opening a predicate" PRED_CLOSE "'/' closing a predicate"
 %token LOR "'||'" LAND "'&&'" EQ "'=='" NE "'!='" LT "'<'" LE "'<='" GT "'>'" GE "'>='"
-%token SHL "'<<'" SHR "'>>'" ARROW "'->'" INC "'++'" DEC "'--'"
+%token SHL "'<<'" SHR "'>>'" ARROW "'->'" INC "'++'" DEC "'--'" DOTDOT "'..'"
 %token <op> COMPOUND_ASSIGN "compound assignment"
 
 %type <node> expr unary postfix primary map block stmt_block if_stmt compound simple
@@ -482,6 +485,15 @@ compound
 		$$->u.for_.map = $5;
 		$$->u.for_.body = $7;
 	}
+	| FOR '(' VAR ':' expr DOTDOT expr ')' stmt_block {
+		/* bpftrace 0.26: start (included) to end (excluded), both
+		 * evaluated once */
+		$$ = ast_new(ps->arena, N_FOR, @$);
+		$$->u.for_.var = ast_var(ps->arena, @3, $3);
+		$$->u.for_.start = $5;
+		$$->u.for_.end = $7;
+		$$->u.for_.body = $9;
+	}
 	| block
 	;
 
@@ -504,6 +516,13 @@ expr
 		$$->u.ternary.cond = $1;
 		$$->u.ternary.then = $3;
 		$$->u.ternary.els = $5;
+	}
+	| expr '?' ':' expr {
+		/* `a ?: b` (bpftrace 0.26): a when it is not zero, else b; a is
+		 * evaluated once, and `then` stays NULL */
+		$$ = ast_new(ps->arena, N_TERNARY, @$);
+		$$->u.ternary.cond = $1;
+		$$->u.ternary.els = $4;
 	}
 	| expr LOR expr { $$ = ast_binop(ps->arena, @$, OP_LOR, $1, $3); }
 	| expr LAND expr { $$ = ast_binop(ps->arena, @$, OP_LAND, $1, $3); }
@@ -627,6 +646,12 @@ primary
 	| VAR { $$ = ast_var(ps->arena, @1, $1); }
 	| map
 	| '(' expr ')' { $$ = $2; }
+	| BEXPR_OPEN stmts expr '}' {
+		/* `{ stmts; value }` (bpftrace 0.26): a block whose last
+		 * statement, without ';', is its value */
+		$$ = mk_block(ps, @$, $2, false);
+		$$->u.block.value = $3;
+	}
 	| '(' expr ',' arg_list ')' {
 		$$ = ast_new(ps->arena, N_TUPLE, @$);
 		$2->next = $4.head;
@@ -663,6 +688,8 @@ static const char *token_display(yysymbol_kind_t sym)
 		return "invalid token";
 	case YYSYMBOL_LANGLE:
 		return "'<'";
+	case YYSYMBOL_BEXPR_OPEN:
+		return "'{'";
 	case YYSYMBOL_RANGLE:
 		return "'>'";
 	case YYSYMBOL_PRED_OPEN:
@@ -763,6 +790,7 @@ static bool starts_expr(yysymbol_kind_t sym)
 	case YYSYMBOL_OFFSETOF:
 	case YYSYMBOL_INC:
 	case YYSYMBOL_DEC:
+	case YYSYMBOL_BEXPR_OPEN:
 		return true;
 	default:
 		return is_char_token(sym, "(+-*&!~");

@@ -183,7 +183,8 @@ void map_update(struct cg *g, struct map_info *m, LLVMValueRef key, LLVMValueRef
 		uint64_t flags);
 LLVMValueRef map_read(struct cg *g, struct node *mapnode);
 void map_write(struct cg *g, struct node *mapnode, LLVMValueRef v, const struct type *vt);
-LLVMValueRef new_callback(struct cg *g, const char *name, int line, LLVMMetadataRef *scope);
+LLVMValueRef new_callback(struct cg *g, const char *name, int line, LLVMMetadataRef *scope,
+			  bool loop);
 LLVMValueRef for_each(struct cg *g, struct map_info *m, LLVMValueRef cb, LLVMValueRef ctx);
 LLVMValueRef cg_len(struct cg *g, struct node *mapnode);
 

@@ -425,9 +425,11 @@ static LLVMValueRef cg_expr_here(struct cg *g, struct node *n)
 			res = new_buf(g, n->type->size, "ternary");
 		LLVMBuildCondBr(g->b, LLVMBuildICmp(g->b, LLVMIntNE, c, c64(g, 0), ""), tb, eb);
 		LLVMPositionBuilderAtEnd(g->b, tb);
-		LLVMValueRef a = cg_expr(g, n->u.ternary.then);
+		/* cond ?: els: the condition's value, computed once */
+		LLVMValueRef a = n->u.ternary.then ? cg_expr(g, n->u.ternary.then) : c;
+		struct type *at = n->u.ternary.then ? n->u.ternary.then->type : n->u.ternary.cond->type;
 		if (res)
-			store_value(g, res, n->type, a, n->u.ternary.then->type);
+			store_value(g, res, n->type, a, at);
 		LLVMBasicBlockRef ta = LLVMGetInsertBlock(g->b);
 		LLVMBuildBr(g->b, done);
 		LLVMPositionBuilderAtEnd(g->b, eb);
@@ -485,9 +487,12 @@ static LLVMValueRef cg_expr_here(struct cg *g, struct node *n)
 		return cg_assign(g, n);
 	case N_INCDEC:
 		return cg_incdec(g, n);
+	case N_BLOCK:
+		/* { stmts; value } (sema allows no other block here) */
+		cg_block(g, n);
+		return cg_expr(g, n->u.block.value);
 	case N_SIZEOF:
 	case N_EXPR_STMT:
-	case N_BLOCK:
 	case N_IF:
 	case N_WHILE:
 	case N_UNROLL:

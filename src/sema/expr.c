@@ -538,14 +538,21 @@ static struct type *check_unop(struct sema *s, struct node *n)
 	return NULL;
 }
 
-/* cond ? a : b */
+/* cond ? a : b, and cond ?: b */
 static struct type *check_ternary(struct sema *s, struct node *n)
 {
 	struct type *c = check_expr(s, n->u.ternary.cond);
-	struct type *a = check_expr(s, n->u.ternary.then);
+	bool elvis = !n->u.ternary.then;
+	struct type *a = elvis ? c : check_expr(s, n->u.ternary.then);
 	struct type *b = check_expr(s, n->u.ternary.els);
 	if (!c || !a || !b)
 		return NULL;
+	if (elvis && !is_scalar(c)) {
+		diag_error(s->d, n->u.ternary.cond->loc,
+			   "the left operand of '?:' must be an integer or a pointer, got %s",
+			   type_name(s->a, c));
+		return NULL;
+	}
 	if (!is_scalar(c)) {
 		diag_error(s->d, n->u.ternary.cond->loc, "condition must be an integer, got %s",
 			   type_name(s->a, c));
@@ -752,8 +759,13 @@ static struct type *check_expr_inner(struct sema *s, struct node *n)
 		return check_sizeof(s, n);
 	case N_INDEX:
 		return check_index(s, n);
-	case N_EXPR_STMT:
 	case N_BLOCK:
+		if (!n->u.block.value)
+			break;
+		/* { stmts; value }: the statements, then the value */
+		check_block(s, n);
+		return check_expr(s, n->u.block.value);
+	case N_EXPR_STMT:
 	case N_IF:
 	case N_WHILE:
 	case N_UNROLL:
