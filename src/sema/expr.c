@@ -104,6 +104,23 @@ static bool ptr_steps_by_elem(const struct type *t)
 	return t->kind == TYPE_PTR && t->elem && t->elem->kind != TYPE_VOID && t->elem->size;
 }
 
+/* Tuples compare (== and !=, bpftrace 0.26) element by element:
+ * integers with integers, strings with strings, tuples alike; both of
+ * one length. */
+static bool tuples_comparable(const struct type *l, const struct type *r)
+{
+	if (l->nfields != r->nfields)
+		return false;
+	for (uint32_t i = 0; i < l->nfields; i++) {
+		const struct type *a = l->fields[i].type, *b = r->fields[i].type;
+		bool ok = (is_scalar(a) && is_scalar(b)) || (is_str(a) && is_str(b)) ||
+			  (a->kind == TYPE_TUPLE && b->kind == TYPE_TUPLE && tuples_comparable(a, b));
+		if (!ok)
+			return false;
+	}
+	return true;
+}
+
 static struct type *check_binop(struct sema *s, struct node *n)
 {
 	struct type *l = check_expr(s, n->u.binop.lhs);
@@ -121,6 +138,13 @@ static struct type *check_binop(struct sema *s, struct node *n)
 	if (op == OP_EQ || op == OP_NE) {
 		if (is_str(l) && is_str(r))
 			return &type_s64;
+		if (l->kind == TYPE_TUPLE && r->kind == TYPE_TUPLE) {
+			if (tuples_comparable(l, r))
+				return &type_s64;
+			diag_error(s->d, n->loc, "cannot compare %s with %s: tuples compare element by element, so their elements must be of the same kinds",
+				   type_name(s->a, l), type_name(s->a, r));
+			return NULL;
+		}
 		if (is_scalar(l) && is_scalar(r))
 			return &type_s64;
 		/* buffers of any sizes: equal when their lengths and bytes are */
@@ -688,6 +712,28 @@ static struct type *check_index(struct sema *s, struct node *n)
 		diag_error(s->d, n->u.index.index->loc, "an index must be an integer, got %s",
 			   type_name(s->a, it));
 		return NULL;
+	}
+	if (bt->kind == TYPE_TUPLE) {
+		/* $t[N] is $t.N (bpftrace 0.26): N must be a constant */
+		int64_t v;
+		if (!fold_const(n->u.index.index, &v)) {
+			diag_error(s->d, n->u.index.index->loc,
+				   "a tuple's index must be a constant, as in $t[1]");
+			return NULL;
+		}
+		if (v < 0 || (uint64_t)v >= bt->nfields) {
+			diag_error(s->d, n->u.index.index->loc, "tuple %s has no element %lld",
+				   type_name(s->a, bt), (long long)v);
+			return NULL;
+		}
+		struct node *base = n->u.index.base;
+		struct loc iloc = n->u.index.index->loc;
+		n->kind = N_FIELD;
+		memset(&n->u, 0, sizeof(n->u));
+		n->u.field.base = base;
+		n->u.field.name = arena_printf(s->a, "%lld", (long long)v);
+		n->u.field.name_loc = iloc;
+		return bt->fields[v].type;
 	}
 	struct type *et = NULL;
 	uint32_t count = 0;
