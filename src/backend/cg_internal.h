@@ -255,6 +255,7 @@ bool expr_access(struct cg *g, struct node *n, struct ctx_access *acc);
 uint32_t agg_nbuckets(const struct map_info *m);
 uint32_t agg_value_size(const struct map_info *m);
 LLVMValueRef agg_read(struct cg *g, struct node *mapnode);
+LLVMValueRef agg_read_key(struct cg *g, struct map_info *m, LLVMValueRef key);
 
 /* ---- expr.c: expressions ------------------------------------------------ */
 

@@ -95,6 +95,12 @@ static void cg_for(struct cg *g, struct node *n)
 		/* $i = start + index */
 		LLVMValueRef start = load64(g, gep(g, g->cb_ctx, 16 + 8 * nv));
 		store64(g, kv->slot, LLVMBuildAdd(g->b, start, LLVMGetParam(cb, 0), ""));
+	} else if (m->agg != AGG_NONE) {
+		/* count, sum, min, max, avg: the value over all CPUs, as
+		 * reading @m[key] gives (bpftrace 0.26) */
+		copy_aligned(g, kv->slot, 8, LLVMGetParam(cb, 1), 8, m->key->size);
+		store64(g, gep(g, kv->slot, kv->type->fields[1].offset),
+			agg_read_key(g, m, kv->slot));
 	} else {
 		uint32_t voff = kv->type->fields[1].offset;
 		copy_aligned(g, kv->slot, 8, LLVMGetParam(cb, 1), 8, m->key->size);

@@ -135,14 +135,18 @@ static void check_for(struct sema *s, struct node *n)
 	}
 	struct map_info *m = find_map(s, mv->u.map.name, mv->loc);
 	mv->u.map.info = m;
-	if (m->has_kind && m->agg != AGG_NONE) {
+	/* an aggregation whose value can be read in a probe (count, sum,
+	 * min, max, avg) gives its value over all CPUs, as bpftrace 0.26 */
+	bool agg = m->has_kind && m->agg != AGG_NONE;
+	if (agg && !agg_readable(s->c->host, m->agg)) {
 		diag_error(s->d, mv->loc,
-			   "map '%s' holds %s, which is per-CPU; 'for' only iterates maps of plain "
-			   "values",
+			   "map '%s' holds %s, which is per-CPU; 'for' iterates maps of plain "
+			   "values and of count, sum, min, max and avg (with "
+			   "bpf_map_lookup_percpu_elem, Linux 5.19)",
 			   m->name, agg_infos[m->agg].name);
 		return;
 	}
-	if (!m->has_kind || !m->keys_seen || !m->value) {
+	if (!m->has_kind || !m->keys_seen || (!m->value && !agg)) {
 		diag_error(s->d, mv->loc, "map '%s' must be assigned before the 'for' loop over it",
 			   m->name);
 		return;
@@ -157,7 +161,8 @@ static void check_for(struct sema *s, struct node *n)
 			   "(Linux 5.13 or later)");
 		return;
 	}
-	struct type *elems[2] = {m->key, m->value};
+	struct type *elems[2] = {
+	    m->key, !agg ? m->value : agg_infos[m->agg].is_unsigned ? &type_u64 : &type_s64};
 	kvtype = type_tuple(s->a, elems, 2);
 declare:
 	if (find_var(s, var->u.var.name)) {
