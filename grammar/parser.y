@@ -323,6 +323,7 @@ static void add_config(struct parse_state *ps, struct loc loc, struct nlist item
 %type <node> expr unary postfix primary map block stmt_block if_stmt compound simple
 %type <node> opt_pred config_value param
 %type <list> stmts body args arg_list specs params param_list config_items config_list
+%type <list> record_fields
 %type <tref> typename
 %type <num> ptrs
 %type <name> field_name member_path
@@ -652,11 +653,36 @@ primary
 		$$ = mk_block(ps, @$, $2, false);
 		$$->u.block.value = $3;
 	}
+	| '(' record_fields ')' {
+		/* `(a = 1, b = "x")`, a record (bpftrace 0.26): a tuple whose
+		 * elements have names; the items are `name = value` */
+		$$ = ast_new(ps->arena, N_TUPLE, @$);
+		int n = ast_list_len($2.head);
+		const char **names = arena_alloc(ps->arena, (size_t)n * sizeof(*names));
+		struct nlist elems = {0};
+		int i = 0;
+		for (struct node *it = $2.head, *next; it; it = next, i++) {
+			next = it->next;
+			names[i] = it->u.assign.lhs->u.ident.name;
+			it->u.assign.rhs->next = NULL;
+			elems = list_add(elems, it->u.assign.rhs);
+		}
+		$$->u.tuple.elems = elems.head;
+		$$->u.tuple.count = n;
+		$$->u.tuple.names = names;
+	}
 	| '(' expr ',' arg_list ')' {
 		$$ = ast_new(ps->arena, N_TUPLE, @$);
 		$2->next = $4.head;
 		$$->u.tuple.elems = $2;
 		$$->u.tuple.count = 1 + ast_list_len($4.head);
+	}
+	;
+
+record_fields
+	: IDENT '=' expr { $$ = list1(mk_config_item(ps, @$, @1, $1, $3)); }
+	| record_fields ',' IDENT '=' expr {
+		$$ = list_add($1, mk_config_item(ps, @3, @3, $3, $5));
 	}
 	;
 

@@ -202,6 +202,9 @@ struct node {
 		struct {
 			struct node *elems; /* list */
 			int count;
+			/* a record `(a = 1, b = 2)` (bpftrace 0.26): the
+			 * elements' names; NULL for a tuple */
+			const char **names;
 		} tuple;
 		struct {
 			struct typename_ref to;

@@ -85,6 +85,17 @@ static struct type *check_field(struct sema *s, struct node *n)
 	struct type *bt = check_expr(s, base);
 	if (!bt)
 		return NULL;
+	if (type_is_named_tuple(bt)) {
+		/* $r.name on records */
+		for (uint32_t i = 0; i < bt->nfields; i++)
+			if (!strcmp(bt->fields[i].name, n->u.field.name)) {
+				n->u.field.name = arena_printf(s->a, "%u", i);
+				return bt->fields[i].type;
+			}
+		diag_error(s->d, n->u.field.name_loc, "record %s has no field '%s'",
+			   type_name(s->a, bt), n->u.field.name);
+		return NULL;
+	}
 	if (bt->kind == TYPE_TUPLE) {
 		/* $t.0 style access on tuples */
 		char *end;
@@ -112,6 +123,9 @@ static bool tuples_comparable(const struct type *l, const struct type *r)
 	if (l->nfields != r->nfields)
 		return false;
 	for (uint32_t i = 0; i < l->nfields; i++) {
+		const char *na = l->fields[i].name, *nb = r->fields[i].name;
+		if ((na || nb) && (!na || !nb || strcmp(na, nb)))
+			return false; /* records: the same names in the same order */
 		const struct type *a = l->fields[i].type, *b = r->fields[i].type;
 		bool ok = (is_scalar(a) && is_scalar(b)) || (is_str(a) && is_str(b)) ||
 			  (a->kind == TYPE_TUPLE && b->kind == TYPE_TUPLE && tuples_comparable(a, b));
@@ -607,7 +621,18 @@ static struct type *check_tuple(struct sema *s, struct node *n)
 	}
 	if (!ok)
 		return NULL;
-	return type_tuple(s->a, elems, i);
+	struct type *tt = type_tuple(s->a, elems, i);
+	const char **names = n->u.tuple.names;
+	for (uint32_t j = 0; names && j < i; j++) {
+		for (uint32_t k = 0; k < j; k++)
+			if (!strcmp(names[k], names[j])) {
+				diag_error(s->d, n->loc, "the record has two fields named '%s'",
+					   names[j]);
+				return NULL;
+			}
+		tt->fields[j].name = names[j];
+	}
+	return tt;
 }
 
 /* (type)x */
