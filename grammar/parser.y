@@ -653,6 +653,12 @@ primary
 		$$ = mk_block(ps, @$, $2, false);
 		$$->u.block.value = $3;
 	}
+	| BEXPR_OPEN stmts '}' {
+		diag_error(ps->diag, @3,
+			   "a block used as a value ends in an expression without ';', as in "
+			   "{ $y = 2; $y * 3 }");
+		$$ = ast_int(ps->arena, @$, 0, false);
+	}
 	| '(' record_fields ')' {
 		/* `(a = 1, b = "x")`, a record (bpftrace 0.26): a tuple whose
 		 * elements have names; the items are `name = value` */
