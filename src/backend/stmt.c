@@ -23,8 +23,9 @@ static void cg_for(struct cg *g, struct node *n)
 	 * the loop (the start is passed after the slots) */
 	bool range = !m;
 	LLVMValueRef count = NULL;
-	LLVMValueRef ctxbuf = buf_new(g, 16 + 8 * nv + (range ? 8 : 0), true, BUF_TEMP_STACK,
-				      "for_ctx");
+	/* the last word: set by the body when it ends the probe */
+	uint32_t ret_off = 16 + 8 * nv + (range ? 8 : 0);
+	LLVMValueRef ctxbuf = buf_new(g, ret_off + 8, true, BUF_TEMP_STACK, "for_ctx");
 	if (range) {
 		LLVMValueRef start = cg_expr(g, n->u.for_.start);
 		LLVMValueRef end = cg_expr(g, n->u.for_.end);
@@ -74,6 +75,7 @@ static void cg_for(struct cg *g, struct node *n)
 	g->cb_vars = vars;
 	g->ncb_vars = nv;
 	g->cb_kv = kv;
+	g->cb_ret_off = ret_off;
 	g->scratch_bb = NULL;
 	g->scratch = NULL;
 	g->stack_used = 0;
@@ -156,6 +158,14 @@ static void cg_for(struct cg *g, struct node *n)
 	} else {
 		for_each(g, m, cb, ctxbuf);
 	}
+	/* the body ran return or exit(): the probe ends here */
+	LLVMBasicBlockRef ret = new_block(g, "for_return"), after = new_block(g, "for_after");
+	LLVMBuildCondBr(g->b,
+			LLVMBuildICmp(g->b, LLVMIntNE, load64(g, gep(g, ctxbuf, ret_off)), c64(g, 0), ""),
+			ret, after);
+	LLVMPositionBuilderAtEnd(g->b, ret);
+	ret_default(g);
+	LLVMPositionBuilderAtEnd(g->b, after);
 }
 
 void cg_block(struct cg *g, struct node *blk)
