@@ -48,6 +48,8 @@ enum lex_prev {
 	LP_BLOCK_OPEN,
 	LP_BLOCK_CLOSE,
 	LP_PAREN_OPEN, /* '(': a name may start a cast */
+	LP_OPERAND,    /* '=', ',', '?', ':', '[', return: a '{' opens a block expression */
+	LP_CONFIG,     /* 'config', whose '=' is followed by its block */
 };
 
 /* A list under construction: appending stays O(1). */
@@ -311,15 +313,17 @@ static void add_config(struct parse_state *ps, struct loc loc, struct nlist item
 %token STRUCT "'struct'" UNION "'union'" ENUM "'enum'"
 %token PROBE "'probe'" MACRO "'macro'" CONFIG "'config'"
 %token CDEF "C definition"
+%token BEXPR_OPEN "'{' opening a block expression"
 %token LANGLE "'<' opening a block" RANGLE "'>' closing a block"
 %token PRED_OPEN "'/' opening a predicate" PRED_CLOSE "'/' closing a predicate"
 %token LOR "'||'" LAND "'&&'" EQ "'=='" NE "'!='" LT "'<'" LE "'<='" GT "'>'" GE "'>='"
-%token SHL "'<<'" SHR "'>>'" ARROW "'->'" INC "'++'" DEC "'--'"
+%token SHL "'<<'" SHR "'>>'" ARROW "'->'" INC "'++'" DEC "'--'" DOTDOT "'..'"
 %token <op> COMPOUND_ASSIGN "compound assignment"
 
 %type <node> expr unary postfix primary map block stmt_block if_stmt compound simple
 %type <node> opt_pred config_value param
 %type <list> stmts body args arg_list specs params param_list config_items config_list
+%type <list> record_fields
 %type <tref> typename
 %type <num> ptrs
 %type <name> field_name member_path
@@ -482,6 +486,15 @@ compound
 		$$->u.for_.map = $5;
 		$$->u.for_.body = $7;
 	}
+	| FOR '(' VAR ':' expr DOTDOT expr ')' stmt_block {
+		/* bpftrace 0.26: start (included) to end (excluded), both
+		 * evaluated once */
+		$$ = ast_new(ps->arena, N_FOR, @$);
+		$$->u.for_.var = ast_var(ps->arena, @3, $3);
+		$$->u.for_.start = $5;
+		$$->u.for_.end = $7;
+		$$->u.for_.body = $9;
+	}
 	| block
 	;
 
@@ -504,6 +517,13 @@ expr
 		$$->u.ternary.cond = $1;
 		$$->u.ternary.then = $3;
 		$$->u.ternary.els = $5;
+	}
+	| expr '?' ':' expr {
+		/* `a ?: b` (bpftrace 0.26): a when it is not zero, else b; a is
+		 * evaluated once, and `then` stays NULL */
+		$$ = ast_new(ps->arena, N_TERNARY, @$);
+		$$->u.ternary.cond = $1;
+		$$->u.ternary.els = $4;
 	}
 	| expr LOR expr { $$ = ast_binop(ps->arena, @$, OP_LOR, $1, $3); }
 	| expr LAND expr { $$ = ast_binop(ps->arena, @$, OP_LAND, $1, $3); }
@@ -627,11 +647,48 @@ primary
 	| VAR { $$ = ast_var(ps->arena, @1, $1); }
 	| map
 	| '(' expr ')' { $$ = $2; }
+	| BEXPR_OPEN stmts expr '}' {
+		/* `{ stmts; value }` (bpftrace 0.26): a block whose last
+		 * statement, without ';', is its value */
+		$$ = mk_block(ps, @$, $2, false);
+		$$->u.block.value = $3;
+	}
+	| BEXPR_OPEN stmts '}' {
+		diag_error(ps->diag, @3,
+			   "a block used as a value ends in an expression without ';', as in "
+			   "{ $y = 2; $y * 3 }");
+		$$ = ast_int(ps->arena, @$, 0, false);
+	}
+	| '(' record_fields ')' {
+		/* `(a = 1, b = "x")`, a record (bpftrace 0.26): a tuple whose
+		 * elements have names; the items are `name = value` */
+		$$ = ast_new(ps->arena, N_TUPLE, @$);
+		int n = ast_list_len($2.head);
+		const char **names = arena_alloc(ps->arena, (size_t)n * sizeof(*names));
+		struct nlist elems = {0};
+		int i = 0;
+		for (struct node *it = $2.head, *next; it; it = next, i++) {
+			next = it->next;
+			names[i] = it->u.assign.lhs->u.ident.name;
+			it->u.assign.rhs->next = NULL;
+			elems = list_add(elems, it->u.assign.rhs);
+		}
+		$$->u.tuple.elems = elems.head;
+		$$->u.tuple.count = n;
+		$$->u.tuple.names = names;
+	}
 	| '(' expr ',' arg_list ')' {
 		$$ = ast_new(ps->arena, N_TUPLE, @$);
 		$2->next = $4.head;
 		$$->u.tuple.elems = $2;
 		$$->u.tuple.count = 1 + ast_list_len($4.head);
+	}
+	;
+
+record_fields
+	: IDENT '=' expr { $$ = list1(mk_config_item(ps, @$, @1, $1, $3)); }
+	| record_fields ',' IDENT '=' expr {
+		$$ = list_add($1, mk_config_item(ps, @3, @3, $3, $5));
 	}
 	;
 
@@ -663,6 +720,8 @@ static const char *token_display(yysymbol_kind_t sym)
 		return "invalid token";
 	case YYSYMBOL_LANGLE:
 		return "'<'";
+	case YYSYMBOL_BEXPR_OPEN:
+		return "'{'";
 	case YYSYMBOL_RANGLE:
 		return "'>'";
 	case YYSYMBOL_PRED_OPEN:
@@ -763,6 +822,7 @@ static bool starts_expr(yysymbol_kind_t sym)
 	case YYSYMBOL_OFFSETOF:
 	case YYSYMBOL_INC:
 	case YYSYMBOL_DEC:
+	case YYSYMBOL_BEXPR_OPEN:
 		return true;
 	default:
 		return is_char_token(sym, "(+-*&!~");

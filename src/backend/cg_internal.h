@@ -55,6 +55,7 @@ struct cg {
 	struct var_info **cb_vars;    /* the variables whose slots cb_ctx holds, in order */
 	uint32_t ncb_vars;
 	struct var_info *cb_kv;       /* the loop's $kv, a local of the callback */
+	uint32_t cb_ret_off;          /* in cb_ctx: set when the body ends the probe */
 	LLVMValueRef elapsed;         /* map holding sonde's start time (ktime ns) */
 	struct cg_aux_maps *aux; /* the maps above, as the manifest describes them */
 	LLVMValueRef len_cb;          /* len(): the counting callback */
@@ -183,7 +184,8 @@ void map_update(struct cg *g, struct map_info *m, LLVMValueRef key, LLVMValueRef
 		uint64_t flags);
 LLVMValueRef map_read(struct cg *g, struct node *mapnode);
 void map_write(struct cg *g, struct node *mapnode, LLVMValueRef v, const struct type *vt);
-LLVMValueRef new_callback(struct cg *g, const char *name, int line, LLVMMetadataRef *scope);
+LLVMValueRef new_callback(struct cg *g, const char *name, int line, LLVMMetadataRef *scope,
+			  bool loop);
 LLVMValueRef for_each(struct cg *g, struct map_info *m, LLVMValueRef cb, LLVMValueRef ctx);
 LLVMValueRef cg_len(struct cg *g, struct node *mapnode);
 
@@ -254,6 +256,7 @@ bool expr_access(struct cg *g, struct node *n, struct ctx_access *acc);
 uint32_t agg_nbuckets(const struct map_info *m);
 uint32_t agg_value_size(const struct map_info *m);
 LLVMValueRef agg_read(struct cg *g, struct node *mapnode);
+LLVMValueRef agg_read_key(struct cg *g, struct map_info *m, LLVMValueRef key);
 
 /* ---- expr.c: expressions ------------------------------------------------ */
 

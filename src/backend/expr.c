@@ -43,6 +43,29 @@ static LLVMValueRef str_equal(struct cg *g, LLVMValueRef a, uint32_t asz, LLVMVa
 	return phi;
 }
 
+/* Two tuples in memory, equal when each element is (sema checked that
+ * their elements pair up: integers, strings, tuples); 1 or 0. */
+static LLVMValueRef tuple_equal(struct cg *g, LLVMValueRef a, const struct type *at,
+				LLVMValueRef b, const struct type *bt)
+{
+	LLVMValueRef all = c64(g, 1);
+	for (uint32_t i = 0; i < at->nfields; i++) {
+		const struct type *x = at->fields[i].type, *y = bt->fields[i].type;
+		LLVMValueRef pa = gep(g, a, at->fields[i].offset);
+		LLVMValueRef pb = gep(g, b, bt->fields[i].offset);
+		LLVMValueRef eq;
+		if (x->kind == TYPE_TUPLE)
+			eq = tuple_equal(g, pa, x, pb, y);
+		else if (x->kind == TYPE_STR)
+			eq = str_equal(g, pa, x->size, pb, y->size);
+		else
+			eq = bool64(g, LLVMBuildICmp(g->b, LLVMIntEQ, load_value(g, pa, x),
+						     load_value(g, pb, y), ""));
+		all = LLVMBuildAnd(g->b, all, eq, "");
+	}
+	return all;
+}
+
 /* Division and modulo by zero give 0, never a trap or a verifier error. */
 LLVMValueRef safe_divmod(struct cg *g, enum ast_op op, LLVMValueRef l, LLVMValueRef r,
 			 bool is_signed)
@@ -168,6 +191,10 @@ static LLVMValueRef cg_binop(struct cg *g, struct node *n)
 	}
 	if ((op == OP_EQ || op == OP_NE) && lt->kind == TYPE_BUF && rt->kind == TYPE_BUF) {
 		LLVMValueRef eq = buf_equal(g, l, lt, r, rt);
+		return op == OP_EQ ? eq : LLVMBuildXor(g->b, eq, c64(g, 1), "");
+	}
+	if ((op == OP_EQ || op == OP_NE) && lt->kind == TYPE_TUPLE) {
+		LLVMValueRef eq = tuple_equal(g, l, lt, r, rt);
 		return op == OP_EQ ? eq : LLVMBuildXor(g->b, eq, c64(g, 1), "");
 	}
 	if ((op == OP_EQ || op == OP_NE) && lt->kind == TYPE_STR) {
@@ -425,9 +452,11 @@ static LLVMValueRef cg_expr_here(struct cg *g, struct node *n)
 			res = new_buf(g, n->type->size, "ternary");
 		LLVMBuildCondBr(g->b, LLVMBuildICmp(g->b, LLVMIntNE, c, c64(g, 0), ""), tb, eb);
 		LLVMPositionBuilderAtEnd(g->b, tb);
-		LLVMValueRef a = cg_expr(g, n->u.ternary.then);
+		/* cond ?: els: the condition's value, computed once */
+		LLVMValueRef a = n->u.ternary.then ? cg_expr(g, n->u.ternary.then) : c;
+		struct type *at = n->u.ternary.then ? n->u.ternary.then->type : n->u.ternary.cond->type;
 		if (res)
-			store_value(g, res, n->type, a, n->u.ternary.then->type);
+			store_value(g, res, n->type, a, at);
 		LLVMBasicBlockRef ta = LLVMGetInsertBlock(g->b);
 		LLVMBuildBr(g->b, done);
 		LLVMPositionBuilderAtEnd(g->b, eb);
@@ -485,9 +514,12 @@ static LLVMValueRef cg_expr_here(struct cg *g, struct node *n)
 		return cg_assign(g, n);
 	case N_INCDEC:
 		return cg_incdec(g, n);
+	case N_BLOCK:
+		/* { stmts; value } (sema allows no other block here) */
+		cg_block(g, n);
+		return cg_expr(g, n->u.block.value);
 	case N_SIZEOF:
 	case N_EXPR_STMT:
-	case N_BLOCK:
 	case N_IF:
 	case N_WHILE:
 	case N_UNROLL:

@@ -122,7 +122,9 @@ LLVMBasicBlockRef new_block(struct cg *g, const char *name)
 void ret_default(struct cg *g)
 {
 	if (g->in_callback) {
-		/* ends the loop over the map, not the probe */
+		/* ends the loop, and tells the probe to end too (return and
+		 * exit() in a for body end the probe, as in bpftrace 0.26) */
+		store64(g, gep(g, g->cb_ctx, g->cb_ret_off), c64(g, 1));
 		LLVMBuildRet(g->b, c64(g, 1));
 		return;
 	}

@@ -131,11 +131,15 @@ void map_write(struct cg *g, struct node *mapnode, LLVMValueRef v, const struct 
 
 /* ---- len(@map), and the callbacks of for_each --------------------------- */
 
-/* A bpf_for_each_map_elem callback: i64 (map, key, value, ctx). */
-LLVMValueRef new_callback(struct cg *g, const char *name, int line, LLVMMetadataRef *scope)
+/* A bpf_for_each_map_elem callback: i64 (map, key, value, ctx); with
+ * `loop`, a bpf_loop one: i64 (index, ctx). */
+LLVMValueRef new_callback(struct cg *g, const char *name, int line, LLVMMetadataRef *scope,
+			  bool loop)
 {
 	LLVMTypeRef params[] = {g->ptr, g->ptr, g->ptr, g->ptr};
-	LLVMTypeRef fty = LLVMFunctionType(g->i64, params, 4, 0);
+	if (loop)
+		params[0] = g->i64;
+	LLVMTypeRef fty = LLVMFunctionType(g->i64, params, loop ? 2 : 4, 0);
 	LLVMValueRef fn = LLVMAddFunction(g->mod, name, fty);
 	LLVMSetLinkage(fn, LLVMInternalLinkage);
 	unsigned nounwind = LLVMGetEnumAttributeKindForName("nounwind", 8);
@@ -159,7 +163,7 @@ LLVMValueRef cg_len(struct cg *g, struct node *mapnode)
 	if (!g->len_cb) {
 		LLVMMetadataRef scope;
 		LLVMBuilderRef b = LLVMCreateBuilderInContext(g->ctx);
-		g->len_cb = new_callback(g, "len_cb", 1, &scope);
+		g->len_cb = new_callback(g, "len_cb", 1, &scope, false);
 		LLVMPositionBuilderAtEnd(b, LLVMAppendBasicBlockInContext(g->ctx, g->len_cb, "entry"));
 		emit_loc(g->em, b, scope, 1, 1);
 		/* an atomic add leaves the verifier an unknown count: with a

@@ -9,7 +9,7 @@ static void cg_stmts(struct cg *g, struct node *list);
 
 static void cg_for(struct cg *g, struct node *n)
 {
-	struct map_info *m = n->u.for_.map->u.map.info;
+	struct map_info *m = n->u.for_.map ? n->u.for_.map->u.map.info : NULL;
 	struct var_info *kv = n->u.for_.var->u.var.info;
 	/* the probe's variables get their slots here; the callback finds
 	 * those in scratch memory where the probe does, and reaches the rest
@@ -19,7 +19,31 @@ static void cg_for(struct cg *g, struct node *n)
 	for (struct var_info *v = g->pi->vars; v; v = v->next)
 		nv += v->scratch_offset < 0;
 	struct var_info **vars = arena_alloc(&g->c->arena, (nv + 1) * sizeof(*vars));
-	LLVMValueRef ctxbuf = buf_new(g, 16 + 8 * nv, true, BUF_TEMP_STACK, "for_ctx");
+	/* a range's start and its number of steps, evaluated once, before
+	 * the loop (the start is passed after the slots) */
+	bool range = !m;
+	LLVMValueRef count = NULL;
+	/* the last word: set by the body when it ends the probe */
+	uint32_t ret_off = 16 + 8 * nv + (range ? 8 : 0);
+	LLVMValueRef ctxbuf = buf_new(g, ret_off + 8, true, BUF_TEMP_STACK, "for_ctx");
+	if (range) {
+		LLVMValueRef start = cg_expr(g, n->u.for_.start);
+		LLVMValueRef end = cg_expr(g, n->u.for_.end);
+		bool uns = !kv->type->is_signed;
+		LLVMValueRef more =
+		    LLVMBuildICmp(g->b, uns ? LLVMIntUGT : LLVMIntSGT, end, start, "");
+		count = LLVMBuildSelect(g->b, more, LLVMBuildSub(g->b, end, start, ""), c64(g, 0),
+					"for_count");
+		/* bpf_loop runs at most 2^23 times: a longer range runs none of
+		 * its steps (the helper refuses it), as in bpftrace */
+		count = LLVMBuildTrunc(
+		    g->b,
+		    LLVMBuildSelect(g->b,
+				    LLVMBuildICmp(g->b, LLVMIntUGT, count, c64(g, 1u << 23), ""),
+				    c64(g, (1u << 23) + 1), count, ""),
+		    g->i32, "");
+		store64(g, gep(g, ctxbuf, 16 + 8 * nv), start);
+	}
 	LLVMBuildStore(g->b, g->ctxarg, ctxbuf);
 	if (g->pkt)
 		LLVMBuildStore(g->b, g->pkt, gep(g, ctxbuf, 8));
@@ -43,14 +67,15 @@ static void cg_for(struct cg *g, struct node *n)
 	uint32_t saved_stack_used = g->stack_used, saved_budget = g->stack_budget;
 	const char *name = arena_printf(&g->c->arena, "%s_for%d", g->pi->prog_name, g->ncallbacks++);
 	LLVMMetadataRef scope;
-	LLVMValueRef cb = new_callback(g, name, n->loc.first_line, &scope);
+	LLVMValueRef cb = new_callback(g, name, n->loc.first_line, &scope, range);
 	g->fn = cb;
 	g->scope = scope;
 	g->in_callback = true;
-	g->cb_ctx = LLVMGetParam(cb, 3);
+	g->cb_ctx = LLVMGetParam(cb, range ? 1 : 3);
 	g->cb_vars = vars;
 	g->ncb_vars = nv;
 	g->cb_kv = kv;
+	g->cb_ret_off = ret_off;
 	g->scratch_bb = NULL;
 	g->scratch = NULL;
 	g->stack_used = 0;
@@ -68,10 +93,22 @@ static void cg_for(struct cg *g, struct node *n)
 	kv->slot = new_buf(g, kv->type->size, kv->name);
 	/* the kernel keeps keys and values 8-aligned: copied in words, not
 	 * bytes that LLVM would gather in registers (and spill) */
-	uint32_t voff = kv->type->fields[1].offset;
-	copy_aligned(g, kv->slot, 8, LLVMGetParam(cb, 1), 8, m->key->size);
-	copy_aligned(g, gep(g, kv->slot, voff), voff % 8 ? 1 << __builtin_ctz(voff) : 8,
-		     LLVMGetParam(cb, 2), 8, m->value->size);
+	if (range) {
+		/* $i = start + index */
+		LLVMValueRef start = load64(g, gep(g, g->cb_ctx, 16 + 8 * nv));
+		store64(g, kv->slot, LLVMBuildAdd(g->b, start, LLVMGetParam(cb, 0), ""));
+	} else if (m->agg != AGG_NONE) {
+		/* count, sum, min, max, avg: the value over all CPUs, as
+		 * reading @m[key] gives (bpftrace 0.26) */
+		copy_aligned(g, kv->slot, 8, LLVMGetParam(cb, 1), 8, m->key->size);
+		store64(g, gep(g, kv->slot, kv->type->fields[1].offset),
+			agg_read_key(g, m, kv->slot));
+	} else {
+		uint32_t voff = kv->type->fields[1].offset;
+		copy_aligned(g, kv->slot, 8, LLVMGetParam(cb, 1), 8, m->key->size);
+		copy_aligned(g, gep(g, kv->slot, voff), voff % 8 ? 1 << __builtin_ctz(voff) : 8,
+			     LLVMGetParam(cb, 2), 8, m->value->size);
+	}
 	LLVMBasicBlockRef brk = new_block(g, "for_break"), cont = new_block(g, "for_continue");
 	g->loop_break = brk;
 	g->loop_continue = cont;
@@ -106,7 +143,29 @@ static void cg_for(struct cg *g, struct node *n)
 		 g->pi->probe->loc.first_column);
 	LLVMPositionBuilderAtEnd(g->b, saved_block);
 	set_loc(g, n->loc);
-	for_each(g, m, cb, ctxbuf);
+	if (range) {
+		/* an empty range does not call bpf_loop: the kernel's verifier
+		 * does not look at the callback of a loop it knows runs no
+		 * step, and then fails on the call ("No program to jit") */
+		LLVMBasicBlockRef call = new_block(g, "for_range"), done = new_block(g, "for_done");
+		LLVMBuildCondBr(g->b, LLVMBuildICmp(g->b, LLVMIntNE, count, LLVMConstInt(g->i32, 0, 0), ""),
+				call, done);
+		LLVMPositionBuilderAtEnd(g->b, call);
+		LLVMValueRef args[] = {count, cb, ctxbuf, c64(g, 0)};
+		cg_helper(g, BPF_FUNC_loop, g->i64, args, 4);
+		LLVMBuildBr(g->b, done);
+		LLVMPositionBuilderAtEnd(g->b, done);
+	} else {
+		for_each(g, m, cb, ctxbuf);
+	}
+	/* the body ran return or exit(): the probe ends here */
+	LLVMBasicBlockRef ret = new_block(g, "for_return"), after = new_block(g, "for_after");
+	LLVMBuildCondBr(g->b,
+			LLVMBuildICmp(g->b, LLVMIntNE, load64(g, gep(g, ctxbuf, ret_off)), c64(g, 0), ""),
+			ret, after);
+	LLVMPositionBuilderAtEnd(g->b, ret);
+	ret_default(g);
+	LLVMPositionBuilderAtEnd(g->b, after);
 }
 
 void cg_block(struct cg *g, struct node *blk)

@@ -173,6 +173,8 @@ int ast_children(struct node *n, struct ast_child kids[AST_MAX_CHILDREN])
 		break;
 	case N_BLOCK:
 		LIST(block.stmts);
+		if (n->u.block.value)
+			LABELLED(block.value, false, "value");
 		break;
 	case N_IF:
 		ONE(if_.cond);
@@ -189,7 +191,12 @@ int ast_children(struct node *n, struct ast_child kids[AST_MAX_CHILDREN])
 		break;
 	case N_FOR:
 		ONE(for_.var);
-		ONE(for_.map);
+		if (n->u.for_.map) {
+			ONE(for_.map);
+		} else {
+			ONE(for_.start);
+			ONE(for_.end);
+		}
 		ONE(for_.body);
 		break;
 	case N_RETURN:

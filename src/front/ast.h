@@ -36,7 +36,7 @@ struct attach_point;
 	X(CALL, "call")         /* name(args) */                                                   \
 	X(BINOP, "binop")       /* lhs op rhs, including && and || */                              \
 	X(UNOP, "unop")         /* op operand: - ! ~ * & + */                                      \
-	X(TERNARY, "ternary")   /* cond ? a : b */                                                 \
+	X(TERNARY, "ternary")   /* cond ? a : b, cond ?: b */                                             \
 	X(FIELD, "field")       /* expr.name or expr->name */                                      \
 	X(INDEX, "index")       /* expr[expr] on arrays/pointers */                                \
 	X(TUPLE, "tuple")       /* (a, b, ...) with at least two elements */                       \
@@ -50,7 +50,7 @@ struct attach_point;
 	X(IF, "if")                                                                                \
 	X(WHILE, "while")                                                                          \
 	X(UNROLL, "unroll")                                                                        \
-	X(FOR, "for")           /* for ($var : @map) body */                                       \
+	X(FOR, "for")           /* for ($var : @map), for ($var : a..b) */                                   \
 	X(RETURN, "return")                                                                        \
 	X(BREAK, "break")                                                                          \
 	X(CONTINUE, "continue")                                                                    \
@@ -186,6 +186,8 @@ struct node {
 			struct node *operand;
 		} unop;
 		struct {
+			/* then is NULL for `cond ?: els` (bpftrace 0.26): the
+			 * value is cond's when it is not zero */
 			struct node *cond, *then, *els;
 		} ternary;
 		struct {
@@ -200,6 +202,9 @@ struct node {
 		struct {
 			struct node *elems; /* list */
 			int count;
+			/* a record `(a = 1, b = 2)` (bpftrace 0.26): the
+			 * elements' names; NULL for a tuple */
+			const char **names;
 		} tuple;
 		struct {
 			struct typename_ref to;
@@ -228,6 +233,9 @@ struct node {
 		struct {
 			struct node *stmts; /* list */
 			bool angle; /* written with < > */
+			/* a block expression `{ stmts; value }` (bpftrace
+			 * 0.26): the value it has, after its statements */
+			struct node *value;
 		} block;
 		struct {
 			struct node *cond, *then, *els; /* then/els: BLOCK or IF (else if) or NULL */
@@ -240,7 +248,8 @@ struct node {
 		} unroll;
 		struct {
 			struct node *var; /* VAR */
-			struct node *map; /* MAP */
+			struct node *map; /* MAP, or NULL for a range: */
+			struct node *start, *end; /* for ($i : start..end) */
 			struct node *body;
 		} for_;
 		struct {
@@ -319,8 +328,8 @@ struct ast_child {
 	const char *label;
 };
 
-/* The most children any kind has (TERNARY, IF, FOR, PROBE). */
-enum { AST_MAX_CHILDREN = 3 };
+/* The most children any kind has (FOR over a range). */
+enum { AST_MAX_CHILDREN = 4 };
 
 /* The child positions of `n`, in source order: fills `kids` and returns how
  * many. This is the one description of which fields of each kind hold

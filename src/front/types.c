@@ -92,6 +92,19 @@ struct type *type_tuple(struct arena *a, struct type **elems, uint32_t n)
 	return t;
 }
 
+bool type_is_named_tuple(const struct type *t)
+{
+	return t && t->kind == TYPE_TUPLE && t->nfields && t->fields[0].name;
+}
+
+void type_tuple_names(struct type *t, const struct type *from)
+{
+	if (!type_is_named_tuple(from) || t->nfields != from->nfields)
+		return;
+	for (uint32_t i = 0; i < t->nfields; i++)
+		t->fields[i].name = from->fields[i].name;
+}
+
 struct type *type_ptr(struct arena *a, struct type *to)
 {
 	struct type *t = arena_alloc(a, sizeof(*t));
@@ -155,7 +168,8 @@ bool type_equal(const struct type *a, const struct type *b)
 		if (a->nfields != b->nfields)
 			return false;
 		for (uint32_t i = 0; i < a->nfields; i++)
-			if (!type_equal(a->fields[i].type, b->fields[i].type))
+			if (!type_equal(a->fields[i].type, b->fields[i].type) ||
+			    !same_name(a->fields[i].name, b->fields[i].name))
 				return false;
 		return true;
 	case TYPE_PTR:
@@ -241,7 +255,9 @@ const char *type_name(struct arena *a, const struct type *t)
 	case TYPE_TUPLE: {
 		const char *s = "(";
 		for (uint32_t i = 0; i < t->nfields; i++)
-			s = arena_printf(a, "%s%s%s", s, i ? ", " : "",
+			s = arena_printf(a, "%s%s%s%s%s", s, i ? ", " : "",
+			                 t->fields[i].name ? t->fields[i].name : "",
+			                 t->fields[i].name ? " = " : "",
 			                 type_name(a, t->fields[i].type));
 		return arena_printf(a, "%s)", s);
 	}

@@ -116,6 +116,10 @@ static inline uint32_t type_stack_depth(const struct type *t)
 struct type *type_str(struct arena *a, uint32_t size);
 /* Lays out a tuple from `n` element types; offsets follow C struct rules. */
 struct type *type_tuple(struct arena *a, struct type **elems, uint32_t n);
+/* A record (bpftrace 0.26): a tuple whose elements have names. */
+bool type_is_named_tuple(const struct type *t);
+/* Gives tuple `t` the element names of `from`, when it has any. */
+void type_tuple_names(struct type *t, const struct type *from);
 struct type *type_ptr(struct arena *a, struct type *to);
 struct type *type_array(struct arena *a, struct type *elem, uint32_t count);
 

@@ -475,6 +475,25 @@ static void put_value(FILE *f, bool json, const struct type *t, const uint8_t *p
 		return;
 	}
 	case TYPE_TUPLE:
+		if (type_is_named_tuple(t)) {
+			/* a record, as bpftrace 0.26 prints one: { .a = 1, .b = x };
+			 * in JSON an object */
+			fputs(json ? "{" : "{ ", f);
+			for (uint32_t i = 0; i < t->nfields; i++) {
+				if (i)
+					fputs(json ? "," : ", ", f);
+				if (json) {
+					put_json_string(f, t->fields[i].name,
+							strlen(t->fields[i].name));
+					fputc(':', f);
+				} else {
+					fprintf(f, ".%s = ", t->fields[i].name);
+				}
+				put_value(f, json, t->fields[i].type, p + t->fields[i].offset);
+			}
+			fputs(json ? "}" : " }", f);
+			return;
+		}
 		fputs(json ? "[" : "(", f);
 		for (uint32_t i = 0; i < t->nfields; i++) {
 			if (i)
@@ -578,7 +597,7 @@ static void put_key(FILE *f, bool json, const struct type *key, const uint8_t *p
 {
 	if (!json) {
 		fputc('[', f);
-		if (key->kind == TYPE_TUPLE) {
+		if (key->kind == TYPE_TUPLE && !type_is_named_tuple(key)) {
 			for (uint32_t i = 0; i < key->nfields; i++) {
 				if (i)
 					fputs(", ", f);
@@ -592,7 +611,7 @@ static void put_key(FILE *f, bool json, const struct type *key, const uint8_t *p
 	}
 	struct membuf m;
 	FILE *mf = membuf_open(&m);
-	if (key->kind == TYPE_TUPLE) {
+	if (key->kind == TYPE_TUPLE && !type_is_named_tuple(key)) {
 		for (uint32_t i = 0; i < key->nfields; i++) {
 			if (i)
 				fputc(',', mf);

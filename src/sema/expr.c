@@ -85,6 +85,17 @@ static struct type *check_field(struct sema *s, struct node *n)
 	struct type *bt = check_expr(s, base);
 	if (!bt)
 		return NULL;
+	if (type_is_named_tuple(bt)) {
+		/* $r.name on records */
+		for (uint32_t i = 0; i < bt->nfields; i++)
+			if (!strcmp(bt->fields[i].name, n->u.field.name)) {
+				n->u.field.name = arena_printf(s->a, "%u", i);
+				return bt->fields[i].type;
+			}
+		diag_error(s->d, n->u.field.name_loc, "record %s has no field '%s'",
+			   type_name(s->a, bt), n->u.field.name);
+		return NULL;
+	}
 	if (bt->kind == TYPE_TUPLE) {
 		/* $t.0 style access on tuples */
 		char *end;
@@ -104,6 +115,26 @@ static bool ptr_steps_by_elem(const struct type *t)
 	return t->kind == TYPE_PTR && t->elem && t->elem->kind != TYPE_VOID && t->elem->size;
 }
 
+/* Tuples compare (== and !=, bpftrace 0.26) element by element:
+ * integers with integers, strings with strings, tuples alike; both of
+ * one length. */
+static bool tuples_comparable(const struct type *l, const struct type *r)
+{
+	if (l->nfields != r->nfields)
+		return false;
+	for (uint32_t i = 0; i < l->nfields; i++) {
+		const char *na = l->fields[i].name, *nb = r->fields[i].name;
+		if ((na || nb) && (!na || !nb || strcmp(na, nb)))
+			return false; /* records: the same names in the same order */
+		const struct type *a = l->fields[i].type, *b = r->fields[i].type;
+		bool ok = (is_scalar(a) && is_scalar(b)) || (is_str(a) && is_str(b)) ||
+			  (a->kind == TYPE_TUPLE && b->kind == TYPE_TUPLE && tuples_comparable(a, b));
+		if (!ok)
+			return false;
+	}
+	return true;
+}
+
 static struct type *check_binop(struct sema *s, struct node *n)
 {
 	struct type *l = check_expr(s, n->u.binop.lhs);
@@ -121,6 +152,13 @@ static struct type *check_binop(struct sema *s, struct node *n)
 	if (op == OP_EQ || op == OP_NE) {
 		if (is_str(l) && is_str(r))
 			return &type_s64;
+		if (l->kind == TYPE_TUPLE && r->kind == TYPE_TUPLE) {
+			if (tuples_comparable(l, r))
+				return &type_s64;
+			diag_error(s->d, n->loc, "cannot compare %s with %s: tuples compare element by element, so their elements must be of the same kinds",
+				   type_name(s->a, l), type_name(s->a, r));
+			return NULL;
+		}
 		if (is_scalar(l) && is_scalar(r))
 			return &type_s64;
 		/* buffers of any sizes: equal when their lengths and bytes are */
@@ -538,14 +576,21 @@ static struct type *check_unop(struct sema *s, struct node *n)
 	return NULL;
 }
 
-/* cond ? a : b */
+/* cond ? a : b, and cond ?: b */
 static struct type *check_ternary(struct sema *s, struct node *n)
 {
 	struct type *c = check_expr(s, n->u.ternary.cond);
-	struct type *a = check_expr(s, n->u.ternary.then);
+	bool elvis = !n->u.ternary.then;
+	struct type *a = elvis ? c : check_expr(s, n->u.ternary.then);
 	struct type *b = check_expr(s, n->u.ternary.els);
 	if (!c || !a || !b)
 		return NULL;
+	if (elvis && !is_scalar(c)) {
+		diag_error(s->d, n->u.ternary.cond->loc,
+			   "the left operand of '?:' must be an integer or a pointer, got %s",
+			   type_name(s->a, c));
+		return NULL;
+	}
 	if (!is_scalar(c)) {
 		diag_error(s->d, n->u.ternary.cond->loc, "condition must be an integer, got %s",
 			   type_name(s->a, c));
@@ -576,7 +621,18 @@ static struct type *check_tuple(struct sema *s, struct node *n)
 	}
 	if (!ok)
 		return NULL;
-	return type_tuple(s->a, elems, i);
+	struct type *tt = type_tuple(s->a, elems, i);
+	const char **names = n->u.tuple.names;
+	for (uint32_t j = 0; names && j < i; j++) {
+		for (uint32_t k = 0; k < j; k++)
+			if (!strcmp(names[k], names[j])) {
+				diag_error(s->d, n->loc, "the record has two fields named '%s'",
+					   names[j]);
+				return NULL;
+			}
+		tt->fields[j].name = names[j];
+	}
+	return tt;
 }
 
 /* (type)x */
@@ -682,6 +738,28 @@ static struct type *check_index(struct sema *s, struct node *n)
 			   type_name(s->a, it));
 		return NULL;
 	}
+	if (bt->kind == TYPE_TUPLE) {
+		/* $t[N] is $t.N (bpftrace 0.26): N must be a constant */
+		int64_t v;
+		if (!fold_const(n->u.index.index, &v)) {
+			diag_error(s->d, n->u.index.index->loc,
+				   "a tuple's index must be a constant, as in $t[1]");
+			return NULL;
+		}
+		if (v < 0 || (uint64_t)v >= bt->nfields) {
+			diag_error(s->d, n->u.index.index->loc, "tuple %s has no element %lld",
+				   type_name(s->a, bt), (long long)v);
+			return NULL;
+		}
+		struct node *base = n->u.index.base;
+		struct loc iloc = n->u.index.index->loc;
+		n->kind = N_FIELD;
+		memset(&n->u, 0, sizeof(n->u));
+		n->u.field.base = base;
+		n->u.field.name = arena_printf(s->a, "%lld", (long long)v);
+		n->u.field.name_loc = iloc;
+		return bt->fields[v].type;
+	}
 	struct type *et = NULL;
 	uint32_t count = 0;
 	if (bt->kind == TYPE_ARRAY) {
@@ -752,8 +830,13 @@ static struct type *check_expr_inner(struct sema *s, struct node *n)
 		return check_sizeof(s, n);
 	case N_INDEX:
 		return check_index(s, n);
-	case N_EXPR_STMT:
 	case N_BLOCK:
+		if (!n->u.block.value)
+			break;
+		/* { stmts; value }: the statements, then the value */
+		check_block(s, n);
+		return check_expr(s, n->u.block.value);
+	case N_EXPR_STMT:
 	case N_IF:
 	case N_WHILE:
 	case N_UNROLL:

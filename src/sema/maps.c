@@ -38,7 +38,9 @@ struct type *storage_type(struct sema *s, struct type *t)
 		struct type **elems = arena_alloc(s->a, t->nfields * sizeof(*elems));
 		for (uint32_t i = 0; i < t->nfields; i++)
 			elems[i] = storage_type(s, t->fields[i].type);
-		return type_tuple(s->a, elems, t->nfields);
+		struct type *u = type_tuple(s->a, elems, t->nfields);
+		type_tuple_names(u, t);
+		return u;
 	}
 	if (t->kind == TYPE_RECORD || t->kind == TYPE_ARRAY) {
 		/* a record, or an array of them, is copied */
@@ -68,7 +70,9 @@ static struct type *key_storage_type(struct sema *s, struct type *t)
 		struct type **elems = arena_alloc(s->a, t->nfields * sizeof(*elems));
 		for (uint32_t i = 0; i < t->nfields; i++)
 			elems[i] = key_storage_type(s, t->fields[i].type);
-		return type_tuple(s->a, elems, t->nfields);
+		struct type *u = type_tuple(s->a, elems, t->nfields);
+		type_tuple_names(u, t);
+		return u;
 	}
 	return storage_type(s, t);
 }
@@ -102,13 +106,22 @@ static struct type *unify_layout(struct sema *s, struct type *a, struct type *b)
 	if (a->kind == TYPE_TUPLE) {
 		if (a->nfields != b->nfields)
 			return NULL;
+		/* records share storage when their names are the same, in the
+		 * same order */
+		for (uint32_t i = 0; i < a->nfields; i++)
+			if ((a->fields[i].name || b->fields[i].name) &&
+			    (!a->fields[i].name || !b->fields[i].name ||
+			     strcmp(a->fields[i].name, b->fields[i].name)))
+				return NULL;
 		struct type **elems = arena_alloc(s->a, a->nfields * sizeof(*elems));
 		for (uint32_t i = 0; i < a->nfields; i++) {
 			elems[i] = unify(s, a->fields[i].type, b->fields[i].type);
 			if (!elems[i])
 				return NULL;
 		}
-		return type_tuple(s->a, elems, a->nfields);
+		struct type *u = type_tuple(s->a, elems, a->nfields);
+		type_tuple_names(u, a);
+		return u;
 	}
 	return type_equal(a, b) ? a : NULL;
 }

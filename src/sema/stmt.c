@@ -80,9 +80,51 @@ static void check_verdict(struct sema *s, struct node *e)
 /* for ($kv : @map) { ... }: the body becomes a bpf_for_each_map_elem
  * callback; $kv is the tuple (key, value) of one element. The body sees
  * the probe's variables (codegen passes their slots to the callback). */
+/* for ($i : start..end): $i from start up to end, excluded, both
+ * evaluated once before the loop (bpftrace 0.26); the body becomes a
+ * bpf_loop callback. The type of $i: uint64 when both bounds are, else
+ * int64. */
+static struct type *check_range(struct sema *s, struct node *n)
+{
+	struct node *b[2] = {n->u.for_.start, n->u.for_.end};
+	struct type *t[2];
+	bool ok = true;
+	for (int i = 0; i < 2; i++) {
+		t[i] = check_expr(s, b[i]);
+		if (t[i] && !is_int(t[i])) {
+			diag_error(s->d, b[i]->loc, "the %s of a 'for' range must be an integer, got %s",
+				   i ? "end" : "start", type_name(s->a, t[i]));
+			t[i] = NULL;
+		}
+		ok &= t[i] != NULL;
+	}
+	if (!ok)
+		return NULL;
+	if (s->for_depth) {
+		diag_error(s->d, n->loc, "'for' loops cannot be nested yet");
+		return NULL;
+	}
+	if (!feat_has_helper(s->c->host, BPF_FUNC_loop)) {
+		diag_error(s->d, n->loc,
+			   "'for' over a range needs bpf_loop, which this kernel lacks (Linux 5.17 "
+			   "or later)");
+		return NULL;
+	}
+	bool uns = t[0]->kind == TYPE_INT && !t[0]->is_signed && t[0]->size == 8 &&
+		   t[1]->kind == TYPE_INT && !t[1]->is_signed && t[1]->size == 8;
+	return uns ? &type_u64 : &type_s64;
+}
+
 static void check_for(struct sema *s, struct node *n)
 {
 	struct node *mv = n->u.for_.map, *var = n->u.for_.var;
+	struct type *kvtype = NULL;
+	if (!mv) {
+		kvtype = check_range(s, n);
+		if (!kvtype)
+			return;
+		goto declare;
+	}
 	if (mv->u.map.keys) {
 		diag_error(s->d, mv->loc, "'for' needs a whole map, as in for ($kv : @name)");
 		return;
@@ -93,14 +135,18 @@ static void check_for(struct sema *s, struct node *n)
 	}
 	struct map_info *m = find_map(s, mv->u.map.name, mv->loc);
 	mv->u.map.info = m;
-	if (m->has_kind && m->agg != AGG_NONE) {
+	/* an aggregation whose value can be read in a probe (count, sum,
+	 * min, max, avg) gives its value over all CPUs, as bpftrace 0.26 */
+	bool agg = m->has_kind && m->agg != AGG_NONE;
+	if (agg && !agg_readable(s->c->host, m->agg)) {
 		diag_error(s->d, mv->loc,
-			   "map '%s' holds %s, which is per-CPU; 'for' only iterates maps of plain "
-			   "values",
+			   "map '%s' holds %s, which is per-CPU; 'for' iterates maps of plain "
+			   "values and of count, sum, min, max and avg (with "
+			   "bpf_map_lookup_percpu_elem, Linux 5.19)",
 			   m->name, agg_infos[m->agg].name);
 		return;
 	}
-	if (!m->has_kind || !m->keys_seen || !m->value) {
+	if (!m->has_kind || !m->keys_seen || (!m->value && !agg)) {
 		diag_error(s->d, mv->loc, "map '%s' must be assigned before the 'for' loop over it",
 			   m->name);
 		return;
@@ -115,16 +161,19 @@ static void check_for(struct sema *s, struct node *n)
 			   "(Linux 5.13 or later)");
 		return;
 	}
+	struct type *elems[2] = {
+	    m->key, !agg ? m->value : agg_infos[m->agg].is_unsigned ? &type_u64 : &type_s64};
+	kvtype = type_tuple(s->a, elems, 2);
+declare:
 	if (find_var(s, var->u.var.name)) {
 		diag_error(s->d, var->loc, "variable '$%s' is already used in this probe",
 			   var->u.var.name);
 		return;
 	}
-	struct type *elems[2] = {m->key, m->value};
 	struct var_info *kv = arena_alloc(s->a, sizeof(*kv));
 	kv->name = var->u.var.name;
 	kv->loc = var->loc;
-	kv->type = type_tuple(s->a, elems, 2);
+	kv->type = kvtype;
 	kv->next = s->vars;
 	var->u.var.info = kv;
 	var->type = kv->type;
@@ -152,7 +201,7 @@ static void check_for(struct sema *s, struct node *n)
  * no value. */
 static bool ternary_stmt(const struct node *e)
 {
-	if (!e || e->kind != N_TERNARY)
+	if (!e || e->kind != N_TERNARY || !e->u.ternary.then)
 		return false;
 	const struct node *b[] = {e->u.ternary.then, e->u.ternary.els};
 	for (int i = 0; i < 2; i++)

@@ -85,6 +85,8 @@ static int expected_children(struct node *n, struct expected_child out[AST_MAX_C
 		return k;
 	case N_BLOCK:
 		out[k++] = (struct expected_child){&n->u.block.stmts, true, NULL};
+		if (n->u.block.value)
+			out[k++] = (struct expected_child){&n->u.block.value, false, "value"};
 		return k;
 	case N_IF:
 		out[k++] = (struct expected_child){&n->u.if_.cond, false, NULL};
@@ -101,7 +103,12 @@ static int expected_children(struct node *n, struct expected_child out[AST_MAX_C
 		return k;
 	case N_FOR:
 		out[k++] = (struct expected_child){&n->u.for_.var, false, NULL};
-		out[k++] = (struct expected_child){&n->u.for_.map, false, NULL};
+		if (n->u.for_.map) {
+			out[k++] = (struct expected_child){&n->u.for_.map, false, NULL};
+		} else {
+			out[k++] = (struct expected_child){&n->u.for_.start, false, NULL};
+			out[k++] = (struct expected_child){&n->u.for_.end, false, NULL};
+		}
 		out[k++] = (struct expected_child){&n->u.for_.body, false, NULL};
 		return k;
 	case N_RETURN:

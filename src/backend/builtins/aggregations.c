@@ -307,6 +307,14 @@ LLVMValueRef agg_read(struct cg *g, struct node *mapnode)
 {
 	struct map_info *m = mapnode->u.map.info;
 	LLVMValueRef key = map_key(g, mapnode);
+	LLVMValueRef v = agg_read_key(g, m, key);
+	buf_done(g, key);
+	return v;
+}
+
+/* The same for the key at `key` (for over an aggregation map) */
+LLVMValueRef agg_read_key(struct cg *g, struct map_info *m, LLVMValueRef key)
+{
 	LLVMValueRef acc = new_buf(g, 16, "aggacc"); /* a: sum/value, b: count/set */
 	int ncpus = libbpf_num_possible_cpus();
 	for (int cpu = 0; cpu < ncpus; cpu++) {
@@ -337,7 +345,6 @@ LLVMValueRef agg_read(struct cg *g, struct node *mapnode)
 		LLVMBuildBr(g->b, next);
 		LLVMPositionBuilderAtEnd(g->b, next);
 	}
-	buf_done(g, key);
 	LLVMValueRef a = load64(g, acc);
 	if (m->agg == AGG_AVG) {
 		/* BPF (before cpu v4) divides unsigned only: divide |sum| */
