@@ -622,7 +622,7 @@ const struct provider provider_uprobe = {
 	.aliases = uprobe_aliases,
 	.run = RUN_ATTACHED,
 	.ctx = CTX_HAS_ARGS | CTX_HAS_ARGN | CTX_HAS_USER | CTX_HAS_STACK | CTX_HAS_FUNC | CTX_HAS_SARG |
-	       CTX_HAS_BINARY,
+	       CTX_HAS_BINARY | CTX_HAS_SITE_IP,
 	.fires_newest_first = true,
 	.expand = uprobe_expand,
 	.section = uprobe_section,
