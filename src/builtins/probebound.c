@@ -14,8 +14,12 @@
 #include "options.h"
 #include "sema/sema_internal.h"
 
-/* uaddr("SYM"): a pointer to the symbol in the probed binary (its ELF
- * st_value, as bpftrace 0.17 gives it), to an unsigned integer of the
+/* uaddr("SYM"): a pointer to the symbol in the probed binary: its ELF
+ * st_value in a binary loaded where it was linked, and in a PIE or shared
+ * library (ET_DYN) that value moved by the base the traced process loaded
+ * the file at, as bpftrace 0.26 gives it (u.call.value = 1: the backend
+ * adds the probe's instruction pointer minus the site's own ELF address),
+ * to an unsigned integer of the
  * symbol's size when that is 1, 2, 4 or 8 bytes, else to a u64 */
 struct type *check_uaddr(struct sema *s, struct node *n)
 {
@@ -43,6 +47,30 @@ struct type *check_uaddr(struct sema *s, struct node *n)
 			           arg->u.str.s, s->aps[0].target, bin);
 			return NULL;
 		}
+		uint64_t site = 0;
+		bool dyn = false;
+		rc = sym_elf_offset_vaddr(s->c->host, bin, s->aps[i].value, &site, &dyn);
+		if (rc) {
+			diag_error(s->d, arg->loc, "uaddr(): cannot find where %s is loaded: %s", bin,
+			           strerror(-rc));
+			return NULL;
+		}
+		if (dyn && !(s->aps[i].prov->ctx & CTX_HAS_SITE_IP)) {
+			diag_error(s->d, arg->loc,
+			           "uaddr(): %s is position-independent (PIE or a shared library), and "
+			           "in a %s probe sonde cannot tell where it is loaded; use uaddr() in a "
+			           "uprobe or usdt probe",
+			           bin, s->aps[i].prov->name);
+			return NULL;
+		}
+		if (i && dyn != (n->u.call.value != 0)) {
+			diag_error(s->d, arg->loc,
+			           "uaddr(): '%s' is in both position-dependent and position-independent "
+			           "binaries (%s and %s)",
+			           arg->u.str.s, s->aps[0].target, bin);
+			return NULL;
+		}
+		n->u.call.value = dyn;
 		addr = a, size = sz;
 	}
 	n->u.call.kaddr = addr;

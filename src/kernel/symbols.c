@@ -305,6 +305,7 @@ struct host_elf_file {
 	size_t nnames;
 	struct { uint64_t offset, vaddr, filesz; } loads[16];
 	int nloads;
+	bool is_dyn; /* ET_DYN: a PIE or shared library, loaded at a base chosen at run time */
 	struct glob_match *matches; /* results of sym_elf_funcs() globs */
 	struct host_elf_file *next;
 };
@@ -553,6 +554,8 @@ static int read_elf(struct host_elf_file *e)
 	if (err)
 		return err;
 	size_t nph = 0;
+	GElf_Ehdr eh;
+	e->is_dyn = gelf_getehdr(elf, &eh) && eh.e_type == ET_DYN;
 	elf_getphdrnum(elf, &nph);
 	for (size_t i = 0; i < nph && e->nloads < 16; i++) {
 		GElf_Phdr ph;
@@ -630,6 +633,23 @@ int sym_elf_vaddr_offset(struct host *h, const char *path, uint64_t vaddr, uint6
 	for (int i = 0; i < e->nloads; i++)
 		if (vaddr >= e->loads[i].vaddr && vaddr < e->loads[i].vaddr + e->loads[i].filesz) {
 			*offset = vaddr - e->loads[i].vaddr + e->loads[i].offset;
+			return 0;
+		}
+	return -ERANGE;
+}
+
+int sym_elf_offset_vaddr(struct host *h, const char *path, uint64_t offset, uint64_t *vaddr,
+			 bool *is_dyn)
+{
+	struct host_elf_file *e = elf_get(h, path);
+	if (!e)
+		return -ENOMEM;
+	if (e->err)
+		return e->err;
+	*is_dyn = e->is_dyn;
+	for (int i = 0; i < e->nloads; i++)
+		if (offset >= e->loads[i].offset && offset < e->loads[i].offset + e->loads[i].filesz) {
+			*vaddr = offset - e->loads[i].offset + e->loads[i].vaddr;
 			return 0;
 		}
 	return -ERANGE;

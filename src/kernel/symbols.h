@@ -84,6 +84,13 @@ int sym_elf_funcs(struct host *h, const char *path, const char *glob,
  * holds it, or -errno. */
 int sym_elf_vaddr_offset(struct host *h, const char *path, uint64_t vaddr, uint64_t *offset);
 
+/* The virtual address of file offset `offset` in `path` (through its
+ * executable loaded segments), and whether the file is ET_DYN (a PIE or a
+ * shared library, whose addresses move by the base it is loaded at), for
+ * uaddr(). 0, -ERANGE when no segment holds it, or -errno. */
+int sym_elf_offset_vaddr(struct host *h, const char *path, uint64_t offset, uint64_t *vaddr,
+			 bool *is_dyn);
+
 /* The st_value and st_size of the defined symbol `name` (any type) in
  * path's .symtab, else its .dynsym, for uaddr(). 0, -ENOENT when no
  * symbol has the name, or -errno. */

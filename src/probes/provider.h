@@ -85,6 +85,8 @@ enum {
 	CTX_HAS_BINARY = 1 << 9,   /* in a user binary, the attach point's target: uaddr() */
 	CTX_HAS_D_PATH = 1 << 10,  /* a tracing program, which has bpf_d_path: path() */
 	CTX_HAS_OVERRIDE = 1 << 11, /* a kprobe, which has bpf_override_return: override() */
+	CTX_HAS_SITE_IP = 1 << 12,  /* the registers' ip is the attach point's own address
+	                               (the file offset `value` of `target`): uaddr() in a PIE */
 };
 
 /* When a provider's program runs. */

@@ -9,6 +9,7 @@
  * -p PID / -c CMD limit the attachment to that process.
  */
 #include <bpf/libbpf.h>
+#include <ctype.h>
 #include <errno.h>
 #include <glob.h>
 #include <sys/stat.h>
@@ -278,12 +279,18 @@ static int uprobe_expand_common(struct compilation *c, struct node *spec, const 
 		}
 		*plus = 0;
 	}
-	/* a raw address: uprobe:/bin/x:0x1234 */
-	if (!strncmp(fn, "0x", 2)) {
+	/* a raw address: uprobe:/bin/x:0x1234, or in decimal (no function
+	 * name starts with a digit), as bpftrace takes both */
+	if (!strncmp(fn, "0x", 2) || isdigit((unsigned char)fn[0])) {
 		char *end;
-		uint64_t addr = strtoull(fn, &end, 16);
+		errno = 0;
+		uint64_t addr = strtoull(fn, &end, fn[0] == '0' && fn[1] == 'x' ? 16 : 10);
+		if (errno)
+			end = fn;
 		if (*end) {
-			diag_error(c->diag, spec->loc, "%s: bad address '%s'", spec->u.spec.text, fn);
+			diag_error(c->diag, spec->loc,
+				   "%s: bad address '%s' (expected a decimal or 0x hexadecimal address)",
+				   spec->u.spec.text, fn);
 			return -1;
 		}
 		/* a virtual address, as in bpftrace and as nm and objdump show
@@ -298,7 +305,18 @@ static int uprobe_expand_common(struct compilation *c, struct node *spec, const 
 						 : rc == -ENOEXEC ? "not an ELF file" : strerror(-rc));
 			return -1;
 		}
-		add_point(c, spec, prov, path, uprobe_shown_path(parts[0], path), fn, offset, fn);
+		/* shown in decimal, as bpftrace names it in `probe`; at a
+		 * function's first byte `func` is that function (and its
+		 * arguments are known), as bpftrace resolves it */
+		const char *name = fn;
+		const struct sym_elf_func *all = NULL;
+		int nall = extra ? 0 : sym_elf_funcs(c->host, path, "*", &all);
+		for (int i = 0; i < nall; i++)
+			if (all[i].addr == addr && all[i].offset == offset)
+				name = all[i].name;
+		char shown[32];
+		snprintf(shown, sizeof(shown), "%llu", (unsigned long long)(addr + extra));
+		add_point(c, spec, prov, path, uprobe_shown_path(parts[0], path), name, offset, shown);
 		return 0;
 	}
 	const struct sym_elf_func *fs = NULL;
@@ -568,7 +586,12 @@ static int uprobe_list_common(struct probe_lister *l, const char *rest, const st
 			globfree(&g);
 		return EXIT_OK;
 	}
-	if (sym_resolve_path(bin, path, sizeof(path))) {
+	/* a bare name of a file in the current directory is that file, as
+	 * bpftrace 0.17 lists it (its probes still look the name up) */
+	struct stat here;
+	bool in_cwd = !strchr(bin, '/') && stat(bin, &here) == 0 && S_ISREG(here.st_mode) &&
+		      realpath(bin, path);
+	if (!in_cwd && sym_resolve_path(bin, path, sizeof(path))) {
 		if (l->searching)
 			return EXIT_OK;
 		fprintf(stderr, "sonde: -l: cannot find '%s'\n", bin);
@@ -622,7 +645,7 @@ const struct provider provider_uprobe = {
 	.aliases = uprobe_aliases,
 	.run = RUN_ATTACHED,
 	.ctx = CTX_HAS_ARGS | CTX_HAS_ARGN | CTX_HAS_USER | CTX_HAS_STACK | CTX_HAS_FUNC | CTX_HAS_SARG |
-	       CTX_HAS_BINARY,
+	       CTX_HAS_BINARY | CTX_HAS_SITE_IP,
 	.fires_newest_first = true,
 	.expand = uprobe_expand,
 	.section = uprobe_section,
