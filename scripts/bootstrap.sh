@@ -23,7 +23,7 @@ PACKAGES=(
 	build-essential cmake pkg-config flex bison
 	llvm-19-dev clang-19
 	libbpf-dev libelf-dev libdw-dev zlib1g-dev liblzma-dev libzstd-dev
-	libcmocka-dev python3 bpftool bpftrace iproute2 libc6-dbg
+	libcmocka-dev python3 bpftool bpftrace iproute2 libc6-dbg openssl
 	qemu-system-x86 linux-image-amd64 busybox-static
 	libclang-rt-19-dev valgrind
 )

@@ -2,7 +2,7 @@
 """Run one command inside a throw-away qemu guest booting another kernel.
 
     python3 tests/vm/guest.py [--kernel IMAGE] [--timeout S] [--mem MB]
-                              [--env K=V]... -- COMMAND [ARG...]
+                              [--disk MB] [--env K=V]... -- COMMAND [ARG...]
 
 The guest boots IMAGE (default: the newest /boot/vmlinuz-*, Debian's
 linux-image-amd64) with a small initramfs: busybox-static as its shell and
@@ -11,7 +11,10 @@ machine's root filesystem is shared read-only over virtio-9p and a tmpfs
 overlay goes on top, so the guest runs the very binaries built here and can
 write anywhere (what it writes is gone at power-off).  proc, sysfs,
 devtmpfs, tracefs, debugfs, bpffs and cgroup2 are mounted; COMMAND runs as
-root in the current directory with stdin from /dev/null.
+root in the current directory with stdin from /dev/null.  With --disk MB
+the guest also has an empty virtio disk of that size, /dev/vda (a sparse
+file in the run's directory, gone with it, serial "sonde-scratch" in
+/sys/block/vda/serial), for the block layer's tools.
 
 Its stdout and stderr reach ours as they are written (through a second,
 writable 9p share: a directory of this run), kernel messages stay in the
@@ -50,6 +53,8 @@ EXIT_SETUP = 125
 # virtio PCI transport, 9p over virtio, and overlayfs.  Their dependencies
 # come from modules.dep; built-in ones are skipped.
 NEEDED_MODULES = ["virtio_pci", "9pnet_virtio", "9p", "overlay"]
+DISK_MODULES = ["virtio_blk"]  # with --disk
+DISK_SERIAL = "sonde-scratch"  # /sys/block/vdX/serial: how tests find it
 
 # Variables passed into the guest; the rest of the environment describes
 # this machine's session, not the guest's.
@@ -127,7 +132,7 @@ def find_busybox():
     raise SetupError("no statically linked busybox (apt-get install busybox-static)")
 
 
-def module_files(moddir):
+def module_files(moddir, needed):
     """The .ko files to load, dependencies first, as (name, path)."""
     dep_file = os.path.join(moddir, "modules.dep")
     if not os.path.exists(dep_file):
@@ -162,7 +167,7 @@ def module_files(moddir):
         for d in deps[n]:
             visit(d)
         order.append((n, paths[n]))
-    for n in NEEDED_MODULES:
+    for n in needed:
         visit(n)
     return order
 
@@ -274,7 +279,7 @@ def build_initramfs(busybox, modules):
 # The host's side
 
 
-def qemu_argv(qemu, kernel, initrd, rundir, mem, smp):
+def qemu_argv(qemu, kernel, initrd, rundir, mem, smp, disk):
     # TCG, not KVM: a /dev/kvm that opens can still fail to run a guest
     # (nested virtualisation), and the tests must not depend on the host
     argv = [qemu, "-accel", "tcg", "-cpu", "max"]
@@ -289,6 +294,9 @@ def qemu_argv(qemu, kernel, initrd, rundir, mem, smp):
         "-fsdev", "local,id=xfer,path=%s,security_model=none" % os.path.join(rundir, "xfer"),
         "-device", "virtio-9p-pci,fsdev=xfer,mount_tag=xfer",
     ]
+    if disk:
+        argv += ["-drive", "file=%s,if=none,id=scratch,format=raw" % disk,
+                 "-device", "virtio-blk-pci,drive=scratch,serial=%s" % DISK_SERIAL]
     return argv
 
 
@@ -396,7 +404,10 @@ def run(opts):
     release = kernel_release(kernel)
     if not release:
         raise SetupError("cannot tell the release of %s" % kernel)
-    modules = module_files(opts.modules or os.path.join("/lib/modules", release))
+    if opts.disk < 0:
+        raise SetupError("--disk takes a size in MiB, not %d" % opts.disk)
+    needed = NEEDED_MODULES + (DISK_MODULES if opts.disk else [])
+    modules = module_files(opts.modules or os.path.join("/lib/modules", release), needed)
     busybox = find_busybox()
 
     env = {k: os.environ[k] for k in PASSED_ENV if k in os.environ}
@@ -416,13 +427,18 @@ def run(opts):
         os.mkdir(xfer)
         with open(os.path.join(xfer, "command.sh"), "w") as f:
             f.write(command_script(opts.command, os.getcwd(), env))
+        disk = None
+        if opts.disk:
+            disk = os.path.join(rundir, "disk.img")
+            with open(disk, "wb") as f:
+                f.truncate(opts.disk << 20)  # sparse: nothing written here
         initrd = os.path.join(rundir, "initrd.cpio")
         with open(initrd, "wb") as f:
             f.write(build_initramfs(busybox, modules))
         # no signal between starting qemu and knowing its pid: a Ctrl-C
         # then would leave it running; a pending one is taken after this
         with open(os.path.join(rundir, "qemu.log"), "wb") as qlog, SignalsBlocked():
-            proc = subprocess.Popen(qemu_argv(qemu, kernel, initrd, rundir, opts.mem, opts.smp),
+            proc = subprocess.Popen(qemu_argv(qemu, kernel, initrd, rundir, opts.mem, opts.smp, disk),
                                     stdin=subprocess.DEVNULL, stdout=qlog, stderr=subprocess.STDOUT,
                                     preexec_fn=die_with_us)
         out = Copier(os.path.join(xfer, "stdout"), sys.stdout.buffer)
@@ -465,6 +481,8 @@ def main():
     ap.add_argument("--modules", help="its module tree (default: /lib/modules/RELEASE)")
     ap.add_argument("--timeout", type=float, default=600, help="seconds for the whole run (default 600)")
     ap.add_argument("--mem", type=int, default=2048, help="guest memory in MiB (default 2048)")
+    ap.add_argument("--disk", type=int, default=0, metavar="MB",
+                    help="give the guest an empty virtio disk of MB MiB, /dev/vda (default: none)")
     ap.add_argument("--smp", type=int, default=2, help="guest CPUs (default 2)")
     ap.add_argument("--env", "-e", action="append", default=[], metavar="K=V",
                     help="set a variable in the guest (repeatable)")

@@ -34,5 +34,5 @@ fi
 # the guest sees the same files; CI stays set so skips inside fail there
 # too; emulated, the guest is several times slower, so the tests' TIMEOUTs
 # (hang guards) are stretched
-exec python3 "$here/guest.py" --timeout 1100 --env CI="${CI:-}" -- \
+exec python3 "$here/guest.py" --timeout 1100 --disk 64 --env CI="${CI:-}" -- \
 	python3 "$runner" --timeout-factor 4 --sonde "$sonde" "$@"
