@@ -105,6 +105,13 @@ struct var_info {
 	struct loc loc;
 	void *slot; /* codegen: its buffer in the function being built */
 	int32_t scratch_offset; /* codegen: its place in the probe's scratch memory, -1 on the stack */
+	/* sema: the block its scope is (bpftrace 0.26 scoping), where that
+	 * was fixed; `let` declared it; typed: with `: T`, so its type is
+	 * that; ended: its `let` block has ended (not found by name);
+	 * warned: the 0.17/0.26 scope warning is given */
+	const struct node *scope;
+	struct loc scope_loc;
+	bool let_decl, typed, ended, warned;
 	struct var_info *next;
 };
 
