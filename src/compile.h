@@ -93,6 +93,11 @@ struct map_info {
 	struct loc len_loc;            /* first len(@map), checked once keys are known */
 	bool len_used;
 	struct early_read *early_reads; /* reads seen before the value type was known */
+	/* `let @m = KIND(N);` (bpftrace 0.26): its BPF map type and
+	 * max_entries, where it is declared */
+	bool declared;
+	uint32_t decl_bpf_type, decl_entries;
+	struct loc decl_loc;
 	struct map_info *next;
 };
 
