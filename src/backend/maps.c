@@ -197,6 +197,7 @@ void cg_map_desc(const struct compilation *c, const struct map_info *m, struct m
 	d->key_size = map_key_size(m);
 	d->value_size = agg_value_size(m);
 	d->max_entries = map_max_entries(c, m);
+	d->declared = m->declared;
 	d->lhist_min = m->lhist_min;
 	d->lhist_max = m->lhist_max;
 	d->lhist_step = m->lhist_step;
