@@ -368,21 +368,6 @@ item
 	| map_decl
 	;
 
-/* `let @m = hash(N);` (bpftrace 0.26): the map's kind and size, before
- * the probes; sema/maps.c checks the kind and the size */
-map_decl
-	: LET MAP '=' IDENT '(' args ')' ';' {
-		struct node *call = ast_call(ps->arena, @4, $4, $6.head);
-		struct node *n = mk_assign(ps, @$, OP_NONE, ast_map(ps->arena, @2, $2, NULL), call);
-		n->u.assign.let = true;
-		n->u.assign.op_loc = @3;
-		struct node **tail = &ps->prog->map_decls;
-		while (*tail)
-			tail = &(*tail)->next;
-		*tail = n;
-	}
-	;
-
 probe
 	: specs opt_pred block { add_probe(ps, @$, $1, $2, $3); }
 	| PROBE specs opt_pred block { add_probe(ps, @$, $2, $3, $4); }
@@ -453,6 +438,21 @@ config_value
 	}
 	| IDENT '=' STR { $$ = mk_config_item(ps, @$, @1, $1, $3); }
 	| IDENT '=' IDENT { $$ = mk_config_item(ps, @$, @1, $1, ast_ident(ps->arena, @3, $3)); }
+	;
+
+/* `let @m = hash(N);` (bpftrace 0.26): the map's kind and size, before
+ * the probes; sema/maps.c checks the kind and the size */
+map_decl
+	: LET MAP '=' IDENT '(' args ')' ';' {
+		struct node *call = ast_call(ps->arena, @4, $4, $6.head);
+		struct node *n = mk_assign(ps, @$, OP_NONE, ast_map(ps->arena, @2, $2, NULL), call);
+		n->u.assign.let = true;
+		n->u.assign.op_loc = @3;
+		struct node **tail = &ps->prog->map_decls;
+		while (*tail)
+			tail = &(*tail)->next;
+		*tail = n;
+	}
 	;
 
 block
