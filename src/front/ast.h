@@ -236,6 +236,9 @@ struct node {
 		struct {
 			struct node *stmts; /* list */
 			bool angle; /* written with < > */
+			/* a macro's expansion: no scope of its own, so what it
+			 * assigns to a caller's $variable is the caller's */
+			bool expansion;
 		} block;
 		struct {
 			struct node *cond, *then, *els; /* then/els: BLOCK or IF (else if) or NULL */

@@ -287,7 +287,10 @@ void check_stmt(struct sema *s, struct node *n)
 		break;
 	}
 	case N_BLOCK:
-		check_block(s, n);
+		if (n->u.block.expansion)
+			check_stmts(s, n->u.block.stmts);
+		else
+			check_block(s, n);
 		break;
 	case N_IF: {
 		check_cond(s, n->u.if_.cond, "an if condition");
