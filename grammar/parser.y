@@ -169,6 +169,18 @@ static struct node *mk_assign(struct parse_state *ps, struct loc loc, enum ast_o
 }
 
 /* A `key = value` item of a config block: an assignment to a name. */
+static struct node *mk_let(struct parse_state *ps, struct loc loc, struct loc var_loc,
+			   const char *name, const struct typename_ref *type, struct node *value)
+{
+	struct node *n = mk_assign(ps, loc, OP_NONE, ast_var(ps->arena, var_loc, name), value);
+	n->u.assign.let = true;
+	if (type) {
+		n->u.assign.typed = true;
+		n->u.assign.decl_type = *type;
+	}
+	return n;
+}
+
 static struct node *mk_config_item(struct parse_state *ps, struct loc loc, struct loc key_loc,
 				   const char *key, struct node *value)
 {
@@ -311,7 +323,7 @@ static void add_config(struct parse_state *ps, struct loc loc, struct nlist item
 %token RETURN "'return'" BREAK "'break'" CONTINUE "'continue'" SIZEOF "'sizeof'"
 %token OFFSETOF "'offsetof'"
 %token STRUCT "'struct'" UNION "'union'" ENUM "'enum'"
-%token PROBE "'probe'" MACRO "'macro'" CONFIG "'config'"
+%token PROBE "'probe'" MACRO "'macro'" CONFIG "'config'" LET "'let'"
 %token CDEF "C definition"
 %token BEXPR_OPEN "'{' opening a block expression"
 %token LANGLE "'<' opening a block" RANGLE "'>' closing a block"
@@ -321,10 +333,10 @@ static void add_config(struct parse_state *ps, struct loc loc, struct nlist item
 %token <op> COMPOUND_ASSIGN "compound assignment"
 
 %type <node> expr unary postfix primary map block stmt_block if_stmt compound simple
-%type <node> opt_pred config_value param
+%type <node> opt_pred config_value param let_decl
 %type <list> stmts body args arg_list specs params param_list config_items config_list
 %type <list> record_fields
-%type <tref> typename
+%type <tref> typename decl_type
 %type <num> ptrs
 %type <name> field_name member_path
 
@@ -357,6 +369,7 @@ item
 	| config
 	| CDEF
 	| ';'
+	| map_decl
 	;
 
 probe
@@ -431,6 +444,21 @@ config_value
 	| IDENT '=' IDENT { $$ = mk_config_item(ps, @$, @1, $1, ast_ident(ps->arena, @3, $3)); }
 	;
 
+/* `let @m = hash(N);` (bpftrace 0.26): the map's kind and size, before
+ * the probes; sema/maps.c checks the kind and the size */
+map_decl
+	: LET MAP '=' IDENT '(' args ')' ';' {
+		struct node *call = ast_call(ps->arena, @4, $4, $6.head);
+		struct node *n = mk_assign(ps, @$, OP_NONE, ast_map(ps->arena, @2, $2, NULL), call);
+		n->u.assign.let = true;
+		n->u.assign.op_loc = @3;
+		struct node **tail = &ps->prog->map_decls;
+		while (*tail)
+			tail = &(*tail)->next;
+		*tail = n;
+	}
+	;
+
 block
 	: '{' body '}' { $$ = mk_block(ps, @$, $2, false); }
 	| LANGLE body RANGLE { $$ = mk_block(ps, @$, $2, true); }
@@ -452,7 +480,16 @@ stmts
 
 simple
 	: expr { $$ = mk_expr_stmt(ps, @$, $1); }
-	| expr '=' expr { $$ = mk_assign(ps, @$, OP_NONE, $1, $3); $$->u.assign.op_loc = @2; }
+	| expr '=' expr {
+		if ($1->kind == N_IDENT && !strcmp($1->u.ident.name, "_")) {
+			/* `_ = v;` (bpftrace 0.26): v's value is discarded */
+			$$ = mk_expr_stmt(ps, @$, $3);
+			$$->u.expr_stmt.discard = true;
+		} else {
+			$$ = mk_assign(ps, @$, OP_NONE, $1, $3);
+			$$->u.assign.op_loc = @2;
+		}
+	}
 	| expr COMPOUND_ASSIGN expr {
 		$$ = mk_assign(ps, @$, $2, $1, $3);
 		$$->u.assign.op_loc = @2;
@@ -464,6 +501,30 @@ simple
 	}
 	| BREAK { $$ = ast_new(ps->arena, N_BREAK, @$); }
 	| CONTINUE { $$ = ast_new(ps->arena, N_CONTINUE, @$); }
+	| let_decl
+	;
+
+/* bpftrace 0.26's declarations: `let $x;`, `let $x = v;`, `let $x: T;`,
+ * `let $x: T = v;` (sema/stmt.c scopes them to their block). A map is
+ * declared at the top level only. */
+let_decl
+	: LET VAR { $$ = mk_let(ps, @$, @2, $2, NULL, NULL); }
+	| LET VAR '=' expr { $$ = mk_let(ps, @$, @2, $2, NULL, $4); $$->u.assign.op_loc = @3; }
+	| LET VAR ':' decl_type {
+		$$ = mk_let(ps, @$, @2, $2, &$4, NULL);
+		$$->u.assign.type_loc = @4;
+	}
+	| LET VAR ':' decl_type '=' expr {
+		$$ = mk_let(ps, @$, @2, $2, &$4, $6);
+		$$->u.assign.type_loc = @4;
+		$$->u.assign.op_loc = @5;
+	}
+	| LET MAP '=' expr {
+		diag_error(ps->diag, @$,
+			   "a map is declared at the top level, before the probes, as in "
+			   "let %s = hash(N);", $2);
+		$$ = mk_expr_stmt(ps, @$, $4);
+	}
 	;
 
 compound
@@ -600,6 +661,17 @@ typename
 	| STRUCT IDENT ptrs { $$ = mk_typename("struct", $2); $$.pointer_depth = $3; }
 	| UNION IDENT ptrs { $$ = mk_typename("union", $2); $$.pointer_depth = $3; }
 	| ENUM IDENT ptrs { $$ = mk_typename("enum", $2); $$.pointer_depth = $3; }
+	;
+
+/* a declaration's type: a cast's, or `string`, `string[N]`, `bool`
+ * (names that are not types in a cast) */
+decl_type
+	: typename
+	| IDENT { $$ = mk_typename(NULL, $1); }
+	| IDENT '[' INT ']' {
+		$$ = mk_typename(NULL, $1);
+		$$.array_len = $3->u.int_lit.value > 1u << 20 ? 1 << 21 : (int)$3->u.int_lit.value;
+	}
 	;
 
 ptrs

@@ -93,6 +93,11 @@ struct map_info {
 	struct loc len_loc;            /* first len(@map), checked once keys are known */
 	bool len_used;
 	struct early_read *early_reads; /* reads seen before the value type was known */
+	/* `let @m = KIND(N);` (bpftrace 0.26): its BPF map type and
+	 * max_entries, where it is declared */
+	bool declared;
+	uint32_t decl_bpf_type, decl_entries;
+	struct loc decl_loc;
 	struct map_info *next;
 };
 
@@ -105,6 +110,13 @@ struct var_info {
 	struct loc loc;
 	void *slot; /* codegen: its buffer in the function being built */
 	int32_t scratch_offset; /* codegen: its place in the probe's scratch memory, -1 on the stack */
+	/* sema: the block its scope is (bpftrace 0.26 scoping), where that
+	 * was fixed; `let` declared it; typed: with `: T`, so its type is
+	 * that; ended: its `let` block has ended (not found by name);
+	 * warned: the 0.17/0.26 scope warning is given */
+	const struct node *scope;
+	struct loc scope_loc;
+	bool let_decl, typed, ended, warned;
 	struct var_info *next;
 };
 

@@ -76,6 +76,7 @@ struct map_desc {
 	uint32_t bpf_type;    /* BPF_MAP_TYPE_* */
 	bool percpu;          /* values come per CPU and are merged when read */
 	uint32_t key_size, value_size, max_entries;
+	bool declared;        /* its size is its `let @m = KIND(N)` declaration's */
 	int64_t lhist_min, lhist_max, lhist_step; /* AGG_LHIST */
 	uint32_t nbuckets;                         /* AGG_HIST / AGG_LHIST */
 };

@@ -177,6 +177,7 @@ void finish_scratch(struct cg *g, struct probe_inst *pi);
 
 bool map_is_array(const struct map_info *m);
 uint32_t map_bpf_type(const struct map_info *m);
+uint32_t map_max_entries(const struct compilation *c, const struct map_info *m);
 uint32_t map_key_size(const struct map_info *m);
 LLVMValueRef map_lookup(struct cg *g, struct map_info *m, LLVMValueRef key);
 LLVMValueRef map_key(struct cg *g, struct node *mapnode);

@@ -269,6 +269,12 @@ static uint64_t ptr_step(const struct type *t)
 static LLVMValueRef cg_assign(struct cg *g, struct node *n)
 {
 	struct node *lhs = n->u.assign.lhs, *rhs = n->u.assign.rhs;
+	if (!rhs) {
+		/* `let $x;` (bpftrace 0.26): $x is 0 (or "") from here on */
+		struct var_info *vi = lhs->u.var.info;
+		zero_fill(g, var_slot(g, vi), vi->type->size, false);
+		return c64(g, 0);
+	}
 	if (lhs->kind == N_MAP && rhs->kind == N_CALL && lhs->u.map.info->agg != AGG_NONE &&
 	    n->u.assign.op == OP_NONE) {
 		cg_aggregate(g, lhs, rhs);

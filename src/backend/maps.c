@@ -14,11 +14,21 @@
  * it.) */
 bool map_is_array(const struct map_info *m)
 {
-	return !m->key && m->agg != AGG_NONE;
+	return !m->key && m->agg != AGG_NONE && !m->declared;
+}
+
+/* A declared map (`let @m = lruhash(N)`) has its kind and size. */
+uint32_t map_max_entries(const struct compilation *c, const struct map_info *m)
+{
+	if (m->declared)
+		return m->decl_entries;
+	return map_is_array(m) ? 1 : c->opts->map_entries;
 }
 
 uint32_t map_bpf_type(const struct map_info *m)
 {
+	if (m->declared)
+		return m->decl_bpf_type;
 	if (map_is_array(m))
 		return BPF_MAP_TYPE_PERCPU_ARRAY;
 	return m->agg == AGG_NONE ? BPF_MAP_TYPE_HASH : BPF_MAP_TYPE_PERCPU_HASH;
@@ -190,7 +200,8 @@ void cg_map_desc(const struct compilation *c, const struct map_info *m, struct m
 	d->bpf_type = map_bpf_type(m);
 	d->key_size = map_key_size(m);
 	d->value_size = agg_value_size(m);
-	d->max_entries = map_is_array(m) ? 1 : c->opts->map_entries;
+	d->max_entries = map_max_entries(c, m);
+	d->declared = m->declared;
 	d->lhist_min = m->lhist_min;
 	d->lhist_max = m->lhist_max;
 	d->lhist_step = m->lhist_step;

@@ -184,7 +184,7 @@ int cg_build(struct compilation *c, LLVMContextRef ctx, LLVMModuleRef mod, struc
 	for (struct map_info *m = c->maps; m; m = m->next) {
 		uint32_t type = map_bpf_type(m);
 		const char *name = arena_printf(&c->arena, "map%d", m->index);
-		g.maps[m->index] = emit_map(em, name, type, map_is_array(m) ? 1 : c->opts->map_entries,
+		g.maps[m->index] = emit_map(em, name, type, map_max_entries(c, m),
 					    map_key_size(m),
 					    agg_value_size(m), m->loc.first_line);
 	}

@@ -29,12 +29,24 @@ struct type *check_zero(struct sema *s, struct node *n)
  * runtime zeroing it (emit_delete), an event: whether @m is one is known
  * only once every use is seen, so a keyless delete always asks for the
  * ring buffer */
+/* delete(@m[key]), and bpftrace 0.26's delete(@m, key): the key as a
+ * second argument, which becomes the map access's key. Its value is
+ * whether an element was deleted (1, or 0 when the key was not there). */
 struct type *check_delete(struct sema *s, struct node *n)
 {
-	use_map_keys(s, n->u.call.args);
-	if (!n->u.call.args->u.map.keys)
+	struct node *map = n->u.call.args;
+	if (map->kind != N_MAP || (map->next && map->u.map.keys)) {
+		diag_error(s->d, map->loc,
+			   "delete() needs a map element or a map and a key, as in "
+			   "delete(@m[key]) or delete(@m, key)");
+		return NULL;
+	}
+	if (map->next)
+		map->u.map.keys = map->next;
+	use_map_keys(s, map);
+	if (!map->u.map.keys)
 		s->c->uses_events = true;
-	return &type_void;
+	return &type_s64;
 }
 
 /* len(@m): counted in the probe with bpf_for_each_map_elem; whether the

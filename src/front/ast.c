@@ -369,6 +369,13 @@ static void dump_header(struct dumper *dp, const struct node *n)
 		break;
 	case N_ASSIGN:
 		fprintf(out, " %s=", ast_op_name(n->u.assign.op));
+		if (n->u.assign.let)
+			fputs(" let", out);
+		if (n->u.assign.typed) {
+			fputs(" (", out);
+			dump_typename(dp, &n->u.assign.decl_type);
+			fputc(')', out);
+		}
 		break;
 	case N_INCDEC: {
 		enum ast_op op = n->u.incdec.op;

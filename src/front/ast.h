@@ -222,6 +222,13 @@ struct node {
 			enum ast_op op; /* OP_NONE for '=', else the compound operator */
 			struct node *lhs, *rhs;
 			struct loc op_loc; /* the '=' or "+=" (-k reports a map update at '=') */
+			/* `let $x [: T] [= v]` (bpftrace 0.26): a declaration, scoped
+			 * to its block; rhs NULL when it has no value (then $x is 0).
+			 * At the top level, `let @m = hash(N)`. */
+			bool let;
+			bool typed; /* written with `: T` */
+			struct typename_ref decl_type;
+			struct loc type_loc;
 		} assign;
 		struct {
 			enum ast_op op; /* PREINC PREDEC POSTINC POSTDEC */
@@ -229,6 +236,7 @@ struct node {
 		} incdec;
 		struct {
 			struct node *expr;
+			bool discard; /* `_ = expr;` (bpftrace 0.26): no "not used" warning */
 		} expr_stmt;
 		struct {
 			struct node *stmts; /* list */
@@ -236,6 +244,9 @@ struct node {
 			/* a block expression `{ stmts; value }` (bpftrace
 			 * 0.26): the value it has, after its statements */
 			struct node *value;
+			/* a macro's expansion: no scope of its own, so what it
+			 * assigns to a caller's $variable is the caller's */
+			bool expansion;
 		} block;
 		struct {
 			struct node *cond, *then, *els; /* then/els: BLOCK or IF (else if) or NULL */
@@ -295,6 +306,9 @@ struct ast_program {
 	struct cdef_src *cdefs; /* in script order */
 	struct node *macros; /* list of MACRO */
 	struct node *probes; /* list of PROBE */
+	/* `let @m = KIND(N);` at the top level (bpftrace 0.26): ASSIGN with
+	 * let set, a MAP lhs and a CALL rhs, in script order */
+	struct node *map_decls;
 	/* -I DIR, set before parsing: where the lexer looks for an #include
 	 * <header>'s typedef names */
 	const char *const *include_dirs;

@@ -481,9 +481,18 @@ static void report_dropped(struct run *r)
 		if (!total)
 			continue;
 		out_dropped_updates(&r->pr, r->p->m.maps[i].name, total);
-		fprintf(stderr,
-			"sonde: map '%s' was full: %llu update%s dropped (raise --map-entries)\n",
-			r->p->m.maps[i].name, (unsigned long long)total, total == 1 ? "" : "s");
+		const struct map_desc *d = &r->p->m.maps[i];
+		if (d->declared)
+			fprintf(stderr,
+				"sonde: map '%s' was full: %llu update%s dropped (its declaration "
+				"gives it %u entr%s)\n",
+				d->name, (unsigned long long)total, total == 1 ? "" : "s",
+				d->max_entries, d->max_entries == 1 ? "y" : "ies");
+		else
+			fprintf(stderr,
+				"sonde: map '%s' was full: %llu update%s dropped (raise "
+				"--map-entries)\n",
+				d->name, (unsigned long long)total, total == 1 ? "" : "s");
 	}
 }
 

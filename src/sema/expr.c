@@ -348,6 +348,172 @@ static struct type *check_map_assign(struct sema *s, struct node *n, struct type
 	return &type_void;
 }
 
+static struct type *check_var_assign(struct sema *s, struct node *n, struct type *rt);
+
+/* `$x` names no variable here: never assigned, or a `let` one whose
+ * block has ended. */
+static void err_unknown_var(struct sema *s, struct node *n)
+{
+	struct var_info *ended = find_ended_var(s, n->u.var.name);
+	if (!ended) {
+		diag_error(s->d, n->loc, "variable '$%s' is used before it is assigned",
+			   n->u.var.name);
+		return;
+	}
+	diag_error(s->d, n->loc,
+		   "variable '$%s' is not visible here: it is declared with 'let' in a block "
+		   "that has ended",
+		   n->u.var.name);
+	diag_note(s->d, ended->loc, "'$%s' is declared here", n->u.var.name);
+}
+
+/* The type written in `let $x: T`: an integer type, bool, `string` or
+ * `string[N]`. */
+static struct type *declared_type(struct sema *s, struct node *n)
+{
+	const struct typename_ref *to = &n->u.assign.decl_type;
+	struct loc loc = n->u.assign.type_loc;
+	if (!to->tag && to->pointer_depth == 0 && !strcmp(to->name, "string")) {
+		uint32_t max = s->c->opts->max_strlen;
+		if (to->array_len < 0)
+			return type_str(s->a, max);
+		if (to->array_len < 1 || (uint32_t)to->array_len > max) {
+			diag_error(s->d, loc, "a string's size is 1 to %u bytes (max_strlen), got %d",
+				   max, to->array_len);
+			return NULL;
+		}
+		return type_str(s->a, (uint32_t)to->array_len);
+	}
+	if (!to->tag && to->pointer_depth == 0 && to->array_len < 0 && !strcmp(to->name, "bool"))
+		return &type_bool;
+	struct type *t = named_type(s, to, loc);
+	if (!t)
+		return NULL;
+	if (to->array_len >= 0 || to->pointer_depth || t->kind != TYPE_INT) {
+		diag_error(s->d, loc,
+			   "a variable is declared with an integer type, bool or string, got %s",
+			   type_name(s->a, t));
+		return NULL;
+	}
+	return t;
+}
+
+/* Whether the integer `v` (signed when is_signed) is a value of `t`. */
+static bool fits_int(const struct type *t, int64_t v, bool is_signed)
+{
+	if (t->kind == TYPE_BOOL)
+		return v == 0 || v == 1;
+	unsigned bits = t->size * 8;
+	if (t->is_signed) {
+		if (!is_signed && (uint64_t)v > (uint64_t)INT64_MAX)
+			return false;
+		if (bits == 64)
+			return true;
+		int64_t lim = (int64_t)1 << (bits - 1);
+		return v >= -lim && v < lim;
+	}
+	if (is_signed && v < 0)
+		return false;
+	return bits == 64 || (uint64_t)v < (uint64_t)1 << bits;
+}
+
+/* $x = v where `let $x: T` fixed $x's type: v converts to T as bpftrace
+ * 0.26 converts it. An integer of another width or sign is converted (a
+ * constant outside T is an error: it needs a cast), a string is cut to
+ * T's size (a literal that does not fit is an error). */
+static struct type *assign_declared(struct sema *s, struct node *n, struct var_info *v,
+				    struct type *rt)
+{
+	struct node *lhs = n->u.assign.lhs, *rhs = n->u.assign.rhs;
+	struct type *t = v->type;
+	bool is_compound = n->u.assign.op != OP_NONE;
+	if (is_int(t)) {
+		if (!is_int(rt)) {
+			diag_error(s->d, rhs->loc, "'$%s' is declared %s, got %s", v->name,
+				   type_name(s->a, t), type_name(s->a, rt));
+			diag_note(s->d, v->loc, "declared here");
+			return NULL;
+		}
+		int64_t c;
+		if (!is_compound && fold_const(rhs, &c) && !fits_int(t, c, rt->is_signed)) {
+			if (rt->is_signed)
+				diag_error(s->d, rhs->loc,
+					   "%lld is not a value of %s, the type '$%s' is declared "
+					   "with; a cast converts it: (%s)%lld",
+					   (long long)c, type_name(s->a, t), v->name,
+					   type_name(s->a, t), (long long)c);
+			else
+				diag_error(s->d, rhs->loc,
+					   "%llu is not a value of %s, the type '$%s' is declared "
+					   "with; a cast converts it: (%s)%llu",
+					   (unsigned long long)c, type_name(s->a, t), v->name,
+					   type_name(s->a, t), (unsigned long long)c);
+			return NULL;
+		}
+	} else if (is_str(t)) {
+		if (is_compound || !is_str(rt)) {
+			diag_error(s->d, rhs->loc, "'$%s' is declared %s, got %s", v->name,
+				   type_name(s->a, t), type_name(s->a, rt));
+			diag_note(s->d, v->loc, "declared here");
+			return NULL;
+		}
+		if (rhs->kind == N_STR && rhs->u.str.len + 1 > t->size) {
+			diag_error(s->d, rhs->loc,
+				   "this string has %zu bytes with its NUL; '$%s' is declared %s",
+				   rhs->u.str.len + 1, v->name, type_name(s->a, t));
+			return NULL;
+		}
+	}
+	lhs->u.var.info = v;
+	lhs->type = t;
+	return &type_void;
+}
+
+/* `let $x [: T] [= v]`: a new variable of the current block. */
+static struct type *check_let(struct sema *s, struct node *n, struct type *rt)
+{
+	struct node *lhs = n->u.assign.lhs, *rhs = n->u.assign.rhs;
+	struct type *decl = n->u.assign.typed ? declared_type(s, n) : NULL;
+	if (rt && rt->kind == TYPE_VOID) {
+		diag_error(s->d, rhs->loc, "this expression has no value to assign");
+		rt = NULL;
+	}
+	struct var_info *old = find_var(s, lhs->u.var.name);
+	if (old) {
+		diag_error(s->d, lhs->loc, "variable '$%s' is already declared", old->name);
+		diag_note(s->d, old->loc, old->let_decl ? "declared here" : "assigned here");
+		return NULL;
+	}
+	struct var_info *v = arena_alloc(s->a, sizeof(*v));
+	v->name = lhs->u.var.name;
+	v->loc = lhs->loc;
+	v->scope = cur_scope(s);
+	v->scope_loc = lhs->loc;
+	v->let_decl = true;
+	v->next = s->vars;
+	s->vars = v;
+	lhs->u.var.info = v;
+	if (n->u.assign.typed) {
+		if (!decl) {
+			v->type = &type_s64; /* reported; its uses are not */
+			return NULL;
+		}
+		v->typed = true;
+		v->type = v->natural = decl;
+		lhs->type = decl;
+	}
+	if (!rhs)
+		return &type_void; /* 0, or "": codegen zeroes it */
+	if (!rt) {
+		if (!v->type)
+			v->type = &type_s64;
+		return NULL;
+	}
+	if (v->typed)
+		return assign_declared(s, n, v, rt);
+	return check_var_assign(s, n, rt);
+}
+
 /* $var = value and $var op= value: the first assignment declares it. */
 static struct type *check_var_assign(struct sema *s, struct node *n, struct type *rt)
 {
@@ -373,16 +539,25 @@ static struct type *check_var_assign(struct sema *s, struct node *n, struct type
 	}
 	if (!v) {
 		if (is_compound) {
-			diag_error(s->d, lhs->loc, "variable '$%s' is used before it is assigned",
-				   lhs->u.var.name);
+			err_unknown_var(s, lhs);
 			return NULL;
 		}
 		v = arena_alloc(s->a, sizeof(*v));
 		v->name = lhs->u.var.name;
 		v->loc = lhs->loc;
+		v->scope = cur_scope(s);
+		v->scope_loc = lhs->loc;
 		v->next = s->vars;
 		s->vars = v;
+	} else if (is_compound && v->let_decl && !v->type) {
+		diag_error(s->d, lhs->loc, "variable '$%s' is read before a value is assigned to it",
+			   v->name);
+		return NULL;
+	} else {
+		var_scope_use(s, v, lhs->loc, !is_compound);
 	}
+	if (v->typed)
+		return assign_declared(s, n, v, rt);
 	if (is_compound && v->type && !is_int(v->type) && !ptr_steps(n->u.assign.op, v->type)) {
 		diag_error(s->d, n->loc, "operator '%s=' needs an integer variable, '$%s' holds %s",
 			   ast_op_name(n->u.assign.op), v->name, type_name(s->a, v->type));
@@ -425,11 +600,13 @@ static struct type *check_assign(struct sema *s, struct node *n)
 		if (fid >= 0 && (builtin_rows[fid].flags & BF_AGG))
 			return check_agg_assign(s, n, fid);
 	}
-	struct type *rt = check_expr(s, rhs);
-	if (reject_record(s, rhs, rt))
+	struct type *rt = rhs ? check_expr(s, rhs) : NULL;
+	if (rhs && reject_record(s, rhs, rt))
 		rt = NULL;
 	if (lhs->kind == N_MAP)
 		return check_map_assign(s, n, rt);
+	if (n->u.assign.let)
+		return check_let(s, n, rt);
 	return check_var_assign(s, n, rt);
 }
 
@@ -467,10 +644,19 @@ static struct type *check_var(struct sema *s, struct node *n)
 {
 	struct var_info *v = find_var(s, n->u.var.name);
 	if (!v) {
-		diag_error(s->d, n->loc, "variable '$%s' is used before it is assigned",
-			   n->u.var.name);
+		err_unknown_var(s, n);
 		return NULL;
 	}
+	if (v->let_decl && !v->type) {
+		diag_error(s->d, n->loc,
+			   "variable '$%s' is read before a value is assigned to it, so it has no "
+			   "type yet",
+			   v->name);
+		diag_note(s->d, v->loc, "declared here without a type (let $%s: TYPE; gives one)",
+			  v->name);
+		return NULL;
+	}
+	var_scope_use(s, v, n->loc, false);
 	n->u.var.info = v;
 	return v->type;
 }
@@ -681,12 +867,17 @@ static struct type *check_incdec(struct sema *s, struct node *n)
 	}
 	struct var_info *v = find_var(s, o->u.var.name);
 	if (!v) {
-		diag_error(s->d, o->loc, "variable '$%s' is used before it is assigned",
-			   o->u.var.name);
+		err_unknown_var(s, o);
+		return NULL;
+	}
+	if (!v->type && v->let_decl) {
+		diag_error(s->d, o->loc, "variable '$%s' is read before a value is assigned to it",
+			   v->name);
 		return NULL;
 	}
 	if (!v->type) /* its assignment's error is reported */
 		return NULL;
+	var_scope_use(s, v, o->loc, false);
 	if (!is_int(v->type) && !ptr_steps(n->u.incdec.op, v->type)) {
 		diag_error(s->d, o->loc, "'%s' needs an integer variable",
 			   ast_op_name(n->u.incdec.op));

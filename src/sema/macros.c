@@ -121,6 +121,7 @@ bool expand_macro(struct sema *s, struct node *n, struct node *m, bool as_stmt)
 		n->kind = N_BLOCK;
 		memset(&n->u, 0, sizeof(n->u));
 		n->u.block.stmts = stmts;
+		n->u.block.expansion = true;
 	} else {
 		if (!stmts || stmts->next || stmts->kind != N_EXPR_STMT) {
 			diag_error(s->d, n->loc,

@@ -222,8 +222,93 @@ void set_map_kind(struct sema *s, struct map_info *m, enum agg_kind agg,
 
 /* Maps read before their type was known got s64; now that every use is
  * seen, make sure each map has a value type and reads agree with it. */
+/* The map kinds a declaration names, as bpftrace 0.26 spells them. */
+static const struct {
+	const char *name;
+	uint32_t bpf_type;
+	bool percpu;
+} map_kinds[] = {
+	{"hash", BPF_MAP_TYPE_HASH, false},
+	{"lruhash", BPF_MAP_TYPE_LRU_HASH, false},
+	{"percpuhash", BPF_MAP_TYPE_PERCPU_HASH, true},
+	{"percpulruhash", BPF_MAP_TYPE_LRU_PERCPU_HASH, true},
+};
+
+enum { MAP_DECL_MAX_ENTRIES = 1 << 24 };
+
+/* `let @m = KIND(N);` at the top level: the declared map gets KIND's BPF
+ * map type and N entries. As in bpftrace 0.26, hash and lruhash hold plain
+ * values, percpuhash and percpulruhash aggregations (printed summed over
+ * the CPUs, like every aggregation); a declared map that no probe uses is
+ * a warning. */
+static void declare_maps(struct sema *s)
+{
+	for (struct node *d = s->c->prog.map_decls; d; d = d->next) {
+		struct node *mn = d->u.assign.lhs, *call = d->u.assign.rhs;
+		int kind = -1;
+		for (size_t i = 0; i < sizeof(map_kinds) / sizeof(map_kinds[0]); i++)
+			if (!strcmp(map_kinds[i].name, call->u.call.name))
+				kind = (int)i;
+		if (kind < 0) {
+			diag_error(s->d, call->loc,
+				   "unknown map kind '%s'; a map is declared as hash(N), "
+				   "lruhash(N), percpuhash(N) or percpulruhash(N)",
+				   call->u.call.name);
+			continue;
+		}
+		struct node *arg = call->u.call.args;
+		if (!arg || arg->next) {
+			diag_error(s->d, call->loc,
+				   "%s() takes one argument, the number of entries", call->u.call.name);
+			continue;
+		}
+		bool ok = true;
+		int64_t n = const_int(s, arg, "the number of entries", &ok);
+		if (!ok)
+			continue;
+		if (n < 1 || n > MAP_DECL_MAX_ENTRIES) {
+			diag_error(s->d, arg->loc, "a map has 1 to %d entries, got %lld",
+				   MAP_DECL_MAX_ENTRIES, (long long)n);
+			continue;
+		}
+		struct map_info *m = NULL;
+		for (struct map_info *x = s->c->maps; x; x = x->next)
+			if (!strcmp(x->name, mn->u.map.name))
+				m = x;
+		if (m && m->declared) {
+			diag_error(s->d, mn->loc, "map '%s' is already declared", m->name);
+			diag_note(s->d, m->decl_loc, "declared here");
+			continue;
+		}
+		if (!m) {
+			diag_warning(s->d, mn->loc, "map '%s' is declared but no probe uses it",
+				     mn->u.map.name);
+			continue;
+		}
+		if (m->has_kind && (m->agg != AGG_NONE) != map_kinds[kind].percpu) {
+			if (map_kinds[kind].percpu)
+				diag_error(s->d, call->loc,
+					   "map '%s' is declared %s, which holds aggregations "
+					   "(count(), sum(), ...), but it is assigned a value",
+					   m->name, map_kinds[kind].name);
+			else
+				diag_error(s->d, call->loc,
+					   "map '%s' is declared %s, which holds plain values, but it "
+					   "holds %s; declare it percpuhash or percpulruhash",
+					   m->name, map_kinds[kind].name, agg_infos[m->agg].name);
+			diag_note(s->d, m->agg_loc, "its kind is fixed here");
+			continue;
+		}
+		m->declared = true;
+		m->decl_bpf_type = map_kinds[kind].bpf_type;
+		m->decl_entries = (uint32_t)n;
+		m->decl_loc = mn->loc;
+	}
+}
+
 void finish_maps(struct sema *s)
 {
+	declare_maps(s);
 	for (struct map_info *m = s->c->maps; m; m = m->next) {
 		if (!m->has_kind) {
 			if (!m->assign_failed)

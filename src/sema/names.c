@@ -47,7 +47,15 @@ struct map_info *find_map(struct sema *s, const char *name, struct loc loc)
 struct var_info *find_var(struct sema *s, const char *name)
 {
 	for (struct var_info *v = s->vars; v; v = v->next)
-		if (!strcmp(v->name, name))
+		if (!v->ended && !strcmp(v->name, name))
+			return v;
+	return NULL;
+}
+
+struct var_info *find_ended_var(struct sema *s, const char *name)
+{
+	for (struct var_info *v = s->vars; v; v = v->next)
+		if (v->ended && !strcmp(v->name, name))
 			return v;
 	return NULL;
 }

@@ -15,6 +15,8 @@
 #include "builtins/builtins.h"
 #include "compile.h"
 
+enum { SEMA_MAX_SCOPES = 512 };
+
 struct sema {
 	struct compilation *c;
 	struct arena *a;
@@ -38,6 +40,11 @@ struct sema {
 	/* inside the branch an `if` with a constant condition leaves out:
 	 * fail() and static_assert() are silent there (bpftrace 0.26) */
 	int comptime_dead;
+	/* the blocks open around the statement being checked, innermost
+	 * last: where a variable is visible (stmt.c); scope_overflow counts
+	 * blocks nested deeper than SEMA_MAX_SCOPES, which share the last */
+	const struct node *scopes[SEMA_MAX_SCOPES];
+	int nscopes, scope_overflow;
 };
 
 static inline bool is_int(const struct type *t)
@@ -141,6 +148,13 @@ struct type *check_call(struct sema *s, struct node *n, enum call_mode mode);
 struct type *check_builtin_value(struct sema *s, struct node *n);
 
 /* stmt.c */
+/* the innermost open block, NULL outside any */
+const struct node *cur_scope(const struct sema *s);
+/* a use of $v (a read, or a plain assignment when `assign`) at `loc`:
+ * the warning when bpftrace 0.26's block scoping would reject it */
+void var_scope_use(struct sema *s, struct var_info *v, struct loc loc, bool assign);
+/* a `let` variable whose block has ended, for the error at a later use */
+struct var_info *find_ended_var(struct sema *s, const char *name);
 void check_block(struct sema *s, struct node *blk);
 void check_cond(struct sema *s, struct node *cond, const char *what);
 void check_stmt(struct sema *s, struct node *n);

@@ -10,14 +10,90 @@
 
 static void check_stmts(struct sema *s, struct node *list);
 
+/*
+ * Scopes. bpftrace 0.26 scopes every variable to the block that first
+ * assigns it, and `let` declares one there; bpftrace 0.17 has one scope
+ * per probe. sonde keeps both readings apart:
+ * - a `let` variable ends with its block: a later use by that name is an
+ *   error (find_ended_var says where it was declared);
+ * - a variable assigned without `let` stays the probe's (0.17), but sonde
+ *   remembers the block whose assignment gives it its 0.26 scope. A plain
+ *   assignment outside that block moves it there (0.26 would declare a
+ *   new variable, which the 0.17 reading overwrites: the same values). A
+ *   read, `op=` or `++` outside it is what 0.26 rejects: there, once per
+ *   variable, a warning names the use and the assignment, and the 0.17
+ *   reading is taken.
+ */
+const struct node *cur_scope(const struct sema *s)
+{
+	return s->nscopes ? s->scopes[s->nscopes - 1] : NULL;
+}
+
+static bool in_scope(const struct sema *s, const struct node *scope)
+{
+	if (!scope)
+		return true;
+	for (int i = 0; i < s->nscopes; i++)
+		if (s->scopes[i] == scope)
+			return true;
+	return false;
+}
+
+void var_scope_use(struct sema *s, struct var_info *v, struct loc loc, bool assign)
+{
+	if (!v || in_scope(s, v->scope))
+		return;
+	if (assign) {
+		v->scope = cur_scope(s);
+		v->scope_loc = loc;
+		return;
+	}
+	if (v->warned)
+		return;
+	v->warned = true;
+	diag_warning(s->d, loc,
+		     "'$%s' is used outside the block that assigned it: bpftrace 0.26 rejects "
+		     "this (its variables are scoped to their block); sonde reads it as bpftrace "
+		     "0.17 does, one '$%s' for the whole probe",
+		     v->name, v->name);
+	diag_note(s->d, v->scope_loc, "'$%s' is assigned here, in a block that has ended", v->name);
+}
+
+static void push_scope(struct sema *s, const struct node *blk)
+{
+	if (s->nscopes < SEMA_MAX_SCOPES)
+		s->scopes[s->nscopes++] = blk;
+	else
+		s->scope_overflow++;
+}
+
+/* The `let` variables of `blk` end; one declared without a type or a
+ * value and never assigned is an integer 0. */
+static void pop_scope(struct sema *s, const struct node *blk)
+{
+	if (s->scope_overflow) {
+		s->scope_overflow--;
+		return;
+	}
+	s->nscopes--;
+	for (struct var_info *v = s->vars; v; v = v->next)
+		if (v->let_decl && v->scope == blk) {
+			v->ended = true;
+			if (!v->type)
+				v->type = &type_s64;
+		}
+}
+
 void check_block(struct sema *s, struct node *blk)
 {
 	if (!blk)
 		return;
+	push_scope(s, blk);
 	if (blk->kind == N_BLOCK)
 		check_stmts(s, blk->u.block.stmts);
 	else
 		check_stmts(s, blk);
+	pop_scope(s, blk);
 }
 
 void check_cond(struct sema *s, struct node *cond, const char *what)
@@ -224,6 +300,13 @@ void check_stmt(struct sema *s, struct node *n)
 	switch (n->kind) {
 	case N_EXPR_STMT: {
 		struct node *e = n->u.expr_stmt.expr;
+		if (n->u.expr_stmt.discard) {
+			/* `_ = e;`: e is a value, which is dropped */
+			struct type *t = check_expr(s, e);
+			if (t && t->kind == TYPE_VOID)
+				diag_error(s->d, e->loc, "this expression has no value to discard");
+			break;
+		}
 		if (ternary_stmt(e)) {
 			n->kind = N_IF;
 			n->u.if_.cond = e->u.ternary.cond;
@@ -253,7 +336,10 @@ void check_stmt(struct sema *s, struct node *n)
 		break;
 	}
 	case N_BLOCK:
-		check_stmts(s, n->u.block.stmts);
+		if (n->u.block.expansion)
+			check_stmts(s, n->u.block.stmts);
+		else
+			check_block(s, n);
 		break;
 	case N_IF: {
 		check_cond(s, n->u.if_.cond, "an if condition");

@@ -124,7 +124,7 @@ static void test_broken_tables_are_caught(void **state)
 	              "a spelling already used by an earlier row of the same form");
 
 	memcpy(rows, builtin_rows, sizeof(rows));
-	rows[BI_DELETE].args = "ee";
+	rows[BI_DELETE].args = "eee";
 	expect_caught(rows, hooks, BI_DELETE, "ARGS names more arguments than MAX");
 	rows[BI_DELETE].args = "s";
 	expect_caught(rows, hooks, BI_DELETE, "an ARGS letter the generic check does not know");

@@ -28,13 +28,15 @@ LLVMValueRef emit_delete(struct cg *g, struct node *n, struct node *target)
 	(void)target;
 	struct node *m = n->u.call.args;
 	if (map_is_array(m->u.map.info)) {
+		/* a keyless aggregation's one slot is zeroed: it is there */
 		cg_map_event(g, n, EV_ZERO);
-		return NULL;
+		return c64(g, 1);
 	}
 	LLVMValueRef key = map_key(g, m);
 	LLVMValueRef args[] = {g->maps[m->u.map.info->index], key};
-	cg_helper(g, BPF_FUNC_map_delete_elem, g->i64, args, 2);
-	return NULL;
+	LLVMValueRef rc = cg_helper(g, BPF_FUNC_map_delete_elem, g->i64, args, 2);
+	/* 0 or a negative errno (-ENOENT: the key was not there) */
+	return bool64(g, LLVMBuildICmp(g->b, LLVMIntEQ, rc, c64(g, 0), "deleted"));
 }
 
 LLVMValueRef emit_len(struct cg *g, struct node *n, struct node *target)
