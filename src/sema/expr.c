@@ -1024,9 +1024,10 @@ static struct type *check_expr_inner(struct sema *s, struct node *n)
 	case N_BLOCK:
 		if (!n->u.block.value)
 			break;
-		/* { stmts; value }: the statements, then the value */
+		/* { stmts; value }: the statements, then the value, inside
+		 * the block's scope (check_block) */
 		check_block(s, n);
-		return check_expr(s, n->u.block.value);
+		return n->type;
 	case N_EXPR_STMT:
 	case N_IF:
 	case N_WHILE:

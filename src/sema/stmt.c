@@ -93,6 +93,10 @@ void check_block(struct sema *s, struct node *blk)
 		check_stmts(s, blk->u.block.stmts);
 	else
 		check_stmts(s, blk);
+	/* a block expression's value is inside the block: its `let`
+	 * variables are still visible there */
+	if (blk->kind == N_BLOCK && blk->u.block.value)
+		blk->type = check_expr(s, blk->u.block.value);
 	pop_scope(s, blk);
 }
 
