@@ -104,12 +104,13 @@ static struct node *clone_node(struct sema *s, struct node *n, struct subst *sub
 		if (a)
 			c->u.map.name = a->u.map.name; /* @m[k] of a parameter @m */
 		else if (hygienic) {
-			diag_error(s->d, n->loc,
+			/* bpftrace 0.26 refuses it; sonde's earlier macros took
+			 * it, so both kinds of script run */
+			diag_warning(s->d, n->loc,
 				   "macro '%s' uses the map %s, which is not one of its "
-				   "parameters; pass it in as a parameter (macro %s(..., %s))",
+				   "parameters (bpftrace 0.26 refuses this); pass it in as a parameter (macro %s(..., %s))",
 				   sub->macro->u.macro.name, *c->u.map.name ? c->u.map.name : "@",
 				   sub->macro->u.macro.name, *c->u.map.name ? c->u.map.name : "@m");
-			sub->bad = true;
 		}
 	}
 	/* the copy's child slots still point into the original: copy them */
@@ -135,10 +136,15 @@ static struct node *clone_list(struct sema *s, struct node *list, struct subst *
 
 /* Whether argument `a` fits parameter `p`: $x takes a variable, @m a map
  * without keys, x any expression. 2 when the kinds are the same. */
-static int arg_fits(const struct node *p, const struct node *a)
+static int arg_fits(const struct node *m, const struct node *p, const struct node *a)
 {
+	if (m->u.macro.from_define)
+		return 1; /* text replacement: any expression */
 	if (p->kind == N_VAR)
-		return a->kind == N_VAR && !positional(a->u.var.name) ? 2 : 0;
+		/* sonde's macros before 0.26 took any expression for $x:
+		 * still accepted, after a macro the call fits better */
+		return a->kind == N_VAR && !positional(a->u.var.name) ? 2
+		       : a->kind == N_MAP ? 0 : 1;
 	if (p->kind == N_MAP)
 		return a->kind == N_MAP && !a->u.map.keys ? 2 : 0;
 	return 1;
@@ -167,7 +173,7 @@ static struct node *select_macro(struct sema *s, struct node *n, struct node *fi
 		int score = 0;
 		struct node *a = args;
 		for (struct node *p = m->u.macro.params; p; p = p->next, a = a->next) {
-			int f = arg_fits(p, a);
+			int f = arg_fits(m, p, a);
 			if (!f) {
 				score = -1;
 				break;
@@ -189,7 +195,7 @@ static struct node *select_macro(struct sema *s, struct node *n, struct node *fi
 	} else if (same_arity && ndefs == 1) {
 		struct node *a = args;
 		for (struct node *p = same_arity->u.macro.params; p; p = p->next, a = a->next)
-			if (!arg_fits(p, a)) {
+			if (!arg_fits(same_arity, p, a)) {
 				diag_error(s->d, a->loc,
 					   "macro '%s' takes %s here, for its parameter %s%s",
 					   first->u.macro.name, param_kind(p),
