@@ -28,6 +28,8 @@
 #include "front/ast.h"
 #include "front/diag.h"
 #include "front/directives.h"
+#include "front/import.h"
+#include "front/parse.h"
 #include "front/loc.h"
 
 /* One open block (or the top level, frames[0]) as the lexer sees it. */
@@ -97,6 +99,7 @@ struct parse_state {
 	struct loc gt_loc;
 
 	int nprobes;
+	bool seen_item; /* a probe or macro of this file: no import after it */
 	struct node *macros_tail, *probes_tail;
 	struct node *first_probe; /* the first probe of this file, for config's place */
 	struct type_name_ref *type_names;
@@ -244,6 +247,7 @@ static void add_probe(struct parse_state *ps, struct loc loc, struct nlist specs
 	n->u.probe.predicate = pred;
 	n->u.probe.body = body;
 	n->u.probe.index = ps->nprobes++;
+	ps->seen_item = true;
 	if (!ps->first_probe)
 		ps->first_probe = n;
 	if (ps->probes_tail)
@@ -260,6 +264,7 @@ static void add_macro(struct parse_state *ps, struct loc loc, const char *name,
 	n->u.macro.name = name;
 	n->u.macro.params = params.head;
 	n->u.macro.body = body;
+	ps->seen_item = true;
 	if (ps->macros_tail)
 		ps->macros_tail->next = n;
 	else
@@ -267,8 +272,37 @@ static void add_macro(struct parse_state *ps, struct loc loc, const char *name,
 	ps->macros_tail = n;
 }
 
+/* import "file.bt": the file is parsed into the same program where the
+ * import stands, so its macros and C definitions come before what follows */
+static void add_import(struct parse_state *ps, struct loc loc, struct node *path)
+{
+	if (ps->seen_item) {
+		diag_error(ps->diag, loc, "import must come before the probes and macros");
+		return;
+	}
+	int file = import_open(ps->arena, ps->diag, ps->prog, ps->file, path->loc, path->u.str.s);
+	if (file < 0)
+		return;
+	ps->prog->import_depth++;
+	parse_program(ps->arena, ps->diag, file, ps->prog);
+	ps->prog->import_depth--;
+	import_done(ps->prog, file);
+	ps->nprobes = 0;
+	for (struct node *n = ps->prog->probes; n; n = n->next) {
+		ps->nprobes++;
+		ps->probes_tail = n;
+	}
+	for (struct node *n = ps->prog->macros; n; n = n->next)
+		ps->macros_tail = n;
+}
+
 static void add_config(struct parse_state *ps, struct loc loc, struct nlist items)
 {
+	if (ps->prog->import_depth > 0) {
+		diag_error(ps->diag, loc, "an imported script cannot have a config block; "
+			   "only the script being run can");
+		return;
+	}
 	if (ps->prog->config) {
 		diag_error(ps->diag, loc, "duplicate config block");
 		diag_note(ps->diag, ps->prog->config->loc, "the first config block is here");
@@ -323,7 +357,7 @@ static void add_config(struct parse_state *ps, struct loc loc, struct nlist item
 %token RETURN "'return'" BREAK "'break'" CONTINUE "'continue'" SIZEOF "'sizeof'"
 %token OFFSETOF "'offsetof'"
 %token STRUCT "'struct'" UNION "'union'" ENUM "'enum'"
-%token PROBE "'probe'" MACRO "'macro'" CONFIG "'config'" LET "'let'"
+%token PROBE "'probe'" MACRO "'macro'" CONFIG "'config'" LET "'let'" IMPORT "'import'"
 %token CDEF "C definition"
 %token BEXPR_OPEN "'{' opening a block expression"
 %token LANGLE "'<' opening a block" RANGLE "'>' closing a block"
@@ -367,9 +401,14 @@ item
 	: probe
 	| macro
 	| config
+	| import
 	| CDEF
 	| ';'
 	| map_decl
+	;
+
+import
+	: IMPORT STR ';' { add_import(ps, @$, $2); }
 	;
 
 probe
@@ -412,6 +451,7 @@ param_list
 param
 	: VAR { $$ = ast_var(ps->arena, @1, $1); }
 	| MAP { $$ = ast_map(ps->arena, @1, $1, NULL); }
+	| IDENT { $$ = ast_ident(ps->arena, @1, $1); }
 	;
 
 config
@@ -928,7 +968,7 @@ static int yyreport_syntax_error(const yypcontext_t *ctx, void *scanner,
 				 struct parse_state *ps)
 {
 	(void)scanner;
-	enum { MAX_LISTED = 6 };
+	enum { MAX_LISTED = 7 };
 	if (ps->fatal)
 		return 0;
 	yysymbol_kind_t got = yypcontext_token(ctx);

@@ -281,8 +281,14 @@ struct node {
 		} spec;
 		struct {
 			const char *name;
-			struct node *params; /* list of VAR (or MAP) */
+			/* list of VAR ($x: a variable of the caller's), MAP (@m:
+			 * a map of the caller's) or IDENT (x: any expression,
+			 * put in at each use), bpftrace 0.26 */
+			struct node *params;
 			struct node *body;   /* BLOCK */
+			/* written as a #define: the C preprocessor's text
+			 * replacement, without hygiene */
+			bool from_define;
 		} macro;
 		struct {
 			struct node *items; /* list of ASSIGN with IDENT lhs */
@@ -313,6 +319,10 @@ struct ast_program {
 	 * <header>'s typedef names */
 	const char *const *include_dirs;
 	int ninclude_dirs;
+	/* the files `import "f.bt"` read, each once (front/import.c), and
+	 * how deep the parse is in imports (0: the script) */
+	struct import_rec *imports;
+	int import_depth;
 };
 
 /* Constructors (ast.c). All allocate from `a`, zero-fill, set kind and loc. */

@@ -622,8 +622,8 @@ static struct type *check_ident(struct sema *s, struct node *n)
 		struct type *constant = cdefs_ident(s, n);
 		if (constant)
 			return constant;
-		struct node *macro = find_macro(s, n->u.ident.name);
-		if (macro && !macro->u.macro.params) {
+		struct node *macro = find_macro_nargs(s, n->u.ident.name, 0);
+		if (macro) {
 			struct loc call_loc = n->loc;
 			if (!expand_macro(s, n, macro, false))
 				return NULL;

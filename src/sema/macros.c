@@ -15,12 +15,26 @@ struct node *find_macro(struct sema *s, const char *name)
 	return NULL;
 }
 
+/* The first macro of that name with `nargs` parameters (or of any arity
+ * for nargs < 0). */
+struct node *find_macro_nargs(struct sema *s, const char *name, int nargs)
+{
+	for (struct node *m = s->c->prog.macros; m; m = m->next)
+		if (!strcmp(m->u.macro.name, name) &&
+		    (nargs < 0 || ast_list_len(m->u.macro.params) == nargs))
+			return m;
+	return NULL;
+}
+
 struct subst {
-	struct node *params; /* VAR/MAP parameter nodes */
+	struct node *params; /* VAR/MAP/IDENT parameter nodes */
 	struct node *args;   /* the call's arguments, same order */
+	struct node *macro;
+	int id;              /* this expansion's number, for its own variables */
+	bool bad;            /* an unhygienic map was reported */
 };
 
-static struct node *clone_list(struct sema *s, struct node *list, const struct subst *sub);
+static struct node *clone_list(struct sema *s, struct node *list, struct subst *sub);
 
 /* A chain of macros each calling the next twice doubles the program at
  * every level while staying under the depth limit, so the copies made by
@@ -29,26 +43,48 @@ static struct node *clone_list(struct sema *s, struct node *list, const struct s
  * expands to. */
 enum { MACRO_MAX_DEPTH = 32, MACRO_NODE_BUDGET = 1 << 18 };
 
+static const char *param_name(const struct node *p)
+{
+	return p->kind == N_VAR ? p->u.var.name : p->kind == N_MAP ? p->u.map.name
+								   : p->u.ident.name;
+}
+
+/* The argument standing for parameter `name` of kind `kind`, or NULL. */
+static struct node *arg_for(const struct subst *sub, enum node_kind kind, const char *name)
+{
+	struct node *a = sub->args;
+	for (struct node *p = sub->params; p && a; p = p->next, a = a->next)
+		if (p->kind == kind && !strcmp(param_name(p), name))
+			return a;
+	return NULL;
+}
+
+/* A positional parameter ($1, $#) is the command line's, not a variable. */
+static bool positional(const char *name)
+{
+	return (name[0] >= '0' && name[0] <= '9') || name[0] == '#';
+}
+
 /* Deep copy of a macro body, with each parameter replaced by a copy of the
  * call's argument. Copies keep the definition's locations, so an error in
- * an expansion points into the macro, and a note points at the call. */
-static struct node *clone_node(struct sema *s, struct node *n, const struct subst *sub)
+ * an expansion points into the macro, and a note points at the call.
+ * Hygiene (bpftrace 0.26): the body's own variables are renamed for this
+ * expansion, so they are not the caller's; a map that is not a parameter
+ * is refused. A #define's macro is plain text replacement. */
+static struct node *clone_node(struct sema *s, struct node *n, struct subst *sub)
 {
 	if (!n || s->macro_nodes > MACRO_NODE_BUDGET)
 		return NULL;
 	s->macro_nodes++;
-	if (sub && (n->kind == N_VAR || (n->kind == N_MAP && !n->u.map.keys))) {
-		struct node *a = sub->args;
-		for (struct node *p = sub->params; p && a; p = p->next, a = a->next) {
-			bool same = p->kind == n->kind &&
-				    !strcmp(p->kind == N_VAR ? p->u.var.name : p->u.map.name,
-					    n->kind == N_VAR ? n->u.var.name : n->u.map.name);
-			if (same) {
-				struct node *c = clone_node(s, a, NULL);
-				if (c)
-					c->next = NULL;
-				return c;
-			}
+	bool hygienic = sub && !sub->macro->u.macro.from_define;
+	if (sub && (n->kind == N_VAR || n->kind == N_IDENT ||
+		    (n->kind == N_MAP && !n->u.map.keys))) {
+		struct node *a = arg_for(sub, n->kind, param_name(n));
+		if (a) {
+			struct node *c = clone_node(s, a, NULL);
+			if (c)
+				c->next = NULL;
+			return c;
 		}
 	}
 	struct node *c = arena_alloc(s->a, sizeof(*c));
@@ -60,6 +96,23 @@ static struct node *clone_node(struct sema *s, struct node *n, const struct subs
 		c->u.map.info = NULL;
 	else if (c->kind == N_VAR)
 		c->u.var.info = NULL;
+	if (hygienic && c->kind == N_VAR && !positional(c->u.var.name))
+		c->u.var.name = arena_printf(s->a, "%s (of macro %s, expansion %d)", c->u.var.name,
+					     sub->macro->u.macro.name, sub->id);
+	if (sub && c->kind == N_MAP) {
+		struct node *a = arg_for(sub, N_MAP, c->u.map.name);
+		if (a)
+			c->u.map.name = a->u.map.name; /* @m[k] of a parameter @m */
+		else if (hygienic) {
+			/* bpftrace 0.26 refuses it; sonde's earlier macros took
+			 * it, so both kinds of script run */
+			diag_warning(s->d, n->loc,
+				   "macro '%s' uses the map %s, which is not one of its "
+				   "parameters (bpftrace 0.26 refuses this); pass it in as a parameter (macro %s(..., %s))",
+				   sub->macro->u.macro.name, *c->u.map.name ? c->u.map.name : "@",
+				   sub->macro->u.macro.name, *c->u.map.name ? c->u.map.name : "@m");
+		}
+	}
 	/* the copy's child slots still point into the original: copy them */
 	struct ast_child kids[AST_MAX_CHILDREN];
 	int nkids = ast_children(c, kids);
@@ -69,7 +122,7 @@ static struct node *clone_node(struct sema *s, struct node *n, const struct subs
 	return c;
 }
 
-static struct node *clone_list(struct sema *s, struct node *list, const struct subst *sub)
+static struct node *clone_list(struct sema *s, struct node *list, struct subst *sub)
 {
 	struct node *head = NULL, **tail = &head;
 	for (struct node *n = list; n; n = n->next) {
@@ -81,9 +134,89 @@ static struct node *clone_list(struct sema *s, struct node *list, const struct s
 	return head;
 }
 
+/* Whether argument `a` fits parameter `p`: $x takes a variable, @m a map
+ * without keys, x any expression. 2 when the kinds are the same. */
+static int arg_fits(const struct node *m, const struct node *p, const struct node *a)
+{
+	if (m->u.macro.from_define)
+		return 1; /* text replacement: any expression */
+	if (p->kind == N_VAR)
+		/* sonde's macros before 0.26 took any expression for $x:
+		 * still accepted, after a macro the call fits better */
+		return a->kind == N_VAR && !positional(a->u.var.name) ? 2
+		       : a->kind == N_MAP ? 0 : 1;
+	if (p->kind == N_MAP)
+		return a->kind == N_MAP && !a->u.map.keys ? 2 : 0;
+	return 1;
+}
+
+static const char *param_kind(const struct node *p)
+{
+	return p->kind == N_VAR ? "a variable ($name)" : "a map without keys (@name)";
+}
+
+/* The macro named like `first` that the call's arguments fit best (bpftrace
+ * 0.26 overloads macros by their parameters), or NULL after an error. */
+static struct node *select_macro(struct sema *s, struct node *n, struct node *first,
+				 struct node *args)
+{
+	int nargs = ast_list_len(args), best_score = -1, ndefs = 0;
+	struct node *best = NULL, *same_arity = NULL;
+	for (struct node *m = first; m; m = m->next) {
+		if (strcmp(m->u.macro.name, first->u.macro.name))
+			continue;
+		ndefs++;
+		if (ast_list_len(m->u.macro.params) != nargs)
+			continue;
+		if (!same_arity)
+			same_arity = m;
+		int score = 0;
+		struct node *a = args;
+		for (struct node *p = m->u.macro.params; p; p = p->next, a = a->next) {
+			int f = arg_fits(m, p, a);
+			if (!f) {
+				score = -1;
+				break;
+			}
+			score += f;
+		}
+		if (score > best_score) {
+			best_score = score;
+			best = m;
+		}
+	}
+	if (best)
+		return best;
+	if (!same_arity && ndefs == 1) {
+		int nparams = ast_list_len(first->u.macro.params);
+		diag_error(s->d, n->loc, "macro '%s' takes %d argument%s, %d given",
+			   first->u.macro.name, nparams, nparams == 1 ? "" : "s", nargs);
+		diag_note(s->d, first->loc, "'%s' is defined here", first->u.macro.name);
+	} else if (same_arity && ndefs == 1) {
+		struct node *a = args;
+		for (struct node *p = same_arity->u.macro.params; p; p = p->next, a = a->next)
+			if (!arg_fits(same_arity, p, a)) {
+				diag_error(s->d, a->loc,
+					   "macro '%s' takes %s here, for its parameter %s%s",
+					   first->u.macro.name, param_kind(p),
+					   p->kind == N_VAR ? "$" : "", param_name(p));
+				diag_note(s->d, p->loc, "the parameter is declared here");
+				break;
+			}
+	} else {
+		diag_error(s->d, n->loc, "no macro '%s' takes these %d argument%s",
+			   first->u.macro.name, nargs, nargs == 1 ? "" : "s");
+		for (struct node *m = first; m; m = m->next)
+			if (!strcmp(m->u.macro.name, first->u.macro.name))
+				diag_note(s->d, m->loc, "'%s' is defined here", m->u.macro.name);
+	}
+	return NULL;
+}
+
 /* Replaces the call (or bare name) `n` in place by the expansion of macro
- * `m`. As a value the body must end in an expression; as a statement any
- * body works. Returns false after reporting an error. */
+ * `m` (or of the macro of that name its arguments fit). As a value the
+ * body must end in an expression; as a statement any body works. Returns
+ * false after reporting an error. */
 bool expand_macro(struct sema *s, struct node *n, struct node *m, bool as_stmt)
 {
 	/* after one failed expansion, each further copy of the same body
@@ -91,22 +224,39 @@ bool expand_macro(struct sema *s, struct node *n, struct node *m, bool as_stmt)
 	if (s->macro_stopped)
 		return false;
 	struct node *args = n->kind == N_CALL ? n->u.call.args : NULL;
-	int nparams = ast_list_len(m->u.macro.params), nargs = ast_list_len(args);
-	if (nparams != nargs) {
-		diag_error(s->d, n->loc, "macro '%s' takes %d argument%s, %d given",
-			   m->u.macro.name, nparams, nparams == 1 ? "" : "s", nargs);
-		diag_note(s->d, m->loc, "'%s' is defined here", m->u.macro.name);
+	m = select_macro(s, n, m, args);
+	if (!m) {
 		s->macro_stopped = true;
 		return false;
 	}
+	for (int i = 0; i < s->macro_depth && i < MACRO_MAX_DEPTH; i++)
+		if (s->macro_stack[i] == m) {
+			char chain[512];
+			size_t used = 0;
+			chain[0] = '\0';
+			for (int j = i; j < s->macro_depth && j < MACRO_MAX_DEPTH; j++)
+				used += (size_t)snprintf(chain + used, used < sizeof(chain) ? sizeof(chain) - used : 0,
+							 "%s > ", s->macro_stack[j]->u.macro.name);
+			diag_error(s->d, n->loc,
+				   "macro '%s' calls itself (%s%s); macros cannot be recursive",
+				   m->u.macro.name, chain, m->u.macro.name);
+			diag_note(s->d, m->loc, "'%s' is defined here", m->u.macro.name);
+			s->macro_stopped = true;
+			return false;
+		}
 	if (s->macro_depth >= MACRO_MAX_DEPTH) {
-		diag_error(s->d, n->loc, "macro expansion nested more than %d deep; is '%s' recursive?",
+		diag_error(s->d, n->loc, "macro expansion nested more than %d deep at '%s'",
 			   MACRO_MAX_DEPTH, m->u.macro.name);
 		s->macro_stopped = true;
 		return false;
 	}
-	struct subst sub = {m->u.macro.params, args};
+	struct subst sub = {m->u.macro.params, args, m, ++s->macro_expansions, false};
 	struct node *body = clone_node(s, m->u.macro.body, &sub);
+	if (sub.bad) {
+		diag_note(s->d, n->loc, "in the expansion of macro '%s' called here", m->u.macro.name);
+		s->macro_stopped = true;
+		return false;
+	}
 	if (s->macro_nodes > MACRO_NODE_BUDGET) {
 		diag_error(s->d, n->loc,
 			   "macro expansion exceeds its budget of %d nodes at this call of '%s'; "
@@ -135,6 +285,7 @@ bool expand_macro(struct sema *s, struct node *n, struct node *m, bool as_stmt)
 		*n = *stmts->u.expr_stmt.expr;
 	}
 	n->next = next;
+	s->macro_expanding = m;
 	return true;
 }
 
@@ -143,6 +294,8 @@ struct type *check_expanded(struct sema *s, struct node *n, struct loc call_loc,
 			    const char *name, bool as_stmt)
 {
 	int before = s->d->nerrors;
+	if (s->macro_depth < MACRO_MAX_DEPTH)
+		s->macro_stack[s->macro_depth] = s->macro_expanding;
 	s->macro_depth++;
 	struct type *t = NULL;
 	if (as_stmt)
@@ -157,7 +310,17 @@ struct type *check_expanded(struct sema *s, struct node *n, struct loc call_loc,
 	return as_stmt ? &type_void : t;
 }
 
-/* A macro may not take a builtin's name, nor be defined twice. */
+static bool same_signature(const struct node *a, const struct node *b)
+{
+	const struct node *p = a->u.macro.params, *q = b->u.macro.params;
+	for (; p && q; p = p->next, q = q->next)
+		if (p->kind != q->kind)
+			return false;
+	return !p && !q;
+}
+
+/* A macro may not take a builtin's name, nor be defined twice with the
+ * same parameters, nor have two parameters of one name. */
 int sema_macros(struct compilation *c)
 {
 	int before = c->diag->nerrors;
@@ -166,11 +329,19 @@ int sema_macros(struct compilation *c)
 			diag_error(c->diag, m->loc, "macro '%s' has the name of a builtin",
 				   m->u.macro.name);
 		for (struct node *o = c->prog.macros; o != m; o = o->next)
-			if (!strcmp(o->u.macro.name, m->u.macro.name)) {
+			if (!strcmp(o->u.macro.name, m->u.macro.name) && same_signature(o, m)) {
 				diag_error(c->diag, m->loc, "macro '%s' is defined twice",
 					   m->u.macro.name);
 				diag_note(c->diag, o->loc, "first defined here");
 			}
 	}
+	for (struct node *m = c->prog.macros; m; m = m->next)
+		for (struct node *p = m->u.macro.params; p; p = p->next)
+			for (struct node *q = m->u.macro.params; q != p; q = q->next)
+				if (!strcmp(param_name(p), param_name(q)))
+					diag_error(c->diag, p->loc,
+						   "macro '%s' has two parameters named %s%s",
+						   m->u.macro.name, p->kind == N_VAR ? "$" : "",
+						   param_name(p));
 	return c->diag->nerrors > before ? -1 : 0;
 }

@@ -34,6 +34,9 @@ struct sema {
 	int macro_depth;
 	int macro_nodes;    /* nodes copied by all macro expansions so far */
 	bool macro_stopped; /* an expansion failed: expand no more macros */
+	int macro_expansions; /* expansions so far, naming each one's variables */
+	struct node *macro_expanding;  /* the macro expand_macro chose */
+	struct node *macro_stack[32];  /* the macros being expanded, outermost first */
 	int for_depth; /* inside the body of for ($kv : @map) */
 	/* the map of the @m = f(...) whose aggregation call is being checked */
 	struct map_info *agg_map;
@@ -100,6 +103,7 @@ void check_has_probes(struct compilation *c);
 
 /* macros.c */
 struct node *find_macro(struct sema *s, const char *name);
+struct node *find_macro_nargs(struct sema *s, const char *name, int nargs);
 bool expand_macro(struct sema *s, struct node *n, struct node *m, bool as_stmt);
 struct type *check_expanded(struct sema *s, struct node *n, struct loc call_loc,
 			    const char *name, bool as_stmt);

@@ -197,7 +197,7 @@ NAMES = [
     ("macro-wrong-arity", "macro add($a, $b) { $a + $b } BEGIN { @a = add(1); }"),
     ("macro-recursive", "macro f($a) { f($a) } BEGIN { @a = f(1); }"),
     ("macro-mutual", "macro f($a) { g($a) } macro g($a) { f($a) } BEGIN { @a = f(1); }"),
-    ("macro-bare-param", "macro f(a) { a } BEGIN { @a = f(1); }"),
+    ("macro-param-twice", "macro f(a, a) { a } BEGIN { @a = f(1, 2); }"),
     # found by fuzz_codegen: sema accepted it, codegen crashed (map_key)
     ("map-keyed-read-unkeyed-same-stmt", "BEGIN { @m[1] = @m; }"),
     ("map-keyed-read-unkeyed-zero", "probe BEGIN < @m[1] =(@m); zero(@m); >"),

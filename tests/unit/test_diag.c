@@ -299,7 +299,7 @@ static void test_syntax_error_at_top_level(void **state)
 	(void)state;
 	expect_errors("kprobe:f { @x = 1 }}",
 	              "-e:1:20: error: syntax error: unexpected '}', expecting end of input, "
-	              "probe spec, 'probe', 'macro', 'config' or 'let'\n"
+	              "probe spec, 'probe', 'macro', 'config', 'let' or 'import'\n"
 	              "    1 | kprobe:f { @x = 1 }}\n"
 	              "      |                    ^\n");
 }
