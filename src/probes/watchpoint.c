@@ -399,8 +399,12 @@ static void armed_unwatch(void *arg, uint64_t addr)
 	((struct bpf_insn){.code = (CODE), .dst_reg = (DST), .src_reg = (SRC), .off = (OFF),     \
 			   .imm = (IMM)})
 
-/* The arming program (a kprobe-type program on a uprobe): argN into the
- * ring buffer, woken at once, then SIGSTOP to the process unless async. */
+/* The arming program (a kprobe-type program on a uprobe): SIGSTOP to the
+ * process unless async, then argN into the ring buffer, woken at once.
+ * The stop is queued first because sonde answers the record with SIGCONT:
+ * a SIGCONT that came before the SIGSTOP was queued would leave the
+ * process stopped for good, while one that comes after it either discards
+ * the pending stop or ends it, the breakpoint being in place either way. */
 static int arming_program(const struct probe_desc *pd, int rb_fd, char *err, size_t errsz)
 {
 	int arg = (int)((pd->aux >> AUX_ARG_SHIFT) & 0xff);
@@ -408,6 +412,10 @@ static int arming_program(const struct probe_desc *pd, int rb_fd, char *err, siz
 	size_t n = 0;
 	insns[n++] = INSN(BPF_LDX | BPF_MEM | BPF_DW, BPF_REG_2, BPF_REG_1, arg_reg_offsets[arg], 0);
 	insns[n++] = INSN(BPF_STX | BPF_MEM | BPF_DW, BPF_REG_10, BPF_REG_2, -8, 0);
+	if (!(pd->aux & AUX_ASYNC)) {
+		insns[n++] = INSN(BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_1, 0, 0, SIGSTOP);
+		insns[n++] = INSN(BPF_JMP | BPF_CALL, 0, 0, 0, BPF_FUNC_send_signal);
+	}
 	insns[n++] = INSN(BPF_LD | BPF_IMM | BPF_DW, BPF_REG_1, BPF_PSEUDO_MAP_FD, 0, rb_fd);
 	insns[n++] = INSN(0, 0, 0, 0, 0);
 	insns[n++] = INSN(BPF_ALU64 | BPF_MOV | BPF_X, BPF_REG_2, BPF_REG_10, 0, 0);
@@ -415,10 +423,6 @@ static int arming_program(const struct probe_desc *pd, int rb_fd, char *err, siz
 	insns[n++] = INSN(BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_3, 0, 0, 8);
 	insns[n++] = INSN(BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_4, 0, 0, BPF_RB_FORCE_WAKEUP);
 	insns[n++] = INSN(BPF_JMP | BPF_CALL, 0, 0, 0, BPF_FUNC_ringbuf_output);
-	if (!(pd->aux & AUX_ASYNC)) {
-		insns[n++] = INSN(BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_1, 0, 0, SIGSTOP);
-		insns[n++] = INSN(BPF_JMP | BPF_CALL, 0, 0, 0, BPF_FUNC_send_signal);
-	}
 	insns[n++] = INSN(BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_0, 0, 0, 0);
 	insns[n++] = INSN(BPF_JMP | BPF_EXIT, 0, 0, 0, 0);
 	char log[4096] = "";
