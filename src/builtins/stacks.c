@@ -106,7 +106,7 @@ struct type *check_kaddr(struct sema *s, struct node *n)
 	}
 	uint64_t addr = sym_kernel_addr(s->c->host, args->u.str.s);
 	if (!addr) {
-		diag_error(s->d, args->loc, "kaddr(): no kernel symbol is named '%s'",
+		diag_error(s->d, args->loc, "kaddr(): Failed to resolve kernel symbol '%s' (/proc/kallsyms has no such name)",
 		           args->u.str.s);
 		return NULL;
 	}

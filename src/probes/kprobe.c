@@ -586,8 +586,9 @@ int kfunc_expand(struct compilation *c, struct node *spec, const char *rest,
 		if (loaded == 0) {
 			diag_error(c->diag, spec->loc,
 				   "%s: kernel module '%s' is not loaded (no function of it in "
-				   "/proc/kallsyms)",
-				   text, module);
+				   "/proc/kallsyms); without a module, the %s probe type requires 1 "
+				   "argument, the function",
+				   text, module, prov->name);
 			return -1;
 		}
 	}

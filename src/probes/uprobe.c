@@ -298,11 +298,11 @@ static int uprobe_expand_common(struct compilation *c, struct node *spec, const 
 		uint64_t offset;
 		int rc = sym_elf_vaddr_offset(c->host, path, addr + extra, &offset);
 		if (rc) {
-			diag_error(c->diag, spec->loc, "could not resolve address 0x%llx in %s%s%s",
-				   (unsigned long long)(addr + extra), path,
-				   rc == -ERANGE ? "" : ": ",
-				   rc == -ERANGE ? ""
-						 : rc == -ENOEXEC ? "not an ELF file" : strerror(-rc));
+			diag_error(c->diag, spec->loc, "%s: Could not resolve address: %s:0x%llx (%s)",
+				   spec->u.spec.text, path, (unsigned long long)(addr + extra),
+				   rc == -ERANGE    ? "no loadable segment of the file holds it"
+				   : rc == -ENOEXEC ? "not an ELF file"
+						    : strerror(-rc));
 			return -1;
 		}
 		/* shown in decimal, as bpftrace names it in `probe`; at a
@@ -345,10 +345,8 @@ static int uprobe_expand_common(struct compilation *c, struct node *spec, const 
 		 * here, as bpftrace does, rather than by the kernel at attach */
 		if (extra && fs[i].size && extra >= fs[i].size) {
 			diag_error(c->diag, spec->loc,
-				   "%s: offset %llu is outside the function bounds ('%s' size is "
-				   "%llu)",
-				   spec->u.spec.text, (unsigned long long)extra, fs[i].name,
-				   (unsigned long long)fs[i].size);
+				   "%s: Offset outside the function bounds ('%s' size is %llu)",
+				   spec->u.spec.text, fs[i].name, (unsigned long long)fs[i].size);
 			return -1;
 		}
 		const char *shown = extra ? arena_printf(&c->arena, "%s+%llu", fs[i].name,
