@@ -171,6 +171,9 @@ struct compilation {
 	uint32_t nhelper_sites, cap_helper_sites;
 
 	bool missing_noted; /* the missing_probes note was given */
+	/* a probe was left out by missing_probes = warn or ignore: its body
+	 * is unchecked, so maps it alone assigns have no type of their own */
+	bool probes_left_out;
 	/* the probe being expanded has several specs: with missing_probes
 	 * unset, one that names nothing is then only a warning */
 	bool expanding_several;

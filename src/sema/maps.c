@@ -310,6 +310,23 @@ void finish_maps(struct sema *s)
 {
 	declare_maps(s);
 	for (struct map_info *m = s->c->maps; m; m = m->next) {
+		if (!m->has_kind && !m->assign_failed && s->c->probes_left_out) {
+			/* assigned only in probes missing_probes left out (an END
+			 * that clears what a missing kprobe stored, as in bpftrace
+			 * 0.26.1's xfsdist.bt): bpftrace still makes the map, and it
+			 * stays empty. An int64 map, keyed unless used without keys,
+			 * is what every remaining use of an empty map reads. */
+			m->has_kind = true;
+			m->agg = AGG_NONE;
+			m->value = &type_s64;
+			m->agg_loc = m->loc;
+			if (!m->keys_seen) {
+				m->keys_seen = true;
+				m->keyed = true;
+			}
+			if (m->keyed && !m->key)
+				m->key = &type_s64;
+		}
 		if (!m->has_kind) {
 			if (!m->assign_failed)
 				diag_error(s->d, m->loc, "map '%s' is used but never assigned",

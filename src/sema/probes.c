@@ -143,6 +143,7 @@ static void expand_probe(struct sema *s, struct node *probe)
 	if (c->npending == 0) {
 		/* every spec was skipped (missing_probes warn or ignore): the
 		 * probe is left out, its body unchecked */
+		c->probes_left_out = true;
 		if (c->opts && c->opts->missing_probes == MISSING_PROBES_WARN)
 			diag_warning(c->diag, probe->loc,
 			             "no attach point of this probe is left; the probe is left out");
