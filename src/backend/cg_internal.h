@@ -49,9 +49,11 @@ struct cg {
 	LLVMBasicBlockRef entry;
 	LLVMMetadataRef scope;
 	const char *err;
-	/* inside a for ($kv : @map) body: a bpf_for_each_map_elem callback */
+	/* inside a for body: a bpf_for_each_map_elem or bpf_loop callback,
+	 * perhaps called from another loop's; cb_vars are the probe's
+	 * variables on its stack, then the variables of the loops around */
 	bool in_callback;
-	LLVMValueRef cb_ctx;          /* ptr[]: probe ctx, pkt, then the probe's variable slots */
+	LLVMValueRef cb_ctx;          /* ptr[]: probe ctx, pkt, then the slots of cb_vars */
 	struct var_info **cb_vars;    /* the variables whose slots cb_ctx holds, in order */
 	uint32_t ncb_vars;
 	struct var_info *cb_kv;       /* the loop's $kv, a local of the callback */

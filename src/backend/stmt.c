@@ -1,24 +1,54 @@
 /*
  * stmt.c - statements: blocks (whose buffers are released statement by
  * statement), if, while, unroll, break/continue, return, verdicts, and
- * for ($kv : @map) built as a bpf_for_each_map_elem callback.
+ * for loops, whose bodies are callbacks (bpf_for_each_map_elem over a
+ * map, bpf_loop over a range); a loop inside one is a callback of that
+ * callback.
  */
 #include "backend/cg_internal.h"
 
 static void cg_stmts(struct cg *g, struct node *list);
 
+/* The variables whose slots a for loop's callback gets in its context:
+ * from the probe, its variables on the stack (every function finds
+ * those in scratch memory at their offsets); from another loop's
+ * callback, the ones that callback got and its own loop variable, whose
+ * buffer only it knows. */
+static struct var_info **cb_slot_vars(struct cg *g, uint32_t *nvars)
+{
+	uint32_t nv = 0;
+	if (g->in_callback)
+		nv = g->ncb_vars + 1;
+	else
+		for (struct var_info *v = g->pi->vars; v; v = v->next)
+			nv += v->scratch_offset < 0;
+	struct var_info **vars = arena_alloc(&g->c->arena, (nv + 1) * sizeof(*vars));
+	uint32_t i = 0;
+	if (g->in_callback) {
+		for (; i < g->ncb_vars; i++)
+			vars[i] = g->cb_vars[i];
+		vars[i++] = g->cb_kv;
+	} else {
+		for (struct var_info *v = g->pi->vars; v; v = v->next)
+			if (v->scratch_offset < 0)
+				vars[i++] = v;
+	}
+	*nvars = nv;
+	return vars;
+}
+
 static void cg_for(struct cg *g, struct node *n)
 {
 	struct map_info *m = n->u.for_.map ? n->u.for_.map->u.map.info : NULL;
 	struct var_info *kv = n->u.for_.var->u.var.info;
-	/* the probe's variables get their slots here; the callback finds
-	 * those in scratch memory where the probe does, and reaches the rest
-	 * (and the probe's context) through an array of pointers on the
-	 * probe's stack, the callback's context */
-	uint32_t nv = 0;
-	for (struct var_info *v = g->pi->vars; v; v = v->next)
-		nv += v->scratch_offset < 0;
-	struct var_info **vars = arena_alloc(&g->c->arena, (nv + 1) * sizeof(*vars));
+	/* the callback finds the slots of the variables it can see through
+	 * an array of pointers on this function's stack, its context, after
+	 * the probe's context and packet */
+	if (!g->in_callback)
+		for (struct var_info *v = g->pi->vars; v; v = v->next)
+			var_slot(g, v); /* gives each its slot, here */
+	uint32_t nv;
+	struct var_info **vars = cb_slot_vars(g, &nv);
 	/* a range's start and its number of steps, evaluated once, before
 	 * the loop (the start is passed after the slots) */
 	bool range = !m;
@@ -47,15 +77,8 @@ static void cg_for(struct cg *g, struct node *n)
 	LLVMBuildStore(g->b, g->ctxarg, ctxbuf);
 	if (g->pkt)
 		LLVMBuildStore(g->b, g->pkt, gep(g, ctxbuf, 8));
-	uint32_t i = 0;
-	for (struct var_info *v = g->pi->vars; v; v = v->next) {
-		LLVMValueRef slot = var_slot(g, v);
-		if (v->scratch_offset >= 0)
-			continue;
-		vars[i] = v;
-		LLVMBuildStore(g->b, slot, gep(g, ctxbuf, 16 + 8 * i));
-		i++;
-	}
+	for (uint32_t i = 0; i < nv; i++)
+		LLVMBuildStore(g->b, var_slot(g, vars[i]), gep(g, ctxbuf, 16 + 8 * i));
 
 	/* build the callback, then come back */
 	LLVMValueRef saved_fn = g->fn, saved_ctxarg = g->ctxarg, saved_pkt = g->pkt;
@@ -64,6 +87,12 @@ static void cg_for(struct cg *g, struct node *n)
 	LLVMBasicBlockRef saved_break = g->loop_break, saved_cont = g->loop_continue;
 	LLVMBasicBlockRef saved_scratch_bb = g->scratch_bb;
 	LLVMValueRef saved_scratch = g->scratch;
+	/* the loop around this one, when this is a callback already */
+	bool saved_in_callback = g->in_callback;
+	LLVMValueRef saved_cb_ctx = g->cb_ctx;
+	struct var_info **saved_cb_vars = g->cb_vars;
+	uint32_t saved_ncb_vars = g->ncb_vars, saved_ret_off = g->cb_ret_off;
+	struct var_info *saved_kv = g->cb_kv;
 	uint32_t saved_stack_used = g->stack_used, saved_budget = g->stack_budget;
 	const char *name = arena_printf(&g->c->arena, "%s_for%d", g->pi->prog_name, g->ncallbacks++);
 	LLVMMetadataRef scope;
@@ -130,8 +159,12 @@ static void cg_for(struct cg *g, struct node *n)
 	g->scope = saved_scope;
 	g->loop_break = saved_break;
 	g->loop_continue = saved_cont;
-	g->in_callback = false;
-	g->cb_kv = NULL;
+	g->in_callback = saved_in_callback;
+	g->cb_ctx = saved_cb_ctx;
+	g->cb_vars = saved_cb_vars;
+	g->ncb_vars = saved_ncb_vars;
+	g->cb_ret_off = saved_ret_off;
+	g->cb_kv = saved_kv;
 	g->scratch_bb = saved_scratch_bb;
 	g->scratch = saved_scratch;
 	g->stack_used = saved_stack_used;
@@ -158,7 +191,8 @@ static void cg_for(struct cg *g, struct node *n)
 	} else {
 		for_each(g, m, cb, ctxbuf);
 	}
-	/* the body ran return or exit(): the probe ends here */
+	/* the body ran return or exit(): the probe ends here (in another
+	 * loop's callback, that loop ends and tells its caller the same) */
 	LLVMBasicBlockRef ret = new_block(g, "for_return"), after = new_block(g, "for_after");
 	LLVMBuildCondBr(g->b,
 			LLVMBuildICmp(g->b, LLVMIntNE, load64(g, gep(g, ctxbuf, ret_off)), c64(g, 0), ""),

@@ -66,6 +66,13 @@ struct type *check_len(struct sema *s, struct node *n)
 		           "lacks (Linux 5.13 or later)");
 		return NULL;
 	}
+	if (s->for_depth >= SEMA_MAX_CALLBACK_DEPTH) {
+		diag_error(s->d, n->loc,
+		           "len() counts with a callback, which inside %d nested 'for' loops "
+		           "would be a frame of calls more than the kernel allows a program (%d)",
+		           s->for_depth, SEMA_MAX_CALLBACK_DEPTH + 1);
+		return NULL;
+	}
 	return &type_s64;
 }
 

@@ -16,6 +16,11 @@
 #include "compile.h"
 
 enum { SEMA_MAX_SCOPES = 512 };
+/* Each for loop's body, and len()'s count, is a callback that the one
+ * around it calls through a helper: a frame of calls more. The kernel's
+ * verifier allows a program 8 frames (MAX_CALL_FRAMES), the probe's own
+ * and 7 callbacks. */
+enum { SEMA_MAX_CALLBACK_DEPTH = 7 };
 
 struct sema {
 	struct compilation *c;
@@ -37,7 +42,7 @@ struct sema {
 	int macro_expansions; /* expansions so far, naming each one's variables */
 	struct node *macro_expanding;  /* the macro expand_macro chose */
 	struct node *macro_stack[32];  /* the macros being expanded, outermost first */
-	int for_depth; /* inside the body of for ($kv : @map) */
+	int for_depth; /* how many for loops (over maps or ranges) the code is inside */
 	/* the map of the @m = f(...) whose aggregation call is being checked */
 	struct map_info *agg_map;
 	/* inside the branch an `if` with a constant condition leaves out:

@@ -159,7 +159,10 @@ static void check_verdict(struct sema *s, struct node *e)
 
 /* for ($kv : @map) { ... }: the body becomes a bpf_for_each_map_elem
  * callback; $kv is the tuple (key, value) of one element. The body sees
- * the probe's variables (codegen passes their slots to the callback). */
+ * the probe's variables and the variables of the loops around it
+ * (codegen passes their slots to the callback); loops nest, each
+ * callback calling the next helper, break and continue acting on the
+ * innermost, as in bpftrace 0.26. */
 /* for ($i : start..end): $i from start up to end, excluded, both
  * evaluated once before the loop (bpftrace 0.26); the body becomes a
  * bpf_loop callback. The type of $i: uint64 when both bounds are, else
@@ -180,10 +183,6 @@ static struct type *check_range(struct sema *s, struct node *n)
 	}
 	if (!ok)
 		return NULL;
-	if (s->for_depth) {
-		diag_error(s->d, n->loc, "'for' loops cannot be nested yet");
-		return NULL;
-	}
 	if (!feat_has_helper(s->c->host, BPF_FUNC_loop)) {
 		diag_error(s->d, n->loc,
 			   "'for' over a range needs bpf_loop, which this kernel lacks (Linux 5.17 "
@@ -199,6 +198,13 @@ static void check_for(struct sema *s, struct node *n)
 {
 	struct node *mv = n->u.for_.map, *var = n->u.for_.var;
 	struct type *kvtype = NULL;
+	if (s->for_depth >= SEMA_MAX_CALLBACK_DEPTH) {
+		diag_error(s->d, n->loc,
+		           "'for' loops nest at most %d deep: each body runs as a callback of the "
+		           "loop around it, and the kernel allows a program %d frames of calls",
+		           SEMA_MAX_CALLBACK_DEPTH, SEMA_MAX_CALLBACK_DEPTH + 1);
+		return;
+	}
 	if (!mv) {
 		kvtype = check_range(s, n);
 		if (!kvtype)
@@ -207,10 +213,6 @@ static void check_for(struct sema *s, struct node *n)
 	}
 	if (mv->u.map.keys) {
 		diag_error(s->d, mv->loc, "'for' needs a whole map, as in for ($kv : @name)");
-		return;
-	}
-	if (s->for_depth) {
-		diag_error(s->d, n->loc, "'for' loops over maps cannot be nested");
 		return;
 	}
 	struct map_info *m = find_map(s, mv->u.map.name, mv->loc);

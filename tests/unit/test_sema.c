@@ -1664,10 +1664,38 @@ static void test_struct_value_is_copied(void **state)
 static void test_for_nested(void **state)
 {
 	(void)state;
-	expect_diags("BEGIN { @m[1] = 1; for ($a : @m) { for ($b : @m) { } } }",
-	    "-e:1:36: error: 'for' loops over maps cannot be nested\n"
-	    "    1 | BEGIN { @m[1] = 1; for ($a : @m) { for ($b : @m) { } } }\n"
-	    "      |                                    ^~~~~~~~~~~~~~~~~\n");
+	/* ranges and maps nest either way; each loop's variable is its own */
+	expect_ok("BEGIN { @m[1] = 1; for ($a : @m) { for ($b : @m) { for ($i : 0..$a.0) { "
+	          "for ($j : $i..2) { for ($c : @m) { @n[$a.0, $b.1, $i, $j, $c.0] = 1; } } } } "
+	          "} }");
+	expect_diags("BEGIN { @m[1] = 1; for ($a : @m) { for ($a : 0..2) { } } }",
+	             "-e:1:41: error: variable '$a' is already used in this probe\n"
+	             "    1 | BEGIN { @m[1] = 1; for ($a : @m) { for ($a : 0..2) { } } }\n"
+	             "      |                                         ^~\n");
+}
+
+/* every loop's body, and len()'s count, is one more callback frame of
+ * the kernel's 8 */
+static void test_for_nesting_limit(void **state)
+{
+	(void)state;
+	expect_diags(
+	    "BEGIN { for ($a : 0..2) { for ($b : 0..2) { for ($c : 0..2) { for ($d : 0..2) "
+	    "{ for ($e : 0..2) { for ($f : 0..2) { for ($g : 0..2) { for ($h : 0..2) { } "
+	    "} } } } } } } }",
+	    "-e:1:135: error: 'for' loops nest at most 7 deep: each body runs as a callback of the "
+	    "loop around it, and the kernel allows a program 8 frames of calls\n"
+	    "    1 | ...r ($e : 0..2) { for ($f : 0..2) { for ($g : 0..2) { for ($h : 0..2) { } } "
+	    "} } } } } } }\n"
+	    "      |                                                        ^~~~~~~~~~~~~~~~~~~\n");
+	expect_diags("BEGIN { @m[1] = 1; for ($a : 0..2) { for ($b : 0..2) { for ($c : 0..2) { for "
+	             "($d : 0..2) { for ($e : 0..2) { for ($f : @m) { for ($g : 0..2) { @n = "
+	             "len(@m); } } } } } } } }",
+	             "-e:1:149: error: len() counts with a callback, which inside 7 nested 'for' "
+	             "loops would be a frame of calls more than the kernel allows a program (8)\n"
+	             "    1 | ...$e : 0..2) { for ($f : @m) { for ($g : 0..2) { @n = len(@m); } } "
+	             "} } } } } }\n"
+	             "      |                                                        ^~~\n");
 }
 
 /* checking goes on after an error, across lines and probes */
@@ -2513,6 +2541,7 @@ int main(void)
 	    cmocka_unit_test(test_signal_unknown_name),
 	    cmocka_unit_test(test_struct_value_is_copied),
 	    cmocka_unit_test(test_for_nested),
+	    cmocka_unit_test(test_for_nesting_limit),
 	    cmocka_unit_test(test_several_errors_in_one_run),
 	    cmocka_unit_test(test_ok_maps_with_keys_and_tuples),
 	    cmocka_unit_test(test_ok_aggregations),
