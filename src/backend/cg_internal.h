@@ -56,7 +56,7 @@ struct cg {
 	uint32_t ncb_vars;
 	struct var_info *cb_kv;       /* the loop's $kv, a local of the callback */
 	uint32_t cb_ret_off;          /* in cb_ctx: set when the body ends the probe,
-				       * with what it returns in the next word */
+	                               * with what it returns in the next word */
 	LLVMValueRef elapsed;         /* map holding sonde's start time (ktime ns) */
 	struct cg_aux_maps *aux; /* the maps above, as the manifest describes them */
 	LLVMValueRef len_cb;          /* len(): the counting callback */
