@@ -130,6 +130,7 @@ struct fmt_info {
 	int index;
 	/* errorf/warnf: printed on stderr after this ("x.bt:3:5: error: ") */
 	const char *stderr_prefix;
+	bool is_error; /* errorf: it fails a test: probe (probes/test.c) */
 	struct fmt_info *next;
 };
 

@@ -197,6 +197,7 @@ static struct program *build_manifest(const struct backend *be, struct compilati
 		d->nargs = f->nargs;
 		d->size = f->size;
 		d->stderr_prefix = f->stderr_prefix ? arena_strdup(a, f->stderr_prefix) : NULL;
+		d->is_error = f->is_error;
 		d->arg_types = arena_alloc(a, (f->nargs + 1) * sizeof(*d->arg_types));
 		d->arg_offsets = arena_alloc(a, (f->nargs + 1) * sizeof(*d->arg_offsets));
 		for (uint32_t i = 0; i < f->nargs; i++) {

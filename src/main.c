@@ -68,6 +68,9 @@ static void usage(FILE *out)
 	      "  --emit-elf FILE    write the BPF object to FILE and exit (for ip, tc, bpftool)\n"
 	      "  --test-run PCAP    run the xdp/tc probes over the packets of a pcap file,\n"
 	      "                     attaching nothing; print verdict counts and the maps\n"
+	      "  --test             run the script's test:NAME probes (after BEGIN), print\n"
+	      "                     which pass; attach nothing (--mode test)\n"
+	      "  --bench            time the script's bench:NAME probes (--mode bench)\n"
 	      "  --pin DIR          pin the maps in the BPF filesystem (DIR a name under\n"
 	      "                     /sys/fs/bpf or a path there); removed at exit\n"
 	      "  --keep-pins        leave the --pin pins in place at exit\n"
@@ -579,6 +582,9 @@ enum {
 	OPT_INCLUDE,
 	OPT_NO_WARNINGS,
 	OPT_USDT_FILE_ACTIVATION,
+	OPT_TEST,
+	OPT_BENCH,
+	OPT_MODE,
 };
 
 /* options of -l/-p/-c/--info (kept apart from the enum above) */
@@ -595,6 +601,9 @@ static const struct option longopts[] = {
 	{"map-entries", required_argument, NULL, OPT_MAP_ENTRIES},
 	{"emit-elf", required_argument, NULL, OPT_EMIT_ELF},
 	{"test-run", required_argument, NULL, OPT_TEST_RUN},
+	{"test", no_argument, NULL, OPT_TEST},
+	{"bench", no_argument, NULL, OPT_BENCH},
+	{"mode", required_argument, NULL, OPT_MODE},
 	{"pin", required_argument, NULL, OPT_PIN},
 	{"keep-pins", no_argument, NULL, OPT_KEEP_PINS},
 	{"force", no_argument, NULL, OPT_FORCE},
@@ -612,6 +621,31 @@ static const struct option longopts[] = {
 	{"usdt-file-activation", no_argument, NULL, OPT_USDT_FILE_ACTIVATION},
 	{NULL, 0, NULL, 0},
 };
+
+/* --test, --bench, --mode test|bench (bpftrace 0.26): one of them, once */
+static int probe_mode_option(struct cli *o, int c, const char *arg)
+{
+	bool tests = c == OPT_TEST;
+	if (c == OPT_MODE) {
+		if (strcmp(arg, "test") && strcmp(arg, "bench")) {
+			/* bpftrace's other modes print its compiler's stages */
+			fprintf(stderr,
+			        "sonde: --mode takes 'test' or 'bench', not '%s' (for bpftrace's "
+			        "'codegen', see -d ir)\n",
+			        arg);
+			return EXIT_USAGE;
+		}
+		tests = !strcmp(arg, "test");
+	}
+	if (o->ropts.run_tests || o->ropts.run_benches) {
+		fprintf(stderr,
+		        "sonde: --test, --bench and --mode are one choice: give one of them\n");
+		return EXIT_USAGE;
+	}
+	o->ropts.run_tests = tests;
+	o->ropts.run_benches = !tests;
+	return EXIT_OK;
+}
 
 /* The options with a value to check; EXIT_OK or EXIT_USAGE. */
 static int value_option(struct cli *o, int c, const char *arg)
@@ -770,6 +804,11 @@ static int parse_options(struct cli *o)
 		case OPT_TEST_RUN:
 			o->ropts.test_run = optarg;
 			break;
+		case OPT_TEST:
+		case OPT_BENCH:
+		case OPT_MODE:
+			rc = probe_mode_option(o, c, optarg);
+			break;
 		case OPT_PIN:
 			o->ropts.pin_dir = optarg;
 			break;
@@ -917,7 +956,7 @@ struct output {
 	FILE *f;
 };
 
-static int output_open(const struct cli *o, struct sig_state *sig, struct output *out)
+static int output_open(struct cli *o, struct sig_state *sig, struct output *out)
 {
 	/* close-on-exec: the -c command must not write into the trace */
 	int fd = STDOUT_FILENO;
@@ -929,6 +968,8 @@ static int output_open(const struct cli *o, struct sig_state *sig, struct output
 		}
 	}
 	bool tty = isatty(fd);
+	/* --test's tags in colour, as bpftrace prints them, on a terminal */
+	o->ropts.color = tty && !getenv("NO_COLOR");
 	out->f = sink_open(&out->sink, fd, o->out_path != NULL, o->out_path ? o->out_path : "stdout",
 			   sig);
 	if (!out->f) {
@@ -977,6 +1018,15 @@ static int run_script(struct cli *o, struct sig_state *sig, struct sig_watch *wa
 	if (o->target_pid && o->command) {
 		fprintf(stderr, "sonde: -p and -c cannot be used together\n");
 		return EXIT_USAGE;
+	}
+	if (o->ropts.run_tests || o->ropts.run_benches) {
+		const char *mode = o->ropts.run_tests ? "--test" : "--bench";
+		/* they attach nothing: no command to trace, no packets to run */
+		if (o->command || o->ropts.test_run) {
+			fprintf(stderr, "sonde: %s attaches nothing: it cannot be used with %s\n",
+			        mode, o->command ? "-c" : "--test-run");
+			return EXIT_USAGE;
+		}
 	}
 	o->host->target_pid = o->target_pid;
 	if (ready_fd_from_env(&o->ropts.ready_fd))

@@ -105,6 +105,7 @@ struct fmt_desc {
 	/* errorf()/warnf(): a line on stderr after this prefix, the call's
 	 * place ("x.bt:3:5: error: "), not output; NULL for printf */
 	const char *stderr_prefix;
+	bool is_error; /* errorf (not warnf): a test: probe that calls it fails */
 };
 
 /* Ring-buffer records start with this header. */

@@ -57,7 +57,8 @@ struct cg {
 	struct var_info **cb_vars;    /* the variables whose slots cb_ctx holds, in order */
 	uint32_t ncb_vars;
 	struct var_info *cb_kv;       /* the loop's $kv, a local of the callback */
-	uint32_t cb_ret_off;          /* in cb_ctx: set when the body ends the probe */
+	uint32_t cb_ret_off;          /* in cb_ctx: set when the body ends the probe,
+	                               * with what it returns in the next word */
 	LLVMValueRef elapsed;         /* map holding sonde's start time (ktime ns) */
 	struct cg_aux_maps *aux; /* the maps above, as the manifest describes them */
 	LLVMValueRef len_cb;          /* len(): the counting callback */
@@ -145,6 +146,7 @@ LLVMValueRef cg_helper(struct cg *g, enum bpf_func_id id, LLVMTypeRef ret, LLVMV
 LLVMValueRef clamp(struct cg *g, LLVMValueRef v, uint64_t max);
 LLVMBasicBlockRef new_block(struct cg *g, const char *name);
 void ret_default(struct cg *g);
+void ret_value(struct cg *g, LLVMValueRef v);
 uint32_t round8(uint32_t size);
 LLVMValueRef zeros_ptr(struct cg *g, uint32_t size);
 void zero_fill(struct cg *g, LLVMValueRef p, uint32_t n, bool is_volatile);

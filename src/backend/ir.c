@@ -117,18 +117,27 @@ LLVMBasicBlockRef new_block(struct cg *g, const char *name)
 	return LLVMAppendBasicBlockInContext(g->ctx, g->fn, name);
 }
 
-/* Ends the program with the provider's default verdict (XDP_PASS for xdp,
- * 0 for tracing). */
-void ret_default(struct cg *g)
+/* Ends the program returning `v` (an i64, cut to the program's i32). In a
+ * for body (a bpf_loop callback) it ends the loop and leaves `v` in the
+ * loop's context, so the probe returns it once the loop is over. */
+void ret_value(struct cg *g, LLVMValueRef v)
 {
 	if (g->in_callback) {
 		/* ends the loop, and tells the probe to end too (return and
 		 * exit() in a for body end the probe, as in bpftrace 0.26) */
 		store64(g, gep(g, g->cb_ctx, g->cb_ret_off), c64(g, 1));
+		store64(g, gep(g, g->cb_ctx, g->cb_ret_off + 8), v);
 		LLVMBuildRet(g->b, c64(g, 1));
 		return;
 	}
-	LLVMBuildRet(g->b, LLVMConstInt(g->i32, (uint64_t)g->pi->ap->prov->default_return, 1));
+	LLVMBuildRet(g->b, LLVMBuildTrunc(g->b, v, g->i32, ""));
+}
+
+/* Ends the program with the provider's default verdict (XDP_PASS for xdp,
+ * 0 for tracing). */
+void ret_default(struct cg *g)
+{
+	ret_value(g, c64(g, (uint64_t)g->pi->ap->prov->default_return));
 }
 
 /* ---- values in memory --------------------------------------------------- */

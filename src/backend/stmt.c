@@ -53,9 +53,10 @@ static void cg_for(struct cg *g, struct node *n)
 	 * the loop (the start is passed after the slots) */
 	bool range = !m;
 	LLVMValueRef count = NULL;
-	/* the last word: set by the body when it ends the probe */
+	/* the last two words: set by the body when it ends the probe, and
+	 * what the probe then returns */
 	uint32_t ret_off = 16 + 8 * nv + (range ? 8 : 0);
-	LLVMValueRef ctxbuf = buf_new(g, ret_off + 8, true, BUF_TEMP_STACK, "for_ctx");
+	LLVMValueRef ctxbuf = buf_new(g, ret_off + 16, true, BUF_TEMP_STACK, "for_ctx");
 	if (range) {
 		LLVMValueRef start = cg_expr(g, n->u.for_.start);
 		LLVMValueRef end = cg_expr(g, n->u.for_.end);
@@ -198,7 +199,7 @@ static void cg_for(struct cg *g, struct node *n)
 			LLVMBuildICmp(g->b, LLVMIntNE, load64(g, gep(g, ctxbuf, ret_off)), c64(g, 0), ""),
 			ret, after);
 	LLVMPositionBuilderAtEnd(g->b, ret);
-	ret_default(g);
+	ret_value(g, load64(g, gep(g, ctxbuf, ret_off + 8)));
 	LLVMPositionBuilderAtEnd(g->b, after);
 }
 
@@ -249,7 +250,11 @@ static void cg_stmt(struct cg *g, struct node *n)
 		return;
 	}
 	case N_RETURN:
-		ret_default(g);
+		/* `return N;` of a test: N is its verdict (provider.h) */
+		if (n->u.ret.value && g->pi->ap->prov->returns_value)
+			ret_value(g, cg_expr(g, n->u.ret.value));
+		else
+			ret_default(g);
 		LLVMPositionBuilderAtEnd(g->b, new_block(g, "after_return"));
 		return;
 	case N_ASSIGN:

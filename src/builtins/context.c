@@ -97,7 +97,9 @@ struct type *check_probe(struct sema *s, struct node *n)
  * in bpftrace; a string as long as the longest one */
 static const char *probetype_name(const struct attach_point *ap)
 {
-	return ap->prov->run == RUN_ATTACHED ? ap->prov->name : "special";
+	return ap->prov->probetype             ? ap->prov->probetype
+	       : ap->prov->run == RUN_ATTACHED ? ap->prov->name
+	                                       : "special";
 }
 
 struct type *check_probetype(struct sema *s, struct node *n)

@@ -5,6 +5,8 @@
  * reads, so it does not, as in bpftrace);
  * the records they send are laid out in src/sema/formats.c.
  */
+#include <string.h>
+
 #include "builtins/check.h"
 #include "runtime/printer.h"
 #include "sema/sema_internal.h"
@@ -40,6 +42,7 @@ static struct type *check_message(struct sema *s, struct node *n, const char *se
 				   : "-e";
 	f->stderr_prefix = arena_printf(s->a, "%s:%d:%d: %s: ", file, n->loc.first_line,
 					n->loc.first_column, severity);
+	f->is_error = !strcmp(severity, "error");
 	return t;
 }
 

@@ -95,6 +95,8 @@ enum provider_run {
 	RUN_AT_START,  /* run once before the others are attached (BEGIN) */
 	RUN_AT_EXIT,   /* run once at exit (END) */
 	RUN_ON_SIGNAL, /* run each time sonde receives SIGUSR1 (self:signal) */
+	RUN_TEST,      /* run once after BEGIN under --test, nothing attached (test:) */
+	RUN_BENCH,     /* run repeatedly after BEGIN under --bench (bench:) */
 };
 
 /* Undoes an attachment that is neither a bpf_link nor an fd (a tc filter
@@ -179,6 +181,9 @@ bool probe_list_line(struct probe_lister *l, const char *line);
 
 struct provider {
 	const char *name;
+	/* what the probetype builtin says, when not the name of an attached
+	 * provider nor "special" (BEGIN, END) as bpftrace says it */
+	const char *probetype;
 	const char *const *aliases; /* NULL-terminated, or NULL */
 	enum spec_form form;
 	enum provider_run run;
@@ -237,6 +242,9 @@ struct provider {
 	void (*verdict_error)(struct compilation *c, const char *name, struct loc loc);
 	/* Returned when the probe block ends (XDP_PASS, TC_ACT_UNSPEC, 0). */
 	int64_t default_return;
+	/* `return N;` makes the program return N (a test's verdict); for the
+	 * others N is not evaluated and the block ends with default_return. */
+	bool returns_value;
 	/* Packet providers: the values their programs return, by name, in the
 	 * order --test-run prints its counts; several values may share a
 	 * name (the first entry holds their count). Ends with {NULL}. */

@@ -22,6 +22,7 @@ extern const struct provider provider_tc;
 extern const struct provider provider_watchpoint, provider_asyncwatchpoint;
 extern const struct provider provider_iter;
 extern const struct provider provider_self;
+extern const struct provider provider_test, provider_bench;
 
 const struct provider *const provider_table[] = {
 	&provider_begin,	  &provider_end,      &provider_tracepoint,
@@ -33,6 +34,7 @@ const struct provider *const provider_table[] = {
 	&provider_watchpoint, &provider_asyncwatchpoint,
 	&provider_iter,
 	&provider_self,
+	&provider_test, &provider_bench,
 	NULL,
 };
 

@@ -42,6 +42,9 @@ void out_init(struct printer *p, FILE *out, enum out_format format)
 	p->format = format;
 	p->resolver = NULL;
 	p->str_trailer = NULL;
+	p->diag = stderr;
+	p->errors = 0;
+	p->color = false;
 }
 
 /* ---- raw data -------------------------------------------------------- */
@@ -1362,6 +1365,7 @@ void out_attached(struct printer *p, uint32_t nprobes)
 
 void out_helper_error(struct printer *p, const struct helper_site *site, int64_t rc)
 {
+	p->errors++;
 	if (p->format == OUT_JSON) {
 		fprintf(p->out,
 			"{\"type\": \"helper_error\", \"helper\": \"%s\", \"retcode\": %lld, "
@@ -1375,6 +1379,127 @@ void out_helper_error(struct printer *p, const struct helper_site *site, int64_t
 	else
 		fprintf(p->out, "%lld\n", (long long)rc);
 	fprintf(p->out, "%s\n%s\n", site->text, site->marker);
+}
+
+/* ---- --test and --bench ------------------------------------------------- */
+
+enum { GREEN = 32, RED = 31 };
+
+/* A bracketed tag of the test output, in colour on a terminal */
+static void put_tag(struct printer *p, int color, const char *tag)
+{
+	if (p->color)
+		fprintf(p->out, "\033[%dm%s\033[0m ", color, tag);
+	else
+		fprintf(p->out, "%s ", tag);
+}
+
+static const char *tests_word(uint64_t n)
+{
+	return n == 1 ? "test" : "tests";
+}
+
+void out_tests_begin(struct printer *p, uint32_t ntests)
+{
+	if (p->format == OUT_JSON || !ntests)
+		return;
+	put_tag(p, GREEN, "[==========]");
+	fprintf(p->out, "Running %u %s.\n", ntests, tests_word(ntests));
+}
+
+/* A duration in the largest unit it reaches (ns, us, ms, s), cut to a
+ * whole number of it */
+static void put_duration(FILE *f, uint64_t ns)
+{
+	static const struct {
+		uint64_t scale;
+		const char *unit;
+	} units[] = {{1000000000ull, "s"}, {1000000ull, "ms"}, {1000ull, "us"}, {1, "ns"}};
+	size_t i = 0;
+	while (units[i].scale > 1 && ns < units[i].scale)
+		i++;
+	fprintf(f, "%llu %s", (unsigned long long)(ns / units[i].scale), units[i].unit);
+}
+
+void out_test_result(struct printer *p, const char *name, uint64_t ns, bool passed,
+                     const char *output, size_t len)
+{
+	if (p->format == OUT_JSON) {
+		fputs("{\"type\": \"test_result\", \"data\": {", p->out);
+		put_json_string(p->out, name, strlen(name));
+		fprintf(p->out, ": {\"duration\": %llu, \"passed\": %s, \"output\": ",
+		        (unsigned long long)ns, passed ? "true" : "false");
+		put_json_string(p->out, output, len);
+		fputs("}}}\n", p->out);
+		return;
+	}
+	put_tag(p, GREEN, "[ RUN      ]");
+	fprintf(p->out, "%s\n", name);
+	/* a passing test's output is not shown */
+	for (size_t at = 0; !passed && at < len;) {
+		const char *nl = memchr(output + at, '\n', len - at);
+		size_t line = nl ? (size_t)(nl - (output + at)) : len - at;
+		if (line)
+			fprintf(p->out, "%.*s\n", (int)line, output + at);
+		at += line + 1;
+	}
+	if (passed)
+		put_tag(p, GREEN, "[       OK ]");
+	else
+		put_tag(p, RED, "[  FAILED  ]");
+	fprintf(p->out, "%s (", name);
+	put_duration(p->out, ns);
+	fputs(")\n", p->out);
+}
+
+void out_tests_end(struct printer *p, const char *const *names, const bool *passed, uint32_t ntests)
+{
+	if (p->format == OUT_JSON || !ntests)
+		return;
+	uint32_t npassed = 0;
+	for (uint32_t i = 0; i < ntests; i++)
+		npassed += passed[i];
+	put_tag(p, GREEN, "[==========]");
+	fprintf(p->out, "%u %s ran.\n", ntests, tests_word(ntests));
+	put_tag(p, GREEN, "[  PASSED  ]");
+	fprintf(p->out, "%u %s.\n", npassed, tests_word(npassed));
+	if (npassed == ntests)
+		return;
+	put_tag(p, RED, "[  FAILED  ]");
+	fprintf(p->out, "%u %s, listed below:\n", ntests - npassed, tests_word(ntests - npassed));
+	for (uint32_t i = 0; i < ntests; i++)
+		if (!passed[i]) {
+			put_tag(p, RED, "[  FAILED  ]");
+			fprintf(p->out, "%s\n", names[i]);
+		}
+}
+
+void out_bench_result(struct printer *p, const char *const *names, uint32_t nbenches,
+                      const char *name, uint64_t avg_ns, uint64_t iters, bool header)
+{
+	if (p->format == OUT_JSON) {
+		fputs("{\"type\": \"benchmark_result\", \"data\": {", p->out);
+		put_json_string(p->out, name, strlen(name));
+		fprintf(p->out, ": {\"average\": %llu, \"iters\": %llu}}}\n",
+		        (unsigned long long)avg_ns, (unsigned long long)iters);
+		return;
+	}
+	/* bpftrace's columns: names at least 40 wide, then a space; times 15 */
+	enum { NAME_MIN = 40, TIME_WIDTH = 15 };
+	int width = NAME_MIN;
+	for (uint32_t i = 0; i < nbenches; i++)
+		if ((int)strlen(names[i]) > width)
+			width = (int)strlen(names[i]);
+	if (header) {
+		static const char iterations[] = "Iterations";
+		fprintf(p->out, "%-*s%-*s%s\n", width + 1, "Benchmark", TIME_WIDTH, "Time(ns)",
+		        iterations);
+		for (int i = 0; i < width + 1 + TIME_WIDTH + (int)sizeof(iterations) - 1; i++)
+			fputc('-', p->out);
+		fputc('\n', p->out);
+	}
+	fprintf(p->out, "%-*s%-*llu%llu\n", width + 1, name, TIME_WIDTH, (unsigned long long)avg_ns,
+	        (unsigned long long)iters);
 }
 
 void out_lost_events(struct printer *p, uint64_t lost)
@@ -1718,7 +1843,8 @@ void out_printf(struct printer *p, const struct fmt_desc *fmt, const void *paylo
 		struct membuf m;
 		put_printf(membuf_open(&m), fmt, payload, len);
 		membuf_close(&m);
-		fprintf(stderr, "%s%.*s\n", fmt->stderr_prefix, (int)m.len, m.data);
+		fprintf(p->diag, "%s%.*s\n", fmt->stderr_prefix, (int)m.len, m.data);
+		p->errors += fmt->is_error;
 		free(m.data);
 		return;
 	}

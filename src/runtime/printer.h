@@ -10,6 +10,8 @@
 #ifndef SONDE_PRINTER_H
 #define SONDE_PRINTER_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -34,6 +36,14 @@ struct printer {
 	/* printed after a string that fills its bytes (it was cut), as
 	 * bpftrace 0.26's str_trunc_trailer; NULL for none */
 	const char *str_trailer;
+	/* where errorf()/warnf() lines go: stderr, or the output of a test:
+	 * probe that the runtime captures (runtime.c) */
+	FILE *diag;
+	/* errorf() lines and helper failures (-k) printed since the runtime
+	 * last set it to 0: a test: probe that printed any fails */
+	unsigned errors;
+	/* --test's tags in colour, as bpftrace prints them (a terminal only) */
+	bool color;
 };
 
 void out_init(struct printer *p, FILE *out, enum out_format format);
@@ -77,6 +87,20 @@ void out_join(struct printer *p, const struct fmt_desc *fmt, const void *payload
 void out_helper_error(struct printer *p, const struct helper_site *site, int64_t rc);
 /* "Attaching N probes..." (text) / {"type": "attached_probes", ...} (json). */
 void out_attached(struct printer *p, uint32_t nprobes);
+/* --test (bpftrace 0.26, in googletest's layout): the line before the
+ * first test, one result per test (a failed test's output, its empty
+ * lines dropped, between its two lines), and the summary. JSON: one
+ * "test_result" record per test, nothing else. */
+void out_tests_begin(struct printer *p, uint32_t ntests);
+void out_test_result(struct printer *p, const char *name, uint64_t ns, bool passed,
+                     const char *output, size_t len);
+void out_tests_end(struct printer *p, const char *const *names, const bool *passed,
+                   uint32_t ntests);
+/* --bench: one row of the table of `names` (the column is as wide as the
+ * longest), with its header first when `header`. JSON: a
+ * "benchmark_result" record. */
+void out_bench_result(struct printer *p, const char *const *names, uint32_t nbenches,
+                      const char *name, uint64_t avg_ns, uint64_t iters, bool header);
 /* Lost ring-buffer events. */
 void out_lost_events(struct printer *p, uint64_t lost);
 /* Updates a full hash map could not take (JSON: a "dropped_updates"

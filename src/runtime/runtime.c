@@ -46,6 +46,7 @@ struct run {
 	struct sig_state *sig;
 	bool stop;
 	bool exit_seen, in_end;
+	bool probes_failed; /* --test: a test failed; --bench: a benchmark did */
 	int ncpus;
 	uint64_t lost_reported;
 	/* per map: a keyless aggregation's slot that zero() reset after an
@@ -579,6 +580,235 @@ static int run_once(struct run *r, enum provider_run when)
 	return EXIT_OK;
 }
 
+/* ---- --test and --bench ---------------------------------------------------- */
+
+/* Whether probes of this kind run in this run: test: and bench: probes
+ * under their option only, and then nothing else but BEGIN and END, as in
+ * bpftrace 0.26. */
+static bool runs_in_mode(const struct rt_options *o, enum provider_run run)
+{
+	if (run == RUN_AT_START || run == RUN_AT_EXIT)
+		return true;
+	if (o->run_tests)
+		return run == RUN_TEST;
+	if (o->run_benches)
+		return run == RUN_BENCH;
+	return run != RUN_TEST && run != RUN_BENCH;
+}
+
+/* A script of which nothing would run: bpftrace's words when the option
+ * to run its test: or bench: probes is missing. EXIT_OK when something runs. */
+static int check_something_runs(const struct program *p, const struct rt_options *o)
+{
+	bool tests = false, benches = false;
+	for (uint32_t i = 0; i < p->m.nprobes; i++) {
+		const struct provider *prov = provider_find(p->m.probes[i].provider);
+		if (!prov)
+			continue;
+		if (runs_in_mode(o, prov->run))
+			return EXIT_OK;
+		tests |= prov->run == RUN_TEST;
+		benches |= prov->run == RUN_BENCH;
+	}
+	if (o->run_tests || o->run_benches)
+		fprintf(stderr,
+		        "sonde: %s runs the script's %s probes (and BEGIN and END), and it has "
+		        "none\n",
+		        o->run_tests ? "--test" : "--bench", o->run_tests ? "test:" : "bench:");
+	else if (tests)
+		fprintf(stderr, "ERROR: No probes attached; use --test to run test probes.\n");
+	else if (benches)
+		fprintf(stderr,
+		        "ERROR: No probes attached; use --bench to run benchmark probes.\n");
+	else
+		return EXIT_OK;
+	return EXIT_USAGE;
+}
+
+/* exit()'s code since clear_exit_flag: -1 when it was not called */
+static int exit_code_called(const struct run *r)
+{
+	uint64_t flag = counter_value(r, COUNTER_EXIT);
+	return flag ? (int)((flag - 1) & 0xff) : -1;
+}
+
+/* Forgets an exit() of a test or benchmark: it stands for that one only
+ * (the counters' mapping is read-only, the map itself is not) */
+static void clear_exit_flag(struct run *r)
+{
+	if (!counter_value(r, COUNTER_EXIT))
+		return;
+	size_t size = bpf_map__value_size(r->ld.counters);
+	uint64_t *copy = malloc(size);
+	if (!copy)
+		sonde_out_of_memory("running the tests");
+	memcpy(copy, r->ld.counter_vals, size);
+	copy[COUNTER_EXIT] = 0;
+	uint32_t key = 0;
+	if (bpf_map_update_elem(bpf_map__fd(r->ld.counters), &key, copy, BPF_ANY))
+		fprintf(stderr, "sonde: cannot reset the exit() flag: %s\n", strerror(errno));
+	free(copy);
+	r->stop = false;
+	r->exit_seen = false;
+}
+
+/* One BPF_PROG_TEST_RUN of a test: or bench: program, `repeat` times, on
+ * a zeroed Ethernet header (XDP's smallest input). The printer's output
+ * goes to `capture` meanwhile, as text (bpftrace captures it as text in
+ * every format), and its error count starts from 0. */
+static int run_probe_program(struct run *r, uint32_t i, uint32_t repeat, FILE *capture,
+                             struct bpf_test_run_opts *opts)
+{
+	static const uint8_t eth_header[14];
+	opts->data_in = eth_header;
+	opts->data_size_in = sizeof(eth_header);
+	opts->repeat = repeat;
+	FILE *out = r->pr.out, *diag = r->pr.diag;
+	enum out_format format = r->pr.format;
+	r->pr.out = r->pr.diag = capture;
+	r->pr.format = OUT_TEXT;
+	r->pr.errors = 0;
+	int err = bpf_prog_test_run_opts(bpf_program__fd(r->ld.progs[i]), opts);
+	int e = errno;
+	drain(r);
+	fflush(capture);
+	r->pr.out = out;
+	r->pr.diag = diag;
+	r->pr.format = format;
+	if (err) {
+		fprintf(stderr, "sonde: running %s failed: %s\n", r->p->m.probes[i].spec,
+		        strerror(e));
+		return EXIT_SYSTEM;
+	}
+	return EXIT_OK;
+}
+
+/* The probes of kind `run`, by probe index, and their names */
+static uint32_t probes_of(const struct run *r, enum provider_run run, uint32_t *index,
+                          const char **names)
+{
+	uint32_t n = 0;
+	for (uint32_t i = 0; i < r->p->m.nprobes; i++) {
+		const struct provider *prov = provider_find(r->p->m.probes[i].provider);
+		if (prov && prov->run == run) {
+			index[n] = i;
+			names[n++] = r->p->m.probes[i].target;
+		}
+	}
+	return n;
+}
+
+/* --test: each test once, in script order. It passes when it returned 0,
+ * called no exit() with a code other than 0 and printed no error; what it
+ * printed is shown when it fails. */
+static int run_tests(struct run *r)
+{
+	uint32_t n = r->p->m.nprobes;
+	uint32_t *index = calloc(n + 1, sizeof(*index));
+	const char **names = calloc(n + 1, sizeof(*names));
+	bool *passed = calloc(n + 1, sizeof(*passed));
+	if (!index || !names || !passed)
+		sonde_out_of_memory("running the tests");
+	n = probes_of(r, RUN_TEST, index, names);
+	out_tests_begin(&r->pr, n);
+	int rc = EXIT_OK;
+	uint32_t ran = 0;
+	for (; ran < n && !signal_pending_now(r); ran++) {
+		char *text = NULL;
+		size_t len = 0;
+		FILE *capture = open_memstream(&text, &len);
+		if (!capture)
+			sonde_out_of_memory("running the tests");
+		LIBBPF_OPTS(bpf_test_run_opts, opts);
+		rc = run_probe_program(r, index[ran], 1, capture, &opts);
+		fclose(capture);
+		if (rc) {
+			free(text);
+			break;
+		}
+		passed[ran] = opts.retval == 0 && exit_code_called(r) <= 0 && !r->pr.errors;
+		r->probes_failed |= !passed[ran];
+		clear_exit_flag(r);
+		out_test_result(&r->pr, names[ran], opts.duration, passed[ran], text, len);
+		fflush(r->pr.out);
+		free(text);
+	}
+	/* the summary of those that ran (a signal may have stopped the rest) */
+	if (rc == EXIT_OK)
+		out_tests_end(&r->pr, names, passed, ran);
+	free(index);
+	free(names);
+	free(passed);
+	return rc;
+}
+
+/* --bench: each benchmark run with a repeat count that grows, as
+ * bpftrace grows it, until one run takes a millisecond; its average time
+ * then is its result. Their output is not shown. One that returns other
+ * than 0 is skipped (bpftrace's way to leave one out); exit() with a code
+ * other than 0 or an error fails it and the run. */
+static int run_benches(struct run *r)
+{
+	/* the kernel counts repeats in 32 bits; a program it times at 0 ns
+	 * would grow the count for ever */
+	enum { MAX_ITERS = 100000000 };
+	uint32_t n = r->p->m.nprobes;
+	uint32_t *index = calloc(n + 1, sizeof(*index));
+	const char **names = calloc(n + 1, sizeof(*names));
+	if (!index || !names)
+		sonde_out_of_memory("running the benchmarks");
+	n = probes_of(r, RUN_BENCH, index, names);
+	FILE *discard = fopen("/dev/null", "we");
+	if (!discard) {
+		fprintf(stderr, "sonde: cannot open /dev/null: %s\n", strerror(errno));
+		free(index);
+		free(names);
+		return EXIT_SYSTEM;
+	}
+	int rc = EXIT_OK;
+	bool header = true;
+	for (uint32_t b = 0; b < n && rc == EXIT_OK && !signal_pending_now(r); b++) {
+		uint64_t iters = 1;
+		for (;;) {
+			LIBBPF_OPTS(bpf_test_run_opts, opts);
+			rc = run_probe_program(r, index[b], (uint32_t)iters, discard, &opts);
+			if (rc)
+				break;
+			int code = exit_code_called(r);
+			clear_exit_flag(r);
+			if (code <= 0 && opts.retval != 0)
+				break; /* skipped */
+			if (code > 0 || r->pr.errors) {
+				fflush(r->pr.out);
+				fprintf(stderr, "ERROR: Benchmark '%s' failed.\n", names[b]);
+				r->probes_failed = true;
+				break;
+			}
+			uint64_t total = (uint64_t)opts.duration * iters;
+			uint64_t grow = total < 1000      ? 1000
+			                : total < 10000   ? 100
+			                : total < 100000  ? 10
+			                : total < 1000000 ? 2
+			                                  : 1;
+			if (grow > 1 && iters * grow <= MAX_ITERS && !signal_pending_now(r)) {
+				iters *= grow;
+				continue;
+			}
+			out_bench_result(&r->pr, names, n, names[b], opts.duration, iters, header);
+			fflush(r->pr.out);
+			header = false;
+			break;
+		}
+	}
+	fclose(discard);
+	free(index);
+	free(names);
+	/* records the repeated runs could not put in the ring buffer are
+	 * output no one would see: not reported as lost */
+	r->lost_reported = counter_value(r, COUNTER_LOST);
+	return rc;
+}
+
 static bool attached_at_runtime(const struct probe_desc *pd)
 {
 	const struct provider *prov = provider_find(pd->provider);
@@ -801,6 +1031,13 @@ int rt_run(const struct program *p, const struct rt_options *o, struct diag *d)
 {
 	struct run r = {.p = p, .o = o, .sig = o->sig};
 	out_init(&r.pr, o->out, o->format);
+	r.pr.color = o->color;
+	/* --dry-run loads every program, test: and bench: ones too */
+	int nothing = o->dry_run ? EXIT_OK : check_something_runs(p, o);
+	if (nothing)
+		return nothing;
+	/* --test, --bench and --test-run run the programs themselves */
+	bool attaches = !o->test_run && !o->run_tests && !o->run_benches;
 	r.ncpus = libbpf_num_possible_cpus();
 	if (r.ncpus <= 0) {
 		fprintf(stderr, "sonde: cannot count the possible CPUs\n");
@@ -872,8 +1109,15 @@ int rt_run(const struct program *p, const struct rt_options *o, struct diag *d)
 	/* -q drops the attached_probes record of -f json too, as in
 	 * bpftrace 0.17: `sonde -q -f json` of an exit-time map is one JSON
 	 * document */
-	if (!o->quiet && !o->test_run)
-		out_attached(&r.pr, p->m.nprobes);
+	if (!o->quiet && attaches) {
+		/* test: and bench: probes do not run without --test, --bench */
+		uint32_t nrun = 0;
+		for (uint32_t i = 0; i < p->m.nprobes; i++) {
+			const struct provider *prov = provider_find(p->m.probes[i].provider);
+			nrun += !prov || runs_in_mode(o, prov->run);
+		}
+		out_attached(&r.pr, nrun);
+	}
 	fflush(o->out);
 	/* a signal that came right after loading, or output that cannot be
 	 * written: nothing runs or attaches */
@@ -883,19 +1127,23 @@ int rt_run(const struct program *p, const struct rt_options *o, struct diag *d)
 		struct testrun_hooks h = {testrun_drain, testrun_stop, &r};
 		rc = testrun_packets(&p->m, r.ld.progs, o->test_run, &r.pr, o->quiet, &h);
 	}
-	if (rc == EXIT_OK && !r.stop && !o->test_run)
+	if (rc == EXIT_OK && !r.stop && o->run_tests)
+		rc = run_tests(&r);
+	if (rc == EXIT_OK && !r.stop && o->run_benches)
+		rc = run_benches(&r);
+	if (rc == EXIT_OK && !r.stop && attaches)
 		rc = attach_all(&r);
 	/* -c CMD: the command starts once everything is attached */
 	if (rc == EXIT_OK && !r.stop && o->on_attached)
 		o->on_attached(o->on_attached_arg);
-	if (rc == EXIT_OK && !r.stop && !o->test_run) {
+	if (rc == EXIT_OK && !r.stop && attaches) {
 		notify_ready(o->ready_fd);
 		if (o->notify_attached) {
 			fflush(o->out);
 			fprintf(stderr, "__BPFTRACE_NOTIFY_PROBES_ATTACHED\n");
 		}
 	}
-	if (rc == EXIT_OK && !r.stop && !o->test_run)
+	if (rc == EXIT_OK && !r.stop && attaches)
 		rc = poll_loop(&r);
 	detach_all(&r);
 	if (rc == EXIT_OK || rc == EXIT_ATTACH) {
@@ -904,13 +1152,17 @@ int rt_run(const struct program *p, const struct rt_options *o, struct diag *d)
 		int end_rc = run_once(&r, RUN_AT_EXIT);
 		drain(&r);
 		report_lost(&r);
-		if (p->m.print_maps_on_exit)
+		/* bpftrace prints no maps after tests and benchmarks */
+		if (p->m.print_maps_on_exit && !o->run_tests && !o->run_benches)
 			print_all_maps(&r);
 		fflush(o->out);
 		report_dropped(&r);
 		report_truncated(&r);
 		if (rc == EXIT_OK)
 			rc = end_rc;
+		/* a failed test or benchmark: 1, as in bpftrace */
+		if (rc == EXIT_OK && r.probes_failed)
+			rc = EXIT_SCRIPT;
 		/* exit(code), read after END, whose exit() may set it too */
 		uint64_t exit_flag = counter_value(&r, COUNTER_EXIT);
 		if (rc == EXIT_OK && exit_flag)

@@ -37,8 +37,14 @@ struct rt_options {
 	bool verifier_log;
 	bool quiet; /* -q: no "Attaching N probes..." */
 	const char *test_run; /* --test-run: run the packet probes over this pcap, attach nothing */
-	const char *pin_dir;  /* --pin: pin the maps in this bpffs directory (pin.h) */
-	bool keep_pins;       /* --keep-pins: leave the pins at exit */
+	/* --test, --bench (bpftrace 0.26): BEGIN, then each test: (bench:)
+	 * probe run by sonde, then END; nothing is attached, and the other
+	 * probes do not run (probes/test.c). Without them those probes do
+	 * not run either */
+	bool run_tests, run_benches;
+	bool color;          /* the output is a terminal: --test's tags in colour */
+	const char *pin_dir; /* --pin: pin the maps in this bpffs directory (pin.h) */
+	bool keep_pins;      /* --keep-pins: leave the pins at exit */
 	/* called once every probe is attached (main.c starts -c CMD) */
 	void (*on_attached)(void *arg);
 	void *on_attached_arg;

@@ -367,10 +367,18 @@ void check_stmt(struct sema *s, struct node *n)
 	case N_INCDEC:
 		check_expr(s, n);
 		break;
-	case N_RETURN:
-		if (n->u.ret.value)
-			check_expr(s, n->u.ret.value);
+	case N_RETURN: {
+		struct type *t = n->u.ret.value ? check_expr(s, n->u.ret.value) : NULL;
+		/* a test's verdict (provider.h): what the program returns */
+		for (size_t i = 0; t && i < s->naps; i++)
+			if (s->aps[i].prov->returns_value && !is_int(t)) {
+				diag_error(s->d, n->u.ret.value->loc,
+				           "a %s probe returns an integer (0: it passed), got %s",
+				           s->aps[i].prov->name, type_name(s->a, t));
+				break;
+			}
 		break;
+	}
 	case N_WHILE:
 		check_cond(s, n->u.while_.cond, "a while condition");
 		s->loop_depth++;

@@ -85,6 +85,8 @@ LLVMValueRef emit_probetype(struct cg *g, struct node *n, struct node *target)
 {
 	(void)target;
 	const struct attach_point *ap = g->pi->ap;
-	const char *s = ap->prov->run == RUN_ATTACHED ? ap->prov->name : "special";
+	const char *s = ap->prov->probetype             ? ap->prov->probetype
+	                : ap->prov->run == RUN_ATTACHED ? ap->prov->name
+	                                                : "special";
 	return const_str(g, s, strlen(s), n->type->size);
 }
