@@ -596,6 +596,21 @@ compound
 		$$->u.for_.end = $7;
 		$$->u.for_.body = $9;
 	}
+	/* bpftrace 0.26 also takes both without the parentheses, as its
+	 * tools write them: `for $kv : @m {`, `for $i : 0..$n {` */
+	| FOR VAR ':' map stmt_block {
+		$$ = ast_new(ps->arena, N_FOR, @$);
+		$$->u.for_.var = ast_var(ps->arena, @2, $2);
+		$$->u.for_.map = $4;
+		$$->u.for_.body = $5;
+	}
+	| FOR VAR ':' expr DOTDOT expr stmt_block {
+		$$ = ast_new(ps->arena, N_FOR, @$);
+		$$->u.for_.var = ast_var(ps->arena, @2, $2);
+		$$->u.for_.start = $4;
+		$$->u.for_.end = $6;
+		$$->u.for_.body = $7;
+	}
 	| block
 	;
 
