@@ -984,7 +984,9 @@ static int named_help(struct cli *o, const struct source *src, bool *listed)
 		return EXIT_OK;
 	struct diag d;
 	diag_init(&d, stderr);
-	d.no_warnings = o->copts.no_warnings;
+	/* only the list is wanted; and a script that runs after all gives
+	 * its warnings when it compiles, once */
+	d.no_warnings = true;
 	if (driver_named_help(src, &o->copts, o->host, &d, stdout, listed))
 		return EXIT_SCRIPT;
 	return EXIT_OK;
