@@ -135,6 +135,27 @@ struct fmt_info {
 };
 
 /* One program to generate: a probe block at one attach point. */
+/* A named parameter a getopt() call declares (bpftrace 0.26), in the order
+ * first declared: its kind is its default's (sema/params.c). */
+enum named_param_kind { NAMED_BOOL, NAMED_INT, NAMED_STR };
+
+struct named_param {
+	const char *name; /* without the "--" */
+	enum named_param_kind kind;
+	/* the default: NAMED_BOOL and NAMED_INT in int_default (negative
+	 * when default_negative), NAMED_STR in str_default */
+	uint64_t int_default;
+	bool default_negative;
+	const char *str_default;
+	const char *help; /* the third argument, "" when none */
+	struct loc loc;   /* the first getopt() call naming it */
+	/* the value the command line gives it, the default when none */
+	uint64_t value;
+	bool value_negative;
+	const char *str_value;
+	struct named_param *next;
+};
+
 struct probe_inst {
 	struct node *probe;
 	struct attach_point *ap;
@@ -170,6 +191,20 @@ struct compilation {
 	/* -k/-kk: the checked helper calls, codegen's, in the manifest at emit */
 	struct helper_site *helper_sites;
 	uint32_t nhelper_sites, cap_helper_sites;
+
+	/* the command line's words after the script, read by sema/params.c:
+	 * in a program that calls getopt() (uses_getopt) those starting with
+	 * "--" are named parameters (named_words, without the "--") and the
+	 * rest positional ($1...); in any other program all are positional */
+	bool uses_getopt;
+	const char **pos_params;
+	int npos_params;
+	const char **named_words;
+	int nnamed_words;
+	/* "--help" is among the named words and no getopt() declares "help":
+	 * the driver lists the named parameters instead of compiling on */
+	bool named_help;
+	struct named_param *named_params;
 
 	bool missing_noted; /* the missing_probes note was given */
 	/* a probe was left out by missing_probes = warn or ignore: its body

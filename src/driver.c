@@ -513,7 +513,8 @@ static void pass_state_fini(struct pass_state *s)
  * -1 with *script_error telling whether the failing passes reported an
  * error in the script (through the diagnostic sink) rather than on
  * stderr. */
-static int run_passes(struct pass_state *s, enum pass_phase last_phase, bool *script_error)
+static int run_passes(struct pass_state *s, enum pass_phase last_phase, const char *last_pass,
+                      bool *script_error)
 {
 	bool failed = false;
 	int errors_before_failure = 0;
@@ -531,6 +532,8 @@ static int run_passes(struct pass_state *s, enum pass_phase last_phase, bool *sc
 		}
 		if (failed && !ps->continues)
 			break;
+		if (last_pass && !strcmp(ps->name, last_pass))
+			break;
 	}
 	if (failed)
 		*script_error = s->c.diag->nerrors > errors_before_failure;
@@ -544,7 +547,7 @@ int driver_probes(const struct source *src, const struct compile_options *opts, 
 	pass_state_init(&s, src, opts, host, d);
 	s.opts.debug = 0; /* a listing prints nothing else */
 	bool script_error;
-	int rc = run_passes(&s, PHASE_FRONT, &script_error);
+	int rc = run_passes(&s, PHASE_FRONT, NULL, &script_error);
 	/* a probe named twice (or matched by two wildcards) is one line */
 	for (struct probe_inst *pi = s.c.insts; !rc && pi; pi = pi->next) {
 		bool seen = false;
@@ -557,6 +560,23 @@ int driver_probes(const struct source *src, const struct compile_options *opts, 
 	return rc;
 }
 
+int driver_named_help(const struct source *src, const struct compile_options *opts,
+                      struct host *host, struct diag *d, FILE *out, bool *listed)
+{
+	struct pass_state s;
+	pass_state_init(&s, src, opts, host, d);
+	s.opts.debug = 0; /* the list is all it prints */
+	bool script_error;
+	/* the parameters are known once the params pass has run: what comes
+	 * after would need the kernel's types and probes */
+	int rc = run_passes(&s, PHASE_FRONT, "params", &script_error);
+	*listed = !rc && s.c.named_help;
+	if (*listed)
+		getopt_print_help(&s.c, out);
+	pass_state_fini(&s);
+	return rc;
+}
+
 int driver_compile(const struct source *src, const struct compile_options *opts, struct host *host,
 		   struct diag *d, struct program **out, bool *script_error)
 {
@@ -564,7 +584,7 @@ int driver_compile(const struct source *src, const struct compile_options *opts,
 	pass_state_init(&s, src, opts, host, d);
 	*out = NULL;
 	*script_error = false;
-	int rc = run_passes(&s, PHASE_BACK, script_error);
+	int rc = run_passes(&s, PHASE_BACK, NULL, script_error);
 	if (!rc) {
 		*out = s.p;
 		s.p = NULL;

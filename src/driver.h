@@ -36,5 +36,11 @@ int driver_compile(const struct source *src, const struct compile_options *opts,
  * reporting the script's errors through `d`. */
 int driver_probes(const struct source *src, const struct compile_options *opts, struct host *host,
 		  struct diag *d, void (*each)(const char *spec, void *arg), void *arg);
+/* "--help" among the parameters: parses the script and reads its getopt()
+ * calls (bpftrace 0.26's named parameters), and unless one declares
+ * "help" lists them on `out`, setting *listed. 0, or -1 after reporting
+ * the script's errors through `d`. */
+int driver_named_help(const struct source *src, const struct compile_options *opts,
+                      struct host *host, struct diag *d, FILE *out, bool *listed);
 
 #endif

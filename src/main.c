@@ -1012,6 +1012,27 @@ static int compile_and_run(struct cli *o, const struct source *src, struct sig_w
 	return rc;
 }
 
+/* "-- --help": the script's named parameters (getopt(), bpftrace 0.26)
+ * listed instead of running it, without privilege. *listed is false when
+ * the script declares a parameter "help" itself: it runs then. */
+static int named_help(struct cli *o, const struct source *src, bool *listed)
+{
+	*listed = false;
+	bool asked = false;
+	for (int i = 0; i < o->copts.nparams; i++)
+		asked |= !strcmp(o->copts.params[i], "--help");
+	if (!asked)
+		return EXIT_OK;
+	struct diag d;
+	diag_init(&d, stderr);
+	/* only the list is wanted; and a script that runs after all gives
+	 * its warnings when it compiles, once */
+	d.no_warnings = true;
+	if (driver_named_help(src, &o->copts, o->host, &d, stdout, listed))
+		return EXIT_SCRIPT;
+	return EXIT_OK;
+}
+
 /* A script, with -c's command when given. */
 static int run_script(struct cli *o, struct sig_state *sig, struct sig_watch *watch)
 {
@@ -1036,6 +1057,13 @@ static int run_script(struct cli *o, struct sig_state *sig, struct sig_watch *wa
 	int rc = script_load(o, &s);
 	if (rc)
 		return rc;
+	bool listed;
+	rc = named_help(o, &s.src, &listed);
+	if (rc || listed) {
+		free(s.text);
+		free(s.abs);
+		return rc;
+	}
 	struct output out;
 	rc = output_open(o, sig, &out);
 	if (rc) {

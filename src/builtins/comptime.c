@@ -5,6 +5,8 @@
  * run), static_assert and fail (an error at the call unless the call is
  * in the branch of an `if` whose constant condition leaves it out), and
  * assert, a run-time check that reports and exits with status 1.
+ * getopt() is one too, replaced by its value before typing
+ * (src/sema/getopt.c).
  *
  * fold_const is the small constant evaluator they share with the `if`
  * of src/sema/stmt.c: literals, constants of the script and the kernel,
@@ -291,4 +293,12 @@ struct type *check_assert(struct sema *s, struct node *n)
 	report->next = stop;
 	n->u.call.lowered = report;
 	return &type_void;
+}
+
+/* never reached: the params pass has replaced every getopt() call by its
+ * value (src/sema/getopt.c) */
+struct type *check_getopt(struct sema *s, struct node *n)
+{
+	diag_error(s->d, n->loc, "getopt() is left in the program after its value was read");
+	return NULL;
 }

@@ -14,12 +14,18 @@
  *  - in a probe spec `$N` is the word as written, "" when not given
  *    (`uprobe:$1:main`, `interval:ms:$1`).
  * They cannot be assigned, and `$0` is no parameter.
+ *
+ * In a program that calls getopt() (bpftrace 0.26's named parameters,
+ * getopt.c) a word "--NAME" or "--NAME=VALUE" is a named parameter and
+ * the others are $1...$N; in any other program every word is positional,
+ * as bpftrace 0.17 reads them, with a warning for a word that looks named.
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "sema/sema.h"
+#include "sema/sema_internal.h"
 
 /* A node `$N` or `$#`: its number (1...), 0 for `$0`, -1 for `$#`, or
  * -2 for a scratch variable. */
@@ -39,7 +45,7 @@ static long param_index(const struct node *n)
 
 static const char *param_word(const struct compilation *c, long i)
 {
-	return i >= 1 && i <= c->opts->nparams ? c->opts->params[i - 1] : NULL;
+	return i >= 1 && i <= c->npos_params ? c->pos_params[i - 1] : NULL;
 }
 
 /* bpftrace's test for a number: all of the word read by strtoll in base
@@ -74,7 +80,7 @@ static struct node *str_node(struct compilation *c, struct loc loc, const char *
 static struct node *param_value(struct compilation *c, struct node *n, long i)
 {
 	if (i == -1)
-		return int_node(c, n->loc, c->opts->nparams);
+		return int_node(c, n->loc, c->npos_params);
 	if (i == 0) {
 		diag_error(c->diag, n->loc, "$%s is not a valid parameter", n->u.var.name);
 		diag_note(c->diag, (struct loc){0}, "positional parameters are $1, $2, ...");
@@ -153,8 +159,8 @@ static void subst_spec(struct compilation *c, struct node *spec)
 	if (!strchr(t, '$'))
 		return;
 	size_t cap = strlen(t) + 1, len = 0;
-	for (int i = 0; i < c->opts->nparams; i++)
-		cap += strlen(c->opts->params[i]) * strlen(t);
+	for (int i = 0; i < c->npos_params; i++)
+		cap += strlen(c->pos_params[i]) * strlen(t);
 	char *out = arena_alloc(&c->arena, cap);
 	for (const char *p = t; *p;) {
 		size_t digits = p[0] == '$' ? strspn(p + 1, "0123456789") : 0;
@@ -238,6 +244,12 @@ static void subst(struct compilation *c, struct node **slot)
 		subst(c, &n->u.macro.body);
 		return;
 	case N_CALL:
+		if (!strcmp(n->u.call.name, "getopt")) {
+			struct node *v = getopt_value(c, n);
+			v->next = n->next;
+			*slot = v;
+			return;
+		}
 		if (!strcmp(n->u.call.name, "str") && str_of_param(c, n)) {
 			/* the rest of the arguments (str's length) */
 			if (n->u.call.args)
@@ -259,9 +271,48 @@ static void subst(struct compilation *c, struct node **slot)
 	}
 }
 
+/* The command line's words into positional and named parameters. */
+static void split_params(struct compilation *c)
+{
+	int n = c->opts->nparams;
+	c->pos_params = arena_alloc(&c->arena, sizeof(char *) * (size_t)(n + 1));
+	c->named_words = arena_alloc(&c->arena, sizeof(char *) * (size_t)(n + 1));
+	for (int i = 0; i < n; i++) {
+		const char *w = c->opts->params[i];
+		bool named = !strncmp(w, "--", 2);
+		if (named && c->uses_getopt) {
+			c->named_words[c->nnamed_words++] = w + 2;
+			continue;
+		}
+		c->pos_params[c->npos_params++] = w;
+		if (!named || !w[2])
+			continue;
+		/* -- --help asks for the list of named parameters: there are
+		 * none, and the program does not run (driver.c) */
+		if (!strcmp(w, "--help")) {
+			c->named_help = true;
+			continue;
+		}
+		diag_warning(
+		    c->diag, (struct loc){0},
+		    "'%s' is the positional parameter $%d: the program calls no getopt(), so "
+		    "it has no named parameters",
+		    w, c->npos_params);
+		diag_note(
+		    c->diag, (struct loc){0},
+		    "bpftrace 0.26 reads '--NAME[=VALUE]' after '--' as a named parameter, "
+		    "bpftrace 0.17 as a positional one; sonde does the first only in a program "
+		    "that calls getopt()");
+	}
+}
+
 int sema_params(struct compilation *c)
 {
 	int before = c->diag->nerrors;
+	getopt_declare(c);
+	split_params(c);
+	if (c->uses_getopt)
+		getopt_resolve(c);
 	subst_list(c, &c->prog.macros);
 	subst_list(c, &c->prog.probes);
 	return c->diag->nerrors > before ? -1 : 0;

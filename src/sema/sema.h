@@ -24,6 +24,9 @@
 int sema_cdefs(struct compilation *c);
 /* $1...$N and $# replaced by the command line's words (params.c) */
 int sema_params(struct compilation *c);
+/* After sema_params with c->named_help: the named parameters getopt()
+ * declares, their help texts and defaults (-- --help) */
+void getopt_print_help(const struct compilation *c, FILE *out);
 int sema_macros(struct compilation *c);
 int sema_probes(struct compilation *c);
 int sema_maps(struct compilation *c);

@@ -140,6 +140,15 @@ struct type *natural_type(struct sema *s, struct node *n);
 bool member_offset(struct sema *s, struct type *t, const char *path, struct loc loc,
 		   uint64_t *out);
 
+/* getopt.c: bpftrace 0.26's named parameters, for params.c. Every
+ * getopt() call declares its parameter (c->named_params), setting
+ * c->uses_getopt; then the command line's words give the values (and
+ * c->named_help); then each call becomes the literal getopt_value makes. */
+void getopt_declare(struct compilation *c);
+void getopt_resolve(struct compilation *c);
+struct node *getopt_value(struct compilation *c, struct node *call);
+struct named_param *getopt_find(struct compilation *c, const char *name);
+
 /* expr.c */
 int64_t const_int(struct sema *s, struct node *n, const char *what, bool *ok);
 struct type *check_expr(struct sema *s, struct node *n);

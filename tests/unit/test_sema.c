@@ -878,6 +878,105 @@ static void test_socket_cookie_outside_fentry(void **state)
 	    "      |              ^~~~~~~~~~~~~\n");
 }
 
+/* getopt() (bpftrace 0.26): compiles `src` with the command line's words
+ * `params` after it and compares every diagnostic; the run fails exactly
+ * when `fails`. The run is left to the caller (compile_fini). */
+static void getopt_run(struct compile_run *r, const char *src, char *const *params, int nparams,
+                       const char *want, bool fails)
+{
+	struct compile_options o;
+	compile_default_options(&o);
+	o.params = params;
+	o.nparams = nparams;
+	compile_run_opts(r, src, &o);
+	assert_string_equal(compile_diags(r), want);
+	assert_int_equal(r->rc, fails ? -1 : 0);
+}
+
+/* the named words are taken out of the positional ones, and each call is
+ * its value */
+static void test_getopt_splits_the_words(void **state)
+{
+	(void)state;
+	char *words[] = {"p1", "--aa=20", "--bb", "p2"};
+	struct compile_run r;
+	getopt_run(&r, "BEGIN { @a = getopt(\"aa\", 1); @b = getopt(\"bb\"); @c = $2; @d = $#; }",
+	           words, 4, "", false);
+	assert_int_equal(r.c.npos_params, 2);
+	assert_string_equal(r.c.pos_params[1], "p2");
+	assert_true(r.c.uses_getopt);
+	const struct named_param *aa = r.c.named_params, *bb = aa->next;
+	assert_string_equal(aa->name, "aa");
+	assert_int_equal(aa->kind, NAMED_INT);
+	assert_int_equal(aa->value, 20);
+	assert_string_equal(bb->name, "bb");
+	assert_int_equal(bb->kind, NAMED_BOOL);
+	assert_int_equal(bb->value, 1);
+	assert_null(bb->next);
+	compile_fini(&r);
+}
+
+/* without getopt() every word is positional (bpftrace 0.17), with a warning */
+static void test_getopt_absent_words_positional(void **state)
+{
+	(void)state;
+	char *words[] = {"--aa=20", "x"};
+	struct compile_run r;
+	getopt_run(
+	    &r, "BEGIN { @a = $1; }", words, 2,
+	    "warning: '--aa=20' is the positional parameter $1: the program calls no getopt(), "
+	    "so it has no named parameters\n"
+	    "note: bpftrace 0.26 reads '--NAME[=VALUE]' after '--' as a named parameter, "
+	    "bpftrace 0.17 as a positional one; sonde does the first only in a program that "
+	    "calls getopt()\n",
+	    false);
+	assert_int_equal(r.c.npos_params, 2);
+	assert_false(r.c.uses_getopt);
+	compile_fini(&r);
+}
+
+static void test_getopt_bad_value_and_unknown_name(void **state)
+{
+	(void)state;
+	char *words[] = {"--pid=12x", "--pdi=3"};
+	struct compile_run r;
+	getopt_run(&r, "BEGIN { @p = getopt(\"pid\", 0, \"the process\"); }", words, 2,
+	           "error: program command line option --pid expects an integer: '12x' is not an "
+	           "integer\n"
+	           "-e:1:14: note: getopt() declares --pid here, an integer (default 0)\n"
+	           "    1 | BEGIN { @p = getopt(\"pid\", 0, \"the process\"); }\n"
+	           "      |              ^~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~\n"
+	           "error: unexpected program command line option: --pdi\n"
+	           "note: the program's named parameters are --pid ('-- --help' lists them)\n",
+	           true);
+	compile_fini(&r);
+}
+
+static void test_getopt_arguments_must_be_literals(void **state)
+{
+	(void)state;
+	expect_diags(
+	    "BEGIN { $n = \"a\"; @a = getopt($n); @b = getopt(\"b\", $n); @c = getopt(\"c\", 1, "
+	    "2); }",
+	    "-e:1:31: error: the first argument of getopt(), the parameter's name, must be a "
+	    "string "
+	    "literal\n"
+	    "    1 | BEGIN { $n = \"a\"; @a = getopt($n); @b = getopt(\"b\", $n); @c = "
+	    "getopt(\"c\", 1, 2); }\n"
+	    "      |                               ^~\n"
+	    "-e:1:53: error: the default of getopt(\"b\", ...) must be a literal: an integer, a "
+	    "string, "
+	    "true or false\n"
+	    "    1 | BEGIN { $n = \"a\"; @a = getopt($n); @b = getopt(\"b\", $n); @c = "
+	    "getopt(\"c\", 1, 2); }\n"
+	    "      |                                                     ^~\n"
+	    "-e:1:78: error: the help text of getopt(\"c\", ...) must be a string literal\n"
+	    "    1 | BEGIN { $n = \"a\"; @a = getopt($n); @b = getopt(\"b\", $n); @c = "
+	    "getopt(\"c\", 1, 2); }\n"
+	    "      |                                                                              "
+	    "^\n");
+}
+
 static void test_print_value_top_div(void **state)
 {
 	(void)state;
@@ -2573,6 +2672,10 @@ int main(void)
 	    cmocka_unit_test(test_fail_in_left_out_branch),
 	    cmocka_unit_test(test_find_needs_variable),
 	    cmocka_unit_test(test_socket_cookie_outside_fentry),
+	    cmocka_unit_test(test_getopt_splits_the_words),
+	    cmocka_unit_test(test_getopt_absent_words_positional),
+	    cmocka_unit_test(test_getopt_bad_value_and_unknown_name),
+	    cmocka_unit_test(test_getopt_arguments_must_be_literals),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
