@@ -239,8 +239,10 @@ LLVMValueRef emit_kernel_var(struct emit *e, const struct btf *kernel_btf, const
 			     uint32_t var_id)
 {
 	LLVMValueRef g = LLVMGetNamedGlobal(e->mod, name);
-	if (g)
-		return g;
+	if (g) {
+		const char *sec = LLVMGetSection(g);
+		return sec && !strcmp(sec, ".ksyms") ? g : NULL;
+	}
 	const struct btf_type *var = btf__type_by_id(kernel_btf, var_id);
 	long size = var ? btf__resolve_size(kernel_btf, var->type) : 0;
 	LLVMTypeRef lt =

@@ -31,7 +31,8 @@ LLVMValueRef emit_map(struct emit *e, const char *name, uint32_t map_type, uint3
  * as an extern of section .ksyms, typed as the kernel types it, which is
  * how libbpf resolves a typed __ksym: it loads the variable's address
  * with ldimm64 BPF_PSEUDO_BTF_ID, what bpf_per_cpu_ptr and
- * bpf_this_cpu_ptr take. One declaration per name. */
+ * bpf_this_cpu_ptr take. One declaration per name; NULL when the
+ * program has a global of that name of its own (map0, events, zeros). */
 struct btf;
 LLVMValueRef emit_kernel_var(struct emit *e, const struct btf *kernel_btf, const char *name,
 			     uint32_t var_id);

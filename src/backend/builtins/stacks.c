@@ -80,6 +80,14 @@ LLVMValueRef emit_percpu_kaddr(struct cg *g, struct node *n, struct node *target
 	struct node *name = n->u.call.args;
 	LLVMValueRef args[2] = {emit_kernel_var(g->em, btf_vmlinux(g->c->host), name->u.str.s,
 						(uint32_t)n->u.call.value)};
+	if (!args[0]) {
+		g->failed = true;
+		diag_error(g->c->diag, name->loc,
+			   "percpu_kaddr(): the kernel's '%s' has the name of one of the program's own "
+			   "globals",
+			   name->u.str.s);
+		return c64(g, 0);
+	}
 	LLVMValueRef p;
 	if (!name->next) {
 		p = cg_helper(g, BPF_FUNC_this_cpu_ptr, g->ptr, args, 1);
