@@ -14,6 +14,10 @@
 #include <llvm-c/TargetMachine.h>
 #include <llvm-c/Transforms/PassBuilder.h>
 
+#include <bpf/btf.h>
+
+enum { BTF_MAX_PARAMS_MIRRORED = 16 };
+
 struct emit {
 	LLVMModuleRef mod;
 	LLVMContextRef ctx;
@@ -151,6 +155,106 @@ LLVMValueRef emit_map(struct emit *e, const char *name, uint32_t map_type, uint3
 	LLVMMetadataRef gve = LLVMDIBuilderCreateGlobalVariableExpression(
 		e->dib, e->cu, name, strlen(name), name, strlen(name), e->file, (unsigned)line, st,
 		0, expr, NULL, 64);
+	LLVMGlobalSetMetadata(g, LLVMGetMDKindIDInContext(e->ctx, "dbg", 3), gve);
+	return g;
+}
+
+/* The debug type that becomes a BTF type libbpf finds compatible with
+ * kernel type `id` (bpf_core_types_are_compat: the same kind after
+ * typedefs and modifiers, pointers and arrays alike all the way down,
+ * any struct for a struct): records and enums without members, so a
+ * pointer to struct task_struct costs one empty struct. NULL is void. */
+static LLVMMetadataRef mirror_kernel_type(struct emit *e, const struct btf *btf, uint32_t id,
+					  int depth)
+{
+	const struct btf_type *t = btf__type_by_id(btf, id);
+	while (t && id && (btf_is_mod(t) || btf_is_typedef(t) || btf_is_type_tag(t))) {
+		id = t->type;
+		t = btf__type_by_id(btf, id);
+	}
+	if (!t || !id || depth > 8)
+		return NULL;
+	const char *name = btf__name_by_offset(btf, t->name_off);
+	if (!name)
+		name = "";
+	switch (btf_kind(t)) {
+	case BTF_KIND_INT: {
+		uint8_t enc = btf_int_encoding(t);
+		unsigned dw = enc & BTF_INT_BOOL     ? 2 /* DW_ATE_boolean */
+			      : enc & BTF_INT_SIGNED ? (enc & BTF_INT_CHAR ? 6 : 5)
+						     : (enc & BTF_INT_CHAR ? 8 : 7);
+		return LLVMDIBuilderCreateBasicType(e->dib, name, strlen(name),
+						    (uint64_t)t->size * 8, dw, LLVMDIFlagZero);
+	}
+	case BTF_KIND_FLOAT:
+		return LLVMDIBuilderCreateBasicType(e->dib, name, strlen(name),
+						    (uint64_t)t->size * 8, 4 /* DW_ATE_float */,
+						    LLVMDIFlagZero);
+	case BTF_KIND_PTR:
+		return LLVMDIBuilderCreatePointerType(
+			e->dib, mirror_kernel_type(e, btf, t->type, depth + 1), 64, 64, 0, NULL, 0);
+	case BTF_KIND_ARRAY: {
+		const struct btf_array *a = btf_array(t);
+		LLVMMetadataRef elem = mirror_kernel_type(e, btf, a->type, depth + 1);
+		long esize = btf__resolve_size(btf, a->type);
+		LLVMMetadataRef sub = LLVMDIBuilderGetOrCreateSubrange(e->dib, 0, a->nelems);
+		return LLVMDIBuilderCreateArrayType(
+			e->dib, (uint64_t)(esize > 0 ? esize : 0) * a->nelems * 8, 8, elem, &sub, 1);
+	}
+	case BTF_KIND_STRUCT:
+		return LLVMDIBuilderCreateStructType(e->dib, e->file, name, strlen(name), e->file,
+						     0, (uint64_t)t->size * 8, 8, LLVMDIFlagZero,
+						     NULL, NULL, 0, 0, NULL, "", 0);
+	case BTF_KIND_UNION:
+		return LLVMDIBuilderCreateUnionType(e->dib, e->file, name, strlen(name), e->file, 0,
+						    (uint64_t)t->size * 8, 8, LLVMDIFlagZero, NULL,
+						    0, 0, "", 0);
+	case BTF_KIND_ENUM:
+	case BTF_KIND_ENUM64:
+		return LLVMDIBuilderCreateEnumerationType(e->dib, e->file, name, strlen(name),
+							  e->file, 0, (uint64_t)t->size * 8, 8,
+							  NULL, 0, NULL);
+	case BTF_KIND_FWD:
+		return LLVMDIBuilderCreateForwardDecl(e->dib, btf_kflag(t) ? 0x17 : 0x13, name,
+						      strlen(name), e->file, e->file, 0, 0, 0, 0,
+						      "", 0);
+	case BTF_KIND_FUNC_PROTO: {
+		LLVMMetadataRef types[BTF_MAX_PARAMS_MIRRORED + 1];
+		int n = btf_vlen(t);
+		if (n > BTF_MAX_PARAMS_MIRRORED)
+			return NULL;
+		const struct btf_param *p = btf_params(t);
+		types[0] = mirror_kernel_type(e, btf, t->type, depth + 1);
+		for (int i = 0; i < n; i++)
+			types[i + 1] = mirror_kernel_type(e, btf, p[i].type, depth + 1);
+		return LLVMDIBuilderCreateSubroutineType(e->dib, e->file, types, (unsigned)n + 1,
+							 LLVMDIFlagPrototyped);
+	}
+	default:
+		return NULL;
+	}
+}
+
+LLVMValueRef emit_kernel_var(struct emit *e, const struct btf *kernel_btf, const char *name,
+			     uint32_t var_id)
+{
+	LLVMValueRef g = LLVMGetNamedGlobal(e->mod, name);
+	if (g) {
+		const char *sec = LLVMGetSection(g);
+		return sec && !strcmp(sec, ".ksyms") ? g : NULL;
+	}
+	const struct btf_type *var = btf__type_by_id(kernel_btf, var_id);
+	long size = var ? btf__resolve_size(kernel_btf, var->type) : 0;
+	LLVMTypeRef lt =
+		LLVMArrayType2(LLVMInt8TypeInContext(e->ctx), size > 0 ? (uint64_t)size : 1);
+	g = LLVMAddGlobal(e->mod, lt, name); /* no initializer: an extern */
+	LLVMSetLinkage(g, LLVMExternalLinkage);
+	LLVMSetSection(g, ".ksyms");
+	LLVMSetGlobalConstant(g, 1);
+	LLVMMetadataRef ty = var ? mirror_kernel_type(e, kernel_btf, var->type, 0) : NULL;
+	LLVMMetadataRef expr = LLVMDIBuilderCreateExpression(e->dib, NULL, 0);
+	LLVMMetadataRef gve = LLVMDIBuilderCreateGlobalVariableExpression(
+		e->dib, e->cu, name, strlen(name), "", 0, e->file, 0, ty, 0, expr, NULL, 8);
 	LLVMGlobalSetMetadata(g, LLVMGetMDKindIDInContext(e->ctx, "dbg", 3), gve);
 	return g;
 }

@@ -27,6 +27,15 @@ void emit_free(struct emit *e);
  * the map type has no key (ring buffer). */
 LLVMValueRef emit_map(struct emit *e, const char *name, uint32_t map_type, uint32_t max_entries,
 		      uint32_t key_size, uint32_t value_size, int line);
+/* Declares kernel variable `name` (the BTF VAR `var_id` of kernel_btf)
+ * as an extern of section .ksyms, typed as the kernel types it, which is
+ * how libbpf resolves a typed __ksym: it loads the variable's address
+ * with ldimm64 BPF_PSEUDO_BTF_ID, what bpf_per_cpu_ptr and
+ * bpf_this_cpu_ptr take. One declaration per name; NULL when the
+ * program has a global of that name of its own (map0, events, zeros). */
+struct btf;
+LLVMValueRef emit_kernel_var(struct emit *e, const struct btf *kernel_btf, const char *name,
+			     uint32_t var_id);
 /* Debug info for a program function `int name(void *ctx)`; returns the
  * scope for emit_loc(). */
 LLVMMetadataRef emit_function(struct emit *e, LLVMValueRef fn, const char *name, int line);

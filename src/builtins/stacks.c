@@ -1,11 +1,13 @@
 /*
  * stacks.c - stacks and symbols: kstack, ustack (a bare value or a call,
  * one row each; the context they need, CTX_HAS_STACK, is in the row),
- * ksym, usym, kaddr.
+ * ksym, usym, kaddr, percpu_kaddr.
  */
+#include <errno.h>
 #include <string.h>
 
 #include "builtins/check.h"
+#include "kernel/btf.h"
 #include "kernel/symbols.h"
 #include "sema/sema_internal.h"
 
@@ -112,4 +114,53 @@ struct type *check_kaddr(struct sema *s, struct node *n)
 	}
 	n->u.call.kaddr = addr;
 	return &type_u64;
+}
+
+/* percpu_kaddr("NAME"[, CPU]): the address of per-CPU variable NAME on
+ * this CPU or on CPU (0 when CPU is not one). The BPF program names the
+ * variable, an extern the kernel's BTF types (libbpf resolves it), so it
+ * must be a per-CPU VAR there; the value is an address in the kernel, a
+ * uint64 as for bpftrace, read with * or through a cast. */
+struct type *check_percpu_kaddr(struct sema *s, struct node *n)
+{
+	struct node *name = n->u.call.args;
+	if (name->kind != N_STR) {
+		diag_error(s->d, name->loc, "percpu_kaddr() needs a variable name in quotes");
+		return NULL;
+	}
+	uint32_t var_id = 0;
+	int err = btf_percpu_var(s->c->host, name->u.str.s, &var_id);
+	if (err == -ENODATA) {
+		diag_error(s->d, name->loc,
+			   "percpu_kaddr() needs kernel BTF, which is not available");
+		return NULL;
+	}
+	const char *var = name->u.str.s;
+	bool listed = sym_kernel_listed(s->c->host, var);
+	if (err == -EINVAL || (err == -ENOENT && listed)) {
+		diag_error(s->d, name->loc,
+			   "percpu_kaddr(): '%s' is not a per-CPU variable (kaddr(\"%s\") is its "
+			   "address)",
+			   var, var);
+		return NULL;
+	}
+	if (err) {
+		diag_error(s->d, name->loc,
+			   "percpu_kaddr(): the kernel's BTF has no per-CPU variable named '%s'",
+			   var);
+		return NULL;
+	}
+	/* The verifier looks the variable up in kallsyms, which lists no
+	 * variables in a kernel built without CONFIG_KALLSYMS_ALL: say so
+	 * here rather than have the load fail. */
+	if (!listed) {
+		diag_error(s->d, name->loc,
+			   "percpu_kaddr(): '%s' is not in /proc/kallsyms, where the kernel looks "
+			   "it up to load the program (a kernel built with CONFIG_KALLSYMS_ALL "
+			   "lists its variables)",
+			   var);
+		return NULL;
+	}
+	n->u.call.value = var_id;
+	return type_in_space(s->a, &type_u64, SPACE_KERNEL);
 }

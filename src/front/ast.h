@@ -171,7 +171,9 @@ struct node {
 			uint64_t kaddr;       /* kaddr("NAME"): the symbol's address */
 			int signal;           /* signal("NAME"): its number; 0 when the
 						 number is an expression, read at run time */
-			uint64_t value;       /* strncmp(a, b, n): n; cgroupid("PATH"): the id */
+			uint64_t value;       /* strncmp(a, b, n): n; cgroupid("PATH"): the id;
+						 percpu_kaddr("NAME"): the BTF id of
+						 the kernel's VAR */
 			struct node *lowered; /* the expression it stands for (ppid(task)) */
 			/* the name to the ')' (loc is the name's): where -k/-kk
 			 * report a failing helper, as bpftrace does */

@@ -551,3 +551,28 @@ bool btf_has_user_tags(struct host *h)
 	}
 	return h->btf_user_tags > 0;
 }
+
+/* The kernel's BTF lists its per-CPU variables (pahole encodes those by
+ * default) as VARs of the DATASEC ".data..percpu"; a kernel built to
+ * encode all globals has VARs of other sections too, which the per-CPU
+ * helpers refuse. */
+int btf_percpu_var(struct host *h, const char *name, uint32_t *var_id)
+{
+	struct btf *btf = btf_vmlinux(h);
+	if (!btf)
+		return -ENODATA;
+	int id = btf__find_by_name_kind(btf, name, BTF_KIND_VAR);
+	if (id <= 0)
+		return -ENOENT;
+	int sec = btf__find_by_name_kind(btf, ".data..percpu", BTF_KIND_DATASEC);
+	if (sec > 0) {
+		const struct btf_type *ds = btf__type_by_id(btf, (uint32_t)sec);
+		const struct btf_var_secinfo *v = btf_var_secinfos(ds);
+		for (int i = 0; i < btf_vlen(ds); i++)
+			if (v[i].type == (uint32_t)id) {
+				*var_id = (uint32_t)id;
+				return 0;
+			}
+	}
+	return -EINVAL;
+}

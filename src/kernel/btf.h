@@ -108,6 +108,11 @@ int btf_member_names(struct host *h, uint32_t id, const char **names, int max);
  * untagged pointer may point to either space. */
 bool btf_has_user_tags(struct host *h);
 
+/* The BTF id of the VAR of per-CPU variable NAME (runqueues), for
+ * percpu_kaddr(): 0, -ENOENT when the BTF has no variable of that name,
+ * -EINVAL when it has one that is not per-CPU, -ENODATA without BTF. */
+int btf_percpu_var(struct host *h, const char *name, uint32_t *var_id);
+
 /* -l 'struct GLOB' (or union, enum): the names of the kernel's types of
  * that kind that match, sorted, each once ("struct task_struct"); with
  * `definitions`, each one's C definition as libbpf's btf_dump writes it.

@@ -140,21 +140,36 @@ int sym_kernel_in_module(struct host *h, const char *name, const char *module)
  * this address", so this reads the file; the first line in file order
  * wins when a name repeats, as for bpftrace. Once per kaddr() at compile
  * time. */
-uint64_t sym_kernel_addr(struct host *h, const char *name)
+static bool find_kernel_sym(struct host *h, const char *name, uint64_t *addr_out)
 {
 	FILE *f = fopen(h->kallsyms_path, "re");
 	if (!f)
-		return 0;
-	uint64_t found = 0;
+		return false;
+	bool found = false;
 	char line[512];
 	while (!found && fgets(line, sizeof(line), f)) {
 		unsigned long long addr;
 		char type, sym[256];
-		if (sscanf(line, "%llx %c %255s", &addr, &type, sym) == 3 && !strcmp(sym, name))
-			found = addr;
+		if (sscanf(line, "%llx %c %255s", &addr, &type, sym) == 3 && !strcmp(sym, name)) {
+			found = true;
+			*addr_out = addr;
+		}
 	}
 	fclose(f);
 	return found;
+}
+
+uint64_t sym_kernel_addr(struct host *h, const char *name)
+{
+	uint64_t addr = 0;
+	find_kernel_sym(h, name, &addr);
+	return addr;
+}
+
+bool sym_kernel_listed(struct host *h, const char *name)
+{
+	uint64_t addr;
+	return find_kernel_sym(h, name, &addr);
 }
 
 static int cmp_strp(const void *a, const void *b)

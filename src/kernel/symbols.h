@@ -47,6 +47,10 @@ int sym_kernel_each_addr(struct host *h, int (*cb)(const char *name, uint64_t ad
 /* Kernel address of a symbol of any type (text or data), 0 when unknown
  * or when /proc/kallsyms hides the addresses. */
 uint64_t sym_kernel_addr(struct host *h, const char *name);
+/* Whether /proc/kallsyms lists a symbol of that name, its address hidden
+ * or not: the kernel finds a __ksym variable there when it loads a
+ * program, and lists data only when built with CONFIG_KALLSYMS_ALL. */
+bool sym_kernel_listed(struct host *h, const char *name);
 
 /* ftrace's available_filter_functions (what a trampoline or a kprobe can
  * attach to) and debugfs' kprobes/blacklist (what kprobes refuse even so),

@@ -1,8 +1,9 @@
 /*
  * stacks.c - stacks and symbols: kstack ustack (bare or called, one hook
- * each) ksym usym kaddr. The runtime turns ids and addresses into names.
+ * each) ksym usym kaddr percpu_kaddr. The runtime turns ids and addresses into names.
  */
 #include "backend/cg_internal.h"
+#include "kernel/btf.h"
 
 #include <stdio.h>
 
@@ -68,4 +69,31 @@ LLVMValueRef emit_kaddr(struct cg *g, struct node *n, struct node *target)
 {
 	(void)target;
 	return c64(g, n->u.call.kaddr);
+}
+
+/* percpu_kaddr("NAME"[, CPU]): the variable's address on this CPU
+ * (bpf_this_cpu_ptr, never 0) or on CPU (bpf_per_cpu_ptr, 0 when CPU is
+ * not a possible CPU), from the extern the kernel's BTF types. */
+LLVMValueRef emit_percpu_kaddr(struct cg *g, struct node *n, struct node *target)
+{
+	(void)target;
+	struct node *name = n->u.call.args;
+	LLVMValueRef args[2] = {emit_kernel_var(g->em, btf_vmlinux(g->c->host), name->u.str.s,
+						(uint32_t)n->u.call.value)};
+	if (!args[0]) {
+		g->failed = true;
+		diag_error(g->c->diag, name->loc,
+			   "percpu_kaddr(): the kernel's '%s' has the name of one of the program's own "
+			   "globals",
+			   name->u.str.s);
+		return c64(g, 0);
+	}
+	LLVMValueRef p;
+	if (!name->next) {
+		p = cg_helper(g, BPF_FUNC_this_cpu_ptr, g->ptr, args, 1);
+	} else {
+		args[1] = LLVMBuildIntCast2(g->b, cg_expr(g, name->next), g->i32, 0, "cpu");
+		p = cg_helper(g, BPF_FUNC_per_cpu_ptr, g->ptr, args, 2);
+	}
+	return LLVMBuildPtrToInt(g->b, p, g->i64, "percpu_addr");
 }
