@@ -70,11 +70,11 @@ LLVMValueRef map_key(struct cg *g, struct node *mapnode)
 	struct node *keys = m->key ? mapnode->u.map.keys : NULL;
 	bool comm_key = keys && !keys->next && keys->kind == N_IDENT &&
 			keys->u.ident.builtin_id == BI_COMM && m->key->size >= 16;
-	/* the comm helper pads the name with zeroes to 16 bytes: a key of
-	 * exactly that size needs no clearing first */
-	LLVMValueRef key = comm_key && map_key_size(m) == 16
-				   ? new_buf_filled_by_callee(g, 16, "key")
-				   : new_buf(g, map_key_size(m), "key");
+	/* cleared even when the comm helper fills all 16 bytes: before Linux
+	 * 6.2 or so it copies with strscpy and leaves what follows the name's
+	 * NUL as it was, so one name would make many keys (seen in the 6.1
+	 * guest with bpftrace 0.26.1's syscount.bt) */
+	LLVMValueRef key = new_buf(g, map_key_size(m), "key");
 	if (!m->key)
 		return key;
 	if (comm_key) {
