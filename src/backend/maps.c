@@ -70,10 +70,10 @@ LLVMValueRef map_key(struct cg *g, struct node *mapnode)
 	struct node *keys = m->key ? mapnode->u.map.keys : NULL;
 	bool comm_key = keys && !keys->next && keys->kind == N_IDENT &&
 			keys->u.ident.builtin_id == BI_COMM && m->key->size >= 16;
-	/* cleared even when the comm helper fills all 16 bytes: before Linux
-	 * 6.2 or so it copies with strscpy and leaves what follows the name's
-	 * NUL as it was, so one name would make many keys (seen in the 6.1
-	 * guest with bpftrace 0.26.1's syscount.bt) */
+	/* cleared even though the comm helper writes all 16 bytes: some
+	 * kernels (Debian's 6.1 among them) copy the name with strscpy and
+	 * leave what follows its NUL as it was, so one name would make many
+	 * keys (seen in the 6.1 guest with bpftrace 0.26.1's syscount.bt) */
 	LLVMValueRef key = new_buf(g, map_key_size(m), "key");
 	if (!m->key)
 		return key;

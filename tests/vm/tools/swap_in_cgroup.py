@@ -12,6 +12,8 @@ import os
 import subprocess
 import sys
 
+from memcg import memory_cgroup, run_in
+
 SERIAL = "sonde-scratch"
 comm = sys.argv[1]
 
@@ -27,35 +29,20 @@ def scratch_disk():
     return None
 
 
-def write(path, text):
-    with open(path, "w") as f:
-        f.write(text)
+def fill_and_read_back():
+    chunks = [bytearray(b"\1" * (1 << 20)) for _ in range(48)]
+    return 0 if sum(sum(c[::4096]) for c in chunks) == 48 * 256 else 1  # every page
 
 
 dev = scratch_disk()
 if dev is None:
     sys.exit(77)
-root = "/sys/fs/cgroup"
-cg = os.path.join(root, comm)
 subprocess.run(["mkswap", dev], check=True, stdout=subprocess.DEVNULL)
 subprocess.run(["swapon", dev], check=True)
 try:
-    with open(os.path.join(root, "cgroup.subtree_control")) as f:
-        if "memory" not in f.read().split():
-            write(os.path.join(root, "cgroup.subtree_control"), "+memory")
-    os.mkdir(cg)
-    try:
-        write(os.path.join(cg, "memory.max"), str(16 << 20))
-        pid = os.fork()
-        if pid == 0:
-            write(os.path.join(cg, "cgroup.procs"), str(os.getpid()))
-            write("/proc/self/comm", comm)
-            chunks = [bytearray(b"\1" * (1 << 20)) for _ in range(48)]
-            os._exit(0 if sum(sum(c[::4096]) for c in chunks) == 48 * 256 else 1)  # every page
-        _, status = os.waitpid(pid, 0)
+    with memory_cgroup(comm, 16 << 20) as cg:
+        status = run_in(cg, comm, fill_and_read_back)
         if status != 0:
             sys.exit("swap_in_cgroup.py: the child failed (status %#x)" % status)
-    finally:
-        os.rmdir(cg)
 finally:
     subprocess.run(["swapoff", dev], check=True)
