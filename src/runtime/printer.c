@@ -39,7 +39,9 @@ static void use_printer(const struct printer *p)
 void out_init(struct printer *p, FILE *out, enum out_format format)
 {
 	p->out = out;
+	p->err = stderr;
 	p->format = format;
+	p->version = OUT_V0_17;
 	p->resolver = NULL;
 	p->str_trailer = NULL;
 	p->diag = stderr;
@@ -1356,11 +1358,18 @@ void out_maps_begin(struct printer *p)
 
 void out_attached(struct printer *p, uint32_t nprobes)
 {
-	if (p->format == OUT_JSON)
+	const char *plural = nprobes == 1 ? "" : "s";
+	if (p->format == OUT_JSON && p->version == OUT_V0_26)
+		fprintf(p->out,
+			"{\"type\": \"attached_probes\", \"count\": %u, \"data\": {\"probes\": %u}}\n",
+			nprobes, nprobes);
+	else if (p->format == OUT_JSON)
 		fprintf(p->out, "{\"type\": \"attached_probes\", \"data\": {\"probes\": %u}}\n",
-		        nprobes);
+			nprobes);
+	else if (p->version == OUT_V0_26)
+		fprintf(p->err, "Attached %u probe%s\n", nprobes, plural);
 	else
-		fprintf(p->out, "Attaching %u probe%s...\n", nprobes, nprobes == 1 ? "" : "s");
+		fprintf(p->out, "Attaching %u probe%s...\n", nprobes, plural);
 }
 
 void out_helper_error(struct printer *p, const struct helper_site *site, int64_t rc)
@@ -1504,11 +1513,25 @@ void out_bench_result(struct printer *p, const char *const *names, uint32_t nben
 
 void out_lost_events(struct printer *p, uint64_t lost)
 {
-	if (p->format == OUT_JSON)
-		fprintf(p->out, "{\"type\": \"lost_events\", \"data\": {\"events\": %llu}}\n",
-		        (unsigned long long)lost);
+	unsigned long long n = (unsigned long long)lost;
+	if (p->format == OUT_JSON && p->version == OUT_V0_26)
+		fprintf(p->out,
+			"{\"type\": \"lost_events\", \"count\": %llu, \"data\": {\"events\": %llu}}\n",
+			n, n);
+	else if (p->format == OUT_JSON)
+		fprintf(p->out, "{\"type\": \"lost_events\", \"data\": {\"events\": %llu}}\n", n);
+	else if (p->version == OUT_V0_26)
+		fprintf(p->err, "Lost %llu events\n", n);
 	else
-		fprintf(p->out, "Lost %llu events\n", (unsigned long long)lost);
+		fprintf(p->out, "Lost %llu events\n", n);
+}
+
+void out_lost_total(struct printer *p, uint64_t lost)
+{
+	/* 0.26 repeats the total on stderr, where a script whose output
+	 * scrolls fast cannot hide it */
+	if (p->version == OUT_V0_26 && lost)
+		fprintf(p->err, "WARNING: Total lost event count: %llu\n", (unsigned long long)lost);
 }
 
 void out_dropped_updates(struct printer *p, const char *map, uint64_t updates)
