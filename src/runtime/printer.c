@@ -29,11 +29,13 @@
  * entry (use_printer). */
 static const struct out_resolver *active_resolver;
 static const char *active_trailer;
+static enum out_version active_version;
 
 static void use_printer(const struct printer *p)
 {
 	active_resolver = p->resolver;
 	active_trailer = p->str_trailer;
+	active_version = p->version;
 }
 
 void out_init(struct printer *p, FILE *out, enum out_format format)
@@ -91,6 +93,30 @@ static void put_int(FILE *f, int64_t v, bool is_signed)
 		fprintf(f, "%lld", (long long)v);
 	else
 		fprintf(f, "%llu", (unsigned long long)(uint64_t)v);
+}
+
+/* Whether a double holds the integer exactly: its bits between the
+ * highest and the lowest set one fit in a double's 53-bit significand. */
+static bool fits_double(int64_t v, bool is_signed)
+{
+	uint64_t mag = is_signed && v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+	if (!mag)
+		return true;
+	while (!(mag & 1))
+		mag >>= 1;
+	return mag < (1ull << 53);
+}
+
+/* An integer in JSON. bpftrace 0.26 writes one that a JSON reader's
+ * double would round as a string ("18446744073709551615"). */
+static void put_json_int(FILE *f, int64_t v, bool is_signed)
+{
+	bool quoted = active_version == OUT_V0_26 && !fits_double(v, is_signed);
+	if (quoted)
+		fputc('"', f);
+	put_int(f, v, is_signed);
+	if (quoted)
+		fputc('"', f);
 }
 
 /* The length of the well-formed UTF-8 sequence at s[i] that starts with
@@ -456,7 +482,10 @@ static void put_value(FILE *f, bool json, const struct type *t, const uint8_t *p
 	switch (t->kind) {
 	case TYPE_INT:
 	case TYPE_BOOL:
-		put_int(f, load_int(t, p), t->is_signed);
+		if (json)
+			put_json_int(f, load_int(t, p), t->is_signed);
+		else
+			put_int(f, load_int(t, p), t->is_signed);
 		return;
 	case TYPE_STR: {
 		/* a string that fills its bytes was cut (str() keeps such a
@@ -1243,7 +1272,9 @@ static void put_entry_value(FILE *f, bool json, const struct map_desc *d, const 
 	bool is_signed = value_is_signed(d);
 	switch (d->agg) {
 	case AGG_NONE:
-		if (d->value && d->value->kind == TYPE_INT && div > 1)
+		if (d->value && d->value->kind == TYPE_INT && div > 1 && json)
+			put_json_int(f, div_value(e->value, is_signed, div), is_signed);
+		else if (d->value && d->value->kind == TYPE_INT && div > 1)
 			put_int(f, div_value(e->value, is_signed, div), is_signed);
 		else if (d->value)
 			put_value(f, json, d->value, e->raw);
@@ -1263,7 +1294,10 @@ static void put_entry_value(FILE *f, bool json, const struct map_desc *d, const 
 	case AGG_LHIST:
 		break;
 	}
-	put_int(f, div_value(e->value, is_signed, div), is_signed);
+	if (json)
+		put_json_int(f, div_value(e->value, is_signed, div), is_signed);
+	else
+		put_int(f, div_value(e->value, is_signed, div), is_signed);
 }
 
 static void put_map_text(FILE *f, const struct map_desc *d, const struct entry *e, size_t n,
@@ -1353,6 +1387,9 @@ void out_map(struct printer *p, const struct map_desc *desc, const struct map_sn
 
 void out_maps_begin(struct printer *p)
 {
+	/* 0.26 ends its JSON with no blank lines: one JSON record a line */
+	if (p->format == OUT_JSON && p->version == OUT_V0_26)
+		return;
 	fputs("\n\n", p->out);
 }
 
