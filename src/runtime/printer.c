@@ -480,8 +480,11 @@ static void put_record(FILE *f, enum rec_form form, const struct type *t, const 
 static void put_value(FILE *f, bool json, const struct type *t, const uint8_t *p)
 {
 	switch (t->kind) {
-	case TYPE_INT:
 	case TYPE_BOOL:
+		/* bpftrace 0.26's words for its bool, in text and in JSON */
+		fputs(*p ? "true" : "false", f);
+		return;
+	case TYPE_INT:
 		if (json)
 			put_json_int(f, load_int(t, p), t->is_signed);
 		else
@@ -1729,6 +1732,7 @@ static bool is_stringish(const struct type *t)
 	case TYPE_USTACK:
 	case TYPE_TIMESTAMP:
 	case TYPE_NAMED:
+	case TYPE_BOOL: /* "true" or "false", as bpftrace 0.26 */
 		return true;
 	case TYPE_VOID:
 	case TYPE_INT:
@@ -1737,7 +1741,6 @@ static bool is_stringish(const struct type *t)
 	case TYPE_RECORD:
 	case TYPE_ARRAY:
 	case TYPE_BUF:
-	case TYPE_BOOL:
 		return false;
 	}
 	return false;

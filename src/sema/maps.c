@@ -22,12 +22,15 @@ bool agg_readable(struct host *h, enum agg_kind k)
 }
 
 /* The type a value takes when stored in a map key/value or variable:
- * integers widen to 64 bits so every use of a map agrees. */
+ * integers widen to 64 bits so every use of a map agrees. A bool stays
+ * one (bpftrace 0.26), so that it prints as true or false. */
 struct type *storage_type(struct sema *s, struct type *t)
 {
 	if (!t)
 		return NULL;
-	if (t->kind == TYPE_INT || t->kind == TYPE_BOOL) {
+	if (t->kind == TYPE_BOOL)
+		return &type_bool;
+	if (t->kind == TYPE_INT) {
 		/* an address keeps its space in a variable or map */
 		struct type *wide = (t->kind == TYPE_INT && !t->is_signed && t->size == 8)
 					    ? &type_u64
