@@ -109,16 +109,16 @@ static struct type *unify_layout(struct sema *s, struct type *a, struct type *b)
 	if (a->kind == TYPE_TUPLE) {
 		if (a->nfields != b->nfields)
 			return NULL;
-		/* records share storage when their names are the same, in the
-		 * same order */
-		for (uint32_t i = 0; i < a->nfields; i++)
-			if ((a->fields[i].name || b->fields[i].name) &&
-			    (!a->fields[i].name || !b->fields[i].name ||
-			     strcmp(a->fields[i].name, b->fields[i].name)))
-				return NULL;
+		/* records share storage when they have the same names, in any
+		 * order (bpftrace 0.26 takes `$r = (a = 1, b = 2); $r = (b = 3,
+		 * a = 4)`): the storage keeps a's order, store_value() moves
+		 * each of b's fields to the one of its name */
 		struct type **elems = arena_alloc(s->a, a->nfields * sizeof(*elems));
 		for (uint32_t i = 0; i < a->nfields; i++) {
-			elems[i] = unify(s, a->fields[i].type, b->fields[i].type);
+			int j = tuple_field_match(a, b, i);
+			if (j < 0)
+				return NULL;
+			elems[i] = unify(s, a->fields[i].type, b->fields[j].type);
 			if (!elems[i])
 				return NULL;
 		}
