@@ -603,6 +603,9 @@ static struct type *check_assign(struct sema *s, struct node *n)
 	struct type *rt = rhs ? check_expr(s, rhs) : NULL;
 	if (rhs && reject_record(s, rhs, rt))
 		rt = NULL;
+	/* $n += true adds 1: arithmetic on a bool is on its integer */
+	if (is_compound && rt && rt->kind == TYPE_BOOL)
+		rt = &type_s64;
 	if (lhs->kind == N_MAP)
 		return check_map_assign(s, n, rt);
 	if (n->u.assign.let)
