@@ -1169,7 +1169,11 @@ static void put_bound(FILE *f, int64_t v, bool is_hist)
 static void put_bucket_label(FILE *f, const struct map_desc *d, struct bucket_range r)
 {
 	bool hist = d->agg == AGG_HIST;
-	if (r.single) {
+	/* 0.26 writes a bucket of one value as [N] in an lhist too (a step
+	 * of 1), where its bounds are plain numbers (no K or M) */
+	bool one_value = active_version == OUT_V0_26 && d->agg == AGG_LHIST && r.has_lo &&
+			 r.has_hi && r.hi - r.lo == 1 && d->lhist_step % 1024 != 0;
+	if (r.single || one_value) {
 		fprintf(f, "[%lld]", (long long)r.lo);
 	} else if (!r.has_lo) {
 		fputs("(..., ", f);
@@ -1258,8 +1262,11 @@ static void put_hist_json(FILE *f, const struct map_desc *d, const struct entry 
 
 static void put_stats_text(FILE *f, const struct entry *e)
 {
-	fprintf(f, "count %llu, average %lld, total %lld", (unsigned long long)e->count,
-	        (long long)e->value, (long long)e->total);
+	/* 0.26 prints the three as a record */
+	const char *form = active_version == OUT_V0_26
+				   ? "{ .count = %llu, .average = %lld, .total = %lld }"
+				   : "count %llu, average %lld, total %lld";
+	fprintf(f, form, (unsigned long long)e->count, (long long)e->value, (long long)e->total);
 }
 
 static void put_stats_json(FILE *f, const struct entry *e)
@@ -1310,18 +1317,21 @@ static void put_map_text(FILE *f, const struct map_desc *d, const struct entry *
 		fputs(d->name, f);
 		if (d->key && e[i].key)
 			put_key(f, false, d->key, e[i].key);
-		fputs(": ", f);
 		if (agg_is_hist(d->agg)) {
-			fputc('\n', f);
+			/* 0.26 ends the name's line at the colon */
+			fputs(active_version == OUT_V0_26 ? ":\n" : ": \n", f);
 			put_hist_text(f, d, &e[i], div);
 			fputc('\n', f);
 			continue;
 		}
+		fputs(": ", f);
 		put_entry_value(f, false, d, &e[i], div);
 		fputc('\n', f);
 	}
-	/* bpftrace's spacing: an empty map is a blank line; avg and stats
-	 * maps end with one */
+	/* bpftrace 0.17's spacing: an empty map is a blank line; avg and
+	 * stats maps end with one. 0.26 prints neither */
+	if (active_version == OUT_V0_26)
+		return;
 	if (n == 0)
 		fputc('\n', f);
 	if (d->agg == AGG_AVG || d->agg == AGG_STATS)
