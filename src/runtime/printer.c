@@ -433,7 +433,7 @@ static void put_member(FILE *f, enum rec_form form, const struct type *t, const 
 		fputc(']', f);
 	} else if (t->kind == TYPE_PTR && form == REC_KEY) {
 		fprintf(f, "0x%llx", (unsigned long long)load_u64(p));
-	} else if (t->kind == TYPE_PTR) {
+	} else if (t->kind == TYPE_PTR && active_version != OUT_V0_26) {
 		put_int(f, (int64_t)load_u64(p), true);
 	} else {
 		put_value(f, form == REC_JSON, t, p);
@@ -595,8 +595,14 @@ static void put_value(FILE *f, bool json, const struct type *t, const uint8_t *p
 	case TYPE_PTR:
 		/* a pointer held in a map or a tuple is a signed number, as
 		 * bpftrace 0.17 prints it (0.26 moved to hex); keys and print()
-		 * of a pointer are hex (put_key_part, print_value) */
-		put_int(f, (int64_t)load_u64(p), !json);
+		 * of a pointer are hex (put_key_part, print_value). 0.26: hex
+		 * in text, its number in JSON */
+		if (active_version == OUT_V0_26 && json)
+			put_json_int(f, (int64_t)load_u64(p), false);
+		else if (active_version == OUT_V0_26)
+			fprintf(f, "0x%llx", (unsigned long long)load_u64(p));
+		else
+			put_int(f, (int64_t)load_u64(p), !json);
 		return;
 	case TYPE_VOID:
 		return;
