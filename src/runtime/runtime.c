@@ -573,8 +573,11 @@ static int run_once(struct run *r, enum provider_run when)
 			return EXIT_SYSTEM;
 		}
 		/* 0.26 reads what BEGIN printed once every probe is attached,
-		 * after its attached_probes record */
-		if (when != RUN_AT_START || r->pr.version != OUT_V0_26) {
+		 * after its attached_probes record (--test, --bench and
+		 * --test-run attach nothing: BEGIN's output comes first) */
+		const struct rt_options *o = r->o;
+		bool attaches = !o->test_run && !o->run_tests && !o->run_benches;
+		if (when != RUN_AT_START || r->pr.version != OUT_V0_26 || !attaches) {
 			drain(r);
 			fflush(r->pr.out);
 		}
