@@ -664,6 +664,15 @@ static void put_key(FILE *f, bool json, const struct type *key, const uint8_t *p
 		put_key_part(mf, key, p);
 	}
 	membuf_close(&m);
+	/* 0.26 takes every space out of a key, a string's own too:
+	 * "{.x=1,.y=2}", "1,ab" for [1, "a b"] */
+	if (active_version == OUT_V0_26) {
+		size_t kept = 0;
+		for (size_t i = 0; i < m.len; i++)
+			if (m.data[i] != ' ')
+				m.data[kept++] = m.data[i];
+		m.len = kept;
+	}
 	put_json_string(f, m.data, m.len);
 	free(m.data);
 }
