@@ -514,15 +514,17 @@ static void put_value(FILE *f, bool json, const struct type *t, const uint8_t *p
 	case TYPE_TUPLE:
 		if (type_is_named_tuple(t)) {
 			/* a record, as bpftrace 0.26 prints one: { .a = 1, .b = x };
-			 * in JSON an object */
+			 * in JSON an object, {"a":1} ({"a": 1, "b": 2}, spaced as
+			 * 0.26 spaces objects, with --output-version 0.26) */
+			bool spaced = active_version == OUT_V0_26;
 			fputs(json ? "{" : "{ ", f);
 			for (uint32_t i = 0; i < t->nfields; i++) {
 				if (i)
-					fputs(json ? "," : ", ", f);
+					fputs(json && !spaced ? "," : ", ", f);
 				if (json) {
 					put_json_string(f, t->fields[i].name,
 							strlen(t->fields[i].name));
-					fputc(':', f);
+					fputs(spaced ? ": " : ":", f);
 				} else {
 					fprintf(f, ".%s = ", t->fields[i].name);
 				}
@@ -1257,7 +1259,8 @@ static void put_hist_json(FILE *f, const struct map_desc *d, const struct entry 
 	if (hist_span(e->buckets, nb, &first, &last)) {
 		for (uint32_t b = first; b <= last; b++) {
 			struct bucket_range r = bucket_range(d, b, nb);
-			fputs(b == first ? "{" : ", {", f);
+			/* 0.26 writes no space between them, as in its arrays */
+			fputs(b == first ? "{" : active_version == OUT_V0_26 ? ",{" : ", {", f);
 			/* power-of-2 bounds reach 2^64: print those as unsigned */
 			bool u = d->agg == AGG_HIST && b >= 2;
 			if (r.has_lo)
