@@ -1144,9 +1144,9 @@ int rt_run(const struct program *p, const struct rt_options *o, struct diag *d)
 	if (rc == EXIT_OK && !r.stop && attaches)
 		rc = attach_all(&r);
 	/* 0.26 counts what it attached, once it has: BEGIN and END too, not
-	 * the probes missing_probes let it skip. An exit() in BEGIN does not
-	 * stop its attaching (sonde's), so the line is there then too; a
-	 * signal does */
+	 * the probes missing_probes let it skip. It attaches even after
+	 * BEGIN called exit() (sonde does not), so the line comes then too;
+	 * after a signal it does not */
 	if (rc == EXIT_OK && attaches && !o->quiet && v026 && !r.sig->nstops) {
 		out_attached(&r.pr, nrun - r.skipped);
 		fflush(o->out);
