@@ -48,6 +48,10 @@ static void usage(FILE *out)
 	      "  -f text|json       output format (default text)\n"
 	      "  -o, --output FILE  write output to FILE\n"
 	      "  -q, --quiet        quiet: no \"Attaching N probes...\" line\n"
+	      "  --output-version 0.17|0.26  report the run as that bpftrace does (default\n"
+	      "                     0.17; 0.26: \"Attached N probes\" and lost events on\n"
+	      "                     stderr, a \"count\" in their JSON records, stats as\n"
+	      "                     records, pointers in maps in hex)\n"
 	      "  -B line|full|none  output buffering (default: line on a terminal, else full)\n"
 	      "  -v, --verbose      verbose: libbpf's messages\n"
 	      "  -k                 warn when a BPF helper fails (map updates and deletes, ...)\n"
@@ -585,6 +589,7 @@ enum {
 	OPT_TEST,
 	OPT_BENCH,
 	OPT_MODE,
+	OPT_OUTPUT_VERSION,
 };
 
 /* options of -l/-p/-c/--info (kept apart from the enum above) */
@@ -619,6 +624,7 @@ static const struct option longopts[] = {
 	{"include", required_argument, NULL, OPT_INCLUDE},
 	{"no-warnings", no_argument, NULL, OPT_NO_WARNINGS},
 	{"usdt-file-activation", no_argument, NULL, OPT_USDT_FILE_ACTIVATION},
+	{"output-version", required_argument, NULL, OPT_OUTPUT_VERSION},
 	{NULL, 0, NULL, 0},
 };
 
@@ -647,10 +653,27 @@ static int probe_mode_option(struct cli *o, int c, const char *arg)
 	return EXIT_OK;
 }
 
+/* --output-version and SONDE_OUTPUT_VERSION (`what` names the one given,
+ * for the error): EXIT_OK or EXIT_USAGE. */
+static int output_version_option(struct cli *o, const char *what, const char *arg)
+{
+	if (!strcmp(arg, "0.17")) {
+		o->ropts.output_version = OUT_V0_17;
+	} else if (!strcmp(arg, "0.26")) {
+		o->ropts.output_version = OUT_V0_26;
+	} else {
+		fprintf(stderr, "sonde: %s takes '0.17' or '0.26', not '%s'\n", what, arg);
+		return EXIT_USAGE;
+	}
+	return EXIT_OK;
+}
+
 /* The options with a value to check; EXIT_OK or EXIT_USAGE. */
 static int value_option(struct cli *o, int c, const char *arg)
 {
 	switch (c) {
+	case OPT_OUTPUT_VERSION:
+		return output_version_option(o, "--output-version", arg);
 	case 'f':
 		if (!strcmp(arg, "text")) {
 			o->ropts.format = OUT_TEXT;
@@ -722,6 +745,11 @@ static bool long_option_in_full(const char *given, const struct option *opt)
 static int parse_options(struct cli *o)
 {
 	int c, li = -1;
+	/* the environment's choice, which --output-version overrides */
+	const char *version = getenv("SONDE_OUTPUT_VERSION");
+	if (version && *version &&
+	    output_version_option(o, "SONDE_OUTPUT_VERSION", version) != EXIT_OK)
+		return EXIT_USAGE;
 	/* options anywhere, as getopt(3) permutes them (bpftrace's way): after
 	 * the script and among its parameters; "--" ends them, so a parameter
 	 * may start with '-' */
@@ -830,6 +858,7 @@ static int parse_options(struct cli *o)
 		case OPT_MAX_STRLEN:
 		case OPT_RINGBUF_SIZE:
 		case OPT_MAP_ENTRIES:
+		case OPT_OUTPUT_VERSION:
 			rc = value_option(o, c, optarg);
 			break;
 		default:

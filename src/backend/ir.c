@@ -237,8 +237,11 @@ void store_value(struct cg *g, LLVMValueRef dst, const struct type *to, LLVMValu
 	}
 	case TYPE_TUPLE:
 		for (uint32_t i = 0; i < to->nfields && i < from->nfields; i++) {
-			const struct type *ft = from->fields[i].type;
-			LLVMValueRef ev = load_value(g, gep(g, v, from->fields[i].offset), ft);
+			/* a record of another order: each field to its name's place */
+			int j = tuple_field_match(to, from, i);
+			const struct type_field *f = &from->fields[j < 0 ? i : (uint32_t)j];
+			const struct type *ft = f->type;
+			LLVMValueRef ev = load_value(g, gep(g, v, f->offset), ft);
 			store_value(g, gep(g, dst, to->fields[i].offset), to->fields[i].type, ev, ft);
 		}
 		return;

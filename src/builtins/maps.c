@@ -84,7 +84,7 @@ struct type *check_has_key(struct sema *s, struct node *n)
 	use_map_keys(s, map);
 	if (!map->u.map.info)
 		return NULL;
-	return &type_s64;
+	return &type_bool; /* bpftrace 0.26: prints as true or false */
 }
 
 /* find(@m, key, $v): 1 and $v = @m[key] when the key is there, else 0

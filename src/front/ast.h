@@ -139,6 +139,7 @@ struct node {
 		struct {
 			uint64_t value;
 			bool is_unsigned; /* literal had a 'u' suffix or did not fit in int64 */
+			bool is_bool;     /* sema: `true` or `false`, of type bool (bpftrace 0.26) */
 		} int_lit;
 		struct {
 			const char *s; /* escapes already decoded; may contain NUL */

@@ -105,6 +105,20 @@ void type_tuple_names(struct type *t, const struct type *from)
 		t->fields[i].name = from->fields[i].name;
 }
 
+int tuple_field_match(const struct type *to, const struct type *from, uint32_t i)
+{
+	const char *name = to->fields[i].name;
+	if (!name)
+		return i < from->nfields && !from->fields[i].name ? (int)i : -1;
+	/* the same order first: the common case, and a record's own */
+	if (i < from->nfields && from->fields[i].name && !strcmp(from->fields[i].name, name))
+		return (int)i;
+	for (uint32_t j = 0; j < from->nfields; j++)
+		if (from->fields[j].name && !strcmp(from->fields[j].name, name))
+			return (int)j;
+	return -1;
+}
+
 struct type *type_ptr(struct arena *a, struct type *to)
 {
 	struct type *t = arena_alloc(a, sizeof(*t));

@@ -120,6 +120,10 @@ struct type *type_tuple(struct arena *a, struct type **elems, uint32_t n);
 bool type_is_named_tuple(const struct type *t);
 /* Gives tuple `t` the element names of `from`, when it has any. */
 void type_tuple_names(struct type *t, const struct type *from);
+/* The element of tuple `from` that goes to element i of tuple `to`: of the
+ * same name when both are records (in any order), else the i-th when
+ * neither has names; -1 when there is none. */
+int tuple_field_match(const struct type *to, const struct type *from, uint32_t i);
 struct type *type_ptr(struct arena *a, struct type *to);
 struct type *type_array(struct arena *a, struct type *elem, uint32_t count);
 

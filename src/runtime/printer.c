@@ -29,17 +29,21 @@
  * entry (use_printer). */
 static const struct out_resolver *active_resolver;
 static const char *active_trailer;
+static enum out_version active_version;
 
 static void use_printer(const struct printer *p)
 {
 	active_resolver = p->resolver;
 	active_trailer = p->str_trailer;
+	active_version = p->version;
 }
 
 void out_init(struct printer *p, FILE *out, enum out_format format)
 {
 	p->out = out;
+	p->err = stderr;
 	p->format = format;
+	p->version = OUT_V0_17;
 	p->resolver = NULL;
 	p->str_trailer = NULL;
 	p->diag = stderr;
@@ -89,6 +93,30 @@ static void put_int(FILE *f, int64_t v, bool is_signed)
 		fprintf(f, "%lld", (long long)v);
 	else
 		fprintf(f, "%llu", (unsigned long long)(uint64_t)v);
+}
+
+/* Whether a double holds the integer exactly: its bits between the
+ * highest and the lowest set one fit in a double's 53-bit significand. */
+static bool fits_double(int64_t v, bool is_signed)
+{
+	uint64_t mag = is_signed && v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+	if (!mag)
+		return true;
+	while (!(mag & 1))
+		mag >>= 1;
+	return mag < (1ull << 53);
+}
+
+/* An integer in JSON. bpftrace 0.26 writes one that a JSON reader's
+ * double would round as a string ("18446744073709551615"). */
+static void put_json_int(FILE *f, int64_t v, bool is_signed)
+{
+	bool quoted = active_version == OUT_V0_26 && !fits_double(v, is_signed);
+	if (quoted)
+		fputc('"', f);
+	put_int(f, v, is_signed);
+	if (quoted)
+		fputc('"', f);
 }
 
 /* The length of the well-formed UTF-8 sequence at s[i] that starts with
@@ -405,7 +433,7 @@ static void put_member(FILE *f, enum rec_form form, const struct type *t, const 
 		fputc(']', f);
 	} else if (t->kind == TYPE_PTR && form == REC_KEY) {
 		fprintf(f, "0x%llx", (unsigned long long)load_u64(p));
-	} else if (t->kind == TYPE_PTR) {
+	} else if (t->kind == TYPE_PTR && active_version != OUT_V0_26) {
 		put_int(f, (int64_t)load_u64(p), true);
 	} else {
 		put_value(f, form == REC_JSON, t, p);
@@ -452,9 +480,15 @@ static void put_record(FILE *f, enum rec_form form, const struct type *t, const 
 static void put_value(FILE *f, bool json, const struct type *t, const uint8_t *p)
 {
 	switch (t->kind) {
-	case TYPE_INT:
 	case TYPE_BOOL:
-		put_int(f, load_int(t, p), t->is_signed);
+		/* bpftrace 0.26's words for its bool, in text and in JSON */
+		fputs(*p ? "true" : "false", f);
+		return;
+	case TYPE_INT:
+		if (json)
+			put_json_int(f, load_int(t, p), t->is_signed);
+		else
+			put_int(f, load_int(t, p), t->is_signed);
 		return;
 	case TYPE_STR: {
 		/* a string that fills its bytes was cut (str() keeps such a
@@ -480,15 +514,17 @@ static void put_value(FILE *f, bool json, const struct type *t, const uint8_t *p
 	case TYPE_TUPLE:
 		if (type_is_named_tuple(t)) {
 			/* a record, as bpftrace 0.26 prints one: { .a = 1, .b = x };
-			 * in JSON an object */
+			 * in JSON an object, {"a":1} ({"a": 1, "b": 2}, spaced as
+			 * 0.26 spaces objects, with --output-version 0.26) */
+			bool spaced = active_version == OUT_V0_26;
 			fputs(json ? "{" : "{ ", f);
 			for (uint32_t i = 0; i < t->nfields; i++) {
 				if (i)
-					fputs(json ? "," : ", ", f);
+					fputs(json && !spaced ? "," : ", ", f);
 				if (json) {
 					put_json_string(f, t->fields[i].name,
 							strlen(t->fields[i].name));
-					fputc(':', f);
+					fputs(spaced ? ": " : ":", f);
 				} else {
 					fprintf(f, ".%s = ", t->fields[i].name);
 				}
@@ -561,8 +597,14 @@ static void put_value(FILE *f, bool json, const struct type *t, const uint8_t *p
 	case TYPE_PTR:
 		/* a pointer held in a map or a tuple is a signed number, as
 		 * bpftrace 0.17 prints it (0.26 moved to hex); keys and print()
-		 * of a pointer are hex (put_key_part, print_value) */
-		put_int(f, (int64_t)load_u64(p), !json);
+		 * of a pointer are hex (put_key_part, print_value). 0.26: hex
+		 * in text, its number in JSON */
+		if (active_version == OUT_V0_26 && json)
+			put_json_int(f, (int64_t)load_u64(p), false);
+		else if (active_version == OUT_V0_26)
+			fprintf(f, "0x%llx", (unsigned long long)load_u64(p));
+		else
+			put_int(f, (int64_t)load_u64(p), !json);
 		return;
 	case TYPE_VOID:
 		return;
@@ -624,6 +666,15 @@ static void put_key(FILE *f, bool json, const struct type *key, const uint8_t *p
 		put_key_part(mf, key, p);
 	}
 	membuf_close(&m);
+	/* 0.26 takes every space out of a key, a string's own too:
+	 * "{.x=1,.y=2}", "1,ab" for [1, "a b"] */
+	if (active_version == OUT_V0_26) {
+		size_t kept = 0;
+		for (size_t i = 0; i < m.len; i++)
+			if (m.data[i] != ' ')
+				m.data[kept++] = m.data[i];
+		m.len = kept;
+	}
 	put_json_string(f, m.data, m.len);
 	free(m.data);
 }
@@ -1135,7 +1186,11 @@ static void put_bound(FILE *f, int64_t v, bool is_hist)
 static void put_bucket_label(FILE *f, const struct map_desc *d, struct bucket_range r)
 {
 	bool hist = d->agg == AGG_HIST;
-	if (r.single) {
+	/* 0.26 writes a bucket of one value as [N] in an lhist too (a step
+	 * of 1), where its bounds are plain numbers (no K or M) */
+	bool one_value = active_version == OUT_V0_26 && d->agg == AGG_LHIST && r.has_lo &&
+			 r.has_hi && r.hi - r.lo == 1 && d->lhist_step % 1024 != 0;
+	if (r.single || one_value) {
 		fprintf(f, "[%lld]", (long long)r.lo);
 	} else if (!r.has_lo) {
 		fputs("(..., ", f);
@@ -1204,7 +1259,8 @@ static void put_hist_json(FILE *f, const struct map_desc *d, const struct entry 
 	if (hist_span(e->buckets, nb, &first, &last)) {
 		for (uint32_t b = first; b <= last; b++) {
 			struct bucket_range r = bucket_range(d, b, nb);
-			fputs(b == first ? "{" : ", {", f);
+			/* 0.26 writes no space between them, as in its arrays */
+			fputs(b == first ? "{" : active_version == OUT_V0_26 ? ",{" : ", {", f);
 			/* power-of-2 bounds reach 2^64: print those as unsigned */
 			bool u = d->agg == AGG_HIST && b >= 2;
 			if (r.has_lo)
@@ -1224,8 +1280,11 @@ static void put_hist_json(FILE *f, const struct map_desc *d, const struct entry 
 
 static void put_stats_text(FILE *f, const struct entry *e)
 {
-	fprintf(f, "count %llu, average %lld, total %lld", (unsigned long long)e->count,
-	        (long long)e->value, (long long)e->total);
+	/* 0.26 prints the three as a record */
+	const char *form = active_version == OUT_V0_26
+				   ? "{ .count = %llu, .average = %lld, .total = %lld }"
+				   : "count %llu, average %lld, total %lld";
+	fprintf(f, form, (unsigned long long)e->count, (long long)e->value, (long long)e->total);
 }
 
 static void put_stats_json(FILE *f, const struct entry *e)
@@ -1241,7 +1300,9 @@ static void put_entry_value(FILE *f, bool json, const struct map_desc *d, const 
 	bool is_signed = value_is_signed(d);
 	switch (d->agg) {
 	case AGG_NONE:
-		if (d->value && d->value->kind == TYPE_INT && div > 1)
+		if (d->value && d->value->kind == TYPE_INT && div > 1 && json)
+			put_json_int(f, div_value(e->value, is_signed, div), is_signed);
+		else if (d->value && d->value->kind == TYPE_INT && div > 1)
 			put_int(f, div_value(e->value, is_signed, div), is_signed);
 		else if (d->value)
 			put_value(f, json, d->value, e->raw);
@@ -1261,7 +1322,10 @@ static void put_entry_value(FILE *f, bool json, const struct map_desc *d, const 
 	case AGG_LHIST:
 		break;
 	}
-	put_int(f, div_value(e->value, is_signed, div), is_signed);
+	if (json)
+		put_json_int(f, div_value(e->value, is_signed, div), is_signed);
+	else
+		put_int(f, div_value(e->value, is_signed, div), is_signed);
 }
 
 static void put_map_text(FILE *f, const struct map_desc *d, const struct entry *e, size_t n,
@@ -1271,18 +1335,21 @@ static void put_map_text(FILE *f, const struct map_desc *d, const struct entry *
 		fputs(d->name, f);
 		if (d->key && e[i].key)
 			put_key(f, false, d->key, e[i].key);
-		fputs(": ", f);
 		if (agg_is_hist(d->agg)) {
-			fputc('\n', f);
+			/* 0.26 ends the name's line at the colon */
+			fputs(active_version == OUT_V0_26 ? ":\n" : ": \n", f);
 			put_hist_text(f, d, &e[i], div);
 			fputc('\n', f);
 			continue;
 		}
+		fputs(": ", f);
 		put_entry_value(f, false, d, &e[i], div);
 		fputc('\n', f);
 	}
-	/* bpftrace's spacing: an empty map is a blank line; avg and stats
-	 * maps end with one */
+	/* bpftrace 0.17's spacing: an empty map is a blank line; avg and
+	 * stats maps end with one. 0.26 prints neither */
+	if (active_version == OUT_V0_26)
+		return;
 	if (n == 0)
 		fputc('\n', f);
 	if (d->agg == AGG_AVG || d->agg == AGG_STATS)
@@ -1351,16 +1418,26 @@ void out_map(struct printer *p, const struct map_desc *desc, const struct map_sn
 
 void out_maps_begin(struct printer *p)
 {
+	/* 0.26 ends its JSON with no blank lines: one JSON record a line */
+	if (p->format == OUT_JSON && p->version == OUT_V0_26)
+		return;
 	fputs("\n\n", p->out);
 }
 
 void out_attached(struct printer *p, uint32_t nprobes)
 {
-	if (p->format == OUT_JSON)
+	const char *plural = nprobes == 1 ? "" : "s";
+	if (p->format == OUT_JSON && p->version == OUT_V0_26)
+		fprintf(p->out,
+			"{\"type\": \"attached_probes\", \"count\": %u, \"data\": {\"probes\": %u}}\n",
+			nprobes, nprobes);
+	else if (p->format == OUT_JSON)
 		fprintf(p->out, "{\"type\": \"attached_probes\", \"data\": {\"probes\": %u}}\n",
-		        nprobes);
+			nprobes);
+	else if (p->version == OUT_V0_26)
+		fprintf(p->err, "Attached %u probe%s\n", nprobes, plural);
 	else
-		fprintf(p->out, "Attaching %u probe%s...\n", nprobes, nprobes == 1 ? "" : "s");
+		fprintf(p->out, "Attaching %u probe%s...\n", nprobes, plural);
 }
 
 void out_helper_error(struct printer *p, const struct helper_site *site, int64_t rc)
@@ -1504,11 +1581,25 @@ void out_bench_result(struct printer *p, const char *const *names, uint32_t nben
 
 void out_lost_events(struct printer *p, uint64_t lost)
 {
-	if (p->format == OUT_JSON)
-		fprintf(p->out, "{\"type\": \"lost_events\", \"data\": {\"events\": %llu}}\n",
-		        (unsigned long long)lost);
+	unsigned long long n = (unsigned long long)lost;
+	if (p->format == OUT_JSON && p->version == OUT_V0_26)
+		fprintf(p->out,
+			"{\"type\": \"lost_events\", \"count\": %llu, \"data\": {\"events\": %llu}}\n",
+			n, n);
+	else if (p->format == OUT_JSON)
+		fprintf(p->out, "{\"type\": \"lost_events\", \"data\": {\"events\": %llu}}\n", n);
+	else if (p->version == OUT_V0_26)
+		fprintf(p->err, "Lost %llu events\n", n);
 	else
-		fprintf(p->out, "Lost %llu events\n", (unsigned long long)lost);
+		fprintf(p->out, "Lost %llu events\n", n);
+}
+
+void out_lost_total(struct printer *p, uint64_t lost)
+{
+	/* 0.26 repeats the total on stderr, where a script whose output
+	 * scrolls fast cannot hide it */
+	if (p->version == OUT_V0_26 && lost)
+		fprintf(p->err, "WARNING: Total lost event count: %llu\n", (unsigned long long)lost);
 }
 
 void out_dropped_updates(struct printer *p, const char *map, uint64_t updates)
@@ -1669,6 +1760,7 @@ static bool is_stringish(const struct type *t)
 	case TYPE_USTACK:
 	case TYPE_TIMESTAMP:
 	case TYPE_NAMED:
+	case TYPE_BOOL: /* "true" or "false", as bpftrace 0.26 */
 		return true;
 	case TYPE_VOID:
 	case TYPE_INT:
@@ -1677,7 +1769,6 @@ static bool is_stringish(const struct type *t)
 	case TYPE_RECORD:
 	case TYPE_ARRAY:
 	case TYPE_BUF:
-	case TYPE_BOOL:
 		return false;
 	}
 	return false;

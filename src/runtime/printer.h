@@ -19,6 +19,12 @@
 
 enum out_format { OUT_TEXT, OUT_JSON };
 
+/* Whose conventions the reports about the run follow (--output-version):
+ * bpftrace 0.17's, the default, or 0.26's ("Attached N probes" and "Lost N
+ * events" on stderr, a "count" in their JSON records, the total of lost
+ * events at exit). */
+enum out_version { OUT_V0_17, OUT_V0_26 };
+
 /* Turns stack ids and addresses into text (symbols.c implements it; the
  * runtime sets it). format() writes the text of a TYPE_KSTACK, USTACK,
  * KSYM or USYM value at `data` to f and returns 0, or returns -1 to let
@@ -31,7 +37,9 @@ struct out_resolver {
 
 struct printer {
 	FILE *out;
+	FILE *err; /* where 0.26's text reports go (stderr) */
 	enum out_format format;
+	enum out_version version;
 	const struct out_resolver *resolver; /* optional */
 	/* printed after a string that fills its bytes (it was cut), as
 	 * bpftrace 0.26's str_trunc_trailer; NULL for none */
@@ -85,7 +93,9 @@ void out_join(struct printer *p, const struct fmt_desc *fmt, const void *payload
 /* -k/-kk: a helper failed with `rc` at `site`: bpftrace's warning, on the
  * output as bpftrace writes it (text), or a "helper_error" record (json). */
 void out_helper_error(struct printer *p, const struct helper_site *site, int64_t rc);
-/* "Attaching N probes..." (text) / {"type": "attached_probes", ...} (json). */
+/* "Attaching N probes..." (text, 0.17: before the attach) or "Attached N
+ * probes" (text on stderr, 0.26: after it) / {"type": "attached_probes",
+ * ...} (json). */
 void out_attached(struct printer *p, uint32_t nprobes);
 /* --test (bpftrace 0.26, in googletest's layout): the line before the
  * first test, one result per test (a failed test's output, its empty
@@ -101,8 +111,11 @@ void out_tests_end(struct printer *p, const char *const *names, const bool *pass
  * "benchmark_result" record. */
 void out_bench_result(struct printer *p, const char *const *names, uint32_t nbenches,
                       const char *name, uint64_t avg_ns, uint64_t iters, bool header);
-/* Lost ring-buffer events. */
+/* Lost ring-buffer events since the last report. */
 void out_lost_events(struct printer *p, uint64_t lost);
+/* At exit, the lost events of the whole run when there were any: 0.26's
+ * warning on stderr (either format); nothing for 0.17. */
+void out_lost_total(struct printer *p, uint64_t lost);
 /* Updates a full hash map could not take (JSON: a "dropped_updates"
  * record; nothing in text, where the runtime warns on stderr). */
 void out_dropped_updates(struct printer *p, const char *map, uint64_t updates);

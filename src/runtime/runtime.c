@@ -49,6 +49,7 @@ struct run {
 	bool probes_failed; /* --test: a test failed; --bench: a benchmark did */
 	int ncpus;
 	uint64_t lost_reported;
+	uint32_t skipped; /* probes attach_all() could not attach and went on without */
 	/* per map: a keyless aggregation's slot that zero() reset after an
 	 * event had reached it; it prints as zeros (bpftrace keeps the entry)
 	 * until clear() */
@@ -571,8 +572,15 @@ static int run_once(struct run *r, enum provider_run when)
 			fprintf(stderr, "sonde: running %s failed: %s\n", pd->spec, strerror(errno));
 			return EXIT_SYSTEM;
 		}
-		drain(r);
-		fflush(r->pr.out);
+		/* 0.26 reads what BEGIN printed once every probe is attached,
+		 * after its attached_probes record (--test, --bench and
+		 * --test-run attach nothing: BEGIN's output comes first) */
+		const struct rt_options *o = r->o;
+		bool attaches = !o->test_run && !o->run_tests && !o->run_benches;
+		if (when != RUN_AT_START || r->pr.version != OUT_V0_26 || !attaches) {
+			drain(r);
+			fflush(r->pr.out);
+		}
 		check_exit_flag(r);
 		if (r->stop && when == RUN_AT_START)
 			break;
@@ -893,6 +901,7 @@ static int attach_all(struct run *r)
 						"= warn (or ignore)\n");
 				return EXIT_ATTACH;
 			}
+			r->skipped++;
 			if (how != MISSING_PROBES_IGNORE && ++skipped <= SKIPPED_SHOWN)
 				fprintf(stderr, "sonde: warning: probe '%s' (line %d): %s; skipped\n",
 					pd->spec, pd->script_line, err[0] ? err : strerror(-rc));
@@ -1032,6 +1041,7 @@ int rt_run(const struct program *p, const struct rt_options *o, struct diag *d)
 	struct run r = {.p = p, .o = o, .sig = o->sig};
 	out_init(&r.pr, o->out, o->format);
 	r.pr.color = o->color;
+	r.pr.version = o->output_version;
 	/* --dry-run loads every program, test: and bench: ones too */
 	int nothing = o->dry_run ? EXIT_OK : check_something_runs(p, o);
 	if (nothing)
@@ -1109,15 +1119,15 @@ int rt_run(const struct program *p, const struct rt_options *o, struct diag *d)
 	/* -q drops the attached_probes record of -f json too, as in
 	 * bpftrace 0.17: `sonde -q -f json` of an exit-time map is one JSON
 	 * document */
-	if (!o->quiet && attaches) {
-		/* test: and bench: probes do not run without --test, --bench */
-		uint32_t nrun = 0;
-		for (uint32_t i = 0; i < p->m.nprobes; i++) {
-			const struct provider *prov = provider_find(p->m.probes[i].provider);
-			nrun += !prov || runs_in_mode(o, prov->run);
-		}
-		out_attached(&r.pr, nrun);
+	/* test: and bench: probes do not run without --test, --bench */
+	uint32_t nrun = 0;
+	for (uint32_t i = 0; i < p->m.nprobes; i++) {
+		const struct provider *prov = provider_find(p->m.probes[i].provider);
+		nrun += !prov || runs_in_mode(o, prov->run);
 	}
+	bool v026 = o->output_version == OUT_V0_26;
+	if (!o->quiet && attaches && !v026)
+		out_attached(&r.pr, nrun);
 	fflush(o->out);
 	/* a signal that came right after loading, or output that cannot be
 	 * written: nothing runs or attaches */
@@ -1133,6 +1143,14 @@ int rt_run(const struct program *p, const struct rt_options *o, struct diag *d)
 		rc = run_benches(&r);
 	if (rc == EXIT_OK && !r.stop && attaches)
 		rc = attach_all(&r);
+	/* 0.26 counts what it attached, once it has: BEGIN and END too, not
+	 * the probes missing_probes let it skip. It attaches even after
+	 * BEGIN called exit() (sonde does not), so the line comes then too;
+	 * after a signal it does not */
+	if (rc == EXIT_OK && attaches && !o->quiet && v026 && !r.sig->nstops) {
+		out_attached(&r.pr, nrun - r.skipped);
+		fflush(o->out);
+	}
 	/* -c CMD: the command starts once everything is attached */
 	if (rc == EXIT_OK && !r.stop && o->on_attached)
 		o->on_attached(o->on_attached_arg);
@@ -1156,6 +1174,7 @@ int rt_run(const struct program *p, const struct rt_options *o, struct diag *d)
 		if (p->m.print_maps_on_exit && !o->run_tests && !o->run_benches)
 			print_all_maps(&r);
 		fflush(o->out);
+		out_lost_total(&r.pr, r.lost_reported);
 		report_dropped(&r);
 		report_truncated(&r);
 		if (rc == EXIT_OK)

@@ -31,11 +31,12 @@ struct rt_options {
 	/* the machine's symbols and the traced process (host.h); the CLI's */
 	struct host *host;
 	enum out_format format;
+	enum out_version output_version; /* --output-version (printer.h) */
 	FILE *out;
 	bool dry_run;
 	bool verbose;
 	bool verifier_log;
-	bool quiet; /* -q: no "Attaching N probes..." */
+	bool quiet; /* -q: no "Attaching N probes..." (or "Attached N probes") */
 	const char *test_run; /* --test-run: run the packet probes over this pcap, attach nothing */
 	/* --test, --bench (bpftrace 0.26): BEGIN, then each test: (bench:)
 	 * probe run by sonde, then END; nothing is attached, and the other

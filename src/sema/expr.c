@@ -603,6 +603,9 @@ static struct type *check_assign(struct sema *s, struct node *n)
 	struct type *rt = rhs ? check_expr(s, rhs) : NULL;
 	if (rhs && reject_record(s, rhs, rt))
 		rt = NULL;
+	/* $n += true adds 1: arithmetic on a bool is on its integer */
+	if (is_compound && rt && rt->kind == TYPE_BOOL)
+		rt = &type_s64;
 	if (lhs->kind == N_MAP)
 		return check_map_assign(s, n, rt);
 	if (n->u.assign.let)
@@ -628,6 +631,17 @@ static struct type *check_ident(struct sema *s, struct node *n)
 			if (!expand_macro(s, n, macro, false))
 				return NULL;
 			return check_expanded(s, n, call_loc, macro->u.macro.name, false);
+		}
+		/* bpftrace 0.26's bool literals, before the kernel's enum of
+		 * the same names (whose true is an int 1) */
+		const char *name = n->u.ident.name;
+		if (!strcmp(name, "true") || !strcmp(name, "false")) {
+			bool v = !strcmp(name, "true");
+			n->kind = N_INT;
+			memset(&n->u, 0, sizeof(n->u));
+			n->u.int_lit.value = v;
+			n->u.int_lit.is_bool = true; /* for a second check of the node */
+			return &type_bool;
 		}
 		int found = kernel_enumerator(s, n);
 		if (found > 0)
@@ -988,6 +1002,8 @@ static struct type *check_expr_inner(struct sema *s, struct node *n)
 {
 	switch (n->kind) {
 	case N_INT:
+		if (n->u.int_lit.is_bool)
+			return &type_bool;
 		if (!n->u.int_lit.is_unsigned && n->u.int_lit.value > INT64_MAX)
 			return &type_u64;
 		return n->u.int_lit.is_unsigned ? &type_u64 : &type_s64;

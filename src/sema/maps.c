@@ -22,12 +22,15 @@ bool agg_readable(struct host *h, enum agg_kind k)
 }
 
 /* The type a value takes when stored in a map key/value or variable:
- * integers widen to 64 bits so every use of a map agrees. */
+ * integers widen to 64 bits so every use of a map agrees. A bool stays
+ * one (bpftrace 0.26), so that it prints as true or false. */
 struct type *storage_type(struct sema *s, struct type *t)
 {
 	if (!t)
 		return NULL;
-	if (t->kind == TYPE_INT || t->kind == TYPE_BOOL) {
+	if (t->kind == TYPE_BOOL)
+		return &type_bool;
+	if (t->kind == TYPE_INT) {
 		/* an address keeps its space in a variable or map */
 		struct type *wide = (t->kind == TYPE_INT && !t->is_signed && t->size == 8)
 					    ? &type_u64
@@ -106,16 +109,16 @@ static struct type *unify_layout(struct sema *s, struct type *a, struct type *b)
 	if (a->kind == TYPE_TUPLE) {
 		if (a->nfields != b->nfields)
 			return NULL;
-		/* records share storage when their names are the same, in the
-		 * same order */
-		for (uint32_t i = 0; i < a->nfields; i++)
-			if ((a->fields[i].name || b->fields[i].name) &&
-			    (!a->fields[i].name || !b->fields[i].name ||
-			     strcmp(a->fields[i].name, b->fields[i].name)))
-				return NULL;
+		/* records share storage when they have the same names, in any
+		 * order (bpftrace 0.26 takes `$r = (a = 1, b = 2); $r = (b = 3,
+		 * a = 4)`): the storage keeps a's order, store_value() moves
+		 * each of b's fields to the one of its name */
 		struct type **elems = arena_alloc(s->a, a->nfields * sizeof(*elems));
 		for (uint32_t i = 0; i < a->nfields; i++) {
-			elems[i] = unify(s, a->fields[i].type, b->fields[i].type);
+			int j = tuple_field_match(a, b, i);
+			if (j < 0)
+				return NULL;
+			elems[i] = unify(s, a->fields[i].type, b->fields[j].type);
 			if (!elems[i])
 				return NULL;
 		}

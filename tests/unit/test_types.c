@@ -66,6 +66,31 @@ static void test_tuple_layout(void **state)
 	arena_fini(&a);
 }
 
+/* Which element of one tuple fills element i of another: records by
+ * name, in any order; plain tuples by position; none across the two. */
+static void test_tuple_field_match(void **state)
+{
+	(void)state;
+	struct arena a;
+	arena_init(&a);
+	struct type *el[] = {&type_s64, type_str(&a, 4), &type_u8};
+	struct type *abc = type_tuple(&a, el, 3), *cab = type_tuple(&a, el, 3);
+	abc->fields[0].name = "a", abc->fields[1].name = "b", abc->fields[2].name = "c";
+	cab->fields[0].name = "c", cab->fields[1].name = "a", cab->fields[2].name = "b";
+	assert_int_equal(tuple_field_match(abc, cab, 0), 1);
+	assert_int_equal(tuple_field_match(abc, cab, 1), 2);
+	assert_int_equal(tuple_field_match(abc, cab, 2), 0);
+	assert_int_equal(tuple_field_match(abc, abc, 1), 1);
+	struct type *plain = type_tuple(&a, el, 3);
+	assert_int_equal(tuple_field_match(plain, plain, 2), 2);
+	assert_int_equal(tuple_field_match(plain, abc, 0), -1);
+	assert_int_equal(tuple_field_match(abc, plain, 0), -1);
+	struct type *abd = type_tuple(&a, el, 3);
+	abd->fields[0].name = "a", abd->fields[1].name = "b", abd->fields[2].name = "d";
+	assert_int_equal(tuple_field_match(abc, abd, 2), -1);
+	arena_fini(&a);
+}
+
 static void test_equal_and_clone(void **state)
 {
 	struct arena a, b;
@@ -132,6 +157,7 @@ int main(void)
 	    cmocka_unit_test(test_ints),
 	    cmocka_unit_test(test_names),
 	    cmocka_unit_test(test_tuple_layout),
+	    cmocka_unit_test(test_tuple_field_match),
 	    cmocka_unit_test(test_equal_and_clone),
 	    cmocka_unit_test(test_address_spaces),
 	};
