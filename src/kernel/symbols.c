@@ -1191,6 +1191,17 @@ int sym_resolve_path(const char *name, char *buf, size_t size)
 	return -ENOENT;
 }
 
+int sym_resolve_path_of(int pid, const char *name, char *buf, size_t size)
+{
+	int rc = sym_resolve_path(name, buf, size);
+	if (rc && pid > 0 && name[0] == '/') {
+		struct stat st;
+		snprintf(buf, size, "/proc/%d/root%s", pid, name);
+		rc = stat(buf, &st) == 0 && S_ISREG(st.st_mode) ? 0 : -ENOENT;
+	}
+	return rc;
+}
+
 /* ---- the printer's resolver -------------------------------------------------- */
 
 #include <bpf/bpf.h>

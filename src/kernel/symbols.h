@@ -135,6 +135,12 @@ int sym_dwarf_params(struct host *h, const char *path, const char *func,
  * matches. */
 int sym_resolve_path(const char *name, char *buf, size_t size);
 
+/* sym_resolve_path, and with a process (PID > 0) an absolute path that
+ * exists only in its mount namespace (a container's file) through
+ * /proc/PID/root, as bpftrace finds it; not resolved further there, since
+ * its symlinks are the process's. */
+int sym_resolve_path_of(int pid, const char *name, char *buf, size_t size);
+
 /* The printer's resolver (printer.h): kstack/ustack as bpftrace prints
  * them ("\n    func+off\n..." one frame a line, addresses in hex where no
  * symbol is known), ksym/usym as a bare name. stack_fds[N] is the

@@ -106,17 +106,8 @@ bad:
 int uprobe_resolve(struct compilation *c, struct node *spec, const char *name, char **out)
 {
 	char buf[4096];
-	int rc = sym_resolve_path(name, buf, sizeof(buf));
-	/* with -p, an absolute path that is only in the process's mount
-	 * namespace (a container's file) is found through its root, as
-	 * bpftrace finds it */
-	int pid = c->host->target_pid;
-	if (rc && pid > 0 && name[0] == '/') {
-		/* not resolved further: its symlinks are the process's */
-		struct stat st;
-		snprintf(buf, sizeof(buf), "/proc/%d/root%s", pid, name);
-		rc = stat(buf, &st) == 0 && S_ISREG(st.st_mode) ? 0 : -ENOENT;
-	}
+	/* with -p, also a file only in the process's mount namespace */
+	int rc = sym_resolve_path_of(c->host->target_pid, name, buf, sizeof(buf));
 	if (rc) {
 		diag_error(c->diag, spec->loc,
 			   "%s: cannot find '%s' (%s)", spec->u.spec.text, name,
@@ -589,7 +580,7 @@ static int uprobe_list_common(struct probe_lister *l, const char *rest, const st
 	struct stat here;
 	bool in_cwd = !strchr(bin, '/') && stat(bin, &here) == 0 && S_ISREG(here.st_mode) &&
 		      realpath(bin, path);
-	if (!in_cwd && sym_resolve_path(bin, path, sizeof(path))) {
+	if (!in_cwd && sym_resolve_path_of(pid, bin, path, sizeof(path))) {
 		if (l->searching)
 			return EXIT_OK;
 		fprintf(stderr, "sonde: -l: cannot find '%s'\n", bin);

@@ -347,8 +347,14 @@ static int usdt_list(struct probe_lister *l, const char *rest)
 			        strerror(errno));
 			return EXIT_SYSTEM;
 		}
-		for (size_t i = 0; files[i]; i++)
-			usdt_list_file(l, files[i], files[i], names, true);
+		for (size_t i = 0; files[i]; i++) {
+			/* read where the process sees it (its mount namespace
+			 * may differ), shown as the process names it */
+			char where[4096];
+			if (sym_resolve_path_of(pid, files[i], where, sizeof(where)))
+				continue;
+			usdt_list_file(l, where, files[i], names, true);
+		}
 		uprobe_pid_files_free(files);
 		return EXIT_OK;
 	}
@@ -371,7 +377,7 @@ static int usdt_list(struct probe_lister *l, const char *rest)
 			globfree(&g);
 		return EXIT_OK;
 	}
-	if (sym_resolve_path(bin, path, sizeof(path))) {
+	if (sym_resolve_path_of(pid, bin, path, sizeof(path))) {
 		if (l->searching)
 			return EXIT_OK;
 		fprintf(stderr, "sonde: -l: cannot find '%s'\n", bin);
