@@ -114,14 +114,16 @@ struct type *check_skboutput(struct sema *s, struct node *n)
 	if (!ok || !lit)
 		return NULL;
 	for (size_t i = 0; i < s->naps; i++) {
-		if (!is_tracing_program(s, &s->aps[i])) {
-			diag_error(s->d, n->loc,
-			           "'skboutput()' is not available in %s probes: the kernel copies "
-			           "the packets of a 'struct sk_buff *' only in fentry and fexit "
-			           "programs",
-			           s->aps[i].prov->name);
-			return NULL;
-		}
+		if (is_tracing_program(s, &s->aps[i]))
+			continue;
+		const char *prov = s->aps[i].prov->name;
+		/* fentry:F made a kprobe because fentry is refused here */
+		bool fell_back = !strcmp(prov, "fentry") || !strcmp(prov, "fexit");
+		diag_error(s->d, n->loc,
+		           "'skboutput()' is not available in %s probes%s: the kernel copies the "
+		           "packets of a 'struct sk_buff *' only in fentry and fexit programs",
+		           prov, fell_back ? " that this kernel runs as kprobes" : "");
+		return NULL;
 	}
 	n->u.call.value = (uint64_t)add_skb_output(s, n, path->u.str.s, (uint32_t)off);
 	return &type_s64;
