@@ -206,6 +206,7 @@ static struct program *build_manifest(const struct backend *be, struct compilati
 		}
 	}
 	m->nskb_outputs = (uint32_t)c->nskb_outputs;
+	m->skb_output_bytes = c->opts->ringbuf_size;
 	m->skb_outputs = arena_alloc(a, (c->nskb_outputs + 1) * sizeof(*m->skb_outputs));
 	for (struct skb_output_info *o = c->skb_outputs; o; o = o->next) {
 		m->skb_outputs[o->index].path = arena_strdup(a, o->path);

@@ -223,6 +223,9 @@ struct manifest {
 	const char *str_trunc_trailer; /* after a cut string (config str_trunc_trailer) */
 	struct skb_output_desc *skb_outputs; /* by id (skb_output_hdr.id) */
 	uint32_t nskb_outputs;
+	/* bytes of skboutput()'s perf buffer a CPU: ringbuf_size's setting,
+	 * which bpftrace's perf_rb_pages sets too (its per-CPU perf buffers) */
+	uint32_t skb_output_bytes;
 	struct helper_site *helper_sites; /* filled by the backend (-k, -kk) */
 	uint32_t nhelper_sites;
 	/* --no-warnings: text output drops the helper warnings (JSON keeps

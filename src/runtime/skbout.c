@@ -17,11 +17,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "runtime/pcap.h"
-
-/* bpftrace's default of BPFTRACE_PERF_RB_PAGES: 256 KiB a CPU */
-enum { SKBOUT_PAGES_PER_CPU = 64 };
 
 /* The largest record written whole; a longer packet keeps its length
  * (origlen) and loses its tail, as tcpdump's readers expect. */
@@ -40,6 +38,7 @@ struct skbout {
 	uint32_t *file_of; /* by call id: index in files */
 	uint64_t epoch_minus_boot_ns;
 	uint64_t lost, malformed;
+	size_t pages; /* of the perf buffer, a CPU */
 };
 
 static uint64_t clock_ns(clockid_t id)
@@ -110,7 +109,12 @@ struct skbout *skbout_open(const struct manifest *m, int map_fd)
 		s->nfiles++;
 	}
 	s->epoch_minus_boot_ns = clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_BOOTTIME);
-	s->pb = perf_buffer__new(map_fd, SKBOUT_PAGES_PER_CPU, on_packet, on_lost, s, NULL);
+	/* a power of two, as the kernel wants: so is the setting, and a page */
+	long page = sysconf(_SC_PAGESIZE);
+	s->pages = page > 0 && m->skb_output_bytes > (uint32_t)page
+	               ? m->skb_output_bytes / (size_t)page
+	               : 1;
+	s->pb = perf_buffer__new(map_fd, s->pages, on_packet, on_lost, s, NULL);
 	if (!s->pb) {
 		fprintf(stderr, "sonde: cannot set up the perf buffer of skboutput(): %s\n",
 		        strerror(errno));
@@ -150,10 +154,9 @@ int skbout_close(struct skbout *s)
 	}
 	if (s->lost)
 		fprintf(stderr,
-		        "sonde: skboutput(): %llu packet%s lost: the perf buffer (%d pages a CPU) "
-		        "was full\n",
-		        (unsigned long long)s->lost, s->lost == 1 ? " was" : "s were",
-		        SKBOUT_PAGES_PER_CPU);
+		        "sonde: skboutput(): %llu packet%s lost: the perf buffer (%zu pages a "
+		        "CPU, perf_rb_pages) was full\n",
+		        (unsigned long long)s->lost, s->lost == 1 ? " was" : "s were", s->pages);
 	if (s->malformed)
 		fprintf(stderr, "sonde: skboutput(): %llu malformed record%s skipped\n",
 		        (unsigned long long)s->malformed, s->malformed == 1 ? "" : "s");
