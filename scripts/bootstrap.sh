@@ -17,13 +17,14 @@ set -euo pipefail
 #             pkg-config files require (zlib, liblzma; libzstd for LLVM/libelf)
 #   tests:    libcmocka-dev (unit tests), python3 (runtime test runner), bpftool
 #             (cleanup checks), bpftrace (output comparison), iproute2 (veth/netns),
-#             libc6-dbg (libc's full symbol table, which ustack tests name frames by)
+#             libc6-dbg (libc's full symbol table, which ustack tests name frames by),
+#             tcpdump (reads back the pcap files skboutput() writes)
 #   guest:    qemu-system-x86, linux-image-amd64, busybox-static (tests/vm/guest.py: tests under Debian's 6.1 kernel)
 PACKAGES=(
 	build-essential cmake pkg-config flex bison
 	llvm-19-dev clang-19
 	libbpf-dev libelf-dev libdw-dev zlib1g-dev liblzma-dev libzstd-dev
-	libcmocka-dev python3 bpftool bpftrace iproute2 libc6-dbg openssl
+	libcmocka-dev python3 bpftool bpftrace iproute2 libc6-dbg openssl tcpdump
 	qemu-system-x86 linux-image-amd64 busybox-static
 	libclang-rt-19-dev valgrind
 )

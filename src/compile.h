@@ -134,6 +134,16 @@ struct fmt_info {
 	struct fmt_info *next;
 };
 
+/* skboutput(PATH, SKB, LEN, OFFSET): one call, its index the id its
+ * events carry (manifest.h's skb_output_desc). */
+struct skb_output_info {
+	const char *path;
+	uint32_t offset;
+	struct node *call;
+	int index;
+	struct skb_output_info *next;
+};
+
 /* One program to generate: a probe block at one attach point. */
 /* A named parameter a getopt() call declares (bpftrace 0.26), in the order
  * first declared: its kind is its default's (sema/params.c). */
@@ -185,6 +195,8 @@ struct compilation {
 	int nfmts;
 	struct probe_inst *insts;
 	int ninsts;
+	struct skb_output_info *skb_outputs;
+	int nskb_outputs;
 	bool uses_events; /* needs the ring buffer */
 	bool uses_stacks; /* needs the stack-trace map */
 	bool uses_runtime; /* codegen: calls into bpf-runtime (linked in) */

@@ -205,6 +205,13 @@ static struct program *build_manifest(const struct backend *be, struct compilati
 			d->arg_offsets[i] = f->arg_offsets[i];
 		}
 	}
+	m->nskb_outputs = (uint32_t)c->nskb_outputs;
+	m->skb_output_bytes = c->opts->ringbuf_size;
+	m->skb_outputs = arena_alloc(a, (c->nskb_outputs + 1) * sizeof(*m->skb_outputs));
+	for (struct skb_output_info *o = c->skb_outputs; o; o = o->next) {
+		m->skb_outputs[o->index].path = arena_strdup(a, o->path);
+		m->skb_outputs[o->index].offset = o->offset;
+	}
 	m->nprobes = (uint32_t)c->ninsts;
 	m->print_maps_on_exit = c->opts->print_maps_on_exit != 0;
 	m->max_cat_bytes = c->opts->max_cat_bytes;

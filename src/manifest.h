@@ -87,6 +87,8 @@ enum aux_map_kind {
 	AUX_MAP_STACKS,        /* stack traces of kstack/ustack, `depth` frames deep */
 	AUX_MAP_ELAPSED_START, /* one u64 (key 0): the start time in ktime ns for
 				  `elapsed`, written by the runtime before BEGIN */
+	AUX_MAP_SKB_OUTPUT,    /* the perf event array skboutput() sends packets
+				  through (bpf_skb_output takes no ring buffer) */
 };
 
 struct aux_map_desc {
@@ -123,6 +125,22 @@ enum event_kind {
 			  payload: u64 count, then `count` strings of arg 0's size */
 	EV_UNWATCH = 11, /* id: unused; payload: the u64 address unwatch() names */
 	EV_HELPER_ERROR = 12, /* -k/-kk: id: helper_site index; payload: i64 return code */
+};
+
+/* skboutput(PATH, SKB, LEN, OFFSET): what the runtime needs of one call,
+ * by the id its records carry. Calls naming the same PATH share a file. */
+struct skb_output_desc {
+	const char *path;
+	uint32_t offset; /* bytes cut from the front of each packet */
+};
+
+/* A record of the AUX_MAP_SKB_OUTPUT perf buffer: this header, then the
+ * caplen bytes bpf_skb_output appended (the perf sample is padded to 8
+ * bytes, so its size does not say where the packet ends). */
+struct skb_output_hdr {
+	uint32_t id;          /* index in the manifest's skb_outputs */
+	uint32_t caplen;      /* LEN: the bytes of the packet that follow */
+	uint64_t boot_ns;     /* bpf_ktime_get_boot_ns() when it was taken */
 };
 
 /* -k / -kk: a BPF helper call whose failure is reported, with the script
@@ -203,6 +221,11 @@ struct manifest {
 	uint32_t max_cat_bytes;  /* config max_cat_bytes */
 	uint32_t missing_probes; /* config missing_probes (enum missing_probes, settings.h) */
 	const char *str_trunc_trailer; /* after a cut string (config str_trunc_trailer) */
+	struct skb_output_desc *skb_outputs; /* by id (skb_output_hdr.id) */
+	uint32_t nskb_outputs;
+	/* bytes of skboutput()'s perf buffer a CPU: ringbuf_size's setting,
+	 * which bpftrace's perf_rb_pages sets too (its per-CPU perf buffers) */
+	uint32_t skb_output_bytes;
 	struct helper_site *helper_sites; /* filled by the backend (-k, -kk) */
 	uint32_t nhelper_sites;
 	/* --no-warnings: text output drops the helper warnings (JSON keeps

@@ -60,6 +60,7 @@ struct cg {
 	uint32_t cb_ret_off;          /* in cb_ctx: set when the body ends the probe,
 	                               * with what it returns in the next word */
 	LLVMValueRef elapsed;         /* map holding sonde's start time (ktime ns) */
+	LLVMValueRef skb_output;      /* perf event array of skboutput()'s packets */
 	struct cg_aux_maps *aux; /* the maps above, as the manifest describes them */
 	LLVMValueRef len_cb;          /* len(): the counting callback */
 	int ncallbacks;

@@ -289,8 +289,9 @@ static void line(FILE *out, const char *what, bool ok, const char *yes, const ch
 /* The same answers under the names bpftrace --info gives them, one
  * "name: yes" line each, for scripts (and bpftrace's own tests) that read
  * them: what sonde can use here, "no" for what it has no probe or builtin
- * for (kprobe_multi, iter, dpath, skboutput), "unknown" for a check that
- * needs privilege this process lacks. */
+ * for (kprobe_multi, iter, dpath), "unknown" for a check that needs
+ * privilege this process lacks. skboutput is fentry's answer: its helper
+ * (5.5) is older than any kernel whose fentry programs load. */
 static void print_bpftrace_words(struct host *h, const struct features *f, FILE *out)
 {
 	const char *unknown = "unknown (needs privilege)";
@@ -313,7 +314,7 @@ static void print_bpftrace_words(struct host *h, const struct features *f, FILE 
 	fprintf(out, "  probe_read_kernel: %s\n", helper_rk);
 	fprintf(out, "  send_signal: %s\n", helper_sig);
 	fprintf(out, "  dpath: no\n");
-	fprintf(out, "  skboutput: no\n");
+	fprintf(out, "  skboutput: %s\n", f->fentry_unknown ? unknown : f->fentry ? "yes" : "no");
 	fprintf(out, "  perf_event_array: %s\n", perf_array);
 	fprintf(out, "  kprobe: %s\n", f->kprobes ? "yes" : "no");
 	fprintf(out, "  kfunc: %s\n", f->fentry_unknown ? unknown : f->fentry ? "yes" : "no");

@@ -162,3 +162,67 @@ const char *pcap_linktype_name(uint32_t linktype, char *buf, size_t size)
 		return buf;
 	}
 }
+
+/* ---- writer ---------------------------------------------------------------- */
+
+static void put(struct pcap_writer *w, const void *p, size_t n)
+{
+	if (w->error || !n)
+		return;
+	if (fwrite(p, 1, n, w->f) != n)
+		w->error = errno ? errno : EIO;
+}
+
+int pcap_write_open(struct pcap_writer *w, const char *path, uint32_t linktype, uint32_t snaplen,
+                    char *err, size_t errsz)
+{
+	memset(w, 0, sizeof(*w));
+	w->f = fopen(path, "wbe");
+	if (!w->f) {
+		int e = errno;
+		snprintf(err, errsz, "cannot create %s: %s", path, strerror(e));
+		return -e;
+	}
+	struct {
+		uint32_t magic;
+		uint16_t major, minor;
+		int32_t thiszone;
+		uint32_t sigfigs, snaplen, linktype;
+	} h = {MAGIC_USEC, 2, 4, 0, 0, snaplen, linktype};
+	put(w, &h, sizeof(h));
+	pcap_flush(w);
+	if (w->error) {
+		snprintf(err, errsz, "cannot write %s: %s", path, strerror(w->error));
+		int e = w->error;
+		fclose(w->f);
+		w->f = NULL;
+		return -e;
+	}
+	return 0;
+}
+
+void pcap_write_packet(struct pcap_writer *w, uint64_t ts_ns, const void *data, uint32_t caplen,
+                       uint32_t origlen)
+{
+	uint32_t rec[4] = {(uint32_t)(ts_ns / 1000000000u), (uint32_t)(ts_ns % 1000000000u / 1000u),
+	                   caplen, origlen};
+	put(w, rec, sizeof(rec));
+	put(w, data, caplen);
+}
+
+void pcap_flush(struct pcap_writer *w)
+{
+	if (!w->error && fflush(w->f))
+		w->error = errno ? errno : EIO;
+}
+
+int pcap_write_close(struct pcap_writer *w)
+{
+	if (!w->f)
+		return 0;
+	pcap_flush(w);
+	if (fclose(w->f) && !w->error)
+		w->error = errno ? errno : EIO;
+	w->f = NULL;
+	return w->error;
+}

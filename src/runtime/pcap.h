@@ -3,6 +3,7 @@
  * Wireshark's "pcap" format write): both byte orders, microsecond and
  * nanosecond timestamps. pcapng is recognised and refused with a hint.
  * Used by --test-run (testrun.c) to feed packets to xdp and tc programs.
+ * And a writer of the same format, for skboutput() (skbout.c).
  */
 #ifndef SONDE_PCAP_H
 #define SONDE_PCAP_H
@@ -53,6 +54,26 @@ int pcap_open_file(struct pcap_reader *r, FILE *f, char *err, size_t errsz);
  * (a truncated or corrupt record). */
 int pcap_next(struct pcap_reader *r, struct pcap_packet *p, char *err, size_t errsz);
 void pcap_close(struct pcap_reader *r);
+
+/* Writes a classic pcap file: microsecond timestamps, this host's byte
+ * order, the link type given. stdio buffers it: pcap_flush makes what was
+ * written readable by others. */
+struct pcap_writer {
+	FILE *f;
+	int error; /* the first write error (errno), kept for pcap_write_close */
+};
+
+/* Creates (or truncates) path and writes the file header. 0, or -errno
+ * with a sentence in err. */
+int pcap_write_open(struct pcap_writer *w, const char *path, uint32_t linktype, uint32_t snaplen,
+                    char *err, size_t errsz);
+/* One packet of caplen bytes (origlen on the wire) taken at ts_ns, ns
+ * since the epoch. */
+void pcap_write_packet(struct pcap_writer *w, uint64_t ts_ns, const void *data, uint32_t caplen,
+                       uint32_t origlen);
+void pcap_flush(struct pcap_writer *w);
+/* Closes the file: 0, or the errno of the first write that failed. */
+int pcap_write_close(struct pcap_writer *w);
 
 /* A name for a link type in messages ("Ethernet", "raw IP", "linktype 113"). */
 const char *pcap_linktype_name(uint32_t linktype, char *buf, size_t size);

@@ -31,6 +31,7 @@
 #include "runtime/leftover.h"
 #include "runtime/loader.h"
 #include "runtime/pin.h"
+#include "runtime/skbout.h"
 #include "probes/provider.h"
 #include "kernel/symbols.h"
 #include "runtime/testrun.h"
@@ -43,6 +44,7 @@ struct run {
 	struct rt_attachment att;
 	struct pin_state pins;
 	struct ring_buffer *rb;
+	struct skbout *skb; /* skboutput()'s files, NULL when no call makes packets */
 	struct sig_state *sig;
 	bool stop;
 	bool exit_seen, in_end;
@@ -442,6 +444,8 @@ static void drain(struct run *r)
 {
 	if (r->rb)
 		ring_buffer__consume(r->rb);
+	if (r->skb)
+		skbout_drain(r->skb);
 }
 
 /* counters[slot] (manifest.h), read from the mapped .bss (loader.h): no
@@ -967,12 +971,16 @@ static int poll_loop(struct run *r)
 		fprintf(stderr, "sonde: epoll_create1: %s\n", strerror(errno));
 		return EXIT_SYSTEM;
 	}
-	enum { EV_SIGNAL, EV_RING, EV_STOP, EV_OUTPUT, EV_WATCHER };
+	enum { EV_SIGNAL, EV_RING, EV_SKB, EV_STOP, EV_OUTPUT, EV_WATCHER };
 	struct epoll_event ev = {.events = EPOLLIN, .data.u32 = EV_SIGNAL};
 	epoll_ctl(ep, EPOLL_CTL_ADD, r->sig->fd, &ev);
 	if (r->rb) {
 		ev.data.u32 = EV_RING;
 		epoll_ctl(ep, EPOLL_CTL_ADD, ring_buffer__epoll_fd(r->rb), &ev);
+	}
+	if (r->skb) {
+		ev.data.u32 = EV_SKB;
+		epoll_ctl(ep, EPOLL_CTL_ADD, skbout_epoll_fd(r->skb), &ev);
 	}
 	if (r->o->stop_fd >= 0) {
 		ev.data.u32 = EV_STOP;
@@ -1008,7 +1016,7 @@ static int poll_loop(struct run *r)
 			return EXIT_SYSTEM;
 		}
 		for (int i = 0; i < n; i++) {
-			if (evs[i].data.u32 == EV_RING)
+			if (evs[i].data.u32 == EV_RING || evs[i].data.u32 == EV_SKB)
 				drain(r);
 			else if (evs[i].data.u32 == EV_STOP)
 				r->stop = true;
@@ -1106,6 +1114,16 @@ int rt_run(const struct program *p, const struct rt_options *o, struct diag *d)
 			goto out;
 		}
 	}
+	/* skboutput(): its files are created (emptied) before anything runs */
+	for (uint32_t i = 0; i < p->m.naux_maps; i++) {
+		if (p->m.aux_maps[i].kind != AUX_MAP_SKB_OUTPUT || !r.ld.aux_maps[i])
+			continue;
+		r.skb = skbout_open(&p->m, bpf_map__fd(r.ld.aux_maps[i]));
+		if (!r.skb) {
+			rc = EXIT_SYSTEM;
+			goto out;
+		}
+	}
 	/* elapsed: ns since sonde started, measured from here in the kernel's clock */
 	for (uint32_t i = 0; i < p->m.naux_maps; i++) {
 		if (p->m.aux_maps[i].kind != AUX_MAP_ELAPSED_START || !r.ld.aux_maps[i])
@@ -1191,6 +1209,8 @@ int rt_run(const struct program *p, const struct rt_options *o, struct diag *d)
 out:
 	detach_all(&r);
 	pin_release(&r.pins, o->keep_pins);
+	if (skbout_close(r.skb) && rc == EXIT_OK)
+		rc = EXIT_SYSTEM;
 	ring_buffer__free(r.rb);
 	ld_unload(&r.ld);
 	free(r.zeroed);

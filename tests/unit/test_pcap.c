@@ -2,7 +2,8 @@
  * test_pcap.c - unit tests for pcap.c: both byte orders, microsecond and
  * nanosecond files, link types, and the errors for pcapng, garbage,
  * truncated records and absurd record sizes. Files are built in memory
- * and read through fmemopen.
+ * and read through fmemopen. The writer (skboutput's) is read back by the
+ * reader, byte for byte.
  */
 #define _GNU_SOURCE
 #include <setjmp.h>
@@ -12,7 +13,9 @@
 #include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -214,6 +217,62 @@ static void test_open_missing(void **state)
 	pcap_close(&r);
 }
 
+/* what the writer writes, the reader reads: header, timestamps to the
+ * microsecond, lengths, bytes; a second open of the path empties it */
+static void test_write_read_back(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/sonde-pcap-XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	char path[64];
+	snprintf(path, sizeof(path), "%s/w.pcap", dir);
+	char err[256];
+	struct pcap_writer w;
+	assert_int_equal(pcap_write_open(&w, path, PCAP_LINKTYPE_RAW, 262144, err, sizeof(err)),
+			 0);
+	pcap_write_packet(&w, 1700000000123456789ull, "stale", 5, 5);
+	assert_int_equal(pcap_write_close(&w), 0);
+	assert_int_equal(pcap_write_open(&w, path, PCAP_LINKTYPE_RAW, 262144, err, sizeof(err)),
+			 0);
+	const uint8_t ip[] = {0x45, 0, 0, 20, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16};
+	pcap_write_packet(&w, 1700000001999999999ull, ip, sizeof(ip), 60);
+	pcap_write_packet(&w, 5000, ip, 4, 4);
+	assert_int_equal(pcap_write_close(&w), 0);
+
+	struct pcap_reader r;
+	assert_int_equal(pcap_open(&r, path, err, sizeof(err)), 0);
+	assert_int_equal(r.linktype, PCAP_LINKTYPE_RAW);
+	assert_int_equal(r.snaplen, 262144);
+	assert_false(r.nsec);
+	assert_int_equal(r.version_major, 2);
+	assert_int_equal(r.version_minor, 4);
+	struct pcap_packet p;
+	assert_int_equal(pcap_next(&r, &p, err, sizeof(err)), 1);
+	assert_int_equal(p.caplen, sizeof(ip));
+	assert_int_equal(p.origlen, 60);
+	assert_true(p.ts_ns == 1700000001999999000ull);
+	assert_memory_equal(p.data, ip, sizeof(ip));
+	assert_int_equal(pcap_next(&r, &p, err, sizeof(err)), 1);
+	assert_int_equal(p.caplen, 4);
+	assert_true(p.ts_ns == 5000);
+	assert_int_equal(pcap_next(&r, &p, err, sizeof(err)), 0);
+	pcap_close(&r);
+	unlink(path);
+	rmdir(dir);
+}
+
+static void test_write_open_fails(void **state)
+{
+	(void)state;
+	struct pcap_writer w;
+	char err[256];
+	assert_int_equal(pcap_write_open(&w, "/nonexistent/sonde.pcap", PCAP_LINKTYPE_RAW, 65535,
+					 err, sizeof(err)),
+			 -ENOENT);
+	assert_string_equal(err, "cannot create /nonexistent/sonde.pcap: No such file or directory");
+	assert_int_equal(pcap_write_close(&w), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -222,6 +281,8 @@ int main(void)
 		cmocka_unit_test(test_not_pcap),	 cmocka_unit_test(test_truncated_record),
 		cmocka_unit_test(test_huge_record),	 cmocka_unit_test(test_linktypes),
 		cmocka_unit_test(test_open_missing),
+		cmocka_unit_test(test_write_read_back),
+		cmocka_unit_test(test_write_open_fails),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

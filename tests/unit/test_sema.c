@@ -977,6 +977,25 @@ static void test_getopt_arguments_must_be_literals(void **state)
 	    "^\n");
 }
 
+static void test_skboutput_outside_fentry(void **state)
+{
+	(void)state;
+	expect_diags("BEGIN { $r = skboutput(\"a.pcap\", (struct sk_buff *)0, 64, 0); }",
+	    "-e:1:14: error: 'skboutput()' is not available in BEGIN probes: the kernel copies the "
+	    "packets of a 'struct sk_buff *' only in fentry and fexit programs\n"
+	    "    1 | BEGIN { $r = skboutput(\"a.pcap\", (struct sk_buff *)0, 64, 0); }\n"
+	    "      |              ^~~~~~~~~\n");
+}
+
+static void test_skboutput_offset_literal(void **state)
+{
+	(void)state;
+	expect_diags("BEGIN { $o = 1; $r = skboutput(\"a.pcap\", (struct sk_buff *)0, 64, $o); }",
+	    "-e:1:67: error: skboutput()'s offset must be an integer literal\n"
+	    "    1 | BEGIN { $o = 1; $r = skboutput(\"a.pcap\", (struct sk_buff *)0, 64, $o); }\n"
+	    "      |                                                                   ^~\n");
+}
+
 static void test_print_value_top_div(void **state)
 {
 	(void)state;
@@ -2676,6 +2695,8 @@ int main(void)
 	    cmocka_unit_test(test_getopt_absent_words_positional),
 	    cmocka_unit_test(test_getopt_bad_value_and_unknown_name),
 	    cmocka_unit_test(test_getopt_arguments_must_be_literals),
+	    cmocka_unit_test(test_skboutput_outside_fentry),
+	    cmocka_unit_test(test_skboutput_offset_literal),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
