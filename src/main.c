@@ -29,6 +29,7 @@
 #include "kernel/host.h"
 #include "listing.h"
 #include "options.h"
+#include "probes/provider.h"
 #include "settings.h"
 #include "runtime/runtime.h"
 #include "runtime/signals.h"
@@ -633,7 +634,9 @@ static int probe_mode_option(struct cli *o, int c, const char *arg)
 {
 	bool tests = c == OPT_TEST;
 	if (c == OPT_MODE) {
-		if (strcmp(arg, "test") && strcmp(arg, "bench")) {
+		/* the modes are named as the probe types they run */
+		const struct provider *p = provider_find(arg);
+		if (!p || (p->run != RUN_TEST && p->run != RUN_BENCH)) {
 			/* bpftrace's other modes print its compiler's stages */
 			fprintf(stderr,
 			        "sonde: --mode takes 'test' or 'bench', not '%s' (for bpftrace's "
@@ -641,7 +644,7 @@ static int probe_mode_option(struct cli *o, int c, const char *arg)
 			        arg);
 			return EXIT_USAGE;
 		}
-		tests = !strcmp(arg, "test");
+		tests = p->run == RUN_TEST;
 	}
 	if (o->ropts.run_tests || o->ropts.run_benches) {
 		fprintf(stderr,

@@ -35,6 +35,7 @@ COMPARE_CALL = re.compile(r"\b(?:strn?cmp|strn?casecmp|memcmp)\s*\(")
 STRING = re.compile(r'"((?:[^"\\\n]|\\.)*)"')
 EQUALITY = re.compile(r'"((?:[^"\\\n]|\\.)*)"\s*[!=]=|[!=]=\s*"((?:[^"\\\n]|\\.)*)"')
 INITIALIZER = re.compile(r"=\s*\{")
+OPTION_TABLE = re.compile(r"\bstruct\s+option\s+\w+\s*\[\s*\]\s*$")
 
 
 def blank_comments(text):
@@ -135,6 +136,10 @@ def check_source(path, text, names, aliases):
         if t:
             found.append((line_of(code, m.start()), f'"{lit}" (probe type {t}) compared with == or !='))
     for m in INITIALIZER.finditer(code):
+        # getopt_long's table: its strings are command-line words
+        # (--test, --bench), not probe types
+        if OPTION_TABLE.search(code[code.rfind(";", 0, m.start()) + 1:m.start()]):
+            continue
         brace = code.index("{", m.start())
         body = code[brace:balanced(code, brace, "{", "}")]
         for lit in STRING.finditer(body):
@@ -183,6 +188,7 @@ def self_test():
         'static const char *const t[] = {"a", "kprobe", NULL};',
         'static const struct { const char *a, *b; } al[] = {{"kr", "kprobe"}};',
         'static const char *const with_args[] = {"kprobe:", "kr:"};',
+        'int x; static const struct option_like t[] = {"kprobe"};',
     ]
     passed = [
         '/* strcmp(p->name, "xdp") in a comment */',
@@ -191,6 +197,7 @@ def self_test():
         'static const char *const units[] = {"s", "k", "k:", NULL};',
         'if (!strcmp(unit, "ms")) x();',
         'if (!strcmp(name, "xdpx")) x();',
+        'static const struct option longopts[] = {{"xdp", no_argument, NULL, 1}, {NULL, 0, NULL, 0}};',
     ]
     bad = 0
     for snippet in reported:

@@ -118,7 +118,7 @@ struct type *check_skboutput(struct sema *s, struct node *n)
 			continue;
 		const char *prov = s->aps[i].prov->name;
 		/* fentry:F made a kprobe because fentry is refused here */
-		bool fell_back = !strcmp(prov, "fentry") || !strcmp(prov, "fexit");
+		bool fell_back = s->aps[i].prov->wants_trampoline;
 		diag_error(s->d, n->loc,
 		           "'skboutput()' is not available in %s probes%s: the kernel copies the "
 		           "packets of a 'struct sk_buff *' only in fentry and fexit programs",

@@ -39,6 +39,7 @@ const struct provider provider_fentry = {
 	.ctx = CTX_HAS_ARGS | CTX_HAS_ARGN | CTX_HAS_USER | CTX_HAS_STACK | CTX_HAS_FUNC |
 	       CTX_HAS_D_PATH,
 	.fires_newest_first = true,
+	.wants_trampoline = true,
 	.expand = fentry_expand,
 	.section = kfunc_section,
 	.arg_field = kfunc_arg_field,
@@ -54,6 +55,7 @@ const struct provider provider_fexit = {
 	.run = RUN_ATTACHED,
 	.ctx = CTX_HAS_ARGS | CTX_HAS_ARGN | CTX_HAS_RETVAL | CTX_HAS_USER | CTX_HAS_STACK | CTX_HAS_FUNC |
 	       CTX_HAS_D_PATH,
+	.wants_trampoline = true,
 	.expand = fexit_expand,
 	.section = kfunc_section,
 	.arg_field = kfunc_arg_field,

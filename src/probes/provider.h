@@ -193,6 +193,10 @@ struct provider {
 	 * context): the runtime attaches these in reverse script order so
 	 * that they run in script order, as in bpftrace. */
 	bool fires_newest_first;
+	/* Asks for a BPF trampoline (fentry, fexit), which the kernel may
+	 * refuse; the provider then runs the probe as a kprobe, where
+	 * helpers of tracing programs are not available */
+	bool wants_trampoline;
 	/* Iterators (bpf_iter): ctx starts with the struct bpf_iter_meta
 	 * pointer, and at the offset this returns is the object of the call,
 	 * NULL in the last call, where the program returns at once. With
