@@ -381,6 +381,9 @@ void feat_print(struct host *h, FILE *out)
 	print_bpftrace_words(h, f, out);
 }
 
+static int prog_has_helper(enum bpf_prog_type type, enum bpf_attach_type attach,
+			   enum bpf_func_id id);
+
 int feat_section_has_helper(const char *section, enum bpf_func_id id)
 {
 	enum bpf_prog_type type;
@@ -388,6 +391,29 @@ int feat_section_has_helper(const char *section, enum bpf_func_id id)
 	if (libbpf_prog_type_by_name(section, &type, &attach) || type == BPF_PROG_TYPE_TRACING ||
 	    !feat_bpf_privileged())
 		return -1;
+	/* a wildcard probe asks once per attach point, nearly all of one type */
+	static struct {
+		enum bpf_prog_type type;
+		enum bpf_func_id id;
+		int has;
+	} seen[8];
+	static unsigned nseen;
+	for (unsigned i = 0; i < nseen && i < 8; i++)
+		if (seen[i].type == type && seen[i].id == id)
+			return seen[i].has;
+	int has = prog_has_helper(type, attach, id);
+	if (has >= 0) {
+		unsigned slot = nseen++ % 8;
+		seen[slot].type = type;
+		seen[slot].id = id;
+		seen[slot].has = has;
+	}
+	return has;
+}
+
+static int prog_has_helper(enum bpf_prog_type type, enum bpf_attach_type attach,
+			   enum bpf_func_id id)
+{
 	/* `call id; exit`: the verifier looks the helper up for the program
 	 * type before it checks the arguments this program leaves unset.
 	 * (libbpf_probe_bpf_helper said yes here for a helper the kernel
@@ -413,7 +439,24 @@ int feat_section_has_helper(const char *section, enum bpf_func_id id)
 	       !strstr(log, "unknown func ");
 }
 
+static int kfunc_id_scan(struct host *h, const char *name);
+
+/* the last name asked, as kfunc_allowed asks for each attach point */
 int feat_kfunc_id(struct host *h, const char *name)
+{
+	static char last[128];
+	static int last_id;
+	if (last[0] && !strcmp(last, name))
+		return last_id;
+	int id = kfunc_id_scan(h, name);
+	if (strlen(name) < sizeof last) {
+		snprintf(last, sizeof last, "%s", name);
+		last_id = id;
+	}
+	return id;
+}
+
+static int kfunc_id_scan(struct host *h, const char *name)
 {
 	struct btf *btf = btf_vmlinux(h);
 	if (!btf)
@@ -438,6 +481,9 @@ int feat_kfunc_id(struct host *h, const char *name)
 	return any_tag ? -1 : id;
 }
 
+static int kfunc_allowed_for(struct host *h, const char *name, int id, enum bpf_prog_type type,
+			     enum bpf_attach_type attach, char *why, size_t size);
+
 int feat_kfunc_allowed(struct host *h, const char *name, const char *section, char *why,
 		       size_t size)
 {
@@ -450,6 +496,29 @@ int feat_kfunc_allowed(struct host *h, const char *name, const char *section, ch
 		snprintf(why, size, "the program type of section '%s' is unknown to libbpf", section);
 		return -1;
 	}
+	/* a wildcard probe asks once per attach point, nearly all of one type */
+	static struct {
+		char name[128];
+		enum bpf_prog_type type;
+		int allowed;
+	} seen[16];
+	static unsigned nseen;
+	for (unsigned i = 0; i < nseen && i < 16; i++)
+		if (seen[i].type == type && !strcmp(seen[i].name, name))
+			return seen[i].allowed;
+	int allowed = kfunc_allowed_for(h, name, id, type, attach, why, size);
+	if (allowed >= 0 && strlen(name) < sizeof seen[0].name) {
+		unsigned slot = nseen++ % 16;
+		snprintf(seen[slot].name, sizeof seen[slot].name, "%s", name);
+		seen[slot].type = type;
+		seen[slot].allowed = allowed;
+	}
+	return allowed;
+}
+
+static int kfunc_allowed_for(struct host *h, const char *name, int id, enum bpf_prog_type type,
+			     enum bpf_attach_type attach, char *why, size_t size)
+{
 	LIBBPF_OPTS(bpf_prog_load_opts, opts);
 	if (type == BPF_PROG_TYPE_TRACING) {
 		/* the kfunc sets are per program type, so any fentry target
