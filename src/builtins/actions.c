@@ -2,12 +2,15 @@
  * actions.c - statements that act on the packet or the task rather than
  * print: redirect (ends an xdp/tc probe; its row says why it is only a
  * statement and that it needs CTX_HAS_REDIRECT), signal and signal_thread
- * (need --unsafe), override (kprobes, --unsafe).
+ * (need --unsafe), override (kprobes, --unsafe), write_user (--unsafe,
+ * bpftrace 0.26).
  */
 #include <net/if.h>
 #include <string.h>
 
 #include "builtins/check.h"
+#include "kernel/features.h"
+#include "probes/provider.h"
 #include "sema/sema_internal.h"
 
 /* redirect("ifname"): the interface is looked up now */
@@ -95,4 +98,54 @@ struct type *check_signal(struct sema *s, struct node *n)
 struct type *check_signal_thread(struct sema *s, struct node *n)
 {
 	return check_send(s, n, "signal_thread");
+}
+
+/* write_user(dst, src, len): the first len bytes of the value src (a
+ * string, integer, tuple... in the program's memory) written to the user
+ * address dst (bpf_probe_write_user); true when the kernel wrote them.
+ * len is a literal within src, so the verifier sees a known size. */
+struct type *check_write_user(struct sema *s, struct node *n)
+{
+	struct node *dst = n->u.call.args, *src = dst->next, *len = src->next;
+	struct type *td = check_expr(s, dst), *ts = check_expr(s, src);
+	bool lit = true;
+	int64_t v = const_int(s, len, "write_user()'s length", &lit);
+	if (!td || !ts || !lit)
+		return NULL;
+	if (!is_scalar(td)) {
+		diag_error(s->d, dst->loc,
+			   "write_user() writes to a user address (a pointer or an integer), got %s",
+			   type_name(s->a, td));
+		return NULL;
+	}
+	if (ts->kind != TYPE_STR && ts->kind != TYPE_TUPLE && !is_scalar(ts) &&
+	    !(ts->kind == TYPE_RECORD && ts->by_value)) {
+		diag_error(s->d, src->loc,
+			   "write_user() writes the bytes of a value (a string, integer, pointer "
+			   "or tuple), got %s",
+			   type_name(s->a, ts));
+		return NULL;
+	}
+	if (v < 1 || (uint64_t)v > ts->size) {
+		diag_error(s->d, len->loc,
+			   "write_user()'s length must be 1 to the %u bytes of its source (%s), "
+			   "got %lld",
+			   ts->size, type_name(s->a, ts), (long long)v);
+		return NULL;
+	}
+	/* a kernel under lockdown, or built to refuse it, has no such helper
+	 * for tracing programs: say so here rather than in a verifier log */
+	for (size_t i = 0; i < s->naps; i++) {
+		const struct attach_point *ap = &s->aps[i];
+		if (feat_section_has_helper(ap->prov->section(s->a, ap), BPF_FUNC_probe_write_user))
+			continue;
+		diag_error(s->d, n->loc,
+			   "write_user(): this kernel does not let the program of %s write user "
+			   "memory (bpf_probe_write_user is refused: lockdown, or a kernel built "
+			   "without it)",
+			   ap->spec);
+		return NULL;
+	}
+	n->u.call.value = (uint64_t)v;
+	return &type_bool;
 }

@@ -5,6 +5,10 @@
  * run), static_assert and fail (an error at the call unless the call is
  * in the branch of an `if` whose constant condition leaves it out), and
  * assert, a run-time check that reports and exits with status 1.
+ * assert_str is a static_assert on the argument's type (a string, or an
+ * array or pointer of chars), default_str_length() the constant
+ * max_strlen, kfunc_exist() and kfunc_allowed() constants the kernel's
+ * BTF and verifier decide (src/kernel/features.c).
  * getopt() is one too, replaced by its value before typing
  * (src/sema/getopt.c).
  *
@@ -17,6 +21,8 @@
 #include <string.h>
 
 #include "builtins/check.h"
+#include "kernel/features.h"
+#include "probes/provider.h"
 #include "sema/sema_internal.h"
 
 bool fold_const(const struct node *n, int64_t *v)
@@ -85,6 +91,15 @@ static struct type *become_const(struct node *n, bool v)
 	memset(&n->u, 0, sizeof(n->u));
 	n->u.int_lit.value = v;
 	return &type_bool;
+}
+
+/* the call becomes the unsigned integer constant v */
+static struct type *become_uint(struct node *n, uint64_t v)
+{
+	n->kind = N_INT;
+	memset(&n->u, 0, sizeof(n->u));
+	n->u.int_lit.value = v;
+	return &type_u64;
 }
 
 static bool is_literal_node(const struct node *a)
@@ -301,4 +316,87 @@ struct type *check_getopt(struct sema *s, struct node *n)
 {
 	diag_error(s->d, n->loc, "getopt() is left in the program after its value was read");
 	return NULL;
+}
+
+/* a char is any 1-byte integer: BTF's `char`, int8 and uint8 alike */
+static bool is_char(const struct type *t)
+{
+	return t && t->kind == TYPE_INT && t->size == 1;
+}
+
+/* assert_str(e): e is string-like, a string or an array or pointer of
+ * chars; an error at the call otherwise. e is typed, never run. */
+struct type *check_assert_str(struct sema *s, struct node *n)
+{
+	struct node *a = n->u.call.args;
+	struct type *t = check_expr(s, a);
+	if (!t)
+		return NULL;
+	bool ok = t->kind == TYPE_STR ||
+		  ((t->kind == TYPE_ARRAY || t->kind == TYPE_PTR) && is_char(t->elem));
+	if (ok || s->comptime_dead)
+		return &type_void;
+	if (t->kind == TYPE_ARRAY || t->kind == TYPE_PTR)
+		diag_error(s->d, a->loc,
+			   "assert_str(): a string-like %s must be of chars (1-byte integers), got %s",
+			   t->kind == TYPE_ARRAY ? "array" : "pointer", type_name(s->a, t));
+	else
+		diag_error(s->d, a->loc,
+			   "assert_str(): a string-like value is a string or an array or pointer of "
+			   "chars, got %s",
+			   type_name(s->a, t));
+	return NULL;
+}
+
+/* default_str_length(): the size of a string str() makes, max_strlen */
+struct type *check_default_str_length(struct sema *s, struct node *n)
+{
+	return become_uint(n, s->c->opts->max_strlen);
+}
+
+/* the kfunc name of kfunc_exist("name") and kfunc_allowed("name"): a
+ * string literal, as bpftrace 0.26 requires; NULL after an error */
+static const char *kfunc_name(struct sema *s, struct node *n)
+{
+	struct node *a = n->u.call.args;
+	if (!check_expr(s, a))
+		return NULL;
+	if (a->kind != N_STR) {
+		diag_error(s->d, a->loc, "%s() needs the kfunc's name as a string literal",
+			   n->u.call.name);
+		return NULL;
+	}
+	return a->u.str.s;
+}
+
+/* kfunc_exist("name"): the kernel's BTF has kfunc `name` */
+struct type *check_kfunc_exist(struct sema *s, struct node *n)
+{
+	const char *name = kfunc_name(s, n);
+	if (!name)
+		return NULL;
+	return become_const(n, feat_kfunc_id(s->c->host, name) >= 0);
+}
+
+/* kfunc_allowed("name"): this probe's programs may call kfunc `name`;
+ * with several attach points, every one's program type must allow it */
+struct type *check_kfunc_allowed(struct sema *s, struct node *n)
+{
+	const char *name = kfunc_name(s, n);
+	if (!name)
+		return NULL;
+	bool allowed = s->naps > 0 && feat_kfunc_id(s->c->host, name) >= 0;
+	for (size_t i = 0; allowed && i < s->naps; i++) {
+		const struct attach_point *ap = &s->aps[i];
+		const char *section = ap->prov->section(s->a, ap);
+		char why[256] = "";
+		int r = feat_kfunc_allowed(s->c->host, name, section, why, sizeof why);
+		if (r < 0) {
+			diag_error(s->d, n->loc, "kfunc_allowed(\"%s\") cannot be told for %s: %s",
+				   name, ap->spec, why);
+			return NULL;
+		}
+		allowed = r;
+	}
+	return become_const(n, allowed);
 }

@@ -1,6 +1,7 @@
 /*
- * integers.c - functions of integers: bswap. The argument is checked to
- * be an integer by the row ("i"); what is left is the type of the result.
+ * integers.c - functions of integers: bswap (the argument is checked to
+ * be an integer by the row, "i"; what is left is the type of the
+ * result) and is_err (an integer or a pointer, bpftrace 0.26).
  */
 #include "builtins/check.h"
 #include "sema/sema_internal.h"
@@ -16,4 +17,20 @@ struct type *check_bswap(struct sema *s, struct node *n)
 	if (!is_int(t))
 		t = n->u.call.args->type;
 	return type_int(false, t->size);
+}
+
+/* is_err(p): p is an error code the kernel returned as a pointer
+ * (ERR_PTR: -4095 to -1), as the kernel's IS_ERR() */
+struct type *check_is_err(struct sema *s, struct node *n)
+{
+	struct node *a = n->u.call.args;
+	struct type *t = check_expr(s, a);
+	if (!t)
+		return NULL;
+	if (!is_scalar(t)) {
+		diag_error(s->d, a->loc, "is_err() needs a pointer or an integer, got %s",
+			   type_name(s->a, t));
+		return NULL;
+	}
+	return &type_bool;
 }

@@ -381,3 +381,195 @@ void feat_print(struct host *h, FILE *out)
 			f->lockdown);
 	print_bpftrace_words(h, f, out);
 }
+
+static int prog_has_helper(enum bpf_prog_type type, enum bpf_attach_type attach,
+			   enum bpf_func_id id);
+
+int feat_section_has_helper(const char *section, enum bpf_func_id id)
+{
+	enum bpf_prog_type type;
+	enum bpf_attach_type attach;
+	if (libbpf_prog_type_by_name(section, &type, &attach) || type == BPF_PROG_TYPE_TRACING ||
+	    !feat_bpf_privileged())
+		return -1;
+	/* a wildcard probe asks once per attach point, nearly all of one type */
+	static struct {
+		enum bpf_prog_type type;
+		enum bpf_func_id id;
+		int has;
+	} seen[8];
+	static unsigned nseen;
+	for (unsigned i = 0; i < nseen && i < 8; i++)
+		if (seen[i].type == type && seen[i].id == id)
+			return seen[i].has;
+	int has = prog_has_helper(type, attach, id);
+	if (has >= 0) {
+		unsigned slot = nseen++ % 8;
+		seen[slot].type = type;
+		seen[slot].id = id;
+		seen[slot].has = has;
+	}
+	return has;
+}
+
+static int prog_has_helper(enum bpf_prog_type type, enum bpf_attach_type attach,
+			   enum bpf_func_id id)
+{
+	/* `call id; exit`: the verifier looks the helper up for the program
+	 * type before it checks the arguments this program leaves unset.
+	 * (libbpf_probe_bpf_helper said yes here for a helper the kernel
+	 * refuses to tracepoints with "cannot use helper".) */
+	struct bpf_insn insns[] = {
+		{.code = BPF_JMP | BPF_CALL, .imm = id},
+		{.code = BPF_JMP | BPF_EXIT},
+	};
+	static char log[4096];
+	log[0] = 0;
+	LIBBPF_OPTS(bpf_prog_load_opts, opts, .log_buf = log, .log_size = sizeof log,
+		    .log_level = 1, .expected_attach_type = attach);
+	libbpf_print_fn_t old = libbpf_set_print(NULL);
+	int fd = bpf_prog_load(type, "sonde_feat", "GPL", insns, 2, &opts);
+	libbpf_set_print(old);
+	if (fd >= 0) {
+		close(fd);
+		return 1;
+	}
+	if (!log[0])
+		return -1;
+	return !strstr(log, "cannot use helper") && !strstr(log, "invalid func ") &&
+	       !strstr(log, "unknown func ");
+}
+
+static int kfunc_id_scan(struct host *h, const char *name);
+
+/* the last name asked, as kfunc_allowed asks for each attach point */
+int feat_kfunc_id(struct host *h, const char *name)
+{
+	static char last[128];
+	static int last_id;
+	if (last[0] && !strcmp(last, name))
+		return last_id;
+	int id = kfunc_id_scan(h, name);
+	if (strlen(name) < sizeof last) {
+		snprintf(last, sizeof last, "%s", name);
+		last_id = id;
+	}
+	return id;
+}
+
+static int kfunc_id_scan(struct host *h, const char *name)
+{
+	struct btf *btf = btf_vmlinux(h);
+	if (!btf)
+		return -1;
+	int id = btf__find_by_name_kind(btf, name, BTF_KIND_FUNC);
+	if (id < 0)
+		return -1;
+	/* the kernel tags the functions it exports to BPF programs
+	 * (__bpf_kfunc) in its BTF when pahole can write decl tags; only then
+	 * can a kfunc be told from any other function */
+	bool any_tag = false;
+	__u32 n = btf__type_cnt(btf);
+	for (__u32 i = 1; i < n; i++) {
+		const struct btf_type *t = btf__type_by_id(btf, i);
+		if (btf_kind(t) != BTF_KIND_DECL_TAG ||
+		    strcmp(btf__name_by_offset(btf, t->name_off), "bpf_kfunc"))
+			continue;
+		if (t->type == (__u32)id)
+			return id;
+		any_tag = true;
+	}
+	return any_tag ? -1 : id;
+}
+
+static int kfunc_allowed_for(struct host *h, const char *name, int id, enum bpf_prog_type type,
+			     enum bpf_attach_type attach, char *why, size_t size);
+
+int feat_kfunc_allowed(struct host *h, const char *name, const char *section, char *why,
+		       size_t size)
+{
+	int id = feat_kfunc_id(h, name);
+	if (id < 0)
+		return 0;
+	enum bpf_prog_type type;
+	enum bpf_attach_type attach;
+	if (libbpf_prog_type_by_name(section, &type, &attach)) {
+		snprintf(why, size, "the program type of section '%s' is unknown to libbpf", section);
+		return -1;
+	}
+	/* a wildcard probe asks once per attach point, nearly all of one type */
+	static struct {
+		char name[128];
+		enum bpf_prog_type type;
+		int allowed;
+	} seen[16];
+	static unsigned nseen;
+	for (unsigned i = 0; i < nseen && i < 16; i++)
+		if (seen[i].type == type && !strcmp(seen[i].name, name))
+			return seen[i].allowed;
+	int allowed = kfunc_allowed_for(h, name, id, type, attach, why, size);
+	if (allowed >= 0 && strlen(name) < sizeof seen[0].name) {
+		unsigned slot = nseen++ % 16;
+		snprintf(seen[slot].name, sizeof seen[slot].name, "%s", name);
+		seen[slot].type = type;
+		seen[slot].allowed = allowed;
+	}
+	return allowed;
+}
+
+static int kfunc_allowed_for(struct host *h, const char *name, int id, enum bpf_prog_type type,
+			     enum bpf_attach_type attach, char *why, size_t size)
+{
+	LIBBPF_OPTS(bpf_prog_load_opts, opts);
+	if (type == BPF_PROG_TYPE_TRACING) {
+		/* the kfunc sets are per program type, so any fentry target
+		 * stands for every tracing program; this one is in every BTF
+		 * kernel */
+		struct btf *btf = btf_vmlinux(h);
+		int target =
+		    btf ? btf__find_by_name_kind(btf, "bpf_fentry_test1", BTF_KIND_FUNC) : -1;
+		if (target < 0) {
+			snprintf(why, size, "there is no fentry target to load a tracing program on");
+			return -1;
+		}
+		opts.expected_attach_type = BPF_TRACE_FENTRY;
+		opts.attach_btf_id = (__u32)target;
+	} else {
+		opts.expected_attach_type = attach;
+	}
+	/* call the kfunc (src_reg BPF_PSEUDO_KFUNC_CALL, imm its BTF id); exit */
+	struct bpf_insn insns[] = {
+		{.code = BPF_JMP | BPF_CALL, .src_reg = BPF_PSEUDO_KFUNC_CALL, .imm = id},
+		{.code = BPF_JMP | BPF_EXIT},
+	};
+	static char log[65536];
+	log[0] = 0;
+	opts.log_buf = log;
+	opts.log_size = sizeof log;
+	opts.log_level = 1;
+	libbpf_print_fn_t old = libbpf_set_print(NULL);
+	int fd = bpf_prog_load(type, "sonde_feat", "GPL", insns, 2, &opts);
+	int e = errno;
+	libbpf_set_print(old);
+	if (fd >= 0) {
+		close(fd);
+		return 1;
+	}
+	/* the verifier checks the kfunc's set before the call's arguments,
+	 * which this program leaves unset: any other complaint means allowed */
+	char refusal[256];
+	snprintf(refusal, sizeof refusal, "calling kernel function %s is not allowed", name);
+	if (strstr(log, refusal))
+		return 0;
+	if (!log[0] && (e == EPERM || e == EACCES) && !feat_bpf_privileged()) {
+		snprintf(why, size, "asking the verifier loads a BPF program, which needs root, or "
+				    "CAP_BPF and CAP_PERFMON");
+		return -1;
+	}
+	if (!log[0]) {
+		snprintf(why, size, "the kernel refused the test program before the verifier ran: %s",
+			 strerror(e));
+		return -1;
+	}
+	return 1;
+}

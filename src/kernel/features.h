@@ -49,4 +49,22 @@ void feat_print(struct host *h, FILE *out);
  * loading still works. */
 bool feat_has_helper(struct host *h, enum bpf_func_id id);
 
+/* Whether programs of the type ELF section `section` names may call
+ * helper `id` here (libbpf's probe): 1 yes, 0 no, -1 it cannot be told
+ * (no privilege, a program type the probe cannot load). */
+int feat_section_has_helper(const char *section, enum bpf_func_id id);
+
+/* The BTF id of kfunc `name` in the kernel's BTF, or -1: a FUNC of that
+ * name that the kernel marks as a kfunc (a "bpf_kfunc" decl tag) when its
+ * BTF has such tags at all; older BTF (pahole before 1.26) has none, and
+ * then any FUNC of that name counts, as bpftrace 0.26 counts them. */
+int feat_kfunc_id(struct host *h, const char *name);
+
+/* Whether a program of the type ELF section `section` names may call
+ * kfunc `name` (the verifier's kfunc sets): loads a two-instruction
+ * program that calls it and reads the verifier's answer. 1 yes, 0 no, -1
+ * it cannot be told, with the reason in why. */
+int feat_kfunc_allowed(struct host *h, const char *name, const char *section, char *why,
+		       size_t size);
+
 #endif

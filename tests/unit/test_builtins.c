@@ -206,8 +206,9 @@ static void test_unsafe_from_every_row(void **state)
 		expect_first_line(src, want, false);
 		seen++;
 	}
-	/* signal, signal_thread, override, system (cat only reads) */
-	assert_int_equal(seen, 4);
+	/* signal, signal_thread, override, system, write_user (cat only
+	 * reads) */
+	assert_int_equal(seen, 5);
 }
 
 /* Statement-only rows as a value, aggregations outside @m = f(): the

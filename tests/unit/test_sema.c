@@ -852,6 +852,28 @@ static void test_static_assert_false(void **state)
 	    "      |         ^~~~~~~~~~~~~\n");
 }
 
+/* assert_str (bpftrace 0.26): the error is at the argument, with its type */
+static void test_assert_str_not_string_like(void **state)
+{
+	(void)state;
+	expect_diags("BEGIN { assert_str((int32 *)0); }",
+	    "-e:1:20: error: assert_str(): a string-like pointer must be of chars (1-byte integers), "
+	    "got int32 *\n"
+	    "    1 | BEGIN { assert_str((int32 *)0); }\n"
+	    "      |                    ^~~~~~~~~~\n");
+	expect_ok("BEGIN { assert_str(\"x\"); assert_str((int8 *)0); if (0) { assert_str(1); } }");
+}
+
+/* is_err() of a value that is neither a pointer nor an integer */
+static void test_is_err_of_a_string(void **state)
+{
+	(void)state;
+	expect_diags("BEGIN { $e = is_err(\"s\"); }",
+	    "-e:1:21: error: is_err() needs a pointer or an integer, got string[2]\n"
+	    "    1 | BEGIN { $e = is_err(\"s\"); }\n"
+	    "      |                     ^~~\n");
+}
+
 static void test_fail_in_left_out_branch(void **state)
 {
 	(void)state;
@@ -2688,6 +2710,8 @@ int main(void)
 	    cmocka_unit_test(test_strlen_of_tuple),
 	    cmocka_unit_test(test_memcmp_longer_than_value),
 	    cmocka_unit_test(test_static_assert_false),
+	    cmocka_unit_test(test_assert_str_not_string_like),
+	    cmocka_unit_test(test_is_err_of_a_string),
 	    cmocka_unit_test(test_fail_in_left_out_branch),
 	    cmocka_unit_test(test_find_needs_variable),
 	    cmocka_unit_test(test_socket_cookie_outside_fentry),

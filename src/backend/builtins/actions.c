@@ -1,7 +1,7 @@
 /*
  * actions.c - builtins that act on the system or the packet from inside
- * the probe: signal, signal_thread, override (need --unsafe), redirect
- * (xdp, tc).
+ * the probe: signal, signal_thread, override, write_user (need --unsafe),
+ * redirect (xdp, tc).
  */
 #include "backend/cg_internal.h"
 
@@ -49,4 +49,24 @@ LLVMValueRef emit_redirect(struct cg *g, struct node *n, struct node *target)
 	LLVMBuildRet(g->b, LLVMBuildTrunc(g->b, r, g->i32, ""));
 	LLVMPositionBuilderAtEnd(g->b, new_block(g, "after_redirect"));
 	return NULL;
+}
+
+/* bpf_probe_write_user(dst, bytes of src, len) == 0; src's bytes are its
+ * own memory, or a slot a scalar is stored to */
+LLVMValueRef emit_write_user(struct cg *g, struct node *n, struct node *target)
+{
+	(void)target;
+	struct node *dn = n->u.call.args, *sn = dn->next;
+	LLVMValueRef dst = cg_expr(g, dn);
+	if (LLVMGetTypeKind(LLVMTypeOf(dst)) != LLVMPointerTypeKind)
+		dst = LLVMBuildIntToPtr(g->b, dst, g->ptr, "");
+	LLVMValueRef src = cg_expr(g, sn);
+	if (!is_mem_type(sn->type)) {
+		LLVMValueRef slot = new_buf(g, round8(sn->type->size), "write_user_src");
+		store_value(g, slot, sn->type, src, sn->type);
+		src = slot;
+	}
+	LLVMValueRef args[] = {dst, src, LLVMConstInt(g->i32, n->u.call.value, 0)};
+	LLVMValueRef r = cg_helper(g, BPF_FUNC_probe_write_user, g->i64, args, 3);
+	return bool64(g, LLVMBuildICmp(g->b, LLVMIntEQ, r, c64(g, 0), ""));
 }

@@ -1,5 +1,5 @@
 /*
- * integers.c - functions of integers: bswap.
+ * integers.c - functions of integers: bswap, is_err.
  */
 #include "backend/cg_internal.h"
 
@@ -22,4 +22,17 @@ LLVMValueRef emit_bswap(struct cg *g, struct node *n, struct node *target)
 	LLVMValueRef narrow = LLVMBuildTrunc(g->b, v, it, "");
 	LLVMValueRef swapped = call_named(g, name, LLVMFunctionType(it, &it, 1, 0), &narrow, 1);
 	return LLVMBuildZExt(g->b, swapped, g->i64, "");
+}
+
+/* the top 4095 values of the address space, -4095 to -1 as signed */
+LLVMValueRef emit_is_err(struct cg *g, struct node *n, struct node *target)
+{
+	(void)target;
+	LLVMValueRef v = cg_expr(g, n->u.call.args);
+	if (LLVMGetTypeKind(LLVMTypeOf(v)) == LLVMPointerTypeKind)
+		v = LLVMBuildPtrToInt(g->b, v, g->i64, "");
+	else if (LLVMGetIntTypeWidth(LLVMTypeOf(v)) < 64)
+		v = n->u.call.args->type->is_signed ? LLVMBuildSExt(g->b, v, g->i64, "")
+						     : LLVMBuildZExt(g->b, v, g->i64, "");
+	return bool64(g, LLVMBuildICmp(g->b, LLVMIntUGE, v, c64(g, (uint64_t)-4095), ""));
 }
