@@ -222,6 +222,11 @@ struct compilation {
 	/* a probe was left out by missing_probes = warn or ignore: its body
 	 * is unchecked, so maps it alone assigns have no type of their own */
 	bool probes_left_out;
+	/* a `true`/`false` literal: bpftrace 0.26's bools, bpftrace 0.17's
+	 * kernel enumerators of those names (1 and 0); where one is printed
+	 * the two readings differ, and the first such place is warned about */
+	bool bool_literal_seen, bool_reading_warned;
+	struct loc bool_literal_loc;
 	/* the probe being expanded has several specs: with missing_probes
 	 * unset, one that names nothing is then only a warning */
 	bool expanding_several;

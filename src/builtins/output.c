@@ -84,6 +84,7 @@ static struct type *check_print_value(struct sema *s, struct node *n, struct nod
 	}
 	if (reject_record(s, arg, t))
 		return NULL;
+	warn_bool_reading(s, t, arg->loc);
 	t = storage_type(s, t);
 	struct fmt_info *f = add_fmt(s, n, "", 1);
 	f->arg_types[0] = t;

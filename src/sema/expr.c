@@ -641,6 +641,10 @@ static struct type *check_ident(struct sema *s, struct node *n)
 			memset(&n->u, 0, sizeof(n->u));
 			n->u.int_lit.value = v;
 			n->u.int_lit.is_bool = true; /* for a second check of the node */
+			if (!s->c->bool_literal_seen) {
+				s->c->bool_literal_seen = true;
+				s->c->bool_literal_loc = n->loc;
+			}
 			return &type_bool;
 		}
 		int found = kernel_enumerator(s, n);
@@ -1067,4 +1071,33 @@ struct type *check_expr(struct sema *s, struct node *n)
 	struct type *t = check_expr_inner(s, n);
 	n->type = t;
 	return t;
+}
+
+static bool holds_bool(const struct type *t)
+{
+	if (!t)
+		return false;
+	if (t->kind == TYPE_BOOL)
+		return true;
+	if (t->kind == TYPE_TUPLE)
+		for (uint32_t i = 0; i < t->nfields; i++)
+			if (holds_bool(t->fields[i].type))
+				return true;
+	return false;
+}
+
+void warn_bool_reading(struct sema *s, const struct type *t, struct loc loc)
+{
+	struct compilation *c = s->c;
+	if (!c->bool_literal_seen || c->bool_reading_warned || !holds_bool(t))
+		return;
+	c->bool_reading_warned = true;
+	diag_warning(s->d, loc,
+		     "this prints a bool: sonde prints true or false, as bpftrace 0.26 does; "
+		     "bpftrace 0.17 reads 'true' and 'false' as the kernel's enumerators of "
+		     "those names and prints 1 and 0");
+	struct loc lit = c->bool_literal_loc;
+	if (lit.file != loc.file || lit.first_line != loc.first_line ||
+	    lit.first_column != loc.first_column)
+		diag_note(s->d, lit, "the first 'true' or 'false' is here");
 }

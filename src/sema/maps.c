@@ -212,6 +212,9 @@ void set_map_kind(struct sema *s, struct map_info *m, enum agg_kind agg,
 		m->agg_loc = loc;
 	}
 	if (value) {
+		/* printed at exit */
+		if (agg == AGG_NONE)
+			warn_bool_reading(s, value, loc);
 		struct type *u = unify(s, m->value, storage_type(s, value));
 		if (!u) {
 			diag_error(s->d, loc, "map '%s' holds %s here but %s elsewhere", m->name,
