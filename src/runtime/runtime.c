@@ -21,7 +21,9 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/membarrier.h>
 #include <sys/epoll.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -952,6 +954,18 @@ static void detach_all(struct run *r)
 	rt_attachment_release(&r->att);
 }
 
+/* A detached program may still be running on another CPU, preempted
+ * inside its run (BPF programs only disable migration): it would write
+ * its map after END has cleared it (seen once with 0.26.1's runqlat.bt,
+ * an @qtime entry printed that END had cleared). Every such run is an RCU
+ * reader, and MEMBARRIER_CMD_GLOBAL waits for an RCU grace period, so
+ * after it no probe writes any more. On a kernel that refuses it
+ * (nohz_full), END runs as before. */
+static void wait_for_detached_runs(void)
+{
+	(void)syscall(__NR_membarrier, MEMBARRIER_CMD_GLOBAL, 0, 0);
+}
+
 /* --test-run: packets come from a file instead of an interface */
 static void testrun_drain(void *arg)
 {
@@ -1181,8 +1195,12 @@ int rt_run(const struct program *p, const struct rt_options *o, struct diag *d)
 	}
 	if (rc == EXIT_OK && !r.stop && attaches)
 		rc = poll_loop(&r);
+	/* BEGIN and END are no attachments: a BEGIN-only run waits for none */
+	bool attached_any = r.att.nlinks || r.att.nfds;
 	detach_all(&r);
 	if (rc == EXIT_OK || rc == EXIT_ATTACH) {
+		if (attached_any)
+			wait_for_detached_runs();
 		drain(&r); /* records still in flight after exit() are dropped */
 		r.in_end = true;
 		int end_rc = run_once(&r, RUN_AT_EXIT);
