@@ -19,13 +19,14 @@ set -euo pipefail
 #             (cleanup checks), bpftrace (output comparison), iproute2 (veth/netns),
 #             libc6-dbg (libc's full symbol table, which ustack tests name frames by),
 #             tcpdump (reads back the pcap files skboutput() writes)
-#   guest:    qemu-system-x86, linux-image-amd64, busybox-static (tests/vm/guest.py: tests under Debian's 6.1 kernel)
+#   guest:    qemu-system-x86, linux-image-amd64, busybox-static (tests/vm/guest.py: tests under Debian's 6.1 kernel);
+#             xfsprogs and mdadm (mkfs.xfs and an md array in the guest, for xfsdist.bt and mdflush.bt)
 PACKAGES=(
 	build-essential cmake pkg-config flex bison
 	llvm-19-dev clang-19
 	libbpf-dev libelf-dev libdw-dev zlib1g-dev liblzma-dev libzstd-dev
 	libcmocka-dev python3 bpftool bpftrace iproute2 libc6-dbg openssl tcpdump
-	qemu-system-x86 linux-image-amd64 busybox-static
+	qemu-system-x86 linux-image-amd64 busybox-static xfsprogs mdadm
 	libclang-rt-19-dev valgrind
 )
 
