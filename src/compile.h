@@ -86,6 +86,9 @@ struct map_info {
 	struct loc agg_loc; /* where the aggregation/assignment kind was fixed */
 	bool has_kind;
 	int64_t lhist_min, lhist_max, lhist_step;
+	uint64_t tseries_interval_ns; /* AGG_TSERIES: its arguments */
+	uint32_t tseries_nintervals;
+	enum tseries_agg tseries_agg;
 	int index;
 	bool assign_failed;            /* an assignment had an error already reported */
 	bool keys_seen, keyed;         /* whether the map is used with [keys] */
