@@ -18,15 +18,15 @@
 #include "front/types.h"
 
 enum agg_kind {
-	AGG_NONE, /* plain assignment: value has `value` type */
-	AGG_COUNT, /* u64 */
-	AGG_SUM,   /* s64 (u64 when the summed type is unsigned) */
-	AGG_AVG,   /* struct agg_pair: sum, count */
-	AGG_MIN,   /* struct agg_pair: value, set flag */
-	AGG_MAX,   /* struct agg_pair: value, set flag */
-	AGG_STATS, /* struct agg_pair: sum, count */
-	AGG_HIST,  /* u64[HIST_NBUCKETS], see hist_bucket() */
-	AGG_LHIST, /* u64[nbuckets], see lhist_bucket() */
+	AGG_NONE,    /* plain assignment: value has `value` type */
+	AGG_COUNT,   /* u64 */
+	AGG_SUM,     /* s64 (u64 when the summed type is unsigned) */
+	AGG_AVG,     /* struct agg_pair: sum, count */
+	AGG_MIN,     /* struct agg_pair: value, set flag */
+	AGG_MAX,     /* struct agg_pair: value, set flag */
+	AGG_STATS,   /* struct agg_pair: sum, count */
+	AGG_HIST,    /* u64[HIST_NBUCKETS], see hist_bucket() */
+	AGG_LHIST,   /* u64[nbuckets], see lhist_bucket() */
 	AGG_TSERIES, /* struct tseries_slot[tseries_nintervals] (bpftrace 0.26) */
 };
 

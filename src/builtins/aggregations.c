@@ -130,8 +130,10 @@ enum {
  * 0.26's messages */
 static bool tseries_count(struct sema *s, struct node *a, const char *what, int64_t *out)
 {
+	/* a name may be a constant of the script or an enumerator, not a
+	 * builtin */
 	bool literal =
-	    a->kind == N_INT || a->kind == N_IDENT ||
+	    a->kind == N_INT || (a->kind == N_IDENT && find_builtin(a->u.ident.name) < 0) ||
 	    (a->kind == N_UNOP && a->u.unop.op == OP_NEG && a->u.unop.operand->kind == N_INT);
 	if (!literal) {
 		diag_error(s->d, a->loc, "tseries: invalid %s value (must be non-negative literal)",
