@@ -8,6 +8,7 @@
  * gives the map its kind.
  */
 #include "builtins/check.h"
+#include "kernel/features.h"
 #include "sema/sema_internal.h"
 
 #include <stdio.h>
@@ -204,6 +205,12 @@ struct type *check_tseries(struct sema *s, struct node *n)
 			return NULL;
 		}
 		agg = aggs[found].agg;
+	}
+	if (!feat_has_helper(s->c->host, BPF_FUNC_ktime_get_boot_ns)) {
+		diag_error(s->d, n->loc,
+		           "tseries() needs bpf_ktime_get_boot_ns, which this kernel lacks (Linux 5.8 "
+		           "or later)");
+		return NULL;
 	}
 	struct map_info *m = s->agg_map;
 	if (m) {
