@@ -1388,8 +1388,12 @@ static size_t tseries_series(const struct map_desc *d, const struct entry *e, ui
                              struct series_point **out)
 {
 	*out = NULL;
-	/* unsigned, as bpftrace: a latest interval below n - 1 (a zeroed
-	 * map's 0) wraps, and then nothing is in range */
+	/* no entry has an interval (all zeroed): bpftrace 0.26 shows no
+	 * data, but for a single interval a row of 1970 */
+	if (!last)
+		return 0;
+	/* unsigned, as bpftrace: a latest interval below n - 1 wraps, and
+	 * then nothing is in range */
 	uint64_t first = last - d->tseries_nintervals + 1;
 	if (first > last)
 		return 0;

@@ -1168,7 +1168,7 @@ static void test_tseries_merge(void **state)
  * keys print in byte order, every key's series ends at the latest
  * interval of any key and covers at most tseries_nintervals: a key
  * whose intervals are all older has one empty interval (null bounds),
- * and none in JSON; a zeroed map has no data. */
+ * and none in JSON; a zeroed map has no data, even of one interval. */
 static void test_tseries_keys(void **state)
 {
 	(void)state;
@@ -1214,6 +1214,10 @@ static void test_tseries_keys(void **state)
 	tmap_init(&m, "@z", NULL, &type_u64, AGG_TSERIES);
 	tmap_tseries(&m, 1000, 3, TSERIES_LAST);
 	slot_interval(&m, tmap_add(&m, NULL), 0, 0, 0, 0);
+	cap_open(&c, OUT_TEXT);
+	out_tmap(&c.p, &m, 0, 0);
+	cap_expect(&c, "@z:\n<no data>\n\n");
+	tmap_tseries(&m, 1000, 1, TSERIES_LAST);
 	cap_open(&c, OUT_TEXT);
 	out_tmap(&c.p, &m, 0, 0);
 	cap_expect(&c, "@z:\n<no data>\n\n");
