@@ -1,11 +1,11 @@
 /*
  * aggregations.c - the aggregations, count, sum, avg, min, max, stats,
- * hist, lhist, tseries: their check hooks, and agg_infos, what is data about each
- * kind of aggregated map (its name in messages, whether a probe can read
- * it, the sign of its number, its per-CPU value layout), used by sema and
- * the printer. Their rows make them BF_AGG (only as @m[...] = f(...)) and
- * require an integer argument (ARGS "i"); sema/expr.c's check_agg_assign
- * gives the map its kind.
+ * hist, lhist, tseries: their check hooks, and agg_infos, what is data
+ * about each kind of aggregated map (its name in messages, whether a probe
+ * can read it, the sign of its number, its per-CPU value layout), used by
+ * sema and the printer. Their rows make them BF_AGG (only as
+ * @m[...] = f(...)) and require an integer argument (ARGS "i");
+ * sema/expr.c's check_agg_assign gives the map its kind.
  */
 #include "builtins/check.h"
 #include "kernel/features.h"
