@@ -1616,7 +1616,7 @@ static void put_tseries_json(FILE *f, const struct map_desc *d, const struct ent
 		strftime(buf, sizeof(buf), "%Y-%m-%d %H:%M:%S", &tm);
 		fprintf(f, "%s{\"interval_start\":\"%s.%09llu\",\"value\":", first ? "" : ",", buf,
 		        (unsigned long long)(ns % 1000000000ull));
-		put_int(f, sp[i].value, is_signed);
+		put_json_int(f, sp[i].value, is_signed);
 		fputc('}', f);
 		first = false;
 	}
@@ -1702,7 +1702,8 @@ static void put_map_text(FILE *f, const struct map_desc *d, const struct entry *
 			put_tseries_text(f, d, &e[i], last);
 			fputc('\n', f);
 		}
-		if (n == 0)
+		/* an empty map: a blank line as 0.17 prints other maps */
+		if (n == 0 && active_version != OUT_V0_26)
 			fputc('\n', f);
 		return;
 	}
