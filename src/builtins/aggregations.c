@@ -10,6 +10,7 @@
 #include "builtins/check.h"
 #include "kernel/features.h"
 #include "sema/sema_internal.h"
+#include "settings.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -205,6 +206,20 @@ struct type *check_tseries(struct sema *s, struct node *n)
 			return NULL;
 		}
 		agg = aggs[found].agg;
+	}
+	/* bpftrace 0.26 calls tseries unstable: its words */
+	enum unstable_mode mode = unstable_is(s->c->opts->unstable_tseries);
+	if (mode == UNSTABLE_ERROR) {
+		diag_error(s->d, n->loc,
+		           "tseries feature is not enabled by default. To enable this unstable "
+		           "feature, set the config flag to enable. unstable_tseries=enable");
+		return NULL;
+	}
+	if (mode == UNSTABLE_WARN && !s->c->tseries_warned) {
+		s->c->tseries_warned = true;
+		diag_warning(s->d, n->loc,
+		             "Script is using an unstable feature: tseries. To prevent this warning "
+		             "you must explicitly enable it in the config e.g. unstable_tseries=enable");
 	}
 	if (!feat_has_helper(s->c->host, BPF_FUNC_ktime_get_boot_ns)) {
 		diag_error(s->d, n->loc,

@@ -22,6 +22,7 @@
 #include <cmocka.h>
 
 #include "compile_helper.h"
+#include "settings.h"
 #include "manifest.h"
 #include "front/types.h"
 
@@ -1100,6 +1101,19 @@ static void test_hist_of_string(void **state)
 	    "      |                   ^~~~\n");
 }
 
+/* The diagnostics of `src` under config unstable_tseries = `word` (an
+ * index in unstable_names) */
+static void expect_diags_tseries(const char *src, uint32_t word, const char *want)
+{
+	struct compile_options o;
+	compile_default_options(&o);
+	o.unstable_tseries = word;
+	struct compile_run r;
+	compile_run_opts(&r, src, &o);
+	assert_string_equal(compile_diags(&r), want);
+	compile_fini(&r);
+}
+
 /* tseries() (bpftrace 0.26): its arguments on the map; unsigned inputs
  * (nsecs, pid) stay unsigned, as the printer shows them */
 static void test_tseries_arguments(void **state)
@@ -1168,18 +1182,41 @@ static void test_tseries_errors(void **state)
 	    "or sum\n"
 	    "    1 | BEGIN { @t = tseries(1, 1s, 5, comm); }\n"
 	    "      |                                ^~~~\n");
-	expect_diags("BEGIN { @t = tseries(1, 1s, 5); } END { @t = tseries(2, 1s, 5, \"sum\"); }",
+	expect_diags_tseries("BEGIN { @t = tseries(1, 1s, 5); } END { @t = tseries(2, 1s, 5, \"sum\"); }",
+	    UNSTABLE_ENABLE,
 	    "-e:1:46: error: map '@t' is a tseries with other arguments elsewhere\n"
 	    "    1 | BEGIN { @t = tseries(1, 1s, 5); } END { @t = tseries(2, 1s, 5, \"sum\"); }\n"
 	    "      |                                              ^~~~~~~\n"
 	    "-e:1:14: note: first used here\n"
 	    "    1 | BEGIN { @t = tseries(1, 1s, 5); } END { @t = tseries(2, 1s, 5, \"sum\"); }\n"
 	    "      |              ^~~~~~~\n");
-	expect_diags("BEGIN { @t = tseries(1, 1s, 5); $x = @t + 1; }",
+	expect_diags_tseries("BEGIN { @t = tseries(1, 1s, 5); $x = @t + 1; }", UNSTABLE_ENABLE,
 	    "-e:1:38: error: map '@t' holds tseries(), which is per-CPU and can only be read when "
 	    "printed\n"
 	    "    1 | BEGIN { @t = tseries(1, 1s, 5); $x = @t + 1; }\n"
 	    "      |                                      ^~\n");
+}
+
+/* bpftrace 0.26 calls tseries unstable: a warning at the first use by
+ * default, nothing with unstable_tseries = enable (or true), an error at
+ * each use with error (or false) */
+static void test_tseries_unstable(void **state)
+{
+	(void)state;
+	expect_diags("BEGIN { @a = tseries(1, 1s, 5); @b = tseries(1, 1s, 5); }",
+	    "-e:1:14: warning: Script is using an unstable feature: tseries. To prevent this "
+	    "warning you must explicitly enable it in the config e.g. unstable_tseries=enable\n"
+	    "    1 | BEGIN { @a = tseries(1, 1s, 5); @b = tseries(1, 1s, 5); }\n"
+	    "      |              ^~~~~~~\n");
+	expect_diags_tseries("BEGIN { @a = tseries(1, 1s, 5); }", UNSTABLE_ENABLE, "");
+	expect_diags_tseries("BEGIN { @a = tseries(1, 1s, 5); }", 3 /* true */, "");
+	static const char refused[] =
+	    "-e:1:14: error: tseries feature is not enabled by default. To enable this unstable "
+	    "feature, set the config flag to enable. unstable_tseries=enable\n"
+	    "    1 | BEGIN { @a = tseries(1, 1s, 5); }\n"
+	    "      |              ^~~~~~~\n";
+	expect_diags_tseries("BEGIN { @a = tseries(1, 1s, 5); }", UNSTABLE_ERROR, refused);
+	expect_diags_tseries("BEGIN { @a = tseries(1, 1s, 5); }", 4 /* false */, refused);
 }
 
 static void test_lhist_bound_not_literal(void **state)
@@ -2693,6 +2730,7 @@ int main(void)
 	    cmocka_unit_test(test_lhist_bound_not_literal),
 	    cmocka_unit_test(test_tseries_arguments),
 	    cmocka_unit_test(test_tseries_errors),
+	    cmocka_unit_test(test_tseries_unstable),
 	    cmocka_unit_test(test_lhist_min_above_max),
 	    cmocka_unit_test(test_lhist_zero_step),
 	    cmocka_unit_test(test_lhist_too_many_buckets),
