@@ -217,14 +217,16 @@ struct type *check_tseries(struct sema *s, struct node *n)
 	}
 	if (mode == UNSTABLE_WARN && !s->c->tseries_warned) {
 		s->c->tseries_warned = true;
-		diag_warning(s->d, n->loc,
-		             "Script is using an unstable feature: tseries. To prevent this warning "
-		             "you must explicitly enable it in the config e.g. unstable_tseries=enable");
+		diag_warning(
+		    s->d, n->loc,
+		    "Script is using an unstable feature: tseries. To prevent this warning "
+		    "you must explicitly enable it in the config e.g. unstable_tseries=enable");
 	}
 	if (!feat_has_helper(s->c->host, BPF_FUNC_ktime_get_boot_ns)) {
-		diag_error(s->d, n->loc,
-		           "tseries() needs bpf_ktime_get_boot_ns, which this kernel lacks (Linux 5.8 "
-		           "or later)");
+		diag_error(
+		    s->d, n->loc,
+		    "tseries() needs bpf_ktime_get_boot_ns, which this kernel lacks (Linux 5.8 "
+		    "or later)");
 		return NULL;
 	}
 	struct map_info *m = s->agg_map;

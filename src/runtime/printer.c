@@ -3,10 +3,11 @@
  * end, laid out byte for byte as bpftrace 0.17 lays it out: maps (merged
  * across CPUs, sorted, hist/lhist bars, stats; bpftrace 0.26's tseries
  * graphs), printf records, the "Attaching N probes..." banner and
- * lost-event reports, in text or in NDJSON. Rendering one value of one type happens in put_value() and
- * nowhere else; ordering map entries happens in sort_entries() and nowhere
- * else. printf formats are parsed by one scanner (next_conv) shared by the
- * compile-time checks and the run-time formatting.
+ * lost-event reports, in text or in NDJSON. Rendering one value of one
+ * type happens in put_value() and nowhere else; ordering map entries
+ * happens in sort_entries() and nowhere else. printf formats are parsed by
+ * one scanner (next_conv) shared by the compile-time checks and the
+ * run-time formatting.
  *
  * Memory layouts the printer relies on, besides those in manifest.h:
  * TYPE_INET is a u32 family (AF_INET/AF_INET6) then 16 address bytes;
