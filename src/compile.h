@@ -47,6 +47,9 @@ struct compile_options {
 	 * what they tune has no counterpart here (settings.c says why) */
 	uint32_t log_size, max_bpf_progs, on_stack_limit, lazy_symbolication, cpp_demangle,
 	    show_debug_info, cache_user_symbols;
+	/* bpftrace 0.26's unstable_tseries: an index in unstable_names
+	 * (settings.h), whether tseries() is allowed, warned of or refused */
+	uint32_t unstable_tseries;
 	/* after a string str() cut to max_strlen; NULL: bpftrace's ".." */
 	const char *str_trunc_trailer;
 	bool unsafe;
@@ -86,6 +89,9 @@ struct map_info {
 	struct loc agg_loc; /* where the aggregation/assignment kind was fixed */
 	bool has_kind;
 	int64_t lhist_min, lhist_max, lhist_step;
+	uint64_t tseries_interval_ns; /* AGG_TSERIES: its arguments */
+	uint32_t tseries_nintervals;
+	enum tseries_agg tseries_agg;
 	int index;
 	bool assign_failed;            /* an assignment had an error already reported */
 	bool keys_seen, keyed;         /* whether the map is used with [keys] */
@@ -219,6 +225,7 @@ struct compilation {
 	struct named_param *named_params;
 
 	bool missing_noted; /* the missing_probes note was given */
+	bool tseries_warned; /* unstable_tseries = warn: the warning was given */
 	/* a probe was left out by missing_probes = warn or ignore: its body
 	 * is unchecked, so maps it alone assigns have no type of their own */
 	bool probes_left_out;

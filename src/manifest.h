@@ -18,15 +18,16 @@
 #include "front/types.h"
 
 enum agg_kind {
-	AGG_NONE, /* plain assignment: value has `value` type */
-	AGG_COUNT, /* u64 */
-	AGG_SUM,   /* s64 (u64 when the summed type is unsigned) */
-	AGG_AVG,   /* struct agg_pair: sum, count */
-	AGG_MIN,   /* struct agg_pair: value, set flag */
-	AGG_MAX,   /* struct agg_pair: value, set flag */
-	AGG_STATS, /* struct agg_pair: sum, count */
-	AGG_HIST,  /* u64[HIST_NBUCKETS], see hist_bucket() */
-	AGG_LHIST, /* u64[nbuckets], see lhist_bucket() */
+	AGG_NONE,    /* plain assignment: value has `value` type */
+	AGG_COUNT,   /* u64 */
+	AGG_SUM,     /* s64 (u64 when the summed type is unsigned) */
+	AGG_AVG,     /* struct agg_pair: sum, count */
+	AGG_MIN,     /* struct agg_pair: value, set flag */
+	AGG_MAX,     /* struct agg_pair: value, set flag */
+	AGG_STATS,   /* struct agg_pair: sum, count */
+	AGG_HIST,    /* u64[HIST_NBUCKETS], see hist_bucket() */
+	AGG_LHIST,   /* u64[nbuckets], see lhist_bucket() */
+	AGG_TSERIES, /* struct tseries_slot[tseries_nintervals] (bpftrace 0.26) */
 };
 
 /* Layout of AVG/STATS (a = sum, b = count) and MIN/MAX (a = value, b = 1
@@ -34,6 +35,22 @@ enum agg_kind {
 struct agg_pair {
 	int64_t a;
 	uint64_t b;
+};
+
+/* tseries(): how the values of one interval combine (bpftrace 0.26's
+ * optional fourth argument; TSERIES_LAST without one). */
+enum tseries_agg { TSERIES_LAST, TSERIES_AVG, TSERIES_MAX, TSERIES_MIN, TSERIES_SUM };
+
+/* One interval of a tseries() per CPU. The slot of interval number `epoch`
+ * (TAI time / interval length) is epoch % tseries_nintervals; a slot whose
+ * epoch is not the current one holds an older interval, 0 a slot never
+ * written. meta: TSERIES_LAST the TAI time of the value (the latest over
+ * the CPUs wins), TSERIES_AVG the count of values, TSERIES_MIN/_MAX 1 once
+ * a value is stored. */
+struct tseries_slot {
+	int64_t value;
+	uint64_t meta;
+	uint64_t epoch;
 };
 
 /* Power-of-2 histogram: bucket 0 holds negative values, bucket 1 holds 0,
@@ -79,6 +96,9 @@ struct map_desc {
 	bool declared;        /* its size is its `let @m = KIND(N)` declaration's */
 	int64_t lhist_min, lhist_max, lhist_step; /* AGG_LHIST */
 	uint32_t nbuckets;                         /* AGG_HIST / AGG_LHIST */
+	uint64_t tseries_interval_ns;              /* AGG_TSERIES */
+	uint32_t tseries_nintervals;
+	enum tseries_agg tseries_agg;
 };
 
 /* The maps the generated code keeps for itself, beside the script's: the

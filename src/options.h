@@ -51,6 +51,7 @@ enum {
 	.print_maps_on_exit = 1, .max_cat_bytes = MAX_CAT_BYTES_DEFAULT,                     \
 	.log_size = LOG_SIZE_DEFAULT, .max_bpf_progs = MAX_BPF_PROGS_DEFAULT,                      \
 	.on_stack_limit = ON_STACK_LIMIT_DEFAULT, .cpp_demangle = 1, .cache_user_symbols = 1,     \
-	.missing_probes = 3 /* MISSING_PROBES_UNSET (manifest.h) */
+	.missing_probes = 3 /* MISSING_PROBES_UNSET (manifest.h) */,                               \
+	.unstable_tseries = 1 /* UNSTABLE_WARN (settings.h) */
 
 #endif

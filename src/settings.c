@@ -23,6 +23,7 @@ const char *const missing_probes_names[] = {"error", "warn", "ignore"};
 static const char *const bool_names[] = {"false", "true"};
 /* bpftrace 0.26's words, and 0.17's 0 and 1 for its BPFTRACE_CACHE_USER_SYMBOLS */
 static const char *const cache_names[] = {"PER_PROGRAM", "PER_PID", "NONE", "0", "1"};
+const char *const unstable_names[] = {"enable", "warn", "error", "true", "false"};
 
 #define WORDS(w) w, (int)(sizeof(w) / sizeof(w[0]))
 /* a setting sonde takes and checks but that changes nothing here */
@@ -142,6 +143,17 @@ const struct setting settings[] = {
           WORDS(bool_names)),
     INERT("cache_user_symbols", "BPFTRACE_CACHE_USER_SYMBOLS", 0, 4, cache_user_symbols,
           WORDS(cache_names)),
+    /* bpftrace 0.26's: tseries() allowed, warned of (the default) or
+     * refused (builtins/aggregations.c) */
+    {"unstable_tseries",
+     NULL,
+     {"BPFTRACE_UNSTABLE_TSERIES", NULL},
+     0,
+     4,
+     false,
+     false,
+     offsetof(struct compile_options, unstable_tseries),
+     WORDS(unstable_names)},
     /* a string: what follows a string str() cut to max_strlen */
     {"str_trunc_trailer",
      NULL,

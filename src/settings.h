@@ -37,6 +37,16 @@ struct setting {
 /* the words of config missing_probes (enum missing_probes, manifest.h) */
 extern const char *const missing_probes_names[];
 
+/* the words of bpftrace 0.26's unstable_* settings, as indices: enable,
+ * warn, error, then true and false, bpftrace's other spellings of enable
+ * and error (unstable_is) */
+extern const char *const unstable_names[];
+enum unstable_mode { UNSTABLE_ENABLE, UNSTABLE_WARN, UNSTABLE_ERROR };
+static inline enum unstable_mode unstable_is(uint32_t word)
+{
+	return word == 3 ? UNSTABLE_ENABLE : word == 4 ? UNSTABLE_ERROR : (enum unstable_mode)word;
+}
+
 /* the kernel's GPL-compatible license strings (config license) */
 extern const char *const bpf_licenses[];
 

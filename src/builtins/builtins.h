@@ -54,9 +54,10 @@ enum agg_layout {
 	AGG_LAYOUT_U64,     /* one u64 per CPU, summed */
 	AGG_LAYOUT_PAIR,    /* struct agg_pair per CPU */
 	AGG_LAYOUT_BUCKETS, /* u64 per bucket per CPU, summed bucket by bucket */
+	AGG_LAYOUT_TSERIES, /* struct tseries_slot per interval per CPU */
 };
 
-enum { AGG_KINDS = AGG_LHIST + 1 };
+enum { AGG_KINDS = AGG_TSERIES + 1 };
 
 struct agg_info {
 	const char *name; /* in messages: "map '@m' holds count()" */

@@ -1,12 +1,13 @@
 /*
  * printer.c - everything the user sees while a program runs and at its
  * end, laid out byte for byte as bpftrace 0.17 lays it out: maps (merged
- * across CPUs, sorted, hist/lhist bars, stats), printf records, the
- * "Attaching N probes..." banner and lost-event reports, in text or in
- * NDJSON. Rendering one value of one type happens in put_value() and
- * nowhere else; ordering map entries happens in sort_entries() and nowhere
- * else. printf formats are parsed by one scanner (next_conv) shared by the
- * compile-time checks and the run-time formatting.
+ * across CPUs, sorted, hist/lhist bars, stats; bpftrace 0.26's tseries
+ * graphs), printf records, the "Attaching N probes..." banner and
+ * lost-event reports, in text or in NDJSON. Rendering one value of one
+ * type happens in put_value() and nowhere else; ordering map entries
+ * happens in sort_entries() and nowhere else. printf formats are parsed by
+ * one scanner (next_conv) shared by the compile-time checks and the
+ * run-time formatting.
  *
  * Memory layouts the printer relies on, besides those in manifest.h:
  * TYPE_INET is a u32 family (AF_INET/AF_INET6) then 16 address bytes;
@@ -681,15 +682,101 @@ static void put_key(FILE *f, bool json, const struct type *key, const uint8_t *p
 
 /* ---- merging per-CPU values --------------------------------------------- */
 
+/* One interval of a tseries, its CPUs merged */
+struct tseries_point {
+	uint64_t epoch;
+	int64_t value;
+};
+
 struct entry {
 	const uint8_t *key;
-	const uint8_t *raw; /* AGG_NONE: the value as stored (CPU 0 if per-CPU) */
-	int64_t value;      /* count/sum/min/max/avg/plain int; stats: average */
-	uint64_t count;     /* stats */
-	int64_t total;      /* stats */
-	uint64_t *buckets;  /* hist/lhist, merged */
-	uint64_t hist_sum;  /* hist/lhist: what the entries are sorted by */
+	const uint8_t *raw;           /* AGG_NONE: the value as stored (CPU 0 if per-CPU) */
+	int64_t value;                /* count/sum/min/max/avg/plain int; stats: average */
+	uint64_t count;               /* stats */
+	int64_t total;                /* stats */
+	uint64_t *buckets;            /* hist/lhist, merged */
+	uint64_t hist_sum;            /* hist/lhist: what the entries are sorted by */
+	struct tseries_point *points; /* tseries: the intervals with a value, by epoch */
+	uint32_t npoints;
+	uint64_t latest_epoch; /* tseries: of its latest interval, 0 without one */
 };
+
+static int cmp_points(const void *a, const void *b)
+{
+	uint64_t x = ((const struct tseries_point *)a)->epoch;
+	uint64_t y = ((const struct tseries_point *)b)->epoch;
+	return x < y ? -1 : x > y;
+}
+
+/* The slot of each interval as bpftrace 0.26 merges its CPUs: each CPU's
+ * latest write may be of another interval (a CPU that saw no event since
+ * keeps an older one), so the latest interval any CPU has wins, and only
+ * the CPUs that have that one are combined. */
+static void merge_tseries(const struct map_desc *d, const uint8_t *v, uint32_t ncpus, size_t stride,
+                          bool is_signed, struct entry *e)
+{
+	uint32_t n = d->tseries_nintervals;
+	e->points = calloc(n ? n : 1, sizeof(*e->points));
+	if (!e->points) {
+		sonde_out_of_memory("printing");
+	}
+	for (uint32_t i = 0; i < n && (i + 1) * sizeof(struct tseries_slot) <= d->value_size; i++) {
+		uint64_t latest = 0;
+		for (uint32_t c = 0; c < ncpus; c++) {
+			struct tseries_slot sl;
+			memcpy(&sl, v + c * stride + i * sizeof(sl), sizeof(sl));
+			if (sl.epoch > latest)
+				latest = sl.epoch;
+		}
+		if (!latest)
+			continue; /* never written, or zeroed */
+		bool seen = false;
+		struct tseries_slot acc = {0};
+		for (uint32_t c = 0; c < ncpus; c++) {
+			struct tseries_slot sl;
+			memcpy(&sl, v + c * stride + i * sizeof(sl), sizeof(sl));
+			if (sl.epoch != latest)
+				continue;
+			if (!seen) {
+				acc = sl;
+				seen = true;
+				continue;
+			}
+			switch (d->tseries_agg) {
+			case TSERIES_LAST:
+				if (sl.meta > acc.meta)
+					acc = sl;
+				break;
+			case TSERIES_AVG:
+				acc.value = (int64_t)((uint64_t)acc.value + (uint64_t)sl.value);
+				acc.meta += sl.meta;
+				break;
+			case TSERIES_SUM:
+				acc.value = (int64_t)((uint64_t)acc.value + (uint64_t)sl.value);
+				break;
+			case TSERIES_MIN:
+			case TSERIES_MAX: {
+				bool less = is_signed ? sl.value < acc.value
+				                      : (uint64_t)sl.value < (uint64_t)acc.value;
+				bool more = is_signed ? sl.value > acc.value
+				                      : (uint64_t)sl.value > (uint64_t)acc.value;
+				if (d->tseries_agg == TSERIES_MIN ? less : more)
+					acc.value = sl.value;
+				break;
+			}
+			}
+		}
+		if (d->tseries_agg == TSERIES_AVG && acc.meta)
+			acc.value = is_signed ? acc.value / (int64_t)acc.meta
+			                      : (int64_t)((uint64_t)acc.value / acc.meta);
+		e->points[e->npoints].epoch = latest;
+		e->points[e->npoints].value = acc.value;
+		e->npoints++;
+		if (latest > e->latest_epoch)
+			e->latest_epoch = latest;
+	}
+	qsort(e->points, e->npoints, sizeof(*e->points), cmp_points);
+}
 
 static bool agg_is_hist(enum agg_kind k)
 {
@@ -792,6 +879,9 @@ static void merge_entry(const struct map_desc *d, const struct map_snapshot *s, 
 			e->hist_sum += e->buckets[b];
 		break;
 	}
+	case AGG_TSERIES:
+		merge_tseries(d, v, ncpus, stride, is_signed, e);
+		break;
 	}
 }
 
@@ -1083,6 +1173,13 @@ static void sort_like_libstdcxx(const struct sort_ctx *ctx, struct entry *e, siz
 static void sort_entries(const struct map_desc *d, struct entry *e, size_t n)
 {
 	struct sort_ctx ctx = {.desc = d, .is_signed = value_is_signed(d)};
+	if (d->agg == AGG_TSERIES) {
+		/* bpftrace 0.26 prints a tseries' keys in the order of its
+		 * std::map: by their bytes */
+		if (n > 1)
+			merge_sort(e, n, &ctx, cmp_by_key_bytes);
+		return;
+	}
 	if (agg_is_hist(d->agg))
 		ctx.by = SORT_HIST_TOTAL;
 	else if (d->agg == AGG_AVG || d->agg == AGG_STATS)
@@ -1276,6 +1373,268 @@ static void put_hist_json(FILE *f, const struct map_desc *d, const struct entry 
 	fputc(']', f);
 }
 
+/* ---- time series (bpftrace 0.26) ------------------------------------------ */
+
+/* The intervals one entry of a tseries prints: from its first interval
+ * among the map's last tseries_nintervals (those up to `last`, the
+ * latest interval of any entry) to `last`, with or without a value.
+ * points[] is filled; the return is how many. */
+struct series_point {
+	uint64_t epoch;
+	bool has_value;
+	int64_t value;
+};
+
+static size_t tseries_series(const struct map_desc *d, const struct entry *e, uint64_t last,
+                             struct series_point **out)
+{
+	*out = NULL;
+	/* no entry has an interval (all zeroed): bpftrace 0.26 shows no
+	 * data, but for a single interval a row of 1970 */
+	if (!last)
+		return 0;
+	/* unsigned, as bpftrace: a latest interval below n - 1 wraps, and
+	 * then nothing is in range */
+	uint64_t first = last - d->tseries_nintervals + 1;
+	if (first > last)
+		return 0;
+	uint64_t start = last;
+	for (uint32_t i = 0; i < e->npoints; i++)
+		if (e->points[i].epoch >= first && e->points[i].epoch < start)
+			start = e->points[i].epoch;
+	size_t n = (size_t)(last - start + 1);
+	struct series_point *sp = calloc(n, sizeof(*sp));
+	if (!sp) {
+		sonde_out_of_memory("printing");
+	}
+	for (size_t i = 0; i < n; i++)
+		sp[i].epoch = start + i;
+	for (uint32_t i = 0; i < e->npoints; i++) {
+		if (e->points[i].epoch < start || e->points[i].epoch > last)
+			continue;
+		struct series_point *q = &sp[e->points[i].epoch - start];
+		q->has_value = true;
+		q->value = e->points[i].value;
+	}
+	*out = sp;
+	return n;
+}
+
+/* A number of the graph: present or not ("null", as bpftrace prints a
+ * missing one) */
+struct graph_value {
+	bool has;
+	int64_t v;
+};
+
+static void put_graph_value(FILE *f, struct graph_value g, bool is_signed)
+{
+	if (g.has)
+		put_int(f, g.v, is_signed);
+	else
+		fputs("null", f);
+}
+
+/* bpftrace's signed distance a - b, with its unsigned cases */
+static int64_t graph_distance(struct graph_value a, struct graph_value b, bool is_signed)
+{
+	if (!a.has)
+		return 0;
+	if (is_signed)
+		return (int64_t)((uint64_t)a.v - (uint64_t)b.v);
+	uint64_t p = (uint64_t)a.v;
+	int64_t other = b.v;
+	if (other < 0)
+		return (int64_t)((uint64_t)(-(uint64_t)other) + p);
+	if (p > (uint64_t)other)
+		return (int64_t)(p - (uint64_t)other);
+	return -(int64_t)((uint64_t)other - p);
+}
+
+static bool graph_less(struct graph_value a, struct graph_value b, bool is_signed)
+{
+	if (!a.has || !b.has)
+		return !a.has && b.has; /* a missing value orders first */
+	return is_signed ? a.v < b.v : (uint64_t)a.v < (uint64_t)b.v;
+}
+
+/* The unit of the graph's times: that of the step between its points
+ * (0, ns, for a single point), as bpftrace's duration_str picks it */
+struct time_unit {
+	const char *name; /* after "hh:mm:ss." */
+	int digits;       /* of the fraction of a second; 0: none */
+	uint64_t div;     /* ns per printed digit unit */
+};
+
+static struct time_unit graph_unit(uint64_t step_ns)
+{
+	if (step_ns >= 1000000000ull)
+		return (struct time_unit){NULL, 0, 1000000000ull};
+	if (step_ns >= 1000000ull)
+		return (struct time_unit){"ms", 3, 1000000ull};
+	if (step_ns >= 1000ull)
+		return (struct time_unit){"\xce\xbcs", 6, 1000ull}; /* μs */
+	return (struct time_unit){"ns", 9, 1};
+}
+
+/* A time of the graph: local time of day, and the fraction of the unit */
+static void put_graph_time(FILE *f, uint64_t ns, struct time_unit u)
+{
+	time_t t = (time_t)(ns / 1000000000ull);
+	struct tm tm;
+	char buf[32];
+	localtime_r(&t, &tm);
+	strftime(buf, sizeof(buf), "%H:%M:%S", &tm);
+	fputs(buf, f);
+	if (u.digits)
+		fprintf(f, ".%0*llu", u.digits, (unsigned long long)(ns % 1000000000ull / u.div));
+}
+
+enum { GRAPH_WIDTH = 53, GRAPH_LABEL_PAD = 21 };
+
+/* the "min ... max" line above and below the graph */
+static void put_graph_bounds(FILE *f, int indent, struct graph_value lo, struct graph_value hi,
+                             bool is_signed)
+{
+	struct membuf a, b;
+	put_graph_value(membuf_open(&a), lo, is_signed);
+	membuf_close(&a);
+	put_graph_value(membuf_open(&b), hi, is_signed);
+	membuf_close(&b);
+	fprintf(f, "%*s%-*s%*s\n", indent, "", GRAPH_LABEL_PAD, a.data,
+	        GRAPH_WIDTH - GRAPH_LABEL_PAD, b.data);
+	free(a.data);
+	free(b.data);
+}
+
+/* One entry of a tseries as bpftrace 0.26 draws it: a column of interval
+ * start times, a 53-column plot between the smallest and the largest
+ * value (a '.' column where 0 lies between them), and the value, or '-'
+ * for an interval without one. */
+static void put_tseries_text(FILE *f, const struct map_desc *d, const struct entry *e,
+                             uint64_t last)
+{
+	bool is_signed = value_is_signed(d);
+	struct series_point *sp;
+	size_t n = tseries_series(d, e, last, &sp);
+	if (!n) {
+		fputs("<no data>\n", f);
+		return;
+	}
+	struct graph_value lo = {sp[0].has_value, sp[0].value}, hi = lo;
+	for (size_t i = 0; i < n; i++) {
+		if (!sp[i].has_value)
+			continue;
+		struct graph_value v = {true, sp[i].value};
+		if (graph_less(v, lo, is_signed))
+			lo = v;
+		if (graph_less(hi, v, is_signed))
+			hi = v;
+	}
+	if (lo.has && lo.v == hi.v) {
+		/* room on both sides of a flat line, short of overflowing */
+		if (is_signed ? lo.v > INT64_MIN : (uint64_t)lo.v > 0)
+			lo.v--;
+		if (is_signed ? hi.v < INT64_MAX : (uint64_t)hi.v < UINT64_MAX)
+			hi.v++;
+	}
+	uint64_t step = n > 1 ? d->tseries_interval_ns : 0;
+	struct time_unit u = graph_unit(step);
+	/* the width of the times in bytes, as bpftrace counts it: "μs"
+	 * is three bytes of text for two columns */
+	int time_width = 8 + (u.digits ? 1 + u.digits : 0);
+
+	put_graph_bounds(f, time_width + 1, lo, hi, is_signed);
+	char head[16];
+	snprintf(head, sizeof(head), "hh:mm:ss%s%s", u.name ? "." : "", u.name ? u.name : "");
+	fprintf(f, "%-*s|", time_width + 1, head);
+	for (int i = 0; i < GRAPH_WIDTH - 2; i++)
+		fputc('_', f);
+	fputs("|\n", f);
+
+	int zero_at = 0;
+	struct graph_value zero = {true, 0};
+	int64_t span = graph_distance(lo, hi, is_signed);
+	if (graph_distance(lo, zero, is_signed) < 0 && graph_distance(zero, hi, true) < 0)
+		zero_at = (int)((float)GRAPH_WIDTH * (float)graph_distance(lo, zero, is_signed) /
+		                (float)span);
+	bool flat = lo.has == hi.has && lo.v == hi.v;
+	for (size_t i = 0; i < n; i++) {
+		char line[GRAPH_WIDTH + 1];
+		memset(line, ' ', GRAPH_WIDTH);
+		line[GRAPH_WIDTH] = 0;
+		line[0] = '|';
+		line[GRAPH_WIDTH - 1] = '|';
+		if (zero_at > 0)
+			line[zero_at] = '.';
+		put_graph_time(f, sp[i].epoch * d->tseries_interval_ns, u);
+		fputc(' ', f);
+		if (!sp[i].has_value) {
+			fprintf(f, "%s -\n", line);
+			continue;
+		}
+		int at = GRAPH_WIDTH / 2;
+		if (!flat) {
+			struct graph_value v = {true, sp[i].value};
+			at = (int)((float)(GRAPH_WIDTH - 1) *
+			           (float)graph_distance(lo, v, is_signed) / (float)span);
+		}
+		if (at < 0)
+			at = 0;
+		if (at > GRAPH_WIDTH - 1)
+			at = GRAPH_WIDTH - 1;
+		line[at] = '*';
+		fprintf(f, "%s ", line);
+		put_int(f, sp[i].value, is_signed);
+		fputc('\n', f);
+	}
+	fprintf(f, "%*s v", time_width, "");
+	for (int i = 0; i < GRAPH_WIDTH - 2; i++)
+		fputc('_', f);
+	fputs("v\n", f);
+	put_graph_bounds(f, time_width + 1, lo, hi, is_signed);
+	free(sp);
+}
+
+/* The intervals with a value, each as its start (UTC, to the ns, as C++
+ * prints a system_clock time) and the value */
+static void put_tseries_json(FILE *f, const struct map_desc *d, const struct entry *e,
+                             uint64_t last)
+{
+	bool is_signed = value_is_signed(d);
+	struct series_point *sp;
+	size_t n = tseries_series(d, e, last, &sp);
+	bool first = true;
+	fputc('[', f);
+	for (size_t i = 0; i < n; i++) {
+		if (!sp[i].has_value)
+			continue;
+		uint64_t ns = sp[i].epoch * d->tseries_interval_ns;
+		time_t t = (time_t)(ns / 1000000000ull);
+		struct tm tm;
+		char buf[32];
+		gmtime_r(&t, &tm);
+		strftime(buf, sizeof(buf), "%Y-%m-%d %H:%M:%S", &tm);
+		fprintf(f, "%s{\"interval_start\":\"%s.%09llu\",\"value\":", first ? "" : ",", buf,
+		        (unsigned long long)(ns % 1000000000ull));
+		put_json_int(f, sp[i].value, is_signed);
+		fputc('}', f);
+		first = false;
+	}
+	fputc(']', f);
+	free(sp);
+}
+
+/* The latest interval of any entry: where every entry's series ends */
+static uint64_t tseries_last(const struct entry *e, size_t n)
+{
+	uint64_t last = 0;
+	for (size_t i = 0; i < n; i++)
+		if (e[i].latest_epoch > last)
+			last = e[i].latest_epoch;
+	return last;
+}
+
 /* ---- maps --------------------------------------------------------------- */
 
 static void put_stats_text(FILE *f, const struct entry *e)
@@ -1320,6 +1679,7 @@ static void put_entry_value(FILE *f, bool json, const struct map_desc *d, const 
 	case AGG_MAX:
 	case AGG_HIST:
 	case AGG_LHIST:
+	case AGG_TSERIES:
 		break;
 	}
 	if (json)
@@ -1331,6 +1691,23 @@ static void put_entry_value(FILE *f, bool json, const struct map_desc *d, const 
 static void put_map_text(FILE *f, const struct map_desc *d, const struct entry *e, size_t n,
                          uint64_t div)
 {
+	if (d->agg == AGG_TSERIES) {
+		/* bpftrace 0.26's layout: `@m:` or `@m[k]:`, the graph, a
+		 * blank line */
+		uint64_t last = tseries_last(e, n);
+		for (size_t i = 0; i < n; i++) {
+			fputs(d->name, f);
+			if (d->key && e[i].key)
+				put_key(f, false, d->key, e[i].key);
+			fputs(":\n", f);
+			put_tseries_text(f, d, &e[i], last);
+			fputc('\n', f);
+		}
+		/* an empty map: a blank line as 0.17 prints other maps */
+		if (n == 0 && active_version != OUT_V0_26)
+			fputc('\n', f);
+		return;
+	}
 	for (size_t i = 0; i < n; i++) {
 		fputs(d->name, f);
 		if (d->key && e[i].key)
@@ -1362,6 +1739,8 @@ static void put_map_json(FILE *f, const struct map_desc *d, const struct entry *
 	const char *kind = "map";
 	if (agg_is_hist(d->agg))
 		kind = "hist";
+	else if (d->agg == AGG_TSERIES)
+		kind = "tseries";
 	else if (d->agg == AGG_AVG || d->agg == AGG_STATS)
 		kind = "stats";
 	fprintf(f, "{\"type\": \"%s\", \"data\": {", kind);
@@ -1379,6 +1758,8 @@ static void put_map_json(FILE *f, const struct map_desc *d, const struct entry *
 		}
 		if (agg_is_hist(d->agg))
 			put_hist_json(f, d, &e[i], div);
+		else if (d->agg == AGG_TSERIES)
+			put_tseries_json(f, d, &e[i], tseries_last(e, n));
 		else
 			put_entry_value(f, true, d, &e[i], div);
 		if (!keyed)
@@ -1401,8 +1782,8 @@ void out_map(struct printer *p, const struct map_desc *desc, const struct map_sn
 	for (size_t i = 0; i < n; i++)
 		merge_entry(desc, snap, i, &e[i]);
 	sort_entries(desc, e, n);
-	/* bpftrace ignores top and div for stats */
-	if (desc->agg == AGG_STATS)
+	/* bpftrace ignores top and div for stats and tseries */
+	if (desc->agg == AGG_STATS || desc->agg == AGG_TSERIES)
 		top = 0, div = 0;
 	size_t skip = top && n > top ? n - top : 0;
 	if (p->format == OUT_JSON) {
@@ -1411,8 +1792,10 @@ void out_map(struct printer *p, const struct map_desc *desc, const struct map_sn
 	} else {
 		put_map_text(p->out, desc, e + skip, n - skip, div);
 	}
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++) {
 		free(e[i].buckets);
+		free(e[i].points);
+	}
 	free(e);
 }
 

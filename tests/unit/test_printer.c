@@ -1021,6 +1021,208 @@ static void test_time_formats_match_strftime(void **state)
 	assert_int_equal(fmt_check_time("%_", &err, &off), -1);
 }
 
+/* ---- tseries (bpftrace 0.26) ---- */
+
+static void tmap_tseries(struct tmap *m, uint64_t interval_ns, uint32_t n, enum tseries_agg agg)
+{
+	m->d.tseries_interval_ns = interval_ns;
+	m->d.tseries_nintervals = n;
+	m->d.tseries_agg = agg;
+	m->d.value_size = n * (uint32_t)sizeof(struct tseries_slot);
+	assert_true(m->d.value_size <= MAXVAL);
+}
+
+/* CPU `cpu`'s slot of interval `epoch` */
+static void slot_interval(struct tmap *m, uint8_t *v, int cpu, uint64_t epoch, int64_t value,
+                          uint64_t meta)
+{
+	struct tseries_slot sl = {value, meta, epoch};
+	memcpy(v + cpu * stride(m) + (epoch % m->d.tseries_nintervals) * sizeof(sl), &sl,
+	       sizeof(sl));
+}
+
+static void cap_expect(struct capture *c, const char *want)
+{
+	fclose(c->f);
+	if (strcmp(want, c->data) != 0) {
+		print_error("--- want\n%s", want);
+		print_error("--- got\n%s---\n", c->data);
+		fail();
+	}
+	free(c->data);
+}
+
+/* 2026-12-03 10:39:49.300 UTC in 100 ms intervals */
+#define EPOCH0 (UINT64_C(1796294389) * 10 + 3)
+
+static void use_utc(void)
+{
+	setenv("TZ", "UTC", 1);
+	tzset();
+}
+
+/* A zigzag from -5 to 5 over 11 intervals of 100 ms, split over the CPUs,
+ * one interval without a value, and a CPU holding an older interval in a
+ * slot the other has the newer one of: times in ms, a '.' column at 0,
+ * '-' for the missing interval. */
+static void test_tseries_graph(void **state)
+{
+	(void)state;
+	use_utc();
+	struct tmap m;
+	tmap_init(&m, "@", NULL, &type_s64, AGG_TSERIES);
+	tmap_tseries(&m, 100000000, 20, TSERIES_LAST);
+	uint8_t *v = tmap_add(&m, NULL);
+	for (int i = 0; i <= 10; i++)
+		if (i != 7)
+			slot_interval(&m, v, i % 2, EPOCH0 + (uint64_t)i, i - 5,
+			              1000 + (uint64_t)i);
+	/* 20 intervals earlier, in the slot of EPOCH0 + 2: not shown */
+	slot_interval(&m, v, 1, EPOCH0 + 2 - 20, 99, 1);
+	struct capture c;
+	cap_open(&c, OUT_TEXT);
+	out_tmap(&c.p, &m, 0, 0);
+	cap_expect(&c, "@:\n"
+	               "             -5                                                  5\n"
+	               "hh:mm:ss.ms  |___________________________________________________|\n"
+	               "10:39:49.300 *                         .                         | -5\n"
+	               "10:39:49.400 |    *                    .                         | -4\n"
+	               "10:39:49.500 |         *               .                         | -3\n"
+	               "10:39:49.600 |              *          .                         | -2\n"
+	               "10:39:49.700 |                   *     .                         | -1\n"
+	               "10:39:49.800 |                         *                         | 0\n"
+	               "10:39:49.900 |                         .    *                    | 1\n"
+	               "10:39:50.000 |                         .                         | -\n"
+	               "10:39:50.100 |                         .              *          | 3\n"
+	               "10:39:50.200 |                         .                   *     | 4\n"
+	               "10:39:50.300 |                         .                         * 5\n"
+	               "             v___________________________________________________v\n"
+	               "             -5                                                  5\n"
+	               "\n");
+	cap_open(&c, OUT_JSON);
+	out_tmap(&c.p, &m, 0, 0);
+	fclose(c.f);
+	assert_non_null(strstr(c.data,
+	                       "{\"type\": \"tseries\", \"data\": {\"@\": [{\"interval_start\":"
+	                       "\"2026-12-03 10:39:49.300000000\",\"value\":-5},"));
+	assert_non_null(strstr(c.data, "\"value\":1},{\"interval_start\":\"2026-12-03 "
+	                               "10:39:50.100000000\",\"value\":3},"));
+	assert_non_null(strstr(c.data, "\"value\":5}]}}\n"));
+	free(c.data);
+}
+
+/* The CPUs' values of one interval: avg over all of them, min, max, sum,
+ * and the latest write without a function (the larger time in meta). One
+ * interval: its unit is ns, its bounds one each side of the value. */
+static void test_tseries_merge(void **state)
+{
+	(void)state;
+	use_utc();
+	static const struct {
+		enum tseries_agg agg;
+		int64_t a, b;
+		uint64_t ma, mb;
+		const char *want;
+	} cases[] = {
+	    {TSERIES_AVG, 10, -3, 3, 1, "1"}, /* (10 - 3) / 4 */
+	    {TSERIES_MIN, 4, -2, 1, 1, "-2"},  {TSERIES_MAX, 4, -2, 1, 1, "4"},
+	    {TSERIES_SUM, 4, -2, 0, 0, "2"},   {TSERIES_LAST, 4, -2, 7, 6, "4"},
+	    {TSERIES_LAST, 4, -2, 6, 7, "-2"},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct tmap m;
+		tmap_init(&m, "@", NULL, &type_s64, AGG_TSERIES);
+		tmap_tseries(&m, 1000000000, 5, cases[i].agg);
+		uint8_t *v = tmap_add(&m, NULL);
+		slot_interval(&m, v, 0, 1796294389, cases[i].a, cases[i].ma);
+		slot_interval(&m, v, 1, 1796294389, cases[i].b, cases[i].mb);
+		struct capture c;
+		cap_open(&c, OUT_JSON);
+		out_tmap(&c.p, &m, 0, 0);
+		char want[256];
+		snprintf(
+		    want, sizeof(want),
+		    "{\"type\": \"tseries\", \"data\": {\"@\": [{\"interval_start\":\"2026-12-03 "
+		    "10:39:49.000000000\",\"value\":%s}]}}\n",
+		    cases[i].want);
+		cap_expect(&c, want);
+	}
+	struct tmap m;
+	tmap_init(&m, "@", NULL, &type_s64, AGG_TSERIES);
+	tmap_tseries(&m, 1000000000, 5, TSERIES_SUM);
+	slot_interval(&m, tmap_add(&m, NULL), 0, 1796294389, 0, 0);
+	struct capture c;
+	cap_open(&c, OUT_TEXT);
+	out_tmap(&c.p, &m, 0, 0);
+	cap_expect(&c,
+	           "@:\n"
+	           "                   -1                                                  1\n"
+	           "hh:mm:ss.ns        |___________________________________________________|\n"
+	           "10:39:49.000000000 |                         *                         | 0\n"
+	           "                   v___________________________________________________v\n"
+	           "                   -1                                                  1\n"
+	           "\n");
+}
+
+/* Unsigned values print unsigned, and a flat line at 0 cannot go below;
+ * keys print in byte order, every key's series ends at the latest
+ * interval of any key and covers at most tseries_nintervals: a key
+ * whose intervals are all older has one empty interval (null bounds),
+ * and none in JSON; a zeroed map has no data, even of one interval. */
+static void test_tseries_keys(void **state)
+{
+	(void)state;
+	use_utc();
+	struct tmap m;
+	int64_t k;
+	tmap_init(&m, "@t", &type_s64, &type_u64, AGG_TSERIES);
+	tmap_tseries(&m, 1000, 3, TSERIES_MAX);
+	uint8_t *v = tmap_add(&m, ikey(&k, 2));
+	slot_interval(&m, v, 0, 1796294389000000 + 4, UINT64_MAX - 1, 1);
+	slot_interval(&m, v, 1, 1796294389000000 + 5, 0, 1);
+	v = tmap_add(&m, ikey(&k, 1));
+	slot_interval(&m, v, 0, 1796294389000000 + 2, 7, 1);
+	struct capture c;
+	cap_open(&c, OUT_TEXT);
+	out_tmap(&c.p, &m, 0, 0);
+	cap_expect(&c,
+	           "@t[1]:\n"
+	           "                   null                                             null\n"
+	           "hh:mm:ss.ns        |___________________________________________________|\n"
+	           "10:39:49.000005000 |                                                   | -\n"
+	           "                   v___________________________________________________v\n"
+	           "                   null                                             null\n"
+	           "\n"
+	           "@t[2]:\n"
+	           "                0"
+	           "                                18446744073709551614\n"
+	           "hh:mm:ss.\xce\xbcs    |___________________________________________________|\n"
+	           "10:39:49.000004 |                                                   * "
+	           "18446744073709551614\n"
+	           "10:39:49.000005 *                                                   | 0\n"
+	           "                v___________________________________________________v\n"
+	           "                0"
+	           "                                18446744073709551614\n"
+	           "\n");
+	cap_open(&c, OUT_JSON);
+	out_tmap(&c.p, &m, 0, 0);
+	cap_expect(&c, "{\"type\": \"tseries\", \"data\": {\"@t\": {\"1\": [], \"2\": "
+	               "[{\"interval_start\":\"2026-12-03 10:39:49.000004000\",\"value\":"
+	               "18446744073709551614},{\"interval_start\":\"2026-12-03 "
+	               "10:39:49.000005000\",\"value\":0}]}}}\n");
+
+	tmap_init(&m, "@z", NULL, &type_u64, AGG_TSERIES);
+	tmap_tseries(&m, 1000, 3, TSERIES_LAST);
+	slot_interval(&m, tmap_add(&m, NULL), 0, 0, 0, 0);
+	cap_open(&c, OUT_TEXT);
+	out_tmap(&c.p, &m, 0, 0);
+	cap_expect(&c, "@z:\n<no data>\n\n");
+	tmap_tseries(&m, 1000, 1, TSERIES_LAST);
+	cap_open(&c, OUT_TEXT);
+	out_tmap(&c.p, &m, 0, 0);
+	cap_expect(&c, "@z:\n<no data>\n\n");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1047,6 +1249,9 @@ int main(void)
 	    cmocka_unit_test(test_time_formats_match_strftime),
 	    cmocka_unit_test(test_json_invalid_utf8),
 	    cmocka_unit_test(test_tie_order),
+	    cmocka_unit_test(test_tseries_graph),
+	    cmocka_unit_test(test_tseries_merge),
+	    cmocka_unit_test(test_tseries_keys),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -22,6 +22,7 @@
 #include <cmocka.h>
 
 #include "compile_helper.h"
+#include "settings.h"
 #include "manifest.h"
 #include "front/types.h"
 
@@ -1098,6 +1099,124 @@ static void test_hist_of_string(void **state)
 	    "-e:1:19: error: hist() needs an integer, got string[16]\n"
 	    "    1 | BEGIN { @m = hist(comm); }\n"
 	    "      |                   ^~~~\n");
+}
+
+/* The diagnostics of `src` under config unstable_tseries = `word` (an
+ * index in unstable_names) */
+static void expect_diags_tseries(const char *src, uint32_t word, const char *want)
+{
+	struct compile_options o;
+	compile_default_options(&o);
+	o.unstable_tseries = word;
+	struct compile_run r;
+	compile_run_opts(&r, src, &o);
+	assert_string_equal(compile_diags(&r), want);
+	compile_fini(&r);
+}
+
+/* tseries() (bpftrace 0.26): its arguments on the map; unsigned inputs
+ * (nsecs, pid) stay unsigned, as the printer shows them */
+static void test_tseries_arguments(void **state)
+{
+	(void)state;
+	struct compile_run r;
+	assert_int_equal(compile_run(&r, "BEGIN { @a = tseries(-1, 100ms, 20); "
+					 "@m[1] = tseries(nsecs, 1000, 1365, \"max\"); "
+					 "@v = tseries(pid, 1s, 1, \"avg\"); }"),
+			 0);
+	struct map_info *a = compile_map(&r, "@a"), *m = compile_map(&r, "@m"),
+			*v = compile_map(&r, "@v");
+	assert_int_equal(a->agg, AGG_TSERIES);
+	assert_int_type(a->value, true, 8);
+	assert_int_equal(a->tseries_interval_ns, 100000000);
+	assert_int_equal(a->tseries_nintervals, 20);
+	assert_int_equal(a->tseries_agg, TSERIES_LAST);
+	assert_int_type(m->value, false, 8);
+	assert_int_equal(m->tseries_interval_ns, 1000);
+	assert_int_equal(m->tseries_nintervals, 1365);
+	assert_int_equal(m->tseries_agg, TSERIES_MAX);
+	assert_int_type(v->value, false, 8);
+	assert_int_equal(v->tseries_agg, TSERIES_AVG);
+	compile_fini(&r);
+}
+
+static void test_tseries_errors(void **state)
+{
+	(void)state;
+	expect_diags("BEGIN { @t = tseries(comm, 1s, 5); }",
+	    "-e:1:22: error: tseries() needs an integer, got string[16]\n"
+	    "    1 | BEGIN { @t = tseries(comm, 1s, 5); }\n"
+	    "      |                      ^~~~\n");
+	expect_diags("BEGIN { $i = 1; @t = tseries(1, $i, 5); }",
+	    "-e:1:33: error: tseries: invalid interval_ns value (must be non-negative literal)\n"
+	    "    1 | BEGIN { $i = 1; @t = tseries(1, $i, 5); }\n"
+	    "      |                                 ^~\n");
+	expect_diags("BEGIN { @t = tseries(1, 1s, pid); }",
+	    "-e:1:29: error: tseries: invalid num_intervals value (must be non-negative literal)\n"
+	    "    1 | BEGIN { @t = tseries(1, 1s, pid); }\n"
+	    "      |                             ^~~\n");
+	expect_diags("BEGIN { @t = tseries(1, 0, 5); }",
+	    "-e:1:25: error: tseries() interval_ns must be >= 1 (0 provided)\n"
+	    "    1 | BEGIN { @t = tseries(1, 0, 5); }\n"
+	    "      |                         ^\n");
+	expect_diags("BEGIN { @t = tseries(1, 1s, -3); }",
+	    "-e:1:29: error: tseries() num_intervals must be >= 1 (-3 provided)\n"
+	    "    1 | BEGIN { @t = tseries(1, 1s, -3); }\n"
+	    "      |                             ^~\n");
+	expect_diags("BEGIN { @t = tseries(1, 1s, 1000001); }",
+	    "-e:1:29: error: tseries() num_intervals must be < 1000000 (1000001 provided)\n"
+	    "    1 | BEGIN { @t = tseries(1, 1s, 1000001); }\n"
+	    "      |                             ^~~~~~~\n");
+	expect_diags("BEGIN { @t = tseries(1, 1s, 1366); }",
+	    "-e:1:29: error: tseries() keeps at most 1365 intervals in sonde (1366 provided): they "
+	    "share one per-CPU map value of at most 32 KiB\n"
+	    "    1 | BEGIN { @t = tseries(1, 1s, 1366); }\n"
+	    "      |                             ^~~~\n");
+	expect_diags("BEGIN { @t = tseries(1, 1s, 5, \"med\"); }",
+	    "-e:1:32: error: tseries() expects one of the following aggregation functions: avg, "
+	    "max, min, sum (\"med\" provided)\n"
+	    "    1 | BEGIN { @t = tseries(1, 1s, 5, \"med\"); }\n"
+	    "      |                                ^~~~~\n");
+	expect_diags("BEGIN { @t = tseries(1, 1s, 5, comm); }",
+	    "-e:1:32: error: tseries() needs a string literal aggregation function: avg, max, min "
+	    "or sum\n"
+	    "    1 | BEGIN { @t = tseries(1, 1s, 5, comm); }\n"
+	    "      |                                ^~~~\n");
+	expect_diags_tseries("BEGIN { @t = tseries(1, 1s, 5); } END { @t = tseries(2, 1s, 5, \"sum\"); }",
+	    UNSTABLE_ENABLE,
+	    "-e:1:46: error: map '@t' is a tseries with other arguments elsewhere\n"
+	    "    1 | BEGIN { @t = tseries(1, 1s, 5); } END { @t = tseries(2, 1s, 5, \"sum\"); }\n"
+	    "      |                                              ^~~~~~~\n"
+	    "-e:1:14: note: first used here\n"
+	    "    1 | BEGIN { @t = tseries(1, 1s, 5); } END { @t = tseries(2, 1s, 5, \"sum\"); }\n"
+	    "      |              ^~~~~~~\n");
+	expect_diags_tseries("BEGIN { @t = tseries(1, 1s, 5); $x = @t + 1; }", UNSTABLE_ENABLE,
+	    "-e:1:38: error: map '@t' holds tseries(), which is per-CPU and can only be read when "
+	    "printed\n"
+	    "    1 | BEGIN { @t = tseries(1, 1s, 5); $x = @t + 1; }\n"
+	    "      |                                      ^~\n");
+}
+
+/* bpftrace 0.26 calls tseries unstable: a warning at the first use by
+ * default, nothing with unstable_tseries = enable (or true), an error at
+ * each use with error (or false) */
+static void test_tseries_unstable(void **state)
+{
+	(void)state;
+	expect_diags("BEGIN { @a = tseries(1, 1s, 5); @b = tseries(1, 1s, 5); }",
+	    "-e:1:14: warning: Script is using an unstable feature: tseries. To prevent this "
+	    "warning you must explicitly enable it in the config e.g. unstable_tseries=enable\n"
+	    "    1 | BEGIN { @a = tseries(1, 1s, 5); @b = tseries(1, 1s, 5); }\n"
+	    "      |              ^~~~~~~\n");
+	expect_diags_tseries("BEGIN { @a = tseries(1, 1s, 5); }", UNSTABLE_ENABLE, "");
+	expect_diags_tseries("BEGIN { @a = tseries(1, 1s, 5); }", 3 /* true */, "");
+	static const char refused[] =
+	    "-e:1:14: error: tseries feature is not enabled by default. To enable this unstable "
+	    "feature, set the config flag to enable. unstable_tseries=enable\n"
+	    "    1 | BEGIN { @a = tseries(1, 1s, 5); }\n"
+	    "      |              ^~~~~~~\n";
+	expect_diags_tseries("BEGIN { @a = tseries(1, 1s, 5); }", UNSTABLE_ERROR, refused);
+	expect_diags_tseries("BEGIN { @a = tseries(1, 1s, 5); }", 4 /* false */, refused);
 }
 
 static void test_lhist_bound_not_literal(void **state)
@@ -2609,6 +2728,9 @@ int main(void)
 	    cmocka_unit_test(test_sum_of_string),
 	    cmocka_unit_test(test_hist_of_string),
 	    cmocka_unit_test(test_lhist_bound_not_literal),
+	    cmocka_unit_test(test_tseries_arguments),
+	    cmocka_unit_test(test_tseries_errors),
+	    cmocka_unit_test(test_tseries_unstable),
 	    cmocka_unit_test(test_lhist_min_above_max),
 	    cmocka_unit_test(test_lhist_zero_step),
 	    cmocka_unit_test(test_lhist_too_many_buckets),

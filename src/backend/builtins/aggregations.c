@@ -1,12 +1,13 @@
 /*
- * aggregations.c - count sum avg min max stats hist lhist: what each keeps
- * in its per-CPU slot (agg_value_size), how an event updates it (the
- * hooks, through agg_begin/agg_end), and how a probe reads it back summed
+ * aggregations.c - count sum avg min max stats hist lhist tseries: what
+ * each keeps in its per-CPU slot (agg_value_size), how an event updates it
+ * (the hooks, through agg_begin/agg_end), and how a probe reads it back summed
  * over the CPUs (agg_read). The map machinery is src/backend/maps.c.
  */
 #include "backend/cg_internal.h"
 
 #include <bpf/libbpf.h>
+#include <time.h>
 
 /* Buckets of a hist or lhist, 0 for the others. */
 uint32_t agg_nbuckets(const struct map_info *m)
@@ -35,6 +36,8 @@ uint32_t agg_value_size(const struct map_info *m)
 	case AGG_HIST:
 	case AGG_LHIST:
 		return agg_nbuckets(m) * 8;
+	case AGG_TSERIES:
+		return m->tseries_nintervals * (uint32_t)sizeof(struct tseries_slot);
 	}
 	return 8;
 }
@@ -60,7 +63,7 @@ static LLVMValueRef agg_slot(struct cg *g, struct map_info *m, LLVMValueRef key,
 	 * stats two, a hist's or lhist's per bucket (bucket_add), a keyless
 	 * count none */
 	int misses = m->agg == AGG_AVG || m->agg == AGG_STATS ? 2 : 1;
-	if (m->agg == AGG_HIST || m->agg == AGG_LHIST)
+	if (m->agg == AGG_HIST || m->agg == AGG_LHIST || m->agg == AGG_TSERIES)
 		misses = 0;
 	else if (m->agg == AGG_COUNT && map_is_array(m))
 		misses = 0;
@@ -284,6 +287,75 @@ LLVMValueRef emit_lhist(struct cg *g, struct node *n, struct node *target)
 	return NULL;
 }
 
+/* CLOCK_TAI - CLOCK_BOOTTIME now, in ns: what makes bpf_ktime_get_boot_ns
+ * (Linux 5.8) a TAI time, as bpftrace 0.26 computes tseries() intervals.
+ * Taken when the program is built, as bpftrace does: both clocks run at
+ * the same rate until the next reboot. */
+static uint64_t tai_minus_boot_ns(void)
+{
+	struct timespec tai, boot;
+	clock_gettime(CLOCK_TAI, &tai);
+	clock_gettime(CLOCK_BOOTTIME, &boot);
+	return (uint64_t)(tai.tv_sec - boot.tv_sec) * 1000000000ull + (uint64_t)tai.tv_nsec -
+	       (uint64_t)boot.tv_nsec;
+}
+
+/* tseries(x, interval, n[, agg]): the slot of the current interval (its
+ * number, `epoch`, is the TAI time / interval), emptied first when it
+ * holds an older interval and an aggregation combines values, then
+ * updated. The printer merges the CPUs' slots of the same interval. */
+LLVMValueRef emit_tseries(struct cg *g, struct node *n, struct node *target)
+{
+	struct map_info *m = target->u.map.info;
+	LLVMValueRef x = operand(g, n);
+	struct agg_update u = agg_begin(g, n, target, NULL);
+	LLVMValueRef boot = cg_helper(g, BPF_FUNC_ktime_get_boot_ns, g->i64, NULL, 0);
+	LLVMValueRef now = LLVMBuildAdd(g->b, boot, c64(g, tai_minus_boot_ns()), "tai_ns");
+	LLVMValueRef epoch = LLVMBuildUDiv(g->b, now, c64(g, m->tseries_interval_ns), "epoch");
+	LLVMValueRef idx = LLVMBuildURem(g->b, epoch, c64(g, m->tseries_nintervals), "");
+	idx = clamp(g, idx, m->tseries_nintervals - 1);
+	LLVMValueRef off = LLVMBuildMul(g->b, idx, c64(g, sizeof(struct tseries_slot)), "");
+	LLVMValueRef slot = LLVMBuildInBoundsGEP2(g->b, g->i8, u.slot, &off, 1, "interval");
+	LLVMValueRef meta_p = gep(g, slot, offsetof(struct tseries_slot, meta));
+	LLVMValueRef epoch_p = gep(g, slot, offsetof(struct tseries_slot, epoch));
+	if (m->tseries_agg == TSERIES_LAST) {
+		store64(g, slot, x);
+		store64(g, meta_p, now);
+	} else {
+		LLVMValueRef stale = LLVMBuildICmp(g->b, LLVMIntNE, load64(g, epoch_p), epoch, "");
+		LLVMValueRef val = LLVMBuildSelect(g->b, stale, c64(g, 0), load64(g, slot), "");
+		LLVMValueRef meta = LLVMBuildSelect(g->b, stale, c64(g, 0), load64(g, meta_p), "");
+		switch (m->tseries_agg) {
+		case TSERIES_AVG:
+			store64(g, meta_p, LLVMBuildAdd(g->b, meta, c64(g, 1), ""));
+			store64(g, slot, LLVMBuildAdd(g->b, val, x, ""));
+			break;
+		case TSERIES_SUM:
+			store64(g, meta_p, meta);
+			store64(g, slot, LLVMBuildAdd(g->b, val, x, ""));
+			break;
+		case TSERIES_MIN:
+		case TSERIES_MAX: {
+			bool is_signed = !m->value || m->value->is_signed;
+			LLVMIntPredicate better_if = m->tseries_agg == TSERIES_MIN
+			                                 ? (is_signed ? LLVMIntSLT : LLVMIntULT)
+			                                 : (is_signed ? LLVMIntSGT : LLVMIntUGT);
+			LLVMValueRef take =
+			    LLVMBuildOr(g->b, LLVMBuildICmp(g->b, better_if, x, val, ""),
+			                LLVMBuildICmp(g->b, LLVMIntEQ, meta, c64(g, 0), ""), "");
+			store64(g, slot, LLVMBuildSelect(g->b, take, x, val, ""));
+			store64(g, meta_p, c64(g, 1));
+			break;
+		}
+		case TSERIES_LAST:
+			break;
+		}
+	}
+	store64(g, epoch_p, epoch);
+	agg_end(g, &u);
+	return NULL;
+}
+
 /* ---- aggregations read in a probe --------------------------------------- */
 
 /* min/max of the CPUs' {value, set} pairs into acc: an unset pair is
@@ -340,6 +412,7 @@ LLVMValueRef agg_read_key(struct cg *g, struct map_info *m, LLVMValueRef key)
 		case AGG_STATS:
 		case AGG_HIST:
 		case AGG_LHIST:
+		case AGG_TSERIES:
 			break;
 		}
 		LLVMBuildBr(g->b, next);
