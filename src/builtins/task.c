@@ -1,6 +1,6 @@
 /*
  * task.c - values about the task and the moment the probe fires: pid,
- * tid, uid, gid, comm, cgroup, username, curtask, cpid, nsecs, elapsed,
+ * tid, uid, gid, comm (and comm(PID), another process's), cgroup, username, curtask, cpid, nsecs, elapsed,
  * cpu, rand, numaid, ncpus, jiffies. The context they need (CTX_HAS_USER for the task's own ids)
  * is in their rows; what is left is their type.
  */
@@ -41,7 +41,8 @@ struct type *check_gid(struct sema *s, struct node *n)
 static const char *const comm_of_pid_kfuncs[] = {"bpf_task_from_pid", "bpf_task_release"};
 
 /* 1 when every attach point's program may call kfunc `name`, 0 when one
- * may not (`why` says which), -1 after an error */
+ * may not (*why_spec names it; NULL: the kernel has no such kfunc), -1
+ * after an error */
 static int kfunc_allowed_everywhere(struct sema *s, struct node *n, const char *name,
                                     const char **why_spec)
 {
@@ -71,7 +72,7 @@ static int kfunc_allowed_everywhere(struct sema *s, struct node *n, const char *
 /* comm(PID) (bpftrace 0.26): the name of process PID, read from the task
  * bpf_task_from_pid finds; "N/A" and a warning at the call when there is
  * no such process. Where the kfunc may not be called (BEGIN, kprobes and
- * uprobes on this kernel), an error, as bpftrace's. The call's value is
+ * uprobes on Linux 6.18), an error, as bpftrace's. The call's value is
  * the comm's offset in task_struct; its lowered node the warning. */
 static struct type *check_comm_of_pid(struct sema *s, struct node *n)
 {
