@@ -85,6 +85,10 @@ struct cg {
 	 * start ("@m[str(0)") */
 	struct loc first_key, first_key_map;
 	bool failed;                        /* an error was reported */
+	/* an expression already evaluated: cg_expr gives its value instead of
+	 * evaluating it again (comm(PID)'s warning prints the pid it used) */
+	struct node *evaluated;
+	LLVMValueRef evaluated_value;
 	bool iter_to_file;                  /* a pinned iterator: printf writes into its file */
 };
 

@@ -259,6 +259,33 @@ LLVMValueRef emit_kernel_var(struct emit *e, const struct btf *kernel_btf, const
 	return g;
 }
 
+LLVMValueRef emit_kernel_func(struct emit *e, const struct btf *kernel_btf, const char *name,
+			      LLVMTypeRef fn_type)
+{
+	LLVMValueRef fn = LLVMGetNamedFunction(e->mod, name);
+	if (fn)
+		return LLVMGetSection(fn) && !strcmp(LLVMGetSection(fn), ".ksyms") ? fn : NULL;
+	if (LLVMGetNamedGlobal(e->mod, name))
+		return NULL;
+	int func_id = btf__find_by_name_kind(kernel_btf, name, BTF_KIND_FUNC);
+	const struct btf_type *func = func_id > 0 ? btf__type_by_id(kernel_btf, func_id) : NULL;
+	LLVMMetadataRef proto = func ? mirror_kernel_type(e, kernel_btf, func->type, 0) : NULL;
+	if (!proto)
+		return NULL;
+	fn = LLVMAddFunction(e->mod, name, fn_type);
+	LLVMSetLinkage(fn, LLVMExternalLinkage);
+	LLVMSetSection(fn, ".ksyms");
+	/* a declaration's subprogram: the BPF backend writes it as an extern
+	 * BTF FUNC in .ksyms, whose prototype libbpf compares with the
+	 * kernel's (and names its parameters, as the kernel wants) */
+	size_t len = strlen(name);
+	LLVMMetadataRef sp = LLVMDIBuilderCreateFunction(e->dib, e->file, name, len, name, len,
+							 e->file, 0, proto, 0, 0, 0,
+							 LLVMDIFlagPrototyped, 1);
+	LLVMSetSubprogram(fn, sp);
+	return fn;
+}
+
 static LLVMMetadataRef new_function(struct emit *e, LLVMValueRef fn, const char *name, int line,
 				    bool local);
 

@@ -36,6 +36,13 @@ LLVMValueRef emit_map(struct emit *e, const char *name, uint32_t map_type, uint3
 struct btf;
 LLVMValueRef emit_kernel_var(struct emit *e, const struct btf *kernel_btf, const char *name,
 			     uint32_t var_id);
+/* Declares kernel function `name` (a kfunc in kernel_btf) as an extern
+ * of section .ksyms with LLVM type fn_type: a call of it becomes a
+ * BPF_PSEUDO_KFUNC_CALL once libbpf resolves it. One declaration per
+ * name; NULL when the kernel's BTF has no such function or the program
+ * has a symbol of that name of its own. */
+LLVMValueRef emit_kernel_func(struct emit *e, const struct btf *kernel_btf, const char *name,
+			      LLVMTypeRef fn_type);
 /* Debug info for a program function `int name(void *ctx)`; returns the
  * scope for emit_loc(). */
 LLVMMetadataRef emit_function(struct emit *e, LLVMValueRef fn, const char *name, int line);

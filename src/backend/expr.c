@@ -379,6 +379,8 @@ LLVMValueRef cg_expr(struct cg *g, struct node *n)
 
 static LLVMValueRef cg_expr_here(struct cg *g, struct node *n)
 {
+	if (n == g->evaluated)
+		return g->evaluated_value;
 	set_loc(g, n->loc);
 	/* a call's helpers are at the whole call (-k/-kk reports) */
 	if (n->kind == N_CALL)

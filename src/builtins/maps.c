@@ -37,8 +37,8 @@ struct type *check_delete(struct sema *s, struct node *n)
 	struct node *map = n->u.call.args;
 	if (map->kind != N_MAP || (map->next && map->u.map.keys)) {
 		diag_error(s->d, map->loc,
-			   "delete() needs a map element or a map and a key, as in "
-			   "delete(@m[key]) or delete(@m, key)");
+		           "delete() needs a map element or a map and a key, as in "
+		           "delete(@m[key]) or delete(@m, key)");
 		return NULL;
 	}
 	if (map->next)
@@ -49,11 +49,57 @@ struct type *check_delete(struct sema *s, struct node *n)
 	return &type_s64;
 }
 
+/* the builtin a stack argument names: ustack, kstack or a call of them */
+static bool is_stack_builtin(const struct node *a)
+{
+	int id = a->kind == N_IDENT  ? a->u.ident.builtin_id
+	         : a->kind == N_CALL ? a->u.call.builtin_id
+	                             : -1;
+	return id == BI_USTACK || id == BI_KSTACK;
+}
+
+/* len(ustack), len(kstack) (bpftrace 0.26): the frames of the stack the
+ * probe has now, counted where it fires (bpf_get_stack's bytes / 8). A
+ * stored stack is only its id in the stack map, which a program cannot
+ * read back, so the argument must be the builtin itself. */
+static struct type *check_stack_len(struct sema *s, struct node *n, struct node *arg)
+{
+	struct type *t = check_expr(s, arg);
+	if (!t)
+		return NULL;
+	if (t->kind != TYPE_USTACK && t->kind != TYPE_KSTACK) {
+		diag_error(s->d, arg->loc, "call to len() expects a map, ustack, or kstack, got %s",
+		           type_name(s->a, t));
+		return NULL;
+	}
+	if (!is_stack_builtin(arg)) {
+		diag_error(
+		    s->d, arg->loc,
+		    "len() counts the frames of ustack or kstack itself; a stored stack is an "
+		    "id the program cannot read back");
+		return NULL;
+	}
+	if (!feat_has_helper(s->c->host, BPF_FUNC_get_stack)) {
+		diag_error(s->d, n->loc,
+		           "len() of a stack needs bpf_get_stack, which this kernel "
+		           "lacks (Linux 4.18 or later)");
+		return NULL;
+	}
+	n->u.call.value = 1; /* the stack form, for the backend */
+	return &type_s64;
+}
+
 /* len(@m): counted in the probe with bpf_for_each_map_elem; whether the
  * map has keys at all is known only when every use is seen (finish_maps) */
 struct type *check_len(struct sema *s, struct node *n)
 {
 	struct node *map = n->u.call.args;
+	if (map->kind != N_MAP)
+		return check_stack_len(s, n, map);
+	if (map->u.map.keys) {
+		diag_error(s->d, map->loc, "len() needs a whole map, as in len(@name)");
+		return NULL;
+	}
 	struct map_info *m = find_map(s, map->u.map.name, map->loc);
 	map->u.map.info = m;
 	if (m && !m->len_used) {
@@ -95,8 +141,9 @@ struct type *check_find(struct sema *s, struct node *n)
 {
 	struct node *map = n->u.call.args, *key = map->next, *var = key->next;
 	if (var->kind != N_VAR) {
-		diag_error(s->d, var->loc, "find() stores the value in a $variable, as in "
-			   "find(@m, key, $v)");
+		diag_error(s->d, var->loc,
+		           "find() stores the value in a $variable, as in "
+		           "find(@m, key, $v)");
 		return NULL;
 	}
 	key->next = NULL;
@@ -111,7 +158,7 @@ struct type *check_find(struct sema *s, struct node *n)
 	struct map_info *m = elem->u.map.info;
 	if (m && m->agg != AGG_NONE) {
 		diag_error(s->d, map->loc, "find() reads a map of values; %s holds an aggregation",
-			   map->u.map.name);
+		           map->u.map.name);
 		return NULL;
 	}
 	n->u.call.lowered = set;

@@ -835,6 +835,26 @@ static void test_strlen_of_tuple(void **state)
 	    "      |                     ^~~~~~\n");
 }
 
+/* len() of neither a map nor a stack, and comm(PID) of a string: errors
+ * before anything is asked of the kernel */
+static void test_len_of_int(void **state)
+{
+	(void)state;
+	expect_diags("BEGIN { $n = len(5); }",
+	    "-e:1:18: error: call to len() expects a map, ustack, or kstack, got int64\n"
+	    "    1 | BEGIN { $n = len(5); }\n"
+	    "      |                  ^\n");
+}
+
+static void test_comm_of_string(void **state)
+{
+	(void)state;
+	expect_diags("BEGIN { $c = comm(\"x\"); }",
+	    "-e:1:19: error: comm(PID) needs an integer pid, got string[2]\n"
+	    "    1 | BEGIN { $c = comm(\"x\"); }\n"
+	    "      |                   ^~~\n");
+}
+
 static void test_memcmp_longer_than_value(void **state)
 {
 	(void)state;
@@ -2830,6 +2850,8 @@ int main(void)
 	    cmocka_unit_test(test_wildcard_expands_every_match),
 	    cmocka_unit_test(test_read_before_typing_assignment),
 	    cmocka_unit_test(test_strlen_of_tuple),
+	    cmocka_unit_test(test_len_of_int),
+	    cmocka_unit_test(test_comm_of_string),
 	    cmocka_unit_test(test_memcmp_longer_than_value),
 	    cmocka_unit_test(test_static_assert_false),
 	    cmocka_unit_test(test_assert_str_not_string_like),

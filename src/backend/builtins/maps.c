@@ -39,9 +39,28 @@ LLVMValueRef emit_delete(struct cg *g, struct node *n, struct node *target)
 	return bool64(g, LLVMBuildICmp(g->b, LLVMIntEQ, rc, c64(g, 0), "deleted"));
 }
 
+/* len(ustack), len(kstack): bpf_get_stack copies as many frames as the
+ * stack has, up to the stack's limit, and returns their bytes (or a
+ * negative errno, when there is no stack to walk: 0 frames) */
+static LLVMValueRef stack_len(struct cg *g, const struct type *stack)
+{
+	uint32_t size = type_stack_depth(stack) * 8;
+	LLVMValueRef frames = new_buf_filled_by_callee(g, size, "stack_frames");
+	bool user = stack->kind == TYPE_USTACK;
+	LLVMValueRef args[] = {g->ctxarg, frames, LLVMConstInt(g->i32, size, 0),
+	                       c64(g, user ? BPF_F_USER_STACK : 0)};
+	LLVMValueRef bytes = cg_helper(g, BPF_FUNC_get_stack, g->i64, args, 4);
+	buf_done(g, frames);
+	LLVMValueRef none = LLVMBuildICmp(g->b, LLVMIntSLT, bytes, c64(g, 0), "no_stack");
+	LLVMValueRef count = LLVMBuildUDiv(g->b, bytes, c64(g, 8), "frames");
+	return LLVMBuildSelect(g->b, none, c64(g, 0), count, "stack_len");
+}
+
 LLVMValueRef emit_len(struct cg *g, struct node *n, struct node *target)
 {
 	(void)target;
+	if (n->u.call.value) /* check_len: the stack form */
+		return stack_len(g, n->u.call.args->type);
 	return cg_len(g, n->u.call.args);
 }
 
@@ -73,8 +92,8 @@ LLVMValueRef emit_find(struct cg *g, struct node *n, struct node *target)
 	LLVMPositionBuilderAtEnd(g->b, found);
 	LLVMValueRef out = new_buf(g, m->value->size, "find_val");
 	copy_bytes(g, out, p, m->value->size);
-	store_value(g, var_slot(g, var->u.var.info), var->u.var.info->type, load_value(g, out, m->value),
-		    m->value);
+	store_value(g, var_slot(g, var->u.var.info), var->u.var.info->type,
+	            load_value(g, out, m->value), m->value);
 	LLVMBuildStore(g->b, c64(g, 1), res);
 	LLVMBuildBr(g->b, cont);
 	LLVMPositionBuilderAtEnd(g->b, cont);

@@ -4,6 +4,8 @@
  * jiffies.
  */
 #include "backend/cg_internal.h"
+#include "backend/emit.h"
+#include "kernel/btf.h"
 #include <bpf/libbpf.h>
 
 /* v >> 32, kept a shift through optimisation: LLVM would otherwise turn
@@ -54,9 +56,61 @@ LLVMValueRef emit_username(struct cg *g, struct node *n, struct node *target)
 	return emit_uid(g, n, target);
 }
 
+/* comm(PID): bpf_task_from_pid's task (a reference, NULL when there is no
+ * such process) gives its comm, then goes back with bpf_task_release */
+static LLVMValueRef comm_of_pid(struct cg *g, struct node *n)
+{
+	const struct btf *kernel_btf = btf_vmlinux(g->c->host);
+	LLVMTypeRef from_pid_params[] = {g->i32};
+	LLVMValueRef from_pid = emit_kernel_func(g->em, kernel_btf, "bpf_task_from_pid",
+	                                         LLVMFunctionType(g->ptr, from_pid_params, 1, 0));
+	LLVMTypeRef release_params[] = {g->ptr};
+	LLVMValueRef release =
+	    emit_kernel_func(g->em, kernel_btf, "bpf_task_release",
+	                     LLVMFunctionType(LLVMVoidTypeInContext(g->ctx), release_params, 1, 0));
+	LLVMValueRef buf = new_buf(g, 16, "comm_of_pid");
+	if (!from_pid || !release) {
+		g->failed = true;
+		diag_error(g->c->diag, n->loc,
+		           "comm(PID): cannot declare the kfuncs bpf_task_from_pid and "
+		           "bpf_task_release (a name of the program's own, or no BTF for them)");
+		return buf;
+	}
+	struct node *pid_node = n->u.call.args;
+	LLVMValueRef pid = cg_expr(g, pid_node);
+	LLVMValueRef pid32 = LLVMBuildIntCast2(g->b, pid, g->i32, 0, "pid");
+	LLVMValueRef task =
+	    LLVMBuildCall2(g->b, LLVMGlobalGetValueType(from_pid), from_pid, &pid32, 1, "task");
+	LLVMBasicBlockRef found = new_block(g, "comm_task"), none = new_block(g, "comm_no_task"),
+	                  done = new_block(g, "comm_done");
+	LLVMBuildCondBr(g->b, LLVMBuildIsNull(g->b, task, ""), none, found);
+
+	LLVMPositionBuilderAtEnd(g->b, found);
+	LLVMValueRef comm = LLVMBuildGEP2(
+	    g->b, g->i8, task, (LLVMValueRef[]){c64(g, n->u.call.value)}, 1, "task_comm");
+	LLVMValueRef read_args[] = {buf, LLVMConstInt(g->i32, 16, 0), comm};
+	cg_helper(g, BPF_FUNC_probe_read_kernel, g->i64, read_args, 3);
+	LLVMBuildCall2(g->b, LLVMGlobalGetValueType(release), release, &task, 1, "");
+	LLVMBuildBr(g->b, done);
+
+	/* bpftrace's value and warning for a pid with no process */
+	LLVMPositionBuilderAtEnd(g->b, none);
+	copy_bytes(g, buf, const_str(g, "N/A", 3, 16), 16);
+	g->evaluated = pid_node;
+	g->evaluated_value = pid;
+	cg_call_stmt(g, n->u.call.lowered);
+	g->evaluated = NULL;
+	LLVMBuildBr(g->b, done);
+
+	LLVMPositionBuilderAtEnd(g->b, done);
+	return buf;
+}
+
 LLVMValueRef emit_comm(struct cg *g, struct node *n, struct node *target)
 {
-	(void)n, (void)target;
+	(void)target;
+	if (n->kind == N_CALL && n->u.call.args)
+		return comm_of_pid(g, n);
 	LLVMValueRef buf = new_buf(g, 16, "comm");
 	LLVMValueRef args[] = {buf, LLVMConstInt(g->i32, 16, 0)};
 	cg_helper(g, BPF_FUNC_get_current_comm, g->i64, args, 2);
@@ -101,7 +155,7 @@ LLVMValueRef emit_elapsed(struct cg *g, struct node *n, struct node *target)
 	if (!g->elapsed) {
 		g->elapsed = emit_map(g->em, "elapsed_start", BPF_MAP_TYPE_ARRAY, 1, 4, 8, 1);
 		g->aux->maps[g->aux->n++] =
-			(struct aux_map_desc){AUX_MAP_ELAPSED_START, "elapsed_start", 0};
+		    (struct aux_map_desc){AUX_MAP_ELAPSED_START, "elapsed_start", 0};
 	}
 	LLVMValueRef now = cg_helper(g, BPF_FUNC_ktime_get_ns, g->i64, NULL, 0);
 	LLVMValueRef key = new_buf(g, 4, "elapsed_key");
@@ -122,21 +176,21 @@ LLVMValueRef emit_cpu(struct cg *g, struct node *n, struct node *target)
 {
 	(void)n, (void)target;
 	return LLVMBuildZExt(g->b, cg_helper(g, BPF_FUNC_get_smp_processor_id, g->i32, NULL, 0),
-			     g->i64, "");
+	                     g->i64, "");
 }
 
 LLVMValueRef emit_rand(struct cg *g, struct node *n, struct node *target)
 {
 	(void)n, (void)target;
 	return LLVMBuildZExt(g->b, cg_helper(g, BPF_FUNC_get_prandom_u32, g->i32, NULL, 0), g->i64,
-			     "");
+	                     "");
 }
 
 LLVMValueRef emit_numaid(struct cg *g, struct node *n, struct node *target)
 {
 	(void)n, (void)target;
-	return LLVMBuildZExt(g->b, cg_helper(g, BPF_FUNC_get_numa_node_id, g->i32, NULL, 0),
-			     g->i64, "");
+	return LLVMBuildZExt(g->b, cg_helper(g, BPF_FUNC_get_numa_node_id, g->i32, NULL, 0), g->i64,
+	                     "");
 }
 
 /* Possible CPUs, as bpftrace counts them: a constant of this machine,
