@@ -229,6 +229,9 @@ struct compilation {
 	/* a probe was left out by missing_probes = warn or ignore: its body
 	 * is unchecked, so maps it alone assigns have no type of their own */
 	bool probes_left_out;
+	/* the probe being expanded had a spec skipped as bpftrace 0.17 skips
+	 * it (sema_missing_probe_017_drops) */
+	bool spec_dropped_as_017;
 	/* a `true`/`false` literal: bpftrace 0.26's bools, bpftrace 0.17's
 	 * kernel enumerators of those names (1 and 0); where one is printed
 	 * the two readings differ, and the first such place is warned about */
@@ -251,6 +254,12 @@ void sema_add_attach_point(struct compilation *c, const struct attach_point *ap)
  * them attaches either), else the error. The return is what the expand
  * hook returns: -1 for the error, else 0. */
 int sema_missing_probe(struct compilation *c, struct loc loc, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* The same, for what bpftrace 0.17 leaves out without a word even when
+ * it is a probe's only spec (a function a binary lacks, a uprobe
+ * wildcard that matches nothing): with missing_probes unset, a warning
+ * and the spec is skipped; a probe left with nothing is left out. */
+int sema_missing_probe_017_drops(struct compilation *c, struct loc loc, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 /* After sema_missing_probe's error, where the binary rather than a typo
  * is the likely cause (a function one library version lacks): a note

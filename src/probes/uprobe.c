@@ -319,9 +319,10 @@ static int uprobe_expand_common(struct compilation *c, struct node *spec, const 
 	}
 	if (n == 0) {
 		int rc = strpbrk(fn, "*?[")
-		             ? sema_missing_probe(c, spec->loc, "no function in %s matches '%s'", path,
-		                                  fn)
-		             : sema_missing_probe(c, spec->loc, "%s has no function '%s'", path, fn);
+		             ? sema_missing_probe_017_drops(c, spec->loc,
+		                                            "no function in %s matches '%s'", path, fn)
+		             : sema_missing_probe_017_drops(c, spec->loc, "%s has no function '%s'",
+		                                            path, fn);
 		if (rc)
 			sema_missing_probe_hint(c);
 		return rc;

@@ -26,17 +26,24 @@ void sema_add_attach_point(struct compilation *c, const struct attach_point *ap)
 	c->pending[c->npending++] = *ap;
 }
 
-int sema_missing_probe(struct compilation *c, struct loc loc, const char *fmt, ...)
+static int missing_probe(struct compilation *c, struct loc loc, bool dropped_by_017,
+			 const char *fmt, va_list ap)
 {
 	enum missing_probes how = c->opts ? (enum missing_probes)c->opts->missing_probes
 	                                  : MISSING_PROBES_ERROR;
 	if (how == MISSING_PROBES_IGNORE)
 		return 0;
 	char msg[512];
-	va_list ap;
-	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
+	if (how == MISSING_PROBES_UNSET && dropped_by_017)
+		c->spec_dropped_as_017 = true;
+	if (how == MISSING_PROBES_UNSET && dropped_by_017 && !c->expanding_several) {
+		diag_warning(c->diag, loc,
+		             "%s; skipped, as bpftrace 0.17 skips it (config missing_probes = "
+		             "\"error\" refuses it)",
+		             msg);
+		return 0;
+	}
 	if (how == MISSING_PROBES_WARN) {
 		diag_warning(c->diag, loc, "%s; skipped (config missing_probes = warn)", msg);
 		return 0;
@@ -50,6 +57,24 @@ int sema_missing_probe(struct compilation *c, struct loc loc, const char *fmt, .
 	}
 	diag_error(c->diag, loc, "%s", msg);
 	return -1;
+}
+
+int sema_missing_probe(struct compilation *c, struct loc loc, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int rc = missing_probe(c, loc, false, fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+int sema_missing_probe_017_drops(struct compilation *c, struct loc loc, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int rc = missing_probe(c, loc, true, fmt, ap);
+	va_end(ap);
+	return rc;
 }
 
 void sema_missing_probe_hint(struct compilation *c)
@@ -132,9 +157,12 @@ static void expand_probe(struct sema *s, struct node *probe)
 	}
 	probe->u.probe.aps = NULL;
 	probe->u.probe.naps = 0;
+	bool dropped_as_017 = c->spec_dropped_as_017;
+	c->spec_dropped_as_017 = false;
 	if (!ok)
 		return;
-	if (c->npending == 0 && c->opts && c->opts->missing_probes == MISSING_PROBES_UNSET) {
+	if (c->npending == 0 && c->opts && c->opts->missing_probes == MISSING_PROBES_UNSET &&
+	    !dropped_as_017) {
 		/* bpftrace 0.17: a probe none of whose specs names anything */
 		diag_error(c->diag, probe->loc, "no attach point of this probe exists");
 		sema_missing_probe_hint(c);
@@ -144,7 +172,7 @@ static void expand_probe(struct sema *s, struct node *probe)
 		/* every spec was skipped (missing_probes warn or ignore): the
 		 * probe is left out, its body unchecked */
 		c->probes_left_out = true;
-		if (c->opts && c->opts->missing_probes == MISSING_PROBES_WARN)
+		if (c->opts && (c->opts->missing_probes == MISSING_PROBES_WARN || dropped_as_017))
 			diag_warning(c->diag, probe->loc,
 			             "no attach point of this probe is left; the probe is left out");
 		return;
@@ -205,7 +233,7 @@ void check_has_probes(struct compilation *c)
 			return;
 	if (c->diag->nerrors == 0)
 		diag_error(c->diag, c->prog.probes->loc,
-		           "no probes to attach: config missing_probes left out every probe");
+		           "no probes to attach: every probe was left out for attach points that do not exist");
 }
 
 int sema_probes(struct compilation *c)
