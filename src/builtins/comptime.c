@@ -385,18 +385,14 @@ struct type *check_kfunc_allowed(struct sema *s, struct node *n)
 	const char *name = kfunc_name(s, n);
 	if (!name)
 		return NULL;
-	bool allowed = s->naps > 0 && feat_kfunc_id(s->c->host, name) >= 0;
-	for (size_t i = 0; allowed && i < s->naps; i++) {
-		const struct attach_point *ap = &s->aps[i];
-		const char *section = ap->prov->section(s->a, ap);
-		char why[256] = "";
-		int r = feat_kfunc_allowed(s->c->host, name, section, why, sizeof why);
-		if (r < 0) {
-			diag_error(s->d, n->loc, "kfunc_allowed(\"%s\") cannot be told for %s: %s",
-				   name, ap->spec, why);
-			return NULL;
-		}
-		allowed = r;
+	const char *refusing = NULL;
+	char why[256] = "";
+	int r = kfunc_allowed_everywhere(s, name, &refusing, why, sizeof why);
+	if (r < 0) {
+		diag_error(s->d, n->loc, "kfunc_allowed(\"%s\") cannot be told for %s: %s", name,
+			   refusing, why);
+		return NULL;
 	}
+	bool allowed = s->naps > 0 && r == 1;
 	return become_const(n, allowed);
 }

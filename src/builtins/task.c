@@ -6,7 +6,6 @@
  */
 #include "builtins/check.h"
 #include "kernel/btf.h"
-#include "kernel/features.h"
 #include "sema/sema_internal.h"
 
 #include <bpf/libbpf.h>
@@ -40,35 +39,6 @@ struct type *check_gid(struct sema *s, struct node *n)
  * of the probe must be allowed to call */
 static const char *const comm_of_pid_kfuncs[] = {"bpf_task_from_pid", "bpf_task_release"};
 
-/* 1 when every attach point's program may call kfunc `name`, 0 when one
- * may not (*why_spec names it; NULL: the kernel has no such kfunc), -1
- * after an error */
-static int kfunc_allowed_everywhere(struct sema *s, struct node *n, const char *name,
-                                    const char **why_spec)
-{
-	if (feat_kfunc_id(s->c->host, name) < 0) {
-		*why_spec = NULL;
-		return 0;
-	}
-	for (size_t i = 0; i < s->naps; i++) {
-		const struct attach_point *ap = &s->aps[i];
-		char why[256] = "";
-		int r = feat_kfunc_allowed(s->c->host, name, ap->prov->section(s->a, ap), why,
-		                           sizeof why);
-		if (r < 0) {
-			diag_error(s->d, n->loc,
-			           "comm(PID): cannot tell whether %s may call %s: %s", ap->spec,
-			           name, why);
-			return -1;
-		}
-		if (!r) {
-			*why_spec = ap->spec;
-			return 0;
-		}
-	}
-	return 1;
-}
-
 /* comm(PID) (bpftrace 0.26): the name of process PID, read from the task
  * bpf_task_from_pid finds; "N/A" and a warning at the call when there is
  * no such process. Where the kfunc may not be called (BEGIN, kprobes and
@@ -87,9 +57,14 @@ static struct type *check_comm_of_pid(struct sema *s, struct node *n)
 	}
 	for (size_t i = 0; i < sizeof comm_of_pid_kfuncs / sizeof comm_of_pid_kfuncs[0]; i++) {
 		const char *spec = NULL;
-		int r = kfunc_allowed_everywhere(s, n, comm_of_pid_kfuncs[i], &spec);
-		if (r < 0)
+		char why[256] = "";
+		int r = kfunc_allowed_everywhere(s, comm_of_pid_kfuncs[i], &spec, why, sizeof why);
+		if (r < 0) {
+			diag_error(s->d, n->loc,
+			           "comm(PID): cannot tell whether %s may call %s: %s", spec,
+			           comm_of_pid_kfuncs[i], why);
 			return NULL;
+		}
 		if (!r && !spec) {
 			diag_error(s->d, n->loc,
 			           "comm(PID) needs the kfunc %s, which this kernel does not have",

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "compile.h"
+#include "front/intlit.h"
 #include "kernel/cpus.h"
 #include "kernel/features.h"
 #include "probes/provider.h"
@@ -43,51 +44,30 @@ static unsigned long long max_sample_rate(void)
 }
 
 /* interval:COUNT and profile:COUNT (bpftrace 0.26): COUNT nanoseconds,
- * or a duration with one of the suffixes of the language's integer
- * literals (ns us ms s m h d; u l ul ll ull are plain numbers), at least
+ * or a duration, written as the language's integer literals (front/intlit.c:
+ * ns us ms s m h d; u l ul ll ull are plain numbers), at least
  * 1us, as bpftrace takes it: the period in whole microseconds. */
 static int timer_expand_count(struct compilation *c, struct node *spec, const char *rest,
 			      const struct provider *prov)
 {
-	static const struct {
-		const char *suffix;
-		uint64_t ns;
-	} suffixes[] = {{"", 1},
-			{"u", 1},
-			{"l", 1},
-			{"ul", 1},
-			{"ll", 1},
-			{"ull", 1},
-			{"ns", 1},
-			{"us", 1000ull},
-			{"ms", 1000000ull},
-			{"s", 1000000000ull},
-			{"m", 60000000000ull},
-			{"h", 3600000000000ull},
-			{"d", 86400000000000ull}};
-	char *end = NULL;
-	errno = 0;
-	unsigned long long n = strtoull(rest, &end, 10);
-	if (errno == ERANGE) {
-		diag_error(c->diag, spec->loc, "the period of '%s' is too long", spec->u.spec.text);
-		return -1;
-	}
-	int k = -1;
-	for (size_t i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]); i++)
-		if (!strcasecmp(end, suffixes[i].suffix))
-			k = (int)i;
-	if (k < 0) {
+	uint64_t ns = 0;
+	switch (intlit_parse(rest, strlen(rest), INTLIT_TYPE_SUFFIX, &ns, NULL)) {
+	case INTLIT_INVALID:
 		diag_error(c->diag, spec->loc,
 			   "%s probes are written %s:UNIT:N with UNIT one of s, ms, us, hz, or "
 			   "%s:DURATION (1s, 100ms, or nanoseconds), got '%s'",
 			   prov->name, prov->name, prov->name, spec->u.spec.text);
 		return -1;
+	case INTLIT_OVERFLOW:
+		diag_error(c->diag, spec->loc, "the period of '%s' is too long", spec->u.spec.text);
+		return -1;
+	case INTLIT_OK:
+		break;
 	}
-	if (n > INT64_MAX / suffixes[k].ns) {
+	if (ns > INT64_MAX) {
 		diag_error(c->diag, spec->loc, "the period of '%s' is too long", spec->u.spec.text);
 		return -1;
 	}
-	uint64_t ns = n * suffixes[k].ns;
 	if (ns < 1000) {
 		diag_error(c->diag, spec->loc,
 			   "the period of '%s' is %llu ns; the shortest is 1us (1000 ns)",

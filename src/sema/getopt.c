@@ -25,6 +25,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "front/intlit.h"
 #include "sema/sema_internal.h"
 
 static bool is_getopt_call(const struct node *n)
@@ -241,71 +242,19 @@ static const char *given_word(const struct compilation *c, const char *name, con
 /* An integer as a script writes one (bpftrace 0.26 reads the command
  * line's the same way): an optional sign, '_' separators, 0x, 0b or
  * a leading 0 for octal, an exponent (1e6), a duration suffix (ns, us, ms,
- * s, m, h, d: nanoseconds). NULL, or why `text` is not one. */
+ * s, m, h, d: nanoseconds), read by front/intlit.c. NULL, or why `text` is
+ * not one. */
 static const char *parse_integer(const char *text, uint64_t *magnitude, bool *negative)
 {
 	const char *p = text;
 	*negative = *p == '-';
 	if (*p == '-' || *p == '+')
 		p++;
-	unsigned base = 10;
-	if (p[0] == '0' && (p[1] == 'x' || p[1] == 'X')) {
-		base = 16;
-		p += 2;
-	} else if (p[0] == '0' && (p[1] == 'b' || p[1] == 'B')) {
-		base = 2;
-		p += 2;
-	} else if (p[0] == '0' && p[1] >= '0' && p[1] <= '9') {
-		base = 8;
-		p++;
-	}
 	uint64_t v = 0;
-	int ndigits = 0;
-	bool overflow = false;
-	for (; *p; p++) {
-		if (*p == '_' && ndigits)
-			continue;
-		unsigned dv = *p >= '0' && *p <= '9'   ? (unsigned)(*p - '0')
-		              : *p >= 'a' && *p <= 'f' ? (unsigned)(*p - 'a' + 10)
-		              : *p >= 'A' && *p <= 'F' ? (unsigned)(*p - 'A' + 10)
-		                                       : 99;
-		if (dv >= base)
-			break;
-		ndigits++;
-		overflow |= v > (UINT64_MAX - dv) / base;
-		v = v * base + dv;
-	}
-	if (!ndigits)
+	enum intlit_status st = intlit_parse(p, strlen(p), 0, &v, NULL);
+	if (st == INTLIT_INVALID)
 		return "is not an integer";
-	if (base == 10 && (*p == 'e' || *p == 'E') && p[1] >= '0' && p[1] <= '9') {
-		unsigned exp = 0;
-		for (p++; *p >= '0' && *p <= '9'; p++)
-			exp = exp < 100 ? exp * 10 + (unsigned)(*p - '0') : exp;
-		for (unsigned k = 0; k < exp && v; k++) {
-			overflow |= v > UINT64_MAX / 10;
-			v *= 10;
-		}
-	}
-	static const struct {
-		const char *suffix;
-		uint64_t ns;
-	} durations[] = {{"ns", 1},
-	                 {"us", 1000ull},
-	                 {"ms", 1000000ull},
-	                 {"s", 1000000000ull},
-	                 {"m", 60000000000ull},
-	                 {"h", 3600000000000ull},
-	                 {"d", 86400000000000ull}};
-	for (size_t k = 0; *p && k < sizeof(durations) / sizeof(durations[0]); k++) {
-		if (!strcmp(p, durations[k].suffix)) {
-			overflow |= v > UINT64_MAX / durations[k].ns;
-			v *= durations[k].ns;
-			p += strlen(p);
-		}
-	}
-	if (*p)
-		return "is not an integer";
-	if (overflow || (*negative && v > (uint64_t)INT64_MAX + 1))
+	if (st == INTLIT_OVERFLOW || (*negative && v > (uint64_t)INT64_MAX + 1))
 		return "does not fit in 64 bits";
 	*negative = *negative && v;
 	*magnitude = v;

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "kernel/features.h"
 #include "kernel/tracefs.h"
 #include "sema/sema_internal.h"
 #include "manifest.h"
@@ -24,6 +25,24 @@ void sema_add_attach_point(struct compilation *c, const struct attach_point *ap)
 		c->cap_pending = cap;
 	}
 	c->pending[c->npending++] = *ap;
+}
+
+int kfunc_allowed_everywhere(struct sema *s, const char *name, const char **refusing,
+                             char *why, size_t why_size)
+{
+	*refusing = NULL;
+	if (feat_kfunc_id(s->c->host, name) < 0)
+		return 0;
+	for (size_t i = 0; i < s->naps; i++) {
+		const struct attach_point *ap = &s->aps[i];
+		int r = feat_kfunc_allowed(s->c->host, name, ap->prov->section(s->a, ap), why,
+		                           why_size);
+		if (r <= 0) {
+			*refusing = ap->spec;
+			return r < 0 ? -1 : 0;
+		}
+	}
+	return 1;
 }
 
 static int missing_probe(struct compilation *c, struct loc loc, bool dropped_by_017,

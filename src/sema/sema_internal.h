@@ -108,6 +108,12 @@ void finish_maps(struct sema *s);
 /* probes.c */
 /* "the program has no probes" when it has none */
 void check_has_probes(struct compilation *c);
+/* Whether the programs of every attach point of the probe being checked
+ * may call kfunc `name`: 1 when they all may; 0 when one may not, with
+ * *refusing naming its spec (NULL when the kernel has no such kfunc); -1
+ * when that cannot be told for *refusing, with the reason in why. */
+int kfunc_allowed_everywhere(struct sema *s, const char *name, const char **refusing,
+                             char *why, size_t why_size);
 
 /* macros.c */
 struct node *find_macro(struct sema *s, const char *name);

@@ -29,35 +29,12 @@
 #include <unistd.h>
 
 #include "calls.h"
+#include "stapsdt_note.h"
 
-/* A minimal USDT marker, laid out as <sys/sdt.h> does (no systemtap
- * headers needed): a nop at the probe site and a .note.stapsdt entry
- * holding its address, provider, name and argument locations. */
-#define SONDE_USDT(prov, name, argfmt, ...)                                                       \
-	__asm__ __volatile__("990: nop\n"                                                          \
-			     ".pushsection .note.stapsdt,\"?\",\"note\"\n"                         \
-			     ".balign 4\n"                                                         \
-			     ".4byte 992f-991f, 994f-993f, 3\n"                                    \
-			     "991: .asciz \"stapsdt\"\n"                                           \
-			     "992: .balign 4\n"                                                    \
-			     "993: .8byte 990b\n"                                                  \
-			     ".8byte _.stapsdt.base\n"                                             \
-			     ".8byte 0\n"                                                          \
-			     ".asciz \"" #prov "\"\n"                                              \
-			     ".asciz \"" #name "\"\n"                                              \
-			     ".asciz \"" argfmt "\"\n"                                             \
-			     "994: .balign 4\n"                                                    \
-			     ".popsection\n"                                                       \
-			     ".ifndef _.stapsdt.base\n"                                            \
-			     ".pushsection .stapsdt.base,\"aG\",\"progbits\",.stapsdt.base,comdat\n" \
-			     ".weak _.stapsdt.base\n"                                              \
-			     ".hidden _.stapsdt.base\n"                                            \
-			     "_.stapsdt.base: .space 1\n"                                          \
-			     ".size _.stapsdt.base, 1\n"                                           \
-			     ".popsection\n"                                                       \
-			     ".endif\n"                                                            \
-			     :                                                                     \
-			     : __VA_ARGS__)
+/* A minimal USDT marker (stapsdt_note.h; no systemtap headers needed)
+ * with the argument locations given as asm operands. */
+#define SONDE_USDT(prov, name, argfmt, ...) \
+	__asm__ __volatile__(STAPSDT_NOTE(#prov, #name, argfmt) : : __VA_ARGS__)
 
 /* sonde:tick has two register arguments; sonde:mixed has one in a
  * register, one in memory and one constant, as <sys/sdt.h>'s "nor"
