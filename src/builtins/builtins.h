@@ -24,6 +24,10 @@ enum builtin_flag {
 	BF_U32 = 1 << 5,    /* a u64 value that never exceeds 32 bits */
 };
 
+/* The size of comm(PID)'s string, bpftrace 0.26's string[64] (comm itself
+ * is the kernel's 16 bytes); sema types it, the backend fills it. */
+#define COMM_OF_PID_SIZE 64
+
 enum builtin_id {
 #define BUILTIN(id, ...) BI_##id,
 #include "builtins/builtins.def"

@@ -100,10 +100,10 @@ static struct type *check_comm_of_pid(struct sema *s, struct node *n)
 		return NULL;
 	pid->next = NULL;
 	n->u.call.lowered = warn;
-	return type_str(s->a, 16);
+	return type_str(s->a, COMM_OF_PID_SIZE);
 }
 
-/* the kernel's TASK_COMM_LEN; comm(PID) the same size */
+/* comm: the kernel's TASK_COMM_LEN; comm(PID): bpftrace 0.26's string[64] */
 struct type *check_comm(struct sema *s, struct node *n)
 {
 	if (n->kind == N_CALL && n->u.call.args)

@@ -68,7 +68,9 @@ static LLVMValueRef comm_of_pid(struct cg *g, struct node *n)
 	LLVMValueRef release =
 	    emit_kernel_func(g->em, kernel_btf, "bpf_task_release",
 	                     LLVMFunctionType(LLVMVoidTypeInContext(g->ctx), release_params, 1, 0));
-	LLVMValueRef buf = new_buf(g, 16, "comm_of_pid");
+	/* a string[64], as bpftrace 0.26's; the comm fills the first 16 bytes
+	 * of the zeroed buffer */
+	LLVMValueRef buf = new_buf(g, COMM_OF_PID_SIZE, "comm_of_pid");
 	if (!from_pid || !release) {
 		g->failed = true;
 		diag_error(g->c->diag, n->loc,
@@ -95,7 +97,7 @@ static LLVMValueRef comm_of_pid(struct cg *g, struct node *n)
 
 	/* bpftrace's value and warning for a pid with no process */
 	LLVMPositionBuilderAtEnd(g->b, none);
-	copy_bytes(g, buf, const_str(g, "N/A", 3, 16), 16);
+	copy_bytes(g, buf, const_str(g, "N/A", 3, COMM_OF_PID_SIZE), COMM_OF_PID_SIZE);
 	g->evaluated = pid_node;
 	g->evaluated_value = pid;
 	cg_call_stmt(g, n->u.call.lowered);
