@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/stat.h>
@@ -23,6 +24,9 @@
 #include <unistd.h>
 #include <wordexp.h>
 
+#include <bpf/libbpf.h>
+
+#include "backend/backend.h"
 #include "front/diag.h"
 #include "driver.h"
 #include "kernel/features.h"
@@ -1152,6 +1156,26 @@ static void early_exit(void *arg, int signo)
 	_exit(128 + signo);
 }
 
+/* -V: the build, and the LLVM and libbpf it compiles and loads with. The
+ * compiler module is looked for, not opened (runs that compile nothing
+ * never load LLVM). */
+static void print_version(void)
+{
+	printf("sonde %s (commit %s)\n", SONDE_VERSION, SONDE_GIT_COMMIT);
+	char module[PATH_MAX + 64];
+	const char *where = backend_locate(module, sizeof module);
+	if (!where)
+		printf("LLVM %s: compiler module sonde-backend.so not found; scripts cannot be "
+		       "compiled\n",
+		       SONDE_LLVM_VERSION);
+	else if (!*where)
+		printf("LLVM %s (linked in)\n", SONDE_LLVM_VERSION);
+	else
+		printf("LLVM %s (compiler module %s)\n", SONDE_LLVM_VERSION, where);
+	const char *bpf = libbpf_version_string();
+	printf("libbpf %s\n", bpf[0] == 'v' ? bpf + 1 : bpf);
+}
+
 /* What the command line asked for. */
 static int run_mode(struct cli *o, struct sig_state *sig, struct sig_watch *watch)
 {
@@ -1160,7 +1184,7 @@ static int run_mode(struct cli *o, struct sig_state *sig, struct sig_watch *watc
 		usage(stdout);
 		return EXIT_OK;
 	case MODE_VERSION:
-		printf("sonde %s\n", SONDE_VERSION);
+		print_version();
 		return EXIT_OK;
 	case MODE_INFO:
 		feat_print(o->host, stdout);

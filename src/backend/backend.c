@@ -120,6 +120,7 @@ static void backend_print_ir(struct backend_module *m, FILE *out)
 }
 
 __attribute__((visibility("default"))) const struct backend sonde_backend = {
+	.build = SONDE_BACKEND_BUILD,
 	.codegen = backend_codegen,
 	.emit = backend_emit,
 	.print_ir = backend_print_ir,

@@ -8,14 +8,22 @@
 #ifndef SONDE_BACKEND_H
 #define SONDE_BACKEND_H
 
+#include "build_id.h"
 #include "compile.h"
 #include "driver.h"
 
 /* One compilation's LLVM context, module and target, from codegen to emit. */
 struct backend_module;
 
+/* The build a module and the sonde that opens it must share: a module
+ * of another version or commit is refused, not called into (its view of
+ * sonde's structures may differ). */
+#define SONDE_BACKEND_BUILD SONDE_VERSION " " SONDE_GIT_COMMIT
+
 /* The driver's codegen and emit passes (driver.c) call these in turn. */
 struct backend {
+	/* SONDE_BACKEND_BUILD of the module: first, so any module can be asked */
+	const char *build;
 	/* LLVM IR for every probe instance and map (and --emit-llvm's file);
 	 * `path` names the script in debug info and is read back by emit.
 	 * NULL after a message on stderr or an error at the script's line. */
@@ -37,5 +45,9 @@ extern const struct backend sonde_backend;
 /* The backend, loaded if this build splits it out; NULL after a message on
  * stderr when it cannot be loaded (backend_load.c). */
 const struct backend *backend_get(void);
+
+/* Where backend_get would open the module from, into path (NULL when it
+ * is not found there); "" when this build links it in. Opens nothing. */
+const char *backend_locate(char *path, size_t size);
 
 #endif
