@@ -14,7 +14,8 @@ option is covered without touching this file:
 
 docs/reference.md must name each in backquotes (`count`, `kprobe:...`,
 `--dry-run`); docs/sonde.1 must name each as a word once its roff escapes
-are undone (\\- is -, \\fB and \\fR go).
+are undone (\\- is -, \\fB and \\fR go). The bash completion
+(completions/sonde.bash) must offer exactly the probe types.
 
   check_docs.py [--root DIR]   exit 1 listing what a document leaves out
 """
@@ -89,6 +90,12 @@ def main():
                 missing.append("docs/reference.md does not name the %s %s" % (kind, n))
             if not in_man(n):
                 missing.append("docs/sonde.1 does not name the %s %s" % (kind, n))
+    completion = read(args.root, "completions/sonde.bash")
+    m = re.search(r"^_sonde_probe_types='([^']*)'", completion, re.M)
+    offered = sorted(m.group(1).split()) if m else []
+    if offered != providers(args.root):
+        missing.append("completions/sonde.bash offers the probe types %s, the providers are %s"
+                       % (" ".join(offered), " ".join(providers(args.root))))
     for line in missing:
         print(line)
     if missing:
