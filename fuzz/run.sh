@@ -55,12 +55,13 @@ for t in "${targets[@]}"; do
 		par=(-jobs="$jobs" -workers="$jobs")
 	fi
 	rm -f "$B"/fuzz-*.log
-	# fuzz_object reads objects, not scripts: its seeds are its own
-	seeds="$ROOT/fuzz/corpus"
-	[ "$t" != fuzz_object ] || seeds="$ROOT/fuzz/corpus_object"
+	# fuzz_object reads objects (6 KB and more), not scripts: its seeds are
+	# its own, and its inputs may be as long as fuzz_common.h takes
+	seeds="$ROOT/fuzz/corpus" maxlen=4096
+	[ "$t" != fuzz_object ] || seeds="$ROOT/fuzz/corpus_object" maxlen=65536
 	(cd "$B" && exec "$B/$t" "$corpus" "$seeds" \
 		-dict="$ROOT/fuzz/sonde.dict" \
-		-max_total_time="$secs" -timeout=20 -rss_limit_mb=4096 -max_len=4096 \
+		-max_total_time="$secs" -timeout=20 -rss_limit_mb=4096 -max_len="$maxlen" \
 		-artifact_prefix="$art/" -print_final_stats=1 \
 		"${par[@]}") >"$log" 2>&1 || rc=$?
 	if [ "$jobs" -gt 1 ] && [ "${KEEP_GOING:-0}" != 1 ]; then

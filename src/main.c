@@ -44,6 +44,7 @@ static void usage(FILE *out)
 {
 	fputs("USAGE: sonde [options] FILE [PARAM...]\n"
 	      "       sonde [options] -e 'PROGRAM' [PARAM...]\n"
+	      "       sonde [options] FILE.o [PARAM...]   (an object --emit-elf wrote)\n"
 	      "\n"
 	      "Compiles a probe script to BPF, attaches it, and prints what it reports.\n"
 	      "The PARAMs are the script's $1, $2, ... ($# of them); options may come\n"
@@ -75,7 +76,8 @@ static void usage(FILE *out)
 	      "  --debug STAGE[,STAGE]  the same; the stages are always its argument\n"
 	      "  --dry-run          compile, verify and load, but attach nothing\n"
 	      "  --emit-llvm FILE   write the LLVM IR to FILE\n"
-	      "  --emit-elf FILE    write the BPF object to FILE and exit (for ip, tc, bpftool)\n"
+	      "  --emit-elf FILE    write the BPF object to FILE and exit (for ip, tc, bpftool,\n"
+	      "                     and for 'sonde FILE' to run without compiling)\n"
 	      "  --test-run PCAP    run the xdp/tc probes over the packets of a pcap file,\n"
 	      "                     attaching nothing; print verdict counts and the maps\n"
 	      "  --test             run the script's test:NAME probes (after BEGIN), print\n"
