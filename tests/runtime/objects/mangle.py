@@ -4,6 +4,7 @@ objects.test: each names what sonde must then refuse.
 
   mangle.py IN OUT truncate N     the first N bytes of IN
   mangle.py IN OUT flip           one byte of the manifest's body changed
+  mangle.py IN OUT format         the object format recorded: 1 more
   mangle.py IN OUT build          the sonde build recorded: one character changed
   mangle.py IN OUT kernel         the kernel release recorded: one character changed
   mangle.py IN OUT strip          the .sonde.manifest section renamed (an ELF without it)
@@ -45,6 +46,8 @@ def main():
         data = data[:int(sys.argv[4])]
     elif how == "flip":
         data[off + size - 5] ^= 0x55
+    elif how == "format":
+        data[off + 8] += 1
     elif how == "build":
         data[build[0] + build[1] - 1] ^= 0x01
     elif how == "kernel":
