@@ -98,6 +98,10 @@ struct map_info {
 	struct loc keys_loc;
 	struct loc len_loc;            /* first len(@map), checked once keys are known */
 	bool len_used;
+	/* first delete(@map[k]) or has_key(@map, k): a wide tseries
+	 * (manifest.h) has no element per key; checked once its kind is known */
+	struct loc key_op_loc;
+	const char *key_op; /* "delete()" or "has_key()", NULL: none */
 	struct early_read *early_reads; /* reads seen before the value type was known */
 	/* `let @m = KIND(N);` (bpftrace 0.26): its BPF map type and
 	 * max_entries, where it is declared */

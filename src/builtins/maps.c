@@ -25,6 +25,16 @@ struct type *check_zero(struct sema *s, struct node *n)
 	return &type_void;
 }
 
+/* the first operation on one key of a map, for finish_maps */
+static void note_key_op(struct node *map, const char *what)
+{
+	struct map_info *m = map->u.map.info;
+	if (m && !m->key_op) {
+		m->key_op = what;
+		m->key_op_loc = map->loc;
+	}
+}
+
 /* delete(@m[key]), delete(@m). A keyless aggregation is deleted by the
  * runtime zeroing it (emit_delete), an event: whether @m is one is known
  * only once every use is seen, so a keyless delete always asks for the
@@ -46,6 +56,8 @@ struct type *check_delete(struct sema *s, struct node *n)
 	use_map_keys(s, map);
 	if (!map->u.map.keys)
 		s->c->uses_events = true;
+	else
+		note_key_op(map, "delete()");
 	return &type_s64;
 }
 
@@ -130,6 +142,7 @@ struct type *check_has_key(struct sema *s, struct node *n)
 	use_map_keys(s, map);
 	if (!map->u.map.info)
 		return NULL;
+	note_key_op(map, "has_key()");
 	return &type_bool; /* bpftrace 0.26: prints as true or false */
 }
 

@@ -27,8 +27,10 @@ LLVMValueRef emit_delete(struct cg *g, struct node *n, struct node *target)
 {
 	(void)target;
 	struct node *m = n->u.call.args;
-	if (map_is_array(m->u.map.info)) {
-		/* a keyless aggregation's one slot is zeroed: it is there */
+	if (map_is_array(m->u.map.info) ||
+	    (!m->u.map.info->key && map_is_wide_tseries(m->u.map.info))) {
+		/* a keyless aggregation's one slot is zeroed: it is there (a
+		 * wide tseries' every interval) */
 		cg_map_event(g, n, EV_ZERO);
 		return c64(g, 1);
 	}
