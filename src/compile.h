@@ -230,6 +230,9 @@ struct compilation {
 
 	bool missing_noted; /* the missing_probes note was given */
 	bool tseries_warned; /* unstable_tseries = warn: the warning was given */
+	/* len() of a stored stack: every stack keeps its frame count
+	 * (STACK_FRAMES_SHIFT) */
+	bool stack_len_stored;
 	/* a probe was left out by missing_probes = warn or ignore: its body
 	 * is unchecked, so maps it alone assigns have no type of their own */
 	bool probes_left_out;

@@ -72,8 +72,9 @@ static bool is_stack_builtin(const struct node *a)
 
 /* len(ustack), len(kstack) (bpftrace 0.26): the frames of the stack the
  * probe has now, counted where it fires (bpf_get_stack's bytes / 8). A
- * stored stack is only its id in the stack map, which a program cannot
- * read back, so the argument must be the builtin itself. */
+ * stored stack ($s, @m[k], a tuple's) has them beside its id in the stack
+ * map, counted the same way when it was taken: once the script takes
+ * len() of one, every stack does. */
 static struct type *check_stack_len(struct sema *s, struct node *n, struct node *arg)
 {
 	struct type *t = check_expr(s, arg);
@@ -84,20 +85,16 @@ static struct type *check_stack_len(struct sema *s, struct node *n, struct node 
 		           type_name(s->a, t));
 		return NULL;
 	}
-	if (!is_stack_builtin(arg)) {
-		diag_error(
-		    s->d, arg->loc,
-		    "len() counts the frames of ustack or kstack itself; a stored stack is an "
-		    "id the program cannot read back");
-		return NULL;
-	}
 	if (!feat_has_helper(s->c->host, BPF_FUNC_get_stack)) {
 		diag_error(s->d, n->loc,
 		           "len() of a stack needs bpf_get_stack, which this kernel "
 		           "lacks (Linux 4.18 or later)");
 		return NULL;
 	}
-	n->u.call.value = 1; /* the stack form, for the backend */
+	/* the backend's form: 1 the builtin's stack now, 2 a stored one */
+	n->u.call.value = is_stack_builtin(arg) ? 1 : 2;
+	if (n->u.call.value == 2)
+		s->c->stack_len_stored = true;
 	return &type_s64;
 }
 
@@ -109,6 +106,11 @@ struct type *check_len(struct sema *s, struct node *n)
 	if (map->kind != N_MAP)
 		return check_stack_len(s, n, map);
 	if (map->u.map.keys) {
+		/* an element holding a stack (assigned earlier in the script) */
+		struct map_info *m = find_map(s, map->u.map.name, map->loc);
+		if (m->has_kind && m->agg == AGG_NONE && m->value &&
+		    (m->value->kind == TYPE_KSTACK || m->value->kind == TYPE_USTACK))
+			return check_stack_len(s, n, map);
 		diag_error(s->d, map->loc, "len() needs a whole map, as in len(@name)");
 		return NULL;
 	}

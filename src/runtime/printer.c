@@ -574,7 +574,7 @@ static void put_value(FILE *f, bool json, const struct type *t, const uint8_t *p
 			put_buf(f, t, p);
 		else if (t->kind == TYPE_KSTACK || t->kind == TYPE_USTACK)
 			/* symbolizing needs the stack map: the runtime's job */
-			fprintf(f, "[stack %llu]", (unsigned long long)load_u64(p));
+			fprintf(f, "[stack %llu]", (unsigned long long)(uint32_t)load_u64(p));
 		else
 			fprintf(f, "%#llx", (unsigned long long)load_u64(p));
 		return;
