@@ -105,16 +105,17 @@ struct type *check_len(struct sema *s, struct node *n)
 	struct node *map = n->u.call.args;
 	if (map->kind != N_MAP)
 		return check_stack_len(s, n, map);
+	struct map_info *m = find_map(s, map->u.map.name, map->loc);
+	/* @m[k] or a keyless @m holding a stack (assigned earlier in the
+	 * script): the stack's frames */
+	bool holds_stack = m->has_kind && m->agg == AGG_NONE && m->value &&
+	                   (m->value->kind == TYPE_KSTACK || m->value->kind == TYPE_USTACK);
+	if (holds_stack && (map->u.map.keys || (m->keys_seen && !m->keyed)))
+		return check_stack_len(s, n, map);
 	if (map->u.map.keys) {
-		/* an element holding a stack (assigned earlier in the script) */
-		struct map_info *m = find_map(s, map->u.map.name, map->loc);
-		if (m->has_kind && m->agg == AGG_NONE && m->value &&
-		    (m->value->kind == TYPE_KSTACK || m->value->kind == TYPE_USTACK))
-			return check_stack_len(s, n, map);
 		diag_error(s->d, map->loc, "len() needs a whole map, as in len(@name)");
 		return NULL;
 	}
-	struct map_info *m = find_map(s, map->u.map.name, map->loc);
 	map->u.map.info = m;
 	if (m && !m->len_used) {
 		m->len_used = true;
