@@ -98,6 +98,10 @@ struct map_info {
 	struct loc keys_loc;
 	struct loc len_loc;            /* first len(@map), checked once keys are known */
 	bool len_used;
+	/* first delete(@map[k]) or has_key(@map, k): a wide tseries
+	 * (manifest.h) has no element per key; checked once its kind is known */
+	struct loc key_op_loc;
+	const char *key_op; /* "delete()" or "has_key()", NULL: none */
 	struct early_read *early_reads; /* reads seen before the value type was known */
 	/* `let @m = KIND(N);` (bpftrace 0.26): its BPF map type and
 	 * max_entries, where it is declared */
@@ -226,6 +230,9 @@ struct compilation {
 
 	bool missing_noted; /* the missing_probes note was given */
 	bool tseries_warned; /* unstable_tseries = warn: the warning was given */
+	/* len() of a stored stack: every stack keeps its frame count
+	 * (STACK_FRAMES_SHIFT) */
+	bool stack_len_stored;
 	/* a probe was left out by missing_probes = warn or ignore: its body
 	 * is unchecked, so maps it alone assigns have no type of their own */
 	bool probes_left_out;

@@ -185,6 +185,9 @@ void finish_scratch(struct cg *g, struct probe_inst *pi);
 /* ---- maps.c: maps ------------------------------------------------------- */
 
 bool map_is_array(const struct map_info *m);
+bool map_is_wide_tseries(const struct map_info *m);
+/* len() of the stack the probe has now (builtins/maps.c) */
+LLVMValueRef stack_len(struct cg *g, const struct type *stack);
 uint32_t map_bpf_type(const struct map_info *m);
 uint32_t map_max_entries(const struct compilation *c, const struct map_info *m);
 uint32_t map_key_size(const struct map_info *m);

@@ -21,8 +21,8 @@ enum type_kind {
 	TYPE_STR,    /* char[size], NUL-terminated unless full */
 	TYPE_TUPLE,  /* fields[] at offsets, each 8-aligned where its type needs */
 	TYPE_INET,   /* 20 bytes: u32 family (AF_INET/AF_INET6) then 16 address bytes */
-	TYPE_KSTACK, /* u64 stack id from a stack-trace map */
-	TYPE_USTACK, /* u64 stack id + pid */
+	TYPE_KSTACK, /* u64 stack (STACK_FRAMES_SHIFT) */
+	TYPE_USTACK, /* u64 stack (STACK_FRAMES_SHIFT) + pid */
 	TYPE_KSYM,   /* u64 kernel address shown as a symbol */
 	TYPE_USYM,   /* u64 address + pid shown as a user symbol */
 	TYPE_PTR,    /* u64 pointer; `pointee` may be a RECORD from BTF */
@@ -106,6 +106,12 @@ extern const char *const stack_mode_names[STACK_MODE__COUNT];
 /* The kernel's perf_event_max_stack default: the deepest stack a stack
  * map keeps. */
 enum { STACK_MAX_DEPTH = 127 };
+
+/* A stack's u64: its id in the stack-trace map in the low 32 bits, and
+ * above them its frame count when the script takes len() of a stored
+ * stack (else 0). Equal stacks have equal ids, so equal values; a
+ * negative value is bpf_get_stackid's error (no stack: 0 frames). */
+enum { STACK_FRAMES_SHIFT = 32 };
 struct type *type_int(bool is_signed, uint32_t size);
 /* kstack/ustack limited to `depth` frames (1..STACK_MAX_DEPTH). */
 struct type *type_stack(struct arena *a, bool user, enum stack_mode mode, uint32_t depth);

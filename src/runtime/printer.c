@@ -14,6 +14,7 @@
  * TYPE_BUF is a u32 length then up to size - 4 bytes; TYPE_USYM and
  * TYPE_USTACK are a u64 address/stack id then the pid.
  */
+#define _GNU_SOURCE
 #include "runtime/printer.h"
 
 #include <arpa/inet.h>
@@ -573,7 +574,7 @@ static void put_value(FILE *f, bool json, const struct type *t, const uint8_t *p
 			put_buf(f, t, p);
 		else if (t->kind == TYPE_KSTACK || t->kind == TYPE_USTACK)
 			/* symbolizing needs the stack map: the runtime's job */
-			fprintf(f, "[stack %llu]", (unsigned long long)load_u64(p));
+			fprintf(f, "[stack %llu]", (unsigned long long)(uint32_t)load_u64(p));
 		else
 			fprintf(f, "%#llx", (unsigned long long)load_u64(p));
 		return;
@@ -712,6 +713,70 @@ static int cmp_points(const void *a, const void *b)
  * latest write may be of another interval (a CPU that saw no event since
  * keeps an older one), so the latest interval any CPU has wins, and only
  * the CPUs that have that one are combined. */
+static bool merge_interval(const struct map_desc *d, const uint8_t *v, uint32_t ncpus,
+                           size_t stride, bool is_signed, struct tseries_point *out)
+{
+	uint64_t latest = 0;
+	for (uint32_t c = 0; c < ncpus; c++) {
+		struct tseries_slot sl;
+		memcpy(&sl, v + c * stride, sizeof(sl));
+		if (sl.epoch > latest)
+			latest = sl.epoch;
+	}
+	if (!latest)
+		return false; /* never written, or zeroed */
+	bool seen = false;
+	struct tseries_slot acc = {0};
+	for (uint32_t c = 0; c < ncpus; c++) {
+		struct tseries_slot sl;
+		memcpy(&sl, v + c * stride, sizeof(sl));
+		if (sl.epoch != latest)
+			continue;
+		if (!seen) {
+			acc = sl;
+			seen = true;
+			continue;
+		}
+		switch (d->tseries_agg) {
+		case TSERIES_LAST:
+			if (sl.meta > acc.meta)
+				acc = sl;
+			break;
+		case TSERIES_AVG:
+			acc.value = (int64_t)((uint64_t)acc.value + (uint64_t)sl.value);
+			acc.meta += sl.meta;
+			break;
+		case TSERIES_SUM:
+			acc.value = (int64_t)((uint64_t)acc.value + (uint64_t)sl.value);
+			break;
+		case TSERIES_MIN:
+		case TSERIES_MAX: {
+			bool less = is_signed ? sl.value < acc.value
+			                      : (uint64_t)sl.value < (uint64_t)acc.value;
+			bool more = is_signed ? sl.value > acc.value
+			                      : (uint64_t)sl.value > (uint64_t)acc.value;
+			if (d->tseries_agg == TSERIES_MIN ? less : more)
+				acc.value = sl.value;
+			break;
+		}
+		}
+	}
+	if (d->tseries_agg == TSERIES_AVG && acc.meta)
+		acc.value = is_signed ? acc.value / (int64_t)acc.meta
+		                      : (int64_t)((uint64_t)acc.value / acc.meta);
+	out->epoch = latest;
+	out->value = acc.value;
+	return true;
+}
+
+static void add_point(struct entry *e, const struct tseries_point *pt)
+{
+	e->points[e->npoints++] = *pt;
+	if (pt->epoch > e->latest_epoch)
+		e->latest_epoch = pt->epoch;
+}
+
+/* A compact tseries' entry: every interval in its one value */
 static void merge_tseries(const struct map_desc *d, const uint8_t *v, uint32_t ncpus, size_t stride,
                           bool is_signed, struct entry *e)
 {
@@ -721,61 +786,69 @@ static void merge_tseries(const struct map_desc *d, const uint8_t *v, uint32_t n
 		sonde_out_of_memory("printing");
 	}
 	for (uint32_t i = 0; i < n && (i + 1) * sizeof(struct tseries_slot) <= d->value_size; i++) {
-		uint64_t latest = 0;
-		for (uint32_t c = 0; c < ncpus; c++) {
-			struct tseries_slot sl;
-			memcpy(&sl, v + c * stride + i * sizeof(sl), sizeof(sl));
-			if (sl.epoch > latest)
-				latest = sl.epoch;
-		}
-		if (!latest)
-			continue; /* never written, or zeroed */
-		bool seen = false;
-		struct tseries_slot acc = {0};
-		for (uint32_t c = 0; c < ncpus; c++) {
-			struct tseries_slot sl;
-			memcpy(&sl, v + c * stride + i * sizeof(sl), sizeof(sl));
-			if (sl.epoch != latest)
-				continue;
-			if (!seen) {
-				acc = sl;
-				seen = true;
-				continue;
-			}
-			switch (d->tseries_agg) {
-			case TSERIES_LAST:
-				if (sl.meta > acc.meta)
-					acc = sl;
-				break;
-			case TSERIES_AVG:
-				acc.value = (int64_t)((uint64_t)acc.value + (uint64_t)sl.value);
-				acc.meta += sl.meta;
-				break;
-			case TSERIES_SUM:
-				acc.value = (int64_t)((uint64_t)acc.value + (uint64_t)sl.value);
-				break;
-			case TSERIES_MIN:
-			case TSERIES_MAX: {
-				bool less = is_signed ? sl.value < acc.value
-				                      : (uint64_t)sl.value < (uint64_t)acc.value;
-				bool more = is_signed ? sl.value > acc.value
-				                      : (uint64_t)sl.value > (uint64_t)acc.value;
-				if (d->tseries_agg == TSERIES_MIN ? less : more)
-					acc.value = sl.value;
-				break;
-			}
-			}
-		}
-		if (d->tseries_agg == TSERIES_AVG && acc.meta)
-			acc.value = is_signed ? acc.value / (int64_t)acc.meta
-			                      : (int64_t)((uint64_t)acc.value / acc.meta);
-		e->points[e->npoints].epoch = latest;
-		e->points[e->npoints].value = acc.value;
-		e->npoints++;
-		if (latest > e->latest_epoch)
-			e->latest_epoch = latest;
+		struct tseries_point pt;
+		if (merge_interval(d, v + i * sizeof(struct tseries_slot), ncpus, stride, is_signed,
+		                   &pt))
+			add_point(e, &pt);
 	}
 	qsort(e->points, e->npoints, sizeof(*e->points), cmp_points);
+}
+
+/* A wide tseries (an element per interval, manifest.h): the elements of
+ * each script key become one entry. Returns the entries' count. */
+struct wide_keys {
+	const struct map_desc *desc;
+	const uint8_t *keys;
+};
+
+static int cmp_wide_keys(const void *a, const void *b, void *arg)
+{
+	const struct wide_keys *w = arg;
+	size_t ks = w->desc->key ? w->desc->key->size : 0;
+	return memcmp(w->keys + *(const size_t *)a * w->desc->key_size,
+	              w->keys + *(const size_t *)b * w->desc->key_size, ks);
+}
+
+static bool value_is_signed(const struct map_desc *d);
+
+static size_t merge_wide_tseries(const struct map_desc *d, const struct map_snapshot *s,
+                                 struct entry *e)
+{
+	uint32_t ncpus = s->ncpus ? s->ncpus : 1;
+	size_t stride = ((size_t)d->value_size + 7) / 8 * 8;
+	size_t ks = d->key ? d->key->size : 0;
+	bool is_signed = value_is_signed(d);
+	size_t *order = calloc(s->n ? s->n : 1, sizeof(*order));
+	if (!order) {
+		sonde_out_of_memory("printing");
+	}
+	for (size_t i = 0; i < s->n; i++)
+		order[i] = i;
+	struct wide_keys w = {d, s->keys};
+	qsort_r(order, s->n, sizeof(*order), cmp_wide_keys, &w);
+	size_t n = 0;
+	for (size_t i = 0; i < s->n;) {
+		const uint8_t *key = s->keys + order[i] * d->key_size;
+		size_t j = i;
+		while (j < s->n && !memcmp(s->keys + order[j] * d->key_size, key, ks))
+			j++;
+		struct entry *en = &e[n++];
+		memset(en, 0, sizeof(*en));
+		en->key = key;
+		en->points = calloc(j - i, sizeof(*en->points));
+		if (!en->points) {
+			sonde_out_of_memory("printing");
+		}
+		for (; i < j; i++) {
+			struct tseries_point pt;
+			if (merge_interval(d, s->values + order[i] * ncpus * stride, ncpus, stride,
+			                   is_signed, &pt))
+				add_point(en, &pt);
+		}
+		qsort(en->points, en->npoints, sizeof(*en->points), cmp_points);
+	}
+	free(order);
+	return n;
 }
 
 static bool agg_is_hist(enum agg_kind k)
@@ -1779,8 +1852,11 @@ void out_map(struct printer *p, const struct map_desc *desc, const struct map_sn
 	if (!e) {
 		sonde_out_of_memory("printing");
 	}
-	for (size_t i = 0; i < n; i++)
-		merge_entry(desc, snap, i, &e[i]);
+	if (desc->agg == AGG_TSERIES && tseries_is_wide(desc->tseries_nintervals))
+		n = merge_wide_tseries(desc, snap, e);
+	else
+		for (size_t i = 0; i < n; i++)
+			merge_entry(desc, snap, i, &e[i]);
 	sort_entries(desc, e, n);
 	/* bpftrace ignores top and div for stats and tseries */
 	if (desc->agg == AGG_STATS || desc->agg == AGG_TSERIES)

@@ -356,6 +356,16 @@ void finish_maps(struct sema *s)
 		if (m->len_used && !m->keyed)
 			diag_error(s->d, m->len_loc,
 				   "len() counts the keys of a map, and '%s' has none", m->name);
+		/* a wide tseries keeps a key's intervals in elements of their own:
+		 * no one element to delete, find or count per key */
+		if (m->agg == AGG_TSERIES && tseries_is_wide(m->tseries_nintervals)) {
+			const char *what = m->len_used ? "len()" : m->key_op;
+			if (what)
+				diag_error(s->d, m->len_used ? m->len_loc : m->key_op_loc,
+					   "%s of map '%s' is not supported: its tseries() keeps "
+					   "more than %d intervals, each under a key of its own",
+					   what, m->name, (int)TSERIES_COMPACT_MAX);
+		}
 		if (agg_infos[m->agg].is_unsigned)
 			m->value = &type_u64;
 		else if (m->agg != AGG_NONE && !m->value)

@@ -1187,11 +1187,16 @@ static void test_tseries_errors(void **state)
 	    "-e:1:29: error: tseries() num_intervals must be < 1000000 (1000001 provided)\n"
 	    "    1 | BEGIN { @t = tseries(1, 1s, 1000001); }\n"
 	    "      |                             ^~~~~~~\n");
-	expect_diags("BEGIN { @t = tseries(1, 1s, 1366); }",
-	    "-e:1:29: error: tseries() keeps at most 1365 intervals in sonde (1366 provided): they "
-	    "share one per-CPU map value of at most 32 KiB\n"
-	    "    1 | BEGIN { @t = tseries(1, 1s, 1366); }\n"
-	    "      |                             ^~~~\n");
+	/* past 1365 intervals, an element each: no one element per key */
+	expect_diags("BEGIN { @t[1] = tseries(1, 1s, 1366); delete(@t[1]); }",
+	    "-e:1:17: warning: Script is using an unstable feature: tseries. To prevent this "
+	    "warning you must explicitly enable it in the config e.g. unstable_tseries=enable\n"
+	    "    1 | BEGIN { @t[1] = tseries(1, 1s, 1366); delete(@t[1]); }\n"
+	    "      |                 ^~~~~~~\n"
+	    "-e:1:46: error: delete() of map '@t' is not supported: its tseries() keeps more "
+	    "than 1365 intervals, each under a key of its own\n"
+	    "    1 | BEGIN { @t[1] = tseries(1, 1s, 1366); delete(@t[1]); }\n"
+	    "      |                                              ^~~~~\n");
 	expect_diags("BEGIN { @t = tseries(1, 1s, 5, \"med\"); }",
 	    "-e:1:32: error: tseries() expects one of the following aggregation functions: avg, "
 	    "max, min, sum (\"med\" provided)\n"

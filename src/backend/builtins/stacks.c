@@ -36,7 +36,14 @@ static LLVMValueRef stack_id(struct cg *g, const struct type *t)
 	}
 	bool user = t->kind == TYPE_USTACK;
 	LLVMValueRef args[] = {g->ctxarg, g->stacks[depth], c64(g, user ? BPF_F_USER_STACK : 0)};
-	return cg_helper(g, BPF_FUNC_get_stackid, g->i64, args, 3);
+	LLVMValueRef id = cg_helper(g, BPF_FUNC_get_stackid, g->i64, args, 3);
+	if (!g->c->stack_len_stored)
+		return id;
+	/* the frame count beside the id, for len() of the stored stack: a
+	 * second walk of the same stack, as len(ustack) makes */
+	LLVMValueRef frames = LLVMBuildShl(g->b, stack_len(g, t), c64(g, STACK_FRAMES_SHIFT), "");
+	LLVMValueRef failed = LLVMBuildICmp(g->b, LLVMIntSLT, id, c64(g, 0), "no_stack");
+	return LLVMBuildSelect(g->b, failed, id, LLVMBuildOr(g->b, id, frames, ""), "stack");
 }
 
 LLVMValueRef emit_kstack(struct cg *g, struct node *n, struct node *target)
