@@ -192,6 +192,10 @@ static struct type *check_binop(struct sema *s, struct node *n)
 	}
 	if (op == OP_LT || op == OP_LE || op == OP_GT || op == OP_GE)
 		return &type_cmp_bool;
+	/* bpftrace 0.26 keeps a bool of two bools: & | ^ stay 1 or 0 */
+	if ((op == OP_BAND || op == OP_BOR || op == OP_BXOR) && l->kind == TYPE_BOOL &&
+	    r->kind == TYPE_BOOL)
+		return &type_cmp_bool;
 	/* A pointer only moves by an integer (p + n, n + p, p - n), as in
 	 * bpftrace, which refuses p - q, n - p and p * n: arithmetic on an
 	 * address is written on the integer, (uint64)p. */

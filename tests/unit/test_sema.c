@@ -2304,9 +2304,10 @@ static void test_comparison_bools(void **state)
 					 "$has = strcontains(\"ab\", \"b\"); $lit = true; "
 					 "$mix = true; $mix = $a > 1; $n = 0; $n = $a > 1; "
 					 "$m = $a > 1; $m = 5; $neg = -($a > 1); $sum = ($a > 1) + 1; "
-					 "$t = ($a > 1, 2); }"),
+					 "$t = ($a > 1, 2); $band = ($a > 1) & ($a < 2); "
+					 "$bor = ($a > 1) | 0; }"),
 			 0);
-	const char *cmp[] = {"lt", "ne", "not", "and", "or", "has"};
+	const char *cmp[] = {"lt", "ne", "not", "and", "or", "has", "band"};
 	for (size_t i = 0; i < sizeof(cmp) / sizeof(cmp[0]); i++)
 		assert_cmp_bool_type(first_probe_var(&r, cmp[i])->type);
 	/* a variable of both bools is the first one's */
@@ -2316,7 +2317,7 @@ static void test_comparison_bools(void **state)
 		assert_int_equal(lit->kind, TYPE_BOOL);
 		assert_false(lit->int_in_017);
 	}
-	const char *ints[] = {"n", "m", "neg", "sum"};
+	const char *ints[] = {"n", "m", "neg", "sum", "bor"};
 	for (size_t i = 0; i < sizeof(ints) / sizeof(ints[0]); i++)
 		assert_int_type(first_probe_var(&r, ints[i])->type, true, 8);
 	assert_cmp_bool_type(first_probe_var(&r, "t")->type->fields[0].type);
