@@ -69,6 +69,9 @@ struct compile_options {
 	const char **include_files;
 	int ninclude_files;
 	bool no_warnings; /* --no-warnings: the diagnostic sink shows none */
+	/* --output-version 0.26: the run prints comparisons' bools as true or
+	 * false (the printer decides; sema's warning says which it takes) */
+	bool output_026;
 	unsigned env_set; /* settings (settings.h) fixed by the environment */
 	int child_pid;         /* -c: the command's pid (the cpid builtin); 0 without -c */
 	const char *child_path; /* -c: the file the command runs (absolute); NULL without -c */
@@ -244,6 +247,9 @@ struct compilation {
 	 * the two readings differ, and the first such place is warned about */
 	bool bool_literal_seen, bool_reading_warned;
 	struct loc bool_literal_loc;
+	/* a comparison's bool (type_cmp_bool) printed: the two readings
+	 * differ there too, 1 or 0 against true or false; warned once */
+	bool cmp_bool_reading_warned;
 	/* the probe being expanded has several specs: with missing_probes
 	 * unset, one that names nothing is then only a warning */
 	bool expanding_several;

@@ -1031,6 +1031,7 @@ static int compile_and_run(struct cli *o, const struct source *src, struct sig_w
 	struct diag d;
 	diag_init(&d, stderr);
 	d.no_warnings = o->copts.no_warnings;
+	o->copts.output_026 = o->ropts.output_version == OUT_V0_26;
 	struct program *prog = NULL;
 	bool script_error = false;
 	if (driver_compile(src, &o->copts, o->host, &d, &prog, &script_error))

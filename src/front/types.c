@@ -13,6 +13,7 @@
 
 struct type type_void = {.kind = TYPE_VOID, .size = 0, .align = 1};
 struct type type_bool = {.kind = TYPE_BOOL, .size = 1, .align = 1};
+struct type type_cmp_bool = {.kind = TYPE_BOOL, .size = 8, .align = 8, .int_in_017 = true};
 struct type type_u8 = {.kind = TYPE_INT, .size = 1, .align = 1};
 struct type type_s8 = {.kind = TYPE_INT, .size = 1, .align = 1, .is_signed = true};
 struct type type_u16 = {.kind = TYPE_INT, .size = 2, .align = 2};

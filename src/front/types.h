@@ -86,6 +86,11 @@ struct type {
 	/* TYPE_NAMED: what the number names (enum named_kind); a cgroup
 	 * path's hierarchy filter is in `name` */
 	uint8_t named;
+	/* TYPE_BOOL: made by a comparison, !, && or || (or strcontains), a
+	 * bool in bpftrace 0.26 but an integer in bpftrace 0.17: it prints 1
+	 * or 0 in 0.17's output (the default), true or false in 0.26's. Eight
+	 * bytes, laid out as the int64 that 0.17 stores */
+	bool int_in_017;
 };
 
 /* What a TYPE_NAMED number is shown as: a user name (username), the errno
@@ -94,8 +99,8 @@ struct type {
 enum named_kind { NAMED_USER, NAMED_ERRNO, NAMED_SYSCALL, NAMED_CGROUP };
 
 /* Shared immutable singletons for the common types. */
-extern struct type type_void, type_bool, type_u8, type_s8, type_u16, type_s16, type_u32,
-	type_s32, type_u64, type_s64, type_kstack, type_ustack, type_ksym, type_usym, type_inet,
+extern struct type type_void, type_bool, type_cmp_bool, type_u8, type_s8, type_u16, type_s16,
+	type_u32, type_s32, type_u64, type_s64, type_kstack, type_ustack, type_ksym, type_usym, type_inet,
 	type_username, type_errno_name, type_syscall_name;
 
 /* kstack/ustack modes, as bpftrace's kstack(perf) ... */

@@ -483,8 +483,12 @@ static void put_value(FILE *f, bool json, const struct type *t, const uint8_t *p
 {
 	switch (t->kind) {
 	case TYPE_BOOL:
-		/* bpftrace 0.26's words for its bool, in text and in JSON */
-		fputs(*p ? "true" : "false", f);
+		/* bpftrace 0.26's words for its bool, in text and in JSON; a
+		 * comparison's bool is 0.17's integer in 0.17's output */
+		if (t->int_in_017 && active_version == OUT_V0_17)
+			put_int(f, load_int(t, p), true); /* as 0.17's int64 */
+		else
+			fputs(*p ? "true" : "false", f);
 		return;
 	case TYPE_INT:
 		if (json)
@@ -2299,8 +2303,12 @@ static void put_conv(FILE *f, const struct conv *c, const struct type *t, const 
 	case 's': {
 		struct membuf m;
 		FILE *mf = membuf_open(&m);
-		if (!((t->kind == TYPE_KSTACK || t->kind == TYPE_USTACK) && active_resolver &&
-		      active_resolver->format(active_resolver, mf, t, p, true) == 0))
+		/* a bool through %s is a word in either output: bpftrace 0.17
+		 * takes no integer there */
+		if (t->kind == TYPE_BOOL)
+			fputs(*p ? "true" : "false", mf);
+		else if (!((t->kind == TYPE_KSTACK || t->kind == TYPE_USTACK) && active_resolver &&
+			   active_resolver->format(active_resolver, mf, t, p, true) == 0))
 			put_value(mf, false, t, p);
 		membuf_close(&m);
 		c_spec(spec, sizeof(spec), c, "", 's');
