@@ -76,7 +76,7 @@ struct type *check_ustack(struct sema *s, struct node *n)
 }
 
 /* dw_ustack([MODE][, LIMIT]): ustack's arguments; unwinding needs the
- * unwind tables of the processes, read when sonde starts: -p's */
+ * unwind tables of the process, read when sonde starts: -p's or -c's */
 struct type *check_dw_ustack(struct sema *s, struct node *n)
 {
 	enum unstable_mode mode = unstable_is(s->c->opts->unstable_dw_ustack);
@@ -91,16 +91,10 @@ struct type *check_dw_ustack(struct sema *s, struct node *n)
 	diag_error(s->d, n->loc, "dw_ustack is only available on x86_64");
 	return NULL;
 #endif
-	if (s->c->opts->child_pid) {
-		diag_error(s->d, n->loc,
-		           "dw_ustack with -c is not supported: start the program, then trace it "
-		           "with -p PID (the unwind tables are read from the running process)");
-		return NULL;
-	}
 	if (!s->c->host->target_pid) {
 		diag_error(s->d, n->loc,
-		           "dw_ustack requires a target process: give its pid with -p (its unwind "
-		           "tables are read when sonde starts)");
+		           "dw_ustack requires a target process: give it with -p PID or -c CMD (its "
+		           "unwind tables are read when sonde starts)");
 		return NULL;
 	}
 	struct type *t = check_stack(s, n, true);

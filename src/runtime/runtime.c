@@ -1088,7 +1088,8 @@ int rt_run(const struct program *p, const struct rt_options *o, struct diag *d)
 	bool dwarf = false;
 	for (uint32_t i = 0; i < p->m.naux_maps; i++)
 		dwarf |= p->m.aux_maps[i].kind == AUX_MAP_DW_ROWS;
-	if (dwarf && o->host->target_pid && dw_tables_read(&dwt, o->host->target_pid, stderr))
+	bool ended = dwarf && o->to_entry && o->to_entry(o->on_attached_arg) == 1;
+	if (dwarf && !ended && o->host->target_pid && dw_tables_read(&dwt, o->host->target_pid, stderr))
 		sonde_out_of_memory("reading unwind tables");
 	int err = ld_load(p, d, flags, dwt.nrows, &r.ld);
 	if (!err && dwarf) {
