@@ -88,6 +88,7 @@ static void usage(FILE *out)
 	      "                     kernel types: -lv 'struct task_struct'\n"
 	      "  -l FILE            list the probes a script would attach (or -l -e PROGRAM)\n"
 	      "  -p, --pid PID      attach uprobes/usdt to this process only\n"
+	      "  --dwarf-pid PID    dw_ustack also unwinds this process (more: repeat it)\n"
 	      "  -c, --cmd 'CMD'    run CMD once the probes are attached, trace it, exit when\n"
 	      "                     it exits\n"
 	      "  --info             what this kernel supports (BTF, kprobes, fentry, ...)\n",
@@ -687,6 +688,7 @@ enum {
 	OPT_BENCH,
 	OPT_MODE,
 	OPT_OUTPUT_VERSION,
+	OPT_DWARF_PID,
 };
 
 /* options of -l/-p/-c/--info (kept apart from the enum above) */
@@ -716,6 +718,7 @@ static const struct option longopts[] = {
 	{"list", no_argument, NULL, 'l'},
 	{"output", required_argument, NULL, 'o'},
 	{"pid", required_argument, NULL, 'p'},
+	{"dwarf-pid", required_argument, NULL, OPT_DWARF_PID},
 	{"quiet", no_argument, NULL, 'q'},
 	{"verbose", no_argument, NULL, 'v'},
 	{"include", required_argument, NULL, OPT_INCLUDE},
@@ -792,6 +795,17 @@ static int value_option(struct cli *o, int c, const char *arg)
 		return EXIT_OK;
 	case 'p':
 		return parse_pid(arg, &o->target_pid);
+	case OPT_DWARF_PID: {
+		if (o->host->ndwarf_pids == HOST_DWARF_PIDS) {
+			fprintf(stderr, "sonde: --dwarf-pid: at most %d processes\n", HOST_DWARF_PIDS);
+			return EXIT_USAGE;
+		}
+		int pid;
+		int rc = parse_pid(arg, &pid);
+		if (rc == EXIT_OK)
+			o->host->dwarf_pids[o->host->ndwarf_pids++] = pid;
+		return rc;
+	}
 	case OPT_MAX_STRLEN:
 		if (!parse_limited(arg, 10, MAX_STRLEN_MIN, MAX_STRLEN_MAX, false,
 				   &o->copts.max_strlen)) {
@@ -954,6 +968,7 @@ static int parse_options(struct cli *o)
 		case 'f':
 		case 'B':
 		case 'p':
+		case OPT_DWARF_PID:
 		case OPT_MAX_STRLEN:
 		case OPT_RINGBUF_SIZE:
 		case OPT_MAP_ENTRIES:

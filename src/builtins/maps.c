@@ -72,6 +72,14 @@ static struct type *check_stack_len(struct sema *s, struct node *n, struct node 
 		           type_name(s->a, t));
 		return NULL;
 	}
+	if (t->dwarf) {
+		/* the frames are found by the unwinder and kept in its map, whose
+		 * count the program does not keep */
+		diag_error(s->d, arg->loc,
+		           "len() of dw_ustack is not supported: len(ustack) counts the frames "
+		           "found with frame pointers");
+		return NULL;
+	}
 	if (!is_stack_builtin(arg)) {
 		diag_error(
 		    s->d, arg->loc,

@@ -91,10 +91,10 @@ struct type *check_dw_ustack(struct sema *s, struct node *n)
 	diag_error(s->d, n->loc, "dw_ustack is only available on x86_64");
 	return NULL;
 #endif
-	if (!s->c->host->target_pid) {
+	if (!s->c->host->target_pid && !s->c->host->ndwarf_pids) {
 		diag_error(s->d, n->loc,
-		           "dw_ustack requires a target process: give it with -p PID or -c CMD (its "
-		           "unwind tables are read when sonde starts)");
+		           "dw_ustack requires a target process: give it with -p PID, -c CMD or "
+		           "--dwarf-pid PID (its unwind tables are read when sonde starts)");
 		return NULL;
 	}
 	struct type *t = check_stack(s, n, true);

@@ -1266,7 +1266,7 @@ static int resolver_format(const struct out_resolver *base, FILE *f, const struc
 			if (v == SONDE_DW_NO_TABLES && !r->dw_warned) {
 				((struct sym_resolver *)r)->dw_warned = true;
 				fprintf(stderr, "WARNING: dw_ustack: no unwind information for process "
-						"%llu: only the process given with -p is unwound\n",
+						"%llu: only the processes of -p, -c and --dwarf-pid are unwound\n",
 					(unsigned long long)pid);
 			}
 			if (!v || v == SONDE_DW_NO_TABLES || r->dw_stacks_fd <= 0 ||

@@ -232,7 +232,9 @@ static int by_start(const void *a, const void *b)
 
 int dw_tables_read(struct dw_tables *t, int pid, FILE *err)
 {
-	memset(t, 0, sizeof(*t));
+	for (uint32_t i = 0; i < t->npids; i++)
+		if (t->pids[i] == (uint32_t)pid)
+			return 0;
 	elf_version(EV_CURRENT);
 	char path[64];
 	snprintf(path, sizeof(path), "/proc/%d/maps", pid);
@@ -244,6 +246,7 @@ int dw_tables_read(struct dw_tables *t, int pid, FILE *err)
 	}
 	char line[4096];
 	int rc = 0;
+	uint32_t first = t->nrows; /* this process's rows start here */
 	while (!rc && fgets(line, sizeof(line), f)) {
 		uint64_t lo, hi, off;
 		char perms[8];
@@ -260,26 +263,35 @@ int dw_tables_read(struct dw_tables *t, int pid, FILE *err)
 	fclose(f);
 	if (rc)
 		return rc;
-	qsort(t->rows, t->nrows, sizeof(*t->rows), by_start);
-	t->pid = (uint32_t)pid;
-	t->span = (struct sonde_dw_span){0, t->nrows};
+	uint32_t *pids = realloc(t->pids, (t->npids + 1) * sizeof(*pids));
+	if (pids)
+		t->pids = pids;
+	struct sonde_dw_span *spans = realloc(t->spans, (t->npids + 1) * sizeof(*spans));
+	if (spans)
+		t->spans = spans;
+	if (!pids || !spans)
+		return -1;
+	qsort(t->rows + first, t->nrows - first, sizeof(*t->rows), by_start);
+	t->pids[t->npids] = (uint32_t)pid;
+	t->spans[t->npids++] = (struct sonde_dw_span){first, t->nrows - first};
 	return 0;
 }
 
 int dw_tables_store(const struct dw_tables *t, int pids_fd, int rows_fd)
 {
-	if (!t->pid)
-		return 0;
 	for (uint32_t i = 0; i < t->nrows; i++)
 		if (bpf_map_update_elem(rows_fd, &i, &t->rows[i], BPF_ANY))
 			return -errno;
-	if (bpf_map_update_elem(pids_fd, &t->pid, &t->span, BPF_ANY))
-		return -errno;
+	for (uint32_t i = 0; i < t->npids; i++)
+		if (bpf_map_update_elem(pids_fd, &t->pids[i], &t->spans[i], BPF_ANY))
+			return -errno;
 	return 0;
 }
 
 void dw_tables_free(struct dw_tables *t)
 {
 	free(t->rows);
+	free(t->pids);
+	free(t->spans);
 	memset(t, 0, sizeof(*t));
 }

@@ -18,12 +18,14 @@
 struct dw_tables {
 	struct sonde_dw_row *rows; /* each process's rows sorted by start, one process after another */
 	uint32_t nrows, cap;
-	uint32_t pid;               /* the process they are of, 0 if none was read */
-	struct sonde_dw_span span;
+	uint32_t *pids;             /* the processes read, and where their rows are */
+	struct sonde_dw_span *spans;
+	uint32_t npids;
 };
 
-/* Reads the tables of process pid; a process or file that cannot be read
- * is a warning on err, and leaves fewer rows. 0, or -1 out of memory. */
+/* Adds the tables of process pid (once: a pid already read is skipped);
+ * a process or file that cannot be read is a warning on err, and leaves
+ * fewer rows. 0, or -1 out of memory. Start from a zeroed dw_tables. */
 int dw_tables_read(struct dw_tables *t, int pid, FILE *err);
 /* Writes them into the loaded maps (pids: pid -> span, rows: index -> row). */
 int dw_tables_store(const struct dw_tables *t, int pids_fd, int rows_fd);

@@ -1091,6 +1091,9 @@ int rt_run(const struct program *p, const struct rt_options *o, struct diag *d)
 	bool ended = dwarf && o->to_entry && o->to_entry(o->on_attached_arg) == 1;
 	if (dwarf && !ended && o->host->target_pid && dw_tables_read(&dwt, o->host->target_pid, stderr))
 		sonde_out_of_memory("reading unwind tables");
+	for (uint32_t i = 0; dwarf && i < o->host->ndwarf_pids; i++)
+		if (dw_tables_read(&dwt, o->host->dwarf_pids[i], stderr))
+			sonde_out_of_memory("reading unwind tables");
 	int err = ld_load(p, d, flags, dwt.nrows, &r.ld);
 	if (!err && dwarf) {
 		int pids_fd = -1, rows_fd = -1;
