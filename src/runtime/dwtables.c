@@ -150,9 +150,14 @@ static uint64_t *function_starts(Elf *elf, size_t *n)
 			continue;
 		Elf_Data *d = elf_getdata_rawchunk(elf, (int64_t)ph.p_offset, ph.p_filesz, ELF_T_BYTE);
 		const uint8_t *h = d ? d->d_buf : NULL;
-		/* version 1; eh_frame_ptr 4 bytes; count udata4; table datarel sdata4 */
-		if (!h || d->d_size < 12 || h[0] != 1 || (h[1] & 0x0f) == 0 || (h[1] & 0x0f) % 8 != 3 ||
-		    h[2] != 0x03 || h[3] != 0x3b)
+		/* version 1; eh_frame_ptr in 4 bytes (udata4 or sdata4, any
+		 * base: it is skipped); count udata4; table datarel sdata4, the
+		 * encodings every linker writes */
+		if (!h || d->d_size < 12)
+			return NULL;
+		unsigned ptr_size = h[1] & 0x0f;
+		if (h[0] != 1 || (ptr_size != 0x03 && ptr_size != 0x0b) || h[2] != 0x03 ||
+		    h[3] != 0x3b)
 			return NULL;
 		uint32_t count;
 		memcpy(&count, h + 8, 4);
