@@ -50,6 +50,8 @@ struct compile_options {
 	/* bpftrace 0.26's unstable_tseries: an index in unstable_names
 	 * (settings.h), whether tseries() is allowed, warned of or refused */
 	uint32_t unstable_tseries;
+	/* likewise unstable_dw_ustack, for dw_ustack */
+	uint32_t unstable_dw_ustack;
 	/* after a string str() cut to max_strlen; NULL: bpftrace's ".." */
 	const char *str_trunc_trailer;
 	bool unsafe;
@@ -236,6 +238,7 @@ struct compilation {
 	/* len() of a stored stack: every stack keeps its frame count
 	 * (STACK_FRAMES_SHIFT) */
 	bool stack_len_stored;
+	bool dw_ustack_warned; /* unstable_dw_ustack = warn: likewise */
 	/* a probe was left out by missing_probes = warn or ignore: its body
 	 * is unchecked, so maps it alone assigns have no type of their own */
 	bool probes_left_out;

@@ -12,6 +12,8 @@
 #include <stdint.h>
 #include <sys/stat.h>
 #include <sys/eventfd.h>
+#include <sys/ptrace.h>
+#include <sys/user.h>
 #include <sys/syscall.h>
 #include <pthread.h>
 #include <signal.h>
@@ -90,6 +92,7 @@ static void usage(FILE *out)
 	      "                     kernel types: -lv 'struct task_struct'\n"
 	      "  -l FILE            list the probes a script would attach (or -l -e PROGRAM)\n"
 	      "  -p, --pid PID      attach uprobes/usdt to this process only\n"
+	      "  --dwarf-pid PID    dw_ustack also unwinds this process (more: repeat it)\n"
 	      "  -c, --cmd 'CMD'    run CMD once the probes are attached, trace it, exit when\n"
 	      "                     it exits\n"
 	      "  --info             what this kernel supports (BTF, kprobes, fentry, ...)\n",
@@ -179,6 +182,8 @@ struct child {
 	bool exited;
 	pthread_t waiter;
 	bool has_waiter;
+	bool traced; /* stopped at its entry point under ptrace (child_to_entry) */
+	bool reaped; /* child_to_entry saw it end (its exec failed) */
 };
 
 /* A script's "#!" interpreter, when it names one that cannot run: the
@@ -341,7 +346,7 @@ static void *child_wait(void *arg)
 {
 	struct child *ch = arg;
 	int status;
-	while (waitpid(ch->pid, &status, 0) < 0 && errno == EINTR)
+	while (!ch->reaped && waitpid(ch->pid, &status, 0) < 0 && errno == EINTR)
 		;
 	/* the write end closed at exec or exit: this does not block */
 	int e;
@@ -354,9 +359,97 @@ static void *child_wait(void *arg)
 	return NULL;
 }
 
+/* AT_ENTRY of the process's auxiliary vector: where its program starts
+ * once the dynamic loader has mapped the libraries. 0 if unknown. */
+static unsigned long entry_point(pid_t pid)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/auxv", (int)pid);
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return 0;
+	unsigned long av[2], entry = 0;
+	while (fread(av, sizeof(av), 1, f) == 1 && av[0])
+		if (av[0] == 9 /* AT_ENTRY */)
+			entry = av[1];
+	fclose(f);
+	return entry;
+}
+
+/* dw_ustack with -c (runtime.h's to_entry): the unwind tables are read
+ * from the process's mappings, which hold its libraries only once the
+ * dynamic loader has run. So the command is started under ptrace, stopped
+ * at its exec, given a breakpoint at its entry point and continued to
+ * it; there the instruction is put back and the process waits, still
+ * traced, until child_go detaches it. */
+static int child_to_entry(void *arg)
+{
+	struct child *ch = arg;
+	const char *step = "ptrace";
+	if (ptrace(PTRACE_SEIZE, ch->pid, 0, (void *)(PTRACE_O_TRACEEXEC | PTRACE_O_EXITKILL)))
+		goto failed;
+	ch->traced = true;
+	if (write(ch->go_fd, "g", 1) != 1)
+		goto failed;
+	close(ch->go_fd);
+	ch->go_fd = -1;
+	int status;
+	step = "waiting for its exec";
+	if (waitpid(ch->pid, &status, 0) < 0)
+		goto failed;
+	if (!WIFSTOPPED(status)) {
+		/* its exec failed (child_exec said why): child_go has the
+		 * waiter see the end */
+		ch->traced = false;
+		ch->reaped = true;
+		return 1;
+	}
+	if (status >> 8 != (SIGTRAP | (PTRACE_EVENT_EXEC << 8)))
+		goto failed;
+	step = "finding its entry point";
+	unsigned long entry = entry_point(ch->pid);
+	if (!entry)
+		goto failed;
+	errno = 0;
+	long word = ptrace(PTRACE_PEEKTEXT, ch->pid, (void *)entry, 0);
+	if (errno)
+		goto failed;
+	long trap = (long)(((unsigned long)word & ~0xfful) | 0xcc);
+	step = "running it to its entry point";
+	if (ptrace(PTRACE_POKETEXT, ch->pid, (void *)entry, (void *)trap) ||
+	    ptrace(PTRACE_CONT, ch->pid, 0, 0) || waitpid(ch->pid, &status, 0) < 0 ||
+	    !WIFSTOPPED(status) || WSTOPSIG(status) != SIGTRAP)
+		goto failed;
+	struct user_regs_struct regs;
+	if (ptrace(PTRACE_POKETEXT, ch->pid, (void *)entry, (void *)word) ||
+	    ptrace(PTRACE_GETREGS, ch->pid, 0, &regs))
+		goto failed;
+	regs.rip = entry;
+	if (ptrace(PTRACE_SETREGS, ch->pid, 0, &regs))
+		goto failed;
+	return 0;
+failed:
+	fprintf(stderr, "sonde: -c: dw_ustack: cannot stop the command at its entry point (%s: %s); "
+			"its libraries may have no unwind tables\n",
+		step, strerror(errno));
+	return -1;
+}
+
 static void child_go(void *arg)
 {
 	struct child *ch = arg;
+	if (ch->reaped) {
+		ch->has_waiter = pthread_create(&ch->waiter, NULL, child_wait, ch) == 0;
+		return;
+	}
+	if (ch->traced) {
+		/* started already (child_to_entry): let it go on from its entry */
+		if (ptrace(PTRACE_DETACH, ch->pid, 0, 0))
+			fprintf(stderr, "sonde: -c: cannot start the command: %s\n", strerror(errno));
+		ch->traced = false;
+		ch->has_waiter = pthread_create(&ch->waiter, NULL, child_wait, ch) == 0;
+		return;
+	}
 	if (write(ch->go_fd, "g", 1) != 1)
 		fprintf(stderr, "sonde: -c: cannot start the command: %s\n", strerror(errno));
 	close(ch->go_fd);
@@ -371,8 +464,12 @@ static void child_finish(struct child *ch)
 		return;
 	if (ch->go_fd >= 0)
 		close(ch->go_fd);
+	/* stopped at its entry point, never let go: it is ended there */
+	if (ch->traced)
+		kill(ch->pid, SIGKILL);
 	if (!ch->has_waiter) {
-		waitpid(ch->pid, NULL, 0);
+		if (!ch->reaped)
+			waitpid(ch->pid, NULL, 0);
 	} else {
 		if (!ch->exited)
 			kill(ch->pid, SIGTERM);
@@ -595,6 +692,7 @@ enum {
 	OPT_BENCH,
 	OPT_MODE,
 	OPT_OUTPUT_VERSION,
+	OPT_DWARF_PID,
 };
 
 /* options of -l/-p/-c/--info (kept apart from the enum above) */
@@ -624,6 +722,7 @@ static const struct option longopts[] = {
 	{"list", no_argument, NULL, 'l'},
 	{"output", required_argument, NULL, 'o'},
 	{"pid", required_argument, NULL, 'p'},
+	{"dwarf-pid", required_argument, NULL, OPT_DWARF_PID},
 	{"quiet", no_argument, NULL, 'q'},
 	{"verbose", no_argument, NULL, 'v'},
 	{"include", required_argument, NULL, OPT_INCLUDE},
@@ -700,6 +799,17 @@ static int value_option(struct cli *o, int c, const char *arg)
 		return EXIT_OK;
 	case 'p':
 		return parse_pid(arg, &o->target_pid);
+	case OPT_DWARF_PID: {
+		if (o->host->ndwarf_pids == HOST_DWARF_PIDS) {
+			fprintf(stderr, "sonde: --dwarf-pid: at most %d processes\n", HOST_DWARF_PIDS);
+			return EXIT_USAGE;
+		}
+		int pid;
+		int rc = parse_pid(arg, &pid);
+		if (rc == EXIT_OK)
+			o->host->dwarf_pids[o->host->ndwarf_pids++] = pid;
+		return rc;
+	}
 	case OPT_MAX_STRLEN:
 		if (!parse_limited(arg, 10, MAX_STRLEN_MIN, MAX_STRLEN_MAX, false,
 				   &o->copts.max_strlen)) {
@@ -862,6 +972,7 @@ static int parse_options(struct cli *o)
 		case 'f':
 		case 'B':
 		case 'p':
+		case OPT_DWARF_PID:
 		case OPT_MAX_STRLEN:
 		case OPT_RINGBUF_SIZE:
 		case OPT_MAP_ENTRIES:
@@ -1129,6 +1240,7 @@ static int run_script(struct cli *o, struct sig_state *sig, struct sig_watch *wa
 		o->copts.child_path = child.path;
 		o->ropts.on_attached = child_go;
 		o->ropts.on_attached_arg = &child;
+		o->ropts.to_entry = child_to_entry;
 		o->ropts.stop_fd = child.exit_fd;
 	}
 	ran = true;

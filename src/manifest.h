@@ -127,6 +127,10 @@ enum aux_map_kind {
 				  `elapsed`, written by the runtime before BEGIN */
 	AUX_MAP_SKB_OUTPUT,    /* the perf event array skboutput() sends packets
 				  through (bpf_skb_output takes no ring buffer) */
+	AUX_MAP_DW_PIDS,       /* dw_ustack: pid -> its rows (bpf-runtime/dwunwind.h),
+				  filled by the runtime before anything is attached */
+	AUX_MAP_DW_ROWS,       /* dw_ustack: the unwind rows; the runtime sizes it */
+	AUX_MAP_DW_STACKS,     /* dw_ustack: frames by stack id */
 };
 
 struct aux_map_desc {

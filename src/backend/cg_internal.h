@@ -45,6 +45,8 @@ struct cg {
 	LLVMBasicBlockRef loop_break, loop_continue; /* innermost while */
 	LLVMValueRef pkt; /* the parsed packet (struct sonde_pkt) when the probe reads pkt */
 	LLVMValueRef stacks[STACK_MAX_DEPTH + 1]; /* stack-trace maps by frame limit */
+	/* dw_ustack's maps (bpf-runtime/dwunwind.h); lazy */
+	LLVMValueRef dw_pids, dw_rows, dw_scratch, dw_stacks;
 	LLVMValueRef counters; /* u64[COUNTER_DROPPED + nmaps] in .bss (manifest.h); lazy */
 	LLVMBasicBlockRef entry;
 	LLVMMetadataRef scope;

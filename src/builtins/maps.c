@@ -85,6 +85,14 @@ static struct type *check_stack_len(struct sema *s, struct node *n, struct node 
 		           type_name(s->a, t));
 		return NULL;
 	}
+	if (t->dwarf) {
+		/* the frames are found by the unwinder and kept in its map, whose
+		 * count the program does not keep */
+		diag_error(s->d, arg->loc,
+		           "len() of dw_ustack is not supported: len(ustack) counts the frames "
+		           "found with frame pointers");
+		return NULL;
+	}
 	if (!feat_has_helper(s->c->host, BPF_FUNC_get_stack)) {
 		diag_error(s->d, n->loc,
 		           "len() of a stack needs bpf_get_stack, which this kernel "

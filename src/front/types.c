@@ -195,7 +195,8 @@ bool type_equal(const struct type *a, const struct type *b)
 		return same_name(a->name, b->name);
 	case TYPE_KSTACK:
 	case TYPE_USTACK:
-		return type_stack_depth(a) == type_stack_depth(b) && a->stack_mode == b->stack_mode;
+		return type_stack_depth(a) == type_stack_depth(b) && a->stack_mode == b->stack_mode &&
+		       a->dwarf == b->dwarf;
 	case TYPE_RECORD:
 		if (a->by_value != b->by_value)
 			return false;
@@ -243,7 +244,7 @@ const char *type_name(struct arena *a, const struct type *t)
 		return "inet";
 	case TYPE_KSTACK:
 	case TYPE_USTACK: {
-		const char *base = t->kind == TYPE_KSTACK ? "kstack" : "ustack";
+		const char *base = t->kind == TYPE_KSTACK ? "kstack" : t->dwarf ? "dw_ustack" : "ustack";
 		if (type_stack_depth(t) == STACK_MAX_DEPTH && t->stack_mode == STACK_MODE_BPFTRACE)
 			return base;
 		return arena_printf(a, "%s(%s, %u)", base, stack_mode_names[t->stack_mode], type_stack_depth(t));

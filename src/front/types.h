@@ -76,6 +76,8 @@ struct type {
 	/* TYPE_KSTACK/TYPE_USTACK: `count` is the frame limit (0: STACK_MAX_DEPTH)
 	 * and stack_mode how frames print */
 	uint8_t stack_mode;
+	/* TYPE_USTACK of dw_ustack: its frames are in the dw_stacks map */
+	bool dwarf;
 	/* TYPE_RECORD (and PTR to record): kernel BTF id and name */
 	int32_t btf_id;
 	const char *name;

@@ -30,11 +30,13 @@
 
 #include "builtins/builtins.h"
 #include "front/arena.h"
+#include "runtime/dwtables.h"
 #include "runtime/leftover.h"
 #include "runtime/loader.h"
 #include "runtime/pin.h"
 #include "runtime/skbout.h"
 #include "probes/provider.h"
+#include "kernel/host.h"
 #include "kernel/symbols.h"
 #include "runtime/testrun.h"
 
@@ -1080,7 +1082,35 @@ int rt_run(const struct program *p, const struct rt_options *o, struct diag *d)
 		sonde_out_of_memory("starting");
 	int rc = EXIT_OK;
 	unsigned flags = (o->verbose ? LD_VERBOSE : 0) | (o->verifier_log ? LD_VERIFIER_LOG : 0);
-	int err = ld_load(p, d, flags, &r.ld);
+	/* dw_ustack: the unwind tables of -p's process, read before loading
+	 * since they size the rows map (dwtables.h) */
+	struct dw_tables dwt = {0};
+	bool dwarf = false;
+	for (uint32_t i = 0; i < p->m.naux_maps; i++)
+		dwarf |= p->m.aux_maps[i].kind == AUX_MAP_DW_ROWS;
+	bool ended = dwarf && o->to_entry && o->to_entry(o->on_attached_arg) == 1;
+	if (dwarf && !ended && o->host->target_pid && dw_tables_read(&dwt, o->host->target_pid, stderr))
+		sonde_out_of_memory("reading unwind tables");
+	for (uint32_t i = 0; dwarf && i < o->host->ndwarf_pids; i++)
+		if (dw_tables_read(&dwt, o->host->dwarf_pids[i], stderr))
+			sonde_out_of_memory("reading unwind tables");
+	int err = ld_load(p, d, flags, dwt.nrows, &r.ld);
+	if (!err && dwarf) {
+		int pids_fd = -1, rows_fd = -1;
+		for (uint32_t i = 0; i < p->m.naux_maps; i++) {
+			if (!r.ld.aux_maps[i])
+				continue;
+			if (p->m.aux_maps[i].kind == AUX_MAP_DW_PIDS)
+				pids_fd = bpf_map__fd(r.ld.aux_maps[i]);
+			if (p->m.aux_maps[i].kind == AUX_MAP_DW_ROWS)
+				rows_fd = bpf_map__fd(r.ld.aux_maps[i]);
+		}
+		int serr = dw_tables_store(&dwt, pids_fd, rows_fd);
+		if (serr)
+			fprintf(stderr, "sonde: cannot load the unwind tables of dw_ustack: %s\n",
+				strerror(-serr));
+	}
+	dw_tables_free(&dwt);
 	/* from here on something may be left in the kernel to undo: the
 	 * signals are read here, between steps, no longer by the watcher */
 	sig_watch_end(o->watch);
@@ -1097,6 +1127,8 @@ int rt_run(const struct program *p, const struct rt_options *o, struct diag *d)
 		if (am->kind == AUX_MAP_STACKS && r.ld.aux_maps[i] && am->depth >= 1 &&
 		    am->depth <= STACK_MAX_DEPTH)
 			resolver.stack_fds[am->depth] = bpf_map__fd(r.ld.aux_maps[i]);
+		if (am->kind == AUX_MAP_DW_STACKS && r.ld.aux_maps[i])
+			resolver.dw_stacks_fd = bpf_map__fd(r.ld.aux_maps[i]);
 	}
 	r.pr.resolver = &resolver.base;
 	r.pr.str_trailer = p->m.str_trunc_trailer;

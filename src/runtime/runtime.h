@@ -49,6 +49,12 @@ struct rt_options {
 	/* called once every probe is attached (main.c starts -c CMD) */
 	void (*on_attached)(void *arg);
 	void *on_attached_arg;
+	/* dw_ustack with -c: called before loading, to have the command run
+	 * up to its entry point, its libraries mapped, and wait there (main.c);
+	 * on_attached then lets it go. 0; 1 when the command ended already
+	 * (its exec failed); -1 when it could not be stopped there (said on
+	 * stderr: the tables are then the ones mapped so far). */
+	int (*to_entry)(void *arg);
 	/* SONDE_READY_FD: "attached" is written to this descriptor, which is
 	 * then closed, once every probe is attached; -1 for none */
 	int ready_fd;

@@ -855,6 +855,32 @@ static void test_len_of_int(void **state)
 	    "      |                  ^\n");
 }
 
+/* dw_ustack: the unwind tables are read from the processes of -p, -c or
+ * --dwarf-pid, so without one it is an error; unstable_dw_ustack = error
+ * refuses it first */
+static void test_dw_ustack_needs_process(void **state)
+{
+	(void)state;
+	expect_diags("profile:hz:99 { @[dw_ustack(3)] = count(); }",
+	    "-e:1:19: error: dw_ustack requires a target process: give it with -p PID, -c CMD "
+	    "or --dwarf-pid PID (its unwind tables are read when sonde starts)\n"
+	    "    1 | profile:hz:99 { @[dw_ustack(3)] = count(); }\n"
+	    "      |                   ^~~~~~~~~\n");
+	struct compile_options o;
+	compile_default_options(&o);
+	o.unstable_dw_ustack = 4; /* "error" (unstable_names) */
+	struct compile_run r;
+	compile_run_opts(&r, "profile:hz:99 { @[dw_ustack] = count(); }", &o);
+	assert_string_equal(compile_diags(&r),
+	    "-e:1:19: error: dw_ustack (DWARF stack unwinding) feature is not enabled by "
+	    "default. To enable this unstable feature, set the config flag to enable. "
+	    "unstable_dw_ustack=enable\n"
+	    "    1 | profile:hz:99 { @[dw_ustack] = count(); }\n"
+	    "      |                   ^~~~~~~~~\n");
+	assert_int_equal(r.rc, -1);
+	compile_fini(&r);
+}
+
 static void test_comm_of_string(void **state)
 {
 	(void)state;
@@ -2906,6 +2932,7 @@ int main(void)
 	    cmocka_unit_test(test_read_before_typing_assignment),
 	    cmocka_unit_test(test_strlen_of_tuple),
 	    cmocka_unit_test(test_len_of_int),
+	    cmocka_unit_test(test_dw_ustack_needs_process),
 	    cmocka_unit_test(test_comm_of_string),
 	    cmocka_unit_test(test_memcmp_longer_than_value),
 	    cmocka_unit_test(test_static_assert_false),
