@@ -71,6 +71,9 @@ struct compile_options {
 	const char **include_files;
 	int ninclude_files;
 	bool no_warnings; /* --no-warnings: the diagnostic sink shows none */
+	/* --metrics: hist() and lhist() also keep the sum of their values,
+	 * which a Prometheus histogram's _sum needs */
+	bool hist_sums;
 	/* --output-version 0.26: the run prints comparisons' bools as true or
 	 * false (the printer decides; sema's warning says which it takes) */
 	bool output_026;
@@ -113,6 +116,9 @@ struct map_info {
 	bool declared;
 	uint32_t decl_bpf_type, decl_entries;
 	struct loc decl_loc;
+	/* hist/lhist under --metrics: a u64 after the buckets holds the sum
+	 * of the values (manifest.h: map_desc.has_sum) */
+	bool keeps_sum;
 	struct map_info *next;
 };
 

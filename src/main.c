@@ -37,6 +37,7 @@
 #include "options.h"
 #include "probes/provider.h"
 #include "settings.h"
+#include "runtime/metrics.h"
 #include "runtime/runtime.h"
 #include "runtime/signals.h"
 #include "runtime/sink.h"
@@ -77,6 +78,9 @@ static void usage(FILE *out)
 	      "  --dry-run          compile, verify and load, but attach nothing\n"
 	      "  --emit-llvm FILE   write the LLVM IR to FILE\n"
 	      "  --emit-elf FILE    write the BPF object to FILE and exit (for ip, tc, bpftool)\n"
+	      "  --metrics [ADDR:]PORT  serve the maps for Prometheus at\n"
+	      "                     http://ADDR:PORT/metrics while the probes run\n"
+	      "                     (ADDR 127.0.0.1 by default; [::1]:PORT for IPv6)\n"
 	      "  --test-run PCAP    run the xdp/tc probes over the packets of a pcap file,\n"
 	      "                     attaching nothing; print verdict counts and the maps\n"
 	      "  --test             run the script's test:NAME probes (after BEGIN), print\n"
@@ -568,6 +572,7 @@ struct cli {
 	struct rt_options ropts;
 	const char *program; /* -e */
 	const char *out_path, *buffering, *emit_elf, *command;
+	const char *metrics; /* --metrics ADDR:PORT */
 	int target_pid;
 	int argc;
 	char **argv;
@@ -679,6 +684,7 @@ enum {
 	OPT_UNSAFE,
 	OPT_EMIT_ELF,
 	OPT_TEST_RUN,
+	OPT_METRICS,
 	OPT_PIN,
 	OPT_KEEP_PINS,
 	OPT_FORCE,
@@ -709,6 +715,7 @@ static const struct option longopts[] = {
 	{"map-entries", required_argument, NULL, OPT_MAP_ENTRIES},
 	{"emit-elf", required_argument, NULL, OPT_EMIT_ELF},
 	{"test-run", required_argument, NULL, OPT_TEST_RUN},
+	{"metrics", required_argument, NULL, OPT_METRICS},
 	{"test", no_argument, NULL, OPT_TEST},
 	{"bench", no_argument, NULL, OPT_BENCH},
 	{"mode", required_argument, NULL, OPT_MODE},
@@ -949,6 +956,17 @@ static int parse_options(struct cli *o)
 		case OPT_TEST_RUN:
 			o->ropts.test_run = optarg;
 			break;
+		case OPT_METRICS: {
+			char why[160];
+			if (!metrics_spec_valid(optarg, why, sizeof why)) {
+				fprintf(stderr, "sonde: --metrics %s: %s\n", optarg, why);
+				return EXIT_USAGE;
+			}
+			o->metrics = optarg;
+			/* a Prometheus histogram has a _sum, which hist() keeps then */
+			o->copts.hist_sums = true;
+			break;
+		}
 		case OPT_TEST:
 		case OPT_BENCH:
 		case OPT_MODE:
@@ -1153,6 +1171,19 @@ static int compile_and_run(struct cli *o, const struct source *src, struct sig_w
 		sig_watch_hold(watch);
 		rc = write_elf(prog, o->emit_elf);
 		sig_watch_release(watch);
+	} else if (o->metrics) {
+		char why[256] = "";
+		o->ropts.metrics = metrics_open(o->metrics, why, sizeof why);
+		if (!o->ropts.metrics) {
+			fprintf(stderr, "sonde: --metrics %s: %s\n", o->metrics, why);
+			rc = EXIT_SYSTEM;
+		} else {
+			fprintf(stderr, "sonde: serving metrics at http://%s/metrics\n",
+			        metrics_address(o->ropts.metrics));
+			rc = rt_run(prog, &o->ropts, &d);
+			metrics_close(o->ropts.metrics);
+			o->ropts.metrics = NULL;
+		}
 	} else {
 		rc = rt_run(prog, &o->ropts, &d);
 	}

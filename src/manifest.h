@@ -114,6 +114,7 @@ struct map_desc {
 	bool declared;        /* its size is its `let @m = KIND(N)` declaration's */
 	int64_t lhist_min, lhist_max, lhist_step; /* AGG_LHIST */
 	uint32_t nbuckets;                         /* AGG_HIST / AGG_LHIST */
+	bool has_sum; /* AGG_HIST / AGG_LHIST: a u64 after the buckets sums the values */
 	uint64_t tseries_interval_ns;              /* AGG_TSERIES */
 	uint32_t tseries_nintervals;
 	enum tseries_agg tseries_agg;

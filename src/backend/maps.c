@@ -221,6 +221,7 @@ void cg_map_desc(const struct compilation *c, const struct map_info *m, struct m
 	d->lhist_max = m->lhist_max;
 	d->lhist_step = m->lhist_step;
 	d->nbuckets = agg_nbuckets(m);
+	d->has_sum = m->keeps_sum;
 	d->tseries_interval_ns = m->tseries_interval_ns;
 	d->tseries_nintervals = m->tseries_nintervals;
 	d->tseries_agg = m->tseries_agg;

@@ -701,6 +701,7 @@ struct entry {
 	int64_t total;                /* stats */
 	uint64_t *buckets;            /* hist/lhist, merged */
 	uint64_t hist_sum;            /* hist/lhist: what the entries are sorted by */
+	int64_t value_sum;            /* hist/lhist with has_sum: the values' sum */
 	struct tseries_point *points; /* tseries: the intervals with a value, by epoch */
 	uint32_t npoints;
 	uint64_t latest_epoch; /* tseries: of its latest interval, 0 without one */
@@ -954,6 +955,10 @@ static void merge_entry(const struct map_desc *d, const struct map_snapshot *s, 
 				e->buckets[b] += load_u64(v + c * stride + b * 8);
 		for (uint32_t b = 0; b < nb; b++)
 			e->hist_sum += e->buckets[b];
+		if (d->has_sum && (nb + 1) * 8 <= d->value_size)
+			for (uint32_t c = 0; c < ncpus; c++)
+				e->value_sum = (int64_t)((uint64_t)e->value_sum +
+				                         load_u64(v + c * stride + nb * 8));
 		break;
 	}
 	case AGG_TSERIES:
@@ -2498,4 +2503,81 @@ void out_join(struct printer *p, const struct fmt_desc *fmt, const void *payload
 	membuf_close(&m);
 	out_text_event(p, "join", m.data, m.len);
 	free(m.data);
+}
+
+/* ---- the maps for other renderings (exposition.c) --------------------- */
+
+struct out_merged *out_merge_map(const struct printer *p, const struct map_desc *d,
+                                 const struct map_snapshot *snap, size_t *n_out)
+{
+	use_printer(p);
+	size_t n = snap ? snap->n : 0;
+	struct entry *e = calloc(n ? n : 1, sizeof(*e));
+	struct out_merged *out = calloc(n ? n : 1, sizeof(*out));
+	if (!e || !out) {
+		sonde_out_of_memory("reading maps");
+	}
+	*n_out = 0;
+	if (d->agg == AGG_TSERIES) {
+		free(e);
+		return out;
+	}
+	for (size_t i = 0; i < n; i++)
+		merge_entry(d, snap, i, &e[i]);
+	sort_entries(d, e, n);
+	for (size_t i = 0; i < n; i++) {
+		out[i] = (struct out_merged){.key = e[i].key,
+		                             .raw = e[i].raw,
+		                             .value = e[i].value,
+		                             .count = e[i].count,
+		                             .total = e[i].total,
+		                             .buckets = e[i].buckets,
+		                             .nbuckets = e[i].buckets ? nbuckets_of(d) : 0,
+		                             .bucket_total = e[i].hist_sum,
+		                             .value_sum = e[i].value_sum};
+	}
+	*n_out = n;
+	free(e);
+	return out;
+}
+
+void out_merged_free(struct out_merged *e, size_t n)
+{
+	for (size_t i = 0; e && i < n; i++)
+		free(e[i].buckets);
+	free(e);
+}
+
+bool out_value_signed(const struct map_desc *d)
+{
+	return value_is_signed(d);
+}
+
+int out_key_part_text(const struct printer *p, char *buf, size_t size, const struct type *t,
+                      const void *data)
+{
+	use_printer(p);
+	struct membuf m;
+	put_key_part(membuf_open(&m), t, data);
+	membuf_close(&m);
+	if (size) {
+		size_t n = m.len < size - 1 ? m.len : size - 1;
+		memcpy(buf, m.data, n);
+		buf[n] = 0;
+	}
+	int len = (int)m.len;
+	free(m.data);
+	return len;
+}
+
+bool out_bucket_le(const struct map_desc *d, uint32_t b, int64_t *le)
+{
+	uint32_t nb = nbuckets_of(d);
+	struct bucket_range r = bucket_range(d, b, nb);
+	if (!r.has_hi)
+		return false;
+	/* hist bucket 62's bound is 2^63, stored as INT64_MIN: its largest
+	 * value is INT64_MAX */
+	*le = r.hi == INT64_MIN ? INT64_MAX : r.hi - 1;
+	return true;
 }

@@ -31,7 +31,9 @@
 #include "builtins/builtins.h"
 #include "front/arena.h"
 #include "runtime/dwtables.h"
+#include "runtime/exposition.h"
 #include "runtime/leftover.h"
+#include "runtime/metrics.h"
 #include "runtime/loader.h"
 #include "runtime/pin.h"
 #include "runtime/skbout.h"
@@ -980,6 +982,31 @@ static bool testrun_stop(void *arg)
 	return r->stop || signal_pending_now(r);
 }
 
+/* --metrics: the maps as they are now, for a scrape (exposition.h) */
+static int metrics_read_map(void *arg, uint32_t index, struct map_snapshot *snap)
+{
+	struct run *r = arg;
+	uint8_t *keys = NULL, *vals = NULL;
+	size_t n = 0;
+	if (!r->ld.maps[index] || read_map(r, index, &keys, &vals, &n))
+		return -1;
+	*snap = (struct map_snapshot){.n = n, .keys = keys, .values = vals,
+	                              .ncpus = (uint32_t)r->ncpus};
+	return 0;
+}
+
+static uint64_t metrics_counter(void *arg, uint32_t slot)
+{
+	return counter_value(arg, slot);
+}
+
+static void metrics_render(FILE *f, void *arg)
+{
+	struct run *r = arg;
+	struct expo_source src = {metrics_read_map, metrics_counter, r};
+	expo_render(f, &r->pr, &r->p->m, &src);
+}
+
 static int poll_loop(struct run *r)
 {
 	int ep = epoll_create1(EPOLL_CLOEXEC);
@@ -987,7 +1014,7 @@ static int poll_loop(struct run *r)
 		fprintf(stderr, "sonde: epoll_create1: %s\n", strerror(errno));
 		return EXIT_SYSTEM;
 	}
-	enum { EV_SIGNAL, EV_RING, EV_SKB, EV_STOP, EV_OUTPUT, EV_WATCHER };
+	enum { EV_SIGNAL, EV_RING, EV_SKB, EV_STOP, EV_OUTPUT, EV_METRICS, EV_WATCHER };
 	struct epoll_event ev = {.events = EPOLLIN, .data.u32 = EV_SIGNAL};
 	epoll_ctl(ep, EPOLL_CTL_ADD, r->sig->fd, &ev);
 	if (r->rb) {
@@ -1001,6 +1028,10 @@ static int poll_loop(struct run *r)
 	if (r->o->stop_fd >= 0) {
 		ev.data.u32 = EV_STOP;
 		epoll_ctl(ep, EPOLL_CTL_ADD, r->o->stop_fd, &ev);
+	}
+	if (r->o->metrics) {
+		ev.data.u32 = EV_METRICS;
+		epoll_ctl(ep, EPOLL_CTL_ADD, metrics_fd(r->o->metrics), &ev);
 	}
 	/* the attachments' own descriptors: EV_WATCHER + their index */
 	size_t unfinished = 0;
@@ -1024,8 +1055,12 @@ static int poll_loop(struct run *r)
 		serve_print_requests(r);
 		struct epoll_event evs[4];
 		int n = epoll_wait(ep, evs, 4, 200);
-		if (n == 0)
+		if (n == 0) {
 			check_exit_flag(r);
+			/* closes the scrapers' connections that went idle */
+			if (r->o->metrics)
+				metrics_serve(r->o->metrics, metrics_render, r);
+		}
 		if (n < 0 && errno != EINTR) {
 			fprintf(stderr, "sonde: epoll_wait: %s\n", strerror(errno));
 			close(ep);
@@ -1038,6 +1073,8 @@ static int poll_loop(struct run *r)
 				r->stop = true;
 			else if (evs[i].data.u32 == EV_OUTPUT)
 				sink_hangup(r->o->sink);
+			else if (evs[i].data.u32 == EV_METRICS)
+				metrics_serve(r->o->metrics, metrics_render, r);
 			else if (evs[i].data.u32 >= EV_WATCHER &&
 				 evs[i].data.u32 - EV_WATCHER < r->att.nwatchers) {
 				struct rt_watcher *w = &r->att.watchers[evs[i].data.u32 - EV_WATCHER];

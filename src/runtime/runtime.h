@@ -27,6 +27,8 @@ enum {
 
 struct host;
 
+struct metrics_server;
+
 struct rt_options {
 	/* the machine's symbols and the traced process (host.h); the CLI's */
 	struct host *host;
@@ -66,6 +68,9 @@ struct rt_options {
 	struct sig_state *sig;   /* the blocked signals (signals.h) */
 	struct sig_watch *watch; /* ended once the programs are loaded; NULL: none */
 	struct sink *sink;       /* behind `out`, checked for failure; NULL: none */
+	/* --metrics: served from the run loop while the probes are attached
+	 * (metrics.h); NULL: none */
+	struct metrics_server *metrics;
 };
 
 /* Returns an exit code. The caller has blocked the signals (sig_init) so

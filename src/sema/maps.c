@@ -382,6 +382,8 @@ void finish_maps(struct sema *s)
 			m->value = &type_u64;
 		else if (m->agg != AGG_NONE && !m->value)
 			m->value = &type_s64;
+		m->keeps_sum = s->c->opts && s->c->opts->hist_sums &&
+		               (m->agg == AGG_HIST || m->agg == AGG_LHIST);
 	}
 }
 

@@ -35,7 +35,7 @@ uint32_t agg_value_size(const struct map_info *m)
 		return sizeof(struct agg_pair);
 	case AGG_HIST:
 	case AGG_LHIST:
-		return agg_nbuckets(m) * 8;
+		return agg_nbuckets(m) * 8 + (m->keeps_sum ? 8 : 0);
 	case AGG_TSERIES:
 		if (map_is_wide_tseries(m))
 			return (uint32_t)sizeof(struct tseries_slot);
@@ -270,11 +270,19 @@ static void bucket_add(struct cg *g, struct node *call, LLVMValueRef slot, LLVMV
 	add64(g, p, c64(g, 1));
 }
 
+/* --metrics: the value joins the sum kept after the buckets */
+static void bucket_sum_add(struct cg *g, struct map_info *m, LLVMValueRef slot, LLVMValueRef x)
+{
+	if (m->keeps_sum)
+		add64(g, gep(g, slot, agg_nbuckets(m) * 8), x);
+}
+
 LLVMValueRef emit_hist(struct cg *g, struct node *n, struct node *target)
 {
 	LLVMValueRef x = operand(g, n);
 	struct agg_update u = agg_begin(g, n, target, NULL);
 	bucket_add(g, n, u.slot, hist_index(g, x));
+	bucket_sum_add(g, target->u.map.info, u.slot, x);
 	agg_end(g, &u);
 	return NULL;
 }
@@ -285,6 +293,7 @@ LLVMValueRef emit_lhist(struct cg *g, struct node *n, struct node *target)
 	LLVMValueRef x = operand(g, n);
 	struct agg_update u = agg_begin(g, n, target, NULL);
 	bucket_add(g, n, u.slot, lhist_index(g, target->u.map.info, x));
+	bucket_sum_add(g, target->u.map.info, u.slot, x);
 	agg_end(g, &u);
 	return NULL;
 }
