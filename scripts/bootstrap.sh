@@ -18,14 +18,17 @@ set -euo pipefail
 #   tests:    libcmocka-dev (unit tests), python3 (runtime test runner), bpftool
 #             (cleanup checks), bpftrace (output comparison), iproute2 (veth/netns),
 #             libc6-dbg (libc's full symbol table, which ustack tests name frames by),
-#             tcpdump (reads back the pcap files skboutput() writes)
+#             tcpdump (reads back the pcap files skboutput() writes), prometheus
+#             (the --metrics tests start their own server on a loopback port
+#             and check its exposition with promtool; the package's own
+#             service is kept from starting and disabled, see below)
 #   guest:    qemu-system-x86, linux-image-amd64, busybox-static (tests/vm/guest.py: tests under Debian's 6.1 kernel);
 #             xfsprogs and mdadm (mkfs.xfs and an md array in the guest, for xfsdist.bt and mdflush.bt)
 PACKAGES=(
 	build-essential cmake pkg-config flex bison
 	llvm-19-dev clang-19
 	libbpf-dev libelf-dev libdw-dev zlib1g-dev liblzma-dev libzstd-dev
-	libcmocka-dev python3 bpftool bpftrace iproute2 libc6-dbg openssl tcpdump
+	libcmocka-dev python3 bpftool bpftrace iproute2 libc6-dbg openssl tcpdump prometheus
 	qemu-system-x86 linux-image-amd64 busybox-static xfsprogs mdadm
 	libclang-rt-19-dev valgrind
 )
@@ -76,8 +79,23 @@ install_packages() {
 	# shellcheck disable=SC2086 # word splitting of the package list is intended
 	log "installing:" $missing
 	as_root env DEBIAN_FRONTEND=noninteractive apt-get update
+	# Debian's prometheus package starts a server on every interface
+	# (:9090) when it is installed; the tests want only the binaries. A
+	# policy-rc.d of our own (only when the machine has none) keeps it
+	# from starting, and the service is disabled afterwards.
+	local own_policy=false
+	if printf '%s\n' $missing | grep -qx prometheus && ! as_root test -e /usr/sbin/policy-rc.d; then
+		as_root sh -c 'printf "#!/bin/sh\n# scripts/bootstrap.sh: prometheus does not start while it installs\nfor a; do [ \"\$a\" = prometheus ] && exit 101; done\nexit 0\n" > /usr/sbin/policy-rc.d && chmod 755 /usr/sbin/policy-rc.d'
+		own_policy=true
+	fi
 	# shellcheck disable=SC2086
 	as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $missing
+	if $own_policy; then
+		as_root rm -f /usr/sbin/policy-rc.d
+	fi
+	if printf '%s\n' $missing | grep -qx prometheus && command -v systemctl >/dev/null; then
+		as_root systemctl disable --now prometheus >/dev/null 2>&1 || true
+	fi
 }
 
 build() {

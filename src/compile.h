@@ -50,6 +50,8 @@ struct compile_options {
 	/* bpftrace 0.26's unstable_tseries: an index in unstable_names
 	 * (settings.h), whether tseries() is allowed, warned of or refused */
 	uint32_t unstable_tseries;
+	/* likewise unstable_dw_ustack, for dw_ustack */
+	uint32_t unstable_dw_ustack;
 	/* after a string str() cut to max_strlen; NULL: bpftrace's ".." */
 	const char *str_trunc_trailer;
 	bool unsafe;
@@ -69,6 +71,12 @@ struct compile_options {
 	const char **include_files;
 	int ninclude_files;
 	bool no_warnings; /* --no-warnings: the diagnostic sink shows none */
+	/* --metrics: hist() and lhist() also keep the sum of their values,
+	 * which a Prometheus histogram's _sum needs */
+	bool hist_sums;
+	/* --output-version 0.26: the run prints comparisons' bools as true or
+	 * false (the printer decides; sema's warning says which it takes) */
+	bool output_026;
 	unsigned env_set; /* settings (settings.h) fixed by the environment */
 	int child_pid;         /* -c: the command's pid (the cpid builtin); 0 without -c */
 	const char *child_path; /* -c: the file the command runs (absolute); NULL without -c */
@@ -98,12 +106,19 @@ struct map_info {
 	struct loc keys_loc;
 	struct loc len_loc;            /* first len(@map), checked once keys are known */
 	bool len_used;
+	/* first delete(@map[k]) or has_key(@map, k): a wide tseries
+	 * (manifest.h) has no element per key; checked once its kind is known */
+	struct loc key_op_loc;
+	const char *key_op; /* "delete()" or "has_key()", NULL: none */
 	struct early_read *early_reads; /* reads seen before the value type was known */
 	/* `let @m = KIND(N);` (bpftrace 0.26): its BPF map type and
 	 * max_entries, where it is declared */
 	bool declared;
 	uint32_t decl_bpf_type, decl_entries;
 	struct loc decl_loc;
+	/* hist/lhist under --metrics: a u64 after the buckets holds the sum
+	 * of the values (manifest.h: map_desc.has_sum) */
+	bool keeps_sum;
 	struct map_info *next;
 };
 
@@ -226,6 +241,10 @@ struct compilation {
 
 	bool missing_noted; /* the missing_probes note was given */
 	bool tseries_warned; /* unstable_tseries = warn: the warning was given */
+	/* len() of a stored stack: every stack keeps its frame count
+	 * (STACK_FRAMES_SHIFT) */
+	bool stack_len_stored;
+	bool dw_ustack_warned; /* unstable_dw_ustack = warn: likewise */
 	/* a probe was left out by missing_probes = warn or ignore: its body
 	 * is unchecked, so maps it alone assigns have no type of their own */
 	bool probes_left_out;
@@ -237,6 +256,9 @@ struct compilation {
 	 * the two readings differ, and the first such place is warned about */
 	bool bool_literal_seen, bool_reading_warned;
 	struct loc bool_literal_loc;
+	/* a comparison's bool (type_cmp_bool) printed: the two readings
+	 * differ there too, 1 or 0 against true or false; warned once */
+	bool cmp_bool_reading_warned;
 	/* the probe being expanded has several specs: with missing_probes
 	 * unset, one that names nothing is then only a warning */
 	bool expanding_several;

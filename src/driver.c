@@ -273,8 +273,8 @@ static int apply_config(struct compilation *c, struct compile_options *o)
 					  "print_maps_on_exit, max_cat_bytes, stack_mode, "
 					  "license, missing_probes, log_size, max_bpf_progs, "
 					  "on_stack_limit, lazy_symbolication, cpp_demangle, "
-					  "show_debug_info, cache_user_symbols, unstable_tseries and "
-					  "str_trunc_trailer");
+					  "show_debug_info, cache_user_symbols, unstable_tseries, "
+					  "unstable_dw_ustack and str_trunc_trailer");
 			continue;
 		}
 		int k = (int)(st - settings);

@@ -12,6 +12,8 @@
 #include <stdint.h>
 #include <sys/stat.h>
 #include <sys/eventfd.h>
+#include <sys/ptrace.h>
+#include <sys/user.h>
 #include <sys/syscall.h>
 #include <pthread.h>
 #include <signal.h>
@@ -36,6 +38,7 @@
 #include "options.h"
 #include "probes/provider.h"
 #include "settings.h"
+#include "runtime/metrics.h"
 #include "runtime/runtime.h"
 #include "runtime/signals.h"
 #include "runtime/sink.h"
@@ -78,6 +81,9 @@ static void usage(FILE *out)
 	      "  --emit-llvm FILE   write the LLVM IR to FILE\n"
 	      "  --emit-elf FILE    write the BPF object to FILE and exit (for ip, tc, bpftool,\n"
 	      "                     and for 'sonde FILE' to run without compiling)\n"
+	      "  --metrics [ADDR:]PORT  serve the maps for Prometheus at\n"
+	      "                     http://ADDR:PORT/metrics while the probes run\n"
+	      "                     (ADDR 127.0.0.1 by default; [::1]:PORT for IPv6)\n"
 	      "  --test-run PCAP    run the xdp/tc probes over the packets of a pcap file,\n"
 	      "                     attaching nothing; print verdict counts and the maps\n"
 	      "  --test             run the script's test:NAME probes (after BEGIN), print\n"
@@ -93,6 +99,7 @@ static void usage(FILE *out)
 	      "                     kernel types: -lv 'struct task_struct'\n"
 	      "  -l FILE            list the probes a script would attach (or -l -e PROGRAM)\n"
 	      "  -p, --pid PID      attach uprobes/usdt to this process only\n"
+	      "  --dwarf-pid PID    dw_ustack also unwinds this process (more: repeat it)\n"
 	      "  -c, --cmd 'CMD'    run CMD once the probes are attached, trace it, exit when\n"
 	      "                     it exits\n"
 	      "  --info             what this kernel supports (BTF, kprobes, fentry, ...)\n",
@@ -182,6 +189,8 @@ struct child {
 	bool exited;
 	pthread_t waiter;
 	bool has_waiter;
+	bool traced; /* stopped at its entry point under ptrace (child_to_entry) */
+	bool reaped; /* child_to_entry saw it end (its exec failed) */
 };
 
 /* A script's "#!" interpreter, when it names one that cannot run: the
@@ -344,7 +353,7 @@ static void *child_wait(void *arg)
 {
 	struct child *ch = arg;
 	int status;
-	while (waitpid(ch->pid, &status, 0) < 0 && errno == EINTR)
+	while (!ch->reaped && waitpid(ch->pid, &status, 0) < 0 && errno == EINTR)
 		;
 	/* the write end closed at exec or exit: this does not block */
 	int e;
@@ -357,9 +366,97 @@ static void *child_wait(void *arg)
 	return NULL;
 }
 
+/* AT_ENTRY of the process's auxiliary vector: where its program starts
+ * once the dynamic loader has mapped the libraries. 0 if unknown. */
+static unsigned long entry_point(pid_t pid)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/auxv", (int)pid);
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return 0;
+	unsigned long av[2], entry = 0;
+	while (fread(av, sizeof(av), 1, f) == 1 && av[0])
+		if (av[0] == 9 /* AT_ENTRY */)
+			entry = av[1];
+	fclose(f);
+	return entry;
+}
+
+/* dw_ustack with -c (runtime.h's to_entry): the unwind tables are read
+ * from the process's mappings, which hold its libraries only once the
+ * dynamic loader has run. So the command is started under ptrace, stopped
+ * at its exec, given a breakpoint at its entry point and continued to
+ * it; there the instruction is put back and the process waits, still
+ * traced, until child_go detaches it. */
+static int child_to_entry(void *arg)
+{
+	struct child *ch = arg;
+	const char *step = "ptrace";
+	if (ptrace(PTRACE_SEIZE, ch->pid, 0, (void *)(PTRACE_O_TRACEEXEC | PTRACE_O_EXITKILL)))
+		goto failed;
+	ch->traced = true;
+	if (write(ch->go_fd, "g", 1) != 1)
+		goto failed;
+	close(ch->go_fd);
+	ch->go_fd = -1;
+	int status;
+	step = "waiting for its exec";
+	if (waitpid(ch->pid, &status, 0) < 0)
+		goto failed;
+	if (!WIFSTOPPED(status)) {
+		/* its exec failed (child_exec said why): child_go has the
+		 * waiter see the end */
+		ch->traced = false;
+		ch->reaped = true;
+		return 1;
+	}
+	if (status >> 8 != (SIGTRAP | (PTRACE_EVENT_EXEC << 8)))
+		goto failed;
+	step = "finding its entry point";
+	unsigned long entry = entry_point(ch->pid);
+	if (!entry)
+		goto failed;
+	errno = 0;
+	long word = ptrace(PTRACE_PEEKTEXT, ch->pid, (void *)entry, 0);
+	if (errno)
+		goto failed;
+	long trap = (long)(((unsigned long)word & ~0xfful) | 0xcc);
+	step = "running it to its entry point";
+	if (ptrace(PTRACE_POKETEXT, ch->pid, (void *)entry, (void *)trap) ||
+	    ptrace(PTRACE_CONT, ch->pid, 0, 0) || waitpid(ch->pid, &status, 0) < 0 ||
+	    !WIFSTOPPED(status) || WSTOPSIG(status) != SIGTRAP)
+		goto failed;
+	struct user_regs_struct regs;
+	if (ptrace(PTRACE_POKETEXT, ch->pid, (void *)entry, (void *)word) ||
+	    ptrace(PTRACE_GETREGS, ch->pid, 0, &regs))
+		goto failed;
+	regs.rip = entry;
+	if (ptrace(PTRACE_SETREGS, ch->pid, 0, &regs))
+		goto failed;
+	return 0;
+failed:
+	fprintf(stderr, "sonde: -c: dw_ustack: cannot stop the command at its entry point (%s: %s); "
+			"its libraries may have no unwind tables\n",
+		step, strerror(errno));
+	return -1;
+}
+
 static void child_go(void *arg)
 {
 	struct child *ch = arg;
+	if (ch->reaped) {
+		ch->has_waiter = pthread_create(&ch->waiter, NULL, child_wait, ch) == 0;
+		return;
+	}
+	if (ch->traced) {
+		/* started already (child_to_entry): let it go on from its entry */
+		if (ptrace(PTRACE_DETACH, ch->pid, 0, 0))
+			fprintf(stderr, "sonde: -c: cannot start the command: %s\n", strerror(errno));
+		ch->traced = false;
+		ch->has_waiter = pthread_create(&ch->waiter, NULL, child_wait, ch) == 0;
+		return;
+	}
 	if (write(ch->go_fd, "g", 1) != 1)
 		fprintf(stderr, "sonde: -c: cannot start the command: %s\n", strerror(errno));
 	close(ch->go_fd);
@@ -374,8 +471,12 @@ static void child_finish(struct child *ch)
 		return;
 	if (ch->go_fd >= 0)
 		close(ch->go_fd);
+	/* stopped at its entry point, never let go: it is ended there */
+	if (ch->traced)
+		kill(ch->pid, SIGKILL);
 	if (!ch->has_waiter) {
-		waitpid(ch->pid, NULL, 0);
+		if (!ch->reaped)
+			waitpid(ch->pid, NULL, 0);
 	} else {
 		if (!ch->exited)
 			kill(ch->pid, SIGTERM);
@@ -456,6 +557,7 @@ struct cli {
 	struct rt_options ropts;
 	const char *program; /* -e */
 	const char *out_path, *buffering, *emit_elf, *command;
+	const char *metrics; /* --metrics ADDR:PORT */
 	int target_pid;
 	int argc;
 	char **argv;
@@ -570,6 +672,7 @@ enum {
 	OPT_UNSAFE,
 	OPT_EMIT_ELF,
 	OPT_TEST_RUN,
+	OPT_METRICS,
 	OPT_PIN,
 	OPT_KEEP_PINS,
 	OPT_FORCE,
@@ -583,6 +686,7 @@ enum {
 	OPT_BENCH,
 	OPT_MODE,
 	OPT_OUTPUT_VERSION,
+	OPT_DWARF_PID,
 };
 
 /* options of -l/-p/-c/--info (kept apart from the enum above) */
@@ -599,6 +703,7 @@ static const struct option longopts[] = {
 	{"map-entries", required_argument, NULL, OPT_MAP_ENTRIES},
 	{"emit-elf", required_argument, NULL, OPT_EMIT_ELF},
 	{"test-run", required_argument, NULL, OPT_TEST_RUN},
+	{"metrics", required_argument, NULL, OPT_METRICS},
 	{"test", no_argument, NULL, OPT_TEST},
 	{"bench", no_argument, NULL, OPT_BENCH},
 	{"mode", required_argument, NULL, OPT_MODE},
@@ -612,6 +717,7 @@ static const struct option longopts[] = {
 	{"list", no_argument, NULL, 'l'},
 	{"output", required_argument, NULL, 'o'},
 	{"pid", required_argument, NULL, 'p'},
+	{"dwarf-pid", required_argument, NULL, OPT_DWARF_PID},
 	{"quiet", no_argument, NULL, 'q'},
 	{"verbose", no_argument, NULL, 'v'},
 	{"include", required_argument, NULL, OPT_INCLUDE},
@@ -688,6 +794,17 @@ static int value_option(struct cli *o, int c, const char *arg)
 		return EXIT_OK;
 	case 'p':
 		return parse_pid(arg, &o->target_pid);
+	case OPT_DWARF_PID: {
+		if (o->host->ndwarf_pids == HOST_DWARF_PIDS) {
+			fprintf(stderr, "sonde: --dwarf-pid: at most %d processes\n", HOST_DWARF_PIDS);
+			return EXIT_USAGE;
+		}
+		int pid;
+		int rc = parse_pid(arg, &pid);
+		if (rc == EXIT_OK)
+			o->host->dwarf_pids[o->host->ndwarf_pids++] = pid;
+		return rc;
+	}
 	case OPT_MAX_STRLEN:
 		if (!parse_limited(arg, 10, MAX_STRLEN_MIN, MAX_STRLEN_MAX, false,
 				   &o->copts.max_strlen)) {
@@ -846,6 +963,17 @@ static int parse_options(struct cli *o)
 		case OPT_TEST_RUN:
 			o->ropts.test_run = optarg;
 			break;
+		case OPT_METRICS: {
+			char why[160];
+			if (!metrics_spec_valid(optarg, why, sizeof why)) {
+				fprintf(stderr, "sonde: --metrics %s: %s\n", optarg, why);
+				return EXIT_USAGE;
+			}
+			o->metrics = optarg;
+			/* a Prometheus histogram has a _sum, which hist() keeps then */
+			o->copts.hist_sums = true;
+			break;
+		}
 		case OPT_TEST:
 		case OPT_BENCH:
 		case OPT_MODE:
@@ -869,6 +997,7 @@ static int parse_options(struct cli *o)
 		case 'f':
 		case 'B':
 		case 'p':
+		case OPT_DWARF_PID:
 		case OPT_MAX_STRLEN:
 		case OPT_RINGBUF_SIZE:
 		case OPT_MAP_ENTRIES:
@@ -1126,12 +1255,33 @@ static int output_open(struct cli *o, struct sig_state *sig, struct output *out)
 	return EXIT_OK;
 }
 
+/* Runs a compiled program (a script's or an object's), serving its maps
+ * for Prometheus under --metrics. */
+static int run_program(struct cli *o, const struct program *prog, struct diag *d)
+{
+	if (!o->metrics)
+		return rt_run(prog, &o->ropts, d);
+	char why[256] = "";
+	o->ropts.metrics = metrics_open(o->metrics, why, sizeof why);
+	if (!o->ropts.metrics) {
+		fprintf(stderr, "sonde: --metrics %s: %s\n", o->metrics, why);
+		return EXIT_SYSTEM;
+	}
+	fprintf(stderr, "sonde: serving metrics at http://%s/metrics\n",
+	        metrics_address(o->ropts.metrics));
+	int rc = rt_run(prog, &o->ropts, d);
+	metrics_close(o->ropts.metrics);
+	o->ropts.metrics = NULL;
+	return rc;
+}
+
 /* Compiles, then writes the object (--emit-elf) or runs it. */
 static int compile_and_run(struct cli *o, const struct source *src, struct sig_watch *watch)
 {
 	struct diag d;
 	diag_init(&d, stderr);
 	d.no_warnings = o->copts.no_warnings;
+	o->copts.output_026 = o->ropts.output_version == OUT_V0_26;
 	struct program *prog = NULL;
 	bool script_error = false;
 	if (driver_compile(src, &o->copts, o->host, &d, &prog, &script_error))
@@ -1145,7 +1295,7 @@ static int compile_and_run(struct cli *o, const struct source *src, struct sig_w
 			 : EXIT_OK;
 		sig_watch_release(watch);
 	} else {
-		rc = rt_run(prog, &o->ropts, &d);
+		rc = run_program(o, prog, &d);
 	}
 	program_free(prog);
 	return rc;
@@ -1165,7 +1315,7 @@ static int run_object(struct cli *o, struct script *s)
 	/* --no-warnings drops the helper warnings of -k, as when compiling */
 	if (o->copts.no_warnings)
 		s->object->m.no_warnings = true;
-	return rt_run(s->object, &o->ropts, &d);
+	return run_program(o, s->object, &d);
 }
 
 /* "-- --help": the script's named parameters (getopt(), bpftrace 0.26)
@@ -1256,6 +1406,7 @@ static int run_script(struct cli *o, struct sig_state *sig, struct sig_watch *wa
 		o->copts.child_path = child.path;
 		o->ropts.on_attached = child_go;
 		o->ropts.on_attached_arg = &child;
+		o->ropts.to_entry = child_to_entry;
 		o->ropts.stop_fd = child.exit_fd;
 	}
 	ran = true;

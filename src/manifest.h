@@ -27,7 +27,7 @@ enum agg_kind {
 	AGG_STATS,   /* struct agg_pair: sum, count */
 	AGG_HIST,    /* u64[HIST_NBUCKETS], see hist_bucket() */
 	AGG_LHIST,   /* u64[nbuckets], see lhist_bucket() */
-	AGG_TSERIES, /* struct tseries_slot[tseries_nintervals] (bpftrace 0.26) */
+	AGG_TSERIES, /* struct tseries_slot[tseries_nintervals], or one if wide (bpftrace 0.26) */
 };
 
 /* Layout of AVG/STATS (a = sum, b = count) and MIN/MAX (a = value, b = 1
@@ -52,6 +52,24 @@ struct tseries_slot {
 	uint64_t meta;
 	uint64_t epoch;
 };
+
+/* A tseries keeps all of a key's intervals in one per-CPU map value (one
+ * lookup an event, and a keyless one is an array) while they fit in the
+ * 32 KiB the kernel allows a per-CPU value (PCPU_MIN_UNIT_SIZE). Beyond
+ * that, "wide", each interval is an element of its own, a struct
+ * tseries_slot under the key followed by the slot's number (a u64 at
+ * tseries_slot_offset), as bpftrace 0.26 keeps every tseries. */
+enum { TSERIES_COMPACT_MAX = 32768 / sizeof(struct tseries_slot) };
+static inline bool tseries_is_wide(uint32_t nintervals)
+{
+	return nintervals > TSERIES_COMPACT_MAX;
+}
+/* where the slot's number is in a wide tseries' key: after the script's
+ * key (8 zero bytes without one), 8-byte aligned */
+static inline uint32_t tseries_slot_offset(uint32_t script_key_size)
+{
+	return script_key_size ? (script_key_size + 7) / 8 * 8 : 8;
+}
 
 /* Power-of-2 histogram: bucket 0 holds negative values, bucket 1 holds 0,
  * bucket 2 + floor(log2(v)) holds v >= 1. */
@@ -96,6 +114,7 @@ struct map_desc {
 	bool declared;        /* its size is its `let @m = KIND(N)` declaration's */
 	int64_t lhist_min, lhist_max, lhist_step; /* AGG_LHIST */
 	uint32_t nbuckets;                         /* AGG_HIST / AGG_LHIST */
+	bool has_sum; /* AGG_HIST / AGG_LHIST: a u64 after the buckets sums the values */
 	uint64_t tseries_interval_ns;              /* AGG_TSERIES */
 	uint32_t tseries_nintervals;
 	enum tseries_agg tseries_agg;
@@ -109,6 +128,10 @@ enum aux_map_kind {
 				  `elapsed`, written by the runtime before BEGIN */
 	AUX_MAP_SKB_OUTPUT,    /* the perf event array skboutput() sends packets
 				  through (bpf_skb_output takes no ring buffer) */
+	AUX_MAP_DW_PIDS,       /* dw_ustack: pid -> its rows (bpf-runtime/dwunwind.h),
+				  filled by the runtime before anything is attached */
+	AUX_MAP_DW_ROWS,       /* dw_ustack: the unwind rows; the runtime sizes it */
+	AUX_MAP_DW_STACKS,     /* dw_ustack: frames by stack id */
 };
 
 struct aux_map_desc {

@@ -101,10 +101,12 @@ static void put_type(struct mio_buf *b, const struct type *t, int depth)
 	put_type(b, t->elem, depth + 1);
 	mio_put_u32(b, t->count);
 	mio_put_u8(b, t->stack_mode);
+	mio_put_u8(b, t->dwarf);
 	mio_put_u32(b, (uint32_t)t->btf_id);
 	mio_put_str(b, t->name);
 	mio_put_u8(b, t->by_value);
 	mio_put_u8(b, t->named);
+	mio_put_u8(b, t->int_in_017);
 }
 
 static void put_map(struct mio_buf *b, const struct map_desc *d)
@@ -124,6 +126,7 @@ static void put_map(struct mio_buf *b, const struct map_desc *d)
 	mio_put_u64(b, (uint64_t)d->lhist_max);
 	mio_put_u64(b, (uint64_t)d->lhist_step);
 	mio_put_u32(b, d->nbuckets);
+	mio_put_u8(b, d->has_sum);
 	mio_put_u64(b, d->tseries_interval_ns);
 	mio_put_u32(b, d->tseries_nintervals);
 	mio_put_u8(b, (uint8_t)d->tseries_agg);
@@ -355,12 +358,14 @@ static struct type *get_type(struct mio_reader *r, int depth)
 	if (mio_ok(r) && (t->kind == TYPE_KSTACK || t->kind == TYPE_USTACK) &&
 	    t->count > STACK_MAX_DEPTH)
 		mio_fail(r, "a stack of %u frames", t->count);
+	t->dwarf = mio_get_u8(r) != 0;
 	t->btf_id = (int32_t)mio_get_u32(r);
 	t->name = mio_get_str(r, NULL);
 	t->by_value = mio_get_u8(r) != 0;
 	t->named = mio_get_u8(r);
 	if (t->named > NAMED_CGROUP)
 		mio_fail(r, "unknown named kind %u", t->named);
+	t->int_in_017 = mio_get_u8(r) != 0;
 	return mio_ok(r) ? t : NULL;
 }
 
@@ -388,6 +393,7 @@ static void get_map(struct mio_reader *r, struct map_desc *d)
 		mio_fail(r, "map %s: an lhist from %lld to %lld in steps of %lld", d->name,
 		         (long long)d->lhist_min, (long long)d->lhist_max, (long long)d->lhist_step);
 	d->nbuckets = mio_get_u32(r);
+	d->has_sum = mio_get_u8(r) != 0;
 	d->tseries_interval_ns = mio_get_u64(r);
 	d->tseries_nintervals = mio_get_u32(r);
 	uint8_t tagg = mio_get_u8(r);
@@ -444,7 +450,7 @@ int manifest_decode(const void *data, size_t len, struct program *p, struct run_
 	struct manifest *m = &p->m;
 	memset(m, 0, sizeof(*m));
 	memset(x, 0, sizeof(*x));
-	m->nmaps = get_count(r, 40, "maps");
+	m->nmaps = get_count(r, 41, "maps");
 	m->maps = zalloc(r, m->nmaps, sizeof(*m->maps));
 	for (uint32_t i = 0; i < m->nmaps && mio_ok(r); i++)
 		get_map(r, &m->maps[i]);
@@ -460,7 +466,7 @@ int manifest_decode(const void *data, size_t len, struct program *p, struct run_
 	m->aux_maps = zalloc(r, m->naux_maps, sizeof(*m->aux_maps));
 	for (uint32_t i = 0; i < m->naux_maps && mio_ok(r); i++) {
 		uint8_t kind = mio_get_u8(r);
-		if (kind > AUX_MAP_SKB_OUTPUT)
+		if (kind > AUX_MAP_DW_STACKS)
 			mio_fail(r, "unknown internal map kind %u", kind);
 		m->aux_maps[i].kind = (enum aux_map_kind)kind;
 		m->aux_maps[i].elf_name = mio_get_req_str(r, "an internal map's name");

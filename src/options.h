@@ -52,6 +52,7 @@ enum {
 	.log_size = LOG_SIZE_DEFAULT, .max_bpf_progs = MAX_BPF_PROGS_DEFAULT,                      \
 	.on_stack_limit = ON_STACK_LIMIT_DEFAULT, .cpp_demangle = 1, .cache_user_symbols = 1,     \
 	.missing_probes = 3 /* MISSING_PROBES_UNSET (manifest.h) */,                               \
-	.unstable_tseries = 1 /* UNSTABLE_WARN (settings.h) */
+	.unstable_tseries = 1 /* UNSTABLE_WARN (settings.h) */,                                   \
+	.unstable_dw_ustack = 1 /* UNSTABLE_WARN */
 
 #endif

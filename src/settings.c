@@ -154,6 +154,17 @@ const struct setting settings[] = {
      false,
      offsetof(struct compile_options, unstable_tseries),
      WORDS(unstable_names)},
+    /* bpftrace 0.26's: dw_ustack allowed, warned of (the default) or
+     * refused (builtins/stacks.c) */
+    {"unstable_dw_ustack",
+     NULL,
+     {"BPFTRACE_UNSTABLE_DW_USTACK", NULL},
+     0,
+     4,
+     false,
+     false,
+     offsetof(struct compile_options, unstable_dw_ustack),
+     WORDS(unstable_names)},
     /* a string: what follows a string str() cut to max_strlen */
     {"str_trunc_trailer",
      NULL,

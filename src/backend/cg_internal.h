@@ -45,6 +45,8 @@ struct cg {
 	LLVMBasicBlockRef loop_break, loop_continue; /* innermost while */
 	LLVMValueRef pkt; /* the parsed packet (struct sonde_pkt) when the probe reads pkt */
 	LLVMValueRef stacks[STACK_MAX_DEPTH + 1]; /* stack-trace maps by frame limit */
+	/* dw_ustack's maps (bpf-runtime/dwunwind.h); lazy */
+	LLVMValueRef dw_pids, dw_rows, dw_scratch, dw_stacks;
 	LLVMValueRef counters; /* u64[COUNTER_DROPPED + nmaps] in .bss (manifest.h); lazy */
 	LLVMBasicBlockRef entry;
 	LLVMMetadataRef scope;
@@ -185,6 +187,9 @@ void finish_scratch(struct cg *g, struct probe_inst *pi);
 /* ---- maps.c: maps ------------------------------------------------------- */
 
 bool map_is_array(const struct map_info *m);
+bool map_is_wide_tseries(const struct map_info *m);
+/* len() of the stack the probe has now (builtins/maps.c) */
+LLVMValueRef stack_len(struct cg *g, const struct type *stack);
 uint32_t map_bpf_type(const struct map_info *m);
 uint32_t map_max_entries(const struct compilation *c, const struct map_info *m);
 uint32_t map_key_size(const struct map_info *m);

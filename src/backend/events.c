@@ -242,7 +242,9 @@ void cg_seq_printf(struct cg *g, struct node *call)
 	uint32_t i = 0;
 	for (struct node *a = call->u.call.args->next; a; a = a->next, i++) {
 		const struct type *t = f->arg_types[i];
-		if (t->kind != TYPE_INT && t->kind != TYPE_STR) {
+		/* a comparison's bool is 0.17's integer, the kernel's %d */
+		bool is_int = t->kind == TYPE_INT || (t->kind == TYPE_BOOL && t->int_in_017);
+		if (!is_int && t->kind != TYPE_STR) {
 			g->failed = true;
 			diag_error(g->c->diag, a->loc,
 				   "printf in a pinned iterator prints integers and strings only (the "

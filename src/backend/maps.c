@@ -14,14 +14,27 @@
  * it.) */
 bool map_is_array(const struct map_info *m)
 {
-	return !m->key && m->agg != AGG_NONE && !m->declared;
+	return !m->key && m->agg != AGG_NONE && !m->declared && !map_is_wide_tseries(m);
 }
 
-/* A declared map (`let @m = lruhash(N)`) has its kind and size. */
+/* A tseries with an element per interval (manifest.h) */
+bool map_is_wide_tseries(const struct map_info *m)
+{
+	return m->agg == AGG_TSERIES && tseries_is_wide(m->tseries_nintervals);
+}
+
+/* A declared map (`let @m = lruhash(N)`) has its kind and size. A wide
+ * tseries holds every interval of a keyless series, and with keys
+ * max_map_keys (key, interval) elements, as bpftrace's tseries maps, but
+ * at least one whole series. */
 uint32_t map_max_entries(const struct compilation *c, const struct map_info *m)
 {
 	if (m->declared)
 		return m->decl_entries;
+	if (map_is_wide_tseries(m)) {
+		uint32_t n = m->tseries_nintervals;
+		return !m->key || c->opts->map_entries < n ? n : c->opts->map_entries;
+	}
 	return map_is_array(m) ? 1 : c->opts->map_entries;
 }
 
@@ -38,6 +51,8 @@ uint32_t map_key_size(const struct map_info *m)
 {
 	if (map_is_array(m))
 		return 4;
+	if (map_is_wide_tseries(m))
+		return tseries_slot_offset(m->key ? m->key->size : 0) + 8;
 	return m->key ? m->key->size : 8;
 }
 
@@ -206,6 +221,7 @@ void cg_map_desc(const struct compilation *c, const struct map_info *m, struct m
 	d->lhist_max = m->lhist_max;
 	d->lhist_step = m->lhist_step;
 	d->nbuckets = agg_nbuckets(m);
+	d->has_sum = m->keeps_sum;
 	d->tseries_interval_ns = m->tseries_interval_ns;
 	d->tseries_nintervals = m->tseries_nintervals;
 	d->tseries_agg = m->tseries_agg;

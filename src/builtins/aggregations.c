@@ -120,13 +120,9 @@ struct type *check_lhist(struct sema *s, struct node *n)
 	return aggregated(n);
 }
 
-/* tseries() keeps its intervals in one per-CPU map value, and the kernel
- * allows at most 32 KiB of it (PCPU_MIN_UNIT_SIZE). bpftrace keeps each
- * interval under a key of its own and allows 1000000. */
-enum {
-	TSERIES_BPFTRACE_MAX = 1000000,
-	TSERIES_MAX_INTERVALS = 32768 / sizeof(struct tseries_slot),
-};
+/* bpftrace 0.26's most intervals. sonde keeps up to TSERIES_COMPACT_MAX
+ * in one per-CPU value, more an element each (manifest.h). */
+enum { TSERIES_BPFTRACE_MAX = 1000000 };
 
 /* An integer literal (or constant) argument of tseries(), >= 1: bpftrace
  * 0.26's messages */
@@ -169,13 +165,6 @@ struct type *check_tseries(struct sema *s, struct node *n)
 	if (count > TSERIES_BPFTRACE_MAX) {
 		diag_error(s->d, na->loc, "tseries() num_intervals must be < %d (%lld provided)",
 		           TSERIES_BPFTRACE_MAX, (long long)count);
-		return NULL;
-	}
-	if (count > (int64_t)TSERIES_MAX_INTERVALS) {
-		diag_error(s->d, na->loc,
-		           "tseries() keeps at most %d intervals in sonde (%lld provided): they "
-		           "share one per-CPU map value of at most 32 KiB",
-		           (int)TSERIES_MAX_INTERVALS, (long long)count);
 		return NULL;
 	}
 	enum tseries_agg agg = TSERIES_LAST;

@@ -25,6 +25,16 @@ struct type *check_zero(struct sema *s, struct node *n)
 	return &type_void;
 }
 
+/* the first operation on one key of a map, for finish_maps */
+static void note_key_op(struct node *map, const char *what)
+{
+	struct map_info *m = map->u.map.info;
+	if (m && !m->key_op) {
+		m->key_op = what;
+		m->key_op_loc = map->loc;
+	}
+}
+
 /* delete(@m[key]), delete(@m). A keyless aggregation is deleted by the
  * runtime zeroing it (emit_delete), an event: whether @m is one is known
  * only once every use is seen, so a keyless delete always asks for the
@@ -46,6 +56,8 @@ struct type *check_delete(struct sema *s, struct node *n)
 	use_map_keys(s, map);
 	if (!map->u.map.keys)
 		s->c->uses_events = true;
+	else
+		note_key_op(map, "delete()");
 	return &type_s64;
 }
 
@@ -60,8 +72,9 @@ static bool is_stack_builtin(const struct node *a)
 
 /* len(ustack), len(kstack) (bpftrace 0.26): the frames of the stack the
  * probe has now, counted where it fires (bpf_get_stack's bytes / 8). A
- * stored stack is only its id in the stack map, which a program cannot
- * read back, so the argument must be the builtin itself. */
+ * stored stack ($s, @m[k], a tuple's) has them beside its id in the stack
+ * map, counted the same way when it was taken: once the script takes
+ * len() of one, every stack does. */
 static struct type *check_stack_len(struct sema *s, struct node *n, struct node *arg)
 {
 	struct type *t = check_expr(s, arg);
@@ -72,11 +85,12 @@ static struct type *check_stack_len(struct sema *s, struct node *n, struct node 
 		           type_name(s->a, t));
 		return NULL;
 	}
-	if (!is_stack_builtin(arg)) {
-		diag_error(
-		    s->d, arg->loc,
-		    "len() counts the frames of ustack or kstack itself; a stored stack is an "
-		    "id the program cannot read back");
+	if (t->dwarf) {
+		/* the frames are found by the unwinder and kept in its map, whose
+		 * count the program does not keep */
+		diag_error(s->d, arg->loc,
+		           "len() of dw_ustack is not supported: len(ustack) counts the frames "
+		           "found with frame pointers");
 		return NULL;
 	}
 	if (!feat_has_helper(s->c->host, BPF_FUNC_get_stack)) {
@@ -85,7 +99,10 @@ static struct type *check_stack_len(struct sema *s, struct node *n, struct node 
 		           "lacks (Linux 4.18 or later)");
 		return NULL;
 	}
-	n->u.call.value = 1; /* the stack form, for the backend */
+	/* the backend's form: 1 the builtin's stack now, 2 a stored one */
+	n->u.call.value = is_stack_builtin(arg) ? 1 : 2;
+	if (n->u.call.value == 2)
+		s->c->stack_len_stored = true;
 	return &type_s64;
 }
 
@@ -96,11 +113,17 @@ struct type *check_len(struct sema *s, struct node *n)
 	struct node *map = n->u.call.args;
 	if (map->kind != N_MAP)
 		return check_stack_len(s, n, map);
+	struct map_info *m = find_map(s, map->u.map.name, map->loc);
+	/* @m[k] or a keyless @m holding a stack (assigned earlier in the
+	 * script): the stack's frames */
+	bool holds_stack = m->has_kind && m->agg == AGG_NONE && m->value &&
+	                   (m->value->kind == TYPE_KSTACK || m->value->kind == TYPE_USTACK);
+	if (holds_stack && (map->u.map.keys || (m->keys_seen && !m->keyed)))
+		return check_stack_len(s, n, map);
 	if (map->u.map.keys) {
 		diag_error(s->d, map->loc, "len() needs a whole map, as in len(@name)");
 		return NULL;
 	}
-	struct map_info *m = find_map(s, map->u.map.name, map->loc);
 	map->u.map.info = m;
 	if (m && !m->len_used) {
 		m->len_used = true;
@@ -130,6 +153,7 @@ struct type *check_has_key(struct sema *s, struct node *n)
 	use_map_keys(s, map);
 	if (!map->u.map.info)
 		return NULL;
+	note_key_op(map, "has_key()");
 	return &type_bool; /* bpftrace 0.26: prints as true or false */
 }
 

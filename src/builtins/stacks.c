@@ -8,8 +8,10 @@
 
 #include "builtins/check.h"
 #include "kernel/btf.h"
+#include "kernel/host.h"
 #include "kernel/symbols.h"
 #include "sema/sema_internal.h"
+#include "settings.h"
 
 /* kstack([MODE][, LIMIT]): MODE is a bare word, LIMIT a literal */
 static struct type *check_stack(struct sema *s, struct node *n, bool user)
@@ -71,6 +73,44 @@ struct type *check_kstack(struct sema *s, struct node *n)
 struct type *check_ustack(struct sema *s, struct node *n)
 {
 	return check_stack(s, n, true);
+}
+
+/* dw_ustack([MODE][, LIMIT]): ustack's arguments; unwinding needs the
+ * unwind tables of the process, read when sonde starts: -p's or -c's */
+struct type *check_dw_ustack(struct sema *s, struct node *n)
+{
+	enum unstable_mode mode = unstable_is(s->c->opts->unstable_dw_ustack);
+	if (mode == UNSTABLE_ERROR) {
+		diag_error(s->d, n->loc,
+		           "dw_ustack (DWARF stack unwinding) feature is not enabled by default. To "
+		           "enable this unstable feature, set the config flag to enable. "
+		           "unstable_dw_ustack=enable");
+		return NULL;
+	}
+#ifndef __x86_64__
+	diag_error(s->d, n->loc, "dw_ustack is only available on x86_64");
+	return NULL;
+#endif
+	if (!s->c->host->target_pid && !s->c->host->ndwarf_pids) {
+		diag_error(s->d, n->loc,
+		           "dw_ustack requires a target process: give it with -p PID, -c CMD or "
+		           "--dwarf-pid PID (its unwind tables are read when sonde starts)");
+		return NULL;
+	}
+	struct type *t = check_stack(s, n, true);
+	if (!t)
+		return NULL;
+	struct type *d = arena_alloc(s->a, sizeof(*d));
+	*d = *t;
+	d->dwarf = true;
+	if (mode == UNSTABLE_WARN && !s->c->dw_ustack_warned) {
+		s->c->dw_ustack_warned = true;
+		diag_warning(s->d, n->loc,
+		             "Script is using an unstable feature: dw_ustack (DWARF stack unwinding). "
+		             "To prevent this warning you must explicitly enable it in the config "
+		             "e.g. unstable_dw_ustack=enable");
+	}
+	return d;
 }
 
 /* ksym(addr), usym(addr): the address, resolved to a name by the runtime */

@@ -46,8 +46,8 @@ struct type *check_strncmp(struct sema *s, struct node *n)
 	return &type_u64;
 }
 
-/* strcontains(haystack, needle): 1 when needle occurs in haystack (an
- * empty needle always does), else 0 */
+/* strcontains(haystack, needle): true (1) when needle occurs in haystack
+ * (an empty needle always does), else false (0) */
 struct type *check_strcontains(struct sema *s, struct node *n)
 {
 	struct node *hay = n->u.call.args, *needle = hay->next;
@@ -63,7 +63,7 @@ struct type *check_strcontains(struct sema *s, struct node *n)
 			   hay->type->size, needle->type->size, (unsigned)STRCONTAINS_MAX_PAIRS);
 		return NULL;
 	}
-	return &type_u64;
+	return &type_cmp_bool; /* bpftrace 0.26's bool, 0.17's integer */
 }
 
 /* A string-like argument of strlen, strcap, strstr: a string, or a

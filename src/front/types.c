@@ -13,6 +13,7 @@
 
 struct type type_void = {.kind = TYPE_VOID, .size = 0, .align = 1};
 struct type type_bool = {.kind = TYPE_BOOL, .size = 1, .align = 1};
+struct type type_cmp_bool = {.kind = TYPE_BOOL, .size = 8, .align = 8, .int_in_017 = true};
 struct type type_u8 = {.kind = TYPE_INT, .size = 1, .align = 1};
 struct type type_s8 = {.kind = TYPE_INT, .size = 1, .align = 1, .is_signed = true};
 struct type type_u16 = {.kind = TYPE_INT, .size = 2, .align = 2};
@@ -194,7 +195,8 @@ bool type_equal(const struct type *a, const struct type *b)
 		return same_name(a->name, b->name);
 	case TYPE_KSTACK:
 	case TYPE_USTACK:
-		return type_stack_depth(a) == type_stack_depth(b) && a->stack_mode == b->stack_mode;
+		return type_stack_depth(a) == type_stack_depth(b) && a->stack_mode == b->stack_mode &&
+		       a->dwarf == b->dwarf;
 	case TYPE_RECORD:
 		if (a->by_value != b->by_value)
 			return false;
@@ -242,7 +244,7 @@ const char *type_name(struct arena *a, const struct type *t)
 		return "inet";
 	case TYPE_KSTACK:
 	case TYPE_USTACK: {
-		const char *base = t->kind == TYPE_KSTACK ? "kstack" : "ustack";
+		const char *base = t->kind == TYPE_KSTACK ? "kstack" : t->dwarf ? "dw_ustack" : "ustack";
 		if (type_stack_depth(t) == STACK_MAX_DEPTH && t->stack_mode == STACK_MODE_BPFTRACE)
 			return base;
 		return arena_printf(a, "%s(%s, %u)", base, stack_mode_names[t->stack_mode], type_stack_depth(t));

@@ -21,8 +21,8 @@ enum type_kind {
 	TYPE_STR,    /* char[size], NUL-terminated unless full */
 	TYPE_TUPLE,  /* fields[] at offsets, each 8-aligned where its type needs */
 	TYPE_INET,   /* 20 bytes: u32 family (AF_INET/AF_INET6) then 16 address bytes */
-	TYPE_KSTACK, /* u64 stack id from a stack-trace map */
-	TYPE_USTACK, /* u64 stack id + pid */
+	TYPE_KSTACK, /* u64 stack (STACK_FRAMES_SHIFT) */
+	TYPE_USTACK, /* u64 stack (STACK_FRAMES_SHIFT) + pid */
 	TYPE_KSYM,   /* u64 kernel address shown as a symbol */
 	TYPE_USYM,   /* u64 address + pid shown as a user symbol */
 	TYPE_PTR,    /* u64 pointer; `pointee` may be a RECORD from BTF */
@@ -76,6 +76,8 @@ struct type {
 	/* TYPE_KSTACK/TYPE_USTACK: `count` is the frame limit (0: STACK_MAX_DEPTH)
 	 * and stack_mode how frames print */
 	uint8_t stack_mode;
+	/* TYPE_USTACK of dw_ustack: its frames are in the dw_stacks map */
+	bool dwarf;
 	/* TYPE_RECORD (and PTR to record): kernel BTF id and name */
 	int32_t btf_id;
 	const char *name;
@@ -86,6 +88,11 @@ struct type {
 	/* TYPE_NAMED: what the number names (enum named_kind); a cgroup
 	 * path's hierarchy filter is in `name` */
 	uint8_t named;
+	/* TYPE_BOOL: made by a comparison, !, && or || (or strcontains), a
+	 * bool in bpftrace 0.26 but an integer in bpftrace 0.17: it prints 1
+	 * or 0 in 0.17's output (the default), true or false in 0.26's. Eight
+	 * bytes, laid out as the int64 that 0.17 stores */
+	bool int_in_017;
 };
 
 /* What a TYPE_NAMED number is shown as: a user name (username), the errno
@@ -94,8 +101,8 @@ struct type {
 enum named_kind { NAMED_USER, NAMED_ERRNO, NAMED_SYSCALL, NAMED_CGROUP };
 
 /* Shared immutable singletons for the common types. */
-extern struct type type_void, type_bool, type_u8, type_s8, type_u16, type_s16, type_u32,
-	type_s32, type_u64, type_s64, type_kstack, type_ustack, type_ksym, type_usym, type_inet,
+extern struct type type_void, type_bool, type_cmp_bool, type_u8, type_s8, type_u16, type_s16,
+	type_u32, type_s32, type_u64, type_s64, type_kstack, type_ustack, type_ksym, type_usym, type_inet,
 	type_username, type_errno_name, type_syscall_name;
 
 /* kstack/ustack modes, as bpftrace's kstack(perf) ... */
@@ -106,6 +113,12 @@ extern const char *const stack_mode_names[STACK_MODE__COUNT];
 /* The kernel's perf_event_max_stack default: the deepest stack a stack
  * map keeps. */
 enum { STACK_MAX_DEPTH = 127 };
+
+/* A stack's u64: its id in the stack-trace map in the low 32 bits, and
+ * above them its frame count when the script takes len() of a stored
+ * stack (else 0). Equal stacks have equal ids, so equal values; a
+ * negative value is bpf_get_stackid's error (no stack: 0 frames). */
+enum { STACK_FRAMES_SHIFT = 32 };
 struct type *type_int(bool is_signed, uint32_t size);
 /* kstack/ustack limited to `depth` frames (1..STACK_MAX_DEPTH). */
 struct type *type_stack(struct arena *a, bool user, enum stack_mode mode, uint32_t depth);

@@ -18,6 +18,7 @@
 #ifndef SONDE_HOST_H
 #define SONDE_HOST_H
 
+#include <stdint.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -38,6 +39,9 @@ struct host_name_list {
 };
 
 enum { HOST_HELPERS = 256 };
+
+/* --dwarf-pid may be given this many times */
+enum { HOST_DWARF_PIDS = 64 };
 
 struct host {
 	/* Where the kernel is read. host_init sets the real files; a test
@@ -78,6 +82,9 @@ struct host {
 
 	/* -p PID, -c CMD: the process uprobes/usdt are limited to; 0 = any */
 	int target_pid;
+	/* --dwarf-pid PID (bpftrace 0.26): more processes dw_ustack unwinds */
+	int dwarf_pids[HOST_DWARF_PIDS];
+	uint32_t ndwarf_pids;
 };
 
 /* An empty host that reads the real kernel on first use. */

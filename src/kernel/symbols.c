@@ -9,6 +9,8 @@
 #define _GNU_SOURCE
 #include "kernel/symbols.h"
 
+#include "bpf-runtime/dwunwind.h"
+
 #include <dwarf.h>
 #include <elfutils/libdw.h>
 #include <errno.h>
@@ -1258,6 +1260,22 @@ static int resolver_format(const struct out_resolver *base, FILE *f, const struc
 		 * kernel thread) is a negative id: an empty stack, as bpftrace */
 		uint64_t ips[STACK_MAX_DEPTH] = {0};
 		uint32_t id = (uint32_t)v, depth = type_stack_depth(t);
+		if (t->dwarf) {
+			/* the frames the unwinder stored under the id; none for a
+			 * process sonde read no tables of */
+			if (v == SONDE_DW_NO_TABLES && !r->dw_warned) {
+				((struct sym_resolver *)r)->dw_warned = true;
+				fprintf(stderr, "WARNING: dw_ustack: no unwind information for process "
+						"%llu: only the processes of -p, -c and --dwarf-pid are unwound\n",
+					(unsigned long long)pid);
+			}
+			if (!v || v == SONDE_DW_NO_TABLES || r->dw_stacks_fd <= 0 ||
+			    bpf_map_lookup_elem(r->dw_stacks_fd, &v, ips))
+				return 0;
+			put_frames(r->host, f, ips, depth, true, (uint32_t)pid,
+				   (enum stack_mode)t->stack_mode, in_printf ? 8 : 4);
+			return 0;
+		}
 		int fd = r->stack_fds[depth];
 		if ((int64_t)v < 0 || fd <= 0 || bpf_map_lookup_elem(fd, &id, ips))
 			return 0;

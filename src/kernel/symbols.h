@@ -149,6 +149,10 @@ struct sym_resolver {
 	struct out_resolver base;
 	struct host *host; /* whose symbols */
 	int stack_fds[STACK_MAX_DEPTH + 1];
+	/* dw_ustack's frames by stack id (bpf-runtime/dwunwind.h), 0 if none */
+	int dw_stacks_fd;
+	/* a dw_ustack of a process without unwind tables was warned of */
+	bool dw_warned;
 };
 void sym_resolver_init(struct sym_resolver *r, struct host *h);
 

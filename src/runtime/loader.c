@@ -237,7 +237,8 @@ static void report_rejection(const struct program *p, struct diag *d, unsigned f
 		print_log_tail(msgs);
 }
 
-int ld_load(const struct program *p, struct diag *d, unsigned flags, struct loaded *out)
+int ld_load(const struct program *p, struct diag *d, unsigned flags, uint32_t dw_rows,
+	    struct loaded *out)
 {
 	memset(out, 0, sizeof(*out));
 	struct log_capture cap = {.verbose = flags & LD_VERBOSE};
@@ -308,8 +309,11 @@ int ld_load(const struct program *p, struct diag *d, unsigned flags, struct load
 	}
 	for (uint32_t i = 0; i < p->m.nmaps; i++)
 		out->maps[i] = bpf_object__find_map_by_name(out->obj, p->m.maps[i].elf_name);
-	for (uint32_t i = 0; i < p->m.naux_maps; i++)
+	for (uint32_t i = 0; i < p->m.naux_maps; i++) {
 		out->aux_maps[i] = bpf_object__find_map_by_name(out->obj, p->m.aux_maps[i].elf_name);
+		if (p->m.aux_maps[i].kind == AUX_MAP_DW_ROWS && out->aux_maps[i])
+			bpf_map__set_max_entries(out->aux_maps[i], dw_rows ? dw_rows : 1);
+	}
 	if (p->m.events_map) {
 		out->events = bpf_object__find_map_by_name(out->obj, p->m.events_map);
 	}
@@ -353,7 +357,7 @@ int ld_load(const struct program *p, struct diag *d, unsigned flags, struct load
 			current_capture = NULL;
 			free(cap.buf);
 			ld_unload(out);
-			return ld_load(p, d, flags & ~LD_VERIFIER_LOG, out);
+			return ld_load(p, d, flags & ~LD_VERIFIER_LOG, dw_rows, out);
 		}
 		report_rejection(p, d, flags, out, cap.buf, bad, rc);
 		goto fail;

@@ -41,7 +41,10 @@ enum {
 
 /* Returns 0, or -errno after printing a message; a verifier rejection is
  * reported through `d` at the script line the log points to. */
-int ld_load(const struct program *p, struct diag *d, unsigned flags, struct loaded *out);
+/* dw_rows: the entries dw_ustack's rows map is given (dwtables.h), 0 for
+ * one. */
+int ld_load(const struct program *p, struct diag *d, unsigned flags, uint32_t dw_rows,
+	    struct loaded *out);
 void ld_unload(struct loaded *l);
 
 #endif

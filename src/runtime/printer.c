@@ -14,6 +14,7 @@
  * TYPE_BUF is a u32 length then up to size - 4 bytes; TYPE_USYM and
  * TYPE_USTACK are a u64 address/stack id then the pid.
  */
+#define _GNU_SOURCE
 #include "runtime/printer.h"
 
 #include <arpa/inet.h>
@@ -482,8 +483,12 @@ static void put_value(FILE *f, bool json, const struct type *t, const uint8_t *p
 {
 	switch (t->kind) {
 	case TYPE_BOOL:
-		/* bpftrace 0.26's words for its bool, in text and in JSON */
-		fputs(*p ? "true" : "false", f);
+		/* bpftrace 0.26's words for its bool, in text and in JSON; a
+		 * comparison's bool is 0.17's integer in 0.17's output */
+		if (t->int_in_017 && active_version == OUT_V0_17)
+			put_int(f, load_int(t, p), true); /* as 0.17's int64 */
+		else
+			fputs(*p ? "true" : "false", f);
 		return;
 	case TYPE_INT:
 		if (json)
@@ -573,7 +578,7 @@ static void put_value(FILE *f, bool json, const struct type *t, const uint8_t *p
 			put_buf(f, t, p);
 		else if (t->kind == TYPE_KSTACK || t->kind == TYPE_USTACK)
 			/* symbolizing needs the stack map: the runtime's job */
-			fprintf(f, "[stack %llu]", (unsigned long long)load_u64(p));
+			fprintf(f, "[stack %llu]", (unsigned long long)(uint32_t)load_u64(p));
 		else
 			fprintf(f, "%#llx", (unsigned long long)load_u64(p));
 		return;
@@ -696,6 +701,7 @@ struct entry {
 	int64_t total;                /* stats */
 	uint64_t *buckets;            /* hist/lhist, merged */
 	uint64_t hist_sum;            /* hist/lhist: what the entries are sorted by */
+	int64_t value_sum;            /* hist/lhist with has_sum: the values' sum */
 	struct tseries_point *points; /* tseries: the intervals with a value, by epoch */
 	uint32_t npoints;
 	uint64_t latest_epoch; /* tseries: of its latest interval, 0 without one */
@@ -712,6 +718,70 @@ static int cmp_points(const void *a, const void *b)
  * latest write may be of another interval (a CPU that saw no event since
  * keeps an older one), so the latest interval any CPU has wins, and only
  * the CPUs that have that one are combined. */
+static bool merge_interval(const struct map_desc *d, const uint8_t *v, uint32_t ncpus,
+                           size_t stride, bool is_signed, struct tseries_point *out)
+{
+	uint64_t latest = 0;
+	for (uint32_t c = 0; c < ncpus; c++) {
+		struct tseries_slot sl;
+		memcpy(&sl, v + c * stride, sizeof(sl));
+		if (sl.epoch > latest)
+			latest = sl.epoch;
+	}
+	if (!latest)
+		return false; /* never written, or zeroed */
+	bool seen = false;
+	struct tseries_slot acc = {0};
+	for (uint32_t c = 0; c < ncpus; c++) {
+		struct tseries_slot sl;
+		memcpy(&sl, v + c * stride, sizeof(sl));
+		if (sl.epoch != latest)
+			continue;
+		if (!seen) {
+			acc = sl;
+			seen = true;
+			continue;
+		}
+		switch (d->tseries_agg) {
+		case TSERIES_LAST:
+			if (sl.meta > acc.meta)
+				acc = sl;
+			break;
+		case TSERIES_AVG:
+			acc.value = (int64_t)((uint64_t)acc.value + (uint64_t)sl.value);
+			acc.meta += sl.meta;
+			break;
+		case TSERIES_SUM:
+			acc.value = (int64_t)((uint64_t)acc.value + (uint64_t)sl.value);
+			break;
+		case TSERIES_MIN:
+		case TSERIES_MAX: {
+			bool less = is_signed ? sl.value < acc.value
+			                      : (uint64_t)sl.value < (uint64_t)acc.value;
+			bool more = is_signed ? sl.value > acc.value
+			                      : (uint64_t)sl.value > (uint64_t)acc.value;
+			if (d->tseries_agg == TSERIES_MIN ? less : more)
+				acc.value = sl.value;
+			break;
+		}
+		}
+	}
+	if (d->tseries_agg == TSERIES_AVG && acc.meta)
+		acc.value = is_signed ? acc.value / (int64_t)acc.meta
+		                      : (int64_t)((uint64_t)acc.value / acc.meta);
+	out->epoch = latest;
+	out->value = acc.value;
+	return true;
+}
+
+static void add_point(struct entry *e, const struct tseries_point *pt)
+{
+	e->points[e->npoints++] = *pt;
+	if (pt->epoch > e->latest_epoch)
+		e->latest_epoch = pt->epoch;
+}
+
+/* A compact tseries' entry: every interval in its one value */
 static void merge_tseries(const struct map_desc *d, const uint8_t *v, uint32_t ncpus, size_t stride,
                           bool is_signed, struct entry *e)
 {
@@ -721,61 +791,69 @@ static void merge_tseries(const struct map_desc *d, const uint8_t *v, uint32_t n
 		sonde_out_of_memory("printing");
 	}
 	for (uint32_t i = 0; i < n && (i + 1) * sizeof(struct tseries_slot) <= d->value_size; i++) {
-		uint64_t latest = 0;
-		for (uint32_t c = 0; c < ncpus; c++) {
-			struct tseries_slot sl;
-			memcpy(&sl, v + c * stride + i * sizeof(sl), sizeof(sl));
-			if (sl.epoch > latest)
-				latest = sl.epoch;
-		}
-		if (!latest)
-			continue; /* never written, or zeroed */
-		bool seen = false;
-		struct tseries_slot acc = {0};
-		for (uint32_t c = 0; c < ncpus; c++) {
-			struct tseries_slot sl;
-			memcpy(&sl, v + c * stride + i * sizeof(sl), sizeof(sl));
-			if (sl.epoch != latest)
-				continue;
-			if (!seen) {
-				acc = sl;
-				seen = true;
-				continue;
-			}
-			switch (d->tseries_agg) {
-			case TSERIES_LAST:
-				if (sl.meta > acc.meta)
-					acc = sl;
-				break;
-			case TSERIES_AVG:
-				acc.value = (int64_t)((uint64_t)acc.value + (uint64_t)sl.value);
-				acc.meta += sl.meta;
-				break;
-			case TSERIES_SUM:
-				acc.value = (int64_t)((uint64_t)acc.value + (uint64_t)sl.value);
-				break;
-			case TSERIES_MIN:
-			case TSERIES_MAX: {
-				bool less = is_signed ? sl.value < acc.value
-				                      : (uint64_t)sl.value < (uint64_t)acc.value;
-				bool more = is_signed ? sl.value > acc.value
-				                      : (uint64_t)sl.value > (uint64_t)acc.value;
-				if (d->tseries_agg == TSERIES_MIN ? less : more)
-					acc.value = sl.value;
-				break;
-			}
-			}
-		}
-		if (d->tseries_agg == TSERIES_AVG && acc.meta)
-			acc.value = is_signed ? acc.value / (int64_t)acc.meta
-			                      : (int64_t)((uint64_t)acc.value / acc.meta);
-		e->points[e->npoints].epoch = latest;
-		e->points[e->npoints].value = acc.value;
-		e->npoints++;
-		if (latest > e->latest_epoch)
-			e->latest_epoch = latest;
+		struct tseries_point pt;
+		if (merge_interval(d, v + i * sizeof(struct tseries_slot), ncpus, stride, is_signed,
+		                   &pt))
+			add_point(e, &pt);
 	}
 	qsort(e->points, e->npoints, sizeof(*e->points), cmp_points);
+}
+
+/* A wide tseries (an element per interval, manifest.h): the elements of
+ * each script key become one entry. Returns the entries' count. */
+struct wide_keys {
+	const struct map_desc *desc;
+	const uint8_t *keys;
+};
+
+static int cmp_wide_keys(const void *a, const void *b, void *arg)
+{
+	const struct wide_keys *w = arg;
+	size_t ks = w->desc->key ? w->desc->key->size : 0;
+	return memcmp(w->keys + *(const size_t *)a * w->desc->key_size,
+	              w->keys + *(const size_t *)b * w->desc->key_size, ks);
+}
+
+static bool value_is_signed(const struct map_desc *d);
+
+static size_t merge_wide_tseries(const struct map_desc *d, const struct map_snapshot *s,
+                                 struct entry *e)
+{
+	uint32_t ncpus = s->ncpus ? s->ncpus : 1;
+	size_t stride = ((size_t)d->value_size + 7) / 8 * 8;
+	size_t ks = d->key ? d->key->size : 0;
+	bool is_signed = value_is_signed(d);
+	size_t *order = calloc(s->n ? s->n : 1, sizeof(*order));
+	if (!order) {
+		sonde_out_of_memory("printing");
+	}
+	for (size_t i = 0; i < s->n; i++)
+		order[i] = i;
+	struct wide_keys w = {d, s->keys};
+	qsort_r(order, s->n, sizeof(*order), cmp_wide_keys, &w);
+	size_t n = 0;
+	for (size_t i = 0; i < s->n;) {
+		const uint8_t *key = s->keys + order[i] * d->key_size;
+		size_t j = i;
+		while (j < s->n && !memcmp(s->keys + order[j] * d->key_size, key, ks))
+			j++;
+		struct entry *en = &e[n++];
+		memset(en, 0, sizeof(*en));
+		en->key = key;
+		en->points = calloc(j - i, sizeof(*en->points));
+		if (!en->points) {
+			sonde_out_of_memory("printing");
+		}
+		for (; i < j; i++) {
+			struct tseries_point pt;
+			if (merge_interval(d, s->values + order[i] * ncpus * stride, ncpus, stride,
+			                   is_signed, &pt))
+				add_point(en, &pt);
+		}
+		qsort(en->points, en->npoints, sizeof(*en->points), cmp_points);
+	}
+	free(order);
+	return n;
 }
 
 static bool agg_is_hist(enum agg_kind k)
@@ -877,6 +955,10 @@ static void merge_entry(const struct map_desc *d, const struct map_snapshot *s, 
 				e->buckets[b] += load_u64(v + c * stride + b * 8);
 		for (uint32_t b = 0; b < nb; b++)
 			e->hist_sum += e->buckets[b];
+		if (d->has_sum && (nb + 1) * 8 <= d->value_size)
+			for (uint32_t c = 0; c < ncpus; c++)
+				e->value_sum = (int64_t)((uint64_t)e->value_sum +
+				                         load_u64(v + c * stride + nb * 8));
 		break;
 	}
 	case AGG_TSERIES:
@@ -1779,8 +1861,11 @@ void out_map(struct printer *p, const struct map_desc *desc, const struct map_sn
 	if (!e) {
 		sonde_out_of_memory("printing");
 	}
-	for (size_t i = 0; i < n; i++)
-		merge_entry(desc, snap, i, &e[i]);
+	if (desc->agg == AGG_TSERIES && tseries_is_wide(desc->tseries_nintervals))
+		n = merge_wide_tseries(desc, snap, e);
+	else
+		for (size_t i = 0; i < n; i++)
+			merge_entry(desc, snap, i, &e[i]);
 	sort_entries(desc, e, n);
 	/* bpftrace ignores top and div for stats and tseries */
 	if (desc->agg == AGG_STATS || desc->agg == AGG_TSERIES)
@@ -2223,8 +2308,12 @@ static void put_conv(FILE *f, const struct conv *c, const struct type *t, const 
 	case 's': {
 		struct membuf m;
 		FILE *mf = membuf_open(&m);
-		if (!((t->kind == TYPE_KSTACK || t->kind == TYPE_USTACK) && active_resolver &&
-		      active_resolver->format(active_resolver, mf, t, p, true) == 0))
+		/* a bool through %s is a word in either output: bpftrace 0.17
+		 * takes no integer there */
+		if (t->kind == TYPE_BOOL)
+			fputs(*p ? "true" : "false", mf);
+		else if (!((t->kind == TYPE_KSTACK || t->kind == TYPE_USTACK) && active_resolver &&
+			   active_resolver->format(active_resolver, mf, t, p, true) == 0))
 			put_value(mf, false, t, p);
 		membuf_close(&m);
 		c_spec(spec, sizeof(spec), c, "", 's');
@@ -2414,4 +2503,81 @@ void out_join(struct printer *p, const struct fmt_desc *fmt, const void *payload
 	membuf_close(&m);
 	out_text_event(p, "join", m.data, m.len);
 	free(m.data);
+}
+
+/* ---- the maps for other renderings (exposition.c) --------------------- */
+
+struct out_merged *out_merge_map(const struct printer *p, const struct map_desc *d,
+                                 const struct map_snapshot *snap, size_t *n_out)
+{
+	use_printer(p);
+	size_t n = snap ? snap->n : 0;
+	struct entry *e = calloc(n ? n : 1, sizeof(*e));
+	struct out_merged *out = calloc(n ? n : 1, sizeof(*out));
+	if (!e || !out) {
+		sonde_out_of_memory("reading maps");
+	}
+	*n_out = 0;
+	if (d->agg == AGG_TSERIES) {
+		free(e);
+		return out;
+	}
+	for (size_t i = 0; i < n; i++)
+		merge_entry(d, snap, i, &e[i]);
+	sort_entries(d, e, n);
+	for (size_t i = 0; i < n; i++) {
+		out[i] = (struct out_merged){.key = e[i].key,
+		                             .raw = e[i].raw,
+		                             .value = e[i].value,
+		                             .count = e[i].count,
+		                             .total = e[i].total,
+		                             .buckets = e[i].buckets,
+		                             .nbuckets = e[i].buckets ? nbuckets_of(d) : 0,
+		                             .bucket_total = e[i].hist_sum,
+		                             .value_sum = e[i].value_sum};
+	}
+	*n_out = n;
+	free(e);
+	return out;
+}
+
+void out_merged_free(struct out_merged *e, size_t n)
+{
+	for (size_t i = 0; e && i < n; i++)
+		free(e[i].buckets);
+	free(e);
+}
+
+bool out_value_signed(const struct map_desc *d)
+{
+	return value_is_signed(d);
+}
+
+int out_key_part_text(const struct printer *p, char *buf, size_t size, const struct type *t,
+                      const void *data)
+{
+	use_printer(p);
+	struct membuf m;
+	put_key_part(membuf_open(&m), t, data);
+	membuf_close(&m);
+	if (size) {
+		size_t n = m.len < size - 1 ? m.len : size - 1;
+		memcpy(buf, m.data, n);
+		buf[n] = 0;
+	}
+	int len = (int)m.len;
+	free(m.data);
+	return len;
+}
+
+bool out_bucket_le(const struct map_desc *d, uint32_t b, int64_t *le)
+{
+	uint32_t nb = nbuckets_of(d);
+	struct bucket_range r = bucket_range(d, b, nb);
+	if (!r.has_hi)
+		return false;
+	/* hist bucket 62's bound is 2^63, stored as INT64_MIN: its largest
+	 * value is INT64_MAX */
+	*le = r.hi == INT64_MIN ? INT64_MAX : r.hi - 1;
+	return true;
 }

@@ -76,6 +76,36 @@ void out_map(struct printer *p, const struct map_desc *desc, const struct map_sn
 /* What bpftrace prints once before the maps at exit ("\n\n", in both
  * formats); call it, then out_map for each map in name order. */
 void out_maps_begin(struct printer *p);
+/* ---- the maps for renderings other than the printer's (exposition.c) ---- */
+
+/* One entry of a map, its CPUs merged as the printer merges them. */
+struct out_merged {
+	const uint8_t *key;    /* desc->key's bytes; NULL when the map has none */
+	const uint8_t *raw;    /* AGG_NONE: the value as stored */
+	int64_t value;         /* count, sum, min, max, avg, an integer value */
+	uint64_t count;        /* avg, stats: how many values */
+	int64_t total;         /* avg, stats: their sum */
+	uint64_t *buckets;     /* hist, lhist: the counts of the nbuckets buckets */
+	uint32_t nbuckets;
+	uint64_t bucket_total; /* hist, lhist: the values counted */
+	int64_t value_sum;     /* hist, lhist with desc->has_sum: their sum */
+};
+
+/* The entries of a snapshot in the order the printer prints them (*n_out
+ * of them; none for a tseries), for out_merged_free. */
+struct out_merged *out_merge_map(const struct printer *p, const struct map_desc *desc,
+                                 const struct map_snapshot *snap, size_t *n_out);
+void out_merged_free(struct out_merged *e, size_t n);
+/* whether the map's aggregated numbers are signed */
+bool out_value_signed(const struct map_desc *desc);
+/* One key, or one element of a multi-key map's key, as the printer shows
+ * it between the brackets; returns its length as snprintf does. */
+int out_key_part_text(const struct printer *p, char *buf, size_t size, const struct type *t,
+                      const void *data);
+/* The largest integer bucket b of a hist or lhist holds (Prometheus' `le`);
+ * false for the last bucket, which has no bound. */
+bool out_bucket_le(const struct map_desc *desc, uint32_t b, int64_t *le);
+
 /* Formats a printf record (payload after struct event_hdr). */
 void out_printf(struct printer *p, const struct fmt_desc *fmt, const void *payload, size_t len);
 /* print(value): the value as a map value prints (text), or

@@ -30,11 +30,15 @@
 
 #include "builtins/builtins.h"
 #include "front/arena.h"
+#include "runtime/dwtables.h"
+#include "runtime/exposition.h"
 #include "runtime/leftover.h"
+#include "runtime/metrics.h"
 #include "runtime/loader.h"
 #include "runtime/pin.h"
 #include "runtime/skbout.h"
 #include "probes/provider.h"
+#include "kernel/host.h"
 #include "kernel/symbols.h"
 #include "runtime/testrun.h"
 
@@ -978,6 +982,31 @@ static bool testrun_stop(void *arg)
 	return r->stop || signal_pending_now(r);
 }
 
+/* --metrics: the maps as they are now, for a scrape (exposition.h) */
+static int metrics_read_map(void *arg, uint32_t index, struct map_snapshot *snap)
+{
+	struct run *r = arg;
+	uint8_t *keys = NULL, *vals = NULL;
+	size_t n = 0;
+	if (!r->ld.maps[index] || read_map(r, index, &keys, &vals, &n))
+		return -1;
+	*snap = (struct map_snapshot){.n = n, .keys = keys, .values = vals,
+	                              .ncpus = (uint32_t)r->ncpus};
+	return 0;
+}
+
+static uint64_t metrics_counter(void *arg, uint32_t slot)
+{
+	return counter_value(arg, slot);
+}
+
+static void metrics_render(FILE *f, void *arg)
+{
+	struct run *r = arg;
+	struct expo_source src = {metrics_read_map, metrics_counter, r};
+	expo_render(f, &r->pr, &r->p->m, &src);
+}
+
 static int poll_loop(struct run *r)
 {
 	int ep = epoll_create1(EPOLL_CLOEXEC);
@@ -985,7 +1014,7 @@ static int poll_loop(struct run *r)
 		fprintf(stderr, "sonde: epoll_create1: %s\n", strerror(errno));
 		return EXIT_SYSTEM;
 	}
-	enum { EV_SIGNAL, EV_RING, EV_SKB, EV_STOP, EV_OUTPUT, EV_WATCHER };
+	enum { EV_SIGNAL, EV_RING, EV_SKB, EV_STOP, EV_OUTPUT, EV_METRICS, EV_WATCHER };
 	struct epoll_event ev = {.events = EPOLLIN, .data.u32 = EV_SIGNAL};
 	epoll_ctl(ep, EPOLL_CTL_ADD, r->sig->fd, &ev);
 	if (r->rb) {
@@ -999,6 +1028,10 @@ static int poll_loop(struct run *r)
 	if (r->o->stop_fd >= 0) {
 		ev.data.u32 = EV_STOP;
 		epoll_ctl(ep, EPOLL_CTL_ADD, r->o->stop_fd, &ev);
+	}
+	if (r->o->metrics) {
+		ev.data.u32 = EV_METRICS;
+		epoll_ctl(ep, EPOLL_CTL_ADD, metrics_fd(r->o->metrics), &ev);
 	}
 	/* the attachments' own descriptors: EV_WATCHER + their index */
 	size_t unfinished = 0;
@@ -1022,8 +1055,12 @@ static int poll_loop(struct run *r)
 		serve_print_requests(r);
 		struct epoll_event evs[4];
 		int n = epoll_wait(ep, evs, 4, 200);
-		if (n == 0)
+		if (n == 0) {
 			check_exit_flag(r);
+			/* closes the scrapers' connections that went idle */
+			if (r->o->metrics)
+				metrics_serve(r->o->metrics, metrics_render, r);
+		}
 		if (n < 0 && errno != EINTR) {
 			fprintf(stderr, "sonde: epoll_wait: %s\n", strerror(errno));
 			close(ep);
@@ -1036,6 +1073,8 @@ static int poll_loop(struct run *r)
 				r->stop = true;
 			else if (evs[i].data.u32 == EV_OUTPUT)
 				sink_hangup(r->o->sink);
+			else if (evs[i].data.u32 == EV_METRICS)
+				metrics_serve(r->o->metrics, metrics_render, r);
 			else if (evs[i].data.u32 >= EV_WATCHER &&
 				 evs[i].data.u32 - EV_WATCHER < r->att.nwatchers) {
 				struct rt_watcher *w = &r->att.watchers[evs[i].data.u32 - EV_WATCHER];
@@ -1080,7 +1119,35 @@ int rt_run(const struct program *p, const struct rt_options *o, struct diag *d)
 		sonde_out_of_memory("starting");
 	int rc = EXIT_OK;
 	unsigned flags = (o->verbose ? LD_VERBOSE : 0) | (o->verifier_log ? LD_VERIFIER_LOG : 0);
-	int err = ld_load(p, d, flags, &r.ld);
+	/* dw_ustack: the unwind tables of -p's process, read before loading
+	 * since they size the rows map (dwtables.h) */
+	struct dw_tables dwt = {0};
+	bool dwarf = false;
+	for (uint32_t i = 0; i < p->m.naux_maps; i++)
+		dwarf |= p->m.aux_maps[i].kind == AUX_MAP_DW_ROWS;
+	bool ended = dwarf && o->to_entry && o->to_entry(o->on_attached_arg) == 1;
+	if (dwarf && !ended && o->host->target_pid && dw_tables_read(&dwt, o->host->target_pid, stderr))
+		sonde_out_of_memory("reading unwind tables");
+	for (uint32_t i = 0; dwarf && i < o->host->ndwarf_pids; i++)
+		if (dw_tables_read(&dwt, o->host->dwarf_pids[i], stderr))
+			sonde_out_of_memory("reading unwind tables");
+	int err = ld_load(p, d, flags, dwt.nrows, &r.ld);
+	if (!err && dwarf) {
+		int pids_fd = -1, rows_fd = -1;
+		for (uint32_t i = 0; i < p->m.naux_maps; i++) {
+			if (!r.ld.aux_maps[i])
+				continue;
+			if (p->m.aux_maps[i].kind == AUX_MAP_DW_PIDS)
+				pids_fd = bpf_map__fd(r.ld.aux_maps[i]);
+			if (p->m.aux_maps[i].kind == AUX_MAP_DW_ROWS)
+				rows_fd = bpf_map__fd(r.ld.aux_maps[i]);
+		}
+		int serr = dw_tables_store(&dwt, pids_fd, rows_fd);
+		if (serr)
+			fprintf(stderr, "sonde: cannot load the unwind tables of dw_ustack: %s\n",
+				strerror(-serr));
+	}
+	dw_tables_free(&dwt);
 	/* from here on something may be left in the kernel to undo: the
 	 * signals are read here, between steps, no longer by the watcher */
 	sig_watch_end(o->watch);
@@ -1097,6 +1164,8 @@ int rt_run(const struct program *p, const struct rt_options *o, struct diag *d)
 		if (am->kind == AUX_MAP_STACKS && r.ld.aux_maps[i] && am->depth >= 1 &&
 		    am->depth <= STACK_MAX_DEPTH)
 			resolver.stack_fds[am->depth] = bpf_map__fd(r.ld.aux_maps[i]);
+		if (am->kind == AUX_MAP_DW_STACKS && r.ld.aux_maps[i])
+			resolver.dw_stacks_fd = bpf_map__fd(r.ld.aux_maps[i]);
 	}
 	r.pr.resolver = &resolver.base;
 	r.pr.str_trailer = p->m.str_trunc_trailer;

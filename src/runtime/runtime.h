@@ -27,6 +27,8 @@ enum {
 
 struct host;
 
+struct metrics_server;
+
 struct rt_options {
 	/* the machine's symbols and the traced process (host.h); the CLI's */
 	struct host *host;
@@ -49,6 +51,12 @@ struct rt_options {
 	/* called once every probe is attached (main.c starts -c CMD) */
 	void (*on_attached)(void *arg);
 	void *on_attached_arg;
+	/* dw_ustack with -c: called before loading, to have the command run
+	 * up to its entry point, its libraries mapped, and wait there (main.c);
+	 * on_attached then lets it go. 0; 1 when the command ended already
+	 * (its exec failed); -1 when it could not be stopped there (said on
+	 * stderr: the tables are then the ones mapped so far). */
+	int (*to_entry)(void *arg);
 	/* SONDE_READY_FD: "attached" is written to this descriptor, which is
 	 * then closed, once every probe is attached; -1 for none */
 	int ready_fd;
@@ -60,6 +68,9 @@ struct rt_options {
 	struct sig_state *sig;   /* the blocked signals (signals.h) */
 	struct sig_watch *watch; /* ended once the programs are loaded; NULL: none */
 	struct sink *sink;       /* behind `out`, checked for failure; NULL: none */
+	/* --metrics: served from the run loop while the probes are attached
+	 * (metrics.h); NULL: none */
+	struct metrics_server *metrics;
 };
 
 /* Returns an exit code. The caller has blocked the signals (sig_init) so

@@ -142,6 +142,8 @@ static struct type *check_binop(struct sema *s, struct node *n)
 	if (!l || !r)
 		return NULL;
 	enum ast_op op = n->u.binop.op;
+	/* comparisons, && and || give bpftrace 0.26's bool, which bpftrace
+	 * 0.17 holds as an integer: type_cmp_bool prints either way */
 	bool compares =
 	    op == OP_EQ || op == OP_NE || op == OP_LT || op == OP_LE || op == OP_GT || op == OP_GE;
 	/* as C and bpftrace warn; a void * compares with any pointer */
@@ -151,24 +153,24 @@ static struct type *check_binop(struct sema *s, struct node *n)
 		             type_name(s->a, l), type_name(s->a, r));
 	if (op == OP_EQ || op == OP_NE) {
 		if (is_str(l) && is_str(r))
-			return &type_s64;
+			return &type_cmp_bool;
 		if (l->kind == TYPE_TUPLE && r->kind == TYPE_TUPLE) {
 			if (tuples_comparable(l, r))
-				return &type_s64;
+				return &type_cmp_bool;
 			diag_error(s->d, n->loc, "cannot compare %s with %s: tuples compare element by element, so their elements must be of the same kinds",
 				   type_name(s->a, l), type_name(s->a, r));
 			return NULL;
 		}
 		if (is_scalar(l) && is_scalar(r))
-			return &type_s64;
+			return &type_cmp_bool;
 		/* buffers of any sizes: equal when their lengths and bytes are */
 		if (l->kind == TYPE_BUF && r->kind == TYPE_BUF)
-			return &type_s64;
+			return &type_cmp_bool;
 		if (l->kind == r->kind && l->kind != TYPE_TUPLE && l->kind != TYPE_STR &&
 		    l->size == r->size &&
 		    (l->kind != TYPE_RECORD || l->btf_id == r->btf_id) &&
 		    (l->kind != TYPE_ARRAY || type_equal(storage_type(s, l), storage_type(s, r))))
-			return &type_s64;
+			return &type_cmp_bool;
 		diag_error(s->d, n->loc, "cannot compare %s with %s", type_name(s->a, l),
 			   type_name(s->a, r));
 		return NULL;
@@ -180,7 +182,7 @@ static struct type *check_binop(struct sema *s, struct node *n)
 				   ast_op_name(op), type_name(s->a, is_scalar(l) ? r : l));
 			return NULL;
 		}
-		return &type_s64;
+		return &type_cmp_bool;
 	}
 	if (!is_scalar(l) || !is_scalar(r)) {
 		struct node *bad = is_scalar(l) ? n->u.binop.rhs : n->u.binop.lhs;
@@ -189,7 +191,11 @@ static struct type *check_binop(struct sema *s, struct node *n)
 		return NULL;
 	}
 	if (op == OP_LT || op == OP_LE || op == OP_GT || op == OP_GE)
-		return &type_s64;
+		return &type_cmp_bool;
+	/* bpftrace 0.26 keeps a bool of two bools: & | ^ stay 1 or 0 */
+	if ((op == OP_BAND || op == OP_BOR || op == OP_BXOR) && l->kind == TYPE_BOOL &&
+	    r->kind == TYPE_BOOL)
+		return &type_cmp_bool;
 	/* A pointer only moves by an integer (p + n, n + p, p - n), as in
 	 * bpftrace, which refuses p - q, n - p and p * n: arithmetic on an
 	 * address is written on the integer, (uint64)p. */
@@ -730,7 +736,7 @@ static struct type *check_unop(struct sema *s, struct node *n)
 		return NULL;
 	/* !p: a pointer is true when it is not NULL */
 	if (n->u.unop.op == OP_NOT && t->kind == TYPE_PTR)
-		return &type_s64;
+		return &type_cmp_bool;
 	if (n->u.unop.op == OP_ADDR)
 		return check_addr_of(s, n, t);
 	switch (n->u.unop.op) {
@@ -745,6 +751,9 @@ static struct type *check_unop(struct sema *s, struct node *n)
 			return NULL;
 		}
 		if (n->u.unop.op == OP_NOT)
+			return &type_cmp_bool;
+		/* -b, ~b: arithmetic on a bool is on its integer */
+		if (t->kind == TYPE_BOOL)
 			return &type_s64;
 		return storage_type(s, t);
 	case OP_DEREF:
@@ -901,6 +910,9 @@ static struct type *check_incdec(struct sema *s, struct node *n)
 			   ast_op_name(n->u.incdec.op));
 		return NULL;
 	}
+	/* $b++ on a comparison's bool counts on, as on 0.17's int64 */
+	if (v->type->kind == TYPE_BOOL && v->type->int_in_017)
+		v->type = &type_s64;
 	o->u.var.info = v;
 	o->type = v->type;
 	return v->type;
@@ -1073,23 +1085,52 @@ struct type *check_expr(struct sema *s, struct node *n)
 	return t;
 }
 
-static bool holds_bool(const struct type *t)
+/* Whether a value of `t` prints a bool: a comparison's (cmp) or
+ * another, as a true/false literal's. */
+static bool holds_bool(const struct type *t, bool cmp)
 {
 	if (!t)
 		return false;
 	if (t->kind == TYPE_BOOL)
-		return true;
+		return t->int_in_017 == cmp;
 	if (t->kind == TYPE_TUPLE)
 		for (uint32_t i = 0; i < t->nfields; i++)
-			if (holds_bool(t->fields[i].type))
+			if (holds_bool(t->fields[i].type, cmp))
 				return true;
 	return false;
 }
 
-void warn_bool_reading(struct sema *s, const struct type *t, struct loc loc)
+/* A comparison's bool printed: bpftrace 0.17 prints its integer, 0.26
+ * the word; the output version decides, and the warning says which. */
+void warn_cmp_bool_reading(struct sema *s, const struct type *t, struct loc loc)
 {
 	struct compilation *c = s->c;
-	if (!c->bool_literal_seen || c->bool_reading_warned || !holds_bool(t))
+	if (c->cmp_bool_reading_warned || !holds_bool(t, true))
+		return;
+	c->cmp_bool_reading_warned = true;
+	if (c->opts->output_026)
+		diag_warning(s->d, loc,
+			     "this prints the result of a comparison, '!', '&&', '||' or "
+			     "strcontains(): sonde prints true or false, as bpftrace 0.26 does "
+			     "(--output-version 0.26); bpftrace 0.17 prints 1 or 0");
+	else
+		diag_warning(s->d, loc,
+			     "this prints the result of a comparison, '!', '&&', '||' or "
+			     "strcontains(): sonde prints 1 or 0, as bpftrace 0.17 does; "
+			     "bpftrace 0.26 prints true or false, as sonde does with "
+			     "--output-version 0.26");
+}
+
+void warn_bool_reading(struct sema *s, const struct type *t, struct loc loc)
+{
+	warn_cmp_bool_reading(s, t, loc);
+	warn_literal_bool_reading(s, t, loc);
+}
+
+void warn_literal_bool_reading(struct sema *s, const struct type *t, struct loc loc)
+{
+	struct compilation *c = s->c;
+	if (!c->bool_literal_seen || c->bool_reading_warned || !holds_bool(t, false))
 		return;
 	c->bool_reading_warned = true;
 	diag_warning(s->d, loc,

@@ -29,7 +29,7 @@ struct type *storage_type(struct sema *s, struct type *t)
 	if (!t)
 		return NULL;
 	if (t->kind == TYPE_BOOL)
-		return &type_bool;
+		return t->int_in_017 ? &type_cmp_bool : &type_bool;
 	if (t->kind == TYPE_INT) {
 		/* an address keeps its space in a variable or map */
 		struct type *wide = (t->kind == TYPE_INT && !t->is_signed && t->size == 8)
@@ -102,6 +102,11 @@ static struct type *unify_layout(struct sema *s, struct type *a, struct type *b)
 			return a; /* map keys keep their width while every use agrees */
 		return (a->is_signed && b->is_signed) ? &type_s64 : &type_u64;
 	}
+	/* a comparison's bool is an integer to bpftrace 0.17, which takes
+	 * `$x = 0; $x = $a > 1;`: stored with integers it is one */
+	if ((a->kind == TYPE_INT && b->kind == TYPE_BOOL && b->int_in_017) ||
+	    (b->kind == TYPE_INT && a->kind == TYPE_BOOL && a->int_in_017))
+		return storage_type(s, a->kind == TYPE_INT ? a : b);
 	if (a->kind != b->kind)
 		return NULL;
 	if (a->kind == TYPE_STR)
@@ -185,6 +190,7 @@ void use_map_keys(struct sema *s, struct node *mapnode)
 		return;
 	}
 	if (kt) {
+		warn_literal_bool_reading(s, kt, mapnode->loc); /* keys print at exit */
 		struct type *u = unify(s, m->key, kt);
 		if (!u) {
 			diag_error(s->d, mapnode->loc,
@@ -214,7 +220,7 @@ void set_map_kind(struct sema *s, struct map_info *m, enum agg_kind agg,
 	if (value) {
 		/* printed at exit */
 		if (agg == AGG_NONE)
-			warn_bool_reading(s, value, loc);
+			warn_literal_bool_reading(s, value, loc);
 		struct type *u = unify(s, m->value, storage_type(s, value));
 		if (!u) {
 			diag_error(s->d, loc, "map '%s' holds %s here but %s elsewhere", m->name,
@@ -339,6 +345,12 @@ void finish_maps(struct sema *s)
 					   m->name);
 			continue;
 		}
+		/* printed at exit; the types are final now (a comparison's bool
+		 * stored with integers is one) */
+		if (m->keyed)
+			warn_cmp_bool_reading(s, m->key, m->keys_loc);
+		if (m->agg == AGG_NONE)
+			warn_cmp_bool_reading(s, m->value, m->agg_loc);
 		for (struct early_read *r = m->early_reads; r; r = r->next) {
 			if (m->agg != AGG_NONE && !agg_readable(s->c->host, m->agg))
 				diag_error(s->d, r->node->loc,
@@ -356,10 +368,22 @@ void finish_maps(struct sema *s)
 		if (m->len_used && !m->keyed)
 			diag_error(s->d, m->len_loc,
 				   "len() counts the keys of a map, and '%s' has none", m->name);
+		/* a wide tseries keeps a key's intervals in elements of their own:
+		 * no one element to delete, find or count per key */
+		if (m->agg == AGG_TSERIES && tseries_is_wide(m->tseries_nintervals)) {
+			const char *what = m->len_used ? "len()" : m->key_op;
+			if (what)
+				diag_error(s->d, m->len_used ? m->len_loc : m->key_op_loc,
+					   "%s of map '%s' is not supported: its tseries() keeps "
+					   "more than %d intervals, each under a key of its own",
+					   what, m->name, (int)TSERIES_COMPACT_MAX);
+		}
 		if (agg_infos[m->agg].is_unsigned)
 			m->value = &type_u64;
 		else if (m->agg != AGG_NONE && !m->value)
 			m->value = &type_s64;
+		m->keeps_sum = s->c->opts && s->c->opts->hist_sums &&
+		               (m->agg == AGG_HIST || m->agg == AGG_LHIST);
 	}
 }
 

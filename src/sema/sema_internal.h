@@ -95,9 +95,14 @@ bool fold_const(const struct node *n, int64_t *v);
 /* maps.c */
 bool agg_readable(struct host *h, enum agg_kind k);
 struct type *storage_type(struct sema *s, struct type *t);
-/* Warns, once, where a bool that a true/false literal made is printed
- * (print, a map value): bpftrace 0.17 prints those as 1 and 0. */
+/* A value of `t` printed at `loc` (print, a map's key or value): warns,
+ * once each, where bpftrace 0.17 and 0.26 print its bools differently. warn_literal_bool_reading is for the
+ * bools of true/false literals only, warn_cmp_bool_reading for those of
+ * comparisons (a map's are checked once every use is seen: it may hold
+ * integers too) */
 void warn_bool_reading(struct sema *s, const struct type *t, struct loc loc);
+void warn_literal_bool_reading(struct sema *s, const struct type *t, struct loc loc);
+void warn_cmp_bool_reading(struct sema *s, const struct type *t, struct loc loc);
 bool is_32bit_builtin(const struct node *k);
 struct type *unify(struct sema *s, struct type *a, struct type *b);
 void use_map_keys(struct sema *s, struct node *mapnode);

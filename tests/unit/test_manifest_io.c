@@ -48,13 +48,18 @@ static void sample_init(struct sample *s)
 	maps[1] = (struct map_desc){.name = "@l", .elf_name = "map1", .value = &type_s64,
 	                            .agg = AGG_LHIST, .bpf_type = 6, .key_size = 8,
 	                            .value_size = 8 * 7, .max_entries = 1, .lhist_min = 0,
-	                            .lhist_max = 10, .lhist_step = 2, .nbuckets = 7};
+	                            .lhist_max = 10, .lhist_step = 2, .nbuckets = 7,
+	                            .has_sum = true};
 	m->maps = maps;
 	m->nmaps = 2;
 	static struct type *arg_types[2];
 	static uint32_t arg_offsets[2] = {0, 16};
 	arg_types[0] = type_str(a, 16);
 	arg_types[1] = type_ptr(a, type_array(a, &type_s32, 4));
+	/* a comparison's bool and a dw_ustack, whose flags the printer reads */
+	struct type *el2[] = {&type_cmp_bool, type_stack(a, true, STACK_MODE_PERF, 5)};
+	el2[1]->dwarf = true;
+	maps[1].value = type_tuple(a, el2, 2);
 	static struct fmt_desc fmts[1];
 	fmts[0] = (struct fmt_desc){.fmt = "%s %p\n", .nargs = 2, .arg_types = arg_types,
 	                            .arg_offsets = arg_offsets, .size = 24,
@@ -107,6 +112,10 @@ static void test_round_trip(void **state)
 	assert_null(m->maps[1].key);
 	assert_int_equal(m->maps[1].lhist_step, 2);
 	assert_int_equal(m->maps[1].nbuckets, 7);
+	assert_true(m->maps[1].has_sum);
+	assert_true(m->maps[1].value->fields[0].type->int_in_017);
+	assert_true(m->maps[1].value->fields[1].type->dwarf);
+	assert_int_equal(m->maps[1].value->fields[1].type->stack_mode, STACK_MODE_PERF);
 	assert_string_equal(m->fmts[0].fmt, "%s %p\n");
 	assert_true(type_equal(m->fmts[0].arg_types[1], s.p.m.fmts[0].arg_types[1]));
 	assert_string_equal(type_name(&q.arena, m->fmts[0].arg_types[1]),

@@ -70,6 +70,15 @@ static void assert_int_type(const struct type *t, bool is_signed, uint32_t size)
 	assert_int_equal(t->size, size);
 }
 
+/* bpftrace 0.26's bool of a comparison, 0.17's integer */
+static void assert_cmp_bool_type(const struct type *t)
+{
+	assert_non_null(t);
+	assert_int_equal(t->kind, TYPE_BOOL);
+	assert_true(t->int_in_017);
+	assert_int_equal(t->size, 8);
+}
+
 static void assert_str_type(const struct type *t, uint32_t size)
 {
 	assert_non_null(t);
@@ -846,6 +855,32 @@ static void test_len_of_int(void **state)
 	    "      |                  ^\n");
 }
 
+/* dw_ustack: the unwind tables are read from the processes of -p, -c or
+ * --dwarf-pid, so without one it is an error; unstable_dw_ustack = error
+ * refuses it first */
+static void test_dw_ustack_needs_process(void **state)
+{
+	(void)state;
+	expect_diags("profile:hz:99 { @[dw_ustack(3)] = count(); }",
+	    "-e:1:19: error: dw_ustack requires a target process: give it with -p PID, -c CMD "
+	    "or --dwarf-pid PID (its unwind tables are read when sonde starts)\n"
+	    "    1 | profile:hz:99 { @[dw_ustack(3)] = count(); }\n"
+	    "      |                   ^~~~~~~~~\n");
+	struct compile_options o;
+	compile_default_options(&o);
+	o.unstable_dw_ustack = 4; /* "error" (unstable_names) */
+	struct compile_run r;
+	compile_run_opts(&r, "profile:hz:99 { @[dw_ustack] = count(); }", &o);
+	assert_string_equal(compile_diags(&r),
+	    "-e:1:19: error: dw_ustack (DWARF stack unwinding) feature is not enabled by "
+	    "default. To enable this unstable feature, set the config flag to enable. "
+	    "unstable_dw_ustack=enable\n"
+	    "    1 | profile:hz:99 { @[dw_ustack] = count(); }\n"
+	    "      |                   ^~~~~~~~~\n");
+	assert_int_equal(r.rc, -1);
+	compile_fini(&r);
+}
+
 static void test_comm_of_string(void **state)
 {
 	(void)state;
@@ -1187,11 +1222,16 @@ static void test_tseries_errors(void **state)
 	    "-e:1:29: error: tseries() num_intervals must be < 1000000 (1000001 provided)\n"
 	    "    1 | BEGIN { @t = tseries(1, 1s, 1000001); }\n"
 	    "      |                             ^~~~~~~\n");
-	expect_diags("BEGIN { @t = tseries(1, 1s, 1366); }",
-	    "-e:1:29: error: tseries() keeps at most 1365 intervals in sonde (1366 provided): they "
-	    "share one per-CPU map value of at most 32 KiB\n"
-	    "    1 | BEGIN { @t = tseries(1, 1s, 1366); }\n"
-	    "      |                             ^~~~\n");
+	/* past 1365 intervals, an element each: no one element per key */
+	expect_diags("BEGIN { @t[1] = tseries(1, 1s, 1366); delete(@t[1]); }",
+	    "-e:1:17: warning: Script is using an unstable feature: tseries. To prevent this "
+	    "warning you must explicitly enable it in the config e.g. unstable_tseries=enable\n"
+	    "    1 | BEGIN { @t[1] = tseries(1, 1s, 1366); delete(@t[1]); }\n"
+	    "      |                 ^~~~~~~\n"
+	    "-e:1:46: error: delete() of map '@t' is not supported: its tseries() keeps more "
+	    "than 1365 intervals, each under a key of its own\n"
+	    "    1 | BEGIN { @t[1] = tseries(1, 1s, 1366); delete(@t[1]); }\n"
+	    "      |                                              ^~~~~\n");
 	expect_diags("BEGIN { @t = tseries(1, 1s, 5, \"med\"); }",
 	    "-e:1:32: error: tseries() expects one of the following aggregation functions: avg, "
 	    "max, min, sum (\"med\" provided)\n"
@@ -2272,7 +2312,8 @@ static void test_variable_types(void **state)
 	assert_int_type(first_probe_var(&r, "i")->type, true, 8);
 	/* variables hold integers in 64 bits */
 	assert_int_type(first_probe_var(&r, "b")->type, true, 8);
-	assert_int_type(first_probe_var(&r, "e")->type, true, 8);
+	/* a comparison's bool, laid out as bpftrace 0.17's int64 */
+	assert_cmp_bool_type(first_probe_var(&r, "e")->type);
 	struct type *t = first_probe_var(&r, "t")->type;
 	assert_int_equal(t->kind, TYPE_TUPLE);
 	assert_int_equal(t->nfields, 2);
@@ -2281,6 +2322,45 @@ static void test_variable_types(void **state)
 	/* a variable assigned strings of two sizes holds the longer */
 	assert_str_type(first_probe_var(&r, "s")->type, 16);
 	compile_fini(&r);
+}
+
+/* comparisons, !, && and || give bpftrace 0.26's bool; stored with an
+ * integer it is bpftrace 0.17's integer, a true/false literal is not */
+static void test_comparison_bools(void **state)
+{
+	(void)state;
+	struct compile_run r;
+	assert_int_equal(compile_run(&r, "BEGIN { $a = 1; $lt = $a < 2; $ne = $a != 2; "
+					 "$not = !$a; $and = $a && 0; $or = $a || 0; "
+					 "$has = strcontains(\"ab\", \"b\"); $lit = true; "
+					 "$mix = true; $mix = $a > 1; $n = 0; $n = $a > 1; "
+					 "$m = $a > 1; $m = 5; $neg = -($a > 1); $sum = ($a > 1) + 1; "
+					 "$t = ($a > 1, 2); $band = ($a > 1) & ($a < 2); "
+					 "$bor = ($a > 1) | 0; }"),
+			 0);
+	const char *cmp[] = {"lt", "ne", "not", "and", "or", "has", "band"};
+	for (size_t i = 0; i < sizeof(cmp) / sizeof(cmp[0]); i++)
+		assert_cmp_bool_type(first_probe_var(&r, cmp[i])->type);
+	/* a variable of both bools is the first one's */
+	const char *lits[] = {"lit", "mix"};
+	for (size_t i = 0; i < 2; i++) {
+		struct type *lit = first_probe_var(&r, lits[i])->type;
+		assert_int_equal(lit->kind, TYPE_BOOL);
+		assert_false(lit->int_in_017);
+	}
+	const char *ints[] = {"n", "m", "neg", "sum", "bor"};
+	for (size_t i = 0; i < sizeof(ints) / sizeof(ints[0]); i++)
+		assert_int_type(first_probe_var(&r, ints[i])->type, true, 8);
+	assert_cmp_bool_type(first_probe_var(&r, "t")->type->fields[0].type);
+	compile_fini(&r);
+	/* a literal's bool takes no integer, as before */
+	expect_diags("BEGIN { $b = true; $b = 1; }",
+		     "-e:1:20: error: variable '$b' holds int64 here but bool elsewhere\n"
+		     "    1 | BEGIN { $b = true; $b = 1; }\n"
+		     "      |                    ^~~~~~\n"
+		     "-e:1:9: note: first assigned here\n"
+		     "    1 | BEGIN { $b = true; $b = 1; }\n"
+		     "      |         ^~\n");
 }
 
 static void test_printf_layout(void **state)
@@ -2845,12 +2925,14 @@ int main(void)
 	    cmocka_unit_test(test_aggregation_kinds_and_inputs),
 	    cmocka_unit_test(test_map_indices_follow_first_use),
 	    cmocka_unit_test(test_variable_types),
+	    cmocka_unit_test(test_comparison_bools),
 	    cmocka_unit_test(test_printf_layout),
 	    cmocka_unit_test(test_attach_points),
 	    cmocka_unit_test(test_wildcard_expands_every_match),
 	    cmocka_unit_test(test_read_before_typing_assignment),
 	    cmocka_unit_test(test_strlen_of_tuple),
 	    cmocka_unit_test(test_len_of_int),
+	    cmocka_unit_test(test_dw_ustack_needs_process),
 	    cmocka_unit_test(test_comm_of_string),
 	    cmocka_unit_test(test_memcmp_longer_than_value),
 	    cmocka_unit_test(test_static_assert_false),

@@ -35,8 +35,10 @@ uint32_t agg_value_size(const struct map_info *m)
 		return sizeof(struct agg_pair);
 	case AGG_HIST:
 	case AGG_LHIST:
-		return agg_nbuckets(m) * 8;
+		return agg_nbuckets(m) * 8 + (m->keeps_sum ? 8 : 0);
 	case AGG_TSERIES:
+		if (map_is_wide_tseries(m))
+			return (uint32_t)sizeof(struct tseries_slot);
 		return m->tseries_nintervals * (uint32_t)sizeof(struct tseries_slot);
 	}
 	return 8;
@@ -268,11 +270,19 @@ static void bucket_add(struct cg *g, struct node *call, LLVMValueRef slot, LLVMV
 	add64(g, p, c64(g, 1));
 }
 
+/* --metrics: the value joins the sum kept after the buckets */
+static void bucket_sum_add(struct cg *g, struct map_info *m, LLVMValueRef slot, LLVMValueRef x)
+{
+	if (m->keeps_sum)
+		add64(g, gep(g, slot, agg_nbuckets(m) * 8), x);
+}
+
 LLVMValueRef emit_hist(struct cg *g, struct node *n, struct node *target)
 {
 	LLVMValueRef x = operand(g, n);
 	struct agg_update u = agg_begin(g, n, target, NULL);
 	bucket_add(g, n, u.slot, hist_index(g, x));
+	bucket_sum_add(g, target->u.map.info, u.slot, x);
 	agg_end(g, &u);
 	return NULL;
 }
@@ -283,6 +293,7 @@ LLVMValueRef emit_lhist(struct cg *g, struct node *n, struct node *target)
 	LLVMValueRef x = operand(g, n);
 	struct agg_update u = agg_begin(g, n, target, NULL);
 	bucket_add(g, n, u.slot, lhist_index(g, target->u.map.info, x));
+	bucket_sum_add(g, target->u.map.info, u.slot, x);
 	agg_end(g, &u);
 	return NULL;
 }
@@ -301,21 +312,40 @@ static uint64_t tai_minus_boot_ns(void)
 }
 
 /* tseries(x, interval, n[, agg]): the slot of the current interval (its
- * number, `epoch`, is the TAI time / interval), emptied first when it
+ * number, `epoch`, is the TAI time / interval; in the key's value, or for
+ * a wide tseries the element of the key and epoch % n), emptied first when it
  * holds an older interval and an aggregation combines values, then
  * updated. The printer merges the CPUs' slots of the same interval. */
 LLVMValueRef emit_tseries(struct cg *g, struct node *n, struct node *target)
 {
 	struct map_info *m = target->u.map.info;
 	LLVMValueRef x = operand(g, n);
-	struct agg_update u = agg_begin(g, n, target, NULL);
+	bool wide = map_is_wide_tseries(m);
+	struct agg_update u;
+	if (!wide)
+		u = agg_begin(g, n, target, NULL);
 	LLVMValueRef boot = cg_helper(g, BPF_FUNC_ktime_get_boot_ns, g->i64, NULL, 0);
 	LLVMValueRef now = LLVMBuildAdd(g->b, boot, c64(g, tai_minus_boot_ns()), "tai_ns");
 	LLVMValueRef epoch = LLVMBuildUDiv(g->b, now, c64(g, m->tseries_interval_ns), "epoch");
 	LLVMValueRef idx = LLVMBuildURem(g->b, epoch, c64(g, m->tseries_nintervals), "");
-	idx = clamp(g, idx, m->tseries_nintervals - 1);
-	LLVMValueRef off = LLVMBuildMul(g->b, idx, c64(g, sizeof(struct tseries_slot)), "");
-	LLVMValueRef slot = LLVMBuildInBoundsGEP2(g->b, g->i8, u.slot, &off, 1, "interval");
+	LLVMValueRef slot;
+	if (wide) {
+		/* the interval's own element: the key, then its number */
+		u.key = map_key(g, target);
+		uint32_t at = tseries_slot_offset(m->key ? m->key->size : 0);
+		store64(g, gep(g, u.key, at), idx);
+		struct loc outer = g->loc, outer_span = g->call_span;
+		g->loc = n->loc;
+		g->call_span = n->u.call.span;
+		u.slot = agg_slot(g, m, u.key, NULL, &u.done);
+		g->loc = outer;
+		g->call_span = outer_span;
+		slot = u.slot;
+	} else {
+		idx = clamp(g, idx, m->tseries_nintervals - 1);
+		LLVMValueRef off = LLVMBuildMul(g->b, idx, c64(g, sizeof(struct tseries_slot)), "");
+		slot = LLVMBuildInBoundsGEP2(g->b, g->i8, u.slot, &off, 1, "interval");
+	}
 	LLVMValueRef meta_p = gep(g, slot, offsetof(struct tseries_slot, meta));
 	LLVMValueRef epoch_p = gep(g, slot, offsetof(struct tseries_slot, epoch));
 	if (m->tseries_agg == TSERIES_LAST) {

@@ -27,8 +27,10 @@ LLVMValueRef emit_delete(struct cg *g, struct node *n, struct node *target)
 {
 	(void)target;
 	struct node *m = n->u.call.args;
-	if (map_is_array(m->u.map.info)) {
-		/* a keyless aggregation's one slot is zeroed: it is there */
+	if (map_is_array(m->u.map.info) ||
+	    (!m->u.map.info->key && map_is_wide_tseries(m->u.map.info))) {
+		/* a keyless aggregation's one slot is zeroed: it is there (a
+		 * wide tseries' every interval) */
 		cg_map_event(g, n, EV_ZERO);
 		return c64(g, 1);
 	}
@@ -42,7 +44,7 @@ LLVMValueRef emit_delete(struct cg *g, struct node *n, struct node *target)
 /* len(ustack), len(kstack): bpf_get_stack copies as many frames as the
  * stack has, up to the stack's limit, and returns their bytes (or a
  * negative errno, when there is no stack to walk: 0 frames) */
-static LLVMValueRef stack_len(struct cg *g, const struct type *stack)
+LLVMValueRef stack_len(struct cg *g, const struct type *stack)
 {
 	uint32_t size = type_stack_depth(stack) * 8;
 	LLVMValueRef frames = new_buf_filled_by_callee(g, size, "stack_frames");
@@ -59,8 +61,18 @@ static LLVMValueRef stack_len(struct cg *g, const struct type *stack)
 LLVMValueRef emit_len(struct cg *g, struct node *n, struct node *target)
 {
 	(void)target;
-	if (n->u.call.value) /* check_len: the stack form */
-		return stack_len(g, n->u.call.args->type);
+	struct node *arg = n->u.call.args;
+	if (n->u.call.value == 1) /* check_len: the builtin's stack */
+		return stack_len(g, arg->type);
+	if (n->u.call.value == 2) {
+		/* a stored stack: its count beside the id (0 for an error id) */
+		LLVMValueRef v = cg_expr(g, arg);
+		if (arg->type->kind == TYPE_USTACK)
+			v = load64(g, v);
+		LLVMValueRef none = LLVMBuildICmp(g->b, LLVMIntSLT, v, c64(g, 0), "no_stack");
+		LLVMValueRef count = LLVMBuildLShr(g->b, v, c64(g, STACK_FRAMES_SHIFT), "frames");
+		return LLVMBuildSelect(g->b, none, c64(g, 0), count, "stack_len");
+	}
 	return cg_len(g, n->u.call.args);
 }
 

@@ -3,6 +3,7 @@
  * each) ksym usym kaddr percpu_kaddr. The runtime turns ids and addresses into names.
  */
 #include "backend/cg_internal.h"
+#include "bpf-runtime/dwunwind.h"
 #include "kernel/btf.h"
 
 #include <stdio.h>
@@ -36,7 +37,14 @@ static LLVMValueRef stack_id(struct cg *g, const struct type *t)
 	}
 	bool user = t->kind == TYPE_USTACK;
 	LLVMValueRef args[] = {g->ctxarg, g->stacks[depth], c64(g, user ? BPF_F_USER_STACK : 0)};
-	return cg_helper(g, BPF_FUNC_get_stackid, g->i64, args, 3);
+	LLVMValueRef id = cg_helper(g, BPF_FUNC_get_stackid, g->i64, args, 3);
+	if (!g->c->stack_len_stored)
+		return id;
+	/* the frame count beside the id, for len() of the stored stack: a
+	 * second walk of the same stack, as len(ustack) makes */
+	LLVMValueRef frames = LLVMBuildShl(g->b, stack_len(g, t), c64(g, STACK_FRAMES_SHIFT), "");
+	LLVMValueRef failed = LLVMBuildICmp(g->b, LLVMIntSLT, id, c64(g, 0), "no_stack");
+	return LLVMBuildSelect(g->b, failed, id, LLVMBuildOr(g->b, id, frames, ""), "stack");
 }
 
 LLVMValueRef emit_kstack(struct cg *g, struct node *n, struct node *target)
@@ -50,6 +58,51 @@ LLVMValueRef emit_ustack(struct cg *g, struct node *n, struct node *target)
 {
 	(void)target;
 	return with_pid(g, stack_id(g, n->type), "ustack");
+}
+
+/* One of dw_ustack's maps, declared at its first use and noted for the
+ * runtime (kind) unless only the BPF side needs it. */
+static LLVMValueRef dw_map(struct cg *g, LLVMValueRef *slot, const char *name, uint32_t type,
+			   uint32_t entries, uint32_t key_size, uint32_t value_size, int kind)
+{
+	if (!*slot) {
+		*slot = emit_map(g->em, name, type, entries, key_size, value_size, 1);
+		if (kind >= 0)
+			g->aux->maps[g->aux->n++] = (struct aux_map_desc){
+				(enum aux_map_kind)kind, arena_strdup(&g->c->arena, name), 0};
+	}
+	return *slot;
+}
+
+/* dw_ustack: the user stack unwound in the kernel with the .eh_frame
+ * rows the runtime loaded (bpf-runtime/dwunwind.c), as {id, pid} like
+ * ustack; the id keys the frames in dw_stacks. The rows map is sized by
+ * the runtime before loading (one entry here); 1024 processes' spans. */
+LLVMValueRef emit_dw_ustack(struct cg *g, struct node *n, struct node *target)
+{
+	(void)target;
+	uint32_t frames = SONDE_DW_MAX_FRAMES * 8;
+	LLVMValueRef args[6] = {
+		dw_map(g, &g->dw_pids, "dw_pids", BPF_MAP_TYPE_HASH, 1024, 4,
+		       sizeof(struct sonde_dw_span), AUX_MAP_DW_PIDS),
+		dw_map(g, &g->dw_rows, "dw_rows", BPF_MAP_TYPE_ARRAY, 1, 4,
+		       sizeof(struct sonde_dw_row), AUX_MAP_DW_ROWS),
+		dw_map(g, &g->dw_scratch, "dw_scratch", BPF_MAP_TYPE_PERCPU_ARRAY, 1, 4, frames, -1),
+		dw_map(g, &g->dw_stacks, "dw_stacks", BPF_MAP_TYPE_HASH, g->c->opts->map_entries, 8,
+		       frames, AUX_MAP_DW_STACKS),
+		LLVMConstInt(g->i32, type_stack_depth(n->type), 0),
+	};
+	LLVMValueRef tgid = cg_helper(g, BPF_FUNC_get_current_pid_tgid, g->i64, NULL, 0);
+	LLVMValueRef pid = LLVMBuildLShr(g->b, tgid, c64(g, 32), "");
+	args[5] = LLVMBuildTrunc(g->b, pid, g->i32, "");
+	LLVMTypeRef params[] = {g->ptr, g->ptr, g->ptr, g->ptr, g->i32, g->i32};
+	LLVMTypeRef fty = LLVMFunctionType(g->i64, params, 6, 0);
+	LLVMValueRef id = call_named(g, "sonde_dw_ustack", fty, args, 6);
+	g->c->uses_runtime = true;
+	LLVMValueRef buf = new_buf(g, 16, "dw_ustack");
+	store64(g, buf, id);
+	store64(g, gep(g, buf, 8), pid);
+	return buf;
 }
 
 LLVMValueRef emit_ksym(struct cg *g, struct node *n, struct node *target)
