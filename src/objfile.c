@@ -41,6 +41,7 @@ static const uint64_t fnv_offset = 0xcbf29ce484222325ull;
 struct kernel_id {
 	char release[65], version[65];
 	uint64_t btf_size, btf_hash;
+	char boot_id[40]; /* /proc/sys/kernel/random/boot_id: this boot */
 };
 
 static void kernel_id_get(struct kernel_id *k)
@@ -50,6 +51,13 @@ static void kernel_id_get(struct kernel_id *k)
 	if (uname(&u) == 0) {
 		snprintf(k->release, sizeof(k->release), "%s", u.release);
 		snprintf(k->version, sizeof(k->version), "%s", u.version);
+	}
+	FILE *b = fopen("/proc/sys/kernel/random/boot_id", "re");
+	if (b) {
+		if (!fgets(k->boot_id, sizeof(k->boot_id), b))
+			k->boot_id[0] = 0;
+		k->boot_id[strcspn(k->boot_id, "\n")] = 0;
+		fclose(b);
 	}
 	/* the types the programs' offsets come from: a kernel rebuilt with
 	 * another configuration keeps its release but not its BTF */
@@ -214,6 +222,7 @@ int objfile_write(const struct program *p, const struct diag *d, char *const *pa
 	mio_put_str(&sec, k.version);
 	mio_put_u64(&sec, k.btf_size);
 	mio_put_u64(&sec, k.btf_hash);
+	mio_put_str(&sec, k.boot_id);
 	mio_put_u64(&sec, fnv1a(fnv_offset, body.data, body.len));
 	mio_put_bytes(&sec, body.data, body.len);
 	if (sec.failed) {
@@ -299,8 +308,9 @@ struct program *objfile_read(const char *name, const void *data, size_t len,
 	}
 	const char *release = mio_get_str(r, NULL), *version = mio_get_str(r, NULL);
 	uint64_t btf_size = mio_get_u64(r), btf_hash = mio_get_u64(r);
+	const char *boot_id = mio_get_str(r, NULL);
+	struct kernel_id k = {0};
 	if (check_identity && mio_ok(r)) {
-		struct kernel_id k;
 		kernel_id_get(&k);
 		const char *rel = release ? release : "", *ver = version ? version : "";
 		if (strcmp(rel, k.release) || strcmp(ver, k.version)) {
@@ -347,6 +357,14 @@ struct program *objfile_read(const char *name, const void *data, size_t len,
 	}
 	memcpy(p->elf, data, len);
 	p->elf_size = len;
+	if (check_identity && p->m.boot_bound && (!boot_id || strcmp(boot_id, k.boot_id))) {
+		snprintf(err, errsz,
+		         "%s holds kernel addresses or BPF program ids of the boot it was compiled "
+		         "in (kaddr(), kprobe:ADDRESS or fentry:bpf:ID), and the kernel has booted "
+		         "since: compile the script again",
+		         name);
+		goto fail;
+	}
 	return p;
 fail:
 	program_free(p);

@@ -12,6 +12,9 @@
  *   str release, version           the kernel's uname -r and uname -v
  *   u64 btf_size, btf_hash         /sys/kernel/btf/vmlinux's size and
  *                                  FNV-1a hash (0, 0 without BTF)
+ *   str boot_id                    this boot's: a program that holds
+ *                                  addresses of it (manifest.h's
+ *                                  boot_bound) runs in it only
  *   u64 body_hash                  FNV-1a of what follows
  *   body                           manifest_io.h's encoding
  *

@@ -7,6 +7,7 @@ objects.test: each names what sonde must then refuse.
   mangle.py IN OUT format         the object format recorded: 1 more
   mangle.py IN OUT build          the sonde build recorded: one character changed
   mangle.py IN OUT kernel         the kernel release recorded: one character changed
+  mangle.py IN OUT boot           the boot id recorded: one character changed
   mangle.py IN OUT strip          the .sonde.manifest section renamed (an ELF without it)
 """
 import struct
@@ -42,6 +43,8 @@ def main():
     off, size, name_at = section(data, ".sonde.manifest")
     build = string_at(data, off + 12)             # after the magic and the format
     release = string_at(data, build[0] + build[1])
+    version = string_at(data, release[0] + release[1])
+    boot = string_at(data, version[0] + version[1] + 16)
     if how == "truncate":
         data = data[:int(sys.argv[4])]
     elif how == "flip":
@@ -52,6 +55,8 @@ def main():
         data[build[0] + build[1] - 1] ^= 0x01
     elif how == "kernel":
         data[release[0]] ^= 0x01
+    elif how == "boot":
+        data[boot[0]] ^= 0x01
     elif how == "strip":
         data[name_at + 1] = ord("x")
     else:
