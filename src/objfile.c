@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
@@ -145,6 +146,35 @@ int objfile_find_section(const void *data, size_t len, const char *section, cons
 	return 1;
 }
 
+/* The files the probes are in (a uprobe's binary, whose offsets were
+ * found when compiling): each absolute path of a regular file among the
+ * probes' targets, with its size and modification time, so that a file
+ * replaced since (a package update) is refused rather than probed at an
+ * offset that may now fall inside an instruction. */
+static void put_probe_files(struct mio_buf *b, const struct manifest *m)
+{
+	size_t at = b->len;
+	uint32_t n = 0;
+	mio_put_u32(b, 0);
+	for (uint32_t i = 0; i < m->nprobes; i++) {
+		const char *t = m->probes[i].target;
+		struct stat st;
+		bool seen = false;
+		for (uint32_t k = 0; k < i && !seen; k++)
+			seen = m->probes[k].target && t && !strcmp(m->probes[k].target, t);
+		if (seen || !t || t[0] != '/' || stat(t, &st) || !S_ISREG(st.st_mode))
+			continue;
+		mio_put_str(b, t);
+		mio_put_u64(b, (uint64_t)st.st_size);
+		mio_put_u64(b, (uint64_t)st.st_mtim.tv_sec * 1000000000ull +
+		                   (uint64_t)st.st_mtim.tv_nsec);
+		n++;
+	}
+	if (!b->failed)
+		for (int i = 0; i < 4; i++)
+			b->data[at + i] = (unsigned char)(n >> (8 * i));
+}
+
 /* ---- writing ------------------------------------------------------------- */
 
 static void pad_to(struct mio_buf *b, size_t align)
@@ -223,6 +253,7 @@ int objfile_write(const struct program *p, const struct diag *d, char *const *pa
 	mio_put_u64(&sec, k.btf_size);
 	mio_put_u64(&sec, k.btf_hash);
 	mio_put_str(&sec, k.boot_id);
+	put_probe_files(&sec, &p->m);
 	mio_put_u64(&sec, fnv1a(fnv_offset, body.data, body.len));
 	mio_put_bytes(&sec, body.data, body.len);
 	if (sec.failed) {
@@ -328,6 +359,33 @@ struct program *objfile_read(const char *name, const void *data, size_t len,
 			         "compile the script again on this kernel",
 			         name, rel, ver, (unsigned long long)k.btf_size,
 			         (unsigned long long)btf_size);
+			goto fail;
+		}
+	}
+	uint32_t nfiles = mio_get_u32(r);
+	for (uint32_t i = 0; i < nfiles && mio_ok(r); i++) {
+		const char *path = mio_get_str(r, NULL);
+		uint64_t size = mio_get_u64(r), mtime = mio_get_u64(r);
+		struct stat st;
+		if (!check_identity || !mio_ok(r))
+			continue;
+		if (!path) {
+			mio_fail(r, "a probed file has no name");
+			continue;
+		}
+		if (stat(path, &st)) {
+			snprintf(err, errsz, "%s probes %s, which is not there now (%s): compile the "
+			         "script again",
+			         name, path, strerror(errno));
+			goto fail;
+		}
+		if ((uint64_t)st.st_size != size ||
+		    (uint64_t)st.st_mtim.tv_sec * 1000000000ull + (uint64_t)st.st_mtim.tv_nsec != mtime) {
+			snprintf(err, errsz,
+			         "%s probes %s at the offsets it had when the object was compiled, and "
+			         "it has changed since (its size or modification time): compile the "
+			         "script again",
+			         name, path);
 			goto fail;
 		}
 	}

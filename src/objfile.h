@@ -15,6 +15,9 @@
  *   str boot_id                    this boot's: a program that holds
  *                                  addresses of it (manifest.h's
  *                                  boot_bound) runs in it only
+ *   u32 n, then n times            the files the probes are in (a
+ *     str path, u64 size,          uprobe's binary): one changed since
+ *     u64 mtime_ns                 is refused
  *   u64 body_hash                  FNV-1a of what follows
  *   body                           manifest_io.h's encoding
  *
