@@ -95,6 +95,102 @@ static bool untouched_is_empty(const struct map_desc *d)
 	return d->bpf_type == BPF_MAP_TYPE_PERCPU_ARRAY && agg_infos[d->agg].layout != AGG_LAYOUT_U64;
 }
 
+/* Keeps the entries read into keys[0..n) and vals[0..n) that count: an
+ * untouched keyless slot is no entry (untouched_is_empty). */
+static size_t drop_empty(const struct map_desc *d, bool zero_is_empty, uint8_t *keys,
+			 uint8_t *vals, size_t n, size_t vslot)
+{
+	if (!zero_is_empty)
+		return n;
+	size_t kept = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (all_zero(vals + i * vslot, vslot))
+			continue;
+		if (kept != i) {
+			memcpy(keys + kept * d->key_size, keys + i * d->key_size, d->key_size);
+			memcpy(vals + kept * vslot, vals + i * vslot, vslot);
+		}
+		kept++;
+	}
+	return kept;
+}
+
+/* Grows keys and vals to hold `cap` entries; false when out of memory. */
+static bool grow_entries(uint8_t **keys, uint8_t **vals, size_t cap, size_t key_size,
+			 size_t vslot)
+{
+	uint8_t *nk = realloc(*keys, cap * key_size);
+	if (!nk)
+		return false;
+	*keys = nk;
+	uint8_t *nv = realloc(*vals, cap * vslot);
+	if (!nv)
+		return false;
+	*vals = nv;
+	return true;
+}
+
+/* The whole map with BPF_MAP_LOOKUP_BATCH (Linux 5.6): a syscall per few
+ * thousand entries, where a key-by-key walk makes two per entry (and the
+ * kernel's get_next_key rescans the key's bucket each time). 0, -ENOMEM,
+ * or -EOPNOTSUPP/-EINVAL when the map or kernel cannot (the caller walks
+ * key by key then). */
+static int read_map_batched(int fd, const struct map_desc *d, size_t vslot, uint8_t **keys,
+			    uint8_t **vals, size_t *n_out)
+{
+	size_t cap = 4096, n = 0;
+	/* the batch token: a bucket or index, never larger than 8 bytes or a key */
+	size_t token_size = d->key_size > 8 ? d->key_size : 8;
+	uint8_t *in = calloc(1, token_size), *out = calloc(1, token_size);
+	int err = 0;
+	if (!in || !out || !grow_entries(keys, vals, cap, d->key_size, vslot)) {
+		err = -ENOMEM;
+		goto done;
+	}
+	bool first = true;
+	/* entries a call may return; a hash bucket comes whole, and one
+	 * larger than this makes the call fail with ENOSPC */
+	size_t want = 4096;
+	for (;;) {
+		if (n + want > cap) {
+			while (n + want > cap)
+				cap *= 2;
+			if (!grow_entries(keys, vals, cap, d->key_size, vslot)) {
+				err = -ENOMEM;
+				goto done;
+			}
+		}
+		uint32_t count = (uint32_t)want;
+		LIBBPF_OPTS(bpf_map_batch_opts, opts);
+		int rc = bpf_map_lookup_batch(fd, first ? NULL : in, out, *keys + n * d->key_size,
+					      *vals + n * vslot, &count, &opts);
+		int e = rc < 0 ? errno : 0;
+		if (rc < 0 && e == ENOSPC && count == 0) {
+			/* the next bucket holds more than `want` entries */
+			want *= 2;
+			if (want > (1u << 24)) {
+				err = -ENOSPC;
+				goto done;
+			}
+			continue;
+		}
+		if (rc < 0 && e != ENOENT) {
+			err = -e;
+			goto done;
+		}
+		n += count;
+		if (rc < 0) /* ENOENT: that was the last batch */
+			break;
+		memcpy(in, out, token_size);
+		first = false;
+	}
+	*n_out = n;
+done:
+	free(in);
+	free(out);
+	return err;
+}
+
 static int read_map(struct run *r, uint32_t index, uint8_t **keys_out, uint8_t **vals_out,
 		    size_t *n_out)
 {
@@ -104,41 +200,50 @@ static int read_map(struct run *r, uint32_t index, uint8_t **keys_out, uint8_t *
 	size_t vslot = d->percpu ? (size_t)((d->value_size + 7) / 8 * 8) * (size_t)r->ncpus
 				 : d->value_size;
 	size_t cap = 64, n = 0;
-	uint8_t *keys = malloc(cap * d->key_size), *vals = malloc(cap * vslot);
+	uint8_t *keys = NULL, *vals = NULL;
+	int err = read_map_batched(fd, d, vslot, &keys, &vals, &n);
+	if (err == 0) {
+		*keys_out = keys;
+		*vals_out = vals;
+		*n_out = drop_empty(d, zero_is_empty, keys, vals, n, vslot);
+		return 0;
+	}
+	if (err == -ENOMEM)
+		goto oom;
+	/* no batches here (a kernel before 5.6, or a map type without them):
+	 * key by key */
+	n = 0;
 	uint8_t *cur = malloc(d->key_size), *prev = malloc(d->key_size);
 	bool first = true;
-	if (!keys || !vals || !cur || !prev)
+	if (!cur || !prev || !grow_entries(&keys, &vals, cap, d->key_size, vslot)) {
+		free(cur);
+		free(prev);
 		goto oom;
+	}
 	while (bpf_map_get_next_key(fd, first ? NULL : prev, cur) == 0) {
 		first = false;
 		memcpy(prev, cur, d->key_size);
 		if (n == cap) {
 			cap *= 2;
-			uint8_t *nk = realloc(keys, cap * d->key_size);
-			if (!nk)
+			if (!grow_entries(&keys, &vals, cap, d->key_size, vslot)) {
+				free(cur);
+				free(prev);
 				goto oom;
-			keys = nk;
-			uint8_t *nv = realloc(vals, cap * vslot);
-			if (!nv)
-				goto oom;
-			vals = nv;
+			}
 		}
 		memcpy(keys + n * d->key_size, cur, d->key_size);
-		if (bpf_map_lookup_elem(fd, cur, vals + n * vslot) == 0 &&
-		    !(zero_is_empty && all_zero(vals + n * vslot, vslot)))
+		if (bpf_map_lookup_elem(fd, cur, vals + n * vslot) == 0)
 			n++;
 	}
 	free(prev);
 	free(cur);
 	*keys_out = keys;
 	*vals_out = vals;
-	*n_out = n;
+	*n_out = drop_empty(d, zero_is_empty, keys, vals, n, vslot);
 	return 0;
 oom:
 	free(keys);
 	free(vals);
-	free(cur);
-	free(prev);
 	return -ENOMEM;
 }
 

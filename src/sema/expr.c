@@ -196,6 +196,21 @@ static struct type *check_binop(struct sema *s, struct node *n)
 	if ((op == OP_BAND || op == OP_BOR || op == OP_BXOR) && l->kind == TYPE_BOOL &&
 	    r->kind == TYPE_BOOL)
 		return &type_cmp_bool;
+	/* bpftrace 0.26 keeps + - * of two bools a bool too, computed in one
+	 * bit. For * that is the same number as 0.17's product of 1s and 0s;
+	 * + and - differ (true + true is false, false - true true), and sonde
+	 * computes them on integers, as 0.17 does: a script that counts
+	 * conditions reads differently */
+	if (op == OP_MUL && l->kind == TYPE_BOOL && r->kind == TYPE_BOOL)
+		return &type_cmp_bool;
+	if ((op == OP_ADD || op == OP_SUB) && l->kind == TYPE_BOOL && r->kind == TYPE_BOOL)
+		diag_warning(s->d, n->loc,
+		             "'%s' of two bools: sonde computes it on the integers 1 and 0, as "
+		             "bpftrace 0.17 does (%s is %d); bpftrace 0.26 computes it on bools, "
+		             "in one bit (%s is %s)",
+		             ast_op_name(op), op == OP_ADD ? "true + true" : "false - true",
+		             op == OP_ADD ? 2 : -1, op == OP_ADD ? "true + true" : "false - true",
+		             op == OP_ADD ? "false" : "true");
 	/* A pointer only moves by an integer (p + n, n + p, p - n), as in
 	 * bpftrace, which refuses p - q, n - p and p * n: arithmetic on an
 	 * address is written on the integer, (uint64)p. */
