@@ -2,8 +2,9 @@
 # fuzz/run.sh SECONDS [TARGET...] - build the libFuzzer targets into
 # build-fuzz/ (clang-19, -DSONDE_FUZZ=ON) and run each for SECONDS seconds.
 #
-# Targets default to fuzz_parse fuzz_sema fuzz_codegen. Each starts from the
-# committed seeds (fuzz/corpus/) plus what earlier runs added to its working
+# Targets default to fuzz_parse fuzz_sema fuzz_codegen (fuzz_object on
+# request). Each starts from the committed seeds (fuzz/corpus/; for
+# fuzz_object, fuzz/corpus_object/) plus what earlier runs added to its working
 # corpus build-fuzz/corpus/TARGET/ (the committed corpus is never written).
 # Crashes, leaks and sanitizer reports are saved as
 # build-fuzz/artifacts/TARGET/crash-* (leak-*, timeout-*, oom-*); logs are
@@ -16,7 +17,7 @@
 set -euo pipefail
 
 if [ $# -lt 1 ] || ! [[ "$1" =~ ^[0-9]+$ ]]; then
-	echo "usage: fuzz/run.sh SECONDS [fuzz_parse|fuzz_sema|fuzz_codegen]..." >&2
+	echo "usage: fuzz/run.sh SECONDS [fuzz_parse|fuzz_sema|fuzz_codegen|fuzz_object]..." >&2
 	exit 2
 fi
 secs="$1"
@@ -54,9 +55,13 @@ for t in "${targets[@]}"; do
 		par=(-jobs="$jobs" -workers="$jobs")
 	fi
 	rm -f "$B"/fuzz-*.log
-	(cd "$B" && exec "$B/$t" "$corpus" "$ROOT/fuzz/corpus" \
+	# fuzz_object reads objects (6 KB and more), not scripts: its seeds are
+	# its own, and its inputs may be as long as fuzz_common.h takes
+	seeds="$ROOT/fuzz/corpus" maxlen=4096
+	[ "$t" != fuzz_object ] || seeds="$ROOT/fuzz/corpus_object" maxlen=65536
+	(cd "$B" && exec "$B/$t" "$corpus" "$seeds" \
 		-dict="$ROOT/fuzz/sonde.dict" \
-		-max_total_time="$secs" -timeout=20 -rss_limit_mb=4096 -max_len=4096 \
+		-max_total_time="$secs" -timeout=20 -rss_limit_mb=4096 -max_len="$maxlen" \
 		-artifact_prefix="$art/" -print_final_stats=1 \
 		"${par[@]}") >"$log" 2>&1 || rc=$?
 	if [ "$jobs" -gt 1 ] && [ "${KEEP_GOING:-0}" != 1 ]; then

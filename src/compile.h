@@ -221,6 +221,9 @@ struct compilation {
 	bool uses_events; /* needs the ring buffer */
 	bool uses_stacks; /* needs the stack-trace map */
 	bool uses_runtime; /* codegen: calls into bpf-runtime (linked in) */
+	/* the programs hold what only this boot of the kernel has: kaddr()'s
+	 * address, kprobe:ADDRESS, fentry:bpf:ID (manifest.h's boot_bound) */
+	bool boot_bound;
 	/* -k/-kk: the checked helper calls, codegen's, in the manifest at emit */
 	struct helper_site *helper_sites;
 	uint32_t nhelper_sites, cap_helper_sites;

@@ -34,6 +34,7 @@
 #include "kernel/features.h"
 #include "kernel/host.h"
 #include "listing.h"
+#include "objfile.h"
 #include "options.h"
 #include "probes/provider.h"
 #include "settings.h"
@@ -46,6 +47,7 @@ static void usage(FILE *out)
 {
 	fputs("USAGE: sonde [options] FILE [PARAM...]\n"
 	      "       sonde [options] -e 'PROGRAM' [PARAM...]\n"
+	      "       sonde [options] FILE.o [PARAM...]   (an object --emit-elf wrote)\n"
 	      "\n"
 	      "Compiles a probe script to BPF, attaches it, and prints what it reports.\n"
 	      "The PARAMs are the script's $1, $2, ... ($# of them); options may come\n"
@@ -77,7 +79,8 @@ static void usage(FILE *out)
 	      "  --debug STAGE[,STAGE]  the same; the stages are always its argument\n"
 	      "  --dry-run          compile, verify and load, but attach nothing\n"
 	      "  --emit-llvm FILE   write the LLVM IR to FILE\n"
-	      "  --emit-elf FILE    write the BPF object to FILE and exit (for ip, tc, bpftool)\n"
+	      "  --emit-elf FILE    write the BPF object to FILE and exit (for ip, tc, bpftool,\n"
+	      "                     and for 'sonde FILE' to run without compiling)\n"
 	      "  --metrics [ADDR:]PORT  serve the maps for Prometheus at\n"
 	      "                     http://ADDR:PORT/metrics while the probes run\n"
 	      "                     (ADDR 127.0.0.1 by default; [::1]:PORT for IPv6)\n"
@@ -541,24 +544,6 @@ static int ready_fd_from_env(int *fd)
 	return EXIT_OK;
 }
 
-/* --emit-elf: the object as compiled, for loaders other than sonde */
-static int write_elf(const struct program *p, const char *path)
-{
-	FILE *f = fopen(path, "wbe");
-	if (!f || fwrite(p->elf, 1, p->elf_size, f) != p->elf_size) {
-		int e = errno;
-		if (f)
-			fclose(f);
-		fprintf(stderr, "sonde: cannot write %s: %s\n", path, strerror(e));
-		return EXIT_SYSTEM;
-	}
-	if (fclose(f)) {
-		fprintf(stderr, "sonde: cannot write %s: %s\n", path, strerror(errno));
-		return EXIT_SYSTEM;
-	}
-	return EXIT_OK;
-}
-
 /* ---- the command line ---------------------------------------------------- */
 
 /* What the command line asked for. Parsing stops at -h, -V and --info,
@@ -577,6 +562,9 @@ struct cli {
 	int argc;
 	char **argv;
 	int operand; /* argv index of the first argument that is not an option */
+	/* the first option given that only compiling uses ("--max-strlen"):
+	 * refused when the script FILE is an object (objfile.h) */
+	const char *compile_option;
 };
 
 /* -d's stages, as bpftrace 0.26 names them (its "codegen" and
@@ -865,6 +853,24 @@ static bool long_option_in_full(const char *given, const struct option *opt)
 	return false;
 }
 
+/* Options whose effect is compiled into the programs: an object (sonde
+ * FILE.o) was compiled already, so they are refused when running one. */
+static void note_compile_option(struct cli *o, int c)
+{
+	static const struct {
+		int opt;
+		const char *name;
+	} compile_only[] = {
+	    {OPT_MAX_STRLEN, "--max-strlen"}, {OPT_RINGBUF_SIZE, "--ringbuf-size"},
+	    {OPT_MAP_ENTRIES, "--map-entries"}, {'I', "-I"}, {OPT_INCLUDE, "--include"},
+	    {'k', "-k"}, {OPT_UNSAFE, "--unsafe"}, {OPT_EMIT_LLVM, "--emit-llvm"},
+	    {OPT_EMIT_ELF, "--emit-elf"}, {OPT_FORCE, "--force"},
+	};
+	for (size_t i = 0; i < sizeof(compile_only) / sizeof(compile_only[0]); i++)
+		if (compile_only[i].opt == c && !o->compile_option)
+			o->compile_option = compile_only[i].name;
+}
+
 /* Fills `o` from argv; EXIT_OK, or the exit code of a usage error. */
 static int parse_options(struct cli *o)
 {
@@ -893,6 +899,7 @@ static int parse_options(struct cli *o)
 		bool ends_argument = c == 'd' && prev[0] == '-' && prev[1] != '-' &&
 				     prev[strlen(prev) - 1] == 'd';
 		int rc = EXIT_OK;
+		note_compile_option(o, c);
 		switch (c) {
 		case 'e':
 			o->program = optarg;
@@ -1023,6 +1030,28 @@ static void print_script_probe(const char *spec, void *arg)
 	list_script_probe(sl->host, stdout, spec, sl->verbose);
 }
 
+/* -l FILE.o: the probes of an object (objfile.h), each once */
+static int list_object(struct host *host, const char *path, char *text, size_t len, bool verbose)
+{
+	char err[1024];
+	struct run_extras x;
+	struct program *p = objfile_read(path, text, len, true, &x, err, sizeof(err));
+	free(text);
+	if (!p) {
+		fprintf(stderr, "sonde: %s\n", err);
+		return EXIT_USAGE;
+	}
+	for (uint32_t i = 0; i < p->m.nprobes; i++) {
+		bool seen = false;
+		for (uint32_t k = 0; k < i && !seen; k++)
+			seen = !strcmp(p->m.probes[k].spec, p->m.probes[i].spec);
+		if (!seen)
+			list_script_probe(host, stdout, p->m.probes[i].spec, verbose);
+	}
+	program_free(p);
+	return EXIT_OK;
+}
+
 /* -l FILE, -l -e PROGRAM: the probes the script would attach */
 static int list_script(struct host *host, const char *program, const char *path,
 		       const struct compile_options *copts, bool verbose)
@@ -1038,6 +1067,8 @@ static int list_script(struct host *host, const char *program, const char *path,
 		}
 		src.name = path;
 		src.text = text;
+		if (objfile_is_elf(text, src.len))
+			return list_object(host, path, text, src.len, verbose);
 	}
 	struct diag d;
 	diag_init(&d, stderr);
@@ -1078,7 +1109,75 @@ struct script {
 	struct source src;
 	char *text; /* a FILE's contents */
 	char *abs;  /* its absolute path, for the debug info */
+	/* FILE is an object --emit-elf wrote (objfile.h): its program, run
+	 * as it is, and what it holds besides */
+	struct program *object;
+	struct run_extras extras;
 };
+
+static void script_free(struct script *s)
+{
+	free(s->text);
+	free(s->abs);
+	program_free(s->object);
+}
+
+/* sonde FILE.o: the options that would change the compilation are
+ * refused, and the parameters must be those compiled in (or none). */
+static int object_check_cli(struct cli *o, const char *file, const struct run_extras *x)
+{
+	if (o->compile_option) {
+		fprintf(stderr,
+		        "sonde: %s changes how a script is compiled, and %s is compiled already: "
+		        "give it when compiling (--emit-elf), or run the script itself\n",
+		        o->compile_option, file);
+		return EXIT_USAGE;
+	}
+	if ((o->copts.debug & (DEBUG_AST | DEBUG_IR)) && !(o->copts.debug & DEBUG_VERIFIER)) {
+		fprintf(stderr, "sonde: -d: %s has no AST or LLVM IR to print, only the verifier's "
+		                "log (-d verifier)\n",
+		        file);
+		return EXIT_USAGE;
+	}
+	bool same = o->copts.nparams == 0 || o->copts.nparams == x->nparams;
+	for (int i = 0; same && i < o->copts.nparams; i++)
+		same = !strcmp(o->copts.params[i], x->params[i]);
+	if (!same) {
+		fprintf(stderr, "sonde: %s was compiled with ", file);
+		if (!x->nparams)
+			fprintf(stderr, "no parameters");
+		for (int i = 0; i < x->nparams; i++)
+			fprintf(stderr, "%s'%s'", i ? " " : "the parameters ", x->params[i]);
+		fprintf(stderr, ": $1, $2, ... are compiled into an object; give the same ones, or "
+		                "none, or compile the script again with these\n");
+		return EXIT_USAGE;
+	}
+	/* the BPFTRACE_* settings are compile options too */
+	for (int i = 0; i < nsettings; i++) {
+		if (!(o->copts.env_set & (1u << i)))
+			continue;
+		for (int k = 0; k < 2 && settings[i].env[k]; k++)
+			if (getenv(settings[i].env[k]))
+				fprintf(stderr,
+				        "sonde: warning: %s has no effect on %s: its settings were fixed "
+				        "when it was compiled\n",
+				        settings[i].env[k], file);
+	}
+	return EXIT_OK;
+}
+
+/* The object in s->text (from `file`), read and checked against this
+ * sonde and this kernel. */
+static int object_load(struct cli *o, const char *file, struct script *s)
+{
+	char err[1024];
+	s->object = objfile_read(file, s->text, s->src.len, true, &s->extras, err, sizeof(err));
+	if (!s->object) {
+		fprintf(stderr, "sonde: %s\n", err);
+		return EXIT_USAGE;
+	}
+	return object_check_cli(o, file, &s->extras);
+}
 
 static int script_load(struct cli *o, struct script *s)
 {
@@ -1110,6 +1209,8 @@ static int script_load(struct cli *o, struct script *s)
 	}
 	s->src.name = file;
 	s->src.text = s->text;
+	if (objfile_is_elf(s->text, s->src.len))
+		return object_load(o, file, s);
 	s->abs = realpath(file, NULL);
 	s->src.path = s->abs;
 	return EXIT_OK;
@@ -1154,6 +1255,26 @@ static int output_open(struct cli *o, struct sig_state *sig, struct output *out)
 	return EXIT_OK;
 }
 
+/* Runs a compiled program (a script's or an object's), serving its maps
+ * for Prometheus under --metrics. */
+static int run_program(struct cli *o, const struct program *prog, struct diag *d)
+{
+	if (!o->metrics)
+		return rt_run(prog, &o->ropts, d);
+	char why[256] = "";
+	o->ropts.metrics = metrics_open(o->metrics, why, sizeof why);
+	if (!o->ropts.metrics) {
+		fprintf(stderr, "sonde: --metrics %s: %s\n", o->metrics, why);
+		return EXIT_SYSTEM;
+	}
+	fprintf(stderr, "sonde: serving metrics at http://%s/metrics\n",
+	        metrics_address(o->ropts.metrics));
+	int rc = rt_run(prog, &o->ropts, d);
+	metrics_close(o->ropts.metrics);
+	o->ropts.metrics = NULL;
+	return rc;
+}
+
 /* Compiles, then writes the object (--emit-elf) or runs it. */
 static int compile_and_run(struct cli *o, const struct source *src, struct sig_watch *watch)
 {
@@ -1169,26 +1290,32 @@ static int compile_and_run(struct cli *o, const struct source *src, struct sig_w
 	if (o->emit_elf) {
 		/* whole or not at all: a signal waits until it is written */
 		sig_watch_hold(watch);
-		rc = write_elf(prog, o->emit_elf);
+		rc = objfile_write(prog, &d, o->copts.params, o->copts.nparams, o->emit_elf)
+			 ? EXIT_SYSTEM
+			 : EXIT_OK;
 		sig_watch_release(watch);
-	} else if (o->metrics) {
-		char why[256] = "";
-		o->ropts.metrics = metrics_open(o->metrics, why, sizeof why);
-		if (!o->ropts.metrics) {
-			fprintf(stderr, "sonde: --metrics %s: %s\n", o->metrics, why);
-			rc = EXIT_SYSTEM;
-		} else {
-			fprintf(stderr, "sonde: serving metrics at http://%s/metrics\n",
-			        metrics_address(o->ropts.metrics));
-			rc = rt_run(prog, &o->ropts, &d);
-			metrics_close(o->ropts.metrics);
-			o->ropts.metrics = NULL;
-		}
 	} else {
-		rc = rt_run(prog, &o->ropts, &d);
+		rc = run_program(o, prog, &d);
 	}
 	program_free(prog);
 	return rc;
+}
+
+/* sonde FILE.o: the object's programs run as compiled; nothing is
+ * compiled, so the compiler module is never opened. */
+static int run_object(struct cli *o, struct script *s)
+{
+	struct diag d;
+	diag_init(&d, stderr);
+	d.no_warnings = o->copts.no_warnings;
+	/* a verifier rejection points into the script's text */
+	for (int i = 0; i < s->extras.nsources; i++)
+		diag_add_source(&d, s->extras.sources[i].name, s->extras.sources[i].text,
+		                s->extras.sources[i].len);
+	/* --no-warnings drops the helper warnings of -k, as when compiling */
+	if (o->copts.no_warnings)
+		s->object->m.no_warnings = true;
+	return run_program(o, s->object, &d);
 }
 
 /* "-- --help": the script's named parameters (getopt(), bpftrace 0.26)
@@ -1234,20 +1361,28 @@ static int run_script(struct cli *o, struct sig_state *sig, struct sig_watch *wa
 	o->ropts.notify_attached = getenv("__BPFTRACE_NOTIFY_PROBES_ATTACHED") != NULL;
 	struct script s;
 	int rc = script_load(o, &s);
-	if (rc)
+	if (rc) {
+		script_free(&s);
 		return rc;
-	bool listed;
-	rc = named_help(o, &s.src, &listed);
+	}
+	bool listed = false;
+	if (!s.object)
+		rc = named_help(o, &s.src, &listed);
 	if (rc || listed) {
-		free(s.text);
-		free(s.abs);
+		script_free(&s);
 		return rc;
+	}
+	/* the command's pid would be compiled in (cpid, has_cpid) */
+	if (o->emit_elf && o->command) {
+		fprintf(stderr, "sonde: --emit-elf cannot be used with -c: the command's pid would "
+		                "be compiled into the object; give -c when running the object\n");
+		script_free(&s);
+		return EXIT_USAGE;
 	}
 	struct output out;
 	rc = output_open(o, sig, &out);
 	if (rc) {
-		free(s.text);
-		free(s.abs);
+		script_free(&s);
 		return rc;
 	}
 	o->ropts.out = out.f;
@@ -1275,7 +1410,7 @@ static int run_script(struct cli *o, struct sig_state *sig, struct sig_watch *wa
 		o->ropts.stop_fd = child.exit_fd;
 	}
 	ran = true;
-	rc = compile_and_run(o, &s.src, watch);
+	rc = s.object ? run_object(o, &s) : compile_and_run(o, &s.src, watch);
 	child_finish(&child);
 	/* the file checked before loading could not be run after all (it
 	 * changed, or the kernel refused its format): the run traced nothing */
@@ -1285,8 +1420,7 @@ out:
 	fclose(out.f);
 	if (ran && sink_report(&out.sink, stderr) && rc == EXIT_OK)
 		rc = EXIT_SYSTEM;
-	free(s.text);
-	free(s.abs);
+	script_free(&s);
 	return rc;
 }
 

@@ -274,6 +274,11 @@ struct manifest {
 	/* --no-warnings: text output drops the helper warnings (JSON keeps
 	 * its helper_error records), as bpftrace 0.17 does */
 	bool no_warnings;
+	/* kaddr(), kprobe:ADDRESS or fentry:bpf:ID: kernel addresses or
+	 * program ids of the boot it was compiled in (KASLR moves the
+	 * addresses at every boot), so an object of it runs only in that
+	 * boot (objfile.h) */
+	bool boot_bound;
 };
 
 struct program {

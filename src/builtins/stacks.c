@@ -153,6 +153,7 @@ struct type *check_kaddr(struct sema *s, struct node *n)
 		return NULL;
 	}
 	n->u.call.kaddr = addr;
+	s->c->boot_bound = true; /* KASLR: the address of this boot */
 	return &type_u64;
 }
 

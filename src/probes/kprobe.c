@@ -413,6 +413,7 @@ static int expand_address(struct compilation *c, struct node *spec, const char *
 	struct kfunc_ap *k = arena_alloc(&c->arena, sizeof(*k));
 	memset(k, 0, sizeof(*k));
 	k->ret = is_return;
+	c->boot_bound = true; /* an address of this boot (KASLR) */
 	struct attach_point ap = {
 		.prov = prov,
 		.spec = arena_printf(&c->arena, "%s:0x%llx", prov->name, addr),
@@ -461,6 +462,7 @@ static int add_bpf_point(const struct bpf_prog_func *f, void *arg)
 	k->fn.ret.size = f->ret_size;
 	k->fn.ret.is_signed = f->ret_signed;
 	k->fn.ret.readable = f->ret_size != 0;
+	c->boot_bound = true; /* a program id of this boot */
 	struct attach_point ap = {
 		.prov = x->prov,
 		.spec = arena_printf(&c->arena, "%s:bpf:%u:%s", x->prov->name, f->prog_id, f->name),
