@@ -60,6 +60,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -172,7 +173,8 @@ def kill_leftovers(tmp):
             exe = os.readlink(pid_dir + "/exe")
         except OSError:
             continue
-        if cwd.startswith(tmp) or exe.startswith(tmp):
+        inside = tmp.rstrip("/") + "/"
+        if cwd.startswith(inside) or exe.startswith(inside):
             try:
                 os.kill(pid, signal.SIGKILL)
                 log("note: killed leftover pid %d (%s)" % (pid, exe))
@@ -200,6 +202,25 @@ class _SearchRecorder:
         return re.search(pattern, string, *args, **kwargs)
 
 
+def end_children():
+    """SIGKILLs the process groups of this driver's children (the engine
+    starts each command in a session of its own), one group at a time."""
+    me = os.getpid()
+    for stat in glob.glob("/proc/[0-9]*/stat"):
+        try:
+            with open(stat) as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        # not our own group (REQUIRES commands run in it)
+        if int(fields[1]) == me and int(fields[2]) != os.getpgid(0):
+            try:
+                os.killpg(int(fields[2]), signal.SIGKILL)
+                log("note: watchdog killed process group %s" % fields[2])
+            except OSError:
+                pass
+
+
 def drive(filter_re, out_path):
     sys.path.insert(0, os.path.join(os.getcwd(), "runtime", "engine"))
     import warnings
@@ -225,6 +246,12 @@ def drive(filter_re, out_path):
         recorder.expect, recorder.output = t.expect, None
         printed = io.StringIO()
         start = time.time()
+        # the engine's own timeout did not always end a test here (one of
+        # system() under load ran for minutes): past a generous limit the
+        # watchdog ends the test's processes, and the test fails
+        dog = threading.Timer(3 * (t.timeout or 5) + 30, end_children)
+        dog.daemon = True
+        dog.start()
         with contextlib.redirect_stdout(printed):
             try:
                 status = Runner.run_test(t)
@@ -232,6 +259,7 @@ def drive(filter_re, out_path):
             except Exception as e:  # a broken test must not end the run
                 print("driver: %r" % e)
                 status = "FAIL"
+        dog.cancel()
         secs = time.time() - start
         results[name] = {"status": status, "expect": t.expect,
                          "output": recorder.output, "log": printed.getvalue(),
