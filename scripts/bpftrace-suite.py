@@ -30,7 +30,10 @@ What it does:
      passes, and for each one sonde fails the reason and the first lines
      where its output differs from bpftrace's;
   5. kills whatever the run left (processes whose working directory is
-     the temporary directory) and removes the directory (unless --keep).
+     the temporary directory), removes the directory (unless --keep) and
+     warns about BPF programs or links that appeared during the run and
+     that no process holds (bpftool), i.e. left attached or pinned (other
+     users of the machine can cause false alarms: a warning only).
 
 Results are merged into a JSON file (--results, default
 build/bpftrace-suite.json): a later `--only sonde` reuses the bpftrace
@@ -180,6 +183,23 @@ def kill_leftovers(tmp):
                 log("note: killed leftover pid %d (%s)" % (pid, exe))
             except OSError:
                 pass
+
+
+def bpf_objects():
+    """ids of the kernel's BPF programs and links that no process holds
+    (attached or pinned by no one running), or None without bpftool.
+    A bpftool or kernel that cannot name holders (no "pids") makes every
+    object count: then others' programs started meanwhile show too."""
+    ids = set()
+    for kind in ("prog", "link"):
+        try:
+            r = subprocess.run(["bpftool", "-j", kind, "show"],
+                               capture_output=True, text=True)
+            objs = json.loads(r.stdout or "[]")
+        except (OSError, ValueError):
+            return None
+        ids |= {(kind, o.get("id")) for o in objs if not o.get("pids")}
+    return ids
 
 
 # --- the driver: runs inside the extracted tree, one process per side ------
@@ -411,6 +431,7 @@ def main():
         if not os.access(targets[s], os.X_OK):
             sys.exit("bpftrace-suite: %s not found (%s)" % (s, targets[s]))
 
+    orphans_before = bpf_objects()
     tmp = tempfile.mkdtemp(prefix="sonde-bpftrace-suite-")
     try:
         src, tests = extract(a.bpftrace_git, a.tag, tmp)
@@ -429,6 +450,14 @@ def main():
             log("kept %s" % tmp)
         else:
             shutil.rmtree(tmp, ignore_errors=True)
+    # what the run left in the kernel (another user of the machine may
+    # have left some too: a warning, not a verdict)
+    if orphans_before is not None:
+        time.sleep(3)  # the kernel frees a closed program's objects lazily
+        left = (bpf_objects() or set()) - orphans_before
+        if left:
+            log("warning: BPF objects no process holds appeared during the "
+                "run: %s" % ", ".join("%s %s" % o for o in sorted(left)))
     return report(results, a.filter, a.lines)
 
 
