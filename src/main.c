@@ -781,7 +781,10 @@ static int value_option(struct cli *o, int c, const char *arg)
 		} else if (!strcmp(arg, "json")) {
 			o->ropts.format = OUT_JSON;
 		} else {
-			fprintf(stderr, "sonde: -f takes 'text' or 'json', not '%s'\n", arg);
+			/* bpftrace 0.17's words, which its runtime tests expect */
+			fprintf(stderr, "ERROR: Invalid output format \"%s\"\n"
+					"Valid formats: 'text', 'json'\n",
+				arg);
 			return EXIT_USAGE;
 		}
 		return EXIT_OK;

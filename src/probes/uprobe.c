@@ -289,8 +289,12 @@ static int uprobe_expand_common(struct compilation *c, struct node *spec, const 
 		uint64_t offset;
 		int rc = sym_elf_vaddr_offset(c->host, path, addr + extra, &offset);
 		if (rc) {
+			/* the file as typed when it is a path (bpftrace 0.17's
+			 * words, which its runtime tests expect), else the
+			 * one found for the name */
+			const char *shown = strchr(parts[0], '/') ? parts[0] : path;
 			diag_error(c->diag, spec->loc, "%s: Could not resolve address: %s:0x%llx (%s)",
-				   spec->u.spec.text, path, (unsigned long long)(addr + extra),
+				   spec->u.spec.text, shown, (unsigned long long)(addr + extra),
 				   rc == -ERANGE    ? "no loadable segment of the file holds it"
 				   : rc == -ENOEXEC ? "not an ELF file"
 						    : strerror(-rc));

@@ -58,6 +58,18 @@ static bool too_many_sites(struct compilation *c, struct node *spec, int count)
 	return true;
 }
 
+struct site_order {
+	const char *name; /* PROVIDER:NAME */
+	int index;        /* in the notes */
+};
+
+static int site_order_cmp(const void *a, const void *b)
+{
+	const struct site_order *x = a, *y = b;
+	int by_name = strcmp(x->name, y->name);
+	return by_name ? by_name : (x->index > y->index) - (x->index < y->index);
+}
+
 /* Adds the sites of `path` that match; returns how many (more than
  * USDT_MAX_SITES: too many), or -1 after an error. With `quiet` (one file
  * of a process's), a file without notes or matches is no error. */
@@ -84,11 +96,22 @@ static int usdt_expand_path(struct compilation *c, struct node *spec, const char
 		usdt_sites_free(sites, n);
 		return -1;
 	}
-	int matched = 0;
+	/* the matches in the byte order of PROVIDER:NAME (a probe's sites in
+	 * note order), as bpftrace 0.17 expands them: its runtime attaches
+	 * uprobes in reverse, so this decides which probe of a running
+	 * program fires first, which its runtime tests look at */
+	struct site_order *order = arena_alloc(&c->arena, (size_t)n * sizeof(*order));
+	int norder = 0;
 	for (int i = 0; i < n; i++) {
 		const struct usdt_site *s = &sites[i];
-		if (!matches(prov_glob, s->provider) || !matches(name_glob, s->name))
-			continue;
+		if (matches(prov_glob, s->provider) && matches(name_glob, s->name))
+			order[norder++] = (struct site_order){
+			    arena_printf(&c->arena, "%s:%s", s->provider, s->name), i};
+	}
+	qsort(order, (size_t)norder, sizeof(*order), site_order_cmp);
+	int matched = 0;
+	for (int k = 0; k < norder; k++) {
+		const struct usdt_site *s = &sites[order[k].index];
 		if (++matched > USDT_MAX_SITES)
 			break;
 		struct usdt_ap *u = arena_alloc(&c->arena, sizeof(*u));
