@@ -6,7 +6,7 @@
 
 #include <string.h>
 
-static int digit_value(char c)
+int intlit_digit(char c)
 {
 	if (c >= '0' && c <= '9')
 		return c - '0';
@@ -53,7 +53,7 @@ enum intlit_status intlit_parse(const char *text, size_t len, unsigned suffixes,
 			last_underscore = true;
 			continue;
 		}
-		int d = digit_value(c);
+		int d = intlit_digit(c);
 		if (d < 0 || (unsigned)d >= base) {
 			/* hex digits b and e are suffix letters in other bases */
 			if (d >= 0 && d <= 9)

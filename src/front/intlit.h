@@ -23,6 +23,9 @@ enum intlit_status {
 	INTLIT_OVERFLOW, /* one, but its value does not fit in 64 bits */
 };
 
+/* The value of a hex, decimal, octal or binary digit; -1 for another char. */
+int intlit_digit(char c);
+
 /* Reads text[0..len): [0x|0b|0]digits[_digits][eN][duration][K|M|G][u][l[l]],
  * with no sign; `suffixes` (enum intlit_suffixes) says which of the last
  * two are allowed. *value is the magnitude, *is_unsigned whether a u

@@ -9,6 +9,7 @@
  * unsigned; a side that is not evaluated (`0 && 1/0`) reports no error.
  */
 #include "front/ppexpr.h"
+#include "front/intlit.h"
 
 #include <ctype.h>
 #include <stdarg.h>
@@ -338,15 +339,11 @@ static void describe(const struct pp_token *t, char *buf, size_t n)
 		snprintf(buf, n, "'%.*s'", (int)(t->len > 40 ? 40 : t->len), t->text);
 }
 
-static int digit_value(char c)
+/* a digit's value, and one no base takes for anything else */
+static unsigned digit_value(char c)
 {
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return 99;
+	int d = intlit_digit(c);
+	return d < 0 ? 99u : (unsigned)d;
 }
 
 static struct pp_value char_constant(struct pp_state *st, const struct pp_token *t)

@@ -617,19 +617,26 @@ static void put_value(FILE *f, bool json, const struct type *t, const uint8_t *p
 	}
 }
 
+/* What a membuf holds into buf as snprintf would put it there; its
+ * length. Closes the membuf. */
+static int membuf_to_buf(struct membuf *m, char *buf, size_t size)
+{
+	membuf_close(m);
+	if (size) {
+		size_t n = m->len < size - 1 ? m->len : size - 1;
+		memcpy(buf, m->data, n);
+		buf[n] = 0;
+	}
+	int len = (int)m->len;
+	free(m->data);
+	return len;
+}
+
 int out_value_text(char *buf, size_t size, const struct type *t, const void *data)
 {
 	struct membuf m;
 	put_value(membuf_open(&m), false, t, data);
-	membuf_close(&m);
-	if (size) {
-		size_t n = m.len < size - 1 ? m.len : size - 1;
-		memcpy(buf, m.data, n);
-		buf[n] = 0;
-	}
-	int len = (int)m.len;
-	free(m.data);
-	return len;
+	return membuf_to_buf(&m, buf, size);
 }
 
 /* One key (or one element of a multi-key map's key): records (also in
@@ -2559,15 +2566,7 @@ int out_key_part_text(const struct printer *p, char *buf, size_t size, const str
 	use_printer(p);
 	struct membuf m;
 	put_key_part(membuf_open(&m), t, data);
-	membuf_close(&m);
-	if (size) {
-		size_t n = m.len < size - 1 ? m.len : size - 1;
-		memcpy(buf, m.data, n);
-		buf[n] = 0;
-	}
-	int len = (int)m.len;
-	free(m.data);
-	return len;
+	return membuf_to_buf(&m, buf, size);
 }
 
 bool out_bucket_le(const struct map_desc *d, uint32_t b, int64_t *le)
