@@ -33,6 +33,7 @@ static int expected_children(struct node *n, struct expected_child out[AST_MAX_C
 	switch (n->kind) {
 	case N_INT:
 	case N_STR:
+	case N_INET:
 	case N_IDENT:
 	case N_VAR:
 	case N_BREAK:
