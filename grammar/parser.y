@@ -353,9 +353,10 @@ static void add_config(struct parse_state *ps, struct loc loc, struct nlist item
 %token <name> TYPE "type name"
 %token <node> INT "integer"
 %token <node> STR "string"
+%token <node> INET "address"
 %token IF "'if'" ELSE "'else'" WHILE "'while'" UNROLL "'unroll'" FOR "'for'"
 %token RETURN "'return'" BREAK "'break'" CONTINUE "'continue'" SIZEOF "'sizeof'"
-%token OFFSETOF "'offsetof'"
+%token OFFSETOF "'offsetof'" IN "'in'"
 %token STRUCT "'struct'" UNION "'union'" ENUM "'enum'"
 %token PROBE "'probe'" MACRO "'macro'" CONFIG "'config'" LET "'let'" IMPORT "'import'"
 %token CDEF "C definition"
@@ -380,7 +381,7 @@ static void add_config(struct parse_state *ps, struct loc loc, struct nlist item
 %left '|'
 %left '^'
 %left '&'
-%left EQ NE
+%left EQ NE IN
 %left LT LE GT GE
 %left SHL SHR
 %left '+' '-'
@@ -648,6 +649,7 @@ expr
 	| expr '&' expr { $$ = ast_binop(ps->arena, @$, OP_BAND, $1, $3); }
 	| expr EQ expr { $$ = ast_binop(ps->arena, @$, OP_EQ, $1, $3); }
 	| expr NE expr { $$ = ast_binop(ps->arena, @$, OP_NE, $1, $3); }
+	| expr IN expr { $$ = ast_binop(ps->arena, @$, OP_IN, $1, $3); }
 	| expr LT expr { $$ = ast_binop(ps->arena, @$, OP_LT, $1, $3); }
 	| expr LE expr { $$ = ast_binop(ps->arena, @$, OP_LE, $1, $3); }
 	| expr GT expr { $$ = ast_binop(ps->arena, @$, OP_GT, $1, $3); }
@@ -755,6 +757,7 @@ member_path
 field_name
 	: IDENT
 	| TYPE
+	| IN { $$ = arena_strdup(ps->arena, "in"); } /* a struct's field may be named in */
 	| INT {
 		/* tuple element: $t.0 */
 		$$ = arena_printf(ps->arena, "%llu", (unsigned long long)$1->u.int_lit.value);
@@ -764,6 +767,7 @@ field_name
 primary
 	: INT
 	| STR
+	| INET
 	| IDENT { $$ = ast_ident(ps->arena, @1, $1); }
 	| IDENT '(' args ')' {
 		$$ = ast_call(ps->arena, @1, $1, $3.head);
@@ -920,6 +924,7 @@ static bool shows_text(yysymbol_kind_t sym)
 	case YYSYMBOL_SPEC:
 	case YYSYMBOL_TYPE:
 	case YYSYMBOL_INT:
+	case YYSYMBOL_INET:
 		return true;
 	default:
 		return false;
@@ -942,6 +947,7 @@ static bool starts_expr(yysymbol_kind_t sym)
 	switch (sym) {
 	case YYSYMBOL_INT:
 	case YYSYMBOL_STR:
+	case YYSYMBOL_INET:
 	case YYSYMBOL_IDENT:
 	case YYSYMBOL_VAR:
 	case YYSYMBOL_MAP:
@@ -964,6 +970,7 @@ static bool is_operator(yysymbol_kind_t sym)
 	case YYSYMBOL_LAND:
 	case YYSYMBOL_EQ:
 	case YYSYMBOL_NE:
+	case YYSYMBOL_IN:
 	case YYSYMBOL_LT:
 	case YYSYMBOL_LE:
 	case YYSYMBOL_GT:

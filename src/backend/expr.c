@@ -6,6 +6,7 @@
 #include "backend/cg_internal.h"
 
 #include <stdlib.h>
+#include <sys/socket.h>
 
 static LLVMValueRef cg_expr_here(struct cg *g, struct node *n);
 
@@ -64,6 +65,76 @@ static LLVMValueRef tuple_equal(struct cg *g, LLVMValueRef a, const struct type 
 		all = LLVMBuildAnd(g->b, all, eq, "");
 	}
 	return all;
+}
+
+/* The 32-bit word at byte `off` of an inet value (a u32 family, then the
+ * address): the value is 4-aligned wherever it lives. */
+static LLVMValueRef inet_word(struct cg *g, LLVMValueRef p, uint32_t off)
+{
+	return LLVMBuildLoad2(g->b, g->i32, gep(g, p, off), "");
+}
+
+/* a == b on two inet values: the same family and the same address as
+ * that family defines it, the first 4 bytes for AF_INET (whatever lies
+ * past them: ntop(AF_INET, $buf16) keeps all 16) and all 16 otherwise;
+ * 1 or 0. Branch-free, so the verifier sees straight code. */
+static LLVMValueRef inet_equal(struct cg *g, LLVMValueRef a, LLVMValueRef b)
+{
+	LLVMValueRef fam = inet_word(g, a, 0);
+	LLVMValueRef same = LLVMBuildICmp(g->b, LLVMIntEQ, fam, inet_word(g, b, 0), "");
+	LLVMValueRef rest = LLVMConstInt(g->i32, 0, 0);
+	for (uint32_t off = 8; off < 20; off += 4)
+		rest = LLVMBuildOr(g->b, rest,
+		                   LLVMBuildXor(g->b, inet_word(g, a, off), inet_word(g, b, off), ""),
+		                   "");
+	LLVMValueRef first = LLVMBuildICmp(g->b, LLVMIntEQ, inet_word(g, a, 4), inet_word(g, b, 4), "");
+	LLVMValueRef v4 = LLVMBuildICmp(g->b, LLVMIntEQ, fam, LLVMConstInt(g->i32, AF_INET, 0), "");
+	LLVMValueRef rest_same =
+	    LLVMBuildOr(g->b, v4, LLVMBuildICmp(g->b, LLVMIntEQ, rest, LLVMConstInt(g->i32, 0, 0), ""),
+	                "");
+	LLVMValueRef eq = LLVMBuildAnd(g->b, LLVMBuildAnd(g->b, same, first, ""), rest_same, "");
+	return bool64(g, eq);
+}
+
+/* v in NET: v's family is the network's and its first `prefix` bits are
+ * the network's (a literal, so the masks are constants; the words are
+ * loaded as the target's little-endian u32s of network-order bytes). */
+static LLVMValueRef inet_in(struct cg *g, LLVMValueRef v, const struct node *net)
+{
+	uint32_t family = net->u.inet.family;
+	int bits = family == AF_INET ? 32 : 128;
+	int prefix = net->u.inet.prefix < 0 ? bits : net->u.inet.prefix;
+	LLVMValueRef all = LLVMBuildICmp(g->b, LLVMIntEQ, inet_word(g, v, 0),
+	                                 LLVMConstInt(g->i32, family, 0), "");
+	for (int word = 0; word * 32 < prefix; word++) {
+		uint32_t mask = 0, want = 0;
+		for (int byte = 0; byte < 4; byte++) {
+			int first_bit = word * 32 + byte * 8;
+			int keep = prefix - first_bit; /* bits of this byte inside the prefix */
+			uint8_t m = keep >= 8 ? 0xff : keep <= 0 ? 0 : (uint8_t)(0xff << (8 - keep));
+			mask |= (uint32_t)m << (8 * byte);
+			want |= (uint32_t)(net->u.inet.addr[word * 4 + byte] & m) << (8 * byte);
+		}
+		LLVMValueRef w = LLVMBuildAnd(g->b, inet_word(g, v, 4 + 4 * (uint32_t)word),
+		                              LLVMConstInt(g->i32, mask, 0), "");
+		all = LLVMBuildAnd(
+		    g->b, all, LLVMBuildICmp(g->b, LLVMIntEQ, w, LLVMConstInt(g->i32, want, 0), ""), "");
+	}
+	return bool64(g, all);
+}
+
+/* An address literal: its 20 bytes (family, then the address) */
+static LLVMValueRef inet_literal(struct cg *g, const struct node *n)
+{
+	LLVMValueRef buf = new_buf(g, 20, "inet");
+	LLVMBuildStore(g->b, LLVMConstInt(g->i32, n->u.inet.family, 0), buf);
+	for (uint32_t off = 0; off < 16; off += 4) {
+		const uint8_t *b = n->u.inet.addr + off;
+		uint32_t word = b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
+		if (word)
+			LLVMBuildStore(g->b, LLVMConstInt(g->i32, word, 0), gep(g, buf, 4 + off));
+	}
+	return buf;
 }
 
 /* Division and modulo by zero give 0, never a trap or a verifier error. */
@@ -153,6 +224,7 @@ static LLVMValueRef arith_op(struct cg *g, enum ast_op op, LLVMValueRef l, LLVMV
 	case OP_PREDEC:
 	case OP_POSTINC:
 	case OP_POSTDEC:
+	case OP_IN:
 		break;
 	}
 	return NULL;
@@ -182,9 +254,15 @@ static LLVMValueRef cg_binop(struct cg *g, struct node *n)
 		LLVMAddIncoming(phi, vals, blocks, 2);
 		return phi;
 	}
+	if (op == OP_IN)
+		return inet_in(g, cg_expr(g, n->u.binop.lhs), n->u.binop.rhs);
 	struct type *lt = n->u.binop.lhs->type, *rt = n->u.binop.rhs->type;
 	LLVMValueRef l = cg_expr(g, n->u.binop.lhs);
 	LLVMValueRef r = cg_expr(g, n->u.binop.rhs);
+	if ((op == OP_EQ || op == OP_NE) && lt->kind == TYPE_INET) {
+		LLVMValueRef eq = inet_equal(g, l, r);
+		return op == OP_EQ ? eq : LLVMBuildXor(g->b, eq, c64(g, 1), "");
+	}
 	if ((op == OP_EQ || op == OP_NE) && (lt->kind == TYPE_RECORD || lt->kind == TYPE_ARRAY)) {
 		LLVMValueRef eq = bytes_equal(g, l, lt, r, rt);
 		return op == OP_EQ ? eq : LLVMBuildXor(g->b, eq, c64(g, 1), "");
@@ -254,6 +332,7 @@ static LLVMValueRef cg_binop(struct cg *g, struct node *n)
 	case OP_PREDEC:
 	case OP_POSTINC:
 	case OP_POSTDEC:
+	case OP_IN:
 		break;
 	}
 	return c64(g, 0);
@@ -390,6 +469,8 @@ static LLVMValueRef cg_expr_here(struct cg *g, struct node *n)
 		return c64(g, n->u.int_lit.value);
 	case N_STR:
 		return const_str(g, n->u.str.s, n->u.str.len, n->type->size);
+	case N_INET:
+		return inet_literal(g, n);
 	case N_IDENT:
 		return cg_builtin(g, n);
 	case N_VAR:
@@ -447,6 +528,7 @@ static LLVMValueRef cg_expr_here(struct cg *g, struct node *n)
 		case OP_PREDEC:
 		case OP_POSTINC:
 		case OP_POSTDEC:
+		case OP_IN:
 			break;
 		}
 		return v;

@@ -296,6 +296,7 @@ static void cg_stmt(struct cg *g, struct node *n)
 		return;
 	case N_INT:
 	case N_STR:
+	case N_INET:
 	case N_IDENT:
 	case N_VAR:
 	case N_MAP:

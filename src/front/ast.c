@@ -42,6 +42,18 @@ struct node *ast_str(struct arena *a, struct loc loc, const char *s, size_t len)
 	return n;
 }
 
+struct node *ast_inet(struct arena *a, struct loc loc, const char *text, uint32_t family,
+		      const uint8_t addr[16], int prefix, struct loc prefix_loc)
+{
+	struct node *n = ast_new(a, N_INET, loc);
+	n->u.inet.text = arena_strdup(a, text);
+	n->u.inet.family = family;
+	memcpy(n->u.inet.addr, addr, 16);
+	n->u.inet.prefix = prefix;
+	n->u.inet.prefix_loc = prefix_loc;
+	return n;
+}
+
 struct node *ast_ident(struct arena *a, struct loc loc, const char *name)
 {
 	struct node *n = ast_new(a, N_IDENT, loc);
@@ -121,6 +133,7 @@ int ast_children(struct node *n, struct ast_child kids[AST_MAX_CHILDREN])
 	switch (n->kind) {
 	case N_INT:
 	case N_STR:
+	case N_INET:
 	case N_IDENT:
 	case N_VAR:
 	case N_BREAK:
@@ -328,6 +341,9 @@ static void dump_header(struct dumper *dp, const struct node *n)
 	case N_STR:
 		fputc(' ', out);
 		dump_string(dp, n->u.str.s, n->u.str.len);
+		break;
+	case N_INET:
+		fprintf(out, " %s", n->u.inet.text);
 		break;
 	case N_IDENT:
 		fprintf(out, " %s", n->u.ident.name);

@@ -30,6 +30,7 @@ struct attach_point;
 	/* expressions */                                                                          \
 	X(INT, "int")                                                                              \
 	X(STR, "string")                                                                           \
+	X(INET, "inet")         /* 10.0.0.1, fd00::1, 10.0.0.0/8: an address or network literal */ \
 	X(IDENT, "ident")       /* bare name: builtin (pid, comm, args, pkt) or constant */        \
 	X(VAR, "var")           /* $name */                                                        \
 	X(MAP, "map")           /* @name or @name[keys] (keys: list in `u.map.keys`) */            \
@@ -93,6 +94,7 @@ enum { N__COUNT = 0 AST_KINDS(X) };
 	X(LE, "<=")                                                                                \
 	X(GT, ">")                                                                                 \
 	X(GE, ">=")                                                                                \
+	X(IN, "in")   /* inet in network literal */                                              \
 	X(NEG, "-")   /* unary minus */                                                            \
 	X(PLUS, "+")  /* unary plus */                                                             \
 	X(NOT, "!")                                                                                \
@@ -145,6 +147,13 @@ struct node {
 			const char *s; /* escapes already decoded; may contain NUL */
 			size_t len;
 		} str;
+		struct {
+			const char *text; /* as written, for dumps and messages */
+			uint32_t family;  /* AF_INET (2) or AF_INET6 (10) */
+			uint8_t addr[16]; /* network order; an IPv4 address in the first 4 */
+			int prefix;       /* the /N of a network; -1 for an address alone */
+			struct loc prefix_loc;
+		} inet;
 		struct {
 			const char *name;
 			int builtin_id; /* sema: resolved builtin, or -1 */
@@ -332,6 +341,8 @@ struct ast_program {
 struct node *ast_new(struct arena *a, enum node_kind kind, struct loc loc);
 struct node *ast_int(struct arena *a, struct loc loc, uint64_t value, bool is_unsigned);
 struct node *ast_str(struct arena *a, struct loc loc, const char *s, size_t len);
+struct node *ast_inet(struct arena *a, struct loc loc, const char *text, uint32_t family,
+		      const uint8_t addr[16], int prefix, struct loc prefix_loc);
 struct node *ast_ident(struct arena *a, struct loc loc, const char *name);
 struct node *ast_var(struct arena *a, struct loc loc, const char *name);
 struct node *ast_map(struct arena *a, struct loc loc, const char *name, struct node *keys);

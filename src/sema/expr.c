@@ -135,8 +135,35 @@ static bool tuples_comparable(const struct type *l, const struct type *r)
 	return true;
 }
 
+/* ADDR in NET: an inet value against a network literal (10.0.0.0/8, or
+ * an address alone, a network of one); a bool. */
+static struct type *check_in(struct sema *s, struct node *n)
+{
+	struct node *net = n->u.binop.rhs;
+	struct type *l = check_expr(s, n->u.binop.lhs);
+	if (net->kind != N_INET) {
+		check_expr(s, net);
+		diag_error(s->d, net->loc,
+		           "the right of 'in' must be a network literal, such as 10.0.0.0/8 or "
+		           "fd00::/8");
+		return NULL;
+	}
+	net->type = &type_inet;
+	if (!l)
+		return NULL;
+	if (l->kind != TYPE_INET) {
+		diag_error(s->d, n->u.binop.lhs->loc,
+		           "'in' tests an address (pkt.saddr, ntop(), a literal), got %s",
+		           type_name(s->a, l));
+		return NULL;
+	}
+	return &type_cmp_bool;
+}
+
 static struct type *check_binop(struct sema *s, struct node *n)
 {
+	if (n->u.binop.op == OP_IN)
+		return check_in(s, n);
 	struct type *l = check_expr(s, n->u.binop.lhs);
 	struct type *r = check_expr(s, n->u.binop.rhs);
 	if (!l || !r)
@@ -797,6 +824,7 @@ static struct type *check_unop(struct sema *s, struct node *n)
 	case OP_PREDEC:
 	case OP_POSTINC:
 	case OP_POSTDEC:
+	case OP_IN:
 		break; /* &, and operators that no UNOP carries */
 	}
 	diag_error(s->d, n->loc, "pointer operator '%s' is not supported yet",
@@ -1040,6 +1068,16 @@ static struct type *check_expr_inner(struct sema *s, struct node *n)
 		return n->u.int_lit.is_unsigned ? &type_u64 : &type_s64;
 	case N_STR:
 		return type_str(s->a, (uint32_t)n->u.str.len + 1);
+	case N_INET:
+		/* a network stands only on the right of 'in' (check_in) */
+		if (n->u.inet.prefix >= 0) {
+			diag_error(s->d, n->loc,
+			           "%s is a network, not an address; test membership with "
+			           "'ADDR in %s'",
+			           n->u.inet.text, n->u.inet.text);
+			return NULL;
+		}
+		return &type_inet;
 	case N_IDENT:
 		return check_ident(s, n);
 	case N_VAR:

@@ -409,6 +409,7 @@ void check_stmt(struct sema *s, struct node *n)
 		break;
 	case N_INT:
 	case N_STR:
+	case N_INET:
 	case N_IDENT:
 	case N_VAR:
 	case N_MAP:

@@ -11,6 +11,8 @@ end (@PEER@) goes into a new namespace.  In SONDE-ARGS these are replaced:
     @IF@ @PEER@      interface names (unique per run, "sv" + 8 hex digits)
     @HOST4@ @NS4@    IPv4 addresses of the host and namespace ends
     @HOST6@ @NS6@    IPv6 addresses (only with --ipv6)
+    @NET4@ @NET6@    their networks' addresses, a /24 and a /32 (198.18.7.0,
+                     fd5e:1234::), as in @NET4@/24
     @TMP@            a temporary directory, removed afterwards
 
 By default sonde runs in the current namespace (attach it to @IF@) and
@@ -102,6 +104,8 @@ class Net:
         self.ns4 = "198.%d.%d.2" % (a, b)
         self.host6 = "fd5e:%x::1" % random.getrandbits(16)
         self.ns6 = self.host6[:-1] + "2"
+        self.net4 = "198.%d.%d.0" % (a, b)
+        self.net6 = self.host6[:-1]
         self.ipv6 = ipv6
         self.made_ns = False
 
@@ -145,6 +149,7 @@ class Net:
     def subst(self, s, tmp):
         for k, v in (("@IF@", self.host_if), ("@PEER@", self.ns_if), ("@HOST4@", self.host4),
                      ("@NS4@", self.ns4), ("@HOST6@", self.host6), ("@NS6@", self.ns6),
+                     ("@NET4@", self.net4), ("@NET6@", self.net6),
                      ("@TMP@", tmp), ("@NS@", self.ns), ("@NETNS@", HERE)):
             s = s.replace(k, v)
         return s

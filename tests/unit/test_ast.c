@@ -33,6 +33,7 @@ static int expected_children(struct node *n, struct expected_child out[AST_MAX_C
 	switch (n->kind) {
 	case N_INT:
 	case N_STR:
+	case N_INET:
 	case N_IDENT:
 	case N_VAR:
 	case N_BREAK:
@@ -205,6 +206,7 @@ static const char every_kind_src[] =
     "	$x += -$x;\n"
     "	$x++;\n"
     "	$s = \"str\";\n"
+    "	$i = 10.0.0.1 in 10.0.0.0/8 && fd00::1 != 10.0.0.2;\n"
     "	$y = pid > 0 ? (uint32)$x : 2;\n"
     "	$c = curtask->comm[0];\n"
     "	$t = (1, \"two\");\n"

@@ -403,6 +403,30 @@ static void test_nul_byte(void **state)
 	free(got);
 }
 
+static void test_invalid_addresses(void **state)
+{
+	(void)state;
+	expect_errors("BEGIN { $a = 300.1.1.1 + 01.2.3.4; $b = 10.0.0.1/33; $c = fd00::/129; $d = 10.0.0.1/8; $e = 12345::1; }",
+	              "-e:1:14: error: '300.1.1.1' is not an IPv4 address (four numbers 0..255 without leading zeros)\n"
+	              "    1 | BEGIN { $a = 300.1.1.1 + 01.2.3.4; $b = 10.0.0.1/33; $c = fd00::/129; $d = 10.0.0.1/8; $e = 12345::1; }\n"
+	              "      |              ^~~~~~~~~\n"
+	              "-e:1:26: error: '01.2.3.4' is not an IPv4 address (four numbers 0..255 without leading zeros)\n"
+	              "    1 | BEGIN { $a = 300.1.1.1 + 01.2.3.4; $b = 10.0.0.1/33; $c = fd00::/129; $d = 10.0.0.1/8; $e = 12345::1; }\n"
+	              "      |                          ^~~~~~~~\n"
+	              "-e:1:50: error: prefix length 33 is out of range for an IPv4 network (0..32)\n"
+	              "    1 | BEGIN { $a = 300.1.1.1 + 01.2.3.4; $b = 10.0.0.1/33; $c = fd00::/129; $d = 10.0.0.1/8; $e = 12345::1; }\n"
+	              "      |                                                  ^~\n"
+	              "-e:1:66: error: prefix length 129 is out of range for an IPv6 network (0..128)\n"
+	              "    1 | BEGIN { $a = 300.1.1.1 + 01.2.3.4; $b = 10.0.0.1/33; $c = fd00::/129; $d = 10.0.0.1/8; $e = 12345::1; }\n"
+	              "      |                                                                  ^~~\n"
+	              "-e:1:76: error: 10.0.0.1/8 has bits set past its /8 prefix; the network is 10.0.0.0/8\n"
+	              "    1 | BEGIN { $a = 300.1.1.1 + 01.2.3.4; $b = 10.0.0.1/33; $c = fd00::/129; $d = 10.0.0.1/8; $e = 12345::1; }\n"
+	              "      |                                                                            ^~~~~~~~~~\n"
+	              "-e:1:93: error: '12345::1' is not an IPv6 address\n"
+	              "    1 | BEGIN { $a = 300.1.1.1 + 01.2.3.4; $b = 10.0.0.1/33; $c = fd00::/129; $d = 10.0.0.1/8; $e = 12345::1; }\n"
+	              "      |                                                                                             ^~~~~~~~\n");
+}
+
 static void test_invalid_integers(void **state)
 {
 	(void)state;
@@ -515,6 +539,7 @@ int main(void)
 	    cmocka_unit_test(test_invalid_characters),
 	    cmocka_unit_test(test_nul_byte),
 	    cmocka_unit_test(test_invalid_integers),
+	    cmocka_unit_test(test_invalid_addresses),
 	    cmocka_unit_test(test_unknown_escape),
 	    cmocka_unit_test(test_duplicate_config),
 	    cmocka_unit_test(test_nesting_too_deep),

@@ -922,6 +922,61 @@ static const struct dump_case dump_cases[] = {
         "      ident tx\n",
     },
     {
+        /* address literals beside what they must not take: tuple
+         * elements after '.', ranges, ternaries, '::' in specs */
+        "addresses",
+        "usdt::p:n { $t.0.1.2.3; $a = 10.0.0.1 == fd00::1; "
+        "$b = !(x in 10.0.0.0/8) && y in ::ffff:10.0.0.0/104; $c = $a ? ::1 : 1:2:3:4:5:6:7:8; "
+        "$d = $a?1:2; for $i : 0..3 { } @[x.in, a::b] = 1; }",
+        "probe #0\n"
+        "  spec usdt::p:n\n"
+        "  block {}\n"
+        "    expr_stmt\n"
+        "      field .3\n"
+        "        field .2\n"
+        "          field .1\n"
+        "            field .0\n"
+        "              var $t\n"
+        "    assign =\n"
+        "      var $a\n"
+        "      binop ==\n"
+        "        inet 10.0.0.1\n"
+        "        inet fd00::1\n"
+        "    assign =\n"
+        "      var $b\n"
+        "      binop &&\n"
+        "        unop !\n"
+        "          binop in\n"
+        "            ident x\n"
+        "            inet 10.0.0.0/8\n"
+        "        binop in\n"
+        "          ident y\n"
+        "          inet ::ffff:10.0.0.0/104\n"
+        "    assign =\n"
+        "      var $c\n"
+        "      ternary\n"
+        "        var $a\n"
+        "        inet ::1\n"
+        "        inet 1:2:3:4:5:6:7:8\n"
+        "    assign =\n"
+        "      var $d\n"
+        "      ternary\n"
+        "        var $a\n"
+        "        int 1\n"
+        "        int 2\n"
+        "    for\n"
+        "      var $i\n"
+        "      int 0\n"
+        "      int 3\n"
+        "      block {}\n"
+        "    assign =\n"
+        "      map @\n"
+        "        field .in\n"
+        "          ident x\n"
+        "        inet a::b\n"
+        "      int 1\n",
+    },
+    {
         "strings",
         "BEGIN { printf(\"a\\tb\\n\\\\ \\\" \\x41\\101\\0z\"); }",
         "probe #0\n"
