@@ -431,7 +431,7 @@ static struct pp_value number(struct pp_state *st, const struct pp_token *t)
 	uintmax_t v = 0;
 	bool overflow = false;
 	const char *d = s;
-	for (; d < e && digit_value(*d) < base; d++) {
+	for (; d < e && digit_value(*d) < (unsigned)base; d++) {
 		uintmax_t nv = v * (uintmax_t)base + (uintmax_t)digit_value(*d);
 		if (nv / (uintmax_t)base != v)
 			overflow = true;
