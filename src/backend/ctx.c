@@ -165,6 +165,44 @@ bool is_kmem(struct node *n)
 	return false;
 }
 
+/* The address of member `n` of kernel struct `rec` at `base` as a CO-RE
+ * relocation, the way clang lowers __builtin_preserve_access_index: an
+ * llvm.preserve.struct.access.index call whose debug type names the
+ * struct and member, which the BPF backend turns into an add of an
+ * offset libbpf rewrites at load to the running kernel's (off, this
+ * kernel's, is only what the object says until then). NULL when the
+ * struct cannot be named that way (anonymous, a union). */
+static LLVMValueRef core_member_addr(struct cg *g, LLVMValueRef base, const struct type *rec,
+				     struct node *n, uint32_t off, uint32_t member_type)
+{
+	const struct btf *kbtf = btf_vmlinux(g->c->host);
+	LLVMMetadataRef di = kbtf ? emit_core_member(g->em, kbtf, (uint32_t)rec->btf_id,
+						     n->u.field.name, off, member_type)
+				  : NULL;
+	if (!di)
+		return NULL;
+	static const char name[] = "llvm.preserve.struct.access.index";
+	unsigned id = LLVMLookupIntrinsicID(name, sizeof(name) - 1);
+	LLVMTypeRef over[] = {g->ptr, g->ptr};
+	LLVMValueRef fn = LLVMGetIntrinsicDeclaration(g->mod, id, over, 2);
+	LLVMTypeRef fty = LLVMIntrinsicGetType(g->ctx, id, over, 2);
+	/* the member is the debug struct's only one: index 0 in both the
+	 * access path and the (byte-sized stand-in) IR type */
+	LLVMValueRef args[] = {LLVMBuildIntToPtr(g->b, base, g->ptr, ""),
+			       LLVMConstInt(g->i32, 0, 0), LLVMConstInt(g->i32, 0, 0)};
+	LLVMValueRef call = LLVMBuildCall2(g->b, fty, fn, args, 3, "");
+	LLVMTypeRef stand_in = LLVMStructTypeInContext(g->ctx, &g->i8, 1, 0);
+	static const char et[] = "elementtype";
+	LLVMAddCallSiteAttribute(
+	    call, 1,
+	    LLVMCreateTypeAttribute(g->ctx, LLVMGetEnumAttributeKindForName(et, sizeof(et) - 1),
+				    stand_in));
+	static const char md[] = "llvm.preserve.access.index";
+	LLVMSetMetadata(call, LLVMGetMDKindIDInContext(g->ctx, md, sizeof(md) - 1),
+			LLVMMetadataAsValue(g->ctx, di));
+	return LLVMBuildPtrToInt(g->b, call, g->i64, "");
+}
+
 /* The address a kmem expression reads (see is_kmem). */
 LLVMValueRef kaddr_of(struct cg *g, struct node *n)
 {
@@ -176,12 +214,22 @@ LLVMValueRef kaddr_of(struct cg *g, struct node *n)
 		struct type *rec = bt->kind == TYPE_PTR ? bt->elem : bt;
 		/* a pointer's value, or a record's (its address: kread) */
 		LLVMValueRef b = cg_expr(g, base);
-		uint32_t off = 0, tid, bits, bit_off;
+		uint32_t off = 0, tid = 0, bits = 0, bit_off;
 		if (cdecl_is_script_record(rec))
 			cdecl_find_member(rec, n->u.field.name, &off, NULL);
-		else
+		else {
 			btf_find_member(g->c->host, (uint32_t)rec->btf_id, n->u.field.name, &off,
 					&tid, &bits, &bit_off);
+			LLVMValueRef moved = bits ? NULL : core_member_addr(g, b, rec, n, off, tid);
+			if (moved)
+				return moved;
+			compilation_bind_kernel(
+			    g->c, n->loc,
+			    arena_printf(&g->c->arena,
+					 bits ? "bitfield %s of %s"
+					      : "member %s of %s (an anonymous struct or a union)",
+					 n->u.field.name, type_name(&g->c->arena, rec)));
+		}
 		return off ? LLVMBuildAdd(g->b, b, c64(g, off), "") : b;
 	}
 	struct node *base = n->u.index.base;

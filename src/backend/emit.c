@@ -235,6 +235,25 @@ static LLVMMetadataRef mirror_kernel_type(struct emit *e, const struct btf *btf,
 	}
 }
 
+LLVMMetadataRef emit_core_member(struct emit *e, const struct btf *kernel_btf, uint32_t rec_id,
+				 const char *member, uint32_t byte_off, uint32_t member_type)
+{
+	const struct btf_type *t = btf__type_by_id(kernel_btf, rec_id);
+	if (!t || !btf_is_struct(t))
+		return NULL;
+	const char *name = btf__name_by_offset(kernel_btf, t->name_off);
+	long msize = btf__resolve_size(kernel_btf, member_type);
+	LLVMMetadataRef mt = mirror_kernel_type(e, kernel_btf, member_type, 0);
+	if (!name || !*name || msize <= 0 || !mt)
+		return NULL;
+	LLVMMetadataRef m = LLVMDIBuilderCreateMemberType(
+	    e->dib, e->file, member, strlen(member), e->file, 0, (uint64_t)msize * 8, 8,
+	    (uint64_t)byte_off * 8, LLVMDIFlagZero, mt);
+	return LLVMDIBuilderCreateStructType(e->dib, e->file, name, strlen(name), e->file, 0,
+					     (uint64_t)t->size * 8, 8, LLVMDIFlagZero, NULL, &m,
+					     1, 0, NULL, "", 0);
+}
+
 LLVMValueRef emit_kernel_var(struct emit *e, const struct btf *kernel_btf, const char *name,
 			     uint32_t var_id)
 {
