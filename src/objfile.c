@@ -344,17 +344,17 @@ struct program *objfile_read(const char *name, const void *data, size_t len,
 	/* another kernel (or this one rebuilt): checked once the description,
 	 * which says whether the programs hold this kernel's layouts as
 	 * constants, is read; CO-RE relocations are libbpf's at load */
-	const char *other_kernel = NULL;
+	bool other_kernel = false;
 	char other_why[400] = "";
 	if (check_identity && mio_ok(r)) {
 		kernel_id_get(&k);
 		const char *rel = release ? release : "", *ver = version ? version : "";
 		if (strcmp(rel, k.release) || strcmp(ver, k.version)) {
-			other_kernel = "";
+			other_kernel = true;
 			snprintf(other_why, sizeof(other_why), "kernel %s (%s); this kernel is %s (%s)",
 			         rel, ver, k.release, k.version);
 		} else if (btf_size != k.btf_size || btf_hash != k.btf_hash) {
-			other_kernel = "";
+			other_kernel = true;
 			snprintf(other_why, sizeof(other_why),
 			         "kernel %s (%s), but this kernel's types (its BTF, %llu bytes) are "
 			         "not the ones it was compiled against (%llu bytes)",
