@@ -36,6 +36,7 @@ fi
 objs=$(mktemp -d /tmp/sonde-vm-objects.XXXXXX) || exit 1
 uname -r >"$objs/kernel"
 "$sonde" --emit-elf "$objs/core.o" "$here/../runtime/objects/core.bt" &&
+	"$sonde" --emit-elf "$objs/bitfield.o" "$here/../runtime/objects/bitfield.bt" &&
 	"$sonde" --emit-elf "$objs/tp.o" -e 'tracepoint:syscalls:sys_enter_kill { print(args.sig); }' ||
 	{ rm -rf "$objs"; exit 1; }
 # the guest sees the same files; CI stays set so skips inside fail there
