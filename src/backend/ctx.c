@@ -254,8 +254,10 @@ LLVMValueRef core_bitfield_read(struct cg *g, struct node *n, enum addr_space sp
 	static const int kinds[] = {BYTE_OFFSET, BYTE_SIZE, LSHIFT_U64, RSHIFT_U64};
 	LLVMValueRef info[4];
 	for (int i = 0; i < 4; i++) {
-		LLVMValueRef args[] = {core_access(g, b, di, index, true),
-				       LLVMConstInt(g->i64, (unsigned long long)kinds[i], 0)};
+		LLVMValueRef access = core_access(g, b, di, index, true);
+		if (!access)
+			return NULL;
+		LLVMValueRef args[] = {access, LLVMConstInt(g->i64, (unsigned long long)kinds[i], 0)};
 		info[i] = LLVMBuildZExt(g->b, LLVMBuildCall2(g->b, fty, fn, args, 2, ""), g->i64, "");
 	}
 	LLVMValueRef word = new_buf(g, 8, "bitfield");
