@@ -223,8 +223,11 @@ static int add_mapping(struct dw_tables *t, int pid, uint64_t lo, uint64_t hi, u
 	}
 out:
 	free(starts);
+	/* dwarf_getcfi_elf's CFI is the caller's to end, before its Elf */
+	if (cfi)
+		dwarf_cfi_end(cfi);
 	if (elf)
-		elf_end(elf); /* the CFI of dwarf_getcfi_elf goes with it */
+		elf_end(elf);
 	close(fd);
 	return rc;
 }
