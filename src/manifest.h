@@ -231,7 +231,8 @@ enum counter_slot {
 	COUNTER_LOST = 0,      /* records the full ring buffer had no room for */
 	COUNTER_EXIT = 1,      /* 1 + exit status (0..255) once a probe called exit() */
 	COUNTER_TRUNCATED = 2, /* str() results cut to max_strlen */
-	COUNTER_DROPPED = 3,   /* + map index: updates a full hash map refused */
+	COUNTER_LOST_CAPTURES = 3, /* packets capture could not put in the full perf buffer */
+	COUNTER_DROPPED = 4,   /* + map index: updates a full hash map refused */
 };
 
 struct ev_print {

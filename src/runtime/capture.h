@@ -25,11 +25,10 @@ int capture_epoll_fd(const struct capture *c);
 void capture_set_source(struct capture *c, uint64_t ts_ns, uint32_t cut);
 /* Writes the packets that wait, and makes them readable in the file. */
 void capture_drain(struct capture *c);
-/* Packets the kernel could not put in the full perf buffer so far. */
-uint64_t capture_lost(const struct capture *c);
 /* Writes what waits and closes the file: 0, or -1 when it could not be
  * written (said on stderr). Unless quiet, says on stderr how many
- * packets the file holds. */
-int capture_close(struct capture *c, bool quiet);
+ * packets the file holds; and how many were `lost` (the programs'
+ * count) when some were. */
+int capture_close(struct capture *c, bool quiet, uint64_t lost);
 
 #endif

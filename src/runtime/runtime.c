@@ -592,7 +592,7 @@ static void report_lost(struct run *r)
 		out_lost_events(&r->pr, total - r->lost_reported);
 		r->lost_reported = total;
 	}
-	uint64_t captures = capture_lost(r->cap);
+	uint64_t captures = counter_value(r, COUNTER_LOST_CAPTURES);
 	if (captures > r->lost_captures_reported) {
 		out_lost_captures(&r->pr, captures - r->lost_captures_reported);
 		r->lost_captures_reported = captures;
@@ -1460,7 +1460,8 @@ out:
 	pin_release(&r.pins, o->keep_pins);
 	if (skbout_close(r.skb) && rc == EXIT_OK)
 		rc = EXIT_SYSTEM;
-	if (capture_close(r.cap, o->quiet) && rc == EXIT_OK)
+	if (capture_close(r.cap, o->quiet, counter_value(&r, COUNTER_LOST_CAPTURES)) &&
+	    rc == EXIT_OK)
 		rc = EXIT_SYSTEM;
 	ring_buffer__free(r.rb);
 	ld_unload(&r.ld);

@@ -48,7 +48,16 @@ LLVMValueRef emit_capture(struct cg *g, struct node *n, struct node *target)
 	                                 c64(g, BPF_F_CURRENT_CPU), "");
 	LLVMValueRef args[] = {g->ctxarg, g->capture, flags, hdr,
 	                       c64(g, sizeof(struct capture_hdr))};
-	cg_helper(g, BPF_FUNC_perf_event_output, g->i64, args, 5);
+	LLVMValueRef rc = cg_helper(g, BPF_FUNC_perf_event_output, g->i64, args, 5);
 	buf_done(g, hdr);
+	/* counted here rather than from the perf buffer's lost records: the
+	 * kernel writes one only once there is room again, so the last
+	 * losses of a run would go unreported */
+	LLVMBasicBlockRef lost = new_block(g, "capture_lost"), done = new_block(g, "captured");
+	LLVMBuildCondBr(g->b, LLVMBuildICmp(g->b, LLVMIntNE, rc, c64(g, 0), ""), lost, done);
+	LLVMPositionBuilderAtEnd(g->b, lost);
+	counter_add(g, COUNTER_LOST_CAPTURES, c64(g, 1));
+	LLVMBuildBr(g->b, done);
+	LLVMPositionBuilderAtEnd(g->b, done);
 	return NULL;
 }
