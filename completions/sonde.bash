@@ -62,7 +62,7 @@ _sonde()
 	-d | --debug)
 		_sonde_reply $'ast\nir\ncodegen\ncodegen-opt\nverifier\nall'
 		return ;;
-	-o | --output | --emit-llvm | --emit-elf | --include | --test-run)
+	-o | --output | -w | --capture | --emit-llvm | --emit-elf | --include | --test-run)
 		COMPREPLY=($(compgen -f -- "$cur"))
 		return ;;
 	-I | --pin)

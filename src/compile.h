@@ -218,6 +218,10 @@ struct compilation {
 	int ninsts;
 	struct skb_output_info *skb_outputs;
 	int nskb_outputs;
+	/* capture: the script line of the first (0: none), and the most
+	 * bytes of a packet any takes (manifest.h's capture_snaplen) */
+	int capture_line;
+	uint32_t capture_snaplen;
 	bool uses_events; /* needs the ring buffer */
 	bool uses_stacks; /* needs the stack-trace map */
 	bool uses_runtime; /* codegen: calls into bpf-runtime (linked in) */

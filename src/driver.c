@@ -212,6 +212,8 @@ static struct program *build_manifest(const struct backend *be, struct compilati
 		m->skb_outputs[o->index].path = arena_strdup(a, o->path);
 		m->skb_outputs[o->index].offset = o->offset;
 	}
+	m->capture_line = (uint32_t)c->capture_line;
+	m->capture_snaplen = c->capture_snaplen;
 	m->nprobes = (uint32_t)c->ninsts;
 	m->print_maps_on_exit = c->opts->print_maps_on_exit != 0;
 	m->max_cat_bytes = c->opts->max_cat_bytes;

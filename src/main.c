@@ -56,6 +56,8 @@ static void usage(FILE *out)
 	      "  -e PROGRAM         run PROGRAM given on the command line\n"
 	      "  -f text|json       output format (default text)\n"
 	      "  -o, --output FILE  write output to FILE\n"
+	      "  -w, --capture FILE.pcap  write the packets the script's capture\n"
+	      "                     statements take to this pcap file (Ethernet)\n"
 	      "  -q, --quiet        quiet: no \"Attaching N probes...\" line\n"
 	      "  --output-version 0.17|0.26  report the run as that bpftrace does (default\n"
 	      "                     0.17; 0.26: \"Attached N probes\" and lost events on\n"
@@ -745,6 +747,7 @@ static const struct option longopts[] = {
 	{"debug", required_argument, NULL, OPT_DEBUG},
 	{"list", no_argument, NULL, 'l'},
 	{"output", required_argument, NULL, 'o'},
+	{"capture", required_argument, NULL, 'w'},
 	{"pid", required_argument, NULL, 'p'},
 	{"dwarf-pid", required_argument, NULL, OPT_DWARF_PID},
 	{"quiet", no_argument, NULL, 'q'},
@@ -915,7 +918,7 @@ static int parse_options(struct cli *o)
 	/* options anywhere, as getopt(3) permutes them (bpftrace's way): after
 	 * the script and among its parameters; "--" ends them, so a parameter
 	 * may start with '-' */
-	while ((c = getopt_long(o->argc, o->argv, "e:f:o:qB:vdhVlp:c:I:k", longopts, &li)) != -1) {
+	while ((c = getopt_long(o->argc, o->argv, "e:f:o:w:qB:vdhVlp:c:I:k", longopts, &li)) != -1) {
 		/* getopt has stepped past the argument a long option is in, and
 		 * past the next one when that is the option's value */
 		char **argv = o->argv;
@@ -938,6 +941,9 @@ static int parse_options(struct cli *o)
 			break;
 		case 'o':
 			o->out_path = optarg;
+			break;
+		case 'w':
+			o->ropts.capture_path = optarg;
 			break;
 		case 'q':
 			o->ropts.quiet = true;

@@ -190,6 +190,8 @@ int manifest_encode(struct mio_buf *b, const struct program *p, const struct dia
 		mio_put_u32(b, m->skb_outputs[i].offset);
 	}
 	mio_put_u32(b, m->skb_output_bytes);
+	mio_put_u32(b, m->capture_line);
+	mio_put_u32(b, m->capture_snaplen);
 	mio_put_u32(b, m->nhelper_sites);
 	for (uint32_t i = 0; i < m->nhelper_sites; i++) {
 		const struct helper_site *h = &m->helper_sites[i];
@@ -467,7 +469,7 @@ int manifest_decode(const void *data, size_t len, struct program *p, struct run_
 	m->aux_maps = zalloc(r, m->naux_maps, sizeof(*m->aux_maps));
 	for (uint32_t i = 0; i < m->naux_maps && mio_ok(r); i++) {
 		uint8_t kind = mio_get_u8(r);
-		if (kind > AUX_MAP_DW_STACKS)
+		if (kind > AUX_MAP_CAPTURE)
 			mio_fail(r, "unknown internal map kind %u", kind);
 		m->aux_maps[i].kind = (enum aux_map_kind)kind;
 		m->aux_maps[i].elf_name = mio_get_req_str(r, "an internal map's name");
@@ -488,6 +490,8 @@ int manifest_decode(const void *data, size_t len, struct program *p, struct run_
 		m->skb_outputs[i].offset = mio_get_u32(r);
 	}
 	m->skb_output_bytes = mio_get_u32(r);
+	m->capture_line = mio_get_u32(r);
+	m->capture_snaplen = mio_get_u32(r);
 	m->nhelper_sites = get_count(r, 24, "checked helper calls");
 	m->helper_sites = zalloc(r, m->nhelper_sites, sizeof(*m->helper_sites));
 	for (uint32_t i = 0; i < m->nhelper_sites && mio_ok(r); i++) {

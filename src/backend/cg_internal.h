@@ -63,6 +63,7 @@ struct cg {
 	                               * with what it returns in the next word */
 	LLVMValueRef elapsed;         /* map holding sonde's start time (ktime ns) */
 	LLVMValueRef skb_output;      /* perf event array of skboutput()'s packets */
+	LLVMValueRef capture;         /* perf event array of capture's packets */
 	struct cg_aux_maps *aux; /* the maps above, as the manifest describes them */
 	LLVMValueRef len_cb;          /* len(): the counting callback */
 	int ncallbacks;

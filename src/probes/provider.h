@@ -240,6 +240,10 @@ struct provider {
 	 *   void NAME(void *ctx, struct sonde_pkt *pkt, int depth)
 	 * with depth one of SONDE_PKT_DEPTH_* (bpf-runtime/pkt.h). */
 	const char *pkt_parser;
+	/* Packet providers: the packet's length is bpf_xdp_get_buff_len(ctx)
+	 * (XDP's xdp_md), not the u32 the context starts with (__sk_buff's
+	 * len); capture needs it, whether or not the script reads pkt. */
+	bool pkt_len_by_helper;
 	/* Reports that `name;` is not one of this provider's verdict
 	 * statements (`verdicts` has no statement of that name), in the
 	 * provider's words: what it has instead. */

@@ -2069,6 +2069,16 @@ void out_lost_events(struct printer *p, uint64_t lost)
 		fprintf(p->out, "Lost %llu events\n", n);
 }
 
+void out_lost_captures(struct printer *p, uint64_t lost)
+{
+	unsigned long long n = (unsigned long long)lost;
+	if (p->format == OUT_JSON)
+		fprintf(p->out, "{\"type\": \"lost_captures\", \"data\": {\"packets\": %llu}}\n", n);
+	else
+		fprintf(p->version == OUT_V0_26 ? p->err : p->out, "Lost %llu captured packet%s\n", n,
+		        n == 1 ? "" : "s");
+}
+
 void out_lost_total(struct printer *p, uint64_t lost)
 {
 	/* 0.26 repeats the total on stderr, where a script whose output

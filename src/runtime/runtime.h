@@ -40,6 +40,7 @@ struct rt_options {
 	bool verifier_log;
 	bool quiet; /* -q: no "Attaching N probes..." (or "Attached N probes") */
 	const char *test_run; /* --test-run: run the packet probes over this pcap, attach nothing */
+	const char *capture_path; /* -w: the pcap file capture writes */
 	/* --test, --bench (bpftrace 0.26): BEGIN, then each test: (bench:)
 	 * probe run by sonde, then END; nothing is attached, and the other
 	 * probes do not run (probes/test.c). Without them those probes do

@@ -333,7 +333,16 @@ void check_stmt(struct sema *s, struct node *n)
 			e->type = check_call(s, e, CALL_STMT);
 		else if (e->kind == N_ASSIGN || e->kind == N_INCDEC)
 			check_expr(s, e);
-		else if (e->kind == N_IDENT && find_builtin(e->u.ident.name) < 0)
+		else if (e->kind == N_IDENT && builtin_find(e->u.ident.name, BF_BARE_STMT) >= 0) {
+			/* `capture;`: the call with no arguments */
+			const char *name = e->u.ident.name;
+			e->kind = N_CALL;
+			memset(&e->u.call, 0, sizeof(e->u.call));
+			e->u.call.name = name;
+			e->u.call.builtin_id = -1;
+			e->u.call.span = e->loc;
+			e->type = check_call(s, e, CALL_STMT);
+		} else if (e->kind == N_IDENT && find_builtin(e->u.ident.name) < 0)
 			check_verdict(s, e);
 		else {
 			check_expr(s, e);
