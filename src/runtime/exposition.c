@@ -264,7 +264,7 @@ void expo_render(FILE *f, const struct printer *p, const struct manifest *m,
 	      f);
 	for (uint32_t i = 0; i < m->nmaps; i++) {
 		fputs("sonde_dropped_updates_total{map=\"", f);
-		put_label_value(f, m->maps[i].name);
+		put_escaped(f, m->maps[i].name, true);
 		fprintf(f, "\"} %" PRIu64 "\n", src->counter(src->arg, COUNTER_DROPPED + i));
 	}
 	fputs("# HELP sonde_truncated_strings_total strings cut to max_strlen\n"
