@@ -34,6 +34,18 @@ LLVMValueRef emit_map(struct emit *e, const char *name, uint32_t map_type, uint3
  * bpf_this_cpu_ptr take. One declaration per name; NULL when the
  * program has a global of that name of its own (map0, events, zeros). */
 struct btf;
+/* The debug type a CO-RE relocation of member `member` of named kernel
+ * struct `rec_id` refers to: the struct with its name and size and that
+ * one member, at bit_off (a bitfield of bit_size bits when that is not
+ * 0), typed as the kernel types it (libbpf matches
+ * the member by name in the running kernel's struct, through anonymous
+ * members too, and checks its type's kind). *index is the member's access
+ * index: one per struct and member in the module (the debug struct has
+ * unnamed members before it). NULL for anonymous records,
+ * unions and types with no size. */
+LLVMMetadataRef emit_core_member(struct emit *e, const struct btf *kernel_btf, uint32_t rec_id,
+				 const char *member, uint32_t bit_off, uint32_t bit_size,
+				 uint32_t member_type, unsigned *index);
 LLVMValueRef emit_kernel_var(struct emit *e, const struct btf *kernel_btf, const char *name,
 			     uint32_t var_id);
 /* Declares kernel function `name` (a kfunc in kernel_btf) as an extern
