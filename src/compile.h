@@ -81,6 +81,15 @@ struct compile_options {
 	int child_pid;         /* -c: the command's pid (the cpid builtin); 0 without -c */
 	const char *child_path; /* -c: the file the command runs (absolute); NULL without -c */
 	struct sig_watch *watch; /* told of temporary files a signal must remove; NULL: none */
+	/* A number no other compilation of this process that generates code
+	 * has, or 0 for the only one (the sonde command compiles once). LLVM
+	 * 19's BPF backend keeps each CO-RE relocation's global in a map of
+	 * the process keyed by struct name and access, which outlives the
+	 * module: a second module with the same key gets the first one's
+	 * freed global. With N, the struct names relocations carry get the
+	 * libbpf flavor ___sN (emit.h), so no key repeats. The caller (a
+	 * test, a fuzzer: whoever owns the process) counts. */
+	uint32_t core_flavor;
 };
 
 struct early_read {

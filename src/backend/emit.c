@@ -4,6 +4,7 @@
 #include "backend/emit.h"
 
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -33,6 +34,7 @@ struct emit {
 		char *member;
 	} *core_keys;
 	uint32_t ncore_keys;
+	uint32_t core_flavor; /* compile_options' core_flavor (emit_new) */
 	char *backend_error; /* first error the BPF backend reported */
 };
 
@@ -55,7 +57,7 @@ static char *dupmsg(const char *s)
 	return strdup(s ? s : "unknown error");
 }
 
-struct emit *emit_new(LLVMModuleRef mod, const char *path, char **err)
+struct emit *emit_new(LLVMModuleRef mod, const char *path, uint32_t core_flavor, char **err)
 {
 	LLVMInitializeBPFTargetInfo();
 	LLVMInitializeBPFTarget();
@@ -76,6 +78,7 @@ struct emit *emit_new(LLVMModuleRef mod, const char *path, char **err)
 		return NULL;
 	}
 	e->mod = mod;
+	e->core_flavor = core_flavor;
 	e->ctx = LLVMGetModuleContext(mod);
 	LLVMContextSetDiagnosticHandler(e->ctx, on_llvm_diagnostic, e);
 	/* v3 has 32-bit jumps and ALU ops: smaller, faster programs on every
@@ -276,6 +279,21 @@ LLVMMetadataRef emit_core_member(struct emit *e, const struct btf *kernel_btf, u
 	LLVMMetadataRef mt = mirror_kernel_type(e, kernel_btf, member_type, 0);
 	if (!name || !*name || msize <= 0 || !mt)
 		return NULL;
+	/* LLVM 19's BPF backend keeps the globals standing for relocations
+	 * in a map that outlives the module, keyed by the struct's name and
+	 * the access: a second module of the process with the same key would
+	 * get the first one's freed global. A flavor (libbpf ignores a
+	 * "___suffix" when it matches the struct to the kernel's) makes the
+	 * key the compilation's own. A name ending in '_' would swallow the
+	 * separator (libbpf would then look for "task___s1"): not relocated. */
+	char flavored[256];
+	if (e->core_flavor) {
+		size_t len = strlen(name);
+		int n = snprintf(flavored, sizeof(flavored), "%s___s%u", name, e->core_flavor);
+		if (name[len - 1] == '_' || n < 0 || (size_t)n >= sizeof(flavored))
+			return NULL;
+		name = flavored;
+	}
 	LLVMMetadataRef *elems = calloc(k + 1, sizeof(*elems));
 	if (!elems)
 		return NULL;
