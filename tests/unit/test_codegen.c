@@ -20,7 +20,8 @@
  * and tc:lo, whose compilation needs no privilege (kprobes, fentry and
  * tracepoints do) and does not depend on what the kernel offers (sema's
  * helper probe answers yes when it cannot ask), and the object is only
- * parsed. Run it unprivileged to check:
+ * parsed. The CO-RE test reads the kernel's BTF (world-readable) for the
+ * struct it relocates. Run it unprivileged to check:
  *   setpriv --reuid=65534 --regid=65534 --clear-groups build/tests/test_codegen
  */
 #define _GNU_SOURCE
