@@ -284,8 +284,9 @@ LLVMMetadataRef emit_core_member(struct emit *e, const struct btf *kernel_btf, u
 	 * the access: a second module of the process with the same key would
 	 * get the first one's freed global. A flavor (libbpf ignores a
 	 * "___suffix" when it matches the struct to the kernel's) makes the
-	 * key the compilation's own. A name ending in '_' would swallow the
-	 * separator (libbpf would then look for "task___s1"): not relocated. */
+	 * key the compilation's own. After a name ending in '_' libbpf sees
+	 * no separator ("foo____s1" is a name of its own, which no kernel
+	 * struct has): such a struct is not relocated. */
 	char flavored[256];
 	if (e->core_flavor) {
 		size_t len = strlen(name);
