@@ -1322,6 +1322,8 @@ static int compile_and_run(struct cli *o, const struct source *src, struct sig_w
 	o->copts.output_026 = o->ropts.output_version == OUT_V0_26;
 	struct program *prog = NULL;
 	bool script_error = false;
+	/* the one compilation of the process: copts.core_flavor stays 0, the
+	 * object's CO-RE structs keep the kernel's names (compile.h) */
 	if (driver_compile(src, &o->copts, o->host, &d, &prog, &script_error))
 		return script_error ? EXIT_SCRIPT : EXIT_SYSTEM;
 	int rc;

@@ -300,6 +300,11 @@ struct manifest {
 	 * addresses at every boot), so an object of it runs only in that
 	 * boot (objfile.h) */
 	bool boot_bound;
+	/* NULL, or the construct whose code holds the compiling kernel's
+	 * layouts as constants ("tracepoint field args.prev_pid at line 3"):
+	 * an object of it runs only on that kernel (objfile.h); without one,
+	 * its kernel layouts are CO-RE relocations and it runs on others */
+	const char *kernel_bound;
 };
 
 struct program {

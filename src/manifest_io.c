@@ -204,6 +204,9 @@ int manifest_encode(struct mio_buf *b, const struct program *p, const struct dia
 	}
 	mio_put_u8(b, m->no_warnings);
 	mio_put_u8(b, m->boot_bound);
+	mio_put_u8(b, m->kernel_bound != NULL);
+	if (m->kernel_bound)
+		mio_put_str(b, m->kernel_bound);
 	/* the sources: the texts of those a probe is in (a verifier
 	 * rejection points into them), the others' names only */
 	mio_put_u32(b, (uint32_t)d->nsources);
@@ -505,6 +508,8 @@ int manifest_decode(const void *data, size_t len, struct program *p, struct run_
 	}
 	m->no_warnings = mio_get_u8(r) != 0;
 	m->boot_bound = mio_get_u8(r) != 0;
+	if (mio_get_u8(r))
+		m->kernel_bound = mio_get_req_str(r, "the construct binding it to its kernel");
 	uint32_t nsources = get_count(r, 8, "sources");
 	if (nsources > DIAG_MAX_SOURCES)
 		mio_fail(r, "%u sources, more than the %d a script has", nsources, DIAG_MAX_SOURCES);

@@ -150,6 +150,7 @@ struct type *cdefs_shadow(struct sema *s, struct type *bt);
 struct type *cdefs_ident(struct sema *s, struct node *n);
 bool reject_record(struct sema *s, struct node *n, struct type *t);
 struct type *record_value(struct sema *s, struct type *t);
+bool has_kernel_layout(const struct type *t);
 struct type *natural_type(struct sema *s, struct node *n);
 bool member_offset(struct sema *s, struct type *t, const char *path, struct loc loc,
 		   uint64_t *out);
