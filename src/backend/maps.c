@@ -6,6 +6,8 @@
  */
 #include "backend/cg_internal.h"
 
+#include <sys/socket.h>
+
 /* A keyless aggregation lives in a one-slot per-CPU array: the kernel
  * inlines array lookups, so an event costs a few instructions and no
  * insert is ever needed. Keyed aggregations are per-CPU hashes, plain
@@ -79,9 +81,46 @@ void map_update(struct cg *g, struct map_info *m, LLVMValueRef key, LLVMValueRef
 	count_dropped(g, m, LLVMBuildLShr(g->b, rc, c64(g, 63), "failed"));
 }
 
+/* The key of an lpm() map (type_inet_net): a network literal's prefix
+ * and bytes as constants; an address value's own family and all of its
+ * bits. A value of neither family (a packet that is not IP) gets version
+ * 0, which no network in the map has. */
+static void lpm_key(struct cg *g, LLVMValueRef key, struct node *k)
+{
+	if (k->kind == N_INET) {
+		bool v4 = k->u.inet.family == AF_INET;
+		int bits = v4 ? 32 : 128;
+		int prefix = k->u.inet.prefix < 0 ? bits : k->u.inet.prefix;
+		LLVMBuildStore(g->b, LLVMConstInt(g->i32, 8 + (unsigned)prefix, 0), key);
+		LLVMBuildStore(g->b, LLVMConstInt(g->i8, v4 ? 4 : 6, 0), gep(g, key, INET_NET_VERSION));
+		for (uint32_t i = 0; i < 16; i++)
+			if (k->u.inet.addr[i])
+				LLVMBuildStore(g->b, LLVMConstInt(g->i8, k->u.inet.addr[i], 0),
+				               gep(g, key, INET_NET_ADDR + i));
+		return;
+	}
+	LLVMValueRef v = cg_expr(g, k);
+	LLVMValueRef family = LLVMBuildLoad2(g->b, g->i32, v, "family");
+	LLVMValueRef is4 = LLVMBuildICmp(g->b, LLVMIntEQ, family, LLVMConstInt(g->i32, AF_INET, 0), "");
+	LLVMValueRef is6 = LLVMBuildICmp(g->b, LLVMIntEQ, family, LLVMConstInt(g->i32, AF_INET6, 0), "");
+	LLVMValueRef version = LLVMBuildSelect(
+	    g->b, is4, LLVMConstInt(g->i8, 4, 0),
+	    LLVMBuildSelect(g->b, is6, LLVMConstInt(g->i8, 6, 0), LLVMConstInt(g->i8, 0, 0), ""), "");
+	LLVMValueRef prefix = LLVMBuildSelect(g->b, is4, LLVMConstInt(g->i32, 8 + 32, 0),
+	                                      LLVMConstInt(g->i32, 8 + 128, 0), "prefix");
+	LLVMBuildStore(g->b, prefix, key);
+	LLVMBuildStore(g->b, version, gep(g, key, INET_NET_VERSION));
+	copy_bytes(g, gep(g, key, INET_NET_ADDR), gep(g, v, 4), 16);
+}
+
 LLVMValueRef map_key(struct cg *g, struct node *mapnode)
 {
 	struct map_info *m = mapnode->u.map.info;
+	if (m->lpm) {
+		LLVMValueRef key = new_buf(g, INET_NET_SIZE, "lpmkey");
+		lpm_key(g, key, mapnode->u.map.keys);
+		return key;
+	}
 	struct node *keys = m->key ? mapnode->u.map.keys : NULL;
 	bool comm_key = keys && !keys->next && keys->kind == N_IDENT &&
 			keys->u.ident.builtin_id == BI_COMM && m->key->size >= 16;

@@ -243,8 +243,24 @@ static void put_value_text_as_json(FILE *f, const struct type *t, const uint8_t 
 	free(m.data);
 }
 
-static void put_inet(FILE *f, const uint8_t *p)
+/* An lpm() map's key (type_inet_net): the network, 10.0.0.0/8 */
+static void put_inet_net(FILE *f, const uint8_t *p)
 {
+	uint32_t prefix;
+	memcpy(&prefix, p, sizeof(prefix));
+	uint8_t version = p[INET_NET_VERSION];
+	char text[INET6_ADDRSTRLEN] = "?";
+	if (version == 4 || version == 6)
+		inet_ntop(version == 4 ? AF_INET : AF_INET6, p + INET_NET_ADDR, text, sizeof(text));
+	fprintf(f, "%s/%u", text, prefix >= 8 ? prefix - 8 : 0);
+}
+
+static void put_inet(FILE *f, const uint8_t *p, const struct type *t)
+{
+	if (t->size == INET_NET_SIZE) {
+		put_inet_net(f, p);
+		return;
+	}
 	uint32_t family;
 	memcpy(&family, p, sizeof(family));
 	char text[INET6_ADDRSTRLEN] = "";
@@ -573,7 +589,7 @@ static void put_value(FILE *f, bool json, const struct type *t, const uint8_t *p
 		    active_resolver->format(active_resolver, f, t, p, false) == 0)
 			return;
 		if (t->kind == TYPE_INET)
-			put_inet(f, p);
+			put_inet(f, p, t);
 		else if (t->kind == TYPE_BUF)
 			put_buf(f, t, p);
 		else if (t->kind == TYPE_KSTACK || t->kind == TYPE_USTACK)
