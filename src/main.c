@@ -92,6 +92,8 @@ static void usage(FILE *out)
 	      "  --pin DIR          pin the maps in the BPF filesystem (DIR a name under\n"
 	      "                     /sys/fs/bpf or a path there); removed at exit\n"
 	      "  --keep-pins        leave the --pin pins in place at exit\n"
+	      "  --map-file @NAME=FILE  fill the lpm() map @NAME from FILE before\n"
+	      "                     attaching: a network a line, optional value\n"
 	      "  --force            let xdp probes replace an interface's XDP program for\n"
 	      "                     the run (it is put back at exit)\n"
 	      "  -l, --list [PATTERN]  list probes (-lv: with argument types), e.g.\n"
@@ -675,6 +677,7 @@ enum {
 	OPT_METRICS,
 	OPT_PIN,
 	OPT_KEEP_PINS,
+	OPT_MAP_FILE,
 	OPT_FORCE,
 	OPT_RINGBUF_SIZE,
 	OPT_MAP_ENTRIES,
@@ -709,6 +712,7 @@ static const struct option longopts[] = {
 	{"mode", required_argument, NULL, OPT_MODE},
 	{"pin", required_argument, NULL, OPT_PIN},
 	{"keep-pins", no_argument, NULL, OPT_KEEP_PINS},
+	{"map-file", required_argument, NULL, OPT_MAP_FILE},
 	{"force", no_argument, NULL, OPT_FORCE},
 	{"info", no_argument, NULL, OPT_INFO},
 	/* bpftrace 0.26's long forms of the short options, and its own */
@@ -988,6 +992,22 @@ static int parse_options(struct cli *o)
 		case OPT_KEEP_PINS:
 			o->ropts.keep_pins = true;
 			break;
+		case OPT_MAP_FILE: {
+			const char *eq = strchr(optarg, '=');
+			if (optarg[0] != '@' || !eq || eq == optarg + 1 || !eq[1]) {
+				fprintf(stderr, "sonde: --map-file takes @NAME=FILE (the map as "
+				                "the script names it), got '%s'\n",
+				        optarg);
+				return EXIT_USAGE;
+			}
+			if (o->ropts.nmap_files == RT_MAX_MAP_FILES) {
+				fprintf(stderr, "sonde: --map-file: at most %d files\n",
+				        RT_MAX_MAP_FILES);
+				return EXIT_USAGE;
+			}
+			o->ropts.map_files[o->ropts.nmap_files++] = optarg;
+			break;
+		}
 		case OPT_FORCE:
 			o->copts.force = true;
 			break;
