@@ -92,7 +92,8 @@ static void lpm_key(struct cg *g, LLVMValueRef key, struct node *k)
 		int bits = v4 ? 32 : 128;
 		int prefix = k->u.inet.prefix < 0 ? bits : k->u.inet.prefix;
 		LLVMBuildStore(g->b, LLVMConstInt(g->i32, 8 + (unsigned)prefix, 0), key);
-		LLVMBuildStore(g->b, LLVMConstInt(g->i8, v4 ? 4 : 6, 0), gep(g, key, INET_NET_VERSION));
+		LLVMBuildStore(g->b, LLVMConstInt(g->i8, v4 ? 4 : 6, 0),
+		               gep(g, key, INET_NET_VERSION));
 		for (uint32_t i = 0; i < 16; i++)
 			if (k->u.inet.addr[i])
 				LLVMBuildStore(g->b, LLVMConstInt(g->i8, k->u.inet.addr[i], 0),
@@ -101,11 +102,14 @@ static void lpm_key(struct cg *g, LLVMValueRef key, struct node *k)
 	}
 	LLVMValueRef v = cg_expr(g, k);
 	LLVMValueRef family = LLVMBuildLoad2(g->b, g->i32, v, "family");
-	LLVMValueRef is4 = LLVMBuildICmp(g->b, LLVMIntEQ, family, LLVMConstInt(g->i32, AF_INET, 0), "");
-	LLVMValueRef is6 = LLVMBuildICmp(g->b, LLVMIntEQ, family, LLVMConstInt(g->i32, AF_INET6, 0), "");
-	LLVMValueRef version = LLVMBuildSelect(
-	    g->b, is4, LLVMConstInt(g->i8, 4, 0),
-	    LLVMBuildSelect(g->b, is6, LLVMConstInt(g->i8, 6, 0), LLVMConstInt(g->i8, 0, 0), ""), "");
+	LLVMValueRef is4 =
+	    LLVMBuildICmp(g->b, LLVMIntEQ, family, LLVMConstInt(g->i32, AF_INET, 0), "");
+	LLVMValueRef is6 =
+	    LLVMBuildICmp(g->b, LLVMIntEQ, family, LLVMConstInt(g->i32, AF_INET6, 0), "");
+	LLVMValueRef v6_or_none =
+	    LLVMBuildSelect(g->b, is6, LLVMConstInt(g->i8, 6, 0), LLVMConstInt(g->i8, 0, 0), "");
+	LLVMValueRef version =
+	    LLVMBuildSelect(g->b, is4, LLVMConstInt(g->i8, 4, 0), v6_or_none, "version");
 	LLVMValueRef prefix = LLVMBuildSelect(g->b, is4, LLVMConstInt(g->i32, 8 + 32, 0),
 	                                      LLVMConstInt(g->i32, 8 + 128, 0), "prefix");
 	LLVMBuildStore(g->b, prefix, key);

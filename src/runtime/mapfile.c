@@ -62,7 +62,8 @@ static const char *skip_blanks(const char *p)
 
 /* NETWORK of a line into an lpm key (type_inet_net); false after an
  * error */
-static bool parse_network(struct reader *r, const char *tok, size_t len, uint8_t key[INET_NET_SIZE])
+static bool parse_network(struct reader *r, const char *tok, size_t len,
+                          uint8_t key[INET_NET_SIZE])
 {
 	char text[64];
 	if (len >= sizeof(text)) {
@@ -105,7 +106,8 @@ static bool parse_network(struct reader *r, const char *tok, size_t len, uint8_t
 				addr[b / 8] &= (uint8_t) ~(0x80 >> (b % 8));
 			char net[INET6_ADDRSTRLEN];
 			inet_ntop(v6 ? AF_INET6 : AF_INET, addr, net, sizeof(net));
-			bad(r, tok, len, "%.*s has bits set past its /%d prefix; the network is %s/%d",
+			bad(r, tok, len,
+			    "%.*s has bits set past its /%d prefix; the network is %s/%d",
 			    (int)len, tok, prefix, net, prefix);
 			return false;
 		}
@@ -185,8 +187,8 @@ static bool fill_one(const char *path, const struct map_desc *d, struct bpf_map 
 				    "map '%s' is full: it is declared to hold %u networks", d->name,
 				    d->max_entries);
 			else
-				bad(&r, at, at_len, "cannot add %.*s to map '%s': %s", (int)at_len, at,
-				    d->name, strerror(e));
+				bad(&r, at, at_len, "cannot add %.*s to map '%s': %s",
+				    (int)at_len, at, d->name, strerror(e));
 			continue;
 		}
 	}

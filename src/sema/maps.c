@@ -183,7 +183,8 @@ static bool lpm_key(struct sema *s, struct map_info *m, struct node *mapnode)
 	}
 	if (k->next) {
 		diag_error(s->d, k->next->loc,
-		           "map '%s' is declared lpm(): its key is one address or network", m->name);
+		           "map '%s' is declared lpm(): its key is one address or network",
+		           m->name);
 		return false;
 	}
 	if (k->kind == N_INET && k->u.inet.prefix >= 0) {
@@ -374,8 +375,8 @@ static void declare_maps(struct sema *s)
 		}
 		if (m->lpm && m->value && !is_int(m->value) && m->value->kind != TYPE_BOOL) {
 			diag_error(s->d, m->agg_loc,
-				   "map '%s' is declared lpm(), which holds integers, but it is "
-				   "assigned %s",
+				   "map '%s' is declared lpm(), which holds integers, but "
+				   "it is assigned %s",
 				   m->name, type_name(s->a, m->value));
 			continue;
 		}
