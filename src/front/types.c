@@ -31,11 +31,10 @@ struct type type_usym = {.kind = TYPE_USYM, .size = 16, .align = 8};
  * IPv4 address uses the first 4) so one type holds both families. */
 struct type type_inet = {.kind = TYPE_INET, .size = 20, .align = 4};
 /* The key of an lpm() map, a network as BPF_MAP_TYPE_LPM_TRIE keys it: a
- * u32 prefix length in bits, then the data the prefix covers: the IP
- * version (4 or 6) in one byte, then 16 address bytes (an IPv4 address in
- * the first 4). The version byte is part of every prefix (a /8 IPv4
- * network has prefix length 8 + 8), so the two families never match each
- * other. Its size tells it from type_inet. */
+ * u32 prefix length in bits, then the data the prefix covers, an inet
+ * value (the u32 family, then 16 address bytes). The family word is part
+ * of every prefix (a /8 IPv4 network has prefix length 32 + 8), so the two
+ * families never match each other. Its size tells it from type_inet. */
 struct type type_inet_net = {.kind = TYPE_INET, .size = INET_NET_SIZE, .align = 4};
 struct type type_username = {.kind = TYPE_NAMED, .size = 8, .align = 8, .named = NAMED_USER};
 struct type type_errno_name = {.kind = TYPE_NAMED, .size = 8, .align = 8, .named = NAMED_ERRNO};

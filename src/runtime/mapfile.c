@@ -112,11 +112,12 @@ static bool parse_network(struct reader *r, const char *tok, size_t len,
 			return false;
 		}
 	}
-	uint32_t plen = 8 + (uint32_t)prefix;
+	uint32_t plen = INET_NET_FAMILY_BITS + (uint32_t)prefix;
+	uint32_t family = v6 ? AF_INET6 : AF_INET;
 	memset(key, 0, INET_NET_SIZE);
 	memcpy(key, &plen, sizeof(plen));
-	key[INET_NET_VERSION] = v6 ? 6 : 4;
-	memcpy(key + INET_NET_ADDR, addr, 16);
+	memcpy(key + INET_NET_INET, &family, sizeof(family));
+	memcpy(key + INET_NET_INET + 4, addr, 16);
 	return true;
 }
 

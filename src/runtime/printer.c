@@ -246,13 +246,14 @@ static void put_value_text_as_json(FILE *f, const struct type *t, const uint8_t 
 /* An lpm() map's key (type_inet_net): the network, 10.0.0.0/8 */
 static void put_inet_net(FILE *f, const uint8_t *p)
 {
-	uint32_t prefix;
+	uint32_t prefix, family;
 	memcpy(&prefix, p, sizeof(prefix));
-	uint8_t version = p[INET_NET_VERSION];
+	memcpy(&family, p + INET_NET_INET, sizeof(family));
 	char text[INET6_ADDRSTRLEN] = "?";
-	if (version == 4 || version == 6)
-		inet_ntop(version == 4 ? AF_INET : AF_INET6, p + INET_NET_ADDR, text, sizeof(text));
-	fprintf(f, "%s/%u", text, prefix >= 8 ? prefix - 8 : 0);
+	if (family == AF_INET || family == AF_INET6)
+		inet_ntop((int)family, p + INET_NET_INET + 4, text, sizeof(text));
+	fprintf(f, "%s/%u", text,
+	        prefix >= INET_NET_FAMILY_BITS ? prefix - INET_NET_FAMILY_BITS : 0);
 }
 
 static void put_inet(FILE *f, const uint8_t *p, const struct type *t)
