@@ -1402,6 +1402,14 @@ static int run_script(struct cli *o, struct sig_state *sig, struct sig_watch *wa
 		script_free(&s);
 		return EXIT_USAGE;
 	}
+	/* the object holds no map contents: the file is read where it runs */
+	if (o->emit_elf && o->ropts.nmap_files) {
+		fprintf(stderr, "sonde: --emit-elf cannot be used with --map-file: the object "
+		                "holds no map contents; give --map-file when running the object "
+		                "(sonde --map-file @NAME=FILE OBJECT)\n");
+		script_free(&s);
+		return EXIT_USAGE;
+	}
 	struct output out;
 	rc = output_open(o, sig, &out);
 	if (rc) {
