@@ -46,6 +46,11 @@ XDP_CASES = [
     ("proto count", "xdp:lo { @len[pkt.proto] = count(); }", "xdp_proto"),
     ("drop udp/53", "xdp:lo { if (pkt.proto == 17 && pkt.dport == 53) { @drops = count(); drop; } }",
      "xdp_dropdns"),
+    ("CIDR blocklist (lpm)",
+     "let @block = lpm(1024); BEGIN { @block[192.0.2.0/24] = 1; @block[198.51.100.0/24] = 1; "
+     "@block[203.0.113.0/24] = 1; @block[10.0.0.0/8] = 1; @block[2001:db8::/32] = 1; } "
+     "xdp:lo { if (pkt.saddr in @block) { @drops = count(); drop; } }",
+     "xdp_cidr"),
 ]
 XDP_PACKETS = ("udp4", "tcp4", "udp6")
 

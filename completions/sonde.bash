@@ -68,6 +68,11 @@ _sonde()
 	-I | --pin)
 		COMPREPLY=($(compgen -d -- "$cur"))
 		return ;;
+	--map-file)
+		# @NAME=FILE: bash splits the word at '=' (COMP_WORDBREAKS), so
+		# the reply is the file after it
+		[[ $cur == *=* ]] && COMPREPLY=($(compgen -f -- "${cur#*=}"))
+		return ;;
 	-p | --pid)
 		_sonde_reply "$(cd /proc && printf '%s\n' [0-9]*)"
 		return ;;

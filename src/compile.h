@@ -125,6 +125,9 @@ struct map_info {
 	bool declared;
 	uint32_t decl_bpf_type, decl_entries;
 	struct loc decl_loc;
+	/* declared `lpm(N)`: keyed by networks (type_inet_net), looked up by
+	 * longest prefix; known from the first use on (find_map) */
+	bool lpm;
 	/* hist/lhist under --metrics: a u64 after the buckets holds the sum
 	 * of the values (manifest.h: map_desc.has_sum) */
 	bool keeps_sum;

@@ -93,6 +93,8 @@ static void usage(FILE *out)
 	      "  --pin DIR          pin the maps in the BPF filesystem (DIR a name under\n"
 	      "                     /sys/fs/bpf or a path there); removed at exit\n"
 	      "  --keep-pins        leave the --pin pins in place at exit\n"
+	      "  --map-file @NAME=FILE  fill the lpm() map @NAME from FILE before\n"
+	      "                     attaching: a network a line, optional value\n"
 	      "  --force            let xdp probes replace an interface's XDP program for\n"
 	      "                     the run (it is put back at exit)\n"
 	      "  -l, --list [PATTERN]  list probes (-lv: with argument types), e.g.\n"
@@ -706,6 +708,7 @@ enum {
 	OPT_METRICS,
 	OPT_PIN,
 	OPT_KEEP_PINS,
+	OPT_MAP_FILE,
 	OPT_FORCE,
 	OPT_RINGBUF_SIZE,
 	OPT_MAP_ENTRIES,
@@ -740,6 +743,7 @@ static const struct option longopts[] = {
 	{"mode", required_argument, NULL, OPT_MODE},
 	{"pin", required_argument, NULL, OPT_PIN},
 	{"keep-pins", no_argument, NULL, OPT_KEEP_PINS},
+	{"map-file", required_argument, NULL, OPT_MAP_FILE},
 	{"force", no_argument, NULL, OPT_FORCE},
 	{"info", no_argument, NULL, OPT_INFO},
 	/* bpftrace 0.26's long forms of the short options, and its own */
@@ -1023,6 +1027,22 @@ static int parse_options(struct cli *o)
 		case OPT_KEEP_PINS:
 			o->ropts.keep_pins = true;
 			break;
+		case OPT_MAP_FILE: {
+			const char *eq = strchr(optarg, '=');
+			if (optarg[0] != '@' || !eq || eq == optarg + 1 || !eq[1]) {
+				fprintf(stderr, "sonde: --map-file takes @NAME=FILE (the map as "
+				                "the script names it), got '%s'\n",
+				        optarg);
+				return EXIT_USAGE;
+			}
+			if (o->ropts.nmap_files == RT_MAX_MAP_FILES) {
+				fprintf(stderr, "sonde: --map-file: at most %d files\n",
+				        RT_MAX_MAP_FILES);
+				return EXIT_USAGE;
+			}
+			o->ropts.map_files[o->ropts.nmap_files++] = optarg;
+			break;
+		}
 		case OPT_FORCE:
 			o->copts.force = true;
 			break;
@@ -1416,6 +1436,14 @@ static int run_script(struct cli *o, struct sig_state *sig, struct sig_watch *wa
 	if (o->emit_elf && o->command) {
 		fprintf(stderr, "sonde: --emit-elf cannot be used with -c: the command's pid would "
 		                "be compiled into the object; give -c when running the object\n");
+		script_free(&s);
+		return EXIT_USAGE;
+	}
+	/* the object holds no map contents: the file is read where it runs */
+	if (o->emit_elf && o->ropts.nmap_files) {
+		fprintf(stderr, "sonde: --emit-elf cannot be used with --map-file: the object "
+		                "holds no map contents; give --map-file when running the object "
+		                "(sonde --map-file @NAME=FILE OBJECT)\n");
 		script_free(&s);
 		return EXIT_USAGE;
 	}

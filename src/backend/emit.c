@@ -3,6 +3,7 @@
  */
 #include "backend/emit.h"
 
+#include <linux/bpf.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -144,7 +145,7 @@ static LLVMMetadataRef attr_member(struct emit *e, const char *name, uint32_t va
 LLVMValueRef emit_map(struct emit *e, const char *name, uint32_t map_type, uint32_t max_entries,
 		      uint32_t key_size, uint32_t value_size, int line)
 {
-	LLVMMetadataRef members[4];
+	LLVMMetadataRef members[5];
 	unsigned n = 0;
 	members[n] = attr_member(e, "type", map_type, 64 * n);
 	n++;
@@ -156,11 +157,17 @@ LLVMValueRef emit_map(struct emit *e, const char *name, uint32_t map_type, uint3
 		members[n] = attr_member(e, "value_size", value_size, 64 * n);
 		n++;
 	}
+	if (map_type == BPF_MAP_TYPE_LPM_TRIE) {
+		/* the kernel makes an LPM trie only without preallocation;
+		 * written here so that any loader of the object asks for it */
+		members[n] = attr_member(e, "map_flags", BPF_F_NO_PREALLOC, 64 * n);
+		n++;
+	}
 	LLVMMetadataRef st = LLVMDIBuilderCreateStructType(e->dib, e->file, "", 0, e->file, line,
 							   64 * n, 64, LLVMDIFlagZero, NULL, members,
 							   n, 0, NULL, "", 0);
 	LLVMTypeRef ptr = LLVMPointerTypeInContext(e->ctx, 0);
-	LLVMTypeRef fields[4] = {ptr, ptr, ptr, ptr};
+	LLVMTypeRef fields[5] = {ptr, ptr, ptr, ptr, ptr};
 	LLVMTypeRef lt = LLVMStructTypeInContext(e->ctx, fields, n, 0);
 	LLVMValueRef g = LLVMAddGlobal(e->mod, lt, name);
 	LLVMSetInitializer(g, LLVMConstNull(lt));

@@ -35,6 +35,7 @@
 #include "runtime/leftover.h"
 #include "runtime/metrics.h"
 #include "runtime/loader.h"
+#include "runtime/mapfile.h"
 #include "runtime/pin.h"
 #include "runtime/capture.h"
 #include "runtime/skbout.h"
@@ -1325,6 +1326,11 @@ int rt_run(const struct program *p, const struct rt_options *o, struct diag *d)
 	 * attaches anything: the same pins or interfaces may be wanted again */
 	if (!o->dry_run && !o->test_run)
 		leftover_sweep();
+	if (o->nmap_files) {
+		rc = mapfile_fill(&p->m, r.ld.maps, o->map_files, o->nmap_files, stderr);
+		if (rc)
+			goto out;
+	}
 	if (o->pin_dir) {
 		char perr[512] = "";
 		if (pin_maps(&r.pins, o->pin_dir, &p->m, r.ld.maps, o->keep_pins, perr,

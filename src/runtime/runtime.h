@@ -29,6 +29,8 @@ struct host;
 
 struct metrics_server;
 
+enum { RT_MAX_MAP_FILES = 16 };
+
 struct rt_options {
 	/* the machine's symbols and the traced process (host.h); the CLI's */
 	struct host *host;
@@ -49,6 +51,10 @@ struct rt_options {
 	bool color;          /* the output is a terminal: --test's tags in colour */
 	const char *pin_dir; /* --pin: pin the maps in this bpffs directory (pin.h) */
 	bool keep_pins;      /* --keep-pins: leave the pins at exit */
+	/* --map-file @NAME=FILE, as given: lpm() maps filled before the
+	 * probes are attached (mapfile.h) */
+	const char *map_files[RT_MAX_MAP_FILES];
+	size_t nmap_files;
 	/* called once every probe is attached (main.c starts -c CMD) */
 	void (*on_attached)(void *arg);
 	void *on_attached_arg;

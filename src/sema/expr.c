@@ -150,12 +150,22 @@ static bool tuples_comparable(const struct type *l, const struct type *r)
 static struct type *check_in(struct sema *s, struct node *n)
 {
 	struct node *net = n->u.binop.rhs;
+	if (net->kind == N_MAP && !net->u.map.keys && map_declared_lpm(s, net->u.map.name)) {
+		/* ADDR in @set: a longest-prefix lookup of ADDR, which becomes
+		 * the map access's key (as has_key's key does) */
+		net->u.map.keys = n->u.binop.lhs;
+		use_map_keys(s, net);
+		if (!net->u.map.info)
+			return NULL;
+		return &type_cmp_bool;
+	}
 	struct type *l = check_expr(s, n->u.binop.lhs);
 	if (net->kind != N_INET) {
-		check_expr(s, net);
+		if (net->kind != N_MAP) /* a map is not read: no "never assigned" */
+			check_expr(s, net);
 		diag_error(s->d, net->loc,
 		           "the right of 'in' must be a network literal, such as 10.0.0.0/8 or "
-		           "fd00::/8");
+		           "fd00::/8, or a map declared lpm()");
 		return NULL;
 	}
 	net->type = &type_inet;

@@ -83,6 +83,8 @@ int find_func(const char *name);
  * how many. */
 int builtin_names_of(unsigned form, const char **out);
 struct map_info *find_map(struct sema *s, const char *name, struct loc loc);
+/* `let @name = lpm(N);` is among the declarations */
+bool map_declared_lpm(struct sema *s, const char *name);
 struct var_info *find_var(struct sema *s, const char *name);
 void err_closest_ident(struct sema *s, struct node *n);
 bool ctx_allows(struct sema *s, unsigned need, struct loc loc, const char *what);

@@ -217,6 +217,14 @@ static void check_for(struct sema *s, struct node *n)
 	}
 	struct map_info *m = find_map(s, mv->u.map.name, mv->loc);
 	mv->u.map.info = m;
+	if (m->lpm) {
+		diag_error(s->d, mv->loc,
+			   "'for' cannot walk map '%s': it is declared lpm(), and the kernel "
+			   "gives a probe no way through an LPM trie (bpf_for_each_map_elem "
+			   "refuses it); print(%s) shows it",
+			   m->name, m->name);
+		return;
+	}
 	/* an aggregation whose value can be read in a probe (count, sum,
 	 * min, max, avg) gives its value over all CPUs, as bpftrace 0.26 */
 	bool agg = m->has_kind && m->agg != AGG_NONE;

@@ -52,6 +52,8 @@ Without a network (--no-net) the helper only provides @TMP@ and --pcap.
 --pcap FILE:SPEC[;SPEC...] writes a pcap file (before sonde starts) with
 crafted Ethernet packets: udp4:N:SPORT:DPORT, tcp4:N:SPORT:DPORT:FLAGS,
 icmp4:N, udp6:N:SPORT:DPORT, vlan-udp4:N:VLAN:DPORT, arp:N,
+spoof4:N:DPORT (UDP from N forged sources, 10.0.0.1 and up, one packet
+each), from4:N:SRC:DPORT (N UDP datagrams from the IPv4 address SRC),
 frag-udp4:N:SPORT:DPORT (a non-first IPv4 fragment), and the
 format options be (big-endian file) and nsec (nanosecond timestamps).
 
@@ -348,6 +350,12 @@ def pcap_packets(spec):
                 out.append(eth(ipv4(17, udp(int(f[2]), int(f[3])), frag=185), 0x0800))
             elif kind == "vlan-udp4":
                 out.append(eth(ipv4(17, udp(1234, int(f[3]))), 0x0800, vlan=int(f[2])))
+            elif kind == "spoof4":
+                # a flood of forged sources, each new: 10.0.0.1, 10.0.0.2, ...
+                src = socket.inet_ntoa(struct.pack("!I", 0x0a000001 + i))
+                out.append(eth(ipv4(17, udp(1234, int(f[2])), src=src), 0x0800))
+            elif kind == "from4":
+                out.append(eth(ipv4(17, udp(1234, int(f[3])), src=f[2]), 0x0800))
             elif kind == "arp":
                 out.append(eth(bytes(28), 0x0806))
             else:
