@@ -38,7 +38,7 @@
 #include "manifest.h"
 #include "manifest_io.h"
 
-enum { OBJFILE_FORMAT = 1 };
+enum { OBJFILE_FORMAT = 2 };
 #define OBJFILE_SECTION ".sonde.manifest"
 
 /* Whether `data` starts as an ELF file does. */
