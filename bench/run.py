@@ -46,6 +46,11 @@ XDP_CASES = [
     ("proto count", "xdp:lo { @len[pkt.proto] = count(); }", "xdp_proto"),
     ("drop udp/53", "xdp:lo { if (pkt.proto == 17 && pkt.dport == 53) { @drops = count(); drop; } }",
      "xdp_dropdns"),
+    # a token bucket per source: one that every packet passes (a swap each),
+    # one that every packet after the first 5 is over (a lookup, no swap)
+    ("ratelimit, passing", "xdp:lo { if (!ratelimit(@rl[pkt.saddr], 1000000000, 1000000000)) { drop; } }",
+     "xdp_rl_pass"),
+    ("ratelimit, over", "xdp:lo { if (!ratelimit(@rl[pkt.saddr], 1, 5)) { drop; } }", "xdp_rl_over"),
 ]
 XDP_PACKETS = ("udp4", "tcp4", "udp6")
 
