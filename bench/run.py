@@ -626,6 +626,8 @@ def main():
     ap.add_argument("--bpftrace", default=shutil.which("bpftrace") or "bpftrace")
     ap.add_argument("--only", default="startup,events,ringbuf,compile,xdp",
                     help="comma-separated sections to run")
+    ap.add_argument("--xdp-repeat", type=int,
+                    help="packets per BPF_PROG_TEST_RUN call (default 50M, --quick 1M)")
     a = ap.parse_args()
     if os.geteuid() != 0:
         sys.exit("bench: needs root (run it with sudo)")
@@ -640,6 +642,8 @@ def main():
     sizes = [1, 10, 100] if a.quick else [1, 10, 100, 1000]
     # 50M: the programs cost 1 to 7 ns, and the figure needs hundredths
     xdp_repeat = 1_000_000 if a.quick else 50_000_000
+    if a.xdp_repeat:
+        xdp_repeat = a.xdp_repeat
 
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
