@@ -51,6 +51,11 @@ XDP_CASES = [
      "@block[203.0.113.0/24] = 1; @block[10.0.0.0/8] = 1; @block[2001:db8::/32] = 1; } "
      "xdp:lo { if (pkt.saddr in @block) { @drops = count(); drop; } }",
      "xdp_cidr"),
+    # a token bucket per source: one that every packet passes (a swap each),
+    # one that every packet after the first 5 is over (a lookup, no swap)
+    ("ratelimit, passing", "xdp:lo { if (!ratelimit(@rl[pkt.saddr], 1000000000, 1000000000)) { drop; } }",
+     "xdp_rl_pass"),
+    ("ratelimit, over", "xdp:lo { if (!ratelimit(@rl[pkt.saddr], 1, 5)) { drop; } }", "xdp_rl_over"),
 ]
 XDP_PACKETS = ("udp4", "tcp4", "udp6")
 
@@ -626,6 +631,8 @@ def main():
     ap.add_argument("--bpftrace", default=shutil.which("bpftrace") or "bpftrace")
     ap.add_argument("--only", default="startup,events,ringbuf,compile,xdp",
                     help="comma-separated sections to run")
+    ap.add_argument("--xdp-repeat", type=int,
+                    help="packets per BPF_PROG_TEST_RUN call (default 50M, --quick 1M)")
     a = ap.parse_args()
     if os.geteuid() != 0:
         sys.exit("bench: needs root (run it with sudo)")
@@ -640,6 +647,8 @@ def main():
     sizes = [1, 10, 100] if a.quick else [1, 10, 100, 1000]
     # 50M: the programs cost 1 to 7 ns, and the figure needs hundredths
     xdp_repeat = 1_000_000 if a.quick else 50_000_000
+    if a.xdp_repeat:
+        xdp_repeat = a.xdp_repeat
 
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)

@@ -131,6 +131,11 @@ struct map_info {
 	/* hist/lhist under --metrics: a u64 after the buckets holds the sum
 	 * of the values (manifest.h: map_desc.has_sum) */
 	bool keeps_sum;
+	/* ratelimit(@m[k], ...) keeps its token buckets here (builtins/
+	 * flows.c): the map holds nothing else, is not read as a value and
+	 * is not printed at exit; limiter_loc is its first such use */
+	bool limiter;
+	struct loc limiter_loc;
 	struct map_info *next;
 };
 

@@ -118,6 +118,7 @@ struct map_desc {
 	uint64_t tseries_interval_ns;              /* AGG_TSERIES */
 	uint32_t tseries_nintervals;
 	enum tseries_agg tseries_agg;
+	bool limiter; /* ratelimit()'s buckets: not printed at exit */
 };
 
 /* The maps the generated code keeps for itself, beside the script's: the

@@ -130,6 +130,7 @@ static void put_map(struct mio_buf *b, const struct map_desc *d)
 	mio_put_u64(b, d->tseries_interval_ns);
 	mio_put_u32(b, d->tseries_nintervals);
 	mio_put_u8(b, (uint8_t)d->tseries_agg);
+	mio_put_u8(b, d->limiter);
 }
 
 static void put_fmt(struct mio_buf *b, const struct fmt_desc *f)
@@ -406,6 +407,7 @@ static void get_map(struct mio_reader *r, struct map_desc *d)
 	if (tagg > TSERIES_SUM)
 		mio_fail(r, "unknown tseries function %u", tagg);
 	d->tseries_agg = (enum tseries_agg)tagg;
+	d->limiter = mio_get_u8(r) != 0;
 	if (mio_ok(r) && (!d->value_size || d->value_size > (1u << 24) ||
 	                  d->key_size > (1u << 24)))
 		mio_fail(r, "map %s: keys of %u and values of %u bytes", d->name, d->key_size,

@@ -267,4 +267,5 @@ void cg_map_desc(const struct compilation *c, const struct map_info *m, struct m
 	d->tseries_interval_ns = m->tseries_interval_ns;
 	d->tseries_nintervals = m->tseries_nintervals;
 	d->tseries_agg = m->tseries_agg;
+	d->limiter = m->limiter;
 }

@@ -309,7 +309,9 @@ static void print_maps_by_name(struct run *r)
 		order[i] = i;
 	qsort_r(order, n, sizeof(*order), cmp_map_names, r->p->m.maps);
 	for (uint32_t i = 0; i < n; i++)
-		print_map(r, order[i], 0, 0);
+		/* ratelimit()'s buckets are times, of no use to read */
+		if (!r->p->m.maps[order[i]].limiter)
+			print_map(r, order[i], 0, 0);
 	free(order);
 }
 

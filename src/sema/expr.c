@@ -760,6 +760,14 @@ static struct type *check_map_read(struct sema *s, struct node *n)
 	struct map_info *m = n->u.map.info;
 	if (!m)
 		return NULL;
+	if (m->limiter) {
+		diag_error(s->d, n->loc,
+			   "map '%s' keeps the state of ratelimit() and cannot be read as a "
+			   "value; ratelimit() itself tells whether a token was left",
+			   m->name);
+		diag_note(s->d, m->limiter_loc, "ratelimit() uses it here");
+		return NULL;
+	}
 	if (m->has_kind && m->agg != AGG_NONE) {
 		if (!agg_readable(s->c->host, m->agg)) {
 			diag_error(s->d, n->loc,

@@ -254,6 +254,14 @@ void use_map_keys(struct sema *s, struct node *mapnode)
 void set_map_kind(struct sema *s, struct map_info *m, enum agg_kind agg,
 		  struct type *value, struct loc loc)
 {
+	if (m->limiter) {
+		diag_error(s->d, loc,
+			   "map '%s' keeps the state of ratelimit(), so it cannot also hold %s",
+			   m->name, agg == AGG_NONE && value ? type_name(s->a, value)
+							     : agg_infos[agg].name);
+		diag_note(s->d, m->limiter_loc, "ratelimit() uses it here");
+		return;
+	}
 	if (m->has_kind && m->agg != agg) {
 		diag_error(s->d, loc, "map '%s' holds %s here but %s elsewhere", m->name,
 			   agg_infos[agg].name, agg_infos[m->agg].name);
@@ -346,6 +354,15 @@ static void declare_maps(struct sema *s)
 				     mn->u.map.name);
 			continue;
 		}
+		if (m->limiter && map_kinds[kind].percpu) {
+			/* every CPU must take tokens from one bucket */
+			diag_error(s->d, call->loc,
+				   "map '%s' is declared %s, but ratelimit() needs one bucket "
+				   "shared by every CPU; declare it hash or lruhash",
+				   m->name, map_kinds[kind].name);
+			diag_note(s->d, m->limiter_loc, "ratelimit() uses it here");
+			continue;
+		}
 		if (m->has_kind && (m->agg != AGG_NONE) != map_kinds[kind].percpu) {
 			if (m->lpm)
 				diag_error(s->d, call->loc,
@@ -421,7 +438,13 @@ void finish_maps(struct sema *s)
 		if (m->agg == AGG_NONE)
 			warn_cmp_bool_reading(s, m->value, m->agg_loc);
 		for (struct early_read *r = m->early_reads; r; r = r->next) {
-			if (m->agg != AGG_NONE && !agg_readable(s->c->host, m->agg))
+			if (m->limiter)
+				diag_error(s->d, r->node->loc,
+					   "map '%s' keeps the state of ratelimit() and cannot be "
+					   "read as a value; ratelimit() itself tells whether a "
+					   "token was left",
+					   m->name);
+			else if (m->agg != AGG_NONE && !agg_readable(s->c->host, m->agg))
 				diag_error(s->d, r->node->loc,
 					   "map '%s' holds %s, which is per-CPU and can only be "
 					   "read when printed",

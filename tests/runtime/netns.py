@@ -27,6 +27,12 @@ Traffic specs (--send, repeatable, sent in order):
     tcp6:N:PORT   the same over IPv6
     syn4:N:PORT   N connection attempts to PORT where nothing listens
                   (exactly one SYN each, answered by a RST)
+    rawsyn4:N:PORT[:HOST]
+                  N TCP SYNs to PORT written whole (a raw socket, never
+                  retransmitted, whatever happens to them: a flood), from
+                  source port 30000, 30001, ...; with HOST from the
+                  address of that number in the veth's /24 (a source no
+                  interface has, whose answers stay on the veth)
     icmp4:N       N echo requests (answered by the kernel)
     icmp6:N       N ICMPv6 echo requests
 
@@ -201,6 +207,17 @@ def send(spec, dst4, dst6, src4="0.0.0.0", src6="::"):
             except (ConnectionRefusedError, OSError):
                 pass
             s.close()
+    elif kind == "rawsyn4":
+        if len(parts) > 3:
+            src = "%s.%d" % (src4.rsplit(".", 1)[0], int(parts[3]))
+        s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)
+        for i in range(n):
+            seg = tcp(30000 + i, port, 0x02)
+            pseudo = socket.inet_aton(src) + socket.inet_aton(dst) + struct.pack(
+                "!BBH", 0, 6, len(seg))
+            seg = seg[:16] + struct.pack("!H", checksum(pseudo + seg)) + seg[18:]
+            s.sendto(ipv4(6, seg, src=src, dst=dst), (dst, 0))
+        s.close()
     elif kind in ("icmp4", "icmp6"):
         proto = socket.IPPROTO_ICMPV6 if v6 else socket.IPPROTO_ICMP
         s = socket.socket(fam, socket.SOCK_RAW, proto)
