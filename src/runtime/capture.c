@@ -41,13 +41,6 @@ struct capture {
 	uint32_t file_cut;
 };
 
-static uint64_t clock_ns(clockid_t id)
-{
-	struct timespec ts;
-	clock_gettime(id, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 static void on_packet(void *ctx, int cpu, void *data, uint32_t size)
 {
 	(void)cpu;
@@ -93,12 +86,8 @@ struct capture *capture_open(const struct manifest *m, int map_fd, const char *p
 		free(c);
 		return NULL;
 	}
-	c->epoch_minus_boot_ns = clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_BOOTTIME);
-	/* a power of two, as the kernel wants: so is the setting, and a page */
-	long page = sysconf(_SC_PAGESIZE);
-	c->pages = page > 0 && m->skb_output_bytes > (uint32_t)page
-	               ? m->skb_output_bytes / (size_t)page
-	               : 1;
+	c->epoch_minus_boot_ns = pcap_boot_to_epoch_ns();
+	c->pages = pcap_perf_buffer_pages(m->skb_output_bytes);
 	c->pb = perf_buffer__new(map_fd, c->pages, on_packet, on_lost, c, NULL);
 	if (!c->pb) {
 		fprintf(stderr, "sonde: cannot set up the perf buffer of capture: %s\n",
