@@ -7,7 +7,7 @@
 # cursor, and each reply is cut to the part after the word's last colon.
 
 # the probe types of src/probes/ (tests/check_docs.py keeps this in step)
-_sonde_probe_types='BEGIN END asyncwatchpoint bench fentry fexit hardware interval iter kprobe kretprobe profile rawtracepoint self software tc test tracepoint uprobe uretprobe usdt watchpoint xdp'
+_sonde_probe_types='BEGIN END asyncwatchpoint bench fentry fexit hardware interval iter kprobe kretprobe lsm profile rawtracepoint self software tc test tracepoint uprobe uretprobe usdt watchpoint xdp'
 
 # COMPREPLY from the words of $1 that start with the current word $cur,
 # with the part of $cur up to its last colon taken off each

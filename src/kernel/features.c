@@ -17,6 +17,7 @@
 #include <errno.h>
 #include <linux/capability.h>
 #include <linux/perf_event.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -244,6 +245,194 @@ static void probe_lockdown(struct features *f)
 	fclose(fp);
 }
 
+/* The kernel's names of the LSM ids lsm_list_modules(2) returns
+ * (LSM_ID_* of linux/lsm.h, 6.8), which older headers lack. */
+static const char *lsm_id_name(uint64_t id)
+{
+	static const char *const names[] = {"capability", "selinux", "smack",	  "tomoyo",
+					    "apparmor",	  "yama",    "loadpin",	  "safesetid",
+					    "lockdown",	  "bpf",     "landlock", "ima",
+					    "evm",	  "ipe"};
+	return id >= 100 && id - 100 < sizeof(names) / sizeof(names[0]) ? names[id - 100] : "?";
+}
+
+/* Reads the first line of `path` into buf without its newline. */
+static bool read_line(const char *path, char *buf, size_t size)
+{
+	FILE *fp = fopen(path, "re");
+	if (!fp)
+		return false;
+	bool ok = fgets(buf, (int)size, fp) != NULL;
+	fclose(fp);
+	if (ok)
+		buf[strcspn(buf, "\n")] = 0;
+	return ok;
+}
+
+/* The active LSMs, "a,b,c", into `list`, and where they were read into
+ * `src`: securityfs's list, else lsm_list_modules(2) (6.8), else the
+ * kernel's lsm= parameter, else CONFIG_LSM of the running kernel's
+ * config in /boot (the list it boots with when lsm= is not given). False
+ * when none of these can be read; `src` then says what was tried. */
+static bool lsm_active_list(char *list, size_t size, char *src, size_t srcsize)
+{
+	if (read_line("/sys/kernel/security/lsm", list, size)) {
+		snprintf(src, srcsize, "/sys/kernel/security/lsm");
+		return true;
+	}
+#if defined(__x86_64__)
+	uint64_t ids[32];
+	uint32_t idsize = sizeof(ids);
+	long n = syscall(461 /* lsm_list_modules */, ids, &idsize, 0);
+	if (n > 0) {
+		size_t len = 0;
+		list[0] = 0;
+		for (long i = 0; i < n && i < 32 && len < size; i++)
+			len += (size_t)snprintf(list + len, size - len, "%s%s", i ? "," : "",
+						lsm_id_name(ids[i]));
+		snprintf(src, srcsize, "lsm_list_modules(2)");
+		return true;
+	}
+#endif
+	char cmdline[4096];
+	if (read_line("/proc/cmdline", cmdline, sizeof(cmdline))) {
+		const char *found = NULL;
+		for (const char *p = cmdline; (p = strstr(p, "lsm=")); p += 4)
+			if (p == cmdline || p[-1] == ' ')
+				found = p + 4; /* the last one counts */
+		if (found) {
+			snprintf(list, size, "%.*s", (int)strcspn(found, " "), found);
+			snprintf(src, srcsize, "lsm= in /proc/cmdline");
+			return true;
+		}
+	}
+	char release[128], path[200], cfg[1024];
+	if (read_line("/proc/sys/kernel/osrelease", release, sizeof(release))) {
+		snprintf(path, sizeof(path), "/boot/config-%s", release);
+		FILE *fp = fopen(path, "re");
+		while (fp && fgets(cfg, sizeof(cfg), fp)) {
+			if (strncmp(cfg, "CONFIG_LSM=\"", 12))
+				continue;
+			snprintf(list, size, "%.*s", (int)strcspn(cfg + 12, "\"\n"), cfg + 12);
+			snprintf(src, srcsize, "CONFIG_LSM in %s", path);
+			fclose(fp);
+			return true;
+		}
+		if (fp)
+			fclose(fp);
+	}
+	snprintf(src, srcsize,
+		 "no /sys/kernel/security/lsm (securityfs is not mounted), no lsm_list_modules(2), "
+		 "no lsm= on the kernel command line, no /boot/config of this kernel");
+	return false;
+}
+
+static bool list_has(const char *list, const char *name)
+{
+	size_t len = strlen(name);
+	for (const char *p = list; *p;) {
+		size_t n = strcspn(p, ",");
+		if (n == len && !strncmp(p, name, n))
+			return true;
+		p += n;
+		p += *p == ',';
+	}
+	return false;
+}
+
+/* BPF LSM works when the kernel has its hooks (CONFIG_BPF_LSM: bpf_lsm_*
+ * functions in BTF), runs them ('bpf' among the active LSMs: otherwise a
+ * program loads and attaches but is never called), and a test program
+ * (`r0 = 0; exit` on file_open: allows everything) loads and attaches. */
+static void probe_lsm(struct host *h, struct features *f)
+{
+	char src[256];
+	char list[160];
+	bool known = lsm_active_list(list, sizeof(list), src, sizeof(src));
+	if (known)
+		snprintf(f->lsm_active, sizeof(f->lsm_active), "%s (%s)", list, src);
+	else
+		snprintf(f->lsm_active, sizeof(f->lsm_active), "unknown: %s", src);
+	if (disabled("lsm")) {
+		snprintf(f->lsm_why, sizeof(f->lsm_why), "BPF LSM is disabled by SONDE_DISABLE");
+		return;
+	}
+	struct btf *btf = btf_vmlinux(h);
+	if (!btf) {
+		snprintf(f->lsm_why, sizeof(f->lsm_why),
+			 "lsm probes need kernel BTF, which is missing (%s)", f->btf_why);
+		return;
+	}
+	int id = btf__find_by_name_kind(btf, "bpf_lsm_file_open", BTF_KIND_FUNC);
+	if (id < 0) {
+		snprintf(f->lsm_why, sizeof(f->lsm_why),
+			 "this kernel has no BPF LSM (no bpf_lsm_* hooks in its BTF: "
+			 "CONFIG_BPF_LSM is off)");
+		return;
+	}
+	if (known && !list_has(list, "bpf")) {
+		snprintf(f->lsm_why, sizeof(f->lsm_why),
+			 "BPF LSM is built in but not active: 'bpf' is not among the active LSMs "
+			 "(%s: %s); boot with lsm=%s,bpf",
+			 src, list, list);
+		return;
+	}
+	struct bpf_insn insns[] = {
+		{.code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0},
+		{.code = BPF_JMP | BPF_EXIT},
+	};
+	LIBBPF_OPTS(bpf_prog_load_opts, opts, .expected_attach_type = BPF_LSM_MAC,
+		    .attach_btf_id = (__u32)id);
+	int fd = bpf_prog_load(BPF_PROG_TYPE_LSM, "sonde_feat", "GPL", insns, 2, &opts);
+	if (fd < 0) {
+		int e = errno;
+		f->lsm_unknown = needs_privilege(f, e, "LSM program", f->lsm_why,
+						 sizeof(f->lsm_why));
+		if (f->lsm_unknown)
+			return;
+		if (e == EPERM || e == EACCES)
+			snprintf(f->lsm_why, sizeof(f->lsm_why),
+				 "BPF LSM programs are not permitted here (loading a test LSM program "
+				 "failed: %s, although this process has the privilege to load BPF; the "
+				 "kernel or a sandbox around it refuses LSM programs)",
+				 strerror(e));
+		else
+			snprintf(f->lsm_why, sizeof(f->lsm_why),
+				 "BPF LSM does not work (loading a test LSM program failed: %s)",
+				 strerror(e));
+		return;
+	}
+	int lfd = bpf_raw_tracepoint_open(NULL, fd);
+	if (lfd < 0) {
+		int e = errno;
+		snprintf(f->lsm_why, sizeof(f->lsm_why),
+			 "BPF LSM does not work (attaching a test LSM program to file_open failed: %s)",
+			 strerror(e));
+		close(fd);
+		return;
+	}
+	close(lfd);
+	close(fd);
+	f->lsm = true;
+	if (!known)
+		snprintf(f->lsm_why, sizeof(f->lsm_why),
+			 "yes, a test LSM program loads, but whether 'bpf' is an active LSM (so that "
+			 "its programs run) is unknown: %s",
+			 src);
+}
+
+const struct features *feat_get_lsm(struct host *h)
+{
+	struct features *f = (struct features *)feat_get(h);
+	if (f->lsm_probed)
+		return f;
+	f->lsm_probed = true;
+	libbpf_print_fn_t old = libbpf_set_print(NULL);
+	probe_lsm(h, f);
+	libbpf_set_print(old);
+	return f;
+}
+
 const struct features *feat_get(struct host *h)
 {
 	if (h->features_probed)
@@ -348,6 +537,9 @@ void feat_print(struct host *h, FILE *out)
 	     f->xdp_why);
 	line(out, "hardware perf events:", f->perf_hw, "yes", f->perf_hw_why);
 	fprintf(out, "  %-22s %s\n", "lockdown:", f->lockdown);
+	feat_get_lsm(h);
+	line(out, "BPF LSM:", f->lsm, f->lsm_why[0] ? f->lsm_why : "yes", f->lsm_why);
+	fprintf(out, "  %-22s %s\n", "active LSMs:", f->lsm_active);
 
 	fprintf(out, "\nWhat this means for probes\n");
 	/* straight to the stream: the reasons are long and a line has no limit */
@@ -372,6 +564,8 @@ void feat_print(struct host *h, FILE *out)
 	fprintf(out, "  %s\n", f->perf_hw ? "hardware:EVENT:N works"
 					  : "hardware:EVENT:N cannot work; software:, profile: and "
 					    "interval: use software clocks and work");
+	fprintf(out, "  %s\n", f->lsm ? "lsm:HOOK works, and deny; makes a hook return -EPERM"
+				       : "lsm:HOOK cannot work (see BPF LSM above)");
 	if (!f->privileged)
 		fprintf(out, "  without privilege nothing can be loaded; run --info as root (or with "
 			     "CAP_BPF and CAP_PERFMON) for the checks that load BPF\n");

@@ -34,11 +34,23 @@ struct features {
 	bool perf_hw;         /* the CPU's PMU: hardware events */
 	char perf_hw_why[160];
 	char lockdown[32];    /* "none", "integrity", "confidentiality" or "unknown" */
+	/* BPF LSM (lsm: probes), probed on demand by feat_get_lsm: built in
+	 * (bpf_lsm_* hooks in BTF), active (bpf in the kernel's LSM list) and
+	 * a test LSM program loads and attaches */
+	bool lsm_probed;
+	bool lsm;
+	bool lsm_unknown;     /* the test program needed privilege this process lacks */
+	char lsm_why[768];
+	char lsm_active[512]; /* the active LSMs, "a,b,c", and where that was read */
 };
 
 /* Probes on the first call and keeps the answers in the host (host.h).
  * Never NULL. */
 const struct features *feat_get(struct host *h);
+/* feat_get, with the BPF LSM answers filled in too (loading a test LSM
+ * program costs a trampoline on a security hook: only lsm: probes and
+ * --info ask). Never NULL. */
+const struct features *feat_get_lsm(struct host *h);
 /* CAP_SYS_ADMIN, or CAP_BPF with CAP_PERFMON, in the effective set. */
 bool feat_bpf_privileged(void);
 /* --info: the list in words. */

@@ -248,6 +248,11 @@ struct provider {
 	 * statements (`verdicts` has no statement of that name), in the
 	 * provider's words: what it has instead. */
 	void (*verdict_error)(struct compilation *c, const char *name, struct loc loc);
+	/* The verdict statement `name;` is one of this provider's, but may
+	 * not fit attach point `ap` (lsm: a hook that returns void): 0, or -1
+	 * after reporting an error at `loc`. NULL: every verdict fits. */
+	int (*verdict_check)(struct compilation *c, const struct attach_point *ap,
+			     const char *name, struct loc loc);
 	/* Returned when the probe block ends (XDP_PASS, TC_ACT_UNSPEC, 0). */
 	int64_t default_return;
 	/* `return N;` makes the program return N (a test's verdict); for the

@@ -21,6 +21,7 @@ extern const struct provider provider_xdp;
 extern const struct provider provider_tc;
 extern const struct provider provider_watchpoint, provider_asyncwatchpoint;
 extern const struct provider provider_iter;
+extern const struct provider provider_lsm;
 extern const struct provider provider_self;
 extern const struct provider provider_test, provider_bench;
 
@@ -33,6 +34,7 @@ const struct provider *const provider_table[] = {
 	&provider_uprobe, &provider_uretprobe, &provider_usdt, &provider_software, &provider_hardware,
 	&provider_watchpoint, &provider_asyncwatchpoint,
 	&provider_iter,
+	&provider_lsm,
 	&provider_self,
 	&provider_test, &provider_bench,
 	NULL,

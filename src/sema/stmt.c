@@ -111,19 +111,22 @@ void check_cond(struct sema *s, struct node *cond, const char *what)
 /* `name;` is a verdict of other providers than `p`: which ones. */
 static void err_verdict_elsewhere(struct sema *s, struct node *e, const struct provider *p)
 {
+	const char *name = e->u.ident.name;
 	const struct provider *with[16];
 	int n = 0;
+	bool packet = true;
 	for (int i = 0; provider_table[i] && n < 16; i++)
-		if (provider_table[i]->verdicts)
+		if (provider_verdict(provider_table[i], name)) {
 			with[n++] = provider_table[i];
+			packet = packet && (provider_table[i]->ctx & CTX_HAS_PKT);
+		}
 	char names[256] = "";
 	size_t len = 0;
 	for (int i = 0; i < n && len < sizeof(names); i++)
 		len += (size_t)snprintf(names + len, sizeof(names) - len, "%s%s",
 					i == 0 ? "" : i == n - 1 ? " and " : ", ", with[i]->name);
-	diag_error(s->d, e->loc,
-		   "'%s;' is a packet verdict; it is only allowed in %s probes, not in %s probes",
-		   e->u.ident.name, names, p->name);
+	diag_error(s->d, e->loc, "'%s;' is a%s verdict; it is only allowed in %s probes, not in %s probes",
+		   name, packet ? " packet" : "", names, p->name);
 }
 
 /* `drop;`, `pass;`, `tx;`: a verdict statement every attach point's
@@ -151,6 +154,8 @@ static void check_verdict(struct sema *s, struct node *e)
 			p->verdict_error(s->c, name, e->loc);
 			return;
 		}
+		if (p->verdict_check && p->verdict_check(s->c, &s->aps[i], name, e->loc))
+			return;
 		e->u.ident.const_value = v->value;
 	}
 	e->u.ident.is_const = true;
