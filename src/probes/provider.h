@@ -240,6 +240,12 @@ struct provider {
 	 *   void NAME(void *ctx, struct sonde_pkt *pkt, int depth)
 	 * with depth one of SONDE_PKT_DEPTH_* (bpf-runtime/pkt.h). */
 	const char *pkt_parser;
+	/* ... and the one that rewrites a field, fixing checksums:
+	 *   void NAME(void *ctx, struct sonde_pkt *pkt, int field, u64 value,
+	 *             const struct sonde_inet *addr)
+	 * with field one of SONDE_PKT_SET_*; value for a port or the TTL,
+	 * addr for an address. */
+	const char *pkt_setter;
 	/* Reports that `name;` is not one of this provider's verdict
 	 * statements (`verdicts` has no statement of that name), in the
 	 * provider's words: what it has instead. */

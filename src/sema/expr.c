@@ -637,6 +637,9 @@ static struct type *check_var_assign(struct sema *s, struct node *n, struct type
 static struct type *check_assign(struct sema *s, struct node *n)
 {
 	struct node *lhs = n->u.assign.lhs, *rhs = n->u.assign.rhs;
+	if (lhs->kind == N_FIELD && lhs->u.field.base->kind == N_IDENT &&
+	    !strcmp(lhs->u.field.base->u.ident.name, "pkt"))
+		return check_pkt_assign(s, n);
 	if (!is_lvalue(lhs)) {
 		diag_error(s->d, lhs->loc, "cannot assign to this; expected a $variable or @map");
 		check_expr(s, rhs);

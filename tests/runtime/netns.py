@@ -13,6 +13,8 @@ end (@PEER@) goes into a new namespace.  In SONDE-ARGS these are replaced:
     @HOST6@ @NS6@    IPv6 addresses (only with --ipv6)
     @NET4@ @NET6@    their networks' addresses, a /24 and a /32 (198.18.7.0,
                      fd5e:1234::), as in @NET4@/24
+    @OTHER4@ @OTHER6@  an address of those networks that no end has (.9, ::9),
+                     for rewritten sources
     @TMP@            a temporary directory, removed afterwards
 
 By default sonde runs in the current namespace (attach it to @IF@) and
@@ -25,6 +27,9 @@ Traffic specs (--send, repeatable, sent in order):
     udp6:N:PORT   the same over IPv6
     tcp4:N:PORT   N TCP connections to a listener on PORT, 100 bytes each
     tcp6:N:PORT   the same over IPv6
+    tcp4:N:PORT:LPORT  (tcp6: too) the same with the listener on LPORT, not
+                  PORT (a port-redirecting probe between them); afterwards
+                  "accepted tcp LPORT: COUNT" and "received tcp bytes: B"
     syn4:N:PORT   N connection attempts to PORT where nothing listens
                   (exactly one SYN each, answered by a RST)
     icmp4:N       N echo requests (answered by the kernel)
@@ -32,6 +37,17 @@ Traffic specs (--send, repeatable, sent in order):
 
 --recv udp4:PORT[,PORT...] (or udp6:) listens on the receiving end and,
 after the traffic, prints "received udp PORT: COUNT" for each port.
+
+--no-offload turns transmit checksum offload off on both ends of the
+veth, so that every packet carries its full checksums and the receiving
+kernel checks them (otherwise veth packets are CHECKSUM_PARTIAL, trusted
+without a check): a receiver counting a rewritten packet then proves its
+checksums valid.
+
+--capture N:FILTER runs tcpdump on the receiving end's interface for the
+first N packets matching FILTER (started before sonde, waited for after
+the traffic, no timeout involved but the run's own) and prints the
+capture read back with tcpdump -vv -n as "capture: LINE" lines.
 
 --pre CMD runs (sh -c, placeholders replaced) after the set-up and before
 sonde, --during CMD after the traffic while sonde still runs, --check CMD
@@ -106,6 +122,8 @@ class Net:
         self.ns6 = self.host6[:-1] + "2"
         self.net4 = "198.%d.%d.0" % (a, b)
         self.net6 = self.host6[:-1]
+        self.other4 = "198.%d.%d.9" % (a, b)
+        self.other6 = self.host6[:-1] + "9"
         self.ipv6 = ipv6
         self.made_ns = False
 
@@ -150,6 +168,7 @@ class Net:
         for k, v in (("@IF@", self.host_if), ("@PEER@", self.ns_if), ("@HOST4@", self.host4),
                      ("@NS4@", self.ns4), ("@HOST6@", self.host6), ("@NS6@", self.ns6),
                      ("@NET4@", self.net4), ("@NET6@", self.net6),
+                     ("@OTHER4@", self.other4), ("@OTHER6@", self.other6),
                      ("@TMP@", tmp), ("@NS@", self.ns), ("@NETNS@", HERE)):
             s = s.replace(k, v)
         return s
@@ -275,22 +294,42 @@ def recv(spec, addr):
         print("received udp %d: %d" % (p, counts[p]), flush=True)
 
 
-def tcp_server(port, v6, addr, stop):
+def tcp_server(port, v6, addr, stop, report=False):
     s = socket.socket(socket.AF_INET6 if v6 else socket.AF_INET, socket.SOCK_STREAM)
     s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     s.bind((addr, port))
     s.listen(16)
     s.settimeout(0.1)
     print("ready", flush=True)
+    accepted = received = 0
     while not stop:
         try:
             c, _ = s.accept()
         except socket.timeout:
             continue
+        accepted += 1
         c.settimeout(5)
-        while c.recv(4096):
-            pass
+        while True:
+            b = c.recv(4096)
+            if not b:
+                break
+            received += len(b)
         c.close()
+    if report:
+        print("accepted tcp %d: %d" % (port, accepted), flush=True)
+        print("received tcp bytes: %d" % received, flush=True)
+
+
+def no_offload(ifname):
+    """`netns.py _nooffload IF`: transmit checksum offload off
+    (ETHTOOL_STXCSUM through SIOCETHTOOL; ethtool(8) may be missing)."""
+    import array
+    import fcntl
+    value = array.array("B", struct.pack("II", 0x17, 0))
+    ifr = struct.pack("16sP", ifname.encode(), value.buffer_info()[0])
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    fcntl.ioctl(s.fileno(), 0x8946, ifr)
+    s.close()
 
 
 # --------------------------------------------------------------------------
@@ -402,7 +441,11 @@ def main():
     if len(sys.argv) > 1 and sys.argv[1] == "_tcpd":
         stop = []
         signal.signal(signal.SIGINT, lambda *a: stop.append(1))
-        tcp_server(int(sys.argv[2]), sys.argv[3] == "6", sys.argv[4], stop)
+        tcp_server(int(sys.argv[2]), sys.argv[3] == "6", sys.argv[4], stop,
+                   sys.argv[5:6] == ["report"])
+        return 0
+    if len(sys.argv) > 1 and sys.argv[1] == "_nooffload":
+        no_offload(sys.argv[2])
         return 0
 
     ap = argparse.ArgumentParser(usage="netns.py [options] -- SONDE ARGS...")
@@ -414,6 +457,8 @@ def main():
     ap.add_argument("--recv", action="append", default=[])
     ap.add_argument("--pcap", action="append", default=[])
     ap.add_argument("--no-net", action="store_true")
+    ap.add_argument("--no-offload", action="store_true")
+    ap.add_argument("--capture", help="N:FILTER, tcpdump on the receiving end")
     ap.add_argument("--pre", action="append", default=[])
     ap.add_argument("--during", action="append", default=[])
     ap.add_argument("--check", action="append", default=[])
@@ -448,6 +493,9 @@ def main():
             write_pcap(path.replace("@TMP@", tmp), spec)
         if net:
             net.up()
+            if a.no_offload:
+                sh(sys.executable, HERE, "_nooffload", net.host_if)
+                sh(sys.executable, HERE, "_nooffload", net.ns_if, ns=net.ns)
         subst = (lambda s: net.subst(s, tmp)) if net else (lambda s: s.replace("@TMP@", tmp))
         argv = [a.sonde] + [subst(x) for x in rest]
 
@@ -500,11 +548,28 @@ def main():
             addr = dst6 if spec.startswith("udp6") else dst4
             receivers.append(start_ready([sys.executable, HERE, "_recv", spec, addr],
                                          "receiver " + spec))
+        listeners = []
         for spec in a.send:
             if spec.startswith("tcp"):
-                v, port = spec[3], spec.split(":")[2]
-                start_ready([sys.executable, HERE, "_tcpd", port, v, dst6 if v == "6" else dst4],
-                            "listener " + spec)
+                f = spec.split(":")
+                v, port = spec[3], f[-1]
+                p = start_ready([sys.executable, HERE, "_tcpd", port, v, dst6 if v == "6" else dst4]
+                                + (["report"] if len(f) > 3 else []), "listener " + spec)
+                if len(f) > 3:
+                    listeners.append(p)
+        capture = None
+        if a.capture and net:
+            count, _, filt = a.capture.partition(":")
+            cap_path = os.path.join(tmp, "capture.pcap")
+            capture = subprocess.Popen(
+                in_ns(["tcpdump", "-i", net.host_if if src == "ns" else net.ns_if, "-n", "-U",
+                       "-c", count, "-w", cap_path] + filt.split(), dst_ns),
+                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            procs.append(capture)
+            # printed once the capture and its filter are in place
+            line = capture.stderr.readline().decode(errors="replace")
+            if "listening on" not in line:
+                raise RuntimeError("tcpdump did not start: " + line)
         # sonde reports on this pipe once every probe is attached (the
         # "Attaching N probes..." line comes before the attach)
         ready_r, ready_w = os.pipe()
@@ -543,6 +608,18 @@ def main():
                         extra.append("netns.py: sending failed: " + r.stdout.decode(errors="replace"))
                 # no wait here: _send returns once the kernel has handled
                 # all its packets (fence())
+                if capture:
+                    try:
+                        capture.wait(max(0.1, deadline - time.monotonic()))
+                    except subprocess.TimeoutExpired:
+                        extra.append("netns.py: tcpdump did not see %s packets" %
+                                     a.capture.partition(":")[0])
+                        capture.kill()
+                        capture.wait()
+                    r = subprocess.run(["tcpdump", "-vv", "-n", "-r", cap_path],
+                                       stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+                    extra.extend("capture: " + l
+                                 for l in r.stdout.decode(errors="replace").splitlines())
                 run_cmds("during", a.during)
                 sonde.send_signal(signal.SIGINT)
         try:
@@ -555,7 +632,7 @@ def main():
             t.join(2)
         status = sonde.returncode
         run_cmds("check", a.check)
-        for p in receivers:
+        for p in receivers + listeners:
             p.send_signal(signal.SIGINT)
             o, _ = p.communicate(timeout=5)
             extra += [l for l in o.decode(errors="replace").splitlines() if l != "ready"]
