@@ -25,6 +25,7 @@ sends traffic from the host.  --from overrides the direction (egress tests).
 Traffic specs (--send, repeatable, sent in order):
     udp4:N:PORT   N UDP datagrams to PORT (source ports 40000, 40001, ...)
     udp6:N:PORT   the same over IPv6
+    udp4z:N:PORT  as udp4, with UDP checksum 0 (none; SO_NO_CHECK)
     tcp4:N:PORT   N TCP connections to a listener on PORT, 100 bytes each
     tcp6:N:PORT   the same over IPv6
     tcp4:N:PORT:LPORT  (tcp6: too) the same with the listener on LPORT, not
@@ -36,7 +37,9 @@ Traffic specs (--send, repeatable, sent in order):
     icmp6:N       N ICMPv6 echo requests
 
 --recv udp4:PORT[,PORT...] (or udp6:) listens on the receiving end and,
-after the traffic, prints "received udp PORT: COUNT" for each port.
+after the traffic, prints "received udp PORT: COUNT" for each port;
+udp4:PORT:ADDR listens on ADDR (an address --pre gave the end) instead of
+the end's own.
 
 --no-offload turns transmit checksum offload off on both ends of the
 veth, so that every packet carries its full checksums and the receiving
@@ -192,10 +195,13 @@ def send(spec, dst4, dst6, src4="0.0.0.0", src6="::"):
     port = int(parts[2]) if len(parts) > 2 else 0
     v6 = kind.endswith("6")
     fam, dst, src = (socket.AF_INET6, dst6, src6) if v6 else (socket.AF_INET, dst4, src4)
-    if kind in ("udp4", "udp6"):
+    if kind in ("udp4", "udp6", "udp4z"):
+        fam, dst, src = (socket.AF_INET, dst4, src4) if kind == "udp4z" else (fam, dst, src)
         for i in range(n):
             s = socket.socket(fam, socket.SOCK_DGRAM)
             s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            if kind == "udp4z":
+                s.setsockopt(socket.SOL_SOCKET, 11, 1)  # SO_NO_CHECK: checksum 0
             # this run's own address, not the wildcard: in the host's
             # namespace other programs (other runs) may use these ports
             s.bind((src, 40000 + i))
@@ -265,7 +271,9 @@ def fence():
 
 def recv(spec, addr):
     """`netns.py _recv udp4:P1,P2 ADDR`: count datagrams per port until SIGINT."""
-    kind, ports = spec.split(":")
+    kind, ports = spec.split(":", 2)[:2]
+    if spec.count(":") > 1:
+        addr = spec.split(":", 2)[2]
     v6 = kind == "udp6"
     counts = {}
     socks = []
@@ -545,6 +553,7 @@ def main():
         # receivers and TCP listeners on the receiving end
         receivers = []
         for spec in a.recv:
+            spec = subst(spec)
             addr = dst6 if spec.startswith("udp6") else dst4
             receivers.append(start_ready([sys.executable, HERE, "_recv", spec, addr],
                                          "receiver " + spec))
