@@ -122,8 +122,15 @@ void sonde_pkt_l4(struct sonde_pkt *pkt)
 		return;
 	pkt->l4 = 0;
 	/* a fragment after the first carries no transport header */
-	if (pkt->ip4 && (be16(pkt->ip4 + 6) & 0x1fff))
+	if (pkt->ip4 && (be16(pkt->ip4 + 6) & 0x1fff)) {
+		pkt->addr_ok = 1;
 		return;
+	}
+	/* IPv4 protocols without a pseudo-header checksum (ICMP, GRE, ESP,
+	 * SCTP ...) take an address rewrite as they are */
+	unsigned proto = pkt->proto;
+	if (pkt->ip4 && proto != 6 && proto != 17 && proto != 136 && proto != 33)
+		pkt->addr_ok = 1;
 	if (pkt->proto == 6) { /* TCP */
 		if (l4 + 20 > end)
 			return;
@@ -132,6 +139,7 @@ void sonde_pkt_l4(struct sonde_pkt *pkt)
 		pkt->tcp_flags = l4[13];
 		pkt->has_l4 = 1;
 		pkt->csum_off = pkt->l4_off + 16;
+		pkt->addr_ok = 1;
 	} else if (pkt->proto == 17 || pkt->proto == 136) { /* UDP, UDP-Lite */
 		if (l4 + 8 > end)
 			return;
@@ -139,11 +147,13 @@ void sonde_pkt_l4(struct sonde_pkt *pkt)
 		pkt->dport = be16(l4 + 2);
 		pkt->has_l4 = 1;
 		pkt->csum_off = pkt->l4_off + 6;
+		pkt->addr_ok = 1;
 	} else if (pkt->proto == 58 && pkt->has_ip6) {
 		/* ICMPv6: no ports, but its checksum covers the addresses */
 		if (l4 + 4 > end)
 			return;
 		pkt->csum_off = pkt->l4_off + 2;
+		pkt->addr_ok = 1;
 	}
 }
 
@@ -183,7 +193,10 @@ void sonde_pkt_skb(void *ctx, struct sonde_pkt *pkt, int depth, int want_len)
  * ICMPv6's too). A UDP checksum of 0 (none, IPv4) stays 0, and one that
  * comes out 0 is written 0xffff. A field the packet lacks (a port of an
  * ICMP packet, an IPv4 address given to an IPv6 packet, anything of a
- * non-IP frame) is left alone: the assignment does nothing. The parsed
+ * non-IP frame) is left alone: the assignment does nothing. So is an
+ * address whose change would leave a checksum we cannot reach wrong
+ * (addr_ok: IPv6 extension headers before the transport, a truncated
+ * TCP/UDP header, DCCP). The parsed
  * fields follow, so a later read of pkt.dport gives the new port.
  *
  * Offsets are masked to what the parser can produce (Ethernet, two tags,
@@ -232,6 +245,8 @@ static inline __attribute__((always_inline)) int plan(const struct sonde_pkt *pk
 		return 1;
 	}
 	int dst = field == SONDE_PKT_SET_DADDR;
+	if (!pkt->addr_ok)
+		return 0;
 	if (pkt->has_ip && addr->family == 2) {
 		c->at = l3 + (dst ? 16 : 12);
 		c->n = 4;

@@ -65,6 +65,11 @@ struct sonde_pkt {
 	sonde_u64 l3_off;
 	sonde_u64 l4_off;
 	sonde_u64 csum_off;
+	/* 1 when an address can be rewritten without leaving a checksum
+	 * behind wrong: the transport's is csum_off, or it has no
+	 * pseudo-header, or this IPv4 fragment carries none. 0 for IPv6
+	 * with extension headers, a truncated header, DCCP. */
+	sonde_u64 addr_ok;
 	/* The transport header is parsed at the first read of a field that
 	 * needs it (sonde_pkt_l4): until then l4 points at it (NULL once
 	 * parsed, or when there is none), ip4 at the IPv4 header whose

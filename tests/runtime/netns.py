@@ -26,6 +26,7 @@ Traffic specs (--send, repeatable, sent in order):
     udp4:N:PORT   N UDP datagrams to PORT (source ports 40000, 40001, ...)
     udp6:N:PORT   the same over IPv6
     udp4z:N:PORT  as udp4, with UDP checksum 0 (none; SO_NO_CHECK)
+    udp6hbh:N:PORT  as udp6, behind a hop-by-hop options header
     tcp4:N:PORT   N TCP connections to a listener on PORT, 100 bytes each
     tcp6:N:PORT   the same over IPv6
     tcp4:N:PORT:LPORT  (tcp6: too) the same with the listener on LPORT, not
@@ -195,13 +196,18 @@ def send(spec, dst4, dst6, src4="0.0.0.0", src6="::"):
     port = int(parts[2]) if len(parts) > 2 else 0
     v6 = kind.endswith("6")
     fam, dst, src = (socket.AF_INET6, dst6, src6) if v6 else (socket.AF_INET, dst4, src4)
-    if kind in ("udp4", "udp6", "udp4z"):
+    if kind in ("udp4", "udp6", "udp4z", "udp6hbh"):
         fam, dst, src = (socket.AF_INET, dst4, src4) if kind == "udp4z" else (fam, dst, src)
+        if kind == "udp6hbh":
+            fam, dst, src = socket.AF_INET6, dst6, src6
         for i in range(n):
             s = socket.socket(fam, socket.SOCK_DGRAM)
             s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             if kind == "udp4z":
                 s.setsockopt(socket.SOL_SOCKET, 11, 1)  # SO_NO_CHECK: checksum 0
+            if kind == "udp6hbh":
+                # a hop-by-hop options header (PadN) before the UDP header
+                s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_HOPOPTS, bytes([0, 0, 1, 4, 0, 0, 0, 0]))
             # this run's own address, not the wildcard: in the host's
             # namespace other programs (other runs) may use these ports
             s.bind((src, 40000 + i))
@@ -568,7 +574,7 @@ def main():
                     listeners.append(p)
         capture = None
         if a.capture and net:
-            count, _, filt = a.capture.partition(":")
+            count, _, filt = subst(a.capture).partition(":")
             cap_path = os.path.join(tmp, "capture.pcap")
             capture = subprocess.Popen(
                 in_ns(["tcpdump", "-i", net.host_if if src == "ns" else net.ns_if, "-n", "-U",
