@@ -149,7 +149,7 @@ struct fmt_info {
 	uint32_t *arg_offsets;
 	uint32_t size;
 	int index;
-	/* errorf/warnf: printed on stderr after this ("x.bt:3:5: error: ") */
+	/* errorf/warnf: printed on stderr after this ("x.bt:3:5: ERROR: ") */
 	const char *stderr_prefix;
 	bool is_error; /* errorf: it fails a test: probe (probes/test.c) */
 	struct fmt_info *next;
@@ -286,6 +286,13 @@ int sema_missing_probe(struct compilation *c, struct loc loc, const char *fmt, .
  * wildcard that matches nothing): with missing_probes unset, a warning
  * and the spec is skipped; a probe left with nothing is left out. */
 int sema_missing_probe_017_drops(struct compilation *c, struct loc loc, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* The same, for what bpftrace 0.17 compiles with a warning and fails to
+ * attach (a kprobe on a function the kernel lacks): with missing_probes
+ * unset, a warning that attaching will fail and 1, so the expand hook
+ * keeps the attach point and the run fails when it attaches it, after
+ * BEGIN (which may exit() first); else as sema_missing_probe. */
+int sema_missing_probe_at_attach(struct compilation *c, struct loc loc, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 /* After sema_missing_probe's error, where the binary rather than a typo
  * is the likely cause (a function one library version lacks): a note

@@ -24,7 +24,6 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
-#include <wordexp.h>
 
 #include <bpf/libbpf.h>
 
@@ -297,16 +296,46 @@ static void close_pipe(int fds[2])
 			close(fds[i]);
 }
 
+/* The words of -c's command, split at every space and nothing else, as
+ * bpftrace splits them: quotes are characters of the words (`-c "echo 'A'"`
+ * passes 'A' with its quotes), nothing is expanded, and two spaces make an
+ * empty word between them. Only leading spaces are skipped, where bpftrace
+ * would try to run the empty name. A NULL-terminated array in one
+ * allocation with the words' text after it; NULL when there is no command
+ * or no memory. */
+static char **command_words(const char *cmd)
+{
+	cmd += strspn(cmd, " ");
+	size_t len = strlen(cmd), nwords = 1;
+	if (len == 0)
+		return NULL;
+	for (size_t i = 0; i < len; i++)
+		nwords += cmd[i] == ' ';
+	char **words = malloc((nwords + 1) * sizeof(*words) + len + 1);
+	if (!words)
+		return NULL;
+	char *text = memcpy((char *)(words + nwords + 1), cmd, len + 1);
+	size_t n = 0;
+	words[n++] = text;
+	for (size_t i = 0; i < len; i++)
+		if (text[i] == ' ') {
+			text[i] = '\0';
+			words[n++] = text + i + 1;
+		}
+	words[n] = NULL;
+	return words;
+}
+
 static int child_spawn(const char *cmd, struct child *ch, const struct sig_state *sig)
 {
-	wordexp_t we;
-	if (wordexp(cmd, &we, WRDE_NOCMD) || we.we_wordc == 0) {
-		fprintf(stderr, "sonde: -c: cannot split '%s' into words\n", cmd);
+	char **words = command_words(cmd);
+	if (!words) {
+		fprintf(stderr, "sonde: -c: '%s' names no command\n", cmd);
 		return EXIT_USAGE;
 	}
 	int rc = EXIT_USAGE;
 	int go[2] = {-1, -1}, err[2] = {-1, -1};
-	char *file = command_path(we.we_wordv[0]);
+	char *file = command_path(words[0]);
 	if (!file)
 		goto out;
 	/* one failure path: each step names itself, all that was made is closed */
@@ -326,7 +355,7 @@ static int child_spawn(const char *cmd, struct child *ch, const struct sig_state
 	if (pid == 0) {
 		close(go[1]);
 		close(err[0]);
-		child_exec(file, we.we_wordv, go[0], err[1], sig);
+		child_exec(file, words, go[0], err[1], sig);
 	}
 	ch->pid = pid;
 	ch->path = file;
@@ -345,7 +374,7 @@ out:
 	close_pipe(go);
 	close_pipe(err);
 	free(file);
-	wordfree(&we);
+	free(words);
 	return rc;
 }
 

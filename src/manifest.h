@@ -148,7 +148,7 @@ struct fmt_desc {
 	uint32_t *arg_offsets; /* into the record payload (after struct event_hdr) */
 	uint32_t size;         /* payload size */
 	/* errorf()/warnf(): a line on stderr after this prefix, the call's
-	 * place ("x.bt:3:5: error: "), not output; NULL for printf */
+	 * place ("x.bt:3:5: ERROR: "), not output; NULL for printf */
 	const char *stderr_prefix;
 	bool is_error; /* errorf (not warnf): a test: probe that calls it fails */
 };

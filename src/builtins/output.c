@@ -42,18 +42,18 @@ static struct type *check_message(struct sema *s, struct node *n, const char *se
 				   : "-e";
 	f->stderr_prefix = arena_printf(s->a, "%s:%d:%d: %s: ", file, n->loc.first_line,
 					n->loc.first_column, severity);
-	f->is_error = !strcmp(severity, "error");
+	f->is_error = !strcmp(severity, "ERROR");
 	return t;
 }
 
 struct type *check_errorf(struct sema *s, struct node *n)
 {
-	return check_message(s, n, "error");
+	return check_message(s, n, "ERROR");
 }
 
 struct type *check_warnf(struct sema *s, struct node *n)
 {
-	return check_message(s, n, "warning");
+	return check_message(s, n, "WARNING");
 }
 
 struct type *check_exit(struct sema *s, struct node *n)

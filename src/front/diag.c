@@ -166,12 +166,12 @@ void diag_error(struct diag *d, struct loc loc, const char *fmt, ...)
 	d->nerrors++;
 	d->hiding = false;
 	if (d->nerrors == max_errors(d) + 1)
-		fprintf(d->out, "error: too many errors, not showing the rest\n");
+		fprintf(d->out, "ERROR: too many errors, not showing the rest\n");
 	if (silenced(d))
 		return;
 	va_list ap;
 	va_start(ap, fmt);
-	report(d, loc, "error", fmt, ap);
+	report(d, loc, "ERROR", fmt, ap);
 	va_end(ap);
 }
 
@@ -183,7 +183,7 @@ void diag_warning(struct diag *d, struct loc loc, const char *fmt, ...)
 		return;
 	va_list ap;
 	va_start(ap, fmt);
-	report(d, loc, "warning", fmt, ap);
+	report(d, loc, "WARNING", fmt, ap);
 	va_end(ap);
 }
 
@@ -193,7 +193,7 @@ void diag_note(struct diag *d, struct loc loc, const char *fmt, ...)
 		return;
 	va_list ap;
 	va_start(ap, fmt);
-	report(d, loc, "note", fmt, ap);
+	report(d, loc, "NOTE", fmt, ap);
 	va_end(ap);
 }
 

@@ -3,10 +3,10 @@
  *
  * Every pass reports through one sink. A report renders as
  *
- *   script.sd:3:14: error: unknown function 'cout'
+ *   script.sd:3:14: ERROR: unknown function 'cout'
  *       3 | kprobe:f { @ = cout(); }
  *         |                ^~~~
- *   note: did you mean 'count'?
+ *   NOTE: did you mean 'count'?
  *
  * System errors (libbpf, kernel) do not come here unless they can be tied
  * to a script location (verifier rejections).

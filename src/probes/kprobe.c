@@ -632,14 +632,17 @@ int kfunc_expand(struct compilation *c, struct node *spec, const char *rest,
 		fentry = false;
 	} else if (f->fentry) {
 		fentry = true;
-	} else {
-		if (prefer_fentry)
-			diag_error(c->diag, spec->loc, "%s: %s, and the %s fallback is not possible: %s",
-				   text, f->fentry_why, kind, f->kprobes_why);
-		else
-			diag_error(c->diag, spec->loc, "%s: %s and %s", text, f->kprobes_why,
-				   f->fentry_why);
+	} else if (prefer_fentry) {
+		diag_error(c->diag, spec->loc, "%s: %s, and the %s fallback is not possible: %s",
+			   text, f->fentry_why, kind, f->kprobes_why);
 		return -1;
+	} else {
+		/* As in bpftrace, a kprobe compiles and loads (its program
+		 * type needs no kprobes) and fails when it attaches: after
+		 * BEGIN, which may exit() first, and under missing_probes. */
+		diag_warning(c->diag, spec->loc, "%s: %s and %s: attaching it will fail", text,
+			     f->kprobes_why, f->fentry_why);
+		fentry = false;
 	}
 	if (fentry && module) {
 		diag_error(c->diag, spec->loc,
@@ -707,8 +710,10 @@ int kfunc_expand(struct compilation *c, struct node *spec, const char *rest,
 		return -1;
 	}
 	if (!fentry && !in_btf && sym_kernel_has(c->host, fn) == 0) {
-		return sema_missing_probe(c, spec->loc, "%s: no kernel function '%s' in /proc/kallsyms",
-		                          text, fn);
+		int keep = sema_missing_probe_at_attach(
+		    c, spec->loc, "%s: no kernel function '%s' in /proc/kallsyms", text, fn);
+		if (keep <= 0)
+			return keep;
 	}
 	add_point(fn, &x);
 	return 0;
@@ -869,6 +874,13 @@ int kfunc_attach(struct host *h, const struct probe_desc *pd, struct bpf_program
 	snprintf(symbol, sizeof(symbol), "%s%s%s", module ? module : "", module ? ":" : "",
 		 pd->func);
 	bool at_address = pd->aux == KFUNC_AT_ADDRESS;
+	const struct features *f = feat_get(h);
+	if (!fentry && !f->kprobes) {
+		/* compiled with a warning (kfunc_expand): the reason, not
+		 * the errno of a kprobe_events write that cannot work */
+		snprintf(err, errsz, "%s and %s", f->kprobes_why, f->fentry_why);
+		return -ENODEV;
+	}
 	if (fentry) {
 		link = bpf_program__attach_trace(prog);
 	} else {

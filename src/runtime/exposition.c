@@ -43,27 +43,15 @@ static char *family_name(const struct map_desc *d, const char *suffix)
 	return buf;
 }
 
-/* A label value: backslash, double quote and newline escaped */
-static void put_label_value(FILE *f, const char *s)
+/* Text escaped as the exposition format wants it: backslash and newline
+ * always, the double quote too in a label value (a HELP line keeps it). */
+static void put_escaped(FILE *f, const char *s, bool in_label)
 {
 	for (; *s; s++) {
 		if (*s == '\\')
 			fputs("\\\\", f);
-		else if (*s == '"')
+		else if (*s == '"' && in_label)
 			fputs("\\\"", f);
-		else if (*s == '\n')
-			fputs("\\n", f);
-		else
-			fputc(*s, f);
-	}
-}
-
-/* HELP text: backslash and newline escaped */
-static void put_help_text(FILE *f, const char *s)
-{
-	for (; *s; s++) {
-		if (*s == '\\')
-			fputs("\\\\", f);
 		else if (*s == '\n')
 			fputs("\\n", f);
 		else
@@ -88,7 +76,7 @@ static void put_label(FILE *f, const struct printer *p, bool *first, const char 
 	*first = false;
 	put_sanitized(f, name);
 	fputs("=\"", f);
-	put_label_value(f, text);
+	put_escaped(f, text, true);
 	fputc('"', f);
 	if (text != small)
 		free(text);
@@ -238,7 +226,7 @@ static void render_map(FILE *f, const struct printer *p, const struct map_desc *
 	size_t n = 0;
 	struct out_merged *e = out_merge_map(p, d, &snap, &n);
 	fprintf(f, "# HELP %s ", name);
-	put_help_text(f, d->name);
+	put_escaped(f, d->name, false);
 	fprintf(f, ": %s in the script\n# TYPE %s %s\n", agg_text(d), name, type);
 	bool is_signed = out_value_signed(d);
 	for (size_t i = 0; i < n; i++) {
@@ -276,7 +264,7 @@ void expo_render(FILE *f, const struct printer *p, const struct manifest *m,
 	      f);
 	for (uint32_t i = 0; i < m->nmaps; i++) {
 		fputs("sonde_dropped_updates_total{map=\"", f);
-		put_label_value(f, m->maps[i].name);
+		put_escaped(f, m->maps[i].name, true);
 		fprintf(f, "\"} %" PRIu64 "\n", src->counter(src->arg, COUNTER_DROPPED + i));
 	}
 	fputs("# HELP sonde_truncated_strings_total strings cut to max_strlen\n"

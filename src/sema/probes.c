@@ -96,6 +96,23 @@ int sema_missing_probe_017_drops(struct compilation *c, struct loc loc, const ch
 	return rc;
 }
 
+int sema_missing_probe_at_attach(struct compilation *c, struct loc loc, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int rc;
+	if (c->opts && c->opts->missing_probes == MISSING_PROBES_UNSET) {
+		char msg[512];
+		vsnprintf(msg, sizeof(msg), fmt, ap);
+		diag_warning(c->diag, loc, "%s: attaching it will fail", msg);
+		rc = 1;
+	} else {
+		rc = missing_probe(c, loc, false, fmt, ap);
+	}
+	va_end(ap);
+	return rc;
+}
+
 void sema_missing_probe_hint(struct compilation *c)
 {
 	if (c->missing_noted)

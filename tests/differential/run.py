@@ -264,13 +264,13 @@ def main():
     try:
         known = parse_known(os.path.join(HERE, "KNOWN_DIFFERENCES.md"), set(scripts))
     except MalformedList as e:
-        print("error: %s" % e)
+        print("ERROR: %s" % e)
         return 2
     if args.scripts:
         chosen = [os.path.basename(s) for s in args.scripts]
         for s in chosen:
             if s not in scripts:
-                print("error: no script %s" % s)
+                print("ERROR: no script %s" % s)
                 return 2
         scripts = chosen
     if args.filter:

@@ -10,7 +10,7 @@ for each:
   - exit status 1 (a script error);
   - nothing on stdout;
   - stderr starts with a located error and shows the source:
-        FILE:LINE:COL: error: message
+        FILE:LINE:COL: ERROR: message
         LINE | the source line (as in the file; NUL shown as a space)
              | ^ caret under COL
     LINE must be a line of the file (or one past the last, for end of input).
@@ -84,9 +84,9 @@ def check(sonde, path, timeout):
         lines.pop(0)
     if len(lines) < 3:
         return False, "stderr has fewer than three lines", secs, err
-    head = re.match(rb"^" + re.escape(path.name.encode()) + rb":(\d+):(\d+): error: \S", lines[0])
+    head = re.match(rb"^" + re.escape(path.name.encode()) + rb":(\d+):(\d+): ERROR: \S", lines[0])
     if not head:
-        return False, "stderr does not start with 'FILE:LINE:COL: error: '", secs, err
+        return False, "stderr does not start with 'FILE:LINE:COL: ERROR: '", secs, err
     line_no, col = int(head.group(1)), int(head.group(2))
     if col < 1:
         return False, f"column {col} is not 1-based", secs, err

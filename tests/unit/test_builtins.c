@@ -174,7 +174,7 @@ static void test_arity_from_every_row(void **state)
 		int given = r->max_args + 1;
 		call_text(call, sizeof(call), r->name, given);
 		snprintf(src, sizeof(src), "BEGIN { %s; }", call);
-		int n = snprintf(want, sizeof(want), "-e:1:9: error: %s() takes ", r->name);
+		int n = snprintf(want, sizeof(want), "-e:1:9: ERROR: %s() takes ", r->name);
 		if (r->min_args == r->max_args)
 			snprintf(want + n, sizeof(want) - (size_t)n, "%d argument%s, %d given",
 			         r->min_args, r->min_args == 1 ? "" : "s", given);
@@ -200,7 +200,7 @@ static void test_unsafe_from_every_row(void **state)
 		call_text(call, sizeof(call), r->name, r->min_args);
 		snprintf(src, sizeof(src), "BEGIN { $x = %s; }", call);
 		snprintf(want, sizeof(want),
-		         "-e:1:14: error: %s() acts on the system and is unsafe; run sonde with "
+		         "-e:1:14: ERROR: %s() acts on the system and is unsafe; run sonde with "
 		         "--unsafe to allow it",
 		         r->name);
 		expect_first_line(src, want, false);
@@ -226,12 +226,12 @@ static void test_placement_from_every_row(void **state)
 		snprintf(src, sizeof(src), "BEGIN { $x = %s; }", call);
 		if (r->flags & BF_STMT)
 			snprintf(want, sizeof(want),
-			         "-e:1:14: error: %s() %s; use it as a statement", r->name,
+			         "-e:1:14: ERROR: %s() %s; use it as a statement", r->name,
 			         r->why_stmt ? r->why_stmt : "has no value");
 		else
 			snprintf(
 			    want, sizeof(want),
-			    "-e:1:14: error: %s() must be assigned to a map, as in @x = %s(%s)",
+			    "-e:1:14: ERROR: %s() must be assigned to a map, as in @x = %s(%s)",
 			    r->name, r->name, r->max_args ? "..." : "");
 		expect_first_line(src, want, true);
 	}
@@ -243,10 +243,10 @@ static void test_unknown_function_suggests_a_row(void **state)
 	(void)state;
 	struct compile_run r;
 	compile_run(&r, "BEGIN { strftme(\"%H\", nsecs); }");
-	assert_string_equal(compile_diags(&r), "-e:1:9: error: unknown function 'strftme'\n"
+	assert_string_equal(compile_diags(&r), "-e:1:9: ERROR: unknown function 'strftme'\n"
 	                                       "    1 | BEGIN { strftme(\"%H\", nsecs); }\n"
 	                                       "      |         ^~~~~~~\n"
-	                                       "note: did you mean 'strftime'?\n");
+	                                       "NOTE: did you mean 'strftime'?\n");
 	compile_fini(&r);
 }
 

@@ -71,10 +71,10 @@ static void test_error_with_underline(void **state)
 	int f = diag_add_source(&c.d, "-e", src, strlen(src));
 	diag_error(&c.d, at(f, 1, 22, 1, 25), "unknown function '%s'", "cout");
 	diag_note(&c.d, (struct loc){0}, "did you mean '%s'?", "count");
-	assert_string_equal(capture_text(&c), "-e:1:22: error: unknown function 'cout'\n"
+	assert_string_equal(capture_text(&c), "-e:1:22: ERROR: unknown function 'cout'\n"
 	                                      "    1 | tracepoint:a:b { @ = cout(); }\n"
 	                                      "      |                      ^~~~\n"
-	                                      "note: did you mean 'count'?\n");
+	                                      "NOTE: did you mean 'count'?\n");
 	assert_int_equal(c.d.nerrors, 1);
 	capture_close(&c);
 }
@@ -88,10 +88,10 @@ static void test_warning_and_located_note(void **state)
 	int f = diag_add_source(&c.d, "script.sd", src, strlen(src));
 	diag_warning(&c.d, at(f, 3, 3, 3, 4), "map '%s' changes type", "@x");
 	diag_note(&c.d, at(f, 2, 3, 2, 8), "first assigned here");
-	assert_string_equal(capture_text(&c), "script.sd:3:3: warning: map '@x' changes type\n"
+	assert_string_equal(capture_text(&c), "script.sd:3:3: WARNING: map '@x' changes type\n"
 	                                      "    3 |   @x = \"a\";\n"
 	                                      "      |   ^~\n"
-	                                      "script.sd:2:3: note: first assigned here\n"
+	                                      "script.sd:2:3: NOTE: first assigned here\n"
 	                                      "    2 |   @x = 1;\n"
 	                                      "      |   ^~~~~~\n");
 	assert_int_equal(c.d.nerrors, 0);
@@ -107,7 +107,7 @@ static void test_tabs_keep_the_caret_aligned(void **state)
 	const char *src = "BEGIN {\n\t\t@x = foo;\n}";
 	int f = diag_add_source(&c.d, "t.sd", src, strlen(src));
 	diag_error(&c.d, at(f, 2, 8, 2, 10), "unknown identifier 'foo'");
-	assert_string_equal(capture_text(&c), "t.sd:2:8: error: unknown identifier 'foo'\n"
+	assert_string_equal(capture_text(&c), "t.sd:2:8: ERROR: unknown identifier 'foo'\n"
 	                                      "    2 | \t\t@x = foo;\n"
 	                                      "      | \t\t     ^~~\n");
 	capture_close(&c);
@@ -121,7 +121,7 @@ static void test_caret_past_end_of_line(void **state)
 	const char *src = "BEGIN { @x = 1";
 	int f = diag_add_source(&c.d, "-e", src, strlen(src));
 	diag_error(&c.d, at(f, 1, 40, 1, 40), "missing '}'");
-	assert_string_equal(capture_text(&c), "-e:1:40: error: missing '}'\n"
+	assert_string_equal(capture_text(&c), "-e:1:40: ERROR: missing '}'\n"
 	                                      "    1 | BEGIN { @x = 1\n"
 	                                      "      |               ^\n");
 	capture_close(&c);
@@ -135,7 +135,7 @@ static void test_multi_line_span_underlines_first_line(void **state)
 	const char *src = "BEGIN { printf(\"%d\",\n   1, 2); }";
 	int f = diag_add_source(&c.d, "-e", src, strlen(src));
 	diag_error(&c.d, at(f, 1, 9, 2, 8), "too many arguments");
-	assert_string_equal(capture_text(&c), "-e:1:9: error: too many arguments\n"
+	assert_string_equal(capture_text(&c), "-e:1:9: ERROR: too many arguments\n"
 	                                      "    1 | BEGIN { printf(\"%d\",\n"
 	                                      "      |         ^~~~~~~~~~~~\n");
 	capture_close(&c);
@@ -152,7 +152,7 @@ static void test_wide_line_numbers(void **state)
 	strcat(src, "END { x }");
 	int f = diag_add_source(&c.d, "s.sd", src, strlen(src));
 	diag_error(&c.d, at(f, 12, 7, 12, 7), "unknown identifier 'x'");
-	assert_string_equal(capture_text(&c), "s.sd:12:7: error: unknown identifier 'x'\n"
+	assert_string_equal(capture_text(&c), "s.sd:12:7: ERROR: unknown identifier 'x'\n"
 	                                      "   12 | END { x }\n"
 	                                      "      |       ^\n");
 	capture_close(&c);
@@ -164,7 +164,7 @@ static void test_no_location(void **state)
 	struct capture c;
 	capture_open(&c);
 	diag_error(&c.d, (struct loc){0}, "no probes in the program");
-	assert_string_equal(capture_text(&c), "error: no probes in the program\n");
+	assert_string_equal(capture_text(&c), "ERROR: no probes in the program\n");
 	capture_close(&c);
 }
 
@@ -179,9 +179,9 @@ static void test_error_limit_stops_printing_not_counting(void **state)
 	diag_error(&c.d, (struct loc){0}, "third");
 	diag_note(&c.d, (struct loc){0}, "note of the third");
 	diag_error(&c.d, (struct loc){0}, "fourth");
-	assert_string_equal(capture_text(&c), "error: first\n"
-	                                      "error: second\n"
-	                                      "error: too many errors, not showing the rest\n");
+	assert_string_equal(capture_text(&c), "ERROR: first\n"
+	                                      "ERROR: second\n"
+	                                      "ERROR: too many errors, not showing the rest\n");
 	assert_int_equal(c.d.nerrors, 4);
 	capture_close(&c);
 }
@@ -253,7 +253,7 @@ static void test_syntax_error_expecting_expression(void **state)
 {
 	(void)state;
 	expect_errors("kprobe:f { @x = ; }",
-	              "-e:1:17: error: syntax error: unexpected ';', expecting an expression\n"
+	              "-e:1:17: ERROR: syntax error: unexpected ';', expecting an expression\n"
 	              "    1 | kprobe:f { @x = ; }\n"
 	              "      |                 ^\n");
 }
@@ -262,7 +262,7 @@ static void test_syntax_error_missing_semicolon(void **state)
 {
 	(void)state;
 	expect_errors("kprobe:f { @x = 1 @y = 2; }",
-	              "-e:1:19: error: syntax error: unexpected map '@y', expecting ';', '}' or "
+	              "-e:1:19: ERROR: syntax error: unexpected map '@y', expecting ';', '}' or "
 	              "an operator\n"
 	              "    1 | kprobe:f { @x = 1 @y = 2; }\n"
 	              "      |                   ^~\n");
@@ -272,7 +272,7 @@ static void test_syntax_error_unexpected_identifier(void **state)
 {
 	(void)state;
 	expect_errors("kprobe:f { $a = x y; }",
-	              "-e:1:19: error: syntax error: unexpected identifier 'y', expecting ';', '(', "
+	              "-e:1:19: ERROR: syntax error: unexpected identifier 'y', expecting ';', '(', "
 	              "'}' or an operator\n"
 	              "    1 | kprobe:f { $a = x y; }\n"
 	              "      |                   ^\n");
@@ -282,13 +282,13 @@ static void test_syntax_error_end_of_input(void **state)
 {
 	(void)state;
 	expect_errors("kprobe:f",
-	              "-e:1:9: error: syntax error: unexpected end of input, expecting '<', '/', "
+	              "-e:1:9: ERROR: syntax error: unexpected end of input, expecting '<', '/', "
 	              "',' or '{'\n"
 	              "    1 | kprobe:f\n"
 	              "      |         ^\n");
 	/* At the end of the last line, not on the empty line after it. */
 	expect_errors("kprobe:f /pid/\n",
-	              "-e:1:15: error: syntax error: unexpected end of input, expecting '<' or "
+	              "-e:1:15: ERROR: syntax error: unexpected end of input, expecting '<' or "
 	              "'{'\n"
 	              "    1 | kprobe:f /pid/\n"
 	              "      |               ^\n");
@@ -298,7 +298,7 @@ static void test_syntax_error_at_top_level(void **state)
 {
 	(void)state;
 	expect_errors("kprobe:f { @x = 1 }}",
-	              "-e:1:20: error: syntax error: unexpected '}', expecting end of input, "
+	              "-e:1:20: ERROR: syntax error: unexpected '}', expecting end of input, "
 	              "probe spec, 'probe', 'macro', 'config', 'let' or 'import'\n"
 	              "    1 | kprobe:f { @x = 1 }}\n"
 	              "      |                    ^\n");
@@ -308,7 +308,7 @@ static void test_syntax_error_in_parens(void **state)
 {
 	(void)state;
 	expect_errors("kprobe:f { $x = (1; }",
-	              "-e:1:19: error: syntax error: unexpected ';', expecting ',', ')' or an "
+	              "-e:1:19: ERROR: syntax error: unexpected ';', expecting ',', ')' or an "
 	              "operator\n"
 	              "    1 | kprobe:f { $x = (1; }\n"
 	              "      |                   ^\n");
@@ -323,13 +323,13 @@ static void test_recovery_reports_several_errors(void **state)
 	              "  @z = );\n"
 	              "}\n"
 	              "kprobe:g { foo bar }\n",
-	              "-e:2:8: error: syntax error: unexpected ';', expecting an expression\n"
+	              "-e:2:8: ERROR: syntax error: unexpected ';', expecting an expression\n"
 	              "    2 |   @x = ;\n"
 	              "      |        ^\n"
-	              "-e:4:8: error: syntax error: unexpected ')', expecting an expression\n"
+	              "-e:4:8: ERROR: syntax error: unexpected ')', expecting an expression\n"
 	              "    4 |   @z = );\n"
 	              "      |        ^\n"
-	              "-e:6:16: error: syntax error: unexpected identifier 'bar', expecting "
+	              "-e:6:16: ERROR: syntax error: unexpected identifier 'bar', expecting "
 	              "compound assignment, ';', '(', '=', '}' or an operator\n"
 	              "    6 | kprobe:g { foo bar }\n"
 	              "      |                ^~~\n");
@@ -339,11 +339,11 @@ static void test_angle_block_hint(void **state)
 {
 	(void)state;
 	expect_errors("kprobe:f < if (x) < @a = 1 > @b = 2; >",
-	              "-e:1:33: error: syntax error: unexpected '=', expecting '>', ';' or an "
+	              "-e:1:33: ERROR: syntax error: unexpected '=', expecting '>', ';' or an "
 	              "operator\n"
 	              "    1 | kprobe:f < if (x) < @a = 1 > @b = 2; >\n"
 	              "      |                                 ^\n"
-	              "-e:1:28: note: this '>' was read as greater-than; to close the '<' block "
+	              "-e:1:28: NOTE: this '>' was read as greater-than; to close the '<' block "
 	              "here, end the statement before it with ';'\n"
 	              "    1 | kprobe:f < if (x) < @a = 1 > @b = 2; >\n"
 	              "      |                            ^\n");
@@ -353,7 +353,7 @@ static void test_not_an_lvalue(void **state)
 {
 	(void)state;
 	expect_errors("BEGIN { pid = 1; }",
-	              "-e:1:9: error: cannot assign to this expression: only $variables, @maps and "
+	              "-e:1:9: ERROR: cannot assign to this expression: only $variables, @maps and "
 	              "packet fields (pkt.dport) can be assigned\n"
 	              "    1 | BEGIN { pid = 1; }\n"
 	              "      |         ^~~\n");
@@ -362,7 +362,7 @@ static void test_not_an_lvalue(void **state)
 static void test_unterminated_string(void **state)
 {
 	(void)state;
-	expect_errors("kprobe:f { printf(\"abc); }", "-e:1:19: error: unterminated string\n"
+	expect_errors("kprobe:f { printf(\"abc); }", "-e:1:19: ERROR: unterminated string\n"
 	                                             "    1 | kprobe:f { printf(\"abc); }\n"
 	                                             "      |                   ^\n");
 }
@@ -370,7 +370,7 @@ static void test_unterminated_string(void **state)
 static void test_unterminated_comment(void **state)
 {
 	(void)state;
-	expect_errors("kprobe:f { /* x\n y }", "-e:1:12: error: unterminated comment\n"
+	expect_errors("kprobe:f { /* x\n y }", "-e:1:12: ERROR: unterminated comment\n"
 	                                       "    1 | kprobe:f { /* x\n"
 	                                       "      |            ^~\n");
 }
@@ -378,14 +378,14 @@ static void test_unterminated_comment(void **state)
 static void test_invalid_characters(void **state)
 {
 	(void)state;
-	expect_errors("kprobe:f { a` }", "-e:1:13: error: invalid character '`'\n"
+	expect_errors("kprobe:f { a` }", "-e:1:13: ERROR: invalid character '`'\n"
 	                                 "    1 | kprobe:f { a` }\n"
 	                                 "      |             ^\n");
-	expect_errors("kprobe:f { \x01 }", "-e:1:12: error: invalid character '\\x01'\n"
+	expect_errors("kprobe:f { \x01 }", "-e:1:12: ERROR: invalid character '\\x01'\n"
 	                                   "    1 | kprobe:f { \x01 }\n"
 	                                   "      |            ^\n");
 	expect_errors("kprobe:f { \xc3\xa9 }",
-	              "-e:1:12: error: non-ASCII text is only allowed in strings and comments\n"
+	              "-e:1:12: ERROR: non-ASCII text is only allowed in strings and comments\n"
 	              "    1 | kprobe:f { \xc3\xa9 }\n"
 	              "      |            ^\n");
 }
@@ -396,7 +396,7 @@ static void test_nul_byte(void **state)
 	int rc;
 	static const char src[] = "BEGIN { \0\0 }";
 	char *got = parse_errors(src, sizeof(src) - 1, &rc);
-	assert_string_equal(got, "-e:1:9: error: NUL byte in the program text\n"
+	assert_string_equal(got, "-e:1:9: ERROR: NUL byte in the program text\n"
 	                         "    1 | BEGIN {    }\n"
 	                         "      |         ^~\n");
 	assert_int_equal(rc, -1);
@@ -407,22 +407,22 @@ static void test_invalid_addresses(void **state)
 {
 	(void)state;
 	expect_errors("BEGIN { $a = 300.1.1.1 + 01.2.3.4; $b = 10.0.0.1/33; $c = fd00::/129; $d = 10.0.0.1/8; $e = 12345::1; }",
-	              "-e:1:14: error: '300.1.1.1' is not an IPv4 address (four numbers 0..255 without leading zeros)\n"
+	              "-e:1:14: ERROR: '300.1.1.1' is not an IPv4 address (four numbers 0..255 without leading zeros)\n"
 	              "    1 | BEGIN { $a = 300.1.1.1 + 01.2.3.4; $b = 10.0.0.1/33; $c = fd00::/129; $d = 10.0.0.1/8; $e = 12345::1; }\n"
 	              "      |              ^~~~~~~~~\n"
-	              "-e:1:26: error: '01.2.3.4' is not an IPv4 address (four numbers 0..255 without leading zeros)\n"
+	              "-e:1:26: ERROR: '01.2.3.4' is not an IPv4 address (four numbers 0..255 without leading zeros)\n"
 	              "    1 | BEGIN { $a = 300.1.1.1 + 01.2.3.4; $b = 10.0.0.1/33; $c = fd00::/129; $d = 10.0.0.1/8; $e = 12345::1; }\n"
 	              "      |                          ^~~~~~~~\n"
-	              "-e:1:50: error: prefix length 33 is out of range for an IPv4 network (0..32)\n"
+	              "-e:1:50: ERROR: prefix length 33 is out of range for an IPv4 network (0..32)\n"
 	              "    1 | BEGIN { $a = 300.1.1.1 + 01.2.3.4; $b = 10.0.0.1/33; $c = fd00::/129; $d = 10.0.0.1/8; $e = 12345::1; }\n"
 	              "      |                                                  ^~\n"
-	              "-e:1:66: error: prefix length 129 is out of range for an IPv6 network (0..128)\n"
+	              "-e:1:66: ERROR: prefix length 129 is out of range for an IPv6 network (0..128)\n"
 	              "    1 | BEGIN { $a = 300.1.1.1 + 01.2.3.4; $b = 10.0.0.1/33; $c = fd00::/129; $d = 10.0.0.1/8; $e = 12345::1; }\n"
 	              "      |                                                                  ^~~\n"
-	              "-e:1:76: error: 10.0.0.1/8 has bits set past its /8 prefix; the network is 10.0.0.0/8\n"
+	              "-e:1:76: ERROR: 10.0.0.1/8 has bits set past its /8 prefix; the network is 10.0.0.0/8\n"
 	              "    1 | BEGIN { $a = 300.1.1.1 + 01.2.3.4; $b = 10.0.0.1/33; $c = fd00::/129; $d = 10.0.0.1/8; $e = 12345::1; }\n"
 	              "      |                                                                            ^~~~~~~~~~\n"
-	              "-e:1:93: error: '12345::1' is not an IPv6 address\n"
+	              "-e:1:93: ERROR: '12345::1' is not an IPv6 address\n"
 	              "    1 | BEGIN { $a = 300.1.1.1 + 01.2.3.4; $b = 10.0.0.1/33; $c = fd00::/129; $d = 10.0.0.1/8; $e = 12345::1; }\n"
 	              "      |                                                                                             ^~~~~~~~\n");
 }
@@ -431,21 +431,21 @@ static void test_invalid_integers(void **state)
 {
 	(void)state;
 	expect_errors("BEGIN { $x = 0x1q + 99999999999999999999 + 08 + 1__0; }",
-	              "-e:1:14: error: invalid integer literal '0x1q'\n"
+	              "-e:1:14: ERROR: invalid integer literal '0x1q'\n"
 	              "    1 | BEGIN { $x = 0x1q + 99999999999999999999 + 08 + 1__0; }\n"
 	              "      |              ^~~~\n"
-	              "-e:1:21: error: integer literal '99999999999999999999' does not fit in 64 "
+	              "-e:1:21: ERROR: integer literal '99999999999999999999' does not fit in 64 "
 	              "bits\n"
 	              "    1 | BEGIN { $x = 0x1q + 99999999999999999999 + 08 + 1__0; }\n"
 	              "      |                     ^~~~~~~~~~~~~~~~~~~~\n"
-	              "-e:1:44: error: invalid integer literal '08'\n"
+	              "-e:1:44: ERROR: invalid integer literal '08'\n"
 	              "    1 | BEGIN { $x = 0x1q + 99999999999999999999 + 08 + 1__0; }\n"
 	              "      |                                            ^~\n"
-	              "-e:1:49: error: invalid integer literal '1__0'\n"
+	              "-e:1:49: ERROR: invalid integer literal '1__0'\n"
 	              "    1 | BEGIN { $x = 0x1q + 99999999999999999999 + 08 + 1__0; }\n"
 	              "      |                                                 ^~~~\n");
 	expect_errors("BEGIN { $x = 16G * 99999999999G; }",
-	              "-e:1:20: error: integer literal '99999999999G' does not fit in 64 bits\n"
+	              "-e:1:20: ERROR: integer literal '99999999999G' does not fit in 64 bits\n"
 	              "    1 | BEGIN { $x = 16G * 99999999999G; }\n"
 	              "      |                    ^~~~~~~~~~~~\n");
 }
@@ -454,7 +454,7 @@ static void test_unknown_escape(void **state)
 {
 	(void)state;
 	expect_errors("BEGIN { printf(\"a\\qb\"); }",
-	              "-e:1:18: error: unknown escape sequence '\\q'\n"
+	              "-e:1:18: ERROR: unknown escape sequence '\\q'\n"
 	              "    1 | BEGIN { printf(\"a\\qb\"); }\n"
 	              "      |                  ^~\n");
 }
@@ -463,10 +463,10 @@ static void test_duplicate_config(void **state)
 {
 	(void)state;
 	expect_errors("config = { a = 1 }\nconfig = { b = 2 }\nBEGIN {}",
-	              "-e:2:1: error: duplicate config block\n"
+	              "-e:2:1: ERROR: duplicate config block\n"
 	              "    2 | config = { b = 2 }\n"
 	              "      | ^~~~~~~~~~~~~~~~~~\n"
-	              "-e:1:1: note: the first config block is here\n"
+	              "-e:1:1: NOTE: the first config block is here\n"
 	              "    1 | config = { a = 1 }\n"
 	              "      | ^~~~~~~~~~~~~~~~~~\n");
 }
@@ -487,7 +487,7 @@ static void test_nesting_too_deep(void **state)
 	int rc;
 	char *got = parse_errors(src, strlen(src), &rc);
 	assert_int_equal(rc, -1);
-	const char *want = "-e:1:269: error: nesting too deep (more than 256 levels)\n";
+	const char *want = "-e:1:269: ERROR: nesting too deep (more than 256 levels)\n";
 	assert_memory_equal(got, want, strlen(want));
 	/* Exactly one report: no cascade after giving up. */
 	assert_null(strstr(got + strlen(want), "error:"));
@@ -506,7 +506,7 @@ static void test_long_operator_chain_too_deep(void **state)
 	int rc;
 	char *got = parse_errors(src, strlen(src), &rc);
 	assert_int_equal(rc, -1);
-	const char *want = "-e:1:14: error: nesting too deep (more than 1000 levels)\n";
+	const char *want = "-e:1:14: ERROR: nesting too deep (more than 1000 levels)\n";
 	assert_memory_equal(got, want, strlen(want));
 	free(got);
 	free(src);

@@ -63,7 +63,7 @@ static void sample_init(struct sample *s)
 	static struct fmt_desc fmts[1];
 	fmts[0] = (struct fmt_desc){.fmt = "%s %p\n", .nargs = 2, .arg_types = arg_types,
 	                            .arg_offsets = arg_offsets, .size = 24,
-	                            .stderr_prefix = "-e:1:1: error: ", .is_error = true};
+	                            .stderr_prefix = "-e:1:1: ERROR: ", .is_error = true};
 	m->fmts = fmts;
 	m->nfmts = 1;
 	static struct probe_desc probes[1] = {{.prog_name = "p0", .provider = "BEGIN",
@@ -121,7 +121,7 @@ static void test_round_trip(void **state)
 	assert_string_equal(type_name(&q.arena, m->fmts[0].arg_types[1]),
 	                    type_name(&s.p.arena, s.p.m.fmts[0].arg_types[1]));
 	assert_int_equal(m->fmts[0].arg_offsets[1], 16);
-	assert_string_equal(m->fmts[0].stderr_prefix, "-e:1:1: error: ");
+	assert_string_equal(m->fmts[0].stderr_prefix, "-e:1:1: ERROR: ");
 	assert_string_equal(m->probes[0].provider, "BEGIN");
 	assert_null(m->probes[0].target);
 	assert_int_equal(m->probes[0].value, 7);

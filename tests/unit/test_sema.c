@@ -36,7 +36,7 @@ static void expect_diags_opts(const char *src, const char *want, bool unsafe)
 	struct compile_run r;
 	compile_run_opts(&r, src, &o);
 	assert_string_equal(compile_diags(&r), want);
-	assert_int_equal(r.rc, strstr(want, ": error: ") ? -1 : 0);
+	assert_int_equal(r.rc, strstr(want, ": ERROR: ") ? -1 : 0);
 	/* sema errors, not syntax errors: the parser accepted the program */
 	assert_true(r.parsed);
 	compile_fini(&r);
@@ -104,10 +104,10 @@ static void test_unknown_probe_type(void **state)
 {
 	(void)state;
 	expect_diags("tracepont:a:b { exit(); }",
-	    "-e:1:1: error: unknown probe type 'tracepont'\n"
+	    "-e:1:1: ERROR: unknown probe type 'tracepont'\n"
 	    "    1 | tracepont:a:b { exit(); }\n"
 	    "      | ^~~~~~~~~\n"
-	    "note: did you mean 'tracepoint'?\n");
+	    "NOTE: did you mean 'tracepoint'?\n");
 }
 
 /* no note when nothing is close */
@@ -115,7 +115,7 @@ static void test_unknown_probe_type_no_suggestion(void **state)
 {
 	(void)state;
 	expect_diags("nosuch:x { exit(); }",
-	    "-e:1:1: error: unknown probe type 'nosuch'\n"
+	    "-e:1:1: ERROR: unknown probe type 'nosuch'\n"
 	    "    1 | nosuch:x { exit(); }\n"
 	    "      | ^~~~~~\n");
 }
@@ -131,16 +131,16 @@ static void test_every_stage_reports_in_program_order(void **state)
 		     "nosuch:x { exit(); }\n"
 		     "END { $v = @never; }\n"
 		     "macro comm() { 1 }",
-	    "-e:4:1: error: macro 'comm' has the name of a builtin\n"
+	    "-e:4:1: ERROR: macro 'comm' has the name of a builtin\n"
 	    "    4 | macro comm() { 1 }\n"
 	    "      | ^~~~~~~~~~~~~~~~~~\n"
-	    "-e:1:14: error: unknown identifier 'nosuchident'\n"
+	    "-e:1:14: ERROR: unknown identifier 'nosuchident'\n"
 	    "    1 | BEGIN { @x = nosuchident; }\n"
 	    "      |              ^~~~~~~~~~~\n"
-	    "-e:2:1: error: unknown probe type 'nosuch'\n"
+	    "-e:2:1: ERROR: unknown probe type 'nosuch'\n"
 	    "    2 | nosuch:x { exit(); }\n"
 	    "      | ^~~~~~\n"
-	    "-e:3:12: error: map '@never' is used but never assigned\n"
+	    "-e:3:12: ERROR: map '@never' is used but never assigned\n"
 	    "    3 | END { $v = @never; }\n"
 	    "      |            ^~~~~~\n");
 }
@@ -149,7 +149,7 @@ static void test_begin_takes_no_arguments(void **state)
 {
 	(void)state;
 	expect_diags("BEGIN:x { exit(); }",
-	    "-e:1:1: error: BEGIN takes no arguments, as in 'BEGIN { ... }'\n"
+	    "-e:1:1: ERROR: BEGIN takes no arguments, as in 'BEGIN { ... }'\n"
 	    "    1 | BEGIN:x { exit(); }\n"
 	    "      | ^~~~~~~\n");
 }
@@ -158,7 +158,7 @@ static void test_end_takes_no_arguments(void **state)
 {
 	(void)state;
 	expect_diags("END:x { exit(); }",
-	    "-e:1:1: error: END takes no arguments, as in 'END { ... }'\n"
+	    "-e:1:1: ERROR: END takes no arguments, as in 'END { ... }'\n"
 	    "    1 | END:x { exit(); }\n"
 	    "      | ^~~~~\n");
 }
@@ -167,7 +167,7 @@ static void test_interval_malformed(void **state)
 {
 	(void)state;
 	expect_diags("interval:x { exit(); }",
-	    "-e:1:1: error: interval probes are written interval:UNIT:N with UNIT one of s, ms, us, hz and N > 0, got 'interval:x'\n"
+	    "-e:1:1: ERROR: interval probes are written interval:UNIT:N with UNIT one of s, ms, us, hz and N > 0, got 'interval:x'\n"
 	    "    1 | interval:x { exit(); }\n"
 	    "      | ^~~~~~~~~~\n");
 }
@@ -176,7 +176,7 @@ static void test_interval_zero(void **state)
 {
 	(void)state;
 	expect_diags("interval:s:0 { exit(); }",
-	    "-e:1:1: error: interval probes are written interval:UNIT:N with UNIT one of s, ms, us, hz and N > 0, got 'interval:s:0'\n"
+	    "-e:1:1: ERROR: interval probes are written interval:UNIT:N with UNIT one of s, ms, us, hz and N > 0, got 'interval:s:0'\n"
 	    "    1 | interval:s:0 { exit(); }\n"
 	    "      | ^~~~~~~~~~~~\n");
 }
@@ -185,7 +185,7 @@ static void test_interval_unknown_unit(void **state)
 {
 	(void)state;
 	expect_diags("interval:q:1 { exit(); }",
-	    "-e:1:1: error: interval probes are written interval:UNIT:N with UNIT one of s, ms, us, hz and N > 0, got 'interval:q:1'\n"
+	    "-e:1:1: ERROR: interval probes are written interval:UNIT:N with UNIT one of s, ms, us, hz and N > 0, got 'interval:q:1'\n"
 	    "    1 | interval:q:1 { exit(); }\n"
 	    "      | ^~~~~~~~~~~~\n");
 }
@@ -195,7 +195,7 @@ static void test_profile_malformed(void **state)
 {
 	(void)state;
 	expect_diags("profile:hz { exit(); }",
-	    "-e:1:1: error: profile probes are written profile:UNIT:N with UNIT one of s, ms, us, hz and N > 0, got 'profile:hz'\n"
+	    "-e:1:1: ERROR: profile probes are written profile:UNIT:N with UNIT one of s, ms, us, hz and N > 0, got 'profile:hz'\n"
 	    "    1 | profile:hz { exit(); }\n"
 	    "      | ^~~~~~~~~~\n");
 }
@@ -204,7 +204,7 @@ static void test_interval_period_too_long(void **state)
 {
 	(void)state;
 	expect_diags("interval:s:999999999999 { exit(); }",
-	    "-e:1:1: error: the period of 'interval:s:999999999999' is too long\n"
+	    "-e:1:1: ERROR: the period of 'interval:s:999999999999' is too long\n"
 	    "    1 | interval:s:999999999999 { exit(); }\n"
 	    "      | ^~~~~~~~~~~~~~~~~~~~~~~\n");
 }
@@ -215,12 +215,12 @@ static void test_timer_period_over_int64(void **state)
 {
 	(void)state;
 	expect_diags("interval:s:9223372037 { exit(); }",
-	    "-e:1:1: error: the period of 'interval:s:9223372037' is too long\n"
+	    "-e:1:1: ERROR: the period of 'interval:s:9223372037' is too long\n"
 	    "    1 | interval:s:9223372037 { exit(); }\n"
 	    "      | ^~~~~~~~~~~~~~~~~~~~~\n");
 	expect_ok("interval:s:9223372036 { exit(); }");
 	expect_diags("software:cpu-clock:9223372036854775808 { exit(); }",
-	    "-e:1:1: error: software:EVENT:COUNT needs a COUNT from 1 to 9223372036854775807, got '9223372036854775808'\n"
+	    "-e:1:1: ERROR: software:EVENT:COUNT needs a COUNT from 1 to 9223372036854775807, got '9223372036854775808'\n"
 	    "    1 | software:cpu-clock:9223372036854775808 { exit(); }\n"
 	    "      | ^~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~\n");
 }
@@ -243,7 +243,7 @@ static void test_profile_hz_over_max_sample_rate(void **state)
 	struct compile_run r;
 	compile_run(&r, src);
 	snprintf(want, sizeof(want),
-		 "-e:1:1: error: 'profile:hz:%llu' is more often than this kernel samples: at most "
+		 "-e:1:1: ERROR: 'profile:hz:%llu' is more often than this kernel samples: at most "
 		 "%llu hz (kernel.perf_event_max_sample_rate)\n",
 		 rate + 1, rate);
 	assert_int_equal(r.rc, -1);
@@ -257,7 +257,7 @@ static void test_tracepoint_missing_name(void **state)
 {
 	(void)state;
 	expect_diags("tracepoint:sched { exit(); }",
-	    "-e:1:1: error: a tracepoint is written tracepoint:CATEGORY:NAME, got 'tracepoint:sched'\n"
+	    "-e:1:1: ERROR: a tracepoint is written tracepoint:CATEGORY:NAME, got 'tracepoint:sched'\n"
 	    "    1 | tracepoint:sched { exit(); }\n"
 	    "      | ^~~~~~~~~~~~~~~~\n");
 }
@@ -266,7 +266,7 @@ static void test_tracepoint_too_many_parts(void **state)
 {
 	(void)state;
 	expect_diags("tracepoint:a:b:c { exit(); }",
-	    "-e:1:1: error: a tracepoint is written tracepoint:CATEGORY:NAME, got 'tracepoint:a:b:c'\n"
+	    "-e:1:1: ERROR: a tracepoint is written tracepoint:CATEGORY:NAME, got 'tracepoint:a:b:c'\n"
 	    "    1 | tracepoint:a:b:c { exit(); }\n"
 	    "      | ^~~~~~~~~~~~~~~~\n");
 }
@@ -276,27 +276,27 @@ static void test_tracepoint_unknown_suggests_name(void **state)
 {
 	(void)state;
 	expect_diags("tracepoint:syscalls:sys_enter_opnat { exit(); }",
-	    "-e:1:1: error: tracepoint not found: syscalls:sys_enter_opnat\n"
+	    "-e:1:1: ERROR: tracepoint not found: syscalls:sys_enter_opnat\n"
 	    "    1 | tracepoint:syscalls:sys_enter_opnat { exit(); }\n"
 	    "      | ^~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~\n"
-	    "note: did you mean 'tracepoint:syscalls:sys_enter_openat'?\n");
+	    "NOTE: did you mean 'tracepoint:syscalls:sys_enter_openat'?\n");
 }
 
 static void test_tracepoint_unknown_suggests_category(void **state)
 {
 	(void)state;
 	expect_diags("tracepoint:sycalls:sys_enter_openat { exit(); }",
-	    "-e:1:1: error: tracepoint not found: sycalls:sys_enter_openat\n"
+	    "-e:1:1: ERROR: tracepoint not found: sycalls:sys_enter_openat\n"
 	    "    1 | tracepoint:sycalls:sys_enter_openat { exit(); }\n"
 	    "      | ^~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~\n"
-	    "note: did you mean category 'syscalls'?\n");
+	    "NOTE: did you mean category 'syscalls'?\n");
 }
 
 static void test_tracepoint_unknown_no_suggestion(void **state)
 {
 	(void)state;
 	expect_diags("tracepoint:zzzzzzzz:qqqqqq { exit(); }",
-	    "-e:1:1: error: tracepoint not found: zzzzzzzz:qqqqqq\n"
+	    "-e:1:1: ERROR: tracepoint not found: zzzzzzzz:qqqqqq\n"
 	    "    1 | tracepoint:zzzzzzzz:qqqqqq { exit(); }\n"
 	    "      | ^~~~~~~~~~~~~~~~~~~~~~~~~~\n");
 }
@@ -306,17 +306,17 @@ static void test_tracepoint_alias_unknown(void **state)
 {
 	(void)state;
 	expect_diags("t:syscalls:sys_enter_opnat { exit(); }",
-	    "-e:1:1: error: tracepoint not found: syscalls:sys_enter_opnat\n"
+	    "-e:1:1: ERROR: tracepoint not found: syscalls:sys_enter_opnat\n"
 	    "    1 | t:syscalls:sys_enter_opnat { exit(); }\n"
 	    "      | ^~~~~~~~~~~~~~~~~~~~~~~~~~\n"
-	    "note: did you mean 'tracepoint:syscalls:sys_enter_openat'?\n");
+	    "NOTE: did you mean 'tracepoint:syscalls:sys_enter_openat'?\n");
 }
 
 static void test_tracepoint_glob_matches_nothing(void **state)
 {
 	(void)state;
 	expect_diags("tracepoint:syscalls:nomatch* { exit(); }",
-	    "-e:1:1: error: no tracepoint matches 'syscalls:nomatch*'\n"
+	    "-e:1:1: ERROR: no tracepoint matches 'syscalls:nomatch*'\n"
 	    "    1 | tracepoint:syscalls:nomatch* { exit(); }\n"
 	    "      | ^~~~~~~~~~~~~~~~~~~~~~~~~~~~\n");
 }
@@ -325,17 +325,17 @@ static void test_tracepoint_no_such_field_suggests(void **state)
 {
 	(void)state;
 	expect_diags("tracepoint:syscalls:sys_enter_openat { $x = args.filenam; }",
-	    "-e:1:50: error: tracepoint syscalls:sys_enter_openat has no field 'filenam'\n"
+	    "-e:1:50: ERROR: tracepoint syscalls:sys_enter_openat has no field 'filenam'\n"
 	    "    1 | tracepoint:syscalls:sys_enter_openat { $x = args.filenam; }\n"
 	    "      |                                                  ^~~~~~~\n"
-	    "note: did you mean 'args.filename'?\n");
+	    "NOTE: did you mean 'args.filename'?\n");
 }
 
 static void test_tracepoint_no_such_field(void **state)
 {
 	(void)state;
 	expect_diags("tracepoint:syscalls:sys_enter_openat { $x = args.zzzzzzzz; }",
-	    "-e:1:50: error: tracepoint syscalls:sys_enter_openat has no field 'zzzzzzzz'\n"
+	    "-e:1:50: ERROR: tracepoint syscalls:sys_enter_openat has no field 'zzzzzzzz'\n"
 	    "    1 | tracepoint:syscalls:sys_enter_openat { $x = args.zzzzzzzz; }\n"
 	    "      |                                                  ^~~~~~~~\n");
 }
@@ -345,7 +345,7 @@ static void test_tracepoint_field_missing_in_one_spec(void **state)
 {
 	(void)state;
 	expect_diags("tracepoint:syscalls:sys_enter_read, tracepoint:syscalls:sys_enter_openat { $x = args.filename; }",
-	    "-e:1:86: error: tracepoint syscalls:sys_enter_read has no field 'filename'\n"
+	    "-e:1:86: ERROR: tracepoint syscalls:sys_enter_read has no field 'filename'\n"
 	    "    1 | tracepoint:syscalls:sys_enter_read, tracepoint:syscalls:sys_enter_openat { $x = args.filename; }\n"
 	    "      |                                                                                      ^~~~~~~~\n");
 }
@@ -354,7 +354,7 @@ static void test_tracepoint_field_types_differ(void **state)
 {
 	(void)state;
 	expect_diags("tracepoint:sched:sched_process_exec,tracepoint:syscalls:sys_enter_openat { $x = args.filename; }",
-	    "-e:1:81: error: args.filename has type string[64] in tracepoint:sched:sched_process_exec but int8 * in tracepoint:syscalls:sys_enter_openat; split the probe so each has one type\n"
+	    "-e:1:81: ERROR: args.filename has type string[64] in tracepoint:sched:sched_process_exec but int8 * in tracepoint:syscalls:sys_enter_openat; split the probe so each has one type\n"
 	    "    1 | tracepoint:sched:sched_process_exec,tracepoint:syscalls:sys_enter_openat { $x = args.filename; }\n"
 	    "      |                                                                                 ^~~~~~~~~~~~~\n");
 }
@@ -365,7 +365,7 @@ static void test_tracepoint_field_unreadable(void **state)
 	(void)state;
 	/* a flexible array of integers; fixed ones (saddr[4]) are read */
 	expect_diags("tracepoint:ftrace:bprint { $x = args.buf; }",
-	    "-e:1:38: error: field 'buf' of tracepoint:ftrace:bprint has type 'u32', which sonde cannot read yet\n"
+	    "-e:1:38: ERROR: field 'buf' of tracepoint:ftrace:bprint has type 'u32', which sonde cannot read yet\n"
 	    "    1 | tracepoint:ftrace:bprint { $x = args.buf; }\n"
 	    "      |                                      ^~~\n");
 	expect_ok("tracepoint:sock:inet_sock_set_state { $x = args.saddr; print($x[3]); }");
@@ -375,7 +375,7 @@ static void test_rawtracepoint_malformed(void **state)
 {
 	(void)state;
 	expect_diags("rawtracepoint:a:b { exit(); }",
-	    "-e:1:1: error: a raw tracepoint is written rawtracepoint:NAME, got 'rawtracepoint:a:b'\n"
+	    "-e:1:1: ERROR: a raw tracepoint is written rawtracepoint:NAME, got 'rawtracepoint:a:b'\n"
 	    "    1 | rawtracepoint:a:b { exit(); }\n"
 	    "      | ^~~~~~~~~~~~~~~~~\n");
 }
@@ -384,7 +384,7 @@ static void test_rawtracepoint_unknown(void **state)
 {
 	(void)state;
 	expect_diags("rawtracepoint:nosuchthing { exit(); }",
-	    "-e:1:1: error: no tracepoint is named 'nosuchthing'\n"
+	    "-e:1:1: ERROR: no tracepoint is named 'nosuchthing'\n"
 	    "    1 | rawtracepoint:nosuchthing { exit(); }\n"
 	    "      | ^~~~~~~~~~~~~~~~~~~~~~~~~\n");
 }
@@ -393,7 +393,7 @@ static void test_no_probes(void **state)
 {
 	(void)state;
 	expect_diags("// only a comment",
-	    "-e:1:1: error: the program has no probes\n"
+	    "-e:1:1: ERROR: the program has no probes\n"
 	    "    1 | // only a comment\n"
 	    "      | ^\n");
 }
@@ -402,7 +402,7 @@ static void test_unknown_identifier(void **state)
 {
 	(void)state;
 	expect_diags("BEGIN { $x = foo; }",
-	    "-e:1:14: error: unknown identifier 'foo'\n"
+	    "-e:1:14: ERROR: unknown identifier 'foo'\n"
 	    "    1 | BEGIN { $x = foo; }\n"
 	    "      |              ^~~\n");
 }
@@ -411,17 +411,17 @@ static void test_unknown_identifier_suggests(void **state)
 {
 	(void)state;
 	expect_diags("BEGIN { $x = pidd; }",
-	    "-e:1:14: error: unknown identifier 'pidd'\n"
+	    "-e:1:14: ERROR: unknown identifier 'pidd'\n"
 	    "    1 | BEGIN { $x = pidd; }\n"
 	    "      |              ^~~~\n"
-	    "note: did you mean 'pid'?\n");
+	    "NOTE: did you mean 'pid'?\n");
 }
 
 static void test_argn_outside_raw_context(void **state)
 {
 	(void)state;
 	expect_diags("BEGIN { $x = arg0; }",
-	    "-e:1:14: error: 'arg0' is not available in BEGIN probes\n"
+	    "-e:1:14: ERROR: 'arg0' is not available in BEGIN probes\n"
 	    "    1 | BEGIN { $x = arg0; }\n"
 	    "      |              ^~~~\n");
 }
@@ -430,7 +430,7 @@ static void test_retval_in_begin(void **state)
 {
 	(void)state;
 	expect_diags("BEGIN { $x = retval; }",
-	    "-e:1:14: error: 'retval' is not available in BEGIN probes\n"
+	    "-e:1:14: ERROR: 'retval' is not available in BEGIN probes\n"
 	    "    1 | BEGIN { $x = retval; }\n"
 	    "      |              ^~~~~~\n");
 }
@@ -439,7 +439,7 @@ static void test_kstack_in_begin(void **state)
 {
 	(void)state;
 	expect_diags("BEGIN { $x = kstack; }",
-	    "-e:1:14: error: 'kstack' is not available in BEGIN probes\n"
+	    "-e:1:14: ERROR: 'kstack' is not available in BEGIN probes\n"
 	    "    1 | BEGIN { $x = kstack; }\n"
 	    "      |              ^~~~~~\n");
 }
@@ -448,7 +448,7 @@ static void test_args_in_begin(void **state)
 {
 	(void)state;
 	expect_diags("BEGIN { $x = args.foo; }",
-	    "-e:1:14: error: 'args' is not available in BEGIN probes\n"
+	    "-e:1:14: ERROR: 'args' is not available in BEGIN probes\n"
 	    "    1 | BEGIN { $x = args.foo; }\n"
 	    "      |              ^~~~\n");
 }
@@ -457,7 +457,7 @@ static void test_pkt_in_begin(void **state)
 {
 	(void)state;
 	expect_diags("BEGIN { $x = pkt.len; }",
-	    "-e:1:14: error: 'pkt' is not available in BEGIN probes\n"
+	    "-e:1:14: ERROR: 'pkt' is not available in BEGIN probes\n"
 	    "    1 | BEGIN { $x = pkt.len; }\n"
 	    "      |              ^~~\n");
 }
@@ -466,7 +466,7 @@ static void test_args_without_field(void **state)
 {
 	(void)state;
 	expect_diags("tracepoint:syscalls:sys_enter_openat { $x = args; }",
-	    "-e:1:45: error: 'args' is used with a field, as in args.NAME\n"
+	    "-e:1:45: ERROR: 'args' is used with a field, as in args.NAME\n"
 	    "    1 | tracepoint:syscalls:sys_enter_openat { $x = args; }\n"
 	    "      |                                             ^~~~\n");
 }
@@ -475,7 +475,7 @@ static void test_unknown_function(void **state)
 {
 	(void)state;
 	expect_diags("BEGIN { frobnicate(1); }",
-	    "-e:1:9: error: unknown function 'frobnicate'\n"
+	    "-e:1:9: ERROR: unknown function 'frobnicate'\n"
 	    "    1 | BEGIN { frobnicate(1); }\n"
 	    "      |         ^~~~~~~~~~\n");
 }
@@ -484,17 +484,17 @@ static void test_unknown_function_suggests(void **state)
 {
 	(void)state;
 	expect_diags("BEGIN { prnt(\"a\"); }",
-	    "-e:1:9: error: unknown function 'prnt'\n"
+	    "-e:1:9: ERROR: unknown function 'prnt'\n"
 	    "    1 | BEGIN { prnt(\"a\"); }\n"
 	    "      |         ^~~~\n"
-	    "note: did you mean 'print'?\n");
+	    "NOTE: did you mean 'print'?\n");
 }
 
 static void test_unsafe_system(void **state)
 {
 	(void)state;
 	expect_diags("BEGIN { system(\"ls\"); }",
-	    "-e:1:9: error: system() acts on the system and is unsafe; run sonde with --unsafe to allow it\n"
+	    "-e:1:9: ERROR: system() acts on the system and is unsafe; run sonde with --unsafe to allow it\n"
 	    "    1 | BEGIN { system(\"ls\"); }\n"
 	    "      |         ^~~~~~\n");
 }
@@ -503,7 +503,7 @@ static void test_unsafe_signal(void **state)
 {
 	(void)state;
 	expect_diags("BEGIN { signal(\"SIGKILL\"); }",
-	    "-e:1:9: error: signal() acts on the system and is unsafe; run sonde with --unsafe to allow it\n"
+	    "-e:1:9: ERROR: signal() acts on the system and is unsafe; run sonde with --unsafe to allow it\n"
 	    "    1 | BEGIN { signal(\"SIGKILL\"); }\n"
 	    "      |         ^~~~~~\n");
 }
@@ -519,7 +519,7 @@ static void test_unsafe_override(void **state)
 {
 	(void)state;
 	expect_diags("BEGIN { override(1); }",
-	    "-e:1:9: error: override() acts on the system and is unsafe; run sonde with --unsafe to allow it\n"
+	    "-e:1:9: ERROR: override() acts on the system and is unsafe; run sonde with --unsafe to allow it\n"
 	    "    1 | BEGIN { override(1); }\n"
 	    "      |         ^~~~~~~~\n");
 }
@@ -529,7 +529,7 @@ static void test_unsafe_override_only_in_kprobes(void **state)
 {
 	(void)state;
 	expect_diags_unsafe("BEGIN { override(1); }",
-	    "-e:1:9: error: 'override()' is not available in BEGIN probes\n"
+	    "-e:1:9: ERROR: 'override()' is not available in BEGIN probes\n"
 	    "    1 | BEGIN { override(1); }\n"
 	    "      |         ^~~~~~~~\n");
 }
@@ -538,7 +538,7 @@ static void test_probe_bound_functions(void **state)
 {
 	(void)state;
 	expect_diags("BEGIN { print(uaddr(\"x\")); }",
-	    "-e:1:15: error: 'uaddr()' is not available in BEGIN probes\n"
+	    "-e:1:15: ERROR: 'uaddr()' is not available in BEGIN probes\n"
 	    "    1 | BEGIN { print(uaddr(\"x\")); }\n"
 	    "      |               ^~~~~\n");
 }
@@ -547,20 +547,20 @@ static void test_named_numbers(void **state)
 {
 	(void)state;
 	expect_diags("BEGIN { print(cgroup_path(1, 2)); }",
-	    "-e:1:30: error: cgroup_path() needs the hierarchies to look in as a string literal, "
+	    "-e:1:30: ERROR: cgroup_path() needs the hierarchies to look in as a string literal, "
 	    "as in \"unified\" or \"cpu*\"\n"
 	    "    1 | BEGIN { print(cgroup_path(1, 2)); }\n"
 	    "      |                              ^\n");
 	expect_diags("BEGIN { print(strerror(\"a\")); }",
-	    "-e:1:24: error: strerror() needs an integer, got string[2]\n"
+	    "-e:1:24: ERROR: strerror() needs an integer, got string[2]\n"
 	    "    1 | BEGIN { print(strerror(\"a\")); }\n"
 	    "      |                        ^~~\n");
 	expect_diags("BEGIN { if (syscall_name(1) == \"x\") {} }",
-	    "-e:1:13: error: cannot compare syscall_name with string[2]\n"
+	    "-e:1:13: ERROR: cannot compare syscall_name with string[2]\n"
 	    "    1 | BEGIN { if (syscall_name(1) == \"x\") {} }\n"
 	    "      |             ^~~~~~~~~~~~~~~~~~~~~~\n");
 	expect_diags_unsafe("BEGIN { signal_thread(\"FOO\"); }",
-	    "-e:1:23: error: signal_thread(): unknown signal 'FOO'\n"
+	    "-e:1:23: ERROR: signal_thread(): unknown signal 'FOO'\n"
 	    "    1 | BEGIN { signal_thread(\"FOO\"); }\n"
 	    "      |                       ^~~~~\n");
 }
@@ -570,7 +570,7 @@ static void test_call_exact_arity(void **state)
 	(void)state;
 	/* count(), as exit() now takes an optional code */
 	expect_diags("BEGIN { @c = count(1); }",
-	    "-e:1:14: error: count() takes 0 arguments, 1 given\n"
+	    "-e:1:14: ERROR: count() takes 0 arguments, 1 given\n"
 	    "    1 | BEGIN { @c = count(1); }\n"
 	    "      |              ^~~~~\n");
 }
@@ -579,7 +579,7 @@ static void test_call_arity_range(void **state)
 {
 	(void)state;
 	expect_diags("BEGIN { printf(); }",
-	    "-e:1:9: error: printf() takes 1 to 17 arguments, 0 given\n"
+	    "-e:1:9: ERROR: printf() takes 1 to 17 arguments, 0 given\n"
 	    "    1 | BEGIN { printf(); }\n"
 	    "      |         ^~~~~~\n");
 }
@@ -588,7 +588,7 @@ static void test_call_arity_range_too_many(void **state)
 {
 	(void)state;
 	expect_diags("BEGIN { $x = str(comm, 1, 2); }",
-	    "-e:1:14: error: str() takes 1 or 2 arguments, 3 given\n"
+	    "-e:1:14: ERROR: str() takes 1 or 2 arguments, 3 given\n"
 	    "    1 | BEGIN { $x = str(comm, 1, 2); }\n"
 	    "      |              ^~~\n");
 }
@@ -597,7 +597,7 @@ static void test_aggregation_as_statement(void **state)
 {
 	(void)state;
 	expect_diags("BEGIN { count(); }",
-	    "-e:1:9: error: count() must be assigned to a map, as in @x = count()\n"
+	    "-e:1:9: ERROR: count() must be assigned to a map, as in @x = count()\n"
 	    "    1 | BEGIN { count(); }\n"
 	    "      |         ^~~~~\n");
 }
@@ -606,7 +606,7 @@ static void test_aggregation_with_arg_as_statement(void **state)
 {
 	(void)state;
 	expect_diags("BEGIN { sum(1); }",
-	    "-e:1:9: error: sum() must be assigned to a map, as in @x = sum(...)\n"
+	    "-e:1:9: ERROR: sum() must be assigned to a map, as in @x = sum(...)\n"
 	    "    1 | BEGIN { sum(1); }\n"
 	    "      |         ^~~\n");
 }
@@ -615,7 +615,7 @@ static void test_printf_as_value(void **state)
 {
 	(void)state;
 	expect_diags("BEGIN { $x = printf(\"a\"); }",
-	    "-e:1:14: error: printf() has no value; use it as a statement\n"
+	    "-e:1:14: ERROR: printf() has no value; use it as a statement\n"
 	    "    1 | BEGIN { $x = printf(\"a\"); }\n"
 	    "      |              ^~~~~~\n");
 }
@@ -624,7 +624,7 @@ static void test_exit_as_value(void **state)
 {
 	(void)state;
 	expect_diags("BEGIN { $x = exit(); }",
-	    "-e:1:14: error: exit() has no value; use it as a statement\n"
+	    "-e:1:14: ERROR: exit() has no value; use it as a statement\n"
 	    "    1 | BEGIN { $x = exit(); }\n"
 	    "      |              ^~~~\n");
 }
@@ -633,7 +633,7 @@ static void test_print_as_value(void **state)
 {
 	(void)state;
 	expect_diags("BEGIN { @m = 1; $x = print(@m); }",
-	    "-e:1:22: error: print() has no value; use it as a statement\n"
+	    "-e:1:22: ERROR: print() has no value; use it as a statement\n"
 	    "    1 | BEGIN { @m = 1; $x = print(@m); }\n"
 	    "      |                      ^~~~~\n");
 }
@@ -649,7 +649,7 @@ static void test_redirect_as_value(void **state)
 {
 	(void)state;
 	expect_diags("BEGIN { $x = redirect(\"lo\"); }",
-	    "-e:1:14: error: redirect() ends the probe; use it as a statement\n"
+	    "-e:1:14: ERROR: redirect() ends the probe; use it as a statement\n"
 	    "    1 | BEGIN { $x = redirect(\"lo\"); }\n"
 	    "      |              ^~~~~~~~\n");
 }
@@ -658,7 +658,7 @@ static void test_redirect_outside_xdp(void **state)
 {
 	(void)state;
 	expect_diags("BEGIN { redirect(\"lo\"); }",
-	    "-e:1:9: error: 'redirect()' is not available in BEGIN probes\n"
+	    "-e:1:9: ERROR: 'redirect()' is not available in BEGIN probes\n"
 	    "    1 | BEGIN { redirect(\"lo\"); }\n"
 	    "      |         ^~~~~~~~\n");
 }
@@ -667,7 +667,7 @@ static void test_printf_format_not_literal(void **state)
 {
 	(void)state;
 	expect_diags("BEGIN { $f = \"%d\"; printf($f, 1); }",
-	    "-e:1:27: error: printf() needs a string literal as its first argument\n"
+	    "-e:1:27: ERROR: printf() needs a string literal as its first argument\n"
 	    "    1 | BEGIN { $f = \"%d\"; printf($f, 1); }\n"
 	    "      |                           ^~\n");
 }
@@ -676,7 +676,7 @@ static void test_printf_star_width(void **state)
 {
 	(void)state;
 	expect_diags("BEGIN { printf(\"%*d\\n\", 1); }",
-	    "-e:1:18: error: invalid format: '*' width or precision is not supported; write the number in the format\n"
+	    "-e:1:18: ERROR: invalid format: '*' width or precision is not supported; write the number in the format\n"
 	    "    1 | BEGIN { printf(\"%*d\\n\", 1); }\n"
 	    "      |                  ^\n");
 }
@@ -685,7 +685,7 @@ static void test_printf_star_precision(void **state)
 {
 	(void)state;
 	expect_diags("BEGIN { printf(\"%.*d\\n\", 1); }",
-	    "-e:1:19: error: invalid format: '*' width or precision is not supported; write the number in the format\n"
+	    "-e:1:19: ERROR: invalid format: '*' width or precision is not supported; write the number in the format\n"
 	    "    1 | BEGIN { printf(\"%.*d\\n\", 1); }\n"
 	    "      |                   ^\n");
 }
@@ -694,7 +694,7 @@ static void test_printf_incomplete_conversion(void **state)
 {
 	(void)state;
 	expect_diags("BEGIN { printf(\"100%\"); }",
-	    "-e:1:20: error: invalid format: incomplete conversion at the end of the format (write %% for a '%')\n"
+	    "-e:1:20: ERROR: invalid format: incomplete conversion at the end of the format (write %% for a '%')\n"
 	    "    1 | BEGIN { printf(\"100%\"); }\n"
 	    "      |                    ^\n");
 }
@@ -703,7 +703,7 @@ static void test_printf_unknown_conversion(void **state)
 {
 	(void)state;
 	expect_diags("BEGIN { printf(\"%q\\n\", 1); }",
-	    "-e:1:18: error: invalid format: unknown conversion (supported: %d %i %u %x %X %o %c %p %s %r %rx %rh %%)\n"
+	    "-e:1:18: ERROR: invalid format: unknown conversion (supported: %d %i %u %x %X %o %c %p %s %r %rx %rh %%)\n"
 	    "    1 | BEGIN { printf(\"%q\\n\", 1); }\n"
 	    "      |                  ^\n");
 }
@@ -712,7 +712,7 @@ static void test_printf_percent_with_width(void **state)
 {
 	(void)state;
 	expect_diags("BEGIN { printf(\"%5%\"); }",
-	    "-e:1:17: error: invalid format: '%%' takes no flags, width or length\n"
+	    "-e:1:17: ERROR: invalid format: '%%' takes no flags, width or length\n"
 	    "    1 | BEGIN { printf(\"%5%\"); }\n"
 	    "      |                 ^\n");
 }
@@ -721,7 +721,7 @@ static void test_printf_length_on_string(void **state)
 {
 	(void)state;
 	expect_diags("BEGIN { printf(\"%ls\\n\", comm); }",
-	    "-e:1:17: error: invalid format: a length modifier (h, l, ll, j, z, t) only goes with integer conversions\n"
+	    "-e:1:17: ERROR: invalid format: a length modifier (h, l, ll, j, z, t) only goes with integer conversions\n"
 	    "    1 | BEGIN { printf(\"%ls\\n\", comm); }\n"
 	    "      |                 ^\n");
 }
@@ -730,7 +730,7 @@ static void test_printf_string_conversion_gets_int(void **state)
 {
 	(void)state;
 	expect_diags("BEGIN { printf(\"%s\\n\", pid); }",
-	    "-e:1:24: error: %s expects a string argument, got uint64\n"
+	    "-e:1:24: ERROR: %s expects a string argument, got uint64\n"
 	    "    1 | BEGIN { printf(\"%s\\n\", pid); }\n"
 	    "      |                        ^~~\n");
 }
@@ -739,7 +739,7 @@ static void test_printf_int_conversion_gets_string(void **state)
 {
 	(void)state;
 	expect_diags("BEGIN { printf(\"pid %d\\n\", comm); }",
-	    "-e:1:28: error: %d expects an integer argument, got string[16]\n"
+	    "-e:1:28: ERROR: %d expects an integer argument, got string[16]\n"
 	    "    1 | BEGIN { printf(\"pid %d\\n\", comm); }\n"
 	    "      |                            ^~~~\n");
 }
@@ -748,7 +748,7 @@ static void test_printf_int_conversion_gets_tuple(void **state)
 {
 	(void)state;
 	expect_diags("BEGIN { printf(\"%x\\n\", (1, 2)); }",
-	    "-e:1:24: error: %x expects an integer argument, got (int64, int64)\n"
+	    "-e:1:24: ERROR: %x expects an integer argument, got (int64, int64)\n"
 	    "    1 | BEGIN { printf(\"%x\\n\", (1, 2)); }\n"
 	    "      |                        ^~~~~~\n");
 }
@@ -757,7 +757,7 @@ static void test_printf_buffer_conversion_gets_int(void **state)
 {
 	(void)state;
 	expect_diags("BEGIN { printf(\"%r\\n\", 1); }",
-	    "-e:1:24: error: %r expects a buffer argument, got int64\n"
+	    "-e:1:24: ERROR: %r expects a buffer argument, got int64\n"
 	    "    1 | BEGIN { printf(\"%r\\n\", 1); }\n"
 	    "      |                        ^\n");
 }
@@ -766,7 +766,7 @@ static void test_printf_too_few_arguments(void **state)
 {
 	(void)state;
 	expect_diags("BEGIN { printf(\"%s %d\\n\", comm); }",
-	    "-e:1:9: error: printf() format has 2 conversions but 1 argument is given\n"
+	    "-e:1:9: ERROR: printf() format has 2 conversions but 1 argument is given\n"
 	    "    1 | BEGIN { printf(\"%s %d\\n\", comm); }\n"
 	    "      |         ^~~~~~\n");
 }
@@ -775,7 +775,7 @@ static void test_printf_too_many_arguments(void **state)
 {
 	(void)state;
 	expect_diags("BEGIN { printf(\"%d\\n\", 1, 2); }",
-	    "-e:1:9: error: printf() format has 1 conversion but 2 arguments are given\n"
+	    "-e:1:9: ERROR: printf() format has 1 conversion but 2 arguments are given\n"
 	    "    1 | BEGIN { printf(\"%d\\n\", 1, 2); }\n"
 	    "      |         ^~~~~~\n");
 }
@@ -784,7 +784,7 @@ static void test_printf_no_conversions(void **state)
 {
 	(void)state;
 	expect_diags("BEGIN { printf(\"hello\\n\", 1); }",
-	    "-e:1:9: error: printf() format has 0 conversions but 1 argument is given\n"
+	    "-e:1:9: ERROR: printf() format has 0 conversions but 1 argument is given\n"
 	    "    1 | BEGIN { printf(\"hello\\n\", 1); }\n"
 	    "      |         ^~~~~~\n");
 }
@@ -793,7 +793,7 @@ static void test_printf_argument_without_value(void **state)
 {
 	(void)state;
 	expect_diags("BEGIN { printf(\"%d\\n\", count()); }",
-	    "-e:1:24: error: count() must be assigned to a map, as in @x = count()\n"
+	    "-e:1:24: ERROR: count() must be assigned to a map, as in @x = count()\n"
 	    "    1 | BEGIN { printf(\"%d\\n\", count()); }\n"
 	    "      |                        ^~~~~\n");
 }
@@ -802,7 +802,7 @@ static void test_str_length_not_literal(void **state)
 {
 	(void)state;
 	expect_diags("BEGIN { $n = 4; $s = str(comm, $n); }",
-	    "-e:1:32: error: the length of str() must be an integer literal\n"
+	    "-e:1:32: ERROR: the length of str() must be an integer literal\n"
 	    "    1 | BEGIN { $n = 4; $s = str(comm, $n); }\n"
 	    "      |                                ^~\n");
 }
@@ -811,7 +811,7 @@ static void test_str_length_zero(void **state)
 {
 	(void)state;
 	expect_diags("BEGIN { $s = str(comm, 0); }",
-	    "-e:1:24: error: str() length must be between 1 and 4096, got 0\n"
+	    "-e:1:24: ERROR: str() length must be between 1 and 4096, got 0\n"
 	    "    1 | BEGIN { $s = str(comm, 0); }\n"
 	    "      |                        ^\n");
 }
@@ -820,7 +820,7 @@ static void test_str_length_too_large(void **state)
 {
 	(void)state;
 	expect_diags("BEGIN { $s = str(comm, 5000); }",
-	    "-e:1:24: error: str() length must be between 1 and 4096, got 5000\n"
+	    "-e:1:24: ERROR: str() length must be between 1 and 4096, got 5000\n"
 	    "    1 | BEGIN { $s = str(comm, 5000); }\n"
 	    "      |                        ^~~~\n");
 }
@@ -829,7 +829,7 @@ static void test_str_of_tuple(void **state)
 {
 	(void)state;
 	expect_diags("BEGIN { $s = str((1, 2)); }",
-	    "-e:1:18: error: str() needs a pointer or string, got (int64, int64)\n"
+	    "-e:1:18: ERROR: str() needs a pointer or string, got (int64, int64)\n"
 	    "    1 | BEGIN { $s = str((1, 2)); }\n"
 	    "      |                  ^~~~~~\n");
 }
@@ -839,7 +839,7 @@ static void test_strlen_of_tuple(void **state)
 {
 	(void)state;
 	expect_diags("BEGIN { $n = strlen((1, 2)); }",
-	    "-e:1:21: error: strlen() needs a string or a char pointer, got (int64, int64)\n"
+	    "-e:1:21: ERROR: strlen() needs a string or a char pointer, got (int64, int64)\n"
 	    "    1 | BEGIN { $n = strlen((1, 2)); }\n"
 	    "      |                     ^~~~~~\n");
 }
@@ -850,7 +850,7 @@ static void test_len_of_int(void **state)
 {
 	(void)state;
 	expect_diags("BEGIN { $n = len(5); }",
-	    "-e:1:18: error: call to len() expects a map, ustack, or kstack, got int64\n"
+	    "-e:1:18: ERROR: call to len() expects a map, ustack, or kstack, got int64\n"
 	    "    1 | BEGIN { $n = len(5); }\n"
 	    "      |                  ^\n");
 }
@@ -862,7 +862,7 @@ static void test_dw_ustack_needs_process(void **state)
 {
 	(void)state;
 	expect_diags("profile:hz:99 { @[dw_ustack(3)] = count(); }",
-	    "-e:1:19: error: dw_ustack requires a target process: give it with -p PID, -c CMD "
+	    "-e:1:19: ERROR: dw_ustack requires a target process: give it with -p PID, -c CMD "
 	    "or --dwarf-pid PID (its unwind tables are read when sonde starts)\n"
 	    "    1 | profile:hz:99 { @[dw_ustack(3)] = count(); }\n"
 	    "      |                   ^~~~~~~~~\n");
@@ -872,7 +872,7 @@ static void test_dw_ustack_needs_process(void **state)
 	struct compile_run r;
 	compile_run_opts(&r, "profile:hz:99 { @[dw_ustack] = count(); }", &o);
 	assert_string_equal(compile_diags(&r),
-	    "-e:1:19: error: dw_ustack (DWARF stack unwinding) feature is not enabled by "
+	    "-e:1:19: ERROR: dw_ustack (DWARF stack unwinding) feature is not enabled by "
 	    "default. To enable this unstable feature, set the config flag to enable. "
 	    "unstable_dw_ustack=enable\n"
 	    "    1 | profile:hz:99 { @[dw_ustack] = count(); }\n"
@@ -885,7 +885,7 @@ static void test_comm_of_string(void **state)
 {
 	(void)state;
 	expect_diags("BEGIN { $c = comm(\"x\"); }",
-	    "-e:1:19: error: comm(PID) needs an integer pid, got string[2]\n"
+	    "-e:1:19: ERROR: comm(PID) needs an integer pid, got string[2]\n"
 	    "    1 | BEGIN { $c = comm(\"x\"); }\n"
 	    "      |                   ^~~\n");
 }
@@ -894,7 +894,7 @@ static void test_memcmp_longer_than_value(void **state)
 {
 	(void)state;
 	expect_diags("BEGIN { $n = memcmp(\"ab\", \"abc\", 4); }",
-	    "-e:1:34: error: memcmp()'s length 4 is more than the 3 bytes of its first argument (string[3])\n"
+	    "-e:1:34: ERROR: memcmp()'s length 4 is more than the 3 bytes of its first argument (string[3])\n"
 	    "    1 | BEGIN { $n = memcmp(\"ab\", \"abc\", 4); }\n"
 	    "      |                                  ^\n");
 }
@@ -903,7 +903,7 @@ static void test_static_assert_false(void **state)
 {
 	(void)state;
 	expect_diags("BEGIN { static_assert(sizeof(comm) == 8, \"comm is 8 bytes\"); }",
-	    "-e:1:9: error: comm is 8 bytes\n"
+	    "-e:1:9: ERROR: comm is 8 bytes\n"
 	    "    1 | BEGIN { static_assert(sizeof(comm) == 8, \"comm is 8 bytes\"); }\n"
 	    "      |         ^~~~~~~~~~~~~\n");
 }
@@ -913,7 +913,7 @@ static void test_assert_str_not_string_like(void **state)
 {
 	(void)state;
 	expect_diags("BEGIN { assert_str((int32 *)0); }",
-	    "-e:1:20: error: assert_str(): a string-like pointer must be of chars (1-byte integers), "
+	    "-e:1:20: ERROR: assert_str(): a string-like pointer must be of chars (1-byte integers), "
 	    "got int32 *\n"
 	    "    1 | BEGIN { assert_str((int32 *)0); }\n"
 	    "      |                    ^~~~~~~~~~\n");
@@ -925,7 +925,7 @@ static void test_is_err_of_a_string(void **state)
 {
 	(void)state;
 	expect_diags("BEGIN { $e = is_err(\"s\"); }",
-	    "-e:1:21: error: is_err() needs a pointer or an integer, got string[2]\n"
+	    "-e:1:21: ERROR: is_err() needs a pointer or an integer, got string[2]\n"
 	    "    1 | BEGIN { $e = is_err(\"s\"); }\n"
 	    "      |                     ^~~\n");
 }
@@ -941,7 +941,7 @@ static void test_find_needs_variable(void **state)
 {
 	(void)state;
 	expect_diags("BEGIN { find(@m, 1, 2); @m[1] = 1; }",
-	    "-e:1:21: error: find() stores the value in a $variable, as in find(@m, key, $v)\n"
+	    "-e:1:21: ERROR: find() stores the value in a $variable, as in find(@m, key, $v)\n"
 	    "    1 | BEGIN { find(@m, 1, 2); @m[1] = 1; }\n"
 	    "      |                     ^\n");
 }
@@ -950,7 +950,7 @@ static void test_socket_cookie_outside_fentry(void **state)
 {
 	(void)state;
 	expect_diags("BEGIN { $c = socket_cookie((struct sock *)0); }",
-	    "-e:1:14: error: 'socket_cookie()' is not available in BEGIN probes: the kernel gives "
+	    "-e:1:14: ERROR: 'socket_cookie()' is not available in BEGIN probes: the kernel gives "
 	    "socket cookies of a 'struct sock *' only to fentry and fexit programs\n"
 	    "    1 | BEGIN { $c = socket_cookie((struct sock *)0); }\n"
 	    "      |              ^~~~~~~~~~~~~\n");
@@ -1002,9 +1002,9 @@ static void test_getopt_absent_words_positional(void **state)
 	struct compile_run r;
 	getopt_run(
 	    &r, "BEGIN { @a = $1; }", words, 2,
-	    "warning: '--aa=20' is the positional parameter $1: the program calls no getopt(), "
+	    "WARNING: '--aa=20' is the positional parameter $1: the program calls no getopt(), "
 	    "so it has no named parameters\n"
-	    "note: bpftrace 0.26 reads '--NAME[=VALUE]' after '--' as a named parameter, "
+	    "NOTE: bpftrace 0.26 reads '--NAME[=VALUE]' after '--' as a named parameter, "
 	    "bpftrace 0.17 as a positional one; sonde does the first only in a program that "
 	    "calls getopt()\n",
 	    false);
@@ -1019,13 +1019,13 @@ static void test_getopt_bad_value_and_unknown_name(void **state)
 	char *words[] = {"--pid=12x", "--pdi=3"};
 	struct compile_run r;
 	getopt_run(&r, "BEGIN { @p = getopt(\"pid\", 0, \"the process\"); }", words, 2,
-	           "error: program command line option --pid expects an integer: '12x' is not an "
+	           "ERROR: program command line option --pid expects an integer: '12x' is not an "
 	           "integer\n"
-	           "-e:1:14: note: getopt() declares --pid here, an integer (default 0)\n"
+	           "-e:1:14: NOTE: getopt() declares --pid here, an integer (default 0)\n"
 	           "    1 | BEGIN { @p = getopt(\"pid\", 0, \"the process\"); }\n"
 	           "      |              ^~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~\n"
-	           "error: unexpected program command line option: --pdi\n"
-	           "note: the program's named parameters are --pid ('-- --help' lists them)\n",
+	           "ERROR: unexpected program command line option: --pdi\n"
+	           "NOTE: the program's named parameters are --pid ('-- --help' lists them)\n",
 	           true);
 	compile_fini(&r);
 }
@@ -1036,19 +1036,19 @@ static void test_getopt_arguments_must_be_literals(void **state)
 	expect_diags(
 	    "BEGIN { $n = \"a\"; @a = getopt($n); @b = getopt(\"b\", $n); @c = getopt(\"c\", 1, "
 	    "2); }",
-	    "-e:1:31: error: the first argument of getopt(), the parameter's name, must be a "
+	    "-e:1:31: ERROR: the first argument of getopt(), the parameter's name, must be a "
 	    "string "
 	    "literal\n"
 	    "    1 | BEGIN { $n = \"a\"; @a = getopt($n); @b = getopt(\"b\", $n); @c = "
 	    "getopt(\"c\", 1, 2); }\n"
 	    "      |                               ^~\n"
-	    "-e:1:53: error: the default of getopt(\"b\", ...) must be a literal: an integer, a "
+	    "-e:1:53: ERROR: the default of getopt(\"b\", ...) must be a literal: an integer, a "
 	    "string, "
 	    "true or false\n"
 	    "    1 | BEGIN { $n = \"a\"; @a = getopt($n); @b = getopt(\"b\", $n); @c = "
 	    "getopt(\"c\", 1, 2); }\n"
 	    "      |                                                     ^~\n"
-	    "-e:1:78: error: the help text of getopt(\"c\", ...) must be a string literal\n"
+	    "-e:1:78: ERROR: the help text of getopt(\"c\", ...) must be a string literal\n"
 	    "    1 | BEGIN { $n = \"a\"; @a = getopt($n); @b = getopt(\"b\", $n); @c = "
 	    "getopt(\"c\", 1, 2); }\n"
 	    "      |                                                                              "
@@ -1059,7 +1059,7 @@ static void test_skboutput_outside_fentry(void **state)
 {
 	(void)state;
 	expect_diags("BEGIN { $r = skboutput(\"a.pcap\", (struct sk_buff *)0, 64, 0); }",
-	    "-e:1:14: error: 'skboutput()' is not available in BEGIN probes: the kernel copies the "
+	    "-e:1:14: ERROR: 'skboutput()' is not available in BEGIN probes: the kernel copies the "
 	    "packets of a 'struct sk_buff *' only in fentry and fexit programs\n"
 	    "    1 | BEGIN { $r = skboutput(\"a.pcap\", (struct sk_buff *)0, 64, 0); }\n"
 	    "      |              ^~~~~~~~~\n");
@@ -1069,7 +1069,7 @@ static void test_skboutput_offset_literal(void **state)
 {
 	(void)state;
 	expect_diags("BEGIN { $o = 1; $r = skboutput(\"a.pcap\", (struct sk_buff *)0, 64, $o); }",
-	    "-e:1:67: error: skboutput()'s offset must be an integer literal\n"
+	    "-e:1:67: ERROR: skboutput()'s offset must be an integer literal\n"
 	    "    1 | BEGIN { $o = 1; $r = skboutput(\"a.pcap\", (struct sk_buff *)0, 64, $o); }\n"
 	    "      |                                                                   ^~\n");
 }
@@ -1078,7 +1078,7 @@ static void test_print_value_top_div(void **state)
 {
 	(void)state;
 	expect_diags("BEGIN { print(1, 2); }",
-	    "-e:1:15: error: print() of a value takes no top or div arguments\n"
+	    "-e:1:15: ERROR: print() of a value takes no top or div arguments\n"
 	    "    1 | BEGIN { print(1, 2); }\n"
 	    "      |               ^\n");
 }
@@ -1087,7 +1087,7 @@ static void test_print_map_element_top(void **state)
 {
 	(void)state;
 	expect_diags("BEGIN { @m[1] = 1; print(@m[1], 5); }",
-	    "-e:1:26: error: print() of a value takes no top or div arguments\n"
+	    "-e:1:26: ERROR: print() of a value takes no top or div arguments\n"
 	    "    1 | BEGIN { @m[1] = 1; print(@m[1], 5); }\n"
 	    "      |                          ^~~~~\n");
 }
@@ -1096,7 +1096,7 @@ static void test_clear_needs_whole_map(void **state)
 {
 	(void)state;
 	expect_diags("BEGIN { @m[1] = 1; clear(@m[1]); }",
-	    "-e:1:26: error: clear() needs a whole map, as in clear(@name)\n"
+	    "-e:1:26: ERROR: clear() needs a whole map, as in clear(@name)\n"
 	    "    1 | BEGIN { @m[1] = 1; clear(@m[1]); }\n"
 	    "      |                          ^~~~~\n");
 }
@@ -1105,7 +1105,7 @@ static void test_zero_needs_whole_map(void **state)
 {
 	(void)state;
 	expect_diags("BEGIN { zero(1); }",
-	    "-e:1:14: error: zero() needs a whole map, as in zero(@name)\n"
+	    "-e:1:14: ERROR: zero() needs a whole map, as in zero(@name)\n"
 	    "    1 | BEGIN { zero(1); }\n"
 	    "      |              ^\n");
 }
@@ -1114,7 +1114,7 @@ static void test_print_negative_top(void **state)
 {
 	(void)state;
 	expect_diags("BEGIN { @m[1] = 1; print(@m, -1); }",
-	    "-e:1:30: error: print()'s top argument must not be negative\n"
+	    "-e:1:30: ERROR: print()'s top argument must not be negative\n"
 	    "    1 | BEGIN { @m[1] = 1; print(@m, -1); }\n"
 	    "      |                              ^~\n");
 }
@@ -1123,7 +1123,7 @@ static void test_print_top_not_literal(void **state)
 {
 	(void)state;
 	expect_diags("BEGIN { @m[1] = 1; $n = 5; print(@m, $n); }",
-	    "-e:1:38: error: print()'s top and div arguments must be an integer literal\n"
+	    "-e:1:38: ERROR: print()'s top and div arguments must be an integer literal\n"
 	    "    1 | BEGIN { @m[1] = 1; $n = 5; print(@m, $n); }\n"
 	    "      |                                      ^~\n");
 }
@@ -1132,7 +1132,7 @@ static void test_delete_needs_map_element(void **state)
 {
 	(void)state;
 	expect_diags("BEGIN { delete(1); }",
-	    "-e:1:16: error: delete() needs a map element or a map and a key, as in "
+	    "-e:1:16: ERROR: delete() needs a map element or a map and a key, as in "
 	    "delete(@m[key]) or delete(@m, key)\n"
 	    "    1 | BEGIN { delete(1); }\n"
 	    "      |                ^\n");
@@ -1142,7 +1142,7 @@ static void test_sum_of_string(void **state)
 {
 	(void)state;
 	expect_diags("BEGIN { @m = sum(\"a\"); }",
-	    "-e:1:18: error: sum() needs an integer, got string[2]\n"
+	    "-e:1:18: ERROR: sum() needs an integer, got string[2]\n"
 	    "    1 | BEGIN { @m = sum(\"a\"); }\n"
 	    "      |                  ^~~\n");
 }
@@ -1151,7 +1151,7 @@ static void test_hist_of_string(void **state)
 {
 	(void)state;
 	expect_diags("BEGIN { @m = hist(comm); }",
-	    "-e:1:19: error: hist() needs an integer, got string[16]\n"
+	    "-e:1:19: ERROR: hist() needs an integer, got string[16]\n"
 	    "    1 | BEGIN { @m = hist(comm); }\n"
 	    "      |                   ^~~~\n");
 }
@@ -1199,59 +1199,59 @@ static void test_tseries_errors(void **state)
 {
 	(void)state;
 	expect_diags("BEGIN { @t = tseries(comm, 1s, 5); }",
-	    "-e:1:22: error: tseries() needs an integer, got string[16]\n"
+	    "-e:1:22: ERROR: tseries() needs an integer, got string[16]\n"
 	    "    1 | BEGIN { @t = tseries(comm, 1s, 5); }\n"
 	    "      |                      ^~~~\n");
 	expect_diags("BEGIN { $i = 1; @t = tseries(1, $i, 5); }",
-	    "-e:1:33: error: tseries: invalid interval_ns value (must be non-negative literal)\n"
+	    "-e:1:33: ERROR: tseries: invalid interval_ns value (must be non-negative literal)\n"
 	    "    1 | BEGIN { $i = 1; @t = tseries(1, $i, 5); }\n"
 	    "      |                                 ^~\n");
 	expect_diags("BEGIN { @t = tseries(1, 1s, pid); }",
-	    "-e:1:29: error: tseries: invalid num_intervals value (must be non-negative literal)\n"
+	    "-e:1:29: ERROR: tseries: invalid num_intervals value (must be non-negative literal)\n"
 	    "    1 | BEGIN { @t = tseries(1, 1s, pid); }\n"
 	    "      |                             ^~~\n");
 	expect_diags("BEGIN { @t = tseries(1, 0, 5); }",
-	    "-e:1:25: error: tseries() interval_ns must be >= 1 (0 provided)\n"
+	    "-e:1:25: ERROR: tseries() interval_ns must be >= 1 (0 provided)\n"
 	    "    1 | BEGIN { @t = tseries(1, 0, 5); }\n"
 	    "      |                         ^\n");
 	expect_diags("BEGIN { @t = tseries(1, 1s, -3); }",
-	    "-e:1:29: error: tseries() num_intervals must be >= 1 (-3 provided)\n"
+	    "-e:1:29: ERROR: tseries() num_intervals must be >= 1 (-3 provided)\n"
 	    "    1 | BEGIN { @t = tseries(1, 1s, -3); }\n"
 	    "      |                             ^~\n");
 	expect_diags("BEGIN { @t = tseries(1, 1s, 1000001); }",
-	    "-e:1:29: error: tseries() num_intervals must be < 1000000 (1000001 provided)\n"
+	    "-e:1:29: ERROR: tseries() num_intervals must be < 1000000 (1000001 provided)\n"
 	    "    1 | BEGIN { @t = tseries(1, 1s, 1000001); }\n"
 	    "      |                             ^~~~~~~\n");
 	/* past 1365 intervals, an element each: no one element per key */
 	expect_diags("BEGIN { @t[1] = tseries(1, 1s, 1366); delete(@t[1]); }",
-	    "-e:1:17: warning: Script is using an unstable feature: tseries. To prevent this "
+	    "-e:1:17: WARNING: Script is using an unstable feature: tseries. To prevent this "
 	    "warning you must explicitly enable it in the config e.g. unstable_tseries=enable\n"
 	    "    1 | BEGIN { @t[1] = tseries(1, 1s, 1366); delete(@t[1]); }\n"
 	    "      |                 ^~~~~~~\n"
-	    "-e:1:46: error: delete() of map '@t' is not supported: its tseries() keeps more "
+	    "-e:1:46: ERROR: delete() of map '@t' is not supported: its tseries() keeps more "
 	    "than 1365 intervals, each under a key of its own\n"
 	    "    1 | BEGIN { @t[1] = tseries(1, 1s, 1366); delete(@t[1]); }\n"
 	    "      |                                              ^~~~~\n");
 	expect_diags("BEGIN { @t = tseries(1, 1s, 5, \"med\"); }",
-	    "-e:1:32: error: tseries() expects one of the following aggregation functions: avg, "
+	    "-e:1:32: ERROR: tseries() expects one of the following aggregation functions: avg, "
 	    "max, min, sum (\"med\" provided)\n"
 	    "    1 | BEGIN { @t = tseries(1, 1s, 5, \"med\"); }\n"
 	    "      |                                ^~~~~\n");
 	expect_diags("BEGIN { @t = tseries(1, 1s, 5, comm); }",
-	    "-e:1:32: error: tseries() needs a string literal aggregation function: avg, max, min "
+	    "-e:1:32: ERROR: tseries() needs a string literal aggregation function: avg, max, min "
 	    "or sum\n"
 	    "    1 | BEGIN { @t = tseries(1, 1s, 5, comm); }\n"
 	    "      |                                ^~~~\n");
 	expect_diags_tseries("BEGIN { @t = tseries(1, 1s, 5); } END { @t = tseries(2, 1s, 5, \"sum\"); }",
 	    UNSTABLE_ENABLE,
-	    "-e:1:46: error: map '@t' is a tseries with other arguments elsewhere\n"
+	    "-e:1:46: ERROR: map '@t' is a tseries with other arguments elsewhere\n"
 	    "    1 | BEGIN { @t = tseries(1, 1s, 5); } END { @t = tseries(2, 1s, 5, \"sum\"); }\n"
 	    "      |                                              ^~~~~~~\n"
-	    "-e:1:14: note: first used here\n"
+	    "-e:1:14: NOTE: first used here\n"
 	    "    1 | BEGIN { @t = tseries(1, 1s, 5); } END { @t = tseries(2, 1s, 5, \"sum\"); }\n"
 	    "      |              ^~~~~~~\n");
 	expect_diags_tseries("BEGIN { @t = tseries(1, 1s, 5); $x = @t + 1; }", UNSTABLE_ENABLE,
-	    "-e:1:38: error: map '@t' holds tseries(), which is per-CPU and can only be read when "
+	    "-e:1:38: ERROR: map '@t' holds tseries(), which is per-CPU and can only be read when "
 	    "printed\n"
 	    "    1 | BEGIN { @t = tseries(1, 1s, 5); $x = @t + 1; }\n"
 	    "      |                                      ^~\n");
@@ -1264,14 +1264,14 @@ static void test_tseries_unstable(void **state)
 {
 	(void)state;
 	expect_diags("BEGIN { @a = tseries(1, 1s, 5); @b = tseries(1, 1s, 5); }",
-	    "-e:1:14: warning: Script is using an unstable feature: tseries. To prevent this "
+	    "-e:1:14: WARNING: Script is using an unstable feature: tseries. To prevent this "
 	    "warning you must explicitly enable it in the config e.g. unstable_tseries=enable\n"
 	    "    1 | BEGIN { @a = tseries(1, 1s, 5); @b = tseries(1, 1s, 5); }\n"
 	    "      |              ^~~~~~~\n");
 	expect_diags_tseries("BEGIN { @a = tseries(1, 1s, 5); }", UNSTABLE_ENABLE, "");
 	expect_diags_tseries("BEGIN { @a = tseries(1, 1s, 5); }", 3 /* true */, "");
 	static const char refused[] =
-	    "-e:1:14: error: tseries feature is not enabled by default. To enable this unstable "
+	    "-e:1:14: ERROR: tseries feature is not enabled by default. To enable this unstable "
 	    "feature, set the config flag to enable. unstable_tseries=enable\n"
 	    "    1 | BEGIN { @a = tseries(1, 1s, 5); }\n"
 	    "      |              ^~~~~~~\n";
@@ -1283,7 +1283,7 @@ static void test_lhist_bound_not_literal(void **state)
 {
 	(void)state;
 	expect_diags("BEGIN { $lo = 0; @m = lhist(1, $lo, 10, 1); }",
-	    "-e:1:32: error: lhist() min must be an integer literal\n"
+	    "-e:1:32: ERROR: lhist() min must be an integer literal\n"
 	    "    1 | BEGIN { $lo = 0; @m = lhist(1, $lo, 10, 1); }\n"
 	    "      |                                ^~~\n");
 }
@@ -1292,7 +1292,7 @@ static void test_lhist_min_above_max(void **state)
 {
 	(void)state;
 	expect_diags("BEGIN { @m = lhist(1, 10, 0, 1); }",
-	    "-e:1:14: error: lhist() needs min < max and step > 0 (got 10, 0, 1)\n"
+	    "-e:1:14: ERROR: lhist() needs min < max and step > 0 (got 10, 0, 1)\n"
 	    "    1 | BEGIN { @m = lhist(1, 10, 0, 1); }\n"
 	    "      |              ^~~~~\n");
 }
@@ -1301,7 +1301,7 @@ static void test_lhist_zero_step(void **state)
 {
 	(void)state;
 	expect_diags("BEGIN { @m = lhist(1, 0, 10, 0); }",
-	    "-e:1:14: error: lhist() needs min < max and step > 0 (got 0, 10, 0)\n"
+	    "-e:1:14: ERROR: lhist() needs min < max and step > 0 (got 0, 10, 0)\n"
 	    "    1 | BEGIN { @m = lhist(1, 0, 10, 0); }\n"
 	    "      |              ^~~~~\n");
 }
@@ -1310,7 +1310,7 @@ static void test_lhist_too_many_buckets(void **state)
 {
 	(void)state;
 	expect_diags("BEGIN { @m = lhist(1, 0, 100000, 1); }",
-	    "-e:1:14: error: lhist() would have 100000 buckets; at most 1000 are allowed\n"
+	    "-e:1:14: ERROR: lhist() would have 100000 buckets; at most 1000 are allowed\n"
 	    "    1 | BEGIN { @m = lhist(1, 0, 100000, 1); }\n"
 	    "      |              ^~~~~\n");
 }
@@ -1321,10 +1321,10 @@ static void test_lhist_other_bounds(void **state)
 	expect_diags(
 	    "BEGIN { @m = lhist(1, 0, 10, 1); }\n"
 	    "interval:s:1 { @m = lhist(2, 0, 20, 1); }",
-	    "-e:2:21: error: map '@m' is an lhist with other bounds elsewhere\n"
+	    "-e:2:21: ERROR: map '@m' is an lhist with other bounds elsewhere\n"
 	    "    2 | interval:s:1 { @m = lhist(2, 0, 20, 1); }\n"
 	    "      |                     ^~~~~\n"
-	    "-e:1:14: note: first used here\n"
+	    "-e:1:14: NOTE: first used here\n"
 	    "    1 | BEGIN { @m = lhist(1, 0, 10, 1); }\n"
 	    "      |              ^~~~~\n");
 }
@@ -1333,10 +1333,10 @@ static void test_map_keyed_then_unkeyed(void **state)
 {
 	(void)state;
 	expect_diags("BEGIN { @m[1] = 1; @m = 2; }",
-	    "-e:1:20: error: map '@m' is used without keys here but with keys elsewhere\n"
+	    "-e:1:20: ERROR: map '@m' is used without keys here but with keys elsewhere\n"
 	    "    1 | BEGIN { @m[1] = 1; @m = 2; }\n"
 	    "      |                    ^~\n"
-	    "-e:1:9: note: first used here\n"
+	    "-e:1:9: NOTE: first used here\n"
 	    "    1 | BEGIN { @m[1] = 1; @m = 2; }\n"
 	    "      |         ^~~~~\n");
 }
@@ -1345,10 +1345,10 @@ static void test_map_unkeyed_then_keyed(void **state)
 {
 	(void)state;
 	expect_diags("BEGIN { @m = 1; @m[1] = 2; }",
-	    "-e:1:17: error: map '@m' is used with keys here but without keys elsewhere\n"
+	    "-e:1:17: ERROR: map '@m' is used with keys here but without keys elsewhere\n"
 	    "    1 | BEGIN { @m = 1; @m[1] = 2; }\n"
 	    "      |                 ^~~~~\n"
-	    "-e:1:9: note: first used here\n"
+	    "-e:1:9: NOTE: first used here\n"
 	    "    1 | BEGIN { @m = 1; @m[1] = 2; }\n"
 	    "      |         ^~\n");
 }
@@ -1357,10 +1357,10 @@ static void test_map_key_type_differs(void **state)
 {
 	(void)state;
 	expect_diags("BEGIN { @m[1] = 1; @m[\"a\"] = 2; }",
-	    "-e:1:20: error: map '@m' key has type string[2] here but int64 elsewhere\n"
+	    "-e:1:20: ERROR: map '@m' key has type string[2] here but int64 elsewhere\n"
 	    "    1 | BEGIN { @m[1] = 1; @m[\"a\"] = 2; }\n"
 	    "      |                    ^~~~~~~\n"
-	    "-e:1:9: note: first used here\n"
+	    "-e:1:9: NOTE: first used here\n"
 	    "    1 | BEGIN { @m[1] = 1; @m[\"a\"] = 2; }\n"
 	    "      |         ^~~~~\n");
 }
@@ -1369,10 +1369,10 @@ static void test_map_key_arity_differs(void **state)
 {
 	(void)state;
 	expect_diags("BEGIN { @m[1, comm] = 1; @m[1] = 2; }",
-	    "-e:1:26: error: map '@m' key has type int64 here but (int64, string[16]) elsewhere\n"
+	    "-e:1:26: ERROR: map '@m' key has type int64 here but (int64, string[16]) elsewhere\n"
 	    "    1 | BEGIN { @m[1, comm] = 1; @m[1] = 2; }\n"
 	    "      |                          ^~~~~\n"
-	    "-e:1:9: note: first used here\n"
+	    "-e:1:9: NOTE: first used here\n"
 	    "    1 | BEGIN { @m[1, comm] = 1; @m[1] = 2; }\n"
 	    "      |         ^~~~~~~~~~~\n");
 }
@@ -1381,10 +1381,10 @@ static void test_map_kind_assignment_then_count(void **state)
 {
 	(void)state;
 	expect_diags("BEGIN { @m = 1; @m = count(); }",
-	    "-e:1:22: error: map '@m' holds count() here but plain values elsewhere\n"
+	    "-e:1:22: ERROR: map '@m' holds count() here but plain values elsewhere\n"
 	    "    1 | BEGIN { @m = 1; @m = count(); }\n"
 	    "      |                      ^~~~~\n"
-	    "-e:1:9: note: first used here\n"
+	    "-e:1:9: NOTE: first used here\n"
 	    "    1 | BEGIN { @m = 1; @m = count(); }\n"
 	    "      |         ^~~~~~\n");
 }
@@ -1393,10 +1393,10 @@ static void test_map_kind_count_then_assignment(void **state)
 {
 	(void)state;
 	expect_diags("BEGIN { @m = count(); @m = 1; }",
-	    "-e:1:23: error: map '@m' holds plain values here but count() elsewhere\n"
+	    "-e:1:23: ERROR: map '@m' holds plain values here but count() elsewhere\n"
 	    "    1 | BEGIN { @m = count(); @m = 1; }\n"
 	    "      |                       ^~~~~~\n"
-	    "-e:1:14: note: first used here\n"
+	    "-e:1:14: NOTE: first used here\n"
 	    "    1 | BEGIN { @m = count(); @m = 1; }\n"
 	    "      |              ^~~~~\n");
 }
@@ -1405,10 +1405,10 @@ static void test_map_kind_count_then_sum(void **state)
 {
 	(void)state;
 	expect_diags("BEGIN { @m = count(); @m = sum(1); }",
-	    "-e:1:28: error: map '@m' holds sum() here but count() elsewhere\n"
+	    "-e:1:28: ERROR: map '@m' holds sum() here but count() elsewhere\n"
 	    "    1 | BEGIN { @m = count(); @m = sum(1); }\n"
 	    "      |                            ^~~\n"
-	    "-e:1:14: note: first used here\n"
+	    "-e:1:14: NOTE: first used here\n"
 	    "    1 | BEGIN { @m = count(); @m = sum(1); }\n"
 	    "      |              ^~~~~\n");
 }
@@ -1417,10 +1417,10 @@ static void test_map_value_type_differs(void **state)
 {
 	(void)state;
 	expect_diags("BEGIN { @m = 1; @m = \"s\"; }",
-	    "-e:1:17: error: map '@m' holds string[2] here but int64 elsewhere\n"
+	    "-e:1:17: ERROR: map '@m' holds string[2] here but int64 elsewhere\n"
 	    "    1 | BEGIN { @m = 1; @m = \"s\"; }\n"
 	    "      |                 ^~~~~~~~\n"
-	    "-e:1:9: note: first used here\n"
+	    "-e:1:9: NOTE: first used here\n"
 	    "    1 | BEGIN { @m = 1; @m = \"s\"; }\n"
 	    "      |         ^~~~~~\n");
 }
@@ -1429,10 +1429,10 @@ static void test_map_value_tuple_vs_int(void **state)
 {
 	(void)state;
 	expect_diags("BEGIN { @m = 1; @m = (1, 2); }",
-	    "-e:1:17: error: map '@m' holds (int64, int64) here but int64 elsewhere\n"
+	    "-e:1:17: ERROR: map '@m' holds (int64, int64) here but int64 elsewhere\n"
 	    "    1 | BEGIN { @m = 1; @m = (1, 2); }\n"
 	    "      |                 ^~~~~~~~~~~\n"
-	    "-e:1:9: note: first used here\n"
+	    "-e:1:9: NOTE: first used here\n"
 	    "    1 | BEGIN { @m = 1; @m = (1, 2); }\n"
 	    "      |         ^~~~~~\n");
 }
@@ -1441,7 +1441,7 @@ static void test_map_aggregation_read(void **state)
 {
 	(void)state;
 	expect_diags("BEGIN { @m = hist(1); $x = @m; }",
-	    "-e:1:28: error: map '@m' holds hist(), which is per-CPU and can only be read when printed\n"
+	    "-e:1:28: ERROR: map '@m' holds hist(), which is per-CPU and can only be read when printed\n"
 	    "    1 | BEGIN { @m = hist(1); $x = @m; }\n"
 	    "      |                            ^~\n");
 }
@@ -1450,7 +1450,7 @@ static void test_map_read_never_assigned(void **state)
 {
 	(void)state;
 	expect_diags("BEGIN { @x = @y; }",
-	    "-e:1:14: error: map '@y' is used but never assigned\n"
+	    "-e:1:14: ERROR: map '@y' is used but never assigned\n"
 	    "    1 | BEGIN { @x = @y; }\n"
 	    "      |              ^~\n");
 }
@@ -1459,7 +1459,7 @@ static void test_map_key_without_value(void **state)
 {
 	(void)state;
 	expect_diags("BEGIN { @m[count()] = 1; }",
-	    "-e:1:12: error: count() must be assigned to a map, as in @x = count()\n"
+	    "-e:1:12: ERROR: count() must be assigned to a map, as in @x = count()\n"
 	    "    1 | BEGIN { @m[count()] = 1; }\n"
 	    "      |            ^~~~~\n");
 }
@@ -1468,7 +1468,7 @@ static void test_map_compound_with_string(void **state)
 {
 	(void)state;
 	expect_diags("BEGIN { @m = 1; @m += \"a\"; }",
-	    "-e:1:23: error: operator '+=' needs an integer, got string[2]\n"
+	    "-e:1:23: ERROR: operator '+=' needs an integer, got string[2]\n"
 	    "    1 | BEGIN { @m = 1; @m += \"a\"; }\n"
 	    "      |                       ^~~\n");
 }
@@ -1480,10 +1480,10 @@ static void test_map_errors_across_probes(void **state)
 	expect_diags(
 	    "BEGIN { @m[1] = count(); }\n"
 	    "END { @m[\"x\"] = count(); }",
-	    "-e:2:7: error: map '@m' key has type string[2] here but int64 elsewhere\n"
+	    "-e:2:7: ERROR: map '@m' key has type string[2] here but int64 elsewhere\n"
 	    "    2 | END { @m[\"x\"] = count(); }\n"
 	    "      |       ^~~~~~~\n"
-	    "-e:1:9: note: first used here\n"
+	    "-e:1:9: NOTE: first used here\n"
 	    "    1 | BEGIN { @m[1] = count(); }\n"
 	    "      |         ^~~~~\n");
 }
@@ -1492,7 +1492,7 @@ static void test_variable_read_before_assignment(void **state)
 {
 	(void)state;
 	expect_diags("BEGIN { $y = $x + 1; }",
-	    "-e:1:14: error: variable '$x' is used before it is assigned\n"
+	    "-e:1:14: ERROR: variable '$x' is used before it is assigned\n"
 	    "    1 | BEGIN { $y = $x + 1; }\n"
 	    "      |              ^~\n");
 }
@@ -1501,7 +1501,7 @@ static void test_variable_compound_before_assignment(void **state)
 {
 	(void)state;
 	expect_diags("BEGIN { $x += 1; }",
-	    "-e:1:9: error: variable '$x' is used before it is assigned\n"
+	    "-e:1:9: ERROR: variable '$x' is used before it is assigned\n"
 	    "    1 | BEGIN { $x += 1; }\n"
 	    "      |         ^~\n");
 }
@@ -1510,7 +1510,7 @@ static void test_variable_increment_before_assignment(void **state)
 {
 	(void)state;
 	expect_diags("BEGIN { $x++; }",
-	    "-e:1:9: error: variable '$x' is used before it is assigned\n"
+	    "-e:1:9: ERROR: variable '$x' is used before it is assigned\n"
 	    "    1 | BEGIN { $x++; }\n"
 	    "      |         ^~\n");
 }
@@ -1521,11 +1521,11 @@ static void test_variable_after_failed_assignment(void **state)
 {
 	(void)state;
 	expect_diags("BEGIN { $x = nosuch; $x++; $x += 1; $y = $x + 1; printf(\"%d\", $x); }",
-	    "-e:1:14: error: unknown identifier 'nosuch'\n"
+	    "-e:1:14: ERROR: unknown identifier 'nosuch'\n"
 	    "    1 | BEGIN { $x = nosuch; $x++; $x += 1; $y = $x + 1; printf(\"%d\", $x); }\n"
 	    "      |              ^~~~~~\n");
 	expect_diags("BEGIN { $x = printf(\"a\"); $y = $x; }",
-	    "-e:1:14: error: printf() has no value; use it as a statement\n"
+	    "-e:1:14: ERROR: printf() has no value; use it as a statement\n"
 	    "    1 | BEGIN { $x = printf(\"a\"); $y = $x; }\n"
 	    "      |              ^~~~~~\n");
 }
@@ -1534,10 +1534,10 @@ static void test_variable_type_differs(void **state)
 {
 	(void)state;
 	expect_diags("BEGIN { $x = 1; $x = \"a\"; }",
-	    "-e:1:17: error: variable '$x' holds string[2] here but int64 elsewhere\n"
+	    "-e:1:17: ERROR: variable '$x' holds string[2] here but int64 elsewhere\n"
 	    "    1 | BEGIN { $x = 1; $x = \"a\"; }\n"
 	    "      |                 ^~~~~~~~\n"
-	    "-e:1:9: note: first assigned here\n"
+	    "-e:1:9: NOTE: first assigned here\n"
 	    "    1 | BEGIN { $x = 1; $x = \"a\"; }\n"
 	    "      |         ^~\n");
 }
@@ -1546,7 +1546,7 @@ static void test_variable_compound_on_strings(void **state)
 {
 	(void)state;
 	expect_diags("BEGIN { $x = \"a\"; $x += \"b\"; }",
-	    "-e:1:19: error: operator '+=' needs an integer variable, '$x' holds string[2]\n"
+	    "-e:1:19: ERROR: operator '+=' needs an integer variable, '$x' holds string[2]\n"
 	    "    1 | BEGIN { $x = \"a\"; $x += \"b\"; }\n"
 	    "      |                   ^~~~~~~~~\n");
 }
@@ -1555,7 +1555,7 @@ static void test_variable_assigned_no_value(void **state)
 {
 	(void)state;
 	expect_diags("BEGIN { $x = count(); }",
-	    "-e:1:14: error: count() must be assigned to a map, as in @x = count()\n"
+	    "-e:1:14: ERROR: count() must be assigned to a map, as in @x = count()\n"
 	    "    1 | BEGIN { $x = count(); }\n"
 	    "      |              ^~~~~\n");
 }
@@ -1567,7 +1567,7 @@ static void test_variable_scope_is_the_probe(void **state)
 	expect_diags(
 	    "BEGIN { $x = 1; }\n"
 	    "END { $y = $x; }",
-	    "-e:2:12: error: variable '$x' is used before it is assigned\n"
+	    "-e:2:12: ERROR: variable '$x' is used before it is assigned\n"
 	    "    2 | END { $y = $x; }\n"
 	    "      |            ^~\n");
 }
@@ -1576,7 +1576,7 @@ static void test_increment_string_variable(void **state)
 {
 	(void)state;
 	expect_diags("BEGIN { $x = \"a\"; $x++; }",
-	    "-e:1:19: error: '++' needs an integer variable\n"
+	    "-e:1:19: ERROR: '++' needs an integer variable\n"
 	    "    1 | BEGIN { $x = \"a\"; $x++; }\n"
 	    "      |                   ^~\n");
 }
@@ -1585,7 +1585,7 @@ static void test_increment_non_lvalue(void **state)
 {
 	(void)state;
 	expect_diags("BEGIN { 1++; }",
-	    "-e:1:9: error: '++' needs a $variable or @map\n"
+	    "-e:1:9: ERROR: '++' needs a $variable or @map\n"
 	    "    1 | BEGIN { 1++; }\n"
 	    "      |         ^\n");
 }
@@ -1594,7 +1594,7 @@ static void test_tuple_element_out_of_range(void **state)
 {
 	(void)state;
 	expect_diags("BEGIN { $t = (1, \"a\"); $x = $t.2; }",
-	    "-e:1:32: error: tuple (int64, string[2]) has no element '2'\n"
+	    "-e:1:32: ERROR: tuple (int64, string[2]) has no element '2'\n"
 	    "    1 | BEGIN { $t = (1, \"a\"); $x = $t.2; }\n"
 	    "      |                                ^\n");
 }
@@ -1603,7 +1603,7 @@ static void test_tuple_element_not_a_number(void **state)
 {
 	(void)state;
 	expect_diags("BEGIN { $t = (1, \"a\"); $x = $t.x; }",
-	    "-e:1:32: error: tuple (int64, string[2]) has no element 'x'\n"
+	    "-e:1:32: ERROR: tuple (int64, string[2]) has no element 'x'\n"
 	    "    1 | BEGIN { $t = (1, \"a\"); $x = $t.x; }\n"
 	    "      |                                ^\n");
 }
@@ -1612,7 +1612,7 @@ static void test_field_of_integer(void **state)
 {
 	(void)state;
 	expect_diags("BEGIN { $x = 1; $y = $x.foo; }",
-	    "-e:1:22: error: cannot access field 'foo' of a value of type int64\n"
+	    "-e:1:22: ERROR: cannot access field 'foo' of a value of type int64\n"
 	    "    1 | BEGIN { $x = 1; $y = $x.foo; }\n"
 	    "      |                      ^~~~~~\n");
 }
@@ -1621,7 +1621,7 @@ static void test_compare_string_with_int(void **state)
 {
 	(void)state;
 	expect_diags("BEGIN { $x = comm == 1; }",
-	    "-e:1:14: error: cannot compare string[16] with int64\n"
+	    "-e:1:14: ERROR: cannot compare string[16] with int64\n"
 	    "    1 | BEGIN { $x = comm == 1; }\n"
 	    "      |              ^~~~~~~~~\n");
 }
@@ -1631,7 +1631,7 @@ static void test_compare_tuples(void **state)
 	(void)state;
 	/* bpftrace 0.26 compares tuples element by element */
 	expect_diags("BEGIN { $x = (1, 2) == (1, \"a\"); }",
-	    "-e:1:14: error: cannot compare (int64, int64) with (int64, string[2]): tuples compare element by element, so their elements must be of the same kinds\n"
+	    "-e:1:14: ERROR: cannot compare (int64, int64) with (int64, string[2]): tuples compare element by element, so their elements must be of the same kinds\n"
 	    "    1 | BEGIN { $x = (1, 2) == (1, \"a\"); }\n"
 	    "      |              ^~~~~~~~~~~~~~~~~~\n");
 }
@@ -1640,7 +1640,7 @@ static void test_logical_and_string_lhs(void **state)
 {
 	(void)state;
 	expect_diags("BEGIN { $x = comm && 1; }",
-	    "-e:1:14: error: operator '&&' needs integer operands, got string[16]\n"
+	    "-e:1:14: ERROR: operator '&&' needs integer operands, got string[16]\n"
 	    "    1 | BEGIN { $x = comm && 1; }\n"
 	    "      |              ^~~~\n");
 }
@@ -1649,7 +1649,7 @@ static void test_logical_or_string_rhs(void **state)
 {
 	(void)state;
 	expect_diags("BEGIN { $x = 1 || comm; }",
-	    "-e:1:19: error: operator '||' needs integer operands, got string[16]\n"
+	    "-e:1:19: ERROR: operator '||' needs integer operands, got string[16]\n"
 	    "    1 | BEGIN { $x = 1 || comm; }\n"
 	    "      |                   ^~~~\n");
 }
@@ -1658,7 +1658,7 @@ static void test_arithmetic_string_lhs(void **state)
 {
 	(void)state;
 	expect_diags("BEGIN { $x = \"a\" + 1; }",
-	    "-e:1:14: error: operator '+' needs integer operands, got string[2]\n"
+	    "-e:1:14: ERROR: operator '+' needs integer operands, got string[2]\n"
 	    "    1 | BEGIN { $x = \"a\" + 1; }\n"
 	    "      |              ^~~\n");
 }
@@ -1667,7 +1667,7 @@ static void test_arithmetic_string_rhs(void **state)
 {
 	(void)state;
 	expect_diags("BEGIN { $x = 1 << comm; }",
-	    "-e:1:19: error: operator '<<' needs integer operands, got string[16]\n"
+	    "-e:1:19: ERROR: operator '<<' needs integer operands, got string[16]\n"
 	    "    1 | BEGIN { $x = 1 << comm; }\n"
 	    "      |                   ^~~~\n");
 }
@@ -1676,7 +1676,7 @@ static void test_relational_string(void **state)
 {
 	(void)state;
 	expect_diags("BEGIN { $x = comm < \"b\"; }",
-	    "-e:1:14: error: operator '<' needs integer operands, got string[16]\n"
+	    "-e:1:14: ERROR: operator '<' needs integer operands, got string[16]\n"
 	    "    1 | BEGIN { $x = comm < \"b\"; }\n"
 	    "      |              ^~~~\n");
 }
@@ -1685,7 +1685,7 @@ static void test_unary_minus_string(void **state)
 {
 	(void)state;
 	expect_diags("BEGIN { $x = -comm; }",
-	    "-e:1:15: error: operator '-' needs an integer, got string[16]\n"
+	    "-e:1:15: ERROR: operator '-' needs an integer, got string[16]\n"
 	    "    1 | BEGIN { $x = -comm; }\n"
 	    "      |               ^~~~\n");
 }
@@ -1694,7 +1694,7 @@ static void test_unary_not_string(void **state)
 {
 	(void)state;
 	expect_diags("BEGIN { $x = !comm; }",
-	    "-e:1:15: error: operator '!' needs an integer, got string[16]\n"
+	    "-e:1:15: ERROR: operator '!' needs an integer, got string[16]\n"
 	    "    1 | BEGIN { $x = !comm; }\n"
 	    "      |               ^~~~\n");
 }
@@ -1703,7 +1703,7 @@ static void test_unary_bnot_string(void **state)
 {
 	(void)state;
 	expect_diags("BEGIN { $x = ~comm; }",
-	    "-e:1:15: error: operator '~' needs an integer, got string[16]\n"
+	    "-e:1:15: ERROR: operator '~' needs an integer, got string[16]\n"
 	    "    1 | BEGIN { $x = ~comm; }\n"
 	    "      |               ^~~~\n");
 }
@@ -1712,7 +1712,7 @@ static void test_deref_needs_pointer(void **state)
 {
 	(void)state;
 	expect_diags("BEGIN { $x = *comm; }",
-	    "-e:1:15: error: operator '*' needs a pointer or an address, got string[16]\n"
+	    "-e:1:15: ERROR: operator '*' needs a pointer or an address, got string[16]\n"
 	    "    1 | BEGIN { $x = *comm; }\n"
 	    "      |               ^~~~\n");
 }
@@ -1721,7 +1721,7 @@ static void test_address_of_needs_variable(void **state)
 {
 	(void)state;
 	expect_diags("BEGIN { $y = 1; $x = &($y + 1); }",
-	    "-e:1:24: error: operator '&' takes the address of a $variable only, as in &$x\n"
+	    "-e:1:24: ERROR: operator '&' takes the address of a $variable only, as in &$x\n"
 	    "    1 | BEGIN { $y = 1; $x = &($y + 1); }\n"
 	    "      |                        ^~~~~~\n");
 }
@@ -1730,7 +1730,7 @@ static void test_pointer_difference_refused(void **state)
 {
 	(void)state;
 	expect_diags("BEGIN { $p = (int8 *)8; $x = 1 - $p; }",
-	    "-e:1:30: error: operator '-' cannot be used on int64 and int8 *; a pointer only moves "
+	    "-e:1:30: ERROR: operator '-' cannot be used on int64 and int8 *; a pointer only moves "
 	    "by an integer (p + n, p - n); cast it to uint64 to compute with its address\n"
 	    "    1 | BEGIN { $p = (int8 *)8; $x = 1 - $p; }\n"
 	    "      |                              ^~~~~~\n");
@@ -1740,7 +1740,7 @@ static void test_uptr_needs_address(void **state)
 {
 	(void)state;
 	expect_diags("BEGIN { $x = kptr(comm); }",
-	    "-e:1:19: error: kptr() needs a pointer or an integer address, got string[16]\n"
+	    "-e:1:19: ERROR: kptr() needs a pointer or an integer address, got string[16]\n"
 	    "    1 | BEGIN { $x = kptr(comm); }\n"
 	    "      |                   ^~~~\n");
 }
@@ -1749,7 +1749,7 @@ static void test_ternary_condition_string(void **state)
 {
 	(void)state;
 	expect_diags("BEGIN { $x = comm ? 1 : 2; }",
-	    "-e:1:14: error: condition must be an integer, got string[16]\n"
+	    "-e:1:14: ERROR: condition must be an integer, got string[16]\n"
 	    "    1 | BEGIN { $x = comm ? 1 : 2; }\n"
 	    "      |              ^~~~\n");
 }
@@ -1758,7 +1758,7 @@ static void test_ternary_branches_differ(void **state)
 {
 	(void)state;
 	expect_diags("BEGIN { $x = pid ? 1 : \"a\"; }",
-	    "-e:1:14: error: branches of '?:' have different types, int64 and string[2]\n"
+	    "-e:1:14: ERROR: branches of '?:' have different types, int64 and string[2]\n"
 	    "    1 | BEGIN { $x = pid ? 1 : \"a\"; }\n"
 	    "      |              ^~~~~~~~~~~~~\n");
 }
@@ -1767,7 +1767,7 @@ static void test_cast_string_to_int(void **state)
 {
 	(void)state;
 	expect_diags("BEGIN { $x = (uint8)comm; }",
-	    "-e:1:14: error: cannot cast string[16] to uint8\n"
+	    "-e:1:14: ERROR: cannot cast string[16] to uint8\n"
 	    "    1 | BEGIN { $x = (uint8)comm; }\n"
 	    "      |              ^~~~~~~~~~~\n");
 }
@@ -1776,7 +1776,7 @@ static void test_cast_to_unknown_struct(void **state)
 {
 	(void)state;
 	expect_diags("BEGIN { $x = (struct no_such_struct *)curtask; }",
-	    "-e:1:14: error: the kernel has no type 'struct no_such_struct'\n"
+	    "-e:1:14: ERROR: the kernel has no type 'struct no_such_struct'\n"
 	    "    1 | BEGIN { $x = (struct no_such_struct *)curtask; }\n"
 	    "      |              ^~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~\n");
 }
@@ -1785,7 +1785,7 @@ static void test_cast_string_to_struct_pointer(void **state)
 {
 	(void)state;
 	expect_diags("BEGIN { $x = (struct task_struct *)comm; }",
-	    "-e:1:14: error: cannot cast string[16] to struct task_struct *\n"
+	    "-e:1:14: ERROR: cannot cast string[16] to struct task_struct *\n"
 	    "    1 | BEGIN { $x = (struct task_struct *)comm; }\n"
 	    "      |              ^~~~~~~~~~~~~~~~~~~~~~~~~~\n");
 }
@@ -1794,17 +1794,17 @@ static void test_unknown_struct_field(void **state)
 {
 	(void)state;
 	expect_diags("BEGIN { $x = curtask->pidd; }",
-	    "-e:1:23: error: struct task_struct has no field 'pidd'\n"
+	    "-e:1:23: ERROR: struct task_struct has no field 'pidd'\n"
 	    "    1 | BEGIN { $x = curtask->pidd; }\n"
 	    "      |                       ^~~~\n"
-	    "note: did you mean 'pid'?\n");
+	    "NOTE: did you mean 'pid'?\n");
 }
 
 static void test_index_out_of_bounds(void **state)
 {
 	(void)state;
 	expect_diags("BEGIN { $x = comm[20]; }",
-	    "-e:1:19: error: the index 20 is out of bounds for string of size 16\n"
+	    "-e:1:19: ERROR: the index 20 is out of bounds for string of size 16\n"
 	    "    1 | BEGIN { $x = comm[20]; }\n"
 	    "      |                   ^~\n");
 }
@@ -1814,7 +1814,7 @@ static void test_unused_value_warning(void **state)
 {
 	(void)state;
 	expect_diags("BEGIN { 1 + 2; }",
-	    "-e:1:9: warning: this expression's value is not used\n"
+	    "-e:1:9: WARNING: this expression's value is not used\n"
 	    "    1 | BEGIN { 1 + 2; }\n"
 	    "      |         ^~~~~\n");
 }
@@ -1823,7 +1823,7 @@ static void test_unused_builtin_warning(void **state)
 {
 	(void)state;
 	expect_diags("BEGIN { pid; }",
-	    "-e:1:9: warning: this expression's value is not used\n"
+	    "-e:1:9: WARNING: this expression's value is not used\n"
 	    "    1 | BEGIN { pid; }\n"
 	    "      |         ^~~\n");
 }
@@ -1832,7 +1832,7 @@ static void test_verdict_outside_packet_probe(void **state)
 {
 	(void)state;
 	expect_diags("BEGIN { drop; }",
-	    "-e:1:9: error: 'drop;' is a packet verdict; it is only allowed in xdp and tc probes, not in BEGIN probes\n"
+	    "-e:1:9: ERROR: 'drop;' is a packet verdict; it is only allowed in xdp and tc probes, not in BEGIN probes\n"
 	    "    1 | BEGIN { drop; }\n"
 	    "      |         ^~~~\n");
 }
@@ -1841,7 +1841,7 @@ static void test_pass_outside_packet_probe(void **state)
 {
 	(void)state;
 	expect_diags("tracepoint:sched:sched_switch { pass; }",
-	    "-e:1:33: error: 'pass;' is a packet verdict; it is only allowed in xdp and tc probes, not in tracepoint probes\n"
+	    "-e:1:33: ERROR: 'pass;' is a packet verdict; it is only allowed in xdp and tc probes, not in tracepoint probes\n"
 	    "    1 | tracepoint:sched:sched_switch { pass; }\n"
 	    "      |                                 ^~~~\n");
 }
@@ -1850,7 +1850,7 @@ static void test_unknown_statement_identifier(void **state)
 {
 	(void)state;
 	expect_diags("BEGIN { foo; }",
-	    "-e:1:9: error: unknown identifier 'foo'\n"
+	    "-e:1:9: ERROR: unknown identifier 'foo'\n"
 	    "    1 | BEGIN { foo; }\n"
 	    "      |         ^~~\n");
 }
@@ -1859,7 +1859,7 @@ static void test_if_condition_string(void **state)
 {
 	(void)state;
 	expect_diags("BEGIN { if (comm) { exit(); } }",
-	    "-e:1:13: error: an if condition must be an integer, got string[16]\n"
+	    "-e:1:13: ERROR: an if condition must be an integer, got string[16]\n"
 	    "    1 | BEGIN { if (comm) { exit(); } }\n"
 	    "      |             ^~~~\n");
 }
@@ -1868,7 +1868,7 @@ static void test_while_condition_string(void **state)
 {
 	(void)state;
 	expect_diags("BEGIN { while (\"a\") { exit(); } }",
-	    "-e:1:16: error: a while condition must be an integer, got string[2]\n"
+	    "-e:1:16: ERROR: a while condition must be an integer, got string[2]\n"
 	    "    1 | BEGIN { while (\"a\") { exit(); } }\n"
 	    "      |                ^~~\n");
 }
@@ -1877,7 +1877,7 @@ static void test_predicate_string(void **state)
 {
 	(void)state;
 	expect_diags("BEGIN /comm/ { exit(); }",
-	    "-e:1:8: error: a predicate must be an integer, got string[16]\n"
+	    "-e:1:8: ERROR: a predicate must be an integer, got string[16]\n"
 	    "    1 | BEGIN /comm/ { exit(); }\n"
 	    "      |        ^~~~\n");
 }
@@ -1886,7 +1886,7 @@ static void test_unroll_count_not_literal(void **state)
 {
 	(void)state;
 	expect_diags("BEGIN { $n = 2; unroll($n) { exit(); } }",
-	    "-e:1:24: error: unroll's count must be an integer literal\n"
+	    "-e:1:24: ERROR: unroll's count must be an integer literal\n"
 	    "    1 | BEGIN { $n = 2; unroll($n) { exit(); } }\n"
 	    "      |                        ^~\n");
 }
@@ -1895,7 +1895,7 @@ static void test_unroll_count_zero(void **state)
 {
 	(void)state;
 	expect_diags("BEGIN { unroll(0) { exit(); } }",
-	    "-e:1:16: error: unroll minimum value is 1, got 0\n"
+	    "-e:1:16: ERROR: unroll minimum value is 1, got 0\n"
 	    "    1 | BEGIN { unroll(0) { exit(); } }\n"
 	    "      |                ^\n");
 }
@@ -1904,7 +1904,7 @@ static void test_unroll_count_too_large(void **state)
 {
 	(void)state;
 	expect_diags("BEGIN { unroll(101) { exit(); } }",
-	    "-e:1:16: error: unroll maximum value is 100, got 101\n"
+	    "-e:1:16: ERROR: unroll maximum value is 100, got 101\n"
 	    "    1 | BEGIN { unroll(101) { exit(); } }\n"
 	    "      |                ^~~\n");
 }
@@ -1913,7 +1913,7 @@ static void test_break_outside_loop(void **state)
 {
 	(void)state;
 	expect_diags("BEGIN { break; }",
-	    "-e:1:9: error: 'break' outside of a while loop\n"
+	    "-e:1:9: ERROR: 'break' outside of a while loop\n"
 	    "    1 | BEGIN { break; }\n"
 	    "      |         ^~~~~\n");
 }
@@ -1922,7 +1922,7 @@ static void test_continue_outside_loop(void **state)
 {
 	(void)state;
 	expect_diags("BEGIN { if (pid) { continue; } }",
-	    "-e:1:20: error: 'continue' outside of a while loop\n"
+	    "-e:1:20: ERROR: 'continue' outside of a while loop\n"
 	    "    1 | BEGIN { if (pid) { continue; } }\n"
 	    "      |                    ^~~~~~~~\n");
 }
@@ -1932,7 +1932,7 @@ static void test_break_in_unroll(void **state)
 {
 	(void)state;
 	expect_diags("BEGIN { unroll(2) { break; } }",
-	    "-e:1:21: error: 'break' outside of a while loop\n"
+	    "-e:1:21: ERROR: 'break' outside of a while loop\n"
 	    "    1 | BEGIN { unroll(2) { break; } }\n"
 	    "      |                     ^~~~~\n");
 }
@@ -1942,7 +1942,7 @@ static void test_for_over_aggregation(void **state)
 	(void)state;
 	/* count() and the like are read over all CPUs; a histogram is not */
 	expect_diags("BEGIN { @m[1] = hist(1); for ($kv : @m) { exit(); } }",
-	    "-e:1:37: error: map '@m' holds hist(), which is per-CPU; 'for' iterates maps of plain values and of count, sum, min, max and avg (with bpf_map_lookup_percpu_elem, Linux 5.19)\n"
+	    "-e:1:37: ERROR: map '@m' holds hist(), which is per-CPU; 'for' iterates maps of plain values and of count, sum, min, max and avg (with bpf_map_lookup_percpu_elem, Linux 5.19)\n"
 	    "    1 | BEGIN { @m[1] = hist(1); for ($kv : @m) { exit(); } }\n"
 	    "      |                                     ^~\n");
 }
@@ -1951,7 +1951,7 @@ static void test_func_needs_a_function_probe(void **state)
 {
 	(void)state;
 	expect_diags("BEGIN { $x = func; }",
-	    "-e:1:14: error: 'func' is not available in BEGIN probes\n"
+	    "-e:1:14: ERROR: 'func' is not available in BEGIN probes\n"
 	    "    1 | BEGIN { $x = func; }\n"
 	    "      |              ^~~~\n");
 }
@@ -1960,7 +1960,7 @@ static void test_time_has_no_value(void **state)
 {
 	(void)state;
 	expect_diags("BEGIN { $x = time(); }",
-	    "-e:1:14: error: time() has no value; use it as a statement\n"
+	    "-e:1:14: ERROR: time() has no value; use it as a statement\n"
 	    "    1 | BEGIN { $x = time(); }\n"
 	    "      |              ^~~~\n");
 }
@@ -1969,7 +1969,7 @@ static void test_signal_unknown_name(void **state)
 {
 	(void)state;
 	expect_diags_unsafe("BEGIN { signal(\"SIGFOO\"); }",
-	    "-e:1:16: error: signal(): unknown signal 'SIGFOO'\n"
+	    "-e:1:16: ERROR: signal(): unknown signal 'SIGFOO'\n"
 	    "    1 | BEGIN { signal(\"SIGFOO\"); }\n"
 	    "      |                ^~~~~~~~\n");
 }
@@ -1988,7 +1988,7 @@ static void test_for_nested(void **state)
 	          "for ($j : $i..2) { for ($c : @m) { @n[$a.0, $b.1, $i, $j, $c.0] = 1; } } } } "
 	          "} }");
 	expect_diags("BEGIN { @m[1] = 1; for ($a : @m) { for ($a : 0..2) { } } }",
-	             "-e:1:41: error: variable '$a' is already used in this probe\n"
+	             "-e:1:41: ERROR: variable '$a' is already used in this probe\n"
 	             "    1 | BEGIN { @m[1] = 1; for ($a : @m) { for ($a : 0..2) { } } }\n"
 	             "      |                                         ^~\n");
 }
@@ -2002,7 +2002,7 @@ static void test_for_nesting_limit(void **state)
 	    "BEGIN { for ($a : 0..2) { for ($b : 0..2) { for ($c : 0..2) { for ($d : 0..2) "
 	    "{ for ($e : 0..2) { for ($f : 0..2) { for ($g : 0..2) { for ($h : 0..2) { } "
 	    "} } } } } } } }",
-	    "-e:1:135: error: 'for' loops nest at most 7 deep: each body runs as a callback of the "
+	    "-e:1:135: ERROR: 'for' loops nest at most 7 deep: each body runs as a callback of the "
 	    "loop around it, and the kernel allows a program 8 frames of calls\n"
 	    "    1 | ...r ($e : 0..2) { for ($f : 0..2) { for ($g : 0..2) { for ($h : 0..2) { } } "
 	    "} } } } } } }\n"
@@ -2010,7 +2010,7 @@ static void test_for_nesting_limit(void **state)
 	expect_diags("BEGIN { @m[1] = 1; for ($a : 0..2) { for ($b : 0..2) { for ($c : 0..2) { for "
 	             "($d : 0..2) { for ($e : 0..2) { for ($f : @m) { for ($g : 0..2) { @n = "
 	             "len(@m); } } } } } } } }",
-	             "-e:1:149: error: len() counts with a callback, which inside 7 nested 'for' "
+	             "-e:1:149: ERROR: len() counts with a callback, which inside 7 nested 'for' "
 	             "loops would be a frame of calls more than the kernel allows a program (8)\n"
 	             "    1 | ...$e : 0..2) { for ($f : @m) { for ($g : 0..2) { @n = len(@m); } } "
 	             "} } } } } }\n"
@@ -2027,16 +2027,16 @@ static void test_several_errors_in_one_run(void **state)
 	    "  @m = count();\n"
 	    "}\n"
 	    "interval:s:1 { @m = 1; printf(\"%d\\n\", comm); }",
-	    "-e:2:8: error: unknown identifier 'foo'\n"
+	    "-e:2:8: ERROR: unknown identifier 'foo'\n"
 	    "    2 |   $x = foo;\n"
 	    "      |        ^~~\n"
-	    "-e:5:16: error: map '@m' holds plain values here but count() elsewhere\n"
+	    "-e:5:16: ERROR: map '@m' holds plain values here but count() elsewhere\n"
 	    "    5 | interval:s:1 { @m = 1; printf(\"%d\\n\", comm); }\n"
 	    "      |                ^~~~~~\n"
-	    "-e:3:8: note: first used here\n"
+	    "-e:3:8: NOTE: first used here\n"
 	    "    3 |   @m = count();\n"
 	    "      |        ^~~~~\n"
-	    "-e:5:39: error: %d expects an integer argument, got string[16]\n"
+	    "-e:5:39: ERROR: %d expects an integer argument, got string[16]\n"
 	    "    5 | interval:s:1 { @m = 1; printf(\"%d\\n\", comm); }\n"
 	    "      |                                       ^~~~\n");
 }
@@ -2355,10 +2355,10 @@ static void test_comparison_bools(void **state)
 	compile_fini(&r);
 	/* a literal's bool takes no integer, as before */
 	expect_diags("BEGIN { $b = true; $b = 1; }",
-		     "-e:1:20: error: variable '$b' holds int64 here but bool elsewhere\n"
+		     "-e:1:20: ERROR: variable '$b' holds int64 here but bool elsewhere\n"
 		     "    1 | BEGIN { $b = true; $b = 1; }\n"
 		     "      |                    ^~~~~~\n"
-		     "-e:1:9: note: first assigned here\n"
+		     "-e:1:9: NOTE: first assigned here\n"
 		     "    1 | BEGIN { $b = true; $b = 1; }\n"
 		     "      |         ^~\n");
 }
@@ -2471,10 +2471,10 @@ static void test_macro_error_points_at_definition_and_call(void **state)
 {
 	(void)state;
 	expect_diags("macro bad($a) { $a + \"x\" } BEGIN { $x = bad(1); }",
-		     "-e:1:22: error: operator '+' needs integer operands, got string[2]\n"
+		     "-e:1:22: ERROR: operator '+' needs integer operands, got string[2]\n"
 		     "    1 | macro bad($a) { $a + \"x\" } BEGIN { $x = bad(1); }\n"
 		     "      |                      ^~~\n"
-		     "-e:1:41: note: in the expansion of macro 'bad' called here\n"
+		     "-e:1:41: NOTE: in the expansion of macro 'bad' called here\n"
 		     "    1 | macro bad($a) { $a + \"x\" } BEGIN { $x = bad(1); }\n"
 		     "      |                                         ^~~\n");
 }
@@ -2483,10 +2483,10 @@ static void test_macro_wrong_arity(void **state)
 {
 	(void)state;
 	expect_diags("macro one($a) { $a } BEGIN { $x = one(1, 2); }",
-		     "-e:1:35: error: macro 'one' takes 1 argument, 2 given\n"
+		     "-e:1:35: ERROR: macro 'one' takes 1 argument, 2 given\n"
 		     "    1 | macro one($a) { $a } BEGIN { $x = one(1, 2); }\n"
 		     "      |                                   ^~~\n"
-		     "-e:1:1: note: 'one' is defined here\n"
+		     "-e:1:1: NOTE: 'one' is defined here\n"
 		     "    1 | macro one($a) { $a } BEGIN { $x = one(1, 2); }\n"
 		     "      | ^~~~~~~~~~~~~~~~~~~~\n");
 }
@@ -2505,7 +2505,7 @@ static void test_macro_named_like_builtin(void **state)
 	(void)state;
 	struct compile_run r;
 	compile_run(&r, "macro count() { 1 } BEGIN { exit(); }");
-	assert_non_null(strstr(compile_diags(&r), "error: macro 'count' has the name of a builtin"));
+	assert_non_null(strstr(compile_diags(&r), "ERROR: macro 'count' has the name of a builtin"));
 	compile_fini(&r);
 }
 
@@ -2514,7 +2514,7 @@ static void test_stdlib_constant_suggestion(void **state)
 	(void)state;
 	struct compile_run r;
 	compile_run(&r, "macro IPPROTO_UDP() { 17 } BEGIN { $x = IPPROTO_UPD; }");
-	assert_non_null(strstr(compile_diags(&r), "note: did you mean 'IPPROTO_UDP'?"));
+	assert_non_null(strstr(compile_diags(&r), "NOTE: did you mean 'IPPROTO_UDP'?"));
 	compile_fini(&r);
 }
 
@@ -2564,10 +2564,10 @@ static void test_macro_chain_over_budget(void **state)
 	const char *d = compile_diags(&r);
 	assert_int_equal(r.rc, -1);
 	assert_int_equal(r.d.nerrors, 1);
-	assert_non_null(strstr(d, "error: macro expansion exceeds its budget of 262144 nodes at "
+	assert_non_null(strstr(d, "ERROR: macro expansion exceeds its budget of 262144 nodes at "
 				  "this call of '"));
 	assert_true(strncmp(d, "-e:", 3) == 0);
-	assert_non_null(strstr(d, "note: in the expansion of macro 'm22' called here"));
+	assert_non_null(strstr(d, "NOTE: in the expansion of macro 'm22' called here"));
 	compile_fini(&r);
 	free(src);
 }
@@ -2596,7 +2596,7 @@ static void test_macro_chain_error_reported_once(void **state)
 	struct compile_run r;
 	compile_run(&r, src);
 	assert_int_equal(r.d.nerrors, 1);
-	assert_int_equal(count_of(compile_diags(&r), "error: "), 1);
+	assert_int_equal(count_of(compile_diags(&r), "ERROR: "), 1);
 	compile_fini(&r);
 	free(src);
 }
@@ -2616,17 +2616,17 @@ static void test_lhist_bounds_at_int64_limits(void **state)
 {
 	(void)state;
 	expect_diags("BEGIN { @m = lhist(1, -9223372036854775808, 9223372036854775807, 1); }",
-		     "-e:1:14: error: lhist() would have 18446744073709551615 buckets; at most "
+		     "-e:1:14: ERROR: lhist() would have 18446744073709551615 buckets; at most "
 		     "1000 are allowed\n"
 		     "    1 | BEGIN { @m = lhist(1, -9223372036854775808, 9223372036854775807, 1); }\n"
 		     "      |              ^~~~~\n");
 	expect_diags("BEGIN { @m = lhist(1, 0, 18446744073709551615, 1); }",
-		     "-e:1:26: error: lhist() max is 18446744073709551615, which does not fit in a "
+		     "-e:1:26: ERROR: lhist() max is 18446744073709551615, which does not fit in a "
 		     "signed 64-bit integer\n"
 		     "    1 | BEGIN { @m = lhist(1, 0, 18446744073709551615, 1); }\n"
 		     "      |                          ^~~~~~~~~~~~~~~~~~~~\n");
 	expect_diags("BEGIN { @m = lhist(1, -9223372036854775809, 0, 1); }",
-		     "-e:1:23: error: lhist() min is -9223372036854775809, which does not fit in a "
+		     "-e:1:23: ERROR: lhist() min is -9223372036854775809, which does not fit in a "
 		     "signed 64-bit integer\n"
 		     "    1 | BEGIN { @m = lhist(1, -9223372036854775809, 0, 1); }\n"
 		     "      |                       ^~~~~~~~~~~~~~~~~~~~\n");
@@ -2654,17 +2654,17 @@ static void test_const_int_limits(void **state)
 {
 	(void)state;
 	expect_diags("BEGIN { unroll(-9223372036854775808) { @x = 1; } }",
-		     "-e:1:16: error: unroll minimum value is 1, got "
+		     "-e:1:16: ERROR: unroll minimum value is 1, got "
 		     "-9223372036854775808\n"
 		     "    1 | BEGIN { unroll(-9223372036854775808) { @x = 1; } }\n"
 		     "      |                ^~~~~~~~~~~~~~~~~~~~\n");
 	expect_diags("BEGIN { unroll(18446744073709551615) { @x = 1; } }",
-		     "-e:1:16: error: unroll's count is 18446744073709551615, which does not fit in "
+		     "-e:1:16: ERROR: unroll's count is 18446744073709551615, which does not fit in "
 		     "a signed 64-bit integer\n"
 		     "    1 | BEGIN { unroll(18446744073709551615) { @x = 1; } }\n"
 		     "      |                ^~~~~~~~~~~~~~~~~~~~\n");
 	expect_diags("BEGIN { $s = str(0, 18446744073709551615); }",
-		     "-e:1:21: error: the length of str() is 18446744073709551615, which does not "
+		     "-e:1:21: ERROR: the length of str() is 18446744073709551615, which does not "
 		     "fit in a signed 64-bit integer\n"
 		     "    1 | BEGIN { $s = str(0, 18446744073709551615); }\n"
 		     "      |                     ^~~~~~~~~~~~~~~~~~~~\n");
@@ -2674,16 +2674,16 @@ static void test_buf_negative_or_huge_length(void **state)
 {
 	(void)state;
 	expect_diags("BEGIN { $b = buf(0, -1); }",
-		     "-e:1:21: error: buf() length must be between 1 and 4096, got -1\n"
+		     "-e:1:21: ERROR: buf() length must be between 1 and 4096, got -1\n"
 		     "    1 | BEGIN { $b = buf(0, -1); }\n"
 		     "      |                     ^~\n");
 	expect_diags("BEGIN { $b = buf(0, 18446744073709551615); }",
-		     "-e:1:21: error: buf() length must be between 1 and 4096, got "
+		     "-e:1:21: ERROR: buf() length must be between 1 and 4096, got "
 		     "18446744073709551615\n"
 		     "    1 | BEGIN { $b = buf(0, 18446744073709551615); }\n"
 		     "      |                     ^~~~~~~~~~~~~~~~~~~~\n");
 	expect_diags("BEGIN { $b = buf(0, 4097); }",
-		     "-e:1:21: error: buf() length must be between 1 and 4096, got 4097\n"
+		     "-e:1:21: ERROR: buf() length must be between 1 and 4096, got 4097\n"
 		     "    1 | BEGIN { $b = buf(0, 4097); }\n"
 		     "      |                     ^~~~\n");
 }
@@ -2692,22 +2692,22 @@ static void test_ntop_family(void **state)
 {
 	(void)state;
 	expect_diags("BEGIN { $a = ntop(99, 1); }",
-		     "-e:1:19: error: ntop(): 99 is not an address family; use AF_INET (2) or "
+		     "-e:1:19: ERROR: ntop(): 99 is not an address family; use AF_INET (2) or "
 		     "AF_INET6 (10)\n"
 		     "    1 | BEGIN { $a = ntop(99, 1); }\n"
 		     "      |                   ^~\n");
 	/* a negated literal is a constant too, never a family */
 	expect_diags("BEGIN { $a = ntop(-1, 1); }",
-		     "-e:1:19: error: ntop(): -1 is not an address family; use AF_INET (2) or "
+		     "-e:1:19: ERROR: ntop(): -1 is not an address family; use AF_INET (2) or "
 		     "AF_INET6 (10)\n"
 		     "    1 | BEGIN { $a = ntop(-1, 1); }\n"
 		     "      |                   ^~\n");
 	expect_diags("BEGIN { $a = ntop(10, 1); }",
-		     "-e:1:23: error: ntop(AF_INET6, ...) needs a 16-byte array, got int64\n"
+		     "-e:1:23: ERROR: ntop(AF_INET6, ...) needs a 16-byte array, got int64\n"
 		     "    1 | BEGIN { $a = ntop(10, 1); }\n"
 		     "      |                       ^\n");
 	expect_diags("BEGIN { $a = ntop(2, \"0123456789abcde\"); }",
-		     "-e:1:22: error: ntop(AF_INET, ...) needs a 4-byte address (an integer or a "
+		     "-e:1:22: ERROR: ntop(AF_INET, ...) needs a 4-byte address (an integer or a "
 		     "4-byte array), got string[16]\n"
 		     "    1 | BEGIN { $a = ntop(2, \"0123456789abcde\"); }\n"
 		     "      |                      ^~~~~~~~~~~~~~~~~\n");
@@ -2720,7 +2720,7 @@ static void test_read_as_int_then_assigned_string(void **state)
 	(void)state;
 	struct compile_run r;
 	compile_run(&r, "BEGIN { $x = @m; @m = \"a\"; }");
-	assert_non_null(strstr(compile_diags(&r), "error: map '@m' is read here as an integer, but it holds "
+	assert_non_null(strstr(compile_diags(&r), "ERROR: map '@m' is read here as an integer, but it holds "
 					"string[2]; assign it before the first read"));
 	compile_fini(&r);
 }
