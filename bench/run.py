@@ -46,6 +46,7 @@ XDP_CASES = [
     ("proto count", "xdp:lo { @len[pkt.proto] = count(); }", "xdp_proto"),
     ("drop udp/53", "xdp:lo { if (pkt.proto == 17 && pkt.dport == 53) { @drops = count(); drop; } }",
      "xdp_dropdns"),
+    ("udp port rewrite", "xdp:lo { if (pkt.proto == 17) { pkt.dport = pkt.dport ^ 1; } }", "xdp_rewrite"),
 ]
 XDP_PACKETS = ("udp4", "tcp4", "udp6")
 
