@@ -917,6 +917,17 @@ static struct type *check_cast(struct sema *s, struct node *n)
 static struct type *check_incdec(struct sema *s, struct node *n)
 {
 	struct node *o = n->u.incdec.operand;
+	if (o->kind == N_FIELD && o->u.field.base->kind == N_IDENT &&
+	    !strcmp(o->u.field.base->u.ident.name, "pkt")) {
+		/* pkt.ttl-- is pkt.ttl -= 1: a rewrite, which has no value */
+		enum ast_op op = n->u.incdec.op;
+		n->kind = N_ASSIGN;
+		memset(&n->u.assign, 0, sizeof(n->u.assign));
+		n->u.assign.op = op == OP_PREINC || op == OP_POSTINC ? OP_ADD : OP_SUB;
+		n->u.assign.lhs = o;
+		n->u.assign.rhs = ast_int(s->a, n->loc, 1, false);
+		return check_pkt_assign(s, n);
+	}
 	if (!is_lvalue(o)) {
 		diag_error(s->d, o->loc, "'%s' needs a $variable or @map",
 			   ast_op_name(n->u.incdec.op));
