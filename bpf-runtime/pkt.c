@@ -196,8 +196,8 @@ void sonde_pkt_skb(void *ctx, struct sonde_pkt *pkt, int depth, int want_len)
  * non-IP frame) is left alone: the assignment does nothing. So is an
  * address whose change would leave a checksum we cannot reach wrong
  * (addr_ok: IPv6 extension headers before the transport, a truncated
- * TCP/UDP header, DCCP). The parsed
- * fields follow, so a later read of pkt.dport gives the new port.
+ * TCP/UDP header, DCCP). The parsed fields follow, so a later read of
+ * pkt.dport gives the new port.
  *
  * Offsets are masked to what the parser can produce (Ethernet, two tags,
  * a 60-byte IPv4 header) so that the verifier sees them bounded whatever
@@ -297,14 +297,17 @@ static inline __attribute__((always_inline)) unsigned ld16(const unsigned char *
 	return *(const unsigned short *)p;
 }
 
-/* One's complement sum of ~old + new over n bytes (n even, or the TTL's
- * byte, taken in the 16-bit word it shares with the protocol) */
+/* A sum of 16-bit words folded to 16 bits, one's complement style (the
+ * sums here stay below 2^21: two folds are enough). */
 static inline __attribute__((always_inline)) unsigned fold(unsigned s)
 {
 	s = (s & 0xffff) + (s >> 16);
 	return (s & 0xffff) + (s >> 16);
 }
 
+/* HC' = ~(~HC + delta), delta being the sum of ~old + new over the
+ * changed words; words are loaded as the machine does, which the
+ * one's complement sum does not mind as long as all are. */
 static inline __attribute__((always_inline)) void fix_csum(unsigned char *field, unsigned delta,
 							   int udp)
 {
