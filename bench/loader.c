@@ -5,8 +5,9 @@
  *   loader --test-run REPEAT [--packet udp4|tcp4|udp6] OBJ
  *
  * Opens and loads OBJ, then for every program:
- *   - BPF_PROG_TYPE_SYSCALL ("BEGIN" equivalent): runs it once with
- *     BPF_PROG_TEST_RUN;
+ *   - BPF_PROG_TYPE_SYSCALL ("BEGIN" equivalent) and, with --test-run,
+ *     the BEGIN probe of a sonde --emit-elf object (raw_tp/sonde_BEGIN):
+ *     runs it once with BPF_PROG_TEST_RUN, before any other program;
  *   - XDP / SCHED_CLS with --test-run: runs it REPEAT times over a built-in
  *     packet and prints one line per program:
  *       test-run NAME ns=N retval=R
@@ -106,6 +107,16 @@ static size_t build_packet(const char *kind, unsigned char *p, size_t cap)
 	return off < 60 ? 60 : off;
 }
 
+/* A SEC("syscall") program; with --test-run, also the BEGIN probe of
+ * an object sonde --emit-elf wrote (raw_tp/sonde_BEGIN) */
+static int is_begin(struct bpf_program *prog, unsigned int repeat)
+{
+	if (bpf_program__type(prog) == BPF_PROG_TYPE_SYSCALL)
+		return 1;
+	return repeat && bpf_program__type(prog) == BPF_PROG_TYPE_RAW_TRACEPOINT &&
+	       !strcmp(bpf_program__section_name(prog), "raw_tp/sonde_BEGIN");
+}
+
 static void usage(void)
 {
 	fprintf(stderr, "usage: loader [-p] [--once] [--test-run REPEAT [--packet udp4|tcp4|udp6]] OBJ\n");
@@ -155,17 +166,23 @@ int main(int argc, char **argv)
 	static struct bpf_link *links[MAX_LINKS];
 	int nlinks = 0, rc = 0;
 	struct bpf_program *prog;
+	/* the BEGIN equivalents first, whatever their place in the object:
+	 * they fill the maps the packet programs read (with --test-run, sonde's
+	 * own BEGIN of an --emit-elf object too) */
+	bpf_object__for_each_program(prog, obj) {
+		if (!is_begin(prog, repeat))
+			continue;
+		LIBBPF_OPTS(bpf_test_run_opts, o);
+		if (bpf_prog_test_run_opts(bpf_program__fd(prog), &o)) {
+			fprintf(stderr, "loader: test run of %s: %s\n", bpf_program__name(prog), strerror(errno));
+			rc = 1;
+		}
+	}
 	bpf_object__for_each_program(prog, obj) {
 		enum bpf_prog_type type = bpf_program__type(prog);
 		int fd = bpf_program__fd(prog);
-		if (type == BPF_PROG_TYPE_SYSCALL) {
-			LIBBPF_OPTS(bpf_test_run_opts, o);
-			if (bpf_prog_test_run_opts(fd, &o)) {
-				fprintf(stderr, "loader: test run of %s: %s\n", bpf_program__name(prog), strerror(errno));
-				rc = 1;
-			}
+		if (is_begin(prog, repeat))
 			continue;
-		}
 		if (type == BPF_PROG_TYPE_XDP || type == BPF_PROG_TYPE_SCHED_CLS) {
 			if (!repeat)
 				continue; /* never attach to an interface */

@@ -46,6 +46,16 @@ XDP_CASES = [
     ("proto count", "xdp:lo { @len[pkt.proto] = count(); }", "xdp_proto"),
     ("drop udp/53", "xdp:lo { if (pkt.proto == 17 && pkt.dport == 53) { @drops = count(); drop; } }",
      "xdp_dropdns"),
+    ("CIDR blocklist (lpm)",
+     "let @block = lpm(1024); BEGIN { @block[192.0.2.0/24] = 1; @block[198.51.100.0/24] = 1; "
+     "@block[203.0.113.0/24] = 1; @block[10.0.0.0/8] = 1; @block[2001:db8::/32] = 1; } "
+     "xdp:lo { if (pkt.saddr in @block) { @drops = count(); drop; } }",
+     "xdp_cidr"),
+    # a token bucket per source: one that every packet passes (a swap each),
+    # one that every packet after the first 5 is over (a lookup, no swap)
+    ("ratelimit, passing", "xdp:lo { if (!ratelimit(@rl[pkt.saddr], 1000000000, 1000000000)) { drop; } }",
+     "xdp_rl_pass"),
+    ("ratelimit, over", "xdp:lo { if (!ratelimit(@rl[pkt.saddr], 1, 5)) { drop; } }", "xdp_rl_over"),
     ("udp port rewrite", "xdp:lo { if (pkt.proto == 17) { pkt.dport = pkt.dport ^ 1; } }", "xdp_rewrite"),
 ]
 XDP_PACKETS = ("udp4", "tcp4", "udp6")
@@ -622,6 +632,8 @@ def main():
     ap.add_argument("--bpftrace", default=shutil.which("bpftrace") or "bpftrace")
     ap.add_argument("--only", default="startup,events,ringbuf,compile,xdp",
                     help="comma-separated sections to run")
+    ap.add_argument("--xdp-repeat", type=int,
+                    help="packets per BPF_PROG_TEST_RUN call (default 50M, --quick 1M)")
     a = ap.parse_args()
     if os.geteuid() != 0:
         sys.exit("bench: needs root (run it with sudo)")
@@ -636,6 +648,8 @@ def main():
     sizes = [1, 10, 100] if a.quick else [1, 10, 100, 1000]
     # 50M: the programs cost 1 to 7 ns, and the figure needs hundredths
     xdp_repeat = 1_000_000 if a.quick else 50_000_000
+    if a.xdp_repeat:
+        xdp_repeat = a.xdp_repeat
 
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)

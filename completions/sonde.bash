@@ -62,11 +62,16 @@ _sonde()
 	-d | --debug)
 		_sonde_reply $'ast\nir\ncodegen\ncodegen-opt\nverifier\nall'
 		return ;;
-	-o | --output | --emit-llvm | --emit-elf | --include | --test-run)
+	-o | --output | -w | --capture | --emit-llvm | --emit-elf | --include | --test-run)
 		COMPREPLY=($(compgen -f -- "$cur"))
 		return ;;
 	-I | --pin)
 		COMPREPLY=($(compgen -d -- "$cur"))
+		return ;;
+	--map-file)
+		# @NAME=FILE: bash splits the word at '=' (COMP_WORDBREAKS), so
+		# the reply is the file after it
+		[[ $cur == *=* ]] && COMPREPLY=($(compgen -f -- "${cur#*=}"))
 		return ;;
 	-p | --pid)
 		_sonde_reply "$(cd /proc && printf '%s\n' [0-9]*)"

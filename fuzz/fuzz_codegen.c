@@ -30,9 +30,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char *text = fuzz_text(data, size);
 	struct diag d;
 	diag_init(&d, fuzz_sink());
+	/* every input is a compilation of this process: each its own CO-RE
+	 * flavor (compile.h's core_flavor), or LLVM reuses a freed module's
+	 * relocation globals */
+	static uint32_t compilations;
 	struct compile_options opts = {
 	    COMPILE_OPTIONS_DEFAULTS,
 	    .debug_out = fuzz_sink(),
+	    .core_flavor = ++compilations,
 	};
 	struct source src = {.name = "fuzz.sd", .path = NULL, .text = text, .len = size};
 	struct program *p = NULL;

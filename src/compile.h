@@ -81,6 +81,15 @@ struct compile_options {
 	int child_pid;         /* -c: the command's pid (the cpid builtin); 0 without -c */
 	const char *child_path; /* -c: the file the command runs (absolute); NULL without -c */
 	struct sig_watch *watch; /* told of temporary files a signal must remove; NULL: none */
+	/* A number no other compilation of this process that generates code
+	 * has, or 0 for the only one (the sonde command compiles once). LLVM
+	 * 19's BPF backend keeps each CO-RE relocation's global in a map of
+	 * the process keyed by struct name and access, which outlives the
+	 * module: a second module with the same key gets the first one's
+	 * freed global. With N, the struct names relocations carry get the
+	 * libbpf flavor ___sN (emit.h), so no key repeats. The caller (a
+	 * test, a fuzzer: whoever owns the process) counts. */
+	uint32_t core_flavor;
 };
 
 struct early_read {
@@ -116,9 +125,17 @@ struct map_info {
 	bool declared;
 	uint32_t decl_bpf_type, decl_entries;
 	struct loc decl_loc;
+	/* declared `lpm(N)`: keyed by networks (type_inet_net), looked up by
+	 * longest prefix; known from the first use on (find_map) */
+	bool lpm;
 	/* hist/lhist under --metrics: a u64 after the buckets holds the sum
 	 * of the values (manifest.h: map_desc.has_sum) */
 	bool keeps_sum;
+	/* ratelimit(@m[k], ...) keeps its token buckets here (builtins/
+	 * flows.c): the map holds nothing else, is not read as a value and
+	 * is not printed at exit; limiter_loc is its first such use */
+	bool limiter;
+	struct loc limiter_loc;
 	struct map_info *next;
 };
 
@@ -219,12 +236,23 @@ struct compilation {
 	int ninsts;
 	struct skb_output_info *skb_outputs;
 	int nskb_outputs;
+	/* capture: the script line of the first (0: none), and the most
+	 * bytes of a packet any takes (manifest.h's capture_snaplen) */
+	int capture_line;
+	uint32_t capture_snaplen;
 	bool uses_events; /* needs the ring buffer */
 	bool uses_stacks; /* needs the stack-trace map */
 	bool uses_runtime; /* codegen: calls into bpf-runtime (linked in) */
 	/* the programs hold what only this boot of the kernel has: kaddr()'s
 	 * address, kprobe:ADDRESS, fentry:bpf:ID (manifest.h's boot_bound) */
 	bool boot_bound;
+	/* the first construct whose code holds this kernel's layouts as
+	 * constants (a tracepoint's field offsets, an enum's value, a
+	 * bitfield...), as "WHAT at line N"; NULL when every kernel layout
+	 * the programs use is a CO-RE relocation libbpf applies at load
+	 * (manifest.h's kernel_bound). Set with compilation_bind_kernel. */
+	const char *kernel_bound;
+	bool kernel_bound_has_line; /* a later one with a line replaces one without */
 	/* -k/-kk: the checked helper calls, codegen's, in the manifest at emit */
 	struct helper_site *helper_sites;
 	uint32_t nhelper_sites, cap_helper_sites;
@@ -301,6 +329,10 @@ void sema_missing_probe_hint(struct compilation *c);
 /* Tracefs mount point, mounting it (with a note on stderr) when needed.
  * NULL with an error at `loc` when it cannot be had. */
 const char *compilation_tracefs(struct compilation *c, struct loc loc);
+/* Records that the code of the construct at `loc` (`what`: "tracepoint
+ * field args.prev_pid") holds this kernel's layouts as constants, so an
+ * object of the script runs only on this kernel; the first one is kept. */
+void compilation_bind_kernel(struct compilation *c, struct loc loc, const char *what);
 
 int sema_run(struct compilation *c);
 /* pkt.NAME: fills `acc`, returns the parse depth it needs or -1. */

@@ -212,6 +212,8 @@ static struct program *build_manifest(const struct backend *be, struct compilati
 		m->skb_outputs[o->index].path = arena_strdup(a, o->path);
 		m->skb_outputs[o->index].offset = o->offset;
 	}
+	m->capture_line = (uint32_t)c->capture_line;
+	m->capture_snaplen = c->capture_snaplen;
 	m->nprobes = (uint32_t)c->ninsts;
 	m->print_maps_on_exit = c->opts->print_maps_on_exit != 0;
 	m->max_cat_bytes = c->opts->max_cat_bytes;
@@ -221,6 +223,7 @@ static struct program *build_manifest(const struct backend *be, struct compilati
 	    c->opts->str_trunc_trailer ? arena_strdup(a, c->opts->str_trunc_trailer) : NULL;
 	m->no_warnings = c->opts->no_warnings;
 	m->boot_bound = c->boot_bound;
+	m->kernel_bound = c->kernel_bound ? arena_strdup(a, c->kernel_bound) : NULL;
 	m->probes = arena_alloc(a, (c->ninsts + 1) * sizeof(*m->probes));
 	for (struct probe_inst *pi = c->insts; pi; pi = pi->next) {
 		struct probe_desc *d = &m->probes[pi->index];

@@ -56,6 +56,8 @@ static void usage(FILE *out)
 	      "  -e PROGRAM         run PROGRAM given on the command line\n"
 	      "  -f text|json       output format (default text)\n"
 	      "  -o, --output FILE  write output to FILE\n"
+	      "  -w, --capture FILE.pcap  write the packets the script's capture\n"
+	      "                     statements take to this pcap file (Ethernet)\n"
 	      "  -q, --quiet        quiet: no \"Attaching N probes...\" line\n"
 	      "  --output-version 0.17|0.26  report the run as that bpftrace does (default\n"
 	      "                     0.17; 0.26: \"Attached N probes\" and lost events on\n"
@@ -91,6 +93,8 @@ static void usage(FILE *out)
 	      "  --pin DIR          pin the maps in the BPF filesystem (DIR a name under\n"
 	      "                     /sys/fs/bpf or a path there); removed at exit\n"
 	      "  --keep-pins        leave the --pin pins in place at exit\n"
+	      "  --map-file @NAME=FILE  fill the lpm() map @NAME from FILE before\n"
+	      "                     attaching: a network a line, optional value\n"
 	      "  --force            let xdp probes replace an interface's XDP program for\n"
 	      "                     the run (it is put back at exit)\n"
 	      "  -l, --list [PATTERN]  list probes (-lv: with argument types), e.g.\n"
@@ -704,6 +708,7 @@ enum {
 	OPT_METRICS,
 	OPT_PIN,
 	OPT_KEEP_PINS,
+	OPT_MAP_FILE,
 	OPT_FORCE,
 	OPT_RINGBUF_SIZE,
 	OPT_MAP_ENTRIES,
@@ -738,6 +743,7 @@ static const struct option longopts[] = {
 	{"mode", required_argument, NULL, OPT_MODE},
 	{"pin", required_argument, NULL, OPT_PIN},
 	{"keep-pins", no_argument, NULL, OPT_KEEP_PINS},
+	{"map-file", required_argument, NULL, OPT_MAP_FILE},
 	{"force", no_argument, NULL, OPT_FORCE},
 	{"info", no_argument, NULL, OPT_INFO},
 	/* bpftrace 0.26's long forms of the short options, and its own */
@@ -745,6 +751,7 @@ static const struct option longopts[] = {
 	{"debug", required_argument, NULL, OPT_DEBUG},
 	{"list", no_argument, NULL, 'l'},
 	{"output", required_argument, NULL, 'o'},
+	{"capture", required_argument, NULL, 'w'},
 	{"pid", required_argument, NULL, 'p'},
 	{"dwarf-pid", required_argument, NULL, OPT_DWARF_PID},
 	{"quiet", no_argument, NULL, 'q'},
@@ -915,7 +922,7 @@ static int parse_options(struct cli *o)
 	/* options anywhere, as getopt(3) permutes them (bpftrace's way): after
 	 * the script and among its parameters; "--" ends them, so a parameter
 	 * may start with '-' */
-	while ((c = getopt_long(o->argc, o->argv, "e:f:o:qB:vdhVlp:c:I:k", longopts, &li)) != -1) {
+	while ((c = getopt_long(o->argc, o->argv, "e:f:o:w:qB:vdhVlp:c:I:k", longopts, &li)) != -1) {
 		/* getopt has stepped past the argument a long option is in, and
 		 * past the next one when that is the option's value */
 		char **argv = o->argv;
@@ -938,6 +945,9 @@ static int parse_options(struct cli *o)
 			break;
 		case 'o':
 			o->out_path = optarg;
+			break;
+		case 'w':
+			o->ropts.capture_path = optarg;
 			break;
 		case 'q':
 			o->ropts.quiet = true;
@@ -1017,6 +1027,22 @@ static int parse_options(struct cli *o)
 		case OPT_KEEP_PINS:
 			o->ropts.keep_pins = true;
 			break;
+		case OPT_MAP_FILE: {
+			const char *eq = strchr(optarg, '=');
+			if (optarg[0] != '@' || !eq || eq == optarg + 1 || !eq[1]) {
+				fprintf(stderr, "sonde: --map-file takes @NAME=FILE (the map as "
+				                "the script names it), got '%s'\n",
+				        optarg);
+				return EXIT_USAGE;
+			}
+			if (o->ropts.nmap_files == RT_MAX_MAP_FILES) {
+				fprintf(stderr, "sonde: --map-file: at most %d files\n",
+				        RT_MAX_MAP_FILES);
+				return EXIT_USAGE;
+			}
+			o->ropts.map_files[o->ropts.nmap_files++] = optarg;
+			break;
+		}
 		case OPT_FORCE:
 			o->copts.force = true;
 			break;
@@ -1316,6 +1342,8 @@ static int compile_and_run(struct cli *o, const struct source *src, struct sig_w
 	o->copts.output_026 = o->ropts.output_version == OUT_V0_26;
 	struct program *prog = NULL;
 	bool script_error = false;
+	/* the one compilation of the process: copts.core_flavor stays 0, the
+	 * object's CO-RE structs keep the kernel's names (compile.h) */
 	if (driver_compile(src, &o->copts, o->host, &d, &prog, &script_error))
 		return script_error ? EXIT_SCRIPT : EXIT_SYSTEM;
 	int rc;
@@ -1408,6 +1436,14 @@ static int run_script(struct cli *o, struct sig_state *sig, struct sig_watch *wa
 	if (o->emit_elf && o->command) {
 		fprintf(stderr, "sonde: --emit-elf cannot be used with -c: the command's pid would "
 		                "be compiled into the object; give -c when running the object\n");
+		script_free(&s);
+		return EXIT_USAGE;
+	}
+	/* the object holds no map contents: the file is read where it runs */
+	if (o->emit_elf && o->ropts.nmap_files) {
+		fprintf(stderr, "sonde: --emit-elf cannot be used with --map-file: the object "
+		                "holds no map contents; give --map-file when running the object "
+		                "(sonde --map-file @NAME=FILE OBJECT)\n");
 		script_free(&s);
 		return EXIT_USAGE;
 	}

@@ -118,6 +118,7 @@ struct map_desc {
 	uint64_t tseries_interval_ns;              /* AGG_TSERIES */
 	uint32_t tseries_nintervals;
 	enum tseries_agg tseries_agg;
+	bool limiter; /* ratelimit()'s buckets: not printed at exit */
 };
 
 /* The maps the generated code keeps for itself, beside the script's: the
@@ -132,6 +133,7 @@ enum aux_map_kind {
 				  filled by the runtime before anything is attached */
 	AUX_MAP_DW_ROWS,       /* dw_ustack: the unwind rows; the runtime sizes it */
 	AUX_MAP_DW_STACKS,     /* dw_ustack: frames by stack id */
+	AUX_MAP_CAPTURE,       /* the perf event array capture sends packets through */
 };
 
 struct aux_map_desc {
@@ -186,6 +188,21 @@ struct skb_output_hdr {
 	uint64_t boot_ns;     /* bpf_ktime_get_boot_ns() when it was taken */
 };
 
+/* capture; takes the packet whole up to this many bytes, capture(N) at
+ * most N. A perf record's size is a u16 with its headers (and this one)
+ * inside: a longer packet keeps its length in the pcap file and loses
+ * its tail. */
+enum { CAPTURE_MAX_BYTES = 65280 };
+
+/* A record of the AUX_MAP_CAPTURE perf buffer: this header, then the
+ * caplen bytes of the packet the helper appended (the perf sample is
+ * padded to 8 bytes, so its size does not say where the packet ends). */
+struct capture_hdr {
+	uint32_t caplen;  /* the bytes of the packet that follow */
+	uint32_t origlen; /* the packet's whole length */
+	uint64_t boot_ns; /* bpf_ktime_get_boot_ns() when it was taken */
+};
+
 /* -k / -kk: a BPF helper call whose failure is reported, with the script
  * place bpftrace's warning shows. */
 struct helper_site {
@@ -215,7 +232,8 @@ enum counter_slot {
 	COUNTER_LOST = 0,      /* records the full ring buffer had no room for */
 	COUNTER_EXIT = 1,      /* 1 + exit status (0..255) once a probe called exit() */
 	COUNTER_TRUNCATED = 2, /* str() results cut to max_strlen */
-	COUNTER_DROPPED = 3,   /* + map index: updates a full hash map refused */
+	COUNTER_LOST_CAPTURES = 3, /* packets capture could not put in the full perf buffer */
+	COUNTER_DROPPED = 4,   /* + map index: updates a full hash map refused */
 };
 
 struct ev_print {
@@ -269,6 +287,10 @@ struct manifest {
 	/* bytes of skboutput()'s perf buffer a CPU: ringbuf_size's setting,
 	 * which bpftrace's perf_rb_pages sets too (its per-CPU perf buffers) */
 	uint32_t skb_output_bytes;
+	/* capture: the script line of the first one (0: the script has
+	 * none), and the pcap file's snaplen, the most bytes one takes */
+	uint32_t capture_line;
+	uint32_t capture_snaplen;
 	struct helper_site *helper_sites; /* filled by the backend (-k, -kk) */
 	uint32_t nhelper_sites;
 	/* --no-warnings: text output drops the helper warnings (JSON keeps
@@ -279,6 +301,11 @@ struct manifest {
 	 * addresses at every boot), so an object of it runs only in that
 	 * boot (objfile.h) */
 	bool boot_bound;
+	/* NULL, or the construct whose code holds the compiling kernel's
+	 * layouts as constants ("tracepoint field args.prev_pid at line 3"):
+	 * an object of it runs only on that kernel (objfile.h); without one,
+	 * its kernel layouts are CO-RE relocations and it runs on others */
+	const char *kernel_bound;
 };
 
 struct program {

@@ -130,6 +130,7 @@ static void put_map(struct mio_buf *b, const struct map_desc *d)
 	mio_put_u64(b, d->tseries_interval_ns);
 	mio_put_u32(b, d->tseries_nintervals);
 	mio_put_u8(b, (uint8_t)d->tseries_agg);
+	mio_put_u8(b, d->limiter);
 }
 
 static void put_fmt(struct mio_buf *b, const struct fmt_desc *f)
@@ -190,6 +191,8 @@ int manifest_encode(struct mio_buf *b, const struct program *p, const struct dia
 		mio_put_u32(b, m->skb_outputs[i].offset);
 	}
 	mio_put_u32(b, m->skb_output_bytes);
+	mio_put_u32(b, m->capture_line);
+	mio_put_u32(b, m->capture_snaplen);
 	mio_put_u32(b, m->nhelper_sites);
 	for (uint32_t i = 0; i < m->nhelper_sites; i++) {
 		const struct helper_site *h = &m->helper_sites[i];
@@ -202,6 +205,9 @@ int manifest_encode(struct mio_buf *b, const struct program *p, const struct dia
 	}
 	mio_put_u8(b, m->no_warnings);
 	mio_put_u8(b, m->boot_bound);
+	mio_put_u8(b, m->kernel_bound != NULL);
+	if (m->kernel_bound)
+		mio_put_str(b, m->kernel_bound);
 	/* the sources: the texts of those a probe is in (a verifier
 	 * rejection points into them), the others' names only */
 	mio_put_u32(b, (uint32_t)d->nsources);
@@ -401,6 +407,7 @@ static void get_map(struct mio_reader *r, struct map_desc *d)
 	if (tagg > TSERIES_SUM)
 		mio_fail(r, "unknown tseries function %u", tagg);
 	d->tseries_agg = (enum tseries_agg)tagg;
+	d->limiter = mio_get_u8(r) != 0;
 	if (mio_ok(r) && (!d->value_size || d->value_size > (1u << 24) ||
 	                  d->key_size > (1u << 24)))
 		mio_fail(r, "map %s: keys of %u and values of %u bytes", d->name, d->key_size,
@@ -467,7 +474,7 @@ int manifest_decode(const void *data, size_t len, struct program *p, struct run_
 	m->aux_maps = zalloc(r, m->naux_maps, sizeof(*m->aux_maps));
 	for (uint32_t i = 0; i < m->naux_maps && mio_ok(r); i++) {
 		uint8_t kind = mio_get_u8(r);
-		if (kind > AUX_MAP_DW_STACKS)
+		if (kind > AUX_MAP_CAPTURE)
 			mio_fail(r, "unknown internal map kind %u", kind);
 		m->aux_maps[i].kind = (enum aux_map_kind)kind;
 		m->aux_maps[i].elf_name = mio_get_req_str(r, "an internal map's name");
@@ -488,6 +495,8 @@ int manifest_decode(const void *data, size_t len, struct program *p, struct run_
 		m->skb_outputs[i].offset = mio_get_u32(r);
 	}
 	m->skb_output_bytes = mio_get_u32(r);
+	m->capture_line = mio_get_u32(r);
+	m->capture_snaplen = mio_get_u32(r);
 	m->nhelper_sites = get_count(r, 24, "checked helper calls");
 	m->helper_sites = zalloc(r, m->nhelper_sites, sizeof(*m->helper_sites));
 	for (uint32_t i = 0; i < m->nhelper_sites && mio_ok(r); i++) {
@@ -501,6 +510,8 @@ int manifest_decode(const void *data, size_t len, struct program *p, struct run_
 	}
 	m->no_warnings = mio_get_u8(r) != 0;
 	m->boot_bound = mio_get_u8(r) != 0;
+	if (mio_get_u8(r))
+		m->kernel_bound = mio_get_req_str(r, "the construct binding it to its kernel");
 	uint32_t nsources = get_count(r, 8, "sources");
 	if (nsources > DIAG_MAX_SOURCES)
 		mio_fail(r, "%u sources, more than the %d a script has", nsources, DIAG_MAX_SOURCES);

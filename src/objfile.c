@@ -341,25 +341,25 @@ struct program *objfile_read(const char *name, const void *data, size_t len,
 	uint64_t btf_size = mio_get_u64(r), btf_hash = mio_get_u64(r);
 	const char *boot_id = mio_get_str(r, NULL);
 	struct kernel_id k = {0};
+	/* another kernel (or this one rebuilt): checked once the description,
+	 * which says whether the programs hold this kernel's layouts as
+	 * constants, is read; CO-RE relocations are libbpf's at load */
+	bool other_kernel = false;
+	char other_why[400] = "";
 	if (check_identity && mio_ok(r)) {
 		kernel_id_get(&k);
 		const char *rel = release ? release : "", *ver = version ? version : "";
 		if (strcmp(rel, k.release) || strcmp(ver, k.version)) {
-			snprintf(err, errsz,
-			         "%s was compiled for kernel %s (%s); this kernel is %s (%s): an object "
-			         "runs only on the kernel it was compiled for: compile the script again "
-			         "on this one",
-			         name, rel, ver, k.release, k.version);
-			goto fail;
-		}
-		if (btf_size != k.btf_size || btf_hash != k.btf_hash) {
-			snprintf(err, errsz,
-			         "%s was compiled for kernel %s (%s), but this kernel's types (its BTF, "
-			         "%llu bytes) are not the ones it was compiled against (%llu bytes): "
-			         "compile the script again on this kernel",
-			         name, rel, ver, (unsigned long long)k.btf_size,
+			other_kernel = true;
+			snprintf(other_why, sizeof(other_why), "kernel %s (%s); this kernel is %s (%s)",
+			         rel, ver, k.release, k.version);
+		} else if (btf_size != k.btf_size || btf_hash != k.btf_hash) {
+			other_kernel = true;
+			snprintf(other_why, sizeof(other_why),
+			         "kernel %s (%s), but this kernel's types (its BTF, %llu bytes) are "
+			         "not the ones it was compiled against (%llu bytes)",
+			         rel, ver, (unsigned long long)k.btf_size,
 			         (unsigned long long)btf_size);
-			goto fail;
 		}
 	}
 	uint32_t nfiles = mio_get_u32(r);
@@ -406,6 +406,14 @@ struct program *objfile_read(const char *name, const void *data, size_t len,
 	if (manifest_decode(r->p, body_len, p, x, why, sizeof(why))) {
 		snprintf(err, errsz, "%s is corrupted: its program description is invalid: %s", name,
 		         why);
+		goto fail;
+	}
+	if (other_kernel && p->m.kernel_bound) {
+		snprintf(err, errsz,
+		         "%s was compiled for %s: its programs hold that kernel's layouts as "
+		         "constants (%s), so it runs only there: compile the script again on "
+		         "this kernel",
+		         name, other_why, p->m.kernel_bound);
 		goto fail;
 	}
 	p->elf = malloc(len ? len : 1);

@@ -24,9 +24,12 @@
  * (integers and strings as manifest_io.h writes them). The build and the
  * kernel come before the hash so that an object of another sonde or for
  * another kernel is named as such rather than as corrupted. An object
- * runs only on the sonde build and kernel it was compiled by and for: the
- * programs carry the kernel's structure offsets and tracepoint layouts as
- * constants (no CO-RE relocations yet).
+ * runs only with the sonde build that wrote it. It runs on another kernel
+ * when the only kernel layouts its programs use are members of named
+ * kernel structs read through CO-RE relocations (libbpf moves them to
+ * the running kernel's offsets at load); one whose programs hold layouts
+ * as constants (manifest.h's kernel_bound says which construct) runs only
+ * on the kernel it was compiled for.
  */
 #ifndef SONDE_OBJFILE_H
 #define SONDE_OBJFILE_H
@@ -38,7 +41,7 @@
 #include "manifest.h"
 #include "manifest_io.h"
 
-enum { OBJFILE_FORMAT = 1 };
+enum { OBJFILE_FORMAT = 2 };
 #define OBJFILE_SECTION ".sonde.manifest"
 
 /* Whether `data` starts as an ELF file does. */

@@ -79,7 +79,7 @@ static struct backend_module *backend_codegen(struct compilation *c, const char 
 	m->ctx = LLVMContextCreate();
 	m->mod = LLVMModuleCreateWithNameInContext("sonde", m->ctx);
 	char *err = NULL;
-	m->em = emit_new(m->mod, path, &err);
+	m->em = emit_new(m->mod, path, c->opts->core_flavor, &err);
 	if (!m->em) {
 		fprintf(stderr, "sonde: cannot set up the BPF target: %s\n", err);
 		goto fail;

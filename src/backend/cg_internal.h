@@ -63,6 +63,7 @@ struct cg {
 	                               * with what it returns in the next word */
 	LLVMValueRef elapsed;         /* map holding sonde's start time (ktime ns) */
 	LLVMValueRef skb_output;      /* perf event array of skboutput()'s packets */
+	LLVMValueRef capture;         /* perf event array of capture's packets */
 	struct cg_aux_maps *aux; /* the maps above, as the manifest describes them */
 	LLVMValueRef len_cb;          /* len(): the counting callback */
 	int ncallbacks;
@@ -235,6 +236,9 @@ enum addr_space value_space(struct cg *g, struct node *n);
 enum bpf_func_id read_helper(struct cg *g, enum addr_space space, bool str);
 bool is_kmem(struct node *n);
 LLVMValueRef kaddr_of(struct cg *g, struct node *n);
+/* A bitfield of a kernel struct read through CO-RE relocations (ctx.c);
+ * NULL when it cannot be, and kaddr_of then binds the object. */
+LLVMValueRef core_bitfield_read(struct cg *g, struct node *n, enum addr_space space);
 enum addr_space kmem_space(struct cg *g, struct node *n);
 LLVMValueRef kread(struct cg *g, LLVMValueRef addr, const struct type *t, enum addr_space space);
 /* values.c */

@@ -13,7 +13,7 @@ struct emit;
 /* The maps the generated code keeps for itself (manifest.h's aux_maps),
  * from codegen until emit puts them into the manifest; names in c's arena. */
 struct cg_aux_maps {
-	struct aux_map_desc maps[STACK_MAX_DEPTH + 6];
+	struct aux_map_desc maps[STACK_MAX_DEPTH + 7];
 	uint32_t n;
 };
 

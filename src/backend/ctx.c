@@ -7,6 +7,8 @@
  */
 #include "backend/cg_internal.h"
 
+#include <stdlib.h>
+
 #include "bpf-runtime/pkt.h"
 #include "front/cdecl.h"
 #include "kernel/btf.h"
@@ -167,6 +169,108 @@ bool is_kmem(struct node *n)
 	return false;
 }
 
+/* The address of member `n` of kernel struct `rec` at `base` as a CO-RE
+ * relocation, the way clang lowers __builtin_preserve_access_index: an
+ * llvm.preserve.struct.access.index call whose debug type names the
+ * struct and member, which the BPF backend turns into an add of an
+ * offset libbpf rewrites at load to the running kernel's (off, this
+ * kernel's, is only what the object says until then). NULL when the
+ * struct cannot be named that way (anonymous, a union). */
+static LLVMValueRef core_access(struct cg *g, LLVMValueRef base, LLVMMetadataRef di,
+				unsigned index, bool word_aligned)
+{
+	/* the IR type only gives the record's alignment (8 for bitfields:
+	 * the BPF backend finds a bitfield's word by it) and room for index */
+	LLVMTypeRef *fields = calloc(index + 1, sizeof(*fields));
+	if (!fields)
+		return NULL;
+	for (unsigned i = 0; i <= index; i++)
+		fields[i] = g->i8;
+	if (word_aligned)
+		fields[0] = g->i64;
+	LLVMTypeRef stand_in = LLVMStructTypeInContext(g->ctx, fields, index + 1, 0);
+	free(fields);
+	static const char name[] = "llvm.preserve.struct.access.index";
+	unsigned id = LLVMLookupIntrinsicID(name, sizeof(name) - 1);
+	LLVMTypeRef over[] = {g->ptr, g->ptr};
+	LLVMValueRef fn = LLVMGetIntrinsicDeclaration(g->mod, id, over, 2);
+	LLVMTypeRef fty = LLVMIntrinsicGetType(g->ctx, id, over, 2);
+	LLVMValueRef args[] = {LLVMBuildIntToPtr(g->b, base, g->ptr, ""),
+			       LLVMConstInt(g->i32, index, 0), LLVMConstInt(g->i32, index, 0)};
+	LLVMValueRef call = LLVMBuildCall2(g->b, fty, fn, args, 3, "");
+	static const char et[] = "elementtype";
+	LLVMAddCallSiteAttribute(
+	    call, 1,
+	    LLVMCreateTypeAttribute(g->ctx, LLVMGetEnumAttributeKindForName(et, sizeof(et) - 1),
+				    stand_in));
+	static const char md[] = "llvm.preserve.access.index";
+	LLVMSetMetadata(call, LLVMGetMDKindIDInContext(g->ctx, md, sizeof(md) - 1),
+			LLVMMetadataAsValue(g->ctx, di));
+	return call;
+}
+
+static LLVMValueRef core_member_addr(struct cg *g, LLVMValueRef base, const struct type *rec,
+				     struct node *n, uint32_t off, uint32_t member_type)
+{
+	const struct btf *kbtf = btf_vmlinux(g->c->host);
+	unsigned index;
+	LLVMMetadataRef di = kbtf ? emit_core_member(g->em, kbtf, (uint32_t)rec->btf_id,
+						     n->u.field.name, off * 8, 0, member_type, &index)
+				  : NULL;
+	LLVMValueRef p = di ? core_access(g, base, di, index, false) : NULL;
+	return p ? LLVMBuildPtrToInt(g->b, p, g->i64, "") : NULL;
+}
+
+/* Bitfield `n` of kernel struct `rec` at `base`, as libbpf's
+ * BPF_CORE_READ_BITFIELD_PROBED reads one: the byte offset and size of
+ * the word holding it and the two shifts that isolate it are CO-RE field
+ * relocations (llvm.bpf.preserve.field.info), set at load for the running
+ * kernel, which sees them as constants (the read's size too). The word is
+ * read into the low bytes of a zeroed u64. NULL when the struct cannot be
+ * named, or the field crosses a 64-bit boundary (the BPF backend wants it
+ * within one word of the record's 8-byte alignment). */
+LLVMValueRef core_bitfield_read(struct cg *g, struct node *n, enum addr_space space)
+{
+	struct node *base = n->u.field.base;
+	const struct type *bt = base->type;
+	const struct type *rec = bt->kind == TYPE_PTR ? bt->elem : bt;
+	uint32_t off, tid, bits, bit_off;
+	const struct btf *kbtf = btf_vmlinux(g->c->host);
+	if (!kbtf || cdecl_is_script_record(rec) ||
+	    btf_find_member(g->c->host, (uint32_t)rec->btf_id, n->u.field.name, &off, &tid, &bits,
+			    &bit_off) ||
+	    !bits || bit_off / 64 != (bit_off + bits - 1) / 64)
+		return NULL;
+	unsigned index;
+	LLVMMetadataRef di = emit_core_member(g->em, kbtf, (uint32_t)rec->btf_id, n->u.field.name,
+					      bit_off, bits, tid, &index);
+	if (!di)
+		return NULL;
+	LLVMValueRef b = cg_expr(g, base);
+	static const char name[] = "llvm.bpf.preserve.field.info";
+	unsigned id = LLVMLookupIntrinsicID(name, sizeof(name) - 1);
+	LLVMValueRef fn = LLVMGetIntrinsicDeclaration(g->mod, id, &g->ptr, 1);
+	LLVMTypeRef fty = LLVMIntrinsicGetType(g->ctx, id, &g->ptr, 1);
+	/* libbpf's enum bpf_field_info_kind */
+	enum { BYTE_OFFSET = 0, BYTE_SIZE = 1, LSHIFT_U64 = 4, RSHIFT_U64 = 5 };
+	static const int kinds[] = {BYTE_OFFSET, BYTE_SIZE, LSHIFT_U64, RSHIFT_U64};
+	LLVMValueRef info[4];
+	for (int i = 0; i < 4; i++) {
+		LLVMValueRef access = core_access(g, b, di, index, true);
+		if (!access)
+			return NULL;
+		LLVMValueRef args[] = {access, LLVMConstInt(g->i64, (unsigned long long)kinds[i], 0)};
+		info[i] = LLVMBuildZExt(g->b, LLVMBuildCall2(g->b, fty, fn, args, 2, ""), g->i64, "");
+	}
+	LLVMValueRef word = new_buf(g, 8, "bitfield");
+	store64(g, word, c64(g, 0));
+	LLVMValueRef at = LLVMBuildIntToPtr(g->b, LLVMBuildAdd(g->b, b, info[0], ""), g->ptr, "");
+	LLVMValueRef args[] = {word, LLVMBuildTrunc(g->b, info[1], g->i32, ""), at};
+	cg_helper(g, read_helper(g, space, false), g->i64, args, 3);
+	LLVMValueRef v = LLVMBuildShl(g->b, load64(g, word), info[2], "");
+	return LLVMBuildLShr(g->b, v, info[3], "");
+}
+
 /* The address a kmem expression reads (see is_kmem). */
 LLVMValueRef kaddr_of(struct cg *g, struct node *n)
 {
@@ -178,12 +282,22 @@ LLVMValueRef kaddr_of(struct cg *g, struct node *n)
 		struct type *rec = bt->kind == TYPE_PTR ? bt->elem : bt;
 		/* a pointer's value, or a record's (its address: kread) */
 		LLVMValueRef b = cg_expr(g, base);
-		uint32_t off = 0, tid, bits, bit_off;
+		uint32_t off = 0, tid = 0, bits = 0, bit_off;
 		if (cdecl_is_script_record(rec))
 			cdecl_find_member(rec, n->u.field.name, &off, NULL);
-		else
+		else {
 			btf_find_member(g->c->host, (uint32_t)rec->btf_id, n->u.field.name, &off,
 					&tid, &bits, &bit_off);
+			LLVMValueRef moved = bits ? NULL : core_member_addr(g, b, rec, n, off, tid);
+			if (moved)
+				return moved;
+			compilation_bind_kernel(
+			    g->c, n->loc,
+			    arena_printf(&g->c->arena,
+					 bits ? "bitfield %s of %s"
+					      : "member %s of %s (an anonymous struct or a union)",
+					 n->u.field.name, type_name(&g->c->arena, rec)));
+		}
 		return off ? LLVMBuildAdd(g->b, b, c64(g, off), "") : b;
 	}
 	struct node *base = n->u.index.base;

@@ -3,7 +3,9 @@
  */
 #include "backend/emit.h"
 
+#include <linux/bpf.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -23,9 +25,17 @@ struct emit {
 	LLVMContextRef ctx;
 	LLVMDIBuilderRef dib;
 	LLVMMetadataRef file, cu;
-	LLVMMetadataRef int_type, void_ptr_type, prog_type;
+	LLVMMetadataRef int_type, void_ptr_type, prog_type, byte_type;
 	LLVMTargetMachineRef tm;
 	bool finalized;
+	/* the kernel struct members CO-RE relocations name, each once: the
+	 * position of one here is its access index (emit_core_member) */
+	struct core_key {
+		uint32_t rec_id;
+		char *member;
+	} *core_keys;
+	uint32_t ncore_keys;
+	uint32_t core_flavor; /* compile_options' core_flavor (emit_new) */
 	char *backend_error; /* first error the BPF backend reported */
 };
 
@@ -48,7 +58,7 @@ static char *dupmsg(const char *s)
 	return strdup(s ? s : "unknown error");
 }
 
-struct emit *emit_new(LLVMModuleRef mod, const char *path, char **err)
+struct emit *emit_new(LLVMModuleRef mod, const char *path, uint32_t core_flavor, char **err)
 {
 	LLVMInitializeBPFTargetInfo();
 	LLVMInitializeBPFTarget();
@@ -69,6 +79,7 @@ struct emit *emit_new(LLVMModuleRef mod, const char *path, char **err)
 		return NULL;
 	}
 	e->mod = mod;
+	e->core_flavor = core_flavor;
 	e->ctx = LLVMGetModuleContext(mod);
 	LLVMContextSetDiagnosticHandler(e->ctx, on_llvm_diagnostic, e);
 	/* v3 has 32-bit jumps and ALU ops: smaller, faster programs on every
@@ -94,6 +105,8 @@ struct emit *emit_new(LLVMModuleRef mod, const char *path, char **err)
 					       0, "", 0, "", 0);
 	e->int_type = LLVMDIBuilderCreateBasicType(e->dib, "int", 3, 32, 5 /* DW_ATE_signed */,
 						   LLVMDIFlagZero);
+	e->byte_type = LLVMDIBuilderCreateBasicType(e->dib, "char", 4, 8, 8 /* DW_ATE_unsigned_char */,
+						    LLVMDIFlagZero);
 	e->void_ptr_type = LLVMDIBuilderCreatePointerType(e->dib, NULL, 64, 64, 0, NULL, 0);
 	LLVMMetadataRef params[] = {e->int_type, e->void_ptr_type};
 	e->prog_type = LLVMDIBuilderCreateSubroutineType(e->dib, e->file, params, 2,
@@ -110,6 +123,9 @@ void emit_free(struct emit *e)
 	if (e->tm)
 		LLVMDisposeTargetMachine(e->tm);
 	free(e->backend_error);
+	for (uint32_t i = 0; i < e->ncore_keys; i++)
+		free(e->core_keys[i].member);
+	free(e->core_keys);
 	free(e);
 }
 
@@ -129,7 +145,7 @@ static LLVMMetadataRef attr_member(struct emit *e, const char *name, uint32_t va
 LLVMValueRef emit_map(struct emit *e, const char *name, uint32_t map_type, uint32_t max_entries,
 		      uint32_t key_size, uint32_t value_size, int line)
 {
-	LLVMMetadataRef members[4];
+	LLVMMetadataRef members[5];
 	unsigned n = 0;
 	members[n] = attr_member(e, "type", map_type, 64 * n);
 	n++;
@@ -141,11 +157,17 @@ LLVMValueRef emit_map(struct emit *e, const char *name, uint32_t map_type, uint3
 		members[n] = attr_member(e, "value_size", value_size, 64 * n);
 		n++;
 	}
+	if (map_type == BPF_MAP_TYPE_LPM_TRIE) {
+		/* the kernel makes an LPM trie only without preallocation;
+		 * written here so that any loader of the object asks for it */
+		members[n] = attr_member(e, "map_flags", BPF_F_NO_PREALLOC, 64 * n);
+		n++;
+	}
 	LLVMMetadataRef st = LLVMDIBuilderCreateStructType(e->dib, e->file, "", 0, e->file, line,
 							   64 * n, 64, LLVMDIFlagZero, NULL, members,
 							   n, 0, NULL, "", 0);
 	LLVMTypeRef ptr = LLVMPointerTypeInContext(e->ctx, 0);
-	LLVMTypeRef fields[4] = {ptr, ptr, ptr, ptr};
+	LLVMTypeRef fields[5] = {ptr, ptr, ptr, ptr, ptr};
 	LLVMTypeRef lt = LLVMStructTypeInContext(e->ctx, fields, n, 0);
 	LLVMValueRef g = LLVMAddGlobal(e->mod, lt, name);
 	LLVMSetInitializer(g, LLVMConstNull(lt));
@@ -233,6 +255,79 @@ static LLVMMetadataRef mirror_kernel_type(struct emit *e, const struct btf *btf,
 	default:
 		return NULL;
 	}
+}
+
+LLVMMetadataRef emit_core_member(struct emit *e, const struct btf *kernel_btf, uint32_t rec_id,
+				 const char *member, uint32_t bit_off, uint32_t bit_size,
+				 uint32_t member_type, unsigned *index)
+{
+	const struct btf_type *t = btf__type_by_id(kernel_btf, rec_id);
+	if (!t || !btf_is_struct(t))
+		return NULL;
+	uint32_t k = 0;
+	while (k < e->ncore_keys &&
+	       (e->core_keys[k].rec_id != rec_id || strcmp(e->core_keys[k].member, member)))
+		k++;
+	if (k == e->ncore_keys) {
+		struct core_key *more = realloc(e->core_keys, (k + 1) * sizeof(*more));
+		char *m = strdup(member);
+		if (!more || !m) {
+			free(m);
+			if (more)
+				e->core_keys = more;
+			return NULL;
+		}
+		e->core_keys = more;
+		e->core_keys[k] = (struct core_key){rec_id, m};
+		e->ncore_keys++;
+	}
+	const char *name = btf__name_by_offset(kernel_btf, t->name_off);
+	long msize = btf__resolve_size(kernel_btf, member_type);
+	LLVMMetadataRef mt = mirror_kernel_type(e, kernel_btf, member_type, 0);
+	if (!name || !*name || msize <= 0 || !mt)
+		return NULL;
+	/* LLVM 19's BPF backend keeps the globals standing for relocations
+	 * in a map that outlives the module, keyed by the struct's name and
+	 * the access: a second module of the process with the same key would
+	 * get the first one's freed global. A flavor (libbpf ignores a
+	 * "___suffix" when it matches the struct to the kernel's) makes the
+	 * key the compilation's own. After a name ending in '_' libbpf sees
+	 * no separator ("foo____s1" is a name of its own, which no kernel
+	 * struct has): such a struct is not relocated. */
+	char flavored[256];
+	if (e->core_flavor) {
+		size_t len = strlen(name);
+		int n = snprintf(flavored, sizeof(flavored), "%s___s%u", name, e->core_flavor);
+		if (name[len - 1] == '_' || n < 0 || (size_t)n >= sizeof(flavored))
+			return NULL;
+		name = flavored;
+	}
+	LLVMMetadataRef *elems = calloc(k + 1, sizeof(*elems));
+	if (!elems)
+		return NULL;
+	/* the member at index k, after k unnamed one-byte members at offset
+	 * 0 that nothing accesses: a member's access index is then its own
+	 * in the whole module, and two reads at one address stay two
+	 * relocations (LLVM merges intrinsic calls with equal operands,
+	 * whatever their metadata) */
+	for (uint32_t i = 0; i < k; i++)
+		elems[i] = LLVMDIBuilderCreateMemberType(e->dib, e->file, "", 0, e->file, 0, 8, 8, 0,
+							 LLVMDIFlagZero, e->byte_type);
+	LLVMMetadataRef m =
+	    bit_size ? LLVMDIBuilderCreateBitFieldMemberType(
+			   e->dib, e->file, member, strlen(member), e->file, 0, bit_size, bit_off,
+			   bit_off / 64 * 64, LLVMDIFlagZero, mt)
+		     : LLVMDIBuilderCreateMemberType(e->dib, e->file, member, strlen(member),
+						     e->file, 0, (uint64_t)msize * 8, 8, bit_off,
+						     LLVMDIFlagZero, mt);
+	elems[k] = m;
+	*index = k;
+	LLVMMetadataRef st = LLVMDIBuilderCreateStructType(e->dib, e->file, name, strlen(name),
+							   e->file, 0, (uint64_t)t->size * 8, 8,
+							   LLVMDIFlagZero, NULL, elems, k + 1, 0, NULL,
+							   "", 0);
+	free(elems);
+	return st;
 }
 
 LLVMValueRef emit_kernel_var(struct emit *e, const struct btf *kernel_btf, const char *name,

@@ -19,8 +19,10 @@
 struct emit;
 
 /* Sets up target, data layout and a compile unit whose file is `path`
- * (read back by LLVM for the source text of line info). */
-struct emit *emit_new(LLVMModuleRef mod, const char *path, char **err);
+ * (read back by LLVM for the source text of line info). core_flavor is
+ * compile_options' (compile.h): not 0, the kernel structs CO-RE
+ * relocations name get it as a libbpf flavor (emit_core_member). */
+struct emit *emit_new(LLVMModuleRef mod, const char *path, uint32_t core_flavor, char **err);
 void emit_free(struct emit *e);
 
 /* Declares a BTF-defined map `name` in section .maps. key_size 0 means
@@ -34,6 +36,19 @@ LLVMValueRef emit_map(struct emit *e, const char *name, uint32_t map_type, uint3
  * bpf_this_cpu_ptr take. One declaration per name; NULL when the
  * program has a global of that name of its own (map0, events, zeros). */
 struct btf;
+/* The debug type a CO-RE relocation of member `member` of named kernel
+ * struct `rec_id` refers to: the struct with its name and size and that
+ * one member, at bit_off (a bitfield of bit_size bits when that is not
+ * 0), typed as the kernel types it (libbpf matches
+ * the member by name in the running kernel's struct, through anonymous
+ * members too, and checks its type's kind). *index is the member's access
+ * index: one per struct and member in the module (the debug struct has
+ * unnamed members before it). The struct is named NAME___sN with emit's
+ * core_flavor N when that is not 0. NULL for anonymous records,
+ * unions and types with no size. */
+LLVMMetadataRef emit_core_member(struct emit *e, const struct btf *kernel_btf, uint32_t rec_id,
+				 const char *member, uint32_t bit_off, uint32_t bit_size,
+				 uint32_t member_type, unsigned *index);
 LLVMValueRef emit_kernel_var(struct emit *e, const struct btf *kernel_btf, const char *name,
 			     uint32_t var_id);
 /* Declares kernel function `name` (a kfunc in kernel_btf) as an extern

@@ -515,6 +515,10 @@ void cg_describe_helper_sites(const struct compilation *c, struct program *p)
 {
 	struct manifest *m = &p->m;
 	m->nhelper_sites = c->nhelper_sites;
+	/* codegen binds too (a bitfield, a union member): the manifest was
+	 * built before it ran */
+	if (c->kernel_bound)
+		m->kernel_bound = arena_strdup(&p->arena, c->kernel_bound);
 	m->helper_sites = arena_alloc(&p->arena, (c->nhelper_sites + 1) * sizeof(*m->helper_sites));
 	for (uint32_t i = 0; i < c->nhelper_sites; i++) {
 		const struct helper_site *s = &c->helper_sites[i];

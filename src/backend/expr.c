@@ -254,6 +254,14 @@ static LLVMValueRef cg_binop(struct cg *g, struct node *n)
 		LLVMAddIncoming(phi, vals, blocks, 2);
 		return phi;
 	}
+	if (op == OP_IN && n->u.binop.rhs->kind == N_MAP) {
+		/* ADDR in @set (an lpm() map): the longest prefix found or not */
+		struct node *set = n->u.binop.rhs;
+		LLVMValueRef key = map_key(g, set);
+		LLVMValueRef p = map_lookup(g, set->u.map.info, key);
+		buf_done(g, key);
+		return bool64(g, LLVMBuildIsNotNull(g->b, p, ""));
+	}
 	if (op == OP_IN)
 		return inet_in(g, cg_expr(g, n->u.binop.lhs), n->u.binop.rhs);
 	struct type *lt = n->u.binop.lhs->type, *rt = n->u.binop.rhs->type;

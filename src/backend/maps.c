@@ -6,6 +6,8 @@
  */
 #include "backend/cg_internal.h"
 
+#include <sys/socket.h>
+
 /* A keyless aggregation lives in a one-slot per-CPU array: the kernel
  * inlines array lookups, so an event costs a few instructions and no
  * insert is ever needed. Keyed aggregations are per-CPU hashes, plain
@@ -79,9 +81,49 @@ void map_update(struct cg *g, struct map_info *m, LLVMValueRef key, LLVMValueRef
 	count_dropped(g, m, LLVMBuildLShr(g->b, rc, c64(g, 63), "failed"));
 }
 
+/* The key of an lpm() map (type_inet_net): the prefix length, then the
+ * inet value (family word, address), so an address value is copied in
+ * whole words. A network literal's are constants; an address value's
+ * prefix covers all of its bits. A value of neither family (a packet
+ * that is not IP) has family 0, which no network in the map has. */
+static void lpm_key(struct cg *g, LLVMValueRef key, struct node *k)
+{
+	LLVMValueRef net = gep(g, key, INET_NET_INET);
+	if (k->kind == N_INET) {
+		int bits = k->u.inet.family == AF_INET ? 32 : 128;
+		int prefix = k->u.inet.prefix < 0 ? bits : k->u.inet.prefix;
+		LLVMBuildStore(g->b, LLVMConstInt(g->i32, INET_NET_FAMILY_BITS + (unsigned)prefix, 0),
+		               key);
+		LLVMBuildStore(g->b, LLVMConstInt(g->i32, k->u.inet.family, 0), net);
+		for (uint32_t off = 0; off < 16; off += 4) {
+			const uint8_t *b = k->u.inet.addr + off;
+			uint32_t word = b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 |
+			                (uint32_t)b[3] << 24;
+			if (word)
+				LLVMBuildStore(g->b, LLVMConstInt(g->i32, word, 0),
+				               gep(g, net, 4 + off));
+		}
+		return;
+	}
+	LLVMValueRef v = cg_expr(g, k);
+	LLVMValueRef family = LLVMBuildLoad2(g->b, g->i32, v, "family");
+	LLVMValueRef is4 =
+	    LLVMBuildICmp(g->b, LLVMIntEQ, family, LLVMConstInt(g->i32, AF_INET, 0), "");
+	LLVMValueRef prefix =
+	    LLVMBuildSelect(g->b, is4, LLVMConstInt(g->i32, INET_NET_FAMILY_BITS + 32, 0),
+	                    LLVMConstInt(g->i32, INET_NET_FAMILY_BITS + 128, 0), "prefix");
+	LLVMBuildStore(g->b, prefix, key);
+	copy_aligned(g, net, 4, v, 4, type_inet.size);
+}
+
 LLVMValueRef map_key(struct cg *g, struct node *mapnode)
 {
 	struct map_info *m = mapnode->u.map.info;
+	if (m->lpm) {
+		LLVMValueRef key = new_buf(g, INET_NET_SIZE, "lpmkey");
+		lpm_key(g, key, mapnode->u.map.keys);
+		return key;
+	}
 	struct node *keys = m->key ? mapnode->u.map.keys : NULL;
 	bool comm_key = keys && !keys->next && keys->kind == N_IDENT &&
 			keys->u.ident.builtin_id == BI_COMM && m->key->size >= 16;
@@ -225,4 +267,5 @@ void cg_map_desc(const struct compilation *c, const struct map_info *m, struct m
 	d->tseries_interval_ns = m->tseries_interval_ns;
 	d->tseries_nintervals = m->tseries_nintervals;
 	d->tseries_agg = m->tseries_agg;
+	d->limiter = m->limiter;
 }

@@ -86,6 +86,9 @@ LLVMValueRef record_field_read(struct cg *g, struct node *n)
 	}
 	if (!bits)
 		return kread(g, kaddr_of(g, n), n->type, kmem_space(g, n));
+	LLVMValueRef moved = core_bitfield_read(g, n, kmem_space(g, n));
+	if (moved)
+		return moved;
 	uint32_t nbytes = (bit_off % 8 + bits + 7) / 8;
 	LLVMValueRef buf = new_buf(g, 8, "bitfield");
 	LLVMValueRef args[] = {buf, LLVMConstInt(g->i32, nbytes, 0),

@@ -22,6 +22,8 @@ enum builtin_flag {
 	BF_AGG = 1 << 3,    /* an aggregation: only as @m[...] = f(...) */
 	BF_UNSAFE = 1 << 4, /* needs --unsafe */
 	BF_U32 = 1 << 5,    /* a u64 value that never exceeds 32 bits */
+	BF_BARE_STMT = 1 << 6, /* a BF_STMT call with no arguments may drop its
+				  parentheses: `capture;` is `capture();` */
 };
 
 /* The size of comm(PID)'s string, bpftrace 0.26's string[64] (comm itself

@@ -36,5 +36,6 @@ struct type *check_cgroupid(struct sema *s, struct node *n)
 	uint64_t id;
 	memcpy(&id, h.fh.f_handle, sizeof(id));
 	n->u.call.value = id;
+	compilation_bind_kernel(s->c, n->loc, "cgroupid() (an id of this machine's cgroup)");
 	return &type_u64;
 }

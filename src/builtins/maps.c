@@ -124,6 +124,14 @@ struct type *check_len(struct sema *s, struct node *n)
 		diag_error(s->d, map->loc, "len() needs a whole map, as in len(@name)");
 		return NULL;
 	}
+	if (m->lpm) {
+		diag_error(s->d, map->loc,
+		           "len() cannot count map '%s': it is declared lpm(), and the kernel "
+		           "gives a probe no way through an LPM trie (bpf_for_each_map_elem "
+		           "refuses it)",
+		           m->name);
+		return NULL;
+	}
 	map->u.map.info = m;
 	if (m && !m->len_used) {
 		m->len_used = true;

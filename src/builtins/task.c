@@ -89,6 +89,7 @@ static struct type *check_comm_of_pid(struct sema *s, struct node *n)
 		return NULL;
 	}
 	n->u.call.value = off;
+	compilation_bind_kernel(s->c, n->loc, "comm(PID) (task_struct's comm at this kernel's offset)");
 	/* the warning prints the pid the lookup was given: the backend hands
 	 * the call's evaluated argument to it rather than evaluating it again */
 	struct node *fmt = ast_str(s->a, n->loc, "No such process (pid=%d)", 24);

@@ -185,6 +185,9 @@ struct node {
 						 percpu_kaddr("NAME"): the BTF id of
 						 the kernel's VAR */
 			struct node *lowered; /* the expression it stands for (ppid(task)) */
+			/* ratelimit(@m[k], RATE, BURST): the ns one token stands
+			 * for and the bucket's depth in ns (BURST of them) */
+			uint64_t token_ns, bucket_ns;
 			/* the name to the ')' (loc is the name's): where -k/-kk
 			 * report a failing helper, as bpftrace does */
 			struct loc span;

@@ -30,6 +30,12 @@ struct type type_usym = {.kind = TYPE_USYM, .size = 16, .align = 8};
 /* u32 address family (AF_INET or AF_INET6), then 16 address bytes (an
  * IPv4 address uses the first 4) so one type holds both families. */
 struct type type_inet = {.kind = TYPE_INET, .size = 20, .align = 4};
+/* The key of an lpm() map, a network as BPF_MAP_TYPE_LPM_TRIE keys it: a
+ * u32 prefix length in bits, then the data the prefix covers, an inet
+ * value (the u32 family, then 16 address bytes). The family word is part
+ * of every prefix (a /8 IPv4 network has prefix length 32 + 8), so the two
+ * families never match each other. Its size tells it from type_inet. */
+struct type type_inet_net = {.kind = TYPE_INET, .size = INET_NET_SIZE, .align = 4};
 struct type type_username = {.kind = TYPE_NAMED, .size = 8, .align = 8, .named = NAMED_USER};
 struct type type_errno_name = {.kind = TYPE_NAMED, .size = 8, .align = 8, .named = NAMED_ERRNO};
 struct type type_syscall_name = {
@@ -40,7 +46,7 @@ static bool is_singleton(const struct type *t)
 	static const struct type *const all[] = {
 	    &type_void,   &type_bool,   &type_u8,   &type_s8,   &type_u16,
 	    &type_s16,    &type_u32,    &type_s32,  &type_u64,  &type_s64,
-	    &type_kstack, &type_ustack, &type_ksym, &type_usym, &type_inet,
+	    &type_kstack, &type_ustack, &type_ksym, &type_usym, &type_inet, &type_inet_net,
 	    &type_username, &type_errno_name, &type_syscall_name,
 	};
 	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)

@@ -100,10 +100,15 @@ struct type {
  * (cgroup_path). */
 enum named_kind { NAMED_USER, NAMED_ERRNO, NAMED_SYSCALL, NAMED_CGROUP };
 
+/* type_inet_net (an lpm() map's key): u32 prefix length, then an inet
+ * value (u32 family, 16 address bytes) at INET_NET_INET; the prefix
+ * length counts the family word's 32 bits */
+enum { INET_NET_SIZE = 24, INET_NET_INET = 4, INET_NET_FAMILY_BITS = 32 };
+
 /* Shared immutable singletons for the common types. */
 extern struct type type_void, type_bool, type_cmp_bool, type_u8, type_s8, type_u16, type_s16,
 	type_u32, type_s32, type_u64, type_s64, type_kstack, type_ustack, type_ksym, type_usym, type_inet,
-	type_username, type_errno_name, type_syscall_name;
+	type_inet_net, type_username, type_errno_name, type_syscall_name;
 
 /* kstack/ustack modes, as bpftrace's kstack(perf) ... */
 /* raw (bpftrace 0.26): addresses only, not symbolized */

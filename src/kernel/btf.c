@@ -273,6 +273,10 @@ int btf_type_describe(struct host *h, uint32_t id, struct btf_type_desc *out)
 		out->cls = BTC_INT;
 		out->size = t->size;
 		out->is_signed = btf_kflag(t);
+		out->is_enum = true;
+		out->name = btf__name_by_offset(btf, t->name_off);
+		if (!out->name)
+			out->name = "";
 		break;
 	case BTF_KIND_PTR: {
 		out->cls = BTC_PTR;

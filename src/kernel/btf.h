@@ -71,10 +71,11 @@ struct btf_type_desc {
 	bool is_signed;    /* BTC_INT (enums too) */
 	bool is_char;      /* BTC_INT declared as char (for char arrays and pointers) */
 	bool is_union;     /* BTC_RECORD */
+	bool is_enum;      /* BTC_INT declared as an enum (name is its tag) */
 	bool user;         /* BTC_PTR tagged __user */
 	uint32_t elem_id;  /* BTC_PTR: pointee; BTC_ARRAY: element */
 	uint32_t count;    /* BTC_ARRAY */
-	const char *name;  /* BTC_RECORD: the tag name, "" when anonymous */
+	const char *name;  /* BTC_RECORD, enums: the tag name, "" when anonymous */
 };
 /* Describes type `id`; -ENOENT when there is no such type, -ENODATA
  * without BTF. */

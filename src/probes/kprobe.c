@@ -794,6 +794,10 @@ int kfunc_arg_field(struct compilation *c, const struct attach_point *ap, const 
 		}
 		fill_value(c, out, v, k->fentry,
 		           k->fentry ? (uint32_t)i * 8 : kfunc_pt_regs_arg[i]);
+		compilation_bind_kernel(
+		    c, loc,
+		    arena_printf(&c->arena, "args.%s of %s (argument %d in this kernel's %s)",
+		                 name, ap->spec, i, ap->func));
 		return 0;
 	}
 	const char *cands[BTF_MAX_PARAMS];

@@ -246,6 +246,10 @@ struct provider {
 	 * with field one of SONDE_PKT_SET_*; value for a port or the TTL,
 	 * addr for an address. */
 	const char *pkt_setter;
+	/* Packet providers: the packet's length is bpf_xdp_get_buff_len(ctx)
+	 * (XDP's xdp_md), not the u32 the context starts with (__sk_buff's
+	 * len); capture needs it, whether or not the script reads pkt. */
+	bool pkt_len_by_helper;
 	/* Reports that `name;` is not one of this provider's verdict
 	 * statements (`verdicts` has no statement of that name), in the
 	 * provider's words: what it has instead. */

@@ -123,6 +123,10 @@ static int rawtracepoint_arg_field(struct compilation *c, const struct attach_po
 			             : btf_has_user_tags(c->host) ? SPACE_KERNEL
 			                                          : SPACE_ANY;
 		}
+		compilation_bind_kernel(
+		    c, loc,
+		    arena_printf(&c->arena, "args.%s of %s (argument %d in this kernel's signature)",
+		                 name, ap->spec, i));
 		return 0;
 	}
 	const char *cands[BTF_MAX_PARAMS];

@@ -247,6 +247,10 @@ static int tracepoint_arg_field(struct compilation *c, const struct attach_point
 			   name, ap->spec, f->c_type);
 		return -1;
 	}
+	compilation_bind_kernel(
+	    c, loc,
+	    arena_printf(&c->arena, "args.%s of %s (its offset in this kernel's format file)",
+	                 name, ap->spec));
 	memset(out, 0, sizeof(*out));
 	out->offset = f->offset;
 	out->size = f->size;

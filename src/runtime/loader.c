@@ -307,8 +307,13 @@ int ld_load(const struct program *p, struct diag *d, unsigned flags, uint32_t dw
 			}
 		}
 	}
-	for (uint32_t i = 0; i < p->m.nmaps; i++)
+	for (uint32_t i = 0; i < p->m.nmaps; i++) {
 		out->maps[i] = bpf_object__find_map_by_name(out->obj, p->m.maps[i].elf_name);
+		/* the kernel makes an LPM trie only without preallocation */
+		if (out->maps[i] && p->m.maps[i].bpf_type == BPF_MAP_TYPE_LPM_TRIE)
+			bpf_map__set_map_flags(out->maps[i], bpf_map__map_flags(out->maps[i]) |
+			                                         BPF_F_NO_PREALLOC);
+	}
 	for (uint32_t i = 0; i < p->m.naux_maps; i++) {
 		out->aux_maps[i] = bpf_object__find_map_by_name(out->obj, p->m.aux_maps[i].elf_name);
 		if (p->m.aux_maps[i].kind == AUX_MAP_DW_ROWS && out->aux_maps[i])

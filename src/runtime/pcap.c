@@ -10,6 +10,8 @@
 #include "runtime/pcap.h"
 
 #include <errno.h>
+#include <time.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -225,4 +227,22 @@ int pcap_write_close(struct pcap_writer *w)
 		w->error = errno ? errno : EIO;
 	w->f = NULL;
 	return w->error;
+}
+
+static uint64_t clock_ns(clockid_t id)
+{
+	struct timespec ts;
+	clock_gettime(id, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+uint64_t pcap_boot_to_epoch_ns(void)
+{
+	return clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_BOOTTIME);
+}
+
+size_t pcap_perf_buffer_pages(uint32_t bytes)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	return page > 0 && bytes > (uint32_t)page ? bytes / (size_t)page : 1;
 }

@@ -75,6 +75,14 @@ void pcap_flush(struct pcap_writer *w);
 /* Closes the file: 0, or the errno of the first write that failed. */
 int pcap_write_close(struct pcap_writer *w);
 
+/* For the packets BPF programs send through a perf buffer (capture and
+ * skboutput()), stamped with bpf_ktime_get_boot_ns(): what to add to
+ * that clock for ns since the epoch, read now. */
+uint64_t pcap_boot_to_epoch_ns(void);
+/* The pages a CPU of such a perf buffer of `bytes` a CPU: a power of two
+ * as the kernel wants (so are the setting and a page), at least one. */
+size_t pcap_perf_buffer_pages(uint32_t bytes);
+
 /* A name for a link type in messages ("Ethernet", "raw IP", "linktype 113"). */
 const char *pcap_linktype_name(uint32_t linktype, char *buf, size_t size);
 

@@ -243,8 +243,25 @@ static void put_value_text_as_json(FILE *f, const struct type *t, const uint8_t 
 	free(m.data);
 }
 
-static void put_inet(FILE *f, const uint8_t *p)
+/* An lpm() map's key (type_inet_net): the network, 10.0.0.0/8 */
+static void put_inet_net(FILE *f, const uint8_t *p)
 {
+	uint32_t prefix, family;
+	memcpy(&prefix, p, sizeof(prefix));
+	memcpy(&family, p + INET_NET_INET, sizeof(family));
+	char text[INET6_ADDRSTRLEN] = "?";
+	if (family == AF_INET || family == AF_INET6)
+		inet_ntop((int)family, p + INET_NET_INET + 4, text, sizeof(text));
+	fprintf(f, "%s/%u", text,
+	        prefix >= INET_NET_FAMILY_BITS ? prefix - INET_NET_FAMILY_BITS : 0);
+}
+
+static void put_inet(FILE *f, const uint8_t *p, const struct type *t)
+{
+	if (t->size == INET_NET_SIZE) {
+		put_inet_net(f, p);
+		return;
+	}
 	uint32_t family;
 	memcpy(&family, p, sizeof(family));
 	char text[INET6_ADDRSTRLEN] = "";
@@ -573,7 +590,7 @@ static void put_value(FILE *f, bool json, const struct type *t, const uint8_t *p
 		    active_resolver->format(active_resolver, f, t, p, false) == 0)
 			return;
 		if (t->kind == TYPE_INET)
-			put_inet(f, p);
+			put_inet(f, p, t);
 		else if (t->kind == TYPE_BUF)
 			put_buf(f, t, p);
 		else if (t->kind == TYPE_KSTACK || t->kind == TYPE_USTACK)
@@ -2067,6 +2084,16 @@ void out_lost_events(struct printer *p, uint64_t lost)
 		fprintf(p->err, "Lost %llu events\n", n);
 	else
 		fprintf(p->out, "Lost %llu events\n", n);
+}
+
+void out_lost_captures(struct printer *p, uint64_t lost)
+{
+	unsigned long long n = (unsigned long long)lost;
+	if (p->format == OUT_JSON)
+		fprintf(p->out, "{\"type\": \"lost_captures\", \"data\": {\"packets\": %llu}}\n", n);
+	else
+		fprintf(p->version == OUT_V0_26 ? p->err : p->out, "Lost %llu captured packet%s\n", n,
+		        n == 1 ? "" : "s");
 }
 
 void out_lost_total(struct printer *p, uint64_t lost)

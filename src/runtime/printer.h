@@ -143,6 +143,8 @@ void out_bench_result(struct printer *p, const char *const *names, uint32_t nben
                       const char *name, uint64_t avg_ns, uint64_t iters, bool header);
 /* Lost ring-buffer events since the last report. */
 void out_lost_events(struct printer *p, uint64_t lost);
+/* capture's packets the kernel could not put in the full perf buffer */
+void out_lost_captures(struct printer *p, uint64_t lost);
 /* At exit, the lost events of the whole run when there were any: 0.26's
  * warning on stderr (either format); nothing for 0.17. */
 void out_lost_total(struct printer *p, uint64_t lost);

@@ -35,7 +35,9 @@
 #include "runtime/leftover.h"
 #include "runtime/metrics.h"
 #include "runtime/loader.h"
+#include "runtime/mapfile.h"
 #include "runtime/pin.h"
+#include "runtime/capture.h"
 #include "runtime/skbout.h"
 #include "probes/provider.h"
 #include "kernel/host.h"
@@ -51,12 +53,14 @@ struct run {
 	struct pin_state pins;
 	struct ring_buffer *rb;
 	struct skbout *skb; /* skboutput()'s files, NULL when no call makes packets */
+	struct capture *cap; /* capture's -w file, NULL when the script has none */
 	struct sig_state *sig;
 	bool stop;
 	bool exit_seen, in_end;
 	bool probes_failed; /* --test: a test failed; --bench: a benchmark did */
 	int ncpus;
 	uint64_t lost_reported;
+	uint64_t lost_captures_reported;
 	uint32_t skipped; /* probes attach_all() could not attach and went on without */
 	/* per map: a keyless aggregation's slot that zero() reset after an
 	 * event had reached it; it prints as zeros (bpftrace keeps the entry)
@@ -305,7 +309,9 @@ static void print_maps_by_name(struct run *r)
 		order[i] = i;
 	qsort_r(order, n, sizeof(*order), cmp_map_names, r->p->m.maps);
 	for (uint32_t i = 0; i < n; i++)
-		print_map(r, order[i], 0, 0);
+		/* ratelimit()'s buckets are times, of no use to read */
+		if (!r->p->m.maps[order[i]].limiter)
+			print_map(r, order[i], 0, 0);
 	free(order);
 }
 
@@ -557,6 +563,8 @@ static void drain(struct run *r)
 		ring_buffer__consume(r->rb);
 	if (r->skb)
 		skbout_drain(r->skb);
+	if (r->cap)
+		capture_drain(r->cap);
 }
 
 /* counters[slot] (manifest.h), read from the mapped .bss (loader.h): no
@@ -586,6 +594,11 @@ static void report_lost(struct run *r)
 	if (total > r->lost_reported) {
 		out_lost_events(&r->pr, total - r->lost_reported);
 		r->lost_reported = total;
+	}
+	uint64_t captures = counter_value(r, COUNTER_LOST_CAPTURES);
+	if (captures > r->lost_captures_reported) {
+		out_lost_captures(&r->pr, captures - r->lost_captures_reported);
+		r->lost_captures_reported = captures;
 	}
 }
 
@@ -1081,6 +1094,14 @@ static void testrun_drain(void *arg)
 	drain(arg);
 }
 
+/* capture writes the packet with its time and length in the file */
+static void testrun_packet(void *arg, uint64_t ts_ns, uint32_t cut)
+{
+	struct run *r = arg;
+	if (r->cap)
+		capture_set_source(r->cap, ts_ns, cut);
+}
+
 static bool testrun_stop(void *arg)
 {
 	struct run *r = arg;
@@ -1119,7 +1140,7 @@ static int poll_loop(struct run *r)
 		fprintf(stderr, "sonde: epoll_create1: %s\n", strerror(errno));
 		return EXIT_SYSTEM;
 	}
-	enum { EV_SIGNAL, EV_RING, EV_SKB, EV_STOP, EV_OUTPUT, EV_METRICS, EV_WATCHER };
+	enum { EV_SIGNAL, EV_RING, EV_SKB, EV_CAPTURE, EV_STOP, EV_OUTPUT, EV_METRICS, EV_WATCHER };
 	struct epoll_event ev = {.events = EPOLLIN, .data.u32 = EV_SIGNAL};
 	epoll_ctl(ep, EPOLL_CTL_ADD, r->sig->fd, &ev);
 	if (r->rb) {
@@ -1129,6 +1150,10 @@ static int poll_loop(struct run *r)
 	if (r->skb) {
 		ev.data.u32 = EV_SKB;
 		epoll_ctl(ep, EPOLL_CTL_ADD, skbout_epoll_fd(r->skb), &ev);
+	}
+	if (r->cap) {
+		ev.data.u32 = EV_CAPTURE;
+		epoll_ctl(ep, EPOLL_CTL_ADD, capture_epoll_fd(r->cap), &ev);
 	}
 	if (r->o->stop_fd >= 0) {
 		ev.data.u32 = EV_STOP;
@@ -1172,7 +1197,8 @@ static int poll_loop(struct run *r)
 			return EXIT_SYSTEM;
 		}
 		for (int i = 0; i < n; i++) {
-			if (evs[i].data.u32 == EV_RING || evs[i].data.u32 == EV_SKB)
+			if (evs[i].data.u32 == EV_RING || evs[i].data.u32 == EV_SKB ||
+			    evs[i].data.u32 == EV_CAPTURE)
 				drain(r);
 			else if (evs[i].data.u32 == EV_STOP)
 				r->stop = true;
@@ -1202,6 +1228,27 @@ static int poll_loop(struct run *r)
 	return EXIT_OK;
 }
 
+/* capture needs -w FILE, and -w a script that captures: EXIT_OK or
+ * EXIT_USAGE with a message. --dry-run writes nothing and needs none. */
+static int check_capture_file(const struct program *p, const struct rt_options *o)
+{
+	if (p->m.capture_line && !o->capture_path && !o->dry_run) {
+		fprintf(stderr,
+		        "sonde: the script captures packets (capture at line %u) but no file is "
+		        "given for them: add -w FILE.pcap\n",
+		        p->m.capture_line);
+		return EXIT_USAGE;
+	}
+	if (o->capture_path && !p->m.capture_line) {
+		fprintf(stderr,
+		        "sonde: -w %s: the script has no capture statement, so nothing would be "
+		        "written\n",
+		        o->capture_path);
+		return EXIT_USAGE;
+	}
+	return EXIT_OK;
+}
+
 int rt_run(const struct program *p, const struct rt_options *o, struct diag *d)
 {
 	struct run r = {.p = p, .o = o, .sig = o->sig};
@@ -1210,6 +1257,9 @@ int rt_run(const struct program *p, const struct rt_options *o, struct diag *d)
 	r.pr.version = o->output_version;
 	/* --dry-run loads every program, test: and bench: ones too */
 	int nothing = o->dry_run ? EXIT_OK : check_something_runs(p, o);
+	if (nothing)
+		return nothing;
+	nothing = check_capture_file(p, o);
 	if (nothing)
 		return nothing;
 	/* --test, --bench and --test-run run the programs themselves */
@@ -1278,6 +1328,11 @@ int rt_run(const struct program *p, const struct rt_options *o, struct diag *d)
 	 * attaches anything: the same pins or interfaces may be wanted again */
 	if (!o->dry_run && !o->test_run)
 		leftover_sweep();
+	if (o->nmap_files) {
+		rc = mapfile_fill(&p->m, r.ld.maps, o->map_files, o->nmap_files, stderr);
+		if (rc)
+			goto out;
+	}
 	if (o->pin_dir) {
 		char perr[512] = "";
 		if (pin_maps(&r.pins, o->pin_dir, &p->m, r.ld.maps, o->keep_pins, perr,
@@ -1312,6 +1367,16 @@ int rt_run(const struct program *p, const struct rt_options *o, struct diag *d)
 			goto out;
 		}
 	}
+	/* capture: the -w file is created (emptied) before anything runs */
+	for (uint32_t i = 0; i < p->m.naux_maps; i++) {
+		if (p->m.aux_maps[i].kind != AUX_MAP_CAPTURE || !r.ld.aux_maps[i])
+			continue;
+		r.cap = capture_open(&p->m, bpf_map__fd(r.ld.aux_maps[i]), o->capture_path);
+		if (!r.cap) {
+			rc = EXIT_SYSTEM;
+			goto out;
+		}
+	}
 	/* elapsed: ns since sonde started, measured from here in the kernel's clock */
 	for (uint32_t i = 0; i < p->m.naux_maps; i++) {
 		if (p->m.aux_maps[i].kind != AUX_MAP_ELAPSED_START || !r.ld.aux_maps[i])
@@ -1340,7 +1405,7 @@ int rt_run(const struct program *p, const struct rt_options *o, struct diag *d)
 	if (!signal_pending_now(&r))
 		rc = run_once(&r, RUN_AT_START);
 	if (o->test_run && rc == EXIT_OK && !r.stop) {
-		struct testrun_hooks h = {testrun_drain, testrun_stop, &r};
+		struct testrun_hooks h = {testrun_packet, testrun_drain, testrun_stop, &r};
 		rc = testrun_packets(&p->m, r.ld.progs, o->test_run, &r.pr, o->quiet, &h);
 	}
 	if (rc == EXIT_OK && !r.stop && o->run_tests)
@@ -1402,6 +1467,9 @@ out:
 	detach_all(&r);
 	pin_release(&r.pins, o->keep_pins);
 	if (skbout_close(r.skb) && rc == EXIT_OK)
+		rc = EXIT_SYSTEM;
+	if (capture_close(r.cap, o->quiet, counter_value(&r, COUNTER_LOST_CAPTURES)) &&
+	    rc == EXIT_OK)
 		rc = EXIT_SYSTEM;
 	ring_buffer__free(r.rb);
 	ld_unload(&r.ld);

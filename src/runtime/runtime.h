@@ -29,6 +29,8 @@ struct host;
 
 struct metrics_server;
 
+enum { RT_MAX_MAP_FILES = 16 };
+
 struct rt_options {
 	/* the machine's symbols and the traced process (host.h); the CLI's */
 	struct host *host;
@@ -40,6 +42,7 @@ struct rt_options {
 	bool verifier_log;
 	bool quiet; /* -q: no "Attaching N probes..." (or "Attached N probes") */
 	const char *test_run; /* --test-run: run the packet probes over this pcap, attach nothing */
+	const char *capture_path; /* -w: the pcap file capture writes */
 	/* --test, --bench (bpftrace 0.26): BEGIN, then each test: (bench:)
 	 * probe run by sonde, then END; nothing is attached, and the other
 	 * probes do not run (probes/test.c). Without them those probes do
@@ -48,6 +51,10 @@ struct rt_options {
 	bool color;          /* the output is a terminal: --test's tags in colour */
 	const char *pin_dir; /* --pin: pin the maps in this bpffs directory (pin.h) */
 	bool keep_pins;      /* --keep-pins: leave the pins at exit */
+	/* --map-file @NAME=FILE, as given: lpm() maps filled before the
+	 * probes are attached (mapfile.h) */
+	const char *map_files[RT_MAX_MAP_FILES];
+	size_t nmap_files;
 	/* called once every probe is attached (main.c starts -c CMD) */
 	void (*on_attached)(void *arg);
 	void *on_attached_arg;

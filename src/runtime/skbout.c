@@ -41,13 +41,6 @@ struct skbout {
 	size_t pages; /* of the perf buffer, a CPU */
 };
 
-static uint64_t clock_ns(clockid_t id)
-{
-	struct timespec ts;
-	clock_gettime(id, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 static void on_packet(void *ctx, int cpu, void *data, uint32_t size)
 {
 	(void)cpu;
@@ -108,12 +101,8 @@ struct skbout *skbout_open(const struct manifest *m, int map_fd)
 		s->files[f].path = m->skb_outputs[i].path;
 		s->nfiles++;
 	}
-	s->epoch_minus_boot_ns = clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_BOOTTIME);
-	/* a power of two, as the kernel wants: so is the setting, and a page */
-	long page = sysconf(_SC_PAGESIZE);
-	s->pages = page > 0 && m->skb_output_bytes > (uint32_t)page
-	               ? m->skb_output_bytes / (size_t)page
-	               : 1;
+	s->epoch_minus_boot_ns = pcap_boot_to_epoch_ns();
+	s->pages = pcap_perf_buffer_pages(m->skb_output_bytes);
 	s->pb = perf_buffer__new(map_fd, s->pages, on_packet, on_lost, s, NULL);
 	if (!s->pb) {
 		fprintf(stderr, "sonde: cannot set up the perf buffer of skboutput(): %s\n",

@@ -201,6 +201,8 @@ int testrun_packets(const struct manifest *m, struct bpf_program **progs, const 
 	while (!stopped && (got = pcap_next(&r, &pkt, err, sizeof(err))) == 1) {
 		uint32_t len;
 		const uint8_t *data = as_ethernet(r.linktype, pkt.data, pkt.caplen, ethbuf, &len);
+		if (hooks && hooks->packet)
+			hooks->packet(hooks->arg, pkt.ts_ns, pkt.origlen - pkt.caplen);
 		for (uint32_t i = 0; i < nruns; i++) {
 			struct prog_run *pr = &runs[i];
 			int64_t ret = 0;

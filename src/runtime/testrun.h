@@ -11,6 +11,7 @@
 #define SONDE_TESTRUN_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "manifest.h"
 #include "runtime/printer.h"
@@ -18,6 +19,9 @@
 struct bpf_program;
 
 struct testrun_hooks {
+	/* called before each packet runs: its time in the file, and the
+	 * bytes of it the file does not hold (origlen - caplen) */
+	void (*packet)(void *arg, uint64_t ts_ns, uint32_t cut);
 	/* called after each packet: prints the ring buffer's records */
 	void (*drain)(void *arg);
 	/* true when the run must end (exit() in the script, a signal) */

@@ -240,6 +240,15 @@ struct type *named_type(struct sema *s, const struct typename_ref *to, struct lo
 	return base;
 }
 
+/* Whether `t` is laid out as this kernel's BTF says: a kernel record, or
+ * an array of them (a pointer is 8 bytes everywhere). */
+bool has_kernel_layout(const struct type *t)
+{
+	while (t && t->kind == TYPE_ARRAY)
+		t = t->elem;
+	return t && t->kind == TYPE_RECORD && t->btf_id && !cdecl_is_script_record(t);
+}
+
 /* p->name / rec.name on kernel memory: the member's type from BTF. */
 struct type *check_kernel_field(struct sema *s, struct node *n, struct type *bt)
 {
@@ -271,10 +280,14 @@ struct type *check_kernel_field(struct sema *s, struct node *n, struct type *bt)
 	struct type *t = btf_value_type(s, tid, 0);
 	if (t && bits && (t->kind != TYPE_INT || bit_off % 8 + bits > 64))
 		t = NULL;
-	if (t && rec->by_value && bt->kind == TYPE_RECORD)
+	if (t && rec->by_value && bt->kind == TYPE_RECORD) {
+		compilation_bind_kernel(s->c, n->loc,
+					arena_printf(s->a, "a member %s of a copy of a whole %s",
+						     n->u.field.name, type_name(s->a, rec)));
 		/* a member of a copy is a copy; a kernel record's pointers and
 		 * addresses still point where they did */
 		return read_in_space(s, record_value(s, t), SPACE_KERNEL);
+	}
 	if (!t) {
 		diag_error(s->d, n->u.field.name_loc,
 			   "field '%s' of %s has a type sonde cannot read yet", n->u.field.name,
@@ -363,6 +376,10 @@ static struct type *record_value_type(struct sema *s, struct type *rec, int dept
 	struct type *v = by_value_shell(s, rec, cap);
 	if (!add_members(s, v, &cap, (uint32_t)rec->btf_id, 0, depth))
 		return NULL;
+	/* the copy's members lie where this kernel has them (no loc here:
+	 * reject_record and check_kernel_field name the line first) */
+	compilation_bind_kernel(s->c, (struct loc){0},
+				arena_printf(s->a, "a copy of a whole %s", type_name(s->a, rec)));
 	return v;
 }
 
@@ -572,8 +589,12 @@ bool reject_record(struct sema *s, struct node *n, struct type *t)
 			   type_name(s->a, t));
 		return true;
 	}
-	if (record_value(s, t))
+	if (record_value(s, t)) {
+		if (has_kernel_layout(t))
+			compilation_bind_kernel(
+			    s->c, n->loc, arena_printf(s->a, "a copy of a whole %s", type_name(s->a, t)));
 		return false;
+	}
 	const struct type_field *bad = unreadable_member(t, 0);
 	if (bad) {
 		diag_error(s->d, n->loc,

@@ -115,6 +115,16 @@ static bool ptr_steps_by_elem(const struct type *t)
 	return t->kind == TYPE_PTR && t->elem && t->elem->kind != TYPE_VOID && t->elem->size;
 }
 
+/* p + i and p[i] step by the size of *p: this kernel's, for a kernel
+ * record (no relocation moves it) */
+static void bind_elem_size(struct sema *s, struct node *n, const struct type *ptr)
+{
+	if (has_kernel_layout(ptr->elem))
+		compilation_bind_kernel(s->c, n->loc,
+					arena_printf(s->a, "a step over a %s (its size in this kernel)",
+						     type_name(s->a, ptr->elem)));
+}
+
 /* Tuples compare (== and !=, bpftrace 0.26) element by element:
  * integers with integers, strings with strings, tuples alike; both of
  * one length. */
@@ -140,12 +150,22 @@ static bool tuples_comparable(const struct type *l, const struct type *r)
 static struct type *check_in(struct sema *s, struct node *n)
 {
 	struct node *net = n->u.binop.rhs;
+	if (net->kind == N_MAP && !net->u.map.keys && map_declared_lpm(s, net->u.map.name)) {
+		/* ADDR in @set: a longest-prefix lookup of ADDR, which becomes
+		 * the map access's key (as has_key's key does) */
+		net->u.map.keys = n->u.binop.lhs;
+		use_map_keys(s, net);
+		if (!net->u.map.info)
+			return NULL;
+		return &type_cmp_bool;
+	}
 	struct type *l = check_expr(s, n->u.binop.lhs);
 	if (net->kind != N_INET) {
-		check_expr(s, net);
+		if (net->kind != N_MAP) /* a map is not read: no "never assigned" */
+			check_expr(s, net);
 		diag_error(s->d, net->loc,
 		           "the right of 'in' must be a network literal, such as 10.0.0.0/8 or "
-		           "fd00::/8");
+		           "fd00::/8, or a map declared lpm()");
 		return NULL;
 	}
 	net->type = &type_inet;
@@ -254,10 +274,14 @@ static struct type *check_binop(struct sema *s, struct node *n)
 	/* A typed pointer plus or minus an integer moves by whole elements
 	 * and stays a pointer of its type, as in C and bpftrace: *($p + 1) of
 	 * an int32 * is the int32 after *$p (codegen scales the integer). */
-	if ((op == OP_ADD || op == OP_SUB) && ptr_steps_by_elem(l) && is_int(r))
+	if ((op == OP_ADD || op == OP_SUB) && ptr_steps_by_elem(l) && is_int(r)) {
+		bind_elem_size(s, n, l);
 		return l;
-	if (op == OP_ADD && is_int(l) && ptr_steps_by_elem(r))
+	}
+	if (op == OP_ADD && is_int(l) && ptr_steps_by_elem(r)) {
+		bind_elem_size(s, n, r);
 		return r;
+	}
 	/* Arithmetic happens in 64 bits; the result is unsigned when either
 	 * side is an unsigned 64-bit value, as C's usual conversions do, or a
 	 * pointer. An address plus an offset stays in its space. */
@@ -300,6 +324,8 @@ static int kernel_enumerator(struct sema *s, struct node *n)
 	}
 	if (err)
 		return 0;
+	compilation_bind_kernel(s->c, n->loc,
+				arena_printf(s->a, "kernel enum constant %s", n->u.ident.name));
 	n->kind = N_INT;
 	memset(&n->u, 0, sizeof(n->u));
 	n->u.int_lit.value = (uint64_t)value;
@@ -737,6 +763,14 @@ static struct type *check_map_read(struct sema *s, struct node *n)
 	struct map_info *m = n->u.map.info;
 	if (!m)
 		return NULL;
+	if (m->limiter) {
+		diag_error(s->d, n->loc,
+			   "map '%s' keeps the state of ratelimit() and cannot be read as a "
+			   "value; ratelimit() itself tells whether a token was left",
+			   m->name);
+		diag_note(s->d, m->limiter_loc, "ratelimit() uses it here");
+		return NULL;
+	}
 	if (m->has_kind && m->agg != AGG_NONE) {
 		if (!agg_readable(s->c->host, m->agg)) {
 			diag_error(s->d, n->loc,
@@ -990,6 +1024,11 @@ static struct type *check_sizeof(struct sema *s, struct node *n)
 	if (!t)
 		return NULL;
 	uint64_t size;
+	if (has_kernel_layout(t))
+		compilation_bind_kernel(
+		    s->c, n->loc,
+		    arena_printf(s->a, "%s of %s", n->u.size_of.member ? "offsetof" : "sizeof",
+				 type_name(s->a, t)));
 	if (n->u.size_of.member) {
 		if (!member_offset(s, t, n->u.size_of.member, n->u.size_of.member_loc, &size))
 			return NULL;
@@ -1041,6 +1080,11 @@ static struct type *check_index(struct sema *s, struct node *n)
 	struct type *et = NULL;
 	uint32_t count = 0;
 	if (bt->kind == TYPE_ARRAY) {
+		if (has_kernel_layout(bt->elem))
+			compilation_bind_kernel(
+			    s->c, n->loc,
+			    arena_printf(s->a, "an element of an array of %s (its size in this kernel)",
+					 type_name(s->a, bt->elem)));
 		et = bt->elem;
 		count = bt->count;
 	} else if (bt->kind == TYPE_STR) {
@@ -1049,6 +1093,7 @@ static struct type *check_index(struct sema *s, struct node *n)
 	} else if (bt->kind == TYPE_PTR && bt->elem && bt->elem->kind != TYPE_VOID &&
 		   bt->elem->size) {
 		et = bt->elem;
+		bind_elem_size(s, n, bt);
 	}
 	if (!et) {
 		diag_error(s->d, n->u.index.base->loc, "cannot index a value of type %s",

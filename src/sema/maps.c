@@ -168,10 +168,58 @@ static struct type *key_type(struct sema *s, struct node *keys, bool *ok)
 	return type_tuple(s->a, elems, (uint32_t)n);
 }
 
+/* The key of an lpm() map: one address (pkt.saddr, a literal, ntop()),
+ * which stands for its whole-length network, or a network literal
+ * (10.0.0.0/8). The map's key is type_inet_net whatever the use. */
+static bool lpm_key(struct sema *s, struct map_info *m, struct node *mapnode)
+{
+	struct node *k = mapnode->u.map.keys;
+	if (!k) {
+		diag_error(s->d, mapnode->loc,
+		           "map '%s' is declared lpm(), so it is keyed by networks: "
+		           "%s[10.0.0.0/8], %s[pkt.saddr]",
+		           m->name, m->name, m->name);
+		return false;
+	}
+	if (k->next) {
+		diag_error(s->d, k->next->loc,
+		           "map '%s' is declared lpm(): its key is one address or network",
+		           m->name);
+		return false;
+	}
+	if (k->kind == N_INET && k->u.inet.prefix >= 0) {
+		k->type = &type_inet; /* a network literal: map_key makes the key */
+		return true;
+	}
+	struct type *t = check_expr(s, k);
+	if (!t)
+		return false;
+	if (t->kind != TYPE_INET) {
+		diag_error(s->d, k->loc,
+		           "map '%s' is declared lpm(): its key is an address (pkt.saddr, "
+		           "10.0.0.1, ntop()) or a network (10.0.0.0/8), got %s",
+		           m->name, type_name(s->a, t));
+		return false;
+	}
+	return true;
+}
+
 void use_map_keys(struct sema *s, struct node *mapnode)
 {
 	struct map_info *m = find_map(s, mapnode->u.map.name, mapnode->loc);
 	mapnode->u.map.info = m;
+	if (m->lpm) {
+		if (!lpm_key(s, m, mapnode)) {
+			m->assign_failed = true;
+			mapnode->u.map.info = NULL;
+			return;
+		}
+		if (!m->keys_seen)
+			m->keys_loc = mapnode->loc;
+		m->keys_seen = m->keyed = true;
+		m->key = &type_inet_net;
+		return;
+	}
 	bool ok;
 	struct type *kt = key_type(s, mapnode->u.map.keys, &ok);
 	if (!ok)
@@ -206,6 +254,14 @@ void use_map_keys(struct sema *s, struct node *mapnode)
 void set_map_kind(struct sema *s, struct map_info *m, enum agg_kind agg,
 		  struct type *value, struct loc loc)
 {
+	if (m->limiter) {
+		diag_error(s->d, loc,
+			   "map '%s' keeps the state of ratelimit(), so it cannot also hold %s",
+			   m->name, agg == AGG_NONE && value ? type_name(s->a, value)
+							     : agg_infos[agg].name);
+		diag_note(s->d, m->limiter_loc, "ratelimit() uses it here");
+		return;
+	}
 	if (m->has_kind && m->agg != agg) {
 		diag_error(s->d, loc, "map '%s' holds %s here but %s elsewhere", m->name,
 			   agg_infos[agg].name, agg_infos[m->agg].name);
@@ -244,6 +300,7 @@ static const struct {
 	{"lruhash", BPF_MAP_TYPE_LRU_HASH, false},
 	{"percpuhash", BPF_MAP_TYPE_PERCPU_HASH, true},
 	{"percpulruhash", BPF_MAP_TYPE_LRU_PERCPU_HASH, true},
+	{"lpm", BPF_MAP_TYPE_LPM_TRIE, false},
 };
 
 enum { MAP_DECL_MAX_ENTRIES = 1 << 24 };
@@ -264,7 +321,7 @@ static void declare_maps(struct sema *s)
 		if (kind < 0) {
 			diag_error(s->d, call->loc,
 				   "unknown map kind '%s'; a map is declared as hash(N), "
-				   "lruhash(N), percpuhash(N) or percpulruhash(N)",
+				   "lruhash(N), percpuhash(N), percpulruhash(N) or lpm(N)",
 				   call->u.call.name);
 			continue;
 		}
@@ -297,8 +354,22 @@ static void declare_maps(struct sema *s)
 				     mn->u.map.name);
 			continue;
 		}
+		if (m->limiter && map_kinds[kind].percpu) {
+			/* every CPU must take tokens from one bucket */
+			diag_error(s->d, call->loc,
+				   "map '%s' is declared %s, but ratelimit() needs one bucket "
+				   "shared by every CPU; declare it hash or lruhash",
+				   m->name, map_kinds[kind].name);
+			diag_note(s->d, m->limiter_loc, "ratelimit() uses it here");
+			continue;
+		}
 		if (m->has_kind && (m->agg != AGG_NONE) != map_kinds[kind].percpu) {
-			if (map_kinds[kind].percpu)
+			if (m->lpm)
+				diag_error(s->d, call->loc,
+					   "map '%s' is declared lpm(), which holds integers, but it "
+					   "holds %s",
+					   m->name, agg_infos[m->agg].name);
+			else if (map_kinds[kind].percpu)
 				diag_error(s->d, call->loc,
 					   "map '%s' is declared %s, which holds aggregations "
 					   "(count(), sum(), ...), but it is assigned a value",
@@ -309,6 +380,21 @@ static void declare_maps(struct sema *s)
 					   "holds %s; declare it percpuhash or percpulruhash",
 					   m->name, map_kinds[kind].name, agg_infos[m->agg].name);
 			diag_note(s->d, m->agg_loc, "its kind is fixed here");
+			continue;
+		}
+		if (m->lpm && !m->has_kind) {
+			/* a set: `ADDR in @m` only, filled by --map-file or
+			 * through a pin; it holds integers (1 for a member) */
+			m->has_kind = true;
+			m->agg = AGG_NONE;
+			m->value = &type_s64;
+			m->agg_loc = mn->loc;
+		}
+		if (m->lpm && m->value && !is_int(m->value) && m->value->kind != TYPE_BOOL) {
+			diag_error(s->d, m->agg_loc,
+				   "map '%s' is declared lpm(), which holds integers, but "
+				   "it is assigned %s",
+				   m->name, type_name(s->a, m->value));
 			continue;
 		}
 		m->declared = true;
@@ -352,7 +438,13 @@ void finish_maps(struct sema *s)
 		if (m->agg == AGG_NONE)
 			warn_cmp_bool_reading(s, m->value, m->agg_loc);
 		for (struct early_read *r = m->early_reads; r; r = r->next) {
-			if (m->agg != AGG_NONE && !agg_readable(s->c->host, m->agg))
+			if (m->limiter)
+				diag_error(s->d, r->node->loc,
+					   "map '%s' keeps the state of ratelimit() and cannot be "
+					   "read as a value; ratelimit() itself tells whether a "
+					   "token was left",
+					   m->name);
+			else if (m->agg != AGG_NONE && !agg_readable(s->c->host, m->agg))
 				diag_error(s->d, r->node->loc,
 					   "map '%s' holds %s, which is per-CPU and can only be "
 					   "read when printed",

@@ -28,6 +28,15 @@ int builtin_names_of(unsigned form, const char **out)
 	return n;
 }
 
+bool map_declared_lpm(struct sema *s, const char *name)
+{
+	for (struct node *d = s->c->prog.map_decls; d; d = d->next)
+		if (!strcmp(d->u.assign.lhs->u.map.name, name) &&
+		    !strcmp(d->u.assign.rhs->u.call.name, "lpm"))
+			return true;
+	return false;
+}
+
 struct map_info *find_map(struct sema *s, const char *name, struct loc loc)
 {
 	for (struct map_info *m = s->c->maps; m; m = m->next)
@@ -37,6 +46,9 @@ struct map_info *find_map(struct sema *s, const char *name, struct loc loc)
 	m->name = name;
 	m->loc = loc;
 	m->index = s->c->nmaps++;
+	/* an lpm() map's keys are networks from its first use on, wherever
+	 * its declaration stands */
+	m->lpm = map_declared_lpm(s, name);
 	struct map_info **tail = &s->c->maps;
 	while (*tail)
 		tail = &(*tail)->next;

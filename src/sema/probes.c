@@ -122,6 +122,16 @@ void sema_missing_probe_hint(struct compilation *c)
 	          "to run without it, set config missing_probes = warn (or ignore)");
 }
 
+void compilation_bind_kernel(struct compilation *c, struct loc loc, const char *what)
+{
+	if (c->kernel_bound && (c->kernel_bound_has_line || loc.first_line <= 0))
+		return;
+	c->kernel_bound_has_line = loc.first_line > 0;
+	c->kernel_bound = loc.first_line > 0
+	                      ? arena_printf(&c->arena, "%s at line %d", what, loc.first_line)
+	                      : arena_strdup(&c->arena, what);
+}
+
 const char *compilation_tracefs(struct compilation *c, struct loc loc)
 {
 	if (c->tracefs)

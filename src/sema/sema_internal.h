@@ -84,6 +84,8 @@ int find_func(const char *name);
  * how many. */
 int builtin_names_of(unsigned form, const char **out);
 struct map_info *find_map(struct sema *s, const char *name, struct loc loc);
+/* `let @name = lpm(N);` is among the declarations */
+bool map_declared_lpm(struct sema *s, const char *name);
 struct var_info *find_var(struct sema *s, const char *name);
 void err_closest_ident(struct sema *s, struct node *n);
 bool ctx_allows(struct sema *s, unsigned need, struct loc loc, const char *what);
@@ -152,6 +154,7 @@ struct type *cdefs_shadow(struct sema *s, struct type *bt);
 struct type *cdefs_ident(struct sema *s, struct node *n);
 bool reject_record(struct sema *s, struct node *n, struct type *t);
 struct type *record_value(struct sema *s, struct type *t);
+bool has_kernel_layout(const struct type *t);
 struct type *natural_type(struct sema *s, struct node *n);
 bool member_offset(struct sema *s, struct type *t, const char *path, struct loc loc,
 		   uint64_t *out);

@@ -217,6 +217,14 @@ static void check_for(struct sema *s, struct node *n)
 	}
 	struct map_info *m = find_map(s, mv->u.map.name, mv->loc);
 	mv->u.map.info = m;
+	if (m->lpm) {
+		diag_error(s->d, mv->loc,
+			   "'for' cannot walk map '%s': it is declared lpm(), and the kernel "
+			   "gives a probe no way through an LPM trie (bpf_for_each_map_elem "
+			   "refuses it); print(%s) shows it",
+			   m->name, m->name);
+		return;
+	}
 	/* an aggregation whose value can be read in a probe (count, sum,
 	 * min, max, avg) gives its value over all CPUs, as bpftrace 0.26 */
 	bool agg = m->has_kind && m->agg != AGG_NONE;
@@ -333,7 +341,16 @@ void check_stmt(struct sema *s, struct node *n)
 			e->type = check_call(s, e, CALL_STMT);
 		else if (e->kind == N_ASSIGN || e->kind == N_INCDEC)
 			check_expr(s, e);
-		else if (e->kind == N_IDENT && find_builtin(e->u.ident.name) < 0)
+		else if (e->kind == N_IDENT && builtin_find(e->u.ident.name, BF_BARE_STMT) >= 0) {
+			/* `capture;`: the call with no arguments */
+			const char *name = e->u.ident.name;
+			e->kind = N_CALL;
+			memset(&e->u.call, 0, sizeof(e->u.call));
+			e->u.call.name = name;
+			e->u.call.builtin_id = -1;
+			e->u.call.span = e->loc;
+			e->type = check_call(s, e, CALL_STMT);
+		} else if (e->kind == N_IDENT && find_builtin(e->u.ident.name) < 0)
 			check_verdict(s, e);
 		else {
 			check_expr(s, e);

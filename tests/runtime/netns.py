@@ -34,6 +34,12 @@ Traffic specs (--send, repeatable, sent in order):
                   "accepted tcp LPORT: COUNT" and "received tcp bytes: B"
     syn4:N:PORT   N connection attempts to PORT where nothing listens
                   (exactly one SYN each, answered by a RST)
+    rawsyn4:N:PORT[:HOST]
+                  N TCP SYNs to PORT written whole (a raw socket, never
+                  retransmitted, whatever happens to them: a flood), from
+                  source port 30000, 30001, ...; with HOST from the
+                  address of that number in the veth's /24 (a source no
+                  interface has, whose answers stay on the veth)
     icmp4:N       N echo requests (answered by the kernel)
     icmp6:N       N ICMPv6 echo requests
 
@@ -72,6 +78,8 @@ Without a network (--no-net) the helper only provides @TMP@ and --pcap.
 --pcap FILE:SPEC[;SPEC...] writes a pcap file (before sonde starts) with
 crafted Ethernet packets: udp4:N:SPORT:DPORT, tcp4:N:SPORT:DPORT:FLAGS,
 icmp4:N, udp6:N:SPORT:DPORT, vlan-udp4:N:VLAN:DPORT, arp:N,
+spoof4:N:DPORT (UDP from N forged sources, 10.0.0.1 and up, one packet
+each), from4:N:SRC:DPORT (N UDP datagrams from the IPv4 address SRC),
 frag-udp4:N:SPORT:DPORT (a non-first IPv4 fragment), and the
 format options be (big-endian file) and nsec (nanosecond timestamps).
 
@@ -230,6 +238,17 @@ def send(spec, dst4, dst6, src4="0.0.0.0", src6="::"):
             except (ConnectionRefusedError, OSError):
                 pass
             s.close()
+    elif kind == "rawsyn4":
+        if len(parts) > 3:
+            src = "%s.%d" % (src4.rsplit(".", 1)[0], int(parts[3]))
+        s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)
+        for i in range(n):
+            seg = tcp(30000 + i, port, 0x02)
+            pseudo = socket.inet_aton(src) + socket.inet_aton(dst) + struct.pack(
+                "!BBH", 0, 6, len(seg))
+            seg = seg[:16] + struct.pack("!H", checksum(pseudo + seg)) + seg[18:]
+            s.sendto(ipv4(6, seg, src=src, dst=dst), (dst, 0))
+        s.close()
     elif kind in ("icmp4", "icmp6"):
         proto = socket.IPPROTO_ICMPV6 if v6 else socket.IPPROTO_ICMP
         s = socket.socket(fam, socket.SOCK_RAW, proto)
@@ -401,6 +420,12 @@ def pcap_packets(spec):
                 out.append(eth(ipv4(17, udp(int(f[2]), int(f[3])), frag=185), 0x0800))
             elif kind == "vlan-udp4":
                 out.append(eth(ipv4(17, udp(1234, int(f[3]))), 0x0800, vlan=int(f[2])))
+            elif kind == "spoof4":
+                # a flood of forged sources, each new: 10.0.0.1, 10.0.0.2, ...
+                src = socket.inet_ntoa(struct.pack("!I", 0x0a000001 + i))
+                out.append(eth(ipv4(17, udp(1234, int(f[2])), src=src), 0x0800))
+            elif kind == "from4":
+                out.append(eth(ipv4(17, udp(1234, int(f[3])), src=f[2]), 0x0800))
             elif kind == "arp":
                 out.append(eth(bytes(28), 0x0806))
             else:

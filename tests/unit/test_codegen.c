@@ -20,7 +20,8 @@
  * and tc:lo, whose compilation needs no privilege (kprobes, fentry and
  * tracepoints do) and does not depend on what the kernel offers (sema's
  * helper probe answers yes when it cannot ask), and the object is only
- * parsed. Run it unprivileged to check:
+ * parsed. The CO-RE test reads the kernel's BTF (world-readable) for the
+ * struct it relocates. Run it unprivileged to check:
  *   setpriv --reuid=65534 --regid=65534 --clear-groups build/tests/test_codegen
  */
 #define _GNU_SOURCE
@@ -34,6 +35,7 @@
 
 #include <cmocka.h>
 
+#include <bpf/btf.h>
 #include <gelf.h>
 #include <libelf.h>
 #include <linux/bpf.h>
@@ -149,8 +151,11 @@ static void fn_free(struct bpf_fn *fn)
  * --emit-elf writes) and reads the first probe's function. */
 static void compile_with(struct compiled *cp, const char *src, uint32_t max_strlen)
 {
+	/* each compilation of this process its own CO-RE flavor (compile.h) */
+	static uint32_t compilations;
 	struct compile_options o;
 	compile_default_options(&o);
+	o.core_flavor = ++compilations;
 	if (max_strlen)
 		o.max_strlen = max_strlen;
 	char *diags = NULL;
@@ -1022,6 +1027,95 @@ static void test_packet_examples_return_verdicts(void **state)
 	}
 }
 
+/* The object's section `name` (its bytes stay the program's), or NULL. */
+static const void *elf_section(const struct program *p, const char *name, size_t *size)
+{
+	assert_int_not_equal(elf_version(EV_CURRENT), EV_NONE);
+	Elf *elf = elf_memory(p->elf, p->elf_size);
+	assert_non_null(elf);
+	size_t shstrndx;
+	assert_int_equal(elf_getshdrstrndx(elf, &shstrndx), 0);
+	const void *found = NULL;
+	for (Elf_Scn *s = elf_nextscn(elf, NULL); s && !found; s = elf_nextscn(elf, s)) {
+		GElf_Shdr sh;
+		gelf_getshdr(s, &sh);
+		const char *sn = elf_strptr(elf, shstrndx, sh.sh_name);
+		if (sn && !strcmp(sn, name)) {
+			Elf_Data *data = elf_getdata(s, NULL);
+			found = data->d_buf;
+			*size = data->d_size;
+		}
+	}
+	elf_end(elf);
+	return found;
+}
+
+/* Bytes of CO-RE relocation records in the object's .BTF.ext (the
+ * core_relo_len of its header, struct btf_ext_header in libbpf). */
+static uint32_t core_relo_bytes(const struct program *p)
+{
+	size_t size = 0;
+	const unsigned char *ext = elf_section(p, ".BTF.ext", &size);
+	assert_non_null(ext);
+	uint32_t hdr_len, core_relo_len;
+	assert_true(size >= 32);
+	memcpy(&hdr_len, ext + 4, 4);
+	assert_true(hdr_len >= 32);
+	memcpy(&core_relo_len, ext + 28, 4);
+	return core_relo_len;
+}
+
+/* The object's .BTF has a struct named `name`. */
+static bool btf_has_struct(const struct program *p, const char *name)
+{
+	size_t size = 0;
+	const void *raw = elf_section(p, ".BTF", &size);
+	assert_non_null(raw);
+	struct btf *btf = btf__new(raw, (uint32_t)size);
+	assert_non_null(btf);
+	bool has = btf__find_by_name_kind(btf, name, BTF_KIND_STRUCT) > 0;
+	btf__free(btf);
+	return has;
+}
+
+/* One process compiling kernel member reads more than once: LLVM 19's BPF
+ * backend keeps each CO-RE relocation's global in a map of the process,
+ * keyed by the struct's name and the access, that outlives the module.
+ * Two scripts reading the same member, and one script twice, must not
+ * meet in it (under ASan, a repeated key is a use after free inside
+ * LLVM): each compilation names the struct with its own libbpf flavor,
+ * and each object still carries its relocations. */
+static void test_core_compilations_share_no_relocation_globals(void **state)
+{
+	(void)state;
+	static const char *const scripts[] = {
+	    "BEGIN { print(curtask->real_parent->tgid); exit(); }",
+	    "BEGIN { print(curtask->real_parent->pid); exit(); }",
+	    "BEGIN { print(curtask->real_parent->tgid); exit(); }",
+	};
+	enum { N = sizeof(scripts) / sizeof(scripts[0]) };
+	struct compiled cp[N];
+	char flavored[N][64];
+	/* all compiled first: each module is freed before the next is built,
+	 * and a repeated key shows in the next one's compilation */
+	for (size_t i = 0; i < N; i++)
+		compile_ok(&cp[i], scripts[i]);
+	for (size_t i = 0; i < N; i++) {
+		assert_true(core_relo_bytes(cp[i].prog) > 0);
+		bool named = false;
+		for (uint32_t k = 1; k < 1000 && !named; k++) {
+			snprintf(flavored[i], sizeof(flavored[i]), "task_struct___s%u", k);
+			named = btf_has_struct(cp[i].prog, flavored[i]);
+		}
+		if (!named)
+			fail_msg("%s: no flavored task_struct in the object's BTF", scripts[i]);
+		for (size_t j = 0; j < i; j++)
+			assert_string_not_equal(flavored[i], flavored[j]);
+	}
+	for (size_t i = 0; i < N; i++)
+		compiled_free(&cp[i]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1035,6 +1129,7 @@ int main(void)
 	    cmocka_unit_test(test_stack_is_what_the_buffers_need),
 	    cmocka_unit_test(test_large_str_key_uses_scratch),
 	    cmocka_unit_test(test_packet_examples_return_verdicts),
+	    cmocka_unit_test(test_core_compilations_share_no_relocation_globals),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

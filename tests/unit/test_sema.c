@@ -1074,6 +1074,70 @@ static void test_skboutput_offset_literal(void **state)
 	    "      |                                                                   ^~\n");
 }
 
+/* an lpm() set used only by `in` (filled by --map-file or a pin) is a
+ * declared LPM trie keyed by networks, holding int64 */
+static void test_lpm_set_used_only_by_in(void **state)
+{
+	(void)state;
+	struct compile_run r;
+	compile_run(&r, "let @b = lpm(64); BEGIN { if (10.0.0.1 in @b) { exit(); } }");
+	assert_string_equal(compile_diags(&r), "");
+	assert_int_equal(r.rc, 0);
+	struct map_info *m = r.c.maps;
+	assert_non_null(m);
+	assert_true(m->lpm && m->declared && m->keyed);
+	assert_int_equal(m->decl_bpf_type, 11 /* BPF_MAP_TYPE_LPM_TRIE */);
+	assert_int_equal(m->decl_entries, 64);
+	assert_ptr_equal(m->key, &type_inet_net);
+	assert_int_type(m->value, true, 8);
+	compile_fini(&r);
+}
+
+static void test_lpm_key_is_a_network(void **state)
+{
+	(void)state;
+	expect_diags("let @b = lpm(4); BEGIN { @b[\"x\"] = 1; }",
+	    "-e:1:29: ERROR: map '@b' is declared lpm(): its key is an address (pkt.saddr, "
+	    "10.0.0.1, ntop()) or a network (10.0.0.0/8), got string[2]\n"
+	    "    1 | let @b = lpm(4); BEGIN { @b[\"x\"] = 1; }\n"
+	    "      |                             ^~~\n");
+}
+
+static void test_ratelimit_rate_constant(void **state)
+{
+	(void)state;
+	expect_diags("BEGIN { $r = 1; $p = ratelimit(@rl[1], $r, 0); }",
+	    "-e:1:40: ERROR: ratelimit()'s rate (tokens per second) must be a constant, as in ratelimit(@rl[pkt.saddr], 100, 10)\n"
+	    "    1 | BEGIN { $r = 1; $p = ratelimit(@rl[1], $r, 0); }\n"
+	    "      |                                        ^~\n"
+	    "-e:1:44: ERROR: ratelimit()'s burst (tokens) must be from 1 to 1000000000, got 0\n"
+	    "    1 | BEGIN { $r = 1; $p = ratelimit(@rl[1], $r, 0); }\n"
+	    "      |                                            ^\n");
+}
+
+static void test_ratelimit_map_of_its_own(void **state)
+{
+	(void)state;
+	expect_diags("BEGIN { $p = ratelimit(@rl[1], 10, 5); @rl[2] = 1; }",
+	    "-e:1:40: ERROR: map '@rl' keeps the state of ratelimit(), so it cannot also hold int64\n"
+	    "    1 | BEGIN { $p = ratelimit(@rl[1], 10, 5); @rl[2] = 1; }\n"
+	    "      |                                        ^~~~~~~~~~\n"
+	    "-e:1:24: NOTE: ratelimit() uses it here\n"
+	    "    1 | BEGIN { $p = ratelimit(@rl[1], 10, 5); @rl[2] = 1; }\n"
+	    "      |                        ^~~~~~\n");
+	expect_ok("#define RATE 10\nlet @rl = lruhash(10); BEGIN { $p = ratelimit(@rl[1], RATE, 5); $q = ratelimit(@all, 1, 1); }");
+}
+
+static void test_hash_arguments(void **state)
+{
+	(void)state;
+	expect_diags("BEGIN { $h = hash(1, comm); }",
+	    "-e:1:22: ERROR: hash() takes integers and addresses (inet), got string[16]\n"
+	    "    1 | BEGIN { $h = hash(1, comm); }\n"
+	    "      |                      ^~~~\n");
+	expect_ok("BEGIN { $h = hash(1, 10.0.0.1, fd00::1, (int8)-1, curtask) % 4; }");
+}
+
 static void test_print_value_top_div(void **state)
 {
 	(void)state;
@@ -2947,6 +3011,11 @@ int main(void)
 	    cmocka_unit_test(test_getopt_arguments_must_be_literals),
 	    cmocka_unit_test(test_skboutput_outside_fentry),
 	    cmocka_unit_test(test_skboutput_offset_literal),
+	    cmocka_unit_test(test_lpm_set_used_only_by_in),
+	    cmocka_unit_test(test_lpm_key_is_a_network),
+	    cmocka_unit_test(test_ratelimit_rate_constant),
+	    cmocka_unit_test(test_ratelimit_map_of_its_own),
+	    cmocka_unit_test(test_hash_arguments),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -2,7 +2,8 @@
 """Run one command inside a throw-away qemu guest booting another kernel.
 
     python3 tests/vm/guest.py [--kernel IMAGE] [--timeout S] [--mem MB]
-                              [--disk MB] [--env K=V]... -- COMMAND [ARG...]
+                              [--disk MB] [--env K=V]... [--export DIR]
+                              -- COMMAND [ARG...]
 
 The guest boots IMAGE (default: the newest /boot/vmlinuz-*, Debian's
 linux-image-amd64) with a small initramfs: busybox-static as its shell and
@@ -14,7 +15,10 @@ devtmpfs, tracefs, debugfs, bpffs and cgroup2 are mounted; COMMAND runs as
 root in the current directory with stdin from /dev/null.  With --disk MB
 the guest also has an empty virtio disk of that size, /dev/vda (a sparse
 file in the run's directory, gone with it, serial "sonde-scratch" in
-/sys/block/vda/serial), for the block layer's tools.
+/sys/block/vda/serial), for the block layer's tools.  With --export DIR
+the command finds an empty directory in $GUEST_EXPORT whose files are
+copied into DIR (on this machine) when it has ended: what the guest made
+for this machine to use.
 
 Its stdout and stderr reach ours as they are written (through a second,
 writable 9p share: a directory of this run), kernel messages stay in the
@@ -425,6 +429,9 @@ def run(opts):
         fcntl.flock(lock, fcntl.LOCK_EX)  # released when this process ends, however
         xfer = os.path.join(rundir, "xfer")
         os.mkdir(xfer)
+        if opts.export:
+            os.mkdir(os.path.join(xfer, "export"))
+            env["GUEST_EXPORT"] = "/run/guest/export"  # the share, as the guest mounts it
         with open(os.path.join(xfer, "command.sh"), "w") as f:
             f.write(command_script(opts.command, os.getcwd(), env))
         disk = None
@@ -458,6 +465,10 @@ def run(opts):
         if timed_out:
             show_console(rundir, "timeout: the guest did not finish within %gs" % opts.timeout)
             return EXIT_TIMEOUT
+        if opts.export:
+            exported = os.path.join(xfer, "export")
+            for name in os.listdir(exported):
+                shutil.copy(os.path.join(exported, name), opts.export)
         try:
             with open(os.path.join(xfer, "status")) as f:
                 return int(f.read().strip())
@@ -486,6 +497,8 @@ def main():
     ap.add_argument("--smp", type=int, default=2, help="guest CPUs (default 2)")
     ap.add_argument("--env", "-e", action="append", default=[], metavar="K=V",
                     help="set a variable in the guest (repeatable)")
+    ap.add_argument("--export", metavar="DIR",
+                    help="copy the files the command writes into $GUEST_EXPORT to DIR")
     ap.add_argument("command", nargs=argparse.REMAINDER)
     opts = ap.parse_args()
     if opts.command[:1] == ["--"]:
