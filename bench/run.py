@@ -56,6 +56,7 @@ XDP_CASES = [
     ("ratelimit, passing", "xdp:lo { if (!ratelimit(@rl[pkt.saddr], 1000000000, 1000000000)) { drop; } }",
      "xdp_rl_pass"),
     ("ratelimit, over", "xdp:lo { if (!ratelimit(@rl[pkt.saddr], 1, 5)) { drop; } }", "xdp_rl_over"),
+    ("udp port rewrite", "xdp:lo { if (pkt.proto == 17) { pkt.dport = pkt.dport ^ 1; } }", "xdp_rewrite"),
 ]
 XDP_PACKETS = ("udp4", "tcp4", "udp6")
 

@@ -55,6 +55,21 @@ struct sonde_pkt {
 	sonde_u32 pad0;
 	struct sonde_inet daddr;
 	sonde_u32 pad1;
+	/* Where the headers lie, as offsets from the frame's first byte, for
+	 * assignments to pkt fields (sonde_pkt_set_*): l3_off the IP header
+	 * (set with has_ip/has_ip6), l4_off the TCP/UDP header (with has_l4),
+	 * csum_off the checksum a change of address or port must fix (TCP,
+	 * UDP, UDP-Lite, ICMPv6; 0 when the packet has none we can reach).
+	 * Offsets, not pointers: in tc a helper that writes the packet makes
+	 * every packet pointer invalid. */
+	sonde_u64 l3_off;
+	sonde_u64 l4_off;
+	sonde_u64 csum_off;
+	/* 1 when an address can be rewritten without leaving a checksum
+	 * behind wrong: the transport's is csum_off, or it has no
+	 * pseudo-header, or this IPv4 fragment carries none. 0 for IPv6
+	 * with extension headers, a truncated header, DCCP. */
+	sonde_u64 addr_ok;
 	/* The transport header is parsed at the first read of a field that
 	 * needs it (sonde_pkt_l4): until then l4 points at it (NULL once
 	 * parsed, or when there is none), ip4 at the IPv4 header whose
@@ -63,6 +78,16 @@ struct sonde_pkt {
 	const unsigned char *l4;
 	const unsigned char *ip4; /* its IPv4 header: a later fragment has none */
 	const unsigned char *end;
+};
+
+/* What `pkt.FIELD = value` changes (the field argument of
+ * sonde_pkt_set_xdp / sonde_pkt_set_skb). */
+enum {
+	SONDE_PKT_SET_SADDR = 0,
+	SONDE_PKT_SET_DADDR = 1,
+	SONDE_PKT_SET_SPORT = 2,
+	SONDE_PKT_SET_DPORT = 3,
+	SONDE_PKT_SET_TTL = 4,
 };
 
 #endif

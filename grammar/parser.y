@@ -160,10 +160,14 @@ static struct node *mk_expr_stmt(struct parse_state *ps, struct loc loc, struct 
 static struct node *mk_assign(struct parse_state *ps, struct loc loc, enum ast_op op,
 			      struct node *lhs, struct node *rhs)
 {
-	if (lhs->kind != N_VAR && lhs->kind != N_MAP)
+	/* pkt.FIELD of a packet probe too: sema says which fields can be
+	 * rewritten */
+	bool pkt_field = lhs->kind == N_FIELD && lhs->u.field.base->kind == N_IDENT &&
+			 !strcmp(lhs->u.field.base->u.ident.name, "pkt");
+	if (lhs->kind != N_VAR && lhs->kind != N_MAP && !pkt_field)
 		diag_error(ps->diag, lhs->loc,
-			   "cannot assign to this expression: only $variables and @maps can be "
-			   "assigned");
+			   "cannot assign to this expression: only $variables, @maps and "
+			   "packet fields (pkt.dport) can be assigned");
 	struct node *n = ast_new(ps->arena, N_ASSIGN, loc);
 	n->u.assign.op = op;
 	n->u.assign.lhs = lhs;

@@ -211,6 +211,7 @@ struct probe_inst {
 	int pkt_depth;         /* SONDE_PKT_DEPTH_* the block needs, -1 when it reads no pkt */
 	bool pkt_len;          /* the block reads pkt.len */
 	bool pkt_l4_eager;     /* parse TCP/UDP up front: a for body reads it (backend/probe.c) */
+	bool pkt_write;        /* the block assigns pkt fields (sonde_pkt_set_*) */
 	const char *prog_name;
 	int index;
 	struct probe_inst *next;
@@ -336,6 +337,8 @@ void compilation_bind_kernel(struct compilation *c, struct loc loc, const char *
 int sema_run(struct compilation *c);
 /* pkt.NAME: fills `acc`, returns the parse depth it needs or -1. */
 int sema_pkt_field(const char *name, struct ctx_access *acc);
+/* pkt.NAME = value: its SONDE_PKT_SET_*, or -1 for a read-only field. */
+int sema_pkt_setter(const char *name);
 /* The language type of a kernel value of BTF type `id` (a typed pointer
  * for a pointer, so `->` follows it), for providers' context values; NULL
  * when sonde cannot represent it. */

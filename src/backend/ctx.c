@@ -94,7 +94,9 @@ LLVMValueRef ctx_read(struct cg *g, const struct ctx_access *acc)
 	case CTX_PKT: {
 		if (!g->pkt)
 			return c64(g, 0);
-		if (pkt_field_in_l4(acc->offset) && !g->in_callback)
+		/* parsed at the start already when the block rewrites the
+		 * packet (a tc rewrite leaves no packet pointer to parse with) */
+		if (pkt_field_in_l4(acc->offset) && !g->in_callback && !g->pi->pkt_l4_eager)
 			pkt_parse_l4(g);
 		LLVMValueRef fp = gep(g, g->pkt, acc->offset);
 		return load_value(g, fp, acc->type);

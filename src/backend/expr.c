@@ -353,9 +353,34 @@ static uint64_t ptr_step(const struct type *t)
 	return t->elem && t->elem->kind != TYPE_VOID && t->elem->size ? t->elem->size : 1;
 }
 
+/* pkt.NAME = value (sema made `op=` a plain assignment): the provider's
+ * setter rewrites the packet and the parsed copy (bpf-runtime/pkt.c). */
+static LLVMValueRef cg_pkt_assign(struct cg *g, struct node *n)
+{
+	struct node *lhs = n->u.assign.lhs, *rhs = n->u.assign.rhs;
+	int set = sema_pkt_setter(lhs->u.field.name);
+	const char *setter = g->pi->ap->prov->pkt_setter;
+	LLVMValueRef v = cg_expr(g, rhs);
+	if (!g->pkt || !setter || set < 0)
+		return c64(g, 0);
+	LLVMValueRef value = c64(g, 0), addr = LLVMConstNull(g->ptr);
+	if (rhs->type->kind == TYPE_INET)
+		addr = v;
+	else
+		value = v;
+	LLVMTypeRef params[] = {g->ptr, g->ptr, g->i32, g->i64, g->ptr};
+	LLVMTypeRef fty = LLVMFunctionType(LLVMVoidTypeInContext(g->ctx), params, 5, 0);
+	LLVMValueRef args[] = {g->ctxarg, g->pkt, LLVMConstInt(g->i32, (uint64_t)set, 0), value,
+			       addr};
+	call_named(g, setter, fty, args, 5);
+	return c64(g, 0);
+}
+
 static LLVMValueRef cg_assign(struct cg *g, struct node *n)
 {
 	struct node *lhs = n->u.assign.lhs, *rhs = n->u.assign.rhs;
+	if (lhs->kind == N_FIELD)
+		return cg_pkt_assign(g, n);
 	if (!rhs) {
 		/* `let $x;` (bpftrace 0.26): $x is 0 (or "") from here on */
 		struct var_info *vi = lhs->u.var.info;

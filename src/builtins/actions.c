@@ -13,7 +13,10 @@
 #include "probes/provider.h"
 #include "sema/sema_internal.h"
 
-/* redirect("ifname"): the interface is looked up now */
+/* redirect("ifname"): the interface is looked up now; redirect(expr): an
+ * ifindex chosen at run time (a variable, a map value, pkt.ifindex), left
+ * to the kernel, which drops the packet when no interface has it
+ * (u.call.ifindex 0) */
 struct type *check_redirect(struct sema *s, struct node *n)
 {
 	struct node *args = n->u.call.args;
@@ -23,8 +26,18 @@ struct type *check_redirect(struct sema *s, struct node *n)
 		return NULL;
 	}
 	if (args->kind != N_STR) {
-		diag_error(s->d, args->loc, "redirect() needs an interface name in quotes");
-		return NULL;
+		struct type *t = check_expr(s, args);
+		if (!t)
+			return NULL;
+		if (!is_int(t)) {
+			diag_error(s->d, args->loc,
+			           "redirect() needs an interface name in quotes or an interface "
+			           "index (an integer), got %s",
+			           type_name(s->a, t));
+			return NULL;
+		}
+		n->u.call.ifindex = 0;
+		return &type_void;
 	}
 	unsigned idx = if_nametoindex(args->u.str.s);
 	if (!idx) {

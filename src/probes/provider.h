@@ -240,6 +240,12 @@ struct provider {
 	 *   void NAME(void *ctx, struct sonde_pkt *pkt, int depth)
 	 * with depth one of SONDE_PKT_DEPTH_* (bpf-runtime/pkt.h). */
 	const char *pkt_parser;
+	/* ... and the one that rewrites a field, fixing checksums:
+	 *   void NAME(void *ctx, struct sonde_pkt *pkt, int field, u64 value,
+	 *             const struct sonde_inet *addr)
+	 * with field one of SONDE_PKT_SET_*; value for a port or the TTL,
+	 * addr for an address. */
+	const char *pkt_setter;
 	/* Packet providers: the packet's length is bpf_xdp_get_buff_len(ctx)
 	 * (XDP's xdp_md), not the u32 the context starts with (__sk_buff's
 	 * len); capture needs it, whether or not the script reads pkt. */

@@ -484,6 +484,7 @@ const struct provider provider_xdp = {
 	.expand = xdp_expand,
 	.section = xdp_section,
 	.pkt_parser = "sonde_pkt_xdp",
+	.pkt_setter = "sonde_pkt_set_xdp",
 	.pkt_len_by_helper = true,
 	.verdict_error = xdp_verdict_error,
 	.default_return = XDP_PASS,

@@ -663,6 +663,9 @@ static struct type *check_var_assign(struct sema *s, struct node *n, struct type
 static struct type *check_assign(struct sema *s, struct node *n)
 {
 	struct node *lhs = n->u.assign.lhs, *rhs = n->u.assign.rhs;
+	if (lhs->kind == N_FIELD && lhs->u.field.base->kind == N_IDENT &&
+	    !strcmp(lhs->u.field.base->u.ident.name, "pkt"))
+		return check_pkt_assign(s, n);
 	if (!is_lvalue(lhs)) {
 		diag_error(s->d, lhs->loc, "cannot assign to this; expected a $variable or @map");
 		check_expr(s, rhs);
@@ -948,6 +951,17 @@ static struct type *check_cast(struct sema *s, struct node *n)
 static struct type *check_incdec(struct sema *s, struct node *n)
 {
 	struct node *o = n->u.incdec.operand;
+	if (o->kind == N_FIELD && o->u.field.base->kind == N_IDENT &&
+	    !strcmp(o->u.field.base->u.ident.name, "pkt")) {
+		/* pkt.ttl-- is pkt.ttl -= 1: a rewrite, which has no value */
+		enum ast_op op = n->u.incdec.op;
+		n->kind = N_ASSIGN;
+		memset(&n->u.assign, 0, sizeof(n->u.assign));
+		n->u.assign.op = op == OP_PREINC || op == OP_POSTINC ? OP_ADD : OP_SUB;
+		n->u.assign.lhs = o;
+		n->u.assign.rhs = ast_int(s->a, n->loc, 1, false);
+		return check_pkt_assign(s, n);
+	}
 	if (!is_lvalue(o)) {
 		diag_error(s->d, o->loc, "'%s' needs a $variable or @map",
 			   ast_op_name(n->u.incdec.op));

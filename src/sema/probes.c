@@ -244,7 +244,7 @@ static void type_probe(struct sema *s, struct node *probe)
 		s->ctx &= s->aps[i].prov->ctx;
 	s->vars = NULL;
 	s->pkt_depth = -1;
-	s->pkt_len = s->pkt_l4_in_for = false;
+	s->pkt_len = s->pkt_l4_in_for = s->pkt_write = false;
 
 	if (probe->u.probe.predicate)
 		check_cond(s, probe->u.probe.predicate, "a predicate");
@@ -257,7 +257,11 @@ static void type_probe(struct sema *s, struct node *probe)
 		pi->vars = s->vars;
 		pi->pkt_depth = s->pkt_depth;
 		pi->pkt_len = s->pkt_len;
-		pi->pkt_l4_eager = s->pkt_l4_in_for;
+		/* a rewrite needs the transport header's place (its checksum)
+		 * and, in tc, must not leave the parse to after a helper has
+		 * made the packet pointers invalid */
+		pi->pkt_l4_eager = s->pkt_l4_in_for || s->pkt_write;
+		pi->pkt_write = s->pkt_write;
 		pi->index = c->ninsts++;
 		pi->prog_name = arena_printf(s->a, "p%d", pi->index);
 		struct probe_inst **tail = &c->insts;

@@ -36,6 +36,7 @@ struct sema {
 	int pkt_depth; /* deepest pkt field the probe reads, -1 for none */
 	bool pkt_len;  /* the probe reads pkt.len */
 	bool pkt_l4_in_for; /* ... and a transport field inside a for body */
+	bool pkt_write;     /* the probe assigns a pkt field (pkt.dport = 80) */
 	int macro_depth;
 	int macro_nodes;    /* nodes copied by all macro expansions so far */
 	bool macro_stopped; /* an expansion failed: expand no more macros */
@@ -131,6 +132,7 @@ struct type *check_expanded(struct sema *s, struct node *n, struct loc call_loc,
 
 /* pkt.c */
 struct type *check_pkt_field(struct sema *s, struct node *n);
+struct type *check_pkt_assign(struct sema *s, struct node *n);
 
 /* btf_types.c */
 struct type *ctx_value_type(struct sema *s, struct type *prev,

@@ -13,6 +13,8 @@ end (@PEER@) goes into a new namespace.  In SONDE-ARGS these are replaced:
     @HOST6@ @NS6@    IPv6 addresses (only with --ipv6)
     @NET4@ @NET6@    their networks' addresses, a /24 and a /32 (198.18.7.0,
                      fd5e:1234::), as in @NET4@/24
+    @OTHER4@ @OTHER6@  an address of those networks that no end has (.9, ::9),
+                     for rewritten sources
     @TMP@            a temporary directory, removed afterwards
 
 By default sonde runs in the current namespace (attach it to @IF@) and
@@ -23,8 +25,13 @@ sends traffic from the host.  --from overrides the direction (egress tests).
 Traffic specs (--send, repeatable, sent in order):
     udp4:N:PORT   N UDP datagrams to PORT (source ports 40000, 40001, ...)
     udp6:N:PORT   the same over IPv6
+    udp4z:N:PORT  as udp4, with UDP checksum 0 (none; SO_NO_CHECK)
+    udp6hbh:N:PORT  as udp6, behind a hop-by-hop options header
     tcp4:N:PORT   N TCP connections to a listener on PORT, 100 bytes each
     tcp6:N:PORT   the same over IPv6
+    tcp4:N:PORT:LPORT  (tcp6: too) the same with the listener on LPORT, not
+                  PORT (a port-redirecting probe between them); afterwards
+                  "accepted tcp LPORT: COUNT" and "received tcp bytes: B"
     syn4:N:PORT   N connection attempts to PORT where nothing listens
                   (exactly one SYN each, answered by a RST)
     rawsyn4:N:PORT[:HOST]
@@ -37,7 +44,20 @@ Traffic specs (--send, repeatable, sent in order):
     icmp6:N       N ICMPv6 echo requests
 
 --recv udp4:PORT[,PORT...] (or udp6:) listens on the receiving end and,
-after the traffic, prints "received udp PORT: COUNT" for each port.
+after the traffic, prints "received udp PORT: COUNT" for each port;
+udp4:PORT:ADDR listens on ADDR (an address --pre gave the end) instead of
+the end's own.
+
+--no-offload turns transmit checksum offload off on both ends of the
+veth, so that every packet carries its full checksums and the receiving
+kernel checks them (otherwise veth packets are CHECKSUM_PARTIAL, trusted
+without a check): a receiver counting a rewritten packet then proves its
+checksums valid.
+
+--capture N:FILTER runs tcpdump on the receiving end's interface for the
+first N packets matching FILTER (started before sonde, waited for after
+the traffic, no timeout involved but the run's own) and prints the
+capture read back with tcpdump -vv -n as "capture: LINE" lines.
 
 --pre CMD runs (sh -c, placeholders replaced) after the set-up and before
 sonde, --during CMD after the traffic while sonde still runs, --check CMD
@@ -114,6 +134,8 @@ class Net:
         self.ns6 = self.host6[:-1] + "2"
         self.net4 = "198.%d.%d.0" % (a, b)
         self.net6 = self.host6[:-1]
+        self.other4 = "198.%d.%d.9" % (a, b)
+        self.other6 = self.host6[:-1] + "9"
         self.ipv6 = ipv6
         self.made_ns = False
 
@@ -158,6 +180,7 @@ class Net:
         for k, v in (("@IF@", self.host_if), ("@PEER@", self.ns_if), ("@HOST4@", self.host4),
                      ("@NS4@", self.ns4), ("@HOST6@", self.host6), ("@NS6@", self.ns6),
                      ("@NET4@", self.net4), ("@NET6@", self.net6),
+                     ("@OTHER4@", self.other4), ("@OTHER6@", self.other6),
                      ("@TMP@", tmp), ("@NS@", self.ns), ("@NETNS@", HERE)):
             s = s.replace(k, v)
         return s
@@ -181,10 +204,18 @@ def send(spec, dst4, dst6, src4="0.0.0.0", src6="::"):
     port = int(parts[2]) if len(parts) > 2 else 0
     v6 = kind.endswith("6")
     fam, dst, src = (socket.AF_INET6, dst6, src6) if v6 else (socket.AF_INET, dst4, src4)
-    if kind in ("udp4", "udp6"):
+    if kind in ("udp4", "udp6", "udp4z", "udp6hbh"):
+        fam, dst, src = (socket.AF_INET, dst4, src4) if kind == "udp4z" else (fam, dst, src)
+        if kind == "udp6hbh":
+            fam, dst, src = socket.AF_INET6, dst6, src6
         for i in range(n):
             s = socket.socket(fam, socket.SOCK_DGRAM)
             s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            if kind == "udp4z":
+                s.setsockopt(socket.SOL_SOCKET, 11, 1)  # SO_NO_CHECK: checksum 0
+            if kind == "udp6hbh":
+                # a hop-by-hop options header (PadN) before the UDP header
+                s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_HOPOPTS, bytes([0, 0, 1, 4, 0, 0, 0, 0]))
             # this run's own address, not the wildcard: in the host's
             # namespace other programs (other runs) may use these ports
             s.bind((src, 40000 + i))
@@ -265,7 +296,9 @@ def fence():
 
 def recv(spec, addr):
     """`netns.py _recv udp4:P1,P2 ADDR`: count datagrams per port until SIGINT."""
-    kind, ports = spec.split(":")
+    kind, ports = spec.split(":", 2)[:2]
+    if spec.count(":") > 1:
+        addr = spec.split(":", 2)[2]
     v6 = kind == "udp6"
     counts = {}
     socks = []
@@ -294,22 +327,42 @@ def recv(spec, addr):
         print("received udp %d: %d" % (p, counts[p]), flush=True)
 
 
-def tcp_server(port, v6, addr, stop):
+def tcp_server(port, v6, addr, stop, report=False):
     s = socket.socket(socket.AF_INET6 if v6 else socket.AF_INET, socket.SOCK_STREAM)
     s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     s.bind((addr, port))
     s.listen(16)
     s.settimeout(0.1)
     print("ready", flush=True)
+    accepted = received = 0
     while not stop:
         try:
             c, _ = s.accept()
         except socket.timeout:
             continue
+        accepted += 1
         c.settimeout(5)
-        while c.recv(4096):
-            pass
+        while True:
+            b = c.recv(4096)
+            if not b:
+                break
+            received += len(b)
         c.close()
+    if report:
+        print("accepted tcp %d: %d" % (port, accepted), flush=True)
+        print("received tcp bytes: %d" % received, flush=True)
+
+
+def no_offload(ifname):
+    """`netns.py _nooffload IF`: transmit checksum offload off
+    (ETHTOOL_STXCSUM through SIOCETHTOOL; ethtool(8) may be missing)."""
+    import array
+    import fcntl
+    value = array.array("B", struct.pack("II", 0x17, 0))
+    ifr = struct.pack("16sP", ifname.encode(), value.buffer_info()[0])
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    fcntl.ioctl(s.fileno(), 0x8946, ifr)
+    s.close()
 
 
 # --------------------------------------------------------------------------
@@ -427,7 +480,11 @@ def main():
     if len(sys.argv) > 1 and sys.argv[1] == "_tcpd":
         stop = []
         signal.signal(signal.SIGINT, lambda *a: stop.append(1))
-        tcp_server(int(sys.argv[2]), sys.argv[3] == "6", sys.argv[4], stop)
+        tcp_server(int(sys.argv[2]), sys.argv[3] == "6", sys.argv[4], stop,
+                   sys.argv[5:6] == ["report"])
+        return 0
+    if len(sys.argv) > 1 and sys.argv[1] == "_nooffload":
+        no_offload(sys.argv[2])
         return 0
 
     ap = argparse.ArgumentParser(usage="netns.py [options] -- SONDE ARGS...")
@@ -439,6 +496,8 @@ def main():
     ap.add_argument("--recv", action="append", default=[])
     ap.add_argument("--pcap", action="append", default=[])
     ap.add_argument("--no-net", action="store_true")
+    ap.add_argument("--no-offload", action="store_true")
+    ap.add_argument("--capture", help="N:FILTER, tcpdump on the receiving end")
     ap.add_argument("--pre", action="append", default=[])
     ap.add_argument("--during", action="append", default=[])
     ap.add_argument("--check", action="append", default=[])
@@ -473,6 +532,9 @@ def main():
             write_pcap(path.replace("@TMP@", tmp), spec)
         if net:
             net.up()
+            if a.no_offload:
+                sh(sys.executable, HERE, "_nooffload", net.host_if)
+                sh(sys.executable, HERE, "_nooffload", net.ns_if, ns=net.ns)
         subst = (lambda s: net.subst(s, tmp)) if net else (lambda s: s.replace("@TMP@", tmp))
         argv = [a.sonde] + [subst(x) for x in rest]
 
@@ -522,14 +584,32 @@ def main():
         # receivers and TCP listeners on the receiving end
         receivers = []
         for spec in a.recv:
+            spec = subst(spec)
             addr = dst6 if spec.startswith("udp6") else dst4
             receivers.append(start_ready([sys.executable, HERE, "_recv", spec, addr],
                                          "receiver " + spec))
+        listeners = []
         for spec in a.send:
             if spec.startswith("tcp"):
-                v, port = spec[3], spec.split(":")[2]
-                start_ready([sys.executable, HERE, "_tcpd", port, v, dst6 if v == "6" else dst4],
-                            "listener " + spec)
+                f = spec.split(":")
+                v, port = spec[3], f[-1]
+                p = start_ready([sys.executable, HERE, "_tcpd", port, v, dst6 if v == "6" else dst4]
+                                + (["report"] if len(f) > 3 else []), "listener " + spec)
+                if len(f) > 3:
+                    listeners.append(p)
+        capture = None
+        if a.capture and net:
+            count, _, filt = subst(a.capture).partition(":")
+            cap_path = os.path.join(tmp, "capture.pcap")
+            capture = subprocess.Popen(
+                in_ns(["tcpdump", "-i", net.host_if if src == "ns" else net.ns_if, "-n", "-U",
+                       "-c", count, "-w", cap_path] + filt.split(), dst_ns),
+                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            procs.append(capture)
+            # printed once the capture and its filter are in place
+            line = capture.stderr.readline().decode(errors="replace")
+            if "listening on" not in line:
+                raise RuntimeError("tcpdump did not start: " + line)
         # sonde reports on this pipe once every probe is attached (the
         # "Attaching N probes..." line comes before the attach)
         ready_r, ready_w = os.pipe()
@@ -568,6 +648,18 @@ def main():
                         extra.append("netns.py: sending failed: " + r.stdout.decode(errors="replace"))
                 # no wait here: _send returns once the kernel has handled
                 # all its packets (fence())
+                if capture:
+                    try:
+                        capture.wait(max(0.1, deadline - time.monotonic()))
+                    except subprocess.TimeoutExpired:
+                        extra.append("netns.py: tcpdump did not see %s packets" %
+                                     a.capture.partition(":")[0])
+                        capture.kill()
+                        capture.wait()
+                    r = subprocess.run(["tcpdump", "-vv", "-n", "-r", cap_path],
+                                       stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+                    extra.extend("capture: " + l
+                                 for l in r.stdout.decode(errors="replace").splitlines())
                 run_cmds("during", a.during)
                 sonde.send_signal(signal.SIGINT)
         try:
@@ -580,7 +672,7 @@ def main():
             t.join(2)
         status = sonde.returncode
         run_cmds("check", a.check)
-        for p in receivers:
+        for p in receivers + listeners:
             p.send_signal(signal.SIGINT)
             o, _ = p.communicate(timeout=5)
             extra += [l for l in o.decode(errors="replace").splitlines() if l != "ready"]

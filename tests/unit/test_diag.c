@@ -353,8 +353,8 @@ static void test_not_an_lvalue(void **state)
 {
 	(void)state;
 	expect_errors("BEGIN { pid = 1; }",
-	              "-e:1:9: ERROR: cannot assign to this expression: only $variables and @maps "
-	              "can be assigned\n"
+	              "-e:1:9: ERROR: cannot assign to this expression: only $variables, @maps and "
+	              "packet fields (pkt.dport) can be assigned\n"
 	              "    1 | BEGIN { pid = 1; }\n"
 	              "      |         ^~~\n");
 }

@@ -44,7 +44,13 @@ LLVMValueRef emit_override(struct cg *g, struct node *n, struct node *target)
 LLVMValueRef emit_redirect(struct cg *g, struct node *n, struct node *target)
 {
 	(void)target;
-	LLVMValueRef args[] = {c64(g, n->u.call.ifindex), c64(g, 0)};
+	/* a name was resolved at compile time; otherwise the ifindex is the
+	 * argument's value (bpf_redirect takes it in 32 bits) */
+	LLVMValueRef ifindex = n->u.call.ifindex
+				       ? c64(g, n->u.call.ifindex)
+				       : LLVMBuildAnd(g->b, cg_expr(g, n->u.call.args),
+						      c64(g, 0xffffffff), "");
+	LLVMValueRef args[] = {ifindex, c64(g, 0)};
 	LLVMValueRef r = cg_helper(g, BPF_FUNC_redirect, g->i64, args, 2);
 	LLVMBuildRet(g->b, LLVMBuildTrunc(g->b, r, g->i32, ""));
 	LLVMPositionBuilderAtEnd(g->b, new_block(g, "after_redirect"));
