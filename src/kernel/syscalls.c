@@ -39,18 +39,19 @@ static const struct {
     {"uname", "newuname"},     {"umount2", "umount"}, {"sendfile", "sendfile64"},
 };
 
-/* Syscalls newer than some build hosts' headers (x86-64 numbers) */
+/* Syscalls newer than some build hosts' headers (x86-64 numbers), by the
+ * kernel's symbol for them, sys_NAME */
 static const struct {
 	uint32_t nr;
 	const char *name;
 } newer[] = {
-    {335, "uretprobe"},        {336, "uprobe"},          {451, "cachestat"},
-    {452, "fchmodat2"},        {453, "map_shadow_stack"}, {454, "futex_wake"},
-    {455, "futex_wait"},       {456, "futex_requeue"},    {457, "statmount"},
-    {458, "listmount"},        {459, "lsm_get_self_attr"}, {460, "lsm_set_self_attr"},
-    {461, "lsm_list_modules"}, {462, "mseal"},            {463, "setxattrat"},
-    {464, "getxattrat"},       {465, "listxattrat"},      {466, "removexattrat"},
-    {467, "open_tree_attr"},   {468, "file_getattr"},     {469, "file_setattr"},
+    {335, "sys_uretprobe"},        {336, "sys_uprobe"},          {451, "sys_cachestat"},
+    {452, "sys_fchmodat2"},        {453, "sys_map_shadow_stack"}, {454, "sys_futex_wake"},
+    {455, "sys_futex_wait"},       {456, "sys_futex_requeue"},    {457, "sys_statmount"},
+    {458, "sys_listmount"},        {459, "sys_lsm_get_self_attr"}, {460, "sys_lsm_set_self_attr"},
+    {461, "sys_lsm_list_modules"}, {462, "sys_mseal"},            {463, "sys_setxattrat"},
+    {464, "sys_getxattrat"},       {465, "sys_listxattrat"},      {466, "sys_removexattrat"},
+    {467, "sys_open_tree_attr"},   {468, "sys_file_getattr"},     {469, "sys_file_setattr"},
 };
 
 static int add_event(struct syscall_table *t, size_t cap, const char *name, uint32_t nr)
@@ -111,7 +112,7 @@ static int load_table(struct host *h, struct syscall_table *t)
 			return -ENOMEM;
 	}
 	for (size_t i = 0; i < sizeof(newer) / sizeof(newer[0]); i++)
-		if (add_event(t, cap, newer[i].name, newer[i].nr))
+		if (add_event(t, cap, newer[i].name + 4, newer[i].nr))
 			return -ENOMEM;
 	qsort(t->v, t->n, sizeof(*t->v), cmp_event);
 	return t->n ? 0 : -ENOENT;
