@@ -98,7 +98,10 @@ static LLVMValueRef syscall_record(struct cg *g, int dir)
 {
 	uint32_t size = dir == SYSCALL_REGS_ENTER ? 16 + REGS_BLOCK_LEN : 24;
 	g->stack_used += size;
-	LLVMValueRef rec = buf_new(g, size, true, BUF_FUNC, "sysrec");
+	/* the helper fills what it reads (zeros if the read fails); the
+	 * common fields are zero */
+	LLVMValueRef rec = buf_new(g, size, false, BUF_FUNC, "sysrec");
+	store64(g, rec, c64(g, 0));
 	LLVMValueRef regs = LLVMBuildLoad2(g->b, g->i64, g->ctxarg, "regs");
 	LLVMSetAlignment(regs, 8);
 	LLVMValueRef arg1 = LLVMBuildLoad2(g->b, g->i64, gep(g, g->ctxarg, 8), "");

@@ -118,10 +118,16 @@ static int tracepoint_expand(struct compilation *c, struct node *spec, const cha
 }
 
 /* An attach point served by a raw_syscalls dispatcher (tracepoint_plan):
- * `value` is its syscall number + 1, `aux` SYSCALL_REGS_ENTER or _EXIT. */
+ * `value` is its syscall number + 1, `aux` SYSCALL_REGS_ENTER or _EXIT,
+ * with AUX_NO_RECORD when its block never reads `args`, so that no
+ * record is rebuilt */
+enum { AUX_DIR_MASK = 3, AUX_NO_RECORD = 4 };
+
 static int tracepoint_syscall_regs(const struct attach_point *ap)
 {
-	return ap->value ? (int)ap->aux : SYSCALL_REGS_NONE;
+	if (!ap->value || (ap->aux & AUX_NO_RECORD))
+		return SYSCALL_REGS_NONE;
+	return (int)(ap->aux & AUX_DIR_MASK);
 }
 
 static const char *tracepoint_section(struct arena *a, const struct attach_point *ap)
@@ -149,6 +155,22 @@ static bool has_for(struct node *n)
 	for (int i = 0; i < nkids; i++)
 		for (struct node *k = *kids[i].slot; k; k = kids[i].is_list ? k->next : NULL)
 			if (has_for(k))
+				return true;
+	return false;
+}
+
+/* Whether `n` reads `args` (after sema: macro calls are expanded in place) */
+static bool reads_args(struct node *n)
+{
+	if (!n)
+		return false;
+	if (n->kind == N_IDENT && !strcmp(n->u.ident.name, "args"))
+		return true;
+	struct ast_child kids[AST_MAX_CHILDREN];
+	int nkids = ast_children(n, kids);
+	for (int i = 0; i < nkids; i++)
+		for (struct node *k = *kids[i].slot; k; k = kids[i].is_list ? k->next : NULL)
+			if (reads_args(k))
 				return true;
 	return false;
 }
@@ -209,6 +231,7 @@ static void tracepoint_plan(struct compilation *c)
 	size_t served = 0, shared = 0, unknown = 0, looped = 0;
 	for (struct node *p = c->prog.probes; p; p = p->next) {
 		bool loops = has_for(p->u.probe.body) || has_for(p->u.probe.predicate);
+		bool record = reads_args(p->u.probe.body) || reads_args(p->u.probe.predicate);
 		for (size_t i = 0; i < p->u.probe.naps; i++) {
 			struct attach_point *ap = &p->u.probe.aps[i];
 			const char *name;
@@ -229,7 +252,7 @@ static void tracepoint_plan(struct compilation *c)
 				continue;
 			}
 			ap->value = (uint64_t)nr + 1;
-			ap->aux = (uint64_t)dir;
+			ap->aux = (uint64_t)dir | (record ? 0 : AUX_NO_RECORD);
 			served++;
 		}
 	}
@@ -532,7 +555,7 @@ static int tracepoint_attach(struct host *h, const struct probe_desc *pd, struct
 {
 	if (pd->value) {
 		/* served by the dispatcher: its program array at the number */
-		struct syscall_dispatch *d = dispatch_get(h, (int)pd->aux, att, err, errsz);
+		struct syscall_dispatch *d = dispatch_get(h, (int)(pd->aux & AUX_DIR_MASK), att, err, errsz);
 		if (!d)
 			return -EIO;
 		uint32_t key = (uint32_t)(pd->value - 1);
