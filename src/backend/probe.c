@@ -88,6 +88,12 @@ static void iter_prologue(struct cg *g, uint32_t object_offset, bool to_file)
 enum { REGS_BLOCK_OFF = 56, REGS_BLOCK_LEN = 64, REGS_ORIG_AX = 120 };
 static const uint32_t syscall_arg_regs[6] = {112, 104, 96, 56, 72, 64};
 
+/* The kernel address `off` bytes into the saved registers at `regs` */
+static LLVMValueRef regs_at(struct cg *g, LLVMValueRef regs, uint32_t off)
+{
+	return LLVMBuildIntToPtr(g->b, LLVMBuildAdd(g->b, regs, c64(g, off), ""), g->ptr, "");
+}
+
 /* A program on raw_syscalls (provider.syscall_regs): the record of the
  * syscalls:* event it stands for, rebuilt on the stack from the raw
  * tracepoint's arguments (the saved registers, and the number at
@@ -108,8 +114,7 @@ static LLVMValueRef syscall_record(struct cg *g, int dir)
 	LLVMSetAlignment(arg1, 8);
 	if (dir == SYSCALL_REGS_EXIT) {
 		LLVMValueRef args[] = {gep(g, rec, 8), LLVMConstInt(g->i32, 8, 0),
-		                       LLVMBuildIntToPtr(g->b, LLVMBuildAdd(g->b, regs, c64(g, REGS_ORIG_AX), ""),
-		                                         g->ptr, "")};
+		                       regs_at(g, regs, REGS_ORIG_AX)};
 		cg_helper(g, BPF_FUNC_probe_read_kernel, g->i64, args, 3);
 		store64(g, gep(g, rec, 16), arg1);
 		return rec;
@@ -117,12 +122,12 @@ static LLVMValueRef syscall_record(struct cg *g, int dir)
 	store64(g, gep(g, rec, 8), arg1);
 	LLVMValueRef block = gep(g, rec, 16);
 	LLVMValueRef args[] = {block, LLVMConstInt(g->i32, REGS_BLOCK_LEN, 0),
-	                       LLVMBuildIntToPtr(g->b, LLVMBuildAdd(g->b, regs, c64(g, REGS_BLOCK_OFF), ""),
-	                                         g->ptr, "")};
+	                       regs_at(g, regs, REGS_BLOCK_OFF)};
 	cg_helper(g, BPF_FUNC_probe_read_kernel, g->i64, args, 3);
 	LLVMValueRef vals[6];
 	for (int i = 0; i < 6; i++) {
-		vals[i] = LLVMBuildLoad2(g->b, g->i64, gep(g, block, syscall_arg_regs[i] - REGS_BLOCK_OFF), "");
+		LLVMValueRef at = gep(g, block, syscall_arg_regs[i] - REGS_BLOCK_OFF);
+		vals[i] = LLVMBuildLoad2(g->b, g->i64, at, "");
 		LLVMSetAlignment(vals[i], 8);
 	}
 	for (int i = 0; i < 6; i++)
