@@ -122,6 +122,9 @@ static int tracepoint_expand(struct compilation *c, struct node *spec, const cha
  * with AUX_NO_RECORD when its block never reads `args`, so that no
  * record is rebuilt */
 enum { AUX_DIR_MASK = 3, AUX_NO_RECORD = 4 };
+/* `aux` of an attach point of another category run as a raw tracepoint
+ * program on the tracepoint of the same name (plan_raw) */
+enum { AUX_RAW_TP = 8 };
 
 static int tracepoint_syscall_regs(const struct attach_point *ap)
 {
@@ -132,7 +135,7 @@ static int tracepoint_syscall_regs(const struct attach_point *ap)
 
 static const char *tracepoint_section(struct arena *a, const struct attach_point *ap)
 {
-	if (ap->value)
+	if (ap->value || (ap->aux & AUX_RAW_TP))
 		return "raw_tp";
 	return arena_printf(a, "tracepoint/%s", ap->target);
 }
@@ -159,20 +162,34 @@ static bool has_for(struct node *n)
 	return false;
 }
 
-/* Whether `n` reads `args` (after sema: macro calls are expanded in place) */
-static bool reads_args(struct node *n)
+/* Whether `n` uses the builtin `name`, bare or called (after sema: macro
+ * calls are expanded in place) */
+static bool uses_name(struct node *n, const char *name)
 {
 	if (!n)
 		return false;
-	if (n->kind == N_IDENT && !strcmp(n->u.ident.name, "args"))
+	if ((n->kind == N_IDENT && !strcmp(n->u.ident.name, name)) ||
+	    (n->kind == N_CALL && !strcmp(n->u.call.name, name)))
 		return true;
 	struct ast_child kids[AST_MAX_CHILDREN];
 	int nkids = ast_children(n, kids);
 	for (int i = 0; i < nkids; i++)
 		for (struct node *k = *kids[i].slot; k; k = kids[i].is_list ? k->next : NULL)
-			if (reads_args(k))
+			if (uses_name(k, name))
 				return true;
 	return false;
+}
+
+static bool block_uses(struct node *probe, const char *name)
+{
+	return uses_name(probe->u.probe.body, name) || uses_name(probe->u.probe.predicate, name);
+}
+
+/* What differs on a raw tracepoint: `kstack` starts in other kernel
+ * frames, and `ctx` is the raw arguments, not the record */
+static bool block_sees_ctx(struct node *probe)
+{
+	return block_uses(probe, "kstack") || block_uses(probe, "ctx");
 }
 
 /* The syscall event an attach point is, SYSCALL_REGS_NONE when another */
@@ -196,7 +213,7 @@ static int syscall_event(const struct attach_point *ap, const char **name)
  * its syscall number and direction (several probes on one event keep
  * their perf events, which run in script order), in a block without a
  * for loop. */
-static void tracepoint_plan(struct compilation *c)
+static void plan_syscalls(struct compilation *c)
 {
 	size_t candidates = 0;
 	for (struct node *p = c->prog.probes; p; p = p->next)
@@ -228,10 +245,11 @@ static void tracepoint_plan(struct compilation *c)
 			if (nr >= 0)
 				count[(dir - 1) * nslots + (size_t)nr]++;
 		}
-	size_t served = 0, shared = 0, unknown = 0, looped = 0;
+	size_t served = 0, shared = 0, unknown = 0, looped = 0, ctx_kept = 0;
 	for (struct node *p = c->prog.probes; p; p = p->next) {
 		bool loops = has_for(p->u.probe.body) || has_for(p->u.probe.predicate);
-		bool record = reads_args(p->u.probe.body) || reads_args(p->u.probe.predicate);
+		bool record = block_uses(p, "args");
+		bool sees_ctx = block_sees_ctx(p);
 		for (size_t i = 0; i < p->u.probe.naps; i++) {
 			struct attach_point *ap = &p->u.probe.aps[i];
 			const char *name;
@@ -249,6 +267,10 @@ static void tracepoint_plan(struct compilation *c)
 			}
 			if (loops) {
 				looped++;
+				continue;
+			}
+			if (sees_ctx) {
+				ctx_kept++;
 				continue;
 			}
 			ap->value = (uint64_t)nr + 1;
@@ -269,6 +291,9 @@ static void tracepoint_plan(struct compilation *c)
 		if (looped)
 			fprintf(stderr, "sonde: %zu kept as tracepoints: their block has a for loop\n",
 			        looped);
+		if (ctx_kept)
+			fprintf(stderr, "sonde: %zu kept as tracepoints: their block reads kstack or "
+			                "ctx\n", ctx_kept);
 	}
 }
 
@@ -429,6 +454,63 @@ static int tracepoint_arg_field(struct compilation *c, const struct attach_point
 	return 0;
 }
 
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Tracepoints of other categories matched by wildcards, in blocks that
+ * read neither `args` nor what differs on a raw tracepoint, run as raw
+ * tracepoint programs on the tracepoint of the event's name, whose
+ * release does not wait for a grace period as a perf event's does. The
+ * program runs where the perf event's would (the tracepoint's condition
+ * gates both); it needs the tracepoint in BTF (its __probestub_ or
+ * __traceiter_), and its name in no other category (raw tracepoints are
+ * found by name alone). */
+static void plan_raw(struct compilation *c)
+{
+	char **all = NULL;
+	size_t nall = 0;
+	const char *tracefs = NULL;
+	size_t served = 0;
+	for (struct node *p = c->prog.probes; p; p = p->next) {
+		if (!p->u.probe.naps || block_uses(p, "args") || block_sees_ctx(p))
+			continue;
+		for (size_t i = 0; i < p->u.probe.naps; i++) {
+			struct attach_point *ap = &p->u.probe.aps[i];
+			if (ap->prov != &provider_tracepoint || !ap->from_wildcard || ap->value ||
+			    !strncmp(ap->target, "syscalls/", 9))
+				continue;
+			if (!all) {
+				tracefs = compilation_tracefs(c, ap->loc);
+				if (!tracefs || tp_expand(&c->arena, tracefs, "*", "*", &all, &nall))
+					return;
+				for (size_t j = 0; j < nall; j++)
+					all[j] = strchr(all[j], ':') + 1;
+				qsort(all, nall, sizeof(*all), cmp_str);
+			}
+			const char *name = ap->func;
+			char **at = bsearch(&name, all, nall, sizeof(*all), cmp_str);
+			if (!at || (at > all && !strcmp(at[-1], name)) ||
+			    (at + 1 < all + nall && !strcmp(at[1], name)))
+				continue;
+			struct btf_func fn;
+			if (btf_rawtp_get(c->host, name, &fn))
+				continue;
+			ap->aux |= AUX_RAW_TP;
+			served++;
+		}
+	}
+	if (served && c->opts->verbose)
+		fprintf(stderr, "sonde: %zu tracepoints attached as raw tracepoints\n", served);
+}
+
+static void tracepoint_plan(struct compilation *c)
+{
+	plan_syscalls(c);
+	plan_raw(c);
+}
+
 #define INSN(CODE, DST, SRC, OFF, IMM)                                                          \
 	((struct bpf_insn){.code = (CODE), .dst_reg = (DST), .src_reg = (SRC), .off = (OFF),     \
 			   .imm = (IMM)})
@@ -567,6 +649,16 @@ static int tracepoint_attach(struct host *h, const struct probe_desc *pd, struct
 			return e;
 		}
 		return 0;
+	}
+	if (pd->aux & AUX_RAW_TP) {
+		struct bpf_link *link = bpf_program__attach_raw_tracepoint(prog, pd->func);
+		if (!link) {
+			int e = -errno;
+			snprintf(err, errsz, "attaching to the raw tracepoint %s failed: %s", pd->func,
+			         strerror(-e));
+			return e;
+		}
+		return rt_attachment_add_link(att, link);
 	}
 	const char *slash = strchr(pd->target, '/');
 	char cat[256];
