@@ -226,7 +226,7 @@ static void plan_syscalls(struct compilation *c)
 		return;
 	const struct syscall_table *t = syscalls_table(c->host);
 	if (!t || t->err) {
-		if (c->opts->verbose)
+		if ((c->opts && c->opts->verbose))
 			fprintf(stderr, "sonde: syscall tracepoints attached one by one: the kernel's "
 			                "syscall numbers cannot be read (%s)\n",
 			        strerror(t ? -t->err : ENOMEM));
@@ -279,7 +279,7 @@ static void plan_syscalls(struct compilation *c)
 		}
 	}
 	free(count);
-	if (c->opts->verbose) {
+	if ((c->opts && c->opts->verbose)) {
 		fprintf(stderr, "sonde: %zu syscall tracepoints served by raw_syscalls dispatchers\n",
 		        served);
 		if (shared)
@@ -501,7 +501,7 @@ static void plan_raw(struct compilation *c)
 			served++;
 		}
 	}
-	if (served && c->opts->verbose)
+	if (served && (c->opts && c->opts->verbose))
 		fprintf(stderr, "sonde: %zu tracepoints attached as raw tracepoints\n", served);
 }
 
@@ -608,6 +608,8 @@ static struct syscall_dispatch *dispatch_get(struct host *h, int dir, struct rt_
 	                            4, 4, (uint32_t)t->max_nr + 1, NULL);
 	if (map_fd < 0 || rt_attachment_add_fd(att, map_fd)) {
 		snprintf(err, errsz, "creating the syscall program array failed: %s", strerror(errno));
+		if (map_fd >= 0)
+			close(map_fd);
 		free(d);
 		return NULL;
 	}
@@ -615,6 +617,8 @@ static struct syscall_dispatch *dispatch_get(struct host *h, int dir, struct rt_
 	int prog_fd = dispatch_prog(dir, map_fd, t);
 	if (prog_fd < 0 || rt_attachment_add_fd(att, prog_fd)) {
 		snprintf(err, errsz, "loading the raw_syscalls dispatcher failed: %s", strerror(errno));
+		if (prog_fd >= 0)
+			close(prog_fd);
 		free(d);
 		return NULL;
 	}
@@ -623,12 +627,17 @@ static struct syscall_dispatch *dispatch_get(struct host *h, int dir, struct rt_
 	if (link_fd < 0 || rt_attachment_add_fd(att, link_fd)) {
 		snprintf(err, errsz, "attaching to raw_syscalls:%s failed: %s",
 		         dir == SYSCALL_REGS_ENTER ? "sys_enter" : "sys_exit", strerror(errno));
+		if (link_fd >= 0)
+			close(link_fd);
 		free(d);
 		return NULL;
 	}
 	h->syscall_dispatch[dir - 1] = d;
-	if (rt_attachment_add_cleanup(att, dispatch_forget, d))
+	/* on failure dispatch_forget has already run */
+	if (rt_attachment_add_cleanup(att, dispatch_forget, d)) {
+		snprintf(err, errsz, "out of memory");
 		return NULL;
+	}
 	return d;
 }
 
