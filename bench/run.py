@@ -3,7 +3,7 @@
 
     sudo bench/run.py [--quick] [--reps N] [--sonde PATH] [--bpftrace PATH] [--only SECTIONS]
 
-Sections (all by default, in this order): startup, events, ringbuf, compile, xdp.
+Sections (all by default, in this order): startup, events, ringbuf, wildcards, compile, xdp.
 Runs are interleaved (sonde, bpftrace, hand C, sonde, ...) and repeated; every
 table shows medians and the ratios sonde/bpftrace and sonde/hand-C. The raw
 samples go to bench/out/results.json. Needs root (BPF, kernel.bpf_stats_enabled).
@@ -527,6 +527,73 @@ def section_ringbuf(a, t, trig, rates, dur, nmax):
           ["target rate", "sonde", "bpftrace", "hand C"], rows)
 
 
+WILDCARDS = ["tracepoint:syscalls:sys_enter_*", "tracepoint:sched:*", "tracepoint:net:*"]
+
+
+def section_wildcards(a, t, reps, specs):
+    """Start to exit of scripts with many tracepoints: sonde serves syscall
+    tracepoints from raw_syscalls dispatchers and runs the others as raw
+    tracepoints (probes/tracepoint.c); bpftrace 0.17 attaches a perf event
+    to each, whose teardown waits for an RCU grace period one event at a
+    time. Each script exits at the driver's first getppid once it is
+    attached (sys_exit_getppid is outside the wildcards, so every wildcard
+    match stays alone on its event)."""
+    log("== wildcards")
+    me = os.getpid()
+    tools = ("sonde", "bpftrace")
+    s = {}
+    for spec in specs:
+        script = (f"{spec} {{ @[probe] = count(); }} "
+                  f"tracepoint:syscalls:sys_exit_getppid /pid == {me}/ {{ exit(); }}")
+        d = s[spec] = {k: {tool: [] for tool in tools} for k in ("total_ms", "verify_ms", "keys")}
+        for rep in range(reps):
+            for tool in tools:
+                argv = [t.sonde if tool == "sonde" else t.bpftrace, "-q", "-e", script]
+                t0 = time.perf_counter()
+                p = spawn(argv, stdout=subprocess.PIPE, env=t.env)
+                fd = p.stdout.fileno()
+                os.set_blocking(fd, False)
+                out, eof = b"", False
+                deadline = t0 + 120
+                # until its stdout closes: poll() would reap it before reap() has its rusage
+                while time.perf_counter() < deadline and not eof:
+                    os.getppid()
+                    r, _, _ = select.select([fd], [], [], 0.0005)
+                    if r:
+                        chunk = os.read(fd, 1 << 20)
+                        out += chunk
+                        eof = not chunk
+                rc, _ = reap(p, timeout=120)
+                wall = (time.perf_counter() - t0) * 1e3
+                keys = len(re.findall(rb"^@\[tracepoint:", out, re.M))
+                # no keys is no error: nothing may fire (net:* without traffic)
+                if rc != 0:
+                    fail(f"wildcards: {tool} {spec}: exit status {rc}")
+                    continue
+                d["total_ms"][tool].append(wall)
+                d["keys"][tool].append(keys)
+            # compile + verify + load, nothing attached (bpftrace 0.17 has no real dry run)
+            t0 = time.perf_counter()
+            rc, _ = reap(spawn([t.sonde, "-q", "--dry-run", "-e", script], env=t.env), timeout=120)
+            if rc == 0:
+                d["verify_ms"]["sonde"].append((time.perf_counter() - t0) * 1e3)
+            else:
+                fail(f"wildcards: sonde --dry-run {spec}: exit status {rc}")
+    results["wildcards"] = s
+    rows = []
+    for spec in specs:
+        m = {k: {tool: med(s[spec][k][tool]) for tool in tools} for k in s[spec]}
+        rows.append([f"`{spec}` start to exit", fmt(m["total_ms"]["sonde"], " ms"),
+                     fmt(m["total_ms"]["bpftrace"], " ms"),
+                     fmt_ratio(ratio(m["total_ms"]["sonde"], m["total_ms"]["bpftrace"])),
+                     fmt(m["verify_ms"]["sonde"], " ms"),
+                     f'{fmt(m["keys"]["sonde"], digits=0)} / {fmt(m["keys"]["bpftrace"], digits=0)}'])
+    table(f"Wildcards: `SPEC {{ @[probe] = count(); }}` and a probe that exits at the driver's "
+          f"first getppid (median of {reps})",
+          ["script", "sonde", "bpftrace", "sonde/bpftrace", "sonde --dry-run", "map keys sonde / bpftrace"],
+          rows)
+
+
 def section_compile(a, t, sizes, reps):
     log("== compile time")
     has_emit_elf = "--emit-elf" in run([t.sonde, "--help"]).stdout
@@ -630,7 +697,7 @@ def main():
     ap.add_argument("--reps", type=int, help="repetitions (default 5, --quick 1)")
     ap.add_argument("--sonde", default=os.path.join(ROOT, "build", "sonde"))
     ap.add_argument("--bpftrace", default=shutil.which("bpftrace") or "bpftrace")
-    ap.add_argument("--only", default="startup,events,ringbuf,compile,xdp",
+    ap.add_argument("--only", default="startup,events,ringbuf,wildcards,compile,xdp",
                     help="comma-separated sections to run")
     ap.add_argument("--xdp-repeat", type=int,
                     help="packets per BPF_PROG_TEST_RUN call (default 50M, --quick 1M)")
@@ -680,6 +747,9 @@ def main():
                 f.write(old_stats)
         if "ringbuf" in sections:
             section_ringbuf(a, t, trig, rates, rb_dur, rb_max)
+        if "wildcards" in sections:
+            # --quick: bpftrace needs ~30 s for the 360 syscall tracepoints
+            section_wildcards(a, t, reps, WILDCARDS[1:2] if a.quick else WILDCARDS)
         if "compile" in sections:
             section_compile(a, t, sizes, 1 if a.quick else 3)
         if "xdp" in sections:

@@ -71,6 +71,7 @@ struct compile_options {
 	const char **include_files;
 	int ninclude_files;
 	bool no_warnings; /* --no-warnings: the diagnostic sink shows none */
+	bool verbose;     /* -v: notes on how probes will be attached, on stderr */
 	/* --metrics: hist() and lhist() also keep the sum of their values,
 	 * which a Prometheus histogram's _sum needs */
 	bool hist_sums;

@@ -954,6 +954,7 @@ static int parse_options(struct cli *o)
 			break;
 		case 'v':
 			o->ropts.verbose = true;
+			o->copts.verbose = true;
 			break;
 		case 'd':
 			rc = debug_option(o, ends_argument);

@@ -42,6 +42,9 @@ struct cg {
 	/* the function being built */
 	struct probe_inst *pi;
 	LLVMValueRef fn, ctxarg;
+	/* where args.NAME reads the tracepoint's record: ctxarg, or the record
+	 * a raw_syscalls program rebuilt on its stack (probe.c) */
+	LLVMValueRef argbase;
 	LLVMBasicBlockRef loop_break, loop_continue; /* innermost while */
 	LLVMValueRef pkt; /* the parsed packet (struct sonde_pkt) when the probe reads pkt */
 	LLVMValueRef stacks[STACK_MAX_DEPTH + 1]; /* stack-trace maps by frame limit */

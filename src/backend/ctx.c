@@ -42,7 +42,7 @@ LLVMValueRef ctx_read(struct cg *g, const struct ctx_access *acc)
 {
 	LLVMValueRef p = acc->kind == CTX_PKT || acc->kind == CTX_CONST || acc->kind == CTX_FUNC_RET
 				 ? NULL
-				 : gep(g, g->ctxarg, acc->offset);
+				 : gep(g, g->argbase ? g->argbase : g->ctxarg, acc->offset);
 	switch (acc->kind) {
 	case CTX_LOAD:
 	case CTX_U64_ARRAY: {
@@ -106,7 +106,8 @@ LLVMValueRef ctx_read(struct cg *g, const struct ctx_access *acc)
 		LLVMValueRef off = LLVMBuildZExt(
 			g->b, LLVMBuildAnd(g->b, loc, LLVMConstInt(g->i32, 0xffff, 0), ""), g->i64,
 			"");
-		LLVMValueRef src = LLVMBuildInBoundsGEP2(g->b, g->i8, g->ctxarg, &off, 1, "");
+		LLVMValueRef src = LLVMBuildInBoundsGEP2(g->b, g->i8, g->argbase ? g->argbase : g->ctxarg,
+		                                         &off, 1, "");
 		LLVMValueRef buf = new_buf(g, acc->type->size, "dataloc");
 		LLVMValueRef args[] = {buf, LLVMConstInt(g->i32, acc->type->size, 0), src};
 		cg_helper(g, BPF_FUNC_probe_read_kernel_str, g->i64, args, 3);

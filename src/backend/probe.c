@@ -82,6 +82,59 @@ static void iter_prologue(struct cg *g, uint32_t object_offset, bool to_file)
 	cg_helper(g, BPF_FUNC_seq_write, g->i64, args, 3);
 }
 
+/* struct pt_regs (x86-64): where the syscall entry saved the arguments
+ * (di, si, dx, r10, r8, r9, the order of the syscalls:* records), read as
+ * one block from r10 (56) to di (120); orig_ax, the number, at 120 */
+enum { REGS_BLOCK_OFF = 56, REGS_BLOCK_LEN = 64, REGS_ORIG_AX = 120 };
+static const uint32_t syscall_arg_regs[6] = {112, 104, 96, 56, 72, 64};
+
+/* The kernel address `off` bytes into the saved registers at `regs` */
+static LLVMValueRef regs_at(struct cg *g, LLVMValueRef regs, uint32_t off)
+{
+	return LLVMBuildIntToPtr(g->b, LLVMBuildAdd(g->b, regs, c64(g, off), ""), g->ptr, "");
+}
+
+/* A program on raw_syscalls (provider.syscall_regs): the record of the
+ * syscalls:* event it stands for, rebuilt on the stack from the raw
+ * tracepoint's arguments (the saved registers, and the number at
+ * sys_enter or the return value at sys_exit), with the event's layout:
+ * 8 bytes of common fields (zero), __syscall_nr, then the six arguments
+ * or ret, 8 bytes each. */
+static LLVMValueRef syscall_record(struct cg *g, int dir)
+{
+	uint32_t size = dir == SYSCALL_REGS_ENTER ? 16 + REGS_BLOCK_LEN : 24;
+	g->stack_used += size;
+	/* the helper fills what it reads (zeros if the read fails); the
+	 * common fields are zero */
+	LLVMValueRef rec = buf_new(g, size, false, BUF_FUNC, "sysrec");
+	store64(g, rec, c64(g, 0));
+	LLVMValueRef regs = LLVMBuildLoad2(g->b, g->i64, g->ctxarg, "regs");
+	LLVMSetAlignment(regs, 8);
+	LLVMValueRef arg1 = LLVMBuildLoad2(g->b, g->i64, gep(g, g->ctxarg, 8), "");
+	LLVMSetAlignment(arg1, 8);
+	if (dir == SYSCALL_REGS_EXIT) {
+		LLVMValueRef args[] = {gep(g, rec, 8), LLVMConstInt(g->i32, 8, 0),
+		                       regs_at(g, regs, REGS_ORIG_AX)};
+		cg_helper(g, BPF_FUNC_probe_read_kernel, g->i64, args, 3);
+		store64(g, gep(g, rec, 16), arg1);
+		return rec;
+	}
+	store64(g, gep(g, rec, 8), arg1);
+	LLVMValueRef block = gep(g, rec, 16);
+	LLVMValueRef args[] = {block, LLVMConstInt(g->i32, REGS_BLOCK_LEN, 0),
+	                       regs_at(g, regs, REGS_BLOCK_OFF)};
+	cg_helper(g, BPF_FUNC_probe_read_kernel, g->i64, args, 3);
+	LLVMValueRef vals[6];
+	for (int i = 0; i < 6; i++) {
+		LLVMValueRef at = gep(g, block, syscall_arg_regs[i] - REGS_BLOCK_OFF);
+		vals[i] = LLVMBuildLoad2(g->b, g->i64, at, "");
+		LLVMSetAlignment(vals[i], 8);
+	}
+	for (int i = 0; i < 6; i++)
+		store64(g, gep(g, block, (uint32_t)i * 8), vals[i]);
+	return rec;
+}
+
 static void cg_probe(struct cg *g, struct probe_inst *pi)
 {
 	g->pi = pi;
@@ -113,6 +166,10 @@ static void cg_probe(struct cg *g, struct probe_inst *pi)
 	/* the builder still holds the previous function's location */
 	set_loc(g, probe->loc);
 	g->pkt = NULL;
+	g->argbase = NULL;
+	int sysregs = ap->prov->syscall_regs ? ap->prov->syscall_regs(ap) : SYSCALL_REGS_NONE;
+	if (sysregs != SYSCALL_REGS_NONE)
+		g->argbase = syscall_record(g, sysregs);
 	if (pi->pkt_depth >= 0 && ap->prov->pkt_parser) {
 		/* parse once, only as deep as the fields the block reads; on the
 		 * stack, as it holds packet pointers */

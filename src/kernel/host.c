@@ -25,5 +25,6 @@ void host_fini(struct host *h)
 {
 	btf_host_free(h);
 	sym_host_free(h);
+	syscalls_host_free(h);
 	memset(h, 0, sizeof(*h));
 }

@@ -29,6 +29,8 @@ struct host_ksym;
 struct host_elf_file;
 struct host_proc_maps;
 struct host_interned;
+struct syscall_table;
+struct syscall_dispatch;
 
 /* A sorted list of kernel function names read from a file (repeats kept);
  * names is NULL when none of the files could be read. */
@@ -85,6 +87,12 @@ struct host {
 	/* --dwarf-pid PID (bpftrace 0.26): more processes dw_ustack unwinds */
 	int dwarf_pids[HOST_DWARF_PIDS];
 	uint32_t ndwarf_pids;
+
+	/* the syscall number of each syscalls:* event (syscalls.c) */
+	struct syscall_table *syscalls;
+	/* the run's raw_syscalls dispatchers, sys_enter and sys_exit
+	 * (probes/tracepoint.c); owned by the run's attachment */
+	struct syscall_dispatch *syscall_dispatch[2];
 };
 
 /* An empty host that reads the real kernel on first use. */
@@ -95,5 +103,6 @@ void host_fini(struct host *h);
 /* For host_fini only: each part frees what it keeps in the host. */
 void btf_host_free(struct host *h);
 void sym_host_free(struct host *h);
+void syscalls_host_free(struct host *h);
 
 #endif

@@ -89,6 +89,9 @@ enum {
 	                               (the file offset `value` of `target`): uaddr() in a PIE */
 };
 
+/* provider.syscall_regs: which raw_syscalls tracepoint a program runs on */
+enum { SYSCALL_REGS_NONE, SYSCALL_REGS_ENTER, SYSCALL_REGS_EXIT };
+
 /* When a provider's program runs. */
 enum provider_run {
 	RUN_ATTACHED,  /* attached to an event in the kernel */
@@ -215,6 +218,18 @@ struct provider {
 	 * points appended with sema_add_attach_point(). Reports errors itself
 	 * at spec->loc; returns 0 or -1. */
 	int (*expand)(struct compilation *c, struct node *spec, const char *rest);
+	/* Once after every probe is expanded and typed (sema): may change
+	 * how this provider's attach points will be attached (their
+	 * `value` and `aux`, which the section, codegen and attach read),
+	 * knowing all of them (probes/tracepoint.c serves many syscall
+	 * tracepoints from one raw_syscalls program). NULL: nothing to do. */
+	void (*plan)(struct compilation *c);
+	/* Codegen: nonzero when the program of this attach point runs on a
+	 * raw_syscalls tracepoint (SYSCALL_REGS_ENTER or _EXIT) instead of
+	 * its own tracepoint: its prologue then rebuilds the tracepoint's
+	 * record from the raw arguments (the saved registers, the syscall
+	 * number or return value), where args.NAME reads it as usual. */
+	int (*syscall_regs)(const struct attach_point *ap);
 	/* ELF section of the program for one attach point. */
 	const char *(*section)(struct arena *a, const struct attach_point *ap);
 	/* args.NAME: fills `out` or reports an error at `loc` and returns -1. */

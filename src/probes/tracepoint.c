@@ -5,12 +5,17 @@
  * one attach point whose format file types `args.FIELD`. Fields are read
  * straight from the tracepoint record the program receives as its context.
  */
+#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "compile.h"
 #include "kernel/btf.h"
+#include "kernel/host.h"
+#include "kernel/syscalls.h"
 #include "kernel/tracefs.h"
 #include "probes/args.h"
 #include "probes/provider.h"
@@ -112,9 +117,184 @@ static int tracepoint_expand(struct compilation *c, struct node *spec, const cha
 	return 0;
 }
 
+/* An attach point served by a raw_syscalls dispatcher (tracepoint_plan):
+ * `value` is its syscall number + 1, `aux` SYSCALL_REGS_ENTER or _EXIT,
+ * with AUX_NO_RECORD when its block never reads `args`, so that no
+ * record is rebuilt */
+enum { AUX_DIR_MASK = 3, AUX_NO_RECORD = 4 };
+/* `aux` of an attach point of another category run as a raw tracepoint
+ * program on the tracepoint of the same name (plan_raw) */
+enum { AUX_RAW_TP = 8 };
+
+static int tracepoint_syscall_regs(const struct attach_point *ap)
+{
+	if (!ap->value || (ap->aux & AUX_NO_RECORD))
+		return SYSCALL_REGS_NONE;
+	return (int)(ap->aux & AUX_DIR_MASK);
+}
+
 static const char *tracepoint_section(struct arena *a, const struct attach_point *ap)
 {
+	if (ap->value || (ap->aux & AUX_RAW_TP))
+		return "raw_tp";
 	return arena_printf(a, "tracepoint/%s", ap->target);
+}
+
+/* Fewer syscall tracepoints than this keep their perf events: they are
+ * torn down quickly enough, and a dispatcher runs on every syscall of
+ * the system, traced or not */
+enum { SYSCALL_DISPATCH_MIN = 16 };
+
+/* Whether `n` holds a for loop, whose body (a bpf_loop callback) cannot
+ * reach the record the prologue builds on the program's stack */
+static bool has_for(struct node *n)
+{
+	if (!n)
+		return false;
+	if (n->kind == N_FOR)
+		return true;
+	struct ast_child kids[AST_MAX_CHILDREN];
+	int nkids = ast_children(n, kids);
+	for (int i = 0; i < nkids; i++)
+		for (struct node *k = *kids[i].slot; k; k = kids[i].is_list ? k->next : NULL)
+			if (has_for(k))
+				return true;
+	return false;
+}
+
+/* Whether `n` uses the builtin `name`, bare or called (after sema: macro
+ * calls are expanded in place) */
+static bool uses_name(struct node *n, const char *name)
+{
+	if (!n)
+		return false;
+	if ((n->kind == N_IDENT && !strcmp(n->u.ident.name, name)) ||
+	    (n->kind == N_CALL && !strcmp(n->u.call.name, name)))
+		return true;
+	struct ast_child kids[AST_MAX_CHILDREN];
+	int nkids = ast_children(n, kids);
+	for (int i = 0; i < nkids; i++)
+		for (struct node *k = *kids[i].slot; k; k = kids[i].is_list ? k->next : NULL)
+			if (uses_name(k, name))
+				return true;
+	return false;
+}
+
+static bool block_uses(struct node *probe, const char *name)
+{
+	return uses_name(probe->u.probe.body, name) || uses_name(probe->u.probe.predicate, name);
+}
+
+/* What differs on a raw tracepoint: `kstack` starts in other kernel
+ * frames, and `ctx` is the raw arguments, not the record */
+static bool block_sees_ctx(struct node *probe)
+{
+	return block_uses(probe, "kstack") || block_uses(probe, "ctx");
+}
+
+/* The syscall event an attach point is, SYSCALL_REGS_NONE when another */
+static int syscall_event(const struct attach_point *ap, const char **name)
+{
+	if (ap->prov != &provider_tracepoint || strncmp(ap->target, "syscalls/sys_", 13))
+		return SYSCALL_REGS_NONE;
+	if (!strncmp(ap->target + 13, "enter_", 6)) {
+		*name = ap->target + 19;
+		return SYSCALL_REGS_ENTER;
+	}
+	if (!strncmp(ap->target + 13, "exit_", 5)) {
+		*name = ap->target + 18;
+		return SYSCALL_REGS_EXIT;
+	}
+	return SYSCALL_REGS_NONE;
+}
+
+/* Decides which syscall tracepoints a dispatcher serves: those of
+ * wildcards, when there are at least SYSCALL_DISPATCH_MIN, each alone on
+ * its syscall number and direction (several probes on one event keep
+ * their perf events, which run in script order), in a block without a
+ * for loop. */
+static void plan_syscalls(struct compilation *c)
+{
+	size_t candidates = 0;
+	for (struct node *p = c->prog.probes; p; p = p->next)
+		for (size_t i = 0; i < p->u.probe.naps; i++) {
+			const char *name;
+			if (syscall_event(&p->u.probe.aps[i], &name) && p->u.probe.aps[i].from_wildcard)
+				candidates++;
+		}
+	if (candidates < SYSCALL_DISPATCH_MIN)
+		return;
+	const struct syscall_table *t = syscalls_table(c->host);
+	if (!t || t->err) {
+		if ((c->opts && c->opts->verbose))
+			fprintf(stderr, "sonde: syscall tracepoints attached one by one: the kernel's "
+			                "syscall numbers cannot be read (%s)\n",
+			        strerror(t ? -t->err : ENOMEM));
+		return;
+	}
+	/* probes per syscall number, enter and exit */
+	size_t nslots = (size_t)t->max_nr + 1;
+	uint16_t *count = calloc(2 * nslots, sizeof(*count));
+	if (!count)
+		return;
+	for (struct node *p = c->prog.probes; p; p = p->next)
+		for (size_t i = 0; i < p->u.probe.naps; i++) {
+			const char *name;
+			int dir = syscall_event(&p->u.probe.aps[i], &name);
+			int nr = dir ? syscalls_nr(c->host, name) : -1;
+			if (nr >= 0)
+				count[(dir - 1) * nslots + (size_t)nr]++;
+		}
+	size_t served = 0, shared = 0, unknown = 0, looped = 0, ctx_kept = 0;
+	for (struct node *p = c->prog.probes; p; p = p->next) {
+		bool loops = has_for(p->u.probe.body) || has_for(p->u.probe.predicate);
+		bool record = block_uses(p, "args");
+		bool sees_ctx = block_sees_ctx(p);
+		for (size_t i = 0; i < p->u.probe.naps; i++) {
+			struct attach_point *ap = &p->u.probe.aps[i];
+			const char *name;
+			int dir = syscall_event(ap, &name);
+			if (!dir || !ap->from_wildcard)
+				continue;
+			int nr = syscalls_nr(c->host, name);
+			if (nr < 0) {
+				unknown++;
+				continue;
+			}
+			if (count[(dir - 1) * nslots + (size_t)nr] > 1) {
+				shared++;
+				continue;
+			}
+			if (loops) {
+				looped++;
+				continue;
+			}
+			if (sees_ctx) {
+				ctx_kept++;
+				continue;
+			}
+			ap->value = (uint64_t)nr + 1;
+			ap->aux = (uint64_t)dir | (record ? 0 : AUX_NO_RECORD);
+			served++;
+		}
+	}
+	free(count);
+	if ((c->opts && c->opts->verbose)) {
+		fprintf(stderr, "sonde: %zu syscall tracepoints served by raw_syscalls dispatchers\n",
+		        served);
+		if (shared)
+			fprintf(stderr, "sonde: %zu kept as tracepoints: another probe is on the same "
+			                "syscall event\n", shared);
+		if (unknown)
+			fprintf(stderr, "sonde: %zu kept as tracepoints: the kernel has no syscall "
+			                "number for them\n", unknown);
+		if (looped)
+			fprintf(stderr, "sonde: %zu kept as tracepoints: their block has a for loop\n",
+			        looped);
+		if (ctx_kept)
+			fprintf(stderr, "sonde: %zu kept as tracepoints: their block reads kstack or "
+			                "ctx\n", ctx_kept);
+	}
 }
 
 /* A kernel struct or union as a pointee; NULL when BTF has none. */
@@ -278,9 +458,221 @@ static int tracepoint_arg_field(struct compilation *c, const struct attach_point
 	return 0;
 }
 
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Tracepoints of other categories matched by wildcards, in blocks that
+ * read neither `args` nor what differs on a raw tracepoint, run as raw
+ * tracepoint programs on the tracepoint of the event's name, whose
+ * release does not wait for a grace period as a perf event's does. The
+ * program runs where the perf event's would (the tracepoint's condition
+ * gates both); it needs the tracepoint in BTF (its __probestub_ or
+ * __traceiter_), and its name in no other category (raw tracepoints are
+ * found by name alone). */
+static void plan_raw(struct compilation *c)
+{
+	char **all = NULL;
+	size_t nall = 0;
+	const char *tracefs = NULL;
+	size_t served = 0;
+	for (struct node *p = c->prog.probes; p; p = p->next) {
+		if (!p->u.probe.naps || block_uses(p, "args") || block_sees_ctx(p))
+			continue;
+		for (size_t i = 0; i < p->u.probe.naps; i++) {
+			struct attach_point *ap = &p->u.probe.aps[i];
+			if (ap->prov != &provider_tracepoint || !ap->from_wildcard || ap->value ||
+			    !strncmp(ap->target, "syscalls/", 9))
+				continue;
+			if (!all) {
+				tracefs = compilation_tracefs(c, ap->loc);
+				if (!tracefs || tp_expand(&c->arena, tracefs, "*", "*", &all, &nall))
+					return;
+				for (size_t j = 0; j < nall; j++)
+					all[j] = strchr(all[j], ':') + 1;
+				qsort(all, nall, sizeof(*all), cmp_str);
+			}
+			const char *name = ap->func;
+			char **at = bsearch(&name, all, nall, sizeof(*all), cmp_str);
+			if (!at || (at > all && !strcmp(at[-1], name)) ||
+			    (at + 1 < all + nall && !strcmp(at[1], name)))
+				continue;
+			struct btf_func fn;
+			if (btf_rawtp_get(c->host, name, &fn))
+				continue;
+			ap->aux |= AUX_RAW_TP;
+			served++;
+		}
+	}
+	if (served && (c->opts && c->opts->verbose))
+		fprintf(stderr, "sonde: %zu tracepoints attached as raw tracepoints\n", served);
+}
+
+static void tracepoint_plan(struct compilation *c)
+{
+	plan_syscalls(c);
+	plan_raw(c);
+}
+
+#define INSN(CODE, DST, SRC, OFF, IMM)                                                          \
+	((struct bpf_insn){.code = (CODE), .dst_reg = (DST), .src_reg = (SRC), .off = (OFF),     \
+			   .imm = (IMM)})
+
+/* One raw_syscalls dispatcher of a run: its program array, program and
+ * link, made by the first program it serves and released with the run's
+ * attachment. */
+struct syscall_dispatch {
+	struct host *h;
+	int dir;
+	int map_fd;
+};
+
+static void dispatch_forget(void *arg)
+{
+	struct syscall_dispatch *d = arg;
+	d->h->syscall_dispatch[d->dir - 1] = NULL;
+	free(d);
+}
+
+/* struct pt_regs (x86-64) offset of orig_ax: the syscall number */
+enum { PT_REGS_ORIG_AX = 120 };
+
+/* The dispatcher: the syscall number (the raw tracepoint's id argument
+ * at sys_enter; orig_ax of its saved registers at sys_exit, as the
+ * kernel's event reads it), nothing for a compat task, then a tail call
+ * into the program array at that number; a number without a program
+ * falls through to return 0. */
+static int dispatch_prog(int dir, int map_fd, const struct syscall_table *t)
+{
+	struct bpf_insn in[32];
+	size_t n = 0;
+	in[n++] = INSN(BPF_ALU64 | BPF_MOV | BPF_X, BPF_REG_6, BPF_REG_1, 0, 0);
+	if (dir == SYSCALL_REGS_ENTER) {
+		in[n++] = INSN(BPF_LDX | BPF_MEM | BPF_DW, BPF_REG_7, BPF_REG_6, 8, 0);
+	} else {
+		in[n++] = INSN(BPF_ALU64 | BPF_MOV | BPF_X, BPF_REG_1, BPF_REG_10, 0, 0);
+		in[n++] = INSN(BPF_ALU64 | BPF_ADD | BPF_K, BPF_REG_1, 0, 0, -8);
+		in[n++] = INSN(BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_2, 0, 0, 8);
+		in[n++] = INSN(BPF_LDX | BPF_MEM | BPF_DW, BPF_REG_3, BPF_REG_6, 0, 0);
+		in[n++] = INSN(BPF_ALU64 | BPF_ADD | BPF_K, BPF_REG_3, 0, 0, PT_REGS_ORIG_AX);
+		in[n++] = INSN(BPF_JMP | BPF_CALL, 0, 0, 0, BPF_FUNC_probe_read_kernel);
+		in[n++] = INSN(BPF_LDX | BPF_MEM | BPF_DW, BPF_REG_7, BPF_REG_10, -8, 0);
+	}
+	size_t skip_at = 0;
+	if (t->status_off >= 0) {
+		in[n++] = INSN(BPF_JMP | BPF_CALL, 0, 0, 0, BPF_FUNC_get_current_task);
+		in[n++] = INSN(BPF_ALU64 | BPF_MOV | BPF_X, BPF_REG_3, BPF_REG_0, 0, 0);
+		in[n++] = INSN(BPF_ALU64 | BPF_ADD | BPF_K, BPF_REG_3, 0, 0, t->status_off);
+		in[n++] = INSN(BPF_ALU64 | BPF_MOV | BPF_X, BPF_REG_1, BPF_REG_10, 0, 0);
+		in[n++] = INSN(BPF_ALU64 | BPF_ADD | BPF_K, BPF_REG_1, 0, 0, -16);
+		in[n++] = INSN(BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_2, 0, 0, 4);
+		in[n++] = INSN(BPF_JMP | BPF_CALL, 0, 0, 0, BPF_FUNC_probe_read_kernel);
+		in[n++] = INSN(BPF_LDX | BPF_MEM | BPF_W, BPF_REG_1, BPF_REG_10, -16, 0);
+		in[n++] = INSN(BPF_ALU64 | BPF_AND | BPF_K, BPF_REG_1, 0, 0, (int)t->compat_bit);
+		skip_at = n;
+		in[n++] = INSN(BPF_JMP | BPF_JNE | BPF_K, BPF_REG_1, 0, 0, 0);
+	}
+	in[n++] = INSN(BPF_ALU64 | BPF_MOV | BPF_X, BPF_REG_1, BPF_REG_6, 0, 0);
+	in[n++] = INSN(BPF_LD | BPF_IMM | BPF_DW, BPF_REG_2, BPF_PSEUDO_MAP_FD, 0, map_fd);
+	in[n++] = INSN(0, 0, 0, 0, 0);
+	in[n++] = INSN(BPF_ALU | BPF_MOV | BPF_X, BPF_REG_3, BPF_REG_7, 0, 0);
+	in[n++] = INSN(BPF_JMP | BPF_CALL, 0, 0, 0, BPF_FUNC_tail_call);
+	if (skip_at)
+		in[skip_at].off = (short)(n - skip_at - 1);
+	in[n++] = INSN(BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_0, 0, 0, 0);
+	in[n++] = INSN(BPF_JMP | BPF_EXIT, 0, 0, 0, 0);
+	return bpf_prog_load(BPF_PROG_TYPE_RAW_TRACEPOINT,
+	                     dir == SYSCALL_REGS_ENTER ? "sonde_sys_enter" : "sonde_sys_exit", "GPL",
+	                     in, n, NULL);
+}
+
+/* The run's dispatcher for `dir`, made (program array, program, link on
+ * raw_syscalls) the first time; its fds and its forgetting go into the
+ * attachment, released with the run. */
+static struct syscall_dispatch *dispatch_get(struct host *h, int dir, struct rt_attachment *att,
+                                             char *err, size_t errsz)
+{
+	if (h->syscall_dispatch[dir - 1])
+		return h->syscall_dispatch[dir - 1];
+	const struct syscall_table *t = syscalls_table(h);
+	if (!t || t->err) {
+		snprintf(err, errsz, "the kernel's syscall numbers cannot be read");
+		return NULL;
+	}
+	struct syscall_dispatch *d = calloc(1, sizeof(*d));
+	if (!d) {
+		snprintf(err, errsz, "out of memory");
+		return NULL;
+	}
+	d->h = h;
+	d->dir = dir;
+	int map_fd = bpf_map_create(BPF_MAP_TYPE_PROG_ARRAY,
+	                            dir == SYSCALL_REGS_ENTER ? "sonde_sys_enter" : "sonde_sys_exit",
+	                            4, 4, (uint32_t)t->max_nr + 1, NULL);
+	if (map_fd < 0 || rt_attachment_add_fd(att, map_fd)) {
+		snprintf(err, errsz, "creating the syscall program array failed: %s", strerror(errno));
+		if (map_fd >= 0)
+			close(map_fd);
+		free(d);
+		return NULL;
+	}
+	d->map_fd = map_fd;
+	int prog_fd = dispatch_prog(dir, map_fd, t);
+	if (prog_fd < 0 || rt_attachment_add_fd(att, prog_fd)) {
+		snprintf(err, errsz, "loading the raw_syscalls dispatcher failed: %s", strerror(errno));
+		if (prog_fd >= 0)
+			close(prog_fd);
+		free(d);
+		return NULL;
+	}
+	int link_fd = bpf_raw_tracepoint_open(dir == SYSCALL_REGS_ENTER ? "sys_enter" : "sys_exit",
+	                                      prog_fd);
+	if (link_fd < 0 || rt_attachment_add_fd(att, link_fd)) {
+		snprintf(err, errsz, "attaching to raw_syscalls:%s failed: %s",
+		         dir == SYSCALL_REGS_ENTER ? "sys_enter" : "sys_exit", strerror(errno));
+		if (link_fd >= 0)
+			close(link_fd);
+		free(d);
+		return NULL;
+	}
+	h->syscall_dispatch[dir - 1] = d;
+	/* on failure dispatch_forget has already run */
+	if (rt_attachment_add_cleanup(att, dispatch_forget, d)) {
+		snprintf(err, errsz, "out of memory");
+		return NULL;
+	}
+	return d;
+}
+
 static int tracepoint_attach(struct host *h, const struct probe_desc *pd, struct bpf_program *prog,
 			     struct rt_attachment *att, char *err, size_t errsz)
 {
+	if (pd->value) {
+		/* served by the dispatcher: its program array at the number */
+		struct syscall_dispatch *d = dispatch_get(h, (int)(pd->aux & AUX_DIR_MASK), att, err, errsz);
+		if (!d)
+			return -EIO;
+		uint32_t key = (uint32_t)(pd->value - 1);
+		int fd = bpf_program__fd(prog);
+		if (bpf_map_update_elem(d->map_fd, &key, &fd, BPF_ANY)) {
+			int e = -errno;
+			snprintf(err, errsz, "adding the program to the syscall dispatcher failed: %s",
+			         strerror(-e));
+			return e;
+		}
+		return 0;
+	}
+	if (pd->aux & AUX_RAW_TP) {
+		struct bpf_link *link = bpf_program__attach_raw_tracepoint(prog, pd->func);
+		if (!link) {
+			int e = -errno;
+			snprintf(err, errsz, "attaching to the raw tracepoint %s failed: %s", pd->func,
+			         strerror(-e));
+			return e;
+		}
+		return rt_attachment_add_link(att, link);
+	}
 	const char *slash = strchr(pd->target, '/');
 	char cat[256];
 	size_t len = (size_t)(slash - pd->target);
@@ -352,6 +744,8 @@ const struct provider provider_tracepoint = {
 	.run = RUN_ATTACHED,
 	.ctx = CTX_HAS_ARGS | CTX_HAS_USER | CTX_HAS_STACK | CTX_HAS_FUNC,
 	.expand = tracepoint_expand,
+	.plan = tracepoint_plan,
+	.syscall_regs = tracepoint_syscall_regs,
 	.section = tracepoint_section,
 	.arg_field = tracepoint_arg_field,
 	.attach = tracepoint_attach,

@@ -299,6 +299,10 @@ int sema_probes(struct compilation *c)
 		expand_probe(&s, p);
 		type_probe(&s, p);
 	}
+	if (c->diag->nerrors == before)
+		for (const struct provider *const *pp = provider_table; *pp; pp++)
+			if ((*pp)->plan)
+				(*pp)->plan(c);
 	check_has_probes(c);
 	return c->diag->nerrors > before ? -1 : 0;
 }
