@@ -415,6 +415,14 @@ static int tracepoint_arg_field(struct compilation *c, const struct attach_point
 		return probe_no_arg(c, loc, arena_printf(&c->arena, "tracepoint %s", ap->spec + 11),
 		                    "field", name, cands, n, NULL);
 	}
+	if (f->is_common) {
+		/* the kernel keeps a tracepoint program from the record's
+		 * header (tp_prog_is_valid_access), as bpftrace says too */
+		diag_error(c->diag, loc,
+		           "args.%s: BPF programs cannot read a tracepoint record's common fields%s",
+		           name, !strcmp(name, "common_pid") ? "; tid is the same thread id" : "");
+		return -1;
+	}
 	struct type *t = tp_field_type(&c->arena, f, c->opts->max_strlen);
 	if (t && f->is_pointer && !f->is_array && f->size == 8)
 		t = tp_pointer_type(c, f->c_type);

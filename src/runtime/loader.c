@@ -341,7 +341,13 @@ int ld_load(const struct program *p, struct diag *d, unsigned flags, uint32_t dw
 			p->m.probes[i].spec, log && *log ? log : "(none)");
 	}
 	if (rc) {
-		if (rc == -EPERM || rc == -EACCES) {
+		/* EACCES is also the verifier's verdict on a program it read
+		 * (an access it refuses): then there is a log, and the
+		 * rejection is reported as one, with its source line */
+		bool verifier_read_it = strstr(cap.buf ? cap.buf : "", "BEGIN PROG LOAD LOG") ||
+		                        ((flags & LD_VERIFIER_LOG) &&
+		                         failed_probe(p, cap.buf) < p->m.nprobes);
+		if (rc == -EPERM || (rc == -EACCES && !verifier_read_it)) {
 			fprintf(stderr,
 				"sonde: the kernel refused to load BPF programs (%s): run as root or "
 				"with CAP_BPF and CAP_PERFMON\n",
