@@ -40,6 +40,11 @@ Traffic specs (--send, repeatable, sent in order):
                   source port 30000, 30001, ...; with HOST from the
                   address of that number in the veth's /24 (a source no
                   interface has, whose answers stay on the veth)
+    spoof4:N:PORT N UDP datagrams to PORT, each from a forged source of
+                  its own (100.64.0.1, 100.64.0.2, ...: no interface's, and
+                  no route leads back to them, so nothing answers), written
+                  whole on a raw socket; a fence every 32 keeps the
+                  receiving veth's ring from overflowing
     icmp4:N       N echo requests (answered by the kernel)
     icmp6:N       N ICMPv6 echo requests
 
@@ -248,6 +253,14 @@ def send(spec, dst4, dst6, src4="0.0.0.0", src6="::"):
                 "!BBH", 0, 6, len(seg))
             seg = seg[:16] + struct.pack("!H", checksum(pseudo + seg)) + seg[18:]
             s.sendto(ipv4(6, seg, src=src, dst=dst), (dst, 0))
+        s.close()
+    elif kind == "spoof4":
+        s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)
+        for i in range(n):
+            forged = socket.inet_ntoa(struct.pack("!I", 0x64400001 + i))
+            s.sendto(ipv4(17, udp(1234, port), src=forged, dst=dst), (dst, 0))
+            if i % 32 == 31:
+                fence()
         s.close()
     elif kind in ("icmp4", "icmp6"):
         proto = socket.IPPROTO_ICMPV6 if v6 else socket.IPPROTO_ICMP
