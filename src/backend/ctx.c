@@ -38,11 +38,39 @@ static bool pkt_field_in_l4(uint32_t offset)
 	       offset == offsetof(struct sonde_pkt, has_l4);
 }
 
+static LLVMValueRef core_access(struct cg *g, LLVMValueRef base, LLVMMetadataRef di,
+				unsigned index, bool word_aligned);
+
+/* The address of a context field whose offset a CO-RE relocation on the
+ * record's struct sets (acc->core_rec_id); NULL when the struct cannot be
+ * named so. */
+static LLVMValueRef core_ctx_field(struct cg *g, const struct ctx_access *acc)
+{
+	const struct btf *kbtf = btf_vmlinux(g->c->host);
+	unsigned index;
+	LLVMMetadataRef di = kbtf ? emit_core_member(g->em, kbtf, acc->core_rec_id,
+						     acc->core_member, acc->offset * 8, 0,
+						     acc->core_member_type, &index)
+				  : NULL;
+	return di ? core_access(g, LLVMBuildPtrToInt(g->b, g->ctxarg, g->i64, ""), di, index,
+				false)
+		  : NULL;
+}
+
 LLVMValueRef ctx_read(struct cg *g, const struct ctx_access *acc)
 {
 	LLVMValueRef p = acc->kind == CTX_PKT || acc->kind == CTX_CONST || acc->kind == CTX_FUNC_RET
 				 ? NULL
-				 : gep(g, g->ctxarg, acc->offset);
+			 : acc->core_rec_id ? core_ctx_field(g, acc)
+					    : NULL;
+	if (!p && acc->core_rec_id && acc->kind != CTX_PKT && acc->kind != CTX_CONST &&
+	    acc->kind != CTX_FUNC_RET)
+		compilation_bind_kernel(
+		    g->c, (struct loc){0},
+		    arena_printf(&g->c->arena, "a tracepoint field %s (its offset in this kernel)",
+				 acc->core_member));
+	if (!p && acc->kind != CTX_PKT && acc->kind != CTX_CONST && acc->kind != CTX_FUNC_RET)
+		p = gep(g, g->ctxarg, acc->offset);
 	switch (acc->kind) {
 	case CTX_LOAD:
 	case CTX_U64_ARRAY: {
