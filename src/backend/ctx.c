@@ -59,18 +59,19 @@ static LLVMValueRef core_ctx_field(struct cg *g, const struct ctx_access *acc)
 
 LLVMValueRef ctx_read(struct cg *g, const struct ctx_access *acc)
 {
-	LLVMValueRef p = acc->kind == CTX_PKT || acc->kind == CTX_CONST || acc->kind == CTX_FUNC_RET
-				 ? NULL
-			 : acc->core_rec_id ? core_ctx_field(g, acc)
-					    : NULL;
-	if (!p && acc->core_rec_id && acc->kind != CTX_PKT && acc->kind != CTX_CONST &&
-	    acc->kind != CTX_FUNC_RET)
-		compilation_bind_kernel(
-		    g->c, (struct loc){0},
-		    arena_printf(&g->c->arena, "a tracepoint field %s (its offset in this kernel)",
-				 acc->core_member));
-	if (!p && acc->kind != CTX_PKT && acc->kind != CTX_CONST && acc->kind != CTX_FUNC_RET)
+	bool at_offset =
+	    acc->kind != CTX_PKT && acc->kind != CTX_CONST && acc->kind != CTX_FUNC_RET;
+	LLVMValueRef p = at_offset && acc->core_rec_id ? core_ctx_field(g, acc) : NULL;
+	if (at_offset && !p) {
+		/* sema left the object portable, counting on the relocation */
+		if (acc->core_rec_id)
+			compilation_bind_kernel(
+			    g->c, (struct loc){0},
+			    arena_printf(&g->c->arena,
+					 "a tracepoint field %s (its offset in this kernel)",
+					 acc->core_member));
 		p = gep(g, g->ctxarg, acc->offset);
+	}
 	switch (acc->kind) {
 	case CTX_LOAD:
 	case CTX_U64_ARRAY: {
