@@ -3,7 +3,9 @@
  *
  * Specs are expanded against tracefs (events/CAT/NAME), each match becoming
  * one attach point whose format file types `args.FIELD`. Fields are read
- * straight from the tracepoint record the program receives as its context.
+ * straight from the tracepoint record the program receives as its context,
+ * at offsets the running kernel's BTF relocates where it can (an
+ * --emit-elf object then runs on another kernel).
  */
 #include <bpf/libbpf.h>
 #include <errno.h>
