@@ -38,11 +38,43 @@ static bool pkt_field_in_l4(uint32_t offset)
 	       offset == offsetof(struct sonde_pkt, has_l4);
 }
 
+static LLVMValueRef core_access(struct cg *g, LLVMValueRef base, LLVMMetadataRef di,
+				unsigned index, bool word_aligned);
+
+/* The address of a context field whose offset a CO-RE relocation on the
+ * record's struct sets (acc->core_rec_id); NULL when the struct cannot be
+ * named so. */
+static LLVMValueRef core_ctx_field(struct cg *g, const struct ctx_access *acc)
+{
+	const struct btf *kbtf = btf_vmlinux(g->c->host);
+	unsigned index;
+	LLVMMetadataRef di = kbtf ? emit_core_member(g->em, kbtf, acc->core_rec_id,
+						     acc->core_member, acc->offset * 8, 0,
+						     acc->core_member_type, &index)
+				  : NULL;
+	return di ? core_access(g, LLVMBuildPtrToInt(g->b, g->ctxarg, g->i64, ""), di, index,
+				false)
+		  : NULL;
+}
+
 LLVMValueRef ctx_read(struct cg *g, const struct ctx_access *acc)
 {
-	LLVMValueRef p = acc->kind == CTX_PKT || acc->kind == CTX_CONST || acc->kind == CTX_FUNC_RET
-				 ? NULL
-				 : gep(g, g->argbase ? g->argbase : g->ctxarg, acc->offset);
+	bool at_offset =
+	    acc->kind != CTX_PKT && acc->kind != CTX_CONST && acc->kind != CTX_FUNC_RET;
+	/* a served syscall program (argbase) reads the record it rebuilt
+	 * from the registers, not the context: no relocation applies there */
+	LLVMValueRef p =
+	    at_offset && acc->core_rec_id && !g->argbase ? core_ctx_field(g, acc) : NULL;
+	if (at_offset && !p) {
+		/* sema left the object portable, counting on the relocation */
+		if (acc->core_rec_id)
+			compilation_bind_kernel(
+			    g->c, (struct loc){0},
+			    arena_printf(&g->c->arena,
+					 "a tracepoint field %s (its offset in this kernel)",
+					 acc->core_member));
+		p = gep(g, g->argbase ? g->argbase : g->ctxarg, acc->offset);
+	}
 	switch (acc->kind) {
 	case CTX_LOAD:
 	case CTX_U64_ARRAY: {

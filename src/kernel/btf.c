@@ -321,6 +321,15 @@ int btf_find_record(struct host *h, const char *name, bool is_union)
 	return id < 0 ? -ENOENT : id;
 }
 
+long btf_type_size(struct host *h, uint32_t id)
+{
+	struct btf *btf = btf_vmlinux(h);
+	if (!btf)
+		return -ENODATA;
+	long size = btf__resolve_size(btf, id);
+	return size < 0 ? -ENOENT : size;
+}
+
 int btf_find_named(struct host *h, const char *name)
 {
 	struct btf *btf = btf_vmlinux(h);

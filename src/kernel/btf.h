@@ -85,6 +85,9 @@ int btf_type_describe(struct host *h, uint32_t id, struct btf_type_desc *out);
  * name up: a typedef, an int, a struct, union or enum. */
 int btf_find_record(struct host *h, const char *name, bool is_union);
 int btf_find_named(struct host *h, const char *name);
+/* The size in bytes of type `id` (an array's whole), -ENOENT when it has
+ * none, -ENODATA without BTF. */
+long btf_type_size(struct host *h, uint32_t id);
 /* Member NAME of record `id`, found in anonymous nested structs and unions
  * too: its byte offset from the start of the record and its type id.
  * *bitfield is nonzero (the width in bits) for bitfields, with *bit_off the

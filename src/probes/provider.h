@@ -69,6 +69,12 @@ struct ctx_access {
 	 * maps. */
 	uint8_t space;
 	struct type *type; /* the language type of the value */
+	/* CTX_LOAD, CTX_READ, CTX_DATA_LOC at an offset a CO-RE relocation
+	 * sets at load (tracepoints whose record is a vmlinux struct): the
+	 * struct's BTF id and the member's name and type id there; `offset`
+	 * is this kernel's. core_rec_id 0: `offset` is a constant. */
+	uint32_t core_rec_id, core_member_type;
+	const char *core_member;
 };
 
 /* What a program can use in its context. */

@@ -3,7 +3,9 @@
  *
  * Specs are expanded against tracefs (events/CAT/NAME), each match becoming
  * one attach point whose format file types `args.FIELD`. Fields are read
- * straight from the tracepoint record the program receives as its context.
+ * straight from the tracepoint record the program receives as its context,
+ * at offsets the running kernel's BTF relocates where it can (an
+ * --emit-elf object then runs on another kernel).
  */
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -401,6 +403,79 @@ static struct type *tp_pointer_type(struct compilation *c, const char *c_type)
 	return t;
 }
 
+/* The name a format's field has as a member of its record struct:
+ * TRACE_EVENT declares a __data_loc field as `u32 __data_loc_NAME`. */
+static const char *tp_member_name(struct arena *a, const struct tp_field *f)
+{
+	return f->is_data_loc ? arena_printf(a, "__data_loc_%s", f->name) : f->name;
+}
+
+/* struct trace_event_raw_NAME, the record TRACE_EVENT(NAME, ...) lays out,
+ * when vmlinux BTF has it and its members are the format's own fields at
+ * the format's offsets and sizes; 0 otherwise. An event defined from a
+ * class of events (DEFINE_EVENT) has its class's struct, whose name the
+ * format does not give, and a struct of that name may belong to another
+ * event: then the fields do not match and the offsets stay constants. */
+static uint32_t tp_record_struct(struct compilation *c, const struct attach_point *ap)
+{
+	const struct tp_format *fmt = ap->data;
+	int id = btf_find_record(c->host, arena_printf(&c->arena, "trace_event_raw_%s", ap->func),
+	                         false);
+	if (id <= 0)
+		return 0;
+	uint32_t own = 0;
+	for (uint32_t i = 0; i < fmt->nfields; i++) {
+		const struct tp_field *f = &fmt->fields[i];
+		if (f->is_common)
+			continue;
+		uint32_t off, tid, bits, bit_off;
+		if (btf_find_member(c->host, (uint32_t)id, tp_member_name(&c->arena, f), &off, &tid,
+		                    &bits, &bit_off) ||
+		    bits || off != f->offset ||
+		    (f->size && btf_type_size(c->host, tid) != (long)f->size))
+			return 0;
+		own++;
+	}
+	/* the struct has no members the format lacks: the header, the
+	 * fields, and the flexible __data[] where dynamic data starts */
+	int members = btf_record_members(c->host, (uint32_t)id, NULL, 0);
+	return members == (int)own + 2 ? (uint32_t)id : 0;
+}
+
+/* Whether field `f` of a syscall tracepoint lies where the kernel's
+ * syscall tracing (kernel/trace/trace_syscalls.c, struct
+ * syscall_trace_enter and syscall_trace_exit) puts it on every kernel
+ * sonde runs on: after the 8-byte header, the int __syscall_nr at 8, then
+ * each argument in an unsigned long of its own from 16 (sys_enter_*), or
+ * the long ret at 16 (sys_exit_*). The format is checked to be that layout
+ * here too; tests/vm/core.test checks every syscall format of 6.1 and of
+ * the host's newer kernel. */
+static bool tp_syscall_layout(const struct attach_point *ap, const struct tp_field *f)
+{
+	const struct tp_format *fmt = ap->data;
+	bool enter = !strncmp(ap->target, "syscalls/sys_enter_", 19);
+	if (!enter && strncmp(ap->target, "syscalls/sys_exit_", 18))
+		return false;
+	uint32_t nargs = 0;
+	bool nr = false;
+	for (uint32_t i = 0; i < fmt->nfields; i++) {
+		const struct tp_field *g = &fmt->fields[i];
+		if (g->is_common)
+			continue;
+		if (!strcmp(g->name, "__syscall_nr") && !nr) {
+			if (g->offset != 8 || g->size != 4)
+				return false;
+			nr = true;
+		} else if (!nr || g->offset != 16 + 8 * nargs || g->size != 8 || g->is_array ||
+		           g->is_data_loc || (!enter && (nargs || strcmp(g->name, "ret")))) {
+			return false;
+		} else {
+			nargs++;
+		}
+	}
+	return nr && !f->is_common;
+}
+
 static int tracepoint_arg_field(struct compilation *c, const struct attach_point *ap,
 				const char *name, struct loc loc, struct ctx_access *out)
 {
@@ -435,11 +510,23 @@ static int tracepoint_arg_field(struct compilation *c, const struct attach_point
 			   name, ap->spec, f->c_type);
 		return -1;
 	}
-	compilation_bind_kernel(
-	    c, loc,
-	    arena_printf(&c->arena, "args.%s of %s (its offset in this kernel's format file)",
-	                 name, ap->spec));
 	memset(out, 0, sizeof(*out));
+	/* where the field lies on the kernel the program runs on: a CO-RE
+	 * relocation on the record's struct, the syscall layout, or this
+	 * kernel's offset, which binds an --emit-elf object to it */
+	uint32_t rec = f->is_common ? 0 : tp_record_struct(c, ap);
+	uint32_t off, tid, bits, bit_off;
+	if (rec && !btf_find_member(c->host, rec, tp_member_name(&c->arena, f), &off, &tid, &bits,
+	                            &bit_off)) {
+		out->core_rec_id = rec;
+		out->core_member = tp_member_name(&c->arena, f);
+		out->core_member_type = tid;
+	} else if (!tp_syscall_layout(ap, f)) {
+		compilation_bind_kernel(
+		    c, loc,
+		    arena_printf(&c->arena, "args.%s of %s (its offset in this kernel's format file)",
+		                 name, ap->spec));
+	}
 	out->offset = f->offset;
 	out->size = f->size;
 	out->type = t;

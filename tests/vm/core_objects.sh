@@ -7,4 +7,5 @@ here=$(cd "$(dirname "$0")" && pwd)
 uname -r >"$2/kernel" &&
 	"$1" --emit-elf "$2/core.o" "$here/../runtime/objects/core.bt" &&
 	"$1" --emit-elf "$2/bitfield.o" "$here/../runtime/objects/bitfield.bt" &&
-	"$1" --emit-elf "$2/tp.o" -e 'tracepoint:syscalls:sys_enter_kill { print(args.sig); }'
+	"$1" --emit-elf "$2/tpcore.o" "$here/../runtime/objects/tpcore.bt" sondetpcore &&
+	"$1" --emit-elf "$2/tp.o" -e 'tracepoint:sched:sched_wakeup { print(args.pid); }'
