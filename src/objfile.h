@@ -12,7 +12,9 @@
  *   str release, version           the kernel's uname -r and uname -v
  *   u64 btf_size, btf_hash         /sys/kernel/btf/vmlinux's size and
  *                                  hash (FNV-1a over 64-bit words, the
- *                                  tail by bytes; 0, 0 without BTF)
+ *                                  tail by bytes; 0, 0 without BTF;
+ *                                  remembered per boot in the run
+ *                                  directory's btf-id)
  *   str boot_id                    this boot's: a program that holds
  *                                  addresses of it (manifest.h's
  *                                  boot_bound) runs in it only
