@@ -331,7 +331,15 @@ def section_startup(a, t, reps):
     me = os.getpid()
     attach_script = f'{TP} /pid == {me}/ {{ printf("x\\n"); exit(); }}'
     s = {k: {tool: [] for tool in TOOLS} for k in ("begin_ms", "begin_rss", "attach_ms", "exit_ms", "tp_rss",
-                                                   "help_ms", "help_rss", "list_ms")}
+                                                   "help_ms", "help_rss", "list_ms",
+                                                   "cached_ms", "cached_rss")}
+    # the second run of a script under --cache (src/cache.h): the object the
+    # first run compiled, from a cache of the bench's own
+    cached = [t.sonde, "--cache", "-q", "-e", "BEGIN { exit(); }"]
+    cache_env = dict(t.env, SONDE_CACHE_DIR=os.path.join(OUT, "cache"))
+    shutil.rmtree(cache_env["SONDE_CACHE_DIR"], ignore_errors=True)
+    if run(cached, env=cache_env).returncode != 0:
+        fail("startup: sonde --cache BEGIN (the first run, compiling) failed")
     # runs that compile nothing (no hand-C equivalent): sonde must not load LLVM for them
     nothing = {"help": {"sonde": [t.sonde, "--help"], "bpftrace": [t.bpftrace, "--help"]},
                "list": {"sonde": [t.sonde, "-l", TP], "bpftrace": [t.bpftrace, "-l", TP]}}
@@ -358,6 +366,15 @@ def section_startup(a, t, reps):
                 continue
             s["begin_ms"][tool].append(wall)
             s["begin_rss"][tool].append(rss)
+        t0 = time.perf_counter()
+        p = spawn(cached, env=cache_env)
+        rc, rss = reap(p)
+        wall = (time.perf_counter() - t0) * 1e3
+        if rc != 0:
+            fail(f"startup: sonde --cache BEGIN exit status {rc}")
+        else:
+            s["cached_ms"]["sonde"].append(wall)
+            s["cached_rss"]["sonde"].append(rss)
         for tool in TOOLS:
             argv = t.argv(tool, attach_script, t.objs["printf_self"], buffering="line", printing=True)
             t0 = time.perf_counter()
@@ -399,14 +416,21 @@ def section_startup(a, t, reps):
              "attach_ms": ("start to first event of a tracepoint (attached)", " ms", 1),
              "exit_ms": ("exit() seen to process gone (hand C: SIGINT to gone)", " ms", 1),
              "begin_rss": ("peak RSS, `BEGIN { exit(); }`", " MiB", 1),
+             "cached_ms": ("`BEGIN { exit(); }` wall, second run, `--cache` (hand C: as above)", " ms", 1),
+             "cached_rss": ("peak RSS, second run, `--cache` (hand C: as above)", " MiB", 1),
              "tp_rss": ("peak RSS, tracepoint + printf script", " MiB", 1),
              "help_ms": ("`--help` wall (compiles nothing)", " ms", 2),
              "list_ms": (f"`-l {TP}` wall (compiles nothing)", " ms", 1),
              "help_rss": ("peak RSS, `--help`", " MiB", 1)}
-    for k in ("begin_ms", "attach_ms", "exit_ms", "begin_rss", "tp_rss", "help_ms", "list_ms", "help_rss"):
+    for k in ("begin_ms", "cached_ms", "attach_ms", "exit_ms", "begin_rss", "cached_rss", "tp_rss", "help_ms",
+              "list_ms", "help_rss"):
         label, unit, d = names[k]
         scale = 1 / 1024 if "rss" in k else 1
         m = {tool: (med(s[k][tool]) * scale if med(s[k][tool]) is not None else None) for tool in TOOLS}
+        if k.startswith("cached_"):
+            # bpftrace has no cache; hand C's figure is its one run
+            plain = "begin_" + k[len("cached_"):]
+            m["hand"] = med(s[plain]["hand"]) * scale if med(s[plain]["hand"]) is not None else None
         rows.append([label] + [fmt(m[tool], unit, d) for tool in TOOLS] +
                     [fmt_ratio(ratio(m["sonde"], m["bpftrace"])), fmt_ratio(ratio(m["sonde"], m["hand"]))])
     table(f"Start-up (median of {reps})", ["measure", "sonde", "bpftrace", "hand C", "sonde/bpftrace",

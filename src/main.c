@@ -33,6 +33,7 @@
 #include "kernel/features.h"
 #include "kernel/host.h"
 #include "listing.h"
+#include "cache.h"
 #include "objfile.h"
 #include "options.h"
 #include "probes/provider.h"
@@ -82,6 +83,10 @@ static void usage(FILE *out)
 	      "  --emit-llvm FILE   write the LLVM IR to FILE\n"
 	      "  --emit-elf FILE    write the BPF object to FILE and exit (for ip, tc, bpftool,\n"
 	      "                     and for 'sonde FILE' to run without compiling)\n"
+	      "  --cache            run the object an earlier run of the same script compiled\n"
+	      "                     (SONDE_CACHE=1 too; kept in $SONDE_CACHE_DIR, else\n"
+	      "                     ~/.cache/sonde)\n"
+	      "  --no-cache         compile every time (the default)\n"
 	      "  --metrics [ADDR:]PORT  serve the maps for Prometheus at\n"
 	      "                     http://ADDR:PORT/metrics while the probes run\n"
 	      "                     (ADDR 127.0.0.1 by default; [::1]:PORT for IPv6)\n"
@@ -598,6 +603,8 @@ struct cli {
 	/* the first option given that only compiling uses ("--max-strlen"):
 	 * refused when the script FILE is an object (objfile.h) */
 	const char *compile_option;
+	/* --cache 1, --no-cache 0, neither -1 (then SONDE_CACHE decides) */
+	int cache;
 };
 
 /* -d's stages, as bpftrace 0.26 names them (its "codegen" and
@@ -704,6 +711,8 @@ enum {
 	OPT_MAX_STRLEN,
 	OPT_UNSAFE,
 	OPT_EMIT_ELF,
+	OPT_CACHE,
+	OPT_NO_CACHE,
 	OPT_TEST_RUN,
 	OPT_METRICS,
 	OPT_PIN,
@@ -736,6 +745,8 @@ static const struct option longopts[] = {
 	{"ringbuf-size", required_argument, NULL, OPT_RINGBUF_SIZE},
 	{"map-entries", required_argument, NULL, OPT_MAP_ENTRIES},
 	{"emit-elf", required_argument, NULL, OPT_EMIT_ELF},
+	{"cache", no_argument, NULL, OPT_CACHE},
+	{"no-cache", no_argument, NULL, OPT_NO_CACHE},
 	{"test-run", required_argument, NULL, OPT_TEST_RUN},
 	{"metrics", required_argument, NULL, OPT_METRICS},
 	{"test", no_argument, NULL, OPT_TEST},
@@ -1003,6 +1014,12 @@ static int parse_options(struct cli *o)
 		case OPT_EMIT_ELF:
 			o->emit_elf = optarg;
 			break;
+		case OPT_CACHE:
+			o->cache = 1;
+			break;
+		case OPT_NO_CACHE:
+			o->cache = 0;
+			break;
 		case OPT_TEST_RUN:
 			o->ropts.test_run = optarg;
 			break;
@@ -1172,6 +1189,7 @@ struct script {
 	 * as it is, and what it holds besides */
 	struct program *object;
 	struct run_extras extras;
+	char *cache_data; /* the bytes of a cache entry `object` came from */
 };
 
 static void script_free(struct script *s)
@@ -1179,6 +1197,7 @@ static void script_free(struct script *s)
 	free(s->text);
 	free(s->abs);
 	program_free(s->object);
+	free(s->cache_data);
 }
 
 /* sonde FILE.o: the options that would change the compilation are
@@ -1335,7 +1354,8 @@ static int run_program(struct cli *o, const struct program *prog, struct diag *d
 }
 
 /* Compiles, then writes the object (--emit-elf) or runs it. */
-static int compile_and_run(struct cli *o, const struct source *src, struct sig_watch *watch)
+static int compile_and_run(struct cli *o, const struct source *src, struct sig_watch *watch,
+                           const struct cache_entry *cache)
 {
 	struct diag d;
 	diag_init(&d, stderr);
@@ -1356,6 +1376,11 @@ static int compile_and_run(struct cli *o, const struct source *src, struct sig_w
 			 : EXIT_OK;
 		sig_watch_release(watch);
 	} else {
+		if (cache) {
+			sig_watch_hold(watch);
+			cache_store(cache, prog, &d, o->copts.params, o->copts.nparams);
+			sig_watch_release(watch);
+		}
 		rc = run_program(o, prog, &d);
 	}
 	program_free(prog);
@@ -1398,6 +1423,74 @@ static int named_help(struct cli *o, const struct source *src, bool *listed)
 	if (driver_named_help(src, &o->copts, o->host, &d, stdout, listed))
 		return EXIT_SCRIPT;
 	return EXIT_OK;
+}
+
+/* Whether this run may use the compile cache (cache.h): asked for, and
+ * nothing compiled in that the key does not hold. A process (-p, -c,
+ * --dwarf-pid), included files and the debug outputs are left out
+ * rather than keyed. */
+static bool cache_wanted(const struct cli *o, const struct script *s)
+{
+	int on = o->cache;
+	if (on < 0) {
+		const char *env = getenv("SONDE_CACHE");
+		on = env && *env && strcmp(env, "0");
+	}
+	if (!on)
+		return false;
+	const char *why = NULL;
+	if (o->emit_elf || o->copts.emit_llvm || o->copts.debug)
+		why = "--emit-elf, --emit-llvm and -d compile every time";
+	else if (o->command || o->target_pid || o->host->ndwarf_pids)
+		why = "a process (-c, -p, --dwarf-pid) is compiled in";
+	else if (o->copts.ninclude_dirs || o->copts.ninclude_files ||
+		 memmem(s->src.text, s->src.len, "include", 7) ||
+		 memmem(s->src.text, s->src.len, "import", 6))
+		why = "the script includes or imports files, which are not in the key";
+	else if (o->ropts.run_tests || o->ropts.run_benches || o->ropts.test_run)
+		why = "--test, --bench and --test-run compile every time";
+	if (why && o->ropts.verbose)
+		fprintf(stderr, "sonde: cache: not used: %s\n", why);
+	return !why;
+}
+
+/* The cache entry of this run, and its program in s->object when it has
+ * one; false when there is no usable cache directory. */
+static bool cache_open(const struct cli *o, struct script *s, struct cache_entry *e)
+{
+	/* the words that change the compilation: all but the cache's own
+	 * options and -v among the options */
+	char **words = calloc((size_t)o->argc + 1, sizeof(*words));
+	if (!words)
+		return false;
+	int n = 0;
+	for (int i = 1; i < o->argc; i++)
+		if (i >= o->operand || (strcmp(o->argv[i], "--cache") &&
+					strcmp(o->argv[i], "--no-cache") && strcmp(o->argv[i], "-v")))
+			words[n++] = o->argv[i];
+	bool ok = cache_entry_init(e, words, n, s->src.text, s->src.len, s->abs, o->ropts.verbose);
+	free(words);
+	if (!ok)
+		return false;
+	struct run_extras x;
+	struct program *p = cache_lookup(e, &x, &s->cache_data);
+	if (!p)
+		return true;
+	/* the parameters are in the key; an entry with others is not this run's */
+	bool same = x.nparams == o->copts.nparams;
+	for (int i = 0; same && i < x.nparams; i++)
+		same = !strcmp(x.params[i], o->copts.params[i]);
+	if (!same) {
+		fprintf(stderr, "sonde: cache: ignoring %s: its parameters differ; compiling again\n",
+		        e->path);
+		program_free(p);
+		free(s->cache_data);
+		s->cache_data = NULL;
+		return true;
+	}
+	s->object = p;
+	s->extras = x;
+	return true;
 }
 
 /* A script, with -c's command when given. */
@@ -1478,8 +1571,12 @@ static int run_script(struct cli *o, struct sig_state *sig, struct sig_watch *wa
 		o->ropts.to_entry = child_to_entry;
 		o->ropts.stop_fd = child.exit_fd;
 	}
+	struct cache_entry cache;
+	bool cached = !s.object && cache_wanted(o, &s) &&
+		      cache_open(o, &s, &cache);
 	ran = true;
-	rc = s.object ? run_object(o, &s) : compile_and_run(o, &s.src, watch);
+	rc = s.object ? run_object(o, &s)
+		      : compile_and_run(o, &s.src, watch, cached ? &cache : NULL);
 	child_finish(&child);
 	/* the file checked before loading could not be run after all (it
 	 * changed, or the kernel refused its format): the run traced nothing */
@@ -1570,6 +1667,7 @@ static int run(int argc, char **argv, struct host *host)
 		      .stop_fd = -1},
 	    .argc = argc,
 	    .argv = argv,
+	    .cache = -1,
 	};
 	/* -I and --include: at most one of each per argument */
 	const char **dirs = calloc((size_t)argc + 1, sizeof(*dirs));

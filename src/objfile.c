@@ -15,6 +15,7 @@
 #include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +24,7 @@
 #include <unistd.h>
 
 #include "backend/backend.h"
+#include "runtime/leftover.h"
 
 static const char objfile_magic[8] = {'S', 'O', 'N', 'D', 'E', 'O', 'B', 'J'};
 
@@ -45,6 +47,63 @@ struct kernel_id {
 	char boot_id[40]; /* /proc/sys/kernel/random/boot_id: this boot */
 };
 
+/* The BTF's size and hash, remembered for this boot in the run
+ * directory (runtime/leftover.h; /run is emptied at boot): the kernel's
+ * own BTF cannot change while it runs, and reading and hashing its
+ * megabytes was a third of the start-up of a run from an object. Used
+ * only when this user wrote it and nobody else can. */
+static bool btf_memo_path(char *path, size_t size)
+{
+	const char *dir = leftover_dir(false);
+	return dir && (size_t)snprintf(path, size, "%s/btf-id", dir) < size;
+}
+
+static bool btf_memo_read(const struct kernel_id *k, uint64_t *size, uint64_t *hash)
+{
+	char path[PATH_MAX], text[160];
+	if (!k->boot_id[0] || !btf_memo_path(path, sizeof path))
+		return false;
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	struct stat st;
+	ssize_t n = -1;
+	if (!fstat(fd, &st) && S_ISREG(st.st_mode) && st.st_uid == geteuid() &&
+	    !(st.st_mode & (S_IWGRP | S_IWOTH)))
+		n = read(fd, text, sizeof text - 1);
+	close(fd);
+	if (n <= 0)
+		return false;
+	text[n] = 0;
+	char boot[40];
+	unsigned format;
+	unsigned long long sz, h;
+	if (sscanf(text, "sonde-btf %u %39s %llu %llx", &format, boot, &sz, &h) != 4 ||
+	    format != OBJFILE_FORMAT || strcmp(boot, k->boot_id))
+		return false;
+	*size = sz;
+	*hash = h;
+	return true;
+}
+
+static void btf_memo_write(const struct kernel_id *k)
+{
+	char path[PATH_MAX], tmp[PATH_MAX + 32];
+	if (!k->boot_id[0] || !btf_memo_path(path, sizeof path))
+		return;
+	snprintf(tmp, sizeof tmp, "%s.%ld", path, (long)getpid());
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return;
+	char text[160];
+	int len = snprintf(text, sizeof text, "sonde-btf %d %s %llu %llx\n", OBJFILE_FORMAT,
+	                   k->boot_id, (unsigned long long)k->btf_size,
+	                   (unsigned long long)k->btf_hash);
+	bool ok = write(fd, text, (size_t)len) == len;
+	if (close(fd) || !ok || rename(tmp, path))
+		unlink(tmp);
+}
+
 static void kernel_id_get(struct kernel_id *k)
 {
 	memset(k, 0, sizeof(*k));
@@ -61,21 +120,38 @@ static void kernel_id_get(struct kernel_id *k)
 		fclose(b);
 	}
 	/* the types the programs' offsets come from: a kernel rebuilt with
-	 * another configuration keeps its release but not its BTF */
+	 * another configuration keeps its release but not its BTF. Read on
+	 * every run of an object, so hashed 8 bytes a step (a byte-wise hash
+	 * of its megabytes was a third of a cached run's start-up) */
+	if (btf_memo_read(k, &k->btf_size, &k->btf_hash))
+		return;
 	int fd = open("/sys/kernel/btf/vmlinux", O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return;
 	uint64_t h = fnv_offset, size = 0;
-	static unsigned char buf[1 << 16];
-	ssize_t n;
-	while ((n = read(fd, buf, sizeof(buf))) > 0) {
-		h = fnv1a(h, buf, (size_t)n);
-		size += (uint64_t)n;
+	static uint64_t buf[(1 << 18) / sizeof(uint64_t)];
+	unsigned char *bytes = (unsigned char *)buf;
+	ssize_t n = 0;
+	for (;;) {
+		/* the buffer filled whole but at the end, so words stay aligned */
+		size_t got = 0;
+		while (got < sizeof(buf) && (n = read(fd, bytes + got, sizeof(buf) - got)) > 0)
+			got += (size_t)n;
+		size_t words = got / sizeof(uint64_t);
+		for (size_t i = 0; i < words; i++) {
+			h = (h ^ buf[i]) * 0x100000001b3ull;
+			h ^= h >> 31;
+		}
+		h = fnv1a(h, bytes + words * sizeof(uint64_t), got % sizeof(uint64_t));
+		size += got;
+		if (n <= 0 || got < sizeof(buf))
+			break;
 	}
 	close(fd);
 	if (n == 0) {
 		k->btf_size = size;
 		k->btf_hash = h;
+		btf_memo_write(k);
 	}
 }
 

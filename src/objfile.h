@@ -11,7 +11,10 @@
  *   str build                      SONDE_BACKEND_BUILD of the writer
  *   str release, version           the kernel's uname -r and uname -v
  *   u64 btf_size, btf_hash         /sys/kernel/btf/vmlinux's size and
- *                                  FNV-1a hash (0, 0 without BTF)
+ *                                  hash (FNV-1a over 64-bit words, the
+ *                                  tail by bytes; 0, 0 without BTF;
+ *                                  remembered per boot in the run
+ *                                  directory's btf-id)
  *   str boot_id                    this boot's: a program that holds
  *                                  addresses of it (manifest.h's
  *                                  boot_bound) runs in it only
@@ -41,7 +44,7 @@
 #include "manifest.h"
 #include "manifest_io.h"
 
-enum { OBJFILE_FORMAT = 2 };
+enum { OBJFILE_FORMAT = 3 };
 #define OBJFILE_SECTION ".sonde.manifest"
 
 /* Whether `data` starts as an ELF file does. */
