@@ -3,6 +3,7 @@
  */
 #include "backend/emit.h"
 
+#include <elf.h>
 #include <linux/bpf.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -37,6 +38,15 @@ struct emit {
 	uint32_t ncore_keys;
 	uint32_t core_flavor; /* compile_options' core_flavor (emit_new) */
 	char *backend_error; /* first error the BPF backend reported */
+	/* the maps, in emission order, whose BTF add_map_btf writes after
+	 * codegen (emit_map says why) */
+	struct map_def {
+		char *name;
+		uint32_t nattrs;
+		const char *attr_names[5];
+		uint32_t attr_values[5];
+	} *map_defs;
+	uint32_t nmap_defs, map_defs_cap;
 };
 
 /* The BPF backend reports some failures (stack too large, unsupported
@@ -126,46 +136,55 @@ void emit_free(struct emit *e)
 	for (uint32_t i = 0; i < e->ncore_keys; i++)
 		free(e->core_keys[i].member);
 	free(e->core_keys);
+	for (uint32_t i = 0; i < e->nmap_defs; i++)
+		free(e->map_defs[i].name);
+	free(e->map_defs);
 	free(e);
 }
 
-/* `int (*name)[value]`: libbpf reads map attributes from the element count
- * of these array types. */
-static LLVMMetadataRef attr_member(struct emit *e, const char *name, uint32_t value,
-				   uint64_t offset_bits)
-{
-	LLVMMetadataRef sub = LLVMDIBuilderGetOrCreateSubrange(e->dib, 0, value);
-	LLVMMetadataRef arr = LLVMDIBuilderCreateArrayType(e->dib, (uint64_t)value * 32, 32,
-							   e->int_type, &sub, 1);
-	LLVMMetadataRef ptr = LLVMDIBuilderCreatePointerType(e->dib, arr, 64, 64, 0, NULL, 0);
-	return LLVMDIBuilderCreateMemberType(e->dib, e->file, name, strlen(name), e->file, 0, 64,
-					     64, offset_bits, LLVMDIFlagZero, ptr);
-}
-
+/* A map is a global in .maps without debug info: LLVM's BPF backend
+ * (19) re-adds the name of every BTF VAR it holds to its string table,
+ * a linear search, at the start of every function, and it collects the
+ * .maps VARs before the first one, so a VAR per map made N probes with
+ * a map each cost N^3. add_map_btf writes the same BTF libbpf reads map
+ * attributes from (`int (*type)[T]` members, a VAR, the .maps DATASEC)
+ * once, after codegen. */
 LLVMValueRef emit_map(struct emit *e, const char *name, uint32_t map_type, uint32_t max_entries,
 		      uint32_t key_size, uint32_t value_size, int line)
 {
-	LLVMMetadataRef members[5];
+	(void)line;
+	if (e->nmap_defs == e->map_defs_cap) {
+		uint32_t cap = e->map_defs_cap ? 2 * e->map_defs_cap : 16;
+		struct map_def *m = realloc(e->map_defs, cap * sizeof(*m));
+		if (!m)
+			return NULL;
+		e->map_defs = m;
+		e->map_defs_cap = cap;
+	}
+	struct map_def *d = &e->map_defs[e->nmap_defs];
+	memset(d, 0, sizeof(*d));
+	d->name = strdup(name);
+	if (!d->name)
+		return NULL;
+	e->nmap_defs++;
 	unsigned n = 0;
-	members[n] = attr_member(e, "type", map_type, 64 * n);
-	n++;
-	members[n] = attr_member(e, "max_entries", max_entries, 64 * n);
-	n++;
+	d->attr_names[n] = "type";
+	d->attr_values[n++] = map_type;
+	d->attr_names[n] = "max_entries";
+	d->attr_values[n++] = max_entries;
 	if (key_size) {
-		members[n] = attr_member(e, "key_size", key_size, 64 * n);
-		n++;
-		members[n] = attr_member(e, "value_size", value_size, 64 * n);
-		n++;
+		d->attr_names[n] = "key_size";
+		d->attr_values[n++] = key_size;
+		d->attr_names[n] = "value_size";
+		d->attr_values[n++] = value_size;
 	}
 	if (map_type == BPF_MAP_TYPE_LPM_TRIE) {
 		/* the kernel makes an LPM trie only without preallocation;
 		 * written here so that any loader of the object asks for it */
-		members[n] = attr_member(e, "map_flags", BPF_F_NO_PREALLOC, 64 * n);
-		n++;
+		d->attr_names[n] = "map_flags";
+		d->attr_values[n++] = BPF_F_NO_PREALLOC;
 	}
-	LLVMMetadataRef st = LLVMDIBuilderCreateStructType(e->dib, e->file, "", 0, e->file, line,
-							   64 * n, 64, LLVMDIFlagZero, NULL, members,
-							   n, 0, NULL, "", 0);
+	d->nattrs = n;
 	LLVMTypeRef ptr = LLVMPointerTypeInContext(e->ctx, 0);
 	LLVMTypeRef fields[5] = {ptr, ptr, ptr, ptr, ptr};
 	LLVMTypeRef lt = LLVMStructTypeInContext(e->ctx, fields, n, 0);
@@ -173,11 +192,6 @@ LLVMValueRef emit_map(struct emit *e, const char *name, uint32_t map_type, uint3
 	LLVMSetInitializer(g, LLVMConstNull(lt));
 	LLVMSetSection(g, ".maps");
 	LLVMSetAlignment(g, 8);
-	LLVMMetadataRef expr = LLVMDIBuilderCreateExpression(e->dib, NULL, 0);
-	LLVMMetadataRef gve = LLVMDIBuilderCreateGlobalVariableExpression(
-		e->dib, e->cu, name, strlen(name), name, strlen(name), e->file, (unsigned)line, st,
-		0, expr, NULL, 64);
-	LLVMGlobalSetMetadata(g, LLVMGetMDKindIDInContext(e->ctx, "dbg", 3), gve);
 	return g;
 }
 
@@ -478,6 +492,200 @@ int emit_ir_file(struct emit *e, const char *path, char **err)
 	return 0;
 }
 
+struct map_sym {
+	const char *name;
+	uint64_t offset;
+};
+
+static int cmp_map_sym(const void *a, const void *b)
+{
+	return strcmp(((const struct map_sym *)a)->name, ((const struct map_sym *)b)->name);
+}
+
+/* `int (*)[value]`, shared by the maps with an attribute of that value
+ * while there are few distinct values (types, sizes: most of them) */
+enum { ATTR_PTR_CACHE = 64 };
+struct attr_ptr {
+	uint32_t value;
+	int ptr_id;
+};
+
+static int attr_ptr(struct btf *btf, int index_id, int int_id, uint32_t value,
+		    struct attr_ptr *cache, unsigned *ncache)
+{
+	for (unsigned i = 0; i < *ncache; i++)
+		if (cache[i].value == value)
+			return cache[i].ptr_id;
+	int arr = btf__add_array(btf, index_id, int_id, value);
+	int ptr = arr < 0 ? arr : btf__add_ptr(btf, arr);
+	if (ptr >= 0 && *ncache < ATTR_PTR_CACHE)
+		cache[(*ncache)++] = (struct attr_ptr){value, ptr};
+	return ptr;
+}
+
+struct map_slot {
+	uint64_t offset;
+	uint32_t var_id, size;
+};
+
+static int cmp_map_slot(const void *a, const void *b)
+{
+	uint64_t x = ((const struct map_slot *)a)->offset, y = ((const struct map_slot *)b)->offset;
+	return (x > y) - (x < y);
+}
+
+static const Elf64_Shdr *section_named(const unsigned char *elf, size_t size,
+				       const Elf64_Shdr *sh, unsigned nsh, const char *shstr,
+				       size_t shstr_len, const char *name, unsigned *index)
+{
+	for (unsigned i = 0; i < nsh; i++) {
+		if (sh[i].sh_name >= shstr_len || strcmp(shstr + sh[i].sh_name, name))
+			continue;
+		if (sh[i].sh_type != SHT_NOBITS &&
+		    (sh[i].sh_offset > size || sh[i].sh_size > size - sh[i].sh_offset))
+			return NULL;
+		if (index)
+			*index = i;
+		return &sh[i];
+	}
+	return NULL;
+}
+
+/* Adds the maps' BTF (emit_map) to the .BTF section LLVM wrote: the
+ * grown section and a new section header table go after the object's
+ * bytes, the ELF header points at the new table, and the old bytes stay
+ * where they were. Types and strings are appended, so every type id and
+ * string offset .BTF.ext refers to is unchanged. */
+static int add_map_btf(struct emit *e, void **elfp, size_t *sizep, char **err)
+{
+	if (!e->nmap_defs)
+		return 0;
+	const unsigned char *elf = *elfp;
+	size_t size = *sizep;
+	const Elf64_Ehdr *eh = (const Elf64_Ehdr *)elf;
+	if (size < sizeof(*eh) || eh->e_shoff > size || eh->e_shentsize != sizeof(Elf64_Shdr) ||
+	    (size - eh->e_shoff) / sizeof(Elf64_Shdr) < eh->e_shnum || eh->e_shstrndx >= eh->e_shnum) {
+		*err = dupmsg("the BPF backend wrote an object sonde cannot read");
+		return -1;
+	}
+	const Elf64_Shdr *sh = (const Elf64_Shdr *)(elf + eh->e_shoff);
+	unsigned nsh = eh->e_shnum;
+	const Elf64_Shdr *shs = &sh[eh->e_shstrndx];
+	if (shs->sh_offset > size || shs->sh_size > size - shs->sh_offset) {
+		*err = dupmsg("the BPF backend wrote an object sonde cannot read");
+		return -1;
+	}
+	const char *shstr = (const char *)elf + shs->sh_offset;
+	unsigned btf_index = 0, maps_index = 0;
+	const Elf64_Shdr *btf_sh = section_named(elf, size, sh, nsh, shstr, shs->sh_size, ".BTF",
+						 &btf_index);
+	const Elf64_Shdr *maps_sh = section_named(elf, size, sh, nsh, shstr, shs->sh_size,
+						  ".maps", &maps_index);
+	const Elf64_Shdr *sym_sh = section_named(elf, size, sh, nsh, shstr, shs->sh_size,
+						 ".symtab", NULL);
+	if (!btf_sh || !maps_sh || !sym_sh || sym_sh->sh_link >= nsh ||
+	    sym_sh->sh_entsize != sizeof(Elf64_Sym)) {
+		*err = dupmsg("the BPF backend wrote no .BTF, .maps or symbol table");
+		return -1;
+	}
+	const Elf64_Shdr *str_sh = &sh[sym_sh->sh_link];
+	if (str_sh->sh_offset > size || str_sh->sh_size > size - str_sh->sh_offset) {
+		*err = dupmsg("the BPF backend wrote an object sonde cannot read");
+		return -1;
+	}
+	const Elf64_Sym *syms = (const Elf64_Sym *)(elf + sym_sh->sh_offset);
+	size_t nsyms = sym_sh->sh_size / sizeof(Elf64_Sym);
+	const char *strs = (const char *)elf + str_sh->sh_offset;
+	struct map_sym *ms = calloc(nsyms ? nsyms : 1, sizeof(*ms));
+	uint32_t *var_ids = calloc(e->nmap_defs, sizeof(*var_ids));
+	struct map_slot *slots = calloc(e->nmap_defs, sizeof(*slots));
+	struct btf *btf = btf__new(elf + btf_sh->sh_offset, btf_sh->sh_size);
+	int rc = -1;
+	if (!ms || !var_ids || !slots || !btf) {
+		*err = dupmsg("cannot read the BTF the BPF backend wrote");
+		goto out;
+	}
+	size_t nms = 0;
+	for (size_t i = 0; i < nsyms; i++)
+		if (syms[i].st_shndx == maps_index && syms[i].st_name < str_sh->sh_size &&
+		    ELF64_ST_TYPE(syms[i].st_info) == STT_OBJECT)
+			ms[nms++] = (struct map_sym){strs + syms[i].st_name, syms[i].st_value};
+	qsort(ms, nms, sizeof(*ms), cmp_map_sym);
+	int int_id = btf__find_by_name_kind(btf, "int", BTF_KIND_INT);
+	if (int_id < 0)
+		int_id = btf__add_int(btf, "int", 4, BTF_INT_SIGNED);
+	int index_id = btf__add_int(btf, "__ARRAY_SIZE_TYPE__", 4, 0);
+	if (int_id < 0 || index_id < 0)
+		goto fail;
+	struct attr_ptr ptr_cache[ATTR_PTR_CACHE];
+	unsigned ncache = 0;
+	for (uint32_t i = 0; i < e->nmap_defs; i++) {
+		const struct map_def *d = &e->map_defs[i];
+		int ptr_ids[5];
+		for (uint32_t a = 0; a < d->nattrs; a++) {
+			ptr_ids[a] = attr_ptr(btf, index_id, int_id, d->attr_values[a], ptr_cache,
+					      &ncache);
+			if (ptr_ids[a] < 0)
+				goto fail;
+		}
+		int st = btf__add_struct(btf, "", 8 * d->nattrs);
+		if (st < 0)
+			goto fail;
+		for (uint32_t a = 0; a < d->nattrs; a++)
+			if (btf__add_field(btf, d->attr_names[a], ptr_ids[a], 64 * a, 0))
+				goto fail;
+		int var = btf__add_var(btf, d->name, BTF_VAR_GLOBAL_ALLOCATED, st);
+		if (var < 0)
+			goto fail;
+		var_ids[i] = (uint32_t)var;
+	}
+	if (btf__add_datasec(btf, ".maps", (uint32_t)maps_sh->sh_size) < 0)
+		goto fail;
+	/* the kernel wants a DATASEC's variables in the order of their offsets */
+	for (uint32_t i = 0; i < e->nmap_defs; i++) {
+		struct map_sym key = {e->map_defs[i].name, 0};
+		const struct map_sym *m = bsearch(&key, ms, nms, sizeof(*ms), cmp_map_sym);
+		if (!m)
+			goto fail;
+		slots[i] = (struct map_slot){m->offset, var_ids[i], 8 * e->map_defs[i].nattrs};
+	}
+	qsort(slots, e->nmap_defs, sizeof(*slots), cmp_map_slot);
+	for (uint32_t i = 0; i < e->nmap_defs; i++)
+		if (btf__add_datasec_var_info(btf, (int)slots[i].var_id, (uint32_t)slots[i].offset,
+					      slots[i].size))
+			goto fail;
+	uint32_t raw_size;
+	const void *raw = btf__raw_data(btf, &raw_size);
+	if (!raw)
+		goto fail;
+	size_t btf_off = (size + 7) & ~(size_t)7;
+	size_t shoff = (btf_off + raw_size + 7) & ~(size_t)7;
+	size_t new_size = shoff + (size_t)nsh * sizeof(Elf64_Shdr);
+	unsigned char *out = calloc(1, new_size);
+	if (!out)
+		goto fail;
+	memcpy(out, elf, size);
+	memcpy(out + btf_off, raw, raw_size);
+	Elf64_Shdr *nsh_tab = (Elf64_Shdr *)(out + shoff);
+	memcpy(nsh_tab, sh, (size_t)nsh * sizeof(Elf64_Shdr));
+	nsh_tab[btf_index].sh_offset = btf_off;
+	nsh_tab[btf_index].sh_size = raw_size;
+	((Elf64_Ehdr *)out)->e_shoff = shoff;
+	free(*elfp);
+	*elfp = out;
+	*sizep = new_size;
+	rc = 0;
+	goto out;
+fail:
+	*err = dupmsg("cannot write the maps' BTF");
+out:
+	btf__free(btf);
+	free(ms);
+	free(var_ids);
+	free(slots);
+	return rc;
+}
+
 int emit_object(struct emit *e, void **elf, size_t *size, char **err)
 {
 	finalize(e);
@@ -521,5 +729,10 @@ int emit_object(struct emit *e, void **elf, size_t *size, char **err)
 	}
 	memcpy(*elf, LLVMGetBufferStart(buf), *size);
 	LLVMDisposeMemoryBuffer(buf);
+	if (add_map_btf(e, elf, size, err)) {
+		free(*elf);
+		*elf = NULL;
+		return -1;
+	}
 	return 0;
 }
