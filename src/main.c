@@ -1618,6 +1618,9 @@ static void print_version(void)
 		printf("LLVM %s (compiler module %s)\n", SONDE_LLVM_VERSION, where);
 	const char *bpf = libbpf_version_string();
 	printf("libbpf %s\n", bpf[0] == 'v' ? bpf + 1 : bpf);
+	/* Wrappers written for bpftrace look for "bpftrace vX.Y" to tell which
+	 * language they may use; this names the range sonde implements. */
+	printf("language: bpftrace v0.17 to v0.26\n");
 }
 
 /* What the command line asked for. */
