@@ -26,6 +26,20 @@
 #include "backend/builtins/emit_table.h"
 #include "builtins/builtins.h"
 
+/* How a for loop's callback reaches the variables outside it. A loop in
+ * the probe gets the slots of the probe's stack variables in its context
+ * (vars[i] at 16 + 8 * i). A loop in another loop's callback gets that
+ * callback's context (at 16) and the slot of its loop variable (at 24),
+ * and reaches the rest through the chain: its context stays the same size
+ * however deep loops nest, as the kernel counts the stack of every frame
+ * of a call chain against one 512-byte limit. */
+struct cb_scope {
+	struct var_info **vars; /* in the probe: the variables whose slots it passes */
+	uint32_t nvars;
+	struct var_info *outer_kv;  /* in a callback: that callback's loop variable */
+	const struct cb_scope *up; /* and how that callback reaches the rest */
+};
+
 struct cg {
 	struct compilation *c;
 	struct emit *em;
@@ -55,12 +69,10 @@ struct cg {
 	LLVMMetadataRef scope;
 	const char *err;
 	/* inside a for body: a bpf_for_each_map_elem or bpf_loop callback,
-	 * perhaps called from another loop's; cb_vars are the probe's
-	 * variables on its stack, then the variables of the loops around */
+	 * perhaps called from another loop's */
 	bool in_callback;
-	LLVMValueRef cb_ctx;          /* ptr[]: probe ctx, pkt, then the slots of cb_vars */
-	struct var_info **cb_vars;    /* the variables whose slots cb_ctx holds, in order */
-	uint32_t ncb_vars;
+	LLVMValueRef cb_ctx;          /* ptr[]: probe ctx, pkt, then as cb_scope says */
+	const struct cb_scope *cb_scope; /* how it reaches the variables outside */
 	struct var_info *cb_kv;       /* the loop's $kv, a local of the callback */
 	uint32_t cb_ret_off;          /* in cb_ctx: set when the body ends the probe,
 	                               * with what it returns in the next word */

@@ -180,10 +180,19 @@ LLVMValueRef var_slot(struct cg *g, struct var_info *v)
 		 * on the probe's stack through the pointer the probe passed */
 		if (v->scratch_offset >= 0)
 			return scratch_addr(g, (uint32_t)v->scratch_offset);
-		for (uint32_t i = 0; i < g->ncb_vars; i++)
-			if (g->cb_vars[i] == v)
-				return LLVMBuildLoad2(g->b, g->ptr, gep(g, g->cb_ctx, 16 + 8 * i),
-						      "");
+		LLVMValueRef ctx = g->cb_ctx;
+		for (const struct cb_scope *sc = g->cb_scope; sc; sc = sc->up) {
+			if (!sc->up) {
+				for (uint32_t i = 0; i < sc->nvars; i++)
+					if (sc->vars[i] == v)
+						return LLVMBuildLoad2(g->b, g->ptr,
+								      gep(g, ctx, 16 + 8 * i), "");
+				break;
+			}
+			if (v == sc->outer_kv)
+				return LLVMBuildLoad2(g->b, g->ptr, gep(g, ctx, 24), "");
+			ctx = LLVMBuildLoad2(g->b, g->ptr, gep(g, ctx, 16), "outer_ctx");
+		}
 	}
 	if (!v->slot) {
 		/* placed where the probe starts (place_vars) */

@@ -9,32 +9,27 @@
 
 static void cg_stmts(struct cg *g, struct node *list);
 
-/* The variables whose slots a for loop's callback gets in its context:
- * from the probe, its variables on the stack (every function finds
- * those in scratch memory at their offsets); from another loop's
- * callback, the ones that callback got and its own loop variable, whose
- * buffer only it knows. */
-static struct var_info **cb_slot_vars(struct cg *g, uint32_t *nvars)
+/* What a loop started here passes of the variables outside it
+ * (struct cb_scope): from the probe, its variables on the stack (every
+ * function finds those in scratch memory at their offsets); from another
+ * loop's callback, that callback's context and loop variable. */
+static struct cb_scope *cb_scope_here(struct cg *g)
 {
-	uint32_t nv = 0;
-	if (g->in_callback)
-		nv = g->ncb_vars + 1;
-	else
-		for (struct var_info *v = g->pi->vars; v; v = v->next)
-			nv += v->scratch_offset < 0;
-	struct var_info **vars = arena_alloc(&g->c->arena, (nv + 1) * sizeof(*vars));
-	uint32_t i = 0;
+	struct cb_scope *sc = arena_alloc(&g->c->arena, sizeof(*sc));
+	*sc = (struct cb_scope){0};
 	if (g->in_callback) {
-		for (; i < g->ncb_vars; i++)
-			vars[i] = g->cb_vars[i];
-		vars[i++] = g->cb_kv;
-	} else {
-		for (struct var_info *v = g->pi->vars; v; v = v->next)
-			if (v->scratch_offset < 0)
-				vars[i++] = v;
+		sc->outer_kv = g->cb_kv;
+		sc->up = g->cb_scope;
+		return sc;
 	}
-	*nvars = nv;
-	return vars;
+	for (struct var_info *v = g->pi->vars; v; v = v->next)
+		sc->nvars += v->scratch_offset < 0;
+	sc->vars = arena_alloc(&g->c->arena, (sc->nvars + 1) * sizeof(*sc->vars));
+	uint32_t i = 0;
+	for (struct var_info *v = g->pi->vars; v; v = v->next)
+		if (v->scratch_offset < 0)
+			sc->vars[i++] = v;
+	return sc;
 }
 
 static void cg_for(struct cg *g, struct node *n)
@@ -47,8 +42,9 @@ static void cg_for(struct cg *g, struct node *n)
 	if (!g->in_callback)
 		for (struct var_info *v = g->pi->vars; v; v = v->next)
 			var_slot(g, v); /* gives each its slot, here */
-	uint32_t nv;
-	struct var_info **vars = cb_slot_vars(g, &nv);
+	struct cb_scope *scope_in = cb_scope_here(g);
+	/* pointer words after the probe's context and packet */
+	uint32_t nv = scope_in->up ? 2 : scope_in->nvars;
 	/* a range's start and its number of steps, evaluated once, before
 	 * the loop (the start is passed after the slots) */
 	bool range = !m;
@@ -78,8 +74,14 @@ static void cg_for(struct cg *g, struct node *n)
 	LLVMBuildStore(g->b, g->ctxarg, ctxbuf);
 	if (g->pkt)
 		LLVMBuildStore(g->b, g->pkt, gep(g, ctxbuf, 8));
-	for (uint32_t i = 0; i < nv; i++)
-		LLVMBuildStore(g->b, var_slot(g, vars[i]), gep(g, ctxbuf, 16 + 8 * i));
+	if (scope_in->up) {
+		LLVMBuildStore(g->b, g->cb_ctx, gep(g, ctxbuf, 16));
+		LLVMBuildStore(g->b, var_slot(g, g->cb_kv), gep(g, ctxbuf, 24));
+	} else {
+		for (uint32_t i = 0; i < nv; i++)
+			LLVMBuildStore(g->b, var_slot(g, scope_in->vars[i]),
+				       gep(g, ctxbuf, 16 + 8 * i));
+	}
 
 	/* build the callback, then come back */
 	LLVMValueRef saved_fn = g->fn, saved_ctxarg = g->ctxarg, saved_pkt = g->pkt;
@@ -91,8 +93,8 @@ static void cg_for(struct cg *g, struct node *n)
 	/* the loop around this one, when this is a callback already */
 	bool saved_in_callback = g->in_callback;
 	LLVMValueRef saved_cb_ctx = g->cb_ctx;
-	struct var_info **saved_cb_vars = g->cb_vars;
-	uint32_t saved_ncb_vars = g->ncb_vars, saved_ret_off = g->cb_ret_off;
+	const struct cb_scope *saved_cb_scope = g->cb_scope;
+	uint32_t saved_ret_off = g->cb_ret_off;
 	struct var_info *saved_kv = g->cb_kv;
 	uint32_t saved_stack_used = g->stack_used, saved_budget = g->stack_budget;
 	const char *name = arena_printf(&g->c->arena, "%s_for%d", g->pi->prog_name, g->ncallbacks++);
@@ -102,8 +104,7 @@ static void cg_for(struct cg *g, struct node *n)
 	g->scope = scope;
 	g->in_callback = true;
 	g->cb_ctx = LLVMGetParam(cb, range ? 1 : 3);
-	g->cb_vars = vars;
-	g->ncb_vars = nv;
+	g->cb_scope = scope_in;
 	g->cb_kv = kv;
 	g->cb_ret_off = ret_off;
 	g->scratch_bb = NULL;
@@ -162,8 +163,7 @@ static void cg_for(struct cg *g, struct node *n)
 	g->loop_continue = saved_cont;
 	g->in_callback = saved_in_callback;
 	g->cb_ctx = saved_cb_ctx;
-	g->cb_vars = saved_cb_vars;
-	g->ncb_vars = saved_ncb_vars;
+	g->cb_scope = saved_cb_scope;
 	g->cb_ret_off = saved_ret_off;
 	g->cb_kv = saved_kv;
 	g->scratch_bb = saved_scratch_bb;

@@ -123,7 +123,7 @@ static const char *tok_text(struct cparser *p, const struct tok *t)
 static void err_at(struct cparser *p, const struct tok *t, const char *what)
 {
 	if (!p->failed)
-		diag_error(p->d, tok_loc(p, t), "%s, found %s", what, tok_text(p, t));
+		diag_c_error(p->d, tok_loc(p, t), "%s, found %s", what, tok_text(p, t));
 	p->failed = true;
 }
 
@@ -403,7 +403,7 @@ static bool const_primary(struct cparser *p, int64_t *out)
 		struct name_entry *e = find_name(p->t, name);
 		if (!e || !e->is_const || e->value.is_str) {
 			if (!p->failed)
-				diag_error(p->d, tok_loc(p, &t),
+				diag_c_error(p->d, tok_loc(p, &t),
 				           "'%s' is not an integer constant defined before", name);
 			p->failed = true;
 			ok = false;
@@ -503,7 +503,7 @@ static bool const_expr(struct cparser *p, int min_prec, int64_t *out)
 		case '%':
 			if (r == 0) {
 				if (!p->failed)
-					diag_error(p->d, tok_loc(p, &op),
+					diag_c_error(p->d, tok_loc(p, &op),
 					           "division by zero in a constant");
 				p->failed = true;
 				return false;
@@ -637,7 +637,7 @@ static bool add_field(struct cparser *p, struct type *rec, uint32_t *cap, const 
 	}
 	if (ft->size == 0 && !(ft->kind == TYPE_ARRAY && ft->count == 0)) {
 		if (!p->failed)
-			diag_error(p->d, tok_loc(p, where), "member '%s' has incomplete type '%s'",
+			diag_c_error(p->d, tok_loc(p, where), "member '%s' has incomplete type '%s'",
 			           name ? name : "<anonymous>", type_name(p->t->a, ft));
 		p->failed = true;
 		return false;
@@ -756,7 +756,7 @@ static bool record_body_in(struct cparser *p, struct type *rec, bool is_union, i
 			uint32_t dummy;
 			if (cdecl_find_member(rec, name, &dummy, NULL) == 0) {
 				if (!p->failed)
-					diag_error(p->d, tok_loc(p, &name_tok),
+					diag_c_error(p->d, tok_loc(p, &name_tok),
 					           "duplicate member '%s'", name);
 				p->failed = true;
 				return false;
@@ -793,7 +793,7 @@ static bool enum_body(struct cparser *p, struct type *et)
 			return false;
 		struct name_entry *e = find_name(p->t, name);
 		if (e) {
-			diag_error(p->d, tok_loc(p, &name_tok), "'%s' is defined twice", name);
+			diag_c_error(p->d, tok_loc(p, &name_tok), "'%s' is defined twice", name);
 			p->failed = true;
 			return false;
 		}
@@ -846,7 +846,7 @@ static bool attributes(struct cparser *p, struct type *rec, bool is_union)
 					return false;
 				if (n <= 0 || (n & (n - 1)) || n > 4096) {
 					if (!p->failed)
-						diag_error(p->d, tok_loc(p, &at),
+						diag_c_error(p->d, tok_loc(p, &at),
 						           "alignment %lld is not a power of two "
 						           "up to 4096",
 						           (long long)n);
@@ -897,7 +897,7 @@ static struct type *tagged(struct cparser *p, const char *tag, bool *defined)
 	if (name) {
 		e = tag_ref(p->t, tag, name);
 		if (e->complete) {
-			diag_error(p->d, tok_loc(p, &kw), "%s %s is defined twice", tag, name);
+			diag_c_error(p->d, tok_loc(p, &kw), "%s %s is defined twice", tag, name);
 			p->failed = true;
 			return NULL;
 		}
@@ -990,7 +990,7 @@ static struct type *specifiers(struct cparser *p, bool *is_typedef, bool *define
 			}
 			if (!named) {
 				if (!p->failed)
-					diag_error(
+					diag_c_error(
 					    p->d, tok_loc(p, &p->tok),
 					    "unknown type name '%s' (neither the script nor the "
 					    "kernel's BTF defines it)",
@@ -1068,7 +1068,7 @@ static struct type *suffixes(struct cparser *p, struct type *base)
 		return NULL;
 	if (n < 0 || n > CDECL_MAX_ARRAY) {
 		if (!p->failed)
-			diag_error(p->d, tok_loc(p, &open), "array size %lld is out of range",
+			diag_c_error(p->d, tok_loc(p, &open), "array size %lld is out of range",
 			           (long long)n);
 		p->failed = true;
 		return NULL;
@@ -1186,7 +1186,7 @@ int cdecl_parse(struct cdecl_table *t, struct diag *d, const char *text, size_t 
 				continue;
 			}
 			if (e && (e->is_const || e->type != ty)) {
-				diag_error(d, tok_loc(&p, &name_tok), "'%s' is defined twice",
+				diag_c_error(d, tok_loc(&p, &name_tok), "'%s' is defined twice",
 				           name);
 				return -1;
 			}
@@ -1250,7 +1250,7 @@ int cdecl_define(struct cdecl_table *t, struct diag *d, const char *text, size_t
 			size_t n = p.tok.len;
 			if (n < 2 || q[n - 1] != '"' ||
 			    (n > 2 && q[n - 2] == '\\' && q[n - 3] != '\\')) {
-				diag_error(d, tok_loc(&p, &p.tok), "unterminated string");
+				diag_c_error(d, tok_loc(&p, &p.tok), "unterminated string");
 				return -1;
 			}
 			char *buf = arena_alloc(t->a, n);
@@ -1282,7 +1282,7 @@ int cdecl_define(struct cdecl_table *t, struct diag *d, const char *text, size_t
 	struct name_entry *e = find_name(t, name);
 	if (e && (!e->is_const || e->value.is_str != v.is_str || e->value.value != v.value ||
 	          (v.is_str && strcmp(e->value.str, v.str)))) {
-		diag_error(d, tok_loc(&p, &name_tok), "'%s' is defined twice", name);
+		diag_c_error(d, tok_loc(&p, &name_tok), "'%s' is defined twice", name);
 		return -1;
 	}
 	e = add_name(t, name);

@@ -161,17 +161,30 @@ static void report(struct diag *d, struct loc loc, const char *what, const char 
 		show_source(d, loc);
 }
 
-void diag_error(struct diag *d, struct loc loc, const char *fmt, ...)
+static void error_as(struct diag *d, struct loc loc, const char *what, const char *fmt,
+		     va_list ap)
 {
 	d->nerrors++;
 	d->hiding = false;
 	if (d->nerrors == max_errors(d) + 1)
 		fprintf(d->out, "ERROR: too many errors, not showing the rest\n");
-	if (silenced(d))
-		return;
+	if (!silenced(d))
+		report(d, loc, what, fmt, ap);
+}
+
+void diag_error(struct diag *d, struct loc loc, const char *fmt, ...)
+{
 	va_list ap;
 	va_start(ap, fmt);
-	report(d, loc, "ERROR", fmt, ap);
+	error_as(d, loc, "ERROR", fmt, ap);
+	va_end(ap);
+}
+
+void diag_c_error(struct diag *d, struct loc loc, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	error_as(d, loc, "error", fmt, ap);
 	va_end(ap);
 }
 

@@ -46,6 +46,11 @@ void diag_error(struct diag *d, struct loc loc, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 void diag_warning(struct diag *d, struct loc loc, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/* An error in a script's C definitions or preprocessor lines, worded as a
+ * C compiler words it ("error:"): bpftrace hands those to clang, so its
+ * users and their wrappers know clang's form for them. */
+void diag_c_error(struct diag *d, struct loc loc, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 /* A note attached to the previous error/warning; with a location it shows
  * the source line too (loc.first_line == 0 means no location). */
 void diag_note(struct diag *d, struct loc loc, const char *fmt, ...)

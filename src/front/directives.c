@@ -23,7 +23,7 @@ static void report(struct directives *dv, struct loc at, int *errors, const char
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	diag_error(dv->diag, at, "%s", msg);
+	diag_c_error(dv->diag, at, "%s", msg);
 	(*errors)++;
 }
 
@@ -314,5 +314,5 @@ size_t directives_inactive_end(const char *text, size_t len, size_t pos)
 void directives_finish(struct directives *dv)
 {
 	if (dv->ncond > 0)
-		diag_error(dv->diag, dv->cond_loc[dv->ncond - 1], "this #if has no #endif");
+		diag_c_error(dv->diag, dv->cond_loc[dv->ncond - 1], "this #if has no #endif");
 }

@@ -75,7 +75,7 @@ static void pp_error(struct pp_state *st, const struct pp_token *t, const char *
 	if (t && t->from_body)
 		l.last_column = l.first_column;
 	l.last_line = l.first_line;
-	diag_error(st->dv->diag, l, "%s", msg);
+	diag_c_error(st->dv->diag, l, "%s", msg);
 	(*st->errors)++;
 }
 

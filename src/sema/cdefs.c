@@ -262,7 +262,7 @@ static void do_include(struct cdefs_run *cr, const char *text, size_t len, struc
 		if (!quiet) {
 			struct loc at = loc;
 			at.first_column = at.last_column = loc.first_column + (int)i;
-			diag_error(s->d, at, "expected <header> or \"header\" after #include");
+			diag_c_error(s->d, at, "expected <header> or \"header\" after #include");
 		}
 		return;
 	}
@@ -282,19 +282,19 @@ static void do_include(struct cdefs_run *cr, const char *text, size_t len, struc
 	at.last_column = loc.first_column + (int)(end - text);
 	at.last_line = at.first_line;
 	if (close == '"') {
-		diag_error(s->d, at,
+		diag_c_error(s->d, at,
 		           "cannot find the header \"%s\" (looked next to the script "
 		           "and in /usr/include)",
 		           name);
 	} else if (!kernel_header(name)) {
 		/* "file not found": bpftrace's (clang's) words, which scripts'
 		 * test suites look for */
-		diag_error(s->d, at,
+		diag_c_error(s->d, at,
 		           "<%s>: file not found (not installed, and not a kernel header the "
 		           "kernel's BTF could stand in for)",
 		           name);
 	} else if (!btf_vmlinux(s->c->host)) {
-		diag_error(s->d, at,
+		diag_c_error(s->d, at,
 		           "the header <%s> is not installed, and without the kernel's BTF "
 		           "nothing can stand in for its types",
 		           name);

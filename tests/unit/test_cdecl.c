@@ -246,15 +246,15 @@ static void test_errors_located(void **state)
 	struct fixture *f = *state;
 	assert_int_equal(parse(f, "struct e {\n  int a\n  int b;\n}", NULL), -1);
 	assert_non_null(
-	    strstr(errors(f), "t.bt:3:3: ERROR: expected ';' after a member, found 'int'"));
+	    strstr(errors(f), "t.bt:3:3: error: expected ';' after a member, found 'int'"));
 	assert_int_equal(parse(f, "struct g { int x : 40; }", NULL), -1);
 	assert_non_null(
-	    strstr(errors(f), "t.bt:1:20: ERROR: a bitfield of int32 has 1 to 32 bits"));
+	    strstr(errors(f), "t.bt:1:20: error: a bitfield of int32 has 1 to 32 bits"));
 	assert_int_equal(parse(f, "struct h { nosuch_t x; }", NULL), -1);
-	assert_non_null(strstr(errors(f), "t.bt:1:12: ERROR: unknown type name 'nosuch_t'"));
+	assert_non_null(strstr(errors(f), "t.bt:1:12: error: unknown type name 'nosuch_t'"));
 	assert_int_equal(parse(f, "struct k { int a[UNDEFINED]; }", NULL), -1);
 	assert_non_null(
-	    strstr(errors(f), "ERROR: 'UNDEFINED' is not an integer constant defined before"));
+	    strstr(errors(f), "error: 'UNDEFINED' is not an integer constant defined before"));
 }
 
 /* sema/cdefs.c: an #include of a header that is not installed stands on
@@ -270,7 +270,7 @@ static void test_include_without_btf(void **state)
 	struct compile_run r;
 	compile_run_host(&r, src, NULL, &nobtf);
 	assert_string_equal(compile_diags(&r),
-	                    "-e:1:10: ERROR: the header <net/no_such_header.h> is not installed, "
+	                    "-e:1:10: error: the header <net/no_such_header.h> is not installed, "
 	                    "and without the kernel's BTF nothing can stand in for its types\n"
 	                    "    1 | #include <net/no_such_header.h>\n"
 	                    "      |          ^~~~~~~~~~~~~~~~~~~~~~\n");

@@ -137,17 +137,17 @@ static void test_errors(void **state)
 {
 	struct fixture *f = *state;
 	assert_int_equal(eval(f, "1 +"), -1);
-	assert_non_null(strstr(output(f), "t.bt:1:8: ERROR: expected an expression in #if"));
+	assert_non_null(strstr(output(f), "t.bt:1:8: error: expected an expression in #if"));
 	assert_int_equal(eval(f, "(1 + 2"), -1);
-	assert_non_null(strstr(output(f), "t.bt:1:11: ERROR: expected ')' in #if"));
+	assert_non_null(strstr(output(f), "t.bt:1:11: error: expected ')' in #if"));
 	assert_int_equal(eval(f, "3 4"), -1);
-	assert_non_null(strstr(output(f), "t.bt:1:7: ERROR: expected an operator or the end"));
+	assert_non_null(strstr(output(f), "t.bt:1:7: error: expected an operator or the end"));
 	assert_int_equal(eval(f, "2 / (1 - 1)"), -1);
-	assert_non_null(strstr(output(f), "t.bt:1:7: ERROR: division by zero in #if"));
+	assert_non_null(strstr(output(f), "t.bt:1:7: error: division by zero in #if"));
 	assert_int_equal(eval(f, "1.5"), -1);
-	assert_non_null(strstr(output(f), "t.bt:1:5: ERROR: floating constant in #if"));
+	assert_non_null(strstr(output(f), "t.bt:1:5: error: floating constant in #if"));
 	assert_int_equal(eval(f, "12xy"), -1);
-	assert_non_null(strstr(output(f), "ERROR: invalid integer constant 12xy in #if"));
+	assert_non_null(strstr(output(f), "error: invalid integer constant 12xy in #if"));
 	assert_int_equal(eval(f, "defined(1)"), -1);
 	assert_non_null(strstr(output(f), "'defined' takes a macro name, not '1'"));
 	assert_int_equal(eval(f, "1 ? 2"), -1);
@@ -155,13 +155,13 @@ static void test_errors(void **state)
 	assert_int_equal(eval(f, ""), -1);
 	assert_non_null(strstr(output(f), "#if with no expression"));
 	assert_int_equal(eval(f, "1 = 1"), -1);
-	assert_non_null(strstr(output(f), "t.bt:1:7: ERROR: '=' cannot appear"));
+	assert_non_null(strstr(output(f), "t.bt:1:7: error: '=' cannot appear"));
 	assert_int_equal(eval(f, "99999999999999999999"), -1);
 	assert_non_null(strstr(output(f), "is too large for #if"));
 	define(f, "#define TWO(a, b) a");
 	assert_int_equal(eval(f, "1 + TWO(1)"), -1);
 	assert_non_null(
-	    strstr(output(f), "t.bt:1:9: ERROR: macro 'TWO' takes 2 arguments, 1 given"));
+	    strstr(output(f), "t.bt:1:9: error: macro 'TWO' takes 2 arguments, 1 given"));
 	assert_int_equal(eval(f, "TWO(1, 2"), -1);
 	assert_non_null(strstr(output(f), "unterminated call of macro 'TWO'"));
 	assert_int_equal(eval(f, "f(1)"), -1);
@@ -170,7 +170,7 @@ static void test_errors(void **state)
 	define(f, "#define BAD (1 +)");
 	assert_int_equal(eval(f, "0 || BAD"), -1);
 	assert_non_null(
-	    strstr(output(f), "t.bt:1:10: ERROR: expected an expression in #if, not ')'"));
+	    strstr(output(f), "t.bt:1:10: error: expected an expression in #if, not ')'"));
 }
 
 int main(void)
