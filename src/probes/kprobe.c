@@ -729,20 +729,10 @@ const char *kfunc_section(struct arena *a, const struct attach_point *ap)
 static void fill_value(struct compilation *c, struct ctx_access *out, const struct btf_value *v,
                        bool fentry, uint32_t slot)
 {
-	memset(out, 0, sizeof(*out));
-	out->kind = fentry ? CTX_U64_ARRAY : CTX_LOAD;
-	out->offset = slot;
-	out->size = v->size;
-	out->is_signed = v->is_signed;
 	/* an untagged pointer or an integer may hold an address of either
 	 * space: BTF without type tags does not say */
-	out->space = v->user ? SPACE_USER : SPACE_ANY;
-	out->type = type_int(v->is_signed, v->size);
-	if (v->is_pointer) {
-		/* typed from BTF, so args.file->f_path follows it */
-		struct type *t = v->type_id ? btf_lang_type(c, v->type_id) : NULL;
-		out->type = t && t->kind == TYPE_PTR ? t : &type_u64;
-	}
+	probe_btf_value_access(c, v, fentry ? CTX_U64_ARRAY : CTX_LOAD, slot,
+	                       v->user ? SPACE_USER : SPACE_ANY, out);
 }
 
 /* A kretprobe (the fallback of fexit) no longer has the argument
@@ -774,37 +764,24 @@ int kfunc_arg_field(struct compilation *c, const struct attach_point *ap, const 
 			   name, ap->func);
 		return -1;
 	}
-	const struct btf_func *fn = &k->fn;
-	for (int i = 0; i < fn->nparams; i++) {
-		const struct btf_value *v = &fn->params[i];
-		if (strcmp(v->name, name))
-			continue;
-		if (!v->readable) {
-			diag_error(c->diag, loc,
-				   "args.%s of %s has type '%s', which sonde cannot read yet", name,
-				   ap->func, v->c_type);
-			return -1;
-		}
-		if (!k->fentry && i >= 6) {
-			diag_error(c->diag, loc,
-				   "args.%s is argument %d of %s, passed on the stack; kprobes read "
-				   "only the six register arguments",
-				   name, i, ap->func);
-			return -1;
-		}
-		fill_value(c, out, v, k->fentry,
-		           k->fentry ? (uint32_t)i * 8 : kfunc_pt_regs_arg[i]);
-		compilation_bind_kernel(
-		    c, loc,
-		    arena_printf(&c->arena, "args.%s of %s (argument %d in this kernel's %s)",
-		                 name, ap->spec, i, ap->func));
-		return 0;
+	int i = probe_btf_param(c, &k->fn, name, loc, ap->func, "parameter",
+	                        arena_printf(&c->arena, "%s:%s", ap->prov->name, ap->func));
+	if (i < 0)
+		return -1;
+	if (!k->fentry && i >= 6) {
+		diag_error(c->diag, loc,
+		           "args.%s is argument %d of %s, passed on the stack; kprobes read "
+		           "only the six register arguments",
+		           name, i, ap->func);
+		return -1;
 	}
-	const char *cands[BTF_MAX_PARAMS];
-	for (int i = 0; i < fn->nparams; i++)
-		cands[i] = fn->params[i].name;
-	return probe_no_arg(c, loc, ap->func, "parameter", name, cands, fn->nparams,
-	                    arena_printf(&c->arena, "%s:%s", ap->prov->name, ap->func));
+	fill_value(c, out, &k->fn.params[i], k->fentry,
+	           k->fentry ? (uint32_t)i * 8 : kfunc_pt_regs_arg[i]);
+	compilation_bind_kernel(c, loc,
+	                        arena_printf(&c->arena,
+	                                     "args.%s of %s (argument %d in this kernel's %s)",
+	                                     name, ap->spec, i, ap->func));
+	return 0;
 }
 
 int kfunc_arg_index(struct compilation *c, const struct attach_point *ap, int index,
