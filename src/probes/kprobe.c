@@ -33,6 +33,7 @@
 #include "kernel/host.h"
 #include "kernel/symbols.h"
 #include "probes/args.h"
+#include "probes/expand.h"
 #include "probes/kfunc.h"
 #include "runtime/runtime.h"
 
@@ -332,18 +333,15 @@ struct expand_ctx {
 	bool fentry, ret;
 	uint64_t offset;
 	const char *module; /* kprobe:MODULE:FUNCTION, else NULL */
-	size_t added;
-	bool too_many;
+	struct expand_cap cap;
 };
 
 static int add_point(const char *fn, void *arg)
 {
 	struct expand_ctx *x = arg;
 	struct compilation *c = x->c;
-	if (x->added >= KFUNC_MAX_PROBES) {
-		x->too_many = true;
+	if (!expand_cap_room(&x->cap))
 		return 1;
-	}
 	struct kfunc_ap *k = arena_alloc(&c->arena, sizeof(*k));
 	memset(k, 0, sizeof(*k));
 	k->fentry = x->fentry;
@@ -366,8 +364,7 @@ static int add_point(const char *fn, void *arg)
 		.data = k,
 		.loc = x->spec->loc,
 	};
-	sema_add_attach_point(c, &ap);
-	x->added++;
+	expand_cap_add(c, &x->cap, &ap);
 	return 0;
 }
 
@@ -664,7 +661,8 @@ int kfunc_expand(struct compilation *c, struct node *spec, const char *rest,
 	}
 
 	struct expand_ctx x = {.c = c, .spec = spec, .prov = prov, .fentry = fentry,
-			       .ret = is_return, .offset = offset, .module = module};
+			       .ret = is_return, .offset = offset, .module = module,
+			       .cap = {.max = KFUNC_MAX_PROBES}};
 	if (has_glob(fn)) {
 		const char *searched = "";
 		int rc = module ? kfunc_module_each(c->host, module, fn, add_point, &x, &searched)
@@ -674,13 +672,9 @@ int kfunc_expand(struct compilation *c, struct node *spec, const char *rest,
 				   strerror(-rc));
 			return -1;
 		}
-		if (x.too_many) {
-			diag_error(c->diag, spec->loc,
-				   "'%s' matches more than %d kernel functions; narrow the pattern",
-				   text, KFUNC_MAX_PROBES);
+		if (expand_cap_check(c, &x.cap, spec, "kernel functions"))
 			return -1;
-		}
-		if (!x.added) {
+		if (!x.cap.added) {
 			if (module)
 				return sema_missing_probe(c, spec->loc,
 							  "no function of kernel module '%s' matches "

@@ -26,6 +26,7 @@
 #include "kernel/btf.h"
 #include "kernel/features.h"
 #include "probes/args.h"
+#include "probes/expand.h"
 #include "probes/provider.h"
 #include "runtime/runtime.h"
 
@@ -107,18 +108,15 @@ static int lsm_each(struct host *h, const char *glob, int (*cb)(const char *hook
 struct lsm_expand_ctx {
 	struct compilation *c;
 	struct node *spec;
-	size_t added;
-	bool too_many;
+	struct expand_cap cap;
 };
 
 static int add_hook(const char *hook, void *arg)
 {
 	struct lsm_expand_ctx *x = arg;
 	struct compilation *c = x->c;
-	if (x->added >= LSM_MAX_PROBES) {
-		x->too_many = true;
+	if (!expand_cap_room(&x->cap))
 		return 1;
-	}
 	struct btf_func *fn = arena_alloc(&c->arena, sizeof(*fn));
 	char name[256];
 	snprintf(name, sizeof(name), LSM_PREFIX "%s", hook);
@@ -132,8 +130,7 @@ static int add_hook(const char *hook, void *arg)
 		.data = fn,
 		.loc = x->spec->loc,
 	};
-	sema_add_attach_point(c, &ap);
-	x->added++;
+	expand_cap_add(c, &x->cap, &ap);
 	return 0;
 }
 
@@ -158,7 +155,7 @@ static int lsm_expand(struct compilation *c, struct node *spec, const char *rest
 			   text);
 		return -1;
 	}
-	struct lsm_expand_ctx x = {.c = c, .spec = spec};
+	struct lsm_expand_ctx x = {.c = c, .spec = spec, .cap = {.max = LSM_MAX_PROBES}};
 	if (has_glob(rest)) {
 		int rc = lsm_each(c->host, rest, add_hook, &x);
 		if (rc < 0) {
@@ -166,13 +163,9 @@ static int lsm_expand(struct compilation *c, struct node *spec, const char *rest
 				   strerror(-rc));
 			return -1;
 		}
-		if (x.too_many) {
-			diag_error(c->diag, spec->loc,
-				   "'%s' matches more than %d LSM hooks; narrow the pattern", text,
-				   LSM_MAX_PROBES);
+		if (expand_cap_check(c, &x.cap, spec, "LSM hooks"))
 			return -1;
-		}
-		if (!x.added)
+		if (!x.cap.added)
 			return sema_missing_probe(c, spec->loc,
 						  "no LSM hook matches '%s' (searched the kernel "
 						  "BTF's " LSM_PREFIX "* functions)",
