@@ -13,24 +13,6 @@
 #include "embedded.h"
 #include "settings.h"
 
-/* Whether a for loop is anywhere in `n`. */
-static bool has_for(struct node *n)
-{
-	if (!n)
-		return false;
-	if (n->kind == N_FOR)
-		return true;
-	struct ast_child kids[AST_MAX_CHILDREN];
-	int nkids = ast_children(n, kids);
-	for (int i = 0; i < nkids; i++) {
-		struct node *child = *kids[i].slot;
-		for (; child; child = kids[i].is_list ? child->next : NULL)
-			if (has_for(child))
-				return true;
-	}
-	return false;
-}
-
 /* Places the probe's variables: small ones on the stack while half the
  * budget allows (LLVM keeps most integers in registers, but spills them
  * to the stack when too many are alive at once), the rest at the bottom
@@ -145,7 +127,8 @@ static void cg_probe(struct cg *g, struct probe_inst *pi)
 	g->scratch_full = false;
 	g->ntemps = 0;
 	g->stack_used = 0;
-	g->stack_budget = has_for(pi->probe->u.probe.body) ? STACK_BUFS_WITH_FOR : STACK_BUFS;
+	g->stack_budget =
+	    ast_contains_kind(pi->probe->u.probe.body, N_FOR) ? STACK_BUFS_WITH_FOR : STACK_BUFS;
 	LLVMTypeRef fty = LLVMFunctionType(g->i32, &g->ptr, 1, 0);
 	g->fn = LLVMAddFunction(g->mod, pi->prog_name, fty);
 	const struct attach_point *ap = pi->ap;

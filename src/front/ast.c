@@ -234,6 +234,22 @@ int ast_children(struct node *n, struct ast_child kids[AST_MAX_CHILDREN])
 	return k;
 }
 
+bool ast_contains_kind(const struct node *n, enum node_kind kind)
+{
+	if (!n)
+		return false;
+	if (n->kind == kind)
+		return true;
+	/* ast_children hands out writable slots; this only reads them */
+	struct ast_child kids[AST_MAX_CHILDREN];
+	int nkids = ast_children((struct node *)n, kids);
+	for (int i = 0; i < nkids; i++)
+		for (const struct node *k = *kids[i].slot; k; k = kids[i].is_list ? k->next : NULL)
+			if (ast_contains_kind(k, kind))
+				return true;
+	return false;
+}
+
 const char *ast_kind_name(enum node_kind kind)
 {
 	static const char *const names[] = {

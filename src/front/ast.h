@@ -378,6 +378,9 @@ enum { AST_MAX_CHILDREN = 4 };
  * check all walk the tree through it. The switch has no default, so
  * -Wswitch names this place when a kind is added. */
 int ast_children(struct node *n, struct ast_child kids[AST_MAX_CHILDREN]);
+/* Whether `n` or a node anywhere below it (not its `next` siblings) is of
+ * kind `kind`; false for NULL. */
+bool ast_contains_kind(const struct node *n, enum node_kind kind);
 
 const char *ast_kind_name(enum node_kind kind);
 const char *ast_op_name(enum ast_op op);

@@ -91,14 +91,10 @@ static bool is_continuation(unsigned char c)
  * one. */
 enum { DIAG_LINE_WINDOW = 160 };
 
-static void show_source(struct diag *d, struct loc loc)
+/* Shows `line` (`len` bytes, without its end), line loc.first_line of its
+ * source, with a caret under loc's columns. */
+static void show_line(FILE *out, const char *line, size_t len, struct loc loc)
 {
-	const struct diag_source *src = source_of(d, loc);
-	const char *line;
-	size_t len;
-	if (!src || loc.first_line <= 0 || !find_line(src, loc.first_line, &line, &len))
-		return;
-
 	/* Columns are 1-based byte offsets; one past the end is where EOF or
 	 * a missing token is reported. */
 	size_t first = loc.first_column > 0 ? (size_t)loc.first_column : 1;
@@ -129,7 +125,7 @@ static void show_source(struct diag *d, struct loc loc)
 	size_t n = 0;
 	for (size_t i = from; i < to; i++)
 		buf[n++] = line[i] ? line[i] : ' ';
-	fprintf(d->out, "%5d | %s%.*s%s\n", loc.first_line, pre, (int)n, buf, post);
+	fprintf(out, "%5d | %s%.*s%s\n", loc.first_line, pre, (int)n, buf, post);
 
 	n = 0;
 	for (size_t i = 0; i < strlen(pre); i++)
@@ -145,20 +141,44 @@ static void show_source(struct diag *d, struct loc loc)
 	for (size_t i = first; i < last; i++)
 		if (!is_continuation((unsigned char)line[i]))
 			buf[n++] = '~';
-	fprintf(d->out, "      | %.*s\n", (int)n, buf);
+	fprintf(out, "      | %.*s\n", (int)n, buf);
 	free(buf);
+}
+
+static void show_source(struct diag *d, struct loc loc)
+{
+	const struct diag_source *src = source_of(d, loc);
+	const char *line;
+	size_t len;
+	if (!src || loc.first_line <= 0 || !find_line(src, loc.first_line, &line, &len))
+		return;
+	show_line(d->out, line, len, loc);
+}
+
+/* "NAME:LINE:COL: WHAT: message", or "WHAT: message" without a name */
+static void report_header(FILE *out, const char *name, struct loc loc, const char *what,
+                          const char *fmt, va_list ap)
+{
+	if (name)
+		fprintf(out, "%s:%d:%d: ", name, loc.first_line, loc.first_column);
+	fprintf(out, "%s: ", what);
+	vfprintf(out, fmt, ap);
+	fputc('\n', out);
 }
 
 static void report(struct diag *d, struct loc loc, const char *what, const char *fmt, va_list ap)
 {
 	const struct diag_source *src = source_of(d, loc);
-	if (loc.first_line > 0 && src)
-		fprintf(d->out, "%s:%d:%d: ", src->name, loc.first_line, loc.first_column);
-	fprintf(d->out, "%s: ", what);
-	vfprintf(d->out, fmt, ap);
-	fputc('\n', d->out);
+	report_header(d->out, loc.first_line > 0 && src ? src->name : NULL, loc, what, fmt, ap);
 	if (loc.first_line > 0)
 		show_source(d, loc);
+}
+
+void diag_verror_line(FILE *out, const char *name, const char *line, size_t len, struct loc loc,
+                      const char *fmt, va_list ap)
+{
+	report_header(out, name, loc, "ERROR", fmt, ap);
+	show_line(out, line, len, loc);
 }
 
 static void error_as(struct diag *d, struct loc loc, const char *what, const char *fmt,

@@ -14,6 +14,7 @@
 #ifndef SONDE_DIAG_H
 #define SONDE_DIAG_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 
@@ -55,6 +56,12 @@ void diag_c_error(struct diag *d, struct loc loc, const char *fmt, ...)
  * the source line too (loc.first_line == 0 means no location). */
 void diag_note(struct diag *d, struct loc loc, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/* An error in a file that is not a source of the sink (a --map-file),
+ * rendered as diag_error renders a script's: "NAME:LINE:COL: ERROR: ...",
+ * then `line` (`len` bytes: line loc.first_line of NAME, without its end)
+ * with a caret under loc's columns. Written to `out`, counted nowhere. */
+void diag_verror_line(FILE *out, const char *name, const char *line, size_t len, struct loc loc,
+                      const char *fmt, va_list ap) __attribute__((format(printf, 6, 0)));
 /* "did you mean" helper: returns the candidate closest to `name` (edit
  * distance at most max(1, strlen(name)/3)), or NULL. */
 const char *diag_closest(const char *name, const char *const *candidates, int n);

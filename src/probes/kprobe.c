@@ -33,6 +33,7 @@
 #include "kernel/host.h"
 #include "kernel/symbols.h"
 #include "probes/args.h"
+#include "probes/expand.h"
 #include "probes/kfunc.h"
 #include "runtime/runtime.h"
 
@@ -332,18 +333,15 @@ struct expand_ctx {
 	bool fentry, ret;
 	uint64_t offset;
 	const char *module; /* kprobe:MODULE:FUNCTION, else NULL */
-	size_t added;
-	bool too_many;
+	struct expand_cap cap;
 };
 
 static int add_point(const char *fn, void *arg)
 {
 	struct expand_ctx *x = arg;
 	struct compilation *c = x->c;
-	if (x->added >= KFUNC_MAX_PROBES) {
-		x->too_many = true;
+	if (!expand_cap_room(&x->cap))
 		return 1;
-	}
 	struct kfunc_ap *k = arena_alloc(&c->arena, sizeof(*k));
 	memset(k, 0, sizeof(*k));
 	k->fentry = x->fentry;
@@ -366,8 +364,7 @@ static int add_point(const char *fn, void *arg)
 		.data = k,
 		.loc = x->spec->loc,
 	};
-	sema_add_attach_point(c, &ap);
-	x->added++;
+	expand_cap_add(c, &x->cap, &ap);
 	return 0;
 }
 
@@ -664,7 +661,8 @@ int kfunc_expand(struct compilation *c, struct node *spec, const char *rest,
 	}
 
 	struct expand_ctx x = {.c = c, .spec = spec, .prov = prov, .fentry = fentry,
-			       .ret = is_return, .offset = offset, .module = module};
+			       .ret = is_return, .offset = offset, .module = module,
+			       .cap = {.max = KFUNC_MAX_PROBES}};
 	if (has_glob(fn)) {
 		const char *searched = "";
 		int rc = module ? kfunc_module_each(c->host, module, fn, add_point, &x, &searched)
@@ -674,13 +672,9 @@ int kfunc_expand(struct compilation *c, struct node *spec, const char *rest,
 				   strerror(-rc));
 			return -1;
 		}
-		if (x.too_many) {
-			diag_error(c->diag, spec->loc,
-				   "'%s' matches more than %d kernel functions; narrow the pattern",
-				   text, KFUNC_MAX_PROBES);
+		if (expand_cap_check(c, &x.cap, spec, "kernel functions"))
 			return -1;
-		}
-		if (!x.added) {
+		if (!x.cap.added) {
 			if (module)
 				return sema_missing_probe(c, spec->loc,
 							  "no function of kernel module '%s' matches "
@@ -729,20 +723,10 @@ const char *kfunc_section(struct arena *a, const struct attach_point *ap)
 static void fill_value(struct compilation *c, struct ctx_access *out, const struct btf_value *v,
                        bool fentry, uint32_t slot)
 {
-	memset(out, 0, sizeof(*out));
-	out->kind = fentry ? CTX_U64_ARRAY : CTX_LOAD;
-	out->offset = slot;
-	out->size = v->size;
-	out->is_signed = v->is_signed;
 	/* an untagged pointer or an integer may hold an address of either
 	 * space: BTF without type tags does not say */
-	out->space = v->user ? SPACE_USER : SPACE_ANY;
-	out->type = type_int(v->is_signed, v->size);
-	if (v->is_pointer) {
-		/* typed from BTF, so args.file->f_path follows it */
-		struct type *t = v->type_id ? btf_lang_type(c, v->type_id) : NULL;
-		out->type = t && t->kind == TYPE_PTR ? t : &type_u64;
-	}
+	probe_btf_value_access(c, v, fentry ? CTX_U64_ARRAY : CTX_LOAD, slot,
+	                       v->user ? SPACE_USER : SPACE_ANY, out);
 }
 
 /* A kretprobe (the fallback of fexit) no longer has the argument
@@ -774,37 +758,24 @@ int kfunc_arg_field(struct compilation *c, const struct attach_point *ap, const 
 			   name, ap->func);
 		return -1;
 	}
-	const struct btf_func *fn = &k->fn;
-	for (int i = 0; i < fn->nparams; i++) {
-		const struct btf_value *v = &fn->params[i];
-		if (strcmp(v->name, name))
-			continue;
-		if (!v->readable) {
-			diag_error(c->diag, loc,
-				   "args.%s of %s has type '%s', which sonde cannot read yet", name,
-				   ap->func, v->c_type);
-			return -1;
-		}
-		if (!k->fentry && i >= 6) {
-			diag_error(c->diag, loc,
-				   "args.%s is argument %d of %s, passed on the stack; kprobes read "
-				   "only the six register arguments",
-				   name, i, ap->func);
-			return -1;
-		}
-		fill_value(c, out, v, k->fentry,
-		           k->fentry ? (uint32_t)i * 8 : kfunc_pt_regs_arg[i]);
-		compilation_bind_kernel(
-		    c, loc,
-		    arena_printf(&c->arena, "args.%s of %s (argument %d in this kernel's %s)",
-		                 name, ap->spec, i, ap->func));
-		return 0;
+	int i = probe_btf_param(c, &k->fn, name, loc, ap->func, "parameter",
+	                        arena_printf(&c->arena, "%s:%s", ap->prov->name, ap->func));
+	if (i < 0)
+		return -1;
+	if (!k->fentry && i >= 6) {
+		diag_error(c->diag, loc,
+		           "args.%s is argument %d of %s, passed on the stack; kprobes read "
+		           "only the six register arguments",
+		           name, i, ap->func);
+		return -1;
 	}
-	const char *cands[BTF_MAX_PARAMS];
-	for (int i = 0; i < fn->nparams; i++)
-		cands[i] = fn->params[i].name;
-	return probe_no_arg(c, loc, ap->func, "parameter", name, cands, fn->nparams,
-	                    arena_printf(&c->arena, "%s:%s", ap->prov->name, ap->func));
+	fill_value(c, out, &k->fn.params[i], k->fentry,
+	           k->fentry ? (uint32_t)i * 8 : kfunc_pt_regs_arg[i]);
+	compilation_bind_kernel(c, loc,
+	                        arena_printf(&c->arena,
+	                                     "args.%s of %s (argument %d in this kernel's %s)",
+	                                     name, ap->spec, i, ap->func));
+	return 0;
 }
 
 int kfunc_arg_index(struct compilation *c, const struct attach_point *ap, int index,

@@ -26,6 +26,7 @@
 #include "kernel/btf.h"
 #include "kernel/features.h"
 #include "probes/args.h"
+#include "probes/expand.h"
 #include "probes/provider.h"
 #include "runtime/runtime.h"
 
@@ -107,18 +108,15 @@ static int lsm_each(struct host *h, const char *glob, int (*cb)(const char *hook
 struct lsm_expand_ctx {
 	struct compilation *c;
 	struct node *spec;
-	size_t added;
-	bool too_many;
+	struct expand_cap cap;
 };
 
 static int add_hook(const char *hook, void *arg)
 {
 	struct lsm_expand_ctx *x = arg;
 	struct compilation *c = x->c;
-	if (x->added >= LSM_MAX_PROBES) {
-		x->too_many = true;
+	if (!expand_cap_room(&x->cap))
 		return 1;
-	}
 	struct btf_func *fn = arena_alloc(&c->arena, sizeof(*fn));
 	char name[256];
 	snprintf(name, sizeof(name), LSM_PREFIX "%s", hook);
@@ -132,8 +130,7 @@ static int add_hook(const char *hook, void *arg)
 		.data = fn,
 		.loc = x->spec->loc,
 	};
-	sema_add_attach_point(c, &ap);
-	x->added++;
+	expand_cap_add(c, &x->cap, &ap);
 	return 0;
 }
 
@@ -158,7 +155,7 @@ static int lsm_expand(struct compilation *c, struct node *spec, const char *rest
 			   text);
 		return -1;
 	}
-	struct lsm_expand_ctx x = {.c = c, .spec = spec};
+	struct lsm_expand_ctx x = {.c = c, .spec = spec, .cap = {.max = LSM_MAX_PROBES}};
 	if (has_glob(rest)) {
 		int rc = lsm_each(c->host, rest, add_hook, &x);
 		if (rc < 0) {
@@ -166,13 +163,9 @@ static int lsm_expand(struct compilation *c, struct node *spec, const char *rest
 				   strerror(-rc));
 			return -1;
 		}
-		if (x.too_many) {
-			diag_error(c->diag, spec->loc,
-				   "'%s' matches more than %d LSM hooks; narrow the pattern", text,
-				   LSM_MAX_PROBES);
+		if (expand_cap_check(c, &x.cap, spec, "LSM hooks"))
 			return -1;
-		}
-		if (!x.added)
+		if (!x.cap.added)
 			return sema_missing_probe(c, spec->loc,
 						  "no LSM hook matches '%s' (searched the kernel "
 						  "BTF's " LSM_PREFIX "* functions)",
@@ -203,45 +196,20 @@ static const char *lsm_section(struct arena *a, const struct attach_point *ap)
 	return arena_printf(a, "lsm/%s", ap->target);
 }
 
-static void fill_param(struct compilation *c, const struct btf_value *v, int i,
-		       struct ctx_access *out)
-{
-	memset(out, 0, sizeof(*out));
-	out->kind = CTX_U64_ARRAY;
-	out->offset = (uint32_t)i * 8;
-	out->size = v->size;
-	out->is_signed = v->is_signed;
-	out->type = type_int(v->is_signed, v->size);
-	/* a security hook's pointers are kernel objects unless tagged __user */
-	out->space = v->user ? SPACE_USER : btf_has_user_tags(c->host) ? SPACE_KERNEL : SPACE_ANY;
-	if (v->is_pointer) {
-		/* typed from BTF, so args.file->f_path follows it */
-		struct type *t = v->type_id ? btf_lang_type(c, v->type_id) : NULL;
-		out->type = t && t->kind == TYPE_PTR ? t : &type_u64;
-	}
-}
-
 static int lsm_arg_field(struct compilation *c, const struct attach_point *ap, const char *name,
 			 struct loc loc, struct ctx_access *out)
 {
 	const struct btf_func *fn = ap->data;
-	for (int i = 0; i < fn->nparams; i++) {
-		const struct btf_value *v = &fn->params[i];
-		if (strcmp(v->name, name))
-			continue;
-		if (!v->readable) {
-			diag_error(c->diag, loc,
-				   "args.%s of %s has type '%s', which sonde cannot read yet", name,
-				   ap->spec, v->c_type);
-			return -1;
-		}
-		fill_param(c, v, i, out);
-		return 0;
-	}
-	const char *cands[BTF_MAX_PARAMS];
-	for (int i = 0; i < fn->nparams; i++)
-		cands[i] = fn->params[i].name;
-	return probe_no_arg(c, loc, ap->spec, "parameter", name, cands, fn->nparams, ap->spec);
+	int i = probe_btf_param(c, fn, name, loc, ap->spec, "parameter", ap->spec);
+	if (i < 0)
+		return -1;
+	const struct btf_value *v = &fn->params[i];
+	/* a security hook's pointers are kernel objects unless tagged __user */
+	enum addr_space space = v->user                      ? SPACE_USER
+	                        : btf_has_user_tags(c->host) ? SPACE_KERNEL
+	                                                     : SPACE_ANY;
+	probe_btf_value_access(c, v, CTX_U64_ARRAY, (uint32_t)i * 8, space, out);
+	return 0;
 }
 
 static int lsm_arg_index(struct compilation *c, const struct attach_point *ap, int index,

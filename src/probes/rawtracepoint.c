@@ -98,41 +98,22 @@ static int rawtracepoint_arg_field(struct compilation *c, const struct attach_po
 		           name, ap->spec, ap->target, ap->target);
 		return -1;
 	}
-	for (int i = 0; i < fn->nparams; i++) {
-		const struct btf_value *v = &fn->params[i];
-		if (strcmp(v->name, name))
-			continue;
-		if (!v->readable) {
-			diag_error(c->diag, loc,
-			           "args.%s of %s has type '%s', which sonde cannot read yet", name,
-			           ap->spec, v->c_type);
-			return -1;
-		}
-		memset(out, 0, sizeof(*out));
-		out->kind = CTX_U64_ARRAY;
-		out->offset = (uint32_t)i * 8;
-		out->size = v->size;
-		out->is_signed = v->is_signed;
-		out->type = type_int(v->is_signed, v->size);
-		out->space = SPACE_KERNEL; /* the tracepoint's own arguments */
-		if (v->is_pointer) {
-			struct type *t = btf_lang_type(c, v->type_id);
-			out->type = t && t->kind == TYPE_PTR ? t : &type_u64;
-			/* BTF without __user tags does not say where a pointer points */
-			out->space = v->user                      ? SPACE_USER
-			             : btf_has_user_tags(c->host) ? SPACE_KERNEL
-			                                          : SPACE_ANY;
-		}
-		compilation_bind_kernel(
-		    c, loc,
-		    arena_printf(&c->arena, "args.%s of %s (argument %d in this kernel's signature)",
-		                 name, ap->spec, i));
-		return 0;
-	}
-	const char *cands[BTF_MAX_PARAMS];
-	for (int i = 0; i < fn->nparams; i++)
-		cands[i] = fn->params[i].name;
-	return probe_no_arg(c, loc, ap->spec, "argument", name, cands, fn->nparams, ap->spec);
+	int i = probe_btf_param(c, fn, name, loc, ap->spec, "argument", ap->spec);
+	if (i < 0)
+		return -1;
+	const struct btf_value *v = &fn->params[i];
+	/* the tracepoint's own arguments, but BTF without __user tags does not
+	 * say where a pointer points */
+	enum addr_space space = !v->is_pointer               ? SPACE_KERNEL
+	                        : v->user                    ? SPACE_USER
+	                        : btf_has_user_tags(c->host) ? SPACE_KERNEL
+	                                                     : SPACE_ANY;
+	probe_btf_value_access(c, v, CTX_U64_ARRAY, (uint32_t)i * 8, space, out);
+	compilation_bind_kernel(
+	    c, loc,
+	    arena_printf(&c->arena, "args.%s of %s (argument %d in this kernel's signature)", name,
+	                 ap->spec, i));
+	return 0;
 }
 
 static int rawtracepoint_attach(struct host *h, const struct probe_desc *pd,

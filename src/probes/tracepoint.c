@@ -147,23 +147,6 @@ static const char *tracepoint_section(struct arena *a, const struct attach_point
  * the system, traced or not */
 enum { SYSCALL_DISPATCH_MIN = 16 };
 
-/* Whether `n` holds a for loop, whose body (a bpf_loop callback) cannot
- * reach the record the prologue builds on the program's stack */
-static bool has_for(struct node *n)
-{
-	if (!n)
-		return false;
-	if (n->kind == N_FOR)
-		return true;
-	struct ast_child kids[AST_MAX_CHILDREN];
-	int nkids = ast_children(n, kids);
-	for (int i = 0; i < nkids; i++)
-		for (struct node *k = *kids[i].slot; k; k = kids[i].is_list ? k->next : NULL)
-			if (has_for(k))
-				return true;
-	return false;
-}
-
 /* Whether `n` uses the builtin `name`, bare or called (after sema: macro
  * calls are expanded in place) */
 static bool uses_name(struct node *n, const char *name)
@@ -249,7 +232,10 @@ static void plan_syscalls(struct compilation *c)
 		}
 	size_t served = 0, shared = 0, unknown = 0, looped = 0, ctx_kept = 0;
 	for (struct node *p = c->prog.probes; p; p = p->next) {
-		bool loops = has_for(p->u.probe.body) || has_for(p->u.probe.predicate);
+		/* a for loop's body (a bpf_loop callback) cannot reach the record
+		 * the prologue builds on the program's stack */
+		bool loops = ast_contains_kind(p->u.probe.body, N_FOR) ||
+		             ast_contains_kind(p->u.probe.predicate, N_FOR);
 		bool record = block_uses(p, "args");
 		bool sees_ctx = block_sees_ctx(p);
 		for (size_t i = 0; i < p->u.probe.naps; i++) {

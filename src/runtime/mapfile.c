@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "front/diag.h"
 #include "front/types.h"
 #include "runtime/runtime.h"
 
@@ -29,24 +30,20 @@ struct reader {
 };
 
 /* FILE:LINE:COL: ERROR: ..., the line, and a caret under `len` bytes from
- * `at` (as the compiler shows a script's errors) */
+ * `at` (as the compiler shows a script's errors: diag.c renders both) */
 static void bad(struct reader *r, const char *at, size_t len, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 static void bad(struct reader *r, const char *at, size_t len, const char *fmt, ...)
 {
-	size_t col = (size_t)(at - r->line);
-	fprintf(r->err, "%s:%u:%zu: ERROR: ", r->path, r->lineno, col + 1);
+	int col = (int)(at - r->line) + 1;
+	struct loc loc = {.first_line = (int)r->lineno,
+	                  .first_column = col,
+	                  .last_line = (int)r->lineno,
+	                  .last_column = col + (int)len - 1};
 	va_list ap;
 	va_start(ap, fmt);
-	vfprintf(r->err, fmt, ap);
+	diag_verror_line(r->err, r->path, r->line, strlen(r->line), loc, fmt, ap);
 	va_end(ap);
-	fprintf(r->err, "\n%5u | %s\n      | ", r->lineno, r->line);
-	for (size_t i = 0; i < col; i++)
-		fputc(r->line[i] == '\t' ? '\t' : ' ', r->err);
-	fputc('^', r->err);
-	for (size_t i = 1; i < len; i++)
-		fputc('~', r->err);
-	fputc('\n', r->err);
 	r->nerrors++;
 }
 

@@ -6,7 +6,8 @@
  * definition, nor one expansion with another, for a body that holds every
  * kind of expression and statement. A kind whose children the walker
  * forgot would be shared between the definition and its expansions, and
- * sema annotating one would annotate the other.
+ * sema annotating one would annotate the other. And ast_contains_kind,
+ * the search for a kind below a node.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -261,11 +262,35 @@ static void test_macro_expansion_shares_no_node(void **state)
 	compile_fini(&r);
 }
 
+/* ast_contains_kind looks below a node, however deep, but not along its
+ * `next` siblings: a probe without a loop is not one with a loop because
+ * the probe after it has one. */
+static void test_contains_kind_looks_down_not_along(void **state)
+{
+	(void)state;
+	struct compile_run r;
+	if (compile_run(&r,
+	                "BEGIN { @n[1] = 1; }\n"
+	                "END { if (1) { for ($kv : @n) { printf(\"%d\\n\", $kv.0); } } }\n") != 0)
+		fail_msg("the program does not compile:\n%s", compile_diags(&r));
+	struct node *begin = r.c.prog.probes;
+	assert_non_null(begin);
+	struct node *end = begin->next;
+	assert_non_null(end);
+	assert_false(ast_contains_kind(begin, N_FOR));
+	assert_true(ast_contains_kind(end, N_FOR));
+	assert_true(ast_contains_kind(end->u.probe.body, N_IF));
+	assert_false(ast_contains_kind(end, N_WHILE));
+	assert_false(ast_contains_kind(end->u.probe.predicate, N_FOR));
+	compile_fini(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_children_are_the_node_fields),
 	    cmocka_unit_test(test_macro_expansion_shares_no_node),
+	    cmocka_unit_test(test_contains_kind_looks_down_not_along),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

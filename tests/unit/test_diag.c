@@ -202,6 +202,38 @@ static void test_default_error_limit_is_20(void **state)
 	capture_close(&c);
 }
 
+/* An error in a file the sink does not hold (a --map-file line):
+ * rendered as a script's, tab kept under the caret, counted nowhere. */
+static void error_line(FILE *out, const char *name, const char *line, struct loc loc,
+                       const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+static void error_line(FILE *out, const char *name, const char *line, struct loc loc,
+                       const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	diag_verror_line(out, name, line, strlen(line), loc, fmt, ap);
+	va_end(ap);
+}
+
+static void test_error_in_a_line_of_another_file(void **state)
+{
+	(void)state;
+	struct capture c;
+	capture_open(&c);
+	error_line(c.out, "/tmp/list", "\t1.2.3.4 abc", at(0, 12, 10, 12, 12),
+	           "'%s' is not an integer value", "abc");
+	error_line(c.out, "/tmp/list", "10.0.0.0/", at(0, 3, 10, 3, 10), "no prefix");
+	assert_string_equal(capture_text(&c),
+	                    "/tmp/list:12:10: ERROR: 'abc' is not an integer value\n"
+	                    "   12 | \t1.2.3.4 abc\n"
+	                    "      | \t        ^~~\n"
+	                    "/tmp/list:3:10: ERROR: no prefix\n"
+	                    "    3 | 10.0.0.0/\n"
+	                    "      |          ^\n");
+	assert_int_equal(c.d.nerrors, 0);
+	capture_close(&c);
+}
+
 static void test_closest(void **state)
 {
 	(void)state;
@@ -543,6 +575,7 @@ int main(void)
 	    cmocka_unit_test(test_unknown_escape),
 	    cmocka_unit_test(test_duplicate_config),
 	    cmocka_unit_test(test_nesting_too_deep),
+	    cmocka_unit_test(test_error_in_a_line_of_another_file),
 	    cmocka_unit_test(test_long_operator_chain_too_deep),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

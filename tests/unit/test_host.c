@@ -280,6 +280,54 @@ static void test_helpers_are_the_hosts(void **state)
 	host_fini(&has);
 }
 
+/* A kprobe wildcard attaches to as many functions as the cap (512) and
+ * no more: one past it is a located error, not 513 programs. The host's
+ * kallsyms holds `n` functions cap_0.. (no ftrace list: all of them). */
+static void expect_kprobe_cap(int n, int want_rc, const char *want_diags)
+{
+	char syms[64];
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	assert_non_null(f);
+	for (int i = 0; i < n; i++)
+		fprintf(f, "ffffffff8%07x T cap_%d\n", 0x100 * i, i);
+	fclose(f);
+	write_temp(syms, sizeof(syms), text);
+	free(text);
+	const char *const no_paths[] = {NULL};
+	struct host h;
+	host_init(&h);
+	fake_features(&h, true);
+	h.kallsyms_path = syms;
+	h.traceable_paths = no_paths;
+	h.kprobe_blacklist_paths = no_paths;
+	struct compile_run r;
+	assert_int_equal(compile_run_host(&r, "kprobe:cap_* { @n = count(); }", NULL, &h),
+	                 want_rc);
+	assert_string_equal(compile_diags(&r), want_diags);
+	if (!want_rc) {
+		int points = 0;
+		for (struct probe_inst *pi = r.c.insts; pi; pi = pi->next)
+			points++;
+		assert_int_equal(points, n);
+	}
+	compile_fini(&r);
+	host_fini(&h);
+	unlink(syms);
+}
+
+static void test_kprobe_wildcard_cap(void **state)
+{
+	(void)state;
+	expect_kprobe_cap(512, 0, "");
+	expect_kprobe_cap(513, -1,
+	                  "-e:1:1: ERROR: 'kprobe:cap_*' matches more than 512 kernel functions; "
+	                  "narrow the pattern\n"
+	                  "    1 | kprobe:cap_* { @n = count(); }\n"
+	                  "      | ^~~~~~~~~~~~\n");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -289,6 +337,7 @@ int main(void)
 	    cmocka_unit_test(test_features_are_the_hosts),
 	    cmocka_unit_test(test_helpers_are_the_hosts),
 	    cmocka_unit_test(test_kprobe_missing_parameter),
+	    cmocka_unit_test(test_kprobe_wildcard_cap),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

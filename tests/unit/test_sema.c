@@ -25,6 +25,8 @@
 #include "settings.h"
 #include "manifest.h"
 #include "front/types.h"
+#include "kernel/btf.h"
+#include "probes/args.h"
 
 /* Compiles `src` (with --unsafe when asked) and compares every
  * diagnostic; the run must fail exactly when an error is expected. */
@@ -2789,6 +2791,62 @@ static void test_read_as_int_then_assigned_string(void **state)
 	compile_fini(&r);
 }
 
+/* args.NAME of a function BTF types, as fentry, lsm and raw tracepoints
+ * read it (probe_btf_param): the index of a parameter sonde can read; a
+ * parameter it cannot read and a name the function lacks are errors at
+ * the use, with the owner, noun and listing the provider gives. */
+static void test_btf_param(void **state)
+{
+	(void)state;
+	struct compile_run r;
+	assert_int_equal(compile_run(&r, "BEGIN { @n = 1; }"), 0);
+	struct btf_func fn = {.name = "f", .nparams = 3};
+	fn.params[0] =
+	    (struct btf_value){.name = "size", .c_type = "size_t", .size = 8, .readable = true};
+	fn.params[1] = (struct btf_value){.name = "tv", .c_type = "struct timeval", .size = 16};
+	fn.params[2] = (struct btf_value){
+	    .name = "delta", .c_type = "int", .size = 4, .is_signed = true, .readable = true};
+	struct loc at = {
+	    .file = 0, .first_line = 1, .first_column = 9, .last_line = 1, .last_column = 10};
+	assert_int_equal(probe_btf_param(&r.c, &fn, "delta", at, "f", "parameter", "fentry:f"), 2);
+	assert_string_equal(compile_diags(&r), "");
+	assert_int_equal(probe_btf_param(&r.c, &fn, "tv", at, "f", "parameter", "fentry:f"), -1);
+	assert_int_equal(probe_btf_param(&r.c, &fn, "sise", at, "lsm:f", "argument", "lsm:f"), -1);
+	assert_int_equal(probe_btf_param(&r.c, &fn, "zzzzzzzz", at, "f", "parameter", "fentry:f"),
+	                 -1);
+	assert_string_equal(
+	    compile_diags(&r),
+	    "-e:1:9: ERROR: args.tv of f has type 'struct timeval', which sonde cannot read yet\n"
+	    "    1 | BEGIN { @n = 1; }\n"
+	    "      |         ^~\n"
+	    "-e:1:9: ERROR: lsm:f has no argument 'sise'\n"
+	    "    1 | BEGIN { @n = 1; }\n"
+	    "      |         ^~\n"
+	    "NOTE: did you mean 'args.size'?\n"
+	    "-e:1:9: ERROR: f has no parameter 'zzzzzzzz'\n"
+	    "    1 | BEGIN { @n = 1; }\n"
+	    "      |         ^~\n"
+	    "NOTE: its parameters: 'sonde -lv fentry:f' lists them\n");
+	/* how it is read: where, its size and sign, its language type (an
+	 * integer; u64 for a pointer BTF does not type) */
+	struct ctx_access a;
+	probe_btf_value_access(&r.c, &fn.params[2], CTX_U64_ARRAY, 16, SPACE_KERNEL, &a);
+	assert_int_equal(a.kind, CTX_U64_ARRAY);
+	assert_int_equal(a.offset, 16);
+	assert_int_equal(a.size, 4);
+	assert_true(a.is_signed);
+	assert_int_equal(a.space, SPACE_KERNEL);
+	assert_ptr_equal(a.type, type_int(true, 4));
+	struct btf_value untyped = {.name = "p", .size = 8, .is_pointer = true, .readable = true};
+	probe_btf_value_access(&r.c, &untyped, CTX_LOAD, 112, SPACE_ANY, &a);
+	assert_int_equal(a.kind, CTX_LOAD);
+	assert_int_equal(a.offset, 112);
+	assert_false(a.is_signed);
+	assert_int_equal(a.space, SPACE_ANY);
+	assert_ptr_equal(a.type, &type_u64);
+	compile_fini(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -3016,6 +3074,7 @@ int main(void)
 	    cmocka_unit_test(test_ratelimit_rate_constant),
 	    cmocka_unit_test(test_ratelimit_map_of_its_own),
 	    cmocka_unit_test(test_hash_arguments),
+	    cmocka_unit_test(test_btf_param),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
