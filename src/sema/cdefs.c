@@ -420,8 +420,8 @@ static bool list_names_record(struct node *list, const char *tag, const char *na
 static const char *find_redefinition(struct cdefs_run *cr)
 {
 	struct compilation *c = cr->s.c;
-	if (!btf_vmlinux(c->host))
-		return NULL;
+	/* the kernel's BTF (5 MB read and parsed) is loaded by btf_find_record
+	 * at the first record the script defines, not for every script */
 	for (struct cdef_src *d = c->prog.cdefs; d; d = d->next) {
 		if (d->kind != CDEF_DECL)
 			continue;
