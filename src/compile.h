@@ -215,6 +215,14 @@ struct probe_inst {
 	bool pkt_write;        /* the block assigns pkt fields (sonde_pkt_set_*) */
 	const char *prog_name;
 	int index;
+	/* sema/share.c: the instance whose program this one runs, with the BPF
+	 * cookie `cookie` (its index in that program's tables); NULL: its own */
+	struct probe_inst *runs;
+	uint32_t cookie;
+	/* a program that several instances run: their specs and functions by
+	 * cookie (`probe` and `func` read them); ncookies 0: it runs alone */
+	const char **cookie_specs, **cookie_funcs;
+	uint32_t ncookies;
 	struct probe_inst *next;
 };
 

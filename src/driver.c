@@ -227,7 +227,9 @@ static struct program *build_manifest(const struct backend *be, struct compilati
 	m->probes = arena_alloc(a, (c->ninsts + 1) * sizeof(*m->probes));
 	for (struct probe_inst *pi = c->insts; pi; pi = pi->next) {
 		struct probe_desc *d = &m->probes[pi->index];
-		d->prog_name = arena_strdup(a, pi->prog_name);
+		d->prog_name = arena_strdup(a, (pi->runs ? pi->runs : pi)->prog_name);
+		d->shares_program = pi->runs || pi->ncookies;
+		d->cookie = pi->cookie;
 		d->provider = arena_strdup(a, pi->ap->prov->name);
 		d->spec = arena_strdup(a, pi->ap->spec);
 		d->target = pi->ap->target ? arena_strdup(a, pi->ap->target) : NULL;

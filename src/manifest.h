@@ -265,6 +265,10 @@ struct probe_desc {
 	int script_line;       /* where the probe block starts (for messages) */
 	int file;
 	bool from_wildcard;    /* one of the matches of a wildcard spec */
+	/* its program serves other attach points too (prog_name is shared):
+	 * the attach gives it `cookie`, read with bpf_get_attach_cookie */
+	bool shares_program;
+	uint64_t cookie;
 };
 
 struct manifest {

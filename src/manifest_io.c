@@ -158,6 +158,8 @@ static void put_probe(struct mio_buf *b, const struct probe_desc *d)
 	mio_put_u32(b, (uint32_t)d->script_line);
 	mio_put_u32(b, (uint32_t)d->file);
 	mio_put_u8(b, d->from_wildcard);
+	mio_put_u8(b, d->shares_program);
+	mio_put_u64(b, d->cookie);
 }
 
 int manifest_encode(struct mio_buf *b, const struct program *p, const struct diag *d,
@@ -448,6 +450,8 @@ static void get_probe(struct mio_reader *r, struct probe_desc *d)
 	d->script_line = (int)mio_get_u32(r);
 	d->file = (int)mio_get_u32(r);
 	d->from_wildcard = mio_get_u8(r) != 0;
+	d->shares_program = mio_get_u8(r) != 0;
+	d->cookie = mio_get_u64(r);
 }
 
 int manifest_decode(const void *data, size_t len, struct program *p, struct run_extras *x,

@@ -44,7 +44,7 @@
 #include "manifest.h"
 #include "manifest_io.h"
 
-enum { OBJFILE_FORMAT = 3 };
+enum { OBJFILE_FORMAT = 4 };
 #define OBJFILE_SECTION ".sonde.manifest"
 
 /* Whether `data` starts as an ELF file does. */

@@ -241,8 +241,10 @@ int cg_build(struct compilation *c, LLVMContextRef ctx, LLVMModuleRef mod, struc
 	LLVMSetInitializer(lic, LLVMConstStringInContext(ctx, license, (unsigned)strlen(license), 0));
 	LLVMSetSection(lic, "license");
 
+	/* an instance that runs another's program (sema/share.c) has none */
 	for (struct probe_inst *pi = c->insts; pi; pi = pi->next)
-		cg_probe(&g, pi);
+		if (!pi->runs)
+			cg_probe(&g, pi);
 	free(g.temps);
 	if (g.zeros) {
 		LLVMTypeRef zt = LLVMArrayType2(g.i8, g.zeros_size);

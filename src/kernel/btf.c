@@ -21,6 +21,14 @@
 
 void btf_host_free(struct host *h)
 {
+	btf_dump__free(h->btf_dump);
+	h->btf_dump = NULL;
+	free(h->btf_dump_sink);
+	h->btf_dump_sink = NULL;
+	free(h->btf_funcs);
+	h->btf_funcs = NULL;
+	h->nbtf_funcs = 0;
+	h->btf_funcs_made = false;
 	btf__free(h->btf);
 	h->btf = NULL;
 	h->btf_loaded = false;
@@ -49,14 +57,14 @@ int btf_vmlinux_err(struct host *h)
 	return h->btf_err;
 }
 
-struct strbuf {
+struct host_dump_sink {
 	char *buf;
 	size_t size, len;
 };
 
 static void dump_printf(void *ctx, const char *fmt, va_list ap)
 {
-	struct strbuf *sb = ctx;
+	struct host_dump_sink *sb = ctx;
 	if (sb->len >= sb->size)
 		return;
 	int n = vsnprintf(sb->buf + sb->len, sb->size - sb->len, fmt, ap);
@@ -66,22 +74,27 @@ static void dump_printf(void *ctx, const char *fmt, va_list ap)
 		sb->len = sb->size - 1;
 }
 
-static void type_c_name(const struct btf *btf, uint32_t id, char *buf, size_t size)
+static void type_c_name(struct host *h, const struct btf *btf, uint32_t id, char *buf, size_t size)
 {
-	struct strbuf sb = {buf, size, 0};
 	buf[0] = 0;
 	if (!id) {
 		snprintf(buf, size, "void");
 		return;
 	}
-	struct btf_dump *d = btf_dump__new(btf, dump_printf, &sb, NULL);
-	if (!d) {
+	if (!h->btf_dump) {
+		h->btf_dump_sink = calloc(1, sizeof(*h->btf_dump_sink));
+		h->btf_dump = h->btf_dump_sink
+		                  ? btf_dump__new(btf, dump_printf, h->btf_dump_sink, NULL)
+		                  : NULL;
+	}
+	if (!h->btf_dump) {
 		snprintf(buf, size, "?");
 		return;
 	}
+	*h->btf_dump_sink = (struct host_dump_sink){buf, size, 0};
 	LIBBPF_OPTS(btf_dump_emit_type_decl_opts, opts, .field_name = "");
-	btf_dump__emit_type_decl(d, id, &opts);
-	btf_dump__free(d);
+	btf_dump__emit_type_decl(h->btf_dump, id, &opts);
+	*h->btf_dump_sink = (struct host_dump_sink){0};
 }
 
 /* Skips typedefs, modifiers and type tags; notes a "user" tag on the way. */
@@ -97,12 +110,13 @@ static const struct btf_type *skip_mods(const struct btf *btf, uint32_t id, bool
 	return t;
 }
 
-static void describe(const struct btf *btf, uint32_t id, const char *name, struct btf_value *v)
+static void describe(struct host *h, const struct btf *btf, uint32_t id, const char *name,
+                     struct btf_value *v)
 {
 	memset(v, 0, sizeof(*v));
 	v->name = name ? name : "";
 	v->type_id = id;
-	type_c_name(btf, id, v->c_type, sizeof(v->c_type));
+	type_c_name(h, btf, id, v->c_type, sizeof(v->c_type));
 	const struct btf_type *t = skip_mods(btf, id, NULL);
 	if (!t)
 		return;
@@ -132,7 +146,8 @@ static void describe(const struct btf *btf, uint32_t id, const char *name, struc
 	}
 }
 
-static void fill_func(const struct btf *btf, const struct btf_type *fn, struct btf_func *out)
+static void fill_func(struct host *h, const struct btf *btf, const struct btf_type *fn,
+                      struct btf_func *out)
 {
 	memset(out, 0, sizeof(*out));
 	out->name = btf__name_by_offset(btf, fn->name_off);
@@ -148,10 +163,56 @@ static void fill_func(const struct btf *btf, const struct btf_type *fn, struct b
 		n = BTF_MAX_PARAMS;
 	out->nparams = n;
 	for (int i = 0; i < n; i++)
-		describe(btf, p[i].type, btf__name_by_offset(btf, p[i].name_off), &out->params[i]);
+		describe(h, btf, p[i].type, btf__name_by_offset(btf, p[i].name_off),
+		         &out->params[i]);
 	out->has_ret = proto->type != 0;
 	if (out->has_ret)
-		describe(btf, proto->type, "retval", &out->ret);
+		describe(h, btf, proto->type, "retval", &out->ret);
+}
+
+struct host_btf_func {
+	const char *name;
+	uint32_t id;
+};
+
+static int cmp_btf_func(const void *a, const void *b)
+{
+	const struct host_btf_func *x = a, *y = b;
+	int c = strcmp(x->name, y->name);
+	/* the first of a repeated name, as libbpf's lookup finds it */
+	return c ? c : (x->id > y->id) - (x->id < y->id);
+}
+
+/* The BTF id of function `name` (the lowest, as btf__find_by_name_kind
+ * gives it), from the sorted index made on the first call; -ENOENT */
+static int func_id(struct host *h, const struct btf *btf, const char *name)
+{
+	if (!h->btf_funcs_made) {
+		h->btf_funcs_made = true;
+		uint32_t n = btf__type_cnt(btf);
+		h->btf_funcs = malloc(n * sizeof(*h->btf_funcs));
+		for (uint32_t id = 1; h->btf_funcs && id < n; id++) {
+			const struct btf_type *t = btf__type_by_id(btf, id);
+			if (btf_is_func(t))
+				h->btf_funcs[h->nbtf_funcs++] = (struct host_btf_func){
+				    btf__name_by_offset(btf, t->name_off), id};
+		}
+		if (h->btf_funcs)
+			qsort(h->btf_funcs, h->nbtf_funcs, sizeof(*h->btf_funcs), cmp_btf_func);
+	}
+	if (!h->btf_funcs)
+		return btf__find_by_name_kind(btf, name, BTF_KIND_FUNC);
+	size_t lo = 0, hi = h->nbtf_funcs;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (strcmp(h->btf_funcs[mid].name, name) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo < h->nbtf_funcs && !strcmp(h->btf_funcs[lo].name, name))
+		return (int)h->btf_funcs[lo].id;
+	return -ENOENT;
 }
 
 int btf_func_get(struct host *h, const char *name, struct btf_func *out)
@@ -159,10 +220,10 @@ int btf_func_get(struct host *h, const char *name, struct btf_func *out)
 	struct btf *btf = btf_vmlinux(h);
 	if (!btf)
 		return -ENODATA;
-	int id = btf__find_by_name_kind(btf, name, BTF_KIND_FUNC);
+	int id = func_id(h, btf, name);
 	if (id < 0)
 		return -ENOENT;
-	fill_func(btf, btf__type_by_id(btf, (uint32_t)id), out);
+	fill_func(h, btf, btf__type_by_id(btf, (uint32_t)id), out);
 	return 0;
 }
 

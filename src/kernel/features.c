@@ -457,6 +457,11 @@ const struct features *feat_get(struct host *h)
 	return f;
 }
 
+bool feat_kprobe_multi(struct host *h)
+{
+	return btf_find_record(h, "bpf_kprobe_multi_link", false) > 0;
+}
+
 bool feat_has_helper(struct host *h, enum bpf_func_id id)
 {
 	if ((unsigned)id < HOST_HELPERS && h->helpers[id])
@@ -478,7 +483,7 @@ static void line(FILE *out, const char *what, bool ok, const char *yes, const ch
 /* The same answers under the names bpftrace --info gives them, one
  * "name: yes" line each, for scripts (and bpftrace's own tests) that read
  * them: what sonde can use here, "no" for what it has no probe or builtin
- * for (kprobe_multi, iter, dpath), "unknown" for a check that needs
+ * for (iter, dpath), "unknown" for a check that needs
  * privilege this process lacks. skboutput is fentry's answer: its helper
  * (5.5) is older than any kernel whose fentry programs load. */
 static void print_bpftrace_words(struct host *h, const struct features *f, FILE *out)
@@ -507,7 +512,7 @@ static void print_bpftrace_words(struct host *h, const struct features *f, FILE 
 	fprintf(out, "  perf_event_array: %s\n", perf_array);
 	fprintf(out, "  kprobe: %s\n", f->kprobes ? "yes" : "no");
 	fprintf(out, "  kfunc: %s\n", f->fentry_unknown ? unknown : f->fentry ? "yes" : "no");
-	fprintf(out, "  kprobe_multi: no\n");
+	fprintf(out, "  kprobe_multi: %s\n", f->kprobes && feat_kprobe_multi(h) ? "yes" : "no");
 	fprintf(out, "  iter:task: no\n");
 	fprintf(out, "  iter:task_file: no\n");
 	/* usdt semaphores are counted by the kernel (ref_ctr_offset) */

@@ -56,6 +56,12 @@ bool feat_bpf_privileged(void);
 /* --info: the list in words. */
 void feat_print(struct host *h, FILE *out);
 
+/* Whether the kernel attaches one kprobe program to many functions in one
+ * link (BPF_TRACE_KPROBE_MULTI, Linux 5.18, over fprobe): its link struct
+ * is in BTF only when the kernel was built with CONFIG_FPROBE, without
+ * which the link's attach fails. */
+bool feat_kprobe_multi(struct host *h);
+
 /* Whether the kernel has BPF helper `id` (asked once per helper and host);
  * yes when it cannot be told (no privilege to ask), so compiling without
  * loading still works. */

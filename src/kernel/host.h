@@ -25,6 +25,9 @@
 #include "kernel/features.h"
 
 struct btf;
+struct host_btf_func;
+struct btf_dump;
+struct host_dump_sink;
 struct host_ksym;
 struct host_elf_file;
 struct host_proc_maps;
@@ -58,6 +61,17 @@ struct host {
 	int btf_err; /* -errno when it could not be loaded */
 	bool btf_loaded;
 	signed char btf_user_tags; /* btf_has_user_tags(): 0 not looked, 1 yes, -1 no */
+	/* BTF's functions sorted by name, made on the first lookup
+	 * (btf_func_get): a wildcard looks up hundreds, and libbpf's own
+	 * lookup reads all of BTF's types each time */
+	struct host_btf_func *btf_funcs;
+	size_t nbtf_funcs;
+	bool btf_funcs_made;
+	/* one btf_dump for the C names of types (btf.c's type_c_name): libbpf
+	 * reads all of BTF's types to make one; its sink is the buffer of the
+	 * name being written */
+	struct btf_dump *btf_dump;
+	struct host_dump_sink *btf_dump_sink;
 
 	/* kallsyms' text symbols, sorted by address (symbols.c) */
 	struct host_ksym *ksyms;

@@ -47,6 +47,8 @@ struct kfunc_ap {
 	bool fentry;  /* attached through the trampoline, else a kprobe */
 	bool ret;     /* kretprobe / fexit */
 	bool has_btf; /* fn is valid */
+	/* kfunc_share_class: a program it shares is a kprobe_multi one */
+	bool multi_if_shared;
 	struct btf_func fn;
 };
 
@@ -713,8 +715,28 @@ int kfunc_expand(struct compilation *c, struct node *spec, const char *rest,
 	return 0;
 }
 
+/* Kprobes (not trampolines, whose programs each name their function) at
+ * a function's entry or return, where the kernel gives the program a
+ * cookie: a perf-event kprobe since 5.15, a kprobe_multi link since 5.18.
+ * Where the kernel has kprobe_multi, a shared program is of that kind,
+ * attached to all its functions in one link (kfunc_attach_shared); a
+ * module's functions are named MODULE:FUNCTION, which that link does not
+ * look up. */
+static const char *kfunc_share_class(struct compilation *c, const struct attach_point *ap)
+{
+	struct kfunc_ap *k = ap->data;
+	if (!k || k->fentry || ap->value || ap->aux)
+		return NULL;
+	if (feat_section_has_helper("kprobe", BPF_FUNC_get_attach_cookie) != 1)
+		return NULL;
+	k->multi_if_shared = !strchr(ap->target, ':') && feat_kprobe_multi(c->host);
+	return ap->target;
+}
+
 const char *kfunc_section(struct arena *a, const struct attach_point *ap)
 {
+	if (ap->shared && ap->data && ((const struct kfunc_ap *)ap->data)->multi_if_shared)
+		return arena_printf(a, "%s.multi/%s", ap->target, ap->func);
 	/* libbpf finds an fentry program's attach_btf_id from its section;
 	 * the target's ":MODULE" is not part of it */
 	return arena_printf(a, "%.*s/%s", (int)strcspn(ap->target, ":"), ap->target, ap->func);
@@ -860,7 +882,8 @@ int kfunc_attach(struct host *h, const struct probe_desc *pd, struct bpf_program
 		link = bpf_program__attach_trace(prog);
 	} else {
 		LIBBPF_OPTS(bpf_kprobe_opts, opts, .offset = pd->value,
-			    .retprobe = !strncmp(pd->target, "kretprobe", mode_len));
+			    .retprobe = !strncmp(pd->target, "kretprobe", mode_len),
+			    .bpf_cookie = pd->cookie);
 		/* the message below says what failed; libbpf's own line on
 		 * stderr would say it twice, in errno's words */
 		libbpf_print_fn_t old = libbpf_set_print(NULL);
@@ -882,6 +905,72 @@ int kfunc_attach(struct host *h, const struct probe_desc *pd, struct bpf_program
 		return e;
 	}
 	return rt_attachment_add_link(att, link);
+}
+
+/* Attaches pds[0..n) in one kprobe_multi link; when the kernel refuses
+ * the link (one function it cannot trace), each half in a link of its
+ * own, down to the one function that fails, whose rcs gets the error. */
+static void attach_multi_range(const struct probe_desc *const *pds, const char **syms,
+                               const __u64 *cookies, size_t n, struct bpf_program *prog,
+                               struct rt_attachment *att, int *rcs, char *err, size_t errsz)
+{
+	LIBBPF_OPTS(bpf_kprobe_multi_opts, opts, .syms = syms, .cookies = cookies, .cnt = n,
+	            .retprobe = !strncmp(pds[0]->target, "kretprobe", 9));
+	libbpf_print_fn_t old = libbpf_set_print(NULL);
+	struct bpf_link *link = bpf_program__attach_kprobe_multi_opts(prog, NULL, &opts);
+	int e = link ? 0 : -errno;
+	libbpf_set_print(old);
+	if (link) {
+		int rc = rt_attachment_add_link(att, link);
+		if (rc)
+			bpf_link__destroy(link);
+		for (size_t i = 0; i < n; i++)
+			rcs[i] = rc;
+		return;
+	}
+	if (n == 1) {
+		rcs[0] = e;
+		if (!*err)
+			snprintf(err, errsz, "attaching as %s to %s failed: %s", pds[0]->target,
+			         pds[0]->func, strerror(-e));
+		return;
+	}
+	size_t half = n / 2;
+	attach_multi_range(pds, syms, cookies, half, prog, att, rcs, err, errsz);
+	attach_multi_range(pds + half, syms + half, cookies + half, n - half, prog, att, rcs + half,
+	                   err, errsz);
+}
+
+/* The functions of a kprobe_multi program (kfunc_share_class), in one
+ * link; any other shared program is attached one kprobe at a time */
+static int kfunc_attach_shared(struct host *h, const struct probe_desc *const *pds, size_t n,
+                               struct bpf_program *prog, struct rt_attachment *att, int *rcs,
+                               char *err, size_t errsz)
+{
+	if (bpf_program__expected_attach_type(prog) != BPF_TRACE_KPROBE_MULTI)
+		return -EOPNOTSUPP;
+	const struct features *f = feat_get(h);
+	if (!f->kprobes) {
+		for (size_t i = 0; i < n; i++)
+			rcs[i] = -ENODEV;
+		snprintf(err, errsz, "%s", f->kprobes_why);
+		return 0;
+	}
+	const char **syms = calloc(n, sizeof(*syms));
+	__u64 *cookies = calloc(n, sizeof(*cookies));
+	if (!syms || !cookies) {
+		free(syms);
+		free(cookies);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < n; i++) {
+		syms[i] = pds[i]->func;
+		cookies[i] = pds[i]->cookie;
+	}
+	attach_multi_range(pds, syms, cookies, n, prog, att, rcs, err, errsz);
+	free(syms);
+	free(cookies);
+	return 0;
 }
 
 static int kprobe_expand(struct compilation *c, struct node *spec, const char *rest)
@@ -916,9 +1005,11 @@ const struct provider provider_kprobe = {
 	.fires_newest_first = true,
 	.expand = kprobe_expand,
 	.section = kfunc_section,
+	.share_class = kfunc_share_class,
 	.arg_field = kfunc_arg_field,
 	.arg_index = kfunc_arg_index,
 	.attach = kfunc_attach,
+	.attach_shared = kfunc_attach_shared,
 	.list = kprobe_list,
 	.untyped_list_order = 1,
 };
@@ -930,7 +1021,9 @@ const struct provider provider_kretprobe = {
 	.ctx = CTX_HAS_RETVAL | CTX_HAS_USER | CTX_HAS_STACK | CTX_HAS_FUNC,
 	.expand = kretprobe_expand,
 	.section = kfunc_section,
+	.share_class = kfunc_share_class,
 	.retval = kfunc_retval,
 	.attach = kfunc_attach,
+	.attach_shared = kfunc_attach_shared,
 	.list = kretprobe_list,
 };

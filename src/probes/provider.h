@@ -38,6 +38,9 @@ struct attach_point {
 	void *data;         /* provider-private (e.g. the tracepoint format) */
 	struct loc loc;     /* the spec in the script */
 	bool from_wildcard; /* the spec has a wildcard (set by sema, not the provider) */
+	/* its program serves other attach points too (set by sema/share.c,
+	 * before the section is asked for) */
+	bool shared;
 };
 
 /* How a context value (args.NAME, argN, retval) is read in BPF. */
@@ -230,12 +233,28 @@ struct provider {
 	 * knowing all of them (probes/tracepoint.c serves many syscall
 	 * tracepoints from one raw_syscalls program). NULL: nothing to do. */
 	void (*plan)(struct compilation *c);
+	/* Whether the program of attach point `ap` may serve other attach
+	 * points of its probe too (sema/share.c): its attach gives the program
+	 * a BPF cookie, so one program compiled and verified once runs at
+	 * many places. Returns a name of the kind of program (attach points
+	 * of one probe with the same name share one), or NULL: a program of
+	 * its own. NULL hook: never shared. */
+	const char *(*share_class)(struct compilation *c, const struct attach_point *ap);
 	/* Codegen: nonzero when the program of this attach point runs on a
 	 * raw_syscalls tracepoint (SYSCALL_REGS_ENTER or _EXIT) instead of
 	 * its own tracepoint: its prologue then rebuilds the tracepoint's
 	 * record from the raw arguments (the saved registers, the syscall
 	 * number or return value), where args.NAME reads it as usual. */
 	int (*syscall_regs)(const struct attach_point *ap);
+	/* Runtime: attach the `n` attach points that share one program
+	 * (probe_desc.shares_program) at once, writing each one's result
+	 * (0 or -errno) into rcs[i] and the first failure's sentence into
+	 * err. Returns 0 when it took them (whatever rcs says), -EOPNOTSUPP
+	 * when the runtime should attach them one by one with `attach`.
+	 * NULL: one by one. */
+	int (*attach_shared)(struct host *h, const struct probe_desc *const *pds, size_t n,
+			     struct bpf_program *prog, struct rt_attachment *att, int *rcs,
+			     char *err, size_t errsz);
 	/* ELF section of the program for one attach point. */
 	const char *(*section)(struct arena *a, const struct attach_point *ap);
 	/* args.NAME: fills `out` or reports an error at `loc` and returns -1. */

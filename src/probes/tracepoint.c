@@ -12,10 +12,12 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "compile.h"
 #include "kernel/btf.h"
+#include "kernel/features.h"
 #include "kernel/host.h"
 #include "kernel/syscalls.h"
 #include "kernel/tracefs.h"
@@ -596,6 +598,39 @@ static void tracepoint_plan(struct compilation *c)
 	plan_raw(c);
 }
 
+/* The matches of a wildcard share one program (sema/share.c) where the
+ * kernel gives the program type a BPF cookie: perf-event tracepoints
+ * since 5.15, raw tracepoints since 6.10 (their bpf_get_attach_cookie
+ * came with it). Those a syscall dispatcher serves are tail-called from a
+ * program array, which has no cookie. */
+static const char *tracepoint_share_class(struct compilation *c, const struct attach_point *ap)
+{
+	(void)c;
+	if (ap->value)
+		return NULL;
+	const char *section = ap->aux & AUX_RAW_TP ? "raw_tp" : "tracepoint";
+	return feat_section_has_helper(section, BPF_FUNC_get_attach_cookie) == 1 ? section : NULL;
+}
+
+/* BPF_RAW_TRACEPOINT_OPEN with a cookie (Linux 6.10), which libbpf 1.1
+ * cannot ask for: the attr's layout of that kernel */
+static int raw_tp_open_cookie(const char *name, int prog_fd, uint64_t cookie)
+{
+	struct {
+		uint64_t name;
+		uint32_t prog_fd;
+		uint32_t pad;
+		uint64_t cookie;
+	} attr = {
+	    .name = (uint64_t)(uintptr_t)name, .prog_fd = (uint32_t)prog_fd, .cookie = cookie};
+	union bpf_attr whole;
+	_Static_assert(sizeof(attr) <= sizeof(whole), "bpf_attr is larger");
+	memset(&whole, 0, sizeof(whole));
+	memcpy(&whole, &attr, sizeof(attr));
+	int fd = (int)syscall(__NR_bpf, BPF_RAW_TRACEPOINT_OPEN, &whole, sizeof(attr));
+	return fd < 0 ? -errno : fd;
+}
+
 #define INSN(CODE, DST, SRC, OFF, IMM)                                                          \
 	((struct bpf_insn){.code = (CODE), .dst_reg = (DST), .src_reg = (SRC), .off = (OFF),     \
 			   .imm = (IMM)})
@@ -744,6 +779,19 @@ static int tracepoint_attach(struct host *h, const struct probe_desc *pd, struct
 		}
 		return 0;
 	}
+	if ((pd->aux & AUX_RAW_TP) && pd->shares_program) {
+		int fd = raw_tp_open_cookie(pd->func, bpf_program__fd(prog), pd->cookie);
+		if (fd < 0) {
+			snprintf(err, errsz, "attaching to the raw tracepoint %s failed: %s",
+			         pd->func, strerror(-fd));
+			return fd;
+		}
+		if (rt_attachment_add_fd(att, fd)) {
+			close(fd);
+			return -ENOMEM;
+		}
+		return 0;
+	}
 	if (pd->aux & AUX_RAW_TP) {
 		struct bpf_link *link = bpf_program__attach_raw_tracepoint(prog, pd->func);
 		if (!link) {
@@ -763,7 +811,8 @@ static int tracepoint_attach(struct host *h, const struct probe_desc *pd, struct
 	}
 	memcpy(cat, pd->target, len);
 	cat[len] = 0;
-	struct bpf_link *link = bpf_program__attach_tracepoint(prog, cat, slash + 1);
+	LIBBPF_OPTS(bpf_tracepoint_opts, opts, .bpf_cookie = pd->cookie);
+	struct bpf_link *link = bpf_program__attach_tracepoint_opts(prog, cat, slash + 1, &opts);
 	if (!link) {
 		int e = -errno;
 		snprintf(err, errsz, "attaching to the tracepoint failed: %s", strerror(-e));
@@ -820,16 +869,17 @@ static int tracepoint_list(struct probe_lister *l, const char *rest)
 }
 
 const struct provider provider_tracepoint = {
-	.name = "tracepoint",
-	.aliases = tracepoint_aliases,
-	.run = RUN_ATTACHED,
-	.ctx = CTX_HAS_ARGS | CTX_HAS_USER | CTX_HAS_STACK | CTX_HAS_FUNC,
-	.expand = tracepoint_expand,
-	.plan = tracepoint_plan,
-	.syscall_regs = tracepoint_syscall_regs,
-	.section = tracepoint_section,
-	.arg_field = tracepoint_arg_field,
-	.attach = tracepoint_attach,
-	.list = tracepoint_list,
-	.untyped_list_order = 2,
+    .name = "tracepoint",
+    .aliases = tracepoint_aliases,
+    .run = RUN_ATTACHED,
+    .ctx = CTX_HAS_ARGS | CTX_HAS_USER | CTX_HAS_STACK | CTX_HAS_FUNC,
+    .expand = tracepoint_expand,
+    .plan = tracepoint_plan,
+    .share_class = tracepoint_share_class,
+    .syscall_regs = tracepoint_syscall_regs,
+    .section = tracepoint_section,
+    .arg_field = tracepoint_arg_field,
+    .attach = tracepoint_attach,
+    .list = tracepoint_list,
+    .untyped_list_order = 2,
 };

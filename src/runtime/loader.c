@@ -298,7 +298,10 @@ int ld_load(const struct program *p, struct diag *d, unsigned flags, uint32_t dw
 				out->keep_fds[out->nkeep_fds++] = keep;
 			}
 		}
-		if (flags & LD_VERIFIER_LOG) {
+		/* the attach points after the first of a shared program (its
+		 * cookie 0) have no program of their own */
+		bool not_first = p->m.probes[i].shares_program && p->m.probes[i].cookie;
+		if ((flags & LD_VERIFIER_LOG) && !not_first) {
 			/* -d: the verifier's trace and statistics of every program */
 			out->log_bufs[i] = calloc(1, LOG_SIZE);
 			if (out->log_bufs[i]) {
@@ -335,7 +338,8 @@ int ld_load(const struct program *p, struct diag *d, unsigned flags, uint32_t dw
 	 * the ones after it were never loaded */
 	for (uint32_t i = 0; (flags & LD_VERIFIER_LOG) && i < p->m.nprobes; i++) {
 		const char *log = out->log_bufs[i];
-		if (rc && !(log && *log))
+		if ((rc && !(log && *log)) ||
+		    (p->m.probes[i].shares_program && p->m.probes[i].cookie))
 			continue;
 		fprintf(stderr, "verifier log of %s (%s):\n%s\n", p->m.probes[i].prog_name,
 			p->m.probes[i].spec, log && *log ? log : "(none)");

@@ -970,6 +970,46 @@ static uint32_t attach_order(const struct run *r, uint32_t nth)
 	return nth;
 }
 
+/* The attach points sharing probe i's program (probe_desc.shares_program),
+ * attached at once by their provider (provider.attach_shared): each one
+ * taken gets taken[j] 1 and its result in rcs[j]; the first failure's
+ * sentence goes into err and its index into *err_at. None is taken (all
+ * stay 0) when the provider attaches them one by one. */
+static void attach_shared_group(struct run *r, uint32_t i, signed char *taken, int *rcs, char *err,
+                                size_t errsz, uint32_t *err_at)
+{
+	const struct manifest *m = &r->p->m;
+	const struct provider *prov = provider_find(m->probes[i].provider);
+	uint32_t *at = calloc(m->nprobes, sizeof(*at));
+	const struct probe_desc **pds = calloc(m->nprobes, sizeof(*pds));
+	int *results = calloc(m->nprobes, sizeof(*results));
+	size_t n = 0;
+	for (uint32_t j = 0; at && pds && results && j < m->nprobes; j++)
+		if (m->probes[j].shares_program && r->ld.progs[j] == r->ld.progs[i] &&
+		    attached_at_runtime(&m->probes[j])) {
+			at[n] = j;
+			pds[n++] = &m->probes[j];
+		}
+	int rc = -ENOMEM;
+	if (n)
+		rc = prov->attach_shared(r->o->host, pds, n, r->ld.progs[i], &r->att, results, err,
+		                         errsz);
+	if (rc != -EOPNOTSUPP) {
+		taken[i] = 1;
+		rcs[i] = rc;
+		*err_at = i;
+		for (size_t k = 0; k < n; k++) {
+			taken[at[k]] = 1;
+			rcs[at[k]] = rc ? rc : results[k];
+			if (rcs[at[k]] && *err_at == i && (rc || results[k]))
+				*err_at = at[k];
+		}
+	}
+	free(at);
+	free(pds);
+	free(results);
+}
+
 /* One probe after the other; a signal is read between two, so it stops
  * the attaching within one attach. */
 static int attach_all(struct run *r)
@@ -983,6 +1023,17 @@ static int attach_all(struct run *r)
 	for (uint32_t i = 0; i < r->p->m.nprobes; i++)
 		pg.total += attached_at_runtime(&r->p->m.probes[i]);
 	int rc = EXIT_OK;
+	/* attach points whose shared program their provider attached at once */
+	signed char *taken = calloc(r->p->m.nprobes + 1, 1);
+	int *taken_rc = calloc(r->p->m.nprobes + 1, sizeof(*taken_rc));
+	char group_err[512] = "";
+	uint32_t group_err_at = UINT32_MAX;
+	if (!taken || !taken_rc) {
+		free(taken);
+		free(taken_rc);
+		fprintf(stderr, "sonde: out of memory\n");
+		return EXIT_ATTACH;
+	}
 	for (uint32_t o = 0; o < r->p->m.nprobes && rc == EXIT_OK; o++) {
 		uint32_t i = attach_order(r, o);
 		const struct probe_desc *pd = &r->p->m.probes[i];
@@ -1007,9 +1058,20 @@ static int attach_all(struct run *r)
 				 getenv("SONDE_FAULT"));
 			rc = -EINVAL;
 		} else {
-			rc =
-			    provider_find(pd->provider)
-				->attach(r->o->host, pd, r->ld.progs[i], &r->att, err, sizeof(err));
+			const struct provider *prov = provider_find(pd->provider);
+			if (pd->shares_program && prov->attach_shared && !taken[i]) {
+				group_err[0] = 0;
+				attach_shared_group(r, i, taken, taken_rc, group_err,
+				                    sizeof(group_err), &group_err_at);
+			}
+			if (taken[i]) {
+				rc = taken_rc[i];
+				if (rc && i == group_err_at)
+					snprintf(err, sizeof(err), "%s", group_err);
+			} else {
+				rc = prov->attach(r->o->host, pd, r->ld.progs[i], &r->att, err,
+				                  sizeof(err));
+			}
 		}
 		if (rc) {
 			enum missing_probes how = (enum missing_probes)r->p->m.missing_probes;
@@ -1027,6 +1089,8 @@ static int attach_all(struct run *r)
 					pd->script_line, err[0] ? err : strerror(-rc));
 				fprintf(stderr, "sonde: to run without it, set config missing_probes "
 						"= warn (or ignore)\n");
+				free(taken);
+				free(taken_rc);
 				return EXIT_ATTACH;
 			}
 			r->skipped++;
@@ -1039,6 +1103,8 @@ static int attach_all(struct run *r)
 		progress_show(&pg, (uint32_t)nth, false);
 	}
 	progress_show(&pg, (uint32_t)nth, true);
+	free(taken);
+	free(taken_rc);
 	if (skipped > SKIPPED_SHOWN)
 		fprintf(stderr, "sonde: warning: %lu more probes could not be attached; skipped\n",
 			skipped - SKIPPED_SHOWN);

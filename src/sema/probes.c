@@ -303,6 +303,8 @@ int sema_probes(struct compilation *c)
 		for (const struct provider *const *pp = provider_table; *pp; pp++)
 			if ((*pp)->plan)
 				(*pp)->plan(c);
+	if (c->diag->nerrors == before)
+		sema_share_programs(c);
 	check_has_probes(c);
 	return c->diag->nerrors > before ? -1 : 0;
 }

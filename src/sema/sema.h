@@ -7,7 +7,8 @@
  *   sema_probes  probe by probe, in script order: its specs expanded into
  *                attach points by its provider (kept on the probe node,
  *                u.probe.aps), then its body typed once for all of them,
- *                names resolved; makes the probe instances
+ *                names resolved; makes the probe instances, and
+ *                lets the matches of a wildcard share one program (share.c)
  *   sema_maps    map checks that need every use seen
  *
  * A probe's body is typed right after its specs are expanded, so the
@@ -30,6 +31,9 @@ void getopt_print_help(const struct compilation *c, FILE *out);
 int sema_macros(struct compilation *c);
 int sema_probes(struct compilation *c);
 int sema_maps(struct compilation *c);
+/* After the providers' plans: the matches of a wildcard that may run one
+ * program share it (share.c) */
+void sema_share_programs(struct compilation *c);
 
 int sema_run(struct compilation *c);
 

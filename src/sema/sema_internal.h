@@ -14,6 +14,7 @@
 
 #include "builtins/builtins.h"
 #include "compile.h"
+#include "sema/sema.h"
 
 enum { SEMA_MAX_SCOPES = 512 };
 /* Each for loop's body, and len()'s count, is a callback that the one

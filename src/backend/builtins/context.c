@@ -66,9 +66,44 @@ LLVMValueRef emit_argn(struct cg *g, struct node *n, struct node *target)
 	return ctx_value(g, n);
 }
 
+/* In a program several attach points share (sema/share.c): the string of
+ * this attachment, entry `cookie` of a table in .rodata with one entry of
+ * `size` bytes (8-aligned) for each. The table has a power of 2 of
+ * entries, so that masking the cookie bounds the index for the verifier. */
+static LLVMValueRef cookie_str(struct cg *g, const char *const *strs, uint32_t size,
+                               const char *name)
+{
+	const struct probe_inst *pi = g->pi;
+	uint32_t stride = round8(size), entries = 1;
+	while (entries < pi->ncookies)
+		entries *= 2;
+	char *bytes = arena_alloc(&g->c->arena, (size_t)stride * entries);
+	memset(bytes, 0, (size_t)stride * entries);
+	for (uint32_t i = 0; i < pi->ncookies; i++)
+		strncpy(bytes + (size_t)i * stride, strs[i], size - 1);
+	LLVMValueRef init = LLVMConstStringInContext(g->ctx, bytes, stride * entries, 1);
+	LLVMValueRef table = LLVMAddGlobal(
+	    g->mod, LLVMTypeOf(init), arena_printf(&g->c->arena, "%s.%s", pi->prog_name, name));
+	LLVMSetInitializer(table, init);
+	LLVMSetGlobalConstant(table, 1);
+	LLVMSetSection(table, ".rodata");
+	LLVMSetAlignment(table, 8);
+	LLVMSetLinkage(table, LLVMInternalLinkage);
+	LLVMValueRef ctx = g->ctxarg;
+	LLVMValueRef cookie = cg_helper(g, BPF_FUNC_get_attach_cookie, g->i64, &ctx, 1);
+	LLVMValueRef index = LLVMBuildAnd(g->b, cookie, c64(g, entries - 1), "");
+	LLVMValueRef off = LLVMBuildMul(g->b, index, c64(g, stride), "");
+	LLVMValueRef at = LLVMBuildGEP2(g->b, g->i8, table, &off, 1, "");
+	LLVMValueRef buf = new_buf(g, size, name);
+	copy_aligned(g, buf, 8, at, 8, size);
+	return buf;
+}
+
 LLVMValueRef emit_func(struct cg *g, struct node *n, struct node *target)
 {
 	(void)target;
+	if (g->pi->ncookies)
+		return cookie_str(g, g->pi->cookie_funcs, n->type->size, "func");
 	const char *s = g->pi->ap->func;
 	return const_str(g, s, strlen(s), n->type->size);
 }
@@ -76,6 +111,8 @@ LLVMValueRef emit_func(struct cg *g, struct node *n, struct node *target)
 LLVMValueRef emit_probe(struct cg *g, struct node *n, struct node *target)
 {
 	(void)target;
+	if (g->pi->ncookies)
+		return cookie_str(g, g->pi->cookie_specs, n->type->size, "probe");
 	const char *s = g->pi->ap->spec;
 	return const_str(g, s, strlen(s), n->type->size);
 }
