@@ -1,7 +1,7 @@
 /*
  * loader.c - generic libbpf loader for the hand-written side of the bench.
  *
- *   loader [-p] [--once] OBJ
+ *   loader [-p] [--once] [--print-map NAME] OBJ
  *   loader --test-run REPEAT [--packet udp4|tcp4|udp6] OBJ
  *
  * Opens and loads OBJ, then for every program:
@@ -19,6 +19,9 @@
  * ("ev V", V the first 4 bytes as an unsigned number), the user-space work
  * a tracer does to print an event. On exit it prints "records N" on stderr,
  * destroys every link and closes the object, so nothing it made outlives it.
+ * --print-map NAME: after the links are gone, prints the hash map NAME
+ * (u64 keys and values) the way bpftrace prints @NAME at exit: read with
+ * BPF_MAP_LOOKUP_BATCH into two flat arrays, sorted by value.
  */
 #define _GNU_SOURCE
 #include <bpf/bpf.h>
@@ -117,15 +120,74 @@ static int is_begin(struct bpf_program *prog, unsigned int repeat)
 	       !strcmp(bpf_program__section_name(prog), "raw_tp/sonde_BEGIN");
 }
 
+struct pair {
+	unsigned long long key, value;
+};
+
+static int cmp_pairs(const void *a, const void *b)
+{
+	const struct pair *x = a, *y = b;
+	if (x->value != y->value)
+		return x->value < y->value ? -1 : 1;
+	return x->key < y->key ? -1 : x->key > y->key;
+}
+
+/* Reads the whole of a u64 -> u64 hash map in batches and prints it
+ * sorted by value; 0 or -1. */
+static int print_map(struct bpf_object *obj, const char *name)
+{
+	struct bpf_map *map = bpf_object__find_map_by_name(obj, name);
+	if (!map || bpf_map__key_size(map) != 8 || bpf_map__value_size(map) != 8) {
+		fprintf(stderr, "loader: no u64 map %s\n", name);
+		return -1;
+	}
+	size_t cap = bpf_map__max_entries(map), n = 0;
+	unsigned long long *keys = malloc(cap * 8), *vals = malloc(cap * 8);
+	struct pair *pairs = malloc(cap * sizeof(*pairs));
+	unsigned long long in = 0, out = 0;
+	int first = 1, rc = 0;
+	while (keys && vals && pairs && n < cap) {
+		__u32 count = (__u32)(cap - n < 8192 ? cap - n : 8192);
+		LIBBPF_OPTS(bpf_map_batch_opts, o);
+		int err = bpf_map_lookup_batch(bpf_map__fd(map), first ? NULL : &in, &out, keys + n,
+					       vals + n, &count, &o);
+		if (err && errno != ENOENT) {
+			fprintf(stderr, "loader: batch lookup of %s: %s\n", name, strerror(errno));
+			rc = -1;
+			break;
+		}
+		n += count;
+		if (err)
+			break;
+		in = out;
+		first = 0;
+	}
+	if (!keys || !vals || !pairs)
+		rc = -1;
+	if (!rc) {
+		for (size_t i = 0; i < n; i++)
+			pairs[i] = (struct pair){keys[i], vals[i]};
+		qsort(pairs, n, sizeof(*pairs), cmp_pairs);
+		fputs("\n\n", stdout);
+		for (size_t i = 0; i < n; i++)
+			printf("@%s[%llu]: %llu\n", name, pairs[i].key, pairs[i].value);
+		fputs("\n", stdout);
+	}
+	free(keys);
+	free(vals);
+	free(pairs);
+	return rc;
+}
+
 static void usage(void)
 {
-	fprintf(stderr, "usage: loader [-p] [--once] [--test-run REPEAT [--packet udp4|tcp4|udp6]] OBJ\n");
+	fprintf(stderr, "usage: loader [-p] [--once] [--print-map NAME] [--test-run REPEAT [--packet udp4|tcp4|udp6]] OBJ\n");
 	exit(2);
 }
 
 int main(int argc, char **argv)
 {
-	const char *path = NULL, *packet = "udp4";
+	const char *path = NULL, *packet = "udp4", *map_to_print = NULL;
 	int once = 0;
 	unsigned int repeat = 0;
 	for (int i = 1; i < argc; i++) {
@@ -137,6 +199,8 @@ int main(int argc, char **argv)
 			repeat = (unsigned int)strtoul(argv[++i], NULL, 10);
 		else if (!strcmp(argv[i], "--packet") && i + 1 < argc)
 			packet = argv[++i];
+		else if (!strcmp(argv[i], "--print-map") && i + 1 < argc)
+			map_to_print = argv[++i];
 		else if (argv[i][0] == '-' || path)
 			usage();
 		else
@@ -258,6 +322,9 @@ int main(int argc, char **argv)
 	}
 	for (int i = 0; i < nlinks; i++)
 		bpf_link__destroy(links[i]);
+	if (map_to_print && !rc && print_map(obj, map_to_print))
+		rc = 1;
+	fflush(stdout);
 	ring_buffer__free(rb);
 	bpf_object__close(obj);
 	fprintf(stderr, "records %llu\n", nrecords);

@@ -3,7 +3,8 @@
 
     sudo bench/run.py [--quick] [--reps N] [--sonde PATH] [--bpftrace PATH] [--only SECTIONS]
 
-Sections (all by default, in this order): startup, events, ringbuf, wildcards, compile, xdp.
+Sections (all by default, in this order): startup, events, ringbuf, wildcards, compile, xdp,
+bigmaps.
 Runs are interleaved (sonde, bpftrace, hand C, sonde, ...) and repeated; every
 table shows medians and the ratios sonde/bpftrace and sonde/hand-C. The raw
 samples go to bench/out/results.json. Needs root (BPF, kernel.bpf_stats_enabled).
@@ -11,6 +12,7 @@ Python 3 standard library only. See bench/README.md.
 """
 
 import argparse
+import hashlib
 import json
 import os
 import re
@@ -21,6 +23,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 BENCH = os.path.dirname(os.path.abspath(__file__))
@@ -713,6 +716,241 @@ def section_xdp(a, t, reps, repeat):
           rows)
 
 
+BIG_PER_EVENT = 1000  # keys one fill event adds (a bounded while loop, as hand/bigmap.bpf.c)
+
+
+def big_fill_script(trig_pid):
+    """@big gets PER keys an event of the trigger, @big[k] = k: every value
+    once, so the sorted output is the same for every tool, byte for byte.
+    bpftrace 0.17 and sonde both run the while loop."""
+    per = BIG_PER_EVENT
+    return (f"{TP} /pid == {trig_pid}/ {{ $b = @n; @n = @n + 1; $i = 0; "
+            f"while ($i < {per}) {{ @big[$b * {per} + $i] = $b * {per} + $i; $i++; }} }} ")
+
+
+def map_digest(f, prefix, ordered):
+    """(count, digest) of the lines of file f that start with prefix, read
+    a line at a time: the driver must stay small, since a child's peak RSS
+    (wait4) starts from the driver's own at fork. ordered: the lines in
+    their order (int keys, every value once: one order for all tools);
+    otherwise in any order (string keys that all count 1 print their ties
+    in an order of each tool's own)."""
+    n, h, total = 0, hashlib.sha256(), 0
+    for line in f:
+        if not line.startswith(prefix):
+            continue
+        n += 1
+        if ordered:
+            h.update(line)
+        else:
+            total = (total + int.from_bytes(hashlib.sha256(line).digest()[:16], "little")) % (1 << 128)
+    return n, (h.hexdigest()[:16] if ordered else f"{total:032x}"[:16])
+
+
+def settle(out, limit=60.0):
+    """Waits until the file stops growing (0.5 s unchanged)."""
+    last, still = -1, time.monotonic()
+    deadline = still + limit
+    while time.monotonic() - still < 0.5 and time.monotonic() < deadline:
+        size = os.fstat(out.fileno()).st_size
+        if size != last:
+            last, still = size, time.monotonic()
+        time.sleep(0.05)
+
+
+def section_bigmaps(a, t, trig, reps, nkeys, nstr, rate, secs):
+    """Large maps (issue 20): (a) nkeys integer keys filled by a trigger,
+    printed at exit: time from exit() (hand C: SIGINT) to the process
+    gone, and peak RSS; (b) nstr string keys (str() of openat's filename,
+    the driver opening that many missing paths) printed at exit; (c)
+    print(@big) of nkeys keys mid-run while printf events come at `rate`:
+    events that never reached the output. bpftrace and sonde take the
+    same BPFTRACE_MAP_KEYS_MAX."""
+    log("== large maps")
+    me = os.getpid()
+    env = dict(t.env, BPFTRACE_MAP_KEYS_MAX=str(nkeys + 4096))
+    ends = f"tracepoint:syscalls:sys_enter_getpgid /pid == {me}/ {{ delete(@n); exit(); }}"
+    cases = {
+        "int": big_fill_script(trig.pid) + ends,
+        "str": (f"tracepoint:syscalls:sys_enter_openat /pid == {me}/ {{ @s[str(args->filename)] = count(); }} "
+                f"tracepoint:syscalls:sys_enter_getpgid /pid == {me}/ {{ exit(); }}"),
+    }
+    prefix = "/nonexistent-sonde-bench/"
+    s = {c: {k: {tool: [] for tool in TOOLS} for k in ("fill_s", "exit_ms", "rss_kib", "keys", "sha")}
+         for c in cases}
+    for rep in range(reps):
+        for case, script in cases.items():
+            for tool in TOOLS:
+                if tool == "hand" and case != "int":
+                    continue  # a hand-written string-keyed reader would be bpftrace's printer again
+                argv = ([t.loader, "--print-map", "big", t.objs["bigmap"]] if tool == "hand"
+                        else [t.sonde if tool == "sonde" else t.bpftrace, "-q", "-e", script])
+                with tempfile.NamedTemporaryFile(dir=OUT, prefix="big-") as out:
+                    p = spawn(argv, stdout=out, env=env)
+                    probes = (["sys_enter_getppid"] if tool == "hand" else
+                              ["sys_enter_getppid" if case == "int" else "sys_enter_openat", "sys_enter_getpgid"])
+                    if not wait_tracepoints(p, probes):
+                        fail(f"bigmaps: {tool} {case} did not attach")
+                        stop(p)
+                        continue
+                    t0 = time.perf_counter()
+                    if case == "int":
+                        trig.fire(nkeys // BIG_PER_EVENT)
+                    else:
+                        for i in range(nstr):
+                            try:
+                                os.close(os.open(f"{prefix}{i}", os.O_RDONLY))
+                            except OSError:
+                                pass
+                    fill = time.perf_counter() - t0
+                    t0 = time.perf_counter()
+                    if tool == "hand":
+                        p.send_signal(signal.SIGINT)
+                    else:
+                        os.getpgid(0)
+                    rc, rss = reap(p, timeout=300)
+                    wall = (time.perf_counter() - t0) * 1e3
+                    if rc != 0:
+                        fail(f"bigmaps: {tool} {case}: exit status {rc}")
+                        continue
+                    out.seek(0)
+                    keys, digest = map_digest(out, b"@big[" if case == "int" else b"@s[" + prefix.encode(),
+                                              ordered=case == "int")
+                want = nkeys if case == "int" else nstr
+                if keys != want:
+                    fail(f"bigmaps: {tool} {case}: printed {keys} keys of {want}")
+                d = s[case]
+                d["fill_s"][tool].append(fill)
+                d["exit_ms"][tool].append(wall)
+                d["rss_kib"][tool].append(rss)
+                d["keys"][tool].append(keys)
+                d["sha"][tool].append(digest)
+    results["bigmaps"] = {"at_exit": s}
+    rows = []
+    for case, what in (("int", f"{nkeys:,} int keys"), ("str", f"{nstr:,} string keys")):
+        m = {k: {tool: med(s[case][k][tool]) if k not in ("sha",) else None for tool in TOOLS}
+             for k in s[case]}
+        same = {tool: (set(s[case]["sha"][tool]) == set(s[case]["sha"]["bpftrace"])
+                       if s[case]["sha"][tool] else None) for tool in TOOLS}
+        for tool in ("sonde", "hand"):
+            if same[tool] is False:
+                fail(f"bigmaps: {tool} {case}: the map lines differ from bpftrace's")
+        mib = {tool: (m["rss_kib"][tool] / 1024 if m["rss_kib"][tool] else None) for tool in TOOLS}
+        rows.append([f"{what}: exit to gone", fmt(m["exit_ms"]["sonde"], " ms", 0),
+                     fmt(m["exit_ms"]["bpftrace"], " ms", 0), fmt(m["exit_ms"]["hand"], " ms", 0),
+                     fmt_ratio(ratio(m["exit_ms"]["sonde"], m["exit_ms"]["bpftrace"])),
+                     fmt_ratio(ratio(m["exit_ms"]["sonde"], m["exit_ms"]["hand"]))])
+        rows.append([f"{what}: peak RSS", fmt(mib["sonde"], " MiB"), fmt(mib["bpftrace"], " MiB"),
+                     fmt(mib["hand"], " MiB"), fmt_ratio(ratio(mib["sonde"], mib["bpftrace"])),
+                     fmt_ratio(ratio(mib["sonde"], mib["hand"]))])
+        rows.append([f"{what}: fill (trigger)", fmt(m["fill_s"]["sonde"], " s", 2),
+                     fmt(m["fill_s"]["bpftrace"], " s", 2), fmt(m["fill_s"]["hand"], " s", 2), "", ""])
+    table(f"Large maps printed at exit (median of {reps}; hand C: loader --print-map, SIGINT to gone; "
+          f"map lines identical to bpftrace's: sonde "
+          f"{'yes' if not any('differ' in f for f in failures) else 'NO'})",
+          ["case", "sonde", "bpftrace", "hand C", "sonde/bpftrace", "sonde/hand"], rows)
+
+    # (c) print() mid-run under a steady printf load
+    script = (big_fill_script(me) +
+              f"{TP} /pid == {trig.pid}/ {{ printf(\"ev %d\\n\", tid); }} "
+              f"tracepoint:syscalls:sys_enter_getpgid /pid == {me}/ {{ print(@big); }} "
+              f"tracepoint:syscalls:sys_enter_getsid /pid == {me}/ {{ delete(@n); clear(@big); exit(); }}")
+    n = int(rate * secs)
+    mid = {tool: [] for tool in ("sonde", "bpftrace")}
+    for rep in range(reps):
+        for tool in ("sonde", "bpftrace"):
+            argv = [t.sonde if tool == "sonde" else t.bpftrace, "-q", "-e", script]
+            with tempfile.NamedTemporaryFile(dir=OUT, prefix="bigmid-") as out:
+                p = spawn(argv, stdout=out, env=env)
+                if not wait_tracepoints(p, ["sys_enter_getppid", "sys_enter_getpgid", "sys_enter_getsid"]):
+                    fail(f"bigmaps: {tool} mid-run print did not attach")
+                    stop(p)
+                    continue
+                for _ in range(nkeys // BIG_PER_EVENT):
+                    os.getppid()  # the fill, from the driver this time
+                done = {}
+                th = threading.Thread(target=lambda: done.setdefault("s", trig.fire(n, rate)))
+                th.start()
+                time.sleep(secs / 4)
+                t_print = time.perf_counter()
+                os.getpgid(0)
+                th.join()
+                settle(out, limit=120)
+                settled = time.perf_counter() - t_print
+                os.getsid(0)
+                # bpftrace 0.17 may never see this exit() after the events
+                # it lost (it waits in epoll_wait): SIGINT then, which
+                # prints @big at exit, uncleared
+                interrupted = not gone_within(p, 30.0)
+                if interrupted:
+                    p.send_signal(signal.SIGINT)
+                rc, rss = reap(p, timeout=300)
+                if rc != 0:
+                    fail(f"bigmaps: {tool} mid-run print: exit status {rc}")
+                out.seek(0)
+                got = keys = lost = 0
+                for line in out:
+                    if line.startswith(b"ev "):
+                        got += 1
+                    elif line.startswith(b"@big["):
+                        keys += 1
+                    else:
+                        m = re.match(rb"[Ll]ost (\d+) events", line)
+                        lost += int(m.group(1)) if m else 0
+            if interrupted:
+                keys -= nkeys  # the print at exit
+            if keys != nkeys:
+                fail(f"bigmaps: {tool} mid-run print showed {keys} keys of {nkeys}")
+            mid[tool].append({"events": n, "received": got, "reported_lost": lost, "keys": keys,
+                              "exit_ignored": interrupted,
+                              "seconds": done.get("s"), "print_to_settled_s": settled, "rss_kib": rss})
+    results["bigmaps"]["mid_run_print"] = mid
+    rows = []
+    for tool in ("sonde", "bpftrace"):
+        r = mid[tool]
+        if not r:
+            rows.append([tool, "n/a", "n/a", "n/a", "n/a"])
+            continue
+        missing = med([x["events"] - x["received"] for x in r])
+        rows.append([tool, f"{n:,}", fmt(missing, digits=0), fmt(med([x["reported_lost"] for x in r]), digits=0),
+                     fmt(med([x["print_to_settled_s"] for x in r]), " s", 1),
+                     f'{sum(x["exit_ignored"] for x in r)} of {len(r)}'])
+    table(f"print(@big) of {nkeys:,} keys mid-run, printf at {rate:,}/s for {secs:g} s (the print "
+          f"{secs / 4:g} s in): events that never reached the output (median of {reps})",
+          ["tool", "events", "lost", "reported lost", "print to output settled",
+           "exit() after it not acted on (SIGINT)"], rows)
+
+
+def gone_within(p, seconds):
+    """True when p exits within `seconds` (not reaped: reap() gets its rusage)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            if os.waitid(os.P_PID, p.pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is not None:
+                return True
+        except ChildProcessError:
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def wait_tracepoints(p, names, timeout=30.0):
+    """True once process p has BPF programs on every tracepoint of `names`
+    (bpftool perf show)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if p.poll() is not None:
+            return False
+        try:
+            perf = json.loads(run(["bpftool", "-j", "perf", "show"]).stdout or "[]")
+        except json.JSONDecodeError:
+            perf = []
+        if set(names) <= {e.get("tracepoint") for e in perf if e.get("pid") == p.pid}:
+            return True
+        time.sleep(0.05)
+    return False
+
+
 # ---- main ------------------------------------------------------------------
 
 def main():
@@ -721,7 +959,7 @@ def main():
     ap.add_argument("--reps", type=int, help="repetitions (default 5, --quick 1)")
     ap.add_argument("--sonde", default=os.path.join(ROOT, "build", "sonde"))
     ap.add_argument("--bpftrace", default=shutil.which("bpftrace") or "bpftrace")
-    ap.add_argument("--only", default="startup,events,ringbuf,wildcards,compile,xdp",
+    ap.add_argument("--only", default="startup,events,ringbuf,wildcards,compile,xdp,bigmaps",
                     help="comma-separated sections to run")
     ap.add_argument("--xdp-repeat", type=int,
                     help="packets per BPF_PROG_TEST_RUN call (default 50M, --quick 1M)")
@@ -778,6 +1016,12 @@ def main():
             section_compile(a, t, sizes, 1 if a.quick else 3)
         if "xdp" in sections:
             section_xdp(a, t, min(reps, 3), xdp_repeat)
+        if "bigmaps" in sections:
+            # bpftrace 0.17 takes ~16 s to print a million keys
+            if a.quick:
+                section_bigmaps(a, t, trig, 1, 100_000, 10_000, 50_000, 1.0)
+            else:
+                section_bigmaps(a, t, trig, min(reps, 3), 1_000_000, 100_000, 100_000, 3.0)
     except Interrupted:
         log("bench: interrupted, cleaning up")
         failures.append("interrupted")

@@ -709,6 +709,25 @@ static void put_key(FILE *f, bool json, const struct type *key, const uint8_t *p
 	free(m.data);
 }
 
+/* ---- large maps ------------------------------------------------------- */
+
+enum { BUSY_EVERY = 4096 };
+
+/* Lets the runtime do its own work (read its ring buffer) once every
+ * BUSY_EVERY entries, `i` being the entry just done, while a large map is
+ * merged, sorted and written. */
+static void busy_now(const struct printer *p)
+{
+	if (p->busy)
+		p->busy(p->busy_arg);
+}
+
+static void out_busy(const struct printer *p, size_t i)
+{
+	if (i % BUSY_EVERY == BUSY_EVERY - 1)
+		busy_now(p);
+}
+
 /* ---- merging per-CPU values --------------------------------------------- */
 
 /* One interval of a tseries, its CPUs merged */
@@ -717,18 +736,29 @@ struct tseries_point {
 	int64_t value;
 };
 
+/* One entry of a map being printed. What only some aggregations have
+ * shares its bytes (48 an entry, a million of them at a time): read the
+ * member of the map's own kind only. */
 struct entry {
 	const uint8_t *key;
-	const uint8_t *raw;           /* AGG_NONE: the value as stored (CPU 0 if per-CPU) */
-	int64_t value;                /* count/sum/min/max/avg/plain int; stats: average */
-	uint64_t count;               /* stats */
-	int64_t total;                /* stats */
-	uint64_t *buckets;            /* hist/lhist, merged */
-	uint64_t hist_sum;            /* hist/lhist: what the entries are sorted by */
-	int64_t value_sum;            /* hist/lhist with has_sum: the values' sum */
-	struct tseries_point *points; /* tseries: the intervals with a value, by epoch */
-	uint32_t npoints;
-	uint64_t latest_epoch; /* tseries: of its latest interval, 0 without one */
+	const uint8_t *raw; /* AGG_NONE: the value as stored (CPU 0 if per-CPU) */
+	int64_t value;      /* count/sum/min/max/avg/plain int; stats: average */
+	union {
+		struct { /* avg, stats */
+			uint64_t count;
+			int64_t total;
+		};
+		struct {                   /* hist, lhist */
+			uint64_t *buckets; /* merged */
+			uint64_t hist_sum; /* what the entries are sorted by */
+			int64_t value_sum; /* with has_sum: the values' sum */
+		};
+		struct {                              /* tseries */
+			struct tseries_point *points; /* the intervals with a value, by epoch */
+			uint32_t npoints;
+			uint64_t latest_epoch; /* of its latest interval, 0 without one */
+		};
+	};
 };
 
 static int cmp_points(const void *a, const void *b)
@@ -1012,6 +1042,7 @@ static void merge_entry(const struct map_desc *d, const struct map_snapshot *s, 
 enum sort_by { SORT_VALUE, SORT_HIST_TOTAL, SORT_AVERAGE, SORT_KEY };
 
 struct sort_ctx {
+	const struct printer *printer; /* for out_busy() */
 	const struct map_desc *desc;
 	enum sort_by by;
 	bool is_signed;
@@ -1118,12 +1149,13 @@ static int cmp_entries(const struct sort_ctx *ctx, const struct entry *a, const 
 	return cmp_key_value(ctx->desc->key, a->key, b->key);
 }
 
-/* Stable bottom-up merge sort by cmp(). */
-static void merge_sort(struct entry *e, size_t n, const struct sort_ctx *ctx,
+/* Stable bottom-up merge sort by cmp(). The sorts move pointers to the
+ * entries: n more pointers, where moving the entries took n more entries. */
+static void merge_sort(struct entry **e, size_t n, const struct sort_ctx *ctx,
                        int (*cmp)(const struct sort_ctx *, const struct entry *,
                                   const struct entry *))
 {
-	struct entry *tmp = malloc(n * sizeof(*tmp));
+	struct entry **tmp = malloc(n * sizeof(*tmp));
 	if (!tmp) {
 		sonde_out_of_memory("printing");
 	}
@@ -1133,13 +1165,16 @@ static void merge_sort(struct entry *e, size_t n, const struct sort_ctx *ctx,
 			size_t hi = lo + 2 * width < n ? lo + 2 * width : n;
 			size_t i = lo, j = mid, k = lo;
 			while (i < mid && j < hi)
-				tmp[k++] = cmp(ctx, &e[j], &e[i]) < 0 ? e[j++] : e[i++];
+				tmp[k++] = cmp(ctx, e[j], e[i]) < 0 ? e[j++] : e[i++];
 			while (i < mid)
 				tmp[k++] = e[i++];
 			while (j < hi)
 				tmp[k++] = e[j++];
 		}
 		memcpy(e, tmp, n * sizeof(*e));
+		/* a pass over a million entries takes a few tens of ms */
+		if (n > BUSY_EVERY)
+			busy_now(ctx->printer);
 	}
 	free(tmp);
 }
@@ -1159,22 +1194,22 @@ static bool less(const struct sort_ctx *ctx, const struct entry *a, const struct
 	return cmp_entries(ctx, a, b) < 0;
 }
 
-static void swap_entries(struct entry *a, struct entry *b)
+static void swap_entries(struct entry **a, struct entry **b)
 {
-	struct entry t = *a;
+	struct entry *t = *a;
 	*a = *b;
 	*b = t;
 }
 
 /* Sifts `value` down from the hole at `hole` of the heap e[0..len), then
  * back up no higher than `top` (libstdc++'s __adjust_heap/__push_heap). */
-static void adjust_heap(const struct sort_ctx *ctx, struct entry *e, size_t hole, size_t len,
-                        struct entry value)
+static void adjust_heap(const struct sort_ctx *ctx, struct entry **e, size_t hole, size_t len,
+                        struct entry *value)
 {
 	size_t top = hole, child = hole;
 	while (len >= 2 && child < (len - 1) / 2) {
 		child = 2 * (child + 1);
-		if (less(ctx, &e[child], &e[child - 1]))
+		if (less(ctx, e[child], e[child - 1]))
 			child--;
 		e[hole] = e[child];
 		hole = child;
@@ -1186,7 +1221,7 @@ static void adjust_heap(const struct sort_ctx *ctx, struct entry *e, size_t hole
 	}
 	while (hole > top) {
 		size_t parent = (hole - 1) / 2;
-		if (!less(ctx, &e[parent], &value))
+		if (!less(ctx, e[parent], value))
 			break;
 		e[hole] = e[parent];
 		hole = parent;
@@ -1195,7 +1230,7 @@ static void adjust_heap(const struct sort_ctx *ctx, struct entry *e, size_t hole
 }
 
 /* Heap sort, the way std::sort finishes a range that recursed too deep. */
-static void heap_sort(const struct sort_ctx *ctx, struct entry *e, size_t n)
+static void heap_sort(const struct sort_ctx *ctx, struct entry **e, size_t n)
 {
 	if (n < 2)
 		return;
@@ -1205,7 +1240,7 @@ static void heap_sort(const struct sort_ctx *ctx, struct entry *e, size_t n)
 			break;
 	}
 	for (size_t last = n - 1; last > 0; last--) {
-		struct entry value = e[last];
+		struct entry *value = e[last];
 		e[last] = e[0];
 		adjust_heap(ctx, e, 0, last, value);
 	}
@@ -1213,7 +1248,7 @@ static void heap_sort(const struct sort_ctx *ctx, struct entry *e, size_t n)
 
 enum { INTROSORT_THRESHOLD = 16 };
 
-static void introsort_loop(const struct sort_ctx *ctx, struct entry *e, size_t n, int depth)
+static void introsort_loop(const struct sort_ctx *ctx, struct entry **e, size_t n, int depth)
 {
 	while (n > INTROSORT_THRESHOLD) {
 		if (depth == 0) {
@@ -1222,27 +1257,27 @@ static void introsort_loop(const struct sort_ctx *ctx, struct entry *e, size_t n
 		}
 		depth--;
 		/* the median of e[1], e[n / 2], e[n - 1] moves to e[0], the pivot */
-		struct entry *a = &e[1], *b = &e[n / 2], *c = &e[n - 1];
-		if (less(ctx, a, b)) {
-			if (less(ctx, b, c))
+		struct entry **a = &e[1], **b = &e[n / 2], **c = &e[n - 1];
+		if (less(ctx, *a, *b)) {
+			if (less(ctx, *b, *c))
 				swap_entries(e, b);
-			else if (less(ctx, a, c))
+			else if (less(ctx, *a, *c))
 				swap_entries(e, c);
 			else
 				swap_entries(e, a);
-		} else if (less(ctx, a, c)) {
+		} else if (less(ctx, *a, *c)) {
 			swap_entries(e, a);
-		} else if (less(ctx, b, c)) {
+		} else if (less(ctx, *b, *c)) {
 			swap_entries(e, c);
 		} else {
 			swap_entries(e, b);
 		}
 		size_t lo = 1, hi = n;
 		for (;;) {
-			while (less(ctx, &e[lo], &e[0]))
+			while (less(ctx, e[lo], e[0]))
 				lo++;
 			hi--;
-			while (less(ctx, &e[0], &e[hi]))
+			while (less(ctx, e[0], e[hi]))
 				hi--;
 			if (lo >= hi)
 				break;
@@ -1257,7 +1292,7 @@ static void introsort_loop(const struct sort_ctx *ctx, struct entry *e, size_t n
 /* What libstdc++'s std::sort leaves in e[0..n): introsort down to runs of
  * 16, then an insertion sort of the whole (stable, as its two insertion
  * loops are). */
-static void sort_like_libstdcxx(const struct sort_ctx *ctx, struct entry *e, size_t n)
+static void sort_like_libstdcxx(const struct sort_ctx *ctx, struct entry **e, size_t n)
 {
 	if (n < 2)
 		return;
@@ -1266,9 +1301,9 @@ static void sort_like_libstdcxx(const struct sort_ctx *ctx, struct entry *e, siz
 		depth++;
 	introsort_loop(ctx, e, n, 2 * depth);
 	for (size_t i = 1; i < n; i++) {
-		struct entry v = e[i];
+		struct entry *v = e[i];
 		size_t j = i;
-		while (j > 0 && less(ctx, &v, &e[j - 1])) {
+		while (j > 0 && less(ctx, v, e[j - 1])) {
 			e[j] = e[j - 1];
 			j--;
 		}
@@ -1276,9 +1311,10 @@ static void sort_like_libstdcxx(const struct sort_ctx *ctx, struct entry *e, siz
 	}
 }
 
-static void sort_entries(const struct map_desc *d, struct entry *e, size_t n)
+static void sort_entries(const struct printer *p, const struct map_desc *d, struct entry **e,
+                         size_t n)
 {
-	struct sort_ctx ctx = {.desc = d, .is_signed = value_is_signed(d)};
+	struct sort_ctx ctx = {.printer = p, .desc = d, .is_signed = value_is_signed(d)};
 	if (d->agg == AGG_TSERIES) {
 		/* bpftrace 0.26 prints a tseries' keys in the order of its
 		 * std::map: by their bytes */
@@ -1732,12 +1768,12 @@ static void put_tseries_json(FILE *f, const struct map_desc *d, const struct ent
 }
 
 /* The latest interval of any entry: where every entry's series ends */
-static uint64_t tseries_last(const struct entry *e, size_t n)
+static uint64_t tseries_last(struct entry *const *e, size_t n)
 {
 	uint64_t last = 0;
 	for (size_t i = 0; i < n; i++)
-		if (e[i].latest_epoch > last)
-			last = e[i].latest_epoch;
+		if (e[i]->latest_epoch > last)
+			last = e[i]->latest_epoch;
 	return last;
 }
 
@@ -1794,19 +1830,20 @@ static void put_entry_value(FILE *f, bool json, const struct map_desc *d, const 
 		put_int(f, div_value(e->value, is_signed, div), is_signed);
 }
 
-static void put_map_text(FILE *f, const struct map_desc *d, const struct entry *e, size_t n,
-                         uint64_t div)
+static void put_map_text(const struct printer *p, const struct map_desc *d, struct entry *const *e,
+                         size_t n, uint64_t div)
 {
+	FILE *f = p->out;
 	if (d->agg == AGG_TSERIES) {
 		/* bpftrace 0.26's layout: `@m:` or `@m[k]:`, the graph, a
 		 * blank line */
 		uint64_t last = tseries_last(e, n);
 		for (size_t i = 0; i < n; i++) {
 			fputs(d->name, f);
-			if (d->key && e[i].key)
-				put_key(f, false, d->key, e[i].key);
+			if (d->key && e[i]->key)
+				put_key(f, false, d->key, e[i]->key);
 			fputs(":\n", f);
-			put_tseries_text(f, d, &e[i], last);
+			put_tseries_text(f, d, e[i], last);
 			fputc('\n', f);
 		}
 		/* an empty map: a blank line as 0.17 prints other maps */
@@ -1816,18 +1853,20 @@ static void put_map_text(FILE *f, const struct map_desc *d, const struct entry *
 	}
 	for (size_t i = 0; i < n; i++) {
 		fputs(d->name, f);
-		if (d->key && e[i].key)
-			put_key(f, false, d->key, e[i].key);
+		if (d->key && e[i]->key)
+			put_key(f, false, d->key, e[i]->key);
 		if (agg_is_hist(d->agg)) {
 			/* 0.26 ends the name's line at the colon */
 			fputs(active_version == OUT_V0_26 ? ":\n" : ": \n", f);
-			put_hist_text(f, d, &e[i], div);
+			put_hist_text(f, d, e[i], div);
 			fputc('\n', f);
+			out_busy(p, i);
 			continue;
 		}
 		fputs(": ", f);
-		put_entry_value(f, false, d, &e[i], div);
+		put_entry_value(f, false, d, e[i], div);
 		fputc('\n', f);
+		out_busy(p, i);
 	}
 	/* bpftrace 0.17's spacing: an empty map is a blank line; avg and
 	 * stats maps end with one. 0.26 prints neither */
@@ -1839,9 +1878,10 @@ static void put_map_text(FILE *f, const struct map_desc *d, const struct entry *
 		fputc('\n', f);
 }
 
-static void put_map_json(FILE *f, const struct map_desc *d, const struct entry *e, size_t n,
-                         uint64_t div)
+static void put_map_json(const struct printer *p, const struct map_desc *d, struct entry *const *e,
+                         size_t n, uint64_t div)
 {
+	FILE *f = p->out;
 	const char *kind = "map";
 	if (agg_is_hist(d->agg))
 		kind = "hist";
@@ -1853,59 +1893,89 @@ static void put_map_json(FILE *f, const struct map_desc *d, const struct entry *
 	put_json_string(f, d->name, strlen(d->name));
 	fputs(": ", f);
 	bool keyed = d->key != NULL;
+	uint64_t last = d->agg == AGG_TSERIES ? tseries_last(e, n) : 0;
 	if (keyed)
 		fputc('{', f);
 	for (size_t i = 0; i < n; i++) {
 		if (keyed) {
 			if (i)
 				fputs(", ", f);
-			put_key(f, true, d->key, e[i].key);
+			put_key(f, true, d->key, e[i]->key);
 			fputs(": ", f);
 		}
 		if (agg_is_hist(d->agg))
-			put_hist_json(f, d, &e[i], div);
+			put_hist_json(f, d, e[i], div);
 		else if (d->agg == AGG_TSERIES)
-			put_tseries_json(f, d, &e[i], tseries_last(e, n));
+			put_tseries_json(f, d, e[i], last);
 		else
-			put_entry_value(f, true, d, &e[i], div);
+			put_entry_value(f, true, d, e[i], div);
 		if (!keyed)
 			break;
+		out_busy(p, i);
 	}
 	if (keyed)
 		fputc('}', f);
 	fputs("}}\n", f);
 }
 
+/* The entries of a snapshot, merged (entries[], *n_out of them), and
+ * pointers to them in the order they print (order[]). */
+static void merge_and_sort(const struct printer *p, const struct map_desc *desc,
+                           const struct map_snapshot *snap, struct entry **entries_out,
+                           struct entry ***order_out, size_t *n_out)
+{
+	size_t n = snap ? snap->n : 0;
+	struct entry *e = calloc(n ? n : 1, sizeof(*e));
+	struct entry **order = calloc(n ? n : 1, sizeof(*order));
+	if (!e || !order) {
+		sonde_out_of_memory("printing");
+	}
+	if (desc->agg == AGG_TSERIES && tseries_is_wide(desc->tseries_nintervals)) {
+		n = merge_wide_tseries(desc, snap, e);
+	} else {
+		for (size_t i = 0; i < n; i++) {
+			merge_entry(desc, snap, i, &e[i]);
+			out_busy(p, i);
+		}
+	}
+	for (size_t i = 0; i < n; i++)
+		order[i] = &e[i];
+	sort_entries(p, desc, order, n);
+	*entries_out = e;
+	*order_out = order;
+	*n_out = n;
+}
+
+static void free_entries(const struct map_desc *desc, struct entry *e, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (agg_is_hist(desc->agg))
+			free(e[i].buckets);
+		else if (desc->agg == AGG_TSERIES)
+			free(e[i].points);
+	}
+	free(e);
+}
+
 void out_map(struct printer *p, const struct map_desc *desc, const struct map_snapshot *snap,
              uint64_t top, uint64_t div)
 {
 	use_printer(p);
-	size_t n = snap ? snap->n : 0;
-	struct entry *e = calloc(n ? n : 1, sizeof(*e));
-	if (!e) {
-		sonde_out_of_memory("printing");
-	}
-	if (desc->agg == AGG_TSERIES && tseries_is_wide(desc->tseries_nintervals))
-		n = merge_wide_tseries(desc, snap, e);
-	else
-		for (size_t i = 0; i < n; i++)
-			merge_entry(desc, snap, i, &e[i]);
-	sort_entries(desc, e, n);
+	struct entry *e, **order;
+	size_t n;
+	merge_and_sort(p, desc, snap, &e, &order, &n);
 	/* bpftrace ignores top and div for stats and tseries */
 	if (desc->agg == AGG_STATS || desc->agg == AGG_TSERIES)
 		top = 0, div = 0;
 	size_t skip = top && n > top ? n - top : 0;
 	if (p->format == OUT_JSON) {
 		if (n)
-			put_map_json(p->out, desc, e + skip, n - skip, div);
+			put_map_json(p, desc, order + skip, n - skip, div);
 	} else {
-		put_map_text(p->out, desc, e + skip, n - skip, div);
+		put_map_text(p, desc, order + skip, n - skip, div);
 	}
-	for (size_t i = 0; i < n; i++) {
-		free(e[i].buckets);
-		free(e[i].points);
-	}
-	free(e);
+	free(order);
+	free_entries(desc, e, n);
 }
 
 void out_maps_begin(struct printer *p)
@@ -2545,32 +2615,34 @@ struct out_merged *out_merge_map(const struct printer *p, const struct map_desc 
                                  const struct map_snapshot *snap, size_t *n_out)
 {
 	use_printer(p);
+	*n_out = 0;
 	size_t n = snap ? snap->n : 0;
-	struct entry *e = calloc(n ? n : 1, sizeof(*e));
 	struct out_merged *out = calloc(n ? n : 1, sizeof(*out));
-	if (!e || !out) {
+	if (!out) {
 		sonde_out_of_memory("reading maps");
 	}
-	*n_out = 0;
-	if (d->agg == AGG_TSERIES) {
-		free(e);
+	if (d->agg == AGG_TSERIES)
 		return out;
-	}
-	for (size_t i = 0; i < n; i++)
-		merge_entry(d, snap, i, &e[i]);
-	sort_entries(d, e, n);
+	struct entry *e, **order;
+	merge_and_sort(p, d, snap, &e, &order, &n);
+	bool hist = agg_is_hist(d->agg), stats = d->agg == AGG_AVG || d->agg == AGG_STATS;
 	for (size_t i = 0; i < n; i++) {
-		out[i] = (struct out_merged){.key = e[i].key,
-		                             .raw = e[i].raw,
-		                             .value = e[i].value,
-		                             .count = e[i].count,
-		                             .total = e[i].total,
-		                             .buckets = e[i].buckets,
-		                             .nbuckets = e[i].buckets ? nbuckets_of(d) : 0,
-		                             .bucket_total = e[i].hist_sum,
-		                             .value_sum = e[i].value_sum};
+		const struct entry *en = order[i];
+		out[i] = (struct out_merged){.key = en->key, .raw = en->raw, .value = en->value};
+		if (stats) {
+			out[i].count = en->count;
+			out[i].total = en->total;
+		}
+		if (hist) {
+			/* the buckets pass to out[]: out_merged_free frees them */
+			out[i].buckets = en->buckets;
+			out[i].nbuckets = en->buckets ? nbuckets_of(d) : 0;
+			out[i].bucket_total = en->hist_sum;
+			out[i].value_sum = en->value_sum;
+		}
 	}
 	*n_out = n;
+	free(order);
 	free(e);
 	return out;
 }

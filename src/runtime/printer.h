@@ -52,6 +52,12 @@ struct printer {
 	unsigned errors;
 	/* --test's tags in colour, as bpftrace prints them (a terminal only) */
 	bool color;
+	/* called now and then while out_map() works through a large map (every
+	 * few thousand entries, and between the passes of its sort), so that
+	 * the runtime can go on reading its ring buffer; NULL for none. It must
+	 * not print. */
+	void (*busy)(void *arg);
+	void *busy_arg;
 };
 
 void out_init(struct printer *p, FILE *out, enum out_format format);

@@ -66,6 +66,16 @@ struct run {
 	 * event had reached it; it prints as zeros (bpftrace keeps the entry)
 	 * until clear() */
 	bool *zeroed;
+	/* While a print() reads and writes a map, the ring buffer is still
+	 * read (print_map), or the events behind it would be lost once it is
+	 * full: the records are kept here, each a size_t and its bytes padded
+	 * to 8, and handled in their order once the map is out. */
+	struct {
+		uint8_t *data;
+		size_t len, cap;
+	} deferred;
+	bool deferring, replaying;
+	bool in_consume; /* inside ring_buffer__consume() */
 };
 
 /* Reads the signals that came (the output may have read some while it
@@ -140,7 +150,7 @@ static bool grow_entries(uint8_t **keys, uint8_t **vals, size_t cap, size_t key_
  * or -EOPNOTSUPP/-EINVAL when the map or kernel cannot (the caller walks
  * key by key then). */
 static int read_map_batched(int fd, const struct map_desc *d, size_t vslot, uint8_t **keys,
-			    uint8_t **vals, size_t *n_out)
+                            uint8_t **vals, size_t *n_out, const struct printer *pr)
 {
 	size_t cap = 4096, n = 0;
 	/* the batch token: a bucket or index, never larger than 8 bytes or a key */
@@ -185,6 +195,8 @@ static int read_map_batched(int fd, const struct map_desc *d, size_t vslot, uint
 		n += count;
 		if (rc < 0) /* ENOENT: that was the last batch */
 			break;
+		if (pr->busy)
+			pr->busy(pr->busy_arg);
 		memcpy(in, out, token_size);
 		first = false;
 	}
@@ -205,7 +217,7 @@ static int read_map(struct run *r, uint32_t index, uint8_t **keys_out, uint8_t *
 				 : d->value_size;
 	size_t cap = 64, n = 0;
 	uint8_t *keys = NULL, *vals = NULL;
-	int err = read_map_batched(fd, d, vslot, &keys, &vals, &n);
+	int err = read_map_batched(fd, d, vslot, &keys, &vals, &n, &r->pr);
 	if (err == 0) {
 		*keys_out = keys;
 		*vals_out = vals;
@@ -251,19 +263,94 @@ oom:
 	return -ENOMEM;
 }
 
+static int handle_record(void *ctx, void *data, size_t size);
+static void consume(struct run *r);
+
+/* A ring-buffer record that came while a map was being printed, kept
+ * for after it (struct run's `deferred`). */
+static void defer_record(struct run *r, const void *data, size_t size)
+{
+	size_t need = sizeof(size_t) + (size + 7) / 8 * 8;
+	if (r->deferred.len + need > r->deferred.cap) {
+		size_t cap = r->deferred.cap ? r->deferred.cap : 65536;
+		while (r->deferred.len + need > cap)
+			cap *= 2;
+		uint8_t *grown = realloc(r->deferred.data, cap);
+		if (!grown)
+			sonde_out_of_memory("keeping events while printing a map");
+		r->deferred.data = grown;
+		r->deferred.cap = cap;
+	}
+	memcpy(r->deferred.data + r->deferred.len, &size, sizeof(size));
+	memcpy(r->deferred.data + r->deferred.len + sizeof(size), data, size);
+	r->deferred.len += need;
+}
+
+/* The printer's busy hook: what the probes sent meanwhile, kept */
+static void keep_reading(void *arg)
+{
+	struct run *r = arg;
+	if (r->rb)
+		consume(r);
+}
+
+/* The deferred records, in order. One of them may print a map in turn,
+ * whose own deferred records come after all of these. */
+static void replay_deferred(struct run *r)
+{
+	r->deferring = false;
+	r->replaying = true;
+	while (r->deferred.len) {
+		uint8_t *data = r->deferred.data;
+		size_t len = r->deferred.len;
+		r->deferred.data = NULL;
+		r->deferred.len = r->deferred.cap = 0;
+		for (size_t off = 0; off < len;) {
+			size_t size;
+			memcpy(&size, data + off, sizeof(size));
+			handle_record(r, data + off + sizeof(size), size);
+			off += sizeof(size) + (size + 7) / 8 * 8;
+		}
+		free(data);
+	}
+	r->replaying = false;
+}
+
+/* print(@m), and the maps at exit and at SIGUSR1. A map of a million
+ * entries takes a second or more to read, sort and write; meanwhile the
+ * printer's busy hook keeps reading the ring buffer (into `deferred`),
+ * so that events are not lost behind it, and they print after it, in
+ * the order they came. Not from inside ring_buffer__consume() (a
+ * system() record's command waits for SIGUSR1's prints): there the ring
+ * buffer waits. */
 static void print_map(struct run *r, uint32_t index, uint64_t top, uint64_t div)
 {
 	const struct map_desc *d = &r->p->m.maps[index];
 	uint8_t *keys = NULL, *vals = NULL;
 	size_t n = 0;
+	bool keep_reading_meanwhile = !r->in_consume;
+	if (keep_reading_meanwhile) {
+		r->deferring = true;
+		r->pr.busy = keep_reading;
+		r->pr.busy_arg = r;
+	}
 	if (!r->ld.maps[index] || read_map(r, index, &keys, &vals, &n)) {
 		fprintf(stderr, "sonde: cannot read map %s\n", d->name);
-		return;
+	} else {
+		struct map_snapshot snap = {
+		    .n = n, .keys = keys, .values = vals, .ncpus = (uint32_t)r->ncpus};
+		out_map(&r->pr, d, &snap, top, div);
 	}
-	struct map_snapshot snap = {.n = n, .keys = keys, .values = vals, .ncpus = (uint32_t)r->ncpus};
-	out_map(&r->pr, d, &snap, top, div);
 	free(keys);
 	free(vals);
+	if (!keep_reading_meanwhile)
+		return;
+	r->deferring = false;
+	r->pr.busy = NULL;
+	/* a print() among the records being replayed leaves its own to the
+	 * replay going on */
+	if (!r->replaying)
+		replay_deferred(r);
 }
 
 static void clear_map(struct run *r, uint32_t index, bool zero_only)
@@ -473,7 +560,7 @@ static void run_cat(struct run *r, const char *path)
 	free(out);
 }
 
-static int on_event(void *ctx, void *data, size_t size)
+static int handle_record(void *ctx, void *data, size_t size)
 {
 	struct run *r = ctx;
 	if (size < sizeof(struct event_hdr))
@@ -557,10 +644,39 @@ static int on_event(void *ctx, void *data, size_t size)
 	return 0;
 }
 
+/* The ring buffer's callback, called by ring_buffer__consume(), which
+ * must not be called again before it returns (libbpf moves the consumer
+ * position on after each callback). So a print() is not done here: its
+ * record and the ones after it are kept (`deferred`) and handled once the
+ * batch is read (drain), where the print can read the ring buffer while
+ * it works. */
+static int on_event(void *ctx, void *data, size_t size)
+{
+	struct run *r = ctx;
+	if (!r->deferring && size >= sizeof(struct event_hdr) &&
+	    ((const struct event_hdr *)data)->kind == EV_PRINT)
+		r->deferring = true;
+	if (r->deferring) {
+		defer_record(r, data, size);
+		return 0;
+	}
+	return handle_record(ctx, data, size);
+}
+
+static void consume(struct run *r)
+{
+	r->in_consume = true;
+	ring_buffer__consume(r->rb);
+	r->in_consume = false;
+}
+
 static void drain(struct run *r)
 {
-	if (r->rb)
-		ring_buffer__consume(r->rb);
+	if (r->rb) {
+		consume(r);
+		if (!r->replaying)
+			replay_deferred(r);
+	}
 	if (r->skb)
 		skbout_drain(r->skb);
 	if (r->cap)
@@ -1540,5 +1656,6 @@ out:
 	ring_buffer__free(r.rb);
 	ld_unload(&r.ld);
 	free(r.zeroed);
+	free(r.deferred.data);
 	return rc;
 }
