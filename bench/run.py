@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """sonde benchmarks: sonde vs bpftrace 0.17 vs hand-written libbpf C, side by side.
 
-    sudo bench/run.py [--quick] [--reps N] [--sonde PATH] [--bpftrace PATH] [--only SECTIONS]
+    sudo bench/run.py [--quick] [--reps N] [--sonde PATH] [--bpftrace PATH] [--only SECTIONS] [--cases NAMES]
 
 Sections (all by default, in this order): startup, events, ringbuf, wildcards, compile, xdp,
 bigmaps.
@@ -33,15 +33,25 @@ OUT = os.path.join(BENCH, "out")
 TOOLS = ("sonde", "bpftrace", "hand")
 TP = "tracepoint:syscalls:sys_enter_getppid"
 
-# Per-event cases: name, probe body (same text for sonde and bpftrace), hand C file.
+# Per-event cases: name, probe body (same text for sonde and bpftrace), hand C file,
+# and options: "call", the system call whose sys_enter tracepoint is probed (trig.c
+# makes it; getppid by default), "prelude", text before the probe (sonde's config),
+# and "bpftrace": False where bpftrace 0.17 cannot run the script (n/a in the tables).
 CASES = [
-    ("count", "@ = count();", "count"),
-    ("sum", "@ = sum(args->__syscall_nr);", "sum"),
-    ("hist", "@ = hist(nsecs & 0xffff);", "hist"),
-    ("lhist", "@ = lhist(nsecs & 0xff, 0, 256, 16);", "lhist"),
-    ("two-key map", "@[tid, cpu] = count();", "twokey"),
-    ("string key (comm)", "@[comm] = count();", "comm"),
-    ("printf", 'printf("ev %d\\n", tid);', "printf"),
+    ("count", "@ = count();", "count", {}),
+    ("sum", "@ = sum(args->__syscall_nr);", "sum", {}),
+    ("hist", "@ = hist(nsecs & 0xffff);", "hist", {}),
+    ("lhist", "@ = lhist(nsecs & 0xff, 0, 256, 16);", "lhist", {}),
+    ("two-key map", "@[tid, cpu] = count();", "twokey", {}),
+    ("string key (comm)", "@[comm] = count();", "comm", {}),
+    ("printf", 'printf("ev %d\\n", tid);', "printf", {}),
+    # issue 20: pointer chasing, several fields of one struct, a string longer
+    # than the BPF stack (bpftrace 0.17 allows BPFTRACE_STRLEN up to 200 only)
+    ("pointer chase (key)", "@[curtask->real_parent->real_parent->pid] = count();", "ptrchase", {}),
+    ("pointer chase (sum)", "$t = curtask; @ = sum($t->mm->total_vm);", "ptrsum", {}),
+    ("struct fields (key)", "@[curtask->pid, curtask->tgid, curtask->prio] = count();", "fields", {}),
+    ("1 KiB string key", "@[str(args->filename)] = count();", "longstr",
+     {"call": "openat", "prelude": "config = { max_strlen = 1024 } ", "bpftrace": False}),
 ]
 
 # XDP cases: name, sonde script, hand C file.
@@ -223,21 +233,21 @@ def prog_stats(ids):
     return {p["id"]: p for p in progs if p["id"] in ids}
 
 
-def tracepoint_attached(pid):
-    """True when process pid has a BPF program attached to sys_enter_getppid."""
+def tracepoint_attached(pid, call="getppid"):
+    """True when process pid has a BPF program attached to sys_enter_CALL."""
     try:
         perf = json.loads(run(["bpftool", "-j", "perf", "show"]).stdout or "[]")
     except json.JSONDecodeError:
         return False
-    return any(e.get("pid") == pid and e.get("tracepoint") == "sys_enter_getppid" for e in perf)
+    return any(e.get("pid") == pid and e.get("tracepoint") == f"sys_enter_{call}" for e in perf)
 
 
-def wait_attached(p, timeout=30.0):
+def wait_attached(p, timeout=30.0, call="getppid"):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if p.poll() is not None:
             return False
-        if tracepoint_attached(p.pid):
+        if tracepoint_attached(p.pid, call):
             return True
         time.sleep(0.01)
     return False
@@ -280,8 +290,8 @@ class Trig:
         line = self.p.stdout.readline().split()
         self.pid = int(line[1])
 
-    def fire(self, n, rate=0):
-        self.p.stdin.write(f"{n} {rate}\n")
+    def fire(self, n, rate=0, call="getppid"):
+        self.p.stdin.write(f"{n} {rate} {call}\n")
         self.p.stdin.flush()
         line = self.p.stdout.readline().split()
         return int(line[1]) / 1e9
@@ -442,28 +452,38 @@ def section_startup(a, t, reps):
 
 def section_events(a, t, trig, reps, n):
     log("== per-event kernel cost")
-    empty = spawn([t.loader, t.objs["empty"]])
-    if not wait_attached(empty):
-        fail("events: the empty baseline program did not attach")
-        stop(empty)
-        return
-    empty_ids = prog_ids_of(empty.pid)
-    samples = {c[0]: {tool: [] for tool in TOOLS} for c in CASES}
-    xlated = {c[0]: {tool: None for tool in TOOLS} for c in CASES}
+    cases = [c for c in CASES if not a.cases or c[0] in a.cases]
+    # one empty program on each probed tracepoint, the baseline of its cases
+    calls = sorted({opts.get("call", "getppid") for _, _, _, opts in cases})
+    empties, empty_ids = {}, {}
+    for call in calls:
+        obj = t.objs["empty" if call == "getppid" else f"empty_{call}"]
+        empties[call] = spawn([t.loader, obj])
+        if not wait_attached(empties[call], call=call):
+            fail(f"events: the empty baseline program on sys_enter_{call} did not attach")
+            for p in empties.values():
+                stop(p)
+            return
+        empty_ids[call] = prog_ids_of(empties[call].pid)
+    samples = {c[0]: {tool: [] for tool in TOOLS} for c in cases}
+    xlated = {c[0]: {tool: None for tool in TOOLS} for c in cases}
     for rep in range(reps):
-        for name, body, hand in CASES:
-            script = f"{TP} /pid == {trig.pid}/ {{ {body} }}"
+        for name, body, hand, opts in cases:
+            call = opts.get("call", "getppid")
+            script = f"{opts.get('prelude', '')}tracepoint:syscalls:sys_enter_{call} /pid == {trig.pid}/ {{ {body} }}"
             for tool in TOOLS:
+                if tool == "bpftrace" and opts.get("bpftrace", True) is False:
+                    continue
                 out = tempfile.TemporaryFile()
                 p = spawn(t.argv(tool, script, t.objs[hand], printing=True), stdout=out, env=t.env)
-                if not wait_attached(p):
+                if not wait_attached(p, call=call):
                     fail(f"events: {name}: {tool} did not attach")
                     stop(p)
                     continue
                 ids = {i for i, pr in prog_stats(prog_ids_of(p.pid)).items() if pr["type"] == "tracepoint"}
-                s0 = prog_stats(ids | empty_ids)
-                trig.fire(n)
-                s1 = prog_stats(ids | empty_ids)
+                s0 = prog_stats(ids | empty_ids[call])
+                trig.fire(n, call=call)
+                s1 = prog_stats(ids | empty_ids[call])
                 rc, _ = stop(p)
                 if rc != 0:
                     fail(f"events: {name}: {tool} exit status {rc}")
@@ -476,7 +496,7 @@ def section_events(a, t, trig, reps, n):
                     return dt / dc if dc else None, dc
 
                 cost, cnt = per_event(ids)
-                base, _ = per_event(empty_ids)
+                base, _ = per_event(empty_ids[call])
                 if cost is None or base is None or cnt < n:
                     fail(f"events: {name}: {tool}: program ran {cnt} times for {n} events")
                     continue
@@ -486,10 +506,11 @@ def section_events(a, t, trig, reps, n):
                                       "jited_bytes": sum(pr.get("bytes_jited", 0) for pr in progs),
                                       "ids": sorted(ids)}
                 out.close()
-    stop(empty)
+    for p in empties.values():
+        stop(p)
     results["events"] = {"samples": samples, "xlated": xlated, "events_per_run": n}
     rows, xrows = [], []
-    for name, _, _ in CASES:
+    for name, _, _, _ in cases:
         m = {tool: med([x["net_ns"] for x in samples[name][tool]]) for tool in TOOLS}
         g = {tool: med([x["ns"] for x in samples[name][tool]]) for tool in TOOLS}
         e = med([x["empty_ns"] for tool in TOOLS for x in samples[name][tool]])
@@ -961,6 +982,8 @@ def main():
     ap.add_argument("--bpftrace", default=shutil.which("bpftrace") or "bpftrace")
     ap.add_argument("--only", default="startup,events,ringbuf,wildcards,compile,xdp,bigmaps",
                     help="comma-separated sections to run")
+    ap.add_argument("--cases", type=lambda v: v.split(","), default=None,
+                    help="only these cases of the events section (names, comma-separated)")
     ap.add_argument("--xdp-repeat", type=int,
                     help="packets per BPF_PROG_TEST_RUN call (default 50M, --quick 1M)")
     a = ap.parse_args()

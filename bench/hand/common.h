@@ -18,6 +18,19 @@ struct sys_enter_getppid {
 	__s32 __syscall_nr;
 };
 
+/* /sys/kernel/tracing/events/syscalls/sys_enter_openat/format */
+struct sys_enter_openat {
+	__u16 common_type;
+	__u8 common_flags;
+	__u8 common_preempt_count;
+	__s32 common_pid;
+	__s32 __syscall_nr;
+	__u64 dfd;
+	const char *filename;
+	__u64 flags;
+	__u64 mode;
+};
+
 #define FROM_TARGET() ((__u32)(bpf_get_current_pid_tgid() >> 32) == TARGET_PID)
 
 char LICENSE[] SEC("license") = "GPL";

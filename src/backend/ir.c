@@ -160,13 +160,20 @@ LLVMValueRef zeros_ptr(struct cg *g, uint32_t size)
 
 /* Zeroes `n` bytes at 8-aligned `p`. A scratch buffer's fill is volatile
  * so that LLVM does not merge it with its neighbours' into one it cannot
- * expand; a long fill copies from the zero area instead. */
+ * expand, and is made of several when it is longer than one can be; a
+ * long fill copies from the zero area instead. */
 void zero_fill(struct cg *g, LLVMValueRef p, uint32_t n, bool is_volatile)
 {
-	if (n <= ZERO_INLINE_MAX) {
-		LLVMValueRef ms = LLVMBuildMemSet(g->b, p, LLVMConstInt(g->i8, 0, 0), c64(g, n), 8);
-		if (is_volatile)
-			LLVMSetOperand(ms, 3, LLVMConstInt(LLVMInt1TypeInContext(g->ctx), 1, 0));
+	if (n <= ZERO_INLINE_MAX || (is_volatile && n <= ZERO_SCRATCH_INLINE_MAX)) {
+		for (uint32_t off = 0; off < n; off += ZERO_FILL_CHUNK) {
+			uint32_t len = n - off < ZERO_FILL_CHUNK ? n - off : ZERO_FILL_CHUNK;
+			LLVMValueRef ms =
+			    LLVMBuildMemSet(g->b, off ? gep(g, p, off) : p,
+			                    LLVMConstInt(g->i8, 0, 0), c64(g, len), 8);
+			if (is_volatile)
+				LLVMSetOperand(ms, 3,
+				               LLVMConstInt(LLVMInt1TypeInContext(g->ctx), 1, 0));
+		}
 		return;
 	}
 	LLVMValueRef args[] = {p, LLVMConstInt(g->i32, n, 0), zeros_ptr(g, n)};

@@ -127,13 +127,36 @@ LLVMValueRef map_key(struct cg *g, struct node *mapnode)
 	struct node *keys = m->key ? mapnode->u.map.keys : NULL;
 	bool comm_key = keys && !keys->next && keys->kind == N_IDENT &&
 			keys->u.ident.builtin_id == BI_COMM && m->key->size >= 16;
+	/* a key that is one str(p) is read straight into the key (a key of 1
+	 * KiB strings would otherwise be cleared and copied twice more), in a
+	 * buffer with room for the byte str() reads past what it keeps */
+	bool str_key = keys && !keys->next && m->key->kind == TYPE_STR && str_reads_memory(keys) &&
+	               keys->type->size <= m->key->size && keys != g->evaluated;
+	uint32_t key_size = map_key_size(m);
+	if (str_key && str_read_size(keys) > key_size)
+		key_size = str_read_size(keys);
 	/* cleared even though the comm helper writes all 16 bytes: some
 	 * kernels (Debian's 6.1 among them) copy the name with strscpy and
 	 * leave what follows its NUL as it was, so one name would make many
 	 * keys (seen in the 6.1 guest with bpftrace 0.26.1's syscount.bt) */
-	LLVMValueRef key = new_buf(g, map_key_size(m), "key");
+	LLVMValueRef key = new_buf(g, key_size, "key");
 	if (!m->key)
 		return key;
+	if (str_key) {
+		/* where cg_expr would put its helper's -k/-kk report: the call */
+		struct loc outer_key = g->first_key, outer_map = g->first_key_map;
+		struct loc outer = g->loc, outer_span = g->call_span;
+		g->first_key = keys->loc;
+		g->first_key_map = mapnode->loc;
+		set_loc(g, keys->loc);
+		g->call_span = keys->u.call.span;
+		str_read_into(g, keys, key);
+		g->loc = outer;
+		g->call_span = outer_span;
+		g->first_key = outer_key;
+		g->first_key_map = outer_map;
+		return key;
+	}
 	if (comm_key) {
 		/* the helper writes the name straight into the key */
 		struct loc outer = g->loc;

@@ -18,28 +18,40 @@ static LLVMValueRef str_of_str(struct cg *g, struct node *arg, LLVMValueRef v, u
 	return cut;
 }
 
-LLVMValueRef emit_str(struct cg *g, struct node *n, struct node *target)
+/* Whether `n` is a str() that reads memory at an address (not one that cuts
+ * a string it is given), which str_read_into can write into a buffer of
+ * the caller's. */
+bool str_reads_memory(const struct node *n)
 {
-	(void)target;
+	return n->kind == N_CALL && n->u.call.builtin_id == BI_STR &&
+	       n->u.call.args->type->kind != TYPE_STR;
+}
+
+/* The bytes str_read_into writes: str(p) without a length reads one byte
+ * more than it keeps. */
+uint32_t str_read_size(const struct node *n)
+{
+	return n->type->size + !n->u.call.args->next;
+}
+
+/* str(p) into `buf`, zero-filled, of str_read_size(n) bytes or more. A
+ * string that fills what str(p) reads (no NUL in its max_strlen bytes) was
+ * at least that long, and is counted so the runtime can say strings were
+ * cut (str(p, n) cuts on purpose). With a str_trunc_trailer set it is kept
+ * full, which is how the printer knows to add the trailer, as bpftrace
+ * 0.26 does; without one it ends in a NUL at max_strlen - 1, as bpftrace
+ * 0.17 prints it. */
+void str_read_into(struct cg *g, struct node *n, LLVMValueRef buf)
+{
 	struct node *arg = n->u.call.args;
 	LLVMValueRef v = cg_expr(g, arg);
 	uint32_t size = n->type->size;
-	if (arg->type->kind == TYPE_STR)
-		return str_of_str(g, arg, v, size);
-	/* str(p) without a length reads one byte more than it keeps: a string
-	 * that fills it (no NUL in its max_strlen bytes) was at least that
-	 * long, and is counted so the runtime can say strings were cut
-	 * (str(p, n) cuts on purpose). With a str_trunc_trailer set it is kept
-	 * full, which is how the printer knows to add the trailer, as bpftrace
-	 * 0.26 does; without one it ends in a NUL at max_strlen - 1, as
-	 * bpftrace 0.17 prints it */
 	bool watch = !arg->next;
-	LLVMValueRef buf = new_buf(g, size + watch, "str");
 	LLVMValueRef src = LLVMBuildIntToPtr(g->b, v, g->ptr, "");
 	LLVMValueRef args[] = {buf, LLVMConstInt(g->i32, size + watch, 0), src};
 	LLVMValueRef got = cg_helper(g, read_helper(g, value_space(g, arg), true), g->i64, args, 3);
 	if (!watch)
-		return buf;
+		return;
 	LLVMBasicBlockRef cut = new_block(g, "str_cut"), done = new_block(g, "str_done");
 	LLVMBuildCondBr(g->b, LLVMBuildICmp(g->b, LLVMIntEQ, got, c64(g, size + 1), ""), cut, done);
 	LLVMPositionBuilderAtEnd(g->b, cut);
@@ -48,6 +60,16 @@ LLVMValueRef emit_str(struct cg *g, struct node *n, struct node *target)
 	counter_add(g, COUNTER_TRUNCATED, c64(g, 1));
 	LLVMBuildBr(g->b, done);
 	LLVMPositionBuilderAtEnd(g->b, done);
+}
+
+LLVMValueRef emit_str(struct cg *g, struct node *n, struct node *target)
+{
+	(void)target;
+	struct node *arg = n->u.call.args;
+	if (!str_reads_memory(n))
+		return str_of_str(g, arg, cg_expr(g, arg), n->type->size);
+	LLVMValueRef buf = new_buf(g, str_read_size(n), "str");
+	str_read_into(g, n, buf);
 	return buf;
 }
 
