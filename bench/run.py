@@ -30,6 +30,9 @@ BENCH = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(BENCH)
 HAND = os.path.join(BENCH, "hand")
 OUT = os.path.join(BENCH, "out")
+# the launcher of every run whose peak RSS is reported (rss.c): fork, exec,
+# wait4, and the child's ru_maxrss and fork-to-reap time written to an fd
+RSS = os.path.join(OUT, "rss")
 TOOLS = ("sonde", "bpftrace", "hand")
 TP = "tracepoint:syscalls:sys_enter_getppid"
 
@@ -135,6 +138,7 @@ class Dead:
     pid = -1
     returncode = 127
     stdout = stderr = None
+    report = maxrss_kib = fork_ns = reap_ns = None
 
     def poll(self):
         return 127
@@ -143,34 +147,79 @@ class Dead:
         pass
 
 
-def spawn(argv, stdout=subprocess.DEVNULL, stdin=None, env=None):
+def mono_ns():
+    """CLOCK_MONOTONIC in ns, the clock of the launcher's fork_ns and reap_ns."""
+    return time.clock_gettime_ns(time.CLOCK_MONOTONIC)
+
+
+def spawn(argv, stdout=subprocess.DEVNULL, stdin=None, env=None, measured=False):
+    """Starts argv; measured: under the launcher (rss.c), whose report reap()
+    reads into p.maxrss_kib, p.fork_ns and p.reap_ns. The driver's own
+    ru_maxrss of a child it starts cannot be used: exec keeps the high-water
+    RSS of the image it replaces, and subprocess vforks, so that image is
+    this Python's (~17 MiB) for every tool. Signals sent to the launcher
+    (SIGINT, SIGTERM, SIGUSR1) reach the tool."""
+    report = None
+    pass_fds = ()
+    if measured:
+        report, report_w = os.pipe()
+        argv = [RSS, str(report_w)] + argv
+        pass_fds = (report_w,)
     try:
         p = subprocess.Popen(argv, stdout=stdout, stderr=subprocess.PIPE if stdout == subprocess.PIPE
-                             else subprocess.DEVNULL, stdin=stdin, env=env)
+                             else subprocess.DEVNULL, stdin=stdin, env=env, pass_fds=pass_fds)
     except OSError as e:
         fail(f"cannot start {argv[0]}: {e}")
+        if measured:
+            os.close(report)
         return Dead()
+    finally:
+        if measured:
+            os.close(report_w)
+    p.report = report
+    p.maxrss_kib = p.fork_ns = p.reap_ns = None
     live.add(p)
     return p
 
 
 def reap(p, timeout=15.0):
-    """Waits for p (SIGKILL after timeout); returns (exit code, peak RSS in KiB)."""
+    """Waits for p (SIGKILL after timeout); returns (exit code, peak RSS in
+    KiB), the RSS None unless p was spawned measured."""
     if isinstance(p, Dead):
-        return 127, 0
+        return 127, None
+    # polled every ms, not p.wait(timeout), whose sleeps grow to 50 ms: the
+    # unmeasured wall times (wildcards) are taken around this call
     deadline = time.monotonic() + timeout
-    while True:
-        pid, status, ru = os.wait4(p.pid, os.WNOHANG)
-        if pid:
-            break
+    while p.poll() is None:
         if time.monotonic() > deadline:
-            p.kill()
-            pid, status, ru = os.wait4(p.pid, 0)
+            p.kill()  # a measured tool goes with its launcher (PR_SET_PDEATHSIG)
+            p.wait()
             break
         time.sleep(0.001)
-    p.returncode = os.waitstatus_to_exitcode(status)
     live.discard(p)
-    return p.returncode, ru.ru_maxrss
+    if getattr(p, "report", None) is not None:
+        chunks = []
+        while True:
+            chunk = os.read(p.report, 4096)
+            if not chunk:
+                break
+            chunks.append(chunk)
+        os.close(p.report)
+        p.report = None
+        m = re.search(rb"maxrss_kib=(\d+) fork_ns=(\d+) reap_ns=(\d+)", b"".join(chunks))
+        if m:
+            p.maxrss_kib, p.fork_ns, p.reap_ns = (int(x) for x in m.groups())
+        elif p.returncode == 0:
+            fail(f"no report from the launcher of {' '.join(p.args[2:])}")
+            p.returncode = 127
+    return p.returncode, getattr(p, "maxrss_kib", None)
+
+
+def wall_ms(p):
+    """The launcher's fork-to-reap time of a measured process, in ms."""
+    if p.fork_ns is None or p.reap_ns is None:
+        return None
+    return (p.reap_ns - p.fork_ns) / 1e6
 
 
 def stop(p, timeout=15.0):
@@ -258,7 +307,7 @@ def wait_attached(p, timeout=30.0, call="getppid"):
 def build(trig_pid, self_pid):
     os.makedirs(OUT, exist_ok=True)
     cc = os.environ.get("CC", "cc")
-    for src, exe, libs in (("loader.c", "loader", ["-lbpf"]), ("trig.c", "trig", [])):
+    for src, exe, libs in (("loader.c", "loader", ["-lbpf"]), ("trig.c", "trig", []), ("rss.c", "rss", [])):
         r = run([cc, "-O2", "-Wall", "-o", os.path.join(OUT, exe), os.path.join(BENCH, src)] + libs)
         if r.returncode:
             sys.exit(f"bench: cannot build {src}:\n{r.stderr}")
@@ -356,42 +405,38 @@ def section_startup(a, t, reps):
     # runs that compile nothing (no hand-C equivalent): sonde must not load LLVM for them
     nothing = {"help": {"sonde": [t.sonde, "--help"], "bpftrace": [t.bpftrace, "--help"]},
                "list": {"sonde": [t.sonde, "-l", TP], "bpftrace": [t.bpftrace, "-l", TP]}}
+    # every run here is measured (spawn(measured=True)): wall times are the
+    # launcher's fork-to-reap, peak RSS its child's ru_maxrss
     for rep in range(reps):
         for tool in ("sonde", "bpftrace"):
             for what in ("help", "list"):
-                t0 = time.perf_counter()
-                p = spawn(nothing[what][tool], stdout=subprocess.DEVNULL, env=t.env)
+                p = spawn(nothing[what][tool], stdout=subprocess.DEVNULL, env=t.env, measured=True)
                 rc, rss = reap(p)
-                wall = (time.perf_counter() - t0) * 1e3
                 if rc != 0:
                     fail(f"startup: {tool} {' '.join(nothing[what][tool][1:])} exit status {rc}")
                     continue
-                s[f"{what}_ms"][tool].append(wall)
+                s[f"{what}_ms"][tool].append(wall_ms(p))
                 if what == "help":
                     s["help_rss"][tool].append(rss)
         for tool in TOOLS:
-            t0 = time.perf_counter()
-            p = spawn(begin[tool], env=t.env)
+            p = spawn(begin[tool], env=t.env, measured=True)
             rc, rss = reap(p)
-            wall = (time.perf_counter() - t0) * 1e3
             if rc != 0:
                 fail(f"startup: {tool} BEGIN exit status {rc}")
                 continue
-            s["begin_ms"][tool].append(wall)
+            s["begin_ms"][tool].append(wall_ms(p))
             s["begin_rss"][tool].append(rss)
-        t0 = time.perf_counter()
-        p = spawn(cached, env=cache_env)
+        p = spawn(cached, env=cache_env, measured=True)
         rc, rss = reap(p)
-        wall = (time.perf_counter() - t0) * 1e3
         if rc != 0:
             fail(f"startup: sonde --cache BEGIN exit status {rc}")
         else:
-            s["cached_ms"]["sonde"].append(wall)
+            s["cached_ms"]["sonde"].append(wall_ms(p))
             s["cached_rss"]["sonde"].append(rss)
         for tool in TOOLS:
             argv = t.argv(tool, attach_script, t.objs["printf_self"], buffering="line", printing=True)
             t0 = time.perf_counter()
-            p = spawn(argv, stdout=subprocess.PIPE, env=t.env)
+            p = spawn(argv, stdout=subprocess.PIPE, env=t.env, measured=True)
             fd = p.stdout.fileno()
             os.set_blocking(fd, False)
             buf, t_line = b"", None
@@ -402,7 +447,7 @@ def section_startup(a, t, reps):
                 if r:
                     buf += os.read(fd, 65536) or b""
                     if re.search(rb"^(x|ev \d+)$", buf, re.M):
-                        t_line = time.perf_counter()
+                        t_line = mono_ns()
                         break
             if t_line is None:
                 fail(f"startup: {tool} never reported the first event: {p.stderr.read(2000)!r}"
@@ -412,16 +457,17 @@ def section_startup(a, t, reps):
             if tool == "hand":
                 # no exit() in hand C: time its SIGINT-to-gone instead, the
                 # kernel's detach time plus a minimal user-space exit
-                t_seen = time.perf_counter()
+                t_seen = mono_ns()
                 p.send_signal(signal.SIGINT)
             else:
                 t_seen = t_line
             rc, rss = reap(p)
-            t_exit = time.perf_counter()
-            if rc != 0:
+            if rc != 0 or p.fork_ns is None:
                 fail(f"startup: {tool} attach script exit status {rc}")
-            s["attach_ms"][tool].append((t_line - t0) * 1e3)
-            s["exit_ms"][tool].append((t_exit - t_seen) * 1e3)
+                continue
+            # from the launcher's fork, and to its reap: the same clock
+            s["attach_ms"][tool].append((t_line - p.fork_ns) / 1e6)
+            s["exit_ms"][tool].append((p.reap_ns - t_seen) / 1e6)
             s["tp_rss"][tool].append(rss)
     results["startup"] = s
     rows = []
@@ -446,7 +492,8 @@ def section_startup(a, t, reps):
             m["hand"] = med(s[plain]["hand"]) * scale if med(s[plain]["hand"]) is not None else None
         rows.append([label] + [fmt(m[tool], unit, d) for tool in TOOLS] +
                     [fmt_ratio(ratio(m["sonde"], m["bpftrace"])), fmt_ratio(ratio(m["sonde"], m["hand"]))])
-    table(f"Start-up (median of {reps})", ["measure", "sonde", "bpftrace", "hand C", "sonde/bpftrace",
+    table(f"Start-up (median of {reps}); every run under bench/rss.c: wall times from its fork to its "
+          f"wait4, peak RSS the tool's own ru_maxrss", ["measure", "sonde", "bpftrace", "hand C", "sonde/bpftrace",
                                            "sonde/hand"], rows)
 
 
@@ -603,7 +650,7 @@ def section_wildcards(a, t, reps, specs):
                 os.set_blocking(fd, False)
                 out, eof = b"", False
                 deadline = t0 + 120
-                # until its stdout closes: poll() would reap it before reap() has its rusage
+                # until its stdout closes
                 while time.perf_counter() < deadline and not eof:
                     os.getppid()
                     r, _, _ = select.select([fd], [], [], 0.0005)
@@ -661,14 +708,13 @@ def section_compile(a, t, sizes, reps):
             res[k] = {v: [] for v in variants}
             for rep in range(reps):
                 for v, argv in variants.items():
-                    t0 = time.perf_counter()
-                    p = spawn(argv, env=t.env)
+                    # measured: the launcher's fork-to-reap and the tool's own peak RSS
+                    p = spawn(argv, env=t.env, measured=True)
                     rc, rss = reap(p, timeout=300)
-                    wall = (time.perf_counter() - t0) * 1e3
                     if rc != 0:
                         fail(f"compile: {v} with {k} probes: exit status {rc}")
                         continue
-                    res[k][v].append({"ms": wall, "rss_kib": rss})
+                    res[k][v].append({"ms": wall_ms(p), "rss_kib": rss})
     results["compile"] = res
     variants = list(res[sizes[0]].keys())
     for k in sizes:
@@ -678,8 +724,9 @@ def section_compile(a, t, sizes, reps):
             per = f" ({m / k:.2f}/probe)" if m is not None else ""
             row.append(fmt(m, " ms") + per)
         rows.append(row)
-    table(f"Compile time as scripts grow (median of {reps}); sonde --dry-run also verifies and "
-          f"loads every program, bpftrace --emit-elf does not load",
+    table(f"Compile time as scripts grow (median of {reps}; each run under bench/rss.c, its fork to "
+          f"its wait4); sonde --dry-run also verifies and loads every program, bpftrace --emit-elf "
+          f"does not load",
           ["probes"] + variants, rows)
 
 
