@@ -239,7 +239,8 @@ static void report_rejection(const struct program *p, struct diag *d, unsigned f
 
 /* Loading holds a descriptor for every program and map till exit, and
  * attaching more: the soft limit on open files is raised to the hard one
- * (as root, the hard one too when it is short of what the load needs).
+ * (with CAP_SYS_RESOURCE, the hard one too when it is short of what the
+ * load needs).
  * A load that would still run out fails here, naming the limit, rather
  * than at whichever program or map is past it. */
 static int raise_fd_limit(const struct program *p)
@@ -264,7 +265,8 @@ static int raise_fd_limit(const struct program *p)
 		return 0;
 	fprintf(stderr,
 	        "sonde: %u programs and %u maps need about %llu open files, more than this "
-	        "process may have (%llu: raise the hard limit, ulimit -Hn, or run as root)\n",
+	        "process may have (%llu: raise the hard limit, ulimit -Hn, which takes "
+	        "CAP_SYS_RESOURCE)\n",
 	        p->m.nprobes, p->m.nmaps + p->m.naux_maps, (unsigned long long)need,
 	        (unsigned long long)rl.rlim_cur);
 	return -EMFILE;
