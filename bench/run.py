@@ -309,7 +309,7 @@ class Tools:
         self.bpftrace = a.bpftrace
         self.loader = os.path.join(OUT, "loader")
         self.objs = objs
-        self.env = dict(os.environ, BPFTRACE_MAX_PROBES="5000", BPFTRACE_MAX_BPF_PROGS="5000")
+        self.env = dict(os.environ, BPFTRACE_MAX_PROBES="20000", BPFTRACE_MAX_BPF_PROGS="20000")
 
     def argv(self, tool, script, hand_obj, buffering="full", printing=False):
         if tool == "sonde":
@@ -618,14 +618,28 @@ def section_wildcards(a, t, reps, specs):
           rows)
 
 
+# the compile section's script shapes: N probes sharing one map, and N
+# probes with a map each (BTF and descriptors per map)
+COMPILE_SHAPES = {
+    "one map": lambda i: f"{TP} /pid == 1/ {{ @c[{i}] = count(); }}",
+    "map per probe": lambda i: f"interval:s:{i + 1} {{ @m{i} = count(); }}",
+}
+
+
 def section_compile(a, t, sizes, reps):
-    log("== compile time")
+    for shape in a.compile_shapes.split(","):
+        compile_shape(a, t, sizes, reps, shape)
+
+
+def compile_shape(a, t, sizes, reps, shape):
+    log(f"== compile time ({shape})")
+    line = COMPILE_SHAPES[shape]
     has_emit_elf = "--emit-elf" in run([t.sonde, "--help"]).stdout
     res = {}
     rows = []
     with tempfile.TemporaryDirectory(dir=OUT) as tmp:
         for k in sizes:
-            script = "\n".join(f"{TP} /pid == 1/ {{ @c[{i}] = count(); }}" for i in range(k))
+            script = "\n".join(line(i) for i in range(k))
             path = os.path.join(tmp, f"s{k}.bt")
             with open(path, "w") as f:
                 f.write(script + "\n")
@@ -639,13 +653,13 @@ def section_compile(a, t, sizes, reps):
                 for v, argv in variants.items():
                     t0 = time.perf_counter()
                     p = spawn(argv, env=t.env)
-                    rc, rss = reap(p, timeout=300)
+                    rc, rss = reap(p, timeout=900)
                     wall = (time.perf_counter() - t0) * 1e3
                     if rc != 0:
                         fail(f"compile: {v} with {k} probes: exit status {rc}")
                         continue
                     res[k][v].append({"ms": wall, "rss_kib": rss})
-    results["compile"] = res
+    results.setdefault("compile", {})[shape] = res
     variants = list(res[sizes[0]].keys())
     for k in sizes:
         row = [str(k)]
@@ -654,8 +668,8 @@ def section_compile(a, t, sizes, reps):
             per = f" ({m / k:.2f}/probe)" if m is not None else ""
             row.append(fmt(m, " ms") + per)
         rows.append(row)
-    table(f"Compile time as scripts grow (median of {reps}); sonde --dry-run also verifies and "
-          f"loads every program, bpftrace --emit-elf does not load",
+    table(f"Compile time as scripts grow, {shape} (median of {reps}); sonde --dry-run also "
+          f"verifies and loads every program, bpftrace --emit-elf does not load",
           ["probes"] + variants, rows)
 
 
@@ -723,6 +737,11 @@ def main():
     ap.add_argument("--bpftrace", default=shutil.which("bpftrace") or "bpftrace")
     ap.add_argument("--only", default="startup,events,ringbuf,wildcards,compile,xdp",
                     help="comma-separated sections to run")
+    ap.add_argument("--compile-sizes",
+                    help="comma-separated probe counts for the compile section (default 1,10,100,1000)")
+    ap.add_argument("--compile-shapes", default=",".join(COMPILE_SHAPES),
+                    help=f"comma-separated script shapes for the compile section: {', '.join(COMPILE_SHAPES)}")
+    ap.add_argument("--compile-reps", type=int, help="repetitions of the compile section (default 3)")
     ap.add_argument("--xdp-repeat", type=int,
                     help="packets per BPF_PROG_TEST_RUN call (default 50M, --quick 1M)")
     a = ap.parse_args()
@@ -737,6 +756,11 @@ def main():
     rates = [100_000, 0] if a.quick else [10_000, 100_000, 300_000, 1_000_000, 0]
     rb_dur, rb_max = (0.2, 100_000) if a.quick else (1.0, 1_000_000)
     sizes = [1, 10, 100] if a.quick else [1, 10, 100, 1000]
+    if a.compile_sizes:
+        sizes = [int(x) for x in a.compile_sizes.split(",")]
+    for shape in a.compile_shapes.split(","):
+        if shape not in COMPILE_SHAPES:
+            sys.exit(f"bench: unknown compile shape {shape!r}")
     # 50M: the programs cost 1 to 7 ns, and the figure needs hundredths
     xdp_repeat = 1_000_000 if a.quick else 50_000_000
     if a.xdp_repeat:
@@ -775,7 +799,7 @@ def main():
             # --quick: bpftrace needs ~30 s for the 360 syscall tracepoints
             section_wildcards(a, t, reps, WILDCARDS[1:2] if a.quick else WILDCARDS)
         if "compile" in sections:
-            section_compile(a, t, sizes, 1 if a.quick else 3)
+            section_compile(a, t, sizes, a.compile_reps or (1 if a.quick else 3))
         if "xdp" in sections:
             section_xdp(a, t, min(reps, 3), xdp_repeat)
     except Interrupted:
