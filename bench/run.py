@@ -371,7 +371,7 @@ class Tools:
         self.bpftrace = a.bpftrace
         self.loader = os.path.join(OUT, "loader")
         self.objs = objs
-        self.env = dict(os.environ, BPFTRACE_MAX_PROBES="5000", BPFTRACE_MAX_BPF_PROGS="5000")
+        self.env = dict(os.environ, BPFTRACE_MAX_PROBES="20000", BPFTRACE_MAX_BPF_PROGS="20000")
 
     def argv(self, tool, script, hand_obj, buffering="full", printing=False):
         if tool == "sonde":
@@ -689,14 +689,28 @@ def section_wildcards(a, t, reps, specs):
           rows)
 
 
+# the compile section's script shapes: N probes sharing one map, and N
+# probes with a map each (BTF and descriptors per map)
+COMPILE_SHAPES = {
+    "one map": lambda i: f"{TP} /pid == 1/ {{ @c[{i}] = count(); }}",
+    "map per probe": lambda i: f"interval:s:{i + 1} {{ @m{i} = count(); }}",
+}
+
+
 def section_compile(a, t, sizes, reps):
-    log("== compile time")
+    for shape in a.compile_shapes.split(","):
+        compile_shape(a, t, sizes, reps, shape)
+
+
+def compile_shape(a, t, sizes, reps, shape):
+    log(f"== compile time ({shape})")
+    line = COMPILE_SHAPES[shape]
     has_emit_elf = "--emit-elf" in run([t.sonde, "--help"]).stdout
     res = {}
     rows = []
     with tempfile.TemporaryDirectory(dir=OUT) as tmp:
         for k in sizes:
-            script = "\n".join(f"{TP} /pid == 1/ {{ @c[{i}] = count(); }}" for i in range(k))
+            script = "\n".join(line(i) for i in range(k))
             path = os.path.join(tmp, f"s{k}.bt")
             with open(path, "w") as f:
                 f.write(script + "\n")
@@ -710,12 +724,12 @@ def section_compile(a, t, sizes, reps):
                 for v, argv in variants.items():
                     # measured: the launcher's fork-to-reap and the tool's own peak RSS
                     p = spawn(argv, env=t.env, measured=True)
-                    rc, rss = reap(p, timeout=300)
+                    rc, rss = reap(p, timeout=900)
                     if rc != 0:
                         fail(f"compile: {v} with {k} probes: exit status {rc}")
                         continue
                     res[k][v].append({"ms": wall_ms(p), "rss_kib": rss})
-    results["compile"] = res
+    results.setdefault("compile", {})[shape] = res
     variants = list(res[sizes[0]].keys())
     for k in sizes:
         row = [str(k)]
@@ -724,9 +738,9 @@ def section_compile(a, t, sizes, reps):
             per = f" ({m / k:.2f}/probe)" if m is not None else ""
             row.append(fmt(m, " ms") + per)
         rows.append(row)
-    table(f"Compile time as scripts grow (median of {reps}; each run under bench/rss.c, its fork to "
-          f"its wait4); sonde --dry-run also verifies and loads every program, bpftrace --emit-elf "
-          f"does not load",
+    table(f"Compile time as scripts grow, {shape} (median of {reps}; each run under bench/rss.c, "
+          f"its fork to its wait4); sonde --dry-run also verifies and loads every program, "
+          f"bpftrace --emit-elf does not load",
           ["probes"] + variants, rows)
 
 
@@ -1031,6 +1045,11 @@ def main():
                     help="comma-separated sections to run")
     ap.add_argument("--cases", type=lambda v: v.split(","), default=None,
                     help="only these cases of the events section (names, comma-separated)")
+    ap.add_argument("--compile-sizes",
+                    help="comma-separated probe counts for the compile section (default 1,10,100,1000)")
+    ap.add_argument("--compile-shapes", default=",".join(COMPILE_SHAPES),
+                    help=f"comma-separated script shapes for the compile section: {', '.join(COMPILE_SHAPES)}")
+    ap.add_argument("--compile-reps", type=int, help="repetitions of the compile section (default 3)")
     ap.add_argument("--xdp-repeat", type=int,
                     help="packets per BPF_PROG_TEST_RUN call (default 50M, --quick 1M)")
     a = ap.parse_args()
@@ -1045,6 +1064,11 @@ def main():
     rates = [100_000, 0] if a.quick else [10_000, 100_000, 300_000, 1_000_000, 0]
     rb_dur, rb_max = (0.2, 100_000) if a.quick else (1.0, 1_000_000)
     sizes = [1, 10, 100] if a.quick else [1, 10, 100, 1000]
+    if a.compile_sizes:
+        sizes = [int(x) for x in a.compile_sizes.split(",")]
+    for shape in a.compile_shapes.split(","):
+        if shape not in COMPILE_SHAPES:
+            sys.exit(f"bench: unknown compile shape {shape!r}")
     # 50M: the programs cost 1 to 7 ns, and the figure needs hundredths
     xdp_repeat = 1_000_000 if a.quick else 50_000_000
     if a.xdp_repeat:
@@ -1083,7 +1107,7 @@ def main():
             # --quick: bpftrace needs ~30 s for the 360 syscall tracepoints
             section_wildcards(a, t, reps, WILDCARDS[1:2] if a.quick else WILDCARDS)
         if "compile" in sections:
-            section_compile(a, t, sizes, 1 if a.quick else 3)
+            section_compile(a, t, sizes, a.compile_reps or (1 if a.quick else 3))
         if "xdp" in sections:
             section_xdp(a, t, min(reps, 3), xdp_repeat)
         if "bigmaps" in sections:

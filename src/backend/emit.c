@@ -6,6 +6,7 @@
 #include <elf.h>
 #include <linux/bpf.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,11 +22,17 @@
 
 enum { BTF_MAX_PARAMS_MIRRORED = 16 };
 
+/* the BTF name LLVM gives every function sonde defines (new_function) */
+#define FUNC_NAME_PLACEHOLDER "sonde_fn"
+
 struct emit {
 	LLVMModuleRef mod;
 	LLVMContextRef ctx;
 	LLVMDIBuilderRef dib;
 	LLVMMetadataRef file, cu;
+	/* the functions' file (new_function says why), and the script's */
+	LLVMMetadataRef code_file;
+	char *code_file_name, *path;
 	LLVMMetadataRef int_type, void_ptr_type, prog_type, byte_type;
 	LLVMTargetMachineRef tm;
 	bool finalized;
@@ -38,7 +45,7 @@ struct emit {
 	uint32_t ncore_keys;
 	uint32_t core_flavor; /* compile_options' core_flavor (emit_new) */
 	char *backend_error; /* first error the BPF backend reported */
-	/* the maps, in emission order, whose BTF add_map_btf writes after
+	/* the maps, in emission order, whose BTF finish_btf writes after
 	 * codegen (emit_map says why) */
 	struct map_def {
 		char *name;
@@ -110,6 +117,18 @@ struct emit *emit_new(LLVMModuleRef mod, const char *path, uint32_t core_flavor,
 
 	e->dib = LLVMCreateDIBuilder(mod);
 	e->file = LLVMDIBuilderCreateFile(e->dib, path, strlen(path), "", 0);
+	/* the script's directory: a file LLVM cannot read lines from */
+	const char *slash = strrchr(path, '/');
+	e->path = strdup(path);
+	e->code_file_name =
+	    slash ? strndup(path, slash == path ? 1 : (size_t)(slash - path)) : strdup(".");
+	if (!e->path || !e->code_file_name) {
+		*err = dupmsg("out of memory");
+		emit_free(e);
+		return NULL;
+	}
+	e->code_file =
+	    LLVMDIBuilderCreateFile(e->dib, e->code_file_name, strlen(e->code_file_name), "", 0);
 	e->cu = LLVMDIBuilderCreateCompileUnit(e->dib, LLVMDWARFSourceLanguageC, e->file, "sonde",
 					       5, 1, "", 0, 0, "", 0, LLVMDWARFEmissionFull, 0, 0,
 					       0, "", 0, "", 0);
@@ -133,6 +152,8 @@ void emit_free(struct emit *e)
 	if (e->tm)
 		LLVMDisposeTargetMachine(e->tm);
 	free(e->backend_error);
+	free(e->path);
+	free(e->code_file_name);
 	for (uint32_t i = 0; i < e->ncore_keys; i++)
 		free(e->core_keys[i].member);
 	free(e->core_keys);
@@ -146,7 +167,7 @@ void emit_free(struct emit *e)
  * (19) re-adds the name of every BTF VAR it holds to its string table,
  * a linear search, at the start of every function, and it collects the
  * .maps VARs before the first one, so a VAR per map made N probes with
- * a map each cost N^3. add_map_btf writes the same BTF libbpf reads map
+ * a map each cost N^3. finish_btf writes the same BTF libbpf reads map
  * attributes from (`int (*type)[T]` members, a VAR, the .maps DATASEC)
  * once, after codegen. */
 LLVMValueRef emit_map(struct emit *e, const char *name, uint32_t map_type, uint32_t max_entries,
@@ -409,14 +430,23 @@ LLVMMetadataRef emit_static_function(struct emit *e, LLVMValueRef fn, const char
 }
 
 /* `local`: a static function (BTF linkage static), as the kernel wants
- * for callbacks such as bpf_for_each_map_elem's. */
+ * for callbacks such as bpf_for_each_map_elem's.
+ *
+ * LLVM's BPF backend (19) adds every BTF string with a linear search of
+ * the strings it holds, so a string new at every function costs N^2 over
+ * N functions. Two are: the function's name, and the script line of
+ * each line-info record (read from the function's file). So LLVM gets a
+ * name found among the first strings, FUNC_NAME_PLACEHOLDER, and a file
+ * it cannot read lines from (the script's directory: line info with no
+ * text); name_functions and fill_line_info write both after codegen. */
 static LLVMMetadataRef new_function(struct emit *e, LLVMValueRef fn, const char *name, int line,
 				    bool local)
 {
 	size_t len = strlen(name);
 	LLVMMetadataRef sp = LLVMDIBuilderCreateFunction(
-		e->dib, e->file, name, len, name, len, e->file, (unsigned)line, e->prog_type, local,
-		1, (unsigned)line, LLVMDIFlagPrototyped, 1);
+	    e->dib, e->code_file, FUNC_NAME_PLACEHOLDER, strlen(FUNC_NAME_PLACEHOLDER), name, len,
+	    e->code_file, (unsigned)line, e->prog_type, local, 1, (unsigned)line,
+	    LLVMDIFlagPrototyped, 1);
 	LLVMSetSubprogram(fn, sp);
 	/* The kernel rejects BTF whose FUNC prototypes have unnamed
 	 * parameters (and libbpf then drops all BTF), so the parameter is
@@ -551,72 +581,316 @@ static const Elf64_Shdr *section_named(const unsigned char *elf, size_t size,
 	return NULL;
 }
 
-/* Adds the maps' BTF (emit_map) to the .BTF section LLVM wrote: the
- * grown section and a new section header table go after the object's
- * bytes, the ELF header points at the new table, and the old bytes stay
- * where they were. Types and strings are appended, so every type id and
- * string offset .BTF.ext refers to is unchanged. */
-static int add_map_btf(struct emit *e, void **elfp, size_t *sizep, char **err)
+/* The parts of the object LLVM wrote that finish_btf reads. */
+struct elf_view {
+	unsigned char *data;
+	size_t size;
+	const Elf64_Shdr *sh;
+	unsigned nsh;
+	const char *shstr;
+	size_t shstr_len;
+	const Elf64_Sym *syms;
+	size_t nsyms;
+	const char *strs;
+	size_t strs_len;
+};
+
+/* .BTF.ext's header (libbpf keeps its own declaration private) */
+struct btf_ext_head {
+	uint16_t magic;
+	uint8_t version, flags;
+	uint32_t hdr_len;
+	uint32_t func_info_off, func_info_len;
+	uint32_t line_info_off, line_info_len;
+};
+
+/* One of .BTF.ext's info tables: a record size, then per section its
+ * name's string offset, a count and the records. */
+struct ext_table {
+	unsigned char *at, *end;
+	uint32_t rec_size;
+};
+
+static uint32_t get_u32(const unsigned char *p)
 {
-	if (!e->nmap_defs)
+	uint32_t v;
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+static void put_u32(unsigned char *p, uint32_t v)
+{
+	memcpy(p, &v, sizeof(v));
+}
+
+/* The func-info (line: false) or line-info table of the .BTF.ext at
+ * `ext`, of `min_rec` bytes a record at least; 0 when there is none. */
+static int ext_table(unsigned char *ext, size_t ext_size, bool line, uint32_t min_rec,
+                     struct ext_table *t)
+{
+	struct btf_ext_head h;
+	memset(t, 0, sizeof(*t));
+	if (!ext)
 		return 0;
-	const unsigned char *elf = *elfp;
-	size_t size = *sizep;
-	const Elf64_Ehdr *eh = (const Elf64_Ehdr *)elf;
-	if (size < sizeof(*eh) || eh->e_shoff > size || eh->e_shentsize != sizeof(Elf64_Shdr) ||
-	    (size - eh->e_shoff) / sizeof(Elf64_Shdr) < eh->e_shnum || eh->e_shstrndx >= eh->e_shnum) {
-		*err = dupmsg("the BPF backend wrote an object sonde cannot read");
+	if (ext_size < offsetof(struct btf_ext_head, line_info_off))
 		return -1;
-	}
-	const Elf64_Shdr *sh = (const Elf64_Shdr *)(elf + eh->e_shoff);
-	unsigned nsh = eh->e_shnum;
-	const Elf64_Shdr *shs = &sh[eh->e_shstrndx];
-	if (shs->sh_offset > size || shs->sh_size > size - shs->sh_offset) {
-		*err = dupmsg("the BPF backend wrote an object sonde cannot read");
+	memset(&h, 0, sizeof(h));
+	memcpy(&h, ext, ext_size < sizeof(h) ? ext_size : sizeof(h));
+	if (h.magic != 0xeB9F || h.hdr_len > ext_size)
 		return -1;
-	}
-	const char *shstr = (const char *)elf + shs->sh_offset;
-	unsigned btf_index = 0, maps_index = 0;
-	const Elf64_Shdr *btf_sh = section_named(elf, size, sh, nsh, shstr, shs->sh_size, ".BTF",
-						 &btf_index);
-	const Elf64_Shdr *maps_sh = section_named(elf, size, sh, nsh, shstr, shs->sh_size,
-						  ".maps", &maps_index);
-	const Elf64_Shdr *sym_sh = section_named(elf, size, sh, nsh, shstr, shs->sh_size,
-						 ".symtab", NULL);
-	if (!btf_sh || !maps_sh || !sym_sh || sym_sh->sh_link >= nsh ||
-	    sym_sh->sh_entsize != sizeof(Elf64_Sym)) {
-		*err = dupmsg("the BPF backend wrote no .BTF, .maps or symbol table");
+	if (line && h.hdr_len < sizeof(h))
+		return 0;
+	uint32_t off = line ? h.line_info_off : h.func_info_off;
+	uint32_t len = line ? h.line_info_len : h.func_info_len;
+	if (!len)
+		return 0;
+	if (off > ext_size - h.hdr_len || len > ext_size - h.hdr_len - off || len < 4)
 		return -1;
-	}
-	const Elf64_Shdr *str_sh = &sh[sym_sh->sh_link];
-	if (str_sh->sh_offset > size || str_sh->sh_size > size - str_sh->sh_offset) {
-		*err = dupmsg("the BPF backend wrote an object sonde cannot read");
+	t->at = ext + h.hdr_len + off;
+	t->end = t->at + len;
+	t->rec_size = get_u32(t->at);
+	t->at += 4;
+	return t->rec_size < min_rec ? -1 : 0;
+}
+
+/* The next section's block of `t`: its name's offset, its records and
+ * their count; 0 at the end, -1 when the table is cut short. */
+static int ext_block(struct ext_table *t, uint32_t *sec_name_off, unsigned char **recs, uint32_t *n)
+{
+	if (t->at == t->end)
+		return 0;
+	if (t->end - t->at < 8)
 		return -1;
-	}
-	const Elf64_Sym *syms = (const Elf64_Sym *)(elf + sym_sh->sh_offset);
-	size_t nsyms = sym_sh->sh_size / sizeof(Elf64_Sym);
-	const char *strs = (const char *)elf + str_sh->sh_offset;
-	struct map_sym *ms = calloc(nsyms ? nsyms : 1, sizeof(*ms));
-	uint32_t *var_ids = calloc(e->nmap_defs, sizeof(*var_ids));
-	struct map_slot *slots = calloc(e->nmap_defs, sizeof(*slots));
-	struct btf *btf = btf__new(elf + btf_sh->sh_offset, btf_sh->sh_size);
+	*sec_name_off = get_u32(t->at);
+	*n = get_u32(t->at + 4);
+	t->at += 8;
+	if (*n > (size_t)(t->end - t->at) / t->rec_size)
+		return -1;
+	*recs = t->at;
+	t->at += (size_t)*n * t->rec_size;
+	return 1;
+}
+
+struct func_sym {
+	uint32_t shndx;
+	uint64_t value;
+	const char *name;
+};
+
+static int cmp_func_sym(const void *a, const void *b)
+{
+	const struct func_sym *x = a, *y = b;
+	if (x->shndx != y->shndx)
+		return x->shndx < y->shndx ? -1 : 1;
+	return (x->value > y->value) - (x->value < y->value);
+}
+
+/* Gives each function's BTF FUNC, which LLVM named FUNC_NAME_PLACEHOLDER
+ * (new_function), its symbol's name: func info says at which section and
+ * offset the function of each FUNC starts. */
+static int name_functions(struct btf *btf, const struct elf_view *v, unsigned char *ext,
+                          size_t ext_size)
+{
+	struct ext_table t;
+	if (ext_table(ext, ext_size, false, sizeof(struct bpf_func_info), &t))
+		return -1;
+	struct func_sym *fs = calloc(v->nsyms ? v->nsyms : 1, sizeof(*fs));
+	if (!fs)
+		return -1;
+	size_t nfs = 0;
+	for (size_t i = 0; i < v->nsyms; i++)
+		if (ELF64_ST_TYPE(v->syms[i].st_info) == STT_FUNC &&
+		    v->syms[i].st_name < v->strs_len)
+			fs[nfs++] = (struct func_sym){v->syms[i].st_shndx, v->syms[i].st_value,
+			                              v->strs + v->syms[i].st_name};
+	qsort(fs, nfs, sizeof(*fs), cmp_func_sym);
 	int rc = -1;
-	if (!ms || !var_ids || !slots || !btf) {
-		*err = dupmsg("cannot read the BTF the BPF backend wrote");
+	uint32_t sec_name_off, n;
+	unsigned char *recs;
+	int more;
+	while ((more = ext_block(&t, &sec_name_off, &recs, &n)) > 0) {
+		unsigned shndx;
+		const char *sec = btf__name_by_offset(btf, sec_name_off);
+		if (!sec || !section_named(v->data, v->size, v->sh, v->nsh, v->shstr, v->shstr_len,
+		                           sec, &shndx))
+			goto out;
+		for (uint32_t i = 0; i < n; i++) {
+			const unsigned char *r = recs + (size_t)i * t.rec_size;
+			uint32_t type_id = get_u32(r + offsetof(struct bpf_func_info, type_id));
+			struct func_sym key = {shndx, get_u32(r), NULL};
+			const struct func_sym *s =
+			    bsearch(&key, fs, nfs, sizeof(*fs), cmp_func_sym);
+			const struct btf_type *ft = btf__type_by_id(btf, type_id);
+			if (!s || !ft || !btf_is_func(ft))
+				goto out;
+			if (strcmp(btf__name_by_offset(btf, ft->name_off), FUNC_NAME_PLACEHOLDER))
+				continue;
+			int name_off = btf__add_str(btf, s->name);
+			if (name_off < 0)
+				goto out;
+			/* btf__add_str made the BTF modifiable: its types are
+			 * memory libbpf owns and writes to itself, and libbpf
+			 * (1.1) has no call that renames a type */
+			((struct btf_type *)btf__type_by_id(btf, type_id))->name_off =
+			    (uint32_t)name_off;
+		}
+	}
+	if (more < 0)
+		goto out;
+	/* every function LLVM wrote has func info: a FUNC left unnamed would
+	 * be a function of an unknown name */
+	for (uint32_t id = 1; id < btf__type_cnt(btf); id++) {
+		const struct btf_type *ft = btf__type_by_id(btf, id);
+		if (btf_is_func(ft) &&
+		    !strcmp(btf__name_by_offset(btf, ft->name_off), FUNC_NAME_PLACEHOLDER))
+			goto out;
+	}
+	rc = 0;
+out:
+	free(fs);
+	return rc;
+}
+
+/* The script's lines as LLVM reads a file for line info: line 0 is
+ * empty, line N is lines[N], without its "\n" or "\r\n". An unreadable
+ * script has no lines (LLVM's line info then has no text either). */
+struct script_lines {
+	char *text;
+	char **lines;
+	uint32_t n;
+};
+
+static int read_script_lines(const char *path, struct script_lines *sl)
+{
+	memset(sl, 0, sizeof(*sl));
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return 0;
+	size_t cap = 0, len = 0;
+	int rc = -1;
+	for (;;) {
+		if (len + 4096 + 1 > cap) {
+			size_t nc = cap ? 2 * cap : 65536;
+			char *p = realloc(sl->text, nc);
+			if (!p)
+				goto out;
+			sl->text = p;
+			cap = nc;
+		}
+		size_t got = fread(sl->text + len, 1, cap - len - 1, f);
+		len += got;
+		if (!got)
+			break;
+	}
+	if (ferror(f)) {
+		rc = 0; /* as unreadable */
+		free(sl->text);
+		sl->text = NULL;
 		goto out;
 	}
+	sl->text[len] = 0;
+	uint32_t nlines = 1;
+	for (size_t i = 0; i < len; i++)
+		nlines += sl->text[i] == '\n';
+	sl->lines = calloc((size_t)nlines + 1, sizeof(*sl->lines));
+	if (!sl->lines)
+		goto out;
+	char *p = sl->text, *end = sl->text + len;
+	while (p < end) {
+		char *nl = memchr(p, '\n', (size_t)(end - p));
+		if (nl) {
+			*nl = 0;
+			if (nl > p && nl[-1] == '\r')
+				nl[-1] = 0;
+		}
+		sl->lines[++sl->n] = p;
+		p = nl ? nl + 1 : end;
+	}
+	rc = 0;
+out:
+	fclose(f);
+	return rc;
+}
+
+static void free_script_lines(struct script_lines *sl)
+{
+	free(sl->text);
+	free(sl->lines);
+}
+
+/* Writes the script's path and each record's line text into the line
+ * info LLVM wrote against the functions' file, which it could not read
+ * (new_function): the strings LLVM would have added, in the .BTF.ext's
+ * place (records keep their size). */
+static int fill_line_info(struct emit *e, struct btf *btf, unsigned char *ext, size_t ext_size)
+{
+	struct ext_table t;
+	if (ext_table(ext, ext_size, true, sizeof(struct bpf_line_info), &t))
+		return -1;
+	if (!t.at)
+		return 0;
+	struct script_lines sl;
+	if (read_script_lines(e->path, &sl))
+		return -1;
+	int rc = -1;
+	int path_off = btf__add_str(btf, e->path);
+	if (path_off < 0)
+		goto out;
+	uint32_t sec_name_off, n;
+	unsigned char *recs;
+	int more;
+	int64_t code_file_off = -1; /* the functions' file's name, once seen */
+	while ((more = ext_block(&t, &sec_name_off, &recs, &n)) > 0) {
+		for (uint32_t i = 0; i < n; i++) {
+			unsigned char *r = recs + (size_t)i * t.rec_size;
+			uint32_t file_off =
+			    get_u32(r + offsetof(struct bpf_line_info, file_name_off));
+			if (file_off != code_file_off) {
+				const char *name = btf__name_by_offset(btf, file_off);
+				if (!name || strcmp(name, e->code_file_name))
+					continue;
+				code_file_off = file_off;
+			}
+			uint32_t line = BPF_LINE_INFO_LINE_NUM(
+			    get_u32(r + offsetof(struct bpf_line_info, line_col)));
+			int line_off = 0;
+			if (line >= 1 && line <= sl.n &&
+			    (line_off = btf__add_str(btf, sl.lines[line])) < 0)
+				goto out;
+			put_u32(r + offsetof(struct bpf_line_info, file_name_off),
+			        (uint32_t)path_off);
+			put_u32(r + offsetof(struct bpf_line_info, line_off), (uint32_t)line_off);
+		}
+	}
+	rc = more < 0 ? -1 : 0;
+out:
+	free_script_lines(&sl);
+	return rc;
+}
+
+/* Adds the maps' BTF (emit_map): their structs, VARs and the .maps DATASEC. */
+static int add_maps(struct emit *e, struct btf *btf, const struct elf_view *v, unsigned maps_index,
+                    const Elf64_Shdr *maps_sh)
+{
+	struct map_sym *ms = calloc(v->nsyms ? v->nsyms : 1, sizeof(*ms));
+	uint32_t *var_ids = calloc(e->nmap_defs, sizeof(*var_ids));
+	struct map_slot *slots = calloc(e->nmap_defs, sizeof(*slots));
+	int rc = -1;
+	if (!ms || !var_ids || !slots)
+		goto out;
 	size_t nms = 0;
-	for (size_t i = 0; i < nsyms; i++)
-		if (syms[i].st_shndx == maps_index && syms[i].st_name < str_sh->sh_size &&
-		    ELF64_ST_TYPE(syms[i].st_info) == STT_OBJECT)
-			ms[nms++] = (struct map_sym){strs + syms[i].st_name, syms[i].st_value};
+	for (size_t i = 0; i < v->nsyms; i++)
+		if (v->syms[i].st_shndx == maps_index && v->syms[i].st_name < v->strs_len &&
+		    ELF64_ST_TYPE(v->syms[i].st_info) == STT_OBJECT)
+			ms[nms++] =
+			    (struct map_sym){v->strs + v->syms[i].st_name, v->syms[i].st_value};
 	qsort(ms, nms, sizeof(*ms), cmp_map_sym);
 	int int_id = btf__find_by_name_kind(btf, "int", BTF_KIND_INT);
 	if (int_id < 0)
 		int_id = btf__add_int(btf, "int", 4, BTF_INT_SIGNED);
 	int index_id = btf__add_int(btf, "__ARRAY_SIZE_TYPE__", 4, 0);
 	if (int_id < 0 || index_id < 0)
-		goto fail;
+		goto out;
 	struct attr_ptr ptr_cache[ATTR_PTR_CACHE];
 	unsigned ncache = 0;
 	for (uint32_t i = 0; i < e->nmap_defs; i++) {
@@ -626,48 +900,130 @@ static int add_map_btf(struct emit *e, void **elfp, size_t *sizep, char **err)
 			ptr_ids[a] = attr_ptr(btf, index_id, int_id, d->attr_values[a], ptr_cache,
 					      &ncache);
 			if (ptr_ids[a] < 0)
-				goto fail;
+				goto out;
 		}
 		int st = btf__add_struct(btf, "", 8 * d->nattrs);
 		if (st < 0)
-			goto fail;
+			goto out;
 		for (uint32_t a = 0; a < d->nattrs; a++)
 			if (btf__add_field(btf, d->attr_names[a], ptr_ids[a], 64 * a, 0))
-				goto fail;
+				goto out;
 		int var = btf__add_var(btf, d->name, BTF_VAR_GLOBAL_ALLOCATED, st);
 		if (var < 0)
-			goto fail;
+			goto out;
 		var_ids[i] = (uint32_t)var;
 	}
 	if (btf__add_datasec(btf, ".maps", (uint32_t)maps_sh->sh_size) < 0)
-		goto fail;
+		goto out;
 	/* the kernel wants a DATASEC's variables in the order of their offsets */
 	for (uint32_t i = 0; i < e->nmap_defs; i++) {
 		struct map_sym key = {e->map_defs[i].name, 0};
 		const struct map_sym *m = bsearch(&key, ms, nms, sizeof(*ms), cmp_map_sym);
 		if (!m)
-			goto fail;
+			goto out;
 		slots[i] = (struct map_slot){m->offset, var_ids[i], 8 * e->map_defs[i].nattrs};
 	}
 	qsort(slots, e->nmap_defs, sizeof(*slots), cmp_map_slot);
 	for (uint32_t i = 0; i < e->nmap_defs; i++)
 		if (btf__add_datasec_var_info(btf, (int)slots[i].var_id, (uint32_t)slots[i].offset,
 					      slots[i].size))
-			goto fail;
+			goto out;
+	rc = 0;
+out:
+	free(ms);
+	free(var_ids);
+	free(slots);
+	return rc;
+}
+
+/* Writes the BTF LLVM leaves to sonde: the functions' names and line
+ * text (new_function says why), the maps (emit_map). The grown .BTF and a
+ * new section header table go after the object's bytes, the ELF header
+ * points at the new table, and the old bytes stay where they were. Types
+ * and strings are appended, so every type id and string offset .BTF.ext
+ * refers to is unchanged; the line info's records are rewritten in
+ * place. */
+static int finish_btf(struct emit *e, void **elfp, size_t *sizep, char **err)
+{
+	unsigned char *elf = *elfp;
+	size_t size = *sizep;
+	const Elf64_Ehdr *eh = (const Elf64_Ehdr *)elf;
+	if (size < sizeof(*eh) || eh->e_shoff > size || eh->e_shentsize != sizeof(Elf64_Shdr) ||
+	    (size - eh->e_shoff) / sizeof(Elf64_Shdr) < eh->e_shnum ||
+	    eh->e_shstrndx >= eh->e_shnum) {
+		*err = dupmsg("the BPF backend wrote an object sonde cannot read");
+		return -1;
+	}
+	struct elf_view v = {.data = elf, .size = size};
+	v.sh = (const Elf64_Shdr *)(elf + eh->e_shoff);
+	v.nsh = eh->e_shnum;
+	const Elf64_Shdr *shs = &v.sh[eh->e_shstrndx];
+	if (shs->sh_offset > size || shs->sh_size > size - shs->sh_offset) {
+		*err = dupmsg("the BPF backend wrote an object sonde cannot read");
+		return -1;
+	}
+	v.shstr = (const char *)elf + shs->sh_offset;
+	v.shstr_len = shs->sh_size;
+	unsigned btf_index = 0, maps_index = 0;
+	const Elf64_Shdr *btf_sh =
+	    section_named(elf, size, v.sh, v.nsh, v.shstr, v.shstr_len, ".BTF", &btf_index);
+	const Elf64_Shdr *ext_sh =
+	    section_named(elf, size, v.sh, v.nsh, v.shstr, v.shstr_len, ".BTF.ext", NULL);
+	const Elf64_Shdr *maps_sh =
+	    section_named(elf, size, v.sh, v.nsh, v.shstr, v.shstr_len, ".maps", &maps_index);
+	const Elf64_Shdr *sym_sh =
+	    section_named(elf, size, v.sh, v.nsh, v.shstr, v.shstr_len, ".symtab", NULL);
+	if (!btf_sh && !e->nmap_defs)
+		return 0; /* no functions either */
+	if (!btf_sh || (e->nmap_defs && !maps_sh) || !sym_sh || sym_sh->sh_link >= v.nsh ||
+	    sym_sh->sh_entsize != sizeof(Elf64_Sym)) {
+		*err = dupmsg("the BPF backend wrote no .BTF, .maps or symbol table");
+		return -1;
+	}
+	const Elf64_Shdr *str_sh = &v.sh[sym_sh->sh_link];
+	if (str_sh->sh_offset > size || str_sh->sh_size > size - str_sh->sh_offset) {
+		*err = dupmsg("the BPF backend wrote an object sonde cannot read");
+		return -1;
+	}
+	v.syms = (const Elf64_Sym *)(elf + sym_sh->sh_offset);
+	v.nsyms = sym_sh->sh_size / sizeof(Elf64_Sym);
+	v.strs = (const char *)elf + str_sh->sh_offset;
+	v.strs_len = str_sh->sh_size;
+	struct btf *btf = btf__new(elf + btf_sh->sh_offset, btf_sh->sh_size);
+	if (!btf) {
+		*err = dupmsg("cannot read the BTF the BPF backend wrote");
+		return -1;
+	}
+	int rc = -1;
+	/* no .BTF.ext: no functions */
+	unsigned char *ext = ext_sh ? elf + ext_sh->sh_offset : NULL;
+	size_t ext_size = ext_sh ? ext_sh->sh_size : 0;
+	if (name_functions(btf, &v, ext, ext_size)) {
+		*err = dupmsg("cannot name the functions' BTF");
+		goto out;
+	}
+	if (fill_line_info(e, btf, ext, ext_size)) {
+		*err = dupmsg("cannot write the line info's text");
+		goto out;
+	}
+	if (e->nmap_defs && add_maps(e, btf, &v, maps_index, maps_sh)) {
+		*err = dupmsg("cannot write the maps' BTF");
+		goto out;
+	}
 	uint32_t raw_size;
 	const void *raw = btf__raw_data(btf, &raw_size);
-	if (!raw)
-		goto fail;
 	size_t btf_off = (size + 7) & ~(size_t)7;
 	size_t shoff = (btf_off + raw_size + 7) & ~(size_t)7;
-	size_t new_size = shoff + (size_t)nsh * sizeof(Elf64_Shdr);
-	unsigned char *out = calloc(1, new_size);
-	if (!out)
-		goto fail;
+	size_t new_size = shoff + (size_t)v.nsh * sizeof(Elf64_Shdr);
+	unsigned char *out = raw ? calloc(1, new_size) : NULL;
+	if (!out) {
+		*err = dupmsg("out of memory");
+		goto out;
+	}
 	memcpy(out, elf, size);
 	memcpy(out + btf_off, raw, raw_size);
 	Elf64_Shdr *nsh_tab = (Elf64_Shdr *)(out + shoff);
-	memcpy(nsh_tab, sh, (size_t)nsh * sizeof(Elf64_Shdr));
+	memcpy(nsh_tab, v.sh, (size_t)v.nsh * sizeof(Elf64_Shdr));
 	nsh_tab[btf_index].sh_offset = btf_off;
 	nsh_tab[btf_index].sh_size = raw_size;
 	((Elf64_Ehdr *)out)->e_shoff = shoff;
@@ -675,14 +1031,8 @@ static int add_map_btf(struct emit *e, void **elfp, size_t *sizep, char **err)
 	*elfp = out;
 	*sizep = new_size;
 	rc = 0;
-	goto out;
-fail:
-	*err = dupmsg("cannot write the maps' BTF");
 out:
 	btf__free(btf);
-	free(ms);
-	free(var_ids);
-	free(slots);
 	return rc;
 }
 
@@ -729,7 +1079,7 @@ int emit_object(struct emit *e, void **elf, size_t *size, char **err)
 	}
 	memcpy(*elf, LLVMGetBufferStart(buf), *size);
 	LLVMDisposeMemoryBuffer(buf);
-	if (add_map_btf(e, elf, size, err)) {
+	if (finish_btf(e, elf, size, err)) {
 		free(*elf);
 		*elf = NULL;
 		return -1;

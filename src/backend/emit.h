@@ -19,7 +19,7 @@
 struct emit;
 
 /* Sets up target, data layout and a compile unit whose file is `path`
- * (read back by LLVM for the source text of line info). core_flavor is
+ * (read back after codegen for the source text of line info). core_flavor is
  * compile_options' (compile.h): not 0, the kernel structs CO-RE
  * relocations name get it as a libbpf flavor (emit_core_member). */
 struct emit *emit_new(LLVMModuleRef mod, const char *path, uint32_t core_flavor, char **err);

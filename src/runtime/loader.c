@@ -237,6 +237,41 @@ static void report_rejection(const struct program *p, struct diag *d, unsigned f
 		print_log_tail(msgs);
 }
 
+/* Loading holds a descriptor for every program and map till exit, and
+ * attaching more: the soft limit on open files is raised to the hard one
+ * (with CAP_SYS_RESOURCE, the hard one too when it is short of what the
+ * load needs).
+ * A load that would still run out fails here, naming the limit, rather
+ * than at whichever program or map is past it. */
+static int raise_fd_limit(const struct program *p)
+{
+	/* stdio, the object's and the kernel's BTF, the ring buffer, ... */
+	enum { FDS_BESIDES_OBJECTS = 64 };
+	rlim_t need = (rlim_t)p->m.nprobes + p->m.nmaps + p->m.naux_maps + FDS_BESIDES_OBJECTS;
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl))
+		return 0;
+	if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < need) {
+		/* twice: attachments take descriptors of their own */
+		struct rlimit more = {2 * need, 2 * need};
+		if (!setrlimit(RLIMIT_NOFILE, &more))
+			return 0;
+	}
+	if (rl.rlim_cur != rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+	if (getrlimit(RLIMIT_NOFILE, &rl) || rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur >= need)
+		return 0;
+	fprintf(stderr,
+	        "sonde: %u programs and %u maps need about %llu open files, more than this "
+	        "process may have (%llu: raise the hard limit, ulimit -Hn, which takes "
+	        "CAP_SYS_RESOURCE)\n",
+	        p->m.nprobes, p->m.nmaps + p->m.naux_maps, (unsigned long long)need,
+	        (unsigned long long)rl.rlim_cur);
+	return -EMFILE;
+}
+
 int ld_load(const struct program *p, struct diag *d, unsigned flags, uint32_t dw_rows,
 	    struct loaded *out)
 {
@@ -249,6 +284,9 @@ int ld_load(const struct program *p, struct diag *d, unsigned flags, uint32_t dw
 	/* kernels before 5.11 charge BPF memory to RLIMIT_MEMLOCK */
 	struct rlimit rl = {RLIM_INFINITY, RLIM_INFINITY};
 	setrlimit(RLIMIT_MEMLOCK, &rl);
+	rc = raise_fd_limit(p);
+	if (rc)
+		goto fail;
 
 	LIBBPF_OPTS(bpf_object_open_opts, opts, .object_name = "sonde");
 	out->obj = bpf_object__open_mem(p->elf, p->elf_size, &opts);
