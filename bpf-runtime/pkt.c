@@ -33,12 +33,18 @@ static inline __attribute__((always_inline)) unsigned be16(const unsigned char *
 	return __builtin_bswap16(*(const unsigned short *)p);
 }
 
+/* In 32-bit words: copied byte by byte, an IPv6 address would be 16
+ * values for the rest of the program to carry in registers and spill.
+ * The words are aligned as the kernel sees packets (the IP header on a
+ * 4-byte boundary: NET_IP_ALIGN, which the verifier assumes too), and
+ * sonde_inet's addr is. */
 static inline __attribute__((always_inline)) void copy_addr(struct sonde_inet *dst, unsigned family,
 							     const unsigned char *src, int n)
 {
 	dst->family = family;
-	for (int i = 0; i < n; i++)
-		dst->addr[i] = src[i];
+#pragma clang loop unroll(full)
+	for (int i = 0; i < n; i += 4)
+		*(sonde_u32 *)(dst->addr + i) = *(const sonde_u32 *)(src + i);
 }
 
 /* Everything after the link layer's first byte; `vlan` was set by the
