@@ -33,12 +33,18 @@ static inline __attribute__((always_inline)) unsigned be16(const unsigned char *
 	return __builtin_bswap16(*(const unsigned short *)p);
 }
 
+/* In 32-bit words: copied byte by byte, an IPv6 address would be 16
+ * values for the rest of the program to carry in registers and spill.
+ * The words are aligned as the kernel sees packets (the IP header on a
+ * 4-byte boundary: NET_IP_ALIGN, which the verifier assumes too), and
+ * sonde_inet's addr is. */
 static inline __attribute__((always_inline)) void copy_addr(struct sonde_inet *dst, unsigned family,
 							     const unsigned char *src, int n)
 {
 	dst->family = family;
-	for (int i = 0; i < n; i++)
-		dst->addr[i] = src[i];
+#pragma clang loop unroll(full)
+	for (int i = 0; i < n; i += 4)
+		*(sonde_u32 *)(dst->addr + i) = *(const sonde_u32 *)(src + i);
 }
 
 /* Everything after the link layer's first byte; `vlan` was set by the
@@ -103,58 +109,80 @@ static inline __attribute__((always_inline)) void parse(const unsigned char *dat
 		return;
 	}
 	pkt->l3_off = off;
+	pkt->l3 = (unsigned char *)p;
 	if (depth < SONDE_PKT_DEPTH_L4)
 		return;
 	pkt->l4_off = l4_off;
 	pkt->l4 = l4;
 	pkt->ip4 = ip4;
 	pkt->end = end;
+	pkt->l4_todo = 1;
 }
 
 /* TCP or UDP ports and flags, parsed where the script first reads one of
  * them (codegen.c), so that a script testing pkt.proto first does no work
  * on the transport header of packets it skips. Once inlined, a second call
- * on the same path sees l4 cleared and folds away. */
+ * on the same path sees l4_todo cleared and folds away. The results are
+ * gathered in locals and stored once, on every path alike: stores of
+ * different fields on different branches would be merged into a store
+ * through a select of addresses, which keeps the whole record on the
+ * stack instead of in registers. */
 void sonde_pkt_l4(struct sonde_pkt *pkt)
 {
+	if (!pkt->l4_todo)
+		return;
+	pkt->l4_todo = 0;
 	const unsigned char *l4 = pkt->l4, *end = pkt->end;
-	if (!l4)
-		return;
-	pkt->l4 = 0;
-	/* a fragment after the first carries no transport header */
-	if (pkt->ip4 && (be16(pkt->ip4 + 6) & 0x1fff)) {
-		pkt->addr_ok = 1;
-		return;
-	}
-	/* IPv4 protocols without a pseudo-header checksum (ICMP, GRE, ESP,
-	 * SCTP ...) take an address rewrite as they are */
 	unsigned proto = pkt->proto;
-	if (pkt->ip4 && proto != 6 && proto != 17 && proto != 136 && proto != 33)
-		pkt->addr_ok = 1;
-	if (pkt->proto == 6) { /* TCP */
-		if (l4 + 20 > end)
-			return;
-		pkt->sport = be16(l4);
-		pkt->dport = be16(l4 + 2);
-		pkt->tcp_flags = l4[13];
-		pkt->has_l4 = 1;
-		pkt->csum_off = pkt->l4_off + 16;
-		pkt->addr_ok = 1;
-	} else if (pkt->proto == 17 || pkt->proto == 136) { /* UDP, UDP-Lite */
-		if (l4 + 8 > end)
-			return;
-		pkt->sport = be16(l4);
-		pkt->dport = be16(l4 + 2);
-		pkt->has_l4 = 1;
-		pkt->csum_off = pkt->l4_off + 6;
-		pkt->addr_ok = 1;
-	} else if (pkt->proto == 58 && pkt->has_ip6) {
-		/* ICMPv6: no ports, but its checksum covers the addresses */
-		if (l4 + 4 > end)
-			return;
-		pkt->csum_off = pkt->l4_off + 2;
-		pkt->addr_ok = 1;
+	sonde_u64 sport = 0, dport = 0, tcp_flags = 0, has_l4 = 0, addr_ok;
+	unsigned csum_at = 0; /* the checksum's offset in the transport header, 0: none */
+	if (pkt->ip4 && (be16(pkt->ip4 + 6) & 0x1fff)) {
+		/* a fragment after the first carries no transport header */
+		addr_ok = 1;
+	} else {
+		/* IPv4 protocols without a pseudo-header checksum (ICMP, GRE,
+		 * ESP, SCTP ...) take an address rewrite as they are */
+		addr_ok = pkt->ip4 && proto != 6 && proto != 17 && proto != 136 && proto != 33;
+		/* a switch, not `proto == 17 || proto == 136`: the BPF backend
+		 * keeps such a pair of tests apart from the bounds test (against
+		 * the verifier's loss of precision), even where the path
+		 * already knows the protocol */
+		switch (proto) {
+		case 6: /* TCP */
+			if (l4 + 20 <= end) {
+				sport = be16(l4);
+				dport = be16(l4 + 2);
+				tcp_flags = l4[13];
+				has_l4 = 1;
+				csum_at = 16;
+				addr_ok = 1;
+			}
+			break;
+		case 17:  /* UDP */
+		case 136: /* UDP-Lite */
+			if (l4 + 8 <= end) {
+				sport = be16(l4);
+				dport = be16(l4 + 2);
+				has_l4 = 1;
+				csum_at = 6;
+				addr_ok = 1;
+			}
+			break;
+		case 58: /* ICMPv6: no ports, but its checksum covers the addresses */
+			if (pkt->has_ip6 && l4 + 4 <= end) {
+				csum_at = 2;
+				addr_ok = 1;
+			}
+			break;
+		}
 	}
+	pkt->sport = sport;
+	pkt->dport = dport;
+	pkt->tcp_flags = tcp_flags;
+	pkt->has_l4 = has_l4;
+	pkt->addr_ok = addr_ok;
+	pkt->csum_off = csum_at ? pkt->l4_off + csum_at : 0;
+	pkt->csum = csum_at ? (unsigned char *)l4 + csum_at : 0;
 }
 
 void sonde_pkt_xdp(void *ctx, struct sonde_pkt *pkt, int depth, int want_len)
@@ -320,67 +348,69 @@ static inline __attribute__((always_inline)) void fix_csum(unsigned char *field,
 	*(unsigned short *)field = r;
 }
 
-/* Writes n bytes (a constant once inlined) and adds their ~old + new
- * words to *delta. */
+/* Writes n bytes (a constant once inlined) as 16-bit words and adds
+ * their ~old + new to *delta. */
 static inline __attribute__((always_inline)) void put(unsigned char *p, const unsigned char *to,
 						      int n, unsigned *delta)
 {
 #pragma clang loop unroll(full)
 	for (int i = 0; i < n; i += 2) {
-		*delta += (~ld16(p + i) & 0xffff) + ld16(to + i);
-		p[i] = to[i];
-		p[i + 1] = to[i + 1];
+		unsigned word = ld16(to + i);
+		*delta += (~ld16(p + i) & 0xffff) + word;
+		*(unsigned short *)(p + i) = word;
 	}
 }
 
+/* XDP: written in place through the parser's pointers. No bounds check
+ * is repeated: each field lies in a header the parser checked whole
+ * before setting the flag tested here (has_ip: 20 bytes of IPv4 header,
+ * has_ip6: 40 of IPv6, has_l4: 8 of UDP or 20 of TCP, csum: 4 of ICMPv6
+ * or more), and the verifier follows that range on the pointer; nothing
+ * in an XDP program moves the packet in between. */
 void sonde_pkt_set_xdp(void *ctx, struct sonde_pkt *pkt, int field, sonde_u64 value,
 		       const struct sonde_inet *addr)
 {
-	struct xdp_md *x = ctx;
-	unsigned char v[4] __attribute__((aligned(4))) = {0, 0, 0, 0};
-	struct change c;
-	value_bytes(field, value, v);
-	if (!plan(pkt, field, v, addr, &c))
-		return;
-	unsigned char *data = (unsigned char *)(long)x->data;
-	unsigned char *end = (unsigned char *)(long)x->data_end;
-	unsigned char *p = data + (c.at & 0x1ff);
+	(void)ctx;
+	unsigned char *l3 = pkt->l3;
 	unsigned delta = 0;
-	if (c.n == 16) {
-		if (p + 16 > end)
+	if (field == SONDE_PKT_SET_TTL) {
+		if (pkt->has_ip) {
+			/* the TTL, summed in its word with the protocol byte */
+			unsigned old = ld16(l3 + 8);
+			l3[8] = value & 0xff;
+			fix_csum(l3 + 10, (~old & 0xffff) + ld16(l3 + 8), 0);
+		} else if (pkt->has_ip6) {
+			/* the IPv6 hop limit: no checksum covers it */
+			l3[7] = value & 0xff;
+		} else {
 			return;
-		put(p, c.to, 16, &delta);
-	} else if (c.n == 4) {
-		if (p + 4 > end)
+		}
+		note(pkt, field, value, addr);
+		return;
+	}
+	if (field == SONDE_PKT_SET_SPORT || field == SONDE_PKT_SET_DPORT) {
+		if (!pkt->has_l4)
 			return;
-		put(p, c.to, 4, &delta);
-	} else if (c.n == 2) {
-		if (p + 2 > end)
-			return;
-		put(p, c.to, 2, &delta);
-	} else if (c.ip_csum) {
-		/* the IPv4 TTL, summed in its word with the protocol byte */
-		if (p + 2 > end)
-			return;
-		unsigned old = ld16(p);
-		p[0] = c.to[0];
-		delta = (~old & 0xffff) + ld16(p);
+		unsigned char *p =
+		    (unsigned char *)pkt->l4 + (field == SONDE_PKT_SET_DPORT ? 2 : 0);
+		unsigned word = __builtin_bswap16((unsigned short)value);
+		delta = (~ld16(p) & 0xffff) + word;
+		*(unsigned short *)p = word;
 	} else {
-		/* the IPv6 hop limit: no checksum covers it */
-		if (p + 1 > end)
+		int dst = field == SONDE_PKT_SET_DADDR;
+		if (!pkt->addr_ok)
 			return;
-		p[0] = c.to[0];
+		if (pkt->has_ip && addr->family == 2) {
+			put(l3 + (dst ? 16 : 12), addr->addr, 4, &delta);
+			fix_csum(l3 + 10, delta, 0);
+		} else if (pkt->has_ip6 && addr->family == 10) {
+			put(l3 + (dst ? 24 : 8), addr->addr, 16, &delta);
+		} else {
+			return;
+		}
 	}
-	if (c.ip_csum) {
-		unsigned char *h = data + (c.ip_csum & 0x1ff);
-		if (h + 2 <= end)
-			fix_csum(h, delta, 0);
-	}
-	if (c.l4_csum) {
-		unsigned char *t = data + (c.l4_csum & 0x1ff);
-		if (t + 2 <= end)
-			fix_csum(t, delta, c.udp);
-	}
+	if (pkt->csum)
+		fix_csum(pkt->csum, delta, pkt->proto == 17);
 	note(pkt, field, value, addr);
 }
 

@@ -71,13 +71,20 @@ struct sonde_pkt {
 	 * with extension headers, a truncated header, DCCP. */
 	sonde_u64 addr_ok;
 	/* The transport header is parsed at the first read of a field that
-	 * needs it (sonde_pkt_l4): until then l4 points at it (NULL once
-	 * parsed, or when there is none), ip4 at the IPv4 header whose
-	 * fragment offset says whether it is really there, and end at the
-	 * packet's end. */
+	 * needs it (sonde_pkt_l4), or up front where a for body or a tc
+	 * rewrite needs it: until then l4_todo is 1, l4 points at it, ip4 at
+	 * the IPv4 header whose fragment offset says whether it is really
+	 * there (NULL for IPv6), and end at the packet's end. */
 	const unsigned char *l4;
 	const unsigned char *ip4; /* its IPv4 header: a later fragment has none */
 	const unsigned char *end;
+	sonde_u64 l4_todo;
+	/* XDP's setter writes through the parser's own pointers, whose bounds
+	 * the verifier has followed from the parser's checks (no helper there
+	 * moves the packet): l3 is the IP header (with l3_off), csum the
+	 * transport checksum (with csum_off, NULL when csum_off is 0). */
+	unsigned char *l3;
+	unsigned char *csum;
 };
 
 /* What `pkt.FIELD = value` changes (the field argument of

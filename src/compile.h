@@ -211,7 +211,8 @@ struct probe_inst {
 	struct var_info *vars; /* scratch variables of the probe block */
 	int pkt_depth;         /* SONDE_PKT_DEPTH_* the block needs, -1 when it reads no pkt */
 	bool pkt_len;          /* the block reads pkt.len */
-	bool pkt_l4_eager;     /* parse TCP/UDP up front: a for body reads it (backend/probe.c) */
+	bool pkt_l4_eager;     /* parse TCP/UDP up front: a for body reads it, a tc block rewrites
+	                          (backend/probe.c) */
 	bool pkt_write;        /* the block assigns pkt fields (sonde_pkt_set_*) */
 	const char *prog_name;
 	int index;

@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <sys/socket.h>
 
+#include "bpf-runtime/pkt.h"
+
 static LLVMValueRef cg_expr_here(struct cg *g, struct node *n);
 
 /* Byte-wise string equality up to the first NUL or the shorter size. */
@@ -363,6 +365,10 @@ static LLVMValueRef cg_pkt_assign(struct cg *g, struct node *n)
 	LLVMValueRef v = cg_expr(g, rhs);
 	if (!g->pkt || !setter || set < 0)
 		return c64(g, 0);
+	/* a port or address rewrite needs the transport header's place (its
+	 * checksum); the TTL's checksum is the IPv4 header's */
+	if (set != SONDE_PKT_SET_TTL && !g->pi->pkt_l4_eager)
+		pkt_parse_l4(g);
 	LLVMValueRef value = c64(g, 0), addr = LLVMConstNull(g->ptr);
 	if (rhs->type->kind == TYPE_INET)
 		addr = v;

@@ -286,6 +286,12 @@ struct provider {
 	 * with field one of SONDE_PKT_SET_*; value for a port or the TTL,
 	 * addr for an address. */
 	const char *pkt_setter;
+	/* The setter writes through helpers (tc's bpf_skb_store_bytes), after
+	 * which every packet pointer is invalid: a block that rewrites the
+	 * packet parses its transport header up front. false: the setter
+	 * writes in place (XDP), and the transport header is parsed where
+	 * it is first needed, as for reads. */
+	bool pkt_set_by_helper;
 	/* Packet providers: the packet's length is bpf_xdp_get_buff_len(ctx)
 	 * (XDP's xdp_md), not the u32 the context starts with (__sk_buff's
 	 * len); capture needs it, whether or not the script reads pkt. */

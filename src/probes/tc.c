@@ -404,6 +404,7 @@ const struct provider provider_tc = {
 	.section = tc_section,
 	.pkt_parser = "sonde_pkt_skb",
 	.pkt_setter = "sonde_pkt_set_skb",
+	.pkt_set_by_helper = true,
 	.verdict_error = tc_verdict_error,
 	.default_return = TC_ACT_UNSPEC,
 	.verdicts = tc_verdicts,

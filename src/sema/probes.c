@@ -257,10 +257,10 @@ static void type_probe(struct sema *s, struct node *probe)
 		pi->vars = s->vars;
 		pi->pkt_depth = s->pkt_depth;
 		pi->pkt_len = s->pkt_len;
-		/* a rewrite needs the transport header's place (its checksum)
-		 * and, in tc, must not leave the parse to after a helper has
+		/* a tc rewrite must not leave the parse to after a helper has
 		 * made the packet pointers invalid */
-		pi->pkt_l4_eager = s->pkt_l4_in_for || s->pkt_write;
+		pi->pkt_l4_eager =
+		    s->pkt_l4_in_for || (s->pkt_write && s->aps[i].prov->pkt_set_by_helper);
 		pi->pkt_write = s->pkt_write;
 		pi->index = c->ninsts++;
 		pi->prog_name = arena_printf(s->a, "p%d", pi->index);

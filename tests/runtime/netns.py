@@ -82,7 +82,9 @@ Its output is copied to ours and its exit status is ours.
 Without a network (--no-net) the helper only provides @TMP@ and --pcap.
 --pcap FILE:SPEC[;SPEC...] writes a pcap file (before sonde starts) with
 crafted Ethernet packets: udp4:N:SPORT:DPORT, tcp4:N:SPORT:DPORT:FLAGS,
-icmp4:N, udp6:N:SPORT:DPORT, vlan-udp4:N:VLAN:DPORT, arp:N,
+icmp4:N, udp6:N:SPORT:DPORT, vlan-udp4:N:VLAN:DPORT,
+qinq-udp4:N:VLAN:DPORT (tags VLAN and VLAN + 1), udp6hbh:N:SPORT:DPORT
+(behind a hop-by-hop options header), arp:N,
 spoof4:N:DPORT (UDP from N forged sources, 10.0.0.1 and up, one packet
 each), from4:N:SRC:DPORT (N UDP datagrams from the IPv4 address SRC),
 frag-udp4:N:SPORT:DPORT (a non-first IPv4 fragment), and the
@@ -381,8 +383,10 @@ def no_offload(ifname):
 # --------------------------------------------------------------------------
 # pcap files
 
-def eth(payload, ethertype, vlan=None):
+def eth(payload, ethertype, vlan=None, outer_vlan=None):
     hdr = bytes.fromhex("020000000002") + bytes.fromhex("020000000001")
+    if outer_vlan is not None:
+        hdr += struct.pack("!HH", 0x88a8, outer_vlan)
     if vlan is not None:
         hdr += struct.pack("!HH", 0x8100, vlan)
     return hdr + struct.pack("!H", ethertype) + payload
@@ -433,6 +437,14 @@ def pcap_packets(spec):
                 out.append(eth(ipv4(17, udp(int(f[2]), int(f[3])), frag=185), 0x0800))
             elif kind == "vlan-udp4":
                 out.append(eth(ipv4(17, udp(1234, int(f[3]))), 0x0800, vlan=int(f[2])))
+            elif kind == "qinq-udp4":
+                # an 802.1ad tag VLAN outside an 802.1Q tag VLAN + 1
+                out.append(eth(ipv4(17, udp(1234, int(f[3]))), 0x0800, vlan=int(f[2]) + 1,
+                               outer_vlan=int(f[2])))
+            elif kind == "udp6hbh":
+                # a hop-by-hop options header (PadN) before the UDP header
+                hbh = bytes([17, 0, 1, 4, 0, 0, 0, 0])
+                out.append(eth(ipv6(0, hbh + udp(int(f[2]), int(f[3]))), 0x86dd))
             elif kind == "spoof4":
                 # a flood of forged sources, each new: 10.0.0.1, 10.0.0.2, ...
                 src = socket.inet_ntoa(struct.pack("!I", 0x0a000001 + i))

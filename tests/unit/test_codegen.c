@@ -514,6 +514,10 @@ static struct regs transfer(const struct bpf_fn *fn, size_t i, struct regs s, st
 			*dst = in->src_reg == BPF_REG_10 ? (struct val){.k = V_FP, .off = 0} : src;
 			if (dst->k == V_FP)
 				touch_fp(f, dst->off);
+		} else if (op == BPF_MOV && cls == BPF_ALU && in->off == 0 && src.k == V_CONSTS) {
+			/* w0 = w1: the low 32 bits, all an int return value reads
+			 * (-1 as above) */
+			*dst = src;
 		} else if (op == BPF_ADD && k && cls == BPF_ALU64 &&
 		           (dst->k == V_FP || dst->k == V_RESULT)) {
 			dst->off += in->imm;
