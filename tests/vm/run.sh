@@ -42,7 +42,7 @@ sh "$here/core_objects.sh" "$sonde" "$objs" || { rm -rf "$objs" "$back"; exit 1;
 # too; emulated, the guest is several times slower, so the tests' TIMEOUTs
 # (hang guards) are stretched. The guest compiles its objects first; when
 # it cannot, core.test here finds none and fails
-python3 "$here/guest.py" --timeout 1100 --disk 64 --env CI="${CI:-}" \
+python3 "$here/guest.py" --timeout 2400 --disk 64 --env CI="${CI:-}" \
 	--env SONDE_OTHER_KERNEL_OBJECTS="$objs" --export "$back" -- \
 	sh -c 'sh "$0/core_objects.sh" "$1" "$GUEST_EXPORT" ||
 		echo "vm: the guest cannot compile the objects for core.test" >&2
