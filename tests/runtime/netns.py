@@ -91,7 +91,11 @@ frag-udp4:N:SPORT:DPORT (a non-first IPv4 fragment), and the
 format options be (big-endian file) and nsec (nanosecond timestamps).
 
 IPv6 is disabled on the veth unless --ipv6, and neighbours are static, so
-the only packets on the wire are the ones sent: counts are exact.
+the only packets on the wire are the ones sent: counts are exact. With
+--ipv6 the kernel also sends MLD reports for the addresses' solicited-node
+groups, from the unspecified address :: (there is no link-local address),
+at a random time within its report interval: a test that counts every
+IPv6 packet leaves out pkt.saddr == ::.
 
 sonde's stdout and stderr are copied to ours, then the receivers' lines;
 the exit status is sonde's (or 99 when the set-up itself failed).
