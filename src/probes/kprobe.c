@@ -613,8 +613,9 @@ int kfunc_expand(struct compilation *c, struct node *spec, const char *rest,
 	/* before what the kernel offers: such a probe is refused everywhere */
 	if (is_return && !prefer_fentry && banned_kretprobe(fn)) {
 		diag_error(c->diag, spec->loc,
-			   "kretprobe:%s can't be used as it might lock up your system (a return "
-			   "probe on a spin lock function); kprobe:%s can",
+			   "refused by policy, not a kernel error: kretprobe:%s can't be used as "
+			   "it might lock up your system (a return probe on a spin lock function); "
+			   "kprobe:%s can",
 			   fn, fn);
 		return -1;
 	}
