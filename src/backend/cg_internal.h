@@ -195,6 +195,7 @@ LLVMValueRef bool64(struct cg *g, LLVMValueRef i1);
 /* ---- scratch.c: buffers and variables' slots ---------------------------- */
 
 void finish_entry(struct cg *g, LLVMBasicBlockRef body);
+LLVMValueRef syscall_nr(struct cg *g, int dir);
 void scratch_take(struct cg *g, uint32_t off, uint32_t size);
 LLVMValueRef buf_new(struct cg *g, uint32_t size, bool zeroed, enum buf_life life,
 		     const char *name);

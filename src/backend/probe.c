@@ -117,6 +117,24 @@ static LLVMValueRef syscall_record(struct cg *g, int dir)
 	return rec;
 }
 
+/* The number of the syscall a raw_syscalls program runs for, as its
+ * dispatcher finds it: sys_enter's id argument, orig_ax of the saved
+ * registers at sys_exit (whose second argument is the return value). */
+LLVMValueRef syscall_nr(struct cg *g, int dir)
+{
+	if (dir == SYSCALL_REGS_ENTER) {
+		LLVMValueRef id = LLVMBuildLoad2(g->b, g->i64, gep(g, g->ctxarg, 8), "nr");
+		LLVMSetAlignment(id, 8);
+		return id;
+	}
+	LLVMValueRef regs = LLVMBuildLoad2(g->b, g->i64, g->ctxarg, "regs");
+	LLVMSetAlignment(regs, 8);
+	LLVMValueRef buf = new_buf(g, 8, "nr");
+	LLVMValueRef args[] = {buf, LLVMConstInt(g->i32, 8, 0), regs_at(g, regs, REGS_ORIG_AX)};
+	cg_helper(g, BPF_FUNC_probe_read_kernel, g->i64, args, 3);
+	return load64(g, buf);
+}
+
 static void cg_probe(struct cg *g, struct probe_inst *pi)
 {
 	g->pi = pi;

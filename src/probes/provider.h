@@ -246,6 +246,12 @@ struct provider {
 	 * record from the raw arguments (the saved registers, the syscall
 	 * number or return value), where args.NAME reads it as usual. */
 	int (*syscall_regs)(const struct attach_point *ap);
+	/* Codegen, for a shared program whose attachments give it no cookie
+	 * (entries of a syscall dispatcher's program array, tail-called):
+	 * SYSCALL_REGS_ENTER or _EXIT when the syscall number the program
+	 * runs for (attach point `value` - 1) tells its attach points apart,
+	 * SYSCALL_REGS_NONE when the BPF cookie does. NULL: the cookie. */
+	int (*cookie_is_syscall_nr)(const struct attach_point *ap);
 	/* Runtime: attach the `n` attach points that share one program
 	 * (probe_desc.shares_program) at once, writing each one's result
 	 * (0 or -errno) into rcs[i] and the first failure's sentence into

@@ -137,6 +137,11 @@ static int tracepoint_syscall_regs(const struct attach_point *ap)
 	return (int)(ap->aux & AUX_DIR_MASK);
 }
 
+static int tracepoint_cookie_is_syscall_nr(const struct attach_point *ap)
+{
+	return ap->value ? (int)(ap->aux & AUX_DIR_MASK) : SYSCALL_REGS_NONE;
+}
+
 static const char *tracepoint_section(struct arena *a, const struct attach_point *ap)
 {
 	if (ap->value || (ap->aux & AUX_RAW_TP))
@@ -602,12 +607,14 @@ static void tracepoint_plan(struct compilation *c)
  * kernel gives the program type a BPF cookie: perf-event tracepoints
  * since 5.15, raw tracepoints since 6.10 (their bpf_get_attach_cookie
  * came with it). Those a syscall dispatcher serves are tail-called from a
- * program array, which has no cookie. */
+ * program array, which has no cookie: one program sits at each of their
+ * numbers and tells them apart by the number (tracepoint_cookie_is_syscall_nr). */
 static const char *tracepoint_share_class(struct compilation *c, const struct attach_point *ap)
 {
 	(void)c;
 	if (ap->value)
-		return NULL;
+		return (ap->aux & AUX_DIR_MASK) == SYSCALL_REGS_ENTER ? "syscalls_enter"
+		                                                      : "syscalls_exit";
 	const char *section = ap->aux & AUX_RAW_TP ? "raw_tp" : "tracepoint";
 	return feat_section_has_helper(section, BPF_FUNC_get_attach_cookie) == 1 ? section : NULL;
 }
@@ -877,6 +884,7 @@ const struct provider provider_tracepoint = {
     .plan = tracepoint_plan,
     .share_class = tracepoint_share_class,
     .syscall_regs = tracepoint_syscall_regs,
+    .cookie_is_syscall_nr = tracepoint_cookie_is_syscall_nr,
     .section = tracepoint_section,
     .arg_field = tracepoint_arg_field,
     .attach = tracepoint_attach,

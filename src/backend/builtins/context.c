@@ -66,6 +66,50 @@ LLVMValueRef emit_argn(struct cg *g, struct node *n, struct node *target)
 	return ctx_value(g, n);
 }
 
+/* Which of the attach points sharing this program it runs for: the BPF
+ * cookie its attachment gave, or where a dispatcher tail-calls it (no
+ * cookie), its entry in a table by syscall number of the cookies
+ * (sema/share.c) the attach points would have had. */
+static LLVMValueRef attachment_index(struct cg *g)
+{
+	const struct probe_inst *pi = g->pi;
+	const struct provider *prov = pi->ap->prov;
+	int dir = prov->cookie_is_syscall_nr ? prov->cookie_is_syscall_nr(pi->ap) : SYSCALL_REGS_NONE;
+	if (dir == SYSCALL_REGS_NONE) {
+		LLVMValueRef ctx = g->ctxarg;
+		return cg_helper(g, BPF_FUNC_get_attach_cookie, g->i64, &ctx, 1);
+	}
+	uint64_t max_nr = 0;
+	for (const struct probe_inst *p = g->c->insts; p; p = p->next)
+		if ((p == pi || p->runs == pi) && p->ap->value - 1 > max_nr)
+			max_nr = p->ap->value - 1;
+	uint32_t entries = 1;
+	while (entries <= max_nr)
+		entries *= 2;
+	uint32_t *cookies = arena_alloc(&g->c->arena, entries * sizeof(*cookies));
+	memset(cookies, 0, entries * sizeof(*cookies));
+	for (const struct probe_inst *p = g->c->insts; p; p = p->next)
+		if (p == pi || p->runs == pi)
+			cookies[p->ap->value - 1] = p->cookie;
+	LLVMValueRef *elems = arena_alloc(&g->c->arena, entries * sizeof(*elems));
+	for (uint32_t i = 0; i < entries; i++)
+		elems[i] = LLVMConstInt(g->i32, cookies[i], 0);
+	LLVMValueRef init = LLVMConstArray2(g->i32, elems, entries);
+	LLVMValueRef table = LLVMAddGlobal(g->mod, LLVMTypeOf(init),
+	                                   arena_printf(&g->c->arena, "%s.by_nr", pi->prog_name));
+	LLVMSetInitializer(table, init);
+	LLVMSetGlobalConstant(table, 1);
+	LLVMSetSection(table, ".rodata");
+	LLVMSetAlignment(table, 8);
+	LLVMSetLinkage(table, LLVMInternalLinkage);
+	LLVMValueRef nr = LLVMBuildAnd(g->b, syscall_nr(g, dir), c64(g, entries - 1), "");
+	LLVMValueRef off = LLVMBuildMul(g->b, nr, c64(g, 4), "");
+	LLVMValueRef at = LLVMBuildGEP2(g->b, g->i8, table, &off, 1, "");
+	LLVMValueRef cookie = LLVMBuildLoad2(g->b, g->i32, at, "cookie");
+	LLVMSetAlignment(cookie, 4);
+	return LLVMBuildZExt(g->b, cookie, g->i64, "");
+}
+
 /* In a program several attach points share (sema/share.c): the string of
  * this attachment, entry `cookie` of a table in .rodata with one entry of
  * `size` bytes (8-aligned) for each. The table has a power of 2 of
@@ -89,9 +133,7 @@ static LLVMValueRef cookie_str(struct cg *g, const char *const *strs, uint32_t s
 	LLVMSetSection(table, ".rodata");
 	LLVMSetAlignment(table, 8);
 	LLVMSetLinkage(table, LLVMInternalLinkage);
-	LLVMValueRef ctx = g->ctxarg;
-	LLVMValueRef cookie = cg_helper(g, BPF_FUNC_get_attach_cookie, g->i64, &ctx, 1);
-	LLVMValueRef index = LLVMBuildAnd(g->b, cookie, c64(g, entries - 1), "");
+	LLVMValueRef index = LLVMBuildAnd(g->b, attachment_index(g), c64(g, entries - 1), "");
 	LLVMValueRef off = LLVMBuildMul(g->b, index, c64(g, stride), "");
 	LLVMValueRef at = LLVMBuildGEP2(g->b, g->i8, table, &off, 1, "");
 	LLVMValueRef buf = new_buf(g, size, name);
